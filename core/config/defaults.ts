@@ -1,0 +1,111 @@
+/**
+ * The built-in configuration: what a missing key in tern.toml means. Development-friendly ports
+ * (unprivileged, on loopback) so `deno task start` works without root; config.example.toml shows
+ * the standard ports for production.
+ *
+ * @module
+ */
+import type { Config, ListenerConfig, ListenerName, TlsMode } from "./types.ts";
+
+/** Order in which listeners are documented, validated and started. */
+export const LISTENER_NAMES: readonly ListenerName[] = [
+  "smtp",
+  "submission",
+  "submissions",
+  "imap",
+  "imaps",
+  "pop3",
+  "pop3s",
+  "http",
+];
+
+/** Default concurrent connections per listener. */
+export const DEFAULT_MAX_CONNECTIONS = 500;
+
+function listener(port: number, tls: TlsMode): ListenerConfig {
+  return {
+    enabled: true,
+    address: "127.0.0.1",
+    port,
+    tls,
+    allow_plaintext_auth: false,
+    max_connections: DEFAULT_MAX_CONNECTIONS,
+  };
+}
+
+/**
+ * A fresh copy of the default configuration (callers may mutate it).
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./defaults.ts";
+ * const config = defaultConfig();
+ * console.log(config.listeners.smtp.port); // 2525
+ * ```
+ */
+export function defaultConfig(): Config {
+  return {
+    hostname: "localhost",
+    data_dir: "./data",
+    local_domains: ["localhost"],
+    log: { level: "info", output: "stderr" },
+    tls: {},
+    listeners: {
+      smtp: listener(2525, "starttls"),
+      submission: listener(2587, "starttls"),
+      submissions: listener(2465, "implicit"),
+      imap: listener(2143, "starttls"),
+      imaps: listener(2993, "implicit"),
+      pop3: listener(2110, "starttls"),
+      pop3s: listener(2995, "implicit"),
+      http: listener(8080, "none"),
+    },
+    shutdown_grace: 10,
+    auth: {
+      cram_md5: false,
+      throttle_free_failures: 3,
+      throttle_base_delay_ms: 500,
+      lockout_failures: 10,
+      lockout_seconds: 900,
+    },
+    smtp: {
+      max_message_size: 50 * 1024 * 1024,
+      max_recipients: 100,
+      spill_threshold: 1024 * 1024,
+      // RFC 5321 §4.5.3.2: the server SHOULD wait at least 5 minutes for the next command.
+      idle_timeout: 300,
+      session_timeout: 1800,
+      relay_networks: [],
+      blocked_networks: [],
+      rate_limit_per_minute: 60,
+      sender_any_accounts: [],
+    },
+    imap: {
+      // RFC 9051 §5.4: an inactivity timer MUST be at least 30 minutes.
+      idle_timeout: 1800,
+      max_literal_size: 50 * 1024 * 1024,
+      max_line_length: 64 * 1024,
+    },
+    // RFC 1939 §3: an inactivity autologout timer MUST be at least 10 minutes.
+    pop3: { idle_timeout: 600 },
+    jmap: {
+      cors_origins: [],
+      max_size_upload: 50 * 1024 * 1024,
+      max_size_request: 10 * 1024 * 1024,
+      max_calls_in_request: 16,
+      max_objects_in_get: 500,
+      max_objects_in_set: 500,
+      max_concurrent_requests: 4,
+      max_concurrent_upload: 4,
+    },
+    policy: {
+      allow_networks: [],
+      block_networks: [],
+      max_connections_per_ip: 20,
+      connections_per_minute_per_ip: 60,
+      ban_failures: 20,
+      ban_window_seconds: 600,
+      ban_seconds: 3600,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What every protocol handler is given: the server-wide services and, per connection, its transport,
+ * session, logger and shutdown signal.
+ *
+ * @module
+ */
+import type { Config, ListenerConfig, ListenerName } from "./config/types.ts";
+import type { Store } from "./store/store.ts";
+import type { AuthService } from "./auth/types.ts";
+import type { Logger } from "./log/logger.ts";
+import type { Transport } from "./net/transport.ts";
+import type { Session } from "./session.ts";
+
+/** The clock of record; injectable for tests. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Server-wide services shared by all protocols. */
+export interface ServerContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly auth: AuthService;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+/** Per-connection context handed to a protocol's connection handler. */
+export interface ConnectionContext {
+  readonly server: ServerContext;
+  readonly transport: Transport;
+  readonly session: Session;
+  /** Logger bound to session_id, client_ip, protocol (and username once set through `setUser`). */
+  readonly log: Logger;
+  readonly listenerName: ListenerName;
+  readonly listener: ListenerConfig;
+  /**
+   * Aborted when the server's shutdown grace period is over: the handler must send its protocol's
+   * goodbye (SMTP 421, IMAP `* BYE`, POP3 `-ERR`) and return.
+   */
+  readonly shutdown: AbortSignal;
+  /** Records the authenticated user on the session and the logger. */
+  setUser(username: string): void;
+}
+
+/** A protocol's connection handler: runs one session to its end; must never throw. */
+export type ConnectionHandler = (conn: ConnectionContext) => Promise<void>;

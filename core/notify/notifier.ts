@@ -1,0 +1,59 @@
+/**
+ * In-process change notification: "account A changed (these types, these mailboxes) at MODSEQ M".
+ * IMAP IDLE and JMAP push subscribe here; a cross-node implementation (PostgreSQL LISTEN/NOTIFY,
+ * Redis) can replace the in-memory one behind the same interface.
+ *
+ * @module
+ */
+import type { AccountId, ChangeType, MailboxId } from "../store/types.ts";
+
+/** One committed change. */
+export interface ChangeEvent {
+  accountId: AccountId;
+  /** Account MODSEQ after the change. */
+  modseq: number;
+  types: ChangeType[];
+  /** Mailboxes whose contents or attributes changed. */
+  mailboxIds: MailboxId[];
+}
+
+/** Publish/subscribe of change events. */
+export interface ChangeNotifier {
+  publish(event: ChangeEvent): void;
+  /** Subscribes to one account's events; returns the unsubscribe function. */
+  subscribe(accountId: AccountId, listener: (event: ChangeEvent) => void): () => void;
+}
+
+/** The in-memory notifier used by a single process. Listeners never throw into the publisher. */
+export class MemoryNotifier implements ChangeNotifier {
+  #listeners = new Map<AccountId, Set<(event: ChangeEvent) => void>>();
+
+  /** Delivers the event to every listener of its account, asynchronously (microtask). */
+  publish(event: ChangeEvent): void {
+    const set = this.#listeners.get(event.accountId);
+    if (!set) return;
+    for (const listener of [...set]) {
+      queueMicrotask(() => {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is its own; the publisher (a committed write) must not fail.
+        }
+      });
+    }
+  }
+
+  /** Adds a listener for an account. */
+  subscribe(accountId: AccountId, listener: (event: ChangeEvent) => void): () => void {
+    let set = this.#listeners.get(accountId);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(accountId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(accountId);
+    };
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The `Store` interface: the only way protocols reach persistent data. The first implementation is
+ * `SqliteStore` (core/store/sqlite/); PostgreSQL will follow, so everything here is in domain terms.
+ *
+ * Durability contract: every method that writes resolves only after the change is committed and
+ * fsynced (SQLite WAL with `synchronous=FULL`; blobs fsynced before the row that references them is
+ * committed). Implementations may batch concurrent writes into one commit (group commit).
+ *
+ * After every committed change the store publishes a `ChangeEvent` on its notifier.
+ *
+ * @module
+ */
+import type {
+  Account,
+  AccountId,
+  AccountSecrets,
+  AddedMessage,
+  Alias,
+  BlobId,
+  Changes,
+  ChangeType,
+  Domain,
+  KeywordChange,
+  Mailbox,
+  MailboxCounts,
+  MailboxId,
+  MailboxRole,
+  Message,
+  MessageFilter,
+  MessageId,
+  MessageSort,
+  NewMessage,
+  Placement,
+  ThreadId,
+} from "./types.ts";
+import type { BlobStore } from "./blob_store.ts";
+import type { ChangeNotifier } from "../notify/notifier.ts";
+
+/** Domains, accounts, aliases and secrets. */
+export interface DirectoryStore {
+  addDomain(name: string): Promise<Domain>;
+  listDomains(): Promise<Domain[]>;
+  /** Fails with StoreError("hasChildren") while accounts of the domain exist. */
+  deleteDomain(name: string): Promise<void>;
+  isLocalDomain(name: string): Promise<boolean>;
+
+  /** Creates the account and its default mailboxes (Inbox, Drafts, Sent, Junk, Trash, Archive). */
+  createAccount(
+    input: { address: string; displayName?: string; quotaBytes?: number; secrets: AccountSecrets },
+  ): Promise<Account>;
+  getAccount(id: AccountId): Promise<Account | null>;
+  /** Case-insensitive on the domain; local part compared case-insensitively too. */
+  getAccountByAddress(address: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  updateAccount(
+    id: AccountId,
+    patch: { displayName?: string; quotaBytes?: number; disabled?: boolean },
+  ): Promise<Account>;
+  /** Deletes the account, its mailboxes and messages (blob references released). */
+  deleteAccount(id: AccountId): Promise<void>;
+  getSecrets(id: AccountId): Promise<AccountSecrets | null>;
+  setSecrets(id: AccountId, secrets: AccountSecrets): Promise<void>;
+
+  addAlias(address: string, targets: string[]): Promise<Alias>;
+  listAliases(): Promise<Alias[]>;
+  deleteAlias(address: string): Promise<void>;
+  /** Addresses an account may send as: its own address and the aliases that target it. */
+  sendableAddresses(id: AccountId): Promise<string[]>;
+
+  /**
+   * Resolves an envelope recipient to accounts: exact account address, then `user+tag@` to
+   * `user@`, then aliases, then the domain's catch-all. Null when the domain is not local or nothing
+   * matches. Disabled accounts are left out.
+   */
+  resolveRecipient(address: string): Promise<Account[] | null>;
+}
+
+/** Mailboxes of an account. */
+export interface MailboxStore {
+  listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
+  getMailbox(accountId: AccountId, id: MailboxId): Promise<Mailbox | null>;
+  /** Finds a mailbox by role (e.g. the Inbox for delivery). */
+  getMailboxByRole(accountId: AccountId, role: MailboxRole): Promise<Mailbox | null>;
+  mailboxCounts(accountId: AccountId, id: MailboxId): Promise<MailboxCounts>;
+  /** Fails with StoreError("alreadyExists") on a sibling with the same name (case-sensitive; INBOX excepted). */
+  createMailbox(
+    accountId: AccountId,
+    input: {
+      name: string;
+      parentId?: MailboxId | null;
+      role?: MailboxRole | null;
+      subscribed?: boolean;
+      sortOrder?: number;
+    },
+  ): Promise<Mailbox>;
+  updateMailbox(
+    accountId: AccountId,
+    id: MailboxId,
+    patch: {
+      name?: string;
+      parentId?: MailboxId | null;
+      role?: MailboxRole | null;
+      subscribed?: boolean;
+      sortOrder?: number;
+    },
+  ): Promise<Mailbox>;
+  /**
+   * Deletes a mailbox. With `removeMessages` false it fails (StoreError "conflict") if the mailbox
+   * has messages; with true, messages only in this mailbox are destroyed and others lose this
+   * placement. Fails with "hasChildren" if it has child mailboxes.
+   */
+  deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void>;
+}
+
+/** Result of copying or moving messages between mailboxes (UIDPLUS COPYUID data). */
+export interface CopyResult {
+  uidValidity: number;
+  /** Source UID and the UID assigned in the destination, in source UID order. */
+  pairs: { fromUid: number; toUid: number; messageId: MessageId }[];
+  modseq: number;
+}
+
+/** Messages and their placements. */
+export interface MessageStore {
+  /**
+   * Adds messages (each already in the blob store), parses their header summary, threads them and
+   * places them. All-or-nothing per call. Enforces quota (StoreError "overQuota").
+   */
+  addMessages(messages: NewMessage[]): Promise<AddedMessage[]>;
+  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]>;
+  /** Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid]. */
+  listPlacements(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    opts?: { minUid?: number; maxUid?: number; changedSince?: number },
+  ): Promise<Placement[]>;
+  /**
+   * Changes keywords of messages. `unchangedSince` (RFC 7162 CONDSTORE) skips messages modified
+   * after that MODSEQ and reports them in `failed`.
+   */
+  updateKeywords(
+    accountId: AccountId,
+    ids: MessageId[],
+    change: KeywordChange,
+    opts?: { unchangedSince?: number },
+  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }>;
+  /** Replaces the mailboxes of a message (JMAP). New placements get new UIDs. */
+  setMailboxes(accountId: AccountId, id: MessageId, mailboxIds: MailboxId[]): Promise<Message>;
+  /** IMAP COPY: new messages sharing the blobs, keywords copied. */
+  copyMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult>;
+  /** IMAP MOVE (RFC 6851): atomic copy + expunge of the source placements, same message ids. */
+  moveMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult>;
+  /** Removes placements; a message left with no mailbox is destroyed. Returns the UIDs removed. */
+  expunge(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    uids: number[],
+  ): Promise<{ uids: number[]; modseq: number }>;
+  /** JMAP destroy: removes the messages from every mailbox. */
+  destroyMessages(
+    accountId: AccountId,
+    ids: MessageId[],
+  ): Promise<{ destroyed: MessageId[]; notFound: MessageId[] }>;
+  /** UIDs expunged from a mailbox after a MODSEQ (RFC 7162 QRESYNC VANISHED). */
+  expungedSince(accountId: AccountId, mailboxId: MailboxId, modseq: number): Promise<number[]>;
+  /** Ordered message ids matching a filter (JMAP Email/query; IMAP SEARCH may use it). */
+  queryMessages(
+    accountId: AccountId,
+    query: { filter?: MessageFilter; sort?: MessageSort[]; collapseThreads?: boolean },
+  ): Promise<MessageId[]>;
+  /** Message ids of each thread, ordered by receivedAt ascending. */
+  getThreads(accountId: AccountId, ids: ThreadId[]): Promise<{ id: ThreadId; emailIds: MessageId[] }[]>;
+}
+
+/** State strings and the change log. */
+export interface ChangeLogStore {
+  /** Current state string of a data type for an account. */
+  state(accountId: AccountId, type: ChangeType): Promise<string>;
+  /**
+   * What changed since `sinceState` (RFC 8620 §5.2). Throws CannotCalculateChangesError when the
+   * state is unknown or the log was pruned past it.
+   */
+  changes(accountId: AccountId, type: ChangeType, sinceState: string, maxChanges?: number): Promise<Changes>;
+  /** Records a change of a type the store does not manage itself (e.g. Identity) and returns the new state. */
+  recordChange(
+    accountId: AccountId,
+    type: ChangeType,
+    change: { created?: string[]; updated?: string[]; destroyed?: string[] },
+  ): Promise<string>;
+}
+
+/** The whole store. */
+export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore {
+  readonly blobs: BlobStore;
+  readonly notifier: ChangeNotifier;
+  /** Reads a whole message's raw bytes. */
+  readMessage(accountId: AccountId, id: MessageId): Promise<Uint8Array | null>;
+  /** Blobs written but never referenced (e.g. after a crash) and unreferenced ones are removed. */
+  collectGarbage(): Promise<{ removed: number }>;
+  close(): Promise<void>;
+}
+
+/** Re-exported for convenience. */
+export type { BlobId };

@@ -1,0 +1,275 @@
+/**
+ * Domain types of the Tern store. Everything a protocol knows about accounts, mailboxes and
+ * messages is expressed in these types; no SQL leaks past `core/store/`.
+ *
+ * Model notes (see docs/ARCHITECTURE.md):
+ * - A message (JMAP Email) is stored once per account and may be placed in several mailboxes of that
+ *   account. Keywords (IMAP flags) belong to the message, as in JMAP; every placement has its own
+ *   UID and MODSEQ. IMAP COPY creates a new message that shares the blob, so copies have
+ *   independent flags, as IMAP clients expect.
+ * - MODSEQ is one counter per account; every change takes the next value. It doubles as the JMAP
+ *   state string for every data type.
+ *
+ * @module
+ */
+
+/** Opaque identifiers (strings so that other backends can use UUIDs or ULIDs). */
+export type AccountId = string;
+/** Mailbox identifier, unique in the whole store. */
+export type MailboxId = string;
+/** Message (JMAP Email) identifier, immutable, unique in the whole store. */
+export type MessageId = string;
+/** Thread identifier, unique in the whole store. */
+export type ThreadId = string;
+/** Content address of a blob: lowercase hex SHA-256 of its bytes. */
+export type BlobId = string;
+
+/** A local mail domain. */
+export interface Domain {
+  /** Lowercase domain name (A-label). */
+  name: string;
+  /** Creation time. */
+  created: Date;
+}
+
+/** A mail account (one login, one set of mailboxes). */
+export interface Account {
+  id: AccountId;
+  /** Primary address, lowercase domain part: `user@example.org`. Also the login name. */
+  address: string;
+  /** Display name ("Ada Lovelace"), may be empty. */
+  displayName: string;
+  /** Quota in bytes; 0 means unlimited. */
+  quotaBytes: number;
+  /** Bytes currently used by the account's messages. */
+  usedBytes: number;
+  /** A disabled account cannot log in and receives no mail. */
+  disabled: boolean;
+  /** Creation time. */
+  created: Date;
+}
+
+/** Secrets stored for an account; only `core/auth` reads them. */
+export interface AccountSecrets {
+  /** `scrypt$N$r$p$saltB64$hashB64` */
+  passwordHash: string;
+  /** SCRAM-SHA-256 stored keys (RFC 5802 §3): `iterations$saltB64$storedKeyB64$serverKeyB64`. */
+  scramSha256?: string;
+  /** Plaintext-equivalent secret for CRAM-MD5, only when the config enables it. */
+  cramMd5?: string;
+}
+
+/** An alias: one address delivered to one or more accounts. `*@domain` is the catch-all. */
+export interface Alias {
+  /** `sales@example.org`, or `*@example.org` for the domain's catch-all. */
+  address: string;
+  /** Target accounts' primary addresses. */
+  targets: string[];
+  created: Date;
+}
+
+/** SPECIAL-USE roles (RFC 6154 / RFC 8621 §2). */
+export type MailboxRole = "inbox" | "drafts" | "sent" | "junk" | "trash" | "archive";
+
+/** A mailbox. Names form a hierarchy through `parentId`; `name` is the leaf name only. */
+export interface Mailbox {
+  id: MailboxId;
+  accountId: AccountId;
+  /** Leaf name (no delimiter inside), UTF-8. */
+  name: string;
+  /** Parent mailbox, or null at the top level. */
+  parentId: MailboxId | null;
+  role: MailboxRole | null;
+  /** JMAP sortOrder. */
+  sortOrder: number;
+  subscribed: boolean;
+  /** RFC 9051 §2.3.1.1: changes only if UIDs could be reused, which Tern never does. */
+  uidValidity: number;
+  /** Next UID to be assigned in this mailbox. */
+  uidNext: number;
+  /** Highest MODSEQ of any change in this mailbox (RFC 7162). */
+  highestModseq: number;
+}
+
+/** Counters of a mailbox, computed by the store. */
+export interface MailboxCounts {
+  total: number;
+  unread: number;
+  /** Messages with `$deleted` (IMAP \Deleted). */
+  deleted: number;
+  /** Sum of message sizes. */
+  size: number;
+  totalThreads: number;
+  unreadThreads: number;
+}
+
+/** An address as parsed from a header. */
+export interface EmailAddress {
+  name: string | null;
+  email: string;
+}
+
+/** Header summary of a message, parsed once at delivery. */
+export interface MessageSummary {
+  subject: string;
+  from: EmailAddress[];
+  sender: EmailAddress[];
+  replyTo: EmailAddress[];
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  /** Message-ID values without angle brackets. */
+  messageId: string[];
+  inReplyTo: string[];
+  references: string[];
+  /** Date: header, or null if absent or unparsable. */
+  sentAt: Date | null;
+  /** Up to 256 characters of plain text (RFC 8621 §4.1.4 preview). */
+  preview: string;
+  hasAttachment: boolean;
+}
+
+/** A stored message (JMAP Email). */
+export interface Message {
+  id: MessageId;
+  accountId: AccountId;
+  threadId: ThreadId;
+  blobId: BlobId;
+  /** Size in octets of the raw message. */
+  size: number;
+  /** INTERNALDATE / receivedAt. */
+  receivedAt: Date;
+  /** Lowercase JMAP keywords: `$seen`, `$flagged`, `$answered`, `$draft`, `$deleted`, custom ones. */
+  keywords: string[];
+  /** Mailboxes the message is in. */
+  mailboxIds: MailboxId[];
+  summary: MessageSummary;
+  /** MODSEQ of the last change to this message (keywords or mailboxes). */
+  modseq: number;
+}
+
+/** A message as seen in one mailbox (IMAP view). */
+export interface Placement {
+  mailboxId: MailboxId;
+  uid: number;
+  messageId: MessageId;
+  /** MODSEQ of the last change visible in this mailbox (RFC 7162). */
+  modseq: number;
+  keywords: string[];
+  size: number;
+  receivedAt: Date;
+}
+
+/** Data types whose changes are logged (JMAP type names). */
+export type ChangeType = "Mailbox" | "Email" | "Thread" | "EmailSubmission" | "Identity";
+
+/** Answer to "what changed since state S" (RFC 8620 §5.2). */
+export interface Changes {
+  oldState: string;
+  newState: string;
+  hasMoreChanges: boolean;
+  created: string[];
+  updated: string[];
+  destroyed: string[];
+}
+
+/** Thrown when a state is too old or unknown to compute changes (JMAP cannotCalculateChanges). */
+export class CannotCalculateChangesError extends Error {
+  override name = "CannotCalculateChangesError";
+}
+
+/** Errors the store reports in domain terms; protocols map them to their replies. */
+export class StoreError extends Error {
+  override name = "StoreError";
+  /**
+   * @param code machine-readable reason
+   * @param message human-readable detail
+   */
+  constructor(
+    readonly code:
+      | "notFound"
+      | "alreadyExists"
+      | "overQuota"
+      | "invalid"
+      | "hasChildren"
+      | "forbidden"
+      | "conflict",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A message to be added. The blob must already be in the blob store. */
+export interface NewMessage {
+  accountId: AccountId;
+  /** At least one mailbox of that account. */
+  mailboxIds: MailboxId[];
+  blobId: BlobId;
+  keywords?: string[];
+  /** Defaults to now. */
+  receivedAt?: Date;
+}
+
+/** Result of adding one message. */
+export interface AddedMessage {
+  id: MessageId;
+  threadId: ThreadId;
+  accountId: AccountId;
+  /** UID assigned in each mailbox. */
+  uids: { mailboxId: MailboxId; uid: number; uidValidity: number }[];
+  modseq: number;
+}
+
+/** Keyword change: either replace the whole set, or add/remove some. */
+export type KeywordChange =
+  | { set: string[] }
+  | { add?: string[]; remove?: string[] };
+
+/** Filter conditions for message queries (RFC 8621 §4.4.1 and RFC 9051 §6.4.4 in domain terms). */
+export type MessageFilter =
+  | { operator: "AND" | "OR" | "NOT"; conditions: MessageFilter[] }
+  | MessageCondition;
+
+/** One filter condition; all given fields must match. */
+export interface MessageCondition {
+  inMailbox?: MailboxId;
+  inMailboxOtherThan?: MailboxId[];
+  before?: Date;
+  after?: Date;
+  minSize?: number;
+  maxSize?: number;
+  hasKeyword?: string;
+  notKeyword?: string;
+  allInThreadHaveKeyword?: string;
+  someInThreadHaveKeyword?: string;
+  noneInThreadHaveKeyword?: string;
+  hasAttachment?: boolean;
+  /** Substring search, case-insensitive, in the named field. */
+  text?: string;
+  from?: string;
+  to?: string;
+  cc?: string;
+  bcc?: string;
+  subject?: string;
+  body?: string;
+  /** `[name]` header exists, `[name, value]` header contains value. */
+  header?: [string] | [string, string];
+}
+
+/** Sort keys for message queries (RFC 8621 §4.4.2). */
+export interface MessageSort {
+  property:
+    | "receivedAt"
+    | "size"
+    | "from"
+    | "to"
+    | "subject"
+    | "sentAt"
+    | "hasKeyword"
+    | "allInThreadHaveKeyword"
+    | "someInThreadHaveKeyword"
+    | "id";
+  isAscending: boolean;
+  keyword?: string;
+}
