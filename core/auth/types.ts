@@ -29,7 +29,17 @@ export type AuthResult =
 /** One step of a SASL exchange. Protocols base64-encode/decode on their side. */
 export type SaslStep =
   | { done: false; challenge: Uint8Array }
-  | { done: true; result: AuthResult; serverFinal?: Uint8Array };
+  | {
+    done: true;
+    result: AuthResult;
+    /**
+     * Additional data with the outcome (RFC 4422 §5): SCRAM's server-final-message, `v=...` on
+     * success or `e=...` on failure (RFC 5802 §7). On success a protocol without "additional data
+     * with success" sends it as one more challenge and expects an empty response; on failure it may
+     * be sent the same way or dropped.
+     */
+    serverFinal?: Uint8Array;
+  };
 
 /** A SASL exchange in progress (RFC 4422). */
 export interface SaslExchange {

@@ -21,7 +21,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Merges `patch` into `base` (in place) key by key; arrays and scalars replace, objects recurse,
  * `undefined` leaves the base value alone.
  */
-export function deepMerge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+export function deepMerge<T>(base: T, patch: NoInfer<DeepPartial<T>> | undefined): T {
   if (patch === undefined) return base;
   const target = base as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {

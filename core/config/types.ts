@@ -81,6 +81,8 @@ export interface Config {
     rate_limit_per_minute: number;
     /** Accounts allowed to send as any address on submission. */
     sender_any_accounts: string[];
+    /** Concurrent SMTP connections per client IP (0 = unlimited; default 20). */
+    max_connections_per_ip?: number;
   };
   imap: { idle_timeout: number; max_literal_size: number; max_line_length: number };
   pop3: { idle_timeout: number };
@@ -94,6 +96,18 @@ export interface Config {
     max_objects_in_set: number;
     max_concurrent_requests: number;
     max_concurrent_upload: number;
+    /**
+     * Trusted front-end services that may act for any user (`[[jmap.trusted_services]]`): each
+     * authenticates with an HMAC-SHA256 signature (`hmac_secret`) or a TLS client certificate
+     * whose subject is `client_cert_subject` (issued by `client_ca`).
+     */
+    trusted_services?: { name: string; hmac_secret?: string; client_cert_subject?: string }[];
+    /** PEM CA bundle that verifies trusted services' client certificates (mTLS). */
+    client_ca?: string;
+    /** Seconds a trusted request's timestamp may differ from the clock (default 300). */
+    trusted_max_skew?: number;
+    /** RFC 3834 §2: days before the same sender gets another vacation reply (default 7). */
+    vacation_period_days?: number;
   };
   policy: {
     allow_networks: string[];

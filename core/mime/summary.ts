@@ -3,42 +3,145 @@
  *
  * @module
  */
-import type { MessageSummary } from "../store/types.ts";
+import type { EmailAddress, MessageSummary } from "../store/types.ts";
+import { parseAddressList } from "./address.ts";
+import { partText } from "./body.ts";
+import { bodyParts, hasAttachment } from "./body_parts.ts";
+import { parseDate } from "./date.ts";
+import { decodeEncodedWords } from "./encoded_words.ts";
+import { getHeaders, getLastHeader } from "./header.ts";
+import { htmlToText } from "./html_text.ts";
+import { parseMessageIds } from "./message_id.ts";
+import { parseMime } from "./parse.ts";
+import { walkParts } from "./section.ts";
+import type { MimePart } from "./types.ts";
+
+/** RFC 8621 §4.1.4: the preview is at most 256 characters. */
+export const PREVIEW_LENGTH = 256;
+/** Upper bound of {@link extractText} output, in characters. */
+export const MAX_EXTRACT_CHARS = 1024 * 1024;
+/** At most this many bytes of one body are decoded for the preview. */
+const PREVIEW_SOURCE_BYTES = 64 * 1024;
+
+function addresses(root: MimePart, name: string): EmailAddress[] {
+  const value = getLastHeader(root, name);
+  return value === null ? [] : parseAddressList(value);
+}
+
+function ids(root: MimePart, name: string): string[] {
+  const value = getLastHeader(root, name);
+  return value === null ? [] : parseMessageIds(value);
+}
+
+/** Unstructured header text (RFC 5322 §3.2.5) decoded per RFC 2047, whitespace collapsed. */
+function text(value: string | null): string {
+  if (value === null) return "";
+  return decodeEncodedWords(value).replaceAll("\0", " ").replace(/\s+/g, " ").trim();
+}
+
+function collapse(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}
+
+function bodyTextOf(raw: Uint8Array, part: MimePart, limitBytes: number): string {
+  const clipped: MimePart = part.bodyEnd - part.bodyStart > limitBytes
+    ? { ...part, bodyEnd: part.bodyStart + limitBytes }
+    : part;
+  const t = partText(raw, clipped);
+  return part.subtype === "html" ? htmlToText(t) : t;
+}
+
+function preview(raw: Uint8Array, textBody: MimePart[]): string {
+  for (const part of textBody) {
+    if (part.type !== "text") continue;
+    const t = collapse(bodyTextOf(raw, part, PREVIEW_SOURCE_BYTES));
+    if (t !== "") return Array.from(t).slice(0, PREVIEW_LENGTH).join("");
+  }
+  return "";
+}
+
+function summaryOf(raw: Uint8Array, root: MimePart): MessageSummary {
+  const parts = bodyParts(root);
+  const date = getLastHeader(root, "date");
+  return {
+    subject: text(getLastHeader(root, "subject")),
+    from: addresses(root, "from"),
+    sender: addresses(root, "sender"),
+    replyTo: addresses(root, "reply-to"),
+    to: addresses(root, "to"),
+    cc: addresses(root, "cc"),
+    bcc: addresses(root, "bcc"),
+    messageId: ids(root, "message-id"),
+    inReplyTo: ids(root, "in-reply-to"),
+    references: ids(root, "references"),
+    sentAt: date === null ? null : parseDate(date),
+    preview: preview(raw, parts.textBody),
+    hasAttachment: hasAttachment(parts),
+  };
+}
 
 /**
  * Summarises a raw RFC 5322 message: decoded subject, addresses, message ids, date, preview and
- * attachment flag (RFC 8621 §4.1.4). Never throws.
+ * attachment flag (RFC 8621 §4.1.4). Header fields use their last instance, as RFC 8621 §4.1.3
+ * does. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./summary.ts";
+ * const s = summarize(new TextEncoder().encode("Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nHi\r\n"));
+ * console.assert(s.subject === "Grüße" && s.preview === "Hi");
+ * ```
  *
  * @param raw the message bytes
  * @returns the header summary
  */
 export function summarize(raw: Uint8Array): MessageSummary {
-  void raw;
-  return {
-    subject: "",
-    from: [],
-    sender: [],
-    replyTo: [],
-    to: [],
-    cc: [],
-    bcc: [],
-    messageId: [],
-    inReplyTo: [],
-    references: [],
-    sentAt: null,
-    preview: "",
-    hasAttachment: false,
-  };
+  return summaryOf(raw, parseMime(raw));
 }
 
 /**
- * Extracts searchable text: subject, addresses and every decoded text part, bounded to 1 MiB.
- * Never throws.
+ * Extracts searchable text: subject, address headers, and every decoded text part (HTML stripped
+ * to text), including those of attached messages, bounded to {@link MAX_EXTRACT_CHARS}. Never throws.
  *
  * @param raw the message bytes
  * @returns plain text for full-text search
  */
 export function extractText(raw: Uint8Array): string {
-  void raw;
-  return "";
+  const root = parseMime(raw);
+  const out: string[] = [];
+  let size = 0;
+  const add = (s: string) => {
+    if (size >= MAX_EXTRACT_CHARS || s === "") return;
+    const piece = s.length > MAX_EXTRACT_CHARS - size ? s.slice(0, MAX_EXTRACT_CHARS - size) : s;
+    out.push(piece);
+    size += piece.length + 1;
+  };
+  add(text(getLastHeader(root, "subject")));
+  for (const name of ["from", "sender", "reply-to", "to", "cc", "bcc"]) {
+    for (const value of getHeaders(root, name)) {
+      for (const a of parseAddressList(value)) add(a.name === null ? a.email : `${a.name} ${a.email}`);
+    }
+  }
+  walkParts(root, (part) => {
+    if (size >= MAX_EXTRACT_CHARS || part.type !== "text") return;
+    if (part.disposition?.value === "attachment" && part.subtype !== "plain" && part.subtype !== "html") {
+      return;
+    }
+    if (part.subtype !== "plain" && part.subtype !== "html" && part.subtype !== "enriched") return;
+    // Enough source bytes to fill the remaining budget (base64 inflates by 4/3, QP by up to 3).
+    const budget = Math.min(part.bodyEnd - part.bodyStart, (MAX_EXTRACT_CHARS - size) * 4);
+    add(collapse(bodyTextOf(raw, part, budget)));
+  });
+  return out.join("\n");
+}
+
+/**
+ * Summarises an already parsed message (avoids parsing twice when the caller has the tree).
+ *
+ * @param raw the message bytes
+ * @param root `parseMime(raw)`
+ * @returns the header summary
+ */
+export function summarizeParsed(raw: Uint8Array, root: MimePart): MessageSummary {
+  return summaryOf(raw, root);
 }

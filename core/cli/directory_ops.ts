@@ -1,0 +1,219 @@
+/**
+ * Domain, account and alias operations shared by the CLI and (later) the admin API: validation of
+ * names, lookups by address, and errors in the user's terms. Each takes the store (and a password
+ * hasher where needed) and never prints.
+ *
+ * @module
+ */
+import type { Store } from "../store/store.ts";
+import type { Account, AccountSecrets, Alias, Domain } from "../store/types.ts";
+import { checkHostname } from "../config/schema.ts";
+import { CliError, UsageError } from "./errors.ts";
+
+/** The part of the AuthService the directory operations need. */
+export interface PasswordHasher {
+  deriveSecrets(password: string): Promise<AccountSecrets>;
+}
+
+// RFC 5321 §4.1.2 Dot-string: atoms of atext (RFC 5322 §3.2.3) separated by single dots.
+const DOT_STRING = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+/** A domain name, lowercased; throws UsageError when it is not one. */
+export function normalizeDomain(name: string): string {
+  const problem = checkHostname(name);
+  if (problem !== null || !name.includes(".") && name.toLowerCase() !== "localhost") {
+    throw new UsageError(`Invalid domain "${name}": expected a domain name like example.com`);
+  }
+  return name.toLowerCase();
+}
+
+/**
+ * An address `local@domain` with the domain lowercased; throws UsageError otherwise.
+ * `allowCatchAll` admits `*@domain` (an alias for every unknown local part).
+ */
+export function normalizeAddress(address: string, allowCatchAll = false): string {
+  const at = address.lastIndexOf("@");
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  // RFC 5321 §4.5.3.1.1: local part at most 64 octets.
+  // "*" is legal atext but means the catch-all here, so accounts may not use it.
+  const localOk = at > 0 && local.length <= 64 && DOT_STRING.test(local) && (allowCatchAll || local !== "*");
+  if (!localOk || checkHostname(domain) !== null) {
+    throw new UsageError(`Invalid address "${address}": expected user@example.com`);
+  }
+  return `${local}@${domain.toLowerCase()}`;
+}
+
+/** Parses a size like `500M`, `2G`, `1024` (bytes) or `0` (unlimited). */
+export function parseSize(text: string): number {
+  const m = text.trim().match(/^(\d+)\s*([KMGT]?)i?B?$/i);
+  if (!m) throw new UsageError(`Invalid size "${text}": expected bytes or a number with K, M, G or T`);
+  const exp = { "": 0, K: 1, M: 2, G: 3, T: 4 }[(m[2] ?? "").toUpperCase() as "" | "K" | "M" | "G" | "T"];
+  const value = Number(m[1]) * 1024 ** exp;
+  if (!Number.isSafeInteger(value)) throw new UsageError(`Invalid size "${text}": too large`);
+  return value;
+}
+
+/** Formats bytes for people: `1.5 MiB`. */
+export function formatSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${bytes} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+async function requireAccount(store: Store, address: string): Promise<Account> {
+  const account = await store.getAccountByAddress(normalizeAddress(address));
+  if (!account) throw new CliError(`No account "${address}"`);
+  return account;
+}
+
+/** Adds a local domain. */
+export async function addDomain(store: Store, name: string): Promise<Domain> {
+  const domain = normalizeDomain(name);
+  if (await store.isLocalDomain(domain)) throw new CliError(`Domain "${domain}" already exists`);
+  return await store.addDomain(domain);
+}
+
+/** All local domains. */
+export function listDomains(store: Store): Promise<Domain[]> {
+  return store.listDomains();
+}
+
+/** Deletes a local domain; fails while accounts of the domain exist. */
+export async function deleteDomain(store: Store, name: string): Promise<void> {
+  const domain = normalizeDomain(name);
+  if (!await store.isLocalDomain(domain)) throw new CliError(`No domain "${domain}"`);
+  await store.deleteDomain(domain);
+}
+
+/** Creates an account (and its default mailboxes) with a password. The domain must be local. */
+export async function addUser(
+  store: Store,
+  hasher: PasswordHasher,
+  input: { address: string; password: string; displayName?: string; quotaBytes?: number },
+): Promise<Account> {
+  const address = normalizeAddress(input.address);
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  if (!await store.isLocalDomain(domain)) {
+    throw new CliError(
+      `Domain "${domain}" is not a local domain: add it first with "tern domain add ${domain}"`,
+    );
+  }
+  if (await store.getAccountByAddress(address)) throw new CliError(`Account "${address}" already exists`);
+  const secrets = await hasher.deriveSecrets(input.password);
+  return await store.createAccount({
+    address,
+    displayName: input.displayName,
+    quotaBytes: input.quotaBytes,
+    secrets,
+  });
+}
+
+/** All accounts. */
+export function listUsers(store: Store): Promise<Account[]> {
+  return store.listAccounts();
+}
+
+/** Replaces an account's password (all derived secrets). */
+export async function setPassword(
+  store: Store,
+  hasher: PasswordHasher,
+  address: string,
+  password: string,
+): Promise<Account> {
+  const account = await requireAccount(store, address);
+  await store.setSecrets(account.id, await hasher.deriveSecrets(password));
+  return account;
+}
+
+/** Changes an account's display name, quota or disabled flag. */
+export async function updateUser(
+  store: Store,
+  address: string,
+  patch: { displayName?: string; quotaBytes?: number; disabled?: boolean },
+): Promise<Account> {
+  const account = await requireAccount(store, address);
+  return await store.updateAccount(account.id, patch);
+}
+
+/** An account with the addresses it may send as and its mailboxes' counts. */
+export interface UserDetails {
+  account: Account;
+  sendableAddresses: string[];
+  /** Mailboxes with their full path ("Archive/2024"), in store order. */
+  mailboxes: { path: string; role: string | null; messages: number; unread: number; bytes: number }[];
+}
+
+/** Looks up one account with its aliases and mailboxes. */
+export async function showUser(store: Store, address: string): Promise<UserDetails> {
+  const account = await requireAccount(store, address);
+  const sendableAddresses = await store.sendableAddresses(account.id);
+  const all = await store.listMailboxes(account.id);
+  const byId = new Map(all.map((mb) => [mb.id, mb]));
+  const pathOf = (id: string | null, depth = 0): string => {
+    const mb = id === null ? undefined : byId.get(id);
+    if (!mb || depth > 100) return "";
+    const parent = pathOf(mb.parentId, depth + 1);
+    return parent ? `${parent}/${mb.name}` : mb.name;
+  };
+  const mailboxes = [];
+  for (const mb of all) {
+    const counts = await store.mailboxCounts(account.id, mb.id);
+    mailboxes.push({
+      path: pathOf(mb.id),
+      role: mb.role,
+      messages: counts.total,
+      unread: counts.unread,
+      bytes: counts.size,
+    });
+  }
+  return { account, sendableAddresses, mailboxes };
+}
+
+/** Deletes an account with all its mail. */
+export async function deleteUser(store: Store, address: string): Promise<Account> {
+  const account = await requireAccount(store, address);
+  await store.deleteAccount(account.id);
+  return account;
+}
+
+/** Adds an alias delivering to existing accounts; the alias's domain must be local. */
+export async function addAlias(store: Store, address: string, targets: string[]): Promise<Alias> {
+  const alias = normalizeAddress(address, true);
+  if (targets.length === 0) throw new UsageError("An alias needs at least one target account");
+  const domain = alias.slice(alias.lastIndexOf("@") + 1);
+  if (!await store.isLocalDomain(domain)) {
+    throw new CliError(
+      `Domain "${domain}" is not a local domain: add it first with "tern domain add ${domain}"`,
+    );
+  }
+  const normalized: string[] = [];
+  for (const t of targets) {
+    const account = await requireAccount(store, t);
+    if (!normalized.includes(account.address)) normalized.push(account.address);
+  }
+  if (await store.getAccountByAddress(alias)) throw new CliError(`"${alias}" is an account address`);
+  if ((await store.listAliases()).some((a) => a.address === alias)) {
+    throw new CliError(`Alias "${alias}" already exists`);
+  }
+  return await store.addAlias(alias, normalized);
+}
+
+/** All aliases. */
+export function listAliases(store: Store): Promise<Alias[]> {
+  return store.listAliases();
+}
+
+/** Deletes an alias. */
+export async function deleteAlias(store: Store, address: string): Promise<void> {
+  const alias = normalizeAddress(address, true);
+  if (!(await store.listAliases()).some((a) => a.address === alias)) {
+    throw new CliError(`No alias "${alias}"`);
+  }
+  await store.deleteAlias(alias);
+}

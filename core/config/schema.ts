@@ -1,0 +1,410 @@
+/**
+ * The configuration schema: every key of `Config`, its type and its allowed values. `validateConfig`
+ * checks a parsed TOML document against it and merges it over the defaults. Pure: no I/O.
+ *
+ * @module
+ */
+import ipaddr from "ipaddr.js";
+import type { Config } from "./types.ts";
+import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
+import type { ConfigIssue } from "./errors.ts";
+import { formatPath, type PathSegment } from "./locate.ts";
+
+/** A rule for one value. */
+export type Rule =
+  | {
+    type: "string";
+    desc?: string;
+    check?: (v: string) => string | null;
+    optional?: boolean;
+    path?: boolean;
+  }
+  | { type: "integer"; min: number; max: number; optional?: boolean }
+  | { type: "boolean"; optional?: boolean }
+  | { type: "enum"; values: readonly string[]; optional?: boolean }
+  | { type: "array"; items: Rule; maxItems?: number; optional?: boolean }
+  | { type: "table"; fields: Readonly<Record<string, Rule>>; optional?: boolean };
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const DAY = 86_400;
+
+/** True for a dotted-quad IPv4 or an IPv6 address. */
+export function isIpAddress(s: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(s) || (s.includes(":") && ipaddr.IPv6.isValid(s));
+}
+
+/** Null when `s` is a CIDR block like `192.0.2.0/24` or `2001:db8::/32`, else what is wrong. */
+export function checkCidr(s: string): string | null {
+  const slash = s.indexOf("/");
+  const addr = slash < 0 ? s : s.slice(0, slash);
+  const bits = slash < 0 ? "" : s.slice(slash + 1);
+  if (!isIpAddress(addr) || !/^\d{1,3}$/.test(bits)) {
+    return "expected a CIDR block like 192.0.2.0/24 or 2001:db8::/32";
+  }
+  const max = addr.includes(":") ? 128 : 32;
+  if (Number(bits) > max) return `expected a prefix length from 0 to ${max}`;
+  return null;
+}
+
+/** Null when `s` is a DNS host name (RFC 1123 §2.1 labels), else what is wrong. */
+export function checkHostname(s: string): string | null {
+  const ok = s.length <= 253 &&
+    s.split(".").every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+  return ok ? null : "expected a host name like mail.example.com";
+}
+
+function checkBindAddress(s: string): string | null {
+  return isIpAddress(s) || s === "localhost"
+    ? null
+    : 'expected an IP address like "127.0.0.1", "0.0.0.0" or "::"';
+}
+
+function checkEmail(s: string): string | null {
+  const at = s.lastIndexOf("@");
+  if (at <= 0 || /\s/.test(s) || checkHostname(s.slice(at + 1)) !== null) {
+    return "expected an address like user@example.com";
+  }
+  return null;
+}
+
+function checkOrigin(s: string): string | null {
+  if (s === "*") return null;
+  try {
+    const url = new URL(s);
+    if (url.origin === s && (url.protocol === "https:" || url.protocol === "http:")) return null;
+  } catch {
+    // fall through
+  }
+  return 'expected "*" or an origin like https://mail.example.com (scheme, host, optional port; no path)';
+}
+
+function checkNonEmpty(s: string): string | null {
+  return s.length > 0 ? null : "expected a non-empty string";
+}
+
+const seconds = (min: number, max: number): Rule => ({ type: "integer", min, max });
+const bytes = (min: number, max: number): Rule => ({ type: "integer", min, max });
+const count = (min: number, max: number): Rule => ({ type: "integer", min, max });
+const cidrList: Rule = {
+  type: "array",
+  items: { type: "string", desc: "a CIDR block", check: checkCidr },
+  maxItems: 10_000,
+};
+const path: Rule = { type: "string", desc: "a file path", check: checkNonEmpty, optional: true, path: true };
+
+/** Rule for one listener table. */
+export const LISTENER_RULE: Rule = {
+  type: "table",
+  fields: {
+    enabled: { type: "boolean" },
+    address: { type: "string", desc: "an IP address", check: checkBindAddress },
+    port: { type: "integer", min: 0, max: 65535 },
+    tls: { type: "enum", values: ["none", "starttls", "implicit"] },
+    cert: path,
+    key: path,
+    allow_plaintext_auth: { type: "boolean" },
+    max_connections: count(1, 1_000_000),
+  },
+};
+
+/** The schema of the whole file. */
+export const CONFIG_RULE: Rule = {
+  type: "table",
+  fields: {
+    hostname: { type: "string", desc: "a host name", check: checkHostname },
+    data_dir: { type: "string", desc: "a directory path", check: checkNonEmpty, path: true },
+    local_domains: {
+      type: "array",
+      items: { type: "string", desc: "a domain name", check: checkHostname },
+      maxItems: 10_000,
+    },
+    log: {
+      type: "table",
+      fields: {
+        level: { type: "enum", values: ["debug", "info", "warning", "error"] },
+        output: { type: "string", desc: '"stderr", "stdout" or a file path', check: checkNonEmpty },
+      },
+    },
+    tls: { type: "table", fields: { cert: path, key: path } },
+    listeners: {
+      type: "table",
+      fields: Object.fromEntries(LISTENER_NAMES.map((n) => [n, LISTENER_RULE])),
+    },
+    shutdown_grace: seconds(0, 3600),
+    auth: {
+      type: "table",
+      fields: {
+        cram_md5: { type: "boolean" },
+        throttle_free_failures: count(0, 1000),
+        throttle_base_delay_ms: count(0, 60_000),
+        lockout_failures: count(1, 100_000),
+        lockout_seconds: seconds(0, 30 * DAY),
+      },
+    },
+    smtp: {
+      type: "table",
+      fields: {
+        max_message_size: bytes(1024, 2 * GIB),
+        // RFC 5321 §4.5.3.1.8: at least 100 recipients MUST be buffered; lower values are for tests.
+        max_recipients: count(1, 100_000),
+        spill_threshold: bytes(0, 2 * GIB),
+        idle_timeout: seconds(1, DAY),
+        session_timeout: seconds(1, 7 * DAY),
+        relay_networks: cidrList,
+        blocked_networks: cidrList,
+        rate_limit_per_minute: count(0, 1_000_000),
+        sender_any_accounts: {
+          type: "array",
+          items: { type: "string", desc: "an account address", check: checkEmail },
+          maxItems: 10_000,
+        },
+      },
+    },
+    imap: {
+      type: "table",
+      fields: {
+        idle_timeout: seconds(1, DAY),
+        max_literal_size: bytes(1024, 2 * GIB),
+        // RFC 9051 §4: clients SHOULD keep lines under 8192 octets, so servers accept at least that.
+        max_line_length: bytes(8192, 16 * MIB),
+      },
+    },
+    pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } },
+    jmap: {
+      type: "table",
+      fields: {
+        cors_origins: {
+          type: "array",
+          items: { type: "string", desc: "an origin", check: checkOrigin },
+          maxItems: 1000,
+        },
+        max_size_upload: bytes(1024, 2 * GIB),
+        max_size_request: bytes(1024, GIB),
+        max_calls_in_request: count(1, 1000),
+        max_objects_in_get: count(1, 100_000),
+        max_objects_in_set: count(1, 100_000),
+        max_concurrent_requests: count(1, 1000),
+        max_concurrent_upload: count(1, 1000),
+      },
+    },
+    policy: {
+      type: "table",
+      fields: {
+        allow_networks: cidrList,
+        block_networks: cidrList,
+        max_connections_per_ip: count(0, 1_000_000),
+        connections_per_minute_per_ip: count(0, 1_000_000),
+        ban_failures: count(0, 1_000_000),
+        ban_window_seconds: seconds(1, 30 * DAY),
+        ban_seconds: seconds(0, 365 * DAY),
+      },
+    },
+  },
+};
+
+/** A validation problem at a key path (the loader adds the line). */
+export interface SchemaIssue {
+  path: PathSegment[];
+  /** The offending value when it helps to find its line (array elements). */
+  value?: unknown;
+  message: string;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof Date || (typeof v === "object" && v !== null && v.constructor?.name === "TomlDate")) {
+    return "a date";
+  }
+  if (typeof v === "object") return "a table";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" && !Number.isInteger(v)) return `the float ${v}`;
+  return String(v);
+}
+
+function expectation(rule: Rule): string {
+  switch (rule.type) {
+    case "string":
+      return rule.desc ? `${rule.desc} (a string)` : "a string";
+    case "integer":
+      return `an integer from ${rule.min} to ${rule.max}`;
+    case "boolean":
+      return "true or false";
+    case "enum":
+      return `one of ${rule.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "array":
+      return `an array of ${expectation(rule.items).replace(/^an? /, "")}s`.replace(/ \(a string\)s$/, "s");
+    case "table":
+      return "a table";
+  }
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function unknownKey(key: string, known: string[], isListeners: boolean): string {
+  const best = known
+    .map((k) => ({ k, d: distance(key, k) }))
+    .sort((a, b) => a.d - b.d)[0];
+  const what = isListeners ? "unknown listener" : "unknown key";
+  const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best.k}"?` : "";
+  return `${what} (expected one of: ${known.join(", ")})${hint}`;
+}
+
+/** Checks `value` against `rule`; returns the accepted value or undefined after recording issues. */
+function check(
+  rule: Rule,
+  value: unknown,
+  path: PathSegment[],
+  base: unknown,
+  issues: SchemaIssue[],
+): unknown {
+  const wrong = () => {
+    issues.push({ path, message: `expected ${expectation(rule)}, got ${describe(value)}` });
+    return undefined;
+  };
+  switch (rule.type) {
+    case "string": {
+      if (typeof value !== "string") return wrong();
+      const problem = rule.check?.(value) ?? null;
+      if (problem !== null) {
+        issues.push({ path, value, message: `${problem}, got ${describe(value)}` });
+        return undefined;
+      }
+      return value;
+    }
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) return wrong();
+      if (value < rule.min || value > rule.max) return wrong();
+      return value;
+    case "boolean":
+      return typeof value === "boolean" ? value : wrong();
+    case "enum":
+      return typeof value === "string" && rule.values.includes(value) ? value : wrong();
+    case "array": {
+      if (!Array.isArray(value)) return wrong();
+      if (rule.maxItems !== undefined && value.length > rule.maxItems) {
+        issues.push({ path, message: `expected at most ${rule.maxItems} items, got ${value.length}` });
+        return undefined;
+      }
+      const before = issues.length;
+      const out = value.map((item, i) => check(rule.items, item, [...path, i], undefined, issues));
+      return issues.length === before ? out : undefined;
+    }
+    case "table": {
+      if (
+        typeof value !== "object" || value === null || Array.isArray(value) || describe(value) === "a date"
+      ) {
+        return wrong();
+      }
+      const target: Record<string, unknown> = typeof base === "object" && base !== null
+        ? structuredClone(base) as Record<string, unknown>
+        : {};
+      const known = Object.keys(rule.fields);
+      for (const [key, v] of Object.entries(value)) {
+        const sub = rule.fields[key];
+        if (!sub) {
+          const isListeners = path.length === 1 && path[0] === "listeners";
+          issues.push({ path: [...path, key], message: unknownKey(key, known, isListeners) });
+          continue;
+        }
+        const accepted = check(sub, v, [...path, key], target[key], issues);
+        if (accepted !== undefined) target[key] = accepted;
+      }
+      return target;
+    }
+  }
+}
+
+function sameBind(a: string, b: string): boolean {
+  const wild = (s: string) => s === "0.0.0.0" || s === "::";
+  return a === b || wild(a) || wild(b);
+}
+
+/** Rules that span several keys, checked after the merge. */
+function crossChecks(config: Config, issues: SchemaIssue[]): void {
+  const pairs: [PathSegment[], { cert?: string; key?: string }][] = [
+    [["tls"], config.tls],
+    ...LISTENER_NAMES.map((n): [PathSegment[], { cert?: string; key?: string }] => [
+      ["listeners", n],
+      config.listeners[n],
+    ]),
+  ];
+  for (const [p, t] of pairs) {
+    if ((t.cert === undefined) !== (t.key === undefined)) {
+      const missing = t.cert === undefined ? "cert" : "key";
+      issues.push({
+        path: [...p, t.cert === undefined ? "key" : "cert"],
+        message: `${missing} must be set too (cert and key go together)`,
+      });
+    }
+  }
+  // HTTP has no STARTTLS (RFC 2817 upgrade is not supported by clients in practice).
+  if (config.listeners.http.tls === "starttls") {
+    issues.push({
+      path: ["listeners", "http", "tls"],
+      message: 'expected "none" or "implicit" for HTTP, got "starttls"',
+    });
+  }
+  const seen: { name: string; address: string; port: number }[] = [];
+  for (const name of LISTENER_NAMES) {
+    const l = config.listeners[name];
+    if (!l.enabled || l.port === 0) continue;
+    const clash = seen.find((s) => s.port === l.port && sameBind(s.address, l.address));
+    if (clash) {
+      issues.push({
+        path: ["listeners", name, "port"],
+        message: `port ${l.port} is already used by listener "${clash.name}"`,
+      });
+    }
+    seen.push({ name, address: l.address, port: l.port });
+  }
+  if (config.auth.lockout_failures <= config.auth.throttle_free_failures) {
+    issues.push({
+      path: ["auth", "lockout_failures"],
+      message:
+        `expected more than throttle_free_failures (${config.auth.throttle_free_failures}), got ${config.auth.lockout_failures}`,
+    });
+  }
+}
+
+/**
+ * Validates a parsed TOML document and merges it over `base` (the defaults). Returns the config
+ * and every issue found (the config is only meaningful when there are none).
+ */
+export function validateConfig(
+  raw: Record<string, unknown>,
+  base: Config = defaultConfig(),
+): { config: Config; issues: SchemaIssue[] } {
+  const issues: SchemaIssue[] = [];
+  const merged = check(CONFIG_RULE, raw, [], base, issues) as Config | undefined;
+  const config = merged ?? base;
+  config.local_domains = [...new Set(config.local_domains.map((d) => d.toLowerCase()))];
+  config.hostname = config.hostname.toLowerCase();
+  if (issues.length === 0) crossChecks(config, issues);
+  return { config, issues };
+}
+
+/** Every key path the schema knows (tables excluded), for documentation checks. */
+export function schemaKeyPaths(rule: Rule = CONFIG_RULE, prefix: PathSegment[] = []): string[] {
+  if (rule.type !== "table") return [formatPath(prefix)];
+  return Object.entries(rule.fields).flatMap(([k, r]) => schemaKeyPaths(r, [...prefix, k]));
+}
+
+/** The schema issue as a loader issue (line filled in by the caller). */
+export function toConfigIssue(issue: SchemaIssue, line: number | undefined): ConfigIssue {
+  return { keyPath: formatPath(issue.path), line, message: issue.message };
+}

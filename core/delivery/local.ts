@@ -1,0 +1,98 @@
+/**
+ * Local delivery: one message, stored once, placed in the Inbox of every recipient account in one
+ * all-or-nothing store call. Used by SMTP, JMAP submission and bounces. Resolves only after the
+ * store has committed and fsynced (core/store/store.ts durability contract): only then may a
+ * protocol acknowledge the message.
+ *
+ * @module
+ */
+import type { Store } from "../store/store.ts";
+import type { AccountId, AddedMessage, BlobId, MailboxId } from "../store/types.ts";
+import type { MessageSource } from "./spool.ts";
+import { concat } from "./spool.ts";
+
+/** What to deliver. */
+export interface LocalDeliveryInput {
+  /** Header fields to put in front of the message (trace fields), CRLF-terminated; may be empty. */
+  prefix: string;
+  /** The message as received. */
+  message: MessageSource;
+  /** Recipient accounts; duplicates are delivered once. */
+  accountIds: AccountId[];
+  /** INTERNALDATE / receivedAt. */
+  receivedAt: Date;
+}
+
+/** Outcome of a local delivery. */
+export interface LocalDeliveryResult {
+  blobId: BlobId;
+  size: number;
+  added: AddedMessage[];
+}
+
+const encoder = new TextEncoder();
+const inboxCache = new WeakMap<Store, Map<AccountId, MailboxId>>();
+const INBOX_CACHE_MAX = 10_000;
+
+/** Stores `prefix + message` as a blob (or reuses the stored one), for delivery or the queue. */
+export async function putMessageBlob(
+  store: Store,
+  prefix: string,
+  message: MessageSource,
+): Promise<{ blobId: BlobId; size: number }> {
+  const head = encoder.encode(prefix);
+  const bytes = message.bytes();
+  if (bytes !== null) return await store.blobs.put(concat([head, bytes], head.length + bytes.length));
+  const body = await message.stream();
+  // The prefix goes first; the body streams through with backpressure (a spilled 30 MB message is
+  // never held in memory).
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      start(c) {
+        if (head.length > 0) c.enqueue(head);
+      },
+    }),
+  );
+  return await store.blobs.put(stream);
+}
+
+async function inboxOf(store: Store, accountId: AccountId): Promise<MailboxId> {
+  let cache = inboxCache.get(store);
+  if (!cache) {
+    cache = new Map();
+    inboxCache.set(store, cache);
+  }
+  const hit = cache.get(accountId);
+  if (hit !== undefined) return hit;
+  const inbox = await store.getMailboxByRole(accountId, "inbox");
+  if (!inbox) throw new Error(`Account has no Inbox: ${accountId}`);
+  if (cache.size >= INBOX_CACHE_MAX) cache.clear();
+  cache.set(accountId, inbox.id);
+  return inbox.id;
+}
+
+/**
+ * Delivers a message to local accounts. The blob is written once; `addMessages` places it in each
+ * account's Inbox in a single call, so either every recipient gets it or none does. Errors
+ * (including StoreError "overQuota") propagate; an orphaned blob is left to the store's garbage
+ * collector (it may already be shared with another message, so it is never deleted here).
+ */
+export async function deliverLocal(store: Store, input: LocalDeliveryInput): Promise<LocalDeliveryResult> {
+  const accountIds = [...new Set(input.accountIds)];
+  if (accountIds.length === 0) throw new RangeError("No recipients to deliver to");
+  const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id)));
+  const blob = await putMessageBlob(store, input.prefix, input.message);
+  try {
+    const added = await store.addMessages(accountIds.map((accountId, i) => ({
+      accountId,
+      mailboxIds: [inboxes[i]!],
+      blobId: blob.blobId,
+      receivedAt: input.receivedAt,
+    })));
+    return { ...blob, added };
+  } catch (e) {
+    // A stale cached Inbox id (mailbox recreated) must not keep failing deliveries.
+    inboxCache.get(store)?.clear();
+    throw e;
+  }
+}

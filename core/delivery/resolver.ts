@@ -1,0 +1,72 @@
+/**
+ * Envelope recipient resolution for SMTP RCPT with a short cache (a burst of messages to the same
+ * address costs one lookup). Local domains, aliases, catch-all and plus-addressing are the store's
+ * rules (`Store.resolveRecipient`); this only caches and classifies.
+ *
+ * @module
+ */
+import type { Clock } from "../context.ts";
+import type { Store } from "../store/store.ts";
+import type { Account } from "../store/types.ts";
+
+/** How a recipient resolved. */
+export type Resolution =
+  | { kind: "local"; accounts: Account[] }
+  /** The domain is local but nobody receives this address. */
+  | { kind: "unknown" }
+  /** The domain is not ours: relay rules apply. */
+  | { kind: "remote" };
+
+interface Entry {
+  value: Resolution;
+  expires: number;
+}
+
+/** Resolves recipients through the store, caching answers for `ttlMs`. */
+export class RecipientResolver {
+  #store: Store;
+  #clock: Clock;
+  #ttlMs: number;
+  #max: number;
+  #cache = new Map<string, Entry>();
+
+  /**
+   * @param store the directory
+   * @param clock clock of record
+   * @param opts cache lifetime (default 10 s) and size (default 10,000 entries)
+   */
+  constructor(store: Store, clock: Clock, opts: { ttlMs?: number; maxEntries?: number } = {}) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#ttlMs = opts.ttlMs ?? 10_000;
+    this.#max = opts.maxEntries ?? 10_000;
+  }
+
+  /** Resolves `local@domain` (domain compared case-insensitively). */
+  async resolve(address: string): Promise<Resolution> {
+    const at = address.lastIndexOf("@");
+    const key = at === -1 ? address : address.slice(0, at) + "@" + address.slice(at + 1).toLowerCase();
+    const now = this.#clock.now().getTime();
+    const hit = this.#cache.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const value = await this.#lookup(key, at);
+    if (this.#cache.size >= this.#max) {
+      // Drop the oldest entries (insertion order) rather than grow.
+      for (const k of this.#cache.keys()) {
+        this.#cache.delete(k);
+        if (this.#cache.size < this.#max / 2) break;
+      }
+    }
+    this.#cache.set(key, { value, expires: now + this.#ttlMs });
+    return value;
+  }
+
+  async #lookup(address: string, at: number): Promise<Resolution> {
+    if (at === -1) return { kind: "unknown" };
+    const domain = address.slice(at + 1);
+    if (!(await this.#store.isLocalDomain(domain))) return { kind: "remote" };
+    const accounts = await this.#store.resolveRecipient(address);
+    if (!accounts || accounts.length === 0) return { kind: "unknown" };
+    return { kind: "local", accounts };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Tables of the JMAP objects the mail store does not model itself (migration component "jmap").
+ *
+ * @module
+ */
+import type { JmapSql, Migration } from "./sql.ts";
+
+/** Migration component name in the store database. */
+export const JMAP_COMPONENT = "jmap";
+
+/** Schema steps, oldest first. Never edit a released step; add a new one. */
+export const JMAP_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE IF NOT EXISTS jmap_tokens (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL,
+  last_used INTEGER
+);
+CREATE INDEX IF NOT EXISTS jmap_tokens_account ON jmap_tokens(account_id);
+CREATE TABLE IF NOT EXISTS jmap_uploads (
+  account_id TEXT NOT NULL,
+  blob_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (account_id, blob_id)
+);
+CREATE TABLE IF NOT EXISTS jmap_identities (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  reply_to TEXT,
+  bcc TEXT,
+  text_signature TEXT NOT NULL,
+  html_signature TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jmap_identities_account ON jmap_identities(account_id);
+CREATE TABLE IF NOT EXISTS jmap_submissions (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  identity_id TEXT NOT NULL,
+  email_id TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  send_at INTEGER NOT NULL,
+  undo_status TEXT NOT NULL,
+  delivery_status TEXT NOT NULL,
+  dsn_blob_ids TEXT NOT NULL DEFAULT '[]',
+  mdn_blob_ids TEXT NOT NULL DEFAULT '[]',
+  created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jmap_submissions_account ON jmap_submissions(account_id, send_at);
+CREATE TABLE IF NOT EXISTS jmap_vacation (
+  account_id TEXT PRIMARY KEY,
+  is_enabled INTEGER NOT NULL,
+  from_date INTEGER,
+  to_date INTEGER,
+  subject TEXT,
+  text_body TEXT,
+  html_body TEXT,
+  state INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jmap_vacation_sent (
+  account_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, sender)
+);
+`,
+  },
+];
+
+const migrated = new WeakSet<JmapSql>();
+
+/** Applies the JMAP migrations once per database handle. */
+export function ensureJmapSchema(sql: JmapSql): void {
+  if (migrated.has(sql)) return;
+  sql.applyMigrations(JMAP_COMPONENT, JMAP_MIGRATIONS);
+  migrated.add(sql);
+}

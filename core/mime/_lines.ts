@@ -1,0 +1,97 @@
+/**
+ * Line scanning over message bytes, shared by the header and MIME parsers. Private to core/mime.
+ *
+ * Two modes: normally LF ends a line (with an optional CR before it) and a lone CR is data, as in
+ * Dovecot; messages that use bare CR as their line ending (old Mac mail) are detected up front and
+ * scanned in "cr" mode, where CR, LF and CRLF all end lines.
+ *
+ * @module
+ */
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Where a line's content ends and the next line starts. */
+export interface LineBounds {
+  /** Offset just past the line's content (before CR/LF). */
+  contentEnd: number;
+  /** Offset of the next line (just past the line ending), or `end`. */
+  next: number;
+}
+
+/**
+ * Finds the end of the line starting at `pos`, not looking past `end`.
+ *
+ * @param raw message bytes
+ * @param pos start of the line
+ * @param end region end
+ * @param crMode whether a lone CR ends a line
+ * @returns content end and next-line offsets
+ */
+export function lineAt(raw: Uint8Array, pos: number, end: number, crMode: boolean): LineBounds {
+  if (crMode) {
+    for (let i = pos; i < end; i++) {
+      const c = raw[i];
+      if (c === LF) return { contentEnd: i, next: i + 1 };
+      if (c === CR) return { contentEnd: i, next: i + 1 < end && raw[i + 1] === LF ? i + 2 : i + 1 };
+    }
+    return { contentEnd: end, next: end };
+  }
+  const i = raw.indexOf(LF, pos);
+  if (i < 0 || i >= end) return { contentEnd: end, next: end };
+  return { contentEnd: i > pos && raw[i - 1] === CR ? i - 1 : i, next: i + 1 };
+}
+
+/**
+ * Decides whether a message uses bare CR line endings, looking at its first 64 KiB.
+ *
+ * @param raw message bytes
+ * @returns true when lone CRs outnumber LFs
+ */
+export function usesBareCr(raw: Uint8Array): boolean {
+  const n = Math.min(raw.length, 65536);
+  let lf = 0;
+  let cr = 0;
+  for (let i = 0; i < n; i++) {
+    const c = raw[i];
+    if (c === LF) lf++;
+    else if (c === CR && raw[i + 1] !== LF) cr++;
+  }
+  return cr > lf;
+}
+
+/**
+ * Counts text lines in `[start, end)`: every CRLF, LF or lone CR ends one, and a non-empty last
+ * line without an ending counts too (IMAP BODYSTRUCTURE body-fld-lines, RFC 9051 §7.5.2).
+ *
+ * @param raw message bytes
+ * @param start region start
+ * @param end region end
+ * @returns number of lines
+ */
+export function countLines(raw: Uint8Array, start: number, end: number): number {
+  let lines = 0;
+  for (let i = start; i < end; i++) {
+    const c = raw[i];
+    if (c === LF) lines++;
+    else if (c === CR && (i + 1 >= end || raw[i + 1] !== LF)) lines++;
+  }
+  if (end > start && raw[end - 1] !== LF && raw[end - 1] !== CR) lines++;
+  return lines;
+}
+
+/**
+ * Offset where the line ending just before `pos` starts (CRLF, LF or CR), or `pos` if none.
+ *
+ * @param raw message bytes
+ * @param pos offset of a line start
+ * @param floor lowest offset the ending may start at
+ * @returns the offset of the preceding line ending
+ */
+export function precedingEol(raw: Uint8Array, pos: number, floor: number): number {
+  if (pos - 1 < floor) return pos;
+  const c = raw[pos - 1];
+  if (c === LF) return pos - 2 >= floor && raw[pos - 2] === CR ? pos - 2 : pos - 1;
+  if (c === CR) return pos - 1;
+  return pos;
+}

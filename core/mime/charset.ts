@@ -1,0 +1,161 @@
+/**
+ * Charset decoding for MIME text (RFC 2046 §4.1.2, RFC 2978) on top of the WHATWG `TextDecoder`.
+ *
+ * @module
+ */
+
+/** Charset names seen in real mail that WHATWG does not know under that spelling. */
+const ALIASES: Record<string, string> = {
+  "cp936": "gbk",
+  "ms936": "gbk",
+  "cp949": "euc-kr",
+  "ms949": "euc-kr",
+  "uhc": "euc-kr",
+  "cp932": "shift_jis",
+  "ms932": "shift_jis",
+  "sjis": "shift_jis",
+  "shift-jis": "shift_jis",
+  "cp950": "big5",
+  "ms950": "big5",
+  "utf-8-bom": "utf-8",
+  "unicode-1-1-utf-8": "utf-8",
+  "ascii": "us-ascii",
+  "iso-8859-1-windows-3.0-latin-1": "windows-1252",
+  "iso-2022-jp-2": "iso-2022-jp",
+  "iso-2022-jp-3": "iso-2022-jp",
+  "iso-2022-jp-ms": "iso-2022-jp",
+  "cp20932": "euc-jp",
+  "eucjp": "euc-jp",
+  "euckr": "euc-kr",
+  "latin-1": "latin1",
+  "latin-2": "iso-8859-2",
+  "cp819": "latin1",
+  "tis620": "windows-874",
+  "tis-620": "windows-874",
+  "iso-8859-11": "windows-874",
+  "cp866": "ibm866",
+};
+
+const decoders = new Map<string, TextDecoder | null>();
+
+/** Labels WHATWG maps to its "replacement" decoder (which would destroy the text). */
+const REPLACEMENT_LABELS = new Set([
+  "csiso2022kr",
+  "hz-gb-2312",
+  "iso-2022-cn",
+  "iso-2022-cn-ext",
+  "iso-2022-kr",
+]);
+
+function tryDecoder(label: string): TextDecoder | null {
+  if (REPLACEMENT_LABELS.has(label)) return null;
+  try {
+    return new TextDecoder(label);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Returns a `TextDecoder` for a MIME charset name, resolving common aliases (`cp1252`, `ms932`,
+ * `iso8859_15`, `utf8`, …), or null when the charset is unknown.
+ *
+ * @param charset charset name as found in a Content-Type parameter or encoded word
+ * @returns a non-fatal decoder, or null
+ */
+export function charsetDecoder(charset: string): TextDecoder | null {
+  const key = charset.trim().replace(/^["']|["']$/g, "").toLowerCase();
+  const cached = decoders.get(key);
+  if (cached !== undefined) return cached;
+  let decoder = key === "" ? null : tryDecoder(ALIASES[key] ?? key);
+  if (decoder === null && key !== "") {
+    const windows = /^(?:cp|ms|x-cp|win|windows)[-_]?(125\d)$/.exec(key);
+    const iso = /^iso[-_ ]?8859[-_ ]?(\d{1,2})(?:[:-_].*)?$/.exec(key);
+    const alias = windows ? `windows-${windows[1]}` : iso ? `iso-8859-${iso[1]}` : key.replace(/_/g, "-");
+    decoder = tryDecoder(alias);
+  }
+  if (decoders.size < 256) decoders.set(key, decoder);
+  return decoder;
+}
+
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8");
+const windows1252 = new TextDecoder("windows-1252");
+
+/**
+ * True when every byte is below 0x80.
+ *
+ * @param bytes input
+ * @returns whether the bytes are plain US-ASCII
+ */
+export function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/**
+ * Decodes bytes as UTF-8 when they are valid UTF-8, otherwise as Latin-1 (one char per byte, so
+ * the bytes stay recoverable). Used for raw header values (RFC 6532 allows UTF-8 headers).
+ *
+ * @param bytes header bytes
+ * @returns the decoded string
+ */
+export function decodeUtf8OrLatin1(bytes: Uint8Array): string {
+  if (isAscii(bytes)) return latin1(bytes);
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return latin1(bytes);
+  }
+}
+
+/**
+ * Decodes bytes one char per byte (ISO-8859-1 proper, not windows-1252).
+ *
+ * @param bytes input
+ * @returns a string whose char codes are the bytes
+ */
+export function latin1(bytes: Uint8Array): string {
+  let out = "";
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + CHUNK)));
+  }
+  return out;
+}
+
+/**
+ * Decodes MIME text to a string. Unknown or missing charsets, and US-ASCII (which real mail
+ * routinely violates), fall back to UTF-8 when the bytes are valid UTF-8 and to windows-1252
+ * otherwise. Never throws.
+ *
+ * @param bytes the (transfer-decoded) text
+ * @param charset the declared charset, if any
+ * @returns the decoded text
+ */
+export function decodeText(bytes: Uint8Array, charset?: string | null): string {
+  const key = (charset ?? "").trim().toLowerCase();
+  const decoder = key === "" || key === "us-ascii" || key === "ascii" ? null : charsetDecoder(key);
+  if (decoder !== null) {
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      // fall through to the heuristic below
+    }
+  }
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return windows1252.decode(bytes);
+  }
+}
+
+/**
+ * Decodes UTF-8 leniently (invalid sequences become U+FFFD).
+ *
+ * @param bytes input
+ * @returns the decoded string
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { getHeader, getHeaders, getLastHeader, parseHeaderBlock } from "./header.ts";
+import { bytes } from "./_test_util.ts";
+
+Deno.test("parseHeaderBlock splits fields with offsets", () => {
+  const raw = bytes("A: 1\r\nB : 2\r\n\tmore\r\n\r\nbody");
+  const h = parseHeaderBlock(raw, 0, raw.length);
+  assert.deepEqual(h.fields.map((f) => [f.name, f.value, f.start, f.end]), [["A", " 1", 0, 6], [
+    "B",
+    " 2\tmore",
+    6,
+    20,
+  ]]);
+  assert.equal(h.headerEnd, 22);
+  assert.deepEqual(h.defects, []);
+});
+
+Deno.test("parseHeaderBlock respects the region end", () => {
+  const raw = bytes("A: 1\nB: 2\n\nX: no\n");
+  const h = parseHeaderBlock(raw, 5, 9);
+  assert.deepEqual(h.fields.map((f) => f.name), ["B"]);
+  assert.equal(h.headerEnd, 9);
+});
+
+Deno.test("parseHeaderBlock handles CR mode", () => {
+  const raw = bytes("A: 1\r b\rC: 2\r\rbody");
+  const h = parseHeaderBlock(raw, 0, raw.length, { crMode: true });
+  assert.deepEqual(h.fields.map((f) => f.value), [" 1 b", " 2"]);
+  assert.equal(h.headerEnd, 14);
+});
+
+Deno.test("parseHeaderBlock recovers from broken lines", () => {
+  const raw = bytes("A: 1\nBad Name: x\nContent-Type: text/plain;\nname=x.txt\nC: 3\n\n");
+  const h = parseHeaderBlock(raw, 0, raw.length);
+  assert.deepEqual(h.fields.map((f) => f.name), ["A", "Content-Type", "C"]);
+  assert.equal(h.fields[1]!.value, " text/plain;name=x.txt");
+  assert.equal(h.defects.length, 2);
+  const first = parseHeaderBlock(bytes(" leading\nA: 1\n\n"), 0, 15);
+  assert.equal(first.headerEnd, 0);
+  const blank = parseHeaderBlock(bytes("  \nbody"), 0, 7);
+  assert.equal(blank.headerEnd, 3);
+});
+
+Deno.test("parseHeaderBlock caps the number of fields", () => {
+  const raw = bytes("X: 1\n".repeat(20) + "\n");
+  const h = parseHeaderBlock(raw, 0, raw.length, { maxFields: 5 });
+  assert.equal(h.fields.length, 5);
+  assert.equal(h.headerEnd, raw.length);
+  assert.deepEqual(h.defects, ["too many header fields"]);
+});
+
+Deno.test("getHeader, getLastHeader and getHeaders look up case-insensitively", () => {
+  const raw = bytes("Received: a\nreceived: b\nSubject:  s \n\n");
+  const part = { headers: parseHeaderBlock(raw, 0, raw.length).fields };
+  assert.equal(getHeader(part, "RECEIVED"), "a");
+  assert.equal(getLastHeader(part, "Received"), "b");
+  assert.deepEqual(getHeaders(part, "received"), ["a", "b"]);
+  assert.equal(getHeader(part, "subject"), "s");
+  assert.equal(getHeader(part, "missing"), null);
+});

@@ -1,0 +1,271 @@
+/**
+ * The MIME parser (RFC 2045, RFC 2046, RFC 5322): raw message bytes in, a tree of parts with byte
+ * offsets out. Pure, linear, and it never throws: malformed input degrades the way real servers
+ * degrade it, with `defects` recorded on the part.
+ *
+ * Section numbers follow RFC 9051 §6.4.5: the message itself is "", the children of a multipart
+ * are "1", "2", … under their parent's number; the embedded message of a message/rfc822 part gets
+ * that part's number (so `2.HEADER` is its header) and its multipart children are numbered under
+ * it ("2.1", …). A non-multipart message's body is section "1" (see `section.ts`), and so a
+ * message/rfc822 that is the whole body of a message (section "" or an embedded "2") embeds a
+ * message numbered "1" (or "2.1").
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { countLines, lineAt, precedingEol, usesBareCr } from "./_lines.ts";
+import { getHeader, parseHeaderBlock } from "./header.ts";
+import { parseContentValue, stripComments } from "./rfc2231.ts";
+import type { MimePart } from "./types.ts";
+
+/** Nesting deeper than this (multipart and message levels) is treated as opaque. */
+export const MAX_DEPTH = 64;
+/** At most this many parts per message; the rest stays inside the last part. */
+export const MAX_PARTS = 10_000;
+
+interface Context {
+  raw: Uint8Array;
+  buf: Buffer;
+  crMode: boolean;
+  parts: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Parses a message into its MIME part tree. Every offset indexes `raw`.
+ *
+ * @example
+ * ```ts
+ * import { parseMime } from "./parse.ts";
+ * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nHello\r\n");
+ * const root = parseMime(raw);
+ * console.assert(root.type === "text" && root.bodyStart === 15);
+ * ```
+ *
+ * @param raw the message bytes
+ * @returns the root part (section "")
+ */
+export function parseMime(raw: Uint8Array): MimePart {
+  const ctx: Context = {
+    raw,
+    buf: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    crMode: usesBareCr(raw),
+    parts: 0,
+  };
+  const root = parseEntity(ctx, 0, raw.length, "", 0, false, true, true);
+  if (ctx.crMode) root.defects.push("bare CR line endings");
+  return root;
+}
+
+/**
+ * Parses one entity (header + body) spanning `[start, end)`.
+ */
+function parseEntity(
+  ctx: Context,
+  start: number,
+  end: number,
+  section: string,
+  depth: number,
+  inDigest: boolean,
+  top: boolean,
+  messageRoot: boolean,
+): MimePart {
+  ctx.parts++;
+  const { raw } = ctx;
+  const header = parseHeaderBlock(raw, start, end, { crMode: ctx.crMode, top });
+  const part: MimePart = {
+    section,
+    headerStart: start,
+    headerEnd: header.headerEnd,
+    bodyStart: header.headerEnd,
+    bodyEnd: end,
+    headers: header.fields,
+    type: "text",
+    subtype: "plain",
+    params: {},
+    disposition: null,
+    encoding: "7bit",
+    contentId: null,
+    description: null,
+    language: null,
+    location: null,
+    md5: null,
+    lines: 0,
+    children: [],
+    message: null,
+    defects: header.defects,
+  };
+  applyContentHeaders(part, inDigest);
+
+  if (part.type === "multipart") {
+    if (depth >= MAX_DEPTH) {
+      part.defects.push("nesting too deep: multipart treated as opaque");
+      opaque(part);
+    } else {
+      const boundary = part.params["boundary"];
+      if (boundary === undefined || boundary === "") {
+        part.defects.push("multipart without boundary parameter");
+        downgrade(ctx, part);
+      } else {
+        splitMultipart(ctx, part, boundary, depth);
+        const unquoted = /^'(.+)'$/.exec(boundary);
+        if (part.children.length === 0 && unquoted) {
+          // boundary='x': single quotes are not MIME quoting, but some mailers use them.
+          part.defects.push("boundary in single quotes");
+          splitMultipart(ctx, part, unquoted[1]!, depth);
+        }
+        if (part.children.length === 0) {
+          part.defects.push("multipart without any boundary line");
+          downgrade(ctx, part);
+        }
+      }
+    }
+  } else if (part.type === "message" && (part.subtype === "rfc822" || part.subtype === "global")) {
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
+    if (!["7bit", "8bit", "binary"].includes(part.encoding)) {
+      // RFC 2046 §5.2.1: no other encoding is allowed; the encoded message has no offsets.
+      part.defects.push(`message/${part.subtype} with ${part.encoding} encoding: not parsed`);
+    } else if (depth >= MAX_DEPTH) {
+      part.defects.push("nesting too deep: embedded message treated as opaque");
+    } else {
+      // A message/rfc822 part keeps its number for the embedded message (n.HEADER); a message
+      // that is itself non-multipart has its body at <section>.1 (RFC 9051 §6.4.5).
+      const inner = messageRoot ? (section === "" ? "1" : `${section}.1`) : section;
+      part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, inner, depth + 1, false, false, true);
+    }
+  } else if (part.type === "text") {
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
+  }
+  return part;
+}
+
+/** A multipart that cannot be split is seen as text (RFC 2045 §5.2 default). */
+function downgrade(ctx: Context, part: MimePart): void {
+  part.type = "text";
+  part.subtype = "plain";
+  part.children = [];
+  part.lines = countLines(ctx.raw, part.bodyStart, part.bodyEnd);
+}
+
+function opaque(part: MimePart): void {
+  part.type = "application";
+  part.subtype = "octet-stream";
+}
+
+/** Fills type, parameters, disposition and the other RFC 2045 content fields from the header. */
+function applyContentHeaders(part: MimePart, inDigest: boolean): void {
+  const ct = getHeader(part, "content-type");
+  let typed = false;
+  if (ct !== null) {
+    const parsed = parseContentValue(ct);
+    const slash = parsed.value.indexOf("/");
+    const type = slash < 0 ? parsed.value : parsed.value.slice(0, slash);
+    let subtype = slash < 0 ? "" : parsed.value.slice(slash + 1);
+    if (subtype === "") {
+      // "text" alone and similar: pick the obvious subtype.
+      subtype = type === "text" ? "plain" : type === "multipart" ? "mixed" : "";
+      if (subtype !== "") part.defects.push("Content-Type without subtype");
+    }
+    if (/^[a-z0-9!#$%&'*+.^_`{|}~-]+$/.test(type) && /^[a-z0-9!#$%&'*+.^_`{|}~-]+$/.test(subtype)) {
+      part.type = type;
+      part.subtype = subtype;
+      part.params = parsed.params;
+      typed = true;
+    } else {
+      part.defects.push("invalid Content-Type");
+    }
+  }
+  if (!typed) {
+    // RFC 2045 §5.2 default, RFC 2046 §5.1.5 default inside multipart/digest.
+    if (inDigest) {
+      part.type = "message";
+      part.subtype = "rfc822";
+    } else {
+      part.params = { charset: "us-ascii" };
+    }
+  }
+  const cte = getHeader(part, "content-transfer-encoding");
+  if (cte !== null) {
+    const v = stripComments(cte).trim().toLowerCase();
+    if (v !== "") part.encoding = v;
+  }
+  const cd = getHeader(part, "content-disposition");
+  if (cd !== null) {
+    const parsed = parseContentValue(cd);
+    if (parsed.value !== "" || Object.keys(parsed.params).length > 0) part.disposition = parsed;
+  }
+  part.contentId = getHeader(part, "content-id");
+  part.description = getHeader(part, "content-description");
+  part.location = getHeader(part, "content-location");
+  part.md5 = getHeader(part, "content-md5");
+  const lang = getHeader(part, "content-language");
+  if (lang !== null) {
+    const tags = stripComments(lang).split(/[,\s]+/).filter((t) => t !== "");
+    part.language = tags.length > 0 ? tags : null;
+  }
+}
+
+/** True when `c` is CR, LF, or the region end. */
+function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
+  return i >= end || raw[i] === 0x0a || raw[i] === 0x0d;
+}
+
+/**
+ * Splits a multipart body into children at its boundary delimiter lines (RFC 2046 §5.1.1). A
+ * delimiter is `--boundary` at a line start followed by optional whitespace (transport padding);
+ * the close delimiter adds `--`. The line ending before a delimiter belongs to it. A missing close
+ * delimiter ends the last part at the end of the multipart (a defect).
+ */
+function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: number): void {
+  const { raw, buf } = ctx;
+  const needle = encoder.encode("--" + boundary);
+  const start = part.bodyStart;
+  const end = part.bodyEnd;
+  const childInDigest = part.subtype === "digest";
+  let pos = start;
+  let partStart = -1;
+  let closed = false;
+  let limited = false;
+  const bounds: [number, number][] = [];
+  while (pos < end) {
+    const idx = buf.indexOf(needle, pos);
+    if (idx < 0 || idx + needle.length > end) break;
+    pos = idx + 1;
+    if (idx > start && raw[idx - 1] !== 0x0a && raw[idx - 1] !== 0x0d) continue;
+    let j = idx + needle.length;
+    let isClose = false;
+    if (j + 2 <= end && raw[j] === 0x2d && raw[j + 1] === 0x2d) {
+      isClose = true;
+      j += 2;
+    }
+    while (j < end && (raw[j] === 0x20 || raw[j] === 0x09)) j++;
+    if (!isClose && !atLineEnd(raw, j, end)) continue; // a longer boundary, or text
+    const line = lineAt(raw, idx, end, ctx.crMode);
+    const before = Math.max(precedingEol(raw, idx, start), partStart < 0 ? start : partStart);
+    if (partStart >= 0) {
+      if (ctx.parts + bounds.length >= MAX_PARTS && !isClose) {
+        limited = true;
+        break;
+      }
+      bounds.push([partStart, before]);
+    }
+    if (isClose) {
+      closed = true;
+      break;
+    }
+    partStart = line.next;
+    pos = line.next;
+  }
+  if (partStart < 0) return;
+  if (!closed) {
+    bounds.push([partStart, end]);
+    part.defects.push(limited ? "too many parts: the rest kept in the last part" : "missing close boundary");
+  }
+  let n = 0;
+  for (const [s, e] of bounds) {
+    n++;
+    const section = part.section === "" ? String(n) : `${part.section}.${n}`;
+    part.children.push(parseEntity(ctx, s, e, section, depth + 1, childInDigest, false, false));
+  }
+}

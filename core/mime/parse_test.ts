@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { MAX_DEPTH, MAX_PARTS, parseMime } from "./parse.ts";
+import { findSection, walkParts } from "./section.ts";
+import { bodyOf, bytes, headerOf, latin1Bytes, offsetProblems, tree } from "./_test_util.ts";
+
+const MIXED = [
+  "From: a@example.org",
+  "Subject: test",
+  'Content-Type: multipart/mixed; boundary="XX"',
+  "",
+  "preamble",
+  "--XX",
+  "Content-Type: text/plain; charset=utf-8",
+  "",
+  "hello",
+  "world",
+  "--XX",
+  "Content-Type: message/rfc822",
+  "",
+  "Subject: inner",
+  'Content-Type: multipart/alternative; boundary="YY"',
+  "",
+  "--YY",
+  "",
+  "plain",
+  "--YY",
+  "Content-Type: text/html",
+  "",
+  "<b>html</b>",
+  "--YY--",
+  "--XX",
+  "Content-Type: application/octet-stream",
+  "Content-Transfer-Encoding: base64",
+  "",
+  "AAEC",
+  "--XX--",
+  "epilogue",
+  "",
+].join("\r\n");
+
+Deno.test("parseMime numbers sections per RFC 9051 §6.4.5", () => {
+  const raw = bytes(MIXED);
+  const root = parseMime(raw);
+  assert.equal(
+    tree(root),
+    "root:multipart/mixed[1:text/plain 2:message/rfc822{2:multipart/alternative[2.1:text/plain 2.2:text/html]} 3:application/octet-stream]",
+  );
+  assert.deepEqual(offsetProblems(root, raw.length), []);
+  assert.deepEqual(root.defects, []);
+});
+
+Deno.test("parseMime puts the CRLF before a boundary into the delimiter", () => {
+  const raw = bytes(MIXED);
+  const root = parseMime(raw);
+  const [text, msg, bin] = root.children;
+  assert.equal(bodyOf(raw, text!), "hello\r\nworld");
+  assert.equal(text!.lines, 2);
+  assert.equal(headerOf(raw, text!), "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+  assert.equal(bodyOf(raw, bin!), "AAEC");
+  assert.equal(bin!.encoding, "base64");
+  assert.equal(msg!.message!.children[0]!.type, "text", "no header -> text/plain");
+  assert.equal(bodyOf(raw, msg!.message!.children[0]!), "plain");
+  assert.equal(msg!.lines, 11);
+  assert.equal(root.bodyEnd, raw.length);
+});
+
+Deno.test("parseMime records header fields with offsets and unfolded values", () => {
+  const raw = bytes("Subject: a\r\n b\r\nX-Y:z\r\n\r\nbody");
+  const root = parseMime(raw);
+  assert.equal(root.headers.length, 2);
+  assert.equal(root.headers[0]!.value, " a b");
+  assert.equal(root.headers[0]!.key, "subject");
+  assert.equal(root.headers[0]!.start, 0);
+  assert.equal(root.headers[0]!.end, 16);
+  assert.equal(root.headers[1]!.value, "z");
+  assert.equal(root.headerEnd, 25);
+  assert.equal(bodyOf(raw, root), "body");
+  assert.deepEqual(root.params, { charset: "us-ascii" });
+});
+
+Deno.test("parseMime handles bare LF, bare CR and mixed line endings", () => {
+  for (const eol of ["\n", "\r", "\r\n"]) {
+    const raw = bytes(MIXED.replaceAll("\r\n", eol));
+    const root = parseMime(raw);
+    assert.equal(root.children.length, 3, JSON.stringify(eol));
+    assert.equal(bodyOf(raw, root.children[0]!), `hello${eol}world`);
+    assert.deepEqual(offsetProblems(root, raw.length), []);
+  }
+  const mixed = bytes(MIXED.split("\r\n").map((l, i) => l + (i % 2 ? "\n" : "\r\n")).join(""));
+  const root = parseMime(mixed);
+  assert.equal(root.children.length, 3);
+  assert.equal(root.children[1]!.message!.children.length, 2);
+});
+
+Deno.test("parseMime keeps a lone CR as data in LF messages", () => {
+  const raw = bytes("Subject: a\rb\n\nbody\rmore\n");
+  const root = parseMime(raw);
+  assert.equal(root.headers.length, 1);
+  assert.equal(root.headers[0]!.value, " a\rb".replace("\r", ""));
+  assert.equal(root.lines, 2);
+});
+
+Deno.test("parseMime ends the last part at the end when the close boundary is missing", () => {
+  const raw = bytes("Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n\ntwo\n");
+  const root = parseMime(raw);
+  assert.equal(root.children.length, 2);
+  assert.equal(bodyOf(raw, root.children[1]!), "two\n");
+  assert.ok(root.defects.includes("missing close boundary"));
+});
+
+Deno.test("parseMime confines a broken inner multipart to its outer part", () => {
+  const raw = bytes(
+    "Content-Type: multipart/mixed; boundary=outer\n\n--outer\nContent-Type: multipart/alternative; boundary=inner\n\n--inner\n\na\n--outer\n\nb\n--outer--\n",
+  );
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:multipart/mixed[1:multipart/alternative[1.1:text/plain] 2:text/plain]");
+  assert.equal(bodyOf(raw, root.children[0]!.children[0]!), "a");
+  assert.equal(bodyOf(raw, root.children[1]!), "b");
+});
+
+Deno.test("parseMime does not take a longer boundary or text for a delimiter", () => {
+  const raw = bytes(
+    "Content-Type: multipart/mixed; boundary=ab\n\n--ab\nContent-Type: multipart/mixed; boundary=abc\n\n--abc\n\nx\n--ab not\n--abc--\n--ab  \n\ny\n--ab--  \n",
+  );
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:multipart/mixed[1:multipart/mixed[1.1:text/plain] 2:text/plain]");
+  assert.equal(bodyOf(raw, root.children[0]!.children[0]!), "x\n--ab not");
+});
+
+Deno.test("parseMime downgrades a multipart without boundary to text/plain", () => {
+  for (const ct of ["multipart/mixed", "multipart/mixed; boundary=zz"]) {
+    const raw = bytes(`Content-Type: ${ct}\n\nno parts here\n`);
+    const root = parseMime(raw);
+    assert.equal(`${root.type}/${root.subtype}`, "text/plain");
+    assert.equal(root.children.length, 0);
+    assert.equal(root.lines, 1);
+    assert.equal(root.defects.length, 1);
+  }
+});
+
+Deno.test("parseMime defaults digest children to message/rfc822", () => {
+  const raw = bytes(
+    "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\n\nbody1\n--d\nContent-Type: text/plain\n\nnot a message\n--d--\n",
+  );
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:multipart/digest[1:message/rfc822{1:text/plain} 2:text/plain]");
+  assert.equal(root.children[0]!.message!.headers[0]!.value, " one");
+  assert.equal(findSection(root, "1.1"), root.children[0]!.message);
+});
+
+Deno.test("parseMime treats a first line without colon as a body without header", () => {
+  const raw = bytes("Content-Type: multipart/mixed; boundary=b\n\n--b\njust text\n--b--\n");
+  const part = parseMime(raw).children[0]!;
+  assert.equal(part.headers.length, 0);
+  assert.equal(part.headerStart, part.headerEnd);
+  assert.equal(bodyOf(raw, part), "just text");
+});
+
+Deno.test("parseMime accepts a header without body", () => {
+  const raw = bytes("Subject: only a header\r\nFrom: x@y.z\r\n");
+  const root = parseMime(raw);
+  assert.equal(root.headers.length, 2);
+  assert.equal(root.headerEnd, raw.length);
+  assert.equal(root.bodyStart, root.bodyEnd);
+  assert.equal(root.lines, 0);
+});
+
+Deno.test("parseMime starts the body at a colon-less line when the blank line is missing", () => {
+  const raw = bytes("Subject: x\nContent-Type: text/plain;\nname=a.txt\nThis is the body\n");
+  const root = parseMime(raw);
+  assert.equal(root.params["name"], "a.txt");
+  assert.equal(bodyOf(raw, root), "This is the body\n");
+  assert.ok(root.defects.includes("missing blank line between header and body"));
+});
+
+Deno.test("parseMime skips an mbox From line at the top", () => {
+  const raw = bytes("From someone@example.org Sat Jan  3 01:05:34 1996\nSubject: s\n\nb");
+  const root = parseMime(raw);
+  assert.equal(root.headers.length, 1);
+  assert.equal(root.headers[0]!.key, "subject");
+});
+
+Deno.test("parseMime keeps 8-bit header bytes as UTF-8 or Latin-1", () => {
+  const utf8 = parseMime(bytes("Subject: Grüße\n\n"));
+  assert.equal(utf8.headers[0]!.value, " Grüße");
+  const latin = parseMime(latin1Bytes("Subject: Gr\xfc\xdfe\n\n"));
+  assert.equal(latin.headers[0]!.value, " Gr\xfc\xdfe");
+});
+
+Deno.test("parseMime parses message/rfc822 at the top level as section 1", () => {
+  const raw = bytes(
+    "Content-Type: message/rfc822\n\nSubject: in\nContent-Type: multipart/mixed; boundary=q\n\n--q\n\nx\n--q--\n",
+  );
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:message/rfc822{1:multipart/mixed[1.1:text/plain]}");
+  assert.equal(findSection(root, "1"), root);
+  assert.equal(findSection(root, "1.1"), root.message!.children[0]);
+});
+
+Deno.test("parseMime leaves an encoded message/rfc822 unparsed", () => {
+  const raw = bytes(
+    "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp5\n",
+  );
+  const root = parseMime(raw);
+  assert.equal(root.message, null);
+  assert.equal(root.defects.length, 1);
+});
+
+Deno.test("parseMime bounds nesting depth", () => {
+  let msg = "leaf\n";
+  for (let i = 0; i < MAX_DEPTH + 20; i++) {
+    msg = `Content-Type: multipart/mixed; boundary=b${i}\n\n--b${i}\n${msg}\n--b${i}--\n`;
+  }
+  const raw = bytes(msg);
+  const root = parseMime(raw);
+  let depth = 0;
+  let opaque = 0;
+  walkParts(root, (p, d) => {
+    depth = Math.max(depth, d);
+    if (p.defects.some((x) => x.startsWith("nesting too deep"))) opaque++;
+  });
+  assert.equal(depth, MAX_DEPTH);
+  assert.equal(opaque, 1);
+  assert.deepEqual(offsetProblems(root, raw.length), []);
+  let nested = "Subject: leaf\n\nx\n";
+  for (let i = 0; i < MAX_DEPTH + 5; i++) nested = `Content-Type: message/rfc822\n\n${nested}`;
+  const m = parseMime(bytes(nested));
+  let mdepth = 0;
+  walkParts(m, (_p, d) => (mdepth = Math.max(mdepth, d)));
+  assert.equal(mdepth, MAX_DEPTH);
+});
+
+Deno.test("parseMime caps the number of parts", () => {
+  const raw = bytes(
+    `Content-Type: multipart/mixed; boundary=b\n\n${"--b\n\nx\n".repeat(MAX_PARTS + 50)}--b--\n`,
+  );
+  const root = parseMime(raw);
+  let count = 0;
+  walkParts(root, () => count++);
+  assert.ok(count <= MAX_PARTS + 1, String(count));
+  assert.ok(root.defects.some((d) => d.startsWith("too many parts")));
+  assert.equal(root.children.at(-1)!.bodyEnd, root.bodyEnd);
+});
+
+Deno.test("parseMime reads content fields", () => {
+  const raw = bytes(
+    [
+      "Content-Type: Text/HTML; Charset=\"ISO-8859-1\"; name*=utf-8''%E2%82%AC.html",
+      "Content-Transfer-Encoding: Quoted-Printable (comment)",
+      'Content-Disposition: attachment; filename="=?utf-8?q?caf=C3=A9.html?="',
+      "Content-ID: <cid@x>",
+      "Content-Description: desc",
+      "Content-Language: en, fr (French)",
+      "Content-Location: http://x/y",
+      "Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==",
+      "",
+      "x",
+    ].join("\n"),
+  );
+  const p = parseMime(raw);
+  assert.equal(`${p.type}/${p.subtype}`, "text/html");
+  assert.deepEqual(p.params, { charset: "ISO-8859-1", name: "€.html" });
+  assert.equal(p.encoding, "quoted-printable");
+  assert.deepEqual(p.disposition, { value: "attachment", params: { filename: "café.html" } });
+  assert.equal(p.contentId, "<cid@x>");
+  assert.equal(p.description, "desc");
+  assert.deepEqual(p.language, ["en", "fr"]);
+  assert.equal(p.location, "http://x/y");
+  assert.equal(p.md5, "Q2hlY2sgSW50ZWdyaXR5IQ==");
+});
+
+Deno.test("parseMime never throws and keeps offsets in range on arbitrary bytes", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2000 }), (raw) => {
+      const root = parseMime(raw);
+      assert.deepEqual(offsetProblems(root, raw.length), []);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("parseMime never throws on mutated MIME messages", () => {
+  const base = bytes(MIXED);
+  const alphabet = fc.constantFrom(
+    ...'\r\n-:;= "abXY'.split("").map((c) => c.charCodeAt(0)),
+    0x00,
+    0xff,
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(base.length), fc.integer({ min: 0, max: 3 }), alphabet), { maxLength: 20 }),
+      (edits) => {
+        let arr = Array.from(base);
+        for (const [pos, op, byte] of edits) {
+          const at = pos % (arr.length + 1);
+          if (op === 0) arr.splice(at, 0, byte);
+          else if (op === 1) arr.splice(at, 1);
+          else if (op === 2) arr[at] = byte;
+          else arr = arr.slice(0, at);
+        }
+        const raw = Uint8Array.from(arr);
+        const root = parseMime(raw);
+        assert.deepEqual(offsetProblems(root, raw.length), []);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("parseMime works on a subarray view", () => {
+  const full = bytes("garbage" + MIXED);
+  const raw = full.subarray(7);
+  const root = parseMime(raw);
+  assert.equal(root.children.length, 3);
+  assert.equal(bodyOf(raw, root.children[0]!), "hello\r\nworld");
+});

@@ -1,0 +1,233 @@
+/**
+ * `Transport` over a Deno TCP connection, with server-side TLS through `node:tls`.
+ *
+ * Deno cannot upgrade an accepted server connection to TLS natively (`Deno.startTls` is client
+ * only), so STARTTLS wraps the connection's web streams in a `node:stream` Duplex and runs a
+ * `node:tls` server socket over it. Implicit-TLS listeners use the same path right after accept:
+ * one code path, per-handshake certificates (reloadable without re-binding) and full TLS details
+ * (protocol, cipher, SNI), which `Deno.TlsConn` does not expose. A `Deno.TlsConn` from
+ * `Deno.listenTls` is accepted too (`secure` from the start).
+ *
+ * @module
+ */
+import { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
+import type { TlsInfo, Transport } from "./transport.ts";
+import type { TlsSource } from "../tls/provider.ts";
+
+/** Options of a `DenoTransport`. */
+export interface DenoTransportOptions {
+  /** Certificate source for `upgradeTls()`; without it, upgrading fails. */
+  tls?: TlsSource | null;
+  /** The connection is a `Deno.TlsConn` (implicit TLS by `Deno.listenTls`). */
+  nativeTls?: boolean;
+  /** Milliseconds a TLS handshake may take before the connection is dropped (default 30 s). */
+  handshakeTimeoutMs?: number;
+  /** Called once TLS is active (the listener marks the session secure). */
+  onSecure?: () => void;
+}
+
+/** Thrown by `upgradeTls()` when the handshake fails or times out. */
+export class TlsHandshakeError extends Error {
+  override name = "TlsHandshakeError";
+}
+
+const READ_SIZE = 16 * 1024;
+/** Decrypted bytes buffered before the TLS socket is paused (backpressure). */
+const TLS_HIGH_WATER = 256 * 1024;
+
+/** A client connection over `Deno.Conn`, optionally upgraded to TLS. */
+export class DenoTransport implements Transport {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly closed: Promise<void>;
+
+  readonly #conn: Deno.Conn;
+  readonly #tlsSource: TlsSource | null;
+  readonly #handshakeTimeoutMs: number;
+  readonly #onSecure: (() => void) | undefined;
+  readonly #buf = new Uint8Array(READ_SIZE);
+  #secure: boolean;
+  #tlsInfo: TlsInfo | null = null;
+  #isClosed = false;
+  #resolveClosed!: () => void;
+
+  // node:tls state after an upgrade
+  #sock: TLSSocket | null = null;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #eof = false;
+  #wake: (() => void) | null = null;
+
+  constructor(conn: Deno.Conn, options: DenoTransportOptions = {}) {
+    this.#conn = conn;
+    this.#tlsSource = options.tls ?? null;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
+    this.#onSecure = options.onSecure;
+    this.#secure = options.nativeTls ?? false;
+    if (this.#secure) this.#tlsInfo = { protocol: "TLS", cipher: "unknown" };
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const local = conn.localAddr as Deno.NetAddr;
+    this.remoteAddress = remote.hostname;
+    this.remotePort = remote.port;
+    this.localAddress = local.hostname;
+    this.localPort = local.port;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  /** True once TLS is active. */
+  get secure(): boolean {
+    return this.#secure;
+  }
+
+  /** Protocol, cipher and SNI name of the TLS session, or null before TLS. */
+  get tlsInfo(): TlsInfo | null {
+    return this.#tlsInfo;
+  }
+
+  /** The next chunk of bytes, or null at end of stream (or after close). */
+  async read(): Promise<Uint8Array | null> {
+    if (this.#sock) return await this.#readTls();
+    if (this.#isClosed || this.#eof) return null;
+    try {
+      const n = await this.#conn.read(this.#buf);
+      if (n === null) {
+        // The peer shut down its side; writing may still work (a client that half-closes after
+        // QUIT still gets the reply).
+        this.#eof = true;
+        this.#resolveClosed();
+        return null;
+      }
+      return this.#buf.slice(0, n);
+    } catch {
+      // Reset by peer, or closed locally while reading.
+      this.close();
+      return null;
+    }
+  }
+
+  async #readTls(): Promise<Uint8Array | null> {
+    while (true) {
+      const chunk = this.#queue.shift();
+      if (chunk) {
+        this.#queued -= chunk.byteLength;
+        if (this.#queued < TLS_HIGH_WATER && this.#sock?.isPaused()) this.#sock.resume();
+        return chunk;
+      }
+      if (this.#eof || this.#isClosed) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  /** Writes all bytes; rejects when the connection is gone. */
+  async write(data: Uint8Array | string): Promise<void> {
+    if (this.#isClosed) throw new Deno.errors.BrokenPipe("Connection closed");
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const sock = this.#sock;
+    if (sock) {
+      await new Promise<void>((resolve, reject) => {
+        sock.write(bytes, (err) => (err ? reject(err) : resolve()));
+      });
+      return;
+    }
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += await this.#conn.write(bytes.subarray(off));
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Server-side TLS handshake over the connection (STARTTLS, or right after accept on an
+   * implicit-TLS listener). Afterwards reads and writes go through TLS. Throws `TlsHandshakeError`
+   * (and closes the connection) when the handshake fails or times out.
+   */
+  async upgradeTls(): Promise<void> {
+    if (this.#secure) throw new TlsHandshakeError("TLS is already active");
+    if (!this.#tlsSource) throw new TlsHandshakeError("No certificate configured for this listener");
+    if (this.#isClosed) throw new TlsHandshakeError("Connection closed");
+    const duplex = Duplex.fromWeb(
+      { readable: this.#conn.readable, writable: this.#conn.writable },
+      { objectMode: false },
+    );
+    const sock = new TLSSocket(duplex, {
+      isServer: true,
+      secureContext: this.#tlsSource.secureContext(),
+    });
+    this.#sock = sock;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new TlsHandshakeError("TLS handshake timed out")), this.#handshakeTimeoutMs);
+        sock.once("secure", resolve);
+        sock.once("error", (err: Error) => reject(new TlsHandshakeError(`TLS handshake failed: ${err.message}`)));
+        sock.once("close", () => reject(new TlsHandshakeError("Connection closed during TLS handshake")));
+      });
+    } catch (err) {
+      this.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    sock.removeAllListeners("error");
+    sock.removeAllListeners("close");
+    sock.on("data", (chunk: Uint8Array) => {
+      this.#queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.#queued += chunk.byteLength;
+      if (this.#queued >= TLS_HIGH_WATER) sock.pause();
+      this.#notify();
+    });
+    const onEnd = () => {
+      this.#eof = true;
+      this.#notify();
+    };
+    sock.on("end", onEnd);
+    sock.on("error", () => this.close());
+    sock.on("close", () => {
+      onEnd();
+      this.close();
+    });
+    this.#secure = true;
+    const cipher = sock.getCipher();
+    const servername = (sock as TLSSocket & { servername?: string | false }).servername;
+    this.#tlsInfo = {
+      protocol: sock.getProtocol() ?? "unknown",
+      cipher: cipher?.standardName ?? cipher?.name ?? "unknown",
+      ...(servername ? { servername } : {}),
+    };
+    this.#onSecure?.();
+  }
+
+  /** Closes the connection (TLS close_notify first when TLS is active); idempotent. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#markClosed();
+    const sock = this.#sock;
+    if (sock) {
+      sock.destroy();
+    }
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer or by the TLS socket.
+    }
+  }
+
+  #markClosed(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#eof = true;
+    this.#notify();
+    this.#resolveClosed();
+  }
+}

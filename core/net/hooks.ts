@@ -1,0 +1,113 @@
+/**
+ * Connection hook points shared by every listener (SMTP, IMAP, POP3, HTTP): `onConnect` decides
+ * whether a new session may proceed, `onClose` learns that it ended. The built-in policies
+ * (core/policy/) and embedding programs plug in here.
+ *
+ * @module
+ */
+import type { Config } from "../config/types.ts";
+import type { Session } from "../session.ts";
+import type { Transport } from "./transport.ts";
+
+/** The answer of an `onConnect` hook. `reason` is sent to the client in the protocol's refusal. */
+export type ConnectDecision = { allow: true } | { allow: false; reason: string };
+
+/** Hooks run by the listeners around every session. */
+export interface ServerHooks {
+  /**
+   * Runs once per session before the greeting (per request for HTTP). A hook that throws or does
+   * not answer within `timeoutMs` counts as a rejection with a generic reason (and is logged).
+   */
+  onConnect?(session: Session): Promise<ConnectDecision> | ConnectDecision;
+  /**
+   * Runs exactly once for every session that `onConnect` was run for (allowed, rejected, timed out
+   * or failed), after its connection is closed. Errors are logged and ignored.
+   */
+  onClose?(session: Session): Promise<void> | void;
+  /** Runs after a reload (SIGHUP) with the live configuration, so policies re-read their settings. */
+  onReload?(config: Config): Promise<void> | void;
+  /** Milliseconds each hook may take (default `DEFAULT_HOOK_TIMEOUT_MS`). */
+  timeoutMs?: number;
+}
+
+/**
+ * Writes a protocol's refusal before the listener closes a rejected connection: SMTP
+ * `554 5.7.1 <reason>`, IMAP `* BYE <reason>`, POP3 `-ERR <reason>`. A protocol handler module may
+ * export one as `reject`; otherwise the server uses its built-in one for the protocol.
+ */
+export type RejectFn = (transport: Transport, reason: string) => Promise<void>;
+
+/** Default time a hook may take. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+
+/** What the client is told when a hook failed or timed out (details go to the log only). */
+export const GENERIC_REJECT_REASON = "Service temporarily unavailable";
+
+/** Reason sent when a listener is at its `max_connections`. */
+export const TOO_MANY_CONNECTIONS_REASON = "Too many connections, try again later";
+
+/** Thrown internally when a hook does not settle in time. */
+export class HookTimeoutError extends Error {
+  override name = "HookTimeoutError";
+}
+
+/** Runs `fn`, failing with `HookTimeoutError` after `ms` milliseconds. The timer never outlives the call. */
+export async function withTimeout<T>(fn: () => Promise<T> | T, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(fn),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HookTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Combines hook sets into one: `onConnect` hooks run in order and the first rejection wins (later
+ * ones are not asked); every `onClose` runs, each isolated from the others' errors. The combined
+ * timeout is the largest of the parts'.
+ *
+ * @example
+ * ```ts
+ * import { composeHooks } from "./hooks.ts";
+ * const hooks = composeHooks(
+ *   { onConnect: () => ({ allow: true }) },
+ *   { onConnect: (s) => s.remoteAddress === "192.0.2.66" ? { allow: false, reason: "Go away" } : { allow: true } },
+ * );
+ * console.log(typeof hooks.onConnect); // "function"
+ * ```
+ */
+export function composeHooks(...parts: (ServerHooks | undefined)[]): ServerHooks {
+  const list = parts.filter((h): h is ServerHooks => h !== undefined);
+  const timeouts = list.map((h) => h.timeoutMs).filter((t): t is number => t !== undefined);
+  return {
+    ...(timeouts.length > 0 ? { timeoutMs: Math.max(...timeouts) } : {}),
+    async onConnect(session: Session): Promise<ConnectDecision> {
+      for (const h of list) {
+        if (!h.onConnect) continue;
+        const decision = await h.onConnect(session);
+        if (!decision.allow) return decision;
+      }
+      return { allow: true };
+    },
+    async onClose(session: Session): Promise<void> {
+      const errors: unknown[] = [];
+      for (const h of list) {
+        try {
+          await h.onClose?.(session);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new AggregateError(errors, "onClose hooks failed");
+    },
+    async onReload(config: Config): Promise<void> {
+      for (const h of list) await h.onReload?.(config);
+    },
+  };
+}

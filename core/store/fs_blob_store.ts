@@ -1,0 +1,282 @@
+/**
+ * Filesystem `BlobStore`: content-addressed files under `<dir>/<first 2 hex>/<sha256 hex>`.
+ *
+ * A put streams the bytes into a temp file in `<dir>/tmp/` while hashing them, fsyncs it, renames
+ * it to its SHA-256 name (or drops it when that name exists: same bytes are stored once) and fsyncs
+ * the shard directory, so a blob id returned by `put` survives a crash. Reference counts live in the
+ * store's database; this class only manages files.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { BlobStore } from "./blob_store.ts";
+import type { BlobId } from "./types.ts";
+
+const BLOB_ID_RE = /^[0-9a-f]{64}$/;
+const READ_CHUNK = 64 * 1024;
+
+/** Content-addressed blobs on the local filesystem. */
+export class FsBlobStore implements BlobStore {
+  readonly #dir: string;
+  readonly #tmp: string;
+  #ready: Promise<void> | null = null;
+
+  /** @param dir the blobs directory (created on first use) */
+  constructor(dir: string) {
+    this.#dir = dir.replace(/\/+$/, "");
+    this.#tmp = `${this.#dir}/tmp`;
+  }
+
+  /** The blobs directory. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Path of a blob's file (no existence check). Throws on a malformed id. */
+  path(blobId: BlobId): string {
+    if (!BLOB_ID_RE.test(blobId)) throw new TypeError(`Invalid blob id: "${blobId}"`);
+    return `${this.#dir}/${blobId.slice(0, 2)}/${blobId}`;
+  }
+
+  #ensureDirs(): Promise<void> {
+    this.#ready ??= (async () => {
+      await Deno.mkdir(this.#tmp, { recursive: true });
+      await syncDir(this.#dir);
+    })();
+    return this.#ready;
+  }
+
+  /** Stores bytes durably (temp file, fsync, rename, fsync dir) and returns their id and size. */
+  async put(data: Uint8Array | ReadableStream<Uint8Array>): Promise<{ blobId: BlobId; size: number }> {
+    await this.#ensureDirs();
+    const tmpPath = `${this.#tmp}/${crypto.randomUUID()}`;
+    const hash = createHash("sha256");
+    let size = 0;
+    const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
+    try {
+      try {
+        if (data instanceof Uint8Array) {
+          hash.update(data);
+          await writeAll(file, data);
+          size = data.length;
+        } else {
+          for await (const chunk of data) {
+            hash.update(chunk);
+            await writeAll(file, chunk);
+            size += chunk.length;
+          }
+        }
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      const blobId = hash.digest("hex");
+      const finalPath = this.path(blobId);
+      const shard = `${this.#dir}/${blobId.slice(0, 2)}`;
+      if (await exists(finalPath)) {
+        await Deno.remove(tmpPath);
+        return { blobId, size };
+      }
+      let newShard = false;
+      try {
+        await Deno.mkdir(shard);
+        newShard = true;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      }
+      if (newShard) await syncDir(this.#dir);
+      await Deno.rename(tmpPath, finalPath);
+      await syncDir(shard);
+      return { blobId, size };
+    } catch (err) {
+      await Deno.remove(tmpPath).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The whole blob, or null if absent. */
+  async get(blobId: BlobId): Promise<Uint8Array | null> {
+    if (!BLOB_ID_RE.test(blobId)) return null;
+    try {
+      return await Deno.readFile(this.path(blobId));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+  }
+
+  /** A byte range [start, end) of the blob (clamped to its size), or the whole blob. Null if absent. */
+  async stream(
+    blobId: BlobId,
+    range?: { start: number; end: number },
+  ): Promise<ReadableStream<Uint8Array> | null> {
+    if (!BLOB_ID_RE.test(blobId)) return null;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.path(blobId), { read: true });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+    let start = 0;
+    let remaining = Infinity;
+    if (range) {
+      start = Math.max(0, Math.trunc(range.start));
+      remaining = Math.max(0, Math.trunc(range.end) - start);
+      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+    }
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (remaining <= 0) {
+            close();
+            controller.close();
+            return;
+          }
+          const buf = new Uint8Array(Math.min(READ_CHUNK, remaining));
+          const n = await file.read(buf);
+          if (n === null || n === 0) {
+            close();
+            controller.close();
+            return;
+          }
+          remaining -= n;
+          controller.enqueue(buf.subarray(0, n));
+        } catch (err) {
+          close();
+          controller.error(err);
+        }
+      },
+      cancel() {
+        close();
+      },
+    });
+  }
+
+  /** Size in bytes, or null if absent. */
+  async size(blobId: BlobId): Promise<number | null> {
+    const info = await this.#stat(blobId);
+    return info ? info.size : null;
+  }
+
+  /** Whether the blob exists. */
+  async has(blobId: BlobId): Promise<boolean> {
+    return (await this.#stat(blobId)) !== null;
+  }
+
+  /** Whether the blob exists (synchronous: used inside database transactions). */
+  hasSync(blobId: BlobId): boolean {
+    if (!BLOB_ID_RE.test(blobId)) return false;
+    try {
+      Deno.statSync(this.path(blobId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Last modification time of the blob file, or null if absent. */
+  async modifiedAt(blobId: BlobId): Promise<Date | null> {
+    return (await this.#stat(blobId))?.mtime ?? null;
+  }
+
+  async #stat(blobId: BlobId): Promise<Deno.FileInfo | null> {
+    if (!BLOB_ID_RE.test(blobId)) return null;
+    try {
+      return await Deno.stat(this.path(blobId));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+  }
+
+  /** Deletes the blob file; absent blobs are ignored. */
+  async delete(blobId: BlobId): Promise<void> {
+    if (!BLOB_ID_RE.test(blobId)) return;
+    try {
+      await Deno.remove(this.path(blobId));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+
+  /** Synchronous delete (used right after a commit, before any other write can interleave). */
+  deleteSync(blobId: BlobId): void {
+    if (!BLOB_ID_RE.test(blobId)) return;
+    try {
+      Deno.removeSync(this.path(blobId));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+
+  /** Every stored blob id. */
+  async *list(): AsyncIterable<BlobId> {
+    let shards: Deno.DirEntry[];
+    try {
+      shards = await Array.fromAsync(Deno.readDir(this.#dir));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      throw err;
+    }
+    for (const shard of shards) {
+      if (!shard.isDirectory || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
+      for await (const entry of Deno.readDir(`${this.#dir}/${shard.name}`)) {
+        if (entry.isFile && BLOB_ID_RE.test(entry.name) && entry.name.startsWith(shard.name)) {
+          yield entry.name;
+        }
+      }
+    }
+  }
+
+  /** Removes temp files of interrupted puts older than `olderThanMs`; returns how many. */
+  async cleanTemp(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const limit = Date.now() - olderThanMs;
+    try {
+      for await (const entry of Deno.readDir(this.#tmp)) {
+        const path = `${this.#tmp}/${entry.name}`;
+        const info = await Deno.stat(path).catch(() => null);
+        if (info && (info.mtime?.getTime() ?? 0) <= limit) {
+          await Deno.remove(path).catch(() => {});
+          removed++;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    return removed;
+  }
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** fsyncs a directory so a rename or create inside it is durable. */
+async function syncDir(path: string): Promise<void> {
+  const dir = await Deno.open(path, { read: true });
+  try {
+    await dir.sync();
+  } finally {
+    dir.close();
+  }
+}

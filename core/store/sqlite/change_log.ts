@@ -1,0 +1,103 @@
+/**
+ * The per-account change log: every logged change takes the account's next MODSEQ, so a state
+ * string (the last MODSEQ of a change of a type) names an exact point in the log, and
+ * `changes()` can stop after any row (RFC 8620 §5.2 maxChanges).
+ *
+ * @module
+ */
+import { CannotCalculateChangesError, type Changes, type ChangeType } from "../types.ts";
+import type { Database } from "./database.ts";
+
+/** Kind of a logged change. */
+export type ChangeKind = "c" | "u" | "d";
+
+/** Takes the next MODSEQ of an account (inside a transaction). */
+export function nextModseq(db: Database, accountRow: number): number {
+  const row = db.get<{ modseq: number }>(
+    "UPDATE accounts SET modseq = modseq + 1 WHERE id = ? RETURNING modseq",
+    accountRow,
+  );
+  if (!row) throw new Error(`Account row ${accountRow} vanished inside a transaction`);
+  return row.modseq;
+}
+
+/** Logs one change with a fresh MODSEQ and returns it (inside a transaction). */
+export function logChange(
+  db: Database,
+  accountRow: number,
+  type: ChangeType,
+  objectId: string,
+  kind: ChangeKind,
+): number {
+  const modseq = nextModseq(db, accountRow);
+  db.run(
+    "INSERT INTO changes (account_id, modseq, type, object_id, kind) VALUES (?, ?, ?, ?, ?)",
+    accountRow,
+    modseq,
+    type,
+    objectId,
+    kind,
+  );
+  return modseq;
+}
+
+/** State string of a type: the MODSEQ of its last change, "0" when none. */
+export function typeState(db: Database, accountRow: number, type: ChangeType): number {
+  return db.get<{ m: number | null }>(
+    "SELECT max(modseq) AS m FROM changes WHERE account_id = ? AND type = ?",
+    accountRow,
+    type,
+  )?.m ?? 0;
+}
+
+/** Parses a state string; null when malformed. */
+export function parseState(state: string): number | null {
+  if (typeof state !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(state)) return null;
+  return Number(state);
+}
+
+/**
+ * Computes what changed since `sinceState` (RFC 8620 §5.2). Each object is reported once: created
+ * and destroyed within the window -> omitted; created then updated -> created; existing then
+ * destroyed -> destroyed; otherwise updated.
+ */
+export function computeChanges(
+  db: Database,
+  accountRow: number,
+  accountModseq: number,
+  type: ChangeType,
+  sinceState: string,
+  maxChanges?: number,
+): Changes {
+  const since = parseState(sinceState);
+  if (since === null) throw new CannotCalculateChangesError(`Unknown state: "${sinceState}"`);
+  if (since > accountModseq) throw new CannotCalculateChangesError(`State from the future: "${sinceState}"`);
+  const limit = maxChanges !== undefined && maxChanges > 0 ? Math.trunc(maxChanges) : Infinity;
+  const objects = new Map<string, { first: ChangeKind; last: ChangeKind }>();
+  let newState = since;
+  let hasMoreChanges = false;
+  const rows = db.statement(
+    "SELECT modseq, object_id, kind FROM changes WHERE account_id = ? AND type = ? AND modseq > ? ORDER BY modseq",
+  ).iterate(accountRow, type, since) as Iterable<{ modseq: number; object_id: string; kind: ChangeKind }>;
+  for (const row of rows) {
+    const seen = objects.get(row.object_id);
+    if (!seen && objects.size >= limit) {
+      hasMoreChanges = true;
+      break;
+    }
+    if (seen) seen.last = row.kind;
+    else objects.set(row.object_id, { first: row.kind, last: row.kind });
+    newState = row.modseq;
+  }
+  const created: string[] = [];
+  const updated: string[] = [];
+  const destroyed: string[] = [];
+  for (const [id, { first, last }] of objects) {
+    const existedBefore = first !== "c";
+    const existsAfter = last !== "d";
+    if (existedBefore && existsAfter) updated.push(id);
+    else if (!existedBefore && existsAfter) created.push(id);
+    else if (existedBefore && !existsAfter) destroyed.push(id);
+  }
+  return { oldState: sinceState, newState: String(newState), hasMoreChanges, created, updated, destroyed };
+}

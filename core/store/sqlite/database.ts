@@ -1,0 +1,232 @@
+/**
+ * A thin wrapper around `node:sqlite`'s `DatabaseSync` shared by every core module that keeps
+ * tables in Tern's SQLite database (store, JMAP objects, queue, tokens, bans). For `core/` only:
+ * protocols reach data through the `Store` interface.
+ *
+ * - Opens the file in WAL mode with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced),
+ *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
+ * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
+ *   calls become savepoints.
+ * - Prepared statements are cached by their SQL text.
+ * - `applyMigrations(component, migrations)` applies each component's schema versions in order,
+ *   recorded in `schema_migrations(component, version)`.
+ *
+ * @example
+ * ```ts
+ * const db = Database.open(":memory:");
+ * db.applyMigrations("example", [{ version: 1, sql: "CREATE TABLE t (x INTEGER)" }]);
+ * db.transaction(() => db.run("INSERT INTO t (x) VALUES (?)", 1));
+ * db.close();
+ * ```
+ *
+ * @module
+ */
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+
+/** A value bound to a statement parameter. */
+export type SqlValue = SQLInputValue;
+
+/** One schema version of a component. */
+export interface Migration {
+  /** Positive, strictly increasing within a component. */
+  version: number;
+  /** One or more SQL statements. */
+  sql: string;
+}
+
+/** Options of `Database.open`. */
+export interface DatabaseOptions {
+  /** Milliseconds a writer waits for another process's lock before failing (default 10,000). */
+  busyTimeoutMs?: number;
+}
+
+/** Result of a write statement. */
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number;
+}
+
+/** The SQLite database of a Tern data dir (for core/ only). */
+export class Database {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #arrayStatements = new Map<string, StatementSync>();
+  #depth = 0;
+  #savepoint = 0;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) the database at `path` (or ":memory:") with Tern's pragmas. */
+  static open(path: string, opts: DatabaseOptions = {}): Database {
+    const db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    try {
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
+      if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+      // Durability contract: COMMIT returns only after the WAL is fsynced.
+      db.exec("PRAGMA synchronous = FULL");
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA temp_store = MEMORY");
+      db.exec("PRAGMA cache_size = -65536");
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new Database(db);
+  }
+
+  /** The underlying connection, for what the wrapper does not cover (e.g. `function()`). */
+  get raw(): DatabaseSync {
+    return this.#db;
+  }
+
+  /** True while a transaction opened by `transaction()` is running. */
+  get inTransaction(): boolean {
+    return this.#depth > 0;
+  }
+
+  /** A cached prepared statement for `sql`. */
+  statement(sql: string): StatementSync {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Runs a write statement. */
+  run(sql: string, ...params: SqlValue[]): RunResult {
+    const r = this.statement(sql).run(...params);
+    return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
+  }
+
+  /** First row of a query, or undefined. */
+  get<T>(sql: string, ...params: SqlValue[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  /** All rows of a query as objects. */
+  all<T>(sql: string, ...params: SqlValue[]): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  /** All rows of a query as arrays of column values (faster for large results). */
+  values(sql: string, ...params: SqlValue[]): unknown[][] {
+    let st = this.#arrayStatements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      // Present at runtime in Deno's node:sqlite, missing from its type declarations.
+      (st as unknown as { setReturnArrays(enabled: boolean): void }).setReturnArrays(true);
+      this.#arrayStatements.set(sql, st);
+    }
+    return st.all(...params) as unknown as unknown[][];
+  }
+
+  /** Executes SQL without parameters (may hold several statements). */
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  /**
+   * Runs `fn` in a transaction: `BEGIN IMMEDIATE` (takes the write lock at once, so a concurrent
+   * writer waits in busy_timeout instead of failing on upgrade), COMMIT when `fn` returns, ROLLBACK
+   * when it throws. Nested calls use savepoints. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.#depth > 0) {
+      const name = `sp${++this.#savepoint}`;
+      this.#db.exec(`SAVEPOINT ${name}`);
+      this.#depth++;
+      try {
+        const result = fn();
+        assertSync(result);
+        this.#db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (err) {
+        this.#db.exec(`ROLLBACK TO ${name}`);
+        this.#db.exec(`RELEASE ${name}`);
+        throw err;
+      } finally {
+        this.#depth--;
+      }
+    }
+    this.#db.exec("BEGIN IMMEDIATE");
+    this.#depth = 1;
+    try {
+      const result = fn();
+      assertSync(result);
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw err;
+    } finally {
+      this.#depth = 0;
+    }
+  }
+
+  /**
+   * Applies the migrations of `component` whose version is above the recorded one, in version
+   * order, each in its own transaction together with its `schema_migrations` row.
+   */
+  applyMigrations(component: string, migrations: Migration[]): void {
+    this.#db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         component TEXT NOT NULL,
+         version INTEGER NOT NULL,
+         applied_at INTEGER NOT NULL,
+         PRIMARY KEY (component, version)
+       )`,
+    );
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    for (let i = 0; i < sorted.length; i++) {
+      const m = sorted[i]!;
+      if (!Number.isInteger(m.version) || m.version <= 0 || (i > 0 && sorted[i - 1]!.version === m.version)) {
+        throw new RangeError(`Invalid migration version for "${component}": ${m.version}`);
+      }
+    }
+    for (const m of sorted) {
+      this.transaction(() => {
+        const done = this.get<{ v: number | null }>(
+          "SELECT max(version) AS v FROM schema_migrations WHERE component = ?",
+          component,
+        );
+        if ((done?.v ?? 0) >= m.version) return;
+        this.#db.exec(m.sql);
+        this.run(
+          "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)",
+          component,
+          m.version,
+          Date.now(),
+        );
+      });
+    }
+  }
+
+  /** Current schema version of a component (0 when none applied). */
+  schemaVersion(component: string): number {
+    const exists = this.get<{ n: number }>(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    );
+    if (!exists || exists.n === 0) return 0;
+    return this.get<{ v: number | null }>(
+      "SELECT max(version) AS v FROM schema_migrations WHERE component = ?",
+      component,
+    )?.v ?? 0;
+  }
+
+  /** Closes the connection (statements are finalized by SQLite). */
+  close(): void {
+    this.#statements.clear();
+    this.#arrayStatements.clear();
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+function assertSync(result: unknown): void {
+  if (result instanceof Promise) {
+    throw new TypeError("Database.transaction callback must be synchronous: it returned a Promise");
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Bookkeeping of one write job: MODSEQ allocation, the change log and the effects on mailboxes and
+ * threads that are logged once per job (a job that adds 1,000 messages to a mailbox logs one
+ * Mailbox update, after the Email rows, so the mailbox's HIGHESTMODSEQ is at least every
+ * placement's MODSEQ, RFC 7162 §3.1.1).
+ *
+ * @module
+ */
+import type { ChangeType } from "../types.ts";
+import { type ChangeKind, nextModseq } from "./change_log.ts";
+import type { Database } from "./database.ts";
+import { formatId } from "./ids.ts";
+import type { JobEffects } from "./write_queue.ts";
+
+interface AccountEffects {
+  types: Set<ChangeType>;
+  /** mailbox row -> { log a Mailbox update?, highest MODSEQ of a change inside it } */
+  mailboxes: Map<number, { log: boolean; modseq: number }>;
+  /** thread row -> created by this job */
+  threads: Map<number, boolean>;
+  /** Mailboxes created or destroyed by the job (for the change event). */
+  mailboxIds: Set<string>;
+}
+
+/** One write job's change bookkeeping (inside its transaction). */
+export class Mutation {
+  readonly db: Database;
+  readonly fx: JobEffects;
+  readonly #accounts = new Map<number, AccountEffects>();
+  #finished = false;
+
+  /**
+   * @param db the database, inside a transaction
+   * @param fx the job's post-commit effects
+   */
+  constructor(db: Database, fx: JobEffects) {
+    this.db = db;
+    this.fx = fx;
+  }
+
+  #account(accountRow: number): AccountEffects {
+    let a = this.#accounts.get(accountRow);
+    if (!a) {
+      a = { types: new Set(), mailboxes: new Map(), threads: new Map(), mailboxIds: new Set() };
+      this.#accounts.set(accountRow, a);
+    }
+    return a;
+  }
+
+  /** Takes the account's next MODSEQ. */
+  next(accountRow: number): number {
+    this.#account(accountRow);
+    return nextModseq(this.db, accountRow);
+  }
+
+  /** Records a change at a MODSEQ already taken with `next`. */
+  record(accountRow: number, modseq: number, type: ChangeType, objectId: string, kind: ChangeKind): void {
+    this.db.run(
+      "INSERT INTO changes (account_id, modseq, type, object_id, kind) VALUES (?, ?, ?, ?, ?)",
+      accountRow,
+      modseq,
+      type,
+      objectId,
+      kind,
+    );
+    this.#account(accountRow).types.add(type);
+  }
+
+  /** Takes a MODSEQ and records a change at it. */
+  log(accountRow: number, type: ChangeType, objectId: string, kind: ChangeKind): number {
+    const modseq = this.next(accountRow);
+    this.record(accountRow, modseq, type, objectId, kind);
+    return modseq;
+  }
+
+  /**
+   * Notes a change inside a mailbox at `modseq`; with `logUpdate` a Mailbox update (counts
+   * changed) is logged when the job finishes.
+   */
+  mailbox(accountRow: number, mailboxRow: number, modseq: number, logUpdate: boolean): void {
+    const a = this.#account(accountRow);
+    const m = a.mailboxes.get(mailboxRow);
+    if (m) {
+      m.log ||= logUpdate;
+      m.modseq = Math.max(m.modseq, modseq);
+    } else {
+      a.mailboxes.set(mailboxRow, { log: logUpdate, modseq });
+    }
+  }
+
+  /** Adds a mailbox id to the job's change event (created or destroyed mailboxes). */
+  notifyMailbox(accountRow: number, mailboxId: string): void {
+    this.#account(accountRow).mailboxIds.add(mailboxId);
+  }
+
+  /** Notes a thread whose emails changed (`created` when this job created it). */
+  thread(accountRow: number, threadRow: number, created = false): void {
+    const a = this.#account(accountRow);
+    a.threads.set(threadRow, (a.threads.get(threadRow) ?? false) || created);
+  }
+
+  /** Logs the deferred Mailbox and Thread changes and records the job's events. Idempotent. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const [accountRow, a] of this.#accounts) {
+      const exists = this.db.get<{ id: number }>("SELECT id FROM accounts WHERE id = ?", accountRow);
+      if (!exists) continue;
+      for (const [threadRow, created] of a.threads) {
+        const alive =
+          this.db.get<{ id: number }>("SELECT id FROM threads WHERE id = ?", threadRow) !== undefined;
+        const id = formatId("thread", threadRow);
+        if (alive) this.log(accountRow, "Thread", id, created ? "c" : "u");
+        else if (!created) this.log(accountRow, "Thread", id, "d");
+      }
+      const mailboxIds = [...a.mailboxIds];
+      for (const [mailboxRow, m] of a.mailboxes) {
+        const alive = this.db.get<{ id: number }>("SELECT id FROM mailboxes WHERE id = ?", mailboxRow);
+        if (!alive) continue;
+        const id = formatId("mailbox", mailboxRow);
+        const modseq = m.log ? this.log(accountRow, "Mailbox", id, "u") : m.modseq;
+        this.db.run(
+          "UPDATE mailboxes SET highest_modseq = max(highest_modseq, ?) WHERE id = ?",
+          modseq,
+          mailboxRow,
+        );
+        mailboxIds.push(id);
+      }
+      const modseq =
+        this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow)!.modseq;
+      const accountId = formatId("account", accountRow);
+      for (const type of a.types) this.fx.touch(accountId, modseq, type, mailboxIds);
+    }
+  }
+}

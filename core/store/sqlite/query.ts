@@ -1,0 +1,214 @@
+/**
+ * Translates a `MessageFilter` and `MessageSort` list (RFC 8621 §4.4.1, §4.4.2) into SQL over
+ * `messages m`. Text conditions use the `message_text` search table keyed by blob row id (FTS5
+ * trigram MATCH when available and the needle has 3+ characters, LIKE otherwise); header
+ * conditions call the `tern_header` SQL function over the stored header text.
+ *
+ * @module
+ */
+import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
+import type { SqlValue } from "./database.ts";
+import { keywordSql } from "./keywords.ts";
+
+/** A SQL fragment and its parameters. */
+export interface SqlPart {
+  sql: string;
+  params: SqlValue[];
+}
+
+/** Resolves a public mailbox id to its row id in the account (null when unknown). */
+export type MailboxResolver = (id: string) => number | null;
+
+const MAX_DEPTH = 16;
+
+/** Builds the WHERE fragment of a filter. */
+export function filterSql(
+  filter: MessageFilter | undefined,
+  resolveMailbox: MailboxResolver,
+  hasFts5: boolean,
+  depth = 0,
+): SqlPart {
+  if (!filter) return { sql: "1", params: [] };
+  if (depth > MAX_DEPTH) throw new StoreError("invalid", "Filter nested too deeply");
+  if ("operator" in filter) {
+    const parts = filter.conditions.map((c) => filterSql(c, resolveMailbox, hasFts5, depth + 1));
+    const params = parts.flatMap((p) => p.params);
+    switch (filter.operator) {
+      case "AND":
+        return { sql: parts.length ? parts.map((p) => `(${p.sql})`).join(" AND ") : "1", params };
+      case "OR":
+        return { sql: parts.length ? parts.map((p) => `(${p.sql})`).join(" OR ") : "0", params };
+      case "NOT":
+        // RFC 8621 §4.4.1 / RFC 8620 §5.5: NOT means none of the conditions match.
+        return { sql: parts.length ? `NOT (${parts.map((p) => `(${p.sql})`).join(" OR ")})` : "1", params };
+      default:
+        throw new StoreError(
+          "invalid",
+          `Unknown filter operator: "${String((filter as { operator: unknown }).operator)}"`,
+        );
+    }
+  }
+  return conditionSql(filter, resolveMailbox, hasFts5);
+}
+
+function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, hasFts5: boolean): SqlPart {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  const add = (sql: string, ...p: SqlValue[]) => {
+    clauses.push(sql);
+    params.push(...p);
+  };
+  if (c.inMailbox !== undefined) {
+    const row = resolveMailbox(c.inMailbox);
+    if (row === null) add("0");
+    else add("m.id IN (SELECT message_id FROM placements WHERE mailbox_id = ?)", row);
+  }
+  if (c.inMailboxOtherThan !== undefined) {
+    const rows = c.inMailboxOtherThan.map(resolveMailbox).filter((r): r is number => r !== null);
+    add(
+      `EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id AND p.mailbox_id NOT IN (${
+        rows.map(() => "?").join(",") || "NULL"
+      }))`,
+      ...rows,
+    );
+  }
+  if (c.before !== undefined) add("m.received_at < ?", c.before.getTime());
+  if (c.after !== undefined) add("m.received_at >= ?", c.after.getTime());
+  if (c.minSize !== undefined) add("m.size >= ?", c.minSize);
+  if (c.maxSize !== undefined) add("m.size < ?", c.maxSize);
+  if (c.hasKeyword !== undefined) {
+    const k = keywordSql("m", c.hasKeyword);
+    add(k.sql, ...k.params);
+  }
+  if (c.notKeyword !== undefined) {
+    const k = keywordSql("m", c.notKeyword);
+    add(`NOT (${k.sql})`, ...k.params);
+  }
+  if (c.allInThreadHaveKeyword !== undefined) {
+    const k = keywordSql("t", c.allInThreadHaveKeyword);
+    add(
+      `NOT EXISTS (SELECT 1 FROM messages t WHERE t.thread_id = m.thread_id AND NOT (${k.sql}))`,
+      ...k.params,
+    );
+  }
+  if (c.someInThreadHaveKeyword !== undefined) {
+    const k = keywordSql("t", c.someInThreadHaveKeyword);
+    add(`EXISTS (SELECT 1 FROM messages t WHERE t.thread_id = m.thread_id AND ${k.sql})`, ...k.params);
+  }
+  if (c.noneInThreadHaveKeyword !== undefined) {
+    const k = keywordSql("t", c.noneInThreadHaveKeyword);
+    add(`NOT EXISTS (SELECT 1 FROM messages t WHERE t.thread_id = m.thread_id AND ${k.sql})`, ...k.params);
+  }
+  if (c.hasAttachment !== undefined) add("m.has_attachment = ?", c.hasAttachment ? 1 : 0);
+  const text = (columns: string[], needle: string) => {
+    const t = textSql(columns, needle, hasFts5);
+    add(t.sql, ...t.params);
+  };
+  // RFC 8621 §4.4.1 text: From, To, Cc, Bcc, Subject and the text body parts.
+  if (c.text !== undefined) text(["subject", "addr_from", "addr_to", "addr_cc", "addr_bcc", "body"], c.text);
+  if (c.from !== undefined) text(["addr_from"], c.from);
+  if (c.to !== undefined) text(["addr_to"], c.to);
+  if (c.cc !== undefined) text(["addr_cc"], c.cc);
+  if (c.bcc !== undefined) text(["addr_bcc"], c.bcc);
+  if (c.subject !== undefined) text(["subject"], c.subject);
+  if (c.body !== undefined) text(["body"], c.body);
+  if (c.header !== undefined) {
+    const [name, value] = c.header;
+    if (typeof name !== "string" || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) {
+      throw new StoreError("invalid", `Invalid header name: "${String(name)}"`);
+    }
+    add(
+      "tern_header((SELECT headers FROM blobs WHERE blobs.id = m.blob_id), ?, ?)",
+      name.toLowerCase(),
+      value ?? null,
+    );
+  }
+  return { sql: clauses.length ? clauses.join(" AND ") : "1", params };
+}
+
+function textSql(columns: string[], needle: string, hasFts5: boolean): SqlPart {
+  const n = needle.trim();
+  if (!n) return { sql: "1", params: [] };
+  if (hasFts5 && [...n].length >= 3) {
+    // FTS5 trigram: a quoted phrase matches as a case-insensitive substring.
+    const phrase = `{${columns.join(" ")}} : "${n.replaceAll('"', '""')}"`;
+    return {
+      sql: "m.blob_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)",
+      params: [phrase],
+    };
+  }
+  const pattern = `%${n.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return {
+    sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${
+      columns.map((col) => `${col} LIKE ? ESCAPE '\\'`).join(" OR ")
+    })`,
+    params: columns.map(() => pattern),
+  };
+}
+
+/** Builds the ORDER BY list of a sort (ties broken by id in the first key's direction). */
+export function sortSql(sort: MessageSort[] | undefined): SqlPart {
+  const keys: string[] = [];
+  const params: SqlValue[] = [];
+  for (const s of sort ?? []) {
+    const dir = s.isAscending ? "ASC" : "DESC";
+    switch (s.property) {
+      case "receivedAt":
+        keys.push(`m.received_at ${dir}`);
+        break;
+      case "size":
+        keys.push(`m.size ${dir}`);
+        break;
+      case "from":
+        keys.push(`m.from_key ${dir}`);
+        break;
+      case "to":
+        keys.push(`m.to_key ${dir}`);
+        break;
+      case "subject":
+        keys.push(`m.subject_key ${dir}`);
+        break;
+      case "sentAt":
+        keys.push(`coalesce(m.sent_at, m.received_at) ${dir}`);
+        break;
+      case "id":
+        keys.push(`m.id ${dir}`);
+        break;
+      case "hasKeyword":
+      case "allInThreadHaveKeyword":
+      case "someInThreadHaveKeyword": {
+        if (!s.keyword) throw new StoreError("invalid", `Sort by ${s.property} needs a keyword`);
+        if (s.property === "hasKeyword") {
+          const k = keywordSql("m", s.keyword);
+          keys.push(`(${k.sql}) ${dir}`);
+          params.push(...k.params);
+        } else {
+          const k = keywordSql("t", s.keyword);
+          const sub = s.property === "allInThreadHaveKeyword"
+            ? `NOT EXISTS (SELECT 1 FROM messages t WHERE t.thread_id = m.thread_id AND NOT (${k.sql}))`
+            : `EXISTS (SELECT 1 FROM messages t WHERE t.thread_id = m.thread_id AND ${k.sql})`;
+          keys.push(`(${sub}) ${dir}`);
+          params.push(...k.params);
+        }
+        break;
+      }
+      default:
+        throw new StoreError("invalid", `Unsupported sort property: "${String(s.property)}"`);
+    }
+  }
+  const first = sort?.[0];
+  keys.push(`m.id ${first && !first.isAscending ? "DESC" : "ASC"}`);
+  return { sql: keys.join(", "), params };
+}
+
+/** `tern_header(headers, name, value)`: 1 when a header `name` exists (and contains `value`). */
+export function headerMatches(headers: unknown, name: unknown, value: unknown): number {
+  if (typeof headers !== "string" || typeof name !== "string") return 0;
+  const prefix = `${name}: `;
+  const needle = typeof value === "string" ? value.toLowerCase() : null;
+  for (const line of headers.split("\n")) {
+    if (!line.startsWith(prefix)) continue;
+    if (needle === null || line.slice(prefix.length).toLowerCase().includes(needle)) return 1;
+  }
+  return 0;
+}

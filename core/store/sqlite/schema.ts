@@ -1,0 +1,169 @@
+/**
+ * Schema of the store's own tables (component "store" in `schema_migrations`).
+ *
+ * Notes:
+ * - Row ids use AUTOINCREMENT so that JMAP ids are never reused (RFC 8620 §1.2).
+ * - `placements` duplicates the message's flags, size, date and thread so that the IMAP view of a
+ *   mailbox (listPlacements, counts) is one range scan of a clustered table.
+ * - Keywords: a bitmask for the five IMAP system flags plus a space-separated text of the others.
+ * - Summary, header text and the search row belong to the blob (the same bytes parse the same way),
+ *   so copies and cross-account duplicates cost no parsing or indexing.
+ *
+ * @module
+ */
+import type { Migration } from "./database.ts";
+
+/** Component name of the store in `schema_migrations`. */
+export const STORE_COMPONENT = "store";
+
+/** Migrations of the store, in order. */
+export function storeMigrations(hasFts5: boolean): Migration[] {
+  return [{ version: 1, sql: schemaV1(hasFts5) }];
+}
+
+function schemaV1(hasFts5: boolean): string {
+  const search = hasFts5
+    ? `CREATE VIRTUAL TABLE message_text USING fts5(
+         subject, addr_from, addr_to, addr_cc, addr_bcc, body, tokenize = 'trigram'
+       );`
+    : `CREATE TABLE message_text (
+         rowid INTEGER PRIMARY KEY,
+         subject TEXT, addr_from TEXT, addr_to TEXT, addr_cc TEXT, addr_bcc TEXT, body TEXT
+       );`;
+  return `
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+
+CREATE TABLE domains (
+  name TEXT PRIMARY KEY,
+  created INTEGER NOT NULL
+);
+
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  address TEXT NOT NULL,
+  address_key TEXT NOT NULL UNIQUE,
+  domain TEXT NOT NULL REFERENCES domains(name),
+  display_name TEXT NOT NULL DEFAULT '',
+  quota_bytes INTEGER NOT NULL DEFAULT 0,
+  used_bytes INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  modseq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX accounts_domain ON accounts(domain);
+
+CREATE TABLE account_secrets (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  password_hash TEXT NOT NULL,
+  scram_sha256 TEXT,
+  cram_md5 TEXT
+);
+
+CREATE TABLE aliases (
+  address_key TEXT PRIMARY KEY,
+  address TEXT NOT NULL,
+  domain TEXT NOT NULL REFERENCES domains(name),
+  targets TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE INDEX aliases_domain ON aliases(domain);
+
+CREATE TABLE mailboxes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  parent_id INTEGER REFERENCES mailboxes(id),
+  name TEXT NOT NULL,
+  role TEXT,
+  sort_order INTEGER NOT NULL DEFAULT 0,
+  subscribed INTEGER NOT NULL DEFAULT 1,
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX mailboxes_sibling_name ON mailboxes(account_id, ifnull(parent_id, 0), name);
+CREATE UNIQUE INDEX mailboxes_role ON mailboxes(account_id, role) WHERE role IS NOT NULL;
+CREATE INDEX mailboxes_parent ON mailboxes(parent_id);
+
+CREATE TABLE blobs (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  refcount INTEGER NOT NULL DEFAULT 0,
+  summary TEXT,
+  headers TEXT
+);
+CREATE INDEX blobs_unreferenced ON blobs(refcount) WHERE refcount <= 0;
+
+${search}
+
+CREATE TABLE threads (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  subject_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX threads_account ON threads(account_id);
+
+CREATE TABLE thread_refs (
+  account_id INTEGER NOT NULL,
+  message_id_header TEXT NOT NULL,
+  thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+  PRIMARY KEY (account_id, message_id_header)
+) WITHOUT ROWID;
+CREATE INDEX thread_refs_thread ON thread_refs(thread_id);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  thread_id INTEGER NOT NULL REFERENCES threads(id),
+  blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  size INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  flags INTEGER NOT NULL DEFAULT 0,
+  keywords TEXT NOT NULL DEFAULT '',
+  modseq INTEGER NOT NULL,
+  sent_at INTEGER,
+  has_attachment INTEGER NOT NULL DEFAULT 0,
+  subject_key TEXT NOT NULL DEFAULT '',
+  from_key TEXT NOT NULL DEFAULT '',
+  to_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX messages_account_received ON messages(account_id, received_at);
+CREATE INDEX messages_thread ON messages(thread_id);
+CREATE INDEX messages_blob ON messages(blob_id);
+
+CREATE TABLE placements (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  modseq INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  thread_id INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX placements_message ON placements(message_id, mailbox_id);
+
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+
+CREATE TABLE changes (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  modseq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('c', 'u', 'd')),
+  PRIMARY KEY (account_id, modseq)
+) WITHOUT ROWID;
+CREATE INDEX changes_type ON changes(account_id, type, modseq);
+`;
+}

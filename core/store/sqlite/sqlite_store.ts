@@ -1,0 +1,1798 @@
+/**
+ * `SqliteStore`: the `Store` on the built-in `node:sqlite` plus a filesystem blob store.
+ *
+ * Layout of a data dir: `<dataDir>/tern.db` (WAL, synchronous=FULL) and `<dataDir>/blobs/`.
+ * Writes go through a group-commit queue (write_queue.ts): each resolves after its COMMIT, then the
+ * change events are published. Reads run directly on the connection and see committed data only.
+ *
+ * @example
+ * ```ts
+ * const store = await SqliteStore.open({ dataDir: await Deno.makeTempDir() });
+ * await store.addDomain("example.org");
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../../context.ts";
+import { type ChangeNotifier, MemoryNotifier } from "../../notify/notifier.ts";
+import type { CopyResult, Store } from "../store.ts";
+import {
+  type Account,
+  type AccountId,
+  type AccountSecrets,
+  type AddedMessage,
+  type Alias,
+  type BlobId,
+  type Changes,
+  type ChangeType,
+  type Domain,
+  type KeywordChange,
+  type Mailbox,
+  type MailboxCounts,
+  type MailboxId,
+  type MailboxRole,
+  type Message,
+  type MessageFilter,
+  type MessageId,
+  type MessageSort,
+  type MessageSummary,
+  type NewMessage,
+  type Placement,
+  StoreError,
+  type ThreadId,
+} from "../types.ts";
+import { FsBlobStore } from "../fs_blob_store.ts";
+import { computeChanges, typeState } from "./change_log.ts";
+import { Database } from "./database.ts";
+import { formatId, parseId } from "./ids.ts";
+import { applyKeywordChange, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
+import {
+  addressSortKey,
+  baseSubject,
+  decodeSummary,
+  encodeSummary,
+  indexMessage,
+  type MessageIndex,
+} from "./message_index.ts";
+import { Mutation } from "./mutation.ts";
+import { filterSql, headerMatches, sortSql } from "./query.ts";
+import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
+import { WriteQueue } from "./write_queue.ts";
+
+/** Options of `SqliteStore.open`. */
+export interface SqliteStoreOptions {
+  /** Data directory; created if missing. */
+  dataDir: string;
+  /** Where change events are published (default: a new `MemoryNotifier`). */
+  notifier?: ChangeNotifier;
+  /** Clock for receivedAt defaults, creation times and UIDVALIDITY (default: system clock). */
+  clock?: Clock;
+  /**
+   * Blob files without a database row younger than this are kept by `collectGarbage` (a put whose
+   * message is not committed yet). Default one hour.
+   */
+  blobGraceMs?: number;
+  /** SQLite busy timeout in milliseconds (default 10,000). */
+  busyTimeoutMs?: number;
+  /** Called when a post-commit action fails (e.g. unlinking a blob file); default: ignored. */
+  onError?: (err: unknown) => void;
+}
+
+interface AccountRow {
+  id: number;
+  address: string;
+  display_name: string;
+  quota_bytes: number;
+  used_bytes: number;
+  disabled: number;
+  created: number;
+}
+
+interface MailboxRow {
+  id: number;
+  account_id: number;
+  parent_id: number | null;
+  name: string;
+  role: string | null;
+  sort_order: number;
+  subscribed: number;
+  uid_validity: number;
+  uid_next: number;
+  highest_modseq: number;
+}
+
+interface MessageRow {
+  id: number;
+  account_id: number;
+  thread_id: number;
+  blob_id: number;
+  size: number;
+  received_at: number;
+  flags: number;
+  keywords: string;
+  modseq: number;
+  sent_at: number | null;
+  has_attachment: number;
+  subject_key: string;
+  from_key: string;
+  to_key: string;
+}
+
+interface BlobRow {
+  id: number;
+  hash: string;
+  size: number;
+  refcount: number;
+  summary: string | null;
+}
+
+interface Prepared {
+  msg: NewMessage;
+  index: MessageIndex | null;
+  size: number;
+}
+
+const DEFAULT_MAILBOXES: { name: string; role: MailboxRole; sortOrder: number }[] = [
+  { name: "Inbox", role: "inbox", sortOrder: 1 },
+  { name: "Drafts", role: "drafts", sortOrder: 2 },
+  { name: "Sent", role: "sent", sortOrder: 3 },
+  { name: "Junk", role: "junk", sortOrder: 4 },
+  { name: "Trash", role: "trash", sortOrder: 5 },
+  { name: "Archive", role: "archive", sortOrder: 6 },
+];
+
+const ROLES = new Set<string>(["inbox", "drafts", "sent", "junk", "trash", "archive"]);
+const BLOB_ID_RE = /^[0-9a-f]{64}$/;
+const ACCOUNT_COLUMNS = "id, address, display_name, quota_bytes, used_bytes, disabled, created";
+const MAX_UID_VALIDITY = 0xffffffff;
+
+/** A parsed address: key is the comparison form (lowercase local part and A-label domain). */
+interface ParsedAddress {
+  address: string;
+  key: string;
+  local: string;
+  domain: string;
+}
+
+/** The SQLite implementation of `Store`. */
+export class SqliteStore implements Store {
+  /** The database, for core/ modules that keep their own tables (never for protocols). */
+  readonly database: Database;
+  /** Blob files under `<dataDir>/blobs`. */
+  readonly blobs: FsBlobStore;
+  readonly notifier: ChangeNotifier;
+  readonly #clock: Clock;
+  readonly #queue: WriteQueue;
+  readonly #hasFts5: boolean;
+  readonly #blobGraceMs: number;
+  #closed = false;
+
+  private constructor(
+    database: Database,
+    blobs: FsBlobStore,
+    notifier: ChangeNotifier,
+    clock: Clock,
+    hasFts5: boolean,
+    opts: SqliteStoreOptions,
+  ) {
+    this.database = database;
+    this.blobs = blobs;
+    this.notifier = notifier;
+    this.#clock = clock;
+    this.#hasFts5 = hasFts5;
+    this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
+    this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
+  }
+
+  /** Opens (creating if needed) the store of a data dir and applies its migrations. */
+  static async open(opts: SqliteStoreOptions): Promise<SqliteStore> {
+    const dataDir = opts.dataDir.replace(/\/+$/, "") || "/";
+    await Deno.mkdir(dataDir, { recursive: true });
+    const database = Database.open(`${dataDir}/tern.db`, { busyTimeoutMs: opts.busyTimeoutMs });
+    try {
+      const hasFts5 = detectFts5(database);
+      database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
+      database.raw.function("tern_header", { deterministic: true }, headerMatches);
+      const blobs = new FsBlobStore(`${dataDir}/blobs`);
+      return new SqliteStore(
+        database,
+        blobs,
+        opts.notifier ?? new MemoryNotifier(),
+        opts.clock ?? systemClock,
+        hasFts5,
+        opts,
+      );
+    } catch (err) {
+      database.close();
+      throw err;
+    }
+  }
+
+  /** Whether text search uses an FTS5 trigram index (else LIKE scans). */
+  get hasFullTextIndex(): boolean {
+    return this.#hasFts5;
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new StoreError("invalid", "Store is closed");
+  }
+
+  /** Runs a synchronous read; its errors become rejections. */
+  #read<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      this.#check();
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Queues a write job (group commit); its errors, even synchronous ones, become rejections. */
+  #write<T>(fn: (mut: Mutation) => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError("invalid", "Store is closed"));
+    return this.#queue.run((fx) => {
+      const mut = new Mutation(this.database, fx);
+      const result = fn(mut);
+      mut.finish();
+      return result;
+    });
+  }
+
+  // ---------------------------------------------------------------- directory
+
+  /** Adds a local domain (lowercased, IDNs as A-labels). */
+  addDomain(name: string): Promise<Domain> {
+    return this.#write(() => {
+      const domain = normalizeDomain(name);
+      const created = this.#now();
+      if (this.database.get("SELECT 1 FROM domains WHERE name = ?", domain)) {
+        throw new StoreError("alreadyExists", `Domain exists: "${domain}"`);
+      }
+      this.database.run("INSERT INTO domains (name, created) VALUES (?, ?)", domain, created);
+      return { name: domain, created: new Date(created) };
+    });
+  }
+
+  /** Every local domain, by name. */
+  listDomains(): Promise<Domain[]> {
+    return this.#read(() => {
+      const rows = this.database.all<{ name: string; created: number }>(
+        "SELECT name, created FROM domains ORDER BY name",
+      );
+      return Promise.resolve(rows.map((r) => ({ name: r.name, created: new Date(r.created) })));
+    });
+  }
+
+  /** Deletes a domain and its aliases; "hasChildren" while it has accounts. */
+  deleteDomain(name: string): Promise<void> {
+    return this.#write(() => {
+      const domain = normalizeDomain(name);
+      if (!this.database.get("SELECT 1 FROM domains WHERE name = ?", domain)) {
+        throw new StoreError("notFound", `No such domain: "${domain}"`);
+      }
+      if (this.database.get("SELECT 1 FROM accounts WHERE domain = ? LIMIT 1", domain)) {
+        throw new StoreError("hasChildren", `Domain has accounts: "${domain}"`);
+      }
+      this.database.run("DELETE FROM aliases WHERE domain = ?", domain);
+      this.database.run("DELETE FROM domains WHERE name = ?", domain);
+    });
+  }
+
+  /** Whether a domain is local. */
+  isLocalDomain(name: string): Promise<boolean> {
+    return this.#read(() => {
+      let domain: string;
+      try {
+        domain = normalizeDomain(name);
+      } catch {
+        return Promise.resolve(false);
+      }
+      return Promise.resolve(this.database.get("SELECT 1 FROM domains WHERE name = ?", domain) !== undefined);
+    });
+  }
+
+  /** Creates an account with its secrets and default mailboxes. */
+  createAccount(
+    input: { address: string; displayName?: string; quotaBytes?: number; secrets: AccountSecrets },
+  ): Promise<Account> {
+    return this.#write((mut) => {
+      const addr = parseAddress(input.address, false);
+      const quota = validQuota(input.quotaBytes ?? 0);
+      const created = this.#now();
+      const db = this.database;
+      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) {
+        throw new StoreError("notFound", `Domain is not local: "${addr.domain}"`);
+      }
+      if (db.get("SELECT 1 FROM accounts WHERE address_key = ?", addr.key)) {
+        throw new StoreError("alreadyExists", `Account exists: "${addr.address}"`);
+      }
+      if (db.get("SELECT 1 FROM aliases WHERE address_key = ?", addr.key)) {
+        throw new StoreError("alreadyExists", `An alias has this address: "${addr.address}"`);
+      }
+      const row = db.get<AccountRow>(
+        `INSERT INTO accounts (address, address_key, domain, display_name, quota_bytes, created)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${ACCOUNT_COLUMNS}`,
+        addr.address,
+        addr.key,
+        addr.domain,
+        input.displayName ?? "",
+        quota,
+        created,
+      )!;
+      this.#writeSecrets(row.id, input.secrets);
+      for (const mb of DEFAULT_MAILBOXES) {
+        this.#insertMailbox(mut, row.id, {
+          name: mb.name,
+          parentId: null,
+          role: mb.role,
+          sortOrder: mb.sortOrder,
+        });
+      }
+      return toAccount(row);
+    });
+  }
+
+  /** An account by id. */
+  getAccount(id: AccountId): Promise<Account | null> {
+    return this.#read(() => {
+      const row = this.#accountRowOrNull(id);
+      return Promise.resolve(row ? toAccount(row) : null);
+    });
+  }
+
+  /** An account by address (case-insensitive). */
+  getAccountByAddress(address: string): Promise<Account | null> {
+    return this.#read(() => {
+      let addr: ParsedAddress;
+      try {
+        addr = parseAddress(address, false);
+      } catch {
+        return Promise.resolve(null);
+      }
+      const row = this.database.get<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE address_key = ?`,
+        addr.key,
+      );
+      return Promise.resolve(row ? toAccount(row) : null);
+    });
+  }
+
+  /** Every account, by address. */
+  listAccounts(): Promise<Account[]> {
+    return this.#read(() => {
+      return Promise.resolve(
+        this.database.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY address_key`).map(
+          toAccount,
+        ),
+      );
+    });
+  }
+
+  /** Changes display name, quota or the disabled flag. */
+  updateAccount(
+    id: AccountId,
+    patch: { displayName?: string; quotaBytes?: number; disabled?: boolean },
+  ): Promise<Account> {
+    return this.#write(() => {
+      const quota = patch.quotaBytes === undefined ? undefined : validQuota(patch.quotaBytes);
+      const row = this.#accountRow(id);
+      const db = this.database;
+      if (patch.displayName !== undefined) {
+        db.run("UPDATE accounts SET display_name = ? WHERE id = ?", patch.displayName, row.id);
+      }
+      if (quota !== undefined) db.run("UPDATE accounts SET quota_bytes = ? WHERE id = ?", quota, row.id);
+      if (patch.disabled !== undefined) {
+        db.run("UPDATE accounts SET disabled = ? WHERE id = ?", patch.disabled ? 1 : 0, row.id);
+      }
+      return toAccount(this.#accountRow(id));
+    });
+  }
+
+  /** Deletes an account with its mailboxes, messages and change log; blob references are released. */
+  deleteAccount(id: AccountId): Promise<void> {
+    return this.#write((mut) => {
+      const row = this.#accountRow(id);
+      const db = this.database;
+      const blobs = db.all<{ blob_id: number; n: number }>(
+        "SELECT blob_id, count(*) AS n FROM messages WHERE account_id = ? GROUP BY blob_id",
+        row.id,
+      );
+      db.run(
+        "DELETE FROM placements WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)",
+        row.id,
+      );
+      db.run("DELETE FROM messages WHERE account_id = ?", row.id);
+      for (const b of blobs) this.#releaseBlob(mut, b.blob_id, b.n);
+      db.run("DELETE FROM thread_refs WHERE account_id = ?", row.id);
+      db.run("DELETE FROM threads WHERE account_id = ?", row.id);
+      db.run(
+        "DELETE FROM expunged WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)",
+        row.id,
+      );
+      db.run("UPDATE mailboxes SET parent_id = NULL WHERE account_id = ?", row.id);
+      db.run("DELETE FROM mailboxes WHERE account_id = ?", row.id);
+      db.run("DELETE FROM changes WHERE account_id = ?", row.id);
+      db.run("DELETE FROM account_secrets WHERE account_id = ?", row.id);
+      // Aliases pointing at the account lose it as a target; empty aliases go.
+      for (
+        const alias of db.all<{ address_key: string; targets: string }>(
+          "SELECT address_key, targets FROM aliases",
+        )
+      ) {
+        const targets = JSON.parse(alias.targets) as string[];
+        const left = targets.filter((t) => t.toLowerCase() !== row.address.toLowerCase());
+        if (left.length === targets.length) continue;
+        if (left.length === 0) db.run("DELETE FROM aliases WHERE address_key = ?", alias.address_key);
+        else {db.run(
+            "UPDATE aliases SET targets = ? WHERE address_key = ?",
+            JSON.stringify(left),
+            alias.address_key,
+          );}
+      }
+      db.run("DELETE FROM accounts WHERE id = ?", row.id);
+    });
+  }
+
+  /** The account's secrets, or null. */
+  getSecrets(id: AccountId): Promise<AccountSecrets | null> {
+    return this.#read(() => {
+      const row = parseId("account", id);
+      if (row === null) return Promise.resolve(null);
+      const s = this.database.get<
+        { password_hash: string; scram_sha256: string | null; cram_md5: string | null }
+      >(
+        "SELECT password_hash, scram_sha256, cram_md5 FROM account_secrets WHERE account_id = ?",
+        row,
+      );
+      if (!s) return Promise.resolve(null);
+      const out: AccountSecrets = { passwordHash: s.password_hash };
+      if (s.scram_sha256 !== null) out.scramSha256 = s.scram_sha256;
+      if (s.cram_md5 !== null) out.cramMd5 = s.cram_md5;
+      return Promise.resolve(out);
+    });
+  }
+
+  /** Replaces the account's secrets. */
+  setSecrets(id: AccountId, secrets: AccountSecrets): Promise<void> {
+    return this.#write(() => {
+      const row = this.#accountRow(id);
+      this.#writeSecrets(row.id, secrets);
+    });
+  }
+
+  #writeSecrets(accountRow: number, s: AccountSecrets): void {
+    if (typeof s.passwordHash !== "string") throw new StoreError("invalid", "passwordHash is required");
+    this.database.run(
+      `INSERT INTO account_secrets (account_id, password_hash, scram_sha256, cram_md5) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET password_hash = excluded.password_hash,
+         scram_sha256 = excluded.scram_sha256, cram_md5 = excluded.cram_md5`,
+      accountRow,
+      s.passwordHash,
+      s.scramSha256 ?? null,
+      s.cramMd5 ?? null,
+    );
+  }
+
+  /** Adds an alias (`*@domain` is the catch-all) delivering to existing accounts. */
+  addAlias(address: string, targets: string[]): Promise<Alias> {
+    return this.#write(() => {
+      const addr = parseAddress(address, true);
+      const created = this.#now();
+      const db = this.database;
+      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) {
+        throw new StoreError("notFound", `Domain is not local: "${addr.domain}"`);
+      }
+      if (targets.length === 0) throw new StoreError("invalid", "An alias needs at least one target");
+      if (db.get("SELECT 1 FROM aliases WHERE address_key = ?", addr.key)) {
+        throw new StoreError("alreadyExists", `Alias exists: "${addr.address}"`);
+      }
+      if (db.get("SELECT 1 FROM accounts WHERE address_key = ?", addr.key)) {
+        throw new StoreError("alreadyExists", `An account has this address: "${addr.address}"`);
+      }
+      const resolved: string[] = [];
+      for (const t of targets) {
+        const key = parseAddress(t, false).key;
+        const acc = db.get<{ address: string }>("SELECT address FROM accounts WHERE address_key = ?", key);
+        if (!acc) throw new StoreError("notFound", `No account for alias target: "${t}"`);
+        if (!resolved.includes(acc.address)) resolved.push(acc.address);
+      }
+      db.run(
+        "INSERT INTO aliases (address_key, address, domain, targets, created) VALUES (?, ?, ?, ?, ?)",
+        addr.key,
+        addr.address,
+        addr.domain,
+        JSON.stringify(resolved),
+        created,
+      );
+      return { address: addr.address, targets: resolved, created: new Date(created) };
+    });
+  }
+
+  /** Every alias, by address. */
+  listAliases(): Promise<Alias[]> {
+    return this.#read(() => {
+      const rows = this.database.all<{ address: string; targets: string; created: number }>(
+        "SELECT address, targets, created FROM aliases ORDER BY address_key",
+      );
+      return Promise.resolve(rows.map((r) => ({
+        address: r.address,
+        targets: JSON.parse(r.targets) as string[],
+        created: new Date(r.created),
+      })));
+    });
+  }
+
+  /** Deletes an alias. */
+  deleteAlias(address: string): Promise<void> {
+    return this.#write(() => {
+      const addr = parseAddress(address, true);
+      if (this.database.run("DELETE FROM aliases WHERE address_key = ?", addr.key).changes === 0) {
+        throw new StoreError("notFound", `No such alias: "${addr.address}"`);
+      }
+    });
+  }
+
+  /** The account's address and the (non catch-all) aliases that target it. */
+  sendableAddresses(id: AccountId): Promise<string[]> {
+    return this.#read(() => {
+      const row = this.#accountRow(id);
+      const out = [row.address];
+      const own = row.address.toLowerCase();
+      for (
+        const a of this.database.all<{ address: string; targets: string }>(
+          "SELECT address, targets FROM aliases",
+        )
+      ) {
+        if (a.address.startsWith("*@")) continue;
+        if ((JSON.parse(a.targets) as string[]).some((t) => t.toLowerCase() === own)) out.push(a.address);
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  /** Exact account, `user+tag` -> `user`, alias, catch-all; disabled accounts left out. */
+  resolveRecipient(address: string): Promise<Account[] | null> {
+    return this.#read(() => {
+      let addr: ParsedAddress;
+      try {
+        addr = parseAddress(address, false);
+      } catch {
+        return Promise.resolve(null);
+      }
+      const db = this.database;
+      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) return Promise.resolve(null);
+      const enabled = (rows: AccountRow[]) => {
+        const live = rows.filter((r) => !r.disabled).map(toAccount);
+        return live.length ? live : null;
+      };
+      const accountByKey = (key: string) =>
+        db.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE address_key = ?`, key);
+      const aliasTargets = (key: string): AccountRow[] | undefined => {
+        const alias = db.get<{ targets: string }>("SELECT targets FROM aliases WHERE address_key = ?", key);
+        if (!alias) return undefined;
+        const rows: AccountRow[] = [];
+        for (const t of JSON.parse(alias.targets) as string[]) {
+          const r = accountByKey(t.toLowerCase());
+          if (r && !rows.some((x) => x.id === r.id)) rows.push(r);
+        }
+        return rows;
+      };
+      const exact = accountByKey(addr.key);
+      if (exact) return Promise.resolve(enabled([exact]));
+      const plus = addr.local.indexOf("+");
+      const baseKey = plus > 0 ? `${addr.local.slice(0, plus).toLowerCase()}@${addr.domain}` : null;
+      if (baseKey) {
+        const base = accountByKey(baseKey);
+        if (base) return Promise.resolve(enabled([base]));
+      }
+      for (const key of baseKey ? [addr.key, baseKey] : [addr.key]) {
+        const rows = aliasTargets(key);
+        if (rows) return Promise.resolve(enabled(rows));
+      }
+      const catchAll = aliasTargets(`*@${addr.domain}`);
+      return Promise.resolve(catchAll ? enabled(catchAll) : null);
+    });
+  }
+
+  // ---------------------------------------------------------------- mailboxes
+
+  /** The account's mailboxes. */
+  listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      return Promise.resolve(
+        this.database.all<MailboxRow>("SELECT * FROM mailboxes WHERE account_id = ? ORDER BY id", acc.id).map(
+          toMailbox,
+        ),
+      );
+    });
+  }
+
+  /** One mailbox, or null. */
+  getMailbox(accountId: AccountId, id: MailboxId): Promise<Mailbox | null> {
+    return this.#read(() => {
+      const row = this.#mailboxRowOrNull(accountId, id);
+      return Promise.resolve(row ? toMailbox(row) : null);
+    });
+  }
+
+  /** The mailbox with a role, or null. */
+  getMailboxByRole(accountId: AccountId, role: MailboxRole): Promise<Mailbox | null> {
+    return this.#read(() => {
+      const acc = parseId("account", accountId);
+      if (acc === null) return Promise.resolve(null);
+      const row = this.database.get<MailboxRow>(
+        "SELECT * FROM mailboxes WHERE account_id = ? AND role = ?",
+        acc,
+        role,
+      );
+      return Promise.resolve(row ? toMailbox(row) : null);
+    });
+  }
+
+  /** Counters of a mailbox (one scan of its placements). */
+  mailboxCounts(accountId: AccountId, id: MailboxId): Promise<MailboxCounts> {
+    return this.#read(() => {
+      const mb = this.#mailboxRow(accountId, id);
+      const r = this.database.values(
+        `SELECT count(*), coalesce(sum((flags & ${SEEN}) = 0), 0), coalesce(sum((flags & 16) != 0), 0),
+                coalesce(sum(size), 0), count(DISTINCT thread_id),
+                count(DISTINCT CASE WHEN (flags & ${SEEN}) = 0 THEN thread_id END)
+         FROM placements WHERE mailbox_id = ?`,
+        mb.id,
+      )[0]!;
+      return Promise.resolve({
+        total: Number(r[0]),
+        unread: Number(r[1]),
+        deleted: Number(r[2]),
+        size: Number(r[3]),
+        totalThreads: Number(r[4]),
+        unreadThreads: Number(r[5]),
+      });
+    });
+  }
+
+  /** Creates a mailbox under `parentId` (or at the top). */
+  createMailbox(
+    accountId: AccountId,
+    input: {
+      name: string;
+      parentId?: MailboxId | null;
+      role?: MailboxRole | null;
+      subscribed?: boolean;
+      sortOrder?: number;
+    },
+  ): Promise<Mailbox> {
+    return this.#write((mut) => {
+      const acc = this.#accountRow(accountId);
+      const parent = input.parentId ? this.#mailboxRow(accountId, input.parentId).id : null;
+      const row = this.#insertMailbox(mut, acc.id, {
+        name: input.name,
+        parentId: parent,
+        role: input.role ?? null,
+        sortOrder: input.sortOrder ?? 0,
+        subscribed: input.subscribed,
+      });
+      return toMailbox(row);
+    });
+  }
+
+  #insertMailbox(
+    mut: Mutation,
+    accountRow: number,
+    input: {
+      name: string;
+      parentId: number | null;
+      role: MailboxRole | null;
+      sortOrder: number;
+      subscribed?: boolean;
+    },
+  ): MailboxRow {
+    const db = this.database;
+    const name = validMailboxName(input.name);
+    this.#checkSiblingName(accountRow, input.parentId, name, null);
+    if (input.role !== null) this.#checkRole(accountRow, input.role, null);
+    const uidValidity = this.#nextUidValidity();
+    const id = db.get<{ id: number }>(
+      `INSERT INTO mailboxes (account_id, parent_id, name, role, sort_order, subscribed, uid_validity)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      accountRow,
+      input.parentId,
+      name,
+      input.role,
+      validSortOrder(input.sortOrder),
+      input.subscribed === false ? 0 : 1,
+      uidValidity,
+    )!.id;
+    const mailboxId = formatId("mailbox", id);
+    const modseq = mut.log(accountRow, "Mailbox", mailboxId, "c");
+    db.run("UPDATE mailboxes SET highest_modseq = ? WHERE id = ?", modseq, id);
+    mut.notifyMailbox(accountRow, mailboxId);
+    return db.get<MailboxRow>("SELECT * FROM mailboxes WHERE id = ?", id)!;
+  }
+
+  #checkSiblingName(accountRow: number, parentId: number | null, name: string, self: number | null): void {
+    const clash = this.database.get<{ id: number }>(
+      "SELECT id FROM mailboxes WHERE account_id = ? AND ifnull(parent_id, 0) = ? AND name = ? AND id != ?",
+      accountRow,
+      parentId ?? 0,
+      name,
+      self ?? 0,
+    );
+    // RFC 9051 §5.1: INBOX is case-insensitive, so no top-level sibling may differ from it only by case.
+    const inboxClash = parentId === null && name.toLowerCase() === "inbox" &&
+      this.database.get<{ id: number }>(
+        "SELECT id FROM mailboxes WHERE account_id = ? AND parent_id IS NULL AND lower(name) = 'inbox' AND id != ?",
+        accountRow,
+        self ?? 0,
+      );
+    if (clash || inboxClash) throw new StoreError("alreadyExists", `Mailbox exists: "${name}"`);
+  }
+
+  #checkRole(accountRow: number, role: string, self: number | null): void {
+    if (!ROLES.has(role)) throw new StoreError("invalid", `Unknown role: "${role}"`);
+    if (
+      this.database.get(
+        "SELECT 1 FROM mailboxes WHERE account_id = ? AND role = ? AND id != ?",
+        accountRow,
+        role,
+        self ?? 0,
+      )
+    ) {
+      throw new StoreError("alreadyExists", `A mailbox has role "${role}" already`);
+    }
+  }
+
+  #nextUidValidity(): number {
+    // RFC 9051 §2.3.1.1: a mailbox re-created under an old name must get a new UIDVALIDITY, so the
+    // value is strictly increasing across the store even within one second.
+    const db = this.database;
+    const last =
+      db.get<{ value: number }>("SELECT value FROM store_meta WHERE key = 'uid_validity'")?.value ?? 0;
+    const now = Math.floor(this.#now() / 1000);
+    let next = Math.max(now, last + 1, 1);
+    if (next > MAX_UID_VALIDITY) next = last + 1 <= MAX_UID_VALIDITY ? last + 1 : 1;
+    db.run(
+      `INSERT INTO store_meta (key, value) VALUES ('uid_validity', ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      next,
+    );
+    return next;
+  }
+
+  /** Renames, moves, re-roles or (un)subscribes a mailbox. UIDVALIDITY never changes. */
+  updateMailbox(
+    accountId: AccountId,
+    id: MailboxId,
+    patch: {
+      name?: string;
+      parentId?: MailboxId | null;
+      role?: MailboxRole | null;
+      subscribed?: boolean;
+      sortOrder?: number;
+    },
+  ): Promise<Mailbox> {
+    return this.#write((mut) => {
+      const db = this.database;
+      const mb = this.#mailboxRow(accountId, id);
+      const name = patch.name !== undefined ? validMailboxName(patch.name) : mb.name;
+      let parent = mb.parent_id;
+      if (patch.parentId !== undefined) {
+        parent = patch.parentId === null ? null : this.#mailboxRow(accountId, patch.parentId).id;
+        // No cycles: the new parent must not be the mailbox or one of its descendants.
+        for (let p = parent; p !== null;) {
+          if (p === mb.id) throw new StoreError("invalid", "A mailbox cannot be moved under itself");
+          p = db.get<{ parent_id: number | null }>("SELECT parent_id FROM mailboxes WHERE id = ?", p)
+            ?.parent_id ??
+            null;
+        }
+      }
+      if (name !== mb.name || parent !== mb.parent_id) {
+        this.#checkSiblingName(mb.account_id, parent, name, mb.id);
+      }
+      let role = mb.role;
+      if (patch.role !== undefined) {
+        role = patch.role;
+        if (role !== null) this.#checkRole(mb.account_id, role, mb.id);
+      }
+      db.run(
+        "UPDATE mailboxes SET name = ?, parent_id = ?, role = ?, subscribed = ?, sort_order = ? WHERE id = ?",
+        name,
+        parent,
+        role,
+        patch.subscribed === undefined ? mb.subscribed : patch.subscribed ? 1 : 0,
+        patch.sortOrder === undefined ? mb.sort_order : validSortOrder(patch.sortOrder),
+        mb.id,
+      );
+      const modseq = mut.log(mb.account_id, "Mailbox", id, "u");
+      db.run("UPDATE mailboxes SET highest_modseq = ? WHERE id = ?", modseq, mb.id);
+      mut.notifyMailbox(mb.account_id, id);
+      return toMailbox(db.get<MailboxRow>("SELECT * FROM mailboxes WHERE id = ?", mb.id)!);
+    });
+  }
+
+  /** Deletes a mailbox (see `MailboxStore.deleteMailbox`). The Inbox cannot be deleted. */
+  deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void> {
+    return this.#write((mut) => {
+      const db = this.database;
+      const mb = this.#mailboxRow(accountId, id);
+      if (mb.role === "inbox") throw new StoreError("forbidden", "The Inbox cannot be deleted");
+      if (db.get("SELECT 1 FROM mailboxes WHERE parent_id = ? LIMIT 1", mb.id)) {
+        throw new StoreError("hasChildren", `Mailbox has children: "${mb.name}"`);
+      }
+      const messageRows = db.values("SELECT message_id FROM placements WHERE mailbox_id = ?", mb.id).map((
+        r,
+      ) => Number(r[0]));
+      if (messageRows.length > 0 && !opts.removeMessages) {
+        throw new StoreError("conflict", `Mailbox is not empty: "${mb.name}"`);
+      }
+      for (const messageRow of messageRows) {
+        const msg = db.get<MessageRow>("SELECT * FROM messages WHERE id = ?", messageRow)!;
+        this.#removePlacement(mut, msg, mb.id, false);
+      }
+      db.run("DELETE FROM expunged WHERE mailbox_id = ?", mb.id);
+      db.run("DELETE FROM mailboxes WHERE id = ?", mb.id);
+      mut.log(mb.account_id, "Mailbox", id, "d");
+      mut.notifyMailbox(mb.account_id, id);
+    });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
+  async addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
+    this.#check();
+    if (messages.length === 0) return [];
+    const prepared: Prepared[] = [];
+    const indexed = new Map<string, { index: MessageIndex; size: number }>();
+    for (const msg of messages) {
+      if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
+      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
+        throw new StoreError("invalid", "A message needs at least one mailbox");
+      }
+      const known = this.database.get<{ size: number; indexed: number }>(
+        "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+        msg.blobId,
+      );
+      if (known?.indexed) {
+        prepared.push({ msg, index: null, size: known.size });
+        continue;
+      }
+      let entry = indexed.get(msg.blobId);
+      if (!entry) {
+        const raw = await this.blobs.get(msg.blobId);
+        if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
+        entry = { index: indexMessage(raw), size: raw.length };
+        indexed.set(msg.blobId, entry);
+      }
+      prepared.push({ msg, index: entry.index, size: entry.size });
+    }
+    const receivedDefault = this.#now();
+    return this.#write((mut) => prepared.map((p) => this.#addOne(mut, p, receivedDefault)));
+  }
+
+  #addOne(mut: Mutation, p: Prepared, receivedDefault: number): AddedMessage {
+    const db = this.database;
+    const acc = this.#accountRow(p.msg.accountId);
+    const mailboxes: MailboxRow[] = [];
+    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#mailboxRow(p.msg.accountId, mid));
+    const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size);
+    if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
+      throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
+    }
+    const keywords = packKeywords(p.msg.keywords ?? []);
+    const receivedAt = p.msg.receivedAt ? p.msg.receivedAt.getTime() : receivedDefault;
+    if (!Number.isFinite(receivedAt)) throw new StoreError("invalid", "Invalid receivedAt");
+    const summary = decodeSummary(blob.summary);
+    const subjectKey = baseSubject(summary.subject);
+    const thread = this.#assignThread(acc.id, summary, subjectKey);
+    const modseq = mut.next(acc.id);
+    const messageRow = db.get<{ id: number }>(
+      `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
+         sent_at, has_attachment, subject_key, from_key, to_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      acc.id,
+      thread.id,
+      blob.id,
+      blob.size,
+      receivedAt,
+      keywords.flags,
+      keywords.custom,
+      modseq,
+      summary.sentAt ? summary.sentAt.getTime() : null,
+      summary.hasAttachment ? 1 : 0,
+      subjectKey,
+      addressSortKey(summary.from),
+      addressSortKey(summary.to),
+    )!.id;
+    const id = formatId("message", messageRow);
+    mut.record(acc.id, modseq, "Email", id, "c");
+    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", blob.id);
+    db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", blob.size, acc.id);
+    const uids: AddedMessage["uids"] = [];
+    for (const mb of mailboxes) {
+      const uid = this.#insertPlacement(
+        mb.id,
+        messageRow,
+        modseq,
+        keywords.flags,
+        keywords.custom,
+        blob.size,
+        receivedAt,
+        thread.id,
+      );
+      uids.push({ mailboxId: formatId("mailbox", mb.id), uid, uidValidity: mb.uid_validity });
+      mut.mailbox(acc.id, mb.id, modseq, true);
+    }
+    mut.thread(acc.id, thread.id, thread.created);
+    return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
+  }
+
+  #insertPlacement(
+    mailboxRow: number,
+    messageRow: number,
+    modseq: number,
+    flags: number,
+    keywords: string,
+    size: number,
+    receivedAt: number,
+    threadRow: number,
+  ): number {
+    // UIDs come from uid_next, which only ever grows: never reused (RFC 9051 §2.3.1.1).
+    const uid = this.database.get<{ uid: number }>(
+      "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? RETURNING uid_next - 1 AS uid",
+      mailboxRow,
+    )!.uid;
+    this.database.run(
+      `INSERT INTO placements (mailbox_id, uid, message_id, modseq, flags, keywords, size, received_at, thread_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      mailboxRow,
+      uid,
+      messageRow,
+      modseq,
+      flags,
+      keywords,
+      size,
+      receivedAt,
+      threadRow,
+    );
+    return uid;
+  }
+
+  /** Finds or creates the blob row with its summary and search text. */
+  #ensureBlob(hash: string, index: MessageIndex | null, size: number): BlobRow {
+    const db = this.database;
+    const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
+    if (row && row.summary !== null) return row;
+    if (!index) {
+      // The row went away between preparation and this transaction: index the file again.
+      let raw: Uint8Array;
+      try {
+        raw = Deno.readFileSync(this.blobs.path(hash));
+      } catch {
+        throw new StoreError("notFound", `No such blob: "${hash}"`);
+      }
+      index = indexMessage(raw);
+      size = raw.length;
+    }
+    // The file may have been unlinked after its last reference went; then the sender must retry.
+    if (!this.blobs.hasSync(hash)) throw new StoreError("notFound", `No such blob: "${hash}"`);
+    const summary = encodeSummary(index.summary);
+    let id: number;
+    if (row) {
+      db.run("UPDATE blobs SET summary = ?, headers = ? WHERE id = ?", summary, index.headers, row.id);
+      id = row.id;
+    } else {
+      id = db.get<{ id: number }>(
+        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 0, ?, ?) RETURNING id",
+        hash,
+        size,
+        summary,
+        index.headers,
+      )!.id;
+    }
+    const s = index.search;
+    db.run(
+      `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      s.subject,
+      s.from,
+      s.to,
+      s.cc,
+      s.bcc,
+      s.body,
+    );
+    return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
+  }
+
+  /** Drops `n` references to a blob; the last one deletes the row now and the file after commit. */
+  #releaseBlob(mut: Mutation, blobRow: number, n = 1): void {
+    const db = this.database;
+    const r = db.get<{ refcount: number; hash: string }>(
+      "UPDATE blobs SET refcount = refcount - ? WHERE id = ? RETURNING refcount, hash",
+      n,
+      blobRow,
+    );
+    if (!r || r.refcount > 0) return;
+    db.run("DELETE FROM message_text WHERE rowid = ?", blobRow);
+    db.run("DELETE FROM blobs WHERE id = ?", blobRow);
+    const hash = r.hash;
+    // Runs synchronously right after COMMIT, so no other write can re-reference the hash between
+    // the check and the unlink; a put racing with it is caught by #ensureBlob's existence check.
+    mut.fx.afterCommit.push(() => {
+      if (!this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) this.blobs.deleteSync(hash);
+    });
+  }
+
+  /**
+   * Threads by Message-ID / In-Reply-To / References (RFC 8621 §3): the message joins the thread of
+   * a message it references or that references it; with several candidates, one whose base subject
+   * matches wins, else the nearest reference. Thread ids never change once assigned.
+   */
+  #assignThread(
+    accountRow: number,
+    summary: MessageSummary,
+    subjectKey: string,
+  ): { id: number; created: boolean } {
+    const db = this.database;
+    const refs: string[] = [];
+    for (const v of [...summary.messageId, ...summary.inReplyTo, ...[...summary.references].reverse()]) {
+      if (typeof v === "string" && v.length > 0 && v.length <= 998 && !refs.includes(v)) refs.push(v);
+      if (refs.length >= 64) break;
+    }
+    const candidates: number[] = [];
+    for (const ref of refs) {
+      const t = db.get<{ thread_id: number }>(
+        "SELECT thread_id FROM thread_refs WHERE account_id = ? AND message_id_header = ?",
+        accountRow,
+        ref,
+      );
+      if (t && !candidates.includes(t.thread_id)) candidates.push(t.thread_id);
+    }
+    let id: number;
+    let created = false;
+    if (candidates.length === 0) {
+      id = db.get<{ id: number }>(
+        "INSERT INTO threads (account_id, subject_key) VALUES (?, ?) RETURNING id",
+        accountRow,
+        subjectKey,
+      )!.id;
+      created = true;
+    } else if (candidates.length === 1) {
+      id = candidates[0]!;
+    } else {
+      id = candidates.find((c) =>
+        db.get<{ subject_key: string }>("SELECT subject_key FROM threads WHERE id = ?", c)?.subject_key ===
+          subjectKey
+      ) ?? candidates[0]!;
+    }
+    for (const ref of refs) {
+      db.run(
+        "INSERT OR IGNORE INTO thread_refs (account_id, message_id_header, thread_id) VALUES (?, ?, ?)",
+        accountRow,
+        ref,
+        id,
+      );
+    }
+    return { id, created };
+  }
+
+  /** Messages by id (unknown ids are left out), in the order asked. */
+  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      const out: Message[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        if (row === null) continue;
+        const m = this.#messageOut(acc.id, accountId, row);
+        if (m) out.push(m);
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  #messageOut(accountRow: number, accountId: AccountId, messageRow: number): Message | null {
+    const r = this.database.get<MessageRow & { hash: string; summary: string | null }>(
+      `SELECT m.*, b.hash, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id
+       WHERE m.id = ? AND m.account_id = ?`,
+      messageRow,
+      accountRow,
+    );
+    if (!r) return null;
+    const mailboxIds = this.database.values(
+      "SELECT mailbox_id FROM placements WHERE message_id = ? ORDER BY mailbox_id",
+      messageRow,
+    ).map((v) => formatId("mailbox", Number(v[0])));
+    return {
+      id: formatId("message", r.id),
+      accountId,
+      threadId: formatId("thread", r.thread_id),
+      blobId: r.hash,
+      size: r.size,
+      receivedAt: new Date(r.received_at),
+      keywords: unpackKeywords(r.flags, r.keywords),
+      mailboxIds,
+      summary: decodeSummary(r.summary),
+      modseq: r.modseq,
+    };
+  }
+
+  /** Placements of a mailbox by UID (one range scan of the clustered placements table). */
+  listPlacements(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    opts: { minUid?: number; maxUid?: number; changedSince?: number } = {},
+  ): Promise<Placement[]> {
+    return this.#read(() => {
+      const mb = this.#mailboxRow(accountId, mailboxId);
+      const min = opts.minUid ?? 1;
+      const max = opts.maxUid ?? Number.MAX_SAFE_INTEGER;
+      const rows = opts.changedSince === undefined
+        ? this.database.values(
+          `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+           WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`,
+          mb.id,
+          min,
+          max,
+        )
+        : this.database.values(
+          `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+           WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid`,
+          mb.id,
+          min,
+          max,
+          opts.changedSince,
+        );
+      const out = new Array<Placement>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        out[i] = {
+          mailboxId,
+          uid: r[0] as number,
+          messageId: `e${r[1] as number}`,
+          modseq: r[2] as number,
+          keywords: unpackKeywords(r[3] as number, r[4] as string),
+          size: r[5] as number,
+          receivedAt: new Date(r[6] as number),
+        };
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  /** Changes keywords (CONDSTORE `unchangedSince` honoured); unchanged sets take no MODSEQ. */
+  updateKeywords(
+    accountId: AccountId,
+    ids: MessageId[],
+    change: KeywordChange,
+    opts: { unchangedSince?: number } = {},
+  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
+    return this.#write((mut) => {
+      // Validated first, so a bad keyword fails the whole call before any change.
+      applyKeywordChange({ flags: 0, custom: "" }, change);
+      const db = this.database;
+      const acc = this.#accountRow(accountId);
+      const failed: MessageId[] = [];
+      const touched: number[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        if (row === null) continue;
+        const msg = db.get<MessageRow>("SELECT * FROM messages WHERE id = ? AND account_id = ?", row, acc.id);
+        if (!msg) continue;
+        // RFC 7162 §3.1.3: UNCHANGEDSINCE fails messages whose mod-sequence is greater.
+        if (opts.unchangedSince !== undefined && msg.modseq > opts.unchangedSince) {
+          failed.push(id);
+          continue;
+        }
+        touched.push(row);
+        const next = applyKeywordChange({ flags: msg.flags, custom: msg.keywords }, change);
+        if (next.flags === msg.flags && next.custom === msg.keywords) continue;
+        const modseq = mut.next(acc.id);
+        db.run(
+          "UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE id = ?",
+          next.flags,
+          next.custom,
+          modseq,
+          row,
+        );
+        db.run(
+          "UPDATE placements SET flags = ?, keywords = ?, modseq = ? WHERE message_id = ?",
+          next.flags,
+          next.custom,
+          modseq,
+          row,
+        );
+        mut.record(acc.id, modseq, "Email", id, "u");
+        const unreadChanged = (next.flags & SEEN) !== (msg.flags & SEEN);
+        for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", row)) {
+          mut.mailbox(acc.id, Number(p[0]), modseq, unreadChanged);
+        }
+        mut.thread(acc.id, msg.thread_id);
+      }
+      mut.finish();
+      const updated = touched.map((row) => this.#messageOut(acc.id, accountId, row)!).filter(Boolean);
+      return { updated, failed, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** Replaces the mailboxes of a message; new placements get new UIDs. */
+  setMailboxes(accountId: AccountId, id: MessageId, mailboxIds: MailboxId[]): Promise<Message> {
+    return this.#write((mut) => {
+      const db = this.database;
+      const acc = this.#accountRow(accountId);
+      if (mailboxIds.length === 0) throw new StoreError("invalid", "A message needs at least one mailbox");
+      const msg = this.#messageRow(acc.id, id);
+      const targets = new Set([...new Set(mailboxIds)].map((m) => this.#mailboxRow(accountId, m).id));
+      const current = new Set(
+        db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id).map((r) => Number(r[0])),
+      );
+      const removed = [...current].filter((m) => !targets.has(m));
+      const added = [...targets].filter((m) => !current.has(m));
+      if (removed.length === 0 && added.length === 0) return this.#messageOut(acc.id, accountId, msg.id)!;
+      const modseq = mut.next(acc.id);
+      for (const mb of added) {
+        this.#insertPlacement(
+          mb,
+          msg.id,
+          modseq,
+          msg.flags,
+          msg.keywords,
+          msg.size,
+          msg.received_at,
+          msg.thread_id,
+        );
+        mut.mailbox(acc.id, mb, modseq, true);
+      }
+      for (const mb of removed) {
+        this.#deletePlacement(mb, msg.id, modseq);
+        mut.mailbox(acc.id, mb, modseq, true);
+      }
+      db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+      mut.record(acc.id, modseq, "Email", id, "u");
+      return this.#messageOut(acc.id, accountId, msg.id)!;
+    });
+  }
+
+  /** Removes one placement and records its UID as expunged at `modseq`. */
+  #deletePlacement(mailboxRow: number, messageRow: number, modseq: number): number | null {
+    const p = this.database.get<{ uid: number }>(
+      "DELETE FROM placements WHERE mailbox_id = ? AND message_id = ? RETURNING uid",
+      mailboxRow,
+      messageRow,
+    );
+    if (!p) return null;
+    // RFC 7162 §3.2.7: remembered for VANISHED (EARLIER) replies.
+    this.database.run(
+      "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+      mailboxRow,
+      p.uid,
+      modseq,
+    );
+    return p.uid;
+  }
+
+  /**
+   * Removes a message from one mailbox; when it was its last placement, the message is destroyed.
+   * Returns the removed UID.
+   */
+  #removePlacement(mut: Mutation, msg: MessageRow, mailboxRow: number, recordExpunge = true): number | null {
+    const db = this.database;
+    const others = db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM placements WHERE message_id = ? AND mailbox_id != ?",
+      msg.id,
+      mailboxRow,
+    )!.n;
+    if (others === 0) return this.#destroyMessage(mut, msg).get(mailboxRow) ?? null;
+    const modseq = mut.next(msg.account_id);
+    const uid = recordExpunge ? this.#deletePlacement(mailboxRow, msg.id, modseq) : db.get<{ uid: number }>(
+      "DELETE FROM placements WHERE mailbox_id = ? AND message_id = ? RETURNING uid",
+      mailboxRow,
+      msg.id,
+    )?.uid ?? null;
+    db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+    mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "u");
+    mut.mailbox(msg.account_id, mailboxRow, modseq, true);
+    return uid;
+  }
+
+  /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
+  #destroyMessage(mut: Mutation, msg: MessageRow): Map<number, number> {
+    const db = this.database;
+    const modseq = mut.next(msg.account_id);
+    const removed = new Map<number, number>();
+    for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)) {
+      const mb = Number(p[0]);
+      const uid = this.#deletePlacement(mb, msg.id, modseq);
+      if (uid !== null) removed.set(mb, uid);
+      mut.mailbox(msg.account_id, mb, modseq, true);
+    }
+    db.run("DELETE FROM messages WHERE id = ?", msg.id);
+    mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "d");
+    db.run("UPDATE accounts SET used_bytes = max(0, used_bytes - ?) WHERE id = ?", msg.size, msg.account_id);
+    this.#releaseBlob(mut, msg.blob_id);
+    if (!db.get("SELECT 1 FROM messages WHERE thread_id = ? LIMIT 1", msg.thread_id)) {
+      db.run("DELETE FROM threads WHERE id = ?", msg.thread_id);
+    }
+    mut.thread(msg.account_id, msg.thread_id);
+    return removed;
+  }
+
+  /** IMAP COPY: new messages sharing the blobs, keywords and thread copied. */
+  copyMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult> {
+    return this.#write((mut) => {
+      const db = this.database;
+      const acc = this.#accountRow(accountId);
+      const from = this.#mailboxRow(accountId, fromMailboxId);
+      const to = this.#mailboxRow(accountId, toMailboxId);
+      const sources = this.#placementsByUid(from.id, uids);
+      const total = sources.reduce((s, p) => s + p.msg.size, 0);
+      if (acc.quota_bytes > 0 && acc.used_bytes + total > acc.quota_bytes) {
+        throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
+      }
+      const pairs: CopyResult["pairs"] = [];
+      for (const { uid, msg } of sources) {
+        const modseq = mut.next(acc.id);
+        const row = db.get<{ id: number }>(
+          `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
+             sent_at, has_attachment, subject_key, from_key, to_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          acc.id,
+          msg.thread_id,
+          msg.blob_id,
+          msg.size,
+          msg.received_at,
+          msg.flags,
+          msg.keywords,
+          modseq,
+          msg.sent_at,
+          msg.has_attachment,
+          msg.subject_key,
+          msg.from_key,
+          msg.to_key,
+        )!.id;
+        const id = formatId("message", row);
+        mut.record(acc.id, modseq, "Email", id, "c");
+        db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", msg.blob_id);
+        const toUid = this.#insertPlacement(
+          to.id,
+          row,
+          modseq,
+          msg.flags,
+          msg.keywords,
+          msg.size,
+          msg.received_at,
+          msg.thread_id,
+        );
+        mut.mailbox(acc.id, to.id, modseq, true);
+        mut.thread(acc.id, msg.thread_id);
+        pairs.push({ fromUid: uid, toUid, messageId: id });
+      }
+      db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", total, acc.id);
+      mut.finish();
+      return { uidValidity: to.uid_validity, pairs, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** IMAP MOVE (RFC 6851): same message ids, new UIDs in the target, source UIDs expunged. */
+  moveMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult> {
+    return this.#write((mut) => {
+      const db = this.database;
+      const acc = this.#accountRow(accountId);
+      const from = this.#mailboxRow(accountId, fromMailboxId);
+      const to = this.#mailboxRow(accountId, toMailboxId);
+      const pairs: CopyResult["pairs"] = [];
+      for (const { uid, msg } of this.#placementsByUid(from.id, uids)) {
+        const modseq = mut.next(acc.id);
+        this.#deletePlacement(from.id, msg.id, modseq);
+        const existing = db.get<{ uid: number }>(
+          "SELECT uid FROM placements WHERE mailbox_id = ? AND message_id = ?",
+          to.id,
+          msg.id,
+        );
+        const toUid = existing ? existing.uid : this.#insertPlacement(
+          to.id,
+          msg.id,
+          modseq,
+          msg.flags,
+          msg.keywords,
+          msg.size,
+          msg.received_at,
+          msg.thread_id,
+        );
+        db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+        const id = formatId("message", msg.id);
+        mut.record(acc.id, modseq, "Email", id, "u");
+        mut.mailbox(acc.id, from.id, modseq, true);
+        mut.mailbox(acc.id, to.id, modseq, true);
+        pairs.push({ fromUid: uid, toUid, messageId: id });
+      }
+      mut.finish();
+      return { uidValidity: to.uid_validity, pairs, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  #placementsByUid(mailboxRow: number, uids: number[]): { uid: number; msg: MessageRow }[] {
+    const out: { uid: number; msg: MessageRow }[] = [];
+    for (
+      const uid of [...new Set(uids)].filter((u) => Number.isSafeInteger(u) && u > 0).sort((a, b) => a - b)
+    ) {
+      const msg = this.database.get<MessageRow>(
+        "SELECT m.* FROM placements p JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? AND p.uid = ?",
+        mailboxRow,
+        uid,
+      );
+      if (msg) out.push({ uid, msg });
+    }
+    return out;
+  }
+
+  /** Removes placements by UID; messages left without a mailbox are destroyed. */
+  expunge(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    uids: number[],
+  ): Promise<{ uids: number[]; modseq: number }> {
+    return this.#write((mut) => {
+      const acc = this.#accountRow(accountId);
+      const mb = this.#mailboxRow(accountId, mailboxId);
+      const removed: number[] = [];
+      for (const { uid, msg } of this.#placementsByUid(mb.id, uids)) {
+        if (this.#removePlacement(mut, msg, mb.id) !== null) removed.push(uid);
+      }
+      mut.finish();
+      return { uids: removed, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** JMAP destroy. */
+  destroyMessages(
+    accountId: AccountId,
+    ids: MessageId[],
+  ): Promise<{ destroyed: MessageId[]; notFound: MessageId[] }> {
+    return this.#write((mut) => {
+      const acc = this.#accountRow(accountId);
+      const destroyed: MessageId[] = [];
+      const notFound: MessageId[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        const msg = row === null ? undefined : this.database.get<MessageRow>(
+          "SELECT * FROM messages WHERE id = ? AND account_id = ?",
+          row,
+          acc.id,
+        );
+        if (!msg) {
+          notFound.push(id);
+          continue;
+        }
+        this.#destroyMessage(mut, msg);
+        destroyed.push(id);
+      }
+      return { destroyed, notFound };
+    });
+  }
+
+  /** UIDs expunged after `modseq` (RFC 7162 §3.2.5.2 QRESYNC). */
+  expungedSince(accountId: AccountId, mailboxId: MailboxId, modseq: number): Promise<number[]> {
+    return this.#read(() => {
+      const mb = this.#mailboxRow(accountId, mailboxId);
+      return Promise.resolve(
+        this.database.values(
+          "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+          mb.id,
+          modseq,
+        ).map((r) => Number(r[0])),
+      );
+    });
+  }
+
+  /** Message ids matching a filter, sorted; with `collapseThreads` only each thread's first. */
+  queryMessages(
+    accountId: AccountId,
+    query: { filter?: MessageFilter; sort?: MessageSort[]; collapseThreads?: boolean },
+  ): Promise<MessageId[]> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      const resolve = (id: string) => this.#mailboxRowOrNull(accountId, id)?.id ?? null;
+      const where = filterSql(query.filter, resolve, this.#hasFts5);
+      const order = sortSql(query.sort);
+      const rows = this.database.values(
+        `SELECT m.id, m.thread_id FROM messages m WHERE m.account_id = ? AND (${where.sql}) ORDER BY ${order.sql}`,
+        acc.id,
+        ...where.params,
+        ...order.params,
+      );
+      const out: MessageId[] = [];
+      const seen = new Set<number>();
+      for (const r of rows) {
+        if (query.collapseThreads) {
+          const t = Number(r[1]);
+          if (seen.has(t)) continue;
+          seen.add(t);
+        }
+        out.push(formatId("message", Number(r[0])));
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  /** Email ids of threads, by receivedAt ascending; unknown threads left out. */
+  getThreads(accountId: AccountId, ids: ThreadId[]): Promise<{ id: ThreadId; emailIds: MessageId[] }[]> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      const out: { id: ThreadId; emailIds: MessageId[] }[] = [];
+      for (const id of ids) {
+        const row = parseId("thread", id);
+        if (row === null) continue;
+        const emailIds = this.database.values(
+          "SELECT id FROM messages WHERE thread_id = ? AND account_id = ? ORDER BY received_at, id",
+          row,
+          acc.id,
+        ).map((r) => formatId("message", Number(r[0])));
+        if (emailIds.length) out.push({ id, emailIds });
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  // ---------------------------------------------------------------- change log
+
+  /** State string of a type: the MODSEQ of its last change ("0" before any). */
+  state(accountId: AccountId, type: ChangeType): Promise<string> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      return Promise.resolve(String(typeState(this.database, acc.id, type)));
+    });
+  }
+
+  /** RFC 8620 §5.2 changes since a state. */
+  changes(accountId: AccountId, type: ChangeType, sinceState: string, maxChanges?: number): Promise<Changes> {
+    return this.#read(() => {
+      const acc = this.#accountRow(accountId);
+      return Promise.resolve(
+        computeChanges(this.database, acc.id, this.#accountModseq(acc.id), type, sinceState, maxChanges),
+      );
+    });
+  }
+
+  /** Logs changes of a type the store does not manage (Identity, EmailSubmission). */
+  recordChange(
+    accountId: AccountId,
+    type: ChangeType,
+    change: { created?: string[]; updated?: string[]; destroyed?: string[] },
+  ): Promise<string> {
+    return this.#write((mut) => {
+      const acc = this.#accountRow(accountId);
+      for (const id of change.created ?? []) mut.log(acc.id, type, id, "c");
+      for (const id of change.updated ?? []) mut.log(acc.id, type, id, "u");
+      for (const id of change.destroyed ?? []) mut.log(acc.id, type, id, "d");
+      return String(typeState(this.database, acc.id, type));
+    });
+  }
+
+  // ---------------------------------------------------------------- blobs and lifecycle
+
+  /** Raw bytes of a message. */
+  async readMessage(accountId: AccountId, id: MessageId): Promise<Uint8Array | null> {
+    this.#check();
+    const acc = parseId("account", accountId);
+    const row = parseId("message", id);
+    if (acc === null || row === null) return null;
+    const r = this.database.get<{ hash: string }>(
+      "SELECT b.hash FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ? AND m.account_id = ?",
+      row,
+      acc,
+    );
+    return r ? await this.blobs.get(r.hash) : null;
+  }
+
+  /**
+   * Pins a blob that no message references yet (e.g. a JMAP upload) so that garbage collection
+   * keeps it; pair with `releaseBlob`. The file must exist.
+   */
+  async retainBlob(blobId: BlobId): Promise<void> {
+    this.#check();
+    const size = await this.blobs.size(blobId);
+    if (size === null) throw new StoreError("notFound", `No such blob: "${blobId}"`);
+    return this.#write(() => {
+      if (!this.blobs.hasSync(blobId)) throw new StoreError("notFound", `No such blob: "${blobId}"`);
+      this.database.run(
+        `INSERT INTO blobs (hash, size, refcount) VALUES (?, ?, 1)
+         ON CONFLICT (hash) DO UPDATE SET refcount = refcount + 1`,
+        blobId,
+        size,
+      );
+    });
+  }
+
+  /** Drops a reference taken with `retainBlob`. */
+  releaseBlob(blobId: BlobId): Promise<void> {
+    return this.#write((mut) => {
+      const row = this.database.get<{ id: number }>("SELECT id FROM blobs WHERE hash = ?", blobId);
+      if (!row) throw new StoreError("notFound", `No such blob: "${blobId}"`);
+      this.#releaseBlob(mut, row.id);
+    });
+  }
+
+  /**
+   * Removes rows with no reference (and their files) and files with no row older than the grace
+   * period (a crash between blob write and commit), plus stale temp files.
+   */
+  async collectGarbage(): Promise<{ removed: number }> {
+    this.#check();
+    let removed = await this.#write((mut) => {
+      const rows = this.database.all<{ id: number }>("SELECT id FROM blobs WHERE refcount <= 0");
+      for (const r of rows) this.#releaseBlob(mut, r.id, 0);
+      return rows.length;
+    });
+    const limit = Date.now() - this.#blobGraceMs;
+    for await (const hash of this.blobs.list()) {
+      if (this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) continue;
+      const mtime = await this.blobs.modifiedAt(hash);
+      if (!mtime || mtime.getTime() > limit) continue;
+      // Re-checked synchronously just before the unlink.
+      if (this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) continue;
+      this.blobs.deleteSync(hash);
+      removed++;
+    }
+    await this.blobs.cleanTemp(this.#blobGraceMs);
+    return { removed };
+  }
+
+  /** Waits for queued writes, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue.drain();
+    this.#closed = true;
+    this.database.close();
+  }
+
+  // ---------------------------------------------------------------- row helpers
+
+  #accountRowOrNull(id: AccountId): AccountRow | null {
+    const row = parseId("account", id);
+    if (row === null) return null;
+    return this.database.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`, row) ?? null;
+  }
+
+  #accountRow(id: AccountId): AccountRow {
+    const row = this.#accountRowOrNull(id);
+    if (!row) throw new StoreError("notFound", `No such account: "${id}"`);
+    return row;
+  }
+
+  #accountModseq(accountRow: number): number {
+    return this.database.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow)
+      ?.modseq ?? 0;
+  }
+
+  #mailboxRowOrNull(accountId: AccountId, id: MailboxId): MailboxRow | null {
+    const acc = parseId("account", accountId);
+    const row = parseId("mailbox", id);
+    if (acc === null || row === null) return null;
+    return this.database.get<MailboxRow>(
+      "SELECT * FROM mailboxes WHERE id = ? AND account_id = ?",
+      row,
+      acc,
+    ) ??
+      null;
+  }
+
+  #mailboxRow(accountId: AccountId, id: MailboxId): MailboxRow {
+    const row = this.#mailboxRowOrNull(accountId, id);
+    if (!row) throw new StoreError("notFound", `No such mailbox: "${id}"`);
+    return row;
+  }
+
+  #messageRow(accountRow: number, id: MessageId): MessageRow {
+    const row = parseId("message", id);
+    const msg = row === null ? undefined : this.database.get<MessageRow>(
+      "SELECT * FROM messages WHERE id = ? AND account_id = ?",
+      row,
+      accountRow,
+    );
+    if (!msg) throw new StoreError("notFound", `No such message: "${id}"`);
+    return msg;
+  }
+}
+
+function detectFts5(db: Database): boolean {
+  const existing = db.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'message_text'");
+  if (existing) return /fts5/i.test(existing.sql);
+  try {
+    db.exec("CREATE VIRTUAL TABLE temp.tern_fts5_probe USING fts5(x, tokenize = 'trigram')");
+    db.exec("DROP TABLE temp.tern_fts5_probe");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toAccount(r: AccountRow): Account {
+  return {
+    id: formatId("account", r.id),
+    address: r.address,
+    displayName: r.display_name,
+    quotaBytes: r.quota_bytes,
+    usedBytes: r.used_bytes,
+    disabled: r.disabled !== 0,
+    created: new Date(r.created),
+  };
+}
+
+function toMailbox(r: MailboxRow): Mailbox {
+  return {
+    id: formatId("mailbox", r.id),
+    accountId: formatId("account", r.account_id),
+    name: r.name,
+    parentId: r.parent_id === null ? null : formatId("mailbox", r.parent_id),
+    role: r.role as MailboxRole | null,
+    sortOrder: r.sort_order,
+    subscribed: r.subscribed !== 0,
+    uidValidity: r.uid_validity,
+    uidNext: r.uid_next,
+    highestModseq: r.highest_modseq,
+  };
+}
+
+function normalizeDomain(name: string): string {
+  const d = String(name).trim().replace(/\.$/, "");
+  if (!d || d.length > 253 || /[\s@/\\?#:[\]]/.test(d)) {
+    throw new StoreError("invalid", `Invalid domain: "${name}"`);
+  }
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${d}/`).hostname;
+  } catch {
+    throw new StoreError("invalid", `Invalid domain: "${name}"`);
+  }
+  return ascii.toLowerCase();
+}
+
+function parseAddress(address: string, allowCatchAll: boolean): ParsedAddress {
+  const a = String(address).trim();
+  const at = a.lastIndexOf("@");
+  if (at <= 0 || at === a.length - 1) throw new StoreError("invalid", `Invalid address: "${address}"`);
+  const local = a.slice(0, at);
+  if (local.length > 64 || /[\s<>,;"\\]/.test(local) || (local === "*" && !allowCatchAll)) {
+    throw new StoreError("invalid", `Invalid address: "${address}"`);
+  }
+  const domain = normalizeDomain(a.slice(at + 1));
+  return { address: `${local}@${domain}`, key: `${local.toLowerCase()}@${domain}`, local, domain };
+}
+
+function validQuota(q: number): number {
+  if (!Number.isSafeInteger(q) || q < 0) throw new StoreError("invalid", `Invalid quota: ${q}`);
+  return q;
+}
+
+function validSortOrder(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new StoreError("invalid", `Invalid sortOrder: ${n}`);
+  return n;
+}
+
+function validMailboxName(name: string): string {
+  const n = typeof name === "string" ? name.normalize("NFC") : "";
+  // RFC 8621 §2: a name is non-empty; control characters are never allowed (RFC 9051 §5.1).
+  // deno-lint-ignore no-control-regex
+  if (!n || n.length > 255 || /[\x00-\x1f\x7f]/.test(n)) {
+    throw new StoreError("invalid", `Invalid mailbox name: "${String(name)}"`);
+  }
+  return n;
+}

@@ -1,0 +1,146 @@
+/**
+ * Group commit: write jobs queued during one event-loop turn run in a single `BEGIN IMMEDIATE …
+ * COMMIT`, each inside its own savepoint so that one job's failure (e.g. over quota) leaves the
+ * others intact. Every job's promise settles only after the COMMIT (fsynced WAL), then the
+ * post-commit actions run and the change events are published.
+ *
+ * @module
+ */
+import type { ChangeEvent, ChangeNotifier } from "../../notify/notifier.ts";
+import type { AccountId, ChangeType, MailboxId } from "../types.ts";
+import type { Database } from "./database.ts";
+
+/** What a job records for after the commit. */
+export class JobEffects {
+  readonly events = new Map<
+    AccountId,
+    { modseq: number; types: Set<ChangeType>; mailboxIds: Set<MailboxId> }
+  >();
+  readonly afterCommit: (() => void)[] = [];
+
+  /** Notes a change of an account for the notifier. */
+  touch(accountId: AccountId, modseq: number, type: ChangeType, mailboxIds: Iterable<MailboxId> = []): void {
+    let e = this.events.get(accountId);
+    if (!e) {
+      e = { modseq, types: new Set(), mailboxIds: new Set() };
+      this.events.set(accountId, e);
+    }
+    e.modseq = Math.max(e.modseq, modseq);
+    e.types.add(type);
+    for (const id of mailboxIds) e.mailboxIds.add(id);
+  }
+
+  /** Merges another job's effects into this one. */
+  merge(other: JobEffects): void {
+    for (const [accountId, e] of other.events) {
+      for (const type of e.types) this.touch(accountId, e.modseq, type, e.mailboxIds);
+    }
+    this.afterCommit.push(...other.afterCommit);
+  }
+}
+
+interface Job {
+  fn: (fx: JobEffects) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/** Batches write jobs into shared transactions. */
+export class WriteQueue {
+  readonly #db: Database;
+  readonly #notifier: ChangeNotifier;
+  readonly #onAfterCommitError: (err: unknown) => void;
+  #pending: Job[] = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #idle: PromiseWithResolvers<void> | null = null;
+
+  /**
+   * @param db the database
+   * @param notifier where change events are published after each commit
+   * @param onAfterCommitError reports a failing post-commit action (e.g. a blob file unlink)
+   */
+  constructor(db: Database, notifier: ChangeNotifier, onAfterCommitError: (err: unknown) => void) {
+    this.#db = db;
+    this.#notifier = notifier;
+    this.#onAfterCommitError = onAfterCommitError;
+  }
+
+  /** Queues a synchronous job; resolves with its result after the batch commits. */
+  run<T>(fn: (fx: JobEffects) => T): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    // A timer (not a microtask) so that writes from every connection served in this event-loop
+    // turn share one commit.
+    this.#timer ??= setTimeout(() => this.#flush(), 0);
+    return promise;
+  }
+
+  /** Resolves when no job is pending. */
+  drain(): Promise<void> {
+    if (this.#pending.length === 0 && this.#timer === null) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers<void>();
+    return this.#idle.promise;
+  }
+
+  #flush(): void {
+    this.#timer = null;
+    const jobs = this.#pending;
+    this.#pending = [];
+    const results: { ok: boolean; value: unknown }[] = [];
+    const batch = new JobEffects();
+    try {
+      this.#db.transaction(() => {
+        for (const job of jobs) {
+          const fx = new JobEffects();
+          try {
+            const value = this.#db.transaction(() => job.fn(fx));
+            batch.merge(fx);
+            results.push({ ok: true, value });
+          } catch (err) {
+            results.push({ ok: false, value: err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      this.#settleIdle();
+      return;
+    }
+    for (const action of batch.afterCommit) {
+      try {
+        action();
+      } catch (err) {
+        this.#onAfterCommitError(err);
+      }
+    }
+    for (const [accountId, e] of batch.events) {
+      const event: ChangeEvent = {
+        accountId,
+        modseq: e.modseq,
+        types: [...e.types],
+        mailboxIds: [...e.mailboxIds],
+      };
+      try {
+        this.#notifier.publish(event);
+      } catch (err) {
+        this.#onAfterCommitError(err);
+      }
+    }
+    jobs.forEach((job, i) => {
+      const r = results[i]!;
+      if (r.ok) job.resolve(r.value);
+      else job.reject(r.value);
+    });
+    this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    if (this.#pending.length > 0) {
+      this.#timer ??= setTimeout(() => this.#flush(), 0);
+      return;
+    }
+    const idle = this.#idle;
+    this.#idle = null;
+    idle?.resolve();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Tern as a library: create a mail server (SMTP, submission, IMAP, POP3, JMAP) from a
+ * configuration and embed it in your own program, with hooks that see every connection.
+ *
+ * @example Filtering connections in `onConnect`
+ * ```ts ignore
+ * import { createServer, loadConfig, type Session } from "./mod.ts";
+ *
+ * const config = await loadConfig("tern.toml");
+ * const blocked = new Set(["192.0.2.66"]);
+ * const open = new Map<string, number>(); // sessions per client IP
+ *
+ * const srv = await createServer(config, {
+ *   // Runs before the greeting of every connection (and every HTTP request). Throwing, or taking
+ *   // longer than `timeoutMs`, rejects the connection with a generic message.
+ *   onConnect(session: Session) {
+ *     if (blocked.has(session.remoteAddress)) return { allow: false, reason: "Access denied" };
+ *     const n = open.get(session.remoteAddress) ?? 0;
+ *     if (n >= 5) return { allow: false, reason: "Too many connections from your address" };
+ *     open.set(session.remoteAddress, n + 1);
+ *     return { allow: true };
+ *   },
+ *   // Runs exactly once for every session onConnect saw, however it ended.
+ *   onClose(session: Session) {
+ *     const n = open.get(session.remoteAddress) ?? 0;
+ *     if (n > 0) open.set(session.remoteAddress, n - 1);
+ *   },
+ *   timeoutMs: 2_000,
+ * });
+ * await srv.start();
+ * console.log(srv.addresses.smtp); // { hostname: "127.0.0.1", port: 2525 }
+ * // A refused SMTP client reads "554 5.7.1 Access denied", IMAP "* BYE …", POP3 "-ERR …",
+ * // HTTP gets 403.
+ * await srv.stop(); // graceful: sessions get `shutdown_grace` seconds, then a goodbye
+ * ```
+ *
+ * @module
+ */
+
+export { createServer, installSignalHandlers } from "./protocols/server.ts";
+export type { CreateServerOptions, ListenerAddress, TernServer } from "./protocols/server.ts";
+export { composeHooks, GENERIC_REJECT_REASON } from "./core/net/hooks.ts";
+export type { ConnectDecision, RejectFn, ServerHooks } from "./core/net/hooks.ts";
+export type { HttpBindings } from "./core/net/http_bindings.ts";
+export { loadConfig } from "./core/config/load.ts";
+export { testConfig } from "./core/config/test_config.ts";
+export type { Config, ListenerConfig, ListenerName, TlsMode } from "./core/config/types.ts";
+export type { Protocol, Session } from "./core/session.ts";
+export type { Clock, ConnectionContext, ConnectionHandler, ServerContext } from "./core/context.ts";
+export type { Store } from "./core/store/store.ts";
+export type { AuthService } from "./core/auth/types.ts";
+export type { LogFields, Logger } from "./core/log/logger.ts";
+export { nullLogger } from "./core/log/logger.ts";
+export { createJsonLogger } from "./core/log/json_logger.ts";
+export type { Transport, TlsInfo } from "./core/net/transport.ts";

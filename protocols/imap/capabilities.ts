@@ -1,0 +1,57 @@
+/**
+ * The CAPABILITY list (RFC 9051 §7.2.2), which depends on TLS, login state and the listener.
+ *
+ * @module
+ */
+
+/** What the capability list depends on. */
+export interface CapabilitySource {
+  readonly state: string;
+  readonly plaintextAllowed: boolean;
+  readonly conn: { transport: { secure: boolean }; listener: { tls: string } };
+  readonly server: { auth: { mechanisms(): string[] }; config: { imap: { max_literal_size: number } } };
+}
+
+/** Extensions advertised once authenticated. */
+const AUTHENTICATED = [
+  "LITERAL+",
+  "ID",
+  "ENABLE",
+  "IDLE",
+  "NAMESPACE",
+  "UIDPLUS",
+  "MOVE",
+  "UNSELECT",
+  "CHILDREN",
+  "LIST-EXTENDED",
+  "LIST-STATUS",
+  "SPECIAL-USE",
+  "CREATE-SPECIAL-USE",
+  "ESEARCH",
+  "SEARCHRES",
+  "STATUS=SIZE",
+  "BINARY",
+  "MULTIAPPEND",
+  "UTF8=ACCEPT",
+  "OBJECTID",
+  "SASL-IR",
+];
+
+/** Computes the list for the session's current situation. */
+export function capabilityList(s: CapabilitySource): string[] {
+  const caps = ["IMAP4rev1", "IMAP4rev2"];
+  if (s.state === "notAuthenticated") {
+    caps.push("LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE");
+    // RFC 9051 §6.2.1: STARTTLS only before TLS is active, on a STARTTLS listener.
+    if (!s.conn.transport.secure && s.conn.listener.tls === "starttls") caps.push("STARTTLS");
+    if (s.plaintextAllowed) {
+      for (const m of s.server.auth.mechanisms()) caps.push(`AUTH=${m}`);
+    } else {
+      // RFC 9051 §7.2.2: LOGINDISABLED while LOGIN would be refused.
+      caps.push("LOGINDISABLED");
+    }
+    return caps;
+  }
+  caps.push(...AUTHENTICATED, `APPENDLIMIT=${s.server.config.imap.max_literal_size}`);
+  return caps;
+}

@@ -1,0 +1,62 @@
+/**
+ * COPY, UID COPY, MOVE and UID MOVE (RFC 9051 §6.4.7–8, RFC 6851) with COPYUID (RFC 4315).
+ *
+ * @module
+ */
+import type { CopyResult } from "../../../core/store/store.ts";
+import { Args } from "../parser/args.ts";
+import { no, ok } from "../errors.ts";
+import { formatSequenceSet } from "../parser/sequence_set.ts";
+import { requireMailbox } from "./mailbox.ts";
+import { resolveSet } from "./sets.ts";
+import { type CommandSpec, SELECTED } from "./types.ts";
+
+function copyUid(r: CopyResult): string | undefined {
+  if (r.pairs.length === 0) return undefined;
+  // RFC 4315 §3: source and destination sets in corresponding order.
+  const from = r.pairs.map((p) => p.fromUid);
+  const to = r.pairs.map((p) => p.toUid);
+  const ascending = (a: number[]) => a.every((v, i) => i === 0 || a[i - 1]! < v);
+  const fmt = (a: number[]) => ascending(a) ? formatSequenceSet(a) : a.join(",");
+  return `COPYUID ${r.uidValidity} ${fmt(from)} ${fmt(to)}`;
+}
+
+function copyMove(move: boolean): CommandSpec {
+  return {
+    states: SELECTED,
+    async handle(s, cmd) {
+      const a = new Args(cmd.args);
+      const set = a.sequenceSet();
+      const target = a.astring("mailbox name");
+      a.end();
+      const view = s.view!;
+      if (move && view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
+      const { mailbox } = await requireMailbox(s, target, true);
+      await s.deliverUpdates(cmd.uid);
+      const uids = resolveSet(s, set, cmd.uid);
+      const live = uids.filter((u) => !view.gone.has(u));
+      if (live.length < uids.length && !move) {
+        // RFC 9051 §7.1: the copy is not done when some messages are gone.
+        throw no("Some messages were expunged", "EXPUNGEISSUED");
+      }
+      if (live.length === 0) return ok(`${cmd.name} completed, nothing to do`);
+      const r = move
+        ? await s.store.moveMessages(s.accountId, view.mailbox.id, live, mailbox.id)
+        : await s.store.copyMessages(s.accountId, view.mailbox.id, live, mailbox.id);
+      const code = copyUid(r);
+      if (!move) return ok("COPY completed", code);
+      // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGE responses.
+      if (code) await s.out.line(`* OK [${code}] Moved`);
+      if (mailbox.id !== view.mailbox.id) {
+        const seqs = view.remove(r.pairs.map((p) => p.fromUid));
+        for (const seq of seqs) await s.out.line(`* ${seq} EXPUNGE`);
+      }
+      return ok("MOVE completed");
+    },
+  };
+}
+
+/** COPY / UID COPY. */
+export const copy: CommandSpec = copyMove(false);
+/** MOVE / UID MOVE. */
+export const move: CommandSpec = copyMove(true);

@@ -1,0 +1,31 @@
+/**
+ * EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, RFC 4315 §2.1).
+ *
+ * @module
+ */
+import { Args } from "../parser/args.ts";
+import { no, ok } from "../errors.ts";
+import { resolveSet } from "./sets.ts";
+import { type CommandSpec, SELECTED } from "./types.ts";
+
+/** EXPUNGE / UID EXPUNGE. */
+export const expunge: CommandSpec = {
+  states: SELECTED,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const only = cmd.uid ? new Set(resolveSet(s, a.sequenceSet(), true)) : null;
+    a.end();
+    const view = s.view!;
+    if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
+    // Fresh flags: \Deleted set by other sessions counts too.
+    const current = await s.store.listPlacements(s.accountId, view.mailbox.id);
+    const uids = current.filter((p) => p.keywords.includes("$deleted") && (!only || only.has(p.uid)))
+      .map((p) => p.uid);
+    if (uids.length > 0) {
+      const r = await s.store.expunge(s.accountId, view.mailbox.id, uids);
+      const seqs = view.remove(r.uids);
+      for (const seq of seqs) await s.out.line(`* ${seq} EXPUNGE`);
+    }
+    return ok(`${cmd.uid ? "UID EXPUNGE" : "EXPUNGE"} completed`);
+  },
+};

@@ -1,0 +1,394 @@
+/**
+ * Mailbox management in the authenticated state: ENABLE (RFC 5161), NAMESPACE (RFC 2342), CREATE
+ * with SPECIAL-USE (RFC 6154), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST with LIST-EXTENDED,
+ * LIST-STATUS and SPECIAL-USE (RFC 5258, 5819, 6154), LSUB and STATUS (RFC 9051 §6.3).
+ *
+ * @module
+ */
+import type { Mailbox, MailboxRole } from "../../../core/store/types.ts";
+import { Args, atomList } from "../parser/args.ts";
+import { bad, no, ok } from "../errors.ts";
+import type { ImapSession } from "../session.ts";
+import { DELIMITER, type MailboxTree, normalizeName, patternToRegExp } from "../mailbox_names.ts";
+import type { Token } from "../parser/tokens.ts";
+import { AUTH, type CommandSpec } from "./types.ts";
+
+const ROLE_ATTR: Record<string, string> = {
+  drafts: "\\Drafts",
+  sent: "\\Sent",
+  junk: "\\Junk",
+  trash: "\\Trash",
+  archive: "\\Archive",
+};
+const ATTR_ROLE: Record<string, MailboxRole> = {
+  "\\drafts": "drafts",
+  "\\sent": "sent",
+  "\\junk": "junk",
+  "\\trash": "trash",
+  "\\archive": "archive",
+};
+
+/** ENABLE (RFC 5161, RFC 9051 §6.3.1). */
+export const enable: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const names: string[] = [];
+    names.push(a.atom("capability"));
+    while (!a.done) names.push(a.atom("capability"));
+    const newly: string[] = [];
+    for (const n of names) {
+      const up = n.toUpperCase();
+      if ((up === "IMAP4REV2" || up === "UTF8=ACCEPT") && !s.enabled.has(up)) {
+        s.enabled.add(up);
+        newly.push(up === "IMAP4REV2" ? "IMAP4rev2" : "UTF8=ACCEPT");
+      }
+    }
+    await s.out.line(`* ENABLED${newly.map((n) => " " + n).join("")}`);
+    return ok("ENABLE completed");
+  },
+};
+
+/** NAMESPACE (RFC 2342): one personal namespace, no others. */
+export const namespace: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    new Args(cmd.args).end();
+    await s.out.line(`* NAMESPACE (("" "${DELIMITER}")) NIL NIL`);
+    return ok("NAMESPACE completed");
+  },
+};
+
+/** Splits a full name into components, validating them. */
+function components(name: string): string[] {
+  let n = normalizeName(name);
+  if (n.endsWith(DELIMITER)) n = n.slice(0, -1);
+  const parts = n.split(DELIMITER);
+  if (n.length === 0 || parts.some((p) => p.length === 0 || p.length > 255) || parts.length > 32) {
+    throw no("Invalid mailbox name", "CANNOT");
+  }
+  // deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
+  if (/[\x00-\x1f\x7f*%]/.test(n)) throw no("Invalid characters in mailbox name", "CANNOT");
+  return parts;
+}
+
+/** Finds or creates every parent of `parts` (all but the last) and returns the parent id. */
+async function ensureParents(s: ImapSession, tree: MailboxTree, parts: string[]): Promise<string | null> {
+  let parentId: string | null = null;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const path = parts.slice(0, i + 1).join(DELIMITER);
+    const existing = tree.find(path);
+    if (existing) {
+      parentId = existing.id;
+      continue;
+    }
+    const created: Mailbox = await s.store.createMailbox(s.accountId, {
+      name: parts[i]!,
+      parentId,
+      subscribed: true,
+    });
+    parentId = created.id;
+  }
+  return parentId;
+}
+
+/** Resolves a mailbox argument; NO [NONEXISTENT] (or TRYCREATE) when absent. */
+export async function requireMailbox(
+  s: ImapSession,
+  rawName: string,
+  tryCreate = false,
+): Promise<{ mailbox: Mailbox; name: string; tree: MailboxTree }> {
+  const name = normalizeName(s.decodeName(rawName));
+  const tree = await s.tree();
+  const mailbox = tree.find(name);
+  if (!mailbox) {
+    throw tryCreate ? no("Mailbox does not exist", "TRYCREATE") : no("Mailbox does not exist", "NONEXISTENT");
+  }
+  return { mailbox, name: tree.name(mailbox), tree };
+}
+
+/** CREATE (RFC 9051 §6.3.4, RFC 6154 §3). */
+export const create: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const raw = a.astring("mailbox name");
+    let role: MailboxRole | null = null;
+    const opts = a.optionalList();
+    if (opts) {
+      const items = opts.items;
+      for (let i = 0; i < items.length; i++) {
+        const t = items[i]!;
+        if (t.type !== "atom" || t.value.toUpperCase() !== "USE") throw bad("Unknown CREATE parameter");
+        const uses = items[++i];
+        if (uses?.type !== "list") throw bad("Expected USE list");
+        for (const u of atomList(uses)) {
+          const r = ATTR_ROLE[u.toLowerCase()];
+          if (!r) throw no(`Unsupported special use ${u}`, "USEATTR");
+          role = r;
+        }
+      }
+    }
+    a.end();
+    const parts = components(s.decodeName(raw));
+    const tree = await s.tree();
+    const full = parts.join(DELIMITER);
+    if (tree.find(full)) throw no("Mailbox already exists", "ALREADYEXISTS");
+    const parentId = await ensureParents(s, tree, parts);
+    await s.store.createMailbox(s.accountId, {
+      name: parts[parts.length - 1]!,
+      parentId,
+      role,
+      subscribed: true,
+    });
+    return ok("CREATE completed");
+  },
+};
+
+/** DELETE (RFC 9051 §6.3.5). */
+export const del: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const raw = a.astring("mailbox name");
+    a.end();
+    const { mailbox, tree } = await requireMailbox(s, raw);
+    if (mailbox.role === "inbox") throw no("INBOX cannot be deleted", "CANNOT");
+    if (tree.hasChildren(mailbox)) throw no("Mailbox has children, delete them first", "INUSE");
+    if (s.view?.mailbox.id === mailbox.id) s.setView(null);
+    await s.store.deleteMailbox(s.accountId, mailbox.id, { removeMessages: true });
+    return ok("DELETE completed");
+  },
+};
+
+/** RENAME (RFC 9051 §6.3.6), including the INBOX special case. */
+export const rename: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const rawFrom = a.astring("mailbox name");
+    const rawTo = a.astring("new mailbox name");
+    a.end();
+    const { mailbox, tree } = await requireMailbox(s, rawFrom);
+    const parts = components(s.decodeName(rawTo));
+    const full = parts.join(DELIMITER);
+    const existing = tree.find(full);
+    if (existing && existing.id !== mailbox.id) throw no("Target mailbox already exists", "ALREADYEXISTS");
+    if (existing) return ok("RENAME completed");
+    if (full.startsWith(tree.name(mailbox) + DELIMITER)) {
+      throw no("Cannot move a mailbox into itself", "CANNOT");
+    }
+    const parentId = await ensureParents(s, tree, parts);
+    const leaf = parts[parts.length - 1]!;
+    if (mailbox.role === "inbox") {
+      // RFC 9051 §6.3.6: renaming INBOX moves its messages to the new mailbox; INBOX stays, empty.
+      const target = await s.store.createMailbox(s.accountId, { name: leaf, parentId, subscribed: true });
+      const uids = (await s.store.listPlacements(s.accountId, mailbox.id)).map((p) => p.uid);
+      for (let i = 0; i < uids.length; i += 1000) {
+        await s.store.moveMessages(s.accountId, mailbox.id, uids.slice(i, i + 1000), target.id);
+      }
+      return ok("RENAME completed");
+    }
+    await s.store.updateMailbox(s.accountId, mailbox.id, { name: leaf, parentId });
+    return ok("RENAME completed");
+  },
+};
+
+function subscription(value: boolean): CommandSpec {
+  return {
+    states: AUTH,
+    async handle(s, cmd) {
+      const a = new Args(cmd.args);
+      const raw = a.astring("mailbox name");
+      a.end();
+      const name = normalizeName(s.decodeName(raw));
+      const mailbox = (await s.tree()).find(name);
+      if (!mailbox) {
+        // RFC 9051 §6.3.8: unsubscribing a name that does not exist is not an error for us to report.
+        if (!value) return ok("UNSUBSCRIBE completed");
+        throw no("Mailbox does not exist", "NONEXISTENT");
+      }
+      await s.store.updateMailbox(s.accountId, mailbox.id, { subscribed: value });
+      return ok(`${cmd.name} completed`);
+    },
+  };
+}
+
+/** SUBSCRIBE. */
+export const subscribe: CommandSpec = subscription(true);
+/** UNSUBSCRIBE. */
+export const unsubscribe: CommandSpec = subscription(false);
+
+/** STATUS data items we support (RFC 9051 §6.3.11, RFC 8438 SIZE). */
+const STATUS_ITEMS = new Set(["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"]);
+
+function statusItems(list: Token[]): string[] {
+  const items = list.map((t) => {
+    if (t.type !== "atom") throw bad("Invalid STATUS item");
+    const up = t.value.toUpperCase();
+    if (!STATUS_ITEMS.has(up)) throw bad(`Unknown STATUS item ${t.value}`);
+    return up;
+  });
+  if (items.length === 0) throw bad("Empty STATUS item list");
+  return items;
+}
+
+/** Formats `* STATUS name (...)` for a mailbox. */
+export async function statusLine(
+  s: ImapSession,
+  mailbox: Mailbox,
+  name: string,
+  items: string[],
+): Promise<string> {
+  const counts = await s.store.mailboxCounts(s.accountId, mailbox.id);
+  const fresh = await s.store.getMailbox(s.accountId, mailbox.id) ?? mailbox;
+  const values: string[] = [];
+  for (const item of items) {
+    switch (item) {
+      case "MESSAGES":
+        values.push(`MESSAGES ${counts.total}`);
+        break;
+      case "UIDNEXT":
+        values.push(`UIDNEXT ${fresh.uidNext}`);
+        break;
+      case "UIDVALIDITY":
+        values.push(`UIDVALIDITY ${fresh.uidValidity}`);
+        break;
+      case "UNSEEN":
+        values.push(`UNSEEN ${counts.unread}`);
+        break;
+      case "DELETED":
+        values.push(`DELETED ${counts.deleted}`);
+        break;
+      case "SIZE":
+        values.push(`SIZE ${counts.size}`);
+        break;
+      case "RECENT":
+        // \Recent is not kept (RFC 9051 §2.3.2); rev1 clients get 0.
+        if (!s.rev2) values.push("RECENT 0");
+        break;
+    }
+  }
+  return `* STATUS ${s.encodeName(name)} (${values.join(" ")})`;
+}
+
+/** STATUS. */
+export const status: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const a = new Args(cmd.args);
+    const raw = a.astring("mailbox name");
+    const items = statusItems(a.list("status items").items);
+    a.end();
+    const { mailbox, name } = await requireMailbox(s, raw);
+    await s.out.line(await statusLine(s, mailbox, name, items));
+    return ok("STATUS completed");
+  },
+};
+
+function patternList(t: Token): string[] {
+  if (t.type === "list") {
+    return t.items.map((x) => {
+      if (x.type === "list") throw bad("Invalid pattern");
+      return x.value;
+    });
+  }
+  return [t.value];
+}
+
+function sortNames(a: string, b: string): number {
+  if (a === "INBOX") return -1;
+  if (b === "INBOX") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void> {
+  const a = new Args(args);
+  const selection = new Set<string>();
+  const ret = new Set<string>();
+  let statusReq: string[] | null = null;
+  let extended = false;
+  if (!lsub) {
+    const sel = a.optionalList();
+    if (sel) {
+      extended = true;
+      for (const o of atomList(sel)) {
+        const up = o.toUpperCase();
+        if (!["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].includes(up)) {
+          throw bad(`Unknown LIST selection option ${o}`);
+        }
+        selection.add(up);
+      }
+      // RFC 5258 §3: RECURSIVEMATCH needs another selection option.
+      if (selection.has("RECURSIVEMATCH") && selection.size === 1) {
+        throw bad("RECURSIVEMATCH alone", "CLIENTBUG");
+      }
+    }
+  }
+  const reference = a.astring("reference");
+  const patternsTok = a.next("mailbox pattern");
+  const patterns = patternList(patternsTok);
+  if (patternsTok.type === "list") extended = true;
+  if (!lsub && !a.done) {
+    if (a.atom("RETURN").toUpperCase() !== "RETURN") throw bad("Expected RETURN");
+    const r = a.list("return options").items;
+    extended = true;
+    for (let i = 0; i < r.length; i++) {
+      const t = r[i]!;
+      if (t.type !== "atom") throw bad("Invalid return option");
+      const up = t.value.toUpperCase();
+      if (up === "STATUS") {
+        const l = r[++i];
+        if (l?.type !== "list") throw bad("Expected STATUS items");
+        statusReq = statusItems(l.items);
+      } else if (["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].includes(up)) {
+        ret.add(up);
+      } else {
+        throw bad(`Unknown LIST return option ${t.value}`);
+      }
+    }
+  }
+  a.end();
+  const decodedRef = s.decodeName(reference);
+  if (!extended && patterns.length === 1 && patterns[0] === "") {
+    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
+    await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (\\Noselect) "${DELIMITER}" ""`);
+    return;
+  }
+  const regexes = patterns.map((p) => patternToRegExp(decodedRef, s.decodeName(p)));
+  const tree = await s.tree();
+  const names = tree.mailboxes.map((m) => ({ m, name: tree.name(m) })).sort((x, y) =>
+    sortNames(x.name, y.name)
+  );
+  const wantSubscribed = lsub || selection.has("SUBSCRIBED");
+  const showSubscribed = wantSubscribed || ret.has("SUBSCRIBED");
+  for (const { m, name } of names) {
+    if (!regexes.some((r) => r.test(name))) continue;
+    if (wantSubscribed && !m.subscribed) continue;
+    if (selection.has("SPECIAL-USE") && (!m.role || m.role === "inbox")) continue;
+    const attrs: string[] = [];
+    attrs.push(tree.hasChildren(m) ? "\\HasChildren" : "\\HasNoChildren");
+    if (m.role && ROLE_ATTR[m.role]) attrs.push(ROLE_ATTR[m.role]!);
+    if (showSubscribed && m.subscribed && !lsub) attrs.push("\\Subscribed");
+    await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (${attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(name)}`);
+    if (statusReq) await s.out.line(await statusLine(s, m, name, statusReq));
+  }
+}
+
+/** LIST. */
+export const listCommand: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    await list(s, cmd.args, false);
+    return ok("LIST completed");
+  },
+};
+
+/** LSUB (RFC 3501 §6.3.9; kept for rev1 clients). */
+export const lsub: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    await list(s, cmd.args, true);
+    return ok("LSUB completed");
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH return options (RFC 4731) and SAVE
+ * (RFC 5182). In rev2 the result is always an ESEARCH response.
+ *
+ * @module
+ */
+import { quote } from "../format/strings.ts";
+import { formatSequenceSet } from "../parser/sequence_set.ts";
+import { ok } from "../errors.ts";
+import { parseSearch } from "../search/program.ts";
+import { runSearch } from "../search/evaluate.ts";
+import { type CommandSpec, SELECTED } from "./types.ts";
+
+/** SEARCH / UID SEARCH. */
+export const search: CommandSpec = {
+  states: SELECTED,
+  async handle(s, cmd) {
+    const program = parseSearch(cmd.args);
+    await s.deliverUpdates(cmd.uid);
+    const view = s.view!;
+    const uids = await runSearch(s, program.key);
+    const returns = program.returns ?? (s.rev2 ? new Set(["ALL"]) : null);
+    if (returns?.has("SAVE")) s.savedSearch = uids;
+    const values = cmd.uid ? uids : uids.map((u) => view.seqOf(u));
+    if (!returns) {
+      await s.out.line(`* SEARCH${values.map((v) => " " + v).join("")}`);
+      return ok("SEARCH completed");
+    }
+    // RFC 5182 §2.1: SAVE alone produces no ESEARCH response.
+    if (returns.size === 1 && returns.has("SAVE")) return ok("SEARCH completed, result saved");
+    let line = `* ESEARCH (TAG ${quote(cmd.tag)})${cmd.uid ? " UID" : ""}`;
+    const wantAll = returns.has("ALL") || (returns.size === 1 && returns.has("SAVE"));
+    if (values.length > 0) {
+      if (returns.has("MIN")) line += ` MIN ${values[0]}`;
+      if (returns.has("MAX")) line += ` MAX ${values[values.length - 1]}`;
+      if (wantAll) line += ` ALL ${formatSequenceSet(values)}`;
+    }
+    if (returns.has("COUNT")) line += ` COUNT ${values.length}`;
+    await s.out.line(line);
+    return ok("SEARCH completed");
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * SELECT, EXAMINE (RFC 9051 §6.3.2–3), CLOSE (§6.4.1) and UNSELECT (RFC 3691).
+ *
+ * @module
+ */
+import { Args } from "../parser/args.ts";
+import { bad, ok } from "../errors.ts";
+import { MailboxView } from "../mailbox_view.ts";
+import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
+import type { ImapSession } from "../session.ts";
+import { requireMailbox } from "./mailbox.ts";
+import { AUTH, type CommandSpec, SELECTED } from "./types.ts";
+
+function selectCommand(readOnly: boolean): CommandSpec {
+  return {
+    states: AUTH,
+    async handle(s, cmd) {
+      const a = new Args(cmd.args);
+      const raw = a.astring("mailbox name");
+      if (!a.done) {
+        const params = a.list("select parameters");
+        if (params.items.length > 0) throw bad("Unsupported SELECT parameter");
+      }
+      a.end();
+      if (s.view) {
+        // RFC 9051 §6.3.2: the previous mailbox is deselected first, announced with [CLOSED].
+        s.setView(null);
+        await s.out.line("* OK [CLOSED] Previous mailbox closed");
+      }
+      const { mailbox, name } = await requireMailbox(s, raw);
+      const placements = await s.store.listPlacements(s.accountId, mailbox.id);
+      const view = new MailboxView(mailbox, name, readOnly, placements);
+      await sendSelectResponses(s, view);
+      s.setView(view);
+      return ok(`${readOnly ? "EXAMINE" : "SELECT"} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
+    },
+  };
+}
+
+async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<void> {
+  const keywords = new Set<string>();
+  for (const p of view.byUid.values()) for (const k of p.keywords) keywords.add(k);
+  const custom = [...keywords].filter((k) =>
+    !["$seen", "$answered", "$flagged", "$draft", "$deleted"].includes(k)
+  )
+    .sort();
+  const flags = `(${SYSTEM_FLAGS.join(" ")}${custom.length ? " " + formatFlags(custom).slice(1, -1) : ""})`;
+  await s.out.line(`* ${view.exists} EXISTS`);
+  if (!s.rev2) await s.out.line("* 0 RECENT");
+  await s.out.line(`* FLAGS ${flags}`);
+  if (view.readOnly) {
+    await s.out.line("* OK [PERMANENTFLAGS ()] Read-only mailbox");
+  } else {
+    // Arbitrary keywords may be created (`\*`, RFC 9051 §7.1).
+    await s.out.line(`* OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(" ")} \\*)] Flags permitted`);
+  }
+  await s.out.line(`* OK [UIDVALIDITY ${view.mailbox.uidValidity}] UIDs valid`);
+  await s.out.line(`* OK [UIDNEXT ${view.mailbox.uidNext}] Predicted next UID`);
+  if (s.rev2) {
+    // RFC 9051 §6.3.2: the LIST response carries the canonical name.
+    await s.out.line(`* LIST () "/" ${s.encodeName(view.name)}`);
+  } else {
+    const firstUnseen = view.uids.findIndex((u) => !view.byUid.get(u)!.keywords.includes("$seen"));
+    if (firstUnseen >= 0) await s.out.line(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  }
+}
+
+/** SELECT. */
+export const select: CommandSpec = selectCommand(false);
+/** EXAMINE. */
+export const examine: CommandSpec = selectCommand(true);
+
+/** CLOSE: silently expunges \Deleted messages when read-write, then deselects. */
+export const close: CommandSpec = {
+  states: SELECTED,
+  async handle(s, cmd) {
+    new Args(cmd.args).end();
+    const view = s.view!;
+    if (!view.readOnly) {
+      const current = await s.store.listPlacements(s.accountId, view.mailbox.id);
+      const uids = current.filter((p) => p.keywords.includes("$deleted")).map((p) => p.uid);
+      if (uids.length > 0) await s.store.expunge(s.accountId, view.mailbox.id, uids);
+    }
+    s.setView(null);
+    return ok("CLOSE completed");
+  },
+};
+
+/** UNSELECT (RFC 3691). */
+export const unselect: CommandSpec = {
+  states: SELECTED,
+  handle(s, cmd) {
+    new Args(cmd.args).end();
+    s.setView(null);
+    return Promise.resolve(ok("UNSELECT completed"));
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * The command table: which commands exist and in which states they are allowed (RFC 9051 §6).
+ * The session dispatches only through this table.
+ *
+ * @module
+ */
+import type { CommandSpec } from "./types.ts";
+import { capability, id, logout, noop } from "./any_state.ts";
+import { authenticate, login, starttls } from "./auth.ts";
+import {
+  create,
+  del,
+  enable,
+  listCommand,
+  lsub,
+  namespace,
+  rename,
+  status,
+  subscribe,
+  unsubscribe,
+} from "./mailbox.ts";
+import { close, examine, select, unselect } from "./select.ts";
+import { append } from "./append.ts";
+import { idle } from "./idle.ts";
+import { fetch } from "./fetch.ts";
+import { store } from "./store.ts";
+import { search } from "./search.ts";
+import { copy, move } from "./copy_move.ts";
+import { expunge } from "./expunge.ts";
+
+export type { ImapState } from "./types.ts";
+
+/** Command name (with "UID " prefix for UID commands) → spec. */
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
+  ["CAPABILITY", capability],
+  ["NOOP", noop],
+  ["LOGOUT", logout],
+  ["ID", id],
+  ["STARTTLS", starttls],
+  ["LOGIN", login],
+  ["AUTHENTICATE", authenticate],
+  ["ENABLE", enable],
+  ["SELECT", select],
+  ["EXAMINE", examine],
+  ["CREATE", create],
+  ["DELETE", del],
+  ["RENAME", rename],
+  ["SUBSCRIBE", subscribe],
+  ["UNSUBSCRIBE", unsubscribe],
+  ["LIST", listCommand],
+  ["LSUB", lsub],
+  ["NAMESPACE", namespace],
+  ["STATUS", status],
+  ["APPEND", append],
+  ["IDLE", idle],
+  // CHECK (RFC 3501 §6.4.1, removed in rev2) behaves as NOOP in the selected state.
+  ["CHECK", { states: ["selected"], handle: noop.handle }],
+  ["CLOSE", close],
+  ["UNSELECT", unselect],
+  ["EXPUNGE", expunge],
+  ["UID EXPUNGE", expunge],
+  ["SEARCH", search],
+  ["UID SEARCH", search],
+  ["FETCH", fetch],
+  ["UID FETCH", fetch],
+  ["STORE", store],
+  ["UID STORE", store],
+  ["COPY", copy],
+  ["UID COPY", copy],
+  ["MOVE", move],
+  ["UID MOVE", move],
+]);

@@ -1,0 +1,26 @@
+/**
+ * The shape of a command handler and the session states (RFC 9051 §3).
+ *
+ * @module
+ */
+import type { ImapSession } from "../session.ts";
+import type { ParsedCommand } from "../parser/tokens.ts";
+import type { Reply } from "../errors.ts";
+
+/** Session states. */
+export type ImapState = "notAuthenticated" | "authenticated" | "selected" | "logout";
+
+/** A command: the states it is valid in and its handler. */
+export interface CommandSpec {
+  states: readonly ImapState[];
+  handle(s: ImapSession, cmd: ParsedCommand): Promise<Reply>;
+}
+
+/** Any state. */
+export const ANY: readonly ImapState[] = ["notAuthenticated", "authenticated", "selected"];
+/** Not authenticated only. */
+export const NOT_AUTH: readonly ImapState[] = ["notAuthenticated"];
+/** Authenticated or selected. */
+export const AUTH: readonly ImapState[] = ["authenticated", "selected"];
+/** Selected only. */
+export const SELECTED: readonly ImapState[] = ["selected"];

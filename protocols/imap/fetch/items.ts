@@ -1,0 +1,155 @@
+/**
+ * FETCH data items (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 8474 OBJECTID): parsed once per
+ * command into a plan of what to load and what to send.
+ *
+ * @module
+ */
+import type { Token } from "../parser/tokens.ts";
+import { bad } from "../errors.ts";
+import { parseSection, sectionName, type SectionSpec } from "./section.ts";
+
+/** One requested item. */
+export type FetchItem =
+  | { kind: "simple"; name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" }
+  | { kind: "envelope" }
+  | { kind: "structure"; extended: boolean }
+  | {
+    kind: "section";
+    /** BODY / BINARY / BINARY.SIZE */
+    type: "BODY" | "BINARY" | "BINARY.SIZE";
+    peek: boolean;
+    spec: SectionSpec;
+    partial?: { origin: number; count: number | null };
+    /** Name echoed in the response, e.g. `BODY[HEADER]<0>` or `RFC822.HEADER`. */
+    label: string;
+  };
+
+/** The parsed request. */
+export interface FetchPlan {
+  items: FetchItem[];
+  /** Some item needs the message parsed (ENVELOPE, BODYSTRUCTURE, sections). */
+  needsParse: boolean;
+  /** Some item sets \Seen implicitly. */
+  setsSeen: boolean;
+  /** Some item needs the stored Message (EMAILID/THREADID/blob access). */
+  needsMessage: boolean;
+}
+
+function itemFrom(t: Token): FetchItem[] {
+  if (t.type !== "atom") throw bad("Invalid FETCH item");
+  const up = t.value.toUpperCase();
+  if (t.section !== undefined) {
+    const base = up.replace(/\.PEEK$/, "") as "BODY" | "BINARY" | "BINARY.SIZE";
+    const peek = up.endsWith(".PEEK");
+    if (base !== "BODY" && base !== "BINARY" && base !== "BINARY.SIZE") throw bad("Invalid FETCH item");
+    const spec = parseSection(t.section, base !== "BODY");
+    if (!spec) throw bad("Invalid section");
+    if (base === "BINARY.SIZE" && t.partial) throw bad("BINARY.SIZE takes no partial");
+    // RFC 9051 §7.5.2: the response names the section, and only the origin of a partial.
+    const label = `${base}[${sectionName(spec)}]${t.partial ? `<${t.partial.origin}>` : ""}`;
+    const item: FetchItem = {
+      kind: "section",
+      type: base,
+      peek: peek || base === "BINARY.SIZE",
+      spec,
+      label,
+    };
+    if (t.partial) item.partial = t.partial;
+    return [item];
+  }
+  if (t.partial) throw bad("Invalid FETCH item");
+  switch (up) {
+    case "UID":
+    case "FLAGS":
+    case "INTERNALDATE":
+    case "RFC822.SIZE":
+    case "EMAILID":
+    case "THREADID":
+      return [{ kind: "simple", name: up }];
+    case "ENVELOPE":
+      return [{ kind: "envelope" }];
+    case "BODY":
+      return [{ kind: "structure", extended: false }];
+    case "BODYSTRUCTURE":
+      return [{ kind: "structure", extended: true }];
+    case "RFC822":
+      return [{
+        kind: "section",
+        type: "BODY",
+        peek: false,
+        spec: { path: [], text: null, fields: [] },
+        label: "RFC822",
+      }];
+    case "RFC822.HEADER":
+      return [{
+        kind: "section",
+        type: "BODY",
+        peek: true,
+        spec: { path: [], text: "HEADER", fields: [] },
+        label: "RFC822.HEADER",
+      }];
+    case "RFC822.TEXT":
+      return [{
+        kind: "section",
+        type: "BODY",
+        peek: false,
+        spec: { path: [], text: "TEXT", fields: [] },
+        label: "RFC822.TEXT",
+      }];
+    case "ALL":
+      return [
+        ...itemFrom(atom("FLAGS")),
+        ...itemFrom(atom("INTERNALDATE")),
+        ...itemFrom(atom("RFC822.SIZE")),
+        {
+          kind: "envelope",
+        },
+      ];
+    case "FAST":
+      return [
+        ...itemFrom(atom("FLAGS")),
+        ...itemFrom(atom("INTERNALDATE")),
+        ...itemFrom(atom("RFC822.SIZE")),
+      ];
+    case "FULL":
+      return [...itemFrom(atom("ALL")), { kind: "structure", extended: false }];
+    default:
+      throw bad(`Unknown FETCH item ${t.value}`);
+  }
+}
+
+function atom(value: string): Token {
+  return { type: "atom", value };
+}
+
+const MACROS = new Set(["ALL", "FAST", "FULL"]);
+
+/** Builds the plan from the FETCH argument (one item or a list); `uid` adds UID (RFC 9051 §6.4.9). */
+export function planFetch(arg: Token, uid: boolean): FetchPlan {
+  let items: FetchItem[];
+  if (arg.type === "list") {
+    if (arg.items.length === 0) throw bad("Empty FETCH item list");
+    items = [];
+    for (const t of arg.items) {
+      if (t.type === "atom" && MACROS.has(t.value.toUpperCase())) {
+        throw bad("Macros are not allowed in lists");
+      }
+      items.push(...itemFrom(t));
+    }
+  } else {
+    items = itemFrom(arg);
+  }
+  if (uid && !items.some((i) => i.kind === "simple" && i.name === "UID")) {
+    items.unshift({ kind: "simple", name: "UID" });
+  }
+  const needsParse = items.some((i) =>
+    i.kind === "envelope" || i.kind === "structure" ||
+    (i.kind === "section" && !(i.spec.path.length === 0 && i.spec.text === null && i.type === "BODY"))
+  );
+  return {
+    items,
+    needsParse,
+    setsSeen: items.some((i) => i.kind === "section" && !i.peek),
+    needsMessage: items.some((i) => i.kind !== "simple" || i.name === "THREADID"),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * FETCH body sections (RFC 9051 §6.4.5): parses `1.2.HEADER.FIELDS (FROM TO)` and resolves it
+ * against a message's MIME tree to the bytes to return.
+ *
+ * @module
+ */
+import type { MimePart } from "../../../core/mime/types.ts";
+
+/** A parsed section specification. */
+export interface SectionSpec {
+  /** Part path, e.g. [1, 2]; empty for the whole message. */
+  path: number[];
+  /** Text part; null for the part's body (or the whole message when path is empty). */
+  text: "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME" | null;
+  /** Header names for HEADER.FIELDS(.NOT). */
+  fields: string[];
+}
+
+/** Parses the text between the brackets; null when invalid. */
+export function parseSection(text: string, binary = false): SectionSpec | null {
+  const m =
+    /^((?:[1-9]\d{0,8})(?:\.[1-9]\d{0,8})*)?(?:(?:^|\.)(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)(?: \((.*)\))?)?$/i
+      .exec(text.trim());
+  if (!m) return null;
+  const path = m[1] ? m[1].split(".").map(Number) : [];
+  if (path.length > 32) return null;
+  const kind = m[2] ? m[2].toUpperCase() as SectionSpec["text"] : null;
+  if (binary && kind !== null) return null;
+  if (kind === "MIME" && path.length === 0) return null;
+  const hasList = m[3] !== undefined;
+  if ((kind === "HEADER.FIELDS" || kind === "HEADER.FIELDS.NOT") !== hasList) return null;
+  const fields = hasList
+    ? (m[3]!.match(/"(?:[^"\\]|\\.)*"|[^\s"]+/g) ?? []).map((f) =>
+      f.replace(/^"|"$/g, "").replace(/\\(.)/g, "$1")
+    )
+    : [];
+  if (hasList && (fields.length === 0 || fields.some((f) => !/^[\x21-\x39\x3b-\x7e]+$/.test(f)))) return null;
+  return { path, text: kind, fields };
+}
+
+/** The section name as echoed in the FETCH response (`BODY[<this>]`). */
+export function sectionName(s: SectionSpec): string {
+  let out = s.path.join(".");
+  if (s.text) {
+    out += (out ? "." : "") + s.text;
+    if (s.fields.length > 0) out += ` (${s.fields.map((f) => f.toUpperCase()).join(" ")})`;
+  }
+  return out;
+}
+
+function isMessage(p: MimePart): boolean {
+  return p.type === "message" && (p.subtype === "rfc822" || p.subtype === "global") && p.message !== null;
+}
+
+/** Finds the part addressed by `path` (RFC 9051 §6.4.5 part numbering). */
+export function findPart(root: MimePart, path: number[]): MimePart | null {
+  let cur = root;
+  for (let i = 0; i < path.length; i++) {
+    const n = path[i]!;
+    let body = cur;
+    if (i > 0 && isMessage(cur)) body = cur.message!;
+    if (body.type === "multipart") {
+      const child = body.children[n - 1];
+      if (!child) return null;
+      cur = child;
+    } else if (n === 1) {
+      cur = body;
+    } else {
+      return null;
+    }
+  }
+  return cur;
+}
+
+const encoder = new TextEncoder();
+
+/** Bytes of a section; `null` when the part does not exist (the response then carries an empty string). */
+export function sectionBytes(raw: Uint8Array, root: MimePart, spec: SectionSpec): Uint8Array | null {
+  const part = findPart(root, spec.path);
+  if (!part) return null;
+  if (spec.path.length === 0) {
+    switch (spec.text) {
+      case null:
+        return raw;
+      case "TEXT":
+        return raw.subarray(root.bodyStart);
+      default:
+        return headerBytes(raw, root, spec);
+    }
+  }
+  if (spec.text === null) {
+    // A message/rfc822 part's body is the whole embedded message.
+    return raw.subarray(part.bodyStart, part.bodyEnd);
+  }
+  if (spec.text === "MIME") return raw.subarray(part.headerStart, part.headerEnd);
+  if (!isMessage(part)) return null;
+  const msg = part.message!;
+  if (spec.text === "TEXT") return raw.subarray(msg.bodyStart, msg.bodyEnd);
+  return headerBytes(raw, msg, spec);
+}
+
+function headerBytes(raw: Uint8Array, entity: MimePart, spec: SectionSpec): Uint8Array {
+  if (spec.text === "HEADER") return raw.subarray(entity.headerStart, entity.headerEnd);
+  const want = new Set(spec.fields.map((f) => f.toLowerCase()));
+  const not = spec.text === "HEADER.FIELDS.NOT";
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for (const h of entity.headers) {
+    if (want.has(h.key) === not) continue;
+    const b = raw.subarray(h.start, h.end);
+    chunks.push(b);
+    n += b.length;
+  }
+  // RFC 9051 §6.4.5: the subset includes the blank line that ends the header.
+  const crlf = encoder.encode("\r\n");
+  const out = new Uint8Array(n + 2);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  out.set(crlf, o);
+  return out;
+}
+
+/** Applies `<origin.count>` (RFC 9051 §6.4.5): an origin past the end gives an empty string. */
+export function applyPartial(
+  bytes: Uint8Array,
+  partial: { origin: number; count: number | null } | undefined,
+): Uint8Array {
+  if (!partial) return bytes;
+  const start = Math.min(partial.origin, bytes.length);
+  const end = partial.count === null ? bytes.length : Math.min(bytes.length, start + partial.count);
+  return bytes.subarray(start, end);
+}

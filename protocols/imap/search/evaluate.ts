@@ -1,0 +1,128 @@
+/**
+ * Evaluates a SEARCH program over the selected mailbox view: flag, size, date, sequence and UID
+ * keys from the view's cache; text and header keys through the store's indexed query
+ * (`queryMessages`); sent-date keys from the stored summaries.
+ *
+ * @module
+ */
+import type { Message, MessageCondition } from "../../../core/store/types.ts";
+import type { ImapSession } from "../session.ts";
+import type { SearchKey } from "./program.ts";
+import { resolveSet } from "../commands/sets.ts";
+import { dayNumber } from "../parser/date.ts";
+
+/** Evaluation context shared by one SEARCH command (lazy caches). */
+class Evaluation {
+  #messages: Map<string, Message> | null = null;
+  constructor(readonly s: ImapSession) {}
+
+  async messages(): Promise<Map<string, Message>> {
+    if (this.#messages) return this.#messages;
+    const view = this.s.view!;
+    const ids = view.uids.map((u) => view.byUid.get(u)!.messageId);
+    const map = new Map<string, Message>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      for (const m of await this.s.store.getMessages(this.s.accountId, ids.slice(i, i + 1000))) {
+        map.set(m.id, m);
+      }
+    }
+    this.#messages = map;
+    return map;
+  }
+
+  async query(cond: MessageCondition): Promise<Set<string>> {
+    const view = this.s.view!;
+    const ids = await this.s.store.queryMessages(this.s.accountId, {
+      filter: { operator: "AND", conditions: [{ inMailbox: view.mailbox.id }, cond] },
+    });
+    return new Set(ids);
+  }
+}
+
+function cmpDay(cmp: "before" | "on" | "since", d: Date, day: Date): boolean {
+  const a = dayNumber(d);
+  const b = dayNumber(day);
+  return cmp === "before" ? a < b : cmp === "on" ? a === b : a >= b;
+}
+
+async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
+  const view = e.s.view!;
+  const n = view.uids.length;
+  const mask = new Uint8Array(n);
+  const each = (pred: (i: number) => boolean) => {
+    for (let i = 0; i < n; i++) if (pred(i)) mask[i] = 1;
+    return mask;
+  };
+  const p = (i: number) => view.byUid.get(view.uids[i]!)!;
+  switch (key.op) {
+    case "all":
+      return mask.fill(1);
+    case "none":
+      return mask;
+    case "and": {
+      mask.fill(1);
+      for (const k of key.keys) {
+        const m = await evalKey(e, k);
+        for (let i = 0; i < n; i++) mask[i]! &= m[i]!;
+      }
+      return mask;
+    }
+    case "or": {
+      const a = await evalKey(e, key.a);
+      const b = await evalKey(e, key.b);
+      return each((i) => (a[i]! | b[i]!) === 1);
+    }
+    case "not": {
+      const a = await evalKey(e, key.key);
+      return each((i) => a[i] === 0);
+    }
+    case "keyword":
+      return each((i) => p(i).keywords.includes(key.keyword) === key.present);
+    case "size":
+      return each((i) => key.larger ? p(i).size > key.n : p(i).size < key.n);
+    case "internal":
+      return each((i) => cmpDay(key.cmp, p(i).receivedAt, key.day));
+    case "seq":
+    case "uid": {
+      const uids = new Set(resolveSet(e.s, key.set, key.op === "uid" || key.set.saved));
+      return each((i) => uids.has(view.uids[i]!));
+    }
+    case "sent": {
+      const msgs = await e.messages();
+      return each((i) => {
+        const m = msgs.get(p(i).messageId);
+        // RFC 9051 §6.4.4: without a usable Date: header, the internal date stands in.
+        const d = m?.summary.sentAt ?? p(i).receivedAt;
+        return cmpDay(key.cmp, d, key.day);
+      });
+    }
+    case "emailid":
+      return each((i) => p(i).messageId === key.id);
+    case "threadid": {
+      const msgs = await e.messages();
+      return each((i) => msgs.get(p(i).messageId)?.threadId === key.id);
+    }
+    case "text": {
+      // An empty string matches every message (substring of anything).
+      if (key.value === "") return mask.fill(1);
+      const ids = await e.query({ [key.field]: key.value });
+      return each((i) => ids.has(p(i).messageId));
+    }
+    case "header": {
+      const cond: MessageCondition = key.value === ""
+        ? { header: [key.name] }
+        : { header: [key.name, key.value] };
+      const ids = await e.query(cond);
+      return each((i) => ids.has(p(i).messageId));
+    }
+  }
+}
+
+/** Runs a search; returns matching UIDs in ascending order. */
+export async function runSearch(s: ImapSession, key: SearchKey): Promise<number[]> {
+  const mask = await evalKey(new Evaluation(s), key);
+  const view = s.view!;
+  const out: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) out.push(view.uids[i]!);
+  return out;
+}

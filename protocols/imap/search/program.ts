@@ -1,0 +1,193 @@
+/**
+ * SEARCH keys (RFC 9051 §6.4.4, plus rev1's NEW/OLD/RECENT and RFC 8474 EMAILID/THREADID) parsed
+ * into a tree. Nesting depth and key count are bounded by the command parser.
+ *
+ * @module
+ */
+import type { Token } from "../parser/tokens.ts";
+import { bad, no } from "../errors.ts";
+import { parseImapDate } from "../parser/date.ts";
+import { parseSequenceSet, type SequenceSet } from "../parser/sequence_set.ts";
+import { flagToKeyword } from "../flags.ts";
+
+/** A search key. */
+export type SearchKey =
+  | { op: "all" }
+  | { op: "none" }
+  | { op: "and"; keys: SearchKey[] }
+  | { op: "or"; a: SearchKey; b: SearchKey }
+  | { op: "not"; key: SearchKey }
+  | { op: "keyword"; keyword: string; present: boolean }
+  | { op: "seq"; set: SequenceSet }
+  | { op: "uid"; set: SequenceSet }
+  | { op: "size"; larger: boolean; n: number }
+  | { op: "internal"; cmp: "before" | "on" | "since"; day: Date }
+  | { op: "sent"; cmp: "before" | "on" | "since"; day: Date }
+  | { op: "text"; field: "subject" | "from" | "to" | "cc" | "bcc" | "body" | "text"; value: string }
+  | { op: "header"; name: string; value: string }
+  | { op: "emailid"; id: string }
+  | { op: "threadid"; id: string };
+
+/** The parsed SEARCH command. */
+export interface SearchProgram {
+  /** ESEARCH RETURN options (uppercase), or null for a plain SEARCH. */
+  returns: Set<string> | null;
+  key: SearchKey;
+}
+
+const FLAG_KEYS: Record<string, [string, boolean]> = {
+  ANSWERED: ["$answered", true],
+  DELETED: ["$deleted", true],
+  DRAFT: ["$draft", true],
+  FLAGGED: ["$flagged", true],
+  SEEN: ["$seen", true],
+  UNANSWERED: ["$answered", false],
+  UNDELETED: ["$deleted", false],
+  UNDRAFT: ["$draft", false],
+  UNFLAGGED: ["$flagged", false],
+  UNSEEN: ["$seen", false],
+};
+
+const TEXT_KEYS: Record<string, "subject" | "from" | "to" | "cc" | "bcc" | "body" | "text"> = {
+  SUBJECT: "subject",
+  FROM: "from",
+  TO: "to",
+  CC: "cc",
+  BCC: "bcc",
+  BODY: "body",
+  TEXT: "text",
+};
+
+class Reader {
+  i = 0;
+  constructor(readonly t: Token[]) {}
+  next(what: string): Token {
+    const t = this.t[this.i++];
+    if (!t) throw bad(`Missing ${what}`);
+    return t;
+  }
+  str(what: string): string {
+    const t = this.next(what);
+    if (t.type === "list") throw bad(`Expected ${what}`);
+    return t.value;
+  }
+  atom(what: string): string {
+    const t = this.next(what);
+    if (t.type !== "atom") throw bad(`Expected ${what}`);
+    return t.value;
+  }
+  date(): Date {
+    const d = parseImapDate(this.str("date"));
+    if (!d) throw bad("Invalid date");
+    return d;
+  }
+  get done(): boolean {
+    return this.i >= this.t.length;
+  }
+}
+
+function parseKey(r: Reader, depth: number): SearchKey {
+  if (depth > 64) throw bad("Search keys nested too deeply", "LIMIT");
+  const t = r.next("search key");
+  if (t.type === "list") {
+    const inner = new Reader(t.items);
+    const keys: SearchKey[] = [];
+    while (!inner.done) keys.push(parseKey(inner, depth + 1));
+    if (keys.length === 0) throw bad("Empty search key list");
+    return keys.length === 1 ? keys[0]! : { op: "and", keys };
+  }
+  if (t.type === "string") throw bad("Unexpected string in search");
+  const up = t.value.toUpperCase();
+  const flag = FLAG_KEYS[up];
+  if (flag) return { op: "keyword", keyword: flag[0], present: flag[1] };
+  const field = TEXT_KEYS[up];
+  if (field) return { op: "text", field, value: r.str("search string") };
+  switch (up) {
+    case "ALL":
+    case "OLD":
+      return { op: "all" };
+    case "NEW":
+    case "RECENT":
+      // \Recent is never set (RFC 9051 §2.3.2).
+      return { op: "none" };
+    case "NOT":
+      return { op: "not", key: parseKey(r, depth + 1) };
+    case "OR":
+      return { op: "or", a: parseKey(r, depth + 1), b: parseKey(r, depth + 1) };
+    case "KEYWORD":
+    case "UNKEYWORD": {
+      const k = flagToKeyword(r.atom("keyword"));
+      if (!k.ok || !k.keyword) throw bad("Invalid keyword");
+      return { op: "keyword", keyword: k.keyword, present: up === "KEYWORD" };
+    }
+    case "LARGER":
+    case "SMALLER": {
+      const v = r.atom("size");
+      if (!/^\d{1,20}$/.test(v)) throw bad("Invalid size");
+      return { op: "size", larger: up === "LARGER", n: Number(v) };
+    }
+    case "BEFORE":
+      return { op: "internal", cmp: "before", day: r.date() };
+    case "ON":
+      return { op: "internal", cmp: "on", day: r.date() };
+    case "SINCE":
+      return { op: "internal", cmp: "since", day: r.date() };
+    case "SENTBEFORE":
+      return { op: "sent", cmp: "before", day: r.date() };
+    case "SENTON":
+      return { op: "sent", cmp: "on", day: r.date() };
+    case "SENTSINCE":
+      return { op: "sent", cmp: "since", day: r.date() };
+    case "HEADER": {
+      const name = r.str("header name");
+      return { op: "header", name, value: r.str("header value") };
+    }
+    case "UID": {
+      const set = parseSequenceSet(r.atom("UID set"));
+      if (!set) throw bad("Invalid UID set");
+      return { op: "uid", set };
+    }
+    case "EMAILID":
+      return { op: "emailid", id: r.str("email id") };
+    case "THREADID":
+      return { op: "threadid", id: r.str("thread id") };
+    default: {
+      const set = parseSequenceSet(t.value);
+      if (!set) throw bad(`Unknown search key ${t.value}`);
+      return { op: "seq", set };
+    }
+  }
+}
+
+const RETURN_OPTS = new Set(["MIN", "MAX", "ALL", "COUNT", "SAVE"]);
+
+/** Parses SEARCH arguments: `[RETURN (opts)] [CHARSET c] keys...`. */
+export function parseSearch(args: Token[]): SearchProgram {
+  const r = new Reader(args);
+  let returns: Set<string> | null = null;
+  const first = args[0];
+  if (first?.type === "atom" && first.value.toUpperCase() === "RETURN") {
+    r.i++;
+    const l = r.next("return options");
+    if (l.type !== "list") throw bad("Expected RETURN options");
+    returns = new Set();
+    for (const o of l.items) {
+      if (o.type !== "atom" || !RETURN_OPTS.has(o.value.toUpperCase())) throw bad("Unknown RETURN option");
+      returns.add(o.value.toUpperCase());
+    }
+    // RFC 4731 §3.1: RETURN () means ALL.
+    if (returns.size === 0) returns.add("ALL");
+  }
+  const cs = args[r.i];
+  if (cs?.type === "atom" && cs.value.toUpperCase() === "CHARSET") {
+    r.i++;
+    const charset = r.str("charset").toUpperCase();
+    if (charset !== "UTF-8" && charset !== "US-ASCII") {
+      throw no("Unsupported charset", "BADCHARSET (UTF-8 US-ASCII)");
+    }
+  }
+  const keys: SearchKey[] = [];
+  while (!r.done) keys.push(parseKey(r, 0));
+  if (keys.length === 0) throw bad("Missing search key");
+  return { returns, key: keys.length === 1 ? keys[0]! : { op: "and", keys } };
+}

@@ -1,0 +1,327 @@
+/**
+ * One IMAP session (RFC 9051 §3): a state machine over the transport. It frames and parses
+ * commands, checks the state table, runs the handler and sends pending mailbox updates only where
+ * RFC 9051 §7.5.1 allows them.
+ *
+ * @module
+ */
+import type { ConnectionContext, ServerContext } from "../../core/context.ts";
+import type { Account } from "../../core/store/types.ts";
+import { StoreError } from "../../core/store/types.ts";
+import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import { CommandFramer } from "./parser/framer.ts";
+import { parseCommand } from "./parser/command_parser.ts";
+import type { ParsedCommand } from "./parser/tokens.ts";
+import { ResponseWriter } from "./writer.ts";
+import { ImapError, type Reply } from "./errors.ts";
+import type { MailboxView } from "./mailbox_view.ts";
+import { MailboxTree } from "./mailbox_names.ts";
+import { decodeMutf7, encodeMutf7 } from "./format/mutf7.ts";
+import { astr } from "./format/strings.ts";
+import { formatFlags } from "./flags.ts";
+import { COMMANDS, type ImapState } from "./commands/table.ts";
+import { capabilityList } from "./capabilities.ts";
+
+/** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
+const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH"]);
+
+/** What a read returned. */
+type ReadOutcome = { kind: "data" } | { kind: "eof" } | { kind: "timeout" } | { kind: "shutdown" };
+
+/** A running IMAP session. */
+export class ImapSession {
+  state: ImapState = "notAuthenticated";
+  account: Account | null = null;
+  view: MailboxView | null = null;
+  /** Extensions enabled with ENABLE (uppercase). */
+  readonly enabled = new Set<string>();
+  readonly framer: CommandFramer;
+  readonly out: ResponseWriter;
+  /** Set by the notifier: account changed since the last look (mailbox list, counts). */
+  #unsubscribe: (() => void) | null = null;
+  #wake: (() => void) | null = null;
+  #pendingRead: Promise<"data" | "eof"> | null = null;
+  #closed = false;
+  /** Saved search result for `$` (RFC 5182), as UIDs. */
+  savedSearch: number[] = [];
+
+  /**
+   * @param server server-wide services
+   * @param conn this connection
+   */
+  constructor(readonly server: ServerContext, readonly conn: ConnectionContext) {
+    const cfg = server.config.imap;
+    this.framer = new CommandFramer({
+      maxLine: cfg.max_line_length,
+      maxLiteral: cfg.max_literal_size,
+      maxCommandBytes: cfg.max_literal_size * 2,
+    });
+    this.out = new ResponseWriter(conn.transport);
+  }
+
+  /** True once IMAP4rev2 was enabled (RFC 9051 §6.3.1). */
+  get rev2(): boolean {
+    return this.enabled.has("IMAP4REV2");
+  }
+
+  /** True when mailbox names and quoted strings are UTF-8 (rev2 or UTF8=ACCEPT, RFC 6855). */
+  get utf8(): boolean {
+    return this.enabled.has("IMAP4REV2") || this.enabled.has("UTF8=ACCEPT");
+  }
+
+  /** The store. */
+  get store() {
+    return this.server.store;
+  }
+
+  /** The logged-in account (throws inside authenticated-only handlers otherwise). */
+  get accountId(): string {
+    if (!this.account) throw new ImapError("BAD", "Not authenticated");
+    return this.account.id;
+  }
+
+  /** Whether password authentication is allowed now (TLS or listener allows plaintext). */
+  get plaintextAllowed(): boolean {
+    return this.conn.transport.secure || this.conn.listener.allow_plaintext_auth;
+  }
+
+  /** Current CAPABILITY list. */
+  capabilities(): string[] {
+    return capabilityList(this);
+  }
+
+  /** Decodes a mailbox name from the client (modified UTF-7 unless UTF-8 is enabled). */
+  decodeName(name: string): string {
+    if (this.utf8) return name;
+    const d = decodeMutf7(name);
+    if (d === null) throw new ImapError("NO", "Invalid mailbox name encoding", "CANNOT");
+    return d;
+  }
+
+  /** Encodes a mailbox name for a response. */
+  encodeName(name: string): string {
+    return astr(this.utf8 ? name : encodeMutf7(name), this.utf8);
+  }
+
+  /** Loads the account's mailbox tree. */
+  async tree(): Promise<MailboxTree> {
+    return new MailboxTree(await this.store.listMailboxes(this.accountId));
+  }
+
+  /** Called after LOGIN/AUTHENTICATE succeeded. */
+  loggedIn(account: Account): void {
+    this.account = account;
+    this.state = "authenticated";
+    this.conn.setUser(account.address);
+    this.conn.session.state = "authenticated";
+    this.#unsubscribe = this.store.notifier.subscribe(account.id, (e) => this.#onChange(e));
+  }
+
+  #onChange(e: ChangeEvent): void {
+    if (this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
+      this.view.dirty = true;
+      this.#wake?.();
+    }
+  }
+
+  /** Selects a mailbox view (or deselects with null). */
+  setView(view: MailboxView | null): void {
+    this.view = view;
+    this.state = view ? "selected" : "authenticated";
+    this.conn.session.state = this.state;
+    this.conn.session.selected = view?.name;
+  }
+
+  /**
+   * Sends pending updates of the selected mailbox (RFC 9051 §7.5.1): EXPUNGE only when `allowExpunge`,
+   * then EXISTS and FETCH FLAGS. `force` looks at the store even if no change was notified.
+   */
+  async deliverUpdates(allowExpunge: boolean, force = false): Promise<void> {
+    const view = this.view;
+    if (!view || (!view.dirty && !force && !(allowExpunge && view.gone.size > 0))) return;
+    view.dirty = false;
+    const placements = await this.store.listPlacements(this.accountId, view.mailbox.id);
+    const u = view.apply(placements, allowExpunge);
+    for (const seq of u.expunged) await this.out.line(`* ${seq} EXPUNGE`);
+    if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
+    for (const [seq, p] of u.flags) {
+      if (seq > 0) await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)})`);
+    }
+  }
+
+  /** Reads more bytes into the framer; races the idle timeout, shutdown and an optional wake-up. */
+  async read(timeoutMs: number, wakeable = false): Promise<ReadOutcome | { kind: "wake" }> {
+    if (!this.#pendingRead) {
+      // The push happens once per chunk, whichever wait wins the race below.
+      this.#pendingRead = this.conn.transport.read().then((chunk) => {
+        this.#pendingRead = null;
+        if (chunk === null) return "eof" as const;
+        this.framer.push(chunk);
+        return "data" as const;
+      }, () => {
+        this.#pendingRead = null;
+        return "eof" as const;
+      });
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const waits: Promise<ReadOutcome | { kind: "wake" }>[] = [
+      this.#pendingRead.then((kind) => ({ kind })),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs);
+      }),
+      new Promise((resolve) => {
+        if (this.conn.shutdown.aborted) return resolve({ kind: "shutdown" });
+        onAbort = () => resolve({ kind: "shutdown" });
+        this.conn.shutdown.addEventListener("abort", onAbort, { once: true });
+      }),
+    ];
+    if (wakeable) {
+      waits.push(
+        new Promise((resolve) => {
+          this.#wake = () => resolve({ kind: "wake" });
+          if (this.view?.dirty) resolve({ kind: "wake" });
+        }),
+      );
+    }
+    try {
+      return await Promise.race(waits);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) this.conn.shutdown.removeEventListener("abort", onAbort);
+      this.#wake = null;
+    }
+  }
+
+  /** Reads one raw line (AUTHENTICATE continuation, IDLE DONE); null on EOF/timeout/shutdown. */
+  async readRawLine(): Promise<Uint8Array | "tooLong" | null> {
+    for (;;) {
+      const r = this.framer.nextRawLine();
+      if (r.type === "line") return r.line;
+      if (r.type === "tooLong") return "tooLong";
+      const got = await this.read(this.server.config.imap.idle_timeout * 1000);
+      if (got.kind !== "data") return null;
+    }
+  }
+
+  /** The session main loop. Never throws. */
+  async run(): Promise<void> {
+    const log = this.conn.log;
+    try {
+      await this.#loop();
+    } catch (e) {
+      log.warn("imap session ended with an error", { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.#unsubscribe?.();
+      this.#closed = true;
+      this.conn.transport.close();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    const t = this.conn.transport;
+    if (this.conn.shutdown.aborted) {
+      await t.write("* BYE Server shutting down\r\n");
+      return;
+    }
+    await this.out.line(`* OK [CAPABILITY ${this.capabilities().join(" ")}] Tern IMAP ready`);
+    await this.out.flush();
+    const idleMs = () => this.server.config.imap.idle_timeout * 1000;
+    while (!this.#closed && this.state !== "logout") {
+      const r = this.framer.next();
+      if (r.type === "needMore") {
+        await this.out.flush();
+        // RFC 9051 §5.4: the autologout timer is at least 30 minutes when authenticated.
+        const got = await this.read(
+          this.state === "notAuthenticated" ? Math.min(idleMs(), 60_000) : idleMs(),
+        );
+        if (got.kind === "eof") return;
+        if (got.kind === "timeout") {
+          await this.out.line("* BYE Autologout; idle for too long");
+          await this.out.flush();
+          return;
+        }
+        if (got.kind === "shutdown") {
+          await this.out.line("* BYE Server shutting down");
+          await this.out.flush();
+          return;
+        }
+        continue;
+      }
+      if (r.type === "literal") {
+        if (r.sync) {
+          await this.out.line("+ Ready for literal data");
+          await this.out.flush();
+        }
+        continue;
+      }
+      if (r.type === "error") {
+        // Literal bounds: RFC 7888 §4 / RFC 4469; over-long lines: RFC 9051 §4 (BAD, session goes on).
+        const status = r.text.startsWith("Literal") ? "NO" : "BAD";
+        await this.out.line(`${r.tag} ${r.tag === "*" ? "BAD" : status} [${r.code}] ${r.text}`);
+        continue;
+      }
+      const parsed = parseCommand(r.command);
+      if (!parsed.ok) {
+        await this.out.line(`${parsed.tag} BAD ${parsed.code ? `[${parsed.code}] ` : ""}${parsed.text}`);
+        continue;
+      }
+      await this.#execute(parsed.command);
+    }
+    await this.out.flush();
+  }
+
+  async #execute(cmd: ParsedCommand): Promise<void> {
+    const spec = COMMANDS.get(cmd.uid ? "UID " + cmd.name : cmd.name);
+    let reply: Reply;
+    if (!spec) {
+      reply = { status: "BAD", text: `Unknown command ${cmd.uid ? "UID " : ""}${cmd.name}` };
+    } else if (!spec.states.includes(this.state)) {
+      reply = {
+        status: "BAD",
+        text: this.state === "notAuthenticated" ? "Log in first" : `${cmd.name} not allowed now`,
+      };
+    } else {
+      try {
+        reply = await spec.handle(this, cmd);
+      } catch (e) {
+        reply = this.#errorReply(e, cmd);
+      }
+    }
+    if (this.state === "selected" && reply.status !== "BAD") {
+      try {
+        await this.deliverUpdates(cmd.uid || !NO_EXPUNGE_AFTER.has(cmd.name));
+      } catch (e) {
+        this.conn.log.warn("imap update failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    if (reply.silent) return;
+    await this.out.line(`${cmd.tag} ${reply.status} ${reply.code ? `[${reply.code}] ` : ""}${reply.text}`);
+  }
+
+  #errorReply(e: unknown, cmd: ParsedCommand): Reply {
+    if (e instanceof ImapError) {
+      return e.code
+        ? { status: e.status, code: e.code, text: e.message }
+        : { status: e.status, text: e.message };
+    }
+    if (e instanceof StoreError) {
+      const map: Record<StoreError["code"], [string, string]> = {
+        notFound: ["NONEXISTENT", "No such mailbox or message"],
+        alreadyExists: ["ALREADYEXISTS", "Mailbox already exists"],
+        overQuota: ["OVERQUOTA", "Quota exceeded"],
+        invalid: ["CANNOT", "Invalid request"],
+        hasChildren: ["INUSE", "Mailbox has children"],
+        forbidden: ["NOPERM", "Permission denied"],
+        conflict: ["INUSE", "Conflict, try again"],
+      };
+      const [code, text] = map[e.code];
+      return { status: "NO", code, text };
+    }
+    this.conn.log.error("imap command failed", {
+      command: cmd.name,
+      error: e instanceof Error ? e.message : String(e),
+    });
+    return { status: "NO", code: "SERVERBUG", text: "Internal error, try again later" };
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The HTTP app (Hono): JMAP session resource, API, upload, download and EventSource push
+ * (RFC 8620), with authentication, CORS and `X-Session-Id` on every response. The runtime serves
+ * it with `Deno.serve`, passing `HttpBindings` as `c.env`; tests call `app.request(...)` directly.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { ServerContext } from "../../core/context.ts";
+import type { Account } from "../../core/store/types.ts";
+import type { Logger } from "../../core/log/logger.ts";
+import type { HttpBindings } from "../../core/net/http_bindings.ts";
+import { SESSION_ID_HEADER } from "../../core/net/http_bindings.ts";
+import type { JmapSql } from "../../core/jmap/sql.ts";
+import { ProblemError, ProblemType } from "./errors.ts";
+import { parseRequest } from "./request.ts";
+import { checkRequest, processRequest } from "./api.ts";
+import { createJmapServices, type JmapServices } from "./services.ts";
+import { HttpAuthenticator, WWW_AUTHENTICATE } from "./http_auth.ts";
+import { JmapPath, sessionObject, sessionState } from "./session_resource.ts";
+import { readBlob } from "./blobs.ts";
+import { uploadBlobId } from "./blob_ids.ts";
+import { eventSourceStream, parseEventSourceParams } from "./push.ts";
+
+/** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
+export interface JmapEnv {
+  Bindings: Partial<HttpBindings> & {
+    /** Subject of a client certificate verified against `jmap.client_ca` (mTLS front ends). */
+    clientCertSubject?: string;
+  };
+  Variables: { account: Account; sessionId: string; log: Logger };
+}
+
+/** Options for tests and embedding. */
+export interface HttpAppOptions {
+  /** SQL for the JMAP tables; defaults to the store's database. */
+  sql?: JmapSql;
+}
+
+function problem(c: Context<JmapEnv>, e: ProblemError): Response {
+  return c.newResponse(JSON.stringify(e.toJSON()), e.status as 400, {
+    "content-type": "application/problem+json",
+  });
+}
+
+/** Reads a request body up to `max` bytes; throws ProblemError(limit) beyond. */
+async function readBounded(req: Request, max: number, limitName: string, status: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  const tooBig = () =>
+    new ProblemError(status, ProblemType.limit, `The body exceeds ${limitName} (${max} octets).`, limitName);
+  if (Number.isFinite(declared) && declared > max) throw tooBig();
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = req.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel().catch(() => {});
+        throw tooBig();
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Per-account counters for the concurrency limits. */
+class ConcurrencyLimiter {
+  readonly #counts = new Map<string, number>();
+  /** @param max concurrent slots per key */
+  constructor(readonly max: number) {}
+
+  /** Runs `fn` in a slot, or returns null when the key is at its limit. */
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T | null> {
+    const n = this.#counts.get(key) ?? 0;
+    if (n >= this.max) return null;
+    this.#counts.set(key, n + 1);
+    try {
+      return await fn();
+    } finally {
+      const left = (this.#counts.get(key) ?? 1) - 1;
+      if (left <= 0) this.#counts.delete(key);
+      else this.#counts.set(key, left);
+    }
+  }
+}
+
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** Creates the HTTP app for a server (JMAP; the admin API mounts on it too). */
+export function createHttpApp(server: ServerContext, options: HttpAppOptions = {}): Hono<JmapEnv> {
+  let services: JmapServices | null = null;
+  let authenticator: HttpAuthenticator | null = null;
+  // The store may open its database lazily; build the services on first use.
+  const svc = () => services ??= createJmapServices(server, options.sql);
+  const auth = () => authenticator ??= new HttpAuthenticator(svc());
+  const apiLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_requests);
+  const uploadLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_upload);
+
+  const app = new Hono<JmapEnv>();
+
+  // Every response carries the request's session id (also set by the runtime listener).
+  app.use(async function sessionId(c, next) {
+    const id = c.env?.session?.id ?? crypto.randomUUID();
+    c.set("sessionId", id);
+    c.set("log", c.env?.log ?? server.log.with({ session_id: id, protocol: "http" }));
+    await next();
+    c.res.headers.set(SESSION_ID_HEADER, id);
+  });
+
+  const origins = server.config.jmap.cors_origins;
+  if (origins.length > 0) {
+    app.use(cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "Accept"],
+      exposeHeaders: [SESSION_ID_HEADER],
+      maxAge: 3600,
+    }));
+  }
+
+  app.onError((err, c) => {
+    if (err instanceof ProblemError) return problem(c, err);
+    c.get("log")?.error("HTTP request failed", { error: String(err) });
+    return problem(c, new ProblemError(500, "about:blank", "Internal server error."));
+  });
+
+  app.notFound((c) => problem(c, new ProblemError(404, "about:blank", "Not found.")));
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  // RFC 8620 §2.2: the well-known URI redirects to the session resource.
+  app.get(JmapPath.wellKnown, (c) => c.redirect(JmapPath.session, 307));
+
+  const requireAuth: MiddlewareHandler<JmapEnv> = async function requireAuth(c, next) {
+    const session = c.env?.session;
+    const outcome = await auth().authenticate({
+      headers: c.req.raw.headers,
+      remoteAddress: session?.remoteAddress ?? "127.0.0.1",
+      secure: session?.secure ?? false,
+      ...(c.env?.clientCertSubject !== undefined ? { clientCertSubject: c.env.clientCertSubject } : {}),
+    });
+    if (!outcome.ok) {
+      c.get("log").info("authentication failed", { detail: outcome.detail });
+      const res = problem(c, new ProblemError(outcome.status, "about:blank", outcome.detail));
+      res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
+      if (outcome.retryAfterMs !== undefined) {
+        res.headers.set("Retry-After", String(Math.ceil(outcome.retryAfterMs / 1000)));
+      }
+      return res;
+    }
+    c.env?.setUser?.(outcome.account.address);
+    c.set("account", outcome.account);
+    c.set("log", c.get("log").with({ username: outcome.account.address }));
+    await next();
+  };
+
+  const origin = (c: Context<JmapEnv>) => new URL(c.req.url).origin;
+
+  app.get(JmapPath.session, requireAuth, (c) => {
+    c.header("Cache-Control", "no-cache, no-store, must-revalidate");
+    return c.json(sessionObject(c.get("account"), server.config, origin(c)));
+  });
+
+  app.post(JmapPath.api, requireAuth, async (c) => {
+    const account = c.get("account");
+    const s = svc();
+    const type = c.req.header("content-type") ?? "";
+    if (type !== "" && !/^application\/json\b/i.test(type)) {
+      throw new ProblemError(400, ProblemType.notJSON, "The request Content-Type must be application/json.");
+    }
+    const response = await apiLimiter.run(account.id, async () => {
+      const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
+      const request = parseRequest(body);
+      checkRequest(request, s);
+      return await processRequest(
+        request,
+        s,
+        account,
+        c.get("log"),
+        sessionState(account, server.config),
+        { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
+      );
+    });
+    if (response === null) {
+      throw new ProblemError(
+        429,
+        ProblemType.limit,
+        `Too many concurrent requests (maxConcurrentRequests ${s.limits.maxConcurrentRequests}).`,
+        "maxConcurrentRequests",
+      );
+    }
+    return c.json(response);
+  });
+
+  app.post(`${JmapPath.upload}/:accountId{[^/]+}/?`, requireAuth, async (c) => {
+    const account = c.get("account");
+    const s = svc();
+    if (c.req.param("accountId") !== account.id) {
+      throw new ProblemError(404, "about:blank", "Unknown account.");
+    }
+    const result = await uploadLimiter.run(account.id, async () => {
+      const bytes = await readBounded(c.req.raw, s.limits.maxSizeUpload, "maxSizeUpload", 413);
+      const type = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]!.trim() ||
+        "application/octet-stream";
+      const { blobId, size } = await server.store.blobs.put(bytes);
+      s.uploads.record(account.id, blobId, type, size);
+      return { accountId: account.id, blobId: uploadBlobId(blobId), type, size };
+    });
+    if (result === null) {
+      throw new ProblemError(
+        429,
+        ProblemType.limit,
+        `Too many concurrent uploads (maxConcurrentUpload ${s.limits.maxConcurrentUpload}).`,
+        "maxConcurrentUpload",
+      );
+    }
+    return c.json(result, 201);
+  });
+
+  app.get(`${JmapPath.download}/:accountId/:blobId/:name`, requireAuth, async (c) => {
+    const account = c.get("account");
+    if (c.req.param("accountId") !== account.id) throw new ProblemError(404, "about:blank", "Unknown account.");
+    const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
+    if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
+    const accept = c.req.query("accept");
+    const type = accept && /^[\w.+-]+\/[\w.+-]+/.test(accept) ? accept : blob.type ?? "application/octet-stream";
+    return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": type,
+      "content-disposition": contentDisposition(decodeURIComponent(c.req.param("name"))),
+      // RFC 8620 §6.2: blobs are immutable.
+      "cache-control": "private, immutable, max-age=31536000",
+    });
+  });
+
+  app.get(JmapPath.eventSource, requireAuth, (c) => {
+    const params = parseEventSourceParams(new URL(c.req.url));
+    if (!params) throw new ProblemError(400, "about:blank", "Bad types, closeafter or ping.");
+    const signals = [c.req.raw.signal];
+    if (c.env?.shutdown) signals.push(c.env.shutdown);
+    const body = eventSourceStream(svc(), c.get("account").id, params, signals);
+    return c.body(body, 200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+    });
+  });
+
+  return app;
+}

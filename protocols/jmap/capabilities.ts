@@ -1,0 +1,85 @@
+/**
+ * Capability identifiers and the limits Tern advertises (RFC 8620 §2, RFC 8621 §1.3).
+ *
+ * @module
+ */
+import type { Config } from "../../core/config/types.ts";
+
+/** Capability URIs. */
+export const Capability = {
+  core: "urn:ietf:params:jmap:core",
+  mail: "urn:ietf:params:jmap:mail",
+  submission: "urn:ietf:params:jmap:submission",
+  vacationResponse: "urn:ietf:params:jmap:vacationresponse",
+} as const;
+
+/** Every capability Tern implements. */
+export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set(Object.values(Capability));
+
+/** Limits of the core capability (RFC 8620 §2). */
+export interface CoreLimits {
+  maxSizeUpload: number;
+  maxConcurrentUpload: number;
+  maxSizeRequest: number;
+  maxConcurrentRequests: number;
+  maxCallsInRequest: number;
+  maxObjectsInGet: number;
+  maxObjectsInSet: number;
+  collationAlgorithms: string[];
+}
+
+/** Maximum bytes of a mailbox name (RFC 8621 §1.3.1 maxSizeMailboxName). */
+export const MAX_SIZE_MAILBOX_NAME = 255;
+/** Maximum bytes of an attachment name (RFC 8621 maxSizeAttachmentsPerEmail). */
+export const MAX_SIZE_ATTACHMENTS_PER_EMAIL = 50 * 1024 * 1024;
+
+/** Core limits from the configuration. */
+export function coreLimits(config: Config): CoreLimits {
+  const j = config.jmap;
+  return {
+    maxSizeUpload: j.max_size_upload,
+    maxConcurrentUpload: j.max_concurrent_upload,
+    maxSizeRequest: j.max_size_request,
+    maxConcurrentRequests: j.max_concurrent_requests,
+    maxCallsInRequest: j.max_calls_in_request,
+    maxObjectsInGet: j.max_objects_in_get,
+    maxObjectsInSet: j.max_objects_in_set,
+    collationAlgorithms: ["i;ascii-casemap", "i;unicode-casemap"],
+  };
+}
+
+/** The session-level capabilities object (RFC 8620 §2 `capabilities`). */
+export function sessionCapabilities(config: Config): Record<string, unknown> {
+  return {
+    [Capability.core]: coreLimits(config),
+    [Capability.mail]: {},
+    [Capability.submission]: {},
+    [Capability.vacationResponse]: {},
+  };
+}
+
+/** Per-account capabilities (RFC 8621 §1.3). */
+export function accountCapabilities(config: Config): Record<string, unknown> {
+  return {
+    [Capability.mail]: {
+      maxMailboxesPerEmail: null,
+      maxMailboxDepth: null,
+      maxSizeMailboxName: MAX_SIZE_MAILBOX_NAME,
+      maxSizeAttachmentsPerEmail: Math.min(MAX_SIZE_ATTACHMENTS_PER_EMAIL, config.smtp.max_message_size),
+      emailQuerySortOptions: [
+        "receivedAt",
+        "size",
+        "from",
+        "to",
+        "subject",
+        "sentAt",
+        "hasKeyword",
+        "allInThreadHaveKeyword",
+        "someInThreadHaveKeyword",
+      ],
+      mayCreateTopLevelMailbox: true,
+    },
+    [Capability.submission]: { maxDelayedSend: 0, submissionExtensions: {} },
+    [Capability.vacationResponse]: {},
+  };
+}

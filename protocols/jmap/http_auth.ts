@@ -1,0 +1,128 @@
+/**
+ * Authentication of JMAP HTTP requests: Basic (account password, RFC 7617), Bearer API tokens
+ * (RFC 6750) and trusted front-end services (HMAC-signed headers, or a verified TLS client
+ * certificate passed by the runtime). Failures are throttled like every other login.
+ *
+ * @module
+ */
+import type { Account } from "../../core/store/types.ts";
+import { type AuthThrottle, createAuthThrottle } from "../../core/auth/throttle.ts";
+import type { JmapServices } from "./services.ts";
+import { ReplayGuard, TrustedHeader, verifyTrusted } from "./trusted.ts";
+
+/** The challenge sent with every 401 (RFC 7235 §4.1). */
+export const WWW_AUTHENTICATE = 'Basic realm="Tern", charset="UTF-8", Bearer realm="Tern"';
+
+/** Who a request acts as. */
+export type AuthOutcome =
+  | { ok: true; account: Account; via: "basic" | "bearer" | "trusted" }
+  | { ok: false; status: 401 | 403; detail: string; retryAfterMs?: number };
+
+/** What the request looks like to the authenticator. */
+export interface AuthRequest {
+  headers: Headers;
+  remoteAddress: string;
+  secure: boolean;
+  /** Subject of a TLS client certificate the runtime verified against `jmap.client_ca`, if any. */
+  clientCertSubject?: string;
+}
+
+/** Default window (seconds) for trusted timestamps. */
+export const DEFAULT_TRUSTED_SKEW = 300;
+
+/** Authenticates HTTP requests for one app. */
+export class HttpAuthenticator {
+  readonly #services: JmapServices;
+  readonly #throttle: AuthThrottle;
+  readonly #replay = new ReplayGuard();
+
+  /** @param services the app's JMAP services */
+  constructor(services: JmapServices) {
+    this.#services = services;
+    this.#throttle = createAuthThrottle(services.server.config.auth, { clock: services.server.clock });
+  }
+
+  /** Authenticates a request. */
+  async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+    const server = this.#services.server;
+    const jmap = server.config.jmap;
+    const trustedServices = jmap.trusted_services ?? [];
+    const denied = (detail: string, retryAfterMs?: number): AuthOutcome =>
+      retryAfterMs === undefined ? { ok: false, status: 401, detail } : { ok: false, status: 401, detail, retryAfterMs };
+
+    // Trusted front end by client certificate: the runtime has verified it against jmap.client_ca.
+    if (req.clientCertSubject !== undefined) {
+      const service = trustedServices.find((s) => s.client_cert_subject === req.clientCertSubject);
+      const user = req.headers.get(TrustedHeader.user);
+      if (service && user) return await this.#actAs(user, req, "trusted", service.name);
+    }
+    const trusted = verifyTrusted(
+      req.headers,
+      trustedServices,
+      server.clock.now().getTime(),
+      jmap.trusted_max_skew ?? DEFAULT_TRUSTED_SKEW,
+      this.#replay,
+    );
+    if (trusted !== null) {
+      const key = `trusted:${req.headers.get(TrustedHeader.service) ?? ""}`;
+      const throttled = await this.#throttle.check(req.remoteAddress, key);
+      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      if (!trusted.ok) {
+        await this.#throttle.recordFailure(req.remoteAddress, key);
+        server.log.warn("trusted request refused", { reason: trusted.reason, client_ip: req.remoteAddress });
+        return denied("Trusted request refused.");
+      }
+      return await this.#actAs(trusted.user, req, "trusted", trusted.service);
+    }
+
+    const header = req.headers.get("authorization");
+    if (!header) return denied("Authentication required.");
+    const space = header.indexOf(" ");
+    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+    const credentials = space < 0 ? "" : header.slice(space + 1).trim();
+    if (scheme === "basic") {
+      let decoded: string;
+      try {
+        decoded = new TextDecoder("utf-8", { fatal: true }).decode(
+          Uint8Array.from(atob(credentials), (c) => c.charCodeAt(0)),
+        );
+      } catch {
+        return denied("Malformed Basic credentials.");
+      }
+      const colon = decoded.indexOf(":");
+      if (colon < 0) return denied("Malformed Basic credentials.");
+      const result = await server.auth.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1), {
+        remoteAddress: req.remoteAddress,
+        protocol: "http",
+        secure: req.secure,
+      });
+      if (result.ok) return { ok: true, account: result.account, via: "basic" };
+      return denied(
+        result.reason === "throttled" ? "Too many failed attempts." : "Invalid credentials.",
+        result.retryAfterMs,
+      );
+    }
+    if (scheme === "bearer") {
+      const key = "bearer-token";
+      const throttled = await this.#throttle.check(req.remoteAddress, key);
+      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      const accountId = this.#services.tokens.verify(credentials);
+      const account = accountId ? await server.store.getAccount(accountId) : null;
+      if (!account || account.disabled) {
+        await this.#throttle.recordFailure(req.remoteAddress, key);
+        return denied("Invalid or revoked token.");
+      }
+      return { ok: true, account, via: "bearer" };
+    }
+    return denied("Unsupported authentication scheme.");
+  }
+
+  async #actAs(user: string, req: AuthRequest, via: "trusted", service: string): Promise<AuthOutcome> {
+    const account = await this.#services.server.store.getAccountByAddress(user);
+    if (!account || account.disabled) {
+      this.#services.server.log.warn("trusted request for unknown user", { service, client_ip: req.remoteAddress });
+      return { ok: false, status: 401, detail: "Unknown user." };
+    }
+    return { ok: true, account, via };
+  }
+}

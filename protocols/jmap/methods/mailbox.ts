@@ -1,0 +1,385 @@
+/**
+ * Mailbox/get, /changes, /query, /queryChanges, /set (RFC 8621 §2).
+ *
+ * @module
+ */
+import type { Mailbox, MailboxRole } from "../../../core/store/types.ts";
+import { StoreError } from "../../../core/store/types.ts";
+import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
+import {
+  getIds,
+  getProperties,
+  type MethodContext,
+  type MethodHandler,
+  optBool,
+  optObject,
+  pick,
+  requireAccount,
+  resolveCreationId,
+} from "../method_context.ts";
+import { standardChanges } from "../changes.ts";
+import { queryChangesFromLog, windowResults } from "../query.ts";
+import { runSet, setResponse } from "../set.ts";
+import { MAX_SIZE_MAILBOX_NAME } from "../capabilities.ts";
+
+const PROPERTIES = new Set([
+  "id",
+  "name",
+  "parentId",
+  "role",
+  "sortOrder",
+  "totalEmails",
+  "unreadEmails",
+  "totalThreads",
+  "unreadThreads",
+  "myRights",
+  "isSubscribed",
+]);
+
+const ROLES: ReadonlySet<string> = new Set(["inbox", "drafts", "sent", "junk", "trash", "archive"]);
+
+/** Rights of the owner on their own mailboxes (RFC 8621 §2 MailboxRights). */
+const OWNER_RIGHTS = {
+  mayReadItems: true,
+  mayAddItems: true,
+  mayRemoveItems: true,
+  maySetSeen: true,
+  maySetKeywords: true,
+  mayCreateChild: true,
+  mayRename: true,
+  mayDelete: true,
+  maySubmit: true,
+};
+
+const COUNT_PROPS = ["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"];
+
+async function toJmap(
+  m: Mailbox,
+  ctx: MethodContext,
+  withCounts: boolean,
+): Promise<Record<string, unknown>> {
+  const obj: Record<string, unknown> = {
+    id: m.id,
+    name: m.name,
+    parentId: m.parentId,
+    role: m.role,
+    sortOrder: m.sortOrder,
+    myRights: OWNER_RIGHTS,
+    isSubscribed: m.subscribed,
+  };
+  if (withCounts) {
+    const c = await ctx.services.server.store.mailboxCounts(m.accountId, m.id);
+    obj.totalEmails = c.total;
+    obj.unreadEmails = c.unread;
+    obj.totalThreads = c.totalThreads;
+    obj.unreadThreads = c.unreadThreads;
+  }
+  return obj;
+}
+
+/** Mailbox/get (RFC 8621 §2.1). */
+export const mailboxGet: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const ids = getIds(args, ctx);
+  const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
+  const store = ctx.services.server.store;
+  const state = await store.state(accountId, "Mailbox");
+  const all = await store.listMailboxes(accountId);
+  const byId = new Map(all.map((m) => [m.id, m]));
+  const withCounts = props.some((p) => COUNT_PROPS.includes(p));
+  const list: Record<string, unknown>[] = [];
+  const notFound: string[] = [];
+  for (const id of ids ?? all.map((m) => m.id)) {
+    const m = byId.get(id);
+    if (!m) notFound.push(id);
+    else list.push(pick(await toJmap(m, ctx, withCounts), props));
+  }
+  return { accountId, state, list, notFound };
+};
+
+/** Mailbox/changes (RFC 8621 §2.2). */
+export const mailboxChanges: MethodHandler = async (args, ctx) => ({
+  ...(await standardChanges(args, ctx, "Mailbox")),
+  updatedProperties: null,
+});
+
+function fullNameSort(all: Mailbox[]): Map<string, number> {
+  // Depth-first order with siblings by sortOrder then name (RFC 8621 §2.3 sortAsTree).
+  const children = new Map<string | null, Mailbox[]>();
+  for (const m of all) {
+    const key = m.parentId && all.some((p) => p.id === m.parentId) ? m.parentId : null;
+    let list = children.get(key);
+    if (!list) children.set(key, list = []);
+    list.push(m);
+  }
+  const order = new Map<string, number>();
+  const visit = (parent: string | null) => {
+    const list = (children.get(parent) ?? []).sort((a, b) =>
+      a.sortOrder - b.sortOrder || a.name.localeCompare(b.name)
+    );
+    for (const m of list) {
+      order.set(m.id, order.size);
+      visit(m.id);
+    }
+  };
+  visit(null);
+  return order;
+}
+
+async function mailboxQueryIds(args: Record<string, unknown>, ctx: MethodContext, accountId: string) {
+  const all = await ctx.services.server.store.listMailboxes(accountId);
+  const filter = optObject(args, "filter");
+  const matches = (m: Mailbox, f: Record<string, unknown>): boolean => {
+    if ("operator" in f) {
+      const conds = f.conditions;
+      if (!Array.isArray(conds)) throw new MethodError("unsupportedFilter", "conditions must be an array.");
+      const results = conds.map((c) => matches(m, c as Record<string, unknown>));
+      switch (f.operator) {
+        case "AND":
+          return results.every(Boolean);
+        case "OR":
+          return results.some(Boolean);
+        case "NOT":
+          return !results.some(Boolean);
+        default:
+          throw new MethodError("unsupportedFilter", `Unknown operator "${String(f.operator)}".`);
+      }
+    }
+    for (const [key, value] of Object.entries(f)) {
+      switch (key) {
+        case "parentId":
+          if (m.parentId !== value) return false;
+          break;
+        case "name":
+          if (typeof value !== "string" || !m.name.toLowerCase().includes(value.toLowerCase())) return false;
+          break;
+        case "role":
+          if (m.role !== value) return false;
+          break;
+        case "hasAnyRole":
+          if ((m.role !== null) !== value) return false;
+          break;
+        case "isSubscribed":
+          if (m.subscribed !== value) return false;
+          break;
+        default:
+          throw new MethodError("unsupportedFilter", `Unknown Mailbox filter "${key}".`);
+      }
+    }
+    return true;
+  };
+  let list = filter ? all.filter((m) => matches(m, filter)) : [...all];
+  const sort = args.sort;
+  const sortAsTree = optBool(args, "sortAsTree", false);
+  if (sort !== undefined && sort !== null && !Array.isArray(sort)) {
+    throw new MethodError("invalidArguments", "sort must be an array.");
+  }
+  const comparators = ((sort as Record<string, unknown>[] | null | undefined) ?? []).map((s) => {
+    const asc = s.isAscending !== false;
+    const sign = asc ? 1 : -1;
+    switch (s.property) {
+      case "sortOrder":
+        return (a: Mailbox, b: Mailbox) => sign * (a.sortOrder - b.sortOrder);
+      case "name":
+        return (a: Mailbox, b: Mailbox) => sign * a.name.localeCompare(b.name);
+      default:
+        throw new MethodError("unsupportedSort", `Cannot sort Mailboxes by "${String(s.property)}".`);
+    }
+  });
+  if (sortAsTree) {
+    const order = fullNameSort(all);
+    list.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  } else {
+    list.sort((a, b) => {
+      for (const c of comparators) {
+        const r = c(a, b);
+        if (r !== 0) return r;
+      }
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+  }
+  if (optBool(args, "filterAsTree", false) && filter) {
+    const kept = new Set(list.map((m) => m.id));
+    const byId = new Map(all.map((m) => [m.id, m]));
+    list = list.filter((m) => {
+      for (let p = m.parentId; p !== null; p = byId.get(p)?.parentId ?? null) if (!kept.has(p)) return false;
+      return true;
+    });
+  }
+  return list.map((m) => m.id);
+}
+
+/** Mailbox/query (RFC 8621 §2.3). */
+export const mailboxQuery: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const ids = await mailboxQueryIds(args, ctx, accountId);
+  const queryState = await ctx.services.server.store.state(accountId, "Mailbox");
+  return { accountId, queryState, canCalculateChanges: true, ...windowResults(ids, args, ctx) };
+};
+
+/** Mailbox/queryChanges (RFC 8621 §2.4). */
+export const mailboxQueryChanges: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const since = args.sinceQueryState;
+  if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
+  const store = ctx.services.server.store;
+  const changes = await store.changes(accountId, "Mailbox", since);
+  const ids = await mailboxQueryIds(args, ctx, accountId);
+  return {
+    accountId,
+    oldQueryState: since,
+    newQueryState: changes.newState,
+    ...queryChangesFromLog(ids, changes, args),
+  };
+};
+
+function setErrorOfStore(error: unknown): never {
+  if (error instanceof StoreError) {
+    switch (error.code) {
+      case "notFound":
+        throw new SetErrorException("notFound", error.message);
+      case "alreadyExists":
+        throw invalidProperties(["name"], error.message);
+      case "hasChildren":
+        throw new SetErrorException("mailboxHasChild", error.message);
+      case "conflict":
+        throw new SetErrorException("mailboxHasEmail", error.message);
+      case "invalid":
+        throw new SetErrorException("invalidProperties", error.message);
+      case "forbidden":
+        throw new SetErrorException("forbidden", error.message);
+      case "overQuota":
+        throw new SetErrorException("overQuota", error.message);
+    }
+  }
+  throw error;
+}
+
+interface MailboxPatch {
+  name?: string;
+  parentId?: string | null;
+  role?: MailboxRole | null;
+  subscribed?: boolean;
+  sortOrder?: number;
+}
+
+function parseMailboxProps(obj: Record<string, unknown>, ctx: MethodContext, creating: boolean): MailboxPatch {
+  const out: MailboxPatch = {};
+  for (const [key, value] of Object.entries(obj)) {
+    switch (key) {
+      case "name":
+        if (typeof value !== "string" || value === "" || new TextEncoder().encode(value).length > MAX_SIZE_MAILBOX_NAME) {
+          throw invalidProperties(["name"], "name must be a non-empty string of at most 255 octets.");
+        }
+        out.name = value;
+        break;
+      case "parentId":
+        if (value === null) out.parentId = null;
+        else if (typeof value === "string") {
+          const id = resolveCreationId(value, ctx);
+          if (id === null) throw invalidProperties(["parentId"], `Unknown creation id "${value}".`);
+          out.parentId = id;
+        } else throw invalidProperties(["parentId"]);
+        break;
+      case "role":
+        if (value !== null && (typeof value !== "string" || !ROLES.has(value))) {
+          throw invalidProperties(["role"], "Unknown or unsupported role.");
+        }
+        out.role = value as MailboxRole | null;
+        break;
+      case "sortOrder":
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw invalidProperties(["sortOrder"]);
+        out.sortOrder = value;
+        break;
+      case "isSubscribed":
+        if (typeof value !== "boolean") throw invalidProperties(["isSubscribed"]);
+        out.subscribed = value;
+        break;
+      case "id":
+      case "myRights":
+      case "totalEmails":
+      case "unreadEmails":
+      case "totalThreads":
+      case "unreadThreads":
+        // Server-set properties (RFC 8620 §5.3: allowed only with their current value; we ignore
+        // them on update and refuse them on create).
+        if (creating) throw invalidProperties([key], `"${key}" is server-set.`);
+        break;
+      default:
+        throw invalidProperties([key], `Unknown property "${key}".`);
+    }
+  }
+  return out;
+}
+
+/** Mailbox/set (RFC 8621 §2.5). */
+export const mailboxSet: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const store = ctx.services.server.store;
+  const removeEmails = optBool(args, "onDestroyRemoveEmails", false);
+  const result = await runSet(args, ctx, {
+    state: () => store.state(accountId, "Mailbox"),
+    async create(_cid, obj) {
+      const p = parseMailboxProps(obj, ctx, true);
+      if (p.name === undefined) throw invalidProperties(["name"], "name is required.");
+      if (p.role && await store.getMailboxByRole(accountId, p.role)) {
+        throw invalidProperties(["role"], `A mailbox with role "${p.role}" exists already.`);
+      }
+      try {
+        const m = await store.createMailbox(accountId, {
+          name: p.name,
+          parentId: p.parentId ?? null,
+          role: p.role ?? null,
+          subscribed: p.subscribed ?? false,
+          sortOrder: p.sortOrder ?? 0,
+        });
+        return {
+          id: m.id,
+          myRights: OWNER_RIGHTS,
+          totalEmails: 0,
+          unreadEmails: 0,
+          totalThreads: 0,
+          unreadThreads: 0,
+          isSubscribed: m.subscribed,
+          sortOrder: m.sortOrder,
+        };
+      } catch (error) {
+        setErrorOfStore(error);
+      }
+    },
+    async update(id, patch) {
+      const current = await store.getMailbox(accountId, id);
+      if (!current) throw new SetErrorException("notFound");
+      const p = parseMailboxProps(patch, ctx, false);
+      if (p.parentId !== undefined && p.parentId !== null) {
+        // RFC 8621 §2.5: no loops in the tree.
+        const all = await store.listMailboxes(accountId);
+        const byId = new Map(all.map((m) => [m.id, m]));
+        for (let q: string | null = p.parentId; q !== null; q = byId.get(q)?.parentId ?? null) {
+          if (q === id) throw invalidProperties(["parentId"], "A mailbox cannot be its own ancestor.");
+          if (!byId.has(q)) throw invalidProperties(["parentId"], "Unknown parent mailbox.");
+        }
+      }
+      if (p.role && p.role !== current.role && await store.getMailboxByRole(accountId, p.role)) {
+        throw invalidProperties(["role"], `A mailbox with role "${p.role}" exists already.`);
+      }
+      if (Object.keys(p).length === 0) return null;
+      try {
+        await store.updateMailbox(accountId, id, p);
+      } catch (error) {
+        setErrorOfStore(error);
+      }
+      return null;
+    },
+    async destroy(id) {
+      const current = await store.getMailbox(accountId, id);
+      if (!current) throw new SetErrorException("notFound");
+      try {
+        await store.deleteMailbox(accountId, id, { removeMessages: removeEmails });
+      } catch (error) {
+        setErrorOfStore(error);
+      }
+    },
+  });
+  return setResponse(accountId, result);
+};

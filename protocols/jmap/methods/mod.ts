@@ -1,0 +1,67 @@
+/**
+ * The JMAP method table: name → capability and implementation.
+ *
+ * @module
+ */
+import type { MethodEntry } from "../api.ts";
+import { Capability } from "../capabilities.ts";
+import type { MethodHandler } from "../method_context.ts";
+import { coreEcho } from "./core.ts";
+import { blobCopy } from "./blob.ts";
+import { mailboxChanges, mailboxGet, mailboxQuery, mailboxQueryChanges, mailboxSet } from "./mailbox.ts";
+import {
+  emailChanges,
+  emailGet,
+  emailParse,
+  emailQuery,
+  emailQueryChanges,
+  threadChanges,
+  threadGet,
+} from "./email_read.ts";
+import { emailCopy, emailImport, emailSet } from "./email_write.ts";
+import { identityChanges, identityGet, identitySet } from "./identity.ts";
+import {
+  submissionChanges,
+  submissionGet,
+  submissionQuery,
+  submissionQueryChanges,
+  submissionSet,
+} from "./submission.ts";
+import { searchSnippetGet } from "./search_snippet.ts";
+import { vacationGet, vacationSet } from "./vacation.ts";
+
+const table: [string, string, MethodHandler][] = [
+  ["Core/echo", Capability.core, coreEcho],
+  ["Blob/copy", Capability.core, blobCopy],
+  ["Mailbox/get", Capability.mail, mailboxGet],
+  ["Mailbox/changes", Capability.mail, mailboxChanges],
+  ["Mailbox/query", Capability.mail, mailboxQuery],
+  ["Mailbox/queryChanges", Capability.mail, mailboxQueryChanges],
+  ["Mailbox/set", Capability.mail, mailboxSet],
+  ["Thread/get", Capability.mail, threadGet],
+  ["Thread/changes", Capability.mail, threadChanges],
+  ["Email/get", Capability.mail, emailGet],
+  ["Email/changes", Capability.mail, emailChanges],
+  ["Email/query", Capability.mail, emailQuery],
+  ["Email/queryChanges", Capability.mail, emailQueryChanges],
+  ["Email/set", Capability.mail, emailSet],
+  ["Email/copy", Capability.mail, emailCopy],
+  ["Email/import", Capability.mail, emailImport],
+  ["Email/parse", Capability.mail, emailParse],
+  ["SearchSnippet/get", Capability.mail, searchSnippetGet],
+  ["Identity/get", Capability.submission, identityGet],
+  ["Identity/changes", Capability.submission, identityChanges],
+  ["Identity/set", Capability.submission, identitySet],
+  ["EmailSubmission/get", Capability.submission, submissionGet],
+  ["EmailSubmission/changes", Capability.submission, submissionChanges],
+  ["EmailSubmission/query", Capability.submission, submissionQuery],
+  ["EmailSubmission/queryChanges", Capability.submission, submissionQueryChanges],
+  ["EmailSubmission/set", Capability.submission, submissionSet],
+  ["VacationResponse/get", Capability.vacationResponse, vacationGet],
+  ["VacationResponse/set", Capability.vacationResponse, vacationSet],
+];
+
+/** Every method Tern implements. */
+export const METHODS: ReadonlyMap<string, MethodEntry> = new Map(
+  table.map(([name, capability, handler]) => [name, { capability, handler }]),
+);

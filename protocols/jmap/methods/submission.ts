@@ -1,0 +1,366 @@
+/**
+ * EmailSubmission/get, /changes, /query, /queryChanges, /set (RFC 8621 §7). Local recipients are
+ * delivered through core/delivery/local.ts (the path SMTP uses); remote ones go to the outbound
+ * queue when the server has one, and otherwise fail the submission with `forbiddenToSend`-style
+ * `forbidden` error, never silently.
+ *
+ * @module
+ */
+import type { AccountId } from "../../../core/store/types.ts";
+import { deliverLocal } from "../../../core/delivery/local.ts";
+import { memorySource } from "../../../core/delivery/spool.ts";
+import { formatDateTime } from "../../../core/delivery/trace.ts";
+import type { WithOutboundQueue } from "../../../core/delivery/outbound.ts";
+import type { DeliveryStatus, EmailSubmission, Envelope } from "../../../core/jmap/submissions.ts";
+import { parseMime } from "../../../core/mime/parse.ts";
+import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
+import {
+  getIds,
+  getProperties,
+  type MethodContext,
+  type MethodHandler,
+  optObject,
+  optStringArray,
+  pick,
+  requireAccount,
+  resolveCreationId,
+} from "../method_context.ts";
+import { standardChanges } from "../changes.ts";
+import { queryChangesFromLog, windowResults } from "../query.ts";
+import { runSet, setResponse } from "../set.ts";
+import { headerValue } from "../email_view.ts";
+import { maySendAs } from "./identity.ts";
+import { emailSetResult } from "./email_write.ts";
+import type { Invocation } from "../request.ts";
+
+const PROPERTIES = new Set([
+  "id",
+  "identityId",
+  "emailId",
+  "threadId",
+  "envelope",
+  "sendAt",
+  "undoStatus",
+  "deliveryStatus",
+  "dsnBlobIds",
+  "mdnBlobIds",
+]);
+
+const MAX_RECIPIENTS_DEFAULT = 100;
+
+function toJmap(s: EmailSubmission): Record<string, unknown> {
+  return { ...s, sendAt: s.sendAt.toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+
+/** EmailSubmission/get (RFC 8621 §7.1). */
+export const submissionGet: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const ids = getIds(args, ctx);
+  const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
+  const state = await ctx.services.server.store.state(accountId, "EmailSubmission");
+  const all = ctx.services.submissions.list(accountId);
+  const byId = new Map(all.map((s) => [s.id, s]));
+  const list: Record<string, unknown>[] = [];
+  const notFound: string[] = [];
+  for (const id of ids ?? all.map((s) => s.id)) {
+    const s = byId.get(id);
+    if (s) list.push(pick(toJmap(s), props));
+    else notFound.push(id);
+  }
+  return { accountId, state, list, notFound };
+};
+
+/** EmailSubmission/changes (RFC 8621 §7.2). */
+export const submissionChanges: MethodHandler = (args, ctx) => standardChanges(args, ctx, "EmailSubmission");
+
+function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, accountId: AccountId): string[] {
+  const filter = optObject(args, "filter");
+  const match = (s: EmailSubmission, f: Record<string, unknown>): boolean => {
+    if ("operator" in f) {
+      const rs = (f.conditions as Record<string, unknown>[] ?? []).map((c) => match(s, c));
+      if (f.operator === "AND") return rs.every(Boolean);
+      if (f.operator === "OR") return rs.some(Boolean);
+      if (f.operator === "NOT") return !rs.some(Boolean);
+      throw new MethodError("unsupportedFilter");
+    }
+    for (const [k, v] of Object.entries(f)) {
+      switch (k) {
+        case "identityIds":
+          if (!(v as string[]).includes(s.identityId)) return false;
+          break;
+        case "emailIds":
+          if (!(v as string[]).includes(s.emailId)) return false;
+          break;
+        case "threadIds":
+          if (!(v as string[]).includes(s.threadId)) return false;
+          break;
+        case "undoStatus":
+          if (s.undoStatus !== v) return false;
+          break;
+        case "before":
+          if (!(s.sendAt < new Date(String(v)))) return false;
+          break;
+        case "after":
+          if (!(s.sendAt >= new Date(String(v)))) return false;
+          break;
+        default:
+          throw new MethodError("unsupportedFilter", `Unknown EmailSubmission filter "${k}".`);
+      }
+    }
+    return true;
+  };
+  let list = ctx.services.submissions.list(accountId);
+  if (filter) list = list.filter((s) => match(s, filter));
+  const sort = (args.sort ?? []) as { property: string; isAscending?: boolean }[];
+  const cmp = sort.map((c) => {
+    const sign = c.isAscending === false ? -1 : 1;
+    switch (c.property) {
+      case "emailId":
+        return (a: EmailSubmission, b: EmailSubmission) => sign * a.emailId.localeCompare(b.emailId);
+      case "threadId":
+        return (a: EmailSubmission, b: EmailSubmission) => sign * a.threadId.localeCompare(b.threadId);
+      case "sentAt":
+        return (a: EmailSubmission, b: EmailSubmission) => sign * (a.sendAt.getTime() - b.sendAt.getTime());
+      default:
+        throw new MethodError("unsupportedSort", `Cannot sort EmailSubmissions by "${c.property}".`);
+    }
+  });
+  list.sort((a, b) => {
+    for (const c of cmp) {
+      const r = c(a, b);
+      if (r) return r;
+    }
+    return 0;
+  });
+  return list.map((s) => s.id);
+}
+
+/** EmailSubmission/query (RFC 8621 §7.3). */
+export const submissionQuery: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const queryState = await ctx.services.server.store.state(accountId, "EmailSubmission");
+  const ids = querySubmissions(args, ctx, accountId);
+  return { accountId, queryState, canCalculateChanges: true, ...windowResults(ids, args, ctx) };
+};
+
+/** EmailSubmission/queryChanges (RFC 8621 §7.4). */
+export const submissionQueryChanges: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const since = args.sinceQueryState;
+  if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
+  const changes = await ctx.services.server.store.changes(accountId, "EmailSubmission", since);
+  const ids = querySubmissions(args, ctx, accountId);
+  return { accountId, oldQueryState: since, newQueryState: changes.newState, ...queryChangesFromLog(ids, changes, args) };
+};
+
+function parseEnvelope(v: unknown): Envelope {
+  const addr = (a: unknown, k: string) => {
+    const o = a as Record<string, unknown> | null;
+    if (typeof o?.email !== "string") throw invalidProperties([k]);
+    return { email: o.email, parameters: (o.parameters ?? null) as Record<string, string | null> | null };
+  };
+  const o = v as Record<string, unknown> | null;
+  if (!o || !Array.isArray(o.rcptTo)) throw invalidProperties(["envelope"]);
+  return { mailFrom: addr(o.mailFrom, "envelope/mailFrom"), rcptTo: o.rcptTo.map((r) => addr(r, "envelope/rcptTo")) };
+}
+
+/** Removes Bcc fields from the header (RFC 5322 §3.6.3: recipients must not see them). */
+function withoutBcc(raw: Uint8Array): Uint8Array {
+  const root = parseMime(raw);
+  const bcc = root.headers.filter((h) => h.key === "bcc");
+  if (bcc.length === 0) return raw;
+  const chunks: Uint8Array[] = [];
+  let pos = 0;
+  for (const h of bcc) {
+    chunks.push(raw.subarray(pos, h.start));
+    pos = h.end;
+  }
+  chunks.push(raw.subarray(pos));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+interface SubmissionOutcome {
+  submission: EmailSubmission;
+}
+
+async function submit(
+  obj: Record<string, unknown>,
+  ctx: MethodContext,
+  accountId: AccountId,
+): Promise<SubmissionOutcome> {
+  const store = ctx.services.server.store;
+  for (const k of Object.keys(obj)) {
+    if (!["identityId", "emailId", "envelope"].includes(k)) {
+      throw invalidProperties([k], `"${k}" cannot be set on create.`);
+    }
+  }
+  if (typeof obj.identityId !== "string") throw invalidProperties(["identityId"]);
+  if (typeof obj.emailId !== "string") throw invalidProperties(["emailId"]);
+  const identityId = resolveCreationId(obj.identityId, ctx);
+  const emailId = resolveCreationId(obj.emailId, ctx);
+  ctx.services.identities.list(accountId, ctx.account);
+  const identity = identityId ? ctx.services.identities.get(accountId, identityId) : null;
+  if (!identity) throw invalidProperties(["identityId"], "Unknown identity.");
+  const [email] = emailId ? await store.getMessages(accountId, [emailId]) : [];
+  if (!email) throw invalidProperties(["emailId"], "Unknown email.");
+  const raw = await store.readMessage(accountId, email.id);
+  if (!raw) throw invalidProperties(["emailId"], "Unknown email.");
+  const root = parseMime(raw);
+  const addrs = (key: string) =>
+    (headerValue(raw, root, { property: "", key, form: "Addresses", all: true }) as { email: string }[][]).flat()
+      .map((a) => a.email);
+  const fromAddrs = addrs("from");
+  // RFC 8621 §7.5: the From addresses must be ones the identity may use.
+  for (const f of fromAddrs) {
+    if (f.toLowerCase() !== identity.email.toLowerCase() && !await maySendAs(ctx, f)) {
+      throw new SetErrorException("forbiddenFrom", `Not allowed to send as "${f}".`);
+    }
+  }
+  let envelope: Envelope;
+  if (obj.envelope !== undefined && obj.envelope !== null) envelope = parseEnvelope(obj.envelope);
+  else {
+    // RFC 8621 §7: derived envelope from Sender/From and To/Cc/Bcc.
+    const sender = addrs("sender")[0] ?? fromAddrs[0] ?? identity.email;
+    const rcpts = [...new Set([...addrs("to"), ...addrs("cc"), ...addrs("bcc")].map((a) => a.toLowerCase()))];
+    envelope = { mailFrom: { email: sender, parameters: null }, rcptTo: rcpts.map((email) => ({ email, parameters: null })) };
+  }
+  if (!await maySendAs(ctx, envelope.mailFrom.email)) {
+    throw new SetErrorException("forbiddenMailFrom", `Not allowed to use "${envelope.mailFrom.email}" as MAIL FROM.`);
+  }
+  if (envelope.rcptTo.length === 0) throw new SetErrorException("noRecipients", "The envelope has no recipients.");
+  const max = ctx.services.server.config.smtp.max_recipients || MAX_RECIPIENTS_DEFAULT;
+  if (envelope.rcptTo.length > max) {
+    throw new SetErrorException("tooManyRecipients", `At most ${max} recipients.`, { maxRecipients: max });
+  }
+  const invalid = envelope.rcptTo.filter((r) => !/^[^@\s<>]+@[^@\s<>]+$/.test(r.email)).map((r) => r.email);
+  if (invalid.length) throw new SetErrorException("invalidRecipients", "Malformed recipients.", { invalidRecipients: invalid });
+
+  const local = new Map<string, string[]>();
+  const remote: string[] = [];
+  for (const r of envelope.rcptTo) {
+    const accounts = await store.resolveRecipient(r.email);
+    if (accounts === null) {
+      if (await store.isLocalDomain(r.email.split("@").pop()!)) {
+        throw new SetErrorException("invalidRecipients", `No such local recipient "${r.email}".`, {
+          invalidRecipients: [r.email],
+        });
+      }
+      remote.push(r.email);
+    } else local.set(r.email, accounts.map((a) => a.id));
+  }
+  const outbound = (ctx.services.server as unknown as WithOutboundQueue).outbound;
+  if (remote.length > 0 && !outbound) {
+    // No queue yet (its own issue): refuse clearly rather than drop anything.
+    throw new SetErrorException(
+      "forbidden",
+      `Remote delivery is not available on this server yet (no outbound queue); not sent to: ${remote.join(", ")}.`,
+    );
+  }
+  const now = ctx.services.server.clock.now();
+  const message = withoutBcc(raw);
+  const id = crypto.randomUUID().replaceAll("-", "");
+  const prefix = `Received: from [${ctx.remoteAddress || "127.0.0.1"}]\r\n\tby ${ctx.services.server.config.hostname}` +
+    ` (Tern) with HTTP (JMAP) id ${id}\r\n\tfor submission by ${ctx.account.address};\r\n\t${formatDateTime(now)}\r\n`;
+  const deliveryStatus: Record<string, DeliveryStatus> = {};
+  const localAccounts = [...new Set([...local.values()].flat())];
+  if (localAccounts.length) {
+    try {
+      await deliverLocal(store, { prefix, message: memorySource(message), accountIds: localAccounts, receivedAt: now });
+    } catch (error) {
+      ctx.log.warn("JMAP submission local delivery failed", { error: String(error) });
+      throw new SetErrorException("forbiddenToSend", "Local delivery failed (e.g. a recipient is over quota).");
+    }
+    for (const email of local.keys()) {
+      deliveryStatus[email] = { smtpReply: "250 2.1.5 Delivered", delivered: "yes", displayed: "unknown" };
+    }
+  }
+  if (remote.length && outbound) {
+    const blob = await store.blobs.put(new Uint8Array([...new TextEncoder().encode(prefix), ...message]));
+    await outbound.enqueue({
+      from: envelope.mailFrom.email,
+      recipients: remote.map((address) => ({ address })),
+      smtputf8: /[^\x00-\x7f]/.test(envelope.mailFrom.email + remote.join("")),
+      body: "8BITMIME",
+      authUser: ctx.account.address,
+      sessionId: ctx.sessionId,
+    }, blob);
+    for (const email of remote) {
+      deliveryStatus[email] = { smtpReply: "250 2.0.0 Queued", delivered: "queued", displayed: "unknown" };
+    }
+  }
+  const submission = ctx.services.submissions.insert(accountId, {
+    identityId: identity.id,
+    emailId: email.id,
+    threadId: email.threadId,
+    envelope,
+    sendAt: now,
+    undoStatus: "final",
+    deliveryStatus,
+    dsnBlobIds: [],
+    mdnBlobIds: [],
+  });
+  await store.recordChange(accountId, "EmailSubmission", { created: [submission.id] });
+  return { submission };
+}
+
+/** EmailSubmission/set (RFC 8621 §7.5) with onSuccessUpdateEmail / onSuccessDestroyEmail. */
+export const submissionSet: MethodHandler = async (args, ctx) => {
+  const accountId = requireAccount(args, ctx);
+  const store = ctx.services.server.store;
+  const onUpdate = optObject(args, "onSuccessUpdateEmail");
+  const onDestroy = optStringArray(args, "onSuccessDestroyEmail");
+  const emailOf = new Map<string, string>(); // submission id → email id
+  const result = await runSet(args, ctx, {
+    state: () => store.state(accountId, "EmailSubmission"),
+    async create(_cid, obj) {
+      const { submission } = await submit(obj, ctx, accountId);
+      emailOf.set(submission.id, submission.emailId);
+      return { id: submission.id, threadId: submission.threadId, sendAt: toJmap(submission).sendAt, undoStatus: "final" };
+    },
+    update(id, patch) {
+      const s = ctx.services.submissions.get(accountId, id);
+      if (!s) throw new SetErrorException("notFound");
+      emailOf.set(id, s.emailId);
+      if (patch.undoStatus === "canceled") {
+        // Tern sends at once (maxDelayedSend 0), so every submission is final.
+        throw new SetErrorException("cannotUnsend", "The message was already sent.");
+      }
+      throw invalidProperties(Object.keys(patch), "Only undoStatus may be changed.");
+    },
+    async destroy(id) {
+      const s = ctx.services.submissions.get(accountId, id);
+      if (!s) throw new SetErrorException("notFound");
+      emailOf.set(id, s.emailId);
+      ctx.services.submissions.delete(accountId, id);
+      await store.recordChange(accountId, "EmailSubmission", { destroyed: [id] });
+    },
+  });
+  const responses: Invocation[] = [["EmailSubmission/set", setResponse(accountId, result), ctx.callId]];
+  // RFC 8621 §7.5: implicit Email/set after the submission changes, only for successful ones.
+  const succeeded = new Set([
+    ...Object.values(result.created ?? {}).map((c) => String(c.id)),
+    ...Object.keys(result.updated ?? {}),
+    ...(result.destroyed ?? []),
+  ]);
+  const ref = (key: string): string | null => {
+    const sid = key.startsWith("#") ? ctx.createdIds.get(key.slice(1)) ?? null : key;
+    return sid !== null && succeeded.has(sid) ? emailOf.get(sid) ?? null : null;
+  };
+  const update: Record<string, unknown> = {};
+  for (const [k, patch] of Object.entries(onUpdate ?? {})) {
+    const emailId = ref(k);
+    if (emailId) update[emailId] = patch;
+  }
+  const destroy = (onDestroy ?? []).map(ref).filter((x): x is string => x !== null);
+  if (Object.keys(update).length || destroy.length) {
+    const set = await emailSetResult({ accountId, update, destroy }, ctx, accountId);
+    responses.push(["Email/set", set, ctx.callId]);
+  }
+  return responses;
+};

@@ -1,0 +1,371 @@
+/**
+ * `createServer`: wires the store, authentication, TLS, logging and every enabled listener with its
+ * protocol handler, and owns the server's lifecycle (start, graceful stop, reload).
+ *
+ * @module
+ */
+import type { Config, ListenerConfig, ListenerName } from "../core/config/types.ts";
+import { type Clock, type ConnectionHandler, type ServerContext, systemClock } from "../core/context.ts";
+import type { Store } from "../core/store/store.ts";
+import type { AuthService } from "../core/auth/types.ts";
+import type { Logger } from "../core/log/logger.ts";
+import { createJsonLogger } from "../core/log/json_logger.ts";
+import type { Protocol } from "../core/session.ts";
+import type { Transport } from "../core/net/transport.ts";
+import { composeHooks, type RejectFn, type ServerHooks } from "../core/net/hooks.ts";
+import { TcpListener } from "../core/net/listener.ts";
+import { type FetchApp, HttpListener } from "../core/net/http_listener.ts";
+import { TlsProvider } from "../core/tls/provider.ts";
+import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
+import { createAuthService } from "../core/auth/service.ts";
+import * as smtp from "./smtp/handler.ts";
+import * as imap from "./imap/handler.ts";
+import * as pop3 from "./pop3/handler.ts";
+import { createHttpApp } from "./jmap/app.ts";
+
+/** Where a listener is bound (the real port when the configuration asked for 0). */
+export interface ListenerAddress {
+  hostname: string;
+  port: number;
+}
+
+/** A running (or ready to run) Tern server. */
+export interface TernServer {
+  /** Server-wide services (config, store, auth, log, clock). */
+  readonly context: ServerContext;
+  /** Bound address of every enabled listener; filled by `start()`. Disabled listeners are absent. */
+  readonly addresses: Record<ListenerName, ListenerAddress>;
+  /** Binds every enabled listener and starts accepting. */
+  start(): Promise<void>;
+  /**
+   * Graceful stop: stops accepting, lets sessions finish for `graceSeconds` (default
+   * `shutdown_grace`), then aborts the sessions' shutdown signal so each handler sends its goodbye,
+   * closes what is left and closes the store. Idempotent; resolves when everything is closed.
+   */
+  stop(options?: { graceSeconds?: number }): Promise<void>;
+  /**
+   * Reloads TLS certificates from disk and, given a freshly loaded configuration, the settings that
+   * can change live (`policy`, `tls` and listener certificate paths, `log.level` is not one of
+   * them). Established connections are not dropped. Throws (keeping the old certificates) when a
+   * certificate cannot be loaded.
+   */
+  reload(config?: Config): Promise<void>;
+  /** Sessions (TCP connections and HTTP requests) currently running. */
+  activeSessions(): number;
+  /** Resolves once `stop()` has completed (e.g. after SIGTERM through `installSignalHandlers`). */
+  readonly finished: Promise<void>;
+}
+
+/** Injection points for embedding programs and tests. */
+export interface CreateServerOptions {
+  /** Logger to use instead of the JSON logger configured by `[log]`. */
+  logger?: Logger;
+  clock?: Clock;
+  /** A store to use instead of opening the SQLite store in `data_dir` (left open by `stop()`). */
+  store?: Store;
+  /** An authentication service to use instead of the built-in one. */
+  auth?: AuthService;
+}
+
+/** How long handlers get to say goodbye after the shutdown signal before connections are cut. */
+const GOODBYE_MS = 5_000;
+
+const CRLF_OR_CTL = /[\x00-\x1f\x7f]+/g;
+
+function clean(reason: string): string {
+  return reason.replace(CRLF_OR_CTL, " ").trim() || "Service not available";
+}
+
+async function writeAndEnd(transport: Transport, line: string): Promise<void> {
+  try {
+    await transport.write(line);
+  } catch {
+    // The client is gone already.
+  }
+}
+
+/** RFC 5321 §3.1: a server may refuse service with 554 instead of the 220 greeting. */
+export const smtpReject: RejectFn = (t, reason) => writeAndEnd(t, `554 5.7.1 ${clean(reason)}\r\n`);
+/** RFC 9051 §7.1.5: BYE as the greeting refuses the connection. */
+export const imapReject: RejectFn = (t, reason) => writeAndEnd(t, `* BYE ${clean(reason)}\r\n`);
+/** RFC 1939 §4: a negative greeting. */
+export const pop3Reject: RejectFn = (t, reason) => writeAndEnd(t, `-ERR ${clean(reason)}\r\n`);
+
+/** A protocol module may export its own refusal as `rejectConnection`. */
+function moduleReject(mod: object, fallback: RejectFn): RejectFn {
+  const r = (mod as { rejectConnection?: unknown }).rejectConnection;
+  return typeof r === "function" ? (r as RejectFn) : fallback;
+}
+
+interface TcpRegistration {
+  protocol: Protocol;
+  handler: (ctx: ServerContext) => ConnectionHandler;
+  reject: RejectFn;
+}
+
+/** Which protocol runs on each TCP listener. */
+function registrations(): Record<Exclude<ListenerName, "http">, TcpRegistration> {
+  const smtpRej = moduleReject(smtp, smtpReject);
+  const imapRej = moduleReject(imap, imapReject);
+  const pop3Rej = moduleReject(pop3, pop3Reject);
+  return {
+    smtp: { protocol: "smtp", handler: (c) => smtp.createSmtpHandler(c, "smtp"), reject: smtpRej },
+    submission: { protocol: "submission", handler: (c) => smtp.createSmtpHandler(c, "submission"), reject: smtpRej },
+    submissions: {
+      protocol: "submissions",
+      handler: (c) => smtp.createSmtpHandler(c, "submissions"),
+      reject: smtpRej,
+    },
+    imap: { protocol: "imap", handler: (c) => imap.createImapHandler(c), reject: imapRej },
+    imaps: { protocol: "imap", handler: (c) => imap.createImapHandler(c), reject: imapRej },
+    pop3: { protocol: "pop3", handler: (c) => pop3.createPop3Handler(c), reject: pop3Rej },
+    pop3s: { protocol: "pop3", handler: (c) => pop3.createPop3Handler(c), reject: pop3Rej },
+  };
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Waits for `p` at most `ms` milliseconds; true when `p` settled in time. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  let settled = false;
+  const watched = p.then(() => (settled = true), () => (settled = true));
+  await Promise.race([watched, delay(ms, stop.signal)]);
+  stop.abort();
+  return settled;
+}
+
+/**
+ * Creates a server from a validated configuration: opens the store in `data_dir`, creates the
+ * authentication service, makes sure `local_domains` exist and prepares TLS certificates (a
+ * self-signed one in `<data_dir>/tls/` when none is configured). Call `start()` to listen.
+ *
+ * @example
+ * ```ts ignore
+ * import { createServer } from "./server.ts";
+ * import { testConfig } from "../core/config/test_config.ts";
+ * const dir = await Deno.makeTempDir();
+ * const srv = await createServer(testConfig(dir));
+ * await srv.start();
+ * console.log(srv.addresses.smtp.port > 0); // true
+ * await srv.stop();
+ * ```
+ */
+export async function createServer(
+  config: Config,
+  hooks?: ServerHooks,
+  options: CreateServerOptions = {},
+): Promise<TernServer> {
+  const clock = options.clock ?? systemClock;
+  const logHandle = options.logger ? null : createJsonLogger(config.log);
+  const log = options.logger ?? logHandle!.logger;
+  let store: Store | null = null;
+  try {
+    await Deno.mkdir(config.data_dir, { recursive: true });
+    const tls = await TlsProvider.create(config, clock);
+    const opened: Store = options.store ?? await SqliteStore.open({ dataDir: config.data_dir, clock });
+    store = opened;
+    for (const domain of config.local_domains) {
+      if (!(await opened.isLocalDomain(domain))) await opened.addDomain(domain);
+    }
+    const auth = options.auth ?? createAuthService(opened, config, clock);
+    const context: ServerContext = { config, store: opened, auth, log, clock };
+    return new Server(context, composeHooks(hooks), tls, {
+      closeStore: options.store ? null : store,
+      closeLog: logHandle ? () => logHandle.close() : null,
+    });
+  } catch (err) {
+    if (store && !options.store) await store.close().catch(() => {});
+    logHandle?.close();
+    throw err;
+  }
+}
+
+class Server implements TernServer {
+  readonly context: ServerContext;
+  readonly addresses = {} as Record<ListenerName, ListenerAddress>;
+  readonly #hooks: ServerHooks;
+  readonly #tls: TlsProvider;
+  readonly #shutdown = new AbortController();
+  readonly #tcp: TcpListener[] = [];
+  #http: HttpListener | null = null;
+  #started = false;
+  #stopping: Promise<void> | null = null;
+  readonly finished: Promise<void>;
+  #resolveFinished!: () => void;
+  readonly #cleanup: { closeStore: Store | null; closeLog: (() => void) | null };
+
+  constructor(
+    context: ServerContext,
+    hooks: ServerHooks,
+    tls: TlsProvider,
+    cleanup: { closeStore: Store | null; closeLog: (() => void) | null },
+  ) {
+    this.context = context;
+    this.#hooks = hooks;
+    this.#tls = tls;
+    this.#cleanup = cleanup;
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  start(): Promise<void> {
+    if (this.#started) return Promise.reject(new Error("Server already started"));
+    if (this.#stopping) return Promise.reject(new Error("Server is stopped"));
+    this.#started = true;
+    const regs = registrations();
+    const listeners = this.context.config.listeners;
+    try {
+      for (const [name, lc] of Object.entries(listeners) as [ListenerName, ListenerConfig][]) {
+        if (!lc.enabled) continue;
+        if (name === "http") {
+          const http = new HttpListener({
+            config: lc,
+            server: this.context,
+            app: createHttpApp(this.context) as unknown as FetchApp,
+            hooks: this.#hooks,
+            tls: this.#tls.forListener(name),
+            shutdown: this.#shutdown.signal,
+          });
+          this.addresses[name] = http.start();
+          this.#http = http;
+          continue;
+        }
+        const reg = regs[name];
+        const l = new TcpListener({
+          name,
+          protocol: reg.protocol,
+          config: lc,
+          server: this.context,
+          handler: reg.handler(this.context),
+          reject: reg.reject,
+          hooks: this.#hooks,
+          tls: this.#tls.forListener(name),
+          shutdown: this.#shutdown.signal,
+        });
+        this.addresses[name] = l.start();
+        this.#tcp.push(l);
+      }
+    } catch (err) {
+      // A port in use or a bad address: undo what was bound.
+      return this.stop({ graceSeconds: 0 }).then(() => Promise.reject(err));
+    }
+    this.context.log.info("server started", { hostname: this.context.config.hostname });
+    return Promise.resolve();
+  }
+
+  activeSessions(): number {
+    return this.#tcp.reduce((n, l) => n + l.activeSessions, 0) + (this.#http?.activeSessions ?? 0);
+  }
+
+  stop(options: { graceSeconds?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.graceSeconds ?? this.context.config.shutdown_grace)
+      .finally(() => this.#resolveFinished());
+    return this.#stopping;
+  }
+
+  async #stop(graceSeconds: number): Promise<void> {
+    const log = this.context.log;
+    log.info("server stopping", { active_sessions: this.activeSessions(), grace_seconds: graceSeconds });
+    await Promise.all(this.#tcp.map((l) => l.stopAccepting()));
+    const httpStopped = this.#http?.stop() ?? Promise.resolve();
+    const drained = () =>
+      Promise.all([...this.#tcp.map((l) => l.drained()), this.#http?.drained(), httpStopped]);
+    if (!(await within(drained(), Math.max(0, graceSeconds) * 1000))) {
+      log.info("shutdown grace period over", { active_sessions: this.activeSessions() });
+      this.#shutdown.abort();
+      if (!(await within(drained(), GOODBYE_MS))) {
+        log.warn("closing sessions that did not end", { active_sessions: this.activeSessions() });
+        for (const l of this.#tcp) l.closeAll();
+      }
+    }
+    this.#shutdown.abort();
+    await drained();
+    if (this.#cleanup.closeStore) {
+      await this.#cleanup.closeStore.close().catch((err) =>
+        log.error("closing the store failed", { error: (err as Error).message })
+      );
+    }
+    log.info("server stopped");
+    this.#cleanup.closeLog?.();
+  }
+
+  async reload(config?: Config): Promise<void> {
+    const live = this.context.config;
+    if (config) {
+      // Only what can change without re-binding: policy, certificate paths.
+      live.policy = structuredClone(config.policy);
+      live.tls = structuredClone(config.tls);
+      for (const name of Object.keys(live.listeners) as ListenerName[]) {
+        const next = config.listeners[name];
+        const cur = live.listeners[name];
+        if (next.cert) cur.cert = next.cert;
+        else delete cur.cert;
+        if (next.key) cur.key = next.key;
+        else delete cur.key;
+      }
+    }
+    try {
+      await this.#tls.reload();
+    } catch (err) {
+      this.context.log.error("TLS reload failed; keeping the current certificates", {
+        error: (err as Error).message,
+      });
+      throw err;
+    }
+    await this.#hooks.onReload?.(live);
+    this.context.log.info("configuration reloaded");
+  }
+}
+
+/**
+ * Wires process signals to a server (for `main.ts serve`): the first SIGINT/SIGTERM stops it
+ * gracefully (`srv.finished` resolves when done; the caller exits 0), a second one exits with 1 at
+ * once; SIGHUP reloads certificates, and with `loadConfig` also the policy settings. The handlers
+ * are removed when the server has stopped; the returned function removes them earlier.
+ *
+ * @example
+ * ```ts ignore
+ * const srv = await createServer(config);
+ * await srv.start();
+ * installSignalHandlers(srv, { loadConfig: () => loadConfig(path) });
+ * await srv.finished;
+ * ```
+ */
+export function installSignalHandlers(
+  srv: TernServer,
+  options: { loadConfig?: () => Promise<Config> } = {},
+): () => void {
+  let stopping = false;
+  const onStop = () => {
+    if (stopping) Deno.exit(1);
+    stopping = true;
+    srv.stop().catch((err) => srv.context.log.error("shutdown failed", { error: (err as Error).message }));
+  };
+  const onHup = () => {
+    (async () => {
+      const config = options.loadConfig ? await options.loadConfig() : undefined;
+      await srv.reload(config);
+    })().catch((err) => srv.context.log.error("reload failed", { error: (err as Error).message }));
+  };
+  const signals: [Deno.Signal, () => void][] = [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGHUP", onHup]];
+  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+  };
+  srv.finished.then(remove);
+  return remove;
+}

@@ -1,0 +1,74 @@
+/**
+ * The SMTP connection handler for the MX (port 25), submission (587, RFC 6409) and submissions
+ * (465, implicit TLS, RFC 8314) listeners: connection-level policy (blocked networks before the
+ * banner, concurrent connections per IP), then one `SmtpSession`.
+ *
+ * @module
+ */
+import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
+import type { WithOutboundQueue } from "../../core/delivery/outbound.ts";
+import { RecipientResolver } from "../../core/delivery/resolver.ts";
+import { createMemoryRateLimiter } from "../../core/policy/rate_limiter.ts";
+import { Replies } from "./codes.ts";
+import { formatReply } from "./reply.ts";
+import { NetworkList } from "./networks.ts";
+import { SmtpSession, type SmtpSessionDeps } from "./session.ts";
+import type { SmtpMode } from "./session.ts";
+
+/** Default concurrent connections per client IP when the config does not say. */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 20;
+
+/**
+ * Creates the handler of one SMTP listener. Lists and limiters are built once here and shared by
+ * the listener's sessions.
+ *
+ * @example
+ * ```ts ignore
+ * const handler = createSmtpHandler(server, "submission");
+ * await handler(conn); // runs one session to its end
+ * ```
+ */
+export function createSmtpHandler(server: ServerContext, mode: SmtpMode): ConnectionHandler {
+  const smtp = server.config.smtp;
+  const blocked = new NetworkList(smtp.blocked_networks);
+  const perIpLimit = smtp.max_connections_per_ip ?? DEFAULT_MAX_CONNECTIONS_PER_IP;
+  const perIp = new Map<string, number>();
+  const deps: SmtpSessionDeps = {
+    mode,
+    resolver: new RecipientResolver(server.store, server.clock),
+    relayNetworks: new NetworkList(smtp.relay_networks),
+    rateLimiter: smtp.rate_limit_per_minute > 0
+      ? createMemoryRateLimiter({ limit: smtp.rate_limit_per_minute, windowMs: 60_000, clock: server.clock })
+      : null,
+    outbound: (server as ServerContext & WithOutboundQueue).outbound,
+  };
+
+  return async function smtpConnection(conn) {
+    const ip = conn.transport.remoteAddress;
+    try {
+      if (blocked.contains(ip)) {
+        // Dropped before the banner: a blocked client learns nothing.
+        conn.log.info("connection from blocked network dropped", {});
+        return;
+      }
+      const count = perIp.get(ip) ?? 0;
+      if (perIpLimit > 0 && count >= perIpLimit) {
+        conn.log.info("too many connections from address", { connections: count });
+        await conn.transport.write(formatReply(Replies.tooManyConnections(), true)).catch(() => {});
+        return;
+      }
+      perIp.set(ip, count + 1);
+      try {
+        await new SmtpSession(conn, deps).run();
+      } finally {
+        const n = (perIp.get(ip) ?? 1) - 1;
+        if (n <= 0) perIp.delete(ip);
+        else perIp.set(ip, n);
+      }
+    } catch (e) {
+      conn.log.error("smtp handler failed", { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      conn.transport.close();
+    }
+  };
+}

@@ -1,0 +1,529 @@
+/**
+ * The SMTP session state machine (RFC 5321 §4.1.4 command order), shared by the MX, submission and
+ * submissions listeners: connected → greeted (HELO/EHLO) → [authenticated] → MAIL → RCPT →
+ * DATA/BDAT → greeted. Which command is allowed in which phase comes from one table; replies come
+ * from codes.ts; all I/O goes through `SessionIo` over the abstract `Transport`.
+ *
+ * @module
+ */
+import type { ConnectionContext } from "../../core/context.ts";
+import type { Account } from "../../core/store/types.ts";
+import { StoreError } from "../../core/store/types.ts";
+import type { RateLimiter } from "../../core/policy/rate_limiter.ts";
+import type { OutboundQueue, OutboundRecipient } from "../../core/delivery/outbound.ts";
+import { deliverLocal, putMessageBlob } from "../../core/delivery/local.ts";
+import { MessageSpool } from "../../core/delivery/spool.ts";
+import type { RecipientResolver } from "../../core/delivery/resolver.ts";
+import { formatReceived, formatReturnPath } from "../../core/delivery/trace.ts";
+import { Code, reply, Replies, type SmtpReply } from "./codes.ts";
+import { addressToString, isNonAscii, type MailAddress, parseCommand, type SmtpCommand } from "./command.ts";
+import { DotDecoder } from "./dot_decoder.ts";
+import { fromAddresses } from "./from_header.ts";
+import { SessionIo } from "./io.ts";
+import type { NetworkList } from "./networks.ts";
+import { type MailOptions, parseMailParams, parseRcptParams, type RcptOptions } from "./params.ts";
+import { runAuth } from "./auth.ts";
+
+/** Which listener the session runs on. */
+export type SmtpMode = "smtp" | "submission" | "submissions";
+
+/** Server-wide helpers a session uses, built once per handler. */
+export interface SmtpSessionDeps {
+  mode: SmtpMode;
+  resolver: RecipientResolver;
+  relayNetworks: NetworkList;
+  /** Per IP+sender message rate (null = unlimited). */
+  rateLimiter: RateLimiter | null;
+  /** The outbound queue, when the server has one. */
+  outbound?: OutboundQueue;
+}
+
+/** Session phases (RFC 5321 §4.1.4). */
+export type Phase = "connected" | "greeted" | "mail" | "rcpt" | "bdat";
+
+/** RFC 5321 §4.5.3.1.4/§4.5.3.1.6: 512/1000 octets per line; we allow 1000 including CRLF. */
+export const MAX_LINE = 998;
+/** RFC 4954 §4: AUTH lines (and SASL responses) may be up to 12288 octets. */
+export const MAX_AUTH_LINE = 12288;
+/** Commands that do not match the phase this many times in a row end the session (abuse). */
+const MAX_ERRORS = 20;
+/** BDAT chunk bytes read at a time. */
+const BDAT_SLICE = 256 * 1024;
+
+interface Recipient {
+  address: string;
+  opts: RcptOptions;
+  /** Local accounts, or null for a recipient to relay. */
+  accounts: Account[] | null;
+}
+
+interface Transaction {
+  from: MailAddress | null;
+  opts: MailOptions;
+  recipients: Recipient[];
+  spool: MessageSpool | null;
+  /** A BDAT chunk overflowed the size limit: the rest of the chunks are read and dropped. */
+  failed: boolean;
+}
+
+type Handler = (s: SmtpSession, cmd: SmtpCommand) => Promise<void> | void;
+
+/** One row of the command table: where the verb is allowed and who runs it. */
+interface CommandSpec {
+  phases: readonly Phase[] | "any";
+  run: Handler;
+}
+
+/** The SMTP conversation with one client. */
+export class SmtpSession {
+  readonly conn: ConnectionContext;
+  readonly deps: SmtpSessionDeps;
+  readonly io: SessionIo;
+  phase: Phase = "connected";
+  esmtp = false;
+  heloName = "";
+  account: Account | null = null;
+  tx: Transaction | null = null;
+  #txCount = 0;
+  #errors = 0;
+  #quit = false;
+
+  /**
+   * @param conn the connection (transport, session, logger, shutdown)
+   * @param deps server-wide helpers
+   */
+  constructor(conn: ConnectionContext, deps: SmtpSessionDeps) {
+    this.conn = conn;
+    this.deps = deps;
+    this.io = new SessionIo(conn.transport, conn.server.config.smtp.idle_timeout * 1000);
+  }
+
+  get #config() {
+    return this.conn.server.config;
+  }
+
+  /** True once the client must see enhanced status codes (RFC 2034 §3: after EHLO). */
+  get enhanced(): boolean {
+    return this.esmtp;
+  }
+
+  /** Queues a reply. */
+  send(r: SmtpReply): void {
+    this.io.send(r, this.enhanced);
+  }
+
+  /** True when AUTH may be used now (over TLS, or plaintext allowed on this listener). */
+  get authAllowed(): boolean {
+    return this.conn.transport.secure || this.conn.listener.allow_plaintext_auth;
+  }
+
+  #setPhase(p: Phase): void {
+    this.phase = p;
+    this.conn.session.state = p;
+  }
+
+  /** Runs the session to its end; never throws. */
+  async run(): Promise<void> {
+    const timer = setTimeout(() => this.io.interrupt("session"), this.#config.smtp.session_timeout * 1000);
+    const onShutdown = () => this.io.interrupt("shutdown");
+    this.conn.shutdown.addEventListener("abort", onShutdown);
+    try {
+      if (this.conn.shutdown.aborted) this.io.interrupt("shutdown");
+      // RFC 5321 §4.3.1: the greeting (no enhanced code: RFC 2034 §3).
+      this.io.send(reply(Code.ServiceReady, undefined, `${this.#config.hostname} ESMTP Tern ready`), false);
+      await this.#loop();
+    } catch (e) {
+      this.conn.log.error("smtp session failed", { error: e instanceof Error ? e.message : String(e) });
+      this.send(Replies.localError());
+    } finally {
+      clearTimeout(timer);
+      this.conn.shutdown.removeEventListener("abort", onShutdown);
+      await this.tx?.spool?.discard();
+      this.tx = null;
+      const reason = this.io.endReason;
+      if (!this.#quit) {
+        if (reason === "idle") this.io.send(Replies.idleTimeout(), true);
+        else if (reason === "session") this.io.send(Replies.sessionTimeout(), true);
+        else if (reason === "shutdown") this.io.send(Replies.shuttingDown(), true);
+      }
+      await this.io.flush();
+      this.conn.transport.close();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#quit) {
+      const r = await this.io.reader.readLine(MAX_AUTH_LINE);
+      if (r === null || r.ending === "none") return;
+      // A line over 1000 octets (AUTH: 12288) gets 500 5.5.2; the session goes on (§4.5.3.1.6).
+      const isAuth = r.line.length >= 4 && /^auth$/i.test(String.fromCharCode(...r.line.subarray(0, 4)));
+      if (r.tooLong || (r.line.length > MAX_LINE && !isAuth)) {
+        this.send(Replies.lineTooLong());
+        if (++this.#errors > MAX_ERRORS) return this.#tooManyErrors();
+        continue;
+      }
+      const parsed = parseCommand(r.line);
+      if (!parsed.ok) {
+        // A BDAT with a bad argument cannot be resynchronised: its data follows (RFC 3030 §2).
+        this.send(parsed.reply);
+        if (/^bdat/i.test(new TextDecoder().decode(r.line.subarray(0, 4)))) return;
+        if (++this.#errors > MAX_ERRORS) return this.#tooManyErrors();
+        continue;
+      }
+      const cmd = parsed.command;
+      const spec = COMMANDS[cmd.verb];
+      if (cmd.verb !== "BDAT" && spec.phases !== "any" && !spec.phases.includes(this.phase)) {
+        this.send(this.#sequenceError(cmd));
+        if (++this.#errors > MAX_ERRORS) return this.#tooManyErrors();
+        continue;
+      }
+      this.#errors = 0;
+      await spec.run(this, cmd);
+      if (this.io.endReason !== null && this.io.endReason !== "eof") return;
+    }
+  }
+
+  #tooManyErrors(): void {
+    this.send(reply(Code.ServiceUnavailable, "4.7.0", "Too many errors, closing connection"));
+    this.#quit = true;
+  }
+
+  #sequenceError(cmd: SmtpCommand): SmtpReply {
+    if (this.phase === "connected") return Replies.badSequence("Send HELO/EHLO first");
+    if (cmd.verb === "MAIL") return Replies.badSequence("Nested MAIL command");
+    if (cmd.verb === "RCPT") return Replies.badSequence("Need MAIL command first");
+    if (cmd.verb === "DATA") {
+      if (this.phase === "bdat") return Replies.badSequence("DATA not allowed after BDAT");
+      return Replies.badSequence(this.phase === "mail" ? "Need RCPT command first" : "Need MAIL command first");
+    }
+    return Replies.badSequence();
+  }
+
+  async #resetTx(): Promise<void> {
+    const spool = this.tx?.spool;
+    this.tx = null;
+    if (spool) await spool.discard();
+    if (this.phase !== "connected") this.#setPhase("greeted");
+  }
+
+  // ---- command handlers ------------------------------------------------------------------
+
+  /** HELO / EHLO: RFC 5321 §4.1.1.1; resets any transaction. */
+  async hello(cmd: Extract<SmtpCommand, { verb: "HELO" | "EHLO" }>): Promise<void> {
+    await this.#resetTx();
+    this.heloName = cmd.domain;
+    this.esmtp = cmd.verb === "EHLO";
+    this.#setPhase("greeted");
+    const greeting = `${this.#config.hostname} Hello ${cmd.domain} [${this.conn.transport.remoteAddress}]`;
+    if (!this.esmtp) {
+      this.io.send(reply(Code.Ok, undefined, greeting), false);
+      return;
+    }
+    const lines = [
+      greeting,
+      "PIPELINING", // RFC 2920
+      `SIZE ${this.#config.smtp.max_message_size}`, // RFC 1870
+      "8BITMIME", // RFC 6152
+      "SMTPUTF8", // RFC 6531
+      "CHUNKING", // RFC 3030
+      "BINARYMIME", // RFC 3030
+      "DSN", // RFC 3461
+      "ENHANCEDSTATUSCODES", // RFC 2034
+    ];
+    if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push("STARTTLS"); // RFC 3207
+    if (this.account === null && this.authAllowed) {
+      const mechs = this.conn.server.auth.mechanisms();
+      if (mechs.length > 0) lines.push(`AUTH ${mechs.join(" ")}`); // RFC 4954
+    }
+    lines.push("HELP");
+    // RFC 2034 §3: no enhanced code on the EHLO reply.
+    this.io.send(reply(Code.Ok, undefined, ...lines), false);
+  }
+
+  /** MAIL FROM: RFC 5321 §4.1.1.2. */
+  async mail(cmd: Extract<SmtpCommand, { verb: "MAIL" }>): Promise<void> {
+    const submission = this.deps.mode !== "smtp";
+    if (submission && this.account === null) {
+      // RFC 6409 §4.3 (and RFC 8314 for 465): submission requires authentication.
+      this.send(this.authAllowed ? Replies.authRequired() : Replies.tlsRequired());
+      return;
+    }
+    const p = parseMailParams(cmd.params, { esmtp: this.esmtp, maxSize: this.#config.smtp.max_message_size });
+    if (!p.ok) return this.send(p.reply);
+    // RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter.
+    if (cmd.from && isNonAscii(cmd.from) && !p.value.smtputf8) return this.send(Replies.utf8Required());
+    if (submission && this.account && cmd.from && !(await this.#mayUse(addressToString(cmd.from)))) {
+      this.conn.log.warn("sender address refused", { sender_domain: cmd.from.domain });
+      return this.send(Replies.senderNotOwned());
+    }
+    if (this.deps.rateLimiter) {
+      const sender = cmd.from ? addressToString(cmd.from).toLowerCase() : "<>";
+      const r = await this.deps.rateLimiter.consume(`${this.conn.transport.remoteAddress}|${sender}`);
+      if (!r.allowed) return this.send(Replies.rateLimited());
+    }
+    this.tx = { from: cmd.from, opts: p.value, recipients: [], spool: null, failed: false };
+    this.#setPhase("mail");
+    this.send(Replies.senderOk());
+  }
+
+  /** True when the authenticated account may use `address` as sender (its own or an alias). */
+  async #mayUse(address: string): Promise<boolean> {
+    const account = this.account;
+    if (!account) return false;
+    const any = this.#config.smtp.sender_any_accounts.map((a) => a.toLowerCase());
+    if (any.includes(account.address.toLowerCase())) return true;
+    const mine = new Set((await this.conn.server.store.sendableAddresses(account.id)).map((a) => a.toLowerCase()));
+    const a = address.toLowerCase();
+    if (mine.has(a)) return true;
+    // Plus-addressing: user+tag@domain is user@domain's.
+    const m = /^([^+@]+)\+[^@]*(@.*)$/.exec(a);
+    return m !== null && mine.has(m[1]! + m[2]!);
+  }
+
+  /** RCPT TO: RFC 5321 §4.1.1.3, with local lookup and relay control. */
+  async rcpt(cmd: Extract<SmtpCommand, { verb: "RCPT" }>): Promise<void> {
+    const tx = this.tx!;
+    const p = parseRcptParams(cmd.params, { esmtp: this.esmtp });
+    if (!p.ok) return this.send(p.reply);
+    if (isNonAscii(cmd.to) && !tx.opts.smtputf8) return this.send(Replies.utf8Required());
+    if (tx.recipients.length >= this.#config.smtp.max_recipients) return this.send(Replies.tooManyRecipients());
+    let address = addressToString(cmd.to);
+    if (cmd.to.domain === "") {
+      // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain must be accepted.
+      address = `postmaster@${this.#config.local_domains[0] ?? this.#config.hostname}`;
+    }
+    const res = await this.deps.resolver.resolve(address);
+    if (res.kind === "unknown") return this.send(Replies.unknownUser());
+    if (res.kind === "local") {
+      const over = res.accounts.find((a) => a.quotaBytes > 0 && a.usedBytes + (tx.opts.size ?? 0) > a.quotaBytes);
+      if (over) return this.send(Replies.mailboxFull());
+      tx.recipients.push({ address, opts: p.value, accounts: res.accounts });
+    } else {
+      // Never an open relay: only authenticated clients or relay_networks may relay.
+      const mayRelay = this.account !== null || this.deps.relayNetworks.contains(this.conn.transport.remoteAddress);
+      if (!mayRelay) {
+        this.conn.log.info("relay denied", { rcpt_domain: cmd.to.domain });
+        return this.send(Replies.relayDenied());
+      }
+      // Until the outbound queue exists: a temporary failure, never a silent drop.
+      if (!this.deps.outbound) return this.send(Replies.noQueue());
+      tx.recipients.push({ address, opts: p.value, accounts: null });
+    }
+    this.#setPhase("rcpt");
+    this.send(Replies.recipientOk());
+  }
+
+  #newSpool(): MessageSpool {
+    const smtp = this.#config.smtp;
+    return new MessageSpool({
+      dataDir: this.#config.data_dir,
+      threshold: smtp.spill_threshold,
+      maxSize: smtp.max_message_size,
+    });
+  }
+
+  /** DATA: RFC 5321 §4.1.1.4. */
+  async data(): Promise<void> {
+    const tx = this.tx!;
+    if (tx.opts.body === "BINARYMIME") {
+      // RFC 3030 §3: BINARYMIME messages must be sent with BDAT.
+      return this.send(Replies.badSequence("BODY=BINARYMIME requires BDAT"));
+    }
+    this.send(Replies.startData());
+    const spool = this.#newSpool();
+    tx.spool = spool;
+    const decoder = new DotDecoder();
+    for (;;) {
+      const chunk = await this.io.reader.readChunk();
+      if (chunk === null) return await this.#resetTx(); // connection lost: nothing kept
+      const { body, end } = decoder.feed(chunk);
+      for (const b of body) await spool.append(b);
+      if (end !== -1) {
+        this.io.unread(chunk.subarray(end));
+        break;
+      }
+    }
+    await this.#finish();
+  }
+
+  /** BDAT: RFC 3030 §2. The chunk is always read, even when the command is refused. */
+  async bdat(cmd: Extract<SmtpCommand, { verb: "BDAT" }>): Promise<void> {
+    const allowed = this.phase === "rcpt" || this.phase === "bdat";
+    const tx = this.tx;
+    const keep = allowed && tx !== null && !tx.failed;
+    if (keep && tx.spool === null) tx.spool = this.#newSpool();
+    let remaining = cmd.size;
+    while (remaining > 0) {
+      const chunk = await this.io.reader.readChunk();
+      if (chunk === null) return await this.#resetTx();
+      const take = Math.min(remaining, chunk.length, BDAT_SLICE);
+      if (take < chunk.length) this.io.unread(chunk.subarray(take));
+      if (keep) await tx.spool!.append(chunk.subarray(0, take));
+      remaining -= take;
+    }
+    if (!allowed || tx === null) {
+      return this.send(this.phase === "mail" ? Replies.badSequence("Need RCPT command first") : this.#sequenceError(cmd));
+    }
+    if (tx.spool?.overflowed || tx.failed) {
+      // RFC 3030 §2 / RFC 1870: the transaction fails; later chunks of it get 503 after being read.
+      await this.#resetTx();
+      return this.send(Replies.tooBig());
+    }
+    this.#setPhase("bdat");
+    if (!cmd.last) return this.send(Replies.chunkOk(cmd.size));
+    await this.#finish();
+  }
+
+  /** End of data: checks, then delivery; exactly one reply for the transaction. */
+  async #finish(): Promise<void> {
+    const tx = this.tx!;
+    const spool = tx.spool!;
+    try {
+      if (spool.overflowed) return this.send(Replies.tooBig()); // RFC 1870 §6, after the terminator
+      if (this.deps.mode !== "smtp" && this.account) {
+        for (const a of fromAddresses(spool.head())) {
+          if (!(await this.#mayUse(a))) {
+            this.conn.log.warn("from header refused", {});
+            return this.send(Replies.fromNotOwned());
+          }
+        }
+      }
+      this.send(await this.#deliver(tx, spool));
+    } finally {
+      await this.#resetTx();
+    }
+  }
+
+  async #deliver(tx: Transaction, spool: MessageSpool): Promise<SmtpReply> {
+    const id = `${this.conn.session.id}-${++this.#txCount}`;
+    const now = this.conn.server.clock.now();
+    const local = tx.recipients.filter((r) => r.accounts !== null);
+    const remote = tx.recipients.filter((r) => r.accounts === null);
+    const transport = this.conn.transport;
+    const received = formatReceived({
+      heloName: this.heloName,
+      clientIp: transport.remoteAddress,
+      hostname: this.#config.hostname,
+      esmtp: this.esmtp,
+      authenticated: this.account !== null,
+      tls: transport.secure ? transport.tlsInfo : null,
+      smtputf8: tx.opts.smtputf8,
+      id,
+      forRecipient: tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
+      date: now,
+    });
+    const from = tx.from ? addressToString(tx.from) : null;
+    try {
+      if (remote.length > 0) {
+        const blob = await putMessageBlob(this.conn.server.store, received, spool);
+        await this.deps.outbound!.enqueue({
+          from,
+          recipients: remote.map((r): OutboundRecipient => ({ address: r.address, ...r.opts })),
+          ret: tx.opts.ret,
+          envid: tx.opts.envid,
+          smtputf8: tx.opts.smtputf8,
+          body: tx.opts.body,
+          authUser: this.account?.address,
+          sessionId: this.conn.session.id,
+        }, blob);
+      }
+      if (local.length > 0) {
+        await deliverLocal(this.conn.server.store, {
+          prefix: formatReturnPath(from) + received,
+          message: spool,
+          accountIds: local.flatMap((r) => r.accounts!.map((a) => a.id)),
+          receivedAt: now,
+        });
+      }
+      this.conn.log.info("message accepted", {
+        queue_id: id,
+        size: spool.size,
+        recipients: tx.recipients.length,
+        spilled: spool.spilled,
+      });
+      return Replies.queued(id);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "overQuota") return Replies.mailboxFull();
+      this.conn.log.error("delivery failed", { queue_id: id, error: e instanceof Error ? e.message : String(e) });
+      return Replies.localError();
+    }
+  }
+
+  /** RSET: RFC 5321 §4.1.1.5. */
+  async rset(): Promise<void> {
+    await this.#resetTx();
+    this.send(Replies.ok());
+  }
+
+  /** QUIT: RFC 5321 §4.1.1.10. */
+  quit(): void {
+    this.#quit = true;
+    this.send(Replies.bye());
+  }
+
+  /** STARTTLS: RFC 3207 §4. */
+  async starttls(): Promise<void> {
+    const transport = this.conn.transport;
+    if (transport.secure) return this.send(Replies.badSequence("TLS already active"));
+    if (this.conn.listener.tls !== "starttls") return this.send(Replies.notImplemented("STARTTLS not available"));
+    this.send(Replies.readyForTls());
+    await this.io.flush();
+    // RFC 3207 §4.2: anything the client sent after STARTTLS in plaintext is dropped, never run.
+    const dropped = this.io.discardInput();
+    if (dropped > 0) this.conn.log.warn("discarded bytes pipelined after STARTTLS", { bytes: dropped });
+    try {
+      await transport.upgradeTls();
+    } catch (e) {
+      this.conn.log.info("tls handshake failed", { error: e instanceof Error ? e.message : String(e) });
+      this.#quit = true;
+      return;
+    }
+    this.conn.session.secure = true;
+    // RFC 3207 §4.2: forget everything learnt before TLS; the client must EHLO again.
+    await this.#resetTx();
+    this.esmtp = false;
+    this.heloName = "";
+    this.account = null;
+    this.#setPhase("connected");
+  }
+
+  /** AUTH: RFC 4954 §4. */
+  async auth(cmd: Extract<SmtpCommand, { verb: "AUTH" }>): Promise<void> {
+    if (this.account !== null) return this.send(Replies.badSequence("Already authenticated"));
+    if (!this.authAllowed) {
+      return this.send(this.deps.mode === "smtp" ? Replies.encryptionRequired() : Replies.tlsRequired());
+    }
+    const account = await runAuth(this, cmd.mechanism, cmd.initial);
+    if (account) {
+      this.account = account;
+      this.conn.setUser(account.address);
+      this.send(Replies.authSucceeded());
+    }
+  }
+
+  /** Reads one SASL response line (null at end of input). */
+  async readAuthLine(): Promise<{ line: Uint8Array; tooLong: boolean } | null> {
+    const r = await this.io.reader.readLine(MAX_AUTH_LINE);
+    if (r === null || r.ending === "none") return null;
+    return r;
+  }
+}
+
+/** Which commands each phase allows (RFC 5321 §4.1.4) and who runs them. */
+const COMMANDS: Record<SmtpCommand["verb"], CommandSpec> = {
+  HELO: { phases: "any", run: (s, c) => s.hello(c as Extract<SmtpCommand, { verb: "HELO" }>) },
+  EHLO: { phases: "any", run: (s, c) => s.hello(c as Extract<SmtpCommand, { verb: "EHLO" }>) },
+  MAIL: { phases: ["greeted"], run: (s, c) => s.mail(c as Extract<SmtpCommand, { verb: "MAIL" }>) },
+  RCPT: { phases: ["mail", "rcpt"], run: (s, c) => s.rcpt(c as Extract<SmtpCommand, { verb: "RCPT" }>) },
+  DATA: { phases: ["rcpt"], run: (s) => s.data() },
+  BDAT: { phases: ["rcpt", "bdat"], run: (s, c) => s.bdat(c as Extract<SmtpCommand, { verb: "BDAT" }>) },
+  RSET: { phases: "any", run: (s) => s.rset() },
+  NOOP: { phases: "any", run: (s) => s.send(Replies.ok()) },
+  QUIT: { phases: "any", run: (s) => s.quit() },
+  // RFC 5321 §3.5.3: 252 without disclosing whether the address exists.
+  VRFY: { phases: "any", run: (s) => s.send(Replies.cannotVerify()) },
+  EXPN: { phases: "any", run: (s) => s.send(Replies.notImplemented("EXPN not available")) },
+  HELP: { phases: "any", run: (s) => s.send(Replies.help()) },
+  STARTTLS: { phases: ["greeted"], run: (s) => s.starttls() },
+  AUTH: { phases: ["greeted"], run: (s, c) => s.auth(c as Extract<SmtpCommand, { verb: "AUTH" }>) },
+};

@@ -1,0 +1,128 @@
+/**
+ * Runs the Store contract against SqliteStore on a temp dir, plus SQLite-specific behaviour:
+ * pragmas, garbage collection of orphan blobs, migrations of other components.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { mail, storeContract } from "./store_contract.ts";
+
+storeContract("SqliteStore", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
+  return {
+    open: (opts) => SqliteStore.open({ dataDir, ...opts }),
+    cleanup: () => Deno.remove(dataDir, { recursive: true }),
+  };
+});
+
+async function withDir(fn: (dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
+  try {
+    await fn(dataDir);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteStore.open uses WAL, synchronous=FULL, foreign keys and a busy timeout", () =>
+  withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      const db = store.database;
+      assert.equal(db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode, "wal");
+      assert.equal(db.get<{ synchronous: number }>("PRAGMA synchronous")?.synchronous, 2);
+      assert.equal(db.get<{ foreign_keys: number }>("PRAGMA foreign_keys")?.foreign_keys, 1);
+      assert.ok((db.get<{ timeout: number }>("PRAGMA busy_timeout")?.timeout ?? 0) > 0);
+      assert.equal(db.schemaVersion("store"), 1);
+      assert.ok((await Deno.stat(`${dataDir}/tern.db`)).isFile);
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteStore.database lets other core modules migrate their own tables", () =>
+  withDir(async (dataDir) => {
+    let store = await SqliteStore.open({ dataDir });
+    const migrations = [
+      { version: 1, sql: "CREATE TABLE jmap_things (id INTEGER PRIMARY KEY, name TEXT)" },
+      { version: 2, sql: "ALTER TABLE jmap_things ADD COLUMN extra TEXT" },
+    ];
+    store.database.applyMigrations("jmap", migrations);
+    store.database.transaction(() =>
+      store.database.run("INSERT INTO jmap_things (name, extra) VALUES ('a', 'b')")
+    );
+    await store.close();
+    store = await SqliteStore.open({ dataDir });
+    try {
+      store.database.applyMigrations("jmap", migrations);
+      assert.equal(store.database.schemaVersion("jmap"), 2);
+      assert.equal(store.database.get<{ n: number }>("SELECT count(*) AS n FROM jmap_things")?.n, 1);
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteStore.collectGarbage removes orphan blob files and unreferenced rows", () =>
+  withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir, blobGraceMs: 0 });
+    try {
+      await store.addDomain("example.org");
+      const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+      const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+      const kept = await store.blobs.put(mail({ subject: "kept" }));
+      await store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: kept.blobId }]);
+      // A crash between the blob write and the commit leaves a file without a row.
+      const orphan = await store.blobs.put(mail({ subject: "orphan" }));
+      const pinned = await store.blobs.put(mail({ subject: "uploaded" }));
+      await store.retainBlob(pinned.blobId);
+      const unreferenced = await store.blobs.put(mail({ subject: "row without reference" }));
+      store.database.transaction(() =>
+        store.database.run(
+          "INSERT INTO blobs (hash, size, refcount) VALUES (?, ?, 0)",
+          unreferenced.blobId,
+          1,
+        )
+      );
+      const { removed } = await store.collectGarbage();
+      assert.equal(removed, 2);
+      assert.equal(await store.blobs.has(orphan.blobId), false);
+      assert.equal(await store.blobs.has(unreferenced.blobId), false);
+      assert.equal(await store.blobs.has(kept.blobId), true);
+      assert.equal(await store.blobs.has(pinned.blobId), true);
+      await store.releaseBlob(pinned.blobId);
+      assert.equal(await store.blobs.has(pinned.blobId), false);
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteStore.collectGarbage keeps recent orphans within the grace period", () =>
+  withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      const pending = await store.blobs.put(mail({ subject: "about to be delivered" }));
+      assert.deepEqual(await store.collectGarbage(), { removed: 0 });
+      assert.equal(await store.blobs.has(pending.blobId), true);
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteStore second connection sees committed writes (CLI beside a server)", () =>
+  withDir(async (dataDir) => {
+    const server = await SqliteStore.open({ dataDir });
+    const cli = await SqliteStore.open({ dataDir });
+    try {
+      await cli.addDomain("example.org");
+      const acc = await cli.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+      assert.equal((await server.getAccountByAddress("bob@example.org"))?.id, acc.id);
+      const inbox = (await server.getMailboxByRole(acc.id, "inbox"))!;
+      const b = await server.blobs.put(mail({}));
+      await server.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: b.blobId }]);
+      assert.equal((await cli.mailboxCounts(acc.id, inbox.id)).total, 1);
+    } finally {
+      await cli.close();
+      await server.close();
+    }
+  }));
