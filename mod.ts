@@ -52,4 +52,4 @@ export type { AuthService } from "./core/auth/types.ts";
 export type { LogFields, Logger } from "./core/log/logger.ts";
 export { nullLogger } from "./core/log/logger.ts";
 export { createJsonLogger } from "./core/log/json_logger.ts";
-export type { Transport, TlsInfo } from "./core/net/transport.ts";
+export type { TlsInfo, Transport } from "./core/net/transport.ts";

@@ -10,6 +10,7 @@ import type { AuthService } from "./auth/types.ts";
 import type { Logger } from "./log/logger.ts";
 import type { Transport } from "./net/transport.ts";
 import type { Session } from "./session.ts";
+import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 
 /** The clock of record; injectable for tests. */
 export interface Clock {
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly auth: AuthService;
   readonly log: Logger;
   readonly clock: Clock;
+  /** The built-in connection policies (bans, per-IP limits); absent in bare unit-test contexts. */
+  readonly policy?: ConnectionPolicy;
 }
 
 /** Per-connection context handed to a protocol's connection handler. */

@@ -18,6 +18,8 @@ import { type FetchApp, HttpListener } from "../core/net/http_listener.ts";
 import { TlsProvider } from "../core/tls/provider.ts";
 import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
 import { createAuthService } from "../core/auth/service.ts";
+import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
+import { SqliteBanStore } from "../core/policy/ban_store.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
@@ -70,10 +72,14 @@ export interface CreateServerOptions {
 /** How long handlers get to say goodbye after the shutdown signal before connections are cut. */
 const GOODBYE_MS = 5_000;
 
-const CRLF_OR_CTL = /[\x00-\x1f\x7f]+/g;
-
+/** Keeps a refusal reason on one line of printable text (no CR/LF injection into the reply). */
 function clean(reason: string): string {
-  return reason.replace(CRLF_OR_CTL, " ").trim() || "Service not available";
+  let out = "";
+  for (const ch of reason) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || c === 0x7f ? " " : ch;
+  }
+  return out.replace(/ +/g, " ").trim() || "Service not available";
 }
 
 async function writeAndEnd(transport: Transport, line: string): Promise<void> {
@@ -110,7 +116,11 @@ function registrations(): Record<Exclude<ListenerName, "http">, TcpRegistration>
   const pop3Rej = moduleReject(pop3, pop3Reject);
   return {
     smtp: { protocol: "smtp", handler: (c) => smtp.createSmtpHandler(c, "smtp"), reject: smtpRej },
-    submission: { protocol: "submission", handler: (c) => smtp.createSmtpHandler(c, "submission"), reject: smtpRej },
+    submission: {
+      protocol: "submission",
+      handler: (c) => smtp.createSmtpHandler(c, "submission"),
+      reject: smtpRej,
+    },
     submissions: {
       protocol: "submissions",
       handler: (c) => smtp.createSmtpHandler(c, "submissions"),
@@ -179,9 +189,26 @@ export async function createServer(
     for (const domain of config.local_domains) {
       if (!(await opened.isLocalDomain(domain))) await opened.addDomain(domain);
     }
-    const auth = options.auth ?? createAuthService(opened, config, clock);
-    const context: ServerContext = { config, store: opened, auth, log, clock };
-    return new Server(context, composeHooks(hooks), tls, {
+    // Built-in connection policies (issue: connection policy); bans live in the database so the
+    // CLI can list and clear them while the server runs.
+    const policy = new ConnectionPolicy(config, {
+      clock,
+      log,
+      ...(opened instanceof SqliteStore ? { bans: new SqliteBanStore(opened.database) } : {}),
+    });
+    await policy.loadBans();
+    const auth = options.auth ?? createAuthService(opened, config, clock, {
+      onFailure: (ctx, _username, reason) => {
+        if (reason !== "invalid") return;
+        policy.recordAuthFailure(ctx.remoteAddress).catch((err) =>
+          log.error("recording an authentication failure failed", {
+            error: (err as Error)?.message ?? String(err),
+          })
+        );
+      },
+    });
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy };
+    return new Server(context, composeHooks(policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
       closeLog: logHandle ? () => logHandle.close() : null,
     });

@@ -123,8 +123,14 @@ export const COMMANDS: CommandSpec[] = [
       const quota = str(ctx, "quota");
       const quotaBytes = quota === undefined ? undefined : parseSize(quota);
       const password = await readNewPassword(ctx.io, ctx.values["password-stdin"] === true);
+      const { local_domains } = await ctx.config();
       const account = await ctx.withDirectory(({ store, hasher }) =>
-        addUser(store, hasher, { address: arg(ctx, 0), password, displayName: str(ctx, "name"), quotaBytes })
+        addUser(
+          store,
+          hasher,
+          { address: arg(ctx, 0), password, displayName: str(ctx, "name"), quotaBytes },
+          local_domains,
+        )
       );
       ctx.io.out(`Added account ${account.address}\n`);
       return ExitCode.ok;
@@ -291,8 +297,9 @@ export const COMMANDS: CommandSpec[] = [
       "tern alias add '*@example.com' ada@example.com",
     ],
     async run(ctx) {
+      const { local_domains } = await ctx.config();
       const alias = await ctx.withDirectory(({ store }) =>
-        addAlias(store, arg(ctx, 0), ctx.positionals.slice(1))
+        addAlias(store, arg(ctx, 0), ctx.positionals.slice(1), local_domains)
       );
       ctx.io.out(`Added alias ${alias.address} -> ${alias.targets.join(", ")}\n`);
       return ExitCode.ok;

@@ -91,19 +91,37 @@ export async function deleteDomain(store: Store, name: string): Promise<void> {
   await store.deleteDomain(domain);
 }
 
-/** Creates an account (and its default mailboxes) with a password. The domain must be local. */
+/**
+ * Fails unless `domain` is local. A domain listed in the configuration's `local_domains` counts as
+ * local and is created on demand, as the server does at startup.
+ */
+async function requireLocalDomain(
+  store: Store,
+  domain: string,
+  configured: readonly string[],
+): Promise<void> {
+  if (await store.isLocalDomain(domain)) return;
+  if (configured.includes(domain)) {
+    await store.addDomain(domain);
+    return;
+  }
+  throw new CliError(
+    `Domain "${domain}" is not a local domain: add it first with "tern domain add ${domain}"`,
+  );
+}
+
+/**
+ * Creates an account (and its default mailboxes) with a password. The domain must be local (or in
+ * `configuredDomains`, the configuration's `local_domains`).
+ */
 export async function addUser(
   store: Store,
   hasher: PasswordHasher,
   input: { address: string; password: string; displayName?: string; quotaBytes?: number },
+  configuredDomains: readonly string[] = [],
 ): Promise<Account> {
   const address = normalizeAddress(input.address);
-  const domain = address.slice(address.lastIndexOf("@") + 1);
-  if (!await store.isLocalDomain(domain)) {
-    throw new CliError(
-      `Domain "${domain}" is not a local domain: add it first with "tern domain add ${domain}"`,
-    );
-  }
+  await requireLocalDomain(store, address.slice(address.lastIndexOf("@") + 1), configuredDomains);
   if (await store.getAccountByAddress(address)) throw new CliError(`Account "${address}" already exists`);
   const secrets = await hasher.deriveSecrets(input.password);
   return await store.createAccount({
@@ -183,15 +201,15 @@ export async function deleteUser(store: Store, address: string): Promise<Account
 }
 
 /** Adds an alias delivering to existing accounts; the alias's domain must be local. */
-export async function addAlias(store: Store, address: string, targets: string[]): Promise<Alias> {
+export async function addAlias(
+  store: Store,
+  address: string,
+  targets: string[],
+  configuredDomains: readonly string[] = [],
+): Promise<Alias> {
   const alias = normalizeAddress(address, true);
   if (targets.length === 0) throw new UsageError("An alias needs at least one target account");
-  const domain = alias.slice(alias.lastIndexOf("@") + 1);
-  if (!await store.isLocalDomain(domain)) {
-    throw new CliError(
-      `Domain "${domain}" is not a local domain: add it first with "tern domain add ${domain}"`,
-    );
-  }
+  await requireLocalDomain(store, alias.slice(alias.lastIndexOf("@") + 1), configuredDomains);
   const normalized: string[] = [];
   for (const t of targets) {
     const account = await requireAccount(store, t);

@@ -30,6 +30,9 @@ function listener(port: number, tls: TlsMode): ListenerConfig {
     tls,
     allow_plaintext_auth: false,
     max_connections: DEFAULT_MAX_CONNECTIONS,
+    allow_networks: [],
+    block_networks: [],
+    time_windows: [],
   };
 }
 
@@ -97,6 +100,30 @@ export function defaultConfig(): Config {
       max_objects_in_set: 500,
       max_concurrent_requests: 4,
       max_concurrent_upload: 4,
+      trusted_max_skew: 300,
+      vacation_period_days: 7,
+    },
+    queue: {
+      concurrency: 20,
+      per_host_concurrency: 4,
+      // Seed schedule: 60 s, 120 s, 240 s, 480 s, 960 s, … capped at one hour.
+      retry_base: 60,
+      retry_max: 3600,
+      lifetime: 48 * 3600,
+      delay_notify: 4 * 3600,
+      port: 25,
+      require_tls: false,
+      tls_verify: false,
+      max_recipients_per_transaction: 100,
+      poll_interval: 30,
+      // RFC 5321 §4.5.3.2 minimum client timeouts.
+      timeout_connect: 30,
+      timeout_greeting: 300,
+      timeout_command: 300,
+      timeout_data_init: 120,
+      timeout_data_block: 180,
+      timeout_data_end: 600,
+      dkim_selector: "tern",
     },
     policy: {
       allow_networks: [],

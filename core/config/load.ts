@@ -29,6 +29,9 @@ export function resolvePaths(config: Config, baseDir: string): Config {
   };
   fixPair(config.tls);
   for (const name of LISTENER_NAMES) fixPair(config.listeners[name]);
+  if (config.jmap.client_ca !== undefined) {
+    config.jmap.client_ca = resolveAgainst(baseDir, config.jmap.client_ca);
+  }
   if (config.log.output !== "stderr" && config.log.output !== "stdout") {
     config.log.output = resolveAgainst(baseDir, config.log.output) ?? config.log.output;
   }

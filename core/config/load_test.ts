@@ -191,3 +191,45 @@ Deno.test("loadConfig reads a file and reports a missing one", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseConfig accepts trusted services and resolves client_ca", () => {
+  const config = parseConfig(
+    [
+      "[jmap]",
+      'client_ca = "ca.pem"',
+      "[[jmap.trusted_services]]",
+      'name = "webmail"',
+      `hmac_secret = "${"s".repeat(32)}"`,
+      "[[jmap.trusted_services]]",
+      'name = "gateway"',
+      'client_cert_subject = "CN=gw.example.com"',
+    ].join("\n"),
+    "/etc/tern/tern.toml",
+  );
+  assert.equal(config.jmap.client_ca, "/etc/tern/ca.pem");
+  assert.deepEqual(config.jmap.trusted_services?.map((s) => s.name), ["webmail", "gateway"]);
+});
+
+Deno.test("parseConfig reports trusted service errors on the element's lines", () => {
+  const e = errorOf(
+    [
+      "[[jmap.trusted_services]]", // 1
+      'name = "webmail"',
+      'hmac_secret = "short"', // 3
+      "[[jmap.trusted_services]]", // 4
+      'nmae = "x"', // 5
+      "[[jmap.trusted_services]]", // 6
+      'name = "gw"',
+      'client_cert_subject = "CN=gw"', // 8
+    ].join("\n"),
+  );
+  assert.deepEqual(e.issues.map((i) => [i.line, i.keyPath]), [
+    [3, "jmap.trusted_services[0].hmac_secret"],
+    [4, "jmap.trusted_services[1].name"],
+    [5, "jmap.trusted_services[1].nmae"],
+  ]);
+  assert.match(e.issues[1]?.message ?? "", /missing/);
+  // Cross-key rules run once the values themselves are valid.
+  const cross = errorOf('[[jmap.trusted_services]]\nname = "gw"\nclient_cert_subject = "CN=gw"\n');
+  assert.match(cross.message, /:3: jmap\.trusted_services\[0\]\.client_cert_subject: needs jmap\.client_ca/);
+});

@@ -112,7 +112,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 export function locateKeys(source: string): KeyLocator {
   const lines = source.split(/\r?\n/);
   const spans = new Map<string, Span>();
-  let table: string[] = [];
+  let table: PathSegment[] = [];
+  const aotCounts = new Map<string, number>();
   let open: string | null = null;
   let depth = 0;
   let current: Span | null = null;
@@ -129,12 +130,19 @@ export function locateKeys(source: string): KeyLocator {
     }
     const trimmed = line.trimStart();
     if (trimmed.startsWith("[")) {
-      const inner = trimmed.startsWith("[[") ? trimmed.slice(2) : trimmed.slice(1);
-      const key = parseKey(inner);
+      const arrayOfTables = trimmed.startsWith("[[");
+      const key = parseKey(trimmed.slice(arrayOfTables ? 2 : 1));
       if (key) {
         table = key.parts;
         const id = table.join("\u0000");
         if (!spans.has(id)) spans.set(id, { start: lineNo, end: lineNo });
+        if (arrayOfTables) {
+          // `[[a.b]]` opens element n of the array a.b: its keys live under a.b[n].
+          const index = aotCounts.get(id) ?? 0;
+          aotCounts.set(id, index + 1);
+          table = [...table, index];
+          spans.set(table.join("\u0000"), { start: lineNo, end: lineNo });
+        }
       }
       current = null;
       continue;
@@ -161,12 +169,11 @@ export function locateKeys(source: string): KeyLocator {
       return spans.get(path.join("\u0000"))?.start;
     },
     lineOf(path, value) {
-      const keys = path.filter((s): s is string => typeof s === "string");
-      for (let k = keys.length; k > 0; k--) {
-        const span = spans.get(keys.slice(0, k).join("\u0000"));
+      for (let k = path.length; k > 0; k--) {
+        const span = spans.get(path.slice(0, k).join("\u0000"));
         if (!span) continue;
-        const isElement = k === keys.length && typeof path[path.length - 1] === "number";
-        if (isElement && typeof value === "string") {
+        // An element of an inline array: look for its text within the array's lines.
+        if (k === path.length - 1 && typeof path[k] === "number" && typeof value === "string") {
           const needles = [JSON.stringify(value), `'${value}'`];
           for (let l = span.start; l <= span.end; l++) {
             const text = lines[l - 1] ?? "";

@@ -9,6 +9,7 @@ import type { Config } from "./types.ts";
 import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
+import { checkTimeWindow } from "../policy/time_window.ts";
 
 /** A rule for one value. */
 export type Rule =
@@ -23,7 +24,13 @@ export type Rule =
   | { type: "boolean"; optional?: boolean }
   | { type: "enum"; values: readonly string[]; optional?: boolean }
   | { type: "array"; items: Rule; maxItems?: number; optional?: boolean }
-  | { type: "table"; fields: Readonly<Record<string, Rule>>; optional?: boolean };
+  | {
+    type: "table";
+    fields: Readonly<Record<string, Rule>>;
+    /** Keys that must be present (only for tables without defaults, e.g. array elements). */
+    required?: readonly string[];
+    optional?: boolean;
+  };
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -79,6 +86,10 @@ function checkOrigin(s: string): string | null {
   return 'expected "*" or an origin like https://mail.example.com (scheme, host, optional port; no path)';
 }
 
+function checkSecret(s: string): string | null {
+  return s.length >= 32 ? null : "expected a shared secret of at least 32 characters";
+}
+
 function checkNonEmpty(s: string): string | null {
   return s.length > 0 ? null : "expected a non-empty string";
 }
@@ -105,6 +116,47 @@ export const LISTENER_RULE: Rule = {
     key: path,
     allow_plaintext_auth: { type: "boolean" },
     max_connections: count(1, 1_000_000),
+    allow_networks: cidrList,
+    block_networks: cidrList,
+    time_windows: {
+      type: "array",
+      items: { type: "string", desc: "a UTC window like 08:00-18:00", check: checkTimeWindow },
+    },
+  },
+};
+
+/** Null when `s` is `host` or `host:port` (IPv6 in brackets), else what is wrong. */
+function checkHostPort(s: string): string | null {
+  const m = s.match(/^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+))(?::(\d{1,5}))?$/);
+  const host = m?.[1] ?? m?.[2];
+  const port = m?.[3] === undefined ? 25 : Number(m[3]);
+  const hostOk = host !== undefined && (isIpAddress(host) || checkHostname(host) === null);
+  return hostOk && port >= 1 && port <= 65535
+    ? null
+    : "expected host or host:port, e.g. smtp.example.net:587";
+}
+
+/** Rule for `[queue.relay]` and each `[[queue.routes]]` entry (outbound smarthosts). */
+const QUEUE_ROUTE_RULE: Rule = {
+  type: "table",
+  required: ["hosts"],
+  fields: {
+    domains: {
+      type: "array",
+      items: { type: "string", desc: "a domain name", check: checkHostname },
+      maxItems: 10_000,
+      optional: true,
+    },
+    hosts: {
+      type: "array",
+      items: { type: "string", desc: 'a "host:port"', check: checkHostPort },
+      maxItems: 16,
+    },
+    tls: { type: "enum", values: ["none", "starttls", "implicit"], optional: true },
+    require_tls: { type: "boolean", optional: true },
+    tls_verify: { type: "boolean", optional: true },
+    username: { type: "string", desc: "a user name", check: checkNonEmpty, optional: true },
+    password: { type: "string", desc: "a password", check: checkNonEmpty, optional: true },
   },
 };
 
@@ -186,6 +238,69 @@ export const CONFIG_RULE: Rule = {
         max_objects_in_set: count(1, 100_000),
         max_concurrent_requests: count(1, 1000),
         max_concurrent_upload: count(1, 1000),
+        trusted_services: {
+          type: "array",
+          optional: true,
+          maxItems: 100,
+          items: {
+            type: "table",
+            required: ["name"],
+            fields: {
+              name: { type: "string", desc: "a service name", check: checkNonEmpty },
+              hmac_secret: {
+                type: "string",
+                desc: "a shared secret of at least 32 characters",
+                check: checkSecret,
+              },
+              client_cert_subject: { type: "string", desc: "a certificate subject", check: checkNonEmpty },
+            },
+          },
+        },
+        client_ca: path,
+        trusted_max_skew: seconds(1, 3600),
+        // RFC 3834 §2: a sender gets at most one automatic reply per period (7 days recommended).
+        vacation_period_days: count(1, 365),
+      },
+    },
+    queue: {
+      type: "table",
+      optional: true,
+      fields: {
+        concurrency: count(1, 10_000),
+        per_host_concurrency: count(1, 1000),
+        retry_base: seconds(1, DAY),
+        retry_max: seconds(1, 7 * DAY),
+        lifetime: seconds(60, 30 * DAY),
+        delay_notify: seconds(0, 30 * DAY),
+        port: { type: "integer", min: 1, max: 65535 },
+        require_tls: { type: "boolean" },
+        tls_verify: { type: "boolean" },
+        helo_name: { type: "string", desc: "a host name", check: checkHostname, optional: true },
+        max_recipients_per_transaction: count(1, 100_000),
+        poll_interval: seconds(1, 3600),
+        timeout_connect: seconds(1, 3600),
+        timeout_greeting: seconds(1, 3600),
+        timeout_command: seconds(1, 3600),
+        timeout_data_init: seconds(1, 3600),
+        timeout_data_block: seconds(1, 3600),
+        timeout_data_end: seconds(1, 3600),
+        dkim_selector: { type: "string", desc: "a DKIM selector", check: checkHostname },
+        relay: { ...QUEUE_ROUTE_RULE, optional: true },
+        routes: { type: "array", items: QUEUE_ROUTE_RULE, maxItems: 10_000, optional: true },
+        static_dns: {
+          type: "array",
+          optional: true,
+          maxItems: 100_000,
+          items: {
+            type: "table",
+            required: ["name", "type", "value"],
+            fields: {
+              name: { type: "string", desc: "a domain name", check: checkNonEmpty },
+              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT"] },
+              value: { type: "string", desc: "a record value", check: checkNonEmpty },
+            },
+          },
+        },
       },
     },
     policy: {
@@ -314,6 +429,14 @@ function check(
         ? structuredClone(base) as Record<string, unknown>
         : {};
       const known = Object.keys(rule.fields);
+      for (const key of rule.required ?? []) {
+        if (!(key in value)) {
+          issues.push({
+            path: [...path, key],
+            message: `missing (expected ${expectation(rule.fields[key] ?? rule)})`,
+          });
+        }
+      }
       for (const [key, v] of Object.entries(value)) {
         const sub = rule.fields[key];
         if (!sub) {
@@ -372,6 +495,44 @@ function crossChecks(config: Config, issues: SchemaIssue[]): void {
     }
     seen.push({ name, address: l.address, port: l.port });
   }
+  for (const [i, svc] of (config.jmap.trusted_services ?? []).entries()) {
+    const p: PathSegment[] = ["jmap", "trusted_services", i];
+    if (svc.hmac_secret === undefined && svc.client_cert_subject === undefined) {
+      issues.push({ path: [...p, "name"], message: "expected hmac_secret or client_cert_subject" });
+    }
+    if (svc.client_cert_subject !== undefined && config.jmap.client_ca === undefined) {
+      issues.push({
+        path: [...p, "client_cert_subject"],
+        message: "needs jmap.client_ca to verify the certificate",
+      });
+    }
+    if ((config.jmap.trusted_services ?? []).findIndex((s) => s.name === svc.name) !== i) {
+      issues.push({ path: [...p, "name"], message: `duplicate service name "${svc.name}"` });
+    }
+  }
+  const routes: [PathSegment[], { username?: string; password?: string }][] = [
+    ...(config.queue?.relay
+      ? [[["queue", "relay"], config.queue.relay] as [PathSegment[], { username?: string }]]
+      : []),
+    ...(config.queue?.routes ?? []).map((r, i): [PathSegment[], { username?: string; password?: string }] => [
+      ["queue", "routes", i],
+      r,
+    ]),
+  ];
+  for (const [p, r] of routes) {
+    if ((r.username === undefined) !== (r.password === undefined)) {
+      issues.push({
+        path: [...p, r.username === undefined ? "password" : "username"],
+        message: "username and password go together",
+      });
+    }
+  }
+  if (config.queue && config.queue.retry_max < config.queue.retry_base) {
+    issues.push({
+      path: ["queue", "retry_max"],
+      message: `expected at least retry_base (${config.queue.retry_base})`,
+    });
+  }
   if (config.auth.lockout_failures <= config.auth.throttle_free_failures) {
     issues.push({
       path: ["auth", "lockout_failures"],
@@ -400,8 +561,18 @@ export function validateConfig(
 
 /** Every key path the schema knows (tables excluded), for documentation checks. */
 export function schemaKeyPaths(rule: Rule = CONFIG_RULE, prefix: PathSegment[] = []): string[] {
-  if (rule.type !== "table") return [formatPath(prefix)];
-  return Object.entries(rule.fields).flatMap(([k, r]) => schemaKeyPaths(r, [...prefix, k]));
+  return schemaKeys(rule, prefix).map((k) => k.path);
+}
+
+/** Every key path with whether it may be absent from the validated config (no default). */
+export function schemaKeys(
+  rule: Rule = CONFIG_RULE,
+  prefix: PathSegment[] = [],
+  optional = false,
+): { path: string; optional: boolean }[] {
+  const opt = optional || rule.optional === true;
+  if (rule.type !== "table") return [{ path: formatPath(prefix), optional: opt }];
+  return Object.entries(rule.fields).flatMap(([k, r]) => schemaKeys(r, [...prefix, k], opt));
 }
 
 /** The schema issue as a loader issue (line filled in by the caller). */

@@ -25,6 +25,12 @@ export interface ListenerConfig {
   allow_plaintext_auth: boolean;
   /** Maximum concurrent connections on this listener. */
   max_connections: number;
+  /** CIDR blocks allowed to connect to this listener (empty: everyone the global policy allows). */
+  allow_networks: string[];
+  /** CIDR blocks refused on this listener, in addition to `policy.block_networks`. */
+  block_networks: string[];
+  /** Daily UTC windows ("08:00-18:00") when this listener accepts connections (empty: always). */
+  time_windows: string[];
 }
 
 /** Names of the built-in listeners. */
@@ -81,7 +87,7 @@ export interface Config {
     rate_limit_per_minute: number;
     /** Accounts allowed to send as any address on submission. */
     sender_any_accounts: string[];
-    /** Concurrent SMTP connections per client IP (0 = unlimited; default 20). */
+    /** Concurrent SMTP connections per client IP on top of [policy] (0 = no SMTP-specific limit, the default). */
     max_connections_per_ip?: number;
   };
   imap: { idle_timeout: number; max_literal_size: number; max_line_length: number };
@@ -109,6 +115,8 @@ export interface Config {
     /** RFC 3834 §2: days before the same sender gets another vacation reply (default 7). */
     vacation_period_days?: number;
   };
+  /** Outbound delivery (core/queue). Optional so hand-built test configs keep type-checking. */
+  queue?: QueueConfig;
   policy: {
     allow_networks: string[];
     block_networks: string[];
@@ -118,4 +126,64 @@ export interface Config {
     ban_window_seconds: number;
     ban_seconds: number;
   };
+}
+
+/** A relay route: smarthost hosts (primary first, then backups) and how to talk to them. */
+export interface QueueRouteConfig {
+  /** Recipient domains this route applies to (`[[queue.routes]]`); unused for `[queue.relay]`. */
+  domains?: string[];
+  /** `host:port` (or `host`, port 25 / 465 for implicit TLS), primary first. */
+  hosts: string[];
+  /** Default "starttls". */
+  tls?: TlsMode;
+  /** Refuse to send without TLS (RFC 3207 STARTTLS must succeed). Default false. */
+  require_tls?: boolean;
+  /** Verify the relay's certificate (off only for tests or private relays). Default true. */
+  tls_verify?: boolean;
+  /** AUTH credentials (PLAIN, LOGIN or SCRAM-SHA-256, only over TLS). */
+  username?: string;
+  password?: string;
+}
+
+/** The `[queue]` section: outbound delivery, retries, bounces, timeouts and routing. */
+export interface QueueConfig {
+  /** Concurrent outbound connections overall. */
+  concurrency: number;
+  /** Concurrent connections per destination host. */
+  per_host_concurrency: number;
+  /** First retry delay in seconds; doubled per attempt (60, 120, 240, …). */
+  retry_base: number;
+  /** Cap of the retry delay in seconds. */
+  retry_max: number;
+  /** Seconds after which an undelivered recipient fails (expiry). */
+  lifetime: number;
+  /** Seconds after which a delay DSN is sent (0 = never). */
+  delay_notify: number;
+  /** Port of remote MX hosts (25). */
+  port: number;
+  /** Require TLS on direct (MX) delivery. */
+  require_tls: boolean;
+  /** Verify MX certificates (opportunistic TLS usually does not). */
+  tls_verify: boolean;
+  /** Name sent in EHLO (default: hostname). */
+  helo_name?: string;
+  /** Recipients per SMTP transaction before a new transaction on the same connection. */
+  max_recipients_per_transaction: number;
+  /** Seconds between scans for due messages when idle. */
+  poll_interval: number;
+  /** RFC 5321 §4.5.3.2 timeouts, in seconds. */
+  timeout_connect: number;
+  timeout_greeting: number;
+  timeout_command: number;
+  timeout_data_init: number;
+  timeout_data_block: number;
+  timeout_data_end: number;
+  /** DKIM selector used by `tern domain dkim` (default "tern"). */
+  dkim_selector: string;
+  /** Smarthost for every remote domain (absent: direct MX delivery). */
+  relay?: QueueRouteConfig;
+  /** Per-domain routes, checked before `relay`. */
+  routes?: QueueRouteConfig[];
+  /** Static DNS records; when present, DNS is answered from these only (tests, air-gapped). */
+  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT"; value: string }[];
 }

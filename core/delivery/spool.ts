@@ -188,3 +188,29 @@ export function memorySource(data: Uint8Array): MessageSource {
       ),
   };
 }
+
+/**
+ * Removes spool files left by a crash (`<dataDir>/tmp/spool-*` older than `olderThanMs`, default
+ * one day: far beyond any session's lifetime). Returns how many were removed.
+ */
+export async function removeStaleSpoolFiles(
+  dataDir: string,
+  olderThanMs = 86_400_000,
+  now = Date.now(),
+): Promise<number> {
+  let removed = 0;
+  try {
+    for await (const e of Deno.readDir(`${dataDir}/tmp`)) {
+      if (!e.isFile || !/^spool-[0-9a-f-]+\.eml$/.test(e.name)) continue;
+      const path = `${dataDir}/tmp/${e.name}`;
+      const info = await Deno.stat(path);
+      if (info.mtime && now - info.mtime.getTime() > olderThanMs) {
+        await Deno.remove(path);
+        removed++;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return removed;
+}

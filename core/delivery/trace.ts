@@ -44,7 +44,9 @@ export function formatDateTime(d: Date): string {
 }
 
 /** The RFC 3848 / RFC 6531 `with` protocol keyword. */
-export function protocolName(i: Pick<ReceivedInfo, "esmtp" | "authenticated" | "tls" | "smtputf8" | "lmtp">): string {
+export function protocolName(
+  i: Pick<ReceivedInfo, "esmtp" | "authenticated" | "tls" | "smtputf8" | "lmtp">,
+): string {
   if (i.lmtp) return "LMTP";
   if (!i.esmtp) return "SMTP";
   const base = i.smtputf8 ? "UTF8SMTP" : "ESMTP";
@@ -64,9 +66,9 @@ export function formatReturnPath(from: string | null): string {
 /** The Received: field, folded over several lines, ending in CRLF. */
 export function formatReceived(i: ReceivedInfo): string {
   const ip = i.clientIp.includes(":") ? `IPv6:${i.clientIp}` : i.clientIp;
-  let s = `Received: from ${safe(i.heloName)} ([${ip}])\r\n\tby ${safe(i.hostname)} (Tern) with ${protocolName(i)} id ${
-    safe(i.id)
-  }`;
+  let s = `Received: from ${safe(i.heloName)} ([${ip}])\r\n\tby ${safe(i.hostname)} (Tern) with ${
+    protocolName(i)
+  } id ${safe(i.id)}`;
   if (i.tls) {
     s += `\r\n\t(using ${safe(i.tls.protocol)} with cipher ${safe(i.tls.cipher)})`;
   }

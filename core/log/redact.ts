@@ -10,7 +10,8 @@ import type { LogFields } from "./logger.ts";
 export const REDACTED = "[redacted]";
 
 /** Field names treated as secrets (matched case-insensitively anywhere in the name). */
-const SECRET_KEY = /pass(word|wd|phrase)?|secret|token|authorization|auth_?data|cookie|credential|api_?key|private_?key/i;
+const SECRET_KEY =
+  /pass(word|wd|phrase)?|secret|token|authorization|auth_?data|cookie|credential|api_?key|private_?key/i;
 
 /** True when a field name looks like it holds a secret. */
 export function isSecretKey(key: string): boolean {

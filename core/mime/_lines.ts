@@ -37,8 +37,10 @@ export function lineAt(raw: Uint8Array, pos: number, end: number, crMode: boolea
     }
     return { contentEnd: end, next: end };
   }
-  const i = raw.indexOf(LF, pos);
-  if (i < 0 || i >= end) return { contentEnd: end, next: end };
+  // Search a bounded view: an unbounded search could scan far past `end` for every line.
+  const found = raw.subarray(pos, end).indexOf(LF);
+  if (found < 0) return { contentEnd: end, next: end };
+  const i = pos + found;
   return { contentEnd: i > pos && raw[i - 1] === CR ? i - 1 : i, next: i + 1 };
 }
 
@@ -61,22 +63,26 @@ export function usesBareCr(raw: Uint8Array): boolean {
 }
 
 /**
- * Counts text lines in `[start, end)`: every CRLF, LF or lone CR ends one, and a non-empty last
- * line without an ending counts too (IMAP BODYSTRUCTURE body-fld-lines, RFC 9051 §7.5.2).
+ * Counts text lines in `[start, end)` as Dovecot does for BODYSTRUCTURE body-fld-lines (RFC 9051
+ * §7.5.2): the number of line endings. The line ending before a boundary belongs to the boundary,
+ * so a part's unterminated last line is not counted. In CR mode lone CRs count as line endings.
  *
  * @param raw message bytes
  * @param start region start
  * @param end region end
+ * @param crMode whether a lone CR ends a line
  * @returns number of lines
  */
-export function countLines(raw: Uint8Array, start: number, end: number): number {
+export function countLines(raw: Uint8Array, start: number, end: number, crMode = false): number {
   let lines = 0;
-  for (let i = start; i < end; i++) {
-    const c = raw[i];
-    if (c === LF) lines++;
-    else if (c === CR && (i + 1 >= end || raw[i + 1] !== LF)) lines++;
+  if (crMode) {
+    for (let j = start; j < end; j++) {
+      const c = raw[j];
+      if (c === LF || (c === CR && (j + 1 >= end || raw[j + 1] !== LF))) lines++;
+    }
+    return lines;
   }
-  if (end > start && raw[end - 1] !== LF && raw[end - 1] !== CR) lines++;
+  for (let j = start; j < end; j++) if (raw[j] === LF) lines++;
   return lines;
 }
 

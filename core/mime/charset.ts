@@ -159,3 +159,23 @@ export function decodeText(bytes: Uint8Array, charset?: string | null): string {
 export function decodeUtf8(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }
+
+/**
+ * Repairs a header value that {@link decodeUtf8OrLatin1} had to decode as Latin-1 (invalid UTF-8)
+ * for display: when the bytes are mostly UTF-8 with a few broken sequences, lossy UTF-8 is used;
+ * otherwise windows-1252. Strings with characters above U+00FF are returned unchanged.
+ *
+ * @param value a header value
+ * @returns text for display
+ */
+export function repairHeaderText(value: string): string {
+  // deno-lint-ignore no-control-regex
+  if (!/[\x80-\xff]/.test(value) || /[^\x00-\xff]/.test(value)) return value;
+  const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0));
+  const lossy = utf8.decode(bytes);
+  let bad = 0;
+  for (const ch of lossy) if (ch === "\ufffd") bad++;
+  let high = 0;
+  for (const b of bytes) if (b >= 0x80) high++;
+  return bad * 8 < high ? lossy : windows1252.decode(bytes);
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { charsetDecoder, decodeText, decodeUtf8OrLatin1 } from "./charset.ts";
+import { charsetDecoder, decodeText, decodeUtf8OrLatin1, repairHeaderText } from "./charset.ts";
 import { latin1Bytes } from "./_test_util.ts";
 
 Deno.test("charsetDecoder resolves aliases", () => {
@@ -37,4 +37,14 @@ Deno.test("decodeText falls back to UTF-8 or windows-1252", () => {
 Deno.test("decodeUtf8OrLatin1 keeps invalid UTF-8 recoverable", () => {
   assert.equal(decodeUtf8OrLatin1(new TextEncoder().encode("Grüße")), "Grüße");
   assert.equal(decodeUtf8OrLatin1(latin1Bytes("Gr\xfc\x80")), "Gr\xfc\x80");
+});
+
+Deno.test("repairHeaderText picks lossy UTF-8 or windows-1252", () => {
+  const utf8WithJunk = decodeUtf8OrLatin1(
+    Uint8Array.of(...new TextEncoder().encode("Юникод запрещен"), 0xf1),
+  );
+  assert.equal(repairHeaderText(utf8WithJunk), "Юникод запрещен\ufffd");
+  assert.equal(repairHeaderText("caf\xe9 \x80"), "café €");
+  assert.equal(repairHeaderText("plain"), "plain");
+  assert.equal(repairHeaderText("Grüße"), "Grüße");
 });

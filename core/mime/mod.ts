@@ -23,9 +23,20 @@ export {
 } from "./transfer_encoding.ts";
 export { charsetDecoder, decodeText, decodeUtf8OrLatin1 } from "./charset.ts";
 export { type AddressGroup, formatAddress, parseAddressGroups, parseAddressList } from "./address.ts";
+export {
+  asDate,
+  asMessageIds,
+  asText,
+  asURLs,
+  headerAs,
+  headerFormAllowed,
+  type HeaderFormName,
+  type HeaderFormValue,
+} from "./header_forms.ts";
 export { formatDate, formatImapDate, parseDate, parseImapDate } from "./date.ts";
 export { formatMessageIds, parseMessageIds } from "./message_id.ts";
 export { decodedBody, partText } from "./body.ts";
 export { type BodyParts, bodyParts, hasAttachment, partName } from "./body_parts.ts";
 export { htmlToText } from "./html_text.ts";
+export { crlfLength, toCrlf } from "./line_endings.ts";
 export { extractText, MAX_EXTRACT_CHARS, PREVIEW_LENGTH, summarize, summarizeParsed } from "./summary.ts";

@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { countLines, lineAt, precedingEol, usesBareCr } from "./_lines.ts";
 import { getHeader, parseHeaderBlock } from "./header.ts";
 import { parseContentValue, stripComments } from "./rfc2231.ts";
@@ -25,7 +24,6 @@ export const MAX_PARTS = 10_000;
 
 interface Context {
   raw: Uint8Array;
-  buf: Buffer;
   crMode: boolean;
   parts: number;
 }
@@ -49,7 +47,6 @@ const encoder = new TextEncoder();
 export function parseMime(raw: Uint8Array): MimePart {
   const ctx: Context = {
     raw,
-    buf: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
     crMode: usesBareCr(raw),
     parts: 0,
   };
@@ -122,7 +119,7 @@ function parseEntity(
       }
     }
   } else if (part.type === "message" && (part.subtype === "rfc822" || part.subtype === "global")) {
-    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd, ctx.crMode);
     if (!["7bit", "8bit", "binary"].includes(part.encoding)) {
       // RFC 2046 §5.2.1: no other encoding is allowed; the encoded message has no offsets.
       part.defects.push(`message/${part.subtype} with ${part.encoding} encoding: not parsed`);
@@ -135,7 +132,7 @@ function parseEntity(
       part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, inner, depth + 1, false, false, true);
     }
   } else if (part.type === "text") {
-    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd, ctx.crMode);
   }
   return part;
 }
@@ -145,7 +142,7 @@ function downgrade(ctx: Context, part: MimePart): void {
   part.type = "text";
   part.subtype = "plain";
   part.children = [];
-  part.lines = countLines(ctx.raw, part.bodyStart, part.bodyEnd);
+  part.lines = countLines(ctx.raw, part.bodyStart, part.bodyEnd, ctx.crMode);
 }
 
 function opaque(part: MimePart): void {
@@ -206,6 +203,21 @@ function applyContentHeaders(part: MimePart, inDigest: boolean): void {
   }
 }
 
+/** True when the entity at `start` is a multipart whose boundary is `boundary` (a broken nesting). */
+function sameBoundaryMultipart(ctx: Context, start: number, end: number, boundary: string): boolean {
+  const header = parseHeaderBlock(ctx.raw, start, end, { crMode: ctx.crMode, maxFields: 200 });
+  const ct = getHeader({ headers: header.fields }, "content-type");
+  if (ct === null || !/^\s*multipart\//i.test(ct) || !ct.includes(boundary)) return false;
+  return parseContentValue(ct).params["boundary"] === boundary;
+}
+
+/** True when `raw[at…]` starts with `needle` within `end`. */
+function startsWith(raw: Uint8Array, at: number, end: number, needle: Uint8Array): boolean {
+  if (at + needle.length > end || raw[at] !== 0x2d || raw[at + 1] !== 0x2d) return false;
+  for (let k = 2; k < needle.length; k++) if (raw[at + k] !== needle[k]) return false;
+  return true;
+}
+
 /** True when `c` is CR, LF, or the region end. */
 function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
   return i >= end || raw[i] === 0x0a || raw[i] === 0x0d;
@@ -218,21 +230,38 @@ function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
  * delimiter ends the last part at the end of the multipart (a defect).
  */
 function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: number): void {
-  const { raw, buf } = ctx;
+  const { raw } = ctx;
   const needle = encoder.encode("--" + boundary);
   const start = part.bodyStart;
   const end = part.bodyEnd;
+  // A view bounded to this body: searches never run past it (keeps parsing linear).
+  const view = raw.subarray(start, end);
   const childInDigest = part.subtype === "digest";
   let pos = start;
   let partStart = -1;
   let closed = false;
   let limited = false;
+  let owned = 0;
   const bounds: [number, number][] = [];
+  // Visit line starts only: LF search is native and fast, and a delimiter must start a line.
+  const nextLine = (p: number): number => {
+    if (!ctx.crMode) {
+      const f = view.indexOf(0x0a, p - start);
+      return f < 0 ? end : start + f + 1;
+    }
+    for (let i = p; i < end; i++) {
+      const c = raw[i];
+      if (c === 0x0a) return i + 1;
+      if (c === 0x0d) return i + 1 < end && raw[i + 1] === 0x0a ? i + 2 : i + 1;
+    }
+    return end;
+  };
   while (pos < end) {
-    const idx = buf.indexOf(needle, pos);
-    if (idx < 0 || idx + needle.length > end) break;
-    pos = idx + 1;
-    if (idx > start && raw[idx - 1] !== 0x0a && raw[idx - 1] !== 0x0d) continue;
+    const idx = pos;
+    if (!startsWith(raw, idx, end, needle)) {
+      pos = nextLine(idx);
+      continue;
+    }
     let j = idx + needle.length;
     let isClose = false;
     if (j + 2 <= end && raw[j] === 0x2d && raw[j + 1] === 0x2d) {
@@ -240,8 +269,19 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
       j += 2;
     }
     while (j < end && (raw[j] === 0x20 || raw[j] === 0x09)) j++;
-    if (!isClose && !atLineEnd(raw, j, end)) continue; // a longer boundary, or text
+    if (!isClose && !atLineEnd(raw, j, end)) {
+      pos = nextLine(idx); // a longer boundary, or text
+      continue;
+    }
     const line = lineAt(raw, idx, end, ctx.crMode);
+    if (owned > 0) {
+      // Inside a child multipart that reuses our boundary: its delimiters are its own (Dovecot
+      // gives the innermost multipart precedence), until its close delimiter.
+      if (isClose) owned--;
+      else if (sameBoundaryMultipart(ctx, line.next, end, boundary)) owned++;
+      pos = line.next;
+      continue;
+    }
     const before = Math.max(precedingEol(raw, idx, start), partStart < 0 ? start : partStart);
     if (partStart >= 0) {
       if (ctx.parts + bounds.length >= MAX_PARTS && !isClose) {
@@ -256,6 +296,10 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
     }
     partStart = line.next;
     pos = line.next;
+    if (sameBoundaryMultipart(ctx, partStart, end, boundary)) {
+      part.defects.push("nested multipart reuses the boundary");
+      owned = 1;
+    }
   }
   if (partStart < 0) return;
   if (!closed) {

@@ -5,8 +5,9 @@
  */
 import type { EmailAddress, MessageSummary } from "../store/types.ts";
 import { parseAddressList } from "./address.ts";
+import { repairHeaderText } from "./charset.ts";
 import { partText } from "./body.ts";
-import { bodyParts, hasAttachment } from "./body_parts.ts";
+import { bodyParts, hasAttachment, partName } from "./body_parts.ts";
 import { parseDate } from "./date.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";
 import { getHeaders, getLastHeader } from "./header.ts";
@@ -25,7 +26,7 @@ const PREVIEW_SOURCE_BYTES = 64 * 1024;
 
 function addresses(root: MimePart, name: string): EmailAddress[] {
   const value = getLastHeader(root, name);
-  return value === null ? [] : parseAddressList(value);
+  return value === null ? [] : parseAddressList(repairHeaderText(value));
 }
 
 function ids(root: MimePart, name: string): string[] {
@@ -36,7 +37,7 @@ function ids(root: MimePart, name: string): string[] {
 /** Unstructured header text (RFC 5322 §3.2.5) decoded per RFC 2047, whitespace collapsed. */
 function text(value: string | null): string {
   if (value === null) return "";
-  return decodeEncodedWords(value).replaceAll("\0", " ").replace(/\s+/g, " ").trim();
+  return decodeEncodedWords(repairHeaderText(value)).replaceAll("\0", " ").replace(/\s+/g, " ").trim();
 }
 
 function collapse(s: string): string {
@@ -100,8 +101,9 @@ export function summarize(raw: Uint8Array): MessageSummary {
 }
 
 /**
- * Extracts searchable text: subject, address headers, and every decoded text part (HTML stripped
- * to text), including those of attached messages, bounded to {@link MAX_EXTRACT_CHARS}. Never throws.
+ * Extracts searchable text: subject, address headers, attachment file names, and every decoded
+ * text part (HTML stripped to text), including the subject, sender and text of attached messages,
+ * bounded to {@link MAX_EXTRACT_CHARS}. Never throws.
  *
  * @param raw the message bytes
  * @returns plain text for full-text search
@@ -119,11 +121,23 @@ export function extractText(raw: Uint8Array): string {
   add(text(getLastHeader(root, "subject")));
   for (const name of ["from", "sender", "reply-to", "to", "cc", "bcc"]) {
     for (const value of getHeaders(root, name)) {
-      for (const a of parseAddressList(value)) add(a.name === null ? a.email : `${a.name} ${a.email}`);
+      for (const a of parseAddressList(repairHeaderText(value))) {
+        add(a.name === null ? a.email : `${a.name} ${a.email}`);
+      }
     }
   }
   walkParts(root, (part) => {
-    if (size >= MAX_EXTRACT_CHARS || part.type !== "text") return;
+    if (size >= MAX_EXTRACT_CHARS) return;
+    if (part.message !== null) {
+      // Attached messages: their subject and senders are searchable too.
+      add(text(getLastHeader(part.message, "subject")));
+      for (const a of parseAddressList(getLastHeader(part.message, "from") ?? "")) {
+        add(a.name === null ? a.email : `${a.name} ${a.email}`);
+      }
+    }
+    const name = partName(part);
+    if (name !== null) add(name);
+    if (part.type !== "text") return;
     if (part.disposition?.value === "attachment" && part.subtype !== "plain" && part.subtype !== "html") {
       return;
     }

@@ -87,7 +87,9 @@ Deno.test("summarize never throws on arbitrary bytes", () => {
 
 Deno.test("extractText collects subject, addresses and all text parts", () => {
   const t = extractText(bytes(MESSAGE));
-  for (const w of ["Grüße again", "Jörg", "jorg@example.org", "b@example.org", "how are you?", "HTML"]) {
+  for (
+    const w of ["Grüße again", "Jörg", "jorg@example.org", "b@example.org", "how are you?", "HTML", "doc.pdf"]
+  ) {
     assert.ok(t.includes(w), w);
   }
   assert.ok(!t.includes("JVBERg"), "attachments are not text");
@@ -97,4 +99,14 @@ Deno.test("extractText collects subject, addresses and all text parts", () => {
 Deno.test("extractText is bounded", () => {
   const big = bytes("Subject: big\n\n" + "word ".repeat(500_000));
   assert.ok(extractText(big).length <= MAX_EXTRACT_CHARS);
+});
+
+Deno.test("extractText includes attached messages", () => {
+  const raw = bytes(
+    "Subject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nouter body\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner subject\r\nFrom: Inner <in@x.example>\r\n\r\ninner body\r\n--b--\r\n",
+  );
+  const t = extractText(raw);
+  for (const w of ["outer", "outer body", "inner subject", "in@x.example", "inner body"]) {
+    assert.ok(t.includes(w), w);
+  }
 });

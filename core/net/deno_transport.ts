@@ -35,6 +35,8 @@ export class TlsHandshakeError extends Error {
 const READ_SIZE = 16 * 1024;
 /** Decrypted bytes buffered before the TLS socket is paused (backpressure). */
 const TLS_HIGH_WATER = 256 * 1024;
+/** How long close() waits for the TLS close_notify to be flushed. */
+const CLOSE_NOTIFY_MS = 2_000;
 
 /** A client connection over `Deno.Conn`, optionally upgraded to TLS. */
 export class DenoTransport implements Transport {
@@ -168,9 +170,15 @@ export class DenoTransport implements Transport {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new TlsHandshakeError("TLS handshake timed out")), this.#handshakeTimeoutMs);
+        timer = setTimeout(
+          () => reject(new TlsHandshakeError("TLS handshake timed out")),
+          this.#handshakeTimeoutMs,
+        );
         sock.once("secure", resolve);
-        sock.once("error", (err: Error) => reject(new TlsHandshakeError(`TLS handshake failed: ${err.message}`)));
+        sock.once(
+          "error",
+          (err: Error) => reject(new TlsHandshakeError(`TLS handshake failed: ${err.message}`)),
+        );
         sock.once("close", () => reject(new TlsHandshakeError("Connection closed during TLS handshake")));
       });
     } catch (err) {
@@ -213,9 +221,20 @@ export class DenoTransport implements Transport {
     if (this.#isClosed) return;
     this.#markClosed();
     const sock = this.#sock;
-    if (sock) {
+    if (!sock || sock.destroyed) return this.#closeConn();
+    // Send close_notify (RFC 8446 §6.1) and flush before closing the socket; a peer that stopped
+    // reading cannot hold the connection open longer than CLOSE_NOTIFY_MS.
+    const finish = () => {
+      clearTimeout(timer);
       sock.destroy();
-    }
+      this.#closeConn();
+    };
+    const timer = setTimeout(finish, CLOSE_NOTIFY_MS);
+    sock.end(finish);
+    sock.once("close", finish);
+  }
+
+  #closeConn(): void {
     try {
       this.#conn.close();
     } catch {

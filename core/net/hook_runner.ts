@@ -15,7 +15,11 @@ import {
 } from "./hooks.ts";
 
 /** Calls `onConnect`; a throw, a malformed answer or a timeout is a rejection with a generic reason. */
-export async function runOnConnect(hooks: ServerHooks, session: Session, log: Logger): Promise<ConnectDecision> {
+export async function runOnConnect(
+  hooks: ServerHooks,
+  session: Session,
+  log: Logger,
+): Promise<ConnectDecision> {
   const hook = hooks.onConnect;
   if (!hook) return { allow: true };
   try {
@@ -38,7 +42,11 @@ export async function runOnClose(hooks: ServerHooks, session: Session, log: Logg
   const hook = hooks.onClose;
   if (!hook) return;
   try {
-    await withTimeout(() => hook.call(hooks, session), hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, "onClose hook");
+    await withTimeout(
+      () => hook.call(hooks, session),
+      hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+      "onClose hook",
+    );
   } catch (err) {
     log.error("onClose hook failed", { error: (err as Error)?.message ?? String(err) });
   }

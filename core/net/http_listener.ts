@@ -85,12 +85,18 @@ export class HttpListener {
   async #handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
     const { server, hooks, config } = this.#opts;
     const local = this.#server?.addr ?? { hostname: config.address, port: config.port };
-    const session = newSession("http", "http", {
-      remoteAddress: info.remoteAddr.hostname,
-      remotePort: info.remoteAddr.port,
-      localAddress: local.hostname,
-      localPort: local.port,
-    }, config.tls === "implicit", server.clock);
+    const session = newSession(
+      "http",
+      "http",
+      {
+        remoteAddress: info.remoteAddr.hostname,
+        remotePort: info.remoteAddr.port,
+        localAddress: local.hostname,
+        localPort: local.port,
+      },
+      config.tls === "implicit",
+      server.clock,
+    );
     const log = new SessionLogger(server.log, session);
     if (this.#inFlight.size >= config.max_connections) {
       log.warn("request refused: listener at max_connections", { max_connections: config.max_connections });

@@ -125,7 +125,9 @@ export class TcpListener {
     let session: Session | null = null;
     const transport = new DenoTransport(conn, {
       tls: this.#opts.tls,
-      ...(this.#opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: this.#opts.handshakeTimeoutMs } : {}),
+      ...(this.#opts.handshakeTimeoutMs !== undefined
+        ? { handshakeTimeoutMs: this.#opts.handshakeTimeoutMs }
+        : {}),
       onSecure: () => {
         if (session) session.secure = true;
       },
@@ -148,7 +150,9 @@ export class TcpListener {
       let refusal: string | null = null;
       if (overLimit) {
         refusal = TOO_MANY_CONNECTIONS_REASON;
-        log.warn("connection refused: listener at max_connections", { max_connections: config.max_connections });
+        log.warn("connection refused: listener at max_connections", {
+          max_connections: config.max_connections,
+        });
       } else {
         hooksRun = true;
         const decision = await runOnConnect(hooks, session, log);
@@ -160,7 +164,10 @@ export class TcpListener {
       if (config.tls === "implicit") {
         try {
           await transport.upgradeTls();
-          log.debug("TLS established", { tls_protocol: transport.tlsInfo?.protocol, tls_cipher: transport.tlsInfo?.cipher });
+          log.debug("TLS established", {
+            tls_protocol: transport.tlsInfo?.protocol,
+            tls_cipher: transport.tlsInfo?.cipher,
+          });
         } catch (err) {
           log.info("TLS handshake failed", { error: (err as Error).message });
           return;

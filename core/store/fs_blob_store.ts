@@ -14,12 +14,19 @@ import type { BlobId } from "./types.ts";
 
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 const READ_CHUNK = 64 * 1024;
+/** Bytes of recently put blobs kept in memory: delivery reads a blob right after putting it. */
+const RECENT_MAX_BYTES = 16 * 1024 * 1024;
+const RECENT_MAX_ITEM = 1024 * 1024;
 
 /** Content-addressed blobs on the local filesystem. */
 export class FsBlobStore implements BlobStore {
   readonly #dir: string;
   readonly #tmp: string;
   #ready: Promise<void> | null = null;
+  /** Open handles of shard directories, for the fsync after a rename. */
+  readonly #shards = new Map<string, Promise<Deno.FsFile>>();
+  readonly #recent = new Map<BlobId, Uint8Array>();
+  #recentBytes = 0;
 
   /** @param dir the blobs directory (created on first use) */
   constructor(dir: string) {
@@ -52,6 +59,7 @@ export class FsBlobStore implements BlobStore {
     const tmpPath = `${this.#tmp}/${crypto.randomUUID()}`;
     const hash = createHash("sha256");
     let size = 0;
+    let kept: Uint8Array[] | null = [];
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
     try {
       try {
@@ -59,11 +67,14 @@ export class FsBlobStore implements BlobStore {
           hash.update(data);
           await writeAll(file, data);
           size = data.length;
+          kept = size <= RECENT_MAX_ITEM ? [data] : null;
         } else {
           for await (const chunk of data) {
             hash.update(chunk);
             await writeAll(file, chunk);
             size += chunk.length;
+            if (kept && size <= RECENT_MAX_ITEM) kept.push(chunk.slice());
+            else kept = null;
           }
         }
         await file.sync();
@@ -71,22 +82,11 @@ export class FsBlobStore implements BlobStore {
         file.close();
       }
       const blobId = hash.digest("hex");
-      const finalPath = this.path(blobId);
-      const shard = `${this.#dir}/${blobId.slice(0, 2)}`;
-      if (await exists(finalPath)) {
-        await Deno.remove(tmpPath);
-        return { blobId, size };
-      }
-      let newShard = false;
-      try {
-        await Deno.mkdir(shard);
-        newShard = true;
-      } catch (err) {
-        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-      }
-      if (newShard) await syncDir(this.#dir);
-      await Deno.rename(tmpPath, finalPath);
-      await syncDir(shard);
+      // Renaming over an existing blob is harmless: same name, same bytes.
+      const shard = await this.#shardDir(blobId.slice(0, 2));
+      await Deno.rename(tmpPath, this.path(blobId));
+      await shard.sync();
+      if (kept) this.#remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
       return { blobId, size };
     } catch (err) {
       await Deno.remove(tmpPath).catch(() => {});
@@ -94,9 +94,64 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  #shardDir(name: string): Promise<Deno.FsFile> {
+    let handle = this.#shards.get(name);
+    if (!handle) {
+      handle = (async () => {
+        const path = `${this.#dir}/${name}`;
+        try {
+          await Deno.mkdir(path);
+          await syncDir(this.#dir);
+        } catch (err) {
+          if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+        }
+        return await Deno.open(path, { read: true });
+      })();
+      handle.catch(() => this.#shards.delete(name));
+      this.#shards.set(name, handle);
+    }
+    return handle;
+  }
+
+  #remember(blobId: BlobId, bytes: Uint8Array): void {
+    if (this.#recent.has(blobId)) return;
+    this.#recent.set(blobId, bytes);
+    this.#recentBytes += bytes.length;
+    for (const [id, b] of this.#recent) {
+      if (this.#recentBytes <= RECENT_MAX_BYTES) break;
+      this.#recent.delete(id);
+      this.#recentBytes -= b.length;
+    }
+  }
+
+  #forget(blobId: BlobId): void {
+    const b = this.#recent.get(blobId);
+    if (b) {
+      this.#recent.delete(blobId);
+      this.#recentBytes -= b.length;
+    }
+  }
+
+  /** Closes the directory handles kept for fsync (the store stays usable; they reopen on demand). */
+  async close(): Promise<void> {
+    const handles = [...this.#shards.values()];
+    this.#shards.clear();
+    this.#recent.clear();
+    this.#recentBytes = 0;
+    for (const h of handles) {
+      try {
+        (await h).close();
+      } catch {
+        // Never opened or already closed.
+      }
+    }
+  }
+
   /** The whole blob, or null if absent. */
   async get(blobId: BlobId): Promise<Uint8Array | null> {
     if (!BLOB_ID_RE.test(blobId)) return null;
+    const recent = this.#recent.get(blobId);
+    if (recent) return recent.slice();
     try {
       return await Deno.readFile(this.path(blobId));
     } catch (err) {
@@ -200,6 +255,7 @@ export class FsBlobStore implements BlobStore {
   /** Deletes the blob file; absent blobs are ignored. */
   async delete(blobId: BlobId): Promise<void> {
     if (!BLOB_ID_RE.test(blobId)) return;
+    this.#forget(blobId);
     try {
       await Deno.remove(this.path(blobId));
     } catch (err) {
@@ -210,6 +266,7 @@ export class FsBlobStore implements BlobStore {
   /** Synchronous delete (used right after a commit, before any other write can interleave). */
   deleteSync(blobId: BlobId): void {
     if (!BLOB_ID_RE.test(blobId)) return;
+    this.#forget(blobId);
     try {
       Deno.removeSync(this.path(blobId));
     } catch (err) {
@@ -261,14 +318,14 @@ async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
   while (off < data.length) off += await file.write(data.subarray(off));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
   }
+  return out;
 }
 
 /** fsyncs a directory so a rename or create inside it is durable. */

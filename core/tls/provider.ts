@@ -50,7 +50,9 @@ async function load(paths: { cert: string; key: string }): Promise<Loaded> {
   try {
     matches = new X509Certificate(material.cert).checkPrivateKey(createPrivateKey(material.key));
   } catch (err) {
-    throw new TlsConfigError(`Invalid certificate "${paths.cert}" or key "${paths.key}": ${(err as Error).message}`);
+    throw new TlsConfigError(
+      `Invalid certificate "${paths.cert}" or key "${paths.key}": ${(err as Error).message}`,
+    );
   }
   if (!matches) {
     throw new TlsConfigError(`The key "${paths.key}" does not belong to the certificate "${paths.cert}"`);
@@ -59,7 +61,9 @@ async function load(paths: { cert: string; key: string }): Promise<Loaded> {
     const context = createSecureContext({ cert: material.cert, key: material.key, minVersion: "TLSv1.2" });
     return { paths, material, context };
   } catch (err) {
-    throw new TlsConfigError(`Invalid certificate "${paths.cert}" or key "${paths.key}": ${(err as Error).message}`);
+    throw new TlsConfigError(
+      `Invalid certificate "${paths.cert}" or key "${paths.key}": ${(err as Error).message}`,
+    );
   }
 }
 
@@ -107,7 +111,12 @@ export class TlsProvider {
   async #loadAll(): Promise<Map<ListenerName, Loaded>> {
     const out = new Map<ListenerName, Loaded>();
     const byPath = new Map<string, Loaded>();
-    for (const [name, l] of Object.entries(this.#config.listeners) as [ListenerName, Config["listeners"][ListenerName]][]) {
+    for (
+      const [name, l] of Object.entries(this.#config.listeners) as [
+        ListenerName,
+        Config["listeners"][ListenerName],
+      ][]
+    ) {
       if (!l.enabled || l.tls === "none") continue;
       const paths = await this.#pathsFor(name);
       const key = `${paths.cert}\0${paths.key}`;

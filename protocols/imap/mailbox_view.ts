@@ -31,6 +31,8 @@ export class MailboxView {
   dirty = false;
   /** Highest UID ever shown (new messages always have larger UIDs). */
   maxUid = 0;
+  /** Highest placement MODSEQ seen: the next sync asks the store only for what changed after it. */
+  modseq = 0;
 
   /**
    * @param mailbox the selected mailbox
@@ -47,6 +49,7 @@ export class MailboxView {
       this.uids.push(p.uid);
       this.byUid.set(p.uid, p);
       if (p.uid > this.maxUid) this.maxUid = p.uid;
+      if (p.modseq > this.modseq) this.modseq = p.modseq;
     }
   }
 
@@ -76,6 +79,34 @@ export class MailboxView {
       this.gone.delete(uid);
     }
     return seqs;
+  }
+
+  /**
+   * Applies what changed since `modseq`: placements with a higher MODSEQ (new messages, flag
+   * changes) and UIDs expunged since. With `allowExpunge` false, expunged messages stay in the map.
+   */
+  applyChanges(changed: Placement[], expunged: number[], allowExpunge: boolean): ViewUpdates {
+    const updates: ViewUpdates = { expunged: [], exists: null, flags: [] };
+    for (const uid of expunged) if (this.byUid.has(uid)) this.gone.add(uid);
+    if (allowExpunge && this.gone.size > 0) updates.expunged = this.remove([...this.gone]);
+    const before = this.uids.length;
+    for (const p of changed) {
+      if (p.modseq > this.modseq) this.modseq = p.modseq;
+      const old = this.byUid.get(p.uid);
+      if (!old) {
+        if (p.uid > this.maxUid) {
+          this.uids.push(p.uid);
+          this.byUid.set(p.uid, p);
+          this.maxUid = p.uid;
+        }
+        continue;
+      }
+      if (!sameKeywords(old.keywords, p.keywords)) updates.flags.push([this.seqOf(p.uid), p]);
+      this.byUid.set(p.uid, p);
+    }
+    if (this.uids.length !== before) updates.exists = this.uids.length;
+    this.dirty = false;
+    return updates;
   }
 
   /**

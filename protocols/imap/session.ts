@@ -42,6 +42,8 @@ export class ImapSession {
   #wake: (() => void) | null = null;
   #pendingRead: Promise<"data" | "eof"> | null = null;
   #closed = false;
+  /** MODSEQs of changes this session made itself: their notifications need no resync. */
+  readonly #own = new Set<number>();
   /** Saved search result for `$` (RFC 5182), as UIDs. */
   savedSearch: number[] = [];
 
@@ -117,7 +119,17 @@ export class ImapSession {
     this.#unsubscribe = this.store.notifier.subscribe(account.id, (e) => this.#onChange(e));
   }
 
+  /**
+   * Records the MODSEQ of a change this session made and already reflected in its view (STORE,
+   * EXPUNGE), so that its notification does not trigger a resync.
+   */
+  ownChange(modseq: number): void {
+    this.#own.add(modseq);
+    if (this.#own.size > 64) this.#own.delete(this.#own.values().next().value!);
+  }
+
   #onChange(e: ChangeEvent): void {
+    if (this.#own.delete(e.modseq)) return;
     if (this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
       this.view.dirty = true;
       this.#wake?.();
@@ -140,8 +152,11 @@ export class ImapSession {
     const view = this.view;
     if (!view || (!view.dirty && !force && !(allowExpunge && view.gone.size > 0))) return;
     view.dirty = false;
-    const placements = await this.store.listPlacements(this.accountId, view.mailbox.id);
-    const u = view.apply(placements, allowExpunge);
+    // Incremental: only placements changed and UIDs expunged since the view's MODSEQ (RFC 7162 style).
+    const since = view.modseq;
+    const changed = await this.store.listPlacements(this.accountId, view.mailbox.id, { changedSince: since });
+    const expunged = await this.store.expungedSince(this.accountId, view.mailbox.id, since);
+    const u = view.applyChanges(changed, expunged, allowExpunge);
     for (const seq of u.expunged) await this.out.line(`* ${seq} EXPUNGE`);
     if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
     for (const [seq, p] of u.flags) {

@@ -151,8 +151,15 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
 
   const requireAuth: MiddlewareHandler<JmapEnv> = async function requireAuth(c, next) {
     const session = c.env?.session;
+    let headers = c.req.raw.headers;
+    const accessToken = c.req.method === "GET" ? c.req.query("access_token") : undefined;
+    if (accessToken !== undefined && !headers.has("authorization")) {
+      // RFC 6750 §2.3: browsers' EventSource and <a download> cannot send headers.
+      headers = new Headers(headers);
+      headers.set("authorization", `Bearer ${accessToken}`);
+    }
     const outcome = await auth().authenticate({
-      headers: c.req.raw.headers,
+      headers,
       remoteAddress: session?.remoteAddress ?? "127.0.0.1",
       secure: session?.secure ?? false,
       ...(c.env?.clientCertSubject !== undefined ? { clientCertSubject: c.env.clientCertSubject } : {}),
@@ -210,7 +217,7 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
     return c.json(response);
   });
 
-  app.post(`${JmapPath.upload}/:accountId{[^/]+}/?`, requireAuth, async (c) => {
+  const upload = async (c: Context<JmapEnv>) => {
     const account = c.get("account");
     const s = svc();
     if (c.req.param("accountId") !== account.id) {
@@ -233,7 +240,10 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       );
     }
     return c.json(result, 201);
-  });
+  };
+  // The advertised template ends in "/"; accept the URL without it too.
+  app.post(`${JmapPath.upload}/:accountId/`, requireAuth, upload);
+  app.post(`${JmapPath.upload}/:accountId`, requireAuth, upload);
 
   app.get(`${JmapPath.download}/:accountId/:blobId/:name`, requireAuth, async (c) => {
     const account = c.get("account");
@@ -253,8 +263,9 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
   app.get(JmapPath.eventSource, requireAuth, (c) => {
     const params = parseEventSourceParams(new URL(c.req.url));
     if (!params) throw new ProblemError(400, "about:blank", "Bad types, closeafter or ping.");
-    const signals = [c.req.raw.signal];
-    if (c.env?.shutdown) signals.push(c.env.shutdown);
+    // The stream ends through cancel() when the client goes away (request.signal is not used:
+    // Deno.serve's legacy behaviour aborts it once the response starts).
+    const signals = c.env?.shutdown ? [c.env.shutdown] : [];
     const body = eventSourceStream(svc(), c.get("account").id, params, signals);
     return c.body(body, 200, {
       "content-type": "text/event-stream",

@@ -15,6 +15,7 @@ import type { Transport } from "../../core/net/transport.ts";
 import type { Protocol, Session } from "../../core/session.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import type { Account } from "../../core/store/types.ts";
+import type { Store } from "../../core/store/store.ts";
 import { createAuthService } from "../../core/auth/service.ts";
 import type { OutboundQueue } from "../../core/delivery/outbound.ts";
 import { createSmtpHandler } from "./handler.ts";
@@ -39,7 +40,7 @@ export interface SmtpTestEnv {
 /** Creates the environment; call `close()` at the end. */
 export async function setup(
   overrides: DeepPartial<Config> = {},
-  extra: { outbound?: OutboundQueue } = {},
+  extra: { outbound?: OutboundQueue; wrapStore?: (store: Store) => Store } = {},
 ): Promise<SmtpTestEnv> {
   const dir = await Deno.makeTempDir({ prefix: "tern-smtp-" });
   const config = testConfig(dir, { local_domains: ["example.org"], hostname: "mx.test", ...overrides });
@@ -50,8 +51,18 @@ export async function setup(
     address: "alice@example.org",
     secrets: await auth.deriveSecrets(PASSWORDS.alice),
   });
-  const bob = await store.createAccount({ address: "bob@example.org", secrets: await auth.deriveSecrets(PASSWORDS.bob) });
-  const server = { config, store, auth, log: nullLogger, clock: systemClock, ...extra };
+  const bob = await store.createAccount({
+    address: "bob@example.org",
+    secrets: await auth.deriveSecrets(PASSWORDS.bob),
+  });
+  const server = {
+    config,
+    store: extra.wrapStore ? extra.wrapStore(store) : store,
+    auth,
+    log: nullLogger,
+    clock: systemClock,
+    outbound: extra.outbound,
+  };
   const handlers = new Map<SmtpMode, ReturnType<typeof createSmtpHandler>>();
   const clients: TestClient[] = [];
   return {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Account } from "../../core/store/types.ts";
-import { Code, reply, Replies } from "./codes.ts";
+import { Code, Replies, reply } from "./codes.ts";
 import type { SmtpSession } from "./session.ts";
 
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -36,7 +36,11 @@ const decoder = new TextDecoder();
  * Runs one SASL exchange. Sends every reply except the final `235` (the caller sends it after
  * recording the user). Returns the account on success, null otherwise.
  */
-export async function runAuth(s: SmtpSession, mechanism: string, initial: string | null): Promise<Account | null> {
+export async function runAuth(
+  s: SmtpSession,
+  mechanism: string,
+  initial: string | null,
+): Promise<Account | null> {
   const ctx = {
     remoteAddress: s.conn.transport.remoteAddress,
     protocol: s.conn.session.protocol,

@@ -87,11 +87,14 @@ export const Replies = {
   startData: (): SmtpReply => reply(Code.StartMailInput, undefined, "End data with <CR><LF>.<CR><LF>"),
   // 4xx
   idleTimeout: (): SmtpReply => reply(Code.ServiceUnavailable, "4.4.2", "Idle timeout, closing connection"),
-  sessionTimeout: (): SmtpReply => reply(Code.ServiceUnavailable, "4.4.2", "Session time limit, closing connection"),
-  shuttingDown: (): SmtpReply => reply(Code.ServiceUnavailable, "4.3.2", "Service shutting down, closing connection"),
+  sessionTimeout: (): SmtpReply =>
+    reply(Code.ServiceUnavailable, "4.4.2", "Session time limit, closing connection"),
+  shuttingDown: (): SmtpReply =>
+    reply(Code.ServiceUnavailable, "4.3.2", "Service shutting down, closing connection"),
   tooManyConnections: (): SmtpReply =>
     reply(Code.ServiceUnavailable, "4.7.0", "Too many connections from your address, try again later"),
-  rateLimited: (): SmtpReply => reply(Code.MailboxBusy, "4.7.1", "Message rate limit exceeded, try again later"),
+  rateLimited: (): SmtpReply =>
+    reply(Code.MailboxBusy, "4.7.1", "Message rate limit exceeded, try again later"),
   localError: (): SmtpReply => reply(Code.LocalError, "4.3.0", "Temporary failure, try again later"),
   noQueue: (): SmtpReply => reply(Code.LocalError, "4.3.0", "Relay queue unavailable, try again later"),
   tooManyRecipients: (): SmtpReply => reply(Code.InsufficientStorage, "4.5.3", "Too many recipients"),
@@ -121,7 +124,8 @@ export const Replies = {
     reply(Code.MailboxNameNotAllowed, "5.7.1", "Sender address not owned by authenticated user"),
   fromNotOwned: (): SmtpReply =>
     reply(Code.MailboxNameNotAllowed, "5.7.1", "From: header address not owned by authenticated user"),
-  tooBig: (): SmtpReply => reply(Code.ExceededStorage, "5.3.4", "Message size exceeds fixed maximum message size"),
+  tooBig: (): SmtpReply =>
+    reply(Code.ExceededStorage, "5.3.4", "Message size exceeds fixed maximum message size"),
   utf8Required: (): SmtpReply =>
     reply(Code.MailboxNameNotAllowed, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
   noValidRecipients: (): SmtpReply => reply(Code.TransactionFailed, "5.5.1", "No valid recipients"),

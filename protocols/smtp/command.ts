@@ -100,7 +100,8 @@ const LET_DIG = "[A-Za-z0-9\\u0080-\\u{10FFFF}]";
 const LDH = "[-A-Za-z0-9\\u0080-\\u{10FFFF}]";
 const SUB_DOMAIN = `${LET_DIG}(?:${LDH}*${LET_DIG})?`;
 const DOMAIN_RE = new RegExp(`^${SUB_DOMAIN}(?:\\.${SUB_DOMAIN})*$`, "u");
-const ADDRESS_LITERAL_RE = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+)\]$/;
+const ADDRESS_LITERAL_RE =
+  /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+)\]$/;
 // RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3) plus UTF8-non-ascii (RFC 6531 §3.3).
 const ATOM = "[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~\\u0080-\\u{10FFFF}]+";
 const DOT_STRING_RE = new RegExp(`^${ATOM}(?:\\.${ATOM})*$`, "u");
@@ -182,7 +183,9 @@ function parseMail(rest: string): ParseResult {
   if (!m) return fail(Replies.syntax("Syntax: MAIL FROM:<address>"));
   const path = splitPath(m[1]!);
   if (!path) return fail(Replies.syntax("Syntax: MAIL FROM:<address>"));
-  if (path.rest !== "" && !path.rest.startsWith(" ")) return fail(Replies.syntax("Syntax: MAIL FROM:<address>"));
+  if (path.rest !== "" && !path.rest.startsWith(" ")) {
+    return fail(Replies.syntax("Syntax: MAIL FROM:<address>"));
+  }
   const params = parseParams(path.rest);
   if (!params) return fail(Replies.syntax("Invalid MAIL parameters"));
   if (path.inner === "") return ok({ verb: "MAIL", from: null, params });
@@ -197,10 +200,14 @@ function parseRcpt(rest: string): ParseResult {
   if (!m) return fail(Replies.syntax("Syntax: RCPT TO:<address>"));
   const path = splitPath(m[1]!);
   if (!path) return fail(Replies.syntax("Syntax: RCPT TO:<address>"));
-  if (path.rest !== "" && !path.rest.startsWith(" ")) return fail(Replies.syntax("Syntax: RCPT TO:<address>"));
+  if (path.rest !== "" && !path.rest.startsWith(" ")) {
+    return fail(Replies.syntax("Syntax: RCPT TO:<address>"));
+  }
   const params = parseParams(path.rest);
   if (!params) return fail(Replies.syntax("Invalid RCPT parameters"));
-  if (/^postmaster$/i.test(path.inner)) return ok({ verb: "RCPT", to: { local: path.inner, domain: "" }, params });
+  if (/^postmaster$/i.test(path.inner)) {
+    return ok({ verb: "RCPT", to: { local: path.inner, domain: "" }, params });
+  }
   const to = parseMailbox(path.inner);
   if (!to) return fail(Replies.syntax("Bad recipient address syntax"));
   return ok({ verb: "RCPT", to, params });

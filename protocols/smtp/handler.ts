@@ -8,6 +8,7 @@
 import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
 import type { WithOutboundQueue } from "../../core/delivery/outbound.ts";
 import { RecipientResolver } from "../../core/delivery/resolver.ts";
+import { removeStaleSpoolFiles } from "../../core/delivery/spool.ts";
 import { createMemoryRateLimiter } from "../../core/policy/rate_limiter.ts";
 import { Replies } from "./codes.ts";
 import { formatReply } from "./reply.ts";
@@ -15,8 +16,11 @@ import { NetworkList } from "./networks.ts";
 import { SmtpSession, type SmtpSessionDeps } from "./session.ts";
 import type { SmtpMode } from "./session.ts";
 
-/** Default concurrent connections per client IP when the config does not say. */
-export const DEFAULT_MAX_CONNECTIONS_PER_IP = 20;
+/**
+ * Default SMTP-only limit of concurrent connections per client IP: 0 (off), because the
+ * connection policy (`[policy] max_connections_per_ip`) already limits every protocol.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 0;
 
 /**
  * Creates the handler of one SMTP listener. Lists and limiters are built once here and shared by
@@ -33,6 +37,10 @@ export function createSmtpHandler(server: ServerContext, mode: SmtpMode): Connec
   const blocked = new NetworkList(smtp.blocked_networks);
   const perIpLimit = smtp.max_connections_per_ip ?? DEFAULT_MAX_CONNECTIONS_PER_IP;
   const perIp = new Map<string, number>();
+  // Temp files of sessions cut short by a crash; never fatal.
+  removeStaleSpoolFiles(server.config.data_dir, 86_400_000, server.clock.now().getTime()).catch((e) =>
+    server.log.warn("spool cleanup failed", { error: e instanceof Error ? e.message : String(e) })
+  );
   const deps: SmtpSessionDeps = {
     mode,
     resolver: new RecipientResolver(server.store, server.clock),

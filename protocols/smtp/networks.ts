@@ -21,7 +21,10 @@ export class NetworkList {
       try {
         if (c.includes("/")) {
           const [addr, bits] = ipaddr.parseCIDR(c);
-          return [normalize(addr), addr.kind() === "ipv6" && normalize(addr).kind() === "ipv4" ? bits - 96 : bits];
+          return [
+            normalize(addr),
+            addr.kind() === "ipv6" && normalize(addr).kind() === "ipv4" ? bits - 96 : bits,
+          ];
         }
         const addr = normalize(ipaddr.parse(c));
         return [addr, addr.kind() === "ipv4" ? 32 : 128];
@@ -54,6 +57,8 @@ export class NetworkList {
 }
 
 function normalize(a: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  if (a.kind() === "ipv6" && (a as ipaddr.IPv6).isIPv4MappedAddress()) return (a as ipaddr.IPv6).toIPv4Address();
+  if (a.kind() === "ipv6" && (a as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return (a as ipaddr.IPv6).toIPv4Address();
+  }
   return a;
 }

@@ -42,7 +42,9 @@ export function parseMailParams(
     if (!opts.esmtp) return { ok: false, reply: unsupported(key) };
     switch (key) {
       case "SIZE": {
-        if (v === null || !/^\d{1,20}$/.test(v)) return { ok: false, reply: Replies.syntax("Bad SIZE parameter") };
+        if (v === null || !/^\d{1,20}$/.test(v)) {
+          return { ok: false, reply: Replies.syntax("Bad SIZE parameter") };
+        }
         const size = Number(v);
         // RFC 1870 §6: a declared size above the limit gets 552 at MAIL.
         if (size > opts.maxSize) return { ok: false, reply: Replies.tooBig() };
@@ -107,7 +109,10 @@ export function parseRcptParams(params: EsmtpParams, opts: { esmtp: boolean }): 
       }
       case "ORCPT":
         // RFC 3461 §4.2: addr-type ";" xtext, at most 500 characters.
-        if (v === null || v.length > 500 || !/^[A-Za-z0-9-]+;/.test(v) || !XTEXT_RE.test(v.slice(v.indexOf(";") + 1))) {
+        if (
+          v === null || v.length > 500 || !/^[A-Za-z0-9-]+;/.test(v) ||
+          !XTEXT_RE.test(v.slice(v.indexOf(";") + 1))
+        ) {
           return { ok: false, reply: Replies.syntax("Bad ORCPT parameter") };
         }
         value.orcpt = v;
@@ -118,4 +123,3 @@ export function parseRcptParams(params: EsmtpParams, opts: { esmtp: boolean }): 
   }
   return { ok: true, value };
 }
-

@@ -5,7 +5,10 @@ const m = (entries: [string, string | null][], esmtp = true) =>
   parseMailParams(new Map(entries), { esmtp, maxSize: 1000 });
 
 Deno.test("parseMailParams reads SIZE, BODY, SMTPUTF8, RET and ENVID", () => {
-  const r = m([["SIZE", "999"], ["BODY", "binarymime"], ["SMTPUTF8", null], ["RET", "HDRS"], ["ENVID", "QQ+2Bx"]]);
+  const r = m([["SIZE", "999"], ["BODY", "binarymime"], ["SMTPUTF8", null], ["RET", "HDRS"], [
+    "ENVID",
+    "QQ+2Bx",
+  ]]);
   assert.deepEqual(r, {
     ok: true,
     value: { size: 999, body: "BINARYMIME", smtputf8: true, ret: "HDRS", envid: "QQ+2Bx" },
@@ -30,7 +33,9 @@ Deno.test("parseMailParams refuses unknown parameters with 555 and parameters af
 });
 
 Deno.test("parseRcptParams validates NOTIFY and ORCPT (RFC 3461)", () => {
-  const ok = parseRcptParams(new Map([["NOTIFY", "success,delay"], ["ORCPT", "rfc822;a+40b@c"]]), { esmtp: true });
+  const ok = parseRcptParams(new Map([["NOTIFY", "success,delay"], ["ORCPT", "rfc822;a+40b@c"]]), {
+    esmtp: true,
+  });
   assert.deepEqual(ok, { ok: true, value: { notify: ["SUCCESS", "DELAY"], orcpt: "rfc822;a+40b@c" } });
   for (const v of ["NEVER,SUCCESS", "SOMETIMES", "SUCCESS,SUCCESS"]) {
     const r = parseRcptParams(new Map([["NOTIFY", v]]), { esmtp: true });

@@ -10,7 +10,10 @@ Deno.test("formatReply writes single-line replies with the enhanced code when in
 Deno.test("formatReply writes multi-line replies with code- on all but the last line", () => {
   const r = { code: 250, lines: ["host Hello", "PIPELINING", "SIZE 10"] };
   assert.equal(formatReply(r, true), "250-host Hello\r\n250-PIPELINING\r\n250 SIZE 10\r\n");
-  assert.equal(formatReply(Replies.help(), true), "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n214 2.0.0 See RFC 5321\r\n");
+  assert.equal(
+    formatReply(Replies.help(), true),
+    "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n214 2.0.0 See RFC 5321\r\n",
+  );
 });
 
 Deno.test("formatReply keeps the space of an empty 334 and neutralises CR/LF in text", () => {

@@ -15,7 +15,7 @@ import { deliverLocal, putMessageBlob } from "../../core/delivery/local.ts";
 import { MessageSpool } from "../../core/delivery/spool.ts";
 import type { RecipientResolver } from "../../core/delivery/resolver.ts";
 import { formatReceived, formatReturnPath } from "../../core/delivery/trace.ts";
-import { Code, reply, Replies, type SmtpReply } from "./codes.ts";
+import { Code, Replies, reply, type SmtpReply } from "./codes.ts";
 import { addressToString, isNonAscii, type MailAddress, parseCommand, type SmtpCommand } from "./command.ts";
 import { DotDecoder } from "./dot_decoder.ts";
 import { fromAddresses } from "./from_header.ts";
@@ -62,8 +62,8 @@ interface Transaction {
   opts: MailOptions;
   recipients: Recipient[];
   spool: MessageSpool | null;
-  /** A BDAT chunk overflowed the size limit: the rest of the chunks are read and dropped. */
-  failed: boolean;
+  /** Writing the spool failed (disk): the data is read to its end, then 451. */
+  spoolError: boolean;
 }
 
 type Handler = (s: SmtpSession, cmd: SmtpCommand) => Promise<void> | void;
@@ -178,7 +178,16 @@ export class SmtpSession {
         continue;
       }
       this.#errors = 0;
-      await spec.run(this, cmd);
+      try {
+        await spec.run(this, cmd);
+      } catch (e) {
+        // A failing dependency (store, auth) is a temporary error for this command only.
+        this.conn.log.error("smtp command failed", {
+          command: cmd.verb,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        this.send(Replies.localError());
+      }
       if (this.io.endReason !== null && this.io.endReason !== "eof") return;
     }
   }
@@ -194,7 +203,9 @@ export class SmtpSession {
     if (cmd.verb === "RCPT") return Replies.badSequence("Need MAIL command first");
     if (cmd.verb === "DATA") {
       if (this.phase === "bdat") return Replies.badSequence("DATA not allowed after BDAT");
-      return Replies.badSequence(this.phase === "mail" ? "Need RCPT command first" : "Need MAIL command first");
+      return Replies.badSequence(
+        this.phase === "mail" ? "Need RCPT command first" : "Need MAIL command first",
+      );
     }
     return Replies.badSequence();
   }
@@ -261,7 +272,7 @@ export class SmtpSession {
       const r = await this.deps.rateLimiter.consume(`${this.conn.transport.remoteAddress}|${sender}`);
       if (!r.allowed) return this.send(Replies.rateLimited());
     }
-    this.tx = { from: cmd.from, opts: p.value, recipients: [], spool: null, failed: false };
+    this.tx = { from: cmd.from, opts: p.value, recipients: [], spool: null, spoolError: false };
     this.#setPhase("mail");
     this.send(Replies.senderOk());
   }
@@ -272,7 +283,9 @@ export class SmtpSession {
     if (!account) return false;
     const any = this.#config.smtp.sender_any_accounts.map((a) => a.toLowerCase());
     if (any.includes(account.address.toLowerCase())) return true;
-    const mine = new Set((await this.conn.server.store.sendableAddresses(account.id)).map((a) => a.toLowerCase()));
+    const mine = new Set(
+      (await this.conn.server.store.sendableAddresses(account.id)).map((a) => a.toLowerCase()),
+    );
     const a = address.toLowerCase();
     if (mine.has(a)) return true;
     // Plus-addressing: user+tag@domain is user@domain's.
@@ -286,7 +299,9 @@ export class SmtpSession {
     const p = parseRcptParams(cmd.params, { esmtp: this.esmtp });
     if (!p.ok) return this.send(p.reply);
     if (isNonAscii(cmd.to) && !tx.opts.smtputf8) return this.send(Replies.utf8Required());
-    if (tx.recipients.length >= this.#config.smtp.max_recipients) return this.send(Replies.tooManyRecipients());
+    if (tx.recipients.length >= this.#config.smtp.max_recipients) {
+      return this.send(Replies.tooManyRecipients());
+    }
     let address = addressToString(cmd.to);
     if (cmd.to.domain === "") {
       // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain must be accepted.
@@ -295,12 +310,15 @@ export class SmtpSession {
     const res = await this.deps.resolver.resolve(address);
     if (res.kind === "unknown") return this.send(Replies.unknownUser());
     if (res.kind === "local") {
-      const over = res.accounts.find((a) => a.quotaBytes > 0 && a.usedBytes + (tx.opts.size ?? 0) > a.quotaBytes);
+      const over = res.accounts.find((a) =>
+        a.quotaBytes > 0 && a.usedBytes + (tx.opts.size ?? 0) > a.quotaBytes
+      );
       if (over) return this.send(Replies.mailboxFull());
       tx.recipients.push({ address, opts: p.value, accounts: res.accounts });
     } else {
       // Never an open relay: only authenticated clients or relay_networks may relay.
-      const mayRelay = this.account !== null || this.deps.relayNetworks.contains(this.conn.transport.remoteAddress);
+      const mayRelay = this.account !== null ||
+        this.deps.relayNetworks.contains(this.conn.transport.remoteAddress);
       if (!mayRelay) {
         this.conn.log.info("relay denied", { rcpt_domain: cmd.to.domain });
         return this.send(Replies.relayDenied());
@@ -337,7 +355,7 @@ export class SmtpSession {
       const chunk = await this.io.reader.readChunk();
       if (chunk === null) return await this.#resetTx(); // connection lost: nothing kept
       const { body, end } = decoder.feed(chunk);
-      for (const b of body) await spool.append(b);
+      if (!tx.spoolError) await this.#append(tx, body);
       if (end !== -1) {
         this.io.unread(chunk.subarray(end));
         break;
@@ -350,7 +368,7 @@ export class SmtpSession {
   async bdat(cmd: Extract<SmtpCommand, { verb: "BDAT" }>): Promise<void> {
     const allowed = this.phase === "rcpt" || this.phase === "bdat";
     const tx = this.tx;
-    const keep = allowed && tx !== null && !tx.failed;
+    const keep = allowed && tx !== null;
     if (keep && tx.spool === null) tx.spool = this.#newSpool();
     let remaining = cmd.size;
     while (remaining > 0) {
@@ -358,13 +376,19 @@ export class SmtpSession {
       if (chunk === null) return await this.#resetTx();
       const take = Math.min(remaining, chunk.length, BDAT_SLICE);
       if (take < chunk.length) this.io.unread(chunk.subarray(take));
-      if (keep) await tx.spool!.append(chunk.subarray(0, take));
+      if (keep && !tx.spoolError) await this.#append(tx, [chunk.subarray(0, take)]);
       remaining -= take;
     }
     if (!allowed || tx === null) {
-      return this.send(this.phase === "mail" ? Replies.badSequence("Need RCPT command first") : this.#sequenceError(cmd));
+      return this.send(
+        this.phase === "mail" ? Replies.badSequence("Need RCPT command first") : this.#sequenceError(cmd),
+      );
     }
-    if (tx.spool?.overflowed || tx.failed) {
+    if (tx.spoolError) {
+      await this.#resetTx();
+      return this.send(Replies.localError());
+    }
+    if (tx.spool?.overflowed) {
       // RFC 3030 §2 / RFC 1870: the transaction fails; later chunks of it get 503 after being read.
       await this.#resetTx();
       return this.send(Replies.tooBig());
@@ -374,11 +398,23 @@ export class SmtpSession {
     await this.#finish();
   }
 
+  /** Appends to the spool; a disk error is remembered (the data must still be read to its end). */
+  async #append(tx: Transaction, parts: Uint8Array[]): Promise<void> {
+    try {
+      for (const b of parts) await tx.spool!.append(b);
+    } catch (e) {
+      tx.spoolError = true;
+      this.conn.log.error("spool write failed", { error: e instanceof Error ? e.message : String(e) });
+      await tx.spool!.discard();
+    }
+  }
+
   /** End of data: checks, then delivery; exactly one reply for the transaction. */
   async #finish(): Promise<void> {
     const tx = this.tx!;
     const spool = tx.spool!;
     try {
+      if (tx.spoolError) return this.send(Replies.localError());
       if (spool.overflowed) return this.send(Replies.tooBig()); // RFC 1870 §6, after the terminator
       if (this.deps.mode !== "smtp" && this.account) {
         for (const a of fromAddresses(spool.head())) {
@@ -444,7 +480,10 @@ export class SmtpSession {
       return Replies.queued(id);
     } catch (e) {
       if (e instanceof StoreError && e.code === "overQuota") return Replies.mailboxFull();
-      this.conn.log.error("delivery failed", { queue_id: id, error: e instanceof Error ? e.message : String(e) });
+      this.conn.log.error("delivery failed", {
+        queue_id: id,
+        error: e instanceof Error ? e.message : String(e),
+      });
       return Replies.localError();
     }
   }
@@ -465,7 +504,9 @@ export class SmtpSession {
   async starttls(): Promise<void> {
     const transport = this.conn.transport;
     if (transport.secure) return this.send(Replies.badSequence("TLS already active"));
-    if (this.conn.listener.tls !== "starttls") return this.send(Replies.notImplemented("STARTTLS not available"));
+    if (this.conn.listener.tls !== "starttls") {
+      return this.send(Replies.notImplemented("STARTTLS not available"));
+    }
     this.send(Replies.readyForTls());
     await this.io.flush();
     // RFC 3207 §4.2: anything the client sent after STARTTLS in plaintext is dropped, never run.

@@ -96,7 +96,10 @@ Deno.test("SmtpSession delivers DATA to local Inboxes with trace headers, byte-i
       const text = dec.decode(msgs[0]!);
       const [trace, rest] = [text.slice(0, text.indexOf("Subject:")), text.slice(text.indexOf("Subject:"))];
       assert.equal(rest, body);
-      assert.match(trace, /^Return-Path: <sender@remote\.test>\r\nReceived: from client\.test \(\[192\.0\.2\.10\]\)\r\n/);
+      assert.match(
+        trace,
+        /^Return-Path: <sender@remote\.test>\r\nReceived: from client\.test \(\[192\.0\.2\.10\]\)\r\n/,
+      );
       assert.match(trace, new RegExp(`with ESMTP id ${m[1]};`));
       assert.ok(!trace.includes(" for <"), "no recipient disclosed with several recipients");
     }
@@ -143,7 +146,10 @@ Deno.test("SmtpSession BDAT: chunks, BDAT 0 LAST, and the mixing rules of RFC 30
     const part1 = "Subject: chunked\r\n\r\nline1\r\n.dot\r\n";
     const part2 = "bin\x00ary\r\n";
     await c.write(`BDAT ${part1.length}\r\n${part1}BDAT ${part2.length}\r\n${part2}`);
-    assert.deepEqual(await c.replies(2), [`250 2.0.0 ${part1.length} octets received`, `250 2.0.0 ${part2.length} octets received`]);
+    assert.deepEqual(await c.replies(2), [
+      `250 2.0.0 ${part1.length} octets received`,
+      `250 2.0.0 ${part2.length} octets received`,
+    ]);
     assert.match((await c.cmd("DATA"))!, /^503 5\.5\.1 /);
     assert.match((await c.cmd("BDAT 0 LAST"))!, /^250 2\.0\.0 Ok: queued as /);
     const text = dec.decode((await inbox(env, env.alice.id))[0]!);
@@ -209,15 +215,25 @@ Deno.test("SmtpSession hands relayed recipients to the outbound queue with DSN p
   try {
     const c = env.connect("submission");
     await greet(c);
-    assert.equal(await c.cmd(`AUTH PLAIN ${b64(`\0alice@example.org\0${PASSWORDS.alice}`)}`), "235 2.7.0 Authentication successful");
+    assert.equal(
+      await c.cmd(`AUTH PLAIN ${b64(`\0alice@example.org\0${PASSWORDS.alice}`)}`),
+      "235 2.7.0 Authentication successful",
+    );
     await c.cmd("MAIL FROM:<alice@example.org> RET=HDRS ENVID=e1");
-    assert.equal(await c.cmd("RCPT TO:<friend@elsewhere.test> NOTIFY=FAILURE ORCPT=rfc822;friend@elsewhere.test"), "250 2.1.5 Recipient ok");
+    assert.equal(
+      await c.cmd("RCPT TO:<friend@elsewhere.test> NOTIFY=FAILURE ORCPT=rfc822;friend@elsewhere.test"),
+      "250 2.1.5 Recipient ok",
+    );
     await c.cmd("DATA");
     await c.write("From: alice@example.org\r\nSubject: out\r\n\r\nhi\r\n.\r\n");
     assert.match((await c.reply())!, /^250 2\.0\.0 /);
     assert.equal(queued.length, 1);
     assert.equal(queued[0]!.env.from, "alice@example.org");
-    assert.deepEqual(queued[0]!.env.recipients, [{ address: "friend@elsewhere.test", notify: ["FAILURE"], orcpt: "rfc822;friend@elsewhere.test" }]);
+    assert.deepEqual(queued[0]!.env.recipients, [{
+      address: "friend@elsewhere.test",
+      notify: ["FAILURE"],
+      orcpt: "rfc822;friend@elsewhere.test",
+    }]);
     assert.equal(queued[0]!.env.ret, "HDRS");
     const blob = dec.decode((await env.store.blobs.get(queued[0]!.blobId))!);
     assert.match(blob, /^Received: from client\.test .*\r\n\tby mx\.test \(Tern\) with ESMTPA id /);
@@ -284,7 +300,13 @@ Deno.test("SmtpSession AUTH SCRAM-SHA-256 sends the server signature before 235"
     const serverFirst = atob(first.slice(4));
     const attrs = Object.fromEntries(serverFirst.split(",").map((kv) => [kv[0], kv.slice(2)]));
     assert.ok(attrs.r!.startsWith(cnonce));
-    const salted = pbkdf2Sync(PASSWORDS.alice, Buffer.from(attrs.s!, "base64"), Number(attrs.i), 32, "sha256");
+    const salted = pbkdf2Sync(
+      PASSWORDS.alice,
+      Buffer.from(attrs.s!, "base64"),
+      Number(attrs.i),
+      32,
+      "sha256",
+    );
     const clientKey = createHmac("sha256", salted).update("Client Key").digest();
     const storedKey = createHash("sha256").update(clientKey).digest();
     const withoutProof = `c=biws,r=${attrs.r}`;
@@ -391,8 +413,98 @@ Deno.test("SmtpSession drops blocked networks before the banner and limits rate 
     await greet(c);
     assert.match((await c.cmd("MAIL FROM:<a@remote.test>"))!, /^250 /);
     await c.cmd("RSET");
-    assert.equal(await c.cmd("MAIL FROM:<a@remote.test>"), "450 4.7.1 Message rate limit exceeded, try again later");
+    assert.equal(
+      await c.cmd("MAIL FROM:<a@remote.test>"),
+      "450 4.7.1 Message rate limit exceeded, try again later",
+    );
     assert.match((await c.cmd("MAIL FROM:<other@remote.test>"))!, /^250 /);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("SmtpSession answers 451 4.3.0 when the store fails, and keeps nothing", async () => {
+  let failures = 1;
+  const env = await setup({}, {
+    // Failure injection around the real store: the first addMessages call fails.
+    wrapStore: (store) =>
+      new Proxy(store, {
+        get(target, prop) {
+          if (prop === "addMessages" && failures > 0) {
+            return () => {
+              failures--;
+              return Promise.reject(new Error("disk on fire"));
+            };
+          }
+          const v = Reflect.get(target, prop, target);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      }),
+  });
+  try {
+    const c = env.connect();
+    await greet(c);
+    const send = async () => {
+      await c.write("MAIL FROM:<a@remote.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n");
+      await c.replies(3);
+      await c.write("Subject: s\r\n\r\nx\r\n.\r\n");
+      return await c.reply();
+    };
+    assert.equal(await send(), "451 4.3.0 Temporary failure, try again later");
+    assert.equal((await inbox(env, env.alice.id)).length, 0);
+    assert.match((await send())!, /^250 2\.0\.0 Ok: queued as /);
+    assert.equal((await inbox(env, env.alice.id)).length, 1);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("SmtpSession limits concurrent connections per IP with 421 4.7.0", async () => {
+  const env = await setup({ smtp: { max_connections_per_ip: 1 } });
+  try {
+    const first = env.connect();
+    await greet(first);
+    const second = env.connect();
+    assert.equal(await second.reply(), "421 4.7.0 Too many connections from your address, try again later");
+    assert.equal(await second.reply(), null);
+    const other = env.connect("smtp", { clientAddress: "192.0.2.11" });
+    assert.match((await other.reply())!, /^220 /);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("SmtpSession ends sessions over the total time limit with 421 4.4.2", async () => {
+  const env = await setup({ smtp: { session_timeout: 0.1 } });
+  try {
+    const c = env.connect();
+    await greet(c);
+    assert.equal(await c.reply(), "421 4.4.2 Session time limit, closing connection");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("SmtpSession offers AUTH only over TLS unless plaintext is allowed", async () => {
+  const env = await setup({ listeners: { submission: { allow_plaintext_auth: false } } });
+  try {
+    const c = env.connect("submission");
+    const ehlo = (await greet(c))!;
+    assert.ok(!ehlo.includes("AUTH"));
+    assert.equal(
+      await c.cmd(`AUTH PLAIN ${b64("\0alice@example.org\0x")}`),
+      "530 5.7.0 Must issue a STARTTLS command first",
+    );
+    assert.equal(
+      await c.cmd("MAIL FROM:<alice@example.org>"),
+      "530 5.7.0 Must issue a STARTTLS command first",
+    );
+    assert.equal(await c.cmd("STARTTLS"), "220 2.0.0 Ready to start TLS");
+    assert.match((await c.cmd("EHLO client.test"))!, /^250-AUTH PLAIN LOGIN SCRAM-SHA-256$/m);
+    assert.equal(
+      await c.cmd(`AUTH PLAIN ${b64(`\0alice@example.org\0${PASSWORDS.alice}`)}`),
+      "235 2.7.0 Authentication successful",
+    );
   } finally {
     await env.close();
   }

@@ -166,3 +166,15 @@ Deno.test("tern user commands use the data_dir of --config", async () => {
     assert.ok(names.length > 0);
   });
 });
+
+Deno.test("tern user add creates a domain of local_domains on demand, not others", async () => {
+  await withTempDir(async (dir) => {
+    // Default configuration: local_domains = ["localhost"], data in ./data.
+    const r = await tern(dir, ["user", "add", "you@localhost", "--password-stdin"], "pw-for-you\n");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((await tern(dir, ["domain", "list"])).stdout, /^localhost /m);
+    const other = await tern(dir, ["alias", "add", "x@other.example", "you@localhost"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /not a local domain/);
+  });
+});

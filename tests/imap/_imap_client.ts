@@ -4,19 +4,66 @@
  *
  * @module
  */
-import { LineClient } from "../support/line_client.ts";
+import { ByteReader } from "../../core/net/reader.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import type { Account } from "../../core/store/types.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A raw socket with line reads and byte writes. */
+export class Conn {
+  #reader: ByteReader;
+  constructor(readonly conn: Deno.Conn) {
+    const r = conn.readable.getReader();
+    this.#reader = new ByteReader({
+      read: async () => {
+        try {
+          const { value, done } = await r.read();
+          return done ? null : value;
+        } catch {
+          return null;
+        }
+      },
+    });
+  }
+  /** Writes bytes fully. */
+  async sendBytes(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+  }
+  /** Writes text. */
+  send(text: string): Promise<void> {
+    return this.sendBytes(enc.encode(text));
+  }
+  /** Writes a line with CRLF. */
+  line(text: string): Promise<void> {
+    return this.send(text + "\r\n");
+  }
+  /** Reads one line without its ending; null at EOF. */
+  async read(): Promise<string | null> {
+    const l = await this.#reader.readLine(1 << 24);
+    return l ? dec.decode(l.line) : null;
+  }
+  /** Closes (idempotent). */
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
 
 /** A raw IMAP connection. */
 export class RawImap {
   #n = 0;
   greeting = "";
-  private constructor(readonly c: LineClient) {}
+  private constructor(readonly c: Conn) {}
 
   /** Connects and reads the greeting. */
   static async connect(port: number): Promise<RawImap> {
-    const c = new RawImap(await LineClient.connect(port));
+    const c = new RawImap(new Conn(await Deno.connect({ hostname: "127.0.0.1", port })));
     c.greeting = (await c.c.read()) ?? "";
     return c;
   }

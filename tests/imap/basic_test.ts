@@ -15,7 +15,9 @@ Deno.test("imap greeting, CAPABILITY and LOGIN", async () => {
     const caps = await c.cmd("CAPABILITY");
     assert.match(caps[0]!, /^\* CAPABILITY IMAP4rev1 IMAP4rev2 /);
     assert.equal(caps[1], "TAG OK CAPABILITY completed");
-    assert.deepEqual(await c.cmd('LOGIN u@example.org "wrong"'), ["TAG NO [AUTHENTICATIONFAILED] Authentication failed"]);
+    assert.deepEqual(await c.cmd('LOGIN u@example.org "wrong"'), [
+      "TAG NO [AUTHENTICATIONFAILED] Authentication failed",
+    ]);
     const ok = await c.cmd('LOGIN u@example.org "s3cret pass"');
     assert.match(ok[0]!, /^TAG OK \[CAPABILITY IMAP4rev1 IMAP4rev2 .*UIDPLUS.*\] Logged in$/);
     assert.deepEqual(await c.cmd("NOOP"), ["TAG OK NOOP completed"]);
@@ -53,7 +55,12 @@ Deno.test("imap LIST, SELECT and FETCH", async () => {
         `((NIL NIL "u" "example.org")) NIL NIL NIL "<m1@example.org>"))`,
     );
     const body = await c.cmd("FETCH 1 BODY[TEXT]");
-    assert.deepEqual(body, ["* 1 FETCH (BODY[TEXT] {11}", "Body line", " FLAGS (\\Seen))", "TAG OK FETCH completed"]);
+    assert.deepEqual(body, [
+      "* 1 FETCH (BODY[TEXT] {11}",
+      "Body line",
+      " FLAGS (\\Seen))",
+      "TAG OK FETCH completed",
+    ]);
   } finally {
     c.close();
     await t.close();

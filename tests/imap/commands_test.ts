@@ -53,7 +53,9 @@ Deno.test("imap BODYSTRUCTURE of multipart/alternative with an attachment, secti
         '("application" "pdf" ("name" "r.pdf") NIL NIL "BASE64" 8 NIL ("attachment" ("filename" "r.pdf")) NIL NIL) ' +
         '"mixed" ("boundary" "outer") NIL NIL NIL))',
     );
-    const parts = await c.cmd("FETCH 1 (BODY.PEEK[1.2] BODY.PEEK[2.MIME] BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[TEXT]<2.5>)");
+    const parts = await c.cmd(
+      "FETCH 1 (BODY.PEEK[1.2] BODY.PEEK[2.MIME] BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[TEXT]<2.5>)",
+    );
     assert.deepEqual(parts, [
       "* 1 FETCH (BODY[1.2] {11}",
       "<p>html</p> BODY[2.MIME] {133}",
@@ -125,7 +127,10 @@ Deno.test("imap STORE, SEARCH, ESEARCH and SEARCHRES", async () => {
     assert.deepEqual(await c.cmd("UID STORE 2 -FLAGS.SILENT (custom)"), ["TAG OK STORE completed"]);
     assert.deepEqual(await c.cmd("SEARCH UNSEEN"), ["* SEARCH 3 4 5", "TAG OK SEARCH completed"]);
     assert.deepEqual(await c.cmd("SEARCH KEYWORD CUSTOM"), ["* SEARCH 1", "TAG OK SEARCH completed"]);
-    assert.deepEqual(await c.cmd("SEARCH OR 1 NOT SEEN LARGER 10"), ["* SEARCH 1 3 4 5", "TAG OK SEARCH completed"]);
+    assert.deepEqual(await c.cmd("SEARCH OR 1 NOT SEEN LARGER 10"), [
+      "* SEARCH 1 3 4 5",
+      "TAG OK SEARCH completed",
+    ]);
     assert.deepEqual(await c.cmd('UID SEARCH RETURN (MIN MAX COUNT ALL) SUBJECT "odd"'), [
       '* ESEARCH (TAG "a8") UID MIN 1 MAX 5 ALL 1,3,5 COUNT 3',
       "TAG OK SEARCH completed",
@@ -184,14 +189,19 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
     assert.deepEqual(await c.cmd("CREATE Projects/Tern/Notes"), ["TAG OK CREATE completed"]);
     assert.deepEqual(await c.cmd("CREATE Projects"), ["TAG NO [ALREADYEXISTS] Mailbox already exists"]);
     assert.deepEqual(await c.cmd('CREATE "Caf&AOk-"'), ["TAG OK CREATE completed"]);
-    assert.deepEqual(await c.cmd('LIST "" "Proj%"'), ['* LIST (\\HasChildren) "/" Projects', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "" "Proj%"'), [
+      '* LIST (\\HasChildren) "/" Projects',
+      "TAG OK LIST completed",
+    ]);
     assert.deepEqual(await c.cmd("RENAME Projects/Tern Projects/Mail"), ["TAG OK RENAME completed"]);
     assert.deepEqual(await c.cmd('LIST "Projects/" "*"'), [
       '* LIST (\\HasChildren) "/" Projects/Mail',
       '* LIST (\\HasNoChildren) "/" Projects/Mail/Notes',
       "TAG OK LIST completed",
     ]);
-    assert.deepEqual(await c.cmd("DELETE Projects"), ["TAG NO [INUSE] Mailbox has children, delete them first"]);
+    assert.deepEqual(await c.cmd("DELETE Projects"), [
+      "TAG NO [INUSE] Mailbox has children, delete them first",
+    ]);
     assert.deepEqual(await c.cmd("DELETE INBOX"), ["TAG NO [CANNOT] INBOX cannot be deleted"]);
     assert.deepEqual(await c.cmd("DELETE Nope"), ["TAG NO [NONEXISTENT] Mailbox does not exist"]);
     await c.cmd("UNSUBSCRIBE Junk");
@@ -210,10 +220,19 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
       "* STATUS Trash (MESSAGES 0)",
       "TAG OK LIST completed",
     ]);
-    assert.deepEqual(await c.cmd('LIST "" Caf*'), ['* LIST (\\HasNoChildren) "/" Caf&AOk-', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "" Caf*'), [
+      '* LIST (\\HasNoChildren) "/" Caf&AOk-',
+      "TAG OK LIST completed",
+    ]);
     await c.cmd("ENABLE UTF8=ACCEPT");
-    assert.deepEqual(await c.cmd('LIST "" Caf*'), ['* LIST (\\HasNoChildren) "/" "Café"', "TAG OK LIST completed"]);
-    assert.deepEqual(await c.cmd("NAMESPACE"), ['* NAMESPACE (("" "/")) NIL NIL', "TAG OK NAMESPACE completed"]);
+    assert.deepEqual(await c.cmd('LIST "" Caf*'), [
+      '* LIST (\\HasNoChildren) "/" "Café"',
+      "TAG OK LIST completed",
+    ]);
+    assert.deepEqual(await c.cmd("NAMESPACE"), [
+      '* NAMESPACE (("" "/")) NIL NIL',
+      "TAG OK NAMESPACE completed",
+    ]);
   } finally {
     c.close();
     await t.close();

@@ -42,7 +42,10 @@ Deno.test("imap EXPUNGE from another session is held back during FETCH, STORE an
     assert.deepEqual(await a.cmd("SEARCH FLAGGED"), ["* SEARCH 3", "TAG OK SEARCH completed"]);
     // NOOP is where the EXPUNGE is delivered; numbers then shift.
     assert.deepEqual(await a.cmd("NOOP"), ["* 2 EXPUNGE", "TAG OK NOOP completed"]);
-    assert.deepEqual(await a.cmd("FETCH 2 (UID FLAGS)"), ["* 2 FETCH (UID 3 FLAGS (\\Flagged))", "TAG OK FETCH completed"]);
+    assert.deepEqual(await a.cmd("FETCH 2 (UID FLAGS)"), [
+      "* 2 FETCH (UID 3 FLAGS (\\Flagged))",
+      "TAG OK FETCH completed",
+    ]);
     // B sees A's flag change and a new message at its next command.
     await t.deliver(user, MSG(4));
     assert.deepEqual(await b.cmd("NOOP"), [

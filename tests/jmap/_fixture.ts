@@ -94,7 +94,7 @@ export async function jmapFixture(overrides?: DeepPartial<Config>): Promise<Jmap
 }
 
 /** A small plain-text message. */
-export function sampleMessage(opts: { subject?: string; from?: string; to?: string; body?: string; messageId?: string; inReplyTo?: string } = {}): Uint8Array {
+export function sampleMessage(opts: { subject?: string; from?: string; to?: string; body?: string; messageId?: string; inReplyTo?: string } = {}): Uint8Array<ArrayBuffer> {
   const lines = [
     `From: ${opts.from ?? "Carol <carol@example.net>"}`,
     `To: ${opts.to ?? "alice@example.org"}`,

@@ -16,12 +16,18 @@ Deno.test("createJsonLogger writes one JSON object per line with bound session f
   try {
     const path = join(dir, "tern.log");
     const { logger, close } = createJsonLogger({ level: "info", output: path });
-    const session = newSession("imap", "imap", {
-      remoteAddress: "192.0.2.7",
-      remotePort: 50000,
-      localAddress: "127.0.0.1",
-      localPort: 143,
-    }, false, systemClock);
+    const session = newSession(
+      "imap",
+      "imap",
+      {
+        remoteAddress: "192.0.2.7",
+        remotePort: 50000,
+        localAddress: "127.0.0.1",
+        localPort: 143,
+      },
+      false,
+      systemClock,
+    );
     const log = new SessionLogger(logger, session);
     log.info("login {user} ok", { mechanism: "PLAIN" });
     log.setUser("ann@example.org");
@@ -90,7 +96,13 @@ Deno.test("createJsonLogger keeps separate outputs for separate loggers", async 
 Deno.test("redactFields replaces secret-looking keys and leaves others", () => {
   const input = { username: "ann", passwd: "x", secret_key: "y", client_ip: "192.0.2.1", token: null };
   const out = redactFields(input);
-  assert.deepEqual(out, { username: "ann", passwd: REDACTED, secret_key: REDACTED, client_ip: "192.0.2.1", token: null });
+  assert.deepEqual(out, {
+    username: "ann",
+    passwd: REDACTED,
+    secret_key: REDACTED,
+    client_ip: "192.0.2.1",
+    token: null,
+  });
   assert.equal(input.passwd, "x");
   const clean = { a: 1 };
   assert.equal(redactFields(clean), clean);

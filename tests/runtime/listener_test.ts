@@ -8,7 +8,12 @@ import type { Store } from "../../core/store/store.ts";
 import type { AuthService } from "../../core/auth/types.ts";
 import type { Session } from "../../core/session.ts";
 import { TcpListener } from "../../core/net/listener.ts";
-import { GENERIC_REJECT_REASON, type RejectFn, type ServerHooks, TOO_MANY_CONNECTIONS_REASON } from "../../core/net/hooks.ts";
+import {
+  GENERIC_REJECT_REASON,
+  type RejectFn,
+  type ServerHooks,
+  TOO_MANY_CONNECTIONS_REASON,
+} from "../../core/net/hooks.ts";
 import { readUntil, send, testMaterial, testTlsSource } from "./_tls_helpers.ts";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -84,11 +89,8 @@ async function startListener(
 ) {
   const shutdown = new AbortController();
   const config: ListenerConfig = {
-    enabled: true,
-    address: "127.0.0.1",
-    port: 0,
+    ...testConfig("/nonexistent").listeners.pop3,
     tls: "none",
-    allow_plaintext_auth: true,
     max_connections: 10,
     ...overrides,
   };
@@ -132,7 +134,11 @@ Deno.test("TcpListener gives each connection a session and runs onClose once whe
     assert.equal(rec.connects.length, 2);
     assert.equal(rec.closes.length, 2);
     assert.deepEqual(new Set(rec.closes.map((s) => s.id)).size, 2);
-    assert.ok(rec.closes.every((s) => s.state === "closed" && s.protocol === "pop3" && s.remoteAddress === "127.0.0.1"));
+    assert.ok(
+      rec.closes.every((s) =>
+        s.state === "closed" && s.protocol === "pop3" && s.remoteAddress === "127.0.0.1"
+      ),
+    );
   } finally {
     await srv.stop();
   }
@@ -140,9 +146,12 @@ Deno.test("TcpListener gives each connection a session and runs onClose once whe
 
 Deno.test("TcpListener sends the protocol refusal when onConnect rejects", async () => {
   let handled = 0;
-  const rec = recorder((s) => s.remoteAddress === "127.0.0.1" ? { allow: false, reason: "Go away" } : { allow: true });
-  const srv = await startListener(rec.hooks, {}, async () => {
+  const rec = recorder((s) =>
+    s.remoteAddress === "127.0.0.1" ? { allow: false, reason: "Go away" } : { allow: true }
+  );
+  const srv = await startListener(rec.hooks, {}, () => {
     handled++;
+    return Promise.resolve();
   });
   try {
     const c = await srv.connect();

@@ -245,7 +245,9 @@ Deno.test("JSON log lines carry session_id, client_ip and protocol and never the
     assert.ok(closed);
     assert.equal(closed.protocol, "pop3");
     for (const l of lines) {
-      assert.ok(typeof l.timestamp === "string" && typeof l.level === "string" && typeof l.message === "string");
+      assert.ok(
+        typeof l.timestamp === "string" && typeof l.level === "string" && typeof l.message === "string",
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

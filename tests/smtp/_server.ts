@@ -31,8 +31,14 @@ export async function startServer(overrides: DeepPartial<Config> = {}): Promise<
   const config = testConfig(dir, { hostname: "mx.test", local_domains: ["example.org"], ...overrides });
   const srv = await createServer(config, undefined, { logger: nullLogger });
   const { store, auth } = srv.context;
-  const alice = await store.createAccount({ address: "alice@example.org", secrets: await auth.deriveSecrets(PASSWORDS.alice) });
-  const bob = await store.createAccount({ address: "bob@example.org", secrets: await auth.deriveSecrets(PASSWORDS.bob) });
+  const alice = await store.createAccount({
+    address: "alice@example.org",
+    secrets: await auth.deriveSecrets(PASSWORDS.alice),
+  });
+  const bob = await store.createAccount({
+    address: "bob@example.org",
+    secrets: await auth.deriveSecrets(PASSWORDS.bob),
+  });
   await srv.start();
   return {
     srv,
@@ -56,8 +62,15 @@ export async function startServer(overrides: DeepPartial<Config> = {}): Promise<
 }
 
 /** Runs a python3 script with arguments; returns exit code and output. */
-export async function python(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("python3", { args: ["-c", script, ...args], stdout: "piped", stderr: "piped" })
+export async function python(
+  script: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };

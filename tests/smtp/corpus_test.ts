@@ -101,14 +101,18 @@ Deno.test({
           const raw = await Deno.readFile(new URL(name, corpusDir));
           // BDAT: the exact bytes of the file, pipelined with MAIL and RCPT (RFC 2920, RFC 3030).
           await write(concat(
-            enc.encode(`MAIL FROM:<corpus@remote.test> BODY=BINARYMIME\r\nRCPT TO:<alice@example.org>\r\nBDAT ${raw.length} LAST\r\n`),
+            enc.encode(
+              `MAIL FROM:<corpus@remote.test> BODY=BINARYMIME\r\nRCPT TO:<alice@example.org>\r\nBDAT ${raw.length} LAST\r\n`,
+            ),
             raw,
           ));
           for (const step of ["MAIL", "RCPT"]) assert.match(await reply(), /^250 /, `${name} ${step}`);
           queued(await reply(), `${name} BDAT`, raw);
           // DATA: what a client sends for the same message.
           const norm = normalise(raw);
-          await write(enc.encode("MAIL FROM:<corpus@remote.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n"));
+          await write(
+            enc.encode("MAIL FROM:<corpus@remote.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n"),
+          );
           for (const step of ["MAIL", "RCPT"]) assert.match(await reply(), /^250 /, `${name} ${step}`);
           assert.match(await reply(), /^354 /, name);
           await write(concat(stuff(norm), enc.encode(".\r\n")));

@@ -8,9 +8,17 @@ const dec = new TextDecoder();
 Deno.test("smtp wire: nodemailer delivers over plain SMTP, byte-identical plus trace", async () => {
   const env = await startServer();
   try {
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: env.port("smtp"), ignoreTLS: true });
-    const raw = "From: x@remote.test\r\nTo: alice@example.org\r\nSubject: plain\r\n\r\n.starts with dot\r\nend\r\n";
-    const info = await transport.sendMail({ envelope: { from: "x@remote.test", to: ["alice@example.org"] }, raw });
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: env.port("smtp"),
+      ignoreTLS: true,
+    });
+    const raw =
+      "From: x@remote.test\r\nTo: alice@example.org\r\nSubject: plain\r\n\r\n.starts with dot\r\nend\r\n";
+    const info = await transport.sendMail({
+      envelope: { from: "x@remote.test", to: ["alice@example.org"] },
+      raw,
+    });
     assert.match(info.response, /^250 2\.0\.0 Ok: queued as /);
     transport.close();
     const [msg] = await env.inbox(env.alice);
@@ -50,7 +58,10 @@ Deno.test("smtp wire: nodemailer STARTTLS + AUTH PLAIN and LOGIN on submission, 
         auth: { user: "alice@example.org", pass: "wrong" },
         authMethod: method,
       });
-      await assert.rejects(bad.sendMail({ from: "alice@example.org", to: "bob@example.org", text: "x" }), /535/);
+      await assert.rejects(
+        bad.sendMail({ from: "alice@example.org", to: "bob@example.org", text: "x" }),
+        /535/,
+      );
       bad.close();
     }
     const msgs = await env.inbox(env.bob);
@@ -71,11 +82,20 @@ Deno.test("smtp wire: nodemailer over implicit TLS (submissions) and spoofed sen
       tls: { rejectUnauthorized: false },
       auth: { user: "alice@example.org", pass: PASSWORDS.alice },
     });
-    const ok = await t.sendMail({ from: "alice@example.org", to: "bob@example.org", subject: "tls", text: "x" });
+    const ok = await t.sendMail({
+      from: "alice@example.org",
+      to: "bob@example.org",
+      subject: "tls",
+      text: "x",
+    });
     assert.match(ok.response, /^250 /);
     await assert.rejects(t.sendMail({ from: "bob@example.org", to: "alice@example.org", text: "x" }), /553/);
     await assert.rejects(
-      t.sendMail({ envelope: { from: "alice@example.org", to: ["bob@example.org"] }, from: "bob@example.org", text: "x" }),
+      t.sendMail({
+        envelope: { from: "alice@example.org", to: ["bob@example.org"] },
+        from: "bob@example.org",
+        text: "x",
+      }),
       /553 5\.7\.1 From: header/,
     );
     t.close();
@@ -119,7 +139,10 @@ s.quit()
     assert.match(r.stdout, /auth 235/);
     assert.match(r.stdout, /refused 553/);
     const msgs = await env.inbox(env.bob);
-    assert.equal(dec.decode(stripTrace(msgs[0]!).body), "Subject: dots\r\n\r\n.one\r\n..two\r\n.\r\nlast\r\n");
+    assert.equal(
+      dec.decode(stripTrace(msgs[0]!).body),
+      "Subject: dots\r\n\r\n.one\r\n..two\r\n.\r\nlast\r\n",
+    );
     assert.equal(dec.decode(stripTrace(msgs[1]!).body), "Subject: utf8\r\n\r\nκείμενο\r\n");
     assert.match(stripTrace(msgs[1]!).trace, /with UTF8SMTPSA id /);
   } finally {
@@ -236,14 +259,19 @@ print("eof", f.readline() == b"")
 });
 
 Deno.test("smtp wire: a 30 MB message goes through the spill path intact", async () => {
-  const env = await startServer({ smtp: { max_message_size: 40 * 1024 * 1024, spill_threshold: 1024 * 1024 } });
+  const env = await startServer({
+    smtp: { max_message_size: 40 * 1024 * 1024, spill_threshold: 1024 * 1024 },
+  });
   try {
     const line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\r\n";
     const header = "From: x@remote.test\r\nSubject: big\r\n\r\n";
     const n = Math.ceil((30 * 1024 * 1024) / line.length);
     const body = header + line.repeat(n) + ".dot\r\n";
     const t = nodemailer.createTransport({ host: "127.0.0.1", port: env.port("smtp"), ignoreTLS: true });
-    const info = await t.sendMail({ envelope: { from: "x@remote.test", to: ["alice@example.org"] }, raw: body });
+    const info = await t.sendMail({
+      envelope: { from: "x@remote.test", to: ["alice@example.org"] },
+      raw: body,
+    });
     assert.match(info.response, /^250 /);
     t.close();
     const [msg] = await env.inbox(env.alice);

@@ -34,12 +34,21 @@ try {
       const p0 = performance.now();
       const { blobId } = await store.blobs.put(raw);
       putMs += performance.now() - p0;
-      await store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId, keywords: i % 2 ? ["$seen"] : [] }]);
+      await store.addMessages([{
+        accountId: acc.id,
+        mailboxIds: [inbox.id],
+        blobId,
+        keywords: i % 2 ? ["$seen"] : [],
+      }]);
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
   const insertMs = performance.now() - t0;
-  console.log(`insert ${count} messages (blob put + addMessages, ${concurrency} in flight): ${insertMs.toFixed(0)} ms, ${(count / insertMs * 1000).toFixed(0)} msgs/s`);
+  console.log(
+    `insert ${count} messages (blob put + addMessages, ${concurrency} in flight): ${
+      insertMs.toFixed(0)
+    } ms, ${(count / insertMs * 1000).toFixed(0)} msgs/s`,
+  );
   console.log(`  (sum of blob put latencies: ${putMs.toFixed(0)} ms)`);
   for (let run = 0; run < 3; run++) {
     let t = performance.now();
@@ -49,14 +58,20 @@ try {
     const counts = await store.mailboxCounts(acc.id, inbox.id);
     const countsMs = performance.now() - t;
     t = performance.now();
-    const unseen = await store.queryMessages(acc.id, { filter: { inMailbox: inbox.id, notKeyword: "$seen" } });
+    const unseen = await store.queryMessages(acc.id, {
+      filter: { inMailbox: inbox.id, notKeyword: "$seen" },
+    });
     const queryMs = performance.now() - t;
     t = performance.now();
     const search = await store.queryMessages(acc.id, { filter: { text: "number 4242" } });
     const searchMs = performance.now() - t;
     console.log(
-      `run ${run}: listPlacements(${list.length}) ${listMs.toFixed(1)} ms; mailboxCounts ${countsMs.toFixed(1)} ms ` +
-        `(${counts.total} total, ${counts.totalThreads} threads); query unseen(${unseen.length}) ${queryMs.toFixed(1)} ms; ` +
+      `run ${run}: listPlacements(${list.length}) ${listMs.toFixed(1)} ms; mailboxCounts ${
+        countsMs.toFixed(1)
+      } ms ` +
+        `(${counts.total} total, ${counts.totalThreads} threads); query unseen(${unseen.length}) ${
+          queryMs.toFixed(1)
+        } ms; ` +
         `text search(${search.length}) ${searchMs.toFixed(1)} ms`,
     );
   }

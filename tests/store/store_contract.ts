@@ -727,7 +727,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
   test("UID and MODSEQ invariants hold under random operations", async (c) => {
     const { acc, boxes } = await setup(c.store);
     const mbs = [boxes.inbox.id, boxes.archive.id, boxes.trash.id];
-    const blob = await c.store.blobs.put(mail({}));
     const op = fc.oneof(
       fc.record({ kind: fc.constant("add" as const), mb: fc.nat(2), n: fc.integer({ min: 1, max: 3 }) }),
       fc.record({ kind: fc.constant("flag" as const), mb: fc.nat(2), pick: fc.nat(), seen: fc.boolean() }),
@@ -756,11 +755,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
           switch (o.kind) {
             case "add":
               changed = true;
+              // A fresh put each time: once every message of a blob is gone, so is its file.
               await c.store.addMessages(
-                Array.from(
-                  { length: o.n },
-                  () => ({ accountId: acc.id, mailboxIds: [mb], blobId: blob.blobId }),
-                ),
+                await Promise.all(Array.from({ length: o.n }, async () => ({
+                  accountId: acc.id,
+                  mailboxIds: [mb],
+                  blobId: (await c.store.blobs.put(mail({}))).blobId,
+                }))),
               );
               break;
             case "flag":

@@ -1661,6 +1661,7 @@ export class SqliteStore implements Store {
     await this.#queue.drain();
     this.#closed = true;
     this.database.close();
+    await this.blobs.close();
   }
 
   // ---------------------------------------------------------------- row helpers

@@ -23,6 +23,7 @@ export const expunge: CommandSpec = {
       .map((p) => p.uid);
     if (uids.length > 0) {
       const r = await s.store.expunge(s.accountId, view.mailbox.id, uids);
+      s.ownChange(r.modseq);
       const seqs = view.remove(r.uids);
       for (const seq of seqs) await s.out.line(`* ${seq} EXPUNGE`);
     }

@@ -65,6 +65,7 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       .map((p) => p.messageId);
     if (ids.length > 0) {
       const r = await s.store.updateKeywords(s.accountId, ids, { add: ["$seen"] });
+      s.ownChange(r.modseq);
       const updated = new Set(r.updated.map((m) => m.id));
       for (const p of placements) {
         if (updated.has(p.messageId)) {

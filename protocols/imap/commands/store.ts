@@ -51,6 +51,7 @@ export const store: CommandSpec = {
     for (let i = 0; i < live.length; i += 1000) {
       const ids = live.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
       const r = await s.store.updateKeywords(s.accountId, ids, change);
+      s.ownChange(r.modseq);
       for (const msg of r.updated) {
         const uid = byMessage.get(msg.id);
         if (uid === undefined) continue;

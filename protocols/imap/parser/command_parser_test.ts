@@ -19,18 +19,26 @@ function parse(text: string): ParseResult {
 function simplify(t: Token): unknown {
   if (t.type === "list") return t.items.map(simplify);
   if (t.type === "string") return { s: t.value, lit: t.literal };
-  return t.section !== undefined ? { atom: t.value, section: t.section, partial: t.partial ?? null } : t.value;
+  return t.section !== undefined
+    ? { atom: t.value, section: t.section, partial: t.partial ?? null }
+    : t.value;
 }
 
 Deno.test("parseCommand parses tags, UID commands, strings, literals and lists", () => {
-  const r = parse('A001 UID FETCH 1:*,$ (FLAGS BODY.PEEK[HEADER.FIELDS (FROM "TO")]<0.512>) "q\\"x\\\\" {3}\r\nabc\r\n');
+  const r = parse(
+    'A001 UID FETCH 1:*,$ (FLAGS BODY.PEEK[HEADER.FIELDS (FROM "TO")]<0.512>) "q\\"x\\\\" {3}\r\nabc\r\n',
+  );
   assert.ok(r.ok);
   assert.equal(r.command.tag, "A001");
   assert.equal(r.command.name, "FETCH");
   assert.equal(r.command.uid, true);
   assert.deepEqual(r.command.args.map(simplify), [
     "1:*,$",
-    ["FLAGS", { atom: "BODY.PEEK", section: 'HEADER.FIELDS (FROM "TO")', partial: { origin: 0, count: 512 } }],
+    ["FLAGS", {
+      atom: "BODY.PEEK",
+      section: 'HEADER.FIELDS (FROM "TO")',
+      partial: { origin: 0, count: 512 },
+    }],
     { s: 'q"x\\', lit: false },
     { s: "abc", lit: true },
   ]);
@@ -43,7 +51,9 @@ Deno.test("parseCommand keeps brackets in ordinary atoms", () => {
 });
 
 Deno.test("parseCommand reports syntax errors with the tag", () => {
-  for (const bad of ['a1 LOGIN "unterminated\r\n', "a1 FETCH 1 (FLAGS\r\n", 'a1 X "bad\\escape"\r\n', "a1\r\n"]) {
+  for (
+    const bad of ['a1 LOGIN "unterminated\r\n', "a1 FETCH 1 (FLAGS\r\n", 'a1 X "bad\\escape"\r\n', "a1\r\n"]
+  ) {
     const r = parse(bad);
     assert.equal(r.ok, false, bad);
     if (!r.ok) assert.equal(r.tag, "a1");

@@ -73,14 +73,26 @@ Deno.test("CommandFramer rejects a too-large literal; skips non-synchronising da
 });
 
 Deno.test("CommandFramer bounds the number of literals", () => {
-  const got = describe(frameAll(enc.encode("a1 X {1+}\r\na {1+}\r\nb {1+}\r\nc\r\na2 NOOP\r\n"), 5, { maxLiterals: 2 }));
+  const got = describe(
+    frameAll(enc.encode("a1 X {1+}\r\na {1+}\r\nb {1+}\r\nc\r\na2 NOOP\r\n"), 5, { maxLiterals: 2 }),
+  );
   assert.deepEqual(got.at(-1), "C:a2 NOOP#");
   assert.ok(got.includes("E:a1:LIMIT"));
 });
 
 Deno.test("literalHeader recognises literal forms only at the end", () => {
-  assert.deepEqual(literalHeader(enc.encode("x {12}")), { size: 12, sync: true, binary: false, headerStart: 2 });
-  assert.deepEqual(literalHeader(enc.encode("x ~{3+}")), { size: 3, sync: false, binary: true, headerStart: 2 });
+  assert.deepEqual(literalHeader(enc.encode("x {12}")), {
+    size: 12,
+    sync: true,
+    binary: false,
+    headerStart: 2,
+  });
+  assert.deepEqual(literalHeader(enc.encode("x ~{3+}")), {
+    size: 3,
+    sync: false,
+    binary: true,
+    headerStart: 2,
+  });
   assert.equal(literalHeader(enc.encode("x {}")), null);
   assert.equal(literalHeader(enc.encode("x {12345678901}")), null);
   assert.equal(literalHeader(enc.encode("x 12}")), null);
@@ -92,7 +104,20 @@ Deno.test("CommandFramer and parseCommand never throw on arbitrary bytes", () =>
       fc.array(
         fc.oneof(
           fc.uint8Array({ maxLength: 40 }),
-          fc.constantFrom("{3}\r\n", "{2+}\r\n", "~{1}\r\n", "\r\n", "(", ")", "\"", "\\", "[", "]", "<1.2>", " "),
+          fc.constantFrom(
+            "{3}\r\n",
+            "{2+}\r\n",
+            "~{1}\r\n",
+            "\r\n",
+            "(",
+            ")",
+            '"',
+            "\\",
+            "[",
+            "]",
+            "<1.2>",
+            " ",
+          ),
         ),
         { maxLength: 30 },
       ),

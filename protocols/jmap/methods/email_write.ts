@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { KeywordChange, MailboxId } from "../../../core/store/types.ts";
+import type { AddedMessage, KeywordChange, MailboxId, NewMessage } from "../../../core/store/types.ts";
 import { StoreError } from "../../../core/store/types.ts";
 import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
 import {
@@ -193,6 +193,10 @@ export const emailImport: MethodHandler = async (args, ctx) => {
   if (typeof ifInState === "string" && ifInState !== oldState) throw new MethodError("stateMismatch");
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, unknown> = {};
+  // Validate every entry and store the blobs first; then add all messages in one store call (one
+  // commit), falling back to one call per message if the batch fails (e.g. quota).
+  const ready: { cid: string; msg: NewMessage; size: number }[] = [];
+  const maxSize = ctx.services.server.config.smtp.max_message_size;
   for (const [cid, raw] of Object.entries(emails)) {
     try {
       if (typeof raw !== "object" || raw === null) throw invalidProperties([], "Bad EmailImport object.");
@@ -204,12 +208,43 @@ export const emailImport: MethodHandler = async (args, ctx) => {
       const receivedAt = receivedAtOf(e.receivedAt, ctx.services.server.clock.now());
       const blob = await readBlob(ctx.services, accountId, blobId);
       if (!blob) throw new SetErrorException("blobNotFound", `Blob "${blobId}" not found.`, { notFound: [blobId] });
-      const c = await storeEmail(ctx, accountId, blob.bytes, mailboxIds, keywords, receivedAt);
-      ctx.createdIds.set(cid, String(c.id));
-      created[cid] = c;
+      if (blob.bytes.length > maxSize) {
+        throw new SetErrorException("tooLarge", "The message exceeds the maximum message size.", { maxSize });
+      }
+      const stored = blob.storeBlobId ?? (await store.blobs.put(blob.bytes)).blobId;
+      ready.push({
+        cid,
+        msg: { accountId, mailboxIds, blobId: stored, keywords, receivedAt },
+        size: blob.bytes.length,
+      });
     } catch (error) {
       if (error instanceof SetErrorException) notCreated[cid] = error.toSetError();
       else throw error;
+    }
+  }
+  const record = (r: { cid: string; size: number }, added: AddedMessage) => {
+    ctx.createdIds.set(r.cid, added.id);
+    created[r.cid] = { id: added.id, blobId: messageBlobId(added.id), threadId: added.threadId, size: r.size };
+  };
+  let batched = false;
+  if (ready.length > 1) {
+    try {
+      const added = await store.addMessages(ready.map((r) => r.msg));
+      ready.forEach((r, i) => record(r, added[i]!));
+      batched = true;
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+    }
+  }
+  if (!batched) {
+    for (const r of ready) {
+      try {
+        const [added] = await store.addMessages([r.msg]).catch(storeSetError);
+        record(r, added!);
+      } catch (error) {
+        if (error instanceof SetErrorException) notCreated[r.cid] = error.toSetError();
+        else throw error;
+      }
     }
   }
   return {

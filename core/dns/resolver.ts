@@ -1,0 +1,130 @@
+/**
+ * The DNS resolver interface used by outbound routing and DKIM: `node:dns` in production, a static
+ * map (from config or a test) everywhere else, so tests never leave loopback.
+ *
+ * @module
+ */
+import { promises as dnsPromises } from "node:dns";
+
+/** One MX record (RFC 5321 §5.1). */
+export interface MxRecord {
+  exchange: string;
+  preference: number;
+}
+
+/** A temporary DNS failure (SERVFAIL, timeout): the caller defers. */
+export class DnsTemporaryError extends Error {
+  override name = "DnsTemporaryError";
+}
+
+/** What routing needs from DNS. "No such name / no records" is an empty array, never an error. */
+export interface DnsResolver {
+  /** MX records of a domain ([] when there are none or the name does not exist). */
+  mx(domain: string): Promise<MxRecord[]>;
+  /**
+   * Addresses of a host (A then AAAA). A static resolver may answer `ip:port` (tests point hosts at
+   * loopback sinks on ephemeral ports).
+   */
+  addresses(host: string): Promise<string[]>;
+  /** TXT records, each joined from its strings. */
+  txt(name: string): Promise<string[]>;
+}
+
+const NOT_FOUND = new Set(["ENOTFOUND", "ENODATA", "NXDOMAIN", "ENONAME"]);
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code !== undefined && NOT_FOUND.has(code);
+}
+
+async function orEmpty<T>(p: Promise<T[]>): Promise<T[]> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw new DnsTemporaryError(`DNS lookup failed: ${(e as Error).message ?? e}`);
+  }
+}
+
+/** The production resolver over `node:dns` (the system's configured servers). */
+export class NodeDnsResolver implements DnsResolver {
+  /** MX lookup. */
+  mx(domain: string): Promise<MxRecord[]> {
+    return orEmpty(dnsPromises.resolveMx(domain)).then((r) =>
+      r.map((x) => ({ exchange: x.exchange, preference: x.priority }))
+    );
+  }
+  /** A then AAAA. */
+  async addresses(host: string): Promise<string[]> {
+    const v4 = await orEmpty(dnsPromises.resolve4(host));
+    const v6 = await orEmpty(dnsPromises.resolve6(host));
+    return [...v4, ...v6];
+  }
+  /** TXT lookup. */
+  txt(name: string): Promise<string[]> {
+    return orEmpty(dnsPromises.resolveTxt(name)).then((r) => r.map((parts) => parts.join("")));
+  }
+}
+
+/** One static record (config `[[queue.static_dns]]`). */
+export interface StaticRecord {
+  name: string;
+  type: "MX" | "A" | "AAAA" | "TXT";
+  /** MX: "PREF EXCHANGE" (e.g. "10 mx1.example.test"); A/AAAA: an address, optionally ":port". */
+  value: string;
+}
+
+/** A resolver answering from a fixed list of records (tests, air-gapped setups). */
+export class StaticDnsResolver implements DnsResolver {
+  #records = new Map<string, StaticRecord[]>();
+  /** Names whose lookups fail temporarily (tests of SERVFAIL handling). */
+  readonly failing = new Set<string>();
+
+  /** @param records the zone */
+  constructor(records: StaticRecord[] = []) {
+    for (const r of records) this.add(r);
+  }
+
+  /** Adds a record. */
+  add(r: StaticRecord): void {
+    const key = `${r.type} ${r.name.toLowerCase().replace(/\.$/, "")}`;
+    const list = this.#records.get(key) ?? [];
+    list.push(r);
+    this.#records.set(key, list);
+  }
+
+  #get(type: string, name: string): StaticRecord[] {
+    const n = name.toLowerCase().replace(/\.$/, "");
+    if (this.failing.has(n)) throw new DnsTemporaryError(`DNS lookup failed: SERVFAIL for ${n}`);
+    return this.#records.get(`${type} ${n}`) ?? [];
+  }
+
+  /** MX lookup. */
+  mx(domain: string): Promise<MxRecord[]> {
+    try {
+      return Promise.resolve(this.#get("MX", domain).map((r) => {
+        const m = /^\s*(\d+)\s+(\S*)\s*$/.exec(r.value);
+        if (!m) throw new TypeError(`Invalid static MX value: "${r.value}"`);
+        return { preference: Number(m[1]), exchange: m[2]!.replace(/\.$/, "") };
+      }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** A then AAAA. */
+  addresses(host: string): Promise<string[]> {
+    try {
+      return Promise.resolve([...this.#get("A", host), ...this.#get("AAAA", host)].map((r) => r.value));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** TXT lookup. */
+  txt(name: string): Promise<string[]> {
+    try {
+      return Promise.resolve(this.#get("TXT", name).map((r) => r.value));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { crlfLength, toCrlf } from "./line_endings.ts";
+import { bytes } from "./_test_util.ts";
+
+Deno.test("toCrlf normalises LF and lone CR", () => {
+  assert.deepEqual(toCrlf(bytes("a\nb\r\nc\rd")), bytes("a\r\nb\r\nc\r\nd"));
+  const crlf = bytes("a\r\nb");
+  assert.equal(toCrlf(crlf), crlf, "unchanged input is returned as is");
+});
+
+Deno.test("crlfLength matches toCrlf on ranges", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }).map((a) => a.map((b) => [10, 13, 65][b % 3]!)), (raw) => {
+      const out = toCrlf(raw);
+      assert.equal(crlfLength(raw), out.length);
+      assert.ok(!/\r(?!\n)|(?<!\r)\n/.test(String.fromCharCode(...out)));
+    }),
+  );
+  assert.equal(crlfLength(bytes("x\ny\nz"), 1, 4), 5);
+});

@@ -1,0 +1,153 @@
+/**
+ * Where a recipient domain's mail goes: a configured route or relay (smarthost, primary first,
+ * then backups), else the domain's MX hosts (RFC 5321 §5.1) with the A/AAAA fallback, and the null
+ * MX (RFC 7505) as an immediate permanent failure.
+ *
+ * @module
+ */
+import { DnsTemporaryError, type DnsResolver } from "../dns/resolver.ts";
+import type { ResolvedRoute, QueueSettings } from "./settings.ts";
+import type { TlsMode } from "../config/types.ts";
+
+/** One host to try. */
+export interface DeliveryTarget {
+  /** Host name (MX exchange or relay name) for SNI, logs and Remote-MTA. */
+  host: string;
+  /** Address to connect to. */
+  address: string;
+  port: number;
+  tls: TlsMode;
+  requireTls: boolean;
+  tlsVerify: boolean;
+  auth?: { username: string; password: string };
+  /** True for a smarthost (relay) target. */
+  relay: boolean;
+}
+
+/** Result of routing a domain. */
+export type RouteResult =
+  | { kind: "targets"; targets: DeliveryTarget[] }
+  /** No way to deliver, ever (null MX, no such domain): fail at once. */
+  | { kind: "permanent"; status: string; reason: string }
+  /** DNS trouble: try again later. */
+  | { kind: "temporary"; status: string; reason: string };
+
+/** Splits `host:port`, `[v6]:port`, `v4:port` or a bare host. */
+export function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defaultPort };
+  const colons = s.split(":").length - 1;
+  if (colons === 1) {
+    const [h, p] = s.split(":");
+    if (/^\d+$/.test(p!)) return { host: h!, port: Number(p) };
+  }
+  return { host: s, port: defaultPort };
+}
+
+function isIp(s: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(s) || s.includes(":");
+}
+
+function shuffleEqualPreference<T extends { preference: number }>(list: T[]): T[] {
+  // RFC 5321 §5.1: hosts of equal preference are tried in random order.
+  const out = list.map((x) => ({ x, r: Math.random() }));
+  out.sort((a, b) => a.x.preference - b.x.preference || a.r - b.r);
+  return out.map((o) => o.x);
+}
+
+/** Routes recipient domains to delivery targets. */
+export class Router {
+  readonly #settings: QueueSettings;
+  readonly #dns: DnsResolver;
+
+  /**
+   * @param settings queue settings (routes, relay, port, TLS policy)
+   * @param dns the resolver (node:dns in production, static in tests)
+   */
+  constructor(settings: QueueSettings, dns: DnsResolver) {
+    this.#settings = settings;
+    this.#dns = dns;
+  }
+
+  /** The route of a domain: per-domain route, then relay, then MX. */
+  async route(domain: string): Promise<RouteResult> {
+    const d = domain.toLowerCase();
+    const route = this.#settings.routes.find((r) => r.domains.includes(d)) ?? this.#settings.relay;
+    try {
+      if (route) return await this.#relayTargets(route);
+      return await this.#mxTargets(d);
+    } catch (e) {
+      if (e instanceof DnsTemporaryError) return { kind: "temporary", status: "4.4.3", reason: e.message };
+      throw e;
+    }
+  }
+
+  async #relayTargets(route: ResolvedRoute): Promise<RouteResult> {
+    const targets: DeliveryTarget[] = [];
+    const defPort = route.tls === "implicit" ? 465 : 25;
+    for (const h of route.hosts) {
+      const { host, port } = splitHostPort(h, defPort);
+      // A relay named by address connects there; a name goes through the resolver, else the OS.
+      const addrs = isIp(host) ? [host] : await this.#dns.addresses(host).catch(() => []);
+      for (const a of addrs.length ? addrs : [host]) {
+        const ap = splitHostPort(a, port);
+        targets.push({
+          host,
+          address: ap.host,
+          port: ap.port,
+          tls: route.tls,
+          requireTls: route.requireTls,
+          tlsVerify: route.tlsVerify,
+          auth: route.username !== undefined && route.password !== undefined
+            ? { username: route.username, password: route.password }
+            : undefined,
+          relay: true,
+        });
+      }
+    }
+    if (targets.length === 0) return { kind: "permanent", status: "5.4.4", reason: "No relay host configured" };
+    return { kind: "targets", targets };
+  }
+
+  async #mxTargets(domain: string): Promise<RouteResult> {
+    const mx = await this.#dns.mx(domain);
+    // RFC 7505 §3: a single MX with an empty exchange ("." root) means the domain accepts no mail.
+    if (mx.some((m) => m.exchange === "" || m.exchange === ".")) {
+      return { kind: "permanent", status: "5.1.10", reason: `Domain ${domain} does not accept mail (null MX)` };
+    }
+    // RFC 5321 §5.1: no MX records: the domain itself is the implicit MX (A/AAAA fallback).
+    const hosts = mx.length > 0 ? shuffleEqualPreference(mx).map((m) => m.exchange) : [domain];
+    const targets: DeliveryTarget[] = [];
+    let temporary: string | null = null;
+    for (const host of hosts) {
+      let addrs: string[];
+      try {
+        addrs = await this.#dns.addresses(host);
+      } catch (e) {
+        if (e instanceof DnsTemporaryError) {
+          temporary = e.message;
+          continue;
+        }
+        throw e;
+      }
+      for (const a of addrs) {
+        const ap = splitHostPort(a, this.#settings.port);
+        targets.push({
+          host,
+          address: ap.host,
+          port: ap.port,
+          tls: "starttls",
+          requireTls: this.#settings.require_tls,
+          tlsVerify: this.#settings.tls_verify,
+          relay: false,
+        });
+      }
+    }
+    if (targets.length > 0) return { kind: "targets", targets };
+    if (temporary !== null) return { kind: "temporary", status: "4.4.3", reason: temporary };
+    // MX hosts without addresses may be a transient misconfiguration: retry until expiry.
+    if (mx.length > 0) return { kind: "temporary", status: "4.4.4", reason: `No address for the MX hosts of ${domain}` };
+    // RFC 5321 §5.1: neither MX nor address records: the address is undeliverable.
+    return { kind: "permanent", status: "5.1.2", reason: `Domain ${domain} has no MX or address records` };
+  }
+}

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { Database } from "./database.ts";
+
+Deno.test("Database.transaction commits on return and rolls back on throw", () => {
+  const db = Database.open(":memory:");
+  try {
+    db.exec("CREATE TABLE t (x INTEGER)");
+    db.transaction(() => db.run("INSERT INTO t (x) VALUES (1)"));
+    assert.throws(() =>
+      db.transaction(() => {
+        db.run("INSERT INTO t (x) VALUES (2)");
+        throw new Error("boom");
+      }), /boom/);
+    assert.deepEqual(db.all<{ x: number }>("SELECT x FROM t").map((r) => r.x), [1]);
+    assert.equal(db.inTransaction, false);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("Database.transaction nests with savepoints", () => {
+  const db = Database.open(":memory:");
+  try {
+    db.exec("CREATE TABLE t (x INTEGER)");
+    db.transaction(() => {
+      db.run("INSERT INTO t (x) VALUES (1)");
+      assert.throws(() =>
+        db.transaction(() => {
+          db.run("INSERT INTO t (x) VALUES (2)");
+          throw new Error("inner");
+        })
+      );
+      db.transaction(() => db.run("INSERT INTO t (x) VALUES (3)"));
+    });
+    assert.deepEqual(db.values("SELECT x FROM t ORDER BY x"), [[1], [3]]);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("Database.transaction rejects an async callback", () => {
+  const db = Database.open(":memory:");
+  try {
+    db.exec("CREATE TABLE t (x INTEGER)");
+    assert.throws(
+      () => db.transaction(() => Promise.resolve(db.run("INSERT INTO t (x) VALUES (1)"))),
+      TypeError,
+    );
+    assert.equal(db.get<{ n: number }>("SELECT count(*) AS n FROM t")?.n, 0);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("Database.applyMigrations applies each version once, in order, per component", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/t.db`;
+    let db = Database.open(path);
+    const v1 = { version: 1, sql: "CREATE TABLE a (x INTEGER)" };
+    const v2 = { version: 2, sql: "ALTER TABLE a ADD COLUMN y TEXT" };
+    db.applyMigrations("one", [v2, v1]);
+    db.applyMigrations("two", [{ version: 1, sql: "CREATE TABLE b (x INTEGER)" }]);
+    assert.equal(db.schemaVersion("one"), 2);
+    assert.equal(db.schemaVersion("two"), 1);
+    assert.equal(db.schemaVersion("three"), 0);
+    db.close();
+    db = Database.open(path);
+    db.applyMigrations("one", [v1, v2, { version: 3, sql: "CREATE TABLE c (x INTEGER)" }]);
+    assert.equal(db.schemaVersion("one"), 3);
+    // A failing migration leaves no trace and keeps the recorded version.
+    assert.throws(() =>
+      db.applyMigrations("one", [{ version: 4, sql: "CREATE TABLE d (x INTEGER); BOGUS" }])
+    );
+    assert.equal(db.schemaVersion("one"), 3);
+    assert.equal(db.get("SELECT 1 FROM sqlite_master WHERE name = 'd'"), undefined);
+    assert.throws(() => db.applyMigrations("one", [{ version: 0, sql: "" }]), RangeError);
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Database.statement caches prepared statements by SQL text", () => {
+  const db = Database.open(":memory:");
+  try {
+    assert.equal(db.statement("SELECT 1"), db.statement("SELECT 1"));
+    assert.notEqual(db.statement("SELECT 1"), db.statement("SELECT 2"));
+  } finally {
+    db.close();
+  }
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { parseMime } from "../../../core/mime/parse.ts";
+import { applyPartial, parseSection, sectionBytes, sectionName } from "./section.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+const NESTED = enc.encode([
+  "Subject: outer",
+  'Content-Type: multipart/mixed; boundary="b"',
+  "",
+  "--b",
+  "Content-Type: text/plain",
+  "",
+  "first",
+  "--b",
+  "Content-Type: message/rfc822",
+  "",
+  "Subject: inner",
+  "From: x@example.org",
+  'Content-Type: multipart/alternative; boundary="c"',
+  "",
+  "--c",
+  "Content-Type: text/plain",
+  "",
+  "inner plain",
+  "--c",
+  "Content-Type: text/html",
+  "",
+  "<b>inner</b>",
+  "--c--",
+  "--b--",
+  "",
+].join("\r\n"));
+
+function get(section: string): string | null {
+  const spec = parseSection(section);
+  assert.ok(spec, section);
+  const b = sectionBytes(NESTED, parseMime(NESTED), spec);
+  return b === null ? null : dec.decode(b);
+}
+
+Deno.test("sectionBytes resolves nested parts and message/rfc822 sections", () => {
+  assert.equal(get("1"), "first");
+  assert.equal(
+    get("2.HEADER"),
+    'Subject: inner\r\nFrom: x@example.org\r\nContent-Type: multipart/alternative; boundary="c"\r\n\r\n',
+  );
+  assert.equal(get("2.1"), "inner plain");
+  assert.equal(get("2.2"), "<b>inner</b>");
+  assert.equal(get("2.HEADER.FIELDS (FROM)"), "From: x@example.org\r\n\r\n");
+  assert.equal(get("2.MIME"), "Content-Type: message/rfc822\r\n\r\n");
+  assert.equal(get("HEADER.FIELDS.NOT (CONTENT-TYPE)"), "Subject: outer\r\n\r\n");
+  assert.equal(get("3"), null);
+  assert.equal(get("1.HEADER"), null);
+});
+
+Deno.test("parseSection validates and names sections", () => {
+  assert.equal(parseSection("0"), null);
+  assert.equal(parseSection("MIME"), null);
+  assert.equal(parseSection("HEADER.FIELDS"), null);
+  assert.equal(parseSection("TEXT", true), null);
+  assert.equal(
+    sectionName(parseSection('1.2.header.fields ("Subject" to)')!),
+    "1.2.HEADER.FIELDS (SUBJECT TO)",
+  );
+  assert.equal(dec.decode(applyPartial(enc.encode("abcdef"), { origin: 2, count: 3 })), "cde");
+  assert.equal(dec.decode(applyPartial(enc.encode("abcdef"), { origin: 10, count: 3 })), "");
+});

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { jmapFixture } from "./_fixture.ts";
+import { createToken, listTokens, revokeToken } from "../../core/jmap/tokens.ts";
+import { signTrusted, TrustedHeader } from "../../protocols/jmap/trusted.ts";
+
+Deno.test("createToken gives a Bearer token that works until revoked", async () => {
+  const f = await jmapFixture();
+  try {
+    const { token, id } = await createToken(f.store, "alice@example.org", "test");
+    assert.match(token, /^tern_[A-Za-z0-9_-]{43}$/);
+    const ok = await f.fetch("/jmap/session", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).username, "alice@example.org");
+    assert.deepEqual((await listTokens(f.store, "alice@example.org")).map((t) => t.id), [id]);
+    assert.equal(revokeToken(f.store, id), true);
+    const gone = await f.fetch("/jmap/session", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(gone.status, 401);
+    await gone.body?.cancel();
+    await assert.rejects(() => createToken(f.store, "nobody@example.org"), TypeError);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("trusted HMAC front end acts as the named user; stale and replayed requests are refused", async () => {
+  const secret = "s3cret-shared-with-the-front-end";
+  const f = await jmapFixture({ jmap: { trusted_services: [{ name: "webmail", hmac_secret: secret }] } });
+  try {
+    const headers = (requestId: string, timestamp: number, user = "bob@example.org", key = secret) => {
+      const fields = { user, tenant: "t1", session: "sess-1", requestId, timestamp };
+      return {
+        [TrustedHeader.service]: "webmail",
+        [TrustedHeader.user]: user,
+        [TrustedHeader.tenant]: "t1",
+        [TrustedHeader.session]: "sess-1",
+        [TrustedHeader.requestId]: requestId,
+        [TrustedHeader.timestamp]: String(timestamp),
+        [TrustedHeader.signature]: signTrusted(key, fields),
+      };
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const ok = await f.fetch("/jmap/session", { headers: headers("r1", now) });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).username, "bob@example.org");
+    for (const [h, why] of [
+      [headers("r1", now), "replay"],
+      [headers("r2", now - 3600), "stale"],
+      [headers("r3", now, "bob@example.org", "wrong-key"), "bad signature"],
+    ] as const) {
+      const res = await f.fetch("/jmap/session", { headers: h });
+      assert.equal(res.status, 401, why);
+      assert.ok(res.headers.get("www-authenticate"), why);
+      await res.body?.cancel();
+    }
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("bearer failures are throttled like other logins", async () => {
+  const f = await jmapFixture({ auth: { throttle_free_failures: 0, lockout_failures: 2, lockout_seconds: 60 } });
+  try {
+    const { token } = await createToken(f.store, "alice@example.org");
+    for (let i = 0; i < 3; i++) {
+      const r = await f.fetch("/jmap/session", { headers: { authorization: "Bearer tern_wrong" } });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+    }
+    const locked = await f.fetch("/jmap/session", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(locked.status, 401);
+    assert.ok(locked.headers.get("retry-after"));
+    await locked.body?.cancel();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("CORS headers follow jmap.cors_origins", async () => {
+  const f = await jmapFixture({ jmap: { cors_origins: ["https://mail.example.org"] } });
+  try {
+    const pre = await f.fetch("/jmap/api", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://mail.example.org",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    assert.equal(pre.headers.get("access-control-allow-origin"), "https://mail.example.org");
+    assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/i);
+    await pre.body?.cancel();
+  } finally {
+    await f.close();
+  }
+});

@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import { addToInbox, jmapFixture, sampleMessage } from "./_fixture.ts";
+
+Deno.test("Mailbox/get lists the default mailboxes with roles and counts", async () => {
+  const f = await jmapFixture();
+  try {
+    await addToInbox(f, f.alice, sampleMessage());
+    const r = await f.api([["Mailbox/get", { accountId: f.alice.id, ids: null }, "0"]]);
+    const [name, res] = r.methodResponses[0]!;
+    assert.equal(name, "Mailbox/get");
+    const roles = (res.list as { role: string }[]).map((m) => m.role).sort();
+    assert.deepEqual(roles, ["archive", "drafts", "inbox", "junk", "sent", "trash"]);
+    const inbox = (res.list as Record<string, unknown>[]).find((m) => m.role === "inbox")!;
+    assert.equal(inbox.totalEmails, 1);
+    assert.equal(inbox.unreadEmails, 1);
+    assert.equal(inbox.totalThreads, 1);
+    assert.equal((inbox.myRights as Record<string, boolean>).mayDelete, true);
+    assert.equal(typeof res.state, "string");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Email/query then Email/get through a result reference", async () => {
+  const f = await jmapFixture();
+  try {
+    for (let i = 0; i < 3; i++) await addToInbox(f, f.alice, sampleMessage({ subject: `Message ${i}` }));
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    const r = await f.api([
+      ["Email/query", {
+        accountId: f.alice.id,
+        filter: { inMailbox: inbox!.id },
+        sort: [{ property: "receivedAt", isAscending: false }],
+        limit: 2,
+        calculateTotal: true,
+      }, "q"],
+      ["Email/get", {
+        accountId: f.alice.id,
+        "#ids": { resultOf: "q", name: "Email/query", path: "/ids" },
+        properties: ["subject", "from", "mailboxIds", "keywords", "threadId", "preview"],
+      }, "g"],
+      ["Thread/get", {
+        accountId: f.alice.id,
+        "#ids": { resultOf: "g", name: "Email/get", path: "/list/*/threadId" },
+      }, "t"],
+    ]);
+    const q = r.methodResponses[0]![1];
+    assert.equal(q.total, 3);
+    assert.equal((q.ids as string[]).length, 2);
+    const g = r.methodResponses[1]![1];
+    assert.equal((g.list as unknown[]).length, 2);
+    const first = (g.list as Record<string, unknown>[])[0]!;
+    assert.equal(typeof first.subject, "string");
+    assert.deepEqual(first.from, [{ name: "Carol", email: "carol@example.net" }]);
+    assert.deepEqual(first.mailboxIds, { [inbox!.id]: true });
+    const t = r.methodResponses[2]!;
+    assert.equal(t[0], "Thread/get");
+    assert.equal((t[1].list as unknown[]).length, 2);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the same request", async () => {
+  const f = await jmapFixture();
+  try {
+    const drafts = await f.store.getMailboxByRole(f.alice.id, "drafts");
+    const sent = await f.store.getMailboxByRole(f.alice.id, "sent");
+    const ident = await f.api([["Identity/get", { accountId: f.alice.id }, "i"]]);
+    const identityId = (ident.methodResponses[0]![1].list as { id: string }[])[0]!.id;
+    const r = await f.api([
+      ["Email/set", {
+        accountId: f.alice.id,
+        create: {
+          draft: {
+            mailboxIds: { [drafts!.id]: true },
+            keywords: { $draft: true, $seen: true },
+            from: [{ name: "Alice", email: "alice@example.org" }],
+            to: [{ name: "Bob", email: "bob@example.org" }],
+            subject: "Lunch — café?",
+            textBody: [{ partId: "t", type: "text/plain" }],
+            htmlBody: [{ partId: "h", type: "text/html" }],
+            bodyValues: { t: { value: "Shall we have lunch?" }, h: { value: "<p>Shall we have <b>lunch</b>?</p>" } },
+          },
+        },
+      }, "0"],
+      ["EmailSubmission/set", {
+        accountId: f.alice.id,
+        create: { send: { identityId, emailId: "#draft" } },
+        onSuccessUpdateEmail: {
+          "#send": { [`mailboxIds/${drafts!.id}`]: null, [`mailboxIds/${sent!.id}`]: true, "keywords/$draft": null },
+        },
+      }, "1"],
+    ]);
+    const [setName, set] = r.methodResponses[0]!;
+    assert.equal(setName, "Email/set", JSON.stringify(set));
+    assert.ok(set.created, JSON.stringify(set));
+    const emailId = (set.created as Record<string, { id: string }>).draft!.id;
+    const [subName, sub] = r.methodResponses[1]!;
+    assert.equal(subName, "EmailSubmission/set", JSON.stringify(sub));
+    assert.ok(sub.created, JSON.stringify(sub));
+    const implicit = r.methodResponses[2]!;
+    assert.equal(implicit[0], "Email/set");
+    assert.ok((implicit[1].updated as Record<string, unknown>)[emailId] !== undefined, JSON.stringify(implicit));
+    const [m] = await f.store.getMessages(f.alice.id, [emailId]);
+    assert.deepEqual(m!.mailboxIds, [sent!.id]);
+    assert.deepEqual(m!.keywords.sort(), ["$seen"]);
+    // Bob got it in his Inbox, without Bcc, with the encoded subject decoded.
+    const bobInbox = await f.store.getMailboxByRole(f.bob.id, "inbox");
+    const ids = await f.store.queryMessages(f.bob.id, { filter: { inMailbox: bobInbox!.id } });
+    assert.equal(ids.length, 1);
+    const raw = new TextDecoder().decode((await f.store.readMessage(f.bob.id, ids[0]!))!);
+    assert.match(raw, /^Received: /);
+    assert.match(raw, /Subject: =\?UTF-8\?/);
+    assert.match(raw, /multipart\/alternative/);
+    const got = await f.api([["Email/get", {
+      accountId: f.bob.id,
+      ids,
+      properties: ["subject", "textBody", "htmlBody", "bodyValues"],
+      fetchTextBodyValues: true,
+    }, "g"]], { account: f.bob });
+    const e = (got.methodResponses[0]![1].list as Record<string, unknown>[])[0]!;
+    assert.equal(e.subject, "Lunch — café?");
+    const textPart = (e.textBody as { partId: string; type: string }[])[0]!;
+    assert.equal(textPart.type, "text/plain");
+    assert.equal((e.bodyValues as Record<string, { value: string }>)[textPart.partId]!.value, "Shall we have lunch?");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("EmailSubmission/set refuses remote recipients clearly while there is no outbound queue", async () => {
+  const f = await jmapFixture();
+  try {
+    const drafts = await f.store.getMailboxByRole(f.alice.id, "drafts");
+    const ident = await f.api([["Identity/get", { accountId: f.alice.id }, "i"]]);
+    const identityId = (ident.methodResponses[0]![1].list as { id: string }[])[0]!.id;
+    const r = await f.api([
+      ["Email/set", {
+        accountId: f.alice.id,
+        create: {
+          d: {
+            mailboxIds: { [drafts!.id]: true },
+            from: [{ email: "alice@example.org" }],
+            to: [{ email: "someone@remote.example" }],
+            subject: "x",
+            textBody: [{ partId: "1" }],
+            bodyValues: { "1": { value: "hi" } },
+          },
+        },
+      }, "0"],
+      ["EmailSubmission/set", { accountId: f.alice.id, create: { s: { identityId, emailId: "#d" } } }, "1"],
+      ["EmailSubmission/set", {
+        accountId: f.alice.id,
+        create: {
+          s2: {
+            identityId,
+            emailId: "#d",
+            envelope: { mailFrom: { email: "mallory@example.org" }, rcptTo: [{ email: "bob@example.org" }] },
+          },
+        },
+      }, "2"],
+    ]);
+    const sub = r.methodResponses[1]![1];
+    assert.equal((sub.notCreated as Record<string, { type: string; description: string }>).s!.type, "forbidden");
+    assert.match((sub.notCreated as Record<string, { description: string }>).s!.description, /someone@remote\.example/);
+    const sub2 = r.methodResponses[2]![1];
+    assert.equal((sub2.notCreated as Record<string, { type: string }>).s2!.type, "forbiddenMailFrom");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Email/changes and Mailbox/changes see changes made through the store (IMAP, SMTP)", async () => {
+  const f = await jmapFixture();
+  try {
+    const before = await f.api([
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "e"],
+      ["Mailbox/get", { accountId: f.alice.id, ids: [] }, "m"],
+    ]);
+    const emailState = before.methodResponses[0]![1].state as string;
+    const mailboxState = before.methodResponses[1]![1].state as string;
+    const added = await addToInbox(f, f.alice, sampleMessage());
+    await f.store.updateKeywords(f.alice.id, [added.id], { add: ["$seen"] });
+    const r = await f.api([
+      ["Email/changes", { accountId: f.alice.id, sinceState: emailState }, "e"],
+      ["Mailbox/changes", { accountId: f.alice.id, sinceState: mailboxState }, "m"],
+    ]);
+    const e = r.methodResponses[0]![1];
+    assert.deepEqual([...(e.created as string[]), ...(e.updated as string[])].includes(added.id), true);
+    assert.notEqual(e.newState, emailState);
+    const m = r.methodResponses[1]![1];
+    assert.equal(m.oldState, mailboxState);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Mailbox/set creates, renames and destroys mailboxes with creation-id references", async () => {
+  const f = await jmapFixture();
+  try {
+    const r = await f.api([
+      ["Mailbox/set", {
+        accountId: f.alice.id,
+        create: { p: { name: "Projects" }, c: { name: "Tern", parentId: "#p", isSubscribed: true } },
+      }, "0"],
+      ["Mailbox/set", { accountId: f.alice.id, update: { "#c": { name: "Tern JMAP" } } }, "1"],
+      ["Mailbox/query", { accountId: f.alice.id, filter: { parentId: "#p" } }, "2"],
+      ["Mailbox/set", { accountId: f.alice.id, destroy: ["#p"] }, "3"],
+    ]);
+    const created = r.methodResponses[0]![1].created as Record<string, { id: string }>;
+    assert.ok(created.p && created.c);
+    assert.deepEqual(Object.keys(r.methodResponses[1]![1].updated as object), [created.c!.id]);
+    const child = await f.store.getMailbox(f.alice.id, created.c!.id);
+    assert.equal(child!.name, "Tern JMAP");
+    assert.equal(child!.parentId, created.p!.id);
+    assert.equal(
+      (r.methodResponses[3]![1].notDestroyed as Record<string, { type: string }>)[created.p!.id]!.type,
+      "mailboxHasChild",
+    );
+  } finally {
+    await f.close();
+  }
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { addToInbox, jmapFixture, sampleMessage } from "./_fixture.ts";
+
+async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>, buf: { text: string }) {
+  const decoder = new TextDecoder();
+  for (;;) {
+    const end = buf.text.indexOf("\n\n");
+    if (end >= 0) {
+      const block = buf.text.slice(0, end);
+      buf.text = buf.text.slice(end + 2);
+      if (block.startsWith(":")) continue; // comment
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return { event, data: data ? JSON.parse(data) : null };
+    }
+    const { value, done } = await reader.read();
+    if (done) return null;
+    buf.text += decoder.decode(value, { stream: true });
+  }
+}
+
+Deno.test("EventSource sends a StateChange when a message is delivered, and closes with closeafter=state", async () => {
+  const f = await jmapFixture();
+  try {
+    const res = await f.fetch("/jmap/eventsource?types=Email,Mailbox&closeafter=state&ping=0", {
+      headers: { authorization: f.basic() },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    const reader = res.body!.getReader();
+    const buf = { text: "" };
+    // Read the opening comment so the subscription is known to be active.
+    const first = await reader.read();
+    buf.text += new TextDecoder().decode(first.value);
+    await addToInbox(f, f.alice, sampleMessage());
+    const ev = await nextEvent(reader, buf);
+    assert.equal(ev?.event, "state");
+    assert.equal(ev?.data["@type"], "StateChange");
+    const changed = ev?.data.changed[f.alice.id];
+    assert.ok(changed.Email, JSON.stringify(ev));
+    const state = await f.store.state(f.alice.id, "Email");
+    assert.equal(changed.Email, state);
+    assert.equal(await nextEvent(reader, buf), null, "stream closes after the state event");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("EventSource ignores other accounts and unsubscribed types, and pings", async () => {
+  const f = await jmapFixture();
+  try {
+    const ac = new AbortController();
+    const res = await f.fetch("/jmap/eventsource?types=Identity&closeafter=no&ping=1", {
+      headers: { authorization: f.basic() },
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    const buf = { text: "" };
+    await addToInbox(f, f.alice, sampleMessage());
+    await addToInbox(f, f.bob, sampleMessage());
+    const ev = await nextEvent(reader, buf);
+    assert.equal(ev?.event, "ping");
+    assert.deepEqual(ev?.data, { interval: 1 });
+    await reader.cancel();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("EventSource rejects bad parameters", async () => {
+  const f = await jmapFixture();
+  try {
+    const res = await f.fetch("/jmap/eventsource?types=*&closeafter=maybe&ping=0", {
+      headers: { authorization: f.basic() },
+    });
+    assert.equal(res.status, 400);
+    await res.body?.cancel();
+  } finally {
+    await f.close();
+  }
+});

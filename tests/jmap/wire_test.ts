@@ -1,0 +1,199 @@
+/**
+ * Wire tests: the real server (createServer) on 127.0.0.1 port 0, driven by jmap-jam (a JMAP
+ * client written by others), raw fetch, nodemailer (SMTP) and imapflow (IMAP).
+ */
+import assert from "node:assert/strict";
+import JamClient from "jmap-jam";
+import nodemailer from "nodemailer";
+import { ImapFlow } from "imapflow";
+import { createServer, type TernServer } from "../../mod.ts";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
+import type { Account } from "../../core/store/types.ts";
+import { createToken } from "../../core/jmap/tokens.ts";
+
+const PASSWORD = "wire-pass-1";
+
+async function start(): Promise<{ srv: TernServer; dir: string; base: string; alice: Account; bob: Account; close(): Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-jmap-wire-" });
+  const config = testConfig(dir, { hostname: "mx.test", local_domains: ["example.org"] });
+  const srv = await createServer(config, undefined, { logger: nullLogger });
+  const { store, auth } = srv.context;
+  const alice = await store.createAccount({ address: "alice@example.org", displayName: "Alice", secrets: await auth.deriveSecrets(PASSWORD) });
+  const bob = await store.createAccount({ address: "bob@example.org", secrets: await auth.deriveSecrets(PASSWORD) });
+  await srv.start();
+  const { hostname, port } = srv.addresses.http;
+  return {
+    srv,
+    dir,
+    base: `http://${hostname}:${port}`,
+    alice,
+    bob,
+    async close() {
+      await srv.stop({ graceSeconds: 0 });
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const MSG = (subject: string, id: string) =>
+  `From: Carol <carol@example.net>\r\nTo: alice@example.org\r\nSubject: ${subject}\r\nMessage-ID: <${id}@example.net>\r\n` +
+  `Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nBody of ${subject}\r\n`;
+
+Deno.test("jmap wire: jmap-jam lists mailboxes, queries with a back-reference, drafts and submits in one request", async () => {
+  const env = await start();
+  try {
+    const { token } = await createToken(env.srv.context.store, "alice@example.org", "wire");
+    const jam = new JamClient({ sessionUrl: `${env.base}/.well-known/jmap`, bearerToken: token });
+    const accountId = await jam.getPrimaryAccount();
+    assert.equal(accountId, env.alice.id);
+
+    // Flow 1: list mailboxes.
+    const [mailboxes] = await jam.api.Mailbox.get({ accountId });
+    const inbox = mailboxes.list.find((m) => m.role === "inbox")!;
+    const drafts = mailboxes.list.find((m) => m.role === "drafts")!;
+    const sent = mailboxes.list.find((m) => m.role === "sent")!;
+    assert.ok(inbox && drafts && sent);
+
+    // Deliver two messages over SMTP.
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: env.srv.addresses.smtp.port, ignoreTLS: true });
+    for (const [s, id] of [["First", "w1"], ["Second", "w2"]]) {
+      await smtp.sendMail({ envelope: { from: "carol@example.net", to: ["alice@example.org"] }, raw: MSG(s!, id!) });
+    }
+    smtp.close();
+
+    // Flow 2: query a mailbox and get its emails through a back-reference.
+    const [{ emails }] = await jam.requestMany((t) => {
+      const ids = t.Email.query({
+        accountId,
+        filter: { inMailbox: inbox.id },
+        sort: [{ property: "receivedAt", isAscending: false }],
+        limit: 10,
+      });
+      const emails = t.Email.get({ accountId, ids: ids.$ref("/ids"), properties: ["id", "subject", "from"] });
+      return { ids, emails };
+    });
+    assert.deepEqual(emails.list.map((e) => e.subject).sort(), ["First", "Second"]);
+
+    // Flow 3: create a draft and submit it in one request with # references.
+    const [identities] = await jam.api.Identity.get({ accountId });
+    const identityId = identities.list[0]!.id;
+    const [{ draft, submit }] = await jam.requestMany((t) => {
+      // jmap-jam's types demand server-set fields on create; the request itself is RFC 8621 §4.6.
+      const draft = t.Email.set({
+        accountId,
+        create: {
+          d1: {
+            mailboxIds: { [drafts.id]: true },
+            keywords: { $draft: true },
+            from: [{ name: "Alice", email: "alice@example.org" }],
+            to: [{ name: "Bob", email: "bob@example.org" }],
+            subject: "Wire draft",
+            textBody: [{ partId: "body", type: "text/plain" }],
+            bodyValues: { body: { value: "Hello Bob" } },
+          },
+        },
+      } as never);
+      const submit = t.EmailSubmission.set({
+        accountId,
+        create: { s1: { identityId, emailId: "#d1" } },
+        onSuccessUpdateEmail: {
+          "#s1": { [`mailboxIds/${drafts.id}`]: null, [`mailboxIds/${sent.id}`]: true, "keywords/$draft": null },
+        },
+      } as never);
+      return { draft, submit };
+    }, { using: ["urn:ietf:params:jmap:submission"] });
+    assert.ok((draft as { created?: Record<string, unknown> }).created?.d1, JSON.stringify(draft));
+    // The implicit Email/set shares the call id, so jmap-jam hands back that last response
+    // (RFC 8621 §7.5); the submission itself is checked with EmailSubmission/get.
+    assert.ok((submit as { updated?: Record<string, unknown> }).updated, JSON.stringify(submit));
+    const [subs] = await jam.request(["EmailSubmission/get", { accountId, ids: null }] as never, {
+      using: ["urn:ietf:params:jmap:submission"],
+    });
+    const list = (subs as { list: { undoStatus: string; envelope: { rcptTo: { email: string }[] } }[] }).list;
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.undoStatus, "final");
+    assert.deepEqual(list[0]!.envelope.rcptTo.map((r) => r.email), ["bob@example.org"]);
+    const bobBox = await env.srv.context.store.getMailboxByRole(env.bob.id, "inbox");
+    assert.equal((await env.srv.context.store.listPlacements(env.bob.id, bobBox!.id)).length, 1);
+
+    // Upload and download round trip.
+    const bytes = new TextEncoder().encode("attachment bytes \u00e9");
+    const up = await jam.uploadBlob(accountId, new Blob([bytes]));
+    const dl = await jam.downloadBlob({ accountId, blobId: up.blobId, mimeType: "text/plain", fileName: "a.txt" });
+    assert.deepEqual(new Uint8Array(await dl.arrayBuffer()), bytes);
+    assert.ok(dl.headers.get("x-session-id"));
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("jmap wire: every response carries X-Session-Id; state moves after IMAP and SMTP changes; push on delivery", async () => {
+  const env = await start();
+  try {
+    const auth = { authorization: "Basic " + btoa(`alice@example.org:${PASSWORD}`) };
+    const denied = await fetch(`${env.base}/jmap/session`);
+    assert.equal(denied.status, 401);
+    assert.match(denied.headers.get("x-session-id") ?? "", /^[0-9a-f-]{36}$/);
+    await denied.body?.cancel();
+    const api = async (calls: unknown[]) => {
+      const res = await fetch(`${env.base}/jmap/api`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"], methodCalls: calls }),
+      });
+      assert.ok(res.headers.get("x-session-id"));
+      return (await res.json()).methodResponses;
+    };
+    const [[, before]] = await api([["Email/get", { accountId: env.alice.id, ids: [] }, "0"]]);
+
+    // Push: open the EventSource, then deliver over SMTP.
+    const es = await fetch(`${env.base}/jmap/eventsource?types=*&closeafter=state&ping=0`, { headers: auth });
+    assert.equal(es.status, 200);
+    const reader = es.body!.getReader();
+    await reader.read(); // the opening comment: subscribed
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: env.srv.addresses.smtp.port, ignoreTLS: true });
+    await smtp.sendMail({ envelope: { from: "carol@example.net", to: ["alice@example.org"] }, raw: MSG("Pushed", "p1") });
+    const delivered = performance.now();
+    smtp.close();
+    let text = "";
+    while (!text.includes("\n\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const latency = performance.now() - delivered;
+    assert.match(text, /^event: state\ndata: /);
+    const change = JSON.parse(/^data: (.*)$/m.exec(text)![1]!);
+    assert.ok(change.changed[env.alice.id].Email);
+    console.log(`push latency after SMTP 250: ${latency.toFixed(1)} ms`);
+    await reader.cancel();
+
+    const [[, smtpChanges]] = await api([["Email/changes", { accountId: env.alice.id, sinceState: before.state }, "0"]]);
+    assert.equal(smtpChanges.created.length, 1);
+
+    // IMAP: flag the message, then Email/changes shows it updated.
+    const imap = new ImapFlow({
+      host: "127.0.0.1",
+      port: env.srv.addresses.imap.port,
+      secure: false,
+      auth: { user: "alice@example.org", pass: PASSWORD },
+      tls: { rejectUnauthorized: false },
+      logger: false,
+    });
+    await imap.connect();
+    const lock = await imap.getMailboxLock("INBOX");
+    try {
+      await imap.messageFlagsAdd("1:*", ["\\Flagged"]);
+    } finally {
+      lock.release();
+    }
+    await imap.logout();
+    const [[, imapChanges]] = await api([["Email/changes", { accountId: env.alice.id, sinceState: smtpChanges.newState }, "0"]]);
+    assert.deepEqual(imapChanges.updated, smtpChanges.created);
+    const [[, got]] = await api([["Email/get", { accountId: env.alice.id, ids: imapChanges.updated, properties: ["keywords"] }, "0"]]);
+    assert.deepEqual(got.list[0].keywords, { $flagged: true });
+  } finally {
+    await env.close();
+  }
+});
