@@ -14,7 +14,7 @@ import type { Protocol } from "../core/session.ts";
 import type { Transport } from "../core/net/transport.ts";
 import { composeHooks, type RejectFn, type ServerHooks } from "../core/net/hooks.ts";
 import { TcpListener } from "../core/net/listener.ts";
-import { type FetchApp, HttpListener } from "../core/net/http_listener.ts";
+import { HttpListener } from "../core/net/http_listener.ts";
 import { TlsProvider } from "../core/tls/provider.ts";
 import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
 import { createAuthService } from "../core/auth/service.ts";
@@ -259,7 +259,7 @@ class Server implements TernServer {
           const http = new HttpListener({
             config: lc,
             server: this.context,
-            app: createHttpApp(this.context) as unknown as FetchApp,
+            app: createHttpApp(this.context),
             hooks: this.#hooks,
             tls: this.#tls.forListener(name),
             shutdown: this.#shutdown.signal,

@@ -25,6 +25,7 @@ import {
 } from "./directory_ops.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
+import { BAN_COMMANDS, BAN_GROUP } from "../policy/ban_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
 function unknownAccountAsFailure(e: unknown): never {
@@ -60,6 +61,7 @@ export const GROUPS: GroupSpec[] = [
   { name: "domain", summary: "manage local domains (add, list, delete)" },
   { name: "alias", summary: "manage aliases (add, list, delete)" },
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
+  BAN_GROUP,
   { name: "config", summary: "check a configuration file" },
 ];
 
@@ -422,4 +424,5 @@ export const COMMANDS: CommandSpec[] = [
       return ExitCode.ok;
     },
   },
+  ...BAN_COMMANDS,
 ];

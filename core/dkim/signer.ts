@@ -64,7 +64,7 @@ export class DkimSigner {
         signTime: now,
       });
       if (res.errors.length > 0 || !res.signatures) {
-        return { message: raw, domain: null, error: String(res.errors[0]?.message ?? "no signature") };
+        return { message: raw, domain: null, error: String(res.errors[0]?.err?.message ?? "no signature") };
       }
       const head = encoder.encode(res.signatures);
       const out = new Uint8Array(head.length + raw.length);

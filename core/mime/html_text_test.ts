@@ -8,3 +8,11 @@ Deno.test("htmlToText drops markup, scripts and styles and decodes entities", ()
   assert.equal(t.replace(/\s+/g, " ").trim(), "Hello & world ! ☺ &bogus;");
   assert.ok(htmlToText("a<br>b").includes("\n"));
 });
+
+Deno.test("htmlToText stays linear on unclosed elements", () => {
+  const evil = "<title>x".repeat(50_000) + "<p>end</p>";
+  const t = htmlToText(evil);
+  assert.ok(t.includes("end"));
+  assert.equal(htmlToText("a <b"), "a ");
+  assert.equal(htmlToText("1 < 2"), "1 < 2");
+});

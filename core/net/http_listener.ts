@@ -30,6 +30,15 @@ export interface HttpListenerOptions {
   shutdown: AbortSignal;
 }
 
+/** An RFC 7807 problem document (what JMAP clients parse for request-level errors). */
+function problem(status: number, detail: string, sessionId: string): Response {
+  const body = { type: "about:blank", status, title: status === 403 ? "Forbidden" : "Service Unavailable", detail };
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/problem+json", [SESSION_ID_HEADER]: sessionId },
+  });
+}
+
 function plain(status: number, text: string, sessionId: string): Response {
   return new Response(`${text}\n`, {
     status,
@@ -100,13 +109,13 @@ export class HttpListener {
     const log = new SessionLogger(server.log, session);
     if (this.#inFlight.size >= config.max_connections) {
       log.warn("request refused: listener at max_connections", { max_connections: config.max_connections });
-      return plain(503, "Too many concurrent requests", session.id);
+      return problem(503, "Too many concurrent requests", session.id);
     }
     const decision = await runOnConnect(hooks, session, log);
     try {
       if (!decision.allow) {
         log.info("request refused by onConnect", { reason: decision.reason });
-        return plain(403, decision.reason.replace(/[\r\n]+/g, " "), session.id);
+        return problem(403, decision.reason.replace(/[\r\n]+/g, " "), session.id);
       }
       const env: HttpBindings = {
         session,

@@ -117,7 +117,8 @@ function parseHello(verb: "HELO" | "EHLO", arg: string): ParseResult {
   // RFC 5321 §4.1.1.1: EHLO takes a Domain or an address literal; HELO a Domain. We accept a
   // literal for HELO too (many clients send it) but nothing with spaces or an empty argument.
   if (arg === "" || /\s/.test(arg)) return fail(Replies.syntax(`Syntax: ${verb} <hostname>`));
-  if (!isDomain(arg) && !ADDRESS_LITERAL_RE.test(arg)) {
+  // Underscores are tolerated: many desktop clients send their NetBIOS name.
+  if (!isDomain(arg.replaceAll("_", "-")) && !ADDRESS_LITERAL_RE.test(arg)) {
     return fail(Replies.syntax(`Syntax: ${verb} <hostname>`));
   }
   return ok({ verb, domain: arg });

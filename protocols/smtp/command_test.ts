@@ -25,7 +25,8 @@ Deno.test("parseCommand HELO/EHLO accept domains and address literals", () => {
   assert.deepEqual(cmd("EHLO [IPv6:2001:db8::1]"), { verb: "EHLO", domain: "[IPv6:2001:db8::1]" });
   assert.equal(code("EHLO"), "501 5.5.4");
   assert.equal(code("HELO a b"), "501 5.5.4");
-  assert.equal(code("EHLO bad_host!"), "501 5.5.4");
+  assert.equal(code("EHLO bad<host>"), "501 5.5.4");
+  assert.deepEqual(cmd("EHLO DESKTOP_42"), { verb: "EHLO", domain: "DESKTOP_42" });
 });
 
 Deno.test("parseCommand MAIL parses the null reverse-path and parameters", () => {

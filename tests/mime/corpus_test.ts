@@ -5,6 +5,7 @@
  * absent.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { parseMime } from "../../core/mime/parse.ts";
 import { findSection, walkParts } from "../../core/mime/section.ts";
 import { extractText, summarize } from "../../core/mime/summary.ts";
@@ -80,5 +81,41 @@ Deno.test({
     }
     // Most real messages have a From: a parser that lost them all would pass the checks above.
     assert.ok(withFrom > files.length / 2, `only ${withFrom} of ${files.length} with From`);
+  },
+});
+
+Deno.test({
+  name: "parseMime corpus: mutated real messages never break the invariants",
+  ignore: files.length === 0,
+  fn() {
+    // Small messages keep the run quick; the mutations hit headers, boundaries and line endings.
+    const small = files.map((name) => Deno.readFileSync(new URL(name, corpus))).filter((m) =>
+      m.length < 8192
+    );
+    const bytesOfInterest = [0x0d, 0x0a, 0x2d, 0x3a, 0x3b, 0x3d, 0x22, 0x20, 0x00, 0xff, 0x3f, 0x42];
+    fc.assert(
+      fc.property(
+        fc.nat(small.length - 1),
+        fc.array(
+          fc.tuple(fc.nat(1 << 16), fc.integer({ min: 0, max: 3 }), fc.constantFrom(...bytesOfInterest)),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (which, edits) => {
+          const arr = Array.from(small[which]!);
+          for (const [pos, op, byte] of edits) {
+            const at = pos % (arr.length + 1);
+            if (op === 0) arr.splice(at, 0, byte);
+            else if (op === 1) arr.splice(at, 1);
+            else if (op === 2) arr[at] = byte;
+            else arr.splice(at, 0, 0x0a, 0x2d, 0x2d); // a fake delimiter start
+          }
+          const raw = Uint8Array.from(arr);
+          const root = parseMime(raw);
+          assert.deepEqual(offsetProblems(root, raw.length), []);
+          summarize(raw);
+        },
+      ),
+      { numRuns: 150 },
+    );
   },
 });

@@ -76,6 +76,19 @@ Deno.test("policy: a blocked network gets each protocol's refusal; others get in
     assert.match(out[5]![0]!, /^\+OK /);
     assert.equal(await curlStatus(t.port("http"), "127.0.0.2"), "403");
     assert.notEqual(await curlStatus(t.port("http"), "127.0.0.3"), "403");
+    // HTTP refusals are RFC 7807 problem JSON.
+    const body = await new Deno.Command("curl", {
+      args: ["-s", "-i", "--interface", "127.0.0.2", `http://127.0.0.1:${t.port("http")}/.well-known/jmap`],
+      stdout: "piped",
+    }).output();
+    const text = new TextDecoder().decode(body.stdout);
+    assert.match(text, /content-type: application\/problem\+json/i);
+    assert.deepEqual(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)), {
+      type: "about:blank",
+      status: 403,
+      title: "Forbidden",
+      detail: "Connection refused by policy",
+    });
   } finally {
     await t.close();
   }

@@ -70,7 +70,8 @@ export function indexMessage(raw: Uint8Array): MessageIndex {
 
 /** JSON form of a summary for storage. */
 export function encodeSummary(s: MessageSummary): string {
-  return JSON.stringify({ ...s, sentAt: s.sentAt ? s.sentAt.getTime() : null });
+  const t = s.sentAt ? s.sentAt.getTime() : NaN;
+  return JSON.stringify({ ...s, sentAt: Number.isFinite(t) ? t : null });
 }
 
 /** Inverse of `encodeSummary`. */

@@ -904,7 +904,7 @@ export class SqliteStore implements Store {
       keywords.flags,
       keywords.custom,
       modseq,
-      summary.sentAt ? summary.sentAt.getTime() : null,
+      validTime(summary.sentAt),
       summary.hasAttachment ? 1 : 0,
       subjectKey,
       addressSortKey(summary.from),
@@ -1796,4 +1796,9 @@ function validMailboxName(name: string): string {
     throw new StoreError("invalid", `Invalid mailbox name: "${String(name)}"`);
   }
   return n;
+}
+
+function validTime(d: Date | null): number | null {
+  const t = d ? d.getTime() : NaN;
+  return Number.isFinite(t) ? t : null;
 }

@@ -1,0 +1,580 @@
+/**
+ * The outbound queue: durable entries (core/queue/queue_store.ts), a scheduler that dispatches due
+ * (message, domain) groups with bounded concurrency overall and per destination host, delivery over
+ * the SMTP client (one connection and one transaction per domain for a message's recipients),
+ * retries with exponential backoff, expiry, and DSNs (RFC 3464) back to the sender.
+ *
+ * Time comes from the injected clock. Tests drive it with a fake clock and `runDue()`; the server
+ * calls `start()`, which waits for the next due time with real timers.
+ *
+ * @module
+ */
+import type { Clock } from "../context.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Store } from "../store/store.ts";
+import type { BlobId } from "../store/types.ts";
+import type { Database } from "../store/sqlite/database.ts";
+import type { DnsResolver } from "../dns/resolver.ts";
+import { deliverLocal } from "../delivery/local.ts";
+import { memorySource } from "../delivery/spool.ts";
+import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
+import {
+  type ClientTimeouts,
+  SmtpClient,
+  SmtpClientError,
+  statusFromReply,
+} from "../../protocols/smtp/client/client.ts";
+import type { Connector } from "../../protocols/smtp/client/connection.ts";
+import { formatReply } from "../../protocols/smtp/client/reply.ts";
+import type { DkimSigner } from "../dkim/signer.ts";
+import { buildDsn, type DsnRecipient } from "./dsn.ts";
+import { KeyedLimiter, Semaphore } from "./limiter.ts";
+import { QueueMetrics } from "./metrics.ts";
+import { domainOf, QueueStore, type RecipientUpdate } from "./queue_store.ts";
+import { retryDelayMs } from "./retry.ts";
+import { type DeliveryTarget, Router } from "./routing.ts";
+import type { QueueSettings } from "./settings.ts";
+import type { QueuedMessage, QueuedRecipient } from "./types.ts";
+
+/** What the queue needs. */
+export interface QueueOptions {
+  /** Tern's database (the queue's tables live there). */
+  db: Database;
+  /** Blobs, and local delivery of DSNs to local senders. */
+  store: Store;
+  settings: QueueSettings;
+  clock: Clock;
+  log: Logger;
+  dns: DnsResolver;
+  /** Connection factory (default: node:net / node:tls). */
+  connector?: Connector;
+  /** Extra trusted CA certificates for TLS to relays/MX (tests). */
+  tlsCa?: string[];
+  /** Signs outbound mail of domains with a key. */
+  dkim?: DkimSigner | null;
+  metrics?: QueueMetrics;
+  /** Keep finished entries (tests inspect them); by default they are removed once final. */
+  keepFinished?: boolean;
+}
+
+/** Blob pinning of SqliteStore (not part of the Store interface): queued blobs survive GC. */
+interface BlobPinning {
+  retainBlob(blobId: BlobId): Promise<void>;
+  releaseBlob(blobId: BlobId): Promise<void>;
+}
+
+function pinning(store: Store): BlobPinning | null {
+  const s = store as Partial<BlobPinning>;
+  return typeof s.retainBlob === "function" && typeof s.releaseBlob === "function" ? s as BlobPinning : null;
+}
+
+interface Outcome {
+  status: "delivered" | "failed" | "deferred";
+  reply: string;
+  code: string;
+  host: string | null;
+  /** Already recorded (a transaction reply, committed before the next transaction). */
+  recorded?: boolean;
+}
+
+/** RFC 3461 §4.1: without NOTIFY, Tern reports failures and delays (the MTA's choice). */
+function wants(r: QueuedRecipient, what: "FAILURE" | "DELAY" | "SUCCESS"): boolean {
+  if (r.notify.includes("NEVER")) return false;
+  if (r.notify.length === 0) return what !== "SUCCESS";
+  return r.notify.includes(what);
+}
+
+const encoder = new TextEncoder();
+
+/** The durable outbound queue. */
+export class Queue implements OutboundQueue {
+  readonly store: QueueStore;
+  readonly metrics: QueueMetrics;
+  /** Per destination host (address:port) connection limiter. */
+  readonly hostLimiter: KeyedLimiter;
+  readonly #opts: QueueOptions;
+  readonly #router: Router;
+  readonly #global: Semaphore;
+  readonly #inflight = new Set<string>();
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #kick: (() => void) | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** @param opts dependencies and settings */
+  constructor(opts: QueueOptions) {
+    this.#opts = opts;
+    this.store = new QueueStore(opts.db);
+    this.metrics = opts.metrics ?? new QueueMetrics();
+    this.#router = new Router(opts.settings, opts.dns);
+    this.#global = new Semaphore(opts.settings.concurrency);
+    this.hostLimiter = new KeyedLimiter(opts.settings.per_host_concurrency);
+  }
+
+  /**
+   * Queues a message already in the blob store. Resolves once the entry is committed and fsynced:
+   * only then may SMTP answer 250 (or JMAP report success).
+   */
+  async enqueue(envelope: OutboundEnvelope, message: { blobId: BlobId; size: number }): Promise<{ id: string }> {
+    if (envelope.recipients.length === 0) throw new RangeError("No recipients to queue");
+    return await this.#insert(envelope, message, false);
+  }
+
+  async #insert(
+    envelope: OutboundEnvelope,
+    message: { blobId: BlobId; size: number },
+    isDsn: boolean,
+  ): Promise<{ id: string }> {
+    // The blob is pinned before the row exists: a crash in between leaks a reference, never mail.
+    await pinning(this.#opts.store)?.retainBlob(message.blobId);
+    const now = this.#opts.clock.now();
+    const id = crypto.randomUUID();
+    this.store.insert(
+      {
+        id,
+        from: envelope.from,
+        envid: envelope.envid ?? null,
+        ret: envelope.ret ?? null,
+        smtputf8: envelope.smtputf8,
+        body: envelope.body,
+        blobId: message.blobId,
+        size: message.size,
+        authUser: envelope.authUser ?? null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.#opts.settings.lifetime * 1000),
+        isDsn,
+        sessionId: envelope.sessionId,
+      },
+      envelope.recipients.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt ?? null })),
+      now,
+    );
+    this.metrics.queued += envelope.recipients.length;
+    this.#opts.log.info("message queued", {
+      queue_id: id,
+      session_id: envelope.sessionId,
+      recipients: envelope.recipients.length,
+      size: message.size,
+      dsn: isDsn,
+    });
+    this.#wake();
+    return { id };
+  }
+
+  /** Starts background delivery (real timers); resolves once started. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    if (!this.#opts.keepFinished) {
+      for (const id of this.store.finishedMessageIds()) void this.#remove(id);
+    }
+    this.#loop = this.#dispatch(false).catch((e) => {
+      this.#opts.log.error("queue scheduler stopped", { error: (e as Error).message });
+    });
+  }
+
+  /** Stops dispatching and waits for deliveries in progress to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake();
+    await this.#loop;
+    this.#loop = null;
+  }
+
+  /**
+   * Delivers everything due now (by the injected clock) and waits until those deliveries, and any
+   * that become due meanwhile (e.g. DSNs), are done. Returns how many groups were processed.
+   */
+  runDue(): Promise<number> {
+    return this.#dispatch(true);
+  }
+
+  #wake(): void {
+    const k = this.#kick;
+    this.#kick = null;
+    k?.();
+  }
+
+  async #dispatch(untilIdle: boolean): Promise<number> {
+    const running = new Set<Promise<void>>();
+    let count = 0;
+    for (;;) {
+      if (!untilIdle && !this.#running) break;
+      const now = this.#opts.clock.now();
+      const groups = this.store.dueGroups(now, 1000).filter((g) => !this.#inflight.has(`${g.messageId}|${g.domain}`));
+      if (groups.length === 0) {
+        if (untilIdle && running.size === 0) break;
+        const kicked = new Promise<void>((r) => (this.#kick = r));
+        const waits: Promise<unknown>[] = [kicked, ...running];
+        if (!untilIdle) {
+          const next = this.store.nextDue();
+          const poll = this.#opts.settings.poll_interval * 1000;
+          const ms = next === null ? poll : Math.max(0, Math.min(poll, next.getTime() - now.getTime()));
+          waits.push(new Promise<void>((r) => (this.#timer = setTimeout(r, ms + 5))));
+        }
+        await Promise.race(waits);
+        if (this.#timer !== null) clearTimeout(this.#timer);
+        this.#timer = null;
+        continue;
+      }
+      for (const g of groups) {
+        if (!untilIdle && !this.#running) break;
+        const release = await this.#global.acquire();
+        const key = `${g.messageId}|${g.domain}`;
+        if (this.#inflight.has(key)) {
+          release();
+          continue;
+        }
+        this.#inflight.add(key);
+        count++;
+        const p: Promise<void> = this.#runGroup(g.messageId, g.domain)
+          .catch((e) => {
+            this.#opts.log.error("delivery error", { queue_id: g.messageId, error: (e as Error).message });
+          })
+          .finally(() => {
+            release();
+            this.#inflight.delete(key);
+            running.delete(p);
+          });
+        running.add(p);
+      }
+    }
+    await Promise.all(running);
+    return count;
+  }
+
+  /** One delivery run for the due recipients of one message in one domain. */
+  async #runGroup(messageId: string, domain: string): Promise<void> {
+    const msg = this.store.getMessage(messageId);
+    if (!msg) return;
+    const now = this.#opts.clock.now();
+    const rcpts = this.store.recipients(messageId).filter((r) =>
+      r.domain === domain && (r.status === "queued" || r.status === "deferred") &&
+      r.nextAttemptAt.getTime() <= now.getTime()
+    );
+    if (rcpts.length === 0) return;
+    const raw = await this.#opts.store.blobs.get(msg.blobId);
+    const outcomes = new Map<number, Outcome>();
+    let dsnPassed = true;
+    if (raw === null) {
+      for (const r of rcpts) {
+        outcomes.set(r.index, { status: "failed", reply: "Message content lost from the queue", code: "5.3.0", host: null });
+      }
+    } else {
+      const route = await this.#router.route(domain);
+      if (route.kind !== "targets") {
+        for (const r of rcpts) {
+          outcomes.set(r.index, {
+            status: route.kind === "permanent" ? "failed" : "deferred",
+            reply: route.reason,
+            code: route.status,
+            host: null,
+          });
+        }
+      } else {
+        dsnPassed = await this.#deliver(msg, raw, rcpts, route.targets, outcomes);
+      }
+    }
+    await this.#finishGroup(msg, raw, rcpts, outcomes, dsnPassed);
+  }
+
+  /**
+   * Tries each target in turn (RFC 5321 §5.1): recipients answered with 2xx or 5xx are final at
+   * once (recorded before the next transaction, so a crash never re-sends them); those left with a
+   * 4xx or a connection problem go on to the next host. Returns whether DSN was passed on.
+   */
+  async #deliver(
+    msg: QueuedMessage,
+    raw: Uint8Array,
+    rcpts: QueuedRecipient[],
+    targets: DeliveryTarget[],
+    outcomes: Map<number, Outcome>,
+  ): Promise<boolean> {
+    const s = this.#opts.settings;
+    let body = raw;
+    if (this.#opts.dkim) {
+      const signed = await this.#opts.dkim.sign(raw, msg.from, this.#opts.clock.now());
+      if (signed.error) this.#opts.log.warn("dkim signing failed", { queue_id: msg.id, error: signed.error });
+      body = signed.message;
+    }
+    const timeouts: ClientTimeouts = {
+      connect: s.timeout_connect * 1000,
+      greeting: s.timeout_greeting * 1000,
+      command: s.timeout_command * 1000,
+      dataInit: s.timeout_data_init * 1000,
+      dataBlock: s.timeout_data_block * 1000,
+      dataEnd: s.timeout_data_end * 1000,
+    };
+    let pending = rcpts;
+    let dsnPassed = true;
+    let permanentErrors = 0;
+    for (const t of targets) {
+      if (pending.length === 0) break;
+      const releaseHost = await this.hostLimiter.acquire(`${t.address}:${t.port}`);
+      const started = performance.now();
+      let client: SmtpClient | null = null;
+      try {
+        client = await SmtpClient.connect({
+          host: t.address,
+          port: t.port,
+          serverName: t.host,
+          heloName: s.hostname,
+          tls: t.tls,
+          requireTls: t.requireTls,
+          tlsVerify: t.tlsVerify,
+          ca: this.#opts.tlsCa,
+          auth: t.auth,
+          timeouts,
+          connector: this.#opts.connector,
+        });
+        const carried: QueuedRecipient[] = [];
+        // One connection for the domain; a new transaction only past the per-transaction limit.
+        for (let i = 0; i < pending.length; i += s.max_recipients_per_transaction) {
+          const batch = pending.slice(i, i + s.max_recipients_per_transaction);
+          const t0 = performance.now();
+          const res = await client.send({
+            from: msg.from,
+            recipients: batch.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt })),
+            size: body.length,
+            body: msg.body,
+            smtputf8: msg.smtputf8,
+            ret: msg.ret,
+            envid: msg.envid,
+          }, body);
+          dsnPassed = res.dsnPassed;
+          const updates: RecipientUpdate[] = [];
+          const now = this.#opts.clock.now();
+          batch.forEach((r, k) => {
+            const reply = res.replies[k]!;
+            const text = formatReply(reply);
+            const code = statusFromReply(reply);
+            if (reply.code < 400) {
+              outcomes.set(r.index, { status: "delivered", reply: text, code, host: t.host, recorded: true });
+              updates.push({ index: r.index, status: "delivered", reply: text, host: t.host, attempted: true });
+            } else if (reply.code >= 500) {
+              outcomes.set(r.index, { status: "failed", reply: text, code, host: t.host, recorded: true });
+              updates.push({ index: r.index, status: "failed", reply: text, host: t.host, attempted: true });
+            } else {
+              outcomes.set(r.index, { status: "deferred", reply: text, code, host: t.host });
+              carried.push(r);
+            }
+          });
+          if (updates.length > 0) {
+            const outcome = updates.some((u) => u.status === "delivered") ? "delivered" : "failed";
+            this.store.record(msg.id, updates, {
+              messageId: msg.id,
+              recipients: updates.map((u) => u.index),
+              at: now,
+              host: t.host,
+              outcome,
+              reply: updates[0]!.reply,
+              latencyMs: performance.now() - t0,
+            }, now);
+          }
+        }
+        pending = carried;
+        await client.quit();
+      } catch (e) {
+        client?.close();
+        const err = e instanceof SmtpClientError
+          ? e
+          : new SmtpClientError((e as Error).message ?? String(e), "connect", false, "4.0.0");
+        if (err.permanent) permanentErrors++;
+        this.#opts.log.info("delivery attempt failed", {
+          queue_id: msg.id,
+          host: t.host,
+          stage: err.stage,
+          error: err.message,
+        });
+        for (const r of pending) {
+          outcomes.set(r.index, {
+            status: err.permanent ? "failed" : "deferred",
+            reply: err.message,
+            code: err.status,
+            host: t.host,
+          });
+        }
+      } finally {
+        releaseHost();
+        this.metrics.observeAttempt(performance.now() - started);
+      }
+    }
+    // A permanent refusal from one host is final only if no other host gave a temporary answer.
+    if (permanentErrors > 0 && permanentErrors < targets.length) {
+      for (const r of pending) {
+        const o = outcomes.get(r.index);
+        if (o?.status === "failed" && !o.recorded) o.status = "deferred";
+      }
+    }
+    return dsnPassed;
+  }
+
+  /** Records deferrals and session-level failures, expiry, then sends DSNs and cleans up. */
+  async #finishGroup(
+    msg: QueuedMessage,
+    raw: Uint8Array | null,
+    rcpts: QueuedRecipient[],
+    outcomes: Map<number, Outcome>,
+    dsnPassed: boolean,
+  ): Promise<void> {
+    const s = this.#opts.settings;
+    const now = this.#opts.clock.now();
+    const updates: RecipientUpdate[] = [];
+    const failed: { r: QueuedRecipient; o: Outcome; expired: boolean }[] = [];
+    const delayed: { r: QueuedRecipient; o: Outcome }[] = [];
+    const delivered: { r: QueuedRecipient; o: Outcome }[] = [];
+    for (const r of rcpts) {
+      const o = outcomes.get(r.index);
+      if (!o) continue;
+      if (o.status === "delivered") {
+        delivered.push({ r, o });
+        this.metrics.delivered++;
+        continue;
+      }
+      if (o.status === "failed") {
+        // Transaction replies were recorded as they came; session-level failures are recorded here.
+        if (!o.recorded) updates.push({ index: r.index, status: "failed", reply: o.reply, host: o.host, attempted: true });
+        failed.push({ r, o, expired: false });
+        this.metrics.failed++;
+        continue;
+      }
+      // Deferred: expiry, else the next attempt by the backoff schedule (never past expiry).
+      if (now.getTime() >= msg.expiresAt.getTime()) {
+        const reply = `Delivery time expired; last error: ${o.reply}`;
+        updates.push({ index: r.index, status: "failed", reply, host: o.host, attempted: true });
+        failed.push({ r, o: { ...o, status: "failed", reply, code: "4.4.7" }, expired: true });
+        this.metrics.failed++;
+        continue;
+      }
+      const delay = retryDelayMs({ base: s.retry_base, max: s.retry_max }, r.attempts + 1);
+      const next = new Date(Math.min(now.getTime() + delay, msg.expiresAt.getTime()));
+      updates.push({ index: r.index, status: "deferred", nextAttemptAt: next, reply: o.reply, host: o.host, attempted: true });
+      this.metrics.deferred++;
+      if (
+        s.delay_notify > 0 && !r.delayNotified && wants(r, "DELAY") &&
+        now.getTime() - msg.createdAt.getTime() >= s.delay_notify * 1000
+      ) delayed.push({ r, o });
+    }
+    const rest = updates;
+    if (rest.length > 0) {
+      const deferredOnly = rest.every((u) => u.status === "deferred");
+      this.store.record(msg.id, rest, {
+        messageId: msg.id,
+        recipients: rest.map((u) => u.index),
+        at: now,
+        host: rest[0]!.host,
+        outcome: deferredOnly ? "deferred" : "failed",
+        reply: rest[0]!.reply,
+        latencyMs: 0,
+      }, now);
+    }
+    for (const d of delivered) {
+      this.#opts.log.info("delivered", { queue_id: msg.id, rcpt_domain: d.r.domain, host: d.o.host });
+    }
+    if (raw !== null && msg.from !== null && !msg.isDsn) {
+      const fail = failed.filter((f) => wants(f.r, "FAILURE"));
+      if (fail.length > 0) {
+        await this.#sendDsn(msg, raw, fail.map((f) => this.#dsnRecipient(f.r, f.o, "failed")));
+      }
+      if (delayed.length > 0) {
+        await this.#sendDsn(
+          msg,
+          raw,
+          delayed.map((d) => ({ ...this.#dsnRecipient(d.r, d.o, "delayed"), willRetryUntil: msg.expiresAt })),
+        );
+        this.store.markDelayNotified(msg.id, delayed.map((d) => d.r.index));
+      }
+      // RFC 3461 §5.2.2: NOTIFY=SUCCESS not passed on (remote without DSN): Tern reports "relayed".
+      const ok = delivered.filter((d) => d.r.notify.includes("SUCCESS"));
+      if (ok.length > 0 && !dsnPassed) {
+        await this.#sendDsn(msg, raw, ok.map((d) => this.#dsnRecipient(d.r, d.o, "relayed")));
+      }
+    }
+    if (this.store.isFinished(msg.id) && !this.#opts.keepFinished) await this.#remove(msg.id);
+  }
+
+  #dsnRecipient(r: QueuedRecipient, o: Outcome, action: DsnRecipient["action"]): DsnRecipient {
+    return {
+      address: r.address,
+      orcpt: r.orcpt,
+      action,
+      status: action === "relayed" || action === "delivered" ? "2.0.0" : o.code,
+      remoteMta: o.host,
+      diagnostic: o.reply,
+      lastAttempt: this.#opts.clock.now(),
+    };
+  }
+
+  /**
+   * Sends a DSN to the envelope sender: delivered locally when the sender is a local account,
+   * queued (from the null sender, RFC 3461 §6.2) otherwise. The null sender is never notified.
+   */
+  async #sendDsn(msg: QueuedMessage, raw: Uint8Array, recipients: DsnRecipient[]): Promise<void> {
+    const to = msg.from;
+    if (to === null || msg.isDsn) return;
+    const now = this.#opts.clock.now();
+    const id = crypto.randomUUID();
+    const bytes = buildDsn({
+      reportingMta: this.#opts.settings.hostname,
+      to,
+      envid: msg.envid,
+      arrivalDate: msg.createdAt,
+      now,
+      recipients,
+      original: raw,
+      ret: msg.ret ?? "FULL",
+      id,
+    });
+    const store = this.#opts.store;
+    try {
+      const accounts = await store.resolveRecipient(to);
+      if (accounts && accounts.length > 0) {
+        await deliverLocal(store, {
+          prefix: "Return-Path: <>\r\n",
+          message: memorySource(bytes),
+          accountIds: accounts.map((a) => a.id),
+          receivedAt: now,
+        });
+      } else if (await store.isLocalDomain(domainOf(to))) {
+        this.#opts.log.warn("dsn dropped: unknown local sender", { queue_id: msg.id });
+        return;
+      } else {
+        const blob = await store.blobs.put(bytes);
+        await this.#insert({
+          from: null,
+          recipients: [{ address: to }],
+          smtputf8: /[^\x00-\x7f]/.test(to),
+          body: "8BITMIME",
+          sessionId: `dsn-${msg.id}`,
+        }, blob, true);
+      }
+      this.metrics.dsnSent++;
+      this.#opts.log.info("dsn sent", { queue_id: msg.id, action: recipients[0]?.action, recipients: recipients.length });
+    } catch (e) {
+      this.#opts.log.error("dsn failed", { queue_id: msg.id, error: (e as Error).message });
+    }
+  }
+
+  async #remove(id: string): Promise<void> {
+    const blobId = this.store.delete(id);
+    if (blobId !== null) await pinning(this.#opts.store)?.releaseBlob(blobId).catch(() => {});
+  }
+
+  /** Deletes a message from the queue (admin); returns false when it does not exist. */
+  async delete(id: string): Promise<boolean> {
+    if (this.store.getMessage(id) === null) return false;
+    await this.#remove(id);
+    return true;
+  }
+
+  /** Makes one message (or all, for null) due now and wakes the scheduler. */
+  retry(id: string | null): number {
+    const n = this.store.retryNow(id, this.#opts.clock.now());
+    this.#wake();
+    return n;
+  }
+}
+
+/** Bytes of a string (tests and DSN helpers). */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
