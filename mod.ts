@@ -44,6 +44,7 @@ export type { ConnectDecision, RejectFn, ServerHooks } from "./core/net/hooks.ts
 export type { HttpBindings } from "./core/net/http_bindings.ts";
 export { loadConfig } from "./core/config/load.ts";
 export { testConfig } from "./core/config/test_config.ts";
+export type { DeepPartial } from "./core/config/test_config.ts";
 export type { Config, ListenerConfig, ListenerName, TlsMode } from "./core/config/types.ts";
 export type { Protocol, Session } from "./core/session.ts";
 export type { Clock, ConnectionContext, ConnectionHandler, ServerContext } from "./core/context.ts";
@@ -52,4 +53,9 @@ export type { AuthService } from "./core/auth/types.ts";
 export type { LogFields, Logger } from "./core/log/logger.ts";
 export { nullLogger } from "./core/log/logger.ts";
 export { createJsonLogger } from "./core/log/json_logger.ts";
+export type { JsonLoggerOptions, JsonLogHandle, LogLevelName } from "./core/log/json_logger.ts";
 export type { TlsInfo, Transport } from "./core/net/transport.ts";
+export { ConnectionPolicy, PolicyReason } from "./core/policy/connection_policy.ts";
+export { createMemoryRateLimiter } from "./core/policy/rate_limiter.ts";
+export type { RateLimiter, RateLimitResult } from "./core/policy/rate_limiter.ts";
+export type { Ban, BanStore } from "./core/policy/ban_store.ts";

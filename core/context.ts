@@ -10,6 +10,7 @@ import type { AuthService } from "./auth/types.ts";
 import type { Logger } from "./log/logger.ts";
 import type { Transport } from "./net/transport.ts";
 import type { Session } from "./session.ts";
+import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 
 /** The clock of record; injectable for tests. */
@@ -29,6 +30,12 @@ export interface ServerContext {
   readonly clock: Clock;
   /** The built-in connection policies (bans, per-IP limits); absent in bare unit-test contexts. */
   readonly policy?: ConnectionPolicy;
+  /**
+   * The outbound queue (core/queue, created by `startQueue`); SMTP relay and JMAP EmailSubmission
+   * hand non-local recipients to it. Named `outbound` as in core/delivery/outbound.ts
+   * (`WithOutboundQueue`), which SMTP and JMAP already read.
+   */
+  readonly outbound?: OutboundQueue;
 }
 
 /** Per-connection context handed to a protocol's connection handler. */

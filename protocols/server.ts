@@ -27,7 +27,9 @@ import { createHttpApp } from "./jmap/app.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
+  /** Bound IP address. */
   hostname: string;
+  /** Bound TCP port. */
   port: number;
 }
 
@@ -62,6 +64,7 @@ export interface TernServer {
 export interface CreateServerOptions {
   /** Logger to use instead of the JSON logger configured by `[log]`. */
   logger?: Logger;
+  /** The clock of record (tests); default the system clock. */
   clock?: Clock;
   /** A store to use instead of opening the SQLite store in `data_dir` (left open by `stop()`). */
   store?: Store;
@@ -268,7 +271,8 @@ class Server implements TernServer {
           this.#http = http;
           continue;
         }
-        const reg = regs[name];
+        const reg = regs[name as Exclude<ListenerName, "http">] as TcpRegistration | undefined;
+        if (!reg) throw new Error(`No protocol handler for listener "${name}"`);
         const l = new TcpListener({
           name,
           protocol: reg.protocol,
@@ -317,7 +321,12 @@ class Server implements TernServer {
       }
     }
     this.#shutdown.abort();
-    await drained();
+    if (!(await within(drained(), GOODBYE_MS))) {
+      // Only an HTTP response that ignores the shutdown signal can still be running here.
+      log.error("sessions still running after shutdown; closing anyway", {
+        active_sessions: this.activeSessions(),
+      });
+    }
     if (this.#cleanup.closeStore) {
       await this.#cleanup.closeStore.close().catch((err) =>
         log.error("closing the store failed", { error: (err as Error).message })

@@ -36,7 +36,9 @@ function benchAuth(store: Store, real: AuthService): AuthService {
 
 function message(n: number): Uint8Array {
   const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
-  const subject = `${words[n % 10]} ${words[Math.floor(n / 10) % 10]} report ${n % 1000}${n % 97 === 0 ? " x" : ""}`;
+  const subject = `${words[n % 10]} ${words[Math.floor(n / 10) % 10]} report ${n % 1000}${
+    n % 97 === 0 ? " x" : ""
+  }`;
   const body = `Hello,\r\n\r\nthis is message ${n % 1000} about ${words[(n * 7) % 10]}.\r\n` +
     "The quick brown fox jumps over the lazy dog.\r\n".repeat(10);
   return enc.encode(
@@ -73,7 +75,12 @@ async function runServer(messages: number, idleAccounts: number): Promise<void> 
   for (let i = 0; i < messages; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(messages, i + 1000); j++) {
-      batch.push({ accountId: big.id, mailboxIds: [inbox.id], blobId: blobs[j % distinct]!, keywords: j % 3 ? ["$seen"] : [] });
+      batch.push({
+        accountId: big.id,
+        mailboxIds: [inbox.id],
+        blobId: blobs[j % distinct]!,
+        keywords: j % 3 ? ["$seen"] : [],
+      });
     }
     await store.addMessages(batch);
   }
@@ -182,7 +189,14 @@ async function main(): Promise<void> {
   if (values.role === "server") return await runServer(messages, idleSessions);
 
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--role=server", `--messages=${messages}`, `--idle=${idleSessions}`],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--role=server",
+      `--messages=${messages}`,
+      `--idle=${idleSessions}`,
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -211,7 +225,9 @@ async function main(): Promise<void> {
   const ready = await nextJson();
   const port = ready.port!;
   const mb = (n: number) => Math.round(n / 1024 / 1024);
-  console.log(`server ready: ${messages} messages stored in ${Math.round(ready.fillMs!)} ms, rss ${mb(ready.rss!)} MB`);
+  console.log(
+    `server ready: ${messages} messages stored in ${Math.round(ready.fillMs!)} ms, rss ${mb(ready.rss!)} MB`,
+  );
 
   // (a) big mailbox
   const c = await Client.connect(port);
@@ -261,7 +277,11 @@ async function main(): Promise<void> {
     await m.cmd("LOGOUT");
     m.close();
   }));
-  console.log(`(c) ${clients} clients x ${seconds}s mixed: ${Math.round(commands / seconds)} commands/s (${commands} commands, ${errors} errors)`);
+  console.log(
+    `(c) ${clients} clients x ${seconds}s mixed: ${
+      Math.round(commands / seconds)
+    } commands/s (${commands} commands, ${errors} errors)`,
+  );
 
   // (b) IDLE sessions
   const before = await serverRss();
@@ -269,20 +289,26 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const batch = 200;
   for (let i = 0; i < idleSessions; i += batch) {
-    const group = await Promise.all(Array.from({ length: Math.min(batch, idleSessions - i) }, async (_, j) => {
-      const s = await Client.connect(port);
-      await s.cmd(`LOGIN idle${(i + j) % 100}@example.org "bench"`);
-      await s.cmd("SELECT INBOX");
-      await s.write("i IDLE\r\n");
-      await s.line(); // "+ idling"
-      return s;
-    }));
+    const group = await Promise.all(
+      Array.from({ length: Math.min(batch, idleSessions - i) }, async (_, j) => {
+        const s = await Client.connect(port);
+        await s.cmd(`LOGIN idle${(i + j) % 100}@example.org "bench"`);
+        await s.cmd("SELECT INBOX");
+        await s.write("i IDLE\r\n");
+        await s.line(); // "+ idling"
+        return s;
+      }),
+    );
     idlers.push(...group);
   }
   const after = await serverRss();
   console.log(
-    `(b) ${idlers.length} IDLE sessions in ${Math.round(performance.now() - t0)} ms: server rss ${mb(before.rss!)} MB -> ` +
-      `${mb(after.rss!)} MB (peak ${mb(after.peak!)} MB, ${Math.round((after.rss! - before.rss!) / idlers.length / 1024)} KB/session)`,
+    `(b) ${idlers.length} IDLE sessions in ${Math.round(performance.now() - t0)} ms: server rss ${
+      mb(before.rss!)
+    } MB -> ` +
+      `${mb(after.rss!)} MB (peak ${mb(after.peak!)} MB, ${
+        Math.round((after.rss! - before.rss!) / idlers.length / 1024)
+      } KB/session)`,
   );
   for (const s of idlers) s.close();
   await writer.close();

@@ -25,6 +25,7 @@ import {
 } from "./directory_ops.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
+import { QUEUE_COMMANDS, QUEUE_GROUP } from "../queue/cli.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "../policy/ban_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
@@ -58,9 +59,10 @@ const PASSWORD_STDIN: OptionSpec = {
 /** The command groups shown in `tern --help`. */
 export const GROUPS: GroupSpec[] = [
   { name: "user", summary: "manage accounts (add, list, show, passwd, delete)" },
-  { name: "domain", summary: "manage local domains (add, list, delete)" },
+  { name: "domain", summary: "manage local domains (add, list, delete, dkim)" },
   { name: "alias", summary: "manage aliases (add, list, delete)" },
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
+  QUEUE_GROUP,
   BAN_GROUP,
   { name: "config", summary: "check a configuration file" },
 ];
@@ -89,8 +91,7 @@ async function confirm(ctx: CommandContext, question: string): Promise<void> {
   if (!answer || !/^y(es)?$/i.test(answer.trim())) throw new CliError("Aborted");
 }
 
-/** Every leaf command. */
-export const COMMANDS: CommandSpec[] = [
+const CORE_COMMANDS: CommandSpec[] = [
   {
     path: ["serve"],
     summary: "run the mail server",
@@ -424,5 +425,10 @@ export const COMMANDS: CommandSpec[] = [
       return ExitCode.ok;
     },
   },
-  ...BAN_COMMANDS,
 ];
+
+/**
+ * Every leaf command: the directory commands above, then those of the outbound queue
+ * (core/queue/cli.ts) and of the connection policy's bans (core/policy/ban_commands.ts).
+ */
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS];

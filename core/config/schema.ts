@@ -5,11 +5,19 @@
  * @module
  */
 import ipaddr from "ipaddr.js";
-import type { Config } from "./types.ts";
+import type { Config, ListenerConfig, QueueConfig, QueueRouteConfig } from "./types.ts";
 import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
 import { checkTimeWindow } from "../policy/time_window.ts";
+
+/**
+ * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
+ * compiler reports a key added to types.ts but missing here (and a key here that does not exist).
+ */
+type FieldsOf<T> = { [K in keyof Required<T>]: Rule };
+type TrustedService = NonNullable<Config["jmap"]["trusted_services"]>[number];
+type StaticDnsRecord = NonNullable<QueueConfig["static_dns"]>[number];
 
 /** A rule for one value. */
 export type Rule =
@@ -122,7 +130,7 @@ export const LISTENER_RULE: Rule = {
       type: "array",
       items: { type: "string", desc: "a UTC window like 08:00-18:00", check: checkTimeWindow },
     },
-  },
+  } satisfies FieldsOf<ListenerConfig>,
 };
 
 /** Null when `s` is `host` or `host:port` (IPv6 in brackets), else what is wrong. */
@@ -157,7 +165,7 @@ const QUEUE_ROUTE_RULE: Rule = {
     tls_verify: { type: "boolean", optional: true },
     username: { type: "string", desc: "a user name", check: checkNonEmpty, optional: true },
     password: { type: "string", desc: "a password", check: checkNonEmpty, optional: true },
-  },
+  } satisfies FieldsOf<QueueRouteConfig>,
 };
 
 /** The schema of the whole file. */
@@ -176,9 +184,9 @@ export const CONFIG_RULE: Rule = {
       fields: {
         level: { type: "enum", values: ["debug", "info", "warning", "error"] },
         output: { type: "string", desc: '"stderr", "stdout" or a file path', check: checkNonEmpty },
-      },
+      } satisfies FieldsOf<Config["log"]>,
     },
-    tls: { type: "table", fields: { cert: path, key: path } },
+    tls: { type: "table", fields: { cert: path, key: path } satisfies FieldsOf<Config["tls"]> },
     listeners: {
       type: "table",
       fields: Object.fromEntries(LISTENER_NAMES.map((n) => [n, LISTENER_RULE])),
@@ -192,7 +200,7 @@ export const CONFIG_RULE: Rule = {
         throttle_base_delay_ms: count(0, 60_000),
         lockout_failures: count(1, 100_000),
         lockout_seconds: seconds(0, 30 * DAY),
-      },
+      } satisfies FieldsOf<Config["auth"]>,
     },
     smtp: {
       type: "table",
@@ -211,7 +219,8 @@ export const CONFIG_RULE: Rule = {
           items: { type: "string", desc: "an account address", check: checkEmail },
           maxItems: 10_000,
         },
-      },
+        max_connections_per_ip: { type: "integer", min: 0, max: 1_000_000, optional: true },
+      } satisfies FieldsOf<Config["smtp"]>,
     },
     imap: {
       type: "table",
@@ -220,9 +229,9 @@ export const CONFIG_RULE: Rule = {
         max_literal_size: bytes(1024, 2 * GIB),
         // RFC 9051 §4: clients SHOULD keep lines under 8192 octets, so servers accept at least that.
         max_line_length: bytes(8192, 16 * MIB),
-      },
+      } satisfies FieldsOf<Config["imap"]>,
     },
-    pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } },
+    pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } satisfies FieldsOf<Config["pop3"]> },
     jmap: {
       type: "table",
       fields: {
@@ -253,14 +262,14 @@ export const CONFIG_RULE: Rule = {
                 check: checkSecret,
               },
               client_cert_subject: { type: "string", desc: "a certificate subject", check: checkNonEmpty },
-            },
+            } satisfies FieldsOf<TrustedService>,
           },
         },
         client_ca: path,
         trusted_max_skew: seconds(1, 3600),
         // RFC 3834 §2: a sender gets at most one automatic reply per period (7 days recommended).
         vacation_period_days: count(1, 365),
-      },
+      } satisfies FieldsOf<Config["jmap"]>,
     },
     queue: {
       type: "table",
@@ -298,10 +307,10 @@ export const CONFIG_RULE: Rule = {
               name: { type: "string", desc: "a domain name", check: checkNonEmpty },
               type: { type: "enum", values: ["MX", "A", "AAAA", "TXT"] },
               value: { type: "string", desc: "a record value", check: checkNonEmpty },
-            },
+            } satisfies FieldsOf<StaticDnsRecord>,
           },
         },
-      },
+      } satisfies FieldsOf<QueueConfig>,
     },
     policy: {
       type: "table",
@@ -313,9 +322,9 @@ export const CONFIG_RULE: Rule = {
         ban_failures: count(0, 1_000_000),
         ban_window_seconds: seconds(1, 30 * DAY),
         ban_seconds: seconds(0, 365 * DAY),
-      },
+      } satisfies FieldsOf<Config["policy"]>,
     },
-  },
+  } satisfies FieldsOf<Config>,
 };
 
 /** A validation problem at a key path (the loader adds the line). */

@@ -51,6 +51,8 @@ export function deepMerge<T>(base: T, patch: NoInfer<DeepPartial<T>> | undefined
 export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Config {
   const config = defaultConfig();
   config.data_dir = dataDir;
+  // Wire tests run hundreds of servers: keep their output to problems (tests that read logs set a level).
+  config.log.level = "warning";
   for (const name of LISTENER_NAMES) {
     const l = config.listeners[name];
     l.address = "127.0.0.1";

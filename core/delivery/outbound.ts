@@ -1,6 +1,6 @@
 /**
- * The hand-off to the outbound queue (its own issue). Until a queue exists the server context has
- * none, and SMTP answers `451 4.3.0` for non-local recipients instead of dropping them.
+ * The hand-off to the outbound queue (core/queue). When the server context has no queue, SMTP
+ * answers `451 4.3.0` for non-local recipients instead of dropping them.
  *
  * @module
  */
@@ -44,7 +44,10 @@ export interface OutboundQueue {
   enqueue(envelope: OutboundEnvelope, message: { blobId: BlobId; size: number }): Promise<{ id: string }>;
 }
 
-/** A server context that may carry an outbound queue (optional until the queue lands). */
+/**
+ * A server context that may carry an outbound queue. `ServerContext.outbound` (core/context.ts)
+ * now declares the same field; this type stays for code written before it.
+ */
 export interface WithOutboundQueue {
   readonly outbound?: OutboundQueue;
 }

@@ -48,20 +48,29 @@ export class DkimSigner {
     envelopeFrom: string | null,
     now: Date,
   ): Promise<{ message: Uint8Array; domain: string | null; error?: string }> {
-    const candidates = [fromHeaderDomain(raw), envelopeFrom ? envelopeFrom.split("@").pop()!.toLowerCase() : null];
+    const candidates = [
+      fromHeaderDomain(raw),
+      envelopeFrom ? envelopeFrom.split("@").pop()!.toLowerCase() : null,
+    ];
     let key: DkimKey | null = null;
     for (const d of candidates) {
       if (d && (key = this.#keys.get(d))) break;
     }
     if (!key) return { message: raw, domain: null };
     try {
-      const res = await dkimSign(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+      const sig = {
         signingDomain: key.domain,
         selector: key.selector,
         privateKey: key.privateKeyPem,
         algorithm: key.algorithm,
+        // RFC 6376 §3.4: relaxed/relaxed survives the usual whitespace and folding changes in transit.
         canonicalization: "relaxed/relaxed",
+      };
+      // mailauth signs the entries of signatureData (the top-level fields only set defaults).
+      const res = await dkimSign(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+        ...sig,
         signTime: now,
+        signatureData: [sig],
       });
       if (res.errors.length > 0 || !res.signatures) {
         return { message: raw, domain: null, error: String(res.errors[0]?.err?.message ?? "no signature") };

@@ -102,11 +102,13 @@ export class StaticDnsResolver implements DnsResolver {
   /** MX lookup. */
   mx(domain: string): Promise<MxRecord[]> {
     try {
-      return Promise.resolve(this.#get("MX", domain).map((r) => {
-        const m = /^\s*(\d+)\s+(\S*)\s*$/.exec(r.value);
-        if (!m) throw new TypeError(`Invalid static MX value: "${r.value}"`);
-        return { preference: Number(m[1]), exchange: m[2]!.replace(/\.$/, "") };
-      }));
+      return Promise.resolve(
+        this.#get("MX", domain).map((r) => {
+          const m = /^\s*(\d+)\s+(\S*)\s*$/.exec(r.value);
+          if (!m) throw new TypeError(`Invalid static MX value: "${r.value}"`);
+          return { preference: Number(m[1]), exchange: m[2]!.replace(/\.$/, "") };
+        }),
+      );
     } catch (e) {
       return Promise.reject(e);
     }

@@ -69,6 +69,13 @@ export class Identities {
   /** Identities of an account; creates the default one (own address) when there is none. */
   list(accountId: AccountId, account: { address: string; displayName: string }): Identity[] {
     const id = defaultIdentityId(accountId);
+    const rows = () =>
+      this.#sql.all<IdentityRow>(
+        "SELECT * FROM jmap_identities WHERE account_id = ? ORDER BY created, id",
+        accountId,
+      );
+    const existing = rows();
+    if (existing.some((r) => r.id === id)) return existing.map(toIdentity);
     this.#sql.run(
       "INSERT OR IGNORE INTO jmap_identities (id, account_id, name, email, text_signature, html_signature, created) " +
         "VALUES (?, ?, ?, ?, '', '', ?)",
@@ -78,10 +85,7 @@ export class Identities {
       account.address,
       0,
     );
-    return this.#sql.all<IdentityRow>(
-      "SELECT * FROM jmap_identities WHERE account_id = ? ORDER BY created, id",
-      accountId,
-    ).map(toIdentity);
+    return rows().map(toIdentity);
   }
 
   /** One identity of an account, or null. */
@@ -134,6 +138,7 @@ export class Identities {
 
   /** Deletes an identity; true when it existed. */
   delete(accountId: AccountId, id: string): boolean {
-    return this.#sql.run("DELETE FROM jmap_identities WHERE account_id = ? AND id = ?", accountId, id).changes > 0;
+    return this.#sql.run("DELETE FROM jmap_identities WHERE account_id = ? AND id = ?", accountId, id)
+      .changes > 0;
   }
 }

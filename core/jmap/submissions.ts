@@ -132,6 +132,7 @@ export class Submissions {
 
   /** Deletes a submission record; true when it existed. */
   delete(accountId: AccountId, id: string): boolean {
-    return this.#sql.run("DELETE FROM jmap_submissions WHERE account_id = ? AND id = ?", accountId, id).changes > 0;
+    return this.#sql.run("DELETE FROM jmap_submissions WHERE account_id = ? AND id = ?", accountId, id)
+      .changes > 0;
   }
 }

@@ -34,6 +34,9 @@ interface TokenRow {
   last_used: number | null;
 }
 
+/** How precisely `lastUsed` is kept. */
+const LAST_USED_RESOLUTION_MS = 3_600_000;
+
 function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
@@ -84,7 +87,11 @@ export class ApiTokens {
     if (!row) return null;
     // The lookup is by hash already; compare again in constant time for defence in depth.
     if (!timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return null;
-    this.#sql.run("UPDATE jmap_tokens SET last_used = ? WHERE id = ?", this.#clock.now().getTime(), row.id);
+    // Record use at most hourly: a write (and its fsync) on every request would cost more than the request.
+    const now = this.#clock.now().getTime();
+    if (row.last_used === null || now - row.last_used > LAST_USED_RESOLUTION_MS) {
+      this.#sql.run("UPDATE jmap_tokens SET last_used = ? WHERE id = ?", now, row.id);
+    }
     return row.account_id;
   }
 

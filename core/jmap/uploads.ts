@@ -73,7 +73,9 @@ export class Uploads {
 
   /** Every blob id some account uploaded (the store's garbage collector must keep these). */
   allBlobIds(): BlobId[] {
-    return this.#sql.all<{ blob_id: string }>("SELECT DISTINCT blob_id FROM jmap_uploads").map((r) => r.blob_id);
+    return this.#sql.all<{ blob_id: string }>("SELECT DISTINCT blob_id FROM jmap_uploads").map((r) =>
+      r.blob_id
+    );
   }
 
   /** Forgets uploads older than `maxAgeMs` (RFC 8620 §6.1: at least 1 hour). */

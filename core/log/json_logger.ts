@@ -20,6 +20,7 @@ const RANK: Record<LogLevelName, number> = { debug: 0, info: 1, warning: 2, erro
 
 /** Where lines go and from which level on. */
 export interface JsonLoggerOptions {
+  /** Lowest level written. */
   level: LogLevelName;
   /** "stdout", "stderr" or a file path (appended to, created if missing). */
   output: string;
@@ -27,6 +28,7 @@ export interface JsonLoggerOptions {
 
 /** A logger plus the handle that releases its output. */
 export interface JsonLogHandle {
+  /** The root logger (no bound fields). */
   readonly logger: Logger;
   /** Flushes and closes the output (a file); the logger drops lines afterwards. */
   close(): void;
@@ -95,7 +97,12 @@ function openOutput(output: string): Output {
     const stream = output === "stdout" ? Deno.stdout : Deno.stderr;
     return { write: (line) => writeAll(stream, line), close() {} };
   }
-  const file = Deno.openSync(output, { create: true, append: true, write: true, mode: 0o640 });
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(output, { create: true, append: true, write: true, mode: 0o640 });
+  } catch (err) {
+    throw new Error(`Cannot open log file "${output}": ${(err as Error).message}`, { cause: err });
+  }
   let open = true;
   return {
     write: (line) => open && writeAll(file, line),

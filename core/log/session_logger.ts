@@ -28,18 +28,23 @@ export class SessionLogger implements Logger {
     this.#inner = this.#base.with({ username });
   }
 
+  /** Logs at debug level with the session's fields. */
   debug(message: string, fields?: LogFields): void {
     this.#inner.debug(message, fields);
   }
+  /** Logs at info level with the session's fields. */
   info(message: string, fields?: LogFields): void {
     this.#inner.info(message, fields);
   }
+  /** Logs at warn level with the session's fields. */
   warn(message: string, fields?: LogFields): void {
     this.#inner.warn(message, fields);
   }
+  /** Logs at error level with the session's fields. */
   error(message: string, fields?: LogFields): void {
     this.#inner.error(message, fields);
   }
+  /** A logger with the session's fields (and username, if set now) plus `fields`. */
   with(fields: LogFields): Logger {
     return this.#inner.with(fields);
   }

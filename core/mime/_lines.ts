@@ -11,6 +11,25 @@
 const CR = 0x0d;
 const LF = 0x0a;
 
+/**
+ * Memo of the last LF search: the first LF at or after `from` is at `at` (-1: none; -2: empty).
+ * An unbounded native search may run past a region's end; the memo makes sure that overshoot is
+ * paid once per message, not once per part, so parsing stays linear.
+ */
+export interface LfMemo {
+  from: number;
+  at: number;
+}
+
+/** The first LF at or after `pos`, or -1, using and updating the memo. */
+function nextLf(raw: Uint8Array, pos: number, memo: LfMemo): number {
+  if (memo.at !== -2 && pos >= memo.from && (memo.at < 0 || pos <= memo.at)) return memo.at;
+  const at = raw.indexOf(LF, pos);
+  memo.from = pos;
+  memo.at = at;
+  return at;
+}
+
 /** Where a line's content ends and the next line starts. */
 export interface LineBounds {
   /** Offset just past the line's content (before CR/LF). */
@@ -26,9 +45,16 @@ export interface LineBounds {
  * @param pos start of the line
  * @param end region end
  * @param crMode whether a lone CR ends a line
+ * @param memo search memo shared by the callers scanning one message
  * @returns content end and next-line offsets
  */
-export function lineAt(raw: Uint8Array, pos: number, end: number, crMode: boolean): LineBounds {
+export function lineAt(
+  raw: Uint8Array,
+  pos: number,
+  end: number,
+  crMode: boolean,
+  memo: LfMemo = { from: 0, at: -2 },
+): LineBounds {
   if (crMode) {
     for (let i = pos; i < end; i++) {
       const c = raw[i];
@@ -37,10 +63,8 @@ export function lineAt(raw: Uint8Array, pos: number, end: number, crMode: boolea
     }
     return { contentEnd: end, next: end };
   }
-  // Search a bounded view: an unbounded search could scan far past `end` for every line.
-  const found = raw.subarray(pos, end).indexOf(LF);
-  if (found < 0) return { contentEnd: end, next: end };
-  const i = pos + found;
+  const i = nextLf(raw, pos, memo);
+  if (i < 0 || i >= end) return { contentEnd: end, next: end };
   return { contentEnd: i > pos && raw[i - 1] === CR ? i - 1 : i, next: i + 1 };
 }
 

@@ -10,7 +10,9 @@ import { decodeEncodedWords } from "./encoded_words.ts";
 
 /** A group of addresses (RFC 8621 §4.1.2.4 GroupedAddresses); `name` is null outside groups. */
 export interface AddressGroup {
+  /** Decoded group display name; null for addresses outside any group. */
   name: string | null;
+  /** The group's mailboxes in order (possibly empty: `undisclosed-recipients:;`). */
   addresses: EmailAddress[];
 }
 
@@ -96,10 +98,11 @@ function phrase(tokens: Token[]): string {
   let out = "";
   for (const t of tokens) {
     if (t.kind === "space") out += " ";
-    else if (t.kind === "atom" || t.kind === "quoted") out += decodeEncodedWords(t.text);
+    else if (t.kind === "atom" || t.kind === "quoted") out += t.text;
     else if (t.kind === "special" && t.text === ":") out += ":";
   }
-  return out.replace(/\s+/g, " ").trim();
+  // Decoded as a whole so that adjacent encoded words join (RFC 2047 §6.2).
+  return decodeEncodedWords(out).replace(/\s+/g, " ").trim();
 }
 
 /** Turns the tokens of one mailbox into an address, or null when there is nothing. */
@@ -115,7 +118,7 @@ function mailbox(tokens: Token[]): EmailAddress | null {
   }
   const content = tokens.filter((t) => t.kind !== "comment");
   const text = content.map((t) => (t.kind === "quoted" ? `"${t.text}"` : t.text)).join("").trim();
-  if (text === "" && comments.length === 0) return null;
+  if (text === "") return null; // nothing but comments
   if (text.includes("@")) {
     // addr-spec, perhaps with an old-style "(Display Name)" comment.
     const words = content.filter((t) => t.kind !== "space");

@@ -16,6 +16,9 @@ Deno.test("parseAddressList decodes encoded-word display names, also inside quot
     email: "p@x.be",
   }]);
   assert.deepEqual(parseAddressList('"=?utf-8?B?SsO2cmc=?=" <j@x.de>'), [{ name: "Jörg", email: "j@x.de" }]);
+  assert.deepEqual(parseAddressList("=?utf-8?Q?J=C3?= =?utf-8?Q?=B6rg?= Smith <j@x.de>"), [
+    { name: "Jörg Smith", email: "j@x.de" },
+  ]);
 });
 
 Deno.test("parseAddressList handles RFC 5322 appendix A examples", () => {
@@ -64,6 +67,7 @@ Deno.test("parseAddressList tolerates garbage", () => {
   assert.deepEqual(parseAddressList("postmaster"), [{ name: null, email: "postmaster" }]);
   assert.deepEqual(parseAddressList("<a@b.c"), [{ name: null, email: "a@b.c" }]);
   assert.deepEqual(parseAddressList(",,,"), []);
+  assert.deepEqual(parseAddressList("group:;, group2: (foo) ;"), []);
   assert.deepEqual(parseAddressList("Just A Name"), [{ name: "Just A Name", email: "" }]);
   fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
     parseAddressList(s);

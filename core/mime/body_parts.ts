@@ -8,8 +8,11 @@ import type { MimePart } from "./types.ts";
 
 /** The three lists of RFC 8621 §4.1.4. */
 export interface BodyParts {
+  /** Parts to show as the body, preferring text/plain in alternatives. */
   textBody: MimePart[];
+  /** Parts to show as the body, preferring text/html in alternatives. */
   htmlBody: MimePart[];
+  /** Every other leaf part (message/rfc822 included, not descended into). */
   attachments: MimePart[];
 }
 

@@ -34,7 +34,73 @@ const ALIASES: Record<string, string> = {
   "tis-620": "windows-874",
   "iso-8859-11": "windows-874",
   "cp866": "ibm866",
+  "uft-8": "utf-8",
+  "utf8mb4": "utf-8",
 };
+
+const UTF7 = new Set(["utf-7", "utf7", "unicode-1-1-utf-7", "csunicode11utf7"]);
+const B64_UTF7 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/**
+ * Decodes UTF-7 (RFC 2152): `+` starts modified base64 of UTF-16BE, ended by `-` (absorbed) or any
+ * other non-base64 character; `+-` is a literal `+`.
+ *
+ * @param bytes UTF-7 bytes
+ * @returns the text
+ */
+export function decodeUtf7(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i]!;
+    if (c !== 0x2b) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    i++;
+    if (bytes[i] === 0x2d) {
+      out += "+";
+      i++;
+      continue;
+    }
+    let bits = 0;
+    let acc = 0;
+    const units: number[] = [];
+    while (i < bytes.length) {
+      const v = B64_UTF7.indexOf(String.fromCharCode(bytes[i]!));
+      if (v < 0) break;
+      acc = (acc << 6) | v;
+      bits += 6;
+      if (bits >= 16) {
+        bits -= 16;
+        units.push((acc >> bits) & 0xffff);
+      }
+      acc &= (1 << bits) - 1;
+      i++;
+    }
+    for (let k = 0; k < units.length; k += 4096) {
+      out += String.fromCharCode(...units.slice(k, k + 4096));
+    }
+    if (bytes[i] === 0x2d) i++;
+  }
+  return out.toWellFormed();
+}
+
+/**
+ * Decodes bytes in a MIME charset (aliases resolved, UTF-7 included), or returns null when the
+ * charset is unknown.
+ *
+ * @param bytes encoded text
+ * @param charset charset name
+ * @returns the text, or null
+ */
+export function decodeCharset(bytes: Uint8Array, charset: string): string | null {
+  const key = charset.trim().replace(/^["']|["']$/g, "").toLowerCase();
+  if (UTF7.has(key)) return decodeUtf7(bytes);
+  const decoder = charsetDecoder(key);
+  return decoder === null ? null : decoder.decode(bytes);
+}
 
 const decoders = new Map<string, TextDecoder | null>();
 
@@ -101,7 +167,7 @@ export function isAscii(bytes: Uint8Array): boolean {
  * @returns the decoded string
  */
 export function decodeUtf8OrLatin1(bytes: Uint8Array): string {
-  if (isAscii(bytes)) return latin1(bytes);
+  if (isAscii(bytes)) return utf8.decode(bytes);
   try {
     return utf8Fatal.decode(bytes);
   } catch {
@@ -135,13 +201,9 @@ export function latin1(bytes: Uint8Array): string {
  */
 export function decodeText(bytes: Uint8Array, charset?: string | null): string {
   const key = (charset ?? "").trim().toLowerCase();
-  const decoder = key === "" || key === "us-ascii" || key === "ascii" ? null : charsetDecoder(key);
-  if (decoder !== null) {
-    try {
-      return decoder.decode(bytes);
-    } catch {
-      // fall through to the heuristic below
-    }
+  if (key !== "" && key !== "us-ascii" && key !== "ascii") {
+    const text = decodeCharset(bytes, key);
+    if (text !== null) return text;
   }
   try {
     return utf8Fatal.decode(bytes);

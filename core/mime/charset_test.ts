@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { charsetDecoder, decodeText, decodeUtf8OrLatin1, repairHeaderText } from "./charset.ts";
+import {
+  charsetDecoder,
+  decodeCharset,
+  decodeText,
+  decodeUtf8OrLatin1,
+  repairHeaderText,
+} from "./charset.ts";
 import { latin1Bytes } from "./_test_util.ts";
 
 Deno.test("charsetDecoder resolves aliases", () => {
@@ -47,4 +53,13 @@ Deno.test("repairHeaderText picks lossy UTF-8 or windows-1252", () => {
   assert.equal(repairHeaderText("caf\xe9 \x80"), "café €");
   assert.equal(repairHeaderText("plain"), "plain");
   assert.equal(repairHeaderText("Grüße"), "Grüße");
+});
+
+Deno.test("decodeCharset decodes UTF-7 (RFC 2152)", () => {
+  const b = (s: string) => new TextEncoder().encode(s);
+  assert.equal(decodeCharset(b("Hi Mom -+Jjo--!"), "utf-7"), "Hi Mom -\u263a-!");
+  assert.equal(decodeCharset(b("+ZeVnLIqe-"), "UTF-7"), "日本語");
+  assert.equal(decodeCharset(b("A+ImIDkQ."), "unicode-1-1-utf-7"), "A\u2262\u0391.");
+  assert.equal(decodeCharset(b("1 +- 1"), "utf-7"), "1 + 1");
+  assert.equal(decodeCharset(b("x"), "x-nonsense"), null);
 });

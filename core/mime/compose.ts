@@ -69,7 +69,8 @@ export function foldHeader(name: string, value: string): string {
   if (line.length <= MAX_LINE) return line;
   const out: string[] = [];
   let current = "";
-  for (const word of line.split(/(?<= )|(?= )/)) {
+  // Each token after the first starts with the space where a fold may go (RFC 5322 §2.2.3).
+  for (const word of line.split(/(?= )/)) {
     if (current.length + word.length > MAX_LINE && current.trim() !== "" && word.startsWith(" ")) {
       out.push(current);
       current = word;

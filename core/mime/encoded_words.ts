@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { charsetDecoder } from "./charset.ts";
+import { decodeCharset } from "./charset.ts";
 import { decodeBase64, encodeBase64 } from "./transfer_encoding.ts";
 
 /**
@@ -82,8 +82,7 @@ export function decodeEncodedWords(value: string): string {
       end = next.end;
       j++;
     }
-    const decoder = charsetDecoder(first.charset);
-    out += decoder === null ? raw : decoder.decode(bytes);
+    out += decodeCharset(bytes, first.charset) ?? raw;
     pos = end;
     i = j;
     // Whitespace between this run and a following encoded word in another charset is dropped too.

@@ -4,14 +4,16 @@
  * @module
  */
 import { decodeUtf8OrLatin1 } from "./charset.ts";
-import { lineAt } from "./_lines.ts";
+import { type LfMemo, lineAt } from "./_lines.ts";
 import type { HeaderField, MimePart } from "./types.ts";
 
 /** Result of {@link parseHeaderBlock}. */
 export interface HeaderBlock {
+  /** Fields in message order. */
   fields: HeaderField[];
   /** Offset just past the blank line ending the header (= body start). */
   headerEnd: number;
+  /** Problems found (missing blank line, stray lines, …). */
   defects: string[];
 }
 
@@ -19,10 +21,12 @@ export interface HeaderBlock {
 export interface HeaderBlockOptions {
   /** Whether a lone CR ends a line (messages with bare-CR line endings). */
   crMode?: boolean;
-  /** Top of a message: an mbox `From ` line before the header is skipped. */
+  /** Top of a message (also an embedded one): an mbox `From ` line before the header is skipped. */
   top?: boolean;
   /** Stop after this many fields (further lines are still consumed as header). Default 10,000. */
   maxFields?: number;
+  /** Line-search memo shared across calls on the same bytes (the MIME parser passes one). */
+  memo?: LfMemo;
 }
 
 const SP = 0x20;
@@ -60,7 +64,9 @@ function fieldColon(raw: Uint8Array, start: number, end: number): number {
 function fieldName(raw: Uint8Array, start: number, colon: number): string {
   let end = colon;
   while (end > start && (raw[end - 1] === SP || raw[end - 1] === HT)) end--;
-  return String.fromCharCode.apply(null, Array.from(raw.subarray(start, end)));
+  let name = "";
+  for (let i = start; i < end; i++) name += String.fromCharCode(raw[i]!);
+  return name;
 }
 
 function unfold(raw: Uint8Array, start: number, end: number): string {
@@ -91,19 +97,28 @@ export function parseHeaderBlock(
 ): HeaderBlock {
   const crMode = options.crMode ?? false;
   const maxFields = options.maxFields ?? 10_000;
+  const memo = options.memo ?? { from: 0, at: -2 };
   const fields: HeaderField[] = [];
   const defects: string[] = [];
   let pos = start;
-  let current: { name: string; nameStart: number; valueStart: number } | null = null;
+  if (
+    options.top && end - start >= 3 && raw[start] === 0xef && raw[start + 1] === 0xbb &&
+    raw[start + 2] === 0xbf
+  ) {
+    defects.push("byte order mark before the header");
+    pos += 3;
+  }
+  let current: { nameStart: number; valueStart: number } | null = null;
   let currentEnd = start;
   let currentContentEnd = start;
   let first = true;
   const flush = () => {
     if (current === null) return;
     if (fields.length < maxFields) {
+      const name = fieldName(raw, current.nameStart, current.valueStart - 1);
       fields.push({
-        name: current.name,
-        key: current.name.toLowerCase(),
+        name,
+        key: name.toLowerCase(),
         value: unfold(raw, current.valueStart, currentContentEnd),
         start: current.nameStart,
         end: currentEnd,
@@ -114,7 +129,7 @@ export function parseHeaderBlock(
     current = null;
   };
   while (pos < end) {
-    const { contentEnd, next } = lineAt(raw, pos, end, crMode);
+    const { contentEnd, next } = lineAt(raw, pos, end, crMode, memo);
     if (contentEnd === pos) {
       if (next === pos) break; // defensive: no progress possible
       flush();
@@ -128,6 +143,16 @@ export function parseHeaderBlock(
       } else {
         let blank = true;
         for (let i = pos; i < contentEnd; i++) if (raw[i] !== SP && raw[i] !== HT) blank = false;
+        if (first) {
+          // A stray indented or blank first line before real header fields (as in some saved
+          // messages) is skipped, as Python's email package does.
+          const after = lineAt(raw, next, end, crMode, memo);
+          if (after.contentEnd > next && fieldColon(raw, next, after.contentEnd) >= 0) {
+            defects.push("first header line is a continuation line: ignored");
+            pos = next;
+            continue;
+          }
+        }
         if (first && blank) {
           // A whitespace-only first line: taken as the header/body separator.
           defects.push("whitespace-only line used as header separator");
@@ -173,7 +198,7 @@ export function parseHeaderBlock(
       continue;
     }
     flush();
-    current = { name: fieldName(raw, pos, colon), nameStart: pos, valueStart: colon + 1 };
+    current = { nameStart: pos, valueStart: colon + 1 };
     currentEnd = next;
     currentContentEnd = contentEnd;
     pos = next;
@@ -224,4 +249,22 @@ export function getLastHeader(part: Pick<MimePart, "headers">, name: string): st
 export function getHeaders(part: Pick<MimePart, "headers">, name: string): string[] {
   const key = name.toLowerCase();
   return part.headers.filter((f) => f.key === key).map((f) => f.value.trim());
+}
+
+/**
+ * The field value exactly as in the message (RFC 8621 §4.1.2.1 Raw): from just after the colon up
+ * to, not including, the final line ending; folding kept. Bytes decoded as UTF-8, or Latin-1 when
+ * invalid.
+ *
+ * @param raw the message bytes
+ * @param field a field parsed from them
+ * @returns the folded raw value
+ */
+export function rawFieldValue(raw: Uint8Array, field: HeaderField): string {
+  const colon = raw.subarray(field.start, field.end).indexOf(COLON);
+  let end = field.end;
+  if (end > field.start && raw[end - 1] === 0x0a) end--;
+  if (end > field.start && raw[end - 1] === 0x0d) end--;
+  if (colon < 0) return "";
+  return decodeUtf8OrLatin1(raw.subarray(field.start + colon + 1, Math.max(end, field.start + colon + 1)));
 }

@@ -132,12 +132,19 @@ export function asURLs(raw: string): string[] | null {
 
 /** Value of each form. */
 export interface HeaderFormValue {
+  /** §4.1.2.1: the value passed in, unchanged (give it `rawFieldValue` to keep the folding). */
   Raw: string;
+  /** §4.1.2.2 */
   Text: string;
+  /** §4.1.2.3 */
   Addresses: EmailAddress[];
+  /** §4.1.2.4 */
   GroupedAddresses: AddressGroup[];
+  /** §4.1.2.5 */
   MessageIds: string[] | null;
+  /** §4.1.2.6 */
   Date: Date | null;
+  /** §4.1.2.7 */
   URLs: string[] | null;
 }
 

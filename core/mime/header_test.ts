@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { getHeader, getHeaders, getLastHeader, parseHeaderBlock } from "./header.ts";
+import { getHeader, getHeaders, getLastHeader, parseHeaderBlock, rawFieldValue } from "./header.ts";
 import { bytes } from "./_test_util.ts";
 
 Deno.test("parseHeaderBlock splits fields with offsets", () => {
@@ -35,8 +35,8 @@ Deno.test("parseHeaderBlock recovers from broken lines", () => {
   assert.deepEqual(h.fields.map((f) => f.name), ["A", "Content-Type", "C"]);
   assert.equal(h.fields[1]!.value, " text/plain;name=x.txt");
   assert.equal(h.defects.length, 2);
-  const first = parseHeaderBlock(bytes(" leading\nA: 1\n\n"), 0, 15);
-  assert.equal(first.headerEnd, 0);
+  const first = parseHeaderBlock(bytes(" leading\nnot a header\n\n"), 0, 23);
+  assert.equal(first.headerEnd, 0, "a continuation line first, no field after it: no header");
   const blank = parseHeaderBlock(bytes("  \nbody"), 0, 7);
   assert.equal(blank.headerEnd, 3);
 });
@@ -57,4 +57,20 @@ Deno.test("getHeader, getLastHeader and getHeaders look up case-insensitively", 
   assert.deepEqual(getHeaders(part, "received"), ["a", "b"]);
   assert.equal(getHeader(part, "subject"), "s");
   assert.equal(getHeader(part, "missing"), null);
+});
+
+Deno.test("parseHeaderBlock skips a stray indented first line before fields", () => {
+  const raw = bytes("   \nFrom: a@b.c\n\nbody");
+  const h = parseHeaderBlock(raw, 0, raw.length);
+  assert.deepEqual(h.fields.map((f) => f.name), ["From"]);
+  assert.equal(h.headerEnd, raw.length - 4);
+  const indented = bytes(" From: x@y.z\nSubject: s\n\nbody");
+  assert.deepEqual(parseHeaderBlock(indented, 0, indented.length).fields.map((f) => f.name), ["Subject"]);
+});
+
+Deno.test("rawFieldValue keeps folding (RFC 8621 Raw)", () => {
+  const raw = bytes("Subject: a\r\n b\r\nX:\r\n\r\n");
+  const fields = parseHeaderBlock(raw, 0, raw.length).fields;
+  assert.equal(rawFieldValue(raw, fields[0]!), " a\r\n b");
+  assert.equal(rawFieldValue(raw, fields[1]!), "");
 });

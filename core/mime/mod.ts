@@ -8,10 +8,20 @@
  * @module
  */
 export type { ContentValue, HeaderField, MimePart } from "./types.ts";
+export type { EmailAddress, MessageSummary } from "../store/types.ts";
 export { MAX_DEPTH, MAX_PARTS, parseMime } from "./parse.ts";
 export { findSection, walkParts } from "./section.ts";
-export { getHeader, getHeaders, getLastHeader, type HeaderBlock, parseHeaderBlock } from "./header.ts";
+export {
+  getHeader,
+  getHeaders,
+  getLastHeader,
+  type HeaderBlock,
+  type HeaderBlockOptions,
+  parseHeaderBlock,
+  rawFieldValue,
+} from "./header.ts";
 export { decodeEncodedWords, decodeHeaderText, encodeEncodedWords } from "./encoded_words.ts";
+export { foldHeader, formatUnstructured } from "./header_format.ts";
 export { formatParam, parseContentValue, parseParams, stripComments } from "./rfc2231.ts";
 export {
   decodeBase64,
@@ -21,7 +31,14 @@ export {
   encodeQuotedPrintable,
   type QpOptions,
 } from "./transfer_encoding.ts";
-export { charsetDecoder, decodeText, decodeUtf8OrLatin1 } from "./charset.ts";
+export {
+  charsetDecoder,
+  decodeCharset,
+  decodeText,
+  decodeUtf7,
+  decodeUtf8OrLatin1,
+  repairHeaderText,
+} from "./charset.ts";
 export { type AddressGroup, formatAddress, parseAddressGroups, parseAddressList } from "./address.ts";
 export {
   asDate,

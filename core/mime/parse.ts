@@ -12,9 +12,10 @@
  *
  * @module
  */
-import { countLines, lineAt, precedingEol, usesBareCr } from "./_lines.ts";
+import { countLines, type LfMemo, lineAt, precedingEol, usesBareCr } from "./_lines.ts";
 import { getHeader, parseHeaderBlock } from "./header.ts";
 import { parseContentValue, stripComments } from "./rfc2231.ts";
+import { latin1 } from "./charset.ts";
 import type { MimePart } from "./types.ts";
 
 /** Nesting deeper than this (multipart and message levels) is treated as opaque. */
@@ -24,6 +25,7 @@ export const MAX_PARTS = 10_000;
 
 interface Context {
   raw: Uint8Array;
+  memo: LfMemo;
   crMode: boolean;
   parts: number;
 }
@@ -48,6 +50,7 @@ export function parseMime(raw: Uint8Array): MimePart {
   const ctx: Context = {
     raw,
     crMode: usesBareCr(raw),
+    memo: { from: 0, at: -2 },
     parts: 0,
   };
   const root = parseEntity(ctx, 0, raw.length, "", 0, false, true, true);
@@ -70,7 +73,7 @@ function parseEntity(
 ): MimePart {
   ctx.parts++;
   const { raw } = ctx;
-  const header = parseHeaderBlock(raw, start, end, { crMode: ctx.crMode, top });
+  const header = parseHeaderBlock(raw, start, end, { crMode: ctx.crMode, top, memo: ctx.memo });
   const part: MimePart = {
     section,
     headerStart: start,
@@ -129,7 +132,7 @@ function parseEntity(
       // A message/rfc822 part keeps its number for the embedded message (n.HEADER); a message
       // that is itself non-multipart has its body at <section>.1 (RFC 9051 §6.4.5).
       const inner = messageRoot ? (section === "" ? "1" : `${section}.1`) : section;
-      part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, inner, depth + 1, false, false, true);
+      part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, inner, depth + 1, false, true, true);
     }
   } else if (part.type === "text") {
     part.lines = countLines(raw, part.bodyStart, part.bodyEnd, ctx.crMode);
@@ -203,12 +206,40 @@ function applyContentHeaders(part: MimePart, inDigest: boolean): void {
   }
 }
 
-/** True when the entity at `start` is a multipart whose boundary is `boundary` (a broken nesting). */
+const CONTENT_TYPE = encoder.encode("content-type:");
+
+/**
+ * True when the entity at `start` is a multipart whose boundary is `boundary` (a broken nesting).
+ * A cheap peek: it reads header lines only up to a blank line, a line starting with `--`, or 16 KiB,
+ * so that peeking at every part stays linear in the message size.
+ */
 function sameBoundaryMultipart(ctx: Context, start: number, end: number, boundary: string): boolean {
-  const header = parseHeaderBlock(ctx.raw, start, end, { crMode: ctx.crMode, maxFields: 200 });
-  const ct = getHeader({ headers: header.fields }, "content-type");
-  if (ct === null || !/^\s*multipart\//i.test(ct) || !ct.includes(boundary)) return false;
-  return parseContentValue(ct).params["boundary"] === boundary;
+  const { raw } = ctx;
+  const limit = Math.min(end, start + 16384);
+  let pos = start;
+  let value = "";
+  let inContentType = false;
+  while (pos < limit) {
+    const line = lineAt(raw, pos, limit, ctx.crMode, ctx.memo);
+    if (line.contentEnd === pos || (raw[pos] === 0x2d && raw[pos + 1] === 0x2d)) break;
+    const folded = raw[pos] === 0x20 || raw[pos] === 0x09;
+    if (inContentType && folded) {
+      value += latin1(raw.subarray(pos, line.contentEnd));
+    } else {
+      inContentType = !folded && startsWithCaseless(raw, pos, line.contentEnd, CONTENT_TYPE);
+      if (inContentType) value = latin1(raw.subarray(pos + CONTENT_TYPE.length, line.contentEnd));
+      else if (value !== "") break; // the first Content-Type field is the one that counts
+    }
+    pos = line.next;
+  }
+  if (!/^\s*multipart\//i.test(value) || !value.includes(boundary)) return false;
+  return parseContentValue(value).params["boundary"] === boundary;
+}
+
+function startsWithCaseless(raw: Uint8Array, at: number, end: number, lower: Uint8Array): boolean {
+  if (at + lower.length > end) return false;
+  for (let k = 0; k < lower.length; k++) if ((raw[at + k]! | 0x20) !== lower[k]) return false;
+  return true;
 }
 
 /** True when `raw[at…]` starts with `needle` within `end`. */
@@ -273,7 +304,7 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
       pos = nextLine(idx); // a longer boundary, or text
       continue;
     }
-    const line = lineAt(raw, idx, end, ctx.crMode);
+    const line = lineAt(raw, idx, end, ctx.crMode, ctx.memo);
     if (owned > 0) {
       // Inside a child multipart that reuses our boundary: its delimiters are its own (Dovecot
       // gives the innermost multipart precedence), until its close delimiter.

@@ -315,3 +315,11 @@ Deno.test("parseMime works on a subarray view", () => {
   assert.equal(root.children.length, 3);
   assert.equal(bodyOf(raw, root.children[0]!), "hello\r\nworld");
 });
+
+Deno.test("parseMime skips a UTF-8 byte order mark before the header", () => {
+  const raw = Uint8Array.of(0xef, 0xbb, 0xbf, ...bytes("Subject: bom\r\n\r\nbody"));
+  const root = parseMime(raw);
+  assert.equal(root.headers[0]?.key, "subject");
+  assert.equal(root.headers[0]?.start, 3);
+  assert.equal(bodyOf(raw, root), "body");
+});

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { charsetDecoder, decodeUtf8OrLatin1 } from "./charset.ts";
+import { decodeCharset, decodeUtf8OrLatin1 } from "./charset.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";
 import type { ContentValue } from "./types.ts";
 
@@ -112,8 +112,7 @@ function percentDecode(s: string): Uint8Array {
 }
 
 function decodeCharsetBytes(bytes: Uint8Array, charset: string): string {
-  const decoder = charset === "" ? null : charsetDecoder(charset);
-  return decoder === null ? decodeUtf8OrLatin1(bytes) : decoder.decode(bytes);
+  return (charset === "" ? null : decodeCharset(bytes, charset)) ?? decodeUtf8OrLatin1(bytes);
 }
 
 /**

@@ -34,9 +34,13 @@ function ids(root: MimePart, name: string): string[] {
   return value === null ? [] : parseMessageIds(value);
 }
 
+/** Header values longer than this are cut before decoding (a subject is never that long). */
+const MAX_HEADER_CHARS = 64 * 1024;
+
 /** Unstructured header text (RFC 5322 §3.2.5) decoded per RFC 2047, whitespace collapsed. */
-function text(value: string | null): string {
-  if (value === null) return "";
+function text(input: string | null): string {
+  if (input === null) return "";
+  const value = input.length > MAX_HEADER_CHARS ? input.slice(0, MAX_HEADER_CHARS) : input;
   return decodeEncodedWords(repairHeaderText(value)).replaceAll("\0", " ").replace(/\s+/g, " ").trim();
 }
 
@@ -55,7 +59,10 @@ function bodyTextOf(raw: Uint8Array, part: MimePart, limitBytes: number): string
 function preview(raw: Uint8Array, textBody: MimePart[]): string {
   for (const part of textBody) {
     if (part.type !== "text") continue;
-    const t = collapse(bodyTextOf(raw, part, PREVIEW_SOURCE_BYTES));
+    // HTML spends many bytes on markup before any text: give it a larger window.
+    const t = collapse(
+      bodyTextOf(raw, part, part.subtype === "html" ? 8 * PREVIEW_SOURCE_BYTES : PREVIEW_SOURCE_BYTES),
+    );
     if (t !== "") return Array.from(t).slice(0, PREVIEW_LENGTH).join("");
   }
   return "";

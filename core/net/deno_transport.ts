@@ -12,6 +12,10 @@
  */
 import { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
+import type {
+  ReadableStream as NodeReadableStream,
+  WritableStream as NodeWritableStream,
+} from "node:stream/web";
 import type { TlsInfo, Transport } from "./transport.ts";
 import type { TlsSource } from "../tls/provider.ts";
 
@@ -29,6 +33,7 @@ export interface DenoTransportOptions {
 
 /** Thrown by `upgradeTls()` when the handshake fails or times out. */
 export class TlsHandshakeError extends Error {
+  /** Error name. */
   override name = "TlsHandshakeError";
 }
 
@@ -40,10 +45,15 @@ const CLOSE_NOTIFY_MS = 2_000;
 
 /** A client connection over `Deno.Conn`, optionally upgraded to TLS. */
 export class DenoTransport implements Transport {
+  /** Client IP address. */
   readonly remoteAddress: string;
+  /** Client TCP port. */
   readonly remotePort: number;
+  /** Local IP address the client connected to. */
   readonly localAddress: string;
+  /** Local TCP port. */
   readonly localPort: number;
+  /** Resolves when the connection is closed locally or the peer ended it. */
   readonly closed: Promise<void>;
 
   readonly #conn: Deno.Conn;
@@ -63,6 +73,7 @@ export class DenoTransport implements Transport {
   #eof = false;
   #wake: (() => void) | null = null;
 
+  /** Wraps an accepted connection (plain, or a `Deno.TlsConn` with `nativeTls`). */
   constructor(conn: Deno.Conn, options: DenoTransportOptions = {}) {
     this.#conn = conn;
     this.#tlsSource = options.tls ?? null;
@@ -159,7 +170,11 @@ export class DenoTransport implements Transport {
     if (!this.#tlsSource) throw new TlsHandshakeError("No certificate configured for this listener");
     if (this.#isClosed) throw new TlsHandshakeError("Connection closed");
     const duplex = Duplex.fromWeb(
-      { readable: this.#conn.readable, writable: this.#conn.writable },
+      // The DOM and node:stream/web stream types differ only in declarations (`value?` on done).
+      {
+        readable: this.#conn.readable as unknown as NodeReadableStream<Uint8Array>,
+        writable: this.#conn.writable as unknown as NodeWritableStream<Uint8Array>,
+      },
       { objectMode: false },
     );
     const sock = new TLSSocket(duplex, {
@@ -196,8 +211,10 @@ export class DenoTransport implements Transport {
       this.#notify();
     });
     const onEnd = () => {
+      // The peer ended its side (as on a plain connection: reads end, `closed` resolves).
       this.#eof = true;
       this.#notify();
+      this.#resolveClosed();
     };
     sock.on("end", onEnd);
     sock.on("error", () => this.close());

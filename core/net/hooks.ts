@@ -48,6 +48,7 @@ export const TOO_MANY_CONNECTIONS_REASON = "Too many connections, try again late
 
 /** Thrown internally when a hook does not settle in time. */
 export class HookTimeoutError extends Error {
+  /** Error name. */
   override name = "HookTimeoutError";
 }
 

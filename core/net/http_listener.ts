@@ -17,22 +17,34 @@ import { newSession } from "./session_factory.ts";
 
 /** The part of a Hono app the listener uses. */
 export interface FetchApp {
+  /** Handles one request. */
   fetch(request: Request, env: HttpBindings): Response | Promise<Response>;
 }
 
 /** Everything the HTTP listener needs. */
 export interface HttpListenerOptions {
+  /** The http listener's settings. */
   config: ListenerConfig;
+  /** Server-wide services. */
   server: ServerContext;
+  /** The Hono app (JMAP and admin API). */
   app: FetchApp;
+  /** Connection hooks, run per request. */
   hooks: ServerHooks;
+  /** Certificate when the listener uses implicit TLS. */
   tls: TlsSource | null;
+  /** Aborted when the shutdown grace period is over. */
   shutdown: AbortSignal;
 }
 
 /** An RFC 7807 problem document (what JMAP clients parse for request-level errors). */
 function problem(status: number, detail: string, sessionId: string): Response {
-  const body = { type: "about:blank", status, title: status === 403 ? "Forbidden" : "Service Unavailable", detail };
+  const body = {
+    type: "about:blank",
+    status,
+    title: status === 403 ? "Forbidden" : "Service Unavailable",
+    detail,
+  };
   return new Response(JSON.stringify(body) + "\n", {
     status,
     headers: { "content-type": "application/problem+json", [SESSION_ID_HEADER]: sessionId },
@@ -54,6 +66,7 @@ export class HttpListener {
   #addr: Deno.NetAddr | null = null;
   readonly #inFlight = new Set<Promise<unknown>>();
 
+  /** Prepares the listener; `start()` binds it. */
   constructor(options: HttpListenerOptions) {
     this.#opts = options;
     this.#log = options.server.log.with({ listener: "http", protocol: "http" });

@@ -19,13 +19,19 @@ import { newSession } from "./session_factory.ts";
 
 /** Everything a listener needs. */
 export interface TcpListenerOptions {
+  /** Listener name (config key), e.g. "imaps". */
   name: ListenerName;
+  /** Protocol the sessions speak (logs, policies). */
   protocol: Protocol;
+  /** The listener's settings (address, port, tls, max_connections). */
   config: ListenerConfig;
+  /** Server-wide services handed to the handler. */
   server: ServerContext;
+  /** Runs one session. */
   handler: ConnectionHandler;
   /** Writes the protocol's refusal line. */
   reject: RejectFn;
+  /** Connection hooks (policies and the embedding program's). */
   hooks: ServerHooks;
   /** Certificates; required when `config.tls` is not "none". */
   tls: TlsSource | null;
@@ -49,6 +55,7 @@ export class TcpListener {
   #acceptLoop: Promise<void> | null = null;
   readonly #active = new Set<Active>();
 
+  /** Prepares the listener; `start()` binds it. */
   constructor(options: TcpListenerOptions) {
     this.#opts = options;
     this.#log = options.server.log.with({ listener: options.name, protocol: options.protocol });
@@ -162,6 +169,7 @@ export class TcpListener {
         }
       }
       if (config.tls === "implicit") {
+        if (overLimit) return; // no TLS handshake for a connection we refuse under load
         try {
           await transport.upgradeTls();
           log.debug("TLS established", {

@@ -8,9 +8,13 @@ import type { Clock } from "../context.ts";
 
 /** Addresses of the two ends of a connection. */
 export interface Endpoints {
+  /** Client IP address. */
   remoteAddress: string;
+  /** Client port. */
   remotePort: number;
+  /** Local IP address. */
   localAddress: string;
+  /** Local port. */
   localPort: number;
 }
 

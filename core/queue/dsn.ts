@@ -94,13 +94,13 @@ function humanText(input: DsnInput): string {
   const done = input.recipients.filter((r) => r.action === "delivered" || r.action === "relayed");
   if (failed.length) {
     lines.push("Your message could not be delivered to these recipients:", "");
-    for (const r of failed) lines.push(`  <${r.address}>: ${r.diagnostic ?? r.status}`);
+    for (const r of failed) lines.push(`  <${r.address}>: ${oneLine(r.diagnostic ?? r.status)}`);
     lines.push("");
   }
   if (delayed.length) {
     lines.push("Delivery to these recipients is delayed; the mail system will keep trying:", "");
     for (const r of delayed) {
-      lines.push(`  <${r.address}>: ${r.diagnostic ?? r.status}`);
+      lines.push(`  <${r.address}>: ${oneLine(r.diagnostic ?? r.status)}`);
       if (r.willRetryUntil) lines.push(`    (until ${formatDate(r.willRetryUntil)})`);
     }
     lines.push("", "You do not need to resend your message.", "");
@@ -131,7 +131,9 @@ function deliveryStatus(input: DsnInput): string {
     if (r.orcpt !== null) {
       const semi = r.orcpt.indexOf(";");
       if (semi > 0) {
-        out.push(`Original-Recipient: ${r.orcpt.slice(0, semi)}; ${oneLine(decodeXtext(r.orcpt.slice(semi + 1)))}`);
+        out.push(
+          `Original-Recipient: ${r.orcpt.slice(0, semi)}; ${oneLine(decodeXtext(r.orcpt.slice(semi + 1)))}`,
+        );
       }
     }
     out.push(`Final-Recipient: rfc822; ${r.address}`);
@@ -176,7 +178,9 @@ export function buildDsn(input: DsnInput): Uint8Array {
   // RFC 3461 §4.3: RET=HDRS returns the header only; delay and success notices carry only the header too.
   const full = input.ret === "FULL" && actions.has("failed");
   const original = full ? input.original : headerSection(input.original);
-  const partHead = full ? "Content-Type: message/rfc822\r\n\r\n" : "Content-Type: text/rfc822-headers\r\n\r\n";
+  const partHead = full
+    ? "Content-Type: message/rfc822\r\n\r\n"
+    : "Content-Type: text/rfc822-headers\r\n\r\n";
   const ending = original.length > 0 && original[original.length - 1] === 0x0a ? "" : "\r\n";
   const tail = `${ending}\r\n--${boundary}--\r\n`;
   const parts = [encoder.encode(head + "\r\n" + partHead), original, encoder.encode(tail)];

@@ -34,7 +34,7 @@ import { domainOf, QueueStore, type RecipientUpdate } from "./queue_store.ts";
 import { retryDelayMs } from "./retry.ts";
 import { type DeliveryTarget, Router } from "./routing.ts";
 import type { QueueSettings } from "./settings.ts";
-import type { QueuedMessage, QueuedRecipient } from "./types.ts";
+import type { AttemptRecord, QueuedMessage, QueuedRecipient } from "./types.ts";
 
 /** What the queue needs. */
 export interface QueueOptions {
@@ -77,6 +77,9 @@ interface Outcome {
   recorded?: boolean;
 }
 
+/** Transaction outcomes of one group not committed yet, with their attempts. */
+type TxLog = { updates: RecipientUpdate[]; attempt: AttemptRecord }[];
+
 /** RFC 3461 §4.1: without NOTIFY, Tern reports failures and delays (the MTA's choice). */
 function wants(r: QueuedRecipient, what: "FAILURE" | "DELAY" | "SUCCESS"): boolean {
   if (r.notify.includes("NEVER")) return false;
@@ -85,6 +88,21 @@ function wants(r: QueuedRecipient, what: "FAILURE" | "DELAY" | "SUCCESS"): boole
 }
 
 const encoder = new TextEncoder();
+
+/** Transactions on one cached connection before it is closed (as Postfix's connection reuse limit). */
+const MAX_USES = 100;
+/** Real milliseconds an idle cached connection stays open. */
+const IDLE_MS = 2_000;
+
+function poolKey(t: DeliveryTarget, helo: string): string {
+  return [t.address, t.port, t.tls, t.requireTls, t.tlsVerify, t.auth?.username ?? "", helo].join("|");
+}
+
+interface IdleConnection {
+  client: SmtpClient;
+  uses: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
 
 /** The durable outbound queue. */
 export class Queue implements OutboundQueue {
@@ -100,6 +118,9 @@ export class Queue implements OutboundQueue {
   #loop: Promise<void> | null = null;
   #kick: (() => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Open connections between transactions, per destination (connection reuse across messages). */
+  readonly #idle = new Map<string, IdleConnection[]>();
+  readonly #releases = new Set<Promise<void>>();
 
   /** @param opts dependencies and settings */
   constructor(opts: QueueOptions) {
@@ -115,7 +136,10 @@ export class Queue implements OutboundQueue {
    * Queues a message already in the blob store. Resolves once the entry is committed and fsynced:
    * only then may SMTP answer 250 (or JMAP report success).
    */
-  async enqueue(envelope: OutboundEnvelope, message: { blobId: BlobId; size: number }): Promise<{ id: string }> {
+  async enqueue(
+    envelope: OutboundEnvelope,
+    message: { blobId: BlobId; size: number },
+  ): Promise<{ id: string }> {
     if (envelope.recipients.length === 0) throw new RangeError("No recipients to queue");
     return await this.#insert(envelope, message, false);
   }
@@ -129,7 +153,7 @@ export class Queue implements OutboundQueue {
     await pinning(this.#opts.store)?.retainBlob(message.blobId);
     const now = this.#opts.clock.now();
     const id = crypto.randomUUID();
-    this.store.insert(
+    await this.store.insert(
       {
         id,
         from: envelope.from,
@@ -167,9 +191,10 @@ export class Queue implements OutboundQueue {
     if (!this.#opts.keepFinished) {
       for (const id of this.store.finishedMessageIds()) void this.#remove(id);
     }
-    this.#loop = this.#dispatch(false).catch((e) => {
-      this.#opts.log.error("queue scheduler stopped", { error: (e as Error).message });
-    });
+    this.#loop = this.#dispatch(false).then(
+      () => {},
+      (e) => this.#opts.log.error("queue scheduler stopped", { error: (e as Error).message }),
+    );
   }
 
   /** Stops dispatching and waits for deliveries in progress to finish. */
@@ -178,14 +203,70 @@ export class Queue implements OutboundQueue {
     this.#wake();
     await this.#loop;
     this.#loop = null;
+    await this.#closeIdle();
+    await this.#settle();
   }
 
   /**
    * Delivers everything due now (by the injected clock) and waits until those deliveries, and any
    * that become due meanwhile (e.g. DSNs), are done. Returns how many groups were processed.
    */
-  runDue(): Promise<number> {
-    return this.#dispatch(true);
+  async runDue(): Promise<number> {
+    const n = await this.#dispatch(true);
+    if (!this.#running) await this.#closeIdle();
+    await this.#settle();
+    return n;
+  }
+
+  /** Commits pending transaction outcomes (before the next transaction or host). */
+  async #flushTx(
+    id: string,
+    log: TxLog,
+    outcomes: Map<number, Outcome>,
+  ): Promise<void> {
+    if (log.length === 0) return;
+    const entries = log.splice(0);
+    await this.store.record(id, entries.flatMap((e) => e.updates), entries.map((e) => e.attempt), this.#opts.clock.now());
+    for (const e of entries) for (const u of e.updates) outcomes.get(u.index)!.recorded = true;
+  }
+
+  #takeIdle(key: string): IdleConnection | null {
+    const list = this.#idle.get(key);
+    const c = list?.pop() ?? null;
+    if (list && list.length === 0) this.#idle.delete(key);
+    if (c?.timer) clearTimeout(c.timer);
+    return c;
+  }
+
+  /** Keeps a connection for the next message to the same host, or closes it. */
+  #park(key: string, client: SmtpClient, uses: number): void {
+    if (uses >= MAX_USES || !client.reusable) {
+      void client.quit();
+      return;
+    }
+    const entry: IdleConnection = { client, uses, timer: null };
+    if (this.#running) {
+      entry.timer = setTimeout(() => {
+        const list = this.#idle.get(key);
+        const i = list?.indexOf(entry) ?? -1;
+        if (list && i >= 0) list.splice(i, 1);
+        if (list && list.length === 0) this.#idle.delete(key);
+        void client.quit();
+      }, IDLE_MS);
+    }
+    const list = this.#idle.get(key) ?? [];
+    list.push(entry);
+    this.#idle.set(key, list);
+  }
+
+  /** Sends QUIT on every cached connection. */
+  async #closeIdle(): Promise<void> {
+    const all = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    await Promise.all(all.map((c) => {
+      if (c.timer) clearTimeout(c.timer);
+      return c.client.quit();
+    }));
   }
 
   #wake(): void {
@@ -200,7 +281,9 @@ export class Queue implements OutboundQueue {
     for (;;) {
       if (!untilIdle && !this.#running) break;
       const now = this.#opts.clock.now();
-      const groups = this.store.dueGroups(now, 1000).filter((g) => !this.#inflight.has(`${g.messageId}|${g.domain}`));
+      const groups = this.store.dueGroups(now, 1000).filter((g) =>
+        !this.#inflight.has(`${g.messageId}|${g.domain}`)
+      );
       if (groups.length === 0) {
         if (untilIdle && running.size === 0) break;
         const kicked = new Promise<void>((r) => (this.#kick = r));
@@ -254,10 +337,16 @@ export class Queue implements OutboundQueue {
     if (rcpts.length === 0) return;
     const raw = await this.#opts.store.blobs.get(msg.blobId);
     const outcomes = new Map<number, Outcome>();
+    const txLog: TxLog = [];
     let dsnPassed = true;
     if (raw === null) {
       for (const r of rcpts) {
-        outcomes.set(r.index, { status: "failed", reply: "Message content lost from the queue", code: "5.3.0", host: null });
+        outcomes.set(r.index, {
+          status: "failed",
+          reply: "Message content lost from the queue",
+          code: "5.3.0",
+          host: null,
+        });
       }
     } else {
       const route = await this.#router.route(domain);
@@ -271,10 +360,10 @@ export class Queue implements OutboundQueue {
           });
         }
       } else {
-        dsnPassed = await this.#deliver(msg, raw, rcpts, route.targets, outcomes);
+        dsnPassed = await this.#deliver(msg, raw, rcpts, route.targets, outcomes, txLog);
       }
     }
-    await this.#finishGroup(msg, raw, rcpts, outcomes, dsnPassed);
+    await this.#finishGroup(msg, raw, rcpts, outcomes, dsnPassed, txLog);
   }
 
   /**
@@ -288,6 +377,7 @@ export class Queue implements OutboundQueue {
     rcpts: QueuedRecipient[],
     targets: DeliveryTarget[],
     outcomes: Map<number, Outcome>,
+    txLog: TxLog,
   ): Promise<boolean> {
     const s = this.#opts.settings;
     let body = raw;
@@ -309,29 +399,37 @@ export class Queue implements OutboundQueue {
     let permanentErrors = 0;
     for (const t of targets) {
       if (pending.length === 0) break;
+      await this.#flushTx(msg.id, txLog, outcomes);
       const releaseHost = await this.hostLimiter.acquire(`${t.address}:${t.port}`);
       const started = performance.now();
       let client: SmtpClient | null = null;
       try {
-        client = await SmtpClient.connect({
-          host: t.address,
-          port: t.port,
-          serverName: t.host,
-          heloName: s.hostname,
-          tls: t.tls,
-          requireTls: t.requireTls,
-          tlsVerify: t.tlsVerify,
-          ca: this.#opts.tlsCa,
-          auth: t.auth,
-          timeouts,
-          connector: this.#opts.connector,
-        });
+        const key = poolKey(t, s.hostname);
+        const connect = () =>
+          SmtpClient.connect({
+            host: t.address,
+            port: t.port,
+            serverName: t.host,
+            heloName: s.hostname,
+            tls: t.tls,
+            requireTls: t.requireTls,
+            tlsVerify: t.tlsVerify,
+            ca: this.#opts.tlsCa,
+            auth: t.auth,
+            timeouts,
+            connector: this.#opts.connector,
+          });
+        let pooled = this.#takeIdle(key);
+        client = pooled?.client ?? await connect();
+        let uses = pooled?.uses ?? 0;
         const carried: QueuedRecipient[] = [];
         // One connection for the domain; a new transaction only past the per-transaction limit.
         for (let i = 0; i < pending.length; i += s.max_recipients_per_transaction) {
           const batch = pending.slice(i, i + s.max_recipients_per_transaction);
+          // Replies of the previous transaction are committed before anything else goes out.
+          await this.#flushTx(msg.id, txLog, outcomes);
           const t0 = performance.now();
-          const res = await client.send({
+          const env = {
             from: msg.from,
             recipients: batch.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt })),
             size: body.length,
@@ -339,7 +437,20 @@ export class Queue implements OutboundQueue {
             smtputf8: msg.smtputf8,
             ret: msg.ret,
             envid: msg.envid,
-          }, body);
+          };
+          let res;
+          try {
+            res = await client.send(env, body);
+          } catch (e) {
+            // A cached connection the server closed meanwhile: reconnect once, nothing was sent.
+            if (!pooled || !(e instanceof SmtpClientError) || e.stage !== "mail" || e.reply !== null) throw e;
+            client.close();
+            pooled = null;
+            client = await connect();
+            uses = 0;
+            res = await client.send(env, body);
+          }
+          uses++;
           dsnPassed = res.dsnPassed;
           const updates: RecipientUpdate[] = [];
           const now = this.#opts.clock.now();
@@ -348,10 +459,16 @@ export class Queue implements OutboundQueue {
             const text = formatReply(reply);
             const code = statusFromReply(reply);
             if (reply.code < 400) {
-              outcomes.set(r.index, { status: "delivered", reply: text, code, host: t.host, recorded: true });
-              updates.push({ index: r.index, status: "delivered", reply: text, host: t.host, attempted: true });
+              outcomes.set(r.index, { status: "delivered", reply: text, code, host: t.host, recorded: false });
+              updates.push({
+                index: r.index,
+                status: "delivered",
+                reply: text,
+                host: t.host,
+                attempted: true,
+              });
             } else if (reply.code >= 500) {
-              outcomes.set(r.index, { status: "failed", reply: text, code, host: t.host, recorded: true });
+              outcomes.set(r.index, { status: "failed", reply: text, code, host: t.host, recorded: false });
               updates.push({ index: r.index, status: "failed", reply: text, host: t.host, attempted: true });
             } else {
               outcomes.set(r.index, { status: "deferred", reply: text, code, host: t.host });
@@ -360,19 +477,23 @@ export class Queue implements OutboundQueue {
           });
           if (updates.length > 0) {
             const outcome = updates.some((u) => u.status === "delivered") ? "delivered" : "failed";
-            this.store.record(msg.id, updates, {
-              messageId: msg.id,
-              recipients: updates.map((u) => u.index),
-              at: now,
-              host: t.host,
-              outcome,
-              reply: updates[0]!.reply,
-              latencyMs: performance.now() - t0,
-            }, now);
+            txLog.push({
+              updates,
+              attempt: {
+                messageId: msg.id,
+                recipients: updates.map((u) => u.index),
+                at: now,
+                host: t.host,
+                outcome,
+                reply: updates[0]!.reply,
+                latencyMs: performance.now() - t0,
+              },
+            });
           }
         }
         pending = carried;
-        await client.quit();
+        this.#park(key, client, uses);
+        client = null;
       } catch (e) {
         client?.close();
         const err = e instanceof SmtpClientError
@@ -415,6 +536,7 @@ export class Queue implements OutboundQueue {
     rcpts: QueuedRecipient[],
     outcomes: Map<number, Outcome>,
     dsnPassed: boolean,
+    txLog: TxLog,
   ): Promise<void> {
     const s = this.#opts.settings;
     const now = this.#opts.clock.now();
@@ -427,12 +549,15 @@ export class Queue implements OutboundQueue {
       if (!o) continue;
       if (o.status === "delivered") {
         delivered.push({ r, o });
+        if (!o.recorded) updates.push({ index: r.index, status: "delivered", reply: o.reply, host: o.host, attempted: true });
         this.metrics.delivered++;
         continue;
       }
       if (o.status === "failed") {
         // Transaction replies were recorded as they came; session-level failures are recorded here.
-        if (!o.recorded) updates.push({ index: r.index, status: "failed", reply: o.reply, host: o.host, attempted: true });
+        if (!o.recorded) {
+          updates.push({ index: r.index, status: "failed", reply: o.reply, host: o.host, attempted: true });
+        }
         failed.push({ r, o, expired: false });
         this.metrics.failed++;
         continue;
@@ -447,7 +572,14 @@ export class Queue implements OutboundQueue {
       }
       const delay = retryDelayMs({ base: s.retry_base, max: s.retry_max }, r.attempts + 1);
       const next = new Date(Math.min(now.getTime() + delay, msg.expiresAt.getTime()));
-      updates.push({ index: r.index, status: "deferred", nextAttemptAt: next, reply: o.reply, host: o.host, attempted: true });
+      updates.push({
+        index: r.index,
+        status: "deferred",
+        nextAttemptAt: next,
+        reply: o.reply,
+        host: o.host,
+        attempted: true,
+      });
       this.metrics.deferred++;
       if (
         s.delay_notify > 0 && !r.delayNotified && wants(r, "DELAY") &&
@@ -455,18 +587,27 @@ export class Queue implements OutboundQueue {
       ) delayed.push({ r, o });
     }
     const rest = updates;
-    if (rest.length > 0) {
-      const deferredOnly = rest.every((u) => u.status === "deferred");
-      this.store.record(msg.id, rest, {
+    // Records the rest; a finished message is removed in the same commit unless DSNs still need it.
+    const needsRaw = failed.length > 0 || delayed.length > 0 || delivered.some((d) => d.r.notify.includes("SUCCESS"));
+    const removeNow = !this.#opts.keepFinished && !needsRaw;
+    const deferredOnly = rest.every((u) => u.status === "deferred");
+    // Transaction replies not yet committed go in the same commit, with their attempts.
+    const txIndexes = new Set(txLog.flatMap((e) => e.updates.map((u) => u.index)));
+    const other = rest.filter((u) => !txIndexes.has(u.index));
+    const attempts = txLog.map((e) => e.attempt);
+    if (other.length > 0) {
+      attempts.push({
         messageId: msg.id,
-        recipients: rest.map((u) => u.index),
+        recipients: other.map((u) => u.index),
         at: now,
-        host: rest[0]!.host,
+        host: other[0]!.host,
         outcome: deferredOnly ? "deferred" : "failed",
-        reply: rest[0]!.reply,
+        reply: other[0]!.reply,
         latencyMs: 0,
-      }, now);
+      });
     }
+    const removedBlob = await this.store.record(msg.id, rest, attempts, now, removeNow);
+    if (removedBlob !== null) this.#releaseBlob(removedBlob);
     for (const d of delivered) {
       this.#opts.log.info("delivered", { queue_id: msg.id, rcpt_domain: d.r.domain, host: d.o.host });
     }
@@ -481,7 +622,7 @@ export class Queue implements OutboundQueue {
           raw,
           delayed.map((d) => ({ ...this.#dsnRecipient(d.r, d.o, "delayed"), willRetryUntil: msg.expiresAt })),
         );
-        this.store.markDelayNotified(msg.id, delayed.map((d) => d.r.index));
+        await this.store.markDelayNotified(msg.id, delayed.map((d) => d.r.index));
       }
       // RFC 3461 §5.2.2: NOTIFY=SUCCESS not passed on (remote without DSN): Tern reports "relayed".
       const ok = delivered.filter((d) => d.r.notify.includes("SUCCESS"));
@@ -489,7 +630,7 @@ export class Queue implements OutboundQueue {
         await this.#sendDsn(msg, raw, ok.map((d) => this.#dsnRecipient(d.r, d.o, "relayed")));
       }
     }
-    if (this.store.isFinished(msg.id) && !this.#opts.keepFinished) await this.#remove(msg.id);
+    if (removedBlob === null && !this.#opts.keepFinished && this.store.isFinished(msg.id)) await this.#remove(msg.id);
   }
 
   #dsnRecipient(r: QueuedRecipient, o: Outcome, action: DsnRecipient["action"]): DsnRecipient {
@@ -539,24 +680,47 @@ export class Queue implements OutboundQueue {
         return;
       } else {
         const blob = await store.blobs.put(bytes);
-        await this.#insert({
-          from: null,
-          recipients: [{ address: to }],
-          smtputf8: /[^\x00-\x7f]/.test(to),
-          body: "8BITMIME",
-          sessionId: `dsn-${msg.id}`,
-        }, blob, true);
+        await this.#insert(
+          {
+            from: null,
+            recipients: [{ address: to }],
+            smtputf8: /[^\x00-\x7f]/.test(to),
+            body: "8BITMIME",
+            sessionId: `dsn-${msg.id}`,
+          },
+          blob,
+          true,
+        );
       }
       this.metrics.dsnSent++;
-      this.#opts.log.info("dsn sent", { queue_id: msg.id, action: recipients[0]?.action, recipients: recipients.length });
+      this.#opts.log.info("dsn sent", {
+        queue_id: msg.id,
+        action: recipients[0]?.action,
+        recipients: recipients.length,
+      });
     } catch (e) {
       this.#opts.log.error("dsn failed", { queue_id: msg.id, error: (e as Error).message });
     }
   }
 
   async #remove(id: string): Promise<void> {
-    const blobId = this.store.delete(id);
-    if (blobId !== null) await pinning(this.#opts.store)?.releaseBlob(blobId).catch(() => {});
+    const blobId = await this.store.write(() => this.store.delete(id));
+    if (blobId !== null) this.#releaseBlob(blobId);
+  }
+
+  /** Drops the queue's blob reference in the background (the store groups these commits). */
+  #releaseBlob(blobId: BlobId): void {
+    const p = pinning(this.#opts.store);
+    if (!p) return;
+    const done: Promise<void> = p.releaseBlob(blobId)
+      .catch((e) => this.#opts.log.warn("blob release failed", { error: (e as Error).message }))
+      .finally(() => this.#releases.delete(done));
+    this.#releases.add(done);
+  }
+
+  /** Waits for background blob releases. */
+  async #settle(): Promise<void> {
+    while (this.#releases.size > 0) await Promise.all([...this.#releases]);
   }
 
   /** Deletes a message from the queue (admin); returns false when it does not exist. */

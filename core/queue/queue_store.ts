@@ -7,13 +7,7 @@
  */
 import type { Database } from "../store/sqlite/database.ts";
 import { QUEUE_COMPONENT, QUEUE_MIGRATIONS } from "./schema.ts";
-import type {
-  AttemptRecord,
-  QueuedMessage,
-  QueuedRecipient,
-  QueueEntry,
-  RecipientStatus,
-} from "./types.ts";
+import type { AttemptRecord, QueuedMessage, QueuedRecipient, QueueEntry, RecipientStatus } from "./types.ts";
 
 interface MessageRow {
   id: string;
@@ -120,9 +114,21 @@ export function domainOf(address: string): string {
   return at === -1 ? "" : address.slice(at + 1).toLowerCase();
 }
 
-/** The queue's persistent state. */
+interface Job {
+  fn: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The queue's persistent state. Writes from concurrent deliveries and enqueues issued in the same
+ * event-loop turn share one transaction (group commit: one fsync for many), each job in its own
+ * savepoint; every promise settles only after the COMMIT.
+ */
 export class QueueStore {
   readonly #db: Database;
+  #pending: Job[] = [];
+  #scheduled = false;
 
   /** Applies the queue's migrations. */
   constructor(db: Database) {
@@ -130,19 +136,52 @@ export class QueueStore {
     db.applyMigrations(QUEUE_COMPONENT, QUEUE_MIGRATIONS);
   }
 
+  /** Runs `fn` in the next group commit; resolves after the commit (fsynced). */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setTimeout(() => this.#flush(), 0);
+      }
+    });
+  }
+
+  #flush(): void {
+    const jobs = this.#pending;
+    this.#pending = [];
+    this.#scheduled = false;
+    const results: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.#db.transaction(() => {
+        for (const j of jobs) {
+          try {
+            results.push({ ok: true, value: this.#db.transaction(j.fn) });
+          } catch (e) {
+            results.push({ ok: false, value: e });
+          }
+        }
+      });
+    } catch (e) {
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    jobs.forEach((j, i) => (results[i]!.ok ? j.resolve(results[i]!.value) : j.reject(results[i]!.value)));
+  }
+
   /** The underlying database (DKIM keys share it). */
   get database(): Database {
     return this.#db;
   }
 
-  /** Inserts a message and its recipients in one transaction (committed and fsynced on return). */
+  /** Inserts a message and its recipients; resolves once committed and fsynced. */
   insert(
     message: QueuedMessage & { sessionId?: string },
     recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
     now: Date,
-  ): void {
+  ): Promise<void> {
     const t = now.getTime();
-    this.#db.transaction(() => {
+    return this.write(() => {
       this.#db.run(
         `INSERT INTO queue_messages (id, from_addr, envid, ret, smtputf8, body, blob_id, size, auth_user,
            session_id, created, expires, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -233,10 +272,20 @@ export class QueueStore {
     return r?.t == null ? null : new Date(r.t);
   }
 
-  /** Records the outcome of an attempt for some recipients and logs it, in one transaction. */
-  record(messageId: string, updates: RecipientUpdate[], attempt: AttemptRecord | null, now: Date): void {
+  /**
+   * Records the outcome of an attempt for some recipients and logs it, in one transaction; with
+   * `removeIfFinished`, a message left with no pending recipient is deleted in the same
+   * transaction and its blob id returned.
+   */
+  record(
+    messageId: string,
+    updates: RecipientUpdate[],
+    attempt: AttemptRecord | AttemptRecord[] | null,
+    now: Date,
+    removeIfFinished = false,
+  ): Promise<string | null> {
     const t = now.getTime();
-    this.#db.transaction(() => {
+    return this.write(() => {
       for (const u of updates) {
         this.#db.run(
           `UPDATE queue_recipients SET status = ?, attempts = attempts + ?, next_attempt = ?, last_reply = ?,
@@ -251,25 +300,26 @@ export class QueueStore {
           u.index,
         );
       }
-      if (attempt) {
+      for (const a of attempt === null ? [] : Array.isArray(attempt) ? attempt : [attempt]) {
         this.#db.run(
           `INSERT INTO queue_attempts (message_id, recipients, at, host, outcome, reply, latency_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?)`,
           messageId,
-          attempt.recipients.join(","),
-          attempt.at.getTime(),
-          attempt.host,
-          attempt.outcome,
-          attempt.reply,
-          Math.round(attempt.latencyMs),
+          a.recipients.join(","),
+          a.at.getTime(),
+          a.host,
+          a.outcome,
+          a.reply,
+          Math.round(a.latencyMs),
         );
       }
+      return removeIfFinished && this.isFinished(messageId) ? this.delete(messageId) : null;
     });
   }
 
   /** Marks recipients as having had their delay DSN. */
-  markDelayNotified(messageId: string, indexes: number[]): void {
-    this.#db.transaction(() => {
+  markDelayNotified(messageId: string, indexes: number[]): Promise<void> {
+    return this.write(() => {
       for (const i of indexes) {
         this.#db.run(
           "UPDATE queue_recipients SET delay_notified = 1 WHERE message_id = ? AND idx = ?",
@@ -292,7 +342,10 @@ export class QueueStore {
   /** Deletes a message, its recipients and attempts; returns its blob id, or null if absent. */
   delete(messageId: string): string | null {
     return this.#db.transaction(() => {
-      const r = this.#db.get<{ blob_id: string }>("SELECT blob_id FROM queue_messages WHERE id = ?", messageId);
+      const r = this.#db.get<{ blob_id: string }>(
+        "SELECT blob_id FROM queue_messages WHERE id = ?",
+        messageId,
+      );
       if (!r) return null;
       this.#db.run("DELETE FROM queue_attempts WHERE message_id = ?", messageId);
       this.#db.run("DELETE FROM queue_recipients WHERE message_id = ?", messageId);
@@ -352,9 +405,11 @@ export class QueueStore {
   /** Recipients per status (metrics gauges). */
   countByStatus(): Record<RecipientStatus, number> {
     const out: Record<RecipientStatus, number> = { queued: 0, deferred: 0, delivered: 0, failed: 0 };
-    for (const r of this.#db.all<{ status: RecipientStatus; n: number }>(
-      "SELECT status, count(*) AS n FROM queue_recipients GROUP BY status",
-    )) out[r.status] = r.n;
+    for (
+      const r of this.#db.all<{ status: RecipientStatus; n: number }>(
+        "SELECT status, count(*) AS n FROM queue_recipients GROUP BY status",
+      )
+    ) out[r.status] = r.n;
     return out;
   }
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { DnsTemporaryError, type DnsResolver } from "../dns/resolver.ts";
-import type { ResolvedRoute, QueueSettings } from "./settings.ts";
+import { type DnsResolver, DnsTemporaryError } from "../dns/resolver.ts";
+import type { QueueSettings, ResolvedRoute } from "./settings.ts";
 import type { TlsMode } from "../config/types.ts";
 
 /** One host to try. */
@@ -105,7 +105,9 @@ export class Router {
         });
       }
     }
-    if (targets.length === 0) return { kind: "permanent", status: "5.4.4", reason: "No relay host configured" };
+    if (targets.length === 0) {
+      return { kind: "permanent", status: "5.4.4", reason: "No relay host configured" };
+    }
     return { kind: "targets", targets };
   }
 
@@ -113,7 +115,11 @@ export class Router {
     const mx = await this.#dns.mx(domain);
     // RFC 7505 §3: a single MX with an empty exchange ("." root) means the domain accepts no mail.
     if (mx.some((m) => m.exchange === "" || m.exchange === ".")) {
-      return { kind: "permanent", status: "5.1.10", reason: `Domain ${domain} does not accept mail (null MX)` };
+      return {
+        kind: "permanent",
+        status: "5.1.10",
+        reason: `Domain ${domain} does not accept mail (null MX)`,
+      };
     }
     // RFC 5321 §5.1: no MX records: the domain itself is the implicit MX (A/AAAA fallback).
     const hosts = mx.length > 0 ? shuffleEqualPreference(mx).map((m) => m.exchange) : [domain];
@@ -146,7 +152,9 @@ export class Router {
     if (targets.length > 0) return { kind: "targets", targets };
     if (temporary !== null) return { kind: "temporary", status: "4.4.3", reason: temporary };
     // MX hosts without addresses may be a transient misconfiguration: retry until expiry.
-    if (mx.length > 0) return { kind: "temporary", status: "4.4.4", reason: `No address for the MX hosts of ${domain}` };
+    if (mx.length > 0) {
+      return { kind: "temporary", status: "4.4.4", reason: `No address for the MX hosts of ${domain}` };
+    }
     // RFC 5321 §5.1: neither MX nor address records: the address is undeliverable.
     return { kind: "permanent", status: "5.1.2", reason: `Domain ${domain} has no MX or address records` };
   }

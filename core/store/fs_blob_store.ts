@@ -28,7 +28,11 @@ export class FsBlobStore implements BlobStore {
   readonly #recent = new Map<BlobId, Uint8Array>();
   #recentBytes = 0;
 
-  /** @param dir the blobs directory (created on first use) */
+  /**
+   * Blob store over a directory.
+   *
+   * @param dir the blobs directory (created on first use)
+   */
   constructor(dir: string) {
     this.#dir = dir.replace(/\/+$/, "");
     this.#tmp = `${this.#dir}/tmp`;

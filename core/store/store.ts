@@ -128,7 +128,11 @@ export interface MessageStore {
    */
   addMessages(messages: NewMessage[]): Promise<AddedMessage[]>;
   getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]>;
-  /** Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid]. */
+  /**
+   * Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid].
+   * The array is the caller's; the Placement objects (and their keyword arrays) may be shared with
+   * the store's cache and frozen: treat them as read-only.
+   */
   listPlacements(
     accountId: AccountId,
     mailboxId: MailboxId,

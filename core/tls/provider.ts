@@ -14,7 +14,9 @@ import { ensureSelfSigned } from "./self_signed.ts";
 
 /** A PEM certificate chain and its private key. */
 export interface TlsMaterial {
+  /** PEM certificate chain, leaf first. */
   cert: string;
+  /** PEM private key. */
   key: string;
 }
 
@@ -34,6 +36,7 @@ interface Loaded {
 
 /** Thrown when a configured certificate or key cannot be read or does not match. */
 export class TlsConfigError extends Error {
+  /** Error name. */
   override name = "TlsConfigError";
 }
 

@@ -13,7 +13,9 @@ import { systemClock } from "../context.ts";
 
 /** Paths of a PEM certificate and its private key. */
 export interface CertificatePaths {
+  /** Path of the PEM certificate. */
   cert: string;
+  /** Path of the PEM private key. */
   key: string;
 }
 

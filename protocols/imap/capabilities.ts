@@ -34,6 +34,7 @@ const AUTHENTICATED = [
   "MULTIAPPEND",
   "UTF8=ACCEPT",
   "OBJECTID",
+  "CONDSTORE",
   "SASL-IR",
 ];
 

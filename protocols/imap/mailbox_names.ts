@@ -61,7 +61,15 @@ export function patternToRegExp(reference: string, pattern: string): RegExp {
   if (reference && !pattern.startsWith(DELIMITER)) {
     full = reference.endsWith(DELIMITER) ? reference + pattern : reference + DELIMITER + pattern;
   }
-  full = normalizeName(full);
+  // INBOX is case-insensitive (RFC 9051 §5.1), also as the first component of a pattern.
+  const firstWild = full.search(/[*%]/);
+  const head = firstWild < 0 ? full : full.slice(0, firstWild);
+  if (
+    head.slice(0, 5).toUpperCase() === "INBOX" &&
+    (head.length === 5 || head[5] === DELIMITER || firstWild === 5)
+  ) {
+    full = "INBOX" + full.slice(5);
+  }
   let re = "^";
   for (const ch of full) {
     if (ch === "*") re += ".*";

@@ -19,12 +19,48 @@ export interface ViewUpdates {
   flags: [number, Placement][];
 }
 
+/**
+ * Placement data by UID, stored in an array parallel to the view's UID list: no hash map for a
+ * 100,000-message mailbox, lookups by binary search.
+ */
+export class UidIndex {
+  /** @param view the owning view (its `uids` and `entries` arrays) */
+  constructor(readonly view: { uids: number[]; entries: Placement[] }) {}
+
+  /** Placement of a UID. */
+  get(uid: number): Placement | undefined {
+    const uids = this.view.uids;
+    const i = lowerBound(uids, uid);
+    return uids[i] === uid ? this.view.entries[i] : undefined;
+  }
+
+  /** True when the UID is in the view. */
+  has(uid: number): boolean {
+    const uids = this.view.uids;
+    return uids[lowerBound(uids, uid)] === uid;
+  }
+
+  /** Replaces the placement of a UID already in the view (new UIDs are added by the view). */
+  set(uid: number, p: Placement): void {
+    const uids = this.view.uids;
+    const i = lowerBound(uids, uid);
+    if (uids[i] === uid) this.view.entries[i] = p;
+  }
+
+  /** Every placement in sequence order. */
+  values(): Placement[] {
+    return this.view.entries;
+  }
+}
+
 /** The sequence map and cache of a selected mailbox. */
 export class MailboxView {
   /** UIDs in sequence order (sequence number = index + 1). */
   uids: number[] = [];
+  /** Placements, parallel to `uids`. */
+  entries: Placement[] = [];
   /** Placement data by UID. */
-  readonly byUid = new Map<number, Placement>();
+  readonly byUid: UidIndex = new UidIndex(this);
   /** UIDs expunged in the store but not yet reported to this session. */
   readonly gone = new Set<number>();
   /** Set by the notifier when the mailbox changed; cleared by sync. */
@@ -45,9 +81,11 @@ export class MailboxView {
     readonly readOnly: boolean,
     placements: Placement[],
   ) {
-    for (const p of placements) {
-      this.uids.push(p.uid);
-      this.byUid.set(p.uid, p);
+    this.uids = new Array(placements.length);
+    this.entries = placements;
+    for (let i = 0; i < placements.length; i++) {
+      const p = placements[i]!;
+      this.uids[i] = p.uid;
       if (p.uid > this.maxUid) this.maxUid = p.uid;
       if (p.modseq > this.modseq) this.modseq = p.modseq;
     }
@@ -64,21 +102,27 @@ export class MailboxView {
     return this.uids[i] === uid ? i + 1 : 0;
   }
 
-  /** Removes UIDs (already reported as EXPUNGE by the caller) and returns their sequence numbers, highest first. */
+  /** Removes UIDs (the caller reports them as EXPUNGE) and returns their sequence numbers, highest first. */
   remove(uids: Iterable<number>): number[] {
+    const drop = new Set<number>();
+    for (const uid of uids) if (this.byUid.has(uid)) drop.add(uid);
+    if (drop.size === 0) return [];
     const seqs: number[] = [];
-    for (const uid of uids) {
-      const s = this.seqOf(uid);
-      if (s > 0) seqs.push(s);
+    const keptUids: number[] = [];
+    const keptEntries: Placement[] = [];
+    for (let i = 0; i < this.uids.length; i++) {
+      const uid = this.uids[i]!;
+      if (drop.has(uid)) {
+        seqs.push(i + 1);
+        this.gone.delete(uid);
+      } else {
+        keptUids.push(uid);
+        keptEntries.push(this.entries[i]!);
+      }
     }
-    seqs.sort((a, b) => b - a);
-    for (const s of seqs) {
-      const uid = this.uids[s - 1]!;
-      this.uids.splice(s - 1, 1);
-      this.byUid.delete(uid);
-      this.gone.delete(uid);
-    }
-    return seqs;
+    this.uids = keptUids;
+    this.entries = keptEntries;
+    return seqs.reverse();
   }
 
   /**
@@ -96,46 +140,12 @@ export class MailboxView {
       if (!old) {
         if (p.uid > this.maxUid) {
           this.uids.push(p.uid);
-          this.byUid.set(p.uid, p);
+          this.entries.push(p);
           this.maxUid = p.uid;
         }
         continue;
       }
       if (!sameKeywords(old.keywords, p.keywords)) updates.flags.push([this.seqOf(p.uid), p]);
-      this.byUid.set(p.uid, p);
-    }
-    if (this.uids.length !== before) updates.exists = this.uids.length;
-    this.dirty = false;
-    return updates;
-  }
-
-  /**
-   * Compares the view with the store's current placements. With `allowExpunge` false, expunged
-   * messages stay in the map (recorded in `gone`) and only EXISTS and flag changes are produced.
-   */
-  apply(current: Placement[], allowExpunge: boolean): ViewUpdates {
-    const updates: ViewUpdates = { expunged: [], exists: null, flags: [] };
-    const now = new Map<number, Placement>();
-    for (const p of current) now.set(p.uid, p);
-    for (const uid of this.uids) if (!now.has(uid)) this.gone.add(uid);
-    if (allowExpunge && this.gone.size > 0) {
-      // Highest sequence number first: each EXPUNGE then stays valid without renumbering.
-      updates.expunged = this.remove([...this.gone]);
-    }
-    const before = this.uids.length;
-    for (const p of current) {
-      const old = this.byUid.get(p.uid);
-      if (!old) {
-        if (p.uid > this.maxUid) {
-          this.uids.push(p.uid);
-          this.byUid.set(p.uid, p);
-          this.maxUid = p.uid;
-        }
-        continue;
-      }
-      if (!sameKeywords(old.keywords, p.keywords)) {
-        updates.flags.push([this.seqOf(p.uid), p]);
-      }
       this.byUid.set(p.uid, p);
     }
     if (this.uids.length !== before) updates.exists = this.uids.length;

@@ -25,6 +25,9 @@ import { capabilityList } from "./capabilities.ts";
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
 const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH"]);
 
+/** Largest literal accepted before authentication. */
+const PREAUTH_MAX_LITERAL = 8 * 1024;
+
 /** What a read returned. */
 type ReadOutcome = { kind: "data" } | { kind: "eof" } | { kind: "timeout" } | { kind: "shutdown" };
 
@@ -55,7 +58,8 @@ export class ImapSession {
     const cfg = server.config.imap;
     this.framer = new CommandFramer({
       maxLine: cfg.max_line_length,
-      maxLiteral: cfg.max_literal_size,
+      // Before login only credentials arrive in literals: a small bound stops memory abuse.
+      maxLiteral: Math.min(PREAUTH_MAX_LITERAL, cfg.max_literal_size),
       maxCommandBytes: cfg.max_literal_size * 2,
     });
     this.out = new ResponseWriter(conn.transport);
@@ -64,6 +68,11 @@ export class ImapSession {
   /** True once IMAP4rev2 was enabled (RFC 9051 §6.3.1). */
   get rev2(): boolean {
     return this.enabled.has("IMAP4REV2");
+  }
+
+  /** True once CONDSTORE was enabled (RFC 7162 §3.1): MODSEQ then accompanies flag updates. */
+  get condstore(): boolean {
+    return this.enabled.has("CONDSTORE");
   }
 
   /** True when mailbox names and quoted strings are UTF-8 (rev2 or UTF8=ACCEPT, RFC 6855). */
@@ -114,6 +123,7 @@ export class ImapSession {
   loggedIn(account: Account): void {
     this.account = account;
     this.state = "authenticated";
+    this.framer.setMaxLiteral(this.server.config.imap.max_literal_size);
     this.conn.setUser(account.address);
     this.conn.session.state = "authenticated";
     this.#unsubscribe = this.store.notifier.subscribe(account.id, (e) => this.#onChange(e));
@@ -160,7 +170,11 @@ export class ImapSession {
     for (const seq of u.expunged) await this.out.line(`* ${seq} EXPUNGE`);
     if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
     for (const [seq, p] of u.flags) {
-      if (seq > 0) await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)})`);
+      // RFC 7162 §3.2: once CONDSTORE is enabled, unsolicited FETCH responses carry MODSEQ.
+      const modseq = this.condstore ? ` MODSEQ (${p.modseq})` : "";
+      if (seq > 0) {
+        await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)}${modseq})`);
+      }
     }
   }
 

@@ -108,6 +108,10 @@ function methodErrorOf(error: unknown, name: string, log: Logger): MethodError {
   if (error instanceof MethodError) return error;
   if (error instanceof CannotCalculateChangesError) return new MethodError("cannotCalculateChanges");
   // The client gets a generic error; the cause goes to the log (never message contents).
-  log.error("JMAP method failed", { method: name, error: String(error), stack: (error as Error)?.stack ?? null });
+  log.error("JMAP method failed", {
+    method: name,
+    error: String(error),
+    stack: (error as Error)?.stack ?? null,
+  });
   return new MethodError("serverFail", "The server failed to process this method call.");
 }

@@ -23,6 +23,7 @@ import { JmapPath, sessionObject, sessionState } from "./session_resource.ts";
 import { readBlob } from "./blobs.ts";
 import { uploadBlobId } from "./blob_ids.ts";
 import { eventSourceStream, parseEventSourceParams } from "./push.ts";
+import { serveJmapWebSocket } from "./websocket.ts";
 
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
 export interface JmapEnv {
@@ -46,7 +47,12 @@ function problem(c: Context<JmapEnv>, e: ProblemError): Response {
 }
 
 /** Reads a request body up to `max` bytes; throws ProblemError(limit) beyond. */
-async function readBounded(req: Request, max: number, limitName: string, status: number): Promise<Uint8Array> {
+async function readBounded(
+  req: Request,
+  max: number,
+  limitName: string,
+  status: number,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   const tooBig = () =>
     new ProblemError(status, ProblemType.limit, `The body exceeds ${limitName} (${max} octets).`, limitName);
@@ -247,11 +253,15 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
 
   app.get(`${JmapPath.download}/:accountId/:blobId/:name`, requireAuth, async (c) => {
     const account = c.get("account");
-    if (c.req.param("accountId") !== account.id) throw new ProblemError(404, "about:blank", "Unknown account.");
+    if (c.req.param("accountId") !== account.id) {
+      throw new ProblemError(404, "about:blank", "Unknown account.");
+    }
     const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
     if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
     const accept = c.req.query("accept");
-    const type = accept && /^[\w.+-]+\/[\w.+-]+/.test(accept) ? accept : blob.type ?? "application/octet-stream";
+    const type = accept && /^[\w.+-]+\/[\w.+-]+/.test(accept)
+      ? accept
+      : blob.type ?? "application/octet-stream";
     return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": type,
       "content-disposition": contentDisposition(decodeURIComponent(c.req.param("name"))),
@@ -271,6 +281,29 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
     });
+  });
+
+  // RFC 8887: JMAP over WebSocket (subprotocol "jmap"); needs the runtime's Deno.serve.
+  app.get(JmapPath.webSocket, requireAuth, (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new ProblemError(426, "about:blank", "This endpoint speaks WebSocket only.");
+    }
+    const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+    if (!protocols.includes("jmap")) {
+      throw new ProblemError(400, "about:blank", 'The "jmap" subprotocol is required.');
+    }
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { protocol: "jmap" });
+    const account = c.get("account");
+    serveJmapWebSocket(
+      socket,
+      svc(),
+      account,
+      c.get("log"),
+      sessionState(account, server.config),
+      { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
+      c.env?.shutdown,
+    );
+    return response;
   });
 
   return app;

@@ -9,6 +9,7 @@ import { decodeHeaderText } from "../../core/mime/encoded_words.ts";
 import { decodeTransfer } from "../../core/mime/transfer_encoding.ts";
 import { decodeText } from "../../core/mime/charset.ts";
 import { partBlobId } from "./blob_ids.ts";
+import { headerFormValue, parseHeaderProperty } from "./header_forms.ts";
 
 /** Properties an EmailBodyPart may have. */
 export const BODY_PART_PROPERTIES: ReadonlySet<string> = new Set([
@@ -55,7 +56,7 @@ export interface PartView {
 
 /** Builds the part tree JMAP sees: multiparts descend; message/rfc822 is a leaf (§4.1.4). */
 export function partTree(root: MimePart): PartView {
-  const view = (part: MimePart, isRoot: boolean): PartView => {
+  const view = (part: MimePart): PartView => {
     const isMultipart = part.type === "multipart";
     const section = part.section === "" && !isMultipart ? "1" : part.section;
     return {
@@ -64,11 +65,10 @@ export function partTree(root: MimePart): PartView {
       type: `${part.type}/${part.subtype}`,
       name: partName(part),
       isMultipart,
-      subParts: isMultipart ? part.children.map((c) => view(c, false)) : [],
+      subParts: isMultipart ? part.children.map((c) => view(c)) : [],
     };
-    void isRoot;
   };
-  return view(root, true);
+  return view(root);
 }
 
 function partName(part: MimePart): string | null {
@@ -145,6 +145,16 @@ export function bodyPartObject(
         if (v.isMultipart) out.subParts = v.subParts.map((s) => bodyPartObject(s, raw, messageId, props));
         else out.subParts = null;
         break;
+      default: {
+        // header:{name}[:as{Form}][:all] of the part (RFC 8621 §4.1.4 EmailBodyPart).
+        const hp = parseHeaderProperty(prop);
+        if (hp) {
+          const values = p.headers.filter((h) => h.key === hp.key).map((h) =>
+            headerFormValue(rawHeaderValue(raw, h.start, h.end), hp.form)
+          );
+          out[prop] = hp.all ? values : values.at(-1) ?? null;
+        }
+      }
     }
   }
   return out;
@@ -155,7 +165,9 @@ function isInlineMediaType(type: string): boolean {
 }
 
 /** textBody, htmlBody and attachments by the algorithm of RFC 8621 §4.1.4. */
-export function bodyLists(root: PartView): { textBody: PartView[]; htmlBody: PartView[]; attachments: PartView[] } {
+export function bodyLists(
+  root: PartView,
+): { textBody: PartView[]; htmlBody: PartView[]; attachments: PartView[] } {
   const textBody: PartView[] = [];
   const htmlBody: PartView[] = [];
   const attachments: PartView[] = [];

@@ -11,6 +11,7 @@ export const Capability = {
   mail: "urn:ietf:params:jmap:mail",
   submission: "urn:ietf:params:jmap:submission",
   vacationResponse: "urn:ietf:params:jmap:vacationresponse",
+  webSocket: "urn:ietf:params:jmap:websocket",
 } as const;
 
 /** Every capability Tern implements. */

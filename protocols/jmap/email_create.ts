@@ -45,7 +45,8 @@ const BODY = new Set(["bodyStructure", "textBody", "htmlBody", "attachments", "b
 function isAddress(v: unknown): v is EmailAddress {
   if (typeof v !== "object" || v === null) return false;
   const a = v as Record<string, unknown>;
-  return typeof a.email === "string" && (a.name === undefined || a.name === null || typeof a.name === "string");
+  return typeof a.email === "string" &&
+    (a.name === undefined || a.name === null || typeof a.name === "string");
 }
 
 function offsetOf(date: string): number {
@@ -69,11 +70,15 @@ export function formatHeaderForm(value: unknown, form: HeaderForm, prop: string)
     case "GroupedAddresses":
       if (
         !Array.isArray(value) ||
-        !value.every((g) => typeof g === "object" && g && Array.isArray(g.addresses) && g.addresses.every(isAddress))
+        !value.every((g) =>
+          typeof g === "object" && g && Array.isArray(g.addresses) && g.addresses.every(isAddress)
+        )
       ) throw bad();
       return formatAddressGroups(value);
     case "MessageIds":
-      if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && /^[^<>\s]+@[^<>\s]+$/.test(v))) {
+      if (
+        !Array.isArray(value) || !value.every((v) => typeof v === "string" && /^[^<>\s]+@[^<>\s]+$/.test(v))
+      ) {
         throw bad();
       }
       return formatMessageIds(value);
@@ -88,7 +93,11 @@ export function formatHeaderForm(value: unknown, form: HeaderForm, prop: string)
 }
 
 /** Collects header fields from `headers`, `header:*` and convenience properties of an object. */
-function collectHeaders(obj: Record<string, unknown>, allowConvenience: boolean, path: string): ComposeHeader[] {
+function collectHeaders(
+  obj: Record<string, unknown>,
+  allowConvenience: boolean,
+  path: string,
+): ComposeHeader[] {
   const out: ComposeHeader[] = [];
   const seen = new Set<string>();
   const add = (name: string, value: string, prop: string) => {
@@ -120,10 +129,16 @@ function collectHeaders(obj: Record<string, unknown>, allowConvenience: boolean,
   const headers = obj.headers;
   if (headers !== undefined && headers !== null) {
     if (!Array.isArray(headers)) throw invalidProperties([path + "headers"]);
+    // A field may repeat inside `headers`, but not also be given by another property (RFC 8621 §4.6).
+    const fromProperties = new Set(seen);
     for (const h of headers) {
-      if (typeof h?.name !== "string" || typeof h?.value !== "string") throw invalidProperties([path + "headers"]);
-      if (seen.has(h.name.toLowerCase()) && !out.some((o) => o.name === h.name && o.value === h.value.trim())) {
-        throw invalidProperties([path + "headers"], `Header "${h.name}" given twice.`);
+      if (
+        typeof h?.name !== "string" || typeof h?.value !== "string" || !/^[\x21-\x39\x3b-\x7e]+$/.test(h.name)
+      ) {
+        throw invalidProperties([path + "headers"]);
+      }
+      if (fromProperties.has(h.name.toLowerCase())) {
+        throw invalidProperties([path + "headers"], `Header "${h.name}" is also given by another property.`);
       }
       add(h.name, formatHeaderForm(h.value, "Raw", path + "headers"), path + "headers");
     }
@@ -184,7 +199,9 @@ async function toNode(
     charset = "utf-8";
   } else if (typeof p.blobId === "string") {
     const bytes = await resolveBlob(p.blobId);
-    if (!bytes) throw new SetErrorException("blobNotFound", `Blob "${p.blobId}" not found.`, { notFound: [p.blobId] });
+    if (!bytes) {
+      throw new SetErrorException("blobNotFound", `Blob "${p.blobId}" not found.`, { notFound: [p.blobId] });
+    }
     content = bytes;
   } else {
     throw invalidProperties([path], "A leaf part needs a partId or a blobId.");
@@ -229,7 +246,9 @@ export async function buildEmail(obj: Record<string, unknown>, opts: BuildOption
   const headers = collectHeaders(obj, true, "");
   const bodyValues: Record<string, { value: string }> = {};
   if (obj.bodyValues !== undefined && obj.bodyValues !== null) {
-    if (typeof obj.bodyValues !== "object" || Array.isArray(obj.bodyValues)) throw invalidProperties(["bodyValues"]);
+    if (typeof obj.bodyValues !== "object" || Array.isArray(obj.bodyValues)) {
+      throw invalidProperties(["bodyValues"]);
+    }
     for (const [id, bv] of Object.entries(obj.bodyValues as Record<string, unknown>)) {
       const v = bv as Record<string, unknown> | null;
       if (typeof v?.value !== "string" || v.isTruncated === true || v.isEncodingProblem === true) {
@@ -242,14 +261,19 @@ export async function buildEmail(obj: Record<string, unknown>, opts: BuildOption
   let body: ComposeNode;
   if (obj.bodyStructure !== undefined && obj.bodyStructure !== null) {
     if (obj.textBody != null || obj.htmlBody != null || obj.attachments != null) {
-      throw invalidProperties(["bodyStructure"], "bodyStructure excludes textBody, htmlBody and attachments.");
+      throw invalidProperties(
+        ["bodyStructure"],
+        "bodyStructure excludes textBody, htmlBody and attachments.",
+      );
     }
     body = await toNode(obj.bodyStructure, bodyValues, opts.resolveBlob, "bodyStructure", used);
   } else {
     const one = async (prop: "textBody" | "htmlBody", type: string): Promise<ComposeNode | null> => {
       const list = obj[prop];
       if (list === undefined || list === null) return null;
-      if (!Array.isArray(list) || list.length > 1) throw invalidProperties([prop], `${prop} holds at most one part.`);
+      if (!Array.isArray(list) || list.length > 1) {
+        throw invalidProperties([prop], `${prop} holds at most one part.`);
+      }
       if (list.length === 0) return null;
       const node = await toNode({ type, ...list[0] }, bodyValues, opts.resolveBlob, `${prop}/0`, used);
       if (node.kind !== "leaf" || node.type !== type) throw invalidProperties([`${prop}/0/type`]);
@@ -283,6 +307,8 @@ export async function buildEmail(obj: Record<string, unknown>, opts: BuildOption
   // RFC 5322 §3.6: Date and From are required; Message-ID should be present. From comes from the client.
   const has = (name: string) => headers.some((h) => h.name.toLowerCase() === name);
   if (!has("date")) headers.push({ name: "Date", value: formatDate(opts.now) });
-  if (!has("message-id")) headers.push({ name: "Message-ID", value: `<${generateMessageId(opts.hostname)}>` });
+  if (!has("message-id")) {
+    headers.push({ name: "Message-ID", value: `<${generateMessageId(opts.hostname)}>` });
+  }
   return composeMessage({ headers, body });
 }

@@ -177,7 +177,11 @@ export function emailObject(
         out.subject = root ? subjectOf(raw!, root) ?? s.subject : s.subject;
         break;
       case "sentAt":
-        out.sentAt = root ? sentAtOf(raw!, root) : s.sentAt ? s.sentAt.toISOString().replace(/\.\d{3}Z$/, "Z") : null;
+        out.sentAt = root
+          ? sentAtOf(raw!, root)
+          : s.sentAt
+          ? s.sentAt.toISOString().replace(/\.\d{3}Z$/, "Z")
+          : null;
         break;
       case "hasAttachment":
         out.hasAttachment = s.hasAttachment;
@@ -186,11 +190,19 @@ export function emailObject(
         out.preview = s.preview;
         break;
       case "headers":
-        out.headers = root!.headers.map((h) => ({ name: h.name, value: rawHeaderValue(raw!, h.start, h.end) }));
+        out.headers = root!.headers.map((h) => ({
+          name: h.name,
+          value: rawHeaderValue(raw!, h.start, h.end),
+        }));
         break;
       case "bodyStructure":
-        out.bodyStructure = bodyPartObject(getTree(), raw!, m.id, [...opts.bodyProperties, "subParts"]
-          .filter((x, i, a) => a.indexOf(x) === i));
+        out.bodyStructure = bodyPartObject(
+          getTree(),
+          raw!,
+          m.id,
+          [...opts.bodyProperties, "subParts"]
+            .filter((x, i, a) => a.indexOf(x) === i),
+        );
         break;
       case "textBody":
         out.textBody = getLists().textBody.map((v) => bodyPartObject(v, raw!, m.id, opts.bodyProperties));
@@ -199,7 +211,9 @@ export function emailObject(
         out.htmlBody = getLists().htmlBody.map((v) => bodyPartObject(v, raw!, m.id, opts.bodyProperties));
         break;
       case "attachments":
-        out.attachments = getLists().attachments.map((v) => bodyPartObject(v, raw!, m.id, opts.bodyProperties));
+        out.attachments = getLists().attachments.map((v) =>
+          bodyPartObject(v, raw!, m.id, opts.bodyProperties)
+        );
         break;
       case "bodyValues": {
         const wanted = new Map<string, PartView>();

@@ -22,7 +22,12 @@ export class ProblemError extends Error {
    * @param detail human-readable detail
    * @param limit for `limit` problems, the name of the limit exceeded
    */
-  constructor(readonly status: number, readonly type: string, readonly detail: string, readonly limit?: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly detail: string,
+    readonly limit?: string,
+  ) {
     super(detail);
   }
 
@@ -122,7 +127,11 @@ export class SetErrorException extends Error {
    * @param description detail
    * @param extra e.g. `{ properties: ["name"] }`
    */
-  constructor(readonly type: SetErrorType, readonly description?: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly type: SetErrorType,
+    readonly description?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(description ?? type);
   }
 

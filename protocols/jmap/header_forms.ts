@@ -75,7 +75,9 @@ export function parseHeaderProperty(property: string): HeaderProperty | null {
     if (extra === "all" && !all) all = true;
     else if (extra.startsWith("as") && form === "Raw" && !all) {
       const f = extra.slice(2) as HeaderForm;
-      if (!["Raw", "Text", "Addresses", "GroupedAddresses", "MessageIds", "Date", "URLs"].includes(f)) return null;
+      if (!["Raw", "Text", "Addresses", "GroupedAddresses", "MessageIds", "Date", "URLs"].includes(f)) {
+        return null;
+      }
       form = f;
     } else return null;
   }
@@ -132,7 +134,19 @@ export function parseDateForm(raw: string): string | null {
   let year = Number(m[3]);
   if (m[3]!.length <= 2) year += year < 50 ? 2000 : 1900;
   else if (m[3]!.length === 3) year += 1900;
-  const zones: Record<string, number> = { UT: 0, GMT: 0, Z: 0, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420 };
+  const zones: Record<string, number> = {
+    UT: 0,
+    GMT: 0,
+    Z: 0,
+    EST: -300,
+    EDT: -240,
+    CST: -360,
+    CDT: -300,
+    MST: -420,
+    MDT: -360,
+    PST: -480,
+    PDT: -420,
+  };
   let offset = 0;
   const z = m[7];
   if (z && /^[+-]\d{4}$/.test(z)) {
@@ -151,7 +165,9 @@ export function formatDateWithOffset(date: Date, offsetMinutes: number): string 
   if (offsetMinutes === 0) return `${local}Z`;
   const sign = offsetMinutes < 0 ? "-" : "+";
   const abs = Math.abs(offsetMinutes);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${
+    String(abs % 60).padStart(2, "0")
+  }`;
 }
 
 /** `<url>` list (RFC 2369), null when none (RFC 8621 §4.1.2.7). */

@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { createHmac, randomBytes } from "node:crypto";
 import type { Account } from "../../core/store/types.ts";
 import { type AuthThrottle, createAuthThrottle } from "../../core/auth/throttle.ts";
 import type { JmapServices } from "./services.ts";
-import { ReplayGuard, TrustedHeader, verifyTrusted } from "./trusted.ts";
+import { ReplayGuard, TrustedHeader, verifyTrusted } from "../../core/jmap/trusted.ts";
 
 /** The challenge sent with every 401 (RFC 7235 §4.1). */
 export const WWW_AUTHENTICATE = 'Basic realm="Tern", charset="UTF-8", Bearer realm="Tern"';
@@ -27,6 +28,10 @@ export interface AuthRequest {
   clientCertSubject?: string;
 }
 
+/** How long a verified Basic credential is remembered (scrypt costs ~20 ms per verification). */
+export const BASIC_CACHE_TTL_MS = 60_000;
+const BASIC_CACHE_MAX = 10_000;
+
 /** Default window (seconds) for trusted timestamps. */
 export const DEFAULT_TRUSTED_SKEW = 300;
 
@@ -35,6 +40,9 @@ export class HttpAuthenticator {
   readonly #services: JmapServices;
   readonly #throttle: AuthThrottle;
   readonly #replay = new ReplayGuard();
+  /** HMAC(user, password) → account and the password hash it was verified against. */
+  readonly #basicCache = new Map<string, { accountId: string; passwordHash: string; expires: number }>();
+  readonly #cacheKey = randomBytes(32);
 
   /** @param services the app's JMAP services */
   constructor(services: JmapServices) {
@@ -48,7 +56,9 @@ export class HttpAuthenticator {
     const jmap = server.config.jmap;
     const trustedServices = jmap.trusted_services ?? [];
     const denied = (detail: string, retryAfterMs?: number): AuthOutcome =>
-      retryAfterMs === undefined ? { ok: false, status: 401, detail } : { ok: false, status: 401, detail, retryAfterMs };
+      retryAfterMs === undefined
+        ? { ok: false, status: 401, detail }
+        : { ok: false, status: 401, detail, retryAfterMs };
 
     // Trusted front end by client certificate: the runtime has verified it against jmap.client_ca.
     if (req.clientCertSubject !== undefined) {
@@ -91,12 +101,19 @@ export class HttpAuthenticator {
       }
       const colon = decoded.indexOf(":");
       if (colon < 0) return denied("Malformed Basic credentials.");
+      const cacheKey = createHmac("sha256", this.#cacheKey).update(decoded).digest("base64");
+      const cached = await this.#cachedBasic(cacheKey);
+      if (cached) return { ok: true, account: cached, via: "basic" };
       const result = await server.auth.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1), {
         remoteAddress: req.remoteAddress,
         protocol: "http",
         secure: req.secure,
       });
-      if (result.ok) return { ok: true, account: result.account, via: "basic" };
+      if (result.ok) {
+        const secrets = await server.store.getSecrets(result.account.id);
+        if (secrets) this.#rememberBasic(cacheKey, result.account.id, secrets.passwordHash);
+        return { ok: true, account: result.account, via: "basic" };
+      }
       return denied(
         result.reason === "throttled" ? "Too many failed attempts." : "Invalid credentials.",
         result.retryAfterMs,
@@ -117,10 +134,40 @@ export class HttpAuthenticator {
     return denied("Unsupported authentication scheme.");
   }
 
+  /** A remembered Basic login, valid only while the account is enabled and its password unchanged. */
+  async #cachedBasic(key: string): Promise<Account | null> {
+    const hit = this.#basicCache.get(key);
+    if (!hit) return null;
+    const store = this.#services.server.store;
+    if (hit.expires <= this.#services.server.clock.now().getTime()) {
+      this.#basicCache.delete(key);
+      return null;
+    }
+    const account = await store.getAccount(hit.accountId);
+    const secrets = account ? await store.getSecrets(account.id) : null;
+    if (!account || account.disabled || secrets?.passwordHash !== hit.passwordHash) {
+      this.#basicCache.delete(key);
+      return null;
+    }
+    return account;
+  }
+
+  #rememberBasic(key: string, accountId: string, passwordHash: string): void {
+    if (this.#basicCache.size >= BASIC_CACHE_MAX) this.#basicCache.clear();
+    this.#basicCache.set(key, {
+      accountId,
+      passwordHash,
+      expires: this.#services.server.clock.now().getTime() + BASIC_CACHE_TTL_MS,
+    });
+  }
+
   async #actAs(user: string, req: AuthRequest, via: "trusted", service: string): Promise<AuthOutcome> {
     const account = await this.#services.server.store.getAccountByAddress(user);
     if (!account || account.disabled) {
-      this.#services.server.log.warn("trusted request for unknown user", { service, client_ip: req.remoteAddress });
+      this.#services.server.log.warn("trusted request for unknown user", {
+        service,
+        client_ip: req.remoteAddress,
+      });
       return { ok: false, status: 401, detail: "Unknown user." };
     }
     return { ok: true, account, via };

@@ -10,7 +10,14 @@ import type { ChangeEvent } from "../../core/notify/notifier.ts";
 import type { JmapServices } from "./services.ts";
 
 /** Types a client may subscribe to. */
-export const PUSH_TYPES: readonly string[] = ["Mailbox", "Email", "Thread", "EmailSubmission", "Identity"];
+export const PUSH_TYPES: readonly string[] = [
+  "Mailbox",
+  "Email",
+  "EmailDelivery",
+  "Thread",
+  "EmailSubmission",
+  "Identity",
+];
 
 /** Parsed EventSource query parameters. */
 export interface EventSourceParams {
@@ -28,7 +35,9 @@ export function parseEventSourceParams(url: URL): EventSourceParams | null {
   const pingParam = url.searchParams.get("ping") ?? "0";
   if (closeafter !== "state" && closeafter !== "no") return null;
   if (!/^\d{1,6}$/.test(pingParam)) return null;
-  const types = typesParam === "*" ? null : new Set(typesParam.split(",").map((t) => t.trim()).filter(Boolean));
+  const types = typesParam === "*"
+    ? null
+    : new Set(typesParam.split(",").map((t) => t.trim()).filter(Boolean));
   return { types, closeAfterState: closeafter === "state", ping: Number(pingParam) };
 }
 
@@ -54,7 +63,7 @@ export function eventSourceStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       let closed = false;
-      let pending: Set<ChangeType> = new Set();
+      let pending: Set<string> = new Set();
       let flushing = false;
       const close = () => {
         if (closed) return;
@@ -82,7 +91,9 @@ export function eventSourceStream(
             const types = [...pending];
             pending = new Set();
             const changed: Record<string, string> = {};
-            for (const t of types) changed[t] = await store.state(accountId, t);
+            for (const t of types) {
+              changed[t] = await store.state(accountId, (t === "EmailDelivery" ? "Email" : t) as ChangeType);
+            }
             send(formatEvent("state", { "@type": "StateChange", changed: { [accountId]: changed } }));
             if (params.closeAfterState) close();
           }
@@ -92,13 +103,21 @@ export function eventSourceStream(
           flushing = false;
         }
       };
-      const onChange = (event: ChangeEvent) => {
-        const types = event.types.filter((t) => params.types === null || params.types.has(t));
+      let inboxId: string | null | undefined;
+      const wanted = (t: string) => params.types === null || params.types.has(t);
+      const onChange = async (event: ChangeEvent) => {
+        const types: string[] = event.types.filter(wanted);
+        // RFC 8621 §1.5: EmailDelivery changes only when new mail arrives; Tern counts an Email
+        // change touching the Inbox (SMTP delivery, IMAP APPEND) as one.
+        if (wanted("EmailDelivery") && event.types.includes("Email")) {
+          if (inboxId === undefined) inboxId = (await store.getMailboxByRole(accountId, "inbox"))?.id ?? null;
+          if (inboxId !== null && event.mailboxIds.includes(inboxId)) types.push("EmailDelivery");
+        }
         if (types.length === 0) return;
         for (const t of types) pending.add(t);
         void flush();
       };
-      const unsubscribe = store.notifier.subscribe(accountId, onChange);
+      const unsubscribe = store.notifier.subscribe(accountId, (event) => void onChange(event));
       const timer = params.ping > 0
         ? setInterval(() => send(formatEvent("ping", { interval: params.ping })), params.ping * 1000)
         : null;

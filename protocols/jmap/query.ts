@@ -19,7 +19,11 @@ export interface QueryWindow {
 export const MAX_QUERY_LIMIT = 10_000;
 
 /** Applies position/anchor/anchorOffset/limit/calculateTotal to a full result list (RFC 8620 §5.5). */
-export function windowResults(all: readonly string[], args: Record<string, unknown>, ctx: MethodContext): QueryWindow {
+export function windowResults(
+  all: readonly string[],
+  args: Record<string, unknown>,
+  ctx: MethodContext,
+): QueryWindow {
   let position = optInt(args, "position") ?? 0;
   const rawAnchor = optString(args, "anchor");
   const anchorOffset = optInt(args, "anchorOffset") ?? 0;
@@ -71,7 +75,10 @@ export function queryChangesFromLog(
   if (maxChanges !== null && maxChanges > 0 && removed.length + added.length > maxChanges) {
     throw new MethodError("tooManyChanges");
   }
-  const out: { removed: string[]; added: { id: string; index: number }[]; total?: number } = { removed, added };
+  const out: { removed: string[]; added: { id: string; index: number }[]; total?: number } = {
+    removed,
+    added,
+  };
   if (args.calculateTotal === true) out.total = current.length;
   return out;
 }

@@ -11,6 +11,7 @@ import { Identities } from "../../core/jmap/identities.ts";
 import { Submissions } from "../../core/jmap/submissions.ts";
 import { Vacations } from "../../core/jmap/vacation.ts";
 import { type CoreLimits, coreLimits } from "./capabilities.ts";
+import { QueryCache } from "./query_cache.ts";
 
 /** The JMAP objects kept in the store database. */
 export interface JmapServices {
@@ -22,10 +23,15 @@ export interface JmapServices {
   readonly submissions: Submissions;
   readonly vacations: Vacations;
   readonly limits: CoreLimits;
+  /** Email/query results by state. */
+  readonly queryCache: QueryCache;
 }
 
 /** Builds the services; `sql` defaults to the store's database. */
-export function createJmapServices(server: ServerContext, sql: JmapSql = sqlFromStore(server.store)): JmapServices {
+export function createJmapServices(
+  server: ServerContext,
+  sql: JmapSql = sqlFromStore(server.store),
+): JmapServices {
   return {
     server,
     sql,
@@ -35,5 +41,6 @@ export function createJmapServices(server: ServerContext, sql: JmapSql = sqlFrom
     submissions: new Submissions(sql),
     vacations: new Vacations(sql),
     limits: coreLimits(server.config),
+    queryCache: new QueryCache(),
   };
 }

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Account } from "../../core/store/types.ts";
 import type { Config } from "../../core/config/types.ts";
 import { accountCapabilities, Capability, sessionCapabilities } from "./capabilities.ts";
+import { WEBSOCKET_CAPABILITY } from "./websocket.ts";
 
 /** Paths served by the JMAP app. */
 export const JmapPath = {
@@ -16,6 +17,7 @@ export const JmapPath = {
   upload: "/jmap/upload",
   download: "/jmap/download",
   eventSource: "/jmap/eventsource",
+  webSocket: "/jmap/ws",
 } as const;
 
 /** The session state: changes whenever anything in the Session object would change. */
@@ -29,7 +31,14 @@ export function sessionState(account: Account, config: Config): string {
 /** Builds the Session object for an account; URLs are absolute on `origin`. */
 export function sessionObject(account: Account, config: Config, origin: string): Record<string, unknown> {
   return {
-    capabilities: sessionCapabilities(config),
+    capabilities: {
+      ...sessionCapabilities(config),
+      // RFC 8887 §4.1.
+      [WEBSOCKET_CAPABILITY]: {
+        url: `${origin.replace(/^http/, "ws")}${JmapPath.webSocket}`,
+        supportsPush: true,
+      },
+    },
     accounts: {
       [account.id]: {
         name: account.address,

@@ -5,7 +5,13 @@
  * @module
  */
 import { MethodError, type SetError, SetErrorException } from "./errors.ts";
-import { type MethodContext, optObject, optString, optStringArray, resolveCreationId } from "./method_context.ts";
+import {
+  type MethodContext,
+  optObject,
+  optString,
+  optStringArray,
+  resolveCreationId,
+} from "./method_context.ts";
 
 /** What a type provides to the generic /set flow. */
 export interface SetHandlers {
@@ -50,7 +56,10 @@ export async function runSet(
   const destroy = optStringArray(args, "destroy");
   const count = Object.keys(create ?? {}).length + Object.keys(update ?? {}).length + (destroy?.length ?? 0);
   if (count > ctx.services.limits.maxObjectsInSet) {
-    throw new MethodError("requestTooLarge", `At most ${ctx.services.limits.maxObjectsInSet} objects per /set.`);
+    throw new MethodError(
+      "requestTooLarge",
+      `At most ${ctx.services.limits.maxObjectsInSet} objects per /set.`,
+    );
   }
   const oldState = await h.state();
   if (ifInState !== null && ifInState !== oldState) throw new MethodError("stateMismatch");
@@ -118,7 +127,10 @@ export function setResponse(accountId: string, r: SetResult): Record<string, unk
  * Applies a PatchObject (RFC 8620 §5.3) to a copy of `target`: each key is a JSON Pointer path
  * (without the leading slash) and null removes. Throws SetErrorException `invalidPatch`.
  */
-export function applyPatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+export function applyPatch(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
   const out = structuredClone(target);
   for (const [path, value] of Object.entries(patch)) {
     const tokens = path.split("/").map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));

@@ -6,7 +6,6 @@
  * @module
  */
 import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
-import type { WithOutboundQueue } from "../../core/delivery/outbound.ts";
 import { RecipientResolver } from "../../core/delivery/resolver.ts";
 import { removeStaleSpoolFiles } from "../../core/delivery/spool.ts";
 import { createMemoryRateLimiter } from "../../core/policy/rate_limiter.ts";
@@ -48,7 +47,7 @@ export function createSmtpHandler(server: ServerContext, mode: SmtpMode): Connec
     rateLimiter: smtp.rate_limit_per_minute > 0
       ? createMemoryRateLimiter({ limit: smtp.rate_limit_per_minute, windowMs: 60_000, clock: server.clock })
       : null,
-    outbound: (server as ServerContext & WithOutboundQueue).outbound,
+    outbound: server.outbound,
   };
 
   return async function smtpConnection(conn) {

@@ -383,7 +383,8 @@ Deno.test("SmtpSession closes idle sessions with 421 4.4.2", async () => {
   const env = await setup({ smtp: { idle_timeout: 0.05 } });
   try {
     const c = env.connect();
-    await greet(c);
+    // Only the banner: whatever the machine's load, nothing else races the timer.
+    assert.match((await c.reply())!, /^220 /);
     assert.equal(await c.reply(), "421 4.4.2 Idle timeout, closing connection");
     assert.equal(await c.reply(), null);
   } finally {
@@ -478,7 +479,7 @@ Deno.test("SmtpSession ends sessions over the total time limit with 421 4.4.2", 
   const env = await setup({ smtp: { session_timeout: 0.1 } });
   try {
     const c = env.connect();
-    await greet(c);
+    assert.match((await c.reply())!, /^220 /);
     assert.equal(await c.reply(), "421 4.4.2 Session time limit, closing connection");
   } finally {
     await env.close();

@@ -60,6 +60,10 @@ Deno.test("tern config check reports the key and line of an error with exit 2", 
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /broken\.toml:1:\d+: TOML syntax error/);
 
+    const serve = await tern(dir, ["serve", "--config", "bad.toml"]);
+    assert.equal(serve.code, 2, "serve refuses an invalid configuration before binding anything");
+    assert.match(serve.stderr, /bad\.toml:4: listeners\.imap\.port/);
+
     const missing = await tern(dir, ["config", "check", "--config", "nope.toml"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.toml: file not found/);

@@ -84,18 +84,32 @@ Deno.test("tern serve runs under the start task's permissions, serves CLI-made a
       conn.close();
     }
 
-    // The account made by the CLI logs in over IMAP: the CLI and the server agree on secrets.
-    const imap = await Deno.connect({ hostname: "127.0.0.1", port: ports.imap ?? 0 });
-    try {
-      assert.match(await readReply(imap), /^\* OK /);
-      await imap.write(new TextEncoder().encode('a1 LOGIN "ada@example.com" "cli-made-password"\r\n'));
-      let reply = await readReply(imap);
-      while (reply.startsWith("* ")) reply = await readReply(imap);
-      assert.match(reply, /^a1 OK /);
-      await imap.write(new TextEncoder().encode("a2 LOGOUT\r\n"));
-      while (!(reply = await readReply(imap)).startsWith("a2 ") && reply !== "");
-    } finally {
-      imap.close();
+    // Accounts made by the CLI log in over IMAP (the CLI and the server agree on secrets), also one
+    // added while the server runs.
+    const live = await tern(
+      dir,
+      ["user", "add", "bob@example.com", "--password-stdin"],
+      "added-while-running",
+    );
+    assert.equal(live.code, 0, live.stderr);
+    for (
+      const [user, password] of [["ada@example.com", "cli-made-password"], [
+        "bob@example.com",
+        "added-while-running",
+      ]]
+    ) {
+      const imap = await Deno.connect({ hostname: "127.0.0.1", port: ports.imap ?? 0 });
+      try {
+        assert.match(await readReply(imap), /^\* OK /);
+        await imap.write(new TextEncoder().encode(`a1 LOGIN "${user}" "${password}"\r\n`));
+        let reply = await readReply(imap);
+        while (reply.startsWith("* ")) reply = await readReply(imap);
+        assert.match(reply, /^a1 OK /, user);
+        await imap.write(new TextEncoder().encode("a2 LOGOUT\r\n"));
+        while (!(reply = await readReply(imap)).startsWith("a2 ") && reply !== "");
+      } finally {
+        imap.close();
+      }
     }
 
     child.kill("SIGTERM");

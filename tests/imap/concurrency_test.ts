@@ -94,3 +94,21 @@ s.quit()`,
     await t.close();
   }
 });
+
+Deno.test("imap sessions in IDLE get BYE on server shutdown", async () => {
+  const { t, port } = await setupImap();
+  const a = await RawImap.connect(port);
+  try {
+    await a.login();
+    await a.cmd("SELECT INBOX");
+    await a.c.line("i1 IDLE");
+    assert.equal(await a.c.read(), "+ idling");
+    const stopping = t.srv.stop({ graceSeconds: 0 });
+    assert.equal(await a.c.read(), "* BYE Server shutting down");
+    assert.equal(await a.c.read(), null);
+    await stopping;
+  } finally {
+    a.close();
+    await t.close();
+  }
+});

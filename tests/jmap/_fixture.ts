@@ -39,7 +39,10 @@ export interface JmapFixture {
   /** Basic auth header for an account. */
   basic(account?: Account): string;
   /** POSTs a JMAP request as alice (or another account) and returns the parsed response. */
-  api(calls: Call[], opts?: { account?: Account; using?: string[]; createdIds?: Record<string, string> }): Promise<{
+  api(
+    calls: Call[],
+    opts?: { account?: Account; using?: string[]; createdIds?: Record<string, string> },
+  ): Promise<{
     methodResponses: Call[];
     sessionState: string;
     createdIds?: Record<string, string>;
@@ -94,7 +97,16 @@ export async function jmapFixture(overrides?: DeepPartial<Config>): Promise<Jmap
 }
 
 /** A small plain-text message. */
-export function sampleMessage(opts: { subject?: string; from?: string; to?: string; body?: string; messageId?: string; inReplyTo?: string } = {}): Uint8Array<ArrayBuffer> {
+export function sampleMessage(
+  opts: {
+    subject?: string;
+    from?: string;
+    to?: string;
+    body?: string;
+    messageId?: string;
+    inReplyTo?: string;
+  } = {},
+): Uint8Array<ArrayBuffer> {
   const lines = [
     `From: ${opts.from ?? "Carol <carol@example.net>"}`,
     `To: ${opts.to ?? "alice@example.org"}`,
@@ -113,6 +125,11 @@ export function sampleMessage(opts: { subject?: string; from?: string; to?: stri
 export async function addToInbox(f: JmapFixture, account: Account, raw: Uint8Array, keywords: string[] = []) {
   const inbox = await f.store.getMailboxByRole(account.id, "inbox");
   const { blobId } = await f.store.blobs.put(raw);
-  const [added] = await f.store.addMessages([{ accountId: account.id, mailboxIds: [inbox!.id], blobId, keywords }]);
+  const [added] = await f.store.addMessages([{
+    accountId: account.id,
+    mailboxIds: [inbox!.id],
+    blobId,
+    keywords,
+  }]);
   return added!;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { jmapFixture } from "./_fixture.ts";
 import { createToken, listTokens, revokeToken } from "../../core/jmap/tokens.ts";
-import { signTrusted, TrustedHeader } from "../../protocols/jmap/trusted.ts";
+import { signTrusted, TrustedHeader } from "../../core/jmap/trusted.ts";
 
 Deno.test("createToken gives a Bearer token that works until revoked", async () => {
   const f = await jmapFixture();
@@ -42,11 +42,13 @@ Deno.test("trusted HMAC front end acts as the named user; stale and replayed req
     const ok = await f.fetch("/jmap/session", { headers: headers("r1", now) });
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).username, "bob@example.org");
-    for (const [h, why] of [
-      [headers("r1", now), "replay"],
-      [headers("r2", now - 3600), "stale"],
-      [headers("r3", now, "bob@example.org", "wrong-key"), "bad signature"],
-    ] as const) {
+    for (
+      const [h, why] of [
+        [headers("r1", now), "replay"],
+        [headers("r2", now - 3600), "stale"],
+        [headers("r3", now, "bob@example.org", "wrong-key"), "bad signature"],
+      ] as const
+    ) {
       const res = await f.fetch("/jmap/session", { headers: h });
       assert.equal(res.status, 401, why);
       assert.ok(res.headers.get("www-authenticate"), why);
@@ -58,7 +60,9 @@ Deno.test("trusted HMAC front end acts as the named user; stale and replayed req
 });
 
 Deno.test("bearer failures are throttled like other logins", async () => {
-  const f = await jmapFixture({ auth: { throttle_free_failures: 0, lockout_failures: 2, lockout_seconds: 60 } });
+  const f = await jmapFixture({
+    auth: { throttle_free_failures: 0, lockout_failures: 2, lockout_seconds: 60 },
+  });
   try {
     const { token } = await createToken(f.store, "alice@example.org");
     for (let i = 0; i < 3; i++) {
@@ -89,6 +93,26 @@ Deno.test("CORS headers follow jmap.cors_origins", async () => {
     assert.equal(pre.headers.get("access-control-allow-origin"), "https://mail.example.org");
     assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/i);
     await pre.body?.cancel();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("remembered Basic logins stop working at once after a password change or disabling", async () => {
+  const f = await jmapFixture();
+  try {
+    const get = async (authorization: string) => {
+      const r = await f.fetch("/jmap/session", { headers: { authorization } });
+      await r.body?.cancel();
+      return r.status;
+    };
+    assert.equal(await get(f.basic()), 200);
+    assert.equal(await get(f.basic()), 200); // served from the cache
+    await f.store.setSecrets(f.alice.id, await f.server.auth.deriveSecrets("new password"));
+    assert.equal(await get(f.basic()), 401);
+    assert.equal(await get("Basic " + btoa("alice@example.org:new password")), 200);
+    await f.store.updateAccount(f.alice.id, { disabled: true });
+    assert.equal(await get("Basic " + btoa("alice@example.org:new password")), 401);
   } finally {
     await f.close();
   }

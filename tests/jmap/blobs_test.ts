@@ -29,7 +29,7 @@ Deno.test("upload, Email/import, Email/get bodyStructure and download round trip
       "--b2--",
       "--b1",
       'Content-Type: application/pdf; name="report.pdf"',
-      "Content-Disposition: attachment; filename=\"report.pdf\"",
+      'Content-Disposition: attachment; filename="report.pdf"',
       "Content-Transfer-Encoding: base64",
       "",
       "JVBERi0xLjQK",
@@ -93,7 +93,10 @@ Deno.test("upload, Email/import, Email/get bodyStructure and download round trip
     assert.equal((e["header:To:asAddresses"] as unknown[]).length, 3);
     assert.equal(e["header:Date:asDate"], "2026-11-21T10:00:00+01:00");
     assert.deepEqual(e["header:Message-ID:asMessageIds"], ["m1@example.net"]);
-    assert.deepEqual(e["header:List-Unsubscribe:asURLs"], ["mailto:leave@example.net", "https://example.net/leave"]);
+    assert.deepEqual(e["header:List-Unsubscribe:asURLs"], [
+      "mailto:leave@example.net",
+      "https://example.net/leave",
+    ]);
     assert.deepEqual(e["header:X-Missing:all"], []);
     assert.equal(e.sentAt, "2026-11-21T10:00:00+01:00");
     assert.deepEqual(e.keywords, { $seen: true });
@@ -101,9 +104,9 @@ Deno.test("upload, Email/import, Email/get bodyStructure and download round trip
     assert.equal(bs.type, "multipart/mixed");
     assert.equal(bs.subParts[0]!.type, "multipart/alternative");
     assert.equal(bs.subParts[1]!.type, "application/pdf");
-    const text = (e.textBody as { partId: string; type: string }[]);
-    const html = (e.htmlBody as { partId: string; type: string }[]);
-    const att = (e.attachments as { name: string; blobId: string; size: number; type: string }[]);
+    const text = e.textBody as { partId: string; type: string }[];
+    const html = e.htmlBody as { partId: string; type: string }[];
+    const att = e.attachments as { name: string; blobId: string; size: number; type: string }[];
     assert.deepEqual(text.map((p) => p.type), ["text/plain"]);
     assert.deepEqual(html.map((p) => p.type), ["text/html"]);
     assert.deepEqual(att.map((p) => p.name), ["report.pdf"]);
@@ -113,7 +116,9 @@ Deno.test("upload, Email/import, Email/get bodyStructure and download round trip
 
     // Download the attachment (decoded) and the whole message.
     const dl = await f.fetch(
-      `/jmap/download/${f.alice.id}/${att[0]!.blobId}/${encodeURIComponent("rapport é.pdf")}?accept=application/pdf`,
+      `/jmap/download/${f.alice.id}/${att[0]!.blobId}/${
+        encodeURIComponent("rapport é.pdf")
+      }?accept=application/pdf`,
       { headers: { authorization: f.basic() } },
     );
     assert.equal(dl.status, 200);
@@ -121,9 +126,12 @@ Deno.test("upload, Email/import, Email/get bodyStructure and download round trip
     assert.match(dl.headers.get("content-disposition") ?? "", /filename\*=UTF-8''rapport%20%C3%A9\.pdf/);
     assert.equal(new TextDecoder().decode(await dl.arrayBuffer()), "%PDF-1.4\n");
     const created = (imported.created as Record<string, { blobId: string }>).e!;
-    const whole = await f.fetch(`/jmap/download/${f.alice.id}/${created.blobId}/m.eml?accept=message/rfc822`, {
-      headers: { authorization: f.basic() },
-    });
+    const whole = await f.fetch(
+      `/jmap/download/${f.alice.id}/${created.blobId}/m.eml?accept=message/rfc822`,
+      {
+        headers: { authorization: f.basic() },
+      },
+    );
     assert.deepEqual(new Uint8Array(await whole.arrayBuffer()), raw);
     // Bob cannot download Alice's blobs, even with his own account id.
     const other = await f.fetch(`/jmap/download/${f.bob.id}/${created.blobId}/m.eml?accept=message/rfc822`, {

@@ -39,7 +39,10 @@ Deno.test({
   name: "Email/import of every corpus message, then Email/get bodyStructure",
   ignore: files.length === 0,
   async fn() {
-    const f = await jmapFixture({ smtp: { max_message_size: 64 * 1024 * 1024 }, jmap: { max_concurrent_upload: 32 } });
+    const f = await jmapFixture({
+      smtp: { max_message_size: 64 * 1024 * 1024 },
+      jmap: { max_concurrent_upload: 32 },
+    });
     try {
       const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
       // Upload with 32 requests in flight (blob fsyncs overlap).

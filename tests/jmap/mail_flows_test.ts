@@ -80,7 +80,10 @@ Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the sam
             subject: "Lunch — café?",
             textBody: [{ partId: "t", type: "text/plain" }],
             htmlBody: [{ partId: "h", type: "text/html" }],
-            bodyValues: { t: { value: "Shall we have lunch?" }, h: { value: "<p>Shall we have <b>lunch</b>?</p>" } },
+            bodyValues: {
+              t: { value: "Shall we have lunch?" },
+              h: { value: "<p>Shall we have <b>lunch</b>?</p>" },
+            },
           },
         },
       }, "0"],
@@ -88,7 +91,11 @@ Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the sam
         accountId: f.alice.id,
         create: { send: { identityId, emailId: "#draft" } },
         onSuccessUpdateEmail: {
-          "#send": { [`mailboxIds/${drafts!.id}`]: null, [`mailboxIds/${sent!.id}`]: true, "keywords/$draft": null },
+          "#send": {
+            [`mailboxIds/${drafts!.id}`]: null,
+            [`mailboxIds/${sent!.id}`]: true,
+            "keywords/$draft": null,
+          },
         },
       }, "1"],
     ]);
@@ -101,7 +108,10 @@ Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the sam
     assert.ok(sub.created, JSON.stringify(sub));
     const implicit = r.methodResponses[2]!;
     assert.equal(implicit[0], "Email/set");
-    assert.ok((implicit[1].updated as Record<string, unknown>)[emailId] !== undefined, JSON.stringify(implicit));
+    assert.ok(
+      (implicit[1].updated as Record<string, unknown>)[emailId] !== undefined,
+      JSON.stringify(implicit),
+    );
     const [m] = await f.store.getMessages(f.alice.id, [emailId]);
     assert.deepEqual(m!.mailboxIds, [sent!.id]);
     assert.deepEqual(m!.keywords.sort(), ["$seen"]);
@@ -123,7 +133,10 @@ Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the sam
     assert.equal(e.subject, "Lunch — café?");
     const textPart = (e.textBody as { partId: string; type: string }[])[0]!;
     assert.equal(textPart.type, "text/plain");
-    assert.equal((e.bodyValues as Record<string, { value: string }>)[textPart.partId]!.value, "Shall we have lunch?");
+    assert.equal(
+      (e.bodyValues as Record<string, { value: string }>)[textPart.partId]!.value,
+      "Shall we have lunch?",
+    );
   } finally {
     await f.close();
   }
@@ -162,8 +175,14 @@ Deno.test("EmailSubmission/set refuses remote recipients clearly while there is 
       }, "2"],
     ]);
     const sub = r.methodResponses[1]![1];
-    assert.equal((sub.notCreated as Record<string, { type: string; description: string }>).s!.type, "forbidden");
-    assert.match((sub.notCreated as Record<string, { description: string }>).s!.description, /someone@remote\.example/);
+    assert.equal(
+      (sub.notCreated as Record<string, { type: string; description: string }>).s!.type,
+      "forbidden",
+    );
+    assert.match(
+      (sub.notCreated as Record<string, { description: string }>).s!.description,
+      /someone@remote\.example/,
+    );
     const sub2 = r.methodResponses[2]![1];
     assert.equal((sub2.notCreated as Record<string, { type: string }>).s2!.type, "forbiddenMailFrom");
   } finally {

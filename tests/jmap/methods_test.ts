@@ -24,7 +24,10 @@ Deno.test("Email/set updates keywords and mailboxIds by patch and whole, and des
         nope: { keywords: {} },
       },
     }, "0"], ["Email/set", { accountId: f.alice.id, update: { [a.id]: { subject: "x" } } }, "1"]]);
-    assert.equal((r.methodResponses[0]![1].notUpdated as Record<string, { type: string }>).nope!.type, "notFound");
+    assert.equal(
+      (r.methodResponses[0]![1].notUpdated as Record<string, { type: string }>).nope!.type,
+      "notFound",
+    );
     assert.equal(
       (r.methodResponses[1]![1].notUpdated as Record<string, { type: string }>)[a.id]!.type,
       "invalidProperties",
@@ -34,7 +37,10 @@ Deno.test("Email/set updates keywords and mailboxIds by patch and whole, and des
     assert.deepEqual(m!.mailboxIds, [archive!.id]);
     r = await f.api([["Email/set", { accountId: f.alice.id, destroy: [a.id, "missing"] }, "0"]]);
     assert.deepEqual(r.methodResponses[0]![1].destroyed, [a.id]);
-    assert.equal((r.methodResponses[0]![1].notDestroyed as Record<string, { type: string }>).missing!.type, "notFound");
+    assert.equal(
+      (r.methodResponses[0]![1].notDestroyed as Record<string, { type: string }>).missing!.type,
+      "notFound",
+    );
   } finally {
     await f.close();
   }
@@ -43,7 +49,11 @@ Deno.test("Email/set updates keywords and mailboxIds by patch and whole, and des
 Deno.test("Email/query filters, collapses threads and Email/queryChanges reports additions", async () => {
   const f = await jmapFixture();
   try {
-    const first = await addToInbox(f, f.alice, sampleMessage({ subject: "Plans", messageId: "p1@example.net" }));
+    const first = await addToInbox(
+      f,
+      f.alice,
+      sampleMessage({ subject: "Plans", messageId: "p1@example.net" }),
+    );
     const reply = await addToInbox(
       f,
       f.alice,
@@ -100,9 +110,18 @@ Deno.test("Identity/set allows only sendable addresses and keeps the default ide
     const def = list.find((i) => i.email === "alice@example.org")!;
     assert.equal(def.mayDelete, false);
     const d = await f.api([["Identity/set", { accountId: f.alice.id, destroy: [def.id] }, "0"]]);
-    assert.equal((d.methodResponses[0]![1].notDestroyed as Record<string, { type: string }>)[def.id]!.type, "forbidden");
-    const changes = await f.api([["Identity/changes", { accountId: f.alice.id, sinceState: set.oldState }, "0"]]);
-    assert.deepEqual(changes.methodResponses[0]![1].created, [(set.created as Record<string, { id: string }>).ok!.id]);
+    assert.equal(
+      (d.methodResponses[0]![1].notDestroyed as Record<string, { type: string }>)[def.id]!.type,
+      "forbidden",
+    );
+    const changes = await f.api([[
+      "Identity/changes",
+      { accountId: f.alice.id, sinceState: set.oldState },
+      "0",
+    ]]);
+    assert.deepEqual(changes.methodResponses[0]![1].created, [
+      (set.created as Record<string, { id: string }>).ok!.id,
+    ]);
   } finally {
     await f.close();
   }
@@ -134,7 +153,11 @@ Deno.test("VacationResponse/get and /set work on the singleton only", async () =
 Deno.test("SearchSnippet/get marks the search terms in subject and preview", async () => {
   const f = await jmapFixture();
   try {
-    const a = await addToInbox(f, f.alice, sampleMessage({ subject: "Quarterly <report>", body: "The report is attached." }));
+    const a = await addToInbox(
+      f,
+      f.alice,
+      sampleMessage({ subject: "Quarterly <report>", body: "The report is attached." }),
+    );
     const r = await f.api([["SearchSnippet/get", {
       accountId: f.alice.id,
       filter: { text: "report" },

@@ -79,3 +79,24 @@ Deno.test("EventSource rejects bad parameters", async () => {
     await f.close();
   }
 });
+
+Deno.test("EventSource reports EmailDelivery for new mail in the Inbox only", async () => {
+  const f = await jmapFixture();
+  try {
+    const res = await f.fetch("/jmap/eventsource?types=EmailDelivery&closeafter=state&ping=0", {
+      headers: { authorization: f.basic() },
+    });
+    const reader = res.body!.getReader();
+    const buf = { text: "" };
+    const first = await reader.read();
+    buf.text += new TextDecoder().decode(first.value);
+    // A change outside the Inbox (a new mailbox) is not a delivery.
+    await f.store.createMailbox(f.alice.id, { name: "Elsewhere" });
+    await addToInbox(f, f.alice, sampleMessage());
+    const ev = await nextEvent(reader, buf);
+    assert.equal(ev?.event, "state");
+    assert.deepEqual(Object.keys(ev?.data.changed[f.alice.id]), ["EmailDelivery"]);
+  } finally {
+    await f.close();
+  }
+});

@@ -31,7 +31,10 @@ Deno.test("JMAP API answers request-level errors as RFC 7807 problems", async ()
     assert.equal(r.json.type, "urn:ietf:params:jmap:error:limit");
     assert.equal(r.json.limit, "maxCallsInRequest");
 
-    r = await post(f, JSON.stringify({ using: [], methodCalls: [["Core/echo", { pad: "x".repeat(3000) }, "c"]] }));
+    r = await post(
+      f,
+      JSON.stringify({ using: [], methodCalls: [["Core/echo", { pad: "x".repeat(3000) }, "c"]] }),
+    );
     assert.equal(r.json.type, "urn:ietf:params:jmap:error:limit");
     assert.equal(r.json.limit, "maxSizeRequest");
 
@@ -103,6 +106,52 @@ Deno.test("JMAP API enforces maxObjectsInGet and maxObjectsInSet", async () => {
     ]);
     assert.equal(r.methodResponses[0]![1].type, "requestTooLarge");
     assert.equal(r.methodResponses[1]![1].type, "requestTooLarge");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("JMAP API enforces maxConcurrentRequests and maxConcurrentUpload per account", async () => {
+  const f = await jmapFixture({ jmap: { max_concurrent_requests: 1, max_concurrent_upload: 1 } });
+  try {
+    for (
+      const [path, limit] of [["/jmap/api", "maxConcurrentRequests"], [
+        `/jmap/upload/${f.alice.id}/`,
+        "maxConcurrentUpload",
+      ]]
+    ) {
+      // The first request holds its slot while its body is still arriving.
+      let started!: () => void;
+      const reading = new Promise<void>((r) => started = r);
+      let feed!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          feed = c;
+        },
+        pull() {
+          started();
+        },
+      });
+      const first = f.fetch(path!, {
+        method: "POST",
+        headers: { authorization: f.basic(), "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      await reading;
+      const second = await f.fetch(path!, {
+        method: "POST",
+        headers: { authorization: f.basic(), "content-type": "application/json" },
+        body: JSON.stringify({ using: [], methodCalls: [] }),
+      });
+      assert.equal(second.status, 429, path);
+      assert.equal((await second.json()).limit, limit);
+      feed.enqueue(new TextEncoder().encode(JSON.stringify({ using: [], methodCalls: [] })));
+      feed.close();
+      const res = await first;
+      assert.ok(res.status === 200 || res.status === 201, `${path}: ${res.status}`);
+      await res.body?.cancel();
+    }
   } finally {
     await f.close();
   }

@@ -16,7 +16,9 @@ Deno.test("createHttpApp session resource lists capabilities, account and URLs",
       "urn:ietf:params:jmap:mail",
       "urn:ietf:params:jmap:submission",
       "urn:ietf:params:jmap:vacationresponse",
+      "urn:ietf:params:jmap:websocket",
     ]);
+    assert.equal(s.capabilities["urn:ietf:params:jmap:websocket"].url, "ws://jmap.test/jmap/ws");
     assert.equal(s.capabilities["urn:ietf:params:jmap:core"].maxCallsInRequest, 16);
     assert.equal(s.username, "alice@example.org");
     assert.equal(s.primaryAccounts["urn:ietf:params:jmap:mail"], f.alice.id);
@@ -35,7 +37,14 @@ Deno.test("createHttpApp session resource lists capabilities, account and URLs",
 Deno.test("createHttpApp refuses missing and wrong credentials with 401 and WWW-Authenticate", async () => {
   const f = await jmapFixture();
   try {
-    for (const authorization of [undefined, "Basic " + btoa("alice@example.org:wrong"), "Bearer tern_nope", "Digest x"]) {
+    for (
+      const authorization of [
+        undefined,
+        "Basic " + btoa("alice@example.org:wrong"),
+        "Bearer tern_nope",
+        "Digest x",
+      ]
+    ) {
       const res = await f.fetch("/jmap/session", authorization ? { headers: { authorization } } : {});
       assert.equal(res.status, 401, String(authorization));
       assert.match(res.headers.get("www-authenticate") ?? "", /Basic realm="Tern"/);

@@ -14,13 +14,22 @@ import { createToken } from "../../core/jmap/tokens.ts";
 
 const PASSWORD = "wire-pass-1";
 
-async function start(): Promise<{ srv: TernServer; dir: string; base: string; alice: Account; bob: Account; close(): Promise<void> }> {
+async function start(): Promise<
+  { srv: TernServer; dir: string; base: string; alice: Account; bob: Account; close(): Promise<void> }
+> {
   const dir = await Deno.makeTempDir({ prefix: "tern-jmap-wire-" });
   const config = testConfig(dir, { hostname: "mx.test", local_domains: ["example.org"] });
   const srv = await createServer(config, undefined, { logger: nullLogger });
   const { store, auth } = srv.context;
-  const alice = await store.createAccount({ address: "alice@example.org", displayName: "Alice", secrets: await auth.deriveSecrets(PASSWORD) });
-  const bob = await store.createAccount({ address: "bob@example.org", secrets: await auth.deriveSecrets(PASSWORD) });
+  const alice = await store.createAccount({
+    address: "alice@example.org",
+    displayName: "Alice",
+    secrets: await auth.deriveSecrets(PASSWORD),
+  });
+  const bob = await store.createAccount({
+    address: "bob@example.org",
+    secrets: await auth.deriveSecrets(PASSWORD),
+  });
   await srv.start();
   const { hostname, port } = srv.addresses.http;
   return {
@@ -56,9 +65,16 @@ Deno.test("jmap wire: jmap-jam lists mailboxes, queries with a back-reference, d
     assert.ok(inbox && drafts && sent);
 
     // Deliver two messages over SMTP.
-    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: env.srv.addresses.smtp.port, ignoreTLS: true });
+    const smtp = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: env.srv.addresses.smtp.port,
+      ignoreTLS: true,
+    });
     for (const [s, id] of [["First", "w1"], ["Second", "w2"]]) {
-      await smtp.sendMail({ envelope: { from: "carol@example.net", to: ["alice@example.org"] }, raw: MSG(s!, id!) });
+      await smtp.sendMail({
+        envelope: { from: "carol@example.net", to: ["alice@example.org"] },
+        raw: MSG(s!, id!),
+      });
     }
     smtp.close();
 
@@ -98,7 +114,11 @@ Deno.test("jmap wire: jmap-jam lists mailboxes, queries with a back-reference, d
         accountId,
         create: { s1: { identityId, emailId: "#d1" } },
         onSuccessUpdateEmail: {
-          "#s1": { [`mailboxIds/${drafts.id}`]: null, [`mailboxIds/${sent.id}`]: true, "keywords/$draft": null },
+          "#s1": {
+            [`mailboxIds/${drafts.id}`]: null,
+            [`mailboxIds/${sent.id}`]: true,
+            "keywords/$draft": null,
+          },
         },
       } as never);
       return { draft, submit };
@@ -120,7 +140,12 @@ Deno.test("jmap wire: jmap-jam lists mailboxes, queries with a back-reference, d
     // Upload and download round trip.
     const bytes = new TextEncoder().encode("attachment bytes \u00e9");
     const up = await jam.uploadBlob(accountId, new Blob([bytes]));
-    const dl = await jam.downloadBlob({ accountId, blobId: up.blobId, mimeType: "text/plain", fileName: "a.txt" });
+    const dl = await jam.downloadBlob({
+      accountId,
+      blobId: up.blobId,
+      mimeType: "text/plain",
+      fileName: "a.txt",
+    });
     assert.deepEqual(new Uint8Array(await dl.arrayBuffer()), bytes);
     assert.ok(dl.headers.get("x-session-id"));
   } finally {
@@ -140,7 +165,10 @@ Deno.test("jmap wire: every response carries X-Session-Id; state moves after IMA
       const res = await fetch(`${env.base}/jmap/api`, {
         method: "POST",
         headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify({ using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"], methodCalls: calls }),
+        body: JSON.stringify({
+          using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+          methodCalls: calls,
+        }),
       });
       assert.ok(res.headers.get("x-session-id"));
       return (await res.json()).methodResponses;
@@ -152,8 +180,15 @@ Deno.test("jmap wire: every response carries X-Session-Id; state moves after IMA
     assert.equal(es.status, 200);
     const reader = es.body!.getReader();
     await reader.read(); // the opening comment: subscribed
-    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: env.srv.addresses.smtp.port, ignoreTLS: true });
-    await smtp.sendMail({ envelope: { from: "carol@example.net", to: ["alice@example.org"] }, raw: MSG("Pushed", "p1") });
+    const smtp = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: env.srv.addresses.smtp.port,
+      ignoreTLS: true,
+    });
+    await smtp.sendMail({
+      envelope: { from: "carol@example.net", to: ["alice@example.org"] },
+      raw: MSG("Pushed", "p1"),
+    });
     const delivered = performance.now();
     smtp.close();
     let text = "";
@@ -169,7 +204,10 @@ Deno.test("jmap wire: every response carries X-Session-Id; state moves after IMA
     console.log(`push latency after SMTP 250: ${latency.toFixed(1)} ms`);
     await reader.cancel();
 
-    const [[, smtpChanges]] = await api([["Email/changes", { accountId: env.alice.id, sinceState: before.state }, "0"]]);
+    const [[, smtpChanges]] = await api([["Email/changes", {
+      accountId: env.alice.id,
+      sinceState: before.state,
+    }, "0"]]);
     assert.equal(smtpChanges.created.length, 1);
 
     // IMAP: flag the message, then Email/changes shows it updated.
@@ -189,10 +227,71 @@ Deno.test("jmap wire: every response carries X-Session-Id; state moves after IMA
       lock.release();
     }
     await imap.logout();
-    const [[, imapChanges]] = await api([["Email/changes", { accountId: env.alice.id, sinceState: smtpChanges.newState }, "0"]]);
+    const [[, imapChanges]] = await api([["Email/changes", {
+      accountId: env.alice.id,
+      sinceState: smtpChanges.newState,
+    }, "0"]]);
     assert.deepEqual(imapChanges.updated, smtpChanges.created);
-    const [[, got]] = await api([["Email/get", { accountId: env.alice.id, ids: imapChanges.updated, properties: ["keywords"] }, "0"]]);
+    const [[, got]] = await api([["Email/get", {
+      accountId: env.alice.id,
+      ids: imapChanges.updated,
+      properties: ["keywords"],
+    }, "0"]]);
     assert.deepEqual(got.list[0].keywords, { $flagged: true });
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("jmap wire: WebSocket (RFC 8887) answers requests and pushes StateChange", async () => {
+  const env = await start();
+  try {
+    const { token } = await createToken(env.srv.context.store, "alice@example.org", "ws");
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${env.srv.addresses.http.port}/jmap/ws?access_token=${encodeURIComponent(token)}`,
+      "jmap",
+    );
+    const messages: Record<string, unknown>[] = [];
+    let wake: (() => void) | null = null;
+    ws.onmessage = (e) => {
+      messages.push(JSON.parse(e.data));
+      wake?.();
+    };
+    const next = async () => {
+      while (messages.length === 0) await new Promise<void>((r) => wake = r);
+      return messages.shift()!;
+    };
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    assert.equal(ws.protocol, "jmap");
+    ws.send(JSON.stringify({
+      "@type": "Request",
+      id: "r1",
+      using: ["urn:ietf:params:jmap:core"],
+      methodCalls: [["Core/echo", { hi: 1 }, "c"]],
+    }));
+    const res = await next();
+    assert.equal(res["@type"], "Response");
+    assert.equal(res.requestId, "r1");
+    assert.deepEqual(res.methodResponses, [["Core/echo", { hi: 1 }, "c"]]);
+    ws.send(JSON.stringify({ "@type": "Request", id: "r2", using: ["urn:x"], methodCalls: [] }));
+    const err = await next();
+    assert.equal(err["@type"], "RequestError");
+    assert.equal(err.type, "urn:ietf:params:jmap:error:unknownCapability");
+    assert.equal(err.requestId, "r2");
+    ws.send(JSON.stringify({ "@type": "WebSocketPushEnable", dataTypes: ["Mailbox"] }));
+    // Push enable has no reply; a round trip makes sure it was processed before the change.
+    ws.send(JSON.stringify({ "@type": "Request", id: "r3", using: [], methodCalls: [] }));
+    assert.equal((await next()).requestId, "r3");
+    await env.srv.context.store.createMailbox(env.alice.id, { name: "Pushed" });
+    const push = await next();
+    assert.equal(push["@type"], "StateChange");
+    assert.ok((push.changed as Record<string, Record<string, string>>)[env.alice.id]!.Mailbox);
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
   } finally {
     await env.close();
   }

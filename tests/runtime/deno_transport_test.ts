@@ -67,9 +67,9 @@ Deno.test("DenoTransport upgradeTls discards pipelined plaintext and speaks TLS"
   assert.equal(t.secure, true);
   assert.ok(t.tlsInfo?.cipher && t.tlsInfo.cipher !== "unknown");
   tls.close();
+  await t.closed; // resolves on the peer's close, without a read
   assert.equal(await t.read(), null);
   t.close();
-  await t.closed;
 });
 
 Deno.test("DenoTransport delivers the last TLS write before close", async () => {
@@ -106,4 +106,28 @@ Deno.test("DenoTransport upgradeTls without a certificate throws", async () => {
   await assert.rejects(t.upgradeTls(), TlsHandshakeError);
   t.close();
   client.close();
+});
+
+Deno.test("DenoTransport over a Deno.TlsConn from Deno.listenTls is secure from the start", async () => {
+  const { cert, key } = await testMaterial();
+  const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
+  try {
+    const [server, client] = await Promise.all([
+      listener.accept(),
+      Deno.connectTls({ hostname: "localhost", port: listener.addr.port, caCerts: [cert] }),
+    ]);
+    const t = new DenoTransport(server, { nativeTls: true });
+    assert.equal(t.secure, true);
+    assert.ok(t.tlsInfo);
+    await assert.rejects(t.upgradeTls(), TlsHandshakeError);
+    await t.write("* OK\r\n");
+    assert.equal(await readUntil(client, "\r\n"), "* OK\r\n");
+    await send(client, "a NOOP\r\n");
+    assert.equal(dec.decode(await t.read() ?? new Uint8Array()), "a NOOP\r\n");
+    client.close();
+    assert.equal(await t.read(), null);
+    t.close();
+  } finally {
+    listener.close();
+  }
 });

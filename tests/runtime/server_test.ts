@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LISTENER_NAMES } from "../../core/config/defaults.ts";
 import type { ListenerName } from "../../core/config/types.ts";
-import type { ServerHooks, Session } from "../../mod.ts";
+import { createServer, type ServerHooks, type Session, testConfig } from "../../mod.ts";
 import { generateSelfSigned } from "../../core/tls/self_signed.ts";
 import { readUntil, send } from "./_tls_helpers.ts";
 import { logLines, selfSignedCert, startTestServer } from "./_server_helpers.ts";
@@ -207,7 +207,7 @@ Deno.test("onConnect rejections use each protocol's refusal", async () => {
     }
     const res = await fetch(`http://127.0.0.1:${t.srv.addresses.http.port}/health`);
     assert.equal(res.status, 403);
-    assert.equal(await res.text(), "Blocked by policy\n");
+    assert.equal((await res.json()).detail, "Blocked by policy");
     await rec.closed(4);
   } finally {
     await t.close();
@@ -286,6 +286,42 @@ Deno.test("reload switches to new certificates without dropping established conn
       await t.close();
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reload with a new configuration applies policy settings to new connections only", async () => {
+  const t = await startTestServer({ shutdown_grace: 0 });
+  try {
+    const port = t.srv.addresses.smtp.port;
+    const old = await connect(port, "smtp", "");
+    assert.match(await readUntil(old, "\r\n"), /^220 /);
+    const next = structuredClone(t.config);
+    next.policy.block_networks = ["127.0.0.0/8"];
+    await t.srv.reload(next);
+    const refused = await connect(port, "smtp", "");
+    assert.match(await readUntil(refused, "never"), /^554 5\.7\.1 /);
+    refused.close();
+    // The connection made before the reload still works.
+    await send(old, "NOOP\r\n");
+    assert.match(await readUntil(old, "\r\n"), /^250 /);
+    old.close();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("start fails on a port in use and releases what it had bound", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir({ prefix: "tern-runtime-" });
+  try {
+    const config = testConfig(dir, { log: { output: join(dir, "tern.log") } });
+    config.listeners.pop3.port = busy.addr.port; // bound after smtp and imap
+    const srv = await createServer(config);
+    await assert.rejects(srv.start(), Deno.errors.AddrInUse);
+    await srv.finished; // the partial start was undone; the sanitizers check nothing leaked
+  } finally {
+    busy.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

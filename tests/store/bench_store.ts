@@ -7,6 +7,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { mail } from "./store_contract.ts";
 
@@ -22,7 +23,8 @@ try {
   let next = 0;
   let putMs = 0;
   const t0 = performance.now();
-  async function worker() {
+  const c0 = cpuMs();
+  const worker = async () => {
     while (next < count) {
       const i = next++;
       const raw = mail({
@@ -41,19 +43,27 @@ try {
         keywords: i % 2 ? ["$seen"] : [],
       }]);
     }
-  }
+  };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const insertMs = performance.now() - t0;
+  const insertCpu = cpuMs() - c0;
   console.log(
     `insert ${count} messages (blob put + addMessages, ${concurrency} in flight): ${
       insertMs.toFixed(0)
     } ms, ${(count / insertMs * 1000).toFixed(0)} msgs/s`,
   );
-  console.log(`  (sum of blob put latencies: ${putMs.toFixed(0)} ms)`);
+  const ws = store.writeStats;
+  console.log(
+    `  ${ws.flushes} transactions for ${ws.jobs} writes (${(ws.jobs / ws.flushes).toFixed(1)} per commit), ` +
+      `${ws.commitMs.toFixed(0)} ms inside transactions`,
+  );
+  console.log(`  (process CPU ${insertCpu.toFixed(0)} ms; sum of blob put latencies ${putMs.toFixed(0)} ms)`);
   for (let run = 0; run < 3; run++) {
     let t = performance.now();
+    const lc = cpuMs();
     const list = await store.listPlacements(acc.id, inbox.id);
     const listMs = performance.now() - t;
+    const listCpu = cpuMs() - lc;
     t = performance.now();
     const counts = await store.mailboxCounts(acc.id, inbox.id);
     const countsMs = performance.now() - t;
@@ -66,9 +76,9 @@ try {
     const search = await store.queryMessages(acc.id, { filter: { text: "number 4242" } });
     const searchMs = performance.now() - t;
     console.log(
-      `run ${run}: listPlacements(${list.length}) ${listMs.toFixed(1)} ms; mailboxCounts ${
-        countsMs.toFixed(1)
-      } ms ` +
+      `run ${run}: listPlacements(${list.length}) ${listMs.toFixed(1)} ms (CPU ${
+        listCpu.toFixed(1)
+      }); mailboxCounts ${countsMs.toFixed(1)} ms ` +
         `(${counts.total} total, ${counts.totalThreads} threads); query unseen(${unseen.length}) ${
           queryMs.toFixed(1)
         } ms; ` +
@@ -83,4 +93,9 @@ try {
 } finally {
   await store.close();
   await Deno.remove(dataDir, { recursive: true });
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }

@@ -119,10 +119,93 @@ Deno.test("SqliteStore second connection sees committed writes (CLI beside a ser
       assert.equal((await server.getAccountByAddress("bob@example.org"))?.id, acc.id);
       const inbox = (await server.getMailboxByRole(acc.id, "inbox"))!;
       const b = await server.blobs.put(mail({}));
-      await server.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: b.blobId }]);
+      const [first] = await server.addMessages([{
+        accountId: acc.id,
+        mailboxIds: [inbox.id],
+        blobId: b.blobId,
+      }]);
       assert.equal((await cli.mailboxCounts(acc.id, inbox.id)).total, 1);
+      // The server's cached placement list follows changes made by the other connection.
+      assert.deepEqual((await server.listPlacements(acc.id, inbox.id)).map((p) => [p.uid, p.keywords]), [[
+        1,
+        [],
+      ]]);
+      const b2 = await cli.blobs.put(mail({}));
+      await cli.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: b2.blobId }]);
+      await cli.updateKeywords(acc.id, [first!.id], { add: ["$seen"] });
+      assert.deepEqual((await server.listPlacements(acc.id, inbox.id)).map((p) => [p.uid, p.keywords]), [
+        [1, ["$seen"]],
+        [2, []],
+      ]);
+      await cli.expunge(acc.id, inbox.id, [1]);
+      assert.deepEqual((await server.listPlacements(acc.id, inbox.id)).map((p) => p.uid), [2]);
+      assert.deepEqual(
+        (await server.listPlacements(acc.id, inbox.id, { minUid: 2, maxUid: 2 })).map((p) => p.uid),
+        [2],
+      );
     } finally {
       await cli.close();
       await server.close();
     }
   }));
+
+const CORPUS = new URL("../../../shared/corpus/", import.meta.url);
+
+async function corpusFiles(): Promise<string[]> {
+  try {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(CORPUS)) if (e.isFile && e.name.endsWith(".eml")) names.push(e.name);
+    return names.sort();
+  } catch {
+    return [];
+  }
+}
+
+const corpus = await corpusFiles();
+
+Deno.test({
+  name: "SqliteStore indexes, threads and searches the real-world corpus",
+  ignore: corpus.length === 0,
+  fn: () => corpusTest(corpus),
+});
+
+function corpusTest(files: string[]): Promise<void> {
+  return withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      await store.addDomain("example.org");
+      const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+      const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+      const sample = files.filter((_, i) => i % 4 === 0);
+      const blobIds: string[] = [];
+      for (const name of sample) {
+        blobIds.push((await store.blobs.put(await Deno.readFile(new URL(name, CORPUS)))).blobId);
+      }
+      const added = await store.addMessages(
+        blobIds.map((blobId) => ({ accountId: acc.id, mailboxIds: [inbox.id], blobId })),
+      );
+      assert.equal(added.length, sample.length);
+      const messages = await store.getMessages(acc.id, added.map((a) => a.id));
+      assert.equal(messages.length, sample.length);
+      const counts = await store.mailboxCounts(acc.id, inbox.id);
+      assert.equal(counts.total, sample.length);
+      // Every message with a subject word of 4+ letters is found by a subject search for it.
+      let checked = 0;
+      for (const m of messages) {
+        const word = /\p{L}{4,}/u.exec(m.summary.subject)?.[0];
+        if (!word) continue;
+        const hits = await store.queryMessages(acc.id, { filter: { subject: word } });
+        assert.ok(hits.includes(m.id), `subject search "${word}" finds ${m.id}`);
+        if (++checked >= 25) break;
+      }
+      assert.ok(checked > 0);
+      const sorted = await store.queryMessages(acc.id, {
+        sort: [{ property: "sentAt", isAscending: true }],
+        collapseThreads: true,
+      });
+      assert.equal(sorted.length, counts.totalThreads);
+    } finally {
+      await store.close();
+    }
+  });
+}

@@ -812,6 +812,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
             }
             const live = new Set(list.map((p) => p.uid));
             for (const uid of seen.keys()) if (!live.has(uid)) dead.add(uid);
+            // Counters agree with the placements.
+            const counts = await c.store.mailboxCounts(acc.id, m);
+            const msgs = await c.store.getMessages(acc.id, list.map((p) => p.messageId));
+            const unseen = msgs.filter((x) => !x.keywords.includes("$seen"));
+            assert.deepEqual(counts, {
+              total: list.length,
+              unread: list.filter((p) => !p.keywords.includes("$seen")).length,
+              deleted: 0,
+              size: list.reduce((sum, p) => sum + p.size, 0),
+              totalThreads: new Set(msgs.map((x) => x.threadId)).size,
+              unreadThreads: new Set(unseen.map((x) => x.threadId)).size,
+            });
             const expunged = await c.store.expungedSince(acc.id, m, 0);
             assert.deepEqual(
               expunged,

@@ -42,7 +42,9 @@ export interface DatabaseOptions {
 
 /** Result of a write statement. */
 export interface RunResult {
+  /** Rows changed. */
   changes: number;
+  /** Row id of the last insert. */
   lastInsertRowid: number;
 }
 

@@ -24,6 +24,7 @@ const SYSTEM_ORDER = ["$seen", "$answered", "$flagged", "$draft", "$deleted"] as
 
 /** Keywords in compact form. */
 export interface PackedKeywords {
+  /** Bits of the system keywords. */
   flags: number;
   /** Space-separated, sorted; "" when none. */
   custom: string;
@@ -66,6 +67,20 @@ export function unpackKeywords(flags: number, custom: string): string[] {
     if (unpackCache.size < 4096) unpackCache.set(key, cached);
   }
   return cached.slice();
+}
+
+const frozenCache = new Map<string, readonly string[]>();
+
+/** Like `unpackKeywords` but returns a shared frozen array (for cached placements). */
+export function frozenKeywords(flags: number, custom: string): string[] {
+  const key = `${flags}|${custom}`;
+  let k = frozenCache.get(key);
+  if (!k) {
+    k = Object.freeze(unpackKeywords(flags, custom));
+    if (frozenCache.size < 4096) frozenCache.set(key, k);
+  }
+  // Frozen: a caller that tries to change it gets a TypeError instead of corrupting the cache.
+  return k as string[];
 }
 
 /** Applies a keyword change to a packed set. */

@@ -14,9 +14,11 @@ import type { EmailAddress, MessageSummary } from "../types.ts";
 
 /** Derived data of one message. */
 export interface MessageIndex {
+  /** Header summary (core/mime). */
   summary: MessageSummary;
   /** Unfolded header lines `name: value\n`, names lowercased, bounded. */
   headers: string;
+  /** Text of the search table columns. */
   search: {
     subject: string;
     from: string;
@@ -25,13 +27,17 @@ export interface MessageIndex {
     bcc: string;
     body: string;
   };
+  /** Base subject (RFC 5256), lowercased. */
   subjectKey: string;
+  /** Sort key of From (RFC 8621 §4.4.2). */
   fromKey: string;
+  /** Sort key of To. */
   toKey: string;
 }
 
 const MAX_HEADER_TEXT = 64 * 1024;
-const MAX_BODY_TEXT = 256 * 1024;
+// Bounded so that indexing a huge message stays cheap (trigram FTS costs ~40 µs per KiB).
+const MAX_BODY_TEXT = 64 * 1024;
 
 /** Derives the index data of a raw message. Never throws. */
 export function indexMessage(raw: Uint8Array): MessageIndex {

@@ -24,12 +24,16 @@ interface AccountEffects {
 
 /** One write job's change bookkeeping (inside its transaction). */
 export class Mutation {
+  /** The database (inside the job's transaction). */
   readonly db: Database;
+  /** The job's post-commit effects. */
   readonly fx: JobEffects;
   readonly #accounts = new Map<number, AccountEffects>();
   #finished = false;
 
   /**
+   * Starts the bookkeeping of one job.
+   *
    * @param db the database, inside a transaction
    * @param fx the job's post-commit effects
    */

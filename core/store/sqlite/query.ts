@@ -12,7 +12,9 @@ import { keywordSql } from "./keywords.ts";
 
 /** A SQL fragment and its parameters. */
 export interface SqlPart {
+  /** SQL text with `?` placeholders. */
   sql: string;
+  /** Values of the placeholders, in order. */
   params: SqlValue[];
 }
 

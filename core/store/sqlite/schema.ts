@@ -5,6 +5,8 @@
  * - Row ids use AUTOINCREMENT so that JMAP ids are never reused (RFC 8620 §1.2).
  * - `placements` duplicates the message's flags, size, date and thread so that the IMAP view of a
  *   mailbox (listPlacements, counts) is one range scan of a clustered table.
+ * - Mailbox counters (total, unread, deleted, size, threads, unread threads) are kept by triggers on
+ *   `placements`, so they stay right whatever statement changes a placement.
  * - Keywords: a bitmask for the five IMAP system flags plus a space-separated text of the others.
  * - Summary, header text and the search row belong to the blob (the same bytes parse the same way),
  *   so copies and cross-account duplicates cost no parsing or indexing.
@@ -81,7 +83,14 @@ CREATE TABLE mailboxes (
   subscribed INTEGER NOT NULL DEFAULT 1,
   uid_validity INTEGER NOT NULL,
   uid_next INTEGER NOT NULL DEFAULT 1,
-  highest_modseq INTEGER NOT NULL DEFAULT 0
+  highest_modseq INTEGER NOT NULL DEFAULT 0,
+  -- Counters kept by the placement triggers below (mailboxCounts reads one row).
+  c_total INTEGER NOT NULL DEFAULT 0,
+  c_unread INTEGER NOT NULL DEFAULT 0,
+  c_deleted INTEGER NOT NULL DEFAULT 0,
+  c_size INTEGER NOT NULL DEFAULT 0,
+  c_threads INTEGER NOT NULL DEFAULT 0,
+  c_unread_threads INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX mailboxes_sibling_name ON mailboxes(account_id, ifnull(parent_id, 0), name);
 CREATE UNIQUE INDEX mailboxes_role ON mailboxes(account_id, role) WHERE role IS NOT NULL;
@@ -147,6 +156,53 @@ CREATE TABLE placements (
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX placements_message ON placements(message_id, mailbox_id);
+CREATE INDEX placements_modseq ON placements(mailbox_id, modseq);
+
+-- Per mailbox and thread: how many placements, how many unread (for thread counts).
+CREATE TABLE mailbox_threads (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  thread_id INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  unread INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, thread_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER placements_count_insert AFTER INSERT ON placements BEGIN
+  UPDATE mailboxes SET c_total = c_total + 1, c_unread = c_unread + ((NEW.flags & 1) = 0),
+    c_deleted = c_deleted + ((NEW.flags & 16) != 0), c_size = c_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+  INSERT INTO mailbox_threads (mailbox_id, thread_id, total, unread)
+  VALUES (NEW.mailbox_id, NEW.thread_id, 1, (NEW.flags & 1) = 0)
+  ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread;
+END;
+
+CREATE TRIGGER placements_count_delete AFTER DELETE ON placements BEGIN
+  UPDATE mailboxes SET c_total = c_total - 1, c_unread = c_unread - ((OLD.flags & 1) = 0),
+    c_deleted = c_deleted - ((OLD.flags & 16) != 0), c_size = c_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+  UPDATE mailbox_threads SET total = total - 1, unread = unread - ((OLD.flags & 1) = 0)
+  WHERE mailbox_id = OLD.mailbox_id AND thread_id = OLD.thread_id;
+  DELETE FROM mailbox_threads WHERE mailbox_id = OLD.mailbox_id AND thread_id = OLD.thread_id AND total <= 0;
+END;
+
+CREATE TRIGGER placements_count_flags AFTER UPDATE OF flags ON placements WHEN OLD.flags != NEW.flags BEGIN
+  UPDATE mailboxes SET c_unread = c_unread + ((NEW.flags & 1) = 0) - ((OLD.flags & 1) = 0),
+    c_deleted = c_deleted + ((NEW.flags & 16) != 0) - ((OLD.flags & 16) != 0)
+  WHERE id = NEW.mailbox_id;
+  UPDATE mailbox_threads SET unread = unread + ((NEW.flags & 1) = 0) - ((OLD.flags & 1) = 0)
+  WHERE mailbox_id = NEW.mailbox_id AND thread_id = NEW.thread_id;
+END;
+
+CREATE TRIGGER mailbox_threads_count_insert AFTER INSERT ON mailbox_threads BEGIN
+  UPDATE mailboxes SET c_threads = c_threads + 1, c_unread_threads = c_unread_threads + (NEW.unread > 0)
+  WHERE id = NEW.mailbox_id;
+END;
+
+CREATE TRIGGER mailbox_threads_count_update AFTER UPDATE ON mailbox_threads BEGIN
+  UPDATE mailboxes SET c_threads = c_threads + (NEW.total > 0) - (OLD.total > 0),
+    c_unread_threads = c_unread_threads + (NEW.unread > 0) - (OLD.unread > 0)
+  WHERE id = NEW.mailbox_id;
+END;
 
 CREATE TABLE expunged (
   mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,

@@ -45,8 +45,8 @@ import {
 import { FsBlobStore } from "../fs_blob_store.ts";
 import { computeChanges, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
-import { formatId, parseId } from "./ids.ts";
-import { applyKeywordChange, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
+import { formatId, ID_PREFIX, parseId } from "./ids.ts";
+import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
 import {
   addressSortKey,
   baseSubject,
@@ -56,6 +56,7 @@ import {
   type MessageIndex,
 } from "./message_index.ts";
 import { Mutation } from "./mutation.ts";
+import { lowerBound, PlacementCache, type PlacementSource } from "./placement_cache.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
 import { WriteQueue } from "./write_queue.ts";
@@ -100,6 +101,12 @@ interface MailboxRow {
   uid_validity: number;
   uid_next: number;
   highest_modseq: number;
+  c_total: number;
+  c_unread: number;
+  c_deleted: number;
+  c_size: number;
+  c_threads: number;
+  c_unread_threads: number;
 }
 
 interface MessageRow {
@@ -161,12 +168,22 @@ export class SqliteStore implements Store {
   readonly database: Database;
   /** Blob files under `<dataDir>/blobs`. */
   readonly blobs: FsBlobStore;
+  /** Where change events are published after each commit. */
   readonly notifier: ChangeNotifier;
   readonly #clock: Clock;
   readonly #queue: WriteQueue;
   readonly #hasFts5: boolean;
   readonly #blobGraceMs: number;
   #closed = false;
+  readonly #placements = new PlacementCache();
+  readonly #placementSource: PlacementSource = {
+    load: (mailboxRow, sinceModseq) => this.#loadPlacements(mailboxRow, sinceModseq),
+    expungedSince: (mailboxRow, modseq) =>
+      this.database.values("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ?", mailboxRow, modseq)
+        .map(
+          (r) => Number(r[0]),
+        ),
+  };
 
   private constructor(
     database: Database,
@@ -207,6 +224,11 @@ export class SqliteStore implements Store {
       database.close();
       throw err;
     }
+  }
+
+  /** Group-commit counters (transactions, jobs, milliseconds inside transactions). */
+  get writeStats(): { flushes: number; jobs: number; commitMs: number } {
+    return this.#queue.stats;
   }
 
   /** Whether text search uses an FTS5 trigram index (else LIKE scans). */
@@ -639,21 +661,15 @@ export class SqliteStore implements Store {
   mailboxCounts(accountId: AccountId, id: MailboxId): Promise<MailboxCounts> {
     return this.#read(() => {
       const mb = this.#mailboxRow(accountId, id);
-      const r = this.database.values(
-        `SELECT count(*), coalesce(sum((flags & ${SEEN}) = 0), 0), coalesce(sum((flags & 16) != 0), 0),
-                coalesce(sum(size), 0), count(DISTINCT thread_id),
-                count(DISTINCT CASE WHEN (flags & ${SEEN}) = 0 THEN thread_id END)
-         FROM placements WHERE mailbox_id = ?`,
-        mb.id,
-      )[0]!;
-      return Promise.resolve({
-        total: Number(r[0]),
-        unread: Number(r[1]),
-        deleted: Number(r[2]),
-        size: Number(r[3]),
-        totalThreads: Number(r[4]),
-        unreadThreads: Number(r[5]),
-      });
+      // Kept by the placement triggers (schema.ts): one row read.
+      return {
+        total: mb.c_total,
+        unread: mb.c_unread,
+        deleted: mb.c_deleted,
+        size: mb.c_size,
+        totalThreads: mb.c_threads,
+        unreadThreads: mb.c_unread_threads,
+      };
     });
   }
 
@@ -837,6 +853,7 @@ export class SqliteStore implements Store {
       }
       db.run("DELETE FROM expunged WHERE mailbox_id = ?", mb.id);
       db.run("DELETE FROM mailboxes WHERE id = ?", mb.id);
+      this.#placements.invalidate(mb.id);
       mut.log(mb.account_id, "Mailbox", id, "d");
       mut.notifyMailbox(mb.account_id, id);
     });
@@ -1134,37 +1151,58 @@ export class SqliteStore implements Store {
       const mb = this.#mailboxRow(accountId, mailboxId);
       const min = opts.minUid ?? 1;
       const max = opts.maxUid ?? Number.MAX_SAFE_INTEGER;
-      const rows = opts.changedSince === undefined
-        ? this.database.values(
-          `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
-           WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`,
-          mb.id,
-          min,
-          max,
-        )
-        : this.database.values(
-          `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
-           WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid`,
-          mb.id,
-          min,
-          max,
-          opts.changedSince,
-        );
-      const out = new Array<Placement>(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        out[i] = {
-          mailboxId,
-          uid: r[0] as number,
-          messageId: `e${r[1] as number}`,
-          modseq: r[2] as number,
-          keywords: unpackKeywords(r[3] as number, r[4] as string),
-          size: r[5] as number,
-          receivedAt: new Date(r[6] as number),
-        };
+      const wholeRange = min <= 1 && max >= mb.uid_next - 1;
+      if (!wholeRange && !this.#placements.has(mb.id)) {
+        return this.#loadPlacements(mb.id, opts.changedSince, min, max);
       }
-      return Promise.resolve(out);
+      // Large mailboxes are listed again and again (SELECT, FETCH 1:*, IDLE): served from the cache,
+      // refreshed with what changed since it was filled.
+      const list = this.#placements.get(mb.id, mb.highest_modseq, this.#placementSource);
+      const from = min <= 1 ? 0 : lowerBound(list, min);
+      const to = max >= Number.MAX_SAFE_INTEGER ? list.length : lowerBound(list, max + 1);
+      const since = opts.changedSince;
+      const out = from === 0 && to === list.length ? list.slice() : list.slice(from, to);
+      return since === undefined ? out : out.filter((p) => p.modseq > since);
     });
+  }
+
+  #loadPlacements(
+    mailboxRow: number,
+    changedSince?: number,
+    min = 1,
+    max = Number.MAX_SAFE_INTEGER,
+  ): Placement[] {
+    const rows = changedSince === undefined
+      ? this.database.values(
+        `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`,
+        mailboxRow,
+        min,
+        max,
+      )
+      : this.database.values(
+        `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid`,
+        mailboxRow,
+        min,
+        max,
+        changedSince,
+      );
+    const mailboxId = formatId("mailbox", mailboxRow);
+    const out = new Array<Placement>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = {
+        mailboxId,
+        uid: r[0] as number,
+        messageId: `${ID_PREFIX.message}${r[1] as number}`,
+        modseq: r[2] as number,
+        keywords: frozenKeywords(r[3] as number, r[4] as string),
+        size: r[5] as number,
+        receivedAt: new Date(r[6] as number),
+      };
+    }
+    return out;
   }
 
   /** Changes keywords (CONDSTORE `unchangedSince` honoured); unchanged sets take no MODSEQ. */
@@ -1660,6 +1698,7 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     await this.#queue.drain();
     this.#closed = true;
+    this.#placements.invalidate();
     this.database.close();
     await this.blobs.close();
   }

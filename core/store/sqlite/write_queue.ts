@@ -12,10 +12,12 @@ import type { Database } from "./database.ts";
 
 /** What a job records for after the commit. */
 export class JobEffects {
+  /** Per account: last MODSEQ, changed types and mailboxes, for the change event. */
   readonly events = new Map<
     AccountId,
     { modseq: number; types: Set<ChangeType>; mailboxIds: Set<MailboxId> }
   >();
+  /** Actions run synchronously right after COMMIT (e.g. unlinking released blob files). */
   readonly afterCommit: (() => void)[] = [];
 
   /** Notes a change of an account for the notifier. */
@@ -53,8 +55,13 @@ export class WriteQueue {
   #pending: Job[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #idle: PromiseWithResolvers<void> | null = null;
+  #flushes = 0;
+  #jobs = 0;
+  #commitMs = 0;
 
   /**
+   * A queue over a database.
+   *
    * @param db the database
    * @param notifier where change events are published after each commit
    * @param onAfterCommitError reports a failing post-commit action (e.g. a blob file unlink)
@@ -75,6 +82,11 @@ export class WriteQueue {
     return promise;
   }
 
+  /** Counters: transactions committed, jobs run in them, time spent in those transactions. */
+  get stats(): { flushes: number; jobs: number; commitMs: number } {
+    return { flushes: this.#flushes, jobs: this.#jobs, commitMs: this.#commitMs };
+  }
+
   /** Resolves when no job is pending. */
   drain(): Promise<void> {
     if (this.#pending.length === 0 && this.#timer === null) return Promise.resolve();
@@ -88,6 +100,9 @@ export class WriteQueue {
     this.#pending = [];
     const results: { ok: boolean; value: unknown }[] = [];
     const batch = new JobEffects();
+    const started = performance.now();
+    this.#flushes++;
+    this.#jobs += jobs.length;
     try {
       this.#db.transaction(() => {
         for (const job of jobs) {
@@ -102,10 +117,12 @@ export class WriteQueue {
         }
       });
     } catch (err) {
+      this.#commitMs += performance.now() - started;
       for (const job of jobs) job.reject(err);
       this.#settleIdle();
       return;
     }
+    this.#commitMs += performance.now() - started;
     for (const action of batch.afterCommit) {
       try {
         action();

@@ -39,6 +39,16 @@ export const append: CommandSpec = {
         date = d;
         t = a.next("message literal");
       }
+      if (t.type === "atom" && t.value.toUpperCase() === "UTF8") {
+        // RFC 6855 §4: APPEND data extension: UTF8 (literal8), allowed once UTF8=ACCEPT is enabled.
+        if (!s.utf8) throw bad("UTF8 APPEND requires ENABLE UTF8=ACCEPT");
+        const l = a.list("UTF8 data");
+        const inner = l.items[0];
+        if (l.items.length !== 1 || inner?.type !== "string" || !inner.literal) {
+          throw bad("Expected UTF8 (literal8)");
+        }
+        t = inner;
+      }
       if (t.type !== "string" || !t.literal) throw bad("Expected message literal");
       if (t.bytes.length === 0) throw no("Empty message", "CANNOT");
       items.push({ keywords, date, data: t.bytes });

@@ -9,7 +9,7 @@ import { parseMime } from "../../../core/mime/parse.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 import type { Message, Placement } from "../../../core/store/types.ts";
 import { Args } from "../parser/args.ts";
-import { no, ok } from "../errors.ts";
+import { bad, no, ok } from "../errors.ts";
 import type { ImapSession } from "../session.ts";
 import { type FetchItem, type FetchPlan, planFetch } from "../fetch/items.ts";
 import { applyPartial, sectionBytes } from "../fetch/section.ts";
@@ -24,22 +24,48 @@ import { type CommandSpec, SELECTED } from "./types.ts";
 
 const BATCH = 200;
 
+/** A piece of a FETCH response: text, literal bytes or a streamed literal body. */
+type Out = string | Uint8Array | ReadableStream<Uint8Array>;
+
+/** Wraps text in a one-element list (renderItem returns pieces). */
+function text(s: string): Promise<Out[]> {
+  return Promise.resolve([s]);
+}
+
 /** FETCH / UID FETCH. */
 export const fetch: CommandSpec = {
   states: SELECTED,
   async handle(s, cmd) {
     const a = new Args(cmd.args);
     const set = a.sequenceSet();
-    const plan = planFetch(a.next("FETCH items"), cmd.uid);
+    const itemsArg = a.next("FETCH items");
+    let changedSince: number | null = null;
     if (!a.done) {
-      const mods = a.list("FETCH modifiers");
-      if (mods.items.length > 0) throw no("FETCH modifiers are not supported", "CANNOT");
+      const mods = new Args(a.list("FETCH modifiers").items);
+      while (!mods.done) {
+        const name = mods.atom("FETCH modifier").toUpperCase();
+        // RFC 7162 §3.1.4.1: CHANGEDSINCE enables CONDSTORE and implies MODSEQ.
+        if (name === "CHANGEDSINCE") changedSince = mods.number("mod-sequence");
+        else throw bad(`Unknown FETCH modifier ${name}`);
+      }
+      s.enabled.add("CONDSTORE");
     }
     a.end();
+    const plan = planFetch(itemsArg, cmd.uid, changedSince !== null);
+    if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) s.enabled.add("CONDSTORE");
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
     await s.deliverUpdates(cmd.uid);
-    const uids = resolveSet(s, set, cmd.uid);
+    let uids = resolveSet(s, set, cmd.uid);
+    if (changedSince !== null) {
+      const since = changedSince;
+      uids = uids.filter((u) => (s.view!.byUid.get(u)?.modseq ?? 0) > since);
+    }
     let missing = false;
+    if (!plan.needsMessage && !plan.needsParse && !plan.setsSeen) {
+      // Cached items only (UID, FLAGS, INTERNALDATE, RFC822.SIZE, EMAILID): one string per chunk.
+      await fetchCached(s, plan, uids);
+      return ok("FETCH completed");
+    }
     for (let i = 0; i < uids.length; i += BATCH) {
       if (!await fetchBatch(s, plan, uids.slice(i, i + BATCH))) missing = true;
     }
@@ -48,6 +74,50 @@ export const fetch: CommandSpec = {
     return ok("FETCH completed");
   },
 };
+
+async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Promise<void> {
+  const view = s.view!;
+  let chunk = "";
+  for (const uid of uids) {
+    const p = view.byUid.get(uid);
+    if (!p) continue;
+    let line = `* ${view.seqOf(uid)} FETCH (`;
+    let first = true;
+    for (const item of plan.items) {
+      if (item.kind !== "simple") continue;
+      if (!first) line += " ";
+      first = false;
+      switch (item.name) {
+        case "UID":
+          line += `UID ${p.uid}`;
+          break;
+        case "FLAGS":
+          line += `FLAGS ${formatFlags(p.keywords)}`;
+          break;
+        case "INTERNALDATE":
+          line += `INTERNALDATE "${formatImapDateTime(p.receivedAt)}"`;
+          break;
+        case "RFC822.SIZE":
+          line += `RFC822.SIZE ${p.size}`;
+          break;
+        case "EMAILID":
+          line += `EMAILID (${p.messageId})`;
+          break;
+        case "THREADID":
+          break;
+        case "MODSEQ":
+          line += `MODSEQ (${p.modseq})`;
+          break;
+      }
+    }
+    chunk += line + ")\r\n";
+    if (chunk.length > 32 * 1024) {
+      await s.out.text(chunk);
+      chunk = "";
+    }
+  }
+  if (chunk) await s.out.text(chunk);
+}
 
 async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Promise<boolean> {
   const view = s.view!;
@@ -69,7 +139,7 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       const updated = new Set(r.updated.map((m) => m.id));
       for (const p of placements) {
         if (updated.has(p.messageId)) {
-          const np: Placement = { ...p, keywords: [...p.keywords, "$seen"] };
+          const np: Placement = { ...p, keywords: [...p.keywords, "$seen"], modseq: r.modseq };
           view.byUid.set(p.uid, np);
           seenNow.add(p.uid);
         }
@@ -95,7 +165,9 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       }
       root = parseMime(raw);
     }
-    await s.out.text(`* ${seq} FETCH (`);
+    // Everything is prepared before the first byte is sent: an error (UNKNOWN-CTE, a missing blob)
+    // must never leave a half-written FETCH response on the wire.
+    const parts: Out[] = [];
     let first = true;
     const sep = () => {
       const r = first ? "" : " ";
@@ -103,17 +175,28 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       return r;
     };
     let flagsSent = false;
-    for (const item of plan.items) {
-      if (item.kind === "simple" && item.name === "FLAGS") flagsSent = true;
-      await writeItem(s, item, p, msg, raw, root, sep);
+    try {
+      for (const item of plan.items) {
+        if (item.kind === "simple" && item.name === "FLAGS") flagsSent = true;
+        parts.push(...await renderItem(s, item, p, msg, raw, root, sep));
+      }
+    } catch (e) {
+      for (const x of parts) if (x instanceof ReadableStream) await x.cancel().catch(() => {});
+      throw e;
     }
-    if (seenNow.has(p.uid) && !flagsSent) await s.out.text(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
+    if (seenNow.has(p.uid) && !flagsSent) parts.push(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
+    await s.out.text(`* ${seq} FETCH (`);
+    for (const x of parts) {
+      if (typeof x === "string") await s.out.text(x);
+      else if (x instanceof Uint8Array) await s.out.bytes(x);
+      else await s.out.stream(x);
+    }
     await s.out.text(")\r\n");
   }
   return allFound;
 }
 
-async function writeItem(
+async function renderItem(
   s: ImapSession,
   item: FetchItem,
   p: Placement,
@@ -121,29 +204,31 @@ async function writeItem(
   raw: Uint8Array | null,
   root: MimePart | null,
   sep: () => string,
-): Promise<void> {
+): Promise<Out[]> {
   const utf8 = s.utf8;
   switch (item.kind) {
     case "simple":
       switch (item.name) {
         case "UID":
-          return s.out.text(`${sep()}UID ${p.uid}`);
+          return text(`${sep()}UID ${p.uid}`);
         case "FLAGS":
-          return s.out.text(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
+          return text(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
         case "INTERNALDATE":
-          return s.out.text(`${sep()}INTERNALDATE "${formatImapDateTime(p.receivedAt)}"`);
+          return text(`${sep()}INTERNALDATE "${formatImapDateTime(p.receivedAt)}"`);
         case "RFC822.SIZE":
-          return s.out.text(`${sep()}RFC822.SIZE ${p.size}`);
+          return text(`${sep()}RFC822.SIZE ${p.size}`);
         case "EMAILID":
-          return s.out.text(`${sep()}EMAILID (${p.messageId})`);
+          return text(`${sep()}EMAILID (${p.messageId})`);
+        case "MODSEQ":
+          return text(`${sep()}MODSEQ (${p.modseq})`);
         case "THREADID":
-          return s.out.text(`${sep()}THREADID (${msg?.threadId ?? "NIL"})`);
+          return text(`${sep()}THREADID (${msg?.threadId ?? "NIL"})`);
       }
-      return;
+      return [];
     case "envelope":
-      return s.out.text(`${sep()}ENVELOPE ${formatEnvelope(root!.headers, utf8)}`);
+      return text(`${sep()}ENVELOPE ${formatEnvelope(root!.headers, utf8)}`);
     case "structure":
-      return s.out.text(
+      return text(
         `${sep()}${item.extended ? "BODYSTRUCTURE" : "BODY"} ${
           formatBodyStructure(root!, item.extended, utf8)
         }`,
@@ -154,13 +239,11 @@ async function writeItem(
         const size = p.size;
         const start = item.partial ? Math.min(item.partial.origin, size) : 0;
         const end = item.partial?.count != null ? Math.min(size, start + item.partial.count) : size;
-        await s.out.text(`${sep()}${item.label} {${end - start}}\r\n`);
-        if (end > start) {
-          const stream = await s.store.blobs.stream(msg.blobId, { start, end });
-          if (!stream) throw no("Message data unavailable", "UNAVAILABLE");
-          await s.out.stream(stream);
-        }
-        return;
+        const head = `${sep()}${item.label} {${end - start}}\r\n`;
+        if (end === start) return [head];
+        const stream = await s.store.blobs.stream(msg.blobId, { start, end });
+        if (!stream) throw no("Message data unavailable", "UNAVAILABLE");
+        return [head, stream];
       }
       let bytes = sectionBytes(raw!, root!, item.spec);
       if (item.type !== "BODY") {
@@ -170,15 +253,13 @@ async function writeItem(
           if (!decoded) throw no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
           bytes = decoded;
         }
-        if (item.type === "BINARY.SIZE") return s.out.text(`${sep()}${item.label} ${bytes?.length ?? 0}`);
+        if (item.type === "BINARY.SIZE") return text(`${sep()}${item.label} ${bytes?.length ?? 0}`);
       }
-      if (!bytes) return s.out.text(`${sep()}${item.label} ""`);
+      if (!bytes) return text(`${sep()}${item.label} ""`);
       const out = applyPartial(bytes, item.partial);
       // RFC 3516 §4.3: literal8 when the decoded data contains NUL.
       const tilde = item.type === "BINARY" && out.includes(0) ? "~" : "";
-      await s.out.text(`${sep()}${item.label} ${tilde}{${out.length}}\r\n`);
-      await s.out.bytes(out);
-      return;
+      return [`${sep()}${item.label} ${tilde}{${out.length}}\r\n`, out];
     }
   }
 }

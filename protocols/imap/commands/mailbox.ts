@@ -39,9 +39,9 @@ export const enable: CommandSpec = {
     const newly: string[] = [];
     for (const n of names) {
       const up = n.toUpperCase();
-      if ((up === "IMAP4REV2" || up === "UTF8=ACCEPT") && !s.enabled.has(up)) {
+      if ((up === "IMAP4REV2" || up === "UTF8=ACCEPT" || up === "CONDSTORE") && !s.enabled.has(up)) {
         s.enabled.add(up);
-        newly.push(up === "IMAP4REV2" ? "IMAP4rev2" : "UTF8=ACCEPT");
+        newly.push(up === "IMAP4REV2" ? "IMAP4rev2" : up);
       }
     }
     await s.out.line(`* ENABLED${newly.map((n) => " " + n).join("")}`);
@@ -220,7 +220,16 @@ export const subscribe: CommandSpec = subscription(true);
 export const unsubscribe: CommandSpec = subscription(false);
 
 /** STATUS data items we support (RFC 9051 §6.3.11, RFC 8438 SIZE). */
-const STATUS_ITEMS = new Set(["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"]);
+const STATUS_ITEMS = new Set([
+  "MESSAGES",
+  "UIDNEXT",
+  "UIDVALIDITY",
+  "UNSEEN",
+  "DELETED",
+  "SIZE",
+  "RECENT",
+  "HIGHESTMODSEQ",
+]);
 
 function statusItems(list: Token[]): string[] {
   const items = list.map((t) => {
@@ -262,6 +271,11 @@ export async function statusLine(
         break;
       case "SIZE":
         values.push(`SIZE ${counts.size}`);
+        break;
+      case "HIGHESTMODSEQ":
+        // RFC 7162 §3.1.8; asking for it enables CONDSTORE.
+        s.enabled.add("CONDSTORE");
+        values.push(`HIGHESTMODSEQ ${fresh.highestModseq}`);
         break;
       case "RECENT":
         // \Recent is not kept (RFC 9051 §2.3.2); rev1 clients get 0.
@@ -362,15 +376,25 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
   );
   const wantSubscribed = lsub || selection.has("SUBSCRIBED");
   const showSubscribed = wantSubscribed || ret.has("SUBSCRIBED");
+  const subscribedBelow = (m: Mailbox): boolean =>
+    tree.mailboxes.some((x) => x.subscribed && tree.name(x).startsWith(tree.name(m) + DELIMITER));
   for (const { m, name } of names) {
     if (!regexes.some((r) => r.test(name))) continue;
-    if (wantSubscribed && !m.subscribed) continue;
+    let childInfo = false;
+    if (wantSubscribed && !m.subscribed) {
+      // RFC 5258 §3.5: with RECURSIVEMATCH, a parent of subscribed mailboxes is listed with CHILDINFO.
+      if (!selection.has("RECURSIVEMATCH") || !subscribedBelow(m)) continue;
+      childInfo = true;
+    }
     if (selection.has("SPECIAL-USE") && (!m.role || m.role === "inbox")) continue;
     const attrs: string[] = [];
     attrs.push(tree.hasChildren(m) ? "\\HasChildren" : "\\HasNoChildren");
     if (m.role && ROLE_ATTR[m.role]) attrs.push(ROLE_ATTR[m.role]!);
     if (showSubscribed && m.subscribed && !lsub) attrs.push("\\Subscribed");
-    await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (${attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(name)}`);
+    const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
+    await s.out.line(
+      `* ${lsub ? "LSUB" : "LIST"} (${attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(name)}${extra}`,
+    );
     if (statusReq) await s.out.line(await statusLine(s, m, name, statusReq));
   }
 }

@@ -22,8 +22,18 @@ export const search: CommandSpec = {
     const returns = program.returns ?? (s.rev2 ? new Set(["ALL"]) : null);
     if (returns?.has("SAVE")) s.savedSearch = uids;
     const values = cmd.uid ? uids : uids.map((u) => view.seqOf(u));
+    let modseq = "";
+    if (program.usesModseq) {
+      s.enabled.add("CONDSTORE");
+      let highest = 0;
+      for (const u of uids) highest = Math.max(highest, view.byUid.get(u)?.modseq ?? 0);
+      if (uids.length > 0) modseq = String(highest);
+    }
     if (!returns) {
-      await s.out.line(`* SEARCH${values.map((v) => " " + v).join("")}`);
+      // RFC 7162 §3.1.5: "(MODSEQ n)" after the numbers when a MODSEQ key was used.
+      await s.out.line(
+        `* SEARCH${values.map((v) => " " + v).join("")}${modseq ? ` (MODSEQ ${modseq})` : ""}`,
+      );
       return ok("SEARCH completed");
     }
     // RFC 5182 §2.1: SAVE alone produces no ESEARCH response.
@@ -36,6 +46,7 @@ export const search: CommandSpec = {
       if (wantAll) line += ` ALL ${formatSequenceSet(values)}`;
     }
     if (returns.has("COUNT")) line += ` COUNT ${values.length}`;
+    if (modseq) line += ` MODSEQ ${modseq}`;
     await s.out.line(line);
     return ok("SEARCH completed");
   },

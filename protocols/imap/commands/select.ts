@@ -19,7 +19,11 @@ function selectCommand(readOnly: boolean): CommandSpec {
       const raw = a.astring("mailbox name");
       if (!a.done) {
         const params = a.list("select parameters");
-        if (params.items.length > 0) throw bad("Unsupported SELECT parameter");
+        for (const p of params.items) {
+          // RFC 7162 §3.1.8: SELECT (CONDSTORE) enables CONDSTORE.
+          if (p.type === "atom" && p.value.toUpperCase() === "CONDSTORE") s.enabled.add("CONDSTORE");
+          else throw bad("Unsupported SELECT parameter");
+        }
       }
       a.end();
       if (s.view) {
@@ -56,11 +60,15 @@ async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<v
   }
   await s.out.line(`* OK [UIDVALIDITY ${view.mailbox.uidValidity}] UIDs valid`);
   await s.out.line(`* OK [UIDNEXT ${view.mailbox.uidNext}] Predicted next UID`);
+  if (s.condstore) {
+    const highest = Math.max(view.mailbox.highestModseq, view.modseq);
+    await s.out.line(`* OK [HIGHESTMODSEQ ${highest}] Highest`);
+  }
   if (s.rev2) {
     // RFC 9051 §6.3.2: the LIST response carries the canonical name.
     await s.out.line(`* LIST () "/" ${s.encodeName(view.name)}`);
   } else {
-    const firstUnseen = view.uids.findIndex((u) => !view.byUid.get(u)!.keywords.includes("$seen"));
+    const firstUnseen = view.entries.findIndex((p) => !p.keywords.includes("$seen"));
     if (firstUnseen >= 0) await s.out.line(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
   }
 }

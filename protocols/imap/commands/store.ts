@@ -8,6 +8,7 @@ import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword, formatFlags } from "../flags.ts";
 import { resolveSet } from "./sets.ts";
+import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
 /** STORE / UID STORE. */
@@ -16,9 +17,16 @@ export const store: CommandSpec = {
   async handle(s, cmd) {
     const a = new Args(cmd.args);
     const set = a.sequenceSet();
+    let unchangedSince: number | undefined;
     if (a.peek()?.type === "list") {
-      // RFC 7162 UNCHANGEDSINCE needs CONDSTORE, which is not advertised.
-      throw bad("STORE modifiers are not supported");
+      const mods = new Args(a.list().items);
+      while (!mods.done) {
+        const name = mods.atom("STORE modifier").toUpperCase();
+        // RFC 7162 §3.1.3: conditional STORE; using it enables CONDSTORE.
+        if (name === "UNCHANGEDSINCE") unchangedSince = mods.number("mod-sequence");
+        else throw bad(`Unknown STORE modifier ${name}`);
+      }
+      s.enabled.add("CONDSTORE");
     }
     const op = a.atom("STORE operation").toUpperCase();
     const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(op);
@@ -48,24 +56,40 @@ export const store: CommandSpec = {
       : { set: keywords };
     const byMessage = new Map<string, number>();
     for (const u of live) byMessage.set(view.byUid.get(u)!.messageId, u);
+    const failed = new Set<number>();
+    const opts = unchangedSince === undefined ? {} : { unchangedSince };
     for (let i = 0; i < live.length; i += 1000) {
       const ids = live.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
-      const r = await s.store.updateKeywords(s.accountId, ids, change);
+      const r = await s.store.updateKeywords(s.accountId, ids, change, opts);
       s.ownChange(r.modseq);
+      for (const id of r.failed) {
+        const uid = byMessage.get(id);
+        if (uid !== undefined) failed.add(uid);
+      }
       for (const msg of r.updated) {
         const uid = byMessage.get(msg.id);
         if (uid === undefined) continue;
         const old = view.byUid.get(uid)!;
-        const np: Placement = { ...old, keywords: msg.keywords };
+        const np: Placement = { ...old, keywords: msg.keywords, modseq: Math.max(old.modseq, msg.modseq) };
         view.byUid.set(uid, np);
       }
     }
-    if (!m[2]) {
+    // RFC 7162 §3.2: with CONDSTORE, FETCH responses of STORE carry MODSEQ, even for .SILENT.
+    if (!m[2] || s.condstore) {
       for (const u of live) {
+        if (failed.has(u)) continue;
         const p = view.byUid.get(u)!;
-        const uidPart = cmd.uid ? ` UID ${u}` : "";
-        await s.out.line(`* ${view.seqOf(u)} FETCH (FLAGS ${formatFlags(p.keywords)}${uidPart})`);
+        const parts: string[] = [];
+        if (!m[2]) parts.push(`FLAGS ${formatFlags(p.keywords)}`);
+        if (cmd.uid) parts.push(`UID ${u}`);
+        if (s.condstore) parts.push(`MODSEQ (${p.modseq})`);
+        await s.out.line(`* ${view.seqOf(u)} FETCH (${parts.join(" ")})`);
       }
+    }
+    if (failed.size > 0) {
+      // RFC 7162 §3.1.3: the messages that failed the UNCHANGEDSINCE test.
+      const list = [...failed].map((u) => cmd.uid ? u : view.seqOf(u)).sort((x, y) => x - y);
+      return ok("Conditional STORE failed for some messages", `MODIFIED ${formatSequenceSet(list)}`);
     }
     if (live.length < uids.length) {
       return { status: "NO", code: "EXPUNGEISSUED", text: "Some messages were expunged" };

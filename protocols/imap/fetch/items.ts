@@ -10,7 +10,10 @@ import { parseSection, sectionName, type SectionSpec } from "./section.ts";
 
 /** One requested item. */
 export type FetchItem =
-  | { kind: "simple"; name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" }
+  | {
+    kind: "simple";
+    name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" | "MODSEQ";
+  }
   | { kind: "envelope" }
   | { kind: "structure"; extended: boolean }
   | {
@@ -65,6 +68,7 @@ function itemFrom(t: Token): FetchItem[] {
     case "RFC822.SIZE":
     case "EMAILID":
     case "THREADID":
+    case "MODSEQ":
       return [{ kind: "simple", name: up }];
     case "ENVELOPE":
       return [{ kind: "envelope" }];
@@ -124,8 +128,11 @@ function atom(value: string): Token {
 
 const MACROS = new Set(["ALL", "FAST", "FULL"]);
 
-/** Builds the plan from the FETCH argument (one item or a list); `uid` adds UID (RFC 9051 §6.4.9). */
-export function planFetch(arg: Token, uid: boolean): FetchPlan {
+/**
+ * Builds the plan from the FETCH argument (one item or a list); `uid` adds UID (RFC 9051 §6.4.9),
+ * `modseq` adds MODSEQ (RFC 7162 §3.1.4.1: CHANGEDSINCE implies it).
+ */
+export function planFetch(arg: Token, uid: boolean, modseq = false): FetchPlan {
   let items: FetchItem[];
   if (arg.type === "list") {
     if (arg.items.length === 0) throw bad("Empty FETCH item list");
@@ -141,6 +148,9 @@ export function planFetch(arg: Token, uid: boolean): FetchPlan {
   }
   if (uid && !items.some((i) => i.kind === "simple" && i.name === "UID")) {
     items.unshift({ kind: "simple", name: "UID" });
+  }
+  if (modseq && !items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) {
+    items.push({ kind: "simple", name: "MODSEQ" });
   }
   const needsParse = items.some((i) =>
     i.kind === "envelope" || i.kind === "structure" ||

@@ -121,6 +121,11 @@ export class CommandFramer {
     this.#limits = { ...DEFAULT_FRAMER_LIMITS, ...limits };
   }
 
+  /** Changes the literal bound (e.g. raised after login; small before it, RFC 7888 §4). */
+  setMaxLiteral(n: number): void {
+    this.#limits = { ...this.#limits, maxLiteral: n };
+  }
+
   /** Bytes received but not consumed yet. */
   get buffered(): number {
     return this.#buf.length - this.#pos;

@@ -19,7 +19,7 @@ class Evaluation {
   async messages(): Promise<Map<string, Message>> {
     if (this.#messages) return this.#messages;
     const view = this.s.view!;
-    const ids = view.uids.map((u) => view.byUid.get(u)!.messageId);
+    const ids = view.entries.map((p) => p.messageId);
     const map = new Map<string, Message>();
     for (let i = 0; i < ids.length; i += 1000) {
       for (const m of await this.s.store.getMessages(this.s.accountId, ids.slice(i, i + 1000))) {
@@ -53,7 +53,7 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
     for (let i = 0; i < n; i++) if (pred(i)) mask[i] = 1;
     return mask;
   };
-  const p = (i: number) => view.byUid.get(view.uids[i]!)!;
+  const p = (i: number) => view.entries[i]!;
   switch (key.op) {
     case "all":
       return mask.fill(1);
@@ -96,6 +96,8 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
         return cmpDay(key.cmp, d, key.day);
       });
     }
+    case "modseq":
+      return each((i) => p(i).modseq >= key.min);
     case "emailid":
       return each((i) => p(i).messageId === key.id);
     case "threadid": {

@@ -25,11 +25,14 @@ export type SearchKey =
   | { op: "sent"; cmp: "before" | "on" | "since"; day: Date }
   | { op: "text"; field: "subject" | "from" | "to" | "cc" | "bcc" | "body" | "text"; value: string }
   | { op: "header"; name: string; value: string }
+  | { op: "modseq"; min: number }
   | { op: "emailid"; id: string }
   | { op: "threadid"; id: string };
 
 /** The parsed SEARCH command. */
 export interface SearchProgram {
+  /** A MODSEQ key was used (RFC 7162 §3.1.5): the response reports the highest MODSEQ. */
+  usesModseq: boolean;
   /** ESEARCH RETURN options (uppercase), or null for a plain SEARCH. */
   returns: Set<string> | null;
   key: SearchKey;
@@ -60,6 +63,7 @@ const TEXT_KEYS: Record<string, "subject" | "from" | "to" | "cc" | "bcc" | "body
 
 class Reader {
   i = 0;
+  usesModseq = false;
   constructor(readonly t: Token[]) {}
   next(what: string): Token {
     const t = this.t[this.i++];
@@ -147,6 +151,18 @@ function parseKey(r: Reader, depth: number): SearchKey {
       if (!set) throw bad("Invalid UID set");
       return { op: "uid", set };
     }
+    case "MODSEQ": {
+      // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type] mod-sequence; the entry is accepted and ignored.
+      if (r.t[r.i]?.type === "string") {
+        r.i++;
+        const type = r.atom("entry type").toLowerCase();
+        if (type !== "priv" && type !== "shared" && type !== "all") throw bad("Invalid entry type");
+      }
+      const v = r.atom("mod-sequence");
+      if (!/^\d{1,19}$/.test(v)) throw bad("Invalid mod-sequence");
+      r.usesModseq = true;
+      return { op: "modseq", min: Number(v) };
+    }
     case "EMAILID":
       return { op: "emailid", id: r.str("email id") };
     case "THREADID":
@@ -189,5 +205,5 @@ export function parseSearch(args: Token[]): SearchProgram {
   const keys: SearchKey[] = [];
   while (!r.done) keys.push(parseKey(r, 0));
   if (keys.length === 0) throw bad("Missing search key");
-  return { returns, key: keys.length === 1 ? keys[0]! : { op: "and", keys } };
+  return { returns, usesModseq: r.usesModseq, key: keys.length === 1 ? keys[0]! : { op: "and", keys } };
 }

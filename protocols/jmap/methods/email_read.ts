@@ -49,7 +49,9 @@ function viewOptions(args: Record<string, unknown>): EmailViewOptions {
 function emailProperties(args: Record<string, unknown>, defaults: string[]): string[] {
   const props = optStringArray(args, "properties") ?? defaults;
   for (const p of props) {
-    if (checkEmailProperty(p) === false) throw new MethodError("invalidArguments", `Unknown property "${p}".`);
+    if (checkEmailProperty(p) === false) {
+      throw new MethodError("invalidArguments", `Unknown property "${p}".`);
+    }
   }
   return props;
 }
@@ -132,7 +134,9 @@ export function toMessageFilter(f: Record<string, unknown>, depth = 0): MessageF
     if (op !== "AND" && op !== "OR" && op !== "NOT") {
       throw new MethodError("unsupportedFilter", `Unknown operator "${String(op)}".`);
     }
-    if (!Array.isArray(f.conditions)) throw new MethodError("invalidArguments", "conditions must be an array.");
+    if (!Array.isArray(f.conditions)) {
+      throw new MethodError("invalidArguments", "conditions must be an array.");
+    }
     return {
       operator: op,
       conditions: f.conditions.map((c) => {
@@ -175,7 +179,9 @@ export function toMessageFilter(f: Record<string, unknown>, depth = 0): MessageF
         c[key] = keyword(value, key);
         break;
       case "hasAttachment":
-        if (typeof value !== "boolean") throw new MethodError("invalidArguments", "hasAttachment must be a boolean.");
+        if (typeof value !== "boolean") {
+          throw new MethodError("invalidArguments", "hasAttachment must be a boolean.");
+        }
         c.hasAttachment = value;
         break;
       case "text":
@@ -238,23 +244,35 @@ export function toMessageSort(sort: unknown): MessageSort[] {
   });
 }
 
-async function emailQueryIds(args: Record<string, unknown>, ctx: MethodContext, accountId: string) {
+async function emailQueryIds(
+  args: Record<string, unknown>,
+  ctx: MethodContext,
+  accountId: string,
+  state: string,
+): Promise<string[]> {
   const filterObj = optObject(args, "filter");
   const filter = filterObj ? toMessageFilter(filterObj) : undefined;
   const sort = toMessageSort(args.sort);
   const collapseThreads = optBool(args, "collapseThreads", false);
-  return await ctx.services.server.store.queryMessages(accountId, {
+  // The state is read before the query: a change racing with it moves the state on, so a result
+  // cached under the older state is never served after the change.
+  const key = JSON.stringify([accountId, filter ?? null, sort, collapseThreads]);
+  const cached = ctx.services.queryCache.get(key, state);
+  if (cached) return cached;
+  const ids = await ctx.services.server.store.queryMessages(accountId, {
     ...(filter ? { filter } : {}),
     sort,
     collapseThreads,
   });
+  ctx.services.queryCache.set(key, state, ids);
+  return ids;
 }
 
 /** Email/query (RFC 8621 §4.4). */
 export const emailQuery: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const queryState = await ctx.services.server.store.state(accountId, "Email");
-  const ids = await emailQueryIds(args, ctx, accountId);
+  const ids = await emailQueryIds(args, ctx, accountId, queryState);
   return {
     accountId,
     queryState,
@@ -272,7 +290,7 @@ export const emailQueryChanges: MethodHandler = async (args, ctx) => {
   const store = ctx.services.server.store;
   const changes = await store.changes(accountId, "Email", since);
   if (changes.hasMoreChanges) throw new MethodError("cannotCalculateChanges");
-  const ids = await emailQueryIds(args, ctx, accountId);
+  const ids = await emailQueryIds(args, ctx, accountId, changes.newState);
   if (optBool(args, "collapseThreads", false)) {
     // A change to any thread member may change which member represents the thread.
     const touched = [...changes.created, ...changes.updated, ...changes.destroyed];

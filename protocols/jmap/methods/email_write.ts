@@ -36,7 +36,9 @@ function parseKeywords(value: unknown, prop = "keywords"): string[] {
 }
 
 async function parseMailboxIds(value: unknown, ctx: MethodContext, accountId: string): Promise<MailboxId[]> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidProperties(["mailboxIds"]);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidProperties(["mailboxIds"]);
+  }
   const ids: MailboxId[] = [];
   for (const [k, v] of Object.entries(value)) {
     if (v !== true) throw invalidProperties(["mailboxIds"], "mailboxIds values must be true.");
@@ -89,7 +91,13 @@ async function storeEmail(
   }
   const blob = await store.blobs.put(bytes);
   try {
-    const [added] = await store.addMessages([{ accountId, mailboxIds, blobId: blob.blobId, keywords, receivedAt }]);
+    const [added] = await store.addMessages([{
+      accountId,
+      mailboxIds,
+      blobId: blob.blobId,
+      keywords,
+      receivedAt,
+    }]);
     return { id: added!.id, blobId: messageBlobId(added!.id), threadId: added!.threadId, size: blob.size };
   } catch (error) {
     storeSetError(error);
@@ -207,7 +215,9 @@ export const emailImport: MethodHandler = async (args, ctx) => {
       const keywords = e.keywords === undefined || e.keywords === null ? [] : parseKeywords(e.keywords);
       const receivedAt = receivedAtOf(e.receivedAt, ctx.services.server.clock.now());
       const blob = await readBlob(ctx.services, accountId, blobId);
-      if (!blob) throw new SetErrorException("blobNotFound", `Blob "${blobId}" not found.`, { notFound: [blobId] });
+      if (!blob) {
+        throw new SetErrorException("blobNotFound", `Blob "${blobId}" not found.`, { notFound: [blobId] });
+      }
       if (blob.bytes.length > maxSize) {
         throw new SetErrorException("tooLarge", "The message exceeds the maximum message size.", { maxSize });
       }
@@ -224,7 +234,12 @@ export const emailImport: MethodHandler = async (args, ctx) => {
   }
   const record = (r: { cid: string; size: number }, added: AddedMessage) => {
     ctx.createdIds.set(r.cid, added.id);
-    created[r.cid] = { id: added.id, blobId: messageBlobId(added.id), threadId: added.threadId, size: r.size };
+    created[r.cid] = {
+      id: added.id,
+      blobId: messageBlobId(added.id),
+      threadId: added.threadId,
+      size: r.size,
+    };
   };
   let batched = false;
   if (ready.length > 1) {
@@ -267,7 +282,9 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
   const create = optObject(args, "create") ?? {};
   const destroyOriginal = optBool(args, "onSuccessDestroyOriginal", false);
   const oldState = await store.state(accountId, "Email");
-  if (typeof args.ifInState === "string" && args.ifInState !== oldState) throw new MethodError("stateMismatch");
+  if (typeof args.ifInState === "string" && args.ifInState !== oldState) {
+    throw new MethodError("stateMismatch");
+  }
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, unknown> = {};
   const copiedFrom: string[] = [];
@@ -281,8 +298,19 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
       const keywords = e.keywords === undefined ? m.keywords : parseKeywords(e.keywords);
       const receivedAt = e.receivedAt === undefined ? m.receivedAt : receivedAtOf(e.receivedAt, m.receivedAt);
       try {
-        const [added] = await store.addMessages([{ accountId, mailboxIds, blobId: m.blobId, keywords, receivedAt }]);
-        created[cid] = { id: added!.id, blobId: messageBlobId(added!.id), threadId: added!.threadId, size: m.size };
+        const [added] = await store.addMessages([{
+          accountId,
+          mailboxIds,
+          blobId: m.blobId,
+          keywords,
+          receivedAt,
+        }]);
+        created[cid] = {
+          id: added!.id,
+          blobId: messageBlobId(added!.id),
+          threadId: added!.threadId,
+          size: m.size,
+        };
         ctx.createdIds.set(cid, added!.id);
         copiedFrom.push(m.id);
       } catch (error) {

@@ -31,7 +31,11 @@ const PROPERTIES = new Set([
 /** Whether the account may send as `address` (RFC 8621 §6: server-enforced). */
 export async function maySendAs(ctx: MethodContext, address: string): Promise<boolean> {
   const a = address.toLowerCase();
-  if (ctx.services.server.config.smtp.sender_any_accounts.map((s) => s.toLowerCase()).includes(ctx.account.address)) {
+  if (
+    ctx.services.server.config.smtp.sender_any_accounts.map((s) => s.toLowerCase()).includes(
+      ctx.account.address,
+    )
+  ) {
     return true;
   }
   const allowed = await ctx.services.server.store.sendableAddresses(ctx.account.id);
@@ -136,7 +140,9 @@ export const identitySet: MethodHandler = async (args, ctx) => {
     async destroy(id) {
       const current = data.get(accountId, id);
       if (!current) throw new SetErrorException("notFound");
-      if (!current.mayDelete) throw new SetErrorException("forbidden", "The default identity cannot be deleted.");
+      if (!current.mayDelete) {
+        throw new SetErrorException("forbidden", "The default identity cannot be deleted.");
+      }
       data.delete(accountId, id);
       await store.recordChange(accountId, "Identity", { destroyed: [id] });
     },

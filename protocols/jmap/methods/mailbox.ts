@@ -263,12 +263,19 @@ interface MailboxPatch {
   sortOrder?: number;
 }
 
-function parseMailboxProps(obj: Record<string, unknown>, ctx: MethodContext, creating: boolean): MailboxPatch {
+function parseMailboxProps(
+  obj: Record<string, unknown>,
+  ctx: MethodContext,
+  creating: boolean,
+): MailboxPatch {
   const out: MailboxPatch = {};
   for (const [key, value] of Object.entries(obj)) {
     switch (key) {
       case "name":
-        if (typeof value !== "string" || value === "" || new TextEncoder().encode(value).length > MAX_SIZE_MAILBOX_NAME) {
+        if (
+          typeof value !== "string" || value === "" ||
+          new TextEncoder().encode(value).length > MAX_SIZE_MAILBOX_NAME
+        ) {
           throw invalidProperties(["name"], "name must be a non-empty string of at most 255 octets.");
         }
         out.name = value;
@@ -288,7 +295,9 @@ function parseMailboxProps(obj: Record<string, unknown>, ctx: MethodContext, cre
         out.role = value as MailboxRole | null;
         break;
       case "sortOrder":
-        if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw invalidProperties(["sortOrder"]);
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+          throw invalidProperties(["sortOrder"]);
+        }
         out.sortOrder = value;
         break;
       case "isSubscribed":

@@ -5,7 +5,13 @@
  */
 import { extractText } from "../../../core/mime/summary.ts";
 import { MethodError } from "../errors.ts";
-import { type MethodHandler, optObject, optStringArray, requireAccount, resolveCreationId } from "../method_context.ts";
+import {
+  type MethodHandler,
+  optObject,
+  optStringArray,
+  requireAccount,
+  resolveCreationId,
+} from "../method_context.ts";
 import { toMessageFilter } from "./email_read.ts";
 
 const PREVIEW_CHARS = 255;
@@ -66,7 +72,9 @@ export const searchSnippetGet: MethodHandler = async (args, ctx) => {
       const raw = await store.readMessage(accountId, id);
       const text = raw ? extractText(raw).replace(/\s+/g, " ") : "";
       const lower = text.toLowerCase();
-      const hit = terms.body.map((t) => lower.indexOf(t.toLowerCase())).filter((i) => i >= 0).sort((a, b) => a - b)[0];
+      const hit = terms.body.map((t) =>
+        lower.indexOf(t.toLowerCase())
+      ).filter((i) => i >= 0).sort((a, b) => a - b)[0];
       if (hit !== undefined) {
         const start = Math.max(0, hit - 40);
         preview = highlight(text.slice(start, start + PREVIEW_CHARS), terms.body);

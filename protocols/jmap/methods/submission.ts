@@ -75,6 +75,12 @@ export const submissionChanges: MethodHandler = (args, ctx) => standardChanges(a
 
 function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, accountId: AccountId): string[] {
   const filter = optObject(args, "filter");
+  const ids = (v: unknown, k: string): string[] => {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+      throw new MethodError("invalidArguments", `"${k}" must be an array of ids.`);
+    }
+    return v.map((id) => resolveCreationId(id, ctx) ?? id);
+  };
   const match = (s: EmailSubmission, f: Record<string, unknown>): boolean => {
     if ("operator" in f) {
       const rs = (f.conditions as Record<string, unknown>[] ?? []).map((c) => match(s, c));
@@ -86,13 +92,13 @@ function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, acc
     for (const [k, v] of Object.entries(f)) {
       switch (k) {
         case "identityIds":
-          if (!(v as string[]).includes(s.identityId)) return false;
+          if (!ids(v, k).includes(s.identityId)) return false;
           break;
         case "emailIds":
-          if (!(v as string[]).includes(s.emailId)) return false;
+          if (!ids(v, k).includes(s.emailId)) return false;
           break;
         case "threadIds":
-          if (!(v as string[]).includes(s.threadId)) return false;
+          if (!ids(v, k).includes(s.threadId)) return false;
           break;
         case "undoStatus":
           if (s.undoStatus !== v) return false;
@@ -150,7 +156,12 @@ export const submissionQueryChanges: MethodHandler = async (args, ctx) => {
   if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
   const changes = await ctx.services.server.store.changes(accountId, "EmailSubmission", since);
   const ids = querySubmissions(args, ctx, accountId);
-  return { accountId, oldQueryState: since, newQueryState: changes.newState, ...queryChangesFromLog(ids, changes, args) };
+  return {
+    accountId,
+    oldQueryState: since,
+    newQueryState: changes.newState,
+    ...queryChangesFromLog(ids, changes, args),
+  };
 };
 
 function parseEnvelope(v: unknown): Envelope {
@@ -161,7 +172,10 @@ function parseEnvelope(v: unknown): Envelope {
   };
   const o = v as Record<string, unknown> | null;
   if (!o || !Array.isArray(o.rcptTo)) throw invalidProperties(["envelope"]);
-  return { mailFrom: addr(o.mailFrom, "envelope/mailFrom"), rcptTo: o.rcptTo.map((r) => addr(r, "envelope/rcptTo")) };
+  return {
+    mailFrom: addr(o.mailFrom, "envelope/mailFrom"),
+    rcptTo: o.rcptTo.map((r) => addr(r, "envelope/rcptTo")),
+  };
 }
 
 /** Removes Bcc fields from the header (RFC 5322 §3.6.3: recipients must not see them). */
@@ -213,7 +227,8 @@ async function submit(
   if (!raw) throw invalidProperties(["emailId"], "Unknown email.");
   const root = parseMime(raw);
   const addrs = (key: string) =>
-    (headerValue(raw, root, { property: "", key, form: "Addresses", all: true }) as { email: string }[][]).flat()
+    (headerValue(raw, root, { property: "", key, form: "Addresses", all: true }) as { email: string }[][])
+      .flat()
       .map((a) => a.email);
   const fromAddrs = addrs("from");
   // RFC 8621 §7.5: the From addresses must be ones the identity may use.
@@ -228,18 +243,28 @@ async function submit(
     // RFC 8621 §7: derived envelope from Sender/From and To/Cc/Bcc.
     const sender = addrs("sender")[0] ?? fromAddrs[0] ?? identity.email;
     const rcpts = [...new Set([...addrs("to"), ...addrs("cc"), ...addrs("bcc")].map((a) => a.toLowerCase()))];
-    envelope = { mailFrom: { email: sender, parameters: null }, rcptTo: rcpts.map((email) => ({ email, parameters: null })) };
+    envelope = {
+      mailFrom: { email: sender, parameters: null },
+      rcptTo: rcpts.map((email) => ({ email, parameters: null })),
+    };
   }
   if (!await maySendAs(ctx, envelope.mailFrom.email)) {
-    throw new SetErrorException("forbiddenMailFrom", `Not allowed to use "${envelope.mailFrom.email}" as MAIL FROM.`);
+    throw new SetErrorException(
+      "forbiddenMailFrom",
+      `Not allowed to use "${envelope.mailFrom.email}" as MAIL FROM.`,
+    );
   }
-  if (envelope.rcptTo.length === 0) throw new SetErrorException("noRecipients", "The envelope has no recipients.");
+  if (envelope.rcptTo.length === 0) {
+    throw new SetErrorException("noRecipients", "The envelope has no recipients.");
+  }
   const max = ctx.services.server.config.smtp.max_recipients || MAX_RECIPIENTS_DEFAULT;
   if (envelope.rcptTo.length > max) {
     throw new SetErrorException("tooManyRecipients", `At most ${max} recipients.`, { maxRecipients: max });
   }
   const invalid = envelope.rcptTo.filter((r) => !/^[^@\s<>]+@[^@\s<>]+$/.test(r.email)).map((r) => r.email);
-  if (invalid.length) throw new SetErrorException("invalidRecipients", "Malformed recipients.", { invalidRecipients: invalid });
+  if (invalid.length) {
+    throw new SetErrorException("invalidRecipients", "Malformed recipients.", { invalidRecipients: invalid });
+  }
 
   const local = new Map<string, string[]>();
   const remote: string[] = [];
@@ -259,22 +284,35 @@ async function submit(
     // No queue yet (its own issue): refuse clearly rather than drop anything.
     throw new SetErrorException(
       "forbidden",
-      `Remote delivery is not available on this server yet (no outbound queue); not sent to: ${remote.join(", ")}.`,
+      `Remote delivery is not available on this server yet (no outbound queue); not sent to: ${
+        remote.join(", ")
+      }.`,
     );
   }
   const now = ctx.services.server.clock.now();
   const message = withoutBcc(raw);
   const id = crypto.randomUUID().replaceAll("-", "");
-  const prefix = `Received: from [${ctx.remoteAddress || "127.0.0.1"}]\r\n\tby ${ctx.services.server.config.hostname}` +
-    ` (Tern) with HTTP (JMAP) id ${id}\r\n\tfor submission by ${ctx.account.address};\r\n\t${formatDateTime(now)}\r\n`;
+  const prefix =
+    `Received: from [${ctx.remoteAddress || "127.0.0.1"}]\r\n\tby ${ctx.services.server.config.hostname}` +
+    ` (Tern) with HTTP (JMAP) id ${id}\r\n\tfor submission by ${ctx.account.address};\r\n\t${
+      formatDateTime(now)
+    }\r\n`;
   const deliveryStatus: Record<string, DeliveryStatus> = {};
   const localAccounts = [...new Set([...local.values()].flat())];
   if (localAccounts.length) {
     try {
-      await deliverLocal(store, { prefix, message: memorySource(message), accountIds: localAccounts, receivedAt: now });
+      await deliverLocal(store, {
+        prefix,
+        message: memorySource(message),
+        accountIds: localAccounts,
+        receivedAt: now,
+      });
     } catch (error) {
       ctx.log.warn("JMAP submission local delivery failed", { error: String(error) });
-      throw new SetErrorException("forbiddenToSend", "Local delivery failed (e.g. a recipient is over quota).");
+      throw new SetErrorException(
+        "forbiddenToSend",
+        "Local delivery failed (e.g. a recipient is over quota).",
+      );
     }
     for (const email of local.keys()) {
       deliveryStatus[email] = { smtpReply: "250 2.1.5 Delivered", delivered: "yes", displayed: "unknown" };
@@ -285,7 +323,7 @@ async function submit(
     await outbound.enqueue({
       from: envelope.mailFrom.email,
       recipients: remote.map((address) => ({ address })),
-      smtputf8: /[^\x00-\x7f]/.test(envelope.mailFrom.email + remote.join("")),
+      smtputf8: [...envelope.mailFrom.email + remote.join("")].some((ch) => ch.charCodeAt(0) > 0x7f),
       body: "8BITMIME",
       authUser: ctx.account.address,
       sessionId: ctx.sessionId,
@@ -321,7 +359,12 @@ export const submissionSet: MethodHandler = async (args, ctx) => {
     async create(_cid, obj) {
       const { submission } = await submit(obj, ctx, accountId);
       emailOf.set(submission.id, submission.emailId);
-      return { id: submission.id, threadId: submission.threadId, sendAt: toJmap(submission).sendAt, undoStatus: "final" };
+      return {
+        id: submission.id,
+        threadId: submission.threadId,
+        sendAt: toJmap(submission).sendAt,
+        undoStatus: "final",
+      };
     },
     update(id, patch) {
       const s = ctx.services.submissions.get(accountId, id);

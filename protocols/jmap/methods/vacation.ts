@@ -44,9 +44,16 @@ export const vacationSet: MethodHandler = (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const vac = ctx.services.vacations;
   const { value, state: oldState } = vac.get(accountId);
-  if (typeof args.ifInState === "string" && args.ifInState !== oldState) throw new MethodError("stateMismatch");
-  const singleton = (id: string) => ({ type: "singleton", description: `Only "singleton" exists, not "${id}".` });
-  const notCreated = Object.fromEntries(Object.keys(optObject(args, "create") ?? {}).map((cid) => [cid, singleton(cid)]));
+  if (typeof args.ifInState === "string" && args.ifInState !== oldState) {
+    throw new MethodError("stateMismatch");
+  }
+  const singleton = (id: string) => ({
+    type: "singleton",
+    description: `Only "singleton" exists, not "${id}".`,
+  });
+  const notCreated = Object.fromEntries(
+    Object.keys(optObject(args, "create") ?? {}).map((cid) => [cid, singleton(cid)]),
+  );
   const destroy = Array.isArray(args.destroy) ? args.destroy as string[] : [];
   const notDestroyed = Object.fromEntries(destroy.map((id) => [id, singleton(id)]));
   const updated: Record<string, null> = {};

@@ -187,6 +187,7 @@ export class SmtpClient {
   #ext = new Map<string, string>();
   #esmtp = true;
   #closed = false;
+  #saw421 = false;
   /** The server's greeting name (first word of the 220). */
   greeting = "";
 
@@ -200,6 +201,11 @@ export class SmtpClient {
   /** EHLO keywords (upper case) the server announced. */
   get extensions(): ReadonlyMap<string, string> {
     return this.#ext;
+  }
+
+  /** True while the connection can carry another transaction (open, no 421 seen). */
+  get reusable(): boolean {
+    return !this.#closed && !this.#saw421;
   }
 
   /** True when the session is encrypted. */
@@ -352,8 +358,9 @@ export class SmtpClient {
         "4.7.0",
       );
     }
-    // RFC 4954 §6: 235 success; 535 bad credentials (permanent for this relay; the queue defers).
-    if (r.code !== 235) throw this.#replyError("auth", r);
+    // RFC 4954 §6: 235 success. A refusal is a problem of our own relay configuration, not of the
+    // message: reported as temporary so that mail waits for the fix instead of bouncing.
+    if (r.code !== 235) throw this.#replyError("auth", r, true);
   }
 
   /** Runs one mail transaction; per-recipient replies come back (5xx/4xx are results, not errors). */
@@ -488,9 +495,9 @@ export class SmtpClient {
     this.#conn.close();
   }
 
-  #replyError(stage: ClientStage, r: ClientReply, forcePermanentTls = false): SmtpClientError {
+  #replyError(stage: ClientStage, r: ClientReply, temporary = false): SmtpClientError {
     const text = formatReply(r);
-    const permanent = r.code >= 500 && !forcePermanentTls;
+    const permanent = r.code >= 500 && !temporary;
     return new SmtpClientError(text, stage, permanent, statusFromReply(r), r);
   }
 
@@ -504,6 +511,8 @@ export class SmtpClient {
 
   async #read(stage: ClientStage, timeoutMs: number): Promise<ClientReply> {
     const r = await this.#withTimeout(readReply(this.#reader), stage, timeoutMs);
+    // RFC 5321 §3.8: 421 means the server is closing the transmission channel.
+    if (r?.code === 421) this.#saw421 = true;
     if (r === null) {
       this.close();
       throw new SmtpClientError(

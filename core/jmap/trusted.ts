@@ -85,10 +85,18 @@ export function verifyTrusted(
   const session = get(TrustedHeader.session) ?? "";
   const requestId = get(TrustedHeader.requestId);
   const ts = get(TrustedHeader.timestamp);
-  if (!user || !requestId || !ts || !/^\d{1,12}$/.test(ts) || !signature || !/^[0-9a-f]{64}$/i.test(signature)) {
+  if (
+    !user || !requestId || !ts || !/^\d{1,12}$/.test(ts) || !signature || !/^[0-9a-f]{64}$/i.test(signature)
+  ) {
     return { ok: false, reason: "incomplete trusted headers" };
   }
-  const expected = signTrusted(service.hmac_secret!, { user, tenant, session, requestId, timestamp: Number(ts) });
+  const expected = signTrusted(service.hmac_secret!, {
+    user,
+    tenant,
+    session,
+    requestId,
+    timestamp: Number(ts),
+  });
   if (!timingSafeEqual(Buffer.from(expected, "hex"), Buffer.from(signature.toLowerCase(), "hex"))) {
     return { ok: false, reason: "bad signature" };
   }

@@ -1,0 +1,119 @@
+/**
+ * JMAP over WebSocket (RFC 8887): Request objects in, Response/RequestError objects out, and
+ * StateChange push after `WebSocketPushEnable`. The HTTP upgrade is authenticated like any other
+ * request; the socket then acts as that account.
+ *
+ * @module
+ */
+import type { Account } from "../../core/store/types.ts";
+import type { Logger } from "../../core/log/logger.ts";
+import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import type { ChangeType } from "../../core/store/types.ts";
+import { ProblemError, ProblemType } from "./errors.ts";
+import { validateRequest } from "./request.ts";
+import { checkRequest, processRequest } from "./api.ts";
+import type { JmapServices } from "./services.ts";
+import { PUSH_TYPES } from "./push.ts";
+
+/** The WebSocket capability URI (RFC 8887 §4.1). */
+export const WEBSOCKET_CAPABILITY = "urn:ietf:params:jmap:websocket";
+
+/** Runs a JMAP WebSocket session on an accepted socket until it closes. */
+export function serveJmapWebSocket(
+  socket: WebSocket,
+  services: JmapServices,
+  account: Account,
+  log: Logger,
+  sessionState: string,
+  client: { sessionId: string; remoteAddress: string },
+  shutdown: AbortSignal | undefined,
+): void {
+  const store = services.server.store;
+  let unsubscribe: (() => void) | null = null;
+  let pushTypes: Set<string> | null = null;
+  let chain = Promise.resolve();
+  const send = (value: unknown) => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(value));
+  };
+  const requestError = (e: ProblemError, requestId?: unknown) => {
+    const body: Record<string, unknown> = { "@type": "RequestError", ...e.toJSON() };
+    if (typeof requestId === "string") body.requestId = requestId;
+    send(body);
+  };
+  const onChange = async (event: ChangeEvent) => {
+    const types = event.types.filter((t) => pushTypes === null || pushTypes.has(t));
+    if (types.length === 0) return;
+    const changed: Record<string, string> = {};
+    for (const t of types) changed[t] = await store.state(account.id, t as ChangeType);
+    send({ "@type": "StateChange", changed: { [account.id]: changed } });
+  };
+  const handle = async (text: string) => {
+    if (text.length > services.limits.maxSizeRequest) {
+      return requestError(
+        new ProblemError(400, ProblemType.limit, "The request exceeds maxSizeRequest.", "maxSizeRequest"),
+      );
+    }
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(text);
+      if (typeof msg !== "object" || msg === null) throw new Error();
+    } catch {
+      return requestError(new ProblemError(400, ProblemType.notJSON, "The message is not JSON."));
+    }
+    switch (msg["@type"]) {
+      case "Request":
+        try {
+          const request = validateRequest(msg);
+          checkRequest(request, services);
+          const response = await processRequest(request, services, account, log, sessionState, client);
+          const out: Record<string, unknown> = { "@type": "Response", ...response };
+          if (typeof msg.id === "string") out.requestId = msg.id;
+          send(out);
+        } catch (error) {
+          if (error instanceof ProblemError) requestError(error, msg.id);
+          else throw error;
+        }
+        return;
+      case "WebSocketPushEnable": {
+        const types = Array.isArray(msg.dataTypes)
+          ? msg.dataTypes.filter((t) => PUSH_TYPES.includes(t))
+          : null;
+        pushTypes = types ? new Set(types as string[]) : null;
+        unsubscribe ??= store.notifier.subscribe(account.id, (e) => void onChange(e));
+        return;
+      }
+      case "WebSocketPushDisable":
+        unsubscribe?.();
+        unsubscribe = null;
+        return;
+      default:
+        return requestError(
+          new ProblemError(400, ProblemType.notRequest, 'Unknown or missing "@type".'),
+          msg.id,
+        );
+    }
+  };
+  const close = () => {
+    unsubscribe?.();
+    unsubscribe = null;
+  };
+  const onShutdown = () => socket.close(1001, "Server shutting down");
+  shutdown?.addEventListener("abort", onShutdown, { once: true });
+  socket.onmessage = (e) => {
+    const text = typeof e.data === "string" ? e.data : null;
+    if (text === null) {
+      requestError(new ProblemError(400, ProblemType.notJSON, "Binary messages are not JMAP."));
+      return;
+    }
+    // Requests on one socket are answered in order.
+    chain = chain.then(() => handle(text)).catch((error) => {
+      log.error("JMAP WebSocket request failed", { error: String(error) });
+      requestError(new ProblemError(500, "about:blank", "Internal server error."));
+    });
+  };
+  socket.onclose = () => {
+    close();
+    shutdown?.removeEventListener("abort", onShutdown);
+  };
+  socket.onerror = () => close();
+}

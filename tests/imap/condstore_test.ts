@@ -1,0 +1,59 @@
+/**
+ * CONDSTORE (RFC 7162 §3.1): HIGHESTMODSEQ, MODSEQ fetch item, CHANGEDSINCE, conditional STORE
+ * with MODIFIED, SEARCH MODSEQ and MODSEQ in unsolicited flag updates.
+ */
+import assert from "node:assert/strict";
+import { RawImap, setupImap } from "./_imap_client.ts";
+
+const MSG = (n: number) => `Subject: c${n}\r\n\r\nbody ${n}\r\n`;
+
+function modseqOf(line: string): number {
+  const m = /MODSEQ \((\d+)\)/.exec(line);
+  assert.ok(m, line);
+  return Number(m[1]);
+}
+
+Deno.test("imap CONDSTORE: HIGHESTMODSEQ, CHANGEDSINCE, UNCHANGEDSINCE and SEARCH MODSEQ", async () => {
+  const { t, user, port } = await setupImap();
+  for (let i = 1; i <= 3; i++) await t.deliver(user, MSG(i));
+  const a = await RawImap.connect(port);
+  const b = await RawImap.connect(port);
+  try {
+    await a.login();
+    await b.login();
+    const sel = await a.cmd("SELECT INBOX (CONDSTORE)");
+    const hm = sel.find((l) => l.startsWith("* OK [HIGHESTMODSEQ "));
+    assert.ok(hm, sel.join("\n"));
+    const highest = Number(/HIGHESTMODSEQ (\d+)/.exec(hm)![1]);
+    const all = await a.cmd("FETCH 1:* (UID) (CHANGEDSINCE 0)");
+    assert.equal(all.length, 4);
+    const m1 = modseqOf(all[0]!);
+    const m2 = modseqOf(all[1]!);
+    assert.ok(Math.max(m1, m2, modseqOf(all[2]!)) <= highest);
+    assert.deepEqual(await a.cmd(`FETCH 1:* (UID) (CHANGEDSINCE ${highest})`), ["TAG OK FETCH completed"]);
+
+    const st = await a.cmd(`STORE 1 (UNCHANGEDSINCE ${m1}) +FLAGS.SILENT (\\Seen)`);
+    assert.equal(st.length, 2);
+    assert.match(st[0]!, /^\* 1 FETCH \(MODSEQ \(\d+\)\)$/);
+    assert.ok(modseqOf(st[0]!) > m1);
+    assert.equal(st[1], "TAG OK STORE completed");
+
+    await b.cmd("SELECT INBOX");
+    await b.cmd("STORE 2 +FLAGS.SILENT (\\Answered)");
+    const conflict = await a.cmd(`UID STORE 2 (UNCHANGEDSINCE ${m2}) +FLAGS (\\Flagged)`);
+    // The other session's change arrives first (with its MODSEQ), then the conflict is reported.
+    assert.equal(conflict.length, 2, conflict.join("\n"));
+    assert.match(conflict[0]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$/);
+    assert.equal(conflict[1], "TAG OK [MODIFIED 2] Conditional STORE failed for some messages");
+    const since = modseqOf(conflict[0]!);
+    const search = await a.cmd(`SEARCH MODSEQ ${since}`);
+    assert.deepEqual(search, [`* SEARCH 2 (MODSEQ ${since})`, "TAG OK SEARCH completed"]);
+    const status = await b.cmd("STATUS INBOX (HIGHESTMODSEQ)");
+    assert.match(status[0]!, /^\* STATUS INBOX \(HIGHESTMODSEQ \d+\)$/);
+    assert.ok(Number(/(\d+)\)$/.exec(status[0]!)![1]) >= since);
+  } finally {
+    a.close();
+    b.close();
+    await t.close();
+  }
+});
