@@ -188,45 +188,13 @@ async function main(): Promise<void> {
   const idleSessions = Number(values.idle);
   if (values.role === "server") return await runServer(messages, idleSessions);
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--role=server",
-      `--messages=${messages}`,
-      `--idle=${idleSessions}`,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  const nextJson = async (): Promise<Record<string, number>> => {
-    for (;;) {
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith("{")) return JSON.parse(line);
-        continue;
-      }
-      const { value, done } = await out.read();
-      if (done) throw new Error("server exited");
-      buf += value;
-    }
-  };
-  const writer = child.stdin.getWriter();
-  const serverRss = async () => {
-    await writer.write(enc.encode("rss\n"));
-    return await nextJson();
-  };
-  const ready = await nextJson();
-  const port = ready.port!;
   const mb = (n: number) => Math.round(n / 1024 / 1024);
+  const first = await startServer(messages, 0);
+  const port = first.ready.port!;
   console.log(
-    `server ready: ${messages} messages stored in ${Math.round(ready.fillMs!)} ms, rss ${mb(ready.rss!)} MB`,
+    `server ready: ${messages} messages stored in ${Math.round(first.ready.fillMs!)} ms, rss ${
+      mb(first.ready.rss!)
+    } MB`,
   );
 
   // (a) big mailbox
@@ -283,7 +251,12 @@ async function main(): Promise<void> {
     } commands/s (${commands} commands, ${errors} errors)`,
   );
 
-  // (b) IDLE sessions
+  await first.stop();
+
+  // (b) IDLE sessions, on a fresh server so the figure is not mixed with (a) and (c)
+  const second = await startServer(0, idleSessions);
+  const idlePort = second.ready.port!;
+  const serverRss = second.rss;
   const before = await serverRss();
   const idlers: Client[] = [];
   const t0 = performance.now();
@@ -291,7 +264,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < idleSessions; i += batch) {
     const group = await Promise.all(
       Array.from({ length: Math.min(batch, idleSessions - i) }, async (_, j) => {
-        const s = await Client.connect(port);
+        const s = await Client.connect(idlePort);
         await s.cmd(`LOGIN idle${(i + j) % 100}@example.org "bench"`);
         await s.cmd("SELECT INBOX");
         await s.write("i IDLE\r\n");
@@ -310,9 +283,74 @@ async function main(): Promise<void> {
         Math.round((after.rss! - before.rss!) / idlers.length / 1024)
       } KB/session)`,
   );
+  // (d) IDLE wake-up latency: APPEND by another session until the idler sees EXISTS.
+  const appender = await Client.connect(idlePort);
+  await appender.cmd('LOGIN idle0@example.org "bench"');
+  const watcher = idlers[0]!;
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const seen = (async () => {
+      for (;;) if ((await watcher.line()).endsWith("EXISTS")) return performance.now() - t0;
+    })();
+    await appender.cmd(`APPEND INBOX {${msg.length}+}\r\n${dec.decode(msg)}`);
+    latencies.push(await seen);
+  }
+  latencies.sort((x, y) => x - y);
+  console.log(
+    `(d) IDLE wake-up after APPEND (incl. the durable commit): p50 ${latencies[10]!.toFixed(1)} ms, ` +
+      `max ${latencies[19]!.toFixed(1)} ms`,
+  );
+  appender.close();
   for (const s of idlers) s.close();
-  await writer.close();
-  await child.status;
+  await second.stop();
+}
+
+/** Starts the server child process and returns its port and control functions. */
+async function startServer(messages: number, idleAccounts: number) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--role=server",
+      `--messages=${messages}`,
+      `--idle=${idleAccounts}`,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const nextJson = async (): Promise<Record<string, number>> => {
+    for (;;) {
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith("{")) return JSON.parse(line);
+        continue;
+      }
+      const { value, done } = await out.read();
+      if (done) throw new Error("server exited");
+      buf += value;
+    }
+  };
+  const writer = child.stdin.getWriter();
+  const ready = await nextJson();
+  return {
+    ready,
+    async rss() {
+      await writer.write(enc.encode("rss\n"));
+      return await nextJson();
+    },
+    async stop() {
+      await writer.close();
+      await out.cancel().catch(() => {});
+      await child.status;
+    },
+  };
 }
 
 if (import.meta.main) await main();

@@ -4,7 +4,7 @@
  * queue's). Reports enqueue rate, delivery messages/s, and the queue process's RSS sampled during
  * delivery (flat memory: peak vs. start).
  *
- * Usage: `deno run -A bench/queue/mod.ts [--messages 10000] [--domains 100] [--sinks 4]
+ * Usage: `deno run -A --v8-flags=--expose-gc bench/queue/mod.ts [--messages 10000] [--domains 100] [--sinks 4]
  *   [--concurrency 20] [--per-host 8]`
  *
  * @module
@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: PRODUCERS }, producer));
   const enqueueMs = performance.now() - t0;
 
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const rssStart = Deno.memoryUsage().rss;
   const heapStart = Deno.memoryUsage().heapUsed;
   let heapPeak = heapStart;
@@ -151,6 +153,9 @@ async function main(): Promise<void> {
   await queue.runDue();
   const deliverMs = performance.now() - t1;
   clearInterval(sampler);
+  // With --v8-flags=--expose-gc: live heap after delivery (garbage excluded), to tell a leak from lazy GC.
+  gc?.();
+  const heapAfterGc = gc ? Deno.memoryUsage().heapUsed : null;
   const m = queue.metrics.snapshot();
   await child.stdin.close();
   const { received } = JSON.parse(await nextLine()) as { received: number };
@@ -179,7 +184,11 @@ async function main(): Promise<void> {
       mean_attempt_ms: +(m.latency.sumMs / Math.max(1, m.latency.count)).toFixed(1),
       rss_mb: { start: mb(rssStart), p50: q(0.5), peak: mb(rssPeak) },
       // RSS includes SQLite's page cache (cache_size = 64 MiB), which fills as the queue grows.
-      heap_mb: { start: mb(heapStart), peak: mb(heapPeak) },
+      heap_mb: {
+        start: mb(heapStart),
+        peak: mb(heapPeak),
+        after_gc: heapAfterGc === null ? null : mb(heapAfterGc),
+      },
     },
     null,
     2,

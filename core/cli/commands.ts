@@ -22,7 +22,10 @@ import {
   parseSize,
   setPassword,
   showUser,
+  updateUser,
 } from "./directory_ops.ts";
+import { stringify as stringifyToml } from "smol-toml";
+import type { Config } from "../config/types.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "../queue/cli.ts";
@@ -32,6 +35,18 @@ import { BAN_COMMANDS, BAN_GROUP } from "../policy/ban_commands.ts";
 function unknownAccountAsFailure(e: unknown): never {
   if (e instanceof TypeError) throw new CliError(e.message);
   throw e;
+}
+
+const SECRET_KEYS = new Set(["password", "hmac_secret"]);
+
+/** A deep copy of `config` with secret values replaced, for printing. */
+export function redactSecrets(config: Config): Config {
+  return JSON.parse(
+    JSON.stringify(
+      config,
+      (key, value) => (SECRET_KEYS.has(key) && typeof value === "string" ? "[redacted]" : value),
+    ),
+  );
 }
 
 /** Options every command accepts. */
@@ -58,13 +73,13 @@ const PASSWORD_STDIN: OptionSpec = {
 
 /** The command groups shown in `tern --help`. */
 export const GROUPS: GroupSpec[] = [
-  { name: "user", summary: "manage accounts (add, list, show, passwd, delete)" },
+  { name: "user", summary: "manage accounts (add, list, show, set, passwd, delete)" },
   { name: "domain", summary: "manage local domains (add, list, delete, dkim)" },
   { name: "alias", summary: "manage aliases (add, list, delete)" },
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
   QUEUE_GROUP,
   BAN_GROUP,
-  { name: "config", summary: "check a configuration file" },
+  { name: "config", summary: "check a configuration file, show the effective configuration" },
 ];
 
 function str(ctx: CommandContext, name: string): string | undefined {
@@ -220,6 +235,39 @@ const CORE_COMMANDS: CommandSpec[] = [
         setPassword(store, hasher, arg(ctx, 0), password)
       );
       ctx.io.out(`Password changed for ${account.address}\n`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["user", "set"],
+    summary: "change an account's display name, quota or status",
+    args: "ADDRESS",
+    minArgs: 1,
+    maxArgs: 1,
+    options: {
+      name: { type: "string", arg: "NAME", help: "new display name" },
+      quota: { type: "string", arg: "SIZE", help: "new quota, e.g. 500M, 2G, or 0 for unlimited" },
+      disable: { type: "boolean", help: "disable the account: no login, no incoming mail" },
+      enable: { type: "boolean", help: "enable a disabled account" },
+      "data-dir": DATA_DIR,
+    },
+    examples: ["tern user set ada@example.com --quota 5G", "tern user set bob@example.com --disable"],
+    async run(ctx) {
+      if (ctx.values.disable && ctx.values.enable) {
+        throw new UsageError("--disable and --enable exclude each other");
+      }
+      const patch: { displayName?: string; quotaBytes?: number; disabled?: boolean } = {};
+      const name = str(ctx, "name");
+      const quota = str(ctx, "quota");
+      if (name !== undefined) patch.displayName = name;
+      if (quota !== undefined) patch.quotaBytes = parseSize(quota);
+      if (ctx.values.disable) patch.disabled = true;
+      if (ctx.values.enable) patch.disabled = false;
+      if (Object.keys(patch).length === 0) {
+        throw new UsageError("Nothing to change: give --name, --quota, --disable or --enable");
+      }
+      const account = await ctx.withDirectory(({ store }) => updateUser(store, arg(ctx, 0), patch));
+      ctx.io.out(`Updated account ${account.address}\n`);
       return ExitCode.ok;
     },
   },
@@ -405,6 +453,21 @@ const CORE_COMMANDS: CommandSpec[] = [
       );
       if (!revoked) throw new CliError(`No token "${arg(ctx, 0)}"`);
       ctx.io.out(`Revoked token ${arg(ctx, 0)}\n`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["config", "show"],
+    summary: "print the effective configuration (defaults filled in) as TOML",
+    args: "",
+    minArgs: 0,
+    maxArgs: 0,
+    options: { json: JSON_OUT },
+    description: 'Secrets (relay passwords, HMAC secrets) are replaced by "[redacted]".',
+    examples: ["tern config show --config tern.toml", "tern config show   # the built-in defaults"],
+    async run(ctx) {
+      const config = redactSecrets(await ctx.config());
+      ctx.io.out(ctx.values.json ? JSON.stringify(config, null, 2) + "\n" : stringifyToml(config));
       return ExitCode.ok;
     },
   },

@@ -158,3 +158,24 @@ Deno.test("parseSize and formatSize handle units", () => {
   assert.equal(formatSize(512), "512 B");
   assert.equal(formatSize(1536), "1.5 KiB");
 });
+
+Deno.test("runCli config show prints TOML that loads back to the same configuration, secrets redacted", async () => {
+  const { parseConfig } = await import("../config/load.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "tern.toml");
+    await Deno.writeTextFile(
+      file,
+      '[listeners.smtp]\nport = 25\n[queue.relay]\nhosts = ["smtp.example.net:587"]\nusername = "u"\npassword = "hunter2"\n',
+    );
+    const r = await run(["config", "show", "--config", file]);
+    assert.equal(r.code, ExitCode.ok, r.err);
+    assert.doesNotMatch(r.out, /hunter2/);
+    assert.match(r.out, /password = "\[redacted\]"/);
+    const shown = parseConfig(r.out, join(dir, "shown.toml"));
+    const original = parseConfig(await Deno.readTextFile(file), file);
+    assert.deepEqual(shown, JSON.parse(JSON.stringify(original).replace('"hunter2"', '"[redacted]"')));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -153,7 +153,12 @@ export function composeVacationReply(
  */
 export async function sendVacationReplies(
   server: ServerContext & WithOutboundQueue,
-  input: { accountIds: AccountId[]; envelopeFrom: string | null; raw: Uint8Array },
+  input: {
+    accountIds: AccountId[];
+    envelopeFrom: string | null;
+    /** The delivered message, or a loader called only when a recipient has a vacation response on. */
+    raw: Uint8Array | (() => Promise<Uint8Array | null>);
+  },
   sql: JmapSql = sqlFromStore(server.store),
 ): Promise<number> {
   let sent = 0;
@@ -161,7 +166,9 @@ export async function sendVacationReplies(
     const vacations = new Vacations(sql);
     const enabled = input.accountIds.filter((id) => vacations.get(id).value.isEnabled);
     if (enabled.length === 0 || !input.envelopeFrom) return 0;
-    const facts = inboundFacts(input.raw);
+    const raw = typeof input.raw === "function" ? await input.raw() : input.raw;
+    if (!raw) return 0;
+    const facts = inboundFacts(raw);
     const now = server.clock.now();
     const periodMs = (server.config.jmap.vacation_period_days ?? DEFAULT_VACATION_PERIOD_DAYS) * 86_400_000;
     for (const accountId of enabled) {

@@ -201,7 +201,9 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
       });
       const value = dkimRecordValue(key);
       ctx.io.out(
-        `Created a ${alg} DKIM key for ${domain} (selector ${selector}). Publish this TXT record:\n\n` +
+        `Created ${
+          alg === "rsa-sha256" ? "an RSA" : "an Ed25519"
+        } (${alg}) DKIM key for ${domain} (selector ${selector}). Publish this TXT record:\n\n` +
           `${dkimRecordName(selector, domain)}  TXT  "${value}"\n\nZone file form:\n${
             dkimZoneLine(selector, domain, value)
           }\n`,

@@ -27,9 +27,15 @@ function build(ret: "FULL" | "HDRS", action: "failed" | "delayed" = "failed") {
 
 Deno.test("buildDsn returns the whole message for RET=FULL and only the header for RET=HDRS", () => {
   const full = build("FULL");
-  assert.match(full, /Content-Type: message\/rfc822\r\n\r\nSubject: hi\r\nFrom: a@b.test\r\n\r\nbody line\r\n\r\n--=_tern-dsn-abc--\r\n$/);
+  assert.match(
+    full,
+    /Content-Type: message\/rfc822\r\n\r\nSubject: hi\r\nFrom: a@b.test\r\n\r\nbody line\r\n\r\n--=_tern-dsn-abc--\r\n$/,
+  );
   const hdrs = build("HDRS");
-  assert.match(hdrs, /Content-Type: text\/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a@b.test\r\n\r\n--=_tern-dsn-abc--\r\n$/);
+  assert.match(
+    hdrs,
+    /Content-Type: text\/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a@b.test\r\n\r\n--=_tern-dsn-abc--\r\n$/,
+  );
   assert.doesNotMatch(hdrs, /body line/);
 });
 
@@ -50,5 +56,8 @@ Deno.test("statusOf, decodeXtext and headerSection", () => {
   assert.equal(statusOf("421 closing"), "4.0.0");
   assert.equal(statusOf("weird"), "4.0.0");
   assert.equal(decodeXtext("a+2Bb+3D"), "a+b=");
-  assert.equal(new TextDecoder().decode(headerSection(new TextEncoder().encode("A: 1\nB: 2\n\nbody"))), "A: 1\nB: 2\n");
+  assert.equal(
+    new TextDecoder().decode(headerSection(new TextEncoder().encode("A: 1\nB: 2\n\nbody"))),
+    "A: 1\nB: 2\n",
+  );
 });

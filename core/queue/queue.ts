@@ -17,6 +17,8 @@ import type { Database } from "../store/sqlite/database.ts";
 import type { DnsResolver } from "../dns/resolver.ts";
 import { deliverLocal } from "../delivery/local.ts";
 import { memorySource } from "../delivery/spool.ts";
+import { formatReturnPath } from "../delivery/trace.ts";
+import { StoreError } from "../store/types.ts";
 import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
 import {
   type ClientTimeouts,
@@ -30,7 +32,7 @@ import type { DkimSigner } from "../dkim/signer.ts";
 import { buildDsn, type DsnRecipient } from "./dsn.ts";
 import { KeyedLimiter, Semaphore } from "./limiter.ts";
 import { QueueMetrics } from "./metrics.ts";
-import { domainOf, QueueStore, type RecipientUpdate } from "./queue_store.ts";
+import { QueueStore, type RecipientUpdate } from "./queue_store.ts";
 import { retryDelayMs } from "./retry.ts";
 import { type DeliveryTarget, Router } from "./routing.ts";
 import type { QueueSettings } from "./settings.ts";
@@ -226,7 +228,12 @@ export class Queue implements OutboundQueue {
   ): Promise<void> {
     if (log.length === 0) return;
     const entries = log.splice(0);
-    await this.store.record(id, entries.flatMap((e) => e.updates), entries.map((e) => e.attempt), this.#opts.clock.now());
+    await this.store.record(
+      id,
+      entries.flatMap((e) => e.updates),
+      entries.map((e) => e.attempt),
+      this.#opts.clock.now(),
+    );
     for (const e of entries) for (const u of e.updates) outcomes.get(u.index)!.recorded = true;
   }
 
@@ -348,6 +355,8 @@ export class Queue implements OutboundQueue {
           host: null,
         });
       }
+    } else if (await this.#opts.store.isLocalDomain(domain)) {
+      await this.#deliverLocally(msg, raw, rcpts, outcomes);
     } else {
       const route = await this.#router.route(domain);
       if (route.kind !== "targets") {
@@ -364,6 +373,64 @@ export class Queue implements OutboundQueue {
       }
     }
     await this.#finishGroup(msg, raw, rcpts, outcomes, dsnPassed, txLog);
+  }
+
+  /**
+   * Delivers to local accounts (DSNs to local senders, and any queued local recipient) through
+   * core/delivery/local.ts: one store call for all of them.
+   */
+  async #deliverLocally(
+    msg: QueuedMessage,
+    raw: Uint8Array,
+    rcpts: QueuedRecipient[],
+    outcomes: Map<number, Outcome>,
+  ): Promise<void> {
+    const store = this.#opts.store;
+    const accountIds: string[] = [];
+    const found: QueuedRecipient[] = [];
+    for (const r of rcpts) {
+      const accounts = await store.resolveRecipient(r.address);
+      if (!accounts || accounts.length === 0) {
+        outcomes.set(r.index, {
+          status: "failed",
+          reply: "550 5.1.1 No such local recipient",
+          code: "5.1.1",
+          host: null,
+        });
+        continue;
+      }
+      accountIds.push(...accounts.map((a) => a.id));
+      found.push(r);
+    }
+    if (found.length === 0) return;
+    try {
+      await deliverLocal(store, {
+        prefix: formatReturnPath(msg.from),
+        message: memorySource(raw),
+        accountIds,
+        receivedAt: this.#opts.clock.now(),
+      });
+      for (const r of found) {
+        outcomes.set(r.index, {
+          status: "delivered",
+          reply: "250 2.0.0 Delivered locally",
+          code: "2.0.0",
+          host: null,
+        });
+      }
+    } catch (e) {
+      const quota = e instanceof StoreError && e.code === "overQuota";
+      for (const r of found) {
+        outcomes.set(r.index, {
+          status: "deferred",
+          reply: quota
+            ? "452 4.2.2 Mailbox full"
+            : `451 4.3.0 Local delivery failed: ${(e as Error).message}`,
+          code: quota ? "4.2.2" : "4.3.0",
+          host: null,
+        });
+      }
+    }
   }
 
   /**
@@ -459,7 +526,13 @@ export class Queue implements OutboundQueue {
             const text = formatReply(reply);
             const code = statusFromReply(reply);
             if (reply.code < 400) {
-              outcomes.set(r.index, { status: "delivered", reply: text, code, host: t.host, recorded: false });
+              outcomes.set(r.index, {
+                status: "delivered",
+                reply: text,
+                code,
+                host: t.host,
+                recorded: false,
+              });
               updates.push({
                 index: r.index,
                 status: "delivered",
@@ -549,7 +622,15 @@ export class Queue implements OutboundQueue {
       if (!o) continue;
       if (o.status === "delivered") {
         delivered.push({ r, o });
-        if (!o.recorded) updates.push({ index: r.index, status: "delivered", reply: o.reply, host: o.host, attempted: true });
+        if (!o.recorded) {
+          updates.push({
+            index: r.index,
+            status: "delivered",
+            reply: o.reply,
+            host: o.host,
+            attempted: true,
+          });
+        }
         this.metrics.delivered++;
         continue;
       }
@@ -587,9 +668,38 @@ export class Queue implements OutboundQueue {
       ) delayed.push({ r, o });
     }
     const rest = updates;
-    // Records the rest; a finished message is removed in the same commit unless DSNs still need it.
-    const needsRaw = failed.length > 0 || delayed.length > 0 || delivered.some((d) => d.r.notify.includes("SUCCESS"));
-    const removeNow = !this.#opts.keepFinished && !needsRaw;
+    // DSNs are built and their blobs written first, then queued in the same commit as the outcome
+    // they report: a crash can never record a failure and lose its bounce.
+    const dsns: DsnRecipient[][] = [];
+    if (raw !== null && msg.from !== null && !msg.isDsn) {
+      const fail = failed.filter((f) => wants(f.r, "FAILURE"));
+      if (fail.length > 0) dsns.push(fail.map((f) => this.#dsnRecipient(f.r, f.o, "failed")));
+      if (delayed.length > 0) {
+        dsns.push(
+          delayed.map((d) => ({ ...this.#dsnRecipient(d.r, d.o, "delayed"), willRetryUntil: msg.expiresAt })),
+        );
+      }
+      // RFC 3461 §5.2.2: NOTIFY=SUCCESS not passed on (remote without DSN): Tern reports "relayed".
+      const ok = delivered.filter((d) => d.r.notify.includes("SUCCESS"));
+      if (ok.length > 0 && !dsnPassed) dsns.push(ok.map((d) => this.#dsnRecipient(d.r, d.o, "relayed")));
+    }
+    const prepared: { blobId: BlobId; size: number; action: string }[] = [];
+    for (const recipients of dsns) {
+      const bytes = buildDsn({
+        reportingMta: s.hostname,
+        to: msg.from!,
+        envid: msg.envid,
+        arrivalDate: msg.createdAt,
+        now,
+        recipients,
+        original: raw!,
+        ret: msg.ret ?? "FULL",
+        id: crypto.randomUUID(),
+      });
+      const blob = await this.#opts.store.blobs.put(bytes);
+      await pinning(this.#opts.store)?.retainBlob(blob.blobId);
+      prepared.push({ ...blob, action: recipients[0]!.action });
+    }
     const deferredOnly = rest.every((u) => u.status === "deferred");
     // Transaction replies not yet committed go in the same commit, with their attempts.
     const txIndexes = new Set(txLog.flatMap((e) => e.updates.map((u) => u.index)));
@@ -606,31 +716,44 @@ export class Queue implements OutboundQueue {
         latencyMs: 0,
       });
     }
-    const removedBlob = await this.store.record(msg.id, rest, attempts, now, removeNow);
+    const dsnIds: string[] = [];
+    const removedBlob = await this.store.record(msg.id, rest, attempts, now, !this.#opts.keepFinished, () => {
+      for (const b of prepared) {
+        const id = crypto.randomUUID();
+        // RFC 3461 §6.2 / RFC 5321 §4.5.5: a DSN is sent from the null reverse-path.
+        this.store.insertSync(
+          {
+            id,
+            from: null,
+            envid: null,
+            ret: null,
+            smtputf8: [...msg.from!].some((ch) => ch.charCodeAt(0) > 0x7f),
+            body: "8BITMIME",
+            blobId: b.blobId,
+            size: b.size,
+            authUser: null,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + s.lifetime * 1000),
+            isDsn: true,
+            sessionId: `dsn-${msg.id}`,
+          },
+          [{ address: msg.from! }],
+          now,
+        );
+        dsnIds.push(id);
+      }
+      if (delayed.length > 0) this.store.markDelayNotifiedSync(msg.id, delayed.map((d) => d.r.index));
+    });
     if (removedBlob !== null) this.#releaseBlob(removedBlob);
     for (const d of delivered) {
       this.#opts.log.info("delivered", { queue_id: msg.id, rcpt_domain: d.r.domain, host: d.o.host });
     }
-    if (raw !== null && msg.from !== null && !msg.isDsn) {
-      const fail = failed.filter((f) => wants(f.r, "FAILURE"));
-      if (fail.length > 0) {
-        await this.#sendDsn(msg, raw, fail.map((f) => this.#dsnRecipient(f.r, f.o, "failed")));
-      }
-      if (delayed.length > 0) {
-        await this.#sendDsn(
-          msg,
-          raw,
-          delayed.map((d) => ({ ...this.#dsnRecipient(d.r, d.o, "delayed"), willRetryUntil: msg.expiresAt })),
-        );
-        await this.store.markDelayNotified(msg.id, delayed.map((d) => d.r.index));
-      }
-      // RFC 3461 §5.2.2: NOTIFY=SUCCESS not passed on (remote without DSN): Tern reports "relayed".
-      const ok = delivered.filter((d) => d.r.notify.includes("SUCCESS"));
-      if (ok.length > 0 && !dsnPassed) {
-        await this.#sendDsn(msg, raw, ok.map((d) => this.#dsnRecipient(d.r, d.o, "relayed")));
-      }
-    }
-    if (removedBlob === null && !this.#opts.keepFinished && this.store.isFinished(msg.id)) await this.#remove(msg.id);
+    prepared.forEach((b, i) => {
+      this.metrics.dsnSent++;
+      this.metrics.queued++;
+      this.#opts.log.info("dsn queued", { queue_id: msg.id, dsn_id: dsnIds[i], action: b.action });
+    });
+    if (prepared.length > 0) this.#wake();
   }
 
   #dsnRecipient(r: QueuedRecipient, o: Outcome, action: DsnRecipient["action"]): DsnRecipient {
@@ -643,64 +766,6 @@ export class Queue implements OutboundQueue {
       diagnostic: o.reply,
       lastAttempt: this.#opts.clock.now(),
     };
-  }
-
-  /**
-   * Sends a DSN to the envelope sender: delivered locally when the sender is a local account,
-   * queued (from the null sender, RFC 3461 §6.2) otherwise. The null sender is never notified.
-   */
-  async #sendDsn(msg: QueuedMessage, raw: Uint8Array, recipients: DsnRecipient[]): Promise<void> {
-    const to = msg.from;
-    if (to === null || msg.isDsn) return;
-    const now = this.#opts.clock.now();
-    const id = crypto.randomUUID();
-    const bytes = buildDsn({
-      reportingMta: this.#opts.settings.hostname,
-      to,
-      envid: msg.envid,
-      arrivalDate: msg.createdAt,
-      now,
-      recipients,
-      original: raw,
-      ret: msg.ret ?? "FULL",
-      id,
-    });
-    const store = this.#opts.store;
-    try {
-      const accounts = await store.resolveRecipient(to);
-      if (accounts && accounts.length > 0) {
-        await deliverLocal(store, {
-          prefix: "Return-Path: <>\r\n",
-          message: memorySource(bytes),
-          accountIds: accounts.map((a) => a.id),
-          receivedAt: now,
-        });
-      } else if (await store.isLocalDomain(domainOf(to))) {
-        this.#opts.log.warn("dsn dropped: unknown local sender", { queue_id: msg.id });
-        return;
-      } else {
-        const blob = await store.blobs.put(bytes);
-        await this.#insert(
-          {
-            from: null,
-            recipients: [{ address: to }],
-            smtputf8: /[^\x00-\x7f]/.test(to),
-            body: "8BITMIME",
-            sessionId: `dsn-${msg.id}`,
-          },
-          blob,
-          true,
-        );
-      }
-      this.metrics.dsnSent++;
-      this.#opts.log.info("dsn sent", {
-        queue_id: msg.id,
-        action: recipients[0]?.action,
-        recipients: recipients.length,
-      });
-    } catch (e) {
-      this.#opts.log.error("dsn failed", { queue_id: msg.id, error: (e as Error).message });
-    }
   }
 
   async #remove(id: string): Promise<void> {

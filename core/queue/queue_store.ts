@@ -180,8 +180,17 @@ export class QueueStore {
     recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
     now: Date,
   ): Promise<void> {
+    return this.write(() => this.insertSync(message, recipients, now));
+  }
+
+  /** `insert` inside a transaction the caller holds (e.g. a DSN queued with the failure it reports). */
+  insertSync(
+    message: QueuedMessage & { sessionId?: string },
+    recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
+    now: Date,
+  ): void {
     const t = now.getTime();
-    return this.write(() => {
+    this.#db.transaction(() => {
       this.#db.run(
         `INSERT INTO queue_messages (id, from_addr, envid, ret, smtputf8, body, blob_id, size, auth_user,
            session_id, created, expires, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -283,9 +292,11 @@ export class QueueStore {
     attempt: AttemptRecord | AttemptRecord[] | null,
     now: Date,
     removeIfFinished = false,
+    also?: () => void,
   ): Promise<string | null> {
     const t = now.getTime();
     return this.write(() => {
+      also?.();
       for (const u of updates) {
         this.#db.run(
           `UPDATE queue_recipients SET status = ?, attempts = attempts + ?, next_attempt = ?, last_reply = ?,
@@ -319,7 +330,12 @@ export class QueueStore {
 
   /** Marks recipients as having had their delay DSN. */
   markDelayNotified(messageId: string, indexes: number[]): Promise<void> {
-    return this.write(() => {
+    return this.write(() => this.markDelayNotifiedSync(messageId, indexes));
+  }
+
+  /** `markDelayNotified` inside a transaction the caller holds. */
+  markDelayNotifiedSync(messageId: string, indexes: number[]): void {
+    this.#db.transaction(() => {
       for (const i of indexes) {
         this.#db.run(
           "UPDATE queue_recipients SET delay_notified = 1 WHERE message_id = ? AND idx = ?",

@@ -81,7 +81,8 @@ export class FsBlobStore implements BlobStore {
             else kept = null;
           }
         }
-        await file.sync();
+        // fdatasync: the bytes and the size; the rename and the directory fsync make the name durable.
+        await file.syncData();
       } finally {
         file.close();
       }

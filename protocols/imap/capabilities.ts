@@ -6,9 +6,13 @@
 
 /** What the capability list depends on. */
 export interface CapabilitySource {
+  /** Session state name. */
   readonly state: string;
+  /** Whether password authentication is allowed now. */
   readonly plaintextAllowed: boolean;
+  /** The connection (TLS state and listener mode). */
   readonly conn: { transport: { secure: boolean }; listener: { tls: string } };
+  /** Server services (SASL mechanisms, limits). */
   readonly server: { auth: { mechanisms(): string[] }; config: { imap: { max_literal_size: number } } };
 }
 
@@ -35,6 +39,9 @@ const AUTHENTICATED = [
   "UTF8=ACCEPT",
   "OBJECTID",
   "CONDSTORE",
+  "QRESYNC",
+  "QUOTA",
+  "QUOTA=RES-STORAGE",
   "SASL-IR",
 ];
 

@@ -33,8 +33,11 @@ export type ResponseCode =
 
 /** A tagged reply. `code` is the text inside the brackets (may carry data, e.g. "APPENDUID 1 5"). */
 export interface Reply {
+  /** Tagged status. */
   status: "OK" | "NO" | "BAD";
+  /** Response code text inside the brackets. */
   code?: string;
+  /** Human-readable text. */
   text: string;
   /** The handler already wrote the tagged reply (STARTTLS). */
   silent?: boolean;
@@ -42,12 +45,14 @@ export interface Reply {
 
 /** Thrown by command handlers to end a command with NO or BAD. */
 export class ImapError extends Error {
+  /** Error name. */
   override name = "ImapError";
   /**
    * @param status NO or BAD
    * @param message human-readable text for the client
    * @param code optional response code
    */
+  /** Creates the error. */
   constructor(readonly status: "NO" | "BAD", message: string, readonly code?: ResponseCode | string) {
     super(message);
   }

@@ -11,11 +11,15 @@ export const DELIMITER = "/";
 
 /** A snapshot of an account's mailboxes with their full names. */
 export class MailboxTree {
+  /** Mailboxes by id. */
   readonly byId = new Map<string, Mailbox>();
+  /** Full names by mailbox id. */
   readonly nameOf = new Map<string, string>();
+  /** Mailboxes by full name. */
   readonly byName = new Map<string, Mailbox>();
 
   /** @param mailboxes every mailbox of the account */
+  /** Builds the tree. */
   constructor(readonly mailboxes: Mailbox[]) {
     for (const m of mailboxes) this.byId.set(m.id, m);
     for (const m of mailboxes) {

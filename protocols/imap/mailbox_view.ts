@@ -13,6 +13,8 @@ import { lowerBound } from "./parser/sequence_set.ts";
 export interface ViewUpdates {
   /** Sequence numbers to report as EXPUNGE, each valid at the moment it is sent. */
   expunged: number[];
+  /** The same messages' UIDs, ascending (for VANISHED, RFC 7162 §3.2.10). */
+  expungedUids: number[];
   /** New EXISTS count, or null when unchanged. */
   exists: number | null;
   /** Messages whose flags changed: [seq, placement]. */
@@ -25,6 +27,7 @@ export interface ViewUpdates {
  */
 export class UidIndex {
   /** @param view the owning view (its `uids` and `entries` arrays) */
+  /** Creates the index over a view's arrays. */
   constructor(readonly view: { uids: number[]; entries: Placement[] }) {}
 
   /** Placement of a UID. */
@@ -75,6 +78,7 @@ export class MailboxView {
    * @param name its full name as sent by the client (for the LIST response in rev2)
    * @param readOnly EXAMINE or no write access
    */
+  /** Creates a view from the placements listed at SELECT. */
   constructor(
     public mailbox: Mailbox,
     readonly name: string,
@@ -130,9 +134,12 @@ export class MailboxView {
    * changes) and UIDs expunged since. With `allowExpunge` false, expunged messages stay in the map.
    */
   applyChanges(changed: Placement[], expunged: number[], allowExpunge: boolean): ViewUpdates {
-    const updates: ViewUpdates = { expunged: [], exists: null, flags: [] };
+    const updates: ViewUpdates = { expunged: [], expungedUids: [], exists: null, flags: [] };
     for (const uid of expunged) if (this.byUid.has(uid)) this.gone.add(uid);
-    if (allowExpunge && this.gone.size > 0) updates.expunged = this.remove([...this.gone]);
+    if (allowExpunge && this.gone.size > 0) {
+      updates.expungedUids = [...this.gone].sort((a, b) => a - b);
+      updates.expunged = this.remove(updates.expungedUids);
+    }
     const before = this.uids.length;
     for (const p of changed) {
       if (p.modseq > this.modseq) this.modseq = p.modseq;

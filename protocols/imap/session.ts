@@ -6,9 +6,10 @@
  * @module
  */
 import type { ConnectionContext, ServerContext } from "../../core/context.ts";
-import type { Account } from "../../core/store/types.ts";
+import type { Account, Placement } from "../../core/store/types.ts";
 import { StoreError } from "../../core/store/types.ts";
 import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import type { Store } from "../../core/store/store.ts";
 import { CommandFramer } from "./parser/framer.ts";
 import { parseCommand } from "./parser/command_parser.ts";
 import type { ParsedCommand } from "./parser/tokens.ts";
@@ -19,6 +20,7 @@ import { MailboxTree } from "./mailbox_names.ts";
 import { decodeMutf7, encodeMutf7 } from "./format/mutf7.ts";
 import { astr } from "./format/strings.ts";
 import { formatFlags } from "./flags.ts";
+import { formatSequenceSet } from "./parser/sequence_set.ts";
 import { COMMANDS, type ImapState } from "./commands/table.ts";
 import { capabilityList } from "./capabilities.ts";
 
@@ -33,17 +35,27 @@ type ReadOutcome = { kind: "data" } | { kind: "eof" } | { kind: "timeout" } | { 
 
 /** A running IMAP session. */
 export class ImapSession {
+  /** Protocol state (RFC 9051 §3). */
   state: ImapState = "notAuthenticated";
+  /** The logged-in account. */
   account: Account | null = null;
+  /** The selected mailbox, if any. */
   view: MailboxView | null = null;
   /** Extensions enabled with ENABLE (uppercase). */
   readonly enabled = new Set<string>();
+  /** Command framing state. */
   readonly framer: CommandFramer;
+  /** Response output. */
   readonly out: ResponseWriter;
   /** Set by the notifier: account changed since the last look (mailbox list, counts). */
   #unsubscribe: (() => void) | null = null;
   #wake: (() => void) | null = null;
-  #pendingRead: Promise<"data" | "eof"> | null = null;
+  /** A transport read is in flight. */
+  #reading = false;
+  /** Outcome of a finished read not yet consumed. */
+  #readDone: { kind: "data" | "eof" } | null = null;
+  /** Resolves the current wait in `read`. */
+  #signal: (() => void) | null = null;
   #closed = false;
   /** MODSEQs of changes this session made itself: their notifications need no resync. */
   readonly #own = new Set<number>();
@@ -54,6 +66,7 @@ export class ImapSession {
    * @param server server-wide services
    * @param conn this connection
    */
+  /** Creates a session for one connection. */
   constructor(readonly server: ServerContext, readonly conn: ConnectionContext) {
     const cfg = server.config.imap;
     this.framer = new CommandFramer({
@@ -75,13 +88,19 @@ export class ImapSession {
     return this.enabled.has("CONDSTORE");
   }
 
+  /** True once QRESYNC was enabled (RFC 7162 §3.2.3). */
+  get qresync(): boolean {
+    return this.enabled.has("QRESYNC");
+  }
+
   /** True when mailbox names and quoted strings are UTF-8 (rev2 or UTF8=ACCEPT, RFC 6855). */
   get utf8(): boolean {
     return this.enabled.has("IMAP4REV2") || this.enabled.has("UTF8=ACCEPT");
   }
 
   /** The store. */
-  get store() {
+  /** The store. */
+  get store(): Store {
     return this.server.store;
   }
 
@@ -164,10 +183,22 @@ export class ImapSession {
     view.dirty = false;
     // Incremental: only placements changed and UIDs expunged since the view's MODSEQ (RFC 7162 style).
     const since = view.modseq;
-    const changed = await this.store.listPlacements(this.accountId, view.mailbox.id, { changedSince: since });
-    const expunged = await this.store.expungedSince(this.accountId, view.mailbox.id, since);
+    let changed: Placement[];
+    let expunged: number[];
+    try {
+      changed = await this.store.listPlacements(this.accountId, view.mailbox.id, { changedSince: since });
+      expunged = await this.store.expungedSince(this.accountId, view.mailbox.id, since);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === "notFound")) throw e;
+      // The selected mailbox was deleted by another session: nothing consistent is left to show
+      // (RFC 9051 §7.1.5 BYE), so the session ends after this command's reply.
+      this.setView(null);
+      this.state = "logout";
+      await this.out.line("* BYE Selected mailbox was deleted");
+      throw new ImapError("NO", "Selected mailbox was deleted", "NONEXISTENT");
+    }
     const u = view.applyChanges(changed, expunged, allowExpunge);
-    for (const seq of u.expunged) await this.out.line(`* ${seq} EXPUNGE`);
+    await this.reportExpunged(u.expunged, u.expungedUids);
     if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
     for (const [seq, p] of u.flags) {
       // RFC 7162 §3.2: once CONDSTORE is enabled, unsolicited FETCH responses carry MODSEQ.
@@ -178,48 +209,76 @@ export class ImapSession {
     }
   }
 
-  /** Reads more bytes into the framer; races the idle timeout, shutdown and an optional wake-up. */
+  /**
+   * Reports removed messages: `* n EXPUNGE` per sequence number (highest first), or one
+   * `* VANISHED uid-set` once QRESYNC is enabled (RFC 7162 §3.2.10).
+   */
+  async reportExpunged(seqs: number[], uids: number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    if (this.qresync) {
+      await this.out.line(`* VANISHED ${formatSequenceSet([...uids].sort((a, b) => a - b))}`);
+      return;
+    }
+    for (const seq of seqs) await this.out.line(`* ${seq} EXPUNGE`);
+  }
+
+  /**
+   * Reads more bytes into the framer, or returns early on the idle timeout, shutdown or (when
+   * `wakeable`) a change notification. One read is outstanding at most; its result is kept for
+   * the next call when something else won, and no promise reactions pile up while idling.
+   */
   async read(timeoutMs: number, wakeable = false): Promise<ReadOutcome | { kind: "wake" }> {
-    if (!this.#pendingRead) {
-      // The push happens once per chunk, whichever wait wins the race below.
-      this.#pendingRead = this.conn.transport.read().then((chunk) => {
-        this.#pendingRead = null;
-        if (chunk === null) return "eof" as const;
-        this.framer.push(chunk);
-        return "data" as const;
-      }, () => {
-        this.#pendingRead = null;
-        return "eof" as const;
+    if (this.#readDone) {
+      const r = this.#readDone;
+      this.#readDone = null;
+      return r;
+    }
+    if (!this.#reading) {
+      this.#reading = true;
+      this.conn.transport.read().then((chunk) => {
+        if (chunk !== null) this.framer.push(chunk);
+        return chunk === null ? "eof" as const : "data" as const;
+      }, () => "eof" as const).then((kind) => {
+        this.#reading = false;
+        this.#readDone = { kind };
+        this.#signal?.();
       });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    const waits: Promise<ReadOutcome | { kind: "wake" }>[] = [
-      this.#pendingRead.then((kind) => ({ kind })),
-      new Promise((resolve) => {
-        timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs);
-      }),
-      new Promise((resolve) => {
-        if (this.conn.shutdown.aborted) return resolve({ kind: "shutdown" });
-        onAbort = () => resolve({ kind: "shutdown" });
-        this.conn.shutdown.addEventListener("abort", onAbort, { once: true });
-      }),
-    ];
+    if (wakeable && this.view?.dirty) return { kind: "wake" };
+    if (this.conn.shutdown.aborted) return { kind: "shutdown" };
+    let timedOut = false;
+    let woken = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.#signal?.();
+    }, timeoutMs);
+    const onAbort = () => this.#signal?.();
+    this.conn.shutdown.addEventListener("abort", onAbort, { once: true });
     if (wakeable) {
-      waits.push(
-        new Promise((resolve) => {
-          this.#wake = () => resolve({ kind: "wake" });
-          if (this.view?.dirty) resolve({ kind: "wake" });
-        }),
-      );
+      this.#wake = () => {
+        woken = true;
+        this.#signal?.();
+      };
     }
     try {
-      return await Promise.race(waits);
+      await new Promise<void>((resolve) => {
+        this.#signal = resolve;
+      });
     } finally {
-      clearTimeout(timer);
-      if (onAbort) this.conn.shutdown.removeEventListener("abort", onAbort);
+      this.#signal = null;
       this.#wake = null;
+      clearTimeout(timer);
+      this.conn.shutdown.removeEventListener("abort", onAbort);
     }
+    if (this.#readDone) {
+      const r = this.#readDone;
+      this.#readDone = null;
+      return r;
+    }
+    if (this.conn.shutdown.aborted) return { kind: "shutdown" };
+    if (woken) return { kind: "wake" };
+    if (timedOut) return { kind: "timeout" };
+    return { kind: "wake" };
   }
 
   /** Reads one raw line (AUTHENTICATE continuation, IDLE DONE); null on EOF/timeout/shutdown. */

@@ -15,6 +15,7 @@ export class ResponseWriter {
   #size = 0;
 
   /** @param transport the connection */
+  /** Creates a writer over a transport. */
   constructor(readonly transport: Transport) {}
 
   /** Queues text (no line ending added). */

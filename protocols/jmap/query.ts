@@ -18,11 +18,20 @@ export interface QueryWindow {
 /** Upper bound on ids returned by one /query when the client sets no limit. */
 export const MAX_QUERY_LIMIT = 10_000;
 
+/** How many results from the start a window needs (Infinity for anchors and negative positions). */
+export function windowDepth(args: Record<string, unknown>): number {
+  const position = optInt(args, "position") ?? 0;
+  if (args.anchor !== undefined && args.anchor !== null) return Infinity;
+  if (position < 0) return Infinity;
+  return position + Math.min(optUInt(args, "limit") ?? MAX_QUERY_LIMIT, MAX_QUERY_LIMIT);
+}
+
 /** Applies position/anchor/anchorOffset/limit/calculateTotal to a full result list (RFC 8620 §5.5). */
 export function windowResults(
   all: readonly string[],
   args: Record<string, unknown>,
   ctx: MethodContext,
+  knownTotal?: number,
 ): QueryWindow {
   let position = optInt(args, "position") ?? 0;
   const rawAnchor = optString(args, "anchor");
@@ -39,7 +48,7 @@ export function windowResults(
     position = Math.max(0, all.length + position);
   }
   const window: QueryWindow = { position, ids: all.slice(position, position + limit) };
-  if (calculateTotal) window.total = all.length;
+  if (calculateTotal) window.total = knownTotal ?? all.length;
   if (requested !== null && requested > MAX_QUERY_LIMIT) window.limit = MAX_QUERY_LIMIT;
   return window;
 }

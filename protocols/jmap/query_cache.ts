@@ -1,31 +1,44 @@
 /**
- * A small cache of full Email/query results, keyed by account, filter, sort and collapseThreads,
- * valid only while the account's Email state is unchanged. Paging through a large mailbox (and a
- * client polling its mailbox view) then costs one store query per state, not one per request.
+ * A small cache of Email/query results, keyed by account, filter, sort and collapseThreads. An
+ * entry holds either the complete result list or a prefix of it (see email_query_plan.ts), the
+ * state it was computed at, and a receivedAt threshold that bounds the first result pages.
  *
  * @module
  */
 
-/** LRU of query results tagged with the state they were computed at. */
+/** One cached query result. */
+export interface QueryCacheEntry {
+  /** Email state the ids were computed at. */
+  state: string;
+  ids: string[];
+  /** True when `ids` is the whole result; false for a prefix. */
+  complete: boolean;
+  /**
+   * receivedAt (ms) such that the results received at or after it are known to fill the first
+   * pages, or null when unknown.
+   */
+  threshold: number | null;
+}
+
+/** LRU of query results. */
 export class QueryCache {
-  readonly #entries = new Map<string, { state: string; ids: string[] }>();
+  readonly #entries = new Map<string, QueryCacheEntry>();
   /** @param maxEntries results kept (least recently used dropped first) */
   constructor(readonly maxEntries = 64) {}
 
-  /** Cached ids for `key` at `state`, or null. */
-  get(key: string, state: string): string[] | null {
+  /** The entry for `key` at any state (callers compare `state`), or null. */
+  get(key: string): QueryCacheEntry | null {
     const e = this.#entries.get(key);
     if (!e) return null;
     this.#entries.delete(key);
-    if (e.state !== state) return null;
     this.#entries.set(key, e);
-    return e.ids;
+    return e;
   }
 
-  /** Stores ids computed at `state`. */
-  set(key: string, state: string, ids: string[]): void {
+  /** Stores an entry. */
+  set(key: string, entry: QueryCacheEntry): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { state, ids });
+    this.#entries.set(key, entry);
     while (this.#entries.size > this.maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }

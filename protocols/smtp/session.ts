@@ -12,6 +12,7 @@ import { StoreError } from "../../core/store/types.ts";
 import type { RateLimiter } from "../../core/policy/rate_limiter.ts";
 import type { OutboundQueue, OutboundRecipient } from "../../core/delivery/outbound.ts";
 import { deliverLocal, putMessageBlob } from "../../core/delivery/local.ts";
+import { sendVacationReplies } from "../../core/jmap/vacation_reply.ts";
 import { MessageSpool } from "../../core/delivery/spool.ts";
 import type { RecipientResolver } from "../../core/delivery/resolver.ts";
 import { formatReceived, formatReturnPath } from "../../core/delivery/trace.ts";
@@ -464,12 +465,22 @@ export class SmtpSession {
         }, blob);
       }
       if (local.length > 0) {
-        await deliverLocal(this.conn.server.store, {
+        const accountIds = local.flatMap((r) => r.accounts!.map((a) => a.id));
+        const delivered = await deliverLocal(this.conn.server.store, {
           prefix: formatReturnPath(from) + received,
           message: spool,
-          accountIds: local.flatMap((r) => r.accounts!.map((a) => a.id)),
+          accountIds,
           receivedAt: now,
         });
+        // RFC 3834 auto-replies of recipients with a JMAP VacationResponse; never delays the 250.
+        const store = this.conn.server.store;
+        sendVacationReplies(this.conn.server, {
+          accountIds,
+          envelopeFrom: from,
+          raw: () => store.blobs.get(delivered.blobId),
+        }).catch((e) =>
+          this.conn.log.warn("vacation reply failed", { error: e instanceof Error ? e.message : String(e) })
+        );
       }
       this.conn.log.info("message accepted", {
         queue_id: id,

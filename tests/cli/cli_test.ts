@@ -102,6 +102,11 @@ Deno.test("tern domain, user and alias commands round-trip through the store", a
     assert.deepEqual(json.map((a) => a.address).sort(), ["ada@example.com", "bob@example.com"]);
 
     await ok(["user", "passwd", "ada@example.com", "--password-stdin"], "second-secret\n");
+    await ok(["user", "set", "bob@example.com", "--quota", "20M", "--disable", "--name", "Bob"]);
+    assert.match(await ok(["user", "list"]), /^bob@example\.com\s+Bob\s+.*20 MiB\s+disabled$/m);
+    assert.equal((await tern(dir, ["user", "set", "bob@example.com"])).code, 2);
+    await ok(["user", "set", "bob@example.com", "--enable"]);
+    assert.match(await ok(["user", "list"]), /^bob@example\.com\s.*active$/m);
     // Only derived secrets are stored, never a password.
     for await (const entry of Deno.readDir(join(dir, "data"))) {
       if (!entry.isFile) continue;

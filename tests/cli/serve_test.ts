@@ -92,12 +92,11 @@ Deno.test("tern serve runs under the start task's permissions, serves CLI-made a
       "added-while-running",
     );
     assert.equal(live.code, 0, live.stderr);
-    for (
-      const [user, password] of [["ada@example.com", "cli-made-password"], [
-        "bob@example.com",
-        "added-while-running",
-      ]]
-    ) {
+    const accounts: [string, string][] = [
+      ["ada@example.com", "cli-made-password"],
+      ["bob@example.com", "added-while-running"],
+    ];
+    for (const [user, password] of accounts) {
       const imap = await Deno.connect({ hostname: "127.0.0.1", port: ports.imap ?? 0 });
       try {
         assert.match(await readReply(imap), /^\* OK /);

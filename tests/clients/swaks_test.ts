@@ -11,7 +11,8 @@ import { certFile, installed, mailbox, PASSWORD, redact, run, stripTrace, toCrlf
 const ignore = !installed("swaks");
 
 /** A message with a leading-dot line (dot-stuffing) and an 8-bit-free body. */
-const MESSAGE = "From: u@example.org\nTo: u@example.org\nSubject: swaks interop\nMessage-ID: <swaks-1@example.org>\n\n" +
+const MESSAGE =
+  "From: u@example.org\nTo: u@example.org\nSubject: swaks interop\nMessage-ID: <swaks-1@example.org>\n\n" +
   "first line\n.leading dot\n..two dots\nlast line\n";
 
 async function setup(): Promise<{ t: TestServer; accountId: string; home: string }> {
@@ -30,7 +31,10 @@ async function teardown(s: { t: TestServer; home: string }): Promise<void> {
 
 /** swaks ends DATA with CRLF "." CRLF itself: the data it reads must not end in a newline. */
 function swaks(home: string, args: string[], data = MESSAGE.slice(0, -1)) {
-  return run("swaks", ["-f", USER, "-t", USER, "--data", "-", "--timeout", "10", ...args], { home, stdin: data });
+  return run("swaks", ["-f", USER, "-t", USER, "--data", "-", "--timeout", "10", ...args], {
+    home,
+    stdin: data,
+  });
 }
 
 Deno.test({
@@ -139,6 +143,39 @@ Deno.test({
       // swaks exits 28 when authentication fails.
       assert.equal(r.code, 28, redact(r.stdout + r.stderr));
       assert.match(redact(r.stdout), /<~\* 535 /);
+      assert.equal((await mailbox(s.t, s.accountId)).length, 0);
+    } finally {
+      await teardown(s);
+    }
+  },
+});
+
+// BUG: a submission whose From: header the user does not own is refused after the final "." with
+// "553 5.7.1 From: header address not owned by authenticated user". RFC 5321 §4.3.2 lists only
+// 250, 552, 554, 451, 452, 450 and 550 as replies to the end of mail data (553 belongs to MAIL/RCPT):
+// expected "550 5.7.1 …" (or 554 5.7.1). Source: protocols/smtp/codes.ts, Code.MailboxNameNotAllowed.
+Deno.test({
+  name: "swaks submission with a From: header the user does not own is refused at end of DATA with 550/554",
+  ignore: true,
+  async fn() {
+    const s = await setup();
+    try {
+      const forged = MESSAGE.replace("From: u@example.org", "From: boss@example.org");
+      const r = await swaks(s.home, [
+        "-s",
+        `127.0.0.1:${s.t.port("submission")}`,
+        "--tls",
+        "--tls-ca-path",
+        certFile(s.t),
+        "-a",
+        "PLAIN",
+        "-au",
+        USER,
+      ], forged.slice(0, -1));
+      assert.notEqual(r.code, 0);
+      const out = redact(r.stdout);
+      assert.match(out, /<~\* 5\d\d 5\.7\.1 /);
+      assert.match(out, /<~\* 55[04] 5\.7\.1 /, "end-of-data refusal must be 550 or 554 (RFC 5321 §4.3.2)");
       assert.equal((await mailbox(s.t, s.accountId)).length, 0);
     } finally {
       await teardown(s);

@@ -60,3 +60,30 @@ Deno.test("imap AUTHENTICATE LOGIN and SCRAM-SHA-256", async () => {
     await t.close();
   }
 });
+
+Deno.test("imap LOGIN is throttled by the shared auth service: NO [UNAVAILABLE]", async () => {
+  const { t, port } = await setupImap({
+    auth: {
+      throttle_free_failures: 1,
+      throttle_base_delay_ms: 60_000,
+      lockout_failures: 2,
+      lockout_seconds: 60,
+    },
+  });
+  const c = await RawImap.connect(port);
+  try {
+    assert.deepEqual(await c.cmd('LOGIN u@example.org "bad"'), [
+      "TAG NO [AUTHENTICATIONFAILED] Authentication failed",
+    ]);
+    assert.deepEqual(await c.cmd('LOGIN u@example.org "bad"'), [
+      "TAG NO [AUTHENTICATIONFAILED] Authentication failed",
+    ]);
+    // Even the right password is refused while the account/IP is blocked.
+    assert.deepEqual(await c.cmd('LOGIN u@example.org "s3cret pass"'), [
+      "TAG NO [UNAVAILABLE] Too many failed attempts, try again later",
+    ]);
+  } finally {
+    c.close();
+    await t.close();
+  }
+});

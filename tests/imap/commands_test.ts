@@ -135,6 +135,14 @@ Deno.test("imap APPEND over quota answers NO [OVERQUOTA]", async () => {
     const msg = SIMPLE(1, "x".repeat(200));
     await c.c.send(`q1 APPEND INBOX {${msg.length}+}\r\n${msg}\r\n`);
     assert.deepEqual(await c.until("q1"), ["TAG NO [OVERQUOTA] Quota exceeded"]);
+    assert.deepEqual(await c.cmd("GETQUOTAROOT INBOX"), [
+      '* QUOTAROOT INBOX ""',
+      '* QUOTA "" (STORAGE 0 0)',
+      "TAG OK GETQUOTAROOT completed",
+    ]);
+    assert.deepEqual(await c.cmd('SETQUOTA "" (STORAGE 10)'), [
+      "TAG NO [NOPERM] Quotas are set by the administrator",
+    ]);
   } finally {
     c.close();
     await t.close();
@@ -200,6 +208,22 @@ Deno.test("imap COPY and MOVE with COPYUID, EXPUNGE", async () => {
     await c.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)");
     assert.deepEqual(await c.cmd("EXPUNGE"), ["* 1 EXPUNGE", "TAG OK EXPUNGE completed"]);
     assert.deepEqual(await c.cmd("FETCH 1 UID"), ["* 1 FETCH (UID 4)", "TAG OK FETCH completed"]);
+    const appended = await c.cmd("APPEND INBOX {16+}\r\nSubject: x\r\n\r\nhi");
+    // APPEND to the selected mailbox reports the new message (RFC 9051 §6.3.12).
+    assert.equal(appended[0], "* 2 EXISTS");
+    assert.match(appended.at(-1)!, /^TAG OK \[APPENDUID \d+ 5\]/);
+    // UID EXPUNGE removes only the listed \Deleted messages (RFC 4315 §2.1).
+    await c.cmd("STORE 1:* +FLAGS.SILENT (\\Deleted)");
+    assert.deepEqual(await c.cmd("UID EXPUNGE 5"), ["* 2 EXPUNGE", "TAG OK UID EXPUNGE completed"]);
+    // CLOSE expunges the rest silently.
+    assert.deepEqual(await c.cmd("CLOSE"), ["TAG OK CLOSE completed"]);
+    assert.deepEqual(await c.cmd("STATUS INBOX (MESSAGES)"), [
+      "* STATUS INBOX (MESSAGES 0)",
+      "TAG OK STATUS completed",
+    ]);
+    await c.cmd("EXAMINE Archive");
+    assert.deepEqual(await c.cmd("STORE 1 +FLAGS (\\Seen)"), ["TAG NO [READ-ONLY] Mailbox is read-only"]);
+    assert.deepEqual(await c.cmd("EXPUNGE"), ["TAG NO [READ-ONLY] Mailbox is read-only"]);
     assert.deepEqual(await c.cmd("STATUS Archive (MESSAGES UNSEEN DELETED)"), [
       "* STATUS Archive (MESSAGES 3 UNSEEN 3 DELETED 0)",
       "TAG OK STATUS completed",
@@ -215,9 +239,15 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
   const c = await RawImap.connect(port);
   try {
     await c.login();
-    assert.deepEqual(await c.cmd("CREATE Projects/Tern/Notes"), ["TAG OK CREATE completed"]);
+    assert.match(
+      (await c.cmd("CREATE Projects/Tern/Notes"))[0]!,
+      /^TAG OK \[MAILBOXID \([\w-]+\)\] CREATE completed$/,
+    );
     assert.deepEqual(await c.cmd("CREATE Projects"), ["TAG NO [ALREADYEXISTS] Mailbox already exists"]);
-    assert.deepEqual(await c.cmd('CREATE "Caf&AOk-"'), ["TAG OK CREATE completed"]);
+    assert.match(
+      (await c.cmd('CREATE "Caf&AOk-"'))[0]!,
+      /^TAG OK \[MAILBOXID \([\w-]+\)\] CREATE completed$/,
+    );
     assert.deepEqual(await c.cmd('LIST "" "Proj%"'), [
       '* LIST (\\HasChildren) "/" Projects',
       "TAG OK LIST completed",

@@ -58,6 +58,13 @@ Deno.test("imap EXPUNGE from another session is held back during FETCH, STORE an
     await b.cmd("EXPUNGE");
     const uf = await a.cmd("UID FETCH 1:* (FLAGS)");
     assert.ok(uf.includes("* 1 EXPUNGE"), uf.join("\n"));
+    // A MOVE by another session is an EXPUNGE here, and the moved message appears in the target.
+    await b.cmd("MOVE 1 Archive");
+    assert.deepEqual(await a.cmd("NOOP"), ["* 1 EXPUNGE", "TAG OK NOOP completed"]);
+    assert.deepEqual(await a.cmd("STATUS Archive (MESSAGES)"), [
+      "* STATUS Archive (MESSAGES 1)",
+      "TAG OK STATUS completed",
+    ]);
   } finally {
     a.close();
     b.close();
@@ -109,6 +116,28 @@ Deno.test("imap sessions in IDLE get BYE on server shutdown", async () => {
     await stopping;
   } finally {
     a.close();
+    await t.close();
+  }
+});
+
+Deno.test("imap a session whose selected mailbox is deleted elsewhere gets BYE", async () => {
+  const { t, port } = await setupImap();
+  const a = await RawImap.connect(port);
+  const b = await RawImap.connect(port);
+  try {
+    await a.login();
+    await b.login();
+    await a.cmd("CREATE Doomed");
+    await a.cmd("SELECT Doomed");
+    assert.deepEqual(await b.cmd("DELETE Doomed"), ["TAG OK DELETE completed"]);
+    assert.deepEqual(await a.cmd("NOOP"), [
+      "* BYE Selected mailbox was deleted",
+      "TAG NO [NONEXISTENT] Selected mailbox was deleted",
+    ]);
+    assert.equal(await a.c.read(), null);
+  } finally {
+    a.close();
+    b.close();
     await t.close();
   }
 });

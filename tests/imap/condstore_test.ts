@@ -57,3 +57,47 @@ Deno.test("imap CONDSTORE: HIGHESTMODSEQ, CHANGEDSINCE, UNCHANGEDSINCE and SEARC
     await t.close();
   }
 });
+
+Deno.test("imap QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and UID FETCH VANISHED", async () => {
+  const { t, user, port } = await setupImap();
+  for (let i = 1; i <= 3; i++) await t.deliver(user, MSG(i));
+  const a = await RawImap.connect(port);
+  const b = await RawImap.connect(port);
+  const c = await RawImap.connect(port);
+  try {
+    await a.login();
+    await b.login();
+    await c.login();
+    assert.deepEqual(await a.cmd("SELECT INBOX (QRESYNC (1 1))"), [
+      "TAG BAD [CLIENTBUG] QRESYNC must be enabled first",
+    ]);
+    assert.deepEqual(await a.cmd("ENABLE QRESYNC"), ["* ENABLED QRESYNC", "TAG OK ENABLE completed"]);
+    const sel = await a.cmd("SELECT INBOX");
+    const validity = Number(/UIDVALIDITY (\d+)/.exec(sel.join("\n"))![1]);
+    const old = Number(/HIGHESTMODSEQ (\d+)/.exec(sel.join("\n"))![1]);
+    await b.cmd("SELECT INBOX");
+    await b.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)");
+    await b.cmd("EXPUNGE");
+    await b.cmd("STORE 2 +FLAGS.SILENT (\\Flagged)"); // UID 3 is now sequence number 2
+    const noop = await a.cmd("NOOP");
+    assert.equal(noop[0], "* VANISHED 2");
+    assert.match(noop[1]!, /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+
+    await c.cmd("ENABLE QRESYNC");
+    const resync = await c.cmd(`EXAMINE INBOX (QRESYNC (${validity} ${old} 1:3))`);
+    assert.ok(resync.includes("* VANISHED (EARLIER) 2"), resync.join("\n"));
+    assert.ok(
+      resync.some((l) => /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/.test(l)),
+      resync.join("\n"),
+    );
+    const fetch = await c.cmd(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${old} VANISHED)`);
+    assert.equal(fetch[0], "* VANISHED (EARLIER) 2");
+    assert.match(fetch[1]!, /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+    assert.equal(fetch.at(-1), "TAG OK FETCH completed");
+  } finally {
+    a.close();
+    b.close();
+    c.close();
+    await t.close();
+  }
+});

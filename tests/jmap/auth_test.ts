@@ -117,3 +117,30 @@ Deno.test("remembered Basic logins stop working at once after a password change 
     await f.close();
   }
 });
+
+Deno.test("a trusted front end with a verified client certificate acts as the named user", async () => {
+  const f = await jmapFixture({
+    jmap: { trusted_services: [{ name: "portal", client_cert_subject: "CN=portal.example.org" }] },
+  });
+  try {
+    const ask = async (subject: string | undefined, user: string) => {
+      const res = await f.app.request(
+        new Request("http://jmap.test/jmap/session", { headers: { "X-Tern-User": user } }),
+        undefined,
+        subject === undefined ? {} : { clientCertSubject: subject },
+      );
+      const status = res.status;
+      const body = status === 200 ? await res.json() : (await res.body?.cancel(), null);
+      return { status, username: body?.username };
+    };
+    assert.deepEqual(await ask("CN=portal.example.org", "bob@example.org"), {
+      status: 200,
+      username: "bob@example.org",
+    });
+    assert.equal((await ask("CN=other", "bob@example.org")).status, 401);
+    assert.equal((await ask(undefined, "bob@example.org")).status, 401);
+    assert.equal((await ask("CN=portal.example.org", "nobody@example.org")).status, 401);
+  } finally {
+    await f.close();
+  }
+});

@@ -9,7 +9,7 @@ import type { Clock } from "../../core/context.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { Queue, type QueueOptions } from "../../core/queue/queue.ts";
-import { queueSettings, type QueueSettings } from "../../core/queue/settings.ts";
+import { type QueueSettings, queueSettings } from "../../core/queue/settings.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
 import type { QueueConfig } from "../../core/config/types.ts";
 import type { OutboundEnvelope } from "../../core/delivery/outbound.ts";
@@ -39,7 +39,10 @@ export interface Harness {
   queue: Queue;
   settings: QueueSettings;
   /** Queues a message (blob written first) and returns its id. */
-  send(env: Partial<OutboundEnvelope> & { recipients: OutboundEnvelope["recipients"] }, body?: string): Promise<string>;
+  send(
+    env: Partial<OutboundEnvelope> & { recipients: OutboundEnvelope["recipients"] },
+    body?: string,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 

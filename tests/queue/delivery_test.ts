@@ -19,7 +19,11 @@ Deno.test("Queue delivers a message's recipients of one domain in one connection
     assert.equal(await h.queue.runDue(), 1);
     assert.equal(sink.connections, 1);
     assert.equal(sink.messages.length, 1);
-    assert.deepEqual(sink.messages[0]!.rcpts.map((r) => r.address), ["a@remote.test", "b@remote.test", "c@REMOTE.test"]);
+    assert.deepEqual(sink.messages[0]!.rcpts.map((r) => r.address), [
+      "a@remote.test",
+      "b@remote.test",
+      "c@REMOTE.test",
+    ]);
     assert.equal(sink.messages[0]!.from, "ada@local.test");
     assert.match(new TextDecoder().decode(sink.messages[0]!.data), /\r\n\.line starting with a dot\r\n/);
     const rcpts = h.queue.store.recipients(id);
@@ -141,7 +145,11 @@ Deno.test("Queue passes DSN parameters on to a server that supports DSN (RFC 346
     await h.send({
       ret: "HDRS",
       envid: "QQ314159",
-      recipients: [{ address: "x@remote.test", notify: ["SUCCESS", "FAILURE"], orcpt: "rfc822;x+2Bold@remote.test" }],
+      recipients: [{
+        address: "x@remote.test",
+        notify: ["SUCCESS", "FAILURE"],
+        orcpt: "rfc822;x+2Bold@remote.test",
+      }],
     });
     await h.queue.runDue();
     const m = sink.messages[0]!;
@@ -237,6 +245,80 @@ Deno.test("Queue does not send an 8BITMIME message to a server without 8BITMIME"
     assert.equal(sink.messages.length, 0);
     assert.equal(h.queue.store.recipients(id)[0]!.status, "failed");
     assert.match((await inbox(h.store))[0]!, /^Status: 5\.6\.3\r$/m);
+  } finally {
+    await h.close();
+    await sink.close();
+  }
+});
+
+Deno.test("Queue.start delivers in the background as messages arrive; stop waits for it", async () => {
+  let arrived!: () => void;
+  const got = new Promise<void>((r) => (arrived = r));
+  const sink = await startSink({
+    data: () => {
+      arrived();
+      return "accept";
+    },
+  });
+  const h = await harness({ relay: { hosts: [sink.address], tls: "none" } });
+  try {
+    h.queue.start();
+    const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
+    await got;
+    await h.queue.stop();
+    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal(sink.messages.length, 1);
+  } finally {
+    await h.close();
+    await sink.close();
+  }
+});
+
+Deno.test("Queue falls back to HELO when EHLO is refused, and works without PIPELINING", async () => {
+  const helo = await startSink({ server: { disabledCommands: ["AUTH", "EHLO"] } });
+  const plain = await startSink({
+    server: { hidePIPELINING: true },
+    rcpt: (a) => (a.startsWith("bad") ? "reject" : "accept"),
+  });
+  const h = await harness({
+    routes: [
+      { domains: ["helo.test"], hosts: [helo.address], tls: "none" },
+      { domains: ["plain.test"], hosts: [plain.address], tls: "none" },
+    ],
+  });
+  try {
+    const a = await h.send({ recipients: [{ address: "x@helo.test" }] });
+    const b = await h.send({ recipients: [{ address: "bad@plain.test" }, { address: "y@plain.test" }] });
+    await h.queue.runDue();
+    assert.equal(h.queue.store.recipients(a)[0]!.status, "delivered");
+    assert.equal(helo.messages.length, 1);
+    assert.deepEqual(h.queue.store.recipients(b).map((r) => r.status), ["failed", "delivered"]);
+    assert.deepEqual(plain.messages[0]!.rcpts.map((r) => r.address), ["y@plain.test"]);
+  } finally {
+    await h.close();
+    await helo.close();
+    await plain.close();
+  }
+});
+
+Deno.test("Queue counts metrics and exposes them in Prometheus text format", async () => {
+  const sink = await startSink({
+    rcpt: (a) => (a.startsWith("bad") ? "reject" : a.startsWith("slow") ? "defer" : "accept"),
+  });
+  const h = await harness({ relay: { hosts: [sink.address], tls: "none" } });
+  try {
+    await h.send({
+      recipients: [{ address: "ok@r.test" }, { address: "bad@r.test" }, { address: "slow@r.test" }],
+    });
+    await h.queue.runDue();
+    const m = h.queue.metrics.snapshot();
+    // 3 recipients plus the failure DSN, which the queue delivers to ada@local.test locally.
+    const counts = [m.queued, m.delivered, m.failed, m.deferred, m.dsnSent, m.attempts];
+    assert.deepEqual(counts, [4, 2, 1, 1, 1, 1]);
+    const text = h.queue.metrics.toPrometheus();
+    assert.match(text, /^tern_queue_recipients_total\{event="delivered"\} 2$/m);
+    assert.match(text, /^tern_queue_attempt_seconds_count 1$/m);
+    assert.deepEqual(h.queue.store.countByStatus(), { queued: 0, deferred: 1, delivered: 2, failed: 1 });
   } finally {
     await h.close();
     await sink.close();

@@ -26,7 +26,10 @@ async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
       { io, loadConfig: () => Promise.resolve(defaultConfig()) },
     );
     assert.equal(code, 0, io.stderr);
-    const m = /^(tern\._domainkey\.local\.test)  TXT  "(v=DKIM1; k=(rsa|ed25519); p=[A-Za-z0-9+/=]+)"$/m.exec(io.stdout);
+    const m = /^(tern\._domainkey\.local\.test) {2}TXT {2}"(v=DKIM1; k=(rsa|ed25519); p=[A-Za-z0-9+/=]+)"$/m
+      .exec(
+        io.stdout,
+      );
     assert.ok(m, io.stdout);
     const txt = m[2]!;
 
@@ -56,7 +59,10 @@ async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
     }
     assert.equal(sink.messages.length, 1);
     const signed = sink.messages[0]!.data;
-    assert.match(new TextDecoder().decode(signed), /^DKIM-Signature: v=1; a=[a-z0-9-]+; c=relaxed\/relaxed; /);
+    assert.match(
+      new TextDecoder().decode(signed),
+      /^DKIM-Signature: v=1; a=[a-z0-9-]+; c=relaxed\/relaxed; /,
+    );
     const result = await dkimVerify(Buffer.from(signed), {
       resolver: (name: string, type: string) => {
         if (type === "TXT" && name === "tern._domainkey.local.test") return Promise.resolve([[txt]]);

@@ -34,7 +34,9 @@ Deno.test("Queue survives kill -9 during delivery: every recipient delivered exa
     const config = defaultConfig();
     config.data_dir = dir;
     let store = await SqliteStore.open({ dataDir: dir });
-    let queue = createQueue({ config, store, log: nullLogger, clock: systemClock }, { dns: new StaticDnsResolver() })!;
+    let queue = createQueue({ config, store, log: nullLogger, clock: systemClock }, {
+      dns: new StaticDnsResolver(),
+    })!;
     for (let i = 0; i < MESSAGES; i++) {
       const rcpts = [`a${i}@remote.test`, `b${i}@remote.test`];
       expected.push(...rcpts);
@@ -67,7 +69,9 @@ Deno.test("Queue survives kill -9 during delivery: every recipient delivered exa
     // Restart: the queue of the same data dir, now with a host that answers.
     store = await SqliteStore.open({ dataDir: dir });
     config.queue = { ...config.queue!, relay: { hosts: [fast.address], tls: "none" } };
-    queue = createQueue({ config, store, log: nullLogger, clock: systemClock }, { dns: new StaticDnsResolver() })!;
+    queue = createQueue({ config, store, log: nullLogger, clock: systemClock }, {
+      dns: new StaticDnsResolver(),
+    })!;
     assert.equal(queue.store.list().length, MESSAGES - 3);
     await queue.runDue();
     const delivered = [...slow.messages, ...fast.messages].flatMap((m) => m.rcpts.map((r) => r.address));

@@ -16,20 +16,39 @@ Deno.test("Queue upgrades with STARTTLS when offered and sends AUTH PLAIN over T
       key: tls.key,
       cert: tls.cert,
       onAuth(auth, session, cb) {
-        seen.push({ method: auth.method, username: auth.username, password: auth.password, secure: session.secure });
-        if (auth.username === "relayuser" && auth.password === "s3cret pass") return cb(null, { user: "relayuser" });
+        seen.push({
+          method: auth.method,
+          username: auth.username,
+          password: auth.password,
+          secure: session.secure,
+        });
+        if (auth.username === "relayuser" && auth.password === "s3cret pass") {
+          return cb(null, { user: "relayuser" });
+        }
         cb(new Error("Invalid credentials"));
       },
     },
   });
   const h = await harness({
-    relay: { hosts: [sink.address], tls: "starttls", require_tls: true, tls_verify: false, username: "relayuser", password: "s3cret pass" },
+    relay: {
+      hosts: [sink.address],
+      tls: "starttls",
+      require_tls: true,
+      tls_verify: false,
+      username: "relayuser",
+      password: "s3cret pass",
+    },
   });
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
     assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
-    assert.deepEqual(seen, [{ method: "PLAIN", username: "relayuser", password: "s3cret pass", secure: true }]);
+    assert.deepEqual(seen, [{
+      method: "PLAIN",
+      username: "relayuser",
+      password: "s3cret pass",
+      secure: true,
+    }]);
     assert.equal(sink.messages[0]!.secure, true);
   } finally {
     await h.close();

@@ -16,6 +16,15 @@ storeContract("SqliteStore", async () => {
   };
 });
 
+// The same contract over the fallback search table (SQLite builds without FTS5).
+storeContract("SqliteStore(no FTS5)", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
+  return {
+    open: (opts) => SqliteStore.open({ dataDir, fts5: false, ...opts }),
+    cleanup: () => Deno.remove(dataDir, { recursive: true }),
+  };
+});
+
 async function withDir(fn: (dataDir: string) => Promise<void>): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
   try {
@@ -35,6 +44,7 @@ Deno.test("SqliteStore.open uses WAL, synchronous=FULL, foreign keys and a busy 
       assert.equal(db.get<{ foreign_keys: number }>("PRAGMA foreign_keys")?.foreign_keys, 1);
       assert.ok((db.get<{ timeout: number }>("PRAGMA busy_timeout")?.timeout ?? 0) > 0);
       assert.equal(db.schemaVersion("store"), 1);
+      assert.equal(store.hasFullTextIndex, true);
       assert.ok((await Deno.stat(`${dataDir}/tern.db`)).isFile);
     } finally {
       await store.close();

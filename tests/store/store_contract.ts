@@ -413,6 +413,65 @@ export function storeContract(name: string, factory: StoreFactory): void {
     assert.equal(counts.unread, 1);
   });
 
+  test("a message in two mailboxes shares keywords; both placements and counts follow", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    const a = await deliver(store, acc.id, [boxes.inbox.id, boxes.archive.id], mail({}));
+    const s = await store.state(acc.id, "Mailbox");
+    await store.updateKeywords(acc.id, [a.id], { add: ["$seen", "$deleted"] });
+    for (const mb of [boxes.inbox.id, boxes.archive.id]) {
+      const [p] = await store.listPlacements(acc.id, mb);
+      assert.deepEqual(p!.keywords, ["$seen", "$deleted"]);
+      const counts = await store.mailboxCounts(acc.id, mb);
+      assert.deepEqual([counts.total, counts.unread, counts.deleted, counts.unreadThreads], [1, 0, 1, 0]);
+    }
+    assert.deepEqual(
+      (await store.changes(acc.id, "Mailbox", s)).updated.sort(),
+      [boxes.inbox.id, boxes.archive.id].sort(),
+    );
+  });
+
+  test("deleteAccount releases blobs and alias targets", async ({ store }) => {
+    const { acc: bob, boxes } = await setup(store, "bob@example.org");
+    const { acc: ann } = await setup(store, "ann@example.org");
+    await store.addAlias("both@example.org", ["bob@example.org", "ann@example.org"]);
+    await store.addAlias("solo@example.org", ["bob@example.org"]);
+    const a = await deliver(store, bob.id, [boxes.inbox.id], mail({}));
+    const [m] = await store.getMessages(bob.id, [a.id]);
+    await store.deleteAccount(bob.id);
+    assert.equal(await store.blobs.has(m!.blobId), false);
+    assert.deepEqual((await store.listAliases()).map((x) => [x.address, x.targets]), [["both@example.org", [
+      ann.address,
+    ]]]);
+    assert.equal(await store.resolveRecipient("bob@example.org"), null);
+    assert.equal(await store.getMailbox(bob.id, boxes.inbox.id), null);
+    // The address can be used again.
+    await store.createAccount({ address: "bob@example.org", secrets: SECRETS });
+  });
+
+  test("a failed write publishes no event and changes nothing", async ({ store, notifier }) => {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "q@example.org", quotaBytes: 10, secrets: SECRETS });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const events: ChangeEvent[] = [];
+    const unsubscribe = notifier.subscribe(acc.id, (e) => events.push(e));
+    const state = await store.state(acc.id, "Email");
+    await rejectsWith(deliver(store, acc.id, [inbox.id], mail({})), "overQuota");
+    await rejectsWith(
+      store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: "0".repeat(64) }]),
+      "notFound",
+    );
+    await rejectsWith(store.updateKeywords(acc.id, [], { add: ["bad keyword"] }), "invalid");
+    // A later successful write's event is published; the failed ones never were.
+    await store.updateMailbox(acc.id, inbox.id, { subscribed: false });
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    unsubscribe();
+    assert.equal(events.length, 1);
+    assert.deepEqual(events[0]!.types, ["Mailbox"]);
+    assert.equal(await store.state(acc.id, "Email"), state);
+    assert.equal((await store.getAccount(acc.id))!.usedBytes, 0);
+    assert.equal((await store.getMailbox(acc.id, inbox.id))!.uidNext, 1);
+  });
+
   test("same bytes are stored once and the file goes with the last reference", async ({ store }) => {
     const { acc: bob, boxes: bb } = await setup(store, "bob@example.org");
     const { acc: ann, boxes: ab } = await setup(store, "ann@example.org");

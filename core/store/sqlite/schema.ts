@@ -2,7 +2,8 @@
  * Schema of the store's own tables (component "store" in `schema_migrations`).
  *
  * Notes:
- * - Row ids use AUTOINCREMENT so that JMAP ids are never reused (RFC 8620 §1.2).
+ * - Row ids use AUTOINCREMENT so that JMAP ids are never reused (RFC 8620 §1.2), and so that a
+ *   full-text row keyed by a blob row id can never be confused with a later blob's.
  * - `placements` duplicates the message's flags, size, date and thread so that the IMAP view of a
  *   mailbox (listPlacements, counts) is one range scan of a clustered table.
  * - Mailbox counters (total, unread, deleted, size, threads, unread threads) are kept by triggers on
@@ -97,7 +98,7 @@ CREATE UNIQUE INDEX mailboxes_role ON mailboxes(account_id, role) WHERE role IS 
 CREATE INDEX mailboxes_parent ON mailboxes(parent_id);
 
 CREATE TABLE blobs (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   hash TEXT NOT NULL UNIQUE,
   size INTEGER NOT NULL,
   refcount INTEGER NOT NULL DEFAULT 0,

@@ -59,7 +59,7 @@ import { Mutation } from "./mutation.ts";
 import { lowerBound, PlacementCache, type PlacementSource } from "./placement_cache.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
-import { WriteQueue } from "./write_queue.ts";
+import { type JobEffects, WriteQueue } from "./write_queue.ts";
 
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
@@ -76,6 +76,12 @@ export interface SqliteStoreOptions {
   blobGraceMs?: number;
   /** SQLite busy timeout in milliseconds (default 10,000). */
   busyTimeoutMs?: number;
+  /**
+   * Full-text index: FTS5 with the trigram tokenizer when SQLite has it (default), else a plain
+   * table searched with LIKE. `false` forces the plain table (tests of the fallback). Fixed when
+   * the database is created.
+   */
+  fts5?: boolean;
   /** Called when a post-commit action fails (e.g. unlinking a blob file); default: ignored. */
   onError?: (err: unknown) => void;
 }
@@ -208,7 +214,7 @@ export class SqliteStore implements Store {
     await Deno.mkdir(dataDir, { recursive: true });
     const database = Database.open(`${dataDir}/tern.db`, { busyTimeoutMs: opts.busyTimeoutMs });
     try {
-      const hasFts5 = detectFts5(database);
+      const hasFts5 = detectFts5(database, opts.fts5 ?? true);
       database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
@@ -898,7 +904,7 @@ export class SqliteStore implements Store {
     const acc = this.#accountRow(p.msg.accountId);
     const mailboxes: MailboxRow[] = [];
     for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#mailboxRow(p.msg.accountId, mid));
-    const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size);
+    const blob = this.#ensureBlob(mut.fx, p.msg.blobId, p.index, p.size);
     if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
       throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
     }
@@ -982,7 +988,7 @@ export class SqliteStore implements Store {
   }
 
   /** Finds or creates the blob row with its summary and search text. */
-  #ensureBlob(hash: string, index: MessageIndex | null, size: number): BlobRow {
+  #ensureBlob(fx: JobEffects, hash: string, index: MessageIndex | null, size: number): BlobRow {
     const db = this.database;
     const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
     if (row && row.summary !== null) return row;
@@ -1013,18 +1019,22 @@ export class SqliteStore implements Store {
         index.headers,
       )!.id;
     }
-    const s = index.search;
-    db.run(
-      `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      id,
-      s.subject,
-      s.from,
-      s.to,
-      s.cc,
-      s.bcc,
-      s.body,
-    );
+    const search = index.search;
+    fx.beforeCommit.push(() => {
+      // The blob may have been released again by a later job of the same batch.
+      if (!db.get("SELECT 1 FROM blobs WHERE id = ? AND hash = ?", id, hash)) return;
+      db.run(
+        `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        search.subject,
+        search.from,
+        search.to,
+        search.cc,
+        search.bcc,
+        search.body,
+      );
+    });
     return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
   }
 
@@ -1752,9 +1762,10 @@ export class SqliteStore implements Store {
   }
 }
 
-function detectFts5(db: Database): boolean {
+function detectFts5(db: Database, wanted: boolean): boolean {
   const existing = db.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'message_text'");
   if (existing) return /fts5/i.test(existing.sql);
+  if (!wanted) return false;
   try {
     db.exec("CREATE VIRTUAL TABLE temp.tern_fts5_probe USING fts5(x, tokenize = 'trigram')");
     db.exec("DROP TABLE temp.tern_fts5_probe");

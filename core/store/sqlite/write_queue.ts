@@ -17,6 +17,12 @@ export class JobEffects {
     AccountId,
     { modseq: number; types: Set<ChangeType>; mailboxIds: Set<MailboxId> }
   >();
+  /**
+   * Actions run at the end of the batch, inside its transaction but outside every job's
+   * savepoint (full-text rows: FTS5 flushes its pending terms at each savepoint, so inserting them
+   * together costs one flush per commit instead of one per message).
+   */
+  readonly beforeCommit: (() => void)[] = [];
   /** Actions run synchronously right after COMMIT (e.g. unlinking released blob files). */
   readonly afterCommit: (() => void)[] = [];
 
@@ -37,6 +43,7 @@ export class JobEffects {
     for (const [accountId, e] of other.events) {
       for (const type of e.types) this.touch(accountId, e.modseq, type, e.mailboxIds);
     }
+    this.beforeCommit.push(...other.beforeCommit);
     this.afterCommit.push(...other.afterCommit);
   }
 }
@@ -115,6 +122,7 @@ export class WriteQueue {
             results.push({ ok: false, value: err });
           }
         }
+        for (const action of batch.beforeCommit) action();
       });
     } catch (err) {
       this.#commitMs += performance.now() - started;

@@ -48,8 +48,8 @@ function copyMove(move: boolean): CommandSpec {
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGE responses.
       if (code) await s.out.line(`* OK [${code}] Moved`);
       if (mailbox.id !== view.mailbox.id) {
-        const seqs = view.remove(r.pairs.map((p) => p.fromUid));
-        for (const seq of seqs) await s.out.line(`* ${seq} EXPUNGE`);
+        const removed = r.pairs.map((p) => p.fromUid).filter((u) => view.byUid.has(u));
+        await s.reportExpunged(view.remove(removed), removed);
       }
       return ok("MOVE completed");
     },

@@ -24,8 +24,8 @@ export const expunge: CommandSpec = {
     if (uids.length > 0) {
       const r = await s.store.expunge(s.accountId, view.mailbox.id, uids);
       s.ownChange(r.modseq);
-      const seqs = view.remove(r.uids);
-      for (const seq of seqs) await s.out.line(`* ${seq} EXPUNGE`);
+      const removed = r.uids.filter((u) => view.byUid.has(u));
+      await s.reportExpunged(view.remove(removed), removed);
     }
     return ok(`${cmd.uid ? "UID EXPUNGE" : "EXPUNGE"} completed`);
   },

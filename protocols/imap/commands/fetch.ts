@@ -20,6 +20,7 @@ import { formatBodyStructure } from "../format/bodystructure.ts";
 import { formatImapDateTime } from "../parser/date.ts";
 import { formatFlags } from "../flags.ts";
 import { resolveSet } from "./sets.ts";
+import { expandRanges, formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
 const BATCH = 200;
@@ -40,12 +41,14 @@ export const fetch: CommandSpec = {
     const set = a.sequenceSet();
     const itemsArg = a.next("FETCH items");
     let changedSince: number | null = null;
+    let vanished = false;
     if (!a.done) {
       const mods = new Args(a.list("FETCH modifiers").items);
       while (!mods.done) {
         const name = mods.atom("FETCH modifier").toUpperCase();
         // RFC 7162 §3.1.4.1: CHANGEDSINCE enables CONDSTORE and implies MODSEQ.
         if (name === "CHANGEDSINCE") changedSince = mods.number("mod-sequence");
+        else if (name === "VANISHED") vanished = true;
         else throw bad(`Unknown FETCH modifier ${name}`);
       }
       s.enabled.add("CONDSTORE");
@@ -55,6 +58,16 @@ export const fetch: CommandSpec = {
     if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) s.enabled.add("CONDSTORE");
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
     await s.deliverUpdates(cmd.uid);
+    // RFC 7162 §3.2.6: VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled.
+    if (vanished && (!cmd.uid || changedSince === null || !s.qresync)) {
+      throw bad("VANISHED requires UID FETCH with CHANGEDSINCE after ENABLE QRESYNC", "CLIENTBUG");
+    }
+    if (vanished && !set.saved) {
+      const gone = [...new Set(await s.store.expungedSince(s.accountId, s.view!.mailbox.id, changedSince!))]
+        .sort((x, y) => x - y);
+      const inSet = expandRanges(set.ranges, s.view!.maxUid, gone).filter((u) => !s.view!.byUid.has(u));
+      if (inSet.length > 0) await s.out.line(`* VANISHED (EARLIER) ${formatSequenceSet(inSet)}`);
+    }
     let uids = resolveSet(s, set, cmd.uid);
     if (changedSince !== null) {
       const since = changedSince;

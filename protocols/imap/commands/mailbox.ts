@@ -39,9 +39,14 @@ export const enable: CommandSpec = {
     const newly: string[] = [];
     for (const n of names) {
       const up = n.toUpperCase();
-      if ((up === "IMAP4REV2" || up === "UTF8=ACCEPT" || up === "CONDSTORE") && !s.enabled.has(up)) {
+      if (
+        (up === "IMAP4REV2" || up === "UTF8=ACCEPT" || up === "CONDSTORE" || up === "QRESYNC") &&
+        !s.enabled.has(up)
+      ) {
         s.enabled.add(up);
         newly.push(up === "IMAP4REV2" ? "IMAP4rev2" : up);
+        // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+        if (up === "QRESYNC") s.enabled.add("CONDSTORE");
       }
     }
     await s.out.line(`* ENABLED${newly.map((n) => " " + n).join("")}`);
@@ -135,13 +140,14 @@ export const create: CommandSpec = {
     const full = parts.join(DELIMITER);
     if (tree.find(full)) throw no("Mailbox already exists", "ALREADYEXISTS");
     const parentId = await ensureParents(s, tree, parts);
-    await s.store.createMailbox(s.accountId, {
+    const created = await s.store.createMailbox(s.accountId, {
       name: parts[parts.length - 1]!,
       parentId,
       role,
       subscribed: true,
     });
-    return ok("CREATE completed");
+    // RFC 8474 §4.1: CREATE reports the new mailbox's id.
+    return ok("CREATE completed", `MAILBOXID (${created.id})`);
   },
 };
 
@@ -229,6 +235,7 @@ const STATUS_ITEMS = new Set([
   "SIZE",
   "RECENT",
   "HIGHESTMODSEQ",
+  "MAILBOXID",
 ]);
 
 function statusItems(list: Token[]): string[] {
@@ -271,6 +278,9 @@ export async function statusLine(
         break;
       case "SIZE":
         values.push(`SIZE ${counts.size}`);
+        break;
+      case "MAILBOXID":
+        values.push(`MAILBOXID (${mailbox.id})`);
         break;
       case "HIGHESTMODSEQ":
         // RFC 7162 §3.1.8; asking for it enables CONDSTORE.

@@ -8,6 +8,13 @@ import { bad, ok } from "../errors.ts";
 import { MailboxView } from "../mailbox_view.ts";
 import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
 import type { ImapSession } from "../session.ts";
+import type { Token } from "../parser/tokens.ts";
+import {
+  expandRanges,
+  formatSequenceSet,
+  parseSequenceSet,
+  type SequenceSet,
+} from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec, SELECTED } from "./types.ts";
 
@@ -17,12 +24,21 @@ function selectCommand(readOnly: boolean): CommandSpec {
     async handle(s, cmd) {
       const a = new Args(cmd.args);
       const raw = a.astring("mailbox name");
+      let qresync: QresyncParams | null = null;
       if (!a.done) {
-        const params = a.list("select parameters");
-        for (const p of params.items) {
+        const params = a.list("select parameters").items;
+        for (let i = 0; i < params.length; i++) {
+          const p = params[i]!;
+          const name = p.type === "atom" ? p.value.toUpperCase() : "";
           // RFC 7162 §3.1.8: SELECT (CONDSTORE) enables CONDSTORE.
-          if (p.type === "atom" && p.value.toUpperCase() === "CONDSTORE") s.enabled.add("CONDSTORE");
-          else throw bad("Unsupported SELECT parameter");
+          if (name === "CONDSTORE") s.enabled.add("CONDSTORE");
+          else if (name === "QRESYNC") {
+            // RFC 7162 §3.2.5: only after ENABLE QRESYNC.
+            if (!s.qresync) throw bad("QRESYNC must be enabled first", "CLIENTBUG");
+            const l = params[++i];
+            if (l?.type !== "list") throw bad("Expected QRESYNC parameters");
+            qresync = parseQresync(l.items);
+          } else throw bad("Unsupported SELECT parameter");
         }
       }
       a.end();
@@ -35,10 +51,54 @@ function selectCommand(readOnly: boolean): CommandSpec {
       const placements = await s.store.listPlacements(s.accountId, mailbox.id);
       const view = new MailboxView(mailbox, name, readOnly, placements);
       await sendSelectResponses(s, view);
+      if (qresync && qresync.uidValidity === mailbox.uidValidity) await resync(s, view, qresync);
       s.setView(view);
       return ok(`${readOnly ? "EXAMINE" : "SELECT"} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
     },
   };
+}
+
+/** `QRESYNC (uidvalidity modseq [known-uids [seq-match-data]])` (RFC 7162 §3.2.5). */
+interface QresyncParams {
+  uidValidity: number;
+  modseq: number;
+  knownUids: SequenceSet | null;
+}
+
+function parseQresync(items: Token[]): QresyncParams {
+  const a = new Args(items);
+  const uidValidity = a.number("UIDVALIDITY");
+  const mod = a.atom("mod-sequence");
+  if (!/^\d{1,19}$/.test(mod)) throw bad("Invalid mod-sequence");
+  let knownUids: SequenceSet | null = null;
+  if (a.peek()?.type === "atom") {
+    knownUids = parseSequenceSet(a.atom("known UIDs"), false);
+    if (!knownUids) throw bad("Invalid known UIDs");
+  }
+  // The sequence match data only narrows what we send; we send the exact VANISHED set anyway.
+  if (!a.done) a.list("sequence match data");
+  a.end();
+  return { uidValidity, modseq: Number(mod), knownUids };
+}
+
+/** Reports what changed since the client's MODSEQ: VANISHED (EARLIER) then FETCH (RFC 7162 §3.2.5.1). */
+async function resync(s: ImapSession, view: MailboxView, q: QresyncParams): Promise<void> {
+  let vanished = await s.store.expungedSince(s.accountId, view.mailbox.id, q.modseq);
+  if (q.knownUids && !q.knownUids.saved) {
+    const sorted = [...new Set(vanished)].sort((x, y) => x - y);
+    vanished = expandRanges(q.knownUids.ranges, view.maxUid, sorted);
+  }
+  vanished = vanished.filter((u) => !view.byUid.has(u));
+  if (vanished.length > 0) {
+    await s.out.line(
+      `* VANISHED (EARLIER) ${formatSequenceSet([...new Set(vanished)].sort((x, y) => x - y))}`,
+    );
+  }
+  for (let i = 0; i < view.entries.length; i++) {
+    const p = view.entries[i]!;
+    if (p.modseq <= q.modseq) continue;
+    await s.out.line(`* ${i + 1} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)} MODSEQ (${p.modseq}))`);
+  }
 }
 
 async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<void> {
@@ -60,6 +120,8 @@ async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<v
   }
   await s.out.line(`* OK [UIDVALIDITY ${view.mailbox.uidValidity}] UIDs valid`);
   await s.out.line(`* OK [UIDNEXT ${view.mailbox.uidNext}] Predicted next UID`);
+  // RFC 8474 §4.1: the mailbox's immutable id.
+  await s.out.line(`* OK [MAILBOXID (${view.mailbox.id})] Ok`);
   if (s.condstore) {
     const highest = Math.max(view.mailbox.highestModseq, view.modseq);
     await s.out.line(`* OK [HIGHESTMODSEQ ${highest}] Highest`);

@@ -27,6 +27,7 @@ import { store } from "./store.ts";
 import { search } from "./search.ts";
 import { copy, move } from "./copy_move.ts";
 import { expunge } from "./expunge.ts";
+import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -53,6 +54,9 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["STATUS", status],
   ["APPEND", append],
   ["IDLE", idle],
+  ["GETQUOTAROOT", getQuotaRoot],
+  ["GETQUOTA", getQuota],
+  ["SETQUOTA", setQuota],
   // CHECK (RFC 3501 §6.4.1, removed in rev2) behaves as NOOP in the selected state.
   ["CHECK", { states: ["selected"], handle: noop.handle }],
   ["CLOSE", close],

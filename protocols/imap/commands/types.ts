@@ -12,7 +12,9 @@ export type ImapState = "notAuthenticated" | "authenticated" | "selected" | "log
 
 /** A command: the states it is valid in and its handler. */
 export interface CommandSpec {
+  /** States in which the command is allowed. */
   states: readonly ImapState[];
+  /** Runs the command; throws ImapError for NO/BAD. */
   handle(s: ImapSession, cmd: ParsedCommand): Promise<Reply>;
 }
 

@@ -29,6 +29,7 @@ export type FetchItem =
 
 /** The parsed request. */
 export interface FetchPlan {
+  /** Items to send, in request order (UID first for UID FETCH). */
   items: FetchItem[];
   /** Some item needs the message parsed (ENVELOPE, BODYSTRUCTURE, sections). */
   needsParse: boolean;

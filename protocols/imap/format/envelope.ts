@@ -9,9 +9,13 @@ import { nstr } from "./strings.ts";
 
 /** One ENVELOPE address; group start is (NIL NIL "name" NIL), group end (NIL NIL NIL NIL). */
 export interface EnvelopeAddress {
+  /** Display name (undecoded) or NIL. */
   name: string | null;
+  /** Source route or NIL. */
   adl: string | null;
+  /** Local part, or the group name at a group start. */
   mailbox: string | null;
+  /** Domain, or NIL in group syntax. */
   host: string | null;
 }
 

@@ -12,6 +12,7 @@ import { parseSequenceSet, type SequenceSet } from "./sequence_set.ts";
 export class Args {
   #i = 0;
   /** @param tokens the arguments (or a list's items) */
+  /** Creates a cursor. */
   constructor(readonly tokens: Token[]) {}
 
   /** True when all arguments were consumed. */

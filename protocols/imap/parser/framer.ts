@@ -117,6 +117,7 @@ export class CommandFramer {
   #tag = "*";
 
   /** @param limits bounds; missing ones take `DEFAULT_FRAMER_LIMITS`. */
+  /** Creates a framer. */
   constructor(limits: Partial<FramerLimits> = {}) {
     this.#limits = { ...DEFAULT_FRAMER_LIMITS, ...limits };
   }

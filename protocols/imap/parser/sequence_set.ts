@@ -6,7 +6,9 @@
 
 /** One range; `null` stands for `*` (the largest number in use). */
 export interface SeqRange {
+  /** First number, or null for `*`. */
   start: number | null;
+  /** Last number, or null for `*`. */
   end: number | null;
 }
 

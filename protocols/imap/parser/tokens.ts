@@ -7,6 +7,7 @@
 
 /** An atom (NIL, flags, sequence sets, keywords, FETCH items); FETCH section items carry `section`. */
 export interface AtomToken {
+  /** Token kind. */
   type: "atom";
   /** The atom text as sent (case preserved). */
   value: string;
@@ -18,11 +19,13 @@ export interface AtomToken {
 
 /** A quoted string or literal. */
 export interface StringToken {
+  /** Token kind. */
   type: "string";
   /** UTF-8 decoded value. */
   value: string;
   /** Raw bytes (literals keep them exactly; APPEND uses these). */
   bytes: Uint8Array;
+  /** Sent as a literal (not a quoted string). */
   literal: boolean;
   /** literal8 `~{n}` (RFC 3516). */
   binary: boolean;
@@ -30,7 +33,9 @@ export interface StringToken {
 
 /** A parenthesised list. */
 export interface ListToken {
+  /** Token kind. */
   type: "list";
+  /** List elements. */
   items: Token[];
 }
 
@@ -39,9 +44,12 @@ export type Token = AtomToken | StringToken | ListToken;
 
 /** A parsed command. */
 export interface ParsedCommand {
+  /** Command tag. */
   tag: string;
   /** Uppercased command name; for `UID FETCH` this is "FETCH" with `uid` true. */
   name: string;
+  /** True for UID commands. */
   uid: boolean;
+  /** Arguments after the command name. */
   args: Token[];
 }

@@ -35,6 +35,7 @@ export interface SearchProgram {
   usesModseq: boolean;
   /** ESEARCH RETURN options (uppercase), or null for a plain SEARCH. */
   returns: Set<string> | null;
+  /** The search key (AND of the top-level keys). */
   key: SearchKey;
 }
 

@@ -9,7 +9,6 @@ import { summarize } from "../../../core/mime/summary.ts";
 import { MethodError } from "../errors.ts";
 import {
   getIds,
-  type MethodContext,
   type MethodHandler,
   optBool,
   optObject,
@@ -18,7 +17,8 @@ import {
   requireAccount,
 } from "../method_context.ts";
 import { standardChanges } from "../changes.ts";
-import { queryChangesFromLog, windowResults } from "../query.ts";
+import { queryChangesFromLog, windowDepth, windowResults } from "../query.ts";
+import { type EmailQuerySpec, queryEmailIds } from "../email_query_plan.ts";
 import { BODY_PART_PROPERTIES, DEFAULT_BODY_PROPERTIES } from "../body_structure.ts";
 import {
   checkEmailProperty,
@@ -244,41 +244,33 @@ export function toMessageSort(sort: unknown): MessageSort[] {
   });
 }
 
-async function emailQueryIds(
-  args: Record<string, unknown>,
-  ctx: MethodContext,
-  accountId: string,
-  state: string,
-): Promise<string[]> {
+function querySpec(args: Record<string, unknown>, accountId: string): EmailQuerySpec {
   const filterObj = optObject(args, "filter");
-  const filter = filterObj ? toMessageFilter(filterObj) : undefined;
-  const sort = toMessageSort(args.sort);
-  const collapseThreads = optBool(args, "collapseThreads", false);
-  // The state is read before the query: a change racing with it moves the state on, so a result
-  // cached under the older state is never served after the change.
-  const key = JSON.stringify([accountId, filter ?? null, sort, collapseThreads]);
-  const cached = ctx.services.queryCache.get(key, state);
-  if (cached) return cached;
-  const ids = await ctx.services.server.store.queryMessages(accountId, {
-    ...(filter ? { filter } : {}),
-    sort,
-    collapseThreads,
-  });
-  ctx.services.queryCache.set(key, state, ids);
-  return ids;
+  return {
+    accountId,
+    filter: filterObj ? toMessageFilter(filterObj) : undefined,
+    sort: toMessageSort(args.sort),
+    collapseThreads: optBool(args, "collapseThreads", false),
+  };
 }
 
 /** Email/query (RFC 8621 §4.4). */
 export const emailQuery: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
+  const spec = querySpec(args, accountId);
+  // The state is read before the query: a change racing with it moves the state on, so a result
+  // cached under the older state is never served after the change.
   const queryState = await ctx.services.server.store.state(accountId, "Email");
-  const ids = await emailQueryIds(args, ctx, accountId, queryState);
+  const r = await queryEmailIds(ctx.services, spec, queryState, {
+    depth: windowDepth(args),
+    total: args.calculateTotal === true,
+  });
   return {
     accountId,
     queryState,
     canCalculateChanges: true,
-    collapseThreads: optBool(args, "collapseThreads", false),
-    ...windowResults(ids, args, ctx),
+    collapseThreads: spec.collapseThreads,
+    ...windowResults(r.ids, args, ctx, r.total),
   };
 };
 
@@ -290,7 +282,10 @@ export const emailQueryChanges: MethodHandler = async (args, ctx) => {
   const store = ctx.services.server.store;
   const changes = await store.changes(accountId, "Email", since);
   if (changes.hasMoreChanges) throw new MethodError("cannotCalculateChanges");
-  const ids = await emailQueryIds(args, ctx, accountId, changes.newState);
+  const { ids } = await queryEmailIds(ctx.services, querySpec(args, accountId), changes.newState, {
+    depth: Infinity,
+    total: false,
+  });
   if (optBool(args, "collapseThreads", false)) {
     // A change to any thread member may change which member represents the thread.
     const touched = [...changes.created, ...changes.updated, ...changes.destroyed];

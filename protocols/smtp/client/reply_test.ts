@@ -9,7 +9,9 @@ function source(text: string) {
 }
 
 Deno.test("readReply collects a multi-line reply split at every byte", async () => {
-  const r = await readReply(source("250-mx.example Hello\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250 PIPELINING\r\n"));
+  const r = await readReply(
+    source("250-mx.example Hello\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250 PIPELINING\r\n"),
+  );
   assert.deepEqual(r, { code: 250, lines: ["mx.example Hello", "SIZE 1000", "8BITMIME", "PIPELINING"] });
   const ext = parseEhlo(r!);
   assert.equal(ext.get("SIZE"), "1000");

@@ -1,0 +1,124 @@
+/**
+ * How Email/query gets its ids without reading a whole large mailbox on every change.
+ *
+ * The store returns a query's complete, ordered result. For the common mailbox view (sorted by
+ * receivedAt descending, first pages) Tern remembers a receivedAt threshold below the first
+ * `PREFIX_DEPTH` results; after a change it asks the store for `filter AND after: threshold`,
+ * which is exactly the prefix of the full result (every result received at or after the threshold,
+ * in the same order; thread collapsing keeps each thread's first member, which is in the prefix
+ * whenever any member is). When the prefix is too short for the requested window (many messages
+ * removed, deep paging, anchors) or a total must be counted, the full query runs.
+ *
+ * @module
+ */
+import type { MessageFilter, MessageSort } from "../../core/store/types.ts";
+import type { QueryCacheEntry } from "./query_cache.ts";
+import type { JmapServices } from "./services.ts";
+
+/** Results kept below the threshold: several pages of 50. */
+export const PREFIX_DEPTH = 256;
+
+/** A normalised Email query. */
+export interface EmailQuerySpec {
+  accountId: string;
+  filter: MessageFilter | undefined;
+  sort: MessageSort[];
+  collapseThreads: boolean;
+}
+
+/** What the window needs from the result list. */
+export interface WindowNeed {
+  /** Results needed from the start (position + limit), or Infinity for anchors, negative positions. */
+  depth: number;
+  /** calculateTotal was asked. */
+  total: boolean;
+}
+
+/** Query ids: a complete list, or a prefix (with the total when it could be counted cheaply). */
+export interface QueryIds {
+  ids: string[];
+  complete: boolean;
+  total?: number;
+}
+
+function cacheKey(q: EmailQuerySpec): string {
+  return JSON.stringify([q.accountId, q.filter ?? null, q.sort, q.collapseThreads]);
+}
+
+function prefixable(q: EmailQuerySpec): boolean {
+  const first = q.sort[0];
+  return first !== undefined && first.property === "receivedAt" && !first.isAscending;
+}
+
+/** The total from mailbox counters when the filter is only `inMailbox` (no store scan). */
+async function cheapTotal(services: JmapServices, q: EmailQuerySpec): Promise<number | null> {
+  const f = q.filter as Record<string, unknown> | undefined;
+  if (!f || Object.keys(f).length !== 1 || typeof f.inMailbox !== "string") return null;
+  const mailbox = await services.server.store.getMailbox(q.accountId, f.inMailbox);
+  if (!mailbox) return 0;
+  const counts = await services.server.store.mailboxCounts(q.accountId, mailbox.id);
+  return q.collapseThreads ? counts.totalThreads : counts.total;
+}
+
+async function receivedAtOf(services: JmapServices, accountId: string, id: string): Promise<number | null> {
+  const [m] = await services.server.store.getMessages(accountId, [id]);
+  return m ? m.receivedAt.getTime() : null;
+}
+
+/**
+ * Ids for a query at `state` (read before calling), from the cache, a prefix query, or the full
+ * query, in that order of preference.
+ */
+export async function queryEmailIds(
+  services: JmapServices,
+  q: EmailQuerySpec,
+  state: string,
+  need: WindowNeed,
+): Promise<QueryIds> {
+  const store = services.server.store;
+  const key = cacheKey(q);
+  const entry = services.queryCache.get(key);
+  const enough = (e: { ids: string[]; complete: boolean }) => e.complete || e.ids.length >= need.depth;
+  let total: number | undefined;
+  if (need.total) {
+    const cheap = await cheapTotal(services, q);
+    if (cheap !== null) total = cheap;
+  }
+  const withTotal = (r: QueryIds): QueryIds => total === undefined ? r : { ...r, total };
+  const totalOk = (complete: boolean) => !need.total || complete || total !== undefined;
+
+  if (entry && entry.state === state && enough(entry) && totalOk(entry.complete)) {
+    return withTotal({ ids: entry.ids, complete: entry.complete });
+  }
+  if (entry?.threshold != null && prefixable(q) && need.depth <= PREFIX_DEPTH && totalOk(false)) {
+    const after = new Date(entry.threshold);
+    const filter: MessageFilter = q.filter
+      ? { operator: "AND", conditions: [q.filter, { after }] }
+      : { after };
+    const ids = await store.queryMessages(q.accountId, {
+      filter,
+      sort: q.sort,
+      collapseThreads: q.collapseThreads,
+    });
+    if (ids.length >= need.depth) {
+      // Keep the prefix short: move the threshold up when many messages arrived.
+      let threshold = entry.threshold;
+      if (ids.length > 4 * PREFIX_DEPTH) {
+        threshold = await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!) ?? threshold;
+      }
+      services.queryCache.set(key, { state, ids, complete: false, threshold });
+      return withTotal({ ids, complete: false });
+    }
+  }
+  const ids = await store.queryMessages(q.accountId, {
+    ...(q.filter ? { filter: q.filter } : {}),
+    sort: q.sort,
+    collapseThreads: q.collapseThreads,
+  });
+  const threshold = prefixable(q) && ids.length > PREFIX_DEPTH
+    ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!)
+    : null;
+  const fresh: QueryCacheEntry = { state, ids, complete: true, threshold };
+  services.queryCache.set(key, fresh);
+  return { ids, complete: true, total: total ?? ids.length };
+}
