@@ -20,6 +20,7 @@ import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
 import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
 import { SqliteBanStore } from "../core/policy/ban_store.ts";
+import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
@@ -129,6 +130,8 @@ function registrations(): Record<Exclude<ListenerName, "http">, TcpRegistration>
       handler: (c) => smtp.createSmtpHandler(c, "submissions"),
       reject: smtpRej,
     },
+    // RFC 2033: LMTP shares the SMTP engine; its refusal is an SMTP-style 554 too.
+    lmtp: { protocol: "lmtp", handler: (c) => smtp.createSmtpHandler(c, "lmtp"), reject: smtpRej },
     imap: { protocol: "imap", handler: (c) => imap.createImapHandler(c), reject: imapRej },
     imaps: { protocol: "imap", handler: (c) => imap.createImapHandler(c), reject: imapRej },
     pop3: { protocol: "pop3", handler: (c) => pop3.createPop3Handler(c), reject: pop3Rej },
@@ -235,6 +238,7 @@ class Server implements TernServer {
   readonly finished: Promise<void>;
   #resolveFinished!: () => void;
   readonly #cleanup: { closeStore: Store | null; closeLog: (() => void) | null };
+  #maintenance: Maintenance | null = null;
 
   constructor(
     context: ServerContext,
@@ -291,6 +295,7 @@ class Server implements TernServer {
       // A port in use or a bad address: undo what was bound.
       return this.stop({ graceSeconds: 0 }).then(() => Promise.reject(err));
     }
+    this.#maintenance = startMaintenance(this.context.store, this.context.log);
     this.context.log.info("server started", { hostname: this.context.config.hostname });
     return Promise.resolve();
   }
@@ -327,6 +332,7 @@ class Server implements TernServer {
         active_sessions: this.activeSessions(),
       });
     }
+    await this.#maintenance?.stop();
     if (this.#cleanup.closeStore) {
       await this.#cleanup.closeStore.close().catch((err) =>
         log.error("closing the store failed", { error: (err as Error).message })

@@ -12,6 +12,7 @@ export const LISTENER_NAMES: readonly ListenerName[] = [
   "smtp",
   "submission",
   "submissions",
+  "lmtp",
   "imap",
   "imaps",
   "pop3",
@@ -57,6 +58,8 @@ export function defaultConfig(): Config {
       smtp: listener(2525, "starttls"),
       submission: listener(2587, "starttls"),
       submissions: listener(2465, "implicit"),
+      // LMTP (RFC 2033) serves a trusted MTA in front of Tern: off unless configured.
+      lmtp: { ...listener(2424, "none"), enabled: false },
       imap: listener(2143, "starttls"),
       imaps: listener(2993, "implicit"),
       pop3: listener(2110, "starttls"),

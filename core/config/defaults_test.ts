@@ -27,6 +27,7 @@ Deno.test("defaultConfig uses the development ports on loopback", () => {
     smtp: [2525, "starttls"],
     submission: [2587, "starttls"],
     submissions: [2465, "implicit"],
+    lmtp: [2424, "none"],
     imap: [2143, "starttls"],
     imaps: [2993, "implicit"],
     pop3: [2110, "starttls"],

@@ -38,6 +38,7 @@ export type ListenerName =
   | "smtp"
   | "submission"
   | "submissions"
+  | "lmtp"
   | "imap"
   | "imaps"
   | "pop3"

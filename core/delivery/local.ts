@@ -96,3 +96,51 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
     throw e;
   }
 }
+
+/** What to deliver with `deliverLocalEach`: one group of accounts per envelope recipient. */
+export interface LocalDeliveryEachInput extends Omit<LocalDeliveryInput, "accountIds"> {
+  /** Accounts of each recipient, in recipient order (an alias may name several accounts). */
+  groups: AccountId[][];
+}
+
+/** Outcome of one recipient group: placed (or already placed by an earlier group), or the error. */
+export type GroupOutcome = { ok: true; added: AddedMessage[] } | { ok: false; error: unknown };
+
+/**
+ * Delivers a message with an outcome per recipient (LMTP, RFC 2033 §4.2): the blob is written
+ * once, then each group is placed by its own `addMessages` call (all-or-nothing within the group),
+ * so one full mailbox fails only its recipient. An account already reached by an earlier group is
+ * not given a second copy; that group counts as delivered. Throws only when the blob cannot be
+ * stored (then no recipient has the message).
+ */
+export async function deliverLocalEach(
+  store: Store,
+  input: LocalDeliveryEachInput,
+): Promise<{ blobId: BlobId; size: number; outcomes: GroupOutcome[] }> {
+  if (input.groups.length === 0) throw new RangeError("No recipients to deliver to");
+  const blob = await putMessageBlob(store, input.prefix, input.message);
+  const done = new Set<AccountId>();
+  const outcomes: GroupOutcome[] = [];
+  for (const group of input.groups) {
+    const accountIds = [...new Set(group)].filter((id) => !done.has(id));
+    if (accountIds.length === 0) {
+      outcomes.push({ ok: true, added: [] });
+      continue;
+    }
+    try {
+      const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id)));
+      const added = await store.addMessages(accountIds.map((accountId, i) => ({
+        accountId,
+        mailboxIds: [inboxes[i]!],
+        blobId: blob.blobId,
+        receivedAt: input.receivedAt,
+      })));
+      for (const id of accountIds) done.add(id);
+      outcomes.push({ ok: true, added });
+    } catch (error) {
+      inboxCache.get(store)?.clear();
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return { ...blob, outcomes };
+}

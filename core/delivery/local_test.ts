@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
 import { systemClock } from "../context.ts";
-import { deliverLocal } from "./local.ts";
+import { deliverLocal, deliverLocalEach, type GroupOutcome } from "./local.ts";
+import { StoreError } from "../store/types.ts";
 import { memorySource, MessageSpool, removeStaleSpoolFiles } from "./spool.ts";
 import { RecipientResolver } from "./resolver.ts";
 
@@ -38,6 +39,29 @@ Deno.test("deliverLocal stores one blob and places it once per account, prefix f
       const raw = await store.readMessage(added.accountId, added.id);
       assert.equal(dec.decode(raw!), "Return-Path: <s@r.test>\r\nSubject: hi\r\n\r\nbody\r\n");
     }
+  });
+});
+
+Deno.test("deliverLocalEach gives each recipient its own outcome and no duplicate copies", async () => {
+  await withStore(async (store) => {
+    const a = await store.createAccount({ address: "a@example.org", secrets: { passwordHash: "x" } });
+    const full = await store.createAccount({ address: "f@example.org", secrets: { passwordHash: "x" } });
+    await store.updateAccount(full.id, { quotaBytes: 10 });
+    const res = await deliverLocalEach(store, {
+      prefix: "X-Trace: 1\r\n",
+      message: memorySource(enc.encode("Subject: hi\r\n\r\nbody\r\n")),
+      groups: [[a.id], [full.id], [a.id]],
+      receivedAt: new Date(),
+    });
+    assert.equal(res.outcomes.length, 3);
+    const [first, second, third] = res.outcomes as [GroupOutcome, GroupOutcome, GroupOutcome];
+    assert.ok(first.ok && first.added.length === 1);
+    assert.ok(!second.ok && second.error instanceof StoreError && second.error.code === "overQuota");
+    assert.ok(third.ok && third.added.length === 0); // already delivered to a: no second copy
+    const inboxA = await store.getMailboxByRole(a.id, "inbox");
+    assert.equal((await store.listPlacements(a.id, inboxA!.id)).length, 1);
+    const inboxF = await store.getMailboxByRole(full.id, "inbox");
+    assert.equal((await store.listPlacements(full.id, inboxF!.id)).length, 0);
   });
 });
 

@@ -47,7 +47,8 @@ export function formatDateTime(d: Date): string {
 export function protocolName(
   i: Pick<ReceivedInfo, "esmtp" | "authenticated" | "tls" | "smtputf8" | "lmtp">,
 ): string {
-  if (i.lmtp) return "LMTP";
+  // RFC 3848 §2: LMTP, LMTPS (TLS), LMTPA (authenticated), LMTPSA.
+  if (i.lmtp) return "LMTP" + (i.tls ? "S" : "") + (i.authenticated ? "A" : "");
   if (!i.esmtp) return "SMTP";
   const base = i.smtputf8 ? "UTF8SMTP" : "ESMTP";
   return base + (i.tls ? "S" : "") + (i.authenticated ? "A" : "");

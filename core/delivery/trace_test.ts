@@ -12,6 +12,11 @@ Deno.test("protocolName follows RFC 3848 and RFC 6531", () => {
   assert.equal(protocolName({ esmtp: false, authenticated: false, tls: null, smtputf8: false }), "SMTP");
   assert.equal(protocolName({ esmtp: true, authenticated: true, tls, smtputf8: false }), "ESMTPSA");
   assert.equal(protocolName({ esmtp: true, authenticated: false, tls, smtputf8: true }), "UTF8SMTPS");
+  assert.equal(
+    protocolName({ esmtp: true, authenticated: false, tls: null, smtputf8: false, lmtp: true }),
+    "LMTP",
+  );
+  assert.equal(protocolName({ esmtp: true, authenticated: false, tls, smtputf8: true, lmtp: true }), "LMTPS");
 });
 
 Deno.test("formatReceived records client, TLS, id and a single recipient", () => {

@@ -89,7 +89,11 @@ function wants(r: QueuedRecipient, what: "FAILURE" | "DELAY" | "SUCCESS"): boole
   return r.notify.includes(what);
 }
 
-const encoder = new TextEncoder();
+/** True when any byte has the high bit set (8-bit content, RFC 6152). */
+function has8bit(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return true;
+  return false;
+}
 
 /** Transactions on one cached connection before it is closed (as Postfix's connection reuse limit). */
 const MAX_USES = 100;
@@ -123,6 +127,8 @@ export class Queue implements OutboundQueue {
   /** Open connections between transactions, per destination (connection reuse across messages). */
   readonly #idle = new Map<string, IdleConnection[]>();
   readonly #releases = new Set<Promise<void>>();
+  /** Connections carrying a transaction now (cut by `stop` after its grace period). */
+  readonly #active = new Set<SmtpClient>();
 
   /** @param opts dependencies and settings */
   constructor(opts: QueueOptions) {
@@ -200,9 +206,16 @@ export class Queue implements OutboundQueue {
   }
 
   /** Stops dispatching and waits for deliveries in progress to finish. */
-  async stop(): Promise<void> {
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     this.#running = false;
     this.#wake();
+    // Deliveries in progress get `graceMs` to finish; then their connections are cut, and they are
+    // recorded as deferred like any connection failure (nothing is lost, at most re-sent).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((r) => (timer = setTimeout(r, opts.graceMs ?? 10_000)));
+    await Promise.race([this.#loop, grace]);
+    clearTimeout(timer);
+    for (const c of this.#active) c.close();
     await this.#loop;
     this.#loop = null;
     await this.#closeIdle();
@@ -453,6 +466,13 @@ export class Queue implements OutboundQueue {
       if (signed.error) this.#opts.log.warn("dkim signing failed", { queue_id: msg.id, error: signed.error });
       body = signed.message;
     }
+    // RFC 6152: the content decides. A message declared 8BITMIME (JMAP always does) that is 7-bit
+    // clean can go to any server; 8-bit content declared 7BIT is sent as 8BITMIME, never silently.
+    const bodyType: QueuedMessage["body"] = msg.body === "BINARYMIME"
+      ? "BINARYMIME"
+      : has8bit(body)
+      ? "8BITMIME"
+      : "7BIT";
     const timeouts: ClientTimeouts = {
       connect: s.timeout_connect * 1000,
       greeting: s.timeout_greeting * 1000,
@@ -464,7 +484,9 @@ export class Queue implements OutboundQueue {
     let pending = rcpts;
     let dsnPassed = true;
     let permanentErrors = 0;
-    for (const t of targets) {
+    const queue = [...targets];
+    for (let ti = 0; ti < queue.length; ti++) {
+      const t = queue[ti]!;
       if (pending.length === 0) break;
       await this.#flushTx(msg.id, txLog, outcomes);
       const releaseHost = await this.hostLimiter.acquire(`${t.address}:${t.port}`);
@@ -488,6 +510,7 @@ export class Queue implements OutboundQueue {
           });
         let pooled = this.#takeIdle(key);
         client = pooled?.client ?? await connect();
+        this.#active.add(client);
         let uses = pooled?.uses ?? 0;
         const carried: QueuedRecipient[] = [];
         // One connection for the domain; a new transaction only past the per-transaction limit.
@@ -500,7 +523,7 @@ export class Queue implements OutboundQueue {
             from: msg.from,
             recipients: batch.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt })),
             size: body.length,
-            body: msg.body,
+            body: bodyType,
             smtputf8: msg.smtputf8,
             ret: msg.ret,
             envid: msg.envid,
@@ -512,8 +535,10 @@ export class Queue implements OutboundQueue {
             // A cached connection the server closed meanwhile: reconnect once, nothing was sent.
             if (!pooled || !(e instanceof SmtpClientError) || e.stage !== "mail" || e.reply !== null) throw e;
             client.close();
+            this.#active.delete(client);
             pooled = null;
             client = await connect();
+            this.#active.add(client);
             uses = 0;
             res = await client.send(env, body);
           }
@@ -565,14 +590,21 @@ export class Queue implements OutboundQueue {
           }
         }
         pending = carried;
+        this.#active.delete(client);
         this.#park(key, client, uses);
         client = null;
       } catch (e) {
+        if (client) this.#active.delete(client);
         client?.close();
         const err = e instanceof SmtpClientError
           ? e
           : new SmtpClientError((e as Error).message ?? String(e), "connect", false, "4.0.0");
         if (err.permanent) permanentErrors++;
+        if (err.stage === "starttls" && err.status === "4.7.5" && t.tls === "starttls" && !t.requireTls) {
+          // Opportunistic TLS (RFC 3207 §4.1, as Postfix's "may"): after a failed handshake, the same
+          // host once more in clear text rather than no delivery at all.
+          queue.splice(ti + 1, 0, { ...t, tls: "none" });
+        }
         this.#opts.log.info("delivery attempt failed", {
           queue_id: msg.id,
           host: t.host,
@@ -593,7 +625,7 @@ export class Queue implements OutboundQueue {
       }
     }
     // A permanent refusal from one host is final only if no other host gave a temporary answer.
-    if (permanentErrors > 0 && permanentErrors < targets.length) {
+    if (permanentErrors > 0 && permanentErrors < queue.length) {
       for (const r of pending) {
         const o = outcomes.get(r.index);
         if (o?.status === "failed" && !o.recorded) o.status = "deferred";
@@ -801,9 +833,4 @@ export class Queue implements OutboundQueue {
     this.#wake();
     return n;
   }
-}
-
-/** Bytes of a string (tests and DSN helpers). */
-export function utf8(s: string): Uint8Array {
-  return encoder.encode(s);
 }

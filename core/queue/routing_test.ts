@@ -46,3 +46,12 @@ Deno.test("splitHostPort handles names, IPv4, bracketed IPv6 and bare IPv6", () 
   assert.deepEqual(splitHostPort("[::1]:2525", 25), { host: "::1", port: 2525 });
   assert.deepEqual(splitHostPort("::1", 25), { host: "::1", port: 25 });
 });
+
+Deno.test("resolverFor answers from [[queue.static_dns]] when records are configured", async () => {
+  const { resolverFor } = await import("./start.ts");
+  const config = defaultConfig();
+  config.queue = { ...config.queue!, static_dns: [{ name: "a.test", type: "MX", value: "5 mx.a.test" }] };
+  const dns = resolverFor(config);
+  assert.ok(dns instanceof StaticDnsResolver);
+  assert.deepEqual(await dns.mx("A.test."), [{ preference: 5, exchange: "mx.a.test" }]);
+});

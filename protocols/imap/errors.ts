@@ -48,11 +48,12 @@ export class ImapError extends Error {
   /** Error name. */
   override name = "ImapError";
   /**
+   * Creates the error.
+   *
    * @param status NO or BAD
    * @param message human-readable text for the client
    * @param code optional response code
    */
-  /** Creates the error. */
   constructor(readonly status: "NO" | "BAD", message: string, readonly code?: ResponseCode | string) {
     super(message);
   }

@@ -34,6 +34,21 @@ const DISPLAY: Record<string, string> = {
   "$label3": "$Label3",
   "$label4": "$Label4",
   "$label5": "$Label5",
+  // Keywords common clients set and compare case-sensitively in practice (Thunderbird, Apple Mail).
+  "junk": "Junk",
+  "nonjunk": "NonJunk",
+  "$mailflagbit0": "$MailFlagBit0",
+  "$mailflagbit1": "$MailFlagBit1",
+  "$mailflagbit2": "$MailFlagBit2",
+  "$hasattachment": "$HasAttachment",
+  "$hasnoattachment": "$HasNoAttachment",
+  "$autosent": "$AutoSent",
+  "$unknown": "$Unknown",
+  "$canunsubscribe": "$CanUnsubscribe",
+  "$muted": "$Muted",
+  "$followed": "$Followed",
+  "$memo": "$Memo",
+  "$hasmemo": "$HasMemo",
 };
 
 /** The flags every mailbox announces in FLAGS. */

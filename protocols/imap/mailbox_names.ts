@@ -18,8 +18,11 @@ export class MailboxTree {
   /** Mailboxes by full name. */
   readonly byName = new Map<string, Mailbox>();
 
-  /** @param mailboxes every mailbox of the account */
-  /** Builds the tree. */
+  /**
+   * Builds the tree.
+   *
+   * @param mailboxes every mailbox of the account
+   */
   constructor(readonly mailboxes: Mailbox[]) {
     for (const m of mailboxes) this.byId.set(m.id, m);
     for (const m of mailboxes) {

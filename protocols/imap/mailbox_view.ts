@@ -26,8 +26,11 @@ export interface ViewUpdates {
  * 100,000-message mailbox, lookups by binary search.
  */
 export class UidIndex {
-  /** @param view the owning view (its `uids` and `entries` arrays) */
-  /** Creates the index over a view's arrays. */
+  /**
+   * Creates the index over a view's arrays.
+   *
+   * @param view the owning view (its `uids` and `entries` arrays)
+   */
   constructor(readonly view: { uids: number[]; entries: Placement[] }) {}
 
   /** Placement of a UID. */
@@ -74,11 +77,12 @@ export class MailboxView {
   modseq = 0;
 
   /**
+   * Creates a view from the placements listed at SELECT.
+   *
    * @param mailbox the selected mailbox
    * @param name its full name as sent by the client (for the LIST response in rev2)
    * @param readOnly EXAMINE or no write access
    */
-  /** Creates a view from the placements listed at SELECT. */
   constructor(
     public mailbox: Mailbox,
     readonly name: string,

@@ -47,8 +47,9 @@ export class ImapSession {
   readonly framer: CommandFramer;
   /** Response output. */
   readonly out: ResponseWriter;
-  /** Set by the notifier: account changed since the last look (mailbox list, counts). */
+  /** Ends the notifier subscription made at login. */
   #unsubscribe: (() => void) | null = null;
+  /** Wakes an IDLE wait when the selected mailbox changed. */
   #wake: (() => void) | null = null;
   /** A transport read is in flight. */
   #reading = false;
@@ -63,10 +64,11 @@ export class ImapSession {
   savedSearch: number[] = [];
 
   /**
+   * Creates a session for one connection.
+   *
    * @param server server-wide services
    * @param conn this connection
    */
-  /** Creates a session for one connection. */
   constructor(readonly server: ServerContext, readonly conn: ConnectionContext) {
     const cfg = server.config.imap;
     this.framer = new CommandFramer({
@@ -98,7 +100,6 @@ export class ImapSession {
     return this.enabled.has("IMAP4REV2") || this.enabled.has("UTF8=ACCEPT");
   }
 
-  /** The store. */
   /** The store. */
   get store(): Store {
     return this.server.store;

@@ -11,10 +11,9 @@ const encoder = new TextEncoder();
 
 /** Writes IMAP responses to a transport. */
 export class ResponseWriter {
-  #parts: string[] = [];
+  #parts: (string | Uint8Array)[] = [];
   #size = 0;
 
-  /** @param transport the connection */
   /** Creates a writer over a transport. */
   constructor(readonly transport: Transport) {}
 
@@ -30,12 +29,12 @@ export class ResponseWriter {
     return this.text(s + "\r\n");
   }
 
-  /** Writes raw bytes after the queued text. */
+  /** Queues literal bytes; large ones are written straight through in slices. */
   async bytes(b: Uint8Array): Promise<void> {
-    if (b.length < 4096) {
-      // Small payloads join the text buffer; latin1 would corrupt UTF-8, so flush and write bytes.
-      await this.flush();
-      await this.transport.write(b);
+    if (b.length < FLUSH_AT) {
+      this.#parts.push(b);
+      this.#size += b.length;
+      if (this.#size >= FLUSH_AT) await this.flush();
       return;
     }
     await this.flush();
@@ -54,12 +53,25 @@ export class ResponseWriter {
     return n;
   }
 
-  /** Sends everything queued. */
+  /** Sends everything queued in one write. */
   async flush(): Promise<void> {
     if (this.#parts.length === 0) return;
-    const s = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join("");
+    const parts = this.#parts;
     this.#parts = [];
     this.#size = 0;
-    await this.transport.write(encoder.encode(s));
+    if (parts.every((p) => typeof p === "string")) {
+      await this.transport.write(encoder.encode(parts.join("")));
+      return;
+    }
+    const encoded = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+    let n = 0;
+    for (const e of encoded) n += e.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const e of encoded) {
+      out.set(e, o);
+      o += e.length;
+    }
+    await this.transport.write(out);
   }
 }

@@ -83,6 +83,14 @@ export const Replies = {
       "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
       "See RFC 5321",
     ),
+  lmtpHelp: (): SmtpReply =>
+    reply(
+      Code.Help,
+      "2.0.0",
+      "Commands: LHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS",
+      "See RFC 2033",
+    ),
+  delivered: (id: string): SmtpReply => reply(Code.Ok, "2.0.0", `Ok: delivered as ${id}`),
   // 3xx (intermediate replies carry no enhanced code: RFC 3463 defines classes 2, 4 and 5 only)
   startData: (): SmtpReply => reply(Code.StartMailInput, undefined, "End data with <CR><LF>.<CR><LF>"),
   // 4xx
@@ -99,10 +107,14 @@ export const Replies = {
   noQueue: (): SmtpReply => reply(Code.LocalError, "4.3.0", "Relay queue unavailable, try again later"),
   tooManyRecipients: (): SmtpReply => reply(Code.InsufficientStorage, "4.5.3", "Too many recipients"),
   mailboxFull: (): SmtpReply => reply(Code.InsufficientStorage, "4.2.2", "Mailbox full"),
+  /** RFC 3463 X.2.2 as a permanent failure: LMTP's per-recipient answer to a full mailbox. */
+  quotaExceeded: (): SmtpReply => reply(Code.ExceededStorage, "5.2.2", "Mailbox full"),
   authThrottled: (): SmtpReply =>
     reply(Code.TempAuthFailure, "4.7.0", "Too many failed attempts, try again later"),
   // 5xx
   unknownCommand: (): SmtpReply => reply(Code.SyntaxError, "5.5.2", "Command not recognized"),
+  /** RFC 2033 §4.1: no positive reply to HELO/EHLO in LMTP; 500 is recommended. */
+  useLhlo: (): SmtpReply => reply(Code.SyntaxError, "5.5.1", "This is LMTP: use LHLO"),
   lineTooLong: (): SmtpReply => reply(Code.SyntaxError, "5.5.2", "Line too long"),
   syntax: (detail: string): SmtpReply => reply(Code.ParameterSyntax, "5.5.4", detail),
   badSequence: (detail = "Bad sequence of commands"): SmtpReply => reply(Code.BadSequence, "5.5.1", detail),
@@ -120,6 +132,9 @@ export const Replies = {
   badBase64: (): SmtpReply => reply(Code.ParameterSyntax, "5.5.2", "Cannot decode response"),
   unknownUser: (): SmtpReply => reply(Code.MailboxUnavailable, "5.1.1", "No such user here"),
   relayDenied: (): SmtpReply => reply(Code.TransactionFailed, "5.7.1", "Relaying denied"),
+  /** LMTP delivers to local mailboxes only (RFC 2033 §1): never a relay. */
+  notLocal: (): SmtpReply =>
+    reply(Code.MailboxUnavailable, "5.7.1", "Relaying denied: LMTP accepts local recipients only"),
   senderNotOwned: (): SmtpReply =>
     reply(Code.MailboxNameNotAllowed, "5.7.1", "Sender address not owned by authenticated user"),
   fromNotOwned: (): SmtpReply =>

@@ -19,7 +19,7 @@ export type EsmtpParams = Map<string, string | null>;
 
 /** A parsed command. */
 export type SmtpCommand =
-  | { verb: "HELO" | "EHLO"; domain: string }
+  | { verb: "HELO" | "EHLO" | "LHLO"; domain: string }
   | { verb: "MAIL"; from: MailAddress | null; params: EsmtpParams }
   | { verb: "RCPT"; to: MailAddress; params: EsmtpParams }
   | { verb: "DATA" | "RSET" | "QUIT" | "STARTTLS" }
@@ -58,6 +58,7 @@ export function parseCommand(bytes: Uint8Array): ParseResult {
   switch (verb) {
     case "HELO":
     case "EHLO":
+    case "LHLO": // RFC 2033 §4.1: LMTP's EHLO
       return parseHello(verb, rest.trim());
     case "MAIL":
       return parseMail(rest);
@@ -113,7 +114,7 @@ export function isDomain(s: string): boolean {
   return s.length > 0 && s.length <= 255 && DOMAIN_RE.test(s);
 }
 
-function parseHello(verb: "HELO" | "EHLO", arg: string): ParseResult {
+function parseHello(verb: "HELO" | "EHLO" | "LHLO", arg: string): ParseResult {
   // RFC 5321 §4.1.1.1: EHLO takes a Domain or an address literal; HELO a Domain. We accept a
   // literal for HELO too (many clients send it) but nothing with spaces or an empty argument.
   if (arg === "" || /\s/.test(arg)) return fail(Replies.syntax(`Syntax: ${verb} <hostname>`));

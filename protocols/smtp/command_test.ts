@@ -29,6 +29,12 @@ Deno.test("parseCommand HELO/EHLO accept domains and address literals", () => {
   assert.deepEqual(cmd("EHLO DESKTOP_42"), { verb: "EHLO", domain: "DESKTOP_42" });
 });
 
+Deno.test("parseCommand LHLO takes a domain like EHLO (RFC 2033 §4.1)", () => {
+  assert.deepEqual(cmd("lhlo mta.example"), { verb: "LHLO", domain: "mta.example" });
+  assert.deepEqual(cmd("LHLO [127.0.0.1]"), { verb: "LHLO", domain: "[127.0.0.1]" });
+  assert.equal(code("LHLO"), "501 5.5.4");
+});
+
 Deno.test("parseCommand MAIL parses the null reverse-path and parameters", () => {
   const c = cmd("MAIL FROM:<> SIZE=100 BODY=8BITMIME");
   assert.equal(c.verb, "MAIL");

@@ -1,7 +1,8 @@
 /**
- * The SMTP session state machine (RFC 5321 §4.1.4 command order), shared by the MX, submission and
- * submissions listeners: connected → greeted (HELO/EHLO) → [authenticated] → MAIL → RCPT →
- * DATA/BDAT → greeted. Which command is allowed in which phase comes from one table; replies come
+ * The SMTP session state machine (RFC 5321 §4.1.4 command order), shared by the MX, submission,
+ * submissions and LMTP (RFC 2033) listeners: connected → greeted (HELO/EHLO, or LHLO in LMTP) →
+ * [authenticated] → MAIL → RCPT → DATA/BDAT → greeted. LMTP differs only in its greeting command,
+ * in refusing every non-local recipient and in replying once per recipient after the data. Which command is allowed in which phase comes from one table; replies come
  * from codes.ts; all I/O goes through `SessionIo` over the abstract `Transport`.
  *
  * @module
@@ -11,7 +12,7 @@ import type { Account } from "../../core/store/types.ts";
 import { StoreError } from "../../core/store/types.ts";
 import type { RateLimiter } from "../../core/policy/rate_limiter.ts";
 import type { OutboundQueue, OutboundRecipient } from "../../core/delivery/outbound.ts";
-import { deliverLocal, putMessageBlob } from "../../core/delivery/local.ts";
+import { deliverLocal, deliverLocalEach, putMessageBlob } from "../../core/delivery/local.ts";
 import { sendVacationReplies } from "../../core/jmap/vacation_reply.ts";
 import { MessageSpool } from "../../core/delivery/spool.ts";
 import type { RecipientResolver } from "../../core/delivery/resolver.ts";
@@ -26,7 +27,12 @@ import { type MailOptions, parseMailParams, parseRcptParams, type RcptOptions } 
 import { runAuth } from "./auth.ts";
 
 /** Which listener the session runs on. */
-export type SmtpMode = "smtp" | "submission" | "submissions";
+export type SmtpMode = "smtp" | "submission" | "submissions" | "lmtp";
+
+/** True for the message submission listeners (RFC 6409, RFC 8314), where AUTH is required. */
+export function isSubmission(mode: SmtpMode): boolean {
+  return mode === "submission" || mode === "submissions";
+}
 
 /** Server-wide helpers a session uses, built once per handler. */
 export interface SmtpSessionDeps {
@@ -103,9 +109,16 @@ export class SmtpSession {
     return this.conn.server.config;
   }
 
-  /** True once the client must see enhanced status codes (RFC 2034 §3: after EHLO). */
+  /**
+   * True once the client must see enhanced status codes (RFC 2034 §3: after EHLO). LMTP has no
+   * non-extended mode (RFC 2033 §4.1: LHLO is its only greeting), so there they are always on.
+   */
   get enhanced(): boolean {
-    return this.esmtp;
+    return this.esmtp || this.#lmtp;
+  }
+
+  get #lmtp(): boolean {
+    return this.deps.mode === "lmtp";
   }
 
   /** Queues a reply. */
@@ -130,8 +143,9 @@ export class SmtpSession {
     this.conn.shutdown.addEventListener("abort", onShutdown);
     try {
       if (this.conn.shutdown.aborted) this.io.interrupt("shutdown");
-      // RFC 5321 §4.3.1: the greeting (no enhanced code: RFC 2034 §3).
-      this.io.send(reply(Code.ServiceReady, undefined, `${this.#config.hostname} ESMTP Tern ready`), false);
+      // RFC 5321 §4.3.1 / RFC 2033 §4: the greeting (no enhanced code: RFC 2034 §3).
+      const kind = this.#lmtp ? "LMTP" : "ESMTP";
+      this.io.send(reply(Code.ServiceReady, undefined, `${this.#config.hostname} ${kind} Tern ready`), false);
       await this.#loop();
     } catch (e) {
       this.conn.log.error("smtp session failed", { error: e instanceof Error ? e.message : String(e) });
@@ -199,7 +213,9 @@ export class SmtpSession {
   }
 
   #sequenceError(cmd: SmtpCommand): SmtpReply {
-    if (this.phase === "connected") return Replies.badSequence("Send HELO/EHLO first");
+    if (this.phase === "connected") {
+      return Replies.badSequence(this.#lmtp ? "Send LHLO first" : "Send HELO/EHLO first");
+    }
     if (cmd.verb === "MAIL") return Replies.badSequence("Nested MAIL command");
     if (cmd.verb === "RCPT") return Replies.badSequence("Need MAIL command first");
     if (cmd.verb === "DATA") {
@@ -220,11 +236,16 @@ export class SmtpSession {
 
   // ---- command handlers ------------------------------------------------------------------
 
-  /** HELO / EHLO: RFC 5321 §4.1.1.1; resets any transaction. */
-  async hello(cmd: Extract<SmtpCommand, { verb: "HELO" | "EHLO" }>): Promise<void> {
+  /** HELO / EHLO: RFC 5321 §4.1.1.1; LHLO: RFC 2033 §4.1; resets any transaction. */
+  async hello(cmd: Extract<SmtpCommand, { verb: "HELO" | "EHLO" | "LHLO" }>): Promise<void> {
+    // RFC 2033 §4.1: LHLO replaces HELO and EHLO, so a client speaking the wrong protocol is
+    // detected at once; SMTP does not know LHLO. The session state is left as it was.
+    if (this.#lmtp !== (cmd.verb === "LHLO")) {
+      return this.send(this.#lmtp ? Replies.useLhlo() : Replies.unknownCommand());
+    }
     await this.#resetTx();
     this.heloName = cmd.domain;
-    this.esmtp = cmd.verb === "EHLO";
+    this.esmtp = cmd.verb !== "HELO";
     this.#setPhase("greeted");
     const greeting = `${this.#config.hostname} Hello ${cmd.domain} [${this.conn.transport.remoteAddress}]`;
     if (!this.esmtp) {
@@ -243,18 +264,19 @@ export class SmtpSession {
       "ENHANCEDSTATUSCODES", // RFC 2034
     ];
     if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push("STARTTLS"); // RFC 3207
-    if (this.account === null && this.authAllowed) {
+    // LMTP clients are trusted by the listener's address policy: no AUTH (RFC 2033 §1).
+    if (this.account === null && this.authAllowed && !this.#lmtp) {
       const mechs = this.conn.server.auth.mechanisms();
       if (mechs.length > 0) lines.push(`AUTH ${mechs.join(" ")}`); // RFC 4954
     }
     lines.push("HELP");
-    // RFC 2034 §3: no enhanced code on the EHLO reply.
+    // RFC 2034 §3: no enhanced code on the EHLO (LHLO) reply.
     this.io.send(reply(Code.Ok, undefined, ...lines), false);
   }
 
   /** MAIL FROM: RFC 5321 §4.1.1.2. */
   async mail(cmd: Extract<SmtpCommand, { verb: "MAIL" }>): Promise<void> {
-    const submission = this.deps.mode !== "smtp";
+    const submission = isSubmission(this.deps.mode);
     if (submission && this.account === null) {
       // RFC 6409 §4.3 (and RFC 8314 for 465): submission requires authentication.
       this.send(this.authAllowed ? Replies.authRequired() : Replies.tlsRequired());
@@ -268,7 +290,8 @@ export class SmtpSession {
       this.conn.log.warn("sender address refused", { sender_domain: cmd.from.domain });
       return this.send(Replies.senderNotOwned());
     }
-    if (this.deps.rateLimiter) {
+    // LMTP: the MTA in front has already applied its sender policy.
+    if (this.deps.rateLimiter && !this.#lmtp) {
       const sender = cmd.from ? addressToString(cmd.from).toLowerCase() : "<>";
       const r = await this.deps.rateLimiter.consume(`${this.conn.transport.remoteAddress}|${sender}`);
       if (!r.allowed) return this.send(Replies.rateLimited());
@@ -316,6 +339,10 @@ export class SmtpSession {
       );
       if (over) return this.send(Replies.mailboxFull());
       tx.recipients.push({ address, opts: p.value, accounts: res.accounts });
+    } else if (this.#lmtp) {
+      // LMTP delivers to local mailboxes only, whoever the client is (RFC 2033 §1).
+      this.conn.log.info("lmtp non-local recipient refused", { rcpt_domain: cmd.to.domain });
+      return this.send(Replies.notLocal());
     } else {
       // Never an open relay: only authenticated clients or relay_networks may relay.
       const mayRelay = this.account !== null ||
@@ -385,14 +412,13 @@ export class SmtpSession {
         this.phase === "mail" ? Replies.badSequence("Need RCPT command first") : this.#sequenceError(cmd),
       );
     }
-    if (tx.spoolError) {
-      await this.#resetTx();
-      return this.send(Replies.localError());
-    }
-    if (tx.spool?.overflowed) {
+    if (tx.spoolError || tx.spool?.overflowed) {
       // RFC 3030 §2 / RFC 1870: the transaction fails; later chunks of it get 503 after being read.
-      await this.#resetTx();
-      return this.send(Replies.tooBig());
+      // A failing BDAT LAST ends the data: in LMTP that is one reply per recipient.
+      const r = tx.spoolError ? Replies.localError() : Replies.tooBig();
+      if (cmd.last) this.#sendFinal(tx, r);
+      else this.send(r);
+      return await this.#resetTx();
     }
     this.#setPhase("bdat");
     if (!cmd.last) return this.send(Replies.chunkOk(cmd.size));
@@ -410,14 +436,25 @@ export class SmtpSession {
     }
   }
 
-  /** End of data: checks, then delivery; exactly one reply for the transaction. */
+  /**
+   * The reply that ends a transaction's data: once in SMTP; in LMTP once per accepted recipient,
+   * in RCPT order (RFC 2033 §4.2), each naming its recipient.
+   */
+  #sendFinal(tx: Transaction, r: SmtpReply): void {
+    if (!this.#lmtp) return this.send(r);
+    for (const rcpt of tx.recipients) this.send(forRecipient(r, rcpt.address));
+  }
+
+  /** End of data: checks, then delivery; one reply for the transaction (LMTP: per recipient). */
   async #finish(): Promise<void> {
     const tx = this.tx!;
     const spool = tx.spool!;
     try {
-      if (tx.spoolError) return this.send(Replies.localError());
-      if (spool.overflowed) return this.send(Replies.tooBig()); // RFC 1870 §6, after the terminator
-      if (this.deps.mode !== "smtp" && this.account) {
+      if (tx.spoolError) return this.#sendFinal(tx, Replies.localError());
+      // RFC 1870 §6, after the terminator
+      if (spool.overflowed) return this.#sendFinal(tx, Replies.tooBig());
+      if (this.#lmtp) return await this.#deliverEach(tx, spool);
+      if (isSubmission(this.deps.mode) && this.account) {
         for (const a of fromAddresses(spool.head())) {
           if (!(await this.#mayUse(a))) {
             this.conn.log.warn("from header refused", {});
@@ -431,13 +468,10 @@ export class SmtpSession {
     }
   }
 
-  async #deliver(tx: Transaction, spool: MessageSpool): Promise<SmtpReply> {
-    const id = `${this.conn.session.id}-${++this.#txCount}`;
-    const now = this.conn.server.clock.now();
-    const local = tx.recipients.filter((r) => r.accounts !== null);
-    const remote = tx.recipients.filter((r) => r.accounts === null);
+  /** The trace fields put in front of a message (RFC 5321 §4.4). */
+  #trace(tx: Transaction, id: string, now: Date): string {
     const transport = this.conn.transport;
-    const received = formatReceived({
+    return formatReceived({
       heloName: this.heloName,
       clientIp: transport.remoteAddress,
       hostname: this.#config.hostname,
@@ -447,8 +481,80 @@ export class SmtpSession {
       smtputf8: tx.opts.smtputf8,
       id,
       forRecipient: tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
+      lmtp: this.#lmtp,
       date: now,
     });
+  }
+
+  /** Starts vacation auto-replies (RFC 3834) for recipients with a VacationResponse; never awaited. */
+  #vacation(accountIds: string[], from: string | null, blobId: string): void {
+    const store = this.conn.server.store;
+    sendVacationReplies(this.conn.server, {
+      accountIds,
+      envelopeFrom: from,
+      raw: () => store.blobs.get(blobId),
+    }).catch((e) =>
+      this.conn.log.warn("vacation reply failed", { error: e instanceof Error ? e.message : String(e) })
+    );
+  }
+
+  /**
+   * LMTP delivery (RFC 2033 §4.2): the message is stored once and placed per recipient, so each
+   * recipient gets its own outcome (one full mailbox fails only its own recipient).
+   */
+  async #deliverEach(tx: Transaction, spool: MessageSpool): Promise<void> {
+    const id = `${this.conn.session.id}-${++this.#txCount}`;
+    const now = this.conn.server.clock.now();
+    const from = tx.from ? addressToString(tx.from) : null;
+    let result;
+    try {
+      result = await deliverLocalEach(this.conn.server.store, {
+        prefix: formatReturnPath(from) + this.#trace(tx, id, now),
+        message: spool,
+        groups: tx.recipients.map((r) => r.accounts!.map((a) => a.id)),
+        receivedAt: now,
+      });
+    } catch (e) {
+      this.conn.log.error("delivery failed", {
+        queue_id: id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return this.#sendFinal(tx, Replies.localError());
+    }
+    const delivered: string[] = [];
+    let failed = 0;
+    result.outcomes.forEach((o, i) => {
+      const rcpt = tx.recipients[i]!;
+      if (o.ok) {
+        delivered.push(...o.added.map((a) => a.accountId));
+        return this.send(forRecipient(Replies.delivered(id), rcpt.address));
+      }
+      failed++;
+      if (o.error instanceof StoreError && o.error.code === "overQuota") {
+        return this.send(forRecipient(Replies.quotaExceeded(), rcpt.address));
+      }
+      this.conn.log.error("delivery failed", {
+        queue_id: id,
+        error: o.error instanceof Error ? o.error.message : String(o.error),
+      });
+      this.send(forRecipient(Replies.localError(), rcpt.address));
+    });
+    if (delivered.length > 0) this.#vacation(delivered, from, result.blobId);
+    this.conn.log.info("message accepted", {
+      queue_id: id,
+      size: spool.size,
+      recipients: tx.recipients.length,
+      failed_recipients: failed,
+      spilled: spool.spilled,
+    });
+  }
+
+  async #deliver(tx: Transaction, spool: MessageSpool): Promise<SmtpReply> {
+    const id = `${this.conn.session.id}-${++this.#txCount}`;
+    const now = this.conn.server.clock.now();
+    const local = tx.recipients.filter((r) => r.accounts !== null);
+    const remote = tx.recipients.filter((r) => r.accounts === null);
+    const received = this.#trace(tx, id, now);
     const from = tx.from ? addressToString(tx.from) : null;
     try {
       if (remote.length > 0) {
@@ -473,14 +579,7 @@ export class SmtpSession {
           receivedAt: now,
         });
         // RFC 3834 auto-replies of recipients with a JMAP VacationResponse; never delays the 250.
-        const store = this.conn.server.store;
-        sendVacationReplies(this.conn.server, {
-          accountIds,
-          envelopeFrom: from,
-          raw: () => store.blobs.get(delivered.blobId),
-        }).catch((e) =>
-          this.conn.log.warn("vacation reply failed", { error: e instanceof Error ? e.message : String(e) })
-        );
+        this.#vacation(accountIds, from, delivered.blobId);
       }
       this.conn.log.info("message accepted", {
         queue_id: id,
@@ -541,6 +640,8 @@ export class SmtpSession {
 
   /** AUTH: RFC 4954 §4. */
   async auth(cmd: Extract<SmtpCommand, { verb: "AUTH" }>): Promise<void> {
+    // LMTP: trust comes from the listener's address policy, not from AUTH (not advertised).
+    if (this.#lmtp) return this.send(Replies.notImplemented("AUTH not available in LMTP"));
     if (this.account !== null) return this.send(Replies.badSequence("Already authenticated"));
     if (!this.authAllowed) {
       return this.send(this.deps.mode === "smtp" ? Replies.encryptionRequired() : Replies.tlsRequired());
@@ -565,6 +666,7 @@ export class SmtpSession {
 const COMMANDS: Record<SmtpCommand["verb"], CommandSpec> = {
   HELO: { phases: "any", run: (s, c) => s.hello(c as Extract<SmtpCommand, { verb: "HELO" }>) },
   EHLO: { phases: "any", run: (s, c) => s.hello(c as Extract<SmtpCommand, { verb: "EHLO" }>) },
+  LHLO: { phases: "any", run: (s, c) => s.hello(c as Extract<SmtpCommand, { verb: "LHLO" }>) },
   MAIL: { phases: ["greeted"], run: (s, c) => s.mail(c as Extract<SmtpCommand, { verb: "MAIL" }>) },
   RCPT: { phases: ["mail", "rcpt"], run: (s, c) => s.rcpt(c as Extract<SmtpCommand, { verb: "RCPT" }>) },
   DATA: { phases: ["rcpt"], run: (s) => s.data() },
@@ -575,7 +677,12 @@ const COMMANDS: Record<SmtpCommand["verb"], CommandSpec> = {
   // RFC 5321 §3.5.3: 252 without disclosing whether the address exists.
   VRFY: { phases: "any", run: (s) => s.send(Replies.cannotVerify()) },
   EXPN: { phases: "any", run: (s) => s.send(Replies.notImplemented("EXPN not available")) },
-  HELP: { phases: "any", run: (s) => s.send(Replies.help()) },
+  HELP: { phases: "any", run: (s) => s.send(s.deps.mode === "lmtp" ? Replies.lmtpHelp() : Replies.help()) },
   STARTTLS: { phases: ["greeted"], run: (s) => s.starttls() },
   AUTH: { phases: ["greeted"], run: (s, c) => s.auth(c as Extract<SmtpCommand, { verb: "AUTH" }>) },
 };
+
+/** The reply with its recipient in front of the text (RFC 2033 §4.2 example: `250 <john@foo.edu> Ok`). */
+function forRecipient(r: SmtpReply, address: string): SmtpReply {
+  return { ...r, lines: r.lines.map((l, i) => (i === 0 ? `<${address}> ${l}` : l)) };
+}

@@ -64,6 +64,7 @@ Deno.test("config.example.toml uses the standard ports", async () => {
     smtp: 25,
     submission: 587,
     submissions: 465,
+    lmtp: 24,
     imap: 143,
     imaps: 993,
     pop3: 110,

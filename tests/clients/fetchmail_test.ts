@@ -26,13 +26,12 @@ async function setup(): Promise<Fixture> {
   const home = await Deno.makeTempDir({ prefix: "tern-fetchmail-" });
   const out = `${home}/out`;
   await Deno.mkdir(out);
-  // The MDA stores each message it is given in out/<n>.eml.
+  // The MDA stores each message it is given in out/<n>.eml (written aside, then renamed in, so a
+  // file that appears in out/ is complete).
   await Deno.writeTextFile(
     `${home}/mda.sh`,
-    `#!/bin/sh\nn=$(ls "${out}" | wc -l)\nexec cat > "${out}/$n.eml"\n`,
-    {
-      mode: 0o700,
-    },
+    `#!/bin/sh\nn=$(ls "${out}" | wc -l)\ncat > "${home}/partial" && mv "${home}/partial" "${out}/$n.eml"\n`,
+    { mode: 0o700 },
   );
   return { t, account, home, out };
 }
@@ -42,18 +41,32 @@ async function teardown(f: Fixture): Promise<void> {
   await Deno.remove(f.home, { recursive: true });
 }
 
-/** Runs one fetchmail poll with an rc file (0600, holding the password); returns the exit code. */
+/** Runs one fetchmail poll with an rc file (0600, holding the password). */
 async function fetchmail(
   f: Fixture,
-  o: {
-    protocol: "pop3" | "imap";
-    port: number;
-    tls: "starttls" | "implicit";
-    keep: boolean;
-    password?: string;
-  },
+  o: FetchOptions,
   extra: string[] = [],
 ): Promise<{ code: number; log: string }> {
+  const rc = await writeRc(f, o);
+  const r = await run("fetchmail", ["-f", rc, "-i", `${f.home}/fetchids`, "--nodetach", "-v", ...extra], {
+    home: f.home,
+  });
+  // fetchmail masks the password in its protocol trace ("PASS *", "LOGIN … *").
+  assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+  return { code: r.code, log: r.stdout + r.stderr };
+}
+
+interface FetchOptions {
+  protocol: "pop3" | "imap";
+  port: number;
+  tls: "starttls" | "implicit";
+  keep: boolean;
+  idle?: boolean;
+  password?: string;
+}
+
+/** Writes the fetchmail rc file (mode 0600, which fetchmail insists on) and returns its path. */
+async function writeRc(f: Fixture, o: FetchOptions): Promise<string> {
   const rc = `${f.home}/fetchmailrc`;
   await Deno.writeTextFile(
     rc,
@@ -64,17 +77,12 @@ poll 127.0.0.1 service ${o.port} protocol ${o.protocol} uidl auth password
   ${o.tls === "implicit" ? "ssl " : ""}sslproto tls1.2+ sslcertck sslcertfile "${
       certFile(f.t)
     }" sslcommonname localhost
-  ${o.keep ? "keep" : "nokeep"} mda "${f.home}/mda.sh"
+  ${o.keep ? "keep" : "nokeep"}${o.idle ? " idle" : ""} mda "${f.home}/mda.sh"
 `,
     { mode: 0o600 },
   );
   await Deno.chmod(rc, 0o600);
-  const r = await run("fetchmail", ["-f", rc, "-i", `${f.home}/fetchids`, "--nodetach", "-v", ...extra], {
-    home: f.home,
-  });
-  // fetchmail masks the password in its protocol trace ("PASS *", "LOGIN … *").
-  assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
-  return { code: r.code, log: r.stdout + r.stderr };
+  return rc;
 }
 
 /** Retrieved messages in delivery order. */
@@ -171,6 +179,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "fetchmail IMAPS (implicit TLS) without keep deletes and expunges what it fetched",
+  ignore,
+  async fn() {
+    const f = await setup();
+    try {
+      await f.t.deliver(f.account, MSG(1));
+      await f.t.deliver(f.account, MSG(2));
+      const r = await fetchmail(f, {
+        protocol: "imap",
+        port: f.t.port("imaps"),
+        tls: "implicit",
+        keep: false,
+      });
+      assert.equal(r.code, 0, r.log);
+      assert.match(r.log, /IMAP> A\d+ STORE \d+ \+FLAGS \(\\Seen \\Deleted\)/);
+      assert.match(r.log, /IMAP> A\d+ EXPUNGE/);
+      assert.deepEqual(await retrieved(f), [toLf(MSG(1)), toLf(MSG(2))]);
+      assert.equal((await mailbox(f.t, f.account.id)).length, 0);
+    } finally {
+      await teardown(f);
+    }
+  },
+});
+
+Deno.test({
   name: "fetchmail with a wrong password fails authentication and leaves the mail alone",
   ignore,
   async fn() {
@@ -191,6 +224,56 @@ Deno.test({
       assert.equal((await retrieved(f)).length, 0);
       assert.equal((await mailbox(f.t, f.account.id)).length, 1);
     } finally {
+      await teardown(f);
+    }
+  },
+});
+
+Deno.test({
+  name: "fetchmail IMAP IDLE is woken by new mail and fetches it at once",
+  ignore,
+  async fn() {
+    const f = await setup();
+    const watcher = Deno.watchFs(f.out);
+    // Fail-safe only (not synchronisation): if IDLE never reports the new mail, stop waiting.
+    const guard = setTimeout(() => watcher.close(), 15_000);
+    const count = () => [...Deno.readDirSync(f.out)].length;
+    // A manual iterator: leaving a for-await loop would close the watcher.
+    const events = watcher[Symbol.asyncIterator]();
+    const waitFor = async (n: number) => {
+      while (count() < n) if ((await events.next()).done) return;
+    };
+    await f.t.deliver(f.account, MSG(1));
+    const rc = await writeRc(f, {
+      protocol: "imap",
+      port: f.t.port("imap"),
+      tls: "starttls",
+      keep: true,
+      idle: true,
+    });
+    const child = new Deno.Command("fetchmail", {
+      args: ["-f", rc, "-i", `${f.home}/fetchids`, "--nodetach"],
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: f.home },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      await waitFor(1);
+      assert.equal(count(), 1);
+      // fetchmail is now in IDLE: a delivery must wake it (RFC 2177 untagged EXISTS).
+      await f.t.deliver(f.account, MSG(2));
+      await waitFor(2);
+      assert.deepEqual(await retrieved(f), [toLf(MSG(1)), toLf(MSG(2))]);
+    } finally {
+      clearTimeout(guard);
+      try {
+        watcher.close();
+      } catch {
+        // already closed by the guard
+      }
+      child.kill("SIGTERM");
+      await child.status;
       await teardown(f);
     }
   },

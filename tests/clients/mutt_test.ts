@@ -128,3 +128,49 @@ push "<first-entry><display-message><exit><next-entry><flag-message><next-entry>
     }
   },
 });
+
+Deno.test({
+  name: "mutt POP3 session (in a pty) over STLS: lists with TOP, reads with RETR, deletes with DELE",
+  ignore: ignoreInteractive,
+  async fn() {
+    const t = await startTestServer();
+    const account = await t.addUser(USER, PASSWORD);
+    const ids = [await t.deliver(account, MSG_A), await t.deliver(account, MSG_B)];
+    const home = await Deno.makeTempDir({ prefix: "tern-mutt-" });
+    try {
+      await Deno.copyFile(certFile(t), `${home}/certs.pem`);
+      const rc = `${home}/muttrc`;
+      await Deno.writeTextFile(
+        rc,
+        `set folder = "${home}"
+set pop_user = "${USER}"
+set pop_pass = "${PASSWORD}"
+set ssl_starttls = yes
+set ssl_force_tls = yes
+set certificate_file = "${home}/certs.pem"
+set spoolfile = "pop://127.0.0.1:${t.port("pop3")}/"
+set header_cache = ""
+set message_cachedir = ""
+set sort = date
+set quit = yes
+set move = no
+set delete = yes
+set pager_stop = yes
+push "<first-entry><display-message><exit><delete-message><sync-mailbox><exit>"
+`,
+        { mode: 0o600 },
+      );
+      const r = await run("script", ["-qec", `mutt -n -F ${rc}`, "/dev/null"], {
+        home,
+        env: { TERM: "xterm" },
+      });
+      assert.equal(r.code, 0, `mutt exited ${r.code}`);
+      const inbox = await mailbox(t, account.id);
+      assert.deepEqual(inbox.map((m) => m.message.id), [ids[1]]);
+      assert.equal(inbox[0]!.raw, MSG_B);
+    } finally {
+      await t.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});

@@ -15,8 +15,10 @@ const MESSAGE =
   "From: u@example.org\nTo: u@example.org\nSubject: swaks interop\nMessage-ID: <swaks-1@example.org>\n\n" +
   "first line\n.leading dot\n..two dots\nlast line\n";
 
-async function setup(): Promise<{ t: TestServer; accountId: string; home: string }> {
-  const t = await startTestServer();
+async function setup(
+  overrides?: Parameters<typeof startTestServer>[0],
+): Promise<{ t: TestServer; accountId: string; home: string }> {
+  const t = await startTestServer(overrides);
   const account = await t.addUser(USER, PASSWORD);
   const home = await Deno.makeTempDir({ prefix: "tern-swaks-" });
   // swaks reads default options from ~/.swaksrc: the password stays off the command line.
@@ -143,6 +145,59 @@ Deno.test({
       // swaks exits 28 when authentication fails.
       assert.equal(r.code, 28, redact(r.stdout + r.stderr));
       assert.match(redact(r.stdout), /<~\* 535 /);
+      assert.equal((await mailbox(s.t, s.accountId)).length, 0);
+    } finally {
+      await teardown(s);
+    }
+  },
+});
+
+Deno.test({
+  name: "swaks MX PIPELINING with one unknown recipient among three: the others get the message",
+  ignore,
+  async fn() {
+    const s = await setup();
+    try {
+      await Deno.remove(`${s.home}/.swaksrc`);
+      const other = await s.t.addUser("v@example.org", PASSWORD);
+      const r = await swaks(s.home, [
+        "-s",
+        `127.0.0.1:${s.t.port("smtp")}`,
+        "-f",
+        "sender@remote.test",
+        "-t",
+        `${USER},nobody@example.org,v@example.org`,
+        "--pipeline",
+      ]);
+      assert.equal(r.code, 0, redact(r.stdout + r.stderr));
+      // The pipelined replies come back in order: 250, 250, 550 (unknown), 250, 354, 250.
+      const replies = r.stdout.split("\n").filter((l) => /^<[-*~]* +\d{3} /.test(l)).map((l) =>
+        l.trim().split(/ +/)[1]
+      );
+      assert.deepEqual(replies.slice(-7), ["250", "250", "550", "250", "354", "250", "221"]);
+      for (const id of [s.accountId, other.id]) {
+        const box = await mailbox(s.t, id);
+        assert.equal(box.length, 1);
+        assert.equal(stripTrace(box[0]!.raw), toCrlf(MESSAGE));
+      }
+    } finally {
+      await teardown(s);
+    }
+  },
+});
+
+Deno.test({
+  name: "swaks message over the SIZE limit is refused with 552 after DATA and not stored",
+  ignore,
+  async fn() {
+    const s = await setup({ smtp: { max_message_size: 2000 } });
+    try {
+      await Deno.remove(`${s.home}/.swaksrc`);
+      const big = "Subject: big\n\n" + ("x".repeat(70) + "\n").repeat(40);
+      const r = await swaks(s.home, ["-s", `127.0.0.1:${s.t.port("smtp")}`, "-f", "sender@remote.test"], big);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout, /250-SIZE 2000\r?\n/);
+      assert.match(r.stdout, /<\*\* 552 5\.3\.4 /);
       assert.equal((await mailbox(s.t, s.accountId)).length, 0);
     } finally {
       await teardown(s);

@@ -79,6 +79,8 @@ f = s.makefile("rb")
 out = {"greeting": f.readline().decode().strip()}
 s.sendall(b"a0 LOGIN u@example.org x\\r\\n")
 out["login_plain"] = f.readline().decode().strip()
+s.sendall(b"a9 AUTHENTICATE PLAIN AHVAZXhhbXBsZS5vcmcAeA==\\r\\n")
+out["auth_plain"] = f.readline().decode().strip()
 s.sendall(b"a1 STARTTLS\\r\\na2 LOGOUT\\r\\n")
 out["starttls"] = f.readline().decode().strip()
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
@@ -95,6 +97,7 @@ print(json.dumps(out))
     assert.match(out.greeting, /LOGINDISABLED/);
     assert.doesNotMatch(out.greeting, /AUTH=/);
     assert.equal(out.login_plain, "a0 NO [PRIVACYREQUIRED] LOGIN not allowed before STARTTLS");
+    assert.equal(out.auth_plain, "a9 NO [PRIVACYREQUIRED] Authentication not allowed before STARTTLS");
     assert.equal(out.starttls, "a1 OK Begin TLS negotiation now");
     // a2 LOGOUT was sent in plaintext with STARTTLS and must have been dropped.
     assert.match(out.caps, /^\* CAPABILITY IMAP4rev1 IMAP4rev2 .*AUTH=PLAIN/);

@@ -57,10 +57,11 @@ export function sampleMessage(from = "ada@local.test", to = "bob@remote.test", s
 export async function harness(
   queue: Partial<QueueConfig> = {},
   extra: Partial<QueueOptions> = {},
+  storeOptions: { blobGraceMs?: number } = {},
 ): Promise<Harness> {
   const dir = await Deno.makeTempDir({ prefix: "tern-queue-" });
   const clock = new FakeClock();
-  const store = await SqliteStore.open({ dataDir: dir, clock });
+  const store = await SqliteStore.open({ dataDir: dir, clock, ...storeOptions });
   await store.addDomain("local.test");
   await store.createAccount({ address: "ada@local.test", secrets: { passwordHash: "x" } });
   const config = defaultConfig();

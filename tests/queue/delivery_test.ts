@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startSink } from "./_sink.ts";
-import { harness, inbox } from "./_harness.ts";
+import { harness, inbox, sampleMessage } from "./_harness.ts";
 
 Deno.test("Queue delivers a message's recipients of one domain in one connection and one transaction", async () => {
   const sink = await startSink();
@@ -236,14 +236,19 @@ Deno.test("Queue does not send an SMTPUTF8 message to a server without SMTPUTF8"
   }
 });
 
-Deno.test("Queue does not send an 8BITMIME message to a server without 8BITMIME", async () => {
+Deno.test("Queue does not send 8-bit content to a server without 8BITMIME, but 7-bit content goes", async () => {
   const sink = await startSink({ server: { hide8BITMIME: true } });
   const h = await harness({ relay: { hosts: [sink.address], tls: "none" } });
   try {
-    const id = await h.send({ body: "8BITMIME", recipients: [{ address: "x@remote.test" }] });
+    const eight = sampleMessage().replace("Hello Bob,", "Café au lait,");
+    const a = await h.send({ body: "8BITMIME", recipients: [{ address: "x@remote.test" }] }, eight);
+    // Declared 8BITMIME (as JMAP submissions are) but 7-bit clean: deliverable.
+    const b = await h.send({ body: "8BITMIME", recipients: [{ address: "y@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(sink.messages.length, 0);
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "failed");
+    assert.equal(h.queue.store.recipients(a)[0]!.status, "failed");
+    assert.equal(h.queue.store.recipients(b)[0]!.status, "delivered");
+    assert.deepEqual(sink.messages.map((m) => m.rcpts[0]!.address), ["y@remote.test"]);
+    assert.equal(sink.messages[0]!.mailArgs.BODY, undefined);
     assert.match((await inbox(h.store))[0]!, /^Status: 5\.6\.3\r$/m);
   } finally {
     await h.close();
@@ -319,6 +324,51 @@ Deno.test("Queue counts metrics and exposes them in Prometheus text format", asy
     assert.match(text, /^tern_queue_recipients_total\{event="delivered"\} 2$/m);
     assert.match(text, /^tern_queue_attempt_seconds_count 1$/m);
     assert.deepEqual(h.queue.store.countByStatus(), { queued: 0, deferred: 1, delivered: 2, failed: 1 });
+  } finally {
+    await h.close();
+    await sink.close();
+  }
+});
+
+Deno.test("Queue pins queued blobs against the store's garbage collection and releases them when done", async () => {
+  const sink = await startSink();
+  const h = await harness({ relay: { hosts: [sink.address], tls: "none" } }, { keepFinished: false }, {
+    blobGraceMs: 0,
+  });
+  try {
+    const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
+    const blobId = h.queue.store.getMessage(id)!.blobId;
+    await h.store.collectGarbage();
+    assert.equal(await h.store.blobs.has(blobId), true);
+    await h.queue.runDue();
+    assert.equal(sink.messages.length, 1);
+    assert.equal(h.queue.store.getMessage(id), null);
+    await h.store.collectGarbage();
+    assert.equal(await h.store.blobs.has(blobId), false);
+  } finally {
+    await h.close();
+    await sink.close();
+  }
+});
+
+Deno.test("Queue.stop cuts deliveries still running after the grace period and defers them", async () => {
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const sink = await startSink({
+    hold: () => {
+      holding();
+      return new Promise<void>(() => {});
+    },
+  });
+  const h = await harness({ relay: { hosts: [sink.address], tls: "none" } });
+  try {
+    h.queue.start();
+    const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
+    await held;
+    await h.queue.stop({ graceMs: 0 });
+    const r = h.queue.store.recipients(id)[0]!;
+    assert.equal(r.status, "deferred");
+    assert.equal(sink.messages.length, 0);
   } finally {
     await h.close();
     await sink.close();

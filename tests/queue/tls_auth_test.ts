@@ -94,9 +94,11 @@ Deno.test("Queue uses AUTH LOGIN when the relay offers only LOGIN, and defers on
   }
 });
 
-Deno.test("Queue refuses an unverifiable certificate when tls_verify is on", async () => {
+Deno.test("Queue refuses an unverifiable certificate when TLS is required and verified", async () => {
   const sink = await startSink({ server: { key: tls.key, cert: tls.cert } });
-  const h = await harness({ relay: { hosts: [sink.address], tls: "starttls", tls_verify: true } });
+  const h = await harness({
+    relay: { hosts: [sink.address], tls: "starttls", require_tls: true, tls_verify: true },
+  });
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
@@ -118,6 +120,21 @@ Deno.test("Queue delivers over implicit TLS", async () => {
     await h.queue.runDue();
     assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
     assert.equal(sink.messages[0]!.secure, true);
+  } finally {
+    await h.close();
+    await sink.close();
+  }
+});
+
+Deno.test("Queue falls back to clear text after a failed opportunistic STARTTLS", async () => {
+  const sink = await startSink({ server: { key: tls.key, cert: tls.cert } });
+  const h = await harness({ relay: { hosts: [sink.address], tls: "starttls", tls_verify: true } });
+  try {
+    const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
+    await h.queue.runDue();
+    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal(sink.connections, 2);
+    assert.equal(sink.messages[0]!.secure, false);
   } finally {
     await h.close();
     await sink.close();

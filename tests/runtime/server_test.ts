@@ -13,6 +13,7 @@ const GREETING: Record<Exclude<ListenerName, "http">, RegExp> = {
   smtp: /^220 /,
   submission: /^220 /,
   submissions: /^220 /,
+  lmtp: /^220 /,
   imap: /^\* OK /,
   imaps: /^\* OK /,
   pop3: /^\+OK/,
@@ -54,7 +55,8 @@ function recorder(decide?: ServerHooks["onConnect"], timeoutMs?: number) {
 
 Deno.test("createServer accepts on every default listener with port 0", async () => {
   const rec = recorder();
-  const t = await startTestServer({}, rec.hooks);
+  // LMTP is disabled by default: enabled here so every listener is covered.
+  const t = await startTestServer({ listeners: { lmtp: { enabled: true } } }, rec.hooks);
   try {
     const cert = await selfSignedCert(t.dir);
     for (const name of LISTENER_NAMES) {
@@ -76,6 +78,7 @@ Deno.test("createServer accepts on every default listener with port 0", async ()
       "http:http:false",
       "imap:imap:false",
       "imaps:imap:true",
+      "lmtp:lmtp:false",
       "pop3:pop3:false",
       "pop3s:pop3:true",
       "smtp:smtp:false",

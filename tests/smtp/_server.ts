@@ -19,7 +19,7 @@ export interface WireEnv {
   dir: string;
   alice: Account;
   bob: Account;
-  port(name: "smtp" | "submission" | "submissions"): number;
+  port(name: "smtp" | "submission" | "submissions" | "lmtp"): number;
   /** Raw messages in an account's Inbox, in UID order. */
   inbox(account: Account): Promise<Uint8Array[]>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { CannotCalculateChangesError } from "../../core/store/types.ts";
 import { mail, storeContract } from "./store_contract.ts";
 
 storeContract("SqliteStore", async () => {
@@ -219,3 +220,30 @@ function corpusTest(files: string[]): Promise<void> {
     }
   });
 }
+
+Deno.test("SqliteStore.pruneChanges drops old log rows; older states cannot be calculated", () =>
+  withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      await store.addDomain("example.org");
+      const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+      const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+      const s0 = await store.state(acc.id, "Email");
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { blobId } = await store.blobs.put(mail({}));
+        ids.push((await store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId }]))[0]!.id);
+      }
+      const s1 = await store.state(acc.id, "Email");
+      await store.updateKeywords(acc.id, [ids[0]!], { add: ["$seen"] });
+      // Keeps the rows after s1: the last add's Thread and Mailbox rows and the update's three.
+      const { removed } = await store.pruneChanges(5);
+      assert.ok(removed > 0);
+      await assert.rejects(store.changes(acc.id, "Email", s0), CannotCalculateChangesError);
+      const recent = await store.changes(acc.id, "Email", s1);
+      assert.deepEqual(recent.updated, [ids[0]]);
+      assert.equal(recent.newState, await store.state(acc.id, "Email"));
+    } finally {
+      await store.close();
+    }
+  }));

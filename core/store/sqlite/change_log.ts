@@ -63,15 +63,18 @@ export function parseState(state: string): number | null {
  */
 export function computeChanges(
   db: Database,
-  accountRow: number,
-  accountModseq: number,
+  account: { row: number; modseq: number; changesFloor: number },
   type: ChangeType,
   sinceState: string,
   maxChanges?: number,
 ): Changes {
+  const accountRow = account.row;
   const since = parseState(sinceState);
   if (since === null) throw new CannotCalculateChangesError(`Unknown state: "${sinceState}"`);
-  if (since > accountModseq) throw new CannotCalculateChangesError(`State from the future: "${sinceState}"`);
+  if (since > account.modseq) throw new CannotCalculateChangesError(`State from the future: "${sinceState}"`);
+  if (since < account.changesFloor) {
+    throw new CannotCalculateChangesError(`State too old, the change log was pruned: "${sinceState}"`);
+  }
   const limit = maxChanges !== undefined && maxChanges > 0 ? Math.trunc(maxChanges) : Infinity;
   const objects = new Map<string, { first: ChangeKind; last: ChangeKind }>();
   let newState = since;
@@ -100,4 +103,25 @@ export function computeChanges(
     else if (existedBefore && !existsAfter) destroyed.push(id);
   }
   return { oldState: sinceState, newState: String(newState), hasMoreChanges, created, updated, destroyed };
+}
+
+/**
+ * Drops the oldest change rows of every account beyond the newest `keep`, recording the pruned
+ * MODSEQ as the account's floor (states below it get CannotCalculateChangesError). Inside a
+ * transaction. Returns the number of rows removed.
+ */
+export function pruneChangeLog(db: Database, keep: number): number {
+  let removed = 0;
+  const accounts = db.all<{ id: number }>("SELECT id FROM accounts");
+  for (const { id } of accounts) {
+    const cut = db.get<{ modseq: number }>(
+      "SELECT modseq FROM changes WHERE account_id = ? ORDER BY modseq DESC LIMIT 1 OFFSET ?",
+      id,
+      Math.max(0, Math.trunc(keep)),
+    );
+    if (!cut) continue;
+    removed += db.run("DELETE FROM changes WHERE account_id = ? AND modseq <= ?", id, cut.modseq).changes;
+    db.run("UPDATE accounts SET changes_floor = max(changes_floor, ?) WHERE id = ?", cut.modseq, id);
+  }
+  return removed;
 }

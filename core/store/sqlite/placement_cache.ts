@@ -35,7 +35,7 @@ export class PlacementCache {
    *
    * @param maxPlacements upper bound of placements kept over all mailboxes
    */
-  constructor(maxPlacements = 1_000_000) {
+  constructor(maxPlacements = 300_000) {
     this.#maxPlacements = maxPlacements;
   }
 

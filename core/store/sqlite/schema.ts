@@ -54,7 +54,9 @@ CREATE TABLE accounts (
   used_bytes INTEGER NOT NULL DEFAULT 0,
   disabled INTEGER NOT NULL DEFAULT 0,
   created INTEGER NOT NULL,
-  modseq INTEGER NOT NULL DEFAULT 0
+  modseq INTEGER NOT NULL DEFAULT 0,
+  -- Changes at or below this MODSEQ were pruned from the change log.
+  changes_floor INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX accounts_domain ON accounts(domain);
 

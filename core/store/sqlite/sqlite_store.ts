@@ -43,7 +43,7 @@ import {
   type ThreadId,
 } from "../types.ts";
 import { FsBlobStore } from "../fs_blob_store.ts";
-import { computeChanges, typeState } from "./change_log.ts";
+import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
 import { formatId, ID_PREFIX, parseId } from "./ids.ts";
 import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
@@ -1614,7 +1614,7 @@ export class SqliteStore implements Store {
     return this.#read(() => {
       const acc = this.#accountRow(accountId);
       return Promise.resolve(
-        computeChanges(this.database, acc.id, this.#accountModseq(acc.id), type, sinceState, maxChanges),
+        computeChanges(this.database, this.#changeWindow(acc.id), type, sinceState, maxChanges),
       );
     });
   }
@@ -1632,6 +1632,14 @@ export class SqliteStore implements Store {
       for (const id of change.destroyed ?? []) mut.log(acc.id, type, id, "d");
       return String(typeState(this.database, acc.id, type));
     });
+  }
+
+  /**
+   * Keeps the newest `keepPerAccount` change-log rows of each account and drops the rest; clients
+   * holding an older state then get CannotCalculateChangesError and resynchronise (RFC 8620 §5.2).
+   */
+  pruneChanges(keepPerAccount = 100_000): Promise<{ removed: number }> {
+    return this.#write(() => ({ removed: pruneChangeLog(this.database, keepPerAccount) }));
   }
 
   // ---------------------------------------------------------------- blobs and lifecycle
@@ -1725,6 +1733,14 @@ export class SqliteStore implements Store {
     const row = this.#accountRowOrNull(id);
     if (!row) throw new StoreError("notFound", `No such account: "${id}"`);
     return row;
+  }
+
+  #changeWindow(accountRow: number): { row: number; modseq: number; changesFloor: number } {
+    const r = this.database.get<{ modseq: number; changes_floor: number }>(
+      "SELECT modseq, changes_floor FROM accounts WHERE id = ?",
+      accountRow,
+    );
+    return { row: accountRow, modseq: r?.modseq ?? 0, changesFloor: r?.changes_floor ?? 0 };
   }
 
   #accountModseq(accountRow: number): number {

@@ -11,8 +11,11 @@ import { parseSequenceSet, type SequenceSet } from "./sequence_set.ts";
 /** A cursor over argument tokens. */
 export class Args {
   #i = 0;
-  /** @param tokens the arguments (or a list's items) */
-  /** Creates a cursor. */
+  /**
+   * Creates a cursor.
+   *
+   * @param tokens the arguments (or a list's items)
+   */
   constructor(readonly tokens: Token[]) {}
 
   /** True when all arguments were consumed. */

@@ -116,8 +116,11 @@ export class CommandFramer {
   #mode: Mode = { kind: "line" };
   #tag = "*";
 
-  /** @param limits bounds; missing ones take `DEFAULT_FRAMER_LIMITS`. */
-  /** Creates a framer. */
+  /**
+   * Creates a framer.
+   *
+   * @param limits bounds; missing ones take `DEFAULT_FRAMER_LIMITS`.
+   */
   constructor(limits: Partial<FramerLimits> = {}) {
     this.#limits = { ...DEFAULT_FRAMER_LIMITS, ...limits };
   }

@@ -12,6 +12,26 @@ import { type ClientConnection, type ClientTlsOptions, type Connector, nodeConne
 import { type ClientReply, formatReply, parseEhlo, readReply } from "./reply.ts";
 import { scramClient } from "./scram_client.ts";
 
+/** Reply codes the client acts on (RFC 5321 §4.2.3, RFC 4954 §6). */
+export const ReplyCode = {
+  /** 220 service ready (greeting, STARTTLS go-ahead). */
+  ready: 220,
+  /** 221 closing. */
+  closing: 221,
+  /** 235 authentication succeeded. */
+  authOk: 235,
+  /** 250 requested action completed. */
+  ok: 250,
+  /** 251 user not local; will forward. */
+  willForward: 251,
+  /** 334 AUTH continuation. */
+  authContinue: 334,
+  /** 354 start mail input. */
+  startData: 354,
+  /** 421 service not available, closing the channel. */
+  closingChannel: 421,
+} as const;
+
 /** RFC 5321 §4.5.3.2 timeouts in milliseconds. */
 export interface ClientTimeouts {
   connect: number;
@@ -246,7 +266,7 @@ export class SmtpClient {
   async #open(tls: ClientTlsOptions): Promise<void> {
     const greet = await this.#read("greeting", this.#timeouts.greeting);
     // RFC 5321 §3.1: a 554 greeting means no service; the client should QUIT.
-    if (greet.code !== 220) {
+    if (greet.code !== ReplyCode.ready) {
       await this.quit();
       throw this.#replyError("greeting", greet);
     }
@@ -256,7 +276,7 @@ export class SmtpClient {
       if (this.#ext.has("STARTTLS")) {
         await this.#write(`STARTTLS\r\n`, "starttls");
         const r = await this.#read("starttls", this.#timeouts.command);
-        if (r.code !== 220) {
+        if (r.code !== ReplyCode.ready) {
           if (this.#opts.requireTls) throw this.#replyError("starttls", r, true);
         } else {
           try {
@@ -291,7 +311,7 @@ export class SmtpClient {
   async #hello(): Promise<void> {
     await this.#write(`EHLO ${this.#opts.heloName}\r\n`, "ehlo");
     const r = await this.#read("ehlo", this.#timeouts.command);
-    if (r.code === 250) {
+    if (r.code === ReplyCode.ok) {
       this.#ext = parseEhlo(r);
       this.#esmtp = true;
       return;
@@ -300,7 +320,7 @@ export class SmtpClient {
     if (r.code >= 500 && r.code <= 504) {
       await this.#write(`HELO ${this.#opts.heloName}\r\n`, "ehlo");
       const h = await this.#read("ehlo", this.#timeouts.command);
-      if (h.code === 250) {
+      if (h.code === ReplyCode.ok) {
         this.#ext = new Map();
         this.#esmtp = false;
         return;
@@ -322,11 +342,11 @@ export class SmtpClient {
       const scram = scramClient(auth.username, auth.password);
       await this.#write(`AUTH SCRAM-SHA-256 ${b64(scram.first())}\r\n`, "auth");
       r = await this.#read("auth", this.#timeouts.command);
-      if (r.code === 334) {
+      if (r.code === ReplyCode.authContinue) {
         const final = await scram.final(unb64(r.lines[0] ?? ""));
         await this.#write(`${b64(final)}\r\n`, "auth");
         r = await this.#read("auth", this.#timeouts.command);
-        if (r.code === 334) {
+        if (r.code === ReplyCode.authContinue) {
           if (!scram.verify(unb64(r.lines[0] ?? ""))) {
             await this.#write("*\r\n", "auth");
             throw new SmtpClientError("SCRAM server signature mismatch", "auth", false, "4.7.0");
@@ -342,10 +362,10 @@ export class SmtpClient {
     } else if (mechs.has("LOGIN")) {
       await this.#write("AUTH LOGIN\r\n", "auth");
       r = await this.#read("auth", this.#timeouts.command);
-      if (r.code === 334) {
+      if (r.code === ReplyCode.authContinue) {
         await this.#write(`${b64(auth.username)}\r\n`, "auth");
         r = await this.#read("auth", this.#timeouts.command);
-        if (r.code === 334) {
+        if (r.code === ReplyCode.authContinue) {
           await this.#write(`${b64(auth.password)}\r\n`, "auth");
           r = await this.#read("auth", this.#timeouts.command);
         }
@@ -360,7 +380,7 @@ export class SmtpClient {
     }
     // RFC 4954 §6: 235 success. A refusal is a problem of our own relay configuration, not of the
     // message: reported as temporary so that mail waits for the fix instead of bouncing.
-    if (r.code !== 235) throw this.#replyError("auth", r, true);
+    if (r.code !== ReplyCode.authOk) throw this.#replyError("auth", r, true);
   }
 
   /** Runs one mail transaction; per-recipient replies come back (5xx/4xx are results, not errors). */
@@ -416,16 +436,16 @@ export class SmtpClient {
     const mailReply = await this.#read("mail", this.#timeouts.command);
     const replies: ClientReply[] = [];
     for (const line of rcpts) {
-      if (!pipelining && mailReply.code === 250) await this.#write(line, "rcpt");
-      if (!pipelining && mailReply.code !== 250) {
+      if (!pipelining && mailReply.code === ReplyCode.ok) await this.#write(line, "rcpt");
+      if (!pipelining && mailReply.code !== ReplyCode.ok) {
         replies.push(mailReply);
         continue;
       }
       const r = await this.#read("rcpt", this.#timeouts.command);
-      replies.push(mailReply.code === 250 ? r : mailReply);
+      replies.push(mailReply.code === ReplyCode.ok ? r : mailReply);
     }
-    const accepted = mailReply.code === 250
-      ? replies.map((r, i) => (r.code === 250 || r.code === 251 ? i : -1))
+    const accepted = mailReply.code === ReplyCode.ok
+      ? replies.map((r, i) => (r.code === ReplyCode.ok || r.code === ReplyCode.willForward ? i : -1))
       : [];
     const ok = accepted.filter((i) => i >= 0);
     if (binary) {
@@ -441,16 +461,16 @@ export class SmtpClient {
     }
     if (!pipelining) {
       if (ok.length === 0) {
-        if (mailReply.code === 250) await this.#rset();
+        if (mailReply.code === ReplyCode.ok) await this.#rset();
         return { replies, dsnPassed: dsn };
       }
       await this.#write(dataCmd, "data");
     }
     const dataReply = await this.#read("data", this.#timeouts.dataInit);
-    if (dataReply.code !== 354) {
+    if (dataReply.code !== ReplyCode.startData) {
       for (const i of ok) replies[i] = dataReply;
       // The transaction is still open after MAIL was accepted: reset it for the next one.
-      if (mailReply.code === 250) await this.#rset();
+      if (mailReply.code === ReplyCode.ok) await this.#rset();
       return { replies, dsnPassed: dsn };
     }
     if (ok.length === 0) {
@@ -512,7 +532,7 @@ export class SmtpClient {
   async #read(stage: ClientStage, timeoutMs: number): Promise<ClientReply> {
     const r = await this.#withTimeout(readReply(this.#reader), stage, timeoutMs);
     // RFC 5321 §3.8: 421 means the server is closing the transmission channel.
-    if (r?.code === 421) this.#saw421 = true;
+    if (r?.code === ReplyCode.closingChannel) this.#saw421 = true;
     if (r === null) {
       this.close();
       throw new SmtpClientError(
