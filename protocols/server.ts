@@ -21,6 +21,7 @@ import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
 import { SqliteBanStore } from "../core/policy/ban_store.ts";
 import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
+import { createQueue, type Queue } from "../core/queue/mod.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
@@ -213,7 +214,10 @@ export async function createServer(
         );
       },
     });
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy };
+    // The outbound queue (absent for a store without a database): SMTP relay/submission and JMAP
+    // EmailSubmission hand remote recipients to it.
+    const outbound = createQueue({ config, store: opened, log, clock }) ?? undefined;
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound };
     return new Server(context, composeHooks(policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
       closeLog: logHandle ? () => logHandle.close() : null,
@@ -296,6 +300,7 @@ class Server implements TernServer {
       return this.stop({ graceSeconds: 0 }).then(() => Promise.reject(err));
     }
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
+    (this.context.outbound as Queue | undefined)?.start();
     this.context.log.info("server started", { hostname: this.context.config.hostname });
     return Promise.resolve();
   }
@@ -333,6 +338,7 @@ class Server implements TernServer {
       });
     }
     await this.#maintenance?.stop();
+    await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });
     if (this.#cleanup.closeStore) {
       await this.#cleanup.closeStore.close().catch((err) =>
         log.error("closing the store failed", { error: (err as Error).message })

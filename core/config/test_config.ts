@@ -53,6 +53,9 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
   config.data_dir = dataDir;
   // Wire tests run hundreds of servers: keep their output to problems (tests that read logs set a level).
   config.log.level = "warning";
+  // Never ask real DNS from a test: a static record makes the queue use the static resolver, and
+  // any other domain is unknown (tests route their sinks with static_dns of their own).
+  if (config.queue) config.queue.static_dns = [{ name: "tern-test.invalid", type: "A", value: "127.0.0.1" }];
   for (const name of LISTENER_NAMES) {
     const l = config.listeners[name];
     l.address = "127.0.0.1";

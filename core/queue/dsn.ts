@@ -45,6 +45,11 @@ export interface DsnInput {
   ret: "FULL" | "HDRS";
   /** Unique id for Message-ID and the boundary. */
   id: string;
+  /**
+   * The original was an SMTPUTF8 message: RFC 6533 §6 types (message/global-delivery-status,
+   * message/global, message/global-headers) so that UTF-8 addresses and headers travel intact.
+   */
+  utf8?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -136,7 +141,9 @@ function deliveryStatus(input: DsnInput): string {
         );
       }
     }
-    out.push(`Final-Recipient: rfc822; ${r.address}`);
+    // RFC 6533 §3: a non-ASCII address is reported with the utf-8 address type.
+    const utf8Addr = [...r.address].some((ch) => ch.charCodeAt(0) > 0x7f);
+    out.push(`Final-Recipient: ${utf8Addr ? "utf-8" : "rfc822"}; ${r.address}`);
     out.push(`Action: ${r.action}`);
     out.push(`Status: ${r.status}`);
     if (r.remoteMta) out.push(`Remote-MTA: dns; ${r.remoteMta}`);
@@ -170,7 +177,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     "",
     humanText(input),
     `--${boundary}`,
-    "Content-Type: message/delivery-status",
+    `Content-Type: message/${input.utf8 ? "global-delivery-status" : "delivery-status"}`,
     "",
     deliveryStatus(input),
     `--${boundary}`,
@@ -178,9 +185,10 @@ export function buildDsn(input: DsnInput): Uint8Array {
   // RFC 3461 §4.3: RET=HDRS returns the header only; delay and success notices carry only the header too.
   const full = input.ret === "FULL" && actions.has("failed");
   const original = full ? input.original : headerSection(input.original);
-  const partHead = full
-    ? "Content-Type: message/rfc822\r\n\r\n"
-    : "Content-Type: text/rfc822-headers\r\n\r\n";
+  const type = full
+    ? (input.utf8 ? "message/global" : "message/rfc822")
+    : (input.utf8 ? "message/global-headers" : "text/rfc822-headers");
+  const partHead = `Content-Type: ${type}\r\n\r\n`;
   const ending = original.length > 0 && original[original.length - 1] === 0x0a ? "" : "\r\n";
   const tail = `${ending}\r\n--${boundary}--\r\n`;
   const parts = [encoder.encode(head + "\r\n" + partHead), original, encoder.encode(tail)];

@@ -3,7 +3,7 @@ import { buildDsn, decodeXtext, headerSection, statusOf } from "./dsn.ts";
 
 const original = new TextEncoder().encode("Subject: hi\r\nFrom: a@b.test\r\n\r\nbody line\r\n");
 
-function build(ret: "FULL" | "HDRS", action: "failed" | "delayed" = "failed") {
+function build(ret: "FULL" | "HDRS", action: "failed" | "delayed" = "failed", utf8 = false) {
   return new TextDecoder().decode(buildDsn({
     reportingMta: "mx.example",
     to: "a@b.test",
@@ -22,6 +22,7 @@ function build(ret: "FULL" | "HDRS", action: "failed" | "delayed" = "failed") {
     original,
     ret,
     id: "abc",
+    utf8,
   }));
 }
 
@@ -60,4 +61,12 @@ Deno.test("statusOf, decodeXtext and headerSection", () => {
     new TextDecoder().decode(headerSection(new TextEncoder().encode("A: 1\nB: 2\n\nbody"))),
     "A: 1\nB: 2\n",
   );
+});
+
+Deno.test("buildDsn uses the RFC 6533 message/global types for an SMTPUTF8 original", () => {
+  const full = build("FULL", "failed", true);
+  assert.match(full, /^Content-Type: message\/global-delivery-status\r$/m);
+  assert.match(full, /^Content-Type: message\/global\r$/m);
+  assert.match(build("HDRS", "failed", true), /^Content-Type: message\/global-headers\r$/m);
+  assert.match(build("FULL"), /^Content-Type: message\/delivery-status\r$/m);
 });

@@ -727,6 +727,7 @@ export class Queue implements OutboundQueue {
         original: raw!,
         ret: msg.ret ?? "FULL",
         id: crypto.randomUUID(),
+        utf8: msg.smtputf8,
       });
       const blob = await this.#opts.store.blobs.put(bytes);
       await pinning(this.#opts.store)?.retainBlob(blob.blobId);

@@ -177,10 +177,20 @@ export interface MessageStore {
   ): Promise<{ destroyed: MessageId[]; notFound: MessageId[] }>;
   /** UIDs expunged from a mailbox after a MODSEQ (RFC 7162 QRESYNC VANISHED). */
   expungedSince(accountId: AccountId, mailboxId: MailboxId, modseq: number): Promise<number[]>;
-  /** Ordered message ids matching a filter (JMAP Email/query; IMAP SEARCH may use it). */
+  /**
+   * Ordered message ids matching a filter (JMAP Email/query; IMAP SEARCH may use it). With
+   * `position` the first that many results (after thread collapsing) are skipped; with `limit` at
+   * most that many ids are returned, so a first page of a large mailbox costs only that page.
+   */
   queryMessages(
     accountId: AccountId,
-    query: { filter?: MessageFilter; sort?: MessageSort[]; collapseThreads?: boolean },
+    query: {
+      filter?: MessageFilter;
+      sort?: MessageSort[];
+      collapseThreads?: boolean;
+      position?: number;
+      limit?: number;
+    },
   ): Promise<MessageId[]>;
   /** Message ids of each thread, ordered by receivedAt ascending. */
   getThreads(accountId: AccountId, ids: ThreadId[]): Promise<{ id: ThreadId; emailIds: MessageId[] }[]>;

@@ -73,9 +73,10 @@ export class ImapSession {
     const cfg = server.config.imap;
     this.framer = new CommandFramer({
       maxLine: cfg.max_line_length,
-      // Before login only credentials arrive in literals: a small bound stops memory abuse.
+      // Before login only credentials arrive in literals: small bounds stop memory abuse.
       maxLiteral: Math.min(PREAUTH_MAX_LITERAL, cfg.max_literal_size),
-      maxCommandBytes: cfg.max_literal_size * 2,
+      maxLiterals: 4,
+      maxCommandBytes: 4 * PREAUTH_MAX_LITERAL,
     });
     this.out = new ResponseWriter(conn.transport);
   }
@@ -143,7 +144,13 @@ export class ImapSession {
   loggedIn(account: Account): void {
     this.account = account;
     this.state = "authenticated";
-    this.framer.setMaxLiteral(this.server.config.imap.max_literal_size);
+    const cfg = this.server.config.imap;
+    // MULTIAPPEND may carry many messages; the whole command stays bounded.
+    this.framer.setLimits({
+      maxLiteral: cfg.max_literal_size,
+      maxLiterals: 1000,
+      maxCommandBytes: cfg.max_literal_size * 2,
+    });
     this.conn.setUser(account.address);
     this.conn.session.state = "authenticated";
     this.#unsubscribe = this.store.notifier.subscribe(account.id, (e) => this.#onChange(e));

@@ -6,8 +6,9 @@
  * `PREFIX_DEPTH` results; after a change it asks the store for `filter AND after: threshold`,
  * which is exactly the prefix of the full result (every result received at or after the threshold,
  * in the same order; thread collapsing keeps each thread's first member, which is in the prefix
- * whenever any member is). When the prefix is too short for the requested window (many messages
- * removed, deep paging, anchors) or a total must be counted, the full query runs.
+ * whenever any member is). Without a usable cached prefix, a window of finite depth asks the store
+ * for just that many results (`limit`); anchors, negative positions and totals that cannot be
+ * counted from mailbox counters need the full query.
  *
  * @module
  */
@@ -109,6 +110,28 @@ export async function queryEmailIds(
       services.queryCache.set(key, { state, ids, complete: false, threshold });
       return withTotal({ ids, complete: false });
     }
+  }
+  if (Number.isFinite(need.depth) && totalOk(false)) {
+    // A first page needs only its rows: ask the store for a bounded prefix (one extra row tells
+    // whether the result goes on) instead of reading the whole mailbox.
+    const want = Math.max(need.depth, PREFIX_DEPTH + 1);
+    const ids = await store.queryMessages(q.accountId, {
+      ...(q.filter ? { filter: q.filter } : {}),
+      sort: q.sort,
+      collapseThreads: q.collapseThreads,
+      limit: want + 1,
+    });
+    if (ids.length > want) {
+      ids.length = want;
+      const threshold = prefixable(q) ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!) : null;
+      services.queryCache.set(key, { state, ids, complete: false, threshold });
+      return withTotal({ ids, complete: false });
+    }
+    const threshold = prefixable(q) && ids.length > PREFIX_DEPTH
+      ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!)
+      : null;
+    services.queryCache.set(key, { state, ids, complete: true, threshold });
+    return { ids, complete: true, total: total ?? ids.length };
   }
   const ids = await store.queryMessages(q.accountId, {
     ...(q.filter ? { filter: q.filter } : {}),

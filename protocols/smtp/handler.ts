@@ -1,7 +1,7 @@
 /**
  * The SMTP connection handler for the MX (port 25), submission (587, RFC 6409), submissions
- * (465, implicit TLS, RFC 8314) and LMTP (RFC 2033, mode "lmtp") listeners: connection-level policy (blocked networks before the
- * banner, concurrent connections per IP), then one `SmtpSession`.
+ * (465, implicit TLS, RFC 8314) and LMTP (RFC 2033, mode "lmtp") listeners: connection-level
+ * policy (blocked networks before the banner, concurrent connections per IP), then one `SmtpSession`.
  *
  * @module
  */

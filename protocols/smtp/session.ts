@@ -2,8 +2,9 @@
  * The SMTP session state machine (RFC 5321 §4.1.4 command order), shared by the MX, submission,
  * submissions and LMTP (RFC 2033) listeners: connected → greeted (HELO/EHLO, or LHLO in LMTP) →
  * [authenticated] → MAIL → RCPT → DATA/BDAT → greeted. LMTP differs only in its greeting command,
- * in refusing every non-local recipient and in replying once per recipient after the data. Which command is allowed in which phase comes from one table; replies come
- * from codes.ts; all I/O goes through `SessionIo` over the abstract `Transport`.
+ * in refusing every non-local recipient and in replying once per recipient after the data. Which
+ * command is allowed in which phase comes from one table; replies come from codes.ts; all I/O goes
+ * through `SessionIo` over the abstract `Transport`.
  *
  * @module
  */
@@ -264,7 +265,7 @@ export class SmtpSession {
       "ENHANCEDSTATUSCODES", // RFC 2034
     ];
     if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push("STARTTLS"); // RFC 3207
-    // LMTP clients are trusted by the listener's address policy: no AUTH (RFC 2033 §1).
+    // No AUTH on LMTP: the listener's address policy decides who may talk to it.
     if (this.account === null && this.authAllowed && !this.#lmtp) {
       const mechs = this.conn.server.auth.mechanisms();
       if (mechs.length > 0) lines.push(`AUTH ${mechs.join(" ")}`); // RFC 4954
@@ -340,7 +341,7 @@ export class SmtpSession {
       if (over) return this.send(Replies.mailboxFull());
       tx.recipients.push({ address, opts: p.value, accounts: res.accounts });
     } else if (this.#lmtp) {
-      // LMTP delivers to local mailboxes only, whoever the client is (RFC 2033 §1).
+      // LMTP is the last hop into local mailboxes (RFC 2033 §1): never a relay, whoever asks.
       this.conn.log.info("lmtp non-local recipient refused", { rcpt_domain: cmd.to.domain });
       return this.send(Replies.notLocal());
     } else {
@@ -682,7 +683,7 @@ const COMMANDS: Record<SmtpCommand["verb"], CommandSpec> = {
   AUTH: { phases: ["greeted"], run: (s, c) => s.auth(c as Extract<SmtpCommand, { verb: "AUTH" }>) },
 };
 
-/** The reply with its recipient in front of the text (RFC 2033 §4.2 example: `250 <john@foo.edu> Ok`). */
+/** The reply with its recipient in front of the text, e.g. `552 5.2.2 <bob@example.org> Mailbox full`. */
 function forRecipient(r: SmtpReply, address: string): SmtpReply {
   return { ...r, lines: r.lines.map((l, i) => (i === 0 ? `<${address}> ${l}` : l)) };
 }

@@ -64,12 +64,6 @@ export async function run(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/** Writes a private (0600) file, as clients demand for files holding passwords. */
-export async function writePrivate(path: string, text: string): Promise<void> {
-  await Deno.writeTextFile(path, text, { mode: 0o600 });
-  await Deno.chmod(path, 0o600);
-}
-
 /** The server's self-signed certificate (PEM), usable as the trust anchor by every client. */
 export function certFile(t: TestServer): string {
   return `${t.dir}/tls/cert.pem`;

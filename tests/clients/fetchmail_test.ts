@@ -133,6 +133,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "fetchmail POP3 UIDL stays right when another client removed a message between polls",
+  ignore,
+  async fn() {
+    const f = await setup();
+    try {
+      for (const n of [1, 2, 3]) await f.t.deliver(f.account, MSG(n));
+      const pop3 = { protocol: "pop3", port: f.t.port("pop3"), tls: "starttls", keep: true } as const;
+      assert.equal((await fetchmail(f, pop3)).code, 0);
+      assert.equal((await retrieved(f)).length, 3);
+      // Another client expunges message 1 (the numbering shifts); then new mail arrives.
+      const store = f.t.srv.context.store;
+      const inbox = await store.getMailboxByRole(f.account.id, "inbox");
+      await store.expunge(f.account.id, inbox!.id, [(await mailbox(f.t, f.account.id))[0]!.uid]);
+      await f.t.deliver(f.account, MSG(4));
+      const r = await fetchmail(f, pop3);
+      assert.equal(r.code, 0, r.log);
+      // Only the new message is fetched: UIDs are per message, not per position (RFC 1939 §7).
+      assert.deepEqual((await retrieved(f)).slice(3), [toLf(MSG(4))]);
+    } finally {
+      await teardown(f);
+    }
+  },
+});
+
+Deno.test({
   name: "fetchmail POP3S (implicit TLS) retrieves and deletes",
   ignore,
   async fn() {

@@ -25,7 +25,7 @@ interface Fixture {
   ids: string[];
 }
 
-async function setup(tls: "STARTTLS" | "IMAPS" = "STARTTLS"): Promise<Fixture> {
+async function setup(tls: "STARTTLS" | "IMAPS" = "STARTTLS", channelExtra = ""): Promise<Fixture> {
   const t = await startTestServer();
   const account = await t.addUser(USER, PASSWORD);
   const ids = [await t.deliver(account, MSG1), await t.deliver(account, MSG2)];
@@ -60,7 +60,7 @@ Patterns *
 Create Both
 Expunge Both
 SyncState *
-`,
+${channelExtra}`,
   );
   return { t, accountId: account.id, home, maildir, ids };
 }
@@ -212,6 +212,47 @@ Deno.test({
       assert.equal(placements.length, 1);
       const raw = await store.readMessage(f.accountId, placements[0]!.messageId);
       assert.equal(dropTuid(new TextDecoder().decode(raw!)), toCrlf(msg));
+    } finally {
+      await teardown(f);
+    }
+  },
+});
+
+Deno.test({
+  name: "mbsync CopyArrivalDate: APPEND's date-time sets INTERNALDATE, and INTERNALDATE comes back as mtime",
+  ignore,
+  async fn() {
+    const f = await setup("STARTTLS", "CopyArrivalDate yes\n");
+    try {
+      const dir = `${f.maildir}/Dated`;
+      for (const sub of ["cur", "new", "tmp"]) await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+      const file = `${dir}/cur/1600000000.dated.host:2,S`;
+      await Deno.writeTextFile(
+        file,
+        "From: u@example.org\nSubject: dated\nMessage-ID: <dated@example.org>\n\nold\n",
+      );
+      const when = new Date("2021-03-04T05:06:07Z");
+      await Deno.utime(file, when, when);
+      await mbsync(f);
+
+      const store = f.t.srv.context.store;
+      const dated = (await store.listMailboxes(f.accountId)).find((m) => m.name === "Dated");
+      assert.ok(dated);
+      const [placement] = await store.listPlacements(f.accountId, dated.id);
+      const [message] = await store.getMessages(f.accountId, [placement!.messageId]);
+      // mbsync sent: APPEND "Dated" (\Seen) " 4-Mar-2021 05:06:07 +0000" {n+} (RFC 9051 §6.3.12).
+      assert.equal(message!.receivedAt.toISOString(), when.toISOString());
+      assert.deepEqual(message!.keywords, ["$seen"]);
+
+      // The other way: the Inbox messages' INTERNALDATE becomes the pulled files' mtime.
+      const inbox = await mailbox(f.t, f.accountId);
+      for (const m of await maildirFiles(`${f.maildir}/INBOX`)) {
+        const mtime = (await Deno.stat(m.path)).mtime!.getTime();
+        assert.ok(
+          inbox.some((i) => Math.floor(i.message.receivedAt.getTime() / 1000) * 1000 === mtime),
+          m.name,
+        );
+      }
     } finally {
       await teardown(f);
     }

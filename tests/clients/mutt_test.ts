@@ -11,6 +11,14 @@ const ignore = !installed("mutt");
 /** Reading a mailbox is interactive: util-linux `script` gives mutt the terminal it needs. */
 const ignoreInteractive = ignore || !installed("script");
 
+/**
+ * Runs a command under util-linux `script` (a pseudo-terminal) with a time limit, so that an
+ * unexpected prompt fails the test instead of hanging it.
+ */
+function runInPty(command: string, home: string) {
+  return run("timeout", ["30", "script", "-qec", command, "/dev/null"], { home, env: { TERM: "xterm" } });
+}
+
 const MSG_A = "From: a@example.org\r\nTo: u@example.org\r\nSubject: first\r\n" +
   "Date: Mon, 02 Jan 2023 10:00:00 +0000\r\nMessage-ID: <a@example.org>\r\n\r\nbody a\r\n";
 const MSG_B = "From: b@example.org\r\nTo: u@example.org\r\nSubject: second\r\n" +
@@ -78,7 +86,7 @@ set message_cachedir = ""
 });
 
 Deno.test({
-  name: "mutt IMAP session (in a pty): reads one message, flags one, deletes one, syncs; the store follows",
+  name: "mutt IMAP session (in a pty): reads, flags, deletes, saves to a new folder (TRYCREATE), syncs",
   ignore: ignoreInteractive,
   async fn() {
     const t = await startTestServer();
@@ -109,19 +117,30 @@ set move = no
 set mark_old = no
 set delete = yes
 set pager_stop = yes
-push "<first-entry><display-message><exit><next-entry><flag-message><next-entry><delete-message><sync-mailbox><exit>"
+set sleep_time = 0
+set confirmcreate = no
+push "<first-entry><display-message><exit><next-entry><flag-message><next-entry><delete-message><first-entry><save-message>=Projects/New<enter><sync-mailbox><exit>"
 `,
         { mode: 0o600 },
       );
-      const r = await run("script", ["-qec", `mutt -n -F ${rc}`, "/dev/null"], {
-        home,
-        env: { TERM: "xterm" },
-      });
+      const r = await runInPty(`mutt -n -F ${rc}`, home);
       assert.equal(r.code, 0, `mutt exited ${r.code}`);
+      // A was read then saved (copied, then deleted here), B flagged, C deleted; expunged on sync.
       const inbox = await mailbox(t, account.id);
-      assert.deepEqual(inbox.map((m) => m.message.id), [ids[0], ids[1]]);
-      assert.deepEqual(inbox[0]!.message.keywords, ["$seen"]);
-      assert.deepEqual(inbox[1]!.message.keywords, ["$flagged"]);
+      assert.deepEqual(inbox.map((m) => m.message.id), [ids[1]]);
+      assert.deepEqual(inbox[0]!.message.keywords, ["$flagged"]);
+      // COPY to a missing folder got NO [TRYCREATE], mutt created "Projects/New" and copied again.
+      const store = t.srv.context.store;
+      const boxes = await store.listMailboxes(account.id);
+      const projects = boxes.find((m) => m.name === "Projects" && !m.parentId);
+      const created = boxes.find((m) => m.name === "New" && m.parentId === projects?.id);
+      assert.ok(created, JSON.stringify(boxes.map((m) => m.name)));
+      const placements = await store.listPlacements(account.id, created.id);
+      assert.equal(placements.length, 1);
+      const [copy] = await store.getMessages(account.id, [placements[0]!.messageId]);
+      assert.deepEqual(copy!.keywords, ["$seen"]);
+      const raw = await store.readMessage(account.id, copy!.id);
+      assert.equal(new TextDecoder().decode(raw!), MSG_A);
     } finally {
       await t.close();
       await Deno.remove(home, { recursive: true });
@@ -156,14 +175,12 @@ set quit = yes
 set move = no
 set delete = yes
 set pager_stop = yes
+set sleep_time = 0
 push "<first-entry><display-message><exit><delete-message><sync-mailbox><exit>"
 `,
         { mode: 0o600 },
       );
-      const r = await run("script", ["-qec", `mutt -n -F ${rc}`, "/dev/null"], {
-        home,
-        env: { TERM: "xterm" },
-      });
+      const r = await runInPty(`mutt -n -F ${rc}`, home);
       assert.equal(r.code, 0, `mutt exited ${r.code}`);
       const inbox = await mailbox(t, account.id);
       assert.deepEqual(inbox.map((m) => m.message.id), [ids[1]]);

@@ -97,8 +97,8 @@ Deno.test({
         for (const [j, email] of list.entries()) {
           const name = batch[j];
           const bs = email.bodyStructure as Part;
-          assert.ok(bs && typeof bs.type === "string", name);
-          assert.ok(Array.isArray(email.textBody) && Array.isArray(email.attachments), name);
+          assert.ok(bs && typeof bs.type === "string", String(name));
+          assert.ok(Array.isArray(email.textBody) && Array.isArray(email.attachments), String(name));
           // The first leaf's blob downloads at the announced (decoded) size.
           for (const leaf of leaves(bs).slice(0, 1)) {
             const dl = await f.fetch(`/jmap/download/${f.alice.id}/${leaf.blobId}/x`, {

@@ -144,7 +144,7 @@ Deno.test("JMAP API enforces maxConcurrentRequests and maxConcurrentUpload per a
         headers: { authorization: f.basic(), "content-type": "application/json" },
         body: JSON.stringify({ using: [], methodCalls: [] }),
       });
-      assert.equal(second.status, 429, path);
+      assert.equal(second.status, 429, String(path));
       assert.equal((await second.json()).limit, limit);
       feed.enqueue(new TextEncoder().encode(JSON.stringify({ using: [], methodCalls: [] })));
       feed.close();

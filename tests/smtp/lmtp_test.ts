@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import nodemailer from "nodemailer";
 import { LineClient } from "../support/line_client.ts";
 import { python, startServer, stripTrace, type WireEnv } from "./_server.ts";
 
@@ -171,6 +172,36 @@ Deno.test("lmtp wire: python smtplib.LMTP delivers with per-recipient results", 
     const [msg] = await env.inbox(env.alice);
     assert.ok(dec.decode(msg!).endsWith("\r\nSubject: from python\r\n\r\nhi\r\n"));
     assert.deepEqual(await env.inbox(env.bob), []);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("lmtp wire: nodemailer in LMTP mode reports the over-quota recipient as rejected", async () => {
+  const env = await startServer(LMTP_ON);
+  try {
+    await env.srv.context.store.updateAccount(env.alice.id, { quotaBytes: 10 });
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: env.port("lmtp"),
+      lmtp: true,
+      ignoreTLS: true,
+    });
+    const raw = "From: n@remote.test\r\nSubject: nodemailer lmtp\r\n\r\nhello\r\n";
+    const info = await transport.sendMail({
+      envelope: { from: "n@remote.test", to: ["alice@example.org", "bob@example.org"] },
+      raw,
+    });
+    transport.close();
+    assert.deepEqual(info.accepted, ["bob@example.org"]);
+    assert.deepEqual(info.rejected, ["alice@example.org"]);
+    const errors = (info as unknown as { rejectedErrors: { responseCode: number; response: string }[] })
+      .rejectedErrors;
+    assert.equal(errors[0]!.responseCode, 552);
+    assert.equal(errors[0]!.response, "552 5.2.2 <alice@example.org> Mailbox full");
+    assert.deepEqual(await env.inbox(env.alice), []);
+    const [msg] = await env.inbox(env.bob);
+    assert.equal(dec.decode(stripTrace(msg!).body), raw);
   } finally {
     await env.close();
   }

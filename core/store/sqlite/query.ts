@@ -63,7 +63,9 @@ function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, hasF
   if (c.inMailbox !== undefined) {
     const row = resolveMailbox(c.inMailbox);
     if (row === null) add("0");
-    else add("m.id IN (SELECT message_id FROM placements WHERE mailbox_id = ?)", row);
+    // A correlated probe of placements(message_id, mailbox_id): an ordered, limited scan of the
+    // account's messages stops after its page instead of reading the mailbox's every placement.
+    else add("EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id AND p.mailbox_id = ?)", row);
   }
   if (c.inMailboxOtherThan !== undefined) {
     const rows = c.inMailboxOtherThan.map(resolveMailbox).filter((r): r is number => r !== null);

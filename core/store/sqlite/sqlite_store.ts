@@ -1550,31 +1550,54 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Message ids matching a filter, sorted; with `collapseThreads` only each thread's first. */
+  /**
+   * Message ids matching a filter, sorted; with `collapseThreads` only each thread's first.
+   * `position`/`limit` window the result in SQL (LIMIT/OFFSET, or by stepping the statement when
+   * collapsing threads) so a first page reads only the rows it returns.
+   */
   queryMessages(
     accountId: AccountId,
-    query: { filter?: MessageFilter; sort?: MessageSort[]; collapseThreads?: boolean },
+    query: {
+      filter?: MessageFilter;
+      sort?: MessageSort[];
+      collapseThreads?: boolean;
+      position?: number;
+      limit?: number;
+    },
   ): Promise<MessageId[]> {
     return this.#read(() => {
       const acc = this.#accountRow(accountId);
+      const position = windowNumber(query.position, "position") ?? 0;
+      const limit = windowNumber(query.limit, "limit");
+      if (limit === 0) return Promise.resolve([]);
       const resolve = (id: string) => this.#mailboxRowOrNull(accountId, id)?.id ?? null;
       const where = filterSql(query.filter, resolve, this.#hasFts5);
       const order = sortSql(query.sort);
-      const rows = this.database.values(
-        `SELECT m.id, m.thread_id FROM messages m WHERE m.account_id = ? AND (${where.sql}) ORDER BY ${order.sql}`,
-        acc.id,
-        ...where.params,
-        ...order.params,
-      );
+      const sql =
+        `SELECT m.id, m.thread_id FROM messages m WHERE m.account_id = ? AND (${where.sql}) ORDER BY ${order.sql}`;
+      const params = [acc.id, ...where.params, ...order.params];
       const out: MessageId[] = [];
+      if (!query.collapseThreads) {
+        const rows = limit === undefined && position === 0
+          ? this.database.values(sql, ...params)
+          : this.database.values(`${sql} LIMIT ? OFFSET ?`, ...params, limit ?? -1, position);
+        for (const r of rows) out.push(formatId("message", Number(r[0])));
+        return Promise.resolve(out);
+      }
       const seen = new Set<number>();
-      for (const r of rows) {
-        if (query.collapseThreads) {
-          const t = Number(r[1]);
+      const end = limit === undefined ? Infinity : position + limit;
+      let index = 0;
+      const rows = this.database.statement(sql).iterate(...params) as Iterator<{ id: number; thread_id: number }>;
+      try {
+        for (let r = rows.next(); !r.done; r = rows.next()) {
+          const t = Number(r.value.thread_id);
           if (seen.has(t)) continue;
           seen.add(t);
+          if (index++ >= position) out.push(formatId("message", Number(r.value.id)));
+          if (index >= end) break;
         }
-        out.push(formatId("message", Number(r[0])));
+      } finally {
+        rows.return?.();
       }
       return Promise.resolve(out);
     });
@@ -1867,4 +1890,11 @@ function validMailboxName(name: string): string {
 function validTime(d: Date | null): number | null {
   const t = d ? d.getTime() : NaN;
   return Number.isFinite(t) ? t : null;
+}
+
+/** A non-negative integer window bound, or undefined when absent. */
+function windowNumber(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) throw new StoreError("invalid", `Invalid ${name}: ${value}`);
+  return value;
 }

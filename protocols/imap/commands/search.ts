@@ -20,7 +20,19 @@ export const search: CommandSpec = {
     const view = s.view!;
     const uids = await runSearch(s, program.key);
     const returns = program.returns ?? (s.rev2 ? new Set(["ALL"]) : null);
-    if (returns?.has("SAVE")) s.savedSearch = uids;
+    if (returns?.has("SAVE")) {
+      // RFC 5182 §2.4: SAVE with MIN and/or MAX (and neither ALL nor COUNT) keeps only those.
+      const partial = (returns.has("MIN") || returns.has("MAX")) && !returns.has("ALL") &&
+        !returns.has("COUNT");
+      if (partial && uids.length > 0) {
+        const kept = new Set<number>();
+        if (returns.has("MIN")) kept.add(uids[0]!);
+        if (returns.has("MAX")) kept.add(uids[uids.length - 1]!);
+        s.savedSearch = [...kept].sort((a, b) => a - b);
+      } else {
+        s.savedSearch = uids;
+      }
+    }
     const values = cmd.uid ? uids : uids.map((u) => view.seqOf(u));
     let modseq = "";
     if (program.usesModseq) {

@@ -125,9 +125,9 @@ export class CommandFramer {
     this.#limits = { ...DEFAULT_FRAMER_LIMITS, ...limits };
   }
 
-  /** Changes the literal bound (e.g. raised after login; small before it, RFC 7888 §4). */
-  setMaxLiteral(n: number): void {
-    this.#limits = { ...this.#limits, maxLiteral: n };
+  /** Changes limits (raised after login; small before it, RFC 7888 §4). */
+  setLimits(limits: Partial<FramerLimits>): void {
+    this.#limits = { ...this.#limits, ...limits };
   }
 
   /** Bytes received but not consumed yet. */
