@@ -1,7 +1,8 @@
 /**
  * Filesystem `BlobStore`: content-addressed files under `<dir>/<first 2 hex>/<sha256 hex>`.
  *
- * A put streams the bytes into a temp file in `<dir>/tmp/` while hashing them, fsyncs it, renames
+ * A put writes the bytes to a temp file (in the blob's shard directory when the bytes are in memory
+ * and hashed first; in `<dir>/tmp/` for a stream, hashed while written), fsyncs it, renames
  * it to its SHA-256 name (or drops it when that name exists: same bytes are stored once) and fsyncs
  * the shard directory, so a blob id returned by `put` survives a crash. Reference counts live in the
  * store's database; this class only manages files.
@@ -17,6 +18,8 @@ const READ_CHUNK = 64 * 1024;
 /** Bytes of recently put blobs kept in memory: delivery reads a blob right after putting it. */
 const RECENT_MAX_BYTES = 16 * 1024 * 1024;
 const RECENT_MAX_ITEM = 1024 * 1024;
+/** Name prefix of temp files of in-memory puts inside shard directories (never a blob id). */
+const TEMP_PREFIX = ".tmp-";
 
 /** Content-addressed blobs on the local filesystem. */
 export class FsBlobStore implements BlobStore {
@@ -60,6 +63,7 @@ export class FsBlobStore implements BlobStore {
   /** Stores bytes durably (temp file, fsync, rename, fsync dir) and returns their id and size. */
   async put(data: Uint8Array | ReadableStream<Uint8Array>): Promise<{ blobId: BlobId; size: number }> {
     await this.#ensureDirs();
+    if (data instanceof Uint8Array) return await this.#putBytes(data);
     const tmpPath = `${this.#tmp}/${crypto.randomUUID()}`;
     const hash = createHash("sha256");
     let size = 0;
@@ -97,6 +101,36 @@ export class FsBlobStore implements BlobStore {
       await Deno.remove(tmpPath).catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Bytes in memory: hashed first, so the temp file is created in the blob's own shard directory
+   * (renamed within it, one directory to fsync). Concurrent puts then spread over 256 directories
+   * instead of all creating, renaming and unlinking in `tmp/`, whose directory lock they would
+   * otherwise contend for (`open` runs partly on the calling thread).
+   */
+  async #putBytes(data: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
+    const blobId = createHash("sha256").update(data).digest("hex");
+    const shard = await this.#shardDir(blobId.slice(0, 2));
+    const tmpPath = `${this.#dir}/${blobId.slice(0, 2)}/${TEMP_PREFIX}${crypto.randomUUID()}`;
+    const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
+    try {
+      try {
+        await writeAll(file, data);
+        // fdatasync: the bytes and the size; the rename and the directory fsync make the name durable.
+        await file.syncData();
+      } finally {
+        file.close();
+      }
+      // Renaming over an existing blob is harmless: same name, same bytes.
+      await Deno.rename(tmpPath, this.path(blobId));
+      await shard.sync();
+    } catch (err) {
+      await Deno.remove(tmpPath).catch(() => {});
+      throw err;
+    }
+    if (data.length <= RECENT_MAX_ITEM) this.#remember(blobId, data.slice());
+    return { blobId, size: data.length };
   }
 
   #shardDir(name: string): Promise<Deno.FsFile> {
@@ -298,24 +332,45 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Removes temp files of interrupted puts older than `olderThanMs`; returns how many. */
+  /**
+   * Removes temp files of interrupted puts (in `tmp/` and in shard directories) older than
+   * `olderThanMs`; returns how many.
+   */
   async cleanTemp(olderThanMs: number): Promise<number> {
-    let removed = 0;
     const limit = Date.now() - olderThanMs;
+    let removed = await removeOld(this.#tmp, limit, () => true);
+    let shards: Deno.DirEntry[];
     try {
-      for await (const entry of Deno.readDir(this.#tmp)) {
-        const path = `${this.#tmp}/${entry.name}`;
-        const info = await Deno.stat(path).catch(() => null);
-        if (info && (info.mtime?.getTime() ?? 0) <= limit) {
-          await Deno.remove(path).catch(() => {});
-          removed++;
-        }
-      }
+      shards = await Array.fromAsync(Deno.readDir(this.#dir));
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      if (err instanceof Deno.errors.NotFound) return removed;
+      throw err;
+    }
+    for (const shard of shards) {
+      if (!shard.isDirectory || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
+      removed += await removeOld(`${this.#dir}/${shard.name}`, limit, (name) => name.startsWith(TEMP_PREFIX));
     }
     return removed;
   }
+}
+
+/** Removes files of `dir` accepted by `match` last modified at or before `limit`; returns how many. */
+async function removeOld(dir: string, limit: number, match: (name: string) => boolean): Promise<number> {
+  let removed = 0;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !match(entry.name)) continue;
+      const path = `${dir}/${entry.name}`;
+      const info = await Deno.stat(path).catch(() => null);
+      if (info && (info.mtime?.getTime() ?? 0) <= limit) {
+        await Deno.remove(path).catch(() => {});
+        removed++;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return removed;
 }
 
 async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {

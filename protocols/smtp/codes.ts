@@ -137,8 +137,9 @@ export const Replies = {
     reply(Code.MailboxUnavailable, "5.7.1", "Relaying denied: LMTP accepts local recipients only"),
   senderNotOwned: (): SmtpReply =>
     reply(Code.MailboxNameNotAllowed, "5.7.1", "Sender address not owned by authenticated user"),
+  /** Sent after the end of data, where RFC 5321 §4.3.2 allows 550/554 but not 553. */
   fromNotOwned: (): SmtpReply =>
-    reply(Code.MailboxNameNotAllowed, "5.7.1", "From: header address not owned by authenticated user"),
+    reply(Code.TransactionFailed, "5.7.1", "From: header address not owned by authenticated user"),
   tooBig: (): SmtpReply =>
     reply(Code.ExceededStorage, "5.3.4", "Message size exceeds fixed maximum message size"),
   utf8Required: (): SmtpReply =>

@@ -258,7 +258,7 @@ Deno.test("SmtpSession submission requires AUTH and refuses spoofed senders", as
     await c.cmd("RCPT TO:<bob@example.org>");
     await c.cmd("DATA");
     await c.write("From: Bob <bob@example.org>\r\nSubject: spoof\r\n\r\nx\r\n.\r\n");
-    assert.match((await c.reply())!, /^553 5\.7\.1 From: header/);
+    assert.match((await c.reply())!, /^554 5\.7\.1 From: header/);
     assert.equal((await inbox(env, env.bob.id)).length, 0);
     await c.cmd("MAIL FROM:<alice@example.org>");
     await c.cmd("RCPT TO:<bob@example.org>");

@@ -262,31 +262,33 @@ Deno.test({
     const watcher = Deno.watchFs(f.out);
     // Fail-safe only (not synchronisation): if IDLE never reports the new mail, stop waiting.
     const guard = setTimeout(() => watcher.close(), 15_000);
-    const count = () => [...Deno.readDirSync(f.out)].length;
-    // A manual iterator: leaving a for-await loop would close the watcher.
-    const events = watcher[Symbol.asyncIterator]();
-    const waitFor = async (n: number) => {
-      while (count() < n) if ((await events.next()).done) return;
-    };
-    await f.t.deliver(f.account, MSG(1));
-    const rc = await writeRc(f, {
-      protocol: "imap",
-      port: f.t.port("imap"),
-      tls: "starttls",
-      keep: true,
-      idle: true,
-    });
-    const child = new Deno.Command("fetchmail", {
-      args: ["-f", rc, "-i", `${f.home}/fetchids`, "--nodetach"],
-      clearEnv: true,
-      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: f.home },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    let child: Deno.ChildProcess | undefined;
     try {
+      const count = () => [...Deno.readDirSync(f.out)].length;
+      // A manual iterator: leaving a for-await loop would close the watcher.
+      const events = watcher[Symbol.asyncIterator]();
+      const waitFor = async (n: number) => {
+        while (count() < n) if ((await events.next()).done) return;
+      };
+      await f.t.deliver(f.account, MSG(1));
+      const rc = await writeRc(f, {
+        protocol: "imap",
+        port: f.t.port("imap"),
+        tls: "starttls",
+        keep: true,
+        idle: true,
+      });
+      child = new Deno.Command("fetchmail", {
+        args: ["-f", rc, "-i", `${f.home}/fetchids`, "--nodetach"],
+        clearEnv: true,
+        env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: f.home },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
       await waitFor(1);
       assert.equal(count(), 1);
-      // fetchmail is now in IDLE: a delivery must wake it (RFC 2177 untagged EXISTS).
+      // fetchmail is in IDLE (or about to enter it): a delivery must reach it as an untagged
+      // EXISTS (RFC 2177) and it fetches at once.
       await f.t.deliver(f.account, MSG(2));
       await waitFor(2);
       assert.deepEqual(await retrieved(f), [toLf(MSG(1)), toLf(MSG(2))]);
@@ -297,8 +299,10 @@ Deno.test({
       } catch {
         // already closed by the guard
       }
-      child.kill("SIGTERM");
-      await child.status;
+      if (child) {
+        child.kill("SIGTERM");
+        await child.status;
+      }
       await teardown(f);
     }
   },

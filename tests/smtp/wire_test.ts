@@ -96,7 +96,7 @@ Deno.test("smtp wire: nodemailer over implicit TLS (submissions) and spoofed sen
         from: "bob@example.org",
         text: "x",
       }),
-      /553 5\.7\.1 From: header/,
+      /554 5\.7\.1 From: header/,
     );
     t.close();
     assert.equal((await env.inbox(env.bob)).length, 1);

@@ -3,7 +3,8 @@
  * tables in Tern's SQLite database (store, JMAP objects, queue, tokens, bans). For `core/` only:
  * protocols reach data through the `Store` interface.
  *
- * - Opens the file in WAL mode with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced),
+ * - Opens the file in WAL mode with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
+ *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop),
  *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
  * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
  *   calls become savepoints.
@@ -51,13 +52,16 @@ export interface RunResult {
 /** The SQLite database of a Tern data dir (for core/ only). */
 export class Database {
   readonly #db: DatabaseSync;
+  /** The WAL file, or null for an in-memory database. */
+  readonly #walPath: string | null;
   readonly #statements = new Map<string, StatementSync>();
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
   #savepoint = 0;
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, walPath: string | null) {
     this.#db = db;
+    this.#walPath = walPath;
   }
 
   /** Opens (creating if needed) the database at `path` (or ":memory:") with Tern's pragmas. */
@@ -75,7 +79,7 @@ export class Database {
       db.close();
       throw err;
     }
-    return new Database(db);
+    return new Database(db, path === ":memory:" ? null : `${path}-wal`);
   }
 
   /** The underlying connection, for what the wrapper does not cover (e.g. `function()`). */
@@ -166,6 +170,57 @@ export class Database {
       throw err;
     } finally {
       this.#depth = 0;
+    }
+  }
+
+  /**
+   * Like `transaction`, but COMMIT does not wait for the disk: the commit runs with
+   * `synchronous=NORMAL` and the returned `synced` promise resolves once the WAL file has been
+   * fdatasynced from a worker thread (so the event loop keeps serving while the disk flushes).
+   * The change is durable only when `synced` resolves: callers must not acknowledge it before.
+   * Same durability as `synchronous=FULL`: in WAL mode NORMAL still syncs the WAL before each
+   * checkpoint and its header when the WAL restarts, and the fdatasync covers every frame written
+   * so far. Without a WAL (in-memory database) `synced` is already resolved. Not nestable.
+   */
+  transactionDeferredSync<T>(fn: () => T): { result: T; synced: Promise<void> } {
+    if (this.#depth > 0) throw new Error("transactionDeferredSync cannot be nested");
+    if (this.#walPath === null) return { result: this.transaction(fn), synced: Promise.resolve() };
+    this.#db.exec("PRAGMA synchronous = NORMAL");
+    let result: T;
+    try {
+      result = this.transaction(fn);
+    } finally {
+      this.#db.exec("PRAGMA synchronous = FULL");
+    }
+    return { result, synced: this.#syncWal(this.#walPath) };
+  }
+
+  /** fdatasyncs the WAL file on this thread (no-op in memory); see `transactionDeferredSync`. */
+  syncWalSync(): void {
+    if (this.#walPath === null) return;
+    let file: Deno.FsFile | null = null;
+    try {
+      file = Deno.openSync(this.#walPath, { read: true, write: true });
+      file.syncDataSync();
+    } catch {
+      this.#db.exec("PRAGMA wal_checkpoint(FULL)");
+    } finally {
+      file?.close();
+    }
+  }
+
+  async #syncWal(walPath: string): Promise<void> {
+    let file: Deno.FsFile | null = null;
+    try {
+      // Opened afresh each time: a file handle kept open would miss a WAL recreated by SQLite.
+      file = await Deno.open(walPath, { read: true, write: true });
+      await file.syncData();
+    } catch {
+      // No WAL to sync (e.g. removed after a checkpoint by the last other connection): a FULL
+      // checkpoint syncs the WAL and the database file, which then hold every commit.
+      this.#db.exec("PRAGMA wal_checkpoint(FULL)");
+    } finally {
+      file?.close();
     }
   }
 

@@ -1,8 +1,10 @@
 /**
  * Group commit: write jobs queued during one event-loop turn run in a single `BEGIN IMMEDIATE …
  * COMMIT`, each inside its own savepoint so that one job's failure (e.g. over quota) leaves the
- * others intact. Every job's promise settles only after the COMMIT (fsynced WAL), then the
- * post-commit actions run and the change events are published.
+ * others intact. The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
+ * event loop (`Database.transactionDeferredSync`), and only after that do the batch's change events
+ * get published and its jobs settle, batch after batch in commit order. A batch with post-commit
+ * actions (blob unlinks) syncs the WAL synchronously and runs them right after its COMMIT.
  *
  * @module
  */
@@ -62,6 +64,10 @@ export class WriteQueue {
   #pending: Job[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #idle: PromiseWithResolvers<void> | null = null;
+  /** Batches committed whose WAL sync (and then settlement) is still under way. */
+  #syncing = 0;
+  /** Settlement of the last committed batch: batches settle (and publish) in commit order. */
+  #tail: Promise<void> = Promise.resolve();
   #flushes = 0;
   #jobs = 0;
   #commitMs = 0;
@@ -96,7 +102,7 @@ export class WriteQueue {
 
   /** Resolves when no job is pending. */
   drain(): Promise<void> {
-    if (this.#pending.length === 0 && this.#timer === null) return Promise.resolve();
+    if (this.#pending.length === 0 && this.#timer === null && this.#syncing === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers<void>();
     return this.#idle.promise;
   }
@@ -110,27 +116,62 @@ export class WriteQueue {
     const started = performance.now();
     this.#flushes++;
     this.#jobs += jobs.length;
-    try {
-      this.#db.transaction(() => {
-        for (const job of jobs) {
-          const fx = new JobEffects();
-          try {
-            const value = this.#db.transaction(() => job.fn(fx));
-            batch.merge(fx);
-            results.push({ ok: true, value });
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
+    let synced: Promise<void> | null = null;
+    const body = () => {
+      for (const job of jobs) {
+        const fx = new JobEffects();
+        try {
+          const value = this.#db.transaction(() => job.fn(fx));
+          batch.merge(fx);
+          results.push({ ok: true, value });
+        } catch (err) {
+          results.push({ ok: false, value: err });
         }
-        for (const action of batch.beforeCommit) action();
-      });
+      }
+      for (const action of batch.beforeCommit) action();
+      return batch.afterCommit.length > 0;
+    };
+    try {
+      // The usual batch (deliveries, flag changes) commits without blocking the event loop on the
+      // fsync; its jobs settle after the WAL has been synced from a worker thread.
+      const deferred = this.#db.transactionDeferredSync(body);
+      synced = deferred.synced;
+      if (deferred.result) {
+        // Post-commit actions (blob unlinks) run right after COMMIT, before any other write can
+        // interleave, and only once the commit is durable: sync now, on this thread.
+        this.#db.syncWalSync();
+        this.#runAfterCommit(batch);
+      }
     } catch (err) {
+      // Never awaited now: keep a failing background sync from becoming an unhandled rejection.
+      synced?.catch(() => {});
       this.#commitMs += performance.now() - started;
       for (const job of jobs) job.reject(err);
       this.#settleIdle();
       return;
     }
     this.#commitMs += performance.now() - started;
+    this.#syncing++;
+    const previous = this.#tail;
+    this.#tail = (async () => {
+      let syncError: unknown = null;
+      try {
+        await synced;
+      } catch (err) {
+        syncError = err;
+      }
+      await previous;
+      this.#syncing--;
+      if (syncError !== null) {
+        for (const job of jobs) job.reject(syncError);
+      } else {
+        this.#settle(jobs, results, batch);
+      }
+      this.#settleIdle();
+    })();
+  }
+
+  #runAfterCommit(batch: JobEffects): void {
     for (const action of batch.afterCommit) {
       try {
         action();
@@ -138,6 +179,9 @@ export class WriteQueue {
         this.#onAfterCommitError(err);
       }
     }
+  }
+
+  #settle(jobs: Job[], results: { ok: boolean; value: unknown }[], batch: JobEffects): void {
     for (const [accountId, e] of batch.events) {
       const event: ChangeEvent = {
         accountId,
@@ -156,7 +200,6 @@ export class WriteQueue {
       if (r.ok) job.resolve(r.value);
       else job.reject(r.value);
     });
-    this.#settleIdle();
   }
 
   #settleIdle(): void {
@@ -164,6 +207,7 @@ export class WriteQueue {
       this.#timer ??= setTimeout(() => this.#flush(), 0);
       return;
     }
+    if (this.#syncing > 0 || this.#timer !== null) return;
     const idle = this.#idle;
     this.#idle = null;
     idle?.resolve();

@@ -91,10 +91,13 @@ export const fetch: CommandSpec = {
 async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Promise<void> {
   const view = s.view!;
   let chunk = "";
+  // `uids` and the view are both ascending: one forward walk finds each index (no searches).
+  let j = 0;
   for (const uid of uids) {
-    const p = view.byUid.get(uid);
-    if (!p) continue;
-    let line = `* ${view.seqOf(uid)} FETCH (`;
+    while (j < view.uids.length && view.uids[j]! < uid) j++;
+    if (view.uids[j] !== uid) continue;
+    const p = view.entries[j]!;
+    let line = `* ${j + 1} FETCH (`;
     let first = true;
     for (const item of plan.items) {
       if (item.kind !== "simple") continue;
