@@ -78,9 +78,14 @@ Deno.test("FsBlobStore rejects malformed ids instead of touching other paths", (
 
 Deno.test("FsBlobStore.cleanTemp removes interrupted puts", () =>
   withBlobs(async (blobs, dir) => {
-    await blobs.put(bytes("x"));
+    const { blobId } = await blobs.put(bytes("x"));
+    const shard = `${dir}/${blobId.slice(0, 2)}`;
     await Deno.writeFile(`${dir}/tmp/leftover`, bytes("partial"));
+    await Deno.writeFile(`${shard}/.tmp-leftover`, bytes("partial"));
     assert.equal(await blobs.cleanTemp(60_000), 0);
-    assert.equal(await blobs.cleanTemp(-1), 1);
+    assert.equal(await blobs.cleanTemp(-1), 2);
     assert.deepEqual(await Array.fromAsync(Deno.readDir(`${dir}/tmp`)), []);
+    // Only the temp file went; the blob stays and is listed.
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(shard))).map((e) => e.name), [blobId]);
+    assert.deepEqual(await Array.fromAsync(blobs.list()), [blobId]);
   }));

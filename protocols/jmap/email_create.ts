@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BODY_PART_PROPERTIES } from "./body_structure.ts";
 import {
   type ComposeHeader,
   type ComposeLeaf,
@@ -146,20 +147,7 @@ function collectHeaders(
   return out;
 }
 
-const PART_PROPS = new Set([
-  "partId",
-  "blobId",
-  "size",
-  "headers",
-  "name",
-  "type",
-  "charset",
-  "disposition",
-  "cid",
-  "language",
-  "location",
-  "subParts",
-]);
+const PART_PROPS = BODY_PART_PROPERTIES;
 
 async function toNode(
   part: unknown,

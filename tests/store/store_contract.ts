@@ -710,6 +710,33 @@ export function storeContract(name: string, factory: StoreFactory): void {
       collapseThreads: true,
     });
     assert.deepEqual(collapsed, [reply.id, m3.id, m2.id]);
+    // position/limit window the result after thread collapsing.
+    const desc = [{ property: "receivedAt" as const, isAscending: false }];
+    assert.deepEqual(
+      await store.queryMessages(acc.id, { sort: desc, collapseThreads: true, position: 1, limit: 1 }),
+      [m3.id],
+    );
+    assert.deepEqual(
+      await store.queryMessages(acc.id, { sort: desc, collapseThreads: true, position: 2 }),
+      [m2.id],
+    );
+    const all = await store.queryMessages(acc.id, { filter: { inMailbox: boxes.inbox.id }, sort: desc });
+    assert.equal(all.length, 3);
+    assert.deepEqual(
+      await store.queryMessages(acc.id, { filter: { inMailbox: boxes.inbox.id }, sort: desc, limit: 2 }),
+      all.slice(0, 2),
+    );
+    assert.deepEqual(
+      await store.queryMessages(acc.id, {
+        filter: { inMailbox: boxes.inbox.id },
+        sort: desc,
+        position: 2,
+        limit: 5,
+      }),
+      all.slice(2),
+    );
+    assert.deepEqual(await store.queryMessages(acc.id, { sort: desc, limit: 0 }), []);
+    await assert.rejects(store.queryMessages(acc.id, { sort: desc, limit: -1 }), StoreError);
     assert.deepEqual(await q({ someInThreadHaveKeyword: "$seen" }, asc), [m1.id, reply.id]);
     assert.deepEqual(await q({ allInThreadHaveKeyword: "$seen" }, asc), []);
     assert.deepEqual(await q({ noneInThreadHaveKeyword: "$seen" }, asc), [m2.id, m3.id]);

@@ -90,3 +90,31 @@ Deno.test("Database.statement caches prepared statements by SQL text", () => {
     db.close();
   }
 });
+
+Deno.test("Database.transactionDeferredSync commits at once and resolves synced after the WAL sync", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = Database.open(`${dir}/t.db`);
+  try {
+    db.exec("CREATE TABLE t (x INTEGER)");
+    const { result, synced } = db.transactionDeferredSync(() => {
+      db.run("INSERT INTO t (x) VALUES (1)");
+      return "done";
+    });
+    assert.equal(result, "done");
+    // Committed (visible, no transaction open) before the sync has finished.
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(db.values("SELECT x FROM t"), [[1]]);
+    await synced;
+    // The connection is back to synchronous=FULL (2) for ordinary transactions.
+    assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
+    assert.throws(() =>
+      db.transactionDeferredSync(() => {
+        throw new Error("boom");
+      }), /boom/);
+    assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
+    assert.deepEqual(db.values("SELECT x FROM t"), [[1]]);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

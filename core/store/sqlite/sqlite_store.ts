@@ -1587,7 +1587,9 @@ export class SqliteStore implements Store {
       const seen = new Set<number>();
       const end = limit === undefined ? Infinity : position + limit;
       let index = 0;
-      const rows = this.database.statement(sql).iterate(...params) as Iterator<{ id: number; thread_id: number }>;
+      const rows = this.database.statement(sql).iterate(...params) as Iterator<
+        { id: number; thread_id: number }
+      >;
       try {
         for (let r = rows.next(); !r.done; r = rows.next()) {
           const t = Number(r.value.thread_id);

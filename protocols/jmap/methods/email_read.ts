@@ -321,25 +321,9 @@ export const threadGet: MethodHandler = async (args, ctx) => {
 /** Thread/changes (RFC 8621 §3.2). */
 export const threadChanges: MethodHandler = (args, ctx) => standardChanges(args, ctx, "Thread");
 
-const PARSE_DEFAULTS = [
-  "messageId",
-  "inReplyTo",
-  "references",
-  "sender",
-  "from",
-  "to",
-  "cc",
-  "bcc",
-  "replyTo",
-  "subject",
-  "sentAt",
-  "hasAttachment",
-  "preview",
-  "bodyValues",
-  "textBody",
-  "htmlBody",
-  "attachments",
-];
+/** RFC 8621 §4.9: Email/parse defaults are Email/get's less the properties a parsed blob lacks. */
+const NOT_IN_PARSED = new Set(["id", "threadId", "mailboxIds", "keywords", "receivedAt", "blobId", "size"]);
+const PARSE_DEFAULTS = DEFAULT_EMAIL_PROPERTIES.filter((p) => !NOT_IN_PARSED.has(p));
 
 /** Email/parse (RFC 8621 §4.9): Email objects of message blobs, without storing them. */
 export const emailParse: MethodHandler = async (args, ctx) => {
