@@ -3,8 +3,8 @@
  * `SqliteStore` (core/store/sqlite/); PostgreSQL will follow, so everything here is in domain terms.
  *
  * Durability contract: every method that writes resolves only after the change is committed and
- * fsynced (SQLite WAL with `synchronous=FULL`; blobs fsynced before the row that references them is
- * committed). Implementations may batch concurrent writes into one commit (group commit).
+ * fsynced (SQLite: the WAL fdatasynced after the COMMIT, before the write resolves; blobs fsynced
+ * before the row that references them is committed). Implementations may batch concurrent writes into one commit (group commit).
  *
  * After every committed change the store publishes a `ChangeEvent` on its notifier.
  *

@@ -247,3 +247,67 @@ Deno.test("SqliteStore.pruneChanges drops old log rows; older states cannot be c
       await store.close();
     }
   }));
+
+Deno.test("SqliteStore.queryMessages inMailbox gives the same pages for large and small mailboxes", () =>
+  withDir(async (dataDir) => {
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      await store.addDomain("example.org");
+      const acc = await store.createAccount({ address: "big@example.org", secrets: { passwordHash: "x" } });
+      const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+      const archive = (await store.getMailboxByRole(acc.id, "archive"))!;
+      const blobIds: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        blobIds.push((await store.blobs.put(mail({ subject: `m${i}`, messageId: `m${i}@big` }))).blobId);
+      }
+      // Inbox above the small-mailbox bound (2,000) and most of the account: the ordered scan with
+      // a placement probe; Archive a small share: its placements drive the query.
+      const start = Date.UTC(2024, 0, 1);
+      const batch = Array.from({ length: 2100 }, (_, i) => ({
+        accountId: acc.id,
+        mailboxIds: i % 50 === 0 ? [inbox.id, archive.id] : [inbox.id],
+        blobId: blobIds[i % 10]!,
+        // Equal receivedAt in pairs: ties are broken by id.
+        receivedAt: new Date(start + Math.floor(i / 2) * 1000),
+      }));
+      const added = await store.addMessages(batch);
+      const desc = [{ property: "receivedAt" as const, isAscending: false }];
+      const expected = (keep: (i: number) => boolean) =>
+        added.map((a, i) => ({ a, i })).filter(({ i }) => keep(i)).sort((x, y) =>
+          batch[y.i]!.receivedAt.getTime() - batch[x.i]!.receivedAt.getTime() || y.i - x.i
+        ).map(({ a }) => a.id);
+      const inboxAll = expected(() => true);
+      const archiveAll = expected((i) => i % 50 === 0);
+      assert.deepEqual(
+        await store.queryMessages(acc.id, { filter: { inMailbox: inbox.id }, sort: desc }),
+        inboxAll,
+      );
+      assert.deepEqual(
+        await store.queryMessages(acc.id, {
+          filter: { inMailbox: inbox.id },
+          sort: desc,
+          position: 30,
+          limit: 50,
+        }),
+        inboxAll.slice(30, 80),
+      );
+      assert.deepEqual(
+        await store.queryMessages(acc.id, { filter: { inMailbox: archive.id }, sort: desc }),
+        archiveAll,
+      );
+      assert.deepEqual(
+        await store.queryMessages(acc.id, { filter: { inMailbox: archive.id }, sort: desc, limit: 5 }),
+        archiveAll.slice(0, 5),
+      );
+      assert.deepEqual(
+        await store.queryMessages(acc.id, {
+          filter: { operator: "NOT", conditions: [{ inMailbox: archive.id }] },
+          sort: desc,
+          limit: 3,
+        }),
+        expected((i) => i % 50 !== 0).slice(0, 3),
+      );
+    } finally {
+      await store.close();
+    }
+  }));

@@ -74,7 +74,7 @@ export class Database {
       db.exec("PRAGMA synchronous = FULL");
       db.exec("PRAGMA foreign_keys = ON");
       db.exec("PRAGMA temp_store = MEMORY");
-      db.exec("PRAGMA cache_size = -32768");
+      db.exec("PRAGMA cache_size = -65536");
     } catch (err) {
       db.close();
       throw err;

@@ -21,6 +21,12 @@ export interface SqlPart {
 /** Resolves a public mailbox id to its row id in the account (null when unknown). */
 export type MailboxResolver = (id: string) => number | null;
 
+/**
+ * Whether a mailbox is small beside its account: then `inMailbox` reads its placements and sorts
+ * them, instead of walking the account's messages in sort order and probing each one.
+ */
+export type SmallMailbox = (row: number) => boolean;
+
 const MAX_DEPTH = 16;
 
 /** Builds the WHERE fragment of a filter. */
@@ -29,11 +35,12 @@ export function filterSql(
   resolveMailbox: MailboxResolver,
   hasFts5: boolean,
   depth = 0,
+  small: SmallMailbox = () => false,
 ): SqlPart {
   if (!filter) return { sql: "1", params: [] };
   if (depth > MAX_DEPTH) throw new StoreError("invalid", "Filter nested too deeply");
   if ("operator" in filter) {
-    const parts = filter.conditions.map((c) => filterSql(c, resolveMailbox, hasFts5, depth + 1));
+    const parts = filter.conditions.map((c) => filterSql(c, resolveMailbox, hasFts5, depth + 1, small));
     const params = parts.flatMap((p) => p.params);
     switch (filter.operator) {
       case "AND":
@@ -50,10 +57,15 @@ export function filterSql(
         );
     }
   }
-  return conditionSql(filter, resolveMailbox, hasFts5);
+  return conditionSql(filter, resolveMailbox, hasFts5, small);
 }
 
-function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, hasFts5: boolean): SqlPart {
+function conditionSql(
+  c: MessageCondition,
+  resolveMailbox: MailboxResolver,
+  hasFts5: boolean,
+  small: SmallMailbox,
+): SqlPart {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   const add = (sql: string, ...p: SqlValue[]) => {
@@ -63,8 +75,10 @@ function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, hasF
   if (c.inMailbox !== undefined) {
     const row = resolveMailbox(c.inMailbox);
     if (row === null) add("0");
-    // A correlated probe of placements(message_id, mailbox_id): an ordered, limited scan of the
-    // account's messages stops after its page instead of reading the mailbox's every placement.
+    // A small mailbox: its placements drive the query (then a sort). Otherwise a correlated probe
+    // of placements(message_id, mailbox_id): an ordered, limited scan of the account's messages
+    // stops after its page instead of reading the mailbox's every placement.
+    else if (small(row)) add("m.id IN (SELECT message_id FROM placements WHERE mailbox_id = ?)", row);
     else add("EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id AND p.mailbox_id = ?)", row);
   }
   if (c.inMailboxOtherThan !== undefined) {

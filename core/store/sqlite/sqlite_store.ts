@@ -2,8 +2,10 @@
  * `SqliteStore`: the `Store` on the built-in `node:sqlite` plus a filesystem blob store.
  *
  * Layout of a data dir: `<dataDir>/tern.db` (WAL, synchronous=FULL) and `<dataDir>/blobs/`.
- * Writes go through a group-commit queue (write_queue.ts): each resolves after its COMMIT, then the
- * change events are published. Reads run directly on the connection and see committed data only.
+ * Writes go through a group-commit queue (write_queue.ts): each resolves after its COMMIT and the
+ * fdatasync of the WAL that follows it (run off the event loop), after the change events are
+ * published. Reads run directly on the connection and see committed data only (a batch's rows are
+ * readable from its COMMIT on, during the short WAL sync before its writes resolve).
  *
  * @example
  * ```ts
@@ -159,6 +161,10 @@ const ROLES = new Set<string>(["inbox", "drafts", "sent", "junk", "trash", "arch
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 const ACCOUNT_COLUMNS = "id, address, display_name, quota_bytes, used_bytes, disabled, created";
 const MAX_UID_VALIDITY = 0xffffffff;
+/** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
+const SMALL_MAILBOX = 2000;
+/** …and so does a mailbox holding at most 1/this of the account's placements. */
+const SMALL_MAILBOX_SHARE = 8;
 
 /** A parsed address: key is the comparison form (lowercase local part and A-label domain). */
 interface ParsedAddress {
@@ -1571,7 +1577,19 @@ export class SqliteStore implements Store {
       const limit = windowNumber(query.limit, "limit");
       if (limit === 0) return Promise.resolve([]);
       const resolve = (id: string) => this.#mailboxRowOrNull(accountId, id)?.id ?? null;
-      const where = filterSql(query.filter, resolve, this.#hasFts5);
+      let accountTotal: number | null = null;
+      const small = (row: number) => {
+        const total =
+          this.database.get<{ c_total: number }>("SELECT c_total FROM mailboxes WHERE id = ?", row)
+            ?.c_total ?? 0;
+        if (total <= SMALL_MAILBOX) return true;
+        accountTotal ??= Number(
+          this.database.values("SELECT sum(c_total) FROM mailboxes WHERE account_id = ?", acc.id)[0]?.[0] ??
+            0,
+        );
+        return total * SMALL_MAILBOX_SHARE <= accountTotal;
+      };
+      const where = filterSql(query.filter, resolve, this.#hasFts5, 0, small);
       const order = sortSql(query.sort);
       const sql =
         `SELECT m.id, m.thread_id FROM messages m WHERE m.account_id = ? AND (${where.sql}) ORDER BY ${order.sql}`;
