@@ -68,17 +68,3 @@ export function dotStuff(bytes: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
-
-/** Size of a message once its line endings are CRLF (RFC 1939 §5 LIST reports this "exact size"). */
-export function crlfSize(bytes: Uint8Array): number {
-  let size = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b === CR) {
-      size += 2;
-      if (bytes[i + 1] === LF) i++;
-    } else if (b === LF) size += 2;
-    else size++;
-  }
-  return size;
-}

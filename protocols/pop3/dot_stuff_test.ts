@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { crlfSize, dotStuff, DotStuffer } from "./dot_stuff.ts";
+import { dotStuff, DotStuffer } from "./dot_stuff.ts";
+import { crlfLength } from "../../core/mime/line_endings.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -43,7 +44,7 @@ Deno.test("DotStuffer property: any chunking round-trips through a client's unst
       for (let i = 0; i < bytes.length; i += size) wire += dec.decode(s.push(bytes.subarray(i, i + size)));
       wire += dec.decode(s.end());
       assert.deepEqual(unstuff(wire), lines);
-      assert.equal(crlfSize(bytes), lines.reduce((n, l) => n + l.length + 2, 0));
+      assert.equal(crlfLength(bytes), lines.reduce((n, l) => n + l.length + 2, 0));
     },
   ));
 });

@@ -11,6 +11,7 @@ import { ByteReader, type LineResult } from "../../core/net/reader.ts";
 import { MAX_COMMAND_LINE, parseMessageNumber, parseNonNegative, parsePop3Command } from "./command.ts";
 import { base64ToBytes, continuation, err, ok, RespCode } from "./replies.ts";
 import { dotStuff, DotStuffer } from "./dot_stuff.ts";
+import type { VirtualSizes } from "../../core/pop3/virtual_sizes.ts";
 import { topOf } from "./top.ts";
 import { acquireMaildrop, releaseMaildrop } from "./lock.ts";
 
@@ -24,6 +25,8 @@ type State = "authorization" | "transaction" | "update";
 /** One message of the maildrop snapshot taken at login; numbers are fixed for the session. */
 interface DropEntry {
   placement: Placement;
+  /** Exact size on the wire, CRLF line endings (RFC 1939 §5). */
+  size: number;
   deleted: boolean;
 }
 
@@ -39,7 +42,11 @@ class Pop3Session {
   drop: DropEntry[] = [];
   readonly reader: ByteReader;
 
-  constructor(readonly server: ServerContext, readonly conn: ConnectionContext) {
+  constructor(
+    readonly server: ServerContext,
+    readonly conn: ConnectionContext,
+    readonly virtualSizes: VirtualSizes,
+  ) {
     this.reader = new ByteReader(conn.transport);
   }
 
@@ -99,15 +106,19 @@ class Pop3Session {
     let size = 0;
     for (const [, e] of this.live()) {
       count++;
-      size += e.placement.size;
+      size += e.size;
     }
     return { count, size };
   }
 }
 
 /** Runs one POP3 session to its end. Never throws. */
-export async function runPop3Session(server: ServerContext, conn: ConnectionContext): Promise<void> {
-  const s = new Pop3Session(server, conn);
+export async function runPop3Session(
+  server: ServerContext,
+  conn: ConnectionContext,
+  virtualSizes: VirtualSizes,
+): Promise<void> {
+  const s = new Pop3Session(server, conn, virtualSizes);
   conn.session.state = s.state;
   try {
     await s.write(ok(`Tern POP3 server ready`));
@@ -207,7 +218,12 @@ async function login(s: Pop3Session, result: AuthResult, username: string): Prom
     const inbox = await s.server.store.getMailboxByRole(account.id, "inbox");
     if (!inbox) throw new Error("account has no inbox");
     const placements = await s.server.store.listPlacements(account.id, inbox.id);
-    s.drop = placements.map((placement) => ({ placement, deleted: false }));
+    const sizes = await s.virtualSizes.sizes(s.server.store, account.id, placements.map((p) => p.messageId));
+    s.drop = placements.map((placement) => ({
+      placement,
+      size: sizes.get(placement.messageId) ?? placement.size,
+      deleted: false,
+    }));
     s.uidValidity = inbox.uidValidity;
   } catch (e) {
     releaseMaildrop(account.id, s.conn.session.id);
@@ -395,12 +411,12 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (args.length > 0) {
         const e = s.entry(args[0]);
         if (typeof e === "string") return await s.write(e).then(() => true);
-        await s.write(ok(`${s.drop.indexOf(e) + 1} ${e.placement.size}`));
+        await s.write(ok(`${s.drop.indexOf(e) + 1} ${e.size}`));
         return true;
       }
       const { count, size } = s.totals();
       let out = `+OK ${count} messages (${size} octets)\r\n`;
-      for (const [n, e] of s.live()) out += `${n} ${e.placement.size}\r\n`;
+      for (const [n, e] of s.live()) out += `${n} ${e.size}\r\n`;
       await s.write(out + ".\r\n");
       return true;
     },
@@ -431,7 +447,7 @@ const COMMANDS: Record<string, CommandSpec> = {
         await s.write(err("Message is no longer available", RespCode.SYS_TEMP));
         return true;
       }
-      await s.write(ok(`${e.placement.size} octets`));
+      await s.write(ok(`${e.size} octets`));
       // Stream from the blob store: a large message is never held in memory whole.
       const stuffer = new DotStuffer();
       for await (const chunk of stream) {

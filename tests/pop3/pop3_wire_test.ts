@@ -360,3 +360,34 @@ t.sendall(b"USER u@example.org\\r\\nPASS s3cret pass\\r\\n"); print(g.readline()
     await t.close();
   }
 });
+
+Deno.test("POP3 raw: a message stored with bare LF reports its exact CRLF size, equal to the bytes RETR sends", async () => {
+  const t = await startTestServer();
+  try {
+    const user = await t.addUser("u@example.org", "s3cret pass");
+    const lf = "From: a@example.org\nSubject: lf\n\nline one\n.dot\nlast\n";
+    const wire = lf.replaceAll("\n", "\r\n");
+    await t.deliver(user, lf);
+    for (let round = 0; round < 2; round++) { // the second login reads the cached size
+      const c = await LineClient.connect(t.port("pop3"));
+      await c.read();
+      await c.line("USER u@example.org");
+      await c.read();
+      await c.line("PASS s3cret pass");
+      assert.equal(await c.read(), `+OK Maildrop has 1 messages (${wire.length} octets)`);
+      await c.line("LIST 1");
+      assert.equal(await c.read(), `+OK 1 ${wire.length}`);
+      await c.line("RETR 1");
+      const lines = await c.readUntil(".");
+      assert.equal(lines[0], `+OK ${wire.length} octets`);
+      // Undo the byte-stuffing as a client does and count what it received.
+      const body = lines.slice(1, -1).map((l) => (l.startsWith(".") ? l.slice(1) : l) + "\r\n").join("");
+      assert.equal(body, wire);
+      await c.line("QUIT");
+      await c.read();
+      c.close();
+    }
+  } finally {
+    await t.close();
+  }
+});
