@@ -79,6 +79,8 @@ export class HttpAuthenticator {
       if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
       if (!trusted.ok) {
         await this.#throttle.recordFailure(req.remoteAddress, key);
+        // Counted towards the cross-protocol ban like every other failed login.
+        await server.policy?.recordAuthFailure(req.remoteAddress);
         server.log.warn("trusted request refused", { reason: trusted.reason, client_ip: req.remoteAddress });
         return denied("Trusted request refused.");
       }
@@ -127,6 +129,7 @@ export class HttpAuthenticator {
       const account = accountId ? await server.store.getAccount(accountId) : null;
       if (!account || account.disabled) {
         await this.#throttle.recordFailure(req.remoteAddress, key);
+        await server.policy?.recordAuthFailure(req.remoteAddress);
         return denied("Invalid or revoked token.");
       }
       return { ok: true, account, via: "bearer" };

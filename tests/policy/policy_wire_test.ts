@@ -230,3 +230,25 @@ Deno.test("policy: a throwing onConnect hook refuses with a generic reply and th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("policy: failed JMAP Bearer tokens count towards the ban like other failed logins", async () => {
+  const t = await startTestServer({ policy: { ban_failures: 2, ban_window_seconds: 60, ban_seconds: 600 } });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`http://127.0.0.1:${t.port("http")}/jmap/session`, {
+        headers: { authorization: "Bearer not-a-token" },
+      });
+      assert.equal(res.status, 401);
+      await res.body?.cancel();
+    }
+    // fetch() comes from 127.0.0.1: that address is now banned on every protocol.
+    const out = await connectAll([{ port: t.port("pop3"), from: "127.0.0.1" }, {
+      port: t.port("pop3"),
+      from: "127.0.0.2",
+    }]);
+    assert.equal(out[0]![0], "-ERR Too many authentication failures; try again later");
+    assert.match(out[1]![0]!, /^\+OK /);
+  } finally {
+    await t.close();
+  }
+});
