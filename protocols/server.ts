@@ -406,7 +406,10 @@ export function installSignalHandlers(
       await srv.reload(config);
     })().catch((err) => srv.context.log.error("reload failed", { error: (err as Error).message }));
   };
-  const signals: [Deno.Signal, () => void][] = [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGHUP", onHup]];
+  // Windows knows only SIGINT and SIGBREAK; registering SIGTERM or SIGHUP there throws at startup.
+  const signals: [Deno.Signal, () => void][] = Deno.build.os === "windows"
+    ? [["SIGINT", onStop], ["SIGBREAK", onStop]]
+    : [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGHUP", onHup]];
   for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
   let removed = false;
   const remove = () => {
