@@ -9,6 +9,7 @@ import { type DeepPartial, testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import type { Account } from "../../core/store/types.ts";
 import { createServer, type TernServer } from "../../protocols/server.ts";
+import { type PythonResult, runPython } from "../support/line_client.ts";
 
 /** Passwords of the test accounts. */
 export const PASSWORDS = { alice: "alice-pw-1", bob: "bob-pw-2" } as const;
@@ -62,18 +63,8 @@ export async function startServer(overrides: DeepPartial<Config> = {}): Promise<
 }
 
 /** Runs a python3 script with arguments; returns exit code and output. */
-export async function python(
-  script: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+export function python(script: string, ...args: string[]): Promise<PythonResult> {
+  return runPython(script, args);
 }
 
 /** Strips the Return-Path and Received trace fields Tern adds; fails if they are missing. */

@@ -86,21 +86,33 @@ export class LineClient {
   }
 }
 
-/** Runs a python3 script with arguments; returns stdout, throws with stderr on failure. */
-export async function python(script: string, args: string[] = [], stdin?: string): Promise<string> {
-  const cmd = new Deno.Command("python3", {
+/** Result of a python3 run. */
+export interface PythonResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a python3 script with arguments (and optional standard input); returns code and output. */
+export async function runPython(script: string, args: string[] = [], stdin?: string): Promise<PythonResult> {
+  const child = new Deno.Command("python3", {
     args: ["-c", script, ...args],
     stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  });
-  const child = cmd.spawn();
+  }).spawn();
   if (stdin !== undefined) {
     const w = child.stdin.getWriter();
     await w.write(enc.encode(stdin));
     await w.close();
   }
   const { code, stdout, stderr } = await child.output();
-  if (code !== 0) throw new Error(`python3 exited ${code}: ${dec.decode(stderr)}`);
-  return dec.decode(stdout);
+  return { code, stdout: dec.decode(stdout), stderr: dec.decode(stderr) };
+}
+
+/** Runs a python3 script with arguments; returns stdout, throws with stderr on failure. */
+export async function python(script: string, args: string[] = [], stdin?: string): Promise<string> {
+  const r = await runPython(script, args, stdin);
+  if (r.code !== 0) throw new Error(`python3 exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
