@@ -26,6 +26,7 @@ import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
+import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
@@ -217,6 +218,8 @@ export async function createServer(
     // The outbound queue (absent for a store without a database): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
     const outbound = createQueue({ config, store: opened, log, clock }) ?? undefined;
+    // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
+    if (outbound) trackSubmissions(outbound, opened, log);
     const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound };
     return new Server(context, composeHooks(policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
@@ -257,9 +260,9 @@ class Server implements TernServer {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
-  start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error("Server already started"));
-    if (this.#stopping) return Promise.reject(new Error("Server is stopped"));
+  async start(): Promise<void> {
+    if (this.#started) throw new Error("Server already started");
+    if (this.#stopping) throw new Error("Server is stopped");
     this.#started = true;
     const regs = registrations();
     const listeners = this.context.config.listeners;
@@ -275,8 +278,9 @@ class Server implements TernServer {
             tls: this.#tls.forListener(name),
             shutdown: this.#shutdown.signal,
           });
-          this.addresses[name] = http.start();
+          // Set before binding, so a failed start still stops what it bound.
           this.#http = http;
+          this.addresses[name] = await http.start();
           continue;
         }
         const reg = regs[name as Exclude<ListenerName, "http">] as TcpRegistration | undefined;
@@ -297,12 +301,12 @@ class Server implements TernServer {
       }
     } catch (err) {
       // A port in use or a bad address: undo what was bound.
-      return this.stop({ graceSeconds: 0 }).then(() => Promise.reject(err));
+      await this.stop({ graceSeconds: 0 });
+      throw err;
     }
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
     (this.context.outbound as Queue | undefined)?.start();
     this.context.log.info("server started", { hostname: this.context.config.hostname });
-    return Promise.resolve();
   }
 
   activeSessions(): number {
@@ -365,6 +369,8 @@ class Server implements TernServer {
     }
     try {
       await this.#tls.reload();
+      // HTTPS (node:https) takes the reloaded certificate and jmap.client_ca for new handshakes.
+      await this.#http?.reloadTls();
     } catch (err) {
       this.context.log.error("TLS reload failed; keeping the current certificates", {
         error: (err as Error).message,

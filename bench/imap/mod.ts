@@ -1,7 +1,10 @@
 /**
  * IMAP benchmarks (server in a child process so its RSS is measured alone):
- *  (a) a mailbox of N messages (default 100,000): SELECT, `UID FETCH 1:* (UID FLAGS)`,
- *      `FETCH 1:100 (ENVELOPE BODYSTRUCTURE)`, `UID SEARCH SUBJECT "x"`, `UID SEARCH TEXT "x"`;
+ *  (a) a mailbox of N messages (default 100,000): the first SELECT ever (no snapshot yet), then a
+ *      restart of the server on the same data dir after some churn (deliveries, flag changes,
+ *      expunges) and there: a cold SELECT (the just-started server's first listing: placement
+ *      snapshot plus delta), `UID FETCH 1:* (UID FLAGS)`, `FETCH 1:100 (ENVELOPE BODYSTRUCTURE)`,
+ *      `UID SEARCH SUBJECT "x"`, `UID SEARCH TEXT "x"`, a warm SELECT;
  *  (b) S concurrent authenticated sessions in IDLE (default 10,000): server RSS;
  *  (c) a mixed load of C clients (select, fetch, store flags, append, expunge) for T seconds: commands/s.
  *
@@ -9,6 +12,7 @@
  * logins would take minutes on two cores).
  *
  * Usage: `deno run -A bench/imap/mod.ts [--messages 100000] [--idle 10000] [--clients 50] [--seconds 30]`
+ * (`--idle 0` skips (b) and (d), `--clients 0` skips (c)).
  *
  * @module
  */
@@ -48,8 +52,17 @@ function message(n: number): Uint8Array {
   );
 }
 
-async function runServer(messages: number, idleAccounts: number): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tern-bench-imap-" });
+/**
+ * The server role. With `dataDir` the store is kept there (not removed at exit); `restart` opens
+ * an existing data dir without filling it, after some churn on the big mailbox.
+ */
+async function runServer(
+  messages: number,
+  idleAccounts: number,
+  dataDir: string | undefined,
+  restart: boolean,
+): Promise<void> {
+  const dir = dataDir ?? await Deno.makeTempDir({ prefix: "tern-bench-imap-" });
   const config = testConfig(dir, {
     local_domains: ["example.org"],
     policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
@@ -60,6 +73,10 @@ async function runServer(messages: number, idleAccounts: number): Promise<void> 
   const auth = benchAuth(store, srv.context.auth);
   // The handler reads `server.auth` from the context; replace it for the bench.
   (srv.context as { auth: AuthService }).auth = auth;
+  if (restart) {
+    await churn(store);
+    return await serve(srv, dir, { fillMs: 0 }, dataDir === undefined);
+  }
   const secrets = { passwordHash: "scrypt$16384$8$1$AAAA$AAAA" };
   const big = await store.createAccount({ address: "big@example.org", secrets });
   for (let i = 0; i < 50; i++) await store.createAccount({ address: `mix${i}@example.org`, secrets });
@@ -92,8 +109,30 @@ async function runServer(messages: number, idleAccounts: number): Promise<void> 
       Array.from({ length: 200 }, (_, j) => ({ accountId: acc.id, mailboxIds: [box.id], blobId: blobs[j]! })),
     );
   }
+  await serve(srv, dir, { fillMs }, dataDir === undefined);
+}
+
+/** Changes to the big mailbox between two runs: 100 deliveries, 1,000 flag changes, 50 expunges. */
+async function churn(store: Store): Promise<void> {
+  const big = (await store.getAccountByAddress("big@example.org"))!;
+  const inbox = (await store.getMailboxByRole(big.id, "inbox"))!;
+  const blobId = (await store.blobs.put(message(7))).blobId;
+  await store.addMessages(
+    Array.from({ length: 100 }, () => ({ accountId: big.id, mailboxIds: [inbox.id], blobId })),
+  );
+  const some = await store.listPlacements(big.id, inbox.id, { minUid: 1000, maxUid: 1999 });
+  await store.updateKeywords(big.id, some.map((p) => p.messageId), { add: ["$flagged"] });
+  await store.expunge(big.id, inbox.id, Array.from({ length: 50 }, (_, i) => 5000 + i));
+}
+
+async function serve(
+  srv: Awaited<ReturnType<typeof createServer>>,
+  dir: string,
+  info: { fillMs: number },
+  removeDir: boolean,
+): Promise<void> {
   await srv.start();
-  console.log(JSON.stringify({ port: srv.addresses.imap.port, fillMs, rss: Deno.memoryUsage().rss }));
+  console.log(JSON.stringify({ port: srv.addresses.imap.port, ...info, rss: Deno.memoryUsage().rss }));
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, Deno.memoryUsage().rss);
@@ -106,7 +145,7 @@ async function runServer(messages: number, idleAccounts: number): Promise<void> 
   }
   clearInterval(sampler);
   await srv.stop({ graceSeconds: 0 });
-  await Deno.remove(dir, { recursive: true });
+  if (removeDir) await Deno.remove(dir, { recursive: true });
 }
 
 /** A minimal client: tagged commands, literals read exactly. */
@@ -182,25 +221,38 @@ async function main(): Promise<void> {
       idle: { type: "string", default: "10000" },
       clients: { type: "string", default: "50" },
       seconds: { type: "string", default: "30" },
+      dir: { type: "string" },
+      restart: { type: "boolean", default: false },
     },
   });
   const messages = Number(values.messages);
   const idleSessions = Number(values.idle);
-  if (values.role === "server") return await runServer(messages, idleSessions);
+  if (values.role === "server") return await runServer(messages, idleSessions, values.dir, values.restart);
 
   const mb = (n: number) => Math.round(n / 1024 / 1024);
-  const first = await startServer(messages, 0);
-  const port = first.ready.port!;
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-bench-imap-" });
+  const filled = await startServer(messages, 0, dataDir);
   console.log(
-    `server ready: ${messages} messages stored in ${Math.round(first.ready.fillMs!)} ms, rss ${
-      mb(first.ready.rss!)
+    `server ready: ${messages} messages stored in ${Math.round(filled.ready.fillMs!)} ms, rss ${
+      mb(filled.ready.rss!)
     } MB`,
   );
+  const a: Record<string, number> = {};
+  {
+    // The first SELECT ever of the mailbox: every placement read (and a snapshot written after it).
+    const c = await Client.connect(filled.ready.port!);
+    await c.cmd('LOGIN big@example.org "bench"');
+    a.firstSelect = await timed(c, "SELECT INBOX");
+    await c.cmd("LOGOUT");
+    c.close();
+    await filled.stop();
+  }
+  const first = await startServer(messages, 0, dataDir, true);
+  const port = first.ready.port!;
 
-  // (a) big mailbox
+  // (a) big mailbox, on the restarted server
   const c = await Client.connect(port);
   await c.cmd('LOGIN big@example.org "bench"');
-  const a: Record<string, number> = {};
   a.select = await timed(c, "SELECT INBOX");
   a.uidFetchFlags = await timed(c, "UID FETCH 1:* (UID FLAGS)");
   a.fetchEnvelopeStructure100 = await timed(c, "FETCH 1:100 (ENVELOPE BODYSTRUCTURE)");
@@ -213,6 +265,12 @@ async function main(): Promise<void> {
 
   // (c) mixed load
   const clients = Number(values.clients);
+  if (clients <= 0) {
+    await first.stop();
+    await Deno.remove(dataDir, { recursive: true });
+    if (idleSessions > 0) await idleBench(idleSessions, message(7));
+    return;
+  }
   const seconds = Number(values.seconds);
   let commands = 0;
   let errors = 0;
@@ -252,8 +310,13 @@ async function main(): Promise<void> {
   );
 
   await first.stop();
+  await Deno.remove(dataDir, { recursive: true });
+  if (idleSessions > 0) await idleBench(idleSessions, msg);
+}
 
-  // (b) IDLE sessions, on a fresh server so the figure is not mixed with (a) and (c)
+/** (b) and (d): IDLE sessions, on a fresh server so the figure is not mixed with (a) and (c). */
+async function idleBench(idleSessions: number, msg: Uint8Array): Promise<void> {
+  const mb = (n: number) => Math.round(n / 1024 / 1024);
   const second = await startServer(0, idleSessions);
   const idlePort = second.ready.port!;
   const serverRss = second.rss;
@@ -314,7 +377,7 @@ async function main(): Promise<void> {
 }
 
 /** Starts the server child process and returns its port and control functions. */
-async function startServer(messages: number, idleAccounts: number) {
+async function startServer(messages: number, idleAccounts: number, dir?: string, restart = false) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -323,6 +386,8 @@ async function startServer(messages: number, idleAccounts: number) {
       "--role=server",
       `--messages=${messages}`,
       `--idle=${idleAccounts}`,
+      ...(dir ? [`--dir=${dir}`] : []),
+      ...(restart ? ["--restart"] : []),
     ],
     stdin: "piped",
     stdout: "piped",

@@ -5,7 +5,8 @@
  *
  * The server runs in a child process (`--role=server`) so its RSS is not mixed with the clients'.
  *
- * Usage: `deno run -A bench/smtp/mod.ts [--sessions 50] [--messages 40] [--size 4096] [--recipients 1]`
+ * Usage: `deno run -A bench/smtp/mod.ts [--sessions 50] [--messages 40] [--size 4096] [--recipients 1]
+ * [--profile DIR]` (the last writes a V8 CPU profile of the server into DIR).
  *
  * @module
  */
@@ -43,13 +44,29 @@ async function runServer(): Promise<void> {
     peak = Math.max(peak, Deno.memoryUsage().rss);
   }, 20);
   console.log(JSON.stringify({ port: srv.addresses.smtp.port }));
+  const cpuStart = cpuMs();
   // Wait for the parent to close stdin.
   for await (const _ of Deno.stdin.readable) { /* drain */ }
+  const cpu = cpuStart === null ? null : cpuMs()! - cpuStart;
   clearInterval(sampler);
   peak = Math.max(peak, Deno.memoryUsage().rss);
   await srv.stop({ graceSeconds: 0 });
   await Deno.remove(dir, { recursive: true });
-  console.log(JSON.stringify({ peakRss: peak }));
+  console.log(JSON.stringify({ peakRss: peak, cpuMs: cpu }));
+}
+
+/**
+ * CPU time (user + system, all threads) of this process in ms, from /proc (Linux); null elsewhere.
+ * Unlike wall time it does not depend on what else the machine runs.
+ */
+function cpuMs(): number | null {
+  try {
+    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 function makeMessage(size: number, n: number): Uint8Array {
@@ -133,6 +150,7 @@ async function main(): Promise<void> {
       messages: { type: "string", default: "40" },
       size: { type: "string", default: "4096" },
       recipients: { type: "string", default: "1" },
+      profile: { type: "string" },
     },
   });
   if (values.role === "server") return await runServer();
@@ -142,7 +160,14 @@ async function main(): Promise<void> {
   const recipients = Number(values.recipients);
 
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--role=server"],
+    args: [
+      "run",
+      "-A",
+      // --profile DIR: a V8 CPU profile of the server, for chrome://inspect or a script.
+      ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : []),
+      new URL(import.meta.url).pathname,
+      "--role=server",
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -172,7 +197,10 @@ async function main(): Promise<void> {
   );
   const seconds = (performance.now() - started) / 1000;
   await child.stdin.close();
-  const { peakRss } = JSON.parse(await nextLine()) as { peakRss: number };
+  const { peakRss, cpuMs: serverCpu } = JSON.parse(await nextLine()) as {
+    peakRss: number;
+    cpuMs: number | null;
+  };
   lines.releaseLock();
   await child.stdout.cancel().catch(() => {});
   await child.status;
@@ -185,7 +213,12 @@ async function main(): Promise<void> {
       `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${
         percentile(latencies, 99).toFixed(1)
       } ms; ` +
-      `server peak RSS ${(peakRss / 1048576).toFixed(0)} MB`,
+      `server peak RSS ${(peakRss / 1048576).toFixed(0)} MB` +
+      (serverCpu === null
+        ? ""
+        : `; server CPU ${(serverCpu / total).toFixed(3)} ms/msg (${
+          (total / serverCpu * 1000).toFixed(0)
+        } msgs per CPU-second)`),
   );
 }
 

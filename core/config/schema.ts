@@ -10,6 +10,7 @@ import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
 import { checkTimeWindow } from "../policy/time_window.ts";
+import { canonicalDn } from "../net/dn.ts";
 
 /**
  * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
@@ -100,6 +101,16 @@ function checkSecret(s: string): string | null {
 
 function checkNonEmpty(s: string): string | null {
   return s.length > 0 ? null : "expected a non-empty string";
+}
+
+/** A certificate subject as an RFC 4514 string (core/net/dn.ts), e.g. "CN=gw.example.com,O=Example". */
+function checkDn(s: string): string | null {
+  try {
+    canonicalDn(s);
+    return null;
+  } catch (err) {
+    return `expected an RFC 4514 subject such as "CN=gw.example.com,O=Example" (${(err as Error).message})`;
+  }
 }
 
 const seconds = (min: number, max: number): Rule => ({ type: "integer", min, max });
@@ -261,7 +272,7 @@ export const CONFIG_RULE: Rule = {
                 desc: "a shared secret of at least 32 characters",
                 check: checkSecret,
               },
-              client_cert_subject: { type: "string", desc: "a certificate subject", check: checkNonEmpty },
+              client_cert_subject: { type: "string", desc: "a certificate subject", check: checkDn },
             } satisfies FieldsOf<TrustedService>,
           },
         },

@@ -106,10 +106,15 @@ export interface Config {
     /**
      * Trusted front-end services that may act for any user (`[[jmap.trusted_services]]`): each
      * authenticates with an HMAC-SHA256 signature (`hmac_secret`) or a TLS client certificate
-     * whose subject is `client_cert_subject` (issued by `client_ca`).
+     * whose subject is `client_cert_subject` (issued by `client_ca`). The subject is an RFC 4514
+     * string, most specific RDN first (`CN=gw.example.com,O=Example`), compared in the canonical
+     * form of core/net/dn.ts (spaces and attribute-type case ignored, values exact).
      */
     trusted_services?: { name: string; hmac_secret?: string; client_cert_subject?: string }[];
-    /** PEM CA bundle that verifies trusted services' client certificates (mTLS). */
+    /**
+     * PEM CA bundle that verifies trusted services' client certificates (mTLS) on the HTTPS
+     * listener, which then asks clients for a certificate (optional for them). Reloaded by SIGHUP.
+     */
     client_ca?: string;
     /** Seconds a trusted request's timestamp may differ from the clock (default 300). */
     trusted_max_skew?: number;

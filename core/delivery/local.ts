@@ -81,14 +81,20 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
   const accountIds = [...new Set(input.accountIds)];
   if (accountIds.length === 0) throw new RangeError("No recipients to deliver to");
   const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id)));
-  const blob = await putMessageBlob(store, input.prefix, input.message);
   try {
-    const added = await store.addMessages(accountIds.map((accountId, i) => ({
+    const placements = accountIds.map((accountId, i) => ({
       accountId,
       mailboxIds: [inboxes[i]!],
-      blobId: blob.blobId,
       receivedAt: input.receivedAt,
-    })));
+    }));
+    const bytes = input.message.bytes();
+    if (bytes !== null) {
+      // In memory: blob and placements in one durable step.
+      const head = encoder.encode(input.prefix);
+      return await store.storeMessages(concat([head, bytes], head.length + bytes.length), placements);
+    }
+    const blob = await putMessageBlob(store, input.prefix, input.message);
+    const added = await store.addMessages(placements.map((p) => ({ ...p, blobId: blob.blobId })));
     return { ...blob, added };
   } catch (e) {
     // A stale cached Inbox id (mailbox recreated) must not keep failing deliveries.

@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS jmap_vacation_sent (
 );
 `,
   },
+  {
+    // The outbound queue entry of a submission's remote recipients (undo, status updates).
+    version: 2,
+    sql: `ALTER TABLE jmap_submissions ADD COLUMN queue_id TEXT;`,
+  },
 ];
 
 const migrated = new WeakSet<JmapSql>();

@@ -125,6 +125,19 @@ export function memorySql(): JmapSql & { close(): void } {
 export function sqlFromStore(store: Store): JmapSql {
   const database = (store as unknown as { database?: StoreDatabaseLike }).database;
   if (!database) throw new TypeError("Store has no database: JMAP objects need store.database");
+  // One wrapper per database: callers on hot paths (every delivery checks vacation responses)
+  // then share it, and ensureJmapSchema's once-per-handle check holds.
+  let sql = wrappers.get(database);
+  if (!sql) {
+    sql = wrapStoreDatabase(database);
+    wrappers.set(database, sql);
+  }
+  return sql;
+}
+
+const wrappers = new WeakMap<StoreDatabaseLike, JmapSql>();
+
+function wrapStoreDatabase(database: StoreDatabaseLike): JmapSql {
   if (database.run && database.get && database.all) {
     // core/store/sqlite/database.ts: statement caching and savepoint-nesting transactions built in.
     const d = database as Required<Pick<StoreDatabaseLike, "run" | "get" | "all">> & StoreDatabaseLike;

@@ -39,6 +39,8 @@ export interface EmailSubmission {
   deliveryStatus: Record<string, DeliveryStatus> | null;
   dsnBlobIds: string[];
   mdnBlobIds: string[];
+  /** Outbound queue id of the remote recipients' message, if any. */
+  queueId?: string | null;
 }
 
 interface SubmissionRow {
@@ -53,6 +55,7 @@ interface SubmissionRow {
   delivery_status: string;
   dsn_blob_ids: string;
   mdn_blob_ids: string;
+  queue_id: string | null;
 }
 
 function toSubmission(row: SubmissionRow): EmailSubmission {
@@ -67,7 +70,19 @@ function toSubmission(row: SubmissionRow): EmailSubmission {
     deliveryStatus: JSON.parse(row.delivery_status),
     dsnBlobIds: JSON.parse(row.dsn_blob_ids),
     mdnBlobIds: JSON.parse(row.mdn_blob_ids),
+    queueId: row.queue_id ?? null,
   };
+}
+
+/** The queue origin tag of a submission (`EnqueueOptions.origin`). */
+export function submissionOrigin(accountId: AccountId, submissionId: string): string {
+  return `jmap-submission:${accountId}:${submissionId}`;
+}
+
+/** The account and submission of an origin tag, or null for another submitter's tag. */
+export function parseSubmissionOrigin(origin: string): { accountId: AccountId; submissionId: string } | null {
+  const m = /^jmap-submission:([^:]+):([^:]+)$/.exec(origin);
+  return m ? { accountId: m[1]!, submissionId: m[2]! } : null;
 }
 
 /** EmailSubmission records of all accounts. */
@@ -80,9 +95,12 @@ export class Submissions {
     this.#sql = sql;
   }
 
-  /** Stores a submission (after its delivery was attempted). */
-  insert(accountId: AccountId, s: Omit<EmailSubmission, "id">): EmailSubmission {
-    const id = crypto.randomUUID();
+  /** Stores a submission (`id` may be chosen up front, e.g. to tag its queue entry). */
+  insert(
+    accountId: AccountId,
+    s: Omit<EmailSubmission, "id">,
+    id: string = crypto.randomUUID(),
+  ): EmailSubmission {
     this.#sql.run(
       "INSERT INTO jmap_submissions (id, account_id, identity_id, email_id, thread_id, envelope, send_at, " +
         "undo_status, delivery_status, dsn_blob_ids, mdn_blob_ids, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -118,6 +136,41 @@ export class Submissions {
       "SELECT * FROM jmap_submissions WHERE account_id = ? ORDER BY send_at, id",
       accountId,
     ).map(toSubmission);
+  }
+
+  /** Records the outbound queue id of a submission. */
+  setQueueId(accountId: AccountId, id: string, queueId: string): void {
+    this.#sql.run(
+      "UPDATE jmap_submissions SET queue_id = ? WHERE account_id = ? AND id = ?",
+      queueId,
+      accountId,
+      id,
+    );
+  }
+
+  /**
+   * Sets the delivery status of some recipients and, when given, undoStatus, in one statement
+   * read-modify-write (SQLite runs it atomically on the one connection). False when the
+   * submission no longer exists.
+   */
+  updateStatus(
+    accountId: AccountId,
+    id: string,
+    statuses: Record<string, DeliveryStatus>,
+    undoStatus?: EmailSubmission["undoStatus"],
+  ): EmailSubmission | null {
+    const current = this.get(accountId, id);
+    if (!current) return null;
+    const deliveryStatus = { ...(current.deliveryStatus ?? {}), ...statuses };
+    const undo = undoStatus ?? current.undoStatus;
+    this.#sql.run(
+      "UPDATE jmap_submissions SET delivery_status = ?, undo_status = ? WHERE account_id = ? AND id = ?",
+      JSON.stringify(deliveryStatus),
+      undo,
+      accountId,
+      id,
+    );
+    return { ...current, deliveryStatus, undoStatus: undo };
   }
 
   /** Sets undoStatus (only pending → canceled is allowed by callers). */

@@ -8,6 +8,7 @@ import { parseAddressList } from "./address.ts";
 import { repairHeaderText } from "./charset.ts";
 import { partText } from "./body.ts";
 import { bodyParts, hasAttachment, partName } from "./body_parts.ts";
+import { collapsedPrefix } from "./collapse_prefix.ts";
 import { parseDate } from "./date.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";
 import { getHeaders, getLastHeader } from "./header.ts";
@@ -60,10 +61,11 @@ function preview(raw: Uint8Array, textBody: MimePart[]): string {
   for (const part of textBody) {
     if (part.type !== "text") continue;
     // HTML spends many bytes on markup before any text: give it a larger window.
-    const t = collapse(
+    const t = collapsedPrefix(
       bodyTextOf(raw, part, part.subtype === "html" ? 8 * PREVIEW_SOURCE_BYTES : PREVIEW_SOURCE_BYTES),
+      PREVIEW_LENGTH,
     );
-    if (t !== "") return Array.from(t).slice(0, PREVIEW_LENGTH).join("");
+    if (t !== "") return t;
   }
   return "";
 }

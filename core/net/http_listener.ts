@@ -1,7 +1,12 @@
 /**
- * The HTTP listener (JMAP and the admin API): `Deno.serve` around the Hono app, with a session per
- * request (id returned in `X-Session-Id`), the connection hooks, `max_connections` as a limit on
- * concurrent requests, and graceful shutdown.
+ * The HTTP listener (JMAP and the admin API) around the Hono app, with a session per request (id
+ * returned in `X-Session-Id`), the connection hooks, `max_connections` as a limit on concurrent
+ * requests, and graceful shutdown.
+ *
+ * Plain HTTP is served by `Deno.serve` (the fastest path). HTTPS (`tls = "implicit"`) is served by
+ * `node:https` (core/net/https_server.ts) because `Deno.serve` can neither ask for a TLS client
+ * certificate (the mTLS trusted front end, `jmap.client_ca`) nor change its certificate without
+ * re-binding (SIGHUP reload, as every other TLS listener does).
  *
  * @module
  */
@@ -14,11 +19,25 @@ import { runOnClose, runOnConnect } from "./hook_runner.ts";
 import type { ServerHooks } from "./hooks.ts";
 import { type HttpBindings, SESSION_ID_HEADER } from "./http_bindings.ts";
 import { newSession } from "./session_factory.ts";
+import { HttpsServer, type RequestOrigin, type WebSocketUpgrader } from "./https_server.ts";
+
+/** What the listener passes to the app besides the `HttpBindings` every request gets. */
+export interface ListenerBindings extends HttpBindings {
+  /**
+   * RFC 4514 subject of the TLS client certificate, present only when the certificate verified
+   * against `jmap.client_ca` (core/net/client_cert.ts). Never set for an unverified certificate.
+   */
+  clientCertSubject?: string;
+  /** Why a client certificate that was presented did not verify (then there is no subject). */
+  clientCertError?: string;
+  /** WebSocket upgrade on the HTTPS path (where `Deno.upgradeWebSocket` does not apply). */
+  upgradeWebSocket?: WebSocketUpgrader;
+}
 
 /** The part of a Hono app the listener uses. */
 export interface FetchApp {
   /** Handles one request. */
-  fetch(request: Request, env: HttpBindings): Response | Promise<Response>;
+  fetch(request: Request, env: ListenerBindings): Response | Promise<Response>;
 }
 
 /** Everything the HTTP listener needs. */
@@ -58,12 +77,13 @@ function plain(status: number, text: string, sessionId: string): Response {
   });
 }
 
-/** A running `Deno.serve` with per-request sessions. */
+/** The HTTP listener: `Deno.serve` (plain) or `node:https` (TLS), with per-request sessions. */
 export class HttpListener {
   readonly #opts: HttpListenerOptions;
   readonly #log: Logger;
   #server: Deno.HttpServer<Deno.NetAddr> | null = null;
-  #addr: Deno.NetAddr | null = null;
+  #https: HttpsServer | null = null;
+  #addr: { hostname: string; port: number } | null = null;
   readonly #inFlight = new Set<Promise<unknown>>();
 
   /** Prepares the listener; `start()` binds it. */
@@ -72,31 +92,57 @@ export class HttpListener {
     this.#log = options.server.log.with({ listener: "http", protocol: "http" });
   }
 
-  /** Binds and starts serving; returns the bound address. */
-  start(): { hostname: string; port: number } {
+  /** Binds and starts serving; resolves with the bound address. */
+  async start(): Promise<{ hostname: string; port: number }> {
     const { address, port, tls } = this.#opts.config;
-    const material = tls === "implicit" ? this.#opts.tls?.material() : undefined;
-    if (tls === "implicit" && !material) throw new Error('Listener "http" uses TLS but has no certificate');
-    this.#server = Deno.serve({
-      hostname: address,
-      port,
-      ...(material ? { cert: material.cert, key: material.key } : {}),
-      onListen: (addr) => {
-        this.#addr = addr;
-      },
-      onError: (err) => {
-        this.#log.error("HTTP handler failed", { error: (err as Error)?.message ?? String(err) });
-        return new Response("Internal Server Error\n", { status: 500 });
-      },
-    }, (req, info) => {
-      const p = this.#handle(req, info);
-      this.#inFlight.add(p);
-      p.finally(() => this.#inFlight.delete(p)).catch(() => {});
-      return p;
-    });
-    const addr = this.#addr ?? this.#server.addr;
+    if (tls === "implicit") {
+      if (!this.#opts.tls) throw new Error('Listener "http" uses TLS but has no certificate');
+      const https = new HttpsServer({
+        config: this.#opts.config,
+        tls: this.#opts.tls,
+        clientCaPath: this.#opts.server.config.jmap.client_ca,
+        maxWebSocketMessage: this.#opts.server.config.jmap.max_size_request,
+        log: this.#log,
+        handle: (req, origin) => this.#track(this.#handle(req, origin)),
+      });
+      this.#https = https;
+      this.#addr = await https.listen();
+    } else {
+      this.#server = Deno.serve({
+        hostname: address,
+        port,
+        onListen: (addr) => {
+          this.#addr = addr;
+        },
+        onError: (err) => {
+          this.#log.error("HTTP handler failed", { error: (err as Error)?.message ?? String(err) });
+          return new Response("Internal Server Error\n", { status: 500 });
+        },
+      }, (req, info) =>
+        this.#track(this.#handle(req, {
+          remoteAddress: info.remoteAddr.hostname,
+          remotePort: info.remoteAddr.port,
+        })));
+      this.#addr ??= this.#server.addr;
+    }
+    const addr = this.#addr!;
     this.#log.info("listening", { address: addr.hostname, port: addr.port, tls });
     return { hostname: addr.hostname, port: addr.port };
+  }
+
+  /**
+   * Re-reads the certificate (from the TLS source, after `TlsProvider.reload()`) and the client
+   * CA bundle for new HTTPS connections; established connections keep theirs. Throws (keeping the
+   * current ones) when they cannot be loaded. Nothing to do for plain HTTP.
+   */
+  async reloadTls(): Promise<void> {
+    await this.#https?.reload();
+  }
+
+  #track(p: Promise<Response>): Promise<Response> {
+    this.#inFlight.add(p);
+    p.finally(() => this.#inFlight.delete(p)).catch(() => {});
+    return p;
   }
 
   /** Requests being handled. */
@@ -104,15 +150,15 @@ export class HttpListener {
     return this.#inFlight.size;
   }
 
-  async #handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
+  async #handle(req: Request, origin: RequestOrigin): Promise<Response> {
     const { server, hooks, config } = this.#opts;
-    const local = this.#server?.addr ?? { hostname: config.address, port: config.port };
+    const local = this.#addr ?? { hostname: config.address, port: config.port };
     const session = newSession(
       "http",
       "http",
       {
-        remoteAddress: info.remoteAddr.hostname,
-        remotePort: info.remoteAddr.port,
+        remoteAddress: origin.remoteAddress,
+        remotePort: origin.remotePort,
         localAddress: local.hostname,
         localPort: local.port,
       },
@@ -130,7 +176,10 @@ export class HttpListener {
         log.info("request refused by onConnect", { reason: decision.reason });
         return problem(403, decision.reason.replace(/[\r\n]+/g, " "), session.id);
       }
-      const env: HttpBindings = {
+      const env: ListenerBindings = {
+        ...(origin.clientCertSubject !== undefined ? { clientCertSubject: origin.clientCertSubject } : {}),
+        ...(origin.clientCertError !== undefined ? { clientCertError: origin.clientCertError } : {}),
+        ...(origin.upgradeWebSocket ? { upgradeWebSocket: origin.upgradeWebSocket } : {}),
         session,
         log,
         shutdown: this.#opts.shutdown,
@@ -163,6 +212,9 @@ export class HttpListener {
 
   /** Stops accepting; in-flight requests finish (those watching the shutdown signal end early). */
   async stop(): Promise<void> {
+    const https = this.#https;
+    this.#https = null;
+    if (https) await https.close(() => this.drained());
     const s = this.#server;
     if (!s) return;
     this.#server = null;

@@ -165,8 +165,10 @@ export class ConnectionPolicy {
       if (ban) return this.#refuse(session, PolicyReason.BANNED, "banned");
       this.#banned.delete(key);
     }
-    // 4. Connection rate per IP.
-    if (c.rate && !(await c.rate.consume(key)).allowed) {
+    // 4. Connection rate per IP. An HTTP "session" is one request, and a JMAP client makes many a
+    // minute over its keep-alive connections: requests are not connections, so they are not rated
+    // (blocks, bans and the concurrency limit still apply).
+    if (c.rate && session.protocol !== "http" && !(await c.rate.consume(key)).allowed) {
       return this.#refuse(session, PolicyReason.RATE, "rate");
     }
     // 5. Concurrent connections per IP and protocol.

@@ -96,6 +96,18 @@ Deno.test("ConnectionPolicy limits the connection rate per IP per minute", async
   assert.equal((await p.check(session("127.0.0.2"))).allow, true);
 });
 
+Deno.test("ConnectionPolicy does not rate HTTP requests as connections", async () => {
+  const { p } = policy({ policy: { connections_per_minute_per_ip: 3, max_connections_per_ip: 0 } });
+  for (let i = 0; i < 10; i++) {
+    const s = session("127.0.0.2", "http", "http");
+    assert.equal((await p.check(s)).allow, true);
+    p.release(s);
+  }
+  // The HTTP requests used none of the address's connection budget.
+  for (let i = 0; i < 3; i++) assert.equal((await p.check(session("127.0.0.2"))).allow, true);
+  assert.equal((await p.check(session("127.0.0.2"))).allow, false);
+});
+
 Deno.test("ConnectionPolicy bans an address after N auth failures within T, for D, across protocols", async () => {
   const { p, clock } = policy({ policy: { ban_failures: 3, ban_window_seconds: 60, ban_seconds: 600 } });
   assert.equal(await p.recordAuthFailure("127.0.0.2"), null);

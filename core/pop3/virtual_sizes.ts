@@ -34,7 +34,7 @@ export class UncachedVirtualSizes implements VirtualSizes {
 export class SqliteVirtualSizes implements VirtualSizes {
   readonly #db: Database;
 
-  /** Applies the cache table's migration. */
+  /** Applies the cache table's migrations. */
   constructor(db: Database) {
     this.#db = db;
     db.applyMigrations("pop3", [{
@@ -43,6 +43,17 @@ export class SqliteVirtualSizes implements VirtualSizes {
         blob_id TEXT PRIMARY KEY,
         size INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;`,
+    }, {
+      // A size goes with its blob: the row is deleted when the store drops the blob's row.
+      version: 2,
+      sql: `CREATE TABLE pop3_virtual_sizes_v2 (
+        blob_id TEXT PRIMARY KEY REFERENCES blobs (hash) ON DELETE CASCADE,
+        size INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO pop3_virtual_sizes_v2 (blob_id, size)
+        SELECT v.blob_id, v.size FROM pop3_virtual_sizes v WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.hash = v.blob_id);
+      DROP TABLE pop3_virtual_sizes;
+      ALTER TABLE pop3_virtual_sizes_v2 RENAME TO pop3_virtual_sizes;`,
     }]);
   }
 
@@ -71,10 +82,13 @@ export class SqliteVirtualSizes implements VirtualSizes {
       // A cache: losing it in a crash only means computing again, so no fsync is awaited here.
       this.#db.transaction(() => {
         for (const [blobId, size] of computed) {
+          // The blob's row may have gone meanwhile (message expunged): then there is nothing to cache.
           this.#db.run(
-            "INSERT OR IGNORE INTO pop3_virtual_sizes (blob_id, size) VALUES (?, ?)",
+            `INSERT OR IGNORE INTO pop3_virtual_sizes (blob_id, size)
+             SELECT ?, ? WHERE EXISTS (SELECT 1 FROM blobs WHERE hash = ?)`,
             blobId,
             size,
+            blobId,
           );
         }
       });

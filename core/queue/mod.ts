@@ -20,4 +20,13 @@ export { QueueMetrics, type QueueMetricsSnapshot } from "./metrics.ts";
 export { type QueueSettings, queueSettings } from "./settings.ts";
 export { buildDsn, type DsnInput, type DsnRecipient } from "./dsn.ts";
 export { retryDelayMs, type RetrySchedule } from "./retry.ts";
-export type { AttemptRecord, QueuedMessage, QueuedRecipient, QueueEntry, RecipientStatus } from "./types.ts";
+export type {
+  AttemptRecord,
+  EnqueueOptions,
+  QueuedMessage,
+  QueuedRecipient,
+  QueueEntry,
+  RecipientOutcome,
+  RecipientOutcomeListener,
+  RecipientStatus,
+} from "./types.ts";

@@ -36,7 +36,14 @@ import { QueueStore, type RecipientUpdate } from "./queue_store.ts";
 import { retryDelayMs } from "./retry.ts";
 import { type DeliveryTarget, Router } from "./routing.ts";
 import type { QueueSettings } from "./settings.ts";
-import type { AttemptRecord, QueuedMessage, QueuedRecipient } from "./types.ts";
+import type {
+  AttemptRecord,
+  EnqueueOptions,
+  QueuedMessage,
+  QueuedRecipient,
+  RecipientOutcome,
+  RecipientOutcomeListener,
+} from "./types.ts";
 
 /** What the queue needs. */
 export interface QueueOptions {
@@ -129,6 +136,7 @@ export class Queue implements OutboundQueue {
   readonly #releases = new Set<Promise<void>>();
   /** Connections carrying a transaction now (cut by `stop` after its grace period). */
   readonly #active = new Set<SmtpClient>();
+  readonly #outcomeListeners = new Set<RecipientOutcomeListener>();
 
   /** @param opts dependencies and settings */
   constructor(opts: QueueOptions) {
@@ -147,15 +155,59 @@ export class Queue implements OutboundQueue {
   async enqueue(
     envelope: OutboundEnvelope,
     message: { blobId: BlobId; size: number },
+    options: EnqueueOptions = {},
   ): Promise<{ id: string }> {
     if (envelope.recipients.length === 0) throw new RangeError("No recipients to queue");
-    return await this.#insert(envelope, message, false);
+    return await this.#insert(envelope, message, false, options.origin ?? null);
+  }
+
+  /**
+   * Registers a listener for the outcome of every delivery attempt of recipients of messages
+   * queued with an `origin` (delivered, failed, deferred), called after the outcome is committed.
+   * Returns the function that removes it. The queue knows nothing of the listener's meaning (JMAP
+   * EmailSubmission status, core/jmap/submission_tracking.ts).
+   */
+  onRecipientOutcome(listener: RecipientOutcomeListener): () => void {
+    this.#outcomeListeners.add(listener);
+    return () => this.#outcomeListeners.delete(listener);
+  }
+
+  async #report(outcomes: RecipientOutcome[]): Promise<void> {
+    for (const listener of this.#outcomeListeners) {
+      for (const o of outcomes) {
+        try {
+          await listener(o);
+        } catch (e) {
+          this.#opts.log.warn("recipient outcome listener failed", {
+            queue_id: o.queueId,
+            error: (e as Error).message,
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * Withdraws a message no recipient of which has been delivered or failed yet and that is not
+   * being delivered right now (RFC 8621 §7.5 undo of a pending EmailSubmission). Returns false when
+   * that is no longer possible (or the message is unknown).
+   */
+  async cancel(id: string): Promise<boolean> {
+    const msg = this.store.getMessage(id);
+    if (!msg) return false;
+    const rcpts = this.store.recipients(id);
+    if (rcpts.some((r) => r.status === "delivered" || r.status === "failed")) return false;
+    if ([...this.#inflight].some((k) => k.startsWith(`${id}|`))) return false;
+    await this.#remove(id);
+    this.#opts.log.info("message canceled", { queue_id: id });
+    return true;
   }
 
   async #insert(
     envelope: OutboundEnvelope,
     message: { blobId: BlobId; size: number },
     isDsn: boolean,
+    origin: string | null = null,
   ): Promise<{ id: string }> {
     // The blob is pinned before the row exists: a crash in between leaks a reference, never mail.
     await pinning(this.#opts.store)?.retainBlob(message.blobId);
@@ -176,6 +228,7 @@ export class Queue implements OutboundQueue {
         expiresAt: new Date(now.getTime() + this.#opts.settings.lifetime * 1000),
         isDsn,
         sessionId: envelope.sessionId,
+        origin,
       },
       envelope.recipients.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt ?? null })),
       now,
@@ -778,6 +831,23 @@ export class Queue implements OutboundQueue {
       if (delayed.length > 0) this.store.markDelayNotifiedSync(msg.id, delayed.map((d) => d.r.index));
     });
     if (removedBlob !== null) this.#releaseBlob(removedBlob);
+    if (msg.origin && this.#outcomeListeners.size > 0) {
+      const reported: RecipientOutcome[] = [];
+      for (const r of rcpts) {
+        const o = outcomes.get(r.index);
+        if (!o) continue;
+        const final = failed.find((f) => f.r.index === r.index)?.o ?? o;
+        reported.push({
+          origin: msg.origin,
+          queueId: msg.id,
+          address: r.address,
+          status: final.status,
+          reply: final.reply,
+          host: final.host,
+        });
+      }
+      await this.#report(reported);
+    }
     for (const d of delivered) {
       this.#opts.log.info("delivered", { queue_id: msg.id, rcpt_domain: d.r.domain, host: d.o.host });
     }

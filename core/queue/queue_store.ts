@@ -22,6 +22,7 @@ interface MessageRow {
   created: number;
   expires: number;
   is_dsn: number;
+  origin: string | null;
 }
 
 interface RecipientRow {
@@ -87,6 +88,7 @@ function toMessage(r: MessageRow): QueuedMessage {
     createdAt: new Date(r.created),
     expiresAt: new Date(r.expires),
     isDsn: r.is_dsn === 1,
+    origin: r.origin ?? null,
   };
 }
 
@@ -193,7 +195,7 @@ export class QueueStore {
     this.#db.transaction(() => {
       this.#db.run(
         `INSERT INTO queue_messages (id, from_addr, envid, ret, smtputf8, body, blob_id, size, auth_user,
-           session_id, created, expires, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           session_id, created, expires, is_dsn, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         message.id,
         message.from,
         message.envid,
@@ -207,6 +209,7 @@ export class QueueStore {
         message.createdAt.getTime(),
         message.expiresAt.getTime(),
         message.isDsn ? 1 : 0,
+        message.origin ?? null,
       );
       recipients.forEach((r, i) => {
         this.#db.run(

@@ -58,4 +58,10 @@ CREATE TABLE queue_attempts (
 CREATE INDEX queue_attempts_message ON queue_attempts(message_id);
 `,
   },
+  {
+    // Who handed the message in (opaque to the queue, e.g. a JMAP EmailSubmission): recipient
+    // outcomes are reported to it through `Queue.onRecipientOutcome`.
+    version: 2,
+    sql: `ALTER TABLE queue_messages ADD COLUMN origin TEXT;`,
+  },
 ];

@@ -127,6 +127,15 @@ export interface MessageStore {
    * places them. All-or-nothing per call. Enforces quota (StoreError "overQuota").
    */
   addMessages(messages: NewMessage[]): Promise<AddedMessage[]>;
+  /**
+   * Stores `raw` as a blob and adds messages of it, all-or-nothing: the same outcome as
+   * `blobs.put(raw)` then `addMessages` with its id, in one durable step where the store can (the
+   * delivery path: one commit and one fsync instead of two).
+   */
+  storeMessages(
+    raw: Uint8Array,
+    messages: Omit<NewMessage, "blobId">[],
+  ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }>;
   getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]>;
   /**
    * Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid].

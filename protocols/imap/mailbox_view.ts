@@ -165,6 +165,23 @@ export class MailboxView {
   }
 }
 
+/**
+ * A copy of a placement with new keywords and MODSEQ. Fields are copied one by one: the store's
+ * placements may keep `messageId` and `receivedAt` on their prototype
+ * (core/store/sqlite/placement_record.ts), which an object spread would drop.
+ */
+export function withKeywords(p: Placement, keywords: string[], modseq: number): Placement {
+  return {
+    mailboxId: p.mailboxId,
+    uid: p.uid,
+    messageId: p.messageId,
+    modseq,
+    keywords,
+    size: p.size,
+    receivedAt: p.receivedAt,
+  };
+}
+
 /** Compares two keyword lists as sets. */
 export function sameKeywords(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

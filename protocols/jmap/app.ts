@@ -1,7 +1,8 @@
 /**
  * The HTTP app (Hono): JMAP session resource, API, upload, download and EventSource push
  * (RFC 8620), with authentication, CORS and `X-Session-Id` on every response. The runtime serves
- * it with `Deno.serve`, passing `HttpBindings` as `c.env`; tests call `app.request(...)` directly.
+ * it (core/net/http_listener.ts: `Deno.serve`, or `node:https` for TLS), passing `HttpBindings`
+ * and the TLS client certificate facts as `c.env`; tests call `app.request(...)` directly.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import type { Account } from "../../core/store/types.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import type { HttpBindings } from "../../core/net/http_bindings.ts";
 import { SESSION_ID_HEADER } from "../../core/net/http_bindings.ts";
+import type { WebSocketUpgrader } from "../../core/net/https_server.ts";
 import type { JmapSql } from "../../core/jmap/sql.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
 import { parseRequest } from "./request.ts";
@@ -28,8 +30,12 @@ import { serveJmapWebSocket } from "./websocket.ts";
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
 export interface JmapEnv {
   Bindings: Partial<HttpBindings> & {
-    /** Subject of a client certificate verified against `jmap.client_ca` (mTLS front ends). */
+    /** RFC 4514 subject of a client certificate verified against `jmap.client_ca` (mTLS front ends). */
     clientCertSubject?: string;
+    /** Why a presented client certificate did not verify (a failed login). */
+    clientCertError?: string;
+    /** WebSocket upgrade where `Deno.upgradeWebSocket` does not apply (the HTTPS listener). */
+    upgradeWebSocket?: WebSocketUpgrader;
   };
   Variables: { account: Account; sessionId: string; log: Logger };
 }
@@ -169,6 +175,7 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       remoteAddress: session?.remoteAddress ?? "127.0.0.1",
       secure: session?.secure ?? false,
       ...(c.env?.clientCertSubject !== undefined ? { clientCertSubject: c.env.clientCertSubject } : {}),
+      ...(c.env?.clientCertError !== undefined ? { clientCertError: c.env.clientCertError } : {}),
     });
     if (!outcome.ok) {
       c.get("log").info("authentication failed", { detail: outcome.detail });
@@ -283,7 +290,8 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
     });
   });
 
-  // RFC 8887: JMAP over WebSocket (subprotocol "jmap"); needs the runtime's Deno.serve.
+  // RFC 8887: JMAP over WebSocket (subprotocol "jmap"): Deno.serve's upgrade over plain HTTP, the
+  // listener's own over HTTPS (node:https).
   app.get(JmapPath.webSocket, requireAuth, (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ProblemError(426, "about:blank", "This endpoint speaks WebSocket only.");
@@ -292,7 +300,8 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
     if (!protocols.includes("jmap")) {
       throw new ProblemError(400, "about:blank", 'The "jmap" subprotocol is required.');
     }
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { protocol: "jmap" });
+    const upgrade = c.env?.upgradeWebSocket ?? Deno.upgradeWebSocket;
+    const { socket, response } = upgrade(c.req.raw, { protocol: "jmap" });
     const account = c.get("account");
     serveJmapWebSocket(
       socket,

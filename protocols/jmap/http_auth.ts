@@ -10,6 +10,7 @@ import type { Account } from "../../core/store/types.ts";
 import { type AuthThrottle, createAuthThrottle } from "../../core/auth/throttle.ts";
 import type { JmapServices } from "./services.ts";
 import { ReplayGuard, TrustedHeader, verifyTrusted } from "../../core/jmap/trusted.ts";
+import { canonicalDn } from "../../core/net/dn.ts";
 
 /** The challenge sent with every 401 (RFC 7235 §4.1). */
 export const WWW_AUTHENTICATE = 'Basic realm="Tern", charset="UTF-8", Bearer realm="Tern"';
@@ -24,8 +25,13 @@ export interface AuthRequest {
   headers: Headers;
   remoteAddress: string;
   secure: boolean;
-  /** Subject of a TLS client certificate the runtime verified against `jmap.client_ca`, if any. */
+  /**
+   * RFC 4514 subject of a TLS client certificate the runtime verified against `jmap.client_ca`
+   * (core/net/client_cert.ts), if any.
+   */
   clientCertSubject?: string;
+  /** Why a client certificate the client presented did not verify, if it did not. */
+  clientCertError?: string;
 }
 
 /** How long a verified Basic credential is remembered (scrypt costs ~20 ms per verification). */
@@ -43,6 +49,7 @@ export class HttpAuthenticator {
   /** HMAC(user, password) → account and the password hash it was verified against. */
   readonly #basicCache = new Map<string, { accountId: string; passwordHash: string; expires: number }>();
   readonly #cacheKey = randomBytes(32);
+  readonly #subjects = new Map<string, string | null>();
 
   /** @param services the app's JMAP services */
   constructor(services: JmapServices) {
@@ -60,11 +67,30 @@ export class HttpAuthenticator {
         ? { ok: false, status: 401, detail }
         : { ok: false, status: 401, detail, retryAfterMs };
 
-    // Trusted front end by client certificate: the runtime has verified it against jmap.client_ca.
-    if (req.clientCertSubject !== undefined) {
-      const service = trustedServices.find((s) => s.client_cert_subject === req.clientCertSubject);
+    // Trusted front end by client certificate (mTLS): the runtime verified it against
+    // jmap.client_ca. A presented certificate that did not verify, or whose subject is no trusted
+    // service, is a failed login (401, throttled, counted towards the ban) whatever else is sent.
+    if (req.clientCertSubject !== undefined || req.clientCertError !== undefined) {
+      const key = "client-cert";
+      const throttled = await this.#throttle.check(req.remoteAddress, key);
+      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      const subject = req.clientCertSubject;
+      const service = subject === undefined
+        ? undefined
+        : trustedServices.find((s) => this.#canonicalSubject(s.client_cert_subject) === subject);
+      if (!service) {
+        await this.#throttle.recordFailure(req.remoteAddress, key);
+        await server.policy?.recordAuthFailure(req.remoteAddress);
+        server.log.warn("client certificate refused", {
+          reason: subject === undefined ? req.clientCertError : "subject is not a trusted service",
+          ...(subject !== undefined ? { subject } : {}),
+          client_ip: req.remoteAddress,
+        });
+        return denied("Client certificate refused.");
+      }
       const user = req.headers.get(TrustedHeader.user);
-      if (service && user) return await this.#actAs(user, req, "trusted", service.name);
+      if (!user) return denied(`A trusted service must name the user in ${TrustedHeader.user}.`);
+      return await this.#actAs(user, req, "trusted", service.name);
     }
     const trusted = verifyTrusted(
       req.headers,
@@ -135,6 +161,25 @@ export class HttpAuthenticator {
       return { ok: true, account, via: "bearer" };
     }
     return denied("Unsupported authentication scheme.");
+  }
+
+  /** `client_cert_subject` in canonical RFC 4514 form (null when unset or malformed). */
+  #canonicalSubject(configured: string | undefined): string | null {
+    if (configured === undefined) return null;
+    let canonical = this.#subjects.get(configured);
+    if (canonical === undefined) {
+      try {
+        canonical = canonicalDn(configured);
+      } catch (err) {
+        this.#services.server.log.error("malformed jmap.trusted_services client_cert_subject", {
+          subject: configured,
+          error: (err as Error).message,
+        });
+        canonical = null;
+      }
+      this.#subjects.set(configured, canonical);
+    }
+    return canonical;
   }
 
   /** A remembered Basic login, valid only while the account is enabled and its password unchanged. */

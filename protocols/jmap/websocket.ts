@@ -14,13 +14,14 @@ import { validateRequest } from "./request.ts";
 import { checkRequest, processRequest } from "./api.ts";
 import type { JmapServices } from "./services.ts";
 import { PUSH_TYPES } from "./push.ts";
+import type { UpgradedSocket } from "../../core/net/https_server.ts";
 
 /** The WebSocket capability URI (RFC 8887 §4.1). */
 export const WEBSOCKET_CAPABILITY = "urn:ietf:params:jmap:websocket";
 
 /** Runs a JMAP WebSocket session on an accepted socket until it closes. */
 export function serveJmapWebSocket(
-  socket: WebSocket,
+  socket: UpgradedSocket,
   services: JmapServices,
   account: Account,
   log: Logger,

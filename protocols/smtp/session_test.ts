@@ -427,11 +427,11 @@ Deno.test("SmtpSession drops blocked networks before the banner and limits rate 
 Deno.test("SmtpSession answers 451 4.3.0 when the store fails, and keeps nothing", async () => {
   let failures = 1;
   const env = await setup({}, {
-    // Failure injection around the real store: the first addMessages call fails.
+    // Failure injection around the real store: the first call that stores a message fails.
     wrapStore: (store) =>
       new Proxy(store, {
         get(target, prop) {
-          if (prop === "addMessages" && failures > 0) {
+          if ((prop === "addMessages" || prop === "storeMessages") && failures > 0) {
             return () => {
               failures--;
               return Promise.reject(new Error("disk on fire"));

@@ -192,6 +192,51 @@ s.quit()
   }
 });
 
+Deno.test("smtp wire: BODY=BINARYMIME over BDAT keeps every byte (RFC 3030 §3)", async () => {
+  const env = await startServer();
+  try {
+    // NUL, bare CR and LF, a lone dot line and 8-bit bytes: BDAT carries them untouched.
+    const r = await python(
+      SMTPLIB_COMMON + `
+s = smtplib.SMTP("127.0.0.1", port)
+s.ehlo()
+print("binarymime", s.has_extn("binarymime"), s.has_extn("chunking"))
+s.mail("x@remote.test", ["BODY=BINARYMIME"])
+s.rcpt("alice@example.org")
+body = b"Subject: bin\\r\\nContent-Type: application/octet-stream\\r\\nContent-Transfer-Encoding: binary\\r\\n\\r\\n" + bytes(range(256)) + b"\\r\\n.\\r\\nend\\n\\r"
+half = len(body) // 2
+s.send(b"BDAT %d\\r\\n" % half + body[:half])
+print("chunk", s.getreply()[0])
+s.send(b"BDAT %d LAST\\r\\n" % (len(body) - half) + body[half:])
+print("last", s.getreply()[0])
+s.mail("x@remote.test", ["BODY=BINARYMIME"])
+s.rcpt("alice@example.org")
+code, _ = s.docmd("DATA")
+print("data", code)
+s.quit()
+`,
+      String(env.port("smtp")),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /binarymime True True/);
+    assert.match(r.stdout, /chunk 250\nlast 250/);
+    // RFC 3030 §3: a BINARYMIME transaction must use BDAT.
+    assert.match(r.stdout, /data 503/);
+    const msgs = await env.inbox(env.alice);
+    assert.equal(msgs.length, 1);
+    const expected = new Uint8Array([
+      ...enc.encode(
+        "Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+      ),
+      ...Array.from({ length: 256 }, (_, i) => i),
+      ...enc.encode("\r\n.\r\nend\n\r"),
+    ]);
+    assert.deepEqual(stripTrace(msgs[0]!).body, expected);
+  } finally {
+    await env.close();
+  }
+});
+
 Deno.test("smtp wire: a command pipelined after STARTTLS is never executed", async () => {
   const env = await startServer();
   try {

@@ -26,6 +26,15 @@ storeContract("SqliteStore(no FTS5)", async () => {
   };
 });
 
+// The same contract with every blob in a file (the tier large messages use).
+storeContract("SqliteStore(blob files)", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
+  return {
+    open: (opts) => SqliteStore.open({ dataDir, inlineBlobMax: 0, ...opts }),
+    cleanup: () => Deno.remove(dataDir, { recursive: true }),
+  };
+});
+
 async function withDir(fn: (dataDir: string) => Promise<void>): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
   try {

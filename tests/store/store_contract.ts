@@ -256,6 +256,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
     await rejectsWith(store.createMailbox(acc.id, { name: "Work" }), "alreadyExists");
     await rejectsWith(store.createMailbox(acc.id, { name: "INBOX" }), "alreadyExists");
     await rejectsWith(store.createMailbox(acc.id, { name: "" }), "invalid");
+    // One tree for JMAP and IMAP: a leaf name never holds the IMAP hierarchy delimiter.
+    await rejectsWith(store.createMailbox(acc.id, { name: "a/b" }), "invalid");
     await rejectsWith(store.createMailbox(acc.id, { name: "X", role: "inbox" }), "alreadyExists");
     const other = await store.createMailbox(acc.id, { name: "work" });
     await store.createMailbox(acc.id, { name: "2025", parentId: other.id });
@@ -510,6 +512,40 @@ export function storeContract(name: string, factory: StoreFactory): void {
     const left = (await store.getAccount(acc.id))!.usedBytes;
     assert.ok(left > 0 && left < raw.length + 10);
     await deliver(store, acc.id, [inbox.id], mail({}));
+  });
+
+  test("storeMessages stores the blob and its placements in one step, or nothing", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    const other = await setup(store, "carol@example.org");
+    const raw = mail({ subject: "one step" });
+    const r = await store.storeMessages(raw, [
+      { accountId: acc.id, mailboxIds: [boxes.inbox.id], keywords: ["$seen"] },
+      { accountId: other.acc.id, mailboxIds: [other.boxes.inbox.id] },
+    ]);
+    assert.equal(r.size, raw.length);
+    assert.equal(r.added.length, 2);
+    assert.deepEqual(await store.blobs.get(r.blobId), raw);
+    assert.deepEqual(await store.readMessage(other.acc.id, r.added[1]!.id), raw);
+    const [msg] = await store.getMessages(acc.id, [r.added[0]!.id]);
+    assert.equal(msg!.blobId, r.blobId);
+    assert.deepEqual(msg!.keywords, ["$seen"]);
+    assert.equal(msg!.summary.subject, "one step");
+    // Same bytes again: same blob, a second message.
+    const again = await store.storeMessages(raw, [{ accountId: acc.id, mailboxIds: [boxes.inbox.id] }]);
+    assert.equal(again.blobId, r.blobId);
+    assert.notEqual(again.added[0]!.id, r.added[0]!.id);
+    // All-or-nothing: an unknown mailbox fails the call and leaves no message (a blob file written
+    // first may stay until garbage collection, as after a crash).
+    const lost = mail({ subject: "never stored" });
+    await rejectsWith(
+      store.storeMessages(lost, [
+        { accountId: acc.id, mailboxIds: [boxes.inbox.id] },
+        { accountId: acc.id, mailboxIds: ["m-nonexistent"] },
+      ]),
+      "notFound",
+    );
+    assert.equal((await store.listPlacements(acc.id, boxes.inbox.id)).length, 2);
+    assert.deepEqual(await store.queryMessages(acc.id, { filter: { subject: "never stored" } }), []);
   });
 
   test("copy makes new messages, move keeps ids; both return COPYUID pairs", async ({ store }) => {

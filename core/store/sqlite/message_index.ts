@@ -1,7 +1,7 @@
 /**
- * What the store derives from a message's bytes once, at delivery: the header summary (from
- * core/mime), the raw header text for header searches, the text for full-text search and the sort
- * keys of RFC 8621 §4.4.2 / RFC 5256.
+ * What the store derives from a message's bytes: at delivery the header summary (from core/mime),
+ * the raw header text for header searches and the sort keys of RFC 8621 §4.4.2 / RFC 5256
+ * (`indexMessage`); later, off the delivery path, the text for full-text search (`searchRow`).
  *
  * The summary comes from `summarize()` of core/mime/summary.ts. A minimal header reader stands in
  * when that returns nothing at all (a stub, or a message the parser could not read), so that
@@ -18,15 +18,6 @@ export interface MessageIndex {
   summary: MessageSummary;
   /** Unfolded header lines `name: value\n`, names lowercased, bounded. */
   headers: string;
-  /** Text of the search table columns. */
-  search: {
-    subject: string;
-    from: string;
-    to: string;
-    cc: string;
-    bcc: string;
-    body: string;
-  };
   /** Base subject (RFC 5256), lowercased. */
   subjectKey: string;
   /** Sort key of From (RFC 8621 §4.4.2). */
@@ -39,7 +30,17 @@ const MAX_HEADER_TEXT = 64 * 1024;
 // Bounded so that indexing a huge message stays cheap (trigram FTS costs ~40 µs per KiB).
 const MAX_BODY_TEXT = 64 * 1024;
 
-/** Derives the index data of a raw message. Never throws. */
+/** Text of the search table's columns for one message. */
+export interface SearchRow {
+  subject: string;
+  from: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  body: string;
+}
+
+/** Derives the index data of a raw message (everything but the search text). Never throws. */
 export function indexMessage(raw: Uint8Array): MessageIndex {
   const headerText = rawHeaderText(raw);
   let summary: MessageSummary;
@@ -49,6 +50,17 @@ export function indexMessage(raw: Uint8Array): MessageIndex {
     summary = emptySummary();
   }
   if (isEmptySummary(summary)) summary = fallbackSummary(headerText, raw);
+  return {
+    summary,
+    headers: headerText,
+    subjectKey: baseSubject(summary.subject),
+    fromKey: addressSortKey(summary.from),
+    toKey: addressSortKey(summary.to),
+  };
+}
+
+/** The full-text search row of a raw message with its summary (from `indexMessage`). Never throws. */
+export function searchRow(raw: Uint8Array, summary: MessageSummary): SearchRow {
   let body = "";
   try {
     body = extractText(raw);
@@ -58,19 +70,12 @@ export function indexMessage(raw: Uint8Array): MessageIndex {
   if (!body) body = fallbackBody(raw);
   if (body.length > MAX_BODY_TEXT) body = body.slice(0, MAX_BODY_TEXT);
   return {
-    summary,
-    headers: headerText,
-    search: {
-      subject: summary.subject,
-      from: formatAddresses(summary.from),
-      to: formatAddresses(summary.to),
-      cc: formatAddresses(summary.cc),
-      bcc: formatAddresses(summary.bcc),
-      body,
-    },
-    subjectKey: baseSubject(summary.subject),
-    fromKey: addressSortKey(summary.from),
-    toKey: addressSortKey(summary.to),
+    subject: summary.subject,
+    from: formatAddresses(summary.from),
+    to: formatAddresses(summary.to),
+    cc: formatAddresses(summary.cc),
+    bcc: formatAddresses(summary.bcc),
+    body,
   };
 }
 

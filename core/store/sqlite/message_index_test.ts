@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { baseSubject, decodeSummary, encodeSummary, indexMessage } from "./message_index.ts";
+import { baseSubject, decodeSummary, encodeSummary, indexMessage, searchRow } from "./message_index.ts";
 
 Deno.test("baseSubject strips reply and forward prefixes (RFC 5256 §2.1)", () => {
   assert.equal(baseSubject("Re: Hello"), "hello");
@@ -24,7 +24,10 @@ Deno.test("indexMessage reads headers, ids and text", () => {
   assert.equal(ix.summary.sentAt?.toISOString(), "2025-06-02T10:00:00.000Z");
   assert.equal(ix.subjectKey, "plan");
   assert.equal(ix.fromKey, "ann");
-  assert.ok(ix.search.body.includes("Body words here"));
+  const row = searchRow(raw, ix.summary);
+  assert.ok(row.body.includes("Body words here"));
+  assert.equal(row.from, "Ann <ann@example.net>");
+  assert.equal(row.subject, "Re: Plan");
   assert.ok(ix.headers.includes("references: <c@x> <b@x>\n"));
   assert.deepEqual(decodeSummary(encodeSummary(ix.summary)), ix.summary);
 });
@@ -32,4 +35,5 @@ Deno.test("indexMessage reads headers, ids and text", () => {
 Deno.test("indexMessage never throws on garbage", () => {
   const ix = indexMessage(new Uint8Array([0xff, 0x00, 0x0a, 0x0a, 0x80]));
   assert.equal(typeof ix.summary.subject, "string");
+  assert.equal(typeof searchRow(new Uint8Array([0xff, 0x00, 0x0a, 0x0a, 0x80]), ix.summary).body, "string");
 });

@@ -7,9 +7,14 @@
  * brought up to date with the placements whose MODSEQ is above H and the UIDs expunged after H.
  * Cached placements are frozen: callers share them and must not mutate them.
  *
+ * Cold start: a mailbox not in memory starts from its persisted snapshot (placement_snapshot.ts)
+ * when the source has one, refreshed the same way; the source hears about cold loads so that it can
+ * write a new snapshot (off the caller's path).
+ *
  * @module
  */
 import type { Placement } from "../types.ts";
+import type { Snapshot } from "./placement_snapshot.ts";
 
 interface Entry {
   highestModseq: number;
@@ -22,6 +27,18 @@ export interface PlacementSource {
   load(mailboxRow: number, sinceModseq?: number): Placement[];
   /** UIDs expunged after `modseq`. */
   expungedSince(mailboxRow: number, modseq: number): number[];
+  /** A persisted list at some HIGHESTMODSEQ to start a cold load from, or null. */
+  snapshot?(mailboxRow: number): Snapshot | null;
+  /**
+   * Called after a cold load (mailbox not cached) with the list at `highestModseq`; `delta` is the
+   * number of changes applied to the snapshot, or null when every placement was loaded.
+   */
+  coldLoaded?(
+    mailboxRow: number,
+    highestModseq: number,
+    list: readonly Placement[],
+    delta: number | null,
+  ): void;
 }
 
 /** LRU cache of whole-mailbox placement lists, bounded by the number of placements held. */
@@ -39,12 +56,21 @@ export class PlacementCache {
     this.#maxPlacements = maxPlacements;
   }
 
-  /** The up-to-date list of a mailbox (at `highestModseq`), from the cache or the source. */
-  get(mailboxRow: number, highestModseq: number, source: PlacementSource): readonly Placement[] {
+  /**
+   * The up-to-date list of a mailbox (at `highestModseq`), from the cache, the source's snapshot or
+   * a full load. `count`, when given, is the mailbox's number of placements: a list built from a
+   * snapshot that does not have it is discarded for a full load.
+   */
+  get(
+    mailboxRow: number,
+    highestModseq: number,
+    source: PlacementSource,
+    count?: number,
+  ): readonly Placement[] {
     const entry = this.#entries.get(mailboxRow);
     let list: readonly Placement[];
     if (!entry || entry.highestModseq > highestModseq) {
-      list = freezeAll(source.load(mailboxRow));
+      list = this.#coldLoad(mailboxRow, highestModseq, source, count);
     } else if (entry.highestModseq === highestModseq) {
       list = entry.list;
     } else {
@@ -56,6 +82,34 @@ export class PlacementCache {
     }
     this.#set(mailboxRow, { highestModseq, list });
     return list;
+  }
+
+  #coldLoad(mailboxRow: number, highestModseq: number, source: PlacementSource, count?: number): Placement[] {
+    const snap = source.snapshot?.(mailboxRow) ?? null;
+    if (snap && snap.highestModseq <= highestModseq) {
+      let list = snap.list;
+      let delta = 0;
+      if (snap.highestModseq < highestModseq) {
+        const changed = freezeAll(source.load(mailboxRow, snap.highestModseq));
+        const expunged = source.expungedSince(mailboxRow, snap.highestModseq);
+        delta = changed.length + expunged.length;
+        list = merge(list, changed, expunged);
+      }
+      if (count === undefined || list.length === count) {
+        source.coldLoaded?.(mailboxRow, highestModseq, list, delta);
+        return list;
+      }
+    }
+    const list = freezeAll(source.load(mailboxRow));
+    source.coldLoaded?.(mailboxRow, highestModseq, list, null);
+    return list;
+  }
+
+  /** The cached lists, least recently used first. */
+  *entries(): IterableIterator<{ mailboxRow: number; highestModseq: number; list: readonly Placement[] }> {
+    for (const [mailboxRow, e] of this.#entries) {
+      yield { mailboxRow, highestModseq: e.highestModseq, list: e.list };
+    }
   }
 
   /** Whether a mailbox's list is cached. */

@@ -56,3 +56,50 @@ Deno.test("lowerBound finds the first placement at or above a UID", () => {
   const list = [placement(2, 1), placement(5, 1), placement(9, 1)];
   assert.deepEqual([1, 2, 3, 5, 9, 10].map((u) => lowerBound(list, u)), [0, 0, 1, 1, 2, 3]);
 });
+
+Deno.test("PlacementCache starts a cold load from the source's snapshot plus the delta", () => {
+  const rows = [placement(1, 1), placement(3, 5, ["$seen"]), placement(4, 6)];
+  const expunged = [{ uid: 2, modseq: 4 }];
+  const cold: [number, number | null][] = [];
+  const src = Object.assign(source(rows, expunged), {
+    snapshot: () => ({ highestModseq: 3, list: [placement(1, 1), placement(2, 2), placement(3, 3)] }),
+    coldLoaded: (_row: number, modseq: number, _list: readonly Placement[], delta: number | null) => {
+      cold.push([modseq, delta]);
+    },
+  });
+  const list = new PlacementCache().get(7, 6, src, 3);
+  assert.deepEqual(list.map((p) => [p.uid, p.modseq, p.keywords]), [[1, 1, []], [3, 5, ["$seen"]], [
+    4,
+    6,
+    [],
+  ]]);
+  assert.equal(src.fullLoads, 0);
+  // Two changed placements and one expunge were applied to the snapshot.
+  assert.deepEqual(cold, [[6, 3]]);
+});
+
+Deno.test("PlacementCache loads everything when the snapshot is newer or its count is wrong", () => {
+  const rows = [placement(1, 1), placement(2, 2)];
+  for (const [snapModseq, count] of [[3, 2], [2, 5]]) {
+    const cold: (number | null)[] = [];
+    const src = Object.assign(source(rows, []), {
+      snapshot: () => ({ highestModseq: snapModseq!, list: [placement(1, 1)] }),
+      coldLoaded: (_r: number, _m: number, _l: readonly Placement[], delta: number | null) =>
+        void cold.push(delta),
+    });
+    const list = new PlacementCache().get(7, 2, src, count);
+    assert.deepEqual(list.map((p) => p.uid), [1, 2]);
+    assert.equal(src.fullLoads, 1);
+    assert.deepEqual(cold, [null]);
+  }
+});
+
+Deno.test("PlacementCache.entries lists cached mailboxes with their MODSEQ", () => {
+  const cache = new PlacementCache();
+  cache.get(4, 2, source([placement(1, 1), placement(2, 2)], []));
+  assert.deepEqual([...cache.entries()].map((e) => [e.mailboxRow, e.highestModseq, e.list.length]), [[
+    4,
+    2,
+    2,
+  ]]);
+});

@@ -44,10 +44,18 @@ import {
   StoreError,
   type ThreadId,
 } from "../types.ts";
+import { createHash } from "node:crypto";
 import { FsBlobStore } from "../fs_blob_store.ts";
+import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, TieredBlobStore } from "./tiered_blob_store.ts";
+import {
+  SEARCH_PENDING_COMPONENT,
+  SEARCH_PENDING_MIGRATIONS,
+  SearchIndexer,
+  usesTextSearch,
+} from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
-import { formatId, ID_PREFIX, parseId } from "./ids.ts";
+import { formatId, parseId } from "./ids.ts";
 import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
 import {
   addressSortKey,
@@ -59,9 +67,11 @@ import {
 } from "./message_index.ts";
 import { Mutation } from "./mutation.ts";
 import { lowerBound, PlacementCache, type PlacementSource } from "./placement_cache.ts";
+import { PlacementRecord } from "./placement_record.ts";
+import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
-import { type JobEffects, WriteQueue } from "./write_queue.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
@@ -86,6 +96,21 @@ export interface SqliteStoreOptions {
   fts5?: boolean;
   /** Called when a post-commit action fails (e.g. unlinking a blob file); default: ignored. */
   onError?: (err: unknown) => void;
+  /**
+   * Largest blob (bytes) stored inside the database, durable in the shared group commit; larger
+   * ones are files under `<dataDir>/blobs`. Default 64 KiB; 0 stores every blob as a file.
+   */
+  inlineBlobMax?: number;
+  /**
+   * Full-text rows are built after delivery, in background batches (default) and before any text
+   * search. False leaves them to the searches alone (tests that look at what is pending).
+   */
+  backgroundIndexing?: boolean;
+  /**
+   * Mailboxes with at least this many placements keep a packed snapshot of them, so that their
+   * first listing after a start is fast (placement_snapshot.ts). Default 5,000.
+   */
+  snapshotMinPlacements?: number;
 }
 
 interface AccountRow {
@@ -163,6 +188,8 @@ const ACCOUNT_COLUMNS = "id, address, display_name, quota_bytes, used_bytes, dis
 const MAX_UID_VALIDITY = 0xffffffff;
 /** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
 const SMALL_MAILBOX = 2000;
+/** A cold load that applied more changes than this (and a tenth of the list) to a snapshot rewrites it. */
+const SNAPSHOT_MAX_DELTA = 1000;
 /** …and so does a mailbox holding at most 1/this of the account's placements. */
 const SMALL_MAILBOX_SHARE = 8;
 
@@ -178,40 +205,78 @@ interface ParsedAddress {
 export class SqliteStore implements Store {
   /** The database, for core/ modules that keep their own tables (never for protocols). */
   readonly database: Database;
-  /** Blob files under `<dataDir>/blobs`. */
-  readonly blobs: FsBlobStore;
+  /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
+  readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
   readonly notifier: ChangeNotifier;
   readonly #clock: Clock;
   readonly #queue: WriteQueue;
+  readonly #indexer: SearchIndexer;
   readonly #hasFts5: boolean;
   readonly #blobGraceMs: number;
   #closed = false;
   readonly #placements = new PlacementCache();
+  readonly #snapshots: PlacementSnapshots;
+  readonly #snapshotMin: number;
+  /** Mailboxes whose snapshot write is queued. */
+  readonly #snapshotsPending = new Set<number>();
   readonly #placementSource: PlacementSource = {
-    load: (mailboxRow, sinceModseq) => this.#loadPlacements(mailboxRow, sinceModseq),
+    load: (mailboxRow, sinceModseq) =>
+      sinceModseq === undefined
+        ? this.#loadPlacements(mailboxRow)
+        : this.#loadChangedPlacements(mailboxRow, sinceModseq),
     expungedSince: (mailboxRow, modseq) =>
       this.database.values("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ?", mailboxRow, modseq)
         .map(
           (r) => Number(r[0]),
         ),
+    snapshot: (mailboxRow) => {
+      const mb = this.database.get<{ uid_validity: number }>(
+        "SELECT uid_validity FROM mailboxes WHERE id = ?",
+        mailboxRow,
+      );
+      return mb ? this.#snapshots.read(mailboxRow, formatId("mailbox", mailboxRow), mb.uid_validity) : null;
+    },
+    coldLoaded: (mailboxRow, highestModseq, list, delta) => {
+      // A big mailbox listed in full, or whose snapshot lacked many changes, gets a new snapshot.
+      if (list.length < this.#snapshotMin) return;
+      if (delta !== null && delta <= Math.max(SNAPSHOT_MAX_DELTA, list.length / 10)) return;
+      this.#queueSnapshot(mailboxRow, highestModseq, list);
+    },
   };
 
   private constructor(
     database: Database,
-    blobs: FsBlobStore,
+    files: FsBlobStore,
     notifier: ChangeNotifier,
     clock: Clock,
     hasFts5: boolean,
     opts: SqliteStoreOptions,
   ) {
     this.database = database;
-    this.blobs = blobs;
+    this.blobs = new TieredBlobStore(
+      database,
+      (fn) => this.#queue.run(() => fn()),
+      files,
+      opts.inlineBlobMax,
+    );
     this.notifier = notifier;
     this.#clock = clock;
     this.#hasFts5 = hasFts5;
     this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
     this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
+    this.#snapshots = new PlacementSnapshots(database);
+    this.#snapshotMin = Math.max(1, opts.snapshotMinPlacements ?? 5000);
+    this.#indexer = new SearchIndexer({
+      database,
+      blobBytes: (hash) => this.blobs.getSync(hash),
+      write: (fn) => this.#queue.run(() => fn()),
+      writeActivity: () => this.#queue.stats.jobs,
+      background: opts.backgroundIndexing ?? true,
+      onError: opts.onError ?? (() => {}),
+    });
+    // Left pending by a previous run (or another process): index them soon.
+    if (this.#indexer.pending) this.#indexer.schedule();
   }
 
   /** Opens (creating if needed) the store of a data dir and applies its migrations. */
@@ -222,6 +287,8 @@ export class SqliteStore implements Store {
     try {
       const hasFts5 = detectFts5(database, opts.fts5 ?? true);
       database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
+      database.applyMigrations(BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS);
+      database.applyMigrations(SEARCH_PENDING_COMPONENT, SEARCH_PENDING_MIGRATIONS);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(
@@ -241,6 +308,11 @@ export class SqliteStore implements Store {
   /** Group-commit counters (transactions, jobs, milliseconds inside transactions). */
   get writeStats(): { flushes: number; jobs: number; commitMs: number } {
     return this.#queue.stats;
+  }
+
+  /** Resolves when background full-text indexing has caught up with every delivery. */
+  searchIndexIdle(): Promise<void> {
+    return this.#indexer.idle();
   }
 
   /** Whether text search uses an FTS5 trigram index (else LIKE scans). */
@@ -905,12 +977,48 @@ export class SqliteStore implements Store {
     return this.#write((mut) => prepared.map((p) => this.#addOne(mut, p, receivedDefault)));
   }
 
+  /**
+   * Blob and messages in one write job when the bytes go to the database tier (one commit, one
+   * fsync); otherwise the file is written first, as `blobs.put` does.
+   */
+  async storeMessages(
+    raw: Uint8Array,
+    messages: Omit<NewMessage, "blobId">[],
+  ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
+    this.#check();
+    if (!this.blobs.isInlineSize(raw.length)) {
+      const blob = await this.blobs.put(raw);
+      return { ...blob, added: await this.addMessages(messages.map((m) => ({ ...m, blobId: blob.blobId }))) };
+    }
+    const bytes = raw.slice();
+    const blobId = createHash("sha256").update(bytes).digest("hex");
+    for (const msg of messages) {
+      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
+        throw new StoreError("invalid", "A message needs at least one mailbox");
+      }
+    }
+    const known = this.database.get<{ size: number; indexed: number }>(
+      "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+      blobId,
+    );
+    const index = known?.indexed ? null : indexMessage(bytes);
+    const receivedDefault = this.#now();
+    const added = await this.#write((mut) => {
+      this.blobs.putInlineSync(bytes);
+      return messages.map((msg) =>
+        this.#addOne(mut, { msg: { ...msg, blobId }, index, size: bytes.length }, receivedDefault)
+      );
+    });
+    this.blobs.remember(blobId, bytes);
+    return { blobId, size: bytes.length, added };
+  }
+
   #addOne(mut: Mutation, p: Prepared, receivedDefault: number): AddedMessage {
     const db = this.database;
     const acc = this.#accountRow(p.msg.accountId);
     const mailboxes: MailboxRow[] = [];
     for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#mailboxRow(p.msg.accountId, mid));
-    const blob = this.#ensureBlob(mut.fx, p.msg.blobId, p.index, p.size);
+    const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size);
     if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
       throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
     }
@@ -994,22 +1102,18 @@ export class SqliteStore implements Store {
   }
 
   /** Finds or creates the blob row with its summary and search text. */
-  #ensureBlob(fx: JobEffects, hash: string, index: MessageIndex | null, size: number): BlobRow {
+  #ensureBlob(hash: string, index: MessageIndex | null, size: number): BlobRow {
     const db = this.database;
     const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
     if (row && row.summary !== null) return row;
     if (!index) {
       // The row went away between preparation and this transaction: index the file again.
-      let raw: Uint8Array;
-      try {
-        raw = Deno.readFileSync(this.blobs.path(hash));
-      } catch {
-        throw new StoreError("notFound", `No such blob: "${hash}"`);
-      }
+      const raw = this.blobs.getSync(hash);
+      if (!raw) throw new StoreError("notFound", `No such blob: "${hash}"`);
       index = indexMessage(raw);
       size = raw.length;
     }
-    // The file may have been unlinked after its last reference went; then the sender must retry.
+    // The blob may have been removed after its last reference went; then the sender must retry.
     if (!this.blobs.hasSync(hash)) throw new StoreError("notFound", `No such blob: "${hash}"`);
     const summary = encodeSummary(index.summary);
     let id: number;
@@ -1025,22 +1129,8 @@ export class SqliteStore implements Store {
         index.headers,
       )!.id;
     }
-    const search = index.search;
-    fx.beforeCommit.push(() => {
-      // The blob may have been released again by a later job of the same batch.
-      if (!db.get("SELECT 1 FROM blobs WHERE id = ? AND hash = ?", id, hash)) return;
-      db.run(
-        `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        id,
-        search.subject,
-        search.from,
-        search.to,
-        search.cc,
-        search.bcc,
-        search.body,
-      );
-    });
+    // The search row is built off the delivery path (search_indexer.ts); searches wait for it.
+    this.#indexer.enqueue(id);
     return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
   }
 
@@ -1056,10 +1146,17 @@ export class SqliteStore implements Store {
     db.run("DELETE FROM message_text WHERE rowid = ?", blobRow);
     db.run("DELETE FROM blobs WHERE id = ?", blobRow);
     const hash = r.hash;
-    // Runs synchronously right after COMMIT, so no other write can re-reference the hash between
-    // the check and the unlink; a put racing with it is caught by #ensureBlob's existence check.
+    // An inline blob goes at the end of the batch, inside its transaction, unless a later job of
+    // the batch referenced the same bytes again.
+    mut.fx.beforeCommit.push(() => {
+      if (!this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) this.blobs.releaseInline(hash);
+    });
+    if (!this.blobs.files.hasSync(hash)) return;
+    // A file: unlinked synchronously right after COMMIT, so no other write can re-reference the
+    // hash between the check and the unlink; a put racing with it is caught by #ensureBlob's
+    // existence check.
     mut.fx.afterCommit.push(() => {
-      if (!this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) this.blobs.deleteSync(hash);
+      if (!this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) this.blobs.deleteFileSync(hash);
     });
   }
 
@@ -1173,7 +1270,7 @@ export class SqliteStore implements Store {
       }
       // Large mailboxes are listed again and again (SELECT, FETCH 1:*, IDLE): served from the cache,
       // refreshed with what changed since it was filled.
-      const list = this.#placements.get(mb.id, mb.highest_modseq, this.#placementSource);
+      const list = this.#placements.get(mb.id, mb.highest_modseq, this.#placementSource, mb.c_total);
       const from = min <= 1 ? 0 : lowerBound(list, min);
       const to = max >= Number.MAX_SAFE_INTEGER ? list.length : lowerBound(list, max + 1);
       const since = opts.changedSince;
@@ -1204,19 +1301,44 @@ export class SqliteStore implements Store {
         max,
         changedSince,
       );
+    return this.#toPlacements(mailboxRow, rows);
+  }
+
+  /**
+   * Placements with a MODSEQ above `sinceModseq`, by UID: a range scan of `placements_modseq`
+   * (the delta that refreshes a cached list or a snapshot costs what changed, not the mailbox size).
+   */
+  #loadChangedPlacements(mailboxRow: number, sinceModseq: number): Placement[] {
+    const rows = this.database.values(
+      `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+       WHERE mailbox_id = ? AND modseq > ?`,
+      mailboxRow,
+      sinceModseq,
+    );
+    rows.sort((a, b) => (a[0] as number) - (b[0] as number));
+    return this.#toPlacements(mailboxRow, rows);
+  }
+
+  /** Placement objects from `uid, message_id, modseq, flags, keywords, size, received_at` rows. */
+  #toPlacements(mailboxRow: number, rows: unknown[][]): Placement[] {
     const mailboxId = formatId("mailbox", mailboxRow);
-    const out = new Array<Placement>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
+    const n = rows.length;
+    // messageId and receivedAt are read from these on access (placement_record.ts).
+    const columns = { messageRows: new Float64Array(n), receivedAt: new Float64Array(n) };
+    const out = new Array<Placement>(n);
+    for (let i = 0; i < n; i++) {
       const r = rows[i]!;
-      out[i] = {
+      columns.messageRows[i] = r[1] as number;
+      columns.receivedAt[i] = r[6] as number;
+      out[i] = new PlacementRecord(
         mailboxId,
-        uid: r[0] as number,
-        messageId: `${ID_PREFIX.message}${r[1] as number}`,
-        modseq: r[2] as number,
-        keywords: frozenKeywords(r[3] as number, r[4] as string),
-        size: r[5] as number,
-        receivedAt: new Date(r[6] as number),
-      };
+        r[0] as number,
+        r[2] as number,
+        frozenKeywords(r[3] as number, r[4] as string),
+        r[5] as number,
+        columns,
+        i,
+      );
     }
     return out;
   }
@@ -1571,6 +1693,22 @@ export class SqliteStore implements Store {
       limit?: number;
     },
   ): Promise<MessageId[]> {
+    if (usesTextSearch(query.filter) && this.#indexer.pending) {
+      return this.#indexer.flush().then(() => this.#queryMessages(accountId, query));
+    }
+    return this.#queryMessages(accountId, query);
+  }
+
+  #queryMessages(
+    accountId: AccountId,
+    query: {
+      filter?: MessageFilter;
+      sort?: MessageSort[];
+      collapseThreads?: boolean;
+      position?: number;
+      limit?: number;
+    },
+  ): Promise<MessageId[]> {
     return this.#read(() => {
       const acc = this.#accountRow(accountId);
       const position = windowNumber(query.position, "position") ?? 0;
@@ -1740,23 +1878,50 @@ export class SqliteStore implements Store {
       for (const r of rows) this.#releaseBlob(mut, r.id, 0);
       return rows.length;
     });
+    removed += await this.blobs.collectInline(this.#blobGraceMs);
     const limit = Date.now() - this.#blobGraceMs;
-    for await (const hash of this.blobs.list()) {
+    for await (const hash of this.blobs.files.list()) {
       if (this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) continue;
-      const mtime = await this.blobs.modifiedAt(hash);
+      const mtime = await this.blobs.files.modifiedAt(hash);
       if (!mtime || mtime.getTime() > limit) continue;
       // Re-checked synchronously just before the unlink.
       if (this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) continue;
-      this.blobs.deleteSync(hash);
+      this.blobs.deleteFileSync(hash);
       removed++;
     }
     await this.blobs.cleanTemp(this.#blobGraceMs);
     return { removed };
   }
 
+  /**
+   * Queues the write of a mailbox's snapshot (placement_snapshot.ts): encoded and written in a
+   * write job, after the listing that asked for it has returned. Failures only cost the snapshot.
+   */
+  #queueSnapshot(mailboxRow: number, highestModseq: number, list: readonly Placement[]): void {
+    if (this.#closed || this.#snapshotsPending.has(mailboxRow)) return;
+    this.#snapshotsPending.add(mailboxRow);
+    this.#queue.run(() => {
+      this.#snapshotsPending.delete(mailboxRow);
+      const mb = this.database.get<{ uid_validity: number }>(
+        "SELECT uid_validity FROM mailboxes WHERE id = ?",
+        mailboxRow,
+      );
+      if (mb) this.#snapshots.write(mailboxRow, mb.uid_validity, highestModseq, list);
+    }).catch(() => this.#snapshotsPending.delete(mailboxRow));
+  }
+
   /** Waits for queued writes, then closes the database. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Big cached mailboxes whose snapshot is behind get a new one, so the next start is fast too.
+    for (const { mailboxRow, highestModseq, list } of this.#placements.entries()) {
+      if (list.length < this.#snapshotMin) continue;
+      const snapshotModseq = this.#snapshots.modseqOf(mailboxRow);
+      if (snapshotModseq === null || snapshotModseq < highestModseq) {
+        this.#queueSnapshot(mailboxRow, highestModseq, list);
+      }
+    }
+    await this.#indexer.close();
     await this.#queue.drain();
     this.#closed = true;
     this.#placements.invalidate();
@@ -1899,9 +2064,11 @@ function validSortOrder(n: number): number {
 
 function validMailboxName(name: string): string {
   const n = typeof name === "string" ? name.normalize("NFC") : "";
-  // RFC 8621 §2: a name is non-empty; control characters are never allowed (RFC 9051 §5.1).
+  // RFC 8621 §2: a name is non-empty; control characters are never allowed (RFC 9051 §5.1). A
+  // leaf name never holds "/", the hierarchy delimiter IMAP shows (RFC 9051 §5.1.1): JMAP and IMAP
+  // see one tree, and "a/b" created over JMAP would read as a child "b" of "a" over IMAP.
   // deno-lint-ignore no-control-regex
-  if (!n || n.length > 255 || /[\x00-\x1f\x7f]/.test(n)) {
+  if (!n || n.length > 255 || /[\x00-\x1f\x7f/]/.test(n)) {
     throw new StoreError("invalid", `Invalid mailbox name: "${String(name)}"`);
   }
   return n;

@@ -8,6 +8,7 @@
 import { parseMime } from "../../../core/mime/parse.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 import type { Message, Placement } from "../../../core/store/types.ts";
+import { withKeywords } from "../mailbox_view.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import type { ImapSession } from "../session.ts";
@@ -155,7 +156,7 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       const updated = new Set(r.updated.map((m) => m.id));
       for (const p of placements) {
         if (updated.has(p.messageId)) {
-          const np: Placement = { ...p, keywords: [...p.keywords, "$seen"], modseq: r.modseq };
+          const np = withKeywords(p, [...p.keywords, "$seen"], r.modseq);
           view.byUid.set(p.uid, np);
           seenNow.add(p.uid);
         }

@@ -103,7 +103,18 @@ async function resync(s: ImapSession, view: MailboxView, q: QresyncParams): Prom
 
 async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<void> {
   const keywords = new Set<string>();
-  for (const p of view.byUid.values()) for (const k of p.keywords) keywords.add(k);
+  // Placements mostly share their keyword arrays (the store's are frozen and interned): each
+  // distinct array is read once, which keeps this loop cheap for a 100,000-message mailbox.
+  const lists = new Set<readonly string[]>();
+  let last: readonly string[] | null = null;
+  for (const p of view.entries) {
+    const k = p.keywords;
+    if (k === last) continue;
+    last = k;
+    if (lists.has(k)) continue;
+    lists.add(k);
+    for (const x of k) keywords.add(x);
+  }
   const custom = [...keywords].filter((k) =>
     !["$seen", "$answered", "$flagged", "$draft", "$deleted"].includes(k)
   )

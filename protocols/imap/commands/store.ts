@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { KeywordChange, Placement } from "../../../core/store/types.ts";
+import type { KeywordChange } from "../../../core/store/types.ts";
+import { withKeywords } from "../mailbox_view.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword, formatFlags } from "../flags.ts";
@@ -70,7 +71,7 @@ export const store: CommandSpec = {
         const uid = byMessage.get(msg.id);
         if (uid === undefined) continue;
         const old = view.byUid.get(uid)!;
-        const np: Placement = { ...old, keywords: msg.keywords, modseq: Math.max(old.modseq, msg.modseq) };
+        const np = withKeywords(old, msg.keywords, Math.max(old.modseq, msg.modseq));
         view.byUid.set(uid, np);
       }
     }

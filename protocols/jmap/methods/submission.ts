@@ -11,7 +11,13 @@ import { deliverLocal } from "../../../core/delivery/local.ts";
 import { memorySource } from "../../../core/delivery/spool.ts";
 import { formatDateTime } from "../../../core/delivery/trace.ts";
 import type { WithOutboundQueue } from "../../../core/delivery/outbound.ts";
-import type { DeliveryStatus, EmailSubmission, Envelope } from "../../../core/jmap/submissions.ts";
+import {
+  type DeliveryStatus,
+  type EmailSubmission,
+  type Envelope,
+  submissionOrigin,
+} from "../../../core/jmap/submissions.ts";
+import { isTrackingQueue, type TrackingQueue } from "../../../core/jmap/submission_tracking.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
 import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
 import {
@@ -49,7 +55,8 @@ const PROPERTIES = new Set([
 const MAX_RECIPIENTS_DEFAULT = 100;
 
 function toJmap(s: EmailSubmission): Record<string, unknown> {
-  return { ...s, sendAt: s.sendAt.toISOString().replace(/\.\d{3}Z$/, "Z") };
+  const { queueId: _queueId, ...rest } = s;
+  return { ...rest, sendAt: s.sendAt.toISOString().replace(/\.\d{3}Z$/, "Z") };
 }
 
 /** EmailSubmission/get (RFC 8621 §7.1). */
@@ -318,31 +325,47 @@ async function submit(
       deliveryStatus[email] = { smtpReply: "250 2.1.5 Delivered", delivered: "yes", displayed: "unknown" };
     }
   }
-  if (remote.length && outbound) {
-    const blob = await store.blobs.put(new Uint8Array([...new TextEncoder().encode(prefix), ...message]));
-    await outbound.enqueue({
-      from: envelope.mailFrom.email,
-      recipients: remote.map((address) => ({ address })),
-      smtputf8: [...envelope.mailFrom.email + remote.join("")].some((ch) => ch.charCodeAt(0) > 0x7f),
-      body: "8BITMIME",
-      authUser: ctx.account.address,
-      sessionId: ctx.sessionId,
-    }, blob);
-    for (const email of remote) {
-      deliveryStatus[email] = { smtpReply: "250 2.0.0 Queued", delivered: "queued", displayed: "unknown" };
-    }
+  for (const email of remote) {
+    deliveryStatus[email] = { smtpReply: "250 2.0.0 Queued", delivered: "queued", displayed: "unknown" };
   }
-  const submission = ctx.services.submissions.insert(accountId, {
+  // RFC 8621 §7: pending while every recipient waits in the queue (it may still be canceled);
+  // final once any recipient has the message. The queue reports outcomes to
+  // core/jmap/submission_tracking.ts, which moves deliveryStatus and undoStatus on.
+  const submissionId = crypto.randomUUID();
+  let submission = ctx.services.submissions.insert(accountId, {
     identityId: identity.id,
     emailId: email.id,
     threadId: email.threadId,
     envelope,
     sendAt: now,
-    undoStatus: "final",
+    undoStatus: local.size === 0 && remote.length > 0 ? "pending" : "final",
     deliveryStatus,
     dsnBlobIds: [],
     mdnBlobIds: [],
-  });
+  }, submissionId);
+  if (remote.length && outbound) {
+    // The record exists before the queue entry, so an outcome reported at once finds it.
+    try {
+      const blob = await store.blobs.put(new Uint8Array([...new TextEncoder().encode(prefix), ...message]));
+      const { id: queueId } = await (outbound as TrackingQueue).enqueue(
+        {
+          from: envelope.mailFrom.email,
+          recipients: remote.map((address) => ({ address })),
+          smtputf8: [...envelope.mailFrom.email + remote.join("")].some((ch) => ch.charCodeAt(0) > 0x7f),
+          body: "8BITMIME",
+          authUser: ctx.account.address,
+          sessionId: ctx.sessionId,
+        },
+        blob,
+        { origin: submissionOrigin(accountId, submissionId) },
+      );
+      ctx.services.submissions.setQueueId(accountId, submissionId, queueId);
+      submission = ctx.services.submissions.get(accountId, submissionId) ?? submission;
+    } catch (error) {
+      ctx.services.submissions.delete(accountId, submissionId);
+      throw error;
+    }
+  }
   await store.recordChange(accountId, "EmailSubmission", { created: [submission.id] });
   return { submission };
 }
@@ -363,18 +386,32 @@ export const submissionSet: MethodHandler = async (args, ctx) => {
         id: submission.id,
         threadId: submission.threadId,
         sendAt: toJmap(submission).sendAt,
-        undoStatus: "final",
+        undoStatus: submission.undoStatus,
       };
     },
-    update(id, patch) {
+    async update(id, patch) {
       const s = ctx.services.submissions.get(accountId, id);
       if (!s) throw new SetErrorException("notFound");
       emailOf.set(id, s.emailId);
-      if (patch.undoStatus === "canceled") {
-        // Tern sends at once (maxDelayedSend 0), so every submission is final.
-        throw new SetErrorException("cannotUnsend", "The message was already sent.");
+      const keys = Object.keys(patch);
+      if (keys.length !== 1 || keys[0] !== "undoStatus" || patch.undoStatus !== "canceled") {
+        throw invalidProperties(keys, 'Only undoStatus may be changed, to "canceled".');
       }
-      throw invalidProperties(Object.keys(patch), "Only undoStatus may be changed.");
+      // RFC 8621 §7.5: only a pending submission can be canceled: its queue entry is withdrawn
+      // unless a delivery to one of its recipients has started or ended meanwhile.
+      const outbound = ctx.services.server.outbound;
+      const canceled = s.undoStatus === "pending" && s.queueId && isTrackingQueue(outbound) &&
+        await outbound.cancel(s.queueId);
+      if (!canceled) throw new SetErrorException("cannotUnsend", "The message was already sent.");
+      const statuses: Record<string, DeliveryStatus> = {};
+      for (const [rcpt, d] of Object.entries(s.deliveryStatus ?? {})) {
+        if (d.delivered === "queued") {
+          statuses[rcpt] = { ...d, delivered: "no", smtpReply: "550 5.0.0 Canceled by the sender" };
+        }
+      }
+      ctx.services.submissions.updateStatus(accountId, id, statuses, "canceled");
+      await store.recordChange(accountId, "EmailSubmission", { updated: [id] });
+      return null;
     },
     async destroy(id) {
       const s = ctx.services.submissions.get(accountId, id);

@@ -1,0 +1,171 @@
+/**
+ * Bridges `node:http` requests and responses to the Fetch API (`Request` in, `Response` out), so
+ * the Hono app serves HTTPS through `node:https` (which, unlike `Deno.serve`, can ask for TLS client
+ * certificates and swap certificates without re-binding).
+ *
+ * Request bodies stream with backpressure; a body the app stops reading (a size limit) pauses the
+ * socket and the connection is closed after the response. Response bodies stream chunk by chunk
+ * (EventSource), and a client that goes away cancels the body, which ends the app's stream.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+/** What `requestFromNode` produced besides the request. */
+export interface NodeRequest {
+  /** The Fetch request. */
+  request: Request;
+  /** True when the app cancelled the body before its end (the connection must close). */
+  bodyAbandoned(): boolean;
+}
+
+const BODYLESS = new Set(["GET", "HEAD"]);
+/** Request body bytes buffered ahead of the app before the socket is paused. */
+const BODY_HIGH_WATER = 64 * 1024;
+
+/** Copies the request headers (repeated fields appended, as received). */
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A header value Fetch refuses (e.g. NUL): dropped, as Deno.serve's parser would refuse it.
+    }
+  }
+  return headers;
+}
+
+/** A pull-based stream over the request body: the socket pauses while the app is not reading. */
+function bodyStream(req: IncomingMessage, onCancel: () => void): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => controller.close());
+      req.once("error", (err) => controller.error(err));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      req.pause();
+      onCancel();
+    },
+  }, { highWaterMark: BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
+}
+
+/**
+ * The Fetch `Request` of a `node:http` request. `origin` is `https://host:port` of the listener,
+ * used when the client sent no usable Host header.
+ */
+export function requestFromNode(req: IncomingMessage, origin: string, signal: AbortSignal): NodeRequest {
+  let abandoned = false;
+  const method = req.method ?? "GET";
+  let url: URL;
+  try {
+    const host = req.headers.host;
+    url = new URL(req.url ?? "/", host && !/[\s/\\@?#]/.test(host) ? `https://${host}` : origin);
+  } catch {
+    url = new URL(req.url ?? "/", origin);
+  }
+  const init: RequestInit & { duplex?: "half" } = { method, headers: headersOf(req), signal };
+  if (!BODYLESS.has(method)) {
+    init.body = bodyStream(req, () => (abandoned = true));
+    init.duplex = "half";
+  }
+  return { request: new Request(url, init), bodyAbandoned: () => abandoned };
+}
+
+/** Writes a Fetch `Response` to a `node:http` response, streaming its body; resolves when done. */
+export async function writeNodeResponse(
+  res: ServerResponse,
+  response: Response,
+  options: { head: boolean; close: boolean },
+): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (name === "set-cookie") continue;
+    headers[name] = value;
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  if (options.close) headers["connection"] = "close";
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  const body = response.body;
+  if (!body || options.head) {
+    await body?.cancel().catch(() => {});
+    await new Promise<void>((resolve) => res.end(resolve));
+    return;
+  }
+  // Headers go out at once: an event stream may not write its first event for a while.
+  res.flushHeaders();
+  const reader = body.getReader();
+  let gone = false;
+  const onClose = () => {
+    // The client went away before the end: cancel the body so the app's stream cleans up.
+    if (res.writableFinished) return;
+    gone = true;
+    reader.cancel().catch(() => {});
+  };
+  res.once("close", onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || gone) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off("drain", go);
+            res.off("close", go);
+            resolve();
+          };
+          res.once("drain", go);
+          res.once("close", go);
+        });
+      }
+    }
+  } catch {
+    // The body failed mid-stream: the response is cut short (the client sees the connection end).
+    gone = true;
+    res.destroy();
+  } finally {
+    reader.releaseLock();
+  }
+  if (!gone) await new Promise<void>((resolve) => res.end(resolve));
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  426: "Upgrade Required",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/**
+ * Writes a Fetch `Response` as raw HTTP/1.1 on a socket and ends it: the answer to an upgrade
+ * request (WebSocket) that the app refused.
+ */
+export async function writeRawResponse(socket: Duplex, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const reason = response.statusText || STATUS_TEXT[response.status] || "Error";
+  let head = `HTTP/1.1 ${response.status} ${reason}\r\n`;
+  for (const [name, value] of response.headers) {
+    if (name === "content-length" || name === "transfer-encoding" || name === "connection") continue;
+    head += `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`;
+  }
+  head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  await new Promise<void>((resolve) => {
+    socket.write(head);
+    socket.end(body, () => resolve());
+  });
+}
