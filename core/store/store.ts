@@ -140,7 +140,8 @@ export interface MessageStore {
   /**
    * Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid].
    * The array is the caller's; the Placement objects (and their keyword arrays) may be shared with
-   * the store's cache and frozen: treat them as read-only.
+   * the store's cache and frozen: treat them as read-only, and copy fields by name rather than by
+   * spreading (some fields may be getters over packed data).
    */
   listPlacements(
     accountId: AccountId,

@@ -1025,7 +1025,8 @@ export class SqliteStore implements Store {
     const keywords = packKeywords(p.msg.keywords ?? []);
     const receivedAt = p.msg.receivedAt ? p.msg.receivedAt.getTime() : receivedDefault;
     if (!Number.isFinite(receivedAt)) throw new StoreError("invalid", "Invalid receivedAt");
-    const summary = decodeSummary(blob.summary);
+    // Freshly indexed: the summary is at hand; otherwise it comes from the blob row.
+    const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
     const subjectKey = baseSubject(summary.subject);
     const thread = this.#assignThread(acc.id, summary, subjectKey);
     const modseq = mut.next(acc.id);
