@@ -10,6 +10,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { RecentBytes } from "./recent_bytes.ts";
 import type { BlobStore } from "./blob_store.ts";
 import type { BlobId } from "./types.ts";
 
@@ -28,8 +29,7 @@ export class FsBlobStore implements BlobStore {
   #ready: Promise<void> | null = null;
   /** Open handles of shard directories, for the fsync after a rename. */
   readonly #shards = new Map<string, Promise<Deno.FsFile>>();
-  readonly #recent = new Map<BlobId, Uint8Array>();
-  #recentBytes = 0;
+  readonly #recent = new RecentBytes(RECENT_MAX_BYTES);
 
   /**
    * Blob store over a directory.
@@ -95,7 +95,7 @@ export class FsBlobStore implements BlobStore {
       const shard = await this.#shardDir(blobId.slice(0, 2));
       await Deno.rename(tmpPath, this.path(blobId));
       await shard.sync();
-      if (kept) this.#remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
+      if (kept) this.#recent.remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
       return { blobId, size };
     } catch (err) {
       await Deno.remove(tmpPath).catch(() => {});
@@ -129,7 +129,7 @@ export class FsBlobStore implements BlobStore {
       await Deno.remove(tmpPath).catch(() => {});
       throw err;
     }
-    if (data.length <= RECENT_MAX_ITEM) this.#remember(blobId, data.slice());
+    if (data.length <= RECENT_MAX_ITEM) this.#recent.remember(blobId, data.slice());
     return { blobId, size: data.length };
   }
 
@@ -152,31 +152,11 @@ export class FsBlobStore implements BlobStore {
     return handle;
   }
 
-  #remember(blobId: BlobId, bytes: Uint8Array): void {
-    if (this.#recent.has(blobId)) return;
-    this.#recent.set(blobId, bytes);
-    this.#recentBytes += bytes.length;
-    for (const [id, b] of this.#recent) {
-      if (this.#recentBytes <= RECENT_MAX_BYTES) break;
-      this.#recent.delete(id);
-      this.#recentBytes -= b.length;
-    }
-  }
-
-  #forget(blobId: BlobId): void {
-    const b = this.#recent.get(blobId);
-    if (b) {
-      this.#recent.delete(blobId);
-      this.#recentBytes -= b.length;
-    }
-  }
-
   /** Closes the directory handles kept for fsync (the store stays usable; they reopen on demand). */
   async close(): Promise<void> {
     const handles = [...this.#shards.values()];
     this.#shards.clear();
     this.#recent.clear();
-    this.#recentBytes = 0;
     for (const h of handles) {
       try {
         (await h).close();
@@ -294,7 +274,7 @@ export class FsBlobStore implements BlobStore {
   /** Deletes the blob file; absent blobs are ignored. */
   async delete(blobId: BlobId): Promise<void> {
     if (!BLOB_ID_RE.test(blobId)) return;
-    this.#forget(blobId);
+    this.#recent.forget(blobId);
     try {
       await Deno.remove(this.path(blobId));
     } catch (err) {
@@ -305,7 +285,7 @@ export class FsBlobStore implements BlobStore {
   /** Synchronous delete (used right after a commit, before any other write can interleave). */
   deleteSync(blobId: BlobId): void {
     if (!BLOB_ID_RE.test(blobId)) return;
-    this.#forget(blobId);
+    this.#recent.forget(blobId);
     try {
       Deno.removeSync(this.path(blobId));
     } catch (err) {

@@ -112,6 +112,15 @@ export interface MailboxStore {
   deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void>;
 }
 
+/** What `queryMessages` asks: a filter, a sort, thread collapsing and a window of the result. */
+export interface MessageQuery {
+  filter?: MessageFilter;
+  sort?: MessageSort[];
+  collapseThreads?: boolean;
+  position?: number;
+  limit?: number;
+}
+
 /** Result of copying or moving messages between mailboxes (UIDPLUS COPYUID data). */
 export interface CopyResult {
   uidValidity: number;
@@ -192,16 +201,7 @@ export interface MessageStore {
    * `position` the first that many results (after thread collapsing) are skipped; with `limit` at
    * most that many ids are returned, so a first page of a large mailbox costs only that page.
    */
-  queryMessages(
-    accountId: AccountId,
-    query: {
-      filter?: MessageFilter;
-      sort?: MessageSort[];
-      collapseThreads?: boolean;
-      position?: number;
-      limit?: number;
-    },
-  ): Promise<MessageId[]>;
+  queryMessages(accountId: AccountId, query: MessageQuery): Promise<MessageId[]>;
   /** Message ids of each thread, ordered by receivedAt ascending. */
   getThreads(accountId: AccountId, ids: ThreadId[]): Promise<{ id: ThreadId; emailIds: MessageId[] }[]>;
 }

@@ -18,7 +18,7 @@
  */
 import { type Clock, systemClock } from "../../context.ts";
 import { type ChangeNotifier, MemoryNotifier } from "../../notify/notifier.ts";
-import type { CopyResult, Store } from "../store.ts";
+import type { CopyResult, MessageQuery, Store } from "../store.ts";
 import {
   type Account,
   type AccountId,
@@ -35,9 +35,7 @@ import {
   type MailboxId,
   type MailboxRole,
   type Message,
-  type MessageFilter,
   type MessageId,
-  type MessageSort,
   type MessageSummary,
   type NewMessage,
   type Placement,
@@ -1686,13 +1684,7 @@ export class SqliteStore implements Store {
    */
   queryMessages(
     accountId: AccountId,
-    query: {
-      filter?: MessageFilter;
-      sort?: MessageSort[];
-      collapseThreads?: boolean;
-      position?: number;
-      limit?: number;
-    },
+    query: MessageQuery,
   ): Promise<MessageId[]> {
     if (usesTextSearch(query.filter) && this.#indexer.pending) {
       return this.#indexer.flush().then(() => this.#queryMessages(accountId, query));
@@ -1702,13 +1694,7 @@ export class SqliteStore implements Store {
 
   #queryMessages(
     accountId: AccountId,
-    query: {
-      filter?: MessageFilter;
-      sort?: MessageSort[];
-      collapseThreads?: boolean;
-      position?: number;
-      limit?: number;
-    },
+    query: MessageQuery,
   ): Promise<MessageId[]> {
     return this.#read(() => {
       const acc = this.#accountRow(accountId);

@@ -18,6 +18,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { RecentBytes } from "../recent_bytes.ts";
 import type { BlobStore } from "../blob_store.ts";
 import type { FsBlobStore } from "../fs_blob_store.ts";
 import type { BlobId } from "../types.ts";
@@ -56,8 +57,7 @@ export class TieredBlobStore implements BlobStore {
   readonly #db: Database;
   readonly #write: DurableWrite;
   readonly #inlineMax: number;
-  readonly #recent = new Map<BlobId, Uint8Array>();
-  #recentBytes = 0;
+  readonly #recent = new RecentBytes(RECENT_MAX_BYTES);
 
   /**
    * A tiered store.
@@ -109,7 +109,7 @@ export class TieredBlobStore implements BlobStore {
         Date.now(),
       );
     });
-    this.#remember(blobId, copy);
+    this.#recent.remember(blobId, copy);
     return { blobId, size: data.length };
   }
 
@@ -136,7 +136,7 @@ export class TieredBlobStore implements BlobStore {
 
   /** Keeps the bytes of a just-committed blob at hand for the reads that follow a delivery. */
   remember(blobId: BlobId, data: Uint8Array): void {
-    this.#remember(blobId, data);
+    this.#recent.remember(blobId, data);
   }
 
   /** The whole blob, or null if absent. */
@@ -232,7 +232,7 @@ export class TieredBlobStore implements BlobStore {
     if (this.#db.get("SELECT 1 FROM blob_data WHERE hash = ?", blobId)) {
       await this.#write(() => this.#db.run("DELETE FROM blob_data WHERE hash = ?", blobId));
     }
-    this.#forget(blobId);
+    this.#recent.forget(blobId);
     await this.files.delete(blobId);
   }
 
@@ -241,13 +241,13 @@ export class TieredBlobStore implements BlobStore {
    * (so the removal commits with it). Returns whether the blob was inline.
    */
   releaseInline(blobId: BlobId): boolean {
-    this.#forget(blobId);
+    this.#recent.forget(blobId);
     return this.#db.run("DELETE FROM blob_data WHERE hash = ?", blobId).changes > 0;
   }
 
   /** Deletes a blob file synchronously (right after a commit, before any other write can interleave). */
   deleteFileSync(blobId: BlobId): void {
-    this.#forget(blobId);
+    this.#recent.forget(blobId);
     this.files.deleteSync(blobId);
   }
 
@@ -263,7 +263,7 @@ export class TieredBlobStore implements BlobStore {
            AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = blob_data.hash) RETURNING hash`,
         limit,
       );
-      for (const [hash] of gone) this.#forget(String(hash));
+      for (const [hash] of gone) this.#recent.forget(String(hash));
       return gone.length;
     });
   }
@@ -282,27 +282,7 @@ export class TieredBlobStore implements BlobStore {
   /** Drops cached bytes and closes the file tier's handles. */
   async close(): Promise<void> {
     this.#recent.clear();
-    this.#recentBytes = 0;
     await this.files.close();
-  }
-
-  #remember(blobId: BlobId, bytes: Uint8Array): void {
-    if (this.#recent.has(blobId)) return;
-    this.#recent.set(blobId, bytes);
-    this.#recentBytes += bytes.length;
-    for (const [id, b] of this.#recent) {
-      if (this.#recentBytes <= RECENT_MAX_BYTES) break;
-      this.#recent.delete(id);
-      this.#recentBytes -= b.length;
-    }
-  }
-
-  #forget(blobId: BlobId): void {
-    const b = this.#recent.get(blobId);
-    if (b) {
-      this.#recent.delete(blobId);
-      this.#recentBytes -= b.length;
-    }
   }
 }
 
