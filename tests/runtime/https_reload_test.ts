@@ -9,6 +9,7 @@ import { createServer } from "../../mod.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createTestCa } from "../jmap/_pki.ts";
+import { Lines } from "./_lines.ts";
 
 Deno.test("HTTPS listener reload swaps the server certificate and the client CA for new connections", async () => {
   const [oldCa, newCa, oldClients, newClients] = await Promise.all([
@@ -73,29 +74,6 @@ Deno.test("HTTPS listener reload swaps the server certificate and the client CA 
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/** First line of a child's stdout, then the rest (to wait for "reloaded"). */
-class Lines {
-  #reader: ReadableStreamDefaultReader<string>;
-  #buf = "";
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async next(): Promise<string | null> {
-    while (!this.#buf.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) return null;
-      this.#buf += value;
-    }
-    const i = this.#buf.indexOf("\n");
-    const line = this.#buf.slice(0, i);
-    this.#buf = this.#buf.slice(i + 1);
-    return line;
-  }
-  async rest(): Promise<void> {
-    while (!(await this.#reader.read()).done) { /* drain */ }
-  }
-}
 
 Deno.test({
   name: "installSignalHandlers: SIGHUP makes the HTTPS listener serve the new certificate",

@@ -1,28 +1,6 @@
 import assert from "node:assert/strict";
 import { readUntil } from "./_tls_helpers.ts";
-
-/** Reads a child's stdout line by line. */
-class Lines {
-  #reader: ReadableStreamDefaultReader<string>;
-  #buf = "";
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async next(): Promise<string | null> {
-    while (!this.#buf.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) return null;
-      this.#buf += value;
-    }
-    const i = this.#buf.indexOf("\n");
-    const line = this.#buf.slice(0, i);
-    this.#buf = this.#buf.slice(i + 1);
-    return line;
-  }
-  async rest(): Promise<void> {
-    while (!(await this.#reader.read()).done) { /* drain */ }
-  }
-}
+import { Lines } from "./_lines.ts";
 
 Deno.test("installSignalHandlers: SIGHUP reloads, SIGTERM says goodbye to clients and exits 0", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-runtime-" });
