@@ -34,15 +34,23 @@ const encoder = new TextEncoder();
 const inboxCache = new WeakMap<Store, Map<AccountId, MailboxId>>();
 const INBOX_CACHE_MAX = 10_000;
 
+/** `prefix + message` in one array when the message is in memory, else null (it was spilled). */
+function inMemory(prefix: string, message: MessageSource): Uint8Array | null {
+  const bytes = message.bytes();
+  if (bytes === null) return null;
+  const head = encoder.encode(prefix);
+  return concat([head, bytes], head.length + bytes.length);
+}
+
 /** Stores `prefix + message` as a blob (or reuses the stored one), for delivery or the queue. */
 export async function putMessageBlob(
   store: Store,
   prefix: string,
   message: MessageSource,
 ): Promise<{ blobId: BlobId; size: number }> {
+  const whole = inMemory(prefix, message);
+  if (whole !== null) return await store.blobs.put(whole);
   const head = encoder.encode(prefix);
-  const bytes = message.bytes();
-  if (bytes !== null) return await store.blobs.put(concat([head, bytes], head.length + bytes.length));
   const body = await message.stream();
   // The prefix goes first; the body streams through with backpressure (a spilled 30 MB message is
   // never held in memory).
@@ -87,12 +95,9 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
       mailboxIds: [inboxes[i]!],
       receivedAt: input.receivedAt,
     }));
-    const bytes = input.message.bytes();
-    if (bytes !== null) {
-      // In memory: blob and placements in one durable step.
-      const head = encoder.encode(input.prefix);
-      return await store.storeMessages(concat([head, bytes], head.length + bytes.length), placements);
-    }
+    // In memory: blob and placements in one durable step.
+    const whole = inMemory(input.prefix, input.message);
+    if (whole !== null) return await store.storeMessages(whole, placements);
     const blob = await putMessageBlob(store, input.prefix, input.message);
     const added = await store.addMessages(placements.map((p) => ({ ...p, blobId: blob.blobId })));
     return { ...blob, added };

@@ -42,9 +42,8 @@ import {
   StoreError,
   type ThreadId,
 } from "../types.ts";
-import { createHash } from "node:crypto";
 import { FsBlobStore } from "../fs_blob_store.ts";
-import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, TieredBlobStore } from "./tiered_blob_store.ts";
+import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, blobIdOf, TieredBlobStore } from "./tiered_blob_store.ts";
 import {
   SEARCH_PENDING_COMPONENT,
   SEARCH_PENDING_MIGRATIONS,
@@ -944,7 +943,15 @@ export class SqliteStore implements Store {
   // ---------------------------------------------------------------- messages
 
   /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
-  async addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
+  addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
+    return this.#addMessages(messages, null);
+  }
+
+  /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
+  async #addMessages(
+    messages: NewMessage[],
+    inline: { blobId: BlobId; bytes: Uint8Array } | null,
+  ): Promise<AddedMessage[]> {
     this.#check();
     if (messages.length === 0) return [];
     const prepared: Prepared[] = [];
@@ -964,7 +971,7 @@ export class SqliteStore implements Store {
       }
       let entry = indexed.get(msg.blobId);
       if (!entry) {
-        const raw = await this.blobs.get(msg.blobId);
+        const raw = inline?.blobId === msg.blobId ? inline.bytes : await this.blobs.get(msg.blobId);
         if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
         entry = { index: indexMessage(raw), size: raw.length };
         indexed.set(msg.blobId, entry);
@@ -972,7 +979,10 @@ export class SqliteStore implements Store {
       prepared.push({ msg, index: entry.index, size: entry.size });
     }
     const receivedDefault = this.#now();
-    return this.#write((mut) => prepared.map((p) => this.#addOne(mut, p, receivedDefault)));
+    return this.#write((mut) => {
+      if (inline) this.blobs.putInlineSync(inline.blobId, inline.bytes);
+      return prepared.map((p) => this.#addOne(mut, p, receivedDefault));
+    });
   }
 
   /**
@@ -989,24 +999,8 @@ export class SqliteStore implements Store {
       return { ...blob, added: await this.addMessages(messages.map((m) => ({ ...m, blobId: blob.blobId }))) };
     }
     const bytes = raw.slice();
-    const blobId = createHash("sha256").update(bytes).digest("hex");
-    for (const msg of messages) {
-      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
-        throw new StoreError("invalid", "A message needs at least one mailbox");
-      }
-    }
-    const known = this.database.get<{ size: number; indexed: number }>(
-      "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
-      blobId,
-    );
-    const index = known?.indexed ? null : indexMessage(bytes);
-    const receivedDefault = this.#now();
-    const added = await this.#write((mut) => {
-      this.blobs.putInlineSync(bytes);
-      return messages.map((msg) =>
-        this.#addOne(mut, { msg: { ...msg, blobId }, index, size: bytes.length }, receivedDefault)
-      );
-    });
+    const blobId = blobIdOf(bytes);
+    const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId })), { blobId, bytes });
     this.blobs.remember(blobId, bytes);
     return { blobId, size: bytes.length, added };
   }
@@ -1150,7 +1144,9 @@ export class SqliteStore implements Store {
     mut.fx.beforeCommit.push(() => {
       if (!this.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) this.blobs.releaseInline(hash);
     });
-    if (!this.blobs.files.hasSync(hash)) return;
+    // Inline: nothing more (a twin file, possible only if the threshold changed, is collected as
+    // an orphan). A file: its existence is checked once here, not per batch.
+    if (this.blobs.hasInlineSync(hash) || !this.blobs.files.hasSync(hash)) return;
     // A file: unlinked synchronously right after COMMIT, so no other write can re-reference the
     // hash between the check and the unlink; a put racing with it is caught by #ensureBlob's
     // existence check.

@@ -47,6 +47,11 @@ const RECENT_MAX_BYTES = 8 * 1024 * 1024;
 /** Chunk size of streams over inline blobs. */
 const STREAM_CHUNK = 64 * 1024;
 
+/** A blob's id: the SHA-256 of its bytes, in hex (the same in both tiers). */
+export function blobIdOf(data: Uint8Array): BlobId {
+  return createHash("sha256").update(data).digest("hex");
+}
+
 /** Runs a synchronous database write in the store's group commit; resolves once it is durable. */
 export type DurableWrite = <T>(fn: () => T) => Promise<T>;
 
@@ -97,18 +102,11 @@ export class TieredBlobStore implements BlobStore {
   }
 
   async #putInline(data: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
-    const blobId = createHash("sha256").update(data).digest("hex");
+    const blobId = blobIdOf(data);
     const copy = data.slice();
     // Always through the group commit, also when the row is already there: a row read back here
     // may belong to a batch whose WAL sync has not finished yet; this write settles after it.
-    await this.#write(() => {
-      this.#db.run(
-        "INSERT INTO blob_data (hash, data, created_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-        blobId,
-        copy,
-        Date.now(),
-      );
-    });
+    await this.#write(() => this.putInlineSync(blobId, copy));
     this.#recent.remember(blobId, copy);
     return { blobId, size: data.length };
   }
@@ -119,19 +117,17 @@ export class TieredBlobStore implements BlobStore {
   }
 
   /**
-   * Inserts an inline blob inside the caller's transaction (the caller's commit makes it durable);
-   * returns its id. The bytes must be at most the inline threshold.
+   * Inserts an inline blob inside the caller's transaction (the caller's commit makes it durable).
+   * `blobId` must be `blobIdOf(data)`; the bytes must be at most the inline threshold.
    */
-  putInlineSync(data: Uint8Array): BlobId {
+  putInlineSync(blobId: BlobId, data: Uint8Array): void {
     if (data.length > this.#inlineMax) throw new RangeError("Blob too large for the database tier");
-    const blobId = createHash("sha256").update(data).digest("hex");
     this.#db.run(
       "INSERT INTO blob_data (hash, data, created_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
       blobId,
       data,
       Date.now(),
     );
-    return blobId;
   }
 
   /** Keeps the bytes of a just-committed blob at hand for the reads that follow a delivery. */
@@ -212,9 +208,13 @@ export class TieredBlobStore implements BlobStore {
 
   /** Whether the blob exists (synchronous: used inside database transactions). */
   hasSync(blobId: BlobId): boolean {
-    if (!BLOB_ID_RE.test(blobId)) return false;
-    if (this.#db.get("SELECT 1 FROM blob_data WHERE hash = ?", blobId)) return true;
-    return this.files.hasSync(blobId);
+    return this.hasInlineSync(blobId) || this.files.hasSync(blobId);
+  }
+
+  /** Whether the blob is in the database tier. */
+  hasInlineSync(blobId: BlobId): boolean {
+    return BLOB_ID_RE.test(blobId) &&
+      this.#db.get("SELECT 1 FROM blob_data WHERE hash = ?", blobId) !== undefined;
   }
 
   /** When the blob was stored (file modification time, or the row's creation), or null if absent. */
