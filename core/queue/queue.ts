@@ -25,9 +25,9 @@ import {
   SmtpClient,
   SmtpClientError,
   statusFromReply,
-} from "../../protocols/smtp/client/client.ts";
-import type { Connector } from "../../protocols/smtp/client/connection.ts";
-import { formatReply } from "../../protocols/smtp/client/reply.ts";
+} from "../smtp_client/client.ts";
+import type { Connector } from "../smtp_client/connection.ts";
+import { formatReply } from "../smtp_client/reply.ts";
 import type { DkimSigner } from "../dkim/signer.ts";
 import { buildDsn, type DsnRecipient } from "./dsn.ts";
 import { KeyedLimiter, Semaphore } from "./limiter.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ByteReader } from "../../../core/net/reader.ts";
+import { ByteReader } from "../net/reader.ts";
 import { formatReply, parseEhlo, parseReplyLine, readReply, ReplySyntaxError } from "./reply.ts";
 import { dotStuff, statusFromReply, xtext } from "./client.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ByteReader } from "../../../core/net/reader.ts";
+import type { ByteReader } from "../net/reader.ts";
 
 /** A complete reply. */
 export interface ClientReply {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ByteReader } from "../../../core/net/reader.ts";
+import { ByteReader } from "../net/reader.ts";
 import { type ClientConnection, type ClientTlsOptions, type Connector, nodeConnector } from "./connection.ts";
 import { type ClientReply, formatReply, parseEhlo, readReply } from "./reply.ts";
 import { scramClient } from "./scram_client.ts";
