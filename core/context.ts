@@ -13,13 +13,10 @@ import type { Session } from "./session.ts";
 import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 
-/** The clock of record; injectable for tests. */
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from "./clock.ts";
 
-/** The system clock. */
-export const systemClock: Clock = { now: () => new Date() };
+/** Re-exported from core/clock.ts, where the clock lives. */
+export { type Clock, systemClock } from "./clock.ts";
 
 /** Server-wide services shared by all protocols. */
 export interface ServerContext {

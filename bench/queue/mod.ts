@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
-import { systemClock } from "../../core/context.ts";
+import { systemClock } from "../../core/clock.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { Queue } from "../../core/queue/queue.ts";

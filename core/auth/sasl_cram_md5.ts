@@ -9,7 +9,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
-import type { Clock } from "../context.ts";
+import type { Clock } from "../clock.ts";
 import type { AuthContext, SaslExchange, SaslStep } from "./types.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { constantTimeEqual } from "./constant_time.ts";

@@ -14,8 +14,8 @@
  * @module
  */
 import ipaddr from "ipaddr.js";
-import type { Clock } from "../context.ts";
-import { systemClock } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 import type { Config } from "../config/types.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "../policy/rate_limiter.ts";
 

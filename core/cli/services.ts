@@ -7,7 +7,7 @@
 import type { Config } from "../config/types.ts";
 import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
 import { createAuthService } from "../auth/service.ts";
-import { systemClock } from "../context.ts";
+import { systemClock } from "../clock.ts";
 import type { Directory } from "./spec.ts";
 
 /** Opens the store under `config.data_dir`; the caller closes `dir.store`. */

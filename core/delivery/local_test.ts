@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
-import { systemClock } from "../context.ts";
+import { systemClock } from "../clock.ts";
 import { deliverLocal, deliverLocalEach, type GroupOutcome } from "./local.ts";
 import { StoreError } from "../store/types.ts";
 import { memorySource, MessageSpool, removeStaleSpoolFiles } from "./spool.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Clock } from "../context.ts";
+import type { Clock } from "../clock.ts";
 import type { Store } from "../store/store.ts";
 import type { Account } from "../store/types.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { AccountId, EmailAddress } from "../store/types.ts";
-import { type Clock, systemClock } from "../context.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import type { JmapSql } from "./sql.ts";
 import { ensureJmapSchema } from "./schema.ts";
 

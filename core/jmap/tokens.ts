@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AccountId } from "../store/types.ts";
 import type { Store } from "../store/store.ts";
-import { type Clock, systemClock } from "../context.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import type { JmapSql } from "./sql.ts";
 import { sqlFromStore } from "./sql.ts";
 import { ensureJmapSchema } from "./schema.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Protocol, Session } from "../session.ts";
-import type { Clock } from "../context.ts";
+import type { Clock } from "../clock.ts";
 
 /** Addresses of the two ends of a connection. */
 export interface Endpoints {

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { Clock } from "../context.ts";
-import { systemClock } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 import type { Config, ListenerName } from "../config/types.ts";
 import type { ConnectDecision, ServerHooks } from "../net/hooks.ts";
 import type { Session } from "../session.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Clock } from "../context.ts";
-import { systemClock } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 
 /** Outcome of `consume` or `inspect`. */
 export interface RateLimitResult {

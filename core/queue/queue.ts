@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Clock } from "../context.ts";
+import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobId } from "../store/types.ts";

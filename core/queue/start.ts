@@ -5,7 +5,7 @@
  * @module
  */
 import type { Config } from "../config/types.ts";
-import type { Clock } from "../context.ts";
+import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { Database } from "../store/sqlite/database.ts";

@@ -8,8 +8,8 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { Config, ListenerName } from "../config/types.ts";
-import type { Clock } from "../context.ts";
-import { systemClock } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 import { ensureSelfSigned } from "./self_signed.ts";
 
 /** A PEM certificate chain and its private key. */

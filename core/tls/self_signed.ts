@@ -8,8 +8,8 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { join } from "node:path";
-import type { Clock } from "../context.ts";
-import { systemClock } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 
 /** Paths of a PEM certificate and its private key. */
 export interface CertificatePaths {

@@ -5,7 +5,7 @@
  * @module
  */
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
-import type { Clock } from "../../core/context.ts";
+import type { Clock } from "../../core/clock.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { Queue, type QueueOptions } from "../../core/queue/queue.ts";

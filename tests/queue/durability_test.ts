@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
-import { systemClock } from "../../core/context.ts";
+import { systemClock } from "../../core/clock.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createQueue } from "../../core/queue/start.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";

@@ -4,7 +4,7 @@ import { createJsonLogger } from "../../core/log/json_logger.ts";
 import { SessionLogger } from "../../core/log/session_logger.ts";
 import { REDACTED, redactFields } from "../../core/log/redact.ts";
 import { newSession } from "../../core/net/session_factory.ts";
-import { systemClock } from "../../core/context.ts";
+import { systemClock } from "../../core/clock.ts";
 
 async function readLines(path: string): Promise<Record<string, unknown>[]> {
   const text = await Deno.readTextFile(path);

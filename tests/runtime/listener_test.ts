@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
-import { systemClock } from "../../core/context.ts";
+import { systemClock } from "../../core/clock.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import type { ListenerConfig } from "../../core/config/types.ts";

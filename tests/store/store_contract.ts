@@ -16,7 +16,7 @@ import {
   StoreError,
 } from "../../core/store/types.ts";
 import { type ChangeEvent, MemoryNotifier } from "../../core/notify/notifier.ts";
-import type { Clock } from "../../core/context.ts";
+import type { Clock } from "../../core/clock.ts";
 
 /** A fresh persistent state a backend can open (several times) and remove. */
 export interface StoreHarness {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../../context.ts";
+import { type Clock, systemClock } from "../../clock.ts";
 import { type ChangeNotifier, MemoryNotifier } from "../../notify/notifier.ts";
 import type { CopyResult, MessageQuery, Store } from "../store.ts";
 import {
