@@ -10,15 +10,12 @@ import { CannotCalculateChangesError } from "../../core/store/types.ts";
 import { MethodError, ProblemError, ProblemType } from "./errors.ts";
 import { type Invocation, type JmapRequest, resolveResultReferences } from "./request.ts";
 import { Capability, SUPPORTED_CAPABILITIES } from "./capabilities.ts";
-import type { MethodContext, MethodHandler } from "./method_context.ts";
+import type { MethodContext, MethodEntry } from "./method_context.ts";
 import type { JmapServices } from "./services.ts";
 import { METHODS } from "./methods/mod.ts";
 
-/** A method in the dispatch table: the capability it belongs to and its implementation. */
-export interface MethodEntry {
-  capability: string;
-  handler: MethodHandler;
-}
+/** Re-exported from method_context.ts, where it is defined. */
+export type { MethodEntry };
 
 /** The JMAP Response object (RFC 8620 §3.4). */
 export interface JmapResponse {

@@ -32,6 +32,12 @@ export type MethodHandler = (
   ctx: MethodContext,
 ) => Promise<Record<string, unknown> | Invocation[]>;
 
+/** A method in the dispatch table: the capability the client must use, and its handler. */
+export interface MethodEntry {
+  capability: string;
+  handler: MethodHandler;
+}
+
 /** Checks `accountId` names the authenticated account (RFC 8620 §3.6.2 accountNotFound). */
 export function requireAccount(args: Record<string, unknown>, ctx: MethodContext): string {
   const accountId = args.accountId;

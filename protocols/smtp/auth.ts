@@ -7,8 +7,15 @@
  * @module
  */
 import type { Account } from "../../core/store/types.ts";
-import { Code, Replies, reply } from "./codes.ts";
-import type { SmtpSession } from "./session.ts";
+import type { ConnectionContext } from "../../core/context.ts";
+import { Code, Replies, reply, type SmtpReply } from "./codes.ts";
+
+/** What an AUTH exchange needs of the SMTP session (a structural view, so auth.ts need not import session.ts). */
+export interface AuthSession {
+  readonly conn: ConnectionContext;
+  send(r: SmtpReply): void;
+  readAuthLine(): Promise<{ line: Uint8Array; tooLong: boolean } | null>;
+}
 
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -37,7 +44,7 @@ const decoder = new TextDecoder();
  * recording the user). Returns the account on success, null otherwise.
  */
 export async function runAuth(
-  s: SmtpSession,
+  s: AuthSession,
   mechanism: string,
   initial: string | null,
 ): Promise<Account | null> {
@@ -100,7 +107,7 @@ export async function runAuth(
 }
 
 /** Reads one response line; sends the error and returns null when it is unusable. */
-async function readResponse(s: SmtpSession): Promise<string | null> {
+async function readResponse(s: AuthSession): Promise<string | null> {
   const r = await s.readAuthLine();
   if (r === null) return null;
   if (r.tooLong) {

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import type { MethodEntry } from "../api.ts";
 import { Capability } from "../capabilities.ts";
-import type { MethodHandler } from "../method_context.ts";
+import type { MethodEntry, MethodHandler } from "../method_context.ts";
 import { coreEcho } from "./core.ts";
 import { blobCopy } from "./blob.ts";
 import { mailboxChanges, mailboxGet, mailboxQuery, mailboxQueryChanges, mailboxSet } from "./mailbox.ts";
