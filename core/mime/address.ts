@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EmailAddress } from "../store/types.ts";
+import type { EmailAddress } from "./types.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";
 
 /** A group of addresses (RFC 8621 §4.1.2.4 GroupedAddresses); `name` is null outside groups. */

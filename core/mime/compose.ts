@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { EmailAddress } from "../store/types.ts";
+import type { EmailAddress } from "./types.ts";
 import { encodeEncodedWords } from "./encoded_words.ts";
 import { formatParam } from "./rfc2231.ts";
 import { encodeBase64, encodeQuotedPrintable } from "./transfer_encoding.ts";

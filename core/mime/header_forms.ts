@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { EmailAddress } from "../store/types.ts";
+import type { EmailAddress } from "./types.ts";
 import { type AddressGroup, parseAddressGroups, parseAddressList } from "./address.ts";
 import { parseDate } from "./date.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 export type { ContentValue, HeaderField, MimePart } from "./types.ts";
-export type { EmailAddress, MessageSummary } from "../store/types.ts";
+export type { EmailAddress, MessageSummary } from "./types.ts";
 export { MAX_DEPTH, MAX_PARTS, parseMime } from "./parse.ts";
 export { findSection, walkParts } from "./section.ts";
 export {

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { EmailAddress, MessageSummary } from "../store/types.ts";
 import { parseAddressList } from "./address.ts";
 import { repairHeaderText } from "./charset.ts";
 import { partText } from "./body.ts";
@@ -16,7 +15,7 @@ import { htmlToText } from "./html_text.ts";
 import { parseMessageIds } from "./message_id.ts";
 import { parseMime } from "./parse.ts";
 import { walkParts } from "./section.ts";
-import type { MimePart } from "./types.ts";
+import type { EmailAddress, MessageSummary, MimePart } from "./types.ts";
 
 /** RFC 8621 §4.1.4: the preview is at most 256 characters. */
 export const PREVIEW_LENGTH = 256;

@@ -66,3 +66,29 @@ export interface MimePart {
   /** Problems found while parsing (missing boundary, bad encoding, …); never thrown. */
   defects: string[];
 }
+
+/** An address as parsed from a header. */
+export interface EmailAddress {
+  name: string | null;
+  email: string;
+}
+
+/** Header summary of a message, parsed once at delivery. */
+export interface MessageSummary {
+  subject: string;
+  from: EmailAddress[];
+  sender: EmailAddress[];
+  replyTo: EmailAddress[];
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  /** Message-ID values without angle brackets. */
+  messageId: string[];
+  inReplyTo: string[];
+  references: string[];
+  /** Date: header, or null if absent or unparsable. */
+  sentAt: Date | null;
+  /** Up to 256 characters of plain text (RFC 8621 §4.1.4 preview). */
+  preview: string;
+  hasAttachment: boolean;
+}

@@ -34,7 +34,7 @@ import type {
   ThreadId,
 } from "./types.ts";
 import type { BlobStore } from "./blob_store.ts";
-import type { ChangeNotifier } from "../notify/notifier.ts";
+import type { ChangeNotifier } from "./notifier.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { EmailAddress, MessageSummary } from "../mime/types.ts";
 
 /** Opaque identifiers (strings so that other backends can use UUIDs or ULIDs). */
 export type AccountId = string;
@@ -103,31 +104,8 @@ export interface MailboxCounts {
   unreadThreads: number;
 }
 
-/** An address as parsed from a header. */
-export interface EmailAddress {
-  name: string | null;
-  email: string;
-}
-
-/** Header summary of a message, parsed once at delivery. */
-export interface MessageSummary {
-  subject: string;
-  from: EmailAddress[];
-  sender: EmailAddress[];
-  replyTo: EmailAddress[];
-  to: EmailAddress[];
-  cc: EmailAddress[];
-  bcc: EmailAddress[];
-  /** Message-ID values without angle brackets. */
-  messageId: string[];
-  inReplyTo: string[];
-  references: string[];
-  /** Date: header, or null if absent or unparsable. */
-  sentAt: Date | null;
-  /** Up to 256 characters of plain text (RFC 8621 §4.1.4 preview). */
-  preview: string;
-  hasAttachment: boolean;
-}
+/** Defined with the MIME parser, which produces them; re-exported as part of the store's vocabulary. */
+export type { EmailAddress, MessageSummary };
 
 /** A stored message (JMAP Email). */
 export interface Message {

@@ -8,7 +8,7 @@
 import type { ConnectionContext, ServerContext } from "../../core/context.ts";
 import type { Account, Placement } from "../../core/store/types.ts";
 import { StoreError } from "../../core/store/types.ts";
-import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { Store } from "../../core/store/store.ts";
 import { CommandFramer } from "./parser/framer.ts";
 import { parseCommand } from "./parser/command_parser.ts";

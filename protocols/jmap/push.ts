@@ -6,7 +6,7 @@
  * @module
  */
 import type { ChangeType } from "../../core/store/types.ts";
-import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { JmapServices } from "./services.ts";
 
 /** Types a client may subscribe to. */

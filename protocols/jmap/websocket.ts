@@ -7,7 +7,7 @@
  */
 import type { Account } from "../../core/store/types.ts";
 import type { Logger } from "../../core/log/logger.ts";
-import type { ChangeEvent } from "../../core/notify/notifier.ts";
+import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { ChangeType } from "../../core/store/types.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
 import { validateRequest } from "./request.ts";

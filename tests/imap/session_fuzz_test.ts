@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { createMemoryTransportPair } from "../../core/net/memory_transport.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
-import { MemoryNotifier } from "../../core/notify/notifier.ts";
+import { MemoryNotifier } from "../../core/store/notifier.ts";
 import { createAuthService } from "../../core/auth/service.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { type ConnectionContext, type ServerContext, systemClock } from "../../core/context.ts";

@@ -15,7 +15,7 @@ import {
   type MailboxRole,
   StoreError,
 } from "../../core/store/types.ts";
-import { type ChangeEvent, MemoryNotifier } from "../../core/notify/notifier.ts";
+import { type ChangeEvent, MemoryNotifier } from "../../core/store/notifier.ts";
 import type { Clock } from "../../core/clock.ts";
 
 /** A fresh persistent state a backend can open (several times) and remove. */

@@ -17,7 +17,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../../clock.ts";
-import { type ChangeNotifier, MemoryNotifier } from "../../notify/notifier.ts";
+import { type ChangeNotifier, MemoryNotifier } from "../notifier.ts";
 import type { CopyResult, MessageQuery, Store } from "../store.ts";
 import {
   type Account,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ChangeEvent, ChangeNotifier } from "../../notify/notifier.ts";
+import type { ChangeEvent, ChangeNotifier } from "../notifier.ts";
 import type { AccountId, ChangeType, MailboxId } from "../types.ts";
 import type { Database } from "./database.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AccountId, ChangeType, MailboxId } from "../store/types.ts";
+import type { AccountId, ChangeType, MailboxId } from "./types.ts";
 
 /** One committed change. */
 export interface ChangeEvent {
