@@ -9,6 +9,7 @@ import type { Account, AccountSecrets } from "../store/types.ts";
 import type { AuthContext, AuthResult } from "./types.ts";
 import type { AuthThrottle } from "./throttle.ts";
 import { verifyPasswordHash } from "./password.ts";
+import type { CredentialCache } from "./credential_cache.ts";
 
 /** An account and its stored secrets. */
 export interface Credentials {
@@ -34,14 +35,19 @@ export class Authenticator {
   readonly #store: Store;
   readonly #throttle: AuthThrottle;
   readonly #onFailure: AuthFailureHook | undefined;
+  readonly #cache: CredentialCache | undefined;
   /** Tail of the queue of checks per login name (see `verify`). */
   readonly #queues = new Map<string, Promise<unknown>>();
 
-  /** Creates the authenticator over a store and a throttle. */
-  constructor(store: Store, throttle: AuthThrottle, onFailure?: AuthFailureHook) {
+  /**
+   * Creates the authenticator over a store and a throttle; `cache` remembers verified passwords so
+   * repeated logins skip the KDF (see `credential_cache.ts`).
+   */
+  constructor(store: Store, throttle: AuthThrottle, onFailure?: AuthFailureHook, cache?: CredentialCache) {
     this.#store = store;
     this.#throttle = throttle;
     this.#onFailure = onFailure;
+    this.#cache = cache;
   }
 
   /** The refusal when the IP or the account is throttled, else null (nothing is counted). */
@@ -61,9 +67,19 @@ export class Authenticator {
     return secrets ? { account, secrets } : null;
   }
 
-  /** Verifies a username/password pair against the stored scrypt hash. */
+  /**
+   * Verifies a username/password pair against the stored scrypt hash. A pair that verified within
+   * the cache's TTL, against the same stored hash, is accepted without running scrypt again; the
+   * throttle, the lookup and the disabled check still run every time.
+   */
   verifyPassword(username: string, password: string, ctx: AuthContext): Promise<AuthResult> {
-    return this.verify(username, ctx, (c) => verifyPasswordHash(password, c?.secrets.passwordHash));
+    return this.verify(username, ctx, async (c) => {
+      const stored = c?.secrets.passwordHash;
+      if (c && stored && this.#cache?.has(c.account.id, stored, password)) return true;
+      const valid = await verifyPasswordHash(password, stored);
+      if (valid && c && stored) this.#cache?.add(c.account.id, stored, password);
+      return valid;
+    });
   }
 
   /**

@@ -17,6 +17,7 @@ import type { RateLimiter } from "../policy/rate_limiter.ts";
 import type { AuthContext, AuthResult, AuthService, SaslExchange } from "./types.ts";
 import { Authenticator, type AuthFailureHook } from "./authenticator.ts";
 import { createAuthThrottle } from "./throttle.ts";
+import { CredentialCache } from "./credential_cache.ts";
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from "./password.ts";
 import { createScramSecret, SCRAM_DEFAULT_ITERATIONS } from "./scram.ts";
 import { createPlainExchange } from "./sasl_plain.ts";
@@ -85,7 +86,12 @@ export function createAuthService(
     clock,
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
   });
-  const auth = new Authenticator(store, throttle, opts.onFailure);
+  const cache = new CredentialCache({
+    ttlMs: config.auth.cache_ttl * 1000,
+    maxEntries: config.auth.cache_size,
+    clock,
+  });
+  const auth = new Authenticator(store, throttle, opts.onFailure, cache);
   const scramIterations = opts.scramIterations ?? SCRAM_DEFAULT_ITERATIONS;
   const scryptParams = opts.scrypt ?? DEFAULT_SCRYPT_PARAMS;
   const fakeSaltKey = new Uint8Array(randomBytes(32));

@@ -9,6 +9,8 @@ const AUTH = {
   throttle_base_delay_ms: 1000,
   lockout_failures: 5,
   lockout_seconds: 60,
+  cache_ttl: 0,
+  cache_size: 0,
 };
 
 Deno.test("createAuthThrottle lets the free failures through, then doubles the delay, then locks out", async () => {

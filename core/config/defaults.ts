@@ -73,6 +73,8 @@ export function defaultConfig(): Config {
       throttle_base_delay_ms: 500,
       lockout_failures: 10,
       lockout_seconds: 900,
+      cache_ttl: 300,
+      cache_size: 10_000,
     },
     smtp: {
       max_message_size: 50 * 1024 * 1024,

@@ -211,6 +211,8 @@ export const CONFIG_RULE: Rule = {
         throttle_base_delay_ms: count(0, 60_000),
         lockout_failures: count(1, 100_000),
         lockout_seconds: seconds(0, 30 * DAY),
+        cache_ttl: seconds(0, DAY),
+        cache_size: count(0, 10_000_000),
       } satisfies FieldsOf<Config["auth"]>,
     },
     smtp: {

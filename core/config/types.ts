@@ -69,6 +69,10 @@ export interface Config {
     lockout_failures: number;
     /** Lockout length in seconds. */
     lockout_seconds: number;
+    /** Seconds a verified password is remembered, so repeated logins skip scrypt (0: never). */
+    cache_ttl: number;
+    /** Most verified passwords remembered at once. */
+    cache_size: number;
   };
   smtp: {
     /** Maximum message size in bytes (SIZE). */
