@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "./_tern.ts";
+import { readWithTimeout } from "../support/timed_source.ts";
 
 const LISTENERS = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "http"];
 
@@ -19,12 +20,13 @@ function lineSplitter(): TransformStream<string, string> {
   });
 }
 
-/** Reads one reply line (up to CRLF) from a TCP connection. */
+/** Reads one reply line (up to CRLF) from a TCP connection; each read bounded (10 s). */
 async function readReply(conn: Deno.Conn): Promise<string> {
   const buf = new Uint8Array(1);
   const bytes: number[] = [];
+  const received = () => new TextDecoder().decode(new Uint8Array(bytes));
   while (bytes.at(-1) !== 0x0a) {
-    if (await conn.read(buf) === null) break;
+    if (await readWithTimeout(conn, buf, received) === null) break;
     bytes.push(buf[0] ?? 0);
   }
   return new TextDecoder().decode(new Uint8Array(bytes));

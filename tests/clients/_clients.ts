@@ -1,7 +1,8 @@
 /**
  * Helpers for interop tests that drive real, third-party mail clients (swaks, mbsync, fetchmail,
  * mutt, curl, openssl) as subprocesses against a running Tern. Each test file computes
- * `ignore: !installed("…")` so CI stays green on machines without the client.
+ * `ignore: !installed("…")` so a developer machine without the client skips it; `.ci/run`
+ * installs every client and fails on any skipped test.
  *
  * Passwords go into config files (mode 0600) in a temp dir, never on a command line or in a log.
  *
@@ -38,14 +39,18 @@ export interface RunResult {
   stderr: string;
 }
 
+/** How long a client may run before it is killed (a hung server must not hang the suite). */
+export const CLIENT_TIMEOUT_MS = 60_000;
+
 /**
  * Runs a client to completion with optional stdin; `HOME` points at `home` so no user dotfile
- * (~/.muttrc, ~/.fetchmailrc, ~/.netrc) leaks into the test.
+ * (~/.muttrc, ~/.fetchmailrc, ~/.netrc) leaks into the test. A client still running after
+ * `timeoutMs` (default 60 s) is killed and the call throws with its last output (redacted).
  */
 export async function run(
   cmd: string,
   args: string[],
-  opts: { home: string; stdin?: string | Uint8Array; env?: Record<string, string> },
+  opts: { home: string; stdin?: string | Uint8Array; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<RunResult> {
   const child = new Deno.Command(cmd, {
     args,
@@ -55,13 +60,36 @@ export async function run(
     clearEnv: true,
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: opts.home, LANG: "C", ...opts.env },
   }).spawn();
-  if (opts.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(typeof opts.stdin === "string" ? enc.encode(opts.stdin) : opts.stdin);
-    await w.close();
+  const timeoutMs = opts.timeoutMs ?? CLIENT_TIMEOUT_MS;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+  }, timeoutMs);
+  try {
+    if (opts.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(typeof opts.stdin === "string" ? enc.encode(opts.stdin) : opts.stdin);
+      await w.close();
+    }
+    const out = await child.output();
+    const result = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    if (timedOut) {
+      throw new Error(
+        `${cmd} killed after ${timeoutMs} ms; last stdout ${
+          JSON.stringify(redact(result.stdout).slice(-300))
+        }, ` +
+          `last stderr ${JSON.stringify(redact(result.stderr).slice(-300))}`,
+      );
+    }
+    return result;
+  } finally {
+    clearTimeout(timer);
   }
-  const out = await child.output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /** The server's self-signed certificate (PEM), usable as the trust anchor by every client. */

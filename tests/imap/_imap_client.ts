@@ -5,27 +5,35 @@
  * @module
  */
 import { ByteReader } from "../../core/net/reader.ts";
+import { DEFAULT_READ_TIMEOUT_MS, TimedSource } from "../support/timed_source.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import type { Account } from "../../core/store/types.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** A raw socket with line reads and byte writes. */
+/**
+ * A raw socket with line reads and byte writes. Every read waits at most `readTimeoutMs`
+ * (default 10 s, or per call), then throws with the last bytes received: a hung server fails
+ * the test instead of hanging the suite.
+ */
 export class Conn {
+  #source: TimedSource;
   #reader: ByteReader;
-  constructor(readonly conn: Deno.Conn) {
-    const r = conn.readable.getReader();
-    this.#reader = new ByteReader({
-      read: async () => {
-        try {
-          const { value, done } = await r.read();
-          return done ? null : value;
-        } catch {
-          return null;
-        }
-      },
-    });
+  /**
+   * @param conn the connected socket
+   * @param readTimeoutMs how long one read may wait for the server
+   */
+  constructor(readonly conn: Deno.Conn, readTimeoutMs = DEFAULT_READ_TIMEOUT_MS) {
+    this.#source = new TimedSource(conn.readable, readTimeoutMs);
+    this.#reader = new ByteReader(this.#source);
+  }
+  /** The default read timeout of this connection, in milliseconds (settable). */
+  get readTimeoutMs(): number {
+    return this.#source.timeoutMs;
+  }
+  set readTimeoutMs(ms: number) {
+    this.#source.timeoutMs = ms;
   }
   /** Writes bytes fully. */
   async sendBytes(bytes: Uint8Array): Promise<void> {
@@ -40,10 +48,16 @@ export class Conn {
   line(text: string): Promise<void> {
     return this.send(text + "\r\n");
   }
-  /** Reads one line without its ending; null at EOF. */
-  async read(): Promise<string | null> {
-    const l = await this.#reader.readLine(1 << 24);
-    return l ? dec.decode(l.line) : null;
+  /** Reads one line without its ending; null at EOF. `timeoutMs` overrides the read timeout. */
+  async read(timeoutMs?: number): Promise<string | null> {
+    const saved = this.#source.timeoutMs;
+    if (timeoutMs !== undefined) this.#source.timeoutMs = timeoutMs;
+    try {
+      const l = await this.#reader.readLine(1 << 24);
+      return l ? dec.decode(l.line) : null;
+    } finally {
+      this.#source.timeoutMs = saved;
+    }
   }
   /** Closes (idempotent). */
   close(): void {
@@ -61,25 +75,28 @@ export class RawImap {
   greeting = "";
   private constructor(readonly c: Conn) {}
 
-  /** Connects and reads the greeting. */
-  static async connect(port: number): Promise<RawImap> {
-    const c = new RawImap(new Conn(await Deno.connect({ hostname: "127.0.0.1", port })));
+  /** Connects and reads the greeting; `opts.readTimeoutMs` bounds every read (default 10 s). */
+  static async connect(port: number, opts: { readTimeoutMs?: number } = {}): Promise<RawImap> {
+    const c = new RawImap(new Conn(await Deno.connect({ hostname: "127.0.0.1", port }), opts.readTimeoutMs));
     c.greeting = (await c.c.read()) ?? "";
     return c;
   }
 
-  /** Sends `text` with a fresh tag; returns lines through the tagged reply (tag replaced by "TAG"). */
-  async cmd(text: string): Promise<string[]> {
+  /**
+   * Sends `text` with a fresh tag; returns lines through the tagged reply (tag replaced by "TAG").
+   * `timeoutMs` overrides the connection's read timeout for this reply.
+   */
+  async cmd(text: string, timeoutMs?: number): Promise<string[]> {
     const tag = `a${++this.#n}`;
     await this.c.line(`${tag} ${text}`);
-    return await this.until(tag);
+    return await this.until(tag, timeoutMs);
   }
 
-  /** Reads lines until the tagged reply for `tag`. */
-  async until(tag: string): Promise<string[]> {
+  /** Reads lines until the tagged reply for `tag`, each read bounded by `timeoutMs` if given. */
+  async until(tag: string, timeoutMs?: number): Promise<string[]> {
     const out: string[] = [];
     for (;;) {
-      const l = await this.c.read();
+      const l = await this.c.read(timeoutMs);
       if (l === null) throw new Error(`EOF; got ${JSON.stringify(out)}`);
       if (l.startsWith(tag + " ")) {
         out.push("TAG" + l.slice(tag.length));

@@ -6,6 +6,7 @@
 import { createSecureContext } from "node:tls";
 import { generateSelfSigned } from "../../core/tls/self_signed.ts";
 import type { TlsMaterial, TlsSource } from "../../core/tls/provider.ts";
+import { readWithTimeout } from "../support/timed_source.ts";
 
 let cached: Promise<TlsMaterial> | null = null;
 
@@ -39,12 +40,15 @@ export async function tcpPair(): Promise<{ client: Deno.TcpConn; server: Deno.Tc
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Reads from a client connection until `want` appears in the received text; returns all of it. */
-export async function readUntil(conn: Deno.Conn, want: string): Promise<string> {
+/**
+ * Reads from a client connection until `want` appears in the received text; returns all of it.
+ * Each read waits at most `timeoutMs` (default 10 s), then throws with the text received so far.
+ */
+export async function readUntil(conn: Deno.Conn, want: string, timeoutMs?: number): Promise<string> {
   const buf = new Uint8Array(4096);
   let text = "";
   while (!text.includes(want)) {
-    const n = await conn.read(buf);
+    const n = await readWithTimeout(conn, buf, () => text, timeoutMs);
     if (n === null) break;
     text += dec.decode(buf.subarray(0, n));
   }
