@@ -93,6 +93,9 @@ export function defaultConfig(): Config {
       idle_timeout: 1800,
       max_literal_size: 50 * 1024 * 1024,
       max_line_length: 64 * 1024,
+      // A command line or literal in progress must arrive within this time (slow-trickle bound).
+      command_timeout: 300,
+      unauthenticated_timeout: 120,
     },
     // RFC 1939 §3: an inactivity autologout timer MUST be at least 10 minutes.
     pop3: { idle_timeout: 600 },
@@ -107,7 +110,11 @@ export function defaultConfig(): Config {
       max_concurrent_upload: 4,
       trusted_max_skew: 300,
       vacation_period_days: 7,
+      max_json_depth: 64,
+      max_streams_per_account: 8,
+      max_streams_per_ip: 10,
     },
+    http: { header_timeout: 10, keep_alive_timeout: 30 },
     queue: {
       concurrency: 20,
       per_host_concurrency: 4,

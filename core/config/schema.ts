@@ -242,6 +242,8 @@ export const CONFIG_RULE: Rule = {
         max_literal_size: bytes(1024, 2 * GIB),
         // RFC 9051 §4: clients SHOULD keep lines under 8192 octets, so servers accept at least that.
         max_line_length: bytes(8192, 16 * MIB),
+        command_timeout: seconds(1, DAY),
+        unauthenticated_timeout: seconds(1, DAY),
       } satisfies FieldsOf<Config["imap"]>,
     },
     pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } satisfies FieldsOf<Config["pop3"]> },
@@ -282,7 +284,17 @@ export const CONFIG_RULE: Rule = {
         trusted_max_skew: seconds(1, 3600),
         // RFC 3834 §2: a sender gets at most one automatic reply per period (7 days recommended).
         vacation_period_days: count(1, 365),
+        max_json_depth: count(8, 1000),
+        max_streams_per_account: count(1, 100_000),
+        max_streams_per_ip: count(1, 100_000),
       } satisfies FieldsOf<Config["jmap"]>,
+    },
+    http: {
+      type: "table",
+      fields: {
+        header_timeout: seconds(1, 3600),
+        keep_alive_timeout: seconds(1, DAY),
+      } satisfies FieldsOf<Config["http"]>,
     },
     queue: {
       type: "table",

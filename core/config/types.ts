@@ -95,7 +95,16 @@ export interface Config {
     /** Concurrent SMTP connections per client IP on top of [policy] (0 = no SMTP-specific limit, the default). */
     max_connections_per_ip?: number;
   };
-  imap: { idle_timeout: number; max_literal_size: number; max_line_length: number };
+  imap: {
+    /** Seconds of inactivity before `* BYE` (at least 30 minutes once authenticated, RFC 9051 §5.4). */
+    idle_timeout: number;
+    max_literal_size: number;
+    max_line_length: number;
+    /** Seconds a command line, and each literal, may take to arrive once begun (slow-trickle bound). */
+    command_timeout: number;
+    /** Seconds a session may stay unauthenticated in total before `* BYE`. */
+    unauthenticated_timeout: number;
+  };
   pop3: { idle_timeout: number };
   jmap: {
     /** Origins allowed by CORS ("*" for any). */
@@ -124,6 +133,19 @@ export interface Config {
     trusted_max_skew?: number;
     /** RFC 3834 §2: days before the same sender gets another vacation reply (default 7). */
     vacation_period_days?: number;
+    /** Deepest nesting of arrays and objects in a request (checked before parsing). */
+    max_json_depth: number;
+    /** Concurrent push streams (EventSource and WebSocket) per account. */
+    max_streams_per_account: number;
+    /** Concurrent push streams (EventSource and WebSocket) per client IP (IPv6 by /64). */
+    max_streams_per_ip: number;
+  };
+  /** The HTTP listener's connection handling (per TCP connection, not per request). */
+  http: {
+    /** Seconds a connection may take to send a complete request head (first, or after a response). */
+    header_timeout: number;
+    /** Seconds an idle keep-alive connection stays open between requests. */
+    keep_alive_timeout: number;
   };
   /** Outbound delivery (core/queue). Optional so hand-built test configs keep type-checking. */
   queue?: QueueConfig;

@@ -23,6 +23,7 @@ import { createJmapServices, type JmapServices } from "./services.ts";
 import { HttpAuthenticator, WWW_AUTHENTICATE } from "./http_auth.ts";
 import { JmapPath, sessionObject, sessionState } from "./session_resource.ts";
 import { readBlob } from "./blobs.ts";
+import { isMediaType } from "./media_type.ts";
 import { uploadBlobId } from "./blob_ids.ts";
 import { eventSourceStream, parseEventSourceParams } from "./push.ts";
 import { serveJmapWebSocket } from "./websocket.ts";
@@ -208,7 +209,7 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
     }
     const response = await apiLimiter.run(account.id, async () => {
       const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
-      const request = parseRequest(body);
+      const request = parseRequest(body, server.config.jmap.max_json_depth);
       checkRequest(request, s);
       return await processRequest(
         request,
@@ -265,10 +266,13 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
     }
     const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
     if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
+    // RFC 8620 §6.2: the client names the Content-Type to send; it must be a media type (a value
+    // with CR, LF or NUL would otherwise reach the response header).
     const accept = c.req.query("accept");
-    const type = accept && /^[\w.+-]+\/[\w.+-]+/.test(accept)
-      ? accept
-      : blob.type ?? "application/octet-stream";
+    if (accept !== undefined && accept !== "" && !isMediaType(accept)) {
+      throw new ProblemError(400, "about:blank", "The type parameter is not a media type (RFC 8620 §6.2).");
+    }
+    const type = accept || (blob.type ?? "application/octet-stream");
     return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": type,
       "content-disposition": contentDisposition(decodeURIComponent(c.req.param("name"))),

@@ -27,18 +27,67 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Default bound on JSON nesting (`jmap.max_json_depth`). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
 /**
- * Parses the request body. Throws ProblemError `notJSON` when it is not JSON (or not UTF-8) and
- * `notRequest` when it is JSON but not a Request object (RFC 8620 §3.6.1).
+ * The first nesting depth above `max` reached by the arrays and objects of a JSON text, or 0 when
+ * it stays within `max`. A linear scan that skips strings (with their escapes); it does not
+ * validate, so it runs before `JSON.parse` and bounds the recursion of everything that walks the
+ * parsed value.
  */
-export function parseRequest(body: Uint8Array): JmapRequest {
-  let value: unknown;
+export function jsonDepthOver(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Parses a Request object from JSON text: `notRequest` when it nests deeper than `maxDepth` (checked
+ * before parsing, RFC 8620 §3.6.1), `notJSON` when it is not JSON, `notRequest` when it is JSON but
+ * not a Request object.
+ */
+export function parseRequestText(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
+  if (jsonDepthOver(text, maxDepth) > 0) {
+    throw new ProblemError(
+      400,
+      ProblemType.notRequest,
+      `The request is nested deeper than ${maxDepth} levels.`,
+    );
+  }
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    return JSON.parse(text);
   } catch {
     throw new ProblemError(400, ProblemType.notJSON, "The request body is not valid UTF-8 JSON.");
   }
-  return validateRequest(value);
+}
+
+/**
+ * Parses the request body. Throws ProblemError `notJSON` when it is not JSON (or not UTF-8) and
+ * `notRequest` when it nests deeper than `maxDepth` or is JSON but not a Request object (RFC 8620
+ * §3.6.1).
+ */
+export function parseRequest(body: Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): JmapRequest {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw new ProblemError(400, ProblemType.notJSON, "The request body is not valid UTF-8 JSON.");
+  }
+  return validateRequest(parseRequestText(text, maxDepth));
 }
 
 /** Validates a parsed value as a Request object. */

@@ -10,7 +10,7 @@ import type { Logger } from "../../core/log/logger.ts";
 import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { ChangeType } from "../../core/store/types.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
-import { validateRequest } from "./request.ts";
+import { parseRequestText, validateRequest } from "./request.ts";
 import { checkRequest, processRequest } from "./api.ts";
 import type { JmapServices } from "./services.ts";
 import { PUSH_TYPES } from "./push.ts";
@@ -56,9 +56,12 @@ export function serveJmapWebSocket(
     }
     let msg: Record<string, unknown>;
     try {
-      msg = JSON.parse(text);
-      if (typeof msg !== "object" || msg === null) throw new Error();
-    } catch {
+      // RFC 8620 §3.6.1: nesting beyond jmap.max_json_depth is notRequest, checked before parsing.
+      const value = parseRequestText(text, services.server.config.jmap.max_json_depth);
+      if (typeof value !== "object" || value === null) throw new Error();
+      msg = value as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof ProblemError && error.type === ProblemType.notRequest) return requestError(error);
       return requestError(new ProblemError(400, ProblemType.notJSON, "The message is not JSON."));
     }
     switch (msg["@type"]) {
