@@ -99,6 +99,9 @@ export const Replies = {
     reply(Code.ServiceUnavailable, "4.4.2", "Session time limit, closing connection"),
   shuttingDown: (): SmtpReply =>
     reply(Code.ServiceUnavailable, "4.3.2", "Service shutting down, closing connection"),
+  /** RFC 3030 §2: a BDAT without a usable size leaves its data undelimited; the session must end. */
+  bdatUnsynchronised: (): SmtpReply =>
+    reply(Code.ServiceUnavailable, "4.5.4", "BDAT size not understood, closing connection"),
   tooManyConnections: (): SmtpReply =>
     reply(Code.ServiceUnavailable, "4.7.0", "Too many connections from your address, try again later"),
   rateLimited: (): SmtpReply =>

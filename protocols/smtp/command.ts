@@ -229,9 +229,17 @@ function parseAuth(rest: string): ParseResult {
   return ok({ verb: "AUTH", mechanism: mech.toUpperCase(), initial });
 }
 
+/** Significant digits kept exactly in a BDAT size; more is beyond every message size limit. */
+const BDAT_MAX_DIGITS = 15;
+
 function parseBdat(rest: string): ParseResult {
-  // RFC 3030 §2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]; end-marker = "LAST"
-  const m = /^(\d{1,15})(?: (LAST))?$/i.exec(rest.trim());
+  // RFC 3030 §2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]; chunk-size = 1*DIGIT,
+  // end-marker = "LAST". Leading zeros are digits like any other; a size with more significant
+  // digits than a safe integer holds is kept as Number.MAX_SAFE_INTEGER (above every
+  // max_message_size), never rounded or overflowed.
+  const m = /^([0-9]+)(?: (LAST))?$/i.exec(rest.trim());
   if (!m) return fail(Replies.syntax("Syntax: BDAT <size> [LAST]"));
-  return ok({ verb: "BDAT", size: Number(m[1]), last: m[2] !== undefined });
+  const digits = m[1]!.replace(/^0+(?=.)/, "");
+  const size = digits.length > BDAT_MAX_DIGITS ? Number.MAX_SAFE_INTEGER : Number(digits);
+  return ok({ verb: "BDAT", size, last: m[2] !== undefined });
 }

@@ -180,9 +180,15 @@ export class SmtpSession {
       }
       const parsed = parseCommand(r.line);
       if (!parsed.ok) {
-        // A BDAT with a bad argument cannot be resynchronised: its data follows (RFC 3030 §2).
         this.send(parsed.reply);
-        if (/^bdat/i.test(new TextDecoder().decode(r.line.subarray(0, 4)))) return;
+        if (/^bdat$/i.test(new TextDecoder().decode(r.line.subarray(0, 4)))) {
+          // RFC 3030 §2: the chunk's data follows the command, and with no size the server cannot
+          // tell it from the next commands. The 501 answers the command; the 421 (RFC 5321 §3.8)
+          // says why the connection ends, so the client never sees a close without a reply.
+          this.send(Replies.bdatUnsynchronised());
+          this.#quit = true;
+          return;
+        }
         if (++this.#errors > MAX_ERRORS) return this.#tooManyErrors();
         continue;
       }
