@@ -49,18 +49,38 @@ Deno.test("EventSource sends a StateChange when a message is delivered, and clos
 Deno.test("EventSource ignores other accounts and unsubscribed types, and pings", async () => {
   const f = await jmapFixture();
   try {
-    const ac = new AbortController();
-    const res = await f.fetch("/jmap/eventsource?types=Identity&closeafter=no&ping=1", {
+    const res = await f.fetch("/jmap/eventsource?types=Email&closeafter=no&ping=1", {
       headers: { authorization: f.basic() },
-      signal: ac.signal,
     });
+    assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     const buf = { text: "" };
-    await addToInbox(f, f.alice, sampleMessage());
+    // Read the opening comment so the subscription is known to be active.
+    const first = await reader.read();
+    buf.text += new TextDecoder().decode(first.value);
+    // Neither of these may reach alice's stream: bob's new mail (another account) and alice's new
+    // mailbox (a Mailbox change; only Email is subscribed).
     await addToInbox(f, f.bob, sampleMessage());
-    const ev = await nextEvent(reader, buf);
-    assert.equal(ev?.event, "ping");
-    assert.deepEqual(ev?.data, { interval: 1 });
+    await f.store.createMailbox(f.alice.id, { name: "Elsewhere" });
+    const before = await f.store.state(f.alice.id, "Email");
+    await addToInbox(f, f.alice, sampleMessage());
+    const after = await f.store.state(f.alice.id, "Email");
+    assert.notEqual(after, before);
+    // The first state event is alice's delivery, for alice's account and type Email only.
+    let pings = 0;
+    let ev = await nextEvent(reader, buf);
+    while (ev?.event === "ping") {
+      pings++;
+      ev = await nextEvent(reader, buf);
+    }
+    assert.equal(ev?.event, "state", JSON.stringify(ev));
+    assert.deepEqual(ev?.data.changed, { [f.alice.id]: { Email: after } });
+    // Then, with nothing else changing, the stream pings at the requested interval.
+    if (pings === 0) {
+      const ping = await nextEvent(reader, buf);
+      assert.equal(ping?.event, "ping", JSON.stringify(ping));
+      assert.deepEqual(ping?.data, { interval: 1 });
+    }
     await reader.cancel();
   } finally {
     await f.close();
