@@ -64,7 +64,9 @@ export function defaultConfig(): Config {
       imaps: listener(2993, "implicit"),
       pop3: listener(2110, "starttls"),
       pop3s: listener(2995, "implicit"),
-      http: listener(8080, "none"),
+      // JMAP over plain HTTP on loopback is the development setup (no TLS to wait for): Basic is
+      // allowed here; production configurations use tls = "implicit" or set this to false.
+      http: { ...listener(8080, "none"), allow_plaintext_auth: true },
     },
     shutdown_grace: 10,
     auth: {

@@ -175,13 +175,15 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       headers,
       remoteAddress: session?.remoteAddress ?? "127.0.0.1",
       secure: session?.secure ?? false,
+      allowPlaintext: server.config.listeners.http.allow_plaintext_auth,
       ...(c.env?.clientCertSubject !== undefined ? { clientCertSubject: c.env.clientCertSubject } : {}),
       ...(c.env?.clientCertError !== undefined ? { clientCertError: c.env.clientCertError } : {}),
     });
     if (!outcome.ok) {
       c.get("log").info("authentication failed", { detail: outcome.detail });
       const res = problem(c, new ProblemError(outcome.status, "about:blank", outcome.detail));
-      res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
+      // RFC 9110 §11.6.1: a 401 carries the challenge; a 403 (no TLS) is not fixed by credentials.
+      if (outcome.status === 401) res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
       if (outcome.retryAfterMs !== undefined) {
         res.headers.set("Retry-After", String(Math.ceil(outcome.retryAfterMs / 1000)));
       }

@@ -26,6 +26,11 @@ export interface AuthRequest {
   remoteAddress: string;
   secure: boolean;
   /**
+   * The listener's `allow_plaintext_auth`: when false, a password (Basic) or token (Bearer) sent
+   * without TLS is refused before it is checked. Default true.
+   */
+  allowPlaintext?: boolean;
+  /**
    * RFC 4514 subject of a TLS client certificate the runtime verified against `jmap.client_ca`
    * (core/net/client_cert.ts), if any.
    */
@@ -118,6 +123,16 @@ export class HttpAuthenticator {
     const space = header.indexOf(" ");
     const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
     const credentials = space < 0 ? "" : header.slice(space + 1).trim();
+    if (!req.secure && req.allowPlaintext === false && (scheme === "basic" || scheme === "bearer")) {
+      // listeners.http.allow_plaintext_auth = false: RFC 7617 §4 and RFC 6750 §5.3 want TLS for
+      // these credentials. The client is authenticated but refused (RFC 9110 §15.5.4: 403), and the
+      // secret is neither checked nor counted as a failure.
+      return {
+        ok: false,
+        status: 403,
+        detail: "Password and token authentication need TLS on this listener (use HTTPS).",
+      };
+    }
     if (scheme === "basic") {
       let decoded: string;
       try {
