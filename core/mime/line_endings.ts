@@ -56,3 +56,31 @@ export function toCrlf(raw: Uint8Array): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Returns the bytes with every bare LF turned into CRLF (a bare CR is left alone, as Dovecot's
+ * APPEND does); returns the input itself when it has no bare LF. This is the canonical form IMAP
+ * stores an APPENDed message in (RFC 5322 §2.3: lines end in CRLF; RFC 9051 §6.3.12).
+ *
+ * @param raw bytes
+ * @returns bytes whose every LF is preceded by CR
+ */
+export function lfToCrlf(raw: Uint8Array): Uint8Array {
+  let bare = 0;
+  for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
+    if (i === 0 || raw[i - 1] !== CR) bare++;
+  }
+  if (bare === 0) return raw;
+  const out = new Uint8Array(raw.length + bare);
+  let o = 0;
+  let from = 0;
+  for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
+    if (i > 0 && raw[i - 1] === CR) continue;
+    out.set(raw.subarray(from, i), o);
+    o += i - from;
+    out[o++] = CR;
+    from = i;
+  }
+  out.set(raw.subarray(from), o);
+  return out;
+}

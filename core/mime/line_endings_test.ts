@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { crlfLength, toCrlf } from "./line_endings.ts";
+import { crlfLength, lfToCrlf, toCrlf } from "./line_endings.ts";
 import { bytes } from "./_test_util.ts";
 
 Deno.test("toCrlf normalises LF and lone CR", () => {
@@ -18,4 +18,18 @@ Deno.test("crlfLength matches toCrlf on ranges", () => {
     }),
   );
   assert.equal(crlfLength(bytes("x\ny\nz"), 1, 4), 5);
+});
+
+Deno.test("lfToCrlf turns bare LF into CRLF and leaves CRLF and bare CR alone", () => {
+  assert.deepEqual(lfToCrlf(bytes("\na\nb\r\nc\rd\n\n")), bytes("\r\na\r\nb\r\nc\rd\r\n\r\n"));
+  const crlf = bytes("a\r\nb\rc");
+  assert.equal(lfToCrlf(crlf), crlf, "input without bare LF is returned as is");
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }).map((a) => a.map((b) => [10, 13, 65][b % 3]!)), (raw) => {
+      const out = lfToCrlf(raw);
+      const s = String.fromCharCode(...out);
+      assert.ok(!/(?<!\r)\n/.test(s), "no bare LF left");
+      assert.equal(s.replace(/\r\n/g, "\n"), String.fromCharCode(...raw).replace(/\r\n/g, "\n"));
+    }),
+  );
 });
