@@ -176,6 +176,11 @@ export class HttpListener {
         log.info("request refused by onConnect", { reason: decision.reason });
         return problem(403, decision.reason.replace(/[\r\n]+/g, " "), session.id);
       }
+      // RFC 9112 §3.2: a Host field that makes no valid target URI is a 400 (Deno builds the URL from it).
+      if (!URL.canParse(req.url)) {
+        log.info("request refused: invalid Host header field");
+        return problem(400, "Invalid Host header field", session.id);
+      }
       const env: ListenerBindings = {
         ...(origin.clientCertSubject !== undefined ? { clientCertSubject: origin.clientCertSubject } : {}),
         ...(origin.clientCertError !== undefined ? { clientCertError: origin.clientCertError } : {}),

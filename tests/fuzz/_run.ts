@@ -81,8 +81,9 @@ export async function verdict(
   spans: Span[],
   inputsOf: (index: number) => string[],
 ): Promise<void> {
-  assert.equal(failures.length, 0, describe(protocol, s.seed, failures));
   const errors = await env.errorLogs();
+  const logged = errors.slice(0, 5).map((e) => JSON.stringify(e)).join("\n");
+  assert.equal(failures.length, 0, `${describe(protocol, s.seed, failures)}\nerror log lines:\n${logged}`);
   if (errors.length > 0) {
     const suspects = new Set<number>();
     for (const e of errors) {
