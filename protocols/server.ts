@@ -206,8 +206,10 @@ export async function createServer(
     });
     await policy.loadBans();
     const auth = options.auth ?? createAuthService(opened, config, clock, {
-      onFailure: (ctx, _username, reason) => {
-        if (reason !== "invalid") return;
+      // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
+      // locked out) included: otherwise the lockout (auth.lockout_failures) stops the count before
+      // policy.ban_failures is reached.
+      onFailure: (ctx) => {
         policy.recordAuthFailure(ctx.remoteAddress).catch((err) =>
           log.error("recording an authentication failure failed", {
             error: (err as Error)?.message ?? String(err),

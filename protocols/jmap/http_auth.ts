@@ -71,6 +71,12 @@ export class HttpAuthenticator {
       retryAfterMs === undefined
         ? { ok: false, status: 401, detail }
         : { ok: false, status: 401, detail, retryAfterMs };
+    // An attempt refused while locked out still counts towards the cross-protocol ban (as the
+    // password paths do through the auth service's onFailure).
+    const refused = async (retryAfterMs: number): Promise<AuthOutcome> => {
+      await server.policy?.recordAuthFailure(req.remoteAddress);
+      return denied("Too many failed attempts.", retryAfterMs);
+    };
 
     // Trusted front end by client certificate (mTLS): the runtime verified it against
     // jmap.client_ca. A presented certificate that did not verify, or whose subject is no trusted
@@ -78,7 +84,7 @@ export class HttpAuthenticator {
     if (req.clientCertSubject !== undefined || req.clientCertError !== undefined) {
       const key = "client-cert";
       const throttled = await this.#throttle.check(req.remoteAddress, key);
-      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      if (throttled) return await refused(throttled.retryAfterMs);
       const subject = req.clientCertSubject;
       const service = subject === undefined
         ? undefined
@@ -107,7 +113,7 @@ export class HttpAuthenticator {
     if (trusted !== null) {
       const key = `trusted:${req.headers.get(TrustedHeader.service) ?? ""}`;
       const throttled = await this.#throttle.check(req.remoteAddress, key);
-      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      if (throttled) return await refused(throttled.retryAfterMs);
       if (!trusted.ok) {
         await this.#throttle.recordFailure(req.remoteAddress, key);
         // Counted towards the cross-protocol ban like every other failed login.
@@ -165,7 +171,7 @@ export class HttpAuthenticator {
     if (scheme === "bearer") {
       const key = "bearer-token";
       const throttled = await this.#throttle.check(req.remoteAddress, key);
-      if (throttled) return denied("Too many failed attempts.", throttled.retryAfterMs);
+      if (throttled) return await refused(throttled.retryAfterMs);
       const accountId = this.#services.tokens.verify(credentials);
       const account = accountId ? await server.store.getAccount(accountId) : null;
       if (!account || account.disabled) {
