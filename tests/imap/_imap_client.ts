@@ -59,6 +59,16 @@ export class Conn {
       this.#source.timeoutMs = saved;
     }
   }
+  /** Reads exactly `n` bytes (a literal's data); null at EOF. `timeoutMs` overrides the read timeout. */
+  async readBytes(n: number, timeoutMs?: number): Promise<Uint8Array | null> {
+    const saved = this.#source.timeoutMs;
+    if (timeoutMs !== undefined) this.#source.timeoutMs = timeoutMs;
+    try {
+      return await this.#reader.readExact(n);
+    } finally {
+      this.#source.timeoutMs = saved;
+    }
+  }
   /** Closes (idempotent). */
   close(): void {
     try {
