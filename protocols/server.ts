@@ -386,9 +386,12 @@ class Server implements TernServer {
 
 /**
  * Wires process signals to a server (for `main.ts serve`): the first SIGINT/SIGTERM stops it
- * gracefully (`srv.finished` resolves when done; the caller exits 0), a second one exits with 1 at
- * once; SIGHUP reloads certificates, and with `loadConfig` also the policy settings. The handlers
- * are removed when the server has stopped; the returned function removes them earlier.
+ * gracefully (`srv.finished` resolves when done; the caller exits 0). A second one during the
+ * grace period (`shutdown_grace`) is ignored, because one Ctrl-C under `deno task start` reaches
+ * the process twice (from the terminal and from the task runner, both in the process group); a
+ * third one, or a second one after the grace period, exits with 1 at once. SIGHUP reloads
+ * certificates, and with `loadConfig` also the policy settings. The handlers are removed when the
+ * server has stopped; the returned function removes them earlier.
  *
  * @example
  * ```ts ignore
@@ -402,10 +405,19 @@ export function installSignalHandlers(
   srv: TernServer,
   options: { loadConfig?: () => Promise<Config> } = {},
 ): () => void {
-  let stopping = false;
+  let signals = 0;
+  let firstAt = 0;
   const onStop = () => {
-    if (stopping) Deno.exit(1);
-    stopping = true;
+    signals++;
+    if (signals > 1) {
+      const graceMs = srv.context.config.shutdown_grace * 1000;
+      if (signals >= 3 || Date.now() - firstAt > graceMs) Deno.exit(1);
+      srv.context.log.info("second stop signal ignored during the grace period", {
+        hint: "send it again to exit at once",
+      });
+      return;
+    }
+    firstAt = Date.now();
     srv.stop().catch((err) => srv.context.log.error("shutdown failed", { error: (err as Error).message }));
   };
   const onHup = () => {
@@ -415,15 +427,15 @@ export function installSignalHandlers(
     })().catch((err) => srv.context.log.error("reload failed", { error: (err as Error).message }));
   };
   // Windows knows only SIGINT and SIGBREAK; registering SIGTERM or SIGHUP there throws at startup.
-  const signals: [Deno.Signal, () => void][] = Deno.build.os === "windows"
+  const handlers: [Deno.Signal, () => void][] = Deno.build.os === "windows"
     ? [["SIGINT", onStop], ["SIGBREAK", onStop]]
     : [["SIGINT", onStop], ["SIGTERM", onStop], ["SIGHUP", onHup]];
-  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
   let removed = false;
   const remove = () => {
     if (removed) return;
     removed = true;
-    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+    for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
   };
   srv.finished.then(remove);
   return remove;
