@@ -19,7 +19,6 @@ import { TlsProvider } from "../core/tls/provider.ts";
 import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
 import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
-import { SqliteBanStore } from "../core/policy/ban_store.ts";
 import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
 import * as smtp from "./smtp/handler.ts";
@@ -197,13 +196,9 @@ export async function createServer(
     for (const domain of config.local_domains) {
       if (!(await opened.isLocalDomain(domain))) await opened.addDomain(domain);
     }
-    // Built-in connection policies (issue: connection policy); bans live in the database so the
+    // Built-in connection policies (issue: connection policy); bans live in the store so the
     // CLI can list and clear them while the server runs.
-    const policy = new ConnectionPolicy(config, {
-      clock,
-      log,
-      ...(opened instanceof SqliteStore ? { bans: new SqliteBanStore(opened.database) } : {}),
-    });
+    const policy = new ConnectionPolicy(config, { clock, log, bans: opened.bans });
     await policy.loadBans();
     const auth = options.auth ?? createAuthService(opened, config, clock, {
       // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
@@ -217,11 +212,11 @@ export async function createServer(
         );
       },
     });
-    // The outbound queue (absent for a store without a database): SMTP relay/submission and JMAP
+    // The outbound queue (its records in the store): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
-    const outbound = createQueue({ config, store: opened, log, clock }) ?? undefined;
+    const outbound = createQueue({ config, store: opened, log, clock });
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
-    if (outbound) trackSubmissions(outbound, opened, log);
+    trackSubmissions(outbound, opened, log);
     const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound };
     return new Server(context, composeHooks(policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,

@@ -106,7 +106,6 @@ async function main(): Promise<void> {
     dns.add({ name: `mx.d${d}.test`, type: "A", value: `127.0.0.1:${ports[d % ports.length]}` });
   }
   const queue = new Queue({
-    db: store.database,
     store,
     settings: queueSettings(config),
     clock: systemClock,

@@ -5,18 +5,10 @@
  * @module
  */
 import { generateKeyPairSync } from "node:crypto";
+import type { DkimAlgorithm, DkimKeyPair } from "../store/records/dkim_keys.ts";
 
-/** Signing algorithms Tern produces. */
-export type DkimAlgorithm = "rsa-sha256" | "ed25519-sha256";
-
-/** A generated key. */
-export interface DkimKeyPair {
-  algorithm: DkimAlgorithm;
-  /** PKCS#8 PEM private key (a secret: stored in the database, never logged). */
-  privateKeyPem: string;
-  /** Value of the `p=` tag: base64 SubjectPublicKeyInfo (RSA) or the raw 32-byte key (Ed25519). */
-  publicKeyB64: string;
-}
+/** Defined with the stored key records (core/store/records/dkim_keys.ts). */
+export type { DkimAlgorithm, DkimKeyPair };
 
 /** Ed25519 SubjectPublicKeyInfo DER is a fixed 12-byte prefix and the 32-byte key. */
 const ED25519_SPKI_PREFIX = 12;

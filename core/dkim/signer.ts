@@ -6,11 +6,11 @@
  * @module
  */
 import { dkimSign } from "mailauth";
-import type { DkimKey } from "./key_store.ts";
+import type { DkimKey } from "../store/records/dkim_keys.ts";
 
-/** Looks up the key of a domain. */
+/** Looks up the key of a domain (`Store.dkimKeys`). */
 export interface DkimKeySource {
-  get(domain: string): DkimKey | null;
+  get(domain: string): Promise<DkimKey | null>;
 }
 
 const encoder = new TextEncoder();
@@ -54,7 +54,7 @@ export class DkimSigner {
     ];
     let key: DkimKey | null = null;
     for (const d of candidates) {
-      if (d && (key = this.#keys.get(d))) break;
+      if (d && (key = await this.#keys.get(d))) break;
     }
     if (!key) return { message: raw, domain: null };
     try {

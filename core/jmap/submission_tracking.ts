@@ -12,13 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { OutboundQueue } from "../delivery/outbound.ts";
 import type { EnqueueOptions, RecipientOutcome, RecipientOutcomeListener } from "../queue/types.ts";
-import { sqlFromStore } from "./sql.ts";
-import {
-  type DeliveryStatus,
-  type EmailSubmission,
-  parseSubmissionOrigin,
-  Submissions,
-} from "./submissions.ts";
+import { type DeliveryStatus, type EmailSubmission, parseSubmissionOrigin } from "./submissions.ts";
 
 /** The outbound queue as core/queue implements it: origin tags, outcome reports and undo. */
 export interface TrackingQueue extends OutboundQueue {
@@ -74,19 +68,18 @@ export function undoStatusAfter(statuses: Record<string, DeliveryStatus>): Email
  * unsubscribe function.
  */
 export function trackSubmissions(queue: TrackingQueue, store: Store, log: Logger): () => void {
-  let submissions: Submissions | null = null;
+  const submissions = store.submissions;
   return queue.onRecipientOutcome(async (o) => {
     const ref = parseSubmissionOrigin(o.origin);
     if (!ref) return;
-    submissions ??= new Submissions(sqlFromStore(store));
-    const current = submissions.get(ref.accountId, ref.submissionId);
+    const current = await submissions.get(ref.accountId, ref.submissionId);
     if (!current || current.undoStatus === "canceled") return;
     const wanted = o.address.toLowerCase();
     const key = Object.keys(current.deliveryStatus ?? {}).find((k) => k.toLowerCase() === wanted) ??
       o.address;
     const statuses = { ...(current.deliveryStatus ?? {}), [key]: deliveryStatusOf(o) };
     const undo = current.undoStatus === "final" ? "final" : undoStatusAfter(statuses);
-    submissions.updateStatus(ref.accountId, ref.submissionId, { [key]: statuses[key]! }, undo);
+    await submissions.updateStatus(ref.accountId, ref.submissionId, { [key]: statuses[key]! }, undo);
     await store.recordChange(ref.accountId, "EmailSubmission", { updated: [ref.submissionId] });
     log.debug("submission status updated", {
       submission_id: ref.submissionId,

@@ -20,9 +20,7 @@ import {
   formatUnstructured,
   generateMessageId,
 } from "../mime/compose.ts";
-import type { JmapSql } from "./sql.ts";
-import { sqlFromStore } from "./sql.ts";
-import { type VacationResponse, Vacations } from "./vacation.ts";
+import type { VacationResponse } from "../store/records/vacations.ts";
 
 /** Default RFC 3834 §2 period: one reply per sender per 7 days. */
 export const DEFAULT_VACATION_PERIOD_DAYS = 7;
@@ -159,12 +157,14 @@ export async function sendVacationReplies(
     /** The delivered message, or a loader called only when a recipient has a vacation response on. */
     raw: Uint8Array | (() => Promise<Uint8Array | null>);
   },
-  sql: JmapSql = sqlFromStore(server.store),
 ): Promise<number> {
   let sent = 0;
   try {
-    const vacations = new Vacations(sql);
-    const enabled = input.accountIds.filter((id) => vacations.get(id).value.isEnabled);
+    const vacations = server.store.vacations;
+    const enabled: AccountId[] = [];
+    for (const id of input.accountIds) {
+      if ((await vacations.get(id)).value.isEnabled) enabled.push(id);
+    }
     if (enabled.length === 0 || !input.envelopeFrom) return 0;
     const raw = typeof input.raw === "function" ? await input.raw() : input.raw;
     if (!raw) return 0;
@@ -175,9 +175,9 @@ export async function sendVacationReplies(
       const account = await server.store.getAccount(accountId);
       if (!account) continue;
       const own = await server.store.sendableAddresses(accountId);
-      const v = vacations.get(accountId).value;
+      const v = (await vacations.get(accountId)).value;
       if (skipReason(v, facts, input.envelopeFrom, own, now) !== null) continue;
-      if (!vacations.claimReply(accountId, input.envelopeFrom, now, periodMs)) continue;
+      if (!await vacations.claimReply(accountId, input.envelopeFrom, now, periodMs)) continue;
       const reply = composeVacationReply(
         v,
         facts,

@@ -8,17 +8,9 @@
 import type { CommandContext, CommandSpec, GroupSpec } from "../cli/spec.ts";
 import { CliError, ExitCode } from "../cli/errors.ts";
 import { formatTable } from "../cli/table.ts";
-import type { Store } from "../store/store.ts";
-import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
-import { type BanStore, SqliteBanStore } from "./ban_store.ts";
 
 /** The `ban` group for `tern --help`. */
 export const BAN_GROUP: GroupSpec = { name: "ban", summary: "list and clear authentication-failure bans" };
-
-function bansOf(store: Store): BanStore {
-  if (!(store instanceof SqliteStore)) throw new CliError("Bans are kept only by the SQLite store");
-  return new SqliteBanStore(store.database);
-}
 
 const DATA_DIR = {
   type: "string" as const,
@@ -37,7 +29,7 @@ export const BAN_COMMANDS: CommandSpec[] = [
     options: { json: { type: "boolean", help: "print JSON instead of a table" }, "data-dir": DATA_DIR },
     examples: ["tern ban list", "tern ban list --json"],
     async run(ctx: CommandContext) {
-      const bans = await ctx.withDirectory(({ store }) => bansOf(store).list(new Date()));
+      const bans = await ctx.withDirectory(({ store }) => store.bans.list(new Date()));
       if (ctx.values.json) ctx.io.out(JSON.stringify(bans, null, 2) + "\n");
       else {
         ctx.io.out(formatTable(
@@ -61,7 +53,7 @@ export const BAN_COMMANDS: CommandSpec[] = [
       if ((address === undefined) === !ctx.values.all) {
         throw new CliError("Name one ADDRESS or give --all", ExitCode.usage);
       }
-      const cleared = await ctx.withDirectory(({ store }) => bansOf(store).clear(address));
+      const cleared = await ctx.withDirectory(({ store }) => store.bans.clear(address));
       if (address !== undefined && !cleared) throw new CliError(`No ban for "${address}"`);
       ctx.io.out(address === undefined ? "Cleared all bans\n" : `Cleared the ban of ${address}\n`);
       return ExitCode.ok;

@@ -12,7 +12,6 @@ import { CliError, ExitCode } from "../cli/errors.ts";
 import { formatTable } from "../cli/table.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
-import { DkimKeyStore } from "../dkim/key_store.ts";
 import {
   type DkimAlgorithm,
   dkimRecordName,
@@ -21,7 +20,6 @@ import {
   generateDkimKey,
 } from "../dkim/keys.ts";
 import { QueueOperations } from "./operations.ts";
-import { databaseOf } from "./start.ts";
 import { queueSettings } from "./settings.ts";
 
 const DATA_DIR: OptionSpec = {
@@ -36,9 +34,7 @@ const CONFIG: OptionSpec = { type: "string", short: "c", arg: "FILE", help: "con
 export const QUEUE_GROUP: GroupSpec = { name: "queue", summary: "inspect and manage the outbound queue" };
 
 function ops(dir: Directory): QueueOperations {
-  const db = databaseOf(dir.store);
-  if (!db) throw new CliError("The store has no database (the queue needs the SQLite store)");
-  return new QueueOperations(db, dir.store);
+  return new QueueOperations(dir.store);
 }
 
 function id(ctx: CommandContext): string {
@@ -193,12 +189,7 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
       const config = await ctx.config();
       const selector = (ctx.values.selector as string | undefined) ?? queueSettings(config).dkim_selector;
       const key = generateDkimKey(alg as DkimAlgorithm);
-      await ctx.withDirectory(async (dir) => {
-        const db = databaseOf(dir.store);
-        if (!db) throw new CliError("The store has no database");
-        new DkimKeyStore(db).put({ ...key, domain, selector }, new Date());
-        return await Promise.resolve();
-      });
+      await ctx.withDirectory((dir) => dir.store.dkimKeys.put({ ...key, domain, selector }, new Date()));
       const value = dkimRecordValue(key);
       ctx.io.out(
         `Created ${

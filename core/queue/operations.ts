@@ -1,26 +1,21 @@
 /**
  * Queue operations shared by the CLI (`tern queue …`) and the admin API: list, show, retry,
- * delete, flush. They work on the database directly, so they run while a server is up (the
+ * delete, flush. They work on the store's queue records, so they run while a server is up (the
  * running scheduler picks changes up at its next poll) or without one.
  *
  * @module
  */
 import type { Store } from "../store/store.ts";
-import type { Database } from "../store/sqlite/database.ts";
-import { type QueueListRow, QueueStore } from "./queue_store.ts";
-import type { QueueEntry } from "./types.ts";
+import type { QueueEntry, QueueListRow, QueueStore } from "../store/records/queue.ts";
 
-/** Operations over one database. */
+/** Operations over one store's queue. */
 export class QueueOperations {
   readonly #qs: QueueStore;
-  readonly #store: Store | null;
+  readonly #store: Store;
 
-  /**
-   * @param db Tern's database
-   * @param store the store, to release blob references on delete (optional)
-   */
-  constructor(db: Database, store: Store | null = null) {
-    this.#qs = new QueueStore(db);
+  /** @param store the store: its queue records, and blob references released on delete */
+  constructor(store: Store) {
+    this.#qs = store.queue;
     this.#store = store;
   }
 
@@ -50,8 +45,7 @@ export class QueueOperations {
   async delete(id: string): Promise<boolean> {
     const blobId = this.#qs.delete(id);
     if (blobId === null) return false;
-    const s = this.#store as { releaseBlob?: (b: string) => Promise<void> } | null;
-    await s?.releaseBlob?.(blobId).catch(() => {});
+    await this.#store.releaseBlob(blobId).catch(() => {});
     return true;
   }
 }

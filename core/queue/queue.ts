@@ -1,5 +1,5 @@
 /**
- * The outbound queue: durable entries (core/queue/queue_store.ts), a scheduler that dispatches due
+ * The outbound queue: durable entries (`Store.queue`, core/store/records/queue.ts), a scheduler that dispatches due
  * (message, domain) groups with bounded concurrency overall and per destination host, delivery over
  * the SMTP client (one connection and one transaction per domain for a message's recipients),
  * retries with exponential backoff, expiry, and DSNs (RFC 3464) back to the sender.
@@ -13,26 +13,20 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobId } from "../store/types.ts";
-import type { Database } from "../store/sqlite/database.ts";
 import type { DnsResolver } from "../dns/resolver.ts";
 import { deliverLocal } from "../delivery/local.ts";
 import { memorySource } from "../delivery/spool.ts";
 import { formatReturnPath } from "../delivery/trace.ts";
 import { StoreError } from "../store/types.ts";
 import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
-import {
-  type ClientTimeouts,
-  SmtpClient,
-  SmtpClientError,
-  statusFromReply,
-} from "../smtp_client/client.ts";
+import { type ClientTimeouts, SmtpClient, SmtpClientError, statusFromReply } from "../smtp_client/client.ts";
 import type { Connector } from "../smtp_client/connection.ts";
 import { formatReply } from "../smtp_client/reply.ts";
 import type { DkimSigner } from "../dkim/signer.ts";
 import { buildDsn, type DsnRecipient } from "./dsn.ts";
 import { KeyedLimiter, Semaphore } from "./limiter.ts";
 import { QueueMetrics } from "./metrics.ts";
-import { QueueStore, type RecipientUpdate } from "./queue_store.ts";
+import type { QueueStore, RecipientUpdate } from "../store/records/queue.ts";
 import { retryDelayMs } from "./retry.ts";
 import { type DeliveryTarget, Router } from "./routing.ts";
 import type { QueueSettings } from "./settings.ts";
@@ -47,9 +41,7 @@ import type {
 
 /** What the queue needs. */
 export interface QueueOptions {
-  /** Tern's database (the queue's tables live there). */
-  db: Database;
-  /** Blobs, and local delivery of DSNs to local senders. */
+  /** The queue's records (`store.queue`), blobs, and local delivery of DSNs to local senders. */
   store: Store;
   settings: QueueSettings;
   clock: Clock;
@@ -64,17 +56,6 @@ export interface QueueOptions {
   metrics?: QueueMetrics;
   /** Keep finished entries (tests inspect them); by default they are removed once final. */
   keepFinished?: boolean;
-}
-
-/** Blob pinning of SqliteStore (not part of the Store interface): queued blobs survive GC. */
-interface BlobPinning {
-  retainBlob(blobId: BlobId): Promise<void>;
-  releaseBlob(blobId: BlobId): Promise<void>;
-}
-
-function pinning(store: Store): BlobPinning | null {
-  const s = store as Partial<BlobPinning>;
-  return typeof s.retainBlob === "function" && typeof s.releaseBlob === "function" ? s as BlobPinning : null;
 }
 
 interface Outcome {
@@ -141,7 +122,7 @@ export class Queue implements OutboundQueue {
   /** @param opts dependencies and settings */
   constructor(opts: QueueOptions) {
     this.#opts = opts;
-    this.store = new QueueStore(opts.db);
+    this.store = opts.store.queue;
     this.metrics = opts.metrics ?? new QueueMetrics();
     this.#router = new Router(opts.settings, opts.dns);
     this.#global = new Semaphore(opts.settings.concurrency);
@@ -210,7 +191,7 @@ export class Queue implements OutboundQueue {
     origin: string | null = null,
   ): Promise<{ id: string }> {
     // The blob is pinned before the row exists: a crash in between leaks a reference, never mail.
-    await pinning(this.#opts.store)?.retainBlob(message.blobId);
+    await this.#opts.store.retainBlob(message.blobId);
     const now = this.#opts.clock.now();
     const id = crypto.randomUUID();
     await this.store.insert(
@@ -783,7 +764,7 @@ export class Queue implements OutboundQueue {
         utf8: msg.smtputf8,
       });
       const blob = await this.#opts.store.blobs.put(bytes);
-      await pinning(this.#opts.store)?.retainBlob(blob.blobId);
+      await this.#opts.store.retainBlob(blob.blobId);
       prepared.push({ ...blob, action: recipients[0]!.action });
     }
     const deferredOnly = rest.every((u) => u.status === "deferred");
@@ -878,9 +859,7 @@ export class Queue implements OutboundQueue {
 
   /** Drops the queue's blob reference in the background (the store groups these commits). */
   #releaseBlob(blobId: BlobId): void {
-    const p = pinning(this.#opts.store);
-    if (!p) return;
-    const done: Promise<void> = p.releaseBlob(blobId)
+    const done: Promise<void> = this.#opts.store.releaseBlob(blobId)
       .catch((e) => this.#opts.log.warn("blob release failed", { error: (e as Error).message }))
       .finally(() => this.#releases.delete(done));
     this.#releases.add(done);

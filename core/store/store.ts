@@ -1,6 +1,8 @@
 /**
- * The `Store` interface: the only way protocols reach persistent data. The first implementation is
- * `SqliteStore` (core/store/sqlite/); PostgreSQL will follow, so everything here is in domain terms.
+ * The `Store` interface: the only way anything outside a backend reaches persistent data (mail,
+ * and through `RecordStores` the queue, JMAP records, bans, DKIM keys and POP3 sizes). The first
+ * implementation is `SqliteStore` (core/store/sqlite/); PostgreSQL will follow, so everything here is
+ * in domain terms. tests/store/store_contract.ts is what a backend must pass.
  *
  * Durability contract: every method that writes resolves only after the change is committed and
  * fsynced (SQLite: the WAL fdatasynced after the COMMIT, before the write resolves; blobs fsynced
@@ -35,6 +37,15 @@ import type {
 } from "./types.ts";
 import type { BlobStore } from "./blob_store.ts";
 import type { ChangeNotifier } from "./notifier.ts";
+import type { QueueStore } from "./records/queue.ts";
+import type { IdentityStore } from "./records/identities.ts";
+import type { SubmissionStore } from "./records/submissions.ts";
+import type { VacationStore } from "./records/vacations.ts";
+import type { UploadStore } from "./records/uploads.ts";
+import type { TokenStore } from "./records/tokens.ts";
+import type { BanStore } from "./records/bans.ts";
+import type { DkimKeyStore } from "./records/dkim_keys.ts";
+import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
@@ -221,14 +232,52 @@ export interface ChangeLogStore {
     type: ChangeType,
     change: { created?: string[]; updated?: string[]; destroyed?: string[] },
   ): Promise<string>;
+  /**
+   * Keeps the newest `keepPerAccount` change-log entries of each account and drops the rest; clients
+   * holding an older state then get CannotCalculateChangesError and resynchronise (RFC 8620 §5.2).
+   */
+  pruneChanges(keepPerAccount?: number): Promise<{ removed: number }>;
+}
+
+/**
+ * The records that are not mail, each behind its own interface (core/store/records/): everything
+ * Tern keeps lives behind `Store`, so a server built on any implementation keeps its queue, bans and
+ * JMAP objects, and nothing outside the backend reaches its database.
+ */
+export interface RecordStores {
+  /** The outbound queue's messages, recipients and attempts (core/queue). */
+  readonly queue: QueueStore;
+  /** JMAP Identity objects. */
+  readonly identities: IdentityStore;
+  /** JMAP EmailSubmission objects. */
+  readonly submissions: SubmissionStore;
+  /** JMAP VacationResponse objects and who was answered. */
+  readonly vacations: VacationStore;
+  /** JMAP uploads (blob ownership and media type). */
+  readonly uploads: UploadStore;
+  /** API token hashes. */
+  readonly tokens: TokenStore;
+  /** Authentication-failure bans (core/policy). */
+  readonly bans: BanStore;
+  /** DKIM signing keys per domain. */
+  readonly dkimKeys: DkimKeyStore;
+  /** POP3 CRLF sizes per blob (core/pop3). */
+  readonly pop3Sizes: Pop3SizeStore;
 }
 
 /** The whole store. */
-export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore {
+export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore, RecordStores {
   readonly blobs: BlobStore;
   readonly notifier: ChangeNotifier;
   /** Reads a whole message's raw bytes. */
   readMessage(accountId: AccountId, id: MessageId): Promise<Uint8Array | null>;
+  /**
+   * Pins a blob that no message references (a queued message, a JMAP upload) so that garbage
+   * collection keeps it; pair with `releaseBlob`. The blob must exist.
+   */
+  retainBlob(blobId: BlobId): Promise<void>;
+  /** Drops a reference taken with `retainBlob`. */
+  releaseBlob(blobId: BlobId): Promise<void>;
   /** Blobs written but never referenced (e.g. after a crash) and unreferenced ones are removed. */
   collectGarbage(): Promise<{ removed: number }>;
   close(): Promise<void>;

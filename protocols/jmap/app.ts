@@ -15,7 +15,6 @@ import type { Logger } from "../../core/log/logger.ts";
 import type { HttpBindings } from "../../core/net/http_bindings.ts";
 import { SESSION_ID_HEADER } from "../../core/net/http_bindings.ts";
 import type { WebSocketUpgrader } from "../../core/net/https_server.ts";
-import type { JmapSql } from "../../core/jmap/sql.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
 import { parseRequest } from "./request.ts";
 import { checkRequest, processRequest } from "./api.ts";
@@ -39,12 +38,6 @@ export interface JmapEnv {
     upgradeWebSocket?: WebSocketUpgrader;
   };
   Variables: { account: Account; sessionId: string; log: Logger };
-}
-
-/** Options for tests and embedding. */
-export interface HttpAppOptions {
-  /** SQL for the JMAP tables; defaults to the store's database. */
-  sql?: JmapSql;
 }
 
 function problem(c: Context<JmapEnv>, e: ProblemError): Response {
@@ -118,11 +111,11 @@ function contentDisposition(name: string): string {
 }
 
 /** Creates the HTTP app for a server (JMAP; the admin API mounts on it too). */
-export function createHttpApp(server: ServerContext, options: HttpAppOptions = {}): Hono<JmapEnv> {
+export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   let services: JmapServices | null = null;
   let authenticator: HttpAuthenticator | null = null;
   // The store may open its database lazily; build the services on first use.
-  const svc = () => services ??= createJmapServices(server, options.sql);
+  const svc = () => services ??= createJmapServices(server);
   const auth = () => authenticator ??= new HttpAuthenticator(svc());
   const apiLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_requests);
   const uploadLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_upload);
@@ -244,7 +237,7 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       const type = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]!.trim() ||
         "application/octet-stream";
       const { blobId, size } = await server.store.blobs.put(bytes);
-      s.uploads.record(account.id, blobId, type, size);
+      await s.uploads.record(account.id, blobId, type, size, server.clock.now());
       return { accountId: account.id, blobId: uploadBlobId(blobId), type, size };
     });
     if (result === null) {

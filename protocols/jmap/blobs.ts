@@ -39,7 +39,7 @@ export async function readBlob(
   const store = services.server.store;
   switch (ref.kind) {
     case "upload": {
-      const rec = services.uploads.get(accountId, ref.blobId);
+      const rec = await services.uploads.get(accountId, ref.blobId);
       if (!rec) return null;
       const bytes = await store.blobs.get(ref.blobId);
       return bytes ? { bytes, type: rec.type, storeBlobId: ref.blobId } : null;

@@ -172,7 +172,7 @@ export class HttpAuthenticator {
       const key = "bearer-token";
       const throttled = await this.#throttle.check(req.remoteAddress, key);
       if (throttled) return await refused(throttled.retryAfterMs);
-      const accountId = this.#services.tokens.verify(credentials);
+      const accountId = await this.#services.tokens.verify(credentials);
       const account = accountId ? await server.store.getAccount(accountId) : null;
       if (!account || account.disabled) {
         await this.#throttle.recordFailure(req.remoteAddress, key);

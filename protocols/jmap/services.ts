@@ -1,45 +1,41 @@
 /**
- * Server-wide JMAP services built once per HTTP app: the SQL-backed JMAP objects and the limits.
+ * Server-wide JMAP services built once per HTTP app: the store's JMAP records, API token checks and
+ * the limits.
  *
  * @module
  */
 import type { ServerContext } from "../../core/context.ts";
-import { type JmapSql, sqlFromStore } from "../../core/jmap/sql.ts";
 import { ApiTokens } from "../../core/jmap/tokens.ts";
-import { Uploads } from "../../core/jmap/uploads.ts";
-import { Identities } from "../../core/jmap/identities.ts";
-import { Submissions } from "../../core/jmap/submissions.ts";
-import { Vacations } from "../../core/jmap/vacation.ts";
+import type { UploadStore } from "../../core/store/records/uploads.ts";
+import type { IdentityStore } from "../../core/store/records/identities.ts";
+import type { SubmissionStore } from "../../core/store/records/submissions.ts";
+import type { VacationStore } from "../../core/store/records/vacations.ts";
 import { type CoreLimits, coreLimits } from "./capabilities.ts";
 import { QueryCache } from "./query_cache.ts";
 
-/** The JMAP objects kept in the store database. */
+/** The JMAP objects kept by the store, and what the API needs besides. */
 export interface JmapServices {
   readonly server: ServerContext;
-  readonly sql: JmapSql;
   readonly tokens: ApiTokens;
-  readonly uploads: Uploads;
-  readonly identities: Identities;
-  readonly submissions: Submissions;
-  readonly vacations: Vacations;
+  readonly uploads: UploadStore;
+  readonly identities: IdentityStore;
+  readonly submissions: SubmissionStore;
+  readonly vacations: VacationStore;
   readonly limits: CoreLimits;
   /** Email/query results by state. */
   readonly queryCache: QueryCache;
 }
 
-/** Builds the services; `sql` defaults to the store's database. */
-export function createJmapServices(
-  server: ServerContext,
-  sql: JmapSql = sqlFromStore(server.store),
-): JmapServices {
+/** Builds the services over the server's store. */
+export function createJmapServices(server: ServerContext): JmapServices {
+  const store = server.store;
   return {
     server,
-    sql,
-    tokens: new ApiTokens(sql, server.clock),
-    uploads: new Uploads(sql, server.clock),
-    identities: new Identities(sql, server.clock),
-    submissions: new Submissions(sql),
-    vacations: new Vacations(sql),
+    tokens: new ApiTokens(store.tokens, server.clock),
+    uploads: store.uploads,
+    identities: store.identities,
+    submissions: store.submissions,
+    vacations: store.vacations,
     limits: coreLimits(server.config),
     queryCache: new QueryCache(),
   };

@@ -12,7 +12,7 @@ Deno.test("createToken gives a Bearer token that works until revoked", async () 
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).username, "alice@example.org");
     assert.deepEqual((await listTokens(f.store, "alice@example.org")).map((t) => t.id), [id]);
-    assert.equal(revokeToken(f.store, id), true);
+    assert.equal(await revokeToken(f.store, id), true);
     const gone = await f.fetch("/jmap/session", { headers: { authorization: `Bearer ${token}` } });
     assert.equal(gone.status, 401);
     await gone.body?.cancel();

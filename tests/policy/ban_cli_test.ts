@@ -3,14 +3,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tern } from "../cli/_tern.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
-import { SqliteBanStore } from "../../core/policy/ban_store.ts";
 
 Deno.test("tern ban list shows active bans and tern ban clear lifts them", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-ban-" });
   try {
     const dataDir = join(dir, "data");
     const store = await SqliteStore.open({ dataDir });
-    const bans = new SqliteBanStore(store.database);
+    const bans = store.bans;
     const now = Date.now();
     await bans.put({
       address: "192.0.2.7",

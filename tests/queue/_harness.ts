@@ -70,7 +70,6 @@ export async function harness(
   const settings = queueSettings(config);
   const dns = new StaticDnsResolver();
   const q = new Queue({
-    db: store.database,
     store,
     settings,
     clock,

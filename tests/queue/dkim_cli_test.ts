@@ -7,7 +7,6 @@ import { dkimVerify } from "mailauth";
 import { MemoryIo } from "../../core/cli/io.ts";
 import { runQueueCommand } from "../../core/queue/cli.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
-import { DkimKeyStore } from "../../core/dkim/key_store.ts";
 import { DkimSigner } from "../../core/dkim/signer.ts";
 import { createQueue } from "../../core/queue/start.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
@@ -41,7 +40,7 @@ async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
     const clock = new FakeClock(Date.now());
     const queue = createQueue({ config, store, log: nullLogger, clock }, {
       dns: new StaticDnsResolver(),
-      dkim: new DkimSigner(new DkimKeyStore(store.database)),
+      dkim: new DkimSigner(store.dkimKeys),
     })!;
     try {
       const blob = await store.blobs.put(new TextEncoder().encode(sampleMessage()));

@@ -9,7 +9,6 @@ import { systemClock } from "../../core/clock.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createQueue } from "../../core/queue/start.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
-import { QueueStore } from "../../core/queue/queue_store.ts";
 import { sampleMessage } from "./_harness.ts";
 import { startSink } from "./_sink.ts";
 
@@ -77,7 +76,7 @@ Deno.test("Queue survives kill -9 during delivery: every recipient delivered exa
     const delivered = [...slow.messages, ...fast.messages].flatMap((m) => m.rcpts.map((r) => r.address));
     assert.deepEqual([...delivered].sort(), [...expected].sort());
     assert.equal(new Set(delivered).size, delivered.length);
-    assert.deepEqual(new QueueStore(store.database).list(), []);
+    assert.deepEqual(store.queue.list(), []);
     await store.close();
   } finally {
     await slow.close();

@@ -20,7 +20,6 @@ Deno.test("SMTP submission queues remote recipients durably; the queue delivers 
   const env = await setup({}, { outbound });
   const dns = new StaticDnsResolver([{ name: "elsewhere.test", type: "A", value: sink.address }]);
   queue = new Queue({
-    db: env.store.database,
     store: env.store,
     settings: queueSettings(env.config),
     clock: new FakeClock(),

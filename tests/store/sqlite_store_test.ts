@@ -61,23 +61,23 @@ Deno.test("SqliteStore.open uses WAL, synchronous=FULL, foreign keys and a busy 
     }
   }));
 
-Deno.test("SqliteStore.database lets other core modules migrate their own tables", () =>
+Deno.test("SqliteStore keeps one migration ledger: a component's steps apply once, across a reopen", () =>
   withDir(async (dataDir) => {
     let store = await SqliteStore.open({ dataDir });
     const migrations = [
-      { version: 1, sql: "CREATE TABLE jmap_things (id INTEGER PRIMARY KEY, name TEXT)" },
-      { version: 2, sql: "ALTER TABLE jmap_things ADD COLUMN extra TEXT" },
+      { version: 1, sql: "CREATE TABLE example_things (id INTEGER PRIMARY KEY, name TEXT)" },
+      { version: 2, sql: "ALTER TABLE example_things ADD COLUMN extra TEXT" },
     ];
-    store.database.applyMigrations("jmap", migrations);
+    store.database.applyMigrations("example", migrations);
     store.database.transaction(() =>
-      store.database.run("INSERT INTO jmap_things (name, extra) VALUES ('a', 'b')")
+      store.database.run("INSERT INTO example_things (name, extra) VALUES ('a', 'b')")
     );
     await store.close();
     store = await SqliteStore.open({ dataDir });
     try {
-      store.database.applyMigrations("jmap", migrations);
-      assert.equal(store.database.schemaVersion("jmap"), 2);
-      assert.equal(store.database.get<{ n: number }>("SELECT count(*) AS n FROM jmap_things")?.n, 1);
+      store.database.applyMigrations("example", migrations);
+      assert.equal(store.database.schemaVersion("example"), 2);
+      assert.equal(store.database.get<{ n: number }>("SELECT count(*) AS n FROM example_things")?.n, 1);
     } finally {
       await store.close();
     }

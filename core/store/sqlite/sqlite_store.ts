@@ -52,6 +52,16 @@ import {
 } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
+import { SqliteQueueStore } from "./records/queue.ts";
+import { migrateJmap } from "./records/jmap_schema.ts";
+import { SqliteIdentityStore } from "./records/identities.ts";
+import { SqliteSubmissionStore } from "./records/submissions.ts";
+import { SqliteVacationStore } from "./records/vacations.ts";
+import { SqliteUploadStore } from "./records/uploads.ts";
+import { SqliteTokenStore } from "./records/tokens.ts";
+import { migrateBans, SqliteBanStore } from "./records/bans.ts";
+import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
+import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { formatId, parseId } from "./ids.ts";
 import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
 import {
@@ -200,8 +210,21 @@ interface ParsedAddress {
 
 /** The SQLite implementation of `Store`. */
 export class SqliteStore implements Store {
-  /** The database, for core/ modules that keep their own tables (never for protocols). */
+  /**
+   * The database: for this backend's own modules and its tests only. Everything else goes through
+   * the `Store` interface (tests/architecture_test.ts keeps core/ and protocols/ off it).
+   */
   readonly database: Database;
+  /** Records beside mail (`RecordStores`), all in this database. */
+  readonly queue: SqliteQueueStore;
+  readonly identities: SqliteIdentityStore;
+  readonly submissions: SqliteSubmissionStore;
+  readonly vacations: SqliteVacationStore;
+  readonly uploads: SqliteUploadStore;
+  readonly tokens: SqliteTokenStore;
+  readonly bans: SqliteBanStore;
+  readonly dkimKeys: SqliteDkimKeyStore;
+  readonly pop3Sizes: SqlitePop3SizeStore;
   /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
   readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
@@ -259,6 +282,15 @@ export class SqliteStore implements Store {
     );
     this.notifier = notifier;
     this.#clock = clock;
+    this.queue = new SqliteQueueStore(database);
+    this.identities = new SqliteIdentityStore(database, clock);
+    this.submissions = new SqliteSubmissionStore(database, clock);
+    this.vacations = new SqliteVacationStore(database);
+    this.uploads = new SqliteUploadStore(database);
+    this.tokens = new SqliteTokenStore(database);
+    this.bans = new SqliteBanStore(database);
+    this.dkimKeys = new SqliteDkimKeyStore(database);
+    this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.#hasFts5 = hasFts5;
     this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
     this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
@@ -286,6 +318,10 @@ export class SqliteStore implements Store {
       database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
       database.applyMigrations(BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS);
       database.applyMigrations(SEARCH_PENDING_COMPONENT, SEARCH_PENDING_MIGRATIONS);
+      migrateJmap(database);
+      migrateBans(database);
+      migrateDkimKeys(database);
+      migratePop3Sizes(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(

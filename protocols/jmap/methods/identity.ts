@@ -45,7 +45,7 @@ export async function maySendAs(ctx: MethodContext, address: string): Promise<bo
   });
 }
 
-function identities(ctx: MethodContext): Identity[] {
+function identities(ctx: MethodContext): Promise<Identity[]> {
   return ctx.services.identities.list(ctx.account.id, ctx.account);
 }
 
@@ -55,7 +55,7 @@ export const identityGet: MethodHandler = async (args, ctx) => {
   const ids = getIds(args, ctx);
   const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
   const state = await ctx.services.server.store.state(accountId, "Identity");
-  const all = identities(ctx);
+  const all = await identities(ctx);
   const byId = new Map(all.map((i) => [i.id, i]));
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
@@ -110,7 +110,7 @@ export const identitySet: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const store = ctx.services.server.store;
   const data = ctx.services.identities;
-  identities(ctx); // the default identity exists before any change
+  await identities(ctx); // the default identity exists before any change
   const result = await runSet(args, ctx, {
     state: () => store.state(accountId, "Identity"),
     async create(_cid, obj) {
@@ -119,12 +119,12 @@ export const identitySet: MethodHandler = async (args, ctx) => {
       if (!await maySendAs(ctx, input.email)) {
         throw new SetErrorException("forbiddenFrom", `This account may not send as "${input.email}".`);
       }
-      const created = data.create(accountId, { ...input, email: input.email });
+      const created = await data.create(accountId, { ...input, email: input.email });
       await store.recordChange(accountId, "Identity", { created: [created.id] });
       return { id: created.id, mayDelete: created.mayDelete };
     },
     async update(id, patch) {
-      const current = data.get(accountId, id);
+      const current = await data.get(accountId, id);
       if (!current) throw new SetErrorException("notFound");
       const next = applyPatch(current as unknown as Record<string, unknown>, patch);
       const changed = Object.fromEntries(
@@ -133,17 +133,17 @@ export const identitySet: MethodHandler = async (args, ctx) => {
       if (changed.id !== undefined || changed.mayDelete !== undefined) {
         throw invalidProperties(Object.keys(changed).filter((k) => k === "id" || k === "mayDelete"));
       }
-      data.update(accountId, id, parseInput(changed, false));
+      await data.update(accountId, id, parseInput(changed, false));
       await store.recordChange(accountId, "Identity", { updated: [id] });
       return null;
     },
     async destroy(id) {
-      const current = data.get(accountId, id);
+      const current = await data.get(accountId, id);
       if (!current) throw new SetErrorException("notFound");
       if (!current.mayDelete) {
         throw new SetErrorException("forbidden", "The default identity cannot be deleted.");
       }
-      data.delete(accountId, id);
+      await data.delete(accountId, id);
       await store.recordChange(accountId, "Identity", { destroyed: [id] });
     },
   });

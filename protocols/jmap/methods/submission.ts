@@ -65,7 +65,7 @@ export const submissionGet: MethodHandler = async (args, ctx) => {
   const ids = getIds(args, ctx);
   const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
   const state = await ctx.services.server.store.state(accountId, "EmailSubmission");
-  const all = ctx.services.submissions.list(accountId);
+  const all = await ctx.services.submissions.list(accountId);
   const byId = new Map(all.map((s) => [s.id, s]));
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
@@ -80,7 +80,11 @@ export const submissionGet: MethodHandler = async (args, ctx) => {
 /** EmailSubmission/changes (RFC 8621 §7.2). */
 export const submissionChanges: MethodHandler = (args, ctx) => standardChanges(args, ctx, "EmailSubmission");
 
-function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, accountId: AccountId): string[] {
+async function querySubmissions(
+  args: Record<string, unknown>,
+  ctx: MethodContext,
+  accountId: AccountId,
+): Promise<string[]> {
   const filter = optObject(args, "filter");
   const ids = (v: unknown, k: string): string[] => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
@@ -122,7 +126,7 @@ function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, acc
     }
     return true;
   };
-  let list = ctx.services.submissions.list(accountId);
+  let list = await ctx.services.submissions.list(accountId);
   if (filter) list = list.filter((s) => match(s, filter));
   const sort = (args.sort ?? []) as { property: string; isAscending?: boolean }[];
   const cmp = sort.map((c) => {
@@ -152,7 +156,7 @@ function querySubmissions(args: Record<string, unknown>, ctx: MethodContext, acc
 export const submissionQuery: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const queryState = await ctx.services.server.store.state(accountId, "EmailSubmission");
-  const ids = querySubmissions(args, ctx, accountId);
+  const ids = await querySubmissions(args, ctx, accountId);
   return { accountId, queryState, canCalculateChanges: true, ...windowResults(ids, args, ctx) };
 };
 
@@ -162,7 +166,7 @@ export const submissionQueryChanges: MethodHandler = async (args, ctx) => {
   const since = args.sinceQueryState;
   if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
   const changes = await ctx.services.server.store.changes(accountId, "EmailSubmission", since);
-  const ids = querySubmissions(args, ctx, accountId);
+  const ids = await querySubmissions(args, ctx, accountId);
   return {
     accountId,
     oldQueryState: since,
@@ -225,8 +229,8 @@ async function submit(
   if (typeof obj.emailId !== "string") throw invalidProperties(["emailId"]);
   const identityId = resolveCreationId(obj.identityId, ctx);
   const emailId = resolveCreationId(obj.emailId, ctx);
-  ctx.services.identities.list(accountId, ctx.account);
-  const identity = identityId ? ctx.services.identities.get(accountId, identityId) : null;
+  await ctx.services.identities.list(accountId, ctx.account);
+  const identity = identityId ? await ctx.services.identities.get(accountId, identityId) : null;
   if (!identity) throw invalidProperties(["identityId"], "Unknown identity.");
   const [email] = emailId ? await store.getMessages(accountId, [emailId]) : [];
   if (!email) throw invalidProperties(["emailId"], "Unknown email.");
@@ -332,7 +336,7 @@ async function submit(
   // final once any recipient has the message. The queue reports outcomes to
   // core/jmap/submission_tracking.ts, which moves deliveryStatus and undoStatus on.
   const submissionId = crypto.randomUUID();
-  let submission = ctx.services.submissions.insert(accountId, {
+  let submission = await ctx.services.submissions.insert(accountId, {
     identityId: identity.id,
     emailId: email.id,
     threadId: email.threadId,
@@ -359,10 +363,10 @@ async function submit(
         blob,
         { origin: submissionOrigin(accountId, submissionId) },
       );
-      ctx.services.submissions.setQueueId(accountId, submissionId, queueId);
-      submission = ctx.services.submissions.get(accountId, submissionId) ?? submission;
+      await ctx.services.submissions.setQueueId(accountId, submissionId, queueId);
+      submission = await ctx.services.submissions.get(accountId, submissionId) ?? submission;
     } catch (error) {
-      ctx.services.submissions.delete(accountId, submissionId);
+      await ctx.services.submissions.delete(accountId, submissionId);
       throw error;
     }
   }
@@ -390,7 +394,7 @@ export const submissionSet: MethodHandler = async (args, ctx) => {
       };
     },
     async update(id, patch) {
-      const s = ctx.services.submissions.get(accountId, id);
+      const s = await ctx.services.submissions.get(accountId, id);
       if (!s) throw new SetErrorException("notFound");
       emailOf.set(id, s.emailId);
       const keys = Object.keys(patch);
@@ -409,15 +413,15 @@ export const submissionSet: MethodHandler = async (args, ctx) => {
           statuses[rcpt] = { ...d, delivered: "no", smtpReply: "550 5.0.0 Canceled by the sender" };
         }
       }
-      ctx.services.submissions.updateStatus(accountId, id, statuses, "canceled");
+      await ctx.services.submissions.updateStatus(accountId, id, statuses, "canceled");
       await store.recordChange(accountId, "EmailSubmission", { updated: [id] });
       return null;
     },
     async destroy(id) {
-      const s = ctx.services.submissions.get(accountId, id);
+      const s = await ctx.services.submissions.get(accountId, id);
       if (!s) throw new SetErrorException("notFound");
       emailOf.set(id, s.emailId);
-      ctx.services.submissions.delete(accountId, id);
+      await ctx.services.submissions.delete(accountId, id);
       await store.recordChange(accountId, "EmailSubmission", { destroyed: [id] });
     },
   });

@@ -16,21 +16,21 @@ function toJmap(v: VacationResponse): Record<string, unknown> {
 }
 
 /** VacationResponse/get (RFC 8621 §8.1). */
-export const vacationGet: MethodHandler = (args, ctx) => {
+export const vacationGet: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
   const ids = args.ids;
   if (ids !== undefined && ids !== null && !Array.isArray(ids)) {
     throw new MethodError("invalidArguments", "ids must be an array.");
   }
-  const { value, state } = ctx.services.vacations.get(accountId);
+  const { value, state } = await ctx.services.vacations.get(accountId);
   const wanted = (ids as string[] | null | undefined) ?? ["singleton"];
-  return Promise.resolve({
+  return {
     accountId,
     state,
     list: wanted.includes("singleton") ? [pick(toJmap(value), props)] : [],
     notFound: wanted.filter((id) => id !== "singleton"),
-  });
+  };
 };
 
 function parseDate(v: unknown, k: string): Date | null {
@@ -40,10 +40,10 @@ function parseDate(v: unknown, k: string): Date | null {
 }
 
 /** VacationResponse/set (RFC 8621 §8.2): only update of the singleton. */
-export const vacationSet: MethodHandler = (args, ctx) => {
+export const vacationSet: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
   const vac = ctx.services.vacations;
-  const { value, state: oldState } = vac.get(accountId);
+  const { value, state: oldState } = await vac.get(accountId);
   if (typeof args.ifInState === "string" && args.ifInState !== oldState) {
     throw new MethodError("stateMismatch");
   }
@@ -69,7 +69,7 @@ export const vacationSet: MethodHandler = (args, ctx) => {
       for (const k of ["subject", "textBody", "htmlBody"]) {
         if (next[k] !== null && typeof next[k] !== "string") throw invalidProperties([k]);
       }
-      newState = vac.set(accountId, {
+      newState = await vac.set(accountId, {
         id: "singleton",
         isEnabled: next.isEnabled,
         fromDate: parseDate(next.fromDate, "fromDate"),
@@ -85,7 +85,7 @@ export const vacationSet: MethodHandler = (args, ctx) => {
     }
   }
   const orNull = (o: Record<string, unknown>) => Object.keys(o).length ? o : null;
-  return Promise.resolve({
+  return {
     accountId,
     oldState,
     newState,
@@ -95,5 +95,5 @@ export const vacationSet: MethodHandler = (args, ctx) => {
     notCreated: orNull(notCreated),
     notUpdated: orNull(notUpdated),
     notDestroyed: orNull(notDestroyed),
-  });
+  };
 };

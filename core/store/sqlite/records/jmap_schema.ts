@@ -1,11 +1,12 @@
 /**
- * Tables of the JMAP objects the mail store does not model itself (migration component "jmap").
+ * Tables of the JMAP records the mail store keeps beside mail (migration component "jmap", in the
+ * database's one migration ledger): tokens, uploads, identities, submissions, vacation responses.
  *
  * @module
  */
-import type { JmapSql, Migration } from "./sql.ts";
+import type { Database, Migration } from "../database.ts";
 
-/** Migration component name in the store database. */
+/** Migration component name. */
 export const JMAP_COMPONENT = "jmap";
 
 /** Schema steps, oldest first. Never edit a released step; add a new one. */
@@ -82,11 +83,7 @@ CREATE TABLE IF NOT EXISTS jmap_vacation_sent (
   },
 ];
 
-const migrated = new WeakSet<JmapSql>();
-
-/** Applies the JMAP migrations once per database handle. */
-export function ensureJmapSchema(sql: JmapSql): void {
-  if (migrated.has(sql)) return;
-  sql.applyMigrations(JMAP_COMPONENT, JMAP_MIGRATIONS);
-  migrated.add(sql);
+/** Applies the JMAP migrations. */
+export function migrateJmap(db: Database): void {
+  db.applyMigrations(JMAP_COMPONENT, JMAP_MIGRATIONS);
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Migration } from "../store/sqlite/database.ts";
+import type { Migration } from "../database.ts";
 
 /** Migration component name. */
 export const QUEUE_COMPONENT = "queue";

@@ -1,13 +1,22 @@
 /**
- * SQL of the outbound queue: messages, per-recipient state and the attempts log, in Tern's SQLite
+ * SQLite implementation of the outbound queue's `QueueStore`: messages, per-recipient state and the attempts log, in Tern's SQLite
  * database. Every write is one synchronous transaction (WAL, synchronous=FULL): when a method
  * returns, the change is committed and fsynced.
  *
  * @module
  */
-import type { Database } from "../store/sqlite/database.ts";
-import { QUEUE_COMPONENT, QUEUE_MIGRATIONS } from "./schema.ts";
-import type { AttemptRecord, QueuedMessage, QueuedRecipient, QueueEntry, RecipientStatus } from "./types.ts";
+import type { Database } from "../database.ts";
+import { QUEUE_COMPONENT, QUEUE_MIGRATIONS } from "./queue_schema.ts";
+import type {
+  AttemptRecord,
+  QueuedMessage,
+  QueuedRecipient,
+  QueueEntry,
+  QueueListRow,
+  QueueStore,
+  RecipientStatus,
+  RecipientUpdate,
+} from "../../records/queue.ts";
 
 interface MessageRow {
   id: string;
@@ -49,29 +58,6 @@ interface AttemptRow {
   outcome: string;
   reply: string;
   latency_ms: number;
-}
-
-/** A recipient's new state after an attempt. */
-export interface RecipientUpdate {
-  index: number;
-  status: RecipientStatus;
-  nextAttemptAt?: Date;
-  reply: string;
-  host: string | null;
-  /** Counts as an attempt (false for recipients skipped without trying). */
-  attempted: boolean;
-}
-
-/** Summary row of `queue list`. */
-export interface QueueListRow {
-  id: string;
-  from: string | null;
-  size: number;
-  createdAt: Date;
-  recipients: number;
-  pending: number;
-  nextAttemptAt: Date | null;
-  lastReply: string | null;
 }
 
 function toMessage(r: MessageRow): QueuedMessage {
@@ -127,7 +113,7 @@ interface Job {
  * event-loop turn share one transaction (group commit: one fsync for many), each job in its own
  * savepoint; every promise settles only after the COMMIT.
  */
-export class QueueStore {
+export class SqliteQueueStore implements QueueStore {
   readonly #db: Database;
   #pending: Job[] = [];
   #scheduled = false;
@@ -169,11 +155,6 @@ export class QueueStore {
       return;
     }
     jobs.forEach((j, i) => (results[i]!.ok ? j.resolve(results[i]!.value) : j.reject(results[i]!.value)));
-  }
-
-  /** The underlying database (DKIM keys share it). */
-  get database(): Database {
-    return this.#db;
   }
 
   /** Inserts a message and its recipients; resolves once committed and fsynced. */
