@@ -121,8 +121,17 @@ export function sampleMessage(
   return new TextEncoder().encode(lines.join("\r\n"));
 }
 
-/** Adds a message to an account's Inbox through the store (as SMTP delivery would). */
-export async function addToInbox(f: JmapFixture, account: Account, raw: Uint8Array, keywords: string[] = []) {
+/**
+ * Adds a message to an account's Inbox through the store (as SMTP delivery would), received now
+ * or at `receivedAt`.
+ */
+export async function addToInbox(
+  f: JmapFixture,
+  account: Account,
+  raw: Uint8Array,
+  keywords: string[] = [],
+  receivedAt?: Date,
+) {
   const inbox = await f.store.getMailboxByRole(account.id, "inbox");
   const { blobId } = await f.store.blobs.put(raw);
   const [added] = await f.store.addMessages([{
@@ -130,6 +139,7 @@ export async function addToInbox(f: JmapFixture, account: Account, raw: Uint8Arr
     mailboxIds: [inbox!.id],
     blobId,
     keywords,
+    ...(receivedAt ? { receivedAt } : {}),
   }]);
   return added!;
 }

@@ -21,10 +21,16 @@ Deno.test("Mailbox/get lists the default mailboxes with roles and counts", async
   }
 });
 
-Deno.test("Email/query then Email/get through a result reference", async () => {
+Deno.test("Email/query sorts by receivedAt descending, and Email/get follows through a result reference", async () => {
   const f = await jmapFixture();
   try {
-    for (let i = 0; i < 3; i++) await addToInbox(f, f.alice, sampleMessage({ subject: `Message ${i}` }));
+    // Added in an order that is neither the receivedAt order nor its reverse.
+    const days = [2, 3, 1];
+    const added = [];
+    for (const [i, day] of days.entries()) {
+      const raw = sampleMessage({ subject: `Message ${i}` });
+      added.push(await addToInbox(f, f.alice, raw, [], new Date(Date.UTC(2026, 10, day, 12))));
+    }
     const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
     const r = await f.api([
       ["Email/query", {
@@ -37,7 +43,7 @@ Deno.test("Email/query then Email/get through a result reference", async () => {
       ["Email/get", {
         accountId: f.alice.id,
         "#ids": { resultOf: "q", name: "Email/query", path: "/ids" },
-        properties: ["subject", "from", "mailboxIds", "keywords", "threadId", "preview"],
+        properties: ["subject", "from", "mailboxIds", "keywords", "threadId", "preview", "receivedAt"],
       }, "g"],
       ["Thread/get", {
         accountId: f.alice.id,
@@ -46,16 +52,27 @@ Deno.test("Email/query then Email/get through a result reference", async () => {
     ]);
     const q = r.methodResponses[0]![1];
     assert.equal(q.total, 3);
-    assert.equal((q.ids as string[]).length, 2);
+    // Newest first: Message 1 (day 3), Message 0 (day 2); Message 2 (day 1) is past the limit.
+    assert.deepEqual(q.ids, [added[1]!.id, added[0]!.id]);
     const g = r.methodResponses[1]![1];
-    assert.equal((g.list as unknown[]).length, 2);
-    const first = (g.list as Record<string, unknown>[])[0]!;
-    assert.equal(typeof first.subject, "string");
+    const list = g.list as Record<string, unknown>[];
+    // RFC 8620 §5.1: /get may list in any order; by id, the query's order reads newest first.
+    const byId = new Map(list.map((e) => [e.id as string, e]));
+    assert.equal(list.length, 2);
+    assert.deepEqual((q.ids as string[]).map((id) => byId.get(id)?.subject), ["Message 1", "Message 0"]);
+    assert.deepEqual((q.ids as string[]).map((id) => byId.get(id)?.receivedAt), [
+      "2026-11-03T12:00:00Z",
+      "2026-11-02T12:00:00Z",
+    ]);
+    const first = byId.get(added[1]!.id)!;
     assert.deepEqual(first.from, [{ name: "Carol", email: "carol@example.net" }]);
     assert.deepEqual(first.mailboxIds, { [inbox!.id]: true });
     const t = r.methodResponses[2]!;
     assert.equal(t[0], "Thread/get");
-    assert.equal((t[1].list as unknown[]).length, 2);
+    assert.deepEqual(
+      (t[1].list as { id: string; emailIds: string[] }[]).map((x) => [x.id, x.emailIds]).sort(),
+      [[added[1]!.threadId, [added[1]!.id]], [added[0]!.threadId, [added[0]!.id]]].sort(),
+    );
   } finally {
     await f.close();
   }
@@ -201,15 +218,30 @@ Deno.test("Email/changes and Mailbox/changes see changes made through the store 
     const mailboxState = before.methodResponses[1]![1].state as string;
     const added = await addToInbox(f, f.alice, sampleMessage());
     await f.store.updateKeywords(f.alice.id, [added.id], { add: ["$seen"] });
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    const made = await f.store.createMailbox(f.alice.id, { name: "Elsewhere" });
     const r = await f.api([
       ["Email/changes", { accountId: f.alice.id, sinceState: emailState }, "e"],
       ["Mailbox/changes", { accountId: f.alice.id, sinceState: mailboxState }, "m"],
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "e2"],
+      ["Mailbox/get", { accountId: f.alice.id, ids: [] }, "m2"],
     ]);
+    // RFC 8620 §5.2: created then updated since the state is reported as created only.
     const e = r.methodResponses[0]![1];
-    assert.deepEqual([...(e.created as string[]), ...(e.updated as string[])].includes(added.id), true);
+    assert.equal(e.oldState, emailState);
+    assert.deepEqual(e.created, [added.id]);
+    assert.deepEqual(e.updated, []);
+    assert.deepEqual(e.destroyed, []);
+    assert.equal(e.newState, r.methodResponses[2]![1].state);
     assert.notEqual(e.newState, emailState);
+    // The new mailbox is created; the Inbox (its counts changed) is updated.
     const m = r.methodResponses[1]![1];
     assert.equal(m.oldState, mailboxState);
+    assert.deepEqual(m.created, [made.id]);
+    assert.deepEqual(m.updated, [inbox!.id]);
+    assert.deepEqual(m.destroyed, []);
+    assert.equal(m.newState, r.methodResponses[3]![1].state);
+    assert.notEqual(m.newState, mailboxState);
   } finally {
     await f.close();
   }

@@ -79,17 +79,29 @@ Deno.test("jmap wire: jmap-jam lists mailboxes, queries with a back-reference, d
     smtp.close();
 
     // Flow 2: query a mailbox and get its emails through a back-reference.
-    const [{ emails }] = await jam.requestMany((t) => {
+    const [{ ids: queried, emails }] = await jam.requestMany((t) => {
       const ids = t.Email.query({
         accountId,
         filter: { inMailbox: inbox.id },
         sort: [{ property: "receivedAt", isAscending: false }],
         limit: 10,
       });
-      const emails = t.Email.get({ accountId, ids: ids.$ref("/ids"), properties: ["id", "subject", "from"] });
+      const emails = t.Email.get({
+        accountId,
+        ids: ids.$ref("/ids"),
+        properties: ["id", "subject", "from", "receivedAt"],
+      });
       return { ids, emails };
     });
-    assert.deepEqual(emails.list.map((e) => e.subject).sort(), ["First", "Second"]);
+    // The query's order is receivedAt descending; a tie (same second) goes to the later-stored
+    // message (ids are "e" + row number, and ties are broken by id in the same direction).
+    const byId = new Map(emails.list.map((e) => [e.id, e]));
+    const row = (id: string) => Number(id.slice(1));
+    const newestFirst = [...emails.list].sort((a, b) =>
+      b.receivedAt!.localeCompare(a.receivedAt!) || row(b.id) - row(a.id)
+    ).map((e) => e.id);
+    assert.deepEqual(queried.ids, newestFirst);
+    assert.deepEqual(queried.ids.map((id) => byId.get(id)?.subject), ["Second", "First"]);
 
     // Flow 3: create a draft and submit it in one request with # references.
     const [identities] = await jam.api.Identity.get({ accountId });
