@@ -273,3 +273,82 @@ Deno.test("Mailbox/set creates, renames and destroys mailboxes with creation-id 
     await f.close();
   }
 });
+
+Deno.test("Email/get without properties returns RFC 8621's default set with the message's own values", async () => {
+  const f = await jmapFixture();
+  try {
+    const raw = sampleMessage({
+      subject: "Values",
+      messageId: "values-1@example.net",
+      body: "Hello   Alice,\r\n\r\nhow\tare you?\r\n-- \r\nCarol",
+    });
+    const received = new Date(Date.UTC(2026, 10, 2, 12, 30, 15));
+    const a = await addToInbox(f, f.alice, raw, ["$seen"], received);
+    const reply = await addToInbox(
+      f,
+      f.alice,
+      sampleMessage({ subject: "Re: Values", inReplyTo: "values-1@example.net", body: "x".repeat(400) }),
+    );
+    const other = await addToInbox(f, f.alice, sampleMessage({ subject: "Unrelated" }));
+    const r = await f.api([["Email/get", { accountId: f.alice.id, ids: [a.id, reply.id, other.id] }, "g"]]);
+    const list = r.methodResponses[0]![1].list as Record<string, unknown>[];
+    const byId = new Map(list.map((e) => [e.id as string, e]));
+    const e = byId.get(a.id)!;
+    // RFC 8621 §4.2: the properties returned when "properties" is omitted.
+    assert.deepEqual(
+      Object.keys(e).sort(),
+      [
+        "id",
+        "blobId",
+        "threadId",
+        "mailboxIds",
+        "keywords",
+        "size",
+        "receivedAt",
+        "messageId",
+        "inReplyTo",
+        "references",
+        "sender",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "replyTo",
+        "subject",
+        "sentAt",
+        "hasAttachment",
+        "preview",
+        "bodyValues",
+        "textBody",
+        "htmlBody",
+        "attachments",
+      ].sort(),
+    );
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    assert.equal(e.size, raw.length);
+    assert.equal(e.receivedAt, "2026-11-02T12:30:15Z");
+    assert.equal(e.threadId, a.threadId);
+    assert.deepEqual(e.mailboxIds, { [inbox!.id]: true });
+    assert.deepEqual(e.keywords, { $seen: true });
+    assert.deepEqual(e.messageId, ["values-1@example.net"]);
+    assert.equal(e.subject, "Values");
+    assert.equal(e.sentAt, "2026-11-21T10:00:00+01:00");
+    assert.equal(e.hasAttachment, false);
+    // RFC 8621 §4.1.4: a plain-text fragment, whitespace runs collapsed.
+    assert.equal(e.preview, "Hello Alice, how are you? -- Carol");
+    assert.deepEqual(e.bodyValues, {});
+    // The reply joins the first message's thread; the unrelated message has its own.
+    assert.equal(byId.get(reply.id)!.threadId, a.threadId);
+    assert.notEqual(byId.get(other.id)!.threadId, a.threadId);
+    // A preview is at most 256 characters.
+    assert.equal(byId.get(reply.id)!.preview, "x".repeat(256));
+    // The blob is the message itself.
+    const dl = await f.fetch(`/jmap/download/${f.alice.id}/${e.blobId}/m.eml`, {
+      headers: { authorization: f.basic() },
+    });
+    assert.equal(dl.status, 200);
+    assert.deepEqual(new Uint8Array(await dl.arrayBuffer()), raw);
+  } finally {
+    await f.close();
+  }
+});
