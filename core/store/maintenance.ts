@@ -10,15 +10,6 @@ import type { Logger } from "../log/logger.ts";
 /** Default interval between runs: one hour. */
 export const MAINTENANCE_INTERVAL_MS = 3_600_000;
 
-/** A store that can also prune its change log (SqliteStore does). */
-interface Prunable {
-  pruneChanges(keepPerAccount?: number): Promise<{ removed: number }>;
-}
-
-function isPrunable(store: Store): store is Store & Prunable {
-  return typeof (store as Partial<Prunable>).pruneChanges === "function";
-}
-
 /** Handle of the running housekeeping. */
 export interface Maintenance {
   /** Runs one pass now (also what the timer runs). */
@@ -38,7 +29,7 @@ export function startMaintenance(
     running ??= (async () => {
       try {
         const gc = await store.collectGarbage();
-        const pruned = isPrunable(store) ? await store.pruneChanges() : { removed: 0 };
+        const pruned = await store.pruneChanges();
         if (gc.removed > 0 || pruned.removed > 0) {
           log.info("store maintenance", { blobs_removed: gc.removed, changes_pruned: pruned.removed });
         }
