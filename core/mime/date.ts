@@ -111,6 +111,28 @@ function build(
  * @returns the instant, or null
  */
 export function parseDate(value: string): Date | null {
+  return parseDateWithZone(value)?.date ?? null;
+}
+
+/** A parsed date-time with the zone offset it was written in. */
+export interface ZonedDate {
+  /** The instant. */
+  date: Date;
+  /** The zone offset of the text in minutes east of UTC (0 when absent or unknown). */
+  offsetMinutes: number;
+}
+
+/**
+ * Like {@link parseDate}, but also returns the zone offset the date was written in, so that the
+ * calendar day in the sender's own zone can be recovered (RFC 9051 §6.4.4 SENTON and friends
+ * compare that day, disregarding time and zone).
+ *
+ * @param value a Date header value
+ * @returns the instant and its zone offset, or null
+ */
+export function parseDateWithZone(value: string): ZonedDate | null {
+  const z = (date: Date | null, offsetMinutes: number): ZonedDate | null =>
+    date === null ? null : { date, offsetMinutes };
   const v = value.replace(/\([^)]*\)/g, " ").replace(/[\r\n]/g, " ").trim();
   if (v === "" || v.length > 200) return null;
   // RFC 5322: [day ","] day month year hour ":" minute [":" second] zone
@@ -118,15 +140,18 @@ export function parseDate(value: string): Date | null {
     /^(?:[A-Za-z]+\.?\s*,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})\s*,?\s+(\d{1,2})[:.](\d{1,2})(?:[:.](\d{1,2}))?(?:\.\d+)?\s*([+-]\d{1,2}:?\d{2}|[A-Za-z]{1,5})?/
       .exec(v);
   if (rfc) {
-    const offset = zoneOffset(rfc[7]);
-    return build(
-      fullYear(rfc[3]!),
-      monthIndex(rfc[2]!),
-      Number(rfc[1]),
-      Number(rfc[4]),
-      Number(rfc[5]),
-      Number(rfc[6] ?? "0"),
-      offset ?? 0,
+    const offset = zoneOffset(rfc[7]) ?? 0;
+    return z(
+      build(
+        fullYear(rfc[3]!),
+        monthIndex(rfc[2]!),
+        Number(rfc[1]),
+        Number(rfc[4]),
+        Number(rfc[5]),
+        Number(rfc[6] ?? "0"),
+        offset,
+      ),
+      offset,
     );
   }
   // Month before day: "Mon, Jan 2 2006 15:04:05 +0000" and asctime "Mon Jan  2 15:04:05 2006".
@@ -134,27 +159,35 @@ export function parseDate(value: string): Date | null {
     /^(?:[A-Za-z]+,?\s+)?([A-Za-z]{3,9})\s+(\d{1,2}),?\s+(?:(\d{4})\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Za-z]{1,5})?\s*(\d{4})?/
       .exec(v);
   if (asc && (asc[3] !== undefined || asc[8] !== undefined)) {
-    return build(
-      Number(asc[3] ?? asc[8]),
-      monthIndex(asc[1]!),
-      Number(asc[2]),
-      Number(asc[4]),
-      Number(asc[5]),
-      Number(asc[6] ?? "0"),
-      zoneOffset(asc[7]) ?? 0,
+    const offset = zoneOffset(asc[7]) ?? 0;
+    return z(
+      build(
+        Number(asc[3] ?? asc[8]),
+        monthIndex(asc[1]!),
+        Number(asc[2]),
+        Number(asc[4]),
+        Number(asc[5]),
+        Number(asc[6] ?? "0"),
+        offset,
+      ),
+      offset,
     );
   }
   const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
     .exec(v);
   if (iso) {
-    return build(
-      Number(iso[1]),
-      Number(iso[2]) - 1,
-      Number(iso[3]),
-      Number(iso[4]),
-      Number(iso[5]),
-      Number(iso[6] ?? "0"),
-      zoneOffset(iso[7]) ?? 0,
+    const offset = zoneOffset(iso[7]) ?? 0;
+    return z(
+      build(
+        Number(iso[1]),
+        Number(iso[2]) - 1,
+        Number(iso[3]),
+        Number(iso[4]),
+        Number(iso[5]),
+        Number(iso[6] ?? "0"),
+        offset,
+      ),
+      offset,
     );
   }
   return null;

@@ -8,7 +8,7 @@ import { repairHeaderText } from "./charset.ts";
 import { partText } from "./body.ts";
 import { bodyParts, hasAttachment, partName } from "./body_parts.ts";
 import { collapsedPrefix } from "./collapse_prefix.ts";
-import { parseDate } from "./date.ts";
+import { parseDateWithZone } from "./date.ts";
 import { decodeEncodedWords } from "./encoded_words.ts";
 import { getHeaders, getLastHeader } from "./header.ts";
 import { htmlToText } from "./html_text.ts";
@@ -71,7 +71,8 @@ function preview(raw: Uint8Array, textBody: MimePart[]): string {
 
 function summaryOf(raw: Uint8Array, root: MimePart): MessageSummary {
   const parts = bodyParts(root);
-  const date = getLastHeader(root, "date");
+  const dateHeader = getLastHeader(root, "date");
+  const date = dateHeader === null ? null : parseDateWithZone(dateHeader);
   return {
     subject: text(getLastHeader(root, "subject")),
     from: addresses(root, "from"),
@@ -83,7 +84,8 @@ function summaryOf(raw: Uint8Array, root: MimePart): MessageSummary {
     messageId: ids(root, "message-id"),
     inReplyTo: ids(root, "in-reply-to"),
     references: ids(root, "references"),
-    sentAt: date === null ? null : parseDate(date),
+    sentAt: date?.date ?? null,
+    ...(date ? { sentOffset: date.offsetMinutes } : {}),
     preview: preview(raw, parts.textBody),
     hasAttachment: hasAttachment(parts),
   };
@@ -109,14 +111,17 @@ export function summarize(raw: Uint8Array): MessageSummary {
 }
 
 /**
- * Extracts searchable text: subject, address headers, attachment file names, and every decoded
- * text part (HTML stripped to text), including the subject, sender and text of attached messages,
- * bounded to {@link MAX_EXTRACT_CHARS}. Never throws.
+ * Extracts searchable text: with `headers` (the default) the subject and address headers first;
+ * then attachment file names and every text part decoded from its transfer encoding (RFC 2045
+ * §6.7–6.8) and charset into Unicode, HTML stripped to text, including the subject, sender and text
+ * of attached messages; bounded to {@link MAX_EXTRACT_CHARS}. Never throws.
  *
  * @param raw the message bytes
+ * @param opts `headers: false` leaves out the top-level subject and addresses (the body alone,
+ *   for IMAP BODY and JMAP `body`, whose header fields are searched separately)
  * @returns plain text for full-text search
  */
-export function extractText(raw: Uint8Array): string {
+export function extractText(raw: Uint8Array, opts: { headers?: boolean } = {}): string {
   const root = parseMime(raw);
   const out: string[] = [];
   let size = 0;
@@ -126,30 +131,29 @@ export function extractText(raw: Uint8Array): string {
     out.push(piece);
     size += piece.length + 1;
   };
-  add(text(getLastHeader(root, "subject")));
-  for (const name of ["from", "sender", "reply-to", "to", "cc", "bcc"]) {
-    for (const value of getHeaders(root, name)) {
-      for (const a of parseAddressList(repairHeaderText(value))) {
-        add(a.name === null ? a.email : `${a.name} ${a.email}`);
+  if (opts.headers ?? true) {
+    add(text(getLastHeader(root, "subject")));
+    for (const name of ["from", "sender", "reply-to", "to", "cc", "bcc"]) {
+      for (const value of getHeaders(root, name)) {
+        for (const a of parseAddressList(repairHeaderText(value))) {
+          add(a.name === null ? a.email : `${a.name} ${a.email}`);
+        }
       }
     }
   }
   walkParts(root, (part) => {
     if (size >= MAX_EXTRACT_CHARS) return;
     if (part.message !== null) {
-      // Attached messages: their subject and senders are searchable too.
-      add(text(getLastHeader(part.message, "subject")));
-      for (const a of parseAddressList(getLastHeader(part.message, "from") ?? "")) {
-        add(a.name === null ? a.email : `${a.name} ${a.email}`);
-      }
+      // An attached message's header is part of the enclosing message's body (RFC 9051 §6.4.4
+      // BODY and TEXT): every field as `Name: value`, encoded words decoded.
+      for (const f of part.message.headers) add(`${f.name}: ${text(f.value)}`);
     }
     const name = partName(part);
     if (name !== null) add(name);
-    if (part.type !== "text") return;
-    if (part.disposition?.value === "attachment" && part.subtype !== "plain" && part.subtype !== "html") {
-      return;
-    }
-    if (part.subtype !== "plain" && part.subtype !== "html" && part.subtype !== "enriched") return;
+    // Every text/* part, attached or not, and message/* leaves that are not parsed messages
+    // (delivery-status, feedback-report, partial): their content is text, as Dovecot searches it.
+    if (part.children.length > 0 || part.message !== null) return;
+    if (part.type !== "text" && part.type !== "message") return;
     // Enough source bytes to fill the remaining budget (base64 inflates by 4/3, QP by up to 3).
     const budget = Math.min(part.bodyEnd - part.bodyStart, (MAX_EXTRACT_CHARS - size) * 4);
     add(collapse(bodyTextOf(raw, part, budget)));

@@ -88,6 +88,11 @@ export interface MessageSummary {
   references: string[];
   /** Date: header, or null if absent or unparsable. */
   sentAt: Date | null;
+  /**
+   * Zone offset of the Date: header in minutes east of UTC (RFC 5322 §3.3), set when `sentAt` is;
+   * absent in summaries stored before it was kept (read as 0).
+   */
+  sentOffset?: number;
   /** Up to 256 characters of plain text (RFC 8621 §4.1.4 preview). */
   preview: string;
   hasAttachment: boolean;

@@ -233,6 +233,11 @@ export interface MessageCondition {
   body?: string;
   /** `[name]` header exists, `[name, value]` header contains value. */
   header?: [string] | [string, string];
+  /**
+   * Some top-level header field, as `name: value` (name lowercased, value unfolded), contains the
+   * string, case-insensitively (the header half of IMAP TEXT, RFC 9051 §6.4.4).
+   */
+  anyHeader?: string;
 }
 
 /** Sort keys for message queries (RFC 8621 §4.4.2). */

@@ -61,13 +61,14 @@ export function indexMessage(raw: Uint8Array): MessageIndex {
 
 /** The full-text search row of a raw message with its summary (from `indexMessage`). Never throws. */
 export function searchRow(raw: Uint8Array, summary: MessageSummary): SearchRow {
-  let body = "";
+  let body: string;
   try {
-    body = extractText(raw);
+    // The body alone: subject and addresses have their own columns (IMAP BODY, JMAP `body`). A
+    // message without text parts (an image alone) has an empty body.
+    body = extractText(raw, { headers: false });
   } catch {
-    body = "";
+    body = fallbackBody(raw);
   }
-  if (!body) body = fallbackBody(raw);
   if (body.length > MAX_BODY_TEXT) body = body.slice(0, MAX_BODY_TEXT);
   return {
     subject: summary.subject,

@@ -9,6 +9,7 @@
 import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
 import type { SqlValue } from "./database.ts";
 import { keywordSql } from "./keywords.ts";
+import { decodeEncodedWords } from "../../mime/encoded_words.ts";
 
 /** A SQL fragment and its parameters. */
 export interface SqlPart {
@@ -141,6 +142,9 @@ function conditionSql(
       value ?? null,
     );
   }
+  if (c.anyHeader !== undefined) {
+    add("tern_header((SELECT headers FROM blobs WHERE blobs.id = m.blob_id), '', ?)", c.anyHeader);
+  }
   return { sql: clauses.length ? clauses.join(" AND ") : "1", params };
 }
 
@@ -153,6 +157,17 @@ function textSql(columns: string[], needle: string, hasFts5: boolean): SqlPart {
     return {
       sql: "m.blob_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)",
       params: [phrase],
+    };
+  }
+  // deno-lint-ignore no-control-regex -- non-ASCII is what is tested here
+  if (/[^\x00-\x7f]/.test(n)) {
+    // SQLite's LIKE folds ASCII case only: a short non-ASCII needle ("É") is matched by
+    // tern_header's Unicode case-insensitive substring test instead.
+    return {
+      sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${
+        columns.map((col) => `tern_header(${col}, '', ?)`).join(" OR ")
+      })`,
+      params: columns.map(() => n),
     };
   }
   const pattern = `%${n.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -219,14 +234,22 @@ export function sortSql(sort: MessageSort[] | undefined): SqlPart {
   return { sql: keys.join(", "), params };
 }
 
-/** `tern_header(headers, name, value)`: 1 when a header `name` exists (and contains `value`). */
+/**
+ * `tern_header(headers, name, value)`: 1 when a header `name` exists (and contains `value`). With
+ * `name` "" it is 1 when `value` occurs anywhere in the text, ignoring case (Unicode lowercase).
+ */
 export function headerMatches(headers: unknown, name: unknown, value: unknown): number {
   if (typeof headers !== "string" || typeof name !== "string") return 0;
+  // RFC 9051 §6.4.4 (as Dovecot does): values match as written or with RFC 2047 words decoded.
+  const has = (text: string, needle: string) =>
+    text.toLowerCase().includes(needle) ||
+    (text.includes("=?") && decodeEncodedWords(text).toLowerCase().includes(needle));
+  if (name === "") return typeof value === "string" && has(headers, value.toLowerCase()) ? 1 : 0;
   const prefix = `${name}: `;
   const needle = typeof value === "string" ? value.toLowerCase() : null;
   for (const line of headers.split("\n")) {
     if (!line.startsWith(prefix)) continue;
-    if (needle === null || line.slice(prefix.length).toLowerCase().includes(needle)) return 1;
+    if (needle === null || has(line.slice(prefix.length), needle)) return 1;
   }
   return 0;
 }

@@ -326,6 +326,36 @@ function sortNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Decodes a LIST/LSUB reference or pattern. Patterns are not mailbox names: any atom characters
+ * are allowed (RFC 9051 §6.3.9), so a string that is not valid modified UTF-7 (a bare "&") is
+ * matched as it is instead of being refused.
+ */
+function decodePattern(s: ImapSession, raw: string): string {
+  try {
+    return s.decodeName(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The proper ancestors of a full name, nearest first ("a/b/c" → "a/b", "a"). */
+function ancestors(name: string): string[] {
+  const out: string[] = [];
+  for (let i = name.lastIndexOf(DELIMITER); i > 0; i = name.lastIndexOf(DELIMITER, i - 1)) {
+    out.push(name.slice(0, i));
+  }
+  return out;
+}
+
+/** One line of a LIST/LSUB answer before formatting. */
+interface ListEntry {
+  name: string;
+  mailbox: Mailbox | null;
+  attrs: string[];
+  childInfo: boolean;
+}
+
 async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void> {
   const a = new Args(args);
   const selection = new Set<string>();
@@ -343,9 +373,9 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
         }
         selection.add(up);
       }
-      // RFC 5258 §3: RECURSIVEMATCH needs another selection option.
-      if (selection.has("RECURSIVEMATCH") && selection.size === 1) {
-        throw bad("RECURSIVEMATCH alone", "CLIENTBUG");
+      // RFC 5258 §3: RECURSIVEMATCH must not be the only selection option, nor only with REMOTE.
+      if (selection.has("RECURSIVEMATCH") && !selection.has("SUBSCRIBED") && !selection.has("SPECIAL-USE")) {
+        throw bad("RECURSIVEMATCH must not be the only selection option", "CLIENTBUG");
       }
     }
   }
@@ -373,39 +403,61 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
     }
   }
   a.end();
-  const decodedRef = s.decodeName(reference);
+  const decodedRef = decodePattern(s, reference);
   if (!extended && patterns.length === 1 && patterns[0] === "") {
     // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
     await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (\\Noselect) "${DELIMITER}" ""`);
     return;
   }
-  const regexes = patterns.map((p) => patternToRegExp(decodedRef, s.decodeName(p)));
+  const regexes = patterns.map((p) => patternToRegExp(decodedRef, decodePattern(s, p)));
+  const matches = (name: string) => regexes.some((r) => r.test(name));
   const tree = await s.tree();
-  const names = tree.mailboxes.map((m) => ({ m, name: tree.name(m) })).sort((x, y) =>
-    sortNames(x.name, y.name)
-  );
-  const wantSubscribed = lsub || selection.has("SUBSCRIBED");
-  const showSubscribed = wantSubscribed || ret.has("SUBSCRIBED");
-  const subscribedBelow = (m: Mailbox): boolean =>
-    tree.mailboxes.some((x) => x.subscribed && tree.name(x).startsWith(tree.name(m) + DELIMITER));
-  for (const { m, name } of names) {
-    if (!regexes.some((r) => r.test(name))) continue;
-    let childInfo = false;
-    if (wantSubscribed && !m.subscribed) {
-      // RFC 5258 §3.5: with RECURSIVEMATCH, a parent of subscribed mailboxes is listed with CHILDINFO.
-      if (!selection.has("RECURSIVEMATCH") || !subscribedBelow(m)) continue;
-      childInfo = true;
+  const subscribed = new Set(tree.mailboxes.filter((m) => m.subscribed).map((m) => tree.name(m)));
+  const entries: ListEntry[] = [];
+  if (lsub) {
+    // RFC 3501 §6.3.9: subscribed names that match; a name that does not match but whose
+    // ancestor does (a "%" stopping above it) makes that ancestor appear, \Noselect unless it is
+    // subscribed itself (then it is listed anyway).
+    const implied = new Set<string>();
+    for (const name of subscribed) {
+      if (matches(name)) {
+        entries.push({ name, mailbox: tree.find(name), attrs: [], childInfo: false });
+        continue;
+      }
+      const up = ancestors(name).find((p) => matches(p));
+      if (up !== undefined && !subscribed.has(up)) implied.add(up);
     }
-    if (selection.has("SPECIAL-USE") && (!m.role || m.role === "inbox")) continue;
-    const attrs: string[] = [];
-    attrs.push(tree.hasChildren(m) ? "\\HasChildren" : "\\HasNoChildren");
-    if (m.role && ROLE_ATTR[m.role]) attrs.push(ROLE_ATTR[m.role]!);
-    if (showSubscribed && m.subscribed && !lsub) attrs.push("\\Subscribed");
-    const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
+    for (const name of implied) {
+      entries.push({ name, mailbox: tree.find(name), attrs: ["\\Noselect"], childInfo: false });
+    }
+  } else {
+    const wantSubscribed = selection.has("SUBSCRIBED");
+    const showSubscribed = wantSubscribed || ret.has("SUBSCRIBED");
+    // Names with a subscribed descendant (RFC 5258 §3.5 CHILDINFO with RECURSIVEMATCH).
+    const subscribedAbove = new Set<string>();
+    if (wantSubscribed && selection.has("RECURSIVEMATCH")) {
+      for (const name of subscribed) for (const p of ancestors(name)) subscribedAbove.add(p);
+    }
+    for (const m of tree.mailboxes) {
+      const name = tree.name(m);
+      if (!matches(name)) continue;
+      const childInfo = subscribedAbove.has(name);
+      if (wantSubscribed && !m.subscribed && !childInfo) continue;
+      if (selection.has("SPECIAL-USE") && (!m.role || m.role === "inbox")) continue;
+      const attrs: string[] = [];
+      attrs.push(tree.hasChildren(m) ? "\\HasChildren" : "\\HasNoChildren");
+      if (m.role && ROLE_ATTR[m.role]) attrs.push(ROLE_ATTR[m.role]!);
+      if (showSubscribed && m.subscribed) attrs.push("\\Subscribed");
+      entries.push({ name, mailbox: m, attrs, childInfo });
+    }
+  }
+  entries.sort((x, y) => sortNames(x.name, y.name));
+  for (const e of entries) {
+    const extra = e.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
     await s.out.line(
-      `* ${lsub ? "LSUB" : "LIST"} (${attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(name)}${extra}`,
+      `* ${lsub ? "LSUB" : "LIST"} (${e.attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(e.name)}${extra}`,
     );
-    if (statusReq) await s.out.line(await statusLine(s, m, name, statusReq));
+    if (statusReq && e.mailbox) await s.out.line(await statusLine(s, e.mailbox, e.name, statusReq));
   }
 }
 

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import type { Message, MessageCondition } from "../../../core/store/types.ts";
+import type { Message, MessageCondition, MessageFilter } from "../../../core/store/types.ts";
 import type { ImapSession } from "../session.ts";
 import type { SearchKey } from "./program.ts";
 import { resolveSet } from "../commands/sets.ts";
 import { dayNumber } from "../parser/date.ts";
+import { expandRanges } from "../parser/sequence_set.ts";
 
 /** Evaluation context shared by one SEARCH command (lazy caches). */
 class Evaluation {
@@ -30,7 +31,7 @@ class Evaluation {
     return map;
   }
 
-  async query(cond: MessageCondition): Promise<Set<string>> {
+  async query(cond: MessageFilter): Promise<Set<string>> {
     const view = this.s.view!;
     const ids = await this.s.store.queryMessages(this.s.accountId, {
       filter: { operator: "AND", conditions: [{ inMailbox: view.mailbox.id }, cond] },
@@ -38,6 +39,8 @@ class Evaluation {
     return new Set(ids);
   }
 }
+
+const EPOCH = new Date(0);
 
 function cmpDay(cmp: "before" | "on" | "since", d: Date, day: Date): boolean {
   const a = dayNumber(d);
@@ -82,17 +85,29 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       return each((i) => key.larger ? p(i).size > key.n : p(i).size < key.n);
     case "internal":
       return each((i) => cmpDay(key.cmp, p(i).receivedAt, key.day));
-    case "seq":
     case "uid": {
-      const uids = new Set(resolveSet(e.s, key.set, key.op === "uid" || key.set.saved));
+      const uids = new Set(resolveSet(e.s, key.set, true));
       return each((i) => uids.has(view.uids[i]!));
+    }
+    case "seq": {
+      if (key.set.saved) {
+        const uids = new Set(resolveSet(e.s, key.set, true));
+        return each((i) => uids.has(view.uids[i]!));
+      }
+      // RFC 9051 §6.4.4: a search key names messages; numbers above the message count name none,
+      // so they match nothing rather than being an error (as Dovecot answers).
+      for (const seq of expandRanges(key.set.ranges, n)) mask[seq - 1] = 1;
+      return mask;
     }
     case "sent": {
       const msgs = await e.messages();
       return each((i) => {
         const m = msgs.get(p(i).messageId);
-        // RFC 9051 §6.4.4: without a usable Date: header, the internal date stands in.
-        const d = m?.summary.sentAt ?? p(i).receivedAt;
+        const sentAt = m?.summary.sentAt;
+        // RFC 9051 §6.4.4: the day of the Date: header in its own zone, disregarding time and zone.
+        // Without a usable Date: header the message has no sent date and counts as sent on
+        // 1-Jan-1970, as Dovecot has it.
+        const d = sentAt ? new Date(sentAt.getTime() + (m.summary.sentOffset ?? 0) * 60_000) : EPOCH;
         return cmpDay(key.cmp, d, key.day);
       });
     }
@@ -107,7 +122,13 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
     case "text": {
       // An empty string matches every message (substring of anything).
       if (key.value === "") return mask.fill(1);
-      const ids = await e.query({ [key.field]: key.value });
+      // RFC 9051 §6.4.4: TEXT looks in the header and the body; the indexed columns hold the
+      // decoded subject, addresses and body text, the header text every other field.
+      const ids = await e.query(
+        key.field === "text"
+          ? { operator: "OR", conditions: [{ text: key.value }, { anyHeader: key.value }] }
+          : { [key.field]: key.value },
+      );
       return each((i) => ids.has(p(i).messageId));
     }
     case "header": {
