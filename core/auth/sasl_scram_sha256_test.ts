@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { createScramSha256Exchange } from "./sasl_scram_sha256.ts";
 import { deriveScramKeys, formatScramSecret } from "./scram.ts";
 import { hashPassword } from "./password.ts";
@@ -90,15 +91,51 @@ Deno.test("createScramSha256Exchange refuses channel binding it does not offer",
 });
 
 Deno.test("createScramSha256Exchange accepts flag y and checks c= against the gs2 header", async () => {
-  const { start } = await vectorFixture();
+  const { account, start } = await vectorFixture();
+  // Flag y ("I could bind, I think you cannot"; RFC 5802 §6) with c=eSws, the base64 of "y,,"
+  // and the proof over that AuthMessage (computed with RFC 5802 §3's formulas): accepted.
+  assert.equal(
+    clientFinalFor("n,,", "pencil", "n=user,r=rOprNGfwEbeRWgbNEkqO", V.serverFirst),
+    V.clientFinal,
+  );
+  const accepted = start();
+  const serverFirst = challengeText(await accepted.step(utf8("y,,n=user,r=rOprNGfwEbeRWgbNEkqO")));
+  assert.equal(serverFirst, V.serverFirst);
+  const last = await accepted.step(
+    utf8(clientFinalFor("y,,", "pencil", "n=user,r=rOprNGfwEbeRWgbNEkqO", serverFirst)),
+  );
+  assert.ok(last.done);
+  assert.deepEqual(last.result, { ok: true, account });
+  assert.match(text(last.serverFinal!), /^v=/);
+  // c=biws is "n,,": the client claims a different header than it sent.
   const x = start();
   await x.step(utf8("y,,n=user,r=rOprNGfwEbeRWgbNEkqO"));
-  // c=biws is "n,,": the client claims a different header than it sent.
   assert.deepEqual(failure(await x.step(utf8(V.clientFinal))), {
     reason: "invalid",
     serverFinal: "e=channel-bindings-dont-match",
   });
 });
+
+/** client-final-message (RFC 5802 §3, §7) for a gs2 header, from node:crypto primitives only. */
+function clientFinalFor(gs2: string, password: string, clientFirstBare: string, serverFirst: string): string {
+  const attrs = new Map(serverFirst.split(",").map((kv) => [kv.slice(0, 1), kv.slice(2)] as const));
+  const salted = pbkdf2Sync(
+    password,
+    Buffer.from(attrs.get("s")!, "base64"),
+    Number(attrs.get("i")),
+    32,
+    "sha256",
+  );
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const withoutProof = `c=${Buffer.from(gs2).toString("base64")},r=${attrs.get("r")}`;
+  const signature = createHmac("sha256", storedKey).update(
+    `${clientFirstBare},${serverFirst},${withoutProof}`,
+  )
+    .digest();
+  const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
+  return `${withoutProof},p=${proof.toString("base64")}`;
+}
 
 Deno.test("createScramSha256Exchange rejects a nonce that is not the combined one", async () => {
   const { start } = await vectorFixture();

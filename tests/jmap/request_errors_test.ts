@@ -100,12 +100,29 @@ Deno.test("JMAP API refuses methods whose capability is not in using", async () 
 Deno.test("JMAP API enforces maxObjectsInGet and maxObjectsInSet", async () => {
   const f = await jmapFixture({ jmap: { max_objects_in_get: 2, max_objects_in_set: 1 } });
   try {
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    const drafts = await f.store.getMailboxByRole(f.alice.id, "drafts");
     const r = await f.api([
       ["Mailbox/get", { accountId: f.alice.id, ids: ["a", "b", "c"] }, "a"],
       ["Mailbox/set", { accountId: f.alice.id, create: { x: { name: "x" }, y: { name: "y" } } }, "b"],
+      // At the limits exactly: served.
+      ["Mailbox/get", { accountId: f.alice.id, ids: [inbox!.id, drafts!.id] }, "c"],
+      ["Mailbox/set", { accountId: f.alice.id, create: { z: { name: "z" } } }, "d"],
     ]);
+    // Over the limits: refused, and nothing of the refused /set happened.
+    assert.deepEqual(r.methodResponses[0]!.slice(0, 1), ["error"]);
     assert.equal(r.methodResponses[0]![1].type, "requestTooLarge");
+    assert.deepEqual(r.methodResponses[1]!.slice(0, 1), ["error"]);
     assert.equal(r.methodResponses[1]![1].type, "requestTooLarge");
+    const names = (await f.store.listMailboxes(f.alice.id)).map((m) => m.name);
+    assert.ok(!names.includes("x") && !names.includes("y"), names.join(","));
+    const [getName, got] = r.methodResponses[2]!;
+    assert.equal(getName, "Mailbox/get", JSON.stringify(got));
+    assert.deepEqual((got.list as { id: string }[]).map((m) => m.id).sort(), [inbox!.id, drafts!.id].sort());
+    const [setName, set] = r.methodResponses[3]!;
+    assert.equal(setName, "Mailbox/set", JSON.stringify(set));
+    assert.deepEqual(Object.keys(set.created as object), ["z"]);
+    assert.ok(names.includes("z"));
   } finally {
     await f.close();
   }
