@@ -96,9 +96,14 @@ Deno.test("extractText collects subject, addresses and all text parts", () => {
   assert.ok(!t.includes("<b>"), "html stripped");
 });
 
-Deno.test("extractText is bounded", () => {
+Deno.test("extractText is bounded: a long body fills the budget and stops there", () => {
   const big = bytes("Subject: big\n\n" + "word ".repeat(500_000));
-  assert.ok(extractText(big).length <= MAX_EXTRACT_CHARS);
+  const t = extractText(big);
+  assert.ok(t.length <= MAX_EXTRACT_CHARS, `${t.length}`);
+  // The text up to the bound is kept, not dropped: subject, then the body from its start.
+  assert.ok(t.length > MAX_EXTRACT_CHARS - 16, `${t.length}`);
+  assert.ok(t.startsWith("big\nword word "), JSON.stringify(t.slice(0, 40)));
+  assert.match(t.slice(-20), /^(?:[word]+ )+[word]*$/);
 });
 
 Deno.test("extractText includes attached messages", () => {
