@@ -1,0 +1,119 @@
+/**
+ * IMAP IDLE at scale, Tern against Dovecot: N connections (default 2,000) over 20 accounts of P
+ * messages each (default 750) log in, SELECT INBOX and IDLE, 200 at a time. Reports the wall time
+ * to get them all idling (logins included) and the server's memory per connection: PSS summed over
+ * its processes (/proc/<pid>/smaps_rollup), after minus before, divided by N.
+ *
+ * @module
+ */
+import { ImapWire } from "../../tests/interop/_dovecot.ts";
+import { alternate, deadline, type Gate, type Row, treePss, treeSize } from "./lib.ts";
+import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
+
+/** Options of the IDLE workload. */
+export interface IdleOptions {
+  connections: number;
+  /** Messages per mailbox. */
+  messages: number;
+  /** Accounts the connections are spread over. */
+  accounts: number;
+  rounds: number;
+  gate: Gate;
+}
+
+interface IdleResult {
+  seconds: number;
+  kbPerConnection: number;
+  processes: number;
+}
+
+const BATCH = 200;
+
+async function round(srv: BenchServer, o: IdleOptions): Promise<IdleResult> {
+  const list = users(o.accounts);
+  const before = treePss(srv.pids());
+  const baseProcesses = treeSize(srv.pids());
+  const conns: ImapWire[] = [];
+  const started = performance.now();
+  try {
+    for (let i = 0; i < o.connections; i += BATCH) {
+      await Promise.all(
+        Array.from({ length: Math.min(BATCH, o.connections - i) }, async (_, j) => {
+          const w = await ImapWire.connect(srv.imap);
+          conns.push(w);
+          await w.ok(`LOGIN "${list[(i + j) % list.length]}" "${PASSWORD}"`);
+          await w.ok("SELECT INBOX");
+          await w.write(new TextEncoder().encode("i IDLE\r\n"));
+          const cont = await w.readResponse();
+          if (!cont?.text.startsWith("+")) throw new Error(`IDLE refused: ${cont?.text}`);
+        }),
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    // Let freshly forked processes settle before reading PSS.
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = treePss(srv.pids());
+    const processes = treeSize(srv.pids());
+    return {
+      seconds: Math.round(seconds * 10) / 10,
+      kbPerConnection: Math.round((after - before) / o.connections / 1024),
+      processes,
+    };
+  } finally {
+    for (const w of conns) w.close();
+    // Wait (bounded) until the server has let go of the sessions before the next round.
+    for (let i = 0; i < 400 && treeSize(srv.pids()) > baseProcesses + 5; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Runs the IDLE workload against Tern and Dovecot (alternating rounds). */
+export async function imapIdle(o: IdleOptions): Promise<Row[]> {
+  console.log(
+    `IMAP IDLE: ${o.connections} connections over ${o.accounts} accounts of ${o.messages} messages, ` +
+      `${o.rounds} rounds each`,
+  );
+  const serverOpts = { users: o.accounts, prefill: o.messages, size: 3000, connections: o.connections };
+  const tern = await startTernServer(serverOpts);
+  try {
+    const dovecot = await startDovecotServer(serverOpts);
+    try {
+      const servers = { tern, dovecot } as const;
+      const r = await alternate(
+        ["tern", "dovecot"] as const,
+        o.rounds,
+        o.gate,
+        `IDLE x ${o.connections}`,
+        (side) => deadline(round(servers[side], o), 900_000, `IDLE round (${side})`),
+      );
+      const t = r.get("tern")!;
+      const d = r.get("dovecot")!;
+      return [
+        {
+          measure:
+            `${o.connections} connections in IDLE (${o.accounts} users, ${o.messages} messages each), ` +
+            "memory per connection (PSS)",
+          unit: "KB",
+          peer: "dovecot",
+          tern: t.map((x) => x.kbPerConnection),
+          other: d.map((x) => x.kbPerConnection),
+          note: `Dovecot ran ${d.map((x) => x.processes).join("/")} processes at the peak ` +
+            "(one imap process per connection; PSS shares their common pages)",
+        },
+        {
+          measure: `${o.connections} logins + SELECT + IDLE, ${BATCH} at a time, wall time`,
+          unit: "s",
+          peer: "dovecot",
+          tern: t.map((x) => x.seconds),
+          other: d.map((x) => x.seconds),
+        },
+      ];
+    } finally {
+      await dovecot.stop();
+    }
+  } finally {
+    await tern.stop();
+  }
+}

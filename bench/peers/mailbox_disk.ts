@@ -1,0 +1,129 @@
+/**
+ * Disk use of a mailbox, Tern against Dovecot (maildir): one client CREATEs a mailbox and APPENDs
+ * N messages (default 1,000: the real messages of `/work/shared/corpus/` without NUL bytes, cycled,
+ * each made unique by a first header line, else generated ones), then DELETEs it. Reports bytes allocated on disk
+ * (st_blocks, everything under the server's mail dir) per message byte after the APPENDs, and what
+ * is left behind after the DELETE.
+ *
+ * @module
+ */
+import { ImapWire } from "../../tests/interop/_dovecot.ts";
+import { alternate, benchMessage, diskBytes, type Gate, type Row } from "./lib.ts";
+import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
+
+/** Options of the disk workload. */
+export interface DiskOptions {
+  messages: number;
+  rounds: number;
+  gate: Gate;
+}
+
+const CORPUS = new URL("../../../shared/corpus/", import.meta.url);
+
+async function loadMessages(n: number): Promise<Uint8Array[]> {
+  const files: string[] = [];
+  try {
+    for await (const e of Deno.readDir(CORPUS)) if (e.isFile && e.name.endsWith(".eml")) files.push(e.name);
+  } catch {
+    // no corpus: generated messages below
+  }
+  files.sort();
+  const enc = new TextEncoder();
+  const raws: Uint8Array[] = [];
+  for (const f of files) {
+    const raw = await Deno.readFile(new URL(f, CORPUS));
+    // A NUL needs literal8 (RFC 3516); plain APPEND literals cannot carry it.
+    if (!raw.includes(0)) raws.push(raw);
+  }
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    if (raws.length === 0) {
+      out.push(benchMessage(3000 + (i % 7) * 1000, "disk", i));
+      continue;
+    }
+    const raw = raws[i % raws.length]!;
+    const head = enc.encode(`X-Bench-Seq: ${i}\r\n`);
+    const m = new Uint8Array(head.length + raw.length);
+    m.set(head);
+    m.set(raw, head.length);
+    out.push(m);
+  }
+  return out;
+}
+
+interface DiskResult {
+  ratio: number;
+  leftMb: number;
+}
+
+async function round(srv: BenchServer, msgs: Uint8Array[], r: number): Promise<DiskResult> {
+  const w = await ImapWire.connect(srv.imap);
+  try {
+    await w.login(users(1)[0]!, PASSWORD);
+    const box = `Disk${r}`;
+    const before = await diskBytes(srv.mailDir);
+    await w.ok(`CREATE ${box}`);
+    let bytes = 0;
+    for (const m of msgs) {
+      const status = await w.append(box, m);
+      if (!status.startsWith("TAG OK")) throw new Error(`APPEND: ${status}`);
+      bytes += m.length;
+    }
+    const filled = await diskBytes(srv.mailDir);
+    await w.ok(`DELETE ${box}`);
+    const left = await diskBytes(srv.mailDir);
+    await w.ok("LOGOUT");
+    return {
+      ratio: Math.round(((filled - before) / bytes) * 100) / 100,
+      leftMb: Math.round((left - before) / 1024 / 10.24) / 100,
+    };
+  } finally {
+    w.close();
+  }
+}
+
+/** Runs the disk workload against Tern and Dovecot (alternating rounds, a fresh server each round). */
+export async function mailboxDisk(o: DiskOptions): Promise<Row[]> {
+  console.log(
+    `Mailbox on disk: ${o.messages} messages APPENDed then the mailbox DELETEd, ${o.rounds} rounds each`,
+  );
+  const msgs = await loadMessages(o.messages);
+  const serverOpts = { users: 1, prefill: 0, size: 3000, connections: 4 };
+  const r = await alternate(
+    ["tern", "dovecot"] as const,
+    o.rounds,
+    o.gate,
+    "mailbox disk",
+    async (side, n) => {
+      // A fresh server each round: a store that reuses the space freed by the last round's DELETE
+      // would look smaller than it is.
+      const srv = side === "tern" ? await startTernServer(serverOpts) : await startDovecotServer(serverOpts);
+      try {
+        return await round(srv, msgs, n);
+      } finally {
+        await srv.stop();
+      }
+    },
+  );
+  const t = r.get("tern")!;
+  const d = r.get("dovecot")!;
+  const total = msgs.reduce((a, m) => a + m.length, 0);
+  return [
+    {
+      measure: `${o.messages}-message mailbox APPENDed: bytes on disk / message bytes`,
+      unit: "",
+      peer: "dovecot maildir",
+      tern: t.map((x) => x.ratio),
+      other: d.map((x) => x.ratio),
+      note: `${(total / 1048576).toFixed(1)} MB of messages; st_blocks under each server's mail dir ` +
+        "(Tern: its whole data dir), fresh server each round, read right after the last APPEND and the DELETE",
+    },
+    {
+      measure: "same mailbox deleted: disk left behind",
+      unit: "MB",
+      peer: "dovecot maildir",
+      tern: t.map((x) => x.leftMb),
+      other: d.map((x) => x.leftMb),
+    },
+  ];
+}

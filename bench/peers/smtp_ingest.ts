@@ -1,0 +1,169 @@
+/**
+ * Durable SMTP ingest: S sessions (default 50) send M messages in all (default 5,000) of 4 KB,
+ * one recipient each rotated over 20 accounts, one command at a time as smtplib does (no
+ * PIPELINING). Against Tern (durable at the 250), the Node `smtp-server` floor (one fsynced file
+ * per message, no parsing) and Postfix delivering to Dovecot over LMTP (timed until the last message
+ * is in a maildir: end to end). Reports messages/s and server CPU per message (all the server's
+ * processes; for Postfix, Postfix's and Dovecot's).
+ *
+ * @module
+ */
+import { ByteReader } from "../../core/net/reader.ts";
+import { alternate, benchMessage, deadline, type Gate, type Row, treeCpuMs } from "./lib.ts";
+import { type BenchServer, startNodeFloor, startPostfixDovecot, startTernServer, users } from "./servers.ts";
+import { postfixMissing } from "./postfix.ts";
+
+/** Options of the SMTP ingest workload. */
+export interface IngestOptions {
+  sessions: number;
+  messages: number;
+  size: number;
+  rounds: number;
+  gate: Gate;
+  /** Also run Postfix + Dovecot (end to end). */
+  postfix: boolean;
+}
+
+const ACCOUNTS = 20;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** One SMTP session sending `count` messages, each command awaited before the next. */
+async function session(port: number, count: number, first: number, payload: Uint8Array): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const buf = new Uint8Array(16384);
+  const reader = new ByteReader({
+    read: async () => {
+      const n = await conn.read(buf);
+      return n === null ? null : buf.slice(0, n);
+    },
+  });
+  const reply = async (): Promise<string> => {
+    for (let i = 0; i < 1000; i++) {
+      const r = await reader.readLine(4096);
+      if (r === null) throw new Error("connection closed");
+      const line = dec.decode(r.line);
+      if (/^\d{3} /.test(line)) return line;
+    }
+    throw new Error("reply too long");
+  };
+  const send = async (data: Uint8Array | string, expect: string): Promise<void> => {
+    const b = typeof data === "string" ? enc.encode(data) : data;
+    let off = 0;
+    while (off < b.length) off += await conn.write(b.subarray(off));
+    const line = await reply();
+    if (!line.startsWith(expect)) throw new Error(`expected ${expect}, got: ${line}`);
+  };
+  const list = users(ACCOUNTS);
+  try {
+    const greeting = await reply();
+    if (!greeting.startsWith("220")) throw new Error(`greeting: ${greeting}`);
+    await send("EHLO bench.client\r\n", "250");
+    for (let m = 0; m < count; m++) {
+      await send("MAIL FROM:<bench@remote.test>\r\n", "250");
+      await send(`RCPT TO:<${list[(first + m) % ACCOUNTS]}>\r\n`, "250");
+      await send("DATA\r\n", "354");
+      await send(payload, "250");
+    }
+    await send("QUIT\r\n", "221");
+  } finally {
+    conn.close();
+  }
+}
+
+interface IngestResult {
+  msgsPerSecond: number;
+  cpuMsPerMessage: number;
+}
+
+async function round(srv: BenchServer, o: IngestOptions, r: number): Promise<IngestResult> {
+  const payload = new Uint8Array([...benchMessage(o.size, `ingest${r}`, 0), ...enc.encode(".\r\n")]);
+  const cpu0 = treeCpuMs(srv.pids());
+  const before = srv.delivered ? await srv.delivered() : 0;
+  const started = performance.now();
+  const per = Math.floor(o.messages / o.sessions);
+  const extra = o.messages - per * o.sessions;
+  await Promise.all(
+    Array.from(
+      { length: o.sessions },
+      (_, i) => session(srv.smtp, per + (i < extra ? 1 : 0), i * 7, payload),
+    ),
+  );
+  if (srv.delivered) {
+    // End to end: until every message is in a maildir (bounded).
+    const limit = performance.now() + 600_000;
+    while ((await srv.delivered()) - before < o.messages) {
+      if (performance.now() > limit) throw new Error(`${srv.name}: messages not delivered after 600 s`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = treeCpuMs(srv.pids()) - cpu0;
+  return {
+    msgsPerSecond: Math.round(o.messages / seconds),
+    cpuMsPerMessage: Math.round((cpu / o.messages) * 1000) / 1000,
+  };
+}
+
+/** Runs the ingest workload (alternating Tern, the floor and, when asked, Postfix + Dovecot). */
+export async function smtpIngest(o: IngestOptions): Promise<Row[]> {
+  console.log(
+    `SMTP ingest: ${o.sessions} sessions, ${o.messages} x ${o.size} B, ${ACCOUNTS} recipients rotated, ` +
+      `no pipelining, ${o.rounds} rounds each`,
+  );
+  const missing = o.postfix ? postfixMissing() : null;
+  if (missing) console.log(`  Postfix row skipped: ${missing}`);
+  const serverOpts = { users: ACCOUNTS, prefill: 0, size: o.size, connections: o.sessions };
+  const started: BenchServer[] = [];
+  try {
+    started.push(await startTernServer(serverOpts));
+    started.push(await startNodeFloor());
+    if (o.postfix && !missing) started.push(await startPostfixDovecot(serverOpts));
+    const byName = new Map(started.map((s) => [s.name, s]));
+    const r = await alternate(
+      started.map((s) => s.name),
+      o.rounds,
+      o.gate,
+      "SMTP ingest",
+      (side, n) => deadline(round(byName.get(side)!, o, n), 900_000, `SMTP round (${side})`),
+    );
+    const t = r.get("tern")!;
+    const f = r.get("node-floor")!;
+    const rows: Row[] = [
+      {
+        measure: `durable SMTP ingest, ${o.sessions} sessions, ${o.messages} x ${o.size} B, msgs/s`,
+        unit: "",
+        peer: "node-floor",
+        tern: t.map((x) => x.msgsPerSecond),
+        other: f.map((x) => x.msgsPerSecond),
+      },
+      {
+        measure: "same, server CPU per message",
+        unit: "ms",
+        peer: "node-floor",
+        tern: t.map((x) => x.cpuMsPerMessage),
+        other: f.map((x) => x.cpuMsPerMessage),
+      },
+    ];
+    const p = r.get("postfix+dovecot");
+    if (p) {
+      rows.push({
+        measure: "same against Postfix delivering to Dovecot over LMTP, end to end, msgs/s",
+        unit: "",
+        peer: "postfix+dovecot",
+        tern: t.map((x) => x.msgsPerSecond),
+        other: p.map((x) => x.msgsPerSecond),
+        note: "Postfix's figure runs until the last message is in Dovecot's maildir",
+      }, {
+        measure: "same, server CPU per message (Postfix and Dovecot processes together)",
+        unit: "ms",
+        peer: "postfix+dovecot",
+        tern: t.map((x) => x.cpuMsPerMessage),
+        other: p.map((x) => x.cpuMsPerMessage),
+      });
+    }
+    return rows;
+  } finally {
+    for (const s of started) await s.stop();
+  }
+}
