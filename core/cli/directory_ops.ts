@@ -7,7 +7,7 @@
  */
 import type { Store } from "../store/store.ts";
 import type { Account, AccountSecrets, Alias, Domain } from "../store/types.ts";
-import { checkHostname } from "../config/schema.ts";
+import { parseAddress, parseDomain } from "../store/addresses.ts";
 import { CliError, UsageError } from "./errors.ts";
 
 /** The part of the AuthService the directory operations need. */
@@ -15,33 +15,26 @@ export interface PasswordHasher {
   deriveSecrets(password: string): Promise<AccountSecrets>;
 }
 
-// RFC 5321 §4.1.2 Dot-string: atoms of atext (RFC 5322 §3.2.3) separated by single dots.
-const DOT_STRING = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-
-/** A domain name, lowercased; throws UsageError when it is not one. */
+/**
+ * A domain name normalised by the store's rule (core/store/addresses.ts); throws UsageError when it
+ * is not one.
+ */
 export function normalizeDomain(name: string): string {
-  const problem = checkHostname(name);
-  if (problem !== null || !name.includes(".") && name.toLowerCase() !== "localhost") {
+  const domain = parseDomain(name);
+  if (domain === null) {
     throw new UsageError(`Invalid domain "${name}": expected a domain name like example.com`);
   }
-  return name.toLowerCase();
+  return domain;
 }
 
 /**
- * An address `local@domain` with the domain lowercased; throws UsageError otherwise.
- * `allowCatchAll` admits `*@domain` (an alias for every unknown local part).
+ * An address `local@domain` normalised by the store's rule (core/store/addresses.ts); throws
+ * UsageError otherwise. `allowCatchAll` admits `*@domain` (an alias for every unknown local part).
  */
 export function normalizeAddress(address: string, allowCatchAll = false): string {
-  const at = address.lastIndexOf("@");
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  // RFC 5321 §4.5.3.1.1: local part at most 64 octets.
-  // "*" is legal atext but means the catch-all here, so accounts may not use it.
-  const localOk = at > 0 && local.length <= 64 && DOT_STRING.test(local) && (allowCatchAll || local !== "*");
-  if (!localOk || checkHostname(domain) !== null) {
-    throw new UsageError(`Invalid address "${address}": expected user@example.com`);
-  }
-  return `${local}@${domain.toLowerCase()}`;
+  const addr = parseAddress(address, { allowCatchAll });
+  if (addr === null) throw new UsageError(`Invalid address "${address}": expected user@example.com`);
+  return addr.address;
 }
 
 /** Parses a size like `500M`, `2G`, `1024` (bytes) or `0` (unlimited). */

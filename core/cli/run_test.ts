@@ -142,11 +142,12 @@ Deno.test("normalizeAddress lowercases the domain and rejects bad syntax", () =>
   }
 });
 
-Deno.test("normalizeDomain accepts localhost and dotted names only", () => {
+Deno.test("normalizeDomain follows the store's rule: lowercase A-labels of letters, digits, hyphens", () => {
   assert.equal(normalizeDomain("Example.ORG"), "example.org");
   assert.equal(normalizeDomain("localhost"), "localhost");
-  assert.throws(() => normalizeDomain("intranet"), /Invalid domain/);
+  assert.equal(normalizeDomain("bücher.example."), "xn--bcher-kva.example");
   assert.throws(() => normalizeDomain("a_b.example"), /Invalid domain/);
+  assert.throws(() => normalizeDomain("-a.example"), /Invalid domain/);
 });
 
 Deno.test("parseSize and formatSize handle units", () => {

@@ -52,6 +52,12 @@ import {
 } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
+import {
+  parseAddress as parseAddressRule,
+  type ParsedAddress,
+  parseDomain,
+  resolutionOrder,
+} from "../addresses.ts";
 import { SqliteQueueStore } from "./records/queue.ts";
 import { migrateJmap } from "./records/jmap_schema.ts";
 import { SqliteIdentityStore } from "./records/identities.ts";
@@ -201,13 +207,6 @@ const SNAPSHOT_MAX_DELTA = 1000;
 const SMALL_MAILBOX_SHARE = 8;
 
 /** A parsed address: key is the comparison form (lowercase local part and A-label domain). */
-interface ParsedAddress {
-  address: string;
-  key: string;
-  local: string;
-  domain: string;
-}
-
 /** The SQLite implementation of `Store`. */
 export class SqliteStore implements Store {
   /**
@@ -721,20 +720,17 @@ export class SqliteStore implements Store {
         }
         return rows;
       };
-      const exact = accountByKey(addr.key);
-      if (exact) return Promise.resolve(enabled([exact]));
-      const plus = addr.local.indexOf("+");
-      const baseKey = plus > 0 ? `${addr.local.slice(0, plus).toLowerCase()}@${addr.domain}` : null;
-      if (baseKey) {
-        const base = accountByKey(baseKey);
-        if (base) return Promise.resolve(enabled([base]));
+      // The order is the backend-neutral rule of core/store/addresses.ts.
+      for (const step of resolutionOrder(addr)) {
+        if (step.kind === "account") {
+          const row = accountByKey(step.key);
+          if (row) return Promise.resolve(enabled([row]));
+        } else {
+          const rows = aliasTargets(step.key);
+          if (rows) return Promise.resolve(enabled(rows));
+        }
       }
-      for (const key of baseKey ? [addr.key, baseKey] : [addr.key]) {
-        const rows = aliasTargets(key);
-        if (rows) return Promise.resolve(enabled(rows));
-      }
-      const catchAll = aliasTargets(`*@${addr.domain}`);
-      return Promise.resolve(catchAll ? enabled(catchAll) : null);
+      return Promise.resolve(null);
     });
   }
 
@@ -2045,30 +2041,18 @@ function toMailbox(r: MailboxRow): Mailbox {
   };
 }
 
+/** core/store/addresses.ts `parseDomain`, failing with StoreError("invalid"). */
 function normalizeDomain(name: string): string {
-  const d = String(name).trim().replace(/\.$/, "");
-  if (!d || d.length > 253 || /[\s@/\\?#:[\]]/.test(d)) {
-    throw new StoreError("invalid", `Invalid domain: "${name}"`);
-  }
-  let ascii: string;
-  try {
-    ascii = new URL(`http://${d}/`).hostname;
-  } catch {
-    throw new StoreError("invalid", `Invalid domain: "${name}"`);
-  }
-  return ascii.toLowerCase();
+  const domain = parseDomain(name);
+  if (domain === null) throw new StoreError("invalid", `Invalid domain: "${name}"`);
+  return domain;
 }
 
+/** core/store/addresses.ts `parseAddress`, failing with StoreError("invalid"). */
 function parseAddress(address: string, allowCatchAll: boolean): ParsedAddress {
-  const a = String(address).trim();
-  const at = a.lastIndexOf("@");
-  if (at <= 0 || at === a.length - 1) throw new StoreError("invalid", `Invalid address: "${address}"`);
-  const local = a.slice(0, at);
-  if (local.length > 64 || /[\s<>,;"\\]/.test(local) || (local === "*" && !allowCatchAll)) {
-    throw new StoreError("invalid", `Invalid address: "${address}"`);
-  }
-  const domain = normalizeDomain(a.slice(at + 1));
-  return { address: `${local}@${domain}`, key: `${local.toLowerCase()}@${domain}`, local, domain };
+  const addr = parseAddressRule(address, { allowCatchAll });
+  if (addr === null) throw new StoreError("invalid", `Invalid address: "${address}"`);
+  return addr;
 }
 
 function validQuota(q: number): number {
