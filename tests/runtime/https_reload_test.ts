@@ -11,6 +11,18 @@ import { nullLogger } from "../../core/log/logger.ts";
 import { createTestCa } from "../jmap/_pki.ts";
 import { Lines } from "./_lines.ts";
 
+/**
+ * "tls" when a fetch failed because the client did not trust the server's certificate; any other
+ * failure (connection refused, a reset, a server crash) is rethrown, not taken for that refusal.
+ */
+function untrusted(e: unknown): "tls" {
+  const text = `${e instanceof Error ? e.message : e} ${
+    e instanceof Error && e.cause ? String(e.cause) : ""
+  }`;
+  if (/UnknownIssuer|invalid peer certificate/i.test(text)) return "tls";
+  throw e;
+}
+
 Deno.test("HTTPS listener reload swaps the server certificate and the client CA for new connections", async () => {
   const [oldCa, newCa, oldClients, newClients] = await Promise.all([
     createTestCa("CN=Old Server CA"),
@@ -47,8 +59,8 @@ Deno.test("HTTPS listener reload swaps the server certificate and the client CA 
       const res = await fetch(url, { client, headers: { "X-Tern-User": "alice@example.org" } });
       await res.body?.cancel();
       return res.status;
-    } catch {
-      return "tls";
+    } catch (e) {
+      return untrusted(e);
     }
   };
   try {
@@ -108,8 +120,8 @@ Deno.test({
           const res = await fetch(`https://localhost:${addresses.http.port}/health`, { client });
           await res.body?.cancel();
           return res.status;
-        } catch {
-          return "tls";
+        } catch (e) {
+          return untrusted(e);
         }
       };
       assert.equal(await health(oldCa.pem), 200);
