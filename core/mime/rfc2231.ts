@@ -217,3 +217,37 @@ export function formatParam(name: string, value: string): string {
   }
   return `${name}*=utf-8''${enc}`;
 }
+
+/**
+ * Splits a Content-Type or Content-Disposition value into its value and parameters without
+ * decoding anything (IMAP BODYSTRUCTURE hands the header's strings through, RFC 9051 §7.5.2):
+ * quoted strings are unquoted, RFC 2231 §3 continuations are joined (`name*0`, `name*1`, … become
+ * `name`; with extended sections `name*0*`, … become `name*`, still percent-encoded with their
+ * `charset'language'` prefix), and charsets and encoded words are left as they are. Plain
+ * parameters come first in header order, joined continuations after them. Works on any string,
+ * octet strings included (char code = byte).
+ *
+ * @param value the unfolded header value
+ * @returns the (lowercased, spaceless) value and the parameters as [lowercased name, value] pairs
+ */
+export function rawContentValue(value: string): { value: string; params: [string, string][] } {
+  const { value: v, params } = splitParams(value.replace(/\r\n|\r|\n/g, ""));
+  const plain: [string, string][] = [];
+  const sections = new Map<string, { index: number; extended: boolean; value: string }[]>();
+  for (const p of params) {
+    const cont = /^([^*]+)\*(\d{1,3})(\*?)$/.exec(p.name);
+    if (!cont) {
+      plain.push([p.name, p.value]);
+      continue;
+    }
+    const list = sections.get(cont[1]!) ?? [];
+    list.push({ index: Number(cont[2]), extended: cont[3] === "*", value: p.value });
+    sections.set(cont[1]!, list);
+  }
+  for (const [name, list] of sections) {
+    list.sort((a, b) => a.index - b.index);
+    const extended = list.some((s) => s.extended);
+    plain.push([extended ? `${name}*` : name, list.map((s) => s.value).join("")]);
+  }
+  return { value: v.toLowerCase().replace(/\s+/g, ""), params: plain };
+}

@@ -40,7 +40,7 @@ export interface ItemDiff {
   item: string;
   /** The item kind with part numbers replaced by `n`, e.g. `BODY[n.MIME]`. */
   kind: string;
-  /** Canonical value from the reference (first) server, or `(missing)`. */
+  /** Canonical value from the reference (first) server, or `(missing)` (the server answered NO). */
   a: string;
   /** Canonical value from the second server, or `(missing)`. */
   b: string;
@@ -332,7 +332,7 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
         k[0]++;
         report.agreed++;
       } else {
-        report.diffs.push({ file, item, kind, a: truncate(va), b: truncate(vb) });
+        report.diffs.push({ file, item, kind, a: va, b: vb });
       }
       report.byKind.set(kind, k);
     };
@@ -408,8 +408,8 @@ export function formatReport(r: DiffReport, maxDiffs = 25): string {
   const picked = [...r.diffs.filter((d) => !seen.has(d.kind) && seen.add(d.kind)), ...r.diffs];
   for (const d of [...new Set(picked)].slice(0, maxDiffs)) {
     lines.push(`  ${d.file} ${d.item}`);
-    lines.push(`    ${r.a}: ${JSON.stringify(d.a)}`);
-    lines.push(`    ${r.b}: ${JSON.stringify(d.b)}`);
+    lines.push(`    ${r.a}: ${JSON.stringify(truncate(d.a))}`);
+    lines.push(`    ${r.b}: ${JSON.stringify(truncate(d.b))}`);
   }
   return lines.join("\n");
 }

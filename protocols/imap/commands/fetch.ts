@@ -18,6 +18,7 @@ import { decodeTransfer } from "../fetch/decode.ts";
 import { findPart } from "../fetch/section.ts";
 import { formatEnvelope } from "../format/envelope.ts";
 import { formatBodyStructure } from "../format/bodystructure.ts";
+import { envelopeHeaders, octetBytes } from "../format/octets.ts";
 import { formatImapDateTime } from "../parser/date.ts";
 import { formatFlags } from "../flags.ts";
 import { resolveSet } from "./sets.ts";
@@ -243,13 +244,13 @@ async function renderItem(
       }
       return [];
     case "envelope":
-      return text(`${sep()}ENVELOPE ${formatEnvelope(root!.headers, utf8)}`);
+      // Octet strings: the stored header bytes go out unchanged (8-bit ones in literals).
+      return [`${sep()}ENVELOPE `, octetBytes(formatEnvelope(envelopeHeaders(raw!, root!.headers), utf8))];
     case "structure":
-      return text(
-        `${sep()}${item.extended ? "BODYSTRUCTURE" : "BODY"} ${
-          formatBodyStructure(root!, item.extended, utf8)
-        }`,
-      );
+      return [
+        `${sep()}${item.extended ? "BODYSTRUCTURE" : "BODY"} `,
+        octetBytes(formatBodyStructure(raw!, root!, item.extended, utf8)),
+      ];
     case "section": {
       if (!root && msg) {
         // Whole message without parsing: stream it from the blob store.

@@ -23,7 +23,7 @@ Deno.test("formatBodyStructure describes a message/rfc822 part with its envelope
     "--b--",
     "",
   ].join("\r\n"));
-  const s = formatBodyStructure(parseMime(raw), true, false);
+  const s = formatBodyStructure(raw, parseMime(raw), true, false);
   assert.match(s, /^\(\("text" "plain" \("charset" "us-ascii"\) NIL NIL "7BIT" 12 \d+ NIL NIL NIL NIL\)/);
   assert.match(
     s,
@@ -31,5 +31,5 @@ Deno.test("formatBodyStructure describes a message/rfc822 part with its envelope
   );
   assert.match(s, / "mixed" \("boundary" "b"\) NIL NIL NIL\)$/);
   // BODY (non-extensible) leaves the extension data out.
-  assert.match(formatBodyStructure(parseMime(raw), false, false), / "mixed"\)$/);
+  assert.match(formatBodyStructure(raw, parseMime(raw), false, false), / "mixed"\)$/);
 });

@@ -1,11 +1,12 @@
 /**
  * ENVELOPE (RFC 9051 §7.5.2): built from the raw header fields, strings left undecoded (clients
  * decode RFC 2047 themselves), addresses split into (name adl mailbox host) with group syntax.
+ * Header values are octet strings (`octetHeaders`), so 8-bit bytes pass through unchanged.
  *
  * @module
  */
 import type { HeaderField } from "../../../core/mime/types.ts";
-import { nstr } from "./strings.ts";
+import { onstr } from "./strings.ts";
 
 /** One ENVELOPE address; group start is (NIL NIL "name" NIL), group end (NIL NIL NIL NIL). */
 export interface EnvelopeAddress {
@@ -18,6 +19,10 @@ export interface EnvelopeAddress {
   /** Domain, or NIL in group syntax. */
   host: string | null;
 }
+
+/** Placeholders for a mailbox address without a local part or domain (Dovecot's). */
+const MISSING_MAILBOX = "MISSING_MAILBOX";
+const MISSING_DOMAIN = "MISSING_DOMAIN";
 
 type Tok = { t: "word" | "quoted" | "comment" | "domainlit"; v: string } | { t: "special"; v: string };
 
@@ -96,12 +101,17 @@ function parseMailbox(toks: Tok[]): EnvelopeAddress | null {
     if (comment && comment.v.trim()) phrase = comment.v.trim();
   }
   spec = spec.filter((t) => t.t !== "comment");
-  if (spec.length === 0) return null;
+  // `Name <>`: a named address without one (filled in below, as Dovecot does).
+  if (spec.length === 0) {
+    return lt >= 0 && phrase ? { name: phrase, adl, mailbox: MISSING_MAILBOX, host: MISSING_DOMAIN } : null;
+  }
   const at = spec.findLastIndex((t) => t.t === "special" && t.v === "@");
   const local = (at < 0 ? spec : spec.slice(0, at)).map((t) => t.v).join("");
   const domain = at < 0 ? null : spec.slice(at + 1).map((t) => t.v).join("");
   if (!local && !domain) return null;
-  return { name: phrase, adl, mailbox: local || null, host: domain ?? null };
+  // A host of NIL marks group syntax in an ENVELOPE (RFC 9051 §7.5.2): a mailbox address without
+  // a domain (or local part) gets Dovecot's placeholders instead.
+  return { name: phrase, adl, mailbox: local || MISSING_MAILBOX, host: domain || MISSING_DOMAIN };
 }
 
 /** Parses an address-list header value into ENVELOPE addresses (lenient; never throws). */
@@ -147,39 +157,43 @@ export function parseEnvelopeAddresses(value: string): EnvelopeAddress[] {
   return out;
 }
 
-function fieldValue(headers: HeaderField[], key: string): string | null {
-  const f = headers.find((h) => h.key === key);
-  return f ? f.value.trim() : null;
-}
-
 function addrList(list: EnvelopeAddress[], utf8: boolean): string {
   if (list.length === 0) return "NIL";
   return "(" +
     list.map((a) =>
-      `(${nstr(a.name, utf8)} ${nstr(a.adl, utf8)} ${nstr(a.mailbox, utf8)} ${nstr(a.host, utf8)})`
+      `(${onstr(a.name, utf8)} ${onstr(a.adl, utf8)} ${onstr(a.mailbox, utf8)} ${onstr(a.host, utf8)})`
     )
       .join("") +
     ")";
 }
 
-/** Formats the ENVELOPE of a message (or of an embedded message/rfc822) from its header fields. */
+/**
+ * Formats the ENVELOPE of a message (or of an embedded message/rfc822) from its header fields,
+ * whose values are octet strings (`envelopeHeaders`); the result is an octet string (send as bytes).
+ * RFC 9051 §7.5.2: an absent Date, Subject, In-Reply-To or Message-ID is NIL, a present but empty
+ * one the empty string; an absent or empty Sender or Reply-To takes the From value. A field given
+ * twice counts by its last instance; address fields given twice contribute all their addresses.
+ */
 export function formatEnvelope(headers: HeaderField[], utf8: boolean): string {
-  const get = (k: string) => fieldValue(headers, k);
+  const get = (k: string) => {
+    let v: string | null = null;
+    for (const h of headers) if (h.key === k) v = h.value;
+    return v;
+  };
   const addrs = (k: string) => {
-    const v = get(k);
-    return v ? parseEnvelopeAddresses(v) : [];
+    const out: EnvelopeAddress[] = [];
+    for (const h of headers) if (h.key === k) out.push(...parseEnvelopeAddresses(h.value));
+    return out;
   };
   const from = addrs("from");
   let sender = addrs("sender");
   let replyTo = addrs("reply-to");
-  // RFC 9051 §7.5.2: absent or empty Sender/Reply-To take the From value.
   if (sender.length === 0) sender = from;
   if (replyTo.length === 0) replyTo = from;
-  const ns = (k: string) => {
-    const v = get(k);
-    return nstr(v === null || v === "" ? null : v, utf8);
-  };
-  return `(${ns("date")} ${ns("subject")} ${addrList(from, utf8)} ${addrList(sender, utf8)} ` +
+  const ns = (k: string) => onstr(get(k), utf8);
+  // Date and Subject are text for humans: surrounding whitespace dropped (Dovecot does the same).
+  const trimmed = (k: string) => onstr(get(k)?.trim(), utf8);
+  return `(${trimmed("date")} ${trimmed("subject")} ${addrList(from, utf8)} ${addrList(sender, utf8)} ` +
     `${addrList(replyTo, utf8)} ${addrList(addrs("to"), utf8)} ${addrList(addrs("cc"), utf8)} ` +
     `${addrList(addrs("bcc"), utf8)} ${ns("in-reply-to")} ${ns("message-id")})`;
 }
