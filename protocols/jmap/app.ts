@@ -63,7 +63,10 @@ async function readBounded(
   const reader = req.body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      // A body the client aborted or framed wrongly (bad chunked encoding) is the client's error.
+      const { done, value } = await reader.read().catch(() => {
+        throw new ProblemError(400, "about:blank", "The request body could not be read.");
+      });
       if (done) break;
       total += value.length;
       if (total > max) {

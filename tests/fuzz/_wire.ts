@@ -21,6 +21,8 @@ const MAX_INPUT = 2 * 1024 * 1024;
 /** A raw TCP connection read in the background (so big writes never deadlock against replies). */
 export class WireConn {
   #buf = "";
+  #raw: Uint8Array[] = [];
+  #rawLength = 0;
   #keep = true;
   #wake: (() => void) | null = null;
   #eof = false;
@@ -45,7 +47,11 @@ export class WireConn {
         const { value, done } = await reader.read();
         if (done) break;
         this.received += value.length;
-        if (this.#keep) this.#buf += dec.decode(value, { stream: true });
+        if (this.#keep) {
+          this.#buf += dec.decode(value, { stream: true });
+          this.#raw.push(value);
+          this.#rawLength += value.length;
+        }
         this.#wake?.();
       }
     } catch {
@@ -102,6 +108,38 @@ export class WireConn {
   discard(keep = false): void {
     this.#keep = keep;
     this.#buf = "";
+    this.#raw = [];
+    this.#rawLength = 0;
+  }
+
+  /** The bytes kept since `discard(true)`. */
+  bytes(): Uint8Array {
+    if (this.#raw.length > 1) this.#raw = [concat(this.#raw)];
+    return this.#raw[0] ?? new Uint8Array();
+  }
+
+  /**
+   * Waits (up to `BOUND_MS`) until `complete(bytes)` holds for the kept bytes or the server
+   * closed; false on timeout. For HTTP, where a half-close would abort the request.
+   */
+  async waitFor(complete: (bytes: Uint8Array) => boolean): Promise<boolean> {
+    const deadline = Date.now() + BOUND_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      while (!this.#eof && !complete(this.bytes())) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        await new Promise<void>((r) => {
+          this.#wake = r;
+          timer = setTimeout(r, left);
+        });
+        clearTimeout(timer);
+        this.#wake = null;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** What was read and kept since `discard(true)`. */
