@@ -36,6 +36,7 @@ import type {
   ThreadId,
 } from "./types.ts";
 import type { BlobStore } from "./blob_store.ts";
+import type { ExpungeHold } from "./expunge_holds.ts";
 import type { ChangeNotifier } from "./notifier.ts";
 import type { QueueStore } from "./records/queue.ts";
 import type { IdentityStore } from "./records/identities.ts";
@@ -121,6 +122,12 @@ export interface MailboxStore {
    * placement. Fails with "hasChildren" if it has child mailboxes.
    */
   deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void>;
+  /**
+   * IMAP \Recent (RFC 3501 §2.3.2): the highest UID of the mailbox already claimed as recent by
+   * some session (0 when none). With `upTo`, raises it to `upTo` in the same atomic step, so that
+   * exactly one caller claims each UID. Durable: claims survive restarts.
+   */
+  claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number>;
 }
 
 /** What `queryMessages` asks: a filter, a sort, thread collapsing and a window of the result. */
@@ -269,6 +276,11 @@ export interface RecordStores {
 export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore, RecordStores {
   readonly blobs: BlobStore;
   readonly notifier: ChangeNotifier;
+  /**
+   * Opens a hold on a mailbox for an IMAP session (expunge_holds.ts): messages destroyed from it
+   * afterwards keep their blob, and the hold describes them, until the hold releases them.
+   */
+  holdExpunged(accountId: AccountId, mailboxId: MailboxId): ExpungeHold;
   /** Reads a whole message's raw bytes. */
   readMessage(accountId: AccountId, id: MessageId): Promise<Uint8Array | null>;
   /**

@@ -17,6 +17,7 @@ import {
 } from "../../core/store/types.ts";
 import { type ChangeEvent, MemoryNotifier } from "../../core/store/notifier.ts";
 import type { Clock } from "../../core/clock.ts";
+import { recordStoresContract } from "./records_contract.ts";
 
 /** A fresh persistent state a backend can open (several times) and remove. */
 export interface StoreHarness {
@@ -131,6 +132,9 @@ async function countBlobs(store: Store): Promise<number> {
 export function storeContract(name: string, factory: StoreFactory): void {
   const test = (title: string, fn: (c: Ctx) => Promise<void>) =>
     Deno.test(`${name} ${title}`, () => withStore(factory, fn));
+
+  // The records beside mail (queue, JMAP records, bans, DKIM keys, POP3 sizes): tests/store/records_contract.ts.
+  recordStoresContract(test);
 
   test("domains are added, listed, checked and deleted", async ({ store }) => {
     await store.addDomain("Example.ORG");
@@ -592,6 +596,61 @@ export function storeContract(name: string, factory: StoreFactory): void {
     const d = await store.destroyMessages(acc.id, [a.id, b.id]);
     assert.deepEqual(d, { destroyed: [a.id], notFound: [b.id] });
     assert.deepEqual(await store.getThreads(acc.id, [a.threadId]), []);
+  });
+
+  test("claimRecent claims each UID once, never lowers the claim and keeps it across a reopen", async (c) => {
+    const { acc, boxes } = await setup(c.store);
+    assert.equal(await c.store.claimRecent(acc.id, boxes.inbox.id), 0);
+    // Two racing claims: exactly one sees 0 (and claims 1..3), the other sees the first's claim.
+    const both = await Promise.all([
+      c.store.claimRecent(acc.id, boxes.inbox.id, 3),
+      c.store.claimRecent(acc.id, boxes.inbox.id, 3),
+    ]);
+    assert.deepEqual(both.sort(), [0, 3]);
+    assert.equal(await c.store.claimRecent(acc.id, boxes.inbox.id, 2), 3);
+    assert.equal(await c.store.claimRecent(acc.id, boxes.archive.id), 0);
+    await c.store.close();
+    c.store = await c.h.open({ notifier: c.notifier, clock: c.clock });
+    assert.equal(await c.store.claimRecent(acc.id, boxes.inbox.id), 3);
+    await rejectsWith(c.store.claimRecent(acc.id, "m999999", 1), "notFound");
+  });
+
+  test("an expunge hold keeps a destroyed message's blob readable until it lets go", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    const small = mail({ subject: "held small" });
+    // Above the default inline threshold, so both blob tiers are covered.
+    const large = mail({ subject: "held large", body: "x".repeat(100_000) });
+    const early = await deliver(store, acc.id, [boxes.inbox.id], mail({ subject: "before the hold" }));
+    await store.expunge(acc.id, boxes.inbox.id, [1]);
+    const a = await deliver(store, acc.id, [boxes.inbox.id], small);
+    const b = await deliver(store, acc.id, [boxes.inbox.id, boxes.archive.id], large);
+    const hold = store.holdExpunged(acc.id, boxes.inbox.id);
+    const other = store.holdExpunged(acc.id, boxes.archive.id);
+    assert.equal(hold.get(1), undefined, `${early.id} was destroyed before the hold`);
+    await store.expunge(acc.id, boxes.inbox.id, [2, 3]);
+    // b still lives in Archive: only a was destroyed, so only a is held.
+    assert.equal(hold.get(3), undefined);
+    const held = hold.get(2)!;
+    assert.equal(held.messageId, a.id);
+    assert.equal(held.threadId, a.threadId);
+    assert.equal((await store.getMessages(acc.id, [a.id])).length, 0);
+    assert.deepEqual(await store.blobs.get(held.blobId), small);
+    await store.collectGarbage();
+    assert.deepEqual(await store.blobs.get(held.blobId), small);
+    // Destroying b from Archive is captured by the Archive hold only.
+    await store.expunge(acc.id, boxes.archive.id, [1]);
+    const heldB = other.get(1)!;
+    assert.equal(heldB.messageId, b.id);
+    assert.deepEqual(await store.blobs.get(heldB.blobId), large);
+    hold.release([2]);
+    other.close();
+    other.close();
+    // The releases run as write jobs; a later write job runs after them.
+    await store.collectGarbage();
+    assert.equal(await store.blobs.has(held.blobId), false);
+    assert.equal(await store.blobs.has(heldB.blobId), false);
+    assert.equal(await countBlobs(store), 0);
+    hold.close();
   });
 
   test("threads join by references, in either arrival order, and by subject as a tiebreak", async ({ store }) => {

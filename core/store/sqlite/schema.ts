@@ -21,8 +21,19 @@ export const STORE_COMPONENT = "store";
 
 /** Migrations of the store, in order. */
 export function storeMigrations(hasFts5: boolean): Migration[] {
-  return [{ version: 1, sql: schemaV1(hasFts5) }];
+  return [{ version: 1, sql: schemaV1(hasFts5) }, { version: 2, sql: SCHEMA_V2 }];
 }
+
+/**
+ * Version 2: per mailbox, the highest UID a session has claimed as IMAP \Recent (RFC 3501
+ * §2.3.2); no row means none claimed yet.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE recent_claims (
+  mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL
+);
+`;
 
 function schemaV1(hasFts5: boolean): string {
   const search = hasFts5

@@ -85,6 +85,7 @@ import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
 import { WriteQueue } from "./write_queue.ts";
+import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
@@ -233,6 +234,8 @@ export class SqliteStore implements Store {
   readonly #indexer: SearchIndexer;
   readonly #hasFts5: boolean;
   readonly #blobGraceMs: number;
+  /** Sessions' holds on destroyed messages (expunge_holds.ts): pinned blobs keep their bytes. */
+  readonly #holds = new ExpungeHolds((hash) => this.#unpinned(hash));
   #closed = false;
   readonly #placements = new PlacementCache();
   readonly #snapshots: PlacementSnapshots;
@@ -786,6 +789,28 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** IMAP \Recent claims (see `MailboxStore.claimRecent`); a read only when nothing is claimed. */
+  async claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number> {
+    const claimed = (mailboxRow: number) =>
+      this.database.get<{ uid: number }>("SELECT uid FROM recent_claims WHERE mailbox_id = ?", mailboxRow)
+        ?.uid ?? 0;
+    const current = await this.#read(() => claimed(this.#mailboxRow(accountId, id).id));
+    if (upTo === undefined || upTo <= current) return current;
+    // Read again inside the write job: claims are serialised there, so each UID is claimed once.
+    return this.#write(() => {
+      const row = this.#mailboxRow(accountId, id).id;
+      const before = claimed(row);
+      if (upTo > before) {
+        this.database.run(
+          "INSERT INTO recent_claims (mailbox_id, uid) VALUES (?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET uid = excluded.uid",
+          row,
+          upTo,
+        );
+      }
+      return before;
+    });
+  }
+
   /** Creates a mailbox under `parentId` (or at the top). */
   createMailbox(
     accountId: AccountId,
@@ -1159,7 +1184,11 @@ export class SqliteStore implements Store {
     return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
   }
 
-  /** Drops `n` references to a blob; the last one deletes the row now and the file after commit. */
+  /**
+   * Drops `n` references to a blob; the last one deletes the row now and the file after commit,
+   * unless a session's expunge hold pins the blob: the row then stays with no reference until the
+   * hold lets go (`#unpinned`), or until the next garbage collection after a restart.
+   */
   #releaseBlob(mut: Mutation, blobRow: number, n = 1): void {
     const db = this.database;
     const r = db.get<{ refcount: number; hash: string }>(
@@ -1167,7 +1196,7 @@ export class SqliteStore implements Store {
       n,
       blobRow,
     );
-    if (!r || r.refcount > 0) return;
+    if (!r || r.refcount > 0 || this.#holds.isPinned(r.hash)) return;
     db.run("DELETE FROM message_text WHERE rowid = ?", blobRow);
     db.run("DELETE FROM blobs WHERE id = ?", blobRow);
     const hash = r.hash;
@@ -1505,6 +1534,36 @@ export class SqliteStore implements Store {
     return uid;
   }
 
+  /** Records a message destroyed from a mailbox in the sessions' holds on it (expunge_holds.ts). */
+  #capture(msg: MessageRow, mailboxRow: number, uid: number): void {
+    const mailboxId = formatId("mailbox", mailboxRow);
+    if (!this.#holds.watching(mailboxId)) return;
+    const blob = this.database.get<{ hash: string }>("SELECT hash FROM blobs WHERE id = ?", msg.blob_id);
+    if (!blob) return;
+    this.#holds.capture(mailboxId, uid, {
+      messageId: formatId("message", msg.id),
+      blobId: blob.hash,
+      threadId: formatId("thread", msg.thread_id),
+    });
+  }
+
+  /** The last hold let go of a blob: it is released now if no message references it again. */
+  #unpinned(hash: BlobId): void {
+    if (this.#closed) return;
+    this.#write((mut) => {
+      const row = this.database.get<{ id: number }>(
+        "SELECT id FROM blobs WHERE hash = ? AND refcount <= 0",
+        hash,
+      );
+      if (row) this.#releaseBlob(mut, row.id, 0);
+    }).catch(() => {});
+  }
+
+  /** See `Store.holdExpunged`. */
+  holdExpunged(_accountId: AccountId, mailboxId: MailboxId): ExpungeHold {
+    return this.#holds.open(mailboxId);
+  }
+
   /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
   #destroyMessage(mut: Mutation, msg: MessageRow): Map<number, number> {
     const db = this.database;
@@ -1514,6 +1573,7 @@ export class SqliteStore implements Store {
       const mb = Number(p[0]);
       const uid = this.#deletePlacement(mb, msg.id, modseq);
       if (uid !== null) removed.set(mb, uid);
+      if (uid !== null) this.#capture(msg, mb, uid);
       mut.mailbox(msg.account_id, mb, modseq, true);
     }
     db.run("DELETE FROM messages WHERE id = ?", msg.id);
@@ -1889,7 +1949,11 @@ export class SqliteStore implements Store {
   async collectGarbage(): Promise<{ removed: number }> {
     this.#check();
     let removed = await this.#write((mut) => {
-      const rows = this.database.all<{ id: number }>("SELECT id FROM blobs WHERE refcount <= 0");
+      // Blobs pinned by a session's expunge hold are kept (#releaseBlob) and not counted.
+      const rows = this.database.all<{ id: number; hash: string }>(
+        "SELECT id, hash FROM blobs WHERE refcount <= 0",
+      )
+        .filter((r) => !this.#holds.isPinned(r.hash));
       for (const r of rows) this.#releaseBlob(mut, r.id, 0);
       return rows.length;
     });
