@@ -188,7 +188,7 @@ export function httpInput(rng: Rng, ids: JmapIds): HttpInput {
   let target: "body" | "line" | "header" = "body";
   if (base.body !== undefined && roll < 0.55) {
     how.push("json");
-    let v = base.body;
+    let v: unknown = base.body;
     for (let i = 1 + rng.int(3); i > 0; i--) v = mutateJson(rng, v, ids);
     body = enc.encode(JSON.stringify(v) ?? "null");
   } else if (roll < 0.8) {
