@@ -195,6 +195,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
     const ids = (r: Account[] | null) => r?.map((a) => a.id) ?? null;
     assert.deepEqual(ids(await store.resolveRecipient("BOB@Example.org")), [bob.id]);
     assert.deepEqual(ids(await store.resolveRecipient("bob+lists@example.org")), [bob.id]);
+    // The plus-address's account comes before an alias of the tagged address (core/store/addresses.ts).
+    await store.addAlias("bob+sales@example.org", ["ann@example.org"]);
+    assert.deepEqual(ids(await store.resolveRecipient("bob+sales@example.org")), [bob.id]);
+    await store.deleteAlias("bob+sales@example.org");
     assert.equal(await store.resolveRecipient("nobody@example.org"), null);
     assert.equal(await store.resolveRecipient("bob@elsewhere.test"), null);
     await store.addAlias("team@example.org", ["bob@example.org", "ANN@example.org"]);

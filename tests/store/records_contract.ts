@@ -1,0 +1,354 @@
+/**
+ * The contract of `RecordStores` (core/store/records/): the queue, JMAP records, bans, DKIM keys
+ * and POP3 sizes every backend keeps beside mail, plus blob pinning and change-log pruning.
+ * `storeContract` registers these for each backend, so a new backend passes them too.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Store } from "../../core/store/store.ts";
+import type { MemoryNotifier } from "../../core/store/notifier.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { StoreHarness } from "./store_contract.ts";
+import type { QueuedMessage } from "../../core/store/records/queue.ts";
+
+const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
+const enc = new TextEncoder();
+
+/** What each test gets: the store, its harness (to reopen) and the clock it was opened with. */
+export interface RecordCtx {
+  h: StoreHarness;
+  store: Store;
+  notifier: MemoryNotifier;
+  clock: Clock & { t: number };
+}
+
+async function account(store: Store, address = "bob@example.org") {
+  const domain = address.split("@")[1]!;
+  if (!(await store.isLocalDomain(domain))) await store.addDomain(domain);
+  return await store.createAccount({ address, displayName: "Bob", secrets: SECRETS });
+}
+
+async function reopen(c: RecordCtx): Promise<void> {
+  await c.store.close();
+  c.store = await c.h.open({ notifier: c.notifier, clock: c.clock });
+}
+
+function queued(id: string, blobId: string, now: Date, extra: Partial<QueuedMessage> = {}): QueuedMessage {
+  return {
+    id,
+    from: "bob@example.org",
+    envid: null,
+    ret: null,
+    smtputf8: false,
+    body: "8BITMIME",
+    blobId,
+    size: 10,
+    authUser: "bob@example.org",
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000),
+    isDsn: false,
+    origin: null,
+    ...extra,
+  };
+}
+
+/** Registers the record-store tests through the suite's `test` (fresh store per test). */
+export function recordStoresContract(
+  test: (title: string, fn: (c: RecordCtx) => Promise<void>) => void,
+): void {
+  test("identities: the default identity is created on first listing and cannot be deleted by the client", async (c) => {
+    const acc = await account(c.store);
+    const [def, ...rest] = await c.store.identities.list(acc.id, {
+      address: acc.address,
+      displayName: "Bob",
+    });
+    assert.deepEqual(rest, []);
+    assert.equal(def!.email, "bob@example.org");
+    assert.equal(def!.name, "Bob");
+    assert.equal(def!.mayDelete, false);
+    const made = await c.store.identities.create(acc.id, {
+      email: "team@example.org",
+      name: "Team",
+      replyTo: [{ name: null, email: "r@example.org" }],
+    });
+    assert.equal(made.mayDelete, true);
+    assert.deepEqual((await c.store.identities.get(acc.id, made.id))?.replyTo, [{
+      name: null,
+      email: "r@example.org",
+    }]);
+    const updated = await c.store.identities.update(acc.id, made.id, { textSignature: "-- T" });
+    assert.equal(updated?.textSignature, "-- T");
+    assert.equal(updated?.email, "team@example.org");
+    assert.equal(await c.store.identities.update(acc.id, "nope", { name: "x" }), null);
+    assert.equal(await c.store.identities.get("other-account", made.id), null);
+    await reopen(c);
+    const ids = (await c.store.identities.list(acc.id, { address: acc.address, displayName: "Bob" })).map((
+      i,
+    ) => i.id);
+    assert.deepEqual(ids, [def!.id, made.id]);
+    assert.equal(await c.store.identities.delete(acc.id, made.id), true);
+    assert.equal(await c.store.identities.delete(acc.id, made.id), false);
+  });
+
+  test("submissions: stored, listed by sendAt, statuses merged and records deleted", async (c) => {
+    const acc = await account(c.store);
+    const base = {
+      identityId: "i1",
+      emailId: "e1",
+      threadId: "t1",
+      envelope: { mailFrom: { email: "bob@example.org", parameters: null }, rcptTo: [] },
+      undoStatus: "pending" as const,
+      deliveryStatus: {
+        "a@remote.example": {
+          smtpReply: "250 queued",
+          delivered: "queued" as const,
+          displayed: "unknown" as const,
+        },
+      },
+      dsnBlobIds: [],
+      mdnBlobIds: [],
+    };
+    const later = await c.store.submissions.insert(acc.id, { ...base, sendAt: new Date(2000) }, "s-later");
+    const first = await c.store.submissions.insert(acc.id, { ...base, sendAt: new Date(1000) });
+    assert.equal(later.id, "s-later");
+    assert.deepEqual((await c.store.submissions.list(acc.id)).map((s) => s.id), [first.id, "s-later"]);
+    await c.store.submissions.setQueueId(acc.id, "s-later", "q1");
+    const merged = await c.store.submissions.updateStatus(acc.id, "s-later", {
+      "b@remote.example": { smtpReply: "250 ok", delivered: "yes", displayed: "unknown" },
+    }, "final");
+    assert.equal(merged?.undoStatus, "final");
+    assert.deepEqual(Object.keys(merged?.deliveryStatus ?? {}).sort(), [
+      "a@remote.example",
+      "b@remote.example",
+    ]);
+    await reopen(c);
+    const got = await c.store.submissions.get(acc.id, "s-later");
+    assert.equal(got?.queueId, "q1");
+    assert.equal(got?.undoStatus, "final");
+    assert.equal(got?.deliveryStatus?.["b@remote.example"]?.delivered, "yes");
+    assert.deepEqual(got?.sendAt, new Date(2000));
+    assert.equal(await c.store.submissions.updateStatus(acc.id, "nope", {}), null);
+    assert.equal(await c.store.submissions.get("other-account", "s-later"), null);
+    assert.equal(await c.store.submissions.delete(acc.id, "s-later"), true);
+    assert.equal(await c.store.submissions.delete(acc.id, "s-later"), false);
+  });
+
+  test("vacations: disabled by default, state moves on each set, one reply per sender per period", async (c) => {
+    const acc = await account(c.store);
+    const empty = await c.store.vacations.get(acc.id);
+    assert.equal(empty.value.isEnabled, false);
+    assert.equal(empty.state, "0");
+    const v = {
+      id: "singleton" as const,
+      isEnabled: true,
+      fromDate: new Date(1_000),
+      toDate: null,
+      subject: "Away",
+      textBody: "Back soon",
+      htmlBody: null,
+    };
+    assert.equal(await c.store.vacations.set(acc.id, v), "1");
+    const day = 86_400_000;
+    const now = new Date(10 * day);
+    assert.equal(await c.store.vacations.claimReply(acc.id, "Ann@Remote.example", now, 7 * day), true);
+    assert.equal(await c.store.vacations.claimReply(acc.id, "ann@remote.example", now, 7 * day), false);
+    await reopen(c);
+    assert.deepEqual((await c.store.vacations.get(acc.id)).value, v);
+    assert.equal(
+      await c.store.vacations.claimReply(acc.id, "ann@remote.example", new Date(12 * day), 7 * day),
+      false,
+    );
+    assert.equal(
+      await c.store.vacations.claimReply(acc.id, "ann@remote.example", new Date(18 * day), 7 * day),
+      true,
+    );
+    // A changed response may be sent again to everyone.
+    assert.equal(await c.store.vacations.set(acc.id, { ...v, subject: "Still away" }), "2");
+    assert.equal(
+      await c.store.vacations.claimReply(acc.id, "ann@remote.example", new Date(18 * day), 7 * day),
+      true,
+    );
+  });
+
+  test("uploads: recorded per account, a re-upload refreshes type and time", async (c) => {
+    const acc = await account(c.store);
+    const { blobId, size } = await c.store.blobs.put(enc.encode("upload"));
+    await c.store.uploads.record(acc.id, blobId, "text/plain", size, new Date(1000));
+    await c.store.uploads.record(acc.id, blobId, "application/octet-stream", size, new Date(2000));
+    await reopen(c);
+    assert.deepEqual(await c.store.uploads.get(acc.id, blobId), {
+      accountId: acc.id,
+      blobId,
+      type: "application/octet-stream",
+      size,
+      created: new Date(2000),
+    });
+    assert.equal(await c.store.uploads.get("other-account", blobId), null);
+  });
+
+  test("tokens: found by hash, touched, listed per account and revoked", async (c) => {
+    const bob = await account(c.store);
+    const ann = await account(c.store, "ann@example.org");
+    await c.store.tokens.insert({ id: "t1", accountId: bob.id, name: "cli", created: new Date(1000) }, "h1");
+    await c.store.tokens.insert({ id: "t2", accountId: ann.id, name: "app", created: new Date(2000) }, "h2");
+    await c.store.tokens.touch("t1", new Date(5000));
+    await reopen(c);
+    assert.deepEqual(await c.store.tokens.findByHash("h1"), {
+      hash: "h1",
+      info: { id: "t1", accountId: bob.id, name: "cli", created: new Date(1000), lastUsed: new Date(5000) },
+    });
+    assert.equal(await c.store.tokens.findByHash("nope"), null);
+    assert.deepEqual((await c.store.tokens.list()).map((t) => t.id), ["t1", "t2"]);
+    assert.deepEqual((await c.store.tokens.list(ann.id)).map((t) => t.id), ["t2"]);
+    assert.equal(await c.store.tokens.revoke("t1"), true);
+    assert.equal(await c.store.tokens.revoke("t1"), false);
+    assert.equal(await c.store.tokens.findByHash("h1"), null);
+  });
+
+  test("bans: active ones listed, a later end wins, cleared one by one or all", async (c) => {
+    const t = (s: number) => new Date(s * 1000);
+    await c.store.bans.put({ address: "192.0.2.7", until: t(600), reason: "auth", created: t(0) });
+    await c.store.bans.put({ address: "192.0.2.7", until: t(300), reason: "auth again", created: t(10) });
+    await c.store.bans.put({ address: "2001:db8::/64", until: t(100), reason: "auth", created: t(20) });
+    await reopen(c);
+    assert.deepEqual((await c.store.bans.get("192.0.2.7", t(30)))?.until, t(600));
+    assert.deepEqual((await c.store.bans.list(t(30))).map((b) => b.address), ["192.0.2.7", "2001:db8::/64"]);
+    assert.deepEqual((await c.store.bans.list(t(200))).map((b) => b.address), ["192.0.2.7"]);
+    assert.equal(await c.store.bans.get("2001:db8::/64", t(200)), null);
+    assert.equal(await c.store.bans.clear("192.0.2.7"), true);
+    assert.equal(await c.store.bans.clear("192.0.2.7"), false);
+    await c.store.bans.put({ address: "198.51.100.1", until: t(900), reason: "auth", created: t(40) });
+    assert.equal(await c.store.bans.clear(), true);
+    assert.deepEqual(await c.store.bans.list(t(40)), []);
+  });
+
+  test("dkimKeys: one key per domain, case-insensitive, replaced by a new one", async (c) => {
+    const key = {
+      domain: "Example.ORG",
+      selector: "s1",
+      algorithm: "ed25519-sha256" as const,
+      privateKeyPem: "PEM1",
+      publicKeyB64: "P1",
+    };
+    await c.store.dkimKeys.put(key, new Date(1000));
+    await c.store.dkimKeys.put({ ...key, selector: "s2", privateKeyPem: "PEM2" }, new Date(2000));
+    await reopen(c);
+    assert.deepEqual(await c.store.dkimKeys.get("example.org"), {
+      domain: "example.org",
+      selector: "s2",
+      algorithm: "ed25519-sha256",
+      privateKeyPem: "PEM2",
+      publicKeyB64: "P1",
+      created: new Date(2000),
+    });
+    assert.equal(await c.store.dkimKeys.get("other.example"), null);
+  });
+
+  test("pop3Sizes: kept per blob, skipped for unknown blobs, gone with the blob", async (c) => {
+    const acc = await account(c.store);
+    const inbox = (await c.store.getMailboxByRole(acc.id, "inbox"))!;
+    const { blobId } = await c.store.blobs.put(enc.encode("Subject: x\n\nbody\n"));
+    const [added] = await c.store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId }]);
+    await c.store.pop3Sizes.put(new Map([[blobId, 21], ["f".repeat(64), 5]]));
+    await reopen(c);
+    assert.deepEqual(await c.store.pop3Sizes.get([blobId, "f".repeat(64)]), new Map([[blobId, 21]]));
+    await c.store.expunge(acc.id, inbox.id, [added!.uids[0]!.uid]);
+    await c.store.collectGarbage();
+    assert.deepEqual(await c.store.pop3Sizes.get([blobId]), new Map());
+  });
+
+  test("queue: entries with recipients and attempts, due groups, outcomes, retry and delete", async (c) => {
+    const now = new Date(Date.UTC(2025, 0, 1));
+    const q = c.store.queue;
+    await q.insert(queued("m1", "b".repeat(64), now), [
+      { address: "a@one.example", notify: ["FAILURE"] },
+      { address: "b@TWO.example", orcpt: "rfc822;b@two.example" },
+    ], now);
+    await q.insert(
+      queued("m2", "c".repeat(64), new Date(now.getTime() + 1)),
+      [{ address: "c@one.example" }],
+      now,
+    );
+    await reopen(c);
+    const store = c.store.queue;
+    assert.deepEqual(store.recipients("m1").map((r) => [r.index, r.domain, r.status, r.notify]), [
+      [0, "one.example", "queued", ["FAILURE"]],
+      [1, "two.example", "queued", []],
+    ]);
+    assert.deepEqual(
+      store.dueGroups(now, 10).map((g) => `${g.messageId}/${g.domain}`).sort(),
+      ["m1/one.example", "m1/two.example", "m2/one.example"],
+    );
+    assert.deepEqual(store.nextDue(), now);
+    const later = new Date(now.getTime() + 60_000);
+    const attempt = {
+      messageId: "m1",
+      recipients: [0, 1],
+      at: now,
+      host: "mx.one.example",
+      outcome: "deferred" as const,
+      reply: "451 later",
+      latencyMs: 12,
+    };
+    const removed = await store.record(
+      "m1",
+      [
+        { index: 0, status: "delivered", reply: "250 ok", host: "mx.one.example", attempted: true },
+        {
+          index: 1,
+          status: "deferred",
+          nextAttemptAt: later,
+          reply: "451 later",
+          host: null,
+          attempted: true,
+        },
+      ],
+      attempt,
+      now,
+      true,
+    );
+    assert.equal(removed, null, "a pending recipient keeps the message");
+    assert.equal(store.isFinished("m1"), false);
+    assert.deepEqual(store.dueGroups(now, 10).map((g) => g.messageId), ["m2"]);
+    assert.equal(store.retryNow("m1", now), 1);
+    assert.deepEqual(store.countByStatus(), { queued: 1, deferred: 1, delivered: 1, failed: 0 });
+    const entry = store.entry("m1")!;
+    assert.equal(entry.attempts.length, 1);
+    assert.equal(entry.recipients[1]!.attempts, 1);
+    assert.deepEqual(store.list().map((r) => [r.id, r.recipients, r.pending]), [["m1", 2, 1], ["m2", 1, 1]]);
+    const blob = await store.record(
+      "m1",
+      [
+        { index: 1, status: "failed", reply: "550 no", host: "mx.two.example", attempted: true },
+      ],
+      null,
+      now,
+      true,
+    );
+    assert.equal(blob, "b".repeat(64), "the last final outcome removes the message and gives its blob");
+    assert.equal(store.getMessage("m1"), null);
+    // A write is all-or-nothing.
+    await assert.rejects(store.write(() => {
+      store.markDelayNotifiedSync("m2", [0]);
+      throw new Error("boom");
+    }));
+    assert.equal(store.recipients("m2")[0]!.delayNotified, false);
+    await store.markDelayNotified("m2", [0]);
+    assert.equal(store.recipients("m2")[0]!.delayNotified, true);
+    assert.deepEqual(store.finishedMessageIds(), []);
+    assert.equal(await store.write(() => store.delete("m2")), "c".repeat(64));
+    assert.equal(await store.write(() => store.delete("m2")), null);
+    assert.deepEqual(store.list(), []);
+  });
+
+  test("a retained blob survives garbage collection until released", async (c) => {
+    const { blobId } = await c.store.blobs.put(enc.encode("queued message"));
+    await c.store.retainBlob(blobId);
+    await c.store.collectGarbage();
+    assert.ok(await c.store.blobs.get(blobId));
+    await c.store.releaseBlob(blobId);
+    await c.store.collectGarbage();
+    assert.equal(await c.store.blobs.get(blobId), null);
+  });
+}
