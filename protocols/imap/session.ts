@@ -19,7 +19,7 @@ import type { MailboxView } from "./mailbox_view.ts";
 import { MailboxTree } from "./mailbox_names.ts";
 import { decodeMutf7, encodeMutf7 } from "./format/mutf7.ts";
 import { astr } from "./format/strings.ts";
-import { formatFlags } from "./flags.ts";
+import { announceKeywords, claimRecent, flagsOf, reportRecent } from "./view_responses.ts";
 import { formatSequenceSet } from "./parser/sequence_set.ts";
 import { COMMANDS, type ImapState } from "./commands/table.ts";
 import { capabilityList } from "./capabilities.ts";
@@ -58,6 +58,12 @@ export class ImapSession {
   /** Resolves the current wait in `read`. */
   #signal: (() => void) | null = null;
   #closed = false;
+  /** When the session began (ms): bounds the time it may stay unauthenticated. */
+  readonly #started = Date.now();
+  /** When the command line or literal being received began (ms), null between commands. */
+  #commandStart: number | null = null;
+  /** A deadline that ended a read in `readRawLine` (the main loop says goodbye). */
+  #expired: "command" | "unauthenticated" | null = null;
   /** MODSEQs of changes this session made itself: their notifications need no resync. */
   readonly #own = new Set<number>();
   /** Saved search result for `$` (RFC 5182), as UIDs. */
@@ -175,6 +181,8 @@ export class ImapSession {
 
   /** Selects a mailbox view (or deselects with null). */
   setView(view: MailboxView | null): void {
+    // The view left behind lets go of the expunged messages it held.
+    if (this.view !== view) this.view?.close();
     this.view = view;
     this.state = view ? "selected" : "authenticated";
     this.conn.session.state = this.state;
@@ -205,14 +213,22 @@ export class ImapSession {
       await this.out.line("* BYE Selected mailbox was deleted");
       throw new ImapError("NO", "Selected mailbox was deleted", "NONEXISTENT");
     }
+    const before = view.exists;
+    const maxBefore = view.maxUid;
     const u = view.applyChanges(changed, expunged, allowExpunge);
     await this.reportExpunged(u.expunged, u.expungedUids);
+    // Keywords new to this session, on changed or new messages, are announced first (RFC 9051 §7.3.5).
+    const lists: (readonly string[])[] = u.flags.map(([, p]) => p.keywords);
+    for (let i = before - u.expunged.length; i < view.exists; i++) lists.push(view.entries[i]!.keywords);
+    await announceKeywords(this, view, lists);
     if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
+    await claimRecent(this, view, maxBefore);
+    if (u.exists !== null || u.expunged.length > 0) await reportRecent(this, view);
     for (const [seq, p] of u.flags) {
       // RFC 7162 §3.2: once CONDSTORE is enabled, unsolicited FETCH responses carry MODSEQ.
       const modseq = this.condstore ? ` MODSEQ (${p.modseq})` : "";
       if (seq > 0) {
-        await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)}${modseq})`);
+        await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${flagsOf(this, view, p)}${modseq})`);
       }
     }
   }
@@ -289,13 +305,44 @@ export class ImapSession {
     return { kind: "wake" };
   }
 
+  /**
+   * How long the next read may wait: the idle timer `idleMs`, cut short by the deadline of a command
+   * line or literal in progress (`imap.command_timeout` from its first byte) and, before login, by
+   * the bound on the unauthenticated session (`imap.unauthenticated_timeout`). A client trickling
+   * bytes restarts the idle timer on every byte, never these deadlines.
+   */
+  #wait(idleMs: number): { ms: number; reason: "idle" | "command" | "unauthenticated" } {
+    const { command_timeout, unauthenticated_timeout } = this.server.config.imap;
+    const now = Date.now();
+    let best: { ms: number; reason: "idle" | "command" | "unauthenticated" } = { ms: idleMs, reason: "idle" };
+    if (this.#commandStart !== null) {
+      const left = this.#commandStart + command_timeout * 1000 - now;
+      if (left < best.ms) best = { ms: Math.max(0, left), reason: "command" };
+    }
+    if (this.state === "notAuthenticated") {
+      const left = this.#started + unauthenticated_timeout * 1000 - now;
+      if (left < best.ms) best = { ms: Math.max(0, left), reason: "unauthenticated" };
+    }
+    return best;
+  }
+
   /** Reads one raw line (AUTHENTICATE continuation, IDLE DONE); null on EOF/timeout/shutdown. */
   async readRawLine(): Promise<Uint8Array | "tooLong" | null> {
     for (;;) {
       const r = this.framer.nextRawLine();
-      if (r.type === "line") return r.line;
-      if (r.type === "tooLong") return "tooLong";
-      const got = await this.read(this.server.config.imap.idle_timeout * 1000);
+      if (r.type === "line") {
+        this.#commandStart = null;
+        return r.line;
+      }
+      if (r.type === "tooLong") {
+        this.#commandStart = null;
+        return "tooLong";
+      }
+      // The line's first byte starts its deadline (an IDLE may wait for DONE as long as it likes).
+      if (this.framer.buffered > 0) this.#commandStart ??= Date.now();
+      const wait = this.#wait(this.server.config.imap.idle_timeout * 1000);
+      const got = await this.read(wait.ms);
+      if (got.kind === "timeout" && wait.reason !== "idle") this.#expired = wait.reason;
       if (got.kind !== "data") return null;
     }
   }
@@ -308,6 +355,7 @@ export class ImapSession {
     } catch (e) {
       log.warn("imap session ended with an error", { error: e instanceof Error ? e.message : String(e) });
     } finally {
+      this.view?.close();
       this.#unsubscribe?.();
       this.#closed = true;
       this.conn.transport.close();
@@ -324,19 +372,18 @@ export class ImapSession {
     await this.out.flush();
     const idleMs = () => this.server.config.imap.idle_timeout * 1000;
     while (!this.#closed && this.state !== "logout") {
+      if (this.#expired !== null) return await this.#bye(this.#expired);
       const r = this.framer.next();
       if (r.type === "needMore") {
         await this.out.flush();
+        // A command begun (bytes buffered, or lines and literals pending) must complete in time.
+        if (this.framer.buffered > 0 || this.framer.inCommand) this.#commandStart ??= Date.now();
+        else this.#commandStart = null;
         // RFC 9051 §5.4: the autologout timer is at least 30 minutes when authenticated.
-        const got = await this.read(
-          this.state === "notAuthenticated" ? Math.min(idleMs(), 60_000) : idleMs(),
-        );
+        const wait = this.#wait(this.state === "notAuthenticated" ? Math.min(idleMs(), 60_000) : idleMs());
+        const got = await this.read(wait.ms);
         if (got.kind === "eof") return;
-        if (got.kind === "timeout") {
-          await this.out.line("* BYE Autologout; idle for too long");
-          await this.out.flush();
-          return;
-        }
+        if (got.kind === "timeout") return await this.#bye(wait.reason);
         if (got.kind === "shutdown") {
           await this.out.line("* BYE Server shutting down");
           await this.out.flush();
@@ -345,12 +392,15 @@ export class ImapSession {
         continue;
       }
       if (r.type === "literal") {
+        // Each literal gets the whole command_timeout (a large APPEND is not cut short by its line).
+        this.#commandStart = Date.now();
         if (r.sync) {
           await this.out.line("+ Ready for literal data");
           await this.out.flush();
         }
         continue;
       }
+      this.#commandStart = null;
       if (r.type === "error") {
         // Literal bounds: RFC 7888 §4 / RFC 4469; over-long lines: RFC 9051 §4 (BAD, session goes on).
         const status = r.text.startsWith("Literal") ? "NO" : "BAD";
@@ -364,6 +414,17 @@ export class ImapSession {
       }
       await this.#execute(parsed.command);
     }
+    await this.out.flush();
+  }
+
+  /** Says goodbye when a timer or deadline ends the session (RFC 9051 §7.1.5 BYE). */
+  async #bye(reason: "idle" | "command" | "unauthenticated"): Promise<void> {
+    const text = {
+      idle: "Autologout; idle for too long",
+      command: "Command not completed in time",
+      unauthenticated: "Not authenticated in time",
+    }[reason];
+    await this.out.line(`* BYE ${text}`);
     await this.out.flush();
   }
 

@@ -181,7 +181,7 @@ export class SmtpSession {
       const parsed = parseCommand(r.line);
       if (!parsed.ok) {
         this.send(parsed.reply);
-        if (/^bdat$/i.test(new TextDecoder().decode(r.line.subarray(0, 4)))) {
+        if (/^bdat(?: |$)/i.test(new TextDecoder().decode(r.line.subarray(0, 5)))) {
           // RFC 3030 §2: the chunk's data follows the command, and with no size the server cannot
           // tell it from the next commands. The 501 answers the command; the 421 (RFC 5321 §3.8)
           // says why the connection ends, so the client never sees a close without a reply.
