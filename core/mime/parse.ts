@@ -249,6 +249,35 @@ function startsWith(raw: Uint8Array, at: number, end: number, needle: Uint8Array
   return true;
 }
 
+/**
+ * True when the last line of `raw[from, lineEnd)` is a close delimiter `--X--` (optional trailing
+ * whitespace) of a multipart opened inside the same range (an earlier line `--X`).
+ */
+function endsWithCloseDelimiter(raw: Uint8Array, from: number, lineEnd: number): boolean {
+  let ls = lineEnd;
+  while (ls > from && raw[ls - 1] !== 0x0a && raw[ls - 1] !== 0x0d) ls--;
+  let e = lineEnd;
+  while (e > ls && (raw[e - 1] === 0x20 || raw[e - 1] === 0x09)) e--;
+  if (e - ls < 5 || raw[ls] !== 0x2d || raw[ls + 1] !== 0x2d || raw[e - 1] !== 0x2d || raw[e - 2] !== 0x2d) {
+    return false;
+  }
+  const open = raw.subarray(ls, e - 2); // "--X"
+  for (
+    let p = raw.subarray(from, ls).indexOf(open[0]!);
+    p >= 0 && from + p < ls;
+    p = raw.subarray(from, ls).indexOf(open[0]!, p + 1)
+  ) {
+    const at = from + p;
+    if (at > from && raw[at - 1] !== 0x0a && raw[at - 1] !== 0x0d) continue;
+    let k = 0;
+    while (k < open.length && raw[at + k] === open[k]) k++;
+    if (k < open.length) continue;
+    const next = raw[at + k];
+    if (next === 0x0d || next === 0x0a || next === 0x20 || next === 0x09) return true;
+  }
+  return false;
+}
+
 /** True when `c` is CR, LF, or the region end. */
 function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
   return i >= end || raw[i] === 0x0a || raw[i] === 0x0d;
@@ -313,7 +342,11 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
       pos = line.next;
       continue;
     }
-    const before = Math.max(precedingEol(raw, idx, start), partStart < 0 ? start : partStart);
+    let before = Math.max(precedingEol(raw, idx, start), partStart < 0 ? start : partStart);
+    // The line ending before a delimiter belongs to it (RFC 2046 §5.1.1), except after a nested
+    // multipart's close delimiter: that line was consumed whole, its ending with it (Dovecot's
+    // reading, which IMAP clients see as part sizes and BODY[n] octets).
+    if (partStart >= 0 && before < idx && endsWithCloseDelimiter(raw, partStart, before)) before = idx;
     if (partStart >= 0) {
       if (ctx.parts + bounds.length >= MAX_PARTS && !isClose) {
         limited = true;

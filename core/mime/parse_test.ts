@@ -61,8 +61,24 @@ Deno.test("parseMime puts the CRLF before a boundary into the delimiter", () => 
   assert.equal(bin!.encoding, "base64");
   assert.equal(msg!.message!.children[0]!.type, "text", "no header -> text/plain");
   assert.equal(bodyOf(raw, msg!.message!.children[0]!), "plain");
-  assert.equal(msg!.lines, 10);
+  // The embedded message ends with its multipart's close delimiter: that line's CRLF stays with
+  // it (Dovecot's reading), so the part has 11 lines, not 10.
+  assert.equal(msg!.lines, 11);
+  assert.ok(bodyOf(raw, msg!).endsWith("--YY--\r\n"), JSON.stringify(bodyOf(raw, msg!).slice(-20)));
   assert.equal(root.bodyEnd, raw.length);
+});
+
+Deno.test("parseMime keeps the line ending after a nested close delimiter with the nested part", () => {
+  const raw = bytes(
+    'Content-Type: multipart/mixed; boundary="o"\r\n\r\n--o\r\n' +
+      'Content-Type: multipart/alternative; boundary="i"\r\n\r\n--i\r\n\r\na\r\n--i--\r\n--o\r\n\r\n' +
+      "b\r\n--i--\r\n--o--\r\n",
+  );
+  const [inner, leaf] = parseMime(raw).children;
+  assert.ok(bodyOf(raw, inner!).endsWith("--i--\r\n"), "the nested multipart keeps its last CRLF");
+  assert.equal(bodyOf(raw, inner!.children[0]!), "a");
+  // A leaf whose last line merely looks like a close delimiter (no opening `--i` inside it) does not.
+  assert.equal(bodyOf(raw, leaf!), "b\r\n--i--");
 });
 
 Deno.test("parseMime records header fields with offsets and unfolded values", () => {

@@ -16,6 +16,9 @@
  */
 import { type ImapPeer, type ImapWire, serialize, type Value } from "./_dovecot.ts";
 import { fetchItems } from "./_wire.ts";
+import { parseMime } from "../../core/mime/parse.ts";
+import { lfToCrlf } from "../../core/mime/line_endings.ts";
+import type { MimePart } from "../../core/mime/types.ts";
 
 /** The corpus folder (`../shared/corpus/` relative to the repository root). */
 export const CORPUS_DIR = new URL("../../../shared/corpus/", import.meta.url);
@@ -60,6 +63,15 @@ export interface DiffReport {
   diffs: ItemDiff[];
   /** Connections a server dropped (crash or BYE), with the command that did it. */
   serverErrors: string[];
+  /**
+   * Items the reference server refused (tagged NO, e.g. Dovecot's UNKNOWN-CTE for BINARY on a
+   * whole message when one part has an unknown encoding) while the other answered: not counted.
+   */
+  refused: ItemDiff[];
+  /** Corpus files whose MIME structure is malformed (Tern's parser records a defect). */
+  malformed: Set<string>;
+  /** Items compared and agreed in well-formed files only. */
+  wellFormed: { total: number; agreed: number };
 }
 
 /** Options for `runFetchDiff`. */
@@ -214,8 +226,15 @@ export function itemKind(item: string): string {
   return item.replace(/\[(\d+(?:\.\d+)*)/, "[n");
 }
 
+const MISSING = "(missing)";
+
+/** True when the parser recorded a defect anywhere in the tree (a malformed message). */
+function hasDefect(p: MimePart): boolean {
+  return p.defects.length > 0 || p.children.some(hasDefect) || (p.message !== null && hasDefect(p.message));
+}
+
 function canonical(item: string, v: Value | undefined): string {
-  if (v === undefined) return "(missing)";
+  if (v === undefined) return MISSING;
   if (item === "FLAGS" && v.kind === "list") {
     return serialize({
       kind: "list",
@@ -319,23 +338,38 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
     byKind: new Map(),
     diffs: [],
     serverErrors: [],
+    refused: [],
+    malformed: new Set(),
+    wellFormed: { total: 0, agreed: 0 },
   };
   try {
     const [ua, ub] = await Promise.all([appendAll(wa, files), appendAll(wb, files)]);
     await Promise.all([sa.open(), sb.open()]);
     const count = (file: string, item: string, va: string, vb: string) => {
       const kind = itemKind(item);
+      if (va === MISSING && vb !== MISSING) {
+        report.refused.push({ file, item, kind, a: va, b: vb });
+        return;
+      }
       const k = report.byKind.get(kind) ?? [0, 0];
+      const clean = !report.malformed.has(file);
       k[1]++;
       report.total++;
+      if (clean) report.wellFormed.total++;
       if (va === vb) {
         k[0]++;
         report.agreed++;
+        if (clean) report.wellFormed.agreed++;
       } else {
         report.diffs.push({ file, item, kind, a: va, b: vb });
       }
       report.byKind.set(kind, k);
     };
+    for (const file of files) {
+      if (hasDefect(parseMime(lfToCrlf(await Deno.readFile(new URL(file, CORPUS_DIR)))))) {
+        report.malformed.add(file);
+      }
+    }
     for (let i = 0; i < files.length; i++) {
       const file = files[i]!;
       opts.progress?.(i, files.length);
@@ -379,9 +413,15 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
   return report;
 }
 
-/** Agreement in percent, one decimal. */
+/** Agreement in percent, one decimal (rounded down). */
 export function agreement(r: DiffReport): number {
   return r.total === 0 ? 100 : Math.floor(r.agreed / r.total * 1000) / 10;
+}
+
+/** Agreement on well-formed messages only (no parser defect), in percent, one decimal. */
+export function wellFormedAgreement(r: DiffReport): number {
+  const w = r.wellFormed;
+  return w.total === 0 ? 100 : Math.floor(w.agreed / w.total * 1000) / 10;
 }
 
 /** A printable report: the figure, per-kind agreement (worst first) and the first differences. */
@@ -392,6 +432,14 @@ export function formatReport(r: DiffReport, maxDiffs = 25): string {
       agreement(r)
     }% (${r.agreed}/${r.total} items, ${r.messages} messages)`,
   );
+  lines.push(
+    `  on the ${r.messages - r.malformed.size} well-formed messages: ${wellFormedAgreement(r)}% ` +
+      `(${r.wellFormed.agreed}/${r.wellFormed.total}); ${r.malformed.size} messages are malformed MIME ` +
+      `(${r.diffs.filter((d) => r.malformed.has(d.file)).length} of the differences)`,
+  );
+  if (r.refused.length > 0) {
+    lines.push(`  ${r.refused.length} items not counted: ${r.a} refused them (NO), ${r.b} answered`);
+  }
   const kinds = [...r.byKind.entries()].sort((x, y) => (x[1][0] / x[1][1]) - (y[1][0] / y[1][1]));
   lines.push("per item (agreed/total):");
   for (const [k, [ok, total]] of kinds) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { decodeQuotedPrintable } from "../../../core/mime/transfer_encoding.ts";
 
 /** Decodes a part body; null for an unknown encoding. */
 export function decodeTransfer(body: Uint8Array, encoding: string): Uint8Array | null {
@@ -16,7 +17,9 @@ export function decodeTransfer(body: Uint8Array, encoding: string): Uint8Array |
     case "base64":
       return decodeBase64(body);
     case "quoted-printable":
-      return decodeQp(body);
+      // RFC 2045 §6.7: soft line breaks (also with whitespace after "=") removed and trailing
+      // whitespace of each line dropped (rule 3), so BINARY.SIZE is the decoded size.
+      return decodeQuotedPrintable(body);
     default:
       return null;
   }
@@ -41,43 +44,6 @@ function decodeBase64(input: Uint8Array): Uint8Array {
       bits -= 8;
       out[o++] = (acc >> bits) & 0xff;
       acc &= (1 << bits) - 1;
-    }
-  }
-  return out.subarray(0, o);
-}
-
-function hex(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
-
-function decodeQp(input: Uint8Array): Uint8Array {
-  const out = new Uint8Array(input.length);
-  let o = 0;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i]!;
-    if (c !== 0x3d) {
-      out[o++] = c;
-      continue;
-    }
-    const a = input[i + 1];
-    if (a === 0x0d && input[i + 2] === 0x0a) {
-      i += 2; // soft line break
-      continue;
-    }
-    if (a === 0x0a) {
-      i += 1;
-      continue;
-    }
-    const h = a === undefined ? -1 : hex(a);
-    const l = input[i + 2] === undefined ? -1 : hex(input[i + 2]!);
-    if (h >= 0 && l >= 0) {
-      out[o++] = (h << 4) | l;
-      i += 2;
-    } else {
-      out[o++] = c;
     }
   }
   return out.subarray(0, o);

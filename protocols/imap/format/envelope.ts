@@ -96,7 +96,17 @@ function parseMailbox(toks: Tok[]): EnvelopeAddress | null {
       spec = spec.slice(colon + 1);
     }
   } else {
-    spec = toks.filter((t) => t.t !== "comment");
+    const words = toks.filter((t) => t.t !== "comment");
+    if (words.length > 1 && words.every((t) => t.t === "word" || t.t === "quoted")) {
+      // A bare phrase (`From: Someone Else`): a name without an address (Dovecot's reading).
+      return {
+        name: words.map((t) => t.v).join(" "),
+        adl: null,
+        mailbox: MISSING_MAILBOX,
+        host: MISSING_DOMAIN,
+      };
+    }
+    spec = words;
     const comment = toks.find((t) => t.t === "comment");
     if (comment && comment.v.trim()) phrase = comment.v.trim();
   }
@@ -191,9 +201,11 @@ export function formatEnvelope(headers: HeaderField[], utf8: boolean): string {
   if (sender.length === 0) sender = from;
   if (replyTo.length === 0) replyTo = from;
   const ns = (k: string) => onstr(get(k), utf8);
-  // Date and Subject are text for humans: surrounding whitespace dropped (Dovecot does the same).
-  const trimmed = (k: string) => onstr(get(k)?.trim(), utf8);
-  return `(${trimmed("date")} ${trimmed("subject")} ${addrList(from, utf8)} ${addrList(sender, utf8)} ` +
+  // Date and Subject are text for humans: surrounding whitespace dropped, and in Subject every run
+  // of whitespace shown as one space (Dovecot does the same).
+  const date = get("date")?.trim();
+  const subject = get("subject")?.replace(/[ \t]+/g, " ").trim();
+  return `(${onstr(date, utf8)} ${onstr(subject, utf8)} ${addrList(from, utf8)} ${addrList(sender, utf8)} ` +
     `${addrList(replyTo, utf8)} ${addrList(addrs("to"), utf8)} ${addrList(addrs("cc"), utf8)} ` +
     `${addrList(addrs("bcc"), utf8)} ${ns("in-reply-to")} ${ns("message-id")})`;
 }
