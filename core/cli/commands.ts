@@ -28,7 +28,7 @@ import { stringify as stringifyToml } from "smol-toml";
 import type { Config } from "../config/types.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
-import { QUEUE_COMMANDS, QUEUE_GROUP } from "../queue/cli.ts";
+import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "../policy/ban_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
@@ -492,6 +492,6 @@ const CORE_COMMANDS: CommandSpec[] = [
 
 /**
  * Every leaf command: the directory commands above, then those of the outbound queue
- * (core/queue/cli.ts) and of the connection policy's bans (core/policy/ban_commands.ts).
+ * (core/cli/queue_commands.ts) and of the connection policy's bans (core/policy/ban_commands.ts).
  */
 export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS];

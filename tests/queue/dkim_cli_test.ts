@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { dkimVerify } from "mailauth";
 import { MemoryIo } from "../../core/cli/io.ts";
-import { runQueueCommand } from "../../core/queue/cli.ts";
+import { runQueueCommand } from "../../core/cli/queue_commands.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { DkimSigner } from "../../core/dkim/signer.ts";
 import { createQueue } from "../../core/queue/start.ts";

@@ -6,10 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { CliIo } from "../cli/io.ts";
-import type { CommandContext, CommandSpec, Directory, GroupSpec, OptionSpec } from "../cli/spec.ts";
-import { CliError, ExitCode } from "../cli/errors.ts";
-import { formatTable } from "../cli/table.ts";
+import type { CliIo } from "./io.ts";
+import type { CommandContext, CommandSpec, Directory, GroupSpec, OptionSpec } from "./spec.ts";
+import { CliError, ExitCode } from "./errors.ts";
+import { formatTable } from "./table.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import {
@@ -19,8 +19,8 @@ import {
   dkimZoneLine,
   generateDkimKey,
 } from "../dkim/keys.ts";
-import { QueueOperations } from "./operations.ts";
-import { queueSettings } from "./settings.ts";
+import { QueueOperations } from "../queue/operations.ts";
+import { queueSettings } from "../queue/settings.ts";
 
 const DATA_DIR: OptionSpec = {
   type: "string",
@@ -260,7 +260,7 @@ export async function runQueueCommand(args: string[], opts: QueueCommandOptions)
     positionals: parsed.positionals,
     config: load,
     async withDirectory(fn) {
-      const open = opts.openDirectory ?? (await import("../cli/services.ts")).openDirectory;
+      const open = opts.openDirectory ?? (await import("./services.ts")).openDirectory;
       const dir = await open(await load());
       try {
         return await fn(dir);
