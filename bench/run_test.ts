@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { findSuites } from "./run.ts";
+import { defaultSuites, findSuites } from "./run.ts";
 
 Deno.test("findSuites lists the directories holding a mod.ts, sorted", async () => {
   const dir = await Deno.makeTempDir();
@@ -15,4 +15,8 @@ Deno.test("findSuites lists the directories holding a mod.ts, sorted", async () 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a bare bench run leaves out the opt-in peer harness but keeps every other suite", () => {
+  assert.deepEqual(defaultSuites(["imap", "peers", "smtp"]), ["imap", "smtp"]);
 });
