@@ -89,7 +89,7 @@ async function referenceLeaves(): Promise<Record<string, ReferenceLeaf[]>> {
   return JSON.parse(await python(LEAVES_PY, [CORPUS.pathname, ...files]));
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -98,7 +98,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
  * Text as Python's line-based parser sees it: CR, LF and CRLF each end a line, trailing blanks
  * of a line and line endings at the end dropped (the same as `loose` in LEAVES_PY).
  */
-function loose(bytes: Uint8Array): Uint8Array {
+function loose(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   let text = "";
   for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
   const lines = text.split(/\r\n|\r|\n/).map((l) => l.replace(/[ \t]+$/, ""));
