@@ -4,10 +4,13 @@
  * Basic authentication; SCRAM hands an unknown user a server-first message of the same shape
  * (a salt stable per name, the same iteration count) as a real one.
  *
- * Timing is not asserted (no timed assertions): instead the tests check that both failures run the
- * same path to the end, which is visible as identical failed-login log lines (reason "invalid",
- * emitted after the password check, apart from the attempted name; core/auth/authenticator.ts verifies a dummy hash
- * for an unknown user). RCPT to an unknown local user is refused with 550 5.1.1 on purpose: an MX
+ * Timing is not asserted (no timed assertions). Instead: both failures go through the same path
+ * to the end, visible here as identical failed-login log lines (reason "invalid", apart from the
+ * attempted name), and at unit level core/auth/authenticator_test.ts asserts that the credential
+ * check runs (given null) for an unknown user and core/auth/password_test.ts that it then verifies
+ * a dummy scrypt hash, so the expensive work is the same.
+ *
+ * RCPT to an unknown local user is refused with 550 5.1.1 on purpose: an MX
  * must not accept mail it cannot deliver (RFC 5321 §3.3; accepting and bouncing would make
  * backscatter), so that reply is documented here, not hidden.
  */
