@@ -80,7 +80,15 @@ export function keywordToFlag(keyword: string): string {
   return DISPLAY[keyword] ?? keyword;
 }
 
-/** Formats a flag list `(\Seen $Forwarded)`. */
-export function formatFlags(keywords: readonly string[]): string {
-  return "(" + keywords.map(keywordToFlag).join(" ") + ")";
+/**
+ * Formats a flag list `(\Seen $Forwarded)`. With `recent`, the session flag `\Recent` (RFC 3501
+ * §2.3.2) follows the system flags.
+ */
+export function formatFlags(keywords: readonly string[], recent = false): string {
+  const flags = keywords.map(keywordToFlag);
+  if (recent) {
+    const i = flags.findIndex((f) => !f.startsWith("\\"));
+    flags.splice(i < 0 ? flags.length : i, 0, "\\Recent");
+  }
+  return "(" + flags.join(" ") + ")";
 }

@@ -2,11 +2,14 @@
  * The selected mailbox as one session sees it (RFC 9051 §2.3.1.2): the message sequence number map
  * and cached flags. Other sessions' changes are applied only when `sync` is called at a point where
  * RFC 9051 §7.5.1 / §5.5 allow untagged updates; until then sequence numbers stay stable, and
- * messages expunged elsewhere stay addressable.
+ * messages expunged elsewhere stay addressable: their flags from the view, their content through
+ * the view's expunge hold (RFC 2180 §4.1.1). The view also keeps the session's \Recent messages
+ * (RFC 3501 §2.3.2) and the keywords already announced in FLAGS (RFC 9051 §7.3.5).
  *
  * @module
  */
 import type { Mailbox, Placement } from "../../core/store/types.ts";
+import type { ExpungeHold } from "../../core/store/expunge_holds.ts";
 import { lowerBound } from "./parser/sequence_set.ts";
 
 /** Untagged updates produced by a sync, in the order they must be sent. */
@@ -75,6 +78,12 @@ export class MailboxView {
   maxUid = 0;
   /** Highest placement MODSEQ seen: the next sync asks the store only for what changed after it. */
   modseq = 0;
+  /** UID ranges `[first, last]` this session sees as \Recent (IMAP4rev1 only), ascending. */
+  readonly recent: [number, number][] = [];
+  /** Recent count last reported with `* n RECENT`. */
+  recentReported = 0;
+  /** Custom keywords (store form) announced in FLAGS, in announcement order. */
+  readonly announced = new Set<string>();
 
   /**
    * Creates a view from the placements listed at SELECT.
@@ -88,6 +97,7 @@ export class MailboxView {
     readonly name: string,
     readonly readOnly: boolean,
     placements: Placement[],
+    readonly hold: ExpungeHold | null = null,
   ) {
     this.uids = new Array(placements.length);
     this.entries = placements;
@@ -102,6 +112,33 @@ export class MailboxView {
   /** Number of messages (EXISTS). */
   get exists(): number {
     return this.uids.length;
+  }
+
+  /** Marks UIDs `first..last` as \Recent for this session (RFC 3501 §2.3.2). */
+  addRecent(first: number, last: number): void {
+    if (first > last) return;
+    const prev = this.recent[this.recent.length - 1];
+    // Joined to the previous range when no message of the view lies between them.
+    if (prev && lowerBound(this.uids, prev[1] + 1) === lowerBound(this.uids, first)) prev[1] = last;
+    else this.recent.push([first, last]);
+  }
+
+  /** True when the UID is \Recent in this session. */
+  isRecent(uid: number): boolean {
+    for (const [a, b] of this.recent) if (uid >= a && uid <= b) return true;
+    return false;
+  }
+
+  /** Number of messages in the view that are \Recent. */
+  recentCount(): number {
+    let n = 0;
+    for (const [a, b] of this.recent) n += lowerBound(this.uids, b + 1) - lowerBound(this.uids, a);
+    return n;
+  }
+
+  /** Ends the view: its expunge hold lets go of everything it kept. */
+  close(): void {
+    this.hold?.close();
   }
 
   /** Sequence number of a UID, or 0. */
@@ -130,6 +167,8 @@ export class MailboxView {
     }
     this.uids = keptUids;
     this.entries = keptEntries;
+    // Reported as expunged: the held content is no longer needed.
+    this.hold?.release(drop);
     return seqs.reverse();
   }
 
@@ -160,6 +199,8 @@ export class MailboxView {
       this.byUid.set(p.uid, p);
     }
     if (this.uids.length !== before) updates.exists = this.uids.length;
+    // Destroyed messages this view never showed (added and expunged between two syncs).
+    this.hold?.retainOnly((uid) => this.byUid.has(uid));
     this.dirty = false;
     return updates;
   }
