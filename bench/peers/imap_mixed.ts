@@ -112,6 +112,7 @@ export async function imapMixed(
           o.gate,
           `IMAP mixed (${label})`,
           (side) => round(servers[side], o.clients, o.seconds, login),
+          (side) => round(servers[side], o.clients, 1, login),
         );
         const t = r.get("tern")!;
         const d = r.get("dovecot")!;

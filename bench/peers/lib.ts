@@ -46,29 +46,40 @@ interface CpuTimes {
   total: number;
 }
 
-function readCpuTimes(): CpuTimes {
-  // proc(5): "cpu  user nice system idle iowait irq softirq steal guest guest_nice" in USER_HZ.
-  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0]!;
+function cpuTimes(procStat: string): CpuTimes {
+  // proc(5): "cpu  user nice system idle iowait irq softirq steal guest guest_nice" in USER_HZ;
+  // guest time is already counted in user, so the first eight fields make the total.
+  const line = procStat.split("\n")[0]!;
   const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const idle = f[3]! + f[4]!;
   return { idle, total: f.reduce((a, b) => a + b, 0) };
 }
 
-/** The machine's idle CPU in percent over `ms` milliseconds (all cores together). */
-export async function idleCpu(ms = 1000): Promise<number> {
-  const a = readCpuTimes();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = readCpuTimes();
+/** Idle CPU in percent (idle + iowait) between two readings of /proc/stat; 100 when no time passed. */
+export function idlePercent(before: string, after: string): number {
+  const a = cpuTimes(before);
+  const b = cpuTimes(after);
   const total = b.total - a.total;
   return total <= 0 ? 100 : Math.round(((b.idle - a.idle) / total) * 1000) / 10;
 }
 
+/** The machine's idle CPU in percent over `ms` milliseconds (all cores together). */
+export async function idleCpu(ms = 1000): Promise<number> {
+  const a = Deno.readTextFileSync("/proc/stat");
+  await new Promise((r) => setTimeout(r, ms));
+  return idlePercent(a, Deno.readTextFileSync("/proc/stat"));
+}
+
 /**
- * Samples idle CPU for ~1 s and returns it; below `gate.minIdle` throws `BusyMachine`, or with
- * `gate.force` prints a warning and goes on.
+ * Samples idle CPU (`sample`, default ~1 s of /proc/stat) and returns it; below `gate.minIdle`
+ * throws `BusyMachine`, or with `gate.force` prints a warning and goes on.
  */
-export async function checkIdle(gate: Gate, what: string): Promise<number> {
-  const idle = await idleCpu(1000);
+export async function checkIdle(
+  gate: Gate,
+  what: string,
+  sample: () => Promise<number> = idleCpu,
+): Promise<number> {
+  const idle = await sample();
   if (idle < gate.minIdle) {
     const msg = `machine busy before ${what}: idle CPU ${idle}% < ${gate.minIdle}%`;
     if (!gate.force) throw new BusyMachine(`${msg} (refusing; --force to run anyway)`);
@@ -209,7 +220,8 @@ export function printTable(rows: readonly Row[]): void {
 
 /**
  * Runs `rounds` rounds alternating between the sides (A B A B …), each after the busy gate, and
- * returns each side's results in order. `run(side, round)` performs one round.
+ * returns each side's results in order. `run(side, round)` performs one round; `warmup(side)`,
+ * when given, runs once per side before the first round and is not measured (JIT, caches).
  */
 export async function alternate<S extends string, T>(
   sides: readonly S[],
@@ -217,8 +229,12 @@ export async function alternate<S extends string, T>(
   gate: Gate,
   what: string,
   run: (side: S, round: number) => Promise<T>,
+  warmup?: (side: S) => Promise<unknown>,
 ): Promise<Map<S, T[]>> {
   const out = new Map<S, T[]>(sides.map((s) => [s, []]));
+  if (warmup) {
+    for (const side of sides) await warmup(side);
+  }
   for (let r = 0; r < rounds; r++) {
     for (const side of sides) {
       const idle = await checkIdle(gate, `${what} round ${r + 1} (${side})`);

@@ -24,26 +24,7 @@ import { imapIdle } from "./imap_idle.ts";
 import { imapAppend } from "./imap_append.ts";
 import { smtpIngest } from "./smtp_ingest.ts";
 import { mailboxDisk } from "./mailbox_disk.ts";
-
-/** The workloads, in the order they run. */
-export const WORKLOADS = ["mixed", "login", "idle", "idle10k", "append", "smtp", "disk"] as const;
-
-/** One workload's name. */
-export type Workload = typeof WORKLOADS[number];
-
-/** Parses `--only` (comma-separated names); throws on an unknown name. */
-export function parseOnly(only: string | undefined): Workload[] {
-  if (!only) return [...WORKLOADS];
-  const names = only.split(",").map((s) => s.trim()).filter(Boolean);
-  const bad = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
-  if (bad.length) throw new Error(`unknown workload(s) ${bad.join(", ")}; known: ${WORKLOADS.join(", ")}`);
-  return WORKLOADS.filter((w) => names.includes(w));
-}
-
-/** `n × scale` rounded, at least `min`. */
-export function scaled(n: number, scale: number, min: number): number {
-  return Math.max(min, Math.round(n * scale));
-}
+import { parseOnly, scaled, type Workload } from "./options.ts";
 
 /** Whether this process may read /proc/stat (Deno grants /proc only with --allow-all). */
 function canReadProc(): boolean {

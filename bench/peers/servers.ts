@@ -159,14 +159,13 @@ export async function startDovecotServer(
 ): Promise<BenchServer & { peer: DovecotPeer }> {
   const list = users(o.users);
   const limit = Math.max(1000, o.connections + 500);
-  // Debian's limits on open files bound the client limit of Dovecot's shared services.
-  const fds = 19_000;
+  // One imap process per connection (Dovecot's default service_count/client_limit); the shared
+  // services (log, stats, anvil) see one client per process. Debian's open-file limit bounds them.
   const extra = `
 # bench/peers: Dovecot's default durability, limits raised for many connections from 127.0.0.1.
 mail_fsync = optimized
-default_process_limit = ${limit}
-default_client_limit = ${Math.min(fds, limit * 2)}
-default_vsz_limit = 1G
+default_process_limit = 1000
+default_client_limit = ${Math.min(19_000, Math.max(2000, limit * 2))}
 service imap {
   process_limit = ${limit}
 }

@@ -126,6 +126,12 @@ export async function smtpIngest(o: IngestOptions): Promise<Row[]> {
       o.gate,
       "SMTP ingest",
       (side, n) => deadline(round(byName.get(side)!, o, n), 900_000, `SMTP round (${side})`),
+      (side) =>
+        deadline(
+          round(byName.get(side)!, { ...o, sessions: 10, messages: 100 }, -1),
+          300_000,
+          `SMTP warm-up (${side})`,
+        ),
     );
     const t = r.get("tern")!;
     const f = r.get("node-floor")!;
