@@ -10,6 +10,7 @@ import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
+import { reportRecent } from "../view_responses.ts";
 
 function copyUid(r: CopyResult): string | undefined {
   if (r.pairs.length === 0) return undefined;
@@ -50,6 +51,7 @@ function copyMove(move: boolean): CommandSpec {
       if (mailbox.id !== view.mailbox.id) {
         const removed = r.pairs.map((p) => p.fromUid).filter((u) => view.byUid.has(u));
         await s.reportExpunged(view.remove(removed), removed);
+        await reportRecent(s, view);
       }
       return ok("MOVE completed");
     },

@@ -7,6 +7,7 @@ import { Args } from "../parser/args.ts";
 import { no, ok } from "../errors.ts";
 import { resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
+import { reportRecent } from "../view_responses.ts";
 
 /** EXPUNGE / UID EXPUNGE. */
 export const expunge: CommandSpec = {
@@ -26,6 +27,7 @@ export const expunge: CommandSpec = {
       s.ownChange(r.modseq);
       const removed = r.uids.filter((u) => view.byUid.has(u));
       await s.reportExpunged(view.remove(removed), removed);
+      await reportRecent(s, view);
     }
     return ok(`${cmd.uid ? "UID EXPUNGE" : "EXPUNGE"} completed`);
   },

@@ -20,12 +20,15 @@ import { formatEnvelope } from "../format/envelope.ts";
 import { formatBodyStructure } from "../format/bodystructure.ts";
 import { envelopeHeaders, octetBytes } from "../format/octets.ts";
 import { formatImapDateTime } from "../parser/date.ts";
-import { formatFlags } from "../flags.ts";
+import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
 import { resolveSet } from "./sets.ts";
 import { expandRanges, formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
 const BATCH = 200;
+
+/** What rendering needs of a stored message: a live one, or one held after its expunge. */
+type MessageRef = Pick<Message, "blobId" | "threadId">;
 
 /** A piece of a FETCH response: text, literal bytes or a streamed literal body. */
 type Out = string | Uint8Array | ReadableStream<Uint8Array>;
@@ -76,6 +79,10 @@ export const fetch: CommandSpec = {
       uids = uids.filter((u) => (s.view!.byUid.get(u)?.modseq ?? 0) > since);
     }
     let missing = false;
+    // A keyword new to this session is announced before a FLAGS item uses it (RFC 9051 §7.3.5).
+    if (plan.items.some((i) => i.kind === "simple" && i.name === "FLAGS")) {
+      await announceKeywords(s, s.view!, keywordsOf(s.view!, uids));
+    }
     if (!plan.needsMessage && !plan.needsParse && !plan.setsSeen) {
       // Cached items only (UID, FLAGS, INTERNALDATE, RFC822.SIZE, EMAILID): one string per chunk.
       await fetchCached(s, plan, uids);
@@ -84,8 +91,9 @@ export const fetch: CommandSpec = {
     for (let i = 0; i < uids.length; i += BATCH) {
       if (!await fetchBatch(s, plan, uids.slice(i, i + BATCH))) missing = true;
     }
-    // RFC 9051 §7.1: EXPUNGEISSUED when messages we were asked about were expunged meanwhile.
-    if (missing) return { status: "NO", code: "EXPUNGEISSUED", text: "Some messages were expunged" };
+    // RFC 9051 §7.1: EXPUNGEISSUED when some message's content was gone (expunged before this
+    // session's hold was open); the others were sent, so the FETCH still succeeds, as in Dovecot.
+    if (missing) return ok("Some messages were already expunged", "EXPUNGEISSUED");
     return ok("FETCH completed");
   },
 };
@@ -110,7 +118,7 @@ async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Pro
           line += `UID ${p.uid}`;
           break;
         case "FLAGS":
-          line += `FLAGS ${formatFlags(p.keywords)}`;
+          line += `FLAGS ${flagsOf(s, view, p)}`;
           break;
         case "INTERNALDATE":
           line += `INTERNALDATE "${formatImapDateTime(p.receivedAt)}"`;
@@ -167,8 +175,10 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
   for (const p0 of placements) {
     const p = view.byUid.get(p0.uid) ?? p0;
     const seq = view.seqOf(p.uid);
-    const msg = messages.get(p.messageId);
-    // An expunged message is still served while its data exists (RFC 9051 §7.5.1 allows it).
+    // A message expunged by another session and not yet reported here is served from the view's
+    // expunge hold (RFC 2180 §4.1.1): its blob stays until this session reports the expunge.
+    const held = messages.has(p.messageId) ? undefined : view.hold?.get(p.uid);
+    const msg: MessageRef | undefined = messages.get(p.messageId) ?? held;
     if (plan.needsMessage && !msg) {
       allFound = false;
       continue;
@@ -176,7 +186,10 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
     let raw: Uint8Array | null = null;
     let root: MimePart | null = null;
     if (plan.needsParse) {
-      raw = await s.store.readMessage(s.accountId, p.messageId);
+      raw = held ? await s.store.blobs.get(held.blobId) : await s.store.readMessage(s.accountId, p.messageId);
+      // Destroyed since the message was looked up: the hold may have it now.
+      const late = raw ? undefined : view.hold?.get(p.uid);
+      if (late) raw = await s.store.blobs.get(late.blobId);
       if (!raw) {
         allFound = false;
         continue;
@@ -202,7 +215,7 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
       for (const x of parts) if (x instanceof ReadableStream) await x.cancel().catch(() => {});
       throw e;
     }
-    if (seenNow.has(p.uid) && !flagsSent) parts.push(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
+    if (seenNow.has(p.uid) && !flagsSent) parts.push(`${sep()}FLAGS ${flagsOf(s, view, p)}`);
     await s.out.text(`* ${seq} FETCH (`);
     for (const x of parts) {
       if (typeof x === "string") await s.out.text(x);
@@ -218,7 +231,7 @@ async function renderItem(
   s: ImapSession,
   item: FetchItem,
   p: Placement,
-  msg: Message | undefined,
+  msg: MessageRef | undefined,
   raw: Uint8Array | null,
   root: MimePart | null,
   sep: () => string,
@@ -230,7 +243,7 @@ async function renderItem(
         case "UID":
           return text(`${sep()}UID ${p.uid}`);
         case "FLAGS":
-          return text(`${sep()}FLAGS ${formatFlags(p.keywords)}`);
+          return text(`${sep()}FLAGS ${flagsOf(s, s.view!, p)}`);
         case "INTERNALDATE":
           return text(`${sep()}INTERNALDATE "${formatImapDateTime(p.receivedAt)}"`);
         case "RFC822.SIZE":

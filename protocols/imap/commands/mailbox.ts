@@ -249,6 +249,12 @@ function statusItems(list: Token[]): string[] {
   return items;
 }
 
+/** Number of messages above the mailbox's \Recent claim (RFC 3501 §2.3.2). */
+async function unclaimedRecent(s: ImapSession, mailbox: Mailbox): Promise<number> {
+  const claimed = await s.store.claimRecent(s.accountId, mailbox.id);
+  return (await s.store.listPlacements(s.accountId, mailbox.id, { minUid: claimed + 1 })).length;
+}
+
 /** Formats `* STATUS name (...)` for a mailbox. */
 export async function statusLine(
   s: ImapSession,
@@ -288,8 +294,8 @@ export async function statusLine(
         values.push(`HIGHESTMODSEQ ${fresh.highestModseq}`);
         break;
       case "RECENT":
-        // \Recent is not kept (RFC 9051 §2.3.2); rev1 clients get 0.
-        if (!s.rev2) values.push("RECENT 0");
+        // RFC 3501 §6.3.10: messages no session has claimed as \Recent yet (rev2 has no RECENT).
+        if (!s.rev2) values.push(`RECENT ${await unclaimedRecent(s, mailbox)}`);
         break;
     }
   }

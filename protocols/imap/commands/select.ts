@@ -6,7 +6,7 @@
 import { Args } from "../parser/args.ts";
 import { bad, ok } from "../errors.ts";
 import { MailboxView } from "../mailbox_view.ts";
-import { formatFlags, SYSTEM_FLAGS } from "../flags.ts";
+import { claimRecent, flagsLines, flagsOf } from "../view_responses.ts";
 import type { ImapSession } from "../session.ts";
 import type { Token } from "../parser/tokens.ts";
 import {
@@ -48,10 +48,21 @@ function selectCommand(readOnly: boolean): CommandSpec {
         await s.out.line("* OK [CLOSED] Previous mailbox closed");
       }
       const { mailbox, name } = await requireMailbox(s, raw);
-      const placements = await s.store.listPlacements(s.accountId, mailbox.id);
-      const view = new MailboxView(mailbox, name, readOnly, placements);
-      await sendSelectResponses(s, view);
-      if (qresync && qresync.uidValidity === mailbox.uidValidity) await resync(s, view, qresync);
+      // The hold is opened before the listing: whatever is destroyed after it stays readable
+      // here until this session reports the expunge (RFC 2180 §4.1.1).
+      const hold = s.store.holdExpunged(s.accountId, mailbox.id);
+      let view: MailboxView;
+      try {
+        const placements = await s.store.listPlacements(s.accountId, mailbox.id);
+        view = new MailboxView(mailbox, name, readOnly, placements, hold);
+        hold.retainOnly((uid) => view.byUid.has(uid));
+        await claimRecent(s, view, 0);
+        await sendSelectResponses(s, view);
+        if (qresync && qresync.uidValidity === mailbox.uidValidity) await resync(s, view, qresync);
+      } catch (e) {
+        hold.close();
+        throw e;
+      }
       s.setView(view);
       return ok(`${readOnly ? "EXAMINE" : "SELECT"} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
     },
@@ -97,7 +108,7 @@ async function resync(s: ImapSession, view: MailboxView, q: QresyncParams): Prom
   for (let i = 0; i < view.entries.length; i++) {
     const p = view.entries[i]!;
     if (p.modseq <= q.modseq) continue;
-    await s.out.line(`* ${i + 1} FETCH (UID ${p.uid} FLAGS ${formatFlags(p.keywords)} MODSEQ (${p.modseq}))`);
+    await s.out.line(`* ${i + 1} FETCH (UID ${p.uid} FLAGS ${flagsOf(s, view, p)} MODSEQ (${p.modseq}))`);
   }
 }
 
@@ -119,16 +130,18 @@ async function sendSelectResponses(s: ImapSession, view: MailboxView): Promise<v
     !["$seen", "$answered", "$flagged", "$draft", "$deleted"].includes(k)
   )
     .sort();
-  const flags = `(${SYSTEM_FLAGS.join(" ")}${custom.length ? " " + formatFlags(custom).slice(1, -1) : ""})`;
+  // The keywords listed here are the session's announced ones (RFC 9051 §7.3.5): later responses
+  // that use another one announce FLAGS again first (view_responses.ts).
+  for (const k of custom) view.announced.add(k);
+  const [flagsLine, permanentLine] = flagsLines(view);
   await s.out.line(`* ${view.exists} EXISTS`);
-  if (!s.rev2) await s.out.line("* 0 RECENT");
-  await s.out.line(`* FLAGS ${flags}`);
-  if (view.readOnly) {
-    await s.out.line("* OK [PERMANENTFLAGS ()] Read-only mailbox");
-  } else {
-    // Arbitrary keywords may be created (`\*`, RFC 9051 §7.1).
-    await s.out.line(`* OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(" ")} \\*)] Flags permitted`);
+  if (!s.rev2) {
+    // RFC 3501 §7.3.2: the messages this session claimed as \Recent.
+    view.recentReported = view.recentCount();
+    await s.out.line(`* ${view.recentReported} RECENT`);
   }
+  await s.out.line(flagsLine!);
+  await s.out.line(permanentLine!);
   await s.out.line(`* OK [UIDVALIDITY ${view.mailbox.uidValidity}] UIDs valid`);
   await s.out.line(`* OK [UIDNEXT ${view.mailbox.uidNext}] Predicted next UID`);
   // RFC 8474 §4.1: the mailbox's immutable id.

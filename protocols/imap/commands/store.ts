@@ -4,10 +4,11 @@
  * @module
  */
 import type { KeywordChange } from "../../../core/store/types.ts";
-import { withKeywords } from "../mailbox_view.ts";
+import { sameKeywords, withKeywords } from "../mailbox_view.ts";
+import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
-import { flagToKeyword, formatFlags } from "../flags.ts";
+import { flagToKeyword } from "../flags.ts";
 import { resolveSet } from "./sets.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
@@ -59,6 +60,7 @@ export const store: CommandSpec = {
     for (const u of live) byMessage.set(view.byUid.get(u)!.messageId, u);
     const failed = new Set<number>();
     const opts = unchangedSince === undefined ? {} : { unchangedSince };
+    const updated = new Set<number>();
     for (let i = 0; i < live.length; i += 1000) {
       const ids = live.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
       const r = await s.store.updateKeywords(s.accountId, ids, change, opts);
@@ -73,15 +75,27 @@ export const store: CommandSpec = {
         const old = view.byUid.get(uid)!;
         const np = withKeywords(old, msg.keywords, Math.max(old.modseq, msg.modseq));
         view.byUid.set(uid, np);
+        updated.add(uid);
       }
     }
+    // RFC 2180 §4.1.1: a message expunged by another session and not yet reported here (or
+    // destroyed while this command ran) takes the change in this view only; the STORE succeeds,
+    // as Dovecot answers, and the FETCH response shows the flags as changed.
+    for (const u of uids) {
+      if (failed.has(u) || updated.has(u)) continue;
+      const old = view.byUid.get(u)!;
+      const next = applyChange(old.keywords, change);
+      if (!sameKeywords(old.keywords, next)) view.byUid.set(u, withKeywords(old, next, old.modseq));
+    }
+    // A keyword new to this session is announced before any response uses it (RFC 9051 §7.3.5).
+    await announceKeywords(s, view, keywordsOf(view, uids));
     // RFC 7162 §3.2: with CONDSTORE, FETCH responses of STORE carry MODSEQ, even for .SILENT.
     if (!m[2] || s.condstore) {
-      for (const u of live) {
+      for (const u of uids) {
         if (failed.has(u)) continue;
         const p = view.byUid.get(u)!;
         const parts: string[] = [];
-        if (!m[2]) parts.push(`FLAGS ${formatFlags(p.keywords)}`);
+        if (!m[2]) parts.push(`FLAGS ${flagsOf(s, view, p)}`);
         if (cmd.uid) parts.push(`UID ${u}`);
         if (s.condstore) parts.push(`MODSEQ (${p.modseq})`);
         await s.out.line(`* ${view.seqOf(u)} FETCH (${parts.join(" ")})`);
@@ -92,9 +106,14 @@ export const store: CommandSpec = {
       const list = [...failed].map((u) => cmd.uid ? u : view.seqOf(u)).sort((x, y) => x - y);
       return ok("Conditional STORE failed for some messages", `MODIFIED ${formatSequenceSet(list)}`);
     }
-    if (live.length < uids.length) {
-      return { status: "NO", code: "EXPUNGEISSUED", text: "Some messages were expunged" };
-    }
     return ok("STORE completed");
   },
 };
+
+/** A keyword change applied to a list (for messages only this view still shows). */
+function applyChange(keywords: readonly string[], change: KeywordChange): string[] {
+  if ("set" in change) return [...change.set];
+  const out = keywords.filter((k) => !change.remove?.includes(k));
+  for (const k of change.add ?? []) if (!out.includes(k)) out.push(k);
+  return out;
+}

@@ -81,6 +81,8 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
     }
     case "keyword":
       return each((i) => p(i).keywords.includes(key.keyword) === key.present);
+    case "recent":
+      return each((i) => (view.recent.length > 0 && view.isRecent(view.uids[i]!)) === key.present);
     case "size":
       return each((i) => key.larger ? p(i).size > key.n : p(i).size < key.n);
     case "internal":

@@ -18,6 +18,7 @@ export type SearchKey =
   | { op: "or"; a: SearchKey; b: SearchKey }
   | { op: "not"; key: SearchKey }
   | { op: "keyword"; keyword: string; present: boolean }
+  | { op: "recent"; present: boolean }
   | { op: "seq"; set: SequenceSet }
   | { op: "uid"; set: SequenceSet }
   | { op: "size"; larger: boolean; n: number }
@@ -109,12 +110,17 @@ function parseKey(r: Reader, depth: number): SearchKey {
   if (field) return { op: "text", field, value: r.str("search string") };
   switch (up) {
     case "ALL":
-    case "OLD":
       return { op: "all" };
-    case "NEW":
+    // RFC 3501 §6.4.4: \Recent keys (the session's recent messages; none in rev2, RFC 9051 §2.3.2).
+    case "OLD":
+      return { op: "recent", present: false };
     case "RECENT":
-      // \Recent is never set (RFC 9051 §2.3.2).
-      return { op: "none" };
+      return { op: "recent", present: true };
+    case "NEW":
+      return {
+        op: "and",
+        keys: [{ op: "recent", present: true }, { op: "keyword", keyword: "$seen", present: false }],
+      };
     case "NOT":
       return { op: "not", key: parseKey(r, depth + 1) };
     case "OR":
