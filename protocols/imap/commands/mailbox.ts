@@ -12,6 +12,7 @@ import type { ImapSession } from "../session.ts";
 import { DELIMITER, type MailboxTree, normalizeName, patternToRegExp } from "../mailbox_names.ts";
 import type { Token } from "../parser/tokens.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
+import { encodeMutf7 } from "../format/mutf7.ts";
 
 const ROLE_ATTR: Record<string, string> = {
   drafts: "\\Drafts",
@@ -333,16 +334,32 @@ function sortNames(a: string, b: string): number {
 }
 
 /**
- * Decodes a LIST/LSUB reference or pattern. Patterns are not mailbox names: any atom characters
- * are allowed (RFC 9051 §6.3.9), so a string that is not valid modified UTF-7 (a bare "&") is
- * matched as it is instead of being refused.
+ * Decodes a LIST/LSUB reference or pattern, or null when it is not valid modified UTF-7. Patterns
+ * are not mailbox names: any atom characters are allowed (RFC 9051 §6.3.9), so such a pattern (a
+ * bare "&") is answered, matched against the names as they are sent (encoded), not refused.
  */
-function decodePattern(s: ImapSession, raw: string): string {
+function decodePattern(s: ImapSession, raw: string): string | null {
   try {
     return s.decodeName(raw);
   } catch {
-    return raw;
+    return null;
   }
+}
+
+/** A name matcher for LIST/LSUB patterns (RFC 9051 §6.3.9). */
+function patternMatcher(s: ImapSession, reference: string, patterns: string[]): (name: string) => boolean {
+  const ref = decodePattern(s, reference);
+  const tests = patterns.map((p): (name: string) => boolean => {
+    const decoded = decodePattern(s, p);
+    if (ref !== null && decoded !== null) {
+      const re = patternToRegExp(ref, decoded);
+      return (name) => re.test(name);
+    }
+    // Not modified UTF-7: compare with the encoded names, as they appear on the wire.
+    const re = patternToRegExp(reference, p);
+    return (name) => re.test(encodeMutf7(name));
+  });
+  return (name) => tests.some((t) => t(name));
 }
 
 /** The proper ancestors of a full name, nearest first ("a/b/c" → "a/b", "a"). */
@@ -409,14 +426,12 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
     }
   }
   a.end();
-  const decodedRef = decodePattern(s, reference);
   if (!extended && patterns.length === 1 && patterns[0] === "") {
     // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
     await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (\\Noselect) "${DELIMITER}" ""`);
     return;
   }
-  const regexes = patterns.map((p) => patternToRegExp(decodedRef, decodePattern(s, p)));
-  const matches = (name: string) => regexes.some((r) => r.test(name));
+  const matches = patternMatcher(s, reference, patterns);
   const tree = await s.tree();
   const subscribed = new Set(tree.mailboxes.filter((m) => m.subscribed).map((m) => tree.name(m)));
   const entries: ListEntry[] = [];
