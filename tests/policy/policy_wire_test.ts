@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { python } from "../support/line_client.ts";
 import { startTestServer } from "../support/server.ts";
+import { readWithTimeout } from "../support/timed_source.ts";
 import { createServer } from "../../mod.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import type { Session } from "../../core/session.ts";
@@ -198,7 +199,7 @@ print(f.readline().decode().strip()); print(f.readline().decode().strip()); prin
     // Shutdown with a session still open.
     const c = await Deno.connect({ hostname: "127.0.0.1", port });
     const buf = new Uint8Array(100);
-    await c.read(buf);
+    await readWithTimeout(c, buf, () => ""); // the greeting: the session is open
     await srv.stop({ graceSeconds: 0 });
     await waitClosed(4);
     c.close();
