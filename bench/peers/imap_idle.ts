@@ -19,6 +19,8 @@ export interface IdleOptions {
   accounts: number;
   rounds: number;
   gate: Gate;
+  /** Dovecot's imap `client_limit` (1: a process per connection, its default). */
+  dovecotClientLimit: number;
 }
 
 interface IdleResult {
@@ -78,7 +80,13 @@ export async function imapIdle(o: IdleOptions): Promise<Row[]> {
     `IMAP IDLE: ${o.connections} connections over ${o.accounts} accounts of ${o.messages} messages, ` +
       `${o.rounds} rounds each`,
   );
-  const serverOpts = { users: o.accounts, prefill: o.messages, size: 3000, connections: o.connections };
+  const serverOpts = {
+    users: o.accounts,
+    prefill: o.messages,
+    size: 3000,
+    connections: o.connections,
+    imapClientLimit: o.dovecotClientLimit,
+  };
   const r = await alternate(
     ["tern", "dovecot"] as const,
     o.rounds,

@@ -9,7 +9,7 @@
  * are marked as not meaningful).
  *
  * Usage: `deno task bench:peers [--only mixed,login,idle,idle10k,append,smtp,disk] [--scale 1]
- * [--rounds 3] [--seconds 20] [--min-idle 80] [--force] [--no-postfix]`
+ * [--rounds 3] [--seconds 20] [--min-idle 80] [--force] [--no-postfix] [--dovecot-client-limit 1]`
  *
  * Not run by `deno task bench` (it needs Dovecot/Postfix installed, root for Postfix, and a quiet
  * machine); name it explicitly: `deno task bench peers` or `deno task bench:peers`.
@@ -61,10 +61,12 @@ async function main(args: string[]): Promise<number> {
       "min-idle": { type: "string", default: "80" },
       force: { type: "boolean", default: false },
       "no-postfix": { type: "boolean", default: false },
+      "dovecot-client-limit": { type: "string", default: "1" },
     },
   });
   const scale = Number(values.scale);
   const rounds = Number(values.rounds);
+  const dovecotClientLimit = Math.max(1, Math.min(10_000, Number(values["dovecot-client-limit"]) || 1));
   const gate: Gate = { minIdle: Number(values["min-idle"]), force: values.force };
   if (
     !(scale > 0 && scale <= 10) || !(rounds >= 1 && rounds <= 20) ||
@@ -130,6 +132,7 @@ async function main(args: string[]): Promise<number> {
             connections: scaled(2000, scale, 20),
             messages: scaled(750, scale, 10),
             accounts: 20,
+            dovecotClientLimit,
             rounds,
             gate,
           }),
@@ -140,6 +143,7 @@ async function main(args: string[]): Promise<number> {
             connections: scaled(10000, scale, 20),
             messages: scaled(1000, scale, 10),
             accounts: 20,
+            dovecotClientLimit,
             rounds,
             gate,
           }),

@@ -48,6 +48,11 @@ export interface ServerOptions {
   size: number;
   /** Expected concurrent IMAP connections (Dovecot's process and client limits are raised to fit). */
   connections: number;
+  /**
+   * Dovecot's `service imap { client_limit }`: connections one imap process serves (default 1,
+   * Dovecot's default: a process per connection).
+   */
+  imapClientLimit?: number;
 }
 
 async function readJsonLine(stream: ReadableStream<Uint8Array>): Promise<Record<string, unknown>> {
@@ -168,6 +173,7 @@ default_process_limit = 1000
 default_client_limit = ${Math.min(19_000, Math.max(2000, limit * 2))}
 service imap {
   process_limit = ${limit}
+  client_limit = ${o.imapClientLimit ?? 1}
 }
 protocol imap {
   mail_max_userip_connections = ${limit}
