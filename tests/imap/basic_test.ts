@@ -50,7 +50,7 @@ Deno.test("imap LIST, SELECT and FETCH", async () => {
     const f = await c.cmd("FETCH 1 (UID FLAGS RFC822.SIZE ENVELOPE)");
     assert.equal(
       f[0],
-      `* 1 FETCH (UID 1 FLAGS () RFC822.SIZE ${MSG.length} ENVELOPE ("Sat, 21 Nov 2026 10:00:00 +0000" "hello" ` +
+      `* 1 FETCH (UID 1 FLAGS (\\Recent) RFC822.SIZE ${MSG.length} ENVELOPE ("Sat, 21 Nov 2026 10:00:00 +0000" "hello" ` +
         `(("Ada" NIL "ada" "example.org")) (("Ada" NIL "ada" "example.org")) (("Ada" NIL "ada" "example.org")) ` +
         `((NIL NIL "u" "example.org")) NIL NIL NIL "<m1@example.org>"))`,
     );
@@ -58,7 +58,7 @@ Deno.test("imap LIST, SELECT and FETCH", async () => {
     assert.deepEqual(body, [
       "* 1 FETCH (BODY[TEXT] {11}",
       "Body line",
-      " FLAGS (\\Seen))",
+      " FLAGS (\\Seen \\Recent))",
       "TAG OK FETCH completed",
     ]);
   } finally {

@@ -90,7 +90,11 @@ Deno.test("imap BODYSTRUCTURE of multipart/alternative with an attachment, secti
     ]);
     // EXAMINE is read-only: no implicit \Seen.
     const flags = await c.cmd("FETCH 1 (BODY[1.1] FLAGS)");
-    assert.deepEqual(flags, ["* 1 FETCH (BODY[1.1] {10}", "plain text FLAGS ())", "TAG OK FETCH completed"]);
+    assert.deepEqual(flags, [
+      "* 1 FETCH (BODY[1.1] {10}",
+      "plain text FLAGS (\\Recent))",
+      "TAG OK FETCH completed",
+    ]);
   } finally {
     c.close();
     await t.close();
@@ -119,7 +123,7 @@ Deno.test("imap literals: synchronising continuation, LITERAL+, and the literal 
     const sel = await c.cmd("SELECT INBOX");
     assert.equal(sel[0], "* 1 EXISTS");
     const f = await c.cmd("FETCH 1 (FLAGS INTERNALDATE)");
-    assert.equal(f[0], '* 1 FETCH (FLAGS (\\Flagged) INTERNALDATE " 5-Jan-2026 09:00:00 +0000")');
+    assert.equal(f[0], '* 1 FETCH (FLAGS (\\Flagged \\Recent) INTERNALDATE " 5-Jan-2026 09:00:00 +0000")');
   } finally {
     c.close();
     await t.close();
@@ -156,9 +160,12 @@ Deno.test("imap STORE, SEARCH, ESEARCH and SEARCHRES", async () => {
   try {
     await c.login();
     await c.cmd("SELECT INBOX");
+    // Keywords new to the session are announced first (RFC 9051 §7.3.5); SELECT claimed \Recent.
     assert.deepEqual(await c.cmd("STORE 1:2 +FLAGS (\\Seen $Forwarded custom)"), [
-      "* 1 FETCH (FLAGS (\\Seen $Forwarded custom))",
-      "* 2 FETCH (FLAGS (\\Seen $Forwarded custom))",
+      "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded custom)",
+      "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded custom \\*)] Flags permitted",
+      "* 1 FETCH (FLAGS (\\Seen \\Recent $Forwarded custom))",
+      "* 2 FETCH (FLAGS (\\Seen \\Recent $Forwarded custom))",
       "TAG OK STORE completed",
     ]);
     assert.deepEqual(await c.cmd("UID STORE 2 -FLAGS.SILENT (custom)"), ["TAG OK STORE completed"]);
@@ -203,10 +210,11 @@ Deno.test("imap COPY and MOVE with COPYUID, EXPUNGE", async () => {
       `* OK [COPYUID ${validity} 2:3 2:3] Moved`,
       "* 3 EXPUNGE",
       "* 2 EXPUNGE",
+      "* 2 RECENT",
       "TAG OK MOVE completed",
     ]);
     await c.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)");
-    assert.deepEqual(await c.cmd("EXPUNGE"), ["* 1 EXPUNGE", "TAG OK EXPUNGE completed"]);
+    assert.deepEqual(await c.cmd("EXPUNGE"), ["* 1 EXPUNGE", "* 1 RECENT", "TAG OK EXPUNGE completed"]);
     assert.deepEqual(await c.cmd("FETCH 1 UID"), ["* 1 FETCH (UID 4)", "TAG OK FETCH completed"]);
     const appended = await c.cmd("APPEND INBOX {16+}\r\nSubject: x\r\n\r\nhi");
     // APPEND to the selected mailbox reports the new message (RFC 9051 §6.3.12).
@@ -214,7 +222,11 @@ Deno.test("imap COPY and MOVE with COPYUID, EXPUNGE", async () => {
     assert.match(appended.at(-1)!, /^TAG OK \[APPENDUID \d+ 5\]/);
     // UID EXPUNGE removes only the listed \Deleted messages (RFC 4315 §2.1).
     await c.cmd("STORE 1:* +FLAGS.SILENT (\\Deleted)");
-    assert.deepEqual(await c.cmd("UID EXPUNGE 5"), ["* 2 EXPUNGE", "TAG OK UID EXPUNGE completed"]);
+    assert.deepEqual(await c.cmd("UID EXPUNGE 5"), [
+      "* 2 EXPUNGE",
+      "* 1 RECENT",
+      "TAG OK UID EXPUNGE completed",
+    ]);
     // CLOSE expunges the rest silently.
     assert.deepEqual(await c.cmd("CLOSE"), ["TAG OK CLOSE completed"]);
     assert.deepEqual(await c.cmd("STATUS INBOX (MESSAGES)"), [

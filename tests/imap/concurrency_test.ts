@@ -27,29 +27,34 @@ Deno.test("imap EXPUNGE from another session is held back during FETCH, STORE an
       "* 3 FETCH (UID 3)",
       "TAG OK FETCH completed",
     ]);
-    // The expunged message's body is gone: the others are returned, then NO [EXPUNGEISSUED].
+    // The expunged message stays fetchable until A is told of the expunge (RFC 2180 §4.1.1).
     assert.deepEqual(await a.cmd("FETCH 1:3 (BODY.PEEK[TEXT])"), [
       "* 1 FETCH (BODY[TEXT] {8}",
       "body 1",
       ")",
+      "* 2 FETCH (BODY[TEXT] {8}",
+      "body 2",
+      ")",
       "* 3 FETCH (BODY[TEXT] {8}",
       "body 3",
       ")",
-      "TAG NO [EXPUNGEISSUED] Some messages were expunged",
+      "TAG OK FETCH completed",
     ]);
     const st = await a.cmd("STORE 3 +FLAGS (\\Flagged)");
-    assert.deepEqual(st, ["* 3 FETCH (FLAGS (\\Flagged))", "TAG OK STORE completed"]);
+    // A selected first, so it has the three messages as \Recent (RFC 3501 §2.3.2).
+    assert.deepEqual(st, ["* 3 FETCH (FLAGS (\\Flagged \\Recent))", "TAG OK STORE completed"]);
     assert.deepEqual(await a.cmd("SEARCH FLAGGED"), ["* SEARCH 3", "TAG OK SEARCH completed"]);
     // NOOP is where the EXPUNGE is delivered; numbers then shift.
-    assert.deepEqual(await a.cmd("NOOP"), ["* 2 EXPUNGE", "TAG OK NOOP completed"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["* 2 EXPUNGE", "* 2 RECENT", "TAG OK NOOP completed"]);
     assert.deepEqual(await a.cmd("FETCH 2 (UID FLAGS)"), [
-      "* 2 FETCH (UID 3 FLAGS (\\Flagged))",
+      "* 2 FETCH (UID 3 FLAGS (\\Flagged \\Recent))",
       "TAG OK FETCH completed",
     ]);
     // B sees A's flag change and a new message at its next command.
     await t.deliver(user, MSG(4));
     assert.deepEqual(await b.cmd("NOOP"), [
       "* 3 EXISTS",
+      "* 1 RECENT",
       "* 2 FETCH (UID 3 FLAGS (\\Flagged))",
       "TAG OK NOOP completed",
     ]);
@@ -60,7 +65,7 @@ Deno.test("imap EXPUNGE from another session is held back during FETCH, STORE an
     assert.ok(uf.includes("* 1 EXPUNGE"), uf.join("\n"));
     // A MOVE by another session is an EXPUNGE here, and the moved message appears in the target.
     await b.cmd("MOVE 1 Archive");
-    assert.deepEqual(await a.cmd("NOOP"), ["* 1 EXPUNGE", "TAG OK NOOP completed"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["* 1 EXPUNGE", "* 0 RECENT", "TAG OK NOOP completed"]);
     assert.deepEqual(await a.cmd("STATUS Archive (MESSAGES)"), [
       "* STATUS Archive (MESSAGES 1)",
       "TAG OK STATUS completed",
@@ -90,9 +95,11 @@ s.quit()`,
       [String(t.port("smtp"))],
     );
     assert.equal(await a.c.read(), "* 1 EXISTS");
+    // The IDLE session saw the delivery first and claims it as \Recent (RFC 3501 §2.3.2).
+    assert.equal(await a.c.read(), "* 1 RECENT");
     await b.cmd("SELECT INBOX");
     await b.cmd("STORE 1 +FLAGS.SILENT (\\Seen)");
-    assert.equal(await a.c.read(), "* 1 FETCH (UID 1 FLAGS (\\Seen))");
+    assert.equal(await a.c.read(), "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))");
     await a.c.line("DONE");
     assert.deepEqual(await a.until("i1"), ["TAG OK IDLE terminated"]);
   } finally {

@@ -43,7 +43,8 @@ Deno.test("imap CONDSTORE: HIGHESTMODSEQ, CHANGEDSINCE, UNCHANGEDSINCE and SEARC
     const conflict = await a.cmd(`UID STORE 2 (UNCHANGEDSINCE ${m2}) +FLAGS (\\Flagged)`);
     // The other session's change arrives first (with its MODSEQ), then the conflict is reported.
     assert.equal(conflict.length, 2, conflict.join("\n"));
-    assert.match(conflict[0]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$/);
+    // A's SELECT claimed the three messages as \Recent (RFC 3501 §2.3.2).
+    assert.match(conflict[0]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Answered \\Recent\) MODSEQ \(\d+\)\)$/);
     assert.equal(conflict[1], "TAG OK [MODIFIED 2] Conditional STORE failed for some messages");
     const since = modseqOf(conflict[0]!);
     const search = await a.cmd(`SEARCH MODSEQ ${since}`);
@@ -81,7 +82,9 @@ Deno.test("imap QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and U
     await b.cmd("STORE 2 +FLAGS.SILENT (\\Flagged)"); // UID 3 is now sequence number 2
     const noop = await a.cmd("NOOP");
     assert.equal(noop[0], "* VANISHED 2");
-    assert.match(noop[1]!, /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+    // One of A's three \Recent messages went: the count is reported again (RFC 3501 §7.3.2).
+    assert.equal(noop[1], "* 2 RECENT");
+    assert.match(noop[2]!, /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged \\Recent\) MODSEQ \(\d+\)\)$/);
 
     await c.cmd("ENABLE QRESYNC");
     const resync = await c.cmd(`EXAMINE INBOX (QRESYNC (${validity} ${old} 1:3))`);
