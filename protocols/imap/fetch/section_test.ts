@@ -67,3 +67,17 @@ Deno.test("parseSection validates and names sections", () => {
   assert.equal(dec.decode(applyPartial(enc.encode("abcdef"), { origin: 2, count: 3 })), "cde");
   assert.equal(dec.decode(applyPartial(enc.encode("abcdef"), { origin: 10, count: 3 })), "");
 });
+
+Deno.test("HEADER.FIELDS.NOT keeps header lines that are not fields, like BODY[HEADER]", () => {
+  const raw = new TextEncoder().encode(
+    "From someone@example.org Mon May  2 16:07:05 2005\r\nReceived: x\r\n y\r\nSubject: s\r\nTo: t@example.org\r\n\r\nbody",
+  );
+  const root = parseMime(raw);
+  const not = sectionBytes(raw, root, parseSection("HEADER.FIELDS.NOT (RECEIVED SUBJECT)")!);
+  assert.equal(
+    new TextDecoder().decode(not!),
+    "From someone@example.org Mon May  2 16:07:05 2005\r\nTo: t@example.org\r\n\r\n",
+  );
+  const only = sectionBytes(raw, root, parseSection("HEADER.FIELDS (SUBJECT)")!);
+  assert.equal(new TextDecoder().decode(only!), "Subject: s\r\n\r\n");
+});
