@@ -56,7 +56,7 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OUT, "data-dir": DATA_DIR },
     examples: ["tern queue list"],
     async run(ctx) {
-      const rows = await ctx.withDirectory(async (dir) => await Promise.resolve(ops(dir).list()));
+      const rows = await ctx.withDirectory((dir) => ops(dir).list());
       if (ctx.values.json) ctx.io.out(JSON.stringify(rows, null, 2) + "\n");
       else {
         ctx.io.out(formatTable(
@@ -84,7 +84,7 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OUT, "data-dir": DATA_DIR },
     examples: ["tern queue show 6f1c…"],
     async run(ctx) {
-      const e = await ctx.withDirectory(async (dir) => await Promise.resolve(ops(dir).show(id(ctx))));
+      const e = await ctx.withDirectory((dir) => ops(dir).show(id(ctx)));
       if (!e) throw new CliError(`No such queued message: "${id(ctx)}"`);
       if (ctx.values.json) {
         ctx.io.out(JSON.stringify(e, null, 2) + "\n");
@@ -159,7 +159,7 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern queue flush"],
     async run(ctx) {
-      const n = await ctx.withDirectory(async (dir) => await Promise.resolve(ops(dir).flush(new Date())));
+      const n = await ctx.withDirectory((dir) => ops(dir).flush(new Date()));
       ctx.io.out(`${n} recipient(s) will be retried now\n`);
       return ExitCode.ok;
     },

@@ -20,30 +20,30 @@ export class QueueOperations {
   }
 
   /** Every queued message, oldest first. */
-  list(): QueueListRow[] {
+  list(): Promise<QueueListRow[]> {
     return this.#qs.list();
   }
 
   /** One message with its recipients and attempts, or null. */
-  show(id: string): QueueEntry | null {
+  show(id: string): Promise<QueueEntry | null> {
     return this.#qs.entry(id);
   }
 
   /** Makes a message's pending recipients due now; false when the message does not exist. */
-  retry(id: string, now: Date): boolean {
-    if (!this.#qs.getMessage(id)) return false;
-    this.#qs.retryNow(id, now);
+  async retry(id: string, now: Date): Promise<boolean> {
+    if (!(await this.#qs.getMessage(id))) return false;
+    await this.#qs.retryNow(id, now);
     return true;
   }
 
   /** Makes every pending recipient due now; returns how many. */
-  flush(now: Date): number {
+  flush(now: Date): Promise<number> {
     return this.#qs.retryNow(null, now);
   }
 
   /** Removes a message without notifying anyone; false when it does not exist. */
   async delete(id: string): Promise<boolean> {
-    const blobId = this.#qs.delete(id);
+    const blobId = await this.#qs.delete(id);
     if (blobId === null) return false;
     await this.#store.releaseBlob(blobId).catch(() => {});
     return true;

@@ -10,10 +10,10 @@ Deno.test("Queue.onRecipientOutcome reports each recipient of a tagged message a
   const h = await harness({ relay: { hosts: [sink.address], tls: "none" } });
   const seen: RecipientOutcome[] = [];
   const committed: boolean[] = [];
-  const off = h.queue.onRecipientOutcome((o) => {
+  const off = h.queue.onRecipientOutcome(async (o) => {
     // Reported after the commit: the queue's own record already says the same.
     // (Listener errors are only logged by the queue: record what to assert afterwards.)
-    const r = h.queue.store.recipients(o.queueId).find((x) => x.address === o.address);
+    const r = (await h.queue.store.recipients(o.queueId)).find((x) => x.address === o.address);
     committed.push(r?.status === o.status);
     seen.push(o);
   });
@@ -59,9 +59,9 @@ Deno.test("Queue.cancel withdraws a message nothing of which was delivered yet",
   try {
     const id = await h.send({ recipients: [{ address: "later@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "deferred");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "deferred");
     assert.equal(await h.queue.cancel(id), true);
-    assert.equal(h.queue.store.getMessage(id), null);
+    assert.equal(await h.queue.store.getMessage(id), null);
     assert.equal(await h.queue.cancel(id), false);
     h.clock.advance(3600);
     assert.equal(await h.queue.runDue(), 0);

@@ -174,9 +174,9 @@ export class Queue implements OutboundQueue {
    * that is no longer possible (or the message is unknown).
    */
   async cancel(id: string): Promise<boolean> {
-    const msg = this.store.getMessage(id);
+    const msg = await this.store.getMessage(id);
     if (!msg) return false;
-    const rcpts = this.store.recipients(id);
+    const rcpts = await this.store.recipients(id);
     if (rcpts.some((r) => r.status === "delivered" || r.status === "failed")) return false;
     if ([...this.#inflight].some((k) => k.startsWith(`${id}|`))) return false;
     await this.#remove(id);
@@ -231,7 +231,10 @@ export class Queue implements OutboundQueue {
     if (this.#running) return;
     this.#running = true;
     if (!this.#opts.keepFinished) {
-      for (const id of this.store.finishedMessageIds()) void this.#remove(id);
+      void this.store.finishedMessageIds().then(
+        (ids) => ids.forEach((id) => void this.#remove(id)),
+        (e) => this.#opts.log.error("queue cleanup failed", { error: (e as Error).message }),
+      );
     }
     this.#loop = this.#dispatch(false).then(
       () => {},
@@ -335,7 +338,7 @@ export class Queue implements OutboundQueue {
     for (;;) {
       if (!untilIdle && !this.#running) break;
       const now = this.#opts.clock.now();
-      const groups = this.store.dueGroups(now, 1000).filter((g) =>
+      const groups = (await this.store.dueGroups(now, 1000)).filter((g) =>
         !this.#inflight.has(`${g.messageId}|${g.domain}`)
       );
       if (groups.length === 0) {
@@ -343,7 +346,7 @@ export class Queue implements OutboundQueue {
         const kicked = new Promise<void>((r) => (this.#kick = r));
         const waits: Promise<unknown>[] = [kicked, ...running];
         if (!untilIdle) {
-          const next = this.store.nextDue();
+          const next = await this.store.nextDue();
           const poll = this.#opts.settings.poll_interval * 1000;
           const ms = next === null ? poll : Math.max(0, Math.min(poll, next.getTime() - now.getTime()));
           waits.push(new Promise<void>((r) => (this.#timer = setTimeout(r, ms + 5))));
@@ -381,10 +384,10 @@ export class Queue implements OutboundQueue {
 
   /** One delivery run for the due recipients of one message in one domain. */
   async #runGroup(messageId: string, domain: string): Promise<void> {
-    const msg = this.store.getMessage(messageId);
+    const msg = await this.store.getMessage(messageId);
     if (!msg) return;
     const now = this.#opts.clock.now();
-    const rcpts = this.store.recipients(messageId).filter((r) =>
+    const rcpts = (await this.store.recipients(messageId)).filter((r) =>
       r.domain === domain && (r.status === "queued" || r.status === "deferred") &&
       r.nextAttemptAt.getTime() <= now.getTime()
     );
@@ -783,33 +786,31 @@ export class Queue implements OutboundQueue {
         latencyMs: 0,
       });
     }
-    const dsnIds: string[] = [];
-    const removedBlob = await this.store.record(msg.id, rest, attempts, now, !this.#opts.keepFinished, () => {
-      for (const b of prepared) {
-        const id = crypto.randomUUID();
-        // RFC 3461 §6.2 / RFC 5321 §4.5.5: a DSN is sent from the null reverse-path.
-        this.store.insertSync(
-          {
-            id,
-            from: null,
-            envid: null,
-            ret: null,
-            smtputf8: [...msg.from!].some((ch) => ch.charCodeAt(0) > 0x7f),
-            body: "8BITMIME",
-            blobId: b.blobId,
-            size: b.size,
-            authUser: null,
-            createdAt: now,
-            expiresAt: new Date(now.getTime() + s.lifetime * 1000),
-            isDsn: true,
-            sessionId: `dsn-${msg.id}`,
-          },
-          [{ address: msg.from! }],
-          now,
-        );
-        dsnIds.push(id);
-      }
-      if (delayed.length > 0) this.store.markDelayNotifiedSync(msg.id, delayed.map((d) => d.r.index));
+    // RFC 3461 §6.2 / RFC 5321 §4.5.5: a DSN is sent from the null reverse-path; the DSNs are
+    // queued in the same commit as the outcome they report.
+    const dsnIds = prepared.map(() => crypto.randomUUID());
+    const enqueue = prepared.map((b, i) => ({
+      message: {
+        id: dsnIds[i]!,
+        from: null,
+        envid: null,
+        ret: null,
+        smtputf8: [...msg.from!].some((ch) => ch.charCodeAt(0) > 0x7f),
+        body: "8BITMIME" as const,
+        blobId: b.blobId,
+        size: b.size,
+        authUser: null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + s.lifetime * 1000),
+        isDsn: true,
+        sessionId: `dsn-${msg.id}`,
+      },
+      recipients: [{ address: msg.from! }],
+    }));
+    const removedBlob = await this.store.record(msg.id, rest, attempts, now, {
+      removeIfFinished: !this.#opts.keepFinished,
+      enqueue,
+      delayNotified: delayed.map((d) => d.r.index),
     });
     if (removedBlob !== null) this.#releaseBlob(removedBlob);
     if (msg.origin && this.#outcomeListeners.size > 0) {
@@ -853,7 +854,7 @@ export class Queue implements OutboundQueue {
   }
 
   async #remove(id: string): Promise<void> {
-    const blobId = await this.store.write(() => this.store.delete(id));
+    const blobId = await this.store.delete(id);
     if (blobId !== null) this.#releaseBlob(blobId);
   }
 
@@ -872,14 +873,14 @@ export class Queue implements OutboundQueue {
 
   /** Deletes a message from the queue (admin); returns false when it does not exist. */
   async delete(id: string): Promise<boolean> {
-    if (this.store.getMessage(id) === null) return false;
+    if ((await this.store.getMessage(id)) === null) return false;
     await this.#remove(id);
     return true;
   }
 
   /** Makes one message (or all, for null) due now and wakes the scheduler. */
-  retry(id: string | null): number {
-    const n = this.store.retryNow(id, this.#opts.clock.now());
+  async retry(id: string | null): Promise<number> {
+    const n = await this.store.retryNow(id, this.#opts.clock.now());
     this.#wake();
     return n;
   }

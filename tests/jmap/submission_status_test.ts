@@ -161,7 +161,7 @@ Deno.test("EmailSubmission deferred by the remote server stays pending and can b
     assert.equal(after.deliveryStatus["later@remote.test"]!.delivered, "no");
     // The queue entry is gone: nothing will be retried.
     const queue = env.t.srv.context.outbound as Queue;
-    assert.deepEqual(queue.store.list(), []);
+    assert.deepEqual(await queue.store.list(), []);
     const [[, again]] = await env.api([
       [
         "EmailSubmission/set",

@@ -15,7 +15,7 @@ Deno.test("Queue delivers a message's recipients of one domain in one connection
     const id = await h.send({
       recipients: [{ address: "a@remote.test" }, { address: "b@remote.test" }, { address: "c@REMOTE.test" }],
     });
-    assert.equal(h.queue.store.recipients(id).every((r) => r.status === "queued"), true);
+    assert.equal((await h.queue.store.recipients(id)).every((r) => r.status === "queued"), true);
     assert.equal(await h.queue.runDue(), 1);
     assert.equal(sink.connections, 1);
     assert.equal(sink.messages.length, 1);
@@ -26,9 +26,9 @@ Deno.test("Queue delivers a message's recipients of one domain in one connection
     ]);
     assert.equal(sink.messages[0]!.from, "ada@local.test");
     assert.match(new TextDecoder().decode(sink.messages[0]!.data), /\r\n\.line starting with a dot\r\n/);
-    const rcpts = h.queue.store.recipients(id);
+    const rcpts = await h.queue.store.recipients(id);
     assert.deepEqual(rcpts.map((r) => r.status), ["delivered", "delivered", "delivered"]);
-    assert.equal(h.queue.store.attempts(id).length, 1);
+    assert.equal((await h.queue.store.attempts(id)).length, 1);
     assert.equal(h.queue.metrics.delivered, 3);
     // Nothing is due any more.
     assert.equal(await h.queue.runDue(), 0);
@@ -71,7 +71,7 @@ Deno.test("Queue uses the domain's address record when it has no MX (RFC 5321 §
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
     assert.equal(sink.messages.length, 1);
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
   } finally {
     await h.close();
     await sink.close();
@@ -84,7 +84,7 @@ Deno.test("Queue fails a null MX domain at once with a failure DSN (RFC 7505)", 
     h.dns.add({ name: "nomail.test", type: "MX", value: "0 ." });
     const id = await h.send({ recipients: [{ address: "x@nomail.test" }] });
     await h.queue.runDue();
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "failed");
     assert.match(r.lastReply!, /null MX/);
     const mail = await inbox(h.store);
@@ -106,7 +106,7 @@ Deno.test("Queue fails over from the primary relay to the backup when the primar
     assert.equal(primary.messages.length, 0);
     assert.equal(primary.connections, 1);
     assert.equal(backup.messages.length, 1);
-    assert.deepEqual(h.queue.store.recipients(id).map((r) => r.status), ["delivered", "delivered"]);
+    assert.deepEqual((await h.queue.store.recipients(id)).map((r) => r.status), ["delivered", "delivered"]);
     // Primary unreachable: straight to the backup.
     await primary.close();
     await h.send({ recipients: [{ address: "z@anywhere.test" }] });
@@ -192,7 +192,7 @@ Deno.test("Queue defers instead of sending in clear text when the route requires
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
     assert.equal(sink.messages.length, 0);
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "deferred");
     assert.match(r.lastReply!, /TLS is required/);
   } finally {
@@ -208,7 +208,7 @@ Deno.test("Queue refuses early when the message exceeds the server's SIZE", asyn
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
     assert.equal(sink.messages.length, 0);
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "failed");
     assert.match(r.lastReply!, /exceeds the limit/);
     const mail = await inbox(h.store);
@@ -226,7 +226,7 @@ Deno.test("Queue does not send an SMTPUTF8 message to a server without SMTPUTF8"
     const id = await h.send({ smtputf8: true, recipients: [{ address: "josé@remote.test" }] });
     await h.queue.runDue();
     assert.equal(sink.messages.length, 0);
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "failed");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "failed");
     const mail = await inbox(h.store);
     assert.match(mail[0]!, /^Status: 5\.6\.7\r$/m);
     assert.match(mail[0]!, /does not support SMTPUTF8/);
@@ -245,8 +245,8 @@ Deno.test("Queue does not send 8-bit content to a server without 8BITMIME, but 7
     // Declared 8BITMIME (as JMAP submissions are) but 7-bit clean: deliverable.
     const b = await h.send({ body: "8BITMIME", recipients: [{ address: "y@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(a)[0]!.status, "failed");
-    assert.equal(h.queue.store.recipients(b)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(a))[0]!.status, "failed");
+    assert.equal((await h.queue.store.recipients(b))[0]!.status, "delivered");
     assert.deepEqual(sink.messages.map((m) => m.rcpts[0]!.address), ["y@remote.test"]);
     assert.equal(sink.messages[0]!.mailArgs.BODY, undefined);
     assert.match((await inbox(h.store))[0]!, /^Status: 5\.6\.3\r$/m);
@@ -271,7 +271,7 @@ Deno.test("Queue.start delivers in the background as messages arrive; stop waits
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await got;
     await h.queue.stop();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
     assert.equal(sink.messages.length, 1);
   } finally {
     await h.close();
@@ -295,9 +295,9 @@ Deno.test("Queue falls back to HELO when EHLO is refused, and works without PIPE
     const a = await h.send({ recipients: [{ address: "x@helo.test" }] });
     const b = await h.send({ recipients: [{ address: "bad@plain.test" }, { address: "y@plain.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(a)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(a))[0]!.status, "delivered");
     assert.equal(helo.messages.length, 1);
-    assert.deepEqual(h.queue.store.recipients(b).map((r) => r.status), ["failed", "delivered"]);
+    assert.deepEqual((await h.queue.store.recipients(b)).map((r) => r.status), ["failed", "delivered"]);
     assert.deepEqual(plain.messages[0]!.rcpts.map((r) => r.address), ["y@plain.test"]);
   } finally {
     await h.close();
@@ -323,7 +323,12 @@ Deno.test("Queue counts metrics and exposes them in Prometheus text format", asy
     const text = h.queue.metrics.toPrometheus();
     assert.match(text, /^tern_queue_recipients_total\{event="delivered"\} 2$/m);
     assert.match(text, /^tern_queue_attempt_seconds_count 1$/m);
-    assert.deepEqual(h.queue.store.countByStatus(), { queued: 0, deferred: 1, delivered: 2, failed: 1 });
+    assert.deepEqual(await h.queue.store.countByStatus(), {
+      queued: 0,
+      deferred: 1,
+      delivered: 2,
+      failed: 1,
+    });
   } finally {
     await h.close();
     await sink.close();
@@ -337,12 +342,12 @@ Deno.test("Queue pins queued blobs against the store's garbage collection and re
   });
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
-    const blobId = h.queue.store.getMessage(id)!.blobId;
+    const blobId = (await h.queue.store.getMessage(id))!.blobId;
     await h.store.collectGarbage();
     assert.equal(await h.store.blobs.has(blobId), true);
     await h.queue.runDue();
     assert.equal(sink.messages.length, 1);
-    assert.equal(h.queue.store.getMessage(id), null);
+    assert.equal(await h.queue.store.getMessage(id), null);
     await h.store.collectGarbage();
     assert.equal(await h.store.blobs.has(blobId), false);
   } finally {
@@ -366,7 +371,7 @@ Deno.test("Queue.stop cuts deliveries still running after the grace period and d
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await held;
     await h.queue.stop({ graceMs: 0 });
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "deferred");
     assert.equal(sink.messages.length, 0);
   } finally {

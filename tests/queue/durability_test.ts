@@ -71,12 +71,12 @@ Deno.test("Queue survives kill -9 during delivery: every recipient delivered exa
     queue = createQueue({ config, store, log: nullLogger, clock: systemClock }, {
       dns: new StaticDnsResolver(),
     })!;
-    assert.equal(queue.store.list().length, MESSAGES - 3);
+    assert.equal((await queue.store.list()).length, MESSAGES - 3);
     await queue.runDue();
     const delivered = [...slow.messages, ...fast.messages].flatMap((m) => m.rcpts.map((r) => r.address));
     assert.deepEqual([...delivered].sort(), [...expected].sort());
     assert.equal(new Set(delivered).size, delivered.length);
-    assert.deepEqual(store.queue.list(), []);
+    assert.deepEqual(await store.queue.list(), []);
     await store.close();
   } finally {
     await slow.close();

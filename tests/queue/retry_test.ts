@@ -20,7 +20,7 @@ Deno.test("Queue retries with exponential backoff 60, 120, 240, 480, 960 s", asy
     for (let i = 0; i < 5; i++) {
       const before = h.clock.now().getTime();
       assert.equal(await h.queue.runDue(), 1);
-      const r = h.queue.store.recipients(id)[0]!;
+      const r = (await h.queue.store.recipients(id))[0]!;
       assert.equal(r.status, "deferred");
       assert.equal(r.attempts, i + 1);
       assert.match(r.lastReply!, /^451 4\.2\.1/);
@@ -33,7 +33,7 @@ Deno.test("Queue retries with exponential backoff 60, 120, 240, 480, 960 s", asy
     }
     assert.deepEqual(gaps, [60, 120, 240, 480, 960]);
     assert.equal(sink.connections, 5);
-    assert.equal(h.queue.store.attempts(id).length, 5);
+    assert.equal((await h.queue.store.attempts(id)).length, 5);
   } finally {
     await h.close();
     await sink.close();
@@ -49,7 +49,7 @@ Deno.test("Queue caps the retry delay at retry_max", async () => {
     for (let i = 0; i < 4; i++) {
       const before = h.clock.now().getTime();
       await h.queue.runDue();
-      const next = h.queue.store.recipients(id)[0]!.nextAttemptAt.getTime();
+      const next = (await h.queue.store.recipients(id))[0]!.nextAttemptAt.getTime();
       gaps.push((next - before) / 1000);
       h.clock.advance((next - before) / 1000);
     }
@@ -79,15 +79,15 @@ Deno.test("Queue fails a recipient on expiry and sends an RFC 3464 failure DSN t
     for (const step of [0, 600, 1200]) {
       h.clock.advance(step);
       assert.equal(await h.queue.runDue(), 1);
-      assert.equal(h.queue.store.recipients(id)[0]!.status, "deferred");
+      assert.equal((await h.queue.store.recipients(id))[0]!.status, "deferred");
     }
-    const r = h.queue.store.recipients(id)[0]!;
-    assert.equal(r.nextAttemptAt.getTime(), h.queue.store.getMessage(id)!.expiresAt.getTime());
+    const r = (await h.queue.store.recipients(id))[0]!;
+    assert.equal(r.nextAttemptAt.getTime(), (await h.queue.store.getMessage(id))!.expiresAt.getTime());
     assert.equal((await inbox(h.store)).length, 0);
     h.clock.advance(1800);
     // The original, then the DSN it queued (delivered locally in the same run).
     assert.equal(await h.queue.runDue(), 2);
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "failed");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "failed");
     const mail = await inbox(h.store);
     assert.equal(mail.length, 1);
     const dsn = mail[0]!;
@@ -142,7 +142,7 @@ Deno.test("Queue fails a 5xx recipient at once, returns the full message, and de
       recipients: [{ address: "bad@remote.test" }, { address: "good@remote.test" }],
     });
     await h.queue.runDue();
-    assert.deepEqual(h.queue.store.recipients(id).map((r) => r.status), ["failed", "delivered"]);
+    assert.deepEqual((await h.queue.store.recipients(id)).map((r) => r.status), ["failed", "delivered"]);
     const mail = await inbox(h.store);
     assert.equal(mail.length, 1);
     assert.match(mail[0]!, /^Final-Recipient: rfc822; bad@remote\.test\r$/m);
@@ -164,12 +164,12 @@ Deno.test("Queue honours NOTIFY=NEVER and never bounces to the null sender", asy
     const a = await h.send({ recipients: [{ address: "x@remote.test", notify: ["NEVER"] }] });
     const b = await h.send({ from: null, recipients: [{ address: "y@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(a)[0]!.status, "failed");
-    assert.equal(h.queue.store.recipients(b)[0]!.status, "failed");
+    assert.equal((await h.queue.store.recipients(a))[0]!.status, "failed");
+    assert.equal((await h.queue.store.recipients(b))[0]!.status, "failed");
     assert.equal((await inbox(h.store)).length, 0);
     assert.equal(h.queue.metrics.dsnSent, 0);
     // Only the two originals are in the queue: no DSN was queued either.
-    assert.equal(h.queue.store.list().length, 2);
+    assert.equal((await h.queue.store.list()).length, 2);
   } finally {
     await h.close();
     await sink.close();
@@ -197,12 +197,12 @@ Deno.test("Queue sends one delay DSN after delay_notify, then keeps trying", asy
     assert.match(mail[0]!, /^Action: delayed\r$/m);
     assert.match(mail[0]!, /^Will-Retry-Until: /m);
     assert.match(mail[0]!, /Content-Type: text\/rfc822-headers/);
-    assert.equal(h.queue.store.recipients(id)[0]!.delayNotified, true);
+    assert.equal((await h.queue.store.recipients(id))[0]!.delayNotified, true);
     h.clock.advance(240);
     await h.queue.runDue();
     mail = await inbox(h.store);
     assert.equal(mail.length, 1);
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "deferred");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "deferred");
   } finally {
     await h.close();
     await sink.close();
@@ -238,17 +238,17 @@ Deno.test("Queue defers on a dropped connection and on a 4xx after DATA", async 
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "deferred");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "deferred");
     mode = "defer";
     h.clock.advance(60);
     await h.queue.runDue();
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "deferred");
     assert.match(r.lastReply!, /^452 4\.3\.1/);
     mode = "accept";
     h.clock.advance(120);
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
     assert.equal(sink.messages.length, 1);
   } finally {
     await h.close();
@@ -264,7 +264,7 @@ Deno.test("Queue defers when the server does not answer within the RFC 5321 time
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "deferred");
     assert.match(r.lastReply!, /Timeout waiting for .* \(message\)/);
   } finally {

@@ -38,7 +38,7 @@ Deno.test("SMTP submission queues remote recipients durably; the queue delivers 
     await c.write("From: alice@example.org\r\nTo: friend@elsewhere.test\r\nSubject: out\r\n\r\nhi\r\n.\r\n");
     assert.match((await c.reply())!, /^250 2\.0\.0 /);
     // The 250 came after the commit: the entry is in the database.
-    const listed = queue.store.list();
+    const listed = await queue.store.list();
     assert.equal(listed.length, 1);
     assert.equal(listed[0]!.recipients, 2);
     await c.cmd("QUIT");
@@ -48,7 +48,7 @@ Deno.test("SMTP submission queues remote recipients durably; the queue delivers 
     assert.deepEqual(sink.messages[0]!.rcpts.map((r) => r.address), ["friend@elsewhere.test"]);
     assert.match(new TextDecoder().decode(sink.messages[0]!.data), /^Received: from client\.test/);
     // Finished entries are removed.
-    assert.equal(queue.store.list().length, 0);
+    assert.equal((await queue.store.list()).length, 0);
     const box = await env.store.getMailboxByRole(env.alice.id, "inbox");
     const placements = await env.store.listPlacements(env.alice.id, box!.id);
     assert.equal(placements.length, 1);

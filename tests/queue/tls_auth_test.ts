@@ -42,7 +42,7 @@ Deno.test("Queue upgrades with STARTTLS when offered and sends AUTH PLAIN over T
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
     assert.deepEqual(seen, [{
       method: "PLAIN",
       username: "relayuser",
@@ -79,10 +79,10 @@ Deno.test("Queue uses AUTH LOGIN when the relay offers only LOGIN, and defers on
   try {
     const a = await good.send({ recipients: [{ address: "x@remote.test" }] });
     await good.queue.runDue();
-    assert.equal(good.queue.store.recipients(a)[0]!.status, "delivered");
+    assert.equal((await good.queue.store.recipients(a))[0]!.status, "delivered");
     const b = await bad.send({ recipients: [{ address: "y@remote.test" }] });
     await bad.queue.runDue();
-    const r = bad.queue.store.recipients(b)[0]!;
+    const r = (await bad.queue.store.recipients(b))[0]!;
     // An authentication failure at our own relay is our configuration problem: retry, never bounce.
     assert.equal(r.status, "deferred");
     assert.match(r.lastReply!, /^535/);
@@ -102,7 +102,7 @@ Deno.test("Queue refuses an unverifiable certificate when TLS is required and ve
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    const r = h.queue.store.recipients(id)[0]!;
+    const r = (await h.queue.store.recipients(id))[0]!;
     assert.equal(r.status, "deferred");
     assert.match(r.lastReply!, /TLS handshake .* failed/);
     assert.equal(sink.messages.length, 0);
@@ -118,7 +118,7 @@ Deno.test("Queue delivers over implicit TLS", async () => {
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
     assert.equal(sink.messages[0]!.secure, true);
   } finally {
     await h.close();
@@ -132,7 +132,7 @@ Deno.test("Queue falls back to clear text after a failed opportunistic STARTTLS"
   try {
     const id = await h.send({ recipients: [{ address: "x@remote.test" }] });
     await h.queue.runDue();
-    assert.equal(h.queue.store.recipients(id)[0]!.status, "delivered");
+    assert.equal((await h.queue.store.recipients(id))[0]!.status, "delivered");
     assert.equal(sink.connections, 2);
     assert.equal(sink.messages[0]!.secure, false);
   } finally {

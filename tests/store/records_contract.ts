@@ -260,27 +260,26 @@ export function recordStoresContract(
 
   test("queue: entries with recipients and attempts, due groups, outcomes, retry and delete", async (c) => {
     const now = new Date(Date.UTC(2025, 0, 1));
-    const q = c.store.queue;
-    await q.insert(queued("m1", "b".repeat(64), now), [
+    await c.store.queue.insert(queued("m1", "b".repeat(64), now), [
       { address: "a@one.example", notify: ["FAILURE"] },
       { address: "b@TWO.example", orcpt: "rfc822;b@two.example" },
     ], now);
-    await q.insert(
+    await c.store.queue.insert(
       queued("m2", "c".repeat(64), new Date(now.getTime() + 1)),
       [{ address: "c@one.example" }],
       now,
     );
     await reopen(c);
-    const store = c.store.queue;
-    assert.deepEqual(store.recipients("m1").map((r) => [r.index, r.domain, r.status, r.notify]), [
+    const q = c.store.queue;
+    assert.deepEqual((await q.recipients("m1")).map((r) => [r.index, r.domain, r.status, r.notify]), [
       [0, "one.example", "queued", ["FAILURE"]],
       [1, "two.example", "queued", []],
     ]);
     assert.deepEqual(
-      store.dueGroups(now, 10).map((g) => `${g.messageId}/${g.domain}`).sort(),
+      (await q.dueGroups(now, 10)).map((g) => `${g.messageId}/${g.domain}`).sort(),
       ["m1/one.example", "m1/two.example", "m2/one.example"],
     );
-    assert.deepEqual(store.nextDue(), now);
+    assert.deepEqual(await q.nextDue(), now);
     const later = new Date(now.getTime() + 60_000);
     const attempt = {
       messageId: "m1",
@@ -291,7 +290,7 @@ export function recordStoresContract(
       reply: "451 later",
       latencyMs: 12,
     };
-    const removed = await store.record(
+    const removed = await q.record(
       "m1",
       [
         { index: 0, status: "delivered", reply: "250 ok", host: "mx.one.example", attempted: true },
@@ -304,42 +303,72 @@ export function recordStoresContract(
           attempted: true,
         },
       ],
-      attempt,
+      [attempt],
       now,
-      true,
+      { removeIfFinished: true },
     );
     assert.equal(removed, null, "a pending recipient keeps the message");
-    assert.equal(store.isFinished("m1"), false);
-    assert.deepEqual(store.dueGroups(now, 10).map((g) => g.messageId), ["m2"]);
-    assert.equal(store.retryNow("m1", now), 1);
-    assert.deepEqual(store.countByStatus(), { queued: 1, deferred: 1, delivered: 1, failed: 0 });
-    const entry = store.entry("m1")!;
+    assert.deepEqual((await q.dueGroups(now, 10)).map((g) => g.messageId), ["m2"]);
+    assert.equal(await q.retryNow("m1", now), 1);
+    assert.deepEqual(await q.countByStatus(), { queued: 1, deferred: 1, delivered: 1, failed: 0 });
+    const entry = (await q.entry("m1"))!;
     assert.equal(entry.attempts.length, 1);
     assert.equal(entry.recipients[1]!.attempts, 1);
-    assert.deepEqual(store.list().map((r) => [r.id, r.recipients, r.pending]), [["m1", 2, 1], ["m2", 1, 1]]);
-    const blob = await store.record(
+    assert.deepEqual((await q.list()).map((r) => [r.id, r.recipients, r.pending]), [["m1", 2, 1], [
+      "m2",
+      1,
+      1,
+    ]]);
+    // The final outcome, the DSN it causes and the delay mark commit together; the message goes.
+    const blob = await q.record(
       "m1",
       [
         { index: 1, status: "failed", reply: "550 no", host: "mx.two.example", attempted: true },
       ],
-      null,
+      [],
       now,
-      true,
+      {
+        removeIfFinished: true,
+        enqueue: [{
+          message: queued("dsn1", "d".repeat(64), now, { from: null, isDsn: true }),
+          recipients: [{ address: "bob@example.org" }],
+        }],
+      },
     );
     assert.equal(blob, "b".repeat(64), "the last final outcome removes the message and gives its blob");
-    assert.equal(store.getMessage("m1"), null);
-    // A write is all-or-nothing.
-    await assert.rejects(store.write(() => {
-      store.markDelayNotifiedSync("m2", [0]);
-      throw new Error("boom");
-    }));
-    assert.equal(store.recipients("m2")[0]!.delayNotified, false);
-    await store.markDelayNotified("m2", [0]);
-    assert.equal(store.recipients("m2")[0]!.delayNotified, true);
-    assert.deepEqual(store.finishedMessageIds(), []);
-    assert.equal(await store.write(() => store.delete("m2")), "c".repeat(64));
-    assert.equal(await store.write(() => store.delete("m2")), null);
-    assert.deepEqual(store.list(), []);
+    assert.equal(await q.getMessage("m1"), null);
+    assert.equal((await q.getMessage("dsn1"))?.isDsn, true);
+    await q.record("m2", [], [], now, { delayNotified: [0] });
+    assert.equal((await q.recipients("m2"))[0]!.delayNotified, true);
+    assert.deepEqual(await q.finishedMessageIds(), []);
+    assert.equal(await q.delete("m2"), "c".repeat(64));
+    assert.equal(await q.delete("m2"), null);
+    assert.deepEqual((await q.list()).map((r) => r.id), ["dsn1"]);
+  });
+
+  test("queue: a failing write changes nothing", async (c) => {
+    const now = new Date(Date.UTC(2025, 0, 1));
+    const q = c.store.queue;
+    await q.insert(queued("m1", "b".repeat(64), now), [{ address: "a@one.example" }], now);
+    // The second enqueued message reuses an existing id: the whole record call is rolled back,
+    // the first enqueued message and the outcome with it.
+    await assert.rejects(q.record(
+      "m1",
+      [
+        { index: 0, status: "delivered", reply: "250 ok", host: null, attempted: true },
+      ],
+      [],
+      now,
+      {
+        enqueue: [
+          { message: queued("fresh", "c".repeat(64), now), recipients: [{ address: "x@one.example" }] },
+          { message: queued("m1", "c".repeat(64), now), recipients: [] },
+        ],
+      },
+    ));
+    assert.equal(await q.getMessage("fresh"), null);
+    assert.equal((await q.recipients("m1"))[0]!.status, "queued");
+    assert.deepEqual((await q.entry("m1"))!.attempts, []);
   });
 
   test("a retained blob survives garbage collection until released", async (c) => {

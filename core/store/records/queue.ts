@@ -2,10 +2,8 @@
  * The outbound queue's records (`Store.queue`): queued messages, per-recipient state and the
  * attempts log. The scheduling, routing and DSN rules are core/queue; this is what it keeps.
  *
- * Writes are grouped: `write(fn)` runs `fn` (which calls the `…Sync` methods and the reads) as one
- * atomic unit in the next group commit and settles after the commit is durable. The reads and the
- * `…Sync` methods are synchronous (SQLite); a backend over the network needs this interface turned
- * asynchronous first (see docs/ARCHITECTURE.md, "Adding a store backend").
+ * Each write is one atomic unit (what must commit together is one call: an outcome with the DSNs
+ * it causes, for instance); a backend may group concurrent writes into one commit.
  *
  * @module
  */
@@ -104,61 +102,55 @@ export interface QueueListRow {
   lastReply: string | null;
 }
 
-/** The queue's persistent state. */
+/** A message to queue with its recipients. */
+export interface NewQueuedMessage {
+  message: QueuedMessage & { sessionId?: string };
+  recipients: { address: string; notify?: string[]; orcpt?: string | null }[];
+}
+
+/** The queue's persistent state. Every write settles after its commit is durable. */
 export interface QueueStore {
-  /** Runs `fn` atomically in the next group commit; resolves after the commit (fsynced). */
-  write<T>(fn: () => T): Promise<T>;
-  /** Inserts a message and its recipients; resolves once committed and fsynced. */
+  /** Inserts a message and its recipients. */
   insert(
     message: QueuedMessage & { sessionId?: string },
     recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
     now: Date,
   ): Promise<void>;
-  /** `insert` inside a `write` (e.g. a DSN queued with the failure it reports). */
-  insertSync(
-    message: QueuedMessage & { sessionId?: string },
-    recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
-    now: Date,
-  ): void;
   /** A message, or null. */
-  getMessage(id: string): QueuedMessage | null;
+  getMessage(id: string): Promise<QueuedMessage | null>;
   /** Recipients of a message in index order. */
-  recipients(id: string): QueuedRecipient[];
+  recipients(id: string): Promise<QueuedRecipient[]>;
   /** Attempts of a message, oldest first. */
-  attempts(id: string): AttemptRecord[];
+  attempts(id: string): Promise<AttemptRecord[]>;
   /** Message, recipients and attempts, or null. */
-  entry(id: string): QueueEntry | null;
+  entry(id: string): Promise<QueueEntry | null>;
   /** Pending recipients due at `now`, grouped as (message, domain), oldest due first, at most `limit` groups. */
-  dueGroups(now: Date, limit: number): { messageId: string; domain: string }[];
+  dueGroups(now: Date, limit: number): Promise<{ messageId: string; domain: string }[]>;
   /** Earliest next attempt of any pending recipient, or null when nothing is pending. */
-  nextDue(): Date | null;
+  nextDue(): Promise<Date | null>;
   /**
-   * Records the outcome of an attempt for some recipients and logs it, in one commit (with `also`
-   * run inside it); with `removeIfFinished`, a message left with no pending recipient is deleted
-   * in the same commit and its blob id returned.
+   * Records the outcome of an attempt for some recipients and logs the attempts, atomically with:
+   * `enqueue` (messages queued with it, e.g. the DSNs reporting it), `delayNotified` (recipient
+   * indexes whose delay DSN is among them) and, with `removeIfFinished`, the deletion of the
+   * message when no recipient is left pending, whose blob id is then returned (else null).
    */
   record(
     messageId: string,
     updates: RecipientUpdate[],
-    attempt: AttemptRecord | AttemptRecord[] | null,
+    attempts: AttemptRecord[],
     now: Date,
-    removeIfFinished?: boolean,
-    also?: () => void,
-  ): Promise<string | null>;
+    opts?: { removeIfFinished?: boolean; enqueue?: NewQueuedMessage[]; delayNotified?: number[] },
+  ): Promise<BlobId | null>;
   /** Marks recipients as having had their delay DSN. */
   markDelayNotified(messageId: string, indexes: number[]): Promise<void>;
-  /** `markDelayNotified` inside a `write`. */
-  markDelayNotifiedSync(messageId: string, indexes: number[]): void;
-  /** True when every recipient of the message is delivered or failed. */
-  isFinished(messageId: string): boolean;
   /** Deletes a message, its recipients and attempts; returns its blob id, or null if absent. */
-  delete(messageId: string): BlobId | null;
+  delete(messageId: string): Promise<BlobId | null>;
   /** Makes pending recipients of one message (or of all, for null) due at `now`. Returns how many. */
-  retryNow(messageId: string | null, now: Date): number;
+  retryNow(messageId: string | null, now: Date): Promise<number>;
   /** Every message in the queue, oldest first. */
-  list(limit?: number): QueueListRow[];
+  list(limit?: number): Promise<QueueListRow[]>;
   /** Recipients per status (metrics gauges). */
-  countByStatus(): Record<RecipientStatus, number>;
+  countByStatus(): Promise<Record<RecipientStatus, number>>;
   /** Ids of messages whose recipients are all final (left over by a crash before cleanup). */
-  finishedMessageIds(): string[];
+  finishedMessageIds(): Promise<string[]>;
 }

@@ -9,6 +9,7 @@ import type { Database } from "../database.ts";
 import { QUEUE_COMPONENT, QUEUE_MIGRATIONS } from "./queue_schema.ts";
 import type {
   AttemptRecord,
+  NewQueuedMessage,
   QueuedMessage,
   QueuedRecipient,
   QueueEntry,
@@ -125,7 +126,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Runs `fn` in the next group commit; resolves after the commit (fsynced). */
-  write<T>(fn: () => T): Promise<T> {
+  #write<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#scheduled) {
@@ -163,11 +164,10 @@ export class SqliteQueueStore implements QueueStore {
     recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
     now: Date,
   ): Promise<void> {
-    return this.write(() => this.insertSync(message, recipients, now));
+    return this.#write(() => this.#insertSync(message, recipients, now));
   }
 
-  /** `insert` inside a transaction the caller holds (e.g. a DSN queued with the failure it reports). */
-  insertSync(
+  #insertSync(
     message: QueuedMessage & { sessionId?: string },
     recipients: { address: string; notify?: string[]; orcpt?: string | null }[],
     now: Date,
@@ -210,19 +210,19 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** A message, or null. */
-  getMessage(id: string): QueuedMessage | null {
+  #getMessageSync(id: string): QueuedMessage | null {
     const r = this.#db.get<MessageRow>("SELECT * FROM queue_messages WHERE id = ?", id);
     return r ? toMessage(r) : null;
   }
 
   /** Recipients of a message in index order. */
-  recipients(id: string): QueuedRecipient[] {
+  #recipientsSync(id: string): QueuedRecipient[] {
     return this.#db.all<RecipientRow>("SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY idx", id)
       .map(toRecipient);
   }
 
   /** Attempts of a message, oldest first. */
-  attempts(id: string): AttemptRecord[] {
+  #attemptsSync(id: string): AttemptRecord[] {
     return this.#db.all<AttemptRow>("SELECT * FROM queue_attempts WHERE message_id = ? ORDER BY id", id).map((
       a,
     ) => ({
@@ -237,17 +237,17 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Message, recipients and attempts, or null. */
-  entry(id: string): QueueEntry | null {
-    const message = this.getMessage(id);
+  #entrySync(id: string): QueueEntry | null {
+    const message = this.#getMessageSync(id);
     if (!message) return null;
-    return { message, recipients: this.recipients(id), attempts: this.attempts(id) };
+    return { message, recipients: this.#recipientsSync(id), attempts: this.#attemptsSync(id) };
   }
 
   /**
    * Pending recipients due at `now`, grouped as (message, domain), oldest due first, at most
    * `limit` groups.
    */
-  dueGroups(now: Date, limit: number): { messageId: string; domain: string }[] {
+  #dueGroupsSync(now: Date, limit: number): { messageId: string; domain: string }[] {
     return this.#db.all<{ message_id: string; domain: string }>(
       `SELECT message_id, domain, min(next_attempt) AS due FROM queue_recipients
          WHERE status IN ('queued', 'deferred') AND next_attempt <= ?
@@ -258,29 +258,24 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Earliest next attempt of any pending recipient, or null when nothing is pending. */
-  nextDue(): Date | null {
+  #nextDueSync(): Date | null {
     const r = this.#db.get<{ t: number | null }>(
       "SELECT min(next_attempt) AS t FROM queue_recipients WHERE status IN ('queued', 'deferred')",
     );
     return r?.t == null ? null : new Date(r.t);
   }
 
-  /**
-   * Records the outcome of an attempt for some recipients and logs it, in one transaction; with
-   * `removeIfFinished`, a message left with no pending recipient is deleted in the same
-   * transaction and its blob id returned.
-   */
   record(
     messageId: string,
     updates: RecipientUpdate[],
-    attempt: AttemptRecord | AttemptRecord[] | null,
+    attempts: AttemptRecord[],
     now: Date,
-    removeIfFinished = false,
-    also?: () => void,
+    opts: { removeIfFinished?: boolean; enqueue?: NewQueuedMessage[]; delayNotified?: number[] } = {},
   ): Promise<string | null> {
     const t = now.getTime();
-    return this.write(() => {
-      also?.();
+    return this.#write(() => {
+      for (const m of opts.enqueue ?? []) this.#insertSync(m.message, m.recipients, now);
+      if (opts.delayNotified?.length) this.#markDelayNotifiedSync(messageId, opts.delayNotified);
       for (const u of updates) {
         this.#db.run(
           `UPDATE queue_recipients SET status = ?, attempts = attempts + ?, next_attempt = ?, last_reply = ?,
@@ -295,7 +290,7 @@ export class SqliteQueueStore implements QueueStore {
           u.index,
         );
       }
-      for (const a of attempt === null ? [] : Array.isArray(attempt) ? attempt : [attempt]) {
+      for (const a of attempts) {
         this.#db.run(
           `INSERT INTO queue_attempts (message_id, recipients, at, host, outcome, reply, latency_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -308,17 +303,16 @@ export class SqliteQueueStore implements QueueStore {
           Math.round(a.latencyMs),
         );
       }
-      return removeIfFinished && this.isFinished(messageId) ? this.delete(messageId) : null;
+      return opts.removeIfFinished && this.#isFinished(messageId) ? this.#deleteSync(messageId) : null;
     });
   }
 
   /** Marks recipients as having had their delay DSN. */
   markDelayNotified(messageId: string, indexes: number[]): Promise<void> {
-    return this.write(() => this.markDelayNotifiedSync(messageId, indexes));
+    return this.#write(() => this.#markDelayNotifiedSync(messageId, indexes));
   }
 
-  /** `markDelayNotified` inside a transaction the caller holds. */
-  markDelayNotifiedSync(messageId: string, indexes: number[]): void {
+  #markDelayNotifiedSync(messageId: string, indexes: number[]): void {
     this.#db.transaction(() => {
       for (const i of indexes) {
         this.#db.run(
@@ -331,7 +325,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** True when every recipient of the message is delivered or failed. */
-  isFinished(messageId: string): boolean {
+  #isFinished(messageId: string): boolean {
     const r = this.#db.get<{ n: number }>(
       "SELECT count(*) AS n FROM queue_recipients WHERE message_id = ? AND status IN ('queued', 'deferred')",
       messageId,
@@ -339,8 +333,11 @@ export class SqliteQueueStore implements QueueStore {
     return (r?.n ?? 0) === 0;
   }
 
-  /** Deletes a message, its recipients and attempts; returns its blob id, or null if absent. */
-  delete(messageId: string): string | null {
+  delete(messageId: string): Promise<string | null> {
+    return this.#write(() => this.#deleteSync(messageId));
+  }
+
+  #deleteSync(messageId: string): string | null {
     return this.#db.transaction(() => {
       const r = this.#db.get<{ blob_id: string }>(
         "SELECT blob_id FROM queue_messages WHERE id = ?",
@@ -354,8 +351,11 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  /** Makes pending recipients of one message (or of all, for null) due at `now`. Returns how many. */
-  retryNow(messageId: string | null, now: Date): number {
+  retryNow(messageId: string | null, now: Date): Promise<number> {
+    return this.#write(() => this.#retryNowSync(messageId, now));
+  }
+
+  #retryNowSync(messageId: string | null, now: Date): number {
     const t = now.getTime();
     return this.#db.transaction(() =>
       messageId === null
@@ -372,7 +372,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Every message in the queue, oldest first. */
-  list(limit = 10_000): QueueListRow[] {
+  #listSync(limit = 10_000): QueueListRow[] {
     return this.#db.all<{
       id: string;
       from_addr: string | null;
@@ -403,7 +403,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Recipients per status (metrics gauges). */
-  countByStatus(): Record<RecipientStatus, number> {
+  #countByStatusSync(): Record<RecipientStatus, number> {
     const out: Record<RecipientStatus, number> = { queued: 0, deferred: 0, delivered: 0, failed: 0 };
     for (
       const r of this.#db.all<{ status: RecipientStatus; n: number }>(
@@ -414,10 +414,46 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Ids of messages whose recipients are all final (left over by a crash before cleanup). */
-  finishedMessageIds(): string[] {
+  #finishedMessageIdsSync(): string[] {
     return this.#db.all<{ id: string }>(
       `SELECT m.id FROM queue_messages m WHERE NOT EXISTS (
          SELECT 1 FROM queue_recipients r WHERE r.message_id = m.id AND r.status IN ('queued', 'deferred'))`,
     ).map((r) => r.id);
+  }
+
+  getMessage(id: string): Promise<QueuedMessage | null> {
+    return Promise.resolve(this.#getMessageSync(id));
+  }
+
+  recipients(id: string): Promise<QueuedRecipient[]> {
+    return Promise.resolve(this.#recipientsSync(id));
+  }
+
+  attempts(id: string): Promise<AttemptRecord[]> {
+    return Promise.resolve(this.#attemptsSync(id));
+  }
+
+  entry(id: string): Promise<QueueEntry | null> {
+    return Promise.resolve(this.#entrySync(id));
+  }
+
+  dueGroups(now: Date, limit: number): Promise<{ messageId: string; domain: string }[]> {
+    return Promise.resolve(this.#dueGroupsSync(now, limit));
+  }
+
+  nextDue(): Promise<Date | null> {
+    return Promise.resolve(this.#nextDueSync());
+  }
+
+  list(limit = 10_000): Promise<QueueListRow[]> {
+    return Promise.resolve(this.#listSync(limit));
+  }
+
+  countByStatus(): Promise<Record<RecipientStatus, number>> {
+    return Promise.resolve(this.#countByStatusSync());
+  }
+
+  finishedMessageIds(): Promise<string[]> {
+    return Promise.resolve(this.#finishedMessageIdsSync());
   }
 }
