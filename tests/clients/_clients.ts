@@ -40,12 +40,12 @@ export interface RunResult {
 }
 
 /** How long a client may run before it is killed (a hung server must not hang the suite). */
-export const CLIENT_TIMEOUT_MS = 60_000;
+export const CLIENT_TIMEOUT_MS = 120_000;
 
 /**
  * Runs a client to completion with optional stdin; `HOME` points at `home` so no user dotfile
  * (~/.muttrc, ~/.fetchmailrc, ~/.netrc) leaks into the test. A client still running after
- * `timeoutMs` (default 60 s) is killed and the call throws with its last output (redacted).
+ * `timeoutMs` (default 120 s) is killed and the call throws with its last output (redacted).
  */
 export async function run(
   cmd: string,

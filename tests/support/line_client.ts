@@ -108,7 +108,7 @@ export interface PythonResult {
 }
 
 /** How long a python3 client may run before it is killed (a hung server must not hang the suite). */
-export const PYTHON_TIMEOUT_MS = 60_000;
+export const PYTHON_TIMEOUT_MS = 120_000;
 
 /**
  * Runs a python3 script with arguments (and optional standard input); returns code and output.
