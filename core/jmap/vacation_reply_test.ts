@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { composeVacationReply, inboundFacts, skipReason } from "./vacation_reply.ts";
-import type { VacationResponse } from "./vacation.ts";
+import type { VacationResponse } from "../store/records/vacations.ts";
 import { parseMime } from "../mime/parse.ts";
 
 const v: VacationResponse = {

@@ -15,7 +15,7 @@ import {
 } from "../method_context.ts";
 import { standardChanges } from "../changes.ts";
 import { applyPatch, runSet, setResponse } from "../set.ts";
-import type { Identity, IdentityInput } from "../../../core/jmap/identities.ts";
+import type { Identity, IdentityInput } from "../../../core/store/records/identities.ts";
 
 const PROPERTIES = new Set([
   "id",

@@ -5,7 +5,7 @@
  */
 import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
 import { getProperties, type MethodHandler, optObject, pick, requireAccount } from "../method_context.ts";
-import type { VacationResponse } from "../../../core/jmap/vacation.ts";
+import type { VacationResponse } from "../../../core/store/records/vacations.ts";
 import { applyPatch } from "../set.ts";
 
 const PROPERTIES = new Set(["id", "isEnabled", "fromDate", "toDate", "subject", "textBody", "htmlBody"]);
