@@ -68,6 +68,8 @@ export interface DiffReport {
    * whole message when one part has an unknown encoding) while the other answered: not counted.
    */
   refused: ItemDiff[];
+  /** BINARY.SIZE values of the reference that contradicted its own BINARY[n] (replaced by that size). */
+  corrected: ItemDiff[];
   /** Corpus files whose MIME structure is malformed (Tern's parser records a defect). */
   malformed: Set<string>;
   /** Items compared and agreed in well-formed files only. */
@@ -339,6 +341,7 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
     diffs: [],
     serverErrors: [],
     refused: [],
+    corrected: [],
     malformed: new Set(),
     wellFormed: { total: 0, agreed: 0 },
   };
@@ -392,7 +395,7 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
       const partItems: string[] = [];
       for (const p of parts) {
         partItems.push(`BODY.PEEK[${p.path}]`, `BODY.PEEK[${p.path}.MIME]`);
-        if (p.kind === "leaf") partItems.push(`BINARY.SIZE[${p.path}]`);
+        if (p.kind === "leaf") partItems.push(`BINARY.SIZE[${p.path}]`, `BINARY.PEEK[${p.path}]`);
         if (p.kind === "message") partItems.push(`BODY.PEEK[${p.path}.HEADER]`, `BODY.PEEK[${p.path}.TEXT]`);
       }
       if (parts[0]?.kind === "leaf") partItems.push(`BODY.PEEK[1]<0.20>`);
@@ -400,7 +403,23 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
       const [pa, pb] = await Promise.all([sa.fetchMap(uidA, partItems), sb.fetchMap(uidB, partItems)]);
       for (const name of responseNames(partItems)) {
         if (sa.failed.has(`${uidA} ${name}`) || sb.failed.has(`${uidB} ${name}`)) continue;
-        count(file, name, canonical(name, pa.get(name)), canonical(name, pb.get(name)));
+        let va = canonical(name, pa.get(name));
+        if (name.startsWith("BINARY.SIZE[")) {
+          // RFC 3516 §4.2: BINARY.SIZE is the size of BINARY[n]. When the reference contradicts its
+          // own BINARY[n] (Dovecot does for some QP parts, or underflows), its BINARY[n] decides.
+          const bin = pa.get(name.replace("BINARY.SIZE[", "BINARY["));
+          if (bin?.kind === "string" && String(bin.bytes.length) !== va && va !== MISSING) {
+            report.corrected.push({
+              file,
+              item: name,
+              kind: itemKind(name),
+              a: va,
+              b: String(bin.bytes.length),
+            });
+            va = String(bin.bytes.length);
+          }
+        }
+        count(file, name, va, canonical(name, pb.get(name)));
       }
     }
   } finally {
@@ -439,6 +458,11 @@ export function formatReport(r: DiffReport, maxDiffs = 25): string {
   );
   if (r.refused.length > 0) {
     lines.push(`  ${r.refused.length} items not counted: ${r.a} refused them (NO), ${r.b} answered`);
+  }
+  if (r.corrected.length > 0) {
+    lines.push(
+      `  ${r.corrected.length} BINARY.SIZE values of ${r.a} contradicted its own BINARY[n]; its BINARY[n] size was used`,
+    );
   }
   const kinds = [...r.byKind.entries()].sort((x, y) => (x[1][0] / x[1][1]) - (y[1][0] / y[1][1]));
   lines.push("per item (agreed/total):");
