@@ -40,7 +40,15 @@ export const starttls: CommandSpec = {
     await s.out.flush();
     // Anything pipelined after STARTTLS was sent in plaintext and must not be executed.
     s.framer.discardBuffered();
-    await s.conn.transport.upgradeTls();
+    try {
+      await s.conn.transport.upgradeTls();
+    } catch (e) {
+      // A failed handshake (e.g. a client offering only TLS 1.0/1.1) is the client's failure, not the
+      // server's; nothing more can be said in plaintext, so the session ends (as SMTP and POP3 do).
+      s.conn.log.info("imap tls handshake failed", { error: e instanceof Error ? e.message : String(e) });
+      s.state = "logout";
+      return { status: "OK", text: "", silent: true };
+    }
     s.conn.session.secure = true;
     return { status: "OK", text: "", silent: true };
   },
