@@ -47,6 +47,7 @@ import type { TokenStore } from "./records/tokens.ts";
 import type { BanStore } from "./records/bans.ts";
 import type { DkimKeyStore } from "./records/dkim_keys.ts";
 import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
+import type { SubscriptionStore } from "./records/subscriptions.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
@@ -270,6 +271,8 @@ export interface RecordStores {
   readonly dkimKeys: DkimKeyStore;
   /** POP3 CRLF sizes per blob (core/pop3). */
   readonly pop3Sizes: Pop3SizeStore;
+  /** IMAP subscriptions that outlived their mailbox (RFC 9051 §6.3.7). */
+  readonly subscriptions: SubscriptionStore;
 }
 
 /** The whole store. */

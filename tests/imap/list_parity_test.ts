@@ -113,3 +113,51 @@ Deno.test("imap LIST patterns with & that are not modified UTF-7 are answered, n
     await close();
   }
 });
+
+Deno.test("imap a deleted subscribed mailbox stays subscribed: LIST (SUBSCRIBED) shows it \\NonExistent", async () => {
+  const { c, close } = await tree();
+  try {
+    assert.deepEqual(await c.cmd("DELETE x"), ["TAG OK DELETE completed"]);
+    assert.deepEqual(await c.cmd("DELETE q/r"), ["TAG OK DELETE completed"]);
+    assert.deepEqual(await c.cmd('LIST (SUBSCRIBED) "" *'), [
+      '* LIST (\\HasNoChildren \\Subscribed) "/" INBOX',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" a/b/c',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" q',
+      '* LIST (\\Subscribed \\NonExistent) "/" q/r',
+      '* LIST (\\Subscribed \\NonExistent) "/" x',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" y/z',
+      "TAG OK LIST completed",
+    ]);
+    // No STATUS for a name without a mailbox; CHILDREN adds \HasNoChildren.
+    assert.deepEqual(await c.cmd('LIST (SUBSCRIBED) "" x RETURN (CHILDREN STATUS (MESSAGES))'), [
+      '* LIST (\\Subscribed \\NonExistent \\HasNoChildren) "/" x',
+      "TAG OK LIST completed",
+    ]);
+    assert.deepEqual(await c.cmd('LIST (SUBSCRIBED RECURSIVEMATCH) "" q'), [
+      '* LIST (\\HasNoChildren \\Subscribed) "/" q ("CHILDINFO" ("SUBSCRIBED"))',
+      "TAG OK LIST completed",
+    ]);
+    assert.deepEqual(await c.cmd('LSUB "" x'), ['* LSUB () "/" x', "TAG OK LSUB completed"]);
+    // Not in a plain LIST: the mailbox does not exist.
+    assert.deepEqual(await c.cmd('LIST "" x'), ["TAG OK LIST completed"]);
+    // A parent that is neither a mailbox nor subscribed is reported \NonExistent with CHILDINFO.
+    await c.cmd("CREATE g/h");
+    await c.cmd("UNSUBSCRIBE g");
+    await c.cmd("DELETE g/h");
+    await c.cmd("DELETE g");
+    assert.deepEqual(await c.cmd('LIST (SUBSCRIBED RECURSIVEMATCH) "" g'), [
+      '* LIST (\\NonExistent) "/" g ("CHILDINFO" ("SUBSCRIBED"))',
+      "TAG OK LIST completed",
+    ]);
+    // UNSUBSCRIBE removes the name; CREATE brings the mailbox back, subscribed.
+    assert.deepEqual(await c.cmd("UNSUBSCRIBE x"), ["TAG OK UNSUBSCRIBE completed"]);
+    assert.deepEqual(await c.cmd('LSUB "" x'), ["TAG OK LSUB completed"]);
+    await c.cmd("CREATE q/r");
+    assert.deepEqual(await c.cmd('LIST (SUBSCRIBED) "" q/r'), [
+      '* LIST (\\HasNoChildren \\Subscribed) "/" q/r',
+      "TAG OK LIST completed",
+    ]);
+  } finally {
+    await close();
+  }
+});

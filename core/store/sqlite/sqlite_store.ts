@@ -68,6 +68,7 @@ import { SqliteTokenStore } from "./records/tokens.ts";
 import { migrateBans, SqliteBanStore } from "./records/bans.ts";
 import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
+import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
 import { formatId, parseId } from "./ids.ts";
 import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
 import {
@@ -225,6 +226,7 @@ export class SqliteStore implements Store {
   readonly bans: SqliteBanStore;
   readonly dkimKeys: SqliteDkimKeyStore;
   readonly pop3Sizes: SqlitePop3SizeStore;
+  readonly subscriptions: SqliteSubscriptionStore;
   /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
   readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
@@ -293,6 +295,7 @@ export class SqliteStore implements Store {
     this.bans = new SqliteBanStore(database);
     this.dkimKeys = new SqliteDkimKeyStore(database);
     this.pop3Sizes = new SqlitePop3SizeStore(database);
+    this.subscriptions = new SqliteSubscriptionStore(database);
     this.#hasFts5 = hasFts5;
     this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
     this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
@@ -324,6 +327,7 @@ export class SqliteStore implements Store {
       migrateBans(database);
       migrateDkimKeys(database);
       migratePop3Sizes(database);
+      migrateSubscriptions(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(

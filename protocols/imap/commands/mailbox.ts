@@ -147,6 +147,8 @@ export const create: CommandSpec = {
       role,
       subscribed: true,
     });
+    // The new mailbox carries the subscription a deleted one of that name left behind.
+    await s.store.subscriptions.remove(s.accountId, full);
     // RFC 8474 §4.1: CREATE reports the new mailbox's id.
     return ok("CREATE completed", `MAILBOXID (${created.id})`);
   },
@@ -164,6 +166,8 @@ export const del: CommandSpec = {
     if (tree.hasChildren(mailbox)) throw no("Mailbox has children, delete them first", "INUSE");
     if (s.view?.mailbox.id === mailbox.id) s.setView(null);
     await s.store.deleteMailbox(s.accountId, mailbox.id, { removeMessages: true });
+    // RFC 9051 §6.3.7: the name stays subscribed; LIST (SUBSCRIBED) shows it \NonExistent.
+    if (mailbox.subscribed) await s.store.subscriptions.add(s.accountId, tree.name(mailbox));
     return ok("DELETE completed");
   },
 };
@@ -210,6 +214,9 @@ function subscription(value: boolean): CommandSpec {
       a.end();
       const name = normalizeName(s.decodeName(raw));
       const mailbox = (await s.tree()).find(name);
+      // A subscription that outlived its mailbox goes with UNSUBSCRIBE (or a new SUBSCRIBE of the
+      // mailbox now there).
+      await s.store.subscriptions.remove(s.accountId, name);
       if (!mailbox) {
         // RFC 9051 §6.3.8: unsubscribing a name that does not exist is not an error for us to report.
         if (!value) return ok("UNSUBSCRIBE completed");
@@ -434,6 +441,9 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
   const matches = patternMatcher(s, reference, patterns);
   const tree = await s.tree();
   const subscribed = new Set(tree.mailboxes.filter((m) => m.subscribed).map((m) => tree.name(m)));
+  // Subscribed names whose mailbox is gone (RFC 5258 §3.4 \NonExistent).
+  const orphans = (await s.store.subscriptions.list(s.accountId)).filter((n) => !tree.find(n));
+  for (const n of orphans) subscribed.add(n);
   const entries: ListEntry[] = [];
   if (lsub) {
     // RFC 3501 §6.3.9: subscribed names that match; a name that does not match but whose
@@ -470,6 +480,20 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
       if (m.role && ROLE_ATTR[m.role]) attrs.push(ROLE_ATTR[m.role]!);
       if (showSubscribed && m.subscribed) attrs.push("\\Subscribed");
       entries.push({ name, mailbox: m, attrs, childInfo });
+    }
+    if (wantSubscribed && !selection.has("SPECIAL-USE")) {
+      for (const name of orphans) {
+        if (!matches(name)) continue;
+        const attrs = ["\\Subscribed", "\\NonExistent"];
+        if (ret.has("CHILDREN")) attrs.push("\\HasNoChildren");
+        entries.push({ name, mailbox: null, attrs, childInfo: subscribedAbove.has(name) });
+      }
+      // RFC 5258 §3.5: a parent of subscribed names that exists neither as a mailbox nor as a
+      // subscription is still reported, \NonExistent, with its CHILDINFO.
+      for (const name of subscribedAbove) {
+        if (!matches(name) || tree.find(name) || subscribed.has(name)) continue;
+        entries.push({ name, mailbox: null, attrs: ["\\NonExistent"], childInfo: true });
+      }
     }
   }
   entries.sort((x, y) => sortNames(x.name, y.name));
