@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseDomain } from "../store/addresses.ts";
 import type { Clock } from "../clock.ts";
 import type { Store } from "../store/store.ts";
 import type { Account } from "../store/types.ts";
@@ -42,14 +43,18 @@ export class RecipientResolver {
     this.#max = opts.maxEntries ?? 10_000;
   }
 
-  /** Resolves `local@domain` (domain compared case-insensitively). */
+  /** Resolves `local@domain` (the domain normalised by core/store/addresses.ts: case, IDNA). */
   async resolve(address: string): Promise<Resolution> {
     const at = address.lastIndexOf("@");
-    const key = at === -1 ? address : address.slice(0, at) + "@" + address.slice(at + 1).toLowerCase();
+    // An address literal or other non-host domain is kept as written (lowercased): never local.
+    const domain = at === -1
+      ? null
+      : parseDomain(address.slice(at + 1)) ?? address.slice(at + 1).toLowerCase();
+    const key = domain === null ? address : `${address.slice(0, at)}@${domain}`;
     const now = this.#clock.now().getTime();
     const hit = this.#cache.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const value = await this.#lookup(key, at);
+    const value = await this.#lookup(key, domain);
     if (this.#cache.size >= this.#max) {
       // Drop the oldest entries (insertion order) rather than grow.
       for (const k of this.#cache.keys()) {
@@ -61,9 +66,8 @@ export class RecipientResolver {
     return value;
   }
 
-  async #lookup(address: string, at: number): Promise<Resolution> {
-    if (at === -1) return { kind: "unknown" };
-    const domain = address.slice(at + 1);
+  async #lookup(address: string, domain: string | null): Promise<Resolution> {
+    if (domain === null) return { kind: "unknown" };
     if (!(await this.#store.isLocalDomain(domain))) return { kind: "remote" };
     const accounts = await this.#store.resolveRecipient(address);
     if (!accounts || accounts.length === 0) return { kind: "unknown" };
