@@ -56,7 +56,8 @@ for (const mode of ["plain", "stls", "ssl"] as const) {
       assert.match(out.append, /^\[APPENDUID \d+ 2\] APPEND completed$/);
       assert.equal(out.search, "2");
       assert.equal(out.uid_search, "1 2");
-      assert.deepEqual(out.store, ["1 (FLAGS (\\Seen \\Deleted))"]);
+      // The session's SELECT claimed the message as \Recent (RFC 3501 §2.3.2).
+      assert.deepEqual(out.store, ["1 (FLAGS (\\Seen \\Deleted \\Recent))"]);
       assert.equal(out.copy, "OK");
       assert.deepEqual(out.expunge, ["1"]);
       assert.equal(out.status, "Trash (MESSAGES 1)");

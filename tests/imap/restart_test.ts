@@ -28,7 +28,9 @@ async function inboxAsSeen(dataDir: string, store: SqliteStore): Promise<string[
     const select = await c.cmd("SELECT INBOX (CONDSTORE)");
     const fetch = await c.cmd("FETCH 1:* (UID FLAGS MODSEQ INTERNALDATE RFC822.SIZE EMAILID)");
     await c.cmd("LOGOUT");
-    return [...select, ...fetch];
+    // \Recent belongs to whichever SELECT came first (RFC 3501 §2.3.2), so it is left out here.
+    return [...select, ...fetch].filter((l) => !/^\* \d+ RECENT$/.test(l))
+      .map((l) => l.replace(/ \\Recent\b|\\Recent ?/, ""));
   } finally {
     c.close();
     await srv.stop({ graceSeconds: 0 });

@@ -50,7 +50,10 @@ Deno.test("imap SEARCH keys", async () => {
     assert.equal(await search("SINCE 1-Jan-2000 NOT DELETED"), "1 2 3");
     assert.equal(await search("BEFORE 1-Jan-2000"), "");
     assert.equal(await search("CHARSET UTF-8 SUBJECT {5+}\r\ncafé"), "3");
-    assert.equal(await search("NEW"), "");
+    // This session's SELECT claimed the three messages as \Recent (RFC 3501 §2.3.2); none is \Seen.
+    assert.equal(await search("NEW"), "1 2 3");
+    assert.equal(await search("RECENT"), "1 2 3");
+    assert.equal(await search("OLD"), "");
     assert.deepEqual(await c.cmd("SEARCH FROB"), ["TAG BAD Unknown search key FROB"]);
   } finally {
     c.close();
