@@ -113,7 +113,7 @@ export async function imapIdle(o: IdleOptions): Promise<Row[]> {
       tern: t.map((x) => x.kbPerConnection),
       other: d.map((x) => x.kbPerConnection),
       note: `Dovecot ran ${d.map((x) => x.processes).join("/")} processes at the peak ` +
-        "(one imap process per connection; PSS shares their common pages)",
+        `(imap client_limit ${o.dovecotClientLimit}; PSS shares their common pages)`,
     },
     {
       measure: `${o.connections} logins + SELECT + IDLE, ${BATCH} at a time, wall time`,
