@@ -13,7 +13,7 @@ import { hashPassword } from "../../core/auth/password.ts";
 import { createScramSecret } from "../../core/auth/scram.ts";
 import type { Account } from "../../core/store/types.ts";
 import { type AttackEnv, startAttackEnv } from "../adversarial/_env.ts";
-import { describe, type Failure, type Span } from "./_wire.ts";
+import { connectionSeed, describe, type Failure, type Span } from "./_wire.ts";
 
 /** Settings of one fuzz run. */
 export interface FuzzSettings {
