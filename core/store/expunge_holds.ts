@@ -17,6 +17,8 @@ export interface HeldMessage {
   messageId: MessageId;
   blobId: BlobId;
   threadId: ThreadId;
+  /** Its keywords when it was destroyed (a flag change just before an expunge is still shown). */
+  keywords: string[];
 }
 
 /** One session's hold on its selected mailbox. */

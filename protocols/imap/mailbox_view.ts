@@ -178,7 +178,19 @@ export class MailboxView {
    */
   applyChanges(changed: Placement[], expunged: number[], allowExpunge: boolean): ViewUpdates {
     const updates: ViewUpdates = { expunged: [], expungedUids: [], exists: null, flags: [] };
-    for (const uid of expunged) if (this.byUid.has(uid)) this.gone.add(uid);
+    for (const uid of expunged) {
+      const old = this.byUid.get(uid);
+      if (!old || this.gone.has(uid)) continue;
+      this.gone.add(uid);
+      // Flags changed just before the expunge (e.g. \Deleted) are shown, from the hold.
+      const held = this.hold?.get(uid);
+      if (held && !sameKeywords(old.keywords, held.keywords)) {
+        const p = withKeywords(old, held.keywords, old.modseq);
+        this.byUid.set(uid, p);
+        if (allowExpunge) continue;
+        updates.flags.push([this.seqOf(uid), p]);
+      }
+    }
     if (allowExpunge && this.gone.size > 0) {
       updates.expungedUids = [...this.gone].sort((a, b) => a - b);
       updates.expunged = this.remove(updates.expungedUids);

@@ -22,6 +22,8 @@ Deno.test("imap EXPUNGE from another session is held back during FETCH, STORE an
     assert.deepEqual(await b.cmd("EXPUNGE"), ["* 2 EXPUNGE", "TAG OK EXPUNGE completed"]);
     // Session A still sees 3 messages: FETCH, STORE and SEARCH must not report the EXPUNGE.
     assert.deepEqual(await a.cmd("FETCH 1:* (UID)"), [
+      // B's \Deleted, kept by A's expunge hold, is shown (the EXPUNGE itself must wait).
+      "* 2 FETCH (UID 2 FLAGS (\\Deleted \\Recent))",
       "* 1 FETCH (UID 1)",
       "* 2 FETCH (UID 2)",
       "* 3 FETCH (UID 3)",

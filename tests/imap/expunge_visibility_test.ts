@@ -25,6 +25,8 @@ Deno.test("imap a message expunged elsewhere is still fetched and stored on unti
     assert.deepEqual(
       await b.cmd("FETCH 2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT] RFC822.SIZE)"),
       [
+        // A's \Deleted, set just before the expunge, is shown (the EXPUNGE itself must wait).
+        "* 2 FETCH (UID 2 FLAGS (\\Deleted))",
         "* 2 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {15}",
         "Subject: n2",
         "",
@@ -47,7 +49,7 @@ Deno.test("imap a message expunged elsewhere is still fetched and stored on unti
     // STORE succeeds; the change is seen in this session only (the message is gone).
     assert.deepEqual(await b.cmd("STORE 1:3 +FLAGS (\\Flagged)"), [
       "* 1 FETCH (FLAGS (\\Flagged))",
-      "* 2 FETCH (FLAGS (\\Flagged))",
+      "* 2 FETCH (FLAGS (\\Deleted \\Flagged))",
       "* 3 FETCH (FLAGS (\\Flagged))",
       "TAG OK STORE completed",
     ]);
@@ -80,11 +82,12 @@ Deno.test("imap the blob of a message expunged elsewhere survives garbage collec
     const store = t.srv.context.store;
     await store.collectGarbage();
     const body = ["* 1 FETCH (BODY[TEXT] {8}", "body 1", ")", "TAG OK FETCH completed"];
-    assert.deepEqual(await b.cmd("FETCH 1 (BODY.PEEK[TEXT])"), body);
+    const deleted = "* 1 FETCH (UID 1 FLAGS (\\Deleted))";
+    assert.deepEqual(await b.cmd("FETCH 1 (BODY.PEEK[TEXT])"), [deleted, ...body]);
     // B is told of the expunge; C still holds the message.
     assert.deepEqual(await b.cmd("NOOP"), ["* 1 EXPUNGE", "TAG OK NOOP completed"]);
     await store.collectGarbage();
-    assert.deepEqual(await c.cmd("FETCH 1 (BODY.PEEK[TEXT])"), body);
+    assert.deepEqual(await c.cmd("FETCH 1 (BODY.PEEK[TEXT])"), [deleted, ...body]);
     // C logs out without being told: its hold goes with the session (before the server closes
     // the connection), and then the blob; a write job queued after the release sees it gone.
     assert.equal((await c.cmd("LOGOUT")).at(-1), "TAG OK LOGOUT completed");

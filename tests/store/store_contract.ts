@@ -637,6 +637,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     const held = hold.get(2)!;
     assert.equal(held.messageId, a.id);
     assert.equal(held.threadId, a.threadId);
+    assert.deepEqual(held.keywords, []);
     assert.equal((await store.getMessages(acc.id, [a.id])).length, 0);
     assert.deepEqual(await store.blobs.get(held.blobId), small);
     await store.collectGarbage();
