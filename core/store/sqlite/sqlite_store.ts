@@ -52,12 +52,7 @@ import {
 } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
-import {
-  parseAddress as parseAddressRule,
-  type ParsedAddress,
-  parseDomain,
-  resolutionOrder,
-} from "../addresses.ts";
+import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
 import { SqliteQueueStore } from "./records/queue.ts";
 import { migrateJmap } from "./records/jmap_schema.ts";
 import { SqliteIdentityStore } from "./records/identities.ts";
@@ -128,16 +123,6 @@ export interface SqliteStoreOptions {
   snapshotMinPlacements?: number;
 }
 
-interface AccountRow {
-  id: number;
-  address: string;
-  display_name: string;
-  quota_bytes: number;
-  used_bytes: number;
-  disabled: number;
-  created: number;
-}
-
 interface MailboxRow {
   id: number;
   account_id: number;
@@ -188,18 +173,8 @@ interface Prepared {
   size: number;
 }
 
-const DEFAULT_MAILBOXES: { name: string; role: MailboxRole; sortOrder: number }[] = [
-  { name: "Inbox", role: "inbox", sortOrder: 1 },
-  { name: "Drafts", role: "drafts", sortOrder: 2 },
-  { name: "Sent", role: "sent", sortOrder: 3 },
-  { name: "Junk", role: "junk", sortOrder: 4 },
-  { name: "Trash", role: "trash", sortOrder: 5 },
-  { name: "Archive", role: "archive", sortOrder: 6 },
-];
-
 const ROLES = new Set<string>(["inbox", "drafts", "sent", "junk", "trash", "archive"]);
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
-const ACCOUNT_COLUMNS = "id, address, display_name, quota_bytes, used_bytes, disabled, created";
 const MAX_UID_VALIDITY = 0xffffffff;
 /** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
 const SMALL_MAILBOX = 2000;
@@ -232,6 +207,7 @@ export class SqliteStore implements Store {
   /** Where change events are published after each commit. */
   readonly notifier: ChangeNotifier;
   readonly #clock: Clock;
+  readonly #directory: SqliteDirectory;
   readonly #queue: WriteQueue;
   readonly #indexer: SearchIndexer;
   readonly #hasFts5: boolean;
@@ -297,6 +273,16 @@ export class SqliteStore implements Store {
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
     this.#hasFts5 = hasFts5;
+    this.#directory = new SqliteDirectory({
+      database,
+      read: (fn) => this.#read(fn),
+      write: (fn) => this.#write(fn),
+      now: () => this.#now(),
+      accountRow: (id) => this.#accountRow(id),
+      accountRowOrNull: (id) => this.#accountRowOrNull(id),
+      insertMailbox: (mut, accountRow, mb) => void this.#insertMailbox(mut, accountRow, mb),
+      releaseBlob: (mut, blobRow, n) => this.#releaseBlob(mut, blobRow, n),
+    });
     this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
     this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
     this.#snapshots = new PlacementSnapshots(database);
@@ -388,357 +374,79 @@ export class SqliteStore implements Store {
     });
   }
 
-  // ---------------------------------------------------------------- directory
+  // ---------------------------------------------------------------- directory (directory.ts)
 
-  /** Adds a local domain (lowercased, IDNs as A-labels). */
   addDomain(name: string): Promise<Domain> {
-    return this.#write(() => {
-      const domain = normalizeDomain(name);
-      const created = this.#now();
-      if (this.database.get("SELECT 1 FROM domains WHERE name = ?", domain)) {
-        throw new StoreError("alreadyExists", `Domain exists: "${domain}"`);
-      }
-      this.database.run("INSERT INTO domains (name, created) VALUES (?, ?)", domain, created);
-      return { name: domain, created: new Date(created) };
-    });
+    return this.#directory.addDomain(name);
   }
 
-  /** Every local domain, by name. */
   listDomains(): Promise<Domain[]> {
-    return this.#read(() => {
-      const rows = this.database.all<{ name: string; created: number }>(
-        "SELECT name, created FROM domains ORDER BY name",
-      );
-      return Promise.resolve(rows.map((r) => ({ name: r.name, created: new Date(r.created) })));
-    });
+    return this.#directory.listDomains();
   }
 
-  /** Deletes a domain and its aliases; "hasChildren" while it has accounts. */
   deleteDomain(name: string): Promise<void> {
-    return this.#write(() => {
-      const domain = normalizeDomain(name);
-      if (!this.database.get("SELECT 1 FROM domains WHERE name = ?", domain)) {
-        throw new StoreError("notFound", `No such domain: "${domain}"`);
-      }
-      if (this.database.get("SELECT 1 FROM accounts WHERE domain = ? LIMIT 1", domain)) {
-        throw new StoreError("hasChildren", `Domain has accounts: "${domain}"`);
-      }
-      this.database.run("DELETE FROM aliases WHERE domain = ?", domain);
-      this.database.run("DELETE FROM domains WHERE name = ?", domain);
-    });
+    return this.#directory.deleteDomain(name);
   }
 
-  /** Whether a domain is local. */
   isLocalDomain(name: string): Promise<boolean> {
-    return this.#read(() => {
-      let domain: string;
-      try {
-        domain = normalizeDomain(name);
-      } catch {
-        return Promise.resolve(false);
-      }
-      return Promise.resolve(this.database.get("SELECT 1 FROM domains WHERE name = ?", domain) !== undefined);
-    });
+    return this.#directory.isLocalDomain(name);
   }
 
-  /** Creates an account with its secrets and default mailboxes. */
   createAccount(
     input: { address: string; displayName?: string; quotaBytes?: number; secrets: AccountSecrets },
   ): Promise<Account> {
-    return this.#write((mut) => {
-      const addr = parseAddress(input.address, false);
-      const quota = validQuota(input.quotaBytes ?? 0);
-      const created = this.#now();
-      const db = this.database;
-      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) {
-        throw new StoreError("notFound", `Domain is not local: "${addr.domain}"`);
-      }
-      if (db.get("SELECT 1 FROM accounts WHERE address_key = ?", addr.key)) {
-        throw new StoreError("alreadyExists", `Account exists: "${addr.address}"`);
-      }
-      if (db.get("SELECT 1 FROM aliases WHERE address_key = ?", addr.key)) {
-        throw new StoreError("alreadyExists", `An alias has this address: "${addr.address}"`);
-      }
-      const row = db.get<AccountRow>(
-        `INSERT INTO accounts (address, address_key, domain, display_name, quota_bytes, created)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${ACCOUNT_COLUMNS}`,
-        addr.address,
-        addr.key,
-        addr.domain,
-        input.displayName ?? "",
-        quota,
-        created,
-      )!;
-      this.#writeSecrets(row.id, input.secrets);
-      for (const mb of DEFAULT_MAILBOXES) {
-        this.#insertMailbox(mut, row.id, {
-          name: mb.name,
-          parentId: null,
-          role: mb.role,
-          sortOrder: mb.sortOrder,
-        });
-      }
-      return toAccount(row);
-    });
+    return this.#directory.createAccount(input);
   }
 
-  /** An account by id. */
   getAccount(id: AccountId): Promise<Account | null> {
-    return this.#read(() => {
-      const row = this.#accountRowOrNull(id);
-      return Promise.resolve(row ? toAccount(row) : null);
-    });
+    return this.#directory.getAccount(id);
   }
 
-  /** An account by address (case-insensitive). */
   getAccountByAddress(address: string): Promise<Account | null> {
-    return this.#read(() => {
-      let addr: ParsedAddress;
-      try {
-        addr = parseAddress(address, false);
-      } catch {
-        return Promise.resolve(null);
-      }
-      const row = this.database.get<AccountRow>(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE address_key = ?`,
-        addr.key,
-      );
-      return Promise.resolve(row ? toAccount(row) : null);
-    });
+    return this.#directory.getAccountByAddress(address);
   }
 
-  /** Every account, by address. */
   listAccounts(): Promise<Account[]> {
-    return this.#read(() => {
-      return Promise.resolve(
-        this.database.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY address_key`).map(
-          toAccount,
-        ),
-      );
-    });
+    return this.#directory.listAccounts();
   }
 
-  /** Changes display name, quota or the disabled flag. */
   updateAccount(
     id: AccountId,
     patch: { displayName?: string; quotaBytes?: number; disabled?: boolean },
   ): Promise<Account> {
-    return this.#write(() => {
-      const quota = patch.quotaBytes === undefined ? undefined : validQuota(patch.quotaBytes);
-      const row = this.#accountRow(id);
-      const db = this.database;
-      if (patch.displayName !== undefined) {
-        db.run("UPDATE accounts SET display_name = ? WHERE id = ?", patch.displayName, row.id);
-      }
-      if (quota !== undefined) db.run("UPDATE accounts SET quota_bytes = ? WHERE id = ?", quota, row.id);
-      if (patch.disabled !== undefined) {
-        db.run("UPDATE accounts SET disabled = ? WHERE id = ?", patch.disabled ? 1 : 0, row.id);
-      }
-      return toAccount(this.#accountRow(id));
-    });
+    return this.#directory.updateAccount(id, patch);
   }
 
-  /** Deletes an account with its mailboxes, messages and change log; blob references are released. */
   deleteAccount(id: AccountId): Promise<void> {
-    return this.#write((mut) => {
-      const row = this.#accountRow(id);
-      const db = this.database;
-      const blobs = db.all<{ blob_id: number; n: number }>(
-        "SELECT blob_id, count(*) AS n FROM messages WHERE account_id = ? GROUP BY blob_id",
-        row.id,
-      );
-      db.run(
-        "DELETE FROM placements WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)",
-        row.id,
-      );
-      db.run("DELETE FROM messages WHERE account_id = ?", row.id);
-      for (const b of blobs) this.#releaseBlob(mut, b.blob_id, b.n);
-      db.run("DELETE FROM thread_refs WHERE account_id = ?", row.id);
-      db.run("DELETE FROM threads WHERE account_id = ?", row.id);
-      db.run(
-        "DELETE FROM expunged WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)",
-        row.id,
-      );
-      db.run("UPDATE mailboxes SET parent_id = NULL WHERE account_id = ?", row.id);
-      db.run("DELETE FROM mailboxes WHERE account_id = ?", row.id);
-      db.run("DELETE FROM changes WHERE account_id = ?", row.id);
-      db.run("DELETE FROM account_secrets WHERE account_id = ?", row.id);
-      // Aliases pointing at the account lose it as a target; empty aliases go.
-      for (
-        const alias of db.all<{ address_key: string; targets: string }>(
-          "SELECT address_key, targets FROM aliases",
-        )
-      ) {
-        const targets = JSON.parse(alias.targets) as string[];
-        const left = targets.filter((t) => t.toLowerCase() !== row.address.toLowerCase());
-        if (left.length === targets.length) continue;
-        if (left.length === 0) db.run("DELETE FROM aliases WHERE address_key = ?", alias.address_key);
-        else {db.run(
-            "UPDATE aliases SET targets = ? WHERE address_key = ?",
-            JSON.stringify(left),
-            alias.address_key,
-          );}
-      }
-      db.run("DELETE FROM accounts WHERE id = ?", row.id);
-    });
+    return this.#directory.deleteAccount(id);
   }
 
-  /** The account's secrets, or null. */
   getSecrets(id: AccountId): Promise<AccountSecrets | null> {
-    return this.#read(() => {
-      const row = parseId("account", id);
-      if (row === null) return Promise.resolve(null);
-      const s = this.database.get<
-        { password_hash: string; scram_sha256: string | null; cram_md5: string | null }
-      >(
-        "SELECT password_hash, scram_sha256, cram_md5 FROM account_secrets WHERE account_id = ?",
-        row,
-      );
-      if (!s) return Promise.resolve(null);
-      const out: AccountSecrets = { passwordHash: s.password_hash };
-      if (s.scram_sha256 !== null) out.scramSha256 = s.scram_sha256;
-      if (s.cram_md5 !== null) out.cramMd5 = s.cram_md5;
-      return Promise.resolve(out);
-    });
+    return this.#directory.getSecrets(id);
   }
 
-  /** Replaces the account's secrets. */
   setSecrets(id: AccountId, secrets: AccountSecrets): Promise<void> {
-    return this.#write(() => {
-      const row = this.#accountRow(id);
-      this.#writeSecrets(row.id, secrets);
-    });
+    return this.#directory.setSecrets(id, secrets);
   }
 
-  #writeSecrets(accountRow: number, s: AccountSecrets): void {
-    if (typeof s.passwordHash !== "string") throw new StoreError("invalid", "passwordHash is required");
-    this.database.run(
-      `INSERT INTO account_secrets (account_id, password_hash, scram_sha256, cram_md5) VALUES (?, ?, ?, ?)
-       ON CONFLICT (account_id) DO UPDATE SET password_hash = excluded.password_hash,
-         scram_sha256 = excluded.scram_sha256, cram_md5 = excluded.cram_md5`,
-      accountRow,
-      s.passwordHash,
-      s.scramSha256 ?? null,
-      s.cramMd5 ?? null,
-    );
-  }
-
-  /** Adds an alias (`*@domain` is the catch-all) delivering to existing accounts. */
   addAlias(address: string, targets: string[]): Promise<Alias> {
-    return this.#write(() => {
-      const addr = parseAddress(address, true);
-      const created = this.#now();
-      const db = this.database;
-      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) {
-        throw new StoreError("notFound", `Domain is not local: "${addr.domain}"`);
-      }
-      if (targets.length === 0) throw new StoreError("invalid", "An alias needs at least one target");
-      if (db.get("SELECT 1 FROM aliases WHERE address_key = ?", addr.key)) {
-        throw new StoreError("alreadyExists", `Alias exists: "${addr.address}"`);
-      }
-      if (db.get("SELECT 1 FROM accounts WHERE address_key = ?", addr.key)) {
-        throw new StoreError("alreadyExists", `An account has this address: "${addr.address}"`);
-      }
-      const resolved: string[] = [];
-      for (const t of targets) {
-        const key = parseAddress(t, false).key;
-        const acc = db.get<{ address: string }>("SELECT address FROM accounts WHERE address_key = ?", key);
-        if (!acc) throw new StoreError("notFound", `No account for alias target: "${t}"`);
-        if (!resolved.includes(acc.address)) resolved.push(acc.address);
-      }
-      db.run(
-        "INSERT INTO aliases (address_key, address, domain, targets, created) VALUES (?, ?, ?, ?, ?)",
-        addr.key,
-        addr.address,
-        addr.domain,
-        JSON.stringify(resolved),
-        created,
-      );
-      return { address: addr.address, targets: resolved, created: new Date(created) };
-    });
+    return this.#directory.addAlias(address, targets);
   }
 
-  /** Every alias, by address. */
   listAliases(): Promise<Alias[]> {
-    return this.#read(() => {
-      const rows = this.database.all<{ address: string; targets: string; created: number }>(
-        "SELECT address, targets, created FROM aliases ORDER BY address_key",
-      );
-      return Promise.resolve(rows.map((r) => ({
-        address: r.address,
-        targets: JSON.parse(r.targets) as string[],
-        created: new Date(r.created),
-      })));
-    });
+    return this.#directory.listAliases();
   }
 
-  /** Deletes an alias. */
   deleteAlias(address: string): Promise<void> {
-    return this.#write(() => {
-      const addr = parseAddress(address, true);
-      if (this.database.run("DELETE FROM aliases WHERE address_key = ?", addr.key).changes === 0) {
-        throw new StoreError("notFound", `No such alias: "${addr.address}"`);
-      }
-    });
+    return this.#directory.deleteAlias(address);
   }
 
-  /** The account's address and the (non catch-all) aliases that target it. */
   sendableAddresses(id: AccountId): Promise<string[]> {
-    return this.#read(() => {
-      const row = this.#accountRow(id);
-      const out = [row.address];
-      const own = row.address.toLowerCase();
-      for (
-        const a of this.database.all<{ address: string; targets: string }>(
-          "SELECT address, targets FROM aliases",
-        )
-      ) {
-        if (a.address.startsWith("*@")) continue;
-        if ((JSON.parse(a.targets) as string[]).some((t) => t.toLowerCase() === own)) out.push(a.address);
-      }
-      return Promise.resolve(out);
-    });
+    return this.#directory.sendableAddresses(id);
   }
 
-  /** Exact account, `user+tag` -> `user`, alias, catch-all; disabled accounts left out. */
   resolveRecipient(address: string): Promise<Account[] | null> {
-    return this.#read(() => {
-      let addr: ParsedAddress;
-      try {
-        addr = parseAddress(address, false);
-      } catch {
-        return Promise.resolve(null);
-      }
-      const db = this.database;
-      if (!db.get("SELECT 1 FROM domains WHERE name = ?", addr.domain)) return Promise.resolve(null);
-      const enabled = (rows: AccountRow[]) => {
-        const live = rows.filter((r) => !r.disabled).map(toAccount);
-        return live.length ? live : null;
-      };
-      const accountByKey = (key: string) =>
-        db.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE address_key = ?`, key);
-      const aliasTargets = (key: string): AccountRow[] | undefined => {
-        const alias = db.get<{ targets: string }>("SELECT targets FROM aliases WHERE address_key = ?", key);
-        if (!alias) return undefined;
-        const rows: AccountRow[] = [];
-        for (const t of JSON.parse(alias.targets) as string[]) {
-          const r = accountByKey(t.toLowerCase());
-          if (r && !rows.some((x) => x.id === r.id)) rows.push(r);
-        }
-        return rows;
-      };
-      // The order is the backend-neutral rule of core/store/addresses.ts.
-      for (const step of resolutionOrder(addr)) {
-        if (step.kind === "account") {
-          const row = accountByKey(step.key);
-          if (row) return Promise.resolve(enabled([row]));
-        } else {
-          const rows = aliasTargets(step.key);
-          if (rows) return Promise.resolve(enabled(rows));
-        }
-      }
-      return Promise.resolve(null);
-    });
+    return this.#directory.resolveRecipient(address);
   }
 
   // ---------------------------------------------------------------- mailboxes
@@ -2083,18 +1791,6 @@ function detectFts5(db: Database, wanted: boolean): boolean {
   }
 }
 
-function toAccount(r: AccountRow): Account {
-  return {
-    id: formatId("account", r.id),
-    address: r.address,
-    displayName: r.display_name,
-    quotaBytes: r.quota_bytes,
-    usedBytes: r.used_bytes,
-    disabled: r.disabled !== 0,
-    created: new Date(r.created),
-  };
-}
-
 function toMailbox(r: MailboxRow): Mailbox {
   return {
     id: formatId("mailbox", r.id),
@@ -2108,25 +1804,6 @@ function toMailbox(r: MailboxRow): Mailbox {
     uidNext: r.uid_next,
     highestModseq: r.highest_modseq,
   };
-}
-
-/** core/store/addresses.ts `parseDomain`, failing with StoreError("invalid"). */
-function normalizeDomain(name: string): string {
-  const domain = parseDomain(name);
-  if (domain === null) throw new StoreError("invalid", `Invalid domain: "${name}"`);
-  return domain;
-}
-
-/** core/store/addresses.ts `parseAddress`, failing with StoreError("invalid"). */
-function parseAddress(address: string, allowCatchAll: boolean): ParsedAddress {
-  const addr = parseAddressRule(address, { allowCatchAll });
-  if (addr === null) throw new StoreError("invalid", `Invalid address: "${address}"`);
-  return addr;
-}
-
-function validQuota(q: number): number {
-  if (!Number.isSafeInteger(q) || q < 0) throw new StoreError("invalid", `Invalid quota: ${q}`);
-  return q;
 }
 
 function validSortOrder(n: number): number {
