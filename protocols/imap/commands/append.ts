@@ -5,7 +5,7 @@
  * @module
  */
 import type { NewMessage } from "../../../core/store/types.ts";
-import { lfToCrlf } from "../../../core/mime/line_endings.ts";
+import { canonicalLineEndings } from "../../../core/mime/line_endings.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword } from "../flags.ts";
@@ -54,9 +54,9 @@ export const append: CommandSpec = {
       if (t.bytes.length === 0) throw no("Empty message", "CANNOT");
       // RFC 5322 §2.3 / RFC 9051 §6.3.12: the message is kept in canonical form, every line ending
       // in CRLF, so RFC822.SIZE, BODY[] octets and BODYSTRUCTURE sizes and line counts agree with
-      // what clients (and Dovecot, which converts on the way in) expect. A literal8 (RFC 3516 §4.4)
-      // carries binary content and is stored byte for byte.
-      items.push({ keywords, date, data: t.binary ? t.bytes : lfToCrlf(t.bytes) });
+      // what clients (and Dovecot, which converts bare LF on the way in) expect. A literal8
+      // (RFC 3516 §4.4) carries binary content and is stored byte for byte.
+      items.push({ keywords, date, data: t.binary ? t.bytes : canonicalLineEndings(t.bytes) });
     } while (!a.done);
     const { mailbox } = await requireMailbox(s, target, true);
     const news: NewMessage[] = [];
