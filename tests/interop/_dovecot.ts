@@ -158,6 +158,18 @@ export async function startDovecot(
   extraConfig = "",
 ): Promise<DovecotPeer> {
   if (!DOVECOT_BIN) throw new Error(dovecotMissing!);
+  // The free port is found by binding and closing it: another process may take it before Dovecot
+  // binds it (tests run in parallel), so a start that fails is tried again on a new port.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startDovecotOnce(users, extraConfig);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+async function startDovecotOnce(users: readonly InteropUser[], extraConfig: string): Promise<DovecotPeer> {
   const dir = await Deno.makeTempDir({ prefix: "tern-dovecot-" });
   const port = freePort();
   const isRoot = Deno.uid() === 0;
