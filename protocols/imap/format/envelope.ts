@@ -1,7 +1,7 @@
 /**
  * ENVELOPE (RFC 9051 §7.5.2): built from the raw header fields, strings left undecoded (clients
  * decode RFC 2047 themselves), addresses split into (name adl mailbox host) with group syntax.
- * Header values are octet strings (`octetHeaders`), so 8-bit bytes pass through unchanged.
+ * Header values are octet strings (`envelopeHeaders`), so 8-bit bytes pass through unchanged.
  *
  * @module
  */

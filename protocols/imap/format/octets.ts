@@ -42,11 +42,6 @@ export function octetValue(raw: Uint8Array, field: HeaderField): string {
   return s.trim();
 }
 
-/** The header fields of an entity with `value` replaced by its octet string. */
-export function octetHeaders(raw: Uint8Array, headers: HeaderField[]): HeaderField[] {
-  return headers.map((h) => ({ ...h, value: octetValue(raw, h) }));
-}
-
 /** The first field named `key` (lowercase) of a part as an octet string, or null. */
 export function octetHeader(raw: Uint8Array, part: Pick<MimePart, "headers">, key: string): string | null {
   const f = part.headers.find((h) => h.key === key);
