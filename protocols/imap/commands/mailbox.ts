@@ -467,7 +467,10 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
     // Names with a subscribed descendant (RFC 5258 §3.5 CHILDINFO with RECURSIVEMATCH).
     const subscribedAbove = new Set<string>();
     if (wantSubscribed && selection.has("RECURSIVEMATCH")) {
-      for (const name of subscribed) for (const p of ancestors(name)) subscribedAbove.add(p);
+      // RFC 5258 §3.5: only descendants the pattern itself does not return make a CHILDINFO.
+      for (const name of subscribed) {
+        if (!matches(name)) { for (const p of ancestors(name)) subscribedAbove.add(p); }
+      }
     }
     for (const m of tree.mailboxes) {
       const name = tree.name(m);
