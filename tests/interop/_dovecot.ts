@@ -170,6 +170,8 @@ export async function startDovecot(
 }
 
 async function startDovecotOnce(users: readonly InteropUser[], extraConfig: string): Promise<DovecotPeer> {
+  const bin = DOVECOT_BIN;
+  if (!bin) throw new Error(dovecotMissing!);
   const dir = await Deno.makeTempDir({ prefix: "tern-dovecot-" });
   const port = freePort();
   const isRoot = Deno.uid() === 0;
@@ -236,7 +238,7 @@ protocol imap {
 ${extraConfig}
 `;
   await Deno.writeTextFile(`${dir}/dovecot.conf`, conf, { mode: 0o644 });
-  const child = new Deno.Command(DOVECOT_BIN, {
+  const child = new Deno.Command(bin, {
     args: ["-F", "-c", `${dir}/dovecot.conf`],
     stdin: "null",
     stdout: "null",
