@@ -115,7 +115,35 @@ async function denoChild(
 /** Starts Tern in its own process with the users and their prefilled inboxes. */
 export async function startTernServer(o: ServerOptions): Promise<BenchServer> {
   const spec: TernSpec = { users: users(o.users), password: PASSWORD, prefill: o.prefill, size: o.size };
-  const c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec)]);
+  // Accounts and mailboxes are made by a first process; the server process starts afresh on them
+  // (Dovecot's mailboxes are filled outside its processes too).
+  const dir = await Deno.makeTempDir({ prefix: "tern-bench-peers-" });
+  const filler = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      new URL("./tern_server.ts", import.meta.url).pathname,
+      "--spec",
+      JSON.stringify(spec),
+      "--fill",
+      dir,
+    ],
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const killer = setTimeout(() => filler.kill("SIGKILL"), 600_000);
+  const filled = await filler.status;
+  clearTimeout(killer);
+  if (!filled.success) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw new Error(`tern_server.ts --fill failed (${filled.code})`);
+  }
+  const c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec), "--dir", dir]);
   const ready = c.ready as unknown as TernReady;
   return {
     name: "tern",
