@@ -1,12 +1,13 @@
 /**
  * The HTTP listener (JMAP and the admin API) around the Hono app, with a session per request (id
- * returned in `X-Session-Id`), the connection hooks, `max_connections` as a limit on concurrent
- * requests, and graceful shutdown.
+ * returned in `X-Session-Id`), the connection hooks run per request, and graceful shutdown.
  *
- * Plain HTTP is served by `Deno.serve` (the fastest path). HTTPS (`tls = "implicit"`) is served by
- * `node:https` (core/net/https_server.ts) because `Deno.serve` can neither ask for a TLS client
- * certificate (the mTLS trusted front end, `jmap.client_ca`) nor change its certificate without
- * re-binding (SIGHUP reload, as every other TLS listener does).
+ * Plain HTTP and HTTPS (`tls = "implicit"`) are both served by core/net/https_server.ts
+ * (`node:http` / `node:https` behind a TCP acceptor), because `Deno.serve` has no per-connection
+ * hook: TCP connections are counted against `max_connections` and `policy.max_connections_per_ip`,
+ * and the header and keep-alive timeouts (`[http]`) are enforced per connection. `Deno.serve` can
+ * neither ask for a TLS client certificate (the mTLS trusted front end, `jmap.client_ca`) nor change
+ * its certificate without re-binding (SIGHUP reload).
  *
  * @module
  */
@@ -19,7 +20,7 @@ import { runOnClose, runOnConnect } from "./hook_runner.ts";
 import type { ServerHooks } from "./hooks.ts";
 import { type HttpBindings, SESSION_ID_HEADER } from "./http_bindings.ts";
 import { newSession } from "./session_factory.ts";
-import { HttpsServer, type RequestOrigin, type WebSocketUpgrader } from "./https_server.ts";
+import { NodeHttpServer, type RequestOrigin, type WebSocketUpgrader } from "./https_server.ts";
 
 /** What the listener passes to the app besides the `HttpBindings` every request gets. */
 export interface ListenerBindings extends HttpBindings {
@@ -30,7 +31,7 @@ export interface ListenerBindings extends HttpBindings {
   clientCertSubject?: string;
   /** Why a client certificate that was presented did not verify (then there is no subject). */
   clientCertError?: string;
-  /** WebSocket upgrade on the HTTPS path (where `Deno.upgradeWebSocket` does not apply). */
+  /** WebSocket upgrade (the node engine's; `Deno.upgradeWebSocket` does not apply). */
   upgradeWebSocket?: WebSocketUpgrader;
 }
 
@@ -81,8 +82,7 @@ function plain(status: number, text: string, sessionId: string): Response {
 export class HttpListener {
   readonly #opts: HttpListenerOptions;
   readonly #log: Logger;
-  #server: Deno.HttpServer<Deno.NetAddr> | null = null;
-  #https: HttpsServer | null = null;
+  #engine: NodeHttpServer | null = null;
   #addr: { hostname: string; port: number } | null = null;
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -94,37 +94,30 @@ export class HttpListener {
 
   /** Binds and starts serving; resolves with the bound address. */
   async start(): Promise<{ hostname: string; port: number }> {
-    const { address, port, tls } = this.#opts.config;
-    if (tls === "implicit") {
-      if (!this.#opts.tls) throw new Error('Listener "http" uses TLS but has no certificate');
-      const https = new HttpsServer({
-        config: this.#opts.config,
-        tls: this.#opts.tls,
-        clientCaPath: this.#opts.server.config.jmap.client_ca,
-        maxWebSocketMessage: this.#opts.server.config.jmap.max_size_request,
-        log: this.#log,
-        handle: (req, origin) => this.#track(this.#handle(req, origin)),
-      });
-      this.#https = https;
-      this.#addr = await https.listen();
-    } else {
-      this.#server = Deno.serve({
-        hostname: address,
-        port,
-        onListen: (addr) => {
-          this.#addr = addr;
-        },
-        onError: (err) => {
-          this.#log.error("HTTP handler failed", { error: (err as Error)?.message ?? String(err) });
-          return new Response("Internal Server Error\n", { status: 500 });
-        },
-      }, (req, info) =>
-        this.#track(this.#handle(req, {
-          remoteAddress: info.remoteAddr.hostname,
-          remotePort: info.remoteAddr.port,
-        })));
-      this.#addr ??= this.#server.addr;
+    const { tls } = this.#opts.config;
+    if (tls === "implicit" && !this.#opts.tls) {
+      throw new Error('Listener "http" uses TLS but has no certificate');
     }
+    const server = this.#opts.server;
+    const engine = new NodeHttpServer({
+      config: this.#opts.config,
+      tls: tls === "implicit" ? this.#opts.tls : null,
+      clientCaPath: server.config.jmap.client_ca,
+      maxWebSocketMessage: server.config.jmap.max_size_request,
+      // Read per connection: a SIGHUP reload of [policy] applies to the next one.
+      limits: () => ({
+        maxConnections: this.#opts.config.max_connections,
+        maxPerAddress: server.config.policy.max_connections_per_ip,
+      }),
+      timeouts: () => ({
+        headerMs: server.config.http.header_timeout * 1000,
+        keepAliveMs: server.config.http.keep_alive_timeout * 1000,
+      }),
+      log: this.#log,
+      handle: (req, origin) => this.#track(this.#handle(req, origin)),
+    });
+    this.#engine = engine;
+    this.#addr = await engine.listen();
     const addr = this.#addr!;
     this.#log.info("listening", { address: addr.hostname, port: addr.port, tls });
     return { hostname: addr.hostname, port: addr.port };
@@ -136,7 +129,7 @@ export class HttpListener {
    * current ones) when they cannot be loaded. Nothing to do for plain HTTP.
    */
   async reloadTls(): Promise<void> {
-    await this.#https?.reload();
+    await this.#engine?.reload();
   }
 
   #track(p: Promise<Response>): Promise<Response> {
@@ -148,6 +141,11 @@ export class HttpListener {
   /** Requests being handled. */
   get activeSessions(): number {
     return this.#inFlight.size;
+  }
+
+  /** Open TCP connections (keep-alive, push streams and WebSockets included). */
+  get connections(): number {
+    return this.#engine?.connections ?? 0;
   }
 
   async #handle(req: Request, origin: RequestOrigin): Promise<Response> {
@@ -166,10 +164,7 @@ export class HttpListener {
       server.clock,
     );
     const log = new SessionLogger(server.log, session);
-    if (this.#inFlight.size >= config.max_connections) {
-      log.warn("request refused: listener at max_connections", { max_connections: config.max_connections });
-      return problem(503, "Too many concurrent requests", session.id);
-    }
+    // max_connections bounds TCP connections (the engine); a connection has one request at a time.
     const decision = await runOnConnect(hooks, session, log);
     try {
       if (!decision.allow) {
@@ -217,14 +212,9 @@ export class HttpListener {
 
   /** Stops accepting; in-flight requests finish (those watching the shutdown signal end early). */
   async stop(): Promise<void> {
-    const https = this.#https;
-    this.#https = null;
-    if (https) await https.close(() => this.drained());
-    const s = this.#server;
-    if (!s) return;
-    this.#server = null;
-    await s.shutdown();
-    await s.finished;
+    const engine = this.#engine;
+    this.#engine = null;
+    if (engine) await engine.close(() => this.drained());
   }
 
   /** Resolves when no request is in flight. */

@@ -1,7 +1,8 @@
 /**
  * Bridges `node:http` requests and responses to the Fetch API (`Request` in, `Response` out), so
- * the Hono app serves HTTPS through `node:https` (which, unlike `Deno.serve`, can ask for TLS client
- * certificates and swap certificates without re-binding).
+ * the Hono app is served through `node:http` and `node:https` (which, unlike `Deno.serve`, give
+ * per-connection control, can ask for TLS client certificates and swap certificates without
+ * re-binding).
  *
  * Request bodies stream with backpressure; a body the app stops reading (a size limit) pauses the
  * socket and the connection is closed after the response. Response bodies stream chunk by chunk
@@ -61,8 +62,8 @@ function bodyStream(req: IncomingMessage, onCancel: () => void): ReadableStream<
 }
 
 /**
- * The Fetch `Request` of a `node:http` request. `origin` is `https://host:port` of the listener,
- * used when the client sent no usable Host header.
+ * The Fetch `Request` of a `node:http` request. `origin` is `http(s)://host:port` of the listener:
+ * its scheme is the request's, and it is the authority when the client sent no usable Host header.
  */
 export function requestFromNode(req: IncomingMessage, origin: string, signal: AbortSignal): NodeRequest {
   let abandoned = false;
@@ -70,7 +71,8 @@ export function requestFromNode(req: IncomingMessage, origin: string, signal: Ab
   let url: URL;
   try {
     const host = req.headers.host;
-    url = new URL(req.url ?? "/", host && !/[\s/\\@?#]/.test(host) ? `https://${host}` : origin);
+    const scheme = origin.startsWith("https:") ? "https" : "http";
+    url = new URL(req.url ?? "/", host && !/[\s/\\@?#]/.test(host) ? `${scheme}://${host}` : origin);
   } catch {
     url = new URL(req.url ?? "/", origin);
   }

@@ -171,8 +171,10 @@ export class ConnectionPolicy {
     if (c.rate && session.protocol !== "http" && !(await c.rate.consume(key)).allowed) {
       return this.#refuse(session, PolicyReason.RATE, "rate");
     }
-    // 5. Concurrent connections per IP and protocol.
-    if (c.maxPerIp > 0) {
+    // 5. Concurrent connections per IP and protocol. The HTTP listener counts its TCP connections
+    // itself (core/net/http_connections.ts: a keep-alive connection or push stream holds its slot
+    // after its request is answered); an HTTP session is one request and is not counted here.
+    if (c.maxPerIp > 0 && session.protocol !== "http") {
       const k = `${session.protocol}|${key}`;
       const n = this.#open.get(k) ?? 0;
       if (n >= c.maxPerIp) return this.#refuse(session, PolicyReason.CONCURRENT, "concurrency");

@@ -50,16 +50,23 @@ export function formatEvent(event: string, data: unknown): string {
 
 /**
  * An EventSource response body for an account. It ends when the client goes away, on server
- * shutdown, or after the first state event with `closeafter=state`.
+ * shutdown, or after the first state event with `closeafter=state`; `onEnd` runs once when it has
+ * ended (the stream caps release their slot).
  */
 export function eventSourceStream(
   services: JmapServices,
   accountId: string,
   params: EventSourceParams,
   signals: AbortSignal[],
+  onEnd: () => void = () => {},
 ): ReadableStream<Uint8Array> {
   const store = services.server.store;
-  let cleanup = () => {};
+  let cleaned = false;
+  let cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    onEnd();
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       let closed = false;
@@ -124,6 +131,9 @@ export function eventSourceStream(
       const onAbort = () => close();
       for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
       cleanup = () => {
+        if (cleaned) return;
+        cleaned = true;
+        onEnd();
         unsubscribe();
         if (timer !== null) clearInterval(timer);
         for (const s of signals) s.removeEventListener("abort", onAbort);
