@@ -120,9 +120,7 @@ class ConcurrencyLimiter {
 
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${
-    encodeURIComponent(name)
-  }`;
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 /** Creates the HTTP app for a server (JMAP; the admin API mounts on it too). */
@@ -197,9 +195,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
     );
   });
 
-  app.notFound((c) =>
-    problem(c, new ProblemError(404, "about:blank", "Not found."))
-  );
+  app.notFound((c) => problem(c, new ProblemError(404, "about:blank", "Not found.")));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 
@@ -212,9 +208,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   ) {
     const session = c.env?.session;
     let headers = c.req.raw.headers;
-    const accessToken = c.req.method === "GET"
-      ? c.req.query("access_token")
-      : undefined;
+    const accessToken = c.req.method === "GET" ? c.req.query("access_token") : undefined;
     if (accessToken !== undefined && !headers.has("authorization")) {
       // RFC 6750 §2.3: browsers' EventSource and <a download> cannot send headers.
       headers = new Headers(headers);
@@ -225,12 +219,8 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       remoteAddress: session?.remoteAddress ?? "127.0.0.1",
       secure: session?.secure ?? false,
       allowPlaintext: server.config.listeners.http.allow_plaintext_auth,
-      ...(c.env?.clientCertSubject !== undefined
-        ? { clientCertSubject: c.env.clientCertSubject }
-        : {}),
-      ...(c.env?.clientCertError !== undefined
-        ? { clientCertError: c.env.clientCertError }
-        : {}),
+      ...(c.env?.clientCertSubject !== undefined ? { clientCertSubject: c.env.clientCertSubject } : {}),
+      ...(c.env?.clientCertError !== undefined ? { clientCertError: c.env.clientCertError } : {}),
     });
     if (!outcome.ok) {
       c.get("log").info("authentication failed", { detail: outcome.detail });
@@ -319,10 +309,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         "maxSizeUpload",
         413,
       );
-      const type =
-        (c.req.header("content-type") ?? "application/octet-stream").split(
-          ";",
-        )[0]!.trim() ||
+      const type = (c.req.header("content-type") ?? "application/octet-stream").split(
+        ";",
+      )[0]!.trim() ||
         "application/octet-stream";
       const { blobId, size } = await server.store.blobs.put(bytes);
       await s.uploads.record(

@@ -48,9 +48,7 @@ export function serveJmapWebSocket(
     send(body);
   };
   const onChange = async (event: ChangeEvent) => {
-    const types = event.types.filter((t) =>
-      pushTypes === null || pushTypes.has(t)
-    );
+    const types = event.types.filter((t) => pushTypes === null || pushTypes.has(t));
     if (types.length === 0) return;
     const changed: Record<string, string> = {};
     for (const t of types) {
