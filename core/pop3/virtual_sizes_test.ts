@@ -26,9 +26,16 @@ Deno.test("CachedVirtualSizes gives CRLF sizes (RFC 1939 §11), cached by the st
     const sizes = new CachedVirtualSizes();
     assert.deepEqual(await sizes.sizes(store, acc.id, [added!.id]), new Map([[added!.id, raw.length + 4]]));
     assert.deepEqual(await store.pop3Sizes.get([blobId]), new Map([[blobId, raw.length + 4]]));
-    // Read back from the cache, not the blob: a planted cache value is what comes back.
-    store.database.run("UPDATE pop3_virtual_sizes SET size = 999 WHERE blob_id = ?", blobId);
-    assert.deepEqual(await sizes.sizes(store, acc.id, [added!.id]), new Map([[added!.id, 999]]));
+    // A size the store already has is read back, not computed: a planted value comes back.
+    const other = enc.encode("Subject: planted\n\nbody\n");
+    const { blobId: otherBlob } = await store.blobs.put(other);
+    const [planted] = await store.addMessages([{
+      accountId: acc.id,
+      mailboxIds: [inbox.id],
+      blobId: otherBlob,
+    }]);
+    await store.pop3Sizes.put(new Map([[otherBlob, 999]]));
+    assert.deepEqual(await sizes.sizes(store, acc.id, [planted!.id]), new Map([[planted!.id, 999]]));
     await store.expunge(acc.id, inbox.id, [added!.uids[0]!.uid]);
     assert.deepEqual(await store.pop3Sizes.get([blobId]), new Map());
   }));
