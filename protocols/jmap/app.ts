@@ -56,12 +56,7 @@ async function readBounded(
 ): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   const tooBig = () =>
-    new ProblemError(
-      status,
-      ProblemType.limit,
-      `The body exceeds ${limitName} (${max} octets).`,
-      limitName,
-    );
+    new ProblemError(status, ProblemType.limit, `The body exceeds ${limitName} (${max} octets).`, limitName);
   if (Number.isFinite(declared) && declared > max) throw tooBig();
   if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
@@ -71,11 +66,7 @@ async function readBounded(
     for (;;) {
       // A body the client aborted or framed wrongly (bad chunked encoding) is the client's error.
       const { done, value } = await reader.read().catch(() => {
-        throw new ProblemError(
-          400,
-          "about:blank",
-          "The request body could not be read.",
-        );
+        throw new ProblemError(400, "about:blank", "The request body could not be read.");
       });
       if (done) break;
       total += value.length;
@@ -130,12 +121,8 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   // The store may open its database lazily; build the services on first use.
   const svc = () => services ??= createJmapServices(server);
   const auth = () => authenticator ??= new HttpAuthenticator(svc());
-  const apiLimiter = new ConcurrencyLimiter(
-    server.config.jmap.max_concurrent_requests,
-  );
-  const uploadLimiter = new ConcurrencyLimiter(
-    server.config.jmap.max_concurrent_upload,
-  );
+  const apiLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_requests);
+  const uploadLimiter = new ConcurrencyLimiter(server.config.jmap.max_concurrent_upload);
   // Push streams (EventSource, WebSocket) hold a connection each for as long as the client likes.
   const streams = new StreamLimits(() => ({
     perAccount: server.config.jmap.max_streams_per_account,
@@ -143,10 +130,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   }));
   /** A stream slot for the request's account and address, or a 429 `limit` problem. */
   const streamSlot = (c: Context<JmapEnv>): () => void => {
-    const slot = streams.acquire(
-      c.get("account").id,
-      c.env?.session?.remoteAddress ?? "127.0.0.1",
-    );
+    const slot = streams.acquire(c.get("account").id, c.env?.session?.remoteAddress ?? "127.0.0.1");
     if ("refused" in slot) {
       const max = slot.refused === "maxStreamsPerAccount"
         ? server.config.jmap.max_streams_per_account
@@ -167,10 +151,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   app.use(async function sessionId(c, next) {
     const id = c.env?.session?.id ?? crypto.randomUUID();
     c.set("sessionId", id);
-    c.set(
-      "log",
-      c.env?.log ?? server.log.with({ session_id: id, protocol: "http" }),
-    );
+    c.set("log", c.env?.log ?? server.log.with({ session_id: id, protocol: "http" }));
     await next();
     c.res.headers.set(SESSION_ID_HEADER, id);
   });
@@ -189,10 +170,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problem(c, err);
     c.get("log")?.error("HTTP request failed", { error: String(err) });
-    return problem(
-      c,
-      new ProblemError(500, "about:blank", "Internal server error."),
-    );
+    return problem(c, new ProblemError(500, "about:blank", "Internal server error."));
   });
 
   app.notFound((c) => problem(c, new ProblemError(404, "about:blank", "Not found.")));
@@ -202,10 +180,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   // RFC 8620 §2.2: the well-known URI redirects to the session resource.
   app.get(JmapPath.wellKnown, (c) => c.redirect(JmapPath.session, 307));
 
-  const requireAuth: MiddlewareHandler<JmapEnv> = async function requireAuth(
-    c,
-    next,
-  ) {
+  const requireAuth: MiddlewareHandler<JmapEnv> = async function requireAuth(c, next) {
     const session = c.env?.session;
     let headers = c.req.raw.headers;
     const accessToken = c.req.method === "GET" ? c.req.query("access_token") : undefined;
@@ -224,19 +199,11 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
     });
     if (!outcome.ok) {
       c.get("log").info("authentication failed", { detail: outcome.detail });
-      const res = problem(
-        c,
-        new ProblemError(outcome.status, "about:blank", outcome.detail),
-      );
+      const res = problem(c, new ProblemError(outcome.status, "about:blank", outcome.detail));
       // RFC 9110 §11.6.1: a 401 carries the challenge; a 403 (no TLS) is not fixed by credentials.
-      if (outcome.status === 401) {
-        res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
-      }
+      if (outcome.status === 401) res.headers.set("WWW-Authenticate", WWW_AUTHENTICATE);
       if (outcome.retryAfterMs !== undefined) {
-        res.headers.set(
-          "Retry-After",
-          String(Math.ceil(outcome.retryAfterMs / 1000)),
-        );
+        res.headers.set("Retry-After", String(Math.ceil(outcome.retryAfterMs / 1000)));
       }
       return res;
     }
@@ -258,19 +225,10 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
     const s = svc();
     const type = c.req.header("content-type") ?? "";
     if (type !== "" && !/^application\/json\b/i.test(type)) {
-      throw new ProblemError(
-        400,
-        ProblemType.notJSON,
-        "The request Content-Type must be application/json.",
-      );
+      throw new ProblemError(400, ProblemType.notJSON, "The request Content-Type must be application/json.");
     }
     const response = await apiLimiter.run(account.id, async () => {
-      const body = await readBounded(
-        c.req.raw,
-        s.limits.maxSizeRequest,
-        "maxSizeRequest",
-        400,
-      );
+      const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
       const request = parseRequest(body, server.config.jmap.max_json_depth);
       checkRequest(request, s);
       return await processRequest(
@@ -279,10 +237,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         account,
         c.get("log"),
         sessionState(account, server.config),
-        {
-          sessionId: c.get("sessionId"),
-          remoteAddress: c.env?.session?.remoteAddress ?? "",
-        },
+        { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
       );
     });
     if (response === null) {
@@ -303,30 +258,12 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       throw new ProblemError(404, "about:blank", "Unknown account.");
     }
     const result = await uploadLimiter.run(account.id, async () => {
-      const bytes = await readBounded(
-        c.req.raw,
-        s.limits.maxSizeUpload,
-        "maxSizeUpload",
-        413,
-      );
-      const type = (c.req.header("content-type") ?? "application/octet-stream").split(
-        ";",
-      )[0]!.trim() ||
+      const bytes = await readBounded(c.req.raw, s.limits.maxSizeUpload, "maxSizeUpload", 413);
+      const type = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]!.trim() ||
         "application/octet-stream";
       const { blobId, size } = await server.store.blobs.put(bytes);
-      await s.uploads.record(
-        account.id,
-        blobId,
-        type,
-        size,
-        server.clock.now(),
-      );
-      return {
-        accountId: account.id,
-        blobId: uploadBlobId(blobId),
-        type,
-        size,
-      };
+      await s.uploads.record(account.id, blobId, type, size, server.clock.now());
+      return { accountId: account.id, blobId: uploadBlobId(blobId), type, size };
     });
     if (result === null) {
       throw new ProblemError(
@@ -342,58 +279,36 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   app.post(`${JmapPath.upload}/:accountId/`, requireAuth, upload);
   app.post(`${JmapPath.upload}/:accountId`, requireAuth, upload);
 
-  app.get(
-    `${JmapPath.download}/:accountId/:blobId/:name`,
-    requireAuth,
-    async (c) => {
-      const account = c.get("account");
-      if (c.req.param("accountId") !== account.id) {
-        throw new ProblemError(404, "about:blank", "Unknown account.");
-      }
-      const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
-      if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
-      // RFC 8620 §6.2: the client names the Content-Type to send; it must be a media type (a value
-      // with CR, LF or NUL would otherwise reach the response header).
-      const accept = c.req.query("accept");
-      if (accept !== undefined && accept !== "" && !isMediaType(accept)) {
-        throw new ProblemError(
-          400,
-          "about:blank",
-          "The type parameter is not a media type (RFC 8620 §6.2).",
-        );
-      }
-      const type = accept || (blob.type ?? "application/octet-stream");
-      return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
-        "content-type": type,
-        "content-disposition": contentDisposition(
-          decodeURIComponent(c.req.param("name")),
-        ),
-        // RFC 8620 §6.2: blobs are immutable.
-        "cache-control": "private, immutable, max-age=31536000",
-      });
-    },
-  );
+  app.get(`${JmapPath.download}/:accountId/:blobId/:name`, requireAuth, async (c) => {
+    const account = c.get("account");
+    if (c.req.param("accountId") !== account.id) {
+      throw new ProblemError(404, "about:blank", "Unknown account.");
+    }
+    const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
+    if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
+    // RFC 8620 §6.2: the client names the Content-Type to send; it must be a media type (a value
+    // with CR, LF or NUL would otherwise reach the response header).
+    const accept = c.req.query("accept");
+    if (accept !== undefined && accept !== "" && !isMediaType(accept)) {
+      throw new ProblemError(400, "about:blank", "The type parameter is not a media type (RFC 8620 §6.2).");
+    }
+    const type = accept || (blob.type ?? "application/octet-stream");
+    return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": type,
+      "content-disposition": contentDisposition(decodeURIComponent(c.req.param("name"))),
+      // RFC 8620 §6.2: blobs are immutable.
+      "cache-control": "private, immutable, max-age=31536000",
+    });
+  });
 
   app.get(JmapPath.eventSource, requireAuth, (c) => {
     const params = parseEventSourceParams(new URL(c.req.url));
-    if (!params) {
-      throw new ProblemError(
-        400,
-        "about:blank",
-        "Bad types, closeafter or ping.",
-      );
-    }
+    if (!params) throw new ProblemError(400, "about:blank", "Bad types, closeafter or ping.");
     // The stream ends through cancel() when the client goes away (request.signal is not used:
     // Deno.serve's legacy behaviour aborts it once the response starts).
     const signals = c.env?.shutdown ? [c.env.shutdown] : [];
     const release = streamSlot(c);
-    const body = eventSourceStream(
-      svc(),
-      c.get("account").id,
-      params,
-      signals,
-      release,
-    );
+    const body = eventSourceStream(svc(), c.get("account").id, params, signals, release);
     return c.body(body, 200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -404,20 +319,11 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   // listener's own over HTTPS (node:https).
   app.get(JmapPath.webSocket, requireAuth, (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ProblemError(
-        426,
-        "about:blank",
-        "This endpoint speaks WebSocket only.",
-      );
+      throw new ProblemError(426, "about:blank", "This endpoint speaks WebSocket only.");
     }
-    const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",")
-      .map((p) => p.trim());
+    const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
     if (!protocols.includes("jmap")) {
-      throw new ProblemError(
-        400,
-        "about:blank",
-        'The "jmap" subprotocol is required.',
-      );
+      throw new ProblemError(400, "about:blank", 'The "jmap" subprotocol is required.');
     }
     const upgrade = c.env?.upgradeWebSocket ?? Deno.upgradeWebSocket;
     const release = streamSlot(c);
@@ -436,10 +342,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       account,
       c.get("log"),
       sessionState(account, server.config),
-      {
-        sessionId: c.get("sessionId"),
-        remoteAddress: c.env?.session?.remoteAddress ?? "",
-      },
+      { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
       c.env?.shutdown,
       release,
     );

@@ -35,15 +35,10 @@ export function serveJmapWebSocket(
   let pushTypes: Set<string> | null = null;
   let chain = Promise.resolve();
   const send = (value: unknown) => {
-    if (socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(value));
-    }
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(value));
   };
   const requestError = (e: ProblemError, requestId?: unknown) => {
-    const body: Record<string, unknown> = {
-      "@type": "RequestError",
-      ...e.toJSON(),
-    };
+    const body: Record<string, unknown> = { "@type": "RequestError", ...e.toJSON() };
     if (typeof requestId === "string") body.requestId = requestId;
     send(body);
   };
@@ -51,56 +46,32 @@ export function serveJmapWebSocket(
     const types = event.types.filter((t) => pushTypes === null || pushTypes.has(t));
     if (types.length === 0) return;
     const changed: Record<string, string> = {};
-    for (const t of types) {
-      changed[t] = await store.state(account.id, t as ChangeType);
-    }
+    for (const t of types) changed[t] = await store.state(account.id, t as ChangeType);
     send({ "@type": "StateChange", changed: { [account.id]: changed } });
   };
   const handle = async (text: string) => {
     if (text.length > services.limits.maxSizeRequest) {
       return requestError(
-        new ProblemError(
-          400,
-          ProblemType.limit,
-          "The request exceeds maxSizeRequest.",
-          "maxSizeRequest",
-        ),
+        new ProblemError(400, ProblemType.limit, "The request exceeds maxSizeRequest.", "maxSizeRequest"),
       );
     }
     let msg: Record<string, unknown>;
     try {
       // RFC 8620 §3.6.1: nesting beyond jmap.max_json_depth is notRequest, checked before parsing.
-      const value = parseRequestText(
-        text,
-        services.server.config.jmap.max_json_depth,
-      );
+      const value = parseRequestText(text, services.server.config.jmap.max_json_depth);
       if (typeof value !== "object" || value === null) throw new Error();
       msg = value as Record<string, unknown>;
     } catch (error) {
-      if (
-        error instanceof ProblemError && error.type === ProblemType.notRequest
-      ) return requestError(error);
-      return requestError(
-        new ProblemError(400, ProblemType.notJSON, "The message is not JSON."),
-      );
+      if (error instanceof ProblemError && error.type === ProblemType.notRequest) return requestError(error);
+      return requestError(new ProblemError(400, ProblemType.notJSON, "The message is not JSON."));
     }
     switch (msg["@type"]) {
       case "Request":
         try {
           const request = validateRequest(msg);
           checkRequest(request, services);
-          const response = await processRequest(
-            request,
-            services,
-            account,
-            log,
-            sessionState,
-            client,
-          );
-          const out: Record<string, unknown> = {
-            "@type": "Response",
-            ...response,
-          };
+          const response = await processRequest(request, services, account, log, sessionState, client);
+          const out: Record<string, unknown> = { "@type": "Response", ...response };
           if (typeof msg.id === "string") out.requestId = msg.id;
           send(out);
         } catch (error) {
@@ -113,10 +84,7 @@ export function serveJmapWebSocket(
           ? msg.dataTypes.filter((t) => PUSH_TYPES.includes(t))
           : null;
         pushTypes = types ? new Set(types as string[]) : null;
-        unsubscribe ??= store.notifier.subscribe(
-          account.id,
-          (e) => void onChange(e),
-        );
+        unsubscribe ??= store.notifier.subscribe(account.id, (e) => void onChange(e));
         return;
       }
       case "WebSocketPushDisable":
@@ -125,11 +93,7 @@ export function serveJmapWebSocket(
         return;
       default:
         return requestError(
-          new ProblemError(
-            400,
-            ProblemType.notRequest,
-            'Unknown or missing "@type".',
-          ),
+          new ProblemError(400, ProblemType.notRequest, 'Unknown or missing "@type".'),
           msg.id,
         );
     }
@@ -148,21 +112,13 @@ export function serveJmapWebSocket(
   socket.onmessage = (e) => {
     const text = typeof e.data === "string" ? e.data : null;
     if (text === null) {
-      requestError(
-        new ProblemError(
-          400,
-          ProblemType.notJSON,
-          "Binary messages are not JMAP.",
-        ),
-      );
+      requestError(new ProblemError(400, ProblemType.notJSON, "Binary messages are not JMAP."));
       return;
     }
     // Requests on one socket are answered in order.
     chain = chain.then(() => handle(text)).catch((error) => {
       log.error("JMAP WebSocket request failed", { error: String(error) });
-      requestError(
-        new ProblemError(500, "about:blank", "Internal server error."),
-      );
+      requestError(new ProblemError(500, "about:blank", "Internal server error."));
     });
   };
   socket.onclose = () => {
