@@ -78,7 +78,7 @@ function plain(status: number, text: string, sessionId: string): Response {
   });
 }
 
-/** The HTTP listener: `Deno.serve` (plain) or `node:https` (TLS), with per-request sessions. */
+/** The HTTP listener: `node:http` (plain) or `node:https` (TLS), with per-request sessions. */
 export class HttpListener {
   readonly #opts: HttpListenerOptions;
   readonly #log: Logger;

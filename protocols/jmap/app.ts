@@ -1,7 +1,7 @@
 /**
  * The HTTP app (Hono): JMAP session resource, API, upload, download and EventSource push
  * (RFC 8620), with authentication, CORS and `X-Session-Id` on every response. The runtime serves
- * it (core/net/http_listener.ts: `Deno.serve`, or `node:https` for TLS), passing `HttpBindings`
+ * it (core/net/http_listener.ts: `node:http`, or `node:https` for TLS), passing `HttpBindings`
  * and the TLS client certificate facts as `c.env`; tests call `app.request(...)` directly.
  *
  * @module
@@ -315,8 +315,8 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
     });
   });
 
-  // RFC 8887: JMAP over WebSocket (subprotocol "jmap"): Deno.serve's upgrade over plain HTTP, the
-  // listener's own over HTTPS (node:https).
+  // RFC 8887: JMAP over WebSocket (subprotocol "jmap"): the listener's upgrade (its node:http(s)
+  // engine), or Deno's own when an embedding program serves the app with `Deno.serve`.
   app.get(JmapPath.webSocket, requireAuth, (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ProblemError(426, "about:blank", "This endpoint speaks WebSocket only.");
