@@ -17,4 +17,6 @@ Deno.test("keywordToFlag shows registered keywords in their usual spelling", () 
   assert.equal(keywordToFlag("nonjunk"), "NonJunk");
   assert.equal(keywordToFlag("custom"), "custom");
   assert.equal(formatFlags(["$answered", "$junk"]), "(\\Answered $Junk)");
+  assert.equal(formatFlags(["$seen", "$junk"], true), "(\\Seen \\Recent $Junk)");
+  assert.equal(formatFlags([], true), "(\\Recent)");
 });
