@@ -25,6 +25,12 @@ export const SEARCH_PENDING_MIGRATIONS: Migration[] = [{
   sql: `CREATE TABLE search_pending (
           blob_id INTEGER PRIMARY KEY REFERENCES blobs (id) ON DELETE CASCADE
         );`,
+}, {
+  version: 2,
+  // The body column became the body alone (no subject and addresses; every text part, attached
+  // headers): every message is indexed again, in the background and before any text search.
+  sql: `DELETE FROM message_text;
+        INSERT OR IGNORE INTO search_pending (blob_id) SELECT DISTINCT blob_id FROM messages;`,
 }];
 
 /** Blobs indexed per batch: bounds the event-loop time of one batch (~0.1 ms each). */
