@@ -312,7 +312,7 @@ const EXCLUDED = new Map<string, string>([
   ["0273-mimekit.eml", "starts with a UTF-8 BOM: Tern skips it, Dovecot reads a header named '\uFEFFFrom'"],
 ]);
 
-/** Bare-CR line ends (old Mac): Tern's parser reads lines, Dovecot one long header line. */
+/** Bare-CR line ends (old Mac): Tern stores them as CRLF (docs/rfc.md), Dovecot reads one header line. */
 function bareCr(m: Uint8Array): boolean {
   return m.includes(0x0d) && !m.includes(0x0a);
 }
