@@ -50,7 +50,7 @@ export interface ServerOptions {
   connections: number;
   /**
    * Dovecot's `service imap { client_limit }`: connections one imap process serves (default 1,
-   * Dovecot's default: a process per connection).
+   * Dovecot's default: a process per connection; above 1 with `service_count = 0`, processes shared).
    */
   imapClientLimit?: number;
 }
@@ -202,7 +202,7 @@ default_client_limit = ${Math.min(19_000, Math.max(2000, limit * 2))}
 service imap {
   process_limit = ${limit}
   client_limit = ${o.imapClientLimit ?? 1}
-}
+${(o.imapClientLimit ?? 1) > 1 ? "  service_count = 0\n" : ""}}
 protocol imap {
   mail_max_userip_connections = ${limit}
 }
