@@ -93,6 +93,11 @@ async function main(args: string[]): Promise<number> {
     `bench/peers: ${new Date().toISOString()}, ${cpus} CPUs, idle CPU ${idle}% (threshold ${gate.minIdle}%` +
       `${gate.force ? ", --force" : ""}), scale ${scale}, ${rounds} rounds per server`,
   );
+  if (idle < gate.minIdle && !gate.force) {
+    // Refuse before starting any server; each round checks again.
+    console.error(`machine busy: idle CPU ${idle}% < ${gate.minIdle}% (refusing; --force to run anyway)`);
+    return 3;
+  }
   if (dovecotMissing) {
     console.log(`Dovecot rows skipped: ${dovecotMissing}`);
   }
