@@ -6,8 +6,6 @@
  * @module
  */
 
-import { usesBareCr } from "./_lines.ts";
-
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -85,17 +83,4 @@ export function lfToCrlf(raw: Uint8Array): Uint8Array {
   }
   out.set(raw.subarray(from), o);
   return out;
-}
-
-/**
- * The canonical form IMAP APPEND stores (RFC 5322 §2.3: lines end in CRLF): bare LF becomes CRLF;
- * when the message uses bare CR as its line ending (old Mac mail: lone CRs outnumber LFs, the same
- * test the MIME parser uses), lone CRs become CRLF too. A stray CR inside an otherwise LF or CRLF
- * message is left alone, as Dovecot leaves it. Returns the input itself when nothing changes.
- *
- * @param raw message bytes
- * @returns canonical bytes
- */
-export function canonicalLineEndings(raw: Uint8Array): Uint8Array {
-  return usesBareCr(raw) ? toCrlf(raw) : lfToCrlf(raw);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { canonicalLineEndings, crlfLength, lfToCrlf, toCrlf } from "./line_endings.ts";
+import { crlfLength, lfToCrlf, toCrlf } from "./line_endings.ts";
 import { bytes } from "./_test_util.ts";
 
 Deno.test("toCrlf normalises LF and lone CR", () => {
@@ -32,14 +32,4 @@ Deno.test("lfToCrlf turns bare LF into CRLF and leaves CRLF and bare CR alone", 
       assert.equal(s.replace(/\r\n/g, "\n"), String.fromCharCode(...raw).replace(/\r\n/g, "\n"));
     }),
   );
-});
-
-Deno.test("canonicalLineEndings turns bare-CR line endings into CRLF, stray CRs elsewhere stay", () => {
-  assert.deepEqual(
-    canonicalLineEndings(bytes("a: b\rc: d\r\rbody\r")),
-    bytes("a: b\r\nc: d\r\n\r\nbody\r\n"),
-  );
-  assert.deepEqual(canonicalLineEndings(bytes("a: b\n\nx\ry\n")), bytes("a: b\r\n\r\nx\ry\r\n"));
-  const crlf = bytes("a: b\r\n\r\nc\r\n");
-  assert.equal(canonicalLineEndings(crlf), crlf);
 });

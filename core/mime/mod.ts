@@ -55,5 +55,5 @@ export { formatMessageIds, parseMessageIds } from "./message_id.ts";
 export { decodedBody, partText } from "./body.ts";
 export { type BodyParts, bodyParts, hasAttachment, partName } from "./body_parts.ts";
 export { htmlToText } from "./html_text.ts";
-export { canonicalLineEndings, crlfLength, lfToCrlf, toCrlf } from "./line_endings.ts";
+export { crlfLength, lfToCrlf, toCrlf } from "./line_endings.ts";
 export { extractText, MAX_EXTRACT_CHARS, PREVIEW_LENGTH, summarize, summarizeParsed } from "./summary.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { NewMessage } from "../../../core/store/types.ts";
-import { canonicalLineEndings } from "../../../core/mime/line_endings.ts";
+import { lfToCrlf } from "../../../core/mime/line_endings.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword } from "../flags.ts";
@@ -52,11 +52,11 @@ export const append: CommandSpec = {
       }
       if (t.type !== "string" || !t.literal) throw bad("Expected message literal");
       if (t.bytes.length === 0) throw no("Empty message", "CANNOT");
-      // RFC 5322 §2.3 / RFC 9051 §6.3.12: the message is kept in canonical form, every line ending
-      // in CRLF, so RFC822.SIZE, BODY[] octets and BODYSTRUCTURE sizes and line counts agree with
-      // what clients (and Dovecot, which converts bare LF on the way in) expect. A literal8
-      // (RFC 3516 §4.4) carries binary content and is stored byte for byte.
-      items.push({ keywords, date, data: t.binary ? t.bytes : canonicalLineEndings(t.bytes) });
+      // RFC 5322 §2.3 / RFC 9051 §6.3.12: the message is kept in canonical form, every LF preceded
+      // by CR, so RFC822.SIZE, BODY[] octets and BODYSTRUCTURE sizes and line counts agree with what
+      // clients (and Dovecot, which converts bare LF on the way in) expect. A bare CR is left alone,
+      // as Dovecot leaves it. A literal8 (RFC 3516 §4.4) carries binary content: stored byte for byte.
+      items.push({ keywords, date, data: t.binary ? t.bytes : lfToCrlf(t.bytes) });
     } while (!a.done);
     const { mailbox } = await requireMailbox(s, target, true);
     const news: NewMessage[] = [];
