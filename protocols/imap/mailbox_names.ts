@@ -62,12 +62,13 @@ export function normalizeName(name: string): string {
   return name;
 }
 
-/** Converts a LIST pattern (`*` any, `%` any but delimiter) to a RegExp (RFC 9051 §6.3.9). */
-export function patternToRegExp(reference: string, pattern: string): RegExp {
-  let full = pattern;
-  if (reference && !pattern.startsWith(DELIMITER)) {
-    full = reference.endsWith(DELIMITER) ? reference + pattern : reference + DELIMITER + pattern;
-  }
+/**
+ * Converts a LIST pattern (`*` any, `%` any but delimiter) to a RegExp (RFC 9051 §6.3.9). The
+ * reference and the pattern are joined as written (`"a" "%"` is `a%`, as in Dovecot and the RFC's
+ * examples, whose references end with the delimiter).
+ */
+export function patternToRegExp(reference: string, pattern: string, flags = "s"): RegExp {
+  let full = reference + pattern;
   // INBOX is case-insensitive (RFC 9051 §5.1), also as the first component of a pattern.
   const firstWild = full.search(/[*%]/);
   const head = firstWild < 0 ? full : full.slice(0, firstWild);
@@ -83,6 +84,5 @@ export function patternToRegExp(reference: string, pattern: string): RegExp {
     else if (ch === "%") re += "[^/]*";
     else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   }
-  // "INBOX" in a pattern matches case-insensitively only as the first component; handled by normalizeName.
-  return new RegExp(re + "$", "s");
+  return new RegExp(re + "$", flags);
 }

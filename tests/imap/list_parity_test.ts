@@ -161,3 +161,27 @@ Deno.test("imap a deleted subscribed mailbox stays subscribed: LIST (SUBSCRIBED)
     await close();
   }
 });
+
+Deno.test("imap LIST joins reference and pattern as written; an empty pattern gives the reference's root", async () => {
+  const { c, close } = await tree();
+  try {
+    assert.deepEqual(await c.cmd('LIST "a/b" ""'), ['* LIST (\\Noselect) "/" a/', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "a" ""'), ['* LIST (\\Noselect) "/" ""', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "a" %'), ['* LIST (\\HasChildren) "/" a', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "a/" %'), ['* LIST (\\HasChildren) "/" a/b', "TAG OK LIST completed"]);
+    assert.deepEqual(await c.cmd('LIST "a/" "/%"'), ["TAG OK LIST completed"]);
+    // INBOX is case-insensitive wherever the pattern matches it.
+    assert.deepEqual(await c.cmd('LIST "" "*X*"'), [
+      '* LIST (\\HasNoChildren) "/" INBOX',
+      "TAG OK LIST completed",
+    ]);
+    assert.deepEqual(await c.cmd('LIST "" inb%'), [
+      '* LIST (\\HasNoChildren) "/" INBOX',
+      "TAG OK LIST completed",
+    ]);
+    // LSUB has no empty-pattern special case.
+    assert.deepEqual(await c.cmd('LSUB "a/b" ""'), ["TAG OK LSUB completed"]);
+  } finally {
+    await close();
+  }
+});

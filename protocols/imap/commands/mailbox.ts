@@ -360,7 +360,9 @@ function patternMatcher(s: ImapSession, reference: string, patterns: string[]): 
     const decoded = decodePattern(s, p);
     if (ref !== null && decoded !== null) {
       const re = patternToRegExp(ref, decoded);
-      return (name) => re.test(name);
+      // RFC 9051 §5.1: the name INBOX is case-insensitive, so any pattern may match it so ("*x*").
+      const inbox = patternToRegExp(ref, decoded, "is");
+      return (name) => name === "INBOX" ? inbox.test(name) : re.test(name);
     }
     // Not modified UTF-7: compare with the encoded names, as they appear on the wire.
     const re = patternToRegExp(reference, p);
@@ -433,9 +435,16 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
     }
   }
   a.end();
-  if (!extended && patterns.length === 1 && patterns[0] === "") {
-    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
-    await s.out.line(`* ${lsub ? "LSUB" : "LIST"} (\\Noselect) "${DELIMITER}" ""`);
+  if (!lsub && !extended && patterns.length === 1 && patterns[0] === "") {
+    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and the root of the reference: up
+    // to its first delimiter ("a/b" → "a/"), or "" when it has none (as Dovecot answers).
+    const cut = reference.indexOf(DELIMITER);
+    const root = cut < 0 ? "" : reference.slice(0, cut + 1);
+    await s.out.line(
+      `* LIST (\\Noselect) "${DELIMITER}" ${
+        root === "" ? '""' : s.encodeName(decodePattern(s, root) ?? root)
+      }`,
+    );
     return;
   }
   const matches = patternMatcher(s, reference, patterns);
@@ -446,15 +455,17 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
   for (const n of orphans) subscribed.add(n);
   const entries: ListEntry[] = [];
   if (lsub) {
-    // RFC 3501 §6.3.9: subscribed names that match; a name that does not match but whose
-    // ancestor does (a "%" stopping above it) makes that ancestor appear, \Noselect unless it is
-    // subscribed itself (then it is listed anyway).
+    // RFC 3501 §6.3.9: subscribed names that match; with a "%" pattern, a name that does not
+    // match but whose ancestor does (the "%" stopping above it) makes that ancestor appear,
+    // \Noselect unless it is subscribed itself (then it is listed anyway).
     const implied = new Set<string>();
+    const percent = (reference + patterns.join("")).includes("%");
     for (const name of subscribed) {
       if (matches(name)) {
         entries.push({ name, mailbox: tree.find(name), attrs: [], childInfo: false });
         continue;
       }
+      if (!percent) continue;
       const up = ancestors(name).find((p) => matches(p));
       if (up !== undefined && !subscribed.has(up)) implied.add(up);
     }
