@@ -295,7 +295,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
     const type = accept || (blob.type ?? "application/octet-stream");
     return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
       "content-type": type,
-      "content-disposition": contentDisposition(decodeURIComponent(c.req.param("name"))),
+      // Hono has already percent-decoded the name (leaving a malformed escape as it is); decoding
+      // again would throw on "%ml" (a 500) and double-decode "%2541".
+      "content-disposition": contentDisposition(c.req.param("name")),
       // RFC 8620 §6.2: blobs are immutable.
       "cache-control": "private, immutable, max-age=31536000",
     });
