@@ -67,8 +67,8 @@ export interface DiffReport {
    * whole message when one part has an unknown encoding) while the other answered: not counted.
    */
   refused: ItemDiff[];
-  /** BINARY.SIZE values of the reference that contradicted its own BINARY[n] (replaced by that size). */
-  corrected: ItemDiff[];
+  /** BINARY.SIZE values of the reference that contradicted its own BINARY[n] (`b`): not counted. */
+  inconsistent: ItemDiff[];
   /** Corpus files whose MIME structure is malformed (Tern's parser records a defect). */
   malformed: Set<string>;
   /** Items compared and agreed in well-formed files only. */
@@ -340,7 +340,7 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
     diffs: [],
     serverErrors: [],
     refused: [],
-    corrected: [],
+    inconsistent: [],
     malformed: new Set(),
     wellFormed: { total: 0, agreed: 0 },
   };
@@ -403,20 +403,16 @@ export async function runFetchDiff(a: ImapPeer, b: ImapPeer, opts: DiffOptions =
       const [pa, pb] = await Promise.all([sa.fetchMap(uidA, partItems), sb.fetchMap(uidB, partItems)]);
       for (const name of responseNames(partItems)) {
         if (sa.failed.has(`${uidA} ${name}`) || sb.failed.has(`${uidB} ${name}`)) continue;
-        let va = canonical(name, pa.get(name));
+        const va = canonical(name, pa.get(name));
         if (name.startsWith("BINARY.SIZE[")) {
           // RFC 3516 §4.2: BINARY.SIZE is the size of BINARY[n]. When the reference contradicts its
-          // own BINARY[n] (Dovecot does for some QP parts, or underflows), its BINARY[n] decides.
+          // own BINARY[n] (Dovecot does for some QP parts, or underflows), there is nothing to
+          // compare against: not counted (BINARY[n] itself still is).
           const bin = pa.get(name.replace("BINARY.SIZE[", "BINARY["));
           if (bin?.kind === "string" && String(bin.bytes.length) !== va && va !== MISSING) {
-            report.corrected.push({
-              file,
-              item: name,
-              kind: itemKind(name),
-              a: va,
-              b: String(bin.bytes.length),
-            });
-            va = String(bin.bytes.length);
+            const b = String(bin.bytes.length);
+            report.inconsistent.push({ file, item: name, kind: itemKind(name), a: va, b });
+            continue;
           }
         }
         count(file, name, va, canonical(name, pb.get(name)));
@@ -459,9 +455,9 @@ export function formatReport(r: DiffReport, maxDiffs = 25): string {
   if (r.refused.length > 0) {
     lines.push(`  ${r.refused.length} items not counted: ${r.a} refused them (NO), ${r.b} answered`);
   }
-  if (r.corrected.length > 0) {
+  if (r.inconsistent.length > 0) {
     lines.push(
-      `  ${r.corrected.length} BINARY.SIZE values of ${r.a} contradicted its own BINARY[n]; its BINARY[n] size was used`,
+      `  ${r.inconsistent.length} items not counted: ${r.a}'s BINARY.SIZE contradicted its own BINARY[n]`,
     );
   }
   const kinds = [...r.byKind.entries()].sort((x, y) => (x[1][0] / x[1][1]) - (y[1][0] / y[1][1]));
