@@ -95,7 +95,18 @@ async function denoChild(
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const ready = await deadline(readJsonLine(child.stdout), 600_000, script);
+  let ready: Record<string, unknown>;
+  try {
+    ready = await deadline(readJsonLine(child.stdout), 600_000, script);
+  } catch (e) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+    throw e;
+  }
   let stopped = false;
   return {
     child,
@@ -143,7 +154,13 @@ export async function startTernServer(o: ServerOptions): Promise<BenchServer> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw new Error(`tern_server.ts --fill failed (${filled.code})`);
   }
-  const c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec), "--dir", dir]);
+  let c: Awaited<ReturnType<typeof denoChild>>;
+  try {
+    c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec), "--dir", dir]);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
   const ready = c.ready as unknown as TernReady;
   return {
     name: "tern",
