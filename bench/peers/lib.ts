@@ -6,16 +6,6 @@
  * @module
  */
 
-/** A measured figure for one server in one round. */
-export interface Sample {
-  /** Server label, e.g. `tern`, `dovecot`. */
-  server: string;
-  /** The figure. */
-  value: number;
-  /** Idle CPU (%) of the machine sampled just before the round. */
-  idle: number;
-}
-
 /** One row of the final table: a measure, Tern's samples and the peer's. */
 export interface Row {
   /** What is measured, e.g. `IMAP mixed load, commands/s`. */
@@ -40,6 +30,19 @@ export interface Gate {
 
 /** Thrown when the machine is too busy and `--force` was not given. */
 export class BusyMachine extends Error {}
+
+/** Idle CPU (%) sampled before every round of this run, in order (for the report's summary). */
+export const idleBeforeRounds: number[] = [];
+
+/** One line stating the idle CPU measured before the rounds (min, median, max, how many low). */
+export function idleSummary(minIdle: number): string {
+  const xs = idleBeforeRounds;
+  if (xs.length === 0) return "no rounds ran";
+  const low = xs.filter((x) => x < minIdle).length;
+  return `idle CPU before the ${xs.length} rounds: min ${Math.min(...xs)}%, median ${median(xs)}%, max ${
+    Math.max(...xs)
+  }%; ${low} below the ${minIdle}% threshold${low ? " (run with --force: figures not meaningful)" : ""}`;
+}
 
 interface CpuTimes {
   idle: number;
@@ -238,6 +241,7 @@ export async function alternate<S extends string, T>(
   for (let r = 0; r < rounds; r++) {
     for (const side of sides) {
       const idle = await checkIdle(gate, `${what} round ${r + 1} (${side})`);
+      idleBeforeRounds.push(idle);
       const started = performance.now();
       const result = await run(side, r);
       console.log(

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { BusyMachine, checkIdle, diskBytes, idlePercent, median } from "./lib.ts";
+import {
+  BusyMachine,
+  checkIdle,
+  diskBytes,
+  idleBeforeRounds,
+  idlePercent,
+  idleSummary,
+  median,
+} from "./lib.ts";
 import { parseOnly, scaled } from "./options.ts";
 
 const stat = (user: number, idle: number, iowait: number) =>
@@ -42,4 +50,14 @@ Deno.test("disk use counts the blocks allocated under a directory", async () => 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the report states the idle CPU before the rounds and how many were below the threshold", () => {
+  idleBeforeRounds.splice(0, idleBeforeRounds.length, 95, 40, 85, 10);
+  const line = idleSummary(80);
+  assert.match(line, /4 rounds: min 10%, median 62.5%, max 95%; 2 below the 80% threshold/);
+  assert.match(line, /not meaningful/);
+  idleBeforeRounds.splice(0, idleBeforeRounds.length, 95);
+  assert.doesNotMatch(idleSummary(80), /not meaningful/);
+  idleBeforeRounds.length = 0;
 });

@@ -17,7 +17,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BusyMachine, type Gate, idleCpu, printTable, type Row } from "./lib.ts";
+import { BusyMachine, type Gate, idleCpu, idleSummary, printTable, type Row } from "./lib.ts";
 import { dovecotMissing } from "./servers.ts";
 import { imapMixed } from "./imap_mixed.ts";
 import { imapIdle } from "./imap_idle.ts";
@@ -170,7 +170,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   console.log(`\nbench/peers done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (gate.force) console.log("(--force: rounds may have run on a busy machine; see the warnings above)");
+  console.log(idleSummary(gate.minIdle));
   printTable(rows);
   if (failed.length) console.log(`failed workloads: ${failed.join(", ")}`);
   return failed.length ? 1 : 0;
