@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { type AttackEnv, readTagged, smtpCmd, smtpReply, startAttackEnv } from "./_env.ts";
-import { LineClient } from "../support/line_client.ts";
+import { LineClient, python } from "../support/line_client.ts";
 import { logLines } from "../runtime/_server_helpers.ts";
 
 const KNOWN = "alice@example.org";
@@ -128,6 +128,26 @@ Deno.test("enumeration: POP3 USER accepts any name and PASS answers an unknown u
       }
     });
     assert.deepEqual(reply, ["+OK Send your password", "-ERR [AUTH] Authentication failed"]);
+    // The same through poplib.
+    const out = await python(
+      `
+import poplib, sys
+for user in sys.argv[2:]:
+    p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=30)
+    ok = p.user(user)
+    try:
+        p.pass_("${WRONG}")
+        print("logged in")
+    except poplib.error_proto as e:
+        print(ok, e)
+    p.quit()
+`,
+      [String(env.port("pop3")), UNKNOWN, KNOWN],
+    );
+    assert.deepEqual(out.trim().split("\n"), [
+      "b'+OK Send your password' b'-ERR [AUTH] Authentication failed'",
+      "b'+OK Send your password' b'-ERR [AUTH] Authentication failed'",
+    ]);
     await env.assertHealthy();
   } finally {
     await env.close();
