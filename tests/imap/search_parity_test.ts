@@ -192,3 +192,39 @@ print(json.dumps(out))
     await s.close();
   }
 });
+
+Deno.test("imap SEARCH HEADER with an impossible field name matches nothing; the first MODSEQ search reports HIGHESTMODSEQ", async () => {
+  const s = await session(DATED);
+  try {
+    assert.deepEqual(await s.c.cmd('SEARCH HEADER "" ""'), ["* SEARCH", "TAG OK SEARCH completed"]);
+    assert.deepEqual(await s.c.cmd('SEARCH HEADER "a b" ""'), ["* SEARCH", "TAG OK SEARCH completed"]);
+    // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE; the first such command reports HIGHESTMODSEQ.
+    const first = await s.c.cmd("SEARCH MODSEQ 1");
+    assert.equal(first.length, 3, first.join("\n"));
+    const highest = /^\* OK \[HIGHESTMODSEQ (\d+)\] Highest$/.exec(first[0]!)?.[1];
+    assert.ok(highest, first.join("\n"));
+    const modseq = /^\* SEARCH 1 2 3 \(MODSEQ (\d+)\)$/.exec(first[1]!)?.[1];
+    assert.ok(modseq && Number(modseq) <= Number(highest), first.join("\n"));
+    assert.equal(first[2], "TAG OK SEARCH completed");
+    // Only the first: CONDSTORE is on now.
+    assert.deepEqual(await s.c.cmd("SEARCH MODSEQ 1"), [first[1], "TAG OK SEARCH completed"]);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("imap SEARCH CHARSET ISO-8859-1 decodes the search strings; an unknown charset is NO [BADCHARSET]", async () => {
+  const s = await session(ENCODED);
+  try {
+    // "köl" in ISO-8859-1, as a literal: message 3 has "Köln" (sent in ISO-8859-1 too).
+    await s.c.c.sendBytes(bytes("s1 SEARCH CHARSET ISO-8859-1 BODY {3+}\n", [0x6b, 0xf6, 0x6c], "\n"));
+    assert.deepEqual(await s.c.until("s1"), ["* SEARCH 3", "TAG OK SEARCH completed"]);
+    await s.c.c.sendBytes(bytes("s2 SEARCH CHARSET WINDOWS-1252 BODY {1+}\n", [0x80], "\n"));
+    assert.deepEqual(await s.c.until("s2"), ["* SEARCH 4", "TAG OK SEARCH completed"]);
+    assert.deepEqual(await s.c.cmd('SEARCH CHARSET X-NONESUCH BODY "a"'), [
+      "TAG NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset",
+    ]);
+  } finally {
+    await s.close();
+  }
+});

@@ -18,6 +18,12 @@ export const search: CommandSpec = {
     const program = parseSearch(cmd.args);
     await s.deliverUpdates(cmd.uid);
     const view = s.view!;
+    if (program.usesModseq && !s.enabled.has("CONDSTORE")) {
+      // RFC 7162 §3.1: the first CONDSTORE-enabling command with a mailbox selected reports its
+      // HIGHESTMODSEQ (as Dovecot does).
+      s.enabled.add("CONDSTORE");
+      await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
+    }
     const uids = await runSearch(s, program.key);
     const returns = program.returns ?? (s.rev2 ? new Set(["ALL"]) : null);
     if (returns?.has("SAVE")) {

@@ -134,6 +134,8 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       return each((i) => ids.has(p(i).messageId));
     }
     case "header": {
+      // A name that cannot be a field name (RFC 5322 §3.6.8 ftext) is in no message.
+      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(key.name)) return mask;
       const cond: MessageCondition = key.value === ""
         ? { header: [key.name] }
         : { header: [key.name, key.value] };

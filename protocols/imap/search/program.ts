@@ -9,6 +9,7 @@ import { bad, no } from "../errors.ts";
 import { parseImapDate } from "../parser/date.ts";
 import { parseSequenceSet, type SequenceSet } from "../parser/sequence_set.ts";
 import { flagToKeyword } from "../flags.ts";
+import { charsetDecoder } from "../../../core/mime/charset.ts";
 
 /** A search key. */
 export type SearchKey =
@@ -66,6 +67,8 @@ const TEXT_KEYS: Record<string, "subject" | "from" | "to" | "cc" | "bcc" | "body
 class Reader {
   i = 0;
   usesModseq = false;
+  /** The CHARSET's decoder for search strings (null: UTF-8 as parsed). */
+  decoder: TextDecoder | null = null;
   constructor(readonly t: Token[]) {}
   next(what: string): Token {
     const t = this.t[this.i++];
@@ -75,7 +78,8 @@ class Reader {
   str(what: string): string {
     const t = this.next(what);
     if (t.type === "list") throw bad(`Expected ${what}`);
-    return t.value;
+    // RFC 9051 §6.4.4: strings are in the CHARSET given (atoms are ASCII whatever it is).
+    return t.type === "string" && this.decoder ? this.decoder.decode(t.bytes) : t.value;
   }
   atom(what: string): string {
     const t = this.next(what);
@@ -97,6 +101,7 @@ function parseKey(r: Reader, depth: number): SearchKey {
   const t = r.next("search key");
   if (t.type === "list") {
     const inner = new Reader(t.items);
+    inner.decoder = r.decoder;
     const keys: SearchKey[] = [];
     while (!inner.done) keys.push(parseKey(inner, depth + 1));
     if (keys.length === 0) throw bad("Empty search key list");
@@ -206,7 +211,10 @@ export function parseSearch(args: Token[]): SearchProgram {
     r.i++;
     const charset = r.str("charset").toUpperCase();
     if (charset !== "UTF-8" && charset !== "US-ASCII") {
-      throw no("Unsupported charset", "BADCHARSET (UTF-8 US-ASCII)");
+      // Any charset the MIME decoder knows (ISO-8859-1, windows-1252, KOI8-R…), as Dovecot takes.
+      const decoder = charsetDecoder(charset);
+      if (!decoder) throw no("Unsupported charset", "BADCHARSET (UTF-8 US-ASCII)");
+      r.decoder = decoder;
     }
   }
   const keys: SearchKey[] = [];
