@@ -39,9 +39,14 @@ export interface OutboundEnvelope {
 export interface OutboundQueue {
   /**
    * Queues a message already stored in the blob store. Resolves with the queue id once the entry
-   * is committed and fsynced (only then may SMTP reply 250).
+   * is committed and fsynced (only then may SMTP reply 250). `options.origin` is an opaque tag of
+   * the submitter handed back with each recipient's outcome (core/queue `EnqueueOptions`).
    */
-  enqueue(envelope: OutboundEnvelope, message: { blobId: BlobId; size: number }): Promise<{ id: string }>;
+  enqueue(
+    envelope: OutboundEnvelope,
+    message: { blobId: BlobId; size: number },
+    options?: { origin?: string },
+  ): Promise<{ id: string }>;
 }
 
 /**

@@ -7,10 +7,13 @@
  */
 import type { TlsInfo } from "../net/transport.ts";
 
-/** What a Received: field records about one SMTP transaction. */
+/**
+ * What a Received: field records about one inbound transaction (SMTP, LMTP, or a JMAP
+ * EmailSubmission over HTTP): every path that takes a message in writes the same shape.
+ */
 export interface ReceivedInfo {
-  /** The HELO/EHLO argument. */
-  heloName: string;
+  /** The HELO/EHLO argument; absent when the protocol has none (HTTP): the address literal is used. */
+  heloName?: string;
   /** The client's IP address. */
   clientIp: string;
   /** Our host name. */
@@ -25,6 +28,8 @@ export interface ReceivedInfo {
   smtputf8: boolean;
   /** LMTP rather than SMTP. */
   lmtp?: boolean;
+  /** Submitted over HTTP (JMAP EmailSubmission) rather than SMTP. */
+  http?: boolean;
   /** Transaction id (an RFC 5322 atom). */
   id: string;
   /** The recipient, recorded only when there is exactly one (privacy of the others). */
@@ -45,8 +50,10 @@ export function formatDateTime(d: Date): string {
 
 /** The RFC 3848 / RFC 6531 `with` protocol keyword. */
 export function protocolName(
-  i: Pick<ReceivedInfo, "esmtp" | "authenticated" | "tls" | "smtputf8" | "lmtp">,
+  i: Pick<ReceivedInfo, "esmtp" | "authenticated" | "tls" | "smtputf8" | "lmtp" | "http">,
 ): string {
+  // RFC 5321 §4.4 Attdl-Protocol (an Atom): JMAP submissions say HTTP, HTTPS over TLS.
+  if (i.http) return "HTTP" + (i.tls ? "S" : "");
   // RFC 3848 §2: LMTP, LMTPS (TLS), LMTPA (authenticated), LMTPSA.
   if (i.lmtp) return "LMTP" + (i.tls ? "S" : "") + (i.authenticated ? "A" : "");
   if (!i.esmtp) return "SMTP";
@@ -67,9 +74,11 @@ export function formatReturnPath(from: string | null): string {
 /** The Received: field, folded over several lines, ending in CRLF. */
 export function formatReceived(i: ReceivedInfo): string {
   const ip = i.clientIp.includes(":") ? `IPv6:${i.clientIp}` : i.clientIp;
-  let s = `Received: from ${safe(i.heloName)} ([${ip}])\r\n\tby ${safe(i.hostname)} (Tern) with ${
-    protocolName(i)
-  } id ${safe(i.id)}`;
+  // RFC 5321 §4.4 Extended-Domain: a name, or the address literal when there was no HELO.
+  const from = i.heloName === undefined ? `[${ip}]` : safe(i.heloName);
+  let s = `Received: from ${from} ([${ip}])\r\n\tby ${safe(i.hostname)} (Tern) with ${protocolName(i)} id ${
+    safe(i.id)
+  }`;
   if (i.tls) {
     s += `\r\n\t(using ${safe(i.tls.protocol)} with cipher ${safe(i.tls.cipher)})`;
   }

@@ -14,10 +14,8 @@ import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobId } from "../store/types.ts";
 import type { DnsResolver } from "../dns/resolver.ts";
-import { deliverLocal } from "../delivery/local.ts";
+import { DeliveryPipeline, type PostDeliveryHook, type Refusal } from "../delivery/pipeline.ts";
 import { memorySource } from "../delivery/spool.ts";
-import { formatReturnPath } from "../delivery/trace.ts";
-import { StoreError } from "../store/types.ts";
 import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
 import { type ClientTimeouts, SmtpClient, SmtpClientError, statusFromReply } from "../smtp_client/client.ts";
 import type { Connector } from "../smtp_client/connection.ts";
@@ -56,6 +54,8 @@ export interface QueueOptions {
   metrics?: QueueMetrics;
   /** Keep finished entries (tests inspect them); by default they are removed once final. */
   keepFinished?: boolean;
+  /** Post-delivery hooks for messages the queue delivers to local mailboxes (DSNs); none by default. */
+  hooks?: readonly PostDeliveryHook[];
 }
 
 interface Outcome {
@@ -106,6 +106,8 @@ export class Queue implements OutboundQueue {
   readonly hostLimiter: KeyedLimiter;
   readonly #opts: QueueOptions;
   readonly #router: Router;
+  /** The inbound pipeline for local recipients (no relay: the queue is the relay). */
+  readonly #local: DeliveryPipeline;
   readonly #global: Semaphore;
   readonly #inflight = new Set<string>();
   #running = false;
@@ -125,6 +127,13 @@ export class Queue implements OutboundQueue {
     this.store = opts.store.queue;
     this.metrics = opts.metrics ?? new QueueMetrics();
     this.#router = new Router(opts.settings, opts.dns);
+    this.#local = new DeliveryPipeline({
+      store: opts.store,
+      clock: opts.clock,
+      log: opts.log,
+      hostname: opts.settings.hostname,
+      hooks: opts.hooks,
+    });
     this.#global = new Semaphore(opts.settings.concurrency);
     this.hostLimiter = new KeyedLimiter(opts.settings.per_host_concurrency);
   }
@@ -427,7 +436,8 @@ export class Queue implements OutboundQueue {
 
   /**
    * Delivers to local accounts (DSNs to local senders, and any queued local recipient) through
-   * core/delivery/local.ts: one store call for all of them.
+   * the inbound pipeline (core/delivery/pipeline.ts): one store call for all of them. The message
+   * keeps the trace fields it was queued with; only Return-Path is added.
    */
   async #deliverLocally(
     msg: QueuedMessage,
@@ -435,52 +445,30 @@ export class Queue implements OutboundQueue {
     rcpts: QueuedRecipient[],
     outcomes: Map<number, Outcome>,
   ): Promise<void> {
-    const store = this.#opts.store;
-    const accountIds: string[] = [];
-    const found: QueuedRecipient[] = [];
+    const tx = this.#local.begin(
+      { from: msg.from, smtputf8: false, body: "8BITMIME" },
+      { kind: "queue", sessionId: msg.id },
+      { mayRelay: false, localOnly: true, id: msg.id },
+    );
+    const accepted: QueuedRecipient[] = [];
     for (const r of rcpts) {
-      const accounts = await store.resolveRecipient(r.address);
-      if (!accounts || accounts.length === 0) {
-        outcomes.set(r.index, {
-          status: "failed",
-          reply: "550 5.1.1 No such local recipient",
-          code: "5.1.1",
-          host: null,
-        });
-        continue;
-      }
-      accountIds.push(...accounts.map((a) => a.id));
-      found.push(r);
+      const refusal = await tx.addRecipient({ address: r.address });
+      if (refusal === null) accepted.push(r);
+      else outcomes.set(r.index, localOutcome(refusal));
     }
-    if (found.length === 0) return;
-    try {
-      await deliverLocal(store, {
-        prefix: formatReturnPath(msg.from),
-        message: memorySource(raw),
-        accountIds,
-        receivedAt: this.#opts.clock.now(),
-      });
-      for (const r of found) {
-        outcomes.set(r.index, {
+    if (accepted.length === 0) return;
+    const result = await tx.deliver(memorySource(raw));
+    result.recipients.forEach((res, k) => {
+      outcomes.set(
+        accepted[k]!.index,
+        res.status === "failed" ? localOutcome(res.refusal, res.error) : {
           status: "delivered",
           reply: "250 2.0.0 Delivered locally",
           code: "2.0.0",
           host: null,
-        });
-      }
-    } catch (e) {
-      const quota = e instanceof StoreError && e.code === "overQuota";
-      for (const r of found) {
-        outcomes.set(r.index, {
-          status: "deferred",
-          reply: quota
-            ? "452 4.2.2 Mailbox full"
-            : `451 4.3.0 Local delivery failed: ${(e as Error).message}`,
-          code: quota ? "4.2.2" : "4.3.0",
-          host: null,
-        });
-      }
-    }
+        },
+      );
+    });
   }
 
   /**
@@ -884,4 +872,20 @@ export class Queue implements OutboundQueue {
     this.#wake();
     return n;
   }
+}
+
+/** A local refusal as a queue outcome: permanent (5xx) fails the recipient, temporary defers it. */
+function localOutcome(r: Refusal, error?: unknown): Outcome {
+  if (r.reason === "unknownUser") {
+    return { status: "failed", reply: "550 5.1.1 No such local recipient", code: "5.1.1", host: null };
+  }
+  const detail = r.reason === "localError" && error instanceof Error
+    ? `Local delivery failed: ${error.message}`
+    : r.text;
+  return {
+    status: r.code >= 500 ? "failed" : "deferred",
+    reply: `${r.code} ${r.enhanced} ${detail}`,
+    code: r.enhanced,
+    host: null,
+  };
 }

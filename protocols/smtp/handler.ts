@@ -6,7 +6,7 @@
  * @module
  */
 import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
-import { RecipientResolver } from "../../core/delivery/resolver.ts";
+import { deliveryPipeline } from "../../core/delivery/pipeline.ts";
 import { removeStaleSpoolFiles } from "../../core/delivery/spool.ts";
 import { createMemoryRateLimiter } from "../../core/policy/rate_limiter.ts";
 import { Replies } from "./codes.ts";
@@ -42,12 +42,11 @@ export function createSmtpHandler(server: ServerContext, mode: SmtpMode): Connec
   );
   const deps: SmtpSessionDeps = {
     mode,
-    resolver: new RecipientResolver(server.store, server.clock),
+    delivery: deliveryPipeline(server),
     relayNetworks: new NetworkList(smtp.relay_networks),
     rateLimiter: smtp.rate_limit_per_minute > 0
       ? createMemoryRateLimiter({ limit: smtp.rate_limit_per_minute, windowMs: 60_000, clock: server.clock })
       : null,
-    outbound: server.outbound,
   };
 
   return async function smtpConnection(conn) {

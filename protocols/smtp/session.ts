@@ -10,21 +10,16 @@
  */
 import type { ConnectionContext } from "../../core/context.ts";
 import type { Account } from "../../core/store/types.ts";
-import { StoreError } from "../../core/store/types.ts";
 import type { RateLimiter } from "../../core/policy/rate_limiter.ts";
-import type { OutboundQueue, OutboundRecipient } from "../../core/delivery/outbound.ts";
-import { deliverLocal, deliverLocalEach, putMessageBlob } from "../../core/delivery/local.ts";
-import { sendVacationReplies } from "../../core/jmap/vacation_reply.ts";
+import type { DeliveryPipeline, DeliveryTransaction, Refusal } from "../../core/delivery/pipeline.ts";
 import { MessageSpool } from "../../core/delivery/spool.ts";
-import type { RecipientResolver } from "../../core/delivery/resolver.ts";
-import { formatReceived, formatReturnPath } from "../../core/delivery/trace.ts";
 import { Code, Replies, reply, type SmtpReply } from "./codes.ts";
 import { addressToString, isNonAscii, type MailAddress, parseCommand, type SmtpCommand } from "./command.ts";
 import { DotDecoder } from "./dot_decoder.ts";
 import { fromAddresses } from "./from_header.ts";
 import { SessionIo } from "./io.ts";
 import type { NetworkList } from "./networks.ts";
-import { type MailOptions, parseMailParams, parseRcptParams, type RcptOptions } from "./params.ts";
+import { type MailOptions, parseMailParams, parseRcptParams } from "./params.ts";
 import { runAuth } from "./auth.ts";
 
 /** Which listener the session runs on. */
@@ -38,12 +33,11 @@ export function isSubmission(mode: SmtpMode): boolean {
 /** Server-wide helpers a session uses, built once per handler. */
 export interface SmtpSessionDeps {
   mode: SmtpMode;
-  resolver: RecipientResolver;
+  /** The server's inbound delivery pipeline (core/delivery/pipeline.ts): routing, storage, hooks. */
+  delivery: DeliveryPipeline;
   relayNetworks: NetworkList;
   /** Per IP+sender message rate (null = unlimited). */
   rateLimiter: RateLimiter | null;
-  /** The outbound queue, when the server has one. */
-  outbound?: OutboundQueue;
 }
 
 /** Session phases (RFC 5321 §4.1.4). */
@@ -58,17 +52,11 @@ const MAX_ERRORS = 20;
 /** BDAT chunk bytes read at a time. */
 const BDAT_SLICE = 256 * 1024;
 
-interface Recipient {
-  address: string;
-  opts: RcptOptions;
-  /** Local accounts, or null for a recipient to relay. */
-  accounts: Account[] | null;
-}
-
 interface Transaction {
   from: MailAddress | null;
   opts: MailOptions;
-  recipients: Recipient[];
+  /** The pipeline transaction: accepted recipients and their routes. */
+  delivery: DeliveryTransaction;
   spool: MessageSpool | null;
   /** Writing the spool failed (disk): the data is read to its end, then 451. */
   spoolError: boolean;
@@ -303,7 +291,31 @@ export class SmtpSession {
       const r = await this.deps.rateLimiter.consume(`${this.conn.transport.remoteAddress}|${sender}`);
       if (!r.allowed) return this.send(Replies.rateLimited());
     }
-    this.tx = { from: cmd.from, opts: p.value, recipients: [], spool: null, spoolError: false };
+    const transport = this.conn.transport;
+    const delivery = this.deps.delivery.begin({
+      from: cmd.from ? addressToString(cmd.from) : null,
+      smtputf8: p.value.smtputf8,
+      body: p.value.body,
+      ret: p.value.ret,
+      envid: p.value.envid,
+      size: p.value.size,
+    }, {
+      kind: "smtp",
+      lmtp: this.#lmtp,
+      heloName: this.heloName,
+      esmtp: this.esmtp,
+      clientIp: transport.remoteAddress,
+      tls: transport.secure ? transport.tlsInfo : null,
+      authenticatedAs: this.account?.address ?? null,
+      sessionId: this.conn.session.id,
+    }, {
+      // Never an open relay: only authenticated clients or relay_networks may relay.
+      mayRelay: this.account !== null || this.deps.relayNetworks.contains(transport.remoteAddress),
+      // LMTP is the last hop into local mailboxes (RFC 2033 §1): never a relay, whoever asks.
+      localOnly: this.#lmtp,
+      id: `${this.conn.session.id}-${++this.#txCount}`,
+    });
+    this.tx = { from: cmd.from, opts: p.value, delivery, spool: null, spoolError: false };
     this.#setPhase("mail");
     this.send(Replies.senderOk());
   }
@@ -330,7 +342,7 @@ export class SmtpSession {
     const p = parseRcptParams(cmd.params, { esmtp: this.esmtp });
     if (!p.ok) return this.send(p.reply);
     if (isNonAscii(cmd.to) && !tx.opts.smtputf8) return this.send(Replies.utf8Required());
-    if (tx.recipients.length >= this.#config.smtp.max_recipients) {
+    if (tx.delivery.recipients.length >= this.#config.smtp.max_recipients) {
       return this.send(Replies.tooManyRecipients());
     }
     let address = addressToString(cmd.to);
@@ -338,29 +350,15 @@ export class SmtpSession {
       // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain must be accepted.
       address = `postmaster@${this.#config.local_domains[0] ?? this.#config.hostname}`;
     }
-    const res = await this.deps.resolver.resolve(address);
-    if (res.kind === "unknown") return this.send(Replies.unknownUser());
-    if (res.kind === "local") {
-      const over = res.accounts.find((a) =>
-        a.quotaBytes > 0 && a.usedBytes + (tx.opts.size ?? 0) > a.quotaBytes
-      );
-      if (over) return this.send(Replies.mailboxFull());
-      tx.recipients.push({ address, opts: p.value, accounts: res.accounts });
-    } else if (this.#lmtp) {
-      // LMTP is the last hop into local mailboxes (RFC 2033 §1): never a relay, whoever asks.
-      this.conn.log.info("lmtp non-local recipient refused", { rcpt_domain: cmd.to.domain });
-      return this.send(Replies.notLocal());
-    } else {
-      // Never an open relay: only authenticated clients or relay_networks may relay.
-      const mayRelay = this.account !== null ||
-        this.deps.relayNetworks.contains(this.conn.transport.remoteAddress);
-      if (!mayRelay) {
+    // Resolution, routing, relay and quota rules are the pipeline's; each refusal is this RCPT's reply.
+    const refusal = await tx.delivery.addRecipient({ address, ...p.value });
+    if (refusal !== null) {
+      if (refusal.reason === "notLocal") {
+        this.conn.log.info("lmtp non-local recipient refused", { rcpt_domain: cmd.to.domain });
+      } else if (refusal.reason === "relayDenied") {
         this.conn.log.info("relay denied", { rcpt_domain: cmd.to.domain });
-        return this.send(Replies.relayDenied());
       }
-      // Until the outbound queue exists: a temporary failure, never a silent drop.
-      if (!this.deps.outbound) return this.send(Replies.noQueue());
-      tx.recipients.push({ address, opts: p.value, accounts: null });
+      return this.send(replyOf(refusal));
     }
     this.#setPhase("rcpt");
     this.send(Replies.recipientOk());
@@ -449,7 +447,7 @@ export class SmtpSession {
    */
   #sendFinal(tx: Transaction, r: SmtpReply): void {
     if (!this.#lmtp) return this.send(r);
-    for (const rcpt of tx.recipients) this.send(forRecipient(r, rcpt.address));
+    for (const rcpt of tx.delivery.recipients) this.send(forRecipient(r, rcpt.address));
   }
 
   /** End of data: checks, then delivery; one reply for the transaction (LMTP: per recipient). */
@@ -475,134 +473,43 @@ export class SmtpSession {
     }
   }
 
-  /** The trace fields put in front of a message (RFC 5321 §4.4). */
-  #trace(tx: Transaction, id: string, now: Date): string {
-    const transport = this.conn.transport;
-    return formatReceived({
-      heloName: this.heloName,
-      clientIp: transport.remoteAddress,
-      hostname: this.#config.hostname,
-      esmtp: this.esmtp,
-      authenticated: this.account !== null,
-      tls: transport.secure ? transport.tlsInfo : null,
-      smtputf8: tx.opts.smtputf8,
-      id,
-      forRecipient: tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
-      lmtp: this.#lmtp,
-      date: now,
-    });
-  }
-
-  /** Starts vacation auto-replies (RFC 3834) for recipients with a VacationResponse; never awaited. */
-  #vacation(accountIds: string[], from: string | null, blobId: string): void {
-    const store = this.conn.server.store;
-    sendVacationReplies(this.conn.server, {
-      accountIds,
-      envelopeFrom: from,
-      raw: () => store.blobs.get(blobId),
-    }).catch((e) =>
-      this.conn.log.warn("vacation reply failed", { error: e instanceof Error ? e.message : String(e) })
-    );
-  }
-
   /**
-   * LMTP delivery (RFC 2033 §4.2): the message is stored once and placed per recipient, so each
-   * recipient gets its own outcome (one full mailbox fails only its own recipient).
+   * LMTP delivery (RFC 2033 §4.2): the pipeline stores the message once and places it per
+   * recipient, so each recipient gets its own reply (one full mailbox fails only its recipient).
    */
   async #deliverEach(tx: Transaction, spool: MessageSpool): Promise<void> {
-    const id = `${this.conn.session.id}-${++this.#txCount}`;
-    const now = this.conn.server.clock.now();
-    const from = tx.from ? addressToString(tx.from) : null;
-    let result;
-    try {
-      result = await deliverLocalEach(this.conn.server.store, {
-        prefix: formatReturnPath(from) + this.#trace(tx, id, now),
-        message: spool,
-        groups: tx.recipients.map((r) => r.accounts!.map((a) => a.id)),
-        receivedAt: now,
-      });
-    } catch (e) {
-      this.conn.log.error("delivery failed", {
-        queue_id: id,
-        error: e instanceof Error ? e.message : String(e),
-      });
-      return this.#sendFinal(tx, Replies.localError());
-    }
-    const delivered: string[] = [];
+    const result = await tx.delivery.deliver(spool, { perRecipient: true });
     let failed = 0;
-    result.outcomes.forEach((o, i) => {
-      const rcpt = tx.recipients[i]!;
-      if (o.ok) {
-        delivered.push(...o.added.map((a) => a.accountId));
-        return this.send(forRecipient(Replies.delivered(id), rcpt.address));
-      }
-      failed++;
-      if (o.error instanceof StoreError && o.error.code === "overQuota") {
-        return this.send(forRecipient(Replies.quotaExceeded(), rcpt.address));
-      }
-      this.conn.log.error("delivery failed", {
-        queue_id: id,
-        error: o.error instanceof Error ? o.error.message : String(o.error),
-      });
-      this.send(forRecipient(Replies.localError(), rcpt.address));
-    });
-    if (delivered.length > 0) this.#vacation(delivered, from, result.blobId);
+    for (const r of result.recipients) {
+      if (r.status === "failed") failed++;
+      this.send(
+        forRecipient(r.status === "failed" ? replyOf(r.refusal) : Replies.delivered(result.id), r.address),
+      );
+    }
     this.conn.log.info("message accepted", {
-      queue_id: id,
+      queue_id: result.id,
       size: spool.size,
-      recipients: tx.recipients.length,
+      recipients: result.recipients.length,
       failed_recipients: failed,
       spilled: spool.spilled,
     });
   }
 
+  /**
+   * SMTP delivery: one reply for the transaction, 250 only once the pipeline has committed every
+   * recipient (local placements and the queue entry); post-delivery hooks never delay it.
+   */
   async #deliver(tx: Transaction, spool: MessageSpool): Promise<SmtpReply> {
-    const id = `${this.conn.session.id}-${++this.#txCount}`;
-    const now = this.conn.server.clock.now();
-    const local = tx.recipients.filter((r) => r.accounts !== null);
-    const remote = tx.recipients.filter((r) => r.accounts === null);
-    const received = this.#trace(tx, id, now);
-    const from = tx.from ? addressToString(tx.from) : null;
-    try {
-      if (remote.length > 0) {
-        const blob = await putMessageBlob(this.conn.server.store, received, spool);
-        await this.deps.outbound!.enqueue({
-          from,
-          recipients: remote.map((r): OutboundRecipient => ({ address: r.address, ...r.opts })),
-          ret: tx.opts.ret,
-          envid: tx.opts.envid,
-          smtputf8: tx.opts.smtputf8,
-          body: tx.opts.body,
-          authUser: this.account?.address,
-          sessionId: this.conn.session.id,
-        }, blob);
-      }
-      if (local.length > 0) {
-        const accountIds = local.flatMap((r) => r.accounts!.map((a) => a.id));
-        const delivered = await deliverLocal(this.conn.server.store, {
-          prefix: formatReturnPath(from) + received,
-          message: spool,
-          accountIds,
-          receivedAt: now,
-        });
-        // RFC 3834 auto-replies of recipients with a JMAP VacationResponse; never delays the 250.
-        this.#vacation(accountIds, from, delivered.blobId);
-      }
-      this.conn.log.info("message accepted", {
-        queue_id: id,
-        size: spool.size,
-        recipients: tx.recipients.length,
-        spilled: spool.spilled,
-      });
-      return Replies.queued(id);
-    } catch (e) {
-      if (e instanceof StoreError && e.code === "overQuota") return Replies.mailboxFull();
-      this.conn.log.error("delivery failed", {
-        queue_id: id,
-        error: e instanceof Error ? e.message : String(e),
-      });
-      return Replies.localError();
-    }
+    const result = await tx.delivery.deliver(spool);
+    const failure = result.recipients.find((r) => r.status === "failed");
+    if (failure?.status === "failed") return replyOf(failure.refusal);
+    this.conn.log.info("message accepted", {
+      queue_id: result.id,
+      size: spool.size,
+      recipients: result.recipients.length,
+      spilled: spool.spilled,
+    });
+    return Replies.queued(result.id);
   }
 
   /** RSET: RFC 5321 §4.1.1.5. */
@@ -688,6 +595,11 @@ const COMMANDS: Record<SmtpCommand["verb"], CommandSpec> = {
   STARTTLS: { phases: ["greeted"], run: (s) => s.starttls() },
   AUTH: { phases: ["greeted"], run: (s, c) => s.auth(c as Extract<SmtpCommand, { verb: "AUTH" }>) },
 };
+
+/** A pipeline refusal as an SMTP reply (its code and RFC 3463 enhanced code as given). */
+function replyOf(r: Refusal): SmtpReply {
+  return reply(r.code, r.enhanced, r.text);
+}
 
 /** The reply with its recipient in front of the text, e.g. `552 5.2.2 <bob@example.org> Mailbox full`. */
 function forRecipient(r: SmtpReply, address: string): SmtpReply {

@@ -137,7 +137,8 @@ Deno.test("Email/set creates a draft and EmailSubmission/set sends it in the sam
     const ids = await f.store.queryMessages(f.bob.id, { filter: { inMailbox: bobInbox!.id } });
     assert.equal(ids.length, 1);
     const raw = new TextDecoder().decode((await f.store.readMessage(f.bob.id, ids[0]!))!);
-    assert.match(raw, /^Received: /);
+    // The trace fields SMTP writes at final delivery (RFC 5321 §4.4): Return-Path, then Received.
+    assert.match(raw, /^Return-Path: <alice@example\.org>\r\nReceived: from \[127\.0\.0\.1\] /);
     assert.match(raw, /Subject: =\?UTF-8\?/);
     assert.match(raw, /multipart\/alternative/);
     const got = await f.api([["Email/get", {

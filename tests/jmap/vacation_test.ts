@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { jmapFixture, sampleMessage } from "./_fixture.ts";
-import { sendVacationReplies } from "../../core/jmap/vacation_reply.ts";
+import { sendVacationReplies } from "../../core/delivery/vacation.ts";
 
 Deno.test("sendVacationReplies answers a local sender once per period", async () => {
   const f = await jmapFixture();

@@ -1,23 +1,22 @@
 /**
- * EmailSubmission/get, /changes, /query, /queryChanges, /set (RFC 8621 §7). Local recipients are
- * delivered through core/delivery/local.ts (the path SMTP uses); remote ones go to the outbound
- * queue when the server has one, and otherwise fail the submission with `forbiddenToSend`-style
- * `forbidden` error, never silently.
+ * EmailSubmission/get, /changes, /query, /queryChanges, /set (RFC 8621 §7). A submission goes
+ * through the inbound delivery pipeline (core/delivery/pipeline.ts), as SMTP does: the same
+ * recipient resolution, `Received` line and post-delivery hooks (vacation replies) for local
+ * recipients; remote ones go to the outbound queue when the server has one, and otherwise fail the
+ * submission with a `forbidden` error, never silently.
  *
  * @module
  */
 import type { AccountId } from "../../../core/store/types.ts";
-import { deliverLocal } from "../../../core/delivery/local.ts";
+import { deliveryPipeline } from "../../../core/delivery/pipeline.ts";
 import { memorySource } from "../../../core/delivery/spool.ts";
-import { formatDateTime } from "../../../core/delivery/trace.ts";
-import type { WithOutboundQueue } from "../../../core/delivery/outbound.ts";
 import {
   type DeliveryStatus,
   type EmailSubmission,
   type Envelope,
   submissionOrigin,
 } from "../../../core/jmap/submissions.ts";
-import { isTrackingQueue, type TrackingQueue } from "../../../core/jmap/submission_tracking.ts";
+import { isTrackingQueue } from "../../../core/jmap/submission_tracking.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
 import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
 import {
@@ -277,98 +276,91 @@ async function submit(
     throw new SetErrorException("invalidRecipients", "Malformed recipients.", { invalidRecipients: invalid });
   }
 
-  const local = new Map<string, string[]>();
-  const remote: string[] = [];
-  for (const r of envelope.rcptTo) {
-    const accounts = await store.resolveRecipient(r.email);
-    if (accounts === null) {
-      if (await store.isLocalDomain(r.email.split("@").pop()!)) {
-        throw new SetErrorException("invalidRecipients", `No such local recipient "${r.email}".`, {
-          invalidRecipients: [r.email],
-        });
-      }
-      remote.push(r.email);
-    } else local.set(r.email, accounts.map((a) => a.id));
-  }
-  const outbound = (ctx.services.server as unknown as WithOutboundQueue).outbound;
-  if (remote.length > 0 && !outbound) {
-    // No queue yet (its own issue): refuse clearly rather than drop anything.
-    throw new SetErrorException(
-      "forbidden",
-      `Remote delivery is not available on this server yet (no outbound queue); not sent to: ${
-        remote.join(", ")
-      }.`,
-    );
-  }
-  const now = ctx.services.server.clock.now();
+  const server = ctx.services.server;
+  const now = server.clock.now();
+  const submissionId = crypto.randomUUID();
   const message = withoutBcc(raw);
-  const id = crypto.randomUUID().replaceAll("-", "");
-  const prefix =
-    `Received: from [${ctx.remoteAddress || "127.0.0.1"}]\r\n\tby ${ctx.services.server.config.hostname}` +
-    ` (Tern) with HTTP (JMAP) id ${id}\r\n\tfor submission by ${ctx.account.address};\r\n\t${
-      formatDateTime(now)
-    }\r\n`;
-  const deliveryStatus: Record<string, DeliveryStatus> = {};
-  const localAccounts = [...new Set([...local.values()].flat())];
-  if (localAccounts.length) {
-    try {
-      await deliverLocal(store, {
-        prefix,
-        message: memorySource(message),
-        accountIds: localAccounts,
-        receivedAt: now,
-      });
-    } catch (error) {
-      ctx.log.warn("JMAP submission local delivery failed", { error: String(error) });
+  const addresses = [envelope.mailFrom.email, ...envelope.rcptTo.map((r) => r.email)];
+  const tx = deliveryPipeline(server).begin({
+    from: envelope.mailFrom.email,
+    // RFC 6531: non-ASCII addresses need SMTPUTF8 on the way out.
+    smtputf8: addresses.some((a) => [...a].some((ch) => ch.charCodeAt(0) > 0x7f)),
+    body: "8BITMIME",
+    size: message.length,
+  }, {
+    kind: "jmap",
+    clientIp: ctx.remoteAddress || "127.0.0.1",
+    tls: null,
+    authenticatedAs: ctx.account.address,
+    sessionId: ctx.sessionId,
+  }, { mayRelay: true, queueOrigin: submissionOrigin(accountId, submissionId) });
+  const unknown: string[] = [];
+  const unqueued: string[] = [];
+  for (const r of envelope.rcptTo) {
+    const refusal = await tx.addRecipient({ address: r.email });
+    if (refusal === null) continue;
+    if (refusal.reason === "noQueue") unqueued.push(r.email);
+    else if (refusal.reason === "unknownUser") unknown.push(r.email);
+    else {
       throw new SetErrorException(
         "forbiddenToSend",
         "Local delivery failed (e.g. a recipient is over quota).",
       );
     }
-    for (const email of local.keys()) {
-      deliveryStatus[email] = { smtpReply: "250 2.1.5 Delivered", delivered: "yes", displayed: "unknown" };
-    }
+  }
+  if (unknown.length > 0) {
+    throw new SetErrorException("invalidRecipients", `No such local recipient "${unknown[0]}".`, {
+      invalidRecipients: unknown,
+    });
+  }
+  if (unqueued.length > 0) {
+    // No queue: refuse clearly rather than drop anything.
+    throw new SetErrorException(
+      "forbidden",
+      `Remote delivery is not available on this server (no outbound queue); not sent to: ${
+        unqueued.join(", ")
+      }.`,
+    );
+  }
+  const local = tx.recipients.filter((r) => r.route === "local").map((r) => r.address);
+  const remote = tx.recipients.filter((r) => r.route === "remote").map((r) => r.address);
+  const deliveryStatus: Record<string, DeliveryStatus> = {};
+  for (const email of local) {
+    deliveryStatus[email] = { smtpReply: "250 2.1.5 Delivered", delivered: "yes", displayed: "unknown" };
   }
   for (const email of remote) {
     deliveryStatus[email] = { smtpReply: "250 2.0.0 Queued", delivered: "queued", displayed: "unknown" };
   }
   // RFC 8621 §7: pending while every recipient waits in the queue (it may still be canceled);
   // final once any recipient has the message. The queue reports outcomes to
-  // core/jmap/submission_tracking.ts, which moves deliveryStatus and undoStatus on.
-  const submissionId = crypto.randomUUID();
+  // core/jmap/submission_tracking.ts, which moves deliveryStatus and undoStatus on. The record
+  // exists before the queue entry, so an outcome reported at once finds it.
   let submission = await ctx.services.submissions.insert(accountId, {
     identityId: identity.id,
     emailId: email.id,
     threadId: email.threadId,
     envelope,
     sendAt: now,
-    undoStatus: local.size === 0 && remote.length > 0 ? "pending" : "final",
+    undoStatus: local.length === 0 && remote.length > 0 ? "pending" : "final",
     deliveryStatus,
     dsnBlobIds: [],
     mdnBlobIds: [],
   }, submissionId);
-  if (remote.length && outbound) {
-    // The record exists before the queue entry, so an outcome reported at once finds it.
-    try {
-      const blob = await store.blobs.put(new Uint8Array([...new TextEncoder().encode(prefix), ...message]));
-      const { id: queueId } = await (outbound as TrackingQueue).enqueue(
-        {
-          from: envelope.mailFrom.email,
-          recipients: remote.map((address) => ({ address })),
-          smtputf8: [...envelope.mailFrom.email + remote.join("")].some((ch) => ch.charCodeAt(0) > 0x7f),
-          body: "8BITMIME",
-          authUser: ctx.account.address,
-          sessionId: ctx.sessionId,
-        },
-        blob,
-        { origin: submissionOrigin(accountId, submissionId) },
-      );
-      await ctx.services.submissions.setQueueId(accountId, submissionId, queueId);
-      submission = await ctx.services.submissions.get(accountId, submissionId) ?? submission;
-    } catch (error) {
-      await ctx.services.submissions.delete(accountId, submissionId);
-      throw error;
-    }
+  const result = await tx.deliver(memorySource(message));
+  const failed = result.recipients.find((r) => r.status === "failed");
+  if (failed?.status === "failed") {
+    await ctx.services.submissions.delete(accountId, submissionId);
+    ctx.log.warn("JMAP submission delivery failed", { reason: failed.refusal.reason });
+    throw new SetErrorException(
+      "forbiddenToSend",
+      local.includes(failed.address)
+        ? "Local delivery failed (e.g. a recipient is over quota)."
+        : "The message could not be queued.",
+    );
+  }
+  if (result.queueId !== undefined) {
+    await ctx.services.submissions.setQueueId(accountId, submissionId, result.queueId);
+    submission = await ctx.services.submissions.get(accountId, submissionId) ?? submission;
   }
   await store.recordChange(accountId, "EmailSubmission", { created: [submission.id] });
   return { submission };

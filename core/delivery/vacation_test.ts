@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { composeVacationReply, inboundFacts, skipReason } from "./vacation_reply.ts";
+import { composeVacationReply, inboundFacts, skipReason } from "./vacation.ts";
 import type { VacationResponse } from "../store/records/vacations.ts";
 import { parseMime } from "../mime/parse.ts";
 

@@ -1,15 +1,20 @@
 /**
  * The vacation auto-reply sent on inbound mail (RFC 8621 §8, RFC 3834): at most once per sender
  * per period, never to bounces, mailing lists, bulk or automatically submitted mail, nor to the
- * account itself. The SMTP delivery path calls `sendVacationReplies` after a local delivery.
+ * account itself. The inbound delivery pipeline (core/delivery/pipeline.ts) runs `vacationHook`
+ * after every committed local delivery, whichever protocol brought the message in (SMTP, LMTP,
+ * JMAP EmailSubmission, the queue). The VacationResponse record itself is JMAP's
+ * (core/store/records/vacations.ts).
  *
  * @module
  */
-import type { ServerContext } from "../context.ts";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Store } from "../store/store.ts";
 import type { AccountId } from "../store/types.ts";
-import type { WithOutboundQueue } from "../delivery/outbound.ts";
-import { deliverLocal } from "../delivery/local.ts";
-import { memorySource } from "../delivery/spool.ts";
+import type { OutboundQueue } from "./outbound.ts";
+import { deliverLocal } from "./local.ts";
+import { memorySource } from "./spool.ts";
 import { parseMime } from "../mime/parse.ts";
 import { decodeHeaderText } from "../mime/encoded_words.ts";
 import { parseAddressList } from "../mime/address.ts";
@@ -142,6 +147,15 @@ export function composeVacationReply(
   return composeMessage({ headers, body });
 }
 
+/** What sending vacation replies needs (a `ServerContext` has all of it). */
+export interface VacationServer {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly config: { readonly hostname: string; readonly jmap: { readonly vacation_period_days?: number } };
+  readonly outbound?: OutboundQueue;
+}
+
 /**
  * After a local delivery: sends each recipient account's vacation reply when one is due. Local
  * senders get it through local delivery; remote ones through the outbound queue with a null
@@ -150,7 +164,7 @@ export function composeVacationReply(
  * @returns how many replies were sent
  */
 export async function sendVacationReplies(
-  server: ServerContext & WithOutboundQueue,
+  server: VacationServer,
   input: {
     accountIds: AccountId[];
     envelopeFrom: string | null;

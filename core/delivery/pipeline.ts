@@ -1,0 +1,492 @@
+/**
+ * The inbound delivery pipeline: the one way a message enters Tern, whichever protocol brought it
+ * (SMTP, LMTP, JMAP EmailSubmission, the queue's local delivery). A transaction goes
+ * `begin(envelope, origin)` → `addRecipient(rcpt)` (resolve, route local or remote, or a typed
+ * refusal the protocol turns into its own answer) → `deliver(message)` (one `Received` line, store
+ * once, place locally, enqueue the rest) → per-recipient results. Post-delivery hooks (vacation
+ * replies now; Sieve, webhooks later) are data given to the pipeline and run after the commit,
+ * never before, and never holding up the protocol's acknowledgement.
+ *
+ * Durability: `deliver` resolves only after the store (and the queue) committed and fsynced, so a
+ * protocol may acknowledge exactly the recipients reported delivered or queued.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { TlsInfo } from "../net/transport.ts";
+import type { Store } from "../store/store.ts";
+import { type Account, type AccountId, type BlobId, StoreError } from "../store/types.ts";
+import { deliverLocal, deliverLocalEach, putMessageBlob } from "./local.ts";
+import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
+import { RecipientResolver } from "./resolver.ts";
+import type { MessageSource } from "./spool.ts";
+import { formatReceived, formatReturnPath } from "./trace.ts";
+import { sendVacationReplies, type VacationServer } from "./vacation.ts";
+
+/** Where a message comes from: decides the `Received` line (RFC 5321 §4.4). */
+export type DeliveryOrigin =
+  | {
+    kind: "smtp";
+    /** LMTP (RFC 2033) rather than SMTP. */
+    lmtp: boolean;
+    /** The HELO/EHLO/LHLO argument. */
+    heloName: string;
+    /** EHLO (or LHLO) rather than HELO. */
+    esmtp: boolean;
+    clientIp: string;
+    tls: TlsInfo | null;
+    /** The authenticated account's address, or null. */
+    authenticatedAs: string | null;
+    sessionId: string;
+  }
+  | {
+    /** JMAP EmailSubmission/set over HTTP (RFC 8621 §7.5). */
+    kind: "jmap";
+    clientIp: string;
+    tls: TlsInfo | null;
+    authenticatedAs: string;
+    sessionId: string;
+  }
+  | {
+    /** The outbound queue handing a queued message (a DSN) to a local mailbox: it already has its trace. */
+    kind: "queue";
+    sessionId: string;
+  };
+
+/** The envelope of one transaction. */
+export interface DeliveryEnvelope {
+  /** Reverse-path `local@domain`; null for `<>`. */
+  from: string | null;
+  /** RFC 6531 SMTPUTF8 was requested. */
+  smtputf8: boolean;
+  /** RFC 6152 / RFC 3030 BODY parameter. */
+  body: OutboundEnvelope["body"];
+  /** RFC 3461 §4.3 RET. */
+  ret?: "FULL" | "HDRS";
+  /** RFC 3461 §4.4 ENVID (xtext). */
+  envid?: string;
+  /** The size announced in advance (RFC 1870 SIZE), for the quota check at RCPT time. */
+  size?: number;
+}
+
+/** One envelope recipient with its RFC 3461 DSN parameters. */
+export interface DeliveryRecipient {
+  /** Forward-path as `local@domain`. */
+  address: string;
+  /** RFC 3461 §4.1 NOTIFY values. */
+  notify?: string[];
+  /** RFC 3461 §4.2 ORCPT as sent. */
+  orcpt?: string;
+}
+
+/** Why a recipient (or a delivery) was refused. */
+export type RefusalReason =
+  | "unknownUser"
+  | "mailboxFull"
+  | "overQuota"
+  | "notLocal"
+  | "relayDenied"
+  | "noQueue"
+  | "localError";
+
+/** A refusal with its SMTP reply code and RFC 3463 enhanced status code, so SMTP answers it as is. */
+export interface Refusal {
+  reason: RefusalReason;
+  /** RFC 5321 §4.2 reply code. */
+  code: number;
+  /** RFC 3463 enhanced status code. */
+  enhanced: string;
+  text: string;
+}
+
+/** The refusals, with the reply each gets on the SMTP wire. */
+export const REFUSALS: Readonly<Record<RefusalReason, Refusal>> = {
+  // RFC 5321 §3.6.2 / RFC 3463 §3.2: bad destination mailbox address.
+  unknownUser: { reason: "unknownUser", code: 550, enhanced: "5.1.1", text: "No such user here" },
+  // RFC 3463 §3.3 X.2.2: mailbox full, temporary while the owner may make room.
+  mailboxFull: { reason: "mailboxFull", code: 452, enhanced: "4.2.2", text: "Mailbox full" },
+  // RFC 3463 X.2.2 as a permanent failure: LMTP's per-recipient answer to a full mailbox.
+  overQuota: { reason: "overQuota", code: 552, enhanced: "5.2.2", text: "Mailbox full" },
+  // RFC 2033 §1: LMTP delivers to local mailboxes only, never a relay.
+  notLocal: {
+    reason: "notLocal",
+    code: 550,
+    enhanced: "5.7.1",
+    text: "Relaying denied: LMTP accepts local recipients only",
+  },
+  relayDenied: { reason: "relayDenied", code: 554, enhanced: "5.7.1", text: "Relaying denied" },
+  noQueue: {
+    reason: "noQueue",
+    code: 451,
+    enhanced: "4.3.0",
+    text: "Relay queue unavailable, try again later",
+  },
+  localError: {
+    reason: "localError",
+    code: 451,
+    enhanced: "4.3.0",
+    text: "Temporary failure, try again later",
+  },
+};
+
+/** What the transaction may do with recipients, decided by the protocol (its authentication rules). */
+export interface TransactionPolicy {
+  /** Non-local recipients may be relayed (authenticated client, or a relay network). */
+  mayRelay: boolean;
+  /** Only local recipients (LMTP, the queue's local hand-off). */
+  localOnly?: boolean;
+  /** Transaction id (an RFC 5322 atom); a random one by default. */
+  id?: string;
+  /** Opaque tag handed to the queue with the remote recipients (JMAP submission tracking). */
+  queueOrigin?: string;
+}
+
+/** An accepted recipient and where it goes. */
+export type AcceptedRecipient =
+  & DeliveryRecipient
+  & ({ route: "local"; accounts: Account[] } | { route: "remote" });
+
+/** A recipient's outcome after `deliver`. */
+export type RecipientResult =
+  | { address: string; status: "delivered" | "queued" }
+  | { address: string; status: "failed"; refusal: Refusal; error?: unknown };
+
+/** The outcome of `deliver`. */
+export interface DeliveryResult {
+  /** The transaction id (also in the `Received` line). */
+  id: string;
+  /** One result per accepted recipient, in `addRecipient` order. */
+  recipients: RecipientResult[];
+  /** Queue id of the remote recipients' entry, when there were any and it was queued. */
+  queueId?: string;
+  /** Settles when every post-delivery hook has run (never rejects); nothing needs to wait for it. */
+  hooks: Promise<void>;
+}
+
+/** What a post-delivery hook is told: a committed local delivery. */
+export interface CommittedDelivery {
+  id: string;
+  envelope: DeliveryEnvelope;
+  origin: DeliveryOrigin;
+  blobId: BlobId;
+  size: number;
+  /** The accounts the message was placed for. */
+  accountIds: AccountId[];
+  /** The stored bytes (trace fields included), read only when a hook needs them. */
+  raw(): Promise<Uint8Array | null>;
+}
+
+/**
+ * A stage run after the commit (vacation now; Sieve, webhooks later). Its failure is logged and
+ * never touches the delivered message.
+ */
+export interface PostDeliveryHook {
+  /** For logs. */
+  name: string;
+  run(delivery: CommittedDelivery): Promise<void>;
+}
+
+/** What the pipeline needs. */
+export interface PipelineServices {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Our host name, for the `Received` line. */
+  hostname: string;
+  /** The outbound queue; without it remote recipients are refused with `noQueue`. */
+  outbound?: OutboundQueue;
+  /** Post-delivery hooks, run in order after each commit. */
+  hooks?: readonly PostDeliveryHook[];
+  /** Recipient resolver (a cached one over `store` by default). */
+  resolver?: RecipientResolver;
+}
+
+/** The pipeline: one per server, shared by every protocol. */
+export class DeliveryPipeline {
+  readonly services: PipelineServices;
+  readonly resolver: RecipientResolver;
+  readonly hooks: readonly PostDeliveryHook[];
+
+  /** @param services store, clock, log, host name, queue and hooks */
+  constructor(services: PipelineServices) {
+    this.services = services;
+    this.resolver = services.resolver ?? new RecipientResolver(services.store, services.clock);
+    this.hooks = services.hooks ?? [];
+  }
+
+  /** Starts a transaction. */
+  begin(envelope: DeliveryEnvelope, origin: DeliveryOrigin, policy: TransactionPolicy): DeliveryTransaction {
+    return new DeliveryTransaction(this, envelope, origin, policy);
+  }
+}
+
+/** One message on its way in. */
+export class DeliveryTransaction {
+  readonly id: string;
+  readonly envelope: DeliveryEnvelope;
+  readonly origin: DeliveryOrigin;
+  readonly #pipeline: DeliveryPipeline;
+  readonly #policy: TransactionPolicy;
+  readonly #recipients: AcceptedRecipient[] = [];
+
+  /** Use `DeliveryPipeline.begin`. */
+  constructor(
+    pipeline: DeliveryPipeline,
+    envelope: DeliveryEnvelope,
+    origin: DeliveryOrigin,
+    policy: TransactionPolicy,
+  ) {
+    this.#pipeline = pipeline;
+    this.envelope = envelope;
+    this.origin = origin;
+    this.#policy = policy;
+    this.id = policy.id ?? crypto.randomUUID().replaceAll("-", "");
+  }
+
+  /** The recipients accepted so far, in order. */
+  get recipients(): readonly AcceptedRecipient[] {
+    return this.#recipients;
+  }
+
+  /**
+   * Resolves a recipient and routes it (local accounts, or the queue), or refuses it: RFC 5321
+   * §4.1.1.3 lets each RCPT be answered on its own. Returns null when accepted.
+   */
+  async addRecipient(rcpt: DeliveryRecipient): Promise<Refusal | null> {
+    const res = await this.#pipeline.resolver.resolve(rcpt.address);
+    if (res.kind === "unknown") return REFUSALS.unknownUser;
+    if (res.kind === "local") {
+      // RFC 1870 §6: a message announced too big for a mailbox is refused at RCPT.
+      const size = this.envelope.size ?? 0;
+      if (res.accounts.some((a) => a.quotaBytes > 0 && a.usedBytes + size > a.quotaBytes)) {
+        return REFUSALS.mailboxFull;
+      }
+      this.#recipients.push({ ...rcpt, route: "local", accounts: res.accounts });
+      return null;
+    }
+    if (this.#policy.localOnly) return REFUSALS.notLocal;
+    // Never an open relay: the protocol says whether this client may relay.
+    if (!this.#policy.mayRelay) return REFUSALS.relayDenied;
+    // Without a queue: a temporary failure, never a silent drop.
+    if (!this.#pipeline.services.outbound) return REFUSALS.noQueue;
+    this.#recipients.push({ ...rcpt, route: "remote" });
+    return null;
+  }
+
+  /** The `Received` line (RFC 5321 §4.4) this transaction puts in front of the message. */
+  received(date: Date): string {
+    const o = this.origin;
+    if (o.kind === "queue") return "";
+    const rcpts = this.#recipients;
+    return formatReceived({
+      heloName: o.kind === "smtp" ? o.heloName : undefined,
+      clientIp: o.clientIp,
+      hostname: this.#pipeline.services.hostname,
+      esmtp: o.kind === "smtp" ? o.esmtp : true,
+      authenticated: o.authenticatedAs !== null,
+      tls: o.tls,
+      smtputf8: this.envelope.smtputf8,
+      lmtp: o.kind === "smtp" && o.lmtp,
+      http: o.kind === "jmap",
+      id: this.id,
+      // Only a single recipient is named (the others' privacy).
+      forRecipient: rcpts.length === 1 ? rcpts[0]!.address : undefined,
+      date,
+    });
+  }
+
+  /**
+   * Stores and routes the message. `perRecipient` (LMTP, RFC 2033 §4.2) places each local
+   * recipient on its own, so one full mailbox fails only its recipient; otherwise the local
+   * placements are all-or-nothing and, when they fail, nothing is queued either. Local recipients
+   * come first, then the queue entry. Never throws: failures are per-recipient results.
+   */
+  async deliver(message: MessageSource, opts: { perRecipient?: boolean } = {}): Promise<DeliveryResult> {
+    const { store, clock, outbound } = this.#pipeline.services;
+    const now = clock.now();
+    const received = this.received(now);
+    // RFC 5321 §4.4: Return-Path is added at final delivery only.
+    const localPrefix = formatReturnPath(this.envelope.from) + received;
+    const results: RecipientResult[] = this.#recipients.map((r) => ({
+      address: r.address,
+      status: "queued",
+    }));
+    const localIdx = this.#recipients.flatMap((r, i) => r.route === "local" ? [i] : []);
+    const remoteIdx = this.#recipients.flatMap((r, i) => r.route === "remote" ? [i] : []);
+    const fail = (idx: number[], error: unknown, refusal?: Refusal) => {
+      const r = refusal ?? refusalOf(error);
+      for (const i of idx) {
+        results[i] = { address: this.#recipients[i]!.address, status: "failed", refusal: r, error };
+      }
+    };
+    const committed: { blobId: BlobId; size: number; accountIds: AccountId[] }[] = [];
+    if (localIdx.length > 0) {
+      const groups = localIdx.map((i) => accountsOf(this.#recipients[i]!));
+      try {
+        if (opts.perRecipient) {
+          const each = await deliverLocalEach(store, {
+            prefix: localPrefix,
+            message,
+            groups,
+            receivedAt: now,
+          });
+          const placed: AccountId[] = [];
+          each.outcomes.forEach((o, k) => {
+            const i = localIdx[k]!;
+            if (o.ok) {
+              results[i] = { address: this.#recipients[i]!.address, status: "delivered" };
+              placed.push(...o.added.map((a) => a.accountId));
+            } else {
+              // RFC 2033 §4.2: a full mailbox is this recipient's permanent 552 5.2.2.
+              fail([i], o.error, isOverQuota(o.error) ? REFUSALS.overQuota : undefined);
+            }
+          });
+          if (placed.length > 0) committed.push({ blobId: each.blobId, size: each.size, accountIds: placed });
+        } else {
+          const accountIds = groups.flat();
+          const done = await deliverLocal(store, {
+            prefix: localPrefix,
+            message,
+            accountIds,
+            receivedAt: now,
+          });
+          for (const i of localIdx) {
+            results[i] = { address: this.#recipients[i]!.address, status: "delivered" };
+          }
+          committed.push({ blobId: done.blobId, size: done.size, accountIds: [...new Set(accountIds)] });
+        }
+      } catch (error) {
+        fail(localIdx, error);
+      }
+      // All-or-nothing: a failed local placement leaves nothing queued, so a retry duplicates nothing.
+      if (!opts.perRecipient && committed.length === 0) fail(remoteIdx, null, REFUSALS.localError);
+    }
+    let queueId: string | undefined;
+    const remoteOk = remoteIdx.filter((i) => results[i]!.status === "queued");
+    if (remoteOk.length > 0) {
+      try {
+        if (!outbound) throw new Error("No outbound queue");
+        const blob = await putMessageBlob(store, received, message);
+        const env = this.envelope;
+        const o = this.origin;
+        const recipients = remoteOk.map((i) => {
+          const { address, notify, orcpt } = this.#recipients[i]!;
+          return { address, ...(notify ? { notify } : {}), ...(orcpt ? { orcpt } : {}) };
+        });
+        queueId = (await outbound.enqueue(
+          {
+            from: env.from,
+            recipients,
+            ret: env.ret,
+            envid: env.envid,
+            smtputf8: env.smtputf8,
+            body: env.body,
+            authUser: o.kind === "queue" ? undefined : o.authenticatedAs ?? undefined,
+            sessionId: o.sessionId,
+          },
+          blob,
+          this.#policy.queueOrigin ? { origin: this.#policy.queueOrigin } : undefined,
+        )).id;
+      } catch (error) {
+        fail(remoteOk, error, REFUSALS.localError);
+      }
+    }
+    for (const r of results) {
+      if (r.status === "failed" && r.refusal.reason === "localError") {
+        this.#pipeline.services.log.error("delivery failed", {
+          queue_id: this.id,
+          error: r.error instanceof Error ? r.error.message : String(r.error),
+        });
+        break;
+      }
+    }
+    return { id: this.id, recipients: results, queueId, hooks: this.#runHooks(committed) };
+  }
+
+  /** Runs the hooks after the commit, one after another; a failing hook is logged and skipped. */
+  async #runHooks(committed: { blobId: BlobId; size: number; accountIds: AccountId[] }[]): Promise<void> {
+    const { hooks } = this.#pipeline;
+    if (hooks.length === 0 || committed.length === 0) return;
+    const { store, log } = this.#pipeline.services;
+    // Let the protocol send its acknowledgement first.
+    await Promise.resolve();
+    for (const c of committed) {
+      const delivery: CommittedDelivery = {
+        id: this.id,
+        envelope: this.envelope,
+        origin: this.origin,
+        ...c,
+        raw: () => store.blobs.get(c.blobId),
+      };
+      for (const hook of hooks) {
+        try {
+          await hook.run(delivery);
+        } catch (e) {
+          log.warn("post-delivery hook failed", {
+            hook: hook.name,
+            queue_id: this.id,
+            error: e instanceof Error ? e.message : String(e),
+          });
+        }
+      }
+    }
+  }
+}
+
+function accountsOf(r: AcceptedRecipient): AccountId[] {
+  return r.route === "local" ? r.accounts.map((a) => a.id) : [];
+}
+
+function isOverQuota(e: unknown): boolean {
+  return e instanceof StoreError && e.code === "overQuota";
+}
+
+/** The refusal for a failed store call: a full mailbox (temporary), else a local error. */
+function refusalOf(error: unknown): Refusal {
+  return isOverQuota(error) ? REFUSALS.mailboxFull : REFUSALS.localError;
+}
+
+/**
+ * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
+ * VacationResponse on answers the sender (core/delivery/vacation.ts decides when).
+ */
+export function vacationHook(server: VacationServer): PostDeliveryHook {
+  return {
+    name: "vacation",
+    async run(d) {
+      await sendVacationReplies(server, {
+        accountIds: d.accountIds,
+        envelopeFrom: d.envelope.from,
+        raw: d.raw,
+      });
+    },
+  };
+}
+
+/** A server's services as the pipeline reads them (a `ServerContext` fits). */
+export interface PipelineServer extends VacationServer {
+  readonly outbound?: OutboundQueue;
+}
+
+const pipelines = new WeakMap<PipelineServer, DeliveryPipeline>();
+
+/**
+ * The server's pipeline with the default hooks (vacation), built once per server so every protocol
+ * shares one recipient cache and one hook list.
+ */
+export function deliveryPipeline(server: PipelineServer): DeliveryPipeline {
+  let p = pipelines.get(server);
+  if (!p) {
+    p = new DeliveryPipeline({
+      store: server.store,
+      clock: server.clock,
+      log: server.log,
+      hostname: server.config.hostname,
+      outbound: server.outbound,
+      hooks: [vacationHook(server)],
+    });
+    pipelines.set(server, p);
+  }
+  return p;
+}
