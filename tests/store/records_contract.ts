@@ -258,6 +258,19 @@ export function recordStoresContract(
     assert.deepEqual(await c.store.pop3Sizes.get([blobId]), new Map());
   });
 
+  test("subscriptions: names without a mailbox per account, sorted, idempotent, kept across a reopen", async (c) => {
+    const a = await account(c.store);
+    await c.store.subscriptions.add(a.id, "Projects/Old");
+    await c.store.subscriptions.add(a.id, "Archive 2019");
+    await c.store.subscriptions.add(a.id, "Archive 2019");
+    await reopen(c);
+    assert.deepEqual(await c.store.subscriptions.list(a.id), ["Archive 2019", "Projects/Old"]);
+    assert.deepEqual(await c.store.subscriptions.list("no-such-account"), []);
+    await c.store.subscriptions.remove(a.id, "Archive 2019");
+    await c.store.subscriptions.remove(a.id, "never added");
+    assert.deepEqual(await c.store.subscriptions.list(a.id), ["Projects/Old"]);
+  });
+
   test("queue: entries with recipients and attempts, due groups, outcomes, retry and delete", async (c) => {
     const now = new Date(Date.UTC(2025, 0, 1));
     await c.store.queue.insert(queued("m1", "b".repeat(64), now), [

@@ -133,7 +133,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
   const test = (title: string, fn: (c: Ctx) => Promise<void>) =>
     Deno.test(`${name} ${title}`, () => withStore(factory, fn));
 
-  // The records beside mail (queue, JMAP records, bans, DKIM keys, POP3 sizes): tests/store/records_contract.ts.
+  // The records beside mail (queue, JMAP records, bans, DKIM keys, POP3 sizes, IMAP subscriptions): tests/store/records_contract.ts.
   recordStoresContract(test);
 
   test("domains are added, listed, checked and deleted", async ({ store }) => {
