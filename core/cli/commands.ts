@@ -29,7 +29,7 @@ import type { Config } from "../config/types.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
-import { BAN_COMMANDS, BAN_GROUP } from "../policy/ban_commands.ts";
+import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
 function unknownAccountAsFailure(e: unknown): never {
@@ -492,6 +492,6 @@ const CORE_COMMANDS: CommandSpec[] = [
 
 /**
  * Every leaf command: the directory commands above, then those of the outbound queue
- * (core/cli/queue_commands.ts) and of the connection policy's bans (core/policy/ban_commands.ts).
+ * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
 export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS];

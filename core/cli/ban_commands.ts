@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { CommandContext, CommandSpec, GroupSpec } from "../cli/spec.ts";
-import { CliError, ExitCode } from "../cli/errors.ts";
-import { formatTable } from "../cli/table.ts";
+import type { CommandContext, CommandSpec, GroupSpec } from "./spec.ts";
+import { CliError, ExitCode } from "./errors.ts";
+import { formatTable } from "./table.ts";
 
 /** The `ban` group for `tern --help`. */
 export const BAN_GROUP: GroupSpec = { name: "ban", summary: "list and clear authentication-failure bans" };
