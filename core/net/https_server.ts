@@ -251,6 +251,25 @@ export class NodeHttpServer {
     }
     // Node's own keep-alive timer matches ours (ours also covers engines that lack it).
     server.keepAliveTimeout = this.#opts.timeouts().keepAliveMs;
+    // A request the parser refuses (RFC 9112 framing): 400, or 431 for an over-long head, when no
+    // response is under way; otherwise (a broken body) the connection just closes.
+    server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
+      const state = this.#conns.get(socket);
+      if (socket.destroyed || !socket.writable || (state && state.active > 0) || err.code === "ECONNRESET") {
+        socket.destroy();
+        return;
+      }
+      if (state) {
+        this.#clearTimer(state);
+        state.release();
+      }
+      this.#refuse(
+        socket,
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? rawProblem(431, "Request Header Fields Too Large", "The request head is too large")
+          : rawProblem(400, "Bad Request", "Malformed HTTP request"),
+      );
+    });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const state = this.#conns.get(socket);
       if (state) {
@@ -476,7 +495,25 @@ export class NodeHttpServer {
     const socket = req.socket as TLSSocket;
     const abort = new AbortController();
     res.once("close", () => abort.abort());
-    const { request, bodyAbandoned } = requestFromNode(req, this.#origin, abort.signal);
+    const { request, bodyAbandoned, badHost } = requestFromNode(req, this.#origin, abort.signal);
+    if (badHost) {
+      // RFC 9112 §3.2: a Host field with an invalid value (or two of them) is a 400.
+      this.#opts.log.info("request refused: invalid Host header field");
+      const problem = JSON.stringify({
+        type: "about:blank",
+        status: 400,
+        title: "Bad Request",
+        detail: "Invalid Host header field",
+      }) + "\n";
+      await request.body?.cancel().catch(() => {});
+      await writeNodeResponse(
+        res,
+        new Response(problem, { status: 400, headers: { "content-type": "application/problem+json" } }),
+        { head: req.method === "HEAD", close: true },
+      );
+      socket.destroy();
+      return;
+    }
     const response = await this.#opts.handle(request, this.#originOf(socket));
     // An unread request body (refused as too large) cannot be skipped safely: close afterwards.
     const close = this.#closing || (bodyAbandoned() && !req.complete);

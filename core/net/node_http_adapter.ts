@@ -19,7 +19,15 @@ export interface NodeRequest {
   request: Request;
   /** True when the app cancelled the body before its end (the connection must close). */
   bodyAbandoned(): boolean;
+  /**
+   * True when the Host field is not a valid `uri-host [":" port]` (or appears twice): RFC 9112
+   * §3.2 requires a 400, and `request` then carries the listener's own authority.
+   */
+  badHost: boolean;
 }
+
+/** RFC 9110 §7.2 Host: uri-host [":" port], uri-host an IP-literal or a reg-name (RFC 3986 §3.2.2). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
 
 const BODYLESS = new Set(["GET", "HEAD"]);
 /** Request body bytes buffered ahead of the app before the socket is paused. */
@@ -39,22 +47,45 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-/** A pull-based stream over the request body: the socket pauses while the app is not reading. */
+/**
+ * A pull-based stream over the request body: the socket pauses while the app is not reading. Events
+ * after the app cancelled the body (or after its end) are ignored: the controller refuses them, and
+ * a throw from an event handler would end the process.
+ */
 function bodyStream(req: IncomingMessage, onCancel: () => void): ReadableStream<Uint8Array> {
+  let done = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const finish = (how: () => void) => {
+        if (done) return;
+        done = true;
+        try {
+          how();
+        } catch {
+          // already closed or cancelled
+        }
+      };
       req.on("data", (chunk: Uint8Array) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if (done) return;
+        try {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        } catch {
+          done = true;
+          return;
+        }
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      req.once("end", () => controller.close());
-      req.once("error", (err) => controller.error(err));
+      req.once("end", () => finish(() => controller.close()));
+      req.once("error", (err) => finish(() => controller.error(err)));
+      // A connection that ends mid-body (a framing error, the client gone) ends the body with an error.
+      req.once("close", () => finish(() => controller.error(new Error("the request body was cut short"))));
       req.pause();
     },
     pull() {
       req.resume();
     },
     cancel() {
+      done = true;
       req.pause();
       onCancel();
     },
@@ -68,12 +99,14 @@ function bodyStream(req: IncomingMessage, onCancel: () => void): ReadableStream<
 export function requestFromNode(req: IncomingMessage, origin: string, signal: AbortSignal): NodeRequest {
   let abandoned = false;
   const method = req.method ?? "GET";
+  const host = req.headers.host;
+  let badHost = host !== undefined && (!HOST.test(host) || countHost(req) > 1);
   let url: URL;
   try {
-    const host = req.headers.host;
     const scheme = origin.startsWith("https:") ? "https" : "http";
-    url = new URL(req.url ?? "/", host && !/[\s/\\@?#]/.test(host) ? `${scheme}://${host}` : origin);
+    url = new URL(req.url ?? "/", host && !badHost ? `${scheme}://${host}` : origin);
   } catch {
+    badHost ||= host !== undefined && host !== "";
     url = new URL(req.url ?? "/", origin);
   }
   const init: RequestInit & { duplex?: "half" } = { method, headers: headersOf(req), signal };
@@ -81,7 +114,14 @@ export function requestFromNode(req: IncomingMessage, origin: string, signal: Ab
     init.body = bodyStream(req, () => (abandoned = true));
     init.duplex = "half";
   }
-  return { request: new Request(url, init), bodyAbandoned: () => abandoned };
+  return { request: new Request(url, init), bodyAbandoned: () => abandoned, badHost };
+}
+
+/** How many Host field lines the request has. */
+function countHost(req: IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === "host") n++;
+  return n;
 }
 
 /** Writes a Fetch `Response` to a `node:http` response, streaming its body; resolves when done. */
@@ -102,7 +142,7 @@ export async function writeNodeResponse(
   const body = response.body;
   if (!body || options.head) {
     await body?.cancel().catch(() => {});
-    await new Promise<void>((resolve) => res.end(resolve));
+    await endResponse(res);
     return;
   }
   // Headers go out at once: an event stream may not write its first event for a while.
@@ -116,11 +156,19 @@ export async function writeNodeResponse(
     reader.cancel().catch(() => {});
   };
   res.once("close", onClose);
+  // Gone before the listener was added: "close" has fired already.
+  if (res.destroyed) onClose();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done || gone) break;
-      if (!res.write(value)) {
+      // The connection is gone (its "close" may have fired already: no drain will come).
+      if (res.destroyed) {
+        gone = true;
+        await reader.cancel().catch(() => {});
+        break;
+      }
+      if (!res.write(value) && !res.destroyed) {
         await new Promise<void>((resolve) => {
           const go = () => {
             res.off("drain", go);
@@ -139,7 +187,16 @@ export async function writeNodeResponse(
   } finally {
     reader.releaseLock();
   }
-  if (!gone) await new Promise<void>((resolve) => res.end(resolve));
+  if (!gone) await endResponse(res);
+}
+
+/** Ends a response; resolves when it is written, or when the connection is gone (no "finish" then). */
+function endResponse(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (res.destroyed) return resolve();
+    res.once("close", () => resolve());
+    res.end(() => resolve());
+  });
 }
 
 const STATUS_TEXT: Record<number, string> = {
