@@ -9,8 +9,8 @@ import type { Config, ListenerConfig, QueueConfig, QueueRouteConfig } from "./ty
 import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
-import { checkTimeWindow } from "../policy/time_window.ts";
-import { canonicalDn } from "../net/dn.ts";
+import { checkTimeWindow } from "../syntax/time_window.ts";
+import { canonicalDn } from "../syntax/dn.ts";
 
 /**
  * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
@@ -103,7 +103,7 @@ function checkNonEmpty(s: string): string | null {
   return s.length > 0 ? null : "expected a non-empty string";
 }
 
-/** A certificate subject as an RFC 4514 string (core/net/dn.ts), e.g. "CN=gw.example.com,O=Example". */
+/** A certificate subject as an RFC 4514 string (core/syntax/dn.ts), e.g. "CN=gw.example.com,O=Example". */
 function checkDn(s: string): string | null {
   try {
     canonicalDn(s);

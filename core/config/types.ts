@@ -121,7 +121,7 @@ export interface Config {
      * authenticates with an HMAC-SHA256 signature (`hmac_secret`) or a TLS client certificate
      * whose subject is `client_cert_subject` (issued by `client_ca`). The subject is an RFC 4514
      * string, most specific RDN first (`CN=gw.example.com,O=Example`), compared in the canonical
-     * form of core/net/dn.ts (spaces and attribute-type case ignored, values exact).
+     * form of core/syntax/dn.ts (spaces and attribute-type case ignored, values exact).
      */
     trusted_services?: { name: string; hmac_secret?: string; client_cert_subject?: string }[];
     /**

@@ -1,5 +1,5 @@
 /**
- * The subject of a TLS client certificate as an RFC 4514 string (core/net/dn.ts): RDNs in reverse
+ * The subject of a TLS client certificate as an RFC 4514 string (core/syntax/dn.ts): RDNs in reverse
  * ASN.1 order, as RFC 4514 §2.1 writes them, so a certificate whose subject sequence is
  * C=DE, O=Example, CN=gw.example.com reads `CN=gw.example.com,O=Example,C=DE`.
  *
@@ -7,7 +7,7 @@
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { type Ava, canonicalType, formatDn } from "./dn.ts";
+import { type Ava, canonicalType, formatDn } from "../syntax/dn.ts";
 
 /**
  * The subject of a DER certificate as an RFC 4514 string.

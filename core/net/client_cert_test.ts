@@ -2,7 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
 import { certificateSubject } from "./client_cert.ts";
-import { canonicalDn } from "./dn.ts";
+import { canonicalDn } from "../syntax/dn.ts";
 
 async function selfSigned(name: string): Promise<Uint8Array> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };

@@ -19,7 +19,7 @@ import type { Logger } from "../log/logger.ts";
 import { nullLogger } from "../log/logger.ts";
 import { addressKey } from "../auth/throttle.ts";
 import { CidrList } from "./cidr.ts";
-import { TimeWindows } from "./time_window.ts";
+import { TimeWindows } from "../syntax/time_window.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./rate_limiter.ts";
 import { type Ban, type BanStore, MemoryBanStore } from "./ban_store.ts";
 

@@ -10,7 +10,7 @@ import type { Account } from "../../core/store/types.ts";
 import { type AuthThrottle, createAuthThrottle } from "../../core/auth/throttle.ts";
 import type { JmapServices } from "./services.ts";
 import { ReplayGuard, TrustedHeader, verifyTrusted } from "../../core/jmap/trusted.ts";
-import { canonicalDn } from "../../core/net/dn.ts";
+import { canonicalDn } from "../../core/syntax/dn.ts";
 
 /** The challenge sent with every 401 (RFC 7235 §4.1). */
 export const WWW_AUTHENTICATE = 'Basic realm="Tern", charset="UTF-8", Bearer realm="Tern"';

@@ -1,4 +1,7 @@
 /**
+ * (core/syntax: pure grammars of values that appear both in the configuration, where
+ * core/config/schema.ts validates them, and at run time; it imports nothing.)
+ *
  * Time windows during which a listener accepts connections, e.g. `"08:00-18:00"` (UTC). A window
  * whose end is before its start wraps past midnight (`"22:00-06:00"`).
  *

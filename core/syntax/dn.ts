@@ -1,4 +1,7 @@
 /**
+ * (core/syntax: pure grammars of values that appear both in the configuration, where
+ * core/config/schema.ts validates them, and at run time; it imports nothing.)
+ *
  * Distinguished names as RFC 4514 strings in one canonical form (`CN=gw.example.com,O=Example,C=DE`:
  * RDNs joined by "," without spaces, multi-valued RDNs joined by "+", values escaped per RFC 4514
  * §2.4), so that a configured subject (`jmap.trusted_services[].client_cert_subject`) and a
