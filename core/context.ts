@@ -4,12 +4,11 @@
  *
  * @module
  */
-import type { Config, ListenerConfig, ListenerName } from "./config/types.ts";
+import type { Config } from "./config/types.ts";
 import type { Store } from "./store/store.ts";
 import type { AuthService } from "./auth/types.ts";
 import type { Logger } from "./log/logger.ts";
-import type { Transport } from "./net/transport.ts";
-import type { Session } from "./session.ts";
+import type { Connection } from "./net/connection.ts";
 import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 
@@ -35,23 +34,11 @@ export interface ServerContext {
   readonly outbound?: OutboundQueue;
 }
 
-/** Per-connection context handed to a protocol's connection handler. */
-export interface ConnectionContext {
-  readonly server: ServerContext;
-  readonly transport: Transport;
-  readonly session: Session;
-  /** Logger bound to session_id, client_ip, protocol (and username once set through `setUser`). */
-  readonly log: Logger;
-  readonly listenerName: ListenerName;
-  readonly listener: ListenerConfig;
-  /**
-   * Aborted when the server's shutdown grace period is over: the handler must send its protocol's
-   * goodbye (SMTP 421, IMAP `* BYE`, POP3 `-ERR`) and return.
-   */
-  readonly shutdown: AbortSignal;
-  /** Records the authenticated user on the session and the logger. */
-  setUser(username: string): void;
-}
+/**
+ * Per-connection context handed to a protocol's connection handler: transport, session, logger,
+ * listener, shutdown signal and these server-wide services (the shape is core/net/connection.ts's).
+ */
+export type ConnectionContext = Connection<ServerContext>;
 
 /** A protocol's connection handler: runs one session to its end; must never throw. */
 export type ConnectionHandler = (conn: ConnectionContext) => Promise<void>;

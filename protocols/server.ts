@@ -235,7 +235,7 @@ class Server implements TernServer {
   readonly #hooks: ServerHooks;
   readonly #tls: TlsProvider;
   readonly #shutdown = new AbortController();
-  readonly #tcp: TcpListener[] = [];
+  readonly #tcp: TcpListener<ServerContext>[] = [];
   #http: HttpListener | null = null;
   #started = false;
   #stopping: Promise<void> | null = null;

@@ -13,11 +13,11 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/types.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "../policy/rate_limiter.ts";
+import { addressKey } from "../syntax/address_key.ts";
 
 /** A throttled attempt (shaped like the failed `AuthResult`). */
 export interface Throttled {
@@ -47,15 +47,6 @@ export interface AuthThrottleOptions {
   limiter?: RateLimiter;
   /** Keys kept by the default in-memory limiter. Default 100000. */
   maxKeys?: number;
-}
-
-/** The key of a client address: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its /64. */
-export function addressKey(remoteAddress: string): string {
-  if (!ipaddr.isValid(remoteAddress)) return remoteAddress.toLowerCase();
-  const addr = ipaddr.process(remoteAddress);
-  if (addr.kind() === "ipv4") return addr.toString();
-  const parts = (addr as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
-  return `${parts.join(":")}::/64`;
 }
 
 /** Creates the throttle from the `auth` section of the configuration. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addressKey, createAuthThrottle } from "./throttle.ts";
+import { createAuthThrottle } from "./throttle.ts";
 import { manualClock } from "./_test_support.ts";
 import { createMemoryRateLimiter } from "../policy/rate_limiter.ts";
 
@@ -100,13 +100,4 @@ Deno.test("createAuthThrottle rejects a configuration without lockout", () => {
   assert.throws(() => createAuthThrottle({ ...AUTH, lockout_failures: 0 }), RangeError);
   assert.throws(() => createAuthThrottle({ ...AUTH, lockout_seconds: 0 }), RangeError);
   assert.throws(() => createAuthThrottle({ ...AUTH, throttle_base_delay_ms: -1 }), RangeError);
-});
-
-Deno.test("addressKey groups IPv6 by /64 and unmaps IPv4-mapped addresses", () => {
-  assert.equal(addressKey("192.0.2.1"), "192.0.2.1");
-  assert.equal(addressKey("::ffff:192.0.2.1"), "192.0.2.1");
-  assert.equal(addressKey("2001:db8:1:2::1"), addressKey("2001:db8:1:2:ffff::9"));
-  assert.notEqual(addressKey("2001:db8:1:2::1"), addressKey("2001:db8:1:3::1"));
-  assert.equal(addressKey("2001:db8:1:2::1"), "2001:db8:1:2::/64");
-  assert.equal(addressKey("not-an-ip"), "not-an-ip");
 });

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { addressKey } from "../auth/throttle.ts";
+import { addressKey } from "../syntax/address_key.ts";
 
 /** Why a connection is refused, if it is. */
 export type Admission = "ok" | "listener" | "address";

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { ListenerConfig } from "../config/types.ts";
-import type { ServerContext } from "../context.ts";
+import type { Config, ListenerConfig } from "../config/types.ts";
+import type { ListenerServer } from "./connection.ts";
 import type { Logger } from "../log/logger.ts";
 import { SessionLogger } from "../log/session_logger.ts";
 import type { TlsSource } from "../tls/provider.ts";
@@ -45,8 +45,8 @@ export interface FetchApp {
 export interface HttpListenerOptions {
   /** The http listener's settings. */
   config: ListenerConfig;
-  /** Server-wide services. */
-  server: ServerContext;
+  /** Server-wide services: the configuration, clock and log. */
+  server: ListenerServer & { readonly config: Config };
   /** The Hono app (JMAP and admin API). */
   app: FetchApp;
   /** Connection hooks, run per request. */

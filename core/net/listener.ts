@@ -7,18 +7,18 @@
  * @module
  */
 import type { ListenerConfig, ListenerName } from "../config/types.ts";
-import type { ConnectionContext, ConnectionHandler, ServerContext } from "../context.ts";
 import type { Logger } from "../log/logger.ts";
 import { SessionLogger } from "../log/session_logger.ts";
 import type { Protocol, Session } from "../session.ts";
 import type { TlsSource } from "../tls/provider.ts";
+import type { Connection, ListenerServer } from "./connection.ts";
 import { DenoTransport } from "./deno_transport.ts";
 import { runOnClose, runOnConnect } from "./hook_runner.ts";
 import { type RejectFn, type ServerHooks, TOO_MANY_CONNECTIONS_REASON } from "./hooks.ts";
 import { newSession } from "./session_factory.ts";
 
-/** Everything a listener needs. */
-export interface TcpListenerOptions {
+/** Everything a listener needs; `S` is the server's services handed on to the handler. */
+export interface TcpListenerOptions<S extends ListenerServer> {
   /** Listener name (config key), e.g. "imaps". */
   name: ListenerName;
   /** Protocol the sessions speak (logs, policies). */
@@ -26,9 +26,9 @@ export interface TcpListenerOptions {
   /** The listener's settings (address, port, tls, max_connections). */
   config: ListenerConfig;
   /** Server-wide services handed to the handler. */
-  server: ServerContext;
-  /** Runs one session. */
-  handler: ConnectionHandler;
+  server: S;
+  /** Runs one session; must never throw. */
+  handler: (conn: Connection<S>) => Promise<void>;
   /** Writes the protocol's refusal line. */
   reject: RejectFn;
   /** Connection hooks (policies and the embedding program's). */
@@ -48,15 +48,15 @@ interface Active {
 }
 
 /** A bound TCP listener and its sessions. */
-export class TcpListener {
-  readonly #opts: TcpListenerOptions;
+export class TcpListener<S extends ListenerServer> {
+  readonly #opts: TcpListenerOptions<S>;
   readonly #log: Logger;
   #listener: Deno.TcpListener | null = null;
   #acceptLoop: Promise<void> | null = null;
   readonly #active = new Set<Active>();
 
   /** Prepares the listener; `start()` binds it. */
-  constructor(options: TcpListenerOptions) {
+  constructor(options: TcpListenerOptions<S>) {
     this.#opts = options;
     this.#log = options.server.log.with({ listener: options.name, protocol: options.protocol });
   }
@@ -186,7 +186,7 @@ export class TcpListener {
         return;
       }
       session.state = "greeting";
-      const ctx: ConnectionContext = {
+      const ctx: Connection<S> = {
         server: this.#opts.server,
         transport,
         session,

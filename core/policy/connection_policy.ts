@@ -17,7 +17,7 @@ import type { ConnectDecision, ServerHooks } from "../net/hooks.ts";
 import type { Session } from "../session.ts";
 import type { Logger } from "../log/logger.ts";
 import { nullLogger } from "../log/logger.ts";
-import { addressKey } from "../auth/throttle.ts";
+import { addressKey } from "../syntax/address_key.ts";
 import { CidrList } from "./cidr.ts";
 import { TimeWindows } from "../syntax/time_window.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./rate_limiter.ts";

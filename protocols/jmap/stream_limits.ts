@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { addressKey } from "../../core/auth/throttle.ts";
+import { addressKey } from "../../core/syntax/address_key.ts";
 
 /** Which limit refused a stream (the name of the `limit` in the problem, RFC 8620 §3.6.1). */
 export type StreamLimitName = "maxStreamsPerAccount" | "maxStreamsPerIp";
