@@ -10,6 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { startAttackEnv } from "./_env.ts";
 import { LineClient } from "../support/line_client.ts";
 
@@ -165,3 +166,36 @@ async function waitAccepted(open: () => Promise<Response>): Promise<Response> {
   }
   throw new Error("the stream slot was never released");
 }
+
+Deno.test("defect: over HTTPS, a silent connection gets 408 after the handshake and extra ones are closed unserved", async () => {
+  const env = await startAttackEnv({
+    listeners: { http: { tls: "implicit" } },
+    policy: { max_connections_per_ip: 2 },
+    // Long enough that the held connections are still open when the third one arrives.
+    http: { header_timeout: 3 },
+  });
+  try {
+    const caCerts = [await Deno.readTextFile(join(env.t.dir, "tls", "cert.pem"))];
+    const port = env.port("http");
+    const silent = await Deno.connectTls({ hostname: "localhost", port, caCerts });
+    await silent.handshake();
+    const held = await Deno.connect({ hostname: "127.0.0.1", port });
+    // The third connection from the address is closed before any TLS handshake.
+    const third = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.equal(await third.read(new Uint8Array(16)), null);
+    third.close();
+    // The silent TLS client hears 408 (inside TLS) when http.header_timeout is over.
+    let text = "";
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = await silent.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    silent.close();
+    held.close();
+  } finally {
+    await env.close();
+  }
+});
