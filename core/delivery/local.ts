@@ -1,6 +1,7 @@
 /**
  * Local delivery: one message, stored once, placed in the Inbox of every recipient account in one
- * all-or-nothing store call. Used by SMTP, JMAP submission and bounces. Resolves only after the
+ * all-or-nothing store call. The inbound pipeline (pipeline.ts) places messages through it, and
+ * vacation replies (vacation.ts) to local senders. Resolves only after the
  * store has committed and fsynced (core/store/store.ts durability contract): only then may a
  * protocol acknowledge the message.
  *
