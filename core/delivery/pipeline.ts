@@ -2,10 +2,12 @@
  * The inbound delivery pipeline: the one way a message enters Tern, whichever protocol brought it
  * (SMTP, LMTP, JMAP EmailSubmission, the queue's local delivery). A transaction goes
  * `begin(envelope, origin)` → `addRecipient(rcpt)` (resolve, route local or remote, or a typed
- * refusal the protocol turns into its own answer) → `deliver(message)` (one `Received` line, store
- * once, place locally, enqueue the rest) → per-recipient results. Post-delivery hooks (vacation
- * replies now; Sieve, webhooks later) are data given to the pipeline and run after the commit,
- * never before, and never holding up the protocol's acknowledgement.
+ * refusal the protocol turns into its own answer) → `deliver(message)` (pre-commit stages, one
+ * `Received` line, store once, place locally, enqueue the rest) → per-recipient results. Stages
+ * (message checks such as SPF/DKIM/DMARC, none yet) may add header fields or refuse the message
+ * before anything is stored; post-delivery hooks (vacation replies now; Sieve, webhooks later) run
+ * after the commit, never before, and never hold up the protocol's acknowledgement. Both are data
+ * given to the pipeline: adding one touches no protocol.
  *
  * Durability: `deliver` resolves only after the store (and the queue) committed and fsynced, so a
  * protocol may acknowledge exactly the recipients reported delivered or queued.
@@ -88,7 +90,9 @@ export type RefusalReason =
   | "notLocal"
   | "relayDenied"
   | "noQueue"
-  | "localError";
+  | "localError"
+  /** A pre-commit stage (a message check) refused the message. */
+  | "rejected";
 
 /** A refusal with its SMTP reply code and RFC 3463 enhanced status code, so SMTP answers it as is. */
 export interface Refusal {
@@ -128,6 +132,8 @@ export const REFUSALS: Readonly<Record<RefusalReason, Refusal>> = {
     enhanced: "4.3.0",
     text: "Temporary failure, try again later",
   },
+  // RFC 3463 X.7.1: delivery not authorized, message refused (a stage may give its own text).
+  rejected: { reason: "rejected", code: 550, enhanced: "5.7.1", text: "Message refused" },
 };
 
 /** What the transaction may do with recipients, decided by the protocol (its authentication rules). */
@@ -187,6 +193,24 @@ export interface PostDeliveryHook {
   run(delivery: CommittedDelivery): Promise<void>;
 }
 
+/** What a pre-commit stage decides about a message. */
+export type StageVerdict =
+  /** Accept, optionally with header fields (CRLF-terminated) to add above the message. */
+  | { accept: true; fields?: string }
+  /** Refuse the whole message (every recipient gets this refusal; nothing is stored). */
+  | { accept: false; refusal: Refusal };
+
+/**
+ * A check run on the finished message before anything is stored (SPF, DKIM, DMARC later): it may
+ * add header fields (e.g. RFC 8601 Authentication-Results) or refuse the message. Runs on the
+ * protocol's path, so it costs every message; none is registered today.
+ */
+export interface InboundStage {
+  /** For logs. */
+  name: string;
+  check(tx: DeliveryTransaction, message: MessageSource): Promise<StageVerdict>;
+}
+
 /** What the pipeline needs. */
 export interface PipelineServices {
   store: Store;
@@ -196,6 +220,8 @@ export interface PipelineServices {
   hostname: string;
   /** The outbound queue; without it remote recipients are refused with `noQueue`. */
   outbound?: OutboundQueue;
+  /** Pre-commit stages, run in order on each finished message. */
+  stages?: readonly InboundStage[];
   /** Post-delivery hooks, run in order after each commit. */
   hooks?: readonly PostDeliveryHook[];
   /** Recipient resolver (a cached one over `store` by default). */
@@ -207,12 +233,14 @@ export class DeliveryPipeline {
   readonly services: PipelineServices;
   readonly resolver: RecipientResolver;
   readonly hooks: readonly PostDeliveryHook[];
+  readonly stages: readonly InboundStage[];
 
   /** @param services store, clock, log, host name, queue and hooks */
   constructor(services: PipelineServices) {
     this.services = services;
     this.resolver = services.resolver ?? new RecipientResolver(services.store, services.clock);
     this.hooks = services.hooks ?? [];
+    this.stages = services.stages ?? [];
   }
 
   /** Starts a transaction. */
@@ -305,13 +333,26 @@ export class DeliveryTransaction {
   async deliver(message: MessageSource, opts: { perRecipient?: boolean } = {}): Promise<DeliveryResult> {
     const { store, clock, outbound } = this.#pipeline.services;
     const now = clock.now();
-    const received = this.received(now);
-    // RFC 5321 §4.4: Return-Path is added at final delivery only.
-    const localPrefix = formatReturnPath(this.envelope.from) + received;
+    let received = this.received(now);
     const results: RecipientResult[] = this.#recipients.map((r) => ({
       address: r.address,
       status: "queued",
     }));
+    for (const stage of this.#pipeline.stages) {
+      const verdict = await this.#check(stage, message);
+      if (!verdict.accept) {
+        const refused = this.#recipients.map((r): RecipientResult => ({
+          address: r.address,
+          status: "failed",
+          refusal: verdict.refusal,
+        }));
+        return { id: this.id, recipients: refused, hooks: Promise.resolve() };
+      }
+      // The newest trace goes on top (RFC 5321 §4.4, RFC 8601 §5): stage fields above Received.
+      if (verdict.fields) received = verdict.fields + received;
+    }
+    // RFC 5321 §4.4: Return-Path is added at final delivery only.
+    const localPrefix = formatReturnPath(this.envelope.from) + received;
     const localIdx = this.#recipients.flatMap((r, i) => r.route === "local" ? [i] : []);
     const remoteIdx = this.#recipients.flatMap((r, i) => r.route === "remote" ? [i] : []);
     const fail = (idx: number[], error: unknown, refusal?: Refusal) => {
@@ -402,6 +443,20 @@ export class DeliveryTransaction {
       }
     }
     return { id: this.id, recipients: results, queueId, hooks: this.#runHooks(committed) };
+  }
+
+  /** Runs one stage; a stage that throws gives a temporary failure (never a silent accept). */
+  async #check(stage: InboundStage, message: MessageSource): Promise<StageVerdict> {
+    try {
+      return await stage.check(this, message);
+    } catch (e) {
+      this.#pipeline.services.log.error("inbound stage failed", {
+        stage: stage.name,
+        queue_id: this.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return { accept: false, refusal: REFUSALS.localError };
+    }
   }
 
   /** Runs the hooks after the commit, one after another; a failing hook is logged and skipped. */

@@ -9,6 +9,7 @@ import {
   type CommittedDelivery,
   type DeliveryOrigin,
   DeliveryPipeline,
+  type InboundStage,
   type PipelineServices,
   type PostDeliveryHook,
   REFUSALS,
@@ -240,5 +241,48 @@ Deno.test("pipeline per-recipient delivery fails only the full mailbox (LMTP, RF
     assert.equal(a!.status, "delivered");
     assert.equal(b?.status === "failed" && b.refusal, REFUSALS.overQuota);
     assert.deepEqual(accounts, [env.a]);
+  });
+});
+
+Deno.test("pipeline stages run before the commit: their fields go above Received, a refusal stores nothing", async () => {
+  await withEnv(async (env) => {
+    let hooks = 0;
+    const hook: PostDeliveryHook = { name: "count", run: () => Promise.resolve(void hooks++) };
+    const stamp: InboundStage = {
+      name: "stamp",
+      check: () => Promise.resolve({ accept: true, fields: "Authentication-Results: mx.test; none\r\n" }),
+    };
+    const accepted = env.pipeline({ stages: [stamp], hooks: [hook] }).begin(envelope, SMTP, {
+      mayRelay: true,
+    });
+    await accepted.addRecipient({ address: "a@example.org" });
+    await accepted.addRecipient({ address: "far@remote.test" });
+    await (await accepted.deliver(memorySource(enc.encode(MESSAGE)))).hooks;
+    const [local] = await env.inbox(env.a);
+    assert.match(
+      local!,
+      /^Return-Path: <s@remote\.test>\r\nAuthentication-Results: mx\.test; none\r\nReceived: /,
+    );
+    const queued = dec.decode((await env.store.blobs.get(env.queue.entries[0]!.blobId))!);
+    assert.match(queued, /^Authentication-Results: mx\.test; none\r\nReceived: /);
+    assert.equal(hooks, 1);
+
+    const refusal = { ...REFUSALS.rejected, text: "DMARC policy says reject" };
+    const refuse: InboundStage = { name: "refuse", check: () => Promise.resolve({ accept: false, refusal }) };
+    const broken: InboundStage = { name: "broken", check: () => Promise.reject(new Error("resolver down")) };
+    for (const [stage, expected] of [[refuse, refusal], [broken, REFUSALS.localError]] as const) {
+      const tx = env.pipeline({ stages: [stage], hooks: [hook] }).begin(envelope, SMTP, { mayRelay: true });
+      await tx.addRecipient({ address: "b@example.org" });
+      await tx.addRecipient({ address: "far@remote.test" });
+      const result = await tx.deliver(memorySource(enc.encode(MESSAGE)));
+      await result.hooks;
+      assert.deepEqual(result.recipients.map((r) => r.status === "failed" && r.refusal), [
+        expected,
+        expected,
+      ]);
+    }
+    assert.deepEqual(await env.inbox(env.b), []);
+    assert.equal(env.queue.entries.length, 1);
+    assert.equal(hooks, 1);
   });
 });
