@@ -353,7 +353,9 @@ async function submit(
     ctx.log.warn("JMAP submission delivery failed", { reason: failed.refusal.reason });
     throw new SetErrorException(
       "forbiddenToSend",
-      local.includes(failed.address)
+      failed.refusal.reason === "rejected"
+        ? failed.refusal.text
+        : local.includes(failed.address)
         ? "Local delivery failed (e.g. a recipient is over quota)."
         : "The message could not be queued.",
     );
