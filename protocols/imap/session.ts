@@ -33,6 +33,13 @@ const PREAUTH_MAX_LITERAL = 8 * 1024;
 /** What a read returned. */
 type ReadOutcome = { kind: "data" } | { kind: "eof" } | { kind: "timeout" } | { kind: "shutdown" };
 
+/** The goodbye of each timer and deadline (RFC 9051 §7.1.5 BYE). */
+const BYE_TEXT = {
+  idle: "Autologout; idle for too long",
+  command: "Command not completed in time",
+  unauthenticated: "Not authenticated in time",
+} as const;
+
 /** A running IMAP session. */
 export class ImapSession {
   /** Protocol state (RFC 9051 §3). */
@@ -326,6 +333,18 @@ export class ImapSession {
     return best;
   }
 
+  /**
+   * How long a command reading a raw line itself (IDLE waiting for DONE) may wait, and the BYE text
+   * if that wait times out: the idle timer, cut short by `imap.command_timeout` once the line has
+   * begun (a client trickling "DONE" does not hold the session).
+   */
+  lineWait(idleMs: number): { ms: number; bye: string } {
+    if (this.framer.buffered > 0) this.#commandStart ??= Date.now();
+    else this.#commandStart = null;
+    const wait = this.#wait(idleMs);
+    return { ms: wait.ms, bye: BYE_TEXT[wait.reason] };
+  }
+
   /** Reads one raw line (AUTHENTICATE continuation, IDLE DONE); null on EOF/timeout/shutdown. */
   async readRawLine(): Promise<Uint8Array | "tooLong" | null> {
     for (;;) {
@@ -419,12 +438,7 @@ export class ImapSession {
 
   /** Says goodbye when a timer or deadline ends the session (RFC 9051 §7.1.5 BYE). */
   async #bye(reason: "idle" | "command" | "unauthenticated"): Promise<void> {
-    const text = {
-      idle: "Autologout; idle for too long",
-      command: "Command not completed in time",
-      unauthenticated: "Not authenticated in time",
-    }[reason];
-    await this.out.line(`* BYE ${text}`);
+    await this.out.line(`* BYE ${BYE_TEXT[reason]}`);
     await this.out.flush();
   }
 
@@ -444,6 +458,8 @@ export class ImapSession {
       } catch (e) {
         reply = this.#errorReply(e, cmd);
       }
+      // A line the command read itself (IDLE's DONE) is complete: its deadline is over.
+      this.#commandStart = null;
     }
     if (this.state === "selected" && reply.status !== "BAD") {
       try {

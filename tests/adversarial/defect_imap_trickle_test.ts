@@ -101,3 +101,25 @@ Deno.test("defect: an IMAP session that never logs in gets * BYE after imap.unau
     await env.close();
   }
 });
+
+Deno.test("defect: an IDLE ended by a trickled DONE gets * BYE after imap.command_timeout", async () => {
+  const env = await startAttackEnv({ imap: { command_timeout: 1, unauthenticated_timeout: 600 } });
+  try {
+    const c = await LineClient.connect(env.port("imap"));
+    assert.match((await c.read())!, /^\* OK /);
+    await c.line("a1 LOGIN alice@example.org alice-Pw-1");
+    for (;;) if ((await c.read())?.startsWith("a1 ")) break;
+    await c.line("a2 SELECT INBOX");
+    for (;;) if ((await c.read())?.startsWith("a2 ")) break;
+    await c.line("a3 IDLE");
+    assert.equal(await c.read(), "+ idling");
+    const lines = rest(c);
+    const cut = await trickle(c, "DONE".repeat(10) + "\r\n", 100, lines);
+    assert.equal(cut, true);
+    assert.deepEqual(await lines, ["* BYE Command not completed in time"]);
+    c.close();
+    await env.assertHealthy();
+  } finally {
+    await env.close();
+  }
+});

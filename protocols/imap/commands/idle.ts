@@ -26,7 +26,9 @@ export const idle: CommandSpec = {
         throw bad("Expected DONE");
       }
       if (r.type === "tooLong") throw bad("Expected DONE");
-      const got = await s.read(timeoutMs, true);
+      // The idle timer, or imap.command_timeout once "DONE" has begun to arrive.
+      const wait = s.lineWait(timeoutMs);
+      const got = await s.read(wait.ms, true);
       if (got.kind === "wake") {
         await s.deliverUpdates(true);
         await s.out.flush();
@@ -34,7 +36,7 @@ export const idle: CommandSpec = {
       }
       if (got.kind === "data") continue;
       if (got.kind === "timeout") {
-        await s.out.line("* BYE Autologout; idle for too long");
+        await s.out.line(`* BYE ${wait.bye}`);
       } else if (got.kind === "shutdown") {
         await s.out.line("* BYE Server shutting down");
       }
