@@ -24,7 +24,6 @@ import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
 import type { MessageSource } from "./spool.ts";
 import { formatReceived, formatReturnPath } from "./trace.ts";
-import { sendVacationReplies, type VacationServer } from "./vacation.ts";
 
 /** Where a message comes from: decides the `Received` line (RFC 5321 §4.4). */
 export type DeliveryOrigin =
@@ -53,6 +52,11 @@ export type DeliveryOrigin =
   | {
     /** The outbound queue handing a queued message (a DSN) to a local mailbox: it already has its trace. */
     kind: "queue";
+    sessionId: string;
+  }
+  | {
+    /** A message Tern writes itself (a vacation auto-reply): there is no client to trace. */
+    kind: "internal";
     sessionId: string;
   };
 
@@ -305,7 +309,7 @@ export class DeliveryTransaction {
   /** The `Received` line (RFC 5321 §4.4) this transaction puts in front of the message. */
   received(date: Date): string {
     const o = this.origin;
-    if (o.kind === "queue") return "";
+    if (o.kind === "queue" || o.kind === "internal") return "";
     const rcpts = this.#recipients;
     return formatReceived({
       heloName: o.kind === "smtp" ? o.heloName : undefined,
@@ -423,7 +427,7 @@ export class DeliveryTransaction {
             envid: env.envid,
             smtputf8: env.smtputf8,
             body: env.body,
-            authUser: o.kind === "queue" ? undefined : o.authenticatedAs ?? undefined,
+            authUser: "authenticatedAs" in o ? o.authenticatedAs ?? undefined : undefined,
             sessionId: o.sessionId,
           },
           blob,
@@ -500,48 +504,4 @@ function isOverQuota(e: unknown): boolean {
 /** The refusal for a failed store call: a full mailbox (temporary), else a local error. */
 function refusalOf(error: unknown): Refusal {
   return isOverQuota(error) ? REFUSALS.mailboxFull : REFUSALS.localError;
-}
-
-/**
- * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
- * VacationResponse on answers the sender (core/delivery/vacation.ts decides when).
- */
-export function vacationHook(server: VacationServer): PostDeliveryHook {
-  return {
-    name: "vacation",
-    async run(d) {
-      await sendVacationReplies(server, {
-        accountIds: d.accountIds,
-        envelopeFrom: d.envelope.from,
-        raw: d.raw,
-      });
-    },
-  };
-}
-
-/** A server's services as the pipeline reads them (a `ServerContext` fits). */
-export interface PipelineServer extends VacationServer {
-  readonly outbound?: OutboundQueue;
-}
-
-const pipelines = new WeakMap<PipelineServer, DeliveryPipeline>();
-
-/**
- * The server's pipeline with the default hooks (vacation), built once per server so every protocol
- * shares one recipient cache and one hook list.
- */
-export function deliveryPipeline(server: PipelineServer): DeliveryPipeline {
-  let p = pipelines.get(server);
-  if (!p) {
-    p = new DeliveryPipeline({
-      store: server.store,
-      clock: server.clock,
-      log: server.log,
-      hostname: server.config.hostname,
-      outbound: server.outbound,
-      hooks: [vacationHook(server)],
-    });
-    pipelines.set(server, p);
-  }
-  return p;
 }

@@ -13,7 +13,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { AccountId } from "../store/types.ts";
 import type { OutboundQueue } from "./outbound.ts";
-import { deliverLocal } from "./local.ts";
+import { DeliveryPipeline } from "./pipeline.ts";
 import { memorySource } from "./spool.ts";
 import { parseMime } from "../mime/parse.ts";
 import { decodeHeaderText } from "../mime/encoded_words.ts";
@@ -157,9 +157,10 @@ export interface VacationServer {
 }
 
 /**
- * After a local delivery: sends each recipient account's vacation reply when one is due. Local
- * senders get it through local delivery; remote ones through the outbound queue with a null
- * reverse-path (RFC 3834 §3.3), or not at all while the server has no queue. Never throws.
+ * After a local delivery: sends each recipient account's vacation reply when one is due, in
+ * through `pipeline` (the server's, core/delivery/server_pipeline.ts; a hookless one over `server`
+ * when not given) with a null reverse-path (RFC 3834 §3.3): local senders get it in their Inbox,
+ * remote ones through the outbound queue, or not at all while the server has no queue. Never throws.
  *
  * @returns how many replies were sent
  */
@@ -171,6 +172,7 @@ export async function sendVacationReplies(
     /** The delivered message, or a loader called only when a recipient has a vacation response on. */
     raw: Uint8Array | (() => Promise<Uint8Array | null>);
   },
+  pipeline?: DeliveryPipeline,
 ): Promise<number> {
   let sent = 0;
   try {
@@ -200,26 +202,23 @@ export async function sendVacationReplies(
         now,
         server.config.hostname,
       );
-      const local = await server.store.resolveRecipient(input.envelopeFrom);
-      if (local && local.length) {
-        await deliverLocal(server.store, {
-          prefix: "",
-          message: memorySource(reply),
-          accountIds: local.map((a) => a.id),
-          receivedAt: now,
-        });
-        sent++;
-      } else if (server.outbound) {
-        const blob = await server.store.blobs.put(reply);
-        await server.outbound.enqueue({
-          from: null,
-          recipients: [{ address: input.envelopeFrom }],
-          smtputf8: false,
-          body: "8BITMIME",
-          sessionId: "vacation",
-        }, blob);
-        sent++;
-      }
+      const delivery = pipeline ?? new DeliveryPipeline({
+        store: server.store,
+        clock: server.clock,
+        log: server.log,
+        hostname: server.config.hostname,
+        outbound: server.outbound,
+      });
+      // RFC 3834 §3.3: the null reverse-path, so that nothing answers the answer.
+      const tx = delivery.begin(
+        { from: null, smtputf8: false, body: "8BITMIME" },
+        { kind: "internal", sessionId: "vacation" },
+        { mayRelay: true },
+      );
+      // An unknown local sender, or a remote one while there is no queue: no reply.
+      if (await tx.addRecipient({ address: input.envelopeFrom }) !== null) continue;
+      const result = await tx.deliver(memorySource(reply));
+      if (result.recipients.every((r) => r.status !== "failed")) sent++;
     }
   } catch (error) {
     server.log.warn("vacation reply failed", { error: String(error) });

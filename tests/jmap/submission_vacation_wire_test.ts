@@ -119,6 +119,8 @@ Deno.test("JMAP EmailSubmission to a local account on vacation gets the auto-rep
 
     const [reply] = await store.listPlacements(bob.id, bobInbox.id);
     const replyText = new TextDecoder().decode((await store.readMessage(bob.id, reply!.messageId))!);
+    // RFC 3834 §3.3: sent with the null reverse-path, delivered through the same pipeline.
+    assert.match(replyText, /^Return-Path: <>\r\n/);
     assert.match(replyText, /^Auto-Submitted: auto-replied/m);
     assert.match(replyText, /^Subject: Out of office/m);
     assert.match(replyText, /^To: <bob@example\.org>/m);

@@ -8,7 +8,7 @@
  * @module
  */
 import type { AccountId } from "../../../core/store/types.ts";
-import { deliveryPipeline } from "../../../core/delivery/pipeline.ts";
+import { deliveryPipeline } from "../../../core/delivery/server_pipeline.ts";
 import { memorySource } from "../../../core/delivery/spool.ts";
 import {
   type DeliveryStatus,

@@ -1,0 +1,48 @@
+/**
+ * The server's inbound delivery pipeline (core/delivery/pipeline.ts) with its default stages and
+ * hooks, built once per server so every protocol (SMTP, LMTP, JMAP EmailSubmission) shares one
+ * recipient cache and one hook list. Later hooks (Sieve, webhooks) and stages (SPF, DKIM, DMARC)
+ * are added here, not in the protocols.
+ *
+ * @module
+ */
+import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
+import { sendVacationReplies, type VacationServer } from "./vacation.ts";
+
+/**
+ * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
+ * VacationResponse on answers the sender (core/delivery/vacation.ts decides when); the reply goes
+ * back in through `pipeline`.
+ */
+export function vacationHook(server: VacationServer, pipeline: () => DeliveryPipeline): PostDeliveryHook {
+  return {
+    name: "vacation",
+    async run(d) {
+      await sendVacationReplies(server, {
+        accountIds: d.accountIds,
+        envelopeFrom: d.envelope.from,
+        raw: d.raw,
+      }, pipeline());
+    },
+  };
+}
+
+const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
+
+/** The server's pipeline (a `ServerContext` fits): created on first use, then the same one. */
+export function deliveryPipeline(server: VacationServer): DeliveryPipeline {
+  let p = pipelines.get(server);
+  if (!p) {
+    const created: DeliveryPipeline = new DeliveryPipeline({
+      store: server.store,
+      clock: server.clock,
+      log: server.log,
+      hostname: server.config.hostname,
+      outbound: server.outbound,
+      hooks: [vacationHook(server, () => created)],
+    });
+    p = created;
+    pipelines.set(server, p);
+  }
+  return p;
+}
