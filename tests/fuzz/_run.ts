@@ -92,8 +92,8 @@ export async function verdict(
     }
     const list = [...suspects].slice(0, 5).map((index) => ({
       index,
-      seed: 0,
-      reason: "running",
+      seed: connectionSeed(s.seed, index),
+      reason: "running when the error was logged",
       inputs: inputsOf(index),
     }));
     assert.fail(

@@ -104,6 +104,21 @@ export class WireConn {
     }
   }
 
+  /**
+   * Writes all bytes within `BOUND_MS`; false when the server stopped reading for that long (a hang:
+   * the connection is then closed). A server that closed the connection counts as done.
+   */
+  async writeWithin(bytes: Uint8Array): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ok = await Promise.race([
+      this.write(bytes).then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), BOUND_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!ok) this.close();
+    return ok;
+  }
+
   /** Stops keeping what is read (the batch phase only counts bytes), unless `keep` (a replay). */
   discard(keep = false): void {
     this.#keep = keep;

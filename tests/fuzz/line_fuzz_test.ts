@@ -8,7 +8,7 @@
  */
 import type { ListenerName } from "../../core/config/types.ts";
 import { imapScript, pop3Script, type Script, smtpScript } from "./_sessions.ts";
-import { type Failure, plan, runPool, shownInputs, type Span, WireConn } from "./_wire.ts";
+import { BOUND_MS, type Failure, plan, runPool, shownInputs, type Span, WireConn } from "./_wire.ts";
 import { report, settings, startFuzzEnv, verdict, WORKER_PASSWORD } from "./_run.ts";
 
 /** How connection `index` reaches the batch phase. */
@@ -44,7 +44,7 @@ async function fuzz(protocol: string, target: Target): Promise<void> {
       try {
         await target.preamble(c, index, worker);
         c.discard(s.only !== null);
-        await c.write(p.bytes);
+        if (!(await c.writeWithin(p.bytes))) return `the server stopped reading for ${BOUND_MS} ms`;
         const answered = await c.finish();
         // A replay shows the server's side of the conversation.
         if (s.only !== null) {
