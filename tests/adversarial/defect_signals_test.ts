@@ -51,7 +51,7 @@ async function logged(dir: string, msg: string, exited: Promise<Deno.CommandStat
 Deno.test("defect: SIGINT twice in quick succession still stops gracefully with every goodbye", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-sigint-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", SERVE, dir, "3"],
+    args: ["run", "--allow-all", SERVE, dir, "5"],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
