@@ -158,7 +158,7 @@ Deno.test("defect: EventSource streams are capped per account and per IP (429 li
  * observe: retry a bounded number of times, each attempt answered at once (200 or 429).
  */
 async function waitAccepted(open: () => Promise<Response>): Promise<Response> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 500; i++) {
     const r = await open();
     if (r.status === 200) return r;
     await r.body?.cancel();
