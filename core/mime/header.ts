@@ -32,8 +32,6 @@ export interface HeaderBlockOptions {
 const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
-/** A line that looks like a Content-Type/Disposition parameter: `name=`, `name*0*=`. */
-const PARAM_LINE = /^[A-Za-z][A-Za-z0-9_.-]*(?:\*\d*)?\*?\s*=/;
 
 function latin1Prefix(raw: Uint8Array, start: number, end: number): string {
   return String.fromCharCode.apply(null, Array.from(raw.subarray(start, Math.min(end, start + 80))));
@@ -79,9 +77,9 @@ function unfold(raw: Uint8Array, start: number, end: number): string {
  * the first empty line (CRLF, LF, or CR in CR mode); its offset just past that line is
  * `headerEnd`. Without an empty line the header runs to `end` (a header without body). When the
  * first line is not a header field, the entity has no header: `headerEnd === start` (a body
- * without header). Later, a line without any colon starts the body (the blank line is missing),
- * while a line with a colon but an invalid field name stays in the header. Such problems are
- * reported as defects. Never throws.
+ * without header). Otherwise a line that is not a field (no colon, or an invalid name) stays in
+ * the header without being a field, and continues none: the header runs to the empty line (RFC
+ * 5322 §2.1), as Dovecot reads it. Such problems are reported as defects. Never throws.
  *
  * @param raw message bytes
  * @param start header start
@@ -172,26 +170,12 @@ export function parseHeaderBlock(
     if (colon < 0) {
       if (first && options.top && contentEnd - pos >= 5 && latin1Prefix(raw, pos, pos + 5) === "From ") {
         defects.push("mbox From line before the header");
-      } else if (first) {
-        defects.push("missing header: entity starts with a non-header line");
-        return { fields, headerEnd: start, defects };
-      } else if (current !== null && PARAM_LINE.test(latin1Prefix(raw, pos, contentEnd))) {
-        // `name="x.zip"` without leading whitespace: an unindented parameter continuation.
-        defects.push("continuation line without leading whitespace");
-        currentEnd = next;
-        currentContentEnd = contentEnd;
-        pos = next;
-        continue;
-      } else if (raw.subarray(pos, contentEnd).includes(COLON)) {
-        // "Bad Name: value": kept inside the header, as Dovecot does.
+      } else {
+        // RFC 5322 §2.1: the header section ends at the empty line, not at the first line that is
+        // not a field: a line without a colon (or with a bad name) stays in the header, as Dovecot
+        // reads it (BODY[HEADER] runs to the blank line; the line is no field).
         flush();
         defects.push("non-header line in header");
-      } else {
-        // No colon at all: the blank line is missing and the body starts here (as Python's
-        // email package and enmime recover; keeps the MIME structure of such messages).
-        defects.push("missing blank line between header and body");
-        flush();
-        return { fields, headerEnd: pos, defects };
       }
       pos = next;
       first = false;

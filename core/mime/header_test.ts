@@ -33,8 +33,11 @@ Deno.test("parseHeaderBlock recovers from broken lines", () => {
   const raw = bytes("A: 1\nBad Name: x\nContent-Type: text/plain;\nname=x.txt\nC: 3\n\n");
   const h = parseHeaderBlock(raw, 0, raw.length);
   assert.deepEqual(h.fields.map((f) => f.name), ["A", "Content-Type", "C"]);
-  assert.equal(h.fields[1]!.value, " text/plain;name=x.txt");
-  assert.equal(h.defects.length, 2);
+  // Lines that are not fields stay in the header (RFC 5322 §2.1: the empty line ends it), but are
+  // no field and continue none (Dovecot's reading).
+  assert.equal(h.fields[1]!.value, " text/plain;");
+  assert.equal(h.headerEnd, raw.length);
+  assert.deepEqual(h.defects, ["non-header line in header", "non-header line in header"]);
   const first = parseHeaderBlock(bytes(" leading\nnot a header\n\n"), 0, 23);
   assert.equal(first.headerEnd, 0, "a continuation line first, no field after it: no header");
   const blank = parseHeaderBlock(bytes("  \nbody"), 0, 7);

@@ -165,12 +165,14 @@ Deno.test("parseMime defaults digest children to message/rfc822", () => {
   assert.equal(findSection(root, "1.1"), root.children[0]!.message);
 });
 
-Deno.test("parseMime treats a first line without colon as a body without header", () => {
-  const raw = bytes("Content-Type: multipart/mixed; boundary=b\n\n--b\njust text\n--b--\n");
+Deno.test("parseMime keeps a first line without colon in the header, up to the blank line", () => {
+  // RFC 5322 §2.1: the header ends at the empty line; a colon-less line is no field (Dovecot).
+  const raw = bytes("Content-Type: multipart/mixed; boundary=b\n\n--b\njust text\nA: 1\n\nbody\n--b--\n");
   const part = parseMime(raw).children[0]!;
-  assert.equal(part.headers.length, 0);
-  assert.equal(part.headerStart, part.headerEnd);
-  assert.equal(bodyOf(raw, part), "just text");
+  assert.deepEqual(part.headers.map((h) => h.name), ["A"]);
+  assert.equal(headerOf(raw, part), "just text\nA: 1\n\n");
+  assert.equal(bodyOf(raw, part), "body");
+  assert.ok(part.defects.includes("non-header line in header"));
 });
 
 Deno.test("parseMime accepts a header without body", () => {
@@ -182,12 +184,14 @@ Deno.test("parseMime accepts a header without body", () => {
   assert.equal(root.lines, 0);
 });
 
-Deno.test("parseMime starts the body at a colon-less line when the blank line is missing", () => {
-  const raw = bytes("Subject: x\nContent-Type: text/plain;\nname=a.txt\nThis is the body\n");
+Deno.test("parseMime keeps colon-less lines in the header when the blank line comes later", () => {
+  // Neither an unindented `name=` line nor a text line ends the header or continues a field.
+  const raw = bytes("Subject: x\nContent-Type: text/plain;\nname=a.txt\nThis is text\n\nbody\n");
   const root = parseMime(raw);
-  assert.equal(root.params["name"], "a.txt");
-  assert.equal(bodyOf(raw, root), "This is the body\n");
-  assert.ok(root.defects.includes("missing blank line between header and body"));
+  assert.deepEqual(root.params, {});
+  assert.deepEqual(root.headers.map((h) => h.name), ["Subject", "Content-Type"]);
+  assert.equal(bodyOf(raw, root), "body\n");
+  assert.deepEqual(root.defects, ["non-header line in header", "non-header line in header"]);
 });
 
 Deno.test("parseMime skips an mbox From line at the top", () => {

@@ -128,6 +128,16 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
  * base64 padding, garbled base64). Their leaves are checked for size only.
  */
 const PARSERS_DIFFER = new Set([
+  // A header line without a colon: Tern keeps the header to the blank line (RFC 5322 §2.1, as
+  // Dovecot); Python's email starts the body there.
+  "0039-stalwart.eml",
+  "0186-enmime.eml",
+  "0190-enmime.eml",
+  "0232-james.eml",
+  "0263-mimekit.eml",
+  "0323-horde.eml",
+  "0325-horde.eml",
+  // Other recoveries.
   "0032-stalwart.eml",
   "0033-stalwart.eml",
   "0034-stalwart.eml",
