@@ -106,18 +106,13 @@ function parseEntity(
       const boundary = part.params["boundary"];
       if (boundary === undefined || boundary === "") {
         part.defects.push("multipart without boundary parameter");
-        downgrade(ctx, part);
+        emptyChild(ctx, part);
       } else {
+        // boundary='x' is the token `'x'` (RFC 2045 §5.1: the apostrophe is a token character).
         splitMultipart(ctx, part, boundary, depth);
-        const unquoted = /^'(.+)'$/.exec(boundary);
-        if (part.children.length === 0 && unquoted) {
-          // boundary='x': single quotes are not MIME quoting, but some mailers use them.
-          part.defects.push("boundary in single quotes");
-          splitMultipart(ctx, part, unquoted[1]!, depth);
-        }
         if (part.children.length === 0) {
           part.defects.push("multipart without any boundary line");
-          downgrade(ctx, part);
+          emptyChild(ctx, part);
         }
       }
     }
@@ -140,12 +135,18 @@ function parseEntity(
   return part;
 }
 
-/** A multipart that cannot be split is seen as text (RFC 2045 §5.2 default). */
-function downgrade(ctx: Context, part: MimePart): void {
-  part.type = "text";
-  part.subtype = "plain";
-  part.children = [];
-  part.lines = countLines(ctx.raw, part.bodyStart, part.bodyEnd, ctx.crMode);
+/**
+ * A multipart without any delimiter line has no body part: its whole body is preamble (RFC 2046
+ * §5.1.1), which is not shown. It stays a multipart of its declared subtype, with one empty part
+ * (no header, no body; text/plain by the RFC 2045 §5.2 default) where the parts would be, since a
+ * multipart has at least one part (RFC 2046 §5.1.1; RFC 9051 §9 body-type-mpart). This is how
+ * Dovecot shows it.
+ */
+function emptyChild(ctx: Context, part: MimePart): void {
+  const at = part.bodyEnd;
+  const section = part.section === "" ? "1" : `${part.section}.1`;
+  const child = parseEntity(ctx, at, at, section, MAX_DEPTH, false, false, false);
+  part.children = [child];
 }
 
 function opaque(part: MimePart): void {

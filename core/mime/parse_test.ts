@@ -144,14 +144,21 @@ Deno.test("parseMime does not take a longer boundary or text for a delimiter", (
   assert.equal(bodyOf(raw, root.children[0]!.children[0]!), "x\n--ab not");
 });
 
-Deno.test("parseMime downgrades a multipart without boundary to text/plain", () => {
-  for (const ct of ["multipart/mixed", "multipart/mixed; boundary=zz"]) {
-    const raw = bytes(`Content-Type: ${ct}\n\nno parts here\n`);
+Deno.test("parseMime gives a multipart without delimiter lines one empty part", () => {
+  // RFC 2046 §5.1.1: all of it is preamble; a multipart has one part at least (Dovecot's reading).
+  for (const ct of ["multipart/mixed", "multipart/mixed; boundary=zz", "multipart/mixed; boundary='zz'"]) {
+    const raw = bytes(`Content-Type: ${ct}\n\nno parts here\n--zz--\n`);
     const root = parseMime(raw);
-    assert.equal(`${root.type}/${root.subtype}`, "text/plain");
-    assert.equal(root.children.length, 0);
-    assert.equal(root.lines, 1);
+    assert.equal(tree(root), "root:multipart/mixed[1:text/plain]", ct);
+    const child = root.children[0]!;
+    assert.deepEqual([child.headerStart, child.bodyStart, child.bodyEnd], [
+      raw.length,
+      raw.length,
+      raw.length,
+    ]);
+    assert.deepEqual([child.lines, child.headers.length, child.defects.length], [0, 0, 0]);
     assert.equal(root.defects.length, 1);
+    assert.deepEqual(offsetProblems(root, raw.length), []);
   }
 });
 
