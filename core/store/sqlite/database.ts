@@ -3,7 +3,8 @@
  * tables in Tern's SQLite database (store, JMAP objects, queue, tokens, bans). For `core/` only:
  * protocols reach data through the `Store` interface.
  *
- * - Opens the file in WAL mode with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
+ * - Opens the file in WAL mode (`auto_vacuum=INCREMENTAL` when new, the WAL cut back to 1 MiB
+ *   when it restarts) with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
  *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop),
  *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
  * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
@@ -23,6 +24,9 @@
  * @module
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+
+/** Bytes the WAL file is cut back to when it restarts after a checkpoint. */
+export const WAL_SIZE_LIMIT = 1024 * 1024;
 
 /** A value bound to a statement parameter. */
 export type SqlValue = SQLInputValue;
@@ -69,7 +73,13 @@ export class Database {
     const db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
     try {
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
+      // Takes effect on a new database only (before its first table): freed pages can then be
+      // given back to the filesystem (disk_space.ts). Must precede the switch to WAL.
+      db.exec("PRAGMA auto_vacuum = INCREMENTAL");
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+      // A WAL that grew (a big transaction, a checkpoint held back by a reader) is cut back to
+      // this size when it restarts, instead of keeping its largest size for good.
+      db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
       // Durability contract: COMMIT returns only after the WAL is fsynced.
       db.exec("PRAGMA synchronous = FULL");
       db.exec("PRAGMA foreign_keys = ON");

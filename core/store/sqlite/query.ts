@@ -1,7 +1,8 @@
 /**
  * Translates a `MessageFilter` and `MessageSort` list (RFC 8621 §4.4.1, §4.4.2) into SQL over
  * `messages m`. Text conditions use the `message_text` search table keyed by blob row id (FTS5
- * trigram MATCH when available and the needle has 3+ characters, LIKE otherwise); header
+ * trigram MATCH narrowing the rows when available and the needle has 3+ characters, then a
+ * case-insensitive substring check: LIKE for ASCII needles, `tern_header` otherwise); header
  * conditions call the `tern_header` SQL function over the stored header text.
  *
  * @module
@@ -151,30 +152,36 @@ function conditionSql(
 function textSql(columns: string[], needle: string, hasFts5: boolean): SqlPart {
   const n = needle.trim();
   if (!n) return { sql: "1", params: [] };
-  if (hasFts5 && [...n].length >= 3) {
-    // FTS5 trigram: a quoted phrase matches as a case-insensitive substring.
-    const phrase = `{${columns.join(" ")}} : "${n.replaceAll('"', '""')}"`;
+  const check = substringSql(columns, n);
+  const chars = [...n];
+  if (hasFts5 && chars.length >= 3) {
+    // FTS5 trigram index without positions (search_indexer.ts): the rows holding every trigram of
+    // the needle (case-folded by the tokenizer), then the substring itself checked on their text.
+    const trigrams = new Set<string>();
+    for (let i = 0; i + 3 <= chars.length; i++) trigrams.add(chars.slice(i, i + 3).join(""));
+    const match = [...trigrams].map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
     return {
-      sql: "m.blob_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)",
-      params: [phrase],
+      sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ? AND (${check.sql}))`,
+      params: [match, ...check.params],
     };
   }
+  return { sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${check.sql})`, params: check.params };
+}
+
+/** Whether one of `columns` holds `n` as a case-insensitive substring (a condition on message_text). */
+function substringSql(columns: string[], n: string): SqlPart {
   // deno-lint-ignore no-control-regex -- non-ASCII is what is tested here
   if (/[^\x00-\x7f]/.test(n)) {
-    // SQLite's LIKE folds ASCII case only: a short non-ASCII needle ("É") is matched by
-    // tern_header's Unicode case-insensitive substring test instead.
+    // SQLite's LIKE folds ASCII case only: a non-ASCII needle ("É") is matched by tern_header's
+    // Unicode case-insensitive substring test instead.
     return {
-      sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${
-        columns.map((col) => `tern_header(${col}, '', ?)`).join(" OR ")
-      })`,
+      sql: columns.map((col) => `tern_header(${col}, '', ?)`).join(" OR "),
       params: columns.map(() => n),
     };
   }
   const pattern = `%${n.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   return {
-    sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${
-      columns.map((col) => `${col} LIKE ? ESCAPE '\\'`).join(" OR ")
-    })`,
+    sql: columns.map((col) => `${col} LIKE ? ESCAPE '\\'`).join(" OR "),
     params: columns.map(() => pattern),
   };
 }

@@ -18,7 +18,37 @@ import { decodeSummary, type SearchRow, searchRow } from "./message_index.ts";
 /** Component name of the pending-index table in `schema_migrations`. */
 export const SEARCH_PENDING_COMPONENT = "search_pending";
 
-/** Migrations of the pending-index table. */
+/**
+ * The FTS5 search table as created from version 3 on: trigram tokens without positions
+ * (`detail=none`: the index is about the size of the text, a third of a positional one) and
+ * `secure-delete` (a deleted message's entries leave the index at once, so its pages can be
+ * given back). Without positions a phrase cannot be matched in the index: a search takes the rows
+ * holding every trigram of the needle and checks the substring on the stored text (query.ts).
+ */
+export const FTS5_SEARCH_TABLE = `CREATE VIRTUAL TABLE message_text USING fts5(
+  subject, addr_from, addr_to, addr_cc, addr_bcc, body, tokenize = 'trigram', detail = none
+);
+INSERT INTO message_text (message_text, rank) VALUES ('secure-delete', 1);`;
+
+/**
+ * Migrations of the pending-index table (and of the search table's shape).
+ *
+ * @param hasFts5 whether `message_text` is an FTS5 table
+ */
+export function searchPendingMigrations(hasFts5: boolean): Migration[] {
+  return [...SEARCH_PENDING_MIGRATIONS, {
+    version: 3,
+    // The FTS5 table loses its token positions (see FTS5_SEARCH_TABLE): rebuilt empty, and every
+    // message indexed again, in the background and before any text search. The plain table stays.
+    sql: hasFts5
+      ? `DROP TABLE message_text;
+         ${FTS5_SEARCH_TABLE}
+         INSERT OR IGNORE INTO search_pending (blob_id) SELECT DISTINCT blob_id FROM messages;`
+      : "SELECT 1;",
+  }];
+}
+
+/** Migrations 1 and 2 of the pending-index table. */
 export const SEARCH_PENDING_MIGRATIONS: Migration[] = [{
   version: 1,
   // A released blob takes its pending entry with it.

@@ -46,8 +46,8 @@ import { FsBlobStore } from "../fs_blob_store.ts";
 import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, blobIdOf, TieredBlobStore } from "./tiered_blob_store.ts";
 import {
   SEARCH_PENDING_COMPONENT,
-  SEARCH_PENDING_MIGRATIONS,
   SearchIndexer,
+  searchPendingMigrations,
   usesTextSearch,
 } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
@@ -80,7 +80,8 @@ import { PlacementRecord } from "./placement_record.ts";
 import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
-import { WriteQueue } from "./write_queue.ts";
+import { type JobEffects, WriteQueue } from "./write_queue.ts";
+import { checkpointTruncate, convertToIncrementalVacuum, vacuumFreePages } from "./disk_space.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 
 /** Options of `SqliteStore.open`. */
@@ -218,6 +219,10 @@ export class SqliteStore implements Store {
   readonly #placements = new PlacementCache();
   readonly #snapshots: PlacementSnapshots;
   readonly #snapshotMin: number;
+  /** Write jobs that released a blob: their batch gives free pages back before it commits. */
+  readonly #vacuumJobs = new WeakSet<JobEffects>();
+  /** A batch gave pages back: the WAL holding them is checkpointed and truncated after it. */
+  #vacuumed = false;
   /** Mailboxes whose snapshot write is queued. */
   readonly #snapshotsPending = new Set<number>();
   readonly #placementSource: PlacementSource = {
@@ -308,12 +313,13 @@ export class SqliteStore implements Store {
       const hasFts5 = detectFts5(database, opts.fts5 ?? true);
       database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
       database.applyMigrations(BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS);
-      database.applyMigrations(SEARCH_PENDING_COMPONENT, SEARCH_PENDING_MIGRATIONS);
+      database.applyMigrations(SEARCH_PENDING_COMPONENT, searchPendingMigrations(hasFts5));
       migrateJmap(database);
       migrateBans(database);
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);
+      convertToIncrementalVacuum(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(
@@ -366,12 +372,21 @@ export class SqliteStore implements Store {
   /** Queues a write job (group commit); its errors, even synchronous ones, become rejections. */
   #write<T>(fn: (mut: Mutation) => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError("invalid", "Store is closed"));
-    return this.#queue.run((fx) => {
+    const job = this.#queue.run((fx) => {
       const mut = new Mutation(this.database, fx);
       const result = fn(mut);
       mut.finish();
       return result;
     });
+    // After a batch that gave pages back (settled, so durable and outside any transaction): the
+    // WAL is written back and emptied, and the database file shrinks with it.
+    const giveBack = () => {
+      if (!this.#vacuumed || this.#closed) return;
+      this.#vacuumed = false;
+      checkpointTruncate(this.database);
+    };
+    job.then(giveBack, giveBack);
+    return job;
   }
 
   // ---------------------------------------------------------------- directory (directory.ts)
@@ -912,6 +927,14 @@ export class SqliteStore implements Store {
     db.run("DELETE FROM message_text WHERE rowid = ?", blobRow);
     db.run("DELETE FROM blobs WHERE id = ?", blobRow);
     const hash = r.hash;
+    if (!this.#vacuumJobs.has(mut.fx)) {
+      this.#vacuumJobs.add(mut.fx);
+      // After the batch's other end-of-batch actions (the inline rows below are gone then): when
+      // the releases freed enough pages (a mailbox deleted, a big expunge), they go to the disk.
+      mut.fx.lastBeforeCommit.push(() => {
+        if (vacuumFreePages(this.database) > 0) this.#vacuumed = true;
+      });
+    }
     // An inline blob goes at the end of the batch, inside its transaction, unless a later job of
     // the batch referenced the same bytes again.
     mut.fx.beforeCommit.push(() => {

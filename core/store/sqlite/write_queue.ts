@@ -25,6 +25,11 @@ export class JobEffects {
    * together costs one flush per commit instead of one per message).
    */
   readonly beforeCommit: (() => void)[] = [];
+  /**
+   * Actions run after every `beforeCommit` action of the batch, still inside its transaction (giving
+   * back the pages that the batch freed: disk_space.ts).
+   */
+  readonly lastBeforeCommit: (() => void)[] = [];
   /** Actions run synchronously right after COMMIT (e.g. unlinking released blob files). */
   readonly afterCommit: (() => void)[] = [];
 
@@ -46,6 +51,7 @@ export class JobEffects {
       for (const type of e.types) this.touch(accountId, e.modseq, type, e.mailboxIds);
     }
     this.beforeCommit.push(...other.beforeCommit);
+    this.lastBeforeCommit.push(...other.lastBeforeCommit);
     this.afterCommit.push(...other.afterCommit);
   }
 }
@@ -129,6 +135,7 @@ export class WriteQueue {
         }
       }
       for (const action of batch.beforeCommit) action();
+      for (const action of batch.lastBeforeCommit) action();
       return batch.afterCommit.length > 0;
     };
     try {

@@ -1,0 +1,71 @@
+/**
+ * Giving disk space back: the database file keeps the pages freed by deletes on its free list
+ * (reused by later writes, never returned to the filesystem) and the WAL file keeps its largest
+ * size. With `auto_vacuum = INCREMENTAL` (set on every new database by `Database.open`),
+ * `PRAGMA incremental_vacuum` moves the free pages to the end of the file and cuts them off; a
+ * `wal_checkpoint(TRUNCATE)` then writes the WAL back and empties it, which also shrinks the
+ * database file. Neither touches durability: both work on committed data only.
+ *
+ * @module
+ */
+import type { Database } from "./database.ts";
+
+/** Free pages (4 KiB each) above which a write that released messages vacuums them at once. */
+export const VACUUM_MIN_FREE_PAGES = 64;
+/** Databases up to this size whose file predates incremental vacuum are converted at open. */
+export const CONVERT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Whether the database gives freed pages back on `incremental_vacuum`. */
+export function hasIncrementalVacuum(db: Database): boolean {
+  return db.get<{ auto_vacuum: number }>("PRAGMA auto_vacuum")?.auto_vacuum === 2;
+}
+
+/**
+ * Gives the free pages back (inside the caller's write transaction) when there are at least
+ * `minFree`; returns how many pages it freed (0 when vacuum is off).
+ */
+export function vacuumFreePages(db: Database, minFree = VACUUM_MIN_FREE_PAGES): number {
+  const free = db.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count ?? 0;
+  if (free < minFree || !hasIncrementalVacuum(db)) return 0;
+  // Stepped to the end: each step of this pragma frees one page (exec would stop after one).
+  db.all("PRAGMA incremental_vacuum");
+  return free;
+}
+
+/**
+ * Writes the WAL back into the database and truncates it to zero bytes; outside any transaction.
+ * Never waits: when another connection reads or writes, it gives up (returns false) and the next
+ * quiet moment does it.
+ */
+export function checkpointTruncate(db: Database): boolean {
+  const timeout = db.get<{ timeout: number }>("PRAGMA busy_timeout")?.timeout ?? 0;
+  db.exec("PRAGMA busy_timeout = 0");
+  try {
+    const r = db.get<{ busy: number }>("PRAGMA wal_checkpoint(TRUNCATE)");
+    return r?.busy === 0;
+  } catch {
+    return false;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${timeout}`);
+  }
+}
+
+/**
+ * Switches a database created before incremental vacuum to it, by a VACUUM (which rewrites the
+ * file), when it is at most `maxBytes`; larger ones keep their free pages for reuse (a VACUUM
+ * from the CLI converts them). Returns whether the database now has incremental vacuum.
+ */
+export function convertToIncrementalVacuum(db: Database, maxBytes = CONVERT_MAX_BYTES): boolean {
+  if (hasIncrementalVacuum(db)) return true;
+  const pages = db.get<{ page_count: number }>("PRAGMA page_count")?.page_count ?? 0;
+  const size = db.get<{ page_size: number }>("PRAGMA page_size")?.page_size ?? 4096;
+  if (pages * size > maxBytes) return false;
+  try {
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    db.exec("VACUUM");
+  } catch {
+    // Another connection is using the database: it stays as it is until the next open.
+    return false;
+  }
+  return hasIncrementalVacuum(db);
+}
