@@ -25,7 +25,7 @@ import { COMMANDS, type ImapState } from "./commands/table.ts";
 import { capabilityList } from "./capabilities.ts";
 
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
-const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH"]);
+const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"]);
 
 /** Largest literal accepted before authentication. */
 const PREAUTH_MAX_LITERAL = 8 * 1024;

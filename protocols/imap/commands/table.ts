@@ -25,6 +25,7 @@ import { idle } from "./idle.ts";
 import { fetch } from "./fetch.ts";
 import { store } from "./store.ts";
 import { search } from "./search.ts";
+import { sort } from "./sort.ts";
 import { copy, move } from "./copy_move.ts";
 import { expunge } from "./expunge.ts";
 import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
@@ -65,6 +66,9 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["UID EXPUNGE", expunge],
   ["SEARCH", search],
   ["UID SEARCH", search],
+  // RFC 5256 §3 (and RFC 5957 DISPLAYFROM/DISPLAYTO).
+  ["SORT", sort],
+  ["UID SORT", sort],
   ["FETCH", fetch],
   ["UID FETCH", fetch],
   ["STORE", store],

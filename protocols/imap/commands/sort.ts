@@ -1,0 +1,87 @@
+/**
+ * SORT and UID SORT (RFC 5256 §3, §4) with the DISPLAYFROM/DISPLAYTO keys of SORT=DISPLAY
+ * (RFC 5957). `SORT (criteria) charset search-keys`: the search part is the SEARCH program's.
+ *
+ * @module
+ */
+import type { Message } from "../../../core/store/types.ts";
+import type { ImapSession } from "../session.ts";
+import type { Token } from "../parser/tokens.ts";
+import { bad, ok } from "../errors.ts";
+import { parseSearch, type SearchProgram } from "../search/program.ts";
+import { runSearch } from "../search/evaluate.ts";
+import {
+  needsSummary,
+  parseSortCriteria,
+  type SortCriterion,
+  type SortInput,
+  sortOrder,
+} from "../sort/criteria.ts";
+import { type CommandSpec, SELECTED } from "./types.ts";
+
+/** A parsed SORT command. */
+export interface SortProgram {
+  criteria: SortCriterion[];
+  search: SearchProgram;
+}
+
+/**
+ * Parses SORT arguments (RFC 5256 §4: `sort = ["UID" SP] "SORT" SP sort-criteria SP
+ * search-criteria`, `search-criteria = charset 1*(SP search-key)`): the charset is required.
+ */
+export function parseSort(args: Token[]): SortProgram {
+  const criteria = parseSortCriteria(args[0]);
+  const charset = args[1];
+  if (!charset || charset.type === "list") throw bad("Expected charset");
+  if (args.length < 3) throw bad("Missing search key");
+  // The search keys with "CHARSET <charset>" in front are a SEARCH program (RFC 9051 §6.4.4).
+  const search = parseSearch([{ type: "atom", value: "CHARSET" }, charset, ...args.slice(2)]);
+  return { criteria, search };
+}
+
+/** Loads the stored messages with the given ids, 1000 at a time. */
+async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<string, Message>> {
+  const map = new Map<string, Message>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    for (const m of await s.store.getMessages(s.accountId, ids.slice(i, i + 1000))) map.set(m.id, m);
+  }
+  return map;
+}
+
+/** SORT / UID SORT. */
+export const sort: CommandSpec = {
+  states: SELECTED,
+  async handle(s, cmd) {
+    const program = parseSort(cmd.args);
+    await s.deliverUpdates(cmd.uid);
+    const view = s.view!;
+    if (program.search.usesModseq && !s.enabled.has("CONDSTORE")) {
+      // RFC 7162 §3.1: the first CONDSTORE-enabling command reports HIGHESTMODSEQ (as SEARCH does).
+      s.enabled.add("CONDSTORE");
+      await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
+    }
+    const uids = await runSearch(s, program.search.key);
+    const placements = uids.map((u) => view.byUid.get(u)!);
+    const messages = needsSummary(program.criteria)
+      ? await loadMessages(s, placements.map((p) => p.messageId))
+      : null;
+    const items: SortInput[] = placements.map((p) => ({
+      receivedAt: p.receivedAt,
+      size: p.size,
+      summary: messages?.get(p.messageId)?.summary ?? null,
+    }));
+    const order = sortOrder(program.criteria, items);
+    const values = order.map((i) => cmd.uid ? uids[i]! : view.seqOf(uids[i]!));
+    let modseq = "";
+    if (program.search.usesModseq && uids.length > 0) {
+      // RFC 7162 §3.1.5: "(MODSEQ n)" after the numbers, the highest of the messages returned.
+      s.enabled.add("CONDSTORE");
+      let highest = 0;
+      for (const p of placements) highest = Math.max(highest, p.modseq);
+      modseq = ` (MODSEQ ${highest})`;
+    }
+    // RFC 5256 §4: sort-data = "SORT" *(SP nz-number); no match is a bare "* SORT".
+    await s.out.line(`* SORT${values.map((v) => " " + v).join("")}${modseq}`);
+    return ok("SORT completed");
+  },
+};
