@@ -1,9 +1,9 @@
 /**
  * Line scanning over message bytes, shared by the header and MIME parsers. Private to core/mime.
  *
- * Two modes: normally LF ends a line (with an optional CR before it) and a lone CR is data, as in
- * Dovecot; messages that use bare CR as their line ending (old Mac mail) are detected up front and
- * scanned in "cr" mode, where CR, LF and CRLF all end lines.
+ * LF ends a line (with an optional CR before it) and a lone CR is data (RFC 5322 §2.3), as in
+ * Dovecot. A "cr" mode, where CR, LF and CRLF all end lines, is kept for callers that ask for it;
+ * the MIME parser never does (it only detects bare-CR messages to record a defect).
  *
  * @module
  */

@@ -26,7 +26,6 @@ export const MAX_PARTS = 10_000;
 interface Context {
   raw: Uint8Array;
   memo: LfMemo;
-  crMode: boolean;
   parts: number;
 }
 
@@ -49,12 +48,13 @@ const encoder = new TextEncoder();
 export function parseMime(raw: Uint8Array): MimePart {
   const ctx: Context = {
     raw,
-    crMode: usesBareCr(raw),
     memo: { from: 0, at: -2 },
     parts: 0,
   };
   const root = parseEntity(ctx, 0, raw.length, "", 0, false, true, true);
-  if (ctx.crMode) root.defects.push("bare CR line endings");
+  // RFC 5322 §2.3: CR and LF occur only together; a lone CR is data, not a line ending (as in
+  // Dovecot). Messages with bare-CR line endings (old Mac mail) are recorded as malformed.
+  if (usesBareCr(raw)) root.defects.push("bare CR line endings (read as data)");
   return root;
 }
 
@@ -73,7 +73,7 @@ function parseEntity(
 ): MimePart {
   ctx.parts++;
   const { raw } = ctx;
-  const header = parseHeaderBlock(raw, start, end, { crMode: ctx.crMode, top, memo: ctx.memo });
+  const header = parseHeaderBlock(raw, start, end, { top, memo: ctx.memo });
   const part: MimePart = {
     section,
     headerStart: start,
@@ -117,7 +117,7 @@ function parseEntity(
       }
     }
   } else if (part.type === "message" && (part.subtype === "rfc822" || part.subtype === "global")) {
-    part.lines = countLines(raw, part.bodyStart, part.bodyEnd, ctx.crMode);
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
     if (!["7bit", "8bit", "binary"].includes(part.encoding)) {
       // RFC 2046 §5.2.1: no other encoding is allowed; the encoded message has no offsets.
       part.defects.push(`message/${part.subtype} with ${part.encoding} encoding: not parsed`);
@@ -130,7 +130,7 @@ function parseEntity(
       part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, inner, depth + 1, false, true, true);
     }
   } else if (part.type === "text") {
-    part.lines = countLines(raw, part.bodyStart, part.bodyEnd, ctx.crMode);
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
   }
   return part;
 }
@@ -221,7 +221,7 @@ function sameBoundaryMultipart(ctx: Context, start: number, end: number, boundar
   let value = "";
   let inContentType = false;
   while (pos < limit) {
-    const line = lineAt(raw, pos, limit, ctx.crMode, ctx.memo);
+    const line = lineAt(raw, pos, limit, false, ctx.memo);
     if (line.contentEnd === pos || (raw[pos] === 0x2d && raw[pos + 1] === 0x2d)) break;
     const folded = raw[pos] === 0x20 || raw[pos] === 0x09;
     if (inContentType && folded) {
@@ -306,16 +306,8 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
   const bounds: [number, number][] = [];
   // Visit line starts only: LF search is native and fast, and a delimiter must start a line.
   const nextLine = (p: number): number => {
-    if (!ctx.crMode) {
-      const f = view.indexOf(0x0a, p - start);
-      return f < 0 ? end : start + f + 1;
-    }
-    for (let i = p; i < end; i++) {
-      const c = raw[i];
-      if (c === 0x0a) return i + 1;
-      if (c === 0x0d) return i + 1 < end && raw[i + 1] === 0x0a ? i + 2 : i + 1;
-    }
-    return end;
+    const f = view.indexOf(0x0a, p - start);
+    return f < 0 ? end : start + f + 1;
   };
   while (pos < end) {
     const idx = pos;
@@ -334,7 +326,7 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
       pos = nextLine(idx); // a longer boundary, or text
       continue;
     }
-    const line = lineAt(raw, idx, end, ctx.crMode, ctx.memo);
+    const line = lineAt(raw, idx, end, false, ctx.memo);
     if (owned > 0) {
       // Inside a child multipart that reuses our boundary: its delimiters are its own (Dovecot
       // gives the innermost multipart precedence), until its close delimiter.

@@ -95,8 +95,8 @@ Deno.test("parseMime records header fields with offsets and unfolded values", ()
   assert.deepEqual(root.params, { charset: "us-ascii" });
 });
 
-Deno.test("parseMime handles bare LF, bare CR and mixed line endings", () => {
-  for (const eol of ["\n", "\r", "\r\n"]) {
+Deno.test("parseMime handles bare LF, CRLF and mixed line endings", () => {
+  for (const eol of ["\n", "\r\n"]) {
     const raw = bytes(MIXED.replaceAll("\r\n", eol));
     const root = parseMime(raw);
     assert.equal(root.children.length, 3, JSON.stringify(eol));
@@ -107,6 +107,17 @@ Deno.test("parseMime handles bare LF, bare CR and mixed line endings", () => {
   const root = parseMime(mixed);
   assert.equal(root.children.length, 3);
   assert.equal(root.children[1]!.message!.children.length, 2);
+});
+
+Deno.test("parseMime reads bare-CR line endings as data: one header line, no body", () => {
+  // RFC 5322 §2.3: a CR alone is no line ending (Dovecot's reading of old Mac mail).
+  const raw = bytes(MIXED.replaceAll("\r\n", "\r"));
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:text/plain");
+  assert.equal(root.headers.length, 1);
+  assert.equal(root.headers[0]!.end, raw.length);
+  assert.deepEqual([root.bodyStart, root.lines], [raw.length, 0]);
+  assert.ok(root.defects.includes("bare CR line endings (read as data)"));
 });
 
 Deno.test("parseMime keeps a lone CR as data in LF messages", () => {

@@ -137,6 +137,15 @@ const PARSERS_DIFFER = new Set([
   "0263-mimekit.eml",
   "0323-horde.eml",
   "0325-horde.eml",
+  // Bare-CR line endings (old Mac mail): a lone CR is data (RFC 5322 §2.3, as Dovecot), so the
+  // message is one header field; Python's email reads CR as a line break.
+  "0356-sisimai.eml",
+  "0357-sisimai.eml",
+  "0358-sisimai.eml",
+  "0359-sisimai.eml",
+  "0360-sisimai.eml",
+  "0361-sisimai.eml",
+  "0362-sisimai.eml",
   // Other recoveries.
   "0032-stalwart.eml",
   "0033-stalwart.eml",
