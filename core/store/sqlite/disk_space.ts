@@ -6,14 +6,17 @@
  * `wal_checkpoint(TRUNCATE)` then writes the WAL back and empties it, which also shrinks the
  * database file. Neither touches durability: both work on committed data only.
  *
+ * A database created before this keeps `auto_vacuum = NONE` (its free pages are reused, not
+ * returned): switching needs a VACUUM, which rewrites the whole file and which Deno's `node:sqlite`
+ * refuses without full permissions (it attaches a temporary database). Run `VACUUM` on it with the
+ * `sqlite3` shell while the server is stopped, after `PRAGMA auto_vacuum = INCREMENTAL`.
+ *
  * @module
  */
 import type { Database } from "./database.ts";
 
 /** Free pages (4 KiB each) above which a write that released messages vacuums them at once. */
 export const VACUUM_MIN_FREE_PAGES = 64;
-/** Databases up to this size whose file predates incremental vacuum are converted at open. */
-export const CONVERT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Whether the database gives freed pages back on `incremental_vacuum`. */
 export function hasIncrementalVacuum(db: Database): boolean {
@@ -48,24 +51,4 @@ export function checkpointTruncate(db: Database): boolean {
   } finally {
     db.exec(`PRAGMA busy_timeout = ${timeout}`);
   }
-}
-
-/**
- * Switches a database created before incremental vacuum to it, by a VACUUM (which rewrites the
- * file), when it is at most `maxBytes`; larger ones keep their free pages for reuse (a VACUUM
- * from the CLI converts them). Returns whether the database now has incremental vacuum.
- */
-export function convertToIncrementalVacuum(db: Database, maxBytes = CONVERT_MAX_BYTES): boolean {
-  if (hasIncrementalVacuum(db)) return true;
-  const pages = db.get<{ page_count: number }>("PRAGMA page_count")?.page_count ?? 0;
-  const size = db.get<{ page_size: number }>("PRAGMA page_size")?.page_size ?? 4096;
-  if (pages * size > maxBytes) return false;
-  try {
-    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-    db.exec("VACUUM");
-  } catch {
-    // Another connection is using the database: it stays as it is until the next open.
-    return false;
-  }
-  return hasIncrementalVacuum(db);
 }

@@ -81,7 +81,7 @@ import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
 import { type JobEffects, WriteQueue } from "./write_queue.ts";
-import { checkpointTruncate, convertToIncrementalVacuum, vacuumFreePages } from "./disk_space.ts";
+import { checkpointTruncate, vacuumFreePages } from "./disk_space.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 
 /** Options of `SqliteStore.open`. */
@@ -319,7 +319,6 @@ export class SqliteStore implements Store {
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);
-      convertToIncrementalVacuum(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(

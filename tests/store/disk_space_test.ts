@@ -1,0 +1,82 @@
+/**
+ * Disk space of the SQLite store (core/store/sqlite/disk_space.ts): deleting a mailbox gives the
+ * pages of its messages back to the filesystem (incremental vacuum before the commit, the WAL
+ * checkpointed and truncated after it), for messages kept in the database and as files alike.
+ * Byte counts of the files only, never timing.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { mail } from "./store_contract.ts";
+
+/** Bytes of the database file plus its WAL. */
+function databaseBytes(dataDir: string): number {
+  let n = 0;
+  for (const f of ["tern.db", "tern.db-wal"]) {
+    try {
+      n += Deno.statSync(`${dataDir}/${f}`).size;
+    } catch {
+      // no WAL: nothing to add
+    }
+  }
+  return n;
+}
+
+/** A message of about `size` bytes whose body is text unlike any other message's. */
+function bigMail(i: number, size: number): Uint8Array {
+  const words: string[] = [];
+  let len = 0;
+  for (let w = 0; len < size; w++) {
+    const word = `w${i}x${w}y${(i * 7919 + w * 104729) % 1000003}`;
+    words.push(word);
+    len += word.length + 1;
+  }
+  const body = words.join(" ").replace(/(.{1,70})( |$)/g, "$1\r\n");
+  return mail({ subject: `Report ${i}`, body });
+}
+
+const N = 200;
+const SIZE = 6000;
+
+Deno.test("SqliteStore deleting a mailbox of 200 messages gives the database file and WAL back", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
+  const store = await SqliteStore.open({ dataDir });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+    const mb = await store.createMailbox(acc.id, { name: "Archive 2024" });
+    const before = databaseBytes(dataDir);
+    let bytes = 0;
+    for (let i = 0; i < N; i++) {
+      const raw = bigMail(i, SIZE);
+      bytes += raw.length;
+      await store.storeMessages(raw, [{ accountId: acc.id, mailboxIds: [mb.id] }]);
+    }
+    await store.searchIndexIdle();
+    const filled = databaseBytes(dataDir);
+    // The messages themselves live in the database (inline tier).
+    assert.ok(filled - before >= bytes, `filled ${filled - before} < message bytes ${bytes}`);
+    await store.deleteMailbox(acc.id, mb.id, { removeMessages: true });
+    const left = databaseBytes(dataDir) - before;
+    // What stays: change-log rows of the deletion and B-tree pages; a tenth of the messages' bytes
+    // at most (it was more than all of them before the vacuum).
+    assert.ok(left <= bytes / 10, `left ${left} bytes of ${bytes} after the DELETE (before ${before})`);
+    assert.equal(store.database.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count, 0);
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore a new database is created with incremental auto-vacuum", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
+  const store = await SqliteStore.open({ dataDir });
+  try {
+    // 2 = INCREMENTAL: freed pages can be given back (0, NONE, can only be changed by a VACUUM).
+    assert.equal(store.database.get<{ auto_vacuum: number }>("PRAGMA auto_vacuum")?.auto_vacuum, 2);
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
