@@ -103,22 +103,29 @@ function headerBytes(raw: Uint8Array, entity: MimePart, spec: SectionSpec): Uint
   if (spec.text === "HEADER") return raw.subarray(entity.headerStart, entity.headerEnd);
   const want = new Set(spec.fields.map((f) => f.toLowerCase()));
   const chunks: Uint8Array[] = [];
-  if (spec.text === "HEADER.FIELDS") {
-    for (const h of entity.headers) if (want.has(h.key)) chunks.push(raw.subarray(h.start, h.end));
-  } else {
-    // HEADER.FIELDS.NOT: the header section minus the named fields, so lines that are not fields
-    // (an mbox `From ` line, garbage) stay, as in BODY[HEADER] (Dovecot does the same).
-    const end = headerContentEnd(raw, entity.headerStart, entity.headerEnd);
+  if (spec.text === "HEADER.FIELDS.NOT") {
+    // The header section minus the named fields, so lines that are not fields (an mbox `From `
+    // line, garbage) stay as in BODY[HEADER], and so does the empty line that ends it; a header
+    // without one (it runs to the end of the message) gets none added (Dovecot does the same).
     let from = entity.headerStart;
     for (const h of entity.headers) {
-      if (!want.has(h.key) || h.start < from || h.end > end) continue;
+      if (!want.has(h.key) || h.start < from) continue;
       chunks.push(raw.subarray(from, h.start));
       from = h.end;
     }
-    chunks.push(raw.subarray(from, end));
+    chunks.push(raw.subarray(from, entity.headerEnd));
+    return concat(chunks, 0);
   }
+  for (const h of entity.headers) if (want.has(h.key)) chunks.push(raw.subarray(h.start, h.end));
   // RFC 9051 §6.4.5: the subset includes the blank line that ends the header.
-  let n = 2;
+  const out = concat(chunks, 2);
+  out.set(encoder.encode("\r\n"), out.length - 2);
+  return out;
+}
+
+/** The chunks joined, with `extra` bytes of room at the end. */
+function concat(chunks: Uint8Array[], extra: number): Uint8Array {
+  let n = extra;
   for (const c of chunks) n += c.length;
   const out = new Uint8Array(n);
   let o = 0;
@@ -126,22 +133,7 @@ function headerBytes(raw: Uint8Array, entity: MimePart, spec: SectionSpec): Uint
     out.set(c, o);
     o += c.length;
   }
-  out.set(encoder.encode("\r\n"), o);
   return out;
-}
-
-/** The end of the header section without its terminating empty line (if it has one). */
-function headerContentEnd(raw: Uint8Array, start: number, end: number): number {
-  const eol = (e: number): number => {
-    if (e > start && raw[e - 1] === 0x0a) return e - 1 > start && raw[e - 2] === 0x0d ? e - 2 : e - 1;
-    if (e > start && raw[e - 1] === 0x0d) return e - 1;
-    return e;
-  };
-  const last = eol(end);
-  if (last === end) return end; // the header runs to the end without a line ending
-  // An empty last line: its start is `start` or right after another line ending.
-  if (last === start || raw[last - 1] === 0x0a || raw[last - 1] === 0x0d) return last;
-  return end;
 }
 
 /** Applies `<origin.count>` (RFC 9051 §6.4.5): an origin past the end gives an empty string. */

@@ -81,3 +81,17 @@ Deno.test("HEADER.FIELDS.NOT keeps header lines that are not fields, like BODY[H
   const only = sectionBytes(raw, root, parseSection("HEADER.FIELDS (SUBJECT)")!);
   assert.equal(new TextDecoder().decode(only!), "Subject: s\r\n\r\n");
 });
+
+Deno.test("HEADER.FIELDS.NOT adds no empty line to a header that has none", () => {
+  // A header running to the end of the message: its octets minus the named fields (as Dovecot).
+  for (
+    const [msg, want] of [["To: t\r\nSubject: s", "To: t\r\n"], ["Subject: s\r\nTo: t\r\n", "To: t\r\n"]]
+  ) {
+    const raw = enc.encode(msg);
+    const not = sectionBytes(raw, parseMime(raw), parseSection("HEADER.FIELDS.NOT (SUBJECT)")!);
+    assert.equal(dec.decode(not!), want, JSON.stringify(msg));
+    // HEADER.FIELDS always ends with the empty line (RFC 9051 §6.4.5).
+    const only = sectionBytes(raw, parseMime(raw), parseSection("HEADER.FIELDS (TO)")!);
+    assert.equal(dec.decode(only!), "To: t\r\n\r\n");
+  }
+});
