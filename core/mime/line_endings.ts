@@ -59,28 +59,31 @@ export function toCrlf(raw: Uint8Array): Uint8Array {
 
 /**
  * Returns the bytes with every bare LF turned into CRLF (a bare CR is left alone, as Dovecot's
- * APPEND does); returns the input itself when it has no bare LF. This is the canonical form IMAP
- * stores an APPENDed message in (RFC 5322 §2.3: lines end in CRLF; RFC 9051 §6.3.12).
+ * APPEND does), and without a lone CR at the very end: an unfinished line ending, not data (RFC
+ * 5322 §2.3: CR occurs only in CRLF), which Dovecot and mbsync drop too. Returns the input itself
+ * when there is nothing to change. This is the canonical form IMAP stores an APPENDed message in
+ * (RFC 5322 §2.3: lines end in CRLF; RFC 9051 §6.3.12).
  *
  * @param raw bytes
- * @returns bytes whose every LF is preceded by CR
+ * @returns bytes whose every LF is preceded by CR and whose last byte is not a lone CR
  */
 export function lfToCrlf(raw: Uint8Array): Uint8Array {
+  const input = raw.length > 0 && raw[raw.length - 1] === CR ? raw.subarray(0, raw.length - 1) : raw;
   let bare = 0;
-  for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
-    if (i === 0 || raw[i - 1] !== CR) bare++;
+  for (let i = input.indexOf(LF); i >= 0; i = input.indexOf(LF, i + 1)) {
+    if (i === 0 || input[i - 1] !== CR) bare++;
   }
-  if (bare === 0) return raw;
-  const out = new Uint8Array(raw.length + bare);
+  if (bare === 0) return input;
+  const out = new Uint8Array(input.length + bare);
   let o = 0;
   let from = 0;
-  for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
-    if (i > 0 && raw[i - 1] === CR) continue;
-    out.set(raw.subarray(from, i), o);
+  for (let i = input.indexOf(LF); i >= 0; i = input.indexOf(LF, i + 1)) {
+    if (i > 0 && input[i - 1] === CR) continue;
+    out.set(input.subarray(from, i), o);
     o += i - from;
     out[o++] = CR;
     from = i;
   }
-  out.set(raw.subarray(from), o);
+  out.set(input.subarray(from), o);
   return out;
 }
