@@ -20,16 +20,16 @@ function message(headers: string[], size: number): string {
  * Five messages after a throwaway (expunged, so UID = sequence number + 1). Keys by sequence:
  *
  * | seq | INTERNALDATE | Date: (UTC)       | FROM  | TO    | CC   | display from/to   | base subject | size |
- * | 1   | 05-Jan-2024  | 02-Feb 19:00      | alice | carol | bob  | Zoe / carol@…     | beta         | 600  |
+ * | 1   | 05-Feb-2026  | 02-Feb 19:00      | alice | carol | bob  | Zoe / carol@…     | beta         | 600  |
  * | 2   | 01-Jan-2024  | 02-Feb 10:00      | bob   | zed   | —    | Bob / Al          | alpha        | 400  |
- * | 3   | 03-Jan-2024  | — (INTERNALDATE)  | carol | alice | ann  | carol@… / alice@… | beta         | 500  |
+ * | 3   | 02-Feb-2026  | — (15:00 INTERNAL)| alice.b | alice | ann | alice.b@… / alice@… | beta         | 500  |
  * | 4   | 01-Jan-2024  | 02-Feb 10:00      | Emile | bob   | —    | Émile / bob@…     | éclair       | 400  |
  * | 5   | 02-Jan-2024  | 02-Feb 20:00      | —     | —     | —    | — / —             | (empty)      | 2000 |
  */
 const MESSAGES: [string, string][] = [
   ["01-Jan-2020 00:00:00 +0000", message(["Subject: throwaway"], 100)],
   [
-    "05-Jan-2024 12:00:00 +0000",
+    "05-Feb-2026 12:00:00 +0000",
     message([
       "From: Zoe <alice@x.example>",
       "To: carol@x.example",
@@ -49,9 +49,10 @@ const MESSAGES: [string, string][] = [
     ], 400),
   ],
   [
-    "03-Jan-2024 12:00:00 +0000",
+    "02-Feb-2026 15:00:00 +0000",
     message([
-      "From: carol@x.example",
+      // The local part sorts after "alice", the whole address ("alice.b@" < "alice@") before.
+      "From: alice.b@a.example",
       "To: alice@x.example",
       "Cc: Ann <ann@x.example>",
       "Subject: [list] Fwd: beta (fwd)",
@@ -101,11 +102,11 @@ Deno.test("imap SORT orders by every RFC 5256 and RFC 5957 key, REVERSE, ties in
     assert.equal(await sort("SORT (ARRIVAL) UTF-8 ALL"), "* SORT 2 4 5 3 1");
     // REVERSE reverses the key only: 2 and 4 arrived together and stay in sequence order.
     assert.equal(await sort("SORT (REVERSE ARRIVAL) UTF-8 ALL"), "* SORT 1 3 5 2 4");
-    // RFC 5256 §3 DATE: Date: in UTC; message 3 has none and sorts by its INTERNALDATE (2024).
-    assert.equal(await sort("SORT (DATE) UTF-8 ALL"), "* SORT 3 2 4 1 5");
-    assert.equal(await sort("SORT (REVERSE DATE) UTF-8 ALL"), "* SORT 5 1 2 4 3");
+    // RFC 5256 §3 DATE: Date: in UTC (1 before 5); message 3 has none and sorts by its INTERNALDATE.
+    assert.equal(await sort("SORT (DATE) UTF-8 ALL"), "* SORT 2 4 3 1 5");
+    assert.equal(await sort("SORT (REVERSE DATE) UTF-8 ALL"), "* SORT 5 1 3 2 4");
     // FROM/TO/CC: the mailbox (local part) of the first address, case-folded; none sorts first.
-    assert.equal(await sort("SORT (FROM) UTF-8 ALL"), "* SORT 5 1 2 3 4");
+    assert.equal(await sort("SORT (FROM) UTF-8 ALL"), "* SORT 5 1 3 2 4");
     assert.equal(await sort("SORT (TO) UTF-8 ALL"), "* SORT 5 3 4 1 2");
     assert.equal(await sort("SORT (CC) UTF-8 ALL"), "* SORT 2 4 5 3 1");
     assert.equal(await sort("SORT (REVERSE CC) UTF-8 ALL"), "* SORT 1 3 2 4 5");
@@ -114,7 +115,7 @@ Deno.test("imap SORT orders by every RFC 5256 and RFC 5957 key, REVERSE, ties in
     assert.equal(await sort("SORT (SUBJECT) UTF-8 ALL"), "* SORT 5 2 1 3 4");
     assert.equal(await sort("SORT (REVERSE SUBJECT ARRIVAL) UTF-8 ALL"), "* SORT 4 3 1 2 5");
     // RFC 5957: the display name, else the address.
-    assert.equal(await sort("SORT (DISPLAYFROM) UTF-8 ALL"), "* SORT 5 2 3 4 1");
+    assert.equal(await sort("SORT (DISPLAYFROM) UTF-8 ALL"), "* SORT 5 3 2 4 1");
     assert.equal(await sort("SORT (DISPLAYTO) UTF-8 ALL"), "* SORT 5 2 3 4 1");
     assert.equal(await sort("SORT (REVERSE DISPLAYTO) UTF-8 ALL"), "* SORT 1 4 3 2 5");
     assert.equal(await sort("sort (reverse size date) us-ascii all"), "* SORT 5 1 3 2 4");
@@ -127,8 +128,8 @@ Deno.test("imap SORT takes SEARCH keys and charsets; UID SORT answers UIDs; no m
   const { c, close } = await mailbox();
   try {
     assert.deepEqual(await c.cmd("SORT (SIZE) UTF-8 LARGER 450"), ["* SORT 3 1 5", "TAG OK SORT completed"]);
-    assert.deepEqual(await c.cmd("SORT (DATE) US-ASCII UID 3:5"), ["* SORT 3 2 4", "TAG OK SORT completed"]);
-    assert.deepEqual(await c.cmd("UID SORT (DATE) UTF-8 ALL"), ["* SORT 4 3 5 2 6", "TAG OK SORT completed"]);
+    assert.deepEqual(await c.cmd("SORT (DATE) US-ASCII UID 3:5"), ["* SORT 2 4 3", "TAG OK SORT completed"]);
+    assert.deepEqual(await c.cmd("UID SORT (DATE) UTF-8 ALL"), ["* SORT 3 5 4 2 6", "TAG OK SORT completed"]);
     assert.deepEqual(await c.cmd("UID SORT (REVERSE SIZE) UTF-8 NOT 5"), [
       "* SORT 2 4 3 5",
       "TAG OK SORT completed",
