@@ -4,7 +4,8 @@
  *      restart of the server on the same data dir after some churn (deliveries, flag changes,
  *      expunges) and there: a cold SELECT (the just-started server's first listing: placement
  *      snapshot plus delta), `UID FETCH 1:* (UID FLAGS)`, `FETCH 1:100 (ENVELOPE BODYSTRUCTURE)`,
- *      `UID SEARCH SUBJECT "x"`, `UID SEARCH TEXT "x"`, a warm SELECT;
+ *      `UID SEARCH SUBJECT "x"`, `UID SEARCH TEXT "x"`, `UID SORT (DATE) UTF-8 ALL` (RFC 5256),
+ *      a warm SELECT;
  *  (b) S concurrent authenticated sessions in IDLE (default 10,000): server RSS;
  *  (c) a mixed load of C clients (select, fetch, store flags, append, expunge) for T seconds: commands/s.
  *
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
   a.fetchEnvelopeStructure100 = await timed(c, "FETCH 1:100 (ENVELOPE BODYSTRUCTURE)");
   a.uidSearchSubject = await timed(c, 'UID SEARCH SUBJECT "x"');
   a.uidSearchText = await timed(c, 'UID SEARCH TEXT "x"');
+  a.uidSortDate = await timed(c, "UID SORT (DATE) UTF-8 ALL");
   a.selectAgain = await timed(c, "SELECT INBOX");
   await c.cmd("LOGOUT");
   c.close();
