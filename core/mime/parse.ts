@@ -279,6 +279,18 @@ function endsWithCloseDelimiter(raw: Uint8Array, from: number, lineEnd: number):
   return false;
 }
 
+/**
+ * True when `part` embeds a message (message/rfc822 or global) whose header, or that of the
+ * message it embeds in turn, runs to `end` without an empty line.
+ */
+function headerRunsToEnd(part: MimePart, end: number): boolean {
+  if (part.message === null) return false;
+  let entity = part.message;
+  while (entity.message !== null) entity = entity.message;
+  return entity.headerStart < end && entity.headerEnd === end &&
+    entity.defects.includes("header not terminated by an empty line");
+}
+
 /** True when `c` is CR, LF, or the region end. */
 function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
   return i >= end || raw[i] === 0x0a || raw[i] === 0x0d;
@@ -303,7 +315,8 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
   let closed = false;
   let limited = false;
   let owned = 0;
-  const bounds: [number, number][] = [];
+  // [part start, part end, start of the delimiter line that ends it (= part end when none)]
+  const bounds: [number, number, number][] = [];
   // Visit line starts only: LF search is native and fast, and a delimiter must start a line.
   const nextLine = (p: number): number => {
     const f = view.indexOf(0x0a, p - start);
@@ -345,7 +358,7 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
         limited = true;
         break;
       }
-      bounds.push([partStart, before]);
+      bounds.push([partStart, before, idx]);
     }
     if (isClose) {
       closed = true;
@@ -360,13 +373,24 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
   }
   if (partStart < 0) return;
   if (!closed) {
-    bounds.push([partStart, end]);
+    bounds.push([partStart, end, end]);
     part.defects.push(limited ? "too many parts: the rest kept in the last part" : "missing close boundary");
   }
   let n = 0;
-  for (const [s, e] of bounds) {
+  for (const [s, e, delimiter] of bounds) {
     n++;
     const section = part.section === "" ? String(n) : `${part.section}.${n}`;
-    part.children.push(parseEntity(ctx, s, e, section, depth + 1, childInDigest, false, false));
+    const count = ctx.parts;
+    let child = parseEntity(ctx, s, e, section, depth + 1, childInDigest, false, false);
+    if (delimiter > e && headerRunsToEnd(child, e)) {
+      // A header with no empty line before the delimiter (the part's own, or that of the message it
+      // embeds): the line ending before the delimiter is read as the empty line that ends it, so
+      // it belongs to the part (Dovecot reads the header up to an empty line, checking each line
+      // for a delimiter; the CRLF before a delimiter, RFC 2046 §5.1.1, is then already read).
+      ctx.parts = count;
+      child = parseEntity(ctx, s, delimiter, section, depth + 1, childInDigest, false, false);
+      child.defects.push("header ended by the line ending before the delimiter");
+    }
+    part.children.push(child);
   }
 }

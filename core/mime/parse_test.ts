@@ -361,3 +361,20 @@ Deno.test("parseMime skips a UTF-8 byte order mark before the header", () => {
   assert.equal(root.headers[0]?.start, 3);
   assert.equal(bodyOf(raw, root), "body");
 });
+
+Deno.test("parseMime ends an embedded header without empty line at the line ending before the delimiter", () => {
+  // The embedded message's header runs to the delimiter: the CRLF before it is read as the empty
+  // line that ends that header, so it belongs to the message/rfc822 part (Dovecot's sizes).
+  const raw = bytes(
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" +
+      "[original message]\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nX: not a header\r\n\r\n--b--\r\n",
+  );
+  const root = parseMime(raw);
+  const [msg, text] = root.children;
+  assert.equal(bodyOf(raw, msg!), "[original message]\r\n\r\n");
+  assert.equal(headerOf(raw, msg!.message!), "[original message]\r\n\r\n");
+  assert.equal(bodyOf(raw, msg!.message!), "");
+  // Not for other parts: a text part's body keeps RFC 2046 §5.1.1's reading.
+  assert.equal(bodyOf(raw, text!), "X: not a header\r\n");
+  assert.deepEqual(offsetProblems(root, raw.length), []);
+});

@@ -45,13 +45,15 @@ function leafParts(s: Structure, prefix = "", out: { part: string; size: number 
 }
 
 /**
- * Whether `served` is the message as APPENDed: the file's bytes, or (the one change a server
- * may make) the file with bare LF line endings written as CRLF.
+ * Whether `served` is the message as APPENDed: the file's bytes, or (the changes a server may
+ * make) the file with bare LF line endings written as CRLF and a lone CR at the very end (an
+ * unfinished line ending) dropped.
  */
 function servedAsAppended(served: Uint8Array, source: Uint8Array): boolean {
   if (bytesEqual(served, source)) return true;
   const canonical: number[] = [];
-  for (let i = 0; i < source.length; i++) {
+  const end = source.at(-1) === 0x0d ? source.length - 1 : source.length;
+  for (let i = 0; i < end; i++) {
     if (source[i] === 0x0a && source[i - 1] !== 0x0d) canonical.push(0x0d);
     canonical.push(source[i]!);
   }
