@@ -3,8 +3,8 @@
  * tables in Tern's SQLite database (store, JMAP objects, queue, tokens, bans). For `core/` only:
  * protocols reach data through the `Store` interface.
  *
- * - Opens the file in WAL mode (`auto_vacuum=INCREMENTAL` when new, the WAL cut back to 1 MiB
- *   when it restarts) with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
+ * - Opens the file in WAL mode (`auto_vacuum=INCREMENTAL` when new, a checkpoint every 1 MiB of
+ *   WAL and the WAL cut back to 1 MiB when it restarts) with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
  *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop),
  *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
  * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
@@ -80,6 +80,10 @@ export class Database {
       // A WAL that grew (a big transaction, a checkpoint held back by a reader) is cut back to
       // this size when it restarts, instead of keeping its largest size for good.
       db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
+      // Checkpoint every 1 MiB of WAL instead of SQLite's 4 MiB: the WAL stays at about that size
+      // (issue 14: a 4 MiB WAL doubled the disk of a small mailbox). One more database fsync per
+      // 256 pages written; no throughput change measured on serial APPENDs.
+      if (path !== ":memory:") db.exec(`PRAGMA wal_autocheckpoint = ${WAL_SIZE_LIMIT / 4096}`);
       // Durability contract: COMMIT returns only after the WAL is fsynced.
       db.exec("PRAGMA synchronous = FULL");
       db.exec("PRAGMA foreign_keys = ON");
