@@ -1,6 +1,7 @@
 /**
  * Periodic store housekeeping while a server runs: blob garbage collection (files whose write was
- * never committed, blobs whose last reference went away) and pruning of the change log.
+ * never committed, blobs whose last reference went away; the SQLite store then also gives free
+ * pages back and truncates its WAL) and pruning of the change log.
  *
  * @module
  */

@@ -80,3 +80,32 @@ Deno.test("SqliteStore a new database is created with incremental auto-vacuum", 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore garbage collection leaves an empty WAL and no free pages", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
+  const store = await SqliteStore.open({ dataDir });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const added = [];
+    for (let i = 0; i < 20; i++) {
+      const { added: [m] } = await store.storeMessages(bigMail(i, 3000), [{
+        accountId: acc.id,
+        mailboxIds: [inbox.id],
+      }]);
+      added.push(m!.id);
+    }
+    await store.searchIndexIdle();
+    // A few messages destroyed: too few pages freed for the delete itself to vacuum them.
+    await store.destroyMessages(acc.id, added.slice(0, 3));
+    assert.ok(Deno.statSync(`${dataDir}/tern.db-wal`).size > 0);
+    assert.ok(store.database.get<{ freelist_count: number }>("PRAGMA freelist_count")!.freelist_count > 0);
+    await store.collectGarbage();
+    assert.equal(Deno.statSync(`${dataDir}/tern.db-wal`).size, 0);
+    assert.equal(store.database.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count, 0);
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1679,7 +1679,8 @@ export class SqliteStore implements Store {
 
   /**
    * Removes rows with no reference (and their files) and files with no row older than the grace
-   * period (a crash between blob write and commit), plus stale temp files.
+   * period (a crash between blob write and commit), plus stale temp files; then gives free pages
+   * back and truncates the WAL (disk_space.ts).
    */
   async collectGarbage(): Promise<{ removed: number }> {
     this.#check();
@@ -1704,6 +1705,10 @@ export class SqliteStore implements Store {
       removed++;
     }
     await this.blobs.cleanTemp(this.#blobGraceMs);
+    // Free pages left by deletes too small to vacuum at once go back to the disk, and the WAL is
+    // written back and emptied (it keeps up to 1 MiB between checkpoints otherwise).
+    await this.#queue.run(() => vacuumFreePages(this.database, 1));
+    if (!this.#closed) checkpointTruncate(this.database);
     return { removed };
   }
 
