@@ -40,7 +40,7 @@ export function parseSort(args: Token[]): SortProgram {
 }
 
 /** Loads the stored messages with the given ids, 1000 at a time. */
-async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<string, Message>> {
+export async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<string, Message>> {
   const map = new Map<string, Message>();
   for (let i = 0; i < ids.length; i += 1000) {
     for (const m of await s.store.getMessages(s.accountId, ids.slice(i, i + 1000))) map.set(m.id, m);

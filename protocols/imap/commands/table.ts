@@ -26,6 +26,7 @@ import { fetch } from "./fetch.ts";
 import { store } from "./store.ts";
 import { search } from "./search.ts";
 import { sort } from "./sort.ts";
+import { thread } from "./thread.ts";
 import { copy, move } from "./copy_move.ts";
 import { expunge } from "./expunge.ts";
 import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
@@ -69,6 +70,8 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   // RFC 5256 §3 (and RFC 5957 DISPLAYFROM/DISPLAYTO).
   ["SORT", sort],
   ["UID SORT", sort],
+  ["THREAD", thread],
+  ["UID THREAD", thread],
   ["FETCH", fetch],
   ["UID FETCH", fetch],
   ["STORE", store],
