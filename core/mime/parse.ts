@@ -119,9 +119,12 @@ function parseEntity(
   } else if (part.type === "message" && (part.subtype === "rfc822" || part.subtype === "global")) {
     part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
     if (!["7bit", "8bit", "binary"].includes(part.encoding)) {
-      // RFC 2046 §5.2.1: no other encoding is allowed; the encoded message has no offsets.
-      part.defects.push(`message/${part.subtype} with ${part.encoding} encoding: not parsed`);
-    } else if (depth >= MAX_DEPTH) {
+      // RFC 2046 §5.2.1 allows no other encoding. The body is still read as the message (as
+      // written, not decoded), as Dovecot does: a message/rfc822 part has an envelope, a body
+      // structure and lines in BODYSTRUCTURE (RFC 9051 §7.5.2), and its offsets are its bytes'.
+      part.defects.push(`message/${part.subtype} with ${part.encoding} encoding: read as written`);
+    }
+    if (depth >= MAX_DEPTH) {
       part.defects.push("nesting too deep: embedded message treated as opaque");
     } else {
       // A message/rfc822 part keeps its number for the embedded message (n.HEADER); a message

@@ -236,13 +236,17 @@ Deno.test("parseMime parses message/rfc822 at the top level as section 1", () =>
   assert.equal(findSection(root, "1.1"), root.message!.children[0]);
 });
 
-Deno.test("parseMime leaves an encoded message/rfc822 unparsed", () => {
+Deno.test("parseMime reads an encoded message/rfc822 as written, as Dovecot does", () => {
+  // RFC 2046 §5.2.1 allows no encoding; the body is still the part's message (undecoded), so that
+  // BODYSTRUCTURE has the envelope and body of RFC 9051 §7.5.2.
   const raw = bytes(
     "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp5\n",
   );
   const root = parseMime(raw);
-  assert.equal(root.message, null);
-  assert.equal(root.defects.length, 1);
+  assert.ok(root.message);
+  assert.deepEqual([root.message.headerStart, root.message.headerEnd], [root.bodyStart, raw.length]);
+  assert.deepEqual(root.message.headers, []);
+  assert.deepEqual(root.defects, ["message/rfc822 with base64 encoding: read as written"]);
 });
 
 Deno.test("parseMime bounds nesting depth", () => {

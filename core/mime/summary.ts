@@ -23,6 +23,8 @@ export const PREVIEW_LENGTH = 256;
 export const MAX_EXTRACT_CHARS = 1024 * 1024;
 /** At most this many bytes of one body are decoded for the preview. */
 const PREVIEW_SOURCE_BYTES = 64 * 1024;
+/** Encodings that leave the bytes as they are (RFC 2045 §6.2). */
+const IDENTITY = new Set(["7bit", "8bit", "binary"]);
 
 function addresses(root: MimePart, name: string): EmailAddress[] {
   const value = getLastHeader(root, name);
@@ -141,8 +143,24 @@ export function extractText(raw: Uint8Array, opts: { headers?: boolean } = {}): 
       }
     }
   }
+  // A message/rfc822 part with a content transfer encoding (RFC 2046 §5.2.1 allows none) is parsed
+  // as written, which is no message: its decoded content is searched as text, not that parse.
+  const asWritten = new Set<MimePart>();
   walkParts(root, (part) => {
+    if (asWritten.has(part)) {
+      if (part.message !== null) asWritten.add(part.message);
+      for (const c of part.children) asWritten.add(c);
+      return;
+    }
     if (size >= MAX_EXTRACT_CHARS) return;
+    if (part.message !== null && !IDENTITY.has(part.encoding)) {
+      asWritten.add(part.message);
+      const name = partName(part);
+      if (name !== null) add(name);
+      const budget = Math.min(part.bodyEnd - part.bodyStart, (MAX_EXTRACT_CHARS - size) * 4);
+      add(collapse(bodyTextOf(raw, part, budget)));
+      return;
+    }
     if (part.message !== null) {
       // An attached message's header is part of the enclosing message's body (RFC 9051 §6.4.4
       // BODY and TEXT): every field as `Name: value`, encoded words decoded.

@@ -115,3 +115,15 @@ Deno.test("extractText includes attached messages", () => {
     assert.ok(t.includes(w), w);
   }
 });
+
+Deno.test("extractText searches an encoded message/rfc822 part by its decoded text", () => {
+  // "Subject: hidden words\r\n\r\nbody text" in base64: read as written by the parser, decoded here.
+  const encoded = btoa("Subject: hidden words\r\n\r\nbody text");
+  const raw = bytes(
+    "Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n" +
+      `Content-Transfer-Encoding: base64\r\n\r\n${encoded}\r\n--b--\r\n`,
+  );
+  const t = extractText(raw, { headers: false });
+  assert.ok(t.includes("hidden words") && t.includes("body text"), t);
+  assert.ok(!t.includes(encoded), t);
+});
