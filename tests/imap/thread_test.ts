@@ -17,8 +17,8 @@ function message(lines: string[], day?: number): string {
 /**
  * After a throwaway (expunged, so UID = sequence number + 1):
  * 1 <a> "plan" (1 Feb); 2 <b> References <a> (2 Feb); 3 <c> References <a> <b> (4 Feb);
- * 4 <d> In-Reply-To <a> (3 Feb); 5 <e> and 6 <f> reply to the absent <gone> (5, 6 Feb);
- * 7 <j> "lunch" and 8 <k> "Re: lunch" without references (7, 8 Feb); 9 without Message-ID (9 Feb);
+ * 4 <d> "another plan" In-Reply-To <a> (3 Feb); 5 <e> and 6 <f> reply to the absent <gone> (5, 6 Feb);
+ * 7 <j> "lunch" (8 Feb) and 8 <k> "Re: lunch" (7 Feb) without references; 9 without Message-ID (9 Feb);
  * 10 without Date: (INTERNALDATE 2024, so first).
  */
 const MESSAGES: string[] = [
@@ -26,11 +26,12 @@ const MESSAGES: string[] = [
   message(["Message-ID: <a@t>", "Subject: plan"], 1),
   message(["Message-ID: <b@t>", "References: <a@t>", "Subject: Re: plan"], 2),
   message(["Message-ID: <c@t>", "References: <a@t> <b@t>", "Subject: Re: plan"], 4),
-  message(["Message-ID: <d@t>", "In-Reply-To: <a@t>", "Subject: Re: plan"], 3),
+  // A new subject: only In-Reply-To puts it under 1.
+  message(["Message-ID: <d@t>", "In-Reply-To: <a@t>", "Subject: Re: another plan"], 3),
   message(["Message-ID: <e@t>", "References: <gone@t>", "Subject: Re: lost"], 5),
   message(["Message-ID: <f@t>", "References: <gone@t>", "Subject: Re: lost"], 6),
-  message(["Message-ID: <j@t>", "Subject: lunch"], 7),
-  message(["Message-ID: <k@t>", "Subject: Re: lunch"], 8),
+  message(["Message-ID: <j@t>", "Subject: lunch"], 8),
+  message(["Message-ID: <k@t>", "Subject: Re: lunch"], 7),
   message(["Subject: no id"], 9),
   message(["Message-ID: <i@t>", "Subject: undated"]),
 ];
@@ -57,7 +58,7 @@ Deno.test("imap THREAD builds RFC 5256 threads with both algorithms; UID THREAD 
     ]);
     // ORDEREDSUBJECT: by base subject, the first (by date) the parent of the others.
     assert.deepEqual(await c.cmd("THREAD ORDEREDSUBJECT UTF-8 ALL"), [
-      "* THREAD (10)(1 (2)(4)(3))(5 6)(7 8)(9)",
+      "* THREAD (10)(1 (2)(3))(4)(5 6)(8 7)(9)",
       "TAG OK THREAD completed",
     ]);
     assert.deepEqual(await c.cmd("UID THREAD REFERENCES UTF-8 ALL"), [
