@@ -63,6 +63,11 @@ Deno.test("SqliteStore deleting a mailbox of 200 messages gives the database fil
     // at most (it was more than all of them before the vacuum).
     assert.ok(left <= bytes / 10, `left ${left} bytes of ${bytes} after the DELETE (before ${before})`);
     assert.equal(store.database.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count, 0);
+    // The full-text index of the deleted messages went too (its segments merged before the vacuum).
+    const ftsPages = store.database.get<{ n: number }>(
+      "SELECT count(*) AS n FROM dbstat WHERE name = 'message_text_data'",
+    )!.n;
+    assert.ok(ftsPages <= 4, `${ftsPages} pages of full-text index left`);
   } finally {
     await store.close();
     await Deno.remove(dataDir, { recursive: true });

@@ -25,11 +25,28 @@ export function hasIncrementalVacuum(db: Database): boolean {
 
 /**
  * Gives the free pages back (inside the caller's write transaction) when there are at least
- * `minFree`; returns how many pages it freed (0 when vacuum is off).
+ * `minFree`; returns how many pages were free (0 when it did nothing or vacuum is off).
+ *
+ * With `fts5Table`, that FTS5 table's segments are merged first, with work bounded by a multiple of
+ * the free pages: FTS5 keeps the pages of deleted entries in their segments until a merge rewrites
+ * them, so without it a deleted mailbox's index would stay on disk.
  */
-export function vacuumFreePages(db: Database, minFree = VACUUM_MIN_FREE_PAGES): number {
+export function vacuumFreePages(
+  db: Database,
+  minFree = VACUUM_MIN_FREE_PAGES,
+  fts5Table: string | null = null,
+): number {
   const free = db.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count ?? 0;
   if (free < minFree || !hasIncrementalVacuum(db)) return 0;
+  if (fts5Table !== null) {
+    // One row of `<table>_data` per index page. An index not much bigger than what was freed is
+    // rewritten whole ('optimize': the only way for a lone segment to drop its dead pages); a
+    // bigger one gets merge work in proportion to the freed pages (a negative budget merges
+    // whatever segments there are).
+    const indexPages = db.get<{ n: number }>(`SELECT count(*) AS n FROM ${fts5Table}_data`)?.n ?? 0;
+    if (indexPages <= 4 * free) db.run(`INSERT INTO ${fts5Table} (${fts5Table}) VALUES ('optimize')`);
+    else db.run(`INSERT INTO ${fts5Table} (${fts5Table}, rank) VALUES ('merge', ?)`, -Math.max(64, free));
+  }
   // Stepped to the end: each step of this pragma frees one page (exec would stop after one).
   db.all("PRAGMA incremental_vacuum");
   return free;

@@ -20,15 +20,14 @@ export const SEARCH_PENDING_COMPONENT = "search_pending";
 
 /**
  * The FTS5 search table as created from version 3 on: trigram tokens without positions
- * (`detail=none`: the index is about the size of the text, a third of a positional one) and
- * `secure-delete` (a deleted message's entries leave the index at once, so its pages can be
- * given back). Without positions a phrase cannot be matched in the index: a search takes the rows
- * holding every trigram of the needle and checks the substring on the stored text (query.ts).
+ * (`detail=none`: the index is about the size of the text, a third of a positional one). Without
+ * positions a phrase cannot be matched in the index: a search takes the rows holding every
+ * trigram of the needle and checks the substring on the stored text (query.ts). Deleted entries
+ * leave the index when its segments are merged (disk_space.ts merges them after big deletes).
  */
 export const FTS5_SEARCH_TABLE = `CREATE VIRTUAL TABLE message_text USING fts5(
   subject, addr_from, addr_to, addr_cc, addr_bcc, body, tokenize = 'trigram', detail = none
-);
-INSERT INTO message_text (message_text, rank) VALUES ('secure-delete', 1);`;
+);`;
 
 /**
  * Migrations of the pending-index table (and of the search table's shape).

@@ -81,7 +81,7 @@ import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { filterSql, headerMatches, sortSql } from "./query.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
 import { type JobEffects, WriteQueue } from "./write_queue.ts";
-import { checkpointTruncate, vacuumFreePages } from "./disk_space.ts";
+import { checkpointTruncate, VACUUM_MIN_FREE_PAGES, vacuumFreePages } from "./disk_space.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 
 /** Options of `SqliteStore.open`. */
@@ -348,6 +348,11 @@ export class SqliteStore implements Store {
   /** Whether text search uses an FTS5 trigram index (else LIKE scans). */
   get hasFullTextIndex(): boolean {
     return this.#hasFts5;
+  }
+
+  /** The FTS5 search table whose segments a vacuum merges first, or null for the plain table. */
+  get #ftsTable(): string | null {
+    return this.#hasFts5 ? "message_text" : null;
   }
 
   #now(): number {
@@ -931,7 +936,7 @@ export class SqliteStore implements Store {
       // After the batch's other end-of-batch actions (the inline rows below are gone then): when
       // the releases freed enough pages (a mailbox deleted, a big expunge), they go to the disk.
       mut.fx.lastBeforeCommit.push(() => {
-        if (vacuumFreePages(this.database) > 0) this.#vacuumed = true;
+        if (vacuumFreePages(this.database, VACUUM_MIN_FREE_PAGES, this.#ftsTable) > 0) this.#vacuumed = true;
       });
     }
     // An inline blob goes at the end of the batch, inside its transaction, unless a later job of
@@ -1707,7 +1712,7 @@ export class SqliteStore implements Store {
     await this.blobs.cleanTemp(this.#blobGraceMs);
     // Free pages left by deletes too small to vacuum at once go back to the disk, and the WAL is
     // written back and emptied (it keeps up to 1 MiB between checkpoints otherwise).
-    await this.#queue.run(() => vacuumFreePages(this.database, 1));
+    await this.#queue.run(() => vacuumFreePages(this.database, 1, this.#ftsTable));
     if (!this.#closed) checkpointTruncate(this.database);
     return { removed };
   }
