@@ -36,7 +36,7 @@ const MESSAGES: string[] = [
   message(["Message-ID: <i@t>", "Subject: undated"]),
 ];
 
-Deno.test("imap THREAD builds RFC 5256 threads with both algorithms; UID THREAD answers UIDs", async () => {
+Deno.test("imap THREAD builds RFC 5256 threads (ORDEREDSUBJECT, REFERENCES) and REFS threads; UID THREAD answers UIDs", async () => {
   const { t, port } = await setupImap();
   const c = await RawImap.connect(port);
   try {
@@ -49,7 +49,10 @@ Deno.test("imap THREAD builds RFC 5256 threads with both algorithms; UID THREAD 
     await c.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)");
     assert.equal((await c.cmd("EXPUNGE")).at(-1), "TAG OK EXPUNGE completed");
     const caps = (await c.cmd("CAPABILITY"))[0]!.split(" ");
-    assert.ok(caps.includes("THREAD=ORDEREDSUBJECT") && caps.includes("THREAD=REFERENCES"), caps.join(" "));
+    assert.ok(
+      ["THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "THREAD=REFS"].every((c) => caps.includes(c)),
+      caps.join(" "),
+    );
     // REFERENCES: 2 and 4 are children of 1 (4 by In-Reply-To), 3 of 2; the absent <gone> is a
     // dummy holding 5 and 6; 8 joins 7 by subject (a reply under the original); roots by date.
     assert.deepEqual(await c.cmd("THREAD REFERENCES UTF-8 ALL"), [
@@ -59,6 +62,11 @@ Deno.test("imap THREAD builds RFC 5256 threads with both algorithms; UID THREAD 
     // ORDEREDSUBJECT: by base subject, the first (by date) the parent of the others.
     assert.deepEqual(await c.cmd("THREAD ORDEREDSUBJECT UTF-8 ALL"), [
       "* THREAD (10)(1 (2)(3))(4)(5 6)(8 7)(9)",
+      "TAG OK THREAD completed",
+    ]);
+    // REFS: no subject merging (7 and 8 apart), threads ordered by their latest message.
+    assert.deepEqual(await c.cmd("THREAD REFS UTF-8 ALL"), [
+      "* THREAD (10)(1 (2 3)(4))((5)(6))(8)(7)(9)",
       "TAG OK THREAD completed",
     ]);
     assert.deepEqual(await c.cmd("UID THREAD REFERENCES UTF-8 ALL"), [

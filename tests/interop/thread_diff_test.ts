@@ -78,6 +78,9 @@ const COMMANDS: string[] = [
   "UID THREAD ORDEREDSUBJECT US-ASCII ALL",
   "THREAD REFERENCES UTF-8 SINCE 1-Mar-2024",
   "THREAD REFERENCES UTF-8 UID 9999",
+  "THREAD REFS UTF-8 1:20",
+  "THREAD REFS UTF-8 ALL",
+  "UID THREAD REFS UTF-8 SINCE 1-Mar-2024",
 ];
 
 async function appendAll(w: ImapWire, messages: Uint8Array[]): Promise<void> {

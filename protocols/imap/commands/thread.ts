@@ -12,6 +12,7 @@ import {
   formatThreads,
   orderedSubject,
   referencesThreads,
+  refsThreads,
   type ThreadInput,
   type ThreadNode,
 } from "../sort/thread.ts";
@@ -23,6 +24,7 @@ export const THREAD_ALGORITHMS: ReadonlyMap<string, (items: readonly ThreadInput
   new Map([
     ["ORDEREDSUBJECT", orderedSubject],
     ["REFERENCES", referencesThreads],
+    ["REFS", refsThreads],
   ]);
 
 /** A parsed THREAD command. */

@@ -98,6 +98,22 @@ function link(parent: Container, child: Container): void {
  * root threads merged by base subject, siblings ordered by sent date.
  */
 export function referencesThreads(items: readonly ThreadInput[]): ThreadNode[] {
+  return threadByReferences(items, true);
+}
+
+/**
+ * THREAD=REFS (draft-ietf-morg-inthread §4, as Dovecot implements it): REFERENCES without the
+ * subject merging of step 5, and threads ordered by their most recent message.
+ */
+export function refsThreads(items: readonly ThreadInput[]): ThreadNode[] {
+  return threadByReferences(items, false);
+}
+
+function toNode(c: Container): ThreadNode {
+  return { index: c.index, children: c.children.map(toNode) };
+}
+
+function threadByReferences(items: readonly ThreadInput[], bySubjectMerge: boolean): ThreadNode[] {
   const table = new Map<string, Container>();
   const containers: Container[] = [];
   const get = (id: string): Container => {
@@ -155,6 +171,27 @@ export function referencesThreads(items: readonly ThreadInput[]): ThreadNode[] {
   const sortSiblings = (list: Container[]) => list.sort((a, b) => date(first(a), first(b)));
   for (const c of top) if (c.index === null) sortSiblings(c.children);
   sortSiblings(top);
+  if (!bySubjectMerge) {
+    // REFS: siblings by sent date, threads by their latest message (ties: the lower sequence).
+    const sortDeep = (list: Container[]) => {
+      for (const c of list) sortDeep(c.children);
+      sortSiblings(list);
+    };
+    sortDeep(top);
+    const latest = new Map<Container, number>();
+    const newest = (c: Container): number => {
+      let best = c.index;
+      for (const k of c.children) {
+        const n = newest(k);
+        if (best === null || date(n, best) > 0) best = n;
+      }
+      latest.set(c, best!);
+      return best!;
+    };
+    for (const c of top) newest(c);
+    top.sort((a, b) => date(latest.get(a)!, latest.get(b)!));
+    return top.map(toNode);
+  }
   // Step 5: merge root threads with the same base subject.
   const subj = subjects(items);
   const threadSubject = (c: Container) => subj[first(c)]!.key;
@@ -204,7 +241,6 @@ export function referencesThreads(items: readonly ThreadInput[]): ThreadNode[] {
     sortSiblings(list);
   };
   sortDeep(top);
-  const toNode = (c: Container): ThreadNode => ({ index: c.index, children: c.children.map(toNode) });
   return top.map(toNode);
 }
 

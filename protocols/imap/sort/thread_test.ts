@@ -8,6 +8,7 @@ import {
   formatThreads,
   orderedSubject,
   referencesThreads,
+  refsThreads,
   type ThreadInput,
   type ThreadNode,
 } from "./thread.ts";
@@ -76,6 +77,13 @@ Deno.test("REFERENCES: subject merging follows RFC 5256 §3 step 5", () => {
   );
 });
 
+Deno.test("REFS does not merge by subject and orders threads by their latest message", () => {
+  const items = [m("a", "hi", 1), m("b", "Re: hi", 2), m("c", "other", 3), m("d", "Re: other", 5, ["c"])];
+  assert.equal(fmt(referencesThreads(items)), "(1 2)(3 4)");
+  assert.equal(fmt(refsThreads([m("a", "x", 1), m("c", "y", 3), m("b", "Re: x", 4, ["a"])])), "(2)(1 3)");
+  assert.equal(fmt(refsThreads(items)), "(1)(2)(3 4)");
+});
+
 Deno.test("ORDEREDSUBJECT groups by base subject and orders by sent date, ties by sequence", () => {
   const items = [m("a", "b", 5), m("b", "Re: a", 3), m("c", "a", 4), m("d", "[x] Fwd: B", 5), m("e", "a", 3)];
   assert.equal(fmt(orderedSubject(items)), "(2 (5)(3))(1 4)");
@@ -92,7 +100,7 @@ Deno.test("every message appears exactly once in the threads, whatever the refer
   });
   fc.assert(
     fc.property(fc.array(input, { maxLength: 12 }), (items) => {
-      for (const alg of [referencesThreads, orderedSubject]) {
+      for (const alg of [referencesThreads, refsThreads, orderedSubject]) {
         const seen: number[] = [];
         const walk = (n: ThreadNode) => {
           if (n.index !== null) seen.push(n.index);
