@@ -70,7 +70,7 @@ const MESSAGES: [string, string][] = [
   ["02-Jan-2024 12:00:00 +0000", message(["Date: Mon, 02 Feb 2026 12:00:00 -0800"], 2000)],
 ];
 
-async function mailbox(): Promise<{ c: RawImap; close: () => Promise<void> }> {
+async function mailbox(): Promise<{ c: RawImap; port: number; close: () => Promise<void> }> {
   const { t, port } = await setupImap();
   const c = await RawImap.connect(port);
   await c.login();
@@ -83,6 +83,7 @@ async function mailbox(): Promise<{ c: RawImap; close: () => Promise<void> }> {
   assert.deepEqual((await c.cmd("EXPUNGE")).at(-1), "TAG OK EXPUNGE completed");
   return {
     c,
+    port,
     close: async () => {
       c.close();
       await t.close();
@@ -173,6 +174,46 @@ Deno.test("imap SORT refuses malformed criteria with BAD and is advertised with 
     const r = await c.cmd("SORT (DATE) UTF-8 ALL");
     assert.equal(r.length, 1);
     assert.match(r[0]!, /^TAG BAD /);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("imap SORT and THREAD hold back an EXPUNGE from elsewhere (RFC 9051 §7.5.1); UID SORT sends it", async () => {
+  const { c, port, close } = await mailbox();
+  const b = await RawImap.connect(port);
+  try {
+    await b.login();
+    await b.cmd("SELECT INBOX");
+    await b.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)");
+    assert.equal((await b.cmd("EXPUNGE")).at(-1), "TAG OK EXPUNGE completed");
+    const sorted = await c.cmd("SORT (ARRIVAL) UTF-8 ALL");
+    assert.ok(!sorted.some((l) => l.includes("EXPUNGE")), sorted.join("\n"));
+    assert.deepEqual(sorted.slice(-2), ["* SORT 2 4 5 3 1", "TAG OK SORT completed"]);
+    const threads = await c.cmd("THREAD ORDEREDSUBJECT UTF-8 ALL");
+    assert.ok(!threads.some((l) => l.includes("EXPUNGE")), threads.join("\n"));
+    assert.deepEqual(await c.cmd("UID SORT (ARRIVAL) UTF-8 ALL"), [
+      "* 2 EXPUNGE",
+      "* 4 RECENT",
+      "* SORT 5 6 4 2",
+      "TAG OK SORT completed",
+    ]);
+  } finally {
+    b.close();
+    await close();
+  }
+});
+
+Deno.test("imap SORT with a MODSEQ key enables CONDSTORE and ends with (MODSEQ n) (RFC 7162 §3.1.5)", async () => {
+  const { c, close } = await mailbox();
+  try {
+    const r = await c.cmd("SORT (ARRIVAL) UTF-8 MODSEQ 1");
+    assert.equal(r.length, 3, r.join("\n"));
+    assert.match(r[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] /);
+    assert.match(r[1]!, /^\* SORT 2 4 5 3 1 \(MODSEQ \d+\)$/);
+    assert.equal(r[2], "TAG OK SORT completed");
+    // Nothing matched: no MODSEQ part (sort-data is "SORT" alone).
+    assert.deepEqual(await c.cmd("SORT (ARRIVAL) UTF-8 MODSEQ 1 SEEN"), ["* SORT", "TAG OK SORT completed"]);
   } finally {
     await close();
   }
