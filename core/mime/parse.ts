@@ -213,31 +213,69 @@ function applyContentHeaders(part: MimePart, inDigest: boolean): void {
 const CONTENT_TYPE = encoder.encode("content-type:");
 
 /**
- * True when the entity at `start` is a multipart whose boundary is `boundary` (a broken nesting).
- * A cheap peek: it reads header lines only up to a blank line, a line starting with `--`, or 16 KiB,
- * so that peeking at every part stays linear in the message size.
+ * Boundaries are 70 characters at most (RFC 2046 §5.1.1); a longer one is matched by its first 80
+ * characters only, as Dovecot does (so that overlong boundaries that differ past that point are
+ * one and the same).
  */
-function sameBoundaryMultipart(ctx: Context, start: number, end: number, boundary: string): boolean {
+const BOUNDARY_MATCH_LENGTH = 80;
+
+/** `--boundary`, the start of a delimiter line. */
+function delimiterOf(boundary: string): Uint8Array {
+  return encoder.encode("--" + boundary.slice(0, BOUNDARY_MATCH_LENGTH));
+}
+
+/** A multipart opened inside another one: its `--boundary`, and whether it is a digest. */
+interface Nested {
+  needle: Uint8Array;
+  digest: boolean;
+}
+
+/**
+ * The boundary of the multipart that the entity at `start` opens, or null: its own when it is a
+ * multipart, else that of the message it embeds when it is a message/rfc822 or message/global
+ * part (up to a few levels). A cheap peek: it reads header lines only up to a blank line, a line
+ * starting with `--`, or 16 KiB, so that peeking at every part stays linear in the message size.
+ */
+function nestedBoundary(ctx: Context, start: number, end: number, inDigest: boolean): Nested | null {
   const { raw } = ctx;
-  const limit = Math.min(end, start + 16384);
-  let pos = start;
-  let value = "";
-  let inContentType = false;
-  while (pos < limit) {
-    const line = lineAt(raw, pos, limit, false, ctx.memo);
-    if (line.contentEnd === pos || (raw[pos] === 0x2d && raw[pos + 1] === 0x2d)) break;
-    const folded = raw[pos] === 0x20 || raw[pos] === 0x09;
-    if (inContentType && folded) {
-      value += latin1(raw.subarray(pos, line.contentEnd));
-    } else {
-      inContentType = !folded && startsWithCaseless(raw, pos, line.contentEnd, CONTENT_TYPE);
-      if (inContentType) value = latin1(raw.subarray(pos + CONTENT_TYPE.length, line.contentEnd));
-      else if (value !== "") break; // the first Content-Type field is the one that counts
+  let at = start;
+  let digest = inDigest;
+  for (let level = 0; level < 4 && at < end; level++) {
+    const limit = Math.min(end, at + 16384);
+    let pos = at;
+    let value: string | null = null;
+    let inContentType = false;
+    let blank = -1;
+    while (pos < limit) {
+      const line = lineAt(raw, pos, limit, false, ctx.memo);
+      if (line.contentEnd === pos) {
+        blank = line.next;
+        break;
+      }
+      if (raw[pos] === 0x2d && raw[pos + 1] === 0x2d) break;
+      const folded = raw[pos] === 0x20 || raw[pos] === 0x09;
+      if (inContentType && folded) {
+        value += latin1(raw.subarray(pos, line.contentEnd));
+      } else if (!folded) {
+        // The first Content-Type field is the one that counts.
+        inContentType = value === null && startsWithCaseless(raw, pos, line.contentEnd, CONTENT_TYPE);
+        if (inContentType) value = latin1(raw.subarray(pos + CONTENT_TYPE.length, line.contentEnd));
+      }
+      pos = line.next;
     }
-    pos = line.next;
+    const parsed = value === null ? null : parseContentValue(value);
+    const type = parsed?.value ?? (digest ? "message/rfc822" : "text/plain");
+    if (type.startsWith("multipart/")) {
+      const b = parsed?.params["boundary"];
+      return b === undefined || b === ""
+        ? null
+        : { needle: delimiterOf(b), digest: type === "multipart/digest" };
+    }
+    if ((type !== "message/rfc822" && type !== "message/global") || blank < 0) return null;
+    at = blank;
+    digest = false;
   }
-  if (!/^\s*multipart\//i.test(value) || !value.includes(boundary)) return false;
-  return parseContentValue(value).params["boundary"] === boundary;
+  return null;
 }
 
 function startsWithCaseless(raw: Uint8Array, at: number, end: number, lower: Uint8Array): boolean {
@@ -294,9 +332,8 @@ function headerRunsToEnd(part: MimePart, end: number): boolean {
     entity.defects.includes("header not terminated by an empty line");
 }
 
-/** True when `c` is CR, LF, or the region end. */
-function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
-  return i >= end || raw[i] === 0x0a || raw[i] === 0x0d;
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -307,7 +344,7 @@ function atLineEnd(raw: Uint8Array, i: number, end: number): boolean {
  */
 function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: number): void {
   const { raw } = ctx;
-  const needle = encoder.encode("--" + boundary);
+  const needle = delimiterOf(boundary);
   const start = part.bodyStart;
   const end = part.bodyEnd;
   // A view bounded to this body: searches never run past it (keeps parsing linear).
@@ -317,7 +354,9 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
   let partStart = -1;
   let closed = false;
   let limited = false;
-  let owned = 0;
+  // Multiparts open inside the current part (innermost last), as Dovecot tracks them: a line
+  // that starts with the delimiter of one of them is theirs, not ours.
+  const open: Nested[] = [];
   // [part start, part end, start of the delimiter line that ends it (= part end when none)]
   const bounds: [number, number, number][] = [];
   // Visit line starts only: LF search is native and fast, and a delimiter must start a line.
@@ -325,32 +364,44 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
     const f = view.indexOf(0x0a, p - start);
     return f < 0 ? end : start + f + 1;
   };
+  const closes = (at: number): boolean => at + 2 <= end && raw[at] === 0x2d && raw[at + 1] === 0x2d;
   while (pos < end) {
     const idx = pos;
-    if (!startsWith(raw, idx, end, needle)) {
+    if (raw[idx] !== 0x2d || raw[idx + 1] !== 0x2d) {
       pos = nextLine(idx);
       continue;
     }
-    let j = idx + needle.length;
-    let isClose = false;
-    if (j + 2 <= end && raw[j] === 0x2d && raw[j + 1] === 0x2d) {
-      isClose = true;
-      j += 2;
+    // A delimiter line starts with `--boundary`; what follows does not matter (RFC 2046 §5.1.1:
+    // the boundary never starts a line of the content). Of the open multiparts (this one and those
+    // opened inside it), the one with the longest delimiter that starts the line takes it, the
+    // innermost on a tie (Dovecot's rule, which also covers a reused boundary).
+    let k = -2;
+    let longest = -1;
+    if (startsWith(raw, idx, end, needle)) [k, longest] = [-1, needle.length];
+    for (let i = 0; i < open.length; i++) {
+      const n = open[i]!.needle;
+      if (n.length >= longest && startsWith(raw, idx, end, n)) [k, longest] = [i, n.length];
     }
-    while (j < end && (raw[j] === 0x20 || raw[j] === 0x09)) j++;
-    if (!isClose && !atLineEnd(raw, j, end)) {
-      pos = nextLine(idx); // a longer boundary, or text
+    if (k === -2) {
+      pos = nextLine(idx);
       continue;
     }
-    const line = lineAt(raw, idx, end, false, ctx.memo);
-    if (owned > 0) {
-      // Inside a child multipart that reuses our boundary: its delimiters are its own (Dovecot
-      // gives the innermost multipart precedence), until its close delimiter.
-      if (isClose) owned--;
-      else if (sameBoundaryMultipart(ctx, line.next, end, boundary)) owned++;
+    if (k >= 0) {
+      const line = lineAt(raw, idx, end, false, ctx.memo);
+      const nested = open[k]!;
+      if (closes(idx + nested.needle.length)) {
+        open.length = k;
+      } else {
+        open.length = k + 1;
+        const inner = nestedBoundary(ctx, line.next, end, nested.digest);
+        if (inner !== null) open.push(inner);
+      }
       pos = line.next;
       continue;
     }
+    const isClose = closes(idx + needle.length);
+    const line = lineAt(raw, idx, end, false, ctx.memo);
+    open.length = 0;
     let before = Math.max(precedingEol(raw, idx, start), partStart < 0 ? start : partStart);
     // The line ending before a delimiter belongs to it (RFC 2046 §5.1.1), except after a nested
     // multipart's close delimiter: that line was consumed whole, its ending with it (Dovecot's
@@ -369,9 +420,12 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
     }
     partStart = line.next;
     pos = line.next;
-    if (sameBoundaryMultipart(ctx, partStart, end, boundary)) {
-      part.defects.push("nested multipart reuses the boundary");
-      owned = 1;
+    const inner = nestedBoundary(ctx, partStart, end, childInDigest);
+    if (inner !== null) {
+      if (bytesEqual(inner.needle, needle)) {
+        part.defects.push("nested multipart reuses the boundary");
+      }
+      open.push(inner);
     }
   }
   if (partStart < 0) return;

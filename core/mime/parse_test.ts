@@ -146,13 +146,33 @@ Deno.test("parseMime confines a broken inner multipart to its outer part", () =>
   assert.equal(bodyOf(raw, root.children[1]!), "b");
 });
 
-Deno.test("parseMime does not take a longer boundary or text for a delimiter", () => {
+Deno.test("parseMime takes a line that starts with a delimiter for one, the longest open boundary's", () => {
+  // RFC 2046 §5.1.1: a boundary never starts a line of the content, so a line that starts with
+  // `--boundary` is a delimiter whatever follows; of the open multiparts, the longest matching
+  // boundary wins (Dovecot's rule): `--abc` is the inner one's, `--ab not` the outer one's.
   const raw = bytes(
     "Content-Type: multipart/mixed; boundary=ab\n\n--ab\nContent-Type: multipart/mixed; boundary=abc\n\n--abc\n\nx\n--ab not\n--abc--\n--ab  \n\ny\n--ab--  \n",
   );
   const root = parseMime(raw);
-  assert.equal(tree(root), "root:multipart/mixed[1:multipart/mixed[1.1:text/plain] 2:text/plain]");
-  assert.equal(bodyOf(raw, root.children[0]!.children[0]!), "x\n--ab not");
+  assert.equal(
+    tree(root),
+    "root:multipart/mixed[1:multipart/mixed[1.1:text/plain] 2:text/plain 3:text/plain 4:text/plain]",
+  );
+  assert.deepEqual(root.children.map((c) => bodyOf(raw, c)), ["--abc\n\nx", "", "", "y"]);
+  assert.deepEqual(offsetProblems(root, raw.length), []);
+});
+
+Deno.test("parseMime matches a boundary longer than 80 characters by its first 80", () => {
+  // Overlong boundaries (RFC 2046 §5.1.1 allows 70) that differ only past 80 characters are one
+  // and the same delimiter, the innermost open multipart's (Dovecot truncates them).
+  const b = "x".repeat(80);
+  const raw = bytes(
+    `Content-Type: multipart/mixed; boundary=${b}1\n\n--${b}1\nContent-Type: multipart/mixed; boundary=${b}2\n\n` +
+      `--${b}2\n\none\n--${b}1\n\ntwo\n`,
+  );
+  const root = parseMime(raw);
+  assert.equal(tree(root), "root:multipart/mixed[1:multipart/mixed[1.1:text/plain 1.2:text/plain]]");
+  assert.deepEqual(root.children[0]!.children.map((c) => bodyOf(raw, c)), ["one", "two\n"]);
 });
 
 Deno.test("parseMime gives a multipart without delimiter lines one empty part", () => {
