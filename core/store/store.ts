@@ -177,6 +177,12 @@ export interface MessageStore {
     opts?: { minUid?: number; maxUid?: number; changedSince?: number },
   ): Promise<Placement[]>;
   /**
+   * RFC 5256 §2.2 sent dates of a mailbox's messages, for IMAP SORT and THREAD by date: for each
+   * UID ascending, the Date: header's instant or else the placement's internal date (ms since the
+   * epoch). Optional: without it the sort keys come from `getMessages`.
+   */
+  sentDates?(accountId: AccountId, mailboxId: MailboxId): Promise<{ uids: number[]; dates: number[] }>;
+  /**
    * Changes keywords of messages. `unchangedSince` (RFC 7162 CONDSTORE) skips messages modified
    * after that MODSEQ and reports them in `failed`.
    */

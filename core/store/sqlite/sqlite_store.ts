@@ -1074,6 +1074,25 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** RFC 5256 §2.2 sent dates by UID (one range scan of the placements with their messages). */
+  sentDates(accountId: AccountId, mailboxId: MailboxId): Promise<{ uids: number[]; dates: number[] }> {
+    return this.#read(() => {
+      const mb = this.#mailboxRow(accountId, mailboxId);
+      const rows = this.database.values(
+        `SELECT p.uid, coalesce(m.sent_at, p.received_at) FROM placements p
+         JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? ORDER BY p.uid`,
+        mb.id,
+      );
+      const uids = new Array<number>(rows.length);
+      const dates = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        uids[i] = Number(rows[i]![0]);
+        dates[i] = Number(rows[i]![1]);
+      }
+      return Promise.resolve({ uids, dates });
+    });
+  }
+
   #loadPlacements(
     mailboxRow: number,
     changedSince?: number,

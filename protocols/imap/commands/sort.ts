@@ -62,14 +62,29 @@ export const sort: CommandSpec = {
     }
     const uids = await runSearch(s, program.search.key);
     const placements = uids.map((u) => view.byUid.get(u)!);
-    const messages = needsSummary(program.criteria)
-      ? await loadMessages(s, placements.map((p) => p.messageId))
-      : null;
     const items: SortInput[] = placements.map((p) => ({
       receivedAt: p.receivedAt,
       size: p.size,
-      summary: messages?.get(p.messageId)?.summary ?? null,
+      summary: null,
     }));
+    // DATE alone (with ARRIVAL/SIZE) needs no summaries when the store reads sent dates directly.
+    const haveDates = s.store.sentDates !== undefined && program.criteria.some((c) => c.key === "DATE") &&
+      !needsSummary(program.criteria, true);
+    const missing: number[] = [];
+    if (haveDates) {
+      const known = await s.store.sentDates!(s.accountId, view.mailbox.id);
+      // Both UID lists ascend: one merge walk. A message expunged elsewhere is not listed any more.
+      for (let i = 0, j = 0; i < uids.length; i++) {
+        while (j < known.uids.length && known.uids[j]! < uids[i]!) j++;
+        if (known.uids[j] === uids[i]) items[i]!.sentDate = known.dates[j]!;
+        else missing.push(i);
+      }
+    }
+    const wanted = haveDates ? missing : needsSummary(program.criteria) ? placements.map((_, i) => i) : [];
+    if (wanted.length > 0) {
+      const messages = await loadMessages(s, wanted.map((i) => placements[i]!.messageId));
+      for (const i of wanted) items[i]!.summary = messages.get(placements[i]!.messageId)?.summary ?? null;
+    }
     const order = sortOrder(program.criteria, items);
     const values = order.map((i) => cmd.uid ? uids[i]! : view.seqOf(uids[i]!));
     let modseq = "";

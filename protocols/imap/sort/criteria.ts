@@ -72,11 +72,16 @@ export interface SortInput {
   size: number;
   /** The header summary (null when not needed by the criteria). */
   summary: MessageSummary | null;
+  /** The RFC 5256 §2.2 sent date (ms) when known without the summary (`Store.sentDates`). */
+  sentDate?: number;
 }
 
-/** Whether any criterion needs the header summary (ARRIVAL and SIZE come from the mailbox view). */
-export function needsSummary(criteria: readonly SortCriterion[]): boolean {
-  return criteria.some((c) => c.key !== "ARRIVAL" && c.key !== "SIZE");
+/**
+ * Whether any criterion needs the header summary: ARRIVAL and SIZE come from the mailbox view, and
+ * DATE from `sentDate` when `haveDates`.
+ */
+export function needsSummary(criteria: readonly SortCriterion[], haveDates = false): boolean {
+  return criteria.some((c) => c.key !== "ARRIVAL" && c.key !== "SIZE" && !(haveDates && c.key === "DATE"));
 }
 
 /** RFC 5256 §3: addr-mailbox, the local part of the first address (the empty string if none). */
@@ -106,7 +111,7 @@ export function sortValue(key: SortKeyName, m: SortInput): number | string {
       return m.size;
     case "DATE":
       // RFC 5256 §3: the Date: header's time in UTC; when missing or unparsable, INTERNALDATE.
-      return (s?.sentAt ?? m.receivedAt).getTime();
+      return m.sentDate ?? (s?.sentAt ?? m.receivedAt).getTime();
     case "SUBJECT":
       // RFC 5256 §3: the base subject (§2.1) under i;unicode-casemap.
       return casemapKey(baseSubject(s?.subject ?? ""));
