@@ -156,10 +156,8 @@ export function parseHeaderBlock(
           defects.push("whitespace-only line used as header separator");
           return { fields, headerEnd: next, defects };
         }
-        if (first) {
-          defects.push("missing header: entity starts with a continuation line");
-          return { fields, headerEnd: start, defects };
-        }
+        // An indented line that continues no field stays in the header, as any line that is not a
+        // field does (RFC 5322 §2.1: the empty line ends the header), also as the first line.
         defects.push("continuation line without a header field");
       }
       pos = next;

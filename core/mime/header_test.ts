@@ -39,7 +39,8 @@ Deno.test("parseHeaderBlock recovers from broken lines", () => {
   assert.equal(h.headerEnd, raw.length);
   assert.deepEqual(h.defects, ["non-header line in header", "non-header line in header"]);
   const first = parseHeaderBlock(bytes(" leading\nnot a header\n\n"), 0, 23);
-  assert.equal(first.headerEnd, 0, "a continuation line first, no field after it: no header");
+  assert.equal(first.headerEnd, 23, "a continuation line first stays in the header, to the empty line");
+  assert.deepEqual(first.fields, []);
   const blank = parseHeaderBlock(bytes("  \nbody"), 0, 7);
   assert.equal(blank.headerEnd, 3);
 });

@@ -402,3 +402,14 @@ Deno.test("parseMime ends an embedded header without empty line at the line endi
   assert.equal(bodyOf(raw, text!), "X: not a header\r\n");
   assert.deepEqual(offsetProblems(root, raw.length), []);
 });
+
+Deno.test("parseMime keeps an indented first line of a part in its header, up to the empty line", () => {
+  // It continues no field, yet it is a header line (RFC 5322 §2.1; Dovecot's reading).
+  const raw = bytes(
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n boundivy=x\nnot a field\n\nbody\n--b--\n",
+  );
+  const part = parseMime(raw).children[0]!;
+  assert.equal(headerOf(raw, part), " boundivy=x\nnot a field\n\n");
+  assert.equal(bodyOf(raw, part), "body");
+  assert.deepEqual(part.headers, []);
+});
