@@ -321,15 +321,21 @@ function endsWithCloseDelimiter(raw: Uint8Array, from: number, lineEnd: number):
 }
 
 /**
- * True when `part` embeds a message (message/rfc822 or global) whose header, or that of the
- * message it embeds in turn, runs to `end` without an empty line.
+ * True when `part` embeds a message (message/rfc822 or global) whose header, or that of what
+ * ends it in turn (a message it embeds, a last part left open by a missing close delimiter), runs
+ * to `end` without an empty line.
  */
 function headerRunsToEnd(part: MimePart, end: number): boolean {
-  if (part.message === null) return false;
   let entity = part.message;
-  while (entity.message !== null) entity = entity.message;
-  return entity.headerStart < end && entity.headerEnd === end &&
-    entity.defects.includes("header not terminated by an empty line");
+  while (entity !== null) {
+    if (
+      entity.headerStart < end && entity.headerEnd === end &&
+      entity.defects.includes("header not terminated by an empty line")
+    ) return true;
+    const last = entity.children.at(-1);
+    entity = entity.message ?? (last !== undefined && last.bodyEnd === end ? last : null);
+  }
+  return false;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -413,3 +413,17 @@ Deno.test("parseMime keeps an indented first line of a part in its header, up to
   assert.equal(bodyOf(raw, part), "body");
   assert.deepEqual(part.headers, []);
 });
+
+Deno.test("parseMime extends an embedded message whose unclosed multipart ends in an unterminated header", () => {
+  // The embedded multipart has no close delimiter: its last part, whose header has no empty line,
+  // runs to the outer delimiter, and the line ending before that ends its header (as Dovecot).
+  const raw = bytes(
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" +
+      "Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\nContent-Type: text/plain\r\n\r\n--b--\r\n",
+  );
+  const part = parseMime(raw).children[0]!;
+  const inner = part.message!.children[0]!;
+  assert.equal(headerOf(raw, inner), "Content-Type: text/plain\r\n\r\n");
+  assert.equal(bodyOf(raw, part).slice(-26), "Content-Type: text/plain\r\n\r\n".slice(-26));
+  assert.equal(part.bodyEnd, raw.length - "--b--\r\n".length);
+});
