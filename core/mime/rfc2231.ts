@@ -51,8 +51,13 @@ function splitParams(input: string): { value: string; params: RawParam[] } {
   const n = s.length;
   // Leading value: up to the first ";" (or whitespace followed by a name=, a missing ";").
   let value = "";
+  // Whether `value` has a non-blank character yet (tracked, not re-computed with trim() per
+  // character, which made a long value quadratic: a 1 MB header pinned the event loop).
+  let started = false;
   while (i < n && s[i] !== ";") {
-    if (value.trim() !== "" && /\s/.test(s[i]!) && NEXT_PARAM.test(s.slice(i, i + 100))) break;
+    const blank = /\s/.test(s[i]!);
+    if (started && blank && NEXT_PARAM.test(s.slice(i, i + 100))) break;
+    if (!blank) started = true;
     value += s[i];
     i++;
   }

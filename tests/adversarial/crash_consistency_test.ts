@@ -12,9 +12,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "../cli/_tern.ts";
 import { LineClient } from "../support/line_client.ts";
 import { readTagged, smtpCmd, smtpReply } from "./_env.ts";
+import { prepareDataDir, serve } from "./_serve.ts";
 
 const PASSWORD = "crash-test-pw";
 const SMTP_SESSIONS = 4;
@@ -22,63 +22,6 @@ const IMAP_SESSIONS = 4;
 /** Acknowledgements after which the server is killed, per round. */
 const KILL_AFTER = 150;
 const ROUNDS = 2;
-
-/** A `tern serve` child and its bound ports. */
-interface Served {
-  child: Deno.ChildProcess;
-  ports: Record<string, number>;
-  /** Remaining log lines, read until the child exits. */
-  drained: Promise<string[]>;
-}
-
-async function serve(dir: string): Promise<Served> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--config",
-      DENO_JSON,
-      ...(await taskPermissionFlags("start")),
-      MAIN_TS,
-      "serve",
-      "--config",
-      "tern.toml",
-    ],
-    cwd: dir,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  const ports: Record<string, number> = {};
-  let buf = "";
-  const seen: string[] = [];
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before it started:\n${seen.join("\n")}`);
-    buf += value;
-    const lines = buf.split("\n");
-    buf = lines.pop()!;
-    let started = false;
-    for (const line of lines) {
-      seen.push(line);
-      const e = JSON.parse(line) as { message: string; listener?: string; port?: number };
-      if (e.message === "listening" && e.listener && e.port) ports[e.listener] = e.port;
-      if (e.message === "server started") started = true;
-    }
-    if (started) break;
-  }
-  const drained = (async () => {
-    const rest: string[] = [];
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return rest;
-      rest.push(value);
-    }
-  })();
-  return { child, ports, drained };
-}
 
 /** Shared between the ingest sessions of one round: the acknowledged ids and the kill trigger. */
 class Round {
@@ -182,16 +125,7 @@ async function messageIds(port: number): Promise<Set<string>> {
 Deno.test("kill -9 during concurrent SMTP ingest and IMAP APPEND loses no acknowledged message; the database checks ok", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-crash-consistency-" });
   try {
-    const listeners = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "http"]
-      .map((n) => `[listeners.${n}]\nport = 0\n` + (n === "imap" ? "allow_plaintext_auth = true\n" : ""))
-      .join("");
-    await Deno.writeTextFile(
-      join(dir, "tern.toml"),
-      `local_domains = ["example.com"]\n[smtp]\nrate_limit_per_minute = 0\n${listeners}`,
-    );
-    assert.equal((await tern(dir, ["domain", "add", "example.com"])).code, 0);
-    const user = await tern(dir, ["user", "add", "ada@example.com", "--password-stdin"], `${PASSWORD}\n`);
-    assert.equal(user.code, 0, user.stderr);
+    await prepareDataDir(dir, "ada@example.com", PASSWORD);
 
     const acked: string[] = [];
     for (let r = 0; r < ROUNDS; r++) {
