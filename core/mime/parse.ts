@@ -224,6 +224,12 @@ function delimiterOf(boundary: string): Uint8Array {
   return encoder.encode("--" + boundary.slice(0, BOUNDARY_MATCH_LENGTH));
 }
 
+/**
+ * At most this many levels of multiparts opened inside the one being split are tracked (each level
+ * peeks at its parts' headers once more): splitting stays linear in the message size.
+ */
+const MAX_TRACKED = 8;
+
 /** A multipart opened inside another one: its `--boundary`, and whether it is a digest. */
 interface Nested {
   needle: Uint8Array;
@@ -400,7 +406,7 @@ function splitMultipart(ctx: Context, part: MimePart, boundary: string, depth: n
       } else {
         open.length = k + 1;
         const inner = nestedBoundary(ctx, line.next, end, nested.digest);
-        if (inner !== null) open.push(inner);
+        if (inner !== null && open.length < MAX_TRACKED) open.push(inner);
       }
       pos = line.next;
       continue;
