@@ -6,6 +6,7 @@
  * @module
  */
 import { ByteReader } from "../../core/net/reader.ts";
+import { DEFAULT_READ_TIMEOUT_MS, TimedSource } from "../support/timed_source.ts";
 
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
@@ -49,23 +50,18 @@ export class ImapWire {
   /** The server greeting line. */
   greeting = "";
 
-  private constructor(readonly conn: Deno.Conn) {
-    const r = conn.readable.getReader();
-    this.#reader = new ByteReader({
-      read: async () => {
-        try {
-          const { value, done } = await r.read();
-          return done ? null : value;
-        } catch {
-          return null;
-        }
-      },
-    });
+  private constructor(readonly conn: Deno.Conn, readTimeoutMs: number) {
+    // Every read is bounded, so a hung server fails the test (naming the last bytes) instead of
+    // hanging the suite.
+    this.#reader = new ByteReader(new TimedSource(conn.readable, readTimeoutMs));
   }
 
-  /** Connects to 127.0.0.1:`port` and reads the greeting. */
-  static async connect(port: number): Promise<ImapWire> {
-    const w = new ImapWire(await Deno.connect({ hostname: "127.0.0.1", port }));
+  /**
+   * Connects to 127.0.0.1:`port` and reads the greeting. `readTimeoutMs` bounds every read
+   * (default `DEFAULT_READ_TIMEOUT_MS`).
+   */
+  static async connect(port: number, readTimeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<ImapWire> {
+    const w = new ImapWire(await Deno.connect({ hostname: "127.0.0.1", port }), readTimeoutMs);
     const g = await w.readResponse();
     if (!g) throw new Error("no greeting");
     w.greeting = g.text;
