@@ -495,16 +495,14 @@ export class NodeHttpServer {
     const socket = req.socket as TLSSocket;
     const abort = new AbortController();
     res.once("close", () => abort.abort());
-    const { request, bodyAbandoned, badHost } = requestFromNode(req, this.#origin, abort.signal);
-    if (badHost) {
-      // RFC 9112 §3.2: a Host field with an invalid value (or two of them) is a 400.
-      this.#opts.log.info("request refused: invalid Host header field");
-      const problem = JSON.stringify({
-        type: "about:blank",
-        status: 400,
-        title: "Bad Request",
-        detail: "Invalid Host header field",
-      }) + "\n";
+    const { request, bodyAbandoned, badHost, badTarget } = requestFromNode(req, this.#origin, abort.signal);
+    if (badHost || badTarget) {
+      // RFC 9112 §3.2: a Host field with an invalid value (or two of them), or a request target that
+      // is no URI, is a 400.
+      const detail = badHost ? "Invalid Host header field" : "Invalid request target";
+      this.#opts.log.info(`request refused: ${detail}`);
+      const problem = JSON.stringify({ type: "about:blank", status: 400, title: "Bad Request", detail }) +
+        "\n";
       await request.body?.cancel().catch(() => {});
       await writeNodeResponse(
         res,

@@ -24,6 +24,8 @@ export interface NodeRequest {
    * §3.2 requires a 400, and `request` then carries the listener's own authority.
    */
   badHost: boolean;
+  /** True when no URL can be made of the request target (RFC 9112 §3.2): a 400. */
+  badTarget: boolean;
 }
 
 /** RFC 9110 §7.2 Host: uri-host [":" port], uri-host an IP-literal or a reg-name (RFC 3986 §3.2.2). */
@@ -101,20 +103,35 @@ export function requestFromNode(req: IncomingMessage, origin: string, signal: Ab
   const method = req.method ?? "GET";
   const host = req.headers.host;
   let badHost = host !== undefined && (!HOST.test(host) || countHost(req) > 1);
-  let url: URL;
-  try {
-    const scheme = origin.startsWith("https:") ? "https" : "http";
-    url = new URL(req.url ?? "/", host && !badHost ? `${scheme}://${host}` : origin);
-  } catch {
+  const target = req.url ?? "/";
+  const scheme = origin.startsWith("https:") ? "https" : "http";
+  let url = host && !badHost ? targetUrl(target, `${scheme}://${host}`) : null;
+  if (!url) {
     badHost ||= host !== undefined && host !== "";
-    url = new URL(req.url ?? "/", origin);
+    url = targetUrl(target, origin);
   }
+  // A target no URL can be made of: the request goes on as "/" and is refused with a 400.
+  const badTarget = url === null;
+  url ??= new URL("/", origin);
   const init: RequestInit & { duplex?: "half" } = { method, headers: headersOf(req), signal };
   if (!BODYLESS.has(method)) {
     init.body = bodyStream(req, () => (abandoned = true));
     init.duplex = "half";
   }
-  return { request: new Request(url, init), bodyAbandoned: () => abandoned, badHost };
+  return { request: new Request(url, init), bodyAbandoned: () => abandoned, badHost, badTarget };
+}
+
+/**
+ * The URL of a request target against `base` (`scheme://authority`), or null when none can be made.
+ * RFC 9112 §3.2.1: origin-form is an absolute path, and `//x` is one (an empty first segment), so it
+ * is appended to the authority; resolving it as a URL reference would read `x` as a host.
+ */
+function targetUrl(target: string, base: string): URL | null {
+  try {
+    return target.startsWith("/") ? new URL(base.replace(/\/+$/, "") + target) : new URL(target, base);
+  } catch {
+    return null;
+  }
 }
 
 /** How many Host field lines the request has. */

@@ -111,3 +111,22 @@ Deno.test("JMAP download: a malformed %-escape in the name is served as is, an e
     await env.close();
   }
 });
+
+// RFC 9112 §3.2.1: origin-form is an absolute path, and "//" or "//x" is one (empty segments).
+// Resolving it as a URL reference reads it as a network path ("//host"), which failed with an
+// error-level log line (found by the fuzzer's long pass, seed 4242).
+for (const target of ["//", "//x/y?z", "/a//b"]) {
+  Deno.test(`HTTP: the request target ${target} is a path: answered without 5xx or an error log`, async () => {
+    const env = await startAttackEnv();
+    try {
+      const reply = await exchange(
+        env,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(reply, /^HTTP\/1\.1 [234]\d\d /);
+      await env.assertHealthy();
+    } finally {
+      await env.close();
+    }
+  });
+}
