@@ -15,7 +15,14 @@ import { expandRanges } from "../parser/sequence_set.ts";
 /** Evaluation context shared by one SEARCH command (lazy caches). */
 class Evaluation {
   #messages: Map<string, Message> | null = null;
+  #now: number | null = null;
   constructor(readonly s: ImapSession) {}
+
+  /** The server clock's time, read once so every WITHIN key of one command uses the same instant. */
+  now(): number {
+    this.#now ??= this.s.server.clock.now().getTime();
+    return this.#now;
+  }
 
   async messages(): Promise<Map<string, Message>> {
     if (this.#messages) return this.#messages;
@@ -87,6 +94,16 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       return each((i) => key.larger ? p(i).size > key.n : p(i).size < key.n);
     case "internal":
       return each((i) => cmpDay(key.cmp, p(i).receivedAt, key.day));
+    case "within": {
+      // RFC 5032 §1: the age of the INTERNALDATE against the server's clock, in seconds. At the
+      // exact boundary a message is both OLDER and YOUNGER (as Dovecot counts: OLDER n is
+      // "before now - n + 1", YOUNGER n is "since now - n").
+      const cutoff = e.now() - key.seconds * 1000;
+      return each((i) => {
+        const t = p(i).receivedAt.getTime();
+        return key.older ? t <= cutoff : t >= cutoff;
+      });
+    }
     case "uid": {
       const uids = new Set(resolveSet(e.s, key.set, true));
       return each((i) => uids.has(view.uids[i]!));

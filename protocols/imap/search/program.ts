@@ -1,5 +1,6 @@
 /**
- * SEARCH keys (RFC 9051 §6.4.4, plus rev1's NEW/OLD/RECENT and RFC 8474 EMAILID/THREADID) parsed
+ * SEARCH keys (RFC 9051 §6.4.4, plus rev1's NEW/OLD/RECENT, RFC 8474 EMAILID/THREADID and RFC 5032
+ * OLDER/YOUNGER) parsed
  * into a tree. Nesting depth and key count are bounded by the command parser.
  *
  * @module
@@ -24,6 +25,7 @@ export type SearchKey =
   | { op: "uid"; set: SequenceSet }
   | { op: "size"; larger: boolean; n: number }
   | { op: "internal"; cmp: "before" | "on" | "since"; day: Date }
+  | { op: "within"; older: boolean; seconds: number }
   | { op: "sent"; cmp: "before" | "on" | "since"; day: Date }
   | { op: "text"; field: "subject" | "from" | "to" | "cc" | "bcc" | "body" | "text"; value: string }
   | { op: "header"; name: string; value: string }
@@ -148,6 +150,13 @@ function parseKey(r: Reader, depth: number): SearchKey {
       return { op: "internal", cmp: "on", day: r.date() };
     case "SINCE":
       return { op: "internal", cmp: "since", day: r.date() };
+    case "OLDER":
+    case "YOUNGER": {
+      // RFC 5032 (Formal Syntax): ("OLDER" / "YOUNGER") SP nz-number, an interval in seconds.
+      const v = r.atom("interval");
+      if (!/^[1-9]\d{0,9}$/.test(v) || Number(v) > 4294967295) throw bad("Invalid interval");
+      return { op: "within", older: up === "OLDER", seconds: Number(v) };
+    }
     case "SENTBEFORE":
       return { op: "sent", cmp: "before", day: r.date() };
     case "SENTON":
