@@ -53,6 +53,7 @@ import {
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
 import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
+import { type MailboxRow, SqliteMailboxes } from "./mailboxes.ts";
 import { SqliteQueueStore } from "./records/queue.ts";
 import { migrateJmap } from "./records/jmap_schema.ts";
 import { SqliteIdentityStore } from "./records/identities.ts";
@@ -124,25 +125,6 @@ export interface SqliteStoreOptions {
   snapshotMinPlacements?: number;
 }
 
-interface MailboxRow {
-  id: number;
-  account_id: number;
-  parent_id: number | null;
-  name: string;
-  role: string | null;
-  sort_order: number;
-  subscribed: number;
-  uid_validity: number;
-  uid_next: number;
-  highest_modseq: number;
-  c_total: number;
-  c_unread: number;
-  c_deleted: number;
-  c_size: number;
-  c_threads: number;
-  c_unread_threads: number;
-}
-
 interface MessageRow {
   id: number;
   account_id: number;
@@ -174,9 +156,7 @@ interface Prepared {
   size: number;
 }
 
-const ROLES = new Set<string>(["inbox", "drafts", "sent", "junk", "trash", "archive"]);
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
-const MAX_UID_VALIDITY = 0xffffffff;
 /** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
 const SMALL_MAILBOX = 2000;
 /** A cold load that applied more changes than this (and a tenth of the list) to a snapshot rewrites it. */
@@ -209,6 +189,7 @@ export class SqliteStore implements Store {
   readonly notifier: ChangeNotifier;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
+  readonly #mailboxes: SqliteMailboxes;
   readonly #queue: WriteQueue;
   readonly #indexer: SearchIndexer;
   readonly #hasFts5: boolean;
@@ -278,6 +259,20 @@ export class SqliteStore implements Store {
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
     this.#hasFts5 = hasFts5;
+    this.#mailboxes = new SqliteMailboxes({
+      database,
+      read: (fn) => this.#read(fn),
+      write: (fn) => this.#write(fn),
+      now: () => this.#now(),
+      accountRow: (id) => this.#accountRow(id),
+      mailboxRow: (accountId, id) => this.#mailboxRow(accountId, id),
+      mailboxRowOrNull: (accountId, id) => this.#mailboxRowOrNull(accountId, id),
+      removePlacement: (mut, messageRow, mailboxRow) => {
+        const msg = database.get<MessageRow>("SELECT * FROM messages WHERE id = ?", messageRow)!;
+        this.#removePlacement(mut, msg, mailboxRow, false);
+      },
+      invalidatePlacements: (mailboxRow) => this.#placements.invalidate(mailboxRow),
+    });
     this.#directory = new SqliteDirectory({
       database,
       read: (fn) => this.#read(fn),
@@ -285,7 +280,7 @@ export class SqliteStore implements Store {
       now: () => this.#now(),
       accountRow: (id) => this.#accountRow(id),
       accountRowOrNull: (id) => this.#accountRowOrNull(id),
-      insertMailbox: (mut, accountRow, mb) => void this.#insertMailbox(mut, accountRow, mb),
+      insertMailbox: (mut, accountRow, mb) => void this.#mailboxes.insertMailbox(mut, accountRow, mb),
       releaseBlob: (mut, blobRow, n) => this.#releaseBlob(mut, blobRow, n),
     });
     this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
@@ -468,81 +463,28 @@ export class SqliteStore implements Store {
     return this.#directory.resolveRecipient(address);
   }
 
-  // ---------------------------------------------------------------- mailboxes
+  // ---------------------------------------------------------------- mailboxes (mailboxes.ts)
 
-  /** The account's mailboxes. */
   listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
-    return this.#read(() => {
-      const acc = this.#accountRow(accountId);
-      return Promise.resolve(
-        this.database.all<MailboxRow>("SELECT * FROM mailboxes WHERE account_id = ? ORDER BY id", acc.id).map(
-          toMailbox,
-        ),
-      );
-    });
+    return this.#mailboxes.listMailboxes(accountId);
   }
 
-  /** One mailbox, or null. */
   getMailbox(accountId: AccountId, id: MailboxId): Promise<Mailbox | null> {
-    return this.#read(() => {
-      const row = this.#mailboxRowOrNull(accountId, id);
-      return Promise.resolve(row ? toMailbox(row) : null);
-    });
+    return this.#mailboxes.getMailbox(accountId, id);
   }
 
-  /** The mailbox with a role, or null. */
   getMailboxByRole(accountId: AccountId, role: MailboxRole): Promise<Mailbox | null> {
-    return this.#read(() => {
-      const acc = parseId("account", accountId);
-      if (acc === null) return Promise.resolve(null);
-      const row = this.database.get<MailboxRow>(
-        "SELECT * FROM mailboxes WHERE account_id = ? AND role = ?",
-        acc,
-        role,
-      );
-      return Promise.resolve(row ? toMailbox(row) : null);
-    });
+    return this.#mailboxes.getMailboxByRole(accountId, role);
   }
 
-  /** Counters of a mailbox (one scan of its placements). */
   mailboxCounts(accountId: AccountId, id: MailboxId): Promise<MailboxCounts> {
-    return this.#read(() => {
-      const mb = this.#mailboxRow(accountId, id);
-      // Kept by the placement triggers (schema.ts): one row read.
-      return {
-        total: mb.c_total,
-        unread: mb.c_unread,
-        deleted: mb.c_deleted,
-        size: mb.c_size,
-        totalThreads: mb.c_threads,
-        unreadThreads: mb.c_unread_threads,
-      };
-    });
+    return this.#mailboxes.mailboxCounts(accountId, id);
   }
 
-  /** IMAP \Recent claims (see `MailboxStore.claimRecent`); a read only when nothing is claimed. */
-  async claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number> {
-    const claimed = (mailboxRow: number) =>
-      this.database.get<{ uid: number }>("SELECT uid FROM recent_claims WHERE mailbox_id = ?", mailboxRow)
-        ?.uid ?? 0;
-    const current = await this.#read(() => claimed(this.#mailboxRow(accountId, id).id));
-    if (upTo === undefined || upTo <= current) return current;
-    // Read again inside the write job: claims are serialised there, so each UID is claimed once.
-    return this.#write(() => {
-      const row = this.#mailboxRow(accountId, id).id;
-      const before = claimed(row);
-      if (upTo > before) {
-        this.database.run(
-          "INSERT INTO recent_claims (mailbox_id, uid) VALUES (?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET uid = excluded.uid",
-          row,
-          upTo,
-        );
-      }
-      return before;
-    });
+  claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number> {
+    return this.#mailboxes.claimRecent(accountId, id, upTo);
   }
 
-  /** Creates a mailbox under `parentId` (or at the top). */
   createMailbox(
     accountId: AccountId,
     input: {
@@ -553,104 +495,9 @@ export class SqliteStore implements Store {
       sortOrder?: number;
     },
   ): Promise<Mailbox> {
-    return this.#write((mut) => {
-      const acc = this.#accountRow(accountId);
-      const parent = input.parentId ? this.#mailboxRow(accountId, input.parentId).id : null;
-      const row = this.#insertMailbox(mut, acc.id, {
-        name: input.name,
-        parentId: parent,
-        role: input.role ?? null,
-        sortOrder: input.sortOrder ?? 0,
-        subscribed: input.subscribed,
-      });
-      return toMailbox(row);
-    });
+    return this.#mailboxes.createMailbox(accountId, input);
   }
 
-  #insertMailbox(
-    mut: Mutation,
-    accountRow: number,
-    input: {
-      name: string;
-      parentId: number | null;
-      role: MailboxRole | null;
-      sortOrder: number;
-      subscribed?: boolean;
-    },
-  ): MailboxRow {
-    const db = this.database;
-    const name = validMailboxName(input.name);
-    this.#checkSiblingName(accountRow, input.parentId, name, null);
-    if (input.role !== null) this.#checkRole(accountRow, input.role, null);
-    const uidValidity = this.#nextUidValidity();
-    const id = db.get<{ id: number }>(
-      `INSERT INTO mailboxes (account_id, parent_id, name, role, sort_order, subscribed, uid_validity)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      accountRow,
-      input.parentId,
-      name,
-      input.role,
-      validSortOrder(input.sortOrder),
-      input.subscribed === false ? 0 : 1,
-      uidValidity,
-    )!.id;
-    const mailboxId = formatId("mailbox", id);
-    const modseq = mut.log(accountRow, "Mailbox", mailboxId, "c");
-    db.run("UPDATE mailboxes SET highest_modseq = ? WHERE id = ?", modseq, id);
-    mut.notifyMailbox(accountRow, mailboxId);
-    return db.get<MailboxRow>("SELECT * FROM mailboxes WHERE id = ?", id)!;
-  }
-
-  #checkSiblingName(accountRow: number, parentId: number | null, name: string, self: number | null): void {
-    const clash = this.database.get<{ id: number }>(
-      "SELECT id FROM mailboxes WHERE account_id = ? AND ifnull(parent_id, 0) = ? AND name = ? AND id != ?",
-      accountRow,
-      parentId ?? 0,
-      name,
-      self ?? 0,
-    );
-    // RFC 9051 §5.1: INBOX is case-insensitive, so no top-level sibling may differ from it only by case.
-    const inboxClash = parentId === null && name.toLowerCase() === "inbox" &&
-      this.database.get<{ id: number }>(
-        "SELECT id FROM mailboxes WHERE account_id = ? AND parent_id IS NULL AND lower(name) = 'inbox' AND id != ?",
-        accountRow,
-        self ?? 0,
-      );
-    if (clash || inboxClash) throw new StoreError("alreadyExists", `Mailbox exists: "${name}"`);
-  }
-
-  #checkRole(accountRow: number, role: string, self: number | null): void {
-    if (!ROLES.has(role)) throw new StoreError("invalid", `Unknown role: "${role}"`);
-    if (
-      this.database.get(
-        "SELECT 1 FROM mailboxes WHERE account_id = ? AND role = ? AND id != ?",
-        accountRow,
-        role,
-        self ?? 0,
-      )
-    ) {
-      throw new StoreError("alreadyExists", `A mailbox has role "${role}" already`);
-    }
-  }
-
-  #nextUidValidity(): number {
-    // RFC 9051 §2.3.1.1: a mailbox re-created under an old name must get a new UIDVALIDITY, so the
-    // value is strictly increasing across the store even within one second.
-    const db = this.database;
-    const last =
-      db.get<{ value: number }>("SELECT value FROM store_meta WHERE key = 'uid_validity'")?.value ?? 0;
-    const now = Math.floor(this.#now() / 1000);
-    let next = Math.max(now, last + 1, 1);
-    if (next > MAX_UID_VALIDITY) next = last + 1 <= MAX_UID_VALIDITY ? last + 1 : 1;
-    db.run(
-      `INSERT INTO store_meta (key, value) VALUES ('uid_validity', ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      next,
-    );
-    return next;
-  }
-
-  /** Renames, moves, re-roles or (un)subscribes a mailbox. UIDVALIDITY never changes. */
   updateMailbox(
     accountId: AccountId,
     id: MailboxId,
@@ -662,70 +509,11 @@ export class SqliteStore implements Store {
       sortOrder?: number;
     },
   ): Promise<Mailbox> {
-    return this.#write((mut) => {
-      const db = this.database;
-      const mb = this.#mailboxRow(accountId, id);
-      const name = patch.name !== undefined ? validMailboxName(patch.name) : mb.name;
-      let parent = mb.parent_id;
-      if (patch.parentId !== undefined) {
-        parent = patch.parentId === null ? null : this.#mailboxRow(accountId, patch.parentId).id;
-        // No cycles: the new parent must not be the mailbox or one of its descendants.
-        for (let p = parent; p !== null;) {
-          if (p === mb.id) throw new StoreError("invalid", "A mailbox cannot be moved under itself");
-          p = db.get<{ parent_id: number | null }>("SELECT parent_id FROM mailboxes WHERE id = ?", p)
-            ?.parent_id ??
-            null;
-        }
-      }
-      if (name !== mb.name || parent !== mb.parent_id) {
-        this.#checkSiblingName(mb.account_id, parent, name, mb.id);
-      }
-      let role = mb.role;
-      if (patch.role !== undefined) {
-        role = patch.role;
-        if (role !== null) this.#checkRole(mb.account_id, role, mb.id);
-      }
-      db.run(
-        "UPDATE mailboxes SET name = ?, parent_id = ?, role = ?, subscribed = ?, sort_order = ? WHERE id = ?",
-        name,
-        parent,
-        role,
-        patch.subscribed === undefined ? mb.subscribed : patch.subscribed ? 1 : 0,
-        patch.sortOrder === undefined ? mb.sort_order : validSortOrder(patch.sortOrder),
-        mb.id,
-      );
-      const modseq = mut.log(mb.account_id, "Mailbox", id, "u");
-      db.run("UPDATE mailboxes SET highest_modseq = ? WHERE id = ?", modseq, mb.id);
-      mut.notifyMailbox(mb.account_id, id);
-      return toMailbox(db.get<MailboxRow>("SELECT * FROM mailboxes WHERE id = ?", mb.id)!);
-    });
+    return this.#mailboxes.updateMailbox(accountId, id, patch);
   }
 
-  /** Deletes a mailbox (see `MailboxStore.deleteMailbox`). The Inbox cannot be deleted. */
   deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void> {
-    return this.#write((mut) => {
-      const db = this.database;
-      const mb = this.#mailboxRow(accountId, id);
-      if (mb.role === "inbox") throw new StoreError("forbidden", "The Inbox cannot be deleted");
-      if (db.get("SELECT 1 FROM mailboxes WHERE parent_id = ? LIMIT 1", mb.id)) {
-        throw new StoreError("hasChildren", `Mailbox has children: "${mb.name}"`);
-      }
-      const messageRows = db.values("SELECT message_id FROM placements WHERE mailbox_id = ?", mb.id).map((
-        r,
-      ) => Number(r[0]));
-      if (messageRows.length > 0 && !opts.removeMessages) {
-        throw new StoreError("conflict", `Mailbox is not empty: "${mb.name}"`);
-      }
-      for (const messageRow of messageRows) {
-        const msg = db.get<MessageRow>("SELECT * FROM messages WHERE id = ?", messageRow)!;
-        this.#removePlacement(mut, msg, mb.id, false);
-      }
-      db.run("DELETE FROM expunged WHERE mailbox_id = ?", mb.id);
-      db.run("DELETE FROM mailboxes WHERE id = ?", mb.id);
-      this.#placements.invalidate(mb.id);
-      mut.log(mb.account_id, "Mailbox", id, "d");
-      mut.notifyMailbox(mb.account_id, id);
-    });
+    return this.#mailboxes.deleteMailbox(accountId, id, opts);
   }
 
   // ---------------------------------------------------------------- messages
@@ -1840,38 +1628,6 @@ function detectFts5(db: Database, wanted: boolean): boolean {
   } catch {
     return false;
   }
-}
-
-function toMailbox(r: MailboxRow): Mailbox {
-  return {
-    id: formatId("mailbox", r.id),
-    accountId: formatId("account", r.account_id),
-    name: r.name,
-    parentId: r.parent_id === null ? null : formatId("mailbox", r.parent_id),
-    role: r.role as MailboxRole | null,
-    sortOrder: r.sort_order,
-    subscribed: r.subscribed !== 0,
-    uidValidity: r.uid_validity,
-    uidNext: r.uid_next,
-    highestModseq: r.highest_modseq,
-  };
-}
-
-function validSortOrder(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new StoreError("invalid", `Invalid sortOrder: ${n}`);
-  return n;
-}
-
-function validMailboxName(name: string): string {
-  const n = typeof name === "string" ? name.normalize("NFC") : "";
-  // RFC 8621 §2: a name is non-empty; control characters are never allowed (RFC 9051 §5.1). A
-  // leaf name never holds "/", the hierarchy delimiter IMAP shows (RFC 9051 §5.1.1): JMAP and IMAP
-  // see one tree, and "a/b" created over JMAP would read as a child "b" of "a" over IMAP.
-  // deno-lint-ignore no-control-regex
-  if (!n || n.length > 255 || /[\x00-\x1f\x7f/]/.test(n)) {
-    throw new StoreError("invalid", `Invalid mailbox name: "${String(name)}"`);
-  }
-  return n;
 }
 
 function validTime(d: Date | null): number | null {
