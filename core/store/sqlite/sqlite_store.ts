@@ -36,7 +36,6 @@ import {
   type MailboxRole,
   type Message,
   type MessageId,
-  type MessageSummary,
   type NewMessage,
   type Placement,
   StoreError,
@@ -54,6 +53,7 @@ import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
 import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
 import { type MailboxRow, SqliteMailboxes } from "./mailboxes.ts";
+import { SqliteThreads } from "./threads.ts";
 import { SqliteQueueStore } from "./records/queue.ts";
 import { migrateJmap } from "./records/jmap_schema.ts";
 import { SqliteIdentityStore } from "./records/identities.ts";
@@ -190,6 +190,7 @@ export class SqliteStore implements Store {
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
+  readonly #threads: SqliteThreads;
   readonly #queue: WriteQueue;
   readonly #indexer: SearchIndexer;
   readonly #hasFts5: boolean;
@@ -259,6 +260,11 @@ export class SqliteStore implements Store {
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
     this.#hasFts5 = hasFts5;
+    this.#threads = new SqliteThreads({
+      database,
+      read: (fn) => this.#read(fn),
+      accountRow: (id) => this.#accountRow(id),
+    });
     this.#mailboxes = new SqliteMailboxes({
       database,
       read: (fn) => this.#read(fn),
@@ -596,7 +602,7 @@ export class SqliteStore implements Store {
     // Freshly indexed: the summary is at hand; otherwise it comes from the blob row.
     const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
     const subjectKey = baseSubject(summary.subject);
-    const thread = this.#assignThread(acc.id, summary, subjectKey);
+    const thread = this.#threads.assignThread(acc.id, summary, subjectKey);
     const modseq = mut.next(acc.id);
     const messageRow = db.get<{ id: number }>(
       `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
@@ -748,54 +754,6 @@ export class SqliteStore implements Store {
    * a message it references or that references it; with several candidates, one whose base subject
    * matches wins, else the nearest reference. Thread ids never change once assigned.
    */
-  #assignThread(
-    accountRow: number,
-    summary: MessageSummary,
-    subjectKey: string,
-  ): { id: number; created: boolean } {
-    const db = this.database;
-    const refs: string[] = [];
-    for (const v of [...summary.messageId, ...summary.inReplyTo, ...[...summary.references].reverse()]) {
-      if (typeof v === "string" && v.length > 0 && v.length <= 998 && !refs.includes(v)) refs.push(v);
-      if (refs.length >= 64) break;
-    }
-    const candidates: number[] = [];
-    for (const ref of refs) {
-      const t = db.get<{ thread_id: number }>(
-        "SELECT thread_id FROM thread_refs WHERE account_id = ? AND message_id_header = ?",
-        accountRow,
-        ref,
-      );
-      if (t && !candidates.includes(t.thread_id)) candidates.push(t.thread_id);
-    }
-    let id: number;
-    let created = false;
-    if (candidates.length === 0) {
-      id = db.get<{ id: number }>(
-        "INSERT INTO threads (account_id, subject_key) VALUES (?, ?) RETURNING id",
-        accountRow,
-        subjectKey,
-      )!.id;
-      created = true;
-    } else if (candidates.length === 1) {
-      id = candidates[0]!;
-    } else {
-      id = candidates.find((c) =>
-        db.get<{ subject_key: string }>("SELECT subject_key FROM threads WHERE id = ?", c)?.subject_key ===
-          subjectKey
-      ) ?? candidates[0]!;
-    }
-    for (const ref of refs) {
-      db.run(
-        "INSERT OR IGNORE INTO thread_refs (account_id, message_id_header, thread_id) VALUES (?, ?, ?)",
-        accountRow,
-        ref,
-        id,
-      );
-    }
-    return { id, created };
-  }
-
   /** Messages by id (unknown ids are left out), in the order asked. */
   getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
     return this.#read(() => {
@@ -1383,23 +1341,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Email ids of threads, by receivedAt ascending; unknown threads left out. */
+  // ---------------------------------------------------------------- threads (threads.ts)
+
   getThreads(accountId: AccountId, ids: ThreadId[]): Promise<{ id: ThreadId; emailIds: MessageId[] }[]> {
-    return this.#read(() => {
-      const acc = this.#accountRow(accountId);
-      const out: { id: ThreadId; emailIds: MessageId[] }[] = [];
-      for (const id of ids) {
-        const row = parseId("thread", id);
-        if (row === null) continue;
-        const emailIds = this.database.values(
-          "SELECT id FROM messages WHERE thread_id = ? AND account_id = ? ORDER BY received_at, id",
-          row,
-          acc.id,
-        ).map((r) => formatId("message", Number(r[0])));
-        if (emailIds.length) out.push({ id, emailIds });
-      }
-      return Promise.resolve(out);
-    });
+    return this.#threads.getThreads(accountId, ids);
   }
 
   // ---------------------------------------------------------------- change log
