@@ -1099,12 +1099,8 @@ export class SqliteStore implements Store {
     uids: number[],
     toMailboxId: MailboxId,
   ): Promise<CopyResult> {
-    return this.#write((mut) => {
+    return this.#transfer(accountId, fromMailboxId, uids, toMailboxId, (mut, acc, _from, to, sources) => {
       const db = this.database;
-      const acc = this.#accountRow(accountId);
-      const from = this.#mailboxRow(accountId, fromMailboxId);
-      const to = this.#mailboxRow(accountId, toMailboxId);
-      const sources = this.#placementsByUid(from.id, uids);
       const total = sources.reduce((s, p) => s + p.msg.size, 0);
       if (acc.quota_bytes > 0 && acc.used_bytes + total > acc.quota_bytes) {
         throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
@@ -1133,23 +1129,13 @@ export class SqliteStore implements Store {
         const id = formatId("message", row);
         mut.record(acc.id, modseq, "Email", id, "c");
         db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", msg.blob_id);
-        const toUid = this.#insertPlacement(
-          to.id,
-          row,
-          modseq,
-          msg.flags,
-          msg.keywords,
-          msg.size,
-          msg.received_at,
-          msg.thread_id,
-        );
+        const toUid = this.#placeLike(to.id, row, modseq, msg);
         mut.mailbox(acc.id, to.id, modseq, true);
         mut.thread(acc.id, msg.thread_id);
         pairs.push({ fromUid: uid, toUid, messageId: id });
       }
       db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", total, acc.id);
-      mut.finish();
-      return { uidValidity: to.uid_validity, pairs, modseq: this.#accountModseq(acc.id) };
+      return pairs;
     });
   }
 
@@ -1160,13 +1146,10 @@ export class SqliteStore implements Store {
     uids: number[],
     toMailboxId: MailboxId,
   ): Promise<CopyResult> {
-    return this.#write((mut) => {
+    return this.#transfer(accountId, fromMailboxId, uids, toMailboxId, (mut, acc, from, to, sources) => {
       const db = this.database;
-      const acc = this.#accountRow(accountId);
-      const from = this.#mailboxRow(accountId, fromMailboxId);
-      const to = this.#mailboxRow(accountId, toMailboxId);
       const pairs: CopyResult["pairs"] = [];
-      for (const { uid, msg } of this.#placementsByUid(from.id, uids)) {
+      for (const { uid, msg } of sources) {
         const modseq = mut.next(acc.id);
         this.#deletePlacement(from.id, msg.id, modseq);
         const existing = db.get<{ uid: number }>(
@@ -1174,16 +1157,7 @@ export class SqliteStore implements Store {
           to.id,
           msg.id,
         );
-        const toUid = existing ? existing.uid : this.#insertPlacement(
-          to.id,
-          msg.id,
-          modseq,
-          msg.flags,
-          msg.keywords,
-          msg.size,
-          msg.received_at,
-          msg.thread_id,
-        );
+        const toUid = existing ? existing.uid : this.#placeLike(to.id, msg.id, modseq, msg);
         db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
         const id = formatId("message", msg.id);
         mut.record(acc.id, modseq, "Email", id, "u");
@@ -1191,9 +1165,50 @@ export class SqliteStore implements Store {
         mut.mailbox(acc.id, to.id, modseq, true);
         pairs.push({ fromUid: uid, toUid, messageId: id });
       }
+      return pairs;
+    });
+  }
+
+  /**
+   * The prologue and epilogue COPY and MOVE share, in one write job: the account, both mailboxes
+   * and the source placements (by UID, ascending) in; `body` places them and gives the UID pairs;
+   * the result carries the target's UIDVALIDITY and the account's MODSEQ after the job.
+   */
+  #transfer(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+    body: (
+      mut: Mutation,
+      acc: AccountRow,
+      from: MailboxRow,
+      to: MailboxRow,
+      sources: { uid: number; msg: MessageRow }[],
+    ) => CopyResult["pairs"],
+  ): Promise<CopyResult> {
+    return this.#write((mut) => {
+      const acc = this.#accountRow(accountId);
+      const from = this.#mailboxRow(accountId, fromMailboxId);
+      const to = this.#mailboxRow(accountId, toMailboxId);
+      const pairs = body(mut, acc, from, to, this.#placementsByUid(from.id, uids));
       mut.finish();
       return { uidValidity: to.uid_validity, pairs, modseq: this.#accountModseq(acc.id) };
     });
+  }
+
+  /** Places message row `messageRow` in a mailbox with the flags, keywords, size, date and thread of `like`. */
+  #placeLike(mailboxRow: number, messageRow: number, modseq: number, like: MessageRow): number {
+    return this.#insertPlacement(
+      mailboxRow,
+      messageRow,
+      modseq,
+      like.flags,
+      like.keywords,
+      like.size,
+      like.received_at,
+      like.thread_id,
+    );
   }
 
   #placementsByUid(mailboxRow: number, uids: number[]): { uid: number; msg: MessageRow }[] {
