@@ -749,11 +749,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  /**
-   * Threads by Message-ID / In-Reply-To / References (RFC 8621 §3): the message joins the thread of
-   * a message it references or that references it; with several candidates, one whose base subject
-   * matches wins, else the nearest reference. Thread ids never change once assigned.
-   */
   /** Messages by id (unknown ids are left out), in the order asked. */
   getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
     return this.#read(() => {

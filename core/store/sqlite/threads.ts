@@ -27,9 +27,9 @@ export class SqliteThreads {
   }
 
   /**
-   * The thread of a new message: the thread of any message it names (Message-ID, In-Reply-To,
-   * References), preferring one with the same base subject, else a new thread; its references are
-   * recorded for the messages that come after it.
+   * Threads by Message-ID / In-Reply-To / References (RFC 8621 §3): the message joins the thread of
+   * a message it references or that references it; with several candidates, one whose base subject
+   * matches wins, else the nearest reference. Thread ids never change once assigned.
    */
   assignThread(
     accountRow: number,
