@@ -12,7 +12,15 @@ import { withKeywords } from "../mailbox_view.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import type { ImapSession } from "../session.ts";
-import { type FetchItem, type FetchPlan, planFetch } from "../fetch/items.ts";
+import {
+  type FetchItem,
+  type FetchPlan,
+  isPreviewAtom,
+  isPreviewModifiers,
+  planFetch,
+} from "../fetch/items.ts";
+import { formatPreview, previewText } from "../fetch/preview.ts";
+import { summarize } from "../../../core/mime/summary.ts";
 import { applyPartial, sectionBytes } from "../fetch/section.ts";
 import { decodeTransfer } from "../fetch/decode.ts";
 import { findPart } from "../fetch/section.ts";
@@ -28,7 +36,7 @@ import { type CommandSpec, SELECTED } from "./types.ts";
 const BATCH = 200;
 
 /** What rendering needs of a stored message: a live one, or one held after its expunge. */
-type MessageRef = Pick<Message, "blobId" | "threadId">;
+type MessageRef = Pick<Message, "blobId" | "threadId"> & { summary?: Message["summary"] };
 
 /** A piece of a FETCH response: text, literal bytes or a streamed literal body. */
 type Out = string | Uint8Array | ReadableStream<Uint8Array>;
@@ -44,7 +52,11 @@ export const fetch: CommandSpec = {
   async handle(s, cmd) {
     const a = new Args(cmd.args);
     const set = a.sequenceSet();
-    const itemsArg = a.next("FETCH items");
+    let itemsArg = a.next("FETCH items");
+    // RFC 8970 §7: a lone `PREVIEW (LAZY)` takes its modifier list, which is not the FETCH modifiers.
+    if (isPreviewAtom(itemsArg) && isPreviewModifiers(a.peek())) {
+      itemsArg = { type: "list", items: [itemsArg, a.next()] };
+    }
     let changedSince: number | null = null;
     let vanished = false;
     if (!a.done) {
@@ -256,6 +268,17 @@ async function renderItem(
           return text(`${sep()}THREADID (${msg?.threadId ?? "NIL"})`);
       }
       return [];
+    case "preview": {
+      // RFC 8970 §3.2: the stored preview (computed at delivery, so LAZY never has to wait and
+      // never gets NIL). A message served from the expunge hold has no stored summary at hand.
+      let stored = msg?.summary?.preview;
+      if (stored === undefined) {
+        const bytes = raw ?? (msg ? await s.store.blobs.get(msg.blobId) : null);
+        if (!bytes) throw no("Message data unavailable", "UNAVAILABLE");
+        stored = summarize(bytes).preview;
+      }
+      return text(`${sep()}${formatPreview(previewText(stored), utf8)}`);
+    }
     case "envelope":
       // Octet strings: the stored header bytes go out unchanged (8-bit ones in literals).
       return [`${sep()}ENVELOPE `, octetBytes(formatEnvelope(envelopeHeaders(raw!, root!.headers), utf8))];

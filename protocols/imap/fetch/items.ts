@@ -1,5 +1,5 @@
 /**
- * FETCH data items (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 8474 OBJECTID): parsed once per
+ * FETCH data items (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 8474 OBJECTID, RFC 8970 PREVIEW): parsed once per
  * command into a plan of what to load and what to send.
  *
  * @module
@@ -15,6 +15,8 @@ export type FetchItem =
     name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" | "MODSEQ";
   }
   | { kind: "envelope" }
+  /** RFC 8970 PREVIEW; `lazy` is the LAZY modifier (§4). */
+  | { kind: "preview"; lazy: boolean }
   | { kind: "structure"; extended: boolean }
   | {
     kind: "section";
@@ -73,6 +75,8 @@ function itemFrom(t: Token): FetchItem[] {
       return [{ kind: "simple", name: up }];
     case "ENVELOPE":
       return [{ kind: "envelope" }];
+    case "PREVIEW":
+      return [{ kind: "preview", lazy: false }];
     case "BODY":
       return [{ kind: "structure", extended: false }];
     case "BODYSTRUCTURE":
@@ -130,6 +134,29 @@ function atom(value: string): Token {
 const MACROS = new Set(["ALL", "FAST", "FULL"]);
 
 /**
+ * RFC 8970 §7: `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]`, preview-mod = "LAZY".
+ * True when `t` is such a modifier list (it follows a PREVIEW item).
+ */
+export function isPreviewModifiers(t: Token | undefined): boolean {
+  return t?.type === "list" && t.items.length > 0 && t.items[0]!.type === "atom" &&
+    t.items[0]!.value.toUpperCase() === "LAZY";
+}
+
+function previewModifiers(t: Token): boolean {
+  if (t.type !== "list" || t.items.length === 0) throw bad("Invalid PREVIEW modifiers");
+  for (const m of t.items) {
+    if (m.type !== "atom" || m.value.toUpperCase() !== "LAZY") throw bad("Unknown PREVIEW modifier");
+  }
+  return true;
+}
+
+/** True when `t` is the PREVIEW item's atom. */
+export function isPreviewAtom(t: Token | undefined): boolean {
+  return t?.type === "atom" && t.section === undefined && t.partial === undefined &&
+    t.value.toUpperCase() === "PREVIEW";
+}
+
+/**
  * Builds the plan from the FETCH argument (one item or a list); `uid` adds UID (RFC 9051 §6.4.9),
  * `modseq` adds MODSEQ (RFC 7162 §3.1.4.1: CHANGEDSINCE implies it).
  */
@@ -138,9 +165,14 @@ export function planFetch(arg: Token, uid: boolean, modseq = false): FetchPlan {
   if (arg.type === "list") {
     if (arg.items.length === 0) throw bad("Empty FETCH item list");
     items = [];
-    for (const t of arg.items) {
+    for (let i = 0; i < arg.items.length; i++) {
+      const t = arg.items[i]!;
       if (t.type === "atom" && MACROS.has(t.value.toUpperCase())) {
         throw bad("Macros are not allowed in lists");
+      }
+      if (isPreviewAtom(t) && arg.items[i + 1]?.type === "list") {
+        items.push({ kind: "preview", lazy: previewModifiers(arg.items[++i]!) });
+        continue;
       }
       items.push(...itemFrom(t));
     }
