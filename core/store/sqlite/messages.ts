@@ -1,0 +1,993 @@
+/**
+ * The messages part of `SqliteStore`: delivery (blobs, placements, threads), reads, placements and
+ * sent dates, keywords, mailbox membership, COPY/MOVE, expunge and destroy, queries, and the blob
+ * references and expunge holds behind them, over the store's database and group commit.
+ *
+ * @module
+ */
+import type { CopyResult, MessageQuery } from "../store.ts";
+import {
+  type AccountId,
+  type AddedMessage,
+  type BlobId,
+  type KeywordChange,
+  type MailboxId,
+  type Message,
+  type MessageId,
+  type MessageSummary,
+  type NewMessage,
+  type Placement,
+  StoreError,
+} from "../types.ts";
+import { blobIdOf, type TieredBlobStore } from "./tiered_blob_store.ts";
+import { type SearchIndexer, usesTextSearch } from "./search_indexer.ts";
+import type { Database } from "./database.ts";
+import type { AccountRow } from "./directory.ts";
+import type { MailboxRow } from "./mailboxes.ts";
+import { formatId, parseId } from "./ids.ts";
+import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
+import {
+  addressSortKey,
+  baseSubject,
+  decodeSummary,
+  encodeSummary,
+  indexMessage,
+  type MessageIndex,
+} from "./message_index.ts";
+import type { Mutation } from "./mutation.ts";
+import { lowerBound, type PlacementCache, type PlacementSource } from "./placement_cache.ts";
+import { PlacementRecord } from "./placement_record.ts";
+import { filterSql, sortSql } from "./query.ts";
+import type { JobEffects } from "./write_queue.ts";
+import { VACUUM_MIN_FREE_PAGES, vacuumFreePages } from "./disk_space.ts";
+import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
+
+/** A row of `messages` as the store reads it. */
+export interface MessageRow {
+  id: number;
+  account_id: number;
+  thread_id: number;
+  blob_id: number;
+  size: number;
+  received_at: number;
+  flags: number;
+  keywords: string;
+  modseq: number;
+  sent_at: number | null;
+  has_attachment: number;
+  subject_key: string;
+  from_key: string;
+  to_key: string;
+}
+
+interface BlobRow {
+  id: number;
+  hash: string;
+  size: number;
+  refcount: number;
+  summary: string | null;
+}
+
+interface Prepared {
+  msg: NewMessage;
+  index: MessageIndex | null;
+  size: number;
+}
+
+const BLOB_ID_RE = /^[0-9a-f]{64}$/;
+/** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
+const SMALL_MAILBOX = 2000;
+/** …and so does a mailbox holding at most 1/this of the account's placements. */
+const SMALL_MAILBOX_SHARE = 8;
+
+/** What the messages need of the store that hosts them. */
+export interface MessagesHost {
+  readonly database: Database;
+  readonly blobs: TieredBlobStore;
+  /** Runs a synchronous read; its errors become rejections. */
+  read<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Queues a write job in the group commit. */
+  write<T>(fn: (mut: Mutation) => T): Promise<T>;
+  /** The clock, in milliseconds. */
+  now(): number;
+  /** Throws once the store is closed. */
+  check(): void;
+  /** Whether the store is closed. */
+  closed(): boolean;
+  accountRow(id: AccountId): AccountRow;
+  mailboxRow(accountId: AccountId, id: MailboxId): MailboxRow;
+  mailboxRowOrNull(accountId: AccountId, id: MailboxId): MailboxRow | null;
+  /** The thread of a new message (threads.ts). */
+  assignThread(
+    accountRow: number,
+    summary: MessageSummary,
+    subjectKey: string,
+  ): { id: number; created: boolean };
+  /** The background full-text indexer. */
+  indexer(): SearchIndexer;
+  /** Whether text search uses the FTS5 trigram index. */
+  readonly hasFts5: boolean;
+  /** The FTS5 table a vacuum merges first, or null. */
+  ftsTable(): string | null;
+  /** A batch gave pages back: the WAL is checkpointed and truncated after it. */
+  pagesFreed(): void;
+  readonly placements: PlacementCache;
+  readonly placementSource: PlacementSource;
+}
+
+/** The messages of the accounts in the SQLite database. */
+export class SqliteMessages {
+  readonly #h: MessagesHost;
+  /** Sessions' holds on destroyed messages (expunge_holds.ts): pinned blobs keep their bytes. */
+  readonly holds: ExpungeHolds = new ExpungeHolds((hash) => this.#unpinned(hash));
+  /** Write jobs that released a blob: their batch gives free pages back before it commits. */
+  readonly #vacuumJobs = new WeakSet<JobEffects>();
+
+  /** @param host the store's database, blobs, group commit, caches and row helpers */
+  constructor(host: MessagesHost) {
+    this.#h = host;
+  }
+
+  /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
+  addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
+    return this.#addMessages(messages, null);
+  }
+
+  /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
+  async #addMessages(
+    messages: NewMessage[],
+    inline: { blobId: BlobId; bytes: Uint8Array } | null,
+  ): Promise<AddedMessage[]> {
+    this.#h.check();
+    if (messages.length === 0) return [];
+    const prepared: Prepared[] = [];
+    const indexed = new Map<string, { index: MessageIndex; size: number }>();
+    for (const msg of messages) {
+      if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
+      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
+        throw new StoreError("invalid", "A message needs at least one mailbox");
+      }
+      const known = this.#h.database.get<{ size: number; indexed: number }>(
+        "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+        msg.blobId,
+      );
+      if (known?.indexed) {
+        prepared.push({ msg, index: null, size: known.size });
+        continue;
+      }
+      let entry = indexed.get(msg.blobId);
+      if (!entry) {
+        const raw = inline?.blobId === msg.blobId ? inline.bytes : await this.#h.blobs.get(msg.blobId);
+        if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
+        entry = { index: indexMessage(raw), size: raw.length };
+        indexed.set(msg.blobId, entry);
+      }
+      prepared.push({ msg, index: entry.index, size: entry.size });
+    }
+    const receivedDefault = this.#h.now();
+    return this.#h.write((mut) => {
+      if (inline) this.#h.blobs.putInlineSync(inline.blobId, inline.bytes);
+      return prepared.map((p) => this.#addOne(mut, p, receivedDefault));
+    });
+  }
+
+  /**
+   * Blob and messages in one write job when the bytes go to the database tier (one commit, one
+   * fsync); otherwise the file is written first, as `blobs.put` does.
+   */
+  async storeMessages(
+    raw: Uint8Array,
+    messages: Omit<NewMessage, "blobId">[],
+  ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
+    this.#h.check();
+    if (!this.#h.blobs.isInlineSize(raw.length)) {
+      const blob = await this.#h.blobs.put(raw);
+      return { ...blob, added: await this.addMessages(messages.map((m) => ({ ...m, blobId: blob.blobId }))) };
+    }
+    const bytes = raw.slice();
+    const blobId = blobIdOf(bytes);
+    const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId })), { blobId, bytes });
+    this.#h.blobs.remember(blobId, bytes);
+    return { blobId, size: bytes.length, added };
+  }
+
+  #addOne(mut: Mutation, p: Prepared, receivedDefault: number): AddedMessage {
+    const db = this.#h.database;
+    const acc = this.#h.accountRow(p.msg.accountId);
+    const mailboxes: MailboxRow[] = [];
+    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#h.mailboxRow(p.msg.accountId, mid));
+    const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size);
+    if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
+      throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
+    }
+    const keywords = packKeywords(p.msg.keywords ?? []);
+    const receivedAt = p.msg.receivedAt ? p.msg.receivedAt.getTime() : receivedDefault;
+    if (!Number.isFinite(receivedAt)) throw new StoreError("invalid", "Invalid receivedAt");
+    // Freshly indexed: the summary is at hand; otherwise it comes from the blob row.
+    const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
+    const subjectKey = baseSubject(summary.subject);
+    const thread = this.#h.assignThread(acc.id, summary, subjectKey);
+    const modseq = mut.next(acc.id);
+    const messageRow = db.get<{ id: number }>(
+      `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
+         sent_at, has_attachment, subject_key, from_key, to_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      acc.id,
+      thread.id,
+      blob.id,
+      blob.size,
+      receivedAt,
+      keywords.flags,
+      keywords.custom,
+      modseq,
+      validTime(summary.sentAt),
+      summary.hasAttachment ? 1 : 0,
+      subjectKey,
+      addressSortKey(summary.from),
+      addressSortKey(summary.to),
+    )!.id;
+    const id = formatId("message", messageRow);
+    mut.record(acc.id, modseq, "Email", id, "c");
+    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", blob.id);
+    db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", blob.size, acc.id);
+    const uids: AddedMessage["uids"] = [];
+    for (const mb of mailboxes) {
+      const uid = this.#insertPlacement(
+        mb.id,
+        messageRow,
+        modseq,
+        keywords.flags,
+        keywords.custom,
+        blob.size,
+        receivedAt,
+        thread.id,
+      );
+      uids.push({ mailboxId: formatId("mailbox", mb.id), uid, uidValidity: mb.uid_validity });
+      mut.mailbox(acc.id, mb.id, modseq, true);
+    }
+    mut.thread(acc.id, thread.id, thread.created);
+    return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
+  }
+
+  #insertPlacement(
+    mailboxRow: number,
+    messageRow: number,
+    modseq: number,
+    flags: number,
+    keywords: string,
+    size: number,
+    receivedAt: number,
+    threadRow: number,
+  ): number {
+    // UIDs come from uid_next, which only ever grows: never reused (RFC 9051 §2.3.1.1).
+    const uid = this.#h.database.get<{ uid: number }>(
+      "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? RETURNING uid_next - 1 AS uid",
+      mailboxRow,
+    )!.uid;
+    this.#h.database.run(
+      `INSERT INTO placements (mailbox_id, uid, message_id, modseq, flags, keywords, size, received_at, thread_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      mailboxRow,
+      uid,
+      messageRow,
+      modseq,
+      flags,
+      keywords,
+      size,
+      receivedAt,
+      threadRow,
+    );
+    return uid;
+  }
+
+  /** Finds or creates the blob row with its summary and search text. */
+  #ensureBlob(hash: string, index: MessageIndex | null, size: number): BlobRow {
+    const db = this.#h.database;
+    const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
+    if (row && row.summary !== null) return row;
+    if (!index) {
+      // The row went away between preparation and this transaction: index the file again.
+      const raw = this.#h.blobs.getSync(hash);
+      if (!raw) throw new StoreError("notFound", `No such blob: "${hash}"`);
+      index = indexMessage(raw);
+      size = raw.length;
+    }
+    // The blob may have been removed after its last reference went; then the sender must retry.
+    if (!this.#h.blobs.hasSync(hash)) throw new StoreError("notFound", `No such blob: "${hash}"`);
+    const summary = encodeSummary(index.summary);
+    let id: number;
+    if (row) {
+      db.run("UPDATE blobs SET summary = ?, headers = ? WHERE id = ?", summary, index.headers, row.id);
+      id = row.id;
+    } else {
+      id = db.get<{ id: number }>(
+        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 0, ?, ?) RETURNING id",
+        hash,
+        size,
+        summary,
+        index.headers,
+      )!.id;
+    }
+    // The search row is built off the delivery path (search_indexer.ts); searches wait for it.
+    this.#h.indexer().enqueue(id);
+    return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
+  }
+
+  /**
+   * Drops `n` references to a blob; the last one deletes the row now and the file after commit,
+   * unless a session's expunge hold pins the blob: the row then stays with no reference until the
+   * hold lets go (`#unpinned`), or until the next garbage collection after a restart.
+   */
+  releaseBlobRow(mut: Mutation, blobRow: number, n = 1): void {
+    const db = this.#h.database;
+    const r = db.get<{ refcount: number; hash: string }>(
+      "UPDATE blobs SET refcount = refcount - ? WHERE id = ? RETURNING refcount, hash",
+      n,
+      blobRow,
+    );
+    if (!r || r.refcount > 0 || this.holds.isPinned(r.hash)) return;
+    db.run("DELETE FROM message_text WHERE rowid = ?", blobRow);
+    db.run("DELETE FROM blobs WHERE id = ?", blobRow);
+    const hash = r.hash;
+    if (!this.#vacuumJobs.has(mut.fx)) {
+      this.#vacuumJobs.add(mut.fx);
+      // After the batch's other end-of-batch actions (the inline rows below are gone then): when
+      // the releases freed enough pages (a mailbox deleted, a big expunge), they go to the disk.
+      mut.fx.lastBeforeCommit.push(() => {
+        if (vacuumFreePages(this.#h.database, VACUUM_MIN_FREE_PAGES, this.#h.ftsTable()) > 0) {
+          this.#h.pagesFreed();
+        }
+      });
+    }
+    // An inline blob goes at the end of the batch, inside its transaction, unless a later job of
+    // the batch referenced the same bytes again.
+    mut.fx.beforeCommit.push(() => {
+      if (!this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) {
+        this.#h.blobs.releaseInline(hash);
+      }
+    });
+    // Inline: nothing more (a twin file, possible only if the threshold changed, is collected as
+    // an orphan). A file: its existence is checked once here, not per batch.
+    if (this.#h.blobs.hasInlineSync(hash) || !this.#h.blobs.files.hasSync(hash)) return;
+    // A file: unlinked synchronously right after COMMIT, so no other write can re-reference the
+    // hash between the check and the unlink; a put racing with it is caught by #ensureBlob's
+    // existence check.
+    mut.fx.afterCommit.push(() => {
+      if (!this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) {
+        this.#h.blobs.deleteFileSync(hash);
+      }
+    });
+  }
+
+  /** Messages by id (unknown ids are left out), in the order asked. */
+  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
+    return this.#h.read(() => {
+      const acc = this.#h.accountRow(accountId);
+      const out: Message[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        if (row === null) continue;
+        const m = this.#messageOut(acc.id, accountId, row);
+        if (m) out.push(m);
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  #messageOut(accountRow: number, accountId: AccountId, messageRow: number): Message | null {
+    const r = this.#h.database.get<MessageRow & { hash: string; summary: string | null }>(
+      `SELECT m.*, b.hash, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id
+       WHERE m.id = ? AND m.account_id = ?`,
+      messageRow,
+      accountRow,
+    );
+    if (!r) return null;
+    const mailboxIds = this.#h.database.values(
+      "SELECT mailbox_id FROM placements WHERE message_id = ? ORDER BY mailbox_id",
+      messageRow,
+    ).map((v) => formatId("mailbox", Number(v[0])));
+    return {
+      id: formatId("message", r.id),
+      accountId,
+      threadId: formatId("thread", r.thread_id),
+      blobId: r.hash,
+      size: r.size,
+      receivedAt: new Date(r.received_at),
+      keywords: unpackKeywords(r.flags, r.keywords),
+      mailboxIds,
+      summary: decodeSummary(r.summary),
+      modseq: r.modseq,
+    };
+  }
+
+  /** Placements of a mailbox by UID (one range scan of the clustered placements table). */
+  listPlacements(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    opts: { minUid?: number; maxUid?: number; changedSince?: number } = {},
+  ): Promise<Placement[]> {
+    return this.#h.read(() => {
+      const mb = this.#h.mailboxRow(accountId, mailboxId);
+      const min = opts.minUid ?? 1;
+      const max = opts.maxUid ?? Number.MAX_SAFE_INTEGER;
+      const wholeRange = min <= 1 && max >= mb.uid_next - 1;
+      if (!wholeRange && !this.#h.placements.has(mb.id)) {
+        return this.loadPlacements(mb.id, opts.changedSince, min, max);
+      }
+      // Large mailboxes are listed again and again (SELECT, FETCH 1:*, IDLE): served from the cache,
+      // refreshed with what changed since it was filled.
+      const list = this.#h.placements.get(mb.id, mb.highest_modseq, this.#h.placementSource, mb.c_total);
+      const from = min <= 1 ? 0 : lowerBound(list, min);
+      const to = max >= Number.MAX_SAFE_INTEGER ? list.length : lowerBound(list, max + 1);
+      const since = opts.changedSince;
+      const out = from === 0 && to === list.length ? list.slice() : list.slice(from, to);
+      return since === undefined ? out : out.filter((p) => p.modseq > since);
+    });
+  }
+
+  /** RFC 5256 §2.2 sent dates by UID (one range scan of the placements with their messages). */
+  sentDates(accountId: AccountId, mailboxId: MailboxId): Promise<{ uids: number[]; dates: number[] }> {
+    return this.#h.read(() => {
+      const mb = this.#h.mailboxRow(accountId, mailboxId);
+      const rows = this.#h.database.values(
+        `SELECT p.uid, coalesce(m.sent_at, p.received_at) FROM placements p
+         JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? ORDER BY p.uid`,
+        mb.id,
+      );
+      const uids = new Array<number>(rows.length);
+      const dates = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        uids[i] = Number(rows[i]![0]);
+        dates[i] = Number(rows[i]![1]);
+      }
+      return Promise.resolve({ uids, dates });
+    });
+  }
+
+  /** The placements of a mailbox by UID in [min, max], all or those changed after `changedSince`. */
+  loadPlacements(
+    mailboxRow: number,
+    changedSince?: number,
+    min = 1,
+    max = Number.MAX_SAFE_INTEGER,
+  ): Placement[] {
+    const rows = changedSince === undefined
+      ? this.#h.database.values(
+        `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`,
+        mailboxRow,
+        min,
+        max,
+      )
+      : this.#h.database.values(
+        `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid`,
+        mailboxRow,
+        min,
+        max,
+        changedSince,
+      );
+    return this.#toPlacements(mailboxRow, rows);
+  }
+
+  /**
+   * Placements with a MODSEQ above `sinceModseq`, by UID: a range scan of `placements_modseq`
+   * (the delta that refreshes a cached list or a snapshot costs what changed, not the mailbox size).
+   */
+  loadChangedPlacements(mailboxRow: number, sinceModseq: number): Placement[] {
+    const rows = this.#h.database.values(
+      `SELECT uid, message_id, modseq, flags, keywords, size, received_at FROM placements
+       WHERE mailbox_id = ? AND modseq > ?`,
+      mailboxRow,
+      sinceModseq,
+    );
+    rows.sort((a, b) => (a[0] as number) - (b[0] as number));
+    return this.#toPlacements(mailboxRow, rows);
+  }
+
+  /** Placement objects from `uid, message_id, modseq, flags, keywords, size, received_at` rows. */
+  #toPlacements(mailboxRow: number, rows: unknown[][]): Placement[] {
+    const mailboxId = formatId("mailbox", mailboxRow);
+    const n = rows.length;
+    // messageId and receivedAt are read from these on access (placement_record.ts).
+    const columns = { messageRows: new Float64Array(n), receivedAt: new Float64Array(n) };
+    const out = new Array<Placement>(n);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      columns.messageRows[i] = r[1] as number;
+      columns.receivedAt[i] = r[6] as number;
+      out[i] = new PlacementRecord(
+        mailboxId,
+        r[0] as number,
+        r[2] as number,
+        frozenKeywords(r[3] as number, r[4] as string),
+        r[5] as number,
+        columns,
+        i,
+      );
+    }
+    return out;
+  }
+
+  /** Changes keywords (CONDSTORE `unchangedSince` honoured); unchanged sets take no MODSEQ. */
+  updateKeywords(
+    accountId: AccountId,
+    ids: MessageId[],
+    change: KeywordChange,
+    opts: { unchangedSince?: number } = {},
+  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
+    return this.#h.write((mut) => {
+      // Validated first, so a bad keyword fails the whole call before any change.
+      applyKeywordChange({ flags: 0, custom: "" }, change);
+      const db = this.#h.database;
+      const acc = this.#h.accountRow(accountId);
+      const failed: MessageId[] = [];
+      const touched: number[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        if (row === null) continue;
+        const msg = db.get<MessageRow>("SELECT * FROM messages WHERE id = ? AND account_id = ?", row, acc.id);
+        if (!msg) continue;
+        // RFC 7162 §3.1.3: UNCHANGEDSINCE fails messages whose mod-sequence is greater.
+        if (opts.unchangedSince !== undefined && msg.modseq > opts.unchangedSince) {
+          failed.push(id);
+          continue;
+        }
+        touched.push(row);
+        const next = applyKeywordChange({ flags: msg.flags, custom: msg.keywords }, change);
+        if (next.flags === msg.flags && next.custom === msg.keywords) continue;
+        const modseq = mut.next(acc.id);
+        db.run(
+          "UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE id = ?",
+          next.flags,
+          next.custom,
+          modseq,
+          row,
+        );
+        db.run(
+          "UPDATE placements SET flags = ?, keywords = ?, modseq = ? WHERE message_id = ?",
+          next.flags,
+          next.custom,
+          modseq,
+          row,
+        );
+        mut.record(acc.id, modseq, "Email", id, "u");
+        const unreadChanged = (next.flags & SEEN) !== (msg.flags & SEEN);
+        for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", row)) {
+          mut.mailbox(acc.id, Number(p[0]), modseq, unreadChanged);
+        }
+        mut.thread(acc.id, msg.thread_id);
+      }
+      mut.finish();
+      const updated = touched.map((row) => this.#messageOut(acc.id, accountId, row)!).filter(Boolean);
+      return { updated, failed, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** Replaces the mailboxes of a message; new placements get new UIDs. */
+  setMailboxes(accountId: AccountId, id: MessageId, mailboxIds: MailboxId[]): Promise<Message> {
+    return this.#h.write((mut) => {
+      const db = this.#h.database;
+      const acc = this.#h.accountRow(accountId);
+      if (mailboxIds.length === 0) throw new StoreError("invalid", "A message needs at least one mailbox");
+      const msg = this.#messageRow(acc.id, id);
+      const targets = new Set([...new Set(mailboxIds)].map((m) => this.#h.mailboxRow(accountId, m).id));
+      const current = new Set(
+        db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id).map((r) => Number(r[0])),
+      );
+      const removed = [...current].filter((m) => !targets.has(m));
+      const added = [...targets].filter((m) => !current.has(m));
+      if (removed.length === 0 && added.length === 0) return this.#messageOut(acc.id, accountId, msg.id)!;
+      const modseq = mut.next(acc.id);
+      for (const mb of added) {
+        this.#insertPlacement(
+          mb,
+          msg.id,
+          modseq,
+          msg.flags,
+          msg.keywords,
+          msg.size,
+          msg.received_at,
+          msg.thread_id,
+        );
+        mut.mailbox(acc.id, mb, modseq, true);
+      }
+      for (const mb of removed) {
+        this.#deletePlacement(mb, msg.id, modseq);
+        mut.mailbox(acc.id, mb, modseq, true);
+      }
+      db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+      mut.record(acc.id, modseq, "Email", id, "u");
+      return this.#messageOut(acc.id, accountId, msg.id)!;
+    });
+  }
+
+  /** Removes one placement and records its UID as expunged at `modseq`. */
+  #deletePlacement(mailboxRow: number, messageRow: number, modseq: number): number | null {
+    const p = this.#h.database.get<{ uid: number }>(
+      "DELETE FROM placements WHERE mailbox_id = ? AND message_id = ? RETURNING uid",
+      mailboxRow,
+      messageRow,
+    );
+    if (!p) return null;
+    // RFC 7162 §3.2.7: remembered for VANISHED (EARLIER) replies.
+    this.#h.database.run(
+      "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+      mailboxRow,
+      p.uid,
+      modseq,
+    );
+    return p.uid;
+  }
+
+  /**
+   * Removes a message from one mailbox; when it was its last placement, the message is destroyed.
+   * Returns the removed UID.
+   */
+  removePlacement(mut: Mutation, msg: MessageRow, mailboxRow: number, recordExpunge = true): number | null {
+    const db = this.#h.database;
+    const others = db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM placements WHERE message_id = ? AND mailbox_id != ?",
+      msg.id,
+      mailboxRow,
+    )!.n;
+    if (others === 0) return this.#destroyMessage(mut, msg).get(mailboxRow) ?? null;
+    const modseq = mut.next(msg.account_id);
+    const uid = recordExpunge ? this.#deletePlacement(mailboxRow, msg.id, modseq) : db.get<{ uid: number }>(
+      "DELETE FROM placements WHERE mailbox_id = ? AND message_id = ? RETURNING uid",
+      mailboxRow,
+      msg.id,
+    )?.uid ?? null;
+    db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+    mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "u");
+    mut.mailbox(msg.account_id, mailboxRow, modseq, true);
+    return uid;
+  }
+
+  /** Records a message destroyed from a mailbox in the sessions' holds on it (expunge_holds.ts). */
+  #capture(msg: MessageRow, mailboxRow: number, uid: number): void {
+    const mailboxId = formatId("mailbox", mailboxRow);
+    if (!this.holds.watching(mailboxId)) return;
+    const blob = this.#h.database.get<{ hash: string }>("SELECT hash FROM blobs WHERE id = ?", msg.blob_id);
+    if (!blob) return;
+    this.holds.capture(mailboxId, uid, {
+      messageId: formatId("message", msg.id),
+      blobId: blob.hash,
+      threadId: formatId("thread", msg.thread_id),
+      keywords: unpackKeywords(msg.flags, msg.keywords),
+    });
+  }
+
+  /** The last hold let go of a blob: it is released now if no message references it again. */
+  #unpinned(hash: BlobId): void {
+    if (this.#h.closed()) return;
+    this.#h.write((mut) => {
+      const row = this.#h.database.get<{ id: number }>(
+        "SELECT id FROM blobs WHERE hash = ? AND refcount <= 0",
+        hash,
+      );
+      if (row) this.releaseBlobRow(mut, row.id, 0);
+    }).catch(() => {});
+  }
+
+  /** See `Store.holdExpunged`. */
+  holdExpunged(_accountId: AccountId, mailboxId: MailboxId): ExpungeHold {
+    return this.holds.open(mailboxId);
+  }
+
+  /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
+  #destroyMessage(mut: Mutation, msg: MessageRow): Map<number, number> {
+    const db = this.#h.database;
+    const modseq = mut.next(msg.account_id);
+    const removed = new Map<number, number>();
+    for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)) {
+      const mb = Number(p[0]);
+      const uid = this.#deletePlacement(mb, msg.id, modseq);
+      if (uid !== null) removed.set(mb, uid);
+      if (uid !== null) this.#capture(msg, mb, uid);
+      mut.mailbox(msg.account_id, mb, modseq, true);
+    }
+    db.run("DELETE FROM messages WHERE id = ?", msg.id);
+    mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "d");
+    db.run("UPDATE accounts SET used_bytes = max(0, used_bytes - ?) WHERE id = ?", msg.size, msg.account_id);
+    this.releaseBlobRow(mut, msg.blob_id);
+    if (!db.get("SELECT 1 FROM messages WHERE thread_id = ? LIMIT 1", msg.thread_id)) {
+      db.run("DELETE FROM threads WHERE id = ?", msg.thread_id);
+    }
+    mut.thread(msg.account_id, msg.thread_id);
+    return removed;
+  }
+
+  /** IMAP COPY: new messages sharing the blobs, keywords and thread copied. */
+  copyMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult> {
+    return this.#transfer(accountId, fromMailboxId, uids, toMailboxId, (mut, acc, _from, to, sources) => {
+      const db = this.#h.database;
+      const total = sources.reduce((s, p) => s + p.msg.size, 0);
+      if (acc.quota_bytes > 0 && acc.used_bytes + total > acc.quota_bytes) {
+        throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
+      }
+      const pairs: CopyResult["pairs"] = [];
+      for (const { uid, msg } of sources) {
+        const modseq = mut.next(acc.id);
+        const row = db.get<{ id: number }>(
+          `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
+             sent_at, has_attachment, subject_key, from_key, to_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          acc.id,
+          msg.thread_id,
+          msg.blob_id,
+          msg.size,
+          msg.received_at,
+          msg.flags,
+          msg.keywords,
+          modseq,
+          msg.sent_at,
+          msg.has_attachment,
+          msg.subject_key,
+          msg.from_key,
+          msg.to_key,
+        )!.id;
+        const id = formatId("message", row);
+        mut.record(acc.id, modseq, "Email", id, "c");
+        db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", msg.blob_id);
+        const toUid = this.#placeLike(to.id, row, modseq, msg);
+        mut.mailbox(acc.id, to.id, modseq, true);
+        mut.thread(acc.id, msg.thread_id);
+        pairs.push({ fromUid: uid, toUid, messageId: id });
+      }
+      db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", total, acc.id);
+      return pairs;
+    });
+  }
+
+  /** IMAP MOVE (RFC 6851): same message ids, new UIDs in the target, source UIDs expunged. */
+  moveMessages(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+  ): Promise<CopyResult> {
+    return this.#transfer(accountId, fromMailboxId, uids, toMailboxId, (mut, acc, from, to, sources) => {
+      const db = this.#h.database;
+      const pairs: CopyResult["pairs"] = [];
+      for (const { uid, msg } of sources) {
+        const modseq = mut.next(acc.id);
+        this.#deletePlacement(from.id, msg.id, modseq);
+        const existing = db.get<{ uid: number }>(
+          "SELECT uid FROM placements WHERE mailbox_id = ? AND message_id = ?",
+          to.id,
+          msg.id,
+        );
+        const toUid = existing ? existing.uid : this.#placeLike(to.id, msg.id, modseq, msg);
+        db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
+        const id = formatId("message", msg.id);
+        mut.record(acc.id, modseq, "Email", id, "u");
+        mut.mailbox(acc.id, from.id, modseq, true);
+        mut.mailbox(acc.id, to.id, modseq, true);
+        pairs.push({ fromUid: uid, toUid, messageId: id });
+      }
+      return pairs;
+    });
+  }
+
+  /**
+   * The prologue and epilogue COPY and MOVE share, in one write job: the account, both mailboxes
+   * and the source placements (by UID, ascending) in; `body` places them and gives the UID pairs;
+   * the result carries the target's UIDVALIDITY and the account's MODSEQ after the job.
+   */
+  #transfer(
+    accountId: AccountId,
+    fromMailboxId: MailboxId,
+    uids: number[],
+    toMailboxId: MailboxId,
+    body: (
+      mut: Mutation,
+      acc: AccountRow,
+      from: MailboxRow,
+      to: MailboxRow,
+      sources: { uid: number; msg: MessageRow }[],
+    ) => CopyResult["pairs"],
+  ): Promise<CopyResult> {
+    return this.#h.write((mut) => {
+      const acc = this.#h.accountRow(accountId);
+      const from = this.#h.mailboxRow(accountId, fromMailboxId);
+      const to = this.#h.mailboxRow(accountId, toMailboxId);
+      const pairs = body(mut, acc, from, to, this.#placementsByUid(from.id, uids));
+      mut.finish();
+      return { uidValidity: to.uid_validity, pairs, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** Places message row `messageRow` in a mailbox with the flags, keywords, size, date and thread of `like`. */
+  #placeLike(mailboxRow: number, messageRow: number, modseq: number, like: MessageRow): number {
+    return this.#insertPlacement(
+      mailboxRow,
+      messageRow,
+      modseq,
+      like.flags,
+      like.keywords,
+      like.size,
+      like.received_at,
+      like.thread_id,
+    );
+  }
+
+  #placementsByUid(mailboxRow: number, uids: number[]): { uid: number; msg: MessageRow }[] {
+    const out: { uid: number; msg: MessageRow }[] = [];
+    for (
+      const uid of [...new Set(uids)].filter((u) => Number.isSafeInteger(u) && u > 0).sort((a, b) => a - b)
+    ) {
+      const msg = this.#h.database.get<MessageRow>(
+        "SELECT m.* FROM placements p JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? AND p.uid = ?",
+        mailboxRow,
+        uid,
+      );
+      if (msg) out.push({ uid, msg });
+    }
+    return out;
+  }
+
+  /** Removes placements by UID; messages left without a mailbox are destroyed. */
+  expunge(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    uids: number[],
+  ): Promise<{ uids: number[]; modseq: number }> {
+    return this.#h.write((mut) => {
+      const acc = this.#h.accountRow(accountId);
+      const mb = this.#h.mailboxRow(accountId, mailboxId);
+      const removed: number[] = [];
+      for (const { uid, msg } of this.#placementsByUid(mb.id, uids)) {
+        if (this.removePlacement(mut, msg, mb.id) !== null) removed.push(uid);
+      }
+      mut.finish();
+      return { uids: removed, modseq: this.#accountModseq(acc.id) };
+    });
+  }
+
+  /** JMAP destroy. */
+  destroyMessages(
+    accountId: AccountId,
+    ids: MessageId[],
+  ): Promise<{ destroyed: MessageId[]; notFound: MessageId[] }> {
+    return this.#h.write((mut) => {
+      const acc = this.#h.accountRow(accountId);
+      const destroyed: MessageId[] = [];
+      const notFound: MessageId[] = [];
+      for (const id of ids) {
+        const row = parseId("message", id);
+        const msg = row === null ? undefined : this.#h.database.get<MessageRow>(
+          "SELECT * FROM messages WHERE id = ? AND account_id = ?",
+          row,
+          acc.id,
+        );
+        if (!msg) {
+          notFound.push(id);
+          continue;
+        }
+        this.#destroyMessage(mut, msg);
+        destroyed.push(id);
+      }
+      return { destroyed, notFound };
+    });
+  }
+
+  /** UIDs expunged after `modseq` (RFC 7162 §3.2.5.2 QRESYNC). */
+  expungedSince(accountId: AccountId, mailboxId: MailboxId, modseq: number): Promise<number[]> {
+    return this.#h.read(() => {
+      const mb = this.#h.mailboxRow(accountId, mailboxId);
+      return Promise.resolve(
+        this.#h.database.values(
+          "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+          mb.id,
+          modseq,
+        ).map((r) => Number(r[0])),
+      );
+    });
+  }
+
+  /**
+   * Message ids matching a filter, sorted; with `collapseThreads` only each thread's first.
+   * `position`/`limit` window the result in SQL (LIMIT/OFFSET, or by stepping the statement when
+   * collapsing threads) so a first page reads only the rows it returns.
+   */
+  queryMessages(
+    accountId: AccountId,
+    query: MessageQuery,
+  ): Promise<MessageId[]> {
+    if (usesTextSearch(query.filter) && this.#h.indexer().pending) {
+      return this.#h.indexer().flush().then(() => this.#queryMessages(accountId, query));
+    }
+    return this.#queryMessages(accountId, query);
+  }
+
+  #queryMessages(
+    accountId: AccountId,
+    query: MessageQuery,
+  ): Promise<MessageId[]> {
+    return this.#h.read(() => {
+      const acc = this.#h.accountRow(accountId);
+      const position = windowNumber(query.position, "position") ?? 0;
+      const limit = windowNumber(query.limit, "limit");
+      if (limit === 0) return Promise.resolve([]);
+      const resolve = (id: string) => this.#h.mailboxRowOrNull(accountId, id)?.id ?? null;
+      let accountTotal: number | null = null;
+      const small = (row: number) => {
+        const total =
+          this.#h.database.get<{ c_total: number }>("SELECT c_total FROM mailboxes WHERE id = ?", row)
+            ?.c_total ?? 0;
+        if (total <= SMALL_MAILBOX) return true;
+        accountTotal ??= Number(
+          this.#h.database.values("SELECT sum(c_total) FROM mailboxes WHERE account_id = ?", acc.id)[0]
+            ?.[0] ??
+            0,
+        );
+        return total * SMALL_MAILBOX_SHARE <= accountTotal;
+      };
+      const where = filterSql(query.filter, resolve, this.#h.hasFts5, 0, small);
+      const order = sortSql(query.sort);
+      const sql =
+        `SELECT m.id, m.thread_id FROM messages m WHERE m.account_id = ? AND (${where.sql}) ORDER BY ${order.sql}`;
+      const params = [acc.id, ...where.params, ...order.params];
+      const out: MessageId[] = [];
+      if (!query.collapseThreads) {
+        const rows = limit === undefined && position === 0
+          ? this.#h.database.values(sql, ...params)
+          : this.#h.database.values(`${sql} LIMIT ? OFFSET ?`, ...params, limit ?? -1, position);
+        for (const r of rows) out.push(formatId("message", Number(r[0])));
+        return Promise.resolve(out);
+      }
+      const seen = new Set<number>();
+      const end = limit === undefined ? Infinity : position + limit;
+      let index = 0;
+      const rows = this.#h.database.statement(sql).iterate(...params) as Iterator<
+        { id: number; thread_id: number }
+      >;
+      try {
+        for (let r = rows.next(); !r.done; r = rows.next()) {
+          const t = Number(r.value.thread_id);
+          if (seen.has(t)) continue;
+          seen.add(t);
+          if (index++ >= position) out.push(formatId("message", Number(r.value.id)));
+          if (index >= end) break;
+        }
+      } finally {
+        rows.return?.();
+      }
+      return Promise.resolve(out);
+    });
+  }
+
+  #accountModseq(accountRow: number): number {
+    return this.#h.database.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow)
+      ?.modseq ?? 0;
+  }
+
+  #messageRow(accountRow: number, id: MessageId): MessageRow {
+    const row = parseId("message", id);
+    const msg = row === null ? undefined : this.#h.database.get<MessageRow>(
+      "SELECT * FROM messages WHERE id = ? AND account_id = ?",
+      row,
+      accountRow,
+    );
+    if (!msg) throw new StoreError("notFound", `No such message: "${id}"`);
+    return msg;
+  }
+}
+
+function validTime(d: Date | null): number | null {
+  const t = d ? d.getTime() : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
+/** A non-negative integer window bound, or undefined when absent. */
+function windowNumber(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) throw new StoreError("invalid", `Invalid ${name}: ${value}`);
+  return value;
+}
