@@ -207,28 +207,20 @@ export class SqliteMessages {
     const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
     const subjectKey = baseSubject(summary.subject);
     const thread = this.#h.assignThread(acc.id, summary, subjectKey);
-    const modseq = mut.next(acc.id);
-    const messageRow = db.get<{ id: number }>(
-      `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
-         sent_at, has_attachment, subject_key, from_key, to_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      acc.id,
-      thread.id,
-      blob.id,
-      blob.size,
-      receivedAt,
-      keywords.flags,
-      keywords.custom,
-      modseq,
-      validTime(summary.sentAt),
-      summary.hasAttachment ? 1 : 0,
-      subjectKey,
-      addressSortKey(summary.from),
-      addressSortKey(summary.to),
-    )!.id;
-    const id = formatId("message", messageRow);
-    mut.record(acc.id, modseq, "Email", id, "c");
-    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", blob.id);
+    const { row: messageRow, id, modseq } = this.#insertMessage(mut, {
+      account_id: acc.id,
+      thread_id: thread.id,
+      blob_id: blob.id,
+      size: blob.size,
+      received_at: receivedAt,
+      flags: keywords.flags,
+      keywords: keywords.custom,
+      sent_at: validTime(summary.sentAt),
+      has_attachment: summary.hasAttachment ? 1 : 0,
+      subject_key: subjectKey,
+      from_key: addressSortKey(summary.from),
+      to_key: addressSortKey(summary.to),
+    });
     db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", blob.size, acc.id);
     const uids: AddedMessage["uids"] = [];
     for (const mb of mailboxes) {
@@ -247,6 +239,40 @@ export class SqliteMessages {
     }
     mut.thread(acc.id, thread.id, thread.created);
     return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
+  }
+
+  /**
+   * Inserts a message row (`id` and `modseq` are new) over a blob it takes one more reference to,
+   * and logs its creation.
+   */
+  #insertMessage(
+    mut: Mutation,
+    m: Omit<MessageRow, "id" | "modseq">,
+  ): { row: number; id: MessageId; modseq: number } {
+    const db = this.#h.database;
+    const modseq = mut.next(m.account_id);
+    const row = db.get<{ id: number }>(
+      `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
+         sent_at, has_attachment, subject_key, from_key, to_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      m.account_id,
+      m.thread_id,
+      m.blob_id,
+      m.size,
+      m.received_at,
+      m.flags,
+      m.keywords,
+      modseq,
+      m.sent_at,
+      m.has_attachment,
+      m.subject_key,
+      m.from_key,
+      m.to_key,
+    )!.id;
+    const id = formatId("message", row);
+    mut.record(m.account_id, modseq, "Email", id, "c");
+    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", m.blob_id);
+    return { row, id, modseq };
   }
 
   #insertPlacement(
@@ -713,28 +739,7 @@ export class SqliteMessages {
       }
       const pairs: CopyResult["pairs"] = [];
       for (const { uid, msg } of sources) {
-        const modseq = mut.next(acc.id);
-        const row = db.get<{ id: number }>(
-          `INSERT INTO messages (account_id, thread_id, blob_id, size, received_at, flags, keywords, modseq,
-             sent_at, has_attachment, subject_key, from_key, to_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-          acc.id,
-          msg.thread_id,
-          msg.blob_id,
-          msg.size,
-          msg.received_at,
-          msg.flags,
-          msg.keywords,
-          modseq,
-          msg.sent_at,
-          msg.has_attachment,
-          msg.subject_key,
-          msg.from_key,
-          msg.to_key,
-        )!.id;
-        const id = formatId("message", row);
-        mut.record(acc.id, modseq, "Email", id, "c");
-        db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", msg.blob_id);
+        const { row, id, modseq } = this.#insertMessage(mut, { ...msg, account_id: acc.id });
         const toUid = this.#placeLike(to.id, row, modseq, msg);
         mut.mailbox(acc.id, to.id, modseq, true);
         mut.thread(acc.id, msg.thread_id);
