@@ -18,22 +18,9 @@ import { type ImapPeer, type ImapWire, serialize, type Value } from "./_dovecot.
 import { fetchItems } from "./_wire.ts";
 import { parseMime } from "../../core/mime/parse.ts";
 import type { MimePart } from "../../core/mime/types.ts";
+import { CORPUS_DIR, corpusFiles } from "./_corpus.ts";
 
-/** The corpus folder (`../shared/corpus/` relative to the repository root). */
-export const CORPUS_DIR = new URL("../../../shared/corpus/", import.meta.url);
-
-/** Names of the corpus `.eml` files, sorted; empty when the corpus is absent. */
-export async function corpusFiles(): Promise<string[]> {
-  try {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(CORPUS_DIR)) {
-      if (e.isFile && e.name.endsWith(".eml")) names.push(e.name);
-    }
-    return names.sort();
-  } catch {
-    return [];
-  }
-}
+export { CORPUS_DIR, corpusFiles };
 
 /** One item whose values differ. */
 export interface ItemDiff {

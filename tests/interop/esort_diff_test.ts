@@ -9,20 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { dovecotMissing, type ImapWire, octets, startDovecot, startTern } from "./_dovecot.ts";
-
-const CORPUS_DIR = new URL("../../../shared/corpus/", import.meta.url);
-
-async function corpusFiles(): Promise<string[]> {
-  try {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(CORPUS_DIR)) {
-      if (e.isFile && e.name.endsWith(".eml")) names.push(e.name);
-    }
-    return names.sort();
-  } catch {
-    return [];
-  }
-}
+import { CORPUS_DIR, corpusFiles } from "./_corpus.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** INTERNALDATEs with repeats (so ARRIVAL has ties broken by sequence number). */

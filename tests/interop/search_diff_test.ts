@@ -12,20 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { dovecotMissing, type ImapPeer, type ImapWire, octets, startDovecot, startTern } from "./_dovecot.ts";
-
-const CORPUS_DIR = new URL("../../../shared/corpus/", import.meta.url);
-
-async function corpusFiles(): Promise<string[]> {
-  try {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(CORPUS_DIR)) {
-      if (e.isFile && e.name.endsWith(".eml")) names.push(e.name);
-    }
-    return names.sort();
-  } catch {
-    return [];
-  }
-}
+import { CORPUS_DIR, corpusFiles } from "./_corpus.ts";
 
 const enc = new TextEncoder();
 const crlf = (s: string) => s.replaceAll("\n", "\r\n");
