@@ -7,24 +7,38 @@
 import { quote } from "../format/strings.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { ok } from "../errors.ts";
-import { parseSearch } from "../search/program.ts";
+import { parseSearch, type SearchProgram } from "../search/program.ts";
 import { runSearch } from "../search/evaluate.ts";
+import type { ImapSession } from "../session.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
+
+/**
+ * The part SEARCH, SORT and THREAD share: report pending changes, enable CONDSTORE when a MODSEQ key
+ * asks for it, and run the search over the selected mailbox; the matching UIDs, ascending.
+ */
+export async function searchSelected(
+  s: ImapSession,
+  uid: boolean,
+  program: SearchProgram,
+): Promise<number[]> {
+  await s.deliverUpdates(uid);
+  const view = s.view!;
+  if (program.usesModseq && !s.enabled.has("CONDSTORE")) {
+    // RFC 7162 §3.1: the first CONDSTORE-enabling command with a mailbox selected reports its
+    // HIGHESTMODSEQ (as Dovecot does).
+    s.enabled.add("CONDSTORE");
+    await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
+  }
+  return await runSearch(s, program.key);
+}
 
 /** SEARCH / UID SEARCH. */
 export const search: CommandSpec = {
   states: SELECTED,
   async handle(s, cmd) {
     const program = parseSearch(cmd.args);
-    await s.deliverUpdates(cmd.uid);
+    const uids = await searchSelected(s, cmd.uid, program);
     const view = s.view!;
-    if (program.usesModseq && !s.enabled.has("CONDSTORE")) {
-      // RFC 7162 §3.1: the first CONDSTORE-enabling command with a mailbox selected reports its
-      // HIGHESTMODSEQ (as Dovecot does).
-      s.enabled.add("CONDSTORE");
-      await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
-    }
-    const uids = await runSearch(s, program.key);
     const returns = program.returns ?? (s.rev2 ? new Set(["ALL"]) : null);
     if (returns?.has("SAVE")) {
       // RFC 5182 §2.4: SAVE with MIN and/or MAX (and neither ALL nor COUNT) keeps only those.

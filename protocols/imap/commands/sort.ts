@@ -10,7 +10,7 @@ import type { ImapSession } from "../session.ts";
 import type { Token } from "../parser/tokens.ts";
 import { bad, ok } from "../errors.ts";
 import { parseSearch, type SearchProgram } from "../search/program.ts";
-import { runSearch } from "../search/evaluate.ts";
+import { searchSelected } from "./search.ts";
 import {
   needsSummary,
   parseSortCriteria,
@@ -63,14 +63,8 @@ export const sort: CommandSpec = {
   states: SELECTED,
   async handle(s, cmd) {
     const program = parseSort(cmd.args);
-    await s.deliverUpdates(cmd.uid);
+    const uids = await searchSelected(s, cmd.uid, program.search);
     const view = s.view!;
-    if (program.search.usesModseq && !s.enabled.has("CONDSTORE")) {
-      // RFC 7162 §3.1: the first CONDSTORE-enabling command reports HIGHESTMODSEQ (as SEARCH does).
-      s.enabled.add("CONDSTORE");
-      await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
-    }
-    const uids = await runSearch(s, program.search.key);
     const placements = uids.map((u) => view.byUid.get(u)!);
     const items: SortInput[] = placements.map((p) => ({
       receivedAt: p.receivedAt,
