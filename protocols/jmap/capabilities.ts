@@ -4,6 +4,7 @@
  * @module
  */
 import type { Config } from "../../core/config/types.ts";
+import { blobAccountCapability } from "./methods/blob_management.ts";
 
 /** Capability URIs. */
 export const Capability = {
@@ -12,6 +13,7 @@ export const Capability = {
   submission: "urn:ietf:params:jmap:submission",
   vacationResponse: "urn:ietf:params:jmap:vacationresponse",
   webSocket: "urn:ietf:params:jmap:websocket",
+  blob: "urn:ietf:params:jmap:blob",
 } as const;
 
 /** Every capability Tern implements. */
@@ -56,6 +58,8 @@ export function sessionCapabilities(config: Config): Record<string, unknown> {
     [Capability.mail]: {},
     [Capability.submission]: {},
     [Capability.vacationResponse]: {},
+    // RFC 9404 §4.1: an empty object at the session level.
+    [Capability.blob]: {},
   };
 }
 
@@ -82,5 +86,7 @@ export function accountCapabilities(config: Config): Record<string, unknown> {
     },
     [Capability.submission]: { maxDelayedSend: 0, submissionExtensions: {} },
     [Capability.vacationResponse]: {},
+    // RFC 9404 §4.1.
+    [Capability.blob]: blobAccountCapability(config.jmap.max_size_upload),
   };
 }

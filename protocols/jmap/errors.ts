@@ -59,7 +59,9 @@ export type MethodErrorType =
   | "unsupportedSort"
   | "tooManyChanges"
   | "fromAccountNotFound"
-  | "fromAccountNotSupportedByMethod";
+  | "fromAccountNotSupportedByMethod"
+  // RFC 9404 §4.4 (Blob/lookup).
+  | "unknownDataType";
 
 /** Thrown by a method; becomes an `["error", {type, description}, callId]` response. */
 export class MethodError extends Error {
@@ -88,6 +90,7 @@ export class MethodError extends Error {
 /** SetError types (RFC 8620 §5.3, RFC 8621). */
 export type SetErrorType =
   | "forbidden"
+  | "invalidArguments"
   | "overQuota"
   | "tooLarge"
   | "rateLimit"

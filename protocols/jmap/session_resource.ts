@@ -51,6 +51,7 @@ export function sessionObject(account: Account, config: Config, origin: string):
       [Capability.mail]: account.id,
       [Capability.submission]: account.id,
       [Capability.vacationResponse]: account.id,
+      [Capability.blob]: account.id,
     },
     username: account.address,
     apiUrl: `${origin}${JmapPath.api}`,

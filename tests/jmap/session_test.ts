@@ -12,6 +12,7 @@ Deno.test("createHttpApp session resource lists capabilities, account and URLs",
     assert.equal(res.status, 200);
     const s = await res.json();
     assert.deepEqual(Object.keys(s.capabilities).sort(), [
+      "urn:ietf:params:jmap:blob",
       "urn:ietf:params:jmap:core",
       "urn:ietf:params:jmap:mail",
       "urn:ietf:params:jmap:submission",

@@ -7,6 +7,7 @@ import { Capability } from "../capabilities.ts";
 import type { MethodEntry, MethodHandler } from "../method_context.ts";
 import { coreEcho } from "./core.ts";
 import { blobCopy } from "./blob.ts";
+import { blobGet, blobLookup, blobUpload } from "./blob_management.ts";
 import { mailboxChanges, mailboxGet, mailboxQuery, mailboxQueryChanges, mailboxSet } from "./mailbox.ts";
 import {
   emailChanges,
@@ -32,6 +33,9 @@ import { vacationGet, vacationSet } from "./vacation.ts";
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
   ["Blob/copy", Capability.core, blobCopy],
+  ["Blob/upload", Capability.blob, blobUpload],
+  ["Blob/get", Capability.blob, blobGet],
+  ["Blob/lookup", Capability.blob, blobLookup],
   ["Mailbox/get", Capability.mail, mailboxGet],
   ["Mailbox/changes", Capability.mail, mailboxChanges],
   ["Mailbox/query", Capability.mail, mailboxQuery],
