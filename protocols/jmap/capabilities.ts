@@ -4,7 +4,6 @@
  * @module
  */
 import type { Config } from "../../core/config/types.ts";
-import { blobAccountCapability } from "./methods/blob_management.ts";
 
 /** Capability URIs. */
 export const Capability = {
@@ -35,6 +34,23 @@ export interface CoreLimits {
 export const MAX_SIZE_MAILBOX_NAME = 255;
 /** Maximum bytes of an attachment name (RFC 8621 maxSizeAttachmentsPerEmail). */
 export const MAX_SIZE_ATTACHMENTS_PER_EMAIL = 50 * 1024 * 1024;
+
+/** Most data sources in one Blob/upload creation (RFC 9404 §4.1 maxDataSources). */
+export const MAX_DATA_SOURCES = 64;
+/** Digest algorithms of Blob/get (RFC 9404 §4.1; names from the HTTP Digest Algorithm registry). */
+export const DIGEST_ALGORITHMS: readonly string[] = ["sha", "sha-256"];
+/** Data types Blob/lookup can search (RFC 9404 §4.1 supportedTypeNames). */
+export const LOOKUP_TYPE_NAMES: readonly string[] = ["Email", "Mailbox", "Thread"];
+
+/** The account capability object of `urn:ietf:params:jmap:blob` (RFC 9404 §4.1). */
+export function blobAccountCapability(maxSizeBlobSet: number): Record<string, unknown> {
+  return {
+    maxSizeBlobSet,
+    maxDataSources: MAX_DATA_SOURCES,
+    supportedTypeNames: [...LOOKUP_TYPE_NAMES],
+    supportedDigestAlgorithms: [...DIGEST_ALGORITHMS],
+  };
+}
 
 /** Core limits from the configuration. */
 export function coreLimits(config: Config): CoreLimits {

@@ -87,6 +87,7 @@ Deno.test("Blob/upload errors: bad source, range past the end, unknown blob, too
           missing: { data: [{ blobId: "U" + "0".repeat(64) }] },
           big: { data: [{ blobId: "#ok" }, { blobId: "#ok" }] },
           noData: { type: "text/plain" },
+          surrogate: { data: [{ "data:asText": "a\uD800b" }] },
         },
       }, "0"],
     ], { using: USING_BLOB });
@@ -99,6 +100,7 @@ Deno.test("Blob/upload errors: bad source, range past the end, unknown blob, too
     assert.equal(nc.missing!.type, "notFound");
     assert.equal(nc.big!.type, "tooLarge");
     assert.equal(nc.noData!.type, "invalidProperties");
+    assert.equal(nc.surrogate!.type, "invalidArguments");
   } finally {
     await f.close();
   }
@@ -261,6 +263,23 @@ Deno.test("Blob methods need urn:ietf:params:jmap:blob in using", async () => {
     const [[name, err]] = r.methodResponses as [Call];
     assert.equal(name, "error");
     assert.equal(err.type, "unknownMethod");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("Blob/lookup of mail types is unknownDataType when the request does not use the mail capability", async () => {
+  const f = await jmapFixture();
+  try {
+    const acc = f.alice.id;
+    const r = await f.api([
+      ["Blob/upload", { accountId: acc, create: { a: { data: [{ "data:asText": "x" }] } } }, "0"],
+      ["Blob/lookup", { accountId: acc, typeNames: ["Email"], ids: ["#a"] }, "1"],
+    ], { using: ["urn:ietf:params:jmap:core", BLOB] });
+    const [[upName], [name, err]] = r.methodResponses as [Call, Call];
+    assert.equal(upName, "Blob/upload");
+    assert.equal(name, "error");
+    assert.equal(err.type, "unknownDataType");
   } finally {
     await f.close();
   }

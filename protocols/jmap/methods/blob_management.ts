@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { decodeBase64, encodeBase64 } from "../../../core/mime/transfer_encoding.ts";
 import { parseBlobId, uploadBlobId } from "../blob_ids.ts";
+import { Capability, DIGEST_ALGORITHMS, LOOKUP_TYPE_NAMES, MAX_DATA_SOURCES } from "../capabilities.ts";
 import { readBlob } from "../blobs.ts";
 import { MethodError, type SetError, SetErrorException } from "../errors.ts";
 import {
@@ -21,23 +22,6 @@ import {
   requireAccount,
   resolveCreationId,
 } from "../method_context.ts";
-
-/** Most data sources in one Blob/upload creation (RFC 9404 §4.1 maxDataSources). */
-export const MAX_DATA_SOURCES = 64;
-/** Digest algorithms of Blob/get (RFC 9404 §4.1; names from the HTTP Digest Algorithm registry). */
-export const DIGEST_ALGORITHMS: readonly string[] = ["sha", "sha-256"];
-/** Data types Blob/lookup can search (RFC 9404 §4.1 supportedTypeNames). */
-export const LOOKUP_TYPE_NAMES: readonly string[] = ["Email", "Mailbox", "Thread"];
-
-/** The account capability object of `urn:ietf:params:jmap:blob` (RFC 9404 §4.1). */
-export function blobAccountCapability(maxSizeBlobSet: number): Record<string, unknown> {
-  return {
-    maxSizeBlobSet,
-    maxDataSources: MAX_DATA_SOURCES,
-    supportedTypeNames: [...LOOKUP_TYPE_NAMES],
-    supportedDigestAlgorithms: [...DIGEST_ALGORITHMS],
-  };
-}
 
 const NODE_HASH: Record<string, string> = { "sha": "sha1", "sha-256": "sha256" };
 
@@ -63,7 +47,11 @@ async function sourceBytes(source: unknown, ctx: MethodContext, accountId: strin
   if (typeof value !== "string") {
     throw setError("invalidArguments", `"${kind}" must be a string.`);
   }
-  if (kind === "data:asText") return new TextEncoder().encode(value);
+  if (kind === "data:asText") {
+    // Text that is not well-formed UTF-16 (a lone surrogate) has no UTF-8 form: not created.
+    if (!value.isWellFormed()) throw setError("invalidArguments", "data:asText is not valid Unicode.");
+    return new TextEncoder().encode(value);
+  }
   if (kind === "data:asBase64") {
     // RFC 4648 §4 base64, padded, no line breaks.
     if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
@@ -259,7 +247,8 @@ export const blobLookup: MethodHandler = async (args, ctx) => {
   }
   for (const t of typeNames) {
     // RFC 9404 §4.4: an unknown type name is an unknownDataType error.
-    if (!LOOKUP_TYPE_NAMES.includes(t)) {
+    // Email, Mailbox and Thread are defined by the mail capability, which the request must use.
+    if (!LOOKUP_TYPE_NAMES.includes(t) || !ctx.using.has(Capability.mail)) {
       throw new MethodError("unknownDataType", `Blob/lookup does not know "${t}".`);
     }
   }
