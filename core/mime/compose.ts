@@ -44,6 +44,8 @@ export interface ComposeMultipart {
   /** e.g. "mixed", "alternative", "related". */
   subtype: string;
   parts: ComposeNode[];
+  /** Further Content-Type parameters, e.g. `report-type` of multipart/report (RFC 6522 §3). */
+  params?: Record<string, string>;
   headers?: ComposeHeader[];
 }
 
@@ -201,7 +203,8 @@ function extraHeaders(headers: ComposeHeader[] | undefined): string[] {
 
 /** Encodes a leaf: its MIME header lines and body text. */
 function encodeLeaf(leaf: ComposeLeaf): { headers: string[]; body: string } {
-  const isText = leaf.type.startsWith("text/");
+  // RFC 8098 §3.1: the disposition-notification report is line-oriented text; keep it readable.
+  const isText = leaf.type.startsWith("text/") || leaf.type === "message/disposition-notification";
   const isMessage = leaf.type === "message/rfc822" || leaf.type === "message/global";
   let bytes = typeof leaf.content === "string" ? encoder.encode(crlf(leaf.content)) : leaf.content;
   let encoding: string;
@@ -233,7 +236,12 @@ function encodeNode(node: ComposeNode): { headers: string[]; body: string } {
   const body = (parts.length ? parts.join("\r\n") + "\r\n" : "") + `--${boundary}--\r\n`;
   return {
     headers: [
-      foldHeader("Content-Type", `multipart/${node.subtype}; boundary="${boundary}"`),
+      foldHeader(
+        "Content-Type",
+        `multipart/${node.subtype}; ${
+          Object.entries(node.params ?? {}).map(([k, v]) => `${formatParam(k, v)}; `).join("")
+        }boundary="${boundary}"`,
+      ),
       ...extraHeaders(node.headers),
     ],
     body,

@@ -13,6 +13,7 @@ export const Capability = {
   vacationResponse: "urn:ietf:params:jmap:vacationresponse",
   webSocket: "urn:ietf:params:jmap:websocket",
   blob: "urn:ietf:params:jmap:blob",
+  mdn: "urn:ietf:params:jmap:mdn",
 } as const;
 
 /** Every capability Tern implements. */
@@ -76,6 +77,8 @@ export function sessionCapabilities(config: Config): Record<string, unknown> {
     [Capability.vacationResponse]: {},
     // RFC 9404 §4.1: an empty object at the session level.
     [Capability.blob]: {},
+    // RFC 9007 §1.3: an empty object at the session level.
+    [Capability.mdn]: {},
   };
 }
 
@@ -104,5 +107,7 @@ export function accountCapabilities(config: Config): Record<string, unknown> {
     [Capability.vacationResponse]: {},
     // RFC 9404 §4.1.
     [Capability.blob]: blobAccountCapability(config.jmap.max_size_upload),
+    // RFC 9007 §1.3: an empty object in accountCapabilities.
+    [Capability.mdn]: {},
   };
 }

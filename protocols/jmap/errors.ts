@@ -112,7 +112,9 @@ export type SetErrorType =
   | "forbiddenMailFrom"
   | "forbiddenFrom"
   | "forbiddenToSend"
-  | "cannotUnsend";
+  | "cannotUnsend"
+  // RFC 9007 §2.1: the email already has the $mdnsent keyword.
+  | "mdnAlreadySent";
 
 /** A SetError object. */
 export interface SetError {

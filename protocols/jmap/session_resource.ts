@@ -52,6 +52,7 @@ export function sessionObject(account: Account, config: Config, origin: string):
       [Capability.submission]: account.id,
       [Capability.vacationResponse]: account.id,
       [Capability.blob]: account.id,
+      [Capability.mdn]: account.id,
     },
     username: account.address,
     apiUrl: `${origin}${JmapPath.api}`,

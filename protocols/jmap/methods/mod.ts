@@ -29,6 +29,7 @@ import {
 } from "./submission.ts";
 import { searchSnippetGet } from "./search_snippet.ts";
 import { vacationGet, vacationSet } from "./vacation.ts";
+import { mdnParse, mdnSend } from "./mdn.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
@@ -62,6 +63,8 @@ const table: [string, string, MethodHandler][] = [
   ["EmailSubmission/set", Capability.submission, submissionSet],
   ["VacationResponse/get", Capability.vacationResponse, vacationGet],
   ["VacationResponse/set", Capability.vacationResponse, vacationSet],
+  ["MDN/send", Capability.mdn, mdnSend],
+  ["MDN/parse", Capability.mdn, mdnParse],
 ];
 
 /** Every method Tern implements. */
