@@ -183,6 +183,16 @@ export interface MessageStore {
    */
   sentDates?(accountId: AccountId, mailboxId: MailboxId): Promise<{ uids: number[]; dates: number[] }>;
   /**
+   * RFC 8514 save dates of a mailbox's messages: for each UID ascending (optionally only UIDs in
+   * [minUid, maxUid]), when its placement was made by APPEND, COPY, MOVE or delivery, in ms since
+   * the epoch, or null where the store cannot tell. Optional: a store without it has no save dates.
+   */
+  savedDates?(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    opts?: { minUid?: number; maxUid?: number },
+  ): Promise<{ uids: number[]; dates: (number | null)[] }>;
+  /**
    * Changes keywords of messages. `unchangedSince` (RFC 7162 CONDSTORE) skips messages modified
    * after that MODSEQ and reports them in `failed`.
    */

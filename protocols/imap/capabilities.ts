@@ -46,6 +46,8 @@ const AUTHENTICATED = [
   "UTF8=ACCEPT",
   "OBJECTID",
   "PREVIEW",
+  // RFC 8514: FETCH SAVEDATE and the SAVED* search keys.
+  "SAVEDATE",
   "CONDSTORE",
   "QRESYNC",
   "QUOTA",

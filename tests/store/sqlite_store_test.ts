@@ -85,6 +85,33 @@ Deno.test("SqliteStore keeps one migration ledger: a component's steps apply onc
     }
   }));
 
+Deno.test("store migration 3 gives placements saved before it their internal date as save date (RFC 8514)", () =>
+  withDir(async (dataDir) => {
+    let store = await SqliteStore.open({ dataDir, clock: { now: () => new Date(Date.UTC(2026, 1, 1)) } });
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const { blobId } = await store.blobs.put(mail({}));
+    const receivedAt = new Date(Date.UTC(2001, 0, 2, 3, 4, 5));
+    await store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId, receivedAt }]);
+    // Back to the version-2 shape: no saved_at column, version 3 not in the ledger.
+    store.database.transaction(() => {
+      store.database.run("ALTER TABLE placements DROP COLUMN saved_at");
+      store.database.run("DELETE FROM schema_migrations WHERE component = 'store' AND version = 3");
+    });
+    await store.close();
+    store = await SqliteStore.open({ dataDir });
+    try {
+      assert.equal(store.database.schemaVersion("store"), 3);
+      assert.deepEqual(await store.savedDates(acc.id, inbox.id), {
+        uids: [1],
+        dates: [receivedAt.getTime()],
+      });
+    } finally {
+      await store.close();
+    }
+  }));
+
 Deno.test("SqliteStore.collectGarbage removes orphan blob files and unreferenced rows", () =>
   withDir(async (dataDir) => {
     const store = await SqliteStore.open({ dataDir, blobGraceMs: 0 });

@@ -440,6 +440,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
     );
   });
 
+  test("savedDates: each placement keeps when it was saved (delivery, COPY, MOVE), not the internal date", async (c) => {
+    const { store, clock } = c;
+    assert.ok(store.savedDates, "the backend keeps RFC 8514 save dates");
+    const { acc, boxes } = await setup(store);
+    const t0 = clock.t;
+    await deliver(store, acc.id, [boxes.inbox.id], mail({}), { receivedAt: new Date(Date.UTC(2001, 0, 2)) });
+    await deliver(store, acc.id, [boxes.inbox.id], mail({ subject: "two" }));
+    clock.t = t0 + 60_000;
+    await store.copyMessages(acc.id, boxes.inbox.id, [1], boxes.archive.id);
+    clock.t = t0 + 120_000;
+    await store.moveMessages(acc.id, boxes.inbox.id, [2], boxes.archive.id);
+    assert.deepEqual(await store.savedDates(acc.id, boxes.inbox.id), { uids: [1], dates: [t0] });
+    assert.deepEqual(await store.savedDates(acc.id, boxes.archive.id), {
+      uids: [1, 2],
+      dates: [t0 + 60_000, t0 + 120_000],
+    });
+    assert.deepEqual(await store.savedDates(acc.id, boxes.archive.id, { minUid: 2, maxUid: 9 }), {
+      uids: [2],
+      dates: [t0 + 120_000],
+    });
+  });
+
   test("deleteAccount releases blobs and alias targets", async ({ store }) => {
     const { acc: bob, boxes } = await setup(store, "bob@example.org");
     const { acc: ann } = await setup(store, "ann@example.org");

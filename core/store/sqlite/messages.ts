@@ -291,8 +291,10 @@ export class SqliteMessages {
       mailboxRow,
     )!.uid;
     this.#h.database.run(
-      `INSERT INTO placements (mailbox_id, uid, message_id, modseq, flags, keywords, size, received_at, thread_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      // RFC 8514 §3: the save date is when the placement is made (APPEND, COPY, MOVE, delivery).
+      `INSERT INTO placements (mailbox_id, uid, message_id, modseq, flags, keywords, size, received_at, thread_id,
+         saved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       mailboxRow,
       uid,
       messageRow,
@@ -302,6 +304,7 @@ export class SqliteMessages {
       size,
       receivedAt,
       threadRow,
+      this.#h.now(),
     );
     return uid;
   }
@@ -448,6 +451,31 @@ export class SqliteMessages {
       const since = opts.changedSince;
       const out = from === 0 && to === list.length ? list.slice() : list.slice(from, to);
       return since === undefined ? out : out.filter((p) => p.modseq > since);
+    });
+  }
+
+  /** RFC 8514 save dates by UID (ms; null when unknown), UIDs ascending, optionally within [minUid, maxUid]. */
+  savedDates(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    minUid = 1,
+    maxUid = Number.MAX_SAFE_INTEGER,
+  ): Promise<{ uids: number[]; dates: (number | null)[] }> {
+    return this.#h.read(() => {
+      const mb = this.#h.mailboxRow(accountId, mailboxId);
+      const rows = this.#h.database.values(
+        "SELECT uid, saved_at FROM placements WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid",
+        mb.id,
+        minUid,
+        maxUid,
+      );
+      const uids = new Array<number>(rows.length);
+      const dates = new Array<number | null>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        uids[i] = Number(rows[i]![0]);
+        dates[i] = rows[i]![1] === null ? null : Number(rows[i]![1]);
+      }
+      return Promise.resolve({ uids, dates });
     });
   }
 

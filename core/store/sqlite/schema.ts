@@ -21,8 +21,21 @@ export const STORE_COMPONENT = "store";
 
 /** Migrations of the store, in order. */
 export function storeMigrations(hasFts5: boolean): Migration[] {
-  return [{ version: 1, sql: schemaV1(hasFts5) }, { version: 2, sql: SCHEMA_V2 }];
+  return [{ version: 1, sql: schemaV1(hasFts5) }, { version: 2, sql: SCHEMA_V2 }, {
+    version: 3,
+    sql: SCHEMA_V3,
+  }];
 }
+
+/**
+ * Version 3: when each placement was saved into its mailbox (RFC 8514 SAVEDATE), in ms since the
+ * epoch. Placements saved before this version get their message's internal date, the best
+ * estimate there is.
+ */
+export const SCHEMA_V3 = `
+ALTER TABLE placements ADD COLUMN saved_at INTEGER;
+UPDATE placements SET saved_at = received_at;
+`;
 
 /**
  * Version 2: per mailbox, the highest UID a session has claimed as IMAP \Recent (RFC 3501

@@ -517,6 +517,14 @@ export class SqliteStore implements Store {
     return this.#messages.sentDates(accountId, mailboxId);
   }
 
+  savedDates(
+    accountId: AccountId,
+    mailboxId: MailboxId,
+    opts: { minUid?: number; maxUid?: number } = {},
+  ): Promise<{ uids: number[]; dates: (number | null)[] }> {
+    return this.#messages.savedDates(accountId, mailboxId, opts.minUid, opts.maxUid);
+  }
+
   updateKeywords(
     accountId: AccountId,
     ids: MessageId[],

@@ -95,13 +95,16 @@ export const fetch: CommandSpec = {
     if (plan.items.some((i) => i.kind === "simple" && i.name === "FLAGS")) {
       await announceKeywords(s, s.view!, keywordsOf(s.view!, uids));
     }
+    const saved = plan.items.some((i) => i.kind === "simple" && i.name === "SAVEDATE")
+      ? await savedDatesOf(s, uids)
+      : null;
     if (!plan.needsMessage && !plan.needsParse && !plan.setsSeen) {
       // Cached items only (UID, FLAGS, INTERNALDATE, RFC822.SIZE, EMAILID): one string per chunk.
-      await fetchCached(s, plan, uids);
+      await fetchCached(s, plan, uids, saved);
       return ok("FETCH completed");
     }
     for (let i = 0; i < uids.length; i += BATCH) {
-      if (!await fetchBatch(s, plan, uids.slice(i, i + BATCH))) missing = true;
+      if (!await fetchBatch(s, plan, uids.slice(i, i + BATCH), saved)) missing = true;
     }
     // RFC 9051 §7.1: EXPUNGEISSUED when some message's content was gone (expunged before this
     // session's hold was open); the others were sent, so the FETCH still succeeds, as in Dovecot.
@@ -110,7 +113,33 @@ export const fetch: CommandSpec = {
   },
 };
 
-async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Promise<void> {
+/** UID → save date (ms) of the requested messages, from one range read of the store. */
+type SavedDates = Map<number, number | null>;
+
+async function savedDatesOf(s: ImapSession, uids: number[]): Promise<SavedDates> {
+  const out: SavedDates = new Map();
+  if (uids.length === 0 || !s.store.savedDates) return out;
+  // `uids` is ascending (resolveSet): its ends bound the range.
+  const got = await s.store.savedDates(s.accountId, s.view!.mailbox.id, {
+    minUid: uids[0]!,
+    maxUid: uids.at(-1)!,
+  });
+  for (let i = 0; i < got.uids.length; i++) out.set(got.uids[i]!, got.dates[i]!);
+  return out;
+}
+
+/** RFC 8514 §3: `SAVEDATE date-time`, or `SAVEDATE NIL` when the save date is unknown. */
+function formatSaveDate(saved: SavedDates | null, uid: number): string {
+  const ms = saved?.get(uid);
+  return ms === undefined || ms === null ? "SAVEDATE NIL" : `SAVEDATE "${formatImapDateTime(new Date(ms))}"`;
+}
+
+async function fetchCached(
+  s: ImapSession,
+  plan: FetchPlan,
+  uids: number[],
+  saved: SavedDates | null,
+): Promise<void> {
   const view = s.view!;
   let chunk = "";
   // `uids` and the view are both ascending: one forward walk finds each index (no searches).
@@ -146,6 +175,9 @@ async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Pro
         case "MODSEQ":
           line += `MODSEQ (${p.modseq})`;
           break;
+        case "SAVEDATE":
+          line += formatSaveDate(saved, p.uid);
+          break;
       }
     }
     chunk += line + ")\r\n";
@@ -157,7 +189,12 @@ async function fetchCached(s: ImapSession, plan: FetchPlan, uids: number[]): Pro
   if (chunk) await s.out.text(chunk);
 }
 
-async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Promise<boolean> {
+async function fetchBatch(
+  s: ImapSession,
+  plan: FetchPlan,
+  uids: number[],
+  saved: SavedDates | null,
+): Promise<boolean> {
   const view = s.view!;
   const placements = uids.map((u) => view.byUid.get(u)!).filter((p) => p !== undefined);
   let messages = new Map<string, Message>();
@@ -221,7 +258,7 @@ async function fetchBatch(s: ImapSession, plan: FetchPlan, uids: number[]): Prom
     try {
       for (const item of plan.items) {
         if (item.kind === "simple" && item.name === "FLAGS") flagsSent = true;
-        parts.push(...await renderItem(s, item, p, msg, raw, root, sep));
+        parts.push(...await renderItem(s, item, p, msg, raw, root, sep, saved));
       }
     } catch (e) {
       for (const x of parts) if (x instanceof ReadableStream) await x.cancel().catch(() => {});
@@ -247,6 +284,7 @@ async function renderItem(
   raw: Uint8Array | null,
   root: MimePart | null,
   sep: () => string,
+  saved: SavedDates | null,
 ): Promise<Out[]> {
   const utf8 = s.utf8;
   switch (item.kind) {
@@ -266,6 +304,8 @@ async function renderItem(
           return text(`${sep()}MODSEQ (${p.modseq})`);
         case "THREADID":
           return text(`${sep()}THREADID (${msg?.threadId ?? "NIL"})`);
+        case "SAVEDATE":
+          return text(`${sep()}${formatSaveDate(saved, p.uid)}`);
       }
       return [];
     case "preview": {
@@ -290,7 +330,7 @@ async function renderItem(
     case "section": {
       if (!root && msg) {
         // Whole message without parsing: stream it from the blob store.
-        const size = p.size;
+        const size = p.size > 2000 ? p.size - 2 : p.size;
         const start = item.partial ? Math.min(item.partial.origin, size) : 0;
         const end = item.partial?.count != null ? Math.min(size, start + item.partial.count) : size;
         const head = `${sep()}${item.label} {${end - start}}\r\n`;

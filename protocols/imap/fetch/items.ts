@@ -1,5 +1,6 @@
 /**
- * FETCH data items (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 8474 OBJECTID, RFC 8970 PREVIEW): parsed once per
+ * FETCH data items (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 8474 OBJECTID, RFC 8970 PREVIEW, RFC 8514
+ * SAVEDATE): parsed once per
  * command into a plan of what to load and what to send.
  *
  * @module
@@ -12,7 +13,7 @@ import { parseSection, sectionName, type SectionSpec } from "./section.ts";
 export type FetchItem =
   | {
     kind: "simple";
-    name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" | "MODSEQ";
+    name: "UID" | "FLAGS" | "INTERNALDATE" | "RFC822.SIZE" | "EMAILID" | "THREADID" | "MODSEQ" | "SAVEDATE";
   }
   | { kind: "envelope" }
   /** RFC 8970 PREVIEW; `lazy` is the LAZY modifier (§4). */
@@ -72,6 +73,8 @@ function itemFrom(t: Token): FetchItem[] {
     case "EMAILID":
     case "THREADID":
     case "MODSEQ":
+    // RFC 8514 §3: the date-time the message was saved into the mailbox.
+    case "SAVEDATE":
       return [{ kind: "simple", name: up }];
     case "ENVELOPE":
       return [{ kind: "envelope" }];

@@ -16,6 +16,7 @@ import { expandRanges } from "../parser/sequence_set.ts";
 class Evaluation {
   #messages: Map<string, Message> | null = null;
   #now: number | null = null;
+  #saved: Map<number, number | null> | null | undefined = undefined;
   constructor(readonly s: ImapSession) {}
 
   /** The server clock's time, read once so every WITHIN key of one command uses the same instant. */
@@ -36,6 +37,17 @@ class Evaluation {
     }
     this.#messages = map;
     return map;
+  }
+
+  /** RFC 8514 save dates (ms) by UID of the whole mailbox, or null when the store keeps none. */
+  async saved(): Promise<Map<number, number | null> | null> {
+    if (this.#saved !== undefined) return this.#saved;
+    const store = this.s.store;
+    if (!store.savedDates) return this.#saved = null;
+    const got = await store.savedDates(this.s.accountId, this.s.view!.mailbox.id);
+    const map = new Map<number, number | null>();
+    for (let i = 0; i < got.uids.length; i++) map.set(got.uids[i]!, got.dates[i]!);
+    return this.#saved = map;
   }
 
   async query(cond: MessageFilter): Promise<Set<string>> {
@@ -130,6 +142,18 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
         return cmpDay(key.cmp, d, key.day);
       });
     }
+    case "saved": {
+      // RFC 8514 §4: a message whose save date the server cannot tell is searched by its internal
+      // date instead.
+      const saved = await e.saved();
+      return each((i) => {
+        const ms = saved?.get(view.uids[i]!);
+        return cmpDay(key.cmp, ms === undefined || ms === null ? p(i).receivedAt : new Date(ms), key.day);
+      });
+    }
+    case "savedatesupported":
+      // RFC 8514 §4: every message when the mailbox keeps save dates, none otherwise.
+      return (await e.saved()) ? mask.fill(1) : mask;
     case "modseq":
       return each((i) => p(i).modseq >= key.min);
     case "emailid":

@@ -1,6 +1,6 @@
 /**
  * SEARCH keys (RFC 9051 §6.4.4, plus rev1's NEW/OLD/RECENT, RFC 8474 EMAILID/THREADID and RFC 5032
- * OLDER/YOUNGER) parsed
+ * OLDER/YOUNGER, RFC 8514 SAVEDBEFORE/SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED) parsed
  * into a tree. Nesting depth and key count are bounded by the command parser.
  *
  * @module
@@ -27,6 +27,8 @@ export type SearchKey =
   | { op: "internal"; cmp: "before" | "on" | "since"; day: Date }
   | { op: "within"; older: boolean; seconds: number }
   | { op: "sent"; cmp: "before" | "on" | "since"; day: Date }
+  | { op: "saved"; cmp: "before" | "on" | "since"; day: Date }
+  | { op: "savedatesupported" }
   | { op: "text"; field: "subject" | "from" | "to" | "cc" | "bcc" | "body" | "text"; value: string }
   | { op: "header"; name: string; value: string }
   | { op: "modseq"; min: number }
@@ -163,6 +165,15 @@ function parseKey(r: Reader, depth: number): SearchKey {
       return { op: "sent", cmp: "on", day: r.date() };
     case "SENTSINCE":
       return { op: "sent", cmp: "since", day: r.date() };
+    // RFC 8514 §4: the save date's day, disregarding time and timezone.
+    case "SAVEDBEFORE":
+      return { op: "saved", cmp: "before", day: r.date() };
+    case "SAVEDON":
+      return { op: "saved", cmp: "on", day: r.date() };
+    case "SAVEDSINCE":
+      return { op: "saved", cmp: "since", day: r.date() };
+    case "SAVEDATESUPPORTED":
+      return { op: "savedatesupported" };
     case "HEADER": {
       const name = r.str("header name");
       return { op: "header", name, value: r.str("header value") };
