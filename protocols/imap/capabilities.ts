@@ -53,6 +53,8 @@ const AUTHENTICATED = [
   "QUOTA",
   "QUOTA=RES-STORAGE",
   "SASL-IR",
+  // RFC 4978: raw DEFLATE over the connection after login.
+  "COMPRESS=DEFLATE",
 ];
 
 /** Computes the list for the session's current situation. */

@@ -23,6 +23,8 @@ import { announceKeywords, claimRecent, flagsOf, reportRecent } from "./view_res
 import { formatSequenceSet } from "./parser/sequence_set.ts";
 import { COMMANDS, type ImapState } from "./commands/table.ts";
 import { capabilityList } from "./capabilities.ts";
+import type { Transport } from "../../core/net/transport.ts";
+import { DeflateTransport } from "../../core/net/deflate_transport.ts";
 
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
 const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"]);
@@ -75,6 +77,8 @@ export class ImapSession {
   readonly #own = new Set<number>();
   /** Saved search result for `$` (RFC 5182), as UIDs. */
   savedSearch: number[] = [];
+  /** Where command bytes are read from: the connection, or its DEFLATE layer after COMPRESS. */
+  #io: Transport;
 
   /**
    * Creates a session for one connection.
@@ -92,6 +96,23 @@ export class ImapSession {
       maxCommandBytes: 4 * PREAUTH_MAX_LITERAL,
     });
     this.out = new ResponseWriter(conn.transport);
+    this.#io = conn.transport;
+  }
+
+  /** True once COMPRESS=DEFLATE is active (RFC 4978). */
+  get compressed(): boolean {
+    return this.#io !== this.conn.transport;
+  }
+
+  /**
+   * Switches both directions to raw DEFLATE (RFC 4978 §3), right after the tagged OK was flushed.
+   * Bytes the client pipelined after the COMPRESS command are already compressed: they go to the
+   * inflater, not the command parser.
+   */
+  startCompression(): void {
+    const io = new DeflateTransport(this.conn.transport, this.framer.takeBuffered());
+    this.#io = io;
+    this.out.transport = io;
   }
 
   /** True once IMAP4rev2 was enabled (RFC 9051 §6.3.1). */
@@ -266,7 +287,7 @@ export class ImapSession {
     }
     if (!this.#reading) {
       this.#reading = true;
-      this.conn.transport.read().then((chunk) => {
+      this.#io.read().then((chunk) => {
         if (chunk !== null) this.framer.push(chunk);
         return chunk === null ? "eof" as const : "data" as const;
       }, () => "eof" as const).then((kind) => {
@@ -377,6 +398,7 @@ export class ImapSession {
       this.view?.close();
       this.#unsubscribe?.();
       this.#closed = true;
+      this.#io.close();
       this.conn.transport.close();
     }
   }

@@ -14,8 +14,12 @@ export class ResponseWriter {
   #parts: (string | Uint8Array)[] = [];
   #size = 0;
 
-  /** Creates a writer over a transport. */
-  constructor(readonly transport: Transport) {}
+  /**
+   * Creates a writer over a transport.
+   *
+   * @param transport where flushed bytes go; replaced when COMPRESS (RFC 4978) starts
+   */
+  constructor(public transport: Transport) {}
 
   /** Queues text (no line ending added). */
   async text(s: string): Promise<void> {

@@ -30,6 +30,7 @@ import { thread } from "./thread.ts";
 import { copy, move } from "./copy_move.ts";
 import { expunge } from "./expunge.ts";
 import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
+import { compress } from "./compress.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -42,6 +43,8 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["STARTTLS", starttls],
   ["LOGIN", login],
   ["AUTHENTICATE", authenticate],
+  // RFC 4978 §3.
+  ["COMPRESS", compress],
   ["ENABLE", enable],
   ["SELECT", select],
   ["EXAMINE", examine],

@@ -174,6 +174,14 @@ export class CommandFramer {
     return n;
   }
 
+  /** Removes and returns every buffered byte (COMPRESS: they belong to the DEFLATE stream, RFC 4978 §3). */
+  takeBuffered(): Uint8Array {
+    const rest = this.#buf.slice(this.#pos);
+    this.#buf = new Uint8Array(0);
+    this.#pos = 0;
+    return rest;
+  }
+
   #reset(): void {
     this.#lines = [];
     this.#literals = [];
