@@ -82,6 +82,11 @@ Deno.test("parseMdnMessage refuses messages that are not disposition notificatio
   const garbled = dsn.replace("delivery-status;", "disposition-notification;")
     .replace("message/delivery-status", "message/disposition-notification");
   assert.equal(parseMdnMessage(enc.encode(garbled)), null, "no Disposition field");
+  // A well-formed report whose multipart/report names another report type is not an MDN.
+  const mdn = dec.decode(buildMdnMessage({ headers: [], textBody: "x", report: REPORT, original: null }));
+  assert.ok(parseMdnMessage(enc.encode(mdn)));
+  const otherType = mdn.replace("report-type=disposition-notification", "report-type=delivery-status");
+  assert.equal(parseMdnMessage(enc.encode(otherType)), null);
 });
 
 const word = fc.stringMatching(/^[\x21-\x7e]{1,12}$/);
