@@ -190,11 +190,15 @@ Deno.test("MDN/send defaults subject and text, includes the original, and MDN/pa
     const r = await f.api([["MDN/send", {
       accountId: f.alice.id,
       identityId,
-      send: { m: { forEmailId: original.id, disposition: DISPLAYED, includeOriginalMessage: true } },
+      send: {
+        m: { forEmailId: original.id, disposition: DISPLAYED, includeOriginalMessage: true, subject: null },
+      },
     }, "0"]], { using: MDN_USING });
     const sent = (r.methodResponses[0]![1].sent as Record<string, Record<string, unknown>>).m!;
     assert.equal(sent.subject, "Return Receipt (displayed) - World domination");
     assert.match(String(sent.textBody), /displayed/);
+    assert.equal(sent.includeOriginalMessage, undefined, "the client set it");
+    assert.equal(sent.finalRecipient, "rfc822; alice@example.org");
     assert.equal(r.methodResponses.length, 1, "no onSuccessUpdateEmail, no Email/set");
     // Alice asked herself for the receipt: the MDN is in her Inbox next to the original.
     const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
@@ -219,6 +223,26 @@ Deno.test("MDN/send defaults subject and text, includes the original, and MDN/pa
     assert.equal(parsed.subject, "Return Receipt (displayed) - World domination");
     assert.deepEqual(res.notParsable, [origBlob], "an ordinary message is not an MDN");
     assert.equal(res.notFound, null);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("MDN/send refuses a Disposition-Notification-To longer than smtp.max_recipients", async () => {
+  const f = await jmapFixture({ smtp: { max_recipients: 2 } });
+  try {
+    const many = await addToInbox(
+      f,
+      f.alice,
+      receiptRequest("many@example.org", "bob@example.org, alice@example.org, Bob again <bob@example.org>"),
+    );
+    const r = await f.api([["MDN/send", {
+      accountId: f.alice.id,
+      identityId: await aliceIdentity(f),
+      send: { m: { forEmailId: many.id, disposition: DISPLAYED } },
+    }, "0"]], { using: MDN_USING });
+    assert.equal((r.methodResponses[0]![1].notSent as Record<string, { type: string }>).m!.type, "forbidden");
+    assert.deepEqual(await bobInbox(f), []);
   } finally {
     await f.close();
   }

@@ -43,6 +43,8 @@ import type { Invocation } from "../request.ts";
 
 /** The keyword recording that an MDN was sent for an email (RFC 9007 §2.1, RFC 3503). */
 const MDN_SENT = "$mdnsent";
+/** Recipients of one MDN when the configuration sets no limit (as EmailSubmission). */
+const MAX_RECIPIENTS_DEFAULT = 100;
 const CLIENT_PROPERTIES = new Set([
   "forEmailId",
   "subject",
@@ -145,6 +147,13 @@ async function sendOne(
       "The email has no valid Disposition-Notification-To header field.",
     );
   }
+  const maxRecipients = ctx.services.server.config.smtp.max_recipients || MAX_RECIPIENTS_DEFAULT;
+  if (to.length > maxRecipients) {
+    throw new SetErrorException(
+      "forbidden",
+      `Disposition-Notification-To names more than ${maxRecipients} addresses.`,
+    );
+  }
   // RFC 8098 §3.2.4: Final-Recipient is the recipient the MDN is issued for: the identity's
   // address unless the client names one it may use (RFC 9007 §2.1 forbiddenFrom).
   let finalAddress = identity.email;
@@ -237,7 +246,13 @@ async function sendOne(
     error: null,
     extensionFields,
   };
-  for (const [k, v] of Object.entries(fill)) if (!(k in obj) || SERVER_PROPERTIES.has(k)) result[k] = v;
+  // RFC 9007 §2.1: `sent` has what the server set: omitted properties, server-set ones, and values
+  // the server filled in or normalised (a null subject given a default, say).
+  for (const [k, v] of Object.entries(fill)) {
+    if (!(k in obj) || SERVER_PROPERTIES.has(k) || JSON.stringify(obj[k]) !== JSON.stringify(v)) {
+      result[k] = v;
+    }
+  }
   return { emailId: email.id, result };
 }
 
