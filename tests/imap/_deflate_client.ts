@@ -9,6 +9,25 @@ import zlib from "node:zlib";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** How long one read may wait for the server before the test fails instead of hanging. */
+const READ_TIMEOUT_MS = 10_000;
+
+/** Reads into `buf`, throwing when nothing arrives within `READ_TIMEOUT_MS`. */
+async function readWithin(conn: Deno.Conn, buf: Uint8Array, seen: () => string): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no reply within ${READ_TIMEOUT_MS} ms; got ${JSON.stringify(seen())}`)),
+      READ_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([conn.read(buf), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A raw client after COMPRESS: deflates what it sends, inflates what it reads. */
 export class Deflated {
   #deflate = zlib.createDeflateRaw();
@@ -55,7 +74,7 @@ export class Deflated {
           return s.slice(0, at) + "TAG" + s.slice(at + tag.length, end + 2);
         }
       }
-      const n = await this.conn.read(chunk);
+      const n = await readWithin(this.conn, chunk, () => s);
       if (n === null) throw new Error(`EOF; got ${JSON.stringify(s)}`);
       await new Promise<void>((r) => this.#inflate.write(chunk.slice(0, n), () => r()));
     }
@@ -84,7 +103,7 @@ export async function compressedSession(
     const chunk = new Uint8Array(4096);
     // Only plaintext is read here: the server sends nothing after the tagged reply until asked.
     while (!got.includes(`\r\n${tag} `) && !got.startsWith(`${tag} `) || !got.endsWith("\r\n")) {
-      const n = await conn.read(chunk);
+      const n = await readWithin(conn, chunk, () => got);
       if (n === null) throw new Error(`EOF; got ${got}`);
       got += dec.decode(chunk.subarray(0, n));
     }
