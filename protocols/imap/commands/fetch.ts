@@ -330,7 +330,7 @@ async function renderItem(
     case "section": {
       if (!root && msg) {
         // Whole message without parsing: stream it from the blob store.
-        const size = p.size > 2000 ? p.size - 2 : p.size;
+        const size = p.size;
         const start = item.partial ? Math.min(item.partial.origin, size) : 0;
         const end = item.partial?.count != null ? Math.min(size, start + item.partial.count) : size;
         const head = `${sep()}${item.label} {${end - start}}\r\n`;
