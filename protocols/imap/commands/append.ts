@@ -1,10 +1,17 @@
 /**
  * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315), literal8 data
- * (RFC 3516) and APPENDLIMIT (RFC 7889, enforced by the framer's literal bound).
+ * (RFC 3516), APPENDLIMIT (RFC 7889, enforced by the framer's literal bound) and CATENATE
+ * (RFC 4469: a message assembled from literal text and parts of this account's messages).
  *
  * @module
  */
 import type { NewMessage } from "../../../core/store/types.ts";
+import type { ListToken } from "../parser/tokens.ts";
+import type { ImapSession } from "../session.ts";
+import { parseMime } from "../../../core/mime/parse.ts";
+import { parseImapUrl } from "../parser/imap_url.ts";
+import { applyPartial, parseSection, sectionBytes } from "../fetch/section.ts";
+import { normalizeName } from "../mailbox_names.ts";
 import { lfToCrlf } from "../../../core/mime/line_endings.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
@@ -20,7 +27,7 @@ export const append: CommandSpec = {
   async handle(s, cmd) {
     const a = new Args(cmd.args);
     const target = a.astring("mailbox name");
-    const items: { keywords: string[]; date: Date | undefined; data: Uint8Array }[] = [];
+    const items: { keywords: string[]; date: Date | undefined; data: Uint8Array | CatPart[] }[] = [];
     do {
       const keywords: string[] = [];
       const flags = a.optionalList();
@@ -39,6 +46,11 @@ export const append: CommandSpec = {
         if (!d) throw bad("Invalid date-time");
         date = d;
         t = a.next("message literal");
+      }
+      if (t.type === "atom" && t.value.toUpperCase() === "CATENATE") {
+        // RFC 4469 §5: append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")"
+        items.push({ keywords, date, data: catParts(a.list("CATENATE parts")) });
+        continue;
       }
       if (t.type === "atom" && t.value.toUpperCase() === "UTF8") {
         // RFC 6855 §4: APPEND data extension: UTF8 (literal8), allowed once UTF8=ACCEPT is enabled.
@@ -59,9 +71,15 @@ export const append: CommandSpec = {
       items.push({ keywords, date, data: t.binary ? t.bytes : lfToCrlf(t.bytes) });
     } while (!a.done);
     const { mailbox } = await requireMailbox(s, target, true);
-    const news: NewMessage[] = [];
+    // Every CATENATE is assembled (and every URL checked) before anything is stored: a MULTIAPPEND
+    // with one bad part appends nothing (RFC 3502 §6.3.11, RFC 4469 §5).
+    const datas: Uint8Array[] = [];
     for (const item of items) {
-      const { blobId } = await s.store.blobs.put(item.data);
+      datas.push(item.data instanceof Uint8Array ? item.data : await assemble(s, item.data));
+    }
+    const news: NewMessage[] = [];
+    for (const [i, item] of items.entries()) {
+      const { blobId } = await s.store.blobs.put(datas[i]!);
       const m: NewMessage = {
         accountId: s.accountId,
         mailboxIds: [mailbox.id],
@@ -79,3 +97,83 @@ export const append: CommandSpec = {
     return ok("APPEND completed", `APPENDUID ${validity} ${set}`);
   },
 };
+
+/** One CATENATE part: literal text, or an IMAP URL of a message (part) on this server. */
+type CatPart = { text: Uint8Array } | { url: string };
+
+/** RFC 4469 §5: cat-part = text-literal / url; text-literal = "TEXT" SP literal; url = "URL" SP astring. */
+function catParts(list: ListToken): CatPart[] {
+  const parts: CatPart[] = [];
+  const items = list.items;
+  if (items.length === 0) throw bad("Empty CATENATE");
+  for (let i = 0; i < items.length; i += 2) {
+    const kind = items[i]!;
+    const value = items[i + 1];
+    if (kind.type !== "atom" || !value || value.type === "list") throw bad("Invalid CATENATE part");
+    const up = kind.value.toUpperCase();
+    if (up === "TEXT") {
+      if (value.type !== "string" || !value.literal) throw bad("CATENATE TEXT needs a literal");
+      parts.push({ text: value.binary ? value.bytes : lfToCrlf(value.bytes) });
+    } else if (up === "URL") {
+      parts.push({ url: value.value });
+    } else {
+      throw bad(`Unknown CATENATE part ${kind.value}`);
+    }
+  }
+  return parts;
+}
+
+/** The URL as it may appear in a `[BADURL url]` code (RFC 4469 §6: no "]", CR or LF). */
+function badUrl(url: string): never {
+  throw no("Bad URL", `BADURL ${url.replace(/[^!-\\^-~]/g, "").slice(0, 1000) || "-"}`);
+}
+
+/**
+ * The octets an IMAP URL names (RFC 4469 §5): a message or section of one in a mailbox of the
+ * logged-in account; NO [BADURL url] for anything else (another user or server, an unknown mailbox,
+ * UIDVALIDITY or UID, a bad section).
+ */
+async function resolveUrl(s: ImapSession, url: string): Promise<Uint8Array> {
+  const u = parseImapUrl(url);
+  if (!u) return badUrl(url);
+  if (u.host !== null) {
+    // An absolute URL must name this server and the logged-in user.
+    if (u.user === null || u.user.toLowerCase() !== s.account!.address.toLowerCase()) return badUrl(url);
+    if (u.host !== s.server.config.hostname.toLowerCase()) return badUrl(url);
+  }
+  const mailbox = (await s.tree()).find(normalizeName(u.mailbox));
+  if (!mailbox || (u.uidValidity !== null && u.uidValidity !== mailbox.uidValidity)) return badUrl(url);
+  const [p] = await s.store.listPlacements(s.accountId, mailbox.id, { minUid: u.uid, maxUid: u.uid });
+  if (!p) return badUrl(url);
+  const raw = await s.store.readMessage(s.accountId, p.messageId);
+  if (!raw) return badUrl(url);
+  let bytes = raw;
+  if (u.section !== null) {
+    const spec = parseSection(u.section);
+    const part = spec ? sectionBytes(raw, parseMime(raw), spec) : null;
+    if (!part) return badUrl(url);
+    bytes = part;
+  }
+  return u.partial ? applyPartial(bytes, u.partial) : bytes;
+}
+
+/** Builds a CATENATE message; NO [TOOBIG] past the APPEND limit (RFC 4469 §5, RFC 7889). */
+async function assemble(s: ImapSession, parts: CatPart[]): Promise<Uint8Array> {
+  const limit = s.server.config.imap.max_literal_size;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (const part of parts) {
+    const bytes = "text" in part ? part.text : await resolveUrl(s, part.url);
+    size += bytes.length;
+    if (size > limit) throw no("Message too big", "TOOBIG");
+    chunks.push(bytes);
+  }
+  if (size === 0) throw no("Empty message", "CANNOT");
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
