@@ -45,15 +45,28 @@ export class Deflated {
       this.#buf = m;
     });
   }
-  /** Sends raw bytes compressed, with a sync flush. */
-  async sendBytes(b: Uint8Array): Promise<void> {
+  /** Compresses bytes with a sync flush (without sending them). */
+  async deflate(b: Uint8Array): Promise<Uint8Array> {
     this.#deflate.write(b);
     await new Promise<void>((r) => this.#deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => r()));
     const parts = this.#out.splice(0);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
     for (const p of parts) {
-      let o = 0;
-      while (o < p.length) o += await this.conn.write(p.subarray(o));
+      out.set(p, o);
+      o += p.length;
     }
+    return out;
+  }
+  /** Sends raw bytes compressed, with a sync flush. */
+  async sendBytes(b: Uint8Array): Promise<void> {
+    const out = await this.deflate(b);
+    let o = 0;
+    while (o < out.length) o += await this.conn.write(out.subarray(o));
+  }
+  /** Inflates compressed bytes that were received before this client took over the socket. */
+  async feed(b: Uint8Array): Promise<void> {
+    if (b.length > 0) await new Promise<void>((r) => this.#inflate.write(b, () => r()));
   }
   /** Sends a tagged command; returns the exact inflated bytes through the tagged reply. */
   async cmd(text: string): Promise<string> {
@@ -87,30 +100,47 @@ export class Deflated {
   }
 }
 
-/** Logs in over plain TCP and sends COMPRESS DEFLATE; returns the reply and a deflating client. */
+/**
+ * Logs in over plain TCP and sends COMPRESS DEFLATE; returns the reply and a deflating client.
+ * `pipelined` commands (complete lines) are deflated and sent in the same write as COMPRESS, as a
+ * client that does not wait for the OK would.
+ */
 export async function compressedSession(
   port: number,
   user = "u@example.org",
   pass = "s3cret pass",
+  pipelined = "",
 ): Promise<{ reply: string; z: Deflated }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const z = new Deflated(conn);
-  const plain = async (line: string, tag: string): Promise<string> => {
+  const latin1 = new TextDecoder("latin1");
+  /** Sends `b` and reads plaintext through the tagged reply of `tag`; bytes after it are returned too. */
+  const plain = async (b: Uint8Array, tag: string): Promise<{ text: string; rest: Uint8Array }> => {
     let o = 0;
-    const b = enc.encode(line);
     while (o < b.length) o += await conn.write(b.subarray(o));
-    let got = "";
+    let got = new Uint8Array(0);
     const chunk = new Uint8Array(4096);
-    // Only plaintext is read here: the server sends nothing after the tagged reply until asked.
-    while (!got.includes(`\r\n${tag} `) && !got.startsWith(`${tag} `) || !got.endsWith("\r\n")) {
-      const n = await readWithin(conn, chunk, () => got);
-      if (n === null) throw new Error(`EOF; got ${got}`);
-      got += dec.decode(chunk.subarray(0, n));
+    for (;;) {
+      const s = latin1.decode(got);
+      const at = s.startsWith(`${tag} `) ? 0 : s.indexOf(`\r\n${tag} `);
+      const end = at < 0 ? -1 : s.indexOf("\r\n", at === 0 ? 0 : at + 2);
+      if (end >= 0) return { text: s.slice(0, end + 2), rest: got.slice(end + 2) };
+      const n = await readWithin(conn, chunk, () => s);
+      if (n === null) throw new Error(`EOF; got ${s}`);
+      const m = new Uint8Array(got.length + n);
+      m.set(got);
+      m.set(chunk.subarray(0, n), got.length);
+      got = m;
     }
-    return got;
   };
-  await plain("", "* OK");
-  await plain(`l1 LOGIN "${user}" "${pass}"\r\n`, "l1");
-  const reply = await plain("c1 COMPRESS DEFLATE\r\n", "c1");
-  return { reply, z };
+  await plain(new Uint8Array(0), "*");
+  await plain(enc.encode(`l1 LOGIN "${user}" "${pass}"\r\n`), "l1");
+  const head = enc.encode("c1 COMPRESS DEFLATE\r\n");
+  const tail = pipelined ? await z.deflate(enc.encode(pipelined)) : new Uint8Array(0);
+  const both = new Uint8Array(head.length + tail.length);
+  both.set(head);
+  both.set(tail, head.length);
+  const { text, rest } = await plain(both, "c1");
+  await z.feed(rest);
+  return { reply: text, z };
 }

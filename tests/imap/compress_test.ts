@@ -136,3 +136,16 @@ Deno.test("COMPRESS: a decompression bomb line is refused as too long and the se
     await t.close();
   }
 });
+
+Deno.test("COMPRESS: commands the client pipelined right after COMPRESS are inflated, not parsed as plaintext", async () => {
+  const { t, port } = await setupImap();
+  const { reply, z } = await compressedSession(port, "u@example.org", "s3cret pass", "p1 NOOP\r\n");
+  try {
+    assert.equal(reply, "c1 OK DEFLATE active\r\n");
+    assert.equal(await z.until("p1"), "TAG OK NOOP completed\r\n");
+    assert.equal(await z.cmd("NOOP"), "TAG OK NOOP completed\r\n");
+  } finally {
+    z.close();
+    await t.close();
+  }
+});
