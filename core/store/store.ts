@@ -26,11 +26,13 @@ import type {
   Mailbox,
   MailboxCounts,
   MailboxId,
+  MailboxPatch,
   MailboxRole,
   Message,
   MessageFilter,
   MessageId,
   MessageSort,
+  NewMailbox,
   NewMessage,
   Placement,
   ThreadId,
@@ -98,24 +100,12 @@ export interface MailboxStore {
   /** Fails with StoreError("alreadyExists") on a sibling with the same name (case-sensitive; INBOX excepted). */
   createMailbox(
     accountId: AccountId,
-    input: {
-      name: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    input: NewMailbox,
   ): Promise<Mailbox>;
   updateMailbox(
     accountId: AccountId,
     id: MailboxId,
-    patch: {
-      name?: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    patch: MailboxPatch,
   ): Promise<Mailbox>;
   /**
    * Deletes a mailbox. With `removeMessages` false it fails (StoreError "conflict") if the mailbox

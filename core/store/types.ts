@@ -72,6 +72,20 @@ export interface Alias {
 /** SPECIAL-USE roles (RFC 6154 / RFC 8621 §2). */
 export type MailboxRole = "inbox" | "drafts" | "sent" | "junk" | "trash" | "archive";
 
+/** What may change on a mailbox (`Store.updateMailbox`); UIDVALIDITY never does. */
+export interface MailboxPatch {
+  name?: string;
+  parentId?: MailboxId | null;
+  role?: MailboxRole | null;
+  subscribed?: boolean;
+  sortOrder?: number;
+}
+
+/** A mailbox to create (`Store.createMailbox`): a name, the rest as in `MailboxPatch`. */
+export interface NewMailbox extends MailboxPatch {
+  name: string;
+}
+
 /** A mailbox. Names form a hierarchy through `parentId`; `name` is the leaf name only. */
 export interface Mailbox {
   id: MailboxId;

@@ -4,7 +4,15 @@
  *
  * @module
  */
-import type { AccountId, Mailbox, MailboxCounts, MailboxId, MailboxRole } from "../types.ts";
+import type {
+  AccountId,
+  Mailbox,
+  MailboxCounts,
+  MailboxId,
+  MailboxPatch,
+  MailboxRole,
+  NewMailbox,
+} from "../types.ts";
 import { StoreError } from "../types.ts";
 import type { Database } from "./database.ts";
 import type { AccountRow } from "./directory.ts";
@@ -137,13 +145,7 @@ export class SqliteMailboxes {
   /** Creates a mailbox under `parentId` (or at the top). */
   createMailbox(
     accountId: AccountId,
-    input: {
-      name: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    input: NewMailbox,
   ): Promise<Mailbox> {
     return this.#h.write((mut) => {
       const acc = this.#h.accountRow(accountId);
@@ -247,13 +249,7 @@ export class SqliteMailboxes {
   updateMailbox(
     accountId: AccountId,
     id: MailboxId,
-    patch: {
-      name?: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    patch: MailboxPatch,
   ): Promise<Mailbox> {
     return this.#h.write((mut) => {
       const db = this.#h.database;

@@ -33,9 +33,11 @@ import {
   type Mailbox,
   type MailboxCounts,
   type MailboxId,
+  type MailboxPatch,
   type MailboxRole,
   type Message,
   type MessageId,
+  type NewMailbox,
   type NewMessage,
   type Placement,
   StoreError,
@@ -459,13 +461,7 @@ export class SqliteStore implements Store {
 
   createMailbox(
     accountId: AccountId,
-    input: {
-      name: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    input: NewMailbox,
   ): Promise<Mailbox> {
     return this.#mailboxes.createMailbox(accountId, input);
   }
@@ -473,13 +469,7 @@ export class SqliteStore implements Store {
   updateMailbox(
     accountId: AccountId,
     id: MailboxId,
-    patch: {
-      name?: string;
-      parentId?: MailboxId | null;
-      role?: MailboxRole | null;
-      subscribed?: boolean;
-      sortOrder?: number;
-    },
+    patch: MailboxPatch,
   ): Promise<Mailbox> {
     return this.#mailboxes.updateMailbox(accountId, id, patch);
   }
