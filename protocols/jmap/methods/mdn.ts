@@ -7,7 +7,7 @@
  * @module
  */
 import type { AccountId } from "../../../core/store/types.ts";
-import { deliveryPipeline } from "../../../core/delivery/server_pipeline.ts";
+import { beginJmapDelivery } from "../jmap_delivery.ts";
 import { memorySource } from "../../../core/delivery/spool.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
 import { getHeader } from "../../../core/mime/header.ts";
@@ -204,18 +204,7 @@ async function sendOne(
     original: includeOriginal ? raw : null,
   });
   // RFC 8098 §2.1 / §3: a null envelope sender, so no notification answers this one.
-  const tx = deliveryPipeline(server).begin({
-    from: null,
-    smtputf8: to.some((a) => [...a.email].some((ch) => ch.charCodeAt(0) > 0x7f)),
-    body: "8BITMIME",
-    size: message.length,
-  }, {
-    kind: "jmap",
-    clientIp: ctx.remoteAddress || "127.0.0.1",
-    tls: null,
-    authenticatedAs: ctx.account.address,
-    sessionId: ctx.sessionId,
-  }, { mayRelay: true });
+  const tx = beginJmapDelivery(ctx, null, to.map((a) => a.email), message.length, { mayRelay: true });
   for (const a of to) {
     const refusal = await tx.addRecipient({ address: a.email });
     if (refusal === null) continue;

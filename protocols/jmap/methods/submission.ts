@@ -8,7 +8,7 @@
  * @module
  */
 import type { AccountId } from "../../../core/store/types.ts";
-import { deliveryPipeline } from "../../../core/delivery/server_pipeline.ts";
+import { beginJmapDelivery } from "../jmap_delivery.ts";
 import { memorySource } from "../../../core/delivery/spool.ts";
 import {
   type DeliveryStatus,
@@ -281,19 +281,10 @@ async function submit(
   const submissionId = crypto.randomUUID();
   const message = withoutBcc(raw);
   const addresses = [envelope.mailFrom.email, ...envelope.rcptTo.map((r) => r.email)];
-  const tx = deliveryPipeline(server).begin({
-    from: envelope.mailFrom.email,
-    // RFC 6531: non-ASCII addresses need SMTPUTF8 on the way out.
-    smtputf8: addresses.some((a) => [...a].some((ch) => ch.charCodeAt(0) > 0x7f)),
-    body: "8BITMIME",
-    size: message.length,
-  }, {
-    kind: "jmap",
-    clientIp: ctx.remoteAddress || "127.0.0.1",
-    tls: null,
-    authenticatedAs: ctx.account.address,
-    sessionId: ctx.sessionId,
-  }, { mayRelay: true, queueOrigin: submissionOrigin(accountId, submissionId) });
+  const tx = beginJmapDelivery(ctx, envelope.mailFrom.email, addresses, message.length, {
+    mayRelay: true,
+    queueOrigin: submissionOrigin(accountId, submissionId),
+  });
   const unknown: string[] = [];
   const unqueued: string[] = [];
   for (const r of envelope.rcptTo) {
