@@ -5,12 +5,9 @@
  * Replies are compared byte for byte.
  */
 import assert from "node:assert/strict";
-import { createServer } from "../../mod.ts";
-import { testConfig } from "../../core/config/test_config.ts";
 import type { Clock } from "../../core/clock.ts";
-import { RawImap } from "./_imap_client.ts";
-
-const enc = new TextEncoder();
+import type { RawImap } from "./_imap_client.ts";
+import { withClockedMailbox } from "./_clocked_mailbox.ts";
 
 /** The server clock: starts at 06-Feb-2026 12:00:00 UTC; tests move it forward. */
 class TestClock implements Clock {
@@ -26,31 +23,8 @@ class TestClock implements Clock {
  */
 async function withServer(fn: (c: RawImap, clock: TestClock) => Promise<void>): Promise<void> {
   const clock = new TestClock();
-  const dir = await Deno.makeTempDir({ prefix: "tern-savedate-" });
-  const srv = await createServer(testConfig(dir, { local_domains: ["example.org"] }), undefined, { clock });
-  await srv.start();
-  try {
-    await srv.context.store.createAccount({
-      address: "u@example.org",
-      secrets: await srv.context.auth.deriveSecrets("s3cret pass"),
-    });
-    const c = await RawImap.connect(srv.addresses.imap!.port);
-    try {
-      await c.login();
-      for (const date of [" 1-Jan-2020 00:00:00 +0000", "15-Mar-2021 08:30:00 +0100"]) {
-        const m = `Subject: saved\r\n\r\nbody\r\n`;
-        const r = await c.cmd(`APPEND INBOX "${date}" {${enc.encode(m).length}+}\r\n${m}`);
-        assert.match(r.at(-1)!, /^TAG OK/);
-      }
-      assert.match((await c.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
-      await fn(c, clock);
-    } finally {
-      c.close();
-    }
-  } finally {
-    await srv.stop();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  const dates = [" 1-Jan-2020 00:00:00 +0000", "15-Mar-2021 08:30:00 +0100"];
+  await withClockedMailbox(clock, dates.map((date) => ({ date, subject: "saved" })), (c) => fn(c, clock));
 }
 
 Deno.test("SAVEDATE is advertised after login", async () => {

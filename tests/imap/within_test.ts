@@ -4,12 +4,9 @@
  * capability and the BAD for a zero or non-numeric interval. Replies are compared byte for byte.
  */
 import assert from "node:assert/strict";
-import { createServer } from "../../mod.ts";
-import { testConfig } from "../../core/config/test_config.ts";
 import type { Clock } from "../../core/clock.ts";
-import { RawImap } from "./_imap_client.ts";
-
-const enc = new TextEncoder();
+import type { RawImap } from "./_imap_client.ts";
+import { withClockedMailbox } from "./_clocked_mailbox.ts";
 
 /** The server's "now": 06-Feb-2026 12:00:00 UTC. */
 const NOW = new Date("2026-02-06T12:00:00Z");
@@ -29,32 +26,8 @@ const DATES = [
   "07-Feb-2026 12:00:00 +0000",
 ];
 
-async function withServer(fn: (c: RawImap) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tern-within-" });
-  const srv = await createServer(testConfig(dir, { local_domains: ["example.org"] }), undefined, { clock });
-  await srv.start();
-  try {
-    await srv.context.store.createAccount({
-      address: "u@example.org",
-      secrets: await srv.context.auth.deriveSecrets("s3cret pass"),
-    });
-    const c = await RawImap.connect(srv.addresses.imap!.port);
-    try {
-      await c.login();
-      for (const [i, date] of DATES.entries()) {
-        const m = `Subject: m${i + 1}\r\n\r\nbody\r\n`;
-        const r = await c.cmd(`APPEND INBOX "${date}" {${enc.encode(m).length}+}\r\n${m}`);
-        assert.match(r.at(-1)!, /^TAG OK/);
-      }
-      assert.match((await c.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
-      await fn(c);
-    } finally {
-      c.close();
-    }
-  } finally {
-    await srv.stop();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+function withServer(fn: (c: RawImap) => Promise<void>): Promise<void> {
+  return withClockedMailbox(clock, DATES.map((date, i) => ({ date, subject: `m${i + 1}` })), fn);
 }
 
 Deno.test("WITHIN is advertised after login", async () => {
