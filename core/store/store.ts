@@ -50,6 +50,7 @@ import type { BanStore } from "./records/bans.ts";
 import type { DkimKeyStore } from "./records/dkim_keys.ts";
 import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 import type { SubscriptionStore } from "./records/subscriptions.ts";
+import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
@@ -279,6 +280,8 @@ export interface RecordStores {
   readonly pop3Sizes: Pop3SizeStore;
   /** IMAP subscriptions that outlived their mailbox (RFC 9051 §6.3.7). */
   readonly subscriptions: SubscriptionStore;
+  /** JMAP PushSubscription objects (RFC 8620 §7.2). */
+  readonly pushSubscriptions: PushSubscriptionStore;
 }
 
 /** The whole store. */

@@ -243,6 +243,28 @@ export function recordStoresContract(
       created: new Date(2000),
     });
     assert.equal(await c.store.dkimKeys.get("other.example"), null);
+    assert.deepEqual(await c.store.dkimKeys.list("other.example"), []);
+  });
+
+  test("dkimKeys: an RSA and an Ed25519 key side by side, each replaced only by its own algorithm", async (c) => {
+    const ed = {
+      domain: "example.org",
+      selector: "ed",
+      algorithm: "ed25519-sha256" as const,
+      privateKeyPem: "PEM-ED",
+      publicKeyB64: "PED",
+    };
+    const rsa = { ...ed, selector: "rsa", algorithm: "rsa-sha256" as const, privateKeyPem: "PEM-RSA" };
+    await c.store.dkimKeys.put(ed, new Date(1000));
+    await c.store.dkimKeys.put(rsa, new Date(2000));
+    await c.store.dkimKeys.put({ ...rsa, selector: "rsa2" }, new Date(3000));
+    await reopen(c);
+    const keys = await c.store.dkimKeys.list("EXAMPLE.org");
+    assert.deepEqual(keys.map((k) => [k.algorithm, k.selector]), [["rsa-sha256", "rsa2"], [
+      "ed25519-sha256",
+      "ed",
+    ]]);
+    assert.equal((await c.store.dkimKeys.get("example.org"))?.selector, "rsa2");
   });
 
   test("pop3Sizes: kept per blob, skipped for unknown blobs, gone with the blob", async (c) => {
@@ -269,6 +291,46 @@ export function recordStoresContract(
     await c.store.subscriptions.remove(a.id, "Archive 2019");
     await c.store.subscriptions.remove(a.id, "never added");
     assert.deepEqual(await c.store.subscriptions.list(a.id), ["Projects/Old"]);
+  });
+
+  test("pushSubscriptions: per account, patch keeps the rest, expired ones removed, kept across a reopen", async (c) => {
+    const a = await account(c.store);
+    const b = await account(c.store, "carol@example.org");
+    const keys = { p256dh: "BPk", auth: "YXV0aA" };
+    const base = {
+      accountId: a.id,
+      deviceClientId: "phone",
+      url: "https://push.example/1",
+      keys,
+      expectedCode: "code-1",
+      verificationCode: null,
+      expires: new Date(5000),
+      types: ["Email", "Mailbox"],
+      created: new Date(1000),
+    };
+    await c.store.pushSubscriptions.create({ ...base, id: "p1" });
+    await c.store.pushSubscriptions.create({
+      ...base,
+      id: "p2",
+      keys: null,
+      expires: null,
+      types: null,
+      created: new Date(2000),
+    });
+    await c.store.pushSubscriptions.create({ ...base, id: "p3", accountId: b.id });
+    await reopen(c);
+    assert.deepEqual((await c.store.pushSubscriptions.list(a.id)).map((s) => s.id), ["p1", "p2"]);
+    assert.deepEqual((await c.store.pushSubscriptions.list(a.id))[0], { ...base, id: "p1" });
+    assert.deepEqual(await c.store.pushSubscriptions.accounts(), [a.id, b.id].sort());
+    assert.equal(await c.store.pushSubscriptions.count(a.id), 2);
+    const updated = await c.store.pushSubscriptions.update(a.id, "p1", { verificationCode: "code-1" });
+    assert.deepEqual(updated, { ...base, id: "p1", verificationCode: "code-1" });
+    assert.equal(await c.store.pushSubscriptions.update(b.id, "p1", { types: null }), null);
+    assert.equal(await c.store.pushSubscriptions.delete(b.id, "p1"), false);
+    assert.equal(await c.store.pushSubscriptions.deleteExpired(new Date(5000)), 2);
+    assert.deepEqual((await c.store.pushSubscriptions.list(a.id)).map((s) => s.id), ["p2"]);
+    assert.equal(await c.store.pushSubscriptions.delete(a.id, "p2"), true);
+    assert.deepEqual(await c.store.pushSubscriptions.list(a.id), []);
   });
 
   test("queue: entries with recipients and attempts, due groups, outcomes, retry and delete", async (c) => {

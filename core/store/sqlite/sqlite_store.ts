@@ -58,6 +58,7 @@ import { migrateJmap } from "./records/jmap_schema.ts";
 import { SqliteIdentityStore } from "./records/identities.ts";
 import { SqliteSubmissionStore } from "./records/submissions.ts";
 import { SqliteVacationStore } from "./records/vacations.ts";
+import { migratePushSubscriptions, SqlitePushSubscriptionStore } from "./records/push_subscriptions.ts";
 import { SqliteUploadStore } from "./records/uploads.ts";
 import { SqliteTokenStore } from "./records/tokens.ts";
 import { migrateBans, SqliteBanStore } from "./records/bans.ts";
@@ -128,6 +129,7 @@ export class SqliteStore implements Store {
   readonly identities: SqliteIdentityStore;
   readonly submissions: SqliteSubmissionStore;
   readonly vacations: SqliteVacationStore;
+  readonly pushSubscriptions: SqlitePushSubscriptionStore;
   readonly uploads: SqliteUploadStore;
   readonly tokens: SqliteTokenStore;
   readonly bans: SqliteBanStore;
@@ -201,6 +203,7 @@ export class SqliteStore implements Store {
     this.identities = new SqliteIdentityStore(database, clock);
     this.submissions = new SqliteSubmissionStore(database, clock);
     this.vacations = new SqliteVacationStore(database);
+    this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
     this.uploads = new SqliteUploadStore(database);
     this.tokens = new SqliteTokenStore(database);
     this.bans = new SqliteBanStore(database);
@@ -288,6 +291,7 @@ export class SqliteStore implements Store {
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);
+      migratePushSubscriptions(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(
