@@ -13,6 +13,7 @@ import { formatTable } from "./table.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import {
+  defaultDkimSelector,
   type DkimAlgorithm,
   dkimRecordName,
   dkimRecordValue,
@@ -172,10 +173,15 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
     maxArgs: 1,
     options: {
       algorithm: { type: "string", arg: "ALG", help: "rsa-sha256 (default) or ed25519-sha256" },
-      selector: { type: "string", arg: "NAME", help: 'selector (default: queue.dkim_selector, "tern")' },
+      selector: {
+        type: "string",
+        arg: "NAME",
+        help: 'selector (default: queue.dkim_selector, "tern", with "-ed25519" appended for Ed25519 keys)',
+      },
       "data-dir": DATA_DIR,
     },
-    description: "Replaces the domain's key if it has one. Every outbound message from the domain is signed.",
+    description: "Replaces the domain's key of the same algorithm if it has one. Every outbound message " +
+      "from the domain is signed with each of its keys (an RSA and an Ed25519 key can be used together).",
     examples: ["tern domain dkim example.com", "tern domain dkim example.com --algorithm ed25519-sha256"],
     async run(ctx) {
       const alg = (ctx.values.algorithm as string | undefined) ?? "rsa-sha256";
@@ -187,7 +193,8 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
         throw new CliError(`Invalid domain "${id(ctx)}"`, ExitCode.usage);
       }
       const config = await ctx.config();
-      const selector = (ctx.values.selector as string | undefined) ?? queueSettings(config).dkim_selector;
+      const selector = (ctx.values.selector as string | undefined) ??
+        defaultDkimSelector(queueSettings(config).dkim_selector, alg as DkimAlgorithm);
       const key = generateDkimKey(alg as DkimAlgorithm);
       await ctx.withDirectory((dir) => dir.store.dkimKeys.put({ ...key, domain, selector }, new Date()));
       const value = dkimRecordValue(key);

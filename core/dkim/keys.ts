@@ -35,6 +35,14 @@ export function generateDkimKey(algorithm: DkimAlgorithm = "rsa-sha256"): DkimKe
   return { algorithm, privateKeyPem: privateKey, publicKeyB64: Buffer.from(publicKey).toString("base64") };
 }
 
+/**
+ * The selector a new key gets when none is given: the configured base for RSA and the base with
+ * "-ed25519" for Ed25519, so the two keys of a domain publish under different names.
+ */
+export function defaultDkimSelector(base: string, algorithm: DkimAlgorithm): string {
+  return algorithm === "ed25519-sha256" ? `${base}-ed25519` : base;
+}
+
 /** The record's owner name: `selector._domainkey.domain` (RFC 6376 §3.6.2.1). */
 export function dkimRecordName(selector: string, domain: string): string {
   return `${selector}._domainkey.${domain}`;

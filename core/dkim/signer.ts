@@ -8,9 +8,9 @@
 import { dkimSign } from "mailauth";
 import type { DkimKey } from "../store/records/dkim_keys.ts";
 
-/** Looks up the key of a domain (`Store.dkimKeys`). */
+/** Looks up the keys of a domain (`Store.dkimKeys`). */
 export interface DkimKeySource {
-  get(domain: string): Promise<DkimKey | null>;
+  list(domain: string): Promise<DkimKey[]>;
 }
 
 const encoder = new TextEncoder();
@@ -52,25 +52,28 @@ export class DkimSigner {
       fromHeaderDomain(raw),
       envelopeFrom ? envelopeFrom.split("@").pop()!.toLowerCase() : null,
     ];
-    let key: DkimKey | null = null;
+    let keys: DkimKey[] = [];
     for (const d of candidates) {
-      if (d && (key = await this.#keys.get(d))) break;
+      if (d && (keys = await this.#keys.list(d)).length > 0) break;
     }
+    const key = keys[0];
     if (!key) return { message: raw, domain: null };
     try {
-      const sig = {
-        signingDomain: key.domain,
-        selector: key.selector,
-        privateKey: key.privateKeyPem,
-        algorithm: key.algorithm,
+      // RFC 8463 §1: a domain with both an RSA and an Ed25519 key signs with each (one header per key).
+      const signatureData = keys.map((k) => ({
+        signingDomain: k.domain,
+        selector: k.selector,
+        privateKey: k.privateKeyPem,
+        algorithm: k.algorithm,
         // RFC 6376 §3.4: relaxed/relaxed survives the usual whitespace and folding changes in transit.
         canonicalization: "relaxed/relaxed",
-      };
+      }));
+      const sig = signatureData[0]!;
       // mailauth signs the entries of signatureData (the top-level fields only set defaults).
       const res = await dkimSign(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
         ...sig,
         signTime: now,
-        signatureData: [sig],
+        signatureData,
       });
       if (res.errors.length > 0 || !res.signatures) {
         return { message: raw, domain: null, error: String(res.errors[0]?.err?.message ?? "no signature") };

@@ -15,22 +15,26 @@ import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { FakeClock, sampleMessage } from "./_harness.ts";
 import { startSink } from "./_sink.ts";
 
-async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
+async function signAndVerify(algorithms: ("rsa-sha256" | "ed25519-sha256")[]) {
   const dir = await Deno.makeTempDir({ prefix: "tern-dkim-" });
   const sink = await startSink();
   try {
-    const io = new MemoryIo();
-    const code = await runQueueCommand(
-      ["domain", "dkim", "local.test", "--algorithm", algorithm, "--data-dir", dir],
-      { io, loadConfig: () => Promise.resolve(defaultConfig()) },
-    );
-    assert.equal(code, 0, io.stderr);
-    const m = /^(tern\._domainkey\.local\.test) {2}TXT {2}"(v=DKIM1; k=(rsa|ed25519); p=[A-Za-z0-9+/=]+)"$/m
-      .exec(
-        io.stdout,
+    const published = new Map<string, string>();
+    for (const algorithm of algorithms) {
+      const io = new MemoryIo();
+      const code = await runQueueCommand(
+        ["domain", "dkim", "local.test", "--algorithm", algorithm, "--data-dir", dir],
+        { io, loadConfig: () => Promise.resolve(defaultConfig()) },
       );
-    assert.ok(m, io.stdout);
-    const txt = m[2]!;
+      assert.equal(code, 0, io.stderr);
+      const m =
+        /^([a-z0-9-]+\._domainkey\.local\.test) {2}TXT {2}"(v=DKIM1; k=(rsa|ed25519); p=[A-Za-z0-9+/=]+)"$/m
+          .exec(io.stdout);
+      assert.ok(m, io.stdout);
+      published.set(m[1]!, m[2]!);
+    }
+    // Each algorithm gets its own selector, so both records can be published at once.
+    assert.equal(published.size, algorithms.length);
 
     const store = await SqliteStore.open({ dataDir: dir });
     const config = defaultConfig();
@@ -64,14 +68,17 @@ async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
     );
     const result = await dkimVerify(Buffer.from(signed), {
       resolver: (name: string, type: string) => {
-        if (type === "TXT" && name === "tern._domainkey.local.test") return Promise.resolve([[txt]]);
+        const txt = published.get(name);
+        if (type === "TXT" && txt) return Promise.resolve([[txt]]);
         return Promise.reject(Object.assign(new Error("not found"), { code: "ENOTFOUND" }));
       },
     });
-    assert.equal(result.results.length, 1);
-    assert.equal(result.results[0]!.status.result, "pass", JSON.stringify(result.results[0]));
-    assert.equal(result.results[0]!.signingDomain, "local.test");
-    assert.equal(result.results[0]!.algo, algorithm);
+    assert.equal(result.results.length, algorithms.length);
+    for (const r of result.results) {
+      assert.equal(r.status.result, "pass", JSON.stringify(r));
+      assert.equal(r.signingDomain, "local.test");
+    }
+    assert.deepEqual(result.results.map((r) => r.algo).sort(), [...algorithms].sort());
   } finally {
     await sink.close();
     await Deno.remove(dir, { recursive: true });
@@ -79,11 +86,15 @@ async function signAndVerify(algorithm: "rsa-sha256" | "ed25519-sha256") {
 }
 
 Deno.test("tern domain dkim prints an RSA TXT record that verifies the queue's signatures", async () => {
-  await signAndVerify("rsa-sha256");
+  await signAndVerify(["rsa-sha256"]);
 });
 
 Deno.test("tern domain dkim prints an Ed25519 TXT record that verifies the queue's signatures", async () => {
-  await signAndVerify("ed25519-sha256");
+  await signAndVerify(["ed25519-sha256"]);
+});
+
+Deno.test("a domain with an RSA and an Ed25519 key signs with both, and both signatures verify", async () => {
+  await signAndVerify(["rsa-sha256", "ed25519-sha256"]);
 });
 
 Deno.test("runQueueCommand lists, shows, retries, flushes and deletes queued messages", async () => {

@@ -223,7 +223,7 @@ export function recordStoresContract(
     assert.deepEqual(await c.store.bans.list(t(40)), []);
   });
 
-  test("dkimKeys: one key per domain, case-insensitive, replaced by a new one", async (c) => {
+  test("dkimKeys: one key per domain and algorithm, case-insensitive, replaced by a new one", async (c) => {
     const key = {
       domain: "Example.ORG",
       selector: "s1",

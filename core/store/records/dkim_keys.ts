@@ -25,10 +25,16 @@ export interface DkimKey extends DkimKeyPair {
   created: Date;
 }
 
-/** Keys by domain (one active key per domain; the domain compares case-insensitively). */
+/**
+ * Keys by domain: at most one per domain and algorithm, so a domain can sign with both RSA and
+ * Ed25519 (RFC 8463 §1 recommends the pair while verifiers catch up). The domain compares
+ * case-insensitively.
+ */
 export interface DkimKeyStore {
-  /** Stores (replacing) the key of a domain. */
+  /** Stores the key, replacing the domain's key of the same algorithm. */
   put(key: Omit<DkimKey, "created">, now: Date): Promise<void>;
-  /** The key of a domain, or null. */
+  /** The domain's most recently stored key, or null. */
   get(domain: string): Promise<DkimKey | null>;
+  /** Every key of the domain (RSA first, then Ed25519); [] when none. */
+  list(domain: string): Promise<DkimKey[]>;
 }

@@ -39,6 +39,22 @@ export interface Migration {
   sql: string;
 }
 
+/** The database was written by a newer Tern: its schema version of a component is ahead of this code's. */
+export class SchemaTooNewError extends Error {
+  override name = "SchemaTooNewError";
+  /**
+   * @param component the schema component ("store", "queue", …)
+   * @param found the version recorded in the database
+   * @param known the newest version this code knows
+   */
+  constructor(readonly component: string, readonly found: number, readonly known: number) {
+    super(
+      `The database schema of "${component}" is version ${found}, newer than this Tern knows (${known}): ` +
+        "run the Tern release that wrote it (or newer); downgrades are not supported",
+    );
+  }
+}
+
 /** Options of `Database.open`. */
 export interface DatabaseOptions {
   /** Milliseconds a writer waits for another process's lock before failing (default 10,000). */
@@ -258,6 +274,11 @@ export class Database {
         throw new RangeError(`Invalid migration version for "${component}": ${m.version}`);
       }
     }
+    // Upgrades run forward only: a database written by a newer Tern (a later schema version of this
+    // component) is refused rather than used with code that does not know its tables.
+    const newest = sorted.at(-1)?.version ?? 0;
+    const recorded = this.schemaVersion(component);
+    if (recorded > newest) throw new SchemaTooNewError(component, recorded, newest);
     for (const m of sorted) {
       this.transaction(() => {
         const done = this.get<{ v: number | null }>(

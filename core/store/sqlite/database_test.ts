@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Database } from "./database.ts";
+import { Database, SchemaTooNewError } from "./database.ts";
 
 Deno.test("Database.transaction commits on return and rolls back on throw", () => {
   const db = Database.open(":memory:");
@@ -115,6 +115,28 @@ Deno.test("Database.transactionDeferredSync commits at once and resolves synced 
     assert.deepEqual(db.values("SELECT x FROM t"), [[1]]);
   } finally {
     db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Database.applyMigrations refuses a database whose schema is newer than the code (no downgrade)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/t.db`;
+    let db = Database.open(path);
+    db.applyMigrations("one", [
+      { version: 1, sql: "CREATE TABLE a (x INTEGER)" },
+      { version: 2, sql: "CREATE TABLE b (x INTEGER)" },
+    ]);
+    db.close();
+    db = Database.open(path);
+    assert.throws(
+      () => db.applyMigrations("one", [{ version: 1, sql: "CREATE TABLE a (x INTEGER)" }]),
+      (e: unknown) => e instanceof SchemaTooNewError && e.found === 2 && e.known === 1,
+    );
+    assert.equal(db.schemaVersion("one"), 2);
+    db.close();
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
