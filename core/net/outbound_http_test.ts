@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { StaticDnsResolver } from "../dns/resolver.ts";
+import { OutboundHttpClient, OutboundHttpError, OutboundHttpRefused, refusedRange } from "./outbound_http.ts";
+
+/** A loopback receiver that records what it got. */
+function receiver(handler: (req: Request, body: Uint8Array) => Response | Promise<Response>) {
+  const got: { method: string; url: string; headers: Headers; body: Uint8Array }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = new Uint8Array(await req.arrayBuffer());
+    got.push({ method: req.method, url: req.url, headers: req.headers, body });
+    return await handler(req, body);
+  });
+  return { got, port: server.addr.port, close: () => server.shutdown() };
+}
+
+Deno.test("refusedRange refuses loopback, private, link-local, multicast, unspecified and mapped forms; allows global unicast", () => {
+  const refused = [
+    "127.0.0.1",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fe80::1",
+    "fc00::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+  ];
+  for (const a of refused) assert(refusedRange(a) !== null, `${a} should be refused`);
+  for (const a of ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"]) {
+    assert.deepEqual(refusedRange(a), null, `${a} should be allowed`);
+  }
+  assert.deepEqual(refusedRange("127.0.0.1", ["127.0.0.0/8"]), null);
+  assert.deepEqual(refusedRange("::1", ["::1/128"]), null);
+  assert(refusedRange("10.0.0.1", ["127.0.0.0/8"]) !== null);
+});
+
+Deno.test("a loopback target is refused without the allow-list and nothing reaches it", async () => {
+  const r = receiver(() => new Response("ok"));
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver());
+    await assert.rejects(
+      () => client.request({ url: `http://127.0.0.1:${r.port}/hook`, body: "x" }),
+      (e) => e instanceof OutboundHttpRefused && e.reason === "address",
+    );
+    assert.deepEqual(r.got.length, 0);
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("a host name that resolves to loopback is refused (the address is checked, not the name)", async () => {
+  const r = receiver(() => new Response("ok"));
+  try {
+    const dns = new StaticDnsResolver([{ name: "hooks.example.com", type: "A", value: "127.0.0.1" }]);
+    const client = new OutboundHttpClient(dns);
+    await assert.rejects(
+      () => client.request({ url: `http://hooks.example.com:${r.port}/` }),
+      OutboundHttpRefused,
+    );
+    // With the operator's allow-list the same name is reached, at the checked address.
+    const allowed = new OutboundHttpClient(dns, { allowPrivate: ["127.0.0.0/8"] });
+    const res = await allowed.request({ url: `http://hooks.example.com:${r.port}/p?q=1` });
+    assert.deepEqual(res.status, 200);
+    assert.deepEqual(res.remoteAddress, "127.0.0.1");
+    assert.deepEqual(r.got[0]!.headers.get("host"), `hooks.example.com:${r.port}`);
+    assert.deepEqual(new URL(r.got[0]!.url).pathname + new URL(r.got[0]!.url).search, "/p?q=1");
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("non-http schemes and URLs with credentials are refused", async () => {
+  const client = new OutboundHttpClient(new StaticDnsResolver(), { allowPrivate: ["127.0.0.0/8"] });
+  for (
+    const url of ["file:///etc/passwd", "ftp://127.0.0.1/", "gopher://127.0.0.1/", "http://u:p@127.0.0.1/"]
+  ) {
+    await assert.rejects(() => client.request({ url }), OutboundHttpRefused);
+  }
+});
+
+Deno.test("POST with headers and body arrives intact; status, headers and body come back", async () => {
+  const r = receiver((_req, body) =>
+    new Response(`got ${body.length}`, { status: 201, headers: { "x-reply": "yes" } })
+  );
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver(), { allowPrivate: ["127.0.0.1/32"] });
+    const payload = JSON.stringify({ a: "é".repeat(1000) });
+    const res = await client.request({
+      url: `http://127.0.0.1:${r.port}/in`,
+      headers: { "content-type": "application/json", "webhook-id": "msg_1" },
+      body: payload,
+    });
+    assert.deepEqual(res.status, 201);
+    assert.deepEqual(res.headers.get("x-reply"), "yes");
+    const sent = new TextEncoder().encode(payload);
+    assert.deepEqual(new TextDecoder().decode(res.body), `got ${sent.length}`);
+    assert.deepEqual(r.got[0]!.method, "POST");
+    assert.deepEqual(r.got[0]!.headers.get("webhook-id"), "msg_1");
+    assert.deepEqual(r.got[0]!.body, sent);
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("the response body is cut at the cap and marked truncated; chunked bodies are decoded", async () => {
+  const big = new Uint8Array(200_000).fill(0x61);
+  const r = receiver((req) => {
+    if (new URL(req.url).pathname === "/chunked") {
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("hello "));
+          c.enqueue(new TextEncoder().encode("world"));
+          c.close();
+        },
+      });
+      return new Response(stream);
+    }
+    return new Response(big);
+  });
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver(), {
+      allowPrivate: ["127.0.0.0/8"],
+      maxResponseBytes: 1000,
+    });
+    const res = await client.request({ url: `http://127.0.0.1:${r.port}/big` });
+    assert.deepEqual(res.body.length, 1000);
+    assert.deepEqual(res.truncated, true);
+    const chunked = await client.request({ url: `http://127.0.0.1:${r.port}/chunked` });
+    assert.deepEqual(new TextDecoder().decode(chunked.body), "hello world");
+    assert.deepEqual(chunked.truncated, false);
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("a redirect to a refused target is refused; an allowed one is followed only when asked", async () => {
+  const r = receiver((req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/to-metadata") return Response.redirect("http://169.254.169.254/latest/meta-data/", 302);
+    if (path === "/to-local") return new Response(null, { status: 307, headers: { location: "/final" } });
+    return new Response("final");
+  });
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver(), { allowPrivate: ["127.0.0.0/8"] });
+    await assert.rejects(
+      () => client.request({ url: `http://127.0.0.1:${r.port}/to-metadata`, maxRedirects: 3 }),
+      OutboundHttpRefused,
+    );
+    const notFollowed = await client.request({ url: `http://127.0.0.1:${r.port}/to-local` });
+    assert.deepEqual(notFollowed.status, 307);
+    const followed = await client.request({ url: `http://127.0.0.1:${r.port}/to-local`, maxRedirects: 1 });
+    assert.deepEqual(followed.status, 200);
+    assert.deepEqual(new TextDecoder().decode(followed.body), "final");
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("a receiver that never answers fails with a timeout error instead of hanging", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) held.push(c);
+  })();
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver(), {
+      allowPrivate: ["127.0.0.0/8"],
+      timeoutMs: 300,
+    });
+    await assert.rejects(
+      () => client.request({ url: `http://127.0.0.1:${listener.addr.port}/` }),
+      OutboundHttpError,
+    );
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const c of held) c.close();
+  }
+});
