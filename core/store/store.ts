@@ -52,6 +52,9 @@ import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 import type { SubscriptionStore } from "./records/subscriptions.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
 
+import type { OrganizationStore } from "./records/organizations.ts";
+import type { PlanStore } from "./records/plans.ts";
+import type { UsageStore } from "./records/usage.ts";
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
   addDomain(name: string): Promise<Domain>;
@@ -288,6 +291,12 @@ export interface RecordStores {
 export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore, RecordStores {
   readonly blobs: BlobStore;
   readonly notifier: ChangeNotifier;
+  /** Organizations, domain ownership and roles (core/tenancy). */
+  readonly organizations: OrganizationStore;
+  /** Plans: limits and feature flags (core/tenancy). */
+  readonly plans: PlanStore;
+  /** Usage counters per organization and day (core/tenancy). */
+  readonly usage: UsageStore;
   /**
    * Opens a hold on a mailbox for an IMAP session (expunge_holds.ts): messages destroyed from it
    * afterwards keep their blob, and the hold describes them, until the hold releases them.

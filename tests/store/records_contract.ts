@@ -11,6 +11,7 @@ import type { MemoryNotifier } from "../../core/store/notifier.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { StoreHarness } from "./store_contract.ts";
 import type { QueuedMessage } from "../../core/store/records/queue.ts";
+import { tenancyRecordsContract } from "./tenancy_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
 const enc = new TextEncoder();
@@ -57,6 +58,9 @@ function queued(id: string, blobId: string, now: Date, extra: Partial<QueuedMess
 export function recordStoresContract(
   test: (title: string, fn: (c: RecordCtx) => Promise<void>) => void,
 ): void {
+  // Organizations, plans and usage (issue 16): tests/store/tenancy_contract.ts.
+  tenancyRecordsContract(test);
+
   test("identities: the default identity is created on first listing and cannot be deleted by the client", async (c) => {
     const acc = await account(c.store);
     const [def, ...rest] = await c.store.identities.list(acc.id, {

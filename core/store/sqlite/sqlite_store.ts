@@ -67,6 +67,10 @@ import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
 import { formatId, parseId } from "./ids.ts";
 import { Mutation } from "./mutation.ts";
+import { migrateTenancy } from "./records/tenancy_schema.ts";
+import { SqliteOrganizationStore } from "./records/organizations.ts";
+import { SqlitePlanStore } from "./records/plans.ts";
+import { SqliteUsageStore } from "./records/usage.ts";
 import { PlacementCache, type PlacementSource } from "./placement_cache.ts";
 import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
@@ -140,6 +144,9 @@ export class SqliteStore implements Store {
   readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
   readonly notifier: ChangeNotifier;
+  readonly organizations: SqliteOrganizationStore;
+  readonly plans: SqlitePlanStore;
+  readonly usage: SqliteUsageStore;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
@@ -216,6 +223,9 @@ export class SqliteStore implements Store {
       blobs: this.blobs,
       read: (fn) => this.#read(fn),
       write: (fn) => this.#write(fn),
+    this.organizations = new SqliteOrganizationStore(database, clock);
+    this.plans = new SqlitePlanStore(database, clock);
+    this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
       now: () => this.#now(),
       check: () => this.#check(),
       closed: () => this.#closed,
@@ -299,6 +309,7 @@ export class SqliteStore implements Store {
         blobs,
         opts.notifier ?? new MemoryNotifier(),
         opts.clock ?? systemClock,
+      migrateTenancy(database);
         hasFts5,
         opts,
       );
