@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Config, ListenerConfig, ListenerName, TlsMode } from "./types.ts";
+import type { Config, ListenerConfig, ListenerName, SmtpChecksConfig, TlsMode } from "./types.ts";
 
 /** Order in which listeners are documented, validated and started. */
 export const LISTENER_NAMES: readonly ListenerName[] = [
@@ -89,6 +89,7 @@ export function defaultConfig(): Config {
       blocked_networks: [],
       rate_limit_per_minute: 60,
       sender_any_accounts: [],
+      checks: defaultChecks(),
     },
     imap: {
       // RFC 9051 §5.4: an inactivity timer MUST be at least 30 minutes.
@@ -148,5 +149,30 @@ export function defaultConfig(): Config {
       ban_window_seconds: 600,
       ban_seconds: 3600,
     },
+  };
+}
+
+/** The `[smtp.checks]` defaults: authentication on, connection checks logged, no DNS lists, no greylisting. */
+export function defaultChecks(): SmtpChecksConfig {
+  return {
+    spf: true,
+    dkim: true,
+    dmarc: true,
+    dmarc_policy: "enforce",
+    arc: true,
+    arc_trusted_sealers: [],
+    rdns: "log",
+    helo: "log",
+    dnsbl: [],
+    dnswl: [],
+    greylist: false,
+    // RFC 6647 §6: a delay of a few minutes, retries accepted for a day, passes kept for a month.
+    greylist_delay: 300,
+    greylist_retry_window: 86_400,
+    greylist_pass_ttl: 36 * 86_400,
+    greylist_exempt_domains: [],
+    dns_cache_ttl: 300,
+    dns_max_lookups: 50,
+    dmarc_reports: false,
   };
 }

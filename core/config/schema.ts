@@ -5,7 +5,14 @@
  * @module
  */
 import ipaddr from "ipaddr.js";
-import type { Config, ListenerConfig, QueueConfig, QueueRouteConfig } from "./types.ts";
+import type {
+  Config,
+  DnsListZone,
+  ListenerConfig,
+  QueueConfig,
+  QueueRouteConfig,
+  SmtpChecksConfig,
+} from "./types.ts";
 import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
@@ -116,6 +123,68 @@ function checkDn(s: string): string | null {
 const seconds = (min: number, max: number): Rule => ({ type: "integer", min, max });
 const bytes = (min: number, max: number): Rule => ({ type: "integer", min, max });
 const count = (min: number, max: number): Rule => ({ type: "integer", min, max });
+const checkAction: Rule = { type: "enum", values: ["off", "log", "reject"] };
+const dnsListRule: Rule = {
+  type: "array",
+  maxItems: 100,
+  items: {
+    type: "table",
+    required: ["zone"],
+    fields: {
+      zone: { type: "string", desc: "a DNS zone", check: (s) => checkHostname(s) },
+      codes: {
+        type: "array",
+        maxItems: 256,
+        optional: true,
+        items: {
+          type: "string",
+          desc: "an IPv4 address",
+          check: (s) => isIpAddress(s) ? null : "expected an IPv4 address like 127.0.0.2",
+        },
+      },
+    } satisfies FieldsOf<DnsListZone>,
+  },
+};
+/** `[smtp.checks]` (core/mailauth). */
+const CHECKS_RULE: Rule = {
+  type: "table",
+  optional: true,
+  fields: {
+    spf: { type: "boolean" },
+    dkim: { type: "boolean" },
+    dmarc: { type: "boolean" },
+    dmarc_policy: { type: "enum", values: ["enforce", "monitor"] },
+    arc: { type: "boolean" },
+    arc_seal_domain: {
+      type: "string",
+      desc: "a local domain",
+      check: (s) => checkHostname(s),
+      optional: true,
+    },
+    arc_trusted_sealers: {
+      type: "array",
+      maxItems: 10_000,
+      items: { type: "string", desc: "a domain", check: (s) => checkHostname(s) },
+    },
+    rdns: checkAction,
+    helo: checkAction,
+    dnsbl: dnsListRule,
+    dnswl: dnsListRule,
+    greylist: { type: "boolean" },
+    greylist_delay: seconds(0, DAY),
+    greylist_retry_window: seconds(60, 30 * DAY),
+    greylist_pass_ttl: seconds(60, 365 * DAY),
+    greylist_exempt_domains: {
+      type: "array",
+      maxItems: 100_000,
+      items: { type: "string", desc: "a domain", check: (s) => checkHostname(s) },
+    },
+    dns_cache_ttl: seconds(0, DAY),
+    dns_max_lookups: count(10, 1000),
+    dmarc_reports: { type: "boolean" },
+    dmarc_report_from: { type: "string", desc: "an address", check: (s) => checkEmail(s), optional: true },
+  } satisfies FieldsOf<SmtpChecksConfig>,
+};
 const cidrList: Rule = {
   type: "array",
   items: { type: "string", desc: "a CIDR block", check: checkCidr },
@@ -233,6 +302,7 @@ export const CONFIG_RULE: Rule = {
           maxItems: 10_000,
         },
         max_connections_per_ip: { type: "integer", min: 0, max: 1_000_000, optional: true },
+        checks: CHECKS_RULE,
       } satisfies FieldsOf<Config["smtp"]>,
     },
     imap: {
@@ -330,7 +400,7 @@ export const CONFIG_RULE: Rule = {
             required: ["name", "type", "value"],
             fields: {
               name: { type: "string", desc: "a domain name", check: checkNonEmpty },
-              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT"] },
+              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT", "PTR"] },
               value: { type: "string", desc: "a record value", check: checkNonEmpty },
             } satisfies FieldsOf<StaticDnsRecord>,
           },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { defaultConfig, LISTENER_NAMES } from "./defaults.ts";
+import { defaultChecks, defaultConfig, LISTENER_NAMES } from "./defaults.ts";
 import type { Config } from "./types.ts";
 
 /** A recursive partial: every key optional at every depth; arrays are replaced whole. */
@@ -56,6 +56,9 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
   // Never ask real DNS from a test: a static record makes the queue use the static resolver, and
   // any other domain is unknown (tests route their sinks with static_dns of their own).
   if (config.queue) config.queue.static_dns = [{ name: "tern-test.invalid", type: "A", value: "127.0.0.1" }];
+  // Byte-exact wire tests expect no Authentication-Results: message authentication is off unless a
+  // test turns it on (tests/mailauth); the connection checks stay at their defaults (log only).
+  config.smtp.checks = { ...defaultChecks(), spf: false, dkim: false, dmarc: false, arc: false };
   for (const name of LISTENER_NAMES) {
     const l = config.listeners[name];
     l.address = "127.0.0.1";

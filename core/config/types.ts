@@ -94,6 +94,8 @@ export interface Config {
     sender_any_accounts: string[];
     /** Concurrent SMTP connections per client IP on top of [policy] (0 = no SMTP-specific limit, the default). */
     max_connections_per_ip?: number;
+    /** `[smtp.checks]`: inbound authentication and connection checks on unauthenticated SMTP (core/mailauth). */
+    checks?: SmtpChecksConfig;
   };
   imap: {
     /** Seconds of inactivity before `* BYE` (at least 30 minutes once authenticated, RFC 9051 §5.4). */
@@ -160,6 +162,67 @@ export interface Config {
   };
 }
 
+/** What a failed connection check does: nothing, a log line, or a refusal. */
+export type CheckAction = "off" | "log" | "reject";
+
+/** One DNS list zone (`[[smtp.checks.dnsbl]]` / `[[smtp.checks.dnswl]]`). */
+export interface DnsListZone {
+  /** The zone queried as `<reversed-ip>.<zone>`, e.g. "zen.spamhaus.org". */
+  zone: string;
+  /** A answers that count as a listing (empty or absent: any 127.0.0.0/8 answer). */
+  codes?: string[];
+}
+
+/**
+ * `[smtp.checks]`: checks of mail arriving unauthenticated over SMTP (the MX path). Authenticated
+ * submission and LMTP are never checked.
+ */
+export interface SmtpChecksConfig {
+  /** RFC 7208 SPF of MAIL FROM and HELO. */
+  spf: boolean;
+  /** RFC 6376 / RFC 8463 DKIM verification. */
+  dkim: boolean;
+  /** RFC 7489 DMARC evaluation. */
+  dmarc: boolean;
+  /** "enforce": reject → 550 5.7.1, quarantine → Junk; "monitor": record the result only. */
+  dmarc_policy: "enforce" | "monitor";
+  /** RFC 8617 ARC verification. */
+  arc: boolean;
+  /** Seal verified mail with ARC using this local domain's DKIM key (absent: no sealing). */
+  arc_seal_domain?: string;
+  /**
+   * Forwarders (ARC sealer domains) whose passing chain, recording dmarc=pass at their hop, overrides a
+   * local DMARC failure (RFC 8617 §7.2; RFC 7489 §7.2 override reason "forwarded").
+   */
+  arc_trusted_sealers: string[];
+  /** Reverse DNS and forward-confirmed reverse DNS of the client. */
+  rdns: CheckAction;
+  /** HELO/EHLO argument sanity (a name or address literal, not ours, not a bare word). */
+  helo: CheckAction;
+  /** DNS blocklists: a listed client is refused at MAIL FROM (554 5.7.1). */
+  dnsbl: DnsListZone[];
+  /** DNS allowlists: a listed client skips the blocklists, rDNS/HELO checks and greylisting. */
+  dnswl: DnsListZone[];
+  /** RFC 6647 greylisting of (client network, sender, recipient) triplets. */
+  greylist: boolean;
+  /** Seconds a new triplet is deferred. */
+  greylist_delay: number;
+  /** Seconds after the first attempt within which a retry passes. */
+  greylist_retry_window: number;
+  /** Seconds a triplet that passed stays allowed. */
+  greylist_pass_ttl: number;
+  /** Sender or recipient domains never greylisted. */
+  greylist_exempt_domains: string[];
+  /** Seconds DNS answers are cached. */
+  dns_cache_ttl: number;
+  /** DNS lookups allowed per message across SPF, DKIM, DMARC and ARC (SPF keeps its own 10). */
+  dns_max_lookups: number;
+  /** Record DMARC results and send daily RFC 7489 §7.2 aggregate reports to `rua` addresses. */
+  dmarc_reports: boolean;
+  /** Sender of aggregate reports (default postmaster@hostname). */
+  dmarc_report_from?: string;
+}
+
 /** A relay route: smarthost hosts (primary first, then backups) and how to talk to them. */
 export interface QueueRouteConfig {
   /** Recipient domains this route applies to (`[[queue.routes]]`); unused for `[queue.relay]`. */
@@ -217,5 +280,5 @@ export interface QueueConfig {
   /** Per-domain routes, checked before `relay`. */
   routes?: QueueRouteConfig[];
   /** Static DNS records; when present, DNS is answered from these only (tests, air-gapped). */
-  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT"; value: string }[];
+  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT" | "PTR"; value: string }[];
 }

@@ -22,6 +22,8 @@ export interface LocalDeliveryInput {
   accountIds: AccountId[];
   /** INTERNALDATE / receivedAt. */
   receivedAt: Date;
+  /** The mailbox (by role) it goes to: the Inbox unless a check filed it as junk. */
+  role?: "inbox" | "junk";
 }
 
 /** Outcome of a local delivery. */
@@ -65,7 +67,16 @@ export async function putMessageBlob(
   return await store.blobs.put(stream);
 }
 
-async function inboxOf(store: Store, accountId: AccountId): Promise<MailboxId> {
+async function inboxOf(
+  store: Store,
+  accountId: AccountId,
+  role: "inbox" | "junk" = "inbox",
+): Promise<MailboxId> {
+  // Junk is rare (DMARC quarantine): looked up each time, falling back to the Inbox when absent.
+  if (role === "junk") {
+    const junk = await store.getMailboxByRole(accountId, "junk");
+    if (junk) return junk.id;
+  }
   let cache = inboxCache.get(store);
   if (!cache) {
     cache = new Map();
@@ -89,7 +100,7 @@ async function inboxOf(store: Store, accountId: AccountId): Promise<MailboxId> {
 export async function deliverLocal(store: Store, input: LocalDeliveryInput): Promise<LocalDeliveryResult> {
   const accountIds = [...new Set(input.accountIds)];
   if (accountIds.length === 0) throw new RangeError("No recipients to deliver to");
-  const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id)));
+  const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
   try {
     const placements = accountIds.map((accountId, i) => ({
       accountId,
@@ -140,7 +151,7 @@ export async function deliverLocalEach(
       continue;
     }
     try {
-      const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id)));
+      const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
       const added = await store.addMessages(accountIds.map((accountId, i) => ({
         accountId,
         mailboxIds: [inboxes[i]!],

@@ -199,8 +199,12 @@ export interface PostDeliveryHook {
 
 /** What a pre-commit stage decides about a message. */
 export type StageVerdict =
-  /** Accept, optionally with header fields (CRLF-terminated) to add above the message. */
-  | { accept: true; fields?: string }
+  /**
+   * Accept, optionally with header fields (CRLF-terminated) to add above the message, a
+   * replacement message (e.g. forged Authentication-Results removed, RFC 8601 §5), and `junk` to
+   * file it in the recipients' Junk mailboxes instead of their Inboxes (DMARC quarantine).
+   */
+  | { accept: true; fields?: string; message?: MessageSource; junk?: boolean }
   /** Refuse the whole message (every recipient gets this refusal; nothing is stored). */
   | { accept: false; refusal: Refusal };
 
@@ -342,6 +346,7 @@ export class DeliveryTransaction {
       address: r.address,
       status: "queued",
     }));
+    let junk = false;
     for (const stage of this.#pipeline.stages) {
       const verdict = await this.#check(stage, message);
       if (!verdict.accept) {
@@ -354,7 +359,10 @@ export class DeliveryTransaction {
       }
       // The newest trace goes on top (RFC 5321 §4.4, RFC 8601 §5): stage fields above Received.
       if (verdict.fields) received = verdict.fields + received;
+      if (verdict.message) message = verdict.message;
+      if (verdict.junk) junk = true;
     }
+    const role = junk ? "junk" : "inbox";
     // RFC 5321 §4.4: Return-Path is added at final delivery only.
     const localPrefix = formatReturnPath(this.envelope.from) + received;
     const localIdx = this.#recipients.flatMap((r, i) => r.route === "local" ? [i] : []);
@@ -375,6 +383,7 @@ export class DeliveryTransaction {
             message,
             groups,
             receivedAt: now,
+            role,
           });
           const placed: AccountId[] = [];
           each.outcomes.forEach((o, k) => {
@@ -395,6 +404,7 @@ export class DeliveryTransaction {
             message,
             accountIds,
             receivedAt: now,
+            role,
           });
           for (const i of localIdx) {
             results[i] = { address: this.#recipients[i]!.address, status: "delivered" };

@@ -8,6 +8,7 @@
  */
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
+import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 
 /**
  * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
@@ -30,7 +31,7 @@ export function vacationHook(server: VacationServer, pipeline: () => DeliveryPip
 const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
 
 /** The server's pipeline (a `ServerContext` fits): created on first use, then the same one. */
-export function deliveryPipeline(server: VacationServer): DeliveryPipeline {
+export function deliveryPipeline(server: VacationServer & MailAuthServer): DeliveryPipeline {
   let p = pipelines.get(server);
   if (!p) {
     const created: DeliveryPipeline = new DeliveryPipeline({
@@ -39,6 +40,8 @@ export function deliveryPipeline(server: VacationServer): DeliveryPipeline {
       log: server.log,
       hostname: server.config.hostname,
       outbound: server.outbound,
+      // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
+      stages: inboundStages(server),
       hooks: [vacationHook(server, () => created)],
     });
     p = created;

@@ -28,6 +28,8 @@ export interface DnsResolver {
   addresses(host: string): Promise<string[]>;
   /** TXT records, each joined from its strings. */
   txt(name: string): Promise<string[]>;
+  /** PTR records of an address (reverse DNS, RFC 1035 §3.5): host names, [] when there are none. */
+  ptr(ip: string): Promise<string[]>;
 }
 
 const NOT_FOUND = new Set(["ENOTFOUND", "ENODATA", "NXDOMAIN", "ENONAME"]);
@@ -64,13 +66,20 @@ export class NodeDnsResolver implements DnsResolver {
   txt(name: string): Promise<string[]> {
     return orEmpty(dnsPromises.resolveTxt(name)).then((r) => r.map((parts) => parts.join("")));
   }
+  /** Reverse lookup. */
+  ptr(ip: string): Promise<string[]> {
+    return orEmpty(dnsPromises.reverse(ip));
+  }
 }
 
 /** One static record (config `[[queue.static_dns]]`). */
 export interface StaticRecord {
   name: string;
-  type: "MX" | "A" | "AAAA" | "TXT";
-  /** MX: "PREF EXCHANGE" (e.g. "10 mx1.example.test"); A/AAAA: an address, optionally ":port". */
+  type: "MX" | "A" | "AAAA" | "TXT" | "PTR";
+  /**
+   * MX: "PREF EXCHANGE" (e.g. "10 mx1.example.test"); A/AAAA: an address, optionally ":port";
+   * PTR: a host name, the record's name being the address itself (e.g. "192.0.2.1").
+   */
   value: string;
 }
 
@@ -125,6 +134,14 @@ export class StaticDnsResolver implements DnsResolver {
   txt(name: string): Promise<string[]> {
     try {
       return Promise.resolve(this.#get("TXT", name).map((r) => r.value));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** PTR lookup: records named by the address itself. */
+  ptr(ip: string): Promise<string[]> {
+    try {
+      return Promise.resolve(this.#get("PTR", ip).map((r) => r.value.replace(/\.$/, "")));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,0 +1,58 @@
+/**
+ * Per-server wiring of inbound checks: one DNS cache (the configuration's static records, or the
+ * system resolver) shared by the message stage and the SMTP connection checks, built on first use.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Config, SmtpChecksConfig } from "../config/types.ts";
+import { defaultChecks } from "../config/defaults.ts";
+import type { InboundStage } from "../delivery/pipeline.ts";
+import type { Logger } from "../log/logger.ts";
+import { NodeDnsResolver, StaticDnsResolver } from "../dns/resolver.ts";
+import type { Store } from "../store/store.ts";
+import { CachingDns } from "./dns.ts";
+import { mailAuthStage } from "./stage.ts";
+
+/** What inbound checks need from a server (a `ServerContext` fits). */
+export interface MailAuthServer {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly config: Pick<Config, "hostname"> & Partial<Pick<Config, "smtp" | "queue">>;
+}
+
+const caches = new WeakMap<object, CachingDns>();
+
+/** The checks configuration in force (`[smtp.checks]`, defaults when absent). */
+export function checksOf(server: MailAuthServer): SmtpChecksConfig {
+  return server.config.smtp?.checks ?? defaultChecks();
+}
+
+/** The server's DNS cache for inbound checks: created on first use, then the same one. */
+export function inboundDns(server: MailAuthServer): CachingDns {
+  let c = caches.get(server);
+  if (!c) {
+    // The same source as outbound routing (core/queue/start.ts): static records when configured.
+    const records = server.config.queue?.static_dns;
+    const dns = records && records.length > 0 ? new StaticDnsResolver(records) : new NodeDnsResolver();
+    c = new CachingDns(dns, server.clock, checksOf(server).dns_cache_ttl);
+    caches.set(server, c);
+  }
+  return c;
+}
+
+/** The pre-commit stages of inbound mail: message authentication. */
+export function inboundStages(server: MailAuthServer): InboundStage[] {
+  const checks = checksOf(server);
+  return [
+    mailAuthStage({
+      hostname: server.config.hostname,
+      checks,
+      dns: inboundDns(server),
+      log: server.log.with({ component: "mailauth" }),
+      clock: server.clock,
+      dkimKeys: server.store.dkimKeys,
+    }),
+  ];
+}
