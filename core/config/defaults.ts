@@ -102,6 +102,7 @@ export function defaultConfig(): Config {
     },
     // RFC 1939 §3: an inactivity autologout timer MUST be at least 10 minutes.
     pop3: { idle_timeout: 600 },
+    mta_sts: { mode: "testing", max_age: 604800, mx: [] },
     jmap: {
       cors_origins: [],
       max_size_upload: 50 * 1024 * 1024,
@@ -118,6 +119,21 @@ export function defaultConfig(): Config {
       max_streams_per_ip: 10,
     },
     http: { header_timeout: 10, keep_alive_timeout: 30 },
+    health: {
+      interval: 60,
+      history_days: 7,
+      disk_free_min_mb: 1024,
+      cert_warn_days: 14,
+      queue_backlog_max: 10_000,
+      queue_age_max: 4 * 3600,
+    },
+    api: {
+      access_token_ttl: 900,
+      refresh_token_ttl: 30 * 86_400,
+      session_absolute: 90 * 86_400,
+      session_idle: 30 * 86_400,
+      platform_admins: [],
+    },
     queue: {
       concurrency: 20,
       per_host_concurrency: 4,

@@ -8,7 +8,9 @@ import ipaddr from "ipaddr.js";
 import type {
   Config,
   DnsListZone,
+  HealthConfig,
   ListenerConfig,
+  MetricsConfig,
   QueueConfig,
   QueueRouteConfig,
   SmtpChecksConfig,
@@ -317,6 +319,15 @@ export const CONFIG_RULE: Rule = {
       } satisfies FieldsOf<Config["imap"]>,
     },
     pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } satisfies FieldsOf<Config["pop3"]> },
+    mta_sts: {
+      type: "table",
+      fields: {
+        mode: { type: "enum", values: ["enforce", "testing", "none"] },
+        // RFC 8461 §3.2: max_age is at most 31557600 seconds (about a year).
+        max_age: seconds(1, 31_557_600),
+        mx: { type: "array", items: { type: "string", desc: "an MX host pattern", check: checkNonEmpty }, maxItems: 100 },
+      } satisfies FieldsOf<Config["mta_sts"]>,
+    },
     jmap: {
       type: "table",
       fields: {
@@ -366,6 +377,21 @@ export const CONFIG_RULE: Rule = {
         keep_alive_timeout: seconds(1, DAY),
       } satisfies FieldsOf<Config["http"]>,
     },
+    api: {
+      type: "table",
+      optional: true,
+      fields: {
+        access_token_ttl: seconds(30, DAY),
+        refresh_token_ttl: seconds(60, 365 * DAY),
+        session_absolute: seconds(60, 5 * 365 * DAY),
+        session_idle: seconds(60, 365 * DAY),
+        platform_admins: {
+          type: "array",
+          items: { type: "string", desc: "an account address", check: checkEmail },
+          maxItems: 1000,
+        },
+      } satisfies FieldsOf<NonNullable<Config["api"]>>,
+    },
     queue: {
       type: "table",
       optional: true,
@@ -400,12 +426,36 @@ export const CONFIG_RULE: Rule = {
             required: ["name", "type", "value"],
             fields: {
               name: { type: "string", desc: "a domain name", check: checkNonEmpty },
-              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT", "PTR"] },
+              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT", "PTR", "SRV", "CNAME"] },
               value: { type: "string", desc: "a record value", check: checkNonEmpty },
             } satisfies FieldsOf<StaticDnsRecord>,
           },
         },
       } satisfies FieldsOf<QueueConfig>,
+    },
+    metrics: {
+      type: "table",
+      optional: true,
+      fields: {
+        token: {
+          type: "string",
+          desc: "a bearer token of at least 32 characters",
+          check: checkSecret,
+          optional: true,
+        },
+      } satisfies FieldsOf<MetricsConfig>,
+    },
+    health: {
+      type: "table",
+      optional: true,
+      fields: {
+        interval: seconds(0, DAY),
+        history_days: count(1, 3650),
+        disk_free_min_mb: count(0, 100_000_000),
+        cert_warn_days: count(0, 3650),
+        queue_backlog_max: count(1, 100_000_000),
+        queue_age_max: seconds(60, 30 * DAY),
+      } satisfies FieldsOf<HealthConfig>,
     },
     policy: {
       type: "table",

@@ -108,6 +108,15 @@ export interface Config {
     unauthenticated_timeout: number;
   };
   pop3: { idle_timeout: number };
+  /** The MTA-STS policy served at /.well-known/mta-sts.txt (RFC 8461 §3.2). */
+  mta_sts: {
+    /** "testing" reports failures only, "enforce" makes senders require TLS, "none" withdraws the policy. */
+    mode: "enforce" | "testing" | "none";
+    /** Seconds senders may cache the policy (RFC 8461 §3.2: up to 31557600). */
+    max_age: number;
+    /** MX host patterns of the policy (empty: the hostname). */
+    mx: string[];
+  };
   jmap: {
     /** Origins allowed by CORS ("*" for any). */
     cors_origins: string[];
@@ -151,6 +160,12 @@ export interface Config {
   };
   /** Outbound delivery (core/queue). Optional so hand-built test configs keep type-checking. */
   queue?: QueueConfig;
+  /** `GET /metrics` (core/metrics); optional. */
+  metrics?: MetricsConfig;
+  /** Health checks and their history (core/health); optional, defaults in core/health/settings.ts. */
+  health?: HealthConfig;
+  /** The admin API (`/api/v1`, core/api_auth). Optional so hand-built test configs keep type-checking. */
+  api?: ApiConfig;
   policy: {
     allow_networks: string[];
     block_networks: string[];
@@ -240,6 +255,42 @@ export interface QueueRouteConfig {
   password?: string;
 }
 
+/** The `[api]` section: admin-API sessions and who administers the platform. */
+export interface ApiConfig {
+  /** Seconds an access token (JWT) is valid (default 900). */
+  access_token_ttl: number;
+  /** Seconds a refresh token is valid; each refresh issues a new one (default 30 days). */
+  refresh_token_ttl: number;
+  /** Seconds a login session lasts at most, however active (default 90 days). */
+  session_absolute: number;
+  /** Seconds a login session survives without a refresh (default 30 days). */
+  session_idle: number;
+  /** Account addresses that are platform administrators (see everything). */
+  platform_admins: string[];
+}
+
+/** The `[metrics]` section. */
+export interface MetricsConfig {
+  /** Bearer token `GET /metrics` and `GET /health/detailed` require; open to all when unset. */
+  token?: string;
+}
+
+/** The `[health]` section: periodic checks, their history, and the thresholds of "degraded". */
+export interface HealthConfig {
+  /** Seconds between periodic checks (0: no periodic checks, no history). */
+  interval: number;
+  /** Days the check history is kept. */
+  history_days: number;
+  /** Free disk below this many MiB in `data_dir` is degraded (below a tenth of it, down). */
+  disk_free_min_mb: number;
+  /** A certificate expiring within this many days is degraded (expired: down). */
+  cert_warn_days: number;
+  /** More queued messages than this is degraded. */
+  queue_backlog_max: number;
+  /** A queued message older than this many seconds is degraded. */
+  queue_age_max: number;
+}
+
 /** The `[queue]` section: outbound delivery, retries, bounces, timeouts and routing. */
 export interface QueueConfig {
   /** Concurrent outbound connections overall. */
@@ -280,5 +331,5 @@ export interface QueueConfig {
   /** Per-domain routes, checked before `relay`. */
   routes?: QueueRouteConfig[];
   /** Static DNS records; when present, DNS is answered from these only (tests, air-gapped). */
-  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT" | "PTR"; value: string }[];
+  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME"; value: string }[];
 }

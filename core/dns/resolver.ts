@@ -30,6 +30,18 @@ export interface DnsResolver {
   txt(name: string): Promise<string[]>;
   /** PTR records of an address (reverse DNS, RFC 1035 §3.5): host names, [] when there are none. */
   ptr(ip: string): Promise<string[]>;
+  /** SRV records (RFC 2782), [] when there are none. */
+  srv(name: string): Promise<SrvRecord[]>;
+  /** The CNAME target of a name (without the trailing dot), or [] when it has none. */
+  cname(name: string): Promise<string[]>;
+}
+
+/** One SRV record (RFC 2782). */
+export interface SrvRecord {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
 }
 
 const NOT_FOUND = new Set(["ENOTFOUND", "ENODATA", "NXDOMAIN", "ENONAME"]);
@@ -70,15 +82,26 @@ export class NodeDnsResolver implements DnsResolver {
   ptr(ip: string): Promise<string[]> {
     return orEmpty(dnsPromises.reverse(ip));
   }
+  /** SRV lookup. */
+  srv(name: string): Promise<SrvRecord[]> {
+    return orEmpty(dnsPromises.resolveSrv(name)).then((r) =>
+      r.map((x) => ({ priority: x.priority, weight: x.weight, port: x.port, target: x.name.replace(/\.$/, "") }))
+    );
+  }
+  /** CNAME lookup. */
+  cname(name: string): Promise<string[]> {
+    return orEmpty(dnsPromises.resolveCname(name)).then((r) => r.map((x) => x.replace(/\.$/, "")));
+  }
 }
 
 /** One static record (config `[[queue.static_dns]]`). */
 export interface StaticRecord {
   name: string;
-  type: "MX" | "A" | "AAAA" | "TXT" | "PTR";
+  type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME";
   /**
    * MX: "PREF EXCHANGE" (e.g. "10 mx1.example.test"); A/AAAA: an address, optionally ":port";
-   * PTR: a host name, the record's name being the address itself (e.g. "192.0.2.1").
+   * PTR: a host name, the record's name being the address itself (e.g. "192.0.2.1");
+   * SRV: "PRIORITY WEIGHT PORT TARGET"; CNAME: the target name.
    */
   value: string;
 }
@@ -142,6 +165,26 @@ export class StaticDnsResolver implements DnsResolver {
   ptr(ip: string): Promise<string[]> {
     try {
       return Promise.resolve(this.#get("PTR", ip).map((r) => r.value.replace(/\.$/, "")));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** SRV lookup. */
+  srv(name: string): Promise<SrvRecord[]> {
+    try {
+      return Promise.resolve(this.#get("SRV", name).map((r) => {
+        const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*$/.exec(r.value);
+        if (!m) throw new TypeError(`Invalid static SRV value: "${r.value}"`);
+        return { priority: Number(m[1]), weight: Number(m[2]), port: Number(m[3]), target: m[4]!.replace(/\.$/, "") };
+      }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** CNAME lookup. */
+  cname(name: string): Promise<string[]> {
+    try {
+      return Promise.resolve(this.#get("CNAME", name).map((r) => r.value.replace(/\.$/, "")));
     } catch (e) {
       return Promise.reject(e);
     }

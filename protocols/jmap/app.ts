@@ -27,6 +27,7 @@ import { uploadBlobId } from "./blob_ids.ts";
 import { eventSourceStream, parseEventSourceParams } from "./push.ts";
 import { serveJmapWebSocket } from "./websocket.ts";
 import { StreamLimits } from "./stream_limits.ts";
+import { autoconfigApp } from "../autoconfig/app.ts";
 
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
 export interface JmapEnv {
@@ -174,6 +175,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   });
 
   app.notFound((c) => problem(c, new ProblemError(404, "about:blank", "Not found.")));
+
+  // Client autoconfiguration (Thunderbird, Outlook, Apple) and the MTA-STS policy, unauthenticated.
+  app.route("/", autoconfigApp(server));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 
