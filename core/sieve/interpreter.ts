@@ -1,0 +1,803 @@
+/**
+ * The Sieve interpreter (RFC 5228 §2.10 and the extensions of validate.ts): a compiled script, a
+ * message and its envelope in; the list of actions out. It never touches the store: filing,
+ * flagging, redirecting, rejecting and replying are the delivery stage's job (stage.ts). Bounded in
+ * steps, wall-clock time, actions, redirects, includes and variable sizes; any run-time error
+ * (a limit, a bad regular expression, a conflicting action) gives the implicit keep alone
+ * (RFC 5228 §2.10.6) and the reason in `error`.
+ *
+ * @module
+ */
+import { parseMime } from "../mime/parse.ts";
+import { decodeHeaderText, encodeEncodedWords } from "../mime/encoded_words.ts";
+import { parseAddressList } from "../mime/address.ts";
+import { parseDateWithZone } from "../mime/date.ts";
+import { partText } from "../mime/body.ts";
+import { latin1 } from "../mime/charset.ts";
+import type { MimePart } from "../mime/types.ts";
+import {
+  asciiLower,
+  type Comparator,
+  matchAny,
+  type MatchType,
+  quoteRegex,
+  quoteWildcard,
+  SieveRuntimeError,
+} from "./match.ts";
+import type { CompiledCommand, CompiledScript, CompiledTest, TagValue } from "./validate.ts";
+import { datePart, parseZone } from "./date_parts.ts";
+
+/** The envelope of the message being filtered. */
+export interface SieveEnvelope {
+  /** Reverse-path, or null for `<>`. */
+  from: string | null;
+  /** The recipient this run is for. */
+  to: string;
+}
+
+/** Run-time limits. */
+export interface RunLimits {
+  /** Most actions (fileinto, redirect, keep, …) per run. */
+  maxActions: number;
+  /** Most redirects per message. */
+  maxRedirects: number;
+  /** Most commands and tests evaluated. */
+  maxSteps: number;
+  /** Longest run in milliseconds (checked between steps). */
+  maxMillis: number;
+  /** Deepest include nesting (RFC 6609 §3.2). */
+  maxIncludeDepth: number;
+  /** Longest variable value (characters). */
+  maxVariableSize: number;
+  /** Most variables. */
+  maxVariables: number;
+}
+
+/** The default run-time limits. */
+export const DEFAULT_RUN_LIMITS: RunLimits = {
+  maxActions: 64,
+  maxRedirects: 4,
+  maxSteps: 100_000,
+  maxMillis: 1000,
+  maxIncludeDepth: 8,
+  maxVariableSize: 64 * 1024,
+  maxVariables: 512,
+};
+
+/** What the interpreter knows about the message and its surroundings. */
+export interface SieveContext {
+  /** The message as it will be stored (trace fields included). */
+  raw: Uint8Array;
+  envelope: SieveEnvelope;
+  /** The time of delivery (currentdate, vacation). */
+  now: Date;
+  /** The server's zone in minutes east of UTC (RFC 5260 §4.1 default zone); 0 by default. */
+  localZone?: number;
+  /** RFC 5183 environment items (lowercase names). */
+  environment?: Readonly<Record<string, string>>;
+  /** RFC 3685 spamtest value 1..10, or null when the message was not tested ("0"). */
+  spamScore?: number | null;
+  /** RFC 5235 spamtestplus percentage 0..100, or null when not tested. */
+  spamPercent?: number | null;
+  /** RFC 3685 virustest value 1..5, or null when not tested. */
+  virusScore?: number | null;
+  /** RFC 5490 §3.1 mailboxexists. */
+  mailboxExists?(name: string): Promise<boolean>;
+  /**
+   * RFC 7352 duplicate tracking: whether `id` was seen under `handle` within `seconds`, recording
+   * it (with `last`, the period restarts at every sighting).
+   */
+  duplicate?(id: string, handle: string, seconds: number, last: boolean): Promise<boolean>;
+  /** RFC 6609 include: the named script of the user (personal) or of the server (global), or null. */
+  include?(name: string, location: "personal" | "global"): Promise<CompiledScript | null>;
+  limits?: Partial<RunLimits>;
+}
+
+/** An action for the delivery stage (RFC 5228 §4 and the extensions). */
+export type SieveAction =
+  /** File into the Inbox with these flags (keep or the implicit keep). */
+  | { type: "keep"; flags: string[] }
+  | { type: "fileinto"; mailbox: string; flags: string[]; create: boolean }
+  | { type: "redirect"; address: string }
+  | { type: "discard" }
+  /** RFC 5429: refuse the message (ereject: at the protocol level if possible). */
+  | { type: "reject"; reason: string; extended: boolean }
+  /** RFC 5230 / RFC 6131: send an auto-reply if one is due. */
+  | {
+    type: "vacation";
+    reason: string;
+    subject: string | null;
+    from: string | null;
+    addresses: string[];
+    mime: boolean;
+    handle: string;
+    /** Minimum interval between replies to one sender. */
+    seconds: number;
+  };
+
+/** The outcome of a run. */
+export interface SieveResult {
+  /** The actions, in execution order; the implicit keep, when it applies, is the last `keep`. */
+  actions: SieveAction[];
+  /** Whether the implicit keep was in effect at the end. */
+  implicitKeep: boolean;
+  /** The message after editheader changes (RFC 5293), or null when its header was not edited. */
+  message: Uint8Array | null;
+  /** Why the run failed (the actions are then the implicit keep alone), or null. */
+  error: string | null;
+}
+
+/** RFC 5230 §4.1: default period 7 days; at least 1 day unless given in seconds (RFC 6131). */
+const DEFAULT_VACATION_DAYS = 7;
+const MAX_VACATION_DAYS = 90;
+/** RFC 7352 §3.3 default tracking period. */
+const DEFAULT_DUPLICATE_SECONDS = 7 * 86_400;
+/** Header fields no script may add or delete (RFC 5293 §7: trace and loop protection). */
+const PROTECTED_FIELDS = new Set(["received", "auto-submitted"]);
+
+interface Field {
+  name: string;
+  key: string;
+  value: string;
+  /** The field's original bytes, or null for an added one. */
+  bytes: Uint8Array | null;
+}
+
+class Stop {}
+class Return {}
+
+interface Frame {
+  script: CompiledScript;
+  locals: Map<string, string>;
+  globals: Set<string>;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs a compiled script on a message.
+ *
+ * @param script the compiled script
+ * @param ctx the message, envelope and services
+ * @returns the actions (never throws)
+ */
+export async function runSieve(script: CompiledScript, ctx: SieveContext): Promise<SieveResult> {
+  const run = new Run(ctx);
+  try {
+    await run.main(script);
+    return run.result();
+  } catch (e) {
+    const error = e instanceof SieveRuntimeError
+      ? e.message
+      : `internal error: ${e instanceof Error ? e.message : e}`;
+    return { actions: [{ type: "keep", flags: [] }], implicitKeep: true, message: null, error };
+  }
+}
+
+class Run {
+  readonly ctx: SieveContext;
+  readonly limits: RunLimits;
+  readonly actions: SieveAction[] = [];
+  implicitKeep = true;
+  flags: string[] = [];
+  readonly globals = new Map<string, string>();
+  matchVars: string[] = [];
+  steps = 0;
+  readonly started = performance.now();
+  redirects = 0;
+  readonly includeStack: string[] = [];
+  readonly included = new Set<string>();
+  #fields: Field[] | null = null;
+  #bodyStart = 0;
+  #edited = false;
+  #mime: MimePart | null = null;
+
+  constructor(ctx: SieveContext) {
+    this.ctx = ctx;
+    this.limits = { ...DEFAULT_RUN_LIMITS, ...ctx.limits };
+  }
+
+  async main(script: CompiledScript): Promise<void> {
+    const frame: Frame = { script, locals: new Map(), globals: new Set() };
+    try {
+      await this.block(script.commands, frame);
+    } catch (e) {
+      if (!(e instanceof Stop) && !(e instanceof Return)) throw e;
+    }
+  }
+
+  result(): SieveResult {
+    const acts = this.actions;
+    const reject = acts.find((a) => a.type === "reject");
+    if (reject) {
+      // RFC 5429 §2.1 / RFC 5230 §4.7: reject excludes delivery actions and vacation.
+      if (
+        acts.some((a) =>
+          a.type === "keep" || a.type === "fileinto" || a.type === "redirect" || a.type === "vacation"
+        )
+      ) {
+        throw new SieveRuntimeError("reject cannot be combined with keep, fileinto, redirect or vacation");
+      }
+      if (acts.filter((a) => a.type === "reject").length > 1) {
+        throw new SieveRuntimeError("more than one reject");
+      }
+    }
+    const actions = [...acts];
+    if (this.implicitKeep) actions.push({ type: "keep", flags: [...this.flags] });
+    return {
+      actions,
+      implicitKeep: this.implicitKeep,
+      message: this.#edited ? this.#rebuild() : null,
+      error: null,
+    };
+  }
+
+  #step(): void {
+    if (++this.steps > this.limits.maxSteps) throw new SieveRuntimeError("too many steps");
+    if ((this.steps & 255) === 0 && performance.now() - this.started > this.limits.maxMillis) {
+      throw new SieveRuntimeError("run time exceeded");
+    }
+  }
+
+  #push(a: SieveAction): void {
+    if (this.actions.length >= this.limits.maxActions) throw new SieveRuntimeError("too many actions");
+    this.actions.push(a);
+  }
+
+  async block(cmds: CompiledCommand[], frame: Frame): Promise<void> {
+    let i = 0;
+    while (i < cmds.length) {
+      const c = cmds[i]!;
+      if (c.name === "if") {
+        // RFC 5228 §3.1: an if, its elsifs and its else run the first block whose test holds.
+        let done = false;
+        let j = i;
+        while (j < cmds.length && (j === i || cmds[j]!.name === "elsif" || cmds[j]!.name === "else")) {
+          const cj = cmds[j]!;
+          this.#step();
+          if (!done && (cj.name === "else" || await this.test(cj.tests[0]!, frame))) {
+            done = true;
+            await this.block(cj.block!, frame);
+          }
+          j++;
+        }
+        i = j;
+        continue;
+      }
+      this.#step();
+      await this.command(c, frame);
+      i++;
+    }
+  }
+
+  // ---- strings and variables (RFC 5229) ----
+
+  #expand(frame: Frame, s: string): string {
+    if (!frame.script.requires.has("variables") || !s.includes("${")) return s;
+    // RFC 5229 §3: ${name}, ${N} and ${namespace.name}; unknown ones expand to "", malformed stay.
+    return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_.]*|[0-9]+)\}/g, (_m, ref: string) => {
+      if (/^[0-9]+$/.test(ref)) return this.matchVars[Number(ref)] ?? "";
+      const name = ref.toLowerCase();
+      if (name.startsWith("global.")) return this.globals.get(name.slice(7)) ?? "";
+      if (name.includes(".")) return "";
+      return (frame.globals.has(name) ? this.globals.get(name) : frame.locals.get(name)) ?? "";
+    });
+  }
+
+  #strs(frame: Frame, v: string[] | number | TagValue | undefined): string[] {
+    if (!Array.isArray(v)) return [];
+    return v.map((s) => this.#expand(frame, s));
+  }
+
+  #str(frame: Frame, v: string[] | number | TagValue | undefined): string {
+    return this.#strs(frame, v)[0] ?? "";
+  }
+
+  #setVar(frame: Frame, name: string, value: string): void {
+    const key = name.toLowerCase();
+    const v = value.length > this.limits.maxVariableSize
+      ? value.slice(0, this.limits.maxVariableSize)
+      : value;
+    const map = frame.globals.has(key) ? this.globals : frame.locals;
+    if (!map.has(key) && frame.locals.size + this.globals.size >= this.limits.maxVariables) {
+      throw new SieveRuntimeError("too many variables");
+    }
+    map.set(key, v);
+  }
+
+  #getVar(frame: Frame, name: string): string {
+    const key = name.toLowerCase();
+    return (frame.globals.has(key) ? this.globals.get(key) : frame.locals.get(key)) ?? "";
+  }
+
+  // ---- the message ----
+
+  #headers(): Field[] {
+    if (this.#fields) return this.#fields;
+    const root = this.#root();
+    this.#bodyStart = root.bodyStart;
+    this.#fields = root.headers.map((h) => ({
+      name: h.name,
+      key: h.key,
+      value: h.value,
+      bytes: this.ctx.raw.subarray(h.start, h.end),
+    }));
+    return this.#fields;
+  }
+
+  #root(): MimePart {
+    if (!this.#mime) this.#mime = parseMime(this.ctx.raw);
+    return this.#mime;
+  }
+
+  /** The fields named `name`, narrowed by RFC 5260 §6 `:index` / `:last`. */
+  #fieldsNamed(name: string, tags: Map<string, TagValue>): Field[] {
+    const key = name.toLowerCase();
+    const all = this.#headers().filter((f) => f.key === key);
+    const index = tags.get("index");
+    if (typeof index !== "number") return all;
+    const i = tags.has("last") ? all.length - index : index - 1;
+    return index >= 1 && i >= 0 && i < all.length ? [all[i]!] : [];
+  }
+
+  #rebuild(): Uint8Array {
+    const parts = this.#headers().map((f) => f.bytes ?? encoder.encode(`${f.name}: ${f.value}\r\n`));
+    const raw = this.ctx.raw;
+    const root = this.#root();
+    const lastEnd = root.headers.at(-1)?.end ?? root.headerStart;
+    // The blank line that ended the header (a header-only message gets one).
+    const sep = this.#bodyStart > lastEnd ? raw.subarray(lastEnd, this.#bodyStart) : encoder.encode("\r\n");
+    parts.push(sep, raw.subarray(this.#bodyStart));
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  // ---- commands ----
+
+  async command(c: CompiledCommand, frame: Frame): Promise<void> {
+    const t = c.tags;
+    switch (c.name) {
+      case "require":
+        return;
+      case "stop":
+        throw new Stop();
+      case "keep":
+        this.#push({
+          type: "keep",
+          flags: t.has("flags") ? normalizeFlags(this.#strs(frame, t.get("flags"))) : [...this.flags],
+        });
+        this.implicitKeep = false;
+        return;
+      case "discard":
+        this.#push({ type: "discard" });
+        this.implicitKeep = false;
+        return;
+      case "fileinto": {
+        const mailbox = this.#str(frame, c.args[0]);
+        if (mailbox === "") throw new SieveRuntimeError("fileinto: empty mailbox name");
+        const flags = t.has("flags") ? normalizeFlags(this.#strs(frame, t.get("flags"))) : [...this.flags];
+        this.#push({ type: "fileinto", mailbox, flags, create: t.has("create") });
+        if (!t.has("copy")) this.implicitKeep = false;
+        return;
+      }
+      case "redirect": {
+        const address = this.#str(frame, c.args[0]).trim().replace(/^<(.*)>$/, "$1");
+        // RFC 5228 §4.2: the argument must be a valid address.
+        if (!/^[^\s@<>()",;]+@[^\s@<>()",;]+$/.test(address)) {
+          throw new SieveRuntimeError(`redirect: invalid address "${address}"`);
+        }
+        if (++this.redirects > this.limits.maxRedirects) throw new SieveRuntimeError("too many redirects");
+        // RFC 5228 §2.10.3: the same address twice is one redirect.
+        if (
+          !this.actions.some((a) =>
+            a.type === "redirect" && a.address.toLowerCase() === address.toLowerCase()
+          )
+        ) {
+          this.#push({ type: "redirect", address });
+        }
+        if (!t.has("copy")) this.implicitKeep = false;
+        return;
+      }
+      case "reject":
+      case "ereject":
+        this.#push({ type: "reject", reason: this.#str(frame, c.args[0]), extended: c.name === "ereject" });
+        this.implicitKeep = false;
+        return;
+      case "vacation":
+        return this.#vacation(c, frame);
+      case "setflag":
+      case "addflag":
+      case "removeflag":
+        return this.#flagCommand(c, frame);
+      case "set":
+        return this.#set(c, frame);
+      case "include":
+        return await this.#include(c, frame);
+      case "return":
+        throw new Return();
+      case "global":
+        for (const n of this.#strs(frame, c.args[0])) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new SieveRuntimeError(`bad variable name "${n}"`);
+          frame.globals.add(n.toLowerCase());
+        }
+        return;
+      case "addheader":
+        return this.#addHeader(c, frame);
+      case "deleteheader":
+        return this.#deleteHeader(c, frame);
+    }
+    throw new SieveRuntimeError(`unknown command ${c.name}`);
+  }
+
+  #vacation(c: CompiledCommand, frame: Frame): void {
+    const t = c.tags;
+    if (this.actions.some((a) => a.type === "vacation")) {
+      throw new SieveRuntimeError("vacation executed twice");
+    }
+    let seconds: number;
+    if (typeof t.get("seconds") === "number") {
+      // RFC 6131 §2: 0 means every time; bounded like :days.
+      seconds = Math.min(t.get("seconds") as number, MAX_VACATION_DAYS * 86_400);
+    } else {
+      const days = typeof t.get("days") === "number" ? t.get("days") as number : DEFAULT_VACATION_DAYS;
+      // RFC 5230 §4.1: at least one day.
+      seconds = Math.min(Math.max(days, 1), MAX_VACATION_DAYS) * 86_400;
+    }
+    const reason = this.#str(frame, c.args[0]);
+    const subject = t.has("subject") ? this.#str(frame, t.get("subject")) : null;
+    const from = t.has("from") ? this.#str(frame, t.get("from")) : null;
+    // RFC 5230 §4.2: without :handle, replies with different content are tracked apart.
+    const handle = t.has("handle")
+      ? this.#str(frame, t.get("handle"))
+      : `auto:${hashString(`${reason}\u0000${subject ?? ""}\u0000${from ?? ""}\u0000${t.has("mime")}`)}`;
+    this.#push({
+      type: "vacation",
+      reason,
+      subject,
+      from,
+      addresses: this.#strs(frame, t.get("addresses")),
+      mime: t.has("mime"),
+      handle,
+      seconds,
+    });
+  }
+
+  #flagCommand(c: CompiledCommand, frame: Frame): void {
+    const hasVar = c.args.length === 2;
+    const list = normalizeFlags(this.#strs(frame, c.args[hasVar ? 1 : 0]));
+    const current = hasVar ? splitFlags(this.#getVar(frame, this.#str(frame, c.args[0]))) : this.flags;
+    let next: string[];
+    // RFC 5232 §3.1-3.3.
+    if (c.name === "setflag") next = list;
+    else if (c.name === "addflag") next = normalizeFlags([...current, ...list]);
+    else {
+      const drop = new Set(list.map((f) => asciiLower(f)));
+      next = current.filter((f) => !drop.has(asciiLower(f)));
+    }
+    if (hasVar) this.#setVar(frame, this.#str(frame, c.args[0]), next.join(" "));
+    else this.flags = next;
+  }
+
+  #set(c: CompiledCommand, frame: Frame): void {
+    const t = c.tags;
+    let v = this.#str(frame, c.args[1]);
+    // RFC 5229 §4.1: modifiers apply by precedence, highest first.
+    if (t.has("lower")) v = v.toLowerCase();
+    if (t.has("upper")) v = v.toUpperCase();
+    if (t.has("lowerfirst")) v = v.slice(0, 1).toLowerCase() + v.slice(1);
+    if (t.has("upperfirst")) v = v.slice(0, 1).toUpperCase() + v.slice(1);
+    if (t.has("quotewildcard")) v = quoteWildcard(v);
+    if (t.has("quoteregex")) v = quoteRegex(v);
+    if (t.has("length")) v = String([...v].length);
+    this.#setVar(frame, (c.args[0] as string[])[0]!, v);
+  }
+
+  async #include(c: CompiledCommand, frame: Frame): Promise<void> {
+    const t = c.tags;
+    const name = this.#str(frame, c.args[0]);
+    const location = t.has("global") ? "global" : "personal";
+    const key = `${location}:${name}`;
+    // RFC 6609 §3.2: :once includes a script at most once per run.
+    if (t.has("once") && this.included.has(key)) return;
+    if (this.includeStack.includes(key)) throw new SieveRuntimeError(`include loop through "${name}"`);
+    if (this.includeStack.length >= this.limits.maxIncludeDepth) {
+      throw new SieveRuntimeError("includes nested too deeply");
+    }
+    const script = this.ctx.include ? await this.ctx.include(name, location) : null;
+    if (!script) {
+      if (t.has("optional")) return;
+      throw new SieveRuntimeError(`included script "${name}" not found`);
+    }
+    this.included.add(key);
+    this.includeStack.push(key);
+    try {
+      await this.block(script.commands, { script, locals: new Map(), globals: new Set() });
+    } catch (e) {
+      if (!(e instanceof Return)) throw e;
+    } finally {
+      this.includeStack.pop();
+    }
+  }
+
+  #addHeader(c: CompiledCommand, frame: Frame): void {
+    const name = this.#str(frame, c.args[0]);
+    const value = this.#str(frame, c.args[1]);
+    // RFC 5293 §4: a valid field name; a value with non-ASCII is RFC 2047 encoded.
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name) || name.length > 76) {
+      throw new SieveRuntimeError(`addheader: invalid field name "${name}"`);
+    }
+    if (PROTECTED_FIELDS.has(name.toLowerCase())) return;
+    if (value.length > 8192) throw new SieveRuntimeError("addheader: value too long");
+    // deno-lint-ignore no-control-regex
+    const clean = value.replace(/\r?\n[ \t]*/g, " ").replace(/[\x00-\x08\x0a-\x1f\x7f]/g, "");
+    // deno-lint-ignore no-control-regex
+    const encoded = /[^\x00-\x7f]/.test(clean) ? encodeEncodedWords(clean) : clean;
+    const f: Field = { name, key: name.toLowerCase(), value: encoded, bytes: null };
+    const fields = this.#headers();
+    if (c.tags.has("last")) fields.push(f);
+    else fields.unshift(f);
+    this.#edited = true;
+  }
+
+  #deleteHeader(c: CompiledCommand, frame: Frame): void {
+    const name = this.#str(frame, c.args[0]);
+    if (PROTECTED_FIELDS.has(name.toLowerCase())) return;
+    const patterns = c.args.length > 1 ? this.#strs(frame, c.args[1]) : null;
+    const chosen = new Set(this.#fieldsNamed(name, c.tags));
+    const { match, cmp } = this.#matchOf(c.tags);
+    const fields = this.#headers();
+    const keep = fields.filter((f) => {
+      if (!chosen.has(f)) return true;
+      if (patterns === null) return false;
+      const value = decodeHeaderText(f.value).trim();
+      return !matchAny(match, cmp, [value], patterns, false).matched;
+    });
+    if (keep.length !== fields.length) {
+      this.#fields = keep;
+      this.#edited = true;
+    }
+  }
+
+  // ---- tests ----
+
+  #matchOf(tags: Map<string, TagValue>): { match: MatchType; cmp: Comparator } {
+    const cmpTag = tags.get("comparator");
+    const cmp = (Array.isArray(cmpTag) ? cmpTag[0]!.toLowerCase() : "i;ascii-casemap") as Comparator;
+    let match: MatchType = { type: "is" };
+    for (const m of ["contains", "matches", "regex"] as const) if (tags.has(m)) match = { type: m };
+    for (const m of ["value", "count"] as const) {
+      const op = tags.get(m);
+      if (Array.isArray(op)) match = { type: m, op: op[0]! };
+    }
+    return { match, cmp };
+  }
+
+  /** Matches values against keys with the test's tags, setting match variables on success. */
+  #match(frame: Frame, tags: Map<string, TagValue>, values: string[], keys: string[]): boolean {
+    const { match, cmp } = this.#matchOf(tags);
+    const want = frame.script.requires.has("variables") &&
+      (match.type === "matches" || match.type === "regex");
+    const r = matchAny(match, cmp, values, keys, want);
+    if (r.matched && r.captures) this.matchVars = r.captures;
+    return r.matched;
+  }
+
+  async test(t: CompiledTest, frame: Frame): Promise<boolean> {
+    this.#step();
+    const tags = t.tags;
+    switch (t.name) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      case "not":
+        return !await this.test(t.tests[0]!, frame);
+      case "allof":
+        for (const x of t.tests) if (!await this.test(x, frame)) return false;
+        return true;
+      case "anyof":
+        for (const x of t.tests) if (await this.test(x, frame)) return true;
+        return false;
+      case "exists":
+        return this.#strs(frame, t.args[0]).every((n) =>
+          this.#headers().some((f) => f.key === n.toLowerCase())
+        );
+      case "size": {
+        const limit = t.args[0] as number;
+        const size = this.#edited ? this.#rebuild().length : this.ctx.raw.length;
+        return tags.has("over") ? size > limit : size < limit;
+      }
+      case "header": {
+        const values = this.#strs(frame, t.args[0]).flatMap((n) =>
+          this.#fieldsNamed(n, tags).map((f) => decodeHeaderText(f.value).trim())
+        );
+        return this.#match(frame, tags, values, this.#strs(frame, t.args[1]));
+      }
+      case "address": {
+        const values = this.#strs(frame, t.args[0]).flatMap((n) =>
+          this.#fieldsNamed(n, tags).flatMap((f) => parseAddressList(f.value).map((a) => a.email))
+        );
+        return this.#match(frame, tags, addressParts(values, tags), this.#strs(frame, t.args[1]));
+      }
+      case "envelope": {
+        const env = this.ctx.envelope;
+        const values: string[] = [];
+        for (const part of this.#strs(frame, t.args[0])) {
+          const p = part.toLowerCase();
+          if (p === "from") values.push(env.from ?? "");
+          else if (p === "to") values.push(env.to);
+        }
+        // RFC 5228 §5.4: the null reverse-path is the empty string for every address part.
+        const parts = env.from === null && values.length === 1 && values[0] === ""
+          ? [""]
+          : addressParts(values, tags);
+        return this.#match(frame, tags, parts, this.#strs(frame, t.args[1]));
+      }
+      case "body":
+        return this.#match(frame, tags, this.#bodyTexts(frame, tags), this.#strs(frame, t.args[0]));
+      case "date":
+      case "currentdate":
+        return this.#date(t, frame);
+      case "string": {
+        const values = this.#strs(frame, t.args[0]);
+        // RFC 5229 §5: empty strings do not count for :count.
+        const counted = tags.has("count") ? values.filter((v) => v !== "") : values;
+        return this.#match(frame, tags, counted, this.#strs(frame, t.args[1]));
+      }
+      case "hasflag": {
+        const vars = t.args.length === 2 ? this.#strs(frame, t.args[0]) : null;
+        const flags = vars === null ? this.flags : vars.flatMap((v) => splitFlags(this.#getVar(frame, v)));
+        return this.#match(frame, tags, flags, this.#strs(frame, t.args.at(-1)));
+      }
+      case "mailboxexists": {
+        for (const name of this.#strs(frame, t.args[0])) {
+          if (!this.ctx.mailboxExists || !await this.ctx.mailboxExists(name)) return false;
+        }
+        return true;
+      }
+      case "environment": {
+        const name = this.#str(frame, t.args[0]).toLowerCase();
+        const v = this.ctx.environment?.[name];
+        return v !== undefined && this.#match(frame, tags, [v], this.#strs(frame, t.args[1]));
+      }
+      case "duplicate":
+        return await this.#duplicate(t, frame);
+      case "spamtest": {
+        const v = tags.has("percent") ? this.ctx.spamPercent : this.ctx.spamScore;
+        return this.#match(frame, tags, [String(v ?? 0)], this.#strs(frame, t.args[0]));
+      }
+      case "virustest":
+        return this.#match(frame, tags, [String(this.ctx.virusScore ?? 0)], this.#strs(frame, t.args[0]));
+    }
+    throw new SieveRuntimeError(`unknown test ${t.name}`);
+  }
+
+  /** RFC 5173 §5: the body text the transform gives. */
+  #bodyTexts(frame: Frame, tags: Map<string, TagValue>): string[] {
+    const raw = this.ctx.raw;
+    const root = this.#root();
+    if (tags.has("raw")) return [latin1(raw.subarray(root.bodyStart))];
+    const types = tags.has("content")
+      ? this.#strs(frame, tags.get("content")).map((s) => s.toLowerCase())
+      : ["text"];
+    const out: string[] = [];
+    const visit = (p: MimePart, depth: number): void => {
+      if (depth > 32) return;
+      const full = `${p.type}/${p.subtype}`;
+      const wanted = types.some((ty) => ty === "" || ty === p.type || ty === full);
+      if (p.children.length > 0) {
+        for (const ch of p.children) visit(ch, depth + 1);
+        return;
+      }
+      if (p.message) {
+        if (wanted && tags.has("content")) out.push(partText(raw, p));
+        visit(p.message, depth + 1);
+        return;
+      }
+      if (wanted) {
+        const text = partText(raw, p);
+        // RFC 5173 §5.2: for :text, HTML is reduced to its text.
+        out.push(!tags.has("content") && p.subtype === "html" ? text.replace(/<[^>]*>/g, " ") : text);
+      }
+    };
+    visit(root, 0);
+    return out;
+  }
+
+  #date(t: CompiledTest, frame: Frame): boolean {
+    const tags = t.tags;
+    const current = t.name === "currentdate";
+    const part = this.#str(frame, t.args[current ? 0 : 1]);
+    const keys = this.#strs(frame, t.args[current ? 1 : 2]);
+    const zoneTag = tags.get("zone");
+    let zone: number | null = this.ctx.localZone ?? 0;
+    if (Array.isArray(zoneTag)) {
+      zone = parseZone(this.#expand(frame, zoneTag[0]!));
+      // RFC 5260 §4.1: a malformed zone makes the test false... as if the date were absent.
+      if (zone === null) return false;
+    }
+    const instants: { date: Date; zone: number }[] = [];
+    if (current) {
+      instants.push({ date: this.ctx.now, zone });
+    } else {
+      for (const f of this.#fieldsNamed(this.#str(frame, t.args[0]), tags)) {
+        // RFC 5260 §4: the date is the value after the last ";" when there is one (Received).
+        const v = f.value.includes(";") ? f.value.slice(f.value.lastIndexOf(";") + 1) : f.value;
+        const d = parseDateWithZone(v.trim());
+        if (d) instants.push({ date: d.date, zone: tags.has("originalzone") ? d.offsetMinutes : zone });
+      }
+    }
+    const values = instants.map((i) => datePart(i.date, i.zone, part)).filter((v): v is string => v !== null);
+    if (values.length === 0 && !tags.has("count")) return false;
+    return this.#match(frame, tags, values, keys);
+  }
+
+  async #duplicate(t: CompiledTest, frame: Frame): Promise<boolean> {
+    const tags = t.tags;
+    let id: string | null;
+    if (tags.has("uniqueid")) id = this.#str(frame, tags.get("uniqueid"));
+    else {
+      const name = tags.has("header") ? this.#str(frame, tags.get("header")) : "message-id";
+      const f = this.#headers().find((h) => h.key === name.toLowerCase());
+      id = f ? decodeHeaderText(f.value).trim() : null;
+    }
+    // RFC 7352 §3.1: without an identifier the test is false.
+    if (!id || !this.ctx.duplicate) return false;
+    const seconds = typeof tags.get("seconds") === "number"
+      ? tags.get("seconds") as number
+      : DEFAULT_DUPLICATE_SECONDS;
+    const handle = tags.has("handle") ? this.#str(frame, tags.get("handle")) : "";
+    return await this.ctx.duplicate(id, handle, Math.min(seconds, 365 * 86_400), tags.has("last"));
+  }
+}
+
+/** RFC 5228 §2.7.4 and RFC 5233 §4: the address parts asked for. */
+function addressParts(addresses: string[], tags: Map<string, TagValue>): string[] {
+  const out: string[] = [];
+  for (const a of addresses) {
+    const at = a.lastIndexOf("@");
+    const local = at < 0 ? a : a.slice(0, at);
+    const domain = at < 0 ? "" : a.slice(at + 1);
+    if (tags.has("localpart")) out.push(local);
+    else if (tags.has("domain")) out.push(domain);
+    else if (tags.has("user")) out.push(local.split("+")[0]!);
+    else if (tags.has("detail")) {
+      // RFC 5233 §4: an address without a detail part matches no :detail key.
+      const plus = local.indexOf("+");
+      if (plus >= 0) out.push(local.slice(plus + 1));
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** RFC 5232 §2: a flag list is space-separated; duplicates (case-insensitively) removed. */
+export function normalizeFlags(list: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of list.flatMap(splitFlags)) {
+    const k = asciiLower(f);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(f);
+  }
+  return out;
+}
+
+function splitFlags(s: string): string[] {
+  return s.split(" ").filter((x) => x !== "");
+}
+
+/** A short stable hash (FNV-1a) for vacation handles. */
+function hashString(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}

@@ -1,0 +1,258 @@
+/**
+ * Sieve comparators and match types: `i;octet`, `i;ascii-casemap` (RFC 4790), `i;ascii-numeric`
+ * (RFC 4790 §9.1), `:is`, `:contains`, `:matches` (RFC 5228 §2.7.1), `:regex` (draft-ietf-sieve-regex,
+ * as Pigeonhole has it), `:value` and `:count` (RFC 5231). Pure functions; `:matches` runs in
+ * O(n·m) time (no backtracking blow-up) and returns the wildcard captures for RFC 5229 match
+ * variables; `:regex` patterns and subjects are bounded in length.
+ *
+ * @module
+ */
+
+/** The comparators Tern implements. */
+export type Comparator = "i;octet" | "i;ascii-casemap" | "i;ascii-numeric";
+
+/** A match type with its relational operator where it has one. */
+export type MatchType =
+  | { type: "is" | "contains" | "matches" | "regex" }
+  | { type: "value" | "count"; op: string };
+
+/** A run-time error of a script: the message gets the implicit keep. */
+export class SieveRuntimeError extends Error {
+  /** @param message why the script failed */
+  constructor(message: string) {
+    super(message);
+    this.name = "SieveRuntimeError";
+  }
+}
+
+/** Longest regular expression accepted. */
+export const MAX_REGEX_LENGTH = 1024;
+/** Subjects longer than this are cut before a `:regex` match (bounds the work of a bad pattern). */
+export const MAX_REGEX_SUBJECT = 64 * 1024;
+/** `:matches` with captures uses a table of this many cells at most; beyond it, no captures. */
+const MAX_CAPTURE_CELLS = 4_000_000;
+
+/** RFC 4790 §9.2: i;ascii-casemap folds only a-z. */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function fold(cmp: Comparator, s: string): string {
+  return cmp === "i;ascii-casemap" ? asciiLower(s) : s;
+}
+
+/** RFC 4790 §9.1.1: the numeric value of the leading digits, or null ("positive infinity"). */
+export function numericValue(s: string): bigint | null {
+  const m = /^[0-9]+/.exec(s);
+  return m ? BigInt(m[0]) : null;
+}
+
+/** Orders two values under a comparator: negative, 0 or positive. */
+export function compareValues(cmp: Comparator, a: string, b: string): number {
+  if (cmp === "i;ascii-numeric") {
+    const x = numericValue(a);
+    const y = numericValue(b);
+    if (x === null) return y === null ? 0 : 1;
+    if (y === null) return -1;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = fold(cmp, a);
+  const y = fold(cmp, b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** RFC 5231 §5: applies a relational operator to an ordering result. */
+export function relation(op: string, order: number): boolean {
+  switch (op.toLowerCase()) {
+    case "gt":
+      return order > 0;
+    case "ge":
+      return order >= 0;
+    case "lt":
+      return order < 0;
+    case "le":
+      return order <= 0;
+    case "eq":
+      return order === 0;
+    case "ne":
+      return order !== 0;
+  }
+  throw new SieveRuntimeError(`unknown relational operator "${op}"`);
+}
+
+/** The outcome of matching: whether any value matched any key, and the match variables of the first. */
+export interface MatchResult {
+  matched: boolean;
+  /** `${0}`…: the whole match and each wildcard or group, for `:matches` and `:regex`. */
+  captures: string[] | null;
+}
+
+/**
+ * Matches values against keys (RFC 5228 §2.7: true when any value matches any key). For `:count`
+ * the number of values is compared with each key (RFC 5231 §4.2, i;ascii-numeric).
+ */
+export function matchAny(
+  match: MatchType,
+  cmp: Comparator,
+  values: readonly string[],
+  keys: readonly string[],
+  wantCaptures: boolean,
+): MatchResult {
+  if (match.type === "count") {
+    const n = String(values.length);
+    return {
+      matched: keys.some((k) => relation(match.op, compareValues("i;ascii-numeric", n, k))),
+      captures: null,
+    };
+  }
+  if (
+    cmp === "i;ascii-numeric" &&
+    (match.type === "contains" || match.type === "matches" || match.type === "regex")
+  ) {
+    // RFC 4790 §9.1: the numeric comparator supports equality and ordering only.
+    throw new SieveRuntimeError(`comparator i;ascii-numeric cannot do :${match.type}`);
+  }
+  for (const v of values) {
+    for (const k of keys) {
+      const r = matchOne(match, cmp, v, k, wantCaptures);
+      if (r.matched) return r;
+    }
+  }
+  return { matched: false, captures: null };
+}
+
+function matchOne(
+  match: MatchType,
+  cmp: Comparator,
+  v: string,
+  k: string,
+  wantCaptures: boolean,
+): MatchResult {
+  switch (match.type) {
+    case "is":
+      return { matched: compareValues(cmp, v, k) === 0, captures: null };
+    case "contains":
+      return { matched: fold(cmp, v).includes(fold(cmp, k)), captures: null };
+    case "value":
+      return { matched: relation(match.op, compareValues(cmp, v, k)), captures: null };
+    case "matches": {
+      const fv = fold(cmp, v);
+      const fk = fold(cmp, k);
+      if (!globMatch(fk, fv)) return { matched: false, captures: null };
+      return { matched: true, captures: wantCaptures ? globCaptures(fk, fv, v) : null };
+    }
+    case "regex": {
+      if (k.length > MAX_REGEX_LENGTH) throw new SieveRuntimeError("regular expression too long");
+      let re: RegExp;
+      try {
+        re = new RegExp(k, cmp === "i;ascii-casemap" ? "iu" : "u");
+      } catch {
+        throw new SieveRuntimeError(`bad regular expression "${k}"`);
+      }
+      const m = re.exec(v.length > MAX_REGEX_SUBJECT ? v.slice(0, MAX_REGEX_SUBJECT) : v);
+      if (!m) return { matched: false, captures: null };
+      return { matched: true, captures: wantCaptures ? m.slice(0, 10).map((x) => x ?? "") : null };
+    }
+    case "count":
+      return { matched: false, captures: null };
+  }
+}
+
+/** A `:matches` pattern as tokens: literal characters, `?` and `*` (a backslash quotes the next one). */
+type GlobTok = { lit: string } | { any: true } | { star: true };
+
+function globTokens(p: string): GlobTok[] {
+  const out: GlobTok[] = [];
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === "\\" && i + 1 < p.length) out.push({ lit: p[++i]! });
+    else if (c === "*") out.push({ star: true });
+    else if (c === "?") out.push({ any: true });
+    else out.push({ lit: c });
+  }
+  return out;
+}
+
+/** RFC 5228 §2.7.1 `:matches` without captures: linear-space greedy matching with one backtrack point. */
+export function globMatch(pattern: string, value: string): boolean {
+  const p = globTokens(pattern);
+  const s = [...value];
+  let pi = 0;
+  let si = 0;
+  let starP = -1;
+  let starS = 0;
+  while (si < s.length) {
+    const t = p[pi];
+    if (t && "star" in t) {
+      starP = pi++;
+      starS = si;
+    } else if (t && ("any" in t || t.lit === s[si])) {
+      pi++;
+      si++;
+    } else if (starP >= 0) {
+      pi = starP + 1;
+      si = ++starS;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && "star" in p[pi]!) pi++;
+  return pi === p.length;
+}
+
+/**
+ * RFC 5229 §3.2 captures of a `:matches` that succeeded: `${0}` the whole value, then one per
+ * wildcard, each expanding as little as the rest of the pattern allows, from the left. Uses a table of feasible (pattern, value)
+ * positions so the work is O(n·m); values too large for the table give no captures.
+ */
+function globCaptures(foldedPattern: string, foldedValue: string, original: string): string[] | null {
+  const p = globTokens(foldedPattern);
+  const s = [...foldedValue];
+  const orig = [...original];
+  const n = s.length;
+  const m = p.length;
+  if ((n + 1) * (m + 1) > MAX_CAPTURE_CELLS) return null;
+  // ok[i*(n+1)+j]: p[i..] matches s[j..]
+  const w = n + 1;
+  const ok = new Uint8Array((m + 1) * w);
+  ok[m * w + n] = 1;
+  for (let i = m - 1; i >= 0; i--) {
+    const t = p[i]!;
+    for (let j = n; j >= 0; j--) {
+      let r = 0;
+      if ("star" in t) r = ok[(i + 1) * w + j]! | (j < n ? ok[i * w + j + 1]! : 0);
+      else if (j < n && ("any" in t || t.lit === s[j])) r = ok[(i + 1) * w + j + 1]!;
+      ok[i * w + j] = r;
+    }
+  }
+  if (!ok[0]) return null;
+  const caps = [original];
+  let j = 0;
+  for (let i = 0; i < m; i++) {
+    const t = p[i]!;
+    if ("star" in t) {
+      // The shortest run that still lets the rest match (RFC 5229 §3.2's "[*] *" example gives
+      // "acme-users", not "acme-users] [fwd").
+      let k = j;
+      while (k < n && !ok[(i + 1) * w + k]) k++;
+      caps.push(orig.slice(j, k).join(""));
+      j = k;
+    } else if ("any" in t) {
+      caps.push(orig[j]!);
+      j++;
+    } else {
+      j++;
+    }
+  }
+  return caps;
+}
+
+/** RFC 5229 §4.1 `:quotewildcard`: escapes `*`, `?` and `\`. */
+export function quoteWildcard(s: string): string {
+  return s.replace(/[*?\\]/g, (c) => "\\" + c);
+}
+
+/** `:quoteregex` (regex draft §3): escapes the regular expression metacharacters. */
+export function quoteRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => "\\" + c);
+}
