@@ -51,6 +51,8 @@ import type { DkimKeyStore } from "./records/dkim_keys.ts";
 import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 import type { SubscriptionStore } from "./records/subscriptions.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
+import type { WebhookStore } from "./records/webhooks.ts";
+import type { NotificationStore } from "./records/notifications.ts";
 
 import type { OrganizationStore } from "./records/organizations.ts";
 import type { PlanStore } from "./records/plans.ts";
@@ -285,6 +287,10 @@ export interface RecordStores {
   readonly subscriptions: SubscriptionStore;
   /** JMAP PushSubscription objects (RFC 8620 §7.2). */
   readonly pushSubscriptions: PushSubscriptionStore;
+  /** Webhooks, their outbox and delivery log (core/webhooks). */
+  readonly webhooks: WebhookStore;
+  /** When each notification cause was last sent (core/notify). */
+  readonly notifications: NotificationStore;
 }
 
 /** The whole store. */

@@ -13,6 +13,7 @@
  * @module
  */
 import type { EmailAddress, MessageSummary } from "../mime/types.ts";
+import type { MessageOutboxEntry } from "./records/webhooks.ts";
 
 /** Opaque identifiers (strings so that other backends can use UUIDs or ULIDs). */
 export type AccountId = string;
@@ -201,6 +202,11 @@ export interface NewMessage {
   keywords?: string[];
   /** Defaults to now. */
   receivedAt?: Date;
+  /**
+   * Webhook outbox rows to write in the same commit as this message (core/webhooks): a delivered
+   * message and its pending webhook calls are durable together.
+   */
+  outbox?: readonly MessageOutboxEntry[];
 }
 
 /** Result of adding one message. */

@@ -40,6 +40,7 @@ import { PlacementRecord } from "./placement_record.ts";
 import { filterSql, sortSql } from "./query.ts";
 import type { JobEffects } from "./write_queue.ts";
 import { VACUUM_MIN_FREE_PAGES, vacuumFreePages } from "./disk_space.ts";
+import { insertMessageOutbox } from "./records/webhooks.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 
 /** A row of `messages` as the store reads it. */
@@ -238,6 +239,8 @@ export class SqliteMessages {
       mut.mailbox(acc.id, mb.id, modseq, true);
     }
     mut.thread(acc.id, thread.id, thread.created);
+    // Webhook outbox rows commit with the message (core/webhooks: at-least-once delivery).
+    if (p.msg.outbox?.length) insertMessageOutbox(db, p.msg.outbox, p.msg.accountId, id, uids);
     return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
   }
 

@@ -59,6 +59,8 @@ import { SqliteIdentityStore } from "./records/identities.ts";
 import { SqliteSubmissionStore } from "./records/submissions.ts";
 import { SqliteVacationStore } from "./records/vacations.ts";
 import { migratePushSubscriptions, SqlitePushSubscriptionStore } from "./records/push_subscriptions.ts";
+import { migrateWebhooks, SqliteWebhookStore } from "./records/webhooks.ts";
+import { migrateNotifications, SqliteNotificationStore } from "./records/notifications.ts";
 import { SqliteUploadStore } from "./records/uploads.ts";
 import { SqliteTokenStore } from "./records/tokens.ts";
 import { migrateBans, SqliteBanStore } from "./records/bans.ts";
@@ -134,6 +136,8 @@ export class SqliteStore implements Store {
   readonly submissions: SqliteSubmissionStore;
   readonly vacations: SqliteVacationStore;
   readonly pushSubscriptions: SqlitePushSubscriptionStore;
+  readonly webhooks: SqliteWebhookStore;
+  readonly notifications: SqliteNotificationStore;
   readonly uploads: SqliteUploadStore;
   readonly tokens: SqliteTokenStore;
   readonly bans: SqliteBanStore;
@@ -211,6 +215,8 @@ export class SqliteStore implements Store {
     this.submissions = new SqliteSubmissionStore(database, clock);
     this.vacations = new SqliteVacationStore(database);
     this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
+    this.webhooks = new SqliteWebhookStore(database);
+    this.notifications = new SqliteNotificationStore(database);
     this.uploads = new SqliteUploadStore(database);
     this.tokens = new SqliteTokenStore(database);
     this.bans = new SqliteBanStore(database);
@@ -302,6 +308,8 @@ export class SqliteStore implements Store {
       migratePop3Sizes(database);
       migrateSubscriptions(database);
       migratePushSubscriptions(database);
+      migrateWebhooks(database);
+      migrateNotifications(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(

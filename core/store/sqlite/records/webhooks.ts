@@ -1,0 +1,381 @@
+/**
+ * SQLite implementation of `WebhookStore` (component "webhooks": tables `webhooks`,
+ * `webhook_deliveries`, `webhook_attempts`), and `insertMessageOutbox`, which the message store
+ * calls inside its delivery transaction so the outbox rows commit with the message.
+ *
+ * @module
+ */
+import type { AccountId } from "../../types.ts";
+import type {
+  AttemptOutcome,
+  MessageOutboxEntry,
+  NewWebhookDelivery,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEvent,
+  WebhookPatch,
+  WebhookRecord,
+  WebhookScopeKind,
+  WebhookStore,
+} from "../../records/webhooks.ts";
+import type { Database } from "../database.ts";
+
+/** Applies the "webhooks" migrations. */
+export function migrateWebhooks(db: Database): void {
+  db.applyMigrations("webhooks", [{
+    version: 1,
+    sql: `CREATE TABLE webhooks (
+      id TEXT PRIMARY KEY,
+      scope_kind TEXT NOT NULL,
+      scope TEXT NOT NULL,
+      url TEXT NOT NULL,
+      events TEXT NOT NULL,
+      secret TEXT NOT NULL,
+      enabled INTEGER NOT NULL,
+      failures INTEGER NOT NULL DEFAULT 0,
+      paused_until INTEGER,
+      created INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE webhook_deliveries (
+      id TEXT PRIMARY KEY,
+      webhook_id TEXT NOT NULL,
+      event TEXT NOT NULL,
+      account_id TEXT,
+      message_id TEXT,
+      data TEXT NOT NULL,
+      status TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      last_status_code INTEGER,
+      last_error TEXT,
+      last_latency_ms INTEGER,
+      completed_at INTEGER
+    ) STRICT;
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, created_at);
+    CREATE TABLE webhook_attempts (
+      delivery_id TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      at INTEGER NOT NULL,
+      status_code INTEGER,
+      latency_ms INTEGER NOT NULL,
+      error TEXT,
+      PRIMARY KEY (delivery_id, attempt)
+    ) STRICT;`,
+  }]);
+}
+
+/**
+ * Writes a message's outbox rows; call inside the transaction that inserts the message, so both
+ * commit (or roll back) together.
+ */
+export function insertMessageOutbox(
+  db: Database,
+  entries: readonly MessageOutboxEntry[],
+  accountId: AccountId,
+  messageId: string,
+  uids: { mailboxId: string; uid: number; uidValidity: number }[],
+): void {
+  const data = JSON.stringify({ uids });
+  for (const e of entries) {
+    db.run(
+      "INSERT INTO webhook_deliveries (id, webhook_id, event, account_id, message_id, data, status, " +
+        "next_attempt_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+      e.id,
+      e.webhookId,
+      e.event,
+      accountId,
+      messageId,
+      data,
+      e.createdAt.getTime(),
+      e.createdAt.getTime(),
+      e.expiresAt.getTime(),
+    );
+  }
+}
+
+interface HookRow {
+  id: string;
+  scope_kind: string;
+  scope: string;
+  url: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  failures: number;
+  paused_until: number | null;
+  created: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  event: string;
+  account_id: string | null;
+  message_id: string | null;
+  data: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  expires_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  completed_at: number | null;
+}
+
+interface AttemptRow {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+function toHook(r: HookRow): WebhookRecord {
+  return {
+    id: r.id,
+    scopeKind: r.scope_kind as WebhookScopeKind,
+    scope: r.scope,
+    url: r.url,
+    events: JSON.parse(r.events) as WebhookEvent[],
+    secret: r.secret,
+    enabled: r.enabled === 1,
+    failures: r.failures,
+    pausedUntil: r.paused_until === null ? null : new Date(r.paused_until),
+    created: new Date(r.created),
+  };
+}
+
+function toDelivery(r: DeliveryRow): WebhookDelivery {
+  return {
+    id: r.id,
+    webhookId: r.webhook_id,
+    event: r.event as WebhookEvent,
+    accountId: r.account_id,
+    messageId: r.message_id,
+    data: r.data,
+    status: r.status as WebhookDeliveryStatus,
+    attempts: r.attempts,
+    nextAttemptAt: new Date(r.next_attempt_at),
+    createdAt: new Date(r.created_at),
+    expiresAt: new Date(r.expires_at),
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    lastLatencyMs: r.last_latency_ms,
+    completedAt: r.completed_at === null ? null : new Date(r.completed_at),
+  };
+}
+
+/** Webhooks in the store database. */
+export class SqliteWebhookStore implements WebhookStore {
+  readonly #db: Database;
+
+  /** @param db the store database, "webhooks" schema applied */
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  create(w: WebhookRecord): Promise<void> {
+    this.#db.transaction(() =>
+      this.#db.run(
+        "INSERT INTO webhooks (id, scope_kind, scope, url, events, secret, enabled, failures, paused_until, created) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        w.id,
+        w.scopeKind,
+        w.scope,
+        w.url,
+        JSON.stringify(w.events),
+        w.secret,
+        w.enabled ? 1 : 0,
+        w.failures,
+        w.pausedUntil?.getTime() ?? null,
+        w.created.getTime(),
+      )
+    );
+    return Promise.resolve();
+  }
+
+  get(id: string): Promise<WebhookRecord | null> {
+    const row = this.#db.get<HookRow>("SELECT * FROM webhooks WHERE id = ?", id);
+    return Promise.resolve(row ? toHook(row) : null);
+  }
+
+  list(): Promise<WebhookRecord[]> {
+    return Promise.resolve(this.#db.all<HookRow>("SELECT * FROM webhooks ORDER BY created, id").map(toHook));
+  }
+
+  update(id: string, patch: WebhookPatch): Promise<WebhookRecord | null> {
+    return Promise.resolve(this.#db.transaction(() => {
+      const row = this.#db.get<HookRow>("SELECT * FROM webhooks WHERE id = ?", id);
+      if (!row) return null;
+      const next: WebhookRecord = { ...toHook(row), ...patch };
+      this.#db.run(
+        "UPDATE webhooks SET url = ?, events = ?, secret = ?, enabled = ?, failures = ?, paused_until = ? WHERE id = ?",
+        next.url,
+        JSON.stringify(next.events),
+        next.secret,
+        next.enabled ? 1 : 0,
+        next.failures,
+        next.pausedUntil?.getTime() ?? null,
+        id,
+      );
+      return next;
+    }));
+  }
+
+  delete(id: string): Promise<boolean> {
+    return Promise.resolve(this.#db.transaction(() => {
+      this.#db.run(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)",
+        id,
+      );
+      this.#db.run("DELETE FROM webhook_deliveries WHERE webhook_id = ?", id);
+      return this.#db.run("DELETE FROM webhooks WHERE id = ?", id).changes > 0;
+    }));
+  }
+
+  enqueue(deliveries: NewWebhookDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return Promise.resolve();
+    this.#db.transaction(() => {
+      for (const d of deliveries) {
+        this.#db.run(
+          "INSERT INTO webhook_deliveries (id, webhook_id, event, account_id, message_id, data, status, " +
+            "next_attempt_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+          d.id,
+          d.webhookId,
+          d.event,
+          d.accountId,
+          d.messageId,
+          d.data,
+          d.createdAt.getTime(),
+          d.createdAt.getTime(),
+          d.expiresAt.getTime(),
+        );
+      }
+    });
+    return Promise.resolve();
+  }
+
+  getDelivery(id: string): Promise<WebhookDelivery | null> {
+    const row = this.#db.get<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE id = ?", id);
+    return Promise.resolve(row ? toDelivery(row) : null);
+  }
+
+  due(now: Date, limit: number): Promise<WebhookDelivery[]> {
+    const rows = this.#db.all<DeliveryRow>(
+      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? " +
+        "ORDER BY next_attempt_at, created_at, id LIMIT ?",
+      now.getTime(),
+      limit,
+    );
+    return Promise.resolve(rows.map(toDelivery));
+  }
+
+  nextDue(): Promise<Date | null> {
+    const row = this.#db.get<{ t: number | null }>(
+      "SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status = 'pending'",
+    );
+    return Promise.resolve(row?.t == null ? null : new Date(row.t));
+  }
+
+  recordAttempt(a: WebhookAttempt, outcome: AttemptOutcome): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db.run(
+        "INSERT OR REPLACE INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error) " +
+          "VALUES (?, ?, ?, ?, ?, ?)",
+        a.deliveryId,
+        a.attempt,
+        a.at.getTime(),
+        a.statusCode,
+        a.latencyMs,
+        a.error,
+      );
+      this.#db.run(
+        "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, " +
+          "last_error = ?, last_latency_ms = ?, completed_at = ? WHERE id = ?",
+        outcome.status,
+        a.attempt,
+        outcome.status === "pending" ? outcome.nextAttemptAt.getTime() : a.at.getTime(),
+        a.statusCode,
+        a.error,
+        a.latencyMs,
+        outcome.status === "pending" ? null : a.at.getTime(),
+        a.deliveryId,
+      );
+    });
+    return Promise.resolve();
+  }
+
+  deliveries(
+    webhookId: string,
+    opts: { status?: WebhookDeliveryStatus; limit?: number } = {},
+  ): Promise<WebhookDelivery[]> {
+    const limit = opts.limit ?? 100;
+    const rows = opts.status
+      ? this.#db.all<DeliveryRow>(
+        "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND status = ? " +
+          "ORDER BY created_at DESC, id DESC LIMIT ?",
+        webhookId,
+        opts.status,
+        limit,
+      )
+      : this.#db.all<DeliveryRow>(
+        "SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        webhookId,
+        limit,
+      );
+    return Promise.resolve(rows.map(toDelivery));
+  }
+
+  attempts(deliveryId: string): Promise<WebhookAttempt[]> {
+    const rows = this.#db.all<AttemptRow>(
+      "SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt",
+      deliveryId,
+    );
+    return Promise.resolve(rows.map((r) => ({
+      deliveryId: r.delivery_id,
+      attempt: r.attempt,
+      at: new Date(r.at),
+      statusCode: r.status_code,
+      latencyMs: r.latency_ms,
+      error: r.error,
+    })));
+  }
+
+  replay(deliveryId: string, now: Date, expiresAt: Date): Promise<WebhookDelivery | null> {
+    return Promise.resolve(this.#db.transaction(() => {
+      const changed = this.#db.run(
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, expires_at = ?, " +
+          "completed_at = NULL WHERE id = ?",
+        now.getTime(),
+        expiresAt.getTime(),
+        deliveryId,
+      ).changes;
+      if (changed === 0) return null;
+      return toDelivery(
+        this.#db.get<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE id = ?", deliveryId)!,
+      );
+    }));
+  }
+
+  prune(before: Date): Promise<number> {
+    return Promise.resolve(this.#db.transaction(() => {
+      const t = before.getTime();
+      this.#db.run(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries " +
+          "WHERE status != 'pending' AND completed_at < ?)",
+        t,
+      );
+      return Number(
+        this.#db.run("DELETE FROM webhook_deliveries WHERE status != 'pending' AND completed_at < ?", t)
+          .changes,
+      );
+    }));
+  }
+}
