@@ -30,6 +30,8 @@ import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
+import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
+import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
 function unknownAccountAsFailure(e: unknown): never {
@@ -79,6 +81,8 @@ export const GROUPS: GroupSpec[] = [
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
   QUEUE_GROUP,
   BAN_GROUP,
+  DNS_GROUP,
+  ...TENANCY_GROUPS,
   { name: "config", summary: "check a configuration file, show the effective configuration" },
 ];
 
@@ -494,4 +498,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SETUP_COMMANDS, ...TENANCY_COMMANDS];

@@ -52,7 +52,10 @@ async function checkOne(
     case "A":
     case "AAAA": {
       const addrs = (await dns.addresses(r.name)).map((a) => a.replace(/:\d+$/, ""));
-      if (addrs.includes(r.value)) return { status: "ok", detail: r.value };
+      // An empty value asks only that the host has an address of that family.
+      if (r.value === "" ? addrs.length > 0 : addrs.includes(r.value)) {
+        return { status: "ok", detail: addrs.join(", ") };
+      }
       return addrs.length === 0
         ? { status: "missing", detail: "no address records" }
         : { status: "mismatch", detail: `resolves to ${addrs.join(", ")}` };
