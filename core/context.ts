@@ -11,6 +11,7 @@ import type { Logger } from "./log/logger.ts";
 import type { Connection } from "./net/connection.ts";
 import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
+import type { ServerMetrics } from "./metrics/registry.ts";
 
 import type { Clock } from "./clock.ts";
 
@@ -32,6 +33,8 @@ export interface ServerContext {
    * (`WithOutboundQueue`), which SMTP and JMAP already read.
    */
   readonly outbound?: OutboundQueue;
+  /** The server's Prometheus instruments (core/metrics); absent in bare unit-test contexts. */
+  readonly metrics?: ServerMetrics;
 }
 
 /**

@@ -26,6 +26,8 @@ import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
+import { ServerMetrics } from "../core/metrics/registry.ts";
+import { QueueMetrics } from "../core/queue/metrics.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
@@ -200,12 +202,17 @@ export async function createServer(
     // CLI can list and clear them while the server runs.
     const policy = new ConnectionPolicy(config, { clock, log, bans: opened.bans });
     await policy.loadBans();
+    // Prometheus instruments (core/metrics): the queue's counters are the queue's own.
+    const queueMetrics = new QueueMetrics();
+    const metrics = new ServerMetrics({ store: opened, clock, queue: queueMetrics });
+    opened.observeCommits?.((seconds) => metrics.observeCommit(seconds));
     const auth = options.auth ?? createAuthService(opened, config, clock, {
       // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
       // locked out) included: otherwise the lockout (auth.lockout_failures) stops the count before
       // policy.ban_failures is reached.
-      onFailure: (ctx) => {
-        policy.recordAuthFailure(ctx.remoteAddress).catch((err) =>
+      onFailure: (ctx, _username, reason) => {
+        metrics.authFailure(ctx.protocol, reason);
+        policy.recordAuthFailure(ctx.remoteAddress).then((ban) => ban && metrics.ban()).catch((err) =>
           log.error("recording an authentication failure failed", {
             error: (err as Error)?.message ?? String(err),
           })
@@ -214,11 +221,13 @@ export async function createServer(
     });
     // The outbound queue (its records in the store): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
-    const outbound = createQueue({ config, store: opened, log, clock });
+    const outbound = createQueue({ config, store: opened, log, clock }, { metrics: queueMetrics });
+    outbound.onRecipientOutcome((o) => metrics.delivery({ route: "remote", result: o.status }));
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound };
-    return new Server(context, composeHooks(policy.hooks(), hooks), tls, {
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics };
+    // The metrics hooks come first: every session is counted, the ones the policy refuses too.
+    return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
       closeLog: logHandle ? () => logHandle.close() : null,
     });

@@ -8,6 +8,7 @@
  */
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
+import type { ServerMetrics } from "../metrics/registry.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 
 /**
@@ -31,7 +32,9 @@ export function vacationHook(server: VacationServer, pipeline: () => DeliveryPip
 const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
 
 /** The server's pipeline (a `ServerContext` fits): created on first use, then the same one. */
-export function deliveryPipeline(server: VacationServer & MailAuthServer): DeliveryPipeline {
+export function deliveryPipeline(
+  server: VacationServer & MailAuthServer & { readonly metrics?: ServerMetrics },
+): DeliveryPipeline {
   let p = pipelines.get(server);
   if (!p) {
     const created: DeliveryPipeline = new DeliveryPipeline({
@@ -42,7 +45,11 @@ export function deliveryPipeline(server: VacationServer & MailAuthServer): Deliv
       outbound: server.outbound,
       // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
       stages: inboundStages(server),
-      hooks: [vacationHook(server, () => created)],
+      // The metrics hook first: it counts before the protocol's acknowledgement reaches the client.
+      hooks: [
+        ...(server.metrics ? [server.metrics.deliveryHook()] : []),
+        vacationHook(server, () => created),
+      ],
     });
     p = created;
     pipelines.set(server, p);

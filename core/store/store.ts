@@ -57,6 +57,8 @@ import type { NotificationStore } from "./records/notifications.ts";
 import type { OrganizationStore } from "./records/organizations.ts";
 import type { PlanStore } from "./records/plans.ts";
 import type { UsageStore } from "./records/usage.ts";
+import type { HealthCheckStore } from "./records/health_checks.ts";
+import type { DailyCounterStore } from "./records/daily_counters.ts";
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
   addDomain(name: string): Promise<Domain>;
@@ -303,6 +305,10 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
   readonly plans: PlanStore;
   /** Usage counters per organization and day (core/tenancy). */
   readonly usage: UsageStore;
+  /** Periodic health checks kept for their history (core/health). */
+  readonly healthChecks: HealthCheckStore;
+  /** Platform-wide counters per day: deliveries, bounces (core/stats). */
+  readonly dailyCounters: DailyCounterStore;
   /**
    * Opens a hold on a mailbox for an IMAP session (expunge_holds.ts): messages destroyed from it
    * afterwards keep their blob, and the hold describes them, until the hold releases them.
@@ -319,6 +325,11 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
   releaseBlob(blobId: BlobId): Promise<void>;
   /** Blobs written but never referenced (e.g. after a crash) and unreferenced ones are removed. */
   collectGarbage(): Promise<{ removed: number }>;
+  /**
+   * Reports every write transaction's time from start to durable commit, in seconds (the
+   * `tern_store_commit_seconds` histogram, core/metrics). Optional: a backend without it is not timed.
+   */
+  observeCommits?(observer: (seconds: number) => void): void;
   close(): Promise<void>;
 }
 

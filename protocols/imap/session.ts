@@ -490,6 +490,12 @@ export class ImapSession {
         this.conn.log.warn("imap update failed", { error: e instanceof Error ? e.message : String(e) });
       }
     }
+    // core/metrics: the tagged status is the command's result (RFC 9051 §7.1).
+    this.server.metrics?.command(
+      "imap",
+      spec ? (cmd.uid ? "UID " + cmd.name : cmd.name) : "OTHER",
+      reply.status === "OK" ? "ok" : reply.status === "NO" ? "no" : "bad",
+    );
     if (reply.silent) return;
     await this.out.line(`${cmd.tag} ${reply.status} ${reply.code ? `[${reply.code}] ` : ""}${reply.text}`);
   }

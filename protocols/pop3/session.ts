@@ -35,6 +35,8 @@ type ReadEnd = "eof" | "timeout" | "shutdown";
 
 /** Mutable state of one POP3 session. */
 class Pop3Session {
+  /** Whether the last status line written was `+OK` (the last command's result, for core/metrics). */
+  lastOk = true;
   state: State = "authorization";
   user: string | null = null;
   account: Account | null = null;
@@ -55,6 +57,10 @@ class Pop3Session {
   }
 
   write(text: string | Uint8Array): Promise<void> {
+    if (typeof text === "string") {
+      if (text.startsWith("+OK")) this.lastOk = true;
+      else if (text.startsWith("-ERR")) this.lastOk = false;
+    }
     return this.conn.transport.write(text);
   }
 
@@ -171,7 +177,10 @@ async function dispatch(s: Pop3Session, line: string): Promise<boolean> {
     await s.write(err(`${cmd.verb} not allowed now`));
     return true;
   }
-  return await handler.run(s, cmd.args);
+  const cont = await handler.run(s, cmd.args);
+  // core/metrics: the command's result is its status indicator (RFC 1939 §3).
+  s.server.metrics?.command("pop3", cmd.verb, s.lastOk ? "ok" : "no");
+  return cont;
 }
 
 /** A command: the states it is valid in and its implementation. */

@@ -24,6 +24,8 @@ export class SessionIo {
   #ended: EndReason | null = null;
   #interrupt: ((r: EndReason) => void) | null = null;
   #writeFailed = false;
+  /** Code of the last reply queued (the result of the command that sent it, for core/metrics). */
+  lastCode = 0;
 
   /**
    * @param transport the connection
@@ -42,6 +44,7 @@ export class SessionIo {
 
   /** Queues a reply; it is written at the next flush (at the latest before the next blocking read). */
   send(r: SmtpReply, enhanced: boolean): void {
+    this.lastCode = r.code;
     this.#out.push(formatReply(r, enhanced));
   }
 

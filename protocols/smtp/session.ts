@@ -198,6 +198,13 @@ export class SmtpSession {
         });
         this.send(Replies.localError());
       }
+      // core/metrics: the command's result is its last reply's class (RFC 5321 §4.2.1).
+      const code = this.io.lastCode;
+      this.conn.server.metrics?.command(
+        this.conn.session.protocol,
+        cmd.verb,
+        code < 400 ? "ok" : code < 500 ? "tempfail" : "permfail",
+      );
       if (this.io.endReason !== null && this.io.endReason !== "eof") return;
     }
   }

@@ -12,6 +12,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { StoreHarness } from "./store_contract.ts";
 import type { QueuedMessage } from "../../core/store/records/queue.ts";
 import { tenancyRecordsContract } from "./tenancy_contract.ts";
+import { opsRecordsContract } from "./ops_contract.ts";
 import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -61,6 +62,8 @@ export function recordStoresContract(
 ): void {
   // Organizations, plans and usage (issue 16): tests/store/tenancy_contract.ts.
   tenancyRecordsContract(test);
+  // Health-check history and daily counters (issue 17): tests/store/ops_contract.ts.
+  opsRecordsContract(test, reopen);
   // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
   webhookRecordsContract(test, reopen);
 

@@ -73,6 +73,8 @@ import { migrateTenancy } from "./records/tenancy_schema.ts";
 import { SqliteOrganizationStore } from "./records/organizations.ts";
 import { SqlitePlanStore } from "./records/plans.ts";
 import { SqliteUsageStore } from "./records/usage.ts";
+import { migrateHealthChecks, SqliteHealthCheckStore } from "./records/health_checks.ts";
+import { SqliteDailyCounterStore } from "./records/daily_counters.ts";
 import { PlacementCache, type PlacementSource } from "./placement_cache.ts";
 import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
@@ -151,6 +153,8 @@ export class SqliteStore implements Store {
   readonly organizations: SqliteOrganizationStore;
   readonly plans: SqlitePlanStore;
   readonly usage: SqliteUsageStore;
+  readonly healthChecks: SqliteHealthCheckStore;
+  readonly dailyCounters: SqliteDailyCounterStore;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
@@ -232,6 +236,8 @@ export class SqliteStore implements Store {
     this.organizations = new SqliteOrganizationStore(database, clock);
     this.plans = new SqlitePlanStore(database, clock);
     this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
+    this.healthChecks = new SqliteHealthCheckStore(database, (fn) => this.#queue.run(() => fn()));
+    this.dailyCounters = new SqliteDailyCounterStore(database, (fn) => this.#queue.run(() => fn()));
       now: () => this.#now(),
       check: () => this.#check(),
       closed: () => this.#closed,
@@ -308,6 +314,7 @@ export class SqliteStore implements Store {
       migratePop3Sizes(database);
       migrateSubscriptions(database);
       migratePushSubscriptions(database);
+      migrateHealthChecks(database);
       migrateWebhooks(database);
       migrateNotifications(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
@@ -325,6 +332,11 @@ export class SqliteStore implements Store {
       database.close();
       throw err;
     }
+  }
+
+  /** Reports each group commit's time, start to durable (WAL synced), in seconds. */
+  observeCommits(observer: (seconds: number) => void): void {
+    this.#queue.observer = observer;
   }
 
   /** Group-commit counters (transactions, jobs, milliseconds inside transactions). */

@@ -77,6 +77,8 @@ export class WriteQueue {
   #flushes = 0;
   #jobs = 0;
   #commitMs = 0;
+  /** Told each committed batch's time from start to durable, in seconds (core/metrics). */
+  observer: ((seconds: number) => void) | null = null;
 
   /**
    * A queue over a database.
@@ -167,6 +169,7 @@ export class WriteQueue {
       } catch (err) {
         syncError = err;
       }
+      if (syncError === null) this.observer?.((performance.now() - started) / 1000);
       await previous;
       this.#syncing--;
       if (syncError !== null) {
