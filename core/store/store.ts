@@ -53,6 +53,7 @@ import type { SubscriptionStore } from "./records/subscriptions.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
 import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
+import type { SieveScriptStore } from "./records/sieve_scripts.ts";
 
 import type { OrganizationStore } from "./records/organizations.ts";
 import type { PlanStore } from "./records/plans.ts";
@@ -293,6 +294,8 @@ export interface RecordStores {
   readonly webhooks: WebhookStore;
   /** When each notification cause was last sent (core/notify). */
   readonly notifications: NotificationStore;
+  /** Sieve scripts (one active per account) and their vacation/duplicate trackers (core/sieve). */
+  readonly sieveScripts: SieveScriptStore;
 }
 
 /** The whole store. */

@@ -13,6 +13,7 @@ import type { StoreHarness } from "./store_contract.ts";
 import type { QueuedMessage } from "../../core/store/records/queue.ts";
 import { tenancyRecordsContract } from "./tenancy_contract.ts";
 import { opsRecordsContract } from "./ops_contract.ts";
+import { sieveRecordsContract } from "./sieve_contract.ts";
 import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -64,6 +65,8 @@ export function recordStoresContract(
   tenancyRecordsContract(test);
   // Health-check history and daily counters (issue 17): tests/store/ops_contract.ts.
   opsRecordsContract(test, reopen);
+  // Sieve scripts and their trackers (issue 20): tests/store/sieve_contract.ts.
+  sieveRecordsContract(test, reopen);
   // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
   webhookRecordsContract(test, reopen);
 

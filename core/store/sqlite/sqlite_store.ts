@@ -61,6 +61,7 @@ import { SqliteVacationStore } from "./records/vacations.ts";
 import { migratePushSubscriptions, SqlitePushSubscriptionStore } from "./records/push_subscriptions.ts";
 import { migrateWebhooks, SqliteWebhookStore } from "./records/webhooks.ts";
 import { migrateNotifications, SqliteNotificationStore } from "./records/notifications.ts";
+import { migrateSieveScripts, SqliteSieveScriptStore } from "./records/sieve_scripts.ts";
 import { SqliteUploadStore } from "./records/uploads.ts";
 import { SqliteTokenStore } from "./records/tokens.ts";
 import { migrateBans, SqliteBanStore } from "./records/bans.ts";
@@ -140,6 +141,7 @@ export class SqliteStore implements Store {
   readonly pushSubscriptions: SqlitePushSubscriptionStore;
   readonly webhooks: SqliteWebhookStore;
   readonly notifications: SqliteNotificationStore;
+  readonly sieveScripts: SqliteSieveScriptStore;
   readonly uploads: SqliteUploadStore;
   readonly tokens: SqliteTokenStore;
   readonly bans: SqliteBanStore;
@@ -221,6 +223,7 @@ export class SqliteStore implements Store {
     this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
     this.webhooks = new SqliteWebhookStore(database);
     this.notifications = new SqliteNotificationStore(database);
+    this.sieveScripts = new SqliteSieveScriptStore(database, () => clock.now());
     this.uploads = new SqliteUploadStore(database);
     this.tokens = new SqliteTokenStore(database);
     this.bans = new SqliteBanStore(database);
@@ -317,6 +320,7 @@ export class SqliteStore implements Store {
       migrateHealthChecks(database);
       migrateWebhooks(database);
       migrateNotifications(database);
+      migrateSieveScripts(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(
