@@ -118,10 +118,16 @@ export const SETUP_COMMANDS: CommandSpec[] = [
       const hostname = normalizeDomain(
         await ask(ctx, "Host name of this server?", str(ctx, "hostname") ?? `mail.${domain}`),
       );
-      const dataDir = await ask(ctx, "Data directory?", str(ctx, "data-dir") ?? "/var/lib/tern");
+      // Relative to the configuration file: the systemd unit in docs/ runs from the directory that holds
+      // both, which is what the compiled binary's --allow-write=./data permits.
+      const dataDir = await ask(
+        ctx,
+        "Data directory (relative to the configuration file)?",
+        str(ctx, "data-dir") ?? "data",
+      );
       const output = str(ctx, "output") ?? "tern.toml";
       const text = productionConfig({ domain, hostname, dataDir, address: str(ctx, "address") ?? "0.0.0.0" });
-      const config = parseConfig(text, output, ".");
+      const config = parseConfig(text, output);
       let exists = false;
       try {
         await Deno.lstat(output);
@@ -135,7 +141,7 @@ export const SETUP_COMMANDS: CommandSpec[] = [
       await Deno.writeTextFile(output, text, { mode: 0o640 });
       ctx.io.out(`Wrote ${output}\n`);
 
-      ctx.values["data-dir"] = dataDir;
+      ctx.values["data-dir"] = config.data_dir;
       const now = new Date();
       const postmaster = `postmaster@${domain}`;
       const result = await ctx.withDirectory(async ({ store, hasher }) => {
