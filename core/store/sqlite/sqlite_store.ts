@@ -230,17 +230,17 @@ export class SqliteStore implements Store {
     this.dkimKeys = new SqliteDkimKeyStore(database);
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
+    this.organizations = new SqliteOrganizationStore(database, clock);
+    this.plans = new SqlitePlanStore(database, clock);
+    this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
+    this.healthChecks = new SqliteHealthCheckStore(database, (fn) => this.#queue.run(() => fn()));
+    this.dailyCounters = new SqliteDailyCounterStore(database, (fn) => this.#queue.run(() => fn()));
     this.#hasFts5 = hasFts5;
     this.#messages = new SqliteMessages({
       database,
       blobs: this.blobs,
       read: (fn) => this.#read(fn),
       write: (fn) => this.#write(fn),
-    this.organizations = new SqliteOrganizationStore(database, clock);
-    this.plans = new SqlitePlanStore(database, clock);
-    this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
-    this.healthChecks = new SqliteHealthCheckStore(database, (fn) => this.#queue.run(() => fn()));
-    this.dailyCounters = new SqliteDailyCounterStore(database, (fn) => this.#queue.run(() => fn()));
       now: () => this.#now(),
       check: () => this.#check(),
       closed: () => this.#closed,
@@ -316,6 +316,7 @@ export class SqliteStore implements Store {
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);
+      migrateTenancy(database);
       migratePushSubscriptions(database);
       migrateHealthChecks(database);
       migrateWebhooks(database);
@@ -328,7 +329,6 @@ export class SqliteStore implements Store {
         blobs,
         opts.notifier ?? new MemoryNotifier(),
         opts.clock ?? systemClock,
-      migrateTenancy(database);
         hasFts5,
         opts,
       );
