@@ -9,6 +9,7 @@ import type { Store } from "../store/store.ts";
 import type { Account, AccountSecrets, Alias, Domain } from "../store/types.ts";
 import { parseAddress, parseDomain } from "../store/addresses.ts";
 import { CliError, UsageError } from "./errors.ts";
+import { checkDirectoryLimit } from "../tenancy/operations.ts";
 
 /** The part of the AuthService the directory operations need. */
 export interface PasswordHasher {
@@ -114,8 +115,11 @@ export async function addUser(
   configuredDomains: readonly string[] = [],
 ): Promise<Account> {
   const address = normalizeAddress(input.address);
-  await requireLocalDomain(store, address.slice(address.lastIndexOf("@") + 1), configuredDomains);
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  await requireLocalDomain(store, domain, configuredDomains);
   if (await store.getAccountByAddress(address)) throw new CliError(`Account "${address}" already exists`);
+  // Issue 16: the plan of the domain's organization caps its accounts.
+  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "accounts");
   const secrets = await hasher.deriveSecrets(input.password);
   return await store.createAccount({
     address,
@@ -212,6 +216,9 @@ export async function addAlias(
   if ((await store.listAliases()).some((a) => a.address === alias)) {
     throw new CliError(`Alias "${alias}" already exists`);
   }
+  // Issue 16: the plan of the domain's organization caps its addresses.
+  const domain = alias.slice(alias.lastIndexOf("@") + 1);
+  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "addresses");
   return await store.addAlias(alias, normalized);
 }
 

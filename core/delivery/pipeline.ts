@@ -24,6 +24,7 @@ import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
 import type { MessageSource } from "./spool.ts";
 import { formatReceived, formatReturnPath } from "./trace.ts";
+import type { LimitRefusal, TenancyPolicy } from "../tenancy/policy.ts";
 
 /** Where a message comes from: decides the `Received` line (RFC 5321 §4.4). */
 export type DeliveryOrigin =
@@ -96,7 +97,9 @@ export type RefusalReason =
   | "noQueue"
   | "localError"
   /** A pre-commit stage (a message check) refused the message. */
-  | "rejected";
+  | "rejected"
+  /** A limit of the organization's plan (core/tenancy). */
+  | "planLimit";
 
 /** A refusal with its SMTP reply code and RFC 3463 enhanced status code, so SMTP answers it as is. */
 export interface Refusal {
@@ -138,7 +141,19 @@ export const REFUSALS: Readonly<Record<RefusalReason, Refusal>> = {
   },
   // RFC 3463 X.7.1: delivery not authorized, message refused (a stage may give its own text).
   rejected: { reason: "rejected", code: 550, enhanced: "5.7.1", text: "Message refused" },
+  // Issue 16: the plan's limits give their own codes (core/tenancy/policy.ts LIMIT_REFUSALS).
+  planLimit: { reason: "planLimit", code: 550, enhanced: "5.7.0", text: "Refused by the plan" },
 };
+
+/** A plan limit's refusal (core/tenancy) as a pipeline refusal. */
+export function planRefusal(limit: LimitRefusal): Refusal {
+  return { reason: "planLimit", ...limit };
+}
+
+/** The authenticated sender of a transaction (submission, JMAP), or null. */
+export function senderOf(origin: DeliveryOrigin): string | null {
+  return origin.kind === "smtp" || origin.kind === "jmap" ? origin.authenticatedAs : null;
+}
 
 /** What the transaction may do with recipients, decided by the protocol (its authentication rules). */
 export interface TransactionPolicy {
@@ -234,6 +249,8 @@ export interface PipelineServices {
   hooks?: readonly PostDeliveryHook[];
   /** Recipient resolver (a cached one over `store` by default). */
   resolver?: RecipientResolver;
+  /** Organizations' plan limits and usage counting (core/tenancy); none: no limits, nothing counted. */
+  tenancy?: TenancyPolicy;
 }
 
 /** The pipeline: one per server, shared by every protocol. */
@@ -298,16 +315,34 @@ export class DeliveryTransaction {
       if (res.accounts.some((a) => a.quotaBytes > 0 && a.usedBytes + size > a.quotaBytes)) {
         return REFUSALS.mailboxFull;
       }
+      // Issue 16: the recipients' organizations' receive limits, storage and message size.
+      const limit = await this.#pipeline.services.tenancy?.checkRecipient(res.accounts, size);
+      if (limit) return planRefusal(limit);
       this.#recipients.push({ ...rcpt, route: "local", accounts: res.accounts });
       return null;
     }
     if (this.#policy.localOnly) return REFUSALS.notLocal;
     // Never an open relay: the protocol says whether this client may relay.
     if (!this.#policy.mayRelay) return REFUSALS.relayDenied;
+    const sender = senderOf(this.origin);
+    const outboundLimit = sender ? await this.#pipeline.services.tenancy?.checkRemote({ address: sender }) : null;
+    if (outboundLimit) return planRefusal(outboundLimit);
     // Without a queue: a temporary failure, never a silent drop.
     if (!this.#pipeline.services.outbound) return REFUSALS.noQueue;
     this.#recipients.push({ ...rcpt, route: "remote" });
     return null;
+  }
+
+  /**
+   * The authenticated sender's plan at MAIL (issue 16): the announced size and the daily send
+   * limit. Null when allowed (or when there is no authenticated sender).
+   */
+  async checkSender(): Promise<Refusal | null> {
+    const sender = senderOf(this.origin);
+    const tenancy = this.#pipeline.services.tenancy;
+    if (!sender || !tenancy) return null;
+    const limit = await tenancy.checkSender({ address: sender }, this.envelope.size);
+    return limit ? planRefusal(limit) : null;
   }
 
   /** The `Received` line (RFC 5321 §4.4) this transaction puts in front of the message. */
@@ -456,7 +491,24 @@ export class DeliveryTransaction {
         break;
       }
     }
+    await this.#count(results, committed);
     return { id: this.id, recipients: results, queueId, hooks: this.#runHooks(committed) };
+  }
+
+  /** Counts the delivery in the organizations' usage (issue 16); never fails the delivery. */
+  async #count(results: RecipientResult[], committed: { accountIds: AccountId[] }[]): Promise<void> {
+    const tenancy = this.#pipeline.services.tenancy;
+    if (!tenancy) return;
+    const sender = senderOf(this.origin);
+    const sent = sender !== null && results.some((r) => r.status !== "failed");
+    try {
+      await tenancy.recordDelivery(sent ? { address: sender } : null, committed.flatMap((c) => c.accountIds));
+    } catch (e) {
+      this.#pipeline.services.log.error("usage count failed", {
+        queue_id: this.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
   }
 
   /** Runs one stage; a stage that throws gives a temporary failure (never a silent accept). */

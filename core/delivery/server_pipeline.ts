@@ -8,8 +8,10 @@
  */
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
-import type { ServerMetrics } from "../metrics/registry.ts";
+import { tenancyOf } from "../tenancy/policy.ts";
+import { planSizeStage } from "../tenancy/stage.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
+import type { ServerMetrics } from "../metrics/registry.ts";
 
 /**
  * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
@@ -44,7 +46,9 @@ export function deliveryPipeline(
       hostname: server.config.hostname,
       outbound: server.outbound,
       // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
-      stages: inboundStages(server),
+      stages: [planSizeStage(tenancyOf(server)), ...inboundStages(server)],
+      // Plan limits and usage counting of organizations (core/tenancy).
+      tenancy: tenancyOf(server),
       // The metrics hook first: it counts before the protocol's acknowledgement reaches the client.
       hooks: [
         ...(server.metrics ? [server.metrics.deliveryHook()] : []),

@@ -322,6 +322,9 @@ export class SmtpSession {
       localOnly: this.#lmtp,
       id: `${this.conn.session.id}-${++this.#txCount}`,
     });
+    // Issue 16: an authenticated sender's plan (RFC 1870 SIZE against its maximum, daily send limit).
+    const limit = await delivery.checkSender();
+    if (limit) return this.send(replyOf(limit));
     this.tx = { from: cmd.from, opts: p.value, delivery, spool: null, spoolError: false };
     this.#setPhase("mail");
     this.send(Replies.senderOk());

@@ -1,0 +1,23 @@
+/**
+ * The plan's maximum message size as a pre-commit stage of the delivery pipeline (issue 16): the
+ * finished message against the plans of its authenticated sender and of its local recipients'
+ * organizations (RFC 1870 §6 after the data: 552 5.3.4, nothing stored). The announced SIZE is
+ * checked earlier, at MAIL (sender) and RCPT (recipients).
+ *
+ * @module
+ */
+import { type InboundStage, planRefusal, senderOf } from "../delivery/pipeline.ts";
+import type { TenancyPolicy } from "./policy.ts";
+
+/** The stage, over the server's tenancy policy. */
+export function planSizeStage(policy: TenancyPolicy): InboundStage {
+  return {
+    name: "plan-size",
+    async check(tx, message) {
+      const sender = senderOf(tx.origin);
+      const local = tx.recipients.flatMap((r) => r.route === "local" ? r.accounts.map((a) => a.id) : []);
+      const limit = await policy.checkMessageSize(sender ? { address: sender } : null, local, message.size);
+      return limit ? { accept: false, refusal: planRefusal(limit) } : { accept: true };
+    },
+  };
+}
