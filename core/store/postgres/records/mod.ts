@@ -1,0 +1,95 @@
+/**
+ * The record stores (`RecordStores`) of `PostgresStore`, each in its own file over the same pool
+ * and migration ledger. A record store that has no PostgreSQL implementation yet is a stand-in
+ * whose every method rejects with a clear error (`unported`), so a server on PostgreSQL fails
+ * loudly where it would otherwise lose data.
+ *
+ * @module
+ */
+import type { RecordStores, Store } from "../../store.ts";
+import type { BlobStore } from "../../blob_store.ts";
+import type { Sql } from "../connection.ts";
+import { migrate } from "../migrations.ts";
+import { RECORDS_COMPONENT, RECORDS_MIGRATIONS } from "./schema.ts";
+import {
+  PgBanStore,
+  PgDkimKeyStore,
+  PgIdentityStore,
+  PgPop3SizeStore,
+  PgSubscriptionStore,
+  PgTokenStore,
+  PgUploadStore,
+  PgVacationStore,
+} from "./small.ts";
+
+/** What record stores get from the store that hosts them. */
+export interface PgRecordHost {
+  /** The clock, in milliseconds. */
+  now(): number;
+  readonly blobs: BlobStore;
+}
+
+/** The record stores, plus `bind` to hand them the finished store (for blob pinning). */
+export type PgRecordStores = RecordStores & { bind(store: Store): void };
+
+/**
+ * Every record store `RecordStores` declares (a new one there fails type checking here until it is
+ * listed, so the PostgreSQL backend cannot silently lack it).
+ */
+const NAMES: Record<keyof RecordStores, true> = {
+  queue: true,
+  identities: true,
+  submissions: true,
+  vacations: true,
+  uploads: true,
+  tokens: true,
+  bans: true,
+  apiSessions: true,
+  audit: true,
+  dkimKeys: true,
+  pop3Sizes: true,
+  subscriptions: true,
+  pushSubscriptions: true,
+  organizations: true,
+  plans: true,
+  usage: true,
+  healthChecks: true,
+  dailyCounters: true,
+  webhooks: true,
+  notifications: true,
+  sieveScripts: true,
+};
+
+/** The names of the record stores. */
+export const RECORD_STORE_NAMES = Object.keys(NAMES) as (keyof RecordStores)[];
+
+/** A stand-in for a record store not ported to PostgreSQL yet: every call rejects. */
+export function unported<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get(_t, prop) {
+      if (prop === "then") return undefined;
+      return () =>
+        Promise.reject(
+          new Error(`PostgresStore: the ${name} record store is not available on PostgreSQL yet`),
+        );
+    },
+  });
+}
+
+/** Opens (and migrates) every record store. */
+export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<PgRecordStores> {
+  await migrate(sql, RECORDS_COMPONENT, RECORDS_MIGRATIONS);
+  const stores = {} as Record<string, unknown>;
+  for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
+  Object.assign(stores, {
+    identities: new PgIdentityStore(sql, host.now),
+    uploads: new PgUploadStore(sql),
+    tokens: new PgTokenStore(sql),
+    vacations: new PgVacationStore(sql),
+    bans: new PgBanStore(sql),
+    dkimKeys: new PgDkimKeyStore(sql),
+    pop3Sizes: new PgPop3SizeStore(sql),
+    subscriptions: new PgSubscriptionStore(sql),
+  });
+  return { ...(stores as unknown as RecordStores), bind: () => {} };
+}
