@@ -10,6 +10,7 @@ import type { Account, AccountSecrets, Alias, Domain } from "../store/types.ts";
 import { parseAddress, parseDomain } from "../store/addresses.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { checkDirectoryLimit } from "../tenancy/operations.ts";
+import { TenancyError } from "../tenancy/errors.ts";
 
 /** The part of the AuthService the directory operations need. */
 export interface PasswordHasher {
@@ -119,7 +120,7 @@ export async function addUser(
   await requireLocalDomain(store, domain, configuredDomains);
   if (await store.getAccountByAddress(address)) throw new CliError(`Account "${address}" already exists`);
   // Issue 16: the plan of the domain's organization caps its accounts.
-  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "accounts");
+  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "accounts").catch(cliError);
   const secrets = await hasher.deriveSecrets(input.password);
   return await store.createAccount({
     address,
@@ -218,7 +219,7 @@ export async function addAlias(
   }
   // Issue 16: the plan of the domain's organization caps its addresses.
   const domain = alias.slice(alias.lastIndexOf("@") + 1);
-  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "addresses");
+  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "addresses").catch(cliError);
   return await store.addAlias(alias, normalized);
 }
 
@@ -234,4 +235,10 @@ export async function deleteAlias(store: Store, address: string): Promise<void> 
     throw new CliError(`No alias "${alias}"`);
   }
   await store.deleteAlias(alias);
+}
+
+/** A tenancy refusal (a plan limit) as the CLI's error. */
+export function cliError(e: unknown): never {
+  if (e instanceof TenancyError) throw e.invalid ? new UsageError(e.message) : new CliError(e.message);
+  throw e;
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { CommandContext, CommandSpec, GroupSpec, OptionSpec } from "./spec.ts";
+import type { CommandContext, CommandSpec, Directory, GroupSpec, OptionSpec } from "./spec.ts";
 import { ExitCode, UsageError } from "./errors.ts";
 import { formatTable } from "./table.ts";
-import { formatSize, parseSize } from "./directory_ops.ts";
+import { cliError, formatSize, parseSize } from "./directory_ops.ts";
 import {
   addOrganization,
   addPlan,
@@ -83,6 +83,11 @@ const PLAN_OPTIONS: Record<string, OptionSpec> = {
   json: JSON_OPT,
   "data-dir": DATA_DIR,
 };
+
+/** Opens the store for `fn`; tenancy refusals become CLI errors. */
+function withDir<T>(ctx: CommandContext, fn: (dir: Directory) => Promise<T>): Promise<T> {
+  return ctx.withDirectory(fn).catch(cliError);
+}
 
 function str(ctx: CommandContext, name: string): string | undefined {
   const v = ctx.values[name];
@@ -168,14 +173,13 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     examples: ["tern org add acme --plan free --domain acme.example"],
     async run(ctx) {
       const domains = (str(ctx, "domain") ?? "").split(",").map((d) => d.trim()).filter(Boolean);
-      const org = await ctx.withDirectory(({ store }) =>
+      const org = await withDir(ctx, ({ store }) =>
         addOrganization(store, {
           id: ctx.positionals[0]!,
           name: str(ctx, "name"),
           plan: str(ctx, "plan"),
           domains,
-        })
-      );
+        }));
       if (ctx.values.json) json(ctx, org);
       else ctx.io.out(`Created organization ${org.id}\n`);
       return ExitCode.ok;
@@ -190,7 +194,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OPT, "data-dir": DATA_DIR },
     examples: ["tern org list", "tern org list --json"],
     async run(ctx) {
-      const orgs = await ctx.withDirectory(({ store }) => listOrganizations(store));
+      const orgs = await withDir(ctx, ({ store }) => listOrganizations(store));
       if (ctx.values.json) json(ctx, orgs);
       else {
         ctx.io.out(formatTable(
@@ -216,9 +220,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OPT, "data-dir": DATA_DIR },
     examples: ["tern org show acme"],
     async run(ctx) {
-      const o = await ctx.withDirectory(({ store }) =>
-        showOrganization(store, ctx.positionals[0]!, new Date())
-      );
+      const o = await withDir(ctx, ({ store }) => showOrganization(store, ctx.positionals[0]!, new Date()));
       if (ctx.values.json) return json(ctx, o), ExitCode.ok;
       const r = o.resources;
       ctx.io.out(
@@ -246,7 +248,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern org delete acme"],
     async run(ctx) {
-      await ctx.withDirectory(({ store }) => deleteOrganization(store, ctx.positionals[0]!));
+      await withDir(ctx, ({ store }) => deleteOrganization(store, ctx.positionals[0]!));
       ctx.io.out(`Deleted organization ${ctx.positionals[0]}\n`);
       return ExitCode.ok;
     },
@@ -261,8 +263,9 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     examples: ["tern org set-plan acme pro", "tern org set-plan acme none"],
     async run(ctx) {
       const [name, plan] = ctx.positionals as [string, string];
-      const org = await ctx.withDirectory(({ store }) =>
-        setOrganizationPlan(store, name, plan === "none" ? null : plan)
+      const org = await withDir(
+        ctx,
+        ({ store }) => setOrganizationPlan(store, name, plan === "none" ? null : plan),
       );
       if (ctx.values.json) json(ctx, org);
       else ctx.io.out(`Organization ${org.id} is on plan ${org.planId ?? "none"}\n`);
@@ -279,7 +282,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     examples: ["tern org add-domain acme acme.example", "tern org add-domain default acme.example"],
     async run(ctx) {
       const [name, domain] = ctx.positionals as [string, string];
-      await ctx.withDirectory(({ store }) => assignDomain(store, domain, name));
+      await withDir(ctx, ({ store }) => assignDomain(store, domain, name));
       ctx.io.out(`${domain} belongs to ${name}\n`);
       return ExitCode.ok;
     },
@@ -297,7 +300,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
       const roles = ["owner", "admin", "member", "platform-admin", "no-platform-admin"] as const;
       const r = roles.find((x) => x === role);
       if (!r) throw new UsageError(`Invalid role "${role}": expected ${roles.join(", ")}`);
-      await ctx.withDirectory(({ store }) => setRole(store, address, r));
+      await withDir(ctx, ({ store }) => setRole(store, address, r));
       ctx.io.out(`${address}: ${role}\n`);
       return ExitCode.ok;
     },
@@ -314,8 +317,9 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
       "tern plan add pro --retention-days 365 --mailbox-retention trash=30,junk=30",
     ],
     async run(ctx) {
-      const plan = await ctx.withDirectory(({ store }) =>
-        addPlan(store, { id: ctx.positionals[0]!, ...planPatch(ctx) })
+      const plan = await withDir(
+        ctx,
+        ({ store }) => addPlan(store, { id: ctx.positionals[0]!, ...planPatch(ctx) }),
       );
       if (ctx.values.json) json(ctx, plan);
       else ctx.io.out(`Created plan ${plan.id}\n`);
@@ -331,7 +335,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OPT, "data-dir": DATA_DIR },
     examples: ["tern plan list --json"],
     async run(ctx) {
-      const plans = await ctx.withDirectory(({ store }) => listPlans(store));
+      const plans = await withDir(ctx, ({ store }) => listPlans(store));
       if (ctx.values.json) json(ctx, plans);
       else {
         ctx.io.out(formatTable(
@@ -358,7 +362,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { json: JSON_OPT, "data-dir": DATA_DIR },
     examples: ["tern plan show free"],
     async run(ctx) {
-      const plan = await ctx.withDirectory(({ store }) => showPlan(store, ctx.positionals[0]!));
+      const plan = await withDir(ctx, ({ store }) => showPlan(store, ctx.positionals[0]!));
       if (ctx.values.json) json(ctx, plan);
       else ctx.io.out(planText(plan));
       return ExitCode.ok;
@@ -377,7 +381,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
       if (Object.keys(patch).length === 0) {
         throw new UsageError("Nothing to change: give a limit or a feature");
       }
-      const plan = await ctx.withDirectory(({ store }) => setPlan(store, ctx.positionals[0]!, patch));
+      const plan = await withDir(ctx, ({ store }) => setPlan(store, ctx.positionals[0]!, patch));
       if (ctx.values.json) json(ctx, plan);
       else ctx.io.out(planText(plan));
       return ExitCode.ok;
@@ -392,7 +396,7 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern plan delete free"],
     async run(ctx) {
-      await ctx.withDirectory(({ store }) => deletePlan(store, ctx.positionals[0]!));
+      await withDir(ctx, ({ store }) => deletePlan(store, ctx.positionals[0]!));
       ctx.io.out(`Deleted plan ${ctx.positionals[0]}\n`);
       return ExitCode.ok;
     },
@@ -410,8 +414,9 @@ export const TENANCY_COMMANDS: CommandSpec[] = [
     },
     examples: ["tern usage", "tern usage acme --month 2026-11 --json"],
     async run(ctx) {
-      const rows = await ctx.withDirectory(({ store }) =>
-        usageReport(store, { org: ctx.positionals[0], month: str(ctx, "month") }, new Date())
+      const rows = await withDir(
+        ctx,
+        ({ store }) => usageReport(store, { org: ctx.positionals[0], month: str(ctx, "month") }, new Date()),
       );
       if (ctx.values.json) json(ctx, rows);
       else {

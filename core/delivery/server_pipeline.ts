@@ -9,7 +9,7 @@
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
-import { planSizeStage } from "../tenancy/stage.ts";
+import { planSizeStage } from "./plan_size_stage.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
 

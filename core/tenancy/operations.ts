@@ -15,8 +15,8 @@ import {
 import type { Plan, PlanFeatures, PlanLimits, PlanPatch } from "../store/records/plans.ts";
 import type { UsageCounts } from "../store/records/usage.ts";
 import { type AccountId, StoreError } from "../store/types.ts";
-import { CliError, UsageError } from "../cli/errors.ts";
-import { normalizeDomain } from "../cli/directory_ops.ts";
+import { parseDomain } from "../store/addresses.ts";
+import { TenancyError } from "./errors.ts";
 import { monthDays, utcDay, utcMonth } from "./periods.ts";
 
 /** Organization and plan ids: lowercase letters, digits and hyphens, up to 63. */
@@ -42,7 +42,7 @@ export const FEATURE_NAMES: readonly (keyof PlanFeatures)[] = ["webhooks", "api_
 function checkId(kind: string, id: string): string {
   const v = id.trim().toLowerCase();
   if (!ID_RE.test(v)) {
-    throw new UsageError(`Invalid ${kind} name "${id}": letters, digits and hyphens, up to 63`);
+    throw new TenancyError(`Invalid ${kind} name "${id}": letters, digits and hyphens, up to 63`);
   }
   return v;
 }
@@ -52,20 +52,20 @@ async function user<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof StoreError) throw new CliError(e.message);
+    if (e instanceof StoreError) throw new TenancyError(e.message, e.code === "invalid");
     throw e;
   }
 }
 
 async function requireOrg(store: Store, id: string): Promise<Organization> {
   const org = await store.organizations.get(checkId("organization", id));
-  if (!org) throw new CliError(`No organization "${id}"`);
+  if (!org) throw new TenancyError(`No organization "${id}"`);
   return org;
 }
 
 async function requirePlan(store: Store, id: string): Promise<Plan> {
   const plan = await store.plans.get(checkId("plan", id));
-  if (!plan) throw new CliError(`No plan "${id}"`);
+  if (!plan) throw new TenancyError(`No plan "${id}"`);
   return plan;
 }
 
@@ -78,12 +78,21 @@ export async function addOrganization(
   if (input.plan) await requirePlan(store, input.plan);
   const domains = (input.domains ?? []).map(normalizeDomain);
   for (const d of domains) {
-    if (!(await store.isLocalDomain(d))) throw new CliError(`"${d}" is not a local domain`);
+    if (!(await store.isLocalDomain(d))) throw new TenancyError(`"${d}" is not a local domain`);
   }
-  if (await store.organizations.get(id)) throw new CliError(`Organization "${id}" already exists`);
+  if (await store.organizations.get(id)) throw new TenancyError(`Organization "${id}" already exists`);
   const org = await user(store.organizations.create({ id, name: input.name, planId: input.plan ?? null }));
   for (const d of domains) await assignDomain(store, d, id);
   return org;
+}
+
+/** A domain name normalised by the store's rule; TenancyError otherwise. */
+function normalizeDomain(name: string): string {
+  const d = parseDomain(name);
+  if (d === null) {
+    throw new TenancyError(`Invalid domain "${name}": expected a domain name like example.com`, true);
+  }
+  return d;
 }
 
 /** Moves a local domain (with its accounts and aliases) to an organization. */
@@ -149,10 +158,10 @@ export async function showOrganization(store: Store, id: string, now: Date): Pro
 /** Deletes an organization that owns no domain (move them first with `assignDomain`). */
 export async function deleteOrganization(store: Store, id: string): Promise<void> {
   const org = await requireOrg(store, id);
-  if (org.id === DEFAULT_ORGANIZATION) throw new CliError("The default organization cannot be deleted");
+  if (org.id === DEFAULT_ORGANIZATION) throw new TenancyError("The default organization cannot be deleted");
   const domains = await store.organizations.domains(org.id);
   if (domains.length > 0) {
-    throw new CliError(
+    throw new TenancyError(
       `Organization "${org.id}" still owns ${domains.join(", ")}: move them first (tern org add-domain)`,
     );
   }
@@ -179,7 +188,7 @@ export async function setRole(
   role: "owner" | "admin" | "member" | "platform-admin" | "no-platform-admin",
 ): Promise<void> {
   const account = await store.getAccountByAddress(address);
-  if (!account) throw new CliError(`No account "${address}"`);
+  if (!account) throw new TenancyError(`No account "${address}"`);
   if (role === "platform-admin" || role === "no-platform-admin") {
     return await user(store.organizations.setPlatformAdmin(account.id, role === "platform-admin"));
   }
@@ -190,17 +199,19 @@ export async function setRole(
 /** Checks a plan patch: limits non-negative integers (or null), retention overrides positive days. */
 function checkPatch(patch: PlanPatch): PlanPatch {
   for (const [k, v] of Object.entries(patch.limits ?? {})) {
-    if (!LIMIT_NAMES.includes(k as keyof PlanLimits)) throw new UsageError(`Unknown limit "${k}"`);
+    if (!LIMIT_NAMES.includes(k as keyof PlanLimits)) throw new TenancyError(`Unknown limit "${k}"`, true);
     if (v !== null && (!Number.isSafeInteger(v) || v < 0)) {
-      throw new UsageError(`Invalid ${k}: expected a whole number or "unlimited"`);
+      throw new TenancyError(`Invalid ${k}: expected a whole number or "unlimited"`, true);
     }
   }
   for (const k of Object.keys(patch.features ?? {})) {
-    if (!FEATURE_NAMES.includes(k as keyof PlanFeatures)) throw new UsageError(`Unknown feature "${k}"`);
+    if (!FEATURE_NAMES.includes(k as keyof PlanFeatures)) {
+      throw new TenancyError(`Unknown feature "${k}"`, true);
+    }
   }
   for (const [k, v] of Object.entries(patch.mailboxRetention ?? {})) {
     if (k === "" || (v !== null && (!Number.isSafeInteger(v) || v <= 0))) {
-      throw new UsageError(`Invalid mailbox retention "${k}=${v}": expected MAILBOX=DAYS`);
+      throw new TenancyError(`Invalid mailbox retention "${k}=${v}": expected MAILBOX=DAYS`, true);
     }
   }
   return patch;
@@ -209,7 +220,7 @@ function checkPatch(patch: PlanPatch): PlanPatch {
 /** Creates a plan. */
 export async function addPlan(store: Store, input: { id: string } & PlanPatch): Promise<Plan> {
   const id = checkId("plan", input.id);
-  if (await store.plans.get(id)) throw new CliError(`Plan "${id}" already exists`);
+  if (await store.plans.get(id)) throw new TenancyError(`Plan "${id}" already exists`);
   return await user(store.plans.create({ ...checkPatch(input), id }));
 }
 
@@ -258,7 +269,7 @@ export async function usageReport(
 ): Promise<UsageRow[]> {
   const month = opts.month ?? utcMonth(now);
   const range = monthDays(month);
-  if (!range) throw new UsageError(`Invalid month "${month}": expected YYYY-MM`);
+  if (!range) throw new TenancyError(`Invalid month "${month}": expected YYYY-MM`, true);
   const orgs = opts.org ? [await requireOrg(store, opts.org)] : await store.organizations.list();
   const rows: UsageRow[] = [];
   for (const o of orgs) {
@@ -276,7 +287,7 @@ export async function usageReport(
 
 /**
  * Whether an organization may hold one more account, alias or domain under its plan: throws
- * CliError when the plan's limit is reached (directory operations call it before adding).
+ * TenancyError when the plan's limit is reached (directory operations call it before adding).
  */
 export async function checkDirectoryLimit(
   store: Store,
@@ -289,6 +300,6 @@ export async function checkDirectoryLimit(
   if (max === null) return;
   const held = (await store.organizations.resources(orgId))[kind];
   if (held >= max) {
-    throw new CliError(`Organization "${orgId}" has reached its plan's limit of ${max} ${kind}`);
+    throw new TenancyError(`Organization "${orgId}" has reached its plan's limit of ${max} ${kind}`);
   }
 }

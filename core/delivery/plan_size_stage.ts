@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type InboundStage, planRefusal, senderOf } from "../delivery/pipeline.ts";
-import type { TenancyPolicy } from "./policy.ts";
+import { type InboundStage, planRefusal, senderOf } from "./pipeline.ts";
+import type { TenancyPolicy } from "../tenancy/policy.ts";
 
 /** The stage, over the server's tenancy policy. */
 export function planSizeStage(policy: TenancyPolicy): InboundStage {
