@@ -25,6 +25,7 @@ import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
+import { mountApi } from "./api/app.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 import { ServerMetrics } from "../core/metrics/registry.ts";
 import { QueueMetrics } from "../core/queue/metrics.ts";
@@ -279,7 +280,8 @@ class Server implements TernServer {
           const http = new HttpListener({
             config: lc,
             server: this.context,
-            app: createHttpApp(this.context),
+            // JMAP, and the admin API under /api/v1 (protocols/api).
+            app: mountApi(createHttpApp(this.context), this.context),
             hooks: this.#hooks,
             tls: this.#tls.forListener(name),
             shutdown: this.#shutdown.signal,

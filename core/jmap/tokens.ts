@@ -9,12 +9,12 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AccountId } from "../store/types.ts";
 import type { Store } from "../store/store.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { ApiTokenInfo, TokenStore } from "../store/records/tokens.ts";
+import type { ApiTokenInfo, TokenScope, TokenStore } from "../store/records/tokens.ts";
 
 /** Prefix of every Tern API token (lets secret scanners and logs recognise them). */
 export const TOKEN_PREFIX = "tern_";
 
-export type { ApiTokenInfo, TokenStore } from "../store/records/tokens.ts";
+export type { ApiTokenInfo, TokenScope, TokenStore } from "../store/records/tokens.ts";
 
 /** How precisely `lastUsed` is kept. */
 const LAST_USED_RESOLUTION_MS = 3_600_000;
@@ -35,15 +35,24 @@ export class ApiTokens {
   }
 
   /** Creates a token for an account; the secret is returned once and never stored. */
-  async create(accountId: AccountId, name: string): Promise<{ token: string; info: ApiTokenInfo }> {
+  async create(
+    accountId: AccountId,
+    name: string,
+    scope: TokenScope = "account",
+  ): Promise<{ token: string; info: ApiTokenInfo }> {
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-    const info = { id: crypto.randomUUID(), accountId, name, created: this.#clock.now() };
+    const info = { id: crypto.randomUUID(), accountId, name, scope, created: this.#clock.now() };
     await this.#tokens.insert(info, hashToken(token));
     return { token, info: { ...info, lastUsed: null } };
   }
 
   /** The account a token belongs to, or null for an unknown or revoked token. */
   async verify(token: string): Promise<AccountId | null> {
+    return (await this.verifyInfo(token))?.accountId ?? null;
+  }
+
+  /** The record of a valid token (account and scope), or null for an unknown or revoked token. */
+  async verifyInfo(token: string): Promise<ApiTokenInfo | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
     const hash = hashToken(token);
     const found = await this.#tokens.findByHash(hash);
@@ -56,7 +65,7 @@ export class ApiTokens {
     if (last === null || now.getTime() - last.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.#tokens.touch(found.info.id, now);
     }
-    return found.info.accountId;
+    return found.info;
   }
 }
 

@@ -47,6 +47,8 @@ import type { VacationStore } from "./records/vacations.ts";
 import type { UploadStore } from "./records/uploads.ts";
 import type { TokenStore } from "./records/tokens.ts";
 import type { BanStore } from "./records/bans.ts";
+import type { ApiSessionStore } from "./records/api_sessions.ts";
+import type { AuditStore } from "./records/audit.ts";
 import type { DkimKeyStore } from "./records/dkim_keys.ts";
 import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 import type { SubscriptionStore } from "./records/subscriptions.ts";
@@ -282,6 +284,10 @@ export interface RecordStores {
   readonly tokens: TokenStore;
   /** Authentication-failure bans (core/policy). */
   readonly bans: BanStore;
+  /** Admin-API login sessions and refresh-token hashes (core/api_auth). */
+  readonly apiSessions: ApiSessionStore;
+  /** The audit log: changes and security events (core/audit). */
+  readonly audit: AuditStore;
   /** DKIM signing keys per domain. */
   readonly dkimKeys: DkimKeyStore;
   /** POP3 CRLF sizes per blob (core/pop3). */

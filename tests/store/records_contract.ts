@@ -209,10 +209,22 @@ export function recordStoresContract(
     await reopen(c);
     assert.deepEqual(await c.store.tokens.findByHash("h1"), {
       hash: "h1",
-      info: { id: "t1", accountId: bob.id, name: "cli", created: new Date(1000), lastUsed: new Date(5000) },
+      info: {
+        id: "t1",
+        accountId: bob.id,
+        name: "cli",
+        scope: "account",
+        created: new Date(1000),
+        lastUsed: new Date(5000),
+      },
     });
+    await c.store.tokens.insert(
+      { id: "t3", accountId: bob.id, name: "ro", scope: "read-only", created: new Date(3000) },
+      "h3",
+    );
+    assert.equal((await c.store.tokens.findByHash("h3"))?.info.scope, "read-only");
     assert.equal(await c.store.tokens.findByHash("nope"), null);
-    assert.deepEqual((await c.store.tokens.list()).map((t) => t.id), ["t1", "t2"]);
+    assert.deepEqual((await c.store.tokens.list()).map((t) => t.id), ["t1", "t2", "t3"]);
     assert.deepEqual((await c.store.tokens.list(ann.id)).map((t) => t.id), ["t2"]);
     assert.equal(await c.store.tokens.revoke("t1"), true);
     assert.equal(await c.store.tokens.revoke("t1"), false);

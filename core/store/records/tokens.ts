@@ -6,11 +6,20 @@
  */
 import type { AccountId } from "../types.ts";
 
+/**
+ * What a token may do (core/authz): `read-only` (reads within its account's role), `account` (its
+ * own account), `org-admin` (its organization, when the account administers it), `platform-admin`
+ * (everything, when the account is a platform administrator). A scope never exceeds the account's role.
+ */
+export type TokenScope = "read-only" | "account" | "org-admin" | "platform-admin";
+
 /** A stored token's public description (never the secret). */
 export interface ApiTokenInfo {
   id: string;
   accountId: AccountId;
   name: string;
+  /** Default `account` (every token made before scopes existed). */
+  scope?: TokenScope;
   created: Date;
   lastUsed: Date | null;
 }

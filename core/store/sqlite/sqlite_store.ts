@@ -65,6 +65,8 @@ import { migrateSieveScripts, SqliteSieveScriptStore } from "./records/sieve_scr
 import { SqliteUploadStore } from "./records/uploads.ts";
 import { SqliteTokenStore } from "./records/tokens.ts";
 import { migrateBans, SqliteBanStore } from "./records/bans.ts";
+import { migrateApiSessions, SqliteApiSessionStore } from "./records/api_sessions.ts";
+import { migrateAudit, SqliteAuditStore } from "./records/audit.ts";
 import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
@@ -145,6 +147,8 @@ export class SqliteStore implements Store {
   readonly uploads: SqliteUploadStore;
   readonly tokens: SqliteTokenStore;
   readonly bans: SqliteBanStore;
+  readonly apiSessions: SqliteApiSessionStore;
+  readonly audit: SqliteAuditStore;
   readonly dkimKeys: SqliteDkimKeyStore;
   readonly pop3Sizes: SqlitePop3SizeStore;
   readonly subscriptions: SqliteSubscriptionStore;
@@ -227,6 +231,8 @@ export class SqliteStore implements Store {
     this.uploads = new SqliteUploadStore(database);
     this.tokens = new SqliteTokenStore(database);
     this.bans = new SqliteBanStore(database);
+    this.apiSessions = new SqliteApiSessionStore(database);
+    this.audit = new SqliteAuditStore(database);
     this.dkimKeys = new SqliteDkimKeyStore(database);
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
@@ -313,6 +319,8 @@ export class SqliteStore implements Store {
       database.applyMigrations(SEARCH_PENDING_COMPONENT, searchPendingMigrations(hasFts5));
       migrateJmap(database);
       migrateBans(database);
+      migrateApiSessions(database);
+      migrateAudit(database);
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);

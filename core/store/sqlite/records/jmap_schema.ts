@@ -81,6 +81,11 @@ CREATE TABLE IF NOT EXISTS jmap_vacation_sent (
     version: 2,
     sql: `ALTER TABLE jmap_submissions ADD COLUMN queue_id TEXT;`,
   },
+  {
+    // API token scopes (core/authz); tokens made before scopes act for their account.
+    version: 3,
+    sql: `ALTER TABLE jmap_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'account';`,
+  },
 ];
 
 /** Applies the JMAP migrations. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { AccountId } from "../../types.ts";
-import type { ApiTokenInfo, TokenStore } from "../../records/tokens.ts";
+import type { ApiTokenInfo, TokenScope, TokenStore } from "../../records/tokens.ts";
 import type { Database } from "../database.ts";
 
 interface TokenRow {
@@ -14,13 +14,17 @@ interface TokenRow {
   hash: string;
   created: number;
   last_used: number | null;
+  scope: string | null;
 }
+
+const SCOPES: readonly string[] = ["read-only", "account", "org-admin", "platform-admin"];
 
 function toInfo(row: TokenRow): ApiTokenInfo {
   return {
     id: row.id,
     accountId: row.account_id,
     name: row.name,
+    scope: (row.scope !== null && SCOPES.includes(row.scope) ? row.scope : "account") as TokenScope,
     created: new Date(row.created),
     lastUsed: row.last_used === null ? null : new Date(row.last_used),
   };
@@ -37,12 +41,13 @@ export class SqliteTokenStore implements TokenStore {
 
   insert(info: Omit<ApiTokenInfo, "lastUsed">, hash: string): Promise<void> {
     this.#db.run(
-      "INSERT INTO jmap_tokens (id, account_id, name, hash, created) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO jmap_tokens (id, account_id, name, hash, created, scope) VALUES (?, ?, ?, ?, ?, ?)",
       info.id,
       info.accountId,
       info.name,
       hash,
       info.created.getTime(),
+      info.scope ?? "account",
     );
     return Promise.resolve();
   }
