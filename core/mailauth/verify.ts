@@ -125,6 +125,9 @@ export async function verifyMessage(
     disableArc: !opts.arc,
     disableDmarc: !opts.dmarc,
     disableBimi: true,
+    // Follow the RFCs exactly: rsa-sha1 is not valid (RFC 8301 §3.1), a body hash mismatch is
+    // dkim=fail (RFC 6376 §6.1.3), identities in RFC 8601 §2.2 form.
+    strict: true,
     ...(opts.seal ? { seal: opts.seal } : {}),
   });
   const spfRes = res.spf || null;

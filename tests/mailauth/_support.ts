@@ -13,7 +13,12 @@ import { authenticate, dkimSign, sealMessage } from "mailauth";
 import type { Config } from "../../core/config/types.ts";
 import type { DeepPartial } from "../../core/config/test_config.ts";
 import type { StaticRecord } from "../../core/dns/resolver.ts";
-import { type MailauthResolver, mailauthResolver, CachingDns, LookupBudget } from "../../core/mailauth/dns.ts";
+import {
+  CachingDns,
+  LookupBudget,
+  type MailauthResolver,
+  mailauthResolver,
+} from "../../core/mailauth/dns.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { Account } from "../../core/store/types.ts";
@@ -69,7 +74,10 @@ export async function sign(raw: string, key: TestKey): Promise<string> {
 
 /** A resolver over `records` in mailauth's shape (what a forwarder in the test would ask). */
 export function resolverOf(records: StaticRecord[]): MailauthResolver {
-  return mailauthResolver(new CachingDns(new StaticDnsResolver(records), systemClock, 0), new LookupBudget(1000));
+  return mailauthResolver(
+    new CachingDns(new StaticDnsResolver(records), systemClock, 0),
+    new LookupBudget(1000),
+  );
 }
 
 /**
