@@ -20,6 +20,7 @@ import { parseImapDateTime } from "../parser/date.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
+import { tenancyOf } from "../../../core/tenancy/policy.ts";
 
 /** APPEND (single or MULTIAPPEND). */
 export const append: CommandSpec = {
@@ -76,6 +77,11 @@ export const append: CommandSpec = {
     const datas: Uint8Array[] = [];
     for (const item of items) {
       datas.push(item.data instanceof Uint8Array ? item.data : await assemble(s, item.data));
+    }
+    // RFC 9208 §4.3 / issue 16: the organization's plan storage, before anything is stored.
+    const total = datas.reduce((n, d) => n + d.length, 0);
+    if (!(await tenancyOf(s.server).storageAllows(s.accountId, total))) {
+      throw no("Organization storage limit reached", "OVERQUOTA");
     }
     const news: NewMessage[] = [];
     for (const [i, item] of items.entries()) {

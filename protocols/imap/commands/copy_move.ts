@@ -11,6 +11,7 @@ import { requireMailbox } from "./mailbox.ts";
 import { resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 import { reportRecent } from "../view_responses.ts";
+import { tenancyOf } from "../../../core/tenancy/policy.ts";
 
 function copyUid(r: CopyResult): string | undefined {
   if (r.pairs.length === 0) return undefined;
@@ -41,6 +42,11 @@ function copyMove(move: boolean): CommandSpec {
         throw no("Some messages were expunged", "EXPUNGEISSUED");
       }
       if (live.length === 0) return ok(`${cmd.name} completed, nothing to do`);
+      // RFC 9208 §4.3 / issue 16: a copy adds to the organization's storage (a move does not).
+      const added = move ? 0 : live.reduce((n, u) => n + (view.byUid.get(u)?.size ?? 0), 0);
+      if (added > 0 && !(await tenancyOf(s.server).storageAllows(s.accountId, added))) {
+        throw no("Organization storage limit reached", "OVERQUOTA");
+      }
       const r = move
         ? await s.store.moveMessages(s.accountId, view.mailbox.id, live, mailbox.id)
         : await s.store.copyMessages(s.accountId, view.mailbox.id, live, mailbox.id);

@@ -19,6 +19,7 @@ import { buildEmail } from "../email_create.ts";
 import { messageBlobId } from "../blob_ids.ts";
 import { readBlob } from "../blobs.ts";
 import type { Invocation } from "../request.ts";
+import { tenancyOf } from "../../../core/tenancy/policy.ts";
 
 const KEYWORD_RE = /^[\x21-\x7e]{1,255}$/;
 
@@ -56,6 +57,13 @@ async function checkMailboxes(ids: MailboxId[], ctx: MethodContext, accountId: s
   for (const id of ids) if (!all.has(id)) throw invalidProperties(["mailboxIds"], `Unknown mailbox "${id}".`);
 }
 
+/** Issue 16: the plan storage of the account's organization (RFC 8621 §4.6 overQuota). */
+async function checkOrgStorage(ctx: MethodContext, accountId: string, bytes: number): Promise<void> {
+  if (!(await tenancyOf(ctx.services.server).storageAllows(accountId, bytes))) {
+    throw new SetErrorException("overQuota", "The organization's storage limit is reached.");
+  }
+}
+
 function storeSetError(error: unknown): never {
   if (error instanceof StoreError) {
     if (error.code === "overQuota") throw new SetErrorException("overQuota", error.message);
@@ -89,6 +97,7 @@ async function storeEmail(
       maxSize: ctx.services.server.config.smtp.max_message_size,
     });
   }
+  await checkOrgStorage(ctx, accountId, bytes.length);
   const blob = await store.blobs.put(bytes);
   try {
     const [added] = await store.addMessages([{
@@ -205,6 +214,8 @@ export const emailImport: MethodHandler = async (args, ctx) => {
   // commit), falling back to one call per message if the batch fails (e.g. quota).
   const ready: { cid: string; msg: NewMessage; size: number }[] = [];
   const maxSize = ctx.services.server.config.smtp.max_message_size;
+  // Bytes of the entries accepted so far: each is checked against the organization's storage with them.
+  let pending = 0;
   for (const [cid, raw] of Object.entries(emails)) {
     try {
       if (typeof raw !== "object" || raw === null) throw invalidProperties([], "Bad EmailImport object.");
@@ -221,6 +232,8 @@ export const emailImport: MethodHandler = async (args, ctx) => {
       if (blob.bytes.length > maxSize) {
         throw new SetErrorException("tooLarge", "The message exceeds the maximum message size.", { maxSize });
       }
+      await checkOrgStorage(ctx, accountId, pending + blob.bytes.length);
+      pending += blob.bytes.length;
       const stored = blob.storeBlobId ?? (await store.blobs.put(blob.bytes)).blobId;
       ready.push({
         cid,
@@ -297,6 +310,7 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
       const mailboxIds = await parseMailboxIds(e.mailboxIds, ctx, accountId);
       const keywords = e.keywords === undefined ? m.keywords : parseKeywords(e.keywords);
       const receivedAt = e.receivedAt === undefined ? m.receivedAt : receivedAtOf(e.receivedAt, m.receivedAt);
+      await checkOrgStorage(ctx, accountId, m.size);
       try {
         const [added] = await store.addMessages([{
           accountId,

@@ -285,6 +285,9 @@ async function submit(
     mayRelay: true,
     queueOrigin: submissionOrigin(accountId, submissionId),
   });
+  // Issue 16: the sender's plan (message size, daily send limit).
+  const limit = await tx.checkSender();
+  if (limit) throw new SetErrorException("forbiddenToSend", limit.text);
   const unknown: string[] = [];
   const unqueued: string[] = [];
   for (const r of envelope.rcptTo) {
@@ -295,7 +298,7 @@ async function submit(
     else {
       throw new SetErrorException(
         "forbiddenToSend",
-        "Local delivery failed (e.g. a recipient is over quota).",
+        refusal.reason === "planLimit" ? refusal.text : "Local delivery failed (e.g. a recipient is over quota).",
       );
     }
   }
