@@ -8,7 +8,7 @@
  * @module
  */
 import type { Store } from "../store/store.ts";
-import type { AccountId, AddedMessage, BlobId, MailboxId } from "../store/types.ts";
+import type { AccountId, AddedMessage, BlobId, MailboxId, NewMessage } from "../store/types.ts";
 import type { MessageSource } from "./spool.ts";
 import { concat } from "./spool.ts";
 
@@ -24,6 +24,18 @@ export interface LocalDeliveryInput {
   receivedAt: Date;
   /** The mailbox (by role) it goes to: the Inbox unless a check filed it as junk. */
   role?: "inbox" | "junk";
+  /** Where each account's copy goes when a filter (Sieve) decided; other accounts go by `role`. */
+  filings?: ReadonlyMap<AccountId, LocalFiling>;
+}
+
+/** Where one account's copy goes (issue 20: Sieve fileinto, flags, editheader, discard). */
+export interface LocalFiling {
+  /** Mailboxes of the account to place the copy in; empty: the account gets no copy. */
+  mailboxIds: MailboxId[];
+  /** Keywords to set on the copy. */
+  keywords?: string[];
+  /** This account's own version of the message (header edited), without the prefix. */
+  message?: Uint8Array;
 }
 
 /** Outcome of a local delivery. */
@@ -98,15 +110,19 @@ async function inboxOf(
  * collector (it may already be shared with another message, so it is never deleted here).
  */
 export async function deliverLocal(store: Store, input: LocalDeliveryInput): Promise<LocalDeliveryResult> {
-  const accountIds = [...new Set(input.accountIds)];
-  if (accountIds.length === 0) throw new RangeError("No recipients to deliver to");
+  const all = [...new Set(input.accountIds)];
+  if (all.length === 0) throw new RangeError("No recipients to deliver to");
+  const { plain: accountIds, own } = splitFiled(all, input.filings);
   const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
   try {
-    const placements = accountIds.map((accountId, i) => ({
-      accountId,
-      mailboxIds: [inboxes[i]!],
-      receivedAt: input.receivedAt,
-    }));
+    // Accounts with their own (edited) copy: one more store call each, after the shared one.
+    if (own.length > 0) {
+      const shared = accountIds.length > 0 ? await deliverLocal(store, { ...input, accountIds }) : undefined;
+      return await storeOwn(store, input, own, shared);
+    }
+    // Every copy dropped (Sieve discard, redirect, reject): the blob alone, for after-commit work.
+    if (accountIds.length === 0) return { ...(await putMessageBlob(store, input.prefix, input.message)), added: [] };
+    const placements = accountIds.map((accountId, i) => placementOf(accountId, inboxes[i]!, input));
     // In memory: blob and placements in one durable step.
     const whole = inMemory(input.prefix, input.message);
     if (whole !== null) return await store.storeMessages(whole, placements);
@@ -118,6 +134,57 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
     inboxCache.get(store)?.clear();
     throw e;
   }
+}
+
+/** Accounts placed with the shared blob, and those with their own edited copy; no-copy accounts dropped. */
+function splitFiled(
+  accountIds: AccountId[],
+  filings: ReadonlyMap<AccountId, LocalFiling> | undefined,
+): { plain: AccountId[]; own: AccountId[] } {
+  if (!filings) return { plain: accountIds, own: [] };
+  const plain: AccountId[] = [];
+  const own: AccountId[] = [];
+  for (const id of accountIds) {
+    const f = filings.get(id);
+    if (f && f.mailboxIds.length === 0) continue;
+    (f?.message ? own : plain).push(id);
+  }
+  return { plain, own };
+}
+
+function placementOf(
+  accountId: AccountId,
+  inbox: MailboxId,
+  input: Pick<LocalDeliveryInput, "filings" | "receivedAt">,
+): Omit<NewMessage, "blobId"> {
+  const f = input.filings?.get(accountId);
+  return {
+    accountId,
+    mailboxIds: f ? f.mailboxIds : [inbox],
+    ...(f?.keywords && f.keywords.length > 0 ? { keywords: f.keywords } : {}),
+    receivedAt: input.receivedAt,
+  };
+}
+
+/** Stores each edited copy as its own message (prefix + that account's version), after `shared`. */
+async function storeOwn(
+  store: Store,
+  input: Pick<LocalDeliveryInput, "filings" | "receivedAt" | "prefix">,
+  own: AccountId[],
+  shared: LocalDeliveryResult | undefined,
+): Promise<LocalDeliveryResult> {
+  let first: { blobId: BlobId; size: number } | undefined = shared;
+  const all = [...(shared?.added ?? [])];
+  const head = encoder.encode(input.prefix);
+  for (const id of own) {
+    const f = input.filings!.get(id)!;
+    const done = await store.storeMessages(concat([head, f.message!], head.length + f.message!.length), [
+      placementOf(id, f.mailboxIds[0]!, input),
+    ]);
+    first ??= done;
+    all.push(...done.added);
+  }
+  return { blobId: first!.blobId, size: first!.size, added: all };
 }
 
 /** What to deliver with `deliverLocalEach`: one group of accounts per envelope recipient. */
@@ -145,20 +212,20 @@ export async function deliverLocalEach(
   const done = new Set<AccountId>();
   const outcomes: GroupOutcome[] = [];
   for (const group of input.groups) {
-    const accountIds = [...new Set(group)].filter((id) => !done.has(id));
-    if (accountIds.length === 0) {
+    const fresh = [...new Set(group)].filter((id) => !done.has(id));
+    const { plain: accountIds, own } = splitFiled(fresh, input.filings);
+    if (accountIds.length === 0 && own.length === 0) {
+      for (const id of fresh) done.add(id);
       outcomes.push({ ok: true, added: [] });
       continue;
     }
     try {
       const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
-      const added = await store.addMessages(accountIds.map((accountId, i) => ({
-        accountId,
-        mailboxIds: [inboxes[i]!],
-        blobId: blob.blobId,
-        receivedAt: input.receivedAt,
-      })));
-      for (const id of accountIds) done.add(id);
+      const added = accountIds.length === 0 ? [] : await store.addMessages(
+        accountIds.map((accountId, i) => ({ ...placementOf(accountId, inboxes[i]!, input), blobId: blob.blobId })),
+      );
+      if (own.length > 0) added.push(...(await storeOwn(store, input, own, undefined)).added);
+      for (const id of fresh) done.add(id);
       outcomes.push({ ok: true, added });
     } catch (error) {
       inboxCache.get(store)?.clear();

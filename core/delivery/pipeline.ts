@@ -19,7 +19,7 @@ import type { Logger } from "../log/logger.ts";
 import type { TlsInfo } from "../net/transport.ts";
 import type { Store } from "../store/store.ts";
 import { type Account, type AccountId, type BlobId, StoreError } from "../store/types.ts";
-import { deliverLocal, deliverLocalEach, putMessageBlob } from "./local.ts";
+import { deliverLocal, deliverLocalEach, type LocalFiling, putMessageBlob } from "./local.ts";
 import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
 import type { MessageSource } from "./spool.ts";
@@ -212,6 +212,42 @@ export interface PostDeliveryHook {
   run(delivery: CommittedDelivery): Promise<void>;
 }
 
+/** What a local filter decided for one account, before storage (issue 20). */
+export interface Filing extends LocalFiling {
+  /**
+   * Refuse this account's copy (Sieve reject; `mailboxIds` then empty): on the protocol when it can
+   * answer per recipient or every recipient refuses, else the copy is dropped and bounced after.
+   */
+  refusal?: Refusal;
+}
+
+/** A local filter's plan for one message. */
+export interface FilterPlan {
+  /** Accounts without an entry are filed as without a filter (Inbox, or Junk). */
+  filings: Map<AccountId, Filing>;
+  /**
+   * Runs after the commit, with the accounts whose delivery succeeded and those whose refusal
+   * became a bounce (redirects, auto-replies, rejection notices).
+   */
+  after?(delivered: ReadonlySet<AccountId>, bounced: ReadonlySet<AccountId>): Promise<void>;
+}
+
+/**
+ * A filter of local deliveries (Sieve, core/sieve/stage.ts): runs after the stages, before
+ * anything is stored, and decides where each recipient account's copy goes.
+ */
+export interface LocalFilter {
+  /** For logs. */
+  name: string;
+  /** `received` is the trace this transaction adds (without Return-Path). */
+  plan(
+    tx: DeliveryTransaction,
+    message: MessageSource,
+    received: string,
+    accountIds: AccountId[],
+  ): Promise<FilterPlan | null>;
+}
+
 /** What a pre-commit stage decides about a message. */
 export type StageVerdict =
   /**
@@ -249,6 +285,8 @@ export interface PipelineServices {
   hooks?: readonly PostDeliveryHook[];
   /** Recipient resolver (a cached one over `store` by default). */
   resolver?: RecipientResolver;
+  /** Files each local account's copy before storage (Sieve, core/sieve/stage.ts); none: the Inbox. */
+  filter?: LocalFilter;
   /** Organizations' plan limits and usage counting (core/tenancy); none: no limits, nothing counted. */
   tenancy?: TenancyPolicy;
 }
@@ -400,7 +438,7 @@ export class DeliveryTransaction {
     const role = junk ? "junk" : "inbox";
     // RFC 5321 §4.4: Return-Path is added at final delivery only.
     const localPrefix = formatReturnPath(this.envelope.from) + received;
-    const localIdx = this.#recipients.flatMap((r, i) => r.route === "local" ? [i] : []);
+    let localIdx = this.#recipients.flatMap((r, i) => r.route === "local" ? [i] : []);
     const remoteIdx = this.#recipients.flatMap((r, i) => r.route === "remote" ? [i] : []);
     const fail = (idx: number[], error: unknown, refusal?: Refusal) => {
       const r = refusal ?? refusalOf(error);
@@ -408,6 +446,12 @@ export class DeliveryTransaction {
         results[i] = { address: this.#recipients[i]!.address, status: "failed", refusal: r, error };
       }
     };
+    // Issue 20: the local filter (Sieve) files each account's copy before anything is stored.
+    const plan = localIdx.length > 0 ? await this.#filter(message, received, localIdx) : null;
+    const bounced = new Set<AccountId>();
+    if (plan) {
+      localIdx = this.#refuse(plan, localIdx, remoteIdx.length, opts.perRecipient === true, fail, bounced);
+    }
     const committed: { blobId: BlobId; size: number; accountIds: AccountId[] }[] = [];
     if (localIdx.length > 0) {
       const groups = localIdx.map((i) => accountsOf(this.#recipients[i]!));
@@ -418,6 +462,7 @@ export class DeliveryTransaction {
             message,
             groups,
             receivedAt: now,
+            filings: plan?.filings,
             role,
           });
           const placed: AccountId[] = [];
@@ -439,6 +484,7 @@ export class DeliveryTransaction {
             message,
             accountIds,
             receivedAt: now,
+            filings: plan?.filings,
             role,
           });
           for (const i of localIdx) {
@@ -492,7 +538,13 @@ export class DeliveryTransaction {
       }
     }
     await this.#count(results, committed);
-    return { id: this.id, recipients: results, queueId, hooks: this.#runHooks(committed) };
+    const hooks = this.#runHooks(committed);
+    return {
+      id: this.id,
+      recipients: results,
+      queueId,
+      hooks: plan ? hooks.then(() => this.#after(plan, results, bounced)) : hooks,
+    };
   }
 
   /** Counts the delivery in the organizations' usage (issue 16); never fails the delivery. */
@@ -505,6 +557,73 @@ export class DeliveryTransaction {
       await tenancy.recordDelivery(sent ? { address: sender } : null, committed.flatMap((c) => c.accountIds));
     } catch (e) {
       this.#pipeline.services.log.error("usage count failed", {
+        queue_id: this.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  /** Asks the local filter for its plan; a failing filter files everything as without one (nothing lost). */
+  async #filter(message: MessageSource, received: string, localIdx: number[]): Promise<FilterPlan | null> {
+    const filter = this.#pipeline.services.filter;
+    if (!filter) return null;
+    const accountIds = [...new Set(localIdx.flatMap((i) => accountsOf(this.#recipients[i]!)))];
+    try {
+      return await filter.plan(this, message, received, accountIds);
+    } catch (e) {
+      this.#pipeline.services.log.error("local filter failed", {
+        filter: filter.name,
+        queue_id: this.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return null;
+    }
+  }
+
+  /**
+   * The filter's refusals (Sieve reject, RFC 5429 §2.1.1): a recipient all of whose accounts refuse
+   * fails with the refusal where the protocol can say so per recipient (LMTP) or when every
+   * recipient refuses; otherwise its accounts get no copy and are bounced after the commit.
+   * Returns the local recipients still to place.
+   */
+  #refuse(
+    plan: FilterPlan,
+    localIdx: number[],
+    remotes: number,
+    perRecipient: boolean,
+    fail: (idx: number[], error: unknown, refusal?: Refusal) => void,
+    bounced: Set<AccountId>,
+  ): number[] {
+    const refusals = localIdx.map((i) => {
+      const rs = accountsOf(this.#recipients[i]!).map((a) => plan.filings.get(a)?.refusal);
+      return rs.every((r) => r !== undefined) ? rs[0]! : null;
+    });
+    const everyone = remotes === 0 && refusals.every((r) => r !== null);
+    const rest: number[] = [];
+    localIdx.forEach((i, k) => {
+      const r = refusals[k];
+      if (r && (perRecipient || everyone)) fail([i], null, r);
+      else rest.push(i);
+    });
+    for (const i of rest) {
+      for (const a of accountsOf(this.#recipients[i]!)) if (plan.filings.get(a)?.refusal) bounced.add(a);
+    }
+    return rest;
+  }
+
+  /** Runs the filter's after-commit work (redirects, replies, bounces) for the delivered accounts. */
+  async #after(plan: FilterPlan, results: RecipientResult[], bounced: ReadonlySet<AccountId>): Promise<void> {
+    if (!plan.after) return;
+    const delivered = new Set<AccountId>();
+    results.forEach((r, i) => {
+      if (r.status === "delivered") {
+        for (const a of accountsOf(this.#recipients[i]!)) delivered.add(a);
+      }
+    });
+    try {
+      await plan.after(delivered, bounced);
+    } catch (e) {
+      this.#pipeline.services.log.warn("local filter follow-up failed", {
         queue_id: this.id,
         error: e instanceof Error ? e.message : String(e),
       });

@@ -8,6 +8,7 @@
  */
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
+import { sieveFilter } from "../sieve/stage.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "./plan_size_stage.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
@@ -45,6 +46,8 @@ export function deliveryPipeline(
       log: server.log,
       hostname: server.config.hostname,
       outbound: server.outbound,
+      // Sieve: each local account's active script files its copy before storage (core/sieve/stage.ts).
+      filter: sieveFilter(server, () => created),
       // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
       stages: [planSizeStage(tenancyOf(server)), ...inboundStages(server)],
       // Plan limits and usage counting of organizations (core/tenancy).

@@ -1,0 +1,280 @@
+/**
+ * The Sieve delivery stage on a real server: SMTP and LMTP conversations (raw client) and the
+ * server's delivery pipeline (awaiting its follow-up work), with scripts stored through the Store.
+ */
+import assert from "node:assert/strict";
+import { LineClient } from "../support/line_client.ts";
+import { startServer, type WireEnv } from "../smtp/_server.ts";
+import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { memorySource } from "../../core/delivery/spool.ts";
+import type { Account } from "../../core/store/types.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function reply(c: LineClient): Promise<string> {
+  const lines: string[] = [];
+  for (;;) {
+    const l = await c.read();
+    if (l === null) throw new Error(`EOF after ${JSON.stringify(lines)}`);
+    lines.push(l);
+    if (/^\d{3} /.test(l)) return lines.join("\n");
+  }
+}
+
+async function cmd(c: LineClient, line: string): Promise<string> {
+  await c.line(line);
+  return await reply(c);
+}
+
+/** One SMTP transaction on the MX listener; returns the reply to the end of DATA. */
+async function smtp(env: WireEnv, from: string, rcpts: string[], raw: string): Promise<string> {
+  const c = await LineClient.connect(env.port("smtp"));
+  try {
+    await reply(c);
+    await cmd(c, "EHLO client.test");
+    assert.match(await cmd(c, `MAIL FROM:<${from}>`), /^250/);
+    for (const r of rcpts) assert.match(await cmd(c, `RCPT TO:<${r}>`), /^250/);
+    assert.match(await cmd(c, "DATA"), /^354/);
+    await c.send(raw + ".\r\n");
+    const end = await reply(c);
+    await cmd(c, "QUIT");
+    return end;
+  } finally {
+    c.close();
+  }
+}
+
+async function activate(env: WireEnv, account: Account, script: string): Promise<void> {
+  await env.srv.context.store.sieveScripts.put(account.id, "main", script);
+  await env.srv.context.store.sieveScripts.setActive(account.id, "main");
+}
+
+/** Delivers through the server's pipeline and waits for the follow-up work (redirects, replies). */
+async function deliver(env: WireEnv, from: string | null, rcpts: string[], raw: string) {
+  const tx = deliveryPipeline(env.srv.context).begin(
+    { from, smtputf8: false, body: "8BITMIME" },
+    { kind: "internal", sessionId: "test" },
+    { mayRelay: false },
+  );
+  for (const r of rcpts) assert.equal(await tx.addRecipient({ address: r }), null);
+  const result = await tx.deliver(memorySource(enc.encode(raw)));
+  await result.hooks;
+  return result;
+}
+
+/** The messages of a mailbox by full name, as text, with their keywords. */
+async function box(
+  env: WireEnv,
+  account: Account,
+  name: string,
+): Promise<{ text: string; keywords: string[] }[]> {
+  const store = env.srv.context.store;
+  const all = await store.listMailboxes(account.id);
+  const parts = name.split("/");
+  let parent: string | null = null;
+  let id: string | null = null;
+  for (const p of parts) {
+    const m = p === "INBOX"
+      ? all.find((b) => b.role === "inbox")
+      : all.find((b) => b.parentId === parent && b.name === p);
+    if (!m) return [];
+    id = parent = m.id;
+  }
+  const out = [];
+  for (const p of await store.listPlacements(account.id, id!)) {
+    out.push({
+      text: dec.decode((await store.readMessage(account.id, p.messageId))!),
+      keywords: [...p.keywords],
+    });
+  }
+  return out;
+}
+
+const MSG = (subject: string, extra = "") =>
+  `From: Sender <sender@remote.test>\r\nTo: alice@example.org\r\nSubject: ${subject}\r\nMessage-ID: <${crypto.randomUUID()}@remote.test>\r\n${extra}\r\nHello\r\n`;
+
+async function withEnv(fn: (env: WireEnv) => Promise<void>, overrides = {}): Promise<void> {
+  const env = await startServer(overrides);
+  try {
+    await fn(env);
+  } finally {
+    await env.close();
+  }
+}
+
+Deno.test("sieve stage: fileinto :create with flags files an SMTP delivery into a new folder, not the Inbox", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require ["fileinto", "imap4flags", "mailbox"];
+if header :contains "subject" "[acme]" { fileinto :create :flags ["\\\\Seen", "Work"] "Lists/acme"; }`,
+    );
+    assert.match(await smtp(env, "sender@remote.test", ["alice@example.org"], MSG("[acme] news")), /^250 /);
+    const filed = await box(env, env.alice, "Lists/acme");
+    assert.equal(filed.length, 1);
+    assert.match(filed[0]!.text, /^Return-Path: <sender@remote.test>\r\nReceived: /);
+    assert.deepEqual(filed[0]!.keywords.sort(), ["$seen", "work"]);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+    // Another subject: the implicit keep.
+    assert.match(await smtp(env, "sender@remote.test", ["alice@example.org"], MSG("other")), /^250 /);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+  });
+});
+
+Deno.test("sieve stage: reject of the only recipient is 550 5.7.1 with the reason at DATA; nothing stored", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require "reject"; if header :contains "subject" "spam" { reject "No spam, thanks"; }`,
+    );
+    const end = await smtp(env, "sender@remote.test", ["alice@example.org"], MSG("buy spam"));
+    assert.equal(end, "550 5.7.1 No spam, thanks");
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+  });
+});
+
+Deno.test("sieve stage: reject of one of two SMTP recipients delivers to the other and sends the sender an MDN", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "reject"; reject "Not here";`);
+    const r = await deliver(
+      env,
+      "bob@example.org",
+      ["alice@example.org", "bob@example.org"],
+      MSG("hello both"),
+    );
+    assert.deepEqual(r.recipients.map((x) => x.status), ["delivered", "delivered"]);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+    const bobs = await box(env, env.bob, "INBOX");
+    assert.equal(bobs.length, 2);
+    const mdn = bobs.find((m) => /Subject: Rejected: hello both/.test(m.text))!;
+    assert.match(mdn.text, /^Return-Path: <>\r\n/);
+    assert.match(mdn.text, /report-type=disposition-notification/);
+    assert.match(mdn.text, /Disposition: automatic-action\/MDN-sent-automatically; deleted/);
+    assert.match(mdn.text, /Not here/);
+  });
+});
+
+Deno.test("sieve stage: LMTP answers a rejecting recipient 550 5.7.1 and delivers the others", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "ereject"; ereject "Mailbox closed";`);
+    const c = await LineClient.connect(env.port("lmtp"));
+    try {
+      await reply(c);
+      await cmd(c, "LHLO client.test");
+      await cmd(c, "MAIL FROM:<sender@remote.test>");
+      await cmd(c, "RCPT TO:<alice@example.org>");
+      await cmd(c, "RCPT TO:<bob@example.org>");
+      await cmd(c, "DATA");
+      await c.send(MSG("lmtp") + ".\r\n");
+      assert.equal(await reply(c), "550 5.7.1 <alice@example.org> Mailbox closed");
+      assert.match(await reply(c), /^250 2\.0\.0 <bob@example.org>/);
+    } finally {
+      c.close();
+    }
+    assert.equal((await box(env, env.bob, "INBOX")).length, 1);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+  }, { listeners: { lmtp: { enabled: true } } });
+});
+
+Deno.test("sieve stage: redirect to a local user; two scripts redirecting to each other stop after one round", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `redirect "bob@example.org";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("forward me"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+    const bobs = await box(env, env.bob, "INBOX");
+    assert.equal(bobs.length, 1);
+    assert.match(bobs[0]!.text, /X-Sieve-Redirected-From: <alice@example.org>\r\n/);
+    assert.match(bobs[0]!.text, /^Return-Path: <sender@remote.test>\r\n/);
+    // Bob now redirects back: alice -> bob -> alice, where alice's own marker stops it (kept).
+    await activate(env, env.bob, `redirect "alice@example.org";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("ping pong"));
+    const alices = await box(env, env.alice, "INBOX");
+    assert.equal(alices.length, 1);
+    assert.match(alices[0]!.text, /Subject: ping pong/);
+    assert.equal((await box(env, env.bob, "INBOX")).length, 1);
+  });
+});
+
+Deno.test("sieve stage: a redirect to the message's own sender is kept instead", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `redirect "bob@example.org";`);
+    await deliver(env, "bob@example.org", ["alice@example.org"], MSG("from bob"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+    assert.equal((await box(env, env.bob, "INBOX")).length, 0);
+  });
+});
+
+Deno.test("sieve stage: vacation replies once per period; JMAP VacationResponse, when on, is the only reply", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "vacation"; vacation :subject "Away" "Back on Monday.";`);
+    const toAlice = (s: string) =>
+      MSG(s).replace("From: Sender <sender@remote.test>", "From: Bob <bob@example.org>");
+    await deliver(env, "bob@example.org", ["alice@example.org"], toAlice("first"));
+    await deliver(env, "bob@example.org", ["alice@example.org"], toAlice("second"));
+    const replies = await box(env, env.bob, "INBOX");
+    assert.equal(replies.length, 1);
+    assert.match(replies[0]!.text, /^Return-Path: <>\r\n/);
+    assert.match(replies[0]!.text, /Subject: Away\r\n/);
+    assert.match(replies[0]!.text, /Auto-Submitted: auto-replied/);
+    assert.match(replies[0]!.text, /Back on Monday\./);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 2);
+    // JMAP VacationResponse on: its reply, and the script's vacation is skipped.
+    const store = env.srv.context.store;
+    await store.sieveScripts.put(
+      env.alice.id,
+      "main",
+      `require "vacation"; vacation :handle "new" :subject "Sieve" "x";`,
+    );
+    await store.vacations.set(env.alice.id, {
+      id: "singleton",
+      isEnabled: true,
+      fromDate: null,
+      toDate: null,
+      subject: "JMAP away",
+      textBody: "From JMAP",
+      htmlBody: null,
+    });
+    await deliver(env, "bob@example.org", ["alice@example.org"], toAlice("third"));
+    const after = await box(env, env.bob, "INBOX");
+    assert.deepEqual(after.map((m) => /Subject: ([^\r\n]*)/.exec(m.text)![1]), ["Away", "JMAP away"]);
+  });
+});
+
+Deno.test("sieve stage: a script failing at run time keeps the message in the Inbox", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "fileinto"; fileinto "Archive"; redirect "not an address";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("kept"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+    assert.equal((await box(env, env.alice, "Archive")).length, 0);
+  });
+});
+
+Deno.test("sieve stage: discard stores nothing; editheader changes only the filtering account's copy", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require "editheader"; addheader "X-Filtered" "alice"; deleteheader "subject";`,
+    );
+    await activate(env, env.bob, `discard;`);
+    await deliver(env, "sender@remote.test", ["alice@example.org", "bob@example.org"], MSG("edit me"));
+    assert.equal((await box(env, env.bob, "INBOX")).length, 0);
+    const a = await box(env, env.alice, "INBOX");
+    assert.equal(a.length, 1);
+    assert.match(a[0]!.text, /^Return-Path: <sender@remote.test>\r\nX-Filtered: alice\r\nFrom: /);
+    assert.doesNotMatch(a[0]!.text, /Subject:/);
+  });
+});
+
+Deno.test("sieve stage: duplicate discards a second copy with the same Message-ID", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "duplicate"; if duplicate { discard; }`);
+    const m = MSG("dup");
+    await deliver(env, "sender@remote.test", ["alice@example.org"], m);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], m);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+  });
+});
