@@ -16,7 +16,7 @@ import { composeHooks, type RejectFn, type ServerHooks } from "../core/net/hooks
 import { TcpListener } from "../core/net/listener.ts";
 import { HttpListener } from "../core/net/http_listener.ts";
 import { TlsProvider } from "../core/tls/provider.ts";
-import { SqliteStore } from "../core/store/sqlite/sqlite_store.ts";
+import { openStore } from "../core/store/open.ts";
 import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
 import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
@@ -194,7 +194,7 @@ export async function createServer(
   try {
     await Deno.mkdir(config.data_dir, { recursive: true });
     const tls = await TlsProvider.create(config, clock);
-    const opened: Store = options.store ?? await SqliteStore.open({ dataDir: config.data_dir, clock });
+    const opened: Store = options.store ?? await openStore(config, clock);
     store = opened;
     for (const domain of config.local_domains) {
       if (!(await opened.isLocalDomain(domain))) await opened.addDomain(domain);

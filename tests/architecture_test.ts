@@ -170,7 +170,7 @@ const TANGLED_MODULES: string[] = [];
 /** Paths under core/store/sqlite/ that code outside the backend may import: only the entry point. */
 const SQLITE_ENTRY = "core/store/sqlite/sqlite_store.ts";
 /** The composition roots: the only places that pick a store implementation. */
-const COMPOSITION_ROOTS = ["protocols/server.ts", "core/cli/services.ts"];
+const COMPOSITION_ROOTS = ["protocols/server.ts", "core/cli/services.ts", "core/store/open.ts"];
 
 Deno.test("architecture: only the composition roots import the SQLite backend, and only its entry", () => {
   const bad = graph.filter((e) =>

@@ -51,6 +51,7 @@ export function defaultConfig(): Config {
   return {
     hostname: "localhost",
     data_dir: "./data",
+    store: { backend: "sqlite" },
     local_domains: ["localhost"],
     log: { level: "info", output: "stderr" },
     tls: {},

@@ -112,6 +112,15 @@ function checkNonEmpty(s: string): string | null {
   return s.length > 0 ? null : "expected a non-empty string";
 }
 
+/** A PostgreSQL connection URL (`postgres://` or `postgresql://`). */
+function checkPostgresUrl(s: string): string | null {
+  try {
+    const u = new URL(s);
+    if (u.protocol === "postgres:" || u.protocol === "postgresql:") return null;
+  } catch { /* below */ }
+  return "expected a postgres:// URL";
+}
+
 /** A certificate subject as an RFC 4514 string (core/syntax/dn.ts), e.g. "CN=gw.example.com,O=Example". */
 function checkDn(s: string): string | null {
   try {
@@ -256,6 +265,13 @@ export const CONFIG_RULE: Rule = {
   fields: {
     hostname: { type: "string", desc: "a host name", check: checkHostname },
     data_dir: { type: "string", desc: "a directory path", check: checkNonEmpty, path: true },
+    store: {
+      type: "table",
+      fields: {
+        backend: { type: "enum", values: ["sqlite", "postgres"] },
+        url: { type: "string", desc: "a postgres:// URL", check: checkPostgresUrl, optional: true },
+      } satisfies FieldsOf<Config["store"]>,
+    },
     local_domains: {
       type: "array",
       items: { type: "string", desc: "a domain name", check: checkHostname },

@@ -51,6 +51,11 @@ export interface Config {
   hostname: string;
   /** Where the database, blobs and generated certificate live. */
   data_dir: string;
+  /**
+   * Where mail and records are kept: the embedded SQLite database in `data_dir` (default), or a
+   * PostgreSQL database at `url` (message bytes stay in the blob store under `data_dir`).
+   */
+  store: { backend: "sqlite" | "postgres"; url?: string };
   /** Domains created at startup if missing. */
   local_domains: string[];
   log: { level: "debug" | "info" | "warning" | "error"; output: string };

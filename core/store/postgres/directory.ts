@@ -13,7 +13,7 @@ import {
   parseDomain,
   resolutionOrder,
 } from "../addresses.ts";
-import { formatId, parseId } from "../sqlite/ids.ts";
+import { formatId, parseId } from "../ids.ts";
 import type { Queryable, Tx } from "./connection.ts";
 
 /** A row of `accounts` as the store reads it. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { type AccountId, type Mailbox, type MailboxId, type MailboxRole, StoreError } from "../types.ts";
-import { formatId, parseId } from "../sqlite/ids.ts";
+import { formatId, parseId } from "../ids.ts";
 import type { Queryable, Tx } from "./connection.ts";
 import type { PgMutation } from "./mutation.ts";
 

@@ -8,7 +8,7 @@
  */
 import type { ChangeType } from "../types.ts";
 import type { ChangeEvent } from "../notifier.ts";
-import { formatId } from "../sqlite/ids.ts";
+import { formatId } from "../ids.ts";
 import type { Tx } from "./connection.ts";
 
 /** Kind of a logged change. */

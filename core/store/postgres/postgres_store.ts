@@ -49,8 +49,8 @@ import {
 import type { BlobStore } from "../blob_store.ts";
 import { FsBlobStore } from "../fs_blob_store.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
-import { formatId, parseId } from "../sqlite/ids.ts";
-import { applyKeywordChange, packKeywords, SEEN, unpackKeywords } from "../sqlite/keywords.ts";
+import { formatId, parseId } from "../ids.ts";
+import { applyKeywordChange, packKeywords, SEEN, unpackKeywords } from "../keywords.ts";
 import {
   addressSortKey,
   baseSubject,
@@ -59,7 +59,7 @@ import {
   indexMessage,
   type MessageIndex,
   searchRow,
-} from "../sqlite/message_index.ts";
+} from "../message_index.ts";
 import { decodeEncodedWords } from "../../mime/encoded_words.ts";
 import { connect, type Queryable, type Sql, type Tx } from "./connection.ts";
 import { migrate } from "./migrations.ts";

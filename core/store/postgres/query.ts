@@ -9,7 +9,7 @@
  * @module
  */
 import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
-import { KEYWORD_BITS, normalizeKeyword } from "../sqlite/keywords.ts";
+import { KEYWORD_BITS, normalizeKeyword } from "../keywords.ts";
 
 /** A parameter value. */
 export type PgValue = string | number | boolean | null;

@@ -21,6 +21,8 @@ import {
   PgUploadStore,
   PgVacationStore,
 } from "./small.ts";
+import { PgPushSubscriptionStore, PgSubmissionStore } from "./jmap.ts";
+import { PgQueueStore } from "./queue.ts";
 
 /** What record stores get from the store that hosts them. */
 export interface PgRecordHost {
@@ -90,6 +92,9 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     dkimKeys: new PgDkimKeyStore(sql),
     pop3Sizes: new PgPop3SizeStore(sql),
     subscriptions: new PgSubscriptionStore(sql),
+    submissions: new PgSubmissionStore(sql, host.now),
+    pushSubscriptions: new PgPushSubscriptionStore(sql),
+    queue: new PgQueueStore(sql),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
 }

@@ -85,4 +85,85 @@ CREATE TABLE imap_subscriptions (
   PRIMARY KEY (account_id, name)
 );
 `,
+}, {
+  version: 2,
+  sql: `
+CREATE TABLE jmap_submissions (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  identity_id TEXT NOT NULL,
+  email_id TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  send_at BIGINT NOT NULL,
+  undo_status TEXT NOT NULL,
+  delivery_status TEXT NOT NULL,
+  dsn_blob_ids TEXT NOT NULL DEFAULT '[]',
+  mdn_blob_ids TEXT NOT NULL DEFAULT '[]',
+  queue_id TEXT,
+  created BIGINT NOT NULL
+);
+CREATE INDEX jmap_submissions_account ON jmap_submissions(account_id, send_at);
+CREATE TABLE jmap_push_subscriptions (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  device_client_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  keys TEXT,
+  expected_code TEXT NOT NULL,
+  verification_code TEXT,
+  expires BIGINT,
+  types TEXT,
+  created BIGINT NOT NULL
+);
+CREATE INDEX jmap_push_subscriptions_account ON jmap_push_subscriptions(account_id, created);
+`,
+}, {
+  version: 3,
+  sql: `
+CREATE TABLE queue_messages (
+  id TEXT PRIMARY KEY,
+  from_addr TEXT,
+  envid TEXT,
+  ret TEXT,
+  smtputf8 BOOLEAN NOT NULL DEFAULT false,
+  body TEXT NOT NULL DEFAULT '7BIT',
+  blob_id TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  auth_user TEXT,
+  session_id TEXT,
+  created BIGINT NOT NULL,
+  expires BIGINT NOT NULL,
+  is_dsn BOOLEAN NOT NULL DEFAULT false,
+  origin TEXT
+);
+CREATE TABLE queue_recipients (
+  message_id TEXT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  notify TEXT NOT NULL DEFAULT '',
+  orcpt TEXT,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt BIGINT NOT NULL,
+  last_reply TEXT,
+  last_host TEXT,
+  delay_notified BOOLEAN NOT NULL DEFAULT false,
+  updated BIGINT NOT NULL,
+  PRIMARY KEY (message_id, idx)
+);
+CREATE INDEX queue_recipients_due ON queue_recipients(next_attempt) WHERE status IN ('queued', 'deferred');
+CREATE TABLE queue_attempts (
+  id BIGSERIAL PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+  recipients TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  host TEXT,
+  outcome TEXT NOT NULL,
+  reply TEXT NOT NULL,
+  latency_ms BIGINT NOT NULL
+);
+CREATE INDEX queue_attempts_message ON queue_attempts(message_id);
+`,
 }];

@@ -1,0 +1,23 @@
+/**
+ * Opens the store the configuration names (`[store] backend`): the embedded SQLite database in
+ * `data_dir` (default), or PostgreSQL at `[store] url` with message blobs under
+ * `<data_dir>/blobs`. The one place that chooses a backend; everything else sees `Store`.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/types.ts";
+import type { Store } from "./store.ts";
+import { SqliteStore } from "./sqlite/sqlite_store.ts";
+import { PostgresStore } from "./postgres/postgres_store.ts";
+
+/** Opens the configured store. Fails when `backend = "postgres"` has no `url`. */
+export async function openStore(config: Pick<Config, "data_dir" | "store">, clock: Clock): Promise<Store> {
+  const backend = config.store?.backend ?? "sqlite";
+  if (backend === "postgres") {
+    const url = config.store.url;
+    if (!url) throw new Error('[store] backend = "postgres" needs [store] url');
+    return await PostgresStore.open({ url, blobDir: `${config.data_dir}/blobs`, clock });
+  }
+  return await SqliteStore.open({ dataDir: config.data_dir, clock });
+}
