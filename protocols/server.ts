@@ -20,6 +20,8 @@ import { openStore } from "../core/store/open.ts";
 import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
 import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
+import { type RetentionJob, startRetention } from "../core/tenancy/retention.ts";
+import { tenancyOf } from "../core/tenancy/policy.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
@@ -279,6 +281,7 @@ class Server implements TernServer {
         if (name === "http") {
           const http = new HttpListener({
             config: lc,
+  #retention: RetentionJob | null = null;
             server: this.context,
             // JMAP, and the admin API under /api/v1 (protocols/api).
             app: mountApi(createHttpApp(this.context), this.context),
@@ -339,6 +342,8 @@ class Server implements TernServer {
       this.#shutdown.abort();
       if (!(await within(drained(), GOODBYE_MS))) {
         log.warn("closing sessions that did not end", { active_sessions: this.activeSessions() });
+    // Issue 16: plans' retention, hourly.
+    this.#retention = startRetention(this.context);
         for (const l of this.#tcp) l.closeAll();
       }
     }
@@ -379,6 +384,14 @@ class Server implements TernServer {
       await this.#tls.reload();
       // HTTPS (node:https) takes the reloaded certificate and jmap.client_ca for new handshakes.
       await this.#http?.reloadTls();
+    await this.#retention?.stop();
+    // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
+    await tenancyOf(this.context).close().catch((err) =>
+      log.error("writing usage failed", { error: (err as Error).message })
+    );
+    await this.context.notify?.stop();
+    await this.context.webhooks?.stop();
+    await this.context.push?.stop();
     } catch (err) {
       this.context.log.error("TLS reload failed; keeping the current certificates", {
         error: (err as Error).message,
