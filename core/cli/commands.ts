@@ -30,6 +30,7 @@ import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
+import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
 import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
 
@@ -81,6 +82,7 @@ export const GROUPS: GroupSpec[] = [
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
   QUEUE_GROUP,
   BAN_GROUP,
+  SIEVE_GROUP,
   DNS_GROUP,
   ...TENANCY_GROUPS,
   { name: "config", summary: "check a configuration file, show the effective configuration" },
@@ -498,4 +500,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SETUP_COMMANDS, ...TENANCY_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TENANCY_COMMANDS];

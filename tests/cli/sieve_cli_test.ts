@@ -1,0 +1,78 @@
+/**
+ * `tern sieve …` run in-process through the CLI runner (core/cli/run.ts) on a temporary data
+ * directory: scripts are checked before they are stored (line and column on errors), listed,
+ * activated and read back.
+ */
+import assert from "node:assert/strict";
+import { runCli } from "../../core/cli/run.ts";
+import { MemoryIo } from "../../core/cli/io.ts";
+
+/** Runs `tern <args> --data-dir DIR` in-process. */
+async function tern(dir: string, args: string[], stdin?: string) {
+  const io = new MemoryIo({ stdin, env: {} });
+  const code = await runCli([...args, "--data-dir", `${dir}/data`], io, { version: "test" });
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-sieve-cli-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("tern sieve put/list/activate/get/check/delete manage an account's scripts", async () => {
+  await withTempDir(async (dir) => {
+    const ok = async (args: string[], stdin?: string) => {
+      const r = await tern(dir, args, stdin);
+      assert.equal(r.code, 0, `tern ${args.join(" ")}: ${r.stderr}`);
+      return r.stdout;
+    };
+    await ok(["domain", "add", "example.com"]);
+    await ok(["user", "add", "ada@example.com", "--password-stdin"], "secret-pw");
+    const script = 'require "fileinto";\nif header :contains "subject" "[list]" { fileinto "Lists"; }\n';
+    await Deno.writeTextFile(`${dir}/main.sieve`, script);
+    assert.match(
+      await ok(["sieve", "put", "ada@example.com", "main", `${dir}/main.sieve`, "--activate"]),
+      /Stored script "main" \(active\)/,
+    );
+    await ok(["sieve", "put", "ada@example.com", "spare"], "keep;\n");
+    const list = await ok(["sieve", "list", "ada@example.com"]);
+    assert.match(list, /^main\s+yes\s+\d+/m);
+    assert.match(list, /^spare\s+\d+/m);
+    assert.equal(await ok(["sieve", "get", "ada@example.com", "main"]), script);
+    assert.match(await ok(["sieve", "check", "ada@example.com"]), /^main: OK$/m);
+
+    // A script with an error is refused with its line and column, and nothing is stored.
+    const bad = await tern(
+      dir,
+      ["sieve", "put", "ada@example.com", "bad"],
+      'require "fileinto";\nfileinto "x"\n',
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /line 3, column 1: expected ';' or '\{'/);
+    assert.doesNotMatch(await ok(["sieve", "list", "ada@example.com"]), /^bad/m);
+    const badFile = await tern(dir, ["sieve", "check", "ada@example.com", "--file", "-"], "frob;");
+    assert.equal(badFile.code, 1);
+    assert.match(badFile.stderr, /line 1, column 1: unknown command "frob"/);
+
+    assert.match(await ok(["sieve", "activate", "ada@example.com", "spare"]), /Script "spare" is active/);
+    assert.match(
+      await ok(["sieve", "list", "ada@example.com", "--json"]),
+      /"name": "spare",\s+"isActive": true/,
+    );
+    const busy = await tern(dir, ["sieve", "delete", "ada@example.com", "spare"]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /active/);
+    await ok(["sieve", "delete", "ada@example.com", "main"]);
+    await ok(["sieve", "activate", "ada@example.com", "--none"]);
+    const none = await tern(dir, ["sieve", "check", "ada@example.com"]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No active script/);
+    const nobody = await tern(dir, ["sieve", "list", "nobody@example.com"]);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /No account "nobody@example.com"/);
+  });
+});
