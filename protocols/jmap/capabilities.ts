@@ -14,6 +14,7 @@ export const Capability = {
   webSocket: "urn:ietf:params:jmap:websocket",
   blob: "urn:ietf:params:jmap:blob",
   mdn: "urn:ietf:params:jmap:mdn",
+  quota: "urn:ietf:params:jmap:quota",
 } as const;
 
 /** Every capability Tern implements. */
@@ -79,6 +80,8 @@ export function sessionCapabilities(config: Config): Record<string, unknown> {
     [Capability.blob]: {},
     // RFC 9007 §1.3: an empty object at the session level.
     [Capability.mdn]: {},
+    // RFC 9425 §2.1: an empty object at the session level.
+    [Capability.quota]: {},
   };
 }
 
@@ -109,5 +112,7 @@ export function accountCapabilities(config: Config): Record<string, unknown> {
     [Capability.blob]: blobAccountCapability(config.jmap.max_size_upload),
     // RFC 9007 §1.3: an empty object in accountCapabilities.
     [Capability.mdn]: {},
+    // RFC 9425 §2.1: an empty object in accountCapabilities.
+    [Capability.quota]: {},
   };
 }

@@ -53,6 +53,7 @@ export function sessionObject(account: Account, config: Config, origin: string):
       [Capability.vacationResponse]: account.id,
       [Capability.blob]: account.id,
       [Capability.mdn]: account.id,
+      [Capability.quota]: account.id,
     },
     username: account.address,
     apiUrl: `${origin}${JmapPath.api}`,

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { RawImap, setupImap } from "../imap/_imap_client.ts";
 import { addOrganization, addPlan, setPlan } from "../../core/tenancy/operations.ts";
 import { startTestServer } from "../support/server.ts";
+import { Smtp } from "./_support.ts";
 
 const MSG = "From: a@example.net\r\nSubject: quota\r\n\r\n" + "x".repeat(959) + "\r\n"; // 1,000 octets
 
@@ -121,6 +122,64 @@ Deno.test("tenancy jmap: Email/import, Email/copy and Email/set up to the organi
       "0",
     ]);
     assert.equal(r5.notCreated?.n?.type, "overQuota");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("tenancy jmap: JMAP Quotas (RFC 9425) report the plan's storage and message limits and follow a plan change", async () => {
+  const t = await startTestServer();
+  try {
+    const store = t.srv.context.store;
+    const user = await t.addUser("u@example.org", "s3cret pass");
+    await addPlan(store, { id: "p", limits: { storageBytes: 1_000_000, receivedPerDay: 10, sentPerDay: 5 } });
+    await addOrganization(store, { id: "acme", plan: "p", domains: ["example.org"] });
+    const base = `http://127.0.0.1:${t.port("http")}`;
+    const auth = { authorization: "Basic " + btoa("u@example.org:s3cret pass") };
+    const session = await (await fetch(`${base}/jmap/session`, { headers: auth })).json();
+    assert.deepEqual(session.capabilities["urn:ietf:params:jmap:quota"], {});
+    assert.deepEqual(session.accounts[user.id].accountCapabilities["urn:ietf:params:jmap:quota"], {});
+    assert.equal(session.primaryAccounts["urn:ietf:params:jmap:quota"], user.id);
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const res = await fetch(`${base}/jmap/api`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({
+          using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:quota"],
+          methodCalls: [[name, { accountId: user.id, ...args }, "0"]],
+        }),
+      });
+      const body = await res.json() as { methodResponses: [string, Record<string, unknown>, string][] };
+      return body.methodResponses[0]!;
+    };
+    // One message received by the organization over SMTP.
+    const s = await Smtp.open(t.port("smtp"));
+    assert.match(await s.send("x@remote.test", "u@example.org"), /^250 /);
+    s.close();
+    const [, got] = await call("Quota/get", { ids: null });
+    const list = got.list as Record<string, unknown>[];
+    assert.deepEqual(list.map((q) => q.id), ["org-storage", "org-received-day", "org-sent-day"]);
+    const storage = list[0]!;
+    assert.equal(storage.resourceType, "octets");
+    assert.equal(storage.scope, "domain");
+    assert.equal(storage.hardLimit, 1_000_000);
+    assert.equal(storage.used, (await store.organizations.resources("acme")).storageBytes);
+    assert.deepEqual(
+      { used: list[1]!.used, hardLimit: list[1]!.hardLimit, resourceType: list[1]!.resourceType },
+      { used: 1, hardLimit: 10, resourceType: "count" },
+    );
+    const [, q] = await call("Quota/query", {
+      filter: { resourceType: ["count"] },
+      sort: [{ property: "name" }],
+    });
+    assert.deepEqual(q.ids, ["org-received-day", "org-sent-day"]);
+    const [name] = await call("Quota/changes", { sinceState: "stale" });
+    assert.equal(name, "error");
+    await setPlan(store, "p", { limits: { receivedPerDay: 20, sentPerDay: null } });
+    const [, again] = await call("Quota/get", { ids: ["org-received-day", "org-sent-day"] });
+    assert.equal((again.list as Record<string, unknown>[])[0]!.hardLimit, 20);
+    assert.deepEqual(again.notFound, ["org-sent-day"]);
+    assert.notEqual(again.state, got.state);
   } finally {
     await t.close();
   }

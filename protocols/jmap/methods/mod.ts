@@ -30,6 +30,7 @@ import {
 import { searchSnippetGet } from "./search_snippet.ts";
 import { vacationGet, vacationSet } from "./vacation.ts";
 import { mdnParse, mdnSend } from "./mdn.ts";
+import { quotaChanges, quotaGet, quotaQuery, quotaQueryChanges } from "./quota.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
@@ -65,6 +66,10 @@ const table: [string, string, MethodHandler][] = [
   ["VacationResponse/set", Capability.vacationResponse, vacationSet],
   ["MDN/send", Capability.mdn, mdnSend],
   ["MDN/parse", Capability.mdn, mdnParse],
+  ["Quota/get", Capability.quota, quotaGet],
+  ["Quota/changes", Capability.quota, quotaChanges],
+  ["Quota/query", Capability.quota, quotaQuery],
+  ["Quota/queryChanges", Capability.quota, quotaQueryChanges],
 ];
 
 /** Every method Tern implements. */
