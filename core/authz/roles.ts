@@ -1,8 +1,8 @@
 /**
- * Which organization an account, a domain or an address belongs to, and the account's role there.
- * Until organizations exist (core/tenancy), every account and domain is in the one organization
- * `DEFAULT_ORG_ID`, and the platform administrators are the addresses listed in
- * `api.platform_admins`.
+ * Which organization an account or a domain belongs to, and the account's role there, from the
+ * tenancy records (core/tenancy, `Store.organizations`): owners and admins of an organization are
+ * its administrators; platform administrators are those the records name plus the addresses listed
+ * in `api.platform_admins`.
  *
  * @module
  */
@@ -10,9 +10,10 @@ import type { Config } from "../config/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Account, AccountId } from "../store/types.ts";
 import type { Role } from "./principal.ts";
+import { DEFAULT_ORGANIZATION } from "../store/records/organizations.ts";
 
-/** The organization of every account while there are no organizations. */
-export const DEFAULT_ORG_ID = "default";
+/** The organization of every account whose domain was never assigned to one. */
+export const DEFAULT_ORG_ID = DEFAULT_ORGANIZATION;
 
 /** An account's place: its organization and role. */
 export interface Membership {
@@ -30,19 +31,25 @@ export interface OrgResolver {
   orgOfDomain(domain: string): Promise<string>;
 }
 
-/** The resolver over the configuration and the store. */
+/** The resolver over the tenancy records (`Store.organizations`) and `api.platform_admins`. */
 export function createOrgResolver(deps: { config: Config; store: Store }): OrgResolver {
+  const orgs = deps.store.organizations;
   const admins = () => new Set((deps.config.api?.platform_admins ?? []).map((a) => a.toLowerCase()));
   return {
-    membership(account: Account): Promise<Membership> {
-      const role: Role = admins().has(account.address.toLowerCase()) ? "platform-admin" : "member";
-      return Promise.resolve({ orgId: DEFAULT_ORG_ID, role });
+    async membership(account: Account): Promise<Membership> {
+      const orgId = (await orgs.orgOfAccount(account.id)) ?? DEFAULT_ORG_ID;
+      if (admins().has(account.address.toLowerCase()) || await orgs.isPlatformAdmin(account.id)) {
+        return { orgId, role: "platform-admin" };
+      }
+      const role = await orgs.roleOf(account.id);
+      // An organization's owners and admins administer it.
+      return { orgId, role: role === "owner" || role === "admin" ? "org-admin" : "member" };
     },
-    async orgOfAccount(accountId: AccountId): Promise<string | null> {
-      return (await deps.store.getAccount(accountId)) ? DEFAULT_ORG_ID : null;
+    orgOfAccount(accountId: AccountId): Promise<string | null> {
+      return orgs.orgOfAccount(accountId);
     },
-    orgOfDomain(_domain: string): Promise<string> {
-      return Promise.resolve(DEFAULT_ORG_ID);
+    orgOfDomain(domain: string): Promise<string> {
+      return orgs.orgOfDomain(domain);
     },
   };
 }

@@ -8,7 +8,7 @@
 import type { Store } from "../store/store.ts";
 import type { Account, AccountSecrets, Alias, Domain } from "../store/types.ts";
 import { parseAddress, parseDomain } from "../store/addresses.ts";
-import { CliError, UsageError } from "./errors.ts";
+import { CliError, ConflictError, NotFoundError, UsageError } from "./errors.ts";
 import { checkDirectoryLimit } from "../tenancy/operations.ts";
 import { TenancyError } from "../tenancy/errors.ts";
 
@@ -63,14 +63,14 @@ export function formatSize(bytes: number): string {
 
 async function requireAccount(store: Store, address: string): Promise<Account> {
   const account = await store.getAccountByAddress(normalizeAddress(address));
-  if (!account) throw new CliError(`No account "${address}"`);
+  if (!account) throw new NotFoundError(`No account "${address}"`);
   return account;
 }
 
 /** Adds a local domain. */
 export async function addDomain(store: Store, name: string): Promise<Domain> {
   const domain = normalizeDomain(name);
-  if (await store.isLocalDomain(domain)) throw new CliError(`Domain "${domain}" already exists`);
+  if (await store.isLocalDomain(domain)) throw new ConflictError(`Domain "${domain}" already exists`);
   return await store.addDomain(domain);
 }
 
@@ -82,7 +82,7 @@ export function listDomains(store: Store): Promise<Domain[]> {
 /** Deletes a local domain; fails while accounts of the domain exist. */
 export async function deleteDomain(store: Store, name: string): Promise<void> {
   const domain = normalizeDomain(name);
-  if (!await store.isLocalDomain(domain)) throw new CliError(`No domain "${domain}"`);
+  if (!await store.isLocalDomain(domain)) throw new NotFoundError(`No domain "${domain}"`);
   await store.deleteDomain(domain);
 }
 
@@ -118,7 +118,9 @@ export async function addUser(
   const address = normalizeAddress(input.address);
   const domain = address.slice(address.lastIndexOf("@") + 1);
   await requireLocalDomain(store, domain, configuredDomains);
-  if (await store.getAccountByAddress(address)) throw new CliError(`Account "${address}" already exists`);
+  if (await store.getAccountByAddress(address)) {
+    throw new ConflictError(`Account "${address}" already exists`);
+  }
   // Issue 16: the plan of the domain's organization caps its accounts.
   await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "accounts").catch(cliError);
   const secrets = await hasher.deriveSecrets(input.password);
@@ -213,9 +215,9 @@ export async function addAlias(
     const account = await requireAccount(store, t);
     if (!normalized.includes(account.address)) normalized.push(account.address);
   }
-  if (await store.getAccountByAddress(alias)) throw new CliError(`"${alias}" is an account address`);
+  if (await store.getAccountByAddress(alias)) throw new ConflictError(`"${alias}" is an account address`);
   if ((await store.listAliases()).some((a) => a.address === alias)) {
-    throw new CliError(`Alias "${alias}" already exists`);
+    throw new ConflictError(`Alias "${alias}" already exists`);
   }
   // Issue 16: the plan of the domain's organization caps its addresses.
   const domain = alias.slice(alias.lastIndexOf("@") + 1);
@@ -232,7 +234,7 @@ export function listAliases(store: Store): Promise<Alias[]> {
 export async function deleteAlias(store: Store, address: string): Promise<void> {
   const alias = normalizeAddress(address, true);
   if (!(await store.listAliases()).some((a) => a.address === alias)) {
-    throw new CliError(`No alias "${alias}"`);
+    throw new NotFoundError(`No alias "${alias}"`);
   }
   await store.deleteAlias(alias);
 }

@@ -29,6 +29,16 @@ export class CliError extends Error {
   }
 }
 
+/** What was asked for does not exist (exit code 1; the admin API answers 404). */
+export class NotFoundError extends CliError {
+  override name = "NotFoundError";
+}
+
+/** The change conflicts with what exists (exit code 1; the admin API answers 409). */
+export class ConflictError extends CliError {
+  override name = "ConflictError";
+}
+
 /** A usage error (exit code 2): the command line itself is wrong. */
 export class UsageError extends CliError {
   override name = "UsageError";

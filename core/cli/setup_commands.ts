@@ -11,8 +11,7 @@ import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { formatTable } from "./table.ts";
 import { addUser, normalizeDomain } from "./directory_ops.ts";
 import { parseConfig } from "../config/load.ts";
-import { defaultDkimSelector, generateDkimKey } from "../dkim/keys.ts";
-import type { DkimAlgorithm } from "../store/records/dkim_keys.ts";
+import { ensureDkimKeys } from "../dkim/domain_keys.ts";
 import { queueSettings } from "../queue/settings.ts";
 import { resolverFor } from "../queue/start.ts";
 import {

@@ -21,6 +21,7 @@ import type { ApiDeps, ApiEnv } from "./env.ts";
 import type { JmapEnv } from "../jmap/app.ts";
 import { ApiProblem, problemResponse, ProblemType } from "./problem.ts";
 import { registerRoutes } from "./routes/mod.ts";
+import { problemFromCore } from "./core_errors.ts";
 import { renderReference } from "./reference_page.ts";
 
 /** Where the API is mounted on the HTTP app. */
@@ -138,7 +139,9 @@ export function createApiApp(
   app.onError((err, c) => {
     const id = c.get("requestId");
     let res: Response;
+    const core = err instanceof ApiProblem ? null : problemFromCore(err);
     if (err instanceof ApiProblem) res = problemResponse(err, id);
+    else if (core) res = problemResponse(core, id);
     else if (err instanceof SyntaxError) {
       res = problemResponse(
         new ApiProblem(400, "The body is not valid JSON.", { type: ProblemType.validation }),

@@ -1,5 +1,5 @@
 /**
- * Admin-API authentication through the real server: login, refresh rotation, refresh-token reuse
+ * Cases registered by tests/api/api_test.ts. Admin-API authentication through the real server: login, refresh rotation, refresh-token reuse
  * detection (the family is revoked and a security event recorded), the device rule, logout,
  * sessions, API tokens with scopes, problem details and request ids.
  */

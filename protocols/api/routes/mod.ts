@@ -24,6 +24,12 @@
 import type { MiddlewareHandler } from "hono";
 import type { ApiApp, ApiDeps, ApiEnv } from "../env.ts";
 import * as auth from "./auth.ts";
+import * as accounts from "./accounts.ts";
+import * as domains from "./domains.ts";
+import * as aliases from "./aliases.ts";
+import * as tokens from "./tokens.ts";
+import * as audit from "./audit.ts";
+import * as organizations from "./organizations.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -33,6 +39,12 @@ export interface RouteModule {
 /** Every route module, in the order they are registered. */
 export const ROUTES: readonly RouteModule[] = [
   auth,
+  accounts,
+  domains,
+  aliases,
+  tokens,
+  audit,
+  organizations,
 ];
 
 /** Registers every route module on the API app. */

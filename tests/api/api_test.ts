@@ -1,0 +1,6 @@
+/**
+ * The admin API's wire tests, in one module so that tests/api/_openapi_cases.ts can check, after
+ * them, that every documented response status was produced by some test.
+ */
+import "./_auth_cases.ts";
+import "./_directory_cases.ts";
