@@ -59,3 +59,31 @@ export { ConnectionPolicy, PolicyReason } from "./core/policy/connection_policy.
 export { createMemoryRateLimiter } from "./core/policy/rate_limiter.ts";
 export type { RateLimiter, RateLimitResult } from "./core/policy/rate_limiter.ts";
 export type { Ban, BanStore } from "./core/policy/ban_store.ts";
+// Organizations, plans and usage (issue 16): the operations `tern org|plan|usage` use.
+export {
+  addOrganization,
+  addPlan,
+  assignDomain,
+  checkDirectoryLimit,
+  deleteOrganization,
+  deletePlan,
+  listOrganizations,
+  listPlans,
+  setOrganizationPlan,
+  setPlan,
+  setRole,
+  showOrganization,
+  showPlan,
+  usageReport,
+} from "./core/tenancy/operations.ts";
+export type { OrganizationDetails, OrganizationSummary, UsageRow } from "./core/tenancy/operations.ts";
+export { TenancyError } from "./core/tenancy/errors.ts";
+export { featureEnabled } from "./core/tenancy/features.ts";
+export type { Feature, FeatureSubject } from "./core/tenancy/features.ts";
+export { LIMIT_REFUSALS, tenancyOf, TenancyPolicy } from "./core/tenancy/policy.ts";
+export type { LimitRefusal } from "./core/tenancy/policy.ts";
+export { runRetention, startRetention } from "./core/tenancy/retention.ts";
+export { DEFAULT_ORGANIZATION } from "./core/store/records/organizations.ts";
+export type { Organization, OrgResources, OrgRole } from "./core/store/records/organizations.ts";
+export type { Plan, PlanFeatures, PlanLimits, PlanPatch } from "./core/store/records/plans.ts";
+export type { UsageCounts } from "./core/store/records/usage.ts";

@@ -242,6 +242,23 @@ export class TenancyPolicy {
     if (sender) this.usage.add((await this.planOf(sender)).orgId, { sent: 1 });
   }
 
+  /**
+   * An admin API call by an account (or for an organization): allowed when the plan has API access
+   * and the month's calls are under `apiCallsPerMonth`; an allowed call is counted. The admin API
+   * answers a refusal with 403 (no API access) or 429 (monthly limit).
+   */
+  async apiCall(subject: AccountRef | { orgId: string }): Promise<"ok" | "noApiAccess" | "overLimit"> {
+    const orgId = typeof subject === "object" && "orgId" in subject
+      ? subject.orgId
+      : (await this.planOf(subject)).orgId;
+    const plan = await this.planOfOrg(orgId);
+    if (plan && !plan.features.api_access) return "noApiAccess";
+    const max = plan?.limits.apiCallsPerMonth ?? null;
+    if (max !== null && (await this.usage.current(orgId)).month.apiCalls >= max) return "overLimit";
+    this.usage.add(orgId, { apiCalls: 1 });
+    return "ok";
+  }
+
   /** Writes pending usage (server stop). */
   close(): Promise<void> {
     return this.usage.flush();
