@@ -13,16 +13,18 @@ import { NodeDnsResolver, StaticDnsResolver } from "../dns/resolver.ts";
 import type { Store } from "../store/store.ts";
 import { CachingDns } from "./dns.ts";
 import { mailAuthStage } from "./stage.ts";
+import { ConnectionChecks } from "./connection.ts";
 
 /** What inbound checks need from a server (a `ServerContext` fits). */
 export interface MailAuthServer {
   readonly store: Store;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly config: Pick<Config, "hostname"> & Partial<Pick<Config, "smtp" | "queue">>;
+  readonly config: Pick<Config, "hostname"> & Partial<Pick<Config, "smtp" | "queue" | "local_domains">>;
 }
 
 const caches = new WeakMap<object, CachingDns>();
+const connectionChecks = new WeakMap<object, ConnectionChecks>();
 
 /** The checks configuration in force (`[smtp.checks]`, defaults when absent). */
 export function checksOf(server: MailAuthServer): SmtpChecksConfig {
@@ -55,4 +57,21 @@ export function inboundStages(server: MailAuthServer): InboundStage[] {
       dkimKeys: server.store.dkimKeys,
     }),
   ];
+}
+
+/** The server's connection checks (one greylist per server): created on first use. */
+export function connectionChecksOf(server: MailAuthServer): ConnectionChecks {
+  let c = connectionChecks.get(server);
+  if (!c) {
+    const names = [server.config.hostname, ...(server.config.local_domains ?? [])];
+    c = new ConnectionChecks(
+      checksOf(server),
+      inboundDns(server),
+      server.log.with({ component: "smtp-checks" }),
+      server.clock,
+      names,
+    );
+    connectionChecks.set(server, c);
+  }
+  return c;
 }

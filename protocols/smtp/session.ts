@@ -21,6 +21,8 @@ import { SessionIo } from "./io.ts";
 import type { NetworkList } from "./networks.ts";
 import { type MailOptions, parseMailParams, parseRcptParams } from "./params.ts";
 import { runAuth } from "./auth.ts";
+import { connectionChecksOf } from "../../core/mailauth/server.ts";
+import type { ConnectionVerdict } from "../../core/mailauth/connection.ts";
 
 /** Which listener the session runs on. */
 export type SmtpMode = "smtp" | "submission" | "submissions" | "lmtp";
@@ -81,6 +83,8 @@ export class SmtpSession {
   account: Account | null = null;
   tx: Transaction | null = null;
   #txCount = 0;
+  /** Connection checks' verdict for the current HELO name (MX path only, core/mailauth/connection.ts). */
+  #checked: { helo: string; verdict: ConnectionVerdict } | null = null;
   #errors = 0;
   #quit = false;
 
@@ -298,6 +302,11 @@ export class SmtpSession {
       const r = await this.deps.rateLimiter.consume(`${this.conn.transport.remoteAddress}|${sender}`);
       if (!r.allowed) return this.send(Replies.rateLimited());
     }
+    // DNS lists, reverse DNS and HELO sanity of mail from outside (`[smtp.checks]`).
+    const checked = await this.#connectionChecks();
+    if (checked?.refusal) {
+      return this.send(reply(checked.refusal.code, checked.refusal.enhanced, checked.refusal.text));
+    }
     const transport = this.conn.transport;
     const delivery = this.deps.delivery.begin({
       from: cmd.from ? addressToString(cmd.from) : null,
@@ -330,6 +339,26 @@ export class SmtpSession {
     this.send(Replies.senderOk());
   }
 
+  /**
+   * The connection checks' verdict on an unauthenticated client of the MX listener (not relay
+   * networks), computed once per HELO name; null when the checks do not apply.
+   */
+  async #connectionChecks(): Promise<ConnectionVerdict | null> {
+    const ip = this.conn.transport.remoteAddress;
+    if (this.deps.mode !== "smtp" || this.account !== null || this.deps.relayNetworks.contains(ip)) {
+      this.#checked = null;
+      return null;
+    }
+    if (this.#checked?.helo !== this.heloName) {
+      const checks = connectionChecksOf(this.conn.server);
+      const verdict = checks.active
+        ? await checks.connection(ip, this.heloName, this.conn.session.id)
+        : { allowlisted: false, refusal: null };
+      this.#checked = { helo: this.heloName, verdict };
+    }
+    return this.#checked.verdict;
+  }
+
   /** True when the authenticated account may use `address` as sender (its own or an alias). */
   async #mayUse(address: string): Promise<boolean> {
     const account = this.account;
@@ -359,6 +388,16 @@ export class SmtpSession {
     if (cmd.to.domain === "") {
       // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain must be accepted.
       address = `postmaster@${this.#config.local_domains[0] ?? this.#config.hostname}`;
+    }
+    // RFC 6647 greylisting of mail from outside, per recipient (allowlisted clients skip it).
+    if (this.#checked && !this.#checked.verdict.allowlisted) {
+      const g = connectionChecksOf(this.conn.server).recipient(
+        this.conn.transport.remoteAddress,
+        tx.from ? addressToString(tx.from) : null,
+        address,
+        this.conn.session.id,
+      );
+      if (g) return this.send(reply(g.code, g.enhanced, g.text));
     }
     // Resolution, routing, relay and quota rules are the pipeline's; each refusal is this RCPT's reply.
     const refusal = await tx.delivery.addRecipient({ address, ...p.value });
