@@ -32,6 +32,7 @@ import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
 import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
+import { TRANSFER_COMMANDS, TRANSFER_GROUPS } from "./transfer_commands.ts";
 import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
@@ -84,6 +85,7 @@ export const GROUPS: GroupSpec[] = [
   BAN_GROUP,
   SIEVE_GROUP,
   DNS_GROUP,
+  ...TRANSFER_GROUPS,
   ...TENANCY_GROUPS,
   { name: "config", summary: "check a configuration file, show the effective configuration" },
 ];
@@ -500,4 +502,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TENANCY_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS];

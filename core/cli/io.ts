@@ -11,6 +11,10 @@ export interface CliIo {
   out(text: string): void;
   /** Writes text to standard error. */
   err(text: string): void;
+  /** Writes bytes to standard output as they are (exports). */
+  outBytes(bytes: Uint8Array): Promise<void>;
+  /** True when standard error is an interactive terminal (progress bars go there). */
+  stderrIsTerminal(): boolean;
   /** Reads all of standard input (bounded by `max` bytes; more is an error). */
   readStdin(max: number): Promise<Uint8Array>;
   /** True when standard input is an interactive terminal. */
@@ -96,6 +100,12 @@ export const denoIo: CliIo = {
   err(text) {
     Deno.stderr.writeSync(encoder.encode(text));
   },
+  async outBytes(bytes) {
+    for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
+  },
+  stderrIsTerminal() {
+    return Deno.stderr.isTerminal();
+  },
   readStdin(max) {
     return readAll(Deno.stdin.readable, max);
   },
@@ -141,6 +151,15 @@ export class MemoryIo implements CliIo {
   }
   err(text: string): void {
     this.stderr += text;
+  }
+  /** Bytes written with `outBytes`. */
+  stdoutBytes: Uint8Array[] = [];
+  outBytes(bytes: Uint8Array): Promise<void> {
+    this.stdoutBytes.push(bytes.slice());
+    return Promise.resolve();
+  }
+  stderrIsTerminal(): boolean {
+    return false;
   }
   readStdin(max: number): Promise<Uint8Array> {
     if (this.#stdin.byteLength > max) return Promise.reject(new RangeError("too long"));

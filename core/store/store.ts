@@ -40,6 +40,7 @@ import type {
 import type { BlobStore } from "./blob_store.ts";
 import type { ExpungeHold } from "./expunge_holds.ts";
 import type { ChangeNotifier } from "./notifier.ts";
+import type { BackupReport } from "./backup.ts";
 import type { QueueStore } from "./records/queue.ts";
 import type { IdentityStore } from "./records/identities.ts";
 import type { SubmissionStore } from "./records/submissions.ts";
@@ -52,16 +53,16 @@ import type { AuditStore } from "./records/audit.ts";
 import type { DkimKeyStore } from "./records/dkim_keys.ts";
 import type { Pop3SizeStore } from "./records/pop3_sizes.ts";
 import type { SubscriptionStore } from "./records/subscriptions.ts";
-import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
-import type { WebhookStore } from "./records/webhooks.ts";
-import type { NotificationStore } from "./records/notifications.ts";
-import type { SieveScriptStore } from "./records/sieve_scripts.ts";
-
 import type { OrganizationStore } from "./records/organizations.ts";
 import type { PlanStore } from "./records/plans.ts";
 import type { UsageStore } from "./records/usage.ts";
 import type { HealthCheckStore } from "./records/health_checks.ts";
 import type { DailyCounterStore } from "./records/daily_counters.ts";
+import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
+import type { WebhookStore } from "./records/webhooks.ts";
+import type { NotificationStore } from "./records/notifications.ts";
+import type { SieveScriptStore } from "./records/sieve_scripts.ts";
+
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
   addDomain(name: string): Promise<Domain>;
@@ -302,12 +303,6 @@ export interface RecordStores {
   readonly notifications: NotificationStore;
   /** Sieve scripts (one active per account) and their vacation/duplicate trackers (core/sieve). */
   readonly sieveScripts: SieveScriptStore;
-}
-
-/** The whole store. */
-export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore, RecordStores {
-  readonly blobs: BlobStore;
-  readonly notifier: ChangeNotifier;
   /** Organizations, domain ownership and roles (core/tenancy). */
   readonly organizations: OrganizationStore;
   /** Plans: limits and feature flags (core/tenancy). */
@@ -318,6 +313,12 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
   readonly healthChecks: HealthCheckStore;
   /** Platform-wide counters per day: deliveries, bounces (core/stats). */
   readonly dailyCounters: DailyCounterStore;
+}
+
+/** The whole store. */
+export interface Store extends DirectoryStore, MailboxStore, MessageStore, ChangeLogStore, RecordStores {
+  readonly blobs: BlobStore;
+  readonly notifier: ChangeNotifier;
   /**
    * Opens a hold on a mailbox for an IMAP session (expunge_holds.ts): messages destroyed from it
    * afterwards keep their blob, and the hold describes them, until the hold releases them.
@@ -339,6 +340,12 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
    * `tern_store_commit_seconds` histogram, core/metrics). Optional: a backend without it is not timed.
    */
   observeCommits?(observer: (seconds: number) => void): void;
+  /**
+   * Writes a consistent copy of the whole store (database and blobs) to the directory `dest` while
+   * the server keeps running (`tern backup`). Optional: a backend with its own tools (PostgreSQL:
+   * pg_dump) leaves it out.
+   */
+  backup?(dest: string): Promise<BackupReport>;
   close(): Promise<void>;
 }
 

@@ -48,6 +48,8 @@ import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, TieredBlobStore } from "./ti
 import { SEARCH_PENDING_COMPONENT, SearchIndexer, searchPendingMigrations } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
+import { backupSqlite } from "./backup.ts";
+import type { BackupReport } from "../backup.ts";
 import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
 import { type MailboxRow, SqliteMailboxes } from "./mailboxes.ts";
 import { SqliteThreads } from "./threads.ts";
@@ -70,14 +72,14 @@ import { migrateAudit, SqliteAuditStore } from "./records/audit.ts";
 import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
-import { formatId, parseId } from "./ids.ts";
-import { Mutation } from "./mutation.ts";
 import { migrateTenancy } from "./records/tenancy_schema.ts";
 import { SqliteOrganizationStore } from "./records/organizations.ts";
 import { SqlitePlanStore } from "./records/plans.ts";
 import { SqliteUsageStore } from "./records/usage.ts";
 import { migrateHealthChecks, SqliteHealthCheckStore } from "./records/health_checks.ts";
 import { SqliteDailyCounterStore } from "./records/daily_counters.ts";
+import { formatId, parseId } from "./ids.ts";
+import { Mutation } from "./mutation.ts";
 import { PlacementCache, type PlacementSource } from "./placement_cache.ts";
 import { PlacementSnapshots } from "./placement_snapshot.ts";
 import { STORE_COMPONENT, storeMigrations } from "./schema.ts";
@@ -152,15 +154,15 @@ export class SqliteStore implements Store {
   readonly dkimKeys: SqliteDkimKeyStore;
   readonly pop3Sizes: SqlitePop3SizeStore;
   readonly subscriptions: SqliteSubscriptionStore;
-  /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
-  readonly blobs: TieredBlobStore;
-  /** Where change events are published after each commit. */
-  readonly notifier: ChangeNotifier;
   readonly organizations: SqliteOrganizationStore;
   readonly plans: SqlitePlanStore;
   readonly usage: SqliteUsageStore;
   readonly healthChecks: SqliteHealthCheckStore;
   readonly dailyCounters: SqliteDailyCounterStore;
+  /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
+  readonly blobs: TieredBlobStore;
+  /** Where change events are published after each commit. */
+  readonly notifier: ChangeNotifier;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
@@ -326,10 +328,10 @@ export class SqliteStore implements Store {
       migrateSubscriptions(database);
       migrateTenancy(database);
       migratePushSubscriptions(database);
-      migrateHealthChecks(database);
       migrateWebhooks(database);
       migrateNotifications(database);
       migrateSieveScripts(database);
+      migrateHealthChecks(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
       return new SqliteStore(
@@ -711,6 +713,12 @@ export class SqliteStore implements Store {
       if (!row) throw new StoreError("notFound", `No such blob: "${blobId}"`);
       this.#messages.releaseBlobRow(mut, row.id);
     });
+  }
+
+  /** A consistent online copy of the database and blob files in `dest` (core/store/sqlite/backup.ts). */
+  backup(dest: string): Promise<BackupReport> {
+    this.#check();
+    return backupSqlite(this.database, this.blobs.files.dir, dest);
   }
 
   /**
