@@ -11,6 +11,15 @@ export const MBOX_STATE_FIELDS = ["status", "x-status", "x-keywords", "x-uid", "
 
 const decoder = new TextDecoder();
 
+/** True for an IMAP atom: no atom-specials, controls or non-ASCII (RFC 9051 §9). */
+function isAtom(s: string): boolean {
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c <= 0x20 || c >= 0x7f || '(){%*"\\]'.includes(ch)) return false;
+  }
+  return true;
+}
+
 /** Flags from the state fields of a header block (`name` lowercase → unfolded value). */
 export function flagsFromState(fields: Map<string, string>): string[] {
   const flags = new Set<string>();
@@ -34,7 +43,7 @@ export function flagsFromState(fields: Map<string, string>): string[] {
   }
   for (const k of (fields.get("x-keywords") ?? "").split(/[\s,]+/)) {
     // RFC 9051 §9 flag-keyword: an atom; anything else is not a keyword.
-    if (k && /^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/.test(k)) flags.add(k);
+    if (k && isAtom(k)) flags.add(k);
   }
   return [...flags];
 }
