@@ -6,7 +6,10 @@
  * The server runs in a child process (`--role=server`) so its RSS is not mixed with the clients'.
  *
  * Usage: `deno run -A bench/smtp/mod.ts [--sessions 50] [--messages 40] [--size 4096] [--recipients 1]
- * [--profile DIR]` (the last writes a V8 CPU profile of the server into DIR).
+ * [--profile DIR] [--tenancy on|off|plan]` (`--profile` writes a V8 CPU profile of the server into
+ * DIR; `--tenancy` (issue 16): `on` is the default server (usage counted, no plan), `off` takes plan
+ * checks and usage counting out of the delivery pipeline, `plan` puts the recipients' organization
+ * on a plan whose every limit is checked but never reached; bench/tenancy compares them).
  *
  * @module
  */
@@ -15,6 +18,9 @@ import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { ByteReader } from "../../core/net/reader.ts";
 import { createServer } from "../../protocols/server.ts";
+import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import type { InboundStage } from "../../core/delivery/pipeline.ts";
+import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -22,7 +28,7 @@ const dec = new TextDecoder();
 /** Accounts the benchmark delivers to. */
 const ACCOUNTS = 20;
 
-async function runServer(): Promise<void> {
+async function runServer(tenancy: string): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tern-bench-smtp-" });
   const config = testConfig(dir, {
     hostname: "bench.test",
@@ -37,6 +43,20 @@ async function runServer(): Promise<void> {
       address: `user${i}@example.org`,
       secrets: { passwordHash: "scrypt$16384$8$1$AAAA$AAAA" },
     });
+  }
+  if (tenancy === "off") {
+    // Issue 16 bench: the pipeline without plan checks and usage counting.
+    const p = deliveryPipeline(srv.context);
+    p.services.tenancy = undefined;
+    const writable = p as unknown as { stages: readonly InboundStage[] };
+    writable.stages = p.stages.filter((s) => s.name !== "plan-size");
+  } else if (tenancy === "plan") {
+    const big = 1e12;
+    await addPlan(srv.context.store, {
+      id: "bench",
+      limits: { receivedPerDay: big, receivedPerMonth: big, storageBytes: big, maxMessageSize: big },
+    });
+    await addOrganization(srv.context.store, { id: "bench", plan: "bench", domains: ["example.org"] });
   }
   await srv.start();
   let peak = Deno.memoryUsage().rss;
@@ -151,9 +171,11 @@ async function main(): Promise<void> {
       size: { type: "string", default: "4096" },
       recipients: { type: "string", default: "1" },
       profile: { type: "string" },
+      tenancy: { type: "string", default: "on" },
     },
   });
-  if (values.role === "server") return await runServer();
+  if (!["on", "off", "plan"].includes(values.tenancy)) throw new Error("--tenancy is on, off or plan");
+  if (values.role === "server") return await runServer(values.tenancy);
   const sessions = Number(values.sessions);
   const messages = Number(values.messages);
   const size = Number(values.size);
@@ -167,6 +189,7 @@ async function main(): Promise<void> {
       ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : []),
       new URL(import.meta.url).pathname,
       "--role=server",
+      `--tenancy=${values.tenancy}`,
     ],
     stdin: "piped",
     stdout: "piped",
@@ -208,7 +231,9 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const total = sessions * messages;
   console.log(
-    `smtp: ${sessions} sessions x ${messages} messages x ${size} B to ${recipients} recipient(s): ` +
+    `smtp${
+      values.tenancy === "on" ? "" : ` (tenancy ${values.tenancy})`
+    }: ${sessions} sessions x ${messages} messages x ${size} B to ${recipients} recipient(s): ` +
       `${total} messages in ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(0)} msgs/s; ` +
       `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${
         percentile(latencies, 99).toFixed(1)

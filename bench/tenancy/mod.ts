@@ -1,0 +1,68 @@
+/**
+ * Issue 16: SMTP ingest with organizations' plan checks and usage counting, against without.
+ * Runs bench/smtp/mod.ts in alternating rounds, `--tenancy off`, `on` (usage counted, no plan) and
+ * `plan` (every receive, storage and size limit checked, never reached), and prints each round's
+ * messages/s and server CPU per message, then the medians and the ratios to `off` (target: within
+ * 5%). Run on a quiet machine.
+ *
+ * Usage: `deno run -A bench/tenancy/mod.ts [--rounds 3] [--sessions 50] [--messages 40] [--size 4096]`
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const MODES = ["off", "on", "plan"] as const;
+
+async function round(mode: string, args: string[]): Promise<{ rate: number; cpu: number | null }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../smtp/mod.ts", import.meta.url).pathname, `--tenancy=${mode}`, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`bench/smtp failed: ${text}`);
+  const rate = Number(/= (\d+) msgs\/s/.exec(text)?.[1]);
+  const cpu = /server CPU ([\d.]+) ms\/msg/.exec(text)?.[1];
+  return { rate, cpu: cpu === undefined ? null : Number(cpu) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rounds: { type: "string", default: "3" },
+      sessions: { type: "string", default: "50" },
+      messages: { type: "string", default: "40" },
+      size: { type: "string", default: "4096" },
+    },
+  });
+  const args = [`--sessions=${values.sessions}`, `--messages=${values.messages}`, `--size=${values.size}`];
+  const results = new Map<string, { rate: number; cpu: number | null }[]>(MODES.map((m) => [m, []]));
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const mode of MODES) {
+      const res = await round(mode, args);
+      results.get(mode)!.push(res);
+      console.log(`round ${r + 1} ${mode}: ${res.rate} msgs/s, server CPU ${res.cpu ?? "?"} ms/msg`);
+    }
+  }
+  const base = median(results.get("off")!.map((x) => x.rate));
+  const baseCpu = median(results.get("off")!.flatMap((x) => x.cpu === null ? [] : [x.cpu]));
+  console.log("\n| tenancy | msgs/s (median) | vs off | server CPU ms/msg | vs off |");
+  console.log("| ------- | --------------- | ------ | ----------------- | ------ |");
+  for (const mode of MODES) {
+    const rate = median(results.get(mode)!.map((x) => x.rate));
+    const cpu = median(results.get(mode)!.flatMap((x) => x.cpu === null ? [] : [x.cpu]));
+    console.log(
+      `| ${mode} | ${rate.toFixed(0)} | ${(rate / base * 100).toFixed(1)}% | ${cpu.toFixed(3)} | ${
+        (cpu / baseCpu * 100).toFixed(1)
+      }% |`,
+    );
+  }
+}
+
+if (import.meta.main) await main();
