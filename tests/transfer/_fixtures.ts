@@ -38,7 +38,9 @@ export function comparable(raw: Uint8Array): string {
   }
   let c = lfToCrlf(b);
   // Trailing line ends (CRLF, and the bare CRs of old Mac files) are the container's, not the message's.
-  while (c.length > 0 && (c[c.length - 1] === 0x0d || c[c.length - 1] === 0x0a)) c = c.subarray(0, c.length - 1);
+  while (c.length > 0 && (c[c.length - 1] === 0x0d || c[c.length - 1] === 0x0a)) {
+    c = c.subarray(0, c.length - 1);
+  }
   return sha256(c);
 }
 

@@ -12,7 +12,14 @@ import { createAuthService } from "../../core/auth/service.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
 import { systemClock } from "../../core/clock.ts";
 import { python } from "../support/line_client.ts";
-import { comparable, comparableFromMbox, corpusNames, corpusPath, dumpAccount, type Dumped } from "./_fixtures.ts";
+import {
+  comparable,
+  comparableFromMbox,
+  corpusNames,
+  corpusPath,
+  dumpAccount,
+  type Dumped,
+} from "./_fixtures.ts";
 
 const ignore = (await corpusNames()).length === 0;
 
