@@ -23,6 +23,24 @@ import {
 } from "./small.ts";
 import { PgPushSubscriptionStore, PgSubmissionStore } from "./jmap.ts";
 import { PgQueueStore } from "./queue.ts";
+import { PgDb } from "./db.ts";
+import {
+  PgOrganizationStore,
+  PgPlanStore,
+  PgUsageStore,
+  TENANCY_COMPONENT,
+  TENANCY_MIGRATIONS,
+} from "./tenancy.ts";
+import {
+  OPS_COMPONENT,
+  OPS_MIGRATIONS,
+  PgAuditStore,
+  PgDailyCounterStore,
+  PgHealthCheckStore,
+  PgNotificationStore,
+} from "./ops.ts";
+import { PgSieveScriptStore, SIEVE_COMPONENT, SIEVE_MIGRATIONS } from "./sieve_scripts.ts";
+import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
 
 /** What record stores get from the store that hosts them. */
 export interface PgRecordHost {
@@ -60,6 +78,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   webhooks: true,
   notifications: true,
   sieveScripts: true,
+  dmarc: true,
 };
 
 /** The names of the record stores. */
@@ -81,6 +100,11 @@ export function unported<T extends object>(name: string): T {
 /** Opens (and migrates) every record store. */
 export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<PgRecordStores> {
   await migrate(sql, RECORDS_COMPONENT, RECORDS_MIGRATIONS);
+  await migrate(sql, TENANCY_COMPONENT, TENANCY_MIGRATIONS);
+  await migrate(sql, OPS_COMPONENT, OPS_MIGRATIONS);
+  await migrate(sql, API_AUTH_COMPONENT, API_AUTH_MIGRATIONS);
+  await migrate(sql, SIEVE_COMPONENT, SIEVE_MIGRATIONS);
+  const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
   Object.assign(stores, {
@@ -95,6 +119,15 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     submissions: new PgSubmissionStore(sql, host.now),
     pushSubscriptions: new PgPushSubscriptionStore(sql),
     queue: new PgQueueStore(sql),
+    organizations: new PgOrganizationStore(db, host.now),
+    plans: new PgPlanStore(db, host.now),
+    usage: new PgUsageStore(db),
+    dailyCounters: new PgDailyCounterStore(db),
+    healthChecks: new PgHealthCheckStore(db),
+    notifications: new PgNotificationStore(db),
+    audit: new PgAuditStore(db),
+    apiSessions: new PgApiSessionStore(db),
+    sieveScripts: new PgSieveScriptStore(db, host.now),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
 }
