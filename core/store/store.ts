@@ -59,6 +59,7 @@ import type { UsageStore } from "./records/usage.ts";
 import type { HealthCheckStore } from "./records/health_checks.ts";
 import type { DailyCounterStore } from "./records/daily_counters.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
+import type { DmarcStore } from "./records/dmarc.ts";
 import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
 import type { SieveScriptStore } from "./records/sieve_scripts.ts";
@@ -297,6 +298,8 @@ export interface RecordStores {
   readonly subscriptions: SubscriptionStore;
   /** JMAP PushSubscription objects (RFC 8620 §7.2). */
   readonly pushSubscriptions: PushSubscriptionStore;
+  /** DMARC results awaiting aggregate reports, and received reports (core/mailauth). */
+  readonly dmarc: DmarcStore;
   /** Webhooks, their outbox and delivery log (core/webhooks). */
   readonly webhooks: WebhookStore;
   /** When each notification cause was last sent (core/notify). */

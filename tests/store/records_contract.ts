@@ -14,6 +14,7 @@ import type { QueuedMessage } from "../../core/store/records/queue.ts";
 import { tenancyRecordsContract } from "./tenancy_contract.ts";
 import { opsRecordsContract } from "./ops_contract.ts";
 import { sieveRecordsContract } from "./sieve_contract.ts";
+import { dmarcRecordsContract } from "./dmarc_contract.ts";
 import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -67,6 +68,8 @@ export function recordStoresContract(
   opsRecordsContract(test, reopen);
   // Sieve scripts and their trackers (issue 20): tests/store/sieve_contract.ts.
   sieveRecordsContract(test, reopen);
+  // DMARC results and received reports (issue 18): tests/store/dmarc_contract.ts.
+  dmarcRecordsContract(test, reopen);
   // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
   webhookRecordsContract(test, reopen);
 

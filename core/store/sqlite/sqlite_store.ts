@@ -61,6 +61,7 @@ import { SqliteIdentityStore } from "./records/identities.ts";
 import { SqliteSubmissionStore } from "./records/submissions.ts";
 import { SqliteVacationStore } from "./records/vacations.ts";
 import { migratePushSubscriptions, SqlitePushSubscriptionStore } from "./records/push_subscriptions.ts";
+import { migrateDmarc, SqliteDmarcStore } from "./records/dmarc.ts";
 import { migrateWebhooks, SqliteWebhookStore } from "./records/webhooks.ts";
 import { migrateNotifications, SqliteNotificationStore } from "./records/notifications.ts";
 import { migrateSieveScripts, SqliteSieveScriptStore } from "./records/sieve_scripts.ts";
@@ -143,6 +144,7 @@ export class SqliteStore implements Store {
   readonly submissions: SqliteSubmissionStore;
   readonly vacations: SqliteVacationStore;
   readonly pushSubscriptions: SqlitePushSubscriptionStore;
+  readonly dmarc: SqliteDmarcStore;
   readonly webhooks: SqliteWebhookStore;
   readonly notifications: SqliteNotificationStore;
   readonly sieveScripts: SqliteSieveScriptStore;
@@ -227,6 +229,7 @@ export class SqliteStore implements Store {
     this.submissions = new SqliteSubmissionStore(database, clock);
     this.vacations = new SqliteVacationStore(database);
     this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
+    this.dmarc = new SqliteDmarcStore(database);
     this.webhooks = new SqliteWebhookStore(database);
     this.notifications = new SqliteNotificationStore(database);
     this.sieveScripts = new SqliteSieveScriptStore(database, () => clock.now());
@@ -328,6 +331,7 @@ export class SqliteStore implements Store {
       migrateSubscriptions(database);
       migrateTenancy(database);
       migratePushSubscriptions(database);
+      migrateDmarc(database);
       migrateWebhooks(database);
       migrateNotifications(database);
       migrateSieveScripts(database);
