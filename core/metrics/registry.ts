@@ -4,8 +4,9 @@
  * authentication failures, bans, store commit latency and HTTP request latency. One registry per
  * server (tests run several servers in one process), exposed as text by `GET /metrics`
  * (core/metrics/http.ts). Protocol code reports through the small methods here, at its choke points
- * (the listeners' connection hooks, each command dispatcher, the delivery pipeline, the queue's
- * outcome listener, the store's commit path, the HTTP app); nothing here is a message body,
+ * (the listeners' connection hooks, each command dispatcher, the delivery pipeline, the store's
+ * commit path, the HTTP app) or are read at scrape time (the queue's own counters, its depth, the
+ * bans); nothing here is a message body,
  * a username or an address, so no label can leak a secret or grow without bound.
  *
  * @module
@@ -21,12 +22,17 @@ import type { PostDeliveryHook } from "../delivery/pipeline.ts";
 /** How a command ended, protocol-neutral: 2xx/+OK/OK, 4xx/NO, 5xx/-ERR/BAD. */
 export type CommandResult = "ok" | "no" | "bad" | "tempfail" | "permfail" | "error";
 
-/** Where a delivery went and how it ended. */
-export type DeliveryLabels = {
-  /** `local`: placed in a mailbox here; `remote`: an outbound queue attempt's final outcome. */
-  route: "local" | "remote";
-  result: "delivered" | "deferred" | "failed";
-};
+/** Cumulative delivery counts since start: local placements and the queue's recipient outcomes. */
+export interface DeliveryTotals {
+  /** Recipients placed in a mailbox here (the delivery pipeline). */
+  localDelivered: number;
+  /** Remote recipients delivered by the outbound queue. */
+  remoteDelivered: number;
+  /** Remote recipients deferred (an attempt that will be retried). */
+  remoteDeferred: number;
+  /** Remote recipients failed for good (bounced). */
+  remoteFailed: number;
+}
 
 /** The Prometheus text exposition format's content type (version 0.0.4). */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -83,7 +89,7 @@ export class ServerMetrics {
   readonly #connections: Counter<"protocol">;
   readonly #sessions: Gauge<"protocol">;
   readonly #commands: Counter<"protocol" | "command" | "result">;
-  readonly #deliveries: Counter<"route" | "result">;
+  #localDelivered = 0;
   readonly #authFailures: Counter<"protocol" | "reason">;
   readonly #bans: Counter<string>;
   readonly #commit: Histogram<string>;
@@ -113,11 +119,21 @@ export class ServerMetrics {
       labelNames: ["protocol", "command", "result"],
       registers,
     });
-    this.#deliveries = new Counter({
+    const totals = () => this.deliveryTotals();
+    new Counter({
       name: "tern_deliveries_total",
-      help: "Recipients delivered locally or by the outbound queue, by result.",
+      help: "Recipients placed locally or handled by the outbound queue, by route and result.",
       labelNames: ["route", "result"],
       registers,
+      collect() {
+        // Read from the sources of record (the queue counts its own outcomes, untagged ones too).
+        const t = totals();
+        this.reset();
+        this.inc({ route: "local", result: "delivered" }, t.localDelivered);
+        this.inc({ route: "remote", result: "delivered" }, t.remoteDelivered);
+        this.inc({ route: "remote", result: "deferred" }, t.remoteDeferred);
+        this.inc({ route: "remote", result: "failed" }, t.remoteFailed);
+      },
     });
     this.#authFailures = new Counter({
       name: "tern_auth_failures_total",
@@ -215,9 +231,20 @@ export class ServerMetrics {
     this.#commands.inc({ protocol, command: commandLabel(verb), result });
   }
 
-  /** Recipients delivered (or not). */
-  delivery(labels: DeliveryLabels, count = 1): void {
-    if (count > 0) this.#deliveries.inc(labels, count);
+  /** Recipients placed in a mailbox here. */
+  localDeliveries(count: number): void {
+    if (count > 0) this.#localDelivered += count;
+  }
+
+  /** Cumulative delivery counts since start (the metrics and core/stats' daily counters read them). */
+  deliveryTotals(): DeliveryTotals {
+    const q = this.#sources?.queue;
+    return {
+      localDelivered: this.#localDelivered,
+      remoteDelivered: q?.delivered ?? 0,
+      remoteDeferred: q?.deferred ?? 0,
+      remoteFailed: q?.failed ?? 0,
+    };
   }
 
   /**
@@ -228,7 +255,7 @@ export class ServerMetrics {
     return {
       name: "metrics",
       run: (d) => {
-        this.delivery({ route: "local", result: "delivered" }, d.accountIds.length);
+        this.localDeliveries(d.accountIds.length);
         return Promise.resolve();
       },
     };

@@ -30,6 +30,7 @@ import * as aliases from "./aliases.ts";
 import * as tokens from "./tokens.ts";
 import * as audit from "./audit.ts";
 import * as organizations from "./organizations.ts";
+import * as queue from "./queue.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -45,6 +46,7 @@ export const ROUTES: readonly RouteModule[] = [
   tokens,
   audit,
   organizations,
+  queue,
 ];
 
 /** Registers every route module on the API app. */
