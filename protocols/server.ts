@@ -225,7 +225,6 @@ export async function createServer(
     // The outbound queue (its records in the store): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
     const outbound = createQueue({ config, store: opened, log, clock }, { metrics: queueMetrics });
-    outbound.onRecipientOutcome((o) => metrics.delivery({ route: "remote", result: o.status }));
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
     const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics };
