@@ -23,6 +23,10 @@ import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts
 import { type RetentionJob, startRetention } from "../core/tenancy/retention.ts";
 import { tenancyOf } from "../core/tenancy/policy.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
+import { WebhookService } from "../core/webhooks/service.ts";
+import type { WebhookHttp } from "../core/webhooks/worker.ts";
+import { Notifier } from "../core/notify/notifier.ts";
+import { featureEnabled } from "../core/tenancy/features.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
@@ -77,6 +81,8 @@ export interface CreateServerOptions {
   store?: Store;
   /** An authentication service to use instead of the built-in one. */
   auth?: AuthService;
+  /** The HTTP client webhook deliveries use instead of the SSRF-guarded one built from config. */
+  webhookHttp?: WebhookHttp;
 }
 
 /** How long handlers get to say goodbye after the shutdown signal before connections are cut. */
@@ -225,9 +231,23 @@ export async function createServer(
     // The outbound queue (its records in the store): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
     const outbound = createQueue({ config, store: opened, log, clock }, { metrics: queueMetrics });
+    // Webhooks (core/webhooks), allowed by the plan's `webhooks` feature (core/tenancy), and the
+    // notifications (core/notify), which also go out as webhook events.
+    const webhooks = await WebhookService.create({
+      config,
+      store: opened,
+      clock,
+      log,
+      http: options.webhookHttp,
+      gate: (accountId) => featureEnabled({ store: opened, clock, log }, { accountId }, "webhooks"),
+    });
+    const notify = new Notifier({ config, store: opened, clock, log, webhooks });
+    outbound.onRecipientOutcome((o) => {
+      if (o.status !== "deferred") notify.recordOutcome(o.status === "failed");
+    });
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics };
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, webhooks, notify };
     // The metrics hooks come first: every session is counted, the ones the policy refuses too.
     return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
@@ -316,6 +336,8 @@ class Server implements TernServer {
     }
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
     (this.context.outbound as Queue | undefined)?.start();
+    this.context.webhooks?.start();
+    this.context.notify?.start();
     this.context.log.info("server started", { hostname: this.context.config.hostname });
   }
 
@@ -354,6 +376,8 @@ class Server implements TernServer {
       });
     }
     await this.#maintenance?.stop();
+    await this.context.notify?.stop();
+    await this.context.webhooks?.stop();
     await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });
     if (this.#cleanup.closeStore) {
       await this.#cleanup.closeStore.close().catch((err) =>

@@ -20,6 +20,7 @@ import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
 import { checkTimeWindow } from "../syntax/time_window.ts";
 import { canonicalDn } from "../syntax/dn.ts";
+import type { NotifyConfig, OutboundHttpConfig, WebhooksConfig } from "./types.ts";
 
 /**
  * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
@@ -106,6 +107,15 @@ function checkOrigin(s: string): string | null {
 
 function checkSecret(s: string): string | null {
   return s.length >= 32 ? null : "expected a shared secret of at least 32 characters";
+}
+
+/** Null when `s` is an absolute http: or https: URL without credentials, else what is wrong. */
+function checkHttpUrl(s: string): string | null {
+  try {
+    const u = new URL(s);
+    if ((u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password) return null;
+  } catch { /* not a URL */ }
+  return "expected an http(s) URL like https://mail.example.com";
 }
 
 function checkNonEmpty(s: string): string | null {
@@ -472,6 +482,56 @@ export const CONFIG_RULE: Rule = {
         queue_backlog_max: count(1, 100_000_000),
         queue_age_max: seconds(60, 30 * DAY),
       } satisfies FieldsOf<HealthConfig>,
+    },
+    outbound_http: {
+      type: "table",
+      optional: true,
+      fields: {
+        allow_private: { ...cidrList, optional: true },
+        connect_timeout: { ...seconds(1, 600), optional: true },
+        timeout: { ...seconds(1, 3600), optional: true },
+        max_response_bytes: { ...count(0, 64 * MIB), optional: true },
+      } satisfies FieldsOf<OutboundHttpConfig>,
+    },
+    webhooks: {
+      type: "table",
+      optional: true,
+      fields: {
+        enabled: { type: "boolean", optional: true },
+        retry_base: { ...seconds(1, DAY), optional: true },
+        retry_max: { ...seconds(1, 7 * DAY), optional: true },
+        lifetime: { ...seconds(60, 30 * DAY), optional: true },
+        concurrency: { ...count(1, 10_000), optional: true },
+        per_endpoint_concurrency: { ...count(1, 1000), optional: true },
+        circuit_failures: { ...count(1, 1000), optional: true },
+        circuit_pause: { ...seconds(1, DAY), optional: true },
+        poll_interval: { ...seconds(1, 3600), optional: true },
+        public_url: { type: "string", desc: "an http(s) URL", check: checkHttpUrl, optional: true },
+        attachment_url_ttl: { ...seconds(60, 365 * DAY), optional: true },
+        inline_attachment_max: { ...count(0, 1024 * 1024), optional: true },
+        max_body_chars: { ...count(0, 64 * MIB), optional: true },
+        log_days: { ...count(1, 3650), optional: true },
+      } satisfies FieldsOf<WebhooksConfig>,
+    },
+    notify: {
+      type: "table",
+      optional: true,
+      fields: {
+        from: { type: "string", desc: "an address", check: (s) => checkEmail(s), optional: true },
+        admins: {
+          type: "array",
+          maxItems: 1000,
+          optional: true,
+          items: { type: "string", desc: "an account address", check: checkEmail },
+        },
+        quota_thresholds: { type: "array", maxItems: 10, optional: true, items: count(1, 100) },
+        dedup_window: { ...seconds(0, 30 * DAY), optional: true },
+        rate_limit_per_hour: { ...count(0, 100_000), optional: true },
+        queue_backlog: { ...count(1, 100_000_000), optional: true },
+        failure_rate: { ...count(0, 100), optional: true },
+        cert_warn_days: { ...count(0, 3650), optional: true },
+        check_interval: { ...seconds(60, DAY), optional: true },
+      } satisfies FieldsOf<NotifyConfig>,
     },
     policy: {
       type: "table",

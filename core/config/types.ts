@@ -165,6 +165,12 @@ export interface Config {
   };
   /** Outbound delivery (core/queue). Optional so hand-built test configs keep type-checking. */
   queue?: QueueConfig;
+  /** `[outbound_http]`: the SSRF guard of the server's own HTTP requests; optional. */
+  outbound_http?: OutboundHttpConfig;
+  /** `[webhooks]`: webhook delivery (core/webhooks); optional. */
+  webhooks?: WebhooksConfig;
+  /** `[notify]`: user and admin notifications (core/notify); optional. */
+  notify?: NotifyConfig;
   /** `GET /metrics` (core/metrics); optional. */
   metrics?: MetricsConfig;
   /** Health checks and their history (core/health); optional, defaults in core/health/settings.ts. */
@@ -294,6 +300,75 @@ export interface HealthConfig {
   queue_backlog_max: number;
   /** A queued message older than this many seconds is degraded. */
   queue_age_max: number;
+}
+
+/** The `[outbound_http]` section: where the server's own HTTP requests (webhooks, Web Push) may go. */
+export interface OutboundHttpConfig {
+  /**
+   * CIDR blocks reachable although private, loopback or link-local (default none: SSRF guard,
+   * core/net/outbound_http.ts). E.g. `["127.0.0.0/8"]` for tests or `["10.0.0.0/8"]` inside a LAN.
+   */
+  allow_private?: string[];
+  /** Seconds to connect (default 5). */
+  connect_timeout?: number;
+  /** Seconds for a whole request (default 15). */
+  timeout?: number;
+  /** Response body bytes read at most (default 65536). */
+  max_response_bytes?: number;
+}
+
+/** The `[webhooks]` section (core/webhooks); every key optional, defaults in core/webhooks/settings.ts. */
+export interface WebhooksConfig {
+  /** Run the delivery worker (default true). */
+  enabled?: boolean;
+  /** First retry delay in seconds, doubled per attempt (default 60: 60, 120, 240, 480, 960). */
+  retry_base?: number;
+  /** Cap of the retry delay in seconds (default 960). */
+  retry_max?: number;
+  /** Seconds after which an undelivered event is marked failed (default 86400). */
+  lifetime?: number;
+  /** Requests in flight overall (default 16). */
+  concurrency?: number;
+  /** Requests in flight per endpoint (default 4). */
+  per_endpoint_concurrency?: number;
+  /** Consecutive failures that open an endpoint's circuit (default 5). */
+  circuit_failures?: number;
+  /** Seconds an open circuit waits before a probe (default 300). */
+  circuit_pause?: number;
+  /** Seconds between scans for due deliveries when idle (default 30). */
+  poll_interval?: number;
+  /** Base URL of this server's HTTP listener for attachment links (default `https://<hostname>`). */
+  public_url?: string;
+  /** Seconds an attachment download link stays valid (default 604800). */
+  attachment_url_ttl?: number;
+  /** Attachments up to this many bytes are inlined as base64 too (default 0: links only). */
+  inline_attachment_max?: number;
+  /** Characters of text and sanitised HTML body in a payload at most (default 262144). */
+  max_body_chars?: number;
+  /** Days delivered and failed deliveries stay in the log (default 30). */
+  log_days?: number;
+}
+
+/** The `[notify]` section (core/notify); every key optional, defaults in core/notify/settings.ts. */
+export interface NotifyConfig {
+  /** Sender of notification messages (default `postmaster@<hostname>`). */
+  from?: string;
+  /** Local accounts that get admin notifications (default none: webhooks with scope "system" only). */
+  admins?: string[];
+  /** Quota percentages that notify the user (default [80, 100]). */
+  quota_thresholds?: number[];
+  /** Seconds during which the same cause is not notified again (default 86400). */
+  dedup_window?: number;
+  /** Notifications per recipient per hour at most (default 20). */
+  rate_limit_per_hour?: number;
+  /** Queued messages above which admins are told of a backlog (default 1000). */
+  queue_backlog?: number;
+  /** Percent of failed remote recipients in the last hour that alarms admins (default 50; 0: off). */
+  failure_rate?: number;
+  /** Days before a certificate expires that admins are told (default 14). */
+  cert_warn_days?: number;
+  /** Seconds between admin checks (default 3600). */
+  check_interval?: number;
 }
 
 /** The `[queue]` section: outbound delivery, retries, bounces, timeouts and routing. */

@@ -24,6 +24,7 @@ import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
 import type { MessageSource } from "./spool.ts";
 import { formatReceived, formatReturnPath } from "./trace.ts";
+import { type DeliveryOutbox, type OutboxRecipient, withOutbox } from "./outbox.ts";
 import type { LimitRefusal, TenancyPolicy } from "../tenancy/policy.ts";
 
 /** Where a message comes from: decides the `Received` line (RFC 5321 §4.4). */
@@ -283,6 +284,11 @@ export interface PipelineServices {
   stages?: readonly InboundStage[];
   /** Post-delivery hooks, run in order after each commit. */
   hooks?: readonly PostDeliveryHook[];
+  /**
+   * The rows each local account's copy commits with (the webhook outbox, core/webhooks), written
+   * by the store in the same transaction as the message.
+   */
+  outbox?: DeliveryOutbox;
   /** Recipient resolver (a cached one over `store` by default). */
   resolver?: RecipientResolver;
   /** Files each local account's copy before storage (Sieve, core/sieve/stage.ts); none: the Inbox. */
@@ -456,8 +462,10 @@ export class DeliveryTransaction {
     if (localIdx.length > 0) {
       const groups = localIdx.map((i) => accountsOf(this.#recipients[i]!));
       try {
+        // Webhook outbox rows commit with each account's copy (core/delivery/outbox.ts).
+        const local = await this.#outboxStore(store, localIdx, message);
         if (opts.perRecipient) {
-          const each = await deliverLocalEach(store, {
+          const each = await deliverLocalEach(local, {
             prefix: localPrefix,
             message,
             groups,
@@ -479,7 +487,7 @@ export class DeliveryTransaction {
           if (placed.length > 0) committed.push({ blobId: each.blobId, size: each.size, accountIds: placed });
         } else {
           const accountIds = groups.flat();
-          const done = await deliverLocal(store, {
+          const done = await deliverLocal(local, {
             prefix: localPrefix,
             message,
             accountIds,
@@ -628,6 +636,23 @@ export class DeliveryTransaction {
         error: e instanceof Error ? e.message : String(e),
       });
     }
+  }
+
+  /** The store local placements go through: with the delivery's outbox rows when there are any. */
+  async #outboxStore(store: Store, localIdx: number[], message: MessageSource): Promise<Store> {
+    const outbox = this.#pipeline.services.outbox;
+    if (!outbox) return store;
+    const byAccount = new Map<AccountId, OutboxRecipient>();
+    for (const i of localIdx) {
+      const r = this.#recipients[i]!;
+      if (r.route !== "local") continue;
+      for (const account of r.accounts) {
+        const entry = byAccount.get(account.id) ?? { account, addresses: [] };
+        entry.addresses.push(r.address);
+        byAccount.set(account.id, entry);
+      }
+    }
+    return withOutbox(store, await outbox({ recipients: [...byAccount.values()], envelope: this.envelope, message }));
   }
 
   /** Runs one stage; a stage that throws gives a temporary failure (never a silent accept). */

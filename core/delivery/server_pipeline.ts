@@ -13,6 +13,8 @@ import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "./plan_size_stage.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
+import type { WebhookService } from "../webhooks/service.ts";
+import type { Notifier } from "../notify/notifier.ts";
 
 /**
  * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
@@ -36,7 +38,11 @@ const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
 
 /** The server's pipeline (a `ServerContext` fits): created on first use, then the same one. */
 export function deliveryPipeline(
-  server: VacationServer & MailAuthServer & { readonly metrics?: ServerMetrics },
+  server: VacationServer & MailAuthServer & {
+    readonly metrics?: ServerMetrics;
+    readonly webhooks?: WebhookService;
+    readonly notify?: Notifier;
+  },
 ): DeliveryPipeline {
   let p = pipelines.get(server);
   if (!p) {
@@ -56,7 +62,12 @@ export function deliveryPipeline(
       hooks: [
         ...(server.metrics ? [server.metrics.deliveryHook()] : []),
         vacationHook(server, () => created),
+        // Sends the webhook outbox rows just committed; then quota notifications.
+        ...(server.webhooks ? [server.webhooks.hook] : []),
+        ...(server.notify ? [server.notify.hook] : []),
       ],
+      // Webhook outbox rows commit with the message (core/webhooks).
+      outbox: server.webhooks?.outbox,
     });
     p = created;
     pipelines.set(server, p);

@@ -28,6 +28,7 @@ import { eventSourceStream, parseEventSourceParams } from "./push.ts";
 import { serveJmapWebSocket } from "./websocket.ts";
 import { StreamLimits } from "./stream_limits.ts";
 import { autoconfigApp } from "../autoconfig/app.ts";
+import { ATTACHMENT_PATH } from "../../core/webhooks/attachment_urls.ts";
 
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
 export interface JmapEnv {
@@ -180,6 +181,13 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   app.route("/", autoconfigApp(server));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+
+  // Webhook payloads' attachment links: the signature in the URL is the authorization (core/webhooks).
+  app.get(`${ATTACHMENT_PATH}/*`, (c) => {
+    const webhooks = server.webhooks;
+    if (!webhooks) return problem(c, new ProblemError(404, "about:blank", "Not found."));
+    return webhooks.urls.serve(server.store, new URL(c.req.url), server.clock.now());
+  });
 
   // RFC 8620 §2.2: the well-known URI redirects to the session resource.
   app.get(JmapPath.wellKnown, (c) => c.redirect(JmapPath.session, 307));

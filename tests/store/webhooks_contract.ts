@@ -150,6 +150,45 @@ export function webhookRecordsContract<C extends { store: Store }>(
     assert.equal(await c.store.webhooks.getDelivery("d2"), null);
   });
 
+  test("webhooks: due skips disabled and paused endpoints, is fair per endpoint; nextDue and expire", async (c) => {
+    await c.store.webhooks.create(hook("w1"));
+    await c.store.webhooks.create(hook("w2"));
+    await c.store.webhooks.create(hook("w3", { enabled: false }));
+    const base = { event: "delivery.failed" as const, accountId: null, messageId: null, data: "{}" };
+    const rows = [];
+    for (let i = 0; i < 5; i++) {
+      rows.push({
+        ...base,
+        id: `a${i}`,
+        webhookId: "w1",
+        createdAt: new Date(1000 + i),
+        expiresAt: new Date(50_000),
+      });
+    }
+    rows.push({ ...base, id: "b0", webhookId: "w2", createdAt: new Date(1100), expiresAt: new Date(50_000) });
+    rows.push({ ...base, id: "c0", webhookId: "w3", createdAt: new Date(900), expiresAt: new Date(20_000) });
+    await c.store.webhooks.enqueue(rows);
+    assert.deepEqual((await c.store.webhooks.due(new Date(2000), 10, 2)).map((d) => d.id), [
+      "a0",
+      "a1",
+      "b0",
+    ]);
+    assert.deepEqual((await c.store.webhooks.due(new Date(2000), 2)).map((d) => d.id), ["a0", "a1"]);
+    assert.deepEqual(await c.store.webhooks.nextDue(), new Date(1000));
+    // An open circuit holds the endpoint's rows back until its probe time.
+    await c.store.webhooks.update("w1", { pausedUntil: new Date(30_000), failures: 5 });
+    assert.deepEqual((await c.store.webhooks.due(new Date(2000), 10)).map((d) => d.id), ["b0"]);
+    assert.deepEqual((await c.store.webhooks.due(new Date(30_000), 10, 1)).map((d) => d.id), ["a0", "b0"]);
+    await c.store.webhooks.recordAttempt(
+      { deliveryId: "b0", attempt: 1, at: new Date(3000), statusCode: 204, latencyMs: 1, error: null },
+      { status: "delivered" },
+    );
+    assert.deepEqual(await c.store.webhooks.nextDue(), new Date(30_000));
+    assert.equal(await c.store.webhooks.expire(new Date(20_000)), 1);
+    const c0 = await c.store.webhooks.getDelivery("c0");
+    assert.deepEqual([c0?.status, c0?.lastError], ["failed", "expired"]);
+  });
+
   test("notifications: a cause is claimed once per window, again after the window or a release", async (c) => {
     const n = c.store.notifications;
     assert.equal(await n.claim("quota80:a1", new Date(1000), new Date(0)), true);

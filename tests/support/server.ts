@@ -5,6 +5,7 @@
  * @module
  */
 import { createServer, type TernServer } from "../../mod.ts";
+import type { CreateServerOptions } from "../../protocols/server.ts";
 import { type DeepPartial, testConfig } from "../../core/config/test_config.ts";
 import type { Config } from "../../core/config/types.ts";
 import type { Account } from "../../core/store/types.ts";
@@ -21,11 +22,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on a fresh temp dir with `localhost` and `example.org` local. */
-export async function startTestServer(overrides?: DeepPartial<Config>): Promise<TestServer> {
+/**
+ * Starts a server on a fresh temp dir with `localhost` and `example.org` local; `options` are
+ * `createServer`'s (e.g. a logger a test reads).
+ */
+export async function startTestServer(
+  overrides?: DeepPartial<Config>,
+  options?: CreateServerOptions,
+): Promise<TestServer> {
   const dir = await Deno.makeTempDir({ prefix: "tern-test-" });
   const config = testConfig(dir, { local_domains: ["localhost", "example.org"], ...overrides });
-  const srv = await createServer(config);
+  const srv = await createServer(config, undefined, options);
   await srv.start();
   const store = srv.context.store;
   return {

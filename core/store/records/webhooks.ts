@@ -93,10 +93,12 @@ export type NewWebhookDelivery = Pick<
  * An outbox row to write with a message in the same commit (`NewMessage.outbox`): the store fills
  * in the account and the new message's id, and adds the UIDs to `data` as `{ "uids": […] }`.
  */
-export type MessageOutboxEntry = Pick<
-  NewWebhookDelivery,
-  "id" | "webhookId" | "event" | "createdAt" | "expiresAt"
->;
+export type MessageOutboxEntry =
+  & Pick<NewWebhookDelivery, "id" | "webhookId" | "event" | "createdAt" | "expiresAt">
+  & {
+    /** Extra context kept in `data` beside the UIDs (e.g. the envelope). */
+    context?: Record<string, unknown>;
+  };
 
 /** One attempt of a delivery (the delivery log). */
 export interface WebhookAttempt {
@@ -131,10 +133,22 @@ export interface WebhookStore {
   /** Adds deliveries (non-message events, replays), pending and due at `createdAt`. */
   enqueue(deliveries: NewWebhookDelivery[]): Promise<void>;
   getDelivery(id: string): Promise<WebhookDelivery | null>;
-  /** Pending deliveries due at `now`, oldest due first, at most `limit`. */
-  due(now: Date, limit: number): Promise<WebhookDelivery[]>;
-  /** When the next pending delivery is due (null: none pending). */
+  /**
+   * Pending deliveries due at `now` of enabled webhooks whose circuit is not open at `now` (no
+   * `pausedUntil` after it), oldest due first, at most `perWebhook` per webhook (default no limit)
+   * and `limit` in all, so one slow or paused endpoint does not hold back the others.
+   */
+  due(now: Date, limit: number, perWebhook?: number): Promise<WebhookDelivery[]>;
+  /**
+   * When the next pending delivery of an enabled webhook becomes due: its `nextAttemptAt`, or its
+   * webhook's `pausedUntil` when that is later (null: none pending).
+   */
   nextDue(): Promise<Date | null>;
+  /**
+   * Marks failed (error "expired") the pending deliveries whose expiry is at or before `now`
+   * (those of disabled or paused webhooks, which no attempt reached); returns how many.
+   */
+  expire(now: Date): Promise<number>;
   /** Records an attempt and the delivery's new state in one commit. */
   recordAttempt(attempt: WebhookAttempt, outcome: AttemptOutcome): Promise<void>;
   /** A webhook's deliveries, newest first, optionally of one status, at most `limit`. */

@@ -79,8 +79,8 @@ export function insertMessageOutbox(
   messageId: string,
   uids: { mailboxId: string; uid: number; uidValidity: number }[],
 ): void {
-  const data = JSON.stringify({ uids });
   for (const e of entries) {
+    const data = JSON.stringify({ ...e.context, uids });
     db.run(
       "INSERT INTO webhook_deliveries (id, webhook_id, event, account_id, message_id, data, status, " +
         "next_attempt_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
@@ -267,11 +267,18 @@ export class SqliteWebhookStore implements WebhookStore {
     return Promise.resolve(row ? toDelivery(row) : null);
   }
 
-  due(now: Date, limit: number): Promise<WebhookDelivery[]> {
+  due(now: Date, limit: number, perWebhook?: number): Promise<WebhookDelivery[]> {
+    const t = now.getTime();
     const rows = this.#db.all<DeliveryRow>(
-      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? " +
-        "ORDER BY next_attempt_at, created_at, id LIMIT ?",
-      now.getTime(),
+      `SELECT * FROM (
+         SELECT d.*, row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.created_at, d.id) AS rn
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1
+           AND (w.paused_until IS NULL OR w.paused_until <= ?)
+       ) WHERE rn <= ? ORDER BY next_attempt_at, created_at, id LIMIT ?`,
+      t,
+      t,
+      perWebhook ?? Number.MAX_SAFE_INTEGER,
       limit,
     );
     return Promise.resolve(rows.map(toDelivery));
@@ -279,9 +286,25 @@ export class SqliteWebhookStore implements WebhookStore {
 
   nextDue(): Promise<Date | null> {
     const row = this.#db.get<{ t: number | null }>(
-      "SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status = 'pending'",
+      `SELECT min(max(d.next_attempt_at, coalesce(w.paused_until, 0))) AS t
+       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+       WHERE d.status = 'pending' AND w.enabled = 1`,
     );
     return Promise.resolve(row?.t == null ? null : new Date(row.t));
+  }
+
+  expire(now: Date): Promise<number> {
+    const t = now.getTime();
+    return Promise.resolve(this.#db.transaction(() =>
+      Number(
+        this.#db.run(
+          "UPDATE webhook_deliveries SET status = 'failed', last_error = 'expired', completed_at = ? " +
+            "WHERE status = 'pending' AND expires_at <= ?",
+          t,
+          t,
+        ).changes,
+      )
+    ));
   }
 
   recordAttempt(a: WebhookAttempt, outcome: AttemptOutcome): Promise<void> {
