@@ -30,6 +30,7 @@ import { featureEnabled } from "../core/tenancy/features.ts";
 import * as smtp from "./smtp/handler.ts";
 import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
+import * as managesieve from "./managesieve/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
 import { mountApi } from "./api/app.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
@@ -148,6 +149,12 @@ function registrations(): Record<Exclude<ListenerName, "http">, TcpRegistration>
     imaps: { protocol: "imap", handler: (c) => imap.createImapHandler(c), reject: imapRej },
     pop3: { protocol: "pop3", handler: (c) => pop3.createPop3Handler(c), reject: pop3Rej },
     pop3s: { protocol: "pop3", handler: (c) => pop3.createPop3Handler(c), reject: pop3Rej },
+    // RFC 5804: Sieve script management (protocols/managesieve).
+    managesieve: {
+      protocol: "managesieve",
+      handler: (c) => managesieve.createManageSieveHandler(c),
+      reject: managesieve.rejectConnection,
+    },
   };
 }
 

@@ -17,6 +17,7 @@ export const LISTENER_NAMES: readonly ListenerName[] = [
   "imaps",
   "pop3",
   "pop3s",
+  "managesieve",
   "http",
 ];
 
@@ -65,6 +66,8 @@ export function defaultConfig(): Config {
       imaps: listener(2993, "implicit"),
       pop3: listener(2110, "starttls"),
       pop3s: listener(2995, "implicit"),
+      // ManageSieve (RFC 5804): 4190 is its registered port and already unprivileged.
+      managesieve: listener(4190, "starttls"),
       // JMAP over plain HTTP on loopback is the development setup (no TLS to wait for): Basic is
       // allowed here; production configurations use tls = "implicit" or set this to false.
       http: { ...listener(8080, "none"), allow_plaintext_auth: true },

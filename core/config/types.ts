@@ -43,6 +43,8 @@ export type ListenerName =
   | "imaps"
   | "pop3"
   | "pop3s"
+  /** ManageSieve (RFC 5804). */
+  | "managesieve"
   | "http";
 
 /** Full configuration. */

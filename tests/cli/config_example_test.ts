@@ -69,6 +69,7 @@ Deno.test("config.example.toml uses the standard ports", async () => {
     imaps: 993,
     pop3: 110,
     pop3s: 995,
+    managesieve: 4190,
     http: 443,
   });
 });
