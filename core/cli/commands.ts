@@ -34,6 +34,7 @@ import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
 import { TRANSFER_COMMANDS, TRANSFER_GROUPS } from "./transfer_commands.ts";
 import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
+import { WEBHOOK_COMMANDS, WEBHOOK_GROUP } from "./webhook_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
 function unknownAccountAsFailure(e: unknown): never {
@@ -87,6 +88,7 @@ export const GROUPS: GroupSpec[] = [
   DNS_GROUP,
   ...TRANSFER_GROUPS,
   ...TENANCY_GROUPS,
+  WEBHOOK_GROUP,
   { name: "config", summary: "check a configuration file, show the effective configuration" },
 ];
 
@@ -502,4 +504,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS];
