@@ -4,6 +4,9 @@
  * @module
  */
 import type { Config } from "../../core/config/types.ts";
+import { SIEVE_EXTENSIONS } from "../../core/sieve/validate.ts";
+import { DEFAULT_RUN_LIMITS } from "../../core/sieve/interpreter.ts";
+import { MAX_SCRIPT_BYTES, MAX_SCRIPTS_PER_ACCOUNT } from "../../core/sieve/scripts.ts";
 
 /** Capability URIs. */
 export const Capability = {
@@ -15,6 +18,7 @@ export const Capability = {
   blob: "urn:ietf:params:jmap:blob",
   mdn: "urn:ietf:params:jmap:mdn",
   quota: "urn:ietf:params:jmap:quota",
+  sieve: "urn:ietf:params:jmap:sieve",
 } as const;
 
 /** Every capability Tern implements. */
@@ -54,6 +58,21 @@ export function blobAccountCapability(maxSizeBlobSet: number): Record<string, un
   };
 }
 
+/** The account capability object of `urn:ietf:params:jmap:sieve` (RFC 9661 §1.2.1). */
+export function sieveAccountCapability(): Record<string, unknown> {
+  return {
+    implementation: "Tern",
+    // The ManageSieve name limit (core/sieve/validate.ts isScriptName).
+    maxSizeScriptName: 128,
+    maxSizeScript: MAX_SCRIPT_BYTES,
+    maxNumberScripts: MAX_SCRIPTS_PER_ACCOUNT,
+    maxNumberRedirects: DEFAULT_RUN_LIMITS.maxRedirects,
+    sieveExtensions: [...SIEVE_EXTENSIONS],
+    notificationMethods: null,
+    externalLists: null,
+  };
+}
+
 /** Core limits from the configuration. */
 export function coreLimits(config: Config): CoreLimits {
   const j = config.jmap;
@@ -82,6 +101,8 @@ export function sessionCapabilities(config: Config): Record<string, unknown> {
     [Capability.mdn]: {},
     // RFC 9425 §2.1: an empty object at the session level.
     [Capability.quota]: {},
+    // RFC 9661 §1.2.1: an empty object at the session level.
+    [Capability.sieve]: {},
   };
 }
 
@@ -114,5 +135,7 @@ export function accountCapabilities(config: Config): Record<string, unknown> {
     [Capability.mdn]: {},
     // RFC 9425 §2.1: an empty object in accountCapabilities.
     [Capability.quota]: {},
+    // RFC 9661 §1.2.1.
+    [Capability.sieve]: sieveAccountCapability(),
   };
 }

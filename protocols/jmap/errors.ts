@@ -114,7 +114,10 @@ export type SetErrorType =
   | "forbiddenToSend"
   | "cannotUnsend"
   // RFC 9007 §2.1: the email already has the $mdnsent keyword.
-  | "mdnAlreadySent";
+  | "mdnAlreadySent"
+  // RFC 9661 §2.4: the script does not compile; the active script cannot be destroyed.
+  | "invalidSieve"
+  | "sieveIsActive";
 
 /** A SetError object. */
 export interface SetError {

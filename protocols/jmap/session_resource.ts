@@ -54,6 +54,7 @@ export function sessionObject(account: Account, config: Config, origin: string):
       [Capability.blob]: account.id,
       [Capability.mdn]: account.id,
       [Capability.quota]: account.id,
+      [Capability.sieve]: account.id,
     },
     username: account.address,
     apiUrl: `${origin}${JmapPath.api}`,

@@ -31,6 +31,7 @@ import { searchSnippetGet } from "./search_snippet.ts";
 import { vacationGet, vacationSet } from "./vacation.ts";
 import { mdnParse, mdnSend } from "./mdn.ts";
 import { quotaChanges, quotaGet, quotaQuery, quotaQueryChanges } from "./quota.ts";
+import { sieveScriptGet, sieveScriptQuery, sieveScriptSet, sieveScriptValidate } from "./sieve_script.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
@@ -70,6 +71,10 @@ const table: [string, string, MethodHandler][] = [
   ["Quota/changes", Capability.quota, quotaChanges],
   ["Quota/query", Capability.quota, quotaQuery],
   ["Quota/queryChanges", Capability.quota, quotaQueryChanges],
+  ["SieveScript/get", Capability.sieve, sieveScriptGet],
+  ["SieveScript/set", Capability.sieve, sieveScriptSet],
+  ["SieveScript/query", Capability.sieve, sieveScriptQuery],
+  ["SieveScript/validate", Capability.sieve, sieveScriptValidate],
 ];
 
 /** Every method Tern implements. */
