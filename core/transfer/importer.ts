@@ -9,7 +9,7 @@
  * @module
  */
 import type { Store } from "../store/store.ts";
-import type { Account, BlobId, MailboxId, MailboxRole } from "../store/types.ts";
+import type { Account, BlobId, MailboxId, MailboxRole, NewMessage } from "../store/types.ts";
 import type { TransferItem, TransferSource } from "./types.ts";
 
 /** What an import did. */
@@ -141,9 +141,14 @@ async function blobsOf(store: Store, accountId: Account["id"], mailboxId: Mailbo
   return out;
 }
 
+/** Most bytes of messages held for one batch (the import's memory bound beside one message). */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
 /**
- * Imports every message of `source` into `account`. `batchSize` messages share one commit; an
- * interruption loses at most the batch in flight, which the next run imports.
+ * Imports every message of `source` into `account`. Up to `batchSize` messages (and at most
+ * MAX_BATCH_BYTES) are stored together: their blobs are written concurrently, so the store's group
+ * commit makes them durable together, then they are added in one commit. An interruption loses at
+ * most the batch in flight, which the next run imports.
  */
 export async function importInto(
   store: Store,
@@ -155,43 +160,46 @@ export async function importInto(
   const folders = new FolderMap(store, account);
   const present = new Map<MailboxId, Set<BlobId>>();
   const report: ImportReport = { imported: 0, duplicates: 0, bytes: 0, createdFolders: folders.created };
-  let batch: { mailboxId: MailboxId; blobId: BlobId; keywords: string[]; receivedAt?: Date; size: number }[] =
-    [];
+  let pending: { mailboxId: MailboxId; item: TransferItem }[] = [];
+  let pendingBytes = 0;
   let seen = 0;
   const flush = async () => {
-    if (batch.length === 0) return;
-    await store.addMessages(batch.map((b) => ({
-      accountId: account.id,
-      mailboxIds: [b.mailboxId],
-      blobId: b.blobId,
-      keywords: b.keywords,
-      receivedAt: b.receivedAt,
-    })));
-    for (const b of batch) {
-      report.imported++;
-      report.bytes += b.size;
-    }
-    batch = [];
-  };
-  for await (const item of source.items() as AsyncIterable<TransferItem>) {
-    const mailboxId = await folders.resolve(item.folder, item.specialUse);
-    let known = present.get(mailboxId);
-    if (!known) present.set(mailboxId, known = await blobsOf(store, account.id, mailboxId));
-    const { blobId, size } = await store.blobs.put(item.raw);
-    seen++;
-    if (known.has(blobId)) {
-      report.duplicates++;
-    } else {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    const blobs = await Promise.all(batch.map((p) => store.blobs.put(p.item.raw)));
+    const adds: NewMessage[] = [];
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const { mailboxId, item } = batch[i]!;
+      const { blobId, size } = blobs[i]!;
+      let known = present.get(mailboxId);
+      if (!known) present.set(mailboxId, known = await blobsOf(store, account.id, mailboxId));
+      if (known.has(blobId)) {
+        report.duplicates++;
+        continue;
+      }
       known.add(blobId);
-      batch.push({
-        mailboxId,
+      bytes += size;
+      adds.push({
+        accountId: account.id,
+        mailboxIds: [mailboxId],
         blobId,
         keywords: keywordsOfFlags(item.flags),
         receivedAt: item.internalDate,
-        size,
       });
-      if (batch.length >= batchSize) await flush();
     }
+    if (adds.length > 0) await store.addMessages(adds);
+    report.imported += adds.length;
+    report.bytes += bytes;
+  };
+  for await (const item of source.items() as AsyncIterable<TransferItem>) {
+    const mailboxId = await folders.resolve(item.folder, item.specialUse);
+    pending.push({ mailboxId, item });
+    pendingBytes += item.raw.length;
+    seen++;
+    if (pending.length >= batchSize || pendingBytes >= MAX_BATCH_BYTES) await flush();
     opts.onProgress?.({ messages: seen, bytes: report.bytes });
   }
   await flush();
