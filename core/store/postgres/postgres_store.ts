@@ -79,6 +79,7 @@ import {
   validSortOrder,
 } from "./mailboxes.ts";
 import { filterSql, Params, sortSql } from "./query.ts";
+import { insertMessageOutbox } from "./records/webhooks.ts";
 import { openPgRecordStores, type PgRecordStores, RECORD_STORE_NAMES } from "./records/mod.ts";
 
 /** Options of `PostgresStore.open`. */
@@ -671,6 +672,8 @@ export class PostgresStore implements Store {
       mut.mailbox(acc.id, mb.id, modseq, true);
     }
     mut.thread(acc.id, thread.id, thread.created);
+    // Webhook outbox rows commit with the message (core/webhooks: at-least-once delivery).
+    if (p.msg.outbox?.length) await insertMessageOutbox(tx, p.msg.outbox, p.msg.accountId, id, uids);
     return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
   }
 

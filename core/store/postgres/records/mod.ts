@@ -40,6 +40,8 @@ import {
   PgNotificationStore,
 } from "./ops.ts";
 import { PgSieveScriptStore, SIEVE_COMPONENT, SIEVE_MIGRATIONS } from "./sieve_scripts.ts";
+import { PgWebhookStore, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS } from "./webhooks.ts";
+import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
 import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
 
 /** What record stores get from the store that hosts them. */
@@ -104,6 +106,8 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   await migrate(sql, OPS_COMPONENT, OPS_MIGRATIONS);
   await migrate(sql, API_AUTH_COMPONENT, API_AUTH_MIGRATIONS);
   await migrate(sql, SIEVE_COMPONENT, SIEVE_MIGRATIONS);
+  await migrate(sql, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS);
+  await migrate(sql, DMARC_COMPONENT, DMARC_MIGRATIONS);
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
@@ -128,6 +132,8 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     audit: new PgAuditStore(db),
     apiSessions: new PgApiSessionStore(db),
     sieveScripts: new PgSieveScriptStore(db, host.now),
+    webhooks: new PgWebhookStore(db),
+    dmarc: new PgDmarcStore(db),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
 }
