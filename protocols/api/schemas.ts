@@ -51,7 +51,7 @@ export const ETagHeader = {
 /** The optional `If-Match` request header of updates. */
 export const IfMatchHeader = z.object({
   "if-match": z.string().optional().openapi({
-    param: { name: "If-Match", in: "header" },
+    param: { name: "if-match", in: "header" },
     description: "Update only if the resource's ETag still matches (RFC 9110 §13.1.1).",
   }),
 });

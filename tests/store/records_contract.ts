@@ -234,6 +234,110 @@ export function recordStoresContract(
     assert.equal(await c.store.tokens.findByHash("h1"), null);
   });
 
+  test("api sessions: created with a refresh token, rotated once only, listed by selector and revoked", async (c) => {
+    const bob = await account(c.store);
+    const ann = await account(c.store, "ann@example.org");
+    const t = (s: number) => new Date(s * 1000);
+    const session = (id: string, accountId: string, orgId: string, created: number) => ({
+      id,
+      accountId,
+      orgId,
+      fingerprint: "fp",
+      userAgent: "ua",
+      ip: "192.0.2.1",
+      created: t(created),
+      lastSeen: t(created),
+      expiresAt: t(created + 1000),
+      revokedAt: null,
+      revokeReason: null,
+    });
+    await c.store.apiSessions.create(session("s1", bob.id, "default", 10), {
+      hash: "r1",
+      created: t(10),
+      expiresAt: t(500),
+    });
+    await c.store.apiSessions.create(session("s2", ann.id, "acme", 20), {
+      hash: "r2",
+      created: t(20),
+      expiresAt: t(500),
+    });
+    await reopen(c);
+    const found = await c.store.apiSessions.findToken("r1");
+    assert.equal(found?.session.id, "s1");
+    assert.equal(found?.token.rotatedAt, null);
+    assert.equal(await c.store.apiSessions.findToken("nope"), null);
+    // Rotation marks the old token, stores the next and records activity; a second rotation of the
+    // same token is refused (that is a reuse).
+    assert.equal(
+      await c.store.apiSessions.rotate(
+        "r1",
+        { hash: "r1b", created: t(30), expiresAt: t(600) },
+        t(30),
+        "198.51.100.7",
+      ),
+      true,
+    );
+    assert.equal(
+      await c.store.apiSessions.rotate("r1", { hash: "r1c", created: t(31), expiresAt: t(600) }, t(31), "x"),
+      false,
+    );
+    assert.equal(await c.store.apiSessions.findToken("r1c"), null);
+    assert.deepEqual((await c.store.apiSessions.findToken("r1"))?.token.rotatedAt, t(30));
+    const s1 = await c.store.apiSessions.get("s1");
+    assert.deepEqual([s1?.lastSeen, s1?.ip], [t(30), "198.51.100.7"]);
+    assert.equal((await c.store.apiSessions.findToken("r1b"))?.session.id, "s1");
+    assert.deepEqual((await c.store.apiSessions.list({ all: true })).map((s) => s.id), ["s2", "s1"]);
+    assert.deepEqual((await c.store.apiSessions.list({ orgId: "acme" })).map((s) => s.id), ["s2"]);
+    assert.deepEqual((await c.store.apiSessions.list({ accountId: bob.id }, t(2000))).map((s) => s.id), []);
+    assert.equal(await c.store.apiSessions.revoke({ accountId: bob.id }, t(40), "logout"), 1);
+    assert.equal(await c.store.apiSessions.revoke({ accountId: bob.id }, t(41), "again"), 0);
+    assert.deepEqual([
+      (await c.store.apiSessions.get("s1"))?.revokedAt,
+      (await c.store.apiSessions.get("s1"))?.revokeReason,
+    ], [t(40), "logout"]);
+    assert.deepEqual((await c.store.apiSessions.list({ all: true }, t(50))).map((s) => s.id), ["s2"]);
+    assert.equal(await c.store.apiSessions.revoke({ all: true }, t(60), "emergency"), 1);
+    assert.equal(await c.store.apiSessions.get("nope"), null);
+  });
+
+  test("audit: entries appended and listed newest first, filtered by organization, kind and action prefix, paged by id", async (c) => {
+    const e = (id: string, orgId: string | null, kind: "change" | "security", action: string) => ({
+      id,
+      at: new Date(Number(id.slice(0, 13))),
+      kind,
+      action,
+      actor: "root@example.org",
+      actorOrgId: "default",
+      orgId,
+      target: "bob@example.org",
+      before: kind === "change" ? { displayName: "B" } : null,
+      after: { displayName: "Bob", n: 1 },
+      ip: "192.0.2.1",
+      requestId: "req-1",
+    });
+    await c.store.audit.append(e("0000000001000-a", "default", "change", "account.update"));
+    await c.store.audit.append(e("0000000002000-b", "acme", "security", "auth.login.success"));
+    await c.store.audit.append(e("0000000003000-c", "default", "security", "session.refresh_reuse"));
+    await reopen(c);
+    const all = await c.store.audit.list({ limit: 10 });
+    assert.deepEqual(all.map((x) => x.id), ["0000000003000-c", "0000000002000-b", "0000000001000-a"]);
+    assert.deepEqual(all[2], e("0000000001000-a", "default", "change", "account.update"));
+    assert.deepEqual((await c.store.audit.list({ orgId: "default", limit: 10 })).map((x) => x.id), [
+      "0000000003000-c",
+      "0000000001000-a",
+    ]);
+    assert.deepEqual((await c.store.audit.list({ kind: "security", limit: 10 })).map((x) => x.id), [
+      "0000000003000-c",
+      "0000000002000-b",
+    ]);
+    assert.deepEqual((await c.store.audit.list({ actionPrefix: "session.", limit: 10 })).map((x) => x.id), [
+      "0000000003000-c",
+    ]);
+    assert.deepEqual((await c.store.audit.list({ limit: 1, beforeId: "0000000003000-c" })).map((x) => x.id), [
+      "0000000002000-b",
+    ]);
+  });
+
   test("bans: active ones listed, a later end wins, cleared one by one or all", async (c) => {
     const t = (s: number) => new Date(s * 1000);
     await c.store.bans.put({ address: "192.0.2.7", until: t(600), reason: "auth", created: t(0) });

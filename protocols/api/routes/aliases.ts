@@ -13,6 +13,7 @@ import { BEARER, json, jsonBody, problems } from "../schemas.ts";
 import { notFound } from "../problem.ts";
 import { pageOf, PageQuery, paginate } from "../pagination.ts";
 import { effectiveReach } from "../../../core/authz/principal.ts";
+import { decide } from "../../../core/authz/matrix.ts";
 import { addAlias, deleteAlias, normalizeAddress } from "../../../core/cli/directory_ops.ts";
 
 const AliasView = z.object({
@@ -28,13 +29,15 @@ const domainOf = (address: string) => address.slice(address.lastIndexOf("@") + 1
 export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
   const store = deps.server.store;
 
-  /** Authorizes a write to every account address in `targets` (404 for one out of reach). */
+  /** 404 when a target account is outside the caller's reach (the shared operation reports unknown ones). */
   const checkTargets = async (c: ApiContext, targets: string[]) => {
     for (const t of targets) {
       const account = await store.getAccountByAddress(t);
-      if (!account) continue; // the shared operation reports it
+      if (!account) continue;
       const orgId = await deps.orgs.orgOfAccount(account.id);
-      authorize(c, "alias", "write", { orgId: orgId ?? undefined });
+      if (decide(principalOf(c), "alias", "read", { orgId: orgId ?? undefined }) === "notFound") {
+        throw notFound("account");
+      }
     }
   };
 
@@ -89,8 +92,10 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       const body = c.req.valid("json");
       const address = normalizeAddress(body.address, true);
       const orgId = await deps.orgs.orgOfDomain(domainOf(address));
-      authorize(c, "alias", "write", { orgId });
+      if (decide(principalOf(c), "alias", "read", { orgId }) === "notFound") throw notFound("alias");
+      // A target in another organization is "not found", whatever the caller may do here.
       await checkTargets(c, body.targets);
+      authorize(c, "alias", "write", { orgId });
       const alias = await addAlias(store, address, body.targets, deps.server.config.local_domains);
       await deps.audit.change(actorOf(c), {
         action: "alias.create",

@@ -258,7 +258,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       summary: "Who the credentials act as: account, organization, role and scope.",
       security: BEARER,
       middleware: [auth] as const,
-      responses: { 200: { description: "The caller.", content: json(Me) }, ...problems(401, 403) },
+      responses: { 200: { description: "The caller.", content: json(Me) }, ...problems(401) },
     }),
     (c) => {
       const p = principalOf(c);

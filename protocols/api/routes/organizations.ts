@@ -92,6 +92,9 @@ const UsageRowView = z.object({
 
 const Id = z.object({ id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }) });
 
+/** Organization and plan ids (core/tenancy): `[a-z0-9][a-z0-9-]{0,62}`. */
+const ShortName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected [a-z0-9][a-z0-9-]{0,62}");
+
 const iso = <T extends { created: Date }>(v: T) => ({ ...v, created: v.created.toISOString() });
 
 /** Registers the organization, plan and usage routes. */
@@ -130,7 +133,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       middleware: [auth] as const,
       request: {
         body: jsonBody(z.object({
-          id: z.string().min(1).max(63),
+          id: ShortName,
           name: z.string().max(200).optional(),
           plan: z.string().max(63).nullable().optional(),
           domains: z.array(z.string().max(255)).max(1000).optional(),
@@ -289,7 +292,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       summary: "Create a plan (platform administrators).",
       security: BEARER,
       middleware: [auth] as const,
-      request: { body: jsonBody(PlanPatch.extend({ id: z.string().min(1).max(63) })) },
+      request: { body: jsonBody(PlanPatch.extend({ id: ShortName })) },
       responses: {
         201: { description: "Created.", content: json(PlanView) },
         ...problems(400, 401, 403, 409),

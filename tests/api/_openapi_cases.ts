@@ -1,0 +1,132 @@
+/**
+ * Cases registered last by tests/api/api_test.ts: the OpenAPI 3.1 document at
+ * `/api/v1/openapi.json` describes every route of the API app, the reference page renders it with
+ * nothing loaded from elsewhere, every secured operation refuses a request without credentials,
+ * and every response status the document lists for this module's operations was produced by some
+ * test of tests/api/api_test.ts (recorded by `ApiTestServer.call`).
+ */
+import assert from "node:assert/strict";
+import { type ApiTestServer, SEEN, startApiServer } from "./_server.ts";
+import { createApiApp } from "../../protocols/api/app.ts";
+
+type Doc = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>
+  >;
+};
+
+/**
+ * Operations whose statuses other test modules cover (their owners' route modules); the rest of the
+ * document must be covered here.
+ */
+const COVERED_ELSEWHERE = /^\/(health|metrics|stats|queue|messages|webhooks|admin\/(stats|health|queue))/;
+
+async function docOf(t: ApiTestServer): Promise<Doc> {
+  const res = await t.call("GET", "/openapi.json");
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+/** A regex matching concrete paths of an OpenAPI path template. */
+function templateRegex(template: string): RegExp {
+  const src = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "[^/]+");
+  return new RegExp(`^${src.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+}
+
+Deno.test("api openapi: the document is OpenAPI 3.1 and lists every route the API app serves", async () => {
+  const t = await startApiServer();
+  try {
+    const doc = await docOf(t);
+    assert.equal(doc.openapi, "3.1.0");
+    const app = createApiApp(t.srv.context);
+    const served = new Set<string>();
+    for (const r of app.routes) {
+      if (r.method === "ALL") continue; // middleware
+      if (r.path === "/openapi.json" || r.path === "/reference") continue;
+      served.add(`${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    }
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) documented.add(`${method} ${path}`);
+    }
+    assert.ok(served.size >= 30, `only ${served.size} routes served`);
+    assert.deepEqual([...served].filter((r) => !documented.has(r)), [], "served but not documented");
+    assert.deepEqual([...documented].filter((r) => !served.has(r)), [], "documented but not served");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api openapi: the reference page renders every operation, self-contained (no script, nothing remote)", async () => {
+  const t = await startApiServer();
+  try {
+    const doc = await docOf(t);
+    const res = await t.call("GET", "/reference");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    const html = await res.text();
+    assert.ok(!/<script|<link|src=|@import/i.test(html), "nothing loaded from elsewhere");
+    for (const ops of Object.values(doc.paths)) {
+      for (const op of Object.values(ops)) {
+        assert.ok(html.includes(`id="${op.operationId}"`), String(op.operationId));
+      }
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api openapi: every secured operation answers 401 with the Bearer challenge to a request without credentials", async () => {
+  const t = await startApiServer();
+  try {
+    const doc = await docOf(t);
+    let n = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (Array.isArray(op.security) && op.security.length === 0) continue;
+        const concrete = path.replace(/\{[^}]+\}/g, "x");
+        const res = await t.call(
+          method.toUpperCase(),
+          concrete,
+          method === "get" || method === "delete" ? {} : { json: {} },
+        );
+        assert.equal(res.status, 401, `${method} ${path}`);
+        assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="Tern"', `${method} ${path}`);
+        assert.equal(res.headers.get("content-type"), "application/problem+json");
+        await res.body?.cancel();
+        n++;
+      }
+    }
+    assert.ok(n >= 25);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api openapi: every documented response status of this module's operations was produced by some test", async () => {
+  const t = await startApiServer();
+  let doc: Doc;
+  try {
+    doc = await docOf(t);
+  } finally {
+    await t.close();
+  }
+  const missing: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (COVERED_ELSEWHERE.test(path)) continue;
+    const re = templateRegex(path);
+    for (const [method, op] of Object.entries(ops)) {
+      for (const status of Object.keys(op.responses)) {
+        const produced = [...SEEN].some(([key, statuses]) => {
+          const [m, p] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
+          return m === method && re.test(p) && statuses.has(Number(status));
+        });
+        if (!produced) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, [], "documented statuses no test produced");
+});
