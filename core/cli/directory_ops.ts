@@ -11,6 +11,7 @@ import { parseAddress, parseDomain } from "../store/addresses.ts";
 import { CliError, ConflictError, NotFoundError, UsageError } from "./errors.ts";
 import { checkDirectoryLimit } from "../tenancy/operations.ts";
 import { TenancyError } from "../tenancy/errors.ts";
+import { DEFAULT_ORGANIZATION } from "../store/records/organizations.ts";
 
 /** The part of the AuthService the directory operations need. */
 export interface PasswordHasher {
@@ -71,6 +72,8 @@ async function requireAccount(store: Store, address: string): Promise<Account> {
 export async function addDomain(store: Store, name: string): Promise<Domain> {
   const domain = normalizeDomain(name);
   if (await store.isLocalDomain(domain)) throw new ConflictError(`Domain "${domain}" already exists`);
+  // Issue 16: a new domain is the default organization's, under its plan's domain limit.
+  await checkDirectoryLimit(store, DEFAULT_ORGANIZATION, "domains").catch(cliError);
   return await store.addDomain(domain);
 }
 
@@ -241,6 +244,11 @@ export async function deleteAlias(store: Store, address: string): Promise<void> 
 
 /** A tenancy refusal (a plan limit) as the CLI's error. */
 export function cliError(e: unknown): never {
-  if (e instanceof TenancyError) throw e.invalid ? new UsageError(e.message) : new CliError(e.message);
+  if (e instanceof TenancyError) {
+    if (e.kind === "invalid") throw new UsageError(e.message);
+    if (e.kind === "notFound") throw new NotFoundError(e.message);
+    if (e.kind === "conflict") throw new ConflictError(e.message);
+    throw new CliError(e.message);
+  }
   throw e;
 }

@@ -42,7 +42,7 @@ export const FEATURE_NAMES: readonly (keyof PlanFeatures)[] = ["webhooks", "api_
 function checkId(kind: string, id: string): string {
   const v = id.trim().toLowerCase();
   if (!ID_RE.test(v)) {
-    throw new TenancyError(`Invalid ${kind} name "${id}": letters, digits and hyphens, up to 63`);
+    throw new TenancyError(`Invalid ${kind} name "${id}": letters, digits and hyphens, up to 63`, "invalid");
   }
   return v;
 }
@@ -52,20 +52,23 @@ async function user<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof StoreError) throw new TenancyError(e.message, e.code === "invalid");
+    if (e instanceof StoreError) {
+      const kind = e.code === "invalid" ? "invalid" : e.code === "notFound" ? "notFound" : "conflict";
+      throw new TenancyError(e.message, kind);
+    }
     throw e;
   }
 }
 
 async function requireOrg(store: Store, id: string): Promise<Organization> {
   const org = await store.organizations.get(checkId("organization", id));
-  if (!org) throw new TenancyError(`No organization "${id}"`);
+  if (!org) throw new TenancyError(`No organization "${id}"`, "notFound");
   return org;
 }
 
 async function requirePlan(store: Store, id: string): Promise<Plan> {
   const plan = await store.plans.get(checkId("plan", id));
-  if (!plan) throw new TenancyError(`No plan "${id}"`);
+  if (!plan) throw new TenancyError(`No plan "${id}"`, "notFound");
   return plan;
 }
 
@@ -78,7 +81,7 @@ export async function addOrganization(
   if (input.plan) await requirePlan(store, input.plan);
   const domains = (input.domains ?? []).map(normalizeDomain);
   for (const d of domains) {
-    if (!(await store.isLocalDomain(d))) throw new TenancyError(`"${d}" is not a local domain`);
+    if (!(await store.isLocalDomain(d))) throw new TenancyError(`"${d}" is not a local domain`, "notFound");
   }
   if (await store.organizations.get(id)) throw new TenancyError(`Organization "${id}" already exists`);
   const org = await user(store.organizations.create({ id, name: input.name, planId: input.plan ?? null }));
@@ -90,7 +93,7 @@ export async function addOrganization(
 function normalizeDomain(name: string): string {
   const d = parseDomain(name);
   if (d === null) {
-    throw new TenancyError(`Invalid domain "${name}": expected a domain name like example.com`, true);
+    throw new TenancyError(`Invalid domain "${name}": expected a domain name like example.com`, "invalid");
   }
   return d;
 }
@@ -158,7 +161,9 @@ export async function showOrganization(store: Store, id: string, now: Date): Pro
 /** Deletes an organization that owns no domain (move them first with `assignDomain`). */
 export async function deleteOrganization(store: Store, id: string): Promise<void> {
   const org = await requireOrg(store, id);
-  if (org.id === DEFAULT_ORGANIZATION) throw new TenancyError("The default organization cannot be deleted");
+  if (org.id === DEFAULT_ORGANIZATION) {
+    throw new TenancyError("The default organization cannot be deleted", "forbidden");
+  }
   const domains = await store.organizations.domains(org.id);
   if (domains.length > 0) {
     throw new TenancyError(
@@ -188,7 +193,7 @@ export async function setRole(
   role: "owner" | "admin" | "member" | "platform-admin" | "no-platform-admin",
 ): Promise<void> {
   const account = await store.getAccountByAddress(address);
-  if (!account) throw new TenancyError(`No account "${address}"`);
+  if (!account) throw new TenancyError(`No account "${address}"`, "notFound");
   if (role === "platform-admin" || role === "no-platform-admin") {
     return await user(store.organizations.setPlatformAdmin(account.id, role === "platform-admin"));
   }
@@ -199,19 +204,21 @@ export async function setRole(
 /** Checks a plan patch: limits non-negative integers (or null), retention overrides positive days. */
 function checkPatch(patch: PlanPatch): PlanPatch {
   for (const [k, v] of Object.entries(patch.limits ?? {})) {
-    if (!LIMIT_NAMES.includes(k as keyof PlanLimits)) throw new TenancyError(`Unknown limit "${k}"`, true);
+    if (!LIMIT_NAMES.includes(k as keyof PlanLimits)) {
+      throw new TenancyError(`Unknown limit "${k}"`, "invalid");
+    }
     if (v !== null && (!Number.isSafeInteger(v) || v < 0)) {
-      throw new TenancyError(`Invalid ${k}: expected a whole number or "unlimited"`, true);
+      throw new TenancyError(`Invalid ${k}: expected a whole number or "unlimited"`, "invalid");
     }
   }
   for (const k of Object.keys(patch.features ?? {})) {
     if (!FEATURE_NAMES.includes(k as keyof PlanFeatures)) {
-      throw new TenancyError(`Unknown feature "${k}"`, true);
+      throw new TenancyError(`Unknown feature "${k}"`, "invalid");
     }
   }
   for (const [k, v] of Object.entries(patch.mailboxRetention ?? {})) {
     if (k === "" || (v !== null && (!Number.isSafeInteger(v) || v <= 0))) {
-      throw new TenancyError(`Invalid mailbox retention "${k}=${v}": expected MAILBOX=DAYS`, true);
+      throw new TenancyError(`Invalid mailbox retention "${k}=${v}": expected MAILBOX=DAYS`, "invalid");
     }
   }
   return patch;
@@ -269,7 +276,7 @@ export async function usageReport(
 ): Promise<UsageRow[]> {
   const month = opts.month ?? utcMonth(now);
   const range = monthDays(month);
-  if (!range) throw new TenancyError(`Invalid month "${month}": expected YYYY-MM`, true);
+  if (!range) throw new TenancyError(`Invalid month "${month}": expected YYYY-MM`, "invalid");
   const orgs = opts.org ? [await requireOrg(store, opts.org)] : await store.organizations.list();
   const rows: UsageRow[] = [];
   for (const o of orgs) {
@@ -300,6 +307,9 @@ export async function checkDirectoryLimit(
   if (max === null) return;
   const held = (await store.organizations.resources(orgId))[kind];
   if (held >= max) {
-    throw new TenancyError(`Organization "${orgId}" has reached its plan's limit of ${max} ${kind}`);
+    throw new TenancyError(
+      `Organization "${orgId}" has reached its plan's limit of ${max} ${kind}`,
+      "forbidden",
+    );
   }
 }
