@@ -1,0 +1,169 @@
+/**
+ * Issue 20: local delivery throughput with a typical 30-rule Sieve script against none. Each round
+ * starts a server in this process (SQLite store in a temp dir, the server's delivery pipeline),
+ * delivers M messages of S bytes to 20 accounts through the pipeline with C deliveries in flight,
+ * and reports messages/s; rounds alternate `none` and `rules` (A B A B …) and the medians and the
+ * ratio are printed as a Markdown row (target: within 10%). It also reports the interpreter alone
+ * (compiled script, parsed message: µs per run). Run on a quiet machine.
+ *
+ * Usage: `deno run -A bench/sieve/mod.ts [--rounds 3] [--messages 2000] [--size 4096] [--concurrency 20]`
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
+import { createServer } from "../../protocols/server.ts";
+import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { memorySource } from "../../core/delivery/spool.ts";
+import { compileSieve } from "../../core/sieve/validate.ts";
+import { runSieve } from "../../core/sieve/interpreter.ts";
+
+const ACCOUNTS = 20;
+const enc = new TextEncoder();
+
+/** A typical personal filter: lists, senders, flags, spam, size, a vacation-free 30 rules. */
+export const RULES_30 = `require ["fileinto", "imap4flags", "envelope", "mailbox", "relational",
+  "comparator-i;ascii-numeric", "variables", "body", "copy"];
+if header :contains "list-id" "announce.example.org" { fileinto :create "Lists/announce"; stop; }
+if header :contains "list-id" "dev.example.org" { fileinto :create "Lists/dev"; stop; }
+if header :contains "list-id" "users.example.org" { fileinto :create "Lists/users"; stop; }
+if header :matches "list-id" "*<*.lists.example.net>*" { fileinto :create "Lists/\${2}"; stop; }
+if address :domain :is "from" "bank.example" { addflag "\\\\Flagged"; fileinto :create "Finance"; stop; }
+if address :is "from" ["boss@example.org", "cto@example.org"] { addflag "\\\\Flagged"; }
+if address :localpart :is "from" ["noreply", "no-reply", "notifications"] { fileinto :create "Notifications"; stop; }
+if header :contains "subject" ["[JIRA]", "[Jira]"] { fileinto :create "Work/jira"; stop; }
+if header :contains "subject" "[GitHub]" { fileinto :create "Work/github"; stop; }
+if header :contains "x-github-reason" "review_requested" { addflag "\\\\Flagged"; }
+if header :is "x-mailer" "Bulk Mailer 3" { fileinto :create "Junk"; stop; }
+if header :contains "x-spam-flag" "YES" { fileinto :create "Junk"; stop; }
+if header :value "ge" :comparator "i;ascii-numeric" "x-spam-score" "7" { fileinto :create "Junk"; stop; }
+if exists "x-newsletter-id" { fileinto :create "Newsletters"; stop; }
+if header :contains "precedence" ["bulk", "junk"] { fileinto :create "Bulk"; stop; }
+if envelope :domain :is "from" "calendar.example.com" { fileinto :create "Calendar"; stop; }
+if header :contains "content-type" "text/calendar" { addflag "\\\\Answered"; }
+if size :over 10M { fileinto :create "Large"; stop; }
+if header :contains "subject" ["invoice", "receipt"] { fileinto :copy :create "Receipts"; }
+if address :domain :is "to" "family.example" { fileinto :create "Family"; stop; }
+if header :contains "from" "school.example.edu" { fileinto :create "Family/school"; stop; }
+if header :matches "subject" "Re: *" { addflag "reply"; }
+if allof (header :contains "from" "alerts@", header :contains "subject" "CRITICAL") { addflag "\\\\Flagged"; }
+if anyof (header :contains "subject" "unsubscribe", header :contains "list-unsubscribe" "mailto:") { addflag "listish"; }
+if header :contains "x-priority" "1" { addflag "\\\\Flagged"; }
+if address :is "to" "old-address@example.org" { fileinto :create "Old"; stop; }
+if header :contains "subject" "webinar" { fileinto :create "Marketing"; stop; }
+if header :contains "subject" "password reset" { addflag "security"; }
+if string :is "\${1}" "never" { discard; stop; }
+if body :contains "lottery winner" { fileinto :create "Junk"; stop; }
+`;
+
+function message(i: number, size: number): Uint8Array {
+  const head = `From: Sender ${i} <sender${i}@remote.example>\r\nTo: user${i % ACCOUNTS}@example.org\r\n` +
+    `Subject: message ${i} about the quarterly plan\r\nMessage-ID: <${i}.${Date.now()}@remote.example>\r\n` +
+    `Date: Sun, 6 Dec 2026 12:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
+  const line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n";
+  return enc.encode(head + line.repeat(Math.max(1, Math.ceil((size - head.length) / line.length))));
+}
+
+async function round(
+  withScript: boolean,
+  messages: number,
+  size: number,
+  concurrency: number,
+): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-bench-sieve-" });
+  const srv = await createServer(
+    testConfig(dir, { hostname: "bench.test", local_domains: ["example.org"] }),
+    undefined,
+    {
+      logger: nullLogger,
+    },
+  );
+  try {
+    const store = srv.context.store;
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const a = await store.createAccount({
+        address: `user${i}@example.org`,
+        secrets: { passwordHash: "scrypt$16384$8$1$AAAA$AAAA" },
+      });
+      if (withScript) {
+        await store.sieveScripts.put(a.id, "rules", RULES_30);
+        await store.sieveScripts.setActive(a.id, "rules");
+      }
+    }
+    const pipeline = deliveryPipeline(srv.context);
+    const bodies = Array.from({ length: 64 }, (_, i) => message(i, size));
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= messages) return;
+        const tx = pipeline.begin(
+          { from: `sender${i}@remote.example`, smtputf8: false, body: "8BITMIME" },
+          { kind: "internal", sessionId: "bench" },
+          { mayRelay: false },
+        );
+        await tx.addRecipient({ address: `user${i % ACCOUNTS}@example.org` });
+        const r = await tx.deliver(memorySource(bodies[i % bodies.length]!));
+        if (r.recipients[0]!.status !== "delivered") throw new Error("delivery failed");
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return messages / ((performance.now() - started) / 1000);
+  } finally {
+    await srv.stop({ graceSeconds: 0 });
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function interpreterOnly(runs: number, size: number): Promise<number> {
+  const compiled = compileSieve(RULES_30);
+  const raw = message(1, size);
+  const ctx = { raw, envelope: { from: "sender1@remote.example", to: "user1@example.org" }, now: new Date() };
+  for (let i = 0; i < 100; i++) await runSieve(compiled, ctx);
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) await runSieve(compiled, ctx);
+  return (performance.now() - started) * 1000 / runs;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rounds: { type: "string", default: "3" },
+      messages: { type: "string", default: "2000" },
+      size: { type: "string", default: "4096" },
+      concurrency: { type: "string", default: "20" },
+    },
+  });
+  const [messages, size, concurrency] = [
+    Number(values.messages),
+    Number(values.size),
+    Number(values.concurrency),
+  ];
+  const none: number[] = [];
+  const rules: number[] = [];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    none.push(await round(false, messages, size, concurrency));
+    rules.push(await round(true, messages, size, concurrency));
+    console.log(
+      `round ${r + 1}: none ${none.at(-1)!.toFixed(0)} msgs/s, 30 rules ${rules.at(-1)!.toFixed(0)} msgs/s`,
+    );
+  }
+  const us = await interpreterOnly(2000, size);
+  const a = median(none);
+  const b = median(rules);
+  console.log("\n| delivery (pipeline, SQLite) | msgs/s (median) | vs none |");
+  console.log("| --------------------------- | --------------- | ------- |");
+  console.log(`| no script | ${a.toFixed(0)} | 100% |`);
+  console.log(`| 30-rule script | ${b.toFixed(0)} | ${(b / a * 100).toFixed(1)}% |`);
+  console.log(`\ninterpreter alone (30 rules, ${size} B message): ${us.toFixed(1)} µs per run`);
+}
+
+if (import.meta.main) await main();
