@@ -12,6 +12,7 @@ import type { Connection } from "./net/connection.ts";
 import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 import type { ServerMetrics } from "./metrics/registry.ts";
+import type { HealthMonitor } from "./health/monitor.ts";
 import type { WebhookService } from "./webhooks/service.ts";
 import type { Notifier } from "./notify/notifier.ts";
 
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly outbound?: OutboundQueue;
   /** The server's Prometheus instruments (core/metrics); absent in bare unit-test contexts. */
   readonly metrics?: ServerMetrics;
+  /** The server's health checks and their periodic history (core/health). */
+  readonly health?: HealthMonitor;
   /** Webhooks: outbox, delivery worker, attachment links (core/webhooks); absent in bare unit-test contexts. */
   readonly webhooks?: WebhookService;
   /** Notifications to users and admins (core/notify); absent in bare unit-test contexts. */

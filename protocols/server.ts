@@ -36,6 +36,9 @@ import { mountApi } from "./api/app.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 import { ServerMetrics } from "../core/metrics/registry.ts";
 import { QueueMetrics } from "../core/queue/metrics.ts";
+import { HealthMonitor } from "../core/health/monitor.ts";
+import { listenerCertificates } from "../core/health/checks.ts";
+import { resolverFor } from "../core/queue/start.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
@@ -222,6 +225,14 @@ export async function createServer(
     const queueMetrics = new QueueMetrics();
     const metrics = new ServerMetrics({ store: opened, clock, queue: queueMetrics });
     opened.observeCommits?.((seconds) => metrics.observeCommit(seconds));
+    // Component checks and their periodic history (core/health); started with the listeners.
+    const health = new HealthMonitor({
+      config,
+      store: opened,
+      clock,
+      dns: resolverFor(config),
+      certificates: () => listenerCertificates(config, tls),
+    }, log.with({ component: "health" }));
     const auth = options.auth ?? createAuthService(opened, config, clock, {
       // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
       // locked out) included: otherwise the lockout (auth.lockout_failures) stops the count before
@@ -254,7 +265,7 @@ export async function createServer(
     });
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, webhooks, notify };
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, health, webhooks, notify };
     // The metrics hooks come first: every session is counted, the ones the policy refuses too.
     return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
@@ -342,6 +353,7 @@ class Server implements TernServer {
       throw err;
     }
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
+    this.context.health?.start();
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -383,6 +395,7 @@ class Server implements TernServer {
       });
     }
     await this.#maintenance?.stop();
+    await this.context.health?.stop();
     await this.context.notify?.stop();
     await this.context.webhooks?.stop();
     await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });

@@ -27,6 +27,8 @@ import { uploadBlobId } from "./blob_ids.ts";
 import { eventSourceStream, parseEventSourceParams } from "./push.ts";
 import { serveJmapWebSocket } from "./websocket.ts";
 import { StreamLimits } from "./stream_limits.ts";
+import { httpMetrics, mountMetrics } from "../api/routes/metrics.ts";
+import { mountHealth } from "../api/routes/health.ts";
 import { autoconfigApp } from "../autoconfig/app.ts";
 import { ATTACHMENT_PATH } from "../../core/webhooks/attachment_urls.ts";
 
@@ -149,6 +151,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
 
   const app = new Hono<JmapEnv>();
 
+  // tern_http_request_duration_seconds (core/metrics): first, so it times every route.
+  app.use(httpMetrics(server));
+
   // Every response carries the request's session id (also set by the runtime listener).
   app.use(async function sessionId(c, next) {
     const id = c.env?.session?.id ?? crypto.randomUUID();
@@ -181,6 +186,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   app.route("/", autoconfigApp(server));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // Operations endpoints beside it: Prometheus metrics and the detailed health report.
+  mountMetrics(app, server);
+  mountHealth(app, server);
 
   // Webhook payloads' attachment links: the signature in the URL is the authorization (core/webhooks).
   app.get(`${ATTACHMENT_PATH}/*`, (c) => {

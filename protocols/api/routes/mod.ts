@@ -31,6 +31,7 @@ import * as tokens from "./tokens.ts";
 import * as audit from "./audit.ts";
 import * as organizations from "./organizations.ts";
 import * as queue from "./queue.ts";
+import * as health from "./health.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -47,6 +48,7 @@ export const ROUTES: readonly RouteModule[] = [
   audit,
   organizations,
   queue,
+  health,
 ];
 
 /** Registers every route module on the API app. */

@@ -1,0 +1,145 @@
+/**
+ * `GET /metrics` through the real server, parsed by an independent Prometheus text-format parser
+ * (npm `parse-prometheus-text-format`): the bearer token of `[metrics] token` is required, and the
+ * counters move with what happens on the wire (an SMTP delivery by nodemailer, a failed login, the
+ * scrape's own HTTP request, the store's commits).
+ */
+import assert from "node:assert/strict";
+import nodemailer from "nodemailer";
+import parsePrometheus from "parse-prometheus-text-format";
+import { type ApiTestServer, startApiServer } from "./_server.ts";
+
+/** One parsed family (the parser's shape). */
+interface Family {
+  name: string;
+  type: string;
+  metrics: { value?: string; labels?: Record<string, string>; count?: string; sum?: string }[];
+}
+const parse = parsePrometheus as unknown as (text: string) => Family[];
+
+const TOKEN = "metrics-token-0123456789abcdefghijklmnop";
+
+async function scrapeText(t: ApiTestServer): Promise<string> {
+  const { hostname, port } = t.srv.addresses.http;
+  const res = await fetch(`http://${hostname}:${port}/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  return await res.text();
+}
+
+async function scrape(t: ApiTestServer): Promise<Family[]> {
+  return parse(await scrapeText(t));
+}
+
+/** The value of a counter or gauge series (0 when absent). */
+function value(families: Family[], name: string, labels: Record<string, string> = {}): number {
+  const f = families.find((x) => x.name === name);
+  if (!f) return 0;
+  const m = f.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
+  return m ? Number(m.value ?? m.count) : 0;
+}
+
+/** The count of a histogram series (0 when absent). */
+function count(families: Family[], name: string, labels: Record<string, string> = {}): number {
+  const f = families.find((x) => x.name === name);
+  assert.equal(f?.type, "HISTOGRAM", name);
+  const m = f!.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
+  return m ? Number(m.count) : 0;
+}
+
+Deno.test("metrics: /metrics needs the configured bearer token (401 with a Bearer challenge otherwise)", async () => {
+  const t = await startApiServer(undefined, { metrics: { token: TOKEN } });
+  try {
+    const { hostname, port } = t.srv.addresses.http;
+    const url = `http://${hostname}:${port}/metrics`;
+    for (const auth of [null, "Bearer wrong-token-0123456789abcdefghijklmn", `Basic ${btoa("a:b")}`]) {
+      const res = await fetch(url, auth ? { headers: { authorization: auth } } : {});
+      assert.equal(res.status, 401, String(auth));
+      assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer realm=/);
+      await res.body?.cancel();
+    }
+    const ok = await fetch(url, { headers: { authorization: `bearer ${TOKEN}` } });
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("metrics: an SMTP delivery, a failed login and a scrape move their counters; the text parses", async () => {
+  const t = await startApiServer(undefined, { metrics: { token: TOKEN } });
+  try {
+    const before = await scrape(t);
+    const names = new Set(before.map((f) => f.name));
+    for (
+      const n of [
+        "tern_connections_total",
+        "tern_sessions_active",
+        "tern_commands_total",
+        "tern_deliveries_total",
+        "tern_queue_messages",
+        "tern_queue_recipients_pending",
+        "tern_queue_oldest_age_seconds",
+        "tern_auth_failures_total",
+        "tern_bans_total",
+        "tern_bans_active",
+        "tern_store_commit_seconds",
+        "tern_http_request_duration_seconds",
+        "tern_queue_recipients_total",
+        "tern_queue_attempt_seconds",
+      ]
+    ) assert.ok(names.has(n), n);
+    const local = { route: "local", result: "delivered" };
+    assert.equal(value(before, "tern_deliveries_total", local), 0);
+    const commitsBefore = count(before, "tern_store_commit_seconds");
+
+    const smtp = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: t.srv.addresses.smtp.port,
+      secure: false,
+      tls: { rejectUnauthorized: false },
+    });
+    await smtp.sendMail({
+      from: "sender@remote.test",
+      to: ["alice@example.org", "bob@example.org"],
+      subject: "counted",
+      text: "hello",
+    });
+    smtp.close();
+    const bad = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: t.srv.addresses.submission.port,
+      secure: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: "alice@example.org", pass: "wrong password" },
+    });
+    await assert.rejects(bad.verify());
+    bad.close();
+
+    const afterText = await scrapeText(t);
+    const after = parse(afterText);
+    assert.equal(value(after, "tern_deliveries_total", local), 2);
+    assert.ok(value(after, "tern_connections_total", { protocol: "smtp" }) >= 1);
+    assert.equal(value(after, "tern_commands_total", { protocol: "smtp", command: "MAIL", result: "ok" }), 1);
+    assert.equal(value(after, "tern_commands_total", { protocol: "smtp", command: "RCPT", result: "ok" }), 2);
+    assert.equal(value(after, "tern_commands_total", { protocol: "smtp", command: "DATA", result: "ok" }), 1);
+    assert.equal(
+      value(after, "tern_commands_total", { protocol: "submission", command: "AUTH", result: "permfail" }),
+      1,
+    );
+    assert.equal(value(after, "tern_auth_failures_total", { protocol: "submission", reason: "invalid" }), 1);
+    assert.ok(count(after, "tern_store_commit_seconds") > commitsBefore, "the delivery's commit was timed");
+    // (The parser drops the labels of labelled histograms: read this series from the text itself.)
+    assert.match(
+      afterText,
+      /^tern_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} 1$/m,
+      "the first scrape was timed under its route pattern",
+    );
+    assert.equal(value(after, "tern_queue_messages"), 0);
+  } finally {
+    await t.close();
+  }
+});
