@@ -73,10 +73,14 @@ export class UsageCounter {
     if (d) addTo(d, counts);
     const m = this.#totals.get(`${orgId}|${utcMonth(now)}`);
     if (m) addTo(m, counts);
-    this.#timer ??= setTimeout(() => {
-      this.#timer = null;
-      void this.flush();
-    }, this.#flushMs);
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        void this.flush();
+      }, this.#flushMs);
+      // Never what keeps a process alive: the server writes what is pending when it stops.
+      Deno.unrefTimer(this.#timer);
+    }
   }
 
   /** Writes what is pending; resolves when it (and any earlier write) is durable. */
