@@ -8,8 +8,9 @@
  * notices where the protocol could not refuse the recipient itself.
  *
  * Loop protection for redirect: no redirect of a message that already passed through this
- * account's redirect (`X-Sieve-Redirected-From`), that has 30 or more `Received` fields, or to the
- * message's own sender (envelope or From); such a redirect becomes a keep, so nothing is lost.
+ * account's redirect (`X-Sieve-Redirected-From`) or through 8 redirects of any accounts, that has
+ * 30 or more `Received` fields, or to the message's own sender (envelope or From); such a redirect
+ * becomes a keep, so nothing is lost.
  *
  * Ordering with JMAP VacationResponse (RFC 8621 §8): one auto-reply per message at most. When the
  * account's VacationResponse is enabled it answers (core/delivery/vacation.ts) and the script's
@@ -57,6 +58,8 @@ export interface SieveStageOptions {
 
 /** A message with this many `Received` fields or more is not redirected (RFC 5321 §6.3 loop detection). */
 export const MAX_RECEIVED_FOR_REDIRECT = 30;
+/** A message already redirected this many times (by any accounts) is not redirected again. */
+export const MAX_REDIRECT_HOPS = 8;
 /** The trace field a redirect adds, naming the account that redirected. */
 export const REDIRECTED_FROM = "X-Sieve-Redirected-From";
 
@@ -299,6 +302,7 @@ function redirectRefusal(
 ): string | null {
   const t = target.toLowerCase();
   if (facts.redirectedBy.includes(account.toLowerCase())) return "already redirected by this account";
+  if (facts.redirectedBy.length >= MAX_REDIRECT_HOPS) return "redirected too many times";
   if (facts.receivedCount >= MAX_RECEIVED_FOR_REDIRECT) return "too many Received fields";
   if (t === envelopeFrom?.toLowerCase() || t === facts.fromHeader) return "target is the sender";
   if (t === account.toLowerCase()) return "target is the account itself";

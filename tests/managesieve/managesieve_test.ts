@@ -158,6 +158,51 @@ Deno.test("managesieve raw: without TLS and plaintext off, SASL is empty and AUT
   }, false);
 });
 
+Deno.test("managesieve: STARTTLS discards commands pipelined before the handshake and sends the capabilities again", async () => {
+  await withServer(async (env) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: msPort(env) });
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    const readUntil = async (c: Deno.Conn, end: RegExp): Promise<string> => {
+      let text = "";
+      const buf = new Uint8Array(16384);
+      while (!end.test(text)) {
+        const n = await c.read(buf);
+        if (n === null) throw new Error(`EOF after ${JSON.stringify(text)}`);
+        text += dec.decode(buf.subarray(0, n));
+      }
+      return text;
+    };
+    try {
+      await readUntil(conn, /^OK "Tern ManageSieve ready"\r\n/m);
+      // An injected command after STARTTLS, in the same packet (RFC 3207 §4.2 class of attack).
+      await conn.write(
+        enc.encode(`STARTTLS\r\nAUTHENTICATE "PLAIN" "${plain("alice@example.org", PASSWORDS.alice)}"\r\n`),
+      );
+      assert.equal(await readUntil(conn, /\r\n/), `OK "Begin TLS negotiation now"\r\n`);
+      const cert = await Deno.readTextFile(`${env.dir}/tls/cert.pem`);
+      const tls = await Deno.startTls(conn, { hostname: "mx.test", caCerts: [cert] });
+      try {
+        const caps = await readUntil(tls, /^OK "TLS negotiation successful"\r\n/m);
+        assert.match(caps, /^"SASL" "PLAIN LOGIN SCRAM-SHA-256"\r\n/m);
+        assert.doesNotMatch(caps, /"STARTTLS"/);
+        // Nothing answered the injected AUTHENTICATE: still not authenticated.
+        await tls.write(enc.encode("LISTSCRIPTS\r\n"));
+        assert.equal(await readUntil(tls, /\r\n/), `NO "Authenticate first"\r\n`);
+      } finally {
+        tls.close();
+      }
+    } catch (e) {
+      try {
+        conn.close();
+      } catch {
+        // closed with the TLS connection
+      }
+      throw e;
+    }
+  }, false);
+});
+
 async function sieveConnect(env: WireEnv, args: string[], stdin = PASSWORDS.alice + "\n") {
   const child = new Deno.Command("sieve-connect", {
     args: [

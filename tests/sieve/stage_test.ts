@@ -194,7 +194,27 @@ Deno.test("sieve stage: redirect to a local user; two scripts redirecting to eac
     const alices = await box(env, env.alice, "INBOX");
     assert.equal(alices.length, 1);
     assert.match(alices[0]!.text, /Subject: ping pong/);
+    // alice -> bob -> alice: two hops, stopped by alice's own marker (not by the hop limit).
+    assert.equal(alices[0]!.text.match(/X-Sieve-Redirected-From:/g)!.length, 2);
     assert.equal((await box(env, env.bob, "INBOX")).length, 1);
+  });
+});
+
+Deno.test("sieve stage: a redirect chain through many accounts stops after 8 hops, kept where it stopped", async () => {
+  await withEnv(async (env) => {
+    const store = env.srv.context.store;
+    const accounts: Account[] = [];
+    for (let i = 0; i < 10; i++) {
+      accounts.push(
+        await store.createAccount({ address: `hop${i}@example.org`, secrets: { passwordHash: "x" } }),
+      );
+    }
+    for (let i = 0; i < 9; i++) await activate(env, accounts[i]!, `redirect "hop${i + 1}@example.org";`);
+    await deliver(env, "sender@remote.test", ["hop0@example.org"], MSG("chain"));
+    const counts = await Promise.all(accounts.map(async (a) => (await box(env, a, "INBOX")).length));
+    assert.deepEqual(counts, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+    const kept = (await box(env, accounts[8]!, "INBOX"))[0]!.text;
+    assert.equal(kept.match(/X-Sieve-Redirected-From:/g)!.length, 8);
   });
 });
 
