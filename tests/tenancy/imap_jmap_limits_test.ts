@@ -184,3 +184,66 @@ Deno.test("tenancy jmap: JMAP Quotas (RFC 9425) report the plan's storage and me
     await t.close();
   }
 });
+
+Deno.test("tenancy jmap: EmailSubmission under the daily send limit is sent, at it forbiddenToSend", async () => {
+  const t = await startTestServer();
+  try {
+    const store = t.srv.context.store;
+    const user = await t.addUser("u@example.org", "s3cret pass");
+    await t.addUser("v@example.org", "other pass");
+    await addPlan(store, { id: "p", limits: { sentPerDay: 1 } });
+    await addOrganization(store, { id: "acme", plan: "p", domains: ["example.org"] });
+    const base = `http://127.0.0.1:${t.port("http")}`;
+    const api = async (calls: [string, Record<string, unknown>, string][]) => {
+      const res = await fetch(`${base}/jmap/api`, {
+        method: "POST",
+        headers: {
+          authorization: "Basic " + btoa("u@example.org:s3cret pass"),
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          using: [
+            "urn:ietf:params:jmap:core",
+            "urn:ietf:params:jmap:mail",
+            "urn:ietf:params:jmap:submission",
+          ],
+          methodCalls: calls,
+        }),
+      });
+      return (await res.json() as { methodResponses: [string, Record<string, unknown>, string][] })
+        .methodResponses;
+    };
+    const drafts = (await store.getMailboxByRole(user.id, "drafts"))!.id;
+    const identities = (await api([["Identity/get", { accountId: user.id }, "i"]]))[0]![1];
+    const identityId = (identities.list as { id: string }[])[0]!.id;
+    const send = (n: number) =>
+      api([
+        ["Email/set", {
+          accountId: user.id,
+          create: {
+            d: {
+              mailboxIds: { [drafts]: true },
+              from: [{ email: "u@example.org" }],
+              to: [{ email: "v@example.org" }],
+              subject: `send ${n}`,
+              bodyValues: { v: { value: "hi" } },
+              textBody: [{ partId: "v", type: "text/plain" }],
+            },
+          },
+        }, "0"],
+        ["EmailSubmission/set", { accountId: user.id, create: { s: { identityId, emailId: "#d" } } }, "1"],
+      ]);
+    // Usage 0, limit 1: sent.
+    const first = await send(1);
+    assert.ok((first[1]![1] as { created?: Record<string, unknown> }).created?.s, JSON.stringify(first));
+    // Usage 1: at the limit.
+    const second = await send(2);
+    const notCreated =
+      (second[1]![1] as { notCreated?: Record<string, { type: string; description: string }> })
+        .notCreated;
+    assert.equal(notCreated?.s?.type, "forbiddenToSend", JSON.stringify(second));
+    assert.match(notCreated!.s!.description, /sending limit/);
+  } finally {
+    await t.close();
+  }
+});
