@@ -32,6 +32,7 @@ Deno.test("defaultConfig uses the development ports on loopback", () => {
     imaps: [2993, "implicit"],
     pop3: [2110, "starttls"],
     pop3s: [2995, "implicit"],
+    managesieve: [4190, "starttls"],
     http: [8080, "none"],
   });
   assert.ok(LISTENER_NAMES.every((n) => c.listeners[n].address === "127.0.0.1"));

@@ -234,7 +234,7 @@ export interface FilterPlan {
 }
 
 /**
- * A filter of local deliveries (Sieve, core/sieve/stage.ts): runs after the stages, before
+ * A filter of local deliveries (Sieve, core/delivery/sieve_stage.ts): runs after the stages, before
  * anything is stored, and decides where each recipient account's copy goes.
  */
 export interface LocalFilter {
@@ -291,7 +291,7 @@ export interface PipelineServices {
   outbox?: DeliveryOutbox;
   /** Recipient resolver (a cached one over `store` by default). */
   resolver?: RecipientResolver;
-  /** Files each local account's copy before storage (Sieve, core/sieve/stage.ts); none: the Inbox. */
+  /** Files each local account's copy before storage (Sieve, core/delivery/sieve_stage.ts); none: the Inbox. */
   filter?: LocalFilter;
   /** Organizations' plan limits and usage counting (core/tenancy); none: no limits, nothing counted. */
   tenancy?: TenancyPolicy;

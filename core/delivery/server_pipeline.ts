@@ -8,7 +8,7 @@
  */
 import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
-import { sieveFilter } from "../sieve/stage.ts";
+import { sieveFilter } from "./sieve_stage.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "./plan_size_stage.ts";
 import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
@@ -52,7 +52,7 @@ export function deliveryPipeline(
       log: server.log,
       hostname: server.config.hostname,
       outbound: server.outbound,
-      // Sieve: each local account's active script files its copy before storage (core/sieve/stage.ts).
+      // Sieve: each local account's active script files its copy before storage (core/delivery/sieve_stage.ts).
       filter: sieveFilter(server, () => created),
       // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
       stages: [planSizeStage(tenancyOf(server)), ...inboundStages(server)],

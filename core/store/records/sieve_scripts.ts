@@ -3,7 +3,7 @@
  * active (RFC 5804 §1.2, RFC 9661 §2), and the trackers Sieve needs across deliveries: who got a
  * `vacation` reply under which handle (RFC 5230 §4.2), and which message identifiers the
  * `duplicate` test has seen (RFC 7352 §3). ManageSieve, JMAP for Sieve, the CLI and the delivery
- * stage (core/sieve/stage.ts) all go through it.
+ * stage (core/delivery/sieve_stage.ts) all go through it.
  *
  * @module
  */

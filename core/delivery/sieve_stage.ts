@@ -1,5 +1,6 @@
 /**
- * The Sieve delivery stage: the pipeline's local filter (core/delivery/pipeline.ts `LocalFilter`).
+ * The Sieve delivery stage: the pipeline's local filter (`LocalFilter` of pipeline.ts), over the
+ * interpreter of core/sieve (here in core/delivery, so core/sieve never depends on delivery).
  * For each local recipient account with an active script it runs the script (compiled once per
  * script version) before anything is stored and turns the actions into a filing: mailboxes
  * (fileinto, `:create`), keywords (imap4flags), an edited copy (editheader), no copy (discard,
@@ -30,17 +31,17 @@ import type {
   FilterPlan,
   LocalFilter,
   Refusal,
-} from "../delivery/pipeline.ts";
-import { concat, memorySource, type MessageSource } from "../delivery/spool.ts";
-import { composeVacationReply, inboundFacts, skipReason } from "../delivery/vacation.ts";
+} from "./pipeline.ts";
+import { concat, memorySource, type MessageSource } from "./spool.ts";
+import { composeVacationReply, inboundFacts, skipReason } from "./vacation.ts";
 import { composeMessage, formatDate, formatUnstructured, generateMessageId } from "../mime/compose.ts";
 import { parseMime } from "../mime/parse.ts";
 import { getLastHeader } from "../mime/header.ts";
 import { parseAddressList } from "../mime/address.ts";
-import { CompiledScriptCache } from "./cache.ts";
-import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "./interpreter.ts";
-import { SieveSyntaxError } from "./parser.ts";
-import type { CompiledScript } from "./validate.ts";
+import { CompiledScriptCache } from "../sieve/cache.ts";
+import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "../sieve/interpreter.ts";
+import { SieveSyntaxError } from "../sieve/parser.ts";
+import type { CompiledScript } from "../sieve/validate.ts";
 
 /** What the stage needs from the server (a `ServerContext` has all of it). */
 export interface SieveServer {
