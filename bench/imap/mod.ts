@@ -12,12 +12,14 @@
  * The server uses a trivial password check (the bench measures IMAP, not scrypt: 10,000 scrypt
  * logins would take minutes on two cores).
  *
- * Usage: `deno run -A bench/imap/mod.ts [--messages 100000] [--idle 10000] [--clients 50] [--seconds 30]`
- * (`--idle 0` skips (b) and (d), `--clients 0` skips (c)).
+ * Usage: `deno run -A bench/imap/mod.ts [--messages 100000] [--idle 10000] [--clients 50] [--seconds 30]
+ * [--store sqlite|postgres]` (`--idle 0` skips (b) and (d), `--clients 0` skips (c); `--store postgres`
+ * runs the server on a throwaway PostgreSQL cluster, one database for the whole run, bench/_store.ts).
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchStoreUrl, storeConfig } from "../_store.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { ByteReader } from "../../core/net/reader.ts";
@@ -68,6 +70,7 @@ async function runServer(
     local_domains: ["example.org"],
     policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
     listeners: { imap: { max_connections: 30000 } },
+    ...storeConfig(storeUrl),
   });
   const srv = await createServer(config, undefined, { logger: nullLogger });
   const store = srv.context.store;
@@ -224,11 +227,15 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "30" },
       dir: { type: "string" },
       restart: { type: "boolean", default: false },
+      store: { type: "string", default: "sqlite" },
+      "store-url": { type: "string" },
     },
   });
+  storeUrl = values["store-url"];
   const messages = Number(values.messages);
   const idleSessions = Number(values.idle);
   if (values.role === "server") return await runServer(messages, idleSessions, values.dir, values.restart);
+  storeUrl = await benchStoreUrl(values.store);
 
   const mb = (n: number) => Math.round(n / 1024 / 1024);
   const dataDir = await Deno.makeTempDir({ prefix: "tern-bench-imap-" });
@@ -378,6 +385,9 @@ async function idleBench(idleSessions: number, msg: Uint8Array): Promise<void> {
   await second.stop();
 }
 
+/** PostgreSQL database of the run (`--store postgres`), or undefined for SQLite. */
+let storeUrl: string | undefined;
+
 /** Starts the server child process and returns its port and control functions. */
 async function startServer(messages: number, idleAccounts: number, dir?: string, restart = false) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -390,6 +400,7 @@ async function startServer(messages: number, idleAccounts: number, dir?: string,
       `--idle=${idleAccounts}`,
       ...(dir ? [`--dir=${dir}`] : []),
       ...(restart ? ["--restart"] : []),
+      ...(storeUrl ? [`--store-url=${storeUrl}`] : []),
     ],
     stdin: "piped",
     stdout: "piped",

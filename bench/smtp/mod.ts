@@ -6,7 +6,8 @@
  * The server runs in a child process (`--role=server`) so its RSS is not mixed with the clients'.
  *
  * Usage: `deno run -A bench/smtp/mod.ts [--sessions 50] [--messages 40] [--size 4096] [--recipients 1]
- * [--profile DIR] [--tenancy on|off|plan]` (`--profile` writes a V8 CPU profile of the server into
+ * [--profile DIR] [--tenancy on|off|plan] [--store sqlite|postgres]` (`--store postgres` runs the server
+ * on a throwaway PostgreSQL cluster, bench/_store.ts; `--profile` writes a V8 CPU profile of the server into
  * DIR; `--tenancy` (issue 16): `on` is the default server (usage counted, no plan), `off` takes plan
  * checks and usage counting out of the delivery pipeline, `plan` puts the recipients' organization
  * on a plan whose every limit is checked but never reached; bench/tenancy compares them).
@@ -21,6 +22,7 @@ import { createServer } from "../../protocols/server.ts";
 import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
 import type { InboundStage } from "../../core/delivery/pipeline.ts";
 import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
+import { benchStoreUrl, storeConfig } from "../_store.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -28,7 +30,7 @@ const dec = new TextDecoder();
 /** Accounts the benchmark delivers to. */
 const ACCOUNTS = 20;
 
-async function runServer(tenancy: string): Promise<void> {
+async function runServer(tenancy: string, storeUrl?: string): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tern-bench-smtp-" });
   const config = testConfig(dir, {
     hostname: "bench.test",
@@ -36,6 +38,7 @@ async function runServer(tenancy: string): Promise<void> {
     smtp: { rate_limit_per_minute: 0, max_connections_per_ip: 0 },
     // All sessions come from 127.0.0.1: the connection policy's per-IP limits are not under test.
     policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
+    ...storeConfig(storeUrl),
   });
   const srv = await createServer(config, undefined, { logger: nullLogger });
   for (let i = 0; i < ACCOUNTS; i++) {
@@ -172,10 +175,13 @@ async function main(): Promise<void> {
       recipients: { type: "string", default: "1" },
       profile: { type: "string" },
       tenancy: { type: "string", default: "on" },
+      store: { type: "string", default: "sqlite" },
+      "store-url": { type: "string" },
     },
   });
   if (!["on", "off", "plan"].includes(values.tenancy)) throw new Error("--tenancy is on, off or plan");
-  if (values.role === "server") return await runServer(values.tenancy);
+  if (values.role === "server") return await runServer(values.tenancy, values["store-url"]);
+  const storeUrl = await benchStoreUrl(values.store);
   const sessions = Number(values.sessions);
   const messages = Number(values.messages);
   const size = Number(values.size);
@@ -190,6 +196,7 @@ async function main(): Promise<void> {
       new URL(import.meta.url).pathname,
       "--role=server",
       `--tenancy=${values.tenancy}`,
+      ...(storeUrl ? [`--store-url=${storeUrl}`] : []),
     ],
     stdin: "piped",
     stdout: "piped",
