@@ -432,7 +432,10 @@ async function sendVacation(
   const skip = skipReason(response, facts, sender, own, now);
   if (skip !== null) return;
   if (!await store.sieveScripts.claimVacation(p.accountId, v.handle, sender, now, v.seconds * 1000)) return;
-  const from = v.from ?? p.address;
+  // RFC 5230 §4.3 :from: only an address the account may send as (never a forged sender).
+  const wanted = v.from ? parseAddressList(v.from)[0]?.email.toLowerCase() ?? null : null;
+  const sendable = await store.sendableAddresses(p.accountId);
+  const from = wanted && sendable.some((a) => a.toLowerCase() === wanted) ? wanted : p.address;
   let reply: Uint8Array;
   if (v.mime) {
     // RFC 5230 §5.8: with :mime the reason is a whole MIME entity (its own Content-* fields).

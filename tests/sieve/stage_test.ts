@@ -123,6 +123,25 @@ if header :contains "subject" "[acme]" { fileinto :create :flags ["\\\\Seen", "W
   });
 });
 
+Deno.test("sieve stage: a message spilled to disk is filtered on its whole text (body test) and filed", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require ["fileinto", "body"]; if body :contains "needle-at-the-end" { fileinto "Found"; }`,
+    );
+    await env.srv.context.store.createMailbox(env.alice.id, { name: "Found" });
+    const big = MSG("big").replace(
+      "\r\nHello\r\n",
+      "\r\n" + "filler line of text\r\n".repeat(5000) + "needle-at-the-end\r\n",
+    );
+    assert.match(await smtp(env, "sender@remote.test", ["alice@example.org"], big), /^250 /);
+    const found = await box(env, env.alice, "Found");
+    assert.equal(found.length, 1);
+    assert.ok(found[0]!.text.endsWith("needle-at-the-end\r\n"));
+  }, { smtp: { spill_threshold: 4096 } });
+});
+
 Deno.test("sieve stage: reject of the only recipient is 550 5.7.1 with the reason at DATA; nothing stored", async () => {
   await withEnv(async (env) => {
     await activate(
@@ -260,6 +279,32 @@ Deno.test("sieve stage: vacation replies once per period; JMAP VacationResponse,
     await deliver(env, "bob@example.org", ["alice@example.org"], toAlice("third"));
     const after = await box(env, env.bob, "INBOX");
     assert.deepEqual(after.map((m) => /Subject: ([^\r\n]*)/.exec(m.text)![1]), ["Away", "JMAP away"]);
+  });
+});
+
+Deno.test("sieve stage: vacation :mime sends the reason as the MIME entity; a :from the account may not use is replaced", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require "vacation";
+vacation :mime :from "Boss <ceo@elsewhere.example>" text:
+Content-Type: text/html; charset=utf-8
+
+<p>Away</p>
+.
+;`,
+    );
+    const toAlice = MSG("mime").replace("From: Sender <sender@remote.test>", "From: Bob <bob@example.org>");
+    await deliver(env, "bob@example.org", ["alice@example.org"], toAlice);
+    const [reply] = await box(env, env.bob, "INBOX");
+    assert.ok(reply, "no reply");
+    assert.match(reply.text, /\r\nFrom: <alice@example.org>\r\n/);
+    assert.match(
+      reply.text,
+      /\r\nMIME-Version: 1\.0\r\nContent-Type: text\/html; charset=utf-8\r\n\r\n<p>Away<\/p>\r\n$/,
+    );
+    assert.equal(reply.text.match(/Content-Type:/g)!.length, 1);
   });
 });
 
