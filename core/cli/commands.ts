@@ -46,12 +46,27 @@ const SECRET_KEYS = new Set(["password", "hmac_secret"]);
 
 /** A deep copy of `config` with secret values replaced, for printing. */
 export function redactSecrets(config: Config): Config {
-  return JSON.parse(
+  const copy: Config = JSON.parse(
     JSON.stringify(
       config,
       (key, value) => (SECRET_KEYS.has(key) && typeof value === "string" ? "[redacted]" : value),
     ),
   );
+  // The PostgreSQL URL's password (`[store] url`).
+  if (copy.store?.url) copy.store.url = redactUrlPassword(copy.store.url);
+  return copy;
+}
+
+/** A URL with its password (if any) replaced by "redacted". */
+function redactUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = "redacted";
+    return u.toString();
+  } catch {
+    return "[redacted]";
+  }
 }
 
 /** Options every command accepts. */
