@@ -33,6 +33,7 @@ import * as pop3 from "./pop3/handler.ts";
 import * as managesieve from "./managesieve/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
 import { mountApi } from "./api/app.ts";
+import { AuditLog, SYSTEM_ACTOR } from "../core/audit/audit_log.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 import { ServerMetrics } from "../core/metrics/registry.ts";
 import { QueueMetrics } from "../core/queue/metrics.ts";
@@ -219,7 +220,19 @@ export async function createServer(
     }
     // Built-in connection policies (issue: connection policy); bans live in the store so the
     // CLI can list and clear them while the server runs.
-    const policy = new ConnectionPolicy(config, { clock, log, bans: opened.bans });
+    const policy = new ConnectionPolicy(config, {
+      clock,
+      log,
+      bans: opened.bans,
+      // Bans are security events of the audit log (core/audit).
+      onBan: async (ban) => {
+        await new AuditLog(opened.audit, clock, log).security(SYSTEM_ACTOR, {
+          action: "policy.ban",
+          target: ban.address,
+          after: { until: ban.until.toISOString(), reason: ban.reason },
+        });
+      },
+    });
     await policy.loadBans();
     // Prometheus instruments (core/metrics): the queue's counters are the queue's own.
     const queueMetrics = new QueueMetrics();
@@ -292,6 +305,7 @@ class Server implements TernServer {
   #resolveFinished!: () => void;
   readonly #cleanup: { closeStore: Store | null; closeLog: (() => void) | null };
   #maintenance: Maintenance | null = null;
+  #retention: RetentionJob | null = null;
 
   constructor(
     context: ServerContext,
@@ -318,7 +332,6 @@ class Server implements TernServer {
         if (name === "http") {
           const http = new HttpListener({
             config: lc,
-  #retention: RetentionJob | null = null;
             server: this.context,
             // JMAP, and the admin API under /api/v1 (protocols/api).
             app: mountApi(createHttpApp(this.context), this.context),

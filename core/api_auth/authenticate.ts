@@ -22,6 +22,9 @@ import type { OrgResolver } from "../authz/roles.ts";
 import { type Principal, scopeOfRole } from "../authz/principal.ts";
 import type { AuditLog } from "../audit/audit_log.ts";
 
+/** How often a token's use is recorded (as `ApiTokens` keeps `lastUsed`). */
+const TOKEN_USE_RESOLUTION_MS = 3_600_000;
+
 /** What the authenticator sees of a request. */
 export interface ApiAuthRequest {
   headers: Headers;
@@ -135,7 +138,26 @@ export class ApiAuthenticator {
         tokenId: info.id,
         scope: info.scope ?? "account",
       });
-      return out ?? await this.#failed(req, key, "Invalid or revoked token.");
+      if (!out) return await this.#failed(req, key, "Invalid or revoked token.");
+      // Token use is a security event, recorded at the resolution `lastUsed` is kept at (hourly).
+      const now = this.#ctx.clock.now().getTime();
+      if (out.ok && (info.lastUsed === null || now - info.lastUsed.getTime() > TOKEN_USE_RESOLUTION_MS)) {
+        await this.#audit.security(
+          {
+            actor: out.principal.address,
+            actorOrgId: out.principal.orgId,
+            ip: req.remoteAddress,
+            requestId: req.requestId ?? null,
+          },
+          {
+            action: "token.use",
+            orgId: out.principal.orgId,
+            target: info.id,
+            after: { scope: info.scope ?? "account" },
+          },
+        );
+      }
+      return out;
     }
     if (looksLikeJwt(credential)) {
       const claims = await verifyAccessToken(await this.#key(), credential, this.#ctx.clock.now());

@@ -28,6 +28,7 @@ import { stringify as stringifyToml } from "smol-toml";
 import type { Config } from "../config/types.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
+import { auditCli } from "../audit/cli_audit.ts";
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
 import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
@@ -167,14 +168,15 @@ const CORE_COMMANDS: CommandSpec[] = [
       const quotaBytes = quota === undefined ? undefined : parseSize(quota);
       const password = await readNewPassword(ctx.io, ctx.values["password-stdin"] === true);
       const { local_domains } = await ctx.config();
-      const account = await ctx.withDirectory(({ store, hasher }) =>
-        addUser(
+      const account = await ctx.withDirectory(async ({ store, hasher }) => {
+        const a = await addUser(
           store,
           hasher,
           { address: arg(ctx, 0), password, displayName: str(ctx, "name"), quotaBytes },
           local_domains,
-        )
-      );
+        );
+        return await auditCli(store, "account.create", a, a.address, { quotaBytes: a.quotaBytes });
+      });
       ctx.io.out(`Added account ${account.address}\n`);
       return ExitCode.ok;
     },
@@ -256,9 +258,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     ],
     async run(ctx) {
       const password = await readNewPassword(ctx.io, ctx.values["password-stdin"] === true);
-      const account = await ctx.withDirectory(({ store, hasher }) =>
-        setPassword(store, hasher, arg(ctx, 0), password)
-      );
+      const account = await ctx.withDirectory(async ({ store, hasher }) => {
+        const a = await setPassword(store, hasher, arg(ctx, 0), password);
+        return await auditCli(store, "account.update", a, a.address, { passwordChanged: true });
+      });
       ctx.io.out(`Password changed for ${account.address}\n`);
       return ExitCode.ok;
     },
@@ -291,7 +294,10 @@ const CORE_COMMANDS: CommandSpec[] = [
       if (Object.keys(patch).length === 0) {
         throw new UsageError("Nothing to change: give --name, --quota, --disable or --enable");
       }
-      const account = await ctx.withDirectory(({ store }) => updateUser(store, arg(ctx, 0), patch));
+      const account = await ctx.withDirectory(async ({ store }) => {
+        const a = await updateUser(store, arg(ctx, 0), patch);
+        return await auditCli(store, "account.update", a, a.address, { ...patch });
+      });
       ctx.io.out(`Updated account ${account.address}\n`);
       return ExitCode.ok;
     },
@@ -310,7 +316,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     examples: ["tern user delete ada@example.com", "tern user delete ada@example.com --yes"],
     async run(ctx) {
       await confirm(ctx, `Delete account ${arg(ctx, 0)} and all its mail?`);
-      const account = await ctx.withDirectory(({ store }) => deleteUser(store, arg(ctx, 0)));
+      const account = await ctx.withDirectory(async ({ store }) => {
+        const a = await deleteUser(store, arg(ctx, 0));
+        return await auditCli(store, "account.delete", a, a.address);
+      });
       ctx.io.out(`Deleted account ${account.address}\n`);
       return ExitCode.ok;
     },
@@ -324,7 +333,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern domain add example.com"],
     async run(ctx) {
-      const d = await ctx.withDirectory(({ store }) => addDomain(store, arg(ctx, 0)));
+      const d = await ctx.withDirectory(async ({ store }) => {
+        const domain = await addDomain(store, arg(ctx, 0));
+        return await auditCli(store, "domain.create", domain, domain.name);
+      });
       ctx.io.out(`Added domain ${d.name}\n`);
       return ExitCode.ok;
     },
@@ -355,7 +367,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern domain delete example.com"],
     async run(ctx) {
-      await ctx.withDirectory(({ store }) => deleteDomain(store, arg(ctx, 0)));
+      await ctx.withDirectory(async ({ store }) => {
+        await deleteDomain(store, arg(ctx, 0));
+        await auditCli(store, "domain.delete", null, arg(ctx, 0).toLowerCase());
+      });
       ctx.io.out(`Deleted domain ${arg(ctx, 0).toLowerCase()}\n`);
       return ExitCode.ok;
     },
@@ -374,9 +389,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     ],
     async run(ctx) {
       const { local_domains } = await ctx.config();
-      const alias = await ctx.withDirectory(({ store }) =>
-        addAlias(store, arg(ctx, 0), ctx.positionals.slice(1), local_domains)
-      );
+      const alias = await ctx.withDirectory(async ({ store }) => {
+        const a = await addAlias(store, arg(ctx, 0), ctx.positionals.slice(1), local_domains);
+        return await auditCli(store, "alias.create", a, a.address, { targets: a.targets });
+      });
       ctx.io.out(`Added alias ${alias.address} -> ${alias.targets.join(", ")}\n`);
       return ExitCode.ok;
     },
@@ -407,7 +423,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern alias delete sales@example.com"],
     async run(ctx) {
-      await ctx.withDirectory(({ store }) => deleteAlias(store, arg(ctx, 0)));
+      await ctx.withDirectory(async ({ store }) => {
+        await deleteAlias(store, arg(ctx, 0));
+        await auditCli(store, "alias.delete", null, arg(ctx, 0));
+      });
       ctx.io.out(`Deleted alias ${arg(ctx, 0)}\n`);
       return ExitCode.ok;
     },
@@ -426,11 +445,12 @@ const CORE_COMMANDS: CommandSpec[] = [
       "Send it as `Authorization: Bearer <token>`.",
     examples: ["tern token create ada@example.com --name laptop"],
     async run(ctx) {
-      const created = await ctx.withDirectory(({ store }) =>
-        createToken(store, normalizeAddress(arg(ctx, 0)), str(ctx, "name") ?? "cli").catch(
+      const created = await ctx.withDirectory(async ({ store }) => {
+        const t = await createToken(store, normalizeAddress(arg(ctx, 0)), str(ctx, "name") ?? "cli").catch(
           unknownAccountAsFailure,
-        )
-      );
+        );
+        return await auditCli(store, "token.create", t, normalizeAddress(arg(ctx, 0)), { tokenId: t.id });
+      });
       ctx.io.err(`Created token ${created.id} for ${arg(ctx, 0)}; it is shown only once:\n`);
       ctx.io.out(`${created.token}\n`);
       return ExitCode.ok;

@@ -25,7 +25,6 @@ import {
 } from "../setup/dns_records.ts";
 import { productionConfig } from "../setup/production_config.ts";
 import { allRequiredOk, checkRecords } from "../setup/dns_check.ts";
-import type { Store } from "../store/store.ts";
 
 /** The `dns` group for `tern --help`. */
 export const DNS_GROUP: GroupSpec = { name: "dns", summary: "check a domain's published DNS records" };
@@ -64,19 +63,6 @@ async function ask(ctx: CommandContext, question: string, fallback: string): Pro
   if (ctx.values.yes === true) return fallback;
   const answer = (await ctx.io.readLine(`${question} [${fallback}] `))?.trim();
   return answer ? answer : fallback;
-}
-
-/** The domain's DKIM keys, creating an RSA and an Ed25519 key when it has none of that algorithm. */
-async function ensureDkimKeys(store: Store, domain: string, base: string, now: Date) {
-  const have = await store.dkimKeys.list(domain);
-  const created: DkimAlgorithm[] = [];
-  for (const algorithm of ["rsa-sha256", "ed25519-sha256"] as const) {
-    if (have.some((k) => k.algorithm === algorithm)) continue;
-    const key = generateDkimKey(algorithm);
-    await store.dkimKeys.put({ ...key, domain, selector: defaultDkimSelector(base, algorithm) }, now);
-    created.push(algorithm);
-  }
-  return { keys: await store.dkimKeys.list(domain), created };
 }
 
 function recordsText(records: DnsRecord[]): string {

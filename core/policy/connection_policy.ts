@@ -94,6 +94,8 @@ export interface ConnectionPolicyOptions {
   /** Where bans are kept (default: in memory). The server passes the SQLite one so the CLI sees them. */
   bans?: BanStore;
   log?: Logger;
+  /** Called after an address is banned (the audit log's security event); errors are ignored. */
+  onBan?: (ban: Ban) => void | Promise<void>;
 }
 
 /** The built-in policies as server hooks, plus the authentication-failure counter. */
@@ -102,6 +104,7 @@ export class ConnectionPolicy {
   #c: Compiled;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #onBan: ((ban: Ban) => void | Promise<void>) | undefined;
   /** Concurrent sessions per protocol+IP key. */
   readonly #open = new Map<string, number>();
   /** Sessions counted in `#open`, with their key, so onClose decrements exactly once. */
@@ -114,6 +117,7 @@ export class ConnectionPolicy {
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? nullLogger;
     this.bans = opts.bans ?? new MemoryBanStore();
+    this.#onBan = opts.onBan;
     this.#c = compile(config, this.#clock);
   }
 
@@ -215,6 +219,11 @@ export class ConnectionPolicy {
     await c.failures.reset(key);
     this.#banned.set(key, ban.until.getTime());
     this.#log.warn("address banned", { client_ip: remoteAddress, ban_seconds: c.banMs / 1000 });
+    try {
+      await this.#onBan?.(ban);
+    } catch {
+      // Reporting the ban must not undo it.
+    }
     return ban;
   }
 

@@ -17,6 +17,7 @@ import { createOrgResolver } from "../../core/authz/roles.ts";
 import { ApiSessions } from "../../core/api_auth/sessions.ts";
 import { ApiAuthenticator } from "../../core/api_auth/authenticate.ts";
 import { loadOrCreateSigningKey } from "../../core/api_auth/signing_key.ts";
+import { tenancyOf } from "../../core/tenancy/policy.ts";
 import type { ApiDeps, ApiEnv } from "./env.ts";
 import type { JmapEnv } from "../jmap/app.ts";
 import { ApiProblem, problemResponse, ProblemType } from "./problem.ts";
@@ -82,6 +83,17 @@ export function requireAuth(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
         headers["Retry-After"] = String(Math.ceil(outcome.retryAfterMs / 1000));
       }
       throw new ApiProblem(outcome.status, outcome.detail, { headers });
+    }
+    if (outcome.principal.role !== "platform-admin") {
+      // The organization's plan: API access and its monthly call allowance (core/tenancy); an
+      // allowed call is counted.
+      const verdict = await tenancyOf(deps.server).apiCall({ orgId: outcome.principal.orgId });
+      if (verdict === "noApiAccess") throw new ApiProblem(403, "The organization's plan has no API access.");
+      if (verdict === "overLimit") {
+        throw new ApiProblem(429, "The organization's monthly API calls are used up.", {
+          type: ProblemType.throttled,
+        });
+      }
     }
     c.set("principal", outcome.principal);
     c.set("account", outcome.account);

@@ -255,3 +255,73 @@ Deno.test("api organizations and plans: a platform admin creates a plan and an o
     await t.close();
   }
 });
+
+Deno.test("api plans: an organization whose plan has no API access is refused (403); a monthly call allowance is enforced (429)", async () => {
+  const t = await startApiServer();
+  try {
+    const store = t.srv.context.store;
+    const root = (await login(t, "root@example.org")).accessToken;
+    const alice = (await login(t, "alice@example.org")).accessToken;
+    assert.equal((await status(t, "GET", "/auth/me", { token: alice })).status, 200);
+    const off = await status(t, "POST", "/plans", {
+      token: root,
+      json: { id: "noapi", features: { api_access: false } },
+    });
+    assert.equal(off.status, 201);
+    assert.equal(
+      (await status(t, "PATCH", "/organizations/default", { token: root, json: { plan: "noapi" } })).status,
+      200,
+    );
+    const refused = await status(t, "GET", "/auth/me", { token: alice });
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.body!.detail), /no API access/);
+    // Platform administrators operate the platform whatever the plan.
+    assert.equal((await status(t, "GET", "/auth/me", { token: root })).status, 200);
+
+    await status(t, "POST", "/plans", {
+      token: root,
+      json: { id: "metered", limits: { apiCallsPerMonth: 2 } },
+    });
+    assert.equal(
+      (await status(t, "PATCH", "/organizations/default", { token: root, json: { plan: "metered" } })).status,
+      200,
+    );
+    const used = (await store.usage.sum("default", "0000-01-01", "9999-12-31")).apiCalls;
+    let last = 200;
+    for (let i = 0; i < 3 - used && last === 200; i++) {
+      last = (await status(t, "GET", "/auth/me", { token: alice })).status;
+    }
+    const over = await status(t, "GET", "/auth/me", { token: alice });
+    assert.equal(over.status, 429);
+    assert.match(String(over.body!.detail), /monthly API calls/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api audit: a ban and the first use of an API token are security events", async () => {
+  const t = await startApiServer(undefined, { policy: { ban_failures: 2 }, auth: { lockout_failures: 100 } });
+  try {
+    const store = t.srv.context.store;
+    const { token, id } = await createToken(store, "alice@example.org");
+    assert.equal((await status(t, "GET", "/auth/me", { token })).status, 200);
+    assert.equal((await status(t, "GET", "/auth/me", { token })).status, 200);
+    const uses = await store.audit.list({ actionPrefix: "token.use", limit: 10 });
+    assert.deepEqual(
+      uses.map((e) => [e.target, e.actor]),
+      [[id, "alice@example.org"]],
+      "recorded once per hour",
+    );
+
+    for (let i = 0; i < 2; i++) {
+      await status(t, "POST", "/auth/login", { json: { address: "alice@example.org", password: "wrong" } });
+    }
+    const bans = await store.audit.list({ actionPrefix: "policy.ban", limit: 10 });
+    assert.equal(bans.length, 1);
+    assert.equal(bans[0]!.kind, "security");
+    assert.equal(bans[0]!.actor, "system");
+    assert.match(bans[0]!.target ?? "", /127\.0\.0\.1/);
+  } finally {
+    await t.close();
+  }
+});

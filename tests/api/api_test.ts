@@ -6,4 +6,5 @@ import "./_auth_cases.ts";
 import "./_directory_cases.ts";
 import "./_matrix_cases.ts";
 import "./_status_cases.ts";
+import "./_settings_audit_cases.ts";
 import "./_openapi_cases.ts";

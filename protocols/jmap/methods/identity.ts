@@ -15,6 +15,7 @@ import {
 } from "../method_context.ts";
 import { standardChanges } from "../changes.ts";
 import { applyPatch, runSet, setResponse } from "../set.ts";
+import { auditSettings } from "../../../core/audit/settings_audit.ts";
 import type { Identity, IdentityInput } from "../../../core/store/records/identities.ts";
 
 const PROPERTIES = new Set([
@@ -121,6 +122,11 @@ export const identitySet: MethodHandler = async (args, ctx) => {
       }
       const created = await data.create(accountId, { ...input, email: input.email });
       await store.recordChange(accountId, "Identity", { created: [created.id] });
+      await auditSettings(ctx.services.server, ctx.account, {
+        action: "jmap.identity.create",
+        target: created.id,
+        after: { email: created.email },
+      }, { ip: ctx.remoteAddress, requestId: ctx.sessionId });
       return { id: created.id, mayDelete: created.mayDelete };
     },
     async update(id, patch) {
@@ -135,6 +141,11 @@ export const identitySet: MethodHandler = async (args, ctx) => {
       }
       await data.update(accountId, id, parseInput(changed, false));
       await store.recordChange(accountId, "Identity", { updated: [id] });
+      await auditSettings(ctx.services.server, ctx.account, {
+        action: "jmap.identity.update",
+        target: id,
+        after: { changed: Object.keys(changed) },
+      }, { ip: ctx.remoteAddress, requestId: ctx.sessionId });
       return null;
     },
     async destroy(id) {
@@ -145,6 +156,10 @@ export const identitySet: MethodHandler = async (args, ctx) => {
       }
       await data.delete(accountId, id);
       await store.recordChange(accountId, "Identity", { destroyed: [id] });
+      await auditSettings(ctx.services.server, ctx.account, { action: "jmap.identity.destroy", target: id }, {
+        ip: ctx.remoteAddress,
+        requestId: ctx.sessionId,
+      });
     },
   });
   return setResponse(accountId, result);

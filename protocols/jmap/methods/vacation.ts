@@ -7,6 +7,7 @@ import { invalidProperties, MethodError, SetErrorException } from "../errors.ts"
 import { getProperties, type MethodHandler, optObject, pick, requireAccount } from "../method_context.ts";
 import type { VacationResponse } from "../../../core/store/records/vacations.ts";
 import { applyPatch } from "../set.ts";
+import { auditSettings } from "../../../core/audit/settings_audit.ts";
 
 const PROPERTIES = new Set(["id", "isEnabled", "fromDate", "toDate", "subject", "textBody", "htmlBody"]);
 
@@ -79,6 +80,11 @@ export const vacationSet: MethodHandler = async (args, ctx) => {
         htmlBody: next.htmlBody as string | null,
       });
       updated[id] = null;
+      await auditSettings(ctx.services.server, ctx.account, {
+        action: "jmap.vacation.update",
+        target: ctx.account.address,
+        after: { isEnabled: next.isEnabled },
+      }, { ip: ctx.remoteAddress, requestId: ctx.sessionId });
     } catch (error) {
       if (error instanceof SetErrorException) notUpdated[id] = error.toSetError();
       else throw error;
