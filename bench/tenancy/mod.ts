@@ -7,6 +7,9 @@
  *
  * Usage: `deno run -A bench/tenancy/mod.ts [--rounds 3] [--sessions 50] [--messages 40] [--size 4096]`
  *
+ * `bench/tenancy/counting.ts` compares the ways of counting at the store alone (batched, one row
+ * write per delivery in the same group commit, none).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
