@@ -32,6 +32,7 @@ import * as audit from "./audit.ts";
 import * as organizations from "./organizations.ts";
 import * as queue from "./queue.ts";
 import * as health from "./health.ts";
+import * as messages from "./messages.ts";
 import * as webhooks from "./webhooks.ts";
 
 /** A route module: registers its resource's operations. */
@@ -50,6 +51,7 @@ export const ROUTES: readonly RouteModule[] = [
   organizations,
   queue,
   health,
+  messages,
   webhooks,
 ];
 
