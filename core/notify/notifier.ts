@@ -289,6 +289,8 @@ export class Notifier {
         });
       }
       for (const file of this.#certificateFiles()) await this.#checkCertificate(file);
+      // Causes older than the window may be sent again anyway: forget them.
+      await store.notifications.prune(new Date(clock.now().getTime() - this.settings.dedupWindowMs));
     } catch (e) {
       log.error("admin notification check failed", { error: (e as Error)?.message ?? String(e) });
     }

@@ -110,7 +110,9 @@ export function messagePayload(input: MessagePayloadInput): WebhookPayload {
       size: bytes.length,
       url: input.attachmentUrl(p.section),
     };
-    if (bytes.length <= input.inlineAttachmentMax) info.content = encodeBase64(bytes).replace(/\r\n/g, "");
+    if (input.inlineAttachmentMax > 0 && bytes.length <= input.inlineAttachmentMax) {
+      info.content = encodeBase64(bytes).replace(/\r\n/g, "");
+    }
     return info;
   });
   const s = message.summary;

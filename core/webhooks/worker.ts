@@ -103,6 +103,8 @@ export class WebhookWorker {
           lastExpire = now.getTime();
           const expired = await this.#d.store.webhooks.expire(now);
           if (expired > 0) log.warn("webhook deliveries expired unsent", { count: expired });
+          // The delivery log keeps finished deliveries for `log_days`.
+          await this.#d.store.webhooks.prune(new Date(now.getTime() - settings.logDays * 86_400_000));
         }
         await this.#pump(now);
         const next = await this.#d.store.webhooks.nextDue();
