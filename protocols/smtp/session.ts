@@ -333,7 +333,10 @@ export class SmtpSession {
     });
     // Issue 16: an authenticated sender's plan (RFC 1870 SIZE against its maximum, daily send limit).
     const limit = await delivery.checkSender();
-    if (limit) return this.send(replyOf(limit));
+    if (limit) {
+      this.conn.log.info("plan limit", { code: limit.enhanced });
+      return this.send(replyOf(limit));
+    }
     this.tx = { from: cmd.from, opts: p.value, delivery, spool: null, spoolError: false };
     this.#setPhase("mail");
     this.send(Replies.senderOk());
@@ -406,6 +409,8 @@ export class SmtpSession {
         this.conn.log.info("lmtp non-local recipient refused", { rcpt_domain: cmd.to.domain });
       } else if (refusal.reason === "relayDenied") {
         this.conn.log.info("relay denied", { rcpt_domain: cmd.to.domain });
+      } else if (refusal.reason === "planLimit") {
+        this.conn.log.info("plan limit", { rcpt_domain: cmd.to.domain, code: refusal.enhanced });
       }
       return this.send(replyOf(refusal));
     }
