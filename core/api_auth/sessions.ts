@@ -123,7 +123,17 @@ export class ApiSessions {
       revokeReason: null,
     };
     const refresh = this.#newRefresh(now, session.expiresAt);
+    // A login from a device none of the account's earlier sessions came from is worth telling the user.
+    const earlier = await this.#ctx.store.apiSessions.list({ accountId: account.id });
+    const newDevice = earlier.length > 0 && !earlier.some((e) => e.fingerprint === session.fingerprint);
     await this.#ctx.store.apiSessions.create(session, refresh.record);
+    if (newDevice) {
+      await this.#ctx.notify?.newDeviceLogin(account.id, {
+        description: session.userAgent || "unknown client",
+        ip: client.ip,
+      })
+        .catch(() => false);
+    }
     await this.#audit.security({ ...actor, actor: account.address, actorOrgId: orgId }, {
       action: "auth.login.success",
       orgId,
@@ -160,6 +170,8 @@ export class ApiSessions {
         target: session.id,
         after: { accountId: session.accountId, revoked: true },
       });
+      await this.#ctx.notify?.refreshTokenReuse(session.accountId, { sessionId: session.id, ip: client.ip })
+        .catch(() => false);
       return { ok: false, reason: "reused" };
     }
     const s = apiSettings(this.#ctx.config);

@@ -73,12 +73,18 @@ Deno.test("api auth: a refresh rotates the token; presenting the old one again r
     const events = await t.srv.context.store.audit.list({ actionPrefix: "session.refresh_reuse", limit: 10 });
     assert.equal(events.length, 1);
     assert.equal(events[0]!.target, first.sessionId);
+    // The account's owner is told (core/notify: a message in the Inbox).
+    const store = t.srv.context.store;
+    const alice = t.accounts["alice@example.org"]!;
+    const ids = await store.queryMessages(alice.id, {});
+    const subjects = (await store.getMessages(alice.id, ids)).map((m) => m.summary.subject);
+    assert.deepEqual(subjects, ["A session of your account was signed out"]);
   } finally {
     await t.close();
   }
 });
 
-Deno.test("api auth: a refresh from another device needs a new login; another IP address alone does not", async () => {
+Deno.test("api auth: a refresh from another device needs a new login, and a first login from a device is notified", async () => {
   const t = await startApiServer();
   try {
     const ua = { "user-agent": "TernTest/1 (laptop)" };
@@ -96,6 +102,15 @@ Deno.test("api auth: a refresh from another device needs a new login; another IP
     const me = await t.call("GET", "/auth/me", { token: next.accessToken });
     assert.equal(me.status, 401);
     await me.body?.cancel();
+    // That device logs in itself; a first login from it is a "new sign-in" the owner is told about,
+    // a second one from the laptop is not.
+    await login(t, "alice@example.org", { "user-agent": "Other/2 (phone)" });
+    await login(t, "alice@example.org", ua);
+    const store = t.srv.context.store;
+    const alice = t.accounts["alice@example.org"]!;
+    const subjects = (await store.getMessages(alice.id, await store.queryMessages(alice.id, {})))
+      .map((m) => m.summary.subject);
+    assert.deepEqual(subjects, ["New sign-in to your account"]);
   } finally {
     await t.close();
   }
