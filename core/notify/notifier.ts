@@ -4,7 +4,8 @@
  * `notification` webhook event (plus `quota.warning` for quota), deduplicated per cause within a
  * window (kept in the store, so restarts do not repeat) and rate-limited per recipient.
  *
- * Causes wired today: quota at 80 % and 100 % (after each delivery), queue backlog, delivery
+ * Causes wired today: quota at 80 % and 100 % (after each delivery), bounces (a DSN delivered to the
+ * sender: webhook event only, the DSN being in the Inbox), queue backlog, delivery
  * failure rate and certificate expiry (periodic admin checks). Entry points for other modules:
  * `newDeviceLogin` and `refreshTokenReuse` (admin API sessions), `componentUnhealthy` (health).
  *
@@ -20,12 +21,14 @@ import type { PostDeliveryHook } from "../delivery/pipeline.ts";
 import { deliverLocal } from "../delivery/local.ts";
 import { memorySource } from "../delivery/spool.ts";
 import type { WebhookService } from "../webhooks/service.ts";
+import { parseDsn } from "../webhooks/dsn_report.ts";
 import { composeNotification } from "./message.ts";
 import { type NotifySettings, notifySettings } from "./settings.ts";
 
 /** Why a notification is sent. */
 export type NotificationCause =
   | "quota"
+  | "bounce"
   | "new_device_login"
   | "refresh_token_reuse"
   | "queue_backlog"
@@ -42,6 +45,8 @@ export interface Notification {
   text: string;
   /** Structured detail for the webhook event (never a secret or message content). */
   data: Record<string, unknown>;
+  /** Put a message in the Inbox too (default true; false when the cause is a message there already). */
+  inbox?: boolean;
 }
 
 /** What the notifier needs. */
@@ -140,7 +145,7 @@ export class Notifier {
   async notifyUser(account: Pick<Account, "id" | "address">, n: Notification): Promise<boolean> {
     if (!(await this.#claim(account.address.toLowerCase(), n))) return false;
     this.#d.log.info("notification", { cause: n.cause, account_id: account.id });
-    await this.#deliver(account, n);
+    if (n.inbox !== false) await this.#deliver(account, n);
     const webhooks = this.#d.webhooks;
     if (webhooks) {
       const data = { cause: n.cause, subject: n.subject, text: n.text, ...n.data };
@@ -189,10 +194,44 @@ export class Notifier {
     }
   }
 
-  /** The post-delivery hook: quota notifications. */
+  /**
+   * A bounce of a message the account sent (an RFC 3464 DSN delivered to it): the DSN is in the
+   * Inbox already, so only the `notification` webhook event goes out, once per returned message.
+   */
+  async bounce(accountIds: readonly AccountId[], raw: Uint8Array): Promise<void> {
+    const report = parseDsn(raw);
+    const failed = report?.recipients.filter((r) => r.action === "failed") ?? [];
+    if (!report || failed.length === 0) return;
+    for (const id of new Set(accountIds)) {
+      const account = await this.#d.store.getAccount(id);
+      if (!account) continue;
+      await this.notifyUser(account, {
+        cause: "bounce",
+        key: report.originalMessageId ?? failed.map((r) => r.finalRecipient).join(","),
+        subject: `Undeliverable: ${report.originalSubject ?? "a message you sent"}`,
+        text: `A message you sent could not be delivered to ${
+          failed.map((r) => r.finalRecipient).join(", ")
+        }.\n`,
+        data: {
+          originalMessageId: report.originalMessageId,
+          recipients: failed.map((r) => ({ address: r.finalRecipient, status: r.status })),
+        },
+        inbox: false,
+      });
+    }
+  }
+
+  /** The post-delivery hook: quota notifications, and bounces (null reverse-path, RFC 3464). */
   readonly hook: PostDeliveryHook = {
     name: "notify",
-    run: (delivery) => this.checkQuota(delivery.accountIds),
+    run: async (delivery) => {
+      await this.checkQuota(delivery.accountIds);
+      // RFC 3464 §2 / RFC 5321 §4.5.5: DSNs come with the null reverse-path; only those are read.
+      if (delivery.envelope.from === null) {
+        const raw = await delivery.raw();
+        if (raw) await this.bounce(delivery.accountIds, raw);
+      }
+    },
   };
 
   /**

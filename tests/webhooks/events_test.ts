@@ -32,7 +32,7 @@ async function smtpSend(port: number, envelope: { from: string; to: string[] }, 
   }
 }
 
-Deno.test("a bounce delivered to its sender raises message.bounced and delivery.failed with the failed recipient", async () => {
+Deno.test("a bounce delivered to its sender raises message.bounced, delivery.failed and a bounce notification", async () => {
   const r = new Receiver();
   const t = await startTestServer(OVERRIDES);
   try {
@@ -40,7 +40,7 @@ Deno.test("a bounce delivered to its sender raises message.bounced and delivery.
     const hook = await addWebhook(t.srv.context.store, {
       scope: "address:ada@example.org",
       url: r.url(),
-      events: ["message.bounced", "delivery.failed"],
+      events: ["message.bounced", "delivery.failed", "notification"],
     }, new Date());
     r.secret = hook.secret;
     const now = new Date();
@@ -63,11 +63,14 @@ Deno.test("a bounce delivered to its sender raises message.bounced and delivery.
       ret: "HDRS",
       id: "bounce1",
     });
-    await smtpSend(t.port("smtp"), { from: "mailer-daemon@remote.example", to: ["ada@example.org"] }, dsn);
-    const reqs = await r.waitFor(2);
+    // RFC 3464 §2: a DSN comes with the null reverse-path.
+    await smtpSend(t.port("smtp"), { from: "", to: ["ada@example.org"] }, dsn);
+    const reqs = await r.waitFor(3);
     assert.ok(reqs.every((q) => q.verified));
     const byType = new Map(reqs.map((q) => [q.json.type, q.json.data]));
-    assert.deepEqual([...byType.keys()].sort(), ["delivery.failed", "message.bounced"]);
+    assert.deepEqual([...byType.keys()].sort(), ["delivery.failed", "message.bounced", "notification"]);
+    assert.equal(byType.get("notification")!.cause, "bounce");
+    assert.equal(byType.get("notification")!.originalMessageId, "orig@example.org");
     const failed = byType.get("delivery.failed")!;
     assert.equal(failed.originalMessageId, "orig@example.org");
     assert.deepEqual(
