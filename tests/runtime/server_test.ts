@@ -18,6 +18,8 @@ const GREETING: Record<Exclude<ListenerName, "http">, RegExp> = {
   imaps: /^\* OK /,
   pop3: /^\+OK/,
   pop3s: /^\+OK/,
+  // RFC 5804 §1.7: the greeting is the capability list, first "IMPLEMENTATION".
+  managesieve: /^"IMPLEMENTATION" "Tern"/,
 };
 
 const IMPLICIT = new Set<ListenerName>(["submissions", "imaps", "pop3s"]);
@@ -79,6 +81,7 @@ Deno.test("createServer accepts on every default listener with port 0", async ()
       "imap:imap:false",
       "imaps:imap:true",
       "lmtp:lmtp:false",
+      "managesieve:managesieve:false",
       "pop3:pop3:false",
       "pop3s:pop3:true",
       "smtp:smtp:false",
