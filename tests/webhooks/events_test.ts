@@ -133,3 +133,39 @@ Deno.test("crossing 80% of the quota notifies once: a postmaster message in the 
     await r.close();
   }
 });
+
+Deno.test("admin checks: a certificate near expiry notifies the [notify] admins' Inboxes and the system webhooks, once", async () => {
+  const r = new Receiver();
+  // Every certificate is "near expiry" with a ten-year warning period (the test's self-signed one).
+  const t = await startTestServer({
+    ...OVERRIDES,
+    notify: { admins: ["root@example.org"], cert_warn_days: 3650 },
+  });
+  try {
+    const store = t.srv.context.store;
+    const root = await t.addUser("root@example.org", "pw-root-123");
+    const hook = await addWebhook(
+      store,
+      { scope: "system", url: r.url(), events: ["notification"] },
+      new Date(),
+    );
+    r.secret = hook.secret;
+    await t.srv.context.notify!.checkAdmin();
+    const [req] = await r.waitFor(1);
+    assert.equal(req!.verified, true);
+    assert.equal(req!.json.data.cause, "certificate_expiry");
+    assert.match(String(req!.json.data.file), /tls\/cert\.pem$/);
+    const inbox = (await store.getMailboxByRole(root.id, "inbox"))!;
+    assert.equal((await store.listPlacements(root.id, inbox.id)).length, 1);
+    // Again within the window: nothing new.
+    await t.srv.context.notify!.checkAdmin();
+    assert.equal((await store.listPlacements(root.id, inbox.id)).length, 1);
+    assert.equal(
+      (await store.webhooks.deliveries(hook.id)).length,
+      1,
+    );
+  } finally {
+    await t.close();
+    await r.close();
+  }
+});
