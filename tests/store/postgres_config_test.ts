@@ -31,6 +31,22 @@ Deno.test("openStore refuses backend postgres without a url", async () => {
   await assert.rejects(openStore(config, systemClock), /needs \[store\] url/);
 });
 
+Deno.test("a PostgreSQL url without a user name is refused with a clear message", async () => {
+  const config = {
+    ...defaultConfig(),
+    store: { backend: "postgres" as const, url: "postgres://127.0.0.1:1/tern" },
+  };
+  const saved = [Deno.env.get("PGUSER"), Deno.env.get("PGUSERNAME")];
+  Deno.env.delete("PGUSER");
+  Deno.env.delete("PGUSERNAME");
+  try {
+    await assert.rejects(openStore(config, systemClock), /needs a user name/);
+  } finally {
+    if (saved[0] !== undefined) Deno.env.set("PGUSER", saved[0]);
+    if (saved[1] !== undefined) Deno.env.set("PGUSERNAME", saved[1]);
+  }
+});
+
 Deno.test("config show redacts the password of the PostgreSQL url", () => {
   const config = {
     ...defaultConfig(),

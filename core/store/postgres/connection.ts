@@ -4,6 +4,9 @@
  * a COMMIT returns only after its WAL record is flushed to disk, which is the store's durability
  * contract (core/store/store.ts). 64-bit integers (MODSEQs, row ids, sizes) come back as numbers.
  *
+ * The driver reads libpq's environment variables (PGPASSWORD, PGHOST, PGSSLMODE…), which is why the
+ * `start`/`tern` tasks allow `PG*`: a password can stay out of the configuration file.
+ *
  * @module
  */
 import postgres from "postgres";
@@ -25,8 +28,29 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
-/** Opens a pool. Connections are made lazily, on the first query. */
+/** An environment variable, or undefined when unset or not allowed (scoped `--allow-env`). */
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens a pool. Connections are made lazily, on the first query. The URL must name the user (or
+ * PGUSER be set): the driver's fallback, the OS user name, needs a permission Tern does not ask for.
+ */
 export function connect(opts: ConnectOptions): Sql {
+  let username = "";
+  try {
+    username = new URL(opts.url).username;
+  } catch {
+    throw new Error("[store] url is not a URL (postgres://user:password@host:port/database)");
+  }
+  if (!username && !envVar("PGUSERNAME") && !envVar("PGUSER")) {
+    throw new Error("[store] url needs a user name (postgres://user@host/database) or PGUSER");
+  }
   return postgres(opts.url, {
     max: opts.max ?? 10,
     onnotice: () => {},
