@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { ImapFlow } from "imapflow";
 import { RawImap, setupImap } from "../imap/_imap_client.ts";
 import { addOrganization, addPlan, setPlan } from "../../core/tenancy/operations.ts";
 import { startTestServer } from "../support/server.ts";
@@ -244,6 +245,33 @@ Deno.test("tenancy jmap: EmailSubmission under the daily send limit is sent, at 
     assert.equal(notCreated?.s?.type, "forbiddenToSend", JSON.stringify(second));
     assert.match(notCreated!.s!.description, /sending limit/);
   } finally {
+    await t.close();
+  }
+});
+
+Deno.test("tenancy imap: imapflow's APPEND over the organization's storage fails with OVERQUOTA", async () => {
+  const { t, port } = await setupImap();
+  const client = new ImapFlow({
+    host: "127.0.0.1",
+    port,
+    secure: false,
+    auth: { user: "u@example.org", pass: "s3cret pass" },
+    tls: { rejectUnauthorized: false },
+    logger: false,
+  });
+  try {
+    const store = t.srv.context.store;
+    await addPlan(store, { id: "p", limits: { storageBytes: 1000 } });
+    await addOrganization(store, { id: "acme", plan: "p", domains: ["example.org"] });
+    await client.connect();
+    // Exactly at the limit: accepted.
+    assert.ok(await client.append("INBOX", MSG));
+    await assert.rejects(client.append("INBOX", MSG), (e: { serverResponseCode?: string }) => {
+      assert.equal(e.serverResponseCode, "OVERQUOTA");
+      return true;
+    });
+  } finally {
+    await client.logout().catch(() => {});
     await t.close();
   }
 });
