@@ -184,3 +184,35 @@ Deno.test("a receiver that never answers fails with a timeout error instead of h
     for (const c of held) c.close();
   }
 });
+
+Deno.test("https: the connection goes to the checked address, the certificate is verified for the URL's host name", async () => {
+  const { generateSelfSigned } = await import("../tls/self_signed.ts");
+  const material = await generateSelfSigned("hooks.example.test", new Date());
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: material.cert, key: material.key, onListen() {} },
+    (req) => new Response(`tls ${new URL(req.url).pathname}`),
+  );
+  try {
+    const dns = new StaticDnsResolver([
+      { name: "hooks.example.test", type: "A", value: "127.0.0.1" },
+      { name: "other.example.test", type: "A", value: "127.0.0.1" },
+    ]);
+    const client = new OutboundHttpClient(dns, { allowPrivate: ["127.0.0.0/8"], caCerts: [material.cert] });
+    const res = await client.request({ url: `https://hooks.example.test:${server.addr.port}/x` });
+    assert.equal(res.status, 200);
+    assert.equal(new TextDecoder().decode(res.body), "tls /x");
+    // The same server under a name its certificate does not carry: the handshake fails.
+    await assert.rejects(
+      () => client.request({ url: `https://other.example.test:${server.addr.port}/x` }),
+      OutboundHttpError,
+    );
+    // Without the CA: not trusted.
+    const untrusting = new OutboundHttpClient(dns, { allowPrivate: ["127.0.0.0/8"] });
+    await assert.rejects(
+      () => untrusting.request({ url: `https://hooks.example.test:${server.addr.port}/x` }),
+      OutboundHttpError,
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
