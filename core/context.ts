@@ -13,6 +13,7 @@ import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
 import type { ServerMetrics } from "./metrics/registry.ts";
 import type { HealthMonitor } from "./health/monitor.ts";
+import type { DailyCounters } from "./stats/daily.ts";
 import type { WebhookService } from "./webhooks/service.ts";
 import type { Notifier } from "./notify/notifier.ts";
 
@@ -40,6 +41,8 @@ export interface ServerContext {
   readonly metrics?: ServerMetrics;
   /** The server's health checks and their periodic history (core/health). */
   readonly health?: HealthMonitor;
+  /** Deliveries and bounces per day, written to `Store.dailyCounters` (core/stats). */
+  readonly dailyCounters?: DailyCounters;
   /** Webhooks: outbox, delivery worker, attachment links (core/webhooks); absent in bare unit-test contexts. */
   readonly webhooks?: WebhookService;
   /** Notifications to users and admins (core/notify); absent in bare unit-test contexts. */

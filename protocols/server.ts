@@ -38,6 +38,7 @@ import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 import { ServerMetrics } from "../core/metrics/registry.ts";
 import { QueueMetrics } from "../core/queue/metrics.ts";
 import { HealthMonitor } from "../core/health/monitor.ts";
+import { DailyCounters } from "../core/stats/daily.ts";
 import { listenerCertificates } from "../core/health/checks.ts";
 import { resolverFor } from "../core/queue/start.ts";
 
@@ -246,6 +247,8 @@ export async function createServer(
       dns: resolverFor(config),
       certificates: () => listenerCertificates(config, tls),
     }, log.with({ component: "health" }));
+    // Deliveries and bounces per day for /admin/stats (core/stats), from the counters above.
+    const dailyCounters = new DailyCounters({ store: opened, clock, log, totals: () => metrics.deliveryTotals() });
     const auth = options.auth ?? createAuthService(opened, config, clock, {
       // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
       // locked out) included: otherwise the lockout (auth.lockout_failures) stops the count before
@@ -278,7 +281,7 @@ export async function createServer(
     });
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, health, webhooks, notify };
+    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, health, dailyCounters, webhooks, notify };
     // The metrics hooks come first: every session is counted, the ones the policy refuses too.
     return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
@@ -367,6 +370,7 @@ class Server implements TernServer {
     }
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
     this.context.health?.start();
+    this.context.dailyCounters?.start();
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -412,6 +416,8 @@ class Server implements TernServer {
     await this.context.notify?.stop();
     await this.context.webhooks?.stop();
     await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });
+    // The day's deliveries counted since the last write (the queue has stopped counting).
+    await this.context.dailyCounters?.stop();
     if (this.#cleanup.closeStore) {
       await this.#cleanup.closeStore.close().catch((err) =>
         log.error("closing the store failed", { error: (err as Error).message })

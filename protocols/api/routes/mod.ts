@@ -33,6 +33,7 @@ import * as organizations from "./organizations.ts";
 import * as queue from "./queue.ts";
 import * as health from "./health.ts";
 import * as messages from "./messages.ts";
+import * as stats from "./stats.ts";
 import * as webhooks from "./webhooks.ts";
 
 /** A route module: registers its resource's operations. */
@@ -52,6 +53,7 @@ export const ROUTES: readonly RouteModule[] = [
   queue,
   health,
   messages,
+  stats,
   webhooks,
 ];
 
