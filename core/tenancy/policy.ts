@@ -215,6 +215,25 @@ export class TenancyPolicy {
     return null;
   }
 
+  /**
+   * A message of `size` octets placed for each of `accountIds`: null when every organization's
+   * storage takes its copies, else the storage refusal (552 5.2.2).
+   */
+  async checkStorage(accountIds: readonly AccountRef[], size: number): Promise<LimitRefusal | null> {
+    const copies = new Map<string, { plan: Plan; n: number }>();
+    for (const id of accountIds) {
+      const { orgId, plan } = await this.planOf(id);
+      if (!plan || plan.limits.storageBytes === null) continue;
+      const c = copies.get(orgId);
+      if (c) c.n++;
+      else copies.set(orgId, { plan, n: 1 });
+    }
+    for (const [orgId, { plan, n }] of copies) {
+      if (!(await this.#storageAllows(orgId, plan, size * n))) return LIMIT_REFUSALS.storage;
+    }
+    return null;
+  }
+
   /** Whether `addBytes` more fit in the storage of the account's organization (IMAP APPEND/COPY, JMAP). */
   async storageAllows(account: AccountRef, addBytes: number): Promise<boolean> {
     const { orgId, plan } = await this.planOf(account);

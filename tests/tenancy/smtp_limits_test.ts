@@ -56,6 +56,12 @@ Deno.test("tenancy smtp: storage: SIZE that fits is accepted, one byte more gets
     await s.cmd("RSET");
     await s.cmd("MAIL FROM:<x@remote.test> SIZE=1001");
     assert.match(await s.cmd("RCPT TO:<alice@example.org>"), /^552 5\.2\.2 /);
+    await s.cmd("RSET");
+    // Without SIZE: accepted at RCPT, refused after the data when the message does not fit.
+    const big = "Subject: big\r\n\r\n" + "b".repeat(1100) + "\r\n";
+    assert.match(await s.send("x@remote.test", "alice@example.org", big), /^552 5\.2\.2 /);
+    const small = "Subject: small\r\n\r\n" + "s".repeat(900) + "\r\n";
+    assert.match(await s.send("x@remote.test", "alice@example.org", small), /^250 /);
   } finally {
     s.close();
     await env.close();
