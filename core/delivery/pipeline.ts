@@ -227,8 +227,14 @@ export interface FilterPlan {
   /** Accounts without an entry are filed as without a filter (Inbox, or Junk). */
   filings: Map<AccountId, Filing>;
   /**
+   * Runs after the commit and before `deliver` returns, so before the protocol's acknowledgement,
+   * with the accounts whose delivery succeeded: work that must be durable when the message is
+   * acknowledged (Sieve redirects, stored or queued).
+   */
+  redirect?(delivered: ReadonlySet<AccountId>): Promise<void>;
+  /**
    * Runs after the commit, with the accounts whose delivery succeeded and those whose refusal
-   * became a bounce (redirects, auto-replies, rejection notices).
+   * became a bounce (auto-replies, rejection notices); never delays the acknowledgement.
    */
   after?(delivered: ReadonlySet<AccountId>, bounced: ReadonlySet<AccountId>): Promise<void>;
 }
@@ -546,6 +552,8 @@ export class DeliveryTransaction {
       }
     }
     await this.#count(results, committed);
+    // Issue 20: redirected copies are stored or queued before the acknowledgement.
+    if (plan?.redirect) await this.#redirect(plan, results);
     const hooks = this.#runHooks(committed);
     return {
       id: this.id,
@@ -619,15 +627,33 @@ export class DeliveryTransaction {
     return rest;
   }
 
-  /** Runs the filter's after-commit work (redirects, replies, bounces) for the delivered accounts. */
-  async #after(plan: FilterPlan, results: RecipientResult[], bounced: ReadonlySet<AccountId>): Promise<void> {
-    if (!plan.after) return;
+  /** The accounts of the recipients reported delivered. */
+  #delivered(results: RecipientResult[]): Set<AccountId> {
     const delivered = new Set<AccountId>();
     results.forEach((r, i) => {
       if (r.status === "delivered") {
         for (const a of accountsOf(this.#recipients[i]!)) delivered.add(a);
       }
     });
+    return delivered;
+  }
+
+  /** Runs the filter's redirects for the delivered accounts; a failure is logged (the filter keeps a copy). */
+  async #redirect(plan: FilterPlan, results: RecipientResult[]): Promise<void> {
+    try {
+      await plan.redirect!(this.#delivered(results));
+    } catch (e) {
+      this.#pipeline.services.log.error("local filter redirect failed", {
+        queue_id: this.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  /** Runs the filter's after-commit work (replies, bounces) for the delivered accounts. */
+  async #after(plan: FilterPlan, results: RecipientResult[], bounced: ReadonlySet<AccountId>): Promise<void> {
+    if (!plan.after) return;
+    const delivered = this.#delivered(results);
     try {
       await plan.after(delivered, bounced);
     } catch (e) {

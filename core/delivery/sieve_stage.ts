@@ -33,6 +33,7 @@ import type {
   Refusal,
 } from "./pipeline.ts";
 import { concat, memorySource, type MessageSource } from "./spool.ts";
+import { formatReturnPath } from "./trace.ts";
 import { composeVacationReply, inboundFacts, skipReason } from "./vacation.ts";
 import { composeMessage, formatDate, formatUnstructured, generateMessageId } from "../mime/compose.ts";
 import { parseMime } from "../mime/parse.ts";
@@ -104,6 +105,8 @@ interface Pending {
   reject: string | null;
   /** The message as it goes on (edited or not), without trace fields of this hop. */
   message: Uint8Array;
+  /** The account keeps a copy of its own (a keep, a fileinto, or a `:copy` redirect). */
+  kept: boolean;
 }
 
 /**
@@ -136,9 +139,12 @@ export function sieveFilter(
         if (done.pending) pending.push(done.pending);
       }
       const plan: FilterPlan = { filings };
-      if (pending.length > 0) {
+      if (pending.some((p) => p.redirects.length > 0)) {
+        plan.redirect = (delivered) => redirectAll(server, pipeline(), tx, received, pending, delivered);
+      }
+      if (pending.some((p) => p.vacation !== null || p.reject !== null)) {
         plan.after = (delivered, bounced) =>
-          afterCommit(server, pipeline(), tx, received, raw, pending, delivered, bounced);
+          notifyAll(server, pipeline(), tx, raw, pending, delivered, bounced);
       }
       return plan;
     },
@@ -271,7 +277,15 @@ async function runFor(
     };
   }
   const pending = redirects.length > 0 || vacation || reject !== null
-    ? { accountId, address: account.address, redirects, vacation, reject, message }
+    ? {
+      accountId,
+      address: account.address,
+      redirects,
+      vacation,
+      reject,
+      message,
+      kept: filing === null || filing.mailboxIds.length > 0,
+    }
     : null;
   return { filing, pending };
 }
@@ -349,26 +363,25 @@ async function readAll(message: MessageSource): Promise<Uint8Array> {
   return concat(chunks, n);
 }
 
-/** After the commit: redirects, the vacation reply, rejection notices. Never throws. */
-async function afterCommit(
+/**
+ * Before the acknowledgement: each redirect stored (a local target, through the pipeline) or queued
+ * (a remote one). A redirect that cannot be made leaves the message in the account's own Inbox, so
+ * an acknowledged message is never lost. Never throws.
+ */
+async function redirectAll(
   server: SieveServer,
   pipeline: DeliveryPipeline,
   tx: DeliveryTransaction,
   received: string,
-  raw: Uint8Array,
   pending: Pending[],
   delivered: ReadonlySet<AccountId>,
-  bounced: ReadonlySet<AccountId>,
 ): Promise<void> {
   const { log } = server;
   for (const p of pending) {
-    try {
-      if (p.reject !== null) {
-        if (bounced.has(p.accountId)) await sendRejection(server, pipeline, tx, raw, p);
-        continue;
-      }
-      if (!delivered.has(p.accountId)) continue;
-      for (const target of p.redirects) {
+    if (p.redirects.length === 0 || !delivered.has(p.accountId)) continue;
+    let failed = false;
+    for (const target of p.redirects) {
+      try {
         const head = encoder.encode(`${received}${REDIRECTED_FROM}: <${p.address}>\r\n`);
         const bytes = concat([head, p.message], head.length + p.message.length);
         const env = tx.envelope;
@@ -381,18 +394,71 @@ async function afterCommit(
         const refused = await out.addRecipient({ address: target });
         if (refused) {
           log.warn("sieve redirect refused", { account: p.address, reason: refused.text });
+          failed = true;
           continue;
         }
         const r = await out.deliver(memorySource(bytes));
         if (r.recipients.some((x) => x.status === "failed")) {
           log.warn("sieve redirect failed", { account: p.address });
+          failed = true;
         }
-        // The target's own filtering (a local one) is part of this delivery's follow-up.
-        await r.hooks;
+      } catch (e) {
+        log.warn("sieve redirect failed", {
+          account: p.address,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        failed = true;
       }
-      if (p.vacation) await sendVacation(server, pipeline, tx, raw, p, p.vacation);
+    }
+    if (failed && !p.kept) await keepCopy(server, tx, received, p);
+  }
+}
+
+/** Stores the message in the account's Inbox (the keep of a redirect that could not be made). */
+async function keepCopy(
+  server: SieveServer,
+  tx: DeliveryTransaction,
+  received: string,
+  p: Pending,
+): Promise<void> {
+  try {
+    const inbox = await server.store.getMailboxByRole(p.accountId, "inbox");
+    if (!inbox) throw new Error("no Inbox");
+    const head = encoder.encode(formatReturnPath(tx.envelope.from) + received);
+    await server.store.storeMessages(concat([head, p.message], head.length + p.message.length), [
+      { accountId: p.accountId, mailboxIds: [inbox.id], receivedAt: server.clock.now() },
+    ]);
+    p.kept = true;
+  } catch (e) {
+    server.log.error("sieve redirect fallback keep failed", {
+      account: p.address,
+      queue_id: tx.id,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
+/** After the commit: the vacation reply and rejection notices. Never throws. */
+async function notifyAll(
+  server: SieveServer,
+  pipeline: DeliveryPipeline,
+  tx: DeliveryTransaction,
+  raw: Uint8Array,
+  pending: Pending[],
+  delivered: ReadonlySet<AccountId>,
+  bounced: ReadonlySet<AccountId>,
+): Promise<void> {
+  for (const p of pending) {
+    try {
+      if (p.reject !== null) {
+        if (bounced.has(p.accountId)) await sendRejection(server, pipeline, tx, raw, p);
+        continue;
+      }
+      if (p.vacation && delivered.has(p.accountId)) {
+        await sendVacation(server, pipeline, tx, raw, p, p.vacation);
+      }
     } catch (e) {
-      log.warn("sieve follow-up failed", {
+      server.log.warn("sieve follow-up failed", {
         account: p.address,
         error: e instanceof Error ? e.message : String(e),
       });

@@ -237,6 +237,28 @@ Deno.test("sieve stage: a redirect chain through many accounts stops after 8 hop
   });
 });
 
+Deno.test("sieve stage: a redirect is stored before the delivery is reported; one that fails keeps the message", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `redirect "bob@example.org";`);
+    const tx = deliveryPipeline(env.srv.context).begin(
+      { from: "sender@remote.test", smtputf8: false, body: "8BITMIME" },
+      { kind: "internal", sessionId: "test" },
+      { mayRelay: false },
+    );
+    await tx.addRecipient({ address: "alice@example.org" });
+    const r = await tx.deliver(memorySource(enc.encode(MSG("durable"))));
+    // Not awaiting r.hooks: the redirected copy is already committed when deliver resolves.
+    assert.equal((await box(env, env.bob, "INBOX")).length, 1);
+    await r.hooks;
+    // An unknown local target: the redirect is refused, and alice keeps the message.
+    await activate(env, env.alice, `redirect "nobody@example.org";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("fallback"));
+    const kept = await box(env, env.alice, "INBOX");
+    assert.equal(kept.length, 1);
+    assert.match(kept[0]!.text, /^Return-Path: <sender@remote.test>\r\n[^]*Subject: fallback/);
+  });
+});
+
 Deno.test("sieve stage: a redirect to the message's own sender is kept instead", async () => {
   await withEnv(async (env) => {
     await activate(env, env.alice, `redirect "bob@example.org";`);
