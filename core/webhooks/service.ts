@@ -123,6 +123,8 @@ export class WebhookService {
   /** The pipeline's outbox: `message.received` (and `message.bounced` for DSNs) rows per account. */
   readonly outbox: DeliveryOutbox = async ({ recipients, envelope, message }) => {
     const rows = new Map<AccountId, MessageOutboxEntry[]>();
+    // No webhook at all (the common case): nothing to look at on the delivery path.
+    if ((await this.directory.all()).length === 0) return rows;
     const now = this.#d.clock.now();
     const expiresAt = new Date(now.getTime() + this.settings.lifetimeMs);
     const events = messageEvents(message);
