@@ -371,6 +371,8 @@ class Server implements TernServer {
     this.#maintenance = startMaintenance(this.context.store, this.context.log);
     this.context.health?.start();
     this.context.dailyCounters?.start();
+    // Issue 16: plans' retention, hourly.
+    this.#retention = startRetention(this.context);
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -399,8 +401,6 @@ class Server implements TernServer {
       this.#shutdown.abort();
       if (!(await within(drained(), GOODBYE_MS))) {
         log.warn("closing sessions that did not end", { active_sessions: this.activeSessions() });
-    // Issue 16: plans' retention, hourly.
-    this.#retention = startRetention(this.context);
         for (const l of this.#tcp) l.closeAll();
       }
     }
@@ -413,6 +413,11 @@ class Server implements TernServer {
     }
     await this.#maintenance?.stop();
     await this.context.health?.stop();
+    await this.#retention?.stop();
+    // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
+    await tenancyOf(this.context).close().catch((err) =>
+      log.error("writing usage failed", { error: (err as Error).message })
+    );
     await this.context.notify?.stop();
     await this.context.webhooks?.stop();
     await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });
@@ -446,14 +451,6 @@ class Server implements TernServer {
       await this.#tls.reload();
       // HTTPS (node:https) takes the reloaded certificate and jmap.client_ca for new handshakes.
       await this.#http?.reloadTls();
-    await this.#retention?.stop();
-    // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
-    await tenancyOf(this.context).close().catch((err) =>
-      log.error("writing usage failed", { error: (err as Error).message })
-    );
-    await this.context.notify?.stop();
-    await this.context.webhooks?.stop();
-    await this.context.push?.stop();
     } catch (err) {
       this.context.log.error("TLS reload failed; keeping the current certificates", {
         error: (err as Error).message,
