@@ -16,7 +16,8 @@ import {
   WebhookError,
   webhookView,
 } from "../webhooks/operations.ts";
-import { outboundHttpClient, sendTest } from "../webhooks/service.ts";
+import { sendTest } from "../webhooks/service.ts";
+import { outboundHttpClient } from "../net/outbound_http_config.ts";
 import { webhookSettings } from "../webhooks/settings.ts";
 import { WEBHOOK_EVENTS } from "../store/records/webhooks.ts";
 

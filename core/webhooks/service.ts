@@ -21,14 +21,13 @@ import type {
 import type { DeliveryOutbox } from "../delivery/outbox.ts";
 import type { PostDeliveryHook } from "../delivery/pipeline.ts";
 import type { MessageSource } from "../delivery/spool.ts";
-import { type DnsResolver, NodeDnsResolver, StaticDnsResolver } from "../dns/resolver.ts";
-import { OutboundHttpClient } from "../net/outbound_http.ts";
+import { outboundHttpClient } from "../net/outbound_http_config.ts";
 import { parseHeaderBlock } from "../mime/header.ts";
 import { AttachmentUrls, loadUrlKey } from "./attachment_urls.ts";
 import { WebhookDirectory, type WebhookGate } from "./directory.ts";
 import { eventPayload, messagePayload } from "./payload.ts";
 import { parseDsn } from "./dsn_report.ts";
-import { outboundHttpPolicy, type WebhookSettings, webhookSettings } from "./settings.ts";
+import { type WebhookSettings, webhookSettings } from "./settings.ts";
 import { type AttemptResult, sendSigned, type WebhookHttp, WebhookWorker } from "./worker.ts";
 
 /** What the service needs. */
@@ -46,17 +45,6 @@ export interface WebhookServiceDeps {
 /** A new delivery id (also the `webhook-id`). */
 export function newDeliveryId(): string {
   return "msg_" + crypto.randomUUID().replaceAll("-", "");
-}
-
-/** The DNS resolver outbound HTTP uses: the static zone when configured (tests), else the system's. */
-export function outboundResolver(config: Config): DnsResolver {
-  const zone = config.queue?.static_dns;
-  return zone ? new StaticDnsResolver(zone) : new NodeDnsResolver();
-}
-
-/** The SSRF-guarded client of `[outbound_http]`. */
-export function outboundHttpClient(config: Config): OutboundHttpClient {
-  return new OutboundHttpClient(outboundResolver(config), outboundHttpPolicy(config));
 }
 
 /**

@@ -1,11 +1,9 @@
 /**
- * The webhook and outbound-HTTP settings in force: `[webhooks]` and `[outbound_http]` over their
- * defaults (every key of those sections is optional).
+ * The webhook settings in force: `[webhooks]` over its defaults (every key is optional).
  *
  * @module
  */
 import type { Config } from "../config/types.ts";
-import type { OutboundHttpPolicy } from "../net/outbound_http.ts";
 
 /** `[webhooks]` with every default applied. */
 export interface WebhookSettings {
@@ -43,17 +41,6 @@ export function webhookSettings(config: Config): WebhookSettings {
     inlineAttachmentMax: w.inline_attachment_max ?? 0,
     maxBodyChars: w.max_body_chars ?? 256 * 1024,
     logDays: w.log_days ?? 30,
-  };
-}
-
-/** `[outbound_http]` as the client's policy. */
-export function outboundHttpPolicy(config: Config): Partial<OutboundHttpPolicy> {
-  const o = config.outbound_http ?? {};
-  return {
-    allowPrivate: o.allow_private ?? [],
-    connectTimeoutMs: (o.connect_timeout ?? 5) * 1000,
-    timeoutMs: (o.timeout ?? 15) * 1000,
-    maxResponseBytes: o.max_response_bytes ?? 64 * 1024,
   };
 }
 

@@ -26,7 +26,8 @@ import {
   WebhookError,
   webhookView,
 } from "../../../core/webhooks/operations.ts";
-import { outboundHttpClient, sendTest } from "../../../core/webhooks/service.ts";
+import { sendTest } from "../../../core/webhooks/service.ts";
+import { outboundHttpClient } from "../../../core/net/outbound_http_config.ts";
 import {
   WEBHOOK_EVENTS,
   type WebhookDelivery,
