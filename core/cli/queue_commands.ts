@@ -1,5 +1,5 @@
 /**
- * `tern queue list|show ID|retry ID|delete ID|flush` and `tern domain dkim DOMAIN`: command specs
+ * `tern queue list|show ID|retry ID|delete ID|flush|stats` and `tern domain dkim DOMAIN`: command specs
  * for the CLI table (core/cli/commands.ts: spread `QUEUE_COMMANDS` into COMMANDS and add
  * `QUEUE_GROUP` to GROUPS), and `runQueueCommand` for running them on their own.
  *
@@ -148,6 +148,31 @@ export const QUEUE_COMMANDS: CommandSpec[] = [
       const ok = await ctx.withDirectory((dir) => ops(dir).delete(id(ctx)));
       if (!ok) throw new CliError(`No such queued message: "${id(ctx)}"`);
       ctx.io.out(`Deleted message ${id(ctx)}\n`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["queue", "stats"],
+    summary: "queue statistics: messages, recipients by state, bytes, oldest entry, attempts",
+    args: "",
+    minArgs: 0,
+    maxArgs: 0,
+    options: { json: JSON_OUT, "data-dir": DATA_DIR },
+    examples: ["tern queue stats", "tern queue stats --json"],
+    async run(ctx) {
+      const s = await ctx.withDirectory((dir) => ops(dir).stats());
+      if (ctx.values.json) {
+        ctx.io.out(JSON.stringify(s, null, 2) + "\n");
+        return ExitCode.ok;
+      }
+      const r = s.recipients;
+      ctx.io.out(
+        `Messages:      ${s.messages}\nBytes:         ${s.bytes}\n` +
+          `Recipients:    ${r.queued} queued, ${r.deferred} deferred, ${r.delivered} delivered, ${r.failed} failed\n` +
+          `Attempts:      ${s.attempts}\nOldest:        ${iso(s.oldest)}\nNext attempt:  ${
+            iso(s.nextAttemptAt)
+          }\n`,
+      );
       return ExitCode.ok;
     },
   },

@@ -97,7 +97,7 @@ Deno.test("a domain with an RSA and an Ed25519 key signs with both, and both sig
   await signAndVerify(["rsa-sha256", "ed25519-sha256"]);
 });
 
-Deno.test("runQueueCommand lists, shows, retries, flushes and deletes queued messages", async () => {
+Deno.test("runQueueCommand lists, shows, counts, retries, flushes and deletes queued messages", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-qcli-" });
   try {
     const store = await SqliteStore.open({ dataDir: dir });
@@ -129,6 +129,13 @@ Deno.test("runQueueCommand lists, shows, retries, flushes and deletes queued mes
     assert.match(r.out, /^carol@remote\.test\s+queued\s+0\s/m);
     r = await run("queue", "show", id, "--json");
     assert.equal(JSON.parse(r.out).recipients.length, 2);
+    r = await run("queue", "stats");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Messages:\s+1$/m);
+    assert.match(r.out, /^Recipients:\s+2 queued, 0 deferred, 0 delivered, 0 failed$/m);
+    r = await run("queue", "stats", "--json");
+    assert.equal(JSON.parse(r.out).messages, 1);
+    assert.equal(JSON.parse(r.out).bytes, blob.size);
     r = await run("queue", "retry", id);
     assert.equal(r.code, 0);
     r = await run("queue", "flush");
