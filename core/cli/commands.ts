@@ -29,6 +29,16 @@ import type { Config } from "../config/types.ts";
 import { formatTable } from "./table.ts";
 import { createToken, listTokens, revokeToken } from "../jmap/tokens.ts";
 import { auditCli } from "../audit/cli_audit.ts";
+import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "../jmap/tokens.ts";
+
+/** `--scope` of `tern token create` (default `account`). */
+function tokenScope(value: string | undefined): TokenScope {
+  if (value === undefined) return "account";
+  if (!isTokenScope(value)) {
+    throw new UsageError(`Invalid scope "${value}": expected one of ${TOKEN_SCOPES.join(", ")}`);
+  }
+  return value;
+}
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
 import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
@@ -439,14 +449,27 @@ const CORE_COMMANDS: CommandSpec[] = [
     maxArgs: 1,
     options: {
       name: { type: "string", arg: "NAME", help: 'label to recognise it by (default "cli")' },
+      scope: {
+        type: "string",
+        arg: "SCOPE",
+        help: "read-only, account (default), org-admin or platform-admin; never more than the account's role",
+      },
       "data-dir": DATA_DIR,
     },
     description: "Prints the token once on standard output; only its SHA-256 hash is stored. " +
-      "Send it as `Authorization: Bearer <token>`.",
-    examples: ["tern token create ada@example.com --name laptop"],
+      "Send it as `Authorization: Bearer <token>` (JMAP and the admin API).",
+    examples: [
+      "tern token create ada@example.com --name laptop",
+      "tern token create ops@example.com --scope read-only",
+    ],
     async run(ctx) {
       const created = await ctx.withDirectory(async ({ store }) => {
-        const t = await createToken(store, normalizeAddress(arg(ctx, 0)), str(ctx, "name") ?? "cli").catch(
+        const t = await createToken(
+          store,
+          normalizeAddress(arg(ctx, 0)),
+          str(ctx, "name") ?? "cli",
+          tokenScope(str(ctx, "scope")),
+        ).catch(
           unknownAccountAsFailure,
         );
         return await auditCli(store, "token.create", t, normalizeAddress(arg(ctx, 0)), { tokenId: t.id });

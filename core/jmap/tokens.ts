@@ -69,9 +69,17 @@ export class ApiTokens {
   }
 }
 
+/** Every token scope, narrowest first. */
+export const TOKEN_SCOPES: readonly TokenScope[] = ["read-only", "account", "org-admin", "platform-admin"];
+
+/** True when `s` names a token scope. */
+export function isTokenScope(s: string): s is TokenScope {
+  return (TOKEN_SCOPES as readonly string[]).includes(s);
+}
+
 /**
- * `tern token create <address> [--name NAME]`: creates an API token for the account with that
- * address. Throws a TypeError when the account does not exist.
+ * `tern token create <address> [--name NAME] [--scope SCOPE]`: creates an API token for the account
+ * with that address. Throws a TypeError when the account does not exist.
  *
  * @returns the secret token (shown once) and its id (for `tern token revoke`)
  */
@@ -79,10 +87,11 @@ export async function createToken(
   store: Store,
   address: string,
   name = "cli",
+  scope: TokenScope = "account",
 ): Promise<{ token: string; id: string; accountId: AccountId }> {
   const account = await store.getAccountByAddress(address);
   if (!account) throw new TypeError(`Unknown account: "${address}"`);
-  const { token, info } = await new ApiTokens(store.tokens).create(account.id, name);
+  const { token, info } = await new ApiTokens(store.tokens).create(account.id, name, scope);
   return { token, id: info.id, accountId: account.id };
 }
 

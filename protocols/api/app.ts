@@ -8,7 +8,6 @@
  *
  * @module
  */
-import type { Hono } from "hono";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { ServerContext } from "../../core/context.ts";
@@ -19,7 +18,6 @@ import { ApiAuthenticator } from "../../core/api_auth/authenticate.ts";
 import { loadOrCreateSigningKey } from "../../core/api_auth/signing_key.ts";
 import { tenancyOf } from "../../core/tenancy/policy.ts";
 import type { ApiDeps, ApiEnv } from "./env.ts";
-import type { JmapEnv } from "../jmap/app.ts";
 import { ApiProblem, problemResponse, ProblemType } from "./problem.ts";
 import { registerRoutes } from "./routes/mod.ts";
 import { problemFromCore } from "./core_errors.ts";
@@ -189,7 +187,10 @@ export function createApiApp(
 }
 
 /** Mounts the admin API at `/api/v1` on the HTTP app (protocols/server.ts does this). */
-export function mountApi(http: Hono<JmapEnv>, server: ServerContext): Hono<JmapEnv> {
-  http.route(API_BASE, createApiApp(server) as unknown as Hono<JmapEnv>);
+export function mountApi<H extends { route(path: string, app: OpenAPIHono<ApiEnv>): unknown }>(
+  http: H,
+  server: ServerContext,
+): H {
+  http.route(API_BASE, createApiApp(server));
   return http;
 }

@@ -10,7 +10,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ServerContext } from "../../core/context.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import type { Account } from "../../core/store/types.ts";
-import type { JmapEnv } from "../jmap/app.ts";
+import type { HttpBindings } from "../../core/net/http_bindings.ts";
 import type { Principal } from "../../core/authz/principal.ts";
 import { type Action, decide, type Resource, type Target } from "../../core/authz/matrix.ts";
 import type { OrgResolver } from "../../core/authz/roles.ts";
@@ -19,9 +19,20 @@ import type { ApiSessions } from "../../core/api_auth/sessions.ts";
 import type { ApiAuthenticator } from "../../core/api_auth/authenticate.ts";
 import { ApiProblem } from "./problem.ts";
 
-/** Hono environment of the admin API (the runtime bindings are the HTTP listener's, as for JMAP). */
+/**
+ * The HTTP listener's runtime bindings (the same the JMAP app gets; absent under `app.request` in
+ * tests), with the facts of a verified TLS client certificate.
+ */
+export type ApiBindings = Partial<HttpBindings> & {
+  /** RFC 4514 subject of a client certificate verified against `jmap.client_ca` (mTLS front ends). */
+  clientCertSubject?: string;
+  /** Why a presented client certificate did not verify. */
+  clientCertError?: string;
+};
+
+/** Hono environment of the admin API. */
 export interface ApiEnv {
-  Bindings: JmapEnv["Bindings"];
+  Bindings: ApiBindings;
   Variables: {
     /** `X-Request-Id` of this request (the client's when well-formed, else generated). */
     requestId: string;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { login, PASSWORD, startApiServer } from "./_server.ts";
 import { createToken } from "../../core/jmap/tokens.ts";
 import { ApiTokens } from "../../core/jmap/tokens.ts";
+import { signTrusted, TrustedHeader } from "../../core/jmap/trusted.ts";
 
 Deno.test("api auth: login answers an access and a refresh token; the access token authenticates /auth/me", async () => {
   const t = await startApiServer();
@@ -215,6 +216,41 @@ Deno.test("api: a malformed body is a 400 problem listing the offending fields; 
       "json.password",
     ]);
     assert.equal(PASSWORD.length > 0, true);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api auth: a trusted front end (HMAC-signed headers) acts for a user; a bad signature or a replay is refused", async () => {
+  const secret = "a-shared-secret-of-at-least-32-characters";
+  const t = await startApiServer(undefined, {
+    api: { platform_admins: [] },
+    jmap: { trusted_services: [{ name: "webmail", hmac_secret: secret }] },
+  });
+  try {
+    const signed = (requestId: string, user = "alice@example.org", key = secret) => {
+      const fields = { user, tenant: "", session: "s1", requestId, timestamp: Math.floor(Date.now() / 1000) };
+      return {
+        [TrustedHeader.service]: "webmail",
+        [TrustedHeader.user]: user,
+        [TrustedHeader.session]: "s1",
+        [TrustedHeader.requestId]: requestId,
+        [TrustedHeader.timestamp]: String(fields.timestamp),
+        [TrustedHeader.signature]: signTrusted(key, fields),
+      };
+    };
+    const ok = await t.call("GET", "/auth/me", { headers: signed("r1") });
+    assert.equal(ok.status, 200);
+    const me = await ok.json();
+    assert.deepEqual([me.address, me.via], ["alice@example.org", "trusted"]);
+    const replay = await t.call("GET", "/auth/me", { headers: signed("r1") });
+    assert.equal(replay.status, 401);
+    await replay.body?.cancel();
+    const forged = await t.call("GET", "/auth/me", {
+      headers: signed("r2", "alice@example.org", "x".repeat(40)),
+    });
+    assert.equal(forged.status, 401);
+    await forged.body?.cancel();
   } finally {
     await t.close();
   }

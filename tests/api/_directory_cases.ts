@@ -284,7 +284,7 @@ Deno.test("api aliases and tokens: created, listed and deleted; a token's secret
       actionPrefix: "token.",
       limit: 10,
     });
-    assert.deepEqual(events.map((e) => e.action), ["token.revoke", "token.create"]);
+    assert.deepEqual(events.map((e) => e.action), ["token.revoke", "token.use", "token.create"]);
   } finally {
     await t.close();
   }

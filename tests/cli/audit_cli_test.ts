@@ -16,9 +16,12 @@ Deno.test("tern domain, user, alias and token changes are recorded in the audit 
     };
     await ok(["domain", "add", "example.com"]);
     await ok(["user", "add", "ada@example.com", "--password-stdin"], "first-secret\n");
-    await ok(["user", "update", "ada@example.com", "--name", "Ada"]);
+    await ok(["user", "set", "ada@example.com", "--name", "Ada"]);
     await ok(["alias", "add", "sales@example.com", "ada@example.com"]);
-    await ok(["token", "create", "ada@example.com"]);
+    await ok(["token", "create", "ada@example.com", "--scope", "read-only"]);
+    const bad = await tern(dir, ["token", "create", "ada@example.com", "--scope", "root"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Invalid scope "root"/);
     await ok(["alias", "delete", "sales@example.com"]);
     const store = await SqliteStore.open({ dataDir: join(dir, "data") });
     try {
@@ -34,6 +37,7 @@ Deno.test("tern domain, user, alias and token changes are recorded in the audit 
       assert.ok(entries.every((e) => e.actor === "cli" && e.orgId === "default"));
       assert.deepEqual(entries.find((e) => e.action === "account.update")?.after, { displayName: "Ada" });
       assert.ok(!JSON.stringify(entries).includes("first-secret"), "no password in the log");
+      assert.deepEqual((await store.tokens.list()).map((t) => t.scope), ["read-only"]);
     } finally {
       await store.close();
     }
