@@ -1,13 +1,15 @@
 /**
  * `GET /metrics` through the real server, parsed by an independent Prometheus text-format parser
  * (npm `parse-prometheus-text-format`): the bearer token of `[metrics] token` is required, and the
- * counters move with what happens on the wire (an SMTP delivery by nodemailer, a failed login, the
- * scrape's own HTTP request, the store's commits).
+ * counters move with what happens on the wire (an SMTP delivery by nodemailer, a failed login, IMAP
+ * and POP3 commands by Python's imaplib and poplib, the scrape's own HTTP request, the store's
+ * commits).
  */
 import assert from "node:assert/strict";
 import nodemailer from "nodemailer";
 import parsePrometheus from "parse-prometheus-text-format";
-import { type ApiTestServer, startApiServer } from "./_server.ts";
+import { type ApiTestServer, PASSWORD, startApiServer } from "./_server.ts";
+import { python } from "../support/line_client.ts";
 
 /** One parsed family (the parser's shape). */
 interface Family {
@@ -139,6 +141,52 @@ Deno.test("metrics: an SMTP delivery, a failed login and a scrape move their cou
       "the first scrape was timed under its route pattern",
     );
     assert.equal(value(after, "tern_queue_messages"), 0);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("metrics: IMAP and POP3 commands are counted by protocol, command and result", async () => {
+  const t = await startApiServer(undefined, { metrics: { token: TOKEN } });
+  try {
+    const out = await python(
+      `
+import imaplib, poplib, sys
+host, imap_port, pop_port, pw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+m = imaplib.IMAP4(host, imap_port)
+m.login("alice@example.org", pw)
+m.select("INBOX")
+typ, _ = m.select("Nowhere")
+assert typ == "NO", typ
+m.logout()
+p = poplib.POP3(host, pop_port)
+p.user("alice@example.org")
+p.pass_(pw)
+p.stat()
+try:
+    p.retr(7)
+except poplib.error_proto:
+    pass
+p.quit()
+print("done")
+`,
+      ["127.0.0.1", String(t.srv.addresses.imap.port), String(t.srv.addresses.pop3.port), PASSWORD],
+    );
+    assert.equal(out.trim(), "done");
+    const m = await scrape(t);
+    const cmd = (protocol: string, command: string, result: string) =>
+      value(m, "tern_commands_total", { protocol, command, result });
+    assert.equal(cmd("imap", "LOGIN", "ok"), 1);
+    assert.equal(cmd("imap", "SELECT", "ok"), 1);
+    assert.equal(cmd("imap", "SELECT", "no"), 1);
+    assert.equal(cmd("imap", "LOGOUT", "ok"), 1);
+    assert.equal(cmd("pop3", "USER", "ok"), 1);
+    assert.equal(cmd("pop3", "PASS", "ok"), 1);
+    assert.equal(cmd("pop3", "STAT", "ok"), 1);
+    assert.equal(cmd("pop3", "RETR", "no"), 1);
+    assert.equal(cmd("pop3", "QUIT", "ok"), 1);
+    assert.ok(value(m, "tern_connections_total", { protocol: "imap" }) >= 1);
+    assert.ok(value(m, "tern_connections_total", { protocol: "pop3" }) >= 1);
   } finally {
     await t.close();
   }
