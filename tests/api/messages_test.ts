@@ -129,6 +129,10 @@ Deno.test("api messages: list and get with headers, text and sanitised HTML; dow
       400,
     );
     assert.equal((await t.call("GET", `/messages/${alice}/no-such-message`, { token })).status, 404);
+    assert.equal(
+      (await t.call("GET", `/messages/${alice}/${item.id}?remoteImages=maybe`, { token })).status,
+      400,
+    );
     assert.equal((await t.call("GET", `/messages/${alice}?cursor=bogus`, { token })).status, 400);
   } finally {
     await t.close();
