@@ -21,6 +21,8 @@ import { createAuthService } from "../core/auth/service.ts";
 import { ConnectionPolicy } from "../core/policy/connection_policy.ts";
 import { type Maintenance, startMaintenance } from "../core/store/maintenance.ts";
 import { type RetentionJob, startRetention } from "../core/tenancy/retention.ts";
+import { startDmarcReporting } from "../core/mailauth/server.ts";
+import type { ReportJob } from "../core/mailauth/dmarc_report.ts";
 import { tenancyOf } from "../core/tenancy/policy.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
 import { WebhookService } from "../core/webhooks/service.ts";
@@ -309,6 +311,8 @@ class Server implements TernServer {
   readonly #cleanup: { closeStore: Store | null; closeLog: (() => void) | null };
   #maintenance: Maintenance | null = null;
   #retention: RetentionJob | null = null;
+  /** Daily DMARC aggregate reports (core/mailauth), when `[smtp.checks] dmarc_reports` is on. */
+  #dmarcReports: ReportJob | null = null;
 
   constructor(
     context: ServerContext,
@@ -373,6 +377,7 @@ class Server implements TernServer {
     this.context.dailyCounters?.start();
     // Issue 16: plans' retention, hourly.
     this.#retention = startRetention(this.context);
+    this.#dmarcReports = startDmarcReporting(this.context);
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -414,6 +419,7 @@ class Server implements TernServer {
     await this.#maintenance?.stop();
     await this.context.health?.stop();
     await this.#retention?.stop();
+    await this.#dmarcReports?.stop();
     // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
     await tenancyOf(this.context).close().catch((err) =>
       log.error("writing usage failed", { error: (err as Error).message })

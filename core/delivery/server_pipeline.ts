@@ -11,7 +11,7 @@ import { sendVacationReplies, type VacationServer } from "./vacation.ts";
 import { sieveFilter } from "./sieve_stage.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "./plan_size_stage.ts";
-import { inboundStages, type MailAuthServer } from "../mailauth/server.ts";
+import { inboundHooks, inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
 import type { WebhookService } from "../webhooks/service.ts";
 import type { Notifier } from "../notify/notifier.ts";
@@ -62,6 +62,8 @@ export function deliveryPipeline(
       hooks: [
         ...(server.metrics ? [server.metrics.deliveryHook()] : []),
         vacationHook(server, () => created),
+        // Received DMARC aggregate reports are kept (core/mailauth/dmarc_incoming.ts).
+        ...inboundHooks(server),
         // Sends the webhook outbox rows just committed; then quota notifications.
         ...(server.webhooks ? [server.webhooks.hook] : []),
         ...(server.notify ? [server.notify.hook] : []),

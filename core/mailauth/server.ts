@@ -14,12 +14,17 @@ import type { Store } from "../store/store.ts";
 import { CachingDns } from "./dns.ts";
 import { mailAuthStage } from "./stage.ts";
 import { ConnectionChecks } from "./connection.ts";
+import { dmarcRecorder, type ReportJob, startDmarcReports } from "./dmarc_report.ts";
+import { dmarcReportHook } from "./dmarc_incoming.ts";
+import type { OutboundQueue } from "../delivery/outbound.ts";
+import type { PostDeliveryHook } from "../delivery/pipeline.ts";
 
 /** What inbound checks need from a server (a `ServerContext` fits). */
 export interface MailAuthServer {
   readonly store: Store;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly outbound?: OutboundQueue;
   readonly config: Pick<Config, "hostname"> & Partial<Pick<Config, "smtp" | "queue" | "local_domains">>;
 }
 
@@ -55,6 +60,7 @@ export function inboundStages(server: MailAuthServer): InboundStage[] {
       log: server.log.with({ component: "mailauth" }),
       clock: server.clock,
       dkimKeys: server.store.dkimKeys,
+      onDmarc: checks.dmarc_reports ? dmarcRecorder(server.store, server.clock) : undefined,
     }),
   ];
 }
@@ -74,4 +80,25 @@ export function connectionChecksOf(server: MailAuthServer): ConnectionChecks {
     connectionChecks.set(server, c);
   }
   return c;
+}
+
+/** The post-delivery hooks of mail authentication: received DMARC aggregate reports are kept. */
+export function inboundHooks(server: MailAuthServer): PostDeliveryHook[] {
+  return [dmarcReportHook(server.store, server.clock, server.log.with({ component: "mailauth" }))];
+}
+
+/** Starts the daily DMARC aggregate reports when `[smtp.checks] dmarc_reports` is on; else null. */
+export function startDmarcReporting(server: MailAuthServer): ReportJob | null {
+  const checks = checksOf(server);
+  if (!checks.dmarc_reports) return null;
+  const hostname = server.config.hostname;
+  return startDmarcReports({
+    store: server.store,
+    clock: server.clock,
+    log: server.log.with({ component: "dmarc-reports" }),
+    dns: inboundDns(server),
+    outbound: server.outbound,
+    hostname,
+    from: checks.dmarc_report_from ?? `postmaster@${hostname}`,
+  });
 }

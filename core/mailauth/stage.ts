@@ -29,7 +29,12 @@ export interface MailAuthServices {
   /** DKIM keys (the ARC sealing key is `checks.arc_seal_domain`'s). */
   dkimKeys: DkimKeyStore;
   /** Told every DMARC evaluation (aggregate reports), after the verdict; never delays it. */
-  onDmarc?: (outcome: AuthOutcome, ip: string, disposition: Disposition) => Promise<void>;
+  onDmarc?: (
+    outcome: AuthOutcome,
+    ip: string,
+    disposition: Disposition,
+    nullSender: boolean,
+  ) => Promise<void>;
 }
 
 /** True when a transaction is mail from outside: plain SMTP, no AUTH. */
@@ -95,7 +100,7 @@ export function mailAuthStage(svc: MailAuthServices): InboundStage {
       if (cleaned !== message) base.message = cleaned;
       const disposition = decide(outcome, c);
       if (d && svc.onDmarc) {
-        svc.onDmarc(outcome, o.clientIp, disposition).catch((e) =>
+        svc.onDmarc(outcome, o.clientIp, disposition, tx.envelope.from === null).catch((e) =>
           svc.log.warn("dmarc result not recorded", { error: e instanceof Error ? e.message : String(e) })
         );
       }

@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { authenticate } from "mailauth";
 import type { MessageSource } from "../delivery/spool.ts";
 import { type CachingDns, LookupBudget, mailauthResolver } from "./dns.ts";
+import type { DmarcPublished } from "../store/records/dmarc.ts";
 
 /** The SMTP facts the checks need. */
 export interface AuthInput {
@@ -71,6 +72,8 @@ export interface AuthOutcome {
     dkimAligned: boolean;
     /** The record's `rua=` URIs. */
     rua: string[];
+    /** The record as published by the domain whose record applied (aggregate reports). */
+    record: DmarcPublished;
   } | null;
   /** Set when local policy did not apply the DMARC policy (RFC 7489 §7.2 PolicyOverrideType). */
   overridden?: "forwarded" | "local_policy";
@@ -158,12 +161,14 @@ export async function verifyMessage(
       spfAligned: Boolean(dmarcRes.alignment?.spf?.result),
       dkimAligned: Boolean(dmarcRes.alignment?.dkim?.result),
       rua: ruaOf(dmarcRes.rr),
+      record: publishedOf(String(dmarcRes.policyDomain ?? dmarcRes.domain ?? ""), dmarcRes.rr),
     }
     : null;
   return {
     spf: opts.spf && spfRes ? resultOf(spfRes.status?.result) : "none",
     spfDomain: spfRes?.domain ?? "",
-    dkim: dkimRows.map((r) => ({
+    // Strict mode reports an unsigned message as one row without a domain: no signature, no result.
+    dkim: dkimRows.filter((r) => r.signingDomain).map((r) => ({
       domain: String(r.signingDomain ?? ""),
       selector: String(r.selector ?? ""),
       result: resultOf(r.status?.result),
@@ -196,4 +201,24 @@ export function ruaOf(rr: unknown): string[] {
   const m = /(?:^|;)\s*rua\s*=\s*([^;]*)/i.exec(rr);
   if (!m) return [];
   return m[1]!.split(",").map((u) => u.trim()).filter((u) => /^mailto:/i.test(u));
+}
+
+/** The tags of a DMARC record (RFC 7489 §6.3) as an aggregate report's `policy_published`. */
+export function publishedOf(domain: string, rr: unknown): DmarcPublished {
+  const tags = new Map<string, string>();
+  for (const part of (typeof rr === "string" ? rr : "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) tags.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  const p = (tags.get("p") ?? "none").toLowerCase();
+  const pct = Number(tags.get("pct") ?? "100");
+  return {
+    domain: domain.toLowerCase(),
+    adkim: tags.get("adkim")?.toLowerCase() === "s" ? "s" : "r",
+    aspf: tags.get("aspf")?.toLowerCase() === "s" ? "s" : "r",
+    p,
+    sp: (tags.get("sp") ?? p).toLowerCase(),
+    pct: Number.isInteger(pct) && pct >= 0 && pct <= 100 ? pct : 100,
+    rua: ruaOf(rr),
+  };
 }
