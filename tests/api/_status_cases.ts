@@ -325,3 +325,33 @@ Deno.test("api audit: a ban and the first use of an API token are security event
     await t.close();
   }
 });
+
+Deno.test("api sessions: the emergency revocation ends every login session of every organization; API tokens keep working", async () => {
+  const t = await startApiServer();
+  try {
+    const root = await login(t, "root@example.org");
+    const alice = await login(t, "alice@example.org");
+    const bob = await login(t, "bob@example.org");
+    const { token } = await createToken(t.srv.context.store, "alice@example.org");
+    const res = await status(t, "POST", "/admin/sessions/revoke", {
+      token: root.accessToken,
+      json: { all: true },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { revoked: 3 });
+    for (const s of [root, alice, bob]) {
+      assert.equal((await status(t, "GET", "/auth/me", { token: s.accessToken })).status, 401);
+      assert.equal(
+        (await status(t, "POST", "/auth/refresh", { json: { refreshToken: s.refreshToken } })).status,
+        401,
+      );
+    }
+    assert.equal((await status(t, "GET", "/auth/me", { token })).status, 200);
+    const events = await t.srv.context.store.audit.list({ actionPrefix: "session.revoke_bulk", limit: 5 });
+    assert.deepEqual(events.map((e) => [e.actor, e.target, e.after]), [["root@example.org", "all", {
+      revoked: 3,
+    }]]);
+  } finally {
+    await t.close();
+  }
+});
