@@ -65,7 +65,8 @@ class Session {
       `"SIEVE" ${formatString(SIEVE_EXTENSIONS.join(" "))}`,
     ];
     if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push(`"STARTTLS"`);
-    lines.push(`"MAXREDIRECTS" "${DEFAULT_RUN_LIMITS.maxRedirects}"`, `"VERSION" "1.0"`);
+    // RFC 5804 §2.14.1: UNAUTHENTICATE is an extension announced by its capability.
+    lines.push(`"MAXREDIRECTS" "${DEFAULT_RUN_LIMITS.maxRedirects}"`, `"UNAUTHENTICATE"`, `"VERSION" "1.0"`);
     if (this.account) lines.push(`"OWNER" ${formatString(this.account.address)}`);
     return lines.map((l) => l + "\r\n").join("");
   }

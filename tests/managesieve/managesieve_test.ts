@@ -48,6 +48,7 @@ Deno.test("managesieve raw: greeting capabilities, AUTHENTICATE PLAIN, PUTSCRIPT
         `"SIEVE" "${SIEVE_EXTENSIONS.join(" ")}"`,
         `"STARTTLS"`,
         `"MAXREDIRECTS" "4"`,
+        `"UNAUTHENTICATE"`,
         `"VERSION" "1.0"`,
         `OK "Tern ManageSieve ready"`,
       ]);
