@@ -11,6 +11,7 @@ import type { Logger } from "./log/logger.ts";
 import type { Connection } from "./net/connection.ts";
 import type { OutboundQueue } from "./delivery/outbound.ts";
 import type { ConnectionPolicy } from "./policy/connection_policy.ts";
+import type { PushDispatcher } from "./push/dispatcher.ts";
 import type { ServerMetrics } from "./metrics/registry.ts";
 import type { HealthMonitor } from "./health/monitor.ts";
 import type { DailyCounters } from "./stats/daily.ts";
@@ -37,6 +38,8 @@ export interface ServerContext {
    * (`WithOutboundQueue`), which SMTP and JMAP already read.
    */
   readonly outbound?: OutboundQueue;
+  /** JMAP PushSubscription delivery (core/push); absent in bare unit-test contexts. */
+  readonly push?: PushDispatcher;
   /** The server's Prometheus instruments (core/metrics); absent in bare unit-test contexts. */
   readonly metrics?: ServerMetrics;
   /** The server's health checks and their periodic history (core/health). */

@@ -37,6 +37,8 @@ import { createHttpApp } from "./jmap/app.ts";
 import { mountApi } from "./api/app.ts";
 import { AuditLog, SYSTEM_ACTOR } from "../core/audit/audit_log.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
+import { createPushDispatcher } from "../core/push/start.ts";
+import type { PushHttp } from "../core/push/dispatcher.ts";
 import { ServerMetrics } from "../core/metrics/registry.ts";
 import { QueueMetrics } from "../core/queue/metrics.ts";
 import { HealthMonitor } from "../core/health/monitor.ts";
@@ -91,6 +93,8 @@ export interface CreateServerOptions {
   auth?: AuthService;
   /** The HTTP client webhook deliveries use instead of the SSRF-guarded one built from config. */
   webhookHttp?: WebhookHttp;
+  /** The HTTP client JMAP push deliveries use instead of the SSRF-guarded one built from config. */
+  pushHttp?: PushHttp;
 }
 
 /** How long handlers get to say goodbye after the shutdown signal before connections are cut. */
@@ -283,7 +287,23 @@ export async function createServer(
     });
     // JMAP EmailSubmission deliveryStatus/undoStatus follow the queue's recipient outcomes.
     trackSubmissions(outbound, opened, log);
-    const context: ServerContext = { config, store: opened, auth, log, clock, policy, outbound, metrics, health, dailyCounters, webhooks, notify };
+    // JMAP PushSubscription deliveries (RFC 8620 §7.2).
+    const push = createPushDispatcher({ config, store: opened, log, clock }, options.pushHttp);
+    const context: ServerContext = {
+      config,
+      store: opened,
+      auth,
+      log,
+      clock,
+      policy,
+      outbound,
+      metrics,
+      health,
+      dailyCounters,
+      push,
+      webhooks,
+      notify,
+    };
     // The metrics hooks come first: every session is counted, the ones the policy refuses too.
     return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
       closeStore: options.store ? null : store,
@@ -379,6 +399,7 @@ class Server implements TernServer {
     this.#retention = startRetention(this.context);
     this.#dmarcReports = startDmarcReporting(this.context);
     (this.context.outbound as Queue | undefined)?.start();
+    await this.context.push?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
     this.context.log.info("server started", { hostname: this.context.config.hostname });
@@ -417,6 +438,7 @@ class Server implements TernServer {
       });
     }
     await this.#maintenance?.stop();
+    await this.context.push?.stop();
     await this.context.health?.stop();
     await this.#retention?.stop();
     await this.#dmarcReports?.stop();

@@ -30,12 +30,15 @@ import {
 import { searchSnippetGet } from "./search_snippet.ts";
 import { vacationGet, vacationSet } from "./vacation.ts";
 import { mdnParse, mdnSend } from "./mdn.ts";
+import { pushSubscriptionGet, pushSubscriptionSet } from "./push_subscription.ts";
 import { quotaChanges, quotaGet, quotaQuery, quotaQueryChanges } from "./quota.ts";
 import { sieveScriptGet, sieveScriptQuery, sieveScriptSet, sieveScriptValidate } from "./sieve_script.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
   ["Blob/copy", Capability.core, blobCopy],
+  ["PushSubscription/get", Capability.core, pushSubscriptionGet],
+  ["PushSubscription/set", Capability.core, pushSubscriptionSet],
   ["Blob/upload", Capability.blob, blobUpload],
   ["Blob/get", Capability.blob, blobGet],
   ["Blob/lookup", Capability.blob, blobLookup],
