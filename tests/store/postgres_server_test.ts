@@ -3,7 +3,9 @@
  * (nodemailer) to a local and a remote recipient is stored for the local one, read and flagged
  * over IMAP (imapflow), listed and retrieved over POP3, seen with its flag over JMAP, and the
  * remote copy is delivered by the queue to a loopback MX. The rows are in the PostgreSQL
- * database (a second store opened on it sees them) and no SQLite database was created.
+ * database (a second store opened on it sees them) and no SQLite database was created. Two servers
+ * on one database and data dir: a message delivered over SMTP to one reaches an IMAP IDLE session
+ * on the other (change events through LISTEN/NOTIFY).
  *
  * @module
  */
@@ -15,6 +17,7 @@ import { LineClient } from "../support/line_client.ts";
 import { startSink } from "../queue/_sink.ts";
 import { sharedPostgresCluster } from "../support/postgres_cluster.ts";
 import { PostgresStore } from "../../core/store/postgres/postgres_store.ts";
+import { startTestServer as startServerIn } from "../runtime/_server_helpers.ts";
 
 Deno.test("server on PostgreSQL: SMTP in, IMAP, POP3 and JMAP out, and the queue delivers the remote copy", async () => {
   const cluster = await sharedPostgresCluster();
@@ -144,6 +147,76 @@ Deno.test("server on PostgreSQL: SMTP in, IMAP, POP3 and JMAP out, and the queue
   } finally {
     await t.close();
     await sink.close();
+    await cluster.dropDatabase(url);
+  }
+});
+
+Deno.test("two servers on one PostgreSQL database: mail delivered to one wakes IMAP IDLE on the other", async () => {
+  const cluster = await sharedPostgresCluster();
+  const url = await cluster.createDatabase();
+  const dir = await Deno.makeTempDir({ prefix: "tern-pg-two-" });
+  const overrides = { local_domains: ["example.org"], store: { backend: "postgres" as const, url } };
+  const a = await startServerIn(overrides, undefined, dir);
+  const b = await startServerIn(overrides, undefined, dir);
+  const imap = new ImapFlow({
+    host: "127.0.0.1",
+    port: a.srv.addresses.imap!.port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: "carol@example.org", pass: "carol-pw" },
+    logger: false,
+  });
+  try {
+    await a.srv.context.store.createAccount({
+      address: "carol@example.org",
+      secrets: await a.srv.context.auth.deriveSecrets("carol-pw"),
+    });
+    await imap.connect();
+    const lock = await imap.getMailboxLock("INBOX");
+    try {
+      const exists = new Promise<number>((resolve) =>
+        imap.on("exists", (d: { count: number }) => resolve(d.count))
+      );
+      const idling = imap.idle();
+      // Delivered through server B's MX listener: B's store commits, A learns of it by NOTIFY.
+      const transport = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port: b.srv.addresses.smtp!.port,
+        secure: false,
+        tls: { rejectUnauthorized: false },
+      });
+      await transport.sendMail({
+        from: "someone@example.net",
+        to: "carol@example.org",
+        subject: "Across servers",
+        text: "Delivered by B, announced to A",
+      });
+      transport.close();
+      // A guard, not a timing assertion: without the event the IDLE session would wait forever.
+      let guard: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error("server A never announced the message")), 30_000);
+      });
+      try {
+        assert.equal(await Promise.race([exists, silence]), 1);
+      } finally {
+        clearTimeout(guard);
+      }
+      await imap.noop();
+      await idling;
+      const [msg] = await Array.fromAsync(imap.fetch("1", { envelope: true, source: true }));
+      assert.equal(msg!.envelope?.subject, "Across servers");
+      assert.match(new TextDecoder().decode(msg!.source), /Delivered by B, announced to A/);
+    } finally {
+      lock.release();
+    }
+    await imap.logout();
+  } finally {
+    imap.close();
+    await b.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
     await cluster.dropDatabase(url);
   }
 });

@@ -148,6 +148,7 @@ export class PostgresStore implements Store {
   readonly #blobGraceMs: number;
   readonly #onError: (err: unknown) => void;
   #unlisten: (() => Promise<void>) | null = null;
+  #commitObserver: ((seconds: number) => void) | null = null;
   #closed = false;
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -224,6 +225,7 @@ export class PostgresStore implements Store {
     ]
       .sort((a, b) => a - b);
     const run = async () => {
+      const started = performance.now();
       let mut: PgMutation | null = null;
       const result = await this.sql.begin(async (tx) => {
         if (rows.length) {
@@ -236,6 +238,7 @@ export class PostgresStore implements Store {
         mut = m;
         return r;
       }) as T;
+      this.#commitObserver?.((performance.now() - started) / 1000);
       const m = mut as PgMutation | null;
       if (m) {
         for (const e of m.events) this.notifier.publish(e);
@@ -272,6 +275,11 @@ export class PostgresStore implements Store {
     } catch (err) {
       this.#onError(err);
     }
+  }
+
+  /** Reports each mail write transaction's time, start to durable COMMIT, in seconds. */
+  observeCommits(observer: (seconds: number) => void): void {
+    this.#commitObserver = observer;
   }
 
   // ---------------------------------------------------------------- directory
