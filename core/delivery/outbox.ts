@@ -1,29 +1,19 @@
 /**
  * Rows that commit with a delivered message (the webhook outbox, core/webhooks): the pipeline asks
- * its `DeliveryOutbox` which rows each local account's copy carries, and places the message through
+ * its `DeliveryOutbox` (pipeline.ts) which rows each local account's copy carries, and places the message through
  * a view of the store that attaches them to that account's `NewMessage.outbox`, so the store writes
  * them in the same transaction as the message (all-or-nothing, one fsync).
  *
  * @module
  */
 import type { Store } from "../store/store.ts";
-import type { Account, AccountId, NewMessage } from "../store/types.ts";
-import type { MessageOutboxEntry } from "../store/records/webhooks.ts";
-import type { DeliveryEnvelope } from "./pipeline.ts";
-import type { MessageSource } from "./spool.ts";
+import type { Account, AccountId, MessageOutboxEntry, NewMessage } from "../store/types.ts";
 
 /** A local account of the delivery and the envelope addresses that reached it. */
 export interface OutboxRecipient {
   account: Account;
   addresses: string[];
 }
-
-/** Decides the outbox rows of a delivery, per account (none: an empty or absent entry). */
-export type DeliveryOutbox = (input: {
-  recipients: OutboxRecipient[];
-  envelope: DeliveryEnvelope;
-  message: MessageSource;
-}) => Promise<ReadonlyMap<AccountId, readonly MessageOutboxEntry[]>>;
 
 /**
  * A view of `store` whose `storeMessages` and `addMessages` attach each account's outbox rows to

@@ -18,13 +18,13 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TlsInfo } from "../net/transport.ts";
 import type { Store } from "../store/store.ts";
-import { type Account, type AccountId, type BlobId, StoreError } from "../store/types.ts";
+import { type Account, type AccountId, type BlobId, type MessageOutboxEntry, StoreError } from "../store/types.ts";
 import { deliverLocal, deliverLocalEach, type LocalFiling, putMessageBlob } from "./local.ts";
 import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
 import type { MessageSource } from "./spool.ts";
 import { formatReceived, formatReturnPath } from "./trace.ts";
-import { type DeliveryOutbox, type OutboxRecipient, withOutbox } from "./outbox.ts";
+import { type OutboxRecipient, withOutbox } from "./outbox.ts";
 import type { LimitRefusal, TenancyPolicy } from "../tenancy/policy.ts";
 
 /** Where a message comes from: decides the `Received` line (RFC 5321 §4.4). */
@@ -276,6 +276,13 @@ export interface InboundStage {
   name: string;
   check(tx: DeliveryTransaction, message: MessageSource): Promise<StageVerdict>;
 }
+
+/** Decides the webhook outbox rows of a delivery, per account (none: an empty or absent entry). */
+export type DeliveryOutbox = (input: {
+  recipients: OutboxRecipient[];
+  envelope: DeliveryEnvelope;
+  message: MessageSource;
+}) => Promise<ReadonlyMap<AccountId, readonly MessageOutboxEntry[]>>;
 
 /** What the pipeline needs. */
 export interface PipelineServices {

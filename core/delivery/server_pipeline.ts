@@ -6,15 +6,13 @@
  *
  * @module
  */
-import { DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
+import { type DeliveryOutbox, DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
 import { sendVacationReplies, type VacationServer } from "./vacation.ts";
 import { sieveFilter } from "./sieve_stage.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "./plan_size_stage.ts";
 import { inboundHooks, inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
-import type { WebhookService } from "../webhooks/service.ts";
-import type { Notifier } from "../notify/notifier.ts";
 
 /**
  * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
@@ -40,8 +38,10 @@ const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
 export function deliveryPipeline(
   server: VacationServer & MailAuthServer & {
     readonly metrics?: ServerMetrics;
-    readonly webhooks?: WebhookService;
-    readonly notify?: Notifier;
+    /** The webhook service (core/webhooks), by what the pipeline uses of it (no import: no module cycle). */
+    readonly webhooks?: { readonly hook: PostDeliveryHook; readonly outbox: DeliveryOutbox };
+    /** The notifier (core/notify), likewise. */
+    readonly notify?: { readonly hook: PostDeliveryHook };
   },
 ): DeliveryPipeline {
   let p = pipelines.get(server);

@@ -13,7 +13,6 @@
  * @module
  */
 import type { EmailAddress, MessageSummary } from "../mime/types.ts";
-import type { MessageOutboxEntry } from "./records/webhooks.ts";
 
 /** Opaque identifiers (strings so that other backends can use UUIDs or ULIDs). */
 export type AccountId = string;
@@ -191,6 +190,34 @@ export class StoreError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The events a webhook may subscribe to (core/webhooks; records in core/store/records/webhooks.ts). */
+export const WEBHOOK_EVENTS = [
+  "message.received",
+  "message.bounced",
+  "delivery.failed",
+  "quota.warning",
+  "notification",
+] as const;
+
+/** One webhook event type. */
+export type WebhookEvent = typeof WEBHOOK_EVENTS[number];
+
+/**
+ * A webhook outbox row to write with a message in the same commit (`NewMessage.outbox`): the store
+ * fills in the account and the new message's id, and keeps `{ ...context, uids: […] }` as its data.
+ */
+export interface MessageOutboxEntry {
+  /** The delivery id (also the Standard Webhooks `webhook-id`). */
+  id: string;
+  webhookId: string;
+  event: WebhookEvent;
+  createdAt: Date;
+  /** After this no retry is made. */
+  expiresAt: Date;
+  /** Extra context kept in the row's data beside the UIDs (e.g. the envelope). */
+  context?: Record<string, unknown>;
 }
 
 /** A message to be added. The blob must already be in the blob store. */

@@ -18,8 +18,7 @@ import type {
   WebhookEvent,
   WebhookRecord,
 } from "../store/records/webhooks.ts";
-import type { DeliveryOutbox } from "../delivery/outbox.ts";
-import type { PostDeliveryHook } from "../delivery/pipeline.ts";
+import type { DeliveryOutbox, PostDeliveryHook } from "../delivery/pipeline.ts";
 import type { MessageSource } from "../delivery/spool.ts";
 import { outboundHttpClient } from "../net/outbound_http_config.ts";
 import { parseHeaderBlock } from "../mime/header.ts";

@@ -10,19 +10,12 @@
  *
  * @module
  */
-import type { AccountId } from "../types.ts";
+import type { AccountId, MessageOutboxEntry, WebhookEvent } from "../types.ts";
+import { WEBHOOK_EVENTS } from "../types.ts";
 
-/** The events a webhook may subscribe to. */
-export const WEBHOOK_EVENTS = [
-  "message.received",
-  "message.bounced",
-  "delivery.failed",
-  "quota.warning",
-  "notification",
-] as const;
-
-/** One event type. */
-export type WebhookEvent = typeof WEBHOOK_EVENTS[number];
+// The event names and the outbox entry live with `NewMessage` (core/store/types.ts), which carries them.
+export { WEBHOOK_EVENTS };
+export type { MessageOutboxEntry, WebhookEvent };
 
 /** What a webhook is attached to. `system` receives installation-wide (admin) notifications. */
 export type WebhookScopeKind = "address" | "domain" | "organization" | "system";
@@ -88,17 +81,6 @@ export type NewWebhookDelivery = Pick<
   WebhookDelivery,
   "id" | "webhookId" | "event" | "accountId" | "messageId" | "data" | "createdAt" | "expiresAt"
 >;
-
-/**
- * An outbox row to write with a message in the same commit (`NewMessage.outbox`): the store fills
- * in the account and the new message's id, and adds the UIDs to `data` as `{ "uids": […] }`.
- */
-export type MessageOutboxEntry =
-  & Pick<NewWebhookDelivery, "id" | "webhookId" | "event" | "createdAt" | "expiresAt">
-  & {
-    /** Extra context kept in `data` beside the UIDs (e.g. the envelope). */
-    context?: Record<string, unknown>;
-  };
 
 /** One attempt of a delivery (the delivery log). */
 export interface WebhookAttempt {
