@@ -41,6 +41,7 @@ function tokenScope(value: string | undefined): TokenScope {
 }
 import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
+import { DMARC_COMMANDS, DMARC_GROUP } from "./dmarc_commands.ts";
 import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
 import { TRANSFER_COMMANDS, TRANSFER_GROUPS } from "./transfer_commands.ts";
@@ -110,6 +111,7 @@ export const GROUPS: GroupSpec[] = [
   { name: "token", summary: "manage JMAP API tokens (create, list, revoke)" },
   QUEUE_GROUP,
   BAN_GROUP,
+  DMARC_GROUP,
   SIEVE_GROUP,
   DNS_GROUP,
   ...TRANSFER_GROUPS,
@@ -562,4 +564,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS];
