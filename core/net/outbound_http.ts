@@ -473,7 +473,7 @@ async function readBody(
       if (!Number.isFinite(n) || n < 0) throw new OutboundHttpError("malformed chunk size");
       if (n === 0) break;
       let left = n;
-      while (left > 0) {
+      while (left > 0 && !truncated) {
         if (r.buffered.length === 0 && !(await r.fill())) {
           throw new OutboundHttpError("connection closed in a chunk");
         }
