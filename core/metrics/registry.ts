@@ -231,6 +231,24 @@ export class ServerMetrics {
     this.#commands.inc({ protocol, command: commandLabel(verb), result });
   }
 
+  /**
+   * A JMAP request's method calls (RFC 8620 §3.3), each counted as a command of protocol `jmap`:
+   * `ok` unless one of its responses is an `error` invocation. A method the server does not know
+   * counts as `OTHER` (names come from the client: only known ones become labels).
+   */
+  jmapCalls(
+    calls: readonly (readonly [string, unknown, string])[],
+    responses: readonly (readonly [string, unknown, string])[],
+  ): void {
+    for (const [name, , callId] of calls) {
+      const mine = responses.filter((r) => r[2] === callId);
+      const error = mine.find((r) => r[0] === "error");
+      const unknown = (error?.[1] as { type?: unknown } | undefined)?.type === "unknownMethod";
+      const label = unknown || !/^[A-Za-z]{1,32}\/[a-zA-Z]{1,16}$/.test(name) ? "OTHER" : name;
+      this.#commands.inc({ protocol: "jmap", command: label, result: error ? "error" : "ok" });
+    }
+  }
+
   /** Recipients placed in a mailbox here. */
   localDeliveries(count: number): void {
     if (count > 0) this.#localDelivered += count;

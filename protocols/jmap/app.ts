@@ -251,7 +251,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
       const request = parseRequest(body, server.config.jmap.max_json_depth);
       checkRequest(request, s);
-      return await processRequest(
+      const result = await processRequest(
         request,
         s,
         account,
@@ -259,6 +259,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         sessionState(account, server.config),
         { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
       );
+      // core/metrics: each method call is a command of protocol "jmap".
+      server.metrics?.jmapCalls(request.methodCalls, result.methodResponses);
+      return result;
     });
     if (response === null) {
       throw new ProblemError(

@@ -191,3 +191,38 @@ print("done")
     await t.close();
   }
 });
+
+Deno.test("metrics: JMAP method calls are counted as jmap commands; unknown methods as OTHER errors", async () => {
+  const t = await startApiServer(undefined, { metrics: { token: TOKEN } });
+  try {
+    const { hostname, port } = t.srv.addresses.http;
+    const accountId = t.accounts["alice@example.org"]!.id;
+    const res = await fetch(`http://${hostname}:${port}/jmap/api`, {
+      method: "POST",
+      headers: {
+        authorization: "Basic " + btoa(`alice@example.org:${PASSWORD}`),
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+        methodCalls: [
+          ["Mailbox/get", { accountId }, "a"],
+          ["Mailbox/get", { accountId: "nobody" }, "b"],
+          ["Zzz/frobnicate", {}, "c"],
+        ],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(body.methodResponses.map((r: [string]) => r[0]), ["Mailbox/get", "error", "error"]);
+    const m = await scrape(t);
+    const cmd = (command: string, result: string) =>
+      value(m, "tern_commands_total", { protocol: "jmap", command, result });
+    assert.equal(cmd("Mailbox/get", "ok"), 1);
+    assert.equal(cmd("Mailbox/get", "error"), 1);
+    assert.equal(cmd("OTHER", "error"), 1);
+    assert.equal(cmd("Zzz/frobnicate", "error"), 0);
+  } finally {
+    await t.close();
+  }
+});
