@@ -511,7 +511,9 @@ export class DeliveryTransaction {
           for (const i of localIdx) {
             results[i] = { address: this.#recipients[i]!.address, status: "delivered" };
           }
-          committed.push({ blobId: done.blobId, size: done.size, accountIds: [...new Set(accountIds)] });
+          // Accounts whose copy the filter dropped (discard, redirect, reject) get no hooks (no auto-reply).
+          const kept = [...new Set(accountIds)].filter((a) => plan?.filings.get(a)?.mailboxIds.length !== 0);
+          committed.push({ blobId: done.blobId, size: done.size, accountIds: kept });
         }
       } catch (error) {
         fail(localIdx, error);

@@ -330,6 +330,33 @@ Content-Type: text/html; charset=utf-8
   });
 });
 
+Deno.test("sieve stage: a message the script discards or rejects gets no JMAP vacation reply", async () => {
+  await withEnv(async (env) => {
+    const store = env.srv.context.store;
+    await store.vacations.set(env.alice.id, {
+      id: "singleton",
+      isEnabled: true,
+      fromDate: null,
+      toDate: null,
+      subject: "JMAP away",
+      textBody: "x",
+      htmlBody: null,
+    });
+    const toAlice = (s: string) =>
+      MSG(s).replace("From: Sender <sender@remote.test>", "From: Bob <bob@example.org>");
+    await activate(
+      env,
+      env.alice,
+      `require "reject"; if header :contains "subject" "drop" { discard; } else { reject "no"; }`,
+    );
+    await deliver(env, "bob@example.org", ["alice@example.org", "bob@example.org"], toAlice("drop this"));
+    await deliver(env, "bob@example.org", ["alice@example.org", "bob@example.org"], toAlice("reject this"));
+    const subjects = (await box(env, env.bob, "INBOX")).map((m) => /Subject: ([^\r\n]*)/.exec(m.text)![1]);
+    // Bob's own copies and the rejection notice; no "JMAP away".
+    assert.deepEqual(subjects.sort(), ["Rejected: reject this", "drop this", "reject this"]);
+  });
+});
+
 Deno.test("sieve stage: a script failing at run time keeps the message in the Inbox", async () => {
   await withEnv(async (env) => {
     await activate(env, env.alice, `require "fileinto"; fileinto "Archive"; redirect "not an address";`);
