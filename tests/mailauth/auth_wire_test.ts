@@ -8,6 +8,8 @@ import type { StaticDnsResolver, StaticRecord } from "../../core/dns/resolver.ts
 import { inboundDns } from "../../core/mailauth/server.ts";
 import { PASSWORDS } from "../smtp/_server.ts";
 import nodemailer from "nodemailer";
+import { Buffer } from "node:buffer";
+import { authenticate } from "mailauth";
 import {
   authResults,
   forward,
@@ -15,6 +17,7 @@ import {
   mailbox,
   makeKey,
   message,
+  resolverOf,
   send,
   sign,
   startAuthServer,
@@ -315,5 +318,44 @@ Deno.test("mailauth wire: ARC chain through a forwarder: a trusted sealer's chai
     } finally {
       await env.close();
     }
+  }
+});
+
+Deno.test("mailauth wire: with arc_seal_domain set, accepted mail carries our ARC set (i=1, cv=none) and it verifies", async () => {
+  const ours = makeKey("example.org", "arc");
+  const key = makeKey("sender.test", "s1");
+  const records = [key.record, ours.record, txt("sender.test", SPF_HERE)];
+  const env = await startAuthServer(records, { arc_seal_domain: "example.org" });
+  try {
+    await env.srv.context.store.dkimKeys.put({
+      domain: "example.org",
+      selector: "arc",
+      algorithm: "rsa-sha256",
+      privateKeyPem: ours.privateKey,
+      publicKeyB64: ours.record.value.replace(/^.*p=/, ""),
+    }, new Date());
+    assert.equal(
+      (await send(env, await sign(message("ann@sender.test"), key), { from: "ann@sender.test" })).code,
+      250,
+    );
+    const [m] = await mailbox(env, env.alice, "inbox");
+    const head = headerOf(m!);
+    assert.match(head, /^ARC-Seal: i=1; a=rsa-sha256; .*cv=none; d=example\.org; s=arc;/m);
+    assert.match(head, /^ARC-Message-Signature: i=1; /m);
+    assert.match(head, /^ARC-Authentication-Results: i=1; mx\.test;/m);
+    // The next hop (here: mailauth itself) finds a valid chain, sealed by us.
+    const next = await authenticate(Buffer.from(m!, "latin1"), {
+      ip: "192.0.2.50",
+      helo: "mx.test",
+      sender: "ann@sender.test",
+      mta: "next.test",
+      resolver: resolverOf(records),
+      disableBimi: true,
+    });
+    const arc = next.arc as { status: { result: string }; signature?: { signingDomain?: string } };
+    assert.equal(arc.status.result, "pass");
+    assert.equal(arc.signature?.signingDomain, "example.org");
+  } finally {
+    await env.close();
   }
 });
