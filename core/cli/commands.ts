@@ -34,6 +34,14 @@ import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "../jmap/tokens.ts";
 /** `--scope` of `tern token create` (default `account`). */
 function tokenScope(value: string | undefined): TokenScope {
   if (value === undefined) return "account";
+  if (!isTokenScope(value)) throw new UsageError(`Invalid scope "${value}": expected one of ${TOKEN_SCOPES.join(", ")}`);
+  return value;
+}
+import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "../jmap/tokens.ts";
+
+/** `--scope` of `tern token create` (default `account`). */
+function tokenScope(value: string | undefined): TokenScope {
+  if (value === undefined) return "account";
   if (!isTokenScope(value)) {
     throw new UsageError(`Invalid scope "${value}": expected one of ${TOKEN_SCOPES.join(", ")}`);
   }
@@ -46,6 +54,7 @@ import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
 import { TRANSFER_COMMANDS, TRANSFER_GROUPS } from "./transfer_commands.ts";
 import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
+import { API_COMMANDS, API_GROUPS } from "./api_commands.ts";
 import { WEBHOOK_COMMANDS, WEBHOOK_GROUP } from "./webhook_commands.ts";
 
 /** The JMAP token helpers report an unknown account as a TypeError. */
@@ -116,6 +125,7 @@ export const GROUPS: GroupSpec[] = [
   DNS_GROUP,
   ...TRANSFER_GROUPS,
   ...TENANCY_GROUPS,
+  ...API_GROUPS,
   WEBHOOK_GROUP,
   { name: "config", summary: "check a configuration file, show the effective configuration" },
 ];
@@ -564,4 +574,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS, ...API_COMMANDS];

@@ -7,4 +7,5 @@ import "./_directory_cases.ts";
 import "./_matrix_cases.ts";
 import "./_status_cases.ts";
 import "./_settings_audit_cases.ts";
+import "./_cli_cases.ts";
 import "./_openapi_cases.ts";

@@ -15,6 +15,7 @@ import { decodeCursor, encodeCursor, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../p
 import { effectiveReach } from "../../../core/authz/principal.ts";
 import type { AuditEntry } from "../../../core/audit/audit_log.ts";
 import type { SessionSelector } from "../../../core/api_auth/sessions.ts";
+import { revokeSessions } from "../../../core/api_auth/session_ops.ts";
 
 const EntryView = z.object({
   id: z.string(),
@@ -163,12 +164,9 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
         }
         selector = { all: true };
       }
-      const revoked = await deps.sessions.revoke(selector, "revoked by an administrator");
-      await deps.audit.security(actorOf(c), {
-        action: "session.revoke_bulk",
+      const revoked = await revokeSessions(deps.server, selector, actorOf(c), {
+        reason: "revoked by an administrator",
         orgId,
-        target: body.accountId ?? body.orgId ?? "all",
-        after: { revoked },
       });
       return c.json({ revoked }, 200);
     },
