@@ -34,14 +34,6 @@ import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "../jmap/tokens.ts";
 /** `--scope` of `tern token create` (default `account`). */
 function tokenScope(value: string | undefined): TokenScope {
   if (value === undefined) return "account";
-  if (!isTokenScope(value)) throw new UsageError(`Invalid scope "${value}": expected one of ${TOKEN_SCOPES.join(", ")}`);
-  return value;
-}
-import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "../jmap/tokens.ts";
-
-/** `--scope` of `tern token create` (default `account`). */
-function tokenScope(value: string | undefined): TokenScope {
-  if (value === undefined) return "account";
   if (!isTokenScope(value)) {
     throw new UsageError(`Invalid scope "${value}": expected one of ${TOKEN_SCOPES.join(", ")}`);
   }
