@@ -121,7 +121,9 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
       return await storeOwn(store, input, own, shared);
     }
     // Every copy dropped (Sieve discard, redirect, reject): the blob alone, for after-commit work.
-    if (accountIds.length === 0) return { ...(await putMessageBlob(store, input.prefix, input.message)), added: [] };
+    if (accountIds.length === 0) {
+      return { ...(await putMessageBlob(store, input.prefix, input.message)), added: [] };
+    }
     const placements = accountIds.map((accountId, i) => placementOf(accountId, inboxes[i]!, input));
     // In memory: blob and placements in one durable step.
     const whole = inMemory(input.prefix, input.message);
@@ -222,7 +224,10 @@ export async function deliverLocalEach(
     try {
       const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
       const added = accountIds.length === 0 ? [] : await store.addMessages(
-        accountIds.map((accountId, i) => ({ ...placementOf(accountId, inboxes[i]!, input), blobId: blob.blobId })),
+        accountIds.map((accountId, i) => ({
+          ...placementOf(accountId, inboxes[i]!, input),
+          blobId: blob.blobId,
+        })),
       );
       if (own.length > 0) added.push(...(await storeOwn(store, input, own, undefined)).added);
       for (const id of fresh) done.add(id);

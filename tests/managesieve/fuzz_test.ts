@@ -38,7 +38,7 @@ async function readToEnd(conn: Deno.Conn): Promise<number> {
   const buf = new Uint8Array(65536);
   let total = 0;
   for (;;) {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const n = await Promise.race([
       // A reset is a close too: the server said BYE and closed with the client's data unread.
       conn.read(buf).catch((e) => {
