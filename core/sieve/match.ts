@@ -28,7 +28,7 @@ export class SieveRuntimeError extends Error {
 /** Longest regular expression accepted. */
 export const MAX_REGEX_LENGTH = 1024;
 /** Subjects longer than this are cut before a `:regex` match (bounds the work of a bad pattern). */
-export const MAX_REGEX_SUBJECT = 64 * 1024;
+export const MAX_REGEX_SUBJECT = 16 * 1024;
 /** `:matches` with captures uses a table of this many cells at most; beyond it, no captures. */
 const MAX_CAPTURE_CELLS = 4_000_000;
 
@@ -143,6 +143,8 @@ function matchOne(
     }
     case "regex": {
       if (k.length > MAX_REGEX_LENGTH) throw new SieveRuntimeError("regular expression too long");
+      const unsafe = regexProblem(k);
+      if (unsafe) throw new SieveRuntimeError(`regular expression refused: ${unsafe}`);
       let re: RegExp;
       try {
         re = new RegExp(k, cmp === "i;ascii-casemap" ? "iu" : "u");
@@ -255,4 +257,61 @@ export function quoteWildcard(s: string): string {
 /** `:quoteregex` (regex draft §3): escapes the regular expression metacharacters. */
 export function quoteRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => "\\" + c);
+}
+
+/**
+ * Why a `:regex` pattern is refused, or null. JavaScript regular expressions backtrack and a match
+ * cannot be interrupted, so the patterns that can take exponential time are refused up front: a
+ * quantified group that itself contains a quantifier or an alternation (`(a+)+`, `(a|aa)*`), and
+ * backreferences. A heuristic on the pattern's text, conservative: it may refuse a harmless one.
+ */
+export function regexProblem(pattern: string): string | null {
+  /** Per open group: whether it holds a quantifier or an alternation. */
+  const groups: boolean[] = [];
+  let lastGroupRisky = false;
+  let afterGroup = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const next = pattern[i + 1] ?? "";
+      if (/[1-9]/.test(next) || next === "k") return "backreferences are not allowed";
+      i++;
+      afterGroup = false;
+      continue;
+    }
+    if (c === "[") {
+      // A character class: skip to its end (escapes inside included).
+      let j = i + 1;
+      if (pattern[j] === "^") j++;
+      if (pattern[j] === "]") j++;
+      while (j < pattern.length && pattern[j] !== "]") j += pattern[j] === "\\" ? 2 : 1;
+      i = j;
+      afterGroup = false;
+      continue;
+    }
+    const quantifier = c === "*" || c === "+" || c === "?" ||
+      (c === "{" && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)));
+    if (quantifier) {
+      // "?" right after "(" opens a special group, not a quantifier.
+      if (c === "?" && pattern[i - 1] === "(") continue;
+      if (afterGroup && lastGroupRisky) return "nested quantifiers";
+      if (groups.length > 0) groups[groups.length - 1] = true;
+      afterGroup = false;
+      continue;
+    }
+    if (c === "(") {
+      groups.push(false);
+      afterGroup = false;
+    } else if (c === ")") {
+      lastGroupRisky = groups.pop() ?? false;
+      if (lastGroupRisky && groups.length > 0) groups[groups.length - 1] = true;
+      afterGroup = true;
+    } else if (c === "|") {
+      if (groups.length > 0) groups[groups.length - 1] = true;
+      afterGroup = false;
+    } else {
+      afterGroup = false;
+    }
+  }
+  return null;
 }

@@ -17,6 +17,7 @@ import {
   SieveSyntaxError,
   type SieveTestNode,
 } from "./parser.ts";
+import { regexProblem } from "./match.ts";
 
 /** The extensions Tern implements, as `require` names them and ManageSieve's SIEVE capability lists them. */
 export const SIEVE_EXTENSIONS: readonly string[] = [
@@ -481,6 +482,8 @@ class Validator {
         } catch {
           throw new SieveSyntaxError(`bad regular expression "${key}"`, n.pos);
         }
+        const unsafe = regexProblem(key);
+        if (unsafe) throw new SieveSyntaxError(`regular expression refused: ${unsafe}`, n.pos);
       }
     }
   }

@@ -434,6 +434,14 @@ if header :regex "subject" "invoice ([0-9]{4})-([0-9]+)" { fileinto "Invoices/\$
     ),
     [KEEP],
   );
+  // A pattern only known at run time (a variable) is checked then: refused, the message kept.
+  const slow = msg(`Subject: ${"a".repeat(40)}b`);
+  const r = await run(
+    `require ["regex", "variables"]; set "p" "(a+)+$"; if header :regex "subject" "\${p}" { discard; }`,
+    slow,
+  );
+  assert.match(r.error!, /nested quantifiers/);
+  assert.deepEqual(r.actions, [KEEP]);
 });
 
 Deno.test("sieve limits: too many redirects, too many actions, too many steps give the implicit keep", async () => {

@@ -117,6 +117,14 @@ const ERRORS: [string, string, RegExp, number, number][] = [
     21,
   ],
   [
+    "nested quantifiers",
+    `require "regex"; if header :regex "a" "(a+)+$" { keep; }`,
+    /nested quantifiers/,
+    1,
+    21,
+  ],
+  ["a backreference", `require "regex"; if header :regex "a" "(a)\\\\1" { keep; }`, /backreferences/, 1, 21],
+  [
     "bad Unicode escape",
     `require "encoded-character"; keep; redirect "\${unicode:D800}@x";`,
     /invalid Unicode/,
