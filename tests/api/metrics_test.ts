@@ -226,3 +226,41 @@ Deno.test("metrics: JMAP method calls are counted as jmap commands; unknown meth
     await t.close();
   }
 });
+
+Deno.test("metrics: failed logins past policy.ban_failures count one ban, active until cleared", async () => {
+  const t = await startApiServer(undefined, {
+    metrics: { token: TOKEN },
+    policy: { ban_failures: 2, ban_window_seconds: 60, ban_seconds: 600 },
+  });
+  try {
+    // From 127.0.0.2, so that the scrape from 127.0.0.1 is not the banned address.
+    const out = await python(
+      `
+import smtplib, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = smtplib.SMTP(host, port, source_address=("127.0.0.2", 0))
+s.ehlo()
+s.user, s.password = "alice@example.org", "wrong"
+for _ in range(2):
+    try:
+        s.auth("PLAIN", s.auth_plain)
+    except smtplib.SMTPAuthenticationError:
+        pass
+s.quit()
+print("done")
+`,
+      ["127.0.0.1", String(t.srv.addresses.submission.port)],
+    );
+    assert.equal(out.trim(), "done");
+    let m = await scrape(t);
+    assert.equal(value(m, "tern_auth_failures_total", { protocol: "submission", reason: "invalid" }), 2);
+    assert.equal(value(m, "tern_bans_total"), 1);
+    assert.equal(value(m, "tern_bans_active"), 1);
+    await t.srv.context.policy!.bans.clear();
+    m = await scrape(t);
+    assert.equal(value(m, "tern_bans_active"), 0);
+    assert.equal(value(m, "tern_bans_total"), 1);
+  } finally {
+    await t.close();
+  }
+});
