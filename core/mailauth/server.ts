@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import { NodeDnsResolver, StaticDnsResolver } from "../dns/resolver.ts";
 import type { Store } from "../store/store.ts";
 import { CachingDns } from "./dns.ts";
+import { CidrList } from "../policy/cidr.ts";
 import { mailAuthStage } from "./stage.ts";
 import { ConnectionChecks } from "./connection.ts";
 import { dmarcRecorder, type ReportJob, startDmarcReports } from "./dmarc_report.ts";
@@ -60,6 +61,7 @@ export function inboundStages(server: MailAuthServer): InboundStage[] {
       log: server.log.with({ component: "mailauth" }),
       clock: server.clock,
       dkimKeys: server.store.dkimKeys,
+      trusted: new CidrList(server.config.smtp?.relay_networks ?? []),
       onDmarc: checks.dmarc_reports ? dmarcRecorder(server.store, server.clock) : undefined,
     }),
   ];

@@ -28,6 +28,8 @@ export interface MailAuthServices {
   clock: Clock;
   /** DKIM keys (the ARC sealing key is `checks.arc_seal_domain`'s). */
   dkimKeys: DkimKeyStore;
+  /** Clients trusted like authenticated ones (`smtp.relay_networks`): their mail is not checked. */
+  trusted?: { contains(address: string): boolean };
   /** Told every DMARC evaluation (aggregate reports), after the verdict; never delays it. */
   onDmarc?: (
     outcome: AuthOutcome,
@@ -35,12 +37,6 @@ export interface MailAuthServices {
     disposition: Disposition,
     nullSender: boolean,
   ) => Promise<void>;
-}
-
-/** True when a transaction is mail from outside: plain SMTP, no AUTH. */
-export function isInboundMx(tx: DeliveryTransaction): boolean {
-  const o = tx.origin;
-  return o.kind === "smtp" && !o.lmtp && o.authenticatedAs === null;
 }
 
 /** The refusal of a message whose DMARC policy is reject (RFC 7489 §6.7; RFC 3463 X.7.1). */
@@ -60,6 +56,7 @@ export function mailAuthStage(svc: MailAuthServices): InboundStage {
     async check(tx: DeliveryTransaction, message: MessageSource): Promise<StageVerdict> {
       const o = tx.origin;
       if (o.kind !== "smtp" || o.lmtp || o.authenticatedAs !== null) return { accept: true };
+      if (svc.trusted?.contains(o.clientIp)) return { accept: true };
       const c = svc.checks;
       const cleaned = withoutForgedResults(message, svc.hostname);
       if (!c.spf && !c.dkim && !c.dmarc && !c.arc) {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { StaticDnsResolver, StaticRecord } from "../../core/dns/resolver.ts";
 import { inboundDns } from "../../core/mailauth/server.ts";
-import { PASSWORDS } from "../smtp/_server.ts";
+import { PASSWORDS, startServer } from "../smtp/_server.ts";
 import nodemailer from "nodemailer";
 import { Buffer } from "node:buffer";
 import { authenticate } from "mailauth";
@@ -355,6 +355,26 @@ Deno.test("mailauth wire: with arc_seal_domain set, accepted mail carries our AR
     const arc = next.arc as { status: { result: string }; signature?: { signingDomain?: string } };
     assert.equal(arc.status.result, "pass");
     assert.equal(arc.signature?.signingDomain, "example.org");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("mailauth wire: mail from smtp.relay_networks is trusted like authenticated mail (not checked)", async () => {
+  const env = await startServer({
+    smtp: { relay_networks: ["127.0.0.2/32"], checks: { spf: true, dkim: true, dmarc: true, arc: true } },
+    queue: { static_dns: [{ name: "tern-test.invalid", type: "A", value: "127.0.0.1" }] },
+  });
+  try {
+    assert.equal(
+      (await send(env, message("a@inside.test", "in"), { from: "a@inside.test", localAddress: "127.0.0.2" }))
+        .code,
+      250,
+    );
+    assert.equal((await send(env, message("a@outside.test", "out"), { from: "a@outside.test" })).code, 250);
+    const [inside, outside] = await mailbox(env, env.alice, "inbox");
+    assert.equal(authResults(inside!).length, 0);
+    assert.equal(authResults(outside!).length, 1);
   } finally {
     await env.close();
   }
