@@ -9,7 +9,7 @@ import type { Logger } from "../../core/log/logger.ts";
 import { CannotCalculateChangesError } from "../../core/store/types.ts";
 import { MethodError, ProblemError, ProblemType } from "./errors.ts";
 import { type Invocation, type JmapRequest, resolveResultReferences } from "./request.ts";
-import { Capability, SUPPORTED_CAPABILITIES } from "./capabilities.ts";
+import { SUPPORTED_CAPABILITIES } from "./capabilities.ts";
 import type { MethodContext, MethodEntry } from "./method_context.ts";
 import type { JmapServices } from "./services.ts";
 import { METHODS } from "./methods/mod.ts";
@@ -55,9 +55,9 @@ export async function processRequest(
   client: { sessionId: string; remoteAddress: string } = { sessionId: "", remoteAddress: "" },
   methods: ReadonlyMap<string, MethodEntry> = METHODS,
 ): Promise<JmapResponse> {
+  // RFC 8620 §3.3 (erratum 6606): "urn:ietf:params:jmap:core" must be in `using` like any other
+  // capability; nothing is implied, so with an empty `using` every method call is unknownMethod.
   const using = new Set(request.using);
-  // The core capability is implied: a client that speaks JMAP at all uses it.
-  using.add(Capability.core);
   const ctx: MethodContext = {
     services,
     account,

@@ -181,10 +181,12 @@ async function toNode(
     if (usedPartIds.has(p.partId)) throw invalidProperties([`${path}/partId`], "partId used twice.");
     usedPartIds.add(p.partId);
     if (p.blobId !== undefined && p.blobId !== null) throw invalidProperties([`${path}/blobId`]);
-    // RFC 8621 §4.6: text from bodyValues is sent as UTF-8; a charset may not be given.
+    // RFC 8621 §4.6: the server chooses the charset of text from bodyValues; a client may only
+    // ask for UTF-8. Text that is all ASCII is declared us-ascii (RFC 2046 §4.1.2, as the
+    // RFC 8621 examples show it), anything else UTF-8.
     if (charset !== null && charset.toLowerCase() !== "utf-8") throw invalidProperties([`${path}/charset`]);
     content = bv.value;
-    charset = "utf-8";
+    charset = charset === null && /^[\x00-\x7f]*$/.test(bv.value) ? "us-ascii" : "utf-8";
   } else if (typeof p.blobId === "string") {
     const bytes = await resolveBlob(p.blobId);
     if (!bytes) {

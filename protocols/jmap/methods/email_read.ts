@@ -28,6 +28,7 @@ import {
   needsRaw,
 } from "../email_view.ts";
 import { readBlob } from "../blobs.ts";
+import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 
 /** Parses the Email/get and Email/parse body options (RFC 8621 §4.2, §4.9). */
 function viewOptions(args: Record<string, unknown>): EmailViewOptions {
@@ -325,6 +326,9 @@ export const threadChanges: MethodHandler = (args, ctx) => standardChanges(args,
 const NOT_IN_PARSED = new Set(["id", "threadId", "mailboxIds", "keywords", "receivedAt", "blobId", "size"]);
 const PARSE_DEFAULTS = DEFAULT_EMAIL_PROPERTIES.filter((p) => !NOT_IN_PARSED.has(p));
 
+/** Properties Email/parse answers with null (RFC 8621 §4.9). */
+const PARSE_NULLS = ["id", "mailboxIds", "keywords", "receivedAt", "threadId"];
+
 /** Email/parse (RFC 8621 §4.9): Email objects of message blobs, without storing them. */
 export const emailParse: MethodHandler = async (args, ctx) => {
   const accountId = requireAccount(args, ctx);
@@ -332,9 +336,11 @@ export const emailParse: MethodHandler = async (args, ctx) => {
   if (blobIds.length > ctx.services.limits.maxObjectsInGet) {
     throw new MethodError("requestTooLarge", "Too many blobIds.");
   }
-  const props = emailProperties(args, PARSE_DEFAULTS).filter((p) =>
-    !["id", "mailboxIds", "keywords", "receivedAt", "threadId"].includes(p)
-  );
+  const requested = emailProperties(args, PARSE_DEFAULTS);
+  // RFC 8621 §4.9: a parsed blob is no Email in the store, so id, mailboxIds, keywords and
+  // receivedAt are null when asked for (threadId too: Tern does not look for a thread).
+  const nulls = requested.filter((p) => PARSE_NULLS.includes(p));
+  const props = requested.filter((p) => !PARSE_NULLS.includes(p));
   const opts = viewOptions(args);
   const parsed: Record<string, unknown> = {};
   const notParsable: string[] = [];
@@ -343,6 +349,11 @@ export const emailParse: MethodHandler = async (args, ctx) => {
     const blob = await readBlob(ctx.services, accountId, blobId);
     if (!blob) {
       notFound.push(blobId);
+      continue;
+    }
+    // RFC 8621 §4.9 notParsable: blobs that are not RFC 5322 messages.
+    if (!looksLikeMessage(blob.bytes)) {
+      notParsable.push(blobId);
       continue;
     }
     try {
@@ -361,6 +372,7 @@ export const emailParse: MethodHandler = async (args, ctx) => {
       };
       const obj = emailObject(m, props, opts, blob.bytes, root);
       delete obj.id;
+      for (const p of nulls) obj[p] = null;
       if (props.includes("blobId")) obj.blobId = blobId;
       if (props.includes("size")) obj.size = blob.bytes.length;
       parsed[blobId] = obj;

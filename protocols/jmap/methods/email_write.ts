@@ -18,6 +18,7 @@ import { runSet, type SetResult } from "../set.ts";
 import { buildEmail } from "../email_create.ts";
 import { messageBlobId } from "../blob_ids.ts";
 import { readBlob } from "../blobs.ts";
+import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 import type { Invocation } from "../request.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
 
@@ -231,6 +232,10 @@ export const emailImport: MethodHandler = async (args, ctx) => {
       }
       if (blob.bytes.length > maxSize) {
         throw new SetErrorException("tooLarge", "The message exceeds the maximum message size.", { maxSize });
+      }
+      // RFC 8621 §4.8: a blob that is not an RFC 5322 message may be rejected with invalidEmail.
+      if (!looksLikeMessage(blob.bytes)) {
+        throw new SetErrorException("invalidEmail", `Blob "${blobId}" is not an RFC 5322 message.`);
       }
       await checkOrgStorage(ctx, accountId, pending + blob.bytes.length);
       pending += blob.bytes.length;

@@ -310,15 +310,30 @@ function parseMailboxProps(
       case "unreadEmails":
       case "totalThreads":
       case "unreadThreads":
-        // Server-set properties (RFC 8620 §5.3: allowed only with their current value; we ignore
-        // them on update and refuse them on create).
-        if (creating) throw invalidProperties([key], `"${key}" is server-set.`);
+        // Server-set properties (RFC 8620 §5.3): on create only the value the server sets itself
+        // (no emails, the owner's rights) is allowed; on update they are ignored.
+        if (creating && !isCreateDefault(key, value)) {
+          throw invalidProperties([key], `"${key}" is server-set.`);
+        }
         break;
       default:
         throw invalidProperties([key], `Unknown property "${key}".`);
     }
   }
   return out;
+}
+
+/** Whether a server-set property given on create has the value the server would set. */
+function isCreateDefault(key: string, value: unknown): boolean {
+  if (key === "id") return false;
+  if (key === "myRights") {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    const v = value as Record<string, unknown>;
+    const rights = OWNER_RIGHTS as Record<string, unknown>;
+    return Object.keys(v).length === Object.keys(rights).length &&
+      Object.entries(rights).every(([k, r]) => v[k] === r);
+  }
+  return value === 0;
 }
 
 /** Mailbox/set (RFC 8621 §2.5). */
@@ -353,6 +368,19 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
           sortOrder: m.sortOrder,
         };
       } catch (error) {
+        if (error instanceof StoreError && error.code === "alreadyExists") {
+          // RFC 8620 §5.3 alreadyExists: the SetError names the existing record.
+          const parentId = p.parentId ?? null;
+          const sameName = (name: string) =>
+            name === p.name ||
+            (parentId === null && name.toLowerCase() === "inbox" && p.name!.toLowerCase() === "inbox");
+          const existing = (await store.listMailboxes(accountId)).find((m) =>
+            (m.parentId ?? null) === parentId && sameName(m.name)
+          );
+          if (existing) {
+            throw new SetErrorException("alreadyExists", error.message, { existingId: existing.id });
+          }
+        }
         setErrorOfStore(error);
       }
     },
