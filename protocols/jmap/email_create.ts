@@ -186,7 +186,7 @@ async function toNode(
     // RFC 8621 examples show it), anything else UTF-8.
     if (charset !== null && charset.toLowerCase() !== "utf-8") throw invalidProperties([`${path}/charset`]);
     content = bv.value;
-    charset = charset === null && /^[\x00-\x7f]*$/.test(bv.value) ? "us-ascii" : "utf-8";
+    charset = charset === null && /^\p{ASCII}*$/u.test(bv.value) ? "us-ascii" : "utf-8";
   } else if (typeof p.blobId === "string") {
     const bytes = await resolveBlob(p.blobId);
     if (!bytes) {
