@@ -18,6 +18,7 @@ import type { DailyCounters } from "./stats/daily.ts";
 import type { WebhookService } from "./webhooks/service.ts";
 import type { Notifier } from "./notify/notifier.ts";
 
+import type { AcmeChallenges } from "./acme/challenges.ts";
 import type { Clock } from "./clock.ts";
 
 /** Re-exported from core/clock.ts, where the clock lives. */
@@ -40,6 +41,8 @@ export interface ServerContext {
   readonly outbound?: OutboundQueue;
   /** JMAP PushSubscription delivery (core/push); absent in bare unit-test contexts. */
   readonly push?: PushDispatcher;
+  /** ACME challenges being answered (core/acme); present when `[acme]` is enabled. */
+  readonly acme?: AcmeChallenges;
   /** The server's Prometheus instruments (core/metrics); absent in bare unit-test contexts. */
   readonly metrics?: ServerMetrics;
   /** The server's health checks and their periodic history (core/health). */

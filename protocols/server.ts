@@ -14,6 +14,9 @@ import type { Protocol } from "../core/session.ts";
 import type { Transport } from "../core/net/transport.ts";
 import { composeHooks, type RejectFn, type ServerHooks } from "../core/net/hooks.ts";
 import { TcpListener } from "../core/net/listener.ts";
+import { AcmeChallenges } from "../core/acme/challenges.ts";
+import { AcmeManager } from "../core/acme/manager.ts";
+import { type HttpResponder, startHttpResponder } from "../core/acme/http_responder.ts";
 import { HttpListener } from "../core/net/http_listener.ts";
 import { TlsProvider } from "../core/tls/provider.ts";
 import { openStore } from "../core/store/open.ts";
@@ -25,6 +28,8 @@ import { startDmarcReporting } from "../core/mailauth/server.ts";
 import type { ReportJob } from "../core/mailauth/dmarc_report.ts";
 import { tenancyOf } from "../core/tenancy/policy.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
+import { sieveFilter } from "../core/delivery/sieve_stage.ts";
+import { deliveryPipeline } from "../core/delivery/server_pipeline.ts";
 import { WebhookService } from "../core/webhooks/service.ts";
 import type { WebhookHttp } from "../core/webhooks/worker.ts";
 import { Notifier } from "../core/notify/notifier.ts";
@@ -77,6 +82,8 @@ export interface TernServer {
   reload(config?: Config): Promise<void>;
   /** Sessions (TCP connections and HTTP requests) currently running. */
   activeSessions(): number;
+  /** The ACME certificate manager (core/acme) once started, when `[acme]` is enabled. */
+  readonly acme: AcmeManager | null;
   /** Resolves once `stop()` has completed (e.g. after SIGTERM through `installSignalHandlers`). */
   readonly finished: Promise<void>;
 }
@@ -254,7 +261,12 @@ export async function createServer(
       certificates: () => listenerCertificates(config, tls),
     }, log.with({ component: "health" }));
     // Deliveries and bounces per day for /admin/stats (core/stats), from the counters above.
-    const dailyCounters = new DailyCounters({ store: opened, clock, log, totals: () => metrics.deliveryTotals() });
+    const dailyCounters = new DailyCounters({
+      store: opened,
+      clock,
+      log,
+      totals: () => metrics.deliveryTotals(),
+    });
     const auth = options.auth ?? createAuthService(opened, config, clock, {
       // Every failed login counts towards the ban, refused ones ("throttled": the account or IP is
       // locked out) included: otherwise the lockout (auth.lockout_failures) stops the count before
@@ -270,7 +282,11 @@ export async function createServer(
     });
     // The outbound queue (its records in the store): SMTP relay/submission and JMAP
     // EmailSubmission hand remote recipients to it.
-    const outbound = createQueue({ config, store: opened, log, clock }, { metrics: queueMetrics });
+    const outbound = createQueue({ config, store: opened, log, clock }, {
+      metrics: queueMetrics,
+      // DSNs the queue hands to local mailboxes are filtered like any delivery (Sieve, issue 20).
+      filter: sieveFilter({ config, store: opened, log, clock }, () => deliveryPipeline(context)),
+    });
     // Webhooks (core/webhooks), allowed by the plan's `webhooks` feature (core/tenancy), and the
     // notifications (core/notify), which also go out as webhook events.
     const webhooks = await WebhookService.create({
@@ -289,6 +305,8 @@ export async function createServer(
     trackSubmissions(outbound, opened, log);
     // JMAP PushSubscription deliveries (RFC 8620 §7.2).
     const push = createPushDispatcher({ config, store: opened, log, clock }, options.pushHttp);
+    // ACME challenges (core/acme) answered by the HTTP listener, when [acme] is enabled.
+    const acme = config.acme.enabled ? new AcmeChallenges() : undefined;
     const context: ServerContext = {
       config,
       store: opened,
@@ -303,6 +321,7 @@ export async function createServer(
       push,
       webhooks,
       notify,
+      acme,
     };
     // The metrics hooks come first: every session is counted, the ones the policy refuses too.
     return new Server(context, composeHooks(metrics.hooks(), policy.hooks(), hooks), tls, {
@@ -331,6 +350,9 @@ class Server implements TernServer {
   readonly #cleanup: { closeStore: Store | null; closeLog: (() => void) | null };
   #maintenance: Maintenance | null = null;
   #retention: RetentionJob | null = null;
+  /** Keeps the ACME certificate current (`[acme]`); reloads the TLS listeners after an issue. */
+  acme: AcmeManager | null = null;
+  #acmeHttp: HttpResponder | null = null;
   /** Daily DMARC aggregate reports (core/mailauth), when `[smtp.checks] dmarc_reports` is on. */
   #dmarcReports: ReportJob | null = null;
 
@@ -397,11 +419,40 @@ class Server implements TernServer {
     this.context.dailyCounters?.start();
     // Issue 16: plans' retention, hourly.
     this.#retention = startRetention(this.context);
+    if (this.context.config.acme.enabled && this.context.acme) {
+      this.acme = new AcmeManager({
+        config: this.context.config,
+        clock: this.context.clock,
+        log: this.context.log.with({ component: "acme" }),
+        challenges: this.context.acme,
+        localDomains: async () => (await this.context.store.listDomains()).map((d) => d.name),
+        onIssued: () => this.reload(),
+      });
+      // HTTP-01: the CA fetches the challenge from port 80 (or [acme] http_port).
+      const port = this.context.config.acme.http_port;
+      if (port > 0 && port !== this.addresses.http?.port) {
+        try {
+          this.#acmeHttp = await startHttpResponder(this.context.acme, {
+            address: this.context.config.listeners.http.address,
+            port,
+            httpsPort: this.addresses.http?.port,
+            log: this.context.log.with({ component: "acme" }),
+          });
+        } catch (err) {
+          // The certificate checks go on (and fail, logged) until the port can be bound.
+          this.context.log.error("the ACME HTTP-01 responder cannot listen", {
+            port,
+            error: (err as Error).message,
+          });
+        }
+      }
+      this.acme.start();
+    }
     this.#dmarcReports = startDmarcReporting(this.context);
     (this.context.outbound as Queue | undefined)?.start();
-    await this.context.push?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
+    await this.context.push?.start();
     this.context.log.info("server started", { hostname: this.context.config.hostname });
   }
 
@@ -438,9 +489,10 @@ class Server implements TernServer {
       });
     }
     await this.#maintenance?.stop();
-    await this.context.push?.stop();
     await this.context.health?.stop();
     await this.#retention?.stop();
+    this.acme?.stop();
+    await this.#acmeHttp?.close();
     await this.#dmarcReports?.stop();
     // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
     await tenancyOf(this.context).close().catch((err) =>
@@ -448,6 +500,7 @@ class Server implements TernServer {
     );
     await this.context.notify?.stop();
     await this.context.webhooks?.stop();
+    await this.context.push?.stop();
     await (this.context.outbound as Queue | undefined)?.stop({ graceMs: graceSeconds * 1000 });
     // The day's deliveries counted since the last write (the queue has stopped counting).
     await this.context.dailyCounters?.stop();

@@ -107,6 +107,14 @@ export function defaultConfig(): Config {
     // RFC 1939 §3: an inactivity autologout timer MUST be at least 10 minutes.
     pop3: { idle_timeout: 600 },
     mta_sts: { mode: "testing", max_age: 604800, mx: [] },
+    acme: {
+      enabled: false,
+      directory_url: "https://acme-v02.api.letsencrypt.org/directory",
+      names: [],
+      http_port: 80,
+      renew_before_days: 30,
+      check_interval: 43200,
+    },
     jmap: {
       cors_origins: [],
       max_size_upload: 50 * 1024 * 1024,

@@ -29,6 +29,7 @@ export function resolvePaths(config: Config, baseDir: string): Config {
   };
   fixPair(config.tls);
   for (const name of LISTENER_NAMES) fixPair(config.listeners[name]);
+  if (config.acme.ca_file !== undefined) config.acme.ca_file = resolveAgainst(baseDir, config.acme.ca_file);
   if (config.jmap.client_ca !== undefined) {
     config.jmap.client_ca = resolveAgainst(baseDir, config.jmap.client_ca);
   }

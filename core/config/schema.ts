@@ -345,13 +345,38 @@ export const CONFIG_RULE: Rule = {
       } satisfies FieldsOf<Config["imap"]>,
     },
     pop3: { type: "table", fields: { idle_timeout: seconds(1, DAY) } satisfies FieldsOf<Config["pop3"]> },
+    acme: {
+      type: "table",
+      fields: {
+        enabled: { type: "boolean" },
+        directory_url: {
+          type: "string",
+          desc: "an https:// URL",
+          check: (s) => /^https:\/\/\S+$/.test(s) ? null : "an https:// URL",
+        },
+        email: { type: "string", desc: "an address", check: (s) => checkEmail(s), optional: true },
+        names: {
+          type: "array",
+          items: { type: "string", desc: "a host name", check: checkHostname },
+          maxItems: 100,
+        },
+        http_port: count(0, 65535),
+        renew_before_days: count(1, 89),
+        check_interval: seconds(60, 7 * DAY),
+        ca_file: path,
+      } satisfies FieldsOf<Config["acme"]>,
+    },
     mta_sts: {
       type: "table",
       fields: {
         mode: { type: "enum", values: ["enforce", "testing", "none"] },
         // RFC 8461 §3.2: max_age is at most 31557600 seconds (about a year).
         max_age: seconds(1, 31_557_600),
-        mx: { type: "array", items: { type: "string", desc: "an MX host pattern", check: checkNonEmpty }, maxItems: 100 },
+        mx: {
+          type: "array",
+          items: { type: "string", desc: "an MX host pattern", check: checkNonEmpty },
+          maxItems: 100,
+        },
       } satisfies FieldsOf<Config["mta_sts"]>,
     },
     jmap: {

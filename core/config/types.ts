@@ -115,6 +115,27 @@ export interface Config {
     unauthenticated_timeout: number;
   };
   pop3: { idle_timeout: number };
+  /** Certificates from an ACME CA (RFC 8555), e.g. Let's Encrypt, for every TLS listener. */
+  acme: {
+    enabled: boolean;
+    /** The CA's directory URL. */
+    directory_url: string;
+    /** Contact address given to the CA (optional). */
+    email?: string;
+    /** Names in the certificate (empty: the hostname, and mta-sts. and autoconfig. of each local domain). */
+    names: string[];
+    /**
+     * Port of the plain-HTTP responder for HTTP-01 challenges (RFC 8555 §8.3; the CA connects to 80),
+     * which redirects everything else to HTTPS; 0: none (the http listener answers challenges itself).
+     */
+    http_port: number;
+    /** Renew when the certificate expires within this many days. */
+    renew_before_days: number;
+    /** Seconds between checks of the certificate's expiry. */
+    check_interval: number;
+    /** PEM CA bundle trusted for the directory's HTTPS (a private or test CA such as Pebble). */
+    ca_file?: string;
+  };
   /** The MTA-STS policy served at /.well-known/mta-sts.txt (RFC 8461 §3.2). */
   mta_sts: {
     /** "testing" reports failures only, "enforce" makes senders require TLS, "none" withdraws the policy. */

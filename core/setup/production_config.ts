@@ -39,9 +39,8 @@ export function productionConfig(input: ProductionConfigInput): string {
     `[tls]`,
     input.cert && input.key
       ? `cert = ${q(input.cert)}\nkey = ${q(input.key)}`
-      : `# Without cert/key Tern uses a self-signed certificate for ${input.hostname}: clients warn until a\n` +
-        `# CA-signed one is set here (PEM paths), e.g. from your ACME client.\n` +
-        `# cert = "/etc/tern/${input.hostname}.crt"\n# key = "/etc/tern/${input.hostname}.key"`,
+      : `# Without cert/key the certificate comes from ACME ([acme] below; a self-signed one until then).\n` +
+        `# cert = "tls/${input.hostname}.crt"\n# key = "tls/${input.hostname}.key"`,
     ``,
     `# RFC 5321 §4.5.4.2 / RFC 3207: inbound mail from other servers, STARTTLS offered.`,
     listener("smtp", 25, "starttls"),
@@ -57,6 +56,12 @@ export function productionConfig(input: ProductionConfigInput): string {
     `[listeners.lmtp]\nenabled = false\n`,
     `# JMAP, the autoconfiguration documents and the MTA-STS policy over HTTPS.`,
     listener("http", 443, "implicit"),
+    `# Let's Encrypt certificates for ${input.hostname} and the mta-sts./autoconfig. names, checked over`,
+    `# HTTP-01 on port 80 and renewed 30 days before expiry.`,
+    `[acme]`,
+    `enabled = ${input.cert && input.key ? "false" : "true"}`,
+    `email = ${q(`postmaster@${input.domain}`)}`,
+    ``,
     `[mta_sts]`,
     `# Start with "testing"; switch to "enforce" once TLS reports show senders reach you with TLS.`,
     `mode = "testing"`,

@@ -1,6 +1,7 @@
 /**
  * Hands out the current server certificate of each TLS-capable listener and reloads them from
  * disk on demand (SIGHUP). A listener uses its own `cert`/`key`, else the global `[tls]` pair, else
+ * the ACME certificate in `<data_dir>/acme/` (when `[acme]` is enabled and it has been issued), else
  * the self-signed certificate in `<data_dir>/tls/`.
  *
  * @module
@@ -11,6 +12,7 @@ import type { Config, ListenerName } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import { ensureSelfSigned } from "./self_signed.ts";
+import { acmePaths } from "../acme/manager.ts";
 
 /** A PEM certificate chain and its private key. */
 export interface TlsMaterial {
@@ -107,6 +109,17 @@ export class TlsProvider {
     if (l.cert && l.key) return { cert: l.cert, key: l.key };
     if (this.#config.tls.cert && this.#config.tls.key) {
       return { cert: this.#config.tls.cert, key: this.#config.tls.key };
+    }
+    // Issued by the ACME manager (core/acme); the self-signed one serves until the first issue.
+    if (this.#config.acme.enabled) {
+      const acme = acmePaths(this.#config.data_dir);
+      try {
+        await Deno.stat(acme.cert);
+        await Deno.stat(acme.key);
+        return { cert: acme.cert, key: acme.key };
+      } catch {
+        // not issued yet
+      }
     }
     return await ensureSelfSigned(this.#config.data_dir, this.#config.hostname, this.#clock);
   }

@@ -4,7 +4,8 @@
  * - `GET /.well-known/autoconfig/mail/config-v1.1.xml` and `GET /mail/config-v1.1.xml` (Thunderbird);
  * - `POST|GET /autodiscover/autodiscover.xml` (Outlook POX autodiscover; any letter case);
  * - `GET /apple/mobileconfig?email=ADDRESS` (an Apple configuration profile for a local address);
- * - `GET /.well-known/mta-sts.txt` (RFC 8461 §3.2).
+ * - `GET /.well-known/mta-sts.txt` (RFC 8461 §3.2);
+ * - `GET /.well-known/acme-challenge/TOKEN` (ACME HTTP-01, RFC 8555 §8.3, while a challenge is pending).
  * The documents come from core/setup/autoconfig.ts and core/setup/dns_records.ts.
  *
  * @module
@@ -114,6 +115,13 @@ export function autoconfigApp(server: ServerContext): Hono {
       "content-disposition": `attachment; filename="${file}"`,
       "x-content-type-options": "nosniff",
     });
+  });
+
+  // RFC 8555 §8.3: the key authorization of a pending HTTP-01 challenge, as application/octet-stream.
+  app.get("/.well-known/acme-challenge/:token", (c) => {
+    const answer = server.acme?.httpResponse(c.req.param("token"));
+    if (!answer) return c.text("No such challenge\n", 404);
+    return c.body(answer, 200, { "content-type": "application/octet-stream" });
   });
 
   app.get("/.well-known/mta-sts.txt", (c) => {

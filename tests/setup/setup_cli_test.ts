@@ -85,6 +85,12 @@ Deno.test("tern setup --yes writes the config, keys and postmaster, and its DNS 
       443,
     ]);
     assert.equal(config.listeners.lmtp.enabled, false);
+    // Certificates from Let's Encrypt over HTTP-01 (tests/acme proves the path against Pebble).
+    assert.deepEqual([config.acme.enabled, config.acme.email, config.acme.http_port], [
+      true,
+      "postmaster@example.test",
+      80,
+    ]);
 
     // The printed password logs in as the postmaster.
     const password = /^Created postmaster@example\.test with password: (\S+)$/m.exec(r.out)?.[1];
