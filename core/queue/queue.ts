@@ -14,7 +14,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobId } from "../store/types.ts";
 import type { DnsResolver } from "../dns/resolver.ts";
-import { DeliveryPipeline, type PostDeliveryHook, type Refusal } from "../delivery/pipeline.ts";
+import { DeliveryPipeline, type LocalFilter, type PostDeliveryHook, type Refusal } from "../delivery/pipeline.ts";
 import { memorySource } from "../delivery/spool.ts";
 import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
 import { type ClientTimeouts, SmtpClient, SmtpClientError, statusFromReply } from "../smtp_client/client.ts";
@@ -56,6 +56,8 @@ export interface QueueOptions {
   keepFinished?: boolean;
   /** Post-delivery hooks for messages the queue delivers to local mailboxes (DSNs); none by default. */
   hooks?: readonly PostDeliveryHook[];
+  /** The local filter (Sieve) for messages the queue delivers to local mailboxes; none by default. */
+  filter?: LocalFilter;
 }
 
 interface Outcome {
@@ -133,6 +135,7 @@ export class Queue implements OutboundQueue {
       log: opts.log,
       hostname: opts.settings.hostname,
       hooks: opts.hooks,
+      filter: opts.filter,
     });
     this.#global = new Semaphore(opts.settings.concurrency);
     this.hostLimiter = new KeyedLimiter(opts.settings.per_host_concurrency);
