@@ -121,6 +121,11 @@ Deno.test("metrics: an SMTP delivery, a failed login and a scrape move their cou
     await assert.rejects(bad.verify());
     bad.close();
 
+    const refused = await t.call("POST", "/auth/login", {
+      json: { address: "alice@example.org", password: "no" },
+    });
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
     const afterText = await scrapeText(t);
     const after = parse(afterText);
     assert.equal(value(after, "tern_deliveries_total", local), 2);
@@ -134,7 +139,12 @@ Deno.test("metrics: an SMTP delivery, a failed login and a scrape move their cou
     );
     assert.equal(value(after, "tern_auth_failures_total", { protocol: "submission", reason: "invalid" }), 1);
     assert.ok(count(after, "tern_store_commit_seconds") > commitsBefore, "the delivery's commit was timed");
-    // (The parser drops the labels of labelled histograms: read this series from the text itself.)
+    // (The parser drops the labels of labelled histograms: read these series from the text itself.)
+    assert.match(
+      afterText,
+      /^tern_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/login",status="401"\} 1$/m,
+      "an admin-API request is timed under its route pattern",
+    );
     assert.match(
       afterText,
       /^tern_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} 1$/m,
