@@ -104,6 +104,14 @@ Deno.test("api queue: a deferred message is listed, shown with its attempts, ret
     assert.equal(stats.bytes, page.items[0].size);
     assert.equal(stats.oldest, page.items[0].createdAt);
 
+    // The same queue as Prometheus sees it (no [metrics] token here: /metrics is open).
+    const { hostname, port } = t.srv.addresses.http;
+    const metrics = await (await fetch(`http://${hostname}:${port}/metrics`)).text();
+    assert.match(metrics, /^tern_queue_messages 1$/m);
+    assert.match(metrics, /^tern_queue_recipients_pending 1$/m);
+    assert.match(metrics, /^tern_deliveries_total\{route="remote",result="deferred"\} 2$/m);
+    assert.match(metrics, /^tern_queue_attempt_seconds_count 2$/m);
+
     const audit = await t.srv.context.store.audit.list({ kind: "change", limit: 10 });
     assert.ok(
       audit.some((e) => e.action === "queue.retry" && e.target === id && e.actor === "root@example.org"),
