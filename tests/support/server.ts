@@ -23,6 +23,17 @@ export interface TestServer {
 }
 
 /**
+ * The `[store]` of test servers: SQLite in the data dir, or with `TERN_TEST_STORE=postgres` a fresh
+ * database of a throwaway PostgreSQL cluster (tests/support/postgres_cluster.ts), so that the wire
+ * tests can be run against the PostgreSQL backend.
+ */
+async function testStore(): Promise<{ store?: Config["store"] }> {
+  if (Deno.env.get("TERN_TEST_STORE") !== "postgres") return {};
+  const { sharedPostgresCluster } = await import("./postgres_cluster.ts");
+  return { store: { backend: "postgres", url: await (await sharedPostgresCluster()).createDatabase() } };
+}
+
+/**
  * Starts a server on a fresh temp dir with `localhost` and `example.org` local; `options` are
  * `createServer`'s (e.g. a logger a test reads).
  */
@@ -31,7 +42,11 @@ export async function startTestServer(
   options?: CreateServerOptions,
 ): Promise<TestServer> {
   const dir = await Deno.makeTempDir({ prefix: "tern-test-" });
-  const config = testConfig(dir, { local_domains: ["localhost", "example.org"], ...overrides });
+  const config = testConfig(dir, {
+    local_domains: ["localhost", "example.org"],
+    ...(await testStore()),
+    ...overrides,
+  });
   const srv = await createServer(config, undefined, options);
   await srv.start();
   const store = srv.context.store;
