@@ -216,3 +216,65 @@ Deno.test("https: the connection goes to the checked address, the certificate is
     await server.shutdown();
   }
 });
+
+Deno.test("property: any bytes a server answers give a response or an OutboundHttpError, never another failure", async () => {
+  const fc = (await import("fast-check")).default;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let reply = new Uint8Array(0);
+  const serving = (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        const buf = new Uint8Array(4096);
+        await conn.read(buf).catch(() => null);
+        await conn.write(reply).catch(() => {});
+        conn.close();
+      })();
+    }
+  })();
+  const client = new OutboundHttpClient(new StaticDnsResolver(), {
+    allowPrivate: ["127.0.0.0/8"],
+    timeoutMs: 2000,
+    maxResponseBytes: 512,
+  });
+  const head = fc.constantFrom(
+    "HTTP/1.1 200 OK\r\n",
+    "HTTP/1.1 204 No Content\r\n",
+    "HTTP/1.0 500 x\r\n",
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+    "",
+  );
+  const field = fc.constantFrom(
+    "Content-Length: 5\r\n",
+    "Content-Length: 99999\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "Location: /x\r\n",
+    "X: \u00ff\r\n",
+    "bad line\r\n",
+  );
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        head,
+        fc.array(field, { maxLength: 4 }),
+        fc.uint8Array({ maxLength: 2000, size: "max" }),
+        async (h, fs, body) => {
+          const text = new TextEncoder().encode(h + fs.join("") + "\r\n");
+          reply = new Uint8Array([...text, ...body]);
+          try {
+            const res = await client.request({
+              url: `http://127.0.0.1:${listener.addr.port}/`,
+              maxRedirects: 1,
+            });
+            assert.ok(res.body.length <= 512);
+          } catch (e) {
+            assert.ok(e instanceof OutboundHttpError, String(e));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
