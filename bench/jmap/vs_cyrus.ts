@@ -1,0 +1,344 @@
+/**
+ * Tern against Cyrus IMAP 3.6 over JMAP (issue 24's performance goal): one account of N messages
+ * (default 100,000) on each server, both on loopback on this machine, the same 50 concurrent JMAP
+ * clients for the same time against each, then throughput and latency side by side.
+ *
+ * Each client loops over a mix: `Email/query` (Inbox, newest first, 50) with `Email/get` of the
+ * page by back-reference in one request (half the requests), `Email/changes` from the state it
+ * last saw (a quarter), and `Email/set` toggling `$flagged` on a message of the first page (a
+ * quarter). Per server: requests/s, p50 and p99 per kind and overall; then the ratio Tern/Cyrus
+ * and the goal (p99 under 20 ms, at least 10x Cyrus's throughput).
+ *
+ * Messages: `benchMessage` (bench/peers/lib.ts), 2 KiB each, unique. Tern is filled through its
+ * store and served by `createServer` (Bearer token: Basic would cost a password hash per
+ * request); Cyrus is filled over IMAP APPEND (LITERAL+, pipelined) and serves JMAP from `httpd`
+ * with SASL `alwaystrue`, so its Basic authentication costs nothing either. Cyrus comes from the
+ * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
+ *
+ * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
+ * [--only tern|cyrus] [--min-idle 80] [--force]`. Smoke run: `--messages 300 --clients 4
+ * --seconds 3 --force`. Not part of `deno task bench` (needs a quiet machine, root and apt).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
+import { createToken } from "../../core/jmap/tokens.ts";
+import { createServer } from "../../protocols/server.ts";
+import { benchMessage, checkIdle, fmt } from "../peers/lib.ts";
+import { prepareCyrus, startCyrus } from "./cyrus.ts";
+
+const USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"];
+const MESSAGE_SIZE = 2048;
+
+type Kind = "query+get" | "changes" | "set keywords";
+const KINDS: Kind[] = ["query+get", "changes", "set keywords"];
+
+/** What the load needs from a server. */
+interface Target {
+  name: string;
+  apiUrl: string;
+  authorization: string;
+  accountId: string;
+}
+
+/** Results of one server's run. */
+interface Result {
+  name: string;
+  seconds: number;
+  latencies: Record<Kind, number[]>;
+  errors: number;
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function call(t: Target, methodCalls: unknown[]): Promise<[string, Record<string, unknown>, string][]> {
+  const res = await fetch(t.apiUrl, {
+    method: "POST",
+    headers: { authorization: t.authorization, "content-type": "application/json" },
+    body: JSON.stringify({ using: USING, methodCalls }),
+  });
+  if (res.status !== 200) {
+    throw new Error(`${t.name}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  }
+  const body = await res.json();
+  for (const [name, args] of body.methodResponses) {
+    if (name === "error") throw new Error(`${t.name}: ${JSON.stringify(args)}`);
+  }
+  return body.methodResponses;
+}
+
+async function inboxOf(t: Target): Promise<string> {
+  const got = await call(t, [["Mailbox/get", { accountId: t.accountId, properties: ["role"] }, "m"]]);
+  const list = got[0]![1].list as { id: string; role: string | null }[];
+  const inbox = list.find((m) => m.role === "inbox");
+  if (!inbox) throw new Error(`${t.name}: no Inbox`);
+  return inbox.id;
+}
+
+/** Runs `clients` loops against `t` for `seconds`; returns the latencies by kind. */
+async function load(t: Target, clients: number, seconds: number): Promise<Result> {
+  const inbox = await inboxOf(t);
+  const queryGet = (accountId: string) => [
+    ["Email/query", {
+      accountId,
+      filter: { inMailbox: inbox },
+      sort: [{ property: "receivedAt", isAscending: false }],
+      limit: 50,
+    }, "q"],
+    ["Email/get", {
+      accountId,
+      "#ids": { resultOf: "q", name: "Email/query", path: "/ids" },
+      properties: ["subject", "from", "receivedAt", "keywords", "preview"],
+    }, "g"],
+  ];
+  // Warm up (first query builds caches on both sides) and learn a page of ids and a state.
+  const first = await call(t, queryGet(t.accountId));
+  const ids = (first[0]![1].ids as string[]).slice(0, 50);
+  const latencies: Record<Kind, number[]> = { "query+get": [], changes: [], "set keywords": [] };
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    let state = first[1]![1].state as string;
+    for (let i = c; performance.now() < end; i++) {
+      const kind: Kind = i % 4 < 2 ? "query+get" : i % 4 === 2 ? "changes" : "set keywords";
+      const t0 = performance.now();
+      try {
+        if (kind === "query+get") {
+          await call(t, queryGet(t.accountId));
+        } else if (kind === "changes") {
+          const got = await call(t, [["Email/changes", { accountId: t.accountId, sinceState: state }, "c"]]);
+          const r = got[0]![1];
+          state = r.newState as string;
+        } else {
+          const id = ids[(i * 7 + c) % ids.length]!;
+          await call(t, [["Email/set", {
+            accountId: t.accountId,
+            update: { [id]: { "keywords/$flagged": i % 8 < 4 ? true : null } },
+          }, "s"]]);
+        }
+        latencies[kind].push(performance.now() - t0);
+      } catch (error) {
+        errors++;
+        if (errors <= 3) console.error(`  ${t.name}: ${(error as Error).message}`);
+        if (kind === "changes") state = first[1]![1].state as string;
+      }
+    }
+  }));
+  return { name: t.name, seconds: (performance.now() - started) / 1000, latencies, errors };
+}
+
+/** Starts Tern with one account of `messages` messages; returns the target and a stop function. */
+async function startTern(messages: number): Promise<{ target: Target; stop: () => Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-bench-vs-cyrus-" });
+  const config = testConfig(dir, {
+    hostname: "bench.test",
+    local_domains: ["example.org"],
+    policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
+    jmap: { max_concurrent_requests: 1000 },
+  });
+  const srv = await createServer(config, undefined, { logger: nullLogger });
+  const store = srv.context.store;
+  const account = await store.createAccount({
+    address: "bench@example.org",
+    secrets: await srv.context.auth.deriveSecrets("bench-pw"),
+  });
+  const inbox = (await store.getMailboxByRole(account.id, "inbox"))!;
+  const start = Date.UTC(2020, 0, 1);
+  for (let i = 0; i < messages; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(messages, i + 1000); j++) {
+      const { blobId } = await store.blobs.put(
+        benchMessage(MESSAGE_SIZE, "vs-cyrus", j, "bench@example.org"),
+      );
+      batch.push({
+        accountId: account.id,
+        mailboxIds: [inbox.id],
+        blobId,
+        receivedAt: new Date(start + j * 60_000),
+        keywords: j % 3 ? ["$seen"] : [],
+      });
+    }
+    await store.addMessages(batch);
+  }
+  await srv.start();
+  const { token } = await createToken(store, "bench@example.org", "bench");
+  return {
+    target: {
+      name: "tern",
+      apiUrl: `http://127.0.0.1:${srv.addresses.http.port}/jmap/api`,
+      authorization: `Bearer ${token}`,
+      accountId: account.id,
+    },
+    stop: async () => {
+      await srv.stop({ graceSeconds: 0 });
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Reads IMAP lines until the tagged completion of `tag`; throws unless it is OK. */
+async function untilTagged(conn: Deno.Conn, buffered: { text: string }, tag: string): Promise<void> {
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const lines = buffered.text.split("\r\n");
+    buffered.text = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith(`${tag} `)) {
+        if (!line.startsWith(`${tag} OK`)) throw new Error(`Cyrus IMAP: ${line}`);
+        return;
+      }
+    }
+    const n = await conn.read(buf);
+    if (n === null) throw new Error("Cyrus IMAP closed the connection");
+    buffered.text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** RFC 9051 date-time: "dd-Mon-yyyy hh:mm:ss +0000". */
+function imapDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** Logs in over IMAP and pipelines APPENDs (LITERAL+) in windows of 200. */
+async function imapFill(port: number, user: string, messages: number, admin = false): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const enc = new TextEncoder();
+  const buffered = { text: "" };
+  const write = async (data: Uint8Array) => {
+    for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
+  };
+  try {
+    await write(enc.encode(`L LOGIN ${admin ? "cyrus" : user} x\r\n`));
+    await untilTagged(conn, buffered, "L");
+    if (admin) {
+      await write(enc.encode(`C CREATE user/${user}\r\n`));
+      await untilTagged(conn, buffered, "C");
+      return;
+    }
+    const start = Date.UTC(2020, 0, 1);
+    for (let i = 0; i < messages; i += 200) {
+      const end = Math.min(messages, i + 200);
+      for (let j = i; j < end; j++) {
+        const raw = benchMessage(MESSAGE_SIZE, "vs-cyrus", j, `${user}@example.org`);
+        const date = imapDate(new Date(start + j * 60_000));
+        const flags = j % 3 ? "(\\Seen)" : "()";
+        await write(enc.encode(`A${j} APPEND INBOX ${flags} "${date}" {${raw.length}+}\r\n`));
+        await write(raw);
+        await write(enc.encode("\r\n"));
+      }
+      await untilTagged(conn, buffered, `A${end - 1}`);
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+function report(results: Result[], clients: number): void {
+  console.log(`\nJMAP, ${clients} concurrent clients (latency in ms)`);
+  console.log(["server", "kind", "requests", "req/s", "p50", "p99"].map((h) => h.padStart(14)).join(""));
+  const totals = new Map<string, { rps: number; p99: number }>();
+  for (const r of results) {
+    const all: number[] = [];
+    for (const kind of KINDS) {
+      const xs = r.latencies[kind];
+      all.push(...xs);
+      console.log(
+        [
+          r.name,
+          kind,
+          String(xs.length),
+          fmt(xs.length / r.seconds),
+          fmt(percentile(xs, 50)),
+          fmt(percentile(xs, 99)),
+        ]
+          .map((c) => c.padStart(14)).join(""),
+      );
+    }
+    const rps = all.length / r.seconds;
+    totals.set(r.name, { rps, p99: percentile(all, 99) });
+    console.log(
+      [r.name, "all", String(all.length), fmt(rps), fmt(percentile(all, 50)), fmt(percentile(all, 99))]
+        .map((c) => c.padStart(14)).join("") + (r.errors ? `   (${r.errors} errors)` : ""),
+    );
+  }
+  const tern = totals.get("tern");
+  const cyrus = totals.get("cyrus");
+  if (tern && cyrus) {
+    const ratio = tern.rps / cyrus.rps;
+    console.log(`\nthroughput Tern/Cyrus: ${fmt(ratio)}x (goal: at least 10x)`);
+    console.log(`Tern p99 ${fmt(tern.p99)} ms (goal: under 20 ms); Cyrus p99 ${fmt(cyrus.p99)} ms`);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      messages: { type: "string", default: "100000" },
+      clients: { type: "string", default: "50" },
+      seconds: { type: "string", default: "30" },
+      only: { type: "string" },
+      "min-idle": { type: "string", default: "80" },
+      force: { type: "boolean", default: false },
+    },
+  });
+  const messages = Number(values.messages);
+  const clients = Number(values.clients);
+  const seconds = Number(values.seconds);
+  const gate = { minIdle: Number(values["min-idle"]), force: values.force ?? false };
+  const only = values.only;
+  const results: Result[] = [];
+
+  if (only === undefined || only === "tern") {
+    let t = performance.now();
+    const tern = await startTern(messages);
+    console.error(`tern: ${messages} messages filled in ${fmt((performance.now() - t) / 1000)} s`);
+    try {
+      await checkIdle(gate, "the Tern run");
+      t = performance.now();
+      results.push(await load(tern.target, clients, seconds));
+    } finally {
+      await tern.stop();
+    }
+  }
+  if (only === undefined || only === "cyrus") {
+    const root = await prepareCyrus();
+    const cyrus = await startCyrus(root);
+    try {
+      const t = performance.now();
+      await imapFill(cyrus.imapPort, "bench", 0, true);
+      await imapFill(cyrus.imapPort, "bench", messages);
+      console.error(`cyrus: ${messages} messages appended in ${fmt((performance.now() - t) / 1000)} s`);
+      await checkIdle(gate, "the Cyrus run");
+      results.push(
+        await load(
+          {
+            name: "cyrus",
+            apiUrl: `http://127.0.0.1:${cyrus.httpPort}/jmap/`,
+            authorization: "Basic " + btoa("bench:x"),
+            accountId: "bench",
+          },
+          clients,
+          seconds,
+        ),
+      );
+    } finally {
+      await cyrus.stop();
+    }
+  }
+  report(results, clients);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
