@@ -27,7 +27,9 @@ export type Resource =
   | "health"
   | "metrics"
   | "webhook"
-  | "platform_audit";
+  | "platform_audit"
+  /** Received DMARC aggregate reports (issue 18). */
+  | "dmarc";
 
 /** Reading or changing. */
 export type Action = "read" | "write";
@@ -61,6 +63,7 @@ export const MATRIX: Readonly<Record<Resource, Readonly<Record<Action, Reach | n
   metrics: { read: "platform", write: null },
   webhook: { read: "org", write: "org" },
   platform_audit: { read: "platform", write: null },
+  dmarc: { read: "platform", write: null },
 });
 
 /**

@@ -35,6 +35,7 @@ import * as health from "./health.ts";
 import * as messages from "./messages.ts";
 import * as stats from "./stats.ts";
 import * as webhooks from "./webhooks.ts";
+import * as dmarc from "./dmarc.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -55,6 +56,7 @@ export const ROUTES: readonly RouteModule[] = [
   messages,
   stats,
   webhooks,
+  dmarc,
 ];
 
 /** Registers every route module on the API app. */
