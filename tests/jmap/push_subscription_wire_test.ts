@@ -9,7 +9,7 @@ import { createECDH, type ECDH } from "node:crypto";
 import httpEce from "http_ece";
 import { createServer, type TernServer } from "../../mod.ts";
 import { testConfig } from "../../core/config/test_config.ts";
-import { nullLogger } from "../../core/log/logger.ts";
+import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { OutboundHttpClient } from "../../core/net/outbound_http.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { createTestCa } from "./_pki.ts";
@@ -336,4 +336,47 @@ Deno.test("PushSubscription without keys: the PushVerification is POSTed as sign
     await rx.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+});
+
+Deno.test("PushSubscription to a loopback URL is never contacted unless [outbound_http] allows it", async () => {
+  const ca = await createTestCa("CN=Push Test CA");
+  const tls = await ca.issue("CN=localhost", "server");
+  const rx = pushReceiver(tls.cert, tls.key);
+  const dir = await Deno.makeTempDir({ prefix: "tern-push-" });
+  // The client the configuration builds (no allow_private): loopback is refused by the SSRF guard.
+  const warnings: string[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn(message, fields) {
+      warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
+    },
+    error() {},
+    with() {
+      return logger;
+    },
+  };
+  const srv = await createServer(testConfig(dir, { local_domains: ["example.org"] }), undefined, { logger });
+  await srv.start();
+  try {
+    await srv.context.store.createAccount({
+      address: "alice@example.org",
+      secrets: await srv.context.auth.deriveSecrets("alice-pw"),
+    });
+    const api = jmap(`http://127.0.0.1:${srv.addresses.http.port}`);
+    const [[, set]] = await api([["PushSubscription/set", {
+      create: { c: { deviceClientId: "phone", url: `${rx.base}/push/guarded`, keys: clientKeys().keys } },
+    }, "0"]]);
+    assert.ok((set.created as Record<string, { id: string }>).c!.id, "the subscription itself is created");
+  } finally {
+    // Stopping the server waits for every delivery attempt, so none can arrive afterwards.
+    await srv.stop();
+    await rx.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  assert.equal(rx.got.length, 0);
+  assert.ok(
+    warnings.some((w) => /push delivery failed.*OutboundHttpRefused.*loopback/.test(w)),
+    warnings.join("\n"),
+  );
 });
