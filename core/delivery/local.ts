@@ -115,10 +115,20 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
   const { plain: accountIds, own } = splitFiled(all, input.filings);
   const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
   try {
-    // Accounts with their own (edited) copy: one more store call each, after the shared one.
+    // Accounts with their own (edited) copy: every blob first, then all placements in one
+    // all-or-nothing `addMessages`, as without edited copies.
     if (own.length > 0) {
-      const shared = accountIds.length > 0 ? await deliverLocal(store, { ...input, accountIds }) : undefined;
-      return await storeOwn(store, input, own, shared);
+      const shared = accountIds.length > 0 ? await putMessageBlob(store, input.prefix, input.message) : null;
+      const mine = await ownCopies(store, input, own);
+      const added = await store.addMessages([
+        ...accountIds.map((accountId, i) => ({
+          ...placementOf(accountId, inboxes[i]!, input),
+          blobId: shared!.blobId,
+        })),
+        ...mine.map(({ size: _size, ...m }) => m),
+      ]);
+      const first = shared ?? { blobId: mine[0]!.blobId, size: mine[0]!.size };
+      return { blobId: first.blobId, size: first.size, added };
     }
     // Every copy dropped (Sieve discard, redirect, reject): the blob alone, for after-commit work.
     if (accountIds.length === 0) {
@@ -168,25 +178,20 @@ function placementOf(
   };
 }
 
-/** Stores each edited copy as its own message (prefix + that account's version), after `shared`. */
-async function storeOwn(
+/** Stores each edited copy's blob (prefix + that account's version); returns its placement, not yet added. */
+async function ownCopies(
   store: Store,
   input: Pick<LocalDeliveryInput, "filings" | "receivedAt" | "prefix">,
   own: AccountId[],
-  shared: LocalDeliveryResult | undefined,
-): Promise<LocalDeliveryResult> {
-  let first: { blobId: BlobId; size: number } | undefined = shared;
-  const all = [...(shared?.added ?? [])];
+): Promise<(NewMessage & { size: number })[]> {
   const head = encoder.encode(input.prefix);
+  const out: (NewMessage & { size: number })[] = [];
   for (const id of own) {
     const f = input.filings!.get(id)!;
-    const done = await store.storeMessages(concat([head, f.message!], head.length + f.message!.length), [
-      placementOf(id, f.mailboxIds[0]!, input),
-    ]);
-    first ??= done;
-    all.push(...done.added);
+    const blob = await store.blobs.put(concat([head, f.message!], head.length + f.message!.length));
+    out.push({ ...placementOf(id, f.mailboxIds[0]!, input), blobId: blob.blobId, size: blob.size });
   }
-  return { blobId: first!.blobId, size: first!.size, added: all };
+  return out;
 }
 
 /** What to deliver with `deliverLocalEach`: one group of accounts per envelope recipient. */
@@ -223,13 +228,14 @@ export async function deliverLocalEach(
     }
     try {
       const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
-      const added = accountIds.length === 0 ? [] : await store.addMessages(
-        accountIds.map((accountId, i) => ({
+      // The group's shared and edited copies in one all-or-nothing call.
+      const added = await store.addMessages([
+        ...accountIds.map((accountId, i) => ({
           ...placementOf(accountId, inboxes[i]!, input),
           blobId: blob.blobId,
         })),
-      );
-      if (own.length > 0) added.push(...(await storeOwn(store, input, own, undefined)).added);
+        ...(await ownCopies(store, input, own)).map(({ size: _size, ...m }) => m),
+      ]);
       for (const id of fresh) done.add(id);
       outcomes.push({ ok: true, added });
     } catch (error) {

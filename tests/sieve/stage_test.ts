@@ -383,6 +383,23 @@ Deno.test("sieve stage: discard stores nothing; editheader changes only the filt
   });
 });
 
+Deno.test("sieve stage: an edited copy and the shared one are placed all-or-nothing", async () => {
+  await withEnv(async (env) => {
+    await activate(env, env.alice, `require "editheader"; addheader "X-Filtered" "alice";`);
+    // Alice's mailbox is full: her edited copy fails, and bob's plain copy is not stored either.
+    await env.srv.context.store.updateAccount(env.alice.id, { quotaBytes: 10 });
+    const r = await deliver(
+      env,
+      "sender@remote.test",
+      ["alice@example.org", "bob@example.org"],
+      MSG("atomic"),
+    );
+    assert.deepEqual(r.recipients.map((x) => x.status), ["failed", "failed"]);
+    assert.equal((await box(env, env.bob, "INBOX")).length, 0);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+  });
+});
+
 Deno.test("sieve stage: duplicate discards a second copy with the same Message-ID", async () => {
   await withEnv(async (env) => {
     await activate(env, env.alice, `require "duplicate"; if duplicate { discard; }`);
