@@ -139,7 +139,9 @@ export function parseAggregateReport(xml: string, received: Date): DmarcReport |
       disposition: disposition === "reject" || disposition === "quarantine" ? disposition : "none",
       dkim,
       spf,
-      ...(override === "forwarded" || override === "local_policy" ? { override } : {}),
+      ...(override === "forwarded" || override === "local_policy" || override === "sampled_out"
+        ? { override }
+        : {}),
       envelopeFrom: tag(tag(rec, "identifiers"), "envelope_from"),
       dkimResults: all(auth, "dkim").map((d) => ({
         domain: tag(d, "domain"),

@@ -28,6 +28,8 @@ export interface MailAuthServices {
   clock: Clock;
   /** DKIM keys (the ARC sealing key is `checks.arc_seal_domain`'s). */
   dkimKeys: DkimKeyStore;
+  /** RFC 7489 §6.6.4 pct= sampling: a number in [0, 1) (Math.random by default; tests inject one). */
+  sample?: () => number;
   /** Clients trusted like authenticated ones (`smtp.relay_networks`): their mail is not checked. */
   trusted?: { contains(address: string): boolean };
   /** Told every DMARC evaluation (aggregate reports), after the verdict; never delays it. */
@@ -95,7 +97,7 @@ export function mailAuthStage(svc: MailAuthServices): InboundStage {
       });
       const base: StageVerdict = { accept: true, fields: outcome.fields };
       if (cleaned !== message) base.message = cleaned;
-      const disposition = decide(outcome, c);
+      const disposition = decide(outcome, c, svc.sample);
       if (d && svc.onDmarc) {
         svc.onDmarc(outcome, o.clientIp, disposition, tx.envelope.from === null).catch((e) =>
           svc.log.warn("dmarc result not recorded", { error: e instanceof Error ? e.message : String(e) })
@@ -129,7 +131,11 @@ export type Disposition = "none" | "quarantine" | "reject";
  * trusted forwarder's ARC chain (RFC 8617 §7.2) recorded dmarc=pass before it forwarded (then
  * `outcome.overridden` is set), or we only monitor ("local_policy").
  */
-export function decide(outcome: AuthOutcome, c: SmtpChecksConfig): Disposition {
+export function decide(
+  outcome: AuthOutcome,
+  c: SmtpChecksConfig,
+  sample: () => number = Math.random,
+): Disposition {
   const d = outcome.dmarc;
   if (!d || d.result !== "fail" || d.policy === "none") return "none";
   const sealer = outcome.arcSealer;
@@ -140,6 +146,12 @@ export function decide(outcome: AuthOutcome, c: SmtpChecksConfig): Disposition {
   if (c.dmarc_policy !== "enforce") {
     outcome.overridden = "local_policy";
     return "none";
+  }
+  // RFC 7489 §6.6.4: a message outside the pct= sample gets the next policy down
+  // (reject → quarantine, quarantine → none), reported with override type "sampled_out".
+  if (d.record.pct < 100 && sample() * 100 >= d.record.pct) {
+    outcome.overridden = "sampled_out";
+    return d.policy === "reject" ? "quarantine" : "none";
   }
   return d.policy;
 }

@@ -76,7 +76,7 @@ export interface AuthOutcome {
     record: DmarcPublished;
   } | null;
   /** Set when local policy did not apply the DMARC policy (RFC 7489 §7.2 PolicyOverrideType). */
-  overridden?: "forwarded" | "local_policy";
+  overridden?: "forwarded" | "local_policy" | "sampled_out";
   /** Header fields to add above the message (CRLF-terminated): ARC set, then Authentication-Results. */
   fields: string;
   /** DNS lookups used. */

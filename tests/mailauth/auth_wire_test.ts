@@ -379,3 +379,16 @@ Deno.test("mailauth wire: mail from smtp.relay_networks is trusted like authenti
     await env.close();
   }
 });
+
+Deno.test("mailauth wire: a failing message outside the pct= sample gets the next policy down (reject → Junk, RFC 7489 §6.6.4)", async () => {
+  const env = await startAuthServer([
+    txt("sender.test", SPF_ELSEWHERE),
+    txt("_dmarc.sender.test", "v=DMARC1; p=reject; pct=0"),
+  ]);
+  try {
+    assert.equal((await send(env, message("ann@sender.test"), { from: "ann@sender.test" })).code, 250);
+    assert.equal((await mailbox(env, env.alice, "junk")).length, 1);
+  } finally {
+    await env.close();
+  }
+});

@@ -28,7 +28,7 @@ export interface DmarcRow {
   dkim: "pass" | "fail";
   spf: "pass" | "fail";
   /** `PolicyOverrideType`, when the policy was not applied. */
-  override?: "forwarded" | "local_policy";
+  override?: "forwarded" | "local_policy" | "sampled_out";
   envelopeFrom: string;
   /** `auth_results`. */
   dkimResults: { domain: string; selector: string; result: string }[];

@@ -19,7 +19,7 @@ const Row = z.object({
   disposition: z.enum(["none", "quarantine", "reject"]),
   dkim: z.enum(["pass", "fail"]).openapi({ description: "DMARC-aligned DKIM verdict." }),
   spf: z.enum(["pass", "fail"]).openapi({ description: "DMARC-aligned SPF verdict." }),
-  override: z.enum(["forwarded", "local_policy"]).optional(),
+  override: z.enum(["forwarded", "local_policy", "sampled_out"]).optional(),
   envelopeFrom: z.string(),
   dkimResults: z.array(z.object({ domain: z.string(), selector: z.string(), result: z.string() })),
   spfResult: z.object({ domain: z.string(), scope: z.enum(["mfrom", "helo"]), result: z.string() }),
