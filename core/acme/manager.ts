@@ -10,11 +10,11 @@
  */
 import { X509Certificate } from "node:crypto";
 import https from "node:https";
-import acme from "acme-client";
 import type { Config } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AcmeChallenges } from "./challenges.ts";
+import { loadAcmeClient } from "./load_client.ts";
 
 /** Where the ACME files live under a data directory. */
 export function acmePaths(dataDir: string): { dir: string; account: string; cert: string; key: string } {
@@ -125,6 +125,8 @@ export class AcmeManager {
     const c = this.#o.config;
     const paths = acmePaths(c.data_dir);
     await Deno.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    // Loaded on first use, with a scoped process.env (load_client.ts).
+    const acme = await loadAcmeClient();
     if (c.acme.ca_file) {
       // A private CA for the directory's HTTPS (Pebble in tests); acme-client sends through axios.
       acme.axios.defaults.httpsAgent = new https.Agent({ ca: await Deno.readTextFile(c.acme.ca_file) });

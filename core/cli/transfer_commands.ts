@@ -12,7 +12,7 @@ import { progressReporter } from "./progress.ts";
 import { importInto, type ImportReport } from "../transfer/importer.ts";
 import { EmlDirSource, MboxSource } from "../transfer/file_sources.ts";
 import { MaildirSource, MaildirWriter } from "../transfer/maildir.ts";
-import { ImapSource, parseImapUrl } from "../transfer/imap_source.ts";
+import type { ImapSourceOptions } from "../transfer/imap_source.ts";
 import { exportItems, senderOf } from "../transfer/exporter.ts";
 import { formatMboxMessage } from "../transfer/mbox.ts";
 import type { SkippedItem, TransferSource } from "../transfer/types.ts";
@@ -197,6 +197,9 @@ export const TRANSFER_COMMANDS: CommandSpec[] = [
       IMPORT_NOTE,
     examples: ["tern import imap ada@example.com imaps://imap.old-provider.example --user ada"],
     async run(ctx) {
+      // Loaded on use: the IMAP client's logging dependencies read environment variables at load time,
+      // which every other command (and the server) need not be allowed.
+      const { ImapSource, parseImapUrl } = await import("../transfer/imap_source.ts");
       const target = parseImapUrl(ctx.positionals[1]!);
       let password: string | null;
       if (ctx.values["password-stdin"]) {
@@ -209,7 +212,7 @@ export const TRANSFER_COMMANDS: CommandSpec[] = [
       if (!password) throw new CliError("No password given");
       return await runImport(ctx, "import", (onSkip) =>
         new ImapSource({
-          ...target,
+          ...(target as Pick<ImapSourceOptions, "host" | "port" | "security">),
           user: str(ctx, "user") ?? ctx.positionals[0]!,
           password: password!,
           verifyCertificate: ctx.values.insecure !== true,
