@@ -31,7 +31,7 @@ async function client(t: TestServer) {
     assert.equal(r![0], name, JSON.stringify(r));
     return r![1];
   };
-  const upload = async (body: Uint8Array | string, type = "message/rfc822") => {
+  const upload = async (body: Uint8Array<ArrayBuffer> | string, type = "message/rfc822") => {
     const res = await fetch(`${base}/jmap/upload/${accountId}/`, {
       method: "POST",
       headers: { authorization, "content-type": type },
