@@ -52,6 +52,8 @@ export function productionConfig(input: ProductionConfigInput): string {
     listener("imaps", 993, "implicit"),
     listener("pop3", 110, "starttls"),
     listener("pop3s", 995, "implicit"),
+    `# RFC 5804: ManageSieve, for mail clients that upload filter scripts (STARTTLS before login).`,
+    listener("managesieve", 4190, "starttls"),
     `# LMTP is for a local MTA in front of Tern; off on a public server.`,
     `[listeners.lmtp]\nenabled = false\n`,
     `# JMAP, the autoconfiguration documents and the MTA-STS policy over HTTPS.`,
