@@ -197,6 +197,8 @@ export function domainRecords(input: DomainRecordsInput): DnsRecord[] {
     ["_pop3s._tcp", "pop3s", 20],
     ["_pop3._tcp", "pop3", 30],
     ["_jmap._tcp", "http", 0],
+    // RFC 5804 §1.8: ManageSieve.
+    ["_sieve._tcp", "managesieve", 0],
   ];
   for (const [label, listener, priority] of srv) {
     const port = input.ports[listener];
