@@ -63,6 +63,7 @@ import type { DmarcStore } from "./records/dmarc.ts";
 import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
 import type { SieveScriptStore } from "./records/sieve_scripts.ts";
+import type { MailboxAclStore } from "./records/mailbox_acl.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
@@ -296,6 +297,8 @@ export interface RecordStores {
   readonly pop3Sizes: Pop3SizeStore;
   /** IMAP subscriptions that outlived their mailbox (RFC 9051 §6.3.7). */
   readonly subscriptions: SubscriptionStore;
+  /** Mailbox access control lists (RFC 4314, core/acl). */
+  readonly mailboxAcl: MailboxAclStore;
   /** JMAP PushSubscription objects (RFC 8620 §7.2). */
   readonly pushSubscriptions: PushSubscriptionStore;
   /** DMARC results awaiting aggregate reports, and received reports (core/mailauth). */

@@ -425,6 +425,32 @@ export function recordStoresContract(
     assert.deepEqual(await c.store.subscriptions.list(a.id), ["Projects/Old"]);
   });
 
+  test("mailboxAcl: grants per mailbox and grantee, replaced, removed by empty rights or with the mailbox, kept across a reopen", async (c) => {
+    const a = await account(c.store);
+    const b = await account(c.store, "carol@example.org");
+    await c.store.mailboxAcl.set(a.id, "m1", b.id, "lr");
+    await c.store.mailboxAcl.set(a.id, "m1", "anyone", "l");
+    await c.store.mailboxAcl.set(a.id, "m2", b.id, "lrs");
+    await c.store.mailboxAcl.set(a.id, "m1", b.id, "lrsw");
+    await reopen(c);
+    assert.deepEqual(
+      await c.store.mailboxAcl.list(a.id, "m1"),
+      [
+        { ownerId: a.id, mailboxId: "m1", grantee: "anyone", rights: "l" },
+        { ownerId: a.id, mailboxId: "m1", grantee: b.id, rights: "lrsw" },
+      ].sort((x, y) => x.grantee < y.grantee ? -1 : 1),
+    );
+    assert.deepEqual((await c.store.mailboxAcl.listForGrantee(b.id)).map((g) => [g.mailboxId, g.rights]), [
+      ["m1", "lrsw"],
+      ["m2", "lrs"],
+    ]);
+    assert.equal((await c.store.mailboxAcl.listForOwner(a.id)).length, 3);
+    await c.store.mailboxAcl.set(a.id, "m2", b.id, "");
+    await c.store.mailboxAcl.removeMailbox(a.id, "m1");
+    assert.deepEqual(await c.store.mailboxAcl.listForGrantee(b.id), []);
+    assert.deepEqual(await c.store.mailboxAcl.listForOwner(a.id), []);
+  });
+
   test("pushSubscriptions: per account, patch keeps the rest, expired ones removed, kept across a reopen", async (c) => {
     const a = await account(c.store);
     const b = await account(c.store, "carol@example.org");

@@ -73,6 +73,7 @@ import { migrateAudit, SqliteAuditStore } from "./records/audit.ts";
 import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
+import { migrateMailboxAcl, SqliteMailboxAclStore } from "./records/mailbox_acl.ts";
 import { migrateTenancy } from "./records/tenancy_schema.ts";
 import { SqliteOrganizationStore } from "./records/organizations.ts";
 import { SqlitePlanStore } from "./records/plans.ts";
@@ -156,6 +157,7 @@ export class SqliteStore implements Store {
   readonly dkimKeys: SqliteDkimKeyStore;
   readonly pop3Sizes: SqlitePop3SizeStore;
   readonly subscriptions: SqliteSubscriptionStore;
+  readonly mailboxAcl: SqliteMailboxAclStore;
   readonly organizations: SqliteOrganizationStore;
   readonly plans: SqlitePlanStore;
   readonly usage: SqliteUsageStore;
@@ -241,6 +243,7 @@ export class SqliteStore implements Store {
     this.dkimKeys = new SqliteDkimKeyStore(database);
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
+    this.mailboxAcl = new SqliteMailboxAclStore(database);
     this.organizations = new SqliteOrganizationStore(database, clock);
     this.plans = new SqlitePlanStore(database, clock);
     this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
@@ -329,6 +332,7 @@ export class SqliteStore implements Store {
       migrateDkimKeys(database);
       migratePop3Sizes(database);
       migrateSubscriptions(database);
+      migrateMailboxAcl(database);
       migrateTenancy(database);
       migratePushSubscriptions(database);
       migrateDmarc(database);

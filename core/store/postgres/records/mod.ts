@@ -71,6 +71,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   dkimKeys: true,
   pop3Sizes: true,
   subscriptions: true,
+  mailboxAcl: true,
   pushSubscriptions: true,
   organizations: true,
   plans: true,
