@@ -18,7 +18,7 @@ import { formatMboxMessage } from "../transfer/mbox.ts";
 import type { SkippedItem, TransferSource } from "../transfer/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Account } from "../store/types.ts";
-import { restoreSqlite } from "../store/sqlite/backup.ts";
+import { restoreStore } from "../store/open.ts";
 
 /** Groups for `tern --help`. */
 export const TRANSFER_GROUPS: GroupSpec[] = [
@@ -352,7 +352,7 @@ export const TRANSFER_COMMANDS: CommandSpec[] = [
     examples: ["tern restore data/backups/2026-12-06 --data-dir ./data-restored"],
     async run(ctx) {
       const config = await ctx.config();
-      const report = await restoreSqlite(ctx.positionals[0]!, config.data_dir).catch((e: Error) => {
+      const report = await restoreStore(config, ctx.positionals[0]!).catch((e: Error) => {
         throw new CliError(e.message);
       });
       ctx.io.out(

@@ -8,6 +8,7 @@
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/types.ts";
 import type { Store } from "./store.ts";
+import type { BackupReport } from "./backup.ts";
 import { SqliteStore } from "./sqlite/sqlite_store.ts";
 import { PostgresStore } from "./postgres/postgres_store.ts";
 
@@ -20,4 +21,18 @@ export async function openStore(config: Pick<Config, "data_dir" | "store">, cloc
     return await PostgresStore.open({ url, blobDir: `${config.data_dir}/blobs`, clock });
   }
   return await SqliteStore.open({ dataDir: config.data_dir, clock });
+}
+
+/**
+ * Restores a `tern backup` copy into the configured (empty) data directory. SQLite only: a
+ * PostgreSQL store is restored with PostgreSQL's own tools (pg_restore).
+ */
+export async function restoreStore(
+  config: Pick<Config, "data_dir" | "store">,
+  src: string,
+): Promise<BackupReport> {
+  if ((config.store?.backend ?? "sqlite") === "postgres") {
+    throw new Error("tern restore works on the SQLite backend; restore PostgreSQL with pg_restore");
+  }
+  return await SqliteStore.restore(src, config.data_dir);
 }

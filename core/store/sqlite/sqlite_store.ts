@@ -48,7 +48,7 @@ import { BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS, TieredBlobStore } from "./ti
 import { SEARCH_PENDING_COMPONENT, SearchIndexer, searchPendingMigrations } from "./search_indexer.ts";
 import { computeChanges, pruneChangeLog, typeState } from "./change_log.ts";
 import { Database } from "./database.ts";
-import { backupSqlite } from "./backup.ts";
+import { backupSqlite, restoreSqlite } from "./backup.ts";
 import type { BackupReport } from "../backup.ts";
 import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
 import { type MailboxRow, SqliteMailboxes } from "./mailboxes.ts";
@@ -232,7 +232,8 @@ export class SqliteStore implements Store {
     this.vacations = new SqliteVacationStore(database);
     this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
     this.dmarc = new SqliteDmarcStore(database);
-    this.webhooks = new SqliteWebhookStore(database);
+    // The worker records attempts in the group commit (one fsync per batch, off the event loop).
+    this.webhooks = new SqliteWebhookStore(database, (fn) => this.#queue.run(() => fn()));
     this.notifications = new SqliteNotificationStore(database);
     this.sieveScripts = new SqliteSieveScriptStore(database, () => clock.now());
     this.uploads = new SqliteUploadStore(database);
@@ -721,6 +722,14 @@ export class SqliteStore implements Store {
       if (!row) throw new StoreError("notFound", `No such blob: "${blobId}"`);
       this.#messages.releaseBlobRow(mut, row.id);
     });
+  }
+
+  /**
+   * Restores a copy made by `backup` into an empty data directory (no store open on it), after
+   * checking the database's integrity and every blob file's SHA-256 (core/store/sqlite/backup.ts).
+   */
+  static restore(src: string, dataDir: string): Promise<BackupReport> {
+    return restoreSqlite(src, dataDir);
   }
 
   /** A consistent online copy of the database and blob files in `dest` (core/store/sqlite/backup.ts). */
