@@ -1,18 +1,10 @@
 /**
- * `tern sieve …` run in-process through the CLI runner (core/cli/run.ts) on a temporary data
- * directory: scripts are checked before they are stored (line and column on errors), listed,
- * activated and read back.
+ * `tern sieve …` through the real main.ts in a child process with the `tern` task's permissions:
+ * scripts are checked before they are stored (line and column on errors), listed, activated and
+ * read back.
  */
 import assert from "node:assert/strict";
-import { runCli } from "../../core/cli/run.ts";
-import { MemoryIo } from "../../core/cli/io.ts";
-
-/** Runs `tern <args> --data-dir DIR` in-process. */
-async function tern(dir: string, args: string[], stdin?: string) {
-  const io = new MemoryIo({ stdin, env: {} });
-  const code = await runCli([...args, "--data-dir", `${dir}/data`], io, { version: "test" });
-  return { code, stdout: io.stdout, stderr: io.stderr };
-}
+import { tern } from "./_tern.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tern-sieve-cli-" });
@@ -35,7 +27,7 @@ Deno.test("tern sieve put/list/activate/get/check/delete manage an account's scr
     const script = 'require "fileinto";\nif header :contains "subject" "[list]" { fileinto "Lists"; }\n';
     await Deno.writeTextFile(`${dir}/main.sieve`, script);
     assert.match(
-      await ok(["sieve", "put", "ada@example.com", "main", `${dir}/main.sieve`, "--activate"]),
+      await ok(["sieve", "put", "ada@example.com", "main", "main.sieve", "--activate"]),
       /Stored script "main" \(active\)/,
     );
     await ok(["sieve", "put", "ada@example.com", "spare"], "keep;\n");
