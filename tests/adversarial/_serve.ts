@@ -18,7 +18,9 @@ export async function prepareDataDir(dir: string, address: string, password: str
     .join("");
   await Deno.writeTextFile(
     join(dir, "tern.toml"),
-    `local_domains = ["${domain}"]\n[smtp]\nrate_limit_per_minute = 0\n${listeners}`,
+    // Static DNS, as testConfig sets: inbound checks (SPF, rDNS…) never ask the real resolver.
+    `local_domains = ["${domain}"]\n[smtp]\nrate_limit_per_minute = 0\n${listeners}` +
+      `[[queue.static_dns]]\nname = "tern-test.invalid"\ntype = "A"\nvalue = "127.0.0.1"\n`,
   );
   assert.equal((await tern(dir, ["domain", "add", domain])).code, 0);
   const user = await tern(dir, ["user", "add", address, "--password-stdin"], `${password}\n`);
