@@ -1,7 +1,8 @@
 /**
- * Issue 19: SMTP ingest with a webhook on every message, against none. Each round runs in its own
- * process: a real server (createServer, SQLite in a temp dir), a loopback receiver answering 204,
- * and `--sessions` concurrent SMTP sessions each sending `--messages` messages of `--size` bytes.
+ * Issue 19: SMTP ingest with a webhook on every message, against none. Each round starts a real
+ * server (createServer, SQLite in a temp dir) in its own process; this process runs a loopback
+ * receiver answering 204 and `--sessions` concurrent SMTP sessions each sending `--messages`
+ * messages of `--size` bytes.
  * It reports ingest messages/s (first MAIL to last 250: what the sender sees; the outbox row is
  * in the same commit as the message) and, with webhooks, how long until every webhook was
  * delivered. Rounds alternate `none` and `webhook`; the medians and the ratio are printed
@@ -63,8 +64,42 @@ async function session(port: number, count: number, body: string): Promise<void>
   }
 }
 
-async function runRound(mode: string, sessions: number, messages: number, size: number): Promise<void> {
+/** The server process of a round: prints its SMTP port, runs until SIGTERM. */
+async function runServer(mode: string, hookUrl: string): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tern-bench-webhooks-" });
+  const config = testConfig(dir, {
+    local_domains: ["example.org"],
+    // All sessions come from 127.0.0.1: the per-IP and per-sender limits are not under test.
+    smtp: { rate_limit_per_minute: 0, max_connections_per_ip: 0 },
+    policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
+    outbound_http: { allow_private: ["127.0.0.0/8"] },
+    webhooks: { concurrency: 32, per_endpoint_concurrency: 16 },
+  });
+  const srv = await createServer(config, undefined, { logger: nullLogger });
+  const store = srv.context.store;
+  await store.createAccount({
+    address: "ada@example.org",
+    secrets: await srv.context.auth.deriveSecrets("bench-pw-1"),
+  });
+  if (mode === "webhook") {
+    await addWebhook(store, { scope: "address:ada@example.org", url: hookUrl }, new Date());
+  }
+  await srv.start();
+  const stop = () => srv.stop({ graceSeconds: 0 });
+  Deno.addSignalListener("SIGTERM", stop);
+  console.log(JSON.stringify({ smtp: srv.addresses.smtp.port }));
+  await srv.finished;
+  await Deno.remove(dir, { recursive: true });
+  Deno.exit(0);
+}
+
+/** One round: the server in its own process; SMTP clients and the receiver here. */
+async function runRound(
+  mode: string,
+  sessions: number,
+  messages: number,
+  size: number,
+): Promise<{ rate: number; drainMs: number | null }> {
   let delivered = 0;
   let allDelivered: () => void = () => {};
   const done = new Promise<void>((resolve) => (allDelivered = resolve));
@@ -74,26 +109,28 @@ async function runRound(mode: string, sessions: number, messages: number, size: 
     if (++delivered === total) allDelivered();
     return new Response(null, { status: 204 });
   });
-  const config = testConfig(dir, {
-    local_domains: ["example.org"],
-    outbound_http: { allow_private: ["127.0.0.0/8"] },
-    webhooks: { concurrency: 32, per_endpoint_concurrency: 16 },
-  });
-  const srv = await createServer(config, undefined, { logger: nullLogger });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--role=server",
+      `--mode=${mode}`,
+      `--hook-url=http://127.0.0.1:${receiver.addr.port}/hook`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
   try {
-    const store = srv.context.store;
-    await store.createAccount({
-      address: "ada@example.org",
-      secrets: await srv.context.auth.deriveSecrets("bench-pw-1"),
-    });
-    if (mode === "webhook") {
-      await addWebhook(store, {
-        scope: "address:ada@example.org",
-        url: `http://127.0.0.1:${receiver.addr.port}/hook`,
-      }, new Date());
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let first = "";
+    while (!first.includes("\n")) {
+      const { value, done: end } = await reader.read();
+      if (end) throw new Error("server exited before listening");
+      first += value;
     }
-    await srv.start();
-    const port = srv.addresses.smtp.port;
+    reader.releaseLock();
+    const port = (JSON.parse(first.split("\n")[0]!) as { smtp: number }).smtp;
     const line = "x".repeat(76) + "\r\n";
     const body = line.repeat(Math.max(1, Math.floor(size / line.length)));
     const started = performance.now();
@@ -104,11 +141,12 @@ async function runRound(mode: string, sessions: number, messages: number, size: 
       await done;
       drainMs = performance.now() - started;
     }
-    console.log(JSON.stringify({ mode, rate: Math.round(total / (ingestMs / 1000)), drainMs }));
+    return { rate: Math.round(total / (ingestMs / 1000)), drainMs };
   } finally {
-    await srv.stop({ graceSeconds: 0 });
+    child.kill("SIGTERM");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
     await receiver.shutdown();
-    await Deno.remove(dir, { recursive: true });
   }
 }
 
@@ -125,25 +163,18 @@ async function main(): Promise<void> {
       sessions: { type: "string", default: "20" },
       messages: { type: "string", default: "50" },
       size: { type: "string", default: "4096" },
+      role: { type: "string" },
       mode: { type: "string" },
+      "hook-url": { type: "string" },
     },
   });
+  if (values.role === "server") return await runServer(values.mode ?? "none", values["hook-url"] ?? "");
   const sessions = Number(values.sessions), messages = Number(values.messages), size = Number(values.size);
-  if (values.mode) return await runRound(values.mode, sessions, messages, size);
   const rates = new Map<string, number[]>(MODES.map((m) => [m, []]));
   const drains: number[] = [];
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const mode of MODES) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL(import.meta.url).pathname, `--mode=${mode}`, ...Deno.args],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
-      if (!out.success) throw new Error(`round ${mode} failed`);
-      const res = JSON.parse(dec.decode(out.stdout).trim().split("\n").pop()!) as {
-        rate: number;
-        drainMs: number | null;
-      };
+      const res = await runRound(mode, sessions, messages, size);
       rates.get(mode)!.push(res.rate);
       if (res.drainMs !== null) drains.push(res.drainMs);
       console.log(

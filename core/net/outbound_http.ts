@@ -96,12 +96,17 @@ function parseAllowList(list: string[]): Cidr[] {
  * as the IPv4 address they carry.
  */
 export function refusedRange(address: string, allowPrivate: string[] = []): string | null {
+  return refusedBy(address, parseAllowList(allowPrivate));
+}
+
+/** `refusedRange` over an allow-list parsed once. */
+function refusedBy(address: string, allow: Cidr[]): string | null {
   if (!ipaddr.isValid(address)) return "invalid";
   let ip = ipaddr.parse(address);
   if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) {
     ip = (ip as ipaddr.IPv6).toIPv4Address();
   }
-  for (const [net, bits] of parseAllowList(allowPrivate)) {
+  for (const [net, bits] of allow) {
     if (net.kind() === ip.kind() && ip.match([net, bits] as never)) return null;
   }
   const range = ip.range();
@@ -144,12 +149,13 @@ const DECODER = new TextDecoder();
 export class OutboundHttpClient {
   readonly #resolver: DnsResolver;
   readonly #policy: OutboundHttpPolicy;
+  readonly #allow: Cidr[];
 
   /** @param resolver resolves target host names; @param policy allow-list, timeouts and caps */
   constructor(resolver: DnsResolver, policy: Partial<OutboundHttpPolicy> = {}) {
     this.#resolver = resolver;
     this.#policy = { ...DEFAULT_OUTBOUND_HTTP_POLICY, ...policy };
-    parseAllowList(this.#policy.allowPrivate); // fail early on a bad entry
+    this.#allow = parseAllowList(this.#policy.allowPrivate); // fails early on a bad entry
   }
 
   /** The policy in force. */
@@ -183,9 +189,9 @@ export class OutboundHttpClient {
       });
     }
     if (candidates.length === 0) throw new OutboundHttpRefused("no-address", `${t.host} has no address`);
-    const allowed = candidates.filter((c) => refusedRange(c.ip, this.#policy.allowPrivate) === null);
+    const allowed = candidates.filter((c) => refusedBy(c.ip, this.#allow) === null);
     if (allowed.length === 0) {
-      const why = refusedRange(candidates[0]!.ip, this.#policy.allowPrivate);
+      const why = refusedBy(candidates[0]!.ip, this.#allow);
       throw new OutboundHttpRefused(
         "address",
         `${t.host} resolves to ${candidates[0]!.ip} (${why}), which outbound HTTP may not reach`,
@@ -253,7 +259,7 @@ export class OutboundHttpClient {
       const tcp = await Deno.connect({ hostname: addr.ip, port: addr.port });
       // Check the address actually connected to, not only the name's answer.
       const remote = (tcp.remoteAddr as Deno.NetAddr).hostname;
-      const why = refusedRange(remote, this.#policy.allowPrivate);
+      const why = refusedBy(remote, this.#allow);
       if (why !== null) {
         tcp.close();
         throw new OutboundHttpRefused("address", `connected to ${remote} (${why}), which is not allowed`);

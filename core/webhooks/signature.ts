@@ -2,12 +2,13 @@
  * Standard Webhooks signatures: `webhook-id`, `webhook-timestamp` (Unix seconds) and
  * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the bytes of a
  * `whsec_<base64>` secret. Receivers verify the signature and refuse timestamps outside a tolerance
- * (replays). Pure apart from Web Crypto.
+ * (replays). Pure apart from node:crypto's HMAC.
  *
  * @module
  */
 
-const ENC = new TextEncoder();
+import { createHmac } from "node:crypto";
+
 const SECRET_PREFIX = "whsec_";
 
 function toBase64(bytes: Uint8Array): string {
@@ -41,17 +42,9 @@ export function secretKey(secret: string): Uint8Array {
   return key;
 }
 
-async function hmac(key: Uint8Array, data: string): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey(
-    "raw",
-    key as BufferSource,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [
-      "sign",
-    ],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, ENC.encode(data)));
+function hmac(key: Uint8Array, data: string): Uint8Array {
+  // node:crypto's HMAC is synchronous and a fraction of Web Crypto's cost per call (no key import).
+  return new Uint8Array(createHmac("sha256", key).update(data, "utf8").digest());
 }
 
 /** The three headers of a signed request. */
@@ -62,14 +55,14 @@ export interface SignatureHeaders {
 }
 
 /** Signs `body` for message `id` at `timestampSeconds`. */
-export async function sign(
+export function sign(
   secret: string,
   id: string,
   timestampSeconds: number,
   body: string,
-): Promise<SignatureHeaders> {
+): SignatureHeaders {
   const ts = String(Math.floor(timestampSeconds));
-  const mac = await hmac(secretKey(secret), `${id}.${ts}.${body}`);
+  const mac = hmac(secretKey(secret), `${id}.${ts}.${body}`);
   return { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": `v1,${toBase64(mac)}` };
 }
 
@@ -84,19 +77,19 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
  * Verifies a request as a receiver would: one of the space-separated `v1,` signatures matches and
  * the timestamp is within `toleranceSeconds` of `nowSeconds` (default 5 minutes).
  */
-export async function verify(
+export function verify(
   secret: string,
   headers: { get(name: string): string | null },
   body: string,
   nowSeconds: number,
   toleranceSeconds = 300,
-): Promise<boolean> {
+): boolean {
   const id = headers.get("webhook-id");
   const ts = headers.get("webhook-timestamp");
   const sigs = headers.get("webhook-signature");
   if (!id || !ts || !sigs || !/^\d+$/.test(ts)) return false;
   if (Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) return false;
-  const expected = await hmac(secretKey(secret), `${id}.${ts}.${body}`);
+  const expected = hmac(secretKey(secret), `${id}.${ts}.${body}`);
   for (const part of sigs.split(" ")) {
     const [version, value] = part.split(",", 2);
     if (version !== "v1" || !value) continue;

@@ -24,6 +24,9 @@ import { OutboundHttpRefused, type OutboundRequest, type OutboundResponse } from
 import { retryDelayMs, type WebhookSettings } from "./settings.ts";
 import { sign } from "./signature.ts";
 
+/** Milliseconds the loop gathers completions before its next pass while requests are in flight. */
+const BATCH_MS = 5;
+
 /** Sends one HTTP request (the SSRF-guarded client in production). */
 export type WebhookHttp = (req: OutboundRequest) => Promise<OutboundResponse>;
 
@@ -95,6 +98,9 @@ export class WebhookWorker {
     const { log, settings } = this.#d;
     let lastExpire = 0;
     while (this.#running) {
+      // While requests are in flight, completions wake the loop one by one: gather those of a few
+      // milliseconds into one pass (one `due` query), leaving the event loop to ingest meanwhile.
+      if (this.#inflight.size > 0) await new Promise((resolve) => setTimeout(resolve, BATCH_MS));
       this.#woken = false;
       let waitMs = settings.pollIntervalMs;
       try {
@@ -106,8 +112,9 @@ export class WebhookWorker {
           // The delivery log keeps finished deliveries for `log_days`.
           await this.#d.store.webhooks.prune(new Date(now.getTime() - settings.logDays * 86_400_000));
         }
-        await this.#pump(now);
-        const next = await this.#d.store.webhooks.nextDue();
+        // Requests started: their completions wake the loop (and it polls at the latest).
+        const started = await this.#pump(now);
+        const next = started > 0 ? null : await this.#d.store.webhooks.nextDue();
         if (next !== null) {
           const until = next.getTime() - this.#d.clock.now().getTime();
           // Due but held back (all slots busy): a finishing request wakes the loop.
@@ -133,17 +140,19 @@ export class WebhookWorker {
     });
   }
 
-  /** Starts what is due and has a free slot. */
-  async #pump(now: Date): Promise<void> {
+  /** Starts what is due and has a free slot; returns how many requests it started. */
+  async #pump(now: Date): Promise<number> {
     const { settings, store } = this.#d;
     const free = settings.concurrency - this.#inflight.size;
-    if (free <= 0) return;
+    if (free <= 0) return 0;
     const due = await store.webhooks.due(now, free + this.#inflight.size, settings.perEndpointConcurrency);
+    const hooks = new Map<string, WebhookRecord | null>();
     let started = 0;
     for (const d of due) {
       if (started >= free) break;
       if (this.#inflight.has(d.id)) continue;
-      const hook = await store.webhooks.get(d.webhookId);
+      if (!hooks.has(d.webhookId)) hooks.set(d.webhookId, await store.webhooks.get(d.webhookId));
+      const hook = hooks.get(d.webhookId);
       if (!hook) continue;
       // Half-open circuit: one probe at a time.
       const limit = hook.pausedUntil !== null ? 1 : settings.perEndpointConcurrency;
@@ -166,6 +175,7 @@ export class WebhookWorker {
       });
       this.#inflight.set(d.id, p);
     }
+    return started;
   }
 
   /** Sends one delivery now and records the attempt (also used by the tests and `tern webhook test`). */
@@ -261,7 +271,7 @@ export async function sendSigned(
   elapsed: () => number,
 ): Promise<AttemptResult> {
   try {
-    const headers = await sign(hook.secret, id, now.getTime() / 1000, body);
+    const headers = sign(hook.secret, id, now.getTime() / 1000, body);
     const res = await http({
       url: hook.url,
       method: "POST",
