@@ -466,6 +466,7 @@ export const CONFIG_RULE: Rule = {
         timeout_data_block: seconds(1, 3600),
         timeout_data_end: seconds(1, 3600),
         dkim_selector: { type: "string", desc: "a DKIM selector", check: checkHostname },
+        mta_sts: { type: "boolean", optional: true },
         relay: { ...QUEUE_ROUTE_RULE, optional: true },
         routes: { type: "array", items: QUEUE_ROUTE_RULE, maxItems: 10_000, optional: true },
         static_dns: {

@@ -427,6 +427,8 @@ export interface QueueConfig {
   timeout_data_init: number;
   timeout_data_block: number;
   timeout_data_end: number;
+  /** Apply recipient domains' MTA-STS policies (RFC 8461) to MX delivery (default true). */
+  mta_sts?: boolean;
   /** DKIM selector used by `tern domain dkim` (default "tern"). */
   dkim_selector: string;
   /** Smarthost for every remote domain (absent: direct MX delivery). */

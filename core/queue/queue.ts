@@ -14,7 +14,12 @@ import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobId } from "../store/types.ts";
 import type { DnsResolver } from "../dns/resolver.ts";
-import { DeliveryPipeline, type LocalFilter, type PostDeliveryHook, type Refusal } from "../delivery/pipeline.ts";
+import {
+  DeliveryPipeline,
+  type LocalFilter,
+  type PostDeliveryHook,
+  type Refusal,
+} from "../delivery/pipeline.ts";
 import { memorySource } from "../delivery/spool.ts";
 import type { OutboundEnvelope, OutboundQueue } from "../delivery/outbound.ts";
 import { type ClientTimeouts, SmtpClient, SmtpClientError, statusFromReply } from "../smtp_client/client.ts";
@@ -26,7 +31,7 @@ import { KeyedLimiter, Semaphore } from "./limiter.ts";
 import { QueueMetrics } from "./metrics.ts";
 import type { QueueStore, RecipientUpdate } from "../store/records/queue.ts";
 import { retryDelayMs } from "./retry.ts";
-import { type DeliveryTarget, Router } from "./routing.ts";
+import { type DeliveryTarget, Router, type StsPolicySource } from "./routing.ts";
 import type { QueueSettings } from "./settings.ts";
 import type {
   AttemptRecord,
@@ -58,6 +63,8 @@ export interface QueueOptions {
   hooks?: readonly PostDeliveryHook[];
   /** The local filter (Sieve) for messages the queue delivers to local mailboxes; none by default. */
   filter?: LocalFilter;
+  /** Recipient domains' MTA-STS policies (RFC 8461), applied to MX routing; none: not applied. */
+  mtaSts?: StsPolicySource | null;
 }
 
 interface Outcome {
@@ -128,7 +135,7 @@ export class Queue implements OutboundQueue {
     this.#opts = opts;
     this.store = opts.store.queue;
     this.metrics = opts.metrics ?? new QueueMetrics();
-    this.#router = new Router(opts.settings, opts.dns);
+    this.#router = new Router(opts.settings, opts.dns, opts.mtaSts ?? null);
     this.#local = new DeliveryPipeline({
       store: opts.store,
       clock: opts.clock,

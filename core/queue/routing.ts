@@ -8,6 +8,7 @@
 import { type DnsResolver, DnsTemporaryError } from "../dns/resolver.ts";
 import type { QueueSettings, ResolvedRoute } from "./settings.ts";
 import type { TlsMode } from "../config/types.ts";
+import { mxMatches, type StsPolicy } from "../mtasts/policy.ts";
 
 /** One host to try. */
 export interface DeliveryTarget {
@@ -55,18 +56,26 @@ function shuffleEqualPreference<T extends { preference: number }>(list: T[]): T[
   return out.map((o) => o.x);
 }
 
+/** Where the router gets a domain's MTA-STS policy (core/mtasts/policies.ts). */
+export interface StsPolicySource {
+  policyFor(domain: string): Promise<StsPolicy | null>;
+}
+
 /** Routes recipient domains to delivery targets. */
 export class Router {
   readonly #settings: QueueSettings;
   readonly #dns: DnsResolver;
+  readonly #mtaSts: StsPolicySource | null;
 
   /**
    * @param settings queue settings (routes, relay, port, TLS policy)
    * @param dns the resolver (node:dns in production, static in tests)
+   * @param mtaSts recipient domains' MTA-STS policies (RFC 8461), or null to ignore them
    */
-  constructor(settings: QueueSettings, dns: DnsResolver) {
+  constructor(settings: QueueSettings, dns: DnsResolver, mtaSts: StsPolicySource | null = null) {
     this.#settings = settings;
     this.#dns = dns;
+    this.#mtaSts = mtaSts;
   }
 
   /** The route of a domain: per-domain route, then relay, then MX. */
@@ -122,7 +131,21 @@ export class Router {
       };
     }
     // RFC 5321 §5.1: no MX records: the domain itself is the implicit MX (A/AAAA fallback).
-    const hosts = mx.length > 0 ? shuffleEqualPreference(mx).map((m) => m.exchange) : [domain];
+    let hosts = mx.length > 0 ? shuffleEqualPreference(mx).map((m) => m.exchange) : [domain];
+    // RFC 8461 §5: in "enforce" mode only MX hosts the policy names are used, each over TLS with a
+    // certificate valid for the MX name (§4.2); "testing" and "none" change nothing here.
+    const sts = await this.#mtaSts?.policyFor(domain) ?? null;
+    const enforce = sts?.mode === "enforce";
+    if (enforce) {
+      hosts = hosts.filter((h) => mxMatches(sts, h));
+      if (hosts.length === 0) {
+        return {
+          kind: "temporary",
+          status: "4.7.5",
+          reason: `The MTA-STS policy of ${domain} allows none of its MX hosts`,
+        };
+      }
+    }
     const targets: DeliveryTarget[] = [];
     let temporary: string | null = null;
     for (const host of hosts) {
@@ -143,8 +166,8 @@ export class Router {
           address: ap.host,
           port: ap.port,
           tls: "starttls",
-          requireTls: this.#settings.require_tls,
-          tlsVerify: this.#settings.tls_verify,
+          requireTls: enforce || this.#settings.require_tls,
+          tlsVerify: enforce || this.#settings.tls_verify,
           relay: false,
         });
       }

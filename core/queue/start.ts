@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { MtaStsPolicies } from "../mtasts/policies.ts";
+import { outboundHttpClient } from "../net/outbound_http_config.ts";
 import type { Config } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
@@ -31,6 +33,13 @@ export function createQueue(
     log: ctx.log.with({ component: "queue" }),
     dns: resolverFor(ctx.config),
     dkim: new DkimSigner(ctx.store.dkimKeys),
+    // RFC 8461: recipient domains' MTA-STS policies, fetched through the SSRF-guarded client.
+    mtaSts: ctx.config.queue?.mta_sts === false ? null : new MtaStsPolicies({
+      dns: resolverFor(ctx.config),
+      http: outboundHttpClient(ctx.config),
+      clock: ctx.clock,
+      log: ctx.log.with({ component: "mta-sts" }),
+    }),
     ...overrides,
   });
 }
