@@ -57,6 +57,10 @@ const AUTHENTICATED = [
   "SASL-IR",
   // RFC 4978: raw DEFLATE over the connection after login.
   "COMPRESS=DEFLATE",
+  // RFC 4314 §2.1.1 (the rights t e x k) and RFC 8440 (LIST RETURN (MYRIGHTS)).
+  "ACL",
+  "RIGHTS=texk",
+  "LIST-MYRIGHTS",
 ];
 
 /** Computes the list for the session's current situation. */

@@ -84,6 +84,8 @@ export class MailboxView {
   recentReported = 0;
   /** Custom keywords (store form) announced in FLAGS, in announcement order. */
   readonly announced = new Set<string>();
+  /** The user's rights on the mailbox (RFC 4314; every right for the owner), set at SELECT. */
+  rights = "lrswipkxtea";
 
   /**
    * Creates a view from the placements listed at SELECT.

@@ -58,6 +58,8 @@ export class ImapSession {
   readonly out: ResponseWriter;
   /** Ends the notifier subscription made at login. */
   #unsubscribe: (() => void) | null = null;
+  /** Ends the subscription to a shared mailbox owner's changes. */
+  #unsubscribeShared: (() => void) | null = null;
   /** Wakes an IDLE wait when the selected mailbox changed. */
   #wake: (() => void) | null = null;
   /** A transport read is in flight. */
@@ -146,6 +148,11 @@ export class ImapSession {
     return this.account.id;
   }
 
+  /** The account owning the selected mailbox: another one for a shared mailbox (RFC 4314). */
+  get viewOwner(): string {
+    return this.view?.mailbox.accountId ?? this.accountId;
+  }
+
   /** Whether password authentication is allowed now (TLS or listener allows plaintext). */
   get plaintextAllowed(): boolean {
     return this.conn.transport.secure || this.conn.listener.allow_plaintext_auth;
@@ -211,6 +218,15 @@ export class ImapSession {
   setView(view: MailboxView | null): void {
     // The view left behind lets go of the expunged messages it held.
     if (this.view !== view) this.view?.close();
+    // A shared mailbox changes in its owner's account: watch that one while it is selected.
+    this.#unsubscribeShared?.();
+    this.#unsubscribeShared = null;
+    if (view && this.account && view.mailbox.accountId !== this.account.id) {
+      this.#unsubscribeShared = this.store.notifier.subscribe(
+        view.mailbox.accountId,
+        (e) => this.#onChange(e),
+      );
+    }
     this.view = view;
     this.state = view ? "selected" : "authenticated";
     this.conn.session.state = this.state;
@@ -230,8 +246,10 @@ export class ImapSession {
     let changed: Placement[];
     let expunged: number[];
     try {
-      changed = await this.store.listPlacements(this.accountId, view.mailbox.id, { changedSince: since });
-      expunged = await this.store.expungedSince(this.accountId, view.mailbox.id, since);
+      // The mailbox owner's account: another one for a shared mailbox (RFC 4314).
+      const owner = view.mailbox.accountId;
+      changed = await this.store.listPlacements(owner, view.mailbox.id, { changedSince: since });
+      expunged = await this.store.expungedSince(owner, view.mailbox.id, since);
     } catch (e) {
       if (!(e instanceof StoreError && e.code === "notFound")) throw e;
       // The selected mailbox was deleted by another session: nothing consistent is left to show
@@ -397,6 +415,7 @@ export class ImapSession {
     } finally {
       this.view?.close();
       this.#unsubscribe?.();
+      this.#unsubscribeShared?.();
       this.#closed = true;
       this.#io.close();
       this.conn.transport.close();

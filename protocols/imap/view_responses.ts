@@ -10,6 +10,7 @@ import type { Placement } from "../../core/store/types.ts";
 import type { MailboxView } from "./mailbox_view.ts";
 import type { ImapSession } from "./session.ts";
 import { formatFlags, keywordToFlag, SYSTEM_FLAGS } from "./flags.ts";
+import { ALL_RIGHTS } from "../../core/acl/rights.ts";
 
 /** Store keywords of the IMAP system flags (never announced: FLAGS always lists them). */
 const SYSTEM_KEYWORDS = new Set(["$seen", "$answered", "$flagged", "$draft", "$deleted"]);
@@ -24,6 +25,14 @@ export function flagsLines(view: MailboxView): string[] {
   const custom = [...view.announced].map(keywordToFlag);
   const flags = [...SYSTEM_FLAGS, ...custom].join(" ");
   if (view.readOnly) return [`* FLAGS (${flags})`, "* OK [PERMANENTFLAGS ()] Read-only mailbox"];
+  if (view.rights !== ALL_RIGHTS) {
+    // RFC 4314 §4: only the flags the rights let the user change ("s", "t", "w").
+    const allowed = [...SYSTEM_FLAGS, ...custom].filter((f) =>
+      view.rights.includes(f === "\\Seen" ? "s" : f === "\\Deleted" ? "t" : "w")
+    );
+    if (view.rights.includes("w")) allowed.push("\\*");
+    return [`* FLAGS (${flags})`, `* OK [PERMANENTFLAGS (${allowed.join(" ")})] Flags permitted`];
+  }
   // Arbitrary keywords may be created (`\*`, RFC 9051 §7.1).
   return [`* FLAGS (${flags})`, `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`];
 }
@@ -71,7 +80,7 @@ export function* keywordsOf(view: MailboxView, uids: readonly number[]): Generat
 export async function claimRecent(s: ImapSession, view: MailboxView, afterUid: number): Promise<void> {
   if (s.rev2 || view.maxUid <= afterUid) return;
   const claimed = await s.store.claimRecent(
-    s.accountId,
+    view.mailbox.accountId,
     view.mailbox.id,
     view.readOnly ? undefined : view.maxUid,
   );

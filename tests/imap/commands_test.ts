@@ -301,7 +301,7 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
       "TAG OK LIST completed",
     ]);
     assert.deepEqual(await c.cmd("NAMESPACE"), [
-      '* NAMESPACE (("" "/")) NIL NIL',
+      '* NAMESPACE (("" "/")) (("Other Users/" "/")) NIL',
       "TAG OK NAMESPACE completed",
     ]);
     await c.cmd("UNSUBSCRIBE Projects");

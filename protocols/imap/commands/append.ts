@@ -21,6 +21,7 @@ import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
+import { hasRights, rightsForKeywords } from "../../../core/acl/rights.ts";
 
 /** APPEND (single or MULTIAPPEND). */
 export const append: CommandSpec = {
@@ -71,7 +72,8 @@ export const append: CommandSpec = {
       // as Dovecot leaves it. A literal8 (RFC 3516 §4.4) carries binary content: stored byte for byte.
       items.push({ keywords, date, data: t.binary ? t.bytes : lfToCrlf(t.bytes) });
     } while (!a.done);
-    const { mailbox } = await requireMailbox(s, target, true);
+    // RFC 4314 §4: APPEND needs "i"; flags the user may not set ("s", "t", "w") are dropped.
+    const { mailbox, ownerId, rights } = await requireMailbox(s, target, true, "i");
     // Every CATENATE is assembled (and every URL checked) before anything is stored: a MULTIAPPEND
     // with one bad part appends nothing (RFC 3502 §6.3.11, RFC 4469 §5).
     const datas: Uint8Array[] = [];
@@ -80,17 +82,17 @@ export const append: CommandSpec = {
     }
     // RFC 9208 §4.3 / issue 16: the organization's plan storage, before anything is stored.
     const total = datas.reduce((n, d) => n + d.length, 0);
-    if (!(await tenancyOf(s.server).storageAllows(s.accountId, total))) {
+    if (!(await tenancyOf(s.server).storageAllows(ownerId, total))) {
       throw no("Organization storage limit reached", "OVERQUOTA");
     }
     const news: NewMessage[] = [];
     for (const [i, item] of items.entries()) {
       const { blobId } = await s.store.blobs.put(datas[i]!);
       const m: NewMessage = {
-        accountId: s.accountId,
+        accountId: ownerId,
         mailboxIds: [mailbox.id],
         blobId,
-        keywords: item.keywords,
+        keywords: item.keywords.filter((k) => hasRights(rights, rightsForKeywords([k]))),
       };
       if (item.date) m.receivedAt = item.date;
       news.push(m);

@@ -12,6 +12,8 @@ import { resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 import { reportRecent } from "../view_responses.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
+import { hasRights } from "../../../core/acl/rights.ts";
+import { copyAcrossAccounts } from "../../../core/acl/copy.ts";
 
 function copyUid(r: CopyResult): string | undefined {
   if (r.pairs.length === 0) return undefined;
@@ -33,7 +35,9 @@ function copyMove(move: boolean): CommandSpec {
       a.end();
       const view = s.view!;
       if (move && view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
-      const { mailbox } = await requireMailbox(s, target, true);
+      // RFC 4314 §4: the target needs "i"; MOVE needs "t" and "e" on the source.
+      const { mailbox, ownerId, rights } = await requireMailbox(s, target, true, "i");
+      if (move && !hasRights(view.rights, "te")) throw no("Permission denied", "NOPERM");
       await s.deliverUpdates(cmd.uid);
       const uids = resolveSet(s, set, cmd.uid);
       const live = uids.filter((u) => !view.gone.has(u));
@@ -43,13 +47,23 @@ function copyMove(move: boolean): CommandSpec {
       }
       if (live.length === 0) return ok(`${cmd.name} completed, nothing to do`);
       // RFC 9208 §4.3 / issue 16: a copy adds to the organization's storage (a move does not).
-      const added = move ? 0 : live.reduce((n, u) => n + (view.byUid.get(u)?.size ?? 0), 0);
-      if (added > 0 && !(await tenancyOf(s.server).storageAllows(s.accountId, added))) {
+      const source = view.mailbox.accountId;
+      const across = ownerId !== source;
+      const added = move && !across ? 0 : live.reduce((n, u) => n + (view.byUid.get(u)?.size ?? 0), 0);
+      if (added > 0 && !(await tenancyOf(s.server).storageAllows(ownerId, added))) {
         throw no("Organization storage limit reached", "OVERQUOTA");
       }
-      const r = move
-        ? await s.store.moveMessages(s.accountId, view.mailbox.id, live, mailbox.id)
-        : await s.store.copyMessages(s.accountId, view.mailbox.id, live, mailbox.id);
+      const r = across
+        ? await copyAcrossAccounts(
+          s.store,
+          { ownerId: source, mailboxId: view.mailbox.id },
+          live.map((uid) => ({ uid, messageId: view.byUid.get(uid)!.messageId })),
+          { ownerId, mailboxId: mailbox.id, rights },
+          move,
+        )
+        : move
+        ? await s.store.moveMessages(source, view.mailbox.id, live, mailbox.id)
+        : await s.store.copyMessages(source, view.mailbox.id, live, mailbox.id);
       const code = copyUid(r);
       if (!move) return ok("COPY completed", code);
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGE responses.

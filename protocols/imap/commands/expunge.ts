@@ -18,12 +18,14 @@ export const expunge: CommandSpec = {
     a.end();
     const view = s.view!;
     if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
+    // RFC 4314 §4: EXPUNGE needs "e".
+    if (!view.rights.includes("e")) throw no("Permission denied", "NOPERM");
     // Fresh flags: \Deleted set by other sessions counts too.
-    const current = await s.store.listPlacements(s.accountId, view.mailbox.id);
+    const current = await s.store.listPlacements(s.viewOwner, view.mailbox.id);
     const uids = current.filter((p) => p.keywords.includes("$deleted") && (!only || only.has(p.uid)))
       .map((p) => p.uid);
     if (uids.length > 0) {
-      const r = await s.store.expunge(s.accountId, view.mailbox.id, uids);
+      const r = await s.store.expunge(s.viewOwner, view.mailbox.id, uids);
       s.ownChange(r.modseq);
       const removed = r.uids.filter((u) => view.byUid.has(u));
       await s.reportExpunged(view.remove(removed), removed);

@@ -80,7 +80,7 @@ export const fetch: CommandSpec = {
       throw bad("VANISHED requires UID FETCH with CHANGEDSINCE after ENABLE QRESYNC", "CLIENTBUG");
     }
     if (vanished && !set.saved) {
-      const gone = [...new Set(await s.store.expungedSince(s.accountId, s.view!.mailbox.id, changedSince!))]
+      const gone = [...new Set(await s.store.expungedSince(s.viewOwner, s.view!.mailbox.id, changedSince!))]
         .sort((x, y) => x - y);
       const inSet = expandRanges(set.ranges, s.view!.maxUid, gone).filter((u) => !s.view!.byUid.has(u));
       if (inSet.length > 0) await s.out.line(`* VANISHED (EARLIER) ${formatSequenceSet(inSet)}`);
@@ -120,7 +120,7 @@ async function savedDatesOf(s: ImapSession, uids: number[]): Promise<SavedDates>
   const out: SavedDates = new Map();
   if (uids.length === 0 || !s.store.savedDates) return out;
   // `uids` is ascending (resolveSet): its ends bound the range.
-  const got = await s.store.savedDates(s.accountId, s.view!.mailbox.id, {
+  const got = await s.store.savedDates(s.viewOwner, s.view!.mailbox.id, {
     minUid: uids[0]!,
     maxUid: uids.at(-1)!,
   });
@@ -199,17 +199,18 @@ async function fetchBatch(
   const placements = uids.map((u) => view.byUid.get(u)!).filter((p) => p !== undefined);
   let messages = new Map<string, Message>();
   if (plan.needsMessage || plan.setsSeen) {
-    const list = await s.store.getMessages(s.accountId, placements.map((p) => p.messageId));
+    const list = await s.store.getMessages(s.viewOwner, placements.map((p) => p.messageId));
     messages = new Map(list.map((m) => [m.id, m]));
   }
   let allFound = true;
   // Implicit \Seen (RFC 9051 §6.4.5) for non-PEEK body fetches in a read-write mailbox.
   const seenNow = new Set<number>();
-  if (plan.setsSeen && !view.readOnly) {
+  // RFC 4314 §4: only with the "s" right.
+  if (plan.setsSeen && !view.readOnly && view.rights.includes("s")) {
     const ids = placements.filter((p) => !view.gone.has(p.uid) && !p.keywords.includes("$seen"))
       .map((p) => p.messageId);
     if (ids.length > 0) {
-      const r = await s.store.updateKeywords(s.accountId, ids, { add: ["$seen"] });
+      const r = await s.store.updateKeywords(s.viewOwner, ids, { add: ["$seen"] });
       s.ownChange(r.modseq);
       const updated = new Set(r.updated.map((m) => m.id));
       for (const p of placements) {
@@ -235,7 +236,7 @@ async function fetchBatch(
     let raw: Uint8Array | null = null;
     let root: MimePart | null = null;
     if (plan.needsParse) {
-      raw = held ? await s.store.blobs.get(held.blobId) : await s.store.readMessage(s.accountId, p.messageId);
+      raw = held ? await s.store.blobs.get(held.blobId) : await s.store.readMessage(s.viewOwner, p.messageId);
       // Destroyed since the message was looked up: the hold may have it now.
       const late = raw ? undefined : view.hold?.get(p.uid);
       if (late) raw = await s.store.blobs.get(late.blobId);

@@ -13,6 +13,11 @@ import { DELIMITER, type MailboxTree, normalizeName, patternToRegExp } from "../
 import type { Token } from "../parser/tokens.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
 import { encodeMutf7 } from "../format/mutf7.ts";
+import { requireRights } from "../../../core/acl/access.ts";
+import { ALL_RIGHTS, formatRights } from "../../../core/acl/rights.ts";
+import { StoreError } from "../../../core/store/types.ts";
+import { OTHER_USERS, resolveName, sharedListItems, splitShared } from "./acl_names.ts";
+import { createShared } from "./acl_mailbox.ts";
 
 const ROLE_ATTR: Record<string, string> = {
   drafts: "\\Drafts",
@@ -55,12 +60,12 @@ export const enable: CommandSpec = {
   },
 };
 
-/** NAMESPACE (RFC 2342): one personal namespace, no others. */
+/** NAMESPACE (RFC 2342): the personal namespace and the other-users one (RFC 4314 §6). */
 export const namespace: CommandSpec = {
   states: AUTH,
   async handle(s, cmd) {
     new Args(cmd.args).end();
-    await s.out.line(`* NAMESPACE (("" "${DELIMITER}")) NIL NIL`);
+    await s.out.line(`* NAMESPACE (("" "${DELIMITER}")) (("${OTHER_USERS}${DELIMITER}" "${DELIMITER}")) NIL`);
     return ok("NAMESPACE completed");
   },
 };
@@ -98,19 +103,35 @@ async function ensureParents(s: ImapSession, tree: MailboxTree, parts: string[])
   return parentId;
 }
 
-/** Resolves a mailbox argument; NO [NONEXISTENT] (or TRYCREATE) when absent. */
+/**
+ * Resolves a mailbox argument, personal or in the other-users namespace, and checks that the user
+ * holds the `needed` rights (RFC 4314 §4). NO [NONEXISTENT] (or TRYCREATE) when absent or when the
+ * user may not look it up (RFC 4314 §6: indistinguishable), NO [NOPERM] when a right is missing.
+ */
 export async function requireMailbox(
   s: ImapSession,
   rawName: string,
   tryCreate = false,
-): Promise<{ mailbox: Mailbox; name: string; tree: MailboxTree }> {
-  const name = normalizeName(s.decodeName(rawName));
-  const tree = await s.tree();
-  const mailbox = tree.find(name);
-  if (!mailbox) {
-    throw tryCreate ? no("Mailbox does not exist", "TRYCREATE") : no("Mailbox does not exist", "NONEXISTENT");
+  needed = "",
+): Promise<{ mailbox: Mailbox; name: string; tree: MailboxTree; ownerId: string; rights: string }> {
+  const r = await resolveName(s, s.decodeName(rawName));
+  const missing = () =>
+    tryCreate ? no("Mailbox does not exist", "TRYCREATE") : no("Mailbox does not exist", "NONEXISTENT");
+  if (!r?.mailbox) throw missing();
+  try {
+    requireRights(r.rights, needed);
+  } catch (e) {
+    if (e instanceof StoreError && e.code === "notFound") throw missing();
+    throw no("Permission denied", "NOPERM");
   }
-  return { mailbox, name: tree.name(mailbox), tree };
+  const mailbox = r.mailbox;
+  return {
+    mailbox,
+    name: r.prefix + r.tree.name(mailbox),
+    tree: r.tree,
+    ownerId: r.ownerId,
+    rights: r.rights,
+  };
 }
 
 /** CREATE (RFC 9051 §6.3.4, RFC 6154 §3). */
@@ -137,6 +158,8 @@ export const create: CommandSpec = {
     }
     a.end();
     const parts = components(s.decodeName(raw));
+    // RFC 4314 §4: in the other-users namespace, CREATE needs "k" on the parent.
+    if (splitShared(parts.join(DELIMITER))) return await createShared(s, parts);
     const tree = await s.tree();
     const full = parts.join(DELIMITER);
     if (tree.find(full)) throw no("Mailbox already exists", "ALREADYEXISTS");
@@ -161,13 +184,17 @@ export const del: CommandSpec = {
     const a = new Args(cmd.args);
     const raw = a.astring("mailbox name");
     a.end();
-    const { mailbox, tree } = await requireMailbox(s, raw);
+    // RFC 4314 §4: DELETE needs "x".
+    const { mailbox, tree, ownerId } = await requireMailbox(s, raw, false, "x");
     if (mailbox.role === "inbox") throw no("INBOX cannot be deleted", "CANNOT");
     if (tree.hasChildren(mailbox)) throw no("Mailbox has children, delete them first", "INUSE");
     if (s.view?.mailbox.id === mailbox.id) s.setView(null);
-    await s.store.deleteMailbox(s.accountId, mailbox.id, { removeMessages: true });
+    await s.store.deleteMailbox(ownerId, mailbox.id, { removeMessages: true });
+    await s.store.mailboxAcl.removeMailbox(ownerId, mailbox.id);
     // RFC 9051 §6.3.7: the name stays subscribed; LIST (SUBSCRIBED) shows it \NonExistent.
-    if (mailbox.subscribed) await s.store.subscriptions.add(s.accountId, tree.name(mailbox));
+    if (mailbox.subscribed && ownerId === s.accountId) {
+      await s.store.subscriptions.add(s.accountId, tree.name(mailbox));
+    }
     return ok("DELETE completed");
   },
 };
@@ -180,8 +207,12 @@ export const rename: CommandSpec = {
     const rawFrom = a.astring("mailbox name");
     const rawTo = a.astring("new mailbox name");
     a.end();
-    const { mailbox, tree } = await requireMailbox(s, rawFrom);
+    const { mailbox, tree, ownerId } = await requireMailbox(s, rawFrom, false, "x");
     const parts = components(s.decodeName(rawTo));
+    // Shared mailboxes are renamed by their owner; nothing moves across namespaces.
+    if (ownerId !== s.accountId || splitShared(parts.join(DELIMITER))) {
+      throw no("Cannot rename across or inside the other-users namespace", "CANNOT");
+    }
     const full = parts.join(DELIMITER);
     const existing = tree.find(full);
     if (existing && existing.id !== mailbox.id) throw no("Target mailbox already exists", "ALREADYEXISTS");
@@ -259,8 +290,8 @@ function statusItems(list: Token[]): string[] {
 
 /** Number of messages above the mailbox's \Recent claim (RFC 3501 §2.3.2). */
 async function unclaimedRecent(s: ImapSession, mailbox: Mailbox): Promise<number> {
-  const claimed = await s.store.claimRecent(s.accountId, mailbox.id);
-  return (await s.store.listPlacements(s.accountId, mailbox.id, { minUid: claimed + 1 })).length;
+  const claimed = await s.store.claimRecent(mailbox.accountId, mailbox.id);
+  return (await s.store.listPlacements(mailbox.accountId, mailbox.id, { minUid: claimed + 1 })).length;
 }
 
 /** Formats `* STATUS name (...)` for a mailbox. */
@@ -270,8 +301,9 @@ export async function statusLine(
   name: string,
   items: string[],
 ): Promise<string> {
-  const counts = await s.store.mailboxCounts(s.accountId, mailbox.id);
-  const fresh = await s.store.getMailbox(s.accountId, mailbox.id) ?? mailbox;
+  // The owner's account: the user's own, or another one for a shared mailbox (RFC 4314).
+  const counts = await s.store.mailboxCounts(mailbox.accountId, mailbox.id);
+  const fresh = await s.store.getMailbox(mailbox.accountId, mailbox.id) ?? mailbox;
   const values: string[] = [];
   for (const item of items) {
     switch (item) {
@@ -318,7 +350,8 @@ export const status: CommandSpec = {
     const raw = a.astring("mailbox name");
     const items = statusItems(a.list("status items").items);
     a.end();
-    const { mailbox, name } = await requireMailbox(s, raw);
+    // RFC 4314 §4: STATUS needs "r".
+    const { mailbox, name } = await requireMailbox(s, raw, false, "r");
     await s.out.line(await statusLine(s, mailbox, name, items));
     return ok("STATUS completed");
   },
@@ -386,6 +419,8 @@ interface ListEntry {
   mailbox: Mailbox | null;
   attrs: string[];
   childInfo: boolean;
+  /** The user's rights, for a mailbox in the other-users namespace (RFC 4314). */
+  rights?: string;
 }
 
 async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void> {
@@ -427,7 +462,8 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
         const l = r[++i];
         if (l?.type !== "list") throw bad("Expected STATUS items");
         statusReq = statusItems(l.items);
-      } else if (["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].includes(up)) {
+      } else if (["SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "MYRIGHTS"].includes(up)) {
+        // MYRIGHTS: RFC 8440 §3.
         ret.add(up);
       } else {
         throw bad(`Unknown LIST return option ${t.value}`);
@@ -510,13 +546,29 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
       }
     }
   }
+  if (!lsub && !selection.has("SUBSCRIBED") && !selection.has("SPECIAL-USE")) {
+    // RFC 4314 §6, RFC 2342 §5: the other-users namespace shows only what the user may look up.
+    for (const item of await sharedListItems(s)) {
+      if (!matches(item.name)) continue;
+      const attrs = [item.hasChildren ? "\\HasChildren" : "\\HasNoChildren"];
+      if (!item.mailbox) attrs.unshift("\\Noselect");
+      entries.push({ name: item.name, mailbox: item.mailbox, attrs, childInfo: false, rights: item.rights });
+    }
+  }
   entries.sort((x, y) => sortNames(x.name, y.name));
   for (const e of entries) {
     const extra = e.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : "";
     await s.out.line(
       `* ${lsub ? "LSUB" : "LIST"} (${e.attrs.join(" ")}) "${DELIMITER}" ${s.encodeName(e.name)}${extra}`,
     );
-    if (statusReq && e.mailbox) await s.out.line(await statusLine(s, e.mailbox, e.name, statusReq));
+    // RFC 8440 §3: the user's rights follow each mailbox's LIST response.
+    if (ret.has("MYRIGHTS") && e.mailbox) {
+      await s.out.line(`* MYRIGHTS ${s.encodeName(e.name)} ${formatRights(e.rights ?? ALL_RIGHTS)}`);
+    }
+    // RFC 5819 §2 with RFC 4314 §4: STATUS only where the user may read.
+    if (statusReq && e.mailbox && (e.rights ?? "r").includes("r")) {
+      await s.out.line(await statusLine(s, e.mailbox, e.name, statusReq));
+    }
   }
 }
 

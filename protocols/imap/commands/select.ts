@@ -17,11 +17,13 @@ import {
 } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec, SELECTED } from "./types.ts";
+import { hasAnyRight } from "../../../core/acl/rights.ts";
 
-function selectCommand(readOnly: boolean): CommandSpec {
+function selectCommand(examine: boolean): CommandSpec {
   return {
     states: AUTH,
     async handle(s, cmd) {
+      let readOnly = examine;
       const a = new Args(cmd.args);
       const raw = a.astring("mailbox name");
       let qresync: QresyncParams | null = null;
@@ -47,14 +49,17 @@ function selectCommand(readOnly: boolean): CommandSpec {
         s.setView(null);
         await s.out.line("* OK [CLOSED] Previous mailbox closed");
       }
-      const { mailbox, name } = await requireMailbox(s, raw);
+      // RFC 4314 §4: SELECT and EXAMINE need "r"; without a right to change anything, read-only.
+      const { mailbox, name, ownerId, rights } = await requireMailbox(s, raw, false, "r");
+      if (!hasAnyRight(rights, "swte")) readOnly = true;
       // The hold is opened before the listing: whatever is destroyed after it stays readable
       // here until this session reports the expunge (RFC 2180 §4.1.1).
-      const hold = s.store.holdExpunged(s.accountId, mailbox.id);
+      const hold = s.store.holdExpunged(ownerId, mailbox.id);
       let view: MailboxView;
       try {
-        const placements = await s.store.listPlacements(s.accountId, mailbox.id);
+        const placements = await s.store.listPlacements(ownerId, mailbox.id);
         view = new MailboxView(mailbox, name, readOnly, placements, hold);
+        view.rights = rights;
         hold.retainOnly((uid) => view.byUid.has(uid));
         await claimRecent(s, view, 0);
         await sendSelectResponses(s, view);
@@ -64,7 +69,7 @@ function selectCommand(readOnly: boolean): CommandSpec {
         throw e;
       }
       s.setView(view);
-      return ok(`${readOnly ? "EXAMINE" : "SELECT"} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
+      return ok(`${examine ? "EXAMINE" : "SELECT"} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
     },
   };
 }
@@ -94,7 +99,7 @@ function parseQresync(items: Token[]): QresyncParams {
 
 /** Reports what changed since the client's MODSEQ: VANISHED (EARLIER) then FETCH (RFC 7162 §3.2.5.1). */
 async function resync(s: ImapSession, view: MailboxView, q: QresyncParams): Promise<void> {
-  let vanished = await s.store.expungedSince(s.accountId, view.mailbox.id, q.modseq);
+  let vanished = await s.store.expungedSince(view.mailbox.accountId, view.mailbox.id, q.modseq);
   if (q.knownUids && !q.knownUids.saved) {
     const sorted = [...new Set(vanished)].sort((x, y) => x - y);
     vanished = expandRanges(q.knownUids.ranges, view.maxUid, sorted);
@@ -170,10 +175,12 @@ export const close: CommandSpec = {
   async handle(s, cmd) {
     new Args(cmd.args).end();
     const view = s.view!;
-    if (!view.readOnly) {
-      const current = await s.store.listPlacements(s.accountId, view.mailbox.id);
+    // RFC 4314 §4: CLOSE expunges only with "e".
+    if (!view.readOnly && view.rights.includes("e")) {
+      const owner = view.mailbox.accountId;
+      const current = await s.store.listPlacements(owner, view.mailbox.id);
       const uids = current.filter((p) => p.keywords.includes("$deleted")).map((p) => p.uid);
-      if (uids.length > 0) await s.store.expunge(s.accountId, view.mailbox.id, uids);
+      if (uids.length > 0) await s.store.expunge(owner, view.mailbox.id, uids);
     }
     s.setView(null);
     return ok("CLOSE completed");

@@ -53,7 +53,7 @@ export function parseSort(args: Token[]): SortProgram {
 export async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<string, Message>> {
   const map = new Map<string, Message>();
   for (let i = 0; i < ids.length; i += 1000) {
-    for (const m of await s.store.getMessages(s.accountId, ids.slice(i, i + 1000))) map.set(m.id, m);
+    for (const m of await s.store.getMessages(s.viewOwner, ids.slice(i, i + 1000))) map.set(m.id, m);
   }
   return map;
 }
@@ -76,7 +76,7 @@ export const sort: CommandSpec = {
       !needsSummary(program.criteria, true);
     const missing: number[] = [];
     if (haveDates) {
-      const known = await s.store.sentDates!(s.accountId, view.mailbox.id);
+      const known = await s.store.sentDates!(s.viewOwner, view.mailbox.id);
       // Both UID lists ascend: one merge walk. A message expunged elsewhere is not listed any more.
       for (let i = 0, j = 0; i < uids.length; i++) {
         while (j < known.uids.length && known.uids[j]! < uids[i]!) j++;

@@ -9,6 +9,7 @@ import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword } from "../flags.ts";
+import { hasRights, rightsForKeywords } from "../../../core/acl/rights.ts";
 import { resolveSet } from "./sets.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
@@ -48,6 +49,9 @@ export const store: CommandSpec = {
     }
     const view = s.view!;
     if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
+    // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w"; replacing touches them all.
+    const touched = m[1] === "" ? [...keywords, "$seen", "$deleted", "$flagged"] : keywords;
+    if (!hasRights(view.rights, rightsForKeywords(touched))) throw no("Permission denied", "NOPERM");
     await s.deliverUpdates(cmd.uid);
     const uids = resolveSet(s, set, cmd.uid);
     const live = uids.filter((u) => !view.gone.has(u));
@@ -63,7 +67,7 @@ export const store: CommandSpec = {
     const updated = new Set<number>();
     for (let i = 0; i < live.length; i += 1000) {
       const ids = live.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
-      const r = await s.store.updateKeywords(s.accountId, ids, change, opts);
+      const r = await s.store.updateKeywords(s.viewOwner, ids, change, opts);
       s.ownChange(r.modseq);
       for (const id of r.failed) {
         const uid = byMessage.get(id);

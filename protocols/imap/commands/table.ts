@@ -31,6 +31,7 @@ import { copy, move } from "./copy_move.ts";
 import { expunge } from "./expunge.ts";
 import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
 import { compress } from "./compress.ts";
+import { deleteacl, getacl, listrights, myrights, setacl } from "./acl.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -62,6 +63,12 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["GETQUOTAROOT", getQuotaRoot],
   ["GETQUOTA", getQuota],
   ["SETQUOTA", setQuota],
+  // RFC 4314 §3.
+  ["SETACL", setacl],
+  ["DELETEACL", deleteacl],
+  ["GETACL", getacl],
+  ["LISTRIGHTS", listrights],
+  ["MYRIGHTS", myrights],
   // CHECK (RFC 3501 §6.4.1, removed in rev2) behaves as NOOP in the selected state.
   ["CHECK", { states: ["selected"], handle: noop.handle }],
   ["CLOSE", close],

@@ -31,7 +31,7 @@ class Evaluation {
     const ids = view.entries.map((p) => p.messageId);
     const map = new Map<string, Message>();
     for (let i = 0; i < ids.length; i += 1000) {
-      for (const m of await this.s.store.getMessages(this.s.accountId, ids.slice(i, i + 1000))) {
+      for (const m of await this.s.store.getMessages(this.s.viewOwner, ids.slice(i, i + 1000))) {
         map.set(m.id, m);
       }
     }
@@ -44,7 +44,7 @@ class Evaluation {
     if (this.#saved !== undefined) return this.#saved;
     const store = this.s.store;
     if (!store.savedDates) return this.#saved = null;
-    const got = await store.savedDates(this.s.accountId, this.s.view!.mailbox.id);
+    const got = await store.savedDates(this.s.viewOwner, this.s.view!.mailbox.id);
     const map = new Map<number, number | null>();
     for (let i = 0; i < got.uids.length; i++) map.set(got.uids[i]!, got.dates[i]!);
     return this.#saved = map;
@@ -52,7 +52,7 @@ class Evaluation {
 
   async query(cond: MessageFilter): Promise<Set<string>> {
     const view = this.s.view!;
-    const ids = await this.s.store.queryMessages(this.s.accountId, {
+    const ids = await this.s.store.queryMessages(this.s.viewOwner, {
       filter: { operator: "AND", conditions: [{ inMailbox: view.mailbox.id }, cond] },
     });
     return new Set(ids);

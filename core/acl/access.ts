@@ -1,0 +1,89 @@
+/**
+ * Effective rights of an account on a mailbox (RFC 4314 §2): the one place IMAP, JMAP and the CLI
+ * ask what a user may do. The owner holds every right; anyone else holds the union of the grants
+ * made to them and to "anyone". Without the lookup right a mailbox does not exist for the asker
+ * (RFC 4314 §4: no way to learn of it), so `requireRights` then fails exactly as for a missing one.
+ *
+ * @module
+ */
+import type { Account, AccountId, Mailbox, MailboxId } from "../store/types.ts";
+import { StoreError } from "../store/types.ts";
+import type { Store } from "../store/store.ts";
+import { ANYONE, type MailboxGrant } from "../store/records/mailbox_acl.ts";
+import { ALL_RIGHTS, hasAnyRight, hasRights, unionRights } from "./rights.ts";
+
+/** The store services this module needs. */
+export type AclStore = Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes">;
+
+/** The rights `accountId` holds on `ownerId`'s mailbox `mailboxId` (RFC 4314 §2). */
+export async function rightsOf(
+  store: Pick<Store, "mailboxAcl">,
+  accountId: AccountId,
+  ownerId: AccountId,
+  mailboxId: MailboxId,
+): Promise<string> {
+  if (accountId === ownerId) return ALL_RIGHTS;
+  const grants = await store.mailboxAcl.list(ownerId, mailboxId);
+  return effective(grants, accountId);
+}
+
+/** The union of the grants that apply to `accountId` (its own and "anyone"'s). */
+export function effective(grants: readonly MailboxGrant[], accountId: AccountId): string {
+  return unionRights(
+    ...grants.filter((g) => g.grantee === accountId || g.grantee === ANYONE).map((g) => g.rights),
+  );
+}
+
+/**
+ * Refuses an operation the rights do not allow: without "l" (and without every other right that
+ * would reveal the mailbox) as `notFound`, like a mailbox that does not exist (RFC 4314 §6: a
+ * server must not reveal existence), otherwise as `forbidden` (IMAP NO [NOPERM], JMAP forbidden).
+ */
+export function requireRights(rights: string, needed: string): void {
+  if (hasRights(rights, needed)) return;
+  if (!rights.includes("l") && !hasAnyRight(rights, "ra")) {
+    throw new StoreError("notFound", "no such mailbox");
+  }
+  throw new StoreError(
+    "forbidden",
+    `missing rights ${[...needed].filter((r) => !rights.includes(r)).join("")}`,
+  );
+}
+
+/** A mailbox of another account visible to a grantee. */
+export interface SharedMailbox {
+  /** The owner. */
+  owner: Account;
+  /** The mailbox. */
+  mailbox: Mailbox;
+  /** The grantee's effective rights (always including "l"). */
+  rights: string;
+}
+
+/**
+ * Every mailbox of other accounts on which `accountId` holds the lookup right, grouped in owner
+ * order. Grants on mailboxes or accounts that no longer exist are skipped.
+ */
+export async function sharedWith(store: AclStore, accountId: AccountId): Promise<SharedMailbox[]> {
+  const grants = [
+    ...await store.mailboxAcl.listForGrantee(accountId),
+    ...await store.mailboxAcl.listForGrantee(ANYONE),
+  ].filter((g) => g.ownerId !== accountId);
+  const byOwner = new Map<AccountId, Map<MailboxId, string>>();
+  for (const g of grants) {
+    const m = byOwner.get(g.ownerId) ?? new Map<MailboxId, string>();
+    m.set(g.mailboxId, unionRights(m.get(g.mailboxId) ?? "", g.rights));
+    byOwner.set(g.ownerId, m);
+  }
+  const out: SharedMailbox[] = [];
+  for (const [ownerId, rightsById] of byOwner) {
+    if (![...rightsById.values()].some((r) => r.includes("l"))) continue;
+    const owner = await store.getAccount(ownerId);
+    if (!owner) continue;
+    for (const mailbox of await store.listMailboxes(ownerId)) {
+      const rights = rightsById.get(mailbox.id);
+      if (rights?.includes("l")) out.push({ owner, mailbox, rights });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * CREATE in the other-users namespace (RFC 4314 §4: "k" on the parent). The new mailbox belongs
+ * to the parent's owner and starts with the parent's ACL, so whoever could create it can use it.
+ *
+ * @module
+ */
+import { rightsOf } from "../../../core/acl/access.ts";
+import { no, ok, type Reply } from "../errors.ts";
+import type { ImapSession } from "../session.ts";
+import { DELIMITER, MailboxTree } from "../mailbox_names.ts";
+import { splitShared } from "./acl_names.ts";
+
+/** Creates `Other Users/<owner>/<path>` for the logged-in user, who needs "k" on the parent. */
+export async function createShared(s: ImapSession, parts: string[]): Promise<Reply> {
+  const shared = splitShared(parts.join(DELIMITER))!;
+  const owner = await s.store.getAccountByAddress(shared.owner);
+  // Every refusal reads the same, so nothing is learned about mailboxes the user cannot see.
+  const denied = () => no("Permission denied", "NOPERM");
+  if (!owner || owner.id === s.accountId || shared.path === "") throw denied();
+  const tree = new MailboxTree(await s.store.listMailboxes(owner.id));
+  const cut = shared.path.lastIndexOf(DELIMITER);
+  if (cut < 0) throw denied();
+  const parent = tree.find(shared.path.slice(0, cut));
+  if (!parent) throw denied();
+  const parentRights = await rightsOf(s.store, s.accountId, owner.id, parent.id);
+  if (!parentRights.includes("k")) throw denied();
+  if (tree.find(shared.path)) throw no("Mailbox already exists", "ALREADYEXISTS");
+  const created = await s.store.createMailbox(owner.id, {
+    name: shared.path.slice(cut + 1),
+    parentId: parent.id,
+    subscribed: false,
+  });
+  for (const g of await s.store.mailboxAcl.list(owner.id, parent.id)) {
+    await s.store.mailboxAcl.set(owner.id, created.id, g.grantee, g.rights);
+  }
+  // RFC 8474 §4.1.
+  return ok("CREATE completed", `MAILBOXID (${created.id})`);
+}
