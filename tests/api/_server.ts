@@ -1,7 +1,7 @@
 /**
  * Test support for the admin API: a real server (createServer) on 127.0.0.1 port 0 with accounts,
- * a `fetch` wrapper that records which documented operation answered which status (for
- * tests/api/openapi_test.ts), and login helpers.
+ * a `fetch` wrapper that records which documented operation answered which status (for the
+ * coverage check of tests/api/_openapi_cases.ts), and login helpers.
  *
  * @module
  */

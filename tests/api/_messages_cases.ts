@@ -1,10 +1,11 @@
 /**
- * The admin API's message routes through the real server, on a message nodemailer composed and
- * delivered over SMTP: list and get with header fields, text and sanitised HTML (the script, the
- * event handler, the form, the javascript: link and the remote image are gone; the message's own
- * cid: image stays), remote images only when asked, attachment downloads with
- * `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`, and the reach rules
- * (another member gets 404, a platform admin may read and is audited).
+ * Cases registered by tests/api/api_test.ts. The admin API's message routes through the real
+ * server, on a message nodemailer composed and delivered over SMTP: list and get with header
+ * fields, text and sanitised HTML (the script, the event handler, the form, the javascript: link
+ * and the remote image are gone; the message's own cid: image stays), remote images only when
+ * asked, attachment downloads with `Content-Disposition: attachment` and `X-Content-Type-Options:
+ * nosniff`, and the reach rules (another member gets 404, a platform admin may read and is
+ * audited).
  */
 import assert from "node:assert/strict";
 import nodemailer from "nodemailer";

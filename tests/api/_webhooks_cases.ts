@@ -1,13 +1,15 @@
 /**
- * Admin-API webhook routes through the real server and a loopback receiver: a platform admin
- * creates a webhook (secret shown once), lists, reads and tests it; a delivered message shows up
- * in the delivery log with its attempts and can be replayed (same webhook-id); members are refused;
- * bad scopes, non-local domains and unknown ids get their problem statuses; delete.
+ * Cases registered by tests/api/api_test.ts. Admin-API webhook routes through the real server and a
+ * loopback receiver: a platform admin creates a webhook (secret shown once), lists, reads and tests
+ * it; a delivered message shows up in the delivery log with its attempts and can be replayed (same
+ * webhook-id); members are refused; bad scopes, non-local domains and unknown ids get their problem
+ * statuses; delete.
  */
 import assert from "node:assert/strict";
 import nodemailer from "nodemailer";
 import { login, startApiServer } from "./_server.ts";
 import { Receiver } from "../webhooks/_receiver.ts";
+import { addOrganization, addPlan, setRole } from "../../core/tenancy/operations.ts";
 
 Deno.test("api webhooks: create, list, get, test, delivery log with attempts, replay, delete; members refused", async () => {
   const r = new Receiver();
@@ -134,5 +136,78 @@ Deno.test("api webhooks: create, list, get, test, delivery log with attempts, re
   } finally {
     await t.close();
     await r.close();
+  }
+});
+
+Deno.test("api webhooks: another organization's scope is 404, a plan without webhooks or a member is 403; bad cursor 400, unknown webhook 404; nothing created", async () => {
+  // "default" (example.org: alice a member, root the platform admin) and "acme" (acme.test: carol
+  // its administrator) on a plan without the webhooks feature.
+  const t = await startApiServer(["alice@example.org", "root@example.org", "carol@acme.test"]);
+  try {
+    const store = t.srv.context.store;
+    await addPlan(store, { id: "nohooks", features: { webhooks: false } });
+    await addOrganization(store, { id: "acme", plan: "nohooks", domains: ["acme.test"] });
+    await setRole(store, "carol@acme.test", "admin");
+    const root = (await login(t, "root@example.org")).accessToken;
+    const alice = (await login(t, "alice@example.org")).accessToken;
+    const carol = (await login(t, "carol@acme.test")).accessToken;
+    const url = "https://hooks.example/in";
+
+    const problem = async (res: Response, status: number, what: string) => {
+      assert.equal(res.status, status, what);
+      assert.equal(res.headers.get("content-type"), "application/problem+json", what);
+      await res.body?.cancel();
+    };
+    // carol may not see example.org: the same answer as for something that does not exist.
+    await problem(
+      await t.call("POST", "/webhooks", { token: carol, json: { scope: "domain:example.org", url } }),
+      404,
+      "another organization's domain",
+    );
+    await problem(
+      await t.call("POST", "/webhooks", { token: carol, json: { scope: "org:default", url } }),
+      404,
+      "another organization",
+    );
+    // Her own domain, but acme's plan has no webhooks.
+    await problem(
+      await t.call("POST", "/webhooks", { token: carol, json: { scope: "domain:acme.test", url } }),
+      403,
+      "plan without webhooks",
+    );
+    // A member may not add one for itself.
+    await problem(
+      await t.call("POST", "/webhooks", { token: alice, json: { scope: "address:alice@example.org", url } }),
+      403,
+      "member",
+    );
+    assert.deepEqual(await store.webhooks.list(), []);
+
+    await problem(await t.call("GET", "/webhooks?cursor=not-a-cursor", { token: root }), 400, "bad cursor");
+    await problem(await t.call("GET", "/webhooks/wh_nope/deliveries", { token: root }), 404, "unknown log");
+
+    // A webhook of "default": its deliveries are refused to the member (403) before any lookup,
+    // and out of carol's reach (404).
+    const created = await t.call("POST", "/webhooks", {
+      token: root,
+      json: { scope: "address:alice@example.org", url },
+    });
+    assert.equal(created.status, 201);
+    const { id } = await created.json();
+    await problem(
+      await t.call("GET", `/webhooks/${id}/deliveries/msg_nope`, { token: alice }),
+      403,
+      "member get",
+    );
+    await problem(
+      await t.call("POST", `/webhooks/${id}/deliveries/msg_nope/replay`, { token: alice }),
+      403,
+      "member replay",
+    );
+    await problem(await t.call("GET", `/webhooks/${id}`, { token: carol }), 404, "carol get");
+    await problem(await t.call("GET", `/webhooks/${id}/deliveries`, { token: carol }), 404, "carol log");
+    assert.deepEqual((await store.webhooks.list()).map((w) => w.id), [id]);
+  } finally {
+    await t.close();
   }
 });

@@ -1,8 +1,9 @@
 /**
- * Admin-API queue routes through the real server: a message queued to a remote domain whose
- * loopback MX defers it (tagged, as JMAP submissions are, so the queue reports each attempt's
- * outcome to the test) stays queued; the API lists it, shows its attempts, retries it (the
- * scheduler makes a new attempt at once), gives statistics, deletes it, and refuses members.
+ * Cases registered by tests/api/api_test.ts. Admin-API queue routes through the real server: a
+ * message queued to a remote domain whose loopback MX defers it (tagged, as JMAP submissions are,
+ * so the queue reports each attempt's outcome to the test) stays queued; the API lists it, shows
+ * its attempts, retries it (the scheduler makes a new attempt at once), gives statistics, deletes
+ * it, and refuses members.
  */
 import assert from "node:assert/strict";
 import { type ApiTestServer, login, startApiServer } from "./_server.ts";

@@ -1,7 +1,8 @@
 /**
- * `GET /api/v1/admin/stats` through the real server: accounts, domains, messages and bytes stored,
- * and today's deliveries (two local recipients over SMTP with nodemailer) and bounces (a remote
- * recipient a loopback MX refuses with 550); the day's counts survive a restart (written at stop).
+ * Cases registered by tests/api/api_test.ts. `GET /api/v1/admin/stats` through the real server:
+ * accounts, domains, messages and bytes stored, and today's deliveries (two local recipients over
+ * SMTP with nodemailer) and bounces (a remote recipient a loopback MX refuses with 550); the day's
+ * counts survive a restart (written at stop).
  */
 import assert from "node:assert/strict";
 import nodemailer from "nodemailer";

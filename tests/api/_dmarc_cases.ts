@@ -1,6 +1,6 @@
 /**
- * `GET /api/v1/admin/dmarc/reports` through the real server: received DMARC aggregate reports,
- * newest first, for platform administrators only.
+ * Cases registered by tests/api/api_test.ts. `GET /api/v1/admin/dmarc/reports` through the real
+ * server: received DMARC aggregate reports, newest first, for platform administrators only.
  */
 import assert from "node:assert/strict";
 import { login, startApiServer } from "./_server.ts";

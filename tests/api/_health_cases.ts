@@ -1,7 +1,8 @@
 /**
- * Health through the real server: the liveness `GET /health`, the detailed report with every
- * component (healthy; a broken blob volume is down and answers 503; a certificate inside its warning
- * window is degraded), the `[metrics] token` guard, and the admin API's report and history.
+ * Cases registered by tests/api/api_test.ts. Health through the real server: the liveness
+ * `GET /health`, the detailed report with every component (healthy; a broken blob volume is down
+ * and answers 503; a certificate inside its warning window is degraded), the `[metrics] token`
+ * guard, and the admin API's report and history.
  */
 import assert from "node:assert/strict";
 import { type ApiTestServer, login, startApiServer } from "./_server.ts";
