@@ -25,6 +25,7 @@ import { COMMANDS, type ImapState } from "./commands/table.ts";
 import { capabilityList } from "./capabilities.ts";
 import type { Transport } from "../../core/net/transport.ts";
 import { DeflateTransport } from "../../core/net/deflate_transport.ts";
+import { UpdateContexts } from "./commands/context.ts";
 
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
 const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"]);
@@ -79,6 +80,8 @@ export class ImapSession {
   readonly #own = new Set<number>();
   /** Saved search result for `$` (RFC 5182), as UIDs. */
   savedSearch: number[] = [];
+  /** Live SEARCH/SORT results (RFC 5267 §4.3 CONTEXT=SEARCH, CONTEXT=SORT). */
+  readonly contexts: UpdateContexts = new UpdateContexts();
   /** Where command bytes are read from: the connection, or its DEFLATE layer after COMPRESS. */
   #io: Transport;
 
@@ -207,6 +210,10 @@ export class ImapSession {
   }
 
   #onChange(e: ChangeEvent): void {
+    // RFC 5267 §4.3: live results follow this session's own changes too.
+    if (this.contexts.size > 0 && this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
+      this.contexts.dirty = true;
+    }
     if (this.#own.delete(e.modseq)) return;
     if (this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
       this.view.dirty = true;
@@ -217,7 +224,11 @@ export class ImapSession {
   /** Selects a mailbox view (or deselects with null). */
   setView(view: MailboxView | null): void {
     // The view left behind lets go of the expunged messages it held.
-    if (this.view !== view) this.view?.close();
+    if (this.view !== view) {
+      this.view?.close();
+      // RFC 5267 §4.3: update contexts end with the mailbox they search.
+      this.contexts.clear();
+    }
     // A shared mailbox changes in its owner's account: watch that one while it is selected.
     this.#unsubscribeShared?.();
     this.#unsubscribeShared = null;
@@ -239,7 +250,10 @@ export class ImapSession {
    */
   async deliverUpdates(allowExpunge: boolean, force = false): Promise<void> {
     const view = this.view;
-    if (!view || (!view.dirty && !force && !(allowExpunge && view.gone.size > 0))) return;
+    if (!view) return;
+    if (!view.dirty && !force && !(allowExpunge && view.gone.size > 0)) {
+      return await this.contexts.refresh(this);
+    }
     view.dirty = false;
     // Incremental: only placements changed and UIDs expunged since the view's MODSEQ (RFC 7162 style).
     const since = view.modseq;
@@ -277,6 +291,7 @@ export class ImapSession {
         await this.out.line(`* ${seq} FETCH (UID ${p.uid} FLAGS ${flagsOf(this, view, p)}${modseq})`);
       }
     }
+    await this.contexts.refresh(this);
   }
 
   /**
@@ -285,6 +300,7 @@ export class ImapSession {
    */
   async reportExpunged(seqs: number[], uids: number[]): Promise<void> {
     if (seqs.length === 0) return;
+    await this.contexts.expunging(this, uids, seqs);
     if (this.qresync) {
       await this.out.line(`* VANISHED ${formatSequenceSet([...uids].sort((a, b) => a - b))}`);
       return;

@@ -11,6 +11,7 @@ import { parseSearch, type SearchProgram } from "../search/program.ts";
 import { runSearch } from "../search/evaluate.ts";
 import type { ImapSession } from "../session.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
+import { partialData, registerUpdate } from "./context.ts";
 
 /**
  * The part SEARCH, SORT and THREAD share: report pending changes, enable CONDSTORE when a MODSEQ key
@@ -77,9 +78,19 @@ export const search: CommandSpec = {
       if (returns.has("MAX")) line += ` MAX ${values[values.length - 1]}`;
       if (wantAll) line += ` ALL ${formatSequenceSet(values)}`;
     }
+    // RFC 5267 §4.4: PARTIAL, after ALL's place and before COUNT (as Dovecot orders them).
+    if (program.partial) line += partialData(program.partial, values, false);
     if (returns.has("COUNT")) line += ` COUNT ${values.length}`;
     if (modseq) line += ` MODSEQ ${modseq}`;
     await s.out.line(line);
+    if (returns.has("UPDATE")) {
+      // RFC 5267 §4.3: the result stays live under this command's tag.
+      await registerUpdate(
+        s,
+        { tag: cmd.tag, uid: cmd.uid, key: program.key, criteria: null, result: uids },
+        program.partial != null,
+      );
+    }
     return ok("SEARCH completed");
   },
 };

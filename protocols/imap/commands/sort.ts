@@ -19,6 +19,7 @@ import {
   sortOrder,
 } from "../sort/criteria.ts";
 import { esortData } from "../sort/esort.ts";
+import { partialData, registerUpdate } from "./context.ts";
 import { quote } from "../format/strings.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
@@ -58,6 +59,43 @@ export async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<s
   return map;
 }
 
+/**
+ * Orders matching UIDs (ascending, all in the selected view) by SORT criteria (RFC 5256 §3); returns
+ * indexes into `uids` in sort order. Also used to keep CONTEXT=SORT results current (RFC 5267 §4.3).
+ */
+export async function sortIndexes(
+  s: ImapSession,
+  criteria: SortCriterion[],
+  uids: readonly number[],
+): Promise<number[]> {
+  const view = s.view!;
+  const placements = uids.map((u) => view.byUid.get(u)!);
+  const items: SortInput[] = placements.map((p) => ({
+    receivedAt: p.receivedAt,
+    size: p.size,
+    summary: null,
+  }));
+  // DATE alone (with ARRIVAL/SIZE) needs no summaries when the store reads sent dates directly.
+  const haveDates = s.store.sentDates !== undefined && criteria.some((c) => c.key === "DATE") &&
+    !needsSummary(criteria, true);
+  const missing: number[] = [];
+  if (haveDates) {
+    const known = await s.store.sentDates!(s.viewOwner, view.mailbox.id);
+    // Both UID lists ascend: one merge walk. A message expunged elsewhere is not listed any more.
+    for (let i = 0, j = 0; i < uids.length; i++) {
+      while (j < known.uids.length && known.uids[j]! < uids[i]!) j++;
+      if (known.uids[j] === uids[i]) items[i]!.sentDate = known.dates[j]!;
+      else missing.push(i);
+    }
+  }
+  const wanted = haveDates ? missing : needsSummary(criteria) ? placements.map((_, i) => i) : [];
+  if (wanted.length > 0) {
+    const messages = await loadMessages(s, wanted.map((i) => placements[i]!.messageId));
+    for (const i of wanted) items[i]!.summary = messages.get(placements[i]!.messageId)?.summary ?? null;
+  }
+  return sortOrder(criteria, items);
+}
+
 /** SORT / UID SORT. */
 export const sort: CommandSpec = {
   states: SELECTED,
@@ -66,30 +104,7 @@ export const sort: CommandSpec = {
     const uids = await searchSelected(s, cmd.uid, program.search);
     const view = s.view!;
     const placements = uids.map((u) => view.byUid.get(u)!);
-    const items: SortInput[] = placements.map((p) => ({
-      receivedAt: p.receivedAt,
-      size: p.size,
-      summary: null,
-    }));
-    // DATE alone (with ARRIVAL/SIZE) needs no summaries when the store reads sent dates directly.
-    const haveDates = s.store.sentDates !== undefined && program.criteria.some((c) => c.key === "DATE") &&
-      !needsSummary(program.criteria, true);
-    const missing: number[] = [];
-    if (haveDates) {
-      const known = await s.store.sentDates!(s.viewOwner, view.mailbox.id);
-      // Both UID lists ascend: one merge walk. A message expunged elsewhere is not listed any more.
-      for (let i = 0, j = 0; i < uids.length; i++) {
-        while (j < known.uids.length && known.uids[j]! < uids[i]!) j++;
-        if (known.uids[j] === uids[i]) items[i]!.sentDate = known.dates[j]!;
-        else missing.push(i);
-      }
-    }
-    const wanted = haveDates ? missing : needsSummary(program.criteria) ? placements.map((_, i) => i) : [];
-    if (wanted.length > 0) {
-      const messages = await loadMessages(s, wanted.map((i) => placements[i]!.messageId));
-      for (const i of wanted) items[i]!.summary = messages.get(placements[i]!.messageId)?.summary ?? null;
-    }
-    const order = sortOrder(program.criteria, items);
+    const order = await sortIndexes(s, program.criteria, uids);
     const values = order.map((i) => cmd.uid ? uids[i]! : view.seqOf(uids[i]!));
     let modseq = "";
     let highest: number | null = null;
@@ -120,10 +135,26 @@ export const sort: CommandSpec = {
         // RFC 5182 §2.1: SAVE alone produces no ESEARCH response.
         if (returns.size === 1) return ok("SORT completed, result saved");
       }
-      // RFC 5267 §3: the ESEARCH response, correlated by tag (RFC 4731 §3.1).
+      // RFC 5267 §3: the ESEARCH response, correlated by tag (RFC 4731 §3.1); §4.4 PARTIAL in
+      // sort order.
+      const partial = program.search.partial ? partialData(program.search.partial, values, true) : "";
       await s.out.line(
-        `* ESEARCH (TAG ${quote(cmd.tag)})${cmd.uid ? " UID" : ""}${esortData(returns, values, highest)}`,
+        `* ESEARCH (TAG ${quote(cmd.tag)})${cmd.uid ? " UID" : ""}${
+          esortData(returns, values, highest, partial)
+        }`,
       );
+      if (returns.has("UPDATE")) {
+        // RFC 5267 §4.3 (CONTEXT=SORT): the sorted result stays live under this command's tag.
+        const result = order.map((i) => uids[i]!);
+        const ctx = {
+          tag: cmd.tag,
+          uid: cmd.uid,
+          key: program.search.key,
+          criteria: program.criteria,
+          result,
+        };
+        await registerUpdate(s, ctx, program.search.partial != null);
+      }
       return ok("SORT completed");
     }
     // RFC 5256 §4: sort-data = "SORT" *(SP nz-number); no match is a bare "* SORT".

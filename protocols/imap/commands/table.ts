@@ -32,6 +32,7 @@ import { expunge } from "./expunge.ts";
 import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
 import { compress } from "./compress.ts";
 import { deleteacl, getacl, listrights, myrights, setacl } from "./acl.ts";
+import { cancelUpdate } from "./context.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -80,6 +81,8 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   // RFC 5256 §3 (and RFC 5957 DISPLAYFROM/DISPLAYTO).
   ["SORT", sort],
   ["UID SORT", sort],
+  // RFC 5267 §4.3.
+  ["CANCELUPDATE", cancelUpdate],
   ["THREAD", thread],
   ["UID THREAD", thread],
   ["FETCH", fetch],

@@ -41,6 +41,8 @@ export interface SearchProgram {
   usesModseq: boolean;
   /** ESEARCH RETURN options (uppercase), or null for a plain SEARCH. */
   returns: Set<string> | null;
+  /** RFC 5267 §4.4: the `PARTIAL low:high` range (1-based, low <= high), or null. */
+  partial?: [number, number] | null;
   /** The search key (AND of the top-level keys). */
   key: SearchKey;
 }
@@ -207,24 +209,48 @@ function parseKey(r: Reader, depth: number): SearchKey {
   }
 }
 
-const RETURN_OPTS = new Set(["MIN", "MAX", "ALL", "COUNT", "SAVE"]);
+/** RETURN options: RFC 4731 §3.1, RFC 5182 SAVE, RFC 5267 §4.2 CONTEXT, §4.3 UPDATE, §4.4 PARTIAL. */
+const RETURN_OPTS = new Set(["MIN", "MAX", "ALL", "COUNT", "SAVE", "CONTEXT", "UPDATE", "PARTIAL"]);
+
+/**
+ * RFC 5267 §4.4 (Formal Syntax): `partial-range = nz-number ":" nz-number`; the two ends in either
+ * order name the same range (as Dovecot reads `4:2`).
+ */
+export function parsePartialRange(text: string): [number, number] {
+  const m = /^([1-9]\d{0,9}):([1-9]\d{0,9})$/.exec(text);
+  if (!m || Number(m[1]) > 4294967295 || Number(m[2]) > 4294967295) throw bad("PARTIAL range broken");
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a <= b ? [a, b] : [b, a];
+}
 
 /** Parses SEARCH arguments: `[RETURN (opts)] [CHARSET c] keys...`. */
 export function parseSearch(args: Token[]): SearchProgram {
   const r = new Reader(args);
   let returns: Set<string> | null = null;
+  let partial: [number, number] | null = null;
   const first = args[0];
   if (first?.type === "atom" && first.value.toUpperCase() === "RETURN") {
     r.i++;
     const l = r.next("return options");
     if (l.type !== "list") throw bad("Expected RETURN options");
     returns = new Set();
-    for (const o of l.items) {
+    for (let k = 0; k < l.items.length; k++) {
+      const o = l.items[k]!;
       if (o.type !== "atom" || !RETURN_OPTS.has(o.value.toUpperCase())) throw bad("Unknown RETURN option");
-      returns.add(o.value.toUpperCase());
+      const opt = o.value.toUpperCase();
+      if (returns.has(opt)) throw bad(`Duplicate RETURN option ${opt}`);
+      returns.add(opt);
+      if (opt === "PARTIAL") {
+        // RFC 5267 §4.4: PARTIAL takes a range.
+        const range = l.items[++k];
+        if (range?.type !== "atom") throw bad("PARTIAL range broken");
+        partial = parsePartialRange(range.value);
+      }
     }
-    // RFC 4731 §3.1: RETURN () means ALL.
-    if (returns.size === 0) returns.add("ALL");
+    // RFC 5267 §4.4: PARTIAL returns a part of what ALL would; both together make no sense.
+    if (returns.has("PARTIAL") && returns.has("ALL")) throw bad("PARTIAL conflicts with ALL");
+    // RFC 4731 §3.1: RETURN () means ALL; so does a bare CONTEXT, a hint only (RFC 5267 §4.2).
+    if ([...returns].every((o) => o === "CONTEXT")) returns.add("ALL");
   }
   const cs = args[r.i];
   if (cs?.type === "atom" && cs.value.toUpperCase() === "CHARSET") {
@@ -240,5 +266,10 @@ export function parseSearch(args: Token[]): SearchProgram {
   const keys: SearchKey[] = [];
   while (!r.done) keys.push(parseKey(r, 0));
   if (keys.length === 0) throw bad("Missing search key");
-  return { returns, usesModseq: r.usesModseq, key: keys.length === 1 ? keys[0]! : { op: "and", keys } };
+  return {
+    returns,
+    partial,
+    usesModseq: r.usesModseq,
+    key: keys.length === 1 ? keys[0]! : { op: "and", keys },
+  };
 }

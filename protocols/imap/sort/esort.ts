@@ -32,11 +32,13 @@ export function formatSortedSet(values: readonly number[]): string {
  * @param returns the RETURN options (uppercase)
  * @param values message numbers or UIDs in sort order
  * @param modseq the highest MODSEQ of the matches when a MODSEQ key was used, else null
+ * @param partial the formatted RFC 5267 §4.4 PARTIAL data (placed before COUNT), or ""
  */
 export function esortData(
   returns: ReadonlySet<string>,
   values: readonly number[],
   modseq: number | null,
+  partial = "",
 ): string {
   let line = "";
   if (values.length > 0) {
@@ -44,6 +46,7 @@ export function esortData(
     if (returns.has("MAX")) line += ` MAX ${values[values.length - 1]}`;
     if (returns.has("ALL")) line += ` ALL ${formatSortedSet(values)}`;
   }
+  line += partial;
   if (returns.has("COUNT")) line += ` COUNT ${values.length}`;
   if (modseq !== null) line += ` MODSEQ ${modseq}`;
   return line;
