@@ -7,6 +7,7 @@ function failing(policy: "none" | "quarantine" | "reject", pct = 100): AuthOutco
   return {
     spf: "fail",
     spfDomain: "sender.test",
+    spfHelo: null,
     dkim: [],
     arc: "none",
     arcSealer: null,

@@ -9,7 +9,7 @@
  */
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
-import { authenticate } from "mailauth";
+import { authenticate, spf } from "mailauth";
 import type { MessageSource } from "../delivery/spool.ts";
 import { type CachingDns, LookupBudget, mailauthResolver } from "./dns.ts";
 import type { DmarcPublished } from "../store/records/dmarc.ts";
@@ -54,6 +54,8 @@ export interface AuthOutcome {
   spf: AuthResultValue;
   /** The domain SPF checked (MAIL FROM domain, or the HELO name for `<>`). */
   spfDomain: string;
+  /** SPF of the HELO identity, checked separately when MAIL FROM is not null (null: not checked). */
+  spfHelo: AuthResultValue | null;
   /** Per DKIM signature: its domain and result. */
   dkim: { domain: string; selector: string; result: AuthResultValue }[];
   arc: AuthResultValue;
@@ -121,8 +123,8 @@ export async function verifyMessage(
   const res = await authenticate(await input(message), {
     ip: smtp.ip,
     helo: smtp.helo,
-    // RFC 7208 §2.4: for the null reverse-path SPF checks postmaster@<HELO>.
-    sender: smtp.sender ?? `postmaster@${smtp.helo}`,
+    // RFC 7208 §2.4: for the null reverse-path SPF checks the HELO identity (postmaster@<HELO>).
+    ...(smtp.sender ? { sender: smtp.sender } : {}),
     mta: opts.hostname,
     resolver,
     disableArc: !opts.arc,
@@ -144,6 +146,11 @@ export async function verifyMessage(
     for (const r of dkimRows) parts.push(r.info);
   }
   if (opts.spf && spfRes) parts.push(spfRes.info);
+  // RFC 7208 §2.3: the HELO identity is checked too (for DMARC only MAIL FROM counts, RFC 7489 §4.2).
+  const heloRes = opts.spf && smtp.sender && isDomainName(smtp.helo)
+    ? await spf({ ip: smtp.ip, helo: smtp.helo, mta: opts.hostname, resolver, strict: true })
+    : null;
+  if (heloRes) parts.push(heloRes.info);
   if (opts.arc && arcRes?.info) parts.push(arcRes.info);
   if (opts.dmarc && dmarcRes?.info) parts.push(dmarcRes.info);
   const ar = `Authentication-Results: ${opts.hostname};` +
@@ -167,6 +174,7 @@ export async function verifyMessage(
   return {
     spf: opts.spf && spfRes ? resultOf(spfRes.status?.result) : "none",
     spfDomain: spfRes?.domain ?? "",
+    spfHelo: heloRes ? resultOf(heloRes.status?.result) : null,
     // Strict mode reports an unsigned message as one row without a domain: no signature, no result.
     dkim: dkimRows.filter((r) => r.signingDomain).map((r) => ({
       domain: String(r.signingDomain ?? ""),
@@ -221,4 +229,9 @@ export function publishedOf(domain: string, rr: unknown): DmarcPublished {
     pct: Number.isInteger(pct) && pct >= 0 && pct <= 100 ? pct : 100,
     rua: ruaOf(rr),
   };
+}
+
+/** True for a HELO argument SPF can check: a domain name, not an address literal (RFC 7208 §2.3). */
+function isDomainName(helo: string): boolean {
+  return /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)+\.?$/i.test(helo);
 }

@@ -50,6 +50,8 @@ Deno.test("mailauth wire: signed mail from an SPF-authorized host passes dkim, s
     );
     assert.match(ar[0]!, /spf=pass .*smtp\.mailfrom=sender\.test;/);
     assert.match(ar[0]!, /dmarc=pass .*header\.from=sender\.test/);
+    // RFC 7208 §2.3: the HELO identity is checked on its own (client.sender.test publishes nothing).
+    assert.match(ar[0]!, /; spf=none \(mx\.test: [^)]*\) smtp\.helo=client\.sender\.test;/);
     // RFC 8601 §5 / RFC 5321 §4.4: above our Received, below the Return-Path of final delivery.
     assert.match(
       headerOf(m!),
@@ -234,7 +236,7 @@ Deno.test("mailauth wire: for the null reverse-path SPF checks the HELO identity
     const [m] = await mailbox(env, env.alice, "inbox");
     assert.match(
       authResults(m!)[0]!,
-      /spf=pass \(mx\.test: domain of postmaster@relay\.sender\.test .*smtp\.mailfrom=relay\.sender\.test/,
+      /spf=pass \(mx\.test: domain of postmaster@relay\.sender\.test designates 127\.0\.0\.1 as permitted sender\) smtp\.helo=relay\.sender\.test/,
     );
   } finally {
     await env.close();
