@@ -40,6 +40,7 @@ import * as pop3 from "./pop3/handler.ts";
 import * as managesieve from "./managesieve/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
 import { mountApi } from "./api/app.ts";
+import { mountWeb } from "./web/app.tsx";
 import { AuditLog, SYSTEM_ACTOR } from "../core/audit/audit_log.ts";
 import { trackSubmissions } from "../core/jmap/submission_tracking.ts";
 import { createPushDispatcher } from "../core/push/start.ts";
@@ -382,8 +383,8 @@ class Server implements TernServer {
           const http = new HttpListener({
             config: lc,
             server: this.context,
-            // JMAP, and the admin API under /api/v1 (protocols/api).
-            app: mountApi(createHttpApp(this.context), this.context),
+            // JMAP, the admin API under /api/v1 (protocols/api) and the web UI (protocols/web).
+            app: mountWeb(mountApi(createHttpApp(this.context), this.context), this.context),
             hooks: this.#hooks,
             tls: this.#tls.forListener(name),
             shutdown: this.#shutdown.signal,

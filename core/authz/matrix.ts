@@ -29,7 +29,9 @@ export type Resource =
   | "webhook"
   | "platform_audit"
   /** Received DMARC aggregate reports (issue 18). */
-  | "dmarc";
+  | "dmarc"
+  /** An account's own settings: vacation reply (issue 22: self-service). */
+  | "settings";
 
 /** Reading or changing. */
 export type Action = "read" | "write";
@@ -64,6 +66,7 @@ export const MATRIX: Readonly<Record<Resource, Readonly<Record<Action, Reach | n
   webhook: { read: "org", write: "org" },
   platform_audit: { read: "platform", write: null },
   dmarc: { read: "platform", write: null },
+  settings: { read: "self", write: "self" },
 });
 
 /**

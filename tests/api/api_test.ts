@@ -14,4 +14,5 @@ import "./_messages_cases.ts";
 import "./_stats_cases.ts";
 import "./_webhooks_cases.ts";
 import "./_dmarc_cases.ts";
+import "./_self_service_cases.ts";
 import "./_openapi_cases.ts";

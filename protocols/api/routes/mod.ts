@@ -36,6 +36,8 @@ import * as messages from "./messages.ts";
 import * as stats from "./stats.ts";
 import * as webhooks from "./webhooks.ts";
 import * as dmarc from "./dmarc.ts";
+import * as vacation from "./vacation.ts";
+import * as password from "./password.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -57,6 +59,8 @@ export const ROUTES: readonly RouteModule[] = [
   stats,
   webhooks,
   dmarc,
+  vacation,
+  password,
 ];
 
 /** Registers every route module on the API app. */

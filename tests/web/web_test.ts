@@ -1,0 +1,182 @@
+/**
+ * Web UI wire tests without a browser: the real server on 127.0.0.1 port 0, plain HTTP requests.
+ * Security properties (CSP, cookie attributes, CSRF, cross-site refusal, logout on revocation)
+ * and that pages act through the admin API (audit entries, authorization).
+ */
+import assert from "node:assert/strict";
+import { PASSWORD, startApiServer } from "../api/_server.ts";
+import { WebClient } from "./_web_client.ts";
+import { CONTENT_SECURITY_POLICY } from "../../protocols/web/app.tsx";
+import { secureCookies, sessionCookieName } from "../../protocols/web/session.ts";
+
+/** Asserts that `text` contains `part`. */
+function includes(text: string, part: string): void {
+  assert.ok(text.includes(part), `expected ${JSON.stringify(part)} in the page`);
+}
+
+const origin = (api: string) => api.replace(/\/api\/v1$/, "");
+
+Deno.test("web: every page carries the strict CSP and no inline script", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    const login = await w.request("GET", "/login");
+    assert.equal(login.status, 200);
+    assert.equal(login.headers.get("content-security-policy"), CONTENT_SECURITY_POLICY);
+    assert.match(CONTENT_SECURITY_POLICY, /default-src 'self'/);
+    assert.match(CONTENT_SECURITY_POLICY, /script-src 'none'/);
+    assert.equal(login.headers.get("x-frame-options"), "DENY");
+    assert.equal((await w.login("root@example.org", PASSWORD)).status, 303);
+    for (const path of ["/account", "/account/tokens", "/admin", "/admin/domains", "/admin/audit"]) {
+      const page = await w.request("GET", path);
+      assert.equal(page.status, 200, path);
+      assert.equal(page.headers.get("content-security-policy"), CONTENT_SECURITY_POLICY, path);
+      assert.ok(!/<script|\sstyle=|\son[a-z]+=/i.test(page.text), `${path} has inline script or style`);
+    }
+    // The JMAP and API routes keep their own headers (the web middleware is scoped to its paths).
+    const health = await fetch(`${origin(t.api)}/health`);
+    await health.body?.cancel();
+    assert.equal(health.headers.get("content-security-policy"), null);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: the login cookie is HttpOnly, SameSite=Strict, and Secure except on plain-HTTP loopback", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    const page = await w.request("GET", "/login");
+    const res = await w.request("POST", "/login", {
+      form: { csrf: WebClient.csrfOf(page.text), address: "alice@example.org", password: PASSWORD },
+    });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), "/account");
+    const sc = res.headers.getSetCookie().find((s) => s.startsWith("tern_web="));
+    assert.ok(sc, "login cookie set");
+    assert.match(sc!, /; HttpOnly/);
+    assert.match(sc!, /; SameSite=Strict/);
+    assert.match(sc!, /; Path=\//);
+    // Plain HTTP from 127.0.0.1: Secure is the one attribute relaxed.
+    assert.ok(!/; Secure/.test(sc!));
+    assert.ok(secureCookies({ secure: false, remoteAddress: "192.0.2.7" }));
+    assert.ok(secureCookies({ secure: true, remoteAddress: "127.0.0.1" }));
+    assert.ok(!secureCookies({ secure: false, remoteAddress: "::1" }));
+    assert.equal(sessionCookieName({ secure: true, remoteAddress: "127.0.0.1" }), "__Host-tern_web");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: a wrong password is refused through the API's login (401, audited) and sets no login cookie", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    const res = await w.login("alice@example.org", "wrong-password");
+    assert.equal(res.status, 401);
+    includes(res.text, "Invalid credentials.");
+    assert.ok(!w.cookies.has("tern_web"));
+    const root = new WebClient(origin(t.api));
+    await root.login("root@example.org", PASSWORD);
+    const audit = await root.request("GET", "/admin/audit?kind=security");
+    includes(audit.text, "alice@example.org");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: a form post without the session's CSRF token is refused and changes nothing", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("alice@example.org", PASSWORD);
+    const create = (csrf: string | undefined) =>
+      w.request("POST", "/account/tokens", {
+        form: { ...(csrf !== undefined ? { csrf } : {}), name: "evil" },
+      });
+    assert.equal((await create(undefined)).status, 403);
+    assert.equal((await create("AAAA")).status, 403);
+    // Another session's token does not fit this one.
+    const other = new WebClient(origin(t.api));
+    await other.login("bob@example.org", PASSWORD);
+    const otherToken = WebClient.csrfOf((await other.request("GET", "/account")).text);
+    assert.equal((await create(otherToken)).status, 403);
+    let page = await w.request("GET", "/account/tokens");
+    assert.ok(!page.text.includes("evil"));
+    // With this session's token it works.
+    const ok = await create(WebClient.csrfOf(page.text));
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /<code id="new-token">tern_/);
+    page = await w.request("GET", "/account/tokens");
+    includes(page.text, "evil");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: a cross-site form post is refused even with a valid token (Origin / Sec-Fetch-Site)", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("alice@example.org", PASSWORD);
+    const csrf = WebClient.csrfOf((await w.request("GET", "/account/tokens")).text);
+    const evil = await w.request("POST", "/account/tokens", {
+      form: { csrf, name: "evil" },
+      headers: { origin: "https://attacker.example" },
+    });
+    assert.equal(evil.status, 403);
+    includes(evil.text, "Cross-site");
+    const fetchMeta = await w.request("POST", "/account/tokens", {
+      form: { csrf, name: "evil" },
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    assert.equal(fetchMeta.status, 403);
+    // The login form is protected too (double-submit token).
+    const anon = new WebClient(origin(t.api));
+    const res = await anon.request("POST", "/login", {
+      form: { address: "alice@example.org", password: PASSWORD },
+    });
+    assert.equal(res.status, 403);
+    assert.ok(!anon.cookies.has("tern_web"));
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: revoking the login session (API) logs the browser out at its next request", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("alice@example.org", PASSWORD);
+    assert.equal((await w.request("GET", "/account")).status, 200);
+    const root = new WebClient(origin(t.api));
+    await root.login("root@example.org", PASSWORD);
+    const sessions = await root.request("GET", "/admin/sessions");
+    const csrf = WebClient.csrfOf(sessions.text);
+    const revoke = await root.request("POST", "/admin/sessions/revoke", {
+      form: { csrf, accountId: t.accounts["alice@example.org"]!.id },
+    });
+    assert.equal(revoke.status, 303);
+    const after = await w.request("GET", "/account");
+    assert.equal(after.status, 303);
+    assert.equal(after.headers.get("location"), "/login?done=ended");
+    assert.ok(!w.cookies.has("tern_web"));
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: a member gets no admin area, and the API's matrix hides other accounts", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("alice@example.org", PASSWORD);
+    const admin = await w.request("GET", "/admin/accounts");
+    assert.equal(admin.status, 404);
+    const account = await w.request("GET", "/account");
+    assert.ok(!account.text.includes('href="/admin"'));
+    includes(account.text, "alice@example.org");
+  } finally {
+    await t.close();
+  }
+});
