@@ -9,9 +9,12 @@
  * - Refused by default: loopback, private (RFC 1918, RFC 4193), link-local, multicast, unspecified,
  *   broadcast, carrier-grade NAT, reserved and other special-purpose ranges; only global unicast is
  *   allowed, plus the operator's `allowPrivate` CIDR blocks (`[outbound_http] allow_private`).
- * - HTTP/1.1 (RFC 9112) over TCP or TLS (the certificate is verified for the URL's host name), one
- *   request per connection (`Connection: close`), a deadline for the whole exchange, a cap on the
- *   response head and body, and redirects followed only when asked, each hop through the same guard.
+ * - HTTP/1.1 (RFC 9112) over TCP or TLS (the certificate is verified for the URL's host name), a
+ *   deadline for the whole exchange, a cap on the response head and body, and redirects followed
+ *   only when asked, each hop through the same guard. One request per connection
+ *   (`Connection: close`) unless `keepAliveMs` is set: then a connection whose response was read to
+ *   its end is kept idle that long for the next request to the same checked address and host
+ *   (RFC 9112 §9.3), and a request that finds it closed by the server is sent on a new one.
  *
  * @module
  */
@@ -30,6 +33,8 @@ export interface OutboundHttpPolicy {
   maxResponseBytes: number;
   /** Extra trusted CA certificates (PEM) for HTTPS targets (tests with a private CA). */
   caCerts?: string[];
+  /** Milliseconds an idle connection is kept for reuse (0: one request per connection). */
+  keepAliveMs?: number;
 }
 
 /** Defaults: no private targets, 5 s to connect, 15 s in all, 64 KiB of response body. */
@@ -145,11 +150,28 @@ const MAX_HEAD = 16 * 1024;
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
-/** The guarded client. One instance per server; stateless between requests. */
+/** An idle kept-alive connection. */
+interface IdleConn {
+  conn: Deno.Conn;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** A kept-alive connection the server had closed: the request is sent again on a new one. */
+class StaleConnection extends Error {}
+
+/** Idle connections kept per address and host at most. */
+const MAX_IDLE_PER_TARGET = 8;
+
+/**
+ * The guarded client. One instance per server; with `keepAliveMs` it keeps idle connections, which
+ * `close()` releases.
+ */
 export class OutboundHttpClient {
   readonly #resolver: DnsResolver;
   readonly #policy: OutboundHttpPolicy;
   readonly #allow: Cidr[];
+  readonly #idle = new Map<string, IdleConn[]>();
+  #closed = false;
 
   /** @param resolver resolves target host names; @param policy allow-list, timeouts and caps */
   constructor(resolver: DnsResolver, policy: Partial<OutboundHttpPolicy> = {}) {
@@ -161,6 +183,46 @@ export class OutboundHttpClient {
   /** The policy in force. */
   get policy(): Readonly<OutboundHttpPolicy> {
     return this.#policy;
+  }
+
+  /** Closes the idle connections; later responses are not kept. */
+  close(): void {
+    this.#closed = true;
+    for (const list of this.#idle.values()) {
+      for (const idle of list) {
+        clearTimeout(idle.timer);
+        tryClose(idle.conn);
+      }
+    }
+    this.#idle.clear();
+  }
+
+  #take(key: string): Deno.Conn | null {
+    const idle = this.#idle.get(key)?.pop();
+    if (!idle) return null;
+    clearTimeout(idle.timer);
+    return idle.conn;
+  }
+
+  #keep(key: string, conn: Deno.Conn): void {
+    const list = this.#idle.get(key) ?? [];
+    if (this.#closed || list.length >= MAX_IDLE_PER_TARGET) return tryClose(conn);
+    const idle: IdleConn = {
+      conn,
+      timer: setTimeout(() => {
+        const l = this.#idle.get(key);
+        if (l) {
+          const i = l.indexOf(idle);
+          if (i >= 0) l.splice(i, 1);
+          if (l.length === 0) this.#idle.delete(key);
+        }
+        tryClose(conn);
+      }, this.#policy.keepAliveMs ?? 0),
+    };
+    // An idle connection does not keep the process alive.
+    Deno.unrefTimer(idle.timer as unknown as number);
+    list.push(idle);
+    this.#idle.set(key, list);
   }
 
   /**
@@ -240,6 +302,16 @@ export class OutboundHttpClient {
     const addresses = await this.#addresses(t);
     let lastError: unknown;
     for (const addr of addresses) {
+      // A kept connection to this checked address for this host (and TLS name).
+      const key = `${t.tls ? "https" : "http"}|${addr.ip}|${addr.port}|${t.host}`;
+      const kept = this.#take(key);
+      if (kept) {
+        try {
+          return await this.#exchange(kept, key, true, t, addr.ip, method, headers, body, deadline);
+        } catch (e) {
+          if (!(e instanceof StaleConnection)) throw e;
+        }
+      }
       let conn: Deno.Conn;
       try {
         conn = await this.#connect(t, addr, deadline);
@@ -248,7 +320,7 @@ export class OutboundHttpClient {
         lastError = e;
         continue;
       }
-      return await this.#exchange(conn, t, addr.ip, method, headers, body, deadline);
+      return await this.#exchange(conn, key, false, t, addr.ip, method, headers, body, deadline);
     }
     throw new OutboundHttpError(`cannot connect to ${t.host}: ${(lastError as Error)?.message ?? lastError}`);
   }
@@ -272,6 +344,8 @@ export class OutboundHttpClient {
 
   async #exchange(
     conn: Deno.Conn,
+    key: string,
+    reused: boolean,
     t: Target,
     remoteAddress: string,
     method: string,
@@ -280,31 +354,40 @@ export class OutboundHttpClient {
     deadline: number,
   ): Promise<OutboundResponse> {
     const timer = setTimeout(() => tryClose(conn), Math.max(0, deadline - Date.now()));
+    const keepAlive = (this.#policy.keepAliveMs ?? 0) > 0;
+    const reader = new ConnReader(conn);
+    let reusable = false;
     try {
       const payload = typeof body === "string" ? ENCODER.encode(body) : body;
-      await writeAll(conn, ENCODER.encode(requestHead(t, method, headers, payload)));
+      await writeAll(conn, ENCODER.encode(requestHead(t, method, headers, payload, keepAlive)));
       if (payload && payload.length > 0) await writeAll(conn, payload);
-      const reader = new ConnReader(conn);
       for (;;) {
-        const { status, headers: resHeaders } = await readHead(reader);
+        const { status, headers: resHeaders, http11 } = await readHead(reader);
         // RFC 9110 §15.2: interim 1xx responses precede the final one.
         if (status >= 100 && status < 200) continue;
-        const { bytes, truncated } = await readBody(
+        const { bytes, truncated, complete } = await readBody(
           reader,
           method,
           status,
           resHeaders,
           this.#policy.maxResponseBytes,
         );
+        // RFC 9112 §9.3: persistent unless either side said close (or HTTP/1.0); only a response
+        // read exactly to its end leaves the connection usable.
+        reusable = keepAlive && http11 && complete && !truncated && reader.buffered.length === 0 &&
+          !/(?:^|,)\s*close\s*(?:,|$)/i.test(resHeaders.get("connection") ?? "");
         return { status, headers: resHeaders, body: bytes, truncated, remoteAddress, url: t.url.href };
       }
     } catch (e) {
+      // A kept connection the server closed meanwhile: nothing came back, send it again anew.
+      if (reused && reader.received === 0 && Date.now() < deadline) throw new StaleConnection();
       if (Date.now() >= deadline) throw new OutboundHttpError(`request to ${t.host} timed out`);
       if (e instanceof OutboundHttpError) throw e;
       throw new OutboundHttpError(`request to ${t.host} failed: ${(e as Error).message ?? e}`);
     } finally {
       clearTimeout(timer);
-      tryClose(conn);
+      if (reusable) this.#keep(key, conn);
+      else tryClose(conn);
     }
   }
 }
@@ -340,7 +423,13 @@ async function withTimeout<T>(
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function requestHead(t: Target, method: string, headers: Record<string, string>, body?: Uint8Array): string {
+function requestHead(
+  t: Target,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | undefined,
+  keepAlive: boolean,
+): string {
   if (!TOKEN.test(method)) throw new OutboundHttpRefused("url", `invalid method ${JSON.stringify(method)}`);
   const defaultPort = t.tls ? 443 : 80;
   const hostHeader = (t.host.includes(":") ? `[${t.host}]` : t.host) +
@@ -364,7 +453,7 @@ function requestHead(t: Target, method: string, headers: Record<string, string>,
   }
   if (!seen.has("user-agent")) lines.push("User-Agent: Tern");
   if (body !== undefined) lines.push(`Content-Length: ${body.length}`);
-  lines.push("Connection: close");
+  if (!keepAlive) lines.push("Connection: close");
   return lines.join("\r\n") + "\r\n\r\n";
 }
 
@@ -378,6 +467,8 @@ class ConnReader {
   #conn: Deno.Conn;
   #buf = new Uint8Array(0);
   #eof = false;
+  /** Bytes read from the connection so far. */
+  received = 0;
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
   }
@@ -396,6 +487,7 @@ class ConnReader {
       this.#eof = true;
       return false;
     }
+    this.received += n;
     const next = new Uint8Array(this.#buf.length + n);
     next.set(this.#buf);
     next.set(chunk.subarray(0, n), this.#buf.length);
@@ -423,11 +515,11 @@ class ConnReader {
   }
 }
 
-async function readHead(r: ConnReader): Promise<{ status: number; headers: Headers }> {
+async function readHead(r: ConnReader): Promise<{ status: number; headers: Headers; http11: boolean }> {
   const statusLine = await r.line(MAX_HEAD);
   if (statusLine === null) throw new OutboundHttpError("connection closed before a response");
   // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(statusLine);
   if (!m) throw new OutboundHttpError(`malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`);
   const headers = new Headers();
   let total = statusLine.length;
@@ -445,7 +537,7 @@ async function readHead(r: ConnReader): Promise<{ status: number; headers: Heade
       throw new OutboundHttpError("malformed response header");
     }
   }
-  return { status: Number(m[1]), headers };
+  return { status: Number(m[2]), headers, http11: m[1] === "1" };
 }
 
 async function readBody(
@@ -454,11 +546,12 @@ async function readBody(
   status: number,
   headers: Headers,
   max: number,
-): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+): Promise<{ bytes: Uint8Array; truncated: boolean; complete: boolean }> {
   // RFC 9112 §6.3: no body for HEAD, 204 and 304.
   if (method === "HEAD" || status === 204 || status === 304) {
-    return { bytes: new Uint8Array(0), truncated: false };
+    return { bytes: new Uint8Array(0), truncated: false, complete: true };
   }
+  let complete = false;
   const parts: Uint8Array[] = [];
   let size = 0;
   let truncated = false;
@@ -477,7 +570,18 @@ async function readBody(
       if (sizeLine === null) throw new OutboundHttpError("connection closed in a chunked body");
       const n = parseInt(sizeLine.split(";")[0]!.trim(), 16);
       if (!Number.isFinite(n) || n < 0) throw new OutboundHttpError("malformed chunk size");
-      if (n === 0) break;
+      if (n === 0) {
+        // RFC 9112 §7.1.2: trailer fields, then the empty line that ends the message.
+        for (let i = 0; i < 100; i++) {
+          const trailer = await r.line(MAX_HEAD);
+          if (trailer === null) break;
+          if (trailer === "") {
+            complete = true;
+            break;
+          }
+        }
+        break;
+      }
       let left = n;
       while (left > 0 && !truncated) {
         if (r.buffered.length === 0 && !(await r.fill())) {
@@ -494,6 +598,7 @@ async function readBody(
     const cl = headers.get("content-length");
     const length = cl !== null && /^\d+$/.test(cl) ? Number(cl) : Infinity;
     let left = length;
+    complete = length === 0;
     while (left > 0 && !truncated) {
       if (r.buffered.length === 0 && !(await r.fill())) {
         if (length === Infinity) break;
@@ -502,6 +607,7 @@ async function readBody(
       const b = r.take(Math.min(left, r.buffered.length));
       left -= b.length;
       keep(b);
+      if (left === 0) complete = true;
     }
   }
   const bytes = new Uint8Array(size);
@@ -510,5 +616,5 @@ async function readBody(
     bytes.set(p, off);
     off += p.length;
   }
-  return { bytes, truncated };
+  return { bytes, truncated, complete };
 }

@@ -27,7 +27,13 @@ export function outboundResolver(config: Config): DnsResolver {
   return zone ? new StaticDnsResolver(zone) : new NodeDnsResolver();
 }
 
-/** The SSRF-guarded client of a configuration. */
-export function outboundHttpClient(config: Config): OutboundHttpClient {
-  return new OutboundHttpClient(outboundResolver(config), outboundHttpPolicy(config));
+/**
+ * The SSRF-guarded client of a configuration; `extra` adds to its policy (e.g. `keepAliveMs` for a
+ * long-lived client, which its owner then `close()`s).
+ */
+export function outboundHttpClient(
+  config: Config,
+  extra: Partial<OutboundHttpPolicy> = {},
+): OutboundHttpClient {
+  return new OutboundHttpClient(outboundResolver(config), { ...outboundHttpPolicy(config), ...extra });
 }

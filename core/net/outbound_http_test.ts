@@ -278,3 +278,72 @@ Deno.test("property: any bytes a server answers give a response or an OutboundHt
     await serving.catch(() => {});
   }
 });
+
+Deno.test("keep-alive: requests to the same target reuse one connection; a connection the server closed is replaced", async () => {
+  const ports: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req, info) => {
+    await req.arrayBuffer();
+    ports.push(info.remoteAddr.port);
+    return new Response("ok");
+  });
+  const client = new OutboundHttpClient(new StaticDnsResolver(), {
+    allowPrivate: ["127.0.0.0/8"],
+    keepAliveMs: 5000,
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await client.request({ url: `http://127.0.0.1:${server.addr.port}/${i}`, body: "x" });
+      assert.equal(res.status, 200);
+    }
+    assert.equal(new Set(ports).size, 1, "one connection for the three requests");
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+  // A server that answers one request per connection and closes it without saying so.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      (async () => {
+        await conn.read(new Uint8Array(4096)).catch(() => null);
+        await conn.write(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")).catch(
+          () => {},
+        );
+        conn.close();
+      })();
+    }
+  })();
+  const again = new OutboundHttpClient(new StaticDnsResolver(), {
+    allowPrivate: ["127.0.0.0/8"],
+    keepAliveMs: 5000,
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await again.request({ url: `http://127.0.0.1:${listener.addr.port}/`, body: "x" });
+      assert.equal(new TextDecoder().decode(res.body), "ok");
+    }
+    assert.equal(accepted, 3);
+  } finally {
+    again.close();
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
+
+Deno.test("without keepAliveMs every request has its own connection, marked Connection: close", async () => {
+  const seen: { port: number; connection: string | null }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
+    seen.push({ port: info.remoteAddr.port, connection: req.headers.get("connection") });
+    return new Response("ok");
+  });
+  try {
+    const client = new OutboundHttpClient(new StaticDnsResolver(), { allowPrivate: ["127.0.0.0/8"] });
+    for (let i = 0; i < 2; i++) await client.request({ url: `http://127.0.0.1:${server.addr.port}/` });
+    assert.equal(new Set(seen.map((s) => s.port)).size, 2);
+    assert.deepEqual(seen.map((s) => s.connection), ["close", "close"]);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -21,6 +21,7 @@ import type {
 import type { DeliveryOutbox, PostDeliveryHook } from "../delivery/pipeline.ts";
 import type { MessageSource } from "../delivery/spool.ts";
 import { outboundHttpClient } from "../net/outbound_http_config.ts";
+import type { OutboundHttpClient } from "../net/outbound_http.ts";
 import { parseHeaderBlock } from "../mime/header.ts";
 import { AttachmentUrls, loadUrlKey } from "./attachment_urls.ts";
 import { WebhookDirectory, type WebhookGate } from "./directory.ts";
@@ -28,6 +29,9 @@ import { eventPayload, messagePayload } from "./payload.ts";
 import { parseDsn } from "./dsn_report.ts";
 import { type WebhookSettings, webhookSettings } from "./settings.ts";
 import { type AttemptResult, sendSigned, type WebhookHttp, WebhookWorker } from "./worker.ts";
+
+/** Milliseconds an idle connection to a webhook endpoint is kept for the next delivery. */
+const KEEP_ALIVE_MS = 4000;
 
 /** What the service needs. */
 export interface WebhookServiceDeps {
@@ -72,11 +76,14 @@ export class WebhookService {
   readonly urls: AttachmentUrls;
   readonly #d: WebhookServiceDeps;
   readonly #http: WebhookHttp;
+  readonly #client: OutboundHttpClient | null;
 
   private constructor(deps: WebhookServiceDeps, urls: AttachmentUrls) {
     this.#d = deps;
     this.settings = webhookSettings(deps.config);
-    const client = deps.http ? null : outboundHttpClient(deps.config);
+    // Webhook endpoints get request after request: connections are kept for a few seconds.
+    const client = deps.http ? null : outboundHttpClient(deps.config, { keepAliveMs: KEEP_ALIVE_MS });
+    this.#client = client;
     this.#http = deps.http ?? ((req) => client!.request(req));
     this.directory = new WebhookDirectory(deps.store, deps.clock, deps.gate ?? (() => Promise.resolve(true)));
     this.urls = urls;
@@ -102,9 +109,10 @@ export class WebhookService {
     if (this.settings.enabled) this.worker.start();
   }
 
-  /** Stops the worker, waiting for requests in flight. */
+  /** Stops the worker, waiting for requests in flight, and closes the kept connections. */
   async stop(): Promise<void> {
     await this.worker.stop();
+    this.#client?.close();
   }
 
   /** The pipeline's outbox: `message.received` (and `message.bounced` for DSNs) rows per account. */
