@@ -21,6 +21,7 @@ import { checkRequest, processRequest } from "./api.ts";
 import { createJmapServices, type JmapServices } from "./services.ts";
 import { HttpAuthenticator, WWW_AUTHENTICATE } from "./http_auth.ts";
 import { JmapPath, sessionObject, sessionState } from "./session_resource.ts";
+import { sharedAccounts } from "./mailbox_sharing.ts";
 import { readBlob } from "./blobs.ts";
 import { isMediaType } from "./media_type.ts";
 import { uploadBlobId } from "./blob_ids.ts";
@@ -235,9 +236,12 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
 
   const origin = (c: Context<JmapEnv>) => new URL(c.req.url).origin;
 
-  app.get(JmapPath.session, requireAuth, (c) => {
+  app.get(JmapPath.session, requireAuth, async (c) => {
     c.header("Cache-Control", "no-cache, no-store, must-revalidate");
-    return c.json(sessionObject(c.get("account"), server.config, origin(c)));
+    const account = c.get("account");
+    // RFC 9670: accounts shared with the user are listed beside their own.
+    const shared = await sharedAccounts(server.store, account.id);
+    return c.json(sessionObject(account, server.config, origin(c), shared));
   });
 
   app.post(JmapPath.api, requireAuth, async (c) => {
@@ -256,7 +260,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         s,
         account,
         c.get("log"),
-        sessionState(account, server.config),
+        sessionState(account, server.config, await sharedAccounts(server.store, account.id)),
         { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
       );
       // core/metrics: each method call is a command of protocol "jmap".
@@ -342,7 +346,8 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
 
   // RFC 8887: JMAP over WebSocket (subprotocol "jmap"): the listener's upgrade (its node:http(s)
   // engine), or Deno's own when an embedding program serves the app with `Deno.serve`.
-  app.get(JmapPath.webSocket, requireAuth, (c) => {
+  app.get(JmapPath.webSocket, requireAuth, async (c) => {
+    const shared = await sharedAccounts(server.store, c.get("account").id);
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ProblemError(426, "about:blank", "This endpoint speaks WebSocket only.");
     }
@@ -366,7 +371,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       svc(),
       account,
       c.get("log"),
-      sessionState(account, server.config),
+      sessionState(account, server.config, shared),
       { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
       c.env?.shutdown,
       release,

@@ -19,7 +19,12 @@ export const Capability = {
   mdn: "urn:ietf:params:jmap:mdn",
   quota: "urn:ietf:params:jmap:quota",
   sieve: "urn:ietf:params:jmap:sieve",
+  // RFC 9670 §2.
+  principals: "urn:ietf:params:jmap:principals",
 } as const;
+
+/** RFC 9670 §2.1: the account capability naming the principal that owns an account. */
+export const PRINCIPALS_OWNER = "urn:ietf:params:jmap:principals:owner";
 
 /** Every capability Tern implements. */
 export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set(Object.values(Capability));
@@ -103,6 +108,8 @@ export function sessionCapabilities(config: Config): Record<string, unknown> {
     [Capability.quota]: {},
     // RFC 9661 §1.2.1: an empty object at the session level.
     [Capability.sieve]: {},
+    // RFC 9670 §2.1: an empty object at the session level.
+    [Capability.principals]: {},
   };
 }
 

@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import type { Account } from "../../core/store/types.ts";
 import type { Config } from "../../core/config/types.ts";
-import { accountCapabilities, Capability, sessionCapabilities } from "./capabilities.ts";
+import { accountCapabilities, Capability, PRINCIPALS_OWNER, sessionCapabilities } from "./capabilities.ts";
+import type { SharedAccount } from "./mailbox_sharing.ts";
 import { WEBSOCKET_CAPABILITY } from "./websocket.ts";
 
 /** Paths served by the JMAP app. */
@@ -20,16 +21,42 @@ export const JmapPath = {
   webSocket: "/jmap/ws",
 } as const;
 
-/** The session state: changes whenever anything in the Session object would change. */
-export function sessionState(account: Account, config: Config): string {
+/**
+ * The session state: changes whenever anything in the Session object would change (accounts
+ * shared with the user included, RFC 9670).
+ */
+export function sessionState(
+  account: Account,
+  config: Config,
+  shared: readonly SharedAccount[] = [],
+): string {
+  const others = shared.map((s) => [s.owner.id, s.owner.address, s.readOnly]);
   return createHash("sha256")
-    .update(JSON.stringify([account.id, account.address, account.displayName, sessionCapabilities(config)]))
+    .update(
+      JSON.stringify([account.id, account.address, account.displayName, sessionCapabilities(config), others]),
+    )
     .digest("base64url")
     .slice(0, 16);
 }
 
 /** Builds the Session object for an account; URLs are absolute on `origin`. */
-export function sessionObject(account: Account, config: Config, origin: string): Record<string, unknown> {
+export function sessionObject(
+  account: Account,
+  config: Config,
+  origin: string,
+  shared: readonly SharedAccount[] = [],
+): Record<string, unknown> {
+  const mail = accountCapabilities(config)[Capability.mail] as Record<string, unknown>;
+  // RFC 9670 §2.1: each account names its owner; a shared account holds only the mail shared.
+  const sharedEntries = Object.fromEntries(shared.map((s) => [s.owner.id, {
+    name: s.owner.address,
+    isPersonal: false,
+    isReadOnly: s.readOnly,
+    accountCapabilities: {
+      [Capability.mail]: { ...mail, mayCreateTopLevelMailbox: false },
+      [PRINCIPALS_OWNER]: { accountIdForPrincipal: s.owner.id, principalId: s.owner.id },
+    },
+  }]));
   return {
     capabilities: {
       ...sessionCapabilities(config),
@@ -44,8 +71,13 @@ export function sessionObject(account: Account, config: Config, origin: string):
         name: account.address,
         isPersonal: true,
         isReadOnly: false,
-        accountCapabilities: accountCapabilities(config),
+        accountCapabilities: {
+          ...accountCapabilities(config),
+          [Capability.principals]: { currentUserPrincipalId: account.id },
+          [PRINCIPALS_OWNER]: { accountIdForPrincipal: account.id, principalId: account.id },
+        },
       },
+      ...sharedEntries,
     },
     primaryAccounts: {
       [Capability.mail]: account.id,
@@ -55,12 +87,13 @@ export function sessionObject(account: Account, config: Config, origin: string):
       [Capability.mdn]: account.id,
       [Capability.quota]: account.id,
       [Capability.sieve]: account.id,
+      [Capability.principals]: account.id,
     },
     username: account.address,
     apiUrl: `${origin}${JmapPath.api}`,
     downloadUrl: `${origin}${JmapPath.download}/{accountId}/{blobId}/{name}?accept={type}`,
     uploadUrl: `${origin}${JmapPath.upload}/{accountId}/`,
     eventSourceUrl: `${origin}${JmapPath.eventSource}?types={types}&closeafter={closeafter}&ping={ping}`,
-    state: sessionState(account, config),
+    state: sessionState(account, config, shared),
   };
 }

@@ -21,6 +21,16 @@ import { standardChanges } from "../changes.ts";
 import { queryChangesFromLog, windowResults } from "../query.ts";
 import { runSet, setResponse } from "../set.ts";
 import { MAX_SIZE_MAILBOX_NAME } from "../capabilities.ts";
+import { ALL_RIGHTS } from "../../../core/acl/rights.ts";
+import {
+  type AccountAccess,
+  accountAccess,
+  applyShareWith,
+  mailboxRights,
+  rightsIn,
+  shareWithOf,
+  splitShareWith,
+} from "../mailbox_sharing.ts";
 
 const PROPERTIES = new Set([
   "id",
@@ -34,6 +44,8 @@ const PROPERTIES = new Set([
   "unreadThreads",
   "myRights",
   "isSubscribed",
+  // RFC 9670 §4.2.
+  "shareWith",
 ]);
 
 const ROLES: ReadonlySet<string> = new Set(["inbox", "drafts", "sent", "junk", "trash", "archive"]);
@@ -57,16 +69,27 @@ async function toJmap(
   m: Mailbox,
   ctx: MethodContext,
   withCounts: boolean,
+  access: AccountAccess | null = null,
+  withShares = false,
 ): Promise<Record<string, unknown>> {
+  // RFC 8621 §2 / RFC 9670 §4: rights from the RFC 4314 grants (core/acl); a shared account shows
+  // no parent the user cannot see.
+  const rights = access ? rightsIn(access, m.id) : ALL_RIGHTS;
+  const parentVisible = m.parentId !== null && (!access?.rights || access.rights.has(m.parentId));
   const obj: Record<string, unknown> = {
     id: m.id,
     name: m.name,
-    parentId: m.parentId,
-    role: m.role,
+    parentId: parentVisible ? m.parentId : null,
+    role: access?.personal === false ? null : m.role,
     sortOrder: m.sortOrder,
-    myRights: OWNER_RIGHTS,
-    isSubscribed: m.subscribed,
+    myRights: access?.personal === false ? mailboxRights(rights) : OWNER_RIGHTS,
+    isSubscribed: access?.personal === false ? false : m.subscribed,
   };
+  if (withShares) {
+    obj.shareWith = rights.includes("a")
+      ? await shareWithOf(ctx.services.server.store, m.accountId, m.id)
+      : null;
+  }
   if (withCounts) {
     const c = await ctx.services.server.store.mailboxCounts(m.accountId, m.id);
     obj.totalEmails = c.total;
@@ -79,12 +102,14 @@ async function toJmap(
 
 /** Mailbox/get (RFC 8621 §2.1). */
 export const mailboxGet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670: a shared account shows the mailboxes the user may look up ("l"), nothing else.
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const ids = getIds(args, ctx);
   const props = getProperties(args, PROPERTIES) ?? [...PROPERTIES];
   const store = ctx.services.server.store;
   const state = await store.state(accountId, "Mailbox");
-  const all = await store.listMailboxes(accountId);
+  const all = (await store.listMailboxes(accountId)).filter((m) => !access.rights || access.rights.has(m.id));
   const byId = new Map(all.map((m) => [m.id, m]));
   const withCounts = props.some((p) => COUNT_PROPS.includes(p));
   const list: Record<string, unknown>[] = [];
@@ -92,7 +117,7 @@ export const mailboxGet: MethodHandler = async (args, ctx) => {
   for (const id of ids ?? all.map((m) => m.id)) {
     const m = byId.get(id);
     if (!m) notFound.push(id);
-    else list.push(pick(await toJmap(m, ctx, withCounts), props));
+    else list.push(pick(await toJmap(m, ctx, withCounts, access, props.includes("shareWith")), props));
   }
   return { accountId, state, list, notFound };
 };
@@ -343,7 +368,9 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
   const removeEmails = optBool(args, "onDestroyRemoveEmails", false);
   const result = await runSet(args, ctx, {
     state: () => store.state(accountId, "Mailbox"),
-    async create(_cid, obj) {
+    async create(_cid, whole) {
+      // RFC 9670 §4.2: shareWith is set once the mailbox exists.
+      const { rest: obj, share } = splitShareWith(whole);
       const p = parseMailboxProps(obj, ctx, true);
       if (p.name === undefined) throw invalidProperties(["name"], "name is required.");
       if (p.role && await store.getMailboxByRole(accountId, p.role)) {
@@ -357,6 +384,7 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
           subscribed: p.subscribed ?? false,
           sortOrder: p.sortOrder ?? 0,
         });
+        if (share) await applyShareWith(store, accountId, m.id, share);
         return {
           id: m.id,
           myRights: OWNER_RIGHTS,
@@ -384,10 +412,13 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
         setErrorOfStore(error);
       }
     },
-    async update(id, patch) {
+    async update(id, whole) {
       const current = await store.getMailbox(accountId, id);
       if (!current) throw new SetErrorException("notFound");
+      const { rest: patch, share } = splitShareWith(whole);
       const p = parseMailboxProps(patch, ctx, false);
+      // RFC 9670 §4.2: the owner changes who the mailbox is shared with.
+      if (share) await applyShareWith(store, accountId, id, share);
       if (p.parentId !== undefined && p.parentId !== null) {
         // RFC 8621 §2.5: no loops in the tree.
         const all = await store.listMailboxes(accountId);
@@ -413,6 +444,7 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
       if (!current) throw new SetErrorException("notFound");
       try {
         await store.deleteMailbox(accountId, id, { removeMessages: removeEmails });
+        await store.mailboxAcl.removeMailbox(accountId, id);
       } catch (error) {
         setErrorOfStore(error);
       }

@@ -33,6 +33,7 @@ import { mdnParse, mdnSend } from "./mdn.ts";
 import { pushSubscriptionGet, pushSubscriptionSet } from "./push_subscription.ts";
 import { quotaChanges, quotaGet, quotaQuery, quotaQueryChanges } from "./quota.ts";
 import { sieveScriptGet, sieveScriptQuery, sieveScriptSet, sieveScriptValidate } from "./sieve_script.ts";
+import { principalGet } from "./principal.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
@@ -78,6 +79,8 @@ const table: [string, string, MethodHandler][] = [
   ["SieveScript/set", Capability.sieve, sieveScriptSet],
   ["SieveScript/query", Capability.sieve, sieveScriptQuery],
   ["SieveScript/validate", Capability.sieve, sieveScriptValidate],
+  // RFC 9670 §2.3.
+  ["Principal/get", Capability.principals, principalGet],
 ];
 
 /** Every method Tern implements. */

@@ -1,0 +1,178 @@
+/**
+ * JMAP Sharing for mail (RFC 9670 over RFC 8621): the same RFC 4314 grants IMAP uses (core/acl),
+ * seen as `myRights` and `shareWith` on Mailbox objects, and as shared accounts — another user's
+ * account appears to a grantee as a non-personal account holding the mailboxes shared with them.
+ *
+ * @module
+ */
+import type { Account, AccountId, MailboxId } from "../../core/store/types.ts";
+import type { Store } from "../../core/store/store.ts";
+import { sharedWith } from "../../core/acl/access.ts";
+import { ALL_RIGHTS, canonical, hasRights } from "../../core/acl/rights.ts";
+import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
+import { invalidProperties, MethodError } from "./errors.ts";
+import type { MethodContext } from "./method_context.ts";
+
+/** RFC 8621 §2 MailboxRights from RFC 4314 letters (RFC 8621 §2 maps each to the IMAP rights). */
+export function mailboxRights(rights: string): Record<string, boolean> {
+  return {
+    mayReadItems: rights.includes("r"),
+    mayAddItems: rights.includes("i"),
+    mayRemoveItems: hasRights(rights, "te"),
+    maySetSeen: rights.includes("s"),
+    maySetKeywords: rights.includes("w"),
+    mayCreateChild: rights.includes("k"),
+    mayRename: rights.includes("x"),
+    mayDelete: rights.includes("x"),
+    maySubmit: rights.includes("p"),
+  };
+}
+
+/** The rights object of one `shareWith` entry (RFC 9670 §4.2): MailboxRights plus mayAdmin. */
+export function shareRights(rights: string): Record<string, boolean> {
+  return { ...mailboxRights(rights), mayAdmin: rights.includes("a") };
+}
+
+/** The letters each `shareWith` right grants; any right also grants lookup ("l"). */
+const SHARE_LETTERS: Readonly<Record<string, string>> = {
+  mayReadItems: "r",
+  mayAddItems: "i",
+  mayRemoveItems: "te",
+  maySetSeen: "s",
+  maySetKeywords: "w",
+  mayCreateChild: "k",
+  mayRename: "x",
+  mayDelete: "x",
+  maySubmit: "p",
+  mayAdmin: "a",
+};
+
+/** RFC 4314 letters from a `shareWith` rights object, or null when it is not one. */
+export function lettersOf(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  let out = "";
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in SHARE_LETTERS) || typeof v !== "boolean") return null;
+    if (v) out += SHARE_LETTERS[k];
+  }
+  return out === "" ? "" : canonical("l" + out);
+}
+
+/** What the logged-in user may see of an account: its own (every right), or a shared one. */
+export interface AccountAccess {
+  accountId: AccountId;
+  /** True for the user's own account. */
+  personal: boolean;
+  /** Rights by mailbox id on a shared account (only mailboxes with "l"); null for the own one. */
+  rights: Map<MailboxId, string> | null;
+}
+
+/** The rights of a mailbox in an account the user reached through `access`. */
+export function rightsIn(access: AccountAccess, mailboxId: MailboxId): string {
+  return access.rights ? access.rights.get(mailboxId) ?? "" : ALL_RIGHTS;
+}
+
+/**
+ * Resolves `accountId` to the user's own account or an account that shared at least one mailbox
+ * with them; accountNotFound otherwise (RFC 8620 §3.6.2), exactly as for an unknown account.
+ */
+export async function accountAccess(
+  args: Record<string, unknown>,
+  ctx: MethodContext,
+): Promise<AccountAccess> {
+  const accountId = args.accountId;
+  if (typeof accountId !== "string") throw new MethodError("invalidArguments", "accountId is required.");
+  if (accountId === ctx.account.id) return { accountId, personal: true, rights: null };
+  const rights = new Map<MailboxId, string>();
+  for (const s of await sharedWith(ctx.services.server.store, ctx.account.id)) {
+    if (s.owner.id === accountId) rights.set(s.mailbox.id, s.rights);
+  }
+  if (rights.size === 0) throw new MethodError("accountNotFound");
+  return { accountId, personal: false, rights };
+}
+
+/** An account shared with the user, as the Session resource lists it. */
+export interface SharedAccount {
+  owner: Account;
+  /** True when no shared mailbox lets the user change anything (RFC 8620 §2 isReadOnly). */
+  readOnly: boolean;
+}
+
+/** The accounts that shared a mailbox with `accountId`, in owner address order. */
+export async function sharedAccounts(
+  store: Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes">,
+  accountId: AccountId,
+): Promise<SharedAccount[]> {
+  const byOwner = new Map<AccountId, SharedAccount>();
+  for (const s of await sharedWith(store, accountId)) {
+    const entry = byOwner.get(s.owner.id) ?? { owner: s.owner, readOnly: true };
+    if (/[iswtexk]/.test(s.rights)) entry.readOnly = false;
+    byOwner.set(s.owner.id, entry);
+  }
+  return [...byOwner.values()].sort((a, b) => a.owner.address < b.owner.address ? -1 : 1);
+}
+
+/** A mailbox's `shareWith` (RFC 9670 §4.2): principal id → rights; "anyone" is not a principal. */
+export async function shareWithOf(
+  store: Pick<Store, "mailboxAcl">,
+  ownerId: AccountId,
+  mailboxId: MailboxId,
+): Promise<Record<string, Record<string, boolean>> | null> {
+  const out: Record<string, Record<string, boolean>> = {};
+  for (const g of await store.mailboxAcl.list(ownerId, mailboxId)) {
+    if (g.grantee !== ANYONE) out[g.grantee] = shareRights(g.rights);
+  }
+  return Object.keys(out).length === 0 ? null : out;
+}
+
+/**
+ * Applies a Mailbox/set patch of `shareWith` (RFC 9670 §4.2): the whole map, or
+ * `shareWith/<principalId>` entries (null removes). Principals are accounts other than the owner.
+ */
+export async function applyShareWith(
+  store: Pick<Store, "mailboxAcl" | "getAccount">,
+  ownerId: AccountId,
+  mailboxId: MailboxId,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const changes = new Map<string, string>();
+  const bad = () => invalidProperties(["shareWith"], "Invalid shareWith.");
+  if ("shareWith" in patch) {
+    const whole = patch.shareWith;
+    if (whole !== null && (typeof whole !== "object" || Array.isArray(whole))) throw bad();
+    for (const g of await store.mailboxAcl.list(ownerId, mailboxId)) {
+      if (g.grantee !== ANYONE) changes.set(g.grantee, "");
+    }
+    for (const [id, v] of Object.entries(whole ?? {})) {
+      const letters = lettersOf(v);
+      if (letters === null) throw bad();
+      changes.set(id, letters);
+    }
+  }
+  for (const [path, v] of Object.entries(patch)) {
+    if (!path.startsWith("shareWith/")) continue;
+    const id = path.slice("shareWith/".length);
+    const letters = v === null ? "" : lettersOf(v);
+    if (letters === null || id.includes("/")) throw bad();
+    changes.set(id, letters);
+  }
+  for (const id of changes.keys()) {
+    if (id === ownerId || !(await store.getAccount(id))) {
+      throw invalidProperties(["shareWith"], `Unknown principal "${id}".`);
+    }
+  }
+  for (const [id, letters] of changes) await store.mailboxAcl.set(ownerId, mailboxId, id, letters);
+}
+
+/** Splits `shareWith` and `shareWith/…` entries off a Mailbox/set patch. */
+export function splitShareWith(
+  patch: Record<string, unknown>,
+): { rest: Record<string, unknown>; share: Record<string, unknown> | null } {
+  const rest: Record<string, unknown> = {};
+  let share: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === "shareWith" || k.startsWith("shareWith/")) (share ??= {})[k] = v;
+    else rest[k] = v;
+  }
+  return { rest, share };
+}

@@ -1,0 +1,137 @@
+/**
+ * JMAP Sharing (RFC 9670) over the RFC 4314 grants: Mailbox shareWith set by the owner, the shared
+ * account in the grantee's Session, myRights from the same rights IMAP enforces, Principal/get,
+ * and methods on a shared account refusing what the rights do not allow.
+ */
+import assert from "node:assert/strict";
+import { jmapFixture, PASSWORD, USING } from "./_fixture.ts";
+
+const PRINCIPALS = "urn:ietf:params:jmap:principals";
+const USING_SHARE = [...USING, PRINCIPALS];
+
+Deno.test("jmap sharing: shareWith set by the owner gives the grantee a shared account whose mailbox shows its rights", async () => {
+  const f = await jmapFixture();
+  try {
+    const created = await f.api([["Mailbox/set", {
+      accountId: f.alice.id,
+      create: { p: { name: "Projects", shareWith: { [f.bob.id]: { mayReadItems: true } } } },
+    }, "0"]], { using: USING_SHARE });
+    const projects = (created.methodResponses[0]![1].created as Record<string, { id: string }>).p!.id;
+    // The same grant IMAP reads (core/acl): lookup and read.
+    assert.deepEqual(
+      (await f.store.mailboxAcl.list(f.alice.id, projects)).map((g) => [g.grantee, g.rights]),
+      [
+        [f.bob.id, "lr"],
+      ],
+    );
+
+    const session = await (await f.fetch("/jmap/session", { headers: { authorization: f.basic(f.bob) } }))
+      .json();
+    assert.deepEqual(session.capabilities[PRINCIPALS], {});
+    const shared = session.accounts[f.alice.id];
+    assert.equal(shared.name, "alice@example.org");
+    assert.equal(shared.isPersonal, false);
+    assert.equal(shared.isReadOnly, true);
+    assert.deepEqual(session.accounts[f.bob.id].accountCapabilities[PRINCIPALS], {
+      currentUserPrincipalId: f.bob.id,
+    });
+
+    const got = await f.api([["Mailbox/get", { accountId: f.alice.id, ids: null }, "0"]], {
+      account: f.bob,
+      using: USING_SHARE,
+    });
+    const list = got.methodResponses[0]![1].list as Record<string, unknown>[];
+    assert.deepEqual(list.map((m) => m.name), ["Projects"]);
+    const rights = list[0]!.myRights as Record<string, boolean>;
+    assert.equal(rights.mayReadItems, true);
+    assert.equal(rights.mayAddItems, false);
+    assert.equal(rights.mayDelete, false);
+    assert.equal(list[0]!.shareWith, null);
+
+    const own = await f.api([["Mailbox/get", {
+      accountId: f.alice.id,
+      ids: [projects],
+      properties: ["shareWith"],
+    }, "0"]], {
+      using: USING_SHARE,
+    });
+    const share = (own.methodResponses[0]![1].list as Record<string, unknown>[])[0]!.shareWith as Record<
+      string,
+      Record<string, boolean>
+    >;
+    assert.equal(share[f.bob.id]!.mayReadItems, true);
+    assert.equal(share[f.bob.id]!.mayAdmin, false);
+
+    // Revoked: the account leaves the grantee's session.
+    await f.api([["Mailbox/set", {
+      accountId: f.alice.id,
+      update: { [projects]: { [`shareWith/${f.bob.id}`]: null } },
+    }, "0"]], {
+      using: USING_SHARE,
+    });
+    const after = await (await f.fetch("/jmap/session", { headers: { authorization: f.basic(f.bob) } }))
+      .json();
+    assert.equal(after.accounts[f.alice.id], undefined);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: a user without a grant, or asking a method the rights do not open, gets accountNotFound as for an unknown account", async () => {
+  const f = await jmapFixture();
+  try {
+    const carol = await f.store.createAccount({
+      address: "carol@example.org",
+      secrets: await f.server.auth.deriveSecrets(PASSWORD),
+    });
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    await f.store.mailboxAcl.set(f.alice.id, inbox!.id, f.bob.id, "lr");
+    const unknown = await f.api([["Mailbox/get", { accountId: "no-such-account", ids: null }, "0"]], {
+      account: carol,
+    });
+    const notShared = await f.api([["Mailbox/get", { accountId: f.alice.id, ids: null }, "0"]], {
+      account: carol,
+    });
+    assert.deepEqual(notShared.methodResponses[0], unknown.methodResponses[0]);
+    assert.equal(notShared.methodResponses[0]![0], "error");
+    assert.equal(notShared.methodResponses[0]![1].type, "accountNotFound");
+    // Bob may read the shared Inbox but not change mailboxes of Alice's account.
+    for (
+      const call of [
+        ["Mailbox/set", { accountId: f.alice.id, update: { [inbox!.id]: { name: "Mine" } } }],
+        ["Mailbox/set", { accountId: f.alice.id, destroy: [inbox!.id] }],
+      ] as const
+    ) {
+      const r = await f.api([[call[0], call[1] as Record<string, unknown>, "0"]], { account: f.bob });
+      assert.equal(r.methodResponses[0]![1].type, "accountNotFound", call[0]);
+    }
+    assert.equal((await f.store.getMailbox(f.alice.id, inbox!.id))!.name, inbox!.name);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: Principal/get lists the user, their domain and who shared with them, with accessible accounts", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = await f.store.getMailboxByRole(f.alice.id, "inbox");
+    await f.store.mailboxAcl.set(f.alice.id, inbox!.id, f.bob.id, "lr");
+    const r = await f.api([[
+      "Principal/get",
+      { accountId: f.bob.id, ids: [f.alice.id, f.bob.id, "nope"] },
+      "0",
+    ]], {
+      account: f.bob,
+      using: USING_SHARE,
+    });
+    const body = r.methodResponses[0]![1];
+    const list = body.list as Record<string, unknown>[];
+    assert.deepEqual(body.notFound, ["nope"]);
+    const alice = list.find((p) => p.id === f.alice.id)!;
+    assert.equal(alice.type, "individual");
+    assert.equal(alice.email, "alice@example.org");
+    assert.deepEqual(Object.keys(alice.accounts as object), [f.alice.id]);
+  } finally {
+    await f.close();
+  }
+});
