@@ -29,6 +29,8 @@ export interface OutboundEnvelope {
   smtputf8: boolean;
   /** RFC 6152 / RFC 3030 BODY parameter. */
   body: "7BIT" | "8BITMIME" | "BINARYMIME";
+  /** RFC 8689 §4: the REQUIRETLS MAIL parameter was given (TLS with a verified peer on every hop). */
+  requireTls?: boolean;
   /** Authenticated submitter, if any. */
   authUser?: string;
   /** Session that received it (for logs and traces). */

@@ -18,7 +18,13 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TlsInfo } from "../net/transport.ts";
 import type { Store } from "../store/store.ts";
-import { type Account, type AccountId, type BlobId, type MessageOutboxEntry, StoreError } from "../store/types.ts";
+import {
+  type Account,
+  type AccountId,
+  type BlobId,
+  type MessageOutboxEntry,
+  StoreError,
+} from "../store/types.ts";
 import { deliverLocal, deliverLocalEach, type LocalFiling, putMessageBlob } from "./local.ts";
 import type { OutboundEnvelope, OutboundQueue } from "./outbound.ts";
 import { RecipientResolver } from "./resolver.ts";
@@ -76,6 +82,8 @@ export interface DeliveryEnvelope {
   envid?: string;
   /** The size announced in advance (RFC 1870 SIZE), for the quota check at RCPT time. */
   size?: number;
+  /** RFC 8689 §4: MAIL FROM carried REQUIRETLS (kept with the queued copy). */
+  requireTls?: boolean;
 }
 
 /** One envelope recipient with its RFC 3461 DSN parameters. */
@@ -382,7 +390,9 @@ export class DeliveryTransaction {
     // Never an open relay: the protocol says whether this client may relay.
     if (!this.#policy.mayRelay) return REFUSALS.relayDenied;
     const sender = senderOf(this.origin);
-    const outboundLimit = sender ? await this.#pipeline.services.tenancy?.checkRemote({ address: sender }) : null;
+    const outboundLimit = sender
+      ? await this.#pipeline.services.tenancy?.checkRemote({ address: sender })
+      : null;
     if (outboundLimit) return planRefusal(outboundLimit);
     // Without a queue: a temporary failure, never a silent drop.
     if (!this.#pipeline.services.outbound) return REFUSALS.noQueue;
@@ -541,6 +551,7 @@ export class DeliveryTransaction {
             envid: env.envid,
             smtputf8: env.smtputf8,
             body: env.body,
+            ...(env.requireTls ? { requireTls: true } : {}),
             authUser: "authenticatedAs" in o ? o.authenticatedAs ?? undefined : undefined,
             sessionId: o.sessionId,
           },
@@ -687,7 +698,10 @@ export class DeliveryTransaction {
         byAccount.set(account.id, entry);
       }
     }
-    return withOutbox(store, await outbox({ recipients: [...byAccount.values()], envelope: this.envelope, message }));
+    return withOutbox(
+      store,
+      await outbox({ recipients: [...byAccount.values()], envelope: this.envelope, message }),
+    );
   }
 
   /** Runs one stage; a stage that throws gives a temporary failure (never a silent accept). */

@@ -34,6 +34,20 @@ export interface DnsResolver {
   srv(name: string): Promise<SrvRecord[]>;
   /** The CNAME target of a name (without the trailing dot), or [] when it has none. */
   cname(name: string): Promise<string[]>;
+  /**
+   * TLSA records (RFC 6698) of a name such as `_25._tcp.mx.example`, in presentation form
+   * (`USAGE SELECTOR MTYPE HEX`), with whether the answer was DNSSEC-authenticated (the AD bit).
+   * RFC 7672 §2.2: only authenticated records may be used. Absent: no DANE.
+   */
+  tlsa?(name: string): Promise<TlsaAnswer>;
+}
+
+/** The answer to a TLSA query. */
+export interface TlsaAnswer {
+  /** Records in presentation form; [] when there are none. */
+  records: string[];
+  /** The answer was DNSSEC-validated (RFC 4035 §3.2.3 AD bit). */
+  authenticated: boolean;
 }
 
 /** One SRV record (RFC 2782). */
@@ -85,25 +99,40 @@ export class NodeDnsResolver implements DnsResolver {
   /** SRV lookup. */
   srv(name: string): Promise<SrvRecord[]> {
     return orEmpty(dnsPromises.resolveSrv(name)).then((r) =>
-      r.map((x) => ({ priority: x.priority, weight: x.weight, port: x.port, target: x.name.replace(/\.$/, "") }))
+      r.map((x) => ({
+        priority: x.priority,
+        weight: x.weight,
+        port: x.port,
+        target: x.name.replace(/\.$/, ""),
+      }))
     );
   }
   /** CNAME lookup. */
   cname(name: string): Promise<string[]> {
     return orEmpty(dnsPromises.resolveCname(name)).then((r) => r.map((x) => x.replace(/\.$/, "")));
   }
+  /**
+   * TLSA: `node:dns` cannot report whether an answer was DNSSEC-validated (no AD bit), and RFC 7672
+   * §2.2 forbids using records not known to be authenticated. So production answers "no usable
+   * TLSA records" without a query, and mail goes by MTA-STS / opportunistic TLS as before.
+   */
+  tlsa(_name: string): Promise<TlsaAnswer> {
+    return Promise.resolve({ records: [], authenticated: false });
+  }
 }
 
 /** One static record (config `[[queue.static_dns]]`). */
 export interface StaticRecord {
   name: string;
-  type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME";
+  type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME" | "TLSA";
   /**
    * MX: "PREF EXCHANGE" (e.g. "10 mx1.example.test"); A/AAAA: an address, optionally ":port";
    * PTR: a host name, the record's name being the address itself (e.g. "192.0.2.1");
-   * SRV: "PRIORITY WEIGHT PORT TARGET"; CNAME: the target name.
+   * SRV: "PRIORITY WEIGHT PORT TARGET"; CNAME: the target name; TLSA: "USAGE SELECTOR MTYPE HEX".
    */
   value: string;
+  /** TLSA: answer as DNSSEC-authenticated (a test standing in for a validating resolver). */
+  authenticated?: boolean;
 }
 
 /** A resolver answering from a fixed list of records (tests, air-gapped setups). */
@@ -172,11 +201,18 @@ export class StaticDnsResolver implements DnsResolver {
   /** SRV lookup. */
   srv(name: string): Promise<SrvRecord[]> {
     try {
-      return Promise.resolve(this.#get("SRV", name).map((r) => {
-        const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*$/.exec(r.value);
-        if (!m) throw new TypeError(`Invalid static SRV value: "${r.value}"`);
-        return { priority: Number(m[1]), weight: Number(m[2]), port: Number(m[3]), target: m[4]!.replace(/\.$/, "") };
-      }));
+      return Promise.resolve(
+        this.#get("SRV", name).map((r) => {
+          const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*$/.exec(r.value);
+          if (!m) throw new TypeError(`Invalid static SRV value: "${r.value}"`);
+          return {
+            priority: Number(m[1]),
+            weight: Number(m[2]),
+            port: Number(m[3]),
+            target: m[4]!.replace(/\.$/, ""),
+          };
+        }),
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -185,6 +221,18 @@ export class StaticDnsResolver implements DnsResolver {
   cname(name: string): Promise<string[]> {
     try {
       return Promise.resolve(this.#get("CNAME", name).map((r) => r.value.replace(/\.$/, "")));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** TLSA lookup: authenticated only when every record of the name is marked so. */
+  tlsa(name: string): Promise<TlsaAnswer> {
+    try {
+      const list = this.#get("TLSA", name);
+      return Promise.resolve({
+        records: list.map((r) => r.value),
+        authenticated: list.length > 0 && list.every((r) => r.authenticated === true),
+      });
     } catch (e) {
       return Promise.reject(e);
     }

@@ -32,6 +32,7 @@ import { QueueMetrics } from "./metrics.ts";
 import type { QueueStore, RecipientUpdate } from "../store/records/queue.ts";
 import { retryDelayMs } from "./retry.ts";
 import { type DeliveryTarget, Router, type StsPolicySource } from "./routing.ts";
+import type { TlsResultSink } from "../tlsrpt/result.ts";
 import type { QueueSettings } from "./settings.ts";
 import type {
   AttemptRecord,
@@ -65,6 +66,8 @@ export interface QueueOptions {
   filter?: LocalFilter;
   /** Recipient domains' MTA-STS policies (RFC 8461), applied to MX routing; none: not applied. */
   mtaSts?: StsPolicySource | null;
+  /** Receives the TLS outcome of every MX connection (TLS-RPT, RFC 8460); none: not recorded. */
+  tlsResults?: TlsResultSink | null;
 }
 
 interface Outcome {
@@ -98,7 +101,21 @@ const MAX_USES = 100;
 const IDLE_MS = 2_000;
 
 function poolKey(t: DeliveryTarget, helo: string): string {
-  return [t.address, t.port, t.tls, t.requireTls, t.tlsVerify, t.auth?.username ?? "", helo].join("|");
+  const dane = t.dane?.map((r) => `${r.usage} ${r.selector} ${r.matchingType} ${r.data}`).join(",") ?? "";
+  return [t.address, t.port, t.tls, t.requireTls, t.tlsVerify, t.auth?.username ?? "", helo, t.host, dane]
+    .join("|");
+}
+
+/**
+ * RFC 8689 §4.2.2: the message's header carries `TLS-Required: No`. Only the header section is
+ * read (bounded by the message itself); folded values are unfolded.
+ */
+export function tlsRequiredNo(raw: Uint8Array): boolean {
+  const limit = Math.min(raw.length, 256 * 1024);
+  const head = new TextDecoder("latin1").decode(raw.subarray(0, limit));
+  const end = head.search(/\r?\n\r?\n/);
+  const section = (end === -1 ? head : head.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
+  return /^TLS-Required[ \t]*:[ \t]*No[ \t]*$/im.test(section);
 }
 
 interface IdleConnection {
@@ -229,6 +246,7 @@ export class Queue implements OutboundQueue {
         isDsn,
         sessionId: envelope.sessionId,
         origin,
+        requireTls: envelope.requireTls === true,
       },
       envelope.recipients.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt ?? null })),
       now,
@@ -427,7 +445,12 @@ export class Queue implements OutboundQueue {
     } else if (await this.#opts.store.isLocalDomain(domain)) {
       await this.#deliverLocally(msg, raw, rcpts, outcomes);
     } else {
-      const route = await this.#router.route(domain);
+      // RFC 8689 §4.2.2: `TLS-Required: No` is ignored when REQUIRETLS was given (§4.1).
+      const requireTls = msg.requireTls === true;
+      const route = await this.#router.route(domain, {
+        requireTls,
+        ignoreTlsPolicy: !requireTls && tlsRequiredNo(raw),
+      });
       if (route.kind !== "targets") {
         for (const r of rcpts) {
           outcomes.set(r.index, {
@@ -495,6 +518,7 @@ export class Queue implements OutboundQueue {
     txLog: TxLog,
   ): Promise<boolean> {
     const s = this.#opts.settings;
+    const domain = rcpts[0]?.domain ?? "";
     let body = raw;
     if (this.#opts.dkim) {
       const signed = await this.#opts.dkim.sign(raw, msg.from, this.#opts.clock.now());
@@ -542,9 +566,14 @@ export class Queue implements OutboundQueue {
             auth: t.auth,
             timeouts,
             connector: this.#opts.connector,
+            dane: t.dane,
           });
         let pooled = this.#takeIdle(key);
-        client = pooled?.client ?? await connect();
+        if (!pooled) {
+          client = await connect();
+          // The clear-text retry after a failed handshake was already reported as that failure.
+          if (t.tls !== "none") this.#tlsResult(domain, t, client.secure ? null : "starttls-not-supported");
+        } else client = pooled.client;
         this.#active.add(client);
         let uses = pooled?.uses ?? 0;
         const carried: QueuedRecipient[] = [];
@@ -562,13 +591,17 @@ export class Queue implements OutboundQueue {
             smtputf8: msg.smtputf8,
             ret: msg.ret,
             envid: msg.envid,
+            requireTls: msg.requireTls === true,
           };
           let res;
           try {
             res = await client.send(env, body);
           } catch (e) {
             // A cached connection the server closed meanwhile: reconnect once, nothing was sent.
-            if (!pooled || !(e instanceof SmtpClientError) || e.stage !== "mail" || e.reply !== null) throw e;
+            if (
+              !pooled || !(e instanceof SmtpClientError) || e.stage !== "mail" || e.reply !== null ||
+              e.status === "5.7.30"
+            ) throw e;
             client.close();
             this.#active.delete(client);
             pooled = null;
@@ -631,9 +664,15 @@ export class Queue implements OutboundQueue {
       } catch (e) {
         if (client) this.#active.delete(client);
         client?.close();
-        const err = e instanceof SmtpClientError
+        let err = e instanceof SmtpClientError
           ? e
           : new SmtpClientError((e as Error).message ?? String(e), "connect", false, "4.0.0");
+        if (err.tlsFailure) this.#tlsResult(domain, t, err.tlsFailure, err.message);
+        if (msg.requireTls && err.stage === "starttls" && err.status !== "5.7.30") {
+          // RFC 8689 §4.2.1 / §5: no TLS with an authenticated server: not delivered to this host,
+          // reported as 5.7.30 "REQUIRETLS support required" (permanent unless another host defers).
+          err = new SmtpClientError(`REQUIRETLS: ${err.message}`, err.stage, true, "5.7.30");
+        }
         if (err.permanent) permanentErrors++;
         if (err.stage === "starttls" && err.status === "4.7.5" && t.tls === "starttls" && !t.requireTls) {
           // Opportunistic TLS (RFC 3207 §4.1, as Postfix's "may"): after a failed handshake, the same
@@ -667,6 +706,26 @@ export class Queue implements OutboundQueue {
       }
     }
     return dsnPassed;
+  }
+
+  /** Reports one MX connection's TLS outcome to TLS-RPT (RFC 8460); relays are not reported. */
+  #tlsResult(domain: string, t: DeliveryTarget, failure: string | null, reason?: string): void {
+    const sink = this.#opts.tlsResults;
+    if (!sink || t.relay || !t.tlsPolicy) return;
+    try {
+      sink.record({
+        policyDomain: domain.toLowerCase(),
+        policyType: t.tlsPolicy.type,
+        policyStrings: t.tlsPolicy.strings,
+        mxHost: t.host,
+        receivingIp: t.address,
+        failure,
+        ...(reason ? { reason } : {}),
+        at: this.#opts.clock.now(),
+      });
+    } catch (e) {
+      this.#opts.log.warn("tls result not recorded", { error: (e as Error).message });
+    }
   }
 
   /** Records deferrals and session-level failures, expiry, then sends DSNs and cleans up. */
@@ -760,7 +819,9 @@ export class Queue implements OutboundQueue {
         now,
         recipients,
         original: raw!,
-        ret: msg.ret ?? "FULL",
+        // RFC 8689 §5: a bounce of a REQUIRETLS message may travel where the message could not:
+        // it carries the header only, and is itself sent with REQUIRETLS.
+        ret: msg.requireTls ? "HDRS" : msg.ret ?? "FULL",
         id: crypto.randomUUID(),
         utf8: msg.smtputf8,
       });
@@ -802,6 +863,7 @@ export class Queue implements OutboundQueue {
         expiresAt: new Date(now.getTime() + s.lifetime * 1000),
         isDsn: true,
         sessionId: `dsn-${msg.id}`,
+        requireTls: msg.requireTls === true,
       },
       recipients: [{ address: msg.from! }],
     }));

@@ -9,6 +9,7 @@ import { type DnsResolver, DnsTemporaryError } from "../dns/resolver.ts";
 import type { QueueSettings, ResolvedRoute } from "./settings.ts";
 import type { TlsMode } from "../config/types.ts";
 import { mxMatches, type StsPolicy } from "../mtasts/policy.ts";
+import { parseTlsa, type TlsaRecord, usable } from "../dane/tlsa.ts";
 
 /** One host to try. */
 export interface DeliveryTarget {
@@ -23,6 +24,41 @@ export interface DeliveryTarget {
   auth?: { username: string; password: string };
   /** True for a smarthost (relay) target. */
   relay: boolean;
+  /** RFC 7672: usable TLSA records authenticating this host (TLS then mandatory); absent: no DANE. */
+  dane?: TlsaRecord[];
+  /** The TLS policy that applied, as TLS-RPT reports it (RFC 8460 §4.3); absent for relays. */
+  tlsPolicy?: TlsPolicyInfo;
+}
+
+/** RFC 8460 §4.3 policy of a delivery: its type and the policy strings. */
+export interface TlsPolicyInfo {
+  type: "sts" | "tlsa" | "no-policy-found";
+  /** The MTA-STS policy lines or the TLSA records in presentation form. */
+  strings: string[];
+}
+
+/** What the message asks of routing. */
+export interface RouteOptions {
+  /**
+   * RFC 8689 §4.2.1: a REQUIRETLS message: every target requires TLS with a verified certificate
+   * (DANE, else WebPKI names, MTA-STS included).
+   */
+  requireTls?: boolean;
+  /**
+   * RFC 8689 §4.2.2: the message carries `TLS-Required: No` (and no REQUIRETLS): MTA-STS and DANE
+   * policies are not applied; TLS stays opportunistic.
+   */
+  ignoreTlsPolicy?: boolean;
+}
+
+/** A host's authenticated TLSA RRset: the usable records and all records as published. */
+interface DaneInfo {
+  usable: TlsaRecord[];
+  strings: string[];
+}
+
+function stsStrings(p: StsPolicy): string[] {
+  return ["version: STSv1", `mode: ${p.mode}`, ...p.mx.map((m) => `mx: ${m}`), `max_age: ${p.maxAge}`];
 }
 
 /** Result of routing a domain. */
@@ -79,12 +115,21 @@ export class Router {
   }
 
   /** The route of a domain: per-domain route, then relay, then MX. */
-  async route(domain: string): Promise<RouteResult> {
+  async route(domain: string, opts: RouteOptions = {}): Promise<RouteResult> {
     const d = domain.toLowerCase();
     const route = this.#settings.routes.find((r) => r.domains.includes(d)) ?? this.#settings.relay;
     try {
-      if (route) return await this.#relayTargets(route);
-      return await this.#mxTargets(d);
+      const result = route ? await this.#relayTargets(route) : await this.#mxTargets(d, opts);
+      if (result.kind === "targets" && opts.requireTls) {
+        // RFC 8689 §4.2.1: TLS with an authenticated server on every hop; DANE authenticates by
+        // its TLSA records, every other target by its certificate's name (WebPKI).
+        for (const t of result.targets) {
+          t.requireTls = true;
+          if (!t.dane) t.tlsVerify = true;
+          if (t.tls === "none") t.tls = "starttls";
+        }
+      }
+      return result;
     } catch (e) {
       if (e instanceof DnsTemporaryError) return { kind: "temporary", status: "4.4.3", reason: e.message };
       throw e;
@@ -120,7 +165,20 @@ export class Router {
     return { kind: "targets", targets };
   }
 
-  async #mxTargets(domain: string): Promise<RouteResult> {
+  /**
+   * RFC 7672 §2.2: the authenticated TLSA records of an MX host (`_25._tcp.<host>`, the SMTP port
+   * whatever port tests connect to): null when there are none or they are not authenticated (no
+   * DANE); [] when all are unusable (TLS still mandatory, not authenticated: RFC 7672 §2.2).
+   */
+  async #tlsa(host: string): Promise<DaneInfo | null> {
+    if (!this.#dns.tlsa) return null;
+    const answer = await this.#dns.tlsa(`_25._tcp.${host}`);
+    if (!answer.authenticated || answer.records.length === 0) return null;
+    const parsed = answer.records.map(parseTlsa).filter((r): r is TlsaRecord => r !== null);
+    return { usable: parsed.filter(usable), strings: answer.records };
+  }
+
+  async #mxTargets(domain: string, opts: RouteOptions): Promise<RouteResult> {
     const mx = await this.#dns.mx(domain);
     // RFC 7505 §3: a single MX with an empty exchange ("." root) means the domain accepts no mail.
     if (mx.some((m) => m.exchange === "" || m.exchange === ".")) {
@@ -134,7 +192,7 @@ export class Router {
     let hosts = mx.length > 0 ? shuffleEqualPreference(mx).map((m) => m.exchange) : [domain];
     // RFC 8461 §5: in "enforce" mode only MX hosts the policy names are used, each over TLS with a
     // certificate valid for the MX name (§4.2); "testing" and "none" change nothing here.
-    const sts = await this.#mtaSts?.policyFor(domain) ?? null;
+    const sts = opts.ignoreTlsPolicy ? null : await this.#mtaSts?.policyFor(domain) ?? null;
     const enforce = sts?.mode === "enforce";
     if (enforce) {
       hosts = hosts.filter((h) => mxMatches(sts, h));
@@ -150,8 +208,11 @@ export class Router {
     let temporary: string | null = null;
     for (const host of hosts) {
       let addrs: string[];
+      let dane: DaneInfo | null = null;
       try {
         addrs = await this.#dns.addresses(host);
+        // RFC 8461 §2: DANE, when the host publishes TLSA records, takes precedence over MTA-STS.
+        if (!opts.ignoreTlsPolicy) dane = await this.#tlsa(host);
       } catch (e) {
         if (e instanceof DnsTemporaryError) {
           temporary = e.message;
@@ -161,14 +222,23 @@ export class Router {
       }
       for (const a of addrs) {
         const ap = splitHostPort(a, this.#settings.port);
+        const tlsPolicy: TlsPolicyInfo = dane
+          ? { type: "tlsa", strings: dane.strings }
+          : sts && sts.mode !== "none"
+          ? { type: "sts", strings: stsStrings(sts) }
+          : { type: "no-policy-found", strings: [] };
         targets.push({
           host,
           address: ap.host,
           port: ap.port,
           tls: "starttls",
-          requireTls: enforce || this.#settings.require_tls,
-          tlsVerify: enforce || this.#settings.tls_verify,
+          // RFC 7672 §2.2: authenticated TLSA records (even all unusable) make TLS mandatory.
+          requireTls: dane !== null || enforce || this.#settings.require_tls,
+          // With DANE the TLSA records, not the WebPKI, authenticate the host (none if all unusable).
+          tlsVerify: dane === null && (enforce || this.#settings.tls_verify),
           relay: false,
+          ...(dane && dane.usable.length > 0 ? { dane: dane.usable } : {}),
+          tlsPolicy,
         });
       }
     }

@@ -11,6 +11,7 @@ import { ByteReader } from "../net/reader.ts";
 import { type ClientConnection, type ClientTlsOptions, type Connector, nodeConnector } from "./connection.ts";
 import { type ClientReply, formatReply, parseEhlo, readReply } from "./reply.ts";
 import { scramClient } from "./scram_client.ts";
+import { matchChain, type TlsaRecord } from "../dane/tlsa.ts";
 
 /** Reply codes the client acts on (RFC 5321 §4.2.3, RFC 4954 §6). */
 export const ReplyCode = {
@@ -75,6 +76,11 @@ export interface SmtpClientOptions {
   auth?: { username: string; password: string };
   timeouts?: Partial<ClientTimeouts>;
   connector?: Connector;
+  /**
+   * RFC 7672 §2.2: the host's usable, authenticated TLSA records. When given, TLS is mandatory
+   * and the certificate is authenticated by these records instead of WebPKI (`tlsVerify` ignored).
+   */
+  dane?: TlsaRecord[];
 }
 
 /** Stages of a session, for errors and logs. */
@@ -92,6 +98,8 @@ export type ClientStage =
 /** A session-level failure: the connection is unusable afterwards. */
 export class SmtpClientError extends Error {
   override name = "SmtpClientError";
+  /** RFC 8460 §4.3 result type of a TLS failure (e.g. "starttls-not-supported"), for TLS-RPT. */
+  tlsFailure: TlsFailureType | null = null;
   /**
    * @param message what went wrong (for logs and DSN Diagnostic-Code)
    * @param stage where
@@ -108,6 +116,32 @@ export class SmtpClientError extends Error {
   ) {
     super(message);
   }
+}
+
+/** RFC 8460 §4.3 result types the client can observe. */
+export type TlsFailureType =
+  | "starttls-not-supported"
+  | "certificate-host-mismatch"
+  | "certificate-expired"
+  | "certificate-not-trusted"
+  | "validation-failure"
+  | "tlsa-invalid";
+
+/** RFC 8460 §4.3.2.1: the result type of a failed handshake, from node's verification error code. */
+export function tlsFailureOf(e: unknown): TlsFailureType {
+  const code = (e as { code?: string })?.code ?? "";
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "certificate-host-mismatch";
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return "certificate-expired";
+  if (
+    /SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|CERT_UNTRUSTED|CERT_REJECTED/.test(code)
+  ) return "certificate-not-trusted";
+  return "validation-failure";
+}
+
+function tlsError(message: string, type: TlsFailureType): SmtpClientError {
+  const e = new SmtpClientError(message, "starttls", false, "4.7.5");
+  e.tlsFailure = type;
+  return e;
 }
 
 /** One recipient of a transaction. */
@@ -127,6 +161,8 @@ export interface ClientEnvelope {
   smtputf8: boolean;
   ret?: "FULL" | "HDRS" | null;
   envid?: string | null;
+  /** RFC 8689 §4.2.1: send REQUIRETLS; the server must offer it (else 5.7.30, nothing is sent). */
+  requireTls?: boolean;
 }
 
 /** Outcome of a transaction: one reply per recipient (its RCPT refusal or the final data reply). */
@@ -210,6 +246,8 @@ export class SmtpClient {
   #saw421 = false;
   /** The server's greeting name (first word of the 220). */
   greeting = "";
+  /** The TLSA usage that authenticated the server (RFC 7672), or null without DANE. */
+  daneUsage: 2 | 3 | null = null;
 
   private constructor(opts: SmtpClientOptions, timeouts: ClientTimeouts, conn: ClientConnection) {
     this.#opts = opts;
@@ -236,7 +274,13 @@ export class SmtpClient {
   /** Connects and runs greeting, EHLO/HELO, STARTTLS and AUTH; throws SmtpClientError. */
   static async connect(opts: SmtpClientOptions): Promise<SmtpClient> {
     const timeouts = { ...RFC5321_TIMEOUTS, ...opts.timeouts };
-    const tls: ClientTlsOptions = { servername: opts.serverName, verify: opts.tlsVerify, ca: opts.ca };
+    // RFC 7672 §2.2: with DANE the TLSA records authenticate the server, not the WebPKI.
+    const dane = opts.dane !== undefined && opts.dane.length > 0;
+    const tls: ClientTlsOptions = {
+      servername: opts.serverName,
+      verify: opts.tlsVerify && !dane,
+      ca: opts.ca,
+    };
     let conn: ClientConnection;
     try {
       conn = await (opts.connector ?? nodeConnector)({
@@ -277,7 +321,11 @@ export class SmtpClient {
         await this.#write(`STARTTLS\r\n`, "starttls");
         const r = await this.#read("starttls", this.#timeouts.command);
         if (r.code !== ReplyCode.ready) {
-          if (this.#opts.requireTls) throw this.#replyError("starttls", r, true);
+          if (this.#requireTls) {
+            const err = this.#replyError("starttls", r, true);
+            err.tlsFailure = "starttls-not-supported";
+            throw err;
+          }
         } else {
           try {
             // RFC 3207 §4.2: buffered plaintext is discarded by the connection.
@@ -285,27 +333,49 @@ export class SmtpClient {
             await this.#conn.startTls(tls);
             this.#reader = new ByteReader(this.#conn);
           } catch (e) {
-            throw new SmtpClientError(
+            throw tlsError(
               `TLS handshake with ${this.#opts.serverName} failed: ${(e as Error).message}`,
-              "starttls",
-              false,
-              "4.7.5",
+              tls.verify ? tlsFailureOf(e) : "validation-failure",
             );
           }
+          this.#checkDane();
           // RFC 3207 §4.2: the client MUST discard knowledge from the server and issue EHLO again.
           await this.#hello();
         }
       }
     }
-    if (this.#opts.requireTls && !this.#conn.secure) {
-      throw new SmtpClientError(
+    if (this.#opts.tls === "implicit") this.#checkDane();
+    if (this.#requireTls && !this.#conn.secure) {
+      const err = new SmtpClientError(
         `TLS is required but ${this.#opts.serverName} does not offer STARTTLS`,
         "starttls",
         false,
         "4.7.10",
       );
+      err.tlsFailure = "starttls-not-supported";
+      throw err;
     }
     if (this.#opts.auth) await this.#authenticate(this.#opts.auth);
+  }
+
+  /** RFC 7672 §2.2: DANE makes TLS mandatory. */
+  get #requireTls(): boolean {
+    return this.#opts.requireTls || (this.#opts.dane !== undefined && this.#opts.dane.length > 0);
+  }
+
+  /**
+   * RFC 7672 §3: with TLSA records, the chain the server presented must match one of them; a
+   * mismatch is a temporary failure for this host (§2.2: no fallback to clear text).
+   */
+  #checkDane(): void {
+    const records = this.#opts.dane;
+    if (!records || records.length === 0 || !this.#conn.secure) return;
+    const chain = this.#conn.peerChain?.() ?? [];
+    const r = matchChain(chain, records, this.#opts.serverName, new Date());
+    if (!r.ok) {
+      throw tlsError(`DANE authentication of ${this.#opts.serverName} failed: ${r.reason}`, "tlsa-invalid");
+    }
+    this.daneUsage = r.usage;
   }
 
   async #hello(): Promise<void> {
@@ -414,6 +484,16 @@ export class SmtpClient {
         "5.6.3",
       );
     }
+    // RFC 8689 §4.2.1: a REQUIRETLS message goes only over TLS to a server that offers REQUIRETLS;
+    // otherwise it is not sent to this host (§5: 5.7.30 "REQUIRETLS support required").
+    if (env.requireTls && (!this.#conn.secure || !this.#ext.has("REQUIRETLS"))) {
+      throw new SmtpClientError(
+        `${this.#opts.serverName} does not support REQUIRETLS`,
+        "mail",
+        true,
+        "5.7.30",
+      );
+    }
     const dsn = this.#ext.has("DSN");
     let mail = `MAIL FROM:<${env.from ?? ""}>`;
     if (this.#ext.has("SIZE")) mail += ` SIZE=${env.size}`;
@@ -421,6 +501,7 @@ export class SmtpClient {
     if (needsUtf8) mail += " SMTPUTF8";
     if (dsn && env.ret) mail += ` RET=${env.ret}`;
     if (dsn && env.envid) mail += ` ENVID=${env.envid}`;
+    if (env.requireTls) mail += " REQUIRETLS";
     const rcpts = env.recipients.map((r) => {
       let line = `RCPT TO:<${r.address}>`;
       if (dsn && r.notify && r.notify.length > 0) line += ` NOTIFY=${r.notify.join(",")}`;

@@ -7,7 +7,7 @@
  * @module
  */
 import { Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
 
 /** TLS parameters of a client handshake. */
 export interface ClientTlsOptions {
@@ -29,6 +29,8 @@ export interface ClientConnection {
   readonly secure: boolean;
   /** e.g. "TLSv1.3", once secure. */
   readonly tlsProtocol: string | null;
+  /** The chain the server sent (DER, leaf first); [] before TLS. Optional for wrapped connections. */
+  peerChain?(): Uint8Array[];
   close(): void;
 }
 
@@ -121,6 +123,20 @@ class NodeConnection implements ClientConnection {
       if (this.#ended || this.#sock.destroyed) return reject(this.#error ?? new Error("Connection closed"));
       this.#sock.write(data, (err?: Error | null) => (err ? reject(err) : resolve()));
     });
+  }
+
+  peerChain(): Uint8Array[] {
+    if (!this.#secure) return [];
+    const out: Uint8Array[] = [];
+    const seen = new Set<string>();
+    // getPeerCertificate(true) links each certificate to its issuer; a self-signed one to itself.
+    let c = (this.#sock as TLSSocket).getPeerCertificate?.(true) as DetailedPeerCertificate | undefined;
+    while (c && c.raw && !seen.has(c.fingerprint256)) {
+      seen.add(c.fingerprint256);
+      out.push(new Uint8Array(c.raw));
+      c = c.issuerCertificate;
+    }
+    return out;
   }
 
   async startTls(opts: ClientTlsOptions): Promise<void> {

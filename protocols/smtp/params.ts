@@ -1,6 +1,7 @@
 /**
  * Validation of MAIL and RCPT ESMTP parameters: SIZE (RFC 1870), BODY (RFC 6152, RFC 3030),
- * SMTPUTF8 (RFC 6531), RET/ENVID/NOTIFY/ORCPT (RFC 3461), AUTH (RFC 4954 §5). Pure.
+ * SMTPUTF8 (RFC 6531), RET/ENVID/NOTIFY/ORCPT (RFC 3461), AUTH (RFC 4954 §5), REQUIRETLS
+ * (RFC 8689). Pure.
  *
  * @module
  */
@@ -15,6 +16,8 @@ export interface MailOptions {
   smtputf8: boolean;
   ret?: "FULL" | "HDRS";
   envid?: string;
+  /** RFC 8689 §4: REQUIRETLS was given. */
+  requireTls?: boolean;
 }
 
 /** Options of one recipient taken from RCPT parameters. */
@@ -34,7 +37,7 @@ const unsupported = (key: string): SmtpReply => Replies.paramNotImplemented(`Uns
 /** Checks MAIL FROM parameters against what was advertised. */
 export function parseMailParams(
   params: EsmtpParams,
-  opts: { esmtp: boolean; maxSize: number },
+  opts: { esmtp: boolean; maxSize: number; requireTlsOffered?: boolean },
 ): ParamResult<MailOptions> {
   const value: MailOptions = { body: "7BIT", smtputf8: false };
   for (const [key, v] of params) {
@@ -76,6 +79,13 @@ export function parseMailParams(
           return { ok: false, reply: Replies.syntax("Bad ENVID parameter") };
         }
         value.envid = v;
+        break;
+      case "REQUIRETLS":
+        // RFC 8689 §3: offered only over TLS; a parameter not offered is not implemented (RFC 5321
+        // §4.1.1.11: 555), so REQUIRETLS over a clear-text session gets 555 5.5.4.
+        if (!opts.requireTlsOffered) return { ok: false, reply: unsupported(key) };
+        if (v !== null) return { ok: false, reply: Replies.syntax("REQUIRETLS takes no value") };
+        value.requireTls = true;
         break;
       case "AUTH":
         // RFC 4954 §5: accepted; Tern does not trust an AUTH= identity from another server.

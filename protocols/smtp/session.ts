@@ -242,6 +242,14 @@ export class SmtpSession {
 
   // ---- command handlers ------------------------------------------------------------------
 
+  /**
+   * RFC 8689 §3: REQUIRETLS is offered on SMTP and submission sessions (never LMTP, the last hop)
+   * once the session is encrypted (after STARTTLS, or implicit TLS).
+   */
+  get #requireTlsOffered(): boolean {
+    return !this.#lmtp && this.conn.transport.secure;
+  }
+
   /** HELO / EHLO: RFC 5321 §4.1.1.1; LHLO: RFC 2033 §4.1; resets any transaction. */
   async hello(cmd: Extract<SmtpCommand, { verb: "HELO" | "EHLO" | "LHLO" }>): Promise<void> {
     // RFC 2033 §4.1: LHLO replaces HELO and EHLO, so a client speaking the wrong protocol is
@@ -270,6 +278,7 @@ export class SmtpSession {
       "ENHANCEDSTATUSCODES", // RFC 2034
     ];
     if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push("STARTTLS"); // RFC 3207
+    if (this.#requireTlsOffered) lines.push("REQUIRETLS"); // RFC 8689 §3: only once TLS is in use
     // No AUTH on LMTP: the listener's address policy decides who may talk to it.
     if (this.account === null && this.authAllowed && !this.#lmtp) {
       const mechs = this.conn.server.auth.mechanisms();
@@ -288,7 +297,11 @@ export class SmtpSession {
       this.send(this.authAllowed ? Replies.authRequired() : Replies.tlsRequired());
       return;
     }
-    const p = parseMailParams(cmd.params, { esmtp: this.esmtp, maxSize: this.#config.smtp.max_message_size });
+    const p = parseMailParams(cmd.params, {
+      esmtp: this.esmtp,
+      maxSize: this.#config.smtp.max_message_size,
+      requireTlsOffered: this.#requireTlsOffered,
+    });
     if (!p.ok) return this.send(p.reply);
     // RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter.
     if (cmd.from && isNonAscii(cmd.from) && !p.value.smtputf8) return this.send(Replies.utf8Required());
@@ -315,6 +328,7 @@ export class SmtpSession {
       ret: p.value.ret,
       envid: p.value.envid,
       size: p.value.size,
+      requireTls: p.value.requireTls,
     }, {
       kind: "smtp",
       lmtp: this.#lmtp,

@@ -33,6 +33,11 @@ export interface QueuedMessage {
   isDsn: boolean;
   /** Opaque tag of who queued it (`EnqueueOptions.origin`); null when none was given. */
   origin?: string | null;
+  /**
+   * RFC 8689 §4: the message was received with `MAIL FROM … REQUIRETLS`: every hop must use TLS
+   * with a verified certificate and a next hop that supports REQUIRETLS. Absent: false.
+   */
+  requireTls?: boolean;
 }
 
 /** One recipient of a queued message and its delivery state. */

@@ -34,6 +34,7 @@ interface MessageRow {
   expires: number;
   is_dsn: boolean;
   origin: string | null;
+  require_tls: boolean;
 }
 
 interface RecipientRow {
@@ -77,6 +78,7 @@ function toMessage(r: MessageRow): QueuedMessage {
     expiresAt: new Date(r.expires),
     isDsn: r.is_dsn,
     origin: r.origin ?? null,
+    requireTls: r.require_tls,
   };
 }
 
@@ -128,13 +130,13 @@ export class PgQueueStore implements QueueStore {
   ): Promise<void> {
     const t = now.getTime();
     await tx`INSERT INTO queue_messages (id, from_addr, envid, ret, smtputf8, body, blob_id, size, auth_user,
-        session_id, created, expires, is_dsn, origin)
+        session_id, created, expires, is_dsn, origin, require_tls)
       VALUES (${message.id}, ${message.from}, ${message.envid}, ${message.ret}, ${message.smtputf8},
         ${message.body}, ${message.blobId}, ${message.size}, ${message.authUser}, ${
       message.sessionId ?? null
     },
         ${message.createdAt.getTime()}, ${message.expiresAt.getTime()}, ${message.isDsn},
-        ${message.origin ?? null})`;
+        ${message.origin ?? null}, ${message.requireTls ?? false})`;
     for (const [i, r] of recipients.entries()) {
       await tx`INSERT INTO queue_recipients (message_id, idx, address, domain, notify, orcpt, status, attempts,
           next_attempt, updated)

@@ -166,4 +166,8 @@ CREATE TABLE queue_attempts (
 );
 CREATE INDEX queue_attempts_message ON queue_attempts(message_id);
 `,
+}, {
+  // RFC 8689 §4: the message was received with the REQUIRETLS MAIL parameter.
+  version: 4,
+  sql: `ALTER TABLE queue_messages ADD COLUMN require_tls BOOLEAN NOT NULL DEFAULT false;`,
 }];

@@ -33,6 +33,7 @@ interface MessageRow {
   expires: number;
   is_dsn: number;
   origin: string | null;
+  require_tls: number;
 }
 
 interface RecipientRow {
@@ -76,6 +77,7 @@ function toMessage(r: MessageRow): QueuedMessage {
     expiresAt: new Date(r.expires),
     isDsn: r.is_dsn === 1,
     origin: r.origin ?? null,
+    requireTls: r.require_tls === 1,
   };
 }
 
@@ -176,7 +178,8 @@ export class SqliteQueueStore implements QueueStore {
     this.#db.transaction(() => {
       this.#db.run(
         `INSERT INTO queue_messages (id, from_addr, envid, ret, smtputf8, body, blob_id, size, auth_user,
-           session_id, created, expires, is_dsn, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           session_id, created, expires, is_dsn, origin, require_tls)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         message.id,
         message.from,
         message.envid,
@@ -191,6 +194,7 @@ export class SqliteQueueStore implements QueueStore {
         message.expiresAt.getTime(),
         message.isDsn ? 1 : 0,
         message.origin ?? null,
+        message.requireTls ? 1 : 0,
       );
       recipients.forEach((r, i) => {
         this.#db.run(

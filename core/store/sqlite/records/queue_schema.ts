@@ -64,4 +64,9 @@ CREATE INDEX queue_attempts_message ON queue_attempts(message_id);
     version: 2,
     sql: `ALTER TABLE queue_messages ADD COLUMN origin TEXT;`,
   },
+  {
+    // RFC 8689 §4: the message was received with the REQUIRETLS MAIL parameter.
+    version: 3,
+    sql: `ALTER TABLE queue_messages ADD COLUMN require_tls INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
