@@ -64,6 +64,7 @@ import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
 import type { SieveScriptStore } from "./records/sieve_scripts.ts";
 import type { MailboxAclStore } from "./records/mailbox_acl.ts";
+import type { MetadataStore } from "./records/metadata.ts";
 
 /** Domains, accounts, aliases and secrets. */
 export interface DirectoryStore {
@@ -299,6 +300,8 @@ export interface RecordStores {
   readonly subscriptions: SubscriptionStore;
   /** Mailbox access control lists (RFC 4314, core/acl). */
   readonly mailboxAcl: MailboxAclStore;
+  /** IMAP METADATA entries of the server and of mailboxes (RFC 5464). */
+  readonly metadata: MetadataStore;
   /** JMAP PushSubscription objects (RFC 8620 §7.2). */
   readonly pushSubscriptions: PushSubscriptionStore;
   /** DMARC results awaiting aggregate reports, and received reports (core/mailauth). */

@@ -451,6 +451,43 @@ export function recordStoresContract(
     assert.deepEqual(await c.store.mailboxAcl.listForOwner(a.id), []);
   });
 
+  test("metadata: shared entries for all, private ones per user, set/replace/remove together, per mailbox, kept across a reopen", async (c) => {
+    const a = await account(c.store);
+    const b = await account(c.store, "carol@example.org");
+    const v = (t: string) => enc.encode(t);
+    await c.store.metadata.apply(a.id, "m1", a.id, [
+      { name: "/shared/comment", value: v("shared") },
+      { name: "/private/comment", value: v("mine") },
+      { name: "/private/vendor/x", value: new Uint8Array([0, 255]) },
+    ]);
+    await c.store.metadata.apply(a.id, "m1", b.id, [{ name: "/private/comment", value: v("carol's") }]);
+    await c.store.metadata.apply(a.id, "", a.id, [{ name: "/private/comment", value: v("server") }]);
+    await reopen(c);
+    const names = async (mb: string, user: string) =>
+      (await c.store.metadata.list(a.id, mb, user)).map((e) => [e.name, new TextDecoder().decode(e.value)]);
+    assert.deepEqual(await names("m1", a.id), [
+      ["/private/comment", "mine"],
+      ["/private/vendor/x", "\0\ufffd"],
+      ["/shared/comment", "shared"],
+    ]);
+    assert.deepEqual(await names("m1", b.id), [["/private/comment", "carol's"], [
+      "/shared/comment",
+      "shared",
+    ]]);
+    assert.deepEqual(await names("", a.id), [["/private/comment", "server"]]);
+    assert.deepEqual((await c.store.metadata.list(a.id, "m1", a.id))[1]!.value, new Uint8Array([0, 255]));
+    assert.equal(await c.store.metadata.count(a.id), 5);
+    await c.store.metadata.apply(a.id, "m1", a.id, [
+      { name: "/shared/comment", value: v("again") },
+      { name: "/private/vendor/x", value: null },
+      { name: "/private/never", value: null },
+    ]);
+    assert.deepEqual(await names("m1", a.id), [["/private/comment", "mine"], ["/shared/comment", "again"]]);
+    await c.store.metadata.removeMailbox(a.id, "m1");
+    assert.deepEqual(await names("m1", b.id), []);
+    assert.equal(await c.store.metadata.count(a.id), 1);
+  });
+
   test("pushSubscriptions: per account, patch keeps the rest, expired ones removed, kept across a reopen", async (c) => {
     const a = await account(c.store);
     const b = await account(c.store, "carol@example.org");

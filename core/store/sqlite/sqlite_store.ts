@@ -74,6 +74,7 @@ import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
 import { migrateMailboxAcl, SqliteMailboxAclStore } from "./records/mailbox_acl.ts";
+import { migrateMetadata, SqliteMetadataStore } from "./records/metadata.ts";
 import { migrateTenancy } from "./records/tenancy_schema.ts";
 import { SqliteOrganizationStore } from "./records/organizations.ts";
 import { SqlitePlanStore } from "./records/plans.ts";
@@ -158,6 +159,7 @@ export class SqliteStore implements Store {
   readonly pop3Sizes: SqlitePop3SizeStore;
   readonly subscriptions: SqliteSubscriptionStore;
   readonly mailboxAcl: SqliteMailboxAclStore;
+  readonly metadata: SqliteMetadataStore;
   readonly organizations: SqliteOrganizationStore;
   readonly plans: SqlitePlanStore;
   readonly usage: SqliteUsageStore;
@@ -245,6 +247,7 @@ export class SqliteStore implements Store {
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
     this.mailboxAcl = new SqliteMailboxAclStore(database);
+    this.metadata = new SqliteMetadataStore(database);
     this.organizations = new SqliteOrganizationStore(database, clock);
     this.plans = new SqlitePlanStore(database, clock);
     this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
@@ -334,6 +337,7 @@ export class SqliteStore implements Store {
       migratePop3Sizes(database);
       migrateSubscriptions(database);
       migrateMailboxAcl(database);
+      migrateMetadata(database);
       migrateTenancy(database);
       migratePushSubscriptions(database);
       migrateDmarc(database);

@@ -191,6 +191,8 @@ export const del: CommandSpec = {
     if (s.view?.mailbox.id === mailbox.id) s.setView(null);
     await s.store.deleteMailbox(ownerId, mailbox.id, { removeMessages: true });
     await s.store.mailboxAcl.removeMailbox(ownerId, mailbox.id);
+    // RFC 5464 §3.2: a deleted mailbox's metadata goes with it (a new one of that name has none).
+    await s.store.metadata.removeMailbox(ownerId, mailbox.id);
     // RFC 9051 §6.3.7: the name stays subscribed; LIST (SUBSCRIBED) shows it \NonExistent.
     if (mailbox.subscribed && ownerId === s.accountId) {
       await s.store.subscriptions.add(s.accountId, tree.name(mailbox));

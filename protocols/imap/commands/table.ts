@@ -33,6 +33,7 @@ import { getQuota, getQuotaRoot, setQuota } from "./quota.ts";
 import { compress } from "./compress.ts";
 import { deleteacl, getacl, listrights, myrights, setacl } from "./acl.ts";
 import { cancelUpdate } from "./context.ts";
+import { getMetadata, setMetadata } from "./metadata.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -64,6 +65,9 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["GETQUOTAROOT", getQuotaRoot],
   ["GETQUOTA", getQuota],
   ["SETQUOTA", setQuota],
+  // RFC 5464 §4.
+  ["GETMETADATA", getMetadata],
+  ["SETMETADATA", setMetadata],
   // RFC 4314 §3.
   ["SETACL", setacl],
   ["DELETEACL", deleteacl],
