@@ -12,22 +12,25 @@
  *
  * @module
  */
+import type { QueueConfig } from "../../core/config/types.ts";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
 import { generateKeyPairSync } from "node:crypto";
 import { dkimSign } from "mailauth";
 import { testConfig } from "../../core/config/test_config.ts";
-import type { StaticRecord } from "../../core/dns/resolver.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { ByteReader } from "../../core/net/reader.ts";
 import { createServer } from "../../protocols/server.ts";
+
+/** A record of `[[queue.static_dns]]`. */
+type ZoneRecord = NonNullable<QueueConfig["static_dns"]>[number];
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const ACCOUNTS = 20;
 
 /** The sender domain's key and the zone publishing it. */
-function senderZone(): { privateKey: string; records: StaticRecord[] } {
+function senderZone(): { privateKey: string; records: ZoneRecord[] } {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const p = publicKey.export({ type: "spki", format: "der" }).toString("base64");
   return {
@@ -109,7 +112,7 @@ async function session(port: number, payloads: Uint8Array[], offset: number): Pr
 
 async function round(
   checks: "on" | "off",
-  records: StaticRecord[],
+  records: ZoneRecord[],
   payloads: Uint8Array[],
   sessions: number,
 ): Promise<number> {

@@ -10,9 +10,8 @@ import { Buffer } from "node:buffer";
 import { generateKeyPairSync } from "node:crypto";
 import nodemailer from "nodemailer";
 import { authenticate, dkimSign, sealMessage } from "mailauth";
-import type { Config } from "../../core/config/types.ts";
+import type { Config, QueueConfig } from "../../core/config/types.ts";
 import type { DeepPartial } from "../../core/config/test_config.ts";
-import type { StaticRecord } from "../../core/dns/resolver.ts";
 import {
   CachingDns,
   LookupBudget,
@@ -24,13 +23,16 @@ import { systemClock } from "../../core/clock.ts";
 import type { Account } from "../../core/store/types.ts";
 import { startServer, type WireEnv } from "../smtp/_server.ts";
 
+/** A record of `[[queue.static_dns]]` (the zone the test server answers from). */
+export type ZoneRecord = NonNullable<QueueConfig["static_dns"]>[number];
+
 /** A signing key and the DNS record that publishes it. */
 export interface TestKey {
   domain: string;
   selector: string;
   algorithm: "rsa-sha256" | "ed25519-sha256";
   privateKey: string;
-  record: StaticRecord;
+  record: ZoneRecord;
 }
 
 /** A fresh key for `selector._domainkey.domain` (RFC 6376 §3.6.1; ed25519: RFC 8463 §4). */
@@ -73,7 +75,7 @@ export async function sign(raw: string, key: TestKey): Promise<string> {
 }
 
 /** A resolver over `records` in mailauth's shape (what a forwarder in the test would ask). */
-export function resolverOf(records: StaticRecord[]): MailauthResolver {
+export function resolverOf(records: ZoneRecord[]): MailauthResolver {
   return mailauthResolver(
     new CachingDns(new StaticDnsResolver(records), systemClock, 0),
     new LookupBudget(1000),
@@ -88,7 +90,7 @@ export function resolverOf(records: StaticRecord[]): MailauthResolver {
 export async function forward(
   raw: string,
   key: TestKey,
-  records: StaticRecord[],
+  records: ZoneRecord[],
   arrival: { ip: string; helo: string; sender: string },
 ): Promise<string> {
   const seen = await authenticate(Buffer.from(raw), {
@@ -112,13 +114,13 @@ export async function forward(
 }
 
 /** The default server records: SPF of the test sender domains. */
-export function spfRecord(domain: string, policy: string): StaticRecord {
+export function spfRecord(domain: string, policy: string): ZoneRecord {
   return { name: domain, type: "TXT", value: policy };
 }
 
 /** Starts the wire-test server (mx.test, alice@ and bob@example.org) with checks on and `records`. */
 export async function startAuthServer(
-  records: StaticRecord[],
+  records: ZoneRecord[],
   checks: DeepPartial<NonNullable<Config["smtp"]["checks"]>> = {},
 ): Promise<WireEnv> {
   return await startServer({

@@ -4,7 +4,7 @@
  * the stored message's Authentication-Results field (RFC 8601) and the SMTP replies.
  */
 import assert from "node:assert/strict";
-import type { StaticDnsResolver, StaticRecord } from "../../core/dns/resolver.ts";
+import type { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { inboundDns } from "../../core/mailauth/server.ts";
 import { PASSWORDS, startServer } from "../smtp/_server.ts";
 import nodemailer from "nodemailer";
@@ -21,12 +21,13 @@ import {
   send,
   sign,
   startAuthServer,
+  type ZoneRecord,
 } from "./_support.ts";
 
 const SPF_HERE = "v=spf1 ip4:127.0.0.1 -all";
 const SPF_ELSEWHERE = "v=spf1 ip4:192.0.2.1 -all";
 
-function txt(name: string, value: string): StaticRecord {
+function txt(name: string, value: string): ZoneRecord {
   return { name, type: "TXT", value };
 }
 

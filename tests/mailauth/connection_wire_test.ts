@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import type { Clock } from "../../core/clock.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import type { Config, SmtpChecksConfig } from "../../core/config/types.ts";
-import type { StaticRecord } from "../../core/dns/resolver.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createServer, type TernServer } from "../../protocols/server.ts";
 import { LineClient } from "../support/line_client.ts";
+import type { ZoneRecord } from "./_support.ts";
 
 type DeepChecks = Partial<SmtpChecksConfig>;
 
@@ -37,7 +37,7 @@ interface Env {
   close(): Promise<void>;
 }
 
-async function start(checks: DeepChecks, records: StaticRecord[], clock?: Clock): Promise<Env> {
+async function start(checks: DeepChecks, records: ZoneRecord[], clock?: Clock): Promise<Env> {
   const dir = await Deno.makeTempDir({ prefix: "tern-mailauth-conn-" });
   const config: Config = testConfig(dir, {
     hostname: "mx.test",
@@ -74,7 +74,7 @@ async function mailFrom(
   return { c, reply: await cmd(c, `MAIL FROM:<${from}>`) };
 }
 
-const A = (name: string, value: string): StaticRecord => ({ name, type: "A", value });
+const A = (name: string, value: string): ZoneRecord => ({ name, type: "A", value });
 
 Deno.test("connection checks wire: a client listed on a DNS blocklist gets 554 5.7.1 at MAIL FROM", async () => {
   const env = await start({ dnsbl: [{ zone: "bl.test" }] }, [A("1.0.0.127.bl.test", "127.0.0.2")]);
@@ -123,7 +123,7 @@ Deno.test("connection checks wire: rdns = reject refuses a client without PTR or
         [{ name: "127.0.0.1", type: "PTR", value: "mail.sender.test." }, A("mail.sender.test", "127.0.0.1")],
         "250 2.1.0 Sender ok",
       ],
-    ] as [StaticRecord[], string][]
+    ] as [ZoneRecord[], string][]
   ) {
     const env = await start({ rdns: "reject" }, records);
     try {

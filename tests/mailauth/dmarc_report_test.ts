@@ -9,7 +9,6 @@ import { deflateRawSync } from "node:zlib";
 import { Buffer } from "node:buffer";
 import type { Clock } from "../../core/clock.ts";
 import { testConfig } from "../../core/config/test_config.ts";
-import type { StaticRecord } from "../../core/dns/resolver.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { CachingDns } from "../../core/mailauth/dns.ts";
@@ -24,7 +23,7 @@ import {
 import { inboundDns } from "../../core/mailauth/server.ts";
 import type { DmarcCountedRow, DmarcPublished } from "../../core/store/records/dmarc.ts";
 import { createServer } from "../../protocols/server.ts";
-import { send } from "./_support.ts";
+import { send, type ZoneRecord } from "./_support.ts";
 import type { WireEnv } from "../smtp/_server.ts";
 
 /** A logger that resolves `seen` when `message` is logged (the hook's completion, no polling). */
@@ -61,7 +60,7 @@ Deno.test("dmarc reports: a day's results reach the rua mailbox on another serve
   let now = Date.UTC(2026, 11, 5, 12, 0, 0);
   const clock: Clock = { now: () => new Date(now) };
   const dirA = await Deno.makeTempDir({ prefix: "tern-dmarc-a-" });
-  const records: StaticRecord[] = [
+  const records: ZoneRecord[] = [
     { name: "tern-test.invalid", type: "A", value: "127.0.0.1" },
     { name: "sender.test", type: "TXT", value: "v=spf1 ip4:127.0.0.1 -all" },
     {
