@@ -43,6 +43,7 @@ import { QUEUE_COMMANDS, QUEUE_GROUP } from "./queue_commands.ts";
 import { BAN_COMMANDS, BAN_GROUP } from "./ban_commands.ts";
 import { DMARC_COMMANDS, DMARC_GROUP } from "./dmarc_commands.ts";
 import { SIEVE_COMMANDS, SIEVE_GROUP } from "./sieve_commands.ts";
+import { SHARE_COMMANDS, SHARE_GROUP } from "./share_commands.ts";
 import { DNS_GROUP, SETUP_COMMANDS } from "./setup_commands.ts";
 import { TRANSFER_COMMANDS, TRANSFER_GROUPS } from "./transfer_commands.ts";
 import { TENANCY_COMMANDS, TENANCY_GROUPS } from "./tenancy_commands.ts";
@@ -114,6 +115,7 @@ export const GROUPS: GroupSpec[] = [
   BAN_GROUP,
   DMARC_GROUP,
   SIEVE_GROUP,
+  SHARE_GROUP,
   DNS_GROUP,
   ...TRANSFER_GROUPS,
   ...TENANCY_GROUPS,
@@ -566,4 +568,4 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS, ...API_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SHARE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS, ...API_COMMANDS];
