@@ -9,6 +9,7 @@
  */
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { authenticate, spf } from "mailauth";
 import type { MessageSource } from "../delivery/spool.ts";
 import { type CachingDns, LookupBudget, mailauthResolver } from "./dns.ts";
@@ -107,8 +108,8 @@ async function input(message: MessageSource): Promise<Buffer | Readable> {
   const b = message.bytes();
   if (b !== null) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const stream = await message.stream();
-  // deno-lint-ignore no-explicit-any -- node:stream's fromWeb wants its own web-stream type
-  return Readable.fromWeb(stream as any);
+  // node:stream's fromWeb is typed with node's own web-stream type; the object is the same.
+  return Readable.fromWeb(stream as unknown as NodeReadableStream<Uint8Array>);
 }
 
 /** Runs the checks on one message. Never throws for bad input: failures are results. */
