@@ -68,7 +68,8 @@ function securityHeaders(): MiddlewareHandler<WebEnv> {
     h.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     h.set("X-Content-Type-Options", "nosniff");
     h.set("X-Frame-Options", "DENY");
-    h.set("Referrer-Policy", "no-referrer");
+    // Not no-referrer: under it browsers send `Origin: null` with same-origin form posts.
+    h.set("Referrer-Policy", "same-origin");
     h.set("Cross-Origin-Opener-Policy", "same-origin");
     if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
   };

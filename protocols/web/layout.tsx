@@ -85,7 +85,7 @@ export function Layout(
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · Tern`}</title>
         <link rel="stylesheet" href={STYLE_PATH} />
       </head>
