@@ -176,3 +176,22 @@ export function splitShareWith(
   }
   return { rest, share };
 }
+
+/** The mailboxes of a shared account the user may read ("r"); every one for the own account. */
+export function readableIn(access: AccountAccess): MailboxId[] {
+  return access.rights ? [...access.rights].filter(([, r]) => r.includes("r")).map(([id]) => id) : [];
+}
+
+/**
+ * A message as the user may see it: in a shared account only when it lies in a mailbox they may
+ * read, and with only the mailboxes they may look up in `mailboxIds`; undefined otherwise.
+ */
+export function visibleMessage<M extends { mailboxIds: MailboxId[] }>(
+  access: AccountAccess,
+  m: M | undefined,
+): M | undefined {
+  if (!m || !access.rights) return m;
+  const rights = access.rights;
+  if (!m.mailboxIds.some((id) => rights.get(id)?.includes("r"))) return undefined;
+  return { ...m, mailboxIds: m.mailboxIds.filter((id) => rights.has(id)) };
+}

@@ -135,3 +135,44 @@ Deno.test("jmap sharing: Principal/get lists the user, their domain and who shar
     await f.close();
   }
 });
+
+Deno.test("jmap sharing: Email/query and Email/get on a shared account see only mailboxes with the read right; Email/set is refused", async () => {
+  const f = await jmapFixture();
+  try {
+    const add = async (mailboxIds: string[], subject: string) => {
+      const raw = new TextEncoder().encode(`From: a@example.org\r\nSubject: ${subject}\r\n\r\nbody\r\n`);
+      const { blobId } = await f.store.blobs.put(raw);
+      const [m] = await f.store.addMessages([{ accountId: f.alice.id, mailboxIds, blobId }]);
+      return m!.id;
+    };
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    const listed = await f.store.createMailbox(f.alice.id, { name: "Listed", parentId: null });
+    const shared = await add([team.id, inbox.id], "team");
+    const listedOnly = await add([listed.id], "listed");
+    const privateOne = await add([inbox.id], "private");
+    await f.store.mailboxAcl.set(f.alice.id, team.id, f.bob.id, "lr");
+    // Lookup without read: the mailbox is visible, its messages are not.
+    await f.store.mailboxAcl.set(f.alice.id, listed.id, f.bob.id, "l");
+
+    const q = await f.api([["Email/query", { accountId: f.alice.id }, "0"]], { account: f.bob });
+    assert.deepEqual(q.methodResponses[0]![1].ids, [shared]);
+    const g = await f.api([["Email/get", {
+      accountId: f.alice.id,
+      ids: [shared, listedOnly, privateOne],
+      properties: ["mailboxIds", "subject"],
+    }, "0"]], { account: f.bob });
+    const body = g.methodResponses[0]![1];
+    assert.deepEqual(body.notFound, [listedOnly, privateOne]);
+    assert.deepEqual(body.list, [{ id: shared, mailboxIds: { [team.id]: true }, subject: "team" }]);
+
+    const set = await f.api([["Email/set", {
+      accountId: f.alice.id,
+      update: { [shared]: { "keywords/$seen": true } },
+    }, "0"]], { account: f.bob });
+    assert.equal(set.methodResponses[0]![1].type, "accountNotFound");
+    assert.deepEqual((await f.store.getMessages(f.alice.id, [shared]))[0]!.keywords, []);
+  } finally {
+    await f.close();
+  }
+});

@@ -29,6 +29,7 @@ import {
 } from "../email_view.ts";
 import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
+import { accountAccess, readableIn, visibleMessage } from "../mailbox_sharing.ts";
 
 /** Parses the Email/get and Email/parse body options (RFC 8621 §4.2, §4.9). */
 function viewOptions(args: Record<string, unknown>): EmailViewOptions {
@@ -59,7 +60,9 @@ function emailProperties(args: Record<string, unknown>, defaults: string[]): str
 
 /** Email/get (RFC 8621 §4.2). */
 export const emailGet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670: in a shared account only messages in a mailbox the user may read ("r") exist.
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const store = ctx.services.server.store;
   const props = emailProperties(args, DEFAULT_EMAIL_PROPERTIES);
   const opts = viewOptions(args);
@@ -77,7 +80,7 @@ export const emailGet: MethodHandler = async (args, ctx) => {
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const id of unique) {
-    const m = byId.get(id);
+    const m = visibleMessage(access, byId.get(id));
     if (!m) {
       notFound.push(id);
       continue;
@@ -257,8 +260,15 @@ function querySpec(args: Record<string, unknown>, accountId: string): EmailQuery
 
 /** Email/query (RFC 8621 §4.4). */
 export const emailQuery: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const spec = querySpec(args, accountId);
+  // RFC 9670 with RFC 4314 §4: a shared account is searched in the mailboxes the user may read.
+  if (!access.personal) {
+    const readable: MessageFilter[] = readableIn(access).map((inMailbox) => ({ inMailbox }));
+    const within: MessageFilter = { operator: "OR", conditions: readable };
+    spec.filter = spec.filter ? { operator: "AND", conditions: [spec.filter, within] } : within;
+  }
   // The state is read before the query: a change racing with it moves the state on, so a result
   // cached under the older state is never served after the change.
   const queryState = await ctx.services.server.store.state(accountId, "Email");
