@@ -60,6 +60,7 @@ import type { HealthCheckStore } from "./records/health_checks.ts";
 import type { DailyCounterStore } from "./records/daily_counters.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
 import type { DmarcStore } from "./records/dmarc.ts";
+import type { TlsRptStore } from "./records/tlsrpt.ts";
 import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
 import type { SieveScriptStore } from "./records/sieve_scripts.ts";
@@ -306,6 +307,8 @@ export interface RecordStores {
   readonly pushSubscriptions: PushSubscriptionStore;
   /** DMARC results awaiting aggregate reports, and received reports (core/mailauth). */
   readonly dmarc: DmarcStore;
+  /** Outbound TLS results awaiting TLS-RPT reports (RFC 8460, core/tlsrpt). */
+  readonly tlsrpt: TlsRptStore;
   /** Webhooks, their outbox and delivery log (core/webhooks). */
   readonly webhooks: WebhookStore;
   /** When each notification cause was last sent (core/notify). */

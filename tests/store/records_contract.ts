@@ -15,6 +15,7 @@ import { tenancyRecordsContract } from "./tenancy_contract.ts";
 import { opsRecordsContract } from "./ops_contract.ts";
 import { sieveRecordsContract } from "./sieve_contract.ts";
 import { dmarcRecordsContract } from "./dmarc_contract.ts";
+import { tlsRptRecordsContract } from "./tlsrpt_contract.ts";
 import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -70,6 +71,8 @@ export function recordStoresContract(
   sieveRecordsContract(test, reopen);
   // DMARC results and received reports (issue 18): tests/store/dmarc_contract.ts.
   dmarcRecordsContract(test, reopen);
+  // TLS-RPT counts and the queue's REQUIRETLS flag (issue 18): tests/store/tlsrpt_contract.ts.
+  tlsRptRecordsContract(test, reopen);
   // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
   webhookRecordsContract(test, reopen);
 

@@ -62,6 +62,7 @@ import { SqliteSubmissionStore } from "./records/submissions.ts";
 import { SqliteVacationStore } from "./records/vacations.ts";
 import { migratePushSubscriptions, SqlitePushSubscriptionStore } from "./records/push_subscriptions.ts";
 import { migrateDmarc, SqliteDmarcStore } from "./records/dmarc.ts";
+import { migrateTlsRpt, SqliteTlsRptStore } from "./records/tlsrpt.ts";
 import { migrateWebhooks, SqliteWebhookStore } from "./records/webhooks.ts";
 import { migrateNotifications, SqliteNotificationStore } from "./records/notifications.ts";
 import { migrateSieveScripts, SqliteSieveScriptStore } from "./records/sieve_scripts.ts";
@@ -147,6 +148,7 @@ export class SqliteStore implements Store {
   readonly vacations: SqliteVacationStore;
   readonly pushSubscriptions: SqlitePushSubscriptionStore;
   readonly dmarc: SqliteDmarcStore;
+  readonly tlsrpt: SqliteTlsRptStore;
   readonly webhooks: SqliteWebhookStore;
   readonly notifications: SqliteNotificationStore;
   readonly sieveScripts: SqliteSieveScriptStore;
@@ -234,6 +236,7 @@ export class SqliteStore implements Store {
     this.vacations = new SqliteVacationStore(database);
     this.pushSubscriptions = new SqlitePushSubscriptionStore(database);
     this.dmarc = new SqliteDmarcStore(database);
+    this.tlsrpt = new SqliteTlsRptStore(database);
     // The worker records attempts in the group commit (one fsync per batch, off the event loop).
     this.webhooks = new SqliteWebhookStore(database, (fn) => this.#queue.run(() => fn()));
     this.notifications = new SqliteNotificationStore(database);
@@ -341,6 +344,7 @@ export class SqliteStore implements Store {
       migrateTenancy(database);
       migratePushSubscriptions(database);
       migrateDmarc(database);
+      migrateTlsRpt(database);
       migrateWebhooks(database);
       migrateNotifications(database);
       migrateSieveScripts(database);

@@ -42,6 +42,7 @@ import {
 import { PgSieveScriptStore, SIEVE_COMPONENT, SIEVE_MIGRATIONS } from "./sieve_scripts.ts";
 import { PgWebhookStore, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS } from "./webhooks.ts";
 import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
+import { PgTlsRptStore, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
 import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS, PgMailboxAclStore } from "./mailbox_acl.ts";
 import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
 
@@ -83,6 +84,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   notifications: true,
   sieveScripts: true,
   dmarc: true,
+  tlsrpt: true,
 };
 
 /** The names of the record stores. */
@@ -110,6 +112,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   await migrate(sql, SIEVE_COMPONENT, SIEVE_MIGRATIONS);
   await migrate(sql, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS);
   await migrate(sql, DMARC_COMPONENT, DMARC_MIGRATIONS);
+  await migrate(sql, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS);
   await migrate(sql, MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS);
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
@@ -137,6 +140,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     sieveScripts: new PgSieveScriptStore(db, host.now),
     webhooks: new PgWebhookStore(db),
     dmarc: new PgDmarcStore(db),
+    tlsrpt: new PgTlsRptStore(db),
     mailboxAcl: new PgMailboxAclStore(db),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
