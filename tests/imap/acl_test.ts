@@ -71,7 +71,7 @@ Deno.test("imap acl: SETACL, GETACL, LISTRIGHTS, MYRIGHTS and DELETEACL answer a
       "TAG OK GETACL completed",
     ]);
     assert.deepEqual(await alice.cmd("LISTRIGHTS Projects bob@example.org"), [
-      '* LISTRIGHTS Projects bob@example.org "" l r s w i p k x t e a',
+      '* LISTRIGHTS Projects bob@example.org "" l r s w i p k x t e a c d',
       "TAG OK LISTRIGHTS completed",
     ]);
     assert.deepEqual(await alice.cmd("LISTRIGHTS Projects alice@example.org"), [

@@ -90,7 +90,7 @@ export const getacl: CommandSpec = {
 
 /**
  * LISTRIGHTS mailbox identifier (RFC 4314 §3.4), needs "a": the owner always holds every right;
- * anyone else may be granted each right on its own, none required.
+ * anyone else may be granted each right on its own (and the obsolete "c" and "d"), none required.
  */
 export const listrights: CommandSpec = {
   states: AUTH,
@@ -101,7 +101,8 @@ export const listrights: CommandSpec = {
     a.end();
     const { name, ownerId } = await requireMailbox(s, raw, false, "a");
     const id = await grantee(s, identifier);
-    const rest = id === ownerId ? ALL_RIGHTS : `"" ${[...ALL_RIGHTS].join(" ")}`;
+    // RFC 4314 §3.4 (and its example): each right on its own, then the obsolete "c" and "d".
+    const rest = id === ownerId ? ALL_RIGHTS : `"" ${[...ALL_RIGHTS].join(" ")} c d`;
     await s.out.line(`* LISTRIGHTS ${s.encodeName(name)} ${astr(identifier, s.utf8)} ${rest}`);
     return ok("LISTRIGHTS completed");
   },
