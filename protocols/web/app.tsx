@@ -42,6 +42,7 @@ import {
 import * as account from "./pages/account.tsx";
 import * as admin from "./pages/admin.tsx";
 import * as adminOps from "./pages/admin_ops.tsx";
+import * as filters from "./pages/filters.tsx";
 
 /** The Content-Security-Policy of every web UI response: nothing but this origin, no script. */
 export const CONTENT_SECURITY_POLICY = [
@@ -260,6 +261,7 @@ export function createWebApp(server: ServerContext, fetch: InProcessFetch): WebA
   app.use("/admin", requireLogin(deps), requireAdmin());
   app.use("/admin/*", requireLogin(deps), requireAdmin());
   account.register(app, deps);
+  filters.register(app, deps);
   admin.register(app, deps);
   adminOps.register(app, deps);
   return app;

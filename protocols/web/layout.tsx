@@ -32,6 +32,7 @@ const ACCOUNT_NAV: [string, string][] = [
   ["/account/tokens", "App passwords"],
   ["/account/sessions", "Sessions"],
   ["/account/vacation", "Vacation reply"],
+  ["/account/filters", "Filters"],
 ];
 
 const ADMIN_NAV: [string, string][] = [

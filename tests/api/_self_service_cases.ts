@@ -156,3 +156,82 @@ Deno.test("api password: a wrong current password is 403 (audited, password unch
     await t.close();
   }
 });
+
+Deno.test("api sieve: PUT stores a script and makes it the active one; a script that does not compile is 400 with line and column, not stored", async () => {
+  const t = await startApiServer();
+  try {
+    const alice = t.accounts["alice@example.org"]!;
+    const { accessToken } = await login(t, "alice@example.org");
+    const base = `/accounts/${alice.id}/sieve`;
+    let res = await t.call("PUT", `${base}/main`, {
+      token: accessToken,
+      json: {
+        content: 'require "fileinto";\nif header :contains "subject" "x" { fileinto "Junk"; }\n',
+        active: true,
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).isActive, true);
+    assert.equal((await t.srv.context.store.sieveScripts.active(alice.id))?.name, "main");
+    res = await t.call("PUT", `${base}/broken`, {
+      token: accessToken,
+      json: { content: 'require "fileinto";\nif true {\n  fileinto "A"\n}\n' },
+    });
+    assert.equal(res.status, 400);
+    const problem = await res.json();
+    assert.match(problem.errors[0].detail, /^line 4, column 1: /);
+    assert.equal(await t.srv.context.store.sieveScripts.get(alice.id, "broken"), null);
+    res = await t.call("GET", base, { token: accessToken });
+    assert.deepEqual((await res.json()).items.map((s: { name: string }) => s.name), ["main"]);
+    res = await t.call("GET", `${base}/main`, { token: accessToken });
+    assert.match((await res.json()).content, /fileinto "Junk"/);
+    res = await t.call("PUT", `${base}/main`, {
+      token: accessToken,
+      json: { content: "keep;\n", active: false },
+    });
+    assert.equal((await res.json()).isActive, false);
+    res = await t.call("DELETE", `${base}/main`, { token: accessToken });
+    assert.equal(res.status, 204);
+    res = await t.call("GET", `${base}/main`, { token: accessToken });
+    assert.equal(res.status, 404);
+    await res.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("api sieve: refusals: another member's account 404, read-only token 403, too many scripts 409, no credentials 401", async () => {
+  const t = await startApiServer();
+  try {
+    const alice = t.accounts["alice@example.org"]!;
+    const bob = t.accounts["bob@example.org"]!;
+    const { accessToken } = await login(t, "alice@example.org");
+    const expect = async (method: string, path: string, status: number, token?: string, body?: unknown) => {
+      const res = await t.call(method, path, {
+        ...(token ? { token } : {}),
+        ...(body ? { json: body } : {}),
+      });
+      assert.equal(res.status, status, `${method} ${path}`);
+      await res.body?.cancel();
+    };
+    const keep = { content: "keep;\n" };
+    await expect("GET", `/accounts/${bob.id}/sieve`, 404, accessToken);
+    await expect("GET", `/accounts/${bob.id}/sieve/x`, 404, accessToken);
+    await expect("PUT", `/accounts/${bob.id}/sieve/x`, 404, accessToken, keep);
+    await expect("DELETE", `/accounts/${alice.id}/sieve/none`, 404, accessToken);
+    const ro = (await (await t.call("POST", "/tokens", {
+      token: accessToken,
+      json: { name: "ro", scope: "read-only" },
+    })).json()).token as string;
+    await expect("PUT", `/accounts/${alice.id}/sieve/x`, 403, ro, keep);
+    await expect("DELETE", `/accounts/${alice.id}/sieve/x`, 403, ro);
+    for (let i = 0; i < 64; i++) await t.srv.context.store.sieveScripts.put(alice.id, `s${i}`, "keep;\n");
+    await expect("PUT", `/accounts/${alice.id}/sieve/one-more`, 409, accessToken, keep);
+    await expect("GET", `/accounts/${alice.id}/sieve`, 401);
+    await expect("GET", `/accounts/${alice.id}/sieve/s1`, 401);
+    await expect("PUT", `/accounts/${alice.id}/sieve/s1`, 401, undefined, keep);
+    await expect("DELETE", `/accounts/${alice.id}/sieve/s1`, 401);
+  } finally {
+    await t.close();
+  }
+});

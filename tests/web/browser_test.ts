@@ -276,6 +276,14 @@ Deno.test({
         assert.match(await text(user), /this browser/);
         await check(user, "14-sessions");
       });
+
+      await t.step("a Sieve script error is shown at its line and column, accessibly", async () => {
+        await user.goto(`${origin}/account/filters`);
+        await fill(user, { "f-content": "keep;\nfileinto \"A\"\n" });
+        await submit(user, 'form[action="/account/filters"] button[type=submit]');
+        assert.match(await user.$eval("#content-error", (e) => e.textContent ?? ""), /^line \d+, column \d+: /);
+        await check(user, "15-filters-error");
+      });
     } finally {
       await browser?.close();
       smtp.close();

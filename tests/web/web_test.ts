@@ -180,3 +180,34 @@ Deno.test("web: a member gets no admin area, and the API's matrix hides other ac
     await t.close();
   }
 });
+
+Deno.test("web: a Sieve script that does not compile is refused with its line and column, the text kept; the rule form writes an active script", async () => {
+  const t = await startApiServer();
+  try {
+    const alice = t.accounts["alice@example.org"]!;
+    const store = t.srv.context.store;
+    const w = new WebClient(origin(t.api));
+    await w.login("alice@example.org", PASSWORD);
+    const csrf = WebClient.csrfOf((await w.request("GET", "/account/filters")).text);
+    const broken = 'require "fileinto";\nif true {\n  fileinto "A"\n}\n';
+    const refused = await w.request("POST", "/account/filters", {
+      form: { csrf, name: "main", content: broken, active: "on" },
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /line 4, column 1: /);
+    includes(refused.text, "fileinto &quot;A&quot;");
+    assert.equal(await store.sieveScripts.get(alice.id, "main"), null);
+    const rule = await w.request("POST", "/account/filters/rule", {
+      form: { csrf, header: "subject", contains: 'Sale "now"', folder: "Promotions" },
+    });
+    assert.equal(rule.status, 303);
+    const active = await store.sieveScripts.active(alice.id);
+    assert.equal(active?.name, "rule-subject-sale-now-");
+    assert.equal(
+      active?.content,
+      'require "fileinto";\nif header :contains "subject" "Sale \\"now\\"" {\n  fileinto "Promotions";\n}\n',
+    );
+  } finally {
+    await t.close();
+  }
+});

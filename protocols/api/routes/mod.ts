@@ -38,6 +38,7 @@ import * as webhooks from "./webhooks.ts";
 import * as dmarc from "./dmarc.ts";
 import * as vacation from "./vacation.ts";
 import * as password from "./password.ts";
+import * as sieve from "./sieve.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -61,6 +62,7 @@ export const ROUTES: readonly RouteModule[] = [
   dmarc,
   vacation,
   password,
+  sieve,
 ];
 
 /** Registers every route module on the API app. */
