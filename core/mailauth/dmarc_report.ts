@@ -58,7 +58,8 @@ export function dmarcRecorder(store: Store, clock: Clock) {
     nullSender = false,
   ): Promise<void> => {
     const d = outcome.dmarc;
-    if (!d || !d.record.domain) return;
+    // Only domains that ask for reports (rua=) are counted: the rest would never be sent.
+    if (!d || !d.record.domain || d.record.rua.length === 0 || d.result === "none") return;
     await store.dmarc.record(utcDay(clock.now()), d.record, rowOf(outcome, ip, disposition, nullSender));
   };
 }

@@ -71,6 +71,9 @@ Deno.test("dmarc reports: a day's results reach the rua mailbox on another serve
     // RFC 7489 §7.1: reports.test accepts reports about sender.test.
     { name: "sender.test._report._dmarc.reports.test", type: "TXT", value: "v=DMARC1" },
     { name: "reports.test", type: "A", value: `127.0.0.1:${b.addresses.smtp.port}` },
+    // A domain that publishes a policy but asks for no reports is not counted.
+    { name: "quiet.test", type: "TXT", value: "v=spf1 ip4:127.0.0.1 -all" },
+    { name: "_dmarc.quiet.test", type: "TXT", value: "v=DMARC1; p=none" },
   ];
   const a = await createServer(
     testConfig(dirA, {
@@ -99,6 +102,8 @@ Deno.test("dmarc reports: a day's results reach the rua mailbox on another serve
       (await send(envA, msg(2), { from: "ann@sender.test", localAddress: "127.0.0.2" })).code,
       250,
     );
+    const quiet = "From: q@quiet.test\r\nTo: alice@example.org\r\nSubject: q\r\n\r\nhi\r\n";
+    assert.equal((await send(envA, quiet, { from: "q@quiet.test" })).code, 250);
     // Nothing is due before the day is over.
     const svc = {
       store: a.context.store,
@@ -111,6 +116,10 @@ Deno.test("dmarc reports: a day's results reach the rua mailbox on another serve
     };
     assert.equal(await sendDueReports(svc), 0);
     now = Date.UTC(2026, 11, 6, 0, 30, 0);
+    assert.deepEqual(await a.context.store.dmarc.due("2026-12-06"), [{
+      domain: "sender.test",
+      day: "2026-12-05",
+    }]);
     assert.equal(await sendDueReports(svc), 1);
     // B's hook logs the report once kept: the end of the chain, no polling.
     let timer: ReturnType<typeof setTimeout> | undefined;
