@@ -7,9 +7,10 @@
  * a password change) therefore logs the browser out at its next request.
  *
  * `Secure` (and the `__Host-` name prefix, which needs it) is left out only when the request came
- * over plain HTTP from a loopback address: the test listeners and a reverse proxy on the same host
- * speaking plain HTTP to Tern. Every other request gets a Secure cookie, which a browser never
- * sends back over plain HTTP.
+ * over plain HTTP from a loopback address AND was addressed to a loopback host (`Host:
+ * 127.0.0.1:…`, `localhost`, `[::1]`): a browser on the same machine talking to a test listener.
+ * Every other request, including those a same-host reverse proxy forwards for a public name, gets a
+ * Secure cookie, which a browser never sends back over plain HTTP.
  *
  * CSRF (OWASP synchronizer token): every form carries `csrf`, an HMAC of the login session id
  * under a key of this process, checked on every POST; before login a double-submit token (a
@@ -36,6 +37,8 @@ export interface CookieContext {
   secure: boolean;
   /** The client's IP address. */
   remoteAddress: string;
+  /** The request's `Host` header (absent: not loopback). */
+  host?: string;
 }
 
 /** Largest cookie value read (browsers cap a cookie at 4096 octets). */
@@ -47,9 +50,18 @@ export function isLoopback(address: string): boolean {
   return a === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 }
 
-/** Whether cookies of this request get `Secure`: always, except plain HTTP from loopback. */
+/** Whether a `Host` header names the loopback interface (127.0.0.0/8, `[::1]`, `localhost`), any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+))(?::\d{1,5})?$/.exec(host.trim());
+  if (!m) return false;
+  const name = (m[1] ?? m[2] ?? "").toLowerCase();
+  return name === "localhost" || isLoopback(name);
+}
+
+/** Whether cookies of this request get `Secure`: always, except plain HTTP between loopback ends. */
 export function secureCookies(ctx: CookieContext): boolean {
-  return ctx.secure || !isLoopback(ctx.remoteAddress);
+  return ctx.secure || !isLoopback(ctx.remoteAddress) || !isLoopbackHost(ctx.host);
 }
 
 /** The login cookie's name: `__Host-tern_web` when Secure (RFC 6265bis §4.1.3.2), else `tern_web`. */

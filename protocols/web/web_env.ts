@@ -45,7 +45,12 @@ export interface WebDeps {
 /** Cookie facts of a request. */
 export function cookieContext(c: Context): CookieContext {
   const env = c.env as ApiBindings | undefined;
-  return { secure: env?.session?.secure ?? false, remoteAddress: env?.session?.remoteAddress ?? "127.0.0.1" };
+  const host = c.req.header("host");
+  return {
+    secure: env?.session?.secure ?? false,
+    remoteAddress: env?.session?.remoteAddress ?? "127.0.0.1",
+    ...(host !== undefined ? { host } : {}),
+  };
 }
 
 /** Longest a login cookie is kept by the browser (the refresh token's own expiry ends it sooner). */

@@ -279,9 +279,12 @@ Deno.test({
 
       await t.step("a Sieve script error is shown at its line and column, accessibly", async () => {
         await user.goto(`${origin}/account/filters`);
-        await fill(user, { "f-content": "keep;\nfileinto \"A\"\n" });
+        await fill(user, { "f-content": 'keep;\nfileinto "A"\n' });
         await submit(user, 'form[action="/account/filters"] button[type=submit]');
-        assert.match(await user.$eval("#content-error", (e) => e.textContent ?? ""), /^line \d+, column \d+: /);
+        assert.match(
+          await user.$eval("#content-error", (e) => e.textContent ?? ""),
+          /^line \d+, column \d+: /,
+        );
         await check(user, "15-filters-error");
       });
     } finally {

@@ -59,10 +59,16 @@ Deno.test("web: the login cookie is HttpOnly, SameSite=Strict, and Secure except
     assert.match(sc!, /; Path=\//);
     // Plain HTTP from 127.0.0.1: Secure is the one attribute relaxed.
     assert.ok(!/; Secure/.test(sc!));
-    assert.ok(secureCookies({ secure: false, remoteAddress: "192.0.2.7" }));
-    assert.ok(secureCookies({ secure: true, remoteAddress: "127.0.0.1" }));
-    assert.ok(!secureCookies({ secure: false, remoteAddress: "::1" }));
-    assert.equal(sessionCookieName({ secure: true, remoteAddress: "127.0.0.1" }), "__Host-tern_web");
+    const local = { secure: false, remoteAddress: "127.0.0.1", host: "127.0.0.1:8080" };
+    assert.ok(!secureCookies(local));
+    assert.ok(!secureCookies({ secure: false, remoteAddress: "::1", host: "[::1]:8080" }));
+    assert.ok(!secureCookies({ secure: false, remoteAddress: "::ffff:127.0.0.1", host: "localhost" }));
+    assert.ok(secureCookies({ ...local, remoteAddress: "192.0.2.7" }));
+    assert.ok(secureCookies({ ...local, secure: true }));
+    // A same-host reverse proxy forwarding a public name: Secure.
+    assert.ok(secureCookies({ ...local, host: "mail.example.com" }));
+    assert.ok(secureCookies({ secure: false, remoteAddress: "127.0.0.1" }));
+    assert.equal(sessionCookieName({ ...local, secure: true }), "__Host-tern_web");
   } finally {
     await t.close();
   }
