@@ -117,7 +117,8 @@ export async function requireMailbox(
   const r = await resolveName(s, s.decodeName(rawName));
   const missing = () =>
     tryCreate ? no("Mailbox does not exist", "TRYCREATE") : no("Mailbox does not exist", "NONEXISTENT");
-  if (!r?.mailbox) throw missing();
+  // RFC 4314 §6: a mailbox the user holds no right on does not exist for them.
+  if (!r?.mailbox || r.rights === "") throw missing();
   try {
     requireRights(r.rights, needed);
   } catch (e) {
@@ -246,6 +247,16 @@ function subscription(value: boolean): CommandSpec {
       const raw = a.astring("mailbox name");
       a.end();
       const name = normalizeName(s.decodeName(raw));
+      if (splitShared(name)) {
+        // RFC 4314 §6: a shared mailbox is subscribed by name, once the user may look it up.
+        const r = await resolveName(s, name);
+        if (value && !(r?.mailbox && r.rights.includes("l"))) {
+          throw no("Mailbox does not exist", "NONEXISTENT");
+        }
+        if (value) await s.store.subscriptions.add(s.accountId, name);
+        else await s.store.subscriptions.remove(s.accountId, name);
+        return ok(`${cmd.name} completed`);
+      }
       const mailbox = (await s.tree()).find(name);
       // A subscription that outlived its mailbox goes with UNSUBSCRIBE (or a new SUBSCRIBE of the
       // mailbox now there).
@@ -489,6 +500,9 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
   const tree = await s.tree();
   const subscribed = new Set(tree.mailboxes.filter((m) => m.subscribed).map((m) => tree.name(m)));
   // Subscribed names whose mailbox is gone (RFC 5258 §3.4 \NonExistent).
+  // The other-users namespace (RFC 4314 §6): its names are subscribed by name, like orphans.
+  const shared = await sharedListItems(s);
+  const sharedNames = new Set(shared.filter((i) => i.mailbox).map((i) => i.name));
   const orphans = (await s.store.subscriptions.list(s.accountId)).filter((n) => !tree.find(n));
   for (const n of orphans) subscribed.add(n);
   const entries: ListEntry[] = [];
@@ -535,7 +549,7 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
     }
     if (wantSubscribed && !selection.has("SPECIAL-USE")) {
       for (const name of orphans) {
-        if (!matches(name)) continue;
+        if (!matches(name) || sharedNames.has(name)) continue;
         const attrs = ["\\Subscribed", "\\NonExistent"];
         if (ret.has("CHILDREN")) attrs.push("\\HasNoChildren");
         entries.push({ name, mailbox: null, attrs, childInfo: subscribedAbove.has(name) });
@@ -548,12 +562,16 @@ async function list(s: ImapSession, args: Token[], lsub: boolean): Promise<void>
       }
     }
   }
-  if (!lsub && !selection.has("SUBSCRIBED") && !selection.has("SPECIAL-USE")) {
+  if (!lsub && !selection.has("SPECIAL-USE")) {
     // RFC 4314 §6, RFC 2342 §5: the other-users namespace shows only what the user may look up.
-    for (const item of await sharedListItems(s)) {
+    const wantSubscribed = selection.has("SUBSCRIBED");
+    for (const item of shared) {
       if (!matches(item.name)) continue;
+      const isSubscribed = item.mailbox !== null && subscribed.has(item.name);
+      if (wantSubscribed && !isSubscribed) continue;
       const attrs = [item.hasChildren ? "\\HasChildren" : "\\HasNoChildren"];
       if (!item.mailbox) attrs.unshift("\\Noselect");
+      if (isSubscribed && (wantSubscribed || ret.has("SUBSCRIBED"))) attrs.push("\\Subscribed");
       entries.push({ name: item.name, mailbox: item.mailbox, attrs, childInfo: false, rights: item.rights });
     }
   }
