@@ -154,6 +154,14 @@ Deno.test("imap acl: without the lookup right a mailbox answers every command ex
       assert.match(hidden.at(-1)!, /^TAG NO \[(NONEXISTENT|TRYCREATE)\]/, cmd);
     }
     assert.deepEqual(await bob.cmd('LIST "" "*Secret*"'), ["TAG OK LIST completed"]);
+    assert.deepEqual(
+      await bob.cmd(`GETQUOTAROOT "${SHARED}/Secret"`),
+      await bob.cmd(`GETQUOTAROOT "${SHARED}/NoSuchBox"`),
+    );
+    assert.deepEqual(
+      await bob.cmd(`SUBSCRIBE "${SHARED}/Secret"`),
+      await bob.cmd(`SUBSCRIBE "${SHARED}/NoSuchBox"`),
+    );
   });
 });
 
@@ -272,5 +280,22 @@ Deno.test("imap acl: a grantee's APPEND and STORE reach the owner, and the owner
     await okCmd(alice, `APPEND Team {${MSG.length}+}\r\n${MSG}`);
     const noop = await bob.cmd("NOOP");
     assert.ok(noop.includes("* 2 EXISTS"), noop.join("\n"));
+  });
+});
+
+Deno.test("imap acl: a grantee subscribes to a shared mailbox and LIST (SUBSCRIBED) and LSUB show it", async () => {
+  await twoUsers(async (alice, bob) => {
+    await share(alice, "Projects", "lr");
+    await okCmd(bob, `SUBSCRIBE "${SHARED}/Projects"`);
+    assert.deepEqual(await bob.cmd('LIST (SUBSCRIBED) "" "Other Users/*"'), [
+      `* LIST (\\HasNoChildren \\Subscribed) "/" "${SHARED}/Projects"`,
+      "TAG OK LIST completed",
+    ]);
+    assert.deepEqual(await bob.cmd('LSUB "" "Other Users/*"'), [
+      `* LSUB () "/" "${SHARED}/Projects"`,
+      "TAG OK LSUB completed",
+    ]);
+    await okCmd(bob, `UNSUBSCRIBE "${SHARED}/Projects"`);
+    assert.deepEqual(await bob.cmd('LIST (SUBSCRIBED) "" "Other Users/*"'), ["TAG OK LIST completed"]);
   });
 });
