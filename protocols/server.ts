@@ -50,7 +50,8 @@ import { QueueMetrics } from "../core/queue/metrics.ts";
 import { HealthMonitor } from "../core/health/monitor.ts";
 import { DailyCounters } from "../core/stats/daily.ts";
 import { listenerCertificates } from "../core/health/checks.ts";
-import { resolverFor } from "../core/queue/start.ts";
+import { resolverFor, startTlsReporting } from "../core/queue/start.ts";
+import type { TlsReportJob } from "../core/tlsrpt/job.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
@@ -356,6 +357,8 @@ class Server implements TernServer {
   #acmeHttp: HttpResponder | null = null;
   /** Daily DMARC aggregate reports (core/mailauth), when `[smtp.checks] dmarc_reports` is on. */
   #dmarcReports: ReportJob | null = null;
+  /** Daily TLS-RPT reports (RFC 8460, core/tlsrpt). */
+  #tlsReports: TlsReportJob | null = null;
 
   constructor(
     context: ServerContext,
@@ -450,6 +453,7 @@ class Server implements TernServer {
       this.acme.start();
     }
     this.#dmarcReports = startDmarcReporting(this.context);
+    this.#tlsReports = startTlsReporting(this.context);
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -495,6 +499,7 @@ class Server implements TernServer {
     this.acme?.stop();
     await this.#acmeHttp?.close();
     await this.#dmarcReports?.stop();
+    await this.#tlsReports?.stop();
     // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
     await tenancyOf(this.context).close().catch((err) =>
       log.error("writing usage failed", { error: (err as Error).message })

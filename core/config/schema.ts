@@ -467,6 +467,8 @@ export const CONFIG_RULE: Rule = {
         timeout_data_end: seconds(1, 3600),
         dkim_selector: { type: "string", desc: "a DKIM selector", check: checkHostname },
         mta_sts: { type: "boolean", optional: true },
+        tls_reports: { type: "boolean", optional: true },
+        tls_report_from: { type: "string", desc: "an address", check: (s) => checkEmail(s), optional: true },
         relay: { ...QUEUE_ROUTE_RULE, optional: true },
         routes: { type: "array", items: QUEUE_ROUTE_RULE, maxItems: 10_000, optional: true },
         static_dns: {
@@ -478,8 +480,9 @@ export const CONFIG_RULE: Rule = {
             required: ["name", "type", "value"],
             fields: {
               name: { type: "string", desc: "a domain name", check: checkNonEmpty },
-              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT", "PTR", "SRV", "CNAME"] },
+              type: { type: "enum", values: ["MX", "A", "AAAA", "TXT", "PTR", "SRV", "CNAME", "TLSA"] },
               value: { type: "string", desc: "a record value", check: checkNonEmpty },
+              authenticated: { type: "boolean", optional: true },
             } satisfies FieldsOf<StaticDnsRecord>,
           },
         },

@@ -429,6 +429,13 @@ export interface QueueConfig {
   timeout_data_end: number;
   /** Apply recipient domains' MTA-STS policies (RFC 8461) to MX delivery (default true). */
   mta_sts?: boolean;
+  /**
+   * Count outbound TLS results and send daily TLS-RPT reports (RFC 8460) to domains publishing an
+   * `_smtp._tls` record (default true).
+   */
+  tls_reports?: boolean;
+  /** Sender and contact address of TLS-RPT reports (default `postmaster@<hostname>`). */
+  tls_report_from?: string;
   /** DKIM selector used by `tern domain dkim` (default "tern"). */
   dkim_selector: string;
   /** Smarthost for every remote domain (absent: direct MX delivery). */
@@ -436,5 +443,11 @@ export interface QueueConfig {
   /** Per-domain routes, checked before `relay`. */
   routes?: QueueRouteConfig[];
   /** Static DNS records; when present, DNS is answered from these only (tests, air-gapped). */
-  static_dns?: { name: string; type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME"; value: string }[];
+  static_dns?: {
+    name: string;
+    type: "MX" | "A" | "AAAA" | "TXT" | "PTR" | "SRV" | "CNAME" | "TLSA";
+    value: string;
+    /** TLSA: treat as DNSSEC-authenticated (RFC 7672 DANE applies). */
+    authenticated?: boolean;
+  }[];
 }

@@ -14,6 +14,9 @@ import { type DnsResolver, NodeDnsResolver, StaticDnsResolver } from "../dns/res
 import { DkimSigner } from "../dkim/signer.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { queueSettings } from "./settings.ts";
+import { TlsRptRecorder } from "../tlsrpt/recorder.ts";
+import { startTlsReports, type TlsReportJob } from "../tlsrpt/job.ts";
+import type { OutboundQueue } from "../delivery/outbound.ts";
 
 /** The resolver a configuration asks for: its static records when given, else the system's DNS. */
 export function resolverFor(config: Config): DnsResolver {
@@ -40,6 +43,10 @@ export function createQueue(
       clock: ctx.clock,
       log: ctx.log.with({ component: "mta-sts" }),
     }),
+    // RFC 8460: every MX connection's TLS outcome is counted for the daily TLS-RPT reports.
+    tlsResults: ctx.config.queue?.tls_reports === false
+      ? null
+      : new TlsRptRecorder(ctx.store, ctx.log.with({ component: "tlsrpt" })),
     ...overrides,
   });
 }
@@ -55,4 +62,25 @@ export function startQueue(
   const q = createQueue(ctx, overrides);
   q.start();
   return q;
+}
+
+/**
+ * Starts the hourly TLS-RPT report job (RFC 8460) unless `[queue] tls_reports = false`; null when
+ * off. The runtime stops it before closing the store.
+ */
+export function startTlsReporting(
+  ctx: { config: Config; store: Store; log: Logger; clock: Clock; outbound?: OutboundQueue },
+): TlsReportJob | null {
+  if (ctx.config.queue?.tls_reports === false) return null;
+  const hostname = ctx.config.hostname;
+  return startTlsReports({
+    store: ctx.store,
+    clock: ctx.clock,
+    log: ctx.log.with({ component: "tlsrpt" }),
+    dns: resolverFor(ctx.config),
+    outbound: ctx.outbound,
+    http: outboundHttpClient(ctx.config),
+    hostname,
+    from: ctx.config.queue?.tls_report_from ?? `postmaster@${hostname}`,
+  });
 }
