@@ -44,6 +44,7 @@ import { PgWebhookStore, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS } from "./webho
 import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
 import { PgTlsRptStore, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
 import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS, PgMailboxAclStore } from "./mailbox_acl.ts";
+import { METADATA_COMPONENT, METADATA_MIGRATIONS, PgMetadataStore } from "./metadata.ts";
 import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
 
 /** What record stores get from the store that hosts them. */
@@ -74,6 +75,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   pop3Sizes: true,
   subscriptions: true,
   mailboxAcl: true,
+  metadata: true,
   pushSubscriptions: true,
   organizations: true,
   plans: true,
@@ -114,6 +116,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   await migrate(sql, DMARC_COMPONENT, DMARC_MIGRATIONS);
   await migrate(sql, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS);
   await migrate(sql, MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS);
+  await migrate(sql, METADATA_COMPONENT, METADATA_MIGRATIONS);
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
@@ -142,6 +145,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     dmarc: new PgDmarcStore(db),
     tlsrpt: new PgTlsRptStore(db),
     mailboxAcl: new PgMailboxAclStore(db),
+    metadata: new PgMetadataStore(sql),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
 }

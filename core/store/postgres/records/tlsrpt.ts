@@ -66,7 +66,8 @@ export class PgTlsRptStore implements TlsRptStore {
   /** (domain, day) pairs with counts before `beforeDay`. */
   async due(beforeDay: string): Promise<{ domain: string; day: string }[]> {
     return (await this.db.all<{ domain: string; day: string }>(
-      'SELECT DISTINCT domain, day FROM tlsrpt_counts WHERE day < ? ORDER BY day COLLATE "C", domain COLLATE "C"',
+      "SELECT domain, day FROM tlsrpt_counts WHERE day < ? GROUP BY domain, day " +
+        'ORDER BY day COLLATE "C", domain COLLATE "C"',
       beforeDay,
     )).map((r) => ({ domain: r.domain, day: r.day }));
   }
