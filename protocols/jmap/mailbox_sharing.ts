@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { Account, AccountId, MailboxId } from "../../core/store/types.ts";
+import type { Account, AccountId, KeywordChange, MailboxId } from "../../core/store/types.ts";
 import type { Store } from "../../core/store/store.ts";
 import { sharedWith } from "../../core/acl/access.ts";
-import { ALL_RIGHTS, canonical, hasRights } from "../../core/acl/rights.ts";
+import { ALL_RIGHTS, canonical, hasRights, rightsForKeywords } from "../../core/acl/rights.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
-import { invalidProperties, MethodError } from "./errors.ts";
+import { invalidProperties, MethodError, SetErrorException } from "./errors.ts";
 import type { MethodContext } from "./method_context.ts";
 
 /** RFC 8621 §2 MailboxRights from RFC 4314 letters (RFC 8621 §2 maps each to the IMAP rights). */
@@ -194,4 +194,77 @@ export function visibleMessage<M extends { mailboxIds: MailboxId[] }>(
   const rights = access.rights;
   if (!m.mailboxIds.some((id) => rights.get(id)?.includes("r"))) return undefined;
   return { ...m, mailboxIds: m.mailboxIds.filter((id) => rights.has(id)) };
+}
+
+/**
+ * Checks an Email/set change on a shared account against the rights (RFC 8621 §2 MailboxRights,
+ * from RFC 4314): the message must lie in a mailbox the user may read; $seen needs "s" and other
+ * keywords "w" in every mailbox holding the message; a mailbox added needs "i", one removed "t"
+ * and "e". Returns the mailbox list to store: the requested one over the mailboxes the user can
+ * see, plus those they cannot (left as they are). Throws the SetError otherwise.
+ */
+export function checkSharedEmailChange(
+  rights: ReadonlyMap<MailboxId, string>,
+  current: { mailboxIds: readonly MailboxId[]; keywords: readonly string[] },
+  keywords: KeywordChange | null,
+  mailboxes: readonly MailboxId[] | null,
+): MailboxId[] | null {
+  if (!current.mailboxIds.some((id) => rights.get(id)?.includes("r"))) {
+    throw new SetErrorException("notFound");
+  }
+  const forbidden = (what: string) => new SetErrorException("forbidden", `The rights do not allow ${what}.`);
+  if (keywords) {
+    const touched = "set" in keywords
+      ? [...new Set([...keywords.set, ...current.keywords])].filter((k) =>
+        keywords.set.includes(k) !== current.keywords.includes(k)
+      )
+      : [...(keywords.add ?? []), ...(keywords.remove ?? [])];
+    const needed = rightsForKeywords(touched);
+    if (!current.mailboxIds.every((id) => hasRights(rights.get(id) ?? "", needed))) {
+      throw forbidden("changing these keywords");
+    }
+  }
+  if (!mailboxes) return null;
+  const wanted = new Set(mailboxes);
+  for (const id of wanted) {
+    if (current.mailboxIds.includes(id)) continue;
+    if (!rights.has(id)) throw invalidProperties(["mailboxIds"], `Unknown mailbox "${id}".`);
+    if (!rights.get(id)!.includes("i")) throw forbidden("adding to it");
+  }
+  for (const id of current.mailboxIds) {
+    if (rights.has(id) && !wanted.has(id) && !hasRights(rights.get(id)!, "te")) {
+      throw forbidden("removing from it");
+    }
+  }
+  // Mailboxes the user cannot see keep the message whatever the request says.
+  const hidden = current.mailboxIds.filter((id) => !rights.has(id));
+  return [...new Set([...wanted, ...hidden])];
+}
+
+/** Checks that an Email may be destroyed in a shared account: "t" and "e" in all its mailboxes. */
+export function checkSharedEmailDestroy(
+  rights: ReadonlyMap<MailboxId, string>,
+  current: { mailboxIds: readonly MailboxId[] },
+): void {
+  if (!current.mailboxIds.some((id) => rights.get(id)?.includes("r"))) {
+    throw new SetErrorException("notFound");
+  }
+  if (!current.mailboxIds.every((id) => hasRights(rights.get(id) ?? "", "te"))) {
+    throw new SetErrorException("forbidden", "The rights do not allow removing the message.");
+  }
+}
+
+/** Checks an Email/set or Email/import create on a shared account: "i" (and the keyword rights). */
+export function checkSharedEmailCreate(
+  rights: ReadonlyMap<MailboxId, string>,
+  mailboxIds: readonly MailboxId[],
+  keywords: readonly string[],
+): void {
+  const needed = "i" + rightsForKeywords(keywords);
+  for (const id of mailboxIds) {
+    if (!rights.has(id)) throw invalidProperties(["mailboxIds"], `Unknown mailbox "${id}".`);
+    if (!hasRights(rights.get(id)!, needed)) {
+      throw new SetErrorException("forbidden", "The rights do not allow adding the message.");
+    }
+  }
 }

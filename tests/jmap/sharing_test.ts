@@ -136,7 +136,7 @@ Deno.test("jmap sharing: Principal/get lists the user, their domain and who shar
   }
 });
 
-Deno.test("jmap sharing: Email/query and Email/get on a shared account see only mailboxes with the read right; Email/set is refused", async () => {
+Deno.test("jmap sharing: Email/query and Email/get on a shared account see only mailboxes with the read right", async () => {
   const f = await jmapFixture();
   try {
     const add = async (mailboxIds: string[], subject: string) => {
@@ -166,12 +166,78 @@ Deno.test("jmap sharing: Email/query and Email/get on a shared account see only 
     assert.deepEqual(body.notFound, [listedOnly, privateOne]);
     assert.deepEqual(body.list, [{ id: shared, mailboxIds: { [team.id]: true }, subject: "team" }]);
 
-    const set = await f.api([["Email/set", {
-      accountId: f.alice.id,
-      update: { [shared]: { "keywords/$seen": true } },
-    }, "0"]], { account: f.bob });
-    assert.equal(set.methodResponses[0]![1].type, "accountNotFound");
+    const seen = async () =>
+      (await f.api([["Email/set", {
+        accountId: f.alice.id,
+        update: { [shared]: { "keywords/$seen": true } },
+      }, "0"]], { account: f.bob })).methodResponses[0]![1];
+    assert.deepEqual(
+      (await seen()).notUpdated as unknown,
+      {
+        [shared]: { type: "forbidden", description: "The rights do not allow changing these keywords." },
+      } as unknown,
+    );
     assert.deepEqual((await f.store.getMessages(f.alice.id, [shared]))[0]!.keywords, []);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: Email/set on a shared account needs s for $seen, w for other keywords, i to add, t and e to remove or destroy", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    const drop = await f.store.createMailbox(f.alice.id, { name: "Drop", parentId: null });
+    const raw = new TextEncoder().encode("From: a@example.org\r\nSubject: t\r\n\r\nbody\r\n");
+    const { blobId } = await f.store.blobs.put(raw);
+    const [m] = await f.store.addMessages([{
+      accountId: f.alice.id,
+      mailboxIds: [team.id, inbox.id],
+      blobId,
+    }]);
+    const id = m!.id;
+    const grant = (mailbox: string, rights: string) =>
+      f.store.mailboxAcl.set(f.alice.id, mailbox, f.bob.id, rights);
+    const update = async (patch: Record<string, unknown>) => {
+      const r = (await f.api([["Email/set", { accountId: f.alice.id, update: { [id]: patch } }, "0"]], {
+        account: f.bob,
+      })).methodResponses[0]![1];
+      return r.updated && id in (r.updated as object)
+        ? "ok"
+        : (r.notUpdated as Record<string, { type: string }>)[id]!.type;
+    };
+    await grant(team.id, "lr");
+    // The message is also in Alice's Inbox, where Bob holds no right: $seen needs s in both.
+    assert.equal(await update({ "keywords/$seen": true }), "forbidden");
+    await grant(inbox.id, "ls");
+    await grant(team.id, "lrs");
+    assert.equal(await update({ "keywords/$seen": true }), "ok");
+    assert.equal(await update({ "keywords/$flagged": true }), "forbidden");
+    await grant(inbox.id, "lsw");
+    await grant(team.id, "lrsw");
+    assert.equal(await update({ "keywords/$flagged": true }), "ok");
+    assert.deepEqual((await f.store.getMessages(f.alice.id, [id]))[0]!.keywords.sort(), [
+      "$flagged",
+      "$seen",
+    ]);
+    // Adding to Drop needs i there; taking it out of Team and Inbox needs t and e there.
+    await grant(drop.id, "l");
+    assert.equal(await update({ [`mailboxIds/${drop.id}`]: true }), "forbidden");
+    await grant(drop.id, "li");
+    assert.equal(await update({ mailboxIds: { [drop.id]: true } }), "forbidden");
+    await grant(team.id, "lrswte");
+    await grant(inbox.id, "lswte");
+    assert.equal(await update({ mailboxIds: { [drop.id]: true } }), "ok");
+    assert.deepEqual((await f.store.getMessages(f.alice.id, [id]))[0]!.mailboxIds, [drop.id]);
+    // Destroying needs t and e in every mailbox holding it (and r somewhere to see it).
+    await grant(drop.id, "lri");
+    const destroy = async () =>
+      (await f.api([["Email/set", { accountId: f.alice.id, destroy: [id] }, "0"]], { account: f.bob }))
+        .methodResponses[0]![1];
+    assert.equal(((await destroy()).notDestroyed as Record<string, { type: string }>)[id]!.type, "forbidden");
+    await grant(drop.id, "lrite");
+    assert.deepEqual((await destroy()).destroyed, [id]);
   } finally {
     await f.close();
   }

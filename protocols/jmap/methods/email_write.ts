@@ -21,6 +21,12 @@ import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 import type { Invocation } from "../request.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
+import {
+  accountAccess,
+  checkSharedEmailChange,
+  checkSharedEmailCreate,
+  checkSharedEmailDestroy,
+} from "../mailbox_sharing.ts";
 
 const KEYWORD_RE = /^[\x21-\x7e]{1,255}$/;
 
@@ -116,8 +122,9 @@ async function storeEmail(
 
 /** Email/set (RFC 8621 §4.6). */
 export const emailSet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
-  return await emailSetResult(args, ctx, accountId);
+  // RFC 9670: on a shared account the RFC 4314 rights decide each change (mailbox_sharing.ts).
+  const access = await accountAccess(args, ctx);
+  return await emailSetResult(args, ctx, access.accountId, access.rights);
 };
 
 /** The Email/set logic, also used for implicit calls (EmailSubmission onSuccess*, Email/copy). */
@@ -125,6 +132,7 @@ export async function emailSetResult(
   args: Record<string, unknown>,
   ctx: MethodContext,
   accountId: string,
+  shared: ReadonlyMap<MailboxId, string> | null = null,
 ): Promise<Record<string, unknown>> {
   const store = ctx.services.server.store;
   const result: SetResult = await runSet(args, ctx, {
@@ -132,6 +140,7 @@ export async function emailSetResult(
     async create(_cid, obj) {
       const mailboxIds = await parseMailboxIds(obj.mailboxIds, ctx, accountId);
       const keywords = obj.keywords === undefined || obj.keywords === null ? [] : parseKeywords(obj.keywords);
+      if (shared) checkSharedEmailCreate(shared, mailboxIds, keywords);
       const now = ctx.services.server.clock.now();
       const receivedAt = receivedAtOf(obj.receivedAt, now);
       const bytes = await buildEmail(obj, {
@@ -178,9 +187,12 @@ export async function emailSetResult(
         throw new SetErrorException("invalidPatch", "keywords given whole and by path.");
       }
       if (add.length || remove.length) keywordChange = { add, remove };
+      const checked = shared
+        ? checkSharedEmailChange(shared, m, keywordChange, mailboxes && [...mailboxes])
+        : null;
       try {
         if (mailboxes) {
-          const list = [...mailboxes];
+          const list = checked ?? [...mailboxes];
           await checkMailboxes(list, ctx, accountId);
           await store.setMailboxes(accountId, id, list);
         }
@@ -191,6 +203,11 @@ export async function emailSetResult(
       return null;
     },
     async destroy(id) {
+      if (shared) {
+        const [m] = await store.getMessages(accountId, [id]);
+        if (!m) throw new SetErrorException("notFound");
+        checkSharedEmailDestroy(shared, m);
+      }
       const r = await store.destroyMessages(accountId, [id]);
       if (!r.destroyed.includes(id)) throw new SetErrorException("notFound");
     },
