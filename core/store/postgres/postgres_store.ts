@@ -745,11 +745,15 @@ export class PostgresStore implements Store {
       if (typeof v === "string" && v.length > 0 && v.length <= 998 && !refs.includes(v)) refs.push(v);
       if (refs.length >= 64) break;
     }
+    // One lookup for every reference, candidates kept in the order of `refs` (nearest first).
+    const found = refs.length === 0 ? [] : await tx<{ message_id_header: string; thread_id: number }[]>`
+      SELECT message_id_header, thread_id FROM thread_refs
+      WHERE account_id = ${accountRow} AND message_id_header = ANY(${refs}::text[])`;
+    const byRef = new Map(found.map((r) => [r.message_id_header, r.thread_id]));
     const candidates: number[] = [];
     for (const ref of refs) {
-      const [t] = await tx<{ thread_id: number }[]>`SELECT thread_id FROM thread_refs
-        WHERE account_id = ${accountRow} AND message_id_header = ${ref}`;
-      if (t && !candidates.includes(t.thread_id)) candidates.push(t.thread_id);
+      const t = byRef.get(ref);
+      if (t !== undefined && !candidates.includes(t)) candidates.push(t);
     }
     let id: number;
     let created = false;
@@ -765,9 +769,9 @@ export class PostgresStore implements Store {
         SELECT id, subject_key FROM threads WHERE id = ANY(${candidates}::bigint[])`;
       id = candidates.find((c) => keys.find((k) => k.id === c)?.subject_key === subjectKey) ?? candidates[0]!;
     }
-    for (const ref of refs) {
+    if (refs.length) {
       await tx`INSERT INTO thread_refs (account_id, message_id_header, thread_id)
-        VALUES (${accountRow}, ${ref}, ${id}) ON CONFLICT DO NOTHING`;
+        SELECT ${accountRow}, h, ${id} FROM unnest(${refs}::text[]) AS h ON CONFLICT DO NOTHING`;
     }
     return { id, created };
   }
