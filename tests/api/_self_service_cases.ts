@@ -235,3 +235,36 @@ Deno.test("api sieve: refusals: another member's account 404, read-only token 40
     await t.close();
   }
 });
+
+Deno.test("api dns-check: GET /domains/{name}/dns-check compares the records to publish with the resolver's answers", async () => {
+  // Static DNS only: nothing leaves the machine.
+  const t = await startApiServer(undefined, {
+    queue: {
+      static_dns: [
+        { name: "example.org", type: "MX", value: "10 mx.test." },
+        { name: "example.org", type: "TXT", value: "v=spf1 mx -all" },
+      ],
+    },
+  });
+  try {
+    const { accessToken: root } = await login(t, "root@example.org");
+    const res = await t.call("GET", "/domains/example.org/dns-check", { token: root });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    const status = (type: string, name: string) =>
+      body.checks.find((k: { type: string; name: string }) => k.type === type && k.name === name)?.status;
+    assert.equal(status("MX", "example.org"), "ok");
+    assert.equal(status("TXT", "example.org"), "ok");
+    assert.equal(status("TXT", "_dmarc.example.org"), "missing");
+    assert.equal(body.allRequiredOk, false);
+    const { accessToken: alice } = await login(t, "alice@example.org");
+    const other = await t.call("GET", "/domains/nowhere.test/dns-check", { token: alice });
+    assert.equal(other.status, 404);
+    await other.body?.cancel();
+    const anon = await t.call("GET", "/domains/example.org/dns-check");
+    assert.equal(anon.status, 401);
+    await anon.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});

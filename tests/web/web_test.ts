@@ -217,3 +217,29 @@ Deno.test("web: a Sieve script that does not compile is refused with its line an
     await t.close();
   }
 });
+
+Deno.test("web: the domain page checks its DNS records live on request (static DNS in the test)", async () => {
+  const t = await startApiServer(undefined, {
+    queue: { static_dns: [{ name: "example.org", type: "MX", value: "10 mx.test." }] },
+  });
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("root@example.org", PASSWORD);
+    const plain = await w.request("GET", "/admin/domains/example.org");
+    assert.equal(plain.status, 200);
+    assert.ok(!plain.text.includes("Published"), "no live check unless asked");
+    const checked = await w.request("GET", "/admin/domains/example.org?check=1");
+    assert.equal(checked.status, 200);
+    includes(checked.text, "Some required records are missing or wrong.");
+    assert.match(
+      checked.text,
+      /<td>example\.org<\/td><td>MX<\/td>(?:(?!<\/tr>).)*<span class="status-ok">ok/s,
+    );
+    assert.match(
+      checked.text,
+      /<td>_dmarc\.example\.org<\/td>(?:(?!<\/tr>).)*<span class="status-missing">missing/s,
+    );
+  } finally {
+    await t.close();
+  }
+});

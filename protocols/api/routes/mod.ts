@@ -39,6 +39,7 @@ import * as dmarc from "./dmarc.ts";
 import * as vacation from "./vacation.ts";
 import * as password from "./password.ts";
 import * as sieve from "./sieve.ts";
+import * as dnsCheck from "./dns_check.ts";
 
 /** A route module: registers its resource's operations. */
 export interface RouteModule {
@@ -63,6 +64,7 @@ export const ROUTES: readonly RouteModule[] = [
   vacation,
   password,
   sieve,
+  dnsCheck,
 ];
 
 /** Registers every route module on the API app. */

@@ -72,6 +72,13 @@ interface DomainDetails extends Domain {
     note: string;
   }[];
 }
+interface DnsCheck {
+  name: string;
+  type: string;
+  value: string;
+  status: string;
+  detail: string;
+}
 interface Account {
   id: string;
   address: string;
@@ -296,6 +303,12 @@ export function register(app: WebApp, deps: WebDeps): void {
   app.get("/admin/domains/:name", async (c) => {
     const p = pageOf(c, deps);
     const d = await p.get<DomainDetails>(`/domains/${seg(c.req.param("name"))}`);
+    // The live check only when asked (it queries DNS): `?check=1`.
+    const live = c.req.query("check") === "1"
+      ? await p.get<{ allRequiredOk: boolean; checks: DnsCheck[] }>(`/domains/${seg(d.name)}/dns-check`)
+      : null;
+    const verdict = (r: DomainDetails["dnsRecords"][number]) =>
+      live?.checks.find((k) => k.name === r.name && k.type === r.type && k.value === r.value);
     return adminPage(
       c,
       deps,
@@ -310,8 +323,21 @@ export function register(app: WebApp, deps: WebDeps): void {
           <PostButton action={`/admin/domains/${seg(d.name)}/dkim`} csrf={p.csrf} label="Create DKIM keys" />
         )}
         <h2>DNS records to publish</h2>
+        {live
+          ? (
+            <p class={live.allRequiredOk ? "status-ok" : "status-missing"} role="status">
+              {live.allRequiredOk
+                ? "Every required record is published."
+                : "Some required records are missing or wrong."}
+            </p>
+          )
+          : (
+            <p>
+              <a href={`/admin/domains/${seg(d.name)}?check=1`}>Check what DNS answers now</a>
+            </p>
+          )}
         <Table
-          head={["Name", "Type", "Value", "Purpose", "Required"]}
+          head={["Name", "Type", "Value", "Purpose", "Required", ...(live ? ["Published"] : [])]}
           rows={d.dnsRecords.map((r) => [
             r.name,
             r.type,
@@ -321,6 +347,14 @@ export function register(app: WebApp, deps: WebDeps): void {
               {r.note && <div class="muted">{r.note}</div>}
             </>,
             r.required ? "yes" : "optional",
+            ...(live
+              ? [
+                <span class={`status-${verdict(r)?.status ?? "error"}`}>
+                  {verdict(r)?.status ?? "not checked"}
+                  {verdict(r)?.detail && <div class="muted">{verdict(r)!.detail}</div>}
+                </span>,
+              ]
+              : []),
           ])}
         />
         <PostButton
