@@ -101,13 +101,40 @@ export function requireAuth(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
   };
 }
 
-/** The OpenAPI 3.1 document of an API app. */
+/**
+ * What `requireAuth` answers for any secured operation besides the operation's own statuses: the
+ * organization's plan without API access (403) or its monthly calls used up (429).
+ */
+export const AUTH_PROBLEMS: Readonly<Record<string, string>> = {
+  "403": "The organization's plan has no API access.",
+  "429": "The organization's monthly API calls are used up.",
+};
+
+type DocOperation = { security?: unknown[]; responses?: Record<string, unknown> };
+
+/**
+ * The OpenAPI 3.1 document of an API app: the routes' declarations, and on every secured
+ * operation the responses of the auth middleware it runs behind.
+ */
 export function openApiDocument(app: OpenAPIHono<ApiEnv>): Record<string, unknown> {
-  return app.getOpenAPI31Document({
+  const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { ...OPENAPI_INFO },
     servers: [{ url: API_BASE }],
-  }) as unknown as Record<string, unknown>;
+  }) as unknown as { paths?: Record<string, Record<string, DocOperation>> };
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of ["get", "put", "post", "delete", "patch"]) {
+      const op = item[method];
+      if (!op?.responses || !op.security?.length) continue;
+      for (const [status, description] of Object.entries(AUTH_PROBLEMS)) {
+        op.responses[status] ??= {
+          description,
+          content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+        };
+      }
+    }
+  }
+  return doc as Record<string, unknown>;
 }
 
 /** Creates the admin API app (routes relative to `/api/v1`). */

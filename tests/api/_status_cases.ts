@@ -44,6 +44,35 @@ Deno.test("api refusals: too many failed logins answer 429 with Retry-After, eve
   }
 });
 
+Deno.test("api refusals: too many wrong current passwords make a password change 429 with Retry-After, even with the right one; nothing changed", async () => {
+  const t = await startApiServer(undefined, {
+    auth: { throttle_free_failures: 0, lockout_failures: 2, lockout_seconds: 600 },
+  });
+  try {
+    const { accessToken: token } = await login(t, "alice@example.org");
+    const change = (currentPassword: string) =>
+      status(t, "POST", "/auth/password", {
+        token,
+        json: { currentPassword, newPassword: "a-new-password-2" },
+      });
+    let res = await change("wrong");
+    assert.equal(res.status, 403);
+    for (let i = 0; i < 5 && res.status === 403; i++) res = await change("wrong");
+    assert.equal(res.status, 429);
+    const right = await t.call("POST", "/auth/password", {
+      token,
+      json: { currentPassword: PASSWORD, newPassword: "a-new-password-2" },
+    });
+    assert.equal(right.status, 429);
+    assert.ok(Number(right.headers.get("retry-after")) > 0);
+    assert.equal((await right.json()).type, "tag:tern.email,2026:problem/throttled");
+    // A change ends every session: this one still works, so nothing was changed.
+    assert.equal((await status(t, "GET", "/auth/me", { token })).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("api refusals: malformed queries and bodies are 400 problems naming the field", async () => {
   const t = await startApiServer();
   try {
