@@ -29,7 +29,7 @@ import type { ReportJob } from "../core/mailauth/dmarc_report.ts";
 import { tenancyOf } from "../core/tenancy/policy.ts";
 import { createQueue, type Queue } from "../core/queue/mod.ts";
 import { sieveFilter } from "../core/delivery/sieve_stage.ts";
-import { deliveryPipeline } from "../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../core/inbound/server_pipeline.ts";
 import { WebhookService } from "../core/webhooks/service.ts";
 import type { WebhookHttp } from "../core/webhooks/worker.ts";
 import { Notifier } from "../core/notify/notifier.ts";

@@ -15,7 +15,7 @@ import type { DeliveryTransaction, InboundStage, StageVerdict } from "../deliver
 import type { MessageSource } from "../delivery/spool.ts";
 import type { Logger } from "../log/logger.ts";
 import type { DkimKeyStore } from "../store/records/dkim_keys.ts";
-import type { CachingDns } from "./dns.ts";
+import type { CachingDns } from "../dns/cached_resolver.ts";
 import { withoutForgedResults } from "./forged_results.ts";
 import { type AuthOutcome, verifyMessage } from "./verify.ts";
 

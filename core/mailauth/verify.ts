@@ -12,7 +12,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { authenticate, spf } from "mailauth";
 import type { MessageSource } from "../delivery/spool.ts";
-import { type CachingDns, LookupBudget, mailauthResolver } from "./dns.ts";
+import { type CachingDns, LookupBudget, mailauthResolver } from "../dns/cached_resolver.ts";
 import type { DmarcPublished } from "../store/records/dmarc.ts";
 
 /** The SMTP facts the checks need. */

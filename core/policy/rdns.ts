@@ -7,7 +7,7 @@
  */
 import ipaddr from "ipaddr.js";
 import { DnsTemporaryError } from "../dns/resolver.ts";
-import type { CachingDns } from "../mailauth/dns.ts";
+import type { CachingDns } from "../dns/cached_resolver.ts";
 
 /** PTR names checked forward at most (RFC 8601 §3 iprev: a bounded number). */
 const MAX_NAMES = 10;

@@ -6,13 +6,12 @@
  *
  * @module
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Env, Hono, MiddlewareHandler } from "hono";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ApiApp, ApiDeps, ApiEnv } from "../env.ts";
 import { authorize } from "../env.ts";
 import { BEARER, json, problems } from "../schemas.ts";
 import type { ServerContext } from "../../../core/context.ts";
-import type { JmapEnv } from "../../jmap/app.ts";
 import type { HealthCheckRecord } from "../../../core/health/checks.ts";
 import { metricsGuard } from "./metrics.ts";
 
@@ -50,7 +49,7 @@ export function reportView(r: HealthCheckRecord): z.infer<typeof HealthReport> {
 }
 
 /** Mounts `GET /health/detailed` on the HTTP app. */
-export function mountHealth(http: Hono<JmapEnv>, server: ServerContext): void {
+export function mountHealth<E extends Env>(http: Hono<E>, server: ServerContext): void {
   http.get("/health/detailed", async (c) => {
     const denied = metricsGuard(server, c.req.header("authorization") ?? null);
     if (denied) return denied;

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Env, Hono, MiddlewareHandler } from "hono";
 import type { ServerContext } from "../../../core/context.ts";
-import type { JmapEnv } from "../../jmap/app.ts";
 import { METRICS_CONTENT_TYPE } from "../../../core/metrics/registry.ts";
 import { METRICS_CHALLENGE, metricsAuthorized } from "../../../core/metrics/token.ts";
 
@@ -18,7 +17,7 @@ export const METRICS_PATH = "/metrics";
  * Times each request and records it under its matched route pattern (never the raw path, so the
  * label set stays bounded). Register it before every route.
  */
-export function httpMetrics(server: ServerContext): MiddlewareHandler<JmapEnv> {
+export function httpMetrics(server: ServerContext): MiddlewareHandler {
   return async function httpMetrics(c, next) {
     const metrics = server.metrics;
     if (!metrics) return await next();
@@ -49,7 +48,7 @@ export function metricsGuard(server: ServerContext, authorization: string | null
 }
 
 /** Mounts `GET /metrics` on the HTTP app. */
-export function mountMetrics(http: Hono<JmapEnv>, server: ServerContext): void {
+export function mountMetrics<E extends Env>(http: Hono<E>, server: ServerContext): void {
   http.get(METRICS_PATH, async (c) => {
     const denied = metricsGuard(server, c.req.header("authorization") ?? null);
     if (denied) return denied;

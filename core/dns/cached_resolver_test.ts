@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { DnsTemporaryError, StaticDnsResolver } from "../dns/resolver.ts";
-import { CachingDns, LookupBudget, mailauthResolver, reverseToAddress } from "./dns.ts";
-import { verifyMessage } from "./verify.ts";
+import { DnsTemporaryError, StaticDnsResolver } from "./resolver.ts";
+import { CachingDns, LookupBudget, mailauthResolver, reverseToAddress } from "./cached_resolver.ts";
+import { verifyMessage } from "../mailauth/verify.ts";
 
 /** A static resolver that counts the questions it is asked. */
 class Counting extends StaticDnsResolver {

@@ -8,7 +8,7 @@
  */
 import ipaddr from "ipaddr.js";
 import type { Clock } from "../clock.ts";
-import { type DnsResolver, DnsTemporaryError, type MxRecord } from "../dns/resolver.ts";
+import { type DnsResolver, DnsTemporaryError, type MxRecord } from "./resolver.ts";
 
 /** The resolver function `mailauth` accepts (answers shaped like node:dns `resolve`). */
 export type MailauthResolver = (name: string, rrtype: string) => Promise<string[] | string[][]>;

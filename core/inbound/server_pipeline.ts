@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { type DeliveryOutbox, DeliveryPipeline, type PostDeliveryHook } from "./pipeline.ts";
-import { sendVacationReplies, type VacationServer } from "./vacation.ts";
-import { sieveFilter } from "./sieve_stage.ts";
+import { type DeliveryOutbox, DeliveryPipeline, type PostDeliveryHook } from "../delivery/pipeline.ts";
+import { sendVacationReplies, type VacationServer } from "../delivery/vacation.ts";
+import { sieveFilter } from "../delivery/sieve_stage.ts";
 import { tenancyOf } from "../tenancy/policy.ts";
-import { planSizeStage } from "./plan_size_stage.ts";
+import { planSizeStage } from "../delivery/plan_size_stage.ts";
 import { inboundHooks, inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
 
