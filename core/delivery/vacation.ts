@@ -158,7 +158,7 @@ export interface VacationServer {
 
 /**
  * After a local delivery: sends each recipient account's vacation reply when one is due, in
- * through `pipeline` (the server's, core/delivery/server_pipeline.ts; a hookless one over `server`
+ * through `pipeline` (the server's, core/inbound/server_pipeline.ts; a hookless one over `server`
  * when not given) with a null reverse-path (RFC 3834 §3.3): local senders get it in their Inbox,
  * remote ones through the outbound queue, or not at all while the server has no queue. Never throws.
  *

@@ -1,7 +1,7 @@
 /**
  * Message authentication of mail received from outside: SPF (RFC 7208) of MAIL FROM and HELO, DKIM
  * (RFC 6376, RFC 8463 ed25519), ARC (RFC 8617) and DMARC (RFC 7489) through the `mailauth` package,
- * every DNS lookup through Tern's resolver (core/mailauth/dns.ts). The outcome is one
+ * every DNS lookup through Tern's resolver (core/dns/cached_resolver.ts). The outcome is one
  * Authentication-Results field for our host name (RFC 8601), optional ARC seal fields, and the
  * DMARC disposition the published policy asks for.
  *

@@ -1,7 +1,7 @@
 /**
  * Reverse DNS of an SMTP client: its PTR names and whether one of them resolves back to the
  * address (forward-confirmed reverse DNS, "FCrDNS", as RFC 8601 §2.7.3 `iprev` defines it). Every
- * lookup goes through the inbound DNS cache (core/mailauth/dns.ts).
+ * lookup goes through the inbound DNS cache (core/dns/cached_resolver.ts).
  *
  * @module
  */
