@@ -770,6 +770,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
     ]);
     assert.deepEqual(await q({ inMailbox: boxes.inbox.id }, asc), [m2.id, m1.id]);
     assert.deepEqual(await q({ inMailboxOtherThan: [boxes.inbox.id] }, asc), [m2.id, m3.id]);
+    // RFC 8621 §4.4.1: in at least one mailbox not in the list; with an empty list, in any mailbox.
+    assert.deepEqual(await q({ inMailboxOtherThan: [] }, asc), [m2.id, m3.id, m1.id]);
     assert.deepEqual(await q({ before: day(2) }, asc), [m2.id]);
     assert.deepEqual(await q({ after: day(2) }, asc), [m3.id, m1.id]);
     assert.deepEqual(await q({ minSize: 2000 }, asc), [m3.id]);

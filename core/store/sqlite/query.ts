@@ -85,10 +85,13 @@ function conditionSql(
   }
   if (c.inMailboxOtherThan !== undefined) {
     const rows = c.inMailboxOtherThan.map(resolveMailbox).filter((r): r is number => r !== null);
+    // RFC 8621 §4.4.1: in some mailbox not in the list (with an empty list: in any mailbox).
     add(
-      `EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id AND p.mailbox_id NOT IN (${
-        rows.map(() => "?").join(",") || "NULL"
-      }))`,
+      rows.length
+        ? `EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id AND p.mailbox_id NOT IN (${
+          rows.map(() => "?").join(",")
+        }))`
+        : "EXISTS (SELECT 1 FROM placements p WHERE p.message_id = m.id)",
       ...rows,
     );
   }
