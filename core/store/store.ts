@@ -58,6 +58,7 @@ import type { PlanStore } from "./records/plans.ts";
 import type { UsageStore } from "./records/usage.ts";
 import type { HealthCheckStore } from "./records/health_checks.ts";
 import type { DailyCounterStore } from "./records/daily_counters.ts";
+import type { JunkTokenStore } from "./records/junk_tokens.ts";
 import type { PushSubscriptionStore } from "./records/push_subscriptions.ts";
 import type { DmarcStore } from "./records/dmarc.ts";
 import type { TlsRptStore } from "./records/tlsrpt.ts";
@@ -325,6 +326,11 @@ export interface RecordStores {
   readonly healthChecks: HealthCheckStore;
   /** Platform-wide counters per day: deliveries, bounces (core/stats). */
   readonly dailyCounters: DailyCounterStore;
+  /**
+   * The per-account Bayesian junk filter's token counts (core/spam). Optional while a backend lacks
+   * it: without it the filter scores by rules only and nothing is trained.
+   */
+  readonly junkTokens?: JunkTokenStore;
 }
 
 /** The whole store. */

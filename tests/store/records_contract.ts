@@ -16,6 +16,7 @@ import { opsRecordsContract } from "./ops_contract.ts";
 import { sieveRecordsContract } from "./sieve_contract.ts";
 import { dmarcRecordsContract } from "./dmarc_contract.ts";
 import { tlsRptRecordsContract } from "./tlsrpt_contract.ts";
+import { junkRecordsContract } from "./junk_contract.ts";
 import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -73,6 +74,8 @@ export function recordStoresContract(
   dmarcRecordsContract(test, reopen);
   // TLS-RPT counts and the queue's REQUIRETLS flag (issue 18): tests/store/tlsrpt_contract.ts.
   tlsRptRecordsContract(test, reopen);
+  // The junk filter's token counts (issue 18, core/spam): tests/store/junk_contract.ts.
+  junkRecordsContract(test, reopen);
   // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
   webhookRecordsContract(test, reopen);
 

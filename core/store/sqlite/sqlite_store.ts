@@ -82,6 +82,7 @@ import { SqlitePlanStore } from "./records/plans.ts";
 import { SqliteUsageStore } from "./records/usage.ts";
 import { migrateHealthChecks, SqliteHealthCheckStore } from "./records/health_checks.ts";
 import { SqliteDailyCounterStore } from "./records/daily_counters.ts";
+import { migrateJunkTokens, SqliteJunkTokenStore } from "./records/junk_tokens.ts";
 import { formatId, parseId } from "./ids.ts";
 import { Mutation } from "./mutation.ts";
 import { PlacementCache, type PlacementSource } from "./placement_cache.ts";
@@ -167,6 +168,7 @@ export class SqliteStore implements Store {
   readonly usage: SqliteUsageStore;
   readonly healthChecks: SqliteHealthCheckStore;
   readonly dailyCounters: SqliteDailyCounterStore;
+  readonly junkTokens: SqliteJunkTokenStore;
   /** Blobs: small ones in the database, the others as files under `<dataDir>/blobs`. */
   readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
@@ -256,6 +258,7 @@ export class SqliteStore implements Store {
     this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
     this.healthChecks = new SqliteHealthCheckStore(database, (fn) => this.#queue.run(() => fn()));
     this.dailyCounters = new SqliteDailyCounterStore(database, (fn) => this.#queue.run(() => fn()));
+    this.junkTokens = new SqliteJunkTokenStore(database, (fn) => this.#queue.run(() => fn()));
     this.#hasFts5 = hasFts5;
     this.#messages = new SqliteMessages({
       database,
@@ -348,6 +351,7 @@ export class SqliteStore implements Store {
       migrateWebhooks(database);
       migrateNotifications(database);
       migrateSieveScripts(database);
+      migrateJunkTokens(database);
       migrateHealthChecks(database);
       database.raw.function("tern_header", { deterministic: true }, headerMatches);
       const blobs = new FsBlobStore(`${dataDir}/blobs`);
