@@ -29,7 +29,7 @@ export interface Notice {
 const ACCOUNT_NAV: [string, string][] = [
   ["/account", "Overview"],
   ["/account/password", "Password"],
-  ["/account/tokens", "App passwords"],
+  ["/account/tokens", "API tokens"],
   ["/account/sessions", "Sessions"],
   ["/account/vacation", "Vacation reply"],
   ["/account/filters", "Filters"],
@@ -42,10 +42,10 @@ const ADMIN_NAV: [string, string][] = [
   ["/admin/domains", "Domains"],
   ["/admin/accounts", "Accounts"],
   ["/admin/aliases", "Aliases"],
-  ["/admin/tokens", "API tokens"],
+  ["/admin/tokens", "All API tokens"],
   ["/admin/queue", "Queue"],
   ["/admin/audit", "Audit log"],
-  ["/admin/sessions", "Sessions"],
+  ["/admin/sessions", "All sessions"],
   ["/admin/webhooks", "Webhooks"],
 ];
 

@@ -243,3 +243,35 @@ Deno.test("web: the domain page checks its DNS records live on request (static D
     await t.close();
   }
 });
+
+Deno.test("web: an administrator creates a webhook (its secret shown once), sees it listed, and deletes it", async () => {
+  const t = await startApiServer();
+  try {
+    const w = new WebClient(origin(t.api));
+    await w.login("root@example.org", PASSWORD);
+    const csrf = WebClient.csrfOf((await w.request("GET", "/admin/webhooks")).text);
+    const created = await w.request("POST", "/admin/webhooks", {
+      form: {
+        csrf,
+        url: "https://hooks.example.com/tern",
+        scope: "domain:example.org",
+        "event.message.received": "on",
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    assert.match(created.text, /Signing secret \(shown once\): whsec_/);
+    const hooks = await t.srv.context.store.webhooks.list();
+    assert.equal(hooks.length, 1);
+    assert.deepEqual(hooks[0]!.events, ["message.received"]);
+    const page = await w.request("GET", "/admin/webhooks");
+    includes(page.text, "https://hooks.example.com/tern");
+    const log = await w.request("GET", `/admin/webhooks/${hooks[0]!.id}`);
+    assert.equal(log.status, 200);
+    includes(log.text, "No deliveries yet.");
+    const del = await w.request("POST", `/admin/webhooks/${hooks[0]!.id}/delete`, { form: { csrf } });
+    assert.equal(del.status, 303);
+    assert.equal((await t.srv.context.store.webhooks.list()).length, 0);
+  } finally {
+    await t.close();
+  }
+});

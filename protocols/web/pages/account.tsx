@@ -136,7 +136,7 @@ export function register(app: WebApp, deps: WebDeps): void {
         </section>
         <section class="card" aria-labelledby="setup-h">
           <h2 id="setup-h">Set up a mail client</h2>
-          <p>User name: your full address. Password: your password or an API token.</p>
+          <p>User name: your full address. Password: your account password.</p>
           <Table
             head={["Service", "Server", "Port", "Security"]}
             rows={endpoints.map((e) => [

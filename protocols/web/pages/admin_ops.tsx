@@ -11,9 +11,10 @@
  */
 import { problemText } from "../api_client.ts";
 import { BarChart } from "../charts.tsx";
-import { bytes, Field, PostButton, Select, Table, when } from "../layout.tsx";
-import { field, pageOf, seg, type WebApp, type WebDeps } from "../web_env.ts";
+import { bytes, Check, Csrf, Field, type Notice, PostButton, Select, Table, when } from "../layout.tsx";
+import { field, pageOf, seg, type WebApp, type WebContext, type WebDeps } from "../web_env.ts";
 import { adminPage, errorStatus } from "./admin.tsx";
+import { WEBHOOK_EVENTS } from "../../../core/store/types.ts";
 
 interface Health {
   status: string;
@@ -375,7 +376,11 @@ export function register(app: WebApp, deps: WebDeps): void {
   });
 
   // ---- Webhooks and their delivery log ----
-  app.get("/admin/webhooks", async (c) => {
+  const webhooksPage = async (
+    c: WebContext,
+    notice: Notice | null,
+    status: 200 | 400 | 403 | 404 | 409 = 200,
+  ) => {
     const p = pageOf(c, deps);
     const r = await p.api<{ items: Webhook[] }>("GET", "/webhooks?limit=200");
     return adminPage(
@@ -383,22 +388,88 @@ export function register(app: WebApp, deps: WebDeps): void {
       deps,
       "Webhooks",
       "/admin/webhooks",
-      r.ok
-        ? (
-          <Table
-            head={["URL", "Scope", "Events", "State", ""]}
-            rows={r.body.items.map((w) => [
-              <span class="wrap">{w.url}</span>,
-              w.scope,
-              w.events.join(", "),
-              w.enabled ? `enabled, ${w.failures} failures` : "disabled",
-              <a href={`/admin/webhooks/${seg(w.id)}`} aria-label={`Delivery log of ${w.url}`}>Deliveries</a>,
-            ])}
-            empty="No webhooks."
+      <>
+        {r.ok
+          ? (
+            <Table
+              head={["URL", "Scope", "Events", "State", ""]}
+              rows={r.body.items.map((w) => [
+                <span class="wrap">{w.url}</span>,
+                w.scope,
+                w.events.join(", "),
+                w.enabled ? `enabled, ${w.failures} failures` : "disabled",
+                <>
+                  <a href={`/admin/webhooks/${seg(w.id)}`} aria-label={`Delivery log of ${w.url}`}>
+                    Deliveries
+                  </a>{" "}
+                  <PostButton
+                    action={`/admin/webhooks/${seg(w.id)}/delete`}
+                    csrf={p.csrf}
+                    label="Delete"
+                    danger
+                    title={`Delete the webhook to ${w.url}`}
+                  />
+                </>,
+              ])}
+              empty="No webhooks."
+            />
+          )
+          : <p class="notice error">{problemText(r.problem!)}</p>}
+        <form method="post" action="/admin/webhooks" class="card">
+          <h2>New webhook</h2>
+          <Csrf token={p.csrf} />
+          <Field
+            name="url"
+            label="URL"
+            type="url"
+            required
+            hint="HTTPS endpoint that receives signed events."
           />
-        )
-        : <p class="notice error">{problemText(r.problem!)}</p>,
+          <Field
+            name="scope"
+            label="Scope"
+            required
+            hint="address:a@example.com, domain:example.com, org:ID or system"
+          />
+          <fieldset>
+            <legend>Events (none: all)</legend>
+            {WEBHOOK_EVENTS.map((e) => <Check name={`event.${e}`} label={e} />)}
+          </fieldset>
+          <button type="submit">Create webhook</button>
+        </form>
+      </>,
+      notice,
+      status,
     );
+  };
+  app.get("/admin/webhooks", (c) => webhooksPage(c, null));
+  app.post("/admin/webhooks", async (c) => {
+    const p = pageOf(c, deps);
+    const events = WEBHOOK_EVENTS.filter((e) => p.form[`event.${e}`] === "on");
+    const r = await p.api<{ secret: string }>("POST", "/webhooks", {
+      url: field(p.form, "url"),
+      scope: field(p.form, "scope"),
+      ...(events.length > 0 ? { events } : {}),
+    });
+    if (!r.ok) {
+      const s = errorStatus(r.status);
+      return await webhooksPage(
+        c,
+        { kind: "error", text: problemText(r.problem!) },
+        s === 422 || s === 429 ? 400 : s,
+      );
+    }
+    // The signing secret is shown in this response only.
+    return await webhooksPage(c, {
+      kind: "ok",
+      text: `Created. Signing secret (shown once): ${r.body.secret}`,
+    });
+  });
+  app.post("/admin/webhooks/:id/delete", async (c) => {
+    const p = pageOf(c, deps);
+    const r = await p.api("DELETE", `/webhooks/${seg(c.req.param("id"))}`);
+    if (!r.ok) return await webhooksPage(c, { kind: "error", text: problemText(r.problem!) }, 400);
+    return c.redirect("/admin/webhooks?done=deleted", 303);
   });
   app.get("/admin/webhooks/:id", async (c) => {
     const p = pageOf(c, deps);
