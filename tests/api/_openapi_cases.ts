@@ -67,6 +67,24 @@ function producedByOperation(doc: Doc, seen = SEEN): Map<string, Set<number>> {
   return produced;
 }
 
+Deno.test("api openapi: every tests/api/_*_cases.ts module is run (imported by api_test.ts), this one last", async () => {
+  const dir = new URL(".", import.meta.url);
+  const modules: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && /^_.*_cases\.ts$/.test(e.name)) modules.push(e.name);
+  }
+  const imported = [
+    ...(await Deno.readTextFile(new URL("api_test.ts", dir))).matchAll(/^import "\.\/(.+)";$/gm),
+  ]
+    .map((m) => m[1]!);
+  assert.deepEqual(
+    modules.filter((m) => !imported.includes(m)).sort(),
+    [],
+    "case modules api_test.ts does not run",
+  );
+  assert.equal(imported.at(-1), "_openapi_cases.ts");
+});
+
 Deno.test("api openapi: the document is OpenAPI 3.1 and lists every route the API app serves", async () => {
   const t = await startApiServer();
   try {
