@@ -1,9 +1,11 @@
 /**
- * Cases registered last by tests/api/api_test.ts: the OpenAPI 3.1 document at
- * `/api/v1/openapi.json` describes every route of the API app, the reference page renders it with
- * nothing loaded from elsewhere, every secured operation refuses a request without credentials,
- * and every response status the document lists, for every operation, was produced by some test
- * registered before this module by tests/api/api_test.ts (recorded by `ApiTestServer.call`).
+ * Cases registered last by tests/api/api_test.ts (which runs every `_*_cases.ts` module): the
+ * OpenAPI 3.1 document at `/api/v1/openapi.json` describes every route of the API app, the
+ * reference page renders it with nothing loaded from elsewhere, every secured operation refuses a
+ * request without credentials (401) and, as the auth middleware does, an organization without API
+ * access (403) or over its monthly calls (429). Then, over the requests every case module before
+ * this one made through `ApiTestServer.call` (`SEEN`): every status the document lists for an
+ * operation was produced by some test, and every status a test got is listed.
  */
 import assert from "node:assert/strict";
 import { type ApiTestServer, login, SEEN, startApiServer } from "./_server.ts";
