@@ -87,3 +87,18 @@ export async function sharedWith(store: AclStore, accountId: AccountId): Promise
   }
   return out;
 }
+
+/**
+ * Sets a grantee's rights on a mailbox ("" removes the grant) and records a change of the mailbox,
+ * so that JMAP clients see its `shareWith` move (RFC 9670 §4.2 with RFC 8620 §5.2 Mailbox/changes).
+ */
+export async function setGrant(
+  store: Pick<Store, "mailboxAcl" | "updateMailbox">,
+  ownerId: AccountId,
+  mailboxId: MailboxId,
+  grantee: string,
+  rights: string,
+): Promise<void> {
+  await store.mailboxAcl.set(ownerId, mailboxId, grantee, rights);
+  await store.updateMailbox(ownerId, mailboxId, {});
+}

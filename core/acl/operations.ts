@@ -10,6 +10,7 @@ import type { Account, Mailbox } from "../store/types.ts";
 import { StoreError } from "../store/types.ts";
 import { ANYONE } from "../store/records/mailbox_acl.ts";
 import { applyModification } from "./rights.ts";
+import { setGrant } from "./access.ts";
 
 /** One grant with names instead of ids. */
 export interface NamedGrant {
@@ -91,7 +92,7 @@ export async function grantShare(
     "";
   const next = applyModification(current, rights);
   if (next === null) throw new StoreError("invalid", `Invalid rights "${rights}" (letters of lrswipkxtea)`);
-  await store.mailboxAcl.set(owner.id, m.id, grantee, next);
+  await setGrant(store, owner.id, m.id, grantee, next);
   return next;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Account, AccountId, KeywordChange, MailboxId } from "../../core/store/types.ts";
 import type { Store } from "../../core/store/store.ts";
-import { sharedWith } from "../../core/acl/access.ts";
+import { setGrant, sharedWith } from "../../core/acl/access.ts";
 import { ALL_RIGHTS, canonical, hasRights, rightsForKeywords } from "../../core/acl/rights.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
 import { invalidProperties, MethodError, SetErrorException } from "./errors.ts";
@@ -130,7 +130,7 @@ export async function shareWithOf(
  * `shareWith/<principalId>` entries (null removes). Principals are accounts other than the owner.
  */
 export async function applyShareWith(
-  store: Pick<Store, "mailboxAcl" | "getAccount">,
+  store: Pick<Store, "mailboxAcl" | "getAccount" | "updateMailbox">,
   ownerId: AccountId,
   mailboxId: MailboxId,
   patch: Record<string, unknown>,
@@ -161,7 +161,7 @@ export async function applyShareWith(
       throw invalidProperties(["shareWith"], `Unknown principal "${id}".`);
     }
   }
-  for (const [id, letters] of changes) await store.mailboxAcl.set(ownerId, mailboxId, id, letters);
+  for (const [id, letters] of changes) await setGrant(store, ownerId, mailboxId, id, letters);
 }
 
 /** Splits `shareWith` and `shareWith/…` entries off a Mailbox/set patch. */

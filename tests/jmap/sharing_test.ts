@@ -62,13 +62,20 @@ Deno.test("jmap sharing: shareWith set by the owner gives the grantee a shared a
     assert.equal(share[f.bob.id]!.mayReadItems, true);
     assert.equal(share[f.bob.id]!.mayAdmin, false);
 
-    // Revoked: the account leaves the grantee's session.
+    // Revoked: the owner's Mailbox state moves, and the account leaves the grantee's session.
+    const stateBefore = own.methodResponses[0]![1].state;
     await f.api([["Mailbox/set", {
       accountId: f.alice.id,
       update: { [projects]: { [`shareWith/${f.bob.id}`]: null } },
     }, "0"]], {
       using: USING_SHARE,
     });
+    const changes = await f.api([[
+      "Mailbox/changes",
+      { accountId: f.alice.id, sinceState: stateBefore },
+      "0",
+    ]]);
+    assert.deepEqual(changes.methodResponses[0]![1].updated, [projects]);
     const after = await (await f.fetch("/jmap/session", { headers: { authorization: f.basic(f.bob) } }))
       .json();
     assert.equal(after.accounts[f.alice.id], undefined);

@@ -7,6 +7,7 @@
  */
 import { ANYONE } from "../../../core/store/records/mailbox_acl.ts";
 import { ALL_RIGHTS, applyModification, formatRights, hasAnyRight } from "../../../core/acl/rights.ts";
+import { setGrant } from "../../../core/acl/access.ts";
 
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
@@ -47,7 +48,7 @@ export const setacl: CommandSpec = {
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
     const grants = await s.store.mailboxAcl.list(ownerId, mailbox.id);
     const current = grants.find((g) => g.grantee === id)?.rights ?? "";
-    await s.store.mailboxAcl.set(ownerId, mailbox.id, id, applyModification(current, mod)!);
+    await setGrant(s.store, ownerId, mailbox.id, id, applyModification(current, mod)!);
     return ok("SETACL completed");
   },
 };
@@ -63,7 +64,7 @@ export const deleteacl: CommandSpec = {
     const { mailbox, ownerId } = await requireMailbox(s, raw, false, "a");
     const id = await grantee(s, identifier);
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
-    await s.store.mailboxAcl.set(ownerId, mailbox.id, id, "");
+    await setGrant(s.store, ownerId, mailbox.id, id, "");
     return ok("DELETEACL completed");
   },
 };
