@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { jmapFixture, PASSWORD, USING } from "./_fixture.ts";
+import { METHODS } from "../../protocols/jmap/methods/mod.ts";
 
 const PRINCIPALS = "urn:ietf:params:jmap:principals";
 const USING_SHARE = [...USING, PRINCIPALS];
@@ -245,6 +246,40 @@ Deno.test("jmap sharing: Email/set on a shared account needs s for $seen, w for 
     assert.equal(((await destroy()).notDestroyed as Record<string, { type: string }>)[id]!.type, "forbidden");
     await grant(drop.id, "lrite");
     assert.deepEqual((await destroy()).destroyed, [id]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: every method but Mailbox/get, Email/get, Email/query and Email/set refuses a shared account with accountNotFound", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    await f.store.mailboxAcl.set(f.alice.id, inbox.id, f.bob.id, "lrswitekxa");
+    const opened = new Set(["Mailbox/get", "Email/get", "Email/query", "Email/set"]);
+    // Methods without an account argument, or answering for the user's own principal.
+    const accountless = new Set(["Core/echo", "PushSubscription/get", "PushSubscription/set", "Blob/copy"]);
+    const using = [...new Set([...USING_SHARE, ...[...METHODS.values()].map((m) => m.capability)])];
+    const args = (name: string): Record<string, unknown> => {
+      const base: Record<string, unknown> = { accountId: f.alice.id };
+      if (name.endsWith("/get")) base.ids = [];
+      if (name.endsWith("/changes")) base.sinceState = "0";
+      if (name.endsWith("/queryChanges")) base.sinceQueryState = "0";
+      return base;
+    };
+    const refusedWrongly: string[] = [];
+    for (const name of [...METHODS.keys()].filter((n) => !opened.has(n) && !accountless.has(n))) {
+      const r = await f.api([[name, args(name), "0"]], { account: f.bob, using });
+      const [kind, body] = r.methodResponses[0]!;
+      if (kind !== "error" || body.type !== "accountNotFound") {
+        refusedWrongly.push(`${name}: ${kind} ${JSON.stringify(body)}`);
+      }
+    }
+    assert.deepEqual(refusedWrongly, []);
+    for (const name of opened) {
+      const r = await f.api([[name, args(name), "0"]], { account: f.bob, using });
+      assert.notEqual(r.methodResponses[0]![0], "error", name);
+    }
   } finally {
     await f.close();
   }
