@@ -299,3 +299,21 @@ Deno.test("imap acl: a grantee subscribes to a shared mailbox and LIST (SUBSCRIB
     assert.deepEqual(await bob.cmd('LIST (SUBSCRIBED) "" "Other Users/*"'), ["TAG OK LIST completed"]);
   });
 });
+
+Deno.test("imap acl: CLOSE expunges a shared mailbox only with e, and RENAME of a shared mailbox is refused", async () => {
+  await twoUsers(async (alice, bob) => {
+    await share(alice, "Keep", "lrt");
+    await okCmd(bob, `SELECT "${SHARED}/Keep"`);
+    await okCmd(bob, "STORE 1 +FLAGS.SILENT (\\Deleted)");
+    await okCmd(bob, "CLOSE");
+    assert.equal((await alice.cmd("STATUS Keep (MESSAGES)"))[0], "* STATUS Keep (MESSAGES 1)");
+    await okCmd(alice, "SETACL Keep bob@example.org lrte");
+    await okCmd(bob, `SELECT "${SHARED}/Keep"`);
+    await okCmd(bob, "CLOSE");
+    assert.equal((await alice.cmd("STATUS Keep (MESSAGES)"))[0], "* STATUS Keep (MESSAGES 0)");
+    await share(alice, "Old", "lrx");
+    assert.match((await bob.cmd(`RENAME "${SHARED}/Old" "${SHARED}/New"`)).at(-1)!, /^TAG NO \[CANNOT\]/);
+    assert.match((await bob.cmd(`RENAME "${SHARED}/Old" Mine`)).at(-1)!, /^TAG NO \[CANNOT\]/);
+    assert.match((await alice.cmd('LIST "" Old')).join("\n"), /"\/" Old/);
+  });
+});
