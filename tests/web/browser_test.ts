@@ -23,6 +23,17 @@ if (!chromium) {
   );
 }
 
+/** Console errors about the Content-Security-Policy (none expected: the pages have no script or inline style). */
+const cspViolations: string[] = [];
+
+/** Records the page's CSP violations (Chromium reports them on the console). */
+function watchCsp(page: Page): Page {
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
+}
+
 /** Navigates by submitting a form (click), waiting for the next page. */
 async function submit(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
@@ -88,7 +99,7 @@ Deno.test({
     let browser: Browser | null = null;
     try {
       browser = await launch(chromium!);
-      const admin = await browser.newPage();
+      const admin = watchCsp(await browser.newPage());
       await admin.setViewport({ width: 1280, height: 900 });
 
       await t.step("log in as the platform administrator", async () => {
@@ -192,7 +203,7 @@ Deno.test({
         assert.equal((await second).status, "deferred");
       });
 
-      const user = await (await browser.createBrowserContext()).newPage();
+      const user = watchCsp(await (await browser.createBrowserContext()).newPage());
       await user.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
 
       await t.step("revoking a user's sessions logs its browser out", async () => {
@@ -286,6 +297,10 @@ Deno.test({
           /^line \d+, column \d+: /,
         );
         await check(user, "15-filters-error");
+      });
+
+      await t.step("no page broke its own Content-Security-Policy", () => {
+        assert.deepEqual(cspViolations, []);
       });
     } finally {
       await browser?.close();
