@@ -52,6 +52,8 @@ import { DailyCounters } from "../core/stats/daily.ts";
 import { listenerCertificates } from "../core/health/checks.ts";
 import { resolverFor, startTlsReporting } from "../core/queue/start.ts";
 import type { TlsReportJob } from "../core/tlsrpt/job.ts";
+import { startSpamTraining } from "../core/spam/server.ts";
+import type { JunkTrainer } from "../core/spam/trainer.ts";
 
 /** Where a listener is bound (the real port when the configuration asked for 0). */
 export interface ListenerAddress {
@@ -359,6 +361,7 @@ class Server implements TernServer {
   #dmarcReports: ReportJob | null = null;
   /** Daily TLS-RPT reports (RFC 8460, core/tlsrpt). */
   #tlsReports: TlsReportJob | null = null;
+  #junkTrainer: JunkTrainer | null = null;
 
   constructor(
     context: ServerContext,
@@ -454,6 +457,8 @@ class Server implements TernServer {
     }
     this.#dmarcReports = startDmarcReporting(this.context);
     this.#tlsReports = startTlsReporting(this.context);
+    // The junk filter learns from users moving mail into and out of Junk (core/spam).
+    this.#junkTrainer = startSpamTraining(this.context);
     (this.context.outbound as Queue | undefined)?.start();
     this.context.webhooks?.start();
     this.context.notify?.start();
@@ -500,6 +505,7 @@ class Server implements TernServer {
     await this.#acmeHttp?.close();
     await this.#dmarcReports?.stop();
     await this.#tlsReports?.stop();
+    await this.#junkTrainer?.stop();
     // Usage counted but not written yet (core/tenancy/usage.ts) goes in before the store closes.
     await tenancyOf(this.context).close().catch((err) =>
       log.error("writing usage failed", { error: (err as Error).message })

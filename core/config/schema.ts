@@ -20,7 +20,7 @@ import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
 import { checkTimeWindow } from "../syntax/time_window.ts";
 import { canonicalDn } from "../syntax/dn.ts";
-import type { NotifyConfig, OutboundHttpConfig, WebhooksConfig } from "./types.ts";
+import type { NotifyConfig, OutboundHttpConfig, SpamConfig, SpamWeights, WebhooksConfig } from "./types.ts";
 
 /**
  * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
@@ -487,6 +487,37 @@ export const CONFIG_RULE: Rule = {
           },
         },
       } satisfies FieldsOf<QueueConfig>,
+    },
+    spam: {
+      type: "table",
+      optional: true,
+      fields: {
+        enabled: { type: "boolean", optional: true },
+        threshold: { ...count(-1000, 1000), optional: true },
+        train: { type: "boolean", optional: true },
+        max_tokens: { ...count(100, 10_000_000), optional: true },
+        max_marks: { ...count(0, 10_000_000), optional: true },
+        rspamd_url: { type: "string", desc: "an http(s) URL", check: checkHttpUrl, optional: true },
+        rspamd_timeout: { ...seconds(1, 600), optional: true },
+        weights: {
+          type: "table",
+          optional: true,
+          fields: {
+            spf_fail: { ...count(-1000, 1000), optional: true },
+            spf_softfail: { ...count(-1000, 1000), optional: true },
+            dkim_fail: { ...count(-1000, 1000), optional: true },
+            dmarc_fail: { ...count(-1000, 1000), optional: true },
+            dmarc_pass: { ...count(-1000, 1000), optional: true },
+            rdns_fail: { ...count(-1000, 1000), optional: true },
+            helo_bad: { ...count(-1000, 1000), optional: true },
+            no_message_id: { ...count(-1000, 1000), optional: true },
+            no_date: { ...count(-1000, 1000), optional: true },
+            subject_caps: { ...count(-1000, 1000), optional: true },
+            html_only: { ...count(-1000, 1000), optional: true },
+            bayes: { ...count(0, 1000), optional: true },
+          } satisfies FieldsOf<SpamWeights>,
+        },
+      } satisfies FieldsOf<SpamConfig>,
     },
     metrics: {
       type: "table",

@@ -194,6 +194,8 @@ export interface Config {
   webhooks?: WebhooksConfig;
   /** `[notify]`: user and admin notifications (core/notify); optional. */
   notify?: NotifyConfig;
+  /** `[spam]`: spam scoring and the per-account junk filter (core/spam); optional, defaults in core/spam/settings.ts. */
+  spam?: SpamConfig;
   /** `GET /metrics` (core/metrics); optional. */
   metrics?: MetricsConfig;
   /** Health checks and their history (core/health); optional, defaults in core/health/settings.ts. */
@@ -450,4 +452,41 @@ export interface QueueConfig {
     /** TLSA: treat as DNSSEC-authenticated (RFC 7672 DANE applies). */
     authenticated?: boolean;
   }[];
+}
+
+/** The `[spam]` section (core/spam); every key optional, defaults in core/spam/settings.ts. */
+export interface SpamConfig {
+  /** Score MX mail and add X-Spam-Score / X-Spam-Status (default false). */
+  enabled?: boolean;
+  /** Score at or above which a message is spam and filed to Junk (default 5). */
+  threshold?: number;
+  /** Learn from users moving messages into or out of Junk and from $Junk/$NotJunk (default true). */
+  train?: boolean;
+  /** Tokens kept per account (default 100000); the weakest are pruned beyond it. */
+  max_tokens?: number;
+  /** Trained messages remembered per account for untraining (default 20000). */
+  max_marks?: number;
+  /** Base URL of an rspamd controller/worker (e.g. http://127.0.0.1:11333); its /checkv2 score replaces the rules. */
+  rspamd_url?: string;
+  /** Seconds rspamd may take before the rules are used instead (default 10). */
+  rspamd_timeout?: number;
+  /** Points of each rule (integers; negative ones lower the score); defaults in core/spam/settings.ts. */
+  weights?: SpamWeights;
+}
+
+/** The `[spam.weights]` table: points added when a rule fires. */
+export interface SpamWeights {
+  spf_fail?: number;
+  spf_softfail?: number;
+  dkim_fail?: number;
+  dmarc_fail?: number;
+  dmarc_pass?: number;
+  rdns_fail?: number;
+  helo_bad?: number;
+  no_message_id?: number;
+  no_date?: number;
+  subject_caps?: number;
+  html_only?: number;
+  /** Points of a message the junk filter is sure is spam (scaled by its probability: −bayes..+bayes). */
+  bayes?: number;
 }

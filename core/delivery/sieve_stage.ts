@@ -43,6 +43,7 @@ import { CompiledScriptCache } from "../sieve/cache.ts";
 import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "../sieve/interpreter.ts";
 import { SieveSyntaxError } from "../sieve/parser.ts";
 import type { CompiledScript } from "../sieve/validate.ts";
+import { spamtestValues, spamVerdictOf } from "../spam/signals.ts";
 
 /** What the stage needs from the server (a `ServerContext` has all of it). */
 export interface SieveServer {
@@ -177,8 +178,13 @@ async function runFor(
   const rcpt = tx.recipients.find((r) => r.route === "local" && r.accounts.some((a) => a.id === accountId));
   const now = server.clock.now();
   const origin = tx.origin;
+  // RFC 3685 / RFC 5235: spamtest from this account's spam verdict (core/spam); untested: null ("0").
+  const spam = spamVerdictOf(tx, accountId);
+  const spamtest = spam ? spamtestValues(spam) : null;
   const result: SieveResult = await runSieve(compiled, {
     raw,
+    spamScore: spamtest?.score ?? null,
+    spamPercent: spamtest?.percent ?? null,
     envelope: { from: tx.envelope.from, to: rcpt?.address ?? account.address },
     now,
     environment: {

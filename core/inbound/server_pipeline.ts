@@ -13,6 +13,7 @@ import { tenancyOf } from "../tenancy/policy.ts";
 import { planSizeStage } from "../delivery/plan_size_stage.ts";
 import { inboundHooks, inboundStages, type MailAuthServer } from "../mailauth/server.ts";
 import type { ServerMetrics } from "../metrics/registry.ts";
+import { type SpamServer, spamStages } from "../spam/server.ts";
 
 /**
  * The RFC 3834 vacation auto-reply as a post-delivery hook: each recipient account with a
@@ -36,7 +37,7 @@ const pipelines = new WeakMap<VacationServer, DeliveryPipeline>();
 
 /** The server's pipeline (a `ServerContext` fits): created on first use, then the same one. */
 export function deliveryPipeline(
-  server: VacationServer & MailAuthServer & {
+  server: VacationServer & MailAuthServer & SpamServer & {
     readonly metrics?: ServerMetrics;
     /** The webhook service (core/webhooks), by what the pipeline uses of it (no import: no module cycle). */
     readonly webhooks?: { readonly hook: PostDeliveryHook; readonly outbox: DeliveryOutbox };
@@ -55,7 +56,8 @@ export function deliveryPipeline(
       // Sieve: each local account's active script files its copy before storage (core/delivery/sieve_stage.ts).
       filter: sieveFilter(server, () => created),
       // SPF, DKIM, ARC, DMARC of mail from outside (core/mailauth).
-      stages: [planSizeStage(tenancyOf(server)), ...inboundStages(server)],
+      // Then the spam score and junk filter (core/spam), which use the authentication results.
+      stages: [planSizeStage(tenancyOf(server)), ...inboundStages(server), ...spamStages(server)],
       // Plan limits and usage counting of organizations (core/tenancy).
       tenancy: tenancyOf(server),
       // The metrics hook first: it counts before the protocol's acknowledgement reaches the client.

@@ -18,6 +18,7 @@ import type { DkimKeyStore } from "../store/records/dkim_keys.ts";
 import type { CachingDns } from "../dns/cached_resolver.ts";
 import { withoutForgedResults } from "./forged_results.ts";
 import { type AuthOutcome, verifyMessage } from "./verify.ts";
+import { noteAuthOutcome } from "../spam/signals.ts";
 
 /** What the stage needs from the server. */
 export interface MailAuthServices {
@@ -83,6 +84,8 @@ export function mailAuthStage(svc: MailAuthServices): InboundStage {
           seal,
         },
       );
+      // The spam score (core/spam) weighs these results.
+      noteAuthOutcome(tx, outcome);
       const d = outcome.dmarc;
       svc.log.info("message authentication", {
         queue_id: tx.id,

@@ -22,17 +22,23 @@ export interface ChangeNotifier {
   publish(event: ChangeEvent): void;
   /** Subscribes to one account's events; returns the unsubscribe function. */
   subscribe(accountId: AccountId, listener: (event: ChangeEvent) => void): () => void;
+  /**
+   * Subscribes to every account's events (the junk filter's trainer, core/spam); returns the
+   * unsubscribe function. Optional: a notifier without it trains nothing.
+   */
+  subscribeAll?(listener: (event: ChangeEvent) => void): () => void;
 }
 
 /** The in-memory notifier used by a single process. Listeners never throw into the publisher. */
 export class MemoryNotifier implements ChangeNotifier {
   #listeners = new Map<AccountId, Set<(event: ChangeEvent) => void>>();
+  #all = new Set<(event: ChangeEvent) => void>();
 
   /** Delivers the event to every listener of its account, asynchronously (microtask). */
   publish(event: ChangeEvent): void {
     const set = this.#listeners.get(event.accountId);
-    if (!set) return;
-    for (const listener of [...set]) {
+    if (!set && this.#all.size === 0) return;
+    for (const listener of [...(set ?? []), ...this.#all]) {
       queueMicrotask(() => {
         try {
           listener(event);
@@ -41,6 +47,14 @@ export class MemoryNotifier implements ChangeNotifier {
         }
       });
     }
+  }
+
+  /** Adds a listener for every account. */
+  subscribeAll(listener: (event: ChangeEvent) => void): () => void {
+    this.#all.add(listener);
+    return () => {
+      this.#all.delete(listener);
+    };
   }
 
   /** Adds a listener for an account. */
