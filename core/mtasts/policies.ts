@@ -23,6 +23,12 @@ interface Cached {
   expires: number;
 }
 
+/** RFC 8460 §4.3.2.2 result types of a policy that could not be had. */
+export type StsFailureType = "sts-policy-fetch-error" | "sts-policy-invalid" | "sts-webpki-invalid";
+
+/** Hears of a domain whose published policy could not be fetched or parsed (for TLS-RPT). */
+export type StsFailureListener = (domain: string, type: StsFailureType, reason: string) => void;
+
 /** Policies of recipient domains, cached. */
 export class MtaStsPolicies {
   readonly #dns: DnsResolver;
@@ -31,20 +37,37 @@ export class MtaStsPolicies {
   readonly #log: Logger;
   readonly #cache = new Map<string, Cached>();
   readonly #maxEntries: number;
+  readonly #onFailure: StsFailureListener | null;
 
   /**
-   * @param deps the resolver for the TXT record, the outbound HTTPS client, the clock and a logger
+   * @param deps the resolver for the TXT record, the outbound HTTPS client, the clock, a logger,
+   *   and who hears of policy fetch failures (TLS-RPT)
    * @param maxEntries the most domains cached (oldest dropped first)
    */
   constructor(
-    deps: { dns: DnsResolver; http: Pick<OutboundHttpClient, "request">; clock: Clock; log: Logger },
+    deps: {
+      dns: DnsResolver;
+      http: Pick<OutboundHttpClient, "request">;
+      clock: Clock;
+      log: Logger;
+      onFailure?: StsFailureListener;
+    },
     maxEntries = 10_000,
   ) {
     this.#dns = deps.dns;
     this.#http = deps.http;
     this.#clock = deps.clock;
     this.#log = deps.log;
+    this.#onFailure = deps.onFailure ?? null;
     this.#maxEntries = maxEntries;
+  }
+
+  #failed(domain: string, type: StsFailureType, reason: string): void {
+    try {
+      this.#onFailure?.(domain, type, reason);
+    } catch (e) {
+      this.#log.warn("MTA-STS failure listener failed", { error: (e as Error).message });
+    }
   }
 
   /** The domain's policy, or null when it publishes none (or none could be fetched and none is cached). */
@@ -83,13 +106,21 @@ export class MtaStsPolicies {
         res.body.length > MAX_POLICY_BYTES
       ) {
         this.#log.info("MTA-STS policy not usable", { domain, status: res.status, content_type: type });
+        this.#failed(domain, "sts-policy-fetch-error", `HTTP ${res.status} ${type}`.trim());
         return null;
       }
       const policy = parseStsPolicy(new TextDecoder().decode(res.body));
-      if (!policy) this.#log.info("MTA-STS policy invalid", { domain });
+      if (!policy) {
+        this.#log.info("MTA-STS policy invalid", { domain });
+        this.#failed(domain, "sts-policy-invalid", "policy file does not parse");
+      }
       return policy;
     } catch (e) {
-      this.#log.info("MTA-STS policy fetch failed", { domain, error: (e as Error).message });
+      const message = (e as Error).message;
+      this.#log.info("MTA-STS policy fetch failed", { domain, error: message });
+      // RFC 8460 §4.3.2.2: a certificate of the policy host that does not validate is its own type.
+      const webpki = /certificate|CERT_|self[- ]signed|altname/i.test(message);
+      this.#failed(domain, webpki ? "sts-webpki-invalid" : "sts-policy-fetch-error", message.slice(0, 200));
       return null;
     }
   }

@@ -572,7 +572,11 @@ export class Queue implements OutboundQueue {
         if (!pooled) {
           client = await connect();
           // The clear-text retry after a failed handshake was already reported as that failure.
-          if (t.tls !== "none") this.#tlsResult(domain, t, client.secure ? null : "starttls-not-supported");
+          // RFC 8461 §5 "testing": a certificate failure is reported although the mail goes on.
+          const observed = t.tlsPolicy?.type === "sts" ? client.tlsProblem : null;
+          if (t.tls !== "none") {
+            this.#tlsResult(domain, t, client.secure ? observed : "starttls-not-supported");
+          }
         } else client = pooled.client;
         this.#active.add(client);
         let uses = pooled?.uses ?? 0;

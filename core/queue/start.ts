@@ -29,6 +29,11 @@ export function createQueue(
   ctx: { config: Config; store: Store; log: Logger; clock: Clock },
   overrides: Partial<QueueOptions> = {},
 ): Queue {
+  // RFC 8460: every MX connection's TLS outcome, and every MTA-STS policy that could not be had,
+  // is counted for the daily TLS-RPT reports.
+  const tlsResults = ctx.config.queue?.tls_reports === false
+    ? null
+    : new TlsRptRecorder(ctx.store, ctx.log.with({ component: "tlsrpt" }));
   return new Queue({
     store: ctx.store,
     settings: queueSettings(ctx.config),
@@ -42,11 +47,19 @@ export function createQueue(
       http: outboundHttpClient(ctx.config),
       clock: ctx.clock,
       log: ctx.log.with({ component: "mta-sts" }),
+      onFailure: (domain, type, reason) =>
+        tlsResults?.record({
+          policyDomain: domain,
+          policyType: "sts",
+          policyStrings: [],
+          mxHost: "",
+          receivingIp: "",
+          failure: type,
+          reason,
+          at: ctx.clock.now(),
+        }),
     }),
-    // RFC 8460: every MX connection's TLS outcome is counted for the daily TLS-RPT reports.
-    tlsResults: ctx.config.queue?.tls_reports === false
-      ? null
-      : new TlsRptRecorder(ctx.store, ctx.log.with({ component: "tlsrpt" })),
+    tlsResults,
     ...overrides,
   });
 }

@@ -249,6 +249,15 @@ export class SmtpClient {
   /** The TLSA usage that authenticated the server (RFC 7672), or null without DANE. */
   daneUsage: 2 | 3 | null = null;
 
+  /**
+   * RFC 8460 §4.3 result type of a certificate that did not verify although verification was not
+   * enforced (opportunistic TLS, MTA-STS "testing"); null when it verified, without TLS, or with DANE.
+   */
+  get tlsProblem(): TlsFailureType | null {
+    const code = this.#conn.secure && this.daneUsage === null ? this.#conn.authorizationError ?? null : null;
+    return code === null ? null : tlsFailureOf({ code });
+  }
+
   private constructor(opts: SmtpClientOptions, timeouts: ClientTimeouts, conn: ClientConnection) {
     this.#opts = opts;
     this.#timeouts = timeouts;

@@ -31,6 +31,11 @@ export interface ClientConnection {
   readonly tlsProtocol: string | null;
   /** The chain the server sent (DER, leaf first); [] before TLS. Optional for wrapped connections. */
   peerChain?(): Uint8Array[];
+  /**
+   * Why the server's certificate would not verify (node's code, e.g. "CERT_HAS_EXPIRED",
+   * "ERR_TLS_CERT_ALTNAME_INVALID"), also when verification was not enforced; null when it verifies.
+   */
+  readonly authorizationError?: string | null;
   close(): void;
 }
 
@@ -50,11 +55,15 @@ class NodeConnection implements ClientConnection {
   #waiter: (() => void) | null = null;
   #secure: boolean;
   #tlsProtocol: string | null = null;
+  #authorizationError: string | null = null;
 
   constructor(sock: Socket | TLSSocket, secure: boolean) {
     this.#sock = sock;
     this.#secure = secure;
-    if (secure) this.#tlsProtocol = (sock as TLSSocket).getProtocol?.() ?? null;
+    if (secure) {
+      this.#tlsProtocol = (sock as TLSSocket).getProtocol?.() ?? null;
+      this.#authorizationError = authError(sock as TLSSocket);
+    }
     this.#attach(sock);
   }
 
@@ -100,6 +109,10 @@ class NodeConnection implements ClientConnection {
 
   get tlsProtocol(): string | null {
     return this.#tlsProtocol;
+  }
+
+  get authorizationError(): string | null {
+    return this.#authorizationError;
   }
 
   async read(): Promise<Uint8Array | null> {
@@ -149,6 +162,7 @@ class NodeConnection implements ClientConnection {
     this.#sock = tls;
     this.#secure = true;
     this.#tlsProtocol = tls.getProtocol() ?? null;
+    this.#authorizationError = authError(tls);
     this.#attach(tls);
   }
 
@@ -157,6 +171,12 @@ class NodeConnection implements ClientConnection {
     this.#sock.destroy();
     this.#wake();
   }
+}
+
+function authError(sock: TLSSocket): string | null {
+  if (sock.authorized) return null;
+  const e = sock.authorizationError as unknown;
+  return e instanceof Error ? ((e as { code?: string }).code ?? e.message) : String(e ?? "unknown");
 }
 
 function handshake(

@@ -49,7 +49,7 @@ interface PolicyEntry {
   summary: { "total-successful-session-count": number; "total-failure-session-count": number };
   "failure-details": {
     "result-type": string;
-    "receiving-mx-hostname": string;
+    "receiving-mx-hostname"?: string;
     "receiving-ip"?: string;
     "failed-session-count": number;
     "failure-reason-code"?: string;
@@ -99,7 +99,8 @@ export function buildReport(meta: TlsReportMeta, domain: string, counts: TlsRptC
       },
       "failure-details": failures.map((c) => ({
         "result-type": c.result!,
-        "receiving-mx-hostname": c.mxHost,
+        // Absent for a policy that could not be fetched (no host was tried).
+        ...(c.mxHost ? { "receiving-mx-hostname": c.mxHost } : {}),
         ...(c.receivingIp ? { "receiving-ip": c.receivingIp } : {}),
         "failed-session-count": c.count,
         ...(c.reason ? { "failure-reason-code": c.reason.slice(0, 200) } : {}),

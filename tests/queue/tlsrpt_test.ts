@@ -7,7 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
-import { harness } from "./_harness.ts";
+import { FakeClock, harness } from "./_harness.ts";
+import { createQueue } from "../../core/queue/start.ts";
+import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { defaultConfig } from "../../core/config/defaults.ts";
 import { startSink } from "./_sink.ts";
 import { generateSelfSigned } from "../../core/tls/self_signed.ts";
 import { TlsRptRecorder } from "../../core/tlsrpt/recorder.ts";
@@ -15,6 +18,8 @@ import type { TlsResult } from "../../core/tlsrpt/result.ts";
 import { sendDueTlsReports } from "../../core/tlsrpt/job.ts";
 import { OutboundHttpClient } from "../../core/net/outbound_http.ts";
 import { nullLogger } from "../../core/log/logger.ts";
+import { MtaStsPolicies } from "../../core/mtasts/policies.ts";
+import type { StaticDnsResolver } from "../../core/dns/resolver.ts";
 
 const mx = await generateSelfSigned("mx.remote.test", new Date());
 const web = await generateSelfSigned("rpt.reports.test", new Date());
@@ -154,6 +159,113 @@ Deno.test("TLS-RPT: a day's TLS results reach the domains' https: and mailto: re
     await tlsSink.close();
     await plainSink.close();
     await reportSink.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("TLS-RPT: under an MTA-STS policy in testing mode, an untrusted certificate is delivered to and reported as a failure", async () => {
+  const mxCert = await generateSelfSigned("mx.sts.test", new Date());
+  const policyCert = await generateSelfSigned("mta-sts.sts.test", new Date());
+  const policy = "version: STSv1\r\nmode: testing\r\nmx: mx.sts.test\r\nmax_age: 86400\r\n";
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: policyCert.cert, key: policyCert.key, onListen() {} },
+    () => new Response(policy, { headers: { "content-type": "text/plain" } }),
+  );
+  const mxSink = await startSink({ server: { key: mxCert.key, cert: mxCert.cert } });
+  let recorder: TlsRptRecorder | null = null;
+  let dns: StaticDnsResolver | null = null;
+  const lazyDns = {
+    mx: (d: string) => dns!.mx(d),
+    addresses: (n: string) => dns!.addresses(n),
+    txt: (n: string) => dns!.txt(n),
+    ptr: (n: string) => dns!.ptr(n),
+    srv: (n: string) => dns!.srv(n),
+    cname: (n: string) => dns!.cname(n),
+  };
+  const mtaSts = new MtaStsPolicies({
+    dns: lazyDns,
+    http: new OutboundHttpClient(lazyDns, { allowPrivate: ["127.0.0.0/8"], caCerts: [policyCert.cert] }),
+    clock: { now: () => new Date() },
+    log: nullLogger,
+  });
+  const h = await harness({}, { tlsResults: { record: (r) => recorder!.record(r) }, mtaSts });
+  recorder = new TlsRptRecorder(h.store, nullLogger);
+  dns = h.dns;
+  try {
+    h.dns.add({ name: "sts.test", type: "MX", value: "10 mx.sts.test" });
+    h.dns.add({ name: "mx.sts.test", type: "A", value: mxSink.address });
+    h.dns.add({ name: "_mta-sts.sts.test", type: "TXT", value: "v=STSv1; id=1" });
+    h.dns.add({
+      name: "mta-sts.sts.test",
+      type: "A",
+      value: `127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    });
+    const id = await h.send({ recipients: [{ address: "e@sts.test" }] });
+    await h.queue.runDue();
+    await recorder.settle();
+    assert.equal((await h.store.queue.recipients(id))[0]!.status, "delivered", "testing mode does not block");
+    const counts = await h.store.tlsrpt.counts("sts.test", "2026-01-01");
+    assert.deepEqual(counts.map((c) => [c.policyType, c.result, c.count]), [[
+      "sts",
+      "certificate-not-trusted",
+      1,
+    ]]);
+    assert.deepEqual(counts[0]!.policyStrings, [
+      "version: STSv1",
+      "mode: testing",
+      "mx: mx.sts.test",
+      "max_age: 86400",
+    ]);
+  } finally {
+    await h.close();
+    await mxSink.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("TLS-RPT: an MTA-STS policy host whose certificate does not validate is counted as sts-webpki-invalid (server wiring)", async () => {
+  const policyCert = await generateSelfSigned("mta-sts.web.test", new Date());
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: policyCert.cert, key: policyCert.key, onListen() {} },
+    () => new Response("version: STSv1\r\nmode: enforce\r\nmx: mx.web.test\r\nmax_age: 86400\r\n"),
+  );
+  const mxSink = await startSink({ server: { hideSTARTTLS: true } });
+  const dir = await Deno.makeTempDir({ prefix: "tern-tlsrpt-" });
+  const clock = new FakeClock();
+  const store = await SqliteStore.open({ dataDir: dir, clock });
+  const config = defaultConfig();
+  config.hostname = "mx.local.test";
+  config.outbound_http = { ...config.outbound_http, allow_private: ["127.0.0.0/8"] };
+  config.queue = {
+    ...config.queue!,
+    static_dns: [
+      { name: "web.test", type: "MX", value: "10 mx.web.test" },
+      { name: "mx.web.test", type: "A", value: mxSink.address },
+      { name: "_mta-sts.web.test", type: "TXT", value: "v=STSv1; id=7" },
+      { name: "mta-sts.web.test", type: "A", value: `127.0.0.1:${(server.addr as Deno.NetAddr).port}` },
+    ],
+  };
+  const queue = createQueue({ config, store, log: nullLogger, clock }, { keepFinished: true });
+  try {
+    const blob = await store.blobs.put(new TextEncoder().encode("Subject: x\r\n\r\nx\r\n"));
+    await queue.enqueue({
+      from: "ada@local.test",
+      recipients: [{ address: "f@web.test" }],
+      smtputf8: false,
+      body: "7BIT",
+      sessionId: "t",
+    }, blob);
+    await queue.runDue();
+    const counts = await store.tlsrpt.counts("web.test", "2026-01-01");
+    assert.deepEqual(counts.map((c) => [c.policyType, c.result, c.mxHost]), [
+      ["no-policy-found", "starttls-not-supported", "mx.web.test"],
+      ["sts", "sts-webpki-invalid", ""],
+    ]);
+  } finally {
+    await queue.stop();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+    await mxSink.close();
     await server.shutdown();
   }
 });
