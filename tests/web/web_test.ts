@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { PASSWORD, startApiServer } from "../api/_server.ts";
 import { WebClient } from "./_web_client.ts";
+import { createServer } from "../../mod.ts";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
 import { CONTENT_SECURITY_POLICY } from "../../protocols/web/app.tsx";
 import { secureCookies, sessionCookieName } from "../../protocols/web/session.ts";
 
@@ -273,5 +276,46 @@ Deno.test("web: an administrator creates a webhook (its secret shown once), sees
     assert.equal((await t.srv.context.store.webhooks.list()).length, 0);
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("web: an expired access token is refreshed once for concurrent requests; the session goes on and the cookie rotates", async () => {
+  let now = Date.now();
+  const clock = { now: () => new Date(now) };
+  const dir = await Deno.makeTempDir({ prefix: "tern-web-" });
+  const srv = await createServer(
+    testConfig(dir, { hostname: "mx.test", local_domains: ["example.org"] }),
+    undefined,
+    {
+      logger: nullLogger,
+      clock,
+    },
+  );
+  try {
+    await srv.context.store.createAccount({
+      address: "alice@example.org",
+      secrets: await srv.context.auth.deriveSecrets(PASSWORD),
+    });
+    await srv.start();
+    const w = new WebClient(`http://127.0.0.1:${srv.addresses.http!.port}`);
+    assert.equal((await w.login("alice@example.org", PASSWORD)).status, 303);
+    const before = w.cookies.get("tern_web");
+    now += 16 * 60 * 1000; // past the 15-minute access token
+    // Two requests with the same (stale) cookie at once: one refresh, both answered.
+    const [a, b] = await Promise.all([w.request("GET", "/account"), w.request("GET", "/account/sessions")]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    const after = w.cookies.get("tern_web");
+    assert.ok(after && after !== before, "the cookie carries the new tokens");
+    // A rotated refresh token used twice would have revoked the session; it is still active.
+    const again = await w.request("GET", "/account");
+    assert.equal(again.status, 200);
+    const sessions = await srv.context.store.apiSessions.list({
+      accountId: (await srv.context.store.getAccountByAddress("alice@example.org"))!.id,
+    });
+    assert.equal(sessions.filter((s) => s.revokedAt === null).length, 1);
+  } finally {
+    await srv.stop({ graceSeconds: 0 });
+    await Deno.remove(dir, { recursive: true });
   }
 });
