@@ -18,7 +18,8 @@ export const MAX_TEXT = 256 * 1024;
 /** Most distinct tokens of one message. */
 export const MAX_TOKENS = 3000;
 
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}'$€£.\-]*[\p{L}\p{N}$€£]|[\p{L}\p{N}]/gu;
+// A word may start with a currency sign (prices are strong clues), and keeps inner dots and dashes.
+const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}'$€£.\-]*[\p{L}\p{N}$€£]|[\p{L}\p{N}]/gu;
 
 /** The words of a text: lowercased, 3..24 characters, trailing punctuation dropped. */
 export function words(text: string): string[] {
