@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createServer } from "../../protocols/server.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { memorySource } from "../../core/delivery/spool.ts";
 import { compileSieve } from "../../core/sieve/validate.ts";
 import { runSieve } from "../../core/sieve/interpreter.ts";

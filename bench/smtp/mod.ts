@@ -19,7 +19,7 @@ import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { ByteReader } from "../../core/net/reader.ts";
 import { createServer } from "../../protocols/server.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import type { InboundStage } from "../../core/delivery/pipeline.ts";
 import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
 import { benchStoreUrl, storeConfig } from "../_store.ts";

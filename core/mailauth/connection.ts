@@ -14,7 +14,7 @@ import { dnsListLookup } from "../policy/dnsbl.ts";
 import { Greylist } from "../policy/greylist.ts";
 import { checkHelo } from "../policy/helo_check.ts";
 import { reverseDns } from "../policy/rdns.ts";
-import type { CachingDns } from "./dns.ts";
+import type { CachingDns } from "../dns/cached_resolver.ts";
 
 /** An SMTP refusal: reply code, RFC 3463 enhanced code, text. */
 export interface CheckRefusal {

@@ -14,7 +14,7 @@ import { composeMessage, formatDate, generateMessageId } from "../mime/compose.t
 import type { Store } from "../store/store.ts";
 import type { DmarcCountedRow, DmarcPublished, DmarcRow } from "../store/records/dmarc.ts";
 import { DnsTemporaryError } from "../dns/resolver.ts";
-import type { CachingDns } from "./dns.ts";
+import type { CachingDns } from "../dns/cached_resolver.ts";
 import type { Disposition } from "./stage.ts";
 import type { AuthOutcome } from "./verify.ts";
 

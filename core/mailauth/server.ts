@@ -11,7 +11,7 @@ import type { InboundStage } from "../delivery/pipeline.ts";
 import type { Logger } from "../log/logger.ts";
 import { NodeDnsResolver, StaticDnsResolver } from "../dns/resolver.ts";
 import type { Store } from "../store/store.ts";
-import { CachingDns } from "./dns.ts";
+import { CachingDns } from "../dns/cached_resolver.ts";
 import { CidrList } from "../policy/cidr.ts";
 import { mailAuthStage } from "./stage.ts";
 import { ConnectionChecks } from "./connection.ts";

@@ -9,7 +9,7 @@
 import ipaddr from "ipaddr.js";
 import { DnsTemporaryError } from "../dns/resolver.ts";
 import type { DnsListZone } from "../config/types.ts";
-import type { CachingDns } from "../mailauth/dns.ts";
+import type { CachingDns } from "../dns/cached_resolver.ts";
 
 /** The query name of `ip` in `zone` (RFC 5782 §2.1 IPv4, §2.4 IPv6), or null for a bad address. */
 export function dnsListName(ip: string, zone: string): string | null {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import type { DeliveryTransaction, TransactionPolicy } from "../../core/delivery/pipeline.ts";
 import type { MethodContext } from "./method_context.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ConnectionHandler, ServerContext } from "../../core/context.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { removeStaleSpoolFiles } from "../../core/delivery/spool.ts";
 import { createMemoryRateLimiter } from "../../core/policy/rate_limiter.ts";
 import { Replies } from "./codes.ts";

@@ -17,7 +17,7 @@ import {
   LookupBudget,
   type MailauthResolver,
   mailauthResolver,
-} from "../../core/mailauth/dns.ts";
+} from "../../core/dns/cached_resolver.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { Account } from "../../core/store/types.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { systemClock } from "../../core/clock.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { MessageSpool } from "../../core/delivery/spool.ts";
-import { CachingDns } from "../../core/mailauth/dns.ts";
+import { CachingDns } from "../../core/dns/cached_resolver.ts";
 import { withoutForgedResults } from "../../core/mailauth/forged_results.ts";
 import { verifyMessage } from "../../core/mailauth/verify.ts";
 

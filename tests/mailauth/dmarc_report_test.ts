@@ -11,7 +11,7 @@ import type { Clock } from "../../core/clock.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { type Logger, nullLogger } from "../../core/log/logger.ts";
-import { CachingDns } from "../../core/mailauth/dns.ts";
+import { CachingDns } from "../../core/dns/cached_resolver.ts";
 import { extractReportXml, parseAggregateReport } from "../../core/mailauth/dmarc_incoming.ts";
 import {
   aggregateXml,

@@ -11,7 +11,7 @@ import { startTestServer } from "../support/server.ts";
 import { createServer } from "../../protocols/server.ts";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { memorySource } from "../../core/delivery/spool.ts";
 
 const SEND = `import smtplib, sys

@@ -13,7 +13,7 @@ import { queueSettings } from "../../core/queue/settings.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { sieveFilter } from "../../core/delivery/sieve_stage.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 
 Deno.test("sieve: a DSN the queue delivers to a local sender is filed by the sender's script", async () => {
   const env = await startServer();

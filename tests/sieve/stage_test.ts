@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { LineClient } from "../support/line_client.ts";
 import { startServer, type WireEnv } from "../smtp/_server.ts";
-import { deliveryPipeline } from "../../core/delivery/server_pipeline.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { memorySource } from "../../core/delivery/spool.ts";
 import type { Account } from "../../core/store/types.ts";
 
