@@ -45,6 +45,7 @@ import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
 import { PgTlsRptStore, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
 import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS, PgMailboxAclStore } from "./mailbox_acl.ts";
 import { METADATA_COMPONENT, METADATA_MIGRATIONS, PgMetadataStore } from "./metadata.ts";
+import { JUNK_COMPONENT, JUNK_MIGRATIONS, PgJunkTokenStore } from "./junk_tokens.ts";
 import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
 
 /** What record stores get from the store that hosts them. */
@@ -76,6 +77,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   subscriptions: true,
   mailboxAcl: true,
   metadata: true,
+  junkTokens: true,
   pushSubscriptions: true,
   organizations: true,
   plans: true,
@@ -117,6 +119,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   await migrate(sql, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS);
   await migrate(sql, MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS);
   await migrate(sql, METADATA_COMPONENT, METADATA_MIGRATIONS);
+  await migrate(sql, JUNK_COMPONENT, JUNK_MIGRATIONS);
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
@@ -146,6 +149,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     tlsrpt: new PgTlsRptStore(db),
     mailboxAcl: new PgMailboxAclStore(db),
     metadata: new PgMetadataStore(sql),
+    junkTokens: new PgJunkTokenStore(sql),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };
 }
