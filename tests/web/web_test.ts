@@ -319,3 +319,20 @@ Deno.test("web: an expired access token is refreshed once for concurrent request
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("web: the login form is throttled by the server's authenticator (429 after the lockout threshold, even with the right password)", async () => {
+  const t = await startApiServer(undefined, { auth: { throttle_free_failures: 1, lockout_failures: 2 } });
+  try {
+    const w = new WebClient(origin(t.api));
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await w.login("alice@example.org", "wrong-password")).status);
+    assert.equal(statuses[0], 401);
+    assert.equal(statuses.at(-1), 429);
+    const locked = await w.login("alice@example.org", PASSWORD);
+    assert.equal(locked.status, 429);
+    includes(locked.text, "Too many failed attempts");
+    assert.ok(!w.cookies.has("tern_web"));
+  } finally {
+    await t.close();
+  }
+});
