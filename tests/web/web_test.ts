@@ -336,3 +336,31 @@ Deno.test("web: the login form is throttled by the server's authenticator (429 a
     await t.close();
   }
 });
+
+Deno.test("web: a long list pages through the API's cursor (Next page link), every item reachable", async () => {
+  const t = await startApiServer();
+  try {
+    for (let i = 0; i < 205; i++) {
+      await t.srv.context.store.addAlias(`list${String(i).padStart(3, "0")}@example.org`, [
+        "alice@example.org",
+      ]);
+    }
+    const w = new WebClient(origin(t.api));
+    await w.login("root@example.org", PASSWORD);
+    const seen = new Set<string>();
+    let path: string | null = "/admin/aliases";
+    let pages = 0;
+    while (path !== null && pages < 5) {
+      const page = await w.request("GET", path);
+      assert.equal(page.status, 200);
+      for (const m of page.text.matchAll(/<td>(list\d{3}@example\.org)<\/td>/g)) seen.add(m[1]!);
+      const next = page.text.match(/<a href="(\/admin\/aliases\?cursor=[^"]+)">Next page<\/a>/);
+      path = next ? next[1]!.replaceAll("&amp;", "&") : null;
+      pages++;
+    }
+    assert.equal(pages, 2);
+    assert.equal(seen.size, 205);
+  } finally {
+    await t.close();
+  }
+});

@@ -123,9 +123,21 @@ export function register(app: WebApp, deps: WebDeps): void {
   }) => {
     const render = async (c: WebContext, notice: Notice | null, status: Status = 200) => {
       const p = pageOf(c, deps);
-      const r = await p.api<Page<T>>("GET", spec.list);
+      // The API's opaque cursor, passed through (`?cursor=`) for the next page.
+      const cursor = c.req.query("cursor");
+      const list = cursor ? `${spec.list}&cursor=${encodeURIComponent(cursor.slice(0, 512))}` : spec.list;
+      const r = await p.api<Page<T>>("GET", list);
       const body = r.ok
-        ? <Table head={spec.head} rows={r.body.items.map((i) => spec.row(i, p.csrf))} />
+        ? (
+          <>
+            <Table head={spec.head} rows={r.body.items.map((i) => spec.row(i, p.csrf))} />
+            {r.body.nextCursor && (
+              <p>
+                <a href={`${spec.path}?cursor=${encodeURIComponent(r.body.nextCursor)}`}>Next page</a>
+              </p>
+            )}
+          </>
+        )
         : <p class="notice error">{problemText(r.problem!)}</p>;
       return adminPage(c, deps, spec.title, spec.path, <>{body}{spec.form(p.csrf)}</>, notice, status);
     };
