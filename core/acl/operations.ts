@@ -12,6 +12,18 @@ import { ANYONE } from "../store/records/mailbox_acl.ts";
 import { applyModification } from "./rights.ts";
 import { setGrant } from "./access.ts";
 
+/**
+ * The prefix under which a grantee sees other users' shared mailboxes (RFC 2342 §5 other users'
+ * namespace): `Other Users/<owner address>/<owner's full name>`. IMAP names them so, and the
+ * grantee's subscriptions to them are kept under these names (JMAP isSubscribed reads them).
+ */
+export const OTHER_USERS = "Other Users";
+
+/** A shared mailbox's name as its grantees see it. */
+export function sharedName(ownerAddress: string, fullName: string): string {
+  return `${OTHER_USERS}/${ownerAddress}/${fullName}`;
+}
+
 /** One grant with names instead of ids. */
 export interface NamedGrant {
   /** The mailbox's full name in the owner's tree. */

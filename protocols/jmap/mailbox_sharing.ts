@@ -8,6 +8,7 @@
 import type { Account, AccountId, KeywordChange, MailboxId } from "../../core/store/types.ts";
 import type { Store } from "../../core/store/store.ts";
 import { setGrant, sharedWith } from "../../core/acl/access.ts";
+import { fullNames, sharedName } from "../../core/acl/operations.ts";
 import { ALL_RIGHTS, canonical, hasRights, rightsForKeywords } from "../../core/acl/rights.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
 import { invalidProperties, MethodError, SetErrorException } from "./errors.ts";
@@ -65,6 +66,10 @@ export interface AccountAccess {
   personal: boolean;
   /** Rights by mailbox id on a shared account (only mailboxes with "l"); null for the own one. */
   rights: Map<MailboxId, string> | null;
+  /** The owner of a shared account (null for the own one). */
+  owner: Account | null;
+  /** The shared mailboxes the user subscribed to, once loaded (`subscribedShared`). */
+  subscribed?: Set<MailboxId>;
 }
 
 /** The rights of a mailbox in an account the user reached through `access`. */
@@ -82,13 +87,16 @@ export async function accountAccess(
 ): Promise<AccountAccess> {
   const accountId = args.accountId;
   if (typeof accountId !== "string") throw new MethodError("invalidArguments", "accountId is required.");
-  if (accountId === ctx.account.id) return { accountId, personal: true, rights: null };
+  if (accountId === ctx.account.id) return { accountId, personal: true, rights: null, owner: null };
   const rights = new Map<MailboxId, string>();
+  let owner: Account | null = null;
   for (const s of await sharedWith(ctx.services.server.store, ctx.account.id)) {
-    if (s.owner.id === accountId) rights.set(s.mailbox.id, s.rights);
+    if (s.owner.id !== accountId) continue;
+    rights.set(s.mailbox.id, s.rights);
+    owner = s.owner;
   }
-  if (rights.size === 0) throw new MethodError("accountNotFound");
-  return { accountId, personal: false, rights };
+  if (rights.size === 0 || !owner) throw new MethodError("accountNotFound");
+  return { accountId, personal: false, rights, owner };
 }
 
 /** An account shared with the user, as the Session resource lists it. */
@@ -267,4 +275,37 @@ export function checkSharedEmailCreate(
       throw new SetErrorException("forbidden", "The rights do not allow adding the message.");
     }
   }
+}
+
+/**
+ * The shared mailboxes the user subscribed to (RFC 9670 §4: isSubscribed is the user's own): their
+ * subscriptions are kept under the names IMAP shows (`Other Users/<owner>/<name>`).
+ */
+export async function subscribedShared(
+  store: Pick<Store, "subscriptions" | "listMailboxes">,
+  userId: AccountId,
+  access: AccountAccess,
+): Promise<Set<MailboxId>> {
+  const out = new Set<MailboxId>();
+  if (!access.owner || !access.rights) return out;
+  const names = new Set(await store.subscriptions.list(userId));
+  for (const [id, name] of fullNames(await store.listMailboxes(access.accountId))) {
+    if (access.rights.has(id) && names.has(sharedName(access.owner.address, name))) out.add(id);
+  }
+  return out;
+}
+
+/** Subscribes the user to a shared mailbox, or unsubscribes them (RFC 9670 §4 isSubscribed). */
+export async function setSharedSubscription(
+  store: Pick<Store, "subscriptions" | "listMailboxes">,
+  userId: AccountId,
+  access: AccountAccess,
+  mailboxId: MailboxId,
+  value: boolean,
+): Promise<void> {
+  const name = fullNames(await store.listMailboxes(access.accountId)).get(mailboxId);
+  if (!access.owner || name === undefined) throw new SetErrorException("notFound");
+  const shared = sharedName(access.owner.address, name);
+  if (value) await store.subscriptions.add(userId, shared);
+  else await store.subscriptions.remove(userId, shared);
 }

@@ -85,7 +85,7 @@ Deno.test("jmap sharing: shareWith set by the owner gives the grantee a shared a
   }
 });
 
-Deno.test("jmap sharing: a user without a grant, or asking a method the rights do not open, gets accountNotFound as for an unknown account", async () => {
+Deno.test("jmap sharing: a user without a grant gets accountNotFound as for an unknown account; a grantee may only subscribe to a shared mailbox", async () => {
   const f = await jmapFixture();
   try {
     const carol = await f.store.createAccount({
@@ -103,16 +103,32 @@ Deno.test("jmap sharing: a user without a grant, or asking a method the rights d
     assert.deepEqual(notShared.methodResponses[0], unknown.methodResponses[0]);
     assert.equal(notShared.methodResponses[0]![0], "error");
     assert.equal(notShared.methodResponses[0]![1].type, "accountNotFound");
-    // Bob may read the shared Inbox but not change mailboxes of Alice's account.
-    for (
-      const call of [
-        ["Mailbox/set", { accountId: f.alice.id, update: { [inbox!.id]: { name: "Mine" } } }],
-        ["Mailbox/set", { accountId: f.alice.id, destroy: [inbox!.id] }],
-      ] as const
-    ) {
-      const r = await f.api([[call[0], call[1] as Record<string, unknown>, "0"]], { account: f.bob });
-      assert.equal(r.methodResponses[0]![1].type, "accountNotFound", call[0]);
-    }
+    // Bob may read the shared Inbox and subscribe to it, but not change Alice's mailboxes.
+    const set = async (call: Record<string, unknown>) =>
+      (await f.api([["Mailbox/set", { accountId: f.alice.id, ...call }, "0"]], { account: f.bob }))
+        .methodResponses[0]![1] as Record<string, Record<string, { type: string }>>;
+    assert.equal((await set({ create: { n: { name: "New" } } })).notCreated!.n!.type, "forbidden");
+    assert.equal(
+      (await set({ update: { [inbox!.id]: { name: "Mine" } } })).notUpdated![inbox!.id]!.type,
+      "forbidden",
+    );
+    assert.equal((await set({ destroy: [inbox!.id] })).notDestroyed![inbox!.id]!.type, "forbidden");
+    await f.api([[
+      "Mailbox/set",
+      { accountId: f.alice.id, update: { [inbox!.id]: { isSubscribed: true } } },
+      "0",
+    ]], {
+      account: f.bob,
+    });
+    assert.deepEqual(await f.store.subscriptions.list(f.bob.id), ["Other Users/alice@example.org/INBOX"]);
+    const seen = await f.api([["Mailbox/get", {
+      accountId: f.alice.id,
+      ids: [inbox!.id],
+      properties: ["isSubscribed"],
+    }, "0"]], {
+      account: f.bob,
+    });
+    assert.deepEqual(seen.methodResponses[0]![1].list, [{ id: inbox!.id, isSubscribed: true }]);
     assert.equal((await f.store.getMailbox(f.alice.id, inbox!.id))!.name, inbox!.name);
   } finally {
     await f.close();
@@ -251,12 +267,12 @@ Deno.test("jmap sharing: Email/set on a shared account needs s for $seen, w for 
   }
 });
 
-Deno.test("jmap sharing: every method but Mailbox/get, Email/get, Email/query and Email/set refuses a shared account with accountNotFound", async () => {
+Deno.test("jmap sharing: every method but Mailbox/get, Mailbox/set, Email/get, Email/query and Email/set refuses a shared account with accountNotFound", async () => {
   const f = await jmapFixture();
   try {
     const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
     await f.store.mailboxAcl.set(f.alice.id, inbox.id, f.bob.id, "lrswitekxa");
-    const opened = new Set(["Mailbox/get", "Email/get", "Email/query", "Email/set"]);
+    const opened = new Set(["Mailbox/get", "Mailbox/set", "Email/get", "Email/query", "Email/set"]);
     // Methods without an account argument, or answering for the user's own principal.
     const accountless = new Set(["Core/echo", "PushSubscription/get", "PushSubscription/set", "Blob/copy"]);
     const using = [...new Set([...USING_SHARE, ...[...METHODS.values()].map((m) => m.capability)])];

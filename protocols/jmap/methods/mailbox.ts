@@ -28,8 +28,10 @@ import {
   applyShareWith,
   mailboxRights,
   rightsIn,
+  setSharedSubscription,
   shareWithOf,
   splitShareWith,
+  subscribedShared,
 } from "../mailbox_sharing.ts";
 
 const PROPERTIES = new Set([
@@ -83,7 +85,8 @@ async function toJmap(
     role: access?.personal === false ? null : m.role,
     sortOrder: m.sortOrder,
     myRights: access?.personal === false ? mailboxRights(rights) : OWNER_RIGHTS,
-    isSubscribed: access?.personal === false ? false : m.subscribed,
+    // RFC 9670 §4: on a shared account isSubscribed is the user's own subscription.
+    isSubscribed: access?.personal === false ? access.subscribed?.has(m.id) ?? false : m.subscribed,
   };
   if (withShares) {
     obj.shareWith = rights.includes("a")
@@ -112,6 +115,7 @@ export const mailboxGet: MethodHandler = async (args, ctx) => {
   const all = (await store.listMailboxes(accountId)).filter((m) => !access.rights || access.rights.has(m.id));
   const byId = new Map(all.map((m) => [m.id, m]));
   const withCounts = props.some((p) => COUNT_PROPS.includes(p));
+  if (!access.personal) access.subscribed = await subscribedShared(store, ctx.account.id, access);
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const id of ids ?? all.map((m) => m.id)) {
@@ -363,7 +367,10 @@ function isCreateDefault(key: string, value: unknown): boolean {
 
 /** Mailbox/set (RFC 8621 §2.5). */
 export const mailboxSet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670 §4: on a shared account the user may only change their own isSubscribed.
+  const access = await accountAccess(args, ctx);
+  if (!access.personal) return await sharedMailboxSet(args, ctx, access);
+  const accountId = access.accountId;
   const store = ctx.services.server.store;
   const removeEmails = optBool(args, "onDestroyRemoveEmails", false);
   const result = await runSet(args, ctx, {
@@ -452,3 +459,33 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
   });
   return setResponse(accountId, result);
 };
+
+/** Mailbox/set on a shared account: isSubscribed updates only (RFC 9670 §4); the rest is forbidden. */
+async function sharedMailboxSet(
+  args: Record<string, unknown>,
+  ctx: MethodContext,
+  access: AccountAccess,
+): Promise<Record<string, unknown>> {
+  const store = ctx.services.server.store;
+  const accountId = access.accountId;
+  const forbidden = () =>
+    new SetErrorException("forbidden", "Only isSubscribed can be changed on a shared mailbox.");
+  const result = await runSet(args, ctx, {
+    state: () => store.state(accountId, "Mailbox"),
+    create() {
+      return Promise.reject(forbidden());
+    },
+    async update(id, patch) {
+      if (!access.rights?.has(id)) throw new SetErrorException("notFound");
+      const keys = Object.keys(patch);
+      if (keys.length !== 1 || keys[0] !== "isSubscribed") throw forbidden();
+      if (typeof patch.isSubscribed !== "boolean") throw invalidProperties(["isSubscribed"]);
+      await setSharedSubscription(store, ctx.account.id, access, id, patch.isSubscribed);
+      return null;
+    },
+    destroy(id) {
+      return Promise.reject(access.rights?.has(id) ? forbidden() : new SetErrorException("notFound"));
+    },
+  });
+  return setResponse(accountId, result);
+}
