@@ -8,8 +8,11 @@
  *    `/api/v1`, `{param}` syntax; request schemas; every response status it can answer, errors
  *    through `problems(...)` of ../schemas.ts) and register it with `app.openapi(route, handler)`.
  *    A route that needs a caller lists `middleware: [auth]` and `security: BEARER`; a public one
- *    `security: PUBLIC`. The OpenAPI document is generated from these declarations, and
- *    tests/api/openapi_test.ts checks that every route is documented.
+ *    `security: PUBLIC`. The OpenAPI document is generated from these declarations (app.ts adds
+ *    the auth middleware's 403/429 to secured operations). tests/api/_openapi_cases.ts checks that
+ *    every route is documented, that every status a test got is documented, and that every
+ *    documented status was produced by a request through `ApiTestServer.call` in a case module
+ *    tests/api/api_test.ts imports: add your wire tests as `tests/api/_<resource>_cases.ts` there.
  * 3. In the handler, authorize through THE matrix: `authorize(c, "resource", "read" | "write",
  *    { orgId, accountId })` (../env.ts) before touching anything; it throws 404 for targets outside
  *    the caller's reach and 403 for what it may see but not change. Listings filter by
