@@ -10,9 +10,23 @@ import { PostgresStore } from "../../core/store/postgres/postgres_store.ts";
 import { sharedPostgresCluster } from "../support/postgres_cluster.ts";
 import { storeContract } from "./store_contract.ts";
 
+/** A database with every migration applied, copied for each test (CREATE DATABASE … TEMPLATE). */
+let migrated: Promise<string> | null = null;
+function migratedTemplate(): Promise<string> {
+  migrated ??= (async () => {
+    const cluster = await sharedPostgresCluster();
+    const url = await cluster.createDatabase();
+    const blobDir = await Deno.makeTempDir({ prefix: "tern-pg-blobs-" });
+    await (await PostgresStore.open({ url, blobDir, poolSize: 1 })).close();
+    await Deno.remove(blobDir, { recursive: true });
+    return url;
+  })();
+  return migrated;
+}
+
 storeContract("PostgresStore", async () => {
   const cluster = await sharedPostgresCluster();
-  const url = await cluster.createDatabase();
+  const url = await cluster.createDatabase(await migratedTemplate());
   const blobDir = await Deno.makeTempDir({ prefix: "tern-pg-blobs-" });
   return {
     open: (opts) => PostgresStore.open({ url, blobDir, poolSize: 4, ...opts }),

@@ -19,8 +19,11 @@ export interface PostgresCluster {
   readonly port: number;
   /** Connection URL of a database of the cluster (`postgres://tern@127.0.0.1:<port>/<db>`). */
   url(database: string): string;
-  /** Creates an empty database with a fresh name and returns its URL. */
-  createDatabase(): Promise<string>;
+  /**
+   * Creates a database with a fresh name and returns its URL: empty, or a copy of `template` (the
+   * URL of a database of this cluster with no open connection).
+   */
+  createDatabase(template?: string): Promise<string>;
   /** Drops a database made by `createDatabase` (connections to it must be closed). */
   dropDatabase(url: string): Promise<void>;
   /** Stops the server and removes its directory. Idempotent. */
@@ -158,9 +161,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   return {
     port,
     url,
-    async createDatabase() {
+    async createDatabase(template?: string) {
       const name = `t_${crypto.randomUUID().replaceAll("-", "")}`;
-      await psql(`CREATE DATABASE ${name}`);
+      const from = template === undefined ? "" : new URL(template).pathname.slice(1);
+      if (from && !/^t_[0-9a-f]+$/.test(from)) throw new Error(`not a test database: ${from}`);
+      await psql(from ? `CREATE DATABASE ${name} TEMPLATE ${from}` : `CREATE DATABASE ${name}`);
       return url(name);
     },
     async dropDatabase(dbUrl: string) {
