@@ -364,3 +364,40 @@ Deno.test("web: a long list pages through the API's cursor (Next page link), eve
     await t.close();
   }
 });
+
+Deno.test("web: an organization's page changes its plan and gives a role; the new administrator gets the admin area", async () => {
+  const t = await startApiServer();
+  try {
+    const root = new WebClient(origin(t.api));
+    await root.login("root@example.org", PASSWORD);
+    let csrf = WebClient.csrfOf((await root.request("GET", "/admin/plans")).text);
+    assert.equal(
+      (await root.request("POST", "/admin/plans", { form: { csrf, id: "gold", name: "Gold" } })).status,
+      303,
+    );
+    const page = await root.request("GET", "/admin/organizations/default");
+    assert.equal(page.status, 200);
+    csrf = WebClient.csrfOf(page.text);
+    const plan = await root.request("POST", "/admin/organizations/default/plan", {
+      form: { csrf, plan: "gold" },
+    });
+    assert.equal(plan.status, 303);
+    assert.equal((await t.srv.context.store.organizations.get("default"))?.planId, "gold");
+    const alice = new WebClient(origin(t.api));
+    await alice.login("alice@example.org", PASSWORD);
+    assert.equal((await alice.request("GET", "/admin")).status, 404);
+    const role = await root.request("POST", "/admin/organizations/default/role", {
+      form: { csrf, address: "alice@example.org", role: "admin" },
+    });
+    assert.equal(role.status, 303);
+    includes(
+      (await root.request("GET", "/admin/organizations/default")).text,
+      "<td>alice@example.org</td><td>admin</td>",
+    );
+    const admin = await alice.request("GET", "/admin/accounts");
+    assert.equal(admin.status, 200);
+    includes(admin.text, "bob@example.org");
+  } finally {
+    await t.close();
+  }
+});

@@ -10,7 +10,7 @@
  */
 import type { Child } from "hono/jsx";
 import { problemText } from "../api_client.ts";
-import { bytes, Csrf, Field, Layout, type Notice, PostButton, Table, when } from "../layout.tsx";
+import { bytes, Csrf, Field, Layout, type Notice, PostButton, Select, Table, when } from "../layout.tsx";
 import { doneNotice, field, pageOf, seg, type WebApp, type WebContext, type WebDeps } from "../web_env.ts";
 
 type Status = 200 | 400 | 403 | 404 | 409 | 422 | 429;
@@ -49,6 +49,9 @@ interface Org {
   planId: string | null;
   domains: string[];
   resources: { domains: number; accounts: number; addresses: number; storageBytes: number };
+}
+interface OrgDetails extends Org {
+  roles: { accountId: string; address: string; role: string }[];
 }
 interface Plan {
   id: string;
@@ -182,7 +185,7 @@ export function register(app: WebApp, deps: WebDeps): void {
     list: "/organizations?limit=200",
     head: ["Id", "Name", "Plan", "Domains", "Accounts", "Storage", ""],
     row: (o, csrf) => [
-      o.id,
+      <a href={`/admin/organizations/${seg(o.id)}`}>{o.id}</a>,
       o.name,
       o.planId ?? "—",
       o.domains.join(", ") || "—",
@@ -220,6 +223,102 @@ export function register(app: WebApp, deps: WebDeps): void {
         },
       };
     },
+  });
+  app.get("/admin/organizations/:id", async (c) => {
+    const p = pageOf(c, deps);
+    const o = await p.get<OrgDetails>(`/organizations/${seg(c.req.param("id"))}`);
+    const plans = await p.api<Page<Plan>>("GET", "/plans?limit=500");
+    const platform = p.me.role === "platform-admin";
+    return adminPage(
+      c,
+      deps,
+      `Organization ${o.id}`,
+      "/admin/organizations",
+      <>
+        <p>
+          {o.name}; plan {o.planId ?? "none"}; domains {o.domains.join(", ") || "none"};{" "}
+          {o.resources.accounts} accounts, {bytes(o.resources.storageBytes)} stored
+        </p>
+        {platform && plans.ok && (
+          <form method="post" action={`/admin/organizations/${seg(o.id)}/plan`} class="card">
+            <h2>Plan</h2>
+            <Csrf token={p.csrf} />
+            <Select
+              name="plan"
+              label="Plan"
+              options={[
+                ["", "No plan (unlimited)"],
+                ...plans.body.items.map((pl): [string, string] => [pl.id, pl.name || pl.id]),
+              ]}
+              value={o.planId ?? ""}
+            />
+            <button type="submit">Change plan</button>
+          </form>
+        )}
+        <h2>Roles</h2>
+        <Table
+          head={["Account", "Role"]}
+          rows={o.roles.map((r) => [r.address, r.role])}
+          empty="Nobody has a role yet."
+        />
+        <form method="post" action={`/admin/organizations/${seg(o.id)}/role`} class="card">
+          <h2>Give a role</h2>
+          <Csrf token={p.csrf} />
+          <Field name="address" label="Account address" type="email" required />
+          <Select
+            name="role"
+            label="Role"
+            options={[["member", "Member"], ["admin", "Administrator"], ["owner", "Owner"]]}
+          />
+          <button type="submit">Set role</button>
+        </form>
+      </>,
+    );
+  });
+  app.post("/admin/organizations/:id/plan", async (c) => {
+    const p = pageOf(c, deps);
+    const id = c.req.param("id");
+    const plan = field(p.form, "plan");
+    const r = await p.api("PATCH", `/organizations/${seg(id)}`, { plan: plan === "" ? null : plan });
+    if (!r.ok) {
+      return adminPage(
+        c,
+        deps,
+        "Error",
+        "/admin/organizations",
+        <a href={`/admin/organizations/${seg(id)}`}>Back</a>,
+        {
+          kind: "error",
+          text: problemText(r.problem!),
+        },
+        errorStatus(r.status),
+      );
+    }
+    return c.redirect(`/admin/organizations/${seg(id)}?done=saved`, 303);
+  });
+  app.post("/admin/organizations/:id/role", async (c) => {
+    const p = pageOf(c, deps);
+    const id = c.req.param("id");
+    const role = ["member", "admin", "owner"].includes(p.form.role ?? "") ? p.form.role : "member";
+    const r = await p.api("PUT", `/organizations/${seg(id)}/roles`, {
+      address: field(p.form, "address"),
+      role,
+    });
+    if (!r.ok) {
+      return adminPage(
+        c,
+        deps,
+        "Error",
+        "/admin/organizations",
+        <a href={`/admin/organizations/${seg(id)}`}>Back</a>,
+        {
+          kind: "error",
+          text: problemText(r.problem!),
+        },
+        errorStatus(r.status),
+      );
+    }
+    return c.redirect(`/admin/organizations/${seg(id)}?done=saved`, 303);
   });
   action(
     "/admin/organizations/:id/delete",
