@@ -401,3 +401,31 @@ Deno.test("web: an organization's page changes its plan and gives a role; the ne
     await t.close();
   }
 });
+
+Deno.test("web: an administrator sets an account's quota and password (its sessions end) and deletes it", async () => {
+  const t = await startApiServer();
+  try {
+    const bobId = t.accounts["bob@example.org"]!.id;
+    const bob = new WebClient(origin(t.api));
+    await bob.login("bob@example.org", PASSWORD);
+    const root = new WebClient(origin(t.api));
+    await root.login("root@example.org", PASSWORD);
+    const page = await root.request("GET", `/admin/accounts/${bobId}`);
+    assert.equal(page.status, 200);
+    const csrf = WebClient.csrfOf(page.text);
+    const saved = await root.request("POST", `/admin/accounts/${bobId}/update`, {
+      form: { csrf, displayName: "Bob B.", quotaMiB: "5", password: "bob-new-pass-1" },
+    });
+    assert.equal(saved.status, 303);
+    const account = await t.srv.context.store.getAccount(bobId);
+    assert.equal(account?.quotaBytes, 5 * 1048576);
+    assert.equal(account?.displayName, "Bob B.");
+    assert.equal((await bob.request("GET", "/account")).status, 303, "bob's session ended");
+    assert.equal((await new WebClient(origin(t.api)).login("bob@example.org", "bob-new-pass-1")).status, 303);
+    const del = await root.request("POST", `/admin/accounts/${bobId}/delete`, { form: { csrf } });
+    assert.equal(del.status, 303);
+    assert.equal(await t.srv.context.store.getAccount(bobId), null);
+  } finally {
+    await t.close();
+  }
+});

@@ -497,7 +497,7 @@ export function register(app: WebApp, deps: WebDeps): void {
     list: "/accounts?limit=200",
     head: ["Address", "Name", "Storage", "Organization", "State", ""],
     row: (a, csrf) => [
-      a.address,
+      <a href={`/admin/accounts/${seg(a.id)}`}>{a.address}</a>,
       a.displayName,
       a.quotaBytes > 0 ? `${bytes(a.usedBytes)} of ${bytes(a.quotaBytes)}` : bytes(a.usedBytes),
       a.orgId,
@@ -536,6 +536,77 @@ export function register(app: WebApp, deps: WebDeps): void {
       };
     },
   });
+  app.get("/admin/accounts/:id", async (c) => {
+    const p = pageOf(c, deps);
+    const a = await p.get<Account>(`/accounts/${seg(c.req.param("id"))}`);
+    const path = `/admin/accounts/${seg(a.id)}`;
+    return adminPage(
+      c,
+      deps,
+      `Account ${a.address}`,
+      "/admin/accounts",
+      <>
+        <p>
+          {a.quotaBytes > 0
+            ? `${bytes(a.usedBytes)} of ${bytes(a.quotaBytes)}`
+            : `${bytes(a.usedBytes)} (no quota)`}; organization {a.orgId};{" "}
+          {a.disabled ? "disabled" : "active"}
+        </p>
+        <form method="post" action={`${path}/update`} class="card">
+          <h2>Settings</h2>
+          <Csrf token={p.csrf} />
+          <Field name="displayName" label="Display name" value={a.displayName} />
+          <Field
+            name="quotaMiB"
+            label="Quota in MiB (0: none)"
+            type="number"
+            min="0"
+            value={String(Math.round(a.quotaBytes / 1048576))}
+          />
+          <Field
+            name="password"
+            label="New password (empty: unchanged)"
+            type="password"
+            autocomplete="new-password"
+            hint="Setting one logs the account out everywhere."
+          />
+          <button type="submit">Save</button>
+        </form>
+        <PostButton action={`${path}/delete`} csrf={p.csrf} label="Delete account" danger />
+      </>,
+    );
+  });
+  app.post("/admin/accounts/:id/update", async (c) => {
+    const p = pageOf(c, deps);
+    const id = c.req.param("id");
+    const q = optInt(p.form.quotaMiB ?? "");
+    const back = `/admin/accounts/${seg(id)}`;
+    const fail = (text: string, status: Status) =>
+      adminPage(
+        c,
+        deps,
+        "Error",
+        "/admin/accounts",
+        <a href={back}>Back</a>,
+        { kind: "error", text },
+        status,
+      );
+    if (Number.isNaN(q)) return fail("The quota must be a whole number of MiB.", 400);
+    const password = p.form.password ?? "";
+    const r = await p.api("PATCH", `/accounts/${seg(id)}`, {
+      displayName: field(p.form, "displayName"),
+      ...(q !== null ? { quotaBytes: q * 1048576 } : {}),
+      ...(password !== "" ? { password } : {}),
+    });
+    if (!r.ok) return fail(problemText(r.problem!), errorStatus(r.status));
+    return c.redirect(`${back}?done=saved`, 303);
+  });
+  action(
+    "/admin/accounts/:id/delete",
+    (c) => ({ method: "DELETE", path: `/accounts/${seg(c.req.param("id"))}` }),
+    "/admin/accounts",
+    "deleted",
+  );
   for (const [verb, disabled] of [["disable", true], ["enable", false]] as const) {
     app.post(`/admin/accounts/:id/${verb}`, async (c) => {
       const p = pageOf(c, deps);
