@@ -299,6 +299,24 @@ Deno.test({
         await check(user, "15-filters-error");
       });
 
+      await t.step("the other admin pages pass the accessibility check", async () => {
+        const carol = await srv.srv.context.store.getAccountByAddress("carol@acme.test");
+        for (
+          const path of [
+            "/admin/organizations/acme",
+            `/admin/accounts/${carol!.id}`,
+            "/admin/aliases",
+            "/admin/tokens",
+            "/admin/webhooks",
+            "/admin/domains/acme.test?check=1",
+          ]
+        ) {
+          await admin.goto(`${origin}${path}`);
+          assert.equal(new URL(admin.url()).pathname, path.split("?")[0]);
+          await check(admin, `16-${path}`);
+        }
+      });
+
       await t.step("no page broke its own Content-Security-Policy", () => {
         assert.deepEqual(cspViolations, []);
       });
