@@ -13,24 +13,42 @@ import { ANYONE, type MailboxGrant } from "../store/records/mailbox_acl.ts";
 import { ALL_RIGHTS, hasAnyRight, hasRights, unionRights } from "./rights.ts";
 
 /** The store services this module needs. */
-export type AclStore = Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes">;
+export type AclStore = Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes" | "organizations">;
+
+/**
+ * Whether a grant to "anyone" of `ownerId` reaches `accountId`: on a server hosting several
+ * organizations (core/tenancy), "anyone" means every user of the owner's organization, never
+ * another tenant's users.
+ */
+async function anyoneReaches(
+  store: Pick<Store, "organizations">,
+  accountId: AccountId,
+  ownerId: AccountId,
+): Promise<boolean> {
+  const [mine, theirs] = await Promise.all([
+    store.organizations.orgOfAccount(accountId),
+    store.organizations.orgOfAccount(ownerId),
+  ]);
+  return mine !== null && mine === theirs;
+}
 
 /** The rights `accountId` holds on `ownerId`'s mailbox `mailboxId` (RFC 4314 §2). */
 export async function rightsOf(
-  store: Pick<Store, "mailboxAcl">,
+  store: Pick<Store, "mailboxAcl" | "organizations">,
   accountId: AccountId,
   ownerId: AccountId,
   mailboxId: MailboxId,
 ): Promise<string> {
   if (accountId === ownerId) return ALL_RIGHTS;
   const grants = await store.mailboxAcl.list(ownerId, mailboxId);
-  return effective(grants, accountId);
+  const anyone = grants.some((g) => g.grantee === ANYONE) && await anyoneReaches(store, accountId, ownerId);
+  return effective(grants, accountId, anyone);
 }
 
-/** The union of the grants that apply to `accountId` (its own and "anyone"'s). */
-export function effective(grants: readonly MailboxGrant[], accountId: AccountId): string {
+/** The union of the grants that apply to `accountId` (its own, and "anyone"'s when `anyone`). */
+export function effective(grants: readonly MailboxGrant[], accountId: AccountId, anyone = true): string {
   return unionRights(
-    ...grants.filter((g) => g.grantee === accountId || g.grantee === ANYONE).map((g) => g.rights),
+    ...grants.filter((g) => g.grantee === accountId || (anyone && g.grantee === ANYONE)).map((g) => g.rights),
   );
 }
 
@@ -65,10 +83,17 @@ export interface SharedMailbox {
  * order. Grants on mailboxes or accounts that no longer exist are skipped.
  */
 export async function sharedWith(store: AclStore, accountId: AccountId): Promise<SharedMailbox[]> {
-  const grants = [
-    ...await store.mailboxAcl.listForGrantee(accountId),
-    ...await store.mailboxAcl.listForGrantee(ANYONE),
-  ].filter((g) => g.ownerId !== accountId);
+  const anyone: MailboxGrant[] = [];
+  const reached = new Map<AccountId, boolean>();
+  for (const g of await store.mailboxAcl.listForGrantee(ANYONE)) {
+    if (g.ownerId === accountId) continue;
+    let ok = reached.get(g.ownerId);
+    if (ok === undefined) reached.set(g.ownerId, ok = await anyoneReaches(store, accountId, g.ownerId));
+    if (ok) anyone.push(g);
+  }
+  const grants = [...await store.mailboxAcl.listForGrantee(accountId), ...anyone].filter((g) =>
+    g.ownerId !== accountId
+  );
   const byOwner = new Map<AccountId, Map<MailboxId, string>>();
   for (const g of grants) {
     const m = byOwner.get(g.ownerId) ?? new Map<MailboxId, string>();

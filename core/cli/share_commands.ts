@@ -58,7 +58,8 @@ export const SHARE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     description: "RIGHTS are RFC 4314 letters: l lookup, r read, s seen, w write flags, i insert, p post, " +
       "k create children, x delete mailbox, t delete messages, e expunge, a administer. " +
-      'Letters replace the grant; "+letters" adds, "-letters" removes. GRANTEE is an address or "anyone".',
+      'Letters replace the grant; "+letters" adds, "-letters" removes. GRANTEE is an address or "anyone" ' +
+      "(every user of the owner's organization).",
     examples: [
       "tern share grant ada@example.org Projects bob@example.org lrs",
       "tern share grant ada@example.org Projects bob@example.org +wi",

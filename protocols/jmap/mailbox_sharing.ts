@@ -108,7 +108,7 @@ export interface SharedAccount {
 
 /** The accounts that shared a mailbox with `accountId`, in owner address order. */
 export async function sharedAccounts(
-  store: Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes">,
+  store: Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes" | "organizations">,
   accountId: AccountId,
 ): Promise<SharedAccount[]> {
   const byOwner = new Map<AccountId, SharedAccount>();

@@ -317,3 +317,37 @@ Deno.test("imap acl: CLOSE expunges a shared mailbox only with e, and RENAME of 
     assert.match((await alice.cmd('LIST "" Old')).join("\n"), /"\/" Old/);
   });
 });
+
+Deno.test("imap acl: a grant to anyone reaches the users of the owner's organization, not another tenant's", async () => {
+  const { t, port } = await setupImap();
+  try {
+    const store = t.srv.context.store;
+    await store.organizations.create({ id: "acme" });
+    await store.organizations.assignDomain("example.org", "acme");
+    await t.addUser("alice@example.org", "s3cret pass");
+    await t.addUser("bob@example.org", "s3cret pass");
+    await t.addUser("carol@localhost", "s3cret pass");
+    const alice = await RawImap.connect(port);
+    const bob = await RawImap.connect(port);
+    const carol = await RawImap.connect(port);
+    try {
+      await alice.login("alice@example.org");
+      await bob.login("bob@example.org");
+      await carol.login("carol@localhost");
+      await share(alice, "Public", "");
+      await okCmd(alice, "SETACL Public anyone lr");
+      assert.match((await bob.cmd(`MYRIGHTS "${SHARED}/Public"`))[0]!, /^\* MYRIGHTS .* lr$/);
+      assert.deepEqual(await carol.cmd('LIST "" "Other Users*"'), ["TAG OK LIST completed"]);
+      assert.deepEqual(
+        await carol.cmd(`SELECT "${SHARED}/Public"`),
+        await carol.cmd(`SELECT "${SHARED}/Nope"`),
+      );
+    } finally {
+      alice.close();
+      bob.close();
+      carol.close();
+    }
+  } finally {
+    await t.close();
+  }
+});
