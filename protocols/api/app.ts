@@ -82,9 +82,9 @@ export function requireAuth(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
       }
       throw new ApiProblem(outcome.status, outcome.detail, { headers });
     }
-    if (outcome.principal.role !== "platform-admin") {
+    if (outcome.principal.role !== "platform-admin" && c.env?.webUi !== true) {
       // The organization's plan: API access and its monthly call allowance (core/tenancy); an
-      // allowed call is counted.
+      // allowed call is counted. The web UI's own calls (bindings set in process) are not API use.
       const verdict = await tenancyOf(deps.server).apiCall({ orgId: outcome.principal.orgId });
       if (verdict === "noApiAccess") throw new ApiProblem(403, "The organization's plan has no API access.");
       if (verdict === "overLimit") {

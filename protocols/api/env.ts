@@ -28,6 +28,12 @@ export type ApiBindings = Partial<HttpBindings> & {
   clientCertSubject?: string;
   /** Why a presented client certificate did not verify. */
   clientCertError?: string;
+  /**
+   * Set by the web UI (protocols/web) on its in-process calls: the request is a person using the
+   * product's own pages, not a program using the API, so the plan's API access and call allowance do
+   * not apply. Only code in this process can set bindings; a browser or API client cannot.
+   */
+  webUi?: true;
 };
 
 /** Hono environment of the admin API. */

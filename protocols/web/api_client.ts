@@ -87,7 +87,9 @@ export class ApiClient {
       headers.set("content-type", "application/json");
       body = JSON.stringify(opts.body);
     }
-    const res = await this.#fetch(`${API_PREFIX}${path}`, { method, headers, body }, env);
+    // Marked as the web UI's own call: the plan's API access and allowance are for programs (env.ts).
+    const marked = { ...(env as Record<string, unknown> | undefined ?? {}), webUi: true as const };
+    const res = await this.#fetch(`${API_PREFIX}${path}`, { method, headers, body }, marked);
     const text = await res.text();
     let parsed: unknown = null;
     if (text.length > 0 && /json/.test(res.headers.get("content-type") ?? "")) parsed = JSON.parse(text);

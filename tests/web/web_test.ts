@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { PASSWORD, startApiServer } from "../api/_server.ts";
+import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
 import { WebClient } from "./_web_client.ts";
 import { createServer } from "../../mod.ts";
 import { testConfig } from "../../core/config/test_config.ts";
@@ -425,6 +426,36 @@ Deno.test("web: an administrator sets an account's quota and password (its sessi
     const del = await root.request("POST", `/admin/accounts/${bobId}/delete`, { form: { csrf } });
     assert.equal(del.status, 303);
     assert.equal(await t.srv.context.store.getAccount(bobId), null);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web: an organization whose plan has no API access (or no calls left) still uses the web pages; its API tokens are refused", async () => {
+  const t = await startApiServer(["root@example.org", "carol@closed.test", "dave@metered.test"]);
+  try {
+    const store = t.srv.context.store;
+    await addPlan(store, { id: "noapi", features: { api_access: false } });
+    await addPlan(store, { id: "metered", limits: { apiCallsPerMonth: 0 } });
+    await addOrganization(store, { id: "closed", plan: "noapi", domains: ["closed.test"] });
+    await addOrganization(store, { id: "metered", plan: "metered", domains: ["metered.test"] });
+    for (const address of ["carol@closed.test", "dave@metered.test"]) {
+      const w = new WebClient(origin(t.api));
+      await w.login(address, PASSWORD);
+      const page = await w.request("GET", "/account");
+      assert.equal(page.status, 200, address);
+      includes(page.text, address);
+      // The same person's program, with an access token of its own, is held to the plan.
+      const login = await fetch(`${t.api}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ address, password: PASSWORD }),
+      });
+      const { accessToken } = await login.json();
+      const api = await fetch(`${t.api}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      await api.body?.cancel();
+      assert.equal(api.status, address.startsWith("carol") ? 403 : 429, address);
+    }
   } finally {
     await t.close();
   }
