@@ -32,6 +32,19 @@ async function anyoneReaches(
   return mine !== null && mine === theirs;
 }
 
+/**
+ * Whether `ownerId` may grant rights to `granteeId` from IMAP or JMAP: only within the owner's
+ * organization (core/tenancy), so no tenant shares with, or learns of, another tenant's users.
+ * The administrator's `tern share` is not bound by this.
+ */
+export async function mayGrantTo(
+  store: Pick<Store, "organizations">,
+  ownerId: AccountId,
+  granteeId: AccountId,
+): Promise<boolean> {
+  return await anyoneReaches(store, granteeId, ownerId);
+}
+
 /** The rights `accountId` holds on `ownerId`'s mailbox `mailboxId` (RFC 4314 §2). */
 export async function rightsOf(
   store: Pick<Store, "mailboxAcl" | "organizations">,

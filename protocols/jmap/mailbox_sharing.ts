@@ -7,7 +7,7 @@
  */
 import type { Account, AccountId, KeywordChange, MailboxId } from "../../core/store/types.ts";
 import type { Store } from "../../core/store/store.ts";
-import { setGrant, sharedWith } from "../../core/acl/access.ts";
+import { mayGrantTo, setGrant, sharedWith } from "../../core/acl/access.ts";
 import { fullNames, sharedName } from "../../core/acl/operations.ts";
 import { ALL_RIGHTS, canonical, hasRights, rightsForKeywords } from "../../core/acl/rights.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
@@ -138,7 +138,7 @@ export async function shareWithOf(
  * `shareWith/<principalId>` entries (null removes). Principals are accounts other than the owner.
  */
 export async function applyShareWith(
-  store: Pick<Store, "mailboxAcl" | "getAccount" | "updateMailbox">,
+  store: Pick<Store, "mailboxAcl" | "getAccount" | "updateMailbox" | "organizations">,
   ownerId: AccountId,
   mailboxId: MailboxId,
   patch: Record<string, unknown>,
@@ -165,7 +165,8 @@ export async function applyShareWith(
     changes.set(id, letters);
   }
   for (const id of changes.keys()) {
-    if (id === ownerId || !(await store.getAccount(id))) {
+    // RFC 9670 §2: a principal the owner may share with (their organization, core/acl).
+    if (id === ownerId || !(await store.getAccount(id)) || !(await mayGrantTo(store, ownerId, id))) {
       throw invalidProperties(["shareWith"], `Unknown principal "${id}".`);
     }
   }

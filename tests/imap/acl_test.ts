@@ -318,7 +318,7 @@ Deno.test("imap acl: CLOSE expunges a shared mailbox only with e, and RENAME of 
   });
 });
 
-Deno.test("imap acl: a grant to anyone reaches the users of the owner's organization, not another tenant's", async () => {
+Deno.test("imap acl: a grant to anyone reaches the users of the owner's organization, and no grant reaches another tenant's", async () => {
   const { t, port } = await setupImap();
   try {
     const store = t.srv.context.store;
@@ -342,6 +342,10 @@ Deno.test("imap acl: a grant to anyone reaches the users of the owner's organiza
         await carol.cmd(`SELECT "${SHARED}/Public"`),
         await carol.cmd(`SELECT "${SHARED}/Nope"`),
       );
+      // Nor can Alice grant to, or learn of, a user of another organization.
+      const other = await alice.cmd("SETACL Public carol@localhost lr");
+      assert.deepEqual(other, await alice.cmd("SETACL Public nobody@localhost lr"));
+      assert.match(other.at(-1)!, /^TAG NO \[CANNOT\]/);
     } finally {
       alice.close();
       bob.close();

@@ -7,7 +7,7 @@
  */
 import { ANYONE } from "../../../core/store/records/mailbox_acl.ts";
 import { ALL_RIGHTS, applyModification, formatRights, hasAnyRight } from "../../../core/acl/rights.ts";
-import { setGrant } from "../../../core/acl/access.ts";
+import { mayGrantTo, setGrant } from "../../../core/acl/access.ts";
 
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
@@ -16,13 +16,16 @@ import type { ImapSession } from "../session.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
 
-/** Resolves an identifier (RFC 4314 §2) to "anyone" or an account id. */
-async function grantee(s: ImapSession, identifier: string): Promise<string> {
+/**
+ * Resolves an identifier (RFC 4314 §2) to "anyone" or an account id. A user of another organization
+ * is answered as one that does not exist (core/acl `mayGrantTo`).
+ */
+async function grantee(s: ImapSession, identifier: string, ownerId: string): Promise<string> {
   // RFC 4314 §2: a leading "-" names negative rights, which this server does not implement.
   if (identifier.startsWith("-")) throw no("Negative rights are not supported", "CANNOT");
   if (identifier.toLowerCase() === ANYONE) return ANYONE;
   const account = await s.store.getAccountByAddress(identifier);
-  if (!account) throw no("No such user", "CANNOT");
+  if (!account || !(await mayGrantTo(s.store, ownerId, account.id))) throw no("No such user", "CANNOT");
   return account.id;
 }
 
@@ -44,7 +47,7 @@ export const setacl: CommandSpec = {
     // RFC 4314 §3.1: an unknown right is a BAD.
     if (applyModification("", mod) === null) throw bad("Invalid rights");
     const { mailbox, ownerId } = await requireMailbox(s, raw, false, "a");
-    const id = await grantee(s, identifier);
+    const id = await grantee(s, identifier, ownerId);
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
     const grants = await s.store.mailboxAcl.list(ownerId, mailbox.id);
     const current = grants.find((g) => g.grantee === id)?.rights ?? "";
@@ -62,7 +65,7 @@ export const deleteacl: CommandSpec = {
     const identifier = a.astring("identifier");
     a.end();
     const { mailbox, ownerId } = await requireMailbox(s, raw, false, "a");
-    const id = await grantee(s, identifier);
+    const id = await grantee(s, identifier, ownerId);
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
     await setGrant(s.store, ownerId, mailbox.id, id, "");
     return ok("DELETEACL completed");
@@ -101,7 +104,7 @@ export const listrights: CommandSpec = {
     const identifier = a.astring("identifier");
     a.end();
     const { name, ownerId } = await requireMailbox(s, raw, false, "a");
-    const id = await grantee(s, identifier);
+    const id = await grantee(s, identifier, ownerId);
     // RFC 4314 §3.4 (and its example): each right on its own, then the obsolete "c" and "d".
     const rest = id === ownerId ? ALL_RIGHTS : `"" ${[...ALL_RIGHTS].join(" ")} c d`;
     await s.out.line(`* LISTRIGHTS ${s.encodeName(name)} ${astr(identifier, s.utf8)} ${rest}`);
