@@ -300,3 +300,33 @@ Deno.test("jmap sharing: every method but Mailbox/get, Mailbox/set, Email/get, E
     await f.close();
   }
 });
+
+Deno.test("jmap sharing: shareWith names only principals of the owner's organization", async () => {
+  const f = await jmapFixture();
+  try {
+    await f.store.organizations.create({ id: "acme" });
+    await f.store.organizations.assignDomain("example.org", "acme");
+    await f.store.addDomain("other.test");
+    const carol = await f.store.createAccount({
+      address: "carol@other.test",
+      secrets: await f.server.auth.deriveSecrets(PASSWORD),
+    });
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const share = async (who: string) =>
+      (await f.api([["Mailbox/set", {
+        accountId: f.alice.id,
+        update: { [inbox.id]: { [`shareWith/${who}`]: { mayReadItems: true } } },
+      }, "0"]], { using: USING_SHARE })).methodResponses[0]![1];
+    // Another tenant's user is refused exactly like a principal that does not exist.
+    const refusal = async (who: string) => {
+      const r = (await share(who)).notUpdated as Record<string, { type: string; properties: string[] }>;
+      return { type: r[inbox.id]!.type, properties: r[inbox.id]!.properties };
+    };
+    assert.deepEqual(await refusal(carol.id), { type: "invalidProperties", properties: ["shareWith"] });
+    assert.deepEqual(await refusal("no-such-principal"), await refusal(carol.id));
+    assert.deepEqual(await f.store.mailboxAcl.list(f.alice.id, inbox.id), []);
+    assert.ok((await share(f.bob.id)).updated);
+  } finally {
+    await f.close();
+  }
+});
