@@ -43,6 +43,8 @@ const AUTHENTICATED = [
   // RFC 5464: server and mailbox entries (METADATA includes what METADATA-SERVER names).
   "METADATA",
   "METADATA-SERVER",
+  // RFC 5465: NOTIFY SET/NONE, STATUS and LIST notifications fed by the store's notifier.
+  "NOTIFY",
   "THREAD=ORDEREDSUBJECT",
   "THREAD=REFERENCES",
   "THREAD=REFS",

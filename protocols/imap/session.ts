@@ -26,6 +26,7 @@ import { capabilityList } from "./capabilities.ts";
 import type { Transport } from "../../core/net/transport.ts";
 import { DeflateTransport } from "../../core/net/deflate_transport.ts";
 import { UpdateContexts } from "./commands/context.ts";
+import type { NotifyState } from "./commands/notify.ts";
 
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
 const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"]);
@@ -82,6 +83,8 @@ export class ImapSession {
   savedSearch: number[] = [];
   /** Live SEARCH/SORT results (RFC 5267 §4.3 CONTEXT=SEARCH, CONTEXT=SORT). */
   readonly contexts: UpdateContexts = new UpdateContexts();
+  /** The active NOTIFY (RFC 5465), or null. */
+  notify: NotifyState | null = null;
   /** Where command bytes are read from: the connection, or its DEFLATE layer after COMPRESS. */
   #io: Transport;
 
@@ -210,6 +213,12 @@ export class ImapSession {
   }
 
   #onChange(e: ChangeEvent): void {
+    if (this.notify) {
+      // RFC 5465: every change of the account may be news for a watched mailbox.
+      for (const id of e.mailboxIds) this.notify.pending.add(id);
+      if (e.types.includes("Mailbox") || e.mailboxIds.length === 0) this.notify.pending.add("*");
+      this.#wake?.();
+    }
     // RFC 5267 §4.3: live results follow this session's own changes too.
     if (this.contexts.size > 0 && this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
       this.contexts.dirty = true;
@@ -313,7 +322,10 @@ export class ImapSession {
    * `wakeable`) a change notification. One read is outstanding at most; its result is kept for
    * the next call when something else won, and no promise reactions pile up while idling.
    */
-  async read(timeoutMs: number, wakeable = false): Promise<ReadOutcome | { kind: "wake" }> {
+  async read(
+    timeoutMs: number,
+    wakeable: boolean | "notify" = false,
+  ): Promise<ReadOutcome | { kind: "wake" }> {
     if (this.#readDone) {
       const r = this.#readDone;
       this.#readDone = null;
@@ -330,7 +342,8 @@ export class ImapSession {
         this.#signal?.();
       });
     }
-    if (wakeable && this.view?.dirty) return { kind: "wake" };
+    if (wakeable === true && (this.view?.dirty || this.#notifyDue())) return { kind: "wake" };
+    if (wakeable === "notify" && this.#notifyDue()) return { kind: "wake" };
     if (this.conn.shutdown.aborted) return { kind: "shutdown" };
     let timedOut = false;
     let woken = false;
@@ -365,6 +378,27 @@ export class ImapSession {
     if (woken) return { kind: "wake" };
     if (timedOut) return { kind: "timeout" };
     return { kind: "wake" };
+  }
+
+  /** NOTIFY has news: changed mailboxes, or the selected one changed under SELECTED(-DELAYED). */
+  #notifyDue(): boolean {
+    const n = this.notify;
+    return n !== null && (n.pending.size > 0 || (n.selected !== null && this.view?.dirty === true));
+  }
+
+  /**
+   * Sends NOTIFY's news between commands (RFC 5465 §4): the selected mailbox's changes under
+   * SELECTED (EXPUNGE too) or SELECTED-DELAYED (EXPUNGE held for a command that allows it), then
+   * the other mailboxes' STATUS and LIST responses.
+   */
+  async deliverNotify(betweenCommands: boolean): Promise<void> {
+    const n = this.notify;
+    if (!n) return;
+    const sel = n.selected;
+    if (betweenCommands && sel && this.view) {
+      await this.deliverUpdates(sel.filter.kind === "selected");
+    }
+    await n.deliver(this);
   }
 
   /**
@@ -457,8 +491,17 @@ export class ImapSession {
         else this.#commandStart = null;
         // RFC 9051 §5.4: the autologout timer is at least 30 minutes when authenticated.
         const wait = this.#wait(this.state === "notAuthenticated" ? Math.min(idleMs(), 60_000) : idleMs());
-        const got = await this.read(wait.ms);
+        const got = await this.read(wait.ms, this.notify ? "notify" : false);
         if (got.kind === "eof") return;
+        if (got.kind === "wake") {
+          // RFC 5465 §4: NOTIFY's news goes out at once, between commands too.
+          try {
+            await this.deliverNotify(true);
+          } catch (e) {
+            this.conn.log.warn("imap notify failed", { error: e instanceof Error ? e.message : String(e) });
+          }
+          continue;
+        }
         if (got.kind === "timeout") return await this.#bye(wait.reason);
         if (got.kind === "shutdown") {
           await this.out.line("* BYE Server shutting down");
@@ -523,6 +566,13 @@ export class ImapSession {
         await this.deliverUpdates(cmd.uid || !NO_EXPUNGE_AFTER.has(cmd.name));
       } catch (e) {
         this.conn.log.warn("imap update failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    if (this.notify && this.state !== "logout") {
+      try {
+        await this.deliverNotify(false);
+      } catch (e) {
+        this.conn.log.warn("imap notify failed", { error: e instanceof Error ? e.message : String(e) });
       }
     }
     // core/metrics: the tagged status is the command's result (RFC 9051 §7.1).

@@ -31,6 +31,8 @@ export const idle: CommandSpec = {
       const got = await s.read(wait.ms, true);
       if (got.kind === "wake") {
         await s.deliverUpdates(true);
+        // RFC 5465: NOTIFY's news for other mailboxes during IDLE too.
+        await s.deliverNotify(false);
         await s.out.flush();
         continue;
       }

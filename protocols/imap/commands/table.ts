@@ -34,6 +34,7 @@ import { compress } from "./compress.ts";
 import { deleteacl, getacl, listrights, myrights, setacl } from "./acl.ts";
 import { cancelUpdate } from "./context.ts";
 import { getMetadata, setMetadata } from "./metadata.ts";
+import { notify } from "./notify.ts";
 
 export type { ImapState } from "./types.ts";
 
@@ -62,6 +63,8 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ["STATUS", status],
   ["APPEND", append],
   ["IDLE", idle],
+  // RFC 5465 §4.
+  ["NOTIFY", notify],
   ["GETQUOTAROOT", getQuotaRoot],
   ["GETQUOTA", getQuota],
   ["SETQUOTA", setQuota],

@@ -1,0 +1,306 @@
+/**
+ * NOTIFY (RFC 5465): the client names mailboxes (SELECTED, SELECTED-DELAYED, INBOXES, PERSONAL,
+ * SUBSCRIBED, SUBTREE, MAILBOXES) and events (MessageNew, MessageExpunge, FlagChange,
+ * MailboxName, SubscriptionChange); the session then sends, at any time and not only in IDLE,
+ * STATUS responses for watched mailboxes other than the selected one, LIST responses for mailbox
+ * names and subscriptions, and the selected mailbox's EXISTS/EXPUNGE/FETCH. Fed by the store's
+ * change notifier, so one connection watches every mailbox (as Apple Mail does).
+ *
+ * @module
+ */
+import type { Mailbox } from "../../../core/store/types.ts";
+import type { ImapSession } from "../session.ts";
+import type { Token } from "../parser/tokens.ts";
+import { bad, no, ok } from "../errors.ts";
+import { DELIMITER, type MailboxTree } from "../mailbox_names.ts";
+import { AUTH, type CommandSpec } from "./types.ts";
+
+/** The message events (RFC 5465 §5.2–§5.4) and mailbox events (§5.5, §5.6) Tern sends. */
+export const SUPPORTED_EVENTS = [
+  "MessageNew",
+  "MessageExpunge",
+  "FlagChange",
+  "MailboxName",
+  "SubscriptionChange",
+];
+
+/** Events RFC 5465 defines that Tern does not send (no RFC 5257 annotations; METADATA changes). */
+const KNOWN_UNSUPPORTED = ["AnnotationChange", "MailboxMetadataChange", "ServerMetadataChange"];
+
+/** Which mailboxes an event group covers (RFC 5465 §6). */
+export type MailboxFilter =
+  | { kind: "selected" | "selected-delayed" | "inboxes" | "personal" | "subscribed" }
+  | { kind: "subtree" | "mailboxes"; names: string[] };
+
+/** One `(filter events)` group. */
+export interface EventGroup {
+  filter: MailboxFilter;
+  /** Event names as in SUPPORTED_EVENTS; empty for NONE. */
+  events: Set<string>;
+}
+
+/** A parsed NOTIFY command. */
+export type NotifyCommand = { kind: "none" } | { kind: "set"; status: boolean; groups: EventGroup[] };
+
+/**
+ * Parses NOTIFY's arguments (RFC 5465 §8): `"NONE"` or `"SET" [SP "STATUS"] *(SP event-group)`,
+ * `event-group = "(" filter-mailboxes SP events ")"`, `events = "(" event *(SP event) ")" /
+ * "NONE"`. An unknown event is BAD; a known one Tern does not send is NO [BADEVENT (supported)];
+ * SELECTED/SELECTED-DELAYED at most once; MessageNew and MessageExpunge go together and
+ * FlagChange needs them (§5).
+ *
+ * @param decode turns a mailbox argument into a full name
+ */
+export function parseNotify(args: Token[], decode: (raw: string) => string): NotifyCommand {
+  const head = args[0];
+  if (head?.type !== "atom") throw bad("Expected SET or NONE");
+  const verb = head.value.toUpperCase();
+  if (verb === "NONE") {
+    if (args.length !== 1) throw bad("Unexpected arguments after NONE");
+    return { kind: "none" };
+  }
+  if (verb !== "SET") throw bad("Expected SET or NONE");
+  let i = 1;
+  let status = false;
+  const st = args[1];
+  if (st?.type === "atom" && st.value.toUpperCase() === "STATUS") {
+    status = true;
+    i++;
+  }
+  const groups: EventGroup[] = [];
+  let selectedSeen = false;
+  const unsupported = new Set<string>();
+  for (; i < args.length; i++) {
+    const g = args[i]!;
+    if (g.type !== "list" || g.items.length < 2) throw bad("Invalid event group");
+    const kindTok = g.items[0]!;
+    if (kindTok.type !== "atom") throw bad("Invalid mailbox filter");
+    const kind = kindTok.value.toLowerCase();
+    let filter: MailboxFilter;
+    let eventsTok: Token | undefined;
+    if (kind === "selected" || kind === "selected-delayed") {
+      // RFC 5465 §6: at most one of SELECTED and SELECTED-DELAYED.
+      if (selectedSeen) throw bad("Duplicate selected filter");
+      selectedSeen = true;
+      filter = { kind };
+      eventsTok = g.items[1];
+      if (g.items.length !== 2) throw bad("Invalid event group");
+    } else if (kind === "inboxes" || kind === "personal" || kind === "subscribed") {
+      filter = { kind };
+      eventsTok = g.items[1];
+      if (g.items.length !== 2) throw bad("Invalid event group");
+    } else if (kind === "subtree" || kind === "mailboxes") {
+      const m = g.items[1]!;
+      const raws = m.type === "list" ? m.items : [m];
+      if (raws.length === 0) throw bad("Missing mailbox names");
+      const names = raws.map((r) => {
+        if (r.type === "list") throw bad("Invalid mailbox name");
+        return decode(r.value);
+      });
+      filter = { kind, names };
+      eventsTok = g.items[2];
+      if (g.items.length !== 3) throw bad("Invalid event group");
+    } else {
+      throw bad("Invalid mailbox filter");
+    }
+    const events = new Set<string>();
+    if (eventsTok?.type === "atom" && eventsTok.value.toUpperCase() === "NONE") {
+      // No events for these mailboxes.
+    } else if (eventsTok?.type === "list" && eventsTok.items.length > 0) {
+      for (const e of eventsTok.items) {
+        if (e.type !== "atom") throw bad("Invalid event");
+        const name = [...SUPPORTED_EVENTS, ...KNOWN_UNSUPPORTED].find((x) =>
+          x.toLowerCase() === e.value.toLowerCase()
+        );
+        if (!name) throw bad(`Unknown event ${e.value}`);
+        if (KNOWN_UNSUPPORTED.includes(name)) unsupported.add(name);
+        // MessageNew may carry fetch attributes (RFC 5465 §5.2): not supported here.
+        events.add(name);
+      }
+    } else {
+      throw bad("Invalid events");
+    }
+    // RFC 5465 §5: MessageNew and MessageExpunge together; FlagChange (and AnnotationChange) need both.
+    const msgNew = events.has("MessageNew");
+    if (msgNew !== events.has("MessageExpunge")) throw bad("MessageNew and MessageExpunge go together");
+    if ((events.has("FlagChange") || events.has("AnnotationChange")) && !msgNew) {
+      throw bad("FlagChange needs MessageNew and MessageExpunge");
+    }
+    groups.push({ filter, events });
+  }
+  if (unsupported.size > 0) {
+    // RFC 5465 §8: resp-text-code =/ "BADEVENT" SP "(" event *(SP event) ")": the events supported.
+    throw no("Unsupported NOTIFY events", `BADEVENT (${SUPPORTED_EVENTS.join(" ")})`);
+  }
+  return { kind: "set", status, groups };
+}
+
+/** What the session last told the client about a non-selected mailbox. */
+interface Known {
+  name: string;
+  inbox: boolean;
+  subscribed: boolean;
+  messages: number;
+  uidNext: number;
+  unseen: number;
+  modseq: number;
+}
+
+/** A session's active NOTIFY (RFC 5465): its groups and what the client was last told. */
+export class NotifyState {
+  /** Mailbox ids changed since the last delivery ("*" for the mailbox list itself). */
+  readonly pending = new Set<string>();
+  /** Per mailbox id, the state the client knows (names, subscription, counts). */
+  #known = new Map<string, Known>();
+
+  /** @param groups the event groups of the NOTIFY SET */
+  constructor(readonly groups: EventGroup[]) {}
+
+  /** The SELECTED/SELECTED-DELAYED group, if any. */
+  get selected(): EventGroup | null {
+    return this.groups.find((g) => g.filter.kind === "selected" || g.filter.kind === "selected-delayed") ??
+      null;
+  }
+
+  /** The events that apply to a (non-selected) mailbox: the first group whose filter names it (RFC 5465 §6). */
+  eventsFor(m: { role?: string | null; subscribed: boolean }, name: string): Set<string> | null {
+    for (const g of this.groups) {
+      const f = g.filter;
+      let hit = false;
+      switch (f.kind) {
+        case "selected":
+        case "selected-delayed":
+          continue;
+        case "inboxes":
+          // Mailboxes new mail is delivered to: INBOX (Sieve may file elsewhere; clients watch those too).
+          hit = m.role === "inbox";
+          break;
+        case "personal":
+          hit = true;
+          break;
+        case "subscribed":
+          hit = m.subscribed;
+          break;
+        case "subtree":
+          hit = f.names.some((n) => name === n || name.startsWith(n + DELIMITER));
+          break;
+        case "mailboxes":
+          hit = f.names.includes(name);
+          break;
+      }
+      if (hit) return g.events;
+    }
+    return null;
+  }
+
+  /** Remembers the current state of the account's mailboxes (at NOTIFY SET), sending STATUS if asked. */
+  async start(s: ImapSession, status: boolean): Promise<void> {
+    const tree = await s.tree();
+    for (const m of tree.mailboxes) {
+      const name = tree.name(m);
+      const known = await this.#snapshot(s, m, name);
+      this.#known.set(m.id, known);
+      const events = this.eventsFor(m, name);
+      // RFC 5465 §5.1 (STATUS): the watched mailboxes' STATUS now, the selected one aside.
+      if (!status || !events || events.size === 0 || s.view?.mailbox.id === m.id) continue;
+      if (!events.has("MessageNew")) continue;
+      const modseq = s.condstore ? ` HIGHESTMODSEQ ${known.modseq}` : "";
+      await s.out.line(
+        `* STATUS ${
+          s.encodeName(name)
+        } (MESSAGES ${known.messages} UIDNEXT ${known.uidNext} UIDVALIDITY ${m.uidValidity} UNSEEN ${known.unseen}${modseq})`,
+      );
+    }
+  }
+
+  async #snapshot(s: ImapSession, m: Mailbox, name: string): Promise<Known> {
+    const counts = await s.store.mailboxCounts(m.accountId, m.id);
+    return {
+      name,
+      inbox: m.role === "inbox",
+      subscribed: m.subscribed,
+      messages: counts.total,
+      uidNext: m.uidNext,
+      unseen: counts.unread,
+      modseq: m.highestModseq,
+    };
+  }
+
+  /**
+   * Sends what changed since the last delivery: LIST for created, renamed and deleted mailboxes
+   * (MailboxName, RFC 5465 §5.4) and subscription changes (SubscriptionChange, §5.5), and STATUS
+   * for watched mailboxes other than the selected one whose messages (MessageNew/MessageExpunge,
+   * §5.2, §5.3: MESSAGES, UIDNEXT, UNSEEN) or only flags (FlagChange: UNSEEN) changed;
+   * HIGHESTMODSEQ too once CONDSTORE is enabled.
+   */
+  async deliver(s: ImapSession): Promise<void> {
+    if (this.pending.size === 0) return;
+    this.pending.clear();
+    const tree: MailboxTree = await s.tree();
+    const seen = new Set<string>();
+    for (const m of tree.mailboxes) {
+      seen.add(m.id);
+      const name = tree.name(m);
+      const before = this.#known.get(m.id);
+      const now = await this.#snapshot(s, m, name);
+      this.#known.set(m.id, now);
+      const events = this.eventsFor(m, name) ?? (before ? this.eventsFor(m, before.name) : null);
+      if (!events) continue;
+      const enc = s.encodeName(name);
+      if (!before) {
+        if (events.has("MailboxName")) {
+          await s.out.line(
+            `* LIST (${
+              m.subscribed && events.has("SubscriptionChange") ? "\\Subscribed" : ""
+            }) "${DELIMITER}" ${enc}`,
+          );
+        }
+        continue;
+      }
+      if (before.name !== name && events.has("MailboxName")) {
+        // RFC 5465 §5.4 with RFC 5258 §9 mbox-list-extended: OLDNAME names the old name.
+        await s.out.line(`* LIST () "${DELIMITER}" ${enc} ("OLDNAME" (${s.encodeName(before.name)}))`);
+      }
+      if (before.subscribed !== now.subscribed && events.has("SubscriptionChange")) {
+        await s.out.line(`* LIST (${now.subscribed ? "\\Subscribed" : ""}) "${DELIMITER}" ${enc}`);
+      }
+      if (s.view?.mailbox.id === m.id || !events.has("MessageNew")) continue;
+      const modseq = s.condstore && now.modseq !== before.modseq ? ` HIGHESTMODSEQ ${now.modseq}` : "";
+      if (now.messages !== before.messages || now.uidNext !== before.uidNext) {
+        await s.out.line(
+          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UNSEEN ${now.unseen}${modseq})`,
+        );
+      } else if (events.has("FlagChange") && (now.unseen !== before.unseen || modseq)) {
+        await s.out.line(`* STATUS ${enc} (UNSEEN ${now.unseen}${modseq})`);
+      }
+    }
+    for (const [id, k] of [...this.#known]) {
+      if (seen.has(id)) continue;
+      this.#known.delete(id);
+      const events = this.eventsFor({ role: k.inbox ? "inbox" : null, subscribed: k.subscribed }, k.name);
+      // RFC 5465 §5.4: a deleted mailbox is reported \NonExistent.
+      if (events?.has("MailboxName")) {
+        await s.out.line(`* LIST (\\NonExistent) "${DELIMITER}" ${s.encodeName(k.name)}`);
+      }
+    }
+  }
+}
+
+/**
+ * NOTIFY (RFC 5465 §4): SET replaces the session's notifications (with STATUS: the watched
+ * mailboxes' STATUS at once), NONE ends them.
+ */
+export const notify: CommandSpec = {
+  states: AUTH,
+  async handle(s, cmd) {
+    const parsed = parseNotify(cmd.args, (raw) => s.decodeName(raw));
+    if (parsed.kind === "none" || parsed.groups.length === 0) {
+      s.notify = null;
+      return ok("NOTIFY completed");
+    }
+    const state = new NotifyState(parsed.groups);
+    s.notify = state;
+    await state.start(s, parsed.status);
+    return ok("NOTIFY completed");
+  },
+};

@@ -1,0 +1,183 @@
+/**
+ * NOTIFY (RFC 5465) on the wire: one connection watching every mailbox gets STATUS responses for
+ * mailboxes other than the selected one as mail arrives, flags change and messages are expunged,
+ * LIST responses for created, renamed and deleted mailboxes and for subscriptions, between
+ * commands (no IDLE needed) and during IDLE; NOTIFY NONE stops them; errors per RFC 5465 §8.
+ * Replies are compared byte for byte.
+ */
+import assert from "node:assert/strict";
+import { RawImap, setupImap } from "./_imap_client.ts";
+
+const enc = new TextEncoder();
+
+let appended = 0;
+
+async function append(c: RawImap, box: string, flags = ""): Promise<void> {
+  // Distinct content each time (see the report: an APPEND of the bytes of a message just expunged
+  // elsewhere was seen failing NONEXISTENT under load).
+  const m = `Subject: hi ${++appended}\r\n\r\nhello\r\n`;
+  const r = await c.cmd(`APPEND ${box} (${flags}) {${enc.encode(m).length}+}\r\n${m}`);
+  assert.match(r.at(-1)!, /^TAG OK/);
+}
+
+async function pair(): Promise<{ a: RawImap; b: RawImap; close: () => Promise<void> }> {
+  const { t, port } = await setupImap();
+  const a = await RawImap.connect(port);
+  const b = await RawImap.connect(port);
+  await a.login();
+  await b.login();
+  return {
+    a,
+    b,
+    close: async () => {
+      a.close();
+      b.close();
+      await t.close();
+    },
+  };
+}
+
+/** Reads untagged lines until `count` have arrived (no command sent: NOTIFY pushes them). */
+async function pushed(c: RawImap, count: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < count) out.push((await c.c.read())!);
+  return out;
+}
+
+Deno.test("NOTIFY is advertised; SET STATUS answers the watched mailboxes' STATUS at once", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.ok((await a.cmd("CAPABILITY"))[0]!.split(" ").includes("NOTIFY"));
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    await append(b, "INBOX");
+    // The account's other mailboxes (Sent, Drafts…) are not named: only INBOX and Work answer.
+    const r = await a.cmd("NOTIFY SET STATUS (MAILBOXES (INBOX Work) (MessageNew MessageExpunge))");
+    assert.equal(r.length, 3);
+    assert.match(r[0]!, /^\* STATUS INBOX \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$/);
+    assert.match(r[1]!, /^\* STATUS Work \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0\)$/);
+    assert.equal(r[2], "TAG OK NOTIFY completed");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("a NOTIFY connection gets STATUS for other mailboxes between commands, without IDLE", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("SELECT Work")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(
+      await a.cmd(
+        "NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (PERSONAL (MessageNew MessageExpunge FlagChange))",
+      ),
+      [
+        "TAG OK NOTIFY completed",
+      ],
+    );
+    await append(b, "INBOX");
+    assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    assert.match((await b.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.match((await b.cmd("STORE 1 +FLAGS.SILENT (\\Seen \\Deleted)")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (UNSEEN 0)"]);
+    assert.match((await b.cmd("EXPUNGE")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (MESSAGES 0 UIDNEXT 2 UNSEEN 0)"]);
+    // The selected mailbox (SELECTED): EXISTS, not STATUS.
+    await append(b, "Work");
+    assert.deepEqual(await pushed(a, 2), ["* 1 EXISTS", "* 1 RECENT"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("NOTIFY reports created, renamed and deleted mailboxes and subscription changes as LIST", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.deepEqual(await a.cmd("NOTIFY SET (PERSONAL (MailboxName SubscriptionChange))"), [
+      "TAG OK NOTIFY completed",
+    ]);
+    assert.match((await b.cmd("CREATE New")).at(-1)!, /^TAG OK/);
+    // CREATE subscribes the new mailbox.
+    assert.deepEqual(await pushed(a, 1), ['* LIST (\\Subscribed) "/" New']);
+    assert.match((await b.cmd("RENAME New Newer")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ['* LIST () "/" Newer ("OLDNAME" (New))']);
+    assert.match((await b.cmd("UNSUBSCRIBE Newer")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ['* LIST () "/" Newer']);
+    assert.match((await b.cmd("DELETE Newer")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ['* LIST (\\NonExistent) "/" Newer']);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("one IDLE connection watching every mailbox hears of new mail in any of them", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Lists/Deno")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.match(
+      (await a.cmd(
+        "NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (SUBTREE Lists (MessageNew MessageExpunge))",
+      )).at(-1)!,
+      /^TAG OK/,
+    );
+    await a.c.line("i1 IDLE");
+    assert.equal(await a.c.read(), "+ idling");
+    await append(b, "Lists/Deno");
+    assert.deepEqual(await pushed(a, 1), ["* STATUS Lists/Deno (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    await append(b, "INBOX");
+    assert.deepEqual(await pushed(a, 2), ["* 1 EXISTS", "* 1 RECENT"]);
+    await a.c.line("DONE");
+    assert.equal((await a.until("i1")).at(-1), "TAG OK IDLE terminated");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("NOTIFY NONE stops notifications; a mailbox outside every group is not reported", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("NOTIFY SET (MAILBOXES Work (MessageNew MessageExpunge))")).at(-1)!, /^TAG OK/);
+    await append(b, "INBOX");
+    await append(b, "Work");
+    assert.deepEqual(await pushed(a, 1), ["* STATUS Work (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    assert.deepEqual(await a.cmd("NOTIFY NONE"), ["TAG OK NOTIFY completed"]);
+    await append(b, "Work");
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("NOTIFY refuses bad event groups (BAD) and events it does not send (NO [BADEVENT])", async () => {
+  const { a, close } = await pair();
+  try {
+    assert.deepEqual(
+      await a.cmd("NOTIFY SET (INBOXES (MessageNew MessageExpunge AnnotationChange FlagChange))"),
+      [
+        "TAG NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] Unsupported NOTIFY events",
+      ],
+    );
+    assert.deepEqual(await a.cmd("NOTIFY SET (INBOXES (MessageNew MessageExpunge Foo))"), [
+      "TAG BAD Unknown event Foo",
+    ]);
+    assert.deepEqual(
+      await a.cmd(
+        "NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (SELECTED-DELAYED (MessageNew MessageExpunge))",
+      ),
+      [
+        "TAG BAD Duplicate selected filter",
+      ],
+    );
+    assert.deepEqual(await a.cmd("NOTIFY SET (PERSONAL (MessageNew))"), [
+      "TAG BAD MessageNew and MessageExpunge go together",
+    ]);
+    assert.deepEqual(await a.cmd("NOTIFY SET (PERSONAL (FlagChange))"), [
+      "TAG BAD FlagChange needs MessageNew and MessageExpunge",
+    ]);
+    assert.deepEqual(await a.cmd("NOTIFY GET"), ["TAG BAD Expected SET or NONE"]);
+  } finally {
+    await close();
+  }
+});
