@@ -147,3 +147,50 @@ Deno.test("private entries are each user's own; shared server entries cannot be 
     await t.close();
   }
 });
+
+Deno.test("on a shared mailbox, /shared entries need r to read and w to write; /private stay the reader's", async () => {
+  const { t, port } = await setupImap();
+  await t.addUser("w@example.org", "other pass");
+  const u = await RawImap.connect(port);
+  const w = await RawImap.connect(port);
+  try {
+    await u.login();
+    await w.login("w@example.org", "other pass");
+    const shared = '"Other Users/u@example.org/Team"';
+    assert.match((await u.cmd("CREATE Team")).at(-1)!, /^TAG OK/);
+    assert.match(
+      (await u.cmd('SETMETADATA Team (/shared/comment "team box" /private/comment "u")')).at(-1)!,
+      /^TAG OK/,
+    );
+    // Lookup only: the private entries are the reader's own; shared ones need "r".
+    assert.match((await u.cmd("SETACL Team w@example.org l")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await w.cmd(`GETMETADATA ${shared} /private/comment`), [
+      `* METADATA ${shared} (/private/comment NIL)`,
+      "TAG OK GETMETADATA completed",
+    ]);
+    assert.deepEqual(await w.cmd(`GETMETADATA ${shared} /shared/comment`), [
+      "TAG NO [NOPERM] Permission denied",
+    ]);
+    assert.match((await u.cmd("SETACL Team w@example.org lr")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await w.cmd(`GETMETADATA ${shared} /shared/comment`), [
+      `* METADATA ${shared} (/shared/comment {8}`,
+      "team box)",
+      "TAG OK GETMETADATA completed",
+    ]);
+    assert.deepEqual(await w.cmd(`SETMETADATA ${shared} (/shared/comment "w was here")`), [
+      "TAG NO [NOPERM] Permission denied",
+    ]);
+    assert.deepEqual(await w.cmd(`SETMETADATA ${shared} (/private/comment "w's note")`), [
+      "TAG OK SETMETADATA completed",
+    ]);
+    assert.deepEqual(await u.cmd("GETMETADATA Team /private/comment"), [
+      "* METADATA Team (/private/comment {1}",
+      "u)",
+      "TAG OK GETMETADATA completed",
+    ]);
+  } finally {
+    u.close();
+    w.close();
+    await t.close();
+  }
+});
