@@ -235,6 +235,7 @@ export class NotifyState {
    */
   async deliver(s: ImapSession): Promise<void> {
     if (this.pending.size === 0) return;
+    const changed = new Set(this.pending);
     this.pending.clear();
     const tree: MailboxTree = await s.tree();
     const seen = new Set<string>();
@@ -242,7 +243,10 @@ export class NotifyState {
       seen.add(m.id);
       const name = tree.name(m);
       const before = this.#known.get(m.id);
-      const now = await this.#snapshot(s, m, name);
+      // Counts are read again only for the mailboxes the notifier named (and new ones).
+      const now = !before || changed.has(m.id)
+        ? await this.#snapshot(s, m, name)
+        : { ...before, name, inbox: m.role === "inbox", subscribed: m.subscribed };
       this.#known.set(m.id, now);
       const events = this.eventsFor(m, name) ?? (before ? this.eventsFor(m, before.name) : null);
       if (!events) continue;
