@@ -10,8 +10,11 @@
  *   (its topmost `X-Spam-Status: Yes`), which is only marked "filed";
  * - neither, but trained as spam or filed → moved out of Junk: ham.
  *
- * Training is a reconciliation, so repeated or merged events do no harm. Expunged messages keep
- * their training (as in mox and SpamBayes). Each account's work runs one step at a time.
+ * Marks are kept by blob id, so a copy counts as the message it copies: COPY into or out of Junk
+ * followed by `\Deleted` + EXPUNGE of the original trains like MOVE (a message flagged `\Deleted`
+ * is on its way out and is left alone). Training is a reconciliation, so repeated or merged events
+ * do no harm. Expunged messages keep their training (as in mox and SpamBayes). Each account's work
+ * runs one step at a time, in chunks of `CHUNK` messages.
  *
  * @module
  */
@@ -23,6 +26,9 @@ import type { AccountId, Message, MessageId } from "../store/types.ts";
 import type { SpamSettings } from "./settings.ts";
 import { filedAsSpam, MAX_SCAN } from "./stage.ts";
 import { tokenize } from "./tokenize.ts";
+
+/** Messages read per step. */
+const CHUNK = 500;
 
 /** What a message asks to be trained as now. */
 export function wantedMark(
@@ -120,13 +126,16 @@ export class JunkTrainer {
       }
     }
     this.#done.set(accountId, Math.max(this.#done.get(accountId) ?? 0, e.modseq));
-    if (ids.size === 0) return;
-    const marks = await jt.marks(accountId, [...ids]);
-    const candidates = [...ids].filter((id) => hint.has(id) || marks.has(id));
-    if (candidates.length === 0) return;
     let trained = 0;
-    for (const m of await store.getMessages(accountId, candidates)) {
-      if (await this.#reconcile(m, junk, marks.get(m.id))) trained++;
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += CHUNK) {
+      const messages = await store.getMessages(accountId, all.slice(i, i + CHUNK));
+      const marks = await jt.marks(accountId, messages.map((m) => m.blobId));
+      for (const m of messages) {
+        if (m.keywords.includes("$deleted")) continue;
+        if (!hint.has(m.id) && !marks.has(m.blobId)) continue;
+        if (await this.#reconcile(m, junk, marks.get(m.blobId))) trained++;
+      }
     }
     if (trained > 0) {
       const dropped = await jt.prune(accountId, this.#settings.maxTokens, this.#settings.maxMarks);
@@ -151,7 +160,13 @@ export class JunkTrainer {
     const untrain: JunkClass | undefined = current === "spam" || current === "ham" ? current : undefined;
     const train: JunkClass | undefined = want === "spam" || want === "ham" ? want : undefined;
     const tokens = untrain || train ? tokenize(await bytes()) : [];
-    await this.#store.junkTokens!.train(m.accountId, { messageId: m.id, tokens, untrain, train, mark: want });
+    await this.#store.junkTokens!.train(m.accountId, {
+      messageId: m.blobId,
+      tokens,
+      untrain,
+      train,
+      mark: want,
+    });
     this.#log.info("junk filter trained", {
       account_id: m.accountId,
       message_id: m.id,

@@ -147,9 +147,10 @@ Deno.test("junk filter: trained by IMAP MOVE and JMAP Email/set, a similar SMTP 
     }, "0"]]);
     await trainer.idle();
     assert.deepEqual(await store.junkTokens!.totals(user.id), { spam: 0, ham: 4 });
+    const blobs = (await store.getMessages(user.id, [ids[0]!, ids[1]!])).map((m) => m.blobId);
     assert.deepEqual(
-      await store.junkTokens!.marks(user.id, [ids[0]!, ids[1]!]),
-      new Map([[ids[0]!, "ham"], [ids[1]!, "ham"]]),
+      await store.junkTokens!.marks(user.id, blobs),
+      new Map([[blobs[0]!, "ham"], [blobs[1]!, "ham"]]),
     );
 
     // Now the same kind of message is ham to this user.
@@ -158,6 +159,39 @@ Deno.test("junk filter: trained by IMAP MOVE and JMAP Email/set, a similar SMTP 
     const later = await where(t, user, "Casino bonus winner again");
     assert.equal(later.box, "Inbox");
     assert.match(later.raw, /X-Spam-Status: No,/);
+  } finally {
+    await client.logout().catch(() => {});
+    await t.close();
+  }
+});
+
+Deno.test("junk filter: COPY into Junk then \\Deleted + EXPUNGE trains as spam, and the same back out of Junk untrains (imapflow)", async () => {
+  const t = await startTestServer({ spam: { enabled: true } });
+  const client = new ImapFlow({
+    host: "127.0.0.1",
+    port: t.port("imap"),
+    secure: false,
+    auth: { user: "u@example.org", pass: "s3cret pass" },
+    tls: { rejectUnauthorized: false },
+    logger: false,
+  });
+  try {
+    const user = await t.addUser("u@example.org", "s3cret pass");
+    const store = t.srv.context.store;
+    await t.deliver(user, SPAM[0]!);
+    const trainer = junkTrainerOf(t.srv.context)!;
+    await client.connect();
+    await client.mailboxOpen("INBOX");
+    // No MOVE: COPY, then STORE +FLAGS (\Deleted) and UID EXPUNGE of the original.
+    assert.ok(await client.messageCopy("1", "Junk", { uid: true }));
+    assert.ok(await client.messageDelete("1", { uid: true }));
+    await trainer.idle();
+    assert.deepEqual(await store.junkTokens!.totals(user.id), { spam: 1, ham: 0 });
+    await client.mailboxOpen("Junk");
+    assert.ok(await client.messageCopy("1", "INBOX", { uid: true }));
+    assert.ok(await client.messageDelete("1", { uid: true }));
+    await trainer.idle();
+    assert.deepEqual(await store.junkTokens!.totals(user.id), { spam: 0, ham: 1 });
   } finally {
     await client.logout().catch(() => {});
     await t.close();

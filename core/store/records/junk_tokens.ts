@@ -25,6 +25,7 @@ export interface TokenCounts {
 
 /** One training step of one message, applied atomically. */
 export interface JunkTraining {
+  /** The message's key (core/spam uses its blob id, so a copy is the same message). */
   messageId: MessageId;
   /** The message's distinct tokens (at most a few thousand). */
   tokens: readonly string[];
