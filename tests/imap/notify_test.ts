@@ -181,3 +181,27 @@ Deno.test("NOTIFY refuses bad event groups (BAD) and events it does not send (NO
     await close();
   }
 });
+
+Deno.test("under NOTIFY SELECTED an expunge in the selected mailbox is pushed between commands", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.match(
+      (await a.cmd("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange))")).at(-1)!,
+      /^TAG OK/,
+    );
+    await append(b, "INBOX");
+    assert.deepEqual(await pushed(a, 2), ["* 1 EXISTS", "* 1 RECENT"]);
+    assert.match((await b.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.match((await b.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")).at(-1)!, /^TAG OK/);
+    assert.match((await b.cmd("EXPUNGE")).at(-1)!, /^TAG OK/);
+    // A FETCH for the flag change may come first, depending on how the changes are batched.
+    let line = await a.c.read();
+    while (line !== null && line.includes(" FETCH ")) line = await a.c.read();
+    assert.equal(line, "* 1 EXPUNGE");
+    assert.deepEqual(await pushed(a, 1), ["* 0 RECENT"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    await close();
+  }
+});
