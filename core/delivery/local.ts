@@ -24,6 +24,8 @@ export interface LocalDeliveryInput {
   receivedAt: Date;
   /** The mailbox (by role) it goes to: the Inbox unless a check filed it as junk. */
   role?: "inbox" | "junk";
+  /** Accounts whose copy goes to Junk whatever `role` says (a per-account check: the junk filter, core/spam). */
+  junkAccounts?: ReadonlySet<AccountId>;
   /** Where each account's copy goes when a filter (Sieve) decided; other accounts go by `role`. */
   filings?: ReadonlyMap<AccountId, LocalFiling>;
 }
@@ -113,7 +115,9 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
   const all = [...new Set(input.accountIds)];
   if (all.length === 0) throw new RangeError("No recipients to deliver to");
   const { plain: accountIds, own } = splitFiled(all, input.filings);
-  const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
+  const inboxes = await Promise.all(
+    accountIds.map((id) => inboxOf(store, id, input.junkAccounts?.has(id) ? "junk" : input.role)),
+  );
   try {
     // Accounts with their own (edited) copy: every blob first, then all placements in one
     // all-or-nothing `addMessages`, as without edited copies.
@@ -227,7 +231,9 @@ export async function deliverLocalEach(
       continue;
     }
     try {
-      const inboxes = await Promise.all(accountIds.map((id) => inboxOf(store, id, input.role)));
+      const inboxes = await Promise.all(
+        accountIds.map((id) => inboxOf(store, id, input.junkAccounts?.has(id) ? "junk" : input.role)),
+      );
       // The group's shared and edited copies in one all-or-nothing call.
       const added = await store.addMessages([
         ...accountIds.map((accountId, i) => ({

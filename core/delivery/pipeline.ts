@@ -270,7 +270,14 @@ export type StageVerdict =
    * replacement message (e.g. forged Authentication-Results removed, RFC 8601 §5), and `junk` to
    * file it in the recipients' Junk mailboxes instead of their Inboxes (DMARC quarantine).
    */
-  | { accept: true; fields?: string; message?: MessageSource; junk?: boolean }
+  | {
+    accept: true;
+    fields?: string;
+    message?: MessageSource;
+    junk?: boolean;
+    /** Only these recipient accounts' copies go to Junk (a per-account verdict: the junk filter, core/spam). */
+    junkAccounts?: ReadonlySet<AccountId>;
+  }
   /** Refuse the whole message (every recipient gets this refusal; nothing is stored). */
   | { accept: false; refusal: Refusal };
 
@@ -449,6 +456,7 @@ export class DeliveryTransaction {
       status: "queued",
     }));
     let junk = false;
+    const junkAccounts = new Set<AccountId>();
     for (const stage of this.#pipeline.stages) {
       const verdict = await this.#check(stage, message);
       if (!verdict.accept) {
@@ -463,6 +471,7 @@ export class DeliveryTransaction {
       if (verdict.fields) received = verdict.fields + received;
       if (verdict.message) message = verdict.message;
       if (verdict.junk) junk = true;
+      for (const a of verdict.junkAccounts ?? []) junkAccounts.add(a);
     }
     const role = junk ? "junk" : "inbox";
     // RFC 5321 §4.4: Return-Path is added at final delivery only.
@@ -495,6 +504,7 @@ export class DeliveryTransaction {
             receivedAt: now,
             filings: plan?.filings,
             role,
+            junkAccounts,
           });
           const placed: AccountId[] = [];
           each.outcomes.forEach((o, k) => {
@@ -517,6 +527,7 @@ export class DeliveryTransaction {
             receivedAt: now,
             filings: plan?.filings,
             role,
+            junkAccounts,
           });
           for (const i of localIdx) {
             results[i] = { address: this.#recipients[i]!.address, status: "delivered" };

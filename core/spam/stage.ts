@@ -7,8 +7,8 @@
  * to Junk at or above the threshold, and leaves each account's verdict for Sieve's spamtest
  * (core/spam/signals.ts). Only the first `MAX_SCAN` bytes are read.
  *
- * Several local accounts share one copy and one header: the highest account score is shown and
- * decides Junk (Sieve's spamtest still sees each account's own score).
+ * Each recipient account's copy is filed by its own verdict (its own junk filter); the accounts
+ * share one header, which shows the highest score (Sieve's spamtest sees each account's own).
  *
  * @module
  */
@@ -92,7 +92,8 @@ export function spamStage(svc: SpamServices): InboundStage {
         tests: shown.tests.join(","),
         source: base.source,
       });
-      return { accept: true, fields: spamFields(shown), ...(shown.spam ? { junk: true } : {}) };
+      const junkAccounts = new Set([...byAccount].filter(([, v]) => v.spam).map(([a]) => a));
+      return { accept: true, fields: spamFields(shown), ...(junkAccounts.size > 0 ? { junkAccounts } : {}) };
     },
   };
 }

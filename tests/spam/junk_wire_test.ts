@@ -197,3 +197,32 @@ Deno.test("junk filter: COPY into Junk then \\Deleted + EXPUNGE trains as spam, 
     await t.close();
   }
 });
+
+Deno.test("junk filter: one SMTP message to two accounts is filed by each account's own filter", async () => {
+  const t = await startTestServer({ spam: { enabled: true } });
+  try {
+    const u = await t.addUser("u@example.org", "s3cret pass");
+    const v = await t.addUser("v@example.org", "s3cret pass");
+    const store = t.srv.context.store;
+    // u moves both spam samples to Junk (the store call IMAP MOVE makes); v trains nothing.
+    const inbox = (await store.getMailboxByRole(u.id, "inbox"))!.id;
+    const junk = (await store.getMailboxByRole(u.id, "junk"))!.id;
+    for (const m of SPAM) await t.deliver(u, m);
+    await store.moveMessages(u.id, inbox, [1, 2], junk);
+    await junkTrainerOf(t.srv.context)!.idle();
+    assert.deepEqual(await store.junkTokens!.totals(u.id), { spam: 2, ham: 0 });
+    const send = `import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.sendmail("x@example.net", ["u@example.org", "v@example.org"], sys.argv[2].encode())
+s.quit()`;
+    await python(send, [String(t.port("smtp")), NEW_SPAM.replace("Casino bonus winner", "Casino for two")]);
+    const atU = await where(t, u, "Casino for two");
+    const atV = await where(t, v, "Casino for two");
+    assert.equal(atU.box, "Junk");
+    assert.equal(atV.box, "Inbox");
+    // One shared copy: the header shows the highest score (u's).
+    assert.match(atV.raw, /X-Spam-Status: Yes,/);
+  } finally {
+    await t.close();
+  }
+});
