@@ -77,6 +77,11 @@ export function withoutForgedResults(message: MessageSource, ourId: string): Mes
   return new ReplacedHeader(message, end, cleaned);
 }
 
+/** `message` with its first `cut` bytes (its header section) replaced by `header` (also used by core/spam). */
+export function withHeader(message: MessageSource, cut: number, header: Uint8Array): MessageSource {
+  return new ReplacedHeader(message, cut, header);
+}
+
 /** A message whose first `cut` bytes are replaced by `header`. */
 class ReplacedHeader implements MessageSource {
   readonly #inner: MessageSource;

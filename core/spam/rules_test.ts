@@ -6,6 +6,7 @@ import { parseVerdict } from "./rspamd.ts";
 import { spamtestValues } from "./signals.ts";
 import { filedAsSpam, spamFields } from "./stage.ts";
 import { wantedMark } from "./trainer.ts";
+import { stripSpamFields } from "./strip.ts";
 import type { AuthOutcome } from "../mailauth/verify.ts";
 
 const enc = new TextEncoder();
@@ -115,4 +116,14 @@ Deno.test("parseVerdict: rspamd's checkv2 JSON; an answer without a score is an 
   );
   assert.throws(() => parseVerdict({ action: "reject" }), /no score/);
   assert.throws(() => parseVerdict(null));
+});
+
+Deno.test("stripSpamFields: incoming X-Spam-* fields (folded ones whole) go, every other field stays byte for byte", () => {
+  const header = "Received: from a\r\n by b\r\nX-Spam-Status: No, score=-100\r\n\ttests=FORGED\r\n" +
+    "Subject: x\r\nx-spam-flag: NO\r\nX-Spammy: kept\r\n\r\n";
+  assert.equal(
+    new TextDecoder().decode(stripSpamFields(enc.encode(header))!),
+    "Received: from a\r\n by b\r\nSubject: x\r\nX-Spammy: kept\r\n\r\n",
+  );
+  assert.equal(stripSpamFields(enc.encode("Subject: x\r\n\r\n")), null);
 });

@@ -29,6 +29,7 @@ import { rspamdCheck } from "./rspamd.ts";
 import type { SpamSettings } from "./settings.ts";
 import { authOutcomeOf, noteSpamVerdicts, type SpamVerdict } from "./signals.ts";
 import { tokenize } from "./tokenize.ts";
+import { withoutSpamFields } from "./strip.ts";
 
 /** Bytes of a message scanned at most (tokens, rules, rspamd). */
 export const MAX_SCAN = 1024 * 1024;
@@ -55,7 +56,9 @@ export function spamStage(svc: SpamServices): InboundStage {
       const o = tx.origin;
       if (o.kind !== "smtp" || o.lmtp || o.authenticatedAs !== null) return { accept: true };
       if (svc.trusted?.contains(o.clientIp)) return { accept: true };
-      const raw = await scanBytes(message);
+      // A verdict is ours to write: incoming X-Spam-* fields go.
+      const cleaned = withoutSpamFields(message);
+      const raw = await scanBytes(cleaned);
       const accounts = [
         ...new Set(tx.recipients.flatMap((r) => r.route === "local" ? r.accounts.map((a) => a.id) : [])),
       ];
@@ -93,7 +96,12 @@ export function spamStage(svc: SpamServices): InboundStage {
         source: base.source,
       });
       const junkAccounts = new Set([...byAccount].filter(([, v]) => v.spam).map(([a]) => a));
-      return { accept: true, fields: spamFields(shown), ...(junkAccounts.size > 0 ? { junkAccounts } : {}) };
+      return {
+        accept: true,
+        fields: spamFields(shown),
+        ...(cleaned !== message ? { message: cleaned } : {}),
+        ...(junkAccounts.size > 0 ? { junkAccounts } : {}),
+      };
     },
   };
 }
