@@ -1,6 +1,6 @@
 /**
- * Online backup and restore of the SQLite backend: `VACUUM INTO` takes a consistent snapshot of the
- * database (a read transaction; the server keeps running and writing), then the blob files the
+ * Online backup and restore of the SQLite backend: SQLite's online backup API takes a consistent
+ * copy of the database (the server keeps running and writing), then the blob files the
  * snapshot references are copied. A blob deleted by the running server between the snapshot and
  * its copy means that snapshot is already stale for that message, so a new snapshot is taken and
  * only the blobs not yet copied are copied, until one snapshot's blobs are all present. Blob files
@@ -85,8 +85,8 @@ export async function backupSqlite(
   let bytes = 0;
   for (let round = 1; round <= 10; round++) {
     await Deno.remove(snapshot).catch(() => {});
-    // A read transaction: every committed write before it, none after (SQLite WAL snapshot isolation).
-    database.exec(`VACUUM INTO '${snapshot.replaceAll("'", "''")}'`);
+    // SQLite's online backup: a consistent copy of every committed write at its end.
+    await database.backupTo(snapshot);
     const { hashes, messages } = fileBlobs(snapshot);
     const missing: string[] = [];
     for (const hash of hashes) {
