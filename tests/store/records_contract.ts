@@ -12,12 +12,12 @@ import type { Clock } from "../../core/clock.ts";
 import type { StoreHarness } from "./store_contract.ts";
 import type { QueuedMessage } from "../../core/store/records/queue.ts";
 import { tenancyRecordsContract } from "./tenancy_contract.ts";
+import { webhookRecordsContract } from "./webhooks_contract.ts";
 import { opsRecordsContract } from "./ops_contract.ts";
 import { sieveRecordsContract } from "./sieve_contract.ts";
 import { dmarcRecordsContract } from "./dmarc_contract.ts";
 import { tlsRptRecordsContract } from "./tlsrpt_contract.ts";
 import { junkRecordsContract } from "./junk_contract.ts";
-import { webhookRecordsContract } from "./webhooks_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
 const enc = new TextEncoder();
@@ -66,6 +66,8 @@ export function recordStoresContract(
 ): void {
   // Organizations, plans and usage (issue 16): tests/store/tenancy_contract.ts.
   tenancyRecordsContract(test);
+  // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
+  webhookRecordsContract(test, reopen);
   // Health-check history and daily counters (issue 17): tests/store/ops_contract.ts.
   opsRecordsContract(test, reopen);
   // Sieve scripts and their trackers (issue 20): tests/store/sieve_contract.ts.
@@ -76,8 +78,6 @@ export function recordStoresContract(
   tlsRptRecordsContract(test, reopen);
   // The junk filter's token counts (issue 18, core/spam): tests/store/junk_contract.ts.
   junkRecordsContract(test, reopen);
-  // Webhooks, their outbox and notification bookkeeping (issue 19): tests/store/webhooks_contract.ts.
-  webhookRecordsContract(test, reopen);
 
   test("identities: the default identity is created on first listing and cannot be deleted by the client", async (c) => {
     const acc = await account(c.store);
