@@ -6,7 +6,15 @@
  */
 
 /** Protocol names as they appear in logs and policy configuration. */
-export type Protocol = "smtp" | "submission" | "submissions" | "lmtp" | "imap" | "pop3" | "managesieve" | "http";
+export type Protocol =
+  | "smtp"
+  | "submission"
+  | "submissions"
+  | "lmtp"
+  | "imap"
+  | "pop3"
+  | "managesieve"
+  | "http";
 
 /** One client session. */
 export interface Session {

@@ -64,7 +64,17 @@ function freePort(): number {
 async function prepared(): Promise<{ dir: string; config: string; port: number }> {
   const dir = await Deno.makeTempDir({ prefix: "tern-bench-import-" });
   const port = freePort();
-  const listeners = ["smtp", "submission", "submissions", "lmtp", "imaps", "pop3", "pop3s", "managesieve", "http"]
+  const listeners = [
+    "smtp",
+    "submission",
+    "submissions",
+    "lmtp",
+    "imaps",
+    "pop3",
+    "pop3s",
+    "managesieve",
+    "http",
+  ]
     .map((l) => `[listeners.${l}]\nenabled = false\n`).join("");
   const config = `${dir}/tern.toml`;
   await Deno.writeTextFile(

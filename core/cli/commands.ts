@@ -568,4 +568,16 @@ const CORE_COMMANDS: CommandSpec[] = [
  * Every leaf command: the directory commands above, then those of the outbound queue
  * (core/cli/queue_commands.ts) and of the connection policy's bans (core/cli/ban_commands.ts).
  */
-export const COMMANDS: CommandSpec[] = [...CORE_COMMANDS, ...QUEUE_COMMANDS, ...BAN_COMMANDS, ...DMARC_COMMANDS, ...SIEVE_COMMANDS, ...SHARE_COMMANDS, ...SETUP_COMMANDS, ...TRANSFER_COMMANDS, ...TENANCY_COMMANDS, ...WEBHOOK_COMMANDS, ...API_COMMANDS];
+export const COMMANDS: CommandSpec[] = [
+  ...CORE_COMMANDS,
+  ...QUEUE_COMMANDS,
+  ...BAN_COMMANDS,
+  ...DMARC_COMMANDS,
+  ...SIEVE_COMMANDS,
+  ...SHARE_COMMANDS,
+  ...SETUP_COMMANDS,
+  ...TRANSFER_COMMANDS,
+  ...TENANCY_COMMANDS,
+  ...WEBHOOK_COMMANDS,
+  ...API_COMMANDS,
+];

@@ -224,7 +224,9 @@ export async function addAlias(
   }
   // Issue 16: the plan of the domain's organization caps its addresses.
   const domain = alias.slice(alias.lastIndexOf("@") + 1);
-  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "addresses").catch(cliError);
+  await checkDirectoryLimit(store, await store.organizations.orgOfDomain(domain), "addresses").catch(
+    cliError,
+  );
   return await store.addAlias(alias, normalized);
 }
 

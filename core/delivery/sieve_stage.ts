@@ -43,7 +43,7 @@ import { CompiledScriptCache } from "../sieve/cache.ts";
 import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "../sieve/interpreter.ts";
 import { SieveSyntaxError } from "../sieve/parser.ts";
 import type { CompiledScript } from "../sieve/validate.ts";
-import { spamtestValues, spamVerdictOf } from "../spam/signals.ts";
+import { spamtestValues, spamVerdictOf } from "./signals.ts";
 
 /** What the stage needs from the server (a `ServerContext` has all of it). */
 export interface SieveServer {

@@ -18,7 +18,7 @@ import type { DkimKeyStore } from "../store/records/dkim_keys.ts";
 import type { CachingDns } from "../dns/cached_resolver.ts";
 import { withoutForgedResults } from "./forged_results.ts";
 import { type AuthOutcome, verifyMessage } from "./verify.ts";
-import { noteAuthOutcome } from "../spam/signals.ts";
+import { noteAuthOutcome } from "../delivery/signals.ts";
 
 /** What the stage needs from the server. */
 export interface MailAuthServices {

@@ -85,7 +85,7 @@ export interface MetricsSources {
 /** The instruments of one server. */
 export class ServerMetrics {
   /** The prom-client registry (one per server). */
-  readonly registry = new Registry();
+  readonly registry: Registry = new Registry();
   readonly #connections: Counter<"protocol">;
   readonly #sessions: Gauge<"protocol">;
   readonly #commands: Counter<"protocol" | "command" | "result">;

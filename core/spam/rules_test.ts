@@ -3,7 +3,7 @@ import { parseMime } from "../mime/parse.ts";
 import { ruleHits, shouting } from "./rules.ts";
 import { DEFAULT_WEIGHTS } from "./settings.ts";
 import { parseVerdict } from "./rspamd.ts";
-import { spamtestValues } from "./signals.ts";
+import { spamtestValues } from "../delivery/signals.ts";
 import { filedAsSpam, spamFields } from "./stage.ts";
 import { wantedMark } from "./trainer.ts";
 import { stripSpamFields } from "./strip.ts";

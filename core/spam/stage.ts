@@ -5,7 +5,7 @@
  * when `[spam] rspamd_url` is set — and each recipient account's junk filter (core/spam/bayes.ts
  * over `Store.junkTokens`), adds `X-Spam-Score` and `X-Spam-Status` above the message, files it
  * to Junk at or above the threshold, and leaves each account's verdict for Sieve's spamtest
- * (core/spam/signals.ts). Only the first `MAX_SCAN` bytes are read.
+ * (core/delivery/signals.ts). Only the first `MAX_SCAN` bytes are read.
  *
  * Each recipient account's copy is filed by its own verdict (its own junk filter); the accounts
  * share one header, which shows the highest score (Sieve's spamtest sees each account's own).
@@ -27,7 +27,8 @@ import { classify } from "./bayes.ts";
 import { type ConnectionFacts, type RuleHit, ruleHits } from "./rules.ts";
 import { rspamdCheck } from "./rspamd.ts";
 import type { SpamSettings } from "./settings.ts";
-import { authOutcomeOf, noteSpamVerdicts, type SpamVerdict } from "./signals.ts";
+import { authOutcomeOf, noteSpamVerdicts, type SpamVerdict } from "../delivery/signals.ts";
+import type { AuthOutcome } from "../mailauth/verify.ts";
 import { tokenize } from "./tokenize.ts";
 import { withoutSpamFields } from "./strip.ts";
 
@@ -160,7 +161,7 @@ async function baseScore(
   const conn: ConnectionFacts = { rdns: null, helo: null };
   if (svc.checks.rdns !== "off") conn.rdns = (await reverseDns(svc.dns, ip)).result;
   if (svc.checks.helo !== "off") conn.helo = checkHelo(helo, ip, svc.ourNames).status;
-  const hits = ruleHits(svc.settings.weights, parseMime(raw), authOutcomeOf(tx), conn);
+  const hits = ruleHits(svc.settings.weights, parseMime(raw), authOutcomeOf<AuthOutcome>(tx), conn);
   return { score: hits.reduce((n, h) => n + h.points, 0), hits, source: "rules" };
 }
 

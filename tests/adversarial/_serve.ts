@@ -13,7 +13,17 @@ import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "../cli/_tern.ts";
 /** Writes tern.toml into `dir` and creates the user's domain and the user with the CLI. */
 export async function prepareDataDir(dir: string, address: string, password: string): Promise<void> {
   const domain = address.split("@")[1]!;
-  const listeners = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "managesieve", "http"]
+  const listeners = [
+    "smtp",
+    "submission",
+    "submissions",
+    "imap",
+    "imaps",
+    "pop3",
+    "pop3s",
+    "managesieve",
+    "http",
+  ]
     .map((n) => `[listeners.${n}]\nport = 0\n` + (n === "imap" ? "allow_plaintext_auth = true\n" : ""))
     .join("");
   await Deno.writeTextFile(

@@ -3,7 +3,17 @@ import { join } from "node:path";
 import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "./_tern.ts";
 import { readWithTimeout } from "../support/timed_source.ts";
 
-const LISTENERS = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "managesieve", "http"];
+const LISTENERS = [
+  "smtp",
+  "submission",
+  "submissions",
+  "imap",
+  "imaps",
+  "pop3",
+  "pop3s",
+  "managesieve",
+  "http",
+];
 
 /** Splits a text stream into lines. */
 function lineSplitter(): TransformStream<string, string> {

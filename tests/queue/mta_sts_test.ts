@@ -49,9 +49,8 @@ async function scenario(
   });
   const mx2Sink = await startSink({ server: { hideSTARTTLS: true } });
   const port = (server.addr as Deno.NetAddr).port;
-  const h0 = await harness();
-  await h0.close();
-  // The harness's resolver is shared by routing and the policy fetch.
+  // The harness's resolver is shared by routing and the policy fetch (bound before the harness exists).
+  // deno-lint-ignore prefer-const
   let h!: Awaited<ReturnType<typeof harness>>;
   const dnsProxy = {
     mx: (d: string) => h.dns.mx(d),

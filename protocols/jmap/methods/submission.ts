@@ -298,7 +298,9 @@ async function submit(
     else {
       throw new SetErrorException(
         "forbiddenToSend",
-        refusal.reason === "planLimit" ? refusal.text : "Local delivery failed (e.g. a recipient is over quota).",
+        refusal.reason === "planLimit"
+          ? refusal.text
+          : "Local delivery failed (e.g. a recipient is over quota).",
       );
     }
   }

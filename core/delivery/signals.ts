@@ -1,11 +1,12 @@
 /**
- * What earlier pipeline stages learnt about a transaction, for the spam stage (message
- * authentication results), and what the spam stage decided, for later ones (Sieve spamtest):
- * kept beside the transaction object, gone with it.
+ * What earlier pipeline stages learnt about a transaction, for later ones: the message
+ * authentication outcome (core/mailauth) for the spam stage, and the spam stage's verdicts
+ * (core/spam) for Sieve's spamtest. Kept beside the transaction object, gone with it. Here in
+ * core/delivery, typed by the producers, so that mailauth, spam and the Sieve stage meet without
+ * importing each other.
  *
  * @module
  */
-import type { AuthOutcome } from "../mailauth/verify.ts";
 import type { AccountId } from "../store/types.ts";
 
 /** The spam verdict of one message for one account. */
@@ -19,17 +20,20 @@ export interface SpamVerdict {
   tests: string[];
 }
 
-const auth = new WeakMap<object, AuthOutcome>();
+const auth = new WeakMap<object, unknown>();
 const verdicts = new WeakMap<object, Map<AccountId, SpamVerdict>>();
 
 /** Called by the message-authentication stage (core/mailauth/stage.ts) with its outcome. */
-export function noteAuthOutcome(tx: object, outcome: AuthOutcome): void {
+export function noteAuthOutcome<T>(tx: object, outcome: T): void {
   auth.set(tx, outcome);
 }
 
-/** The authentication outcome of a transaction, when it was checked. */
-export function authOutcomeOf(tx: object): AuthOutcome | undefined {
-  return auth.get(tx);
+/**
+ * The authentication outcome of a transaction, when it was checked; `T` is the producer's type
+ * (core/mailauth/verify.ts `AuthOutcome`), the only one ever noted.
+ */
+export function authOutcomeOf<T>(tx: object): T | undefined {
+  return auth.get(tx) as T | undefined;
 }
 
 /** Records the spam verdict of each recipient account. */
