@@ -22,3 +22,35 @@ export async function auditSettings(
     { action: change.action, orgId, target: change.target, after: change.after ?? null },
   );
 }
+
+/**
+ * Records every object a JMAP /set created, updated or destroyed (`kind` names the type, e.g.
+ * "sieve" gives `jmap.sieve.create`), with the created objects' `name` when they have one.
+ */
+export async function auditSetResult(
+  server: Pick<ServerContext, "store" | "clock" | "log">,
+  account: Pick<Account, "id" | "address">,
+  kind: string,
+  result: {
+    created: Record<string, Record<string, unknown>> | null;
+    updated: Record<string, unknown> | null;
+    destroyed: string[] | null;
+  },
+  client: { ip?: string; requestId?: string } = {},
+): Promise<void> {
+  for (const obj of Object.values(result.created ?? {})) {
+    const after = typeof obj.name === "string" ? { name: obj.name } : null;
+    await auditSettings(
+      server,
+      account,
+      { action: `jmap.${kind}.create`, target: String(obj.id), after },
+      client,
+    );
+  }
+  for (const id of Object.keys(result.updated ?? {})) {
+    await auditSettings(server, account, { action: `jmap.${kind}.update`, target: id }, client);
+  }
+  for (const id of result.destroyed ?? []) {
+    await auditSettings(server, account, { action: `jmap.${kind}.destroy`, target: id }, client);
+  }
+}

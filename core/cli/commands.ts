@@ -522,9 +522,10 @@ const CORE_COMMANDS: CommandSpec[] = [
     options: { "data-dir": DATA_DIR },
     examples: ["tern token revoke 0f6c…  # the ID column of tern token list"],
     async run(ctx) {
-      const revoked = await ctx.withDirectory(({ store }) =>
-        Promise.resolve(revokeToken(store, arg(ctx, 0)))
-      );
+      const revoked = await ctx.withDirectory(async ({ store }) => {
+        const done = await revokeToken(store, arg(ctx, 0));
+        return done ? await auditCli(store, "token.revoke", done, `token:${arg(ctx, 0)}`) : done;
+      });
       if (!revoked) throw new CliError(`No token "${arg(ctx, 0)}"`);
       ctx.io.out(`Revoked token ${arg(ctx, 0)}\n`);
       return ExitCode.ok;

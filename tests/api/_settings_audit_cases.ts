@@ -56,3 +56,76 @@ Deno.test("api audit: JMAP settings changes (VacationResponse/set, Identity/set)
     await t.close();
   }
 });
+
+Deno.test("api audit: SieveScript/set and PushSubscription/set over JMAP, and tern token revoke, are in the audit log", async () => {
+  const t = await startApiServer();
+  try {
+    const store = t.srv.context.store;
+    const { token } = await createToken(store, "alice@example.org", "jmap");
+    const alice = t.accounts["alice@example.org"]!;
+    const base = t.api.replace("/api/v1", "");
+    const upload = await fetch(`${base}/jmap/upload/${alice.id}/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/sieve" },
+      body: "keep;\r\n",
+    });
+    assert.equal(upload.status, 201);
+    const { blobId } = await upload.json();
+    const jmap = await fetch(`${base}/jmap/api`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:sieve"],
+        methodCalls: [
+          ["SieveScript/set", { accountId: alice.id, create: { s: { name: "rules", blobId } } }, "0"],
+          ["PushSubscription/set", {
+            create: { p: { deviceClientId: "phone", url: "https://push.invalid/endpoint", types: null } },
+          }, "1"],
+        ],
+      }),
+    });
+    assert.equal(jmap.status, 200);
+    const out = await jmap.json();
+    const scriptId = out.methodResponses[0][1].created.s.id;
+    const pushId = out.methodResponses[1][1].created.p.id;
+
+    const { token: other } = await createToken(store, "bob@example.org", "cli-made");
+    const tokens = await store.tokens.list();
+    const made = tokens.find((x) => x.name === "cli-made")!;
+    const { runCli } = await import("../../core/cli/run.ts");
+    const { MemoryIo } = await import("../../core/cli/io.ts");
+    const io = new MemoryIo();
+    assert.equal(
+      await runCli(["token", "revoke", made.id, "--data-dir", t.srv.context.config.data_dir], io, {
+        version: "0",
+      }),
+      0,
+      io.stderr,
+    );
+    void other;
+
+    const root = (await login(t, "root@example.org")).accessToken;
+    const res = await t.call("GET", "/admin/audit?action=jmap.", { token: root });
+    assert.equal(res.status, 200);
+    const actions = ((await res.json()).items as { action: string; target: string }[]).map((
+      e,
+    ) => [e.action, e.target]);
+    assert.ok(
+      actions.some(([a, id]) => a === "jmap.sieve.create" && id === scriptId),
+      JSON.stringify(actions),
+    );
+    assert.ok(
+      actions.some(([a, id]) => a === "jmap.push_subscription.create" && id === pushId),
+      JSON.stringify(actions),
+    );
+    const sec = await t.call("GET", "/admin/audit?action=token.revoke", { token: root });
+    const revoked = (await sec.json()).items as { action: string; actor: string; target: string }[];
+    assert.deepEqual(revoked.map((e) => [e.action, e.actor, e.target]), [[
+      "token.revoke",
+      "cli",
+      `token:${made.id}`,
+    ]]);
+  } finally {
+    await t.close();
+  }
+});

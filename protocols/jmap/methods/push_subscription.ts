@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { auditSetResult } from "../../../core/audit/settings_audit.ts";
 import { Buffer } from "node:buffer";
 import { invalidProperties, MethodError, SetErrorException } from "../errors.ts";
 import { getIds, getProperties, type MethodHandler, pick } from "../method_context.ts";
@@ -210,6 +211,10 @@ export const pushSubscriptionSet: MethodHandler = async (args, ctx) => {
       if (!(await store.delete(accountId, id))) throw new SetErrorException("notFound");
       server.push?.forget(id);
     },
+  });
+  await auditSetResult(server, ctx.account, "push_subscription", result, {
+    ip: ctx.remoteAddress,
+    requestId: ctx.sessionId,
   });
   return {
     created: result.created,

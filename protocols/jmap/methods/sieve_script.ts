@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { auditSetResult } from "../../../core/audit/settings_audit.ts";
 import { MethodError, SetErrorException } from "../errors.ts";
 import {
   getIds,
@@ -191,6 +192,10 @@ export const sieveScriptSet: MethodHandler = async (args, ctx) => {
       result.newState = await scripts.state(accountId);
     }
   }
+  await auditSetResult(ctx.services.server, ctx.account, "sieve", result, {
+    ip: ctx.remoteAddress,
+    requestId: ctx.sessionId,
+  });
   return setResponse(accountId, result);
 };
 
