@@ -130,8 +130,8 @@ Deno.test("MTA-STS enforce: a policy naming none of the MX hosts defers with 4.7
   });
 });
 
-Deno.test("MTA-STS testing mode, or no usable policy (404): delivered as without MTA-STS", async () => {
-  for (const policy of [ENFORCE.replace("enforce", "testing"), null]) {
+Deno.test("MTA-STS testing or none mode, or no usable policy (404): delivered as without MTA-STS", async () => {
+  for (const policy of [ENFORCE.replace("enforce", "testing"), ENFORCE.replace("enforce", "none"), null]) {
     await scenario(policy, { mx1Tls: false }, ({ status, mx1, mx2 }) => {
       assert.equal(status, "delivered", String(policy));
       assert.equal(mx1.messages.length + mx2.messages.length, 1);
