@@ -222,7 +222,8 @@ async function runFor(
   const redirects: string[] = [];
   let vacation: Pending["vacation"] = null;
   let reject: string | null = null;
-  const facts = redirectFacts(raw);
+  // Parsed only when a redirect needs the loop checks: most scripts never redirect.
+  let facts: RedirectFacts | null = null;
   for (const a of result.actions) {
     switch (a.type) {
       case "keep":
@@ -243,7 +244,12 @@ async function runFor(
         break;
       }
       case "redirect": {
-        const why = redirectRefusal(a.address, account.address, tx.envelope.from, facts);
+        const why = redirectRefusal(
+          a.address,
+          account.address,
+          tx.envelope.from,
+          facts ??= redirectFacts(raw),
+        );
         if (why) {
           log.warn("sieve redirect skipped, message kept", { account: account.address, reason: why });
           defaultKeep = true;
