@@ -8,6 +8,7 @@
 // @ts-types="npm:@types/cli-progress@^3.11.6"
 import cliProgress from "cli-progress";
 import type { CliIo } from "./io.ts";
+import { formatSize } from "./directory_ops.ts";
 
 /** What is reported. */
 export interface ProgressState {
@@ -24,15 +25,9 @@ export interface ProgressReporter {
   stop(state: ProgressState): void;
 }
 
+/** Bytes for people (the CLI's one size format), whole bytes. */
 function size(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+  return formatSize(Math.round(bytes));
 }
 
 /** The reporter for `io`: a bar when standard error is a terminal, lines otherwise. */

@@ -59,7 +59,17 @@ export function dkimRecordValue(key: { algorithm: DkimAlgorithm; publicKeyB64: s
  * RFC 6376 §3.6.2.2).
  */
 export function dkimZoneLine(selector: string, domain: string, value: string): string {
+  return `${dkimRecordName(selector, domain)}. IN TXT ( ${txtStrings(value).join(" ")} )`;
+}
+
+/**
+ * A TXT value as the quoted character-strings of zone-file form: at most 255 bytes each (RFC 1035
+ * §3.3.14), quotes and backslashes escaped (RFC 1035 §5.1).
+ */
+export function txtStrings(value: string): string[] {
   const parts: string[] = [];
-  for (let i = 0; i < value.length; i += 255) parts.push(`"${value.slice(i, i + 255)}"`);
-  return `${dkimRecordName(selector, domain)}. IN TXT ( ${parts.join(" ")} )`;
+  for (let i = 0; i < value.length; i += 255) {
+    parts.push(`"${value.slice(i, i + 255).replace(/(["\\])/g, "\\$1")}"`);
+  }
+  return parts.length > 0 ? parts : ['""'];
 }

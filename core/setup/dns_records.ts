@@ -7,7 +7,7 @@
  * @module
  */
 import type { Config, ListenerName } from "../config/types.ts";
-import { dkimRecordName, dkimRecordValue } from "../dkim/keys.ts";
+import { dkimRecordName, dkimRecordValue, txtStrings } from "../dkim/keys.ts";
 import type { DkimAlgorithm } from "../store/records/dkim_keys.ts";
 
 /** Record types `tern setup` prints. */
@@ -215,13 +215,10 @@ export function domainRecords(input: DomainRecordsInput): DnsRecord[] {
   return out;
 }
 
-/** TXT RDATA as quoted 255-byte strings (RFC 1035 §3.3.14). */
+/** TXT RDATA in zone-file form: its character-strings, in parentheses when there are several. */
 function quoteTxt(value: string): string {
-  const parts: string[] = [];
-  for (let i = 0; i < value.length; i += 255) {
-    parts.push(`"${value.slice(i, i + 255).replace(/(["\\])/g, "\\$1")}"`);
-  }
-  return parts.length > 1 ? `( ${parts.join(" ")} )` : parts[0] ?? '""';
+  const parts = txtStrings(value);
+  return parts.length > 1 ? `( ${parts.join(" ")} )` : parts[0]!;
 }
 
 /** The records in zone-file form (RFC 1035 §5), one per line, absolute names. */

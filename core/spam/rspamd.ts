@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { readAtMost } from "../net/bounded_body.ts";
 
 /** Most bytes of rspamd's answer read. */
 export const MAX_RESPONSE = 1024 * 1024;
@@ -68,25 +69,7 @@ export function parseVerdict(json: unknown): RspamdVerdict {
 }
 
 async function boundedText(res: Response): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_RESPONSE) {
-      await reader.cancel();
-      throw new Error("rspamd answer too large");
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all);
+  const body = await readAtMost(res.body, MAX_RESPONSE);
+  if (body === null) throw new Error("rspamd answer too large");
+  return new TextDecoder().decode(body);
 }

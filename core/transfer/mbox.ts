@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { extractState, flagsFromState, stateHeaders } from "./flags.ts";
+import { extractState, flagsFromState, MBOX_STATE_FIELDS, stateHeaders } from "./flags.ts";
 import { joinCrlf, readLines } from "./lines.ts";
 import { MAX_IMPORT_LINE, type SkippedItem, type TransferItem } from "./types.ts";
 
@@ -134,7 +134,7 @@ export function formatMboxMessage(
       continue;
     }
     const name = l.slice(0, Math.max(0, l.indexOf(":"))).trim().toLowerCase();
-    dropping = ["status", "x-status", "x-keywords", "x-uid", "x-imap", "x-imapbase"].includes(name);
+    dropping = MBOX_STATE_FIELDS.includes(name);
     if (!dropping) keptHead.push(l);
   }
   const quoted = [...keptHead, ...stateHeaders(opts.flags), ...(body.length ? body : [""])]

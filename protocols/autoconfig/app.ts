@@ -23,35 +23,12 @@ import {
   thunderbirdConfig,
 } from "../../core/setup/autoconfig.ts";
 import { mtaStsPolicy } from "../../core/setup/dns_records.ts";
+import { readAtMost } from "../../core/net/bounded_body.ts";
 
 /** Largest autodiscover request body read (the request is a few hundred bytes). */
 export const MAX_AUTODISCOVER_BODY = 16 * 1024;
 
 const XML = "application/xml; charset=utf-8";
-
-async function boundedText(req: Request, max: number): Promise<string | null> {
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder().decode(all);
-}
 
 /** The domain a request asks about: `emailaddress` parameter's domain, else the Host name minus `autoconfig.`. */
 function requestDomain(c: Context, server: ServerContext): string {
@@ -78,9 +55,9 @@ export function autoconfigApp(server: ServerContext): Hono {
   const autodiscover = async (c: Context) => {
     let address: string | null = c.req.query("email") ?? null;
     if (c.req.method === "POST") {
-      const text = await boundedText(c.req.raw, MAX_AUTODISCOVER_BODY);
-      if (text === null) return c.text("Request too large\n", 413);
-      address = autodiscoverRequestAddress(text);
+      const body = await readAtMost(c.req.raw.body, MAX_AUTODISCOVER_BODY);
+      if (body === null) return c.text("Request too large\n", 413);
+      address = autodiscoverRequestAddress(new TextDecoder().decode(body));
     }
     const parsed = address ? parseAddress(address) : null;
     if (!parsed) return c.text("An <EMailAddress> is required\n", 400);

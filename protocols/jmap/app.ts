@@ -31,6 +31,7 @@ import { StreamLimits } from "./stream_limits.ts";
 import { httpMetrics, mountMetrics } from "../api/routes/metrics.ts";
 import { mountHealth } from "../api/routes/health.ts";
 import { autoconfigApp } from "../autoconfig/app.ts";
+import { readAtMost } from "../../core/net/bounded_body.ts";
 import { ATTACHMENT_PATH } from "../../core/webhooks/attachment_urls.ts";
 
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
@@ -63,34 +64,12 @@ async function readBounded(
   const tooBig = () =>
     new ProblemError(status, ProblemType.limit, `The body exceeds ${limitName} (${max} octets).`, limitName);
   if (Number.isFinite(declared) && declared > max) throw tooBig();
-  if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = req.body.getReader();
-  try {
-    for (;;) {
-      // A body the client aborted or framed wrongly (bad chunked encoding) is the client's error.
-      const { done, value } = await reader.read().catch(() => {
-        throw new ProblemError(400, "about:blank", "The request body could not be read.");
-      });
-      if (done) break;
-      total += value.length;
-      if (total > max) {
-        await reader.cancel().catch(() => {});
-        throw tooBig();
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  // A body the client aborted or framed wrongly (bad chunked encoding) is the client's error.
+  const body = await readAtMost(req.body, max).catch(() => {
+    throw new ProblemError(400, "about:blank", "The request body could not be read.");
+  });
+  if (body === null) throw tooBig();
+  return body;
 }
 
 /** Per-account counters for the concurrency limits. */

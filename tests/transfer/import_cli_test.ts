@@ -65,6 +65,37 @@ async function corpusHashes(): Promise<string[]> {
   return [...set].sort();
 }
 
+/**
+ * Python's `mailbox` module writes the corpus messages `names` into a Maildir: message i goes to
+ * folder `folders[i % n]` ("" is INBOX), is moved to cur/ with flags `flags[i % m]`, and gets the
+ * modification time `epoch + i`.
+ */
+async function writeMaildir(
+  path: string,
+  names: string[],
+  folders: string[],
+  flags: string[],
+  epoch: number,
+) {
+  await python(
+    `
+import json, mailbox, os, sys
+md = mailbox.Maildir(sys.argv[1])
+folders = [md if f == "" else md.add_folder(f) for f in json.loads(sys.argv[2])]
+flags = json.loads(sys.argv[3])
+epoch = int(sys.argv[4])
+for i, path in enumerate(sys.argv[5:]):
+    box = folders[i % len(folders)]
+    key = box.add(open(path, "rb").read())
+    src = os.path.join(box._path, box._lookup(key))
+    dst = os.path.join(box._path, "cur", key + ":2," + flags[i % len(flags)])
+    os.rename(src, dst)
+    os.utime(dst, (epoch + i, epoch + i))
+`,
+    [path, JSON.stringify(folders), JSON.stringify(flags), String(epoch), ...names.map(corpusPath)],
+  );
+}
+
 const WRITE_MBOX = `
 import mailbox, sys
 mb = mailbox.mbox(sys.argv[1])
@@ -123,22 +154,12 @@ Deno.test({
     await withData(async (dir) => {
       const names = (await corpusNames()).slice(0, 60);
       // Python writes the messages; the script moves each to cur/ with flags and sets its mtime.
-      await python(
-        `
-import mailbox, os, sys
-md = mailbox.Maildir(sys.argv[1])
-sent = md.add_folder("Sent")
-work = md.add_folder("Work.Reports")
-flags = ["S", "FS", "RS", "", "DS"]
-for i, path in enumerate(sys.argv[2:]):
-    box = [md, sent, work][i % 3]
-    key = box.add(open(path, "rb").read())
-    src = os.path.join(box._path, box._lookup(key))
-    dst = os.path.join(box._path, "cur", key + ":2," + flags[i % 5])
-    os.rename(src, dst)
-    os.utime(dst, (1600000000 + i, 1600000000 + i))
-`,
-        [`${dir}/Maildir`, ...names.map(corpusPath)],
+      await writeMaildir(
+        `${dir}/Maildir`,
+        names,
+        ["", "Sent", "Work.Reports"],
+        ["S", "FS", "RS", "", "DS"],
+        1600000000,
       );
       const r = await tern([
         "import",
@@ -272,21 +293,7 @@ Deno.test({
   async fn() {
     await withData(async (dir) => {
       const names = (await corpusNames()).slice(0, 40);
-      await python(
-        `
-import mailbox, os, sys
-md = mailbox.Maildir(sys.argv[1])
-arch = md.add_folder("Archive.2019")
-for i, path in enumerate(sys.argv[2:]):
-    box = arch if i % 2 else md
-    key = box.add(open(path, "rb").read())
-    src = os.path.join(box._path, box._lookup(key))
-    dst = os.path.join(box._path, "cur", key + ":2," + ["S", "FS", ""][i % 3])
-    os.rename(src, dst)
-    os.utime(dst, (1500000000 + i, 1500000000 + i))
-`,
-        [`${dir}/src`, ...names.map(corpusPath)],
-      );
+      await writeMaildir(`${dir}/src`, names, ["", "Archive.2019"], ["S", "FS", ""], 1500000000);
       assert.equal(
         (await tern(["import", "maildir", "ada@example.org", `${dir}/src`, "--data-dir", `${dir}/data`]))
           .code,
