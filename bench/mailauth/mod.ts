@@ -19,14 +19,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { dkimSign } from "mailauth";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
-import { ByteReader } from "../../core/net/reader.ts";
+import { session as smtpSession } from "../_smtp_session.ts";
 import { createServer } from "../../protocols/server.ts";
 
 /** A record of `[[queue.static_dns]]`. */
 type ZoneRecord = NonNullable<QueueConfig["static_dns"]>[number];
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 const ACCOUNTS = 20;
 
 /** The sender domain's key and the zone publishing it. */
@@ -63,51 +62,6 @@ async function signed(size: number, n: number, privateKey: string): Promise<Uint
   const text = res.signatures + raw;
   // Dot-stuffing (RFC 5321 §4.5.2) is not needed: no line starts with ".".
   return enc.encode(text + ".\r\n");
-}
-
-async function session(port: number, payloads: Uint8Array[], offset: number): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buf = new Uint8Array(16384);
-  const reader = new ByteReader({
-    read: async () => {
-      const n = await conn.read(buf);
-      return n === null ? null : buf.slice(0, n);
-    },
-  });
-  const reply = async (): Promise<string> => {
-    for (;;) {
-      const r = await reader.readLine(4096);
-      if (r === null) throw new Error("connection closed");
-      const l = dec.decode(r.line);
-      if (/^\d{3} /.test(l)) return l;
-    }
-  };
-  const write = async (data: Uint8Array) => {
-    let off = 0;
-    while (off < data.length) off += await conn.write(data.subarray(off));
-  };
-  try {
-    await reply();
-    await write(enc.encode("EHLO mail.sender.test\r\n"));
-    await reply();
-    for (const [m, payload] of payloads.entries()) {
-      // PIPELINING (RFC 2920): MAIL, RCPT and DATA in one write.
-      await write(enc.encode(
-        `MAIL FROM:<bench@sender.test>\r\nRCPT TO:<user${(offset + m) % ACCOUNTS}@example.org>\r\nDATA\r\n`,
-      ));
-      for (const want of ["250", "250", "354"]) {
-        const l = await reply();
-        if (!l.startsWith(want)) throw new Error(`unexpected reply: ${l}`);
-      }
-      await write(payload);
-      const done = await reply();
-      if (!done.startsWith("250")) throw new Error(`unexpected reply: ${done}`);
-    }
-    await write(enc.encode("QUIT\r\n"));
-    await reply();
-  } finally {
-    conn.close();
-  }
 }
 
 async function round(
@@ -150,7 +104,10 @@ async function round(
     const per = Math.ceil(payloads.length / sessions);
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: sessions }, (_, s) => session(port, payloads.slice(s * per, (s + 1) * per), s)),
+      Array.from(
+        { length: sessions },
+        (_, s) => smtpSession(port, payloads.slice(s * per, (s + 1) * per), s, ACCOUNTS),
+      ),
     );
     return payloads.length / ((performance.now() - started) / 1000);
   } finally {

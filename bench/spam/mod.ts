@@ -15,12 +15,11 @@
 import { parseArgs } from "node:util";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
-import { ByteReader } from "../../core/net/reader.ts";
+import { session as smtpSession } from "../_smtp_session.ts";
 import { createServer } from "../../protocols/server.ts";
 import { tokenize } from "../../core/spam/tokenize.ts";
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 const ACCOUNTS = 20;
 const TRAINED = 50;
 
@@ -41,51 +40,6 @@ function text(n: number, size: number, words: string[]): string {
   for (let i = 0; body.length < size; i++) body += pick(i) + (i % 12 === 11 ? "\r\n" : " ");
   return `From: sender${n}@sender.test\r\nTo: user@example.org\r\nSubject: ${pick(0)} ${pick(3)} ${n}\r\n` +
     `Date: Sun, 06 Dec 2026 10:00:00 +0000\r\nMessage-ID: <${n}.${crypto.randomUUID()}@sender.test>\r\n\r\n${body}\r\n`;
-}
-
-async function session(port: number, payloads: Uint8Array[], offset: number): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buf = new Uint8Array(16384);
-  const reader = new ByteReader({
-    read: async () => {
-      const n = await conn.read(buf);
-      return n === null ? null : buf.slice(0, n);
-    },
-  });
-  const reply = async (): Promise<string> => {
-    for (;;) {
-      const r = await reader.readLine(4096);
-      if (r === null) throw new Error("connection closed");
-      const l = dec.decode(r.line);
-      if (/^\d{3} /.test(l)) return l;
-    }
-  };
-  const write = async (data: Uint8Array) => {
-    let off = 0;
-    while (off < data.length) off += await conn.write(data.subarray(off));
-  };
-  try {
-    await reply();
-    await write(enc.encode("EHLO mail.sender.test\r\n"));
-    await reply();
-    for (const [m, payload] of payloads.entries()) {
-      // PIPELINING (RFC 2920): MAIL, RCPT and DATA in one write.
-      await write(enc.encode(
-        `MAIL FROM:<bench@sender.test>\r\nRCPT TO:<user${(offset + m) % ACCOUNTS}@example.org>\r\nDATA\r\n`,
-      ));
-      for (const want of ["250", "250", "354"]) {
-        const l = await reply();
-        if (!l.startsWith(want)) throw new Error(`unexpected reply: ${l}`);
-      }
-      await write(payload);
-      const done = await reply();
-      if (!done.startsWith("250")) throw new Error(`unexpected reply: ${done}`);
-    }
-    await write(enc.encode("QUIT\r\n"));
-    await reply();
-  } finally {
-    conn.close();
-  }
 }
 
 async function round(
@@ -123,7 +77,10 @@ async function round(
     const per = Math.ceil(payloads.length / sessions);
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: sessions }, (_, s) => session(port, payloads.slice(s * per, (s + 1) * per), s)),
+      Array.from(
+        { length: sessions },
+        (_, s) => smtpSession(port, payloads.slice(s * per, (s + 1) * per), s, ACCOUNTS),
+      ),
     );
     return payloads.length / ((performance.now() - started) / 1000);
   } finally {
