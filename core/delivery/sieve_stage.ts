@@ -162,7 +162,10 @@ async function runFor(
   opts: SieveStageOptions,
 ): Promise<{ filing: Filing | null; pending: Pending | null } | null> {
   const { store, log } = server;
-  const account = await store.getAccount(accountId);
+  const rcpt = tx.recipients.find((r) => r.route === "local" && r.accounts.some((a) => a.id === accountId));
+  // The recipient resolution already loaded the account: no second read on the delivery path.
+  const known = rcpt?.route === "local" ? rcpt.accounts.find((a) => a.id === accountId) : undefined;
+  const account = known ?? await store.getAccount(accountId);
   if (!account) return null;
   let compiled: CompiledScript;
   try {
@@ -175,7 +178,6 @@ async function runFor(
     });
     return null;
   }
-  const rcpt = tx.recipients.find((r) => r.route === "local" && r.accounts.some((a) => a.id === accountId));
   const now = server.clock.now();
   const origin = tx.origin;
   // RFC 3685 / RFC 5235: spamtest from this account's spam verdict (core/spam); untested: null ("0").
