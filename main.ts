@@ -10,6 +10,7 @@ import { loadConfig } from "./core/config/load.ts";
 import { denoIo } from "./core/cli/io.ts";
 import { runCli } from "./core/cli/run.ts";
 import { ExitCode } from "./core/cli/errors.ts";
+import { serviceNotifier } from "./core/setup/service_notify.ts";
 
 /** Tern's version (from deno.json). */
 export const VERSION: string = denoJson.version;
@@ -21,9 +22,18 @@ export const VERSION: string = denoJson.version;
 async function serve(config: Config, _io: unknown, configPath: string | undefined): Promise<number> {
   const { createServer, installSignalHandlers } = await import("./mod.ts");
   const srv = await createServer(config);
-  const removeSignals = installSignalHandlers(srv, { loadConfig: () => loadConfig(configPath) });
+  const notifier = serviceNotifier({
+    onError: (message) => srv.context.log.warn("service manager notification failed", { error: message }),
+  });
+  const removeSignals = installSignalHandlers(srv, {
+    loadConfig: () => loadConfig(configPath),
+    onStopping: () => void notifier.stopping(),
+    onReloading: () => void notifier.reloading(),
+    onReloaded: () => void notifier.ready("reloaded"),
+  });
   try {
     await srv.start();
+    await notifier.ready("serving");
     await srv.finished;
   } catch (e) {
     await srv.stop().catch(() => {});

@@ -574,7 +574,15 @@ class Server implements TernServer {
  */
 export function installSignalHandlers(
   srv: TernServer,
-  options: { loadConfig?: () => Promise<Config> } = {},
+  options: {
+    loadConfig?: () => Promise<Config>;
+    /** Told when a stop begins (the first stop signal). */
+    onStopping?: () => void;
+    /** Told when a SIGHUP reload begins. */
+    onReloading?: () => void;
+    /** Told when a SIGHUP reload has ended, whether it applied or failed. */
+    onReloaded?: () => void;
+  } = {},
 ): () => void {
   let signals = 0;
   let firstAt = 0;
@@ -589,13 +597,16 @@ export function installSignalHandlers(
       return;
     }
     firstAt = Date.now();
+    options.onStopping?.();
     srv.stop().catch((err) => srv.context.log.error("shutdown failed", { error: (err as Error).message }));
   };
   const onHup = () => {
+    options.onReloading?.();
     (async () => {
       const config = options.loadConfig ? await options.loadConfig() : undefined;
       await srv.reload(config);
-    })().catch((err) => srv.context.log.error("reload failed", { error: (err as Error).message }));
+    })().catch((err) => srv.context.log.error("reload failed", { error: (err as Error).message }))
+      .finally(() => options.onReloaded?.());
   };
   // Windows knows only SIGINT and SIGBREAK; registering SIGTERM or SIGHUP there throws at startup.
   const handlers: [Deno.Signal, () => void][] = Deno.build.os === "windows"

@@ -25,6 +25,9 @@ Deno.test({
         if (m) keys.set(m[1]!, m[2]!);
       }
       assert.equal(keys.get("DynamicUser"), "yes");
+      // Readiness comes from systemd-notify, a child of the server (core/setup/service_notify.ts).
+      assert.equal(keys.get("Type"), "notify");
+      assert.equal(keys.get("NotifyAccess"), "all");
       assert.equal(keys.get("ProtectSystem"), "strict");
       assert.equal(keys.get("ReadWritePaths"), "/var/lib/tern");
       assert.equal(keys.get("AmbientCapabilities"), "CAP_NET_BIND_SERVICE");
