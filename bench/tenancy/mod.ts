@@ -5,7 +5,9 @@
  * messages/s and server CPU per message, then the medians and the ratios to `off` (target: within
  * 5%). Run on a quiet machine.
  *
- * Usage: `deno run -A bench/tenancy/mod.ts [--rounds 3] [--sessions 50] [--messages 40] [--size 4096]`
+ * Usage: `deno run -A bench/tenancy/mod.ts [--rounds 3] [--sessions 50] [--messages 40] [--size 4096]
+ * [--profile DIR]` (`--profile`: V8 CPU profiles of the server, one directory per mode under DIR;
+ * `deno run -A bench/tenancy/profile.ts DIR/on/*.cpuprofile` summarises them).
  *
  * `bench/tenancy/counting.ts` compares the ways of counting at the store alone (batched, one row
  * write per delivery in the same group commit, none).
@@ -16,9 +18,22 @@ import { parseArgs } from "node:util";
 
 const MODES = ["off", "on", "plan"] as const;
 
-async function round(mode: string, args: string[]): Promise<{ rate: number; cpu: number | null }> {
+async function round(
+  mode: string,
+  args: string[],
+  profile: string | undefined,
+): Promise<{ rate: number; cpu: number | null }> {
+  // --profile DIR: each round's server CPU profile goes to DIR/<mode> (bench/tenancy/profile.ts reads them).
+  const prof = profile === undefined ? [] : [`--profile=${profile}/${mode}`];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../smtp/mod.ts", import.meta.url).pathname, `--tenancy=${mode}`, ...args],
+    args: [
+      "run",
+      "-A",
+      new URL("../smtp/mod.ts", import.meta.url).pathname,
+      `--tenancy=${mode}`,
+      ...prof,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -42,13 +57,14 @@ async function main(): Promise<void> {
       sessions: { type: "string", default: "50" },
       messages: { type: "string", default: "40" },
       size: { type: "string", default: "4096" },
+      profile: { type: "string" },
     },
   });
   const args = [`--sessions=${values.sessions}`, `--messages=${values.messages}`, `--size=${values.size}`];
   const results = new Map<string, { rate: number; cpu: number | null }[]>(MODES.map((m) => [m, []]));
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const mode of MODES) {
-      const res = await round(mode, args);
+      const res = await round(mode, args, values.profile);
       results.get(mode)!.push(res);
       console.log(`round ${r + 1} ${mode}: ${res.rate} msgs/s, server CPU ${res.cpu ?? "?"} ms/msg`);
     }

@@ -1,0 +1,124 @@
+/**
+ * Issue 16: SQL statements per delivered message with tenancy off, on (usage counted) and plan
+ * (every limit checked), counted on the real server (SQLite store, in this process) while N
+ * sessions deliver M messages each over SMTP. A deterministic figure (no timing): it shows what
+ * each mode adds to a delivery's store work, statement by statement.
+ *
+ * Usage: `deno run -A bench/tenancy/statements.ts [--sessions 10] [--messages 20] [--verbose]`
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
+import { createServer } from "../../protocols/server.ts";
+import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
+import type { InboundStage } from "../../core/delivery/pipeline.ts";
+import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
+import { Database } from "../../core/store/sqlite/database.ts";
+import { session } from "../_smtp_session.ts";
+
+const MODES = ["off", "on", "plan"] as const;
+const ACCOUNTS = 20;
+
+/** Statements run, by SQL text, while `counting` is on. */
+const counts = new Map<string, number>();
+let counting = false;
+const proto = Database.prototype as unknown as Record<string, (this: Database, ...a: unknown[]) => unknown>;
+for (const name of ["statement", "values", "exec"] as const) {
+  const original = proto[name]!;
+  proto[name] = function (this: Database, ...args: unknown[]) {
+    if (counting) {
+      const sql = String(args[0]).replace(/\s+/g, " ").slice(0, 140);
+      counts.set(sql, (counts.get(sql) ?? 0) + 1);
+    }
+    return original.apply(this, args);
+  };
+}
+
+async function run(mode: string, sessions: number, messages: number): Promise<Map<string, number>> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-bench-statements-" });
+  const srv = await createServer(
+    testConfig(dir, {
+      hostname: "bench.test",
+      local_domains: ["example.org"],
+      smtp: { rate_limit_per_minute: 0, max_connections_per_ip: 0 },
+      policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
+    }),
+    undefined,
+    { logger: nullLogger },
+  );
+  try {
+    for (let i = 0; i < ACCOUNTS; i++) {
+      await srv.context.store.createAccount({
+        address: `user${i}@example.org`,
+        secrets: { passwordHash: "scrypt$16384$8$1$AAAA$AAAA" },
+      });
+    }
+    // The same three servers as bench/smtp/mod.ts --tenancy.
+    if (mode === "off") {
+      const p = deliveryPipeline(srv.context);
+      p.services.tenancy = undefined;
+      const writable = p as unknown as { stages: readonly InboundStage[] };
+      writable.stages = p.stages.filter((s) => s.name !== "plan-size");
+    } else if (mode === "plan") {
+      const big = 1e12;
+      await addPlan(srv.context.store, {
+        id: "bench",
+        limits: { receivedPerDay: big, receivedPerMonth: big, storageBytes: big, maxMessageSize: big },
+      });
+      await addOrganization(srv.context.store, { id: "bench", plan: "bench", domains: ["example.org"] });
+    }
+    await srv.start();
+    const payload = new TextEncoder().encode(
+      `From: bench@remote.test\r\nTo: user@example.org\r\nSubject: bench\r\n\r\n${"x".repeat(4000)}\r\n.\r\n`,
+    );
+    // One warm-up message per session (caches, prepared statements), not counted.
+    const port = srv.addresses.smtp.port;
+    await Promise.all(Array.from({ length: sessions }, (_, i) => session(port, [payload], i, ACCOUNTS)));
+    counts.clear();
+    counting = true;
+    await Promise.all(
+      Array.from({ length: sessions }, (_, i) => session(port, Array(messages).fill(payload), i, ACCOUNTS)),
+    );
+    counting = false;
+    return new Map(counts);
+  } finally {
+    counting = false;
+    await srv.stop({ graceSeconds: 0 });
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      sessions: { type: "string", default: "10" },
+      messages: { type: "string", default: "20" },
+      verbose: { type: "boolean", default: false },
+    },
+  });
+  const total = Number(values.sessions) * Number(values.messages);
+  const byMode = new Map<string, Map<string, number>>();
+  for (const mode of MODES) {
+    byMode.set(mode, await run(mode, Number(values.sessions), Number(values.messages)));
+  }
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  console.log("| tenancy | statements/msg | vs off |");
+  console.log("| ------- | -------------- | ------ |");
+  const off = sum(byMode.get("off")!) / total;
+  for (const mode of MODES) {
+    const n = sum(byMode.get(mode)!) / total;
+    console.log(`| ${mode} | ${n.toFixed(2)} | ${(n - off >= 0 ? "+" : "") + (n - off).toFixed(2)} |`);
+  }
+  if (values.verbose) {
+    for (const mode of MODES) {
+      console.log(`\n-- ${mode}: statements per message`);
+      const rows = [...byMode.get(mode)!].sort((a, b) => b[1] - a[1]);
+      for (const [sql, n] of rows) console.log(`${(n / total).toFixed(3).padStart(8)}  ${sql}`);
+    }
+  }
+}
+
+if (import.meta.main) await main();
