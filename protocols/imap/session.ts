@@ -485,6 +485,13 @@ export class ImapSession {
       if (this.#expired !== null) return await this.#bye(this.#expired);
       const r = this.framer.next();
       if (r.type === "needMore") {
+        if (this.framer.takeStallAfterSyncLiteral()) {
+          // RFC 9051 §7.1.1 (untagged OK is informational) and §2.2.2 (the client accepts any
+          // response at any time): a client that stalls after a synchronising literal (imaplib holds
+          // its CRLF under Nagle until the literal is ACKed) gets a prompt ACK riding on this line
+          // instead of waiting for the kernel's delayed ACK (~40 ms). Dovecot uses TCP_QUICKACK.
+          await this.out.line("* OK Literal received");
+        }
         await this.out.flush();
         // A command begun (bytes buffered, or lines and literals pending) must complete in time.
         if (this.framer.buffered > 0 || this.framer.inCommand) this.#commandStart ??= Date.now();

@@ -115,6 +115,10 @@ export class CommandFramer {
   #literalBytes = 0;
   #mode: Mode = { kind: "line" };
   #tag = "*";
+  /** A synchronising literal has just been received in full and nothing after it yet. */
+  #afterSyncLiteral = false;
+  /** Whether the literal being read is a synchronising one. */
+  #literalSync = false;
 
   /**
    * Creates a framer.
@@ -140,9 +144,21 @@ export class CommandFramer {
     return this.#lines.length > 0 || this.#mode.kind !== "line";
   }
 
+  /**
+   * True once per synchronising literal when it has been received in full and the client has not
+   * sent the rest of its command in the bytes buffered so far (the client stalled after the literal,
+   * as Python's imaplib does when Nagle holds back its closing CRLF). Reading clears it.
+   */
+  takeStallAfterSyncLiteral(): boolean {
+    const stalled = this.#afterSyncLiteral && this.buffered === 0 && this.#mode.kind === "line";
+    this.#afterSyncLiteral = false;
+    return stalled;
+  }
+
   /** Adds received bytes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.#mode.kind !== "literal") this.#afterSyncLiteral = false;
     const mode = this.#mode;
     // Large literal bodies go straight into their parts list instead of the line buffer.
     if (mode.kind === "literal" && this.#pos >= this.#buf.length) {
@@ -189,6 +205,7 @@ export class CommandFramer {
     this.#literalBytes = 0;
     this.#mode = { kind: "line" };
     this.#tag = "*";
+    this.#afterSyncLiteral = false;
   }
 
   /** Reads one raw line (no literal processing). Used for AUTHENTICATE continuations and DONE. */
@@ -231,6 +248,7 @@ export class CommandFramer {
         }
         this.#literals.push(concat(mode.parts));
         this.#mode = { kind: "line" };
+        this.#afterSyncLiteral = this.#literalSync;
         continue;
       }
       if (mode.kind === "skip") {
@@ -311,6 +329,7 @@ export class CommandFramer {
       }
       this.#literalBytes += lit.size;
       this.#mode = { kind: "literal", remaining: lit.size, parts: [] };
+      this.#literalSync = lit.sync;
       return { type: "literal", size: lit.size, sync: lit.sync, binary: lit.binary, tag };
     }
   }

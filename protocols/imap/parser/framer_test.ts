@@ -138,3 +138,35 @@ Deno.test("CommandFramer and parseCommand never throw on arbitrary bytes", () =>
     { numRuns: 500 },
   );
 });
+
+/** Pushes `parts` one at a time, running `next` to needMore after each; returns the stall flags seen. */
+function stalls(parts: string[]): boolean[] {
+  const f = new CommandFramer();
+  return parts.map((p) => {
+    f.push(enc.encode(p));
+    while (f.next().type !== "needMore") { /* drain */ }
+    return f.takeStallAfterSyncLiteral();
+  });
+}
+
+Deno.test("CommandFramer reports a stall once, only after a whole synchronising literal with nothing after it", () => {
+  // imaplib: line, literal, then its CRLF in a separate write.
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5}\r\n", "hello", "\r\n"]), [false, true, false]);
+  // The literal in two reads: only its end counts.
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5}\r\n", "hel", "lo", "\r\n"]), [false, false, true, false]);
+  // The CRLF (or the rest of the line) arrives with the literal: no stall.
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5}\r\n", "hello\r\n"]), [false, false]);
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5}\r\n", "hello {3}"]), [false, false]);
+  // A non-synchronising literal (RFC 7888) never had a "+": no stall.
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5+}\r\nhello", "\r\n"]), [false, false]);
+  assert.deepEqual(stalls(["a1 APPEND INBOX {5+}\r\n", "hello", "\r\n"]), [false, false, false]);
+  // Asked twice without new bytes: reported once.
+  const f = new CommandFramer();
+  f.push(enc.encode("a1 APPEND INBOX {2}\r\n"));
+  assert.equal(f.next().type, "literal");
+  f.push(enc.encode("hi"));
+  assert.equal(f.next().type, "needMore");
+  assert.equal(f.takeStallAfterSyncLiteral(), true);
+  assert.equal(f.next().type, "needMore");
+  assert.equal(f.takeStallAfterSyncLiteral(), false);
+});
