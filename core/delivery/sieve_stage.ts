@@ -97,6 +97,59 @@ export function refusalText(reason: string): string {
     "Message rejected";
 }
 
+/** An account's active script, compiled (or why it does not compile). */
+interface ActiveScript {
+  id: string;
+  version: number;
+  compiled: CompiledScript | null;
+  error: string | null;
+}
+
+/** Accounts whose active script (or its absence) is remembered, at most. */
+const MAX_ACTIVE_ENTRIES = 10_000;
+
+/**
+ * Each account's active script, compiled, remembered under the account's Sieve state
+ * (`SieveScriptStore.state`, bumped in the same transaction as every script change, by whatever
+ * process or connection makes it). A delivery reads that one counter instead of the script: when
+ * it moved, the script is read and compiled again. The counter is read before the script, so a
+ * change that lands between the two reads is seen at the next delivery.
+ */
+class ActiveScripts {
+  readonly #map = new Map<AccountId, { state: string; script: ActiveScript | null }>();
+
+  constructor(readonly store: Store, readonly log: Logger) {}
+
+  async get(accountId: AccountId): Promise<ActiveScript | null> {
+    const state = await this.store.sieveScripts.state(accountId);
+    const hit = this.#map.get(accountId);
+    if (hit && hit.state === state) return hit.script;
+    const s = await this.store.sieveScripts.active(accountId);
+    let script: ActiveScript | null = null;
+    if (s) {
+      try {
+        script = {
+          id: s.id,
+          version: s.version,
+          compiled: cache.get(s.id, s.version, s.content),
+          error: null,
+        };
+      } catch (e) {
+        script = {
+          id: s.id,
+          version: s.version,
+          compiled: null,
+          error: e instanceof SieveSyntaxError ? e.message : String(e),
+        };
+      }
+    }
+    this.#map.delete(accountId);
+    if (this.#map.size >= MAX_ACTIVE_ENTRIES) this.#map.delete(this.#map.keys().next().value!);
+    this.#map.set(accountId, { state, script });
+    return script;
+  }
+}
+
 /** What one account's run left to do after the commit. */
 interface Pending {
   accountId: AccountId;
@@ -121,12 +174,13 @@ export function sieveFilter(
   pipeline: () => DeliveryPipeline,
   opts: SieveStageOptions = {},
 ): LocalFilter {
+  const active = new ActiveScripts(server.store, server.log);
   return {
     name: "sieve",
     async plan(tx, message, received, accountIds) {
-      const scripts = new Map<AccountId, { id: string; version: number; content: string }>();
+      const scripts = new Map<AccountId, ActiveScript>();
       for (const id of accountIds) {
-        const s = await server.store.sieveScripts.active(id);
+        const s = await active.get(id);
         if (s) scripts.set(id, s);
       }
       if (scripts.size === 0) return null;
@@ -158,7 +212,7 @@ async function runFor(
   tx: DeliveryTransaction,
   raw: Uint8Array,
   accountId: AccountId,
-  script: { id: string; version: number; content: string },
+  script: ActiveScript,
   opts: SieveStageOptions,
 ): Promise<{ filing: Filing | null; pending: Pending | null } | null> {
   const { store, log } = server;
@@ -167,17 +221,12 @@ async function runFor(
   const known = rcpt?.route === "local" ? rcpt.accounts.find((a) => a.id === accountId) : undefined;
   const account = known ?? await store.getAccount(accountId);
   if (!account) return null;
-  let compiled: CompiledScript;
-  try {
-    compiled = cache.get(script.id, script.version, script.content);
-  } catch (e) {
+  if (script.compiled === null) {
     // A stored script that no longer compiles: implicit keep (RFC 5228 §2.10.6), and say why.
-    log.warn("sieve script does not compile", {
-      account: account.address,
-      error: e instanceof SieveSyntaxError ? e.message : String(e),
-    });
+    log.warn("sieve script does not compile", { account: account.address, error: script.error });
     return null;
   }
+  const compiled = script.compiled;
   const now = server.clock.now();
   const origin = tx.origin;
   // RFC 3685 / RFC 5235: spamtest from this account's spam verdict (core/spam); untested: null ("0").

@@ -9,12 +9,14 @@
  * @module
  */
 import { parseMime } from "../mime/parse.ts";
+import { parseHeaderBlock } from "../mime/header.ts";
 import { decodeHeaderText, encodeEncodedWords } from "../mime/encoded_words.ts";
 import { parseAddressList } from "../mime/address.ts";
 import { parseDateWithZone } from "../mime/date.ts";
 import { partText } from "../mime/body.ts";
 import { latin1 } from "../mime/charset.ts";
-import type { MimePart } from "../mime/types.ts";
+import type { HeaderField, MimePart } from "../mime/types.ts";
+import { leafBody } from "./body_leaf.ts";
 import {
   asciiLower,
   type Comparator,
@@ -141,6 +143,10 @@ interface Field {
   value: string;
   /** The field's original bytes, or null for an added one. */
   bytes: Uint8Array | null;
+  /** Memo: the value decoded (RFC 2047) and trimmed, as header tests compare it. */
+  decoded?: string;
+  /** Memo: the addresses of the value, as address tests see them. */
+  addresses?: string[];
 }
 
 class Stop {}
@@ -153,6 +159,9 @@ interface Frame {
 }
 
 const encoder = new TextEncoder();
+/** The tags of a test without `:index` (a plain field lookup). */
+const NO_TAGS: Map<string, TagValue> = new Map();
+const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /**
  * Runs a compiled script on a message.
@@ -188,7 +197,26 @@ class Run {
   readonly includeStack: string[] = [];
   readonly included = new Set<string>();
   #fields: Field[] | null = null;
+  /** The fields by lowercase name (built on first lookup, dropped when editheader changes the list). */
+  #byKey: Map<string, Field[]> | null = null;
+  /** Offset just past the blank line that ends the header (the body's start). */
   #bodyStart = 0;
+  /** Offset just past the last original field (where the blank line starts). */
+  #lastFieldEnd = 0;
+  /** The header as received (body tests read the original message, not an edited one). */
+  #original: HeaderField[] = [];
+  /** Values already folded for i;ascii-casemap in this run (a header is often tested many times). */
+  readonly #folded = new Map<string, string>();
+  readonly #lower = (v: string): string => {
+    let f = this.#folded.get(v);
+    if (f === undefined) {
+      f = asciiLower(v);
+      if (this.#folded.size < 1024) this.#folded.set(v, f);
+    }
+    return f;
+  };
+  /** Body texts already extracted in this run, by transform. */
+  #bodies: Map<string, string[]> | null = null;
   #edited = false;
   #mime: MimePart | null = null;
 
@@ -245,6 +273,8 @@ class Run {
   }
 
   async block(cmds: CompiledCommand[], frame: Frame): Promise<void> {
+    // A block that never waits (the usual script) runs without a promise per command and test.
+    if (isSyncBlock(cmds)) return this.blockSync(cmds, frame);
     let i = 0;
     while (i < cmds.length) {
       const c = cmds[i]!;
@@ -270,6 +300,33 @@ class Run {
     }
   }
 
+  /** {@link block} for a block without `include`, `mailboxexists` or `duplicate`. */
+  blockSync(cmds: CompiledCommand[], frame: Frame): void {
+    let i = 0;
+    while (i < cmds.length) {
+      const c = cmds[i]!;
+      if (c.name === "if") {
+        // RFC 5228 §3.1, as in block().
+        let done = false;
+        let j = i;
+        while (j < cmds.length && (j === i || cmds[j]!.name === "elsif" || cmds[j]!.name === "else")) {
+          const cj = cmds[j]!;
+          this.#step();
+          if (!done && (cj.name === "else" || this.testSync(cj.tests[0]!, frame))) {
+            done = true;
+            this.blockSync(cj.block!, frame);
+          }
+          j++;
+        }
+        i = j;
+        continue;
+      }
+      this.#step();
+      this.commandSync(c, frame);
+      i++;
+    }
+  }
+
   // ---- strings and variables (RFC 5229) ----
 
   #expand(frame: Frame, s: string): string {
@@ -284,8 +341,10 @@ class Run {
     });
   }
 
-  #strs(frame: Frame, v: string[] | number | TagValue | undefined): string[] {
-    if (!Array.isArray(v)) return [];
+  #strs(frame: Frame, v: string[] | number | TagValue | undefined): readonly string[] {
+    if (!Array.isArray(v)) return NO_STRINGS;
+    // Most strings have nothing to expand: the compiled list itself, no copy.
+    if (!frame.script.requires.has("variables") || !v.some((s) => s.includes("${"))) return v;
     return v.map((s) => this.#expand(frame, s));
   }
 
@@ -314,15 +373,30 @@ class Run {
 
   #headers(): Field[] {
     if (this.#fields) return this.#fields;
-    const root = this.#root();
-    this.#bodyStart = root.bodyStart;
-    this.#fields = root.headers.map((h) => ({
+    // Header tests need the header alone: the body is parsed only when a body test runs.
+    const raw = this.ctx.raw;
+    const block = parseHeaderBlock(raw, 0, raw.length, { top: true });
+    this.#bodyStart = block.headerEnd;
+    this.#lastFieldEnd = block.fields.at(-1)?.end ?? 0;
+    this.#original = block.fields;
+    this.#fields = block.fields.map((h) => ({
       name: h.name,
       key: h.key,
       value: h.value,
-      bytes: this.ctx.raw.subarray(h.start, h.end),
+      bytes: raw.subarray(h.start, h.end),
     }));
     return this.#fields;
+  }
+
+  #setFields(fields: Field[]): void {
+    this.#fields = fields;
+    this.#byKey = null;
+    this.#edited = true;
+  }
+
+  /** The value a header test compares (RFC 2047 decoded, trimmed), decoded once per field. */
+  #decoded(f: Field): string {
+    return f.decoded ??= decodeHeaderText(f.value).trim();
   }
 
   #root(): MimePart {
@@ -333,7 +407,16 @@ class Run {
   /** The fields named `name`, narrowed by RFC 5260 §6 `:index` / `:last`. */
   #fieldsNamed(name: string, tags: Map<string, TagValue>): Field[] {
     const key = name.toLowerCase();
-    const all = this.#headers().filter((f) => f.key === key);
+    if (this.#byKey === null) {
+      const byKey = new Map<string, Field[]>();
+      for (const f of this.#headers()) {
+        const list = byKey.get(f.key);
+        if (list) list.push(f);
+        else byKey.set(f.key, [f]);
+      }
+      this.#byKey = byKey;
+    }
+    const all = this.#byKey.get(key) ?? [];
     const index = tags.get("index");
     if (typeof index !== "number") return all;
     const i = tags.has("last") ? all.length - index : index - 1;
@@ -343,8 +426,7 @@ class Run {
   #rebuild(): Uint8Array {
     const parts = this.#headers().map((f) => f.bytes ?? encoder.encode(`${f.name}: ${f.value}\r\n`));
     const raw = this.ctx.raw;
-    const root = this.#root();
-    const lastEnd = root.headers.at(-1)?.end ?? root.headerStart;
+    const lastEnd = this.#lastFieldEnd;
     // The blank line that ended the header (a header-only message gets one).
     const sep = this.#bodyStart > lastEnd ? raw.subarray(lastEnd, this.#bodyStart) : encoder.encode("\r\n");
     parts.push(sep, raw.subarray(this.#bodyStart));
@@ -360,6 +442,12 @@ class Run {
   // ---- commands ----
 
   async command(c: CompiledCommand, frame: Frame): Promise<void> {
+    if (c.name === "include") return await this.#include(c, frame);
+    return this.commandSync(c, frame);
+  }
+
+  /** Every command but `include` (the one that waits). */
+  commandSync(c: CompiledCommand, frame: Frame): void {
     const t = c.tags;
     switch (c.name) {
       case "require":
@@ -416,8 +504,6 @@ class Run {
         return this.#flagCommand(c, frame);
       case "set":
         return this.#set(c, frame);
-      case "include":
-        return await this.#include(c, frame);
       case "return":
         throw new Return();
       case "global":
@@ -460,7 +546,7 @@ class Run {
       reason,
       subject,
       from,
-      addresses: this.#strs(frame, t.get("addresses")),
+      addresses: [...this.#strs(frame, t.get("addresses"))],
       mime: t.has("mime"),
       handle,
       seconds,
@@ -539,9 +625,7 @@ class Run {
     const encoded = /[^\x00-\x7f]/.test(clean) ? encodeEncodedWords(clean) : clean;
     const f: Field = { name, key: name.toLowerCase(), value: encoded, bytes: null };
     const fields = this.#headers();
-    if (c.tags.has("last")) fields.push(f);
-    else fields.unshift(f);
-    this.#edited = true;
+    this.#setFields(c.tags.has("last") ? [...fields, f] : [f, ...fields]);
   }
 
   #deleteHeader(c: CompiledCommand, frame: Frame): void {
@@ -554,13 +638,9 @@ class Run {
     const keep = fields.filter((f) => {
       if (!chosen.has(f)) return true;
       if (patterns === null) return false;
-      const value = decodeHeaderText(f.value).trim();
-      return !matchAny(match, cmp, [value], patterns, false).matched;
+      return !matchAny(match, cmp, [this.#decoded(f)], patterns, false).matched;
     });
-    if (keep.length !== fields.length) {
-      this.#fields = keep;
-      this.#edited = true;
-    }
+    if (keep.length !== fields.length) this.#setFields(keep);
   }
 
   // ---- tests ----
@@ -578,23 +658,24 @@ class Run {
   }
 
   /** Matches values against keys with the test's tags, setting match variables on success. */
-  #match(frame: Frame, tags: Map<string, TagValue>, values: string[], keys: string[]): boolean {
+  #match(
+    frame: Frame,
+    tags: Map<string, TagValue>,
+    values: readonly string[],
+    keys: readonly string[],
+  ): boolean {
     const { match, cmp } = this.#matchOf(tags);
     const want = frame.script.requires.has("variables") &&
       (match.type === "matches" || match.type === "regex");
-    const r = matchAny(match, cmp, values, keys, want);
+    const r = matchAny(match, cmp, values, keys, want, this.#lower);
     if (r.matched && r.captures) this.matchVars = r.captures;
     return r.matched;
   }
 
   async test(t: CompiledTest, frame: Frame): Promise<boolean> {
+    if (isSyncTest(t)) return this.testSync(t, frame);
     this.#step();
-    const tags = t.tags;
     switch (t.name) {
-      case "true":
-        return true;
-      case "false":
-        return false;
       case "not":
         return !await this.test(t.tests[0]!, frame);
       case "allof":
@@ -603,10 +684,37 @@ class Run {
       case "anyof":
         for (const x of t.tests) if (await this.test(x, frame)) return true;
         return false;
+      case "mailboxexists": {
+        for (const name of this.#strs(frame, t.args[0])) {
+          if (!this.ctx.mailboxExists || !await this.ctx.mailboxExists(name)) return false;
+        }
+        return true;
+      }
+      case "duplicate":
+        return await this.#duplicate(t, frame);
+    }
+    throw new SieveRuntimeError(`unknown test ${t.name}`);
+  }
+
+  /** Every test but `mailboxexists` and `duplicate` (the ones that wait), nor any holding them. */
+  testSync(t: CompiledTest, frame: Frame): boolean {
+    this.#step();
+    const tags = t.tags;
+    switch (t.name) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      case "not":
+        return !this.testSync(t.tests[0]!, frame);
+      case "allof":
+        for (const x of t.tests) if (!this.testSync(x, frame)) return false;
+        return true;
+      case "anyof":
+        for (const x of t.tests) if (this.testSync(x, frame)) return true;
+        return false;
       case "exists":
-        return this.#strs(frame, t.args[0]).every((n) =>
-          this.#headers().some((f) => f.key === n.toLowerCase())
-        );
+        return this.#strs(frame, t.args[0]).every((n) => this.#fieldsNamed(n, NO_TAGS).length > 0);
       case "size": {
         const limit = t.args[0] as number;
         const size = this.#edited ? this.#rebuild().length : this.ctx.raw.length;
@@ -614,13 +722,15 @@ class Run {
       }
       case "header": {
         const values = this.#strs(frame, t.args[0]).flatMap((n) =>
-          this.#fieldsNamed(n, tags).map((f) => decodeHeaderText(f.value).trim())
+          this.#fieldsNamed(n, tags).map((f) => this.#decoded(f))
         );
         return this.#match(frame, tags, values, this.#strs(frame, t.args[1]));
       }
       case "address": {
         const values = this.#strs(frame, t.args[0]).flatMap((n) =>
-          this.#fieldsNamed(n, tags).flatMap((f) => parseAddressList(f.value).map((a) => a.email))
+          this.#fieldsNamed(n, tags).flatMap((f) =>
+            f.addresses ??= parseAddressList(f.value).map((a) => a.email)
+          )
         );
         return this.#match(frame, tags, addressParts(values, tags), this.#strs(frame, t.args[1]));
       }
@@ -654,19 +764,11 @@ class Run {
         const flags = vars === null ? this.flags : vars.flatMap((v) => splitFlags(this.#getVar(frame, v)));
         return this.#match(frame, tags, flags, this.#strs(frame, t.args.at(-1)));
       }
-      case "mailboxexists": {
-        for (const name of this.#strs(frame, t.args[0])) {
-          if (!this.ctx.mailboxExists || !await this.ctx.mailboxExists(name)) return false;
-        }
-        return true;
-      }
       case "environment": {
         const name = this.#str(frame, t.args[0]).toLowerCase();
         const v = this.ctx.environment?.[name];
         return v !== undefined && this.#match(frame, tags, [v], this.#strs(frame, t.args[1]));
       }
-      case "duplicate":
-        return await this.#duplicate(t, frame);
       case "spamtest": {
         const v = tags.has("percent") ? this.ctx.spamPercent : this.ctx.spamScore;
         return this.#match(frame, tags, [String(v ?? 0)], this.#strs(frame, t.args[0]));
@@ -679,12 +781,28 @@ class Run {
 
   /** RFC 5173 §5: the body text the transform gives. */
   #bodyTexts(frame: Frame, tags: Map<string, TagValue>): string[] {
-    const raw = this.ctx.raw;
-    const root = this.#root();
-    if (tags.has("raw")) return [latin1(raw.subarray(root.bodyStart))];
     const types = tags.has("content")
       ? this.#strs(frame, tags.get("content")).map((s) => s.toLowerCase())
       : ["text"];
+    // Each transform's text is extracted once per run, however many body tests ask for it.
+    const key = tags.has("raw")
+      ? "raw"
+      : `${tags.has("content") ? "content" : "text"}\u0000${types.join("\u0000")}`;
+    const memo = this.#bodies ??= new Map();
+    let texts = memo.get(key);
+    if (!texts) {
+      texts = this.#extractBody(tags, types);
+      memo.set(key, texts);
+    }
+    return texts;
+  }
+
+  #extractBody(tags: Map<string, TagValue>, types: readonly string[]): string[] {
+    const raw = this.ctx.raw;
+    this.#headers();
+    // A single-part message needs no full MIME parse (body_leaf.ts).
+    const root = this.#mime ?? leafBody(raw, this.#original, this.#bodyStart) ?? this.#root();
+    if (tags.has("raw")) return [latin1(raw.subarray(root.bodyStart))];
     const out: string[] = [];
     const visit = (p: MimePart, depth: number): void => {
       if (depth > 32) return;
@@ -743,8 +861,8 @@ class Run {
     if (tags.has("uniqueid")) id = this.#str(frame, tags.get("uniqueid"));
     else {
       const name = tags.has("header") ? this.#str(frame, tags.get("header")) : "message-id";
-      const f = this.#headers().find((h) => h.key === name.toLowerCase());
-      id = f ? decodeHeaderText(f.value).trim() : null;
+      const f = this.#fieldsNamed(name, NO_TAGS)[0];
+      id = f ? this.#decoded(f) : null;
     }
     // RFC 7352 §3.1: without an identifier the test is false.
     if (!id || !this.ctx.duplicate) return false;
@@ -756,8 +874,33 @@ class Run {
   }
 }
 
+const syncTests = new WeakMap<CompiledTest, boolean>();
+const syncBlocks = new WeakMap<CompiledCommand[], boolean>();
+
+/** Whether a test and its sub-tests run without waiting (no `mailboxexists`, no `duplicate`). */
+function isSyncTest(t: CompiledTest): boolean {
+  let v = syncTests.get(t);
+  if (v === undefined) {
+    v = t.name !== "mailboxexists" && t.name !== "duplicate" && t.tests.every(isSyncTest);
+    syncTests.set(t, v);
+  }
+  return v;
+}
+
+/** Whether a block runs without waiting: no `include`, only such tests, only such blocks inside. */
+function isSyncBlock(cmds: CompiledCommand[]): boolean {
+  let v = syncBlocks.get(cmds);
+  if (v === undefined) {
+    v = cmds.every((c) =>
+      c.name !== "include" && c.tests.every(isSyncTest) && (!c.block || isSyncBlock(c.block))
+    );
+    syncBlocks.set(cmds, v);
+  }
+  return v;
+}
+
 /** RFC 5228 §2.7.4 and RFC 5233 §4: the address parts asked for. */
-function addressParts(addresses: string[], tags: Map<string, TagValue>): string[] {
+function addressParts(addresses: readonly string[], tags: Map<string, TagValue>): string[] {
   const out: string[] = [];
   for (const a of addresses) {
     const at = a.lastIndexOf("@");
@@ -776,7 +919,7 @@ function addressParts(addresses: string[], tags: Map<string, TagValue>): string[
 }
 
 /** RFC 5232 §2: a flag list is space-separated; duplicates (case-insensitively) removed. */
-export function normalizeFlags(list: string[]): string[] {
+export function normalizeFlags(list: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const f of list.flatMap(splitFlags)) {

@@ -32,8 +32,13 @@ export const MAX_REGEX_SUBJECT = 16 * 1024;
 /** `:matches` with captures uses a table of this many cells at most; beyond it, no captures. */
 const MAX_CAPTURE_CELLS = 4_000_000;
 
-/** RFC 4790 §9.2: i;ascii-casemap folds only a-z. */
+// deno-lint-ignore no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** RFC 4790 §9.2: i;ascii-casemap folds only A-Z (a non-ASCII letter keeps its case). */
 export function asciiLower(s: string): string {
+  // Pure ASCII (nearly every header and key): the native lowercasing is the same fold.
+  if (!NON_ASCII.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
@@ -97,6 +102,7 @@ export function matchAny(
   values: readonly string[],
   keys: readonly string[],
   wantCaptures: boolean,
+  lower: (s: string) => string = asciiLower,
 ): MatchResult {
   if (match.type === "count") {
     const n = String(values.length);
@@ -112,14 +118,41 @@ export function matchAny(
     // RFC 4790 §9.1: the numeric comparator supports equality and ordering only.
     throw new SieveRuntimeError(`comparator i;ascii-numeric cannot do :${match.type}`);
   }
+  if (match.type === "contains" || (match.type === "is" && cmp !== "i;ascii-numeric")) {
+    // The common cases: each key and each value folded once, no result objects per pair.
+    const folded = cmp === "i;ascii-casemap";
+    const ks = folded ? foldedKeys(keys) : keys;
+    for (const v of values) {
+      const fv = folded ? lower(v) : v;
+      for (const k of ks) {
+        if (match.type === "is" ? fv === k : fv.includes(k)) return MATCHED;
+      }
+    }
+    return NO_MATCH;
+  }
   for (const v of values) {
     for (const k of keys) {
       const r = matchOne(match, cmp, v, k, wantCaptures);
       if (r.matched) return r;
     }
   }
-  return { matched: false, captures: null };
+  return NO_MATCH;
 }
+
+/** Key lists of compiled scripts are the same arrays run after run: each is folded once. */
+const foldedKeyLists = new WeakMap<readonly string[], readonly string[]>();
+
+function foldedKeys(keys: readonly string[]): readonly string[] {
+  let f = foldedKeyLists.get(keys);
+  if (f === undefined) {
+    f = keys.map(asciiLower);
+    foldedKeyLists.set(keys, f);
+  }
+  return f;
+}
+
+const MATCHED: MatchResult = Object.freeze({ matched: true, captures: null });
+const NO_MATCH: MatchResult = Object.freeze({ matched: false, captures: null });
 
 function matchOne(
   match: MatchType,

@@ -8,6 +8,7 @@ import { startServer, type WireEnv } from "../smtp/_server.ts";
 import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { memorySource } from "../../core/delivery/spool.ts";
 import type { Account } from "../../core/store/types.ts";
+import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -407,5 +408,35 @@ Deno.test("sieve stage: duplicate discards a second copy with the same Message-I
     await deliver(env, "sender@remote.test", ["alice@example.org"], m);
     await deliver(env, "sender@remote.test", ["alice@example.org"], m);
     assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+  });
+});
+
+Deno.test("sieve stage: script changes made through another store connection apply to the next delivery", async () => {
+  await withEnv(async (env) => {
+    const subjects = () => box(env, env.alice, "INBOX").then((m) => m.length);
+    // The first delivery finds no script (and the stage remembers that).
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("one"));
+    assert.equal(await subjects(), 1);
+    // Another connection to the same database (as `tern sieve` in another process would be).
+    const other = await SqliteStore.open({ dataDir: env.dir });
+    try {
+      const scripts = other.sieveScripts;
+      await scripts.put(env.alice.id, "main", `require ["fileinto", "mailbox"]; fileinto :create "First";`);
+      await scripts.setActive(env.alice.id, "main");
+      await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("two"));
+      assert.equal((await box(env, env.alice, "First")).length, 1);
+      // A new version of the active script.
+      await scripts.put(env.alice.id, "main", `require ["fileinto", "mailbox"]; fileinto :create "Second";`);
+      await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("three"));
+      assert.equal((await box(env, env.alice, "Second")).length, 1);
+      // Deactivated: back to the Inbox.
+      await scripts.setActive(env.alice.id, null);
+      await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("four"));
+      assert.equal(await subjects(), 2);
+      assert.equal((await box(env, env.alice, "First")).length, 1);
+      assert.equal((await box(env, env.alice, "Second")).length, 1);
+    } finally {
+      await other.close();
+    }
   });
 });
