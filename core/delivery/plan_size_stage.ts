@@ -17,8 +17,7 @@ export function planSizeStage(policy: TenancyPolicy): InboundStage {
     async check(tx, message) {
       const sender = senderOf(tx.origin);
       const local = tx.recipients.flatMap((r) => r.route === "local" ? r.accounts.map((a) => a.id) : []);
-      const limit = await policy.checkMessageSize(sender ? { address: sender } : null, local, message.size) ??
-        await policy.checkStorage(local, message.size);
+      const limit = await policy.checkDelivery(sender ? { address: sender } : null, local, message.size);
       return limit ? { accept: false, refusal: planRefusal(limit) } : { accept: true };
     },
   };

@@ -5,10 +5,12 @@
  * APPEND/COPY and JMAP writes.
  *
  * Organizations, plans and domain ownership are cached in memory and reloaded when
- * `Store.organizations.version()` changes (one indexed one-row read per decision), so a plan
- * changed by `tern plan set` in another process applies to the next command without a restart.
- * Usage comes from the in-memory `UsageCounter`; storage from the directory, read only when the
- * plan limits it.
+ * `Store.organizations.version()` changes (asked once per decision: at RCPT, at MAIL, after the
+ * data; the SQLite store answers from memory unless something was written since), so a plan changed
+ * by `tern plan set` in another process applies to the next command without a restart. Counting a
+ * delivery uses the organizations the decision after its data saw (no second ask). Usage comes from
+ * the in-memory `UsageCounter`; storage from `Store.organizations.storageBytes()`, read only when
+ * the plan limits it.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import { DEFAULT_ORGANIZATION, type Organization } from "../store/records/organi
 import type { Plan, PlanFeatures } from "../store/records/plans.ts";
 import type { Store } from "../store/store.ts";
 import type { Account, AccountId } from "../store/types.ts";
+import type { UsageCounts } from "../store/records/usage.ts";
 import { UsageCounter } from "./usage.ts";
 
 /** A refusal with its SMTP reply code and RFC 3463 enhanced code (the pipeline turns it into its own). */
@@ -65,6 +68,10 @@ export interface TenancyPolicyOptions {
   /** Longest delay before counted usage is written (default 50 ms). */
   usageFlushMs?: number;
 }
+
+/** One counted event (shared, never mutated: counting allocates nothing per delivery). */
+const RECEIVED_ONE: Partial<UsageCounts> = Object.freeze({ received: 1 });
+const SENT_ONE: Partial<UsageCounts> = Object.freeze({ sent: 1 });
 
 /** Cached organizations and plans, and the decisions over them. */
 export class TenancyPolicy {
@@ -135,8 +142,23 @@ export class TenancyPolicy {
   /** The organization and plan of an account (the default organization for an unknown one). */
   async planOf(account: AccountRef): Promise<AccountPlan> {
     await this.#sync();
-    const domain = await this.#domainOf(account);
-    const orgId = (domain && this.#domainOrg.get(domain)) || DEFAULT_ORGANIZATION;
+    return this.#lookup(account);
+  }
+
+  /** `planOf` over the cache as it is (the caller synced it). */
+  async #lookup(account: AccountRef): Promise<AccountPlan> {
+    return this.#accountPlan(await this.#orgOf(account));
+  }
+
+  /** The organization of an account over the cache as it is. */
+  async #orgOf(account: AccountRef): Promise<string> {
+    const domain = typeof account === "string"
+      ? this.#accountDomain.get(account) ?? await this.#domainOf(account)
+      : await this.#domainOf(account);
+    return (domain && this.#domainOrg.get(domain)) || DEFAULT_ORGANIZATION;
+  }
+
+  #accountPlan(orgId: string): AccountPlan {
     return { orgId, plan: this.#planOfOrg(orgId) };
   }
 
@@ -161,11 +183,13 @@ export class TenancyPolicy {
    * receive limits and, with the announced size, its storage and message size.
    */
   async checkRecipient(accounts: readonly Account[], size: number): Promise<LimitRefusal | null> {
-    const seen = new Set<string>();
+    await this.#sync();
+    // Usually one account (an alias may expand to several): no set for it.
+    const seen = accounts.length > 1 ? new Set<string>() : null;
     for (const a of accounts) {
-      const { orgId, plan } = await this.planOf(a);
-      if (!plan || seen.has(orgId)) continue;
-      seen.add(orgId);
+      const { orgId, plan } = await this.#lookup(a);
+      if (!plan || seen?.has(orgId)) continue;
+      seen?.add(orgId);
       const l = plan.limits;
       if (l.maxMessageSize !== null && size > l.maxMessageSize) return LIMIT_REFUSALS.messageSize;
       if (l.receivedPerDay !== null || l.receivedPerMonth !== null) {
@@ -216,6 +240,39 @@ export class TenancyPolicy {
   }
 
   /**
+   * The finished message (the pipeline's plan-size stage, issue 16): `checkMessageSize`, then
+   * `checkStorage`, over one look at the organizations.
+   */
+  async checkDelivery(
+    sender: AccountRef | null,
+    accountIds: readonly AccountRef[],
+    size: number,
+  ): Promise<LimitRefusal | null> {
+    await this.#sync();
+    if (sender) {
+      const max = (await this.#lookup(sender)).plan?.limits.maxMessageSize ?? null;
+      if (max !== null && size > max) return LIMIT_REFUSALS.messageSize;
+    }
+    let copies: Map<string, { plan: Plan; n: number }> | null = null;
+    for (const id of accountIds) {
+      const { orgId, plan } = await this.#lookup(id);
+      if (!plan) continue;
+      const max = plan.limits.maxMessageSize;
+      if (max !== null && size > max) return LIMIT_REFUSALS.messageSize;
+      if (plan.limits.storageBytes === null) continue;
+      copies ??= new Map();
+      const c = copies.get(orgId);
+      if (c) c.n++;
+      else copies.set(orgId, { plan, n: 1 });
+    }
+    if (copies === null) return null;
+    for (const [orgId, { plan, n }] of copies) {
+      if (!(await this.#storageAllows(orgId, plan, size * n))) return LIMIT_REFUSALS.storage;
+    }
+    return null;
+  }
+
+  /**
    * A message of `size` octets placed for each of `accountIds`: null when every organization's
    * storage takes its copies, else the storage refusal (552 5.2.2).
    */
@@ -243,22 +300,19 @@ export class TenancyPolicy {
   async #storageAllows(orgId: string, plan: Plan, addBytes: number): Promise<boolean> {
     const max = plan.limits.storageBytes;
     if (max === null) return true;
-    const used = (await this.store.organizations.resources(orgId)).storageBytes;
-    return used + addBytes <= max;
+    return (await this.store.organizations.storageBytes(orgId)) + addBytes <= max;
   }
 
   /**
    * Counts a committed delivery: one received message per account it was placed for (by each
-   * account's organization), one sent message for an authenticated sender's organization.
+   * account's organization), one sent message for an authenticated sender's organization. The
+   * organizations are those the delivery's own decisions (RCPT, after the data) synced: no second
+   * version read.
    */
   async recordDelivery(sender: AccountRef | null, placedFor: readonly AccountId[]): Promise<void> {
-    const received = new Map<string, number>();
-    for (const id of placedFor) {
-      const { orgId } = await this.planOf(id);
-      received.set(orgId, (received.get(orgId) ?? 0) + 1);
-    }
-    for (const [orgId, n] of received) this.usage.add(orgId, { received: n });
-    if (sender) this.usage.add((await this.planOf(sender)).orgId, { sent: 1 });
+    if (this.#version === -1) await this.#sync();
+    for (const id of placedFor) this.usage.add(await this.#orgOf(id), RECEIVED_ONE);
+    if (sender) this.usage.add(await this.#orgOf(sender), SENT_ONE);
   }
 
   /**

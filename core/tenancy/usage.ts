@@ -71,7 +71,7 @@ export class UsageCounter {
     this.#rollover(day);
     const d = this.#totals.get(key);
     if (d) addTo(d, counts);
-    const m = this.#totals.get(`${orgId}|${utcMonth(now)}`);
+    const m = this.#totals.get(`${orgId}|${day.slice(0, 7)}`);
     if (m) addTo(m, counts);
     if (this.#timer === null) {
       this.#timer = setTimeout(() => {

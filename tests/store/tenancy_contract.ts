@@ -69,6 +69,30 @@ export function tenancyRecordsContract(
     assert.equal(await orgs.isPlatformAdmin(a.id), false);
   });
 
+  test("organizations: storageBytes follows each delivery, expunge and domain move, asked between them", async ({ store }) => {
+    const orgs = store.organizations;
+    const a = await account(store, "ada@acme.example");
+    await account(store, "cy@other.example");
+    await orgs.create({ id: "acme" });
+    await orgs.assignDomain("acme.example", "acme");
+    const inbox = (await store.getMailboxByRole(a.id, "inbox"))!;
+    // Asked before and after each write: a backend keeping it cached must see every write.
+    assert.equal(await orgs.storageBytes("acme"), 0);
+    assert.equal(await orgs.storageBytes("acme"), 0);
+    const raw = (n: number) => new TextEncoder().encode(`Subject: ${n}\r\n\r\n${"x".repeat(100 * n)}\r\n`);
+    const one = await store.storeMessages(raw(1), [{ accountId: a.id, mailboxIds: [inbox.id] }]);
+    assert.equal(await orgs.storageBytes("acme"), one.size);
+    const two = await store.storeMessages(raw(2), [{ accountId: a.id, mailboxIds: [inbox.id] }]);
+    assert.equal(await orgs.storageBytes("acme"), one.size + two.size);
+    assert.equal(await orgs.storageBytes("acme"), (await orgs.resources("acme")).storageBytes);
+    assert.equal(await orgs.storageBytes(DEFAULT_ORGANIZATION), 0);
+    await store.expunge(a.id, inbox.id, [1]);
+    assert.equal(await orgs.storageBytes("acme"), two.size);
+    await orgs.assignDomain("acme.example", DEFAULT_ORGANIZATION);
+    assert.equal(await orgs.storageBytes("acme"), 0);
+    assert.equal(await orgs.storageBytes(DEFAULT_ORGANIZATION), two.size);
+  });
+
   test("plans: created with defaults, patched, refused while in use", async ({ store }) => {
     const p = await store.plans.create({
       id: "free",

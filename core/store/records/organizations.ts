@@ -69,6 +69,12 @@ export interface OrganizationStore {
   /** What the organization holds now. */
   resources(orgId: string): Promise<OrgResources>;
   /**
+   * The organization's storage in use now (`resources(orgId).storageBytes` alone): what the plan's
+   * storage limit is checked against on every delivery, so a backend may keep it cached as long as
+   * nothing was written since.
+   */
+  storageBytes(orgId: string): Promise<number>;
+  /**
    * A number that changes whenever an organization, a plan or a domain assignment changes (in this
    * process or another): policy caches compare it to know when to reload.
    */

@@ -317,6 +317,19 @@ export class PgOrganizationStore implements OrganizationStore {
     return { domains: dom.n, accounts: acc.n, addresses: ali.n, storageBytes: acc.bytes };
   }
 
+  /** Sum of the organization's accounts' used bytes. */
+  async storageBytes(orgId: string): Promise<number> {
+    const owned = orgId === DEFAULT_ORGANIZATION
+      ? "NOT IN (SELECT domain FROM org_domains)"
+      : "IN (SELECT domain FROM org_domains WHERE org_id = ?)";
+    return Number(
+      (await this.db.get<{ bytes: number }>(
+        `SELECT coalesce(sum(used_bytes), 0)::bigint AS bytes FROM accounts WHERE domain ${owned}`,
+        ...(orgId === DEFAULT_ORGANIZATION ? [] : [orgId]),
+      ))!.bytes,
+    );
+  }
+
   /** The tenancy version (bumped by every change). */
   async version(): Promise<number> {
     return (await this.db.get<{ v: number }>("SELECT v FROM tenancy_version WHERE id = 1"))!.v;

@@ -36,10 +36,28 @@ const toOrg = (r: OrgRow): Organization => ({
 const orgOf = (col: string) =>
   `coalesce((SELECT org_id FROM org_domains od WHERE od.domain = ${col}), 'default')`;
 
+/**
+ * What changed in the database: `total_changes()` (rows this connection ever wrote) and
+ * `data_version` (moves when another connection, e.g. `tern plan set` in another process, commits).
+ * Two equal stamps mean that nothing was written in between, so a value read at the first still holds.
+ */
+const STAMP = "SELECT total_changes() AS t, data_version AS d FROM pragma_data_version";
+
+/** A value read at a stamp. */
+interface Stamped<T> {
+  t: number;
+  d: number;
+  value: T;
+}
+
 /** Organizations in the store database. */
 export class SqliteOrganizationStore implements OrganizationStore {
   readonly #db: Database;
   readonly #clock: Clock;
+  /** The version row as last read (the policy asks before every decision). */
+  #version: Stamped<number> = { t: -1, d: -1, value: 0 };
+  /** Organizations' storage as last summed: one sum per write, not per check. */
+  readonly #storage = new Map<string, Stamped<number>>();
 
   /**
    * @param db the store database, "tenancy" schema applied
@@ -284,8 +302,32 @@ export class SqliteOrganizationStore implements OrganizationStore {
     });
   }
 
+  storageBytes(orgId: string): Promise<number> {
+    return run(() => {
+      const { t, d } = this.#db.get<{ t: number; d: number }>(STAMP)!;
+      const cached = this.#storage.get(orgId);
+      if (cached && cached.t === t && cached.d === d) return cached.value;
+      const owned = orgId === DEFAULT_ORGANIZATION
+        ? "NOT IN (SELECT domain FROM org_domains)"
+        : "IN (SELECT domain FROM org_domains WHERE org_id = ?)";
+      const value = this.#db.get<{ bytes: number }>(
+        `SELECT coalesce(sum(used_bytes), 0) AS bytes FROM accounts WHERE domain ${owned}`,
+        ...(orgId === DEFAULT_ORGANIZATION ? [] : [orgId]),
+      )!.bytes;
+      this.#storage.set(orgId, { t, d, value });
+      return value;
+    });
+  }
+
   version(): Promise<number> {
-    return run(() => this.#db.get<{ v: number }>("SELECT v FROM tenancy_version WHERE id = 1")!.v);
+    return run(() => {
+      const { t, d } = this.#db.get<{ t: number; d: number }>(STAMP)!;
+      const cached = this.#version;
+      if (cached.t === t && cached.d === d) return cached.value;
+      const value = this.#db.get<{ v: number }>("SELECT v FROM tenancy_version WHERE id = 1")!.v;
+      this.#version = { t, d, value };
+      return value;
+    });
   }
 }
 
