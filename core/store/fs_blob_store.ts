@@ -30,6 +30,11 @@ export class FsBlobStore implements BlobStore {
   /** Open handles of shard directories, for the fsync after a rename. */
   readonly #shards = new Map<string, Promise<Deno.FsFile>>();
   readonly #recent = new RecentBytes(RECENT_MAX_BYTES);
+  /**
+   * Called with a put's blob id before its file gets its name (the SQLite store marks the put
+   * pending there, so a concurrent release does not unlink the bytes: pending_puts.ts).
+   */
+  onPut: ((blobId: BlobId) => void) | null = null;
 
   /**
    * Blob store over a directory.
@@ -91,6 +96,7 @@ export class FsBlobStore implements BlobStore {
         file.close();
       }
       const blobId = hash.digest("hex");
+      this.onPut?.(blobId);
       // Renaming over an existing blob is harmless: same name, same bytes.
       const shard = await this.#shardDir(blobId.slice(0, 2));
       await Deno.rename(tmpPath, this.path(blobId));
@@ -111,6 +117,7 @@ export class FsBlobStore implements BlobStore {
    */
   async #putBytes(data: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
     const blobId = createHash("sha256").update(data).digest("hex");
+    this.onPut?.(blobId);
     const shard = await this.#shardDir(blobId.slice(0, 2));
     const tmpPath = `${this.#dir}/${blobId.slice(0, 2)}/${TEMP_PREFIX}${crypto.randomUUID()}`;
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });

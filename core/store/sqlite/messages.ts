@@ -130,8 +130,13 @@ export class SqliteMessages {
   }
 
   /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
-  addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
-    return this.#addMessages(messages, null);
+  async addMessages(messages: NewMessage[]): Promise<AddedMessage[]> {
+    try {
+      return await this.#addMessages(messages, null);
+    } finally {
+      // The blobs the caller put are referenced now (or the write failed): their puts are settled.
+      for (const id of new Set(messages.map((m) => m.blobId))) this.#h.blobs.settlePut(id);
+    }
   }
 
   /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
@@ -373,8 +378,12 @@ export class SqliteMessages {
     }
     // An inline blob goes at the end of the batch, inside its transaction, unless a later job of
     // the batch referenced the same bytes again.
+    // A put of the same bytes not yet referenced (an APPEND between its put and its commit) keeps
+    // them; garbage collection takes them if nothing ever does (pending_puts.ts).
     mut.fx.beforeCommit.push(() => {
-      if (!this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) {
+      if (
+        !this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash) && !this.#h.blobs.isPutPending(hash)
+      ) {
         this.#h.blobs.releaseInline(hash);
       }
     });
@@ -385,7 +394,9 @@ export class SqliteMessages {
     // hash between the check and the unlink; a put racing with it is caught by #ensureBlob's
     // existence check.
     mut.fx.afterCommit.push(() => {
-      if (!this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash)) {
+      if (
+        !this.#h.database.get("SELECT 1 FROM blobs WHERE hash = ?", hash) && !this.#h.blobs.isPutPending(hash)
+      ) {
         this.#h.blobs.deleteFileSync(hash);
       }
     });

@@ -92,6 +92,9 @@ import { WriteQueue } from "./write_queue.ts";
 import { checkpointTruncate, vacuumFreePages } from "./disk_space.ts";
 import type { ExpungeHold } from "../expunge_holds.ts";
 
+/** Default of `SqliteStoreOptions.blobGraceMs`. */
+const DEFAULT_BLOB_GRACE_MS = 3_600_000;
+
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
   /** Data directory; created if missing. */
@@ -102,7 +105,9 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /**
    * Blob files without a database row younger than this are kept by `collectGarbage` (a put whose
-   * message is not committed yet). Default one hour.
+   * message is not committed yet). Default one hour. A put's bytes also outlive the release of
+   * another message with the same bytes until a message references them, for at most this long
+   * (and at most 10 minutes: pending_puts.ts).
    */
   blobGraceMs?: number;
   /** SQLite busy timeout in milliseconds (default 10,000). */
@@ -229,6 +234,7 @@ export class SqliteStore implements Store {
       (fn) => this.#queue.run(() => fn()),
       files,
       opts.inlineBlobMax,
+      opts.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS,
     );
     this.notifier = notifier;
     this.#clock = clock;
@@ -309,7 +315,7 @@ export class SqliteStore implements Store {
       insertMailbox: (mut, accountRow, mb) => void this.#mailboxes.insertMailbox(mut, accountRow, mb),
       releaseBlob: (mut, blobRow, n) => this.#messages.releaseBlobRow(mut, blobRow, n),
     });
-    this.#blobGraceMs = opts.blobGraceMs ?? 3_600_000;
+    this.#blobGraceMs = opts.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS;
     this.#queue = new WriteQueue(database, notifier, opts.onError ?? (() => {}));
     this.#snapshots = new PlacementSnapshots(database);
     this.#snapshotMin = Math.max(1, opts.snapshotMinPlacements ?? 5000);
@@ -716,6 +722,7 @@ export class SqliteStore implements Store {
     this.#check();
     const size = await this.blobs.size(blobId);
     if (size === null) throw new StoreError("notFound", `No such blob: "${blobId}"`);
+    // The reference settles the put that stored the bytes (pending_puts.ts).
     return this.#write(() => {
       if (!this.blobs.hasSync(blobId)) throw new StoreError("notFound", `No such blob: "${blobId}"`);
       this.database.run(
@@ -724,7 +731,7 @@ export class SqliteStore implements Store {
         blobId,
         size,
       );
-    });
+    }).finally(() => this.blobs.settlePut(blobId));
   }
 
   /** Drops a reference taken with `retainBlob`. */

@@ -19,6 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { RecentBytes } from "../recent_bytes.ts";
+import { PENDING_PUT_TTL_MS, PendingPuts } from "./pending_puts.ts";
 import type { BlobStore } from "../blob_store.ts";
 import type { FsBlobStore } from "../fs_blob_store.ts";
 import type { BlobId } from "../types.ts";
@@ -63,6 +64,8 @@ export class TieredBlobStore implements BlobStore {
   readonly #write: DurableWrite;
   readonly #inlineMax: number;
   readonly #recent = new RecentBytes(RECENT_MAX_BYTES);
+  /** Puts whose bytes no message references yet: a release leaves them (pending_puts.ts). */
+  readonly #pending: PendingPuts;
 
   /**
    * A tiered store.
@@ -71,12 +74,22 @@ export class TieredBlobStore implements BlobStore {
    * @param write runs a write in the store's group commit
    * @param files the file tier
    * @param inlineMax largest blob kept in the database; 0 puts every blob in a file
+   * @param graceMs the store's grace period for unreferenced bytes: a put protects its bytes from a
+   *   release for at most this long (and at most `PENDING_PUT_TTL_MS`)
    */
-  constructor(db: Database, write: DurableWrite, files: FsBlobStore, inlineMax = DEFAULT_INLINE_MAX) {
+  constructor(
+    db: Database,
+    write: DurableWrite,
+    files: FsBlobStore,
+    inlineMax = DEFAULT_INLINE_MAX,
+    graceMs = PENDING_PUT_TTL_MS,
+  ) {
     this.#db = db;
     this.#write = write;
     this.files = files;
     this.#inlineMax = Math.max(0, Math.trunc(inlineMax));
+    this.#pending = new PendingPuts(Math.min(PENDING_PUT_TTL_MS, Math.max(0, graceMs)));
+    files.onPut = (blobId) => this.#pending.add(blobId);
   }
 
   /** Stores bytes durably and returns their id (SHA-256 hex) and size. Idempotent. */
@@ -103,12 +116,26 @@ export class TieredBlobStore implements BlobStore {
 
   async #putInline(data: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
     const blobId = blobIdOf(data);
+    this.#pending.add(blobId);
     const copy = data.slice();
     // Always through the group commit, also when the row is already there: a row read back here
     // may belong to a batch whose WAL sync has not finished yet; this write settles after it.
     await this.#write(() => this.putInlineSync(blobId, copy));
     this.#recent.remember(blobId, copy);
     return { blobId, size: data.length };
+  }
+
+  /**
+   * Whether a `put` of this blob has not been followed yet by the write that references it (or by
+   * its failure): the release of the blob's last reference must then keep the bytes.
+   */
+  isPutPending(blobId: BlobId): boolean {
+    return this.#pending.pending(blobId);
+  }
+
+  /** The write referencing a put blob has committed or failed: that put no longer holds the bytes. */
+  settlePut(blobId: BlobId): void {
+    this.#pending.settle(blobId);
   }
 
   /** Whether bytes of this size are kept in the database. */
@@ -122,8 +149,11 @@ export class TieredBlobStore implements BlobStore {
    */
   putInlineSync(blobId: BlobId, data: Uint8Array): void {
     if (data.length > this.#inlineMax) throw new RangeError("Blob too large for the database tier");
+    // A put of bytes already there renews their age, as a file's rename does: garbage collection
+    // keeps them for the grace period from this put (a message may be about to reference them).
     this.#db.run(
-      "INSERT INTO blob_data (hash, data, created_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+      `INSERT INTO blob_data (hash, data, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (hash) DO UPDATE SET created_at = excluded.created_at`,
       blobId,
       data,
       Date.now(),
