@@ -83,6 +83,8 @@ export class TenancyPolicy {
   #orgs = new Map<string, Organization>();
   #plans = new Map<string, Plan>();
   #domainOrg = new Map<string, string>();
+  /** Whether any organization has a plan (none: no decision has anything to check). */
+  #anyPlan = false;
   /** Account id → domain (an account never changes domain). */
   readonly #accountDomain = new Map<AccountId, string>();
 
@@ -112,6 +114,7 @@ export class TenancyPolicy {
         this.#orgs = new Map(orgs.map((o) => [o.id, o]));
         this.#plans = new Map(plans.map((p) => [p.id, p]));
         this.#domainOrg = domainOrg;
+        this.#anyPlan = orgs.some((o) => o.planId !== null && this.#plans.has(o.planId));
         this.#version = v;
       } finally {
         this.#loading = null;
@@ -184,6 +187,7 @@ export class TenancyPolicy {
    */
   async checkRecipient(accounts: readonly Account[], size: number): Promise<LimitRefusal | null> {
     await this.#sync();
+    if (!this.#anyPlan) return null;
     // Usually one account (an alias may expand to several): no set for it.
     const seen = accounts.length > 1 ? new Set<string>() : null;
     for (const a of accounts) {
@@ -249,6 +253,7 @@ export class TenancyPolicy {
     size: number,
   ): Promise<LimitRefusal | null> {
     await this.#sync();
+    if (!this.#anyPlan) return null;
     if (sender) {
       const max = (await this.#lookup(sender)).plan?.limits.maxMessageSize ?? null;
       if (max !== null && size > max) return LIMIT_REFUSALS.messageSize;
