@@ -19,7 +19,7 @@ import {
   type Placement,
   StoreError,
 } from "../types.ts";
-import { blobIdOf, type TieredBlobStore } from "./tiered_blob_store.ts";
+import { blobIdOf, type PackedInline, packInline, type TieredBlobStore } from "./tiered_blob_store.ts";
 import { type SearchIndexer, usesTextSearch } from "./search_indexer.ts";
 import type { Database } from "./database.ts";
 import type { AccountRow } from "./directory.ts";
@@ -142,7 +142,7 @@ export class SqliteMessages {
   /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
   async #addMessages(
     messages: NewMessage[],
-    inline: { blobId: BlobId; bytes: Uint8Array } | null,
+    inline: { blobId: BlobId; bytes: Uint8Array; packed: PackedInline } | null,
   ): Promise<AddedMessage[]> {
     this.#h.check();
     if (messages.length === 0) return [];
@@ -172,7 +172,7 @@ export class SqliteMessages {
     }
     const receivedDefault = this.#h.now();
     return this.#h.write((mut) => {
-      if (inline) this.#h.blobs.putInlineSync(inline.blobId, inline.bytes);
+      if (inline) this.#h.blobs.putInlineSync(inline.blobId, inline.bytes, inline.packed);
       return prepared.map((p) => this.#addOne(mut, p, receivedDefault));
     });
   }
@@ -192,7 +192,12 @@ export class SqliteMessages {
     }
     const bytes = raw.slice();
     const blobId = blobIdOf(bytes);
-    const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId })), { blobId, bytes });
+    // Deflated (when large enough) before the write job: the group commit does no compression work.
+    const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId })), {
+      blobId,
+      bytes,
+      packed: packInline(bytes),
+    });
     this.#h.blobs.remember(blobId, bytes);
     return { blobId, size: bytes.length, added };
   }

@@ -11,6 +11,11 @@
  * blob id means the same bytes wherever they live, and the Store's reference counts (`blobs`
  * table) cover both.
  *
+ * Inline blobs from `COMPRESS_MIN` (8 KiB) up are stored as raw DEFLATE when that saves a tenth
+ * (`blob_data.raw_size` holds their size; NULL means the bytes as they are): deflated before the
+ * write job, inflated on read and kept in the recent-bytes cache for the reads that follow. Files
+ * stay the bytes themselves (their name is their SHA-256, checked by restore).
+ *
  * Garbage: an inline row that no `blobs` row references is removed by `collectInline` after the
  * grace period (a crash between `put` and the message commit), and together with its last
  * reference at release time (`releaseInline`, run inside the releasing transaction).
@@ -18,6 +23,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { RecentBytes } from "../recent_bytes.ts";
 import { PENDING_PUT_TTL_MS, PendingPuts } from "./pending_puts.ts";
 import type { BlobStore } from "../blob_store.ts";
@@ -37,7 +43,38 @@ export const BLOB_DATA_MIGRATIONS: Migration[] = [{
           created_at INTEGER NOT NULL
         );
         CREATE INDEX blob_data_created ON blob_data (created_at);`,
+}, {
+  version: 2,
+  // NULL: `data` is the blob's bytes. A number: `data` is their raw DEFLATE (RFC 1951) and this is
+  // the blob's size. Rows written before stay as they are.
+  sql: "ALTER TABLE blob_data ADD COLUMN raw_size INTEGER;",
 }];
+
+/**
+ * Smallest inline blob stored deflated (bytes). Smaller ones (most IMAP traffic, SMTP ingest of a
+ * few KB) are read and written with no inflate or deflate; on the 386 corpus messages, deflating
+ * those from 8 KiB up saves about a quarter of the database tier's bytes.
+ */
+export const COMPRESS_MIN = 8 * 1024;
+
+/** The stored form of an inline blob: its bytes, or their DEFLATE with the size they inflate to. */
+export interface PackedInline {
+  data: Uint8Array;
+  /** Null when `data` is the bytes themselves. */
+  rawSize: number | null;
+}
+
+/**
+ * How inline bytes are stored: deflated from `COMPRESS_MIN` bytes up when that saves at least a
+ * tenth, else as they are. Pure; callers run it outside the write job where they can.
+ */
+export function packInline(data: Uint8Array): PackedInline {
+  if (data.length < COMPRESS_MIN) return { data, rawSize: null };
+  const z = deflateRawSync(data);
+  return z.length <= data.length * 0.9
+    ? { data: new Uint8Array(z.buffer, z.byteOffset, z.length), rawSize: data.length }
+    : { data, rawSize: null };
+}
 
 /** Default largest blob kept in the database (bytes). */
 export const DEFAULT_INLINE_MAX = 64 * 1024;
@@ -118,9 +155,11 @@ export class TieredBlobStore implements BlobStore {
     const blobId = blobIdOf(data);
     this.#pending.add(blobId);
     const copy = data.slice();
+    // Deflated before the write job: the group commit does no compression work.
+    const packed = packInline(copy);
     // Always through the group commit, also when the row is already there: a row read back here
     // may belong to a batch whose WAL sync has not finished yet; this write settles after it.
-    await this.#write(() => this.putInlineSync(blobId, copy));
+    await this.#write(() => this.putInlineSync(blobId, copy, packed));
     this.#recent.remember(blobId, copy);
     return { blobId, size: data.length };
   }
@@ -145,18 +184,20 @@ export class TieredBlobStore implements BlobStore {
 
   /**
    * Inserts an inline blob inside the caller's transaction (the caller's commit makes it durable).
-   * `blobId` must be `blobIdOf(data)`; the bytes must be at most the inline threshold.
+   * `blobId` must be `blobIdOf(data)`; the bytes must be at most the inline threshold. `packed`
+   * is `packInline(data)` when the caller computed it outside the write job.
    */
-  putInlineSync(blobId: BlobId, data: Uint8Array): void {
+  putInlineSync(blobId: BlobId, data: Uint8Array, packed: PackedInline = packInline(data)): void {
     if (data.length > this.#inlineMax) throw new RangeError("Blob too large for the database tier");
     // A put of bytes already there renews their age, as a file's rename does: garbage collection
     // keeps them for the grace period from this put (a message may be about to reference them).
     this.#db.run(
-      `INSERT INTO blob_data (hash, data, created_at) VALUES (?, ?, ?)
+      `INSERT INTO blob_data (hash, data, created_at, raw_size) VALUES (?, ?, ?, ?)
        ON CONFLICT (hash) DO UPDATE SET created_at = excluded.created_at`,
       blobId,
-      data,
+      packed.data,
       Date.now(),
+      packed.rawSize,
     );
   }
 
@@ -187,8 +228,18 @@ export class TieredBlobStore implements BlobStore {
     if (!BLOB_ID_RE.test(blobId)) return null;
     const recent = this.#recent.get(blobId);
     if (recent) return recent.slice();
-    const row = this.#db.get<{ data: Uint8Array }>("SELECT data FROM blob_data WHERE hash = ?", blobId);
-    return row ? row.data : null;
+    const row = this.#db.get<{ data: Uint8Array; raw_size: number | null }>(
+      "SELECT data, raw_size FROM blob_data WHERE hash = ?",
+      blobId,
+    );
+    if (!row) return null;
+    if (row.raw_size === null) return row.data;
+    const raw = inflateRawSync(row.data, { maxOutputLength: Math.max(1, row.raw_size) });
+    if (raw.length !== row.raw_size) throw new Error(`Inline blob ${blobId} inflates to the wrong size`);
+    const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+    // A client fetching one message reads it several times (structure, then parts): inflated once.
+    this.#recent.remember(blobId, bytes.slice());
+    return bytes;
   }
 
   /** A byte range [start, end) of the blob (clamped to its size), or the whole blob. Null if absent. */
@@ -227,7 +278,10 @@ export class TieredBlobStore implements BlobStore {
     if (!BLOB_ID_RE.test(blobId)) return null;
     const recent = this.#recent.get(blobId);
     if (recent) return recent.length;
-    const row = this.#db.get<{ n: number }>("SELECT length(data) AS n FROM blob_data WHERE hash = ?", blobId);
+    const row = this.#db.get<{ n: number }>(
+      "SELECT coalesce(raw_size, length(data)) AS n FROM blob_data WHERE hash = ?",
+      blobId,
+    );
     return row ? row.n : null;
   }
 
