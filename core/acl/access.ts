@@ -11,6 +11,7 @@ import { StoreError } from "../store/types.ts";
 import type { Store } from "../store/store.ts";
 import { ANYONE, type MailboxGrant } from "../store/records/mailbox_acl.ts";
 import { ALL_RIGHTS, hasAnyRight, hasRights, unionRights } from "./rights.ts";
+import { type GrantChange, noticeGrantChange, type ShareNoticeStore } from "./share_notices.ts";
 
 /** The store services this module needs. */
 export type AclStore = Pick<Store, "mailboxAcl" | "getAccount" | "listMailboxes" | "organizations">;
@@ -127,16 +128,22 @@ export async function sharedWith(store: AclStore, accountId: AccountId): Promise
 }
 
 /**
- * Sets a grantee's rights on a mailbox ("" removes the grant) and records a change of the mailbox,
- * so that JMAP clients see its `shareWith` move (RFC 9670 §4.2 with RFC 8620 §5.2 Mailbox/changes).
+ * Sets a grantee's rights on a mailbox ("" removes the grant), records a change of the mailbox, so
+ * that JMAP clients see its `shareWith` move (RFC 9670 §4.2 with RFC 8620 §5.2 Mailbox/changes),
+ * and tells the grantee with a share notification (RFC 9670 §5, share_notices.ts).
  */
 export async function setGrant(
-  store: Pick<Store, "mailboxAcl" | "updateMailbox">,
+  store: Pick<Store, "mailboxAcl" | "updateMailbox"> & ShareNoticeStore,
   ownerId: AccountId,
   mailboxId: MailboxId,
   grantee: string,
   rights: string,
+  change: GrantChange = { changedBy: null, now: new Date() },
 ): Promise<void> {
+  const before =
+    (await store.mailboxAcl.list(ownerId, mailboxId)).find((g) => g.grantee === grantee)?.rights ??
+      "";
   await store.mailboxAcl.set(ownerId, mailboxId, grantee, rights);
   await store.updateMailbox(ownerId, mailboxId, {});
+  await noticeGrantChange(store, ownerId, mailboxId, grantee, before, rights, change);
 }

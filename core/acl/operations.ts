@@ -11,6 +11,9 @@ import { StoreError } from "../store/types.ts";
 import { ANYONE } from "../store/records/mailbox_acl.ts";
 import { applyModification } from "./rights.ts";
 import { setGrant } from "./access.ts";
+import { fullNames } from "./mailbox_names.ts";
+
+export { fullNames };
 
 /**
  * The prefix under which a grantee sees other users' shared mailboxes (RFC 2342 §5 other users'
@@ -32,19 +35,6 @@ export interface NamedGrant {
   grantee: string;
   /** Rights letters (RFC 4314 §2.1). */
   rights: string;
-}
-
-/** Full names of an account's mailboxes by id ("Projects/2026"; the top-level Inbox is "INBOX"). */
-export function fullNames(mailboxes: readonly Mailbox[]): Map<string, string> {
-  const byId = new Map(mailboxes.map((m) => [m.id, m]));
-  const names = new Map<string, string>();
-  const nameOf = (m: Mailbox, depth: number): string => {
-    const leaf = m.role === "inbox" && m.parentId === null ? "INBOX" : m.name;
-    const parent = m.parentId === null || depth > 64 ? undefined : byId.get(m.parentId);
-    return parent ? `${nameOf(parent, depth + 1)}/${leaf}` : leaf;
-  };
-  for (const m of mailboxes) names.set(m.id, nameOf(m, 0));
-  return names;
 }
 
 async function accountNamed(store: Store, address: string): Promise<Account> {

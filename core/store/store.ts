@@ -66,6 +66,7 @@ import type { WebhookStore } from "./records/webhooks.ts";
 import type { NotificationStore } from "./records/notifications.ts";
 import type { SieveScriptStore } from "./records/sieve_scripts.ts";
 import type { MailboxAclStore } from "./records/mailbox_acl.ts";
+import type { ShareNotificationStore } from "./records/share_notifications.ts";
 import type { MetadataStore } from "./records/metadata.ts";
 
 /** Domains, accounts, aliases and secrets. */
@@ -302,6 +303,8 @@ export interface RecordStores {
   readonly subscriptions: SubscriptionStore;
   /** Mailbox access control lists (RFC 4314, core/acl). */
   readonly mailboxAcl: MailboxAclStore;
+  /** Share notifications of grants, changes and revocations (RFC 9670 §5, core/acl). */
+  readonly shareNotifications: ShareNotificationStore;
   /** IMAP METADATA entries of the server and of mailboxes (RFC 5464). */
   readonly metadata: MetadataStore;
   /** JMAP PushSubscription objects (RFC 8620 §7.2). */

@@ -21,7 +21,7 @@ import { checkRequest, processRequest } from "./api.ts";
 import { createJmapServices, type JmapServices } from "./services.ts";
 import { HttpAuthenticator, WWW_AUTHENTICATE } from "./http_auth.ts";
 import { JmapPath, sessionObject, sessionState } from "./session_resource.ts";
-import { sharedAccounts } from "./mailbox_sharing.ts";
+import { accessTo, blobReader, sharedAccounts } from "./mailbox_sharing.ts";
 import { readBlob } from "./blobs.ts";
 import { isMediaType } from "./media_type.ts";
 import { uploadBlobId } from "./blob_ids.ts";
@@ -260,7 +260,10 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
   const upload = async (c: Context<JmapEnv>) => {
     const account = c.get("account");
     const s = svc();
-    if (c.req.param("accountId") !== account.id) {
+    // RFC 9670: a user may upload to an account shared with them where they may add ("i"); the
+    // upload stays theirs (readBlob), so the owner never sees it.
+    const access = await accessTo(server.store, account.id, c.req.param("accountId") ?? "");
+    if (!access || (access.rights && ![...access.rights.values()].some((r) => r.includes("i")))) {
       throw new ProblemError(404, "about:blank", "Unknown account.");
     }
     const result = await uploadLimiter.run(account.id, async () => {
@@ -269,7 +272,7 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         "application/octet-stream";
       const { blobId, size } = await server.store.blobs.put(bytes);
       await s.uploads.record(account.id, blobId, type, size, server.clock.now());
-      return { accountId: account.id, blobId: uploadBlobId(blobId), type, size };
+      return { accountId: access.accountId, blobId: uploadBlobId(blobId), type, size };
     });
     if (result === null) {
       throw new ProblemError(
@@ -287,10 +290,15 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
 
   app.get(`${JmapPath.download}/:accountId/:blobId/:name`, requireAuth, async (c) => {
     const account = c.get("account");
-    if (c.req.param("accountId") !== account.id) {
-      throw new ProblemError(404, "about:blank", "Unknown account.");
-    }
-    const blob = await readBlob(svc(), account.id, c.req.param("blobId"));
+    // RFC 9670: an account shared with the user serves the blobs of messages they may read.
+    const access = await accessTo(server.store, account.id, c.req.param("accountId"));
+    if (!access) throw new ProblemError(404, "about:blank", "Unknown account.");
+    const blob = await readBlob(
+      svc(),
+      access.accountId,
+      c.req.param("blobId"),
+      blobReader(access, account.id),
+    );
     if (!blob) throw new ProblemError(404, "about:blank", "Blob not found.");
     // RFC 8620 §6.2: the client names the Content-Type to send; it must be a media type (a value
     // with CR, LF or NUL would otherwise reach the response header).

@@ -8,6 +8,7 @@ import type { MimePart } from "../../core/mime/types.ts";
 import { decodedPartBytes } from "./body_structure.ts";
 import { parseBlobId } from "./blob_ids.ts";
 import type { JmapServices } from "./services.ts";
+import type { MailboxId } from "../../core/store/types.ts";
 
 /** A blob's bytes and, when known, its media type. */
 export interface BlobContent {
@@ -28,18 +29,38 @@ function findSection(root: MimePart, section: string): MimePart | null {
   return null;
 }
 
-/** The blob's content if the account may read it, else null (unknown and forbidden look alike). */
+/**
+ * Who reads a blob of an account shared with them (RFC 9670): the user, whose own uploads they may
+ * use there, and their rights by mailbox in that account (a message blob must lie in a mailbox they
+ * may read, "r").
+ */
+export interface BlobReader {
+  userId: string;
+  rights: ReadonlyMap<MailboxId, string>;
+}
+
+/**
+ * The blob's content if the account may read it, else null (unknown and forbidden look alike).
+ * With `reader`, the account is shared with that user and their rights decide.
+ */
 export async function readBlob(
   services: JmapServices,
   accountId: string,
   blobId: string,
+  reader?: BlobReader,
 ): Promise<BlobContent | null> {
   const ref = parseBlobId(blobId);
   if (!ref) return null;
   const store = services.server.store;
+  if (reader && ref.kind !== "upload") {
+    // RFC 9670 with RFC 4314 §4: only a message in a mailbox the user may read.
+    const [m] = await store.getMessages(accountId, [ref.messageId]);
+    if (!m || !m.mailboxIds.some((id) => reader.rights.get(id)?.includes("r"))) return null;
+  }
   switch (ref.kind) {
     case "upload": {
-      const rec = await services.uploads.get(accountId, ref.blobId);
+      // An upload belongs to the user who made it, whichever account they name (RFC 8620 §6.1).
+      const rec = await services.uploads.get(reader?.userId ?? accountId, ref.blobId);
       if (!rec) return null;
       const bytes = await store.blobs.get(ref.blobId);
       return bytes ? { bytes, type: rec.type, storeBlobId: ref.blobId } : null;

@@ -7,7 +7,9 @@
  */
 import type { Account, AccountId, KeywordChange, MailboxId } from "../../core/store/types.ts";
 import type { Store } from "../../core/store/store.ts";
-import { mayGrantTo, setGrant, sharedWith } from "../../core/acl/access.ts";
+import { type AclStore, mayGrantTo, setGrant, sharedWith } from "../../core/acl/access.ts";
+import type { BlobReader } from "./blobs.ts";
+import type { GrantChange, ShareNoticeStore } from "../../core/acl/share_notices.ts";
 import { fullNames, sharedName } from "../../core/acl/operations.ts";
 import { ALL_RIGHTS, canonical, hasRights, rightsForKeywords } from "../../core/acl/rights.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
@@ -84,19 +86,40 @@ export function rightsIn(access: AccountAccess, mailboxId: MailboxId): string {
 export async function accountAccess(
   args: Record<string, unknown>,
   ctx: MethodContext,
+  argument = "accountId",
+  notFound: "accountNotFound" | "fromAccountNotFound" = "accountNotFound",
 ): Promise<AccountAccess> {
-  const accountId = args.accountId;
-  if (typeof accountId !== "string") throw new MethodError("invalidArguments", "accountId is required.");
-  if (accountId === ctx.account.id) return { accountId, personal: true, rights: null, owner: null };
+  const accountId = args[argument];
+  if (typeof accountId !== "string") throw new MethodError("invalidArguments", `${argument} is required.`);
+  const access = await accessTo(ctx.services.server.store, ctx.account.id, accountId);
+  if (!access) throw new MethodError(notFound);
+  return access;
+}
+
+/**
+ * The user's access to `accountId`: their own account, or one that shared at least one mailbox
+ * with them; null otherwise (also for the upload and download URLs, RFC 8620 §6).
+ */
+export async function accessTo(
+  store: AclStore,
+  userId: AccountId,
+  accountId: string,
+): Promise<AccountAccess | null> {
+  if (accountId === userId) return { accountId, personal: true, rights: null, owner: null };
   const rights = new Map<MailboxId, string>();
   let owner: Account | null = null;
-  for (const s of await sharedWith(ctx.services.server.store, ctx.account.id)) {
+  for (const s of await sharedWith(store, userId)) {
     if (s.owner.id !== accountId) continue;
     rights.set(s.mailbox.id, s.rights);
     owner = s.owner;
   }
-  if (rights.size === 0 || !owner) throw new MethodError("accountNotFound");
+  if (rights.size === 0 || !owner) return null;
   return { accountId, personal: false, rights, owner };
+}
+
+/** How `readBlob` reads in an account reached through `access`: undefined for the own account. */
+export function blobReader(access: AccountAccess, userId: AccountId): BlobReader | undefined {
+  return access.rights ? { userId, rights: access.rights } : undefined;
 }
 
 /** An account shared with the user, as the Session resource lists it. */
@@ -138,10 +161,11 @@ export async function shareWithOf(
  * `shareWith/<principalId>` entries (null removes). Principals are accounts other than the owner.
  */
 export async function applyShareWith(
-  store: Pick<Store, "mailboxAcl" | "getAccount" | "updateMailbox" | "organizations">,
+  store: Pick<Store, "mailboxAcl" | "getAccount" | "updateMailbox" | "organizations"> & ShareNoticeStore,
   ownerId: AccountId,
   mailboxId: MailboxId,
   patch: Record<string, unknown>,
+  change: GrantChange,
 ): Promise<void> {
   const changes = new Map<string, string>();
   const bad = () => invalidProperties(["shareWith"], "Invalid shareWith.");
@@ -170,7 +194,8 @@ export async function applyShareWith(
       throw invalidProperties(["shareWith"], `Unknown principal "${id}".`);
     }
   }
-  for (const [id, letters] of changes) await setGrant(store, ownerId, mailboxId, id, letters);
+  // RFC 9670 §5: each grantee whose rights change is notified (core/acl/share_notices.ts).
+  for (const [id, letters] of changes) await setGrant(store, ownerId, mailboxId, id, letters, change);
 }
 
 /** Splits `shareWith` and `shareWith/…` entries off a Mailbox/set patch. */

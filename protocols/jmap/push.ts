@@ -6,8 +6,8 @@
  * @module
  */
 import type { ChangeType } from "../../core/store/types.ts";
-import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { JmapServices } from "./services.ts";
+import { followAccounts, type FollowedChange } from "./push_accounts.ts";
 
 /** Types a client may subscribe to. */
 export const PUSH_TYPES: readonly string[] = [
@@ -70,7 +70,8 @@ export function eventSourceStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       let closed = false;
-      let pending: Set<string> = new Set();
+      // Types changed per account since the last event (the own account and shared ones).
+      let pending = new Map<string, Set<string>>();
       let flushing = false;
       const close = () => {
         if (closed) return;
@@ -95,13 +96,17 @@ export function eventSourceStream(
         flushing = true;
         try {
           while (pending.size > 0 && !closed) {
-            const types = [...pending];
-            pending = new Set();
-            const changed: Record<string, string> = {};
-            for (const t of types) {
-              changed[t] = await store.state(accountId, (t === "EmailDelivery" ? "Email" : t) as ChangeType);
+            const accounts = [...pending];
+            pending = new Map();
+            const changed: Record<string, Record<string, string>> = {};
+            for (const [id, types] of accounts) {
+              const states: Record<string, string> = {};
+              for (const t of types) {
+                states[t] = await store.state(id, (t === "EmailDelivery" ? "Email" : t) as ChangeType);
+              }
+              changed[id] = states;
             }
-            send(formatEvent("state", { "@type": "StateChange", changed: { [accountId]: changed } }));
+            send(formatEvent("state", { "@type": "StateChange", changed }));
             if (params.closeAfterState) close();
           }
         } catch (error) {
@@ -112,19 +117,21 @@ export function eventSourceStream(
       };
       let inboxId: string | null | undefined;
       const wanted = (t: string) => params.types === null || params.types.has(t);
-      const onChange = async (event: ChangeEvent) => {
+      const onChange = async ({ accountId: id, personal, event }: FollowedChange) => {
         const types: string[] = event.types.filter(wanted);
         // RFC 8621 §1.5: EmailDelivery changes only when new mail arrives; Tern counts an Email
         // change touching the Inbox (SMTP delivery, IMAP APPEND) as one.
-        if (wanted("EmailDelivery") && event.types.includes("Email")) {
+        if (personal && wanted("EmailDelivery") && event.types.includes("Email")) {
           if (inboxId === undefined) inboxId = (await store.getMailboxByRole(accountId, "inbox"))?.id ?? null;
           if (inboxId !== null && event.mailboxIds.includes(inboxId)) types.push("EmailDelivery");
         }
         if (types.length === 0) return;
-        for (const t of types) pending.add(t);
+        const set = pending.get(id) ?? new Set<string>();
+        for (const t of types) set.add(t);
+        pending.set(id, set);
         void flush();
       };
-      const unsubscribe = store.notifier.subscribe(accountId, (event) => void onChange(event));
+      let unsubscribe: (() => void) | null = null;
       const timer = params.ping > 0
         ? setInterval(() => send(formatEvent("ping", { interval: params.ping })), params.ping * 1000)
         : null;
@@ -134,13 +141,21 @@ export function eventSourceStream(
         if (cleaned) return;
         cleaned = true;
         onEnd();
-        unsubscribe();
+        unsubscribe?.();
         if (timer !== null) clearInterval(timer);
         for (const s of signals) s.removeEventListener("abort", onAbort);
       };
-      if (signals.some((s) => s.aborted)) close();
-      // A comment line opens the stream at once so clients see the connection as established.
-      else send(": tern push\n\n");
+      if (signals.some((s) => s.aborted)) return close();
+      // RFC 9670: the accounts shared with the user push their state changes too. A comment line
+      // opens the stream once every subscription is in place, so clients see it established.
+      followAccounts(store, accountId, (change) => void onChange(change)).then((u) => {
+        if (cleaned) return u();
+        unsubscribe = u;
+        send(": tern push\n\n");
+      }, (error) => {
+        services.server.log.warn("push subscription failed", { error: String(error) });
+        close();
+      });
     },
     cancel() {
       cleanup();

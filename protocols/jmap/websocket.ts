@@ -7,7 +7,7 @@
  */
 import type { Account } from "../../core/store/types.ts";
 import type { Logger } from "../../core/log/logger.ts";
-import type { ChangeEvent } from "../../core/store/notifier.ts";
+import { followAccounts, type FollowedChange } from "./push_accounts.ts";
 import type { ChangeType } from "../../core/store/types.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
 import { parseRequestText, validateRequest } from "./request.ts";
@@ -42,12 +42,12 @@ export function serveJmapWebSocket(
     if (typeof requestId === "string") body.requestId = requestId;
     send(body);
   };
-  const onChange = async (event: ChangeEvent) => {
+  const onChange = async ({ accountId, event }: FollowedChange) => {
     const types = event.types.filter((t) => pushTypes === null || pushTypes.has(t));
     if (types.length === 0) return;
     const changed: Record<string, string> = {};
-    for (const t of types) changed[t] = await store.state(account.id, t as ChangeType);
-    send({ "@type": "StateChange", changed: { [account.id]: changed } });
+    for (const t of types) changed[t] = await store.state(accountId, t as ChangeType);
+    send({ "@type": "StateChange", changed: { [accountId]: changed } });
   };
   const handle = async (text: string) => {
     if (text.length > services.limits.maxSizeRequest) {
@@ -84,7 +84,12 @@ export function serveJmapWebSocket(
           ? msg.dataTypes.filter((t) => PUSH_TYPES.includes(t))
           : null;
         pushTypes = types ? new Set(types as string[]) : null;
-        unsubscribe ??= store.notifier.subscribe(account.id, (e) => void onChange(e));
+        // RFC 9670: the accounts shared with the user push their state changes too.
+        if (!unsubscribe) {
+          const u = await followAccounts(store, account.id, (c) => void onChange(c));
+          if (ended || unsubscribe) u();
+          else unsubscribe = u;
+        }
         return;
       }
       case "WebSocketPushDisable":

@@ -4,8 +4,10 @@
  * and methods on a shared account refusing what the rights do not allow.
  */
 import assert from "node:assert/strict";
-import { jmapFixture, PASSWORD, USING } from "./_fixture.ts";
+import { type Call, type JmapFixture, jmapFixture, PASSWORD, sampleMessage, USING } from "./_fixture.ts";
 import { METHODS } from "../../protocols/jmap/methods/mod.ts";
+import { setGrant } from "../../core/acl/access.ts";
+import { messageBlobId } from "../../protocols/jmap/blob_ids.ts";
 
 const PRINCIPALS = "urn:ietf:params:jmap:principals";
 const USING_SHARE = [...USING, PRINCIPALS];
@@ -267,12 +269,28 @@ Deno.test("jmap sharing: Email/set on a shared account needs s for $seen, w for 
   }
 });
 
-Deno.test("jmap sharing: every method but Mailbox/get, Mailbox/set, Email/get, Email/query and Email/set refuses a shared account with accountNotFound", async () => {
+Deno.test("jmap sharing: only the mail methods (Mailbox, Email, Thread, SearchSnippet) open a shared account; every other method answers accountNotFound", async () => {
   const f = await jmapFixture();
   try {
     const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
     await f.store.mailboxAcl.set(f.alice.id, inbox.id, f.bob.id, "lrswitekxa");
-    const opened = new Set(["Mailbox/get", "Mailbox/set", "Email/get", "Email/query", "Email/set"]);
+    const opened = new Set([
+      "Mailbox/get",
+      "Mailbox/set",
+      "Mailbox/changes",
+      "Mailbox/query",
+      "Mailbox/queryChanges",
+      "Email/get",
+      "Email/query",
+      "Email/set",
+      "Email/changes",
+      "Email/queryChanges",
+      "Email/copy",
+      "Email/import",
+      "Thread/get",
+      "Thread/changes",
+      "SearchSnippet/get",
+    ]);
     // Methods without an account argument, or answering for the user's own principal.
     const accountless = new Set(["Core/echo", "PushSubscription/get", "PushSubscription/set", "Blob/copy"]);
     const using = [...new Set([...USING_SHARE, ...[...METHODS.values()].map((m) => m.capability)])];
@@ -281,6 +299,7 @@ Deno.test("jmap sharing: every method but Mailbox/get, Mailbox/set, Email/get, E
       if (name.endsWith("/get")) base.ids = [];
       if (name.endsWith("/changes")) base.sinceState = "0";
       if (name.endsWith("/queryChanges")) base.sinceQueryState = "0";
+      if (name.endsWith("/copy")) base.fromAccountId = f.bob.id;
       return base;
     };
     const refusedWrongly: string[] = [];
@@ -326,6 +345,447 @@ Deno.test("jmap sharing: shareWith names only principals of the owner's organiza
     assert.deepEqual(await refusal("no-such-principal"), await refusal(carol.id));
     assert.deepEqual(await f.store.mailboxAcl.list(f.alice.id, inbox.id), []);
     assert.ok((await share(f.bob.id)).updated);
+  } finally {
+    await f.close();
+  }
+});
+
+/** Adds a message to mailboxes of an account through the store (as delivery would). */
+async function addTo(
+  f: JmapFixture,
+  accountId: string,
+  mailboxIds: string[],
+  raw: Uint8Array,
+  keywords: string[] = [],
+) {
+  const { blobId } = await f.store.blobs.put(raw);
+  const [m] = await f.store.addMessages([{ accountId, mailboxIds, blobId, keywords }]);
+  return m!;
+}
+
+Deno.test("jmap sharing: /changes, queryChanges, Thread/get and SearchSnippet/get on a shared account show only what the read right reaches; a message leaving it is destroyed for the grantee", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    const listed = await f.store.createMailbox(f.alice.id, { name: "Listed", parentId: null });
+    await f.store.mailboxAcl.set(f.alice.id, team.id, f.bob.id, "lr");
+    await f.store.mailboxAcl.set(f.alice.id, listed.id, f.bob.id, "l");
+    const old = await f.store.createMailbox(f.alice.id, { name: "Old", parentId: null });
+    await setGrant(f.store, f.alice.id, old.id, f.bob.id, "lr");
+    // One thread: the first message in Team (Bob reads it), the reply in Alice's Inbox (he does not).
+    const first = await addTo(
+      f,
+      f.alice.id,
+      [team.id],
+      sampleMessage({ subject: "plan", messageId: "t1@x" }),
+    );
+    const reply = await addTo(
+      f,
+      f.alice.id,
+      [inbox.id],
+      sampleMessage({ subject: "Re: plan", messageId: "p1@x", inReplyTo: "t1@x", body: "secret plan" }),
+    );
+    assert.equal(first.threadId, reply.threadId);
+    const bob = async (calls: Call[]) =>
+      (await f.api(calls, { account: f.bob })).methodResponses.map((r) => r[1] as Record<string, unknown>);
+    const [email0, mailbox0, thread0] = await bob([
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
+      ["Mailbox/get", { accountId: f.alice.id, ids: [] }, "1"],
+      ["Thread/get", { accountId: f.alice.id, ids: [first.threadId] }, "2"],
+    ]);
+    // Thread/get: only the Email Bob may read.
+    assert.deepEqual(thread0!.list, [{ id: first.threadId, emailIds: [first.id] }]);
+    const q0 = (await bob([["Email/query", { accountId: f.alice.id }, "0"]]))[0]!;
+
+    // Alice: a new message in Team and one in her Inbox; the first message leaves Team; a new
+    // mailbox Bob cannot see; a message in Team that she then deletes.
+    const added = await addTo(
+      f,
+      f.alice.id,
+      [team.id],
+      sampleMessage({ subject: "agenda", body: "plan agenda" }),
+    );
+    const hidden = await addTo(
+      f,
+      f.alice.id,
+      [inbox.id],
+      sampleMessage({ subject: "plan private", body: "plan" }),
+    );
+    await f.api([["Email/set", {
+      accountId: f.alice.id,
+      update: { [first.id]: { mailboxIds: { [inbox.id]: true } } },
+    }, "0"]]);
+    const secret = await f.store.createMailbox(f.alice.id, { name: "Secret", parentId: null });
+    await setGrant(f.store, f.alice.id, listed.id, f.bob.id, "lr");
+    await setGrant(f.store, f.alice.id, old.id, f.bob.id, "");
+
+    const [emailChanges, mailboxChanges, threadChanges, queryChanges, snippets, threads] = await bob([
+      ["Email/changes", { accountId: f.alice.id, sinceState: email0!.state }, "0"],
+      ["Mailbox/changes", { accountId: f.alice.id, sinceState: mailbox0!.state }, "1"],
+      ["Thread/changes", { accountId: f.alice.id, sinceState: thread0!.state }, "2"],
+      ["Email/queryChanges", { accountId: f.alice.id, sinceQueryState: q0.queryState }, "3"],
+      ["SearchSnippet/get", {
+        accountId: f.alice.id,
+        filter: { body: "plan" },
+        emailIds: [added.id, hidden.id, reply.id],
+      }, "4"],
+      ["Thread/get", { accountId: f.alice.id, ids: [first.threadId, hidden.threadId] }, "5"],
+    ]);
+    assert.deepEqual(emailChanges!.created, [added.id]);
+    assert.deepEqual(emailChanges!.updated, []);
+    assert.deepEqual(emailChanges!.destroyed, [first.id]);
+    assert.equal(emailChanges!.newState, await f.store.state(f.alice.id, "Email"));
+    // Team (new mail) and Listed (new rights) are updated; Old, revoked, is destroyed for Bob. The
+    // Inbox (new mail) and Secret (new), never shared with him, do not show at all.
+    assert.deepEqual(mailboxChanges!.created, []);
+    assert.deepEqual((mailboxChanges!.updated as string[]).sort(), [team.id, listed.id].sort());
+    assert.deepEqual(mailboxChanges!.destroyed, [old.id]);
+    assert.ok(!JSON.stringify(mailboxChanges).includes(`"${secret.id}"`), JSON.stringify(mailboxChanges));
+    // The thread of the first message has nothing Bob may read now: destroyed for him.
+    assert.deepEqual(threadChanges!.created, [added.threadId]);
+    assert.deepEqual(threadChanges!.destroyed, [first.threadId]);
+    assert.deepEqual(queryChanges!.added, [{ id: added.id, index: 0 }]);
+    assert.deepEqual(queryChanges!.removed, [first.id]);
+    const snippetList = snippets!.list as { emailId: string; preview: string }[];
+    assert.deepEqual(snippetList.map((x) => x.emailId), [added.id]);
+    assert.match(snippetList[0]!.preview, /<mark>plan<\/mark> agenda/);
+    assert.deepEqual(snippets!.notFound, [hidden.id, reply.id]);
+    assert.deepEqual(threads!.list, []);
+    assert.deepEqual(threads!.notFound, [first.threadId, hidden.threadId]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: Email/copy goes from a shared account into the user's own and back within the rights; Email/import, upload and download on a shared account reach only what the rights allow", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    const drop = await f.store.createMailbox(f.alice.id, { name: "Drop", parentId: null });
+    const bobInbox = (await f.store.getMailboxByRole(f.bob.id, "inbox"))!;
+    await f.store.mailboxAcl.set(f.alice.id, team.id, f.bob.id, "lr");
+    // Drop: Bob may add, not read nor set $seen.
+    await f.store.mailboxAcl.set(f.alice.id, drop.id, f.bob.id, "li");
+    const shared = await addTo(f, f.alice.id, [team.id], sampleMessage({ subject: "shared" }), ["$seen"]);
+    const hidden = await addTo(f, f.alice.id, [inbox.id], sampleMessage({ subject: "hidden" }));
+    const own = await addTo(f, f.bob.id, [bobInbox.id], sampleMessage({ subject: "bob's" }), ["$seen"]);
+    const call = async (name: string, args: Record<string, unknown>) =>
+      (await f.api([[name, args, "0"]], { account: f.bob })).methodResponses;
+    const copy = async (from: string, to: string, id: string, mailbox: string, extra = {}) =>
+      (await call("Email/copy", {
+        fromAccountId: from,
+        accountId: to,
+        create: { c: { id, mailboxIds: { [mailbox]: true }, ...extra } },
+      }))[0]![1] as Record<string, Record<string, { id: string; type: string }> | null>;
+
+    // From Alice's Team into Bob's Inbox: a new Email of Bob's, with the same bytes.
+    const fromShared = await copy(f.alice.id, f.bob.id, shared.id, bobInbox.id);
+    const copied = (await f.store.getMessages(f.bob.id, [fromShared.created!.c!.id]))[0]!;
+    assert.deepEqual(copied.mailboxIds, [bobInbox.id]);
+    assert.deepEqual(copied.keywords, ["$seen"]);
+    assert.deepEqual(
+      await f.store.readMessage(f.bob.id, copied.id),
+      await f.store.readMessage(f.alice.id, shared.id),
+    );
+    // A message in a mailbox Bob may not read does not exist for him.
+    assert.equal((await copy(f.alice.id, f.bob.id, hidden.id, bobInbox.id)).notCreated!.c!.type, "notFound");
+    // Back into Alice's account: Drop has "i" (the $seen he may not set there is dropped), Team has not.
+    const intoDrop = await copy(f.bob.id, f.alice.id, own.id, drop.id);
+    const dropped = (await f.store.getMessages(f.alice.id, [intoDrop.created!.c!.id]))[0]!;
+    assert.deepEqual([dropped.mailboxIds, dropped.keywords], [[drop.id], []]);
+    assert.equal((await copy(f.bob.id, f.alice.id, own.id, team.id)).notCreated!.c!.type, "forbidden");
+    assert.equal(
+      (await copy(f.bob.id, f.alice.id, own.id, drop.id, { keywords: { $seen: true } })).notCreated!.c!.type,
+      "forbidden",
+    );
+    // Moving out of Team needs t and e there: the copy is made, the original stays.
+    const move = await f.api([["Email/copy", {
+      fromAccountId: f.alice.id,
+      accountId: f.bob.id,
+      create: { m: { id: shared.id, mailboxIds: { [bobInbox.id]: true } } },
+      onSuccessDestroyOriginal: true,
+    }, "0"]], { account: f.bob });
+    const implicit = move.methodResponses[1]!;
+    assert.equal(implicit[0], "Email/set");
+    assert.equal(
+      (implicit[1].notDestroyed as Record<string, { type: string }>)[shared.id]!.type,
+      "forbidden",
+    );
+    assert.equal((await f.store.getMessages(f.alice.id, [shared.id])).length, 1);
+
+    // Upload to Alice's account (Bob may add to Drop), then import into Drop; not into Team.
+    const raw = sampleMessage({ subject: "imported" });
+    const up = await f.fetch(`/jmap/upload/${f.alice.id}/`, {
+      method: "POST",
+      headers: { authorization: f.basic(f.bob), "content-type": "message/rfc822" },
+      body: raw,
+    });
+    assert.equal(up.status, 201);
+    const { blobId, accountId: upAccount } = await up.json();
+    assert.equal(upAccount, f.alice.id);
+    const imp = async (mailbox: string) =>
+      (await call("Email/import", {
+        accountId: f.alice.id,
+        emails: { i: { blobId, mailboxIds: { [mailbox]: true } } },
+      }))[0]![1] as Record<string, Record<string, { id: string; type: string }> | null>;
+    assert.equal((await imp(team.id)).notCreated!.i!.type, "forbidden");
+    const imported = (await imp(drop.id)).created!.i!.id;
+    assert.deepEqual(
+      await f.store.readMessage(f.alice.id, imported),
+      raw,
+    );
+    // Bob's upload stays his: Alice cannot use it in her own account.
+    const aliceImport = await f.api([["Email/import", {
+      accountId: f.alice.id,
+      emails: { i: { blobId, mailboxIds: { [inbox.id]: true } } },
+    }, "0"]]);
+    assert.equal(
+      (aliceImport.methodResponses[0]![1].notCreated as Record<string, { type: string }>).i!.type,
+      "blobNotFound",
+    );
+
+    // Download: a message Bob may read, yes; one he may not (or one he only added), no.
+    const download = async (accountId: string, id: string, who = f.bob) =>
+      await f.fetch(`/jmap/download/${accountId}/${messageBlobId(id)}/m.eml`, {
+        headers: { authorization: f.basic(who) },
+      });
+    const ok = await download(f.alice.id, shared.id);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(
+      new Uint8Array(await ok.arrayBuffer()),
+      await f.store.readMessage(f.alice.id, shared.id),
+    );
+    for (const id of [hidden.id, imported]) {
+      const r = await download(f.alice.id, id);
+      assert.equal(r.status, 404);
+      await r.body?.cancel();
+    }
+    // A user with no share gets the same 404 as for an unknown account.
+    const carol = await f.store.createAccount({
+      address: "carol@example.org",
+      secrets: await f.server.auth.deriveSecrets(PASSWORD),
+    });
+    const [noShare, unknown] = [
+      await download(f.alice.id, shared.id, carol),
+      await download("nope", shared.id, carol),
+    ];
+    assert.deepEqual([noShare.status, await noShare.text()], [unknown.status, await unknown.text()]);
+    assert.equal(noShare.status, 404);
+  } finally {
+    await f.close();
+  }
+});
+
+/** The next server-sent event of a stream, comments skipped. */
+async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>, buf: { text: string }) {
+  for (;;) {
+    const end = buf.text.indexOf("\n\n");
+    if (end >= 0) {
+      const block = buf.text.slice(0, end);
+      buf.text = buf.text.slice(end + 2);
+      if (block.startsWith(":")) continue;
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return { event: /^event: (.*)$/m.exec(block)?.[1], data: data ? JSON.parse(data) : null };
+    }
+    const { value, done } = await reader.read();
+    if (done) return null;
+    buf.text += new TextDecoder().decode(value, { stream: true });
+  }
+}
+
+Deno.test("jmap sharing: EventSource pushes a shared account's state changes for the mailboxes the user may look up, not for the others", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    await f.store.mailboxAcl.set(f.alice.id, team.id, f.bob.id, "lr");
+    const res = await f.fetch("/jmap/eventsource?types=Email,Mailbox&closeafter=no&ping=0", {
+      headers: { authorization: f.basic(f.bob) },
+    });
+    const reader = res.body!.getReader();
+    const buf = { text: "" };
+    // The opening comment comes once every account is subscribed.
+    buf.text += new TextDecoder().decode((await reader.read()).value);
+    assert.match(buf.text, /^: tern push/);
+    // New mail in Alice's Inbox (no right for Bob) must not reach him; new mail in Team must.
+    await addTo(f, f.alice.id, [inbox.id], sampleMessage({ subject: "private" }));
+    await addTo(f, f.alice.id, [team.id], sampleMessage({ subject: "team" }));
+    const ev = await nextEvent(reader, buf);
+    assert.equal(ev?.event, "state");
+    assert.deepEqual(ev?.data, {
+      "@type": "StateChange",
+      changed: {
+        [f.alice.id]: {
+          Email: await f.store.state(f.alice.id, "Email"),
+          Mailbox: await f.store.state(f.alice.id, "Mailbox"),
+        },
+      },
+    });
+    // Bob's own account still pushes as before.
+    await addTo(f, f.bob.id, [(await f.store.getMailboxByRole(f.bob.id, "inbox"))!.id], sampleMessage());
+    const own = await nextEvent(reader, buf);
+    assert.deepEqual(Object.keys(own?.data.changed), [f.bob.id]);
+    await reader.cancel();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: granting, changing and revoking rights leave ShareNotifications in the grantee's account, which they may query, follow and destroy but not create or change", async () => {
+  const f = await jmapFixture();
+  try {
+    const using = { using: USING_SHARE };
+    const created = await f.api([["Mailbox/set", {
+      accountId: f.alice.id,
+      create: { p: { name: "Projects", shareWith: { [f.bob.id]: { mayReadItems: true } } } },
+    }, "0"]], using);
+    const projects = (created.methodResponses[0]![1].created as Record<string, { id: string }>).p!.id;
+    const bob = async (calls: Call[]) =>
+      (await f.api(calls, { account: f.bob, ...using })).methodResponses.map((r) =>
+        r[1] as Record<string, unknown>
+      );
+    const [first] = await bob([["ShareNotification/get", { accountId: f.bob.id, ids: null }, "0"]]);
+    const list = first!.list as Record<string, unknown>[];
+    assert.equal(list.length, 1);
+    const { id: firstId, created: when, ...rest } = list[0]!;
+    assert.match(when as string, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.deepEqual(rest, {
+      changedBy: { name: "Alice", email: "alice@example.org", principalId: f.alice.id },
+      objectType: "Mailbox",
+      objectAccountId: f.alice.id,
+      objectId: projects,
+      oldRights: null,
+      newRights: {
+        mayReadItems: true,
+        mayAddItems: false,
+        mayRemoveItems: false,
+        maySetSeen: false,
+        maySetKeywords: false,
+        mayCreateChild: false,
+        mayRename: false,
+        mayDelete: false,
+        maySubmit: false,
+        mayAdmin: false,
+      },
+      name: "Projects",
+    });
+    // Alice herself has none; an IMAP-style change (setGrant, as SETACL) and a revocation add two.
+    const [aliceList] =
+      (await f.api([["ShareNotification/get", { accountId: f.alice.id, ids: null }, "0"]], using))
+        .methodResponses.map((r) => r[1]);
+    assert.deepEqual(aliceList!.list, []);
+    const since = first!.state as string;
+    await setGrant(f.store, f.alice.id, projects, f.bob.id, "lrs", {
+      changedBy: f.alice.id,
+      now: new Date(),
+    });
+    await f.api([["Mailbox/set", {
+      accountId: f.alice.id,
+      update: { [projects]: { [`shareWith/${f.bob.id}`]: null } },
+    }, "0"]], using);
+    const [all, changes, query, queryChanges] = await bob([
+      [
+        "ShareNotification/get",
+        { accountId: f.bob.id, ids: null, properties: ["oldRights", "newRights"] },
+        "0",
+      ],
+      ["ShareNotification/changes", { accountId: f.bob.id, sinceState: since }, "1"],
+      ["ShareNotification/query", {
+        accountId: f.bob.id,
+        filter: { objectAccountId: f.alice.id },
+        sort: [{ property: "created", isAscending: false }],
+      }, "2"],
+      ["ShareNotification/queryChanges", { accountId: f.bob.id, sinceQueryState: since }, "3"],
+    ]);
+    const notes = all!.list as {
+      id: string;
+      oldRights: Record<string, boolean> | null;
+      newRights: unknown;
+    }[];
+    assert.equal(notes.length, 3);
+    assert.deepEqual(notes.map((n) => [n.oldRights?.maySetSeen ?? null, n.newRights === null]), [
+      [null, false],
+      [false, false],
+      [true, true],
+    ]);
+    const later = notes.slice(1).map((n) => n.id);
+    assert.deepEqual(changes!.created, later);
+    assert.deepEqual([changes!.updated, changes!.destroyed], [[], []]);
+    assert.deepEqual(query!.ids, notes.map((n) => n.id).reverse());
+    assert.deepEqual(queryChanges!.added, [{ id: later[0], index: 1 }, { id: later[1], index: 2 }]);
+    const empty = await bob([["ShareNotification/query", {
+      accountId: f.bob.id,
+      filter: { objectType: "Calendar" },
+    }, "0"]]);
+    assert.deepEqual(empty[0]!.ids, []);
+
+    // Destroy only: create and update are forbidden.
+    const [set] = await bob([["ShareNotification/set", {
+      accountId: f.bob.id,
+      create: { n: { objectType: "Mailbox" } },
+      update: { [firstId as string]: { name: "x" } },
+      destroy: [firstId, "sn999999"],
+    }, "0"]]);
+    assert.equal((set!.notCreated as Record<string, { type: string }>).n!.type, "forbidden");
+    assert.equal((set!.notUpdated as Record<string, { type: string }>)[firstId as string]!.type, "forbidden");
+    assert.deepEqual(set!.destroyed, [firstId]);
+    assert.equal((set!.notDestroyed as Record<string, { type: string }>).sn999999!.type, "notFound");
+    const [after] = await bob([[
+      "ShareNotification/changes",
+      { accountId: f.bob.id, sinceState: since },
+      "0",
+    ]]);
+    assert.deepEqual(after!.destroyed, [firstId]);
+    // Another user's account is not Bob's to read.
+    const [other] = (await f.api([["ShareNotification/get", { accountId: f.alice.id, ids: null }, "0"]], {
+      account: f.bob,
+      ...using,
+    })).methodResponses;
+    assert.deepEqual([other![0], other![1].type], ["error", "accountNotFound"]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: Principal/query filters the visible principals and Principal/changes answers the current state only", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    await f.store.mailboxAcl.set(f.alice.id, inbox.id, f.bob.id, "lr");
+    const bob = async (calls: Call[]) =>
+      (await f.api(calls, { account: f.bob, using: USING_SHARE })).methodResponses;
+    const [q, byName, byAccount, bad] = await bob([
+      ["Principal/query", { accountId: f.bob.id, sort: [{ property: "email" }] }, "0"],
+      ["Principal/query", { accountId: f.bob.id, filter: { text: "ALICE" } }, "1"],
+      ["Principal/query", { accountId: f.bob.id, filter: { accountIds: [f.alice.id] } }, "2"],
+      ["Principal/query", { accountId: f.bob.id, filter: { color: "red" } }, "3"],
+    ]);
+    assert.deepEqual(q![1].ids, [f.alice.id, f.bob.id]);
+    assert.deepEqual(byName![1].ids, [f.alice.id]);
+    assert.deepEqual(byAccount![1].ids, [f.alice.id]);
+    assert.deepEqual([bad![0], bad![1].type], ["error", "unsupportedFilter"]);
+    const state = (await bob([["Principal/get", { accountId: f.bob.id, ids: [] }, "0"]]))[0]![1].state;
+    assert.equal(q![1].queryState, state);
+    const [same, stale] = await bob([
+      ["Principal/changes", { accountId: f.bob.id, sinceState: state }, "0"],
+      ["Principal/changes", { accountId: f.bob.id, sinceState: "old" }, "1"],
+    ]);
+    assert.deepEqual([same![1].created, same![1].updated, same![1].destroyed, same![1].newState], [
+      [],
+      [],
+      [],
+      state,
+    ]);
+    assert.deepEqual([stale![0], stale![1].type], ["error", "cannotCalculateChanges"]);
+    // A new account in the domain is a new principal: the state moves on.
+    await f.store.createAccount({
+      address: "dave@example.org",
+      secrets: await f.server.auth.deriveSecrets(PASSWORD),
+    });
+    const [moved] = await bob([["Principal/changes", { accountId: f.bob.id, sinceState: state }, "0"]]);
+    assert.deepEqual([moved![0], moved![1].type], ["error", "cannotCalculateChanges"]);
   } finally {
     await f.close();
   }

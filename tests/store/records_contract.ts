@@ -457,6 +457,64 @@ export function recordStoresContract(
     assert.deepEqual(await c.store.mailboxAcl.listForOwner(a.id), []);
   });
 
+  test("shareNotifications: recorded per user, destroyed by id with a tombstone, changes since a state, kept across a reopen", async (c) => {
+    const a = await account(c.store);
+    const b = await account(c.store, "carol@example.org");
+    const note = (accountId: string, objectId: string, oldRights: string, newRights: string) => ({
+      accountId,
+      created: new Date(c.clock.t),
+      changedBy: { name: "Alice", email: "alice@example.org", principalId: "a9" },
+      objectType: "Mailbox",
+      objectAccountId: "a9",
+      objectId,
+      oldRights,
+      newRights,
+      name: "Projects",
+    });
+    assert.equal(await c.store.shareNotifications.state(a.id), "0");
+    const first = await c.store.shareNotifications.add(note(a.id, "m1", "", "lr"));
+    const s1 = await c.store.shareNotifications.state(a.id);
+    const second = await c.store.shareNotifications.add(note(a.id, "m2", "lr", "lrs"));
+    await c.store.shareNotifications.add(note(b.id, "m1", "", "l"));
+    await reopen(c);
+    assert.deepEqual(await c.store.shareNotifications.list(a.id), [
+      { ...note(a.id, "m1", "", "lr"), id: first.id },
+      { ...note(a.id, "m2", "lr", "lrs"), id: second.id },
+    ]);
+    assert.notEqual(first.id, second.id);
+    // Another user's notification is not a's to destroy.
+    const other = (await c.store.shareNotifications.list(b.id))[0]!;
+    assert.deepEqual(await c.store.shareNotifications.destroy(a.id, [other.id, "nope", first.id]), [
+      first.id,
+    ]);
+    assert.deepEqual(await c.store.shareNotifications.destroy(a.id, [first.id]), []);
+    assert.deepEqual((await c.store.shareNotifications.list(a.id)).map((n) => n.id), [second.id]);
+    assert.equal((await c.store.shareNotifications.list(b.id)).length, 1);
+    const now = await c.store.shareNotifications.state(a.id);
+    assert.notEqual(now, s1);
+    assert.deepEqual(await c.store.shareNotifications.changes(a.id, s1), {
+      newState: now,
+      created: [second.id],
+      destroyed: [first.id],
+    });
+    // Created and destroyed since "0": not reported at all (RFC 8620 §5.2).
+    assert.deepEqual(await c.store.shareNotifications.changes(a.id, "0"), {
+      newState: now,
+      created: [second.id],
+      destroyed: [],
+    });
+    assert.deepEqual(await c.store.shareNotifications.changes(a.id, now), {
+      newState: now,
+      created: [],
+      destroyed: [],
+    });
+    await assert.rejects(c.store.shareNotifications.changes(a.id, "x"));
+    await assert.rejects(c.store.shareNotifications.changes(a.id, String(Number(now) + 1)));
+    // The tombstone still tells the store the user was told of m1.
+    assert.deepEqual([...await c.store.shareNotifications.objectsNotified(a.id, "a9")].sort(), ["m1", "m2"]);
+    assert.deepEqual([...await c.store.shareNotifications.objectsNotified(a.id, "other")], []);
+  });
+
   test("metadata: shared entries for all, private ones per user, set/replace/remove together, per mailbox, kept across a reopen", async (c) => {
     const a = await account(c.store);
     const b = await account(c.store, "carol@example.org");

@@ -75,6 +75,7 @@ import { migrateDkimKeys, SqliteDkimKeyStore } from "./records/dkim_keys.ts";
 import { migratePop3Sizes, SqlitePop3SizeStore } from "./records/pop3_sizes.ts";
 import { migrateSubscriptions, SqliteSubscriptionStore } from "./records/subscriptions.ts";
 import { migrateMailboxAcl, SqliteMailboxAclStore } from "./records/mailbox_acl.ts";
+import { migrateShareNotifications, SqliteShareNotificationStore } from "./records/share_notifications.ts";
 import { migrateMetadata, SqliteMetadataStore } from "./records/metadata.ts";
 import { migrateTenancy } from "./records/tenancy_schema.ts";
 import { SqliteOrganizationStore } from "./records/organizations.ts";
@@ -167,6 +168,7 @@ export class SqliteStore implements Store {
   readonly pop3Sizes: SqlitePop3SizeStore;
   readonly subscriptions: SqliteSubscriptionStore;
   readonly mailboxAcl: SqliteMailboxAclStore;
+  readonly shareNotifications: SqliteShareNotificationStore;
   readonly metadata: SqliteMetadataStore;
   readonly organizations: SqliteOrganizationStore;
   readonly plans: SqlitePlanStore;
@@ -258,6 +260,7 @@ export class SqliteStore implements Store {
     this.pop3Sizes = new SqlitePop3SizeStore(database);
     this.subscriptions = new SqliteSubscriptionStore(database);
     this.mailboxAcl = new SqliteMailboxAclStore(database);
+    this.shareNotifications = new SqliteShareNotificationStore(database);
     this.metadata = new SqliteMetadataStore(database);
     this.organizations = new SqliteOrganizationStore(database, clock);
     this.plans = new SqlitePlanStore(database, clock);
@@ -349,6 +352,7 @@ export class SqliteStore implements Store {
       migratePop3Sizes(database);
       migrateSubscriptions(database);
       migrateMailboxAcl(database);
+      migrateShareNotifications(database);
       migrateMetadata(database);
       migrateTenancy(database);
       migratePushSubscriptions(database);

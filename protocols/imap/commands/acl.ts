@@ -51,7 +51,10 @@ export const setacl: CommandSpec = {
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
     const grants = await s.store.mailboxAcl.list(ownerId, mailbox.id);
     const current = grants.find((g) => g.grantee === id)?.rights ?? "";
-    await setGrant(s.store, ownerId, mailbox.id, id, applyModification(current, mod)!);
+    await setGrant(s.store, ownerId, mailbox.id, id, applyModification(current, mod)!, {
+      changedBy: s.accountId,
+      now: new Date(),
+    });
     return ok("SETACL completed");
   },
 };
@@ -67,7 +70,7 @@ export const deleteacl: CommandSpec = {
     const { mailbox, ownerId } = await requireMailbox(s, raw, false, "a");
     const id = await grantee(s, identifier, ownerId);
     if (id === ownerId) throw no("The owner's rights cannot be changed", "CANNOT");
-    await setGrant(s.store, ownerId, mailbox.id, id, "");
+    await setGrant(s.store, ownerId, mailbox.id, id, "", { changedBy: s.accountId, now: new Date() });
     return ok("DELETEACL completed");
   },
 };

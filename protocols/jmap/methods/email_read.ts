@@ -29,7 +29,8 @@ import {
 } from "../email_view.ts";
 import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
-import { accountAccess, readableIn, visibleMessage } from "../mailbox_sharing.ts";
+import { type AccountAccess, accountAccess, readableIn, visibleMessage } from "../mailbox_sharing.ts";
+import { visibleChanges, visibleThreads } from "../shared_view.ts";
 
 /** Parses the Email/get and Email/parse body options (RFC 8621 §4.2, §4.9). */
 function viewOptions(args: Record<string, unknown>): EmailViewOptions {
@@ -258,17 +259,20 @@ function querySpec(args: Record<string, unknown>, accountId: string): EmailQuery
   };
 }
 
+/** RFC 9670 with RFC 4314 §4: a shared account is searched in the mailboxes the user may read. */
+function sharedSpec(spec: EmailQuerySpec, access: AccountAccess): EmailQuerySpec {
+  if (access.personal) return spec;
+  const readable: MessageFilter[] = readableIn(access).map((inMailbox) => ({ inMailbox }));
+  const within: MessageFilter = { operator: "OR", conditions: readable };
+  spec.filter = spec.filter ? { operator: "AND", conditions: [spec.filter, within] } : within;
+  return spec;
+}
+
 /** Email/query (RFC 8621 §4.4). */
 export const emailQuery: MethodHandler = async (args, ctx) => {
   const access = await accountAccess(args, ctx);
   const accountId = access.accountId;
-  const spec = querySpec(args, accountId);
-  // RFC 9670 with RFC 4314 §4: a shared account is searched in the mailboxes the user may read.
-  if (!access.personal) {
-    const readable: MessageFilter[] = readableIn(access).map((inMailbox) => ({ inMailbox }));
-    const within: MessageFilter = { operator: "OR", conditions: readable };
-    spec.filter = spec.filter ? { operator: "AND", conditions: [spec.filter, within] } : within;
-  }
+  const spec = sharedSpec(querySpec(args, accountId), access);
   // The state is read before the query: a change racing with it moves the state on, so a result
   // cached under the older state is never served after the change.
   const queryState = await ctx.services.server.store.state(accountId, "Email");
@@ -287,13 +291,21 @@ export const emailQuery: MethodHandler = async (args, ctx) => {
 
 /** Email/queryChanges (RFC 8621 §4.5). */
 export const emailQueryChanges: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const since = args.sinceQueryState;
   if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
   const store = ctx.services.server.store;
-  const changes = await store.changes(accountId, "Email", since);
+  // On a shared account: the changes and results the user may see (shared_view.ts).
+  const changes = await visibleChanges(
+    store,
+    access,
+    "Email",
+    await store.changes(accountId, "Email", since),
+  );
   if (changes.hasMoreChanges) throw new MethodError("cannotCalculateChanges");
-  const { ids } = await queryEmailIds(ctx.services, querySpec(args, accountId), changes.newState, {
+  const spec = sharedSpec(querySpec(args, accountId), access);
+  const { ids } = await queryEmailIds(ctx.services, spec, changes.newState, {
     depth: Infinity,
     total: false,
   });
@@ -312,13 +324,14 @@ export const emailQueryChanges: MethodHandler = async (args, ctx) => {
 
 /** Thread/get (RFC 8621 §3.1). */
 export const threadGet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670: on a shared account a thread holds the Emails the user may read, if any.
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const store = ctx.services.server.store;
   const state = await store.state(accountId, "Thread");
   const ids = getIds(args, ctx);
   if (ids === null) throw new MethodError("requestTooLarge", "Thread/get needs ids.");
-  const threads = await store.getThreads(accountId, ids);
-  const byId = new Map(threads.filter((t) => t.emailIds.length > 0).map((t) => [t.id, t]));
+  const byId = new Map((await visibleThreads(store, access, ids)).map((t) => [t.id, t]));
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const id of new Set(ids)) {

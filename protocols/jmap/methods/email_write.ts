@@ -11,7 +11,6 @@ import {
   type MethodHandler,
   optBool,
   optObject,
-  requireAccount,
   resolveCreationId,
 } from "../method_context.ts";
 import { runSet, type SetResult } from "../set.ts";
@@ -21,11 +20,14 @@ import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 import type { Invocation } from "../request.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
+import { hasRights, rightsForKeywords } from "../../../core/acl/rights.ts";
 import {
   accountAccess,
+  blobReader,
   checkSharedEmailChange,
   checkSharedEmailCreate,
   checkSharedEmailDestroy,
+  visibleMessage,
 } from "../mailbox_sharing.ts";
 
 const KEYWORD_RE = /^[\x21-\x7e]{1,255}$/;
@@ -148,7 +150,8 @@ export async function emailSetResult(
         hostname: ctx.services.server.config.hostname,
         resolveBlob: async (blobId) => {
           const id = resolveCreationId(blobId, ctx) ?? blobId;
-          return (await readBlob(ctx.services, accountId, id))?.bytes ?? null;
+          const reader = shared ? { userId: ctx.account.id, rights: shared } : undefined;
+          return (await readBlob(ctx.services, accountId, id, reader))?.bytes ?? null;
         },
       });
       return await storeEmail(ctx, accountId, bytes, mailboxIds, keywords, receivedAt);
@@ -217,7 +220,10 @@ export async function emailSetResult(
 
 /** Email/import (RFC 8621 §4.8). */
 export const emailImport: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670: into an account shared with the user, with "i" (and the keyword rights) on every
+  // target mailbox; the blob is one of theirs or one they may read there.
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const store = ctx.services.server.store;
   const emails = optObject(args, "emails") ?? {};
   if (Object.keys(emails).length > ctx.services.limits.maxObjectsInSet) {
@@ -242,8 +248,9 @@ export const emailImport: MethodHandler = async (args, ctx) => {
       const blobId = resolveCreationId(e.blobId, ctx) ?? e.blobId;
       const mailboxIds = await parseMailboxIds(e.mailboxIds, ctx, accountId);
       const keywords = e.keywords === undefined || e.keywords === null ? [] : parseKeywords(e.keywords);
+      if (access.rights) checkSharedEmailCreate(access.rights, mailboxIds, keywords);
       const receivedAt = receivedAtOf(e.receivedAt, ctx.services.server.clock.now());
-      const blob = await readBlob(ctx.services, accountId, blobId);
+      const blob = await readBlob(ctx.services, accountId, blobId, blobReader(access, ctx.account.id));
       if (!blob) {
         throw new SetErrorException("blobNotFound", `Blob "${blobId}" not found.`, { notFound: [blobId] });
       }
@@ -307,12 +314,17 @@ export const emailImport: MethodHandler = async (args, ctx) => {
 };
 
 /**
- * Email/copy (RFC 8621 §4.7). Tern accounts are not shared, so the source account is the
- * authenticated one; copies are new Emails sharing the blob.
+ * Email/copy (RFC 8621 §4.7): between the user's own account and the accounts shared with them
+ * (RFC 9670), in either direction, within the rights: the source Email must lie in a mailbox the
+ * user may read there, and the target mailboxes need "i" (and "s"/"w" for keywords the client
+ * names; keywords copied by default are dropped where the user may not set them, as IMAP COPY
+ * does, core/acl/copy.ts). Copies are new Emails sharing the blob.
  */
 export const emailCopy: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
-  if (args.fromAccountId !== accountId) throw new MethodError("fromAccountNotFound");
+  const to = await accountAccess(args, ctx);
+  const accountId = to.accountId;
+  // RFC 8620 §5.4: an unknown source account is fromAccountNotFound.
+  const from = await accountAccess(args, ctx, "fromAccountId", "fromAccountNotFound");
   const store = ctx.services.server.store;
   const create = optObject(args, "create") ?? {};
   const destroyOriginal = optBool(args, "onSuccessDestroyOriginal", false);
@@ -327,10 +339,20 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
     try {
       const e = raw as Record<string, unknown> | null;
       if (typeof e?.id !== "string") throw invalidProperties(["id"]);
-      const [m] = await store.getMessages(accountId, [e.id]);
+      const [found] = await store.getMessages(from.accountId, [e.id]);
+      const m = visibleMessage(from, found);
       if (!m) throw new SetErrorException("notFound", `Email "${e.id}" not found.`);
       const mailboxIds = await parseMailboxIds(e.mailboxIds, ctx, accountId);
-      const keywords = e.keywords === undefined ? m.keywords : parseKeywords(e.keywords);
+      let keywords = e.keywords === undefined ? m.keywords : parseKeywords(e.keywords);
+      if (to.rights) {
+        const rights = to.rights;
+        if (e.keywords === undefined) {
+          keywords = keywords.filter((k) =>
+            mailboxIds.every((id) => hasRights(rights.get(id) ?? "", rightsForKeywords([k])))
+          );
+        }
+        checkSharedEmailCreate(rights, mailboxIds, keywords);
+      }
       const receivedAt = e.receivedAt === undefined ? m.receivedAt : receivedAtOf(e.receivedAt, m.receivedAt);
       await checkOrgStorage(ctx, accountId, m.size);
       try {
@@ -358,7 +380,7 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
     }
   }
   const copy: Invocation = ["Email/copy", {
-    fromAccountId: accountId,
+    fromAccountId: from.accountId,
     accountId,
     oldState,
     newState: await store.state(accountId, "Email"),
@@ -366,6 +388,11 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
     notCreated: Object.keys(notCreated).length ? notCreated : null,
   }, ctx.callId];
   if (!destroyOriginal) return [copy];
-  const set = await emailSetResult({ accountId, destroy: copiedFrom }, ctx, accountId);
+  const set = await emailSetResult(
+    { accountId: from.accountId, destroy: copiedFrom },
+    ctx,
+    from.accountId,
+    from.rights,
+  );
   return [copy, ["Email/set", set, ctx.callId]];
 };

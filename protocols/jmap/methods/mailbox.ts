@@ -14,10 +14,11 @@ import {
   optBool,
   optObject,
   pick,
-  requireAccount,
   resolveCreationId,
 } from "../method_context.ts";
 import { standardChanges } from "../changes.ts";
+import { mailboxesMayHaveSeen, visibleChanges } from "../shared_view.ts";
+import type { GrantChange } from "../../../core/acl/share_notices.ts";
 import { queryChangesFromLog, windowResults } from "../query.ts";
 import { runSet, setResponse } from "../set.ts";
 import { MAX_SIZE_MAILBOX_NAME } from "../capabilities.ts";
@@ -155,8 +156,13 @@ function fullNameSort(all: Mailbox[]): Map<string, number> {
   return order;
 }
 
-async function mailboxQueryIds(args: Record<string, unknown>, ctx: MethodContext, accountId: string) {
-  const all = await ctx.services.server.store.listMailboxes(accountId);
+async function mailboxQueryIds(args: Record<string, unknown>, ctx: MethodContext, access: AccountAccess) {
+  const store = ctx.services.server.store;
+  // RFC 9670: a shared account holds the mailboxes the user may look up ("l"), subscribed or not
+  // by the user (RFC 9670 §4 isSubscribed).
+  const rights = access.rights;
+  const all = (await store.listMailboxes(access.accountId)).filter((m) => !rights || rights.has(m.id));
+  const subscribed = rights ? await subscribedShared(store, ctx.account.id, access) : null;
   const filter = optObject(args, "filter");
   const matches = (m: Mailbox, f: Record<string, unknown>): boolean => {
     if ("operator" in f) {
@@ -189,7 +195,7 @@ async function mailboxQueryIds(args: Record<string, unknown>, ctx: MethodContext
           if ((m.role !== null) !== value) return false;
           break;
         case "isSubscribed":
-          if (m.subscribed !== value) return false;
+          if ((subscribed ? subscribed.has(m.id) : m.subscribed) !== value) return false;
           break;
         default:
           throw new MethodError("unsupportedFilter", `Unknown Mailbox filter "${key}".`);
@@ -240,20 +246,28 @@ async function mailboxQueryIds(args: Record<string, unknown>, ctx: MethodContext
 
 /** Mailbox/query (RFC 8621 §2.3). */
 export const mailboxQuery: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
-  const ids = await mailboxQueryIds(args, ctx, accountId);
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
+  const ids = await mailboxQueryIds(args, ctx, access);
   const queryState = await ctx.services.server.store.state(accountId, "Mailbox");
   return { accountId, queryState, canCalculateChanges: true, ...windowResults(ids, args, ctx) };
 };
 
 /** Mailbox/queryChanges (RFC 8621 §2.4). */
 export const mailboxQueryChanges: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const since = args.sinceQueryState;
   if (typeof since !== "string") throw new MethodError("invalidArguments", "sinceQueryState is required.");
   const store = ctx.services.server.store;
-  const changes = await store.changes(accountId, "Mailbox", since);
-  const ids = await mailboxQueryIds(args, ctx, accountId);
+  const changes = await visibleChanges(
+    store,
+    access,
+    "Mailbox",
+    await store.changes(accountId, "Mailbox", since),
+    await mailboxesMayHaveSeen(store, ctx.account.id, access),
+  );
+  const ids = await mailboxQueryIds(args, ctx, access);
   return {
     accountId,
     oldQueryState: since,
@@ -365,6 +379,11 @@ function isCreateDefault(key: string, value: unknown): boolean {
   return value === 0;
 }
 
+/** Who changes a grant through Mailbox/set shareWith, for the share notification (RFC 9670 §5). */
+function grantChange(ctx: MethodContext): GrantChange {
+  return { changedBy: ctx.account.id, now: ctx.services.server.clock.now() };
+}
+
 /** Mailbox/set (RFC 8621 §2.5). */
 export const mailboxSet: MethodHandler = async (args, ctx) => {
   // RFC 9670 §4: on a shared account the user may only change their own isSubscribed.
@@ -391,7 +410,7 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
           subscribed: p.subscribed ?? false,
           sortOrder: p.sortOrder ?? 0,
         });
-        if (share) await applyShareWith(store, accountId, m.id, share);
+        if (share) await applyShareWith(store, accountId, m.id, share, grantChange(ctx));
         return {
           id: m.id,
           myRights: OWNER_RIGHTS,
@@ -425,7 +444,7 @@ export const mailboxSet: MethodHandler = async (args, ctx) => {
       const { rest: patch, share } = splitShareWith(whole);
       const p = parseMailboxProps(patch, ctx, false);
       // RFC 9670 §4.2: the owner changes who the mailbox is shared with.
-      if (share) await applyShareWith(store, accountId, id, share);
+      if (share) await applyShareWith(store, accountId, id, share, grantChange(ctx));
       if (p.parentId !== undefined && p.parentId !== null) {
         // RFC 8621 §2.5: no loops in the tree.
         const all = await store.listMailboxes(accountId);

@@ -33,7 +33,14 @@ import { mdnParse, mdnSend } from "./mdn.ts";
 import { pushSubscriptionGet, pushSubscriptionSet } from "./push_subscription.ts";
 import { quotaChanges, quotaGet, quotaQuery, quotaQueryChanges } from "./quota.ts";
 import { sieveScriptGet, sieveScriptQuery, sieveScriptSet, sieveScriptValidate } from "./sieve_script.ts";
-import { principalGet } from "./principal.ts";
+import { principalChanges, principalGet, principalQuery, principalQueryChanges } from "./principal.ts";
+import {
+  shareNotificationChanges,
+  shareNotificationGet,
+  shareNotificationQuery,
+  shareNotificationQueryChanges,
+  shareNotificationSet,
+} from "./share_notification.ts";
 
 const table: [string, string, MethodHandler][] = [
   ["Core/echo", Capability.core, coreEcho],
@@ -79,8 +86,17 @@ const table: [string, string, MethodHandler][] = [
   ["SieveScript/set", Capability.sieve, sieveScriptSet],
   ["SieveScript/query", Capability.sieve, sieveScriptQuery],
   ["SieveScript/validate", Capability.sieve, sieveScriptValidate],
-  // RFC 9670 §2.3.
+  // RFC 9670 §2.3–§2.6.
   ["Principal/get", Capability.principals, principalGet],
+  ["Principal/changes", Capability.principals, principalChanges],
+  ["Principal/query", Capability.principals, principalQuery],
+  ["Principal/queryChanges", Capability.principals, principalQueryChanges],
+  // RFC 9670 §5.
+  ["ShareNotification/get", Capability.principals, shareNotificationGet],
+  ["ShareNotification/changes", Capability.principals, shareNotificationChanges],
+  ["ShareNotification/query", Capability.principals, shareNotificationQuery],
+  ["ShareNotification/queryChanges", Capability.principals, shareNotificationQueryChanges],
+  ["ShareNotification/set", Capability.principals, shareNotificationSet],
 ];
 
 /** Every method Tern implements. */

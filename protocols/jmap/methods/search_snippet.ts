@@ -5,14 +5,9 @@
  */
 import { extractText } from "../../../core/mime/summary.ts";
 import { MethodError } from "../errors.ts";
-import {
-  type MethodHandler,
-  optObject,
-  optStringArray,
-  requireAccount,
-  resolveCreationId,
-} from "../method_context.ts";
+import { type MethodHandler, optObject, optStringArray, resolveCreationId } from "../method_context.ts";
 import { toMessageFilter } from "./email_read.ts";
+import { accountAccess, visibleMessage } from "../mailbox_sharing.ts";
 
 const PREVIEW_CHARS = 255;
 
@@ -49,7 +44,9 @@ export function highlight(text: string, terms: string[]): string | null {
 
 /** SearchSnippet/get (RFC 8621 §5.1). */
 export const searchSnippetGet: MethodHandler = async (args, ctx) => {
-  const accountId = requireAccount(args, ctx);
+  // RFC 9670: on a shared account only Emails the user may read have snippets.
+  const access = await accountAccess(args, ctx);
+  const accountId = access.accountId;
   const filter = optObject(args, "filter");
   if (filter) toMessageFilter(filter); // validates (unsupportedFilter, invalidArguments)
   const emailIds = (optStringArray(args, "emailIds") ?? []).map((id) => resolveCreationId(id, ctx) ?? id);
@@ -61,7 +58,7 @@ export const searchSnippetGet: MethodHandler = async (args, ctx) => {
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const id of emailIds) {
-    const m = messages.get(id);
+    const m = visibleMessage(access, messages.get(id));
     if (!m) {
       notFound.push(id);
       continue;

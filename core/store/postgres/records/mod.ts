@@ -44,6 +44,11 @@ import { PgWebhookStore, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS } from "./webho
 import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
 import { PgTlsRptStore, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
 import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS, PgMailboxAclStore } from "./mailbox_acl.ts";
+import {
+  PgShareNotificationStore,
+  SHARE_NOTIFICATIONS_COMPONENT,
+  SHARE_NOTIFICATIONS_MIGRATIONS,
+} from "./share_notifications.ts";
 import { METADATA_COMPONENT, METADATA_MIGRATIONS, PgMetadataStore } from "./metadata.ts";
 import { JUNK_COMPONENT, JUNK_MIGRATIONS, PgJunkTokenStore } from "./junk_tokens.ts";
 import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
@@ -76,6 +81,7 @@ const NAMES: Record<keyof RecordStores, true> = {
   pop3Sizes: true,
   subscriptions: true,
   mailboxAcl: true,
+  shareNotifications: true,
   metadata: true,
   junkTokens: true,
   pushSubscriptions: true,
@@ -118,6 +124,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   await migrate(sql, DMARC_COMPONENT, DMARC_MIGRATIONS);
   await migrate(sql, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS);
   await migrate(sql, MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS);
+  await migrate(sql, SHARE_NOTIFICATIONS_COMPONENT, SHARE_NOTIFICATIONS_MIGRATIONS);
   await migrate(sql, METADATA_COMPONENT, METADATA_MIGRATIONS);
   await migrate(sql, JUNK_COMPONENT, JUNK_MIGRATIONS);
   const db = new PgDb(sql);
@@ -148,6 +155,7 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
     dmarc: new PgDmarcStore(db),
     tlsrpt: new PgTlsRptStore(db),
     mailboxAcl: new PgMailboxAclStore(db),
+    shareNotifications: new PgShareNotificationStore(db),
     metadata: new PgMetadataStore(sql),
     junkTokens: new PgJunkTokenStore(sql),
   });
