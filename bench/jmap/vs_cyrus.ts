@@ -9,28 +9,28 @@
  * quarter). Per server: requests/s, p50 and p99 per kind and overall; then the ratio Tern/Cyrus
  * and the goal (p99 under 20 ms, at least 10x Cyrus's throughput).
  *
- * Messages: `benchMessage` (bench/peers/lib.ts), 2 KiB each, unique. Tern is filled through its
- * store and served by `createServer` (Bearer token: Basic would cost a password hash per
- * request); Cyrus is filled over IMAP APPEND (LITERAL+, pipelined) and serves JMAP from `httpd`
+ * Messages: `benchMessage` (bench/peers/lib.ts), 2 KiB each, unique. Tern runs in its own
+ * process (bench/jmap/tern_server.ts, as Cyrus runs in its own), filled through its store and
+ * served by `createServer` (Bearer token: Basic would cost a password hash per request); Cyrus is filled over IMAP APPEND (LITERAL+, pipelined) and serves JMAP from `httpd`
  * with SASL `alwaystrue`, so its Basic authentication costs nothing either. Cyrus comes from the
  * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
  *
  * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
- * [--only tern|cyrus] [--min-idle 80] [--force]`. Smoke run: `--messages 300 --clients 4
+ * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR]`:
+ * `--tern-data-dir` keeps Tern's filled store for the next run (no refill), `--tern-cpu-prof`
+ * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts).
+ * Beside latency, each server's CPU time per request (all its processes) is printed: a
+ * direction figure that holds up on a busy machine better than requests/s. Smoke run: `--messages 300 --clients 4
  * --seconds 3 --force`. Not part of `deno task bench` (needs a quiet machine, root and apt).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { testConfig } from "../../core/config/test_config.ts";
-import { nullLogger } from "../../core/log/logger.ts";
-import { createToken } from "../../core/jmap/tokens.ts";
-import { createServer } from "../../protocols/server.ts";
-import { benchMessage, checkIdle, fmt } from "../peers/lib.ts";
+import { benchMessage, checkIdle, fmt, treeCpuMs } from "../peers/lib.ts";
 import { prepareCyrus, startCyrus } from "./cyrus.ts";
+import { MESSAGE_SIZE } from "./tern_server.ts";
 
 const USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"];
-const MESSAGE_SIZE = 2048;
 
 type Kind = "query+get" | "changes" | "set keywords";
 const KINDS: Kind[] = ["query+get", "changes", "set keywords"];
@@ -49,6 +49,8 @@ interface Result {
   seconds: number;
   latencies: Record<Kind, number[]>;
   errors: number;
+  /** CPU time (ms) the server's processes used during the timed run. */
+  serverCpuMs: number;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -82,7 +84,7 @@ async function inboxOf(t: Target): Promise<string> {
 }
 
 /** Runs `clients` loops against `t` for `seconds`; returns the latencies by kind. */
-async function load(t: Target, clients: number, seconds: number): Promise<Result> {
+async function load(t: Target, clients: number, seconds: number, serverPids: number[]): Promise<Result> {
   const inbox = await inboxOf(t);
   const queryGet = (accountId: string) => [
     ["Email/query", {
@@ -104,6 +106,7 @@ async function load(t: Target, clients: number, seconds: number): Promise<Result
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpu0 = treeCpuMs(serverPids);
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     let state = first[1]![1].state as string;
     for (let i = c; performance.now() < end; i++) {
@@ -126,59 +129,70 @@ async function load(t: Target, clients: number, seconds: number): Promise<Result
         latencies[kind].push(performance.now() - t0);
       } catch (error) {
         errors++;
-        if (errors <= 3) console.error(`  ${t.name}: ${(error as Error).message}`);
+        if (errors <= 3) {
+          const cause = (error as Error).cause;
+          console.error(`  ${t.name}: ${(error as Error).message}${cause ? ` (${String(cause)})` : ""}`);
+        }
         if (kind === "changes") state = first[1]![1].state as string;
       }
     }
   }));
-  return { name: t.name, seconds: (performance.now() - started) / 1000, latencies, errors };
+  const serverCpuMs = treeCpuMs(serverPids) - cpu0;
+  return { name: t.name, seconds: (performance.now() - started) / 1000, latencies, errors, serverCpuMs };
 }
 
-/** Starts Tern with one account of `messages` messages; returns the target and a stop function. */
-async function startTern(messages: number): Promise<{ target: Target; stop: () => Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "tern-bench-vs-cyrus-" });
-  const config = testConfig(dir, {
-    hostname: "bench.test",
-    local_domains: ["example.org"],
-    policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
-    jmap: { max_concurrent_requests: 1000 },
-  });
-  const srv = await createServer(config, undefined, { logger: nullLogger });
-  const store = srv.context.store;
-  const account = await store.createAccount({
-    address: "bench@example.org",
-    secrets: await srv.context.auth.deriveSecrets("bench-pw"),
-  });
-  const inbox = (await store.getMailboxByRole(account.id, "inbox"))!;
-  const start = Date.UTC(2020, 0, 1);
-  for (let i = 0; i < messages; i += 1000) {
-    const batch = [];
-    for (let j = i; j < Math.min(messages, i + 1000); j++) {
-      const { blobId } = await store.blobs.put(
-        benchMessage(MESSAGE_SIZE, "vs-cyrus", j, "bench@example.org"),
-      );
-      batch.push({
-        accountId: account.id,
-        mailboxIds: [inbox.id],
-        blobId,
-        receivedAt: new Date(start + j * 60_000),
-        keywords: j % 3 ? ["$seen"] : [],
-      });
-    }
-    await store.addMessages(batch);
+/**
+ * Starts Tern (bench/jmap/tern_server.ts) in its own process with one account of `messages`
+ * messages; `profile` adds `--cpu-prof` (the profile lands in that directory when it stops).
+ */
+async function startTern(
+  messages: number,
+  dataDir: string | undefined,
+  profile: string | undefined,
+): Promise<{ target: Target; pid: number; stop: () => Promise<void> }> {
+  const server = new URL("./tern_server.ts", import.meta.url).pathname;
+  const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      ...flags,
+      server,
+      "--messages",
+      String(messages),
+      ...(dataDir ? ["--data-dir", dataDir] : []),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("tern_server.ts exited before it was ready");
+    text += value;
   }
-  await srv.start();
-  const { token } = await createToken(store, "bench@example.org", "bench");
+  reader.releaseLock();
+  const ready = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
+    apiUrl: string;
+    authorization: string;
+    accountId: string;
+    pid: number;
+  };
   return {
     target: {
       name: "tern",
-      apiUrl: `http://127.0.0.1:${srv.addresses.http.port}/jmap/api`,
-      authorization: `Bearer ${token}`,
-      accountId: account.id,
+      apiUrl: ready.apiUrl,
+      authorization: ready.authorization,
+      accountId: ready.accountId,
     },
+    pid: child.pid,
     stop: async () => {
-      await srv.stop({ graceSeconds: 0 });
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await writer.close();
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
     },
   };
 }
@@ -271,6 +285,10 @@ function report(results: Result[], clients: number): void {
       [r.name, "all", String(all.length), fmt(rps), fmt(percentile(all, 50)), fmt(percentile(all, 99))]
         .map((c) => c.padStart(14)).join("") + (r.errors ? `   (${r.errors} errors)` : ""),
     );
+    console.log(
+      `${r.name}: server CPU ${fmt(r.serverCpuMs / all.length)} ms per request ` +
+        `(${fmt(r.serverCpuMs / 1000 / r.seconds)} cores busy on average)`,
+    );
   }
   const tern = totals.get("tern");
   const cyrus = totals.get("cyrus");
@@ -291,6 +309,8 @@ async function main(): Promise<number> {
       only: { type: "string" },
       "min-idle": { type: "string", default: "80" },
       force: { type: "boolean", default: false },
+      "tern-data-dir": { type: "string" },
+      "tern-cpu-prof": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -302,12 +322,12 @@ async function main(): Promise<number> {
 
   if (only === undefined || only === "tern") {
     let t = performance.now();
-    const tern = await startTern(messages);
-    console.error(`tern: ${messages} messages filled in ${fmt((performance.now() - t) / 1000)} s`);
+    const tern = await startTern(messages, values["tern-data-dir"], values["tern-cpu-prof"]);
+    console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
     try {
       await checkIdle(gate, "the Tern run");
       t = performance.now();
-      results.push(await load(tern.target, clients, seconds));
+      results.push(await load(tern.target, clients, seconds, [tern.pid]));
     } finally {
       await tern.stop();
     }
@@ -331,6 +351,7 @@ async function main(): Promise<number> {
           },
           clients,
           seconds,
+          [cyrus.pid],
         ),
       );
     } finally {

@@ -1,0 +1,93 @@
+/**
+ * The Tern side of bench/jmap/vs_cyrus.ts, in its own process (as Cyrus runs in its own), so the
+ * load generator's fetch and JSON work does not share Tern's JS thread, and so the server can run
+ * under `--cpu-prof`. Fills one account of N messages through the store (or reuses a data
+ * directory filled before), starts the server, prints one JSON line
+ * `{"apiUrl", "authorization", "accountId", "pid"}` on stdout, then serves until stdin closes.
+ *
+ * Usage: `deno run -A bench/jmap/tern_server.ts --messages 100000 [--data-dir DIR]`; with
+ * `--data-dir` the directory is kept, and a second run with the same count skips the fill.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { testConfig } from "../../core/config/test_config.ts";
+import { nullLogger } from "../../core/log/logger.ts";
+import { createToken } from "../../core/jmap/tokens.ts";
+import { createServer } from "../../protocols/server.ts";
+import type { NewMessage } from "../../core/store/types.ts";
+import { benchMessage } from "../peers/lib.ts";
+
+/** Size of each bench message (the same as the Cyrus side's). */
+export const MESSAGE_SIZE = 2048;
+const ADDRESS = "bench@example.org";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      messages: { type: "string", default: "100000" },
+      "data-dir": { type: "string" },
+    },
+  });
+  const messages = Number(values.messages);
+  const keep = values["data-dir"] !== undefined;
+  const dir = values["data-dir"] ?? await Deno.makeTempDir({ prefix: "tern-bench-vs-cyrus-" });
+  await Deno.mkdir(dir, { recursive: true });
+  const marker = join(dir, "bench-filled");
+  const filled = await Deno.readTextFile(marker).then(Number, () => -1);
+  const config = testConfig(dir, {
+    hostname: "bench.test",
+    local_domains: ["example.org"],
+    policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
+    jmap: { max_concurrent_requests: 1000 },
+  });
+  const srv = await createServer(config, undefined, { logger: nullLogger });
+  const store = srv.context.store;
+  let account = await store.getAccountByAddress(ADDRESS);
+  const t = performance.now();
+  if (filled !== messages || account === null) {
+    if (account !== null) throw new Error(`${dir} holds another fill (${filled}); use a fresh --data-dir`);
+    account = await store.createAccount({
+      address: ADDRESS,
+      secrets: await srv.context.auth.deriveSecrets("bench-pw"),
+    });
+    const inbox = (await store.getMailboxByRole(account.id, "inbox"))!;
+    const start = Date.UTC(2020, 0, 1);
+    for (let i = 0; i < messages; i += 1000) {
+      const js = Array.from({ length: Math.min(messages, i + 1000) - i }, (_, k) => i + k);
+      // Concurrent puts share one write-queue commit (one fsync per 1,000 blobs, not per blob).
+      const blobs = await Promise.all(
+        js.map((j) => store.blobs.put(benchMessage(MESSAGE_SIZE, "vs-cyrus", j, ADDRESS))),
+      );
+      const batch: NewMessage[] = js.map((j, k) => ({
+        accountId: account!.id,
+        mailboxIds: [inbox.id],
+        blobId: blobs[k]!.blobId,
+        receivedAt: new Date(start + j * 60_000),
+        keywords: j % 3 ? ["$seen"] : [],
+      }));
+      await store.addMessages(batch);
+    }
+    await Deno.writeTextFile(marker, String(messages));
+    console.error(`tern: ${messages} messages filled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  await srv.start();
+  const { token } = await createToken(store, ADDRESS, "bench");
+  console.log(JSON.stringify({
+    apiUrl: `http://127.0.0.1:${srv.addresses.http.port}/jmap/api`,
+    authorization: `Bearer ${token}`,
+    accountId: account.id,
+    pid: Deno.pid,
+  }));
+  // Serve until the parent closes our stdin.
+  for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
+  await srv.stop({ graceSeconds: 0 });
+  if (!keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+if (import.meta.main) {
+  await main();
+  Deno.exit(0);
+}
