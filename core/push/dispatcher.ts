@@ -17,6 +17,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Clock } from "../clock.ts";
 import type { OutboundRequest, OutboundResponse } from "../net/outbound_http.ts";
 import { buildPushRequest, PushKeyError, type Urgency } from "./request.ts";
+import { sharedWith } from "../acl/access.ts";
 import type { VapidKeys } from "./vapid.ts";
 
 /** The part of the outbound HTTP client the dispatcher uses. */
@@ -33,6 +34,9 @@ export const PUSH_TYPE_NAMES: readonly string[] = [
   "EmailSubmission",
   "Identity",
 ];
+
+/** Types of a shared account its grantees are pushed (RFC 9670: the mail data they may see). */
+const SHARED_TYPES: ReadonlySet<string> = new Set(["Mailbox", "Email", "Thread"]);
 
 /** Delays before the 1st, 2nd, … retry of a failed delivery; then it is given up. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000, 120_000, 600_000];
@@ -55,6 +59,8 @@ interface Lane {
   accountId: AccountId;
   /** Types changed and not yet delivered. */
   pending: Set<string>;
+  /** Types changed in accounts shared with the subscriber (RFC 9670), by account. */
+  sharedPending: Map<AccountId, Set<string>>;
   /** A PushVerification waiting to be delivered (sent before any StateChange). */
   verification: Record<string, unknown> | null;
   running: boolean;
@@ -72,6 +78,8 @@ export class PushDispatcher {
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #routing = new Set<Promise<void>>();
+  /** Per owner: the subscription to their changes, and their grantees' visible mailboxes. */
+  readonly #owners = new Map<AccountId, { unsubscribe: () => void; grantees: Map<AccountId, Set<string>> }>();
 
   /** @param options store, log, clock, outbound HTTP client, VAPID keys, retry delays, TTL */
   constructor(options: PushDispatcherOptions) {
@@ -98,6 +106,62 @@ export class PushDispatcher {
       this.#track(p);
     });
     this.#watching.set(accountId, unsubscribe);
+    // RFC 9670: the accounts shared with the subscriber push their changes too (changesRouted
+    // waits for these subscriptions).
+    const p = this.#watchShared(accountId);
+    this.#routing.add(p);
+    p.catch((error) => this.#o.log.warn("push shared-account lookup failed", { error: String(error) }))
+      .finally(() => this.#routing.delete(p));
+  }
+
+  /** Follows the owners of the mailboxes shared with `grantee` (as of now; core/acl). */
+  async #watchShared(grantee: AccountId): Promise<void> {
+    const byOwner = new Map<AccountId, Set<string>>();
+    for (const s of await sharedWith(this.#o.store, grantee)) {
+      const set = byOwner.get(s.owner.id) ?? new Set<string>();
+      set.add(s.mailbox.id);
+      byOwner.set(s.owner.id, set);
+    }
+    if (this.#stopped) return;
+    for (const [ownerId, visible] of byOwner) {
+      let owner = this.#owners.get(ownerId);
+      if (!owner) {
+        const unsubscribe = this.#o.store.notifier.subscribe(ownerId, (event) => {
+          const p = this.#onSharedChange(ownerId, event);
+          this.#routing.add(p);
+          p.catch(() => {}).finally(() => this.#routing.delete(p));
+          this.#track(p);
+        });
+        this.#owners.set(ownerId, owner = { unsubscribe, grantees: new Map() });
+      }
+      owner.grantees.set(grantee, visible);
+    }
+  }
+
+  /**
+   * Routes a change of an owner's account to the subscriptions of the users it is shared with,
+   * when it touches a mailbox they may look up (RFC 4314 §4), for the mail types only.
+   */
+  async #onSharedChange(ownerId: AccountId, event: ChangeEvent): Promise<void> {
+    const owner = this.#owners.get(ownerId);
+    if (!owner) return;
+    const types = event.types.filter((t) => SHARED_TYPES.has(t));
+    if (types.length === 0) return;
+    const now = this.#o.clock.now().getTime();
+    for (const [grantee, visible] of owner.grantees) {
+      if (!event.mailboxIds.some((id) => visible.has(id))) continue;
+      for (const sub of await this.#o.store.pushSubscriptions.list(grantee)) {
+        if (sub.verificationCode === null || sub.verificationCode !== sub.expectedCode) continue;
+        if (sub.expires !== null && sub.expires.getTime() < now) continue;
+        const wanted = types.filter((t) => sub.types === null || sub.types.includes(t));
+        if (wanted.length === 0) continue;
+        const lane = this.#lane(sub.id, sub.accountId);
+        const set = lane.sharedPending.get(ownerId) ?? new Set<string>();
+        for (const t of wanted) set.add(t);
+        lane.sharedPending.set(ownerId, set);
+        this.#kick(sub.id, lane);
+      }
+    }
   }
 
   /**
@@ -136,6 +200,8 @@ export class PushDispatcher {
     this.#stopped = true;
     for (const unsubscribe of this.#watching.values()) unsubscribe();
     this.#watching.clear();
+    for (const owner of this.#owners.values()) owner.unsubscribe();
+    this.#owners.clear();
     for (const lane of this.#lanes.values()) if (lane.timer !== null) clearTimeout(lane.timer);
     this.#lanes.clear();
     await Promise.allSettled([...this.#inFlight]);
@@ -150,7 +216,15 @@ export class PushDispatcher {
   #lane(id: string, accountId: AccountId): Lane {
     let lane = this.#lanes.get(id);
     if (!lane) {
-      lane = { accountId, pending: new Set(), verification: null, running: false, attempt: 0, timer: null };
+      lane = {
+        accountId,
+        pending: new Set(),
+        sharedPending: new Map(),
+        verification: null,
+        running: false,
+        attempt: 0,
+        timer: null,
+      };
       this.#lanes.set(id, lane);
     }
     return lane;
@@ -206,19 +280,28 @@ export class PushDispatcher {
         let payload: Record<string, unknown>;
         let urgency: Urgency = "normal";
         let sentTypes: string[] = [];
+        let sentShared = new Map<AccountId, Set<string>>();
         const verification = lane.verification;
         if (verification !== null) {
           payload = verification;
-        } else if (lane.pending.size > 0) {
+        } else if (lane.pending.size > 0 || lane.sharedPending.size > 0) {
           sentTypes = [...lane.pending];
           lane.pending = new Set();
-          const states: Record<string, string> = {};
-          for (const t of sentTypes) {
-            const type = (t === "EmailDelivery" ? "Email" : t) as ChangeType;
-            states[t] = await this.#o.store.state(lane.accountId, type);
-          }
+          sentShared = lane.sharedPending;
+          lane.sharedPending = new Map();
+          const changed: Record<string, Record<string, string>> = {};
+          const stateOf = async (accountId: AccountId, types: Iterable<string>) => {
+            const states: Record<string, string> = {};
+            for (const t of types) {
+              const type = (t === "EmailDelivery" ? "Email" : t) as ChangeType;
+              states[t] = await this.#o.store.state(accountId, type);
+            }
+            changed[accountId] = states;
+          };
+          if (sentTypes.length > 0) await stateOf(lane.accountId, sentTypes);
+          for (const [accountId, types] of sentShared) await stateOf(accountId, types);
           // RFC 8620 §7.1: StateChange { @type, changed: { accountId: { type: state } } }.
-          payload = { "@type": "StateChange", changed: { [lane.accountId]: states } };
+          payload = { "@type": "StateChange", changed };
           // New mail is what a user waits for; other changes can wait for the device to wake.
           if (sentTypes.includes("EmailDelivery")) urgency = "high";
         } else {
@@ -239,6 +322,11 @@ export class PushDispatcher {
         }
         // Retry: the types go back into the pending set (merged with anything new).
         for (const t of sentTypes) lane.pending.add(t);
+        for (const [accountId, types] of sentShared) {
+          const set = lane.sharedPending.get(accountId) ?? new Set<string>();
+          for (const t of types) set.add(t);
+          lane.sharedPending.set(accountId, set);
+        }
         const delay = this.#o.retryDelaysMs[lane.attempt];
         if (this.#stopped) return;
         if (delay === undefined) {
@@ -246,6 +334,7 @@ export class PushDispatcher {
           lane.attempt = 0;
           lane.verification = null;
           lane.pending.clear();
+          lane.sharedPending.clear();
           return;
         }
         lane.attempt++;

@@ -380,3 +380,66 @@ Deno.test("PushSubscription to a loopback URL is never contacted unless [outboun
     warnings.join("\n"),
   );
 });
+
+Deno.test("PushSubscription of a grantee: a shared account's changes are pushed for the mailboxes they may look up, not for the others (RFC 9670)", async () => {
+  const ca = await createTestCa("CN=Push Test CA");
+  const tls = await ca.issue("CN=localhost", "server");
+  const rx = pushReceiver(tls.cert, tls.key);
+  const { srv, dir, base } = await startServer(ca.pem);
+  try {
+    const store = srv.context.store;
+    const alice = (await store.getAccountByAddress("alice@example.org"))!;
+    await store.createAccount({
+      address: "bob@example.org",
+      secrets: await srv.context.auth.deriveSecrets("bob-pw"),
+    });
+    const bobApi = async (methodCalls: unknown[]) => {
+      const res = await fetch(`${base}/jmap/api`, {
+        method: "POST",
+        headers: {
+          authorization: "Basic " + btoa("bob@example.org:bob-pw"),
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+          methodCalls,
+        }),
+      });
+      return (await res.json()).methodResponses as [Invocation, ...Invocation[]];
+    };
+    const inbox = (await store.getMailboxByRole(alice.id, "inbox"))!;
+    const team = await store.createMailbox(alice.id, { name: "Team", parentId: null });
+    await store.mailboxAcl.set(
+      alice.id,
+      team.id,
+      (await store.getAccountByAddress("bob@example.org"))!.id,
+      "lr",
+    );
+    const [[, set]] = await bobApi([["PushSubscription/set", {
+      create: { c: { deviceClientId: "desktop", url: `${rx.base}/push/bob` } },
+    }, "0"]]);
+    const id = (set!.created as Record<string, { id: string }>).c!.id;
+    const verification = JSON.parse(new TextDecoder().decode((await rx.next()).body));
+    await bobApi([["PushSubscription/set", {
+      update: { [id]: { verificationCode: verification.verificationCode } },
+    }, "v"]]);
+    await srv.context.push!.changesRouted();
+    const add = async (mailboxId: string) => {
+      const { blobId } = await store.blobs.put(new TextEncoder().encode("Subject: hi\r\n\r\nhi\r\n"));
+      await store.addMessages([{ accountId: alice.id, mailboxIds: [mailboxId], blobId }]);
+      await srv.context.push!.changesRouted();
+    };
+    // Alice's Inbox, where Bob holds no right, then Team: only the second reaches Bob.
+    await add(inbox.id);
+    await add(team.id);
+    const change = JSON.parse(new TextDecoder().decode((await rx.next()).body));
+    assert.equal(change["@type"], "StateChange");
+    assert.deepEqual(Object.keys(change.changed), [alice.id]);
+    assert.equal(change.changed[alice.id].Email, await store.state(alice.id, "Email"));
+    assert.deepEqual(Object.keys(change.changed[alice.id]).sort(), ["Email", "Mailbox", "Thread"]);
+  } finally {
+    await srv.stop();
+    await rx.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
