@@ -65,8 +65,18 @@ export const store: CommandSpec = {
     const failed = new Set<number>();
     const opts = unchangedSince === undefined ? {} : { unchangedSince };
     const updated = new Set<number>();
-    for (let i = 0; i < live.length; i += 1000) {
-      const ids = live.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
+    // A change that leaves every message's flags as this view (just brought up to date) shows them
+    // changes nothing in the store either (RFC 7162 §3.1.3: no MODSEQ bump): no write job at all.
+    // UNCHANGEDSINCE always goes to the store, which decides on the stored MODSEQ.
+    const toStore = unchangedSince === undefined &&
+        live.every((u) => {
+          const k = view.byUid.get(u)!.keywords;
+          return sameKeywords(k, applyChange(k, change));
+        })
+      ? []
+      : live;
+    for (let i = 0; i < toStore.length; i += 1000) {
+      const ids = toStore.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
       const r = await s.store.updateKeywords(s.viewOwner, ids, change, opts);
       s.ownChange(r.modseq);
       for (const id of r.failed) {
