@@ -2,7 +2,9 @@
  * APPEND latency of a 3 KB message sent by Python's imaplib (the client itself, in a subprocess:
  * `append_latency.py`), Tern against Dovecot. imaplib writes the literal and its closing CRLF in
  * two writes, so the figure includes how the server's TCP acknowledgements meet the client's Nagle
- * algorithm (Dovecot sets TCP_QUICKACK after each flush; Deno's sockets cannot).
+ * algorithm (Dovecot sets TCP_QUICKACK after each flush; Deno's sockets cannot, so Tern answers a
+ * client that stalls after a synchronising literal with `* OK Literal received`, which carries the
+ * ACK: docs/rfc.md).
  *
  * @module
  */

@@ -31,6 +31,22 @@ interface IdleResult {
 
 const BATCH = 200;
 
+/** The soft limit on open files of this process (`ulimit -n`, inherited by the servers), or null. */
+export function openFileLimit(limits: string): number | null {
+  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
+  if (!m) return null;
+  return m[1] === "unlimited" ? Infinity : Number(m[1]);
+}
+
+/**
+ * Files a run of `connections` needs open at once: one socket each in this process (Tern's
+ * process holds as many, Dovecot's log and anvil processes one per imap process), plus a margin
+ * for the servers' own files.
+ */
+export function filesNeeded(connections: number): number {
+  return connections + 1000;
+}
+
 async function round(srv: BenchServer, o: IdleOptions): Promise<IdleResult> {
   const list = users(o.accounts);
   // The same warm-up on both sides: every inbox selected once (Dovecot's launcher did it already).
@@ -76,6 +92,19 @@ async function round(srv: BenchServer, o: IdleOptions): Promise<IdleResult> {
 
 /** Runs the IDLE workload against Tern and Dovecot (alternating rounds). */
 export async function imapIdle(o: IdleOptions): Promise<Row[]> {
+  let limit: number | null = null;
+  try {
+    limit = openFileLimit(await Deno.readTextFile("/proc/self/limits"));
+  } catch {
+    // no /proc: the connections will tell
+  }
+  if (limit !== null && limit < filesNeeded(o.connections)) {
+    throw new Error(
+      `${o.connections} connections need about ${filesNeeded(o.connections)} open files, but ulimit -n is ` +
+        `${limit}: raise it in the shell that starts the harness (e.g. \`ulimit -n 65536\`, as root or ` +
+        "within the hard limit) and run again",
+    );
+  }
   console.log(
     `IMAP IDLE: ${o.connections} connections over ${o.accounts} accounts of ${o.messages} messages, ` +
       `${o.rounds} rounds each`,

@@ -26,6 +26,12 @@ export interface Gate {
   minIdle: number;
   /** Warn instead of refusing when the machine is busy. */
   force: boolean;
+  /**
+   * Seconds a round may wait for the machine to go quiet before the gate decides (the last
+   * round's server may still be working: Tern indexes for search after a burst of deliveries).
+   * Default 0.
+   */
+  settleSeconds?: number;
 }
 
 /** Thrown when the machine is too busy and `--force` was not given. */
@@ -74,15 +80,30 @@ export async function idleCpu(ms = 1000): Promise<number> {
 }
 
 /**
- * Samples idle CPU (`sample`, default ~1 s of /proc/stat) and returns it; below `gate.minIdle`
- * throws `BusyMachine`, or with `gate.force` prints a warning and goes on.
+ * Samples idle CPU (`sample`, default ~1 s of /proc/stat) and returns it. Below `gate.minIdle`
+ * it samples again for up to `gate.settleSeconds` (saying so once), then throws `BusyMachine`,
+ * or with `gate.force` prints a warning and goes on.
  */
 export async function checkIdle(
   gate: Gate,
   what: string,
   sample: () => Promise<number> = idleCpu,
+  now: () => number = Date.now,
 ): Promise<number> {
-  const idle = await sample();
+  let idle = await sample();
+  const settleMs = Math.max(0, gate.settleSeconds ?? 0) * 1000;
+  if (idle < gate.minIdle && settleMs > 0) {
+    console.log(
+      `  waiting up to ${settleMs / 1000} s before ${what}: idle CPU ${idle}% < ${gate.minIdle}% ` +
+        "(a server may still be busy, e.g. Tern's search indexer after a burst of deliveries)",
+    );
+    const until = now() + settleMs;
+    const started = now();
+    while (idle < gate.minIdle && now() < until) idle = await sample();
+    if (idle >= gate.minIdle) {
+      console.log(`  quiet after ${((now() - started) / 1000).toFixed(0)} s: idle CPU ${idle}%`);
+    }
+  }
   if (idle < gate.minIdle) {
     const msg = `machine busy before ${what}: idle CPU ${idle}% < ${gate.minIdle}%`;
     if (!gate.force) throw new BusyMachine(`${msg} (refusing; --force to run anyway)`);

@@ -9,6 +9,7 @@ import {
   median,
 } from "./lib.ts";
 import { parseOnly, scaled } from "./options.ts";
+import { filesNeeded, openFileLimit } from "./imap_idle.ts";
 
 const stat = (user: number, idle: number, iowait: number) =>
   `cpu  ${user} 0 0 ${idle} ${iowait} 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n`;
@@ -24,6 +25,27 @@ Deno.test("the busy gate refuses a round below the idle threshold and only warns
   await assert.rejects(checkIdle({ minIdle: 80, force: false }, "x", busy), BusyMachine);
   assert.equal(await checkIdle({ minIdle: 80, force: true }, "x", busy), 40);
   assert.equal(await checkIdle({ minIdle: 30, force: false }, "x", busy), 40);
+});
+
+Deno.test("the busy gate waits up to --settle seconds for the machine to go quiet, then decides", async () => {
+  // A clock that moves one second per sample, and samples that go quiet on the fourth.
+  let t = 0;
+  const now = () => t;
+  const going = (xs: number[]) => () => {
+    t += 1000;
+    return Promise.resolve(xs.length > 1 ? xs.shift()! : xs[0]!);
+  };
+  const gate = { minIdle: 80, force: false, settleSeconds: 10 };
+  assert.equal(await checkIdle(gate, "x", going([10, 20, 50, 95]), now), 95);
+  assert.equal(t, 4000);
+  // Never quiet: refused once the wait is over, not before.
+  t = 0;
+  await assert.rejects(checkIdle(gate, "x", going([10]), now), BusyMachine);
+  assert.ok(t >= 10_000 && t <= 12_000, `gave up after ${t} ms`);
+  // No wait asked: the first sample decides.
+  t = 0;
+  await assert.rejects(checkIdle({ minIdle: 80, force: false }, "x", going([10, 95]), now), BusyMachine);
+  assert.equal(t, 1000);
 });
 
 Deno.test("median of odd and even counts, NaN for none", () => {
@@ -60,4 +82,15 @@ Deno.test("the report states the idle CPU before the rounds and how many were be
   idleBeforeRounds.splice(0, idleBeforeRounds.length, 95);
   assert.doesNotMatch(idleSummary(80), /not meaningful/);
   idleBeforeRounds.length = 0;
+});
+
+Deno.test("the IDLE workloads read the open-file limit from /proc/self/limits and ask for one per connection", () => {
+  const limits = "Limit                     Soft Limit           Hard Limit           Units     \n" +
+    "Max cpu time              unlimited            unlimited            seconds   \n" +
+    "Max open files            1024                 524288               files     \n";
+  assert.equal(openFileLimit(limits), 1024);
+  assert.equal(openFileLimit(limits.replace("1024 ", "unlimited ")), Infinity);
+  assert.equal(openFileLimit("nothing here"), null);
+  assert.ok(filesNeeded(10_000) > 10_000);
+  assert.ok(filesNeeded(10_000) > 1024, "10,000 connections refused under the common default of 1024");
 });
