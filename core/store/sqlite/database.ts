@@ -24,6 +24,7 @@
  * @module
  */
 import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { Checkpointer } from "./checkpointer.ts";
 
 /** Bytes the WAL file is cut back to when it restarts after a checkpoint. */
 export const WAL_SIZE_LIMIT = 1024 * 1024;
@@ -78,17 +79,22 @@ export class Database {
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
   #savepoint = 0;
+  readonly #busyTimeoutMs: number;
+  /** Checkpoints in a worker once the WAL reaches the limit (`checkpointInBackground`). */
+  #checkpointer: Checkpointer | null = null;
 
-  private constructor(db: DatabaseSync, walPath: string | null) {
+  private constructor(db: DatabaseSync, walPath: string | null, busyTimeoutMs: number) {
     this.#db = db;
     this.#walPath = walPath;
+    this.#busyTimeoutMs = busyTimeoutMs;
   }
 
   /** Opens (creating if needed) the database at `path` (or ":memory:") with Tern's pragmas. */
   static open(path: string, opts: DatabaseOptions = {}): Database {
     const db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000));
     try {
-      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
+      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       // Takes effect on a new database only (before its first table): freed pages can then be
       // given back to the filesystem (disk_space.ts). Must precede the switch to WAL.
       db.exec("PRAGMA auto_vacuum = INCREMENTAL");
@@ -109,7 +115,7 @@ export class Database {
       db.close();
       throw err;
     }
-    return new Database(db, path === ":memory:" ? null : `${path}-wal`);
+    return new Database(db, path === ":memory:" ? null : `${path}-wal`, busyTimeoutMs);
   }
 
   /** The underlying connection, for what the wrapper does not cover (e.g. `function()`). */
@@ -194,6 +200,7 @@ export class Database {
       const result = fn();
       assertSync(result);
       this.#db.exec("COMMIT");
+      this.#checkpointer?.afterCommit();
       return result;
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
@@ -223,6 +230,35 @@ export class Database {
       this.#db.exec("PRAGMA synchronous = FULL");
     }
     return { result, synced: this.#syncWal(this.#walPath) };
+  }
+
+  /**
+   * Moves this connection's WAL checkpoints to a worker thread once the WAL has reached
+   * `WAL_SIZE_LIMIT` (checkpointer.ts): a server's commits then never copy pages into the database
+   * file nor fsync it on the event loop. No-op in memory or when already on. Stop it with
+   * `stopBackgroundCheckpoints` before `close`.
+   */
+  checkpointInBackground(onError?: (err: unknown) => void): void {
+    if (this.#walPath === null || this.#checkpointer) return;
+    this.#checkpointer = new Checkpointer({
+      path: this.#walPath.slice(0, -"-wal".length),
+      limitBytes: WAL_SIZE_LIMIT,
+      busyTimeoutMs: this.#busyTimeoutMs,
+      setAutoCheckpoint: (on) => {
+        if (this.#db.isOpen) this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_SIZE_LIMIT / 4096 : 0}`);
+      },
+      onError,
+    });
+  }
+
+  /** The background checkpointer, when `checkpointInBackground` was called. */
+  get checkpointer(): Checkpointer | null {
+    return this.#checkpointer;
+  }
+
+  /** Stops the background checkpoints (after the one running) and closes the worker's connection. */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    await this.#checkpointer?.close();
   }
 
   /** fdatasyncs the WAL file on this thread (no-op in memory); see `transactionDeferredSync`. */
@@ -322,6 +358,9 @@ export class Database {
 
   /** Closes the connection (statements are finalized by SQLite). */
   close(): void {
+    // Normally stopped already (stopBackgroundCheckpoints); otherwise the worker closes its own
+    // connection after this one.
+    void this.#checkpointer?.close();
     this.#statements.clear();
     this.#arrayStatements.clear();
     if (this.#db.isOpen) this.#db.close();

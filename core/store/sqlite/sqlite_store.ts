@@ -433,13 +433,23 @@ export class SqliteStore implements Store {
     });
     // After a batch that gave pages back (settled, so durable and outside any transaction): the
     // WAL is written back and emptied, and the database file shrinks with it.
-    const giveBack = () => {
+    // A checkpoint running in the worker (checkpointer.ts) would make TRUNCATE busy: after it.
+    const giveBack = async () => {
       if (!this.#vacuumed || this.#closed) return;
       this.#vacuumed = false;
-      checkpointTruncate(this.database);
+      await this.database.checkpointer?.idle();
+      if (!this.#closed) checkpointTruncate(this.database);
     };
-    job.then(giveBack, giveBack);
-    return job;
+    return job.then(
+      async (value) => {
+        await giveBack();
+        return value;
+      },
+      async (err) => {
+        await giveBack();
+        throw err;
+      },
+    );
   }
 
   // ---------------------------------------------------------------- directory (directory.ts)
@@ -792,6 +802,7 @@ export class SqliteStore implements Store {
     // Free pages left by deletes too small to vacuum at once go back to the disk, and the WAL is
     // written back and emptied (it keeps up to 1 MiB between checkpoints otherwise).
     await this.#queue.run(() => vacuumFreePages(this.database, 1, this.#ftsTable));
+    await this.database.checkpointer?.idle();
     if (!this.#closed) checkpointTruncate(this.database);
     return { removed };
   }
@@ -828,6 +839,7 @@ export class SqliteStore implements Store {
     await this.#queue.drain();
     this.#closed = true;
     this.#placements.invalidate();
+    await this.database.stopBackgroundCheckpoints();
     this.database.close();
     await this.blobs.close();
   }

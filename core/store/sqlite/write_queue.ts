@@ -91,6 +91,8 @@ export class WriteQueue {
     this.#db = db;
     this.#notifier = notifier;
     this.#onAfterCommitError = onAfterCommitError;
+    // A server's group commits never checkpoint on the event loop (checkpointer.ts).
+    db.checkpointInBackground(onAfterCommitError);
   }
 
   /** Queues a synchronous job; resolves with its result after the batch commits. */

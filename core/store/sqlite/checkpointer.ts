@@ -1,0 +1,172 @@
+/**
+ * WAL checkpoints off the event loop (issue 14, SMTP ingest). SQLite's automatic checkpoint runs
+ * inside the COMMIT that crosses `wal_autocheckpoint` pages, on the thread that commits: at a
+ * checkpoint every 1 MiB of WAL, a busy server spent about a quarter of its main-thread time there
+ * copying pages into the database file and fsyncing it. Once the WAL has grown to the limit, this
+ * turns the connection's automatic checkpoints off and asks a worker with its own connection
+ * (`checkpoint_worker.ts`) for a PASSIVE checkpoint after each commit, one at a time: under load
+ * the checkpoints run back to back on the other core, each copying what was committed during the
+ * previous one; when the WAL still grows past four times the limit, the worker restarts it.
+ *
+ * Durability is SQLite's own across connections: the worker's connection has
+ * `synchronous=FULL`, so a checkpoint syncs the WAL before it copies and the database after, and a
+ * writer starts the WAL over only once every frame is in the (synced) database. Small databases
+ * (tests, the CLI) never reach the limit and never start a worker.
+ *
+ * @module
+ */
+import type { CheckpointReply, CheckpointRequest } from "./checkpoint_worker.ts";
+
+/** Options of a background checkpointer. */
+export interface CheckpointerOptions {
+  /** The database file (its WAL is `${path}-wal`). */
+  path: string;
+  /** Bytes of WAL after which the worker takes over (and the WAL size it aims at). */
+  limitBytes: number;
+  /** The worker connection's busy timeout. */
+  busyTimeoutMs: number;
+  /** Turns the main connection's automatic checkpoints off (true) or back on (false). */
+  setAutoCheckpoint(on: boolean): void;
+  /** Told a checkpoint or worker failure (the main connection checkpoints itself again). */
+  onError?(err: unknown): void;
+}
+
+/** Runs the checkpoints of one database in a worker, started once the WAL reaches the limit. */
+export class Checkpointer {
+  readonly #o: CheckpointerOptions;
+  #worker: Worker | null = null;
+  /** A checkpoint is running in the worker. */
+  #busy = false;
+  /** Commits happened while it ran: run another one when it ends. */
+  #again = false;
+  #failed = false;
+  #closing: PromiseWithResolvers<void> | null = null;
+  #checkpoints = 0;
+  #idle: PromiseWithResolvers<void> | null = null;
+
+  /** @param o the database, the limit and how to switch the main connection's checkpoints */
+  constructor(o: CheckpointerOptions) {
+    this.#o = o;
+  }
+
+  /** Whether the worker has taken over the checkpoints. */
+  get active(): boolean {
+    return this.#worker !== null && !this.#failed;
+  }
+
+  /** Checkpoints the worker has completed. */
+  get checkpoints(): number {
+    return this.#checkpoints;
+  }
+
+  /** Resolves when no checkpoint is running or asked for (for tests and shutdown). */
+  idle(): Promise<void> {
+    if (!this.#busy) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers<void>();
+    return this.#idle.promise;
+  }
+
+  /** Called after each COMMIT of the main connection. */
+  afterCommit(): void {
+    if (this.#failed || this.#closing) return;
+    if (!this.#worker) {
+      let size = 0;
+      try {
+        size = Deno.statSync(`${this.#o.path}-wal`).size;
+      } catch {
+        return;
+      }
+      // Past the limit, not at it: a WAL that restarted is cut back to exactly the limit
+      // (journal_size_limit), which a fresh data dir's migrations leave behind.
+      if (size <= this.#o.limitBytes) return;
+      this.#start();
+    }
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#request();
+  }
+
+  #start(): void {
+    const worker = new Worker(new URL("./checkpoint_worker.ts", import.meta.url).href, { type: "module" });
+    worker.onmessage = (e: MessageEvent<CheckpointReply>) => this.#reply(e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#fail(new Error(`checkpoint worker: ${e.message}`));
+    };
+    this.#worker = worker;
+    this.#post({
+      type: "open",
+      path: this.#o.path,
+      busyTimeoutMs: this.#o.busyTimeoutMs,
+      restartFrames: Math.ceil((4 * this.#o.limitBytes) / 4096),
+    });
+    // From now on the main connection's COMMITs never checkpoint.
+    this.#o.setAutoCheckpoint(false);
+  }
+
+  #post(m: CheckpointRequest): void {
+    this.#worker!.postMessage(m);
+  }
+
+  #request(): void {
+    this.#busy = true;
+    this.#again = false;
+    this.#post({ type: "checkpoint" });
+  }
+
+  #reply(r: CheckpointReply): void {
+    if (r.type === "closed") {
+      this.#worker?.terminate();
+      this.#busy = false;
+      this.#settleIdle();
+      this.#closing?.resolve();
+      return;
+    }
+    if (r.type === "error") {
+      // The worker could not open the file or checkpoint it: the main connection checkpoints
+      // itself again, as before the worker took over.
+      this.#fail(new Error(`checkpoint: ${r.message}`));
+      return;
+    }
+    this.#busy = false;
+    this.#checkpoints++;
+    if (this.#again && !this.#closing) this.#request();
+    else this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    const idle = this.#idle;
+    this.#idle = null;
+    idle?.resolve();
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#busy = false;
+    this.#worker?.terminate();
+    this.#o.setAutoCheckpoint(true);
+    this.#o.onError?.(err);
+    this.#closing?.resolve();
+    this.#settleIdle();
+  }
+
+  /**
+   * Stops the worker after its running checkpoint (its connection closed cleanly) and gives the
+   * main connection its automatic checkpoints back. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing.promise;
+    this.#closing = Promise.withResolvers<void>();
+    if (!this.#worker || this.#failed) {
+      this.#closing.resolve();
+    } else {
+      // Queued after any running checkpoint: the worker handles one message at a time.
+      this.#post({ type: "close" });
+      this.#o.setAutoCheckpoint(true);
+    }
+    return this.#closing.promise;
+  }
+}

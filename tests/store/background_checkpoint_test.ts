@@ -1,0 +1,87 @@
+/**
+ * WAL checkpoints in a worker (core/store/sqlite/checkpointer.ts): once the WAL reaches its
+ * limit the main connection stops checkpointing in its COMMITs, the worker's checkpoints keep the
+ * WAL from growing (the next writer starts it over), every committed row is in the database after
+ * a restart, and a small database never starts a worker.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { Database, WAL_SIZE_LIMIT } from "../../core/store/sqlite/database.ts";
+import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+
+const ROW = 8 * 1024;
+
+function openDb(dir: string): Database {
+  const db = Database.open(`${dir}/t.db`);
+  db.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+  return db;
+}
+
+/** Frames in the WAL now, read by a separate connection (which never checkpoints anything). */
+function walFrames(dir: string): number {
+  const other = new DatabaseSync(`${dir}/t.db`);
+  try {
+    other.exec("PRAGMA wal_autocheckpoint = 0");
+    // NOOP-like: a PASSIVE checkpoint on a connection that just reports (log = frames in the WAL).
+    const r = other.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as { log: number };
+    return Number(r.log);
+  } finally {
+    other.close();
+  }
+}
+
+Deno.test("background checkpoint: past the WAL limit the worker checkpoints and the main connection does not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  try {
+    const db = openDb(dir);
+    db.checkpointInBackground((err) => {
+      throw err;
+    });
+    const ckpt = db.checkpointer!;
+    let n = 0;
+    // Commits of 8 KB rows until the WAL file holds the limit: the worker then takes over.
+    while (!ckpt.active) {
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(ROW).fill(n++ % 251)));
+      assert.ok(n < 10_000, "the worker never started");
+    }
+    assert.ok(Deno.statSync(`${dir}/t.db-wal`).size > WAL_SIZE_LIMIT);
+    assert.equal(db.get<{ wal_autocheckpoint: number }>("PRAGMA wal_autocheckpoint")?.wal_autocheckpoint, 0);
+    // Another 4 MiB of commits: with the main connection's checkpoints off, only the worker's
+    // keep the WAL from holding all of them.
+    for (let i = 0; i < (4 * WAL_SIZE_LIMIT) / ROW; i++) {
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(ROW).fill(n++ % 251)));
+      // Let the worker's replies in between commits, as a server's event loop does.
+      if (i % 16 === 0) await ckpt.idle();
+    }
+    await ckpt.idle();
+    assert.ok(ckpt.checkpoints >= 1, `checkpoints: ${ckpt.checkpoints}`);
+    // Everything is in the database now: the next commit starts the WAL over.
+    db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(10)));
+    n++;
+    assert.ok(walFrames(dir) < 16, `WAL frames after the worker's checkpoint: ${walFrames(dir)}`);
+    await db.stopBackgroundCheckpoints();
+    assert.equal(
+      db.get<{ wal_autocheckpoint: number }>("PRAGMA wal_autocheckpoint")?.wal_autocheckpoint,
+      256,
+    );
+    db.close();
+    const again = openDb(dir);
+    assert.equal(again.get<{ c: number }>("SELECT count(*) AS c FROM t")?.c, n);
+    again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("background checkpoint: a database whose WAL stays under the limit starts no worker", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  try {
+    const store = await SqliteStore.open({ dataDir: dir });
+    await store.addDomain("example.org");
+    await store.createAccount({ address: "a@example.org", secrets: { passwordHash: "x" } });
+    assert.equal(store.database.checkpointer?.active, false);
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
