@@ -79,6 +79,7 @@ async function readJsonLine(stream: ReadableStream<Uint8Array>): Promise<Record<
 async function denoChild(
   script: string,
   args: string[],
+  flags: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; ready: Record<string, unknown>; stop(): Promise<void> }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -88,6 +89,7 @@ async function denoChild(
       "--allow-write",
       "--allow-env",
       "--allow-sys",
+      ...flags,
       new URL(script, import.meta.url).pathname,
       ...args,
     ],
@@ -123,6 +125,21 @@ async function denoChild(
   };
 }
 
+/**
+ * Extra `deno run` flags for the serving Tern process, from the environment variable
+ * `TERN_BENCH_TERN_FLAGS` (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile Tern's side of a workload. Empty when unset.
+ */
+export function ternFlags(): string[] {
+  let raw: string | undefined;
+  try {
+    raw = Deno.env.get("TERN_BENCH_TERN_FLAGS");
+  } catch {
+    raw = undefined; // no --allow-env: no extra flags
+  }
+  return (raw ?? "").split(/\s+/).filter(Boolean);
+}
+
 /** Starts Tern in its own process with the users and their prefilled inboxes. */
 export async function startTernServer(o: ServerOptions): Promise<BenchServer> {
   const spec: TernSpec = { users: users(o.users), password: PASSWORD, prefill: o.prefill, size: o.size };
@@ -156,7 +173,7 @@ export async function startTernServer(o: ServerOptions): Promise<BenchServer> {
   }
   let c: Awaited<ReturnType<typeof denoChild>>;
   try {
-    c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec), "--dir", dir]);
+    c = await denoChild("./tern_server.ts", ["--spec", JSON.stringify(spec), "--dir", dir], ternFlags());
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
