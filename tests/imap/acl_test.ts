@@ -300,7 +300,7 @@ Deno.test("imap acl: a grantee subscribes to a shared mailbox and LIST (SUBSCRIB
   });
 });
 
-Deno.test("imap acl: CLOSE expunges a shared mailbox only with e, and RENAME of a shared mailbox is refused", async () => {
+Deno.test("imap acl: CLOSE expunges a shared mailbox only with e", async () => {
   await twoUsers(async (alice, bob) => {
     await share(alice, "Keep", "lrt");
     await okCmd(bob, `SELECT "${SHARED}/Keep"`);
@@ -311,10 +311,42 @@ Deno.test("imap acl: CLOSE expunges a shared mailbox only with e, and RENAME of 
     await okCmd(bob, `SELECT "${SHARED}/Keep"`);
     await okCmd(bob, "CLOSE");
     assert.equal((await alice.cmd("STATUS Keep (MESSAGES)"))[0], "* STATUS Keep (MESSAGES 0)");
-    await share(alice, "Old", "lrx");
-    assert.match((await bob.cmd(`RENAME "${SHARED}/Old" "${SHARED}/New"`)).at(-1)!, /^TAG NO \[CANNOT\]/);
-    assert.match((await bob.cmd(`RENAME "${SHARED}/Old" Mine`)).at(-1)!, /^TAG NO \[CANNOT\]/);
-    assert.match((await alice.cmd('LIST "" Old')).join("\n"), /"\/" Old/);
+  });
+});
+
+Deno.test("imap acl: RENAME of a shared mailbox needs x on it and k on the new parent, and stays in the owner's namespace", async () => {
+  await twoUsers(async (alice, bob) => {
+    await share(alice, "Team", "l");
+    await share(alice, "Team/Old", "lrx");
+    await share(alice, "Other", "lk");
+    const rename = async (from: string, to: string) => (await bob.cmd(`RENAME "${from}" "${to}"`)).at(-1)!;
+    // No "k" on Team: refused, and nothing moved.
+    assert.match(await rename(`${SHARED}/Team/Old`, `${SHARED}/Team/New`), /^TAG NO \[NOPERM\]/);
+    await okCmd(alice, "SETACL Team bob@example.org lk");
+    assert.equal(await rename(`${SHARED}/Team/Old`, `${SHARED}/Team/New`), "TAG OK RENAME completed");
+    assert.deepEqual((await alice.cmd('LIST "" Team/*')).slice(0, -1), [
+      '* LIST (\\HasNoChildren) "/" Team/New',
+    ]);
+    // The mailbox keeps its ACL under the new name.
+    assert.match((await alice.cmd("GETACL Team/New"))[0]!, /bob@example\.org lrx/);
+    // Into another parent where Bob holds "k".
+    assert.equal(await rename(`${SHARED}/Team/New`, `${SHARED}/Other/Moved`), "TAG OK RENAME completed");
+    // The top of Alice's tree has no parent to hold "k" on; a name out of her namespace, or into
+    // it from Bob's own, is refused.
+    assert.match(await rename(`${SHARED}/Other/Moved`, `${SHARED}/Top`), /^TAG NO \[NOPERM\]/);
+    assert.match(await rename(`${SHARED}/Other/Moved`, "Mine"), /^TAG NO \[CANNOT\]/);
+    assert.match(
+      await rename(`${SHARED}/Other/Moved`, "Other Users/carol@example.org/Team/Moved"),
+      /^TAG NO \[CANNOT\]/,
+    );
+    await okCmd(bob, "CREATE Own");
+    assert.match(await rename("Own", `${SHARED}/Other/Own`), /^TAG NO \[CANNOT\]/);
+    // Without "x" on the mailbox: refused.
+    await okCmd(alice, "SETACL Other/Moved bob@example.org lr");
+    assert.match(await rename(`${SHARED}/Other/Moved`, `${SHARED}/Other/Again`), /^TAG NO \[NOPERM\]/);
+    assert.deepEqual((await alice.cmd('LIST "" Other/*')).slice(0, -1), [
+      '* LIST (\\HasNoChildren) "/" Other/Moved',
+    ]);
   });
 });
 

@@ -17,7 +17,7 @@ import { requireRights } from "../../../core/acl/access.ts";
 import { ALL_RIGHTS, formatRights } from "../../../core/acl/rights.ts";
 import { StoreError } from "../../../core/store/types.ts";
 import { OTHER_USERS, resolveName, sharedListItems, splitShared } from "./acl_names.ts";
-import { createShared } from "./acl_mailbox.ts";
+import { createShared, renameShared } from "./acl_mailbox.ts";
 
 const ROLE_ATTR: Record<string, string> = {
   drafts: "\\Drafts",
@@ -212,10 +212,12 @@ export const rename: CommandSpec = {
     a.end();
     const { mailbox, tree, ownerId } = await requireMailbox(s, rawFrom, false, "x");
     const parts = components(s.decodeName(rawTo));
-    // Shared mailboxes are renamed by their owner; nothing moves across namespaces.
-    if (ownerId !== s.accountId || splitShared(parts.join(DELIMITER))) {
-      throw no("Cannot rename across or inside the other-users namespace", "CANNOT");
+    // RFC 4314 §4: another user's mailbox is renamed within their namespace, with "k" on the new
+    // parent (acl_mailbox.ts); nothing moves across namespaces.
+    if (ownerId !== s.accountId) {
+      return await renameShared(s, { mailbox, tree, ownerId }, parts.join(DELIMITER));
     }
+    if (splitShared(parts.join(DELIMITER))) throw no("Cannot rename across namespaces", "CANNOT");
     const full = parts.join(DELIMITER);
     const existing = tree.find(full);
     if (existing && existing.id !== mailbox.id) throw no("Target mailbox already exists", "ALREADYEXISTS");
