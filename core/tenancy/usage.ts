@@ -1,9 +1,9 @@
 /**
  * The usage counter (issue 16): counts received and sent messages and API calls per organization
  * and UTC day, exactly and off the delivery path. An event is an in-memory increment (no await, so
- * concurrent sessions cannot lose one); increments are written to `Store.usage` in batches, at most
- * `flushMs` after the first one, as one atomic `n = n + ?` write that rides the store's group commit
- * with the deliveries being written then. Reads (the policy's limits, `tern usage`) see stored
+ * concurrent sessions cannot lose one); increments are handed to `Store.usage` in batches, `flushMs`
+ * after the first one, as one atomic `n = n + ?` write that waits (up to `flushMs` more) for the next
+ * group commit the deliveries start, so counting costs no commit or fsync of its own under load. Reads (the policy's limits, `tern usage`) see stored
  * counts plus those not written yet.
  *
  * This process is the only one counting (the CLI only reads), so a period's total is loaded once
@@ -76,7 +76,7 @@ export class UsageCounter {
     if (this.#timer === null) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
-        void this.flush();
+        void this.#write(this.#flushMs);
       }, this.#flushMs);
       // Never what keeps a process alive: the server writes what is pending when it stops.
       Deno.unrefTimer(this.#timer);
@@ -85,6 +85,14 @@ export class UsageCounter {
 
   /** Writes what is pending; resolves when it (and any earlier write) is durable. */
   flush(): Promise<void> {
+    return this.#write();
+  }
+
+  /**
+   * Hands what is pending to the store. `shareCommitMs` (the timed writes): it waits up to that long
+   * for a commit that deliveries start, so counting adds no commit (and fsync) of its own under load.
+   */
+  #write(shareCommitMs?: number): Promise<void> {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
@@ -96,7 +104,8 @@ export class UsageCounter {
     });
     this.#pending = new Map();
     this.#inflight++;
-    const write = this.#store.usage.add(deltas).catch((e) => {
+    const opts = shareCommitMs === undefined ? undefined : { shareCommitMs };
+    const write = this.#store.usage.add(deltas, opts).catch((e) => {
       // Not lost: back to pending for the next write.
       this.#log.error("usage write failed", { error: e instanceof Error ? e.message : String(e) });
       for (const d of deltas) {

@@ -264,7 +264,11 @@ export class SqliteStore implements Store {
     this.metadata = new SqliteMetadataStore(database);
     this.organizations = new SqliteOrganizationStore(database, clock);
     this.plans = new SqlitePlanStore(database, clock);
-    this.usage = new SqliteUsageStore(database, (fn) => this.#queue.run(() => fn()));
+    this.usage = new SqliteUsageStore(
+      database,
+      (fn) => this.#queue.run(() => fn()),
+      (fn, maxWaitMs) => this.#queue.ride(() => fn(), maxWaitMs),
+    );
     this.healthChecks = new SqliteHealthCheckStore(database, (fn) => this.#queue.run(() => fn()));
     this.dailyCounters = new SqliteDailyCounterStore(database, (fn) => this.#queue.run(() => fn()));
     this.junkTokens = new SqliteJunkTokenStore(database, (fn) => this.#queue.run(() => fn()));

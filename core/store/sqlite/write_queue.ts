@@ -68,6 +68,10 @@ export class WriteQueue {
   readonly #notifier: ChangeNotifier;
   readonly #onAfterCommitError: (err: unknown) => void;
   #pending: Job[] = [];
+  /** Jobs waiting for the next batch without starting one (`ride`). */
+  #riders: Job[] = [];
+  /** Starts a batch for the riders when none took them in time. */
+  #rideTimer: ReturnType<typeof setTimeout> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #idle: PromiseWithResolvers<void> | null = null;
   /** Batches committed whose WAL sync (and then settlement) is still under way. */
@@ -105,6 +109,22 @@ export class WriteQueue {
     return promise;
   }
 
+  /**
+   * Queues a job like `run` that starts no batch of its own: it runs in the next batch other writes
+   * start (no commit and fsync of its own while writes flow), or in one of its own after `maxWaitMs`
+   * (issue 16: usage counters written with the deliveries they count).
+   */
+  ride<T>(fn: (fx: JobEffects) => T, maxWaitMs: number): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.#riders.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    this.#rideTimer ??= setTimeout(() => {
+      // No batch took them in time: start one.
+      this.#rideTimer = null;
+      this.#timer ??= setTimeout(() => this.#flush(), 0);
+    }, maxWaitMs);
+    return promise;
+  }
+
   /** Counters: transactions committed, jobs run in them, time spent in those transactions. */
   get stats(): { flushes: number; jobs: number; commitMs: number } {
     return { flushes: this.#flushes, jobs: this.#jobs, commitMs: this.#commitMs };
@@ -112,6 +132,7 @@ export class WriteQueue {
 
   /** Resolves when no job is pending. */
   drain(): Promise<void> {
+    if (this.#riders.length > 0) this.#timer ??= setTimeout(() => this.#flush(), 0);
     if (this.#pending.length === 0 && this.#timer === null && this.#syncing === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers<void>();
     return this.#idle.promise;
@@ -119,8 +140,13 @@ export class WriteQueue {
 
   #flush(): void {
     this.#timer = null;
-    const jobs = this.#pending;
+    const jobs = this.#riders.length === 0 ? this.#pending : this.#pending.concat(this.#riders);
     this.#pending = [];
+    if (this.#riders.length > 0) {
+      this.#riders = [];
+      clearTimeout(this.#rideTimer ?? undefined);
+      this.#rideTimer = null;
+    }
     const results: { ok: boolean; value: unknown }[] = [];
     const batch = new JobEffects();
     const started = performance.now();
@@ -215,7 +241,7 @@ export class WriteQueue {
   }
 
   #settleIdle(): void {
-    if (this.#pending.length > 0) {
+    if (this.#pending.length > 0 || (this.#idle !== null && this.#riders.length > 0)) {
       this.#timer ??= setTimeout(() => this.#flush(), 0);
       return;
     }

@@ -1,7 +1,8 @@
 /**
  * SQLite implementation of `UsageStore` (component "tenancy", table `org_usage`: one row per
  * organization and UTC day). Increments are `n = n + ?` upserts run through the store's group
- * commit, so they share the commit (and its fsync) of whatever else is being written.
+ * commit, so they share the commit (and its fsync) of whatever else is being written; with
+ * `shareCommitMs` they wait for such a commit instead of starting one.
  *
  * @module
  */
@@ -25,19 +26,26 @@ const toCounts = (r: SumRow | undefined): UsageCounts => ({
 export class SqliteUsageStore implements UsageStore {
   readonly #db: Database;
   readonly #write: <T>(fn: () => T) => Promise<T>;
+  readonly #ride: <T>(fn: () => T, maxWaitMs: number) => Promise<T>;
 
   /**
    * @param db the store database, "tenancy" schema applied
    * @param write runs a job in the store's group commit
+   * @param ride runs a job in the next group commit other writes start (or its own after `maxWaitMs`)
    */
-  constructor(db: Database, write: <T>(fn: () => T) => Promise<T>) {
+  constructor(
+    db: Database,
+    write: <T>(fn: () => T) => Promise<T>,
+    ride: <T>(fn: () => T, maxWaitMs: number) => Promise<T> = (fn) => write(fn),
+  ) {
     this.#db = db;
     this.#write = write;
+    this.#ride = ride;
   }
 
-  add(deltas: UsageDelta[]): Promise<void> {
+  add(deltas: UsageDelta[], opts: { shareCommitMs?: number } = {}): Promise<void> {
     if (deltas.length === 0) return Promise.resolve();
-    return this.#write(() => {
+    const job = () => {
       for (const d of deltas) {
         this.#db.run(
           "INSERT INTO org_usage (org_id, day, received, sent, api_calls) VALUES (?, ?, ?, ?, ?) " +
@@ -50,7 +58,9 @@ export class SqliteUsageStore implements UsageStore {
           d.counts.apiCalls ?? 0,
         );
       }
-    });
+    };
+    // Riding: no commit (and fsync) of its own while deliveries are being committed anyway.
+    return opts.shareCommitMs === undefined ? this.#write(job) : this.#ride(job, opts.shareCommitMs);
   }
 
   sum(orgId: string, fromDay: string, toDay: string): Promise<UsageCounts> {
