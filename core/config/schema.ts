@@ -20,7 +20,14 @@ import type { ConfigIssue } from "./errors.ts";
 import { formatPath, type PathSegment } from "./locate.ts";
 import { checkTimeWindow } from "../syntax/time_window.ts";
 import { canonicalDn } from "../syntax/dn.ts";
-import type { NotifyConfig, OutboundHttpConfig, SpamConfig, SpamWeights, WebhooksConfig } from "./types.ts";
+import type {
+  NotifyConfig,
+  OutboundHttpConfig,
+  SieveConfig,
+  SpamConfig,
+  SpamWeights,
+  WebhooksConfig,
+} from "./types.ts";
 
 /**
  * The fields of a table rule for config type `T`: exactly its keys, optional ones included, so the
@@ -518,6 +525,18 @@ export const CONFIG_RULE: Rule = {
           } satisfies FieldsOf<SpamWeights>,
         },
       } satisfies FieldsOf<SpamConfig>,
+    },
+    sieve: {
+      type: "table",
+      optional: true,
+      fields: {
+        max_script_size: { ...count(1024, 16 * 1024 * 1024), optional: true },
+        max_scripts: { ...count(1, 10_000), optional: true },
+        max_actions: { ...count(1, 10_000), optional: true },
+        max_redirects: { ...count(0, 100), optional: true },
+        max_steps: { ...count(100, 100_000_000), optional: true },
+        max_run_ms: { ...count(10, 60_000), optional: true },
+      } satisfies FieldsOf<SieveConfig>,
     },
     metrics: {
       type: "table",

@@ -196,6 +196,8 @@ export interface Config {
   notify?: NotifyConfig;
   /** `[spam]`: spam scoring and the per-account junk filter (core/spam); optional, defaults in core/spam/settings.ts. */
   spam?: SpamConfig;
+  /** `[sieve]`: Sieve limits (core/sieve/settings.ts); optional, every key has a default. */
+  sieve?: SieveConfig;
   /** `GET /metrics` (core/metrics); optional. */
   metrics?: MetricsConfig;
   /** Health checks and their history (core/health); optional, defaults in core/health/settings.ts. */
@@ -452,6 +454,22 @@ export interface QueueConfig {
     /** TLSA: treat as DNSSEC-authenticated (RFC 7672 DANE applies). */
     authenticated?: boolean;
   }[];
+}
+
+/** The `[sieve]` section (core/sieve/settings.ts); every key optional. */
+export interface SieveConfig {
+  /** Largest script in octets (default 262144). */
+  max_script_size?: number;
+  /** Most scripts per account (default 64). */
+  max_scripts?: number;
+  /** Most actions one run may take (default 64). */
+  max_actions?: number;
+  /** Most redirects one run may make (default 4). */
+  max_redirects?: number;
+  /** Most commands and tests one run may evaluate (default 100000). */
+  max_steps?: number;
+  /** Longest run in milliseconds (default 1000). */
+  max_run_ms?: number;
 }
 
 /** The `[spam]` section (core/spam); every key optional, defaults in core/spam/settings.ts. */

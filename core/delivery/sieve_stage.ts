@@ -24,6 +24,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Store } from "../store/store.ts";
 import type { AccountId, MailboxId } from "../store/types.ts";
+import { GLOBAL_SCRIPTS } from "../store/records/sieve_scripts.ts";
 import type {
   DeliveryPipeline,
   DeliveryTransaction,
@@ -44,18 +45,20 @@ import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "..
 import { SieveSyntaxError } from "../sieve/parser.ts";
 import type { CompiledScript } from "../sieve/validate.ts";
 import { spamtestValues, spamVerdictOf } from "./signals.ts";
+import { sieveLimits } from "../sieve/settings.ts";
+import type { SieveConfig } from "../config/types.ts";
 
 /** What the stage needs from the server (a `ServerContext` has all of it). */
 export interface SieveServer {
   readonly store: Store;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly config: { readonly hostname: string };
+  readonly config: { readonly hostname: string; readonly sieve?: SieveConfig };
 }
 
 /** Options of the stage. */
 export interface SieveStageOptions {
-  /** Run-time limits of each script run. */
+  /** Run-time limits of each script run (over the `[sieve]` ones). */
   limits?: Partial<RunLimits>;
 }
 
@@ -175,6 +178,8 @@ export function sieveFilter(
   opts: SieveStageOptions = {},
 ): LocalFilter {
   const active = new ActiveScripts(server.store, server.log);
+  // `[sieve]` max_actions, max_redirects, max_steps, max_run_ms (core/sieve/settings.ts).
+  const runOpts: SieveStageOptions = { limits: { ...sieveLimits(server.config.sieve).run, ...opts.limits } };
   return {
     name: "sieve",
     async plan(tx, message, received, accountIds) {
@@ -188,7 +193,7 @@ export function sieveFilter(
       const filings = new Map<AccountId, Filing>();
       const pending: Pending[] = [];
       for (const [accountId, script] of scripts) {
-        const done = await runFor(server, tx, raw, accountId, script, opts);
+        const done = await runFor(server, tx, raw, accountId, script, runOpts);
         if (!done) continue;
         if (done.filing) filings.set(accountId, done.filing);
         if (done.pending) pending.push(done.pending);
@@ -252,9 +257,9 @@ async function runFor(
     duplicate: (id, handle, seconds, last) =>
       store.sieveScripts.checkDuplicate(accountId, handle, id, now, seconds * 1000, last),
     include: async (name, location) => {
-      // Global scripts are not configurable yet: `include :global` finds none.
-      if (location === "global") return null;
-      const s = await store.sieveScripts.get(accountId, name);
+      // RFC 6609 §3.1: personal scripts are the account's, global ones the server's
+      // (`tern sieve put --global`).
+      const s = await store.sieveScripts.get(location === "global" ? GLOBAL_SCRIPTS : accountId, name);
       return s ? cache.get(s.id, s.version, s.content) : null;
     },
     limits: opts.limits,

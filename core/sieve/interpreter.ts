@@ -208,6 +208,8 @@ class Run {
   /** Values already folded for i;ascii-casemap in this run (a header is often tested many times). */
   readonly #folded = new Map<string, string>();
   readonly #lower = (v: string): string => {
+    // A long value (a body) is folded directly: hashing it for the memo costs as much.
+    if (v.length > 1024) return asciiLower(v);
     let f = this.#folded.get(v);
     if (f === undefined) {
       f = asciiLower(v);
@@ -406,7 +408,7 @@ class Run {
 
   /** The fields named `name`, narrowed by RFC 5260 §6 `:index` / `:last`. */
   #fieldsNamed(name: string, tags: Map<string, TagValue>): Field[] {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     if (this.#byKey === null) {
       const byKey = new Map<string, Field[]>();
       for (const f of this.#headers()) {
@@ -645,7 +647,10 @@ class Run {
 
   // ---- tests ----
 
-  #matchOf(tags: Map<string, TagValue>): { match: MatchType; cmp: Comparator } {
+  #matchOf(tags: Map<string, TagValue>): MatchPlan {
+    // Worked out once per test of the compiled script, not once per run.
+    let plan = matchPlans.get(tags);
+    if (plan) return plan;
     const cmpTag = tags.get("comparator");
     const cmp = (Array.isArray(cmpTag) ? cmpTag[0]!.toLowerCase() : "i;ascii-casemap") as Comparator;
     let match: MatchType = { type: "is" };
@@ -654,7 +659,9 @@ class Run {
       const op = tags.get(m);
       if (Array.isArray(op)) match = { type: m, op: op[0]! };
     }
-    return { match, cmp };
+    plan = { match, cmp };
+    matchPlans.set(tags, plan);
+    return plan;
   }
 
   /** Matches values against keys with the test's tags, setting match variables on success. */
@@ -721,17 +728,23 @@ class Run {
         return tags.has("over") ? size > limit : size < limit;
       }
       case "header": {
-        const values = this.#strs(frame, t.args[0]).flatMap((n) =>
-          this.#fieldsNamed(n, tags).map((f) => this.#decoded(f))
-        );
-        return this.#match(frame, tags, values, this.#strs(frame, t.args[1]));
+        const names = this.#strs(frame, t.args[0]);
+        let values: string[] | null = null;
+        for (const n of names) {
+          for (const f of this.#fieldsNamed(n, tags)) (values ??= []).push(this.#decoded(f));
+        }
+        // No such field (the usual case): only :count can hold, and only for "0".
+        if (values === null && this.#matchOf(tags).match.type !== "count") return false;
+        return this.#match(frame, tags, values ?? NO_STRINGS, this.#strs(frame, t.args[1]));
       }
       case "address": {
-        const values = this.#strs(frame, t.args[0]).flatMap((n) =>
-          this.#fieldsNamed(n, tags).flatMap((f) =>
-            f.addresses ??= parseAddressList(f.value).map((a) => a.email)
-          )
-        );
+        const values: string[] = [];
+        for (const n of this.#strs(frame, t.args[0])) {
+          for (const f of this.#fieldsNamed(n, tags)) {
+            values.push(...(f.addresses ??= parseAddressList(f.value).map((a) => a.email)));
+          }
+        }
+        if (values.length === 0 && this.#matchOf(tags).match.type !== "count") return false;
         return this.#match(frame, tags, addressParts(values, tags), this.#strs(frame, t.args[1]));
       }
       case "envelope": {
@@ -872,6 +885,25 @@ class Run {
     const handle = tags.has("handle") ? this.#str(frame, tags.get("handle")) : "";
     return await this.ctx.duplicate(id, handle, Math.min(seconds, 365 * 86_400), tags.has("last"));
   }
+}
+
+/** A test's match type and comparator, from its tags. */
+interface MatchPlan {
+  match: MatchType;
+  cmp: Comparator;
+}
+
+const matchPlans = new WeakMap<Map<string, TagValue>, MatchPlan>();
+const lowerNames = new Map<string, string>();
+
+/** A field name in lowercase, remembered (scripts name the same few fields run after run). */
+function lowerName(name: string): string {
+  let low = lowerNames.get(name);
+  if (low === undefined) {
+    low = name.toLowerCase();
+    if (lowerNames.size < 4096) lowerNames.set(name, low);
+  }
+  return low;
 }
 
 const syncTests = new WeakMap<CompiledTest, boolean>();

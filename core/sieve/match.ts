@@ -123,6 +123,11 @@ export function matchAny(
     const folded = cmp === "i;ascii-casemap";
     const ks = folded ? foldedKeys(keys) : keys;
     for (const v of values) {
+      if (folded && match.type === "contains" && v.length > LONG_VALUE) {
+        // A long value (a body): searched without a folded copy of it.
+        for (const k of keys) if (containsCaseless(v, k)) return MATCHED;
+        continue;
+      }
       const fv = folded ? lower(v) : v;
       for (const k of ks) {
         if (match.type === "is" ? fv === k : fv.includes(k)) return MATCHED;
@@ -137,6 +142,25 @@ export function matchAny(
     }
   }
   return NO_MATCH;
+}
+
+/** Values longer than this are searched in place by `:contains` (no folded copy). */
+const LONG_VALUE = 1024;
+const caselessPatterns = new Map<string, RegExp | null>();
+
+/**
+ * i;ascii-casemap `:contains` of `key` in `value` without folding `value`. For a key of ASCII
+ * characters a case-insensitive regular expression without the `u` flag folds exactly A-Z: its
+ * canonicalisation never maps a non-ASCII character to an ASCII one (ECMA-262 Canonicalize), so
+ * no other character can match a key character. Other keys take the folded comparison.
+ */
+function containsCaseless(value: string, key: string): boolean {
+  let re = caselessPatterns.get(key);
+  if (re === undefined) {
+    re = NON_ASCII.test(key) ? null : new RegExp(quoteRegex(key), "i");
+    if (caselessPatterns.size < 1024) caselessPatterns.set(key, re);
+  }
+  return re === null ? asciiLower(value).includes(asciiLower(key)) : re.test(value);
 }
 
 /** Key lists of compiled scripts are the same arrays run after run: each is folded once. */

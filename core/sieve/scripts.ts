@@ -10,11 +10,15 @@ import type { AccountId } from "../store/types.ts";
 import type { SieveScriptInfo } from "../store/records/sieve_scripts.ts";
 import { SieveSyntaxError } from "./parser.ts";
 import { compileSieve, isScriptName } from "./validate.ts";
+import { DEFAULT_SIEVE_LIMITS, type SieveLimits } from "./settings.ts";
 
-/** Largest script in UTF-8 octets (RFC 5804 §1.7 MAXSCRIPTSIZE-like limit, also JMAP maxSizeScript). */
-export const MAX_SCRIPT_BYTES = 256 * 1024;
-/** Most scripts per account. */
-export const MAX_SCRIPTS_PER_ACCOUNT = 64;
+/** Largest script in UTF-8 octets by default (`[sieve] max_script_size`). */
+export const MAX_SCRIPT_BYTES = DEFAULT_SIEVE_LIMITS.maxScriptBytes;
+/** Most scripts per account by default (`[sieve] max_scripts`). */
+export const MAX_SCRIPTS_PER_ACCOUNT = DEFAULT_SIEVE_LIMITS.maxScripts;
+
+/** The size and count limits these functions apply. */
+export type ScriptLimits = Pick<SieveLimits, "maxScriptBytes" | "maxScripts">;
 
 /** Why a script operation was refused. */
 export type ScriptErrorCode = "badName" | "tooBig" | "tooMany" | "invalid";
@@ -32,9 +36,12 @@ export class ScriptError extends Error {
 }
 
 /** Checks a script's text: null when it compiles, else the error (with line and column). */
-export function checkScript(content: string): SieveSyntaxError | null {
+export function checkScript(
+  content: string,
+  limits: ScriptLimits = DEFAULT_SIEVE_LIMITS,
+): SieveSyntaxError | null {
   try {
-    compileSieve(content, { limits: { maxSize: MAX_SCRIPT_BYTES } });
+    compileSieve(content, { limits: { maxSize: limits.maxScriptBytes } });
     return null;
   } catch (e) {
     if (e instanceof SieveSyntaxError) return e;
@@ -51,14 +58,15 @@ export async function haveSpace(
   accountId: AccountId,
   name: string,
   size: number,
+  limits: ScriptLimits = DEFAULT_SIEVE_LIMITS,
 ): Promise<ScriptError | null> {
   if (!isScriptName(name)) return new ScriptError("badName", "Invalid script name");
-  if (size > MAX_SCRIPT_BYTES) {
-    return new ScriptError("tooBig", `Scripts are limited to ${MAX_SCRIPT_BYTES} octets`);
+  if (size > limits.maxScriptBytes) {
+    return new ScriptError("tooBig", `Scripts are limited to ${limits.maxScriptBytes} octets`);
   }
   const list = await store.sieveScripts.list(accountId);
-  if (!list.some((s) => s.name === name) && list.length >= MAX_SCRIPTS_PER_ACCOUNT) {
-    return new ScriptError("tooMany", `At most ${MAX_SCRIPTS_PER_ACCOUNT} scripts per account`);
+  if (!list.some((s) => s.name === name) && list.length >= limits.maxScripts) {
+    return new ScriptError("tooMany", `At most ${limits.maxScripts} scripts per account`);
   }
   return null;
 }
@@ -73,10 +81,11 @@ export async function putScript(
   accountId: AccountId,
   name: string,
   content: string,
+  limits: ScriptLimits = DEFAULT_SIEVE_LIMITS,
 ): Promise<SieveScriptInfo> {
-  const space = await haveSpace(store, accountId, name, new TextEncoder().encode(content).length);
+  const space = await haveSpace(store, accountId, name, new TextEncoder().encode(content).length, limits);
   if (space) throw space;
-  const error = checkScript(content);
+  const error = checkScript(content, limits);
   if (error) throw new ScriptError("invalid", error.message);
   return await store.sieveScripts.put(accountId, name, content);
 }

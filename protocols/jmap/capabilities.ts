@@ -5,8 +5,7 @@
  */
 import type { Config } from "../../core/config/types.ts";
 import { SIEVE_EXTENSIONS } from "../../core/sieve/validate.ts";
-import { DEFAULT_RUN_LIMITS } from "../../core/sieve/interpreter.ts";
-import { MAX_SCRIPT_BYTES, MAX_SCRIPTS_PER_ACCOUNT } from "../../core/sieve/scripts.ts";
+import { type SieveLimits, sieveLimits } from "../../core/sieve/settings.ts";
 
 /** Capability URIs. */
 export const Capability = {
@@ -64,14 +63,14 @@ export function blobAccountCapability(maxSizeBlobSet: number): Record<string, un
 }
 
 /** The account capability object of `urn:ietf:params:jmap:sieve` (RFC 9661 §1.2.1). */
-export function sieveAccountCapability(): Record<string, unknown> {
+export function sieveAccountCapability(limits: SieveLimits): Record<string, unknown> {
   return {
     implementation: "Tern",
     // The ManageSieve name limit (core/sieve/validate.ts isScriptName).
     maxSizeScriptName: 128,
-    maxSizeScript: MAX_SCRIPT_BYTES,
-    maxNumberScripts: MAX_SCRIPTS_PER_ACCOUNT,
-    maxNumberRedirects: DEFAULT_RUN_LIMITS.maxRedirects,
+    maxSizeScript: limits.maxScriptBytes,
+    maxNumberScripts: limits.maxScripts,
+    maxNumberRedirects: limits.run.maxRedirects,
     sieveExtensions: [...SIEVE_EXTENSIONS],
     notificationMethods: null,
     externalLists: null,
@@ -143,6 +142,6 @@ export function accountCapabilities(config: Config): Record<string, unknown> {
     // RFC 9425 §2.1: an empty object in accountCapabilities.
     [Capability.quota]: {},
     // RFC 9661 §1.2.1.
-    [Capability.sieve]: sieveAccountCapability(),
+    [Capability.sieve]: sieveAccountCapability(sieveLimits(config.sieve)),
   };
 }

@@ -12,14 +12,8 @@ import { StoreError } from "../../core/store/types.ts";
 import type { AuthContext } from "../../core/auth/types.ts";
 import { ByteReader } from "../../core/net/reader.ts";
 import { SIEVE_EXTENSIONS } from "../../core/sieve/validate.ts";
-import { DEFAULT_RUN_LIMITS } from "../../core/sieve/interpreter.ts";
-import {
-  checkScript,
-  haveSpace,
-  MAX_SCRIPT_BYTES,
-  putScript,
-  ScriptError,
-} from "../../core/sieve/scripts.ts";
+import { checkScript, haveSpace, putScript, ScriptError } from "../../core/sieve/scripts.ts";
+import { type SieveLimits, sieveLimits } from "../../core/sieve/settings.ts";
 import { type Arg, formatString, MAX_LINE, readCommand, response } from "./command.ts";
 
 /** An idle client is disconnected after this long (RFC 5804 §1.8 leaves it to the server). */
@@ -36,9 +30,12 @@ class Session {
   state: State = "nonauth";
   account: Account | null = null;
   readonly reader: ByteReader;
+  /** The `[sieve]` limits: script size and count, MAXREDIRECTS. */
+  readonly limits: SieveLimits;
 
   constructor(readonly server: ServerContext, readonly conn: ConnectionContext) {
     this.reader = new ByteReader(conn.transport);
+    this.limits = sieveLimits(server.config.sieve);
   }
 
   get plaintextAllowed(): boolean {
@@ -66,7 +63,7 @@ class Session {
     ];
     if (this.conn.listener.tls === "starttls" && !this.conn.transport.secure) lines.push(`"STARTTLS"`);
     // RFC 5804 §2.14.1: UNAUTHENTICATE is an extension announced by its capability.
-    lines.push(`"MAXREDIRECTS" "${DEFAULT_RUN_LIMITS.maxRedirects}"`, `"UNAUTHENTICATE"`, `"VERSION" "1.0"`);
+    lines.push(`"MAXREDIRECTS" "${this.limits.run.maxRedirects}"`, `"UNAUTHENTICATE"`, `"VERSION" "1.0"`);
     if (this.account) lines.push(`"OWNER" ${formatString(this.account.address)}`);
     return lines.map((l) => l + "\r\n").join("");
   }
@@ -81,7 +78,7 @@ export async function runManageSieveSession(server: ServerContext, conn: Connect
     // RFC 5804 §1.7: the greeting is the capability response.
     await s.write(s.capabilities() + response("OK", "Tern ManageSieve ready"));
     for (;;) {
-      const cmd = await withTimeout(readCommand(s.reader, MAX_SCRIPT_BYTES), IDLE_MS, conn.shutdown);
+      const cmd = await withTimeout(readCommand(s.reader, s.limits.maxScriptBytes), IDLE_MS, conn.shutdown);
       if (cmd === "timeout") {
         await s.write(response("BYE", "Idle for too long", "TRYLATER")).catch(() => {});
         break;
@@ -93,7 +90,9 @@ export async function runManageSieveSession(server: ServerContext, conn: Connect
       if (cmd === null) break;
       if (!cmd.ok) {
         if ("tooBig" in cmd) {
-          await s.write(response("NO", `Scripts are limited to ${MAX_SCRIPT_BYTES} octets`, "QUOTA/MAXSIZE"));
+          await s.write(
+            response("NO", `Scripts are limited to ${s.limits.maxScriptBytes} octets`, "QUOTA/MAXSIZE"),
+          );
         } else await s.write(response("NO", cmd.error));
         if (++errors >= MAX_ERRORS) {
           await s.write(response("BYE", "Too many errors"));
@@ -226,13 +225,14 @@ async function dispatch(s: Session, verb: string, args: Arg[]): Promise<Outcome>
       await s.write(response("OK", "Unauthenticate completed"));
       return "ok";
     case "HAVESPACE": {
-      const refused = await haveSpace(store, account.id, str(args, 0)!, (args[1] as { value: number }).value);
+      const size = (args[1] as { value: number }).value;
+      const refused = await haveSpace(store, account.id, str(args, 0)!, size, s.limits);
       await s.write(refused ? scriptNo(refused) : response("OK", "Putscript would succeed"));
       return refused ? "error" : "ok";
     }
     case "PUTSCRIPT": {
       try {
-        await putScript(store, account.id, str(args, 0)!, str(args, 1)!);
+        await putScript(store, account.id, str(args, 0)!, str(args, 1)!, s.limits);
       } catch (e) {
         if (!(e instanceof ScriptError)) throw e;
         await s.write(scriptNo(e));
@@ -243,7 +243,7 @@ async function dispatch(s: Session, verb: string, args: Arg[]): Promise<Outcome>
     }
     case "CHECKSCRIPT": {
       // RFC 5804 §2.12: the script is checked, never stored.
-      const error = checkScript(str(args, 0)!);
+      const error = checkScript(str(args, 0)!, s.limits);
       await s.write(error ? response("NO", error.message) : response("OK", "Script is valid"));
       return error ? "error" : "ok";
     }

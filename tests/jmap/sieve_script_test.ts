@@ -169,3 +169,23 @@ Deno.test("jmap sieve: query filters by name and isActive and sorts; validate ch
     await f.close();
   }
 });
+
+Deno.test("jmap sieve: [sieve] limits set the capability and refuse a larger script or one script too many", async () => {
+  const f = await jmapFixture({ sieve: { max_script_size: 1024, max_scripts: 1, max_redirects: 7 } });
+  try {
+    const res = await f.fetch("/jmap/session", { headers: { authorization: f.basic() } });
+    const cap = (await res.json()).accounts[f.alice.id].accountCapabilities["urn:ietf:params:jmap:sieve"];
+    assert.deepEqual([cap.maxSizeScript, cap.maxNumberScripts, cap.maxNumberRedirects], [1024, 1, 7]);
+    const big = await upload(f, "#".repeat(1025));
+    const small = await upload(f, "keep;");
+    const r = await call(f, "SieveScript/set", {
+      create: { a: { name: "big", blobId: big }, b: { name: "one", blobId: small } },
+    });
+    assert.equal((r.notCreated as Record<string, { type: string }>).a!.type, "tooLarge");
+    assert.ok((r.created as Record<string, unknown>).b);
+    const again = await call(f, "SieveScript/set", { create: { c: { name: "two", blobId: small } } });
+    assert.equal((again.notCreated as Record<string, { type: string }>).c!.type, "overQuota");
+  } finally {
+    await f.close();
+  }
+});

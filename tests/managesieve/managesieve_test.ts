@@ -275,3 +275,36 @@ Deno.test("managesieve: sieve-connect uploads, activates, lists, downloads and d
     }
   }, false);
 });
+
+Deno.test("managesieve raw: [sieve] limits give MAXREDIRECTS, and HAVESPACE/PUTSCRIPT's QUOTA codes", async () => {
+  const env = await startServer({
+    listeners: { managesieve: { allow_plaintext_auth: true } },
+    sieve: { max_script_size: 2048, max_scripts: 2, max_redirects: 2 },
+  });
+  const c = await LineClient.connect(msPort(env));
+  try {
+    assert.ok((await resp(c)).includes(`"MAXREDIRECTS" "2"`));
+    await cmd(c, `AUTHENTICATE "PLAIN" "${plain("alice@example.org", PASSWORDS.alice)}"`);
+    assert.deepEqual(await cmd(c, `HAVESPACE "one" 2048`), [`OK "Putscript would succeed"`]);
+    assert.deepEqual(await cmd(c, `HAVESPACE "one" 2049`), [
+      `NO (QUOTA/MAXSIZE) "Scripts are limited to 2048 octets"`,
+    ]);
+    const big = "#".repeat(2049);
+    assert.deepEqual(await cmd(c, `PUTSCRIPT "one" {${big.length}+}\r\n${big}`), [
+      `NO (QUOTA/MAXSIZE) "Scripts are limited to 2048 octets"`,
+    ]);
+    assert.deepEqual(await cmd(c, `PUTSCRIPT "one" "keep;"`), [`OK "Putscript completed"`]);
+    assert.deepEqual(await cmd(c, `PUTSCRIPT "two" "keep;"`), [`OK "Putscript completed"`]);
+    assert.deepEqual(await cmd(c, `HAVESPACE "three" 10`), [
+      `NO (QUOTA/MAXSCRIPTS) "At most 2 scripts per account"`,
+    ]);
+    assert.deepEqual(await cmd(c, `PUTSCRIPT "three" "keep;"`), [
+      `NO (QUOTA/MAXSCRIPTS) "At most 2 scripts per account"`,
+    ]);
+    // Replacing a script of the same name is not one more.
+    assert.deepEqual(await cmd(c, `PUTSCRIPT "two" "discard;"`), [`OK "Putscript completed"`]);
+  } finally {
+    c.close();
+    await env.close();
+  }
+});

@@ -9,6 +9,7 @@ import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
 import { memorySource } from "../../core/delivery/spool.ts";
 import type { Account } from "../../core/store/types.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { GLOBAL_SCRIPTS } from "../../core/store/records/sieve_scripts.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -438,5 +439,42 @@ Deno.test("sieve stage: script changes made through another store connection app
     } finally {
       await other.close();
     }
+  });
+});
+
+Deno.test("sieve stage: include :global runs the server's script; :personal does not see it", async () => {
+  await withEnv(async (env) => {
+    await env.srv.context.store.sieveScripts.put(
+      GLOBAL_SCRIPTS,
+      "lists",
+      `require ["fileinto", "mailbox"]; if header :contains "subject" "[list]" { fileinto :create "Lists"; }`,
+    );
+    await activate(env, env.alice, `require "include"; include :global "lists";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("[list] news"));
+    assert.equal((await box(env, env.alice, "Lists")).length, 1);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+    // The account has no script of that name: a personal include fails, and the message is kept.
+    await activate(env, env.alice, `require "include"; include :personal "lists";`);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("[list] more"));
+    assert.equal((await box(env, env.alice, "Lists")).length, 1);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+  });
+});
+
+Deno.test("sieve stage: [sieve] max_actions stops a script with more actions, and the message is kept", async () => {
+  const script = `require ["fileinto", "mailbox", "copy"];
+    fileinto :copy :create "A"; fileinto :copy :create "B"; fileinto :copy :create "C";`;
+  await withEnv(async (env) => {
+    await activate(env, env.alice, script);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("three"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+    assert.equal((await box(env, env.alice, "A")).length, 0);
+  }, { sieve: { max_actions: 2 } });
+  // Under the default limit the same script files three copies and keeps one.
+  await withEnv(async (env) => {
+    await activate(env, env.alice, script);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("three"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 1);
+    assert.equal((await box(env, env.alice, "C")).length, 1);
   });
 });

@@ -9,6 +9,14 @@
  */
 import type { AccountId } from "../types.ts";
 
+/**
+ * The owner of the global scripts (RFC 6609 §3.1 `include :global`): the server's scripts, shared
+ * by every account, kept as the scripts of this pseudo-account (no account has this id: account
+ * ids are a letter and a row number). The admin manages them with `tern sieve ... --global`; they are
+ * never active, only included.
+ */
+export const GLOBAL_SCRIPTS: AccountId = "$global";
+
 /** A script without its content. */
 export interface SieveScriptInfo {
   /** Stable id (JMAP SieveScript id), kept across renames and replacements. */

@@ -12,7 +12,8 @@ import type { ApiApp, ApiContext, ApiDeps, ApiEnv } from "../env.ts";
 import { actorOf, authorize } from "../env.ts";
 import { BEARER, json, jsonBody, problems } from "../schemas.ts";
 import { ApiProblem, notFound, ProblemType } from "../problem.ts";
-import { checkScript, MAX_SCRIPT_BYTES, putScript, ScriptError } from "../../../core/sieve/scripts.ts";
+import { checkScript, putScript, ScriptError } from "../../../core/sieve/scripts.ts";
+import { sieveLimits } from "../../../core/sieve/settings.ts";
 import type { SieveScriptInfo } from "../../../core/store/records/sieve_scripts.ts";
 
 const ScriptView = z.object({
@@ -34,6 +35,8 @@ function view(s: SieveScriptInfo): z.infer<typeof ScriptView> {
 /** Registers the Sieve routes. */
 export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
   const store = deps.server.store;
+  // The `[sieve]` limits (script size and count).
+  const limits = sieveLimits(deps.server.config.sieve);
 
   const load = async (c: ApiContext, id: string, action: "read" | "write") => {
     const account = await store.getAccount(id);
@@ -95,7 +98,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       request: {
         params: IdName,
         body: jsonBody(
-          z.object({ content: z.string().max(MAX_SCRIPT_BYTES), active: z.boolean().optional() }),
+          z.object({ content: z.string().max(limits.maxScriptBytes), active: z.boolean().optional() }),
         ),
       },
       responses: {
@@ -107,7 +110,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
       const { id, name } = c.req.valid("param");
       const { account, orgId } = await load(c, id, "write");
       const { content, active } = c.req.valid("json");
-      const syntax = checkScript(content);
+      const syntax = checkScript(content, limits);
       if (syntax) {
         // RFC 5804 §2.6: an invalid script is not stored; the error says where.
         throw new ApiProblem(400, "The script does not compile.", {
@@ -119,7 +122,7 @@ export function register(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<Api
         });
       }
       try {
-        await putScript(store, account.id, name, content);
+        await putScript(store, account.id, name, content, limits);
       } catch (e) {
         if (e instanceof ScriptError) {
           if (e.code === "tooMany") throw new ApiProblem(409, e.message, { type: ProblemType.conflict });

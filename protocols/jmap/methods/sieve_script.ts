@@ -24,7 +24,8 @@ import { readBlob } from "../blobs.ts";
 import { uploadBlobId } from "../blob_ids.ts";
 import type { SieveScriptInfo } from "../../../core/store/records/sieve_scripts.ts";
 import { StoreError } from "../../../core/store/types.ts";
-import { checkScript, MAX_SCRIPT_BYTES, putScript, ScriptError } from "../../../core/sieve/scripts.ts";
+import { checkScript, putScript, ScriptError } from "../../../core/sieve/scripts.ts";
+import { type SieveLimits, sieveLimits } from "../../../core/sieve/settings.ts";
 
 const PROPERTIES = new Set(["id", "name", "blobId", "isActive"]);
 /** Media type of script blobs (RFC 6134 §3). */
@@ -39,6 +40,11 @@ async function contentBlobId(ctx: MethodContext, accountId: string, content: str
   return uploadBlobId(blobId);
 }
 
+/** The `[sieve]` limits (script size and count). */
+function limitsOf(ctx: MethodContext): SieveLimits {
+  return sieveLimits(ctx.services.server.config.sieve);
+}
+
 /** The script text of a blob the account may read, or a SetError. */
 async function blobContent(ctx: MethodContext, accountId: string, blobId: unknown): Promise<string> {
   if (typeof blobId !== "string") {
@@ -46,8 +52,9 @@ async function blobContent(ctx: MethodContext, accountId: string, blobId: unknow
   }
   const blob = await readBlob(ctx.services, accountId, blobId);
   if (!blob) throw new SetErrorException("blobNotFound", `No blob "${blobId}".`, { notFound: [blobId] });
-  if (blob.bytes.length > MAX_SCRIPT_BYTES) {
-    throw new SetErrorException("tooLarge", `Scripts are limited to ${MAX_SCRIPT_BYTES} octets.`);
+  const max = limitsOf(ctx).maxScriptBytes;
+  if (blob.bytes.length > max) {
+    throw new SetErrorException("tooLarge", `Scripts are limited to ${max} octets.`);
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(blob.bytes);
@@ -137,7 +144,7 @@ export const sieveScriptSet: MethodHandler = async (args, ctx) => {
       if (await scripts.get(accountId, name)) {
         throw new SetErrorException("alreadyExists", `A script named "${name}" exists.`);
       }
-      const info = await putScript(store, accountId, name, content).catch(scriptError);
+      const info = await putScript(store, accountId, name, content, limitsOf(ctx)).catch(scriptError);
       return { id: info.id, name: info.name, isActive: false };
     },
     async update(id, patch) {
@@ -155,7 +162,7 @@ export const sieveScriptSet: MethodHandler = async (args, ctx) => {
       }
       if (patch.blobId !== undefined) {
         const content = await blobContent(ctx, accountId, patch.blobId);
-        await putScript(store, accountId, name, content).catch(scriptError);
+        await putScript(store, accountId, name, content, limitsOf(ctx)).catch(scriptError);
       }
       return null;
     },
@@ -248,7 +255,7 @@ export const sieveScriptValidate: MethodHandler = async (args, ctx) => {
   if (typeof args.blobId !== "string") throw new MethodError("invalidArguments", "blobId is required.");
   try {
     const content = await blobContent(ctx, accountId, args.blobId);
-    const error = checkScript(content);
+    const error = checkScript(content, limitsOf(ctx));
     return { accountId, error: error ? { type: "invalidSieve", description: error.message } : null };
   } catch (e) {
     if (e instanceof SetErrorException) return { accountId, error: e.toSetError() };

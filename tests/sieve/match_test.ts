@@ -1,0 +1,93 @@
+/**
+ * The comparators' fast paths (core/sieve/match.ts) against the RFC 4790 definitions written out
+ * plainly: i;ascii-casemap folds A-Z and nothing else, whatever the length of the value, the
+ * characters in it, or the route (folded copy, memo, or in-place search for long values).
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { asciiLower, matchAny } from "../../core/sieve/match.ts";
+
+/** RFC 4790 §9.2 as written: each A-Z becomes a-z, every other character stays. */
+function fold(s: string): string {
+  let out = "";
+  for (const c of s) out += c >= "A" && c <= "Z" ? String.fromCharCode(c.charCodeAt(0) + 32) : c;
+  return out;
+}
+
+/** Characters where case folding rules differ: ASCII letters, Latin-1, Turkish i, Kelvin, long s, Greek. */
+const tricky = fc.constantFrom(
+  "a",
+  "A",
+  "z",
+  "Z",
+  "k",
+  "K",
+  "s",
+  "S",
+  "i",
+  "I",
+  " ",
+  "-",
+  ".",
+  "*",
+  "?",
+  "\\",
+  "(",
+  "[",
+  "é",
+  "É",
+  "ß",
+  "ı",
+  "İ",
+  "\u212a",
+  "\u017f",
+  "Σ",
+  "σ",
+  "ς",
+  "ﬀ",
+  "\u{1F600}",
+);
+const text = (max: number) => fc.array(tricky, { maxLength: max }).map((a) => a.join(""));
+
+Deno.test("sieve i;ascii-casemap: asciiLower folds A-Z only, non-ASCII text keeps its case", () => {
+  fc.assert(
+    fc.property(fc.oneof(text(40), fc.string({ maxLength: 60 })), (s) => {
+      assert.equal(asciiLower(s), fold(s));
+    }),
+    { numRuns: 3000 },
+  );
+  assert.equal(asciiLower("İSTANBUL \u212aELVIN"), "İstanbul \u212aelvin");
+});
+
+Deno.test("sieve i;ascii-casemap :contains and :is agree with the plain fold for short and long values", () => {
+  fc.assert(
+    fc.property(text(12), text(4), fc.integer({ min: 0, max: 1200 }), (v, k, pad) => {
+      // Padding puts the value past the in-place search threshold half of the time.
+      const value = "x".repeat(pad) + v;
+      for (const type of ["contains", "is"] as const) {
+        const want = type === "contains" ? fold(value).includes(fold(k)) : fold(value) === fold(k);
+        assert.equal(
+          matchAny({ type }, "i;ascii-casemap", [value], [k], false).matched,
+          want,
+          `${type} ${k}`,
+        );
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  const long = "Lorem ipsum ".repeat(200) + "You are a LOTTERY Winner";
+  assert.equal(
+    matchAny({ type: "contains" }, "i;ascii-casemap", [long], ["lottery winner"], false).matched,
+    true,
+  );
+  assert.equal(matchAny({ type: "contains" }, "i;octet", [long], ["lottery winner"], false).matched, false);
+  // A non-ASCII key in a long value: only A-Z fold (É is not é).
+  assert.equal(
+    matchAny({ type: "contains" }, "i;ascii-casemap", [long + " CAFÉ"], ["café"], false).matched,
+    false,
+  );
+  assert.equal(
+    matchAny({ type: "contains" }, "i;ascii-casemap", [long + " cafÉ"], ["CAFÉ"], false).matched,
+    true,
+  );
+});
