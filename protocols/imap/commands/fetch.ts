@@ -27,6 +27,7 @@ import { findPart } from "../fetch/section.ts";
 import { formatEnvelope } from "../format/envelope.ts";
 import { formatBodyStructure } from "../format/bodystructure.ts";
 import { envelopeHeaders, octetBytes } from "../format/octets.ts";
+import { DerivedCache, derivedCache, type DerivedItem } from "../fetch/derived_cache.ts";
 import { formatImapDateTime } from "../parser/date.ts";
 import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
 import { resolveSet } from "./sets.ts";
@@ -203,6 +204,13 @@ async function fetchBatch(
     messages = new Map(list.map((m) => [m.id, m]));
   }
   let allFound = true;
+  // The items needing the parsed message are all ENVELOPE / BODY / BODYSTRUCTURE: a message whose
+  // formatted items are all cached is neither read nor parsed.
+  const derived = plan.items.filter((i) => i.kind === "envelope" || i.kind === "structure").map(derivedItem);
+  const derivedOnly = plan.needsParse &&
+    plan.items.every((i) =>
+      i.kind !== "section" || i.spec.path.length === 0 && i.spec.text === null && i.type === "BODY"
+    );
   // Implicit \Seen (RFC 9051 §6.4.5) for non-PEEK body fetches in a read-write mailbox.
   const seenNow = new Set<number>();
   // RFC 4314 §4: only with the "s" right.
@@ -235,7 +243,9 @@ async function fetchBatch(
     }
     let raw: Uint8Array | null = null;
     let root: MimePart | null = null;
-    if (plan.needsParse) {
+    // Taken out of the cache now: later sessions' FETCHes may evict entries while this one awaits.
+    const formatted = derivedOnly && msg ? cachedItems(msg.blobId, derived, s.utf8) : null;
+    if (plan.needsParse && !formatted) {
       raw = held ? await s.store.blobs.get(held.blobId) : await s.store.readMessage(s.viewOwner, p.messageId);
       // Destroyed since the message was looked up: the hold may have it now.
       const late = raw ? undefined : view.hold?.get(p.uid);
@@ -259,7 +269,7 @@ async function fetchBatch(
     try {
       for (const item of plan.items) {
         if (item.kind === "simple" && item.name === "FLAGS") flagsSent = true;
-        parts.push(...await renderItem(s, item, p, msg, raw, root, sep, saved));
+        parts.push(...await renderItem(s, item, p, msg, raw, root, sep, saved, formatted));
       }
     } catch (e) {
       for (const x of parts) if (x instanceof ReadableStream) await x.cancel().catch(() => {});
@@ -277,6 +287,27 @@ async function fetchBatch(
   return allFound;
 }
 
+/** The formatted items of a blob when the cache holds them all, else null. */
+function cachedItems(
+  blobId: string,
+  items: DerivedItem[],
+  utf8: boolean,
+): Map<DerivedItem, Uint8Array> | null {
+  const out = new Map<DerivedItem, Uint8Array>();
+  for (const d of items) {
+    const b = derivedCache.get(DerivedCache.key(blobId, d, utf8));
+    if (!b) return null;
+    out.set(d, b);
+  }
+  return out;
+}
+
+/** The cache name of an ENVELOPE or BODY / BODYSTRUCTURE item. */
+function derivedItem(item: FetchItem): DerivedItem {
+  if (item.kind === "envelope") return "ENVELOPE";
+  return item.kind === "structure" && item.extended ? "BODYSTRUCTURE" : "BODY";
+}
+
 async function renderItem(
   s: ImapSession,
   item: FetchItem,
@@ -286,6 +317,7 @@ async function renderItem(
   root: MimePart | null,
   sep: () => string,
   saved: SavedDates | null,
+  formatted: Map<DerivedItem, Uint8Array> | null,
 ): Promise<Out[]> {
   const utf8 = s.utf8;
   switch (item.kind) {
@@ -321,13 +353,22 @@ async function renderItem(
       return text(`${sep()}${formatPreview(previewText(stored), utf8)}`);
     }
     case "envelope":
-      // Octet strings: the stored header bytes go out unchanged (8-bit ones in literals).
-      return [`${sep()}ENVELOPE `, octetBytes(formatEnvelope(envelopeHeaders(raw!, root!.headers), utf8))];
-    case "structure":
-      return [
-        `${sep()}${item.extended ? "BODYSTRUCTURE" : "BODY"} `,
-        octetBytes(formatBodyStructure(raw!, root!, item.extended, utf8)),
-      ];
+    case "structure": {
+      // Formatted once per blob (derived_cache.ts); `raw` is null only when `formatted` has it.
+      const name = derivedItem(item);
+      let bytes = formatted?.get(name);
+      if (!bytes) {
+        const key = DerivedCache.key(msg!.blobId, name, utf8);
+        // Octet strings: the stored header bytes go out unchanged (8-bit ones in literals).
+        bytes = octetBytes(
+          item.kind === "envelope"
+            ? formatEnvelope(envelopeHeaders(raw!, root!.headers), utf8)
+            : formatBodyStructure(raw!, root!, item.extended, utf8),
+        );
+        derivedCache.set(key, bytes);
+      }
+      return [`${sep()}${name} `, bytes];
+    }
     case "section": {
       if (!root && msg) {
         // Whole message without parsing: stream it from the blob store.
