@@ -26,7 +26,7 @@ import { capabilityList } from "./capabilities.ts";
 import type { Transport } from "../../core/net/transport.ts";
 import { DeflateTransport } from "../../core/net/deflate_transport.ts";
 import { UpdateContexts } from "./commands/context.ts";
-import type { NotifyState } from "./commands/notify.ts";
+import { fetchNewMessages, type NotifyState } from "./commands/notify.ts";
 
 /** Commands after which pending EXPUNGEs must not be sent (RFC 9051 §7.5.1); UID variants are exempt. */
 const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"]);
@@ -396,7 +396,10 @@ export class ImapSession {
     if (!n) return;
     const sel = n.selected;
     if (betweenCommands && sel && this.view) {
+      const after = this.view.maxUid;
       await this.deliverUpdates(sel.filter.kind === "selected");
+      // RFC 5465 §5.2: MessageNew (fetch-att) sends the new messages' FETCH after EXISTS.
+      if (sel.fetch) await fetchNewMessages(this, n, after);
     }
     await n.deliver(this);
   }

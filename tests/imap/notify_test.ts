@@ -205,3 +205,41 @@ Deno.test("under NOTIFY SELECTED an expunge in the selected mailbox is pushed be
     await close();
   }
 });
+
+Deno.test("NOTIFY SELECTED (MessageNew (fetch-att)) pushes each new message's FETCH with those attributes after EXISTS, and never sets \\Seen", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    // RFC 5465 §8: fetch attributes only for the selected mailbox; none that would set \Seen.
+    assert.deepEqual(await a.cmd("NOTIFY SET (PERSONAL (MessageNew (UID) MessageExpunge))"), [
+      "TAG BAD MessageNew fetch attributes are for SELECTED or SELECTED-DELAYED only",
+    ]);
+    assert.deepEqual(await a.cmd("NOTIFY SET (SELECTED (MessageNew (BODY[]) MessageExpunge))"), [
+      "TAG BAD MessageNew fetch attributes must not set \\Seen",
+    ]);
+    assert.deepEqual(
+      await a.cmd("NOTIFY SET (SELECTED (MessageNew (UID BOGUS) MessageExpunge))").then((r) => r.length),
+      1,
+    );
+    assert.deepEqual(
+      await a.cmd(
+        "NOTIFY SET (SELECTED (MessageNew (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)]) MessageExpunge))",
+      ),
+      ["TAG OK NOTIFY completed"],
+    );
+    await append(b, "INBOX");
+    const subject = `Subject: hi ${appended}\r\n\r\n`;
+    assert.deepEqual(await pushed(a, 3), [
+      "* 1 EXISTS",
+      "* 1 RECENT",
+      `* 1 FETCH (UID 1 FLAGS (\\Recent) BODY[HEADER.FIELDS (SUBJECT)] {${subject.length}}`,
+    ]);
+    assert.deepEqual(await pushed(a, 3), [`Subject: hi ${appended}`, "", ")"]);
+    assert.deepEqual(await a.cmd("FETCH 1 (FLAGS)"), [
+      "* 1 FETCH (FLAGS (\\Recent))",
+      "TAG OK FETCH completed",
+    ]);
+  } finally {
+    await close();
+  }
+});

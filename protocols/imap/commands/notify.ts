@@ -10,7 +10,10 @@
  */
 import type { Mailbox } from "../../../core/store/types.ts";
 import type { ImapSession } from "../session.ts";
-import type { Token } from "../parser/tokens.ts";
+import type { ListToken, Token } from "../parser/tokens.ts";
+import { planFetch } from "../fetch/items.ts";
+import { formatSequenceSet } from "../parser/sequence_set.ts";
+import { fetch as fetchCommand } from "./fetch.ts";
 import { bad, no, ok } from "../errors.ts";
 import { DELIMITER, type MailboxTree } from "../mailbox_names.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
@@ -37,6 +40,8 @@ export interface EventGroup {
   filter: MailboxFilter;
   /** Event names as in SUPPORTED_EVENTS; empty for NONE. */
   events: Set<string>;
+  /** The fetch-att list of `MessageNew (fetch-att ...)` (RFC 5465 §5.2), SELECTED groups only. */
+  fetch?: ListToken;
 }
 
 /** A parsed NOTIFY command. */
@@ -104,18 +109,31 @@ export function parseNotify(args: Token[], decode: (raw: string) => string): Not
       throw bad("Invalid mailbox filter");
     }
     const events = new Set<string>();
+    let fetch: ListToken | undefined;
     if (eventsTok?.type === "atom" && eventsTok.value.toUpperCase() === "NONE") {
       // No events for these mailboxes.
     } else if (eventsTok?.type === "list" && eventsTok.items.length > 0) {
-      for (const e of eventsTok.items) {
+      for (let j = 0; j < eventsTok.items.length; j++) {
+        const e = eventsTok.items[j]!;
         if (e.type !== "atom") throw bad("Invalid event");
         const name = [...SUPPORTED_EVENTS, ...KNOWN_UNSUPPORTED].find((x) =>
           x.toLowerCase() === e.value.toLowerCase()
         );
         if (!name) throw bad(`Unknown event ${e.value}`);
         if (KNOWN_UNSUPPORTED.includes(name)) unsupported.add(name);
-        // MessageNew may carry fetch attributes (RFC 5465 §5.2): not supported here.
         events.add(name);
+        const next = eventsTok.items[j + 1];
+        if (name === "MessageNew" && next?.type === "list") {
+          // RFC 5465 §8: a fetch-att list only for SELECTED or SELECTED-DELAYED.
+          if (filter.kind !== "selected" && filter.kind !== "selected-delayed") {
+            throw bad("MessageNew fetch attributes are for SELECTED or SELECTED-DELAYED only");
+          }
+          // RFC 5465 §5.2: FETCH attributes as FETCH takes them; a notification never sets \Seen,
+          // so attributes that would (BODY[...] without .PEEK, RFC822, RFC822.TEXT) are refused.
+          if (planFetch(next, true).setsSeen) throw bad("MessageNew fetch attributes must not set \\Seen");
+          fetch = next;
+          j++;
+        }
       }
     } else {
       throw bad("Invalid events");
@@ -126,13 +144,35 @@ export function parseNotify(args: Token[], decode: (raw: string) => string): Not
     if ((events.has("FlagChange") || events.has("AnnotationChange")) && !msgNew) {
       throw bad("FlagChange needs MessageNew and MessageExpunge");
     }
-    groups.push({ filter, events });
+    groups.push(fetch ? { filter, events, fetch } : { filter, events });
   }
   if (unsupported.size > 0) {
     // RFC 5465 §8: resp-text-code =/ "BADEVENT" SP "(" event *(SP event) ")": the events supported.
     throw no("Unsupported NOTIFY events", `BADEVENT (${SUPPORTED_EVENTS.join(" ")})`);
   }
   return { kind: "set", status, groups };
+}
+
+/**
+ * Sends `MessageNew (fetch-att ...)`'s FETCH for the messages new in the selected mailbox since
+ * UID `after` (RFC 5465 §5.2), as UID FETCH would answer it, after their EXISTS. Under
+ * SELECTED-DELAYED with expunges held back, they wait: a FETCH now would have to report them.
+ */
+export async function fetchNewMessages(s: ImapSession, state: NotifyState, after: number): Promise<void> {
+  const sel = state.selected;
+  const view = s.view;
+  if (!sel?.fetch || !view) return;
+  for (const p of view.entries) if (p.uid > after) state.newUids.add(p.uid);
+  if (state.newUids.size === 0 || (sel.filter.kind === "selected-delayed" && view.gone.size > 0)) return;
+  const uids = [...state.newUids].filter((u) => view.byUid.has(u)).sort((a, b) => a - b);
+  state.newUids.clear();
+  if (uids.length === 0) return;
+  await fetchCommand.handle(s, {
+    tag: "*",
+    name: "FETCH",
+    uid: true,
+    args: [{ type: "atom", value: formatSequenceSet(uids) }, sel.fetch],
+  });
 }
 
 /** What the session last told the client about a non-selected mailbox. */
@@ -150,6 +190,8 @@ interface Known {
 export class NotifyState {
   /** Mailbox ids changed since the last delivery ("*" for the mailbox list itself). */
   readonly pending = new Set<string>();
+  /** UIDs new in the selected mailbox whose MessageNew FETCH is still to be sent (RFC 5465 §5.2). */
+  readonly newUids = new Set<number>();
   /** Per mailbox id, the state the client knows (names, subscription, counts). */
   #known = new Map<string, Known>();
 
