@@ -4,10 +4,15 @@
  * Mailbox update, after the Email rows, so the mailbox's HIGHESTMODSEQ is at least every
  * placement's MODSEQ, RFC 7162 §3.1.1).
  *
+ * MODSEQs are taken in memory: the account's counter is read at the job's first `next` and
+ * written back once by `finish` (one read and one write per account and job instead of one
+ * `UPDATE … RETURNING` per change; the job runs in its own savepoint, so a failed job leaves the
+ * stored counter as it was). Code inside a job reads the account's MODSEQ only after `finish`.
+ *
  * @module
  */
 import type { ChangeType } from "../types.ts";
-import { type ChangeKind, nextModseq } from "./change_log.ts";
+import type { ChangeKind } from "./change_log.ts";
 import type { Database } from "./database.ts";
 import { formatId } from "./ids.ts";
 import type { JobEffects } from "./write_queue.ts";
@@ -20,6 +25,9 @@ interface AccountEffects {
   threads: Map<number, boolean>;
   /** Mailboxes created or destroyed by the job (for the change event). */
   mailboxIds: Set<string>;
+  /** The last MODSEQ taken by the job (null: none yet); `stored` is the counter it started from. */
+  modseq: number | null;
+  stored: number;
 }
 
 /** One write job's change bookkeeping (inside its transaction). */
@@ -45,16 +53,28 @@ export class Mutation {
   #account(accountRow: number): AccountEffects {
     let a = this.#accounts.get(accountRow);
     if (!a) {
-      a = { types: new Set(), mailboxes: new Map(), threads: new Map(), mailboxIds: new Set() };
+      a = {
+        types: new Set(),
+        mailboxes: new Map(),
+        threads: new Map(),
+        mailboxIds: new Set(),
+        modseq: null,
+        stored: 0,
+      };
       this.#accounts.set(accountRow, a);
     }
     return a;
   }
 
-  /** Takes the account's next MODSEQ. */
+  /** Takes the account's next MODSEQ (stored by `finish`). */
   next(accountRow: number): number {
-    this.#account(accountRow);
-    return nextModseq(this.db, accountRow);
+    const a = this.#account(accountRow);
+    if (a.modseq === null) {
+      const row = this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow);
+      if (!row) throw new Error(`Account row ${accountRow} vanished inside a transaction`);
+      a.stored = a.modseq = row.modseq;
+    }
+    return ++a.modseq;
   }
 
   /** Records a change at a MODSEQ already taken with `next`. */
@@ -108,8 +128,9 @@ export class Mutation {
     if (this.#finished) return;
     this.#finished = true;
     for (const [accountRow, a] of this.#accounts) {
-      const exists = this.db.get<{ id: number }>("SELECT id FROM accounts WHERE id = ?", accountRow);
-      if (!exists) continue;
+      const row = this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow);
+      if (!row) continue;
+      if (a.modseq === null) a.stored = a.modseq = row.modseq;
       for (const [threadRow, created] of a.threads) {
         const alive =
           this.db.get<{ id: number }>("SELECT id FROM threads WHERE id = ?", threadRow) !== undefined;
@@ -130,8 +151,8 @@ export class Mutation {
         );
         mailboxIds.push(id);
       }
-      const modseq =
-        this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow)!.modseq;
+      const modseq = a.modseq!;
+      if (modseq > a.stored) this.db.run("UPDATE accounts SET modseq = ? WHERE id = ?", modseq, accountRow);
       const accountId = formatId("account", accountRow);
       for (const type of a.types) this.fx.touch(accountId, modseq, type, mailboxIds);
     }
