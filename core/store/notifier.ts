@@ -15,6 +15,15 @@ export interface ChangeEvent {
   types: ChangeType[];
   /** Mailboxes whose contents or attributes changed. */
   mailboxIds: MailboxId[];
+  /** METADATA entries set or removed (RFC 5464), for NOTIFY's metadata events (RFC 5465 §5.6, §5.7). */
+  metadata?: MetadataEvent;
+}
+
+/** Entries of one mailbox ("" for the server) changed by one user (whose `/private` ones they are). */
+export interface MetadataEvent {
+  mailboxId: MailboxId | "";
+  names: string[];
+  userId: AccountId;
 }
 
 /** Publish/subscribe of change events. */

@@ -213,6 +213,12 @@ export class ImapSession {
   }
 
   #onChange(e: ChangeEvent): void {
+    if (this.notify && e.metadata) {
+      // RFC 5465 §5.6, §5.7: METADATA changes, told with unsolicited METADATA responses.
+      this.notify.metadata.push(e.metadata);
+      this.#wake?.();
+      return;
+    }
     if (this.notify) {
       // RFC 5465: every change of the account may be news for a watched mailbox.
       for (const id of e.mailboxIds) this.notify.pending.add(id);
@@ -383,7 +389,8 @@ export class ImapSession {
   /** NOTIFY has news: changed mailboxes, or the selected one changed under SELECTED(-DELAYED). */
   #notifyDue(): boolean {
     const n = this.notify;
-    return n !== null && (n.pending.size > 0 || (n.selected !== null && this.view?.dirty === true));
+    return n !== null &&
+      (n.pending.size > 0 || n.metadata.length > 0 || (n.selected !== null && this.view?.dirty === true));
   }
 
   /**

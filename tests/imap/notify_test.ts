@@ -156,7 +156,7 @@ Deno.test("NOTIFY refuses bad event groups (BAD) and events it does not send (NO
     assert.deepEqual(
       await a.cmd("NOTIFY SET (INBOXES (MessageNew MessageExpunge AnnotationChange FlagChange))"),
       [
-        "TAG NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] Unsupported NOTIFY events",
+        "TAG NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] Unsupported NOTIFY events",
       ],
     );
     assert.deepEqual(await a.cmd("NOTIFY SET (INBOXES (MessageNew MessageExpunge Foo))"), [
@@ -239,6 +239,29 @@ Deno.test("NOTIFY SELECTED (MessageNew (fetch-att)) pushes each new message's FE
       "* 1 FETCH (FLAGS (\\Recent))",
       "TAG OK FETCH completed",
     ]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("NOTIFY MailboxMetadataChange and ServerMetadataChange push unsolicited METADATA responses for entries changed elsewhere, only for the mailboxes the group names", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(
+      await a.cmd("NOTIFY SET (MAILBOXES INBOX (MailboxMetadataChange ServerMetadataChange))"),
+      ["TAG OK NOTIFY completed"],
+    );
+    // Work is in no group: its change is not told; INBOX's and the server's are (RFC 5464 §4.4.2).
+    assert.match((await b.cmd('SETMETADATA Work (/shared/comment "w")')).at(-1)!, /^TAG OK/);
+    assert.match(
+      (await b.cmd('SETMETADATA INBOX (/shared/comment "hello" /private/x "y")')).at(-1)!,
+      /^TAG OK/,
+    );
+    assert.deepEqual(await pushed(a, 1), ["* METADATA INBOX /shared/comment /private/x"]);
+    assert.match((await b.cmd('SETMETADATA "" (/private/comment "server")')).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(a, 1), ['* METADATA "" /private/comment']);
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
   } finally {
     await close();
   }

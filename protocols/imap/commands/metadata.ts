@@ -262,6 +262,14 @@ export const setMetadata: CommandSpec = {
       throw no("Too many metadata entries", "METADATA TOOMANY");
     }
     await s.store.metadata.apply(t.accountId, t.mailboxId, s.accountId, changes);
+    // RFC 5465 §5.6, §5.7: NOTIFY sessions hear of the change (no message or JMAP type changed).
+    s.store.notifier.publish({
+      accountId: t.accountId,
+      modseq: 0,
+      types: [],
+      mailboxIds: [],
+      metadata: { mailboxId: t.mailboxId, names: changes.map((c) => c.name), userId: s.accountId },
+    });
     return ok("SETMETADATA completed");
   },
 };

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Mailbox } from "../../../core/store/types.ts";
+import type { MetadataEvent } from "../../../core/store/notifier.ts";
 import type { ImapSession } from "../session.ts";
 import type { ListToken, Token } from "../parser/tokens.ts";
 import { planFetch } from "../fetch/items.ts";
@@ -25,10 +26,12 @@ export const SUPPORTED_EVENTS = [
   "FlagChange",
   "MailboxName",
   "SubscriptionChange",
+  "MailboxMetadataChange",
+  "ServerMetadataChange",
 ];
 
-/** Events RFC 5465 defines that Tern does not send (no RFC 5257 annotations; METADATA changes). */
-const KNOWN_UNSUPPORTED = ["AnnotationChange", "MailboxMetadataChange", "ServerMetadataChange"];
+/** Events RFC 5465 defines that Tern does not send (no RFC 5257 annotations). */
+const KNOWN_UNSUPPORTED = ["AnnotationChange"];
 
 /** Which mailboxes an event group covers (RFC 5465 §6). */
 export type MailboxFilter =
@@ -192,6 +195,8 @@ export class NotifyState {
   readonly pending = new Set<string>();
   /** UIDs new in the selected mailbox whose MessageNew FETCH is still to be sent (RFC 5465 §5.2). */
   readonly newUids = new Set<number>();
+  /** METADATA changes not yet told (RFC 5465 §5.6, §5.7). */
+  readonly metadata: MetadataEvent[] = [];
   /** Per mailbox id, the state the client knows (names, subscription, counts). */
   #known = new Map<string, Known>();
 
@@ -255,6 +260,36 @@ export class NotifyState {
     }
   }
 
+  /**
+   * Unsolicited METADATA responses (RFC 5464 §4.4.2: the entry names, no values) for changed
+   * entries: a mailbox's under MailboxMetadataChange of a group naming it (RFC 5465 §5.6), the
+   * server's under ServerMetadataChange in any group (§5.7). `/private` entries are told only to
+   * the user they belong to.
+   */
+  async #deliverMetadata(s: ImapSession): Promise<void> {
+    const events = this.metadata.splice(0);
+    let tree: MailboxTree | null = null;
+    for (const e of events) {
+      const names = e.names.filter((n) =>
+        e.userId === s.accountId || !n.toLowerCase().startsWith("/private")
+      );
+      if (names.length === 0) continue;
+      if (e.mailboxId === "") {
+        if (this.groups.some((g) => g.events.has("ServerMetadataChange"))) {
+          await s.out.line(`* METADATA "" ${names.join(" ")}`);
+        }
+        continue;
+      }
+      tree ??= await s.tree();
+      const m = tree.mailboxes.find((x) => x.id === e.mailboxId);
+      if (!m) continue;
+      const name = tree.name(m);
+      if (this.eventsFor(m, name)?.has("MailboxMetadataChange")) {
+        await s.out.line(`* METADATA ${s.encodeName(name)} ${names.join(" ")}`);
+      }
+    }
+  }
+
   async #snapshot(s: ImapSession, m: Mailbox, name: string): Promise<Known> {
     const counts = await s.store.mailboxCounts(m.accountId, m.id);
     return {
@@ -276,6 +311,7 @@ export class NotifyState {
    * HIGHESTMODSEQ too once CONDSTORE is enabled.
    */
   async deliver(s: ImapSession): Promise<void> {
+    if (this.metadata.length > 0) await this.#deliverMetadata(s);
     if (this.pending.size === 0) return;
     const changed = new Set(this.pending);
     this.pending.clear();
