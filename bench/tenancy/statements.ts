@@ -36,7 +36,21 @@ for (const name of ["statement", "values", "exec"] as const) {
   };
 }
 
-async function run(mode: string, sessions: number, messages: number): Promise<Map<string, number>> {
+/** What one mode's deliveries ran: statements by SQL text, and group commits. */
+interface Counted {
+  statements: Map<string, number>;
+  commits: number;
+  /** Write jobs run in those commits. */
+  jobs: number;
+}
+
+/** The store's group-commit and write-job counters (SQLite). */
+const commitsOf = (store: unknown): number =>
+  (store as { writeStats?: { flushes: number } }).writeStats?.flushes ?? NaN;
+const jobsOf = (store: unknown): number =>
+  (store as { writeStats?: { jobs: number } }).writeStats?.jobs ?? NaN;
+
+async function run(mode: string, sessions: number, messages: number): Promise<Counted> {
   const dir = await Deno.makeTempDir({ prefix: "tern-bench-statements-" });
   const srv = await createServer(
     testConfig(dir, {
@@ -77,12 +91,18 @@ async function run(mode: string, sessions: number, messages: number): Promise<Ma
     const port = srv.addresses.smtp.port;
     await Promise.all(Array.from({ length: sessions }, (_, i) => session(port, [payload], i, ACCOUNTS)));
     counts.clear();
+    const commits0 = commitsOf(srv.context.store);
+    const jobs0 = jobsOf(srv.context.store);
     counting = true;
     await Promise.all(
       Array.from({ length: sessions }, (_, i) => session(port, Array(messages).fill(payload), i, ACCOUNTS)),
     );
     counting = false;
-    return new Map(counts);
+    return {
+      statements: new Map(counts),
+      commits: commitsOf(srv.context.store) - commits0,
+      jobs: jobsOf(srv.context.store) - jobs0,
+    };
   } finally {
     counting = false;
     await srv.stop({ graceSeconds: 0 });
@@ -100,22 +120,27 @@ async function main(): Promise<void> {
     },
   });
   const total = Number(values.sessions) * Number(values.messages);
-  const byMode = new Map<string, Map<string, number>>();
+  const byMode = new Map<string, Counted>();
   for (const mode of MODES) {
     byMode.set(mode, await run(mode, Number(values.sessions), Number(values.messages)));
   }
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  console.log("| tenancy | statements/msg | vs off |");
-  console.log("| ------- | -------------- | ------ |");
-  const off = sum(byMode.get("off")!) / total;
+  console.log("| tenancy | statements/msg | vs off | group commits/msg | write jobs/msg |");
+  console.log("| ------- | -------------- | ------ | ----------------- | -------------- |");
+  const off = sum(byMode.get("off")!.statements) / total;
   for (const mode of MODES) {
-    const n = sum(byMode.get(mode)!) / total;
-    console.log(`| ${mode} | ${n.toFixed(2)} | ${(n - off >= 0 ? "+" : "") + (n - off).toFixed(2)} |`);
+    const { statements, commits, jobs } = byMode.get(mode)!;
+    const n = sum(statements) / total;
+    console.log(
+      `| ${mode} | ${n.toFixed(2)} | ${(n - off >= 0 ? "+" : "") + (n - off).toFixed(2)} | ${
+        (commits / total).toFixed(3)
+      } | ${(jobs / total).toFixed(3)} |`,
+    );
   }
   if (values.verbose) {
     for (const mode of MODES) {
       console.log(`\n-- ${mode}: statements per message`);
-      const rows = [...byMode.get(mode)!].sort((a, b) => b[1] - a[1]);
+      const rows = [...byMode.get(mode)!.statements].sort((a, b) => b[1] - a[1]);
       for (const [sql, n] of rows) console.log(`${(n / total).toFixed(3).padStart(8)}  ${sql}`);
     }
   }
