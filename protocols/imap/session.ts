@@ -212,6 +212,11 @@ export class ImapSession {
     if (this.#own.size > 64) this.#own.delete(this.#own.values().next().value!);
   }
 
+  /** Wakes the read loop for NOTIFY news from another account (a shared mailbox's owner). */
+  notifyWake(): void {
+    this.#wake?.();
+  }
+
   #onChange(e: ChangeEvent): void {
     if (this.notify && e.metadata) {
       // RFC 5465 §5.6, §5.7: METADATA changes, told with unsolicited METADATA responses.
@@ -476,6 +481,7 @@ export class ImapSession {
       this.view?.close();
       this.#unsubscribe?.();
       this.#unsubscribeShared?.();
+      this.notify?.close();
       this.#closed = true;
       this.#io.close();
       this.conn.transport.close();

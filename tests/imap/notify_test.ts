@@ -266,3 +266,46 @@ Deno.test("NOTIFY MailboxMetadataChange and ServerMetadataChange push unsolicite
     await close();
   }
 });
+
+Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes shared with the user: STATUS needs r, nothing for mailboxes without rights", async () => {
+  const { t, port } = await setupImap();
+  await t.addUser("alice@example.org", "s3cret pass");
+  await t.addUser("bob@example.org", "s3cret pass");
+  const alice = await RawImap.connect(port);
+  const bob = await RawImap.connect(port);
+  try {
+    await alice.login("alice@example.org");
+    await bob.login("bob@example.org");
+    for (const c of ["CREATE Team", "CREATE Listed", "CREATE Private"]) {
+      assert.match((await alice.cmd(c)).at(-1)!, /^TAG OK/);
+    }
+    assert.match((await alice.cmd("SETACL Team bob@example.org lr")).at(-1)!, /^TAG OK/);
+    assert.match((await alice.cmd("SETACL Listed bob@example.org l")).at(-1)!, /^TAG OK/);
+    const r = await bob.cmd(
+      'NOTIFY SET STATUS (SUBTREE "Other Users/alice@example.org" (MessageNew MessageExpunge MailboxName))',
+    );
+    // SET STATUS: only the mailbox Bob may read has its counts told.
+    assert.equal(r.length, 2);
+    assert.match(
+      r[0]!,
+      /^\* STATUS "Other Users\/alice@example\.org\/Team" \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0\)$/,
+    );
+    // New mail in Private (no right) and Listed (lookup only) is not told; in Team it is.
+    await append(alice, "Private");
+    await append(alice, "Listed");
+    await append(alice, "Team");
+    assert.deepEqual(await pushed(bob, 1), [
+      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)',
+    ]);
+    // A rename of a watched mailbox is told with its old name.
+    assert.match((await alice.cmd("RENAME Team Crew")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await pushed(bob, 1), [
+      '* LIST () "/" "Other Users/alice@example.org/Crew" ("OLDNAME" ("Other Users/alice@example.org/Team"))',
+    ]);
+    assert.deepEqual(await bob.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    alice.close();
+    bob.close();
+    await t.close();
+  }
+});

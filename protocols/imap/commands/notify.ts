@@ -10,6 +10,9 @@
  */
 import type { Mailbox } from "../../../core/store/types.ts";
 import type { MetadataEvent } from "../../../core/store/notifier.ts";
+import { sharedWith } from "../../../core/acl/access.ts";
+import { fullNames } from "../../../core/acl/mailbox_names.ts";
+import { OTHER_USERS, sharedName } from "../../../core/acl/operations.ts";
 import type { ImapSession } from "../session.ts";
 import type { ListToken, Token } from "../parser/tokens.ts";
 import { planFetch } from "../fetch/items.ts";
@@ -178,6 +181,15 @@ export async function fetchNewMessages(s: ImapSession, state: NotifyState, after
   });
 }
 
+/** A shared mailbox NOTIFY watches. */
+interface SharedWatched {
+  mailbox: Mailbox;
+  /** Its name in the user's namespace. */
+  name: string;
+  /** The user's rights on it (with "l"). */
+  rights: string;
+}
+
 /** What the session last told the client about a non-selected mailbox. */
 interface Known {
   name: string;
@@ -197,6 +209,8 @@ export class NotifyState {
   readonly newUids = new Set<number>();
   /** METADATA changes not yet told (RFC 5465 §5.6, §5.7). */
   readonly metadata: MetadataEvent[] = [];
+  /** Unsubscribes from the owners of the shared mailboxes watched. */
+  #unsubscribes: (() => void)[] = [];
   /** Per mailbox id, the state the client knows (names, subscription, counts). */
   #known = new Map<string, Known>();
 
@@ -240,8 +254,76 @@ export class NotifyState {
     return null;
   }
 
+  /** Whether a SUBTREE or MAILBOXES group names something in the other-users namespace. */
+  get coversShared(): boolean {
+    return this.groups.some((g) =>
+      (g.filter.kind === "subtree" || g.filter.kind === "mailboxes") &&
+      g.filter.names.some((n) => n === OTHER_USERS || n.startsWith(OTHER_USERS + DELIMITER))
+    );
+  }
+
+  /**
+   * The events for a shared mailbox (RFC 4314 with RFC 5465 §6): only SUBTREE and MAILBOXES name
+   * the other-users namespace; PERSONAL, INBOXES and SUBSCRIBED are the user's own mailboxes.
+   */
+  sharedEventsFor(name: string): Set<string> | null {
+    for (const g of this.groups) {
+      const f = g.filter;
+      if (f.kind === "subtree" && f.names.some((n) => name === n || name.startsWith(n + DELIMITER))) {
+        return g.events;
+      }
+      if (f.kind === "mailboxes" && f.names.includes(name)) return g.events;
+    }
+    return null;
+  }
+
+  /**
+   * The other users' mailboxes the groups name and the user may look up ("l"), with their rights
+   * and the names the user sees (`Other Users/<owner>/<name>`).
+   */
+  async #sharedMailboxes(s: ImapSession): Promise<SharedWatched[]> {
+    if (!this.coversShared) return [];
+    const out: SharedWatched[] = [];
+    const names = new Map<string, Map<string, string>>();
+    for (const sh of await sharedWith(s.store, s.accountId)) {
+      let byId = names.get(sh.owner.id);
+      if (!byId) names.set(sh.owner.id, byId = fullNames(await s.store.listMailboxes(sh.owner.id)));
+      const name = sharedName(sh.owner.address, byId.get(sh.mailbox.id) ?? sh.mailbox.name);
+      if (this.sharedEventsFor(name)) out.push({ mailbox: sh.mailbox, name, rights: sh.rights });
+    }
+    return out;
+  }
+
+  /** Stops following the shared mailboxes' owners (NOTIFY replaced or ended, session closed). */
+  close(): void {
+    for (const u of this.#unsubscribes.splice(0)) u();
+  }
+
   /** Remembers the current state of the account's mailboxes (at NOTIFY SET), sending STATUS if asked. */
   async start(s: ImapSession, status: boolean): Promise<void> {
+    const shared = await this.#sharedMailboxes(s);
+    // Changes in a shared mailbox happen in its owner's account: follow the owners named.
+    for (const ownerId of new Set(shared.map((x) => x.mailbox.accountId))) {
+      this.#unsubscribes.push(s.store.notifier.subscribe(ownerId, (e) => {
+        for (const id of e.mailboxIds) this.pending.add(id);
+        if (e.types.includes("Mailbox")) this.pending.add("*");
+        s.notifyWake();
+      }));
+    }
+    for (const x of shared) {
+      const known = await this.#snapshot(s, x.mailbox, x.name);
+      this.#known.set(x.mailbox.id, known);
+      const events = this.sharedEventsFor(x.name);
+      // RFC 4314 §4: message counts only with the read right.
+      if (!status || !events?.has("MessageNew") || !x.rights.includes("r")) continue;
+      if (s.view?.mailbox.id === x.mailbox.id) continue;
+      const modseq = s.condstore ? ` HIGHESTMODSEQ ${known.modseq}` : "";
+      await s.out.line(
+        `* STATUS ${
+          s.encodeName(x.name)
+        } (MESSAGES ${known.messages} UIDNEXT ${known.uidNext} UIDVALIDITY ${x.mailbox.uidValidity} UNSEEN ${known.unseen}${modseq})`,
+      );
+    }
     const tree = await s.tree();
     for (const m of tree.mailboxes) {
       const name = tree.name(m);
@@ -356,10 +438,43 @@ export class NotifyState {
         await s.out.line(`* STATUS ${enc} (UNSEEN ${now.unseen}${modseq})`);
       }
     }
+    for (const x of await this.#sharedMailboxes(s)) {
+      seen.add(x.mailbox.id);
+      const before = this.#known.get(x.mailbox.id);
+      const now = !before || changed.has(x.mailbox.id) || before.name !== x.name
+        ? await this.#snapshot(s, x.mailbox, x.name)
+        : before;
+      this.#known.set(x.mailbox.id, now);
+      const events = this.sharedEventsFor(x.name);
+      if (!events) continue;
+      const enc = s.encodeName(x.name);
+      if (!before || before.name !== x.name) {
+        // A mailbox newly shared or renamed into the watched names; the old name is told as renamed.
+        if (events.has("MailboxName")) {
+          const old = before ? ` ("OLDNAME" (${s.encodeName(before.name)}))` : "";
+          await s.out.line(`* LIST () "${DELIMITER}" ${enc}${old}`);
+        }
+        if (!before) continue;
+      }
+      // RFC 4314 §4: the message events need the read right.
+      if (s.view?.mailbox.id === x.mailbox.id || !events.has("MessageNew") || !x.rights.includes("r")) {
+        continue;
+      }
+      const modseq = s.condstore && now.modseq !== before.modseq ? ` HIGHESTMODSEQ ${now.modseq}` : "";
+      if (now.messages !== before.messages || now.uidNext !== before.uidNext) {
+        await s.out.line(
+          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UNSEEN ${now.unseen}${modseq})`,
+        );
+      } else if (events.has("FlagChange") && (now.unseen !== before.unseen || modseq)) {
+        await s.out.line(`* STATUS ${enc} (UNSEEN ${now.unseen}${modseq})`);
+      }
+    }
     for (const [id, k] of [...this.#known]) {
       if (seen.has(id)) continue;
       this.#known.delete(id);
-      const events = this.eventsFor({ role: k.inbox ? "inbox" : null, subscribed: k.subscribed }, k.name);
+      const events = k.name.startsWith(OTHER_USERS + DELIMITER)
+        ? this.sharedEventsFor(k.name)
+        : this.eventsFor({ role: k.inbox ? "inbox" : null, subscribed: k.subscribed }, k.name);
       // RFC 5465 §5.4: a deleted mailbox is reported \NonExistent.
       if (events?.has("MailboxName")) {
         await s.out.line(`* LIST (\\NonExistent) "${DELIMITER}" ${s.encodeName(k.name)}`);
@@ -377,9 +492,11 @@ export const notify: CommandSpec = {
   async handle(s, cmd) {
     const parsed = parseNotify(cmd.args, (raw) => s.decodeName(raw));
     if (parsed.kind === "none" || parsed.groups.length === 0) {
+      s.notify?.close();
       s.notify = null;
       return ok("NOTIFY completed");
     }
+    s.notify?.close();
     const state = new NotifyState(parsed.groups);
     s.notify = state;
     await state.start(s, parsed.status);
