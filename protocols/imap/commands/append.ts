@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { NewMessage } from "../../../core/store/types.ts";
+import type { AddedMessage, NewMessage } from "../../../core/store/types.ts";
 import type { ListToken } from "../parser/tokens.ts";
 import type { ImapSession } from "../session.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
@@ -85,19 +85,28 @@ export const append: CommandSpec = {
     if (!(await tenancyOf(s.server).storageAllows(ownerId, total))) {
       throw no("Organization storage limit reached", "OVERQUOTA");
     }
-    const news: NewMessage[] = [];
-    for (const [i, item] of items.entries()) {
-      const { blobId } = await s.store.blobs.put(datas[i]!);
-      const m: NewMessage = {
+    const placed = items.map((item) => {
+      const m: Omit<NewMessage, "blobId"> = {
         accountId: ownerId,
         mailboxIds: [mailbox.id],
-        blobId,
         keywords: item.keywords.filter((k) => hasRights(rights, rightsForKeywords([k]))),
       };
       if (item.date) m.receivedAt = item.date;
-      news.push(m);
+      return m;
+    });
+    let added: AddedMessage[];
+    if (items.length === 1) {
+      // One message: blob and message in one durable step where the store can (one commit, one
+      // fsync before the OK instead of two).
+      added = (await s.store.storeMessages(datas[0]!, placed)).added;
+    } else {
+      // MULTIAPPEND is all-or-nothing over every message (RFC 3502 §6.3.11): one addMessages.
+      const news: NewMessage[] = [];
+      for (const [i, m] of placed.entries()) {
+        news.push({ ...m, blobId: (await s.store.blobs.put(datas[i]!)).blobId });
+      }
+      added = await s.store.addMessages(news);
     }
-    const added = await s.store.addMessages(news);
     const uids = added.map((m) => m.uids.find((u) => u.mailboxId === mailbox.id)!);
     const validity = uids[0]?.uidValidity ?? mailbox.uidValidity;
     const set = formatSequenceSet(uids.map((u) => u.uid));
