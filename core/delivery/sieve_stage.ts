@@ -41,7 +41,13 @@ import { parseMime } from "../mime/parse.ts";
 import { getLastHeader } from "../mime/header.ts";
 import { parseAddressList } from "../mime/address.ts";
 import { CompiledScriptCache } from "../sieve/cache.ts";
-import { type RunLimits, runSieve, type SieveAction, type SieveResult } from "../sieve/interpreter.ts";
+import {
+  type DuplicateMark,
+  type RunLimits,
+  runSieve,
+  type SieveAction,
+  type SieveResult,
+} from "../sieve/interpreter.ts";
 import { SieveSyntaxError } from "../sieve/parser.ts";
 import type { CompiledScript } from "../sieve/validate.ts";
 import { spamtestValues, spamVerdictOf } from "./signals.ts";
@@ -164,6 +170,8 @@ interface Pending {
   message: Uint8Array;
   /** The account keeps a copy of its own (a keep, a fileinto, or a `:copy` redirect). */
   kept: boolean;
+  /** RFC 7352 §3: identifiers to add to the duplicate list once the message is stored (or refused). */
+  duplicates: DuplicateMark[];
 }
 
 /**
@@ -202,7 +210,7 @@ export function sieveFilter(
       if (pending.some((p) => p.redirects.length > 0)) {
         plan.redirect = (delivered) => redirectAll(server, pipeline(), tx, received, pending, delivered);
       }
-      if (pending.some((p) => p.vacation !== null || p.reject !== null)) {
+      if (pending.some((p) => p.vacation !== null || p.reject !== null || p.duplicates.length > 0)) {
         plan.after = (delivered, bounced) =>
           notifyAll(server, pipeline(), tx, raw, pending, delivered, bounced);
       }
@@ -254,8 +262,7 @@ async function runFor(
       ...(origin.kind === "smtp" ? { "remote-host": origin.heloName } : {}),
     },
     mailboxExists: async (name) => (await findMailbox(store, accountId, name, false)) !== null,
-    duplicate: (id, handle, seconds, last) =>
-      store.sieveScripts.checkDuplicate(accountId, handle, id, now, seconds * 1000, last),
+    duplicate: (id, handle) => store.sieveScripts.isDuplicate(accountId, handle, id, now),
     include: async (name, location) => {
       // RFC 6609 §3.1: personal scripts are the account's, global ones the server's
       // (`tern sieve put --global`).
@@ -344,7 +351,7 @@ async function runFor(
       ...(result.message ? { message } : {}),
     };
   }
-  const pending = redirects.length > 0 || vacation || reject !== null
+  const pending = redirects.length > 0 || vacation || reject !== null || result.duplicates.length > 0
     ? {
       accountId,
       address: account.address,
@@ -353,6 +360,7 @@ async function runFor(
       reject,
       message,
       kept: filing === null || filing.mailboxIds.length > 0,
+      duplicates: result.duplicates,
     }
     : null;
   return { filing, pending };
@@ -506,7 +514,29 @@ async function keepCopy(
   }
 }
 
-/** After the commit: the vacation reply and rejection notices. Never throws. */
+/** Adds a run's duplicate identifiers to the account's list (RFC 7352 §3). Never throws. */
+async function recordDuplicates(server: SieveServer, p: Pending): Promise<void> {
+  const now = server.clock.now();
+  try {
+    for (const d of p.duplicates) {
+      await server.store.sieveScripts.recordDuplicate(
+        p.accountId,
+        d.handle,
+        d.id,
+        now,
+        d.seconds * 1000,
+        d.last,
+      );
+    }
+  } catch (e) {
+    server.log.warn("sieve duplicate tracking failed", {
+      account: p.address,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
+/** After the commit: the duplicate list, the vacation reply and rejection notices. Never throws. */
 async function notifyAll(
   server: SieveServer,
   pipeline: DeliveryPipeline,
@@ -517,6 +547,12 @@ async function notifyAll(
   bounced: ReadonlySet<AccountId>,
 ): Promise<void> {
   for (const p of pending) {
+    // RFC 7352 §3: the run succeeded and its outcome is applied (stored, or refused): its
+    // identifiers join the list now. Not before the commit: a delivery that failed and is
+    // retried must not find itself a duplicate of the attempt that was never stored.
+    if (p.duplicates.length > 0 && (delivered.has(p.accountId) || bounced.has(p.accountId))) {
+      await recordDuplicates(server, p);
+    }
     try {
       if (p.reject !== null) {
         if (bounced.has(p.accountId)) await sendRejection(server, pipeline, tx, raw, p);

@@ -86,10 +86,11 @@ export interface SieveContext {
   /** RFC 5490 §3.1 mailboxexists. */
   mailboxExists?(name: string): Promise<boolean>;
   /**
-   * RFC 7352 duplicate tracking: whether `id` was seen under `handle` within `seconds`, recording
-   * it (with `last`, the period restarts at every sighting).
+   * RFC 7352 §3 duplicate tracking, read only: whether `id` is in the account's list under
+   * `handle` (and not expired). What to add to the list comes back in `SieveResult.duplicates`,
+   * for the caller to record once the run has succeeded and its outcome is applied.
    */
-  duplicate?(id: string, handle: string, seconds: number, last: boolean): Promise<boolean>;
+  duplicate?(id: string, handle: string): Promise<boolean>;
   /** RFC 6609 include: the named script of the user (personal) or of the server (global), or null. */
   include?(name: string, location: "personal" | "global"): Promise<CompiledScript | null>;
   limits?: Partial<RunLimits>;
@@ -117,6 +118,16 @@ export type SieveAction =
     seconds: number;
   };
 
+/** RFC 7352 §3: an identifier a `duplicate` test saw, to add to the tracking list after the run. */
+export interface DuplicateMark {
+  id: string;
+  handle: string;
+  /** How long the entry lasts from now (`:seconds`, or the default). */
+  seconds: number;
+  /** `:last`: a seen entry's period starts again. */
+  last: boolean;
+}
+
 /** The outcome of a run. */
 export interface SieveResult {
   /** The actions, in execution order; the implicit keep, when it applies, is the last `keep`. */
@@ -127,6 +138,11 @@ export interface SieveResult {
   message: Uint8Array | null;
   /** Why the run failed (the actions are then the implicit keep alone), or null. */
   error: string | null;
+  /**
+   * RFC 7352 §3: the identifiers `duplicate` tests looked up, to record only because the run
+   * succeeded (empty when it failed: "the list MUST NOT be updated" then).
+   */
+  duplicates: DuplicateMark[];
 }
 
 /** RFC 5230 §4.1: default period 7 days; at least 1 day unless given in seconds (RFC 6131). */
@@ -179,7 +195,13 @@ export async function runSieve(script: CompiledScript, ctx: SieveContext): Promi
     const error = e instanceof SieveRuntimeError
       ? e.message
       : `internal error: ${e instanceof Error ? e.message : e}`;
-    return { actions: [{ type: "keep", flags: [] }], implicitKeep: true, message: null, error };
+    return {
+      actions: [{ type: "keep", flags: [] }],
+      implicitKeep: true,
+      message: null,
+      error,
+      duplicates: [],
+    };
   }
 }
 
@@ -205,6 +227,9 @@ class Run {
   #lastFieldEnd = 0;
   /** The header as received (body tests read the original message, not an edited one). */
   #original: HeaderField[] = [];
+  /** RFC 7352: what the run's `duplicate` tests found, by handle and id (one answer per run). */
+  readonly #seen = new Map<string, boolean>();
+  readonly #marks: DuplicateMark[] = [];
   /** Values already folded for i;ascii-casemap in this run (a header is often tested many times). */
   readonly #folded = new Map<string, string>();
   readonly #lower = (v: string): string => {
@@ -259,6 +284,7 @@ class Run {
       implicitKeep: this.implicitKeep,
       message: this.#edited ? this.#rebuild() : null,
       error: null,
+      duplicates: this.#marks,
     };
   }
 
@@ -883,7 +909,16 @@ class Run {
       ? tags.get("seconds") as number
       : DEFAULT_DUPLICATE_SECONDS;
     const handle = tags.has("handle") ? this.#str(frame, tags.get("handle")) : "";
-    return await this.ctx.duplicate(id, handle, Math.min(seconds, 365 * 86_400), tags.has("last"));
+    this.#marks.push({ id, handle, seconds: Math.min(seconds, 365 * 86_400), last: tags.has("last") });
+    // RFC 7352 §3: only earlier runs count, and every test of this run with the same arguments
+    // gives the same answer; the list is updated after the run (SieveResult.duplicates).
+    const key = `${handle}\u0000${id}`;
+    let seen = this.#seen.get(key);
+    if (seen === undefined) {
+      seen = await this.ctx.duplicate(id, handle);
+      this.#seen.set(key, seen);
+    }
+    return seen;
   }
 }
 

@@ -383,26 +383,45 @@ if exists "X-Filtered" { keep; }`,
 });
 
 Deno.test("sieve RFC 7352 duplicate: Message-ID tracking, :uniqueid, :header, no id is false", async () => {
+  // The list as the stage keeps it: looked up during the run, added to after a successful one.
   const seen = new Set<string>();
-  const duplicate = (id: string, handle: string) => {
-    const k = `${handle}\n${id}`;
-    const was = seen.has(k);
-    seen.add(k);
-    return Promise.resolve(was);
+  const duplicate = (id: string, handle: string) => Promise.resolve(seen.has(`${handle}\n${id}`));
+  const runAndRecord = async (script: string) => {
+    const r = await run(script, BASIC, { duplicate });
+    assert.equal(r.error, null);
+    for (const d of r.duplicates) seen.add(`${d.handle}\n${d.id}`);
+    return r;
   };
   const s = `require "duplicate"; if duplicate { discard; }`;
-  assert.deepEqual(await actions(s, BASIC, { duplicate }), [KEEP]);
-  assert.deepEqual(await actions(s, BASIC, { duplicate }), [{ type: "discard" }]);
-  assert.deepEqual(
-    await actions(`require "duplicate"; if duplicate :handle "h" :uniqueid "x" { discard; }`, BASIC, {
-      duplicate,
-    }),
-    [KEEP],
+  assert.deepEqual((await runAndRecord(s)).actions, [KEEP]);
+  assert.deepEqual((await runAndRecord(s)).actions, [{ type: "discard" }]);
+  const h = await runAndRecord(
+    `require "duplicate"; if duplicate :handle "h" :uniqueid "x" :seconds 60 :last { discard; }`,
   );
-  assert.deepEqual(
-    await actions(`require "duplicate"; if duplicate :header "x-nope" { discard; }`, BASIC, { duplicate }),
-    [KEEP],
+  assert.deepEqual(h.actions, [KEEP]);
+  assert.deepEqual(h.duplicates, [{ id: "x", handle: "h", seconds: 60, last: true }]);
+  const none = await runAndRecord(`require "duplicate"; if duplicate :header "x-nope" { discard; }`);
+  assert.deepEqual(none.actions, [KEEP]);
+  assert.deepEqual(none.duplicates, []);
+});
+
+Deno.test("sieve RFC 7352 §3 duplicate: one answer per run for the same id, and nothing to record when the run fails", async () => {
+  // A list that changes under the run (another delivery recording): the run keeps its first answer.
+  let calls = 0;
+  const flipping = () => Promise.resolve(calls++ > 0);
+  const twice = await run(
+    `require ["duplicate", "fileinto"]; if duplicate { fileinto "A"; } if duplicate { fileinto "B"; }`,
+    BASIC,
+    { duplicate: flipping },
   );
+  assert.deepEqual(twice.actions, [KEEP]);
+  assert.equal(calls, 1);
+  // A run-time error: the implicit keep, and the id is not added (the next delivery is not a duplicate).
+  const failed = await run(`require "duplicate"; if not duplicate { redirect "not an address"; }`, BASIC, {
+    duplicate: () => Promise.resolve(false),
+  });
+  assert.notEqual(failed.error, null);
+  assert.deepEqual(failed.duplicates, []);
 });
 
 Deno.test("sieve RFC 3685 spamtest/virustest and RFC 5235 spamtestplus :percent", async () => {

@@ -412,6 +412,28 @@ Deno.test("sieve stage: duplicate discards a second copy with the same Message-I
   });
 });
 
+Deno.test("sieve stage: a run that fails adds its Message-ID to no list; the next successful one does (RFC 7352 §3)", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require "duplicate"; if duplicate { discard; stop; }
+       if header :contains "subject" "fail" { redirect "not an address"; }`,
+    );
+    const id = `<${crypto.randomUUID()}@remote.test>`;
+    const m = (subject: string) =>
+      `From: Sender <sender@remote.test>\r\nTo: alice@example.org\r\nSubject: ${subject}\r\nMessage-ID: ${id}\r\n\r\nHello\r\n`;
+    // Fails at run time: kept, and not recorded...
+    await deliver(env, "sender@remote.test", ["alice@example.org"], m("fail"));
+    // ...so this copy is no duplicate; its run succeeds and records the id...
+    await deliver(env, "sender@remote.test", ["alice@example.org"], m("ok"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 2);
+    // ...and the next copy is one.
+    await deliver(env, "sender@remote.test", ["alice@example.org"], m("ok again"));
+    assert.equal((await box(env, env.alice, "INBOX")).length, 2);
+  });
+});
+
 Deno.test("sieve stage: script changes made through another store connection apply to the next delivery", async () => {
   await withEnv(async (env) => {
     const subjects = () => box(env, env.alice, "INBOX").then((m) => m.length);

@@ -81,13 +81,19 @@ export function sieveRecordsContract<C extends { store: Store }>(
       true,
     );
     assert.equal(await sv.claimVacation(a.id, "h", "ann@remote.example", new Date(9 * day), 7 * day), true);
-    assert.equal(await sv.checkDuplicate(a.id, "", "<m1@x>", new Date(0), day, false), false);
-    assert.equal(await sv.checkDuplicate(a.id, "", "<m1@x>", new Date(day / 2), day, false), true);
-    assert.equal(await sv.checkDuplicate(a.id, "other", "<m1@x>", new Date(day / 2), day, false), false);
-    // Expired: unseen again.
-    assert.equal(await sv.checkDuplicate(a.id, "", "<m1@x>", new Date(2 * day), day, false), false);
-    // :last moves the expiry at every sighting.
-    assert.equal(await sv.checkDuplicate(a.id, "", "<m1@x>", new Date(2.9 * day), day, true), true);
-    assert.equal(await sv.checkDuplicate(a.id, "", "<m1@x>", new Date(3.5 * day), day, false), true);
+    // RFC 7352 §3: looking an id up records nothing; recording adds it for its period.
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(0)), false);
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(0)), false);
+    await sv.recordDuplicate(a.id, "", "<m1@x>", new Date(0), day, false);
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(day / 2)), true);
+    assert.equal(await sv.isDuplicate(a.id, "other", "<m1@x>", new Date(day / 2)), false);
+    // Recording a listed id again keeps its expiry: expired after one day.
+    await sv.recordDuplicate(a.id, "", "<m1@x>", new Date(0.9 * day), day, false);
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(1.5 * day)), false);
+    // Expired: recorded afresh; with restart (:last) the period starts again at each sighting.
+    await sv.recordDuplicate(a.id, "", "<m1@x>", new Date(2 * day), day, false);
+    await sv.recordDuplicate(a.id, "", "<m1@x>", new Date(2.9 * day), day, true);
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(3.5 * day)), true);
+    assert.equal(await sv.isDuplicate(a.id, "", "<m1@x>", new Date(4 * day)), false);
   });
 }

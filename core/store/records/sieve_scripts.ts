@@ -65,17 +65,19 @@ export interface SieveScriptStore {
     now: Date,
     periodMs: number,
   ): Promise<boolean>;
+  /** RFC 7352 §3: whether `id` is in the tracking list under `handle` and not expired at `now`. */
+  isDuplicate(accountId: AccountId, handle: string, id: string, now: Date): Promise<boolean>;
   /**
-   * RFC 7352 §3: whether `id` was seen under `handle` within its period, recording it: an unseen
-   * (or expired) id is stored with an expiry of `now + periodMs` and gives false; a seen one gives
-   * true, and with `last` its expiry moves to `now + periodMs`.
+   * RFC 7352 §3: adds `id` to the tracking list after a successful run: an absent (or expired)
+   * entry is stored to expire at `now + periodMs`; a present one keeps its expiry unless
+   * `restart` (`:last`), which moves it to `now + periodMs`. The list is bounded per account.
    */
-  checkDuplicate(
+  recordDuplicate(
     accountId: AccountId,
     handle: string,
     id: string,
     now: Date,
     periodMs: number,
-    last: boolean,
-  ): Promise<boolean>;
+    restart: boolean,
+  ): Promise<void>;
 }

@@ -247,15 +247,26 @@ export class PgSieveScriptStore implements SieveScriptStore {
     return row !== undefined;
   }
 
-  /** RFC 7352: whether the id was seen within its period; records it (again when `last`). */
-  checkDuplicate(
+  /** RFC 7352 §3: whether the id is listed under the handle and not expired. */
+  async isDuplicate(accountId: AccountId, handle: string, id: string, now: Date): Promise<boolean> {
+    const row = await this.db.get<{ expires_at: number }>(
+      "SELECT expires_at FROM sieve_duplicates WHERE account_id = ? AND handle = ? AND id = ?",
+      accountId,
+      handle,
+      id,
+    );
+    return row !== undefined && Number(row.expires_at) > now.getTime();
+  }
+
+  /** RFC 7352 §3: adds the id after a successful run (its expiry moves only with `restart`). */
+  recordDuplicate(
     accountId: AccountId,
     handle: string,
     id: string,
     now: Date,
     periodMs: number,
-    last: boolean,
-  ): Promise<boolean> {
+    restart: boolean,
+  ): Promise<void> {
     const t = now.getTime();
     return this.db.transaction(async (db) => {
       const row = await db.get<{ expires_at: number }>(
@@ -264,18 +275,17 @@ export class PgSieveScriptStore implements SieveScriptStore {
         handle,
         id,
       );
-      const seen = row !== undefined && row.expires_at > t;
-      if (!seen || last) {
-        await db.run(
-          "INSERT INTO sieve_duplicates (account_id, handle, id, expires_at) VALUES (?, ?, ?, ?) " +
-            "ON CONFLICT (account_id, handle, id) DO UPDATE SET expires_at = excluded.expires_at",
-          accountId,
-          handle,
-          id,
-          t + periodMs,
-        );
-      }
-      if (!seen) {
+      const present = row !== undefined && Number(row.expires_at) > t;
+      if (present && !restart) return;
+      await db.run(
+        "INSERT INTO sieve_duplicates (account_id, handle, id, expires_at) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (account_id, handle, id) DO UPDATE SET expires_at = excluded.expires_at",
+        accountId,
+        handle,
+        id,
+        t + periodMs,
+      );
+      if (!present) {
         // Bounded: expired rows go, then the oldest beyond the cap.
         await db.run("DELETE FROM sieve_duplicates WHERE account_id = ? AND expires_at <= ?", accountId, t);
         await db.run(
@@ -286,7 +296,6 @@ export class PgSieveScriptStore implements SieveScriptStore {
           MAX_DUPLICATES_PER_ACCOUNT,
         );
       }
-      return seen;
     });
   }
 }

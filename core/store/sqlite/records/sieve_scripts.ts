@@ -279,34 +279,43 @@ export class SqliteSieveScriptStore implements SieveScriptStore {
     }));
   }
 
-  checkDuplicate(
+  isDuplicate(accountId: AccountId, handle: string, id: string, now: Date): Promise<boolean> {
+    const row = this.#db.get<{ expires_at: number }>(
+      "SELECT expires_at FROM sieve_duplicates WHERE account_id = ? AND handle = ? AND id = ?",
+      accountId,
+      handle,
+      id,
+    );
+    return Promise.resolve(row !== undefined && row.expires_at > now.getTime());
+  }
+
+  recordDuplicate(
     accountId: AccountId,
     handle: string,
     id: string,
     now: Date,
     periodMs: number,
-    last: boolean,
-  ): Promise<boolean> {
+    restart: boolean,
+  ): Promise<void> {
     const t = now.getTime();
-    return Promise.resolve(this.#db.transaction(() => {
+    this.#db.transaction(() => {
       const row = this.#db.get<{ expires_at: number }>(
         "SELECT expires_at FROM sieve_duplicates WHERE account_id = ? AND handle = ? AND id = ?",
         accountId,
         handle,
         id,
       );
-      const seen = row !== undefined && row.expires_at > t;
-      if (!seen || last) {
-        this.#db.run(
-          "INSERT INTO sieve_duplicates (account_id, handle, id, expires_at) VALUES (?, ?, ?, ?) " +
-            "ON CONFLICT(account_id, handle, id) DO UPDATE SET expires_at = excluded.expires_at",
-          accountId,
-          handle,
-          id,
-          t + periodMs,
-        );
-      }
-      if (!seen) {
+      const present = row !== undefined && row.expires_at > t;
+      if (present && !restart) return;
+      this.#db.run(
+        "INSERT INTO sieve_duplicates (account_id, handle, id, expires_at) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT(account_id, handle, id) DO UPDATE SET expires_at = excluded.expires_at",
+        accountId,
+        handle,
+        id,
+        t + periodMs,
+      );
+      if (!present) {
         // Bounded: expired rows go, then the oldest beyond the cap.
         this.#db.run("DELETE FROM sieve_duplicates WHERE account_id = ? AND expires_at <= ?", accountId, t);
         this.#db.run(
@@ -317,7 +326,7 @@ export class SqliteSieveScriptStore implements SieveScriptStore {
           MAX_DUPLICATES_PER_ACCOUNT,
         );
       }
-      return seen;
-    }));
+    });
+    return Promise.resolve();
   }
 }
