@@ -73,6 +73,38 @@ Deno.test("background checkpoint: past the WAL limit the worker checkpoints and 
   }
 });
 
+Deno.test("background checkpoint: once the worker has caught up after a burst, the grown WAL file is cut back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  try {
+    const db = openDb(dir);
+    db.checkpointInBackground((err) => {
+      throw err;
+    });
+    const ckpt = db.checkpointer!;
+    let n = 0;
+    while (!ckpt.active) {
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(ROW).fill(n++ % 251)));
+    }
+    // A burst of 6 MiB in commits that never yield to the event loop: the WAL file grows.
+    for (let i = 0; i < (6 * WAL_SIZE_LIMIT) / ROW; i++) {
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(ROW).fill(n++ % 251)));
+    }
+    assert.ok(Deno.statSync(`${dir}/t.db-wal`).size > 4 * WAL_SIZE_LIMIT);
+    await ckpt.idle();
+    assert.ok(
+      Deno.statSync(`${dir}/t.db-wal`).size <= 2 * WAL_SIZE_LIMIT,
+      `WAL file ${Deno.statSync(`${dir}/t.db-wal`).size} bytes after the worker caught up`,
+    );
+    await db.stopBackgroundCheckpoints();
+    db.close();
+    const again = openDb(dir);
+    assert.equal(again.get<{ c: number }>("SELECT count(*) AS c FROM t")?.c, n);
+    again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("background checkpoint: a database whose WAL stays under the limit starts no worker", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
   try {

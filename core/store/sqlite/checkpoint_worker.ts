@@ -3,7 +3,7 @@
  * checkpoints when the main thread asks, so copying WAL pages into the database and the two
  * fsyncs of a checkpoint never block the event loop that serves connections.
  *
- * Messages in: `{ type: "open", path, busyTimeoutMs, restartFrames }`, `{ type: "checkpoint" }`,
+ * Messages in: `{ type: "open", path, busyTimeoutMs, restartFrames, truncateBytes }`, `{ type: "checkpoint" }`,
  * `{ type: "close" }`. Messages out: `{ type: "done", busy, log, checkpointed }` after each
  * checkpoint, `{ type: "error", message }`, `{ type: "closed" }`.
  *
@@ -13,7 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 
 /** A request from the main thread. */
 export type CheckpointRequest =
-  | { type: "open"; path: string; busyTimeoutMs: number; restartFrames: number }
+  | { type: "open"; path: string; busyTimeoutMs: number; restartFrames: number; truncateBytes: number }
   | { type: "checkpoint" }
   | { type: "close" };
 
@@ -36,10 +36,20 @@ const scope = globalThis as unknown as {
 };
 
 let db: DatabaseSync | null = null;
+let walPath = "";
 let restartFrames = 0;
+let truncateBytes = 0;
 
 function reply(r: CheckpointReply): void {
   scope.postMessage(r);
+}
+
+function walBytes(): number {
+  try {
+    return Deno.statSync(walPath).size;
+  } catch {
+    return 0;
+  }
 }
 
 function checkpoint(): CheckpointRow {
@@ -53,6 +63,11 @@ function checkpoint(): CheckpointRow {
     // (busy handler) for the writer, copies the rest and makes the next writer start the WAL over.
     r = db.prepare("PRAGMA wal_checkpoint(RESTART)").get() as unknown as CheckpointRow;
   }
+  if (truncateBytes > 0 && r.busy === 0 && r.log === r.checkpointed && walBytes() > truncateBytes) {
+    // Caught up after a burst that grew the file: give the space back now rather than keep a
+    // large WAL until the next write (TRUNCATE waits for the writer like RESTART).
+    r = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as unknown as CheckpointRow;
+  }
   return r;
 }
 
@@ -63,7 +78,9 @@ scope.onmessage = (e: MessageEvent<CheckpointRequest>) => {
       db = new DatabaseSync(m.path);
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(m.busyTimeoutMs))}`);
       db.exec("PRAGMA synchronous = FULL");
+      walPath = `${m.path}-wal`;
       restartFrames = m.restartFrames;
+      truncateBytes = m.truncateBytes;
     } else if (m.type === "checkpoint") {
       const r = checkpoint();
       reply({ type: "done", busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) });

@@ -6,7 +6,9 @@
  * turns the connection's automatic checkpoints off and asks a worker with its own connection
  * (`checkpoint_worker.ts`) for a PASSIVE checkpoint after each commit, one at a time: under load
  * the checkpoints run back to back on the other core, each copying what was committed during the
- * previous one; when the WAL still grows past four times the limit, the worker restarts it.
+ * previous one. When the WAL still grows past 16 times the limit, the worker restarts it (a
+ * RESTART checkpoint briefly holds the writer back); once caught up, a WAL file grown past twice
+ * the limit is truncated, so a burst leaves no large WAL behind.
  *
  * Durability is SQLite's own across connections: the worker's connection has
  * `synchronous=FULL`, so a checkpoint syncs the WAL before it copies and the database after, and a
@@ -100,7 +102,8 @@ export class Checkpointer {
       type: "open",
       path: this.#o.path,
       busyTimeoutMs: this.#o.busyTimeoutMs,
-      restartFrames: Math.ceil((4 * this.#o.limitBytes) / 4096),
+      restartFrames: Math.ceil((16 * this.#o.limitBytes) / 4096),
+      truncateBytes: 2 * this.#o.limitBytes,
     });
     // From now on the main connection's COMMITs never checkpoint.
     this.#o.setAutoCheckpoint(false);
