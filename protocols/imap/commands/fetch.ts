@@ -36,6 +36,9 @@ import { type CommandSpec, SELECTED } from "./types.ts";
 
 const BATCH = 200;
 
+/** Whole messages up to this size are read at once rather than streamed (one write per response). */
+const SMALL_BODY = 32 * 1024;
+
 /** What rendering needs of a stored message: a live one, or one held after its expunge. */
 type MessageRef = Pick<Message, "blobId" | "threadId"> & { summary?: Message["summary"] };
 
@@ -377,6 +380,13 @@ async function renderItem(
         const end = item.partial?.count != null ? Math.min(size, start + item.partial.count) : size;
         const head = `${sep()}${item.label} {${end - start}}\r\n`;
         if (end === start) return [head];
+        if (size <= SMALL_BODY) {
+          // Read whole: the writer queues it with the lines around it, so the response goes out
+          // in one write (a stream is written chunk by chunk after a flush).
+          const whole = await s.store.blobs.get(msg.blobId);
+          if (!whole) throw no("Message data unavailable", "UNAVAILABLE");
+          if (whole.length === size) return [head, whole.subarray(start, end)];
+        }
         const stream = await s.store.blobs.stream(msg.blobId, { start, end });
         if (!stream) throw no("Message data unavailable", "UNAVAILABLE");
         return [head, stream];
