@@ -114,8 +114,11 @@ interface ActiveScript {
   error: string | null;
 }
 
-/** Accounts whose active script (or its absence) is remembered, at most. */
-const MAX_ACTIVE_ENTRIES = 10_000;
+/**
+ * Accounts whose active script (or its absence) is remembered, at most: as many as the compiled
+ * cache holds (core/sieve/cache.ts), so memory stays bounded by the same number of compiled scripts.
+ */
+const MAX_ACTIVE_ENTRIES = 2_000;
 
 /**
  * Each account's active script, compiled, remembered under the account's Sieve state
