@@ -23,7 +23,8 @@ import { benchMessage } from "../peers/lib.ts";
 export const MESSAGE_SIZE = 2048;
 const ADDRESS = "bench@example.org";
 
-async function main(): Promise<void> {
+/** Fills (unless filled before), serves, and stops when stdin closes. */
+export async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {

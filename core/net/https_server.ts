@@ -251,6 +251,11 @@ export class NodeHttpServer {
     }
     // Node's own keep-alive timer matches ours (ours also covers engines that lack it).
     server.keepAliveTimeout = this.#opts.timeouts().keepAliveMs;
+    // RFC 9112 §9.3 persistence: Deno's node:http makes every response the connection's last
+    // while its server is not listening. This one never listens itself (the acceptor below hands
+    // it the connections), so it would close each connection after one response, and a client
+    // reusing it meanwhile got a reset: it is "listening" until the listener closes.
+    Object.defineProperty(server, "listening", { configurable: true, get: () => !this.#closing });
     // A request the parser refuses (RFC 9112 framing): 400, or 431 for an over-long head, when no
     // response is under way; otherwise (a broken body) the connection just closes.
     server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
@@ -494,7 +499,11 @@ export class NodeHttpServer {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const socket = req.socket as TLSSocket;
     const abort = new AbortController();
-    res.once("close", () => abort.abort());
+    // The client went away before the response was complete (a finished response closes too:
+    // aborting then only cost a DOMException per request).
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const { request, bodyAbandoned, badHost, badTarget } = requestFromNode(req, this.#origin, abort.signal);
     if (badHost || badTarget) {
       // RFC 9112 §3.2: a Host field with an invalid value (or two of them), or a request target that
