@@ -308,3 +308,48 @@ Deno.test("jmap wire: WebSocket (RFC 8887) answers requests and pushes StateChan
     await env.close();
   }
 });
+
+Deno.test("jmap wire: WebSocket push of a grantee carries a shared account's changes for the mailboxes shared with them only (RFC 9670)", async () => {
+  const env = await start();
+  try {
+    const store = env.srv.context.store;
+    const team = await store.createMailbox(env.alice.id, { name: "Team" });
+    await store.mailboxAcl.set(env.alice.id, team.id, env.bob.id, "lr");
+    const { token } = await createToken(store, "bob@example.org", "ws");
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${env.srv.addresses.http.port}/jmap/ws?access_token=${encodeURIComponent(token)}`,
+      "jmap",
+    );
+    const messages: Record<string, unknown>[] = [];
+    let wake: (() => void) | null = null;
+    ws.onmessage = (e) => {
+      messages.push(JSON.parse(e.data));
+      wake?.();
+    };
+    const next = async () => {
+      while (messages.length === 0) await new Promise<void>((r) => wake = r);
+      return messages.shift()!;
+    };
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    ws.send(JSON.stringify({ "@type": "WebSocketPushEnable", dataTypes: ["Mailbox"] }));
+    ws.send(JSON.stringify({ "@type": "Request", id: "r1", using: [], methodCalls: [] }));
+    assert.equal((await next()).requestId, "r1");
+    // A mailbox of Alice's that Bob may not look up changes first: only Team's change reaches him.
+    const inbox = (await store.getMailboxByRole(env.alice.id, "inbox"))!;
+    await store.updateMailbox(env.alice.id, inbox.id, { name: inbox.name });
+    await store.updateMailbox(env.alice.id, team.id, { name: "Crew" });
+    const push = await next();
+    assert.deepEqual(push, {
+      "@type": "StateChange",
+      changed: { [env.alice.id]: { Mailbox: await store.state(env.alice.id, "Mailbox") } },
+    });
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
+  } finally {
+    await env.close();
+  }
+});
