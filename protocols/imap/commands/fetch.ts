@@ -28,6 +28,7 @@ import { formatEnvelope } from "../format/envelope.ts";
 import { formatBodyStructure } from "../format/bodystructure.ts";
 import { envelopeHeaders, octetBytes } from "../format/octets.ts";
 import { DerivedCache, derivedCache, type DerivedItem } from "../fetch/derived_cache.ts";
+import { type MessageBlobs, messageBlobsOf } from "../fetch/message_blobs.ts";
 import { formatImapDateTime } from "../parser/date.ts";
 import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
 import { resolveSet } from "./sets.ts";
@@ -39,8 +40,11 @@ const BATCH = 200;
 /** Whole messages up to this size are read at once rather than streamed (one write per response). */
 const SMALL_BODY = 32 * 1024;
 
-/** What rendering needs of a stored message: a live one, or one held after its expunge. */
-type MessageRef = Pick<Message, "blobId" | "threadId"> & { summary?: Message["summary"] };
+/**
+ * What rendering needs of a stored message: a live one, one held after its expunge, or only its
+ * blob (`MessageBlobs`) when every item is cached.
+ */
+type MessageRef = Pick<Message, "blobId"> & Partial<Pick<Message, "threadId" | "summary">>;
 
 /** A piece of a FETCH response: text, literal bytes or a streamed literal body. */
 type Out = string | Uint8Array | ReadableStream<Uint8Array>;
@@ -201,12 +205,6 @@ async function fetchBatch(
 ): Promise<boolean> {
   const view = s.view!;
   const placements = uids.map((u) => view.byUid.get(u)!).filter((p) => p !== undefined);
-  let messages = new Map<string, Message>();
-  if (plan.needsMessage || plan.setsSeen) {
-    const list = await s.store.getMessages(s.viewOwner, placements.map((p) => p.messageId));
-    messages = new Map(list.map((m) => [m.id, m]));
-  }
-  let allFound = true;
   // The items needing the parsed message are all ENVELOPE / BODY / BODYSTRUCTURE: a message whose
   // formatted items are all cached is neither read nor parsed.
   const derived = plan.items.filter((i) => i.kind === "envelope" || i.kind === "structure").map(derivedItem);
@@ -214,6 +212,22 @@ async function fetchBatch(
     plan.items.every((i) =>
       i.kind !== "section" || i.spec.path.length === 0 && i.spec.text === null && i.type === "BODY"
     );
+  // Nothing else asked of the stored message, and every one known and cached: no store read.
+  const blobs = messageBlobsOf(s.store);
+  const known = derivedOnly && !plan.setsSeen &&
+      plan.items.every((i) =>
+        i.kind === "envelope" || i.kind === "structure" || i.kind === "simple" && i.name !== "THREADID"
+      )
+    ? knownRefs(placements, blobs, derived, s.utf8)
+    : null;
+  let messages = new Map<string, MessageRef>();
+  if ((plan.needsMessage || plan.setsSeen) && !known) {
+    const list = await s.store.getMessages(s.viewOwner, placements.map((p) => p.messageId));
+    messages = new Map(list.map((m) => [m.id, m]));
+    for (const m of list) blobs.set(m.id, m.blobId);
+  }
+  if (known) messages = known;
+  let allFound = true;
   // Implicit \Seen (RFC 9051 §6.4.5) for non-PEEK body fetches in a read-write mailbox.
   const seenNow = new Set<number>();
   // RFC 4314 §4: only with the "s" right.
@@ -288,6 +302,23 @@ async function fetchBatch(
     await s.out.text(")\r\n");
   }
   return allFound;
+}
+
+/** Each message's blob when every one is known and has all `items` cached, else null. */
+function knownRefs(
+  placements: Placement[],
+  blobs: MessageBlobs,
+  items: DerivedItem[],
+  utf8: boolean,
+): Map<string, MessageRef> | null {
+  const out = new Map<string, MessageRef>();
+  for (const p of placements) {
+    const blobId = blobs.get(p.messageId);
+    if (blobId === undefined) return null;
+    for (const d of items) if (!derivedCache.peek(DerivedCache.key(blobId, d, utf8))) return null;
+    out.set(p.messageId, { blobId });
+  }
+  return out;
 }
 
 /** The formatted items of a blob when the cache holds them all, else null. */

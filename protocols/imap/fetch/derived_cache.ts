@@ -37,6 +37,11 @@ export class DerivedCache {
     return this.#bytes;
   }
 
+  /** Whether the key is held (its place in the order is left as it is). */
+  peek(key: string): boolean {
+    return this.#map.has(key);
+  }
+
   /** The value, now the most recently used; undefined when not held. */
   get(key: string): Uint8Array | undefined {
     const v = this.#map.get(key);
