@@ -33,6 +33,14 @@ const WORDS = [
   "AnnotationChange",
   "MailboxName",
   "SubscriptionChange",
+  "MailboxMetadataChange",
+  "ServerMetadataChange",
+  // MessageNew fetch attributes (RFC 5465 §5.2).
+  "UID",
+  "FLAGS",
+  "ENVELOPE",
+  "RFC822",
+  "BODY",
   "Foo",
   "RETURN",
   "PARTIAL",
@@ -53,6 +61,7 @@ const token: fc.Arbitrary<Token> = fc.letrec<{ t: Token }>((tie) => ({
   t: fc.oneof(
     { depthSize: "small" },
     fc.constantFrom(...WORDS).map((value): Token => ({ type: "atom", value })),
+    fc.constantFrom("BODY", "BODY.PEEK").map((value): Token => ({ type: "atom", value, section: "HEADER" })),
     fc.string({ maxLength: 8 }).map((value): Token => ({
       type: "string",
       value,
@@ -76,6 +85,17 @@ Deno.test("NOTIFY, SEARCH RETURN and entry-name parsing either succeed or refuse
   fc.assert(
     fc.property(fc.array(token, { maxLength: 6 }), (args) => {
       parsedOrImapError(() => parseNotify(args, (s) => s));
+      // MessageNew (fetch-att) in a SELECTED group (RFC 5465 §5.2): any attribute list.
+      const atom = (value: string): Token => ({ type: "atom", value });
+      parsedOrImapError(() =>
+        parseNotify([atom("SET"), {
+          type: "list",
+          items: [atom("SELECTED"), {
+            type: "list",
+            items: [atom("MessageNew"), { type: "list", items: args }, atom("MessageExpunge")],
+          }],
+        }], (s) => s)
+      );
       parsedOrImapError(() => parseSearch([{ type: "atom", value: "RETURN" }, ...args]));
       for (const t of args) if (t.type !== "list") parsedOrImapError(() => entryName(t.value, false));
     }),
