@@ -408,11 +408,11 @@ export class ImapSession {
     if (!n) return;
     const sel = n.selected;
     if (betweenCommands && sel && this.view) {
-      const after = this.view.maxUid;
       await this.deliverUpdates(sel.filter.kind === "selected");
-      // RFC 5465 §5.2: MessageNew (fetch-att) sends the new messages' FETCH after EXISTS.
-      if (sel.fetch) await fetchNewMessages(this, n, after);
     }
+    // RFC 5465 §5.2: MessageNew (fetch-att) sends the new messages' FETCH after their EXISTS,
+    // whichever way the EXISTS went out (between commands, in IDLE, after a command).
+    if (sel?.fetch) await fetchNewMessages(this, n);
     await n.deliver(this);
   }
 

@@ -160,16 +160,23 @@ export function parseNotify(args: Token[], decode: (raw: string) => string): Not
 }
 
 /**
- * Sends `MessageNew (fetch-att ...)`'s FETCH for the messages new in the selected mailbox since
- * UID `after` (RFC 5465 §5.2), as UID FETCH would answer it, after their EXISTS. Under
- * SELECTED-DELAYED with expunges held back, they wait: a FETCH now would have to report them.
+ * Sends `MessageNew (fetch-att ...)`'s FETCH for the messages the client learnt of (EXISTS) since
+ * the last call (RFC 5465 §5.2), as UID FETCH would answer it. A newly selected mailbox only sets
+ * the mark (SELECT told its messages). While expunges are held back (SELECTED-DELAYED, or after a
+ * FETCH, STORE or SEARCH, RFC 9051 §7.5.1) they wait: a FETCH now would have to report them.
  */
-export async function fetchNewMessages(s: ImapSession, state: NotifyState, after: number): Promise<void> {
+export async function fetchNewMessages(s: ImapSession, state: NotifyState): Promise<void> {
   const sel = state.selected;
   const view = s.view;
   if (!sel?.fetch || !view) return;
-  for (const p of view.entries) if (p.uid > after) state.newUids.add(p.uid);
-  if (state.newUids.size === 0 || (sel.filter.kind === "selected-delayed" && view.gone.size > 0)) return;
+  if (state.fetchView !== view) {
+    state.fetchView = view;
+    state.fetchedUpTo = view.maxUid;
+    return;
+  }
+  for (const p of view.entries) if (p.uid > state.fetchedUpTo) state.newUids.add(p.uid);
+  state.fetchedUpTo = view.maxUid;
+  if (state.newUids.size === 0 || view.gone.size > 0) return;
   const uids = [...state.newUids].filter((u) => view.byUid.has(u)).sort((a, b) => a - b);
   state.newUids.clear();
   if (uids.length === 0) return;
@@ -207,6 +214,9 @@ export class NotifyState {
   readonly pending = new Set<string>();
   /** UIDs new in the selected mailbox whose MessageNew FETCH is still to be sent (RFC 5465 §5.2). */
   readonly newUids = new Set<number>();
+  /** The selected mailbox's view those UIDs are of, and the highest UID already handled in it. */
+  fetchView: object | null = null;
+  fetchedUpTo = 0;
   /** METADATA changes not yet told (RFC 5465 §5.6, §5.7). */
   readonly metadata: MetadataEvent[] = [];
   /** Unsubscribes from the owners of the shared mailboxes watched. */
@@ -498,6 +508,9 @@ export const notify: CommandSpec = {
     }
     s.notify?.close();
     const state = new NotifyState(parsed.groups);
+    // RFC 5465 §5.2: messages already told (EXISTS) before the SET get no MessageNew FETCH.
+    state.fetchView = s.view;
+    state.fetchedUpTo = s.view?.maxUid ?? 0;
     s.notify = state;
     await state.start(s, parsed.status);
     return ok("NOTIFY completed");
