@@ -4,9 +4,8 @@
  * checkpoint every 1 MiB of WAL, a busy server spent about a quarter of its main-thread time there
  * copying pages into the database file and fsyncing it. Once the WAL has grown to the limit, this
  * turns the connection's automatic checkpoints off and asks a worker with its own connection
- * (`checkpoint_worker.ts`) for a PASSIVE checkpoint after each commit, one at a time: under load
- * the checkpoints run back to back on the other core, each copying what was committed during the
- * previous one. When the WAL still grows past 16 times the limit, the worker restarts it (a
+ * (`checkpoint_worker.ts`) for a PASSIVE checkpoint every `COMMITS_PER_CHECKPOINT` commits, one
+ * at a time (a checkpoint per commit cost more CPU and fsyncs than it saved: measured). When the WAL still grows past 16 times the limit, the worker restarts it (a
  * RESTART checkpoint briefly holds the writer back); once caught up, a WAL file grown past twice
  * the limit is truncated, so a burst leaves no large WAL behind.
  *
@@ -33,14 +32,21 @@ export interface CheckpointerOptions {
   onError?(err: unknown): void;
 }
 
+/**
+ * Commits between two checkpoints: a serial writer's commits are about 15 pages (1 MiB in 16, like
+ * SQLite's automatic checkpoint at 1 MiB); a group commit's are larger, and fewer checkpoints
+ * then copy each hot page fewer times.
+ */
+export const COMMITS_PER_CHECKPOINT = 16;
+
 /** Runs the checkpoints of one database in a worker, started once the WAL reaches the limit. */
 export class Checkpointer {
   readonly #o: CheckpointerOptions;
   #worker: Worker | null = null;
   /** A checkpoint is running in the worker. */
   #busy = false;
-  /** Commits happened while it ran: run another one when it ends. */
-  #again = false;
+  /** Commits since the last checkpoint was asked for. */
+  #commits = 0;
   #failed = false;
   #closing: PromiseWithResolvers<void> | null = null;
   #checkpoints = 0;
@@ -83,11 +89,14 @@ export class Checkpointer {
       if (size <= this.#o.limitBytes) return;
       this.#start();
     }
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#request();
+    this.#commits++;
+    if (!this.#busy && this.#commits >= COMMITS_PER_CHECKPOINT) this.#request();
+  }
+
+  /** Asks for a checkpoint of every commit so far; resolves when none is running. */
+  checkpointNow(): Promise<void> {
+    if (this.active && !this.#closing && !this.#busy && this.#commits > 0) this.#request();
+    return this.idle();
   }
 
   #start(): void {
@@ -115,7 +124,7 @@ export class Checkpointer {
 
   #request(): void {
     this.#busy = true;
-    this.#again = false;
+    this.#commits = 0;
     this.#post({ type: "checkpoint" });
   }
 
@@ -135,7 +144,7 @@ export class Checkpointer {
     }
     this.#busy = false;
     this.#checkpoints++;
-    if (this.#again && !this.#closing) this.#request();
+    if (this.#commits >= COMMITS_PER_CHECKPOINT && !this.#closing) this.#request();
     else this.#settleIdle();
   }
 
