@@ -23,6 +23,9 @@ export interface PeriodUsage {
   month: UsageCounts;
 }
 
+/** A UTC day in ms (no leap seconds in JavaScript time). */
+const DAY_MS = 86_400_000;
+
 const zero = (): UsageCounts => ({ received: 0, sent: 0, apiCalls: 0 });
 
 function addTo(into: UsageCounts, c: Partial<UsageCounts>): void {
@@ -46,6 +49,9 @@ export class UsageCounter {
   /** Loaded totals kept current: `org|YYYY-MM-DD` and `org|YYYY-MM`. */
   readonly #totals = new Map<string, UsageCounts>();
   #totalsDay = "";
+  /** `#today()`'s day and the instant it starts at (ms). */
+  #day = "";
+  #dayFrom = Infinity;
 
   /**
    * @param store where counts are kept
@@ -62,8 +68,7 @@ export class UsageCounter {
 
   /** Counts events of an organization now. */
   add(orgId: string, counts: Partial<UsageCounts>): void {
-    const now = this.#clock.now();
-    const day = utcDay(now);
+    const day = this.#today();
     const key = `${orgId}|${day}`;
     let p = this.#pending.get(key);
     if (!p) this.#pending.set(key, p = zero());
@@ -81,6 +86,16 @@ export class UsageCounter {
       // Never what keeps a process alive: the server writes what is pending when it stops.
       Deno.unrefTimer(this.#timer);
     }
+  }
+
+  /** The UTC day now, formatted once per day (not once per event). */
+  #today(): string {
+    const ms = this.#clock.now().getTime();
+    if (ms < this.#dayFrom || ms >= this.#dayFrom + DAY_MS) {
+      this.#dayFrom = ms - (ms % DAY_MS);
+      this.#day = utcDay(new Date(ms));
+    }
+    return this.#day;
   }
 
   /** Writes what is pending; resolves when it (and any earlier write) is durable. */
