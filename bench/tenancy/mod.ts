@@ -10,7 +10,9 @@
  * `deno run -A bench/tenancy/profile.ts DIR/on/*.cpuprofile` summarises them).
  *
  * `bench/tenancy/counting.ts` compares the ways of counting at the store alone (batched, one row
- * write per delivery in the same group commit, none).
+ * write per delivery in the same group commit, none); `statements.ts` counts the SQL statements,
+ * group commits and write jobs per message of each mode (deterministic, for a busy machine);
+ * `decisions.ts` times the policy's own work per message.
  *
  * @module
  */
