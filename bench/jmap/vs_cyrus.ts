@@ -25,6 +25,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { benchMessage, checkIdle, fmt, treeCpuMs } from "../peers/lib.ts";
 import { prepareCyrus, startCyrus } from "./cyrus.ts";
@@ -51,6 +52,8 @@ interface Result {
   errors: number;
   /** CPU time (ms) the server's processes used during the timed run. */
   serverCpuMs: number;
+  /** CPU time (ms) this process (the load generator) used during the timed run. */
+  clientCpuMs: number;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -107,6 +110,7 @@ async function load(t: Target, clients: number, seconds: number, serverPids: num
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   const cpu0 = treeCpuMs(serverPids);
+  const client0 = process.cpuUsage();
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     let state = first[1]![1].state as string;
     for (let i = c; performance.now() < end; i++) {
@@ -138,7 +142,15 @@ async function load(t: Target, clients: number, seconds: number, serverPids: num
     }
   }));
   const serverCpuMs = treeCpuMs(serverPids) - cpu0;
-  return { name: t.name, seconds: (performance.now() - started) / 1000, latencies, errors, serverCpuMs };
+  const client = process.cpuUsage(client0);
+  return {
+    name: t.name,
+    seconds: (performance.now() - started) / 1000,
+    latencies,
+    errors,
+    serverCpuMs,
+    clientCpuMs: (client.user + client.system) / 1000,
+  };
 }
 
 /**
@@ -287,7 +299,8 @@ function report(results: Result[], clients: number): void {
     );
     console.log(
       `${r.name}: server CPU ${fmt(r.serverCpuMs / all.length)} ms per request ` +
-        `(${fmt(r.serverCpuMs / 1000 / r.seconds)} cores busy on average)`,
+        `(${fmt(r.serverCpuMs / 1000 / r.seconds)} cores busy on average); load generator ` +
+        `${fmt(r.clientCpuMs / all.length)} ms per request (${fmt(r.clientCpuMs / 1000 / r.seconds)} cores)`,
     );
   }
   const tern = totals.get("tern");
