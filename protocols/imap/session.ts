@@ -220,7 +220,7 @@ export class ImapSession {
   #onChange(e: ChangeEvent): void {
     if (this.notify && e.metadata) {
       // RFC 5465 §5.6, §5.7: METADATA changes, told with unsolicited METADATA responses.
-      this.notify.metadata.push(e.metadata);
+      this.notify.metadata.push({ accountId: e.accountId, event: e.metadata });
       this.#wake?.();
       return;
     }

@@ -267,7 +267,7 @@ Deno.test("NOTIFY MailboxMetadataChange and ServerMetadataChange push unsolicite
   }
 });
 
-Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes shared with the user: STATUS needs r, nothing for mailboxes without rights", async () => {
+Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes shared with the user: STATUS and /shared METADATA need r, nothing for mailboxes without rights", async () => {
   const { t, port } = await setupImap();
   await t.addUser("alice@example.org", "s3cret pass");
   await t.addUser("bob@example.org", "s3cret pass");
@@ -282,7 +282,7 @@ Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes share
     assert.match((await alice.cmd("SETACL Team bob@example.org lr")).at(-1)!, /^TAG OK/);
     assert.match((await alice.cmd("SETACL Listed bob@example.org l")).at(-1)!, /^TAG OK/);
     const r = await bob.cmd(
-      'NOTIFY SET STATUS (SUBTREE "Other Users/alice@example.org" (MessageNew MessageExpunge MailboxName))',
+      'NOTIFY SET STATUS (SUBTREE "Other Users/alice@example.org" (MessageNew MessageExpunge MailboxName MailboxMetadataChange))',
     );
     // SET STATUS: only the mailbox Bob may read has its counts told.
     assert.equal(r.length, 2);
@@ -301,6 +301,15 @@ Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes share
     assert.match((await alice.cmd("RENAME Team Crew")).at(-1)!, /^TAG OK/);
     assert.deepEqual(await pushed(bob, 1), [
       '* LIST () "/" "Other Users/alice@example.org/Crew" ("OLDNAME" ("Other Users/alice@example.org/Team"))',
+    ]);
+    // METADATA: Listed's /shared entry needs r (Bob has only l); Alice's /private entry is hers.
+    assert.match((await alice.cmd('SETMETADATA Listed (/shared/comment "x")')).at(-1)!, /^TAG OK/);
+    assert.match(
+      (await alice.cmd('SETMETADATA Crew (/shared/comment "y" /private/z "p")')).at(-1)!,
+      /^TAG OK/,
+    );
+    assert.deepEqual(await pushed(bob, 1), [
+      '* METADATA "Other Users/alice@example.org/Crew" /shared/comment',
     ]);
     assert.deepEqual(await bob.cmd("NOOP"), ["TAG OK NOOP completed"]);
   } finally {

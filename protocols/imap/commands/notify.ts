@@ -218,7 +218,7 @@ export class NotifyState {
   fetchView: object | null = null;
   fetchedUpTo = 0;
   /** METADATA changes not yet told (RFC 5465 §5.6, §5.7). */
-  readonly metadata: MetadataEvent[] = [];
+  readonly metadata: { accountId: string; event: MetadataEvent }[] = [];
   /** Unsubscribes from the owners of the shared mailboxes watched. */
   #unsubscribes: (() => void)[] = [];
   /** Per mailbox id, the state the client knows (names, subscription, counts). */
@@ -315,6 +315,7 @@ export class NotifyState {
     // Changes in a shared mailbox happen in its owner's account: follow the owners named.
     for (const ownerId of new Set(shared.map((x) => x.mailbox.accountId))) {
       this.#unsubscribes.push(s.store.notifier.subscribe(ownerId, (e) => {
+        if (e.metadata) this.metadata.push({ accountId: e.accountId, event: e.metadata });
         for (const id of e.mailboxIds) this.pending.add(id);
         if (e.types.includes("Mailbox")) this.pending.add("*");
         s.notifyWake();
@@ -356,27 +357,45 @@ export class NotifyState {
    * Unsolicited METADATA responses (RFC 5464 §4.4.2: the entry names, no values) for changed
    * entries: a mailbox's under MailboxMetadataChange of a group naming it (RFC 5465 §5.6), the
    * server's under ServerMetadataChange in any group (§5.7). `/private` entries are told only to
-   * the user they belong to.
+   * the user they belong to; a shared mailbox's `/shared` ones only with the read right (as
+   * GETMETADATA, RFC 5464 §3.2 with RFC 4314).
    */
   async #deliverMetadata(s: ImapSession): Promise<void> {
-    const events = this.metadata.splice(0);
+    const batch = this.metadata.splice(0);
+    const told = new Set<MetadataEvent>();
     let tree: MailboxTree | null = null;
-    for (const e of events) {
-      const names = e.names.filter((n) =>
-        e.userId === s.accountId || !n.toLowerCase().startsWith("/private")
-      );
-      if (names.length === 0) continue;
+    let shared: SharedWatched[] | null = null;
+    for (const { accountId, event: e } of batch) {
+      // The same change reaches a session selecting a shared mailbox twice (its owner followed twice).
+      if (told.has(e)) continue;
+      told.add(e);
+      let names = e.names.filter((n) => e.userId === s.accountId || !n.toLowerCase().startsWith("/private"));
       if (e.mailboxId === "") {
-        if (this.groups.some((g) => g.events.has("ServerMetadataChange"))) {
+        if (
+          accountId === s.accountId && names.length > 0 &&
+          this.groups.some((g) => g.events.has("ServerMetadataChange"))
+        ) {
           await s.out.line(`* METADATA "" ${names.join(" ")}`);
         }
         continue;
       }
-      tree ??= await s.tree();
-      const m = tree.mailboxes.find((x) => x.id === e.mailboxId);
-      if (!m) continue;
-      const name = tree.name(m);
-      if (this.eventsFor(m, name)?.has("MailboxMetadataChange")) {
+      let name: string;
+      let events: Set<string> | null;
+      if (accountId === s.accountId) {
+        tree ??= await s.tree();
+        const m = tree.mailboxes.find((x) => x.id === e.mailboxId);
+        if (!m) continue;
+        name = tree.name(m);
+        events = this.eventsFor(m, name);
+      } else {
+        shared ??= await this.#sharedMailboxes(s);
+        const x = shared.find((y) => y.mailbox.id === e.mailboxId && y.mailbox.accountId === accountId);
+        if (!x) continue;
+        name = x.name;
+        events = this.sharedEventsFor(name);
+        if (!x.rights.includes("r")) names = names.filter((n) => n.toLowerCase().startsWith("/private"));
+      }
+      if (names.length > 0 && events?.has("MailboxMetadataChange")) {
         await s.out.line(`* METADATA ${s.encodeName(name)} ${names.join(" ")}`);
       }
     }
