@@ -38,6 +38,13 @@ Deno.test("imap FETCH: ENVELOPE and BODYSTRUCTURE of a message fetched once come
     } finally {
       other.close();
     }
+    // A new message is looked up and read; the cached one still is not (its bytes are gone).
+    await t.deliver(user, `From: Bob <bob@example.org>\r\nSubject: second\r\n\r\nhi\r\n`);
+    await a.cmd("NOOP");
+    const both = await a.cmd("FETCH 1:2 (ENVELOPE)");
+    assert.equal(both.length, 3, both.join("\n"));
+    assert.equal(both[0], first[0]!.replace(/ BODYSTRUCTURE .*$/, ")"));
+    assert.match(both[1]!, /^\* 2 FETCH \(ENVELOPE \(NIL "second" \(\("Bob" NIL "bob" "example\.org"\)\)/);
     // A section still needs the bytes, which are gone (RFC 9051 §7.1 EXPUNGEISSUED).
     const header = await a.cmd("FETCH 1 (BODY.PEEK[HEADER])");
     assert.ok(!header.some((l) => l.includes("BODY[HEADER]")), header.join("\n"));

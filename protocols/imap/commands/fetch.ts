@@ -212,21 +212,22 @@ async function fetchBatch(
     plan.items.every((i) =>
       i.kind !== "section" || i.spec.path.length === 0 && i.spec.text === null && i.type === "BODY"
     );
-  // Nothing else asked of the stored message, and every one known and cached: no store read.
+  // Nothing else asked of the stored message: the ones whose blob is known and whose items are
+  // all cached need no store read; only the others are looked up.
   const blobs = messageBlobsOf(s.store);
-  const known = derivedOnly && !plan.setsSeen &&
-      plan.items.every((i) =>
-        i.kind === "envelope" || i.kind === "structure" || i.kind === "simple" && i.name !== "THREADID"
-      )
-    ? knownRefs(placements, blobs, derived, s.utf8)
-    : null;
-  let messages = new Map<string, MessageRef>();
-  if ((plan.needsMessage || plan.setsSeen) && !known) {
-    const list = await s.store.getMessages(s.viewOwner, placements.map((p) => p.messageId));
-    messages = new Map(list.map((m) => [m.id, m]));
-    for (const m of list) blobs.set(m.id, m.blobId);
+  const cacheable = derivedOnly && !plan.setsSeen &&
+    plan.items.every((i) =>
+      i.kind === "envelope" || i.kind === "structure" || i.kind === "simple" && i.name !== "THREADID"
+    );
+  const messages = new Map<string, MessageRef>();
+  const ask = cacheable ? knownRefs(placements, blobs, derived, s.utf8, messages) : placements;
+  if ((plan.needsMessage || plan.setsSeen) && ask.length > 0) {
+    const list = await s.store.getMessages(s.viewOwner, ask.map((p) => p.messageId));
+    for (const m of list) {
+      messages.set(m.id, m);
+      blobs.set(m.id, m.blobId);
+    }
   }
-  if (known) messages = known;
   let allFound = true;
   // Implicit \Seen (RFC 9051 §6.4.5) for non-PEEK body fetches in a read-write mailbox.
   const seenNow = new Set<number>();
@@ -304,21 +305,26 @@ async function fetchBatch(
   return allFound;
 }
 
-/** Each message's blob when every one is known and has all `items` cached, else null. */
+/**
+ * Puts in `out` the messages whose blob is known and has all `items` cached; returns the others.
+ */
 function knownRefs(
   placements: Placement[],
   blobs: MessageBlobs,
   items: DerivedItem[],
   utf8: boolean,
-): Map<string, MessageRef> | null {
-  const out = new Map<string, MessageRef>();
+  out: Map<string, MessageRef>,
+): Placement[] {
+  const missing: Placement[] = [];
   for (const p of placements) {
     const blobId = blobs.get(p.messageId);
-    if (blobId === undefined) return null;
-    for (const d of items) if (!derivedCache.peek(DerivedCache.key(blobId, d, utf8))) return null;
-    out.set(p.messageId, { blobId });
+    if (blobId !== undefined && items.every((d) => derivedCache.peek(DerivedCache.key(blobId, d, utf8)))) {
+      out.set(p.messageId, { blobId });
+    } else {
+      missing.push(p);
+    }
   }
-  return out;
+  return missing;
 }
 
 /** The formatted items of a blob when the cache holds them all, else null. */
