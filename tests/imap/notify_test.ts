@@ -318,3 +318,39 @@ Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes share
     await t.close();
   }
 });
+
+Deno.test("NOTIFY SUBSCRIBED covers the shared mailboxes the user subscribed to, and only those", async () => {
+  const { t, port } = await setupImap();
+  await t.addUser("alice@example.org", "s3cret pass");
+  await t.addUser("bob@example.org", "s3cret pass");
+  const alice = await RawImap.connect(port);
+  const bob = await RawImap.connect(port);
+  try {
+    await alice.login("alice@example.org");
+    await bob.login("bob@example.org");
+    for (
+      const c of [
+        "CREATE Team",
+        "CREATE Other",
+        "SETACL Team bob@example.org lr",
+        "SETACL Other bob@example.org lr",
+      ]
+    ) {
+      assert.match((await alice.cmd(c)).at(-1)!, /^TAG OK/);
+    }
+    assert.match((await bob.cmd('SUBSCRIBE "Other Users/alice@example.org/Team"')).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await bob.cmd("NOTIFY SET (SUBSCRIBED (MessageNew MessageExpunge))"), [
+      "TAG OK NOTIFY completed",
+    ]);
+    await append(alice, "Other");
+    await append(alice, "Team");
+    assert.deepEqual(await pushed(bob, 1), [
+      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)',
+    ]);
+    assert.deepEqual(await bob.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    alice.close();
+    bob.close();
+    await t.close();
+  }
+});

@@ -267,18 +267,24 @@ export class NotifyState {
   /** Whether a SUBTREE or MAILBOXES group names something in the other-users namespace. */
   get coversShared(): boolean {
     return this.groups.some((g) =>
-      (g.filter.kind === "subtree" || g.filter.kind === "mailboxes") &&
-      g.filter.names.some((n) => n === OTHER_USERS || n.startsWith(OTHER_USERS + DELIMITER))
+      g.filter.kind === "subscribed" ||
+      ((g.filter.kind === "subtree" || g.filter.kind === "mailboxes") &&
+        g.filter.names.some((n) => n === OTHER_USERS || n.startsWith(OTHER_USERS + DELIMITER)))
     );
   }
 
+  /** The user's subscriptions to shared names (RFC 4314 §6), as of the last look at the shared mailboxes. */
+  #sharedSubscribed = new Set<string>();
+
   /**
-   * The events for a shared mailbox (RFC 4314 with RFC 5465 §6): only SUBTREE and MAILBOXES name
-   * the other-users namespace; PERSONAL, INBOXES and SUBSCRIBED are the user's own mailboxes.
+   * The events for a shared mailbox (RFC 4314 with RFC 5465 §6): SUBTREE and MAILBOXES naming it,
+   * SUBSCRIBED when the user subscribed to its shared name; PERSONAL and INBOXES are the user's
+   * own mailboxes.
    */
   sharedEventsFor(name: string): Set<string> | null {
     for (const g of this.groups) {
       const f = g.filter;
+      if (f.kind === "subscribed" && this.#sharedSubscribed.has(name)) return g.events;
       if (f.kind === "subtree" && f.names.some((n) => name === n || name.startsWith(n + DELIMITER))) {
         return g.events;
       }
@@ -295,6 +301,11 @@ export class NotifyState {
     if (!this.coversShared) return [];
     const out: SharedWatched[] = [];
     const names = new Map<string, Map<string, string>>();
+    if (this.groups.some((g) => g.filter.kind === "subscribed")) {
+      this.#sharedSubscribed = new Set(
+        (await s.store.subscriptions.list(s.accountId)).filter((n) => n.startsWith(OTHER_USERS + DELIMITER)),
+      );
+    }
     for (const sh of await sharedWith(s.store, s.accountId)) {
       let byId = names.get(sh.owner.id);
       if (!byId) names.set(sh.owner.id, byId = fullNames(await s.store.listMailboxes(sh.owner.id)));
