@@ -145,6 +145,7 @@ export class SmtpSession {
       this.send(Replies.localError());
     } finally {
       clearTimeout(timer);
+      this.io.close();
       this.conn.shutdown.removeEventListener("abort", onShutdown);
       await this.tx?.spool?.discard();
       this.tx = null;
