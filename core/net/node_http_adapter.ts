@@ -155,6 +155,23 @@ export async function writeNodeResponse(
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
   if (options.close) headers["connection"] = "close";
+  const type = headers["content-type"];
+  if (response.body && !options.head && typeof type === "string" && JSON_TYPE.test(type)) {
+    // A JSON document (every JMAP API answer) is complete when the app returns it: sent with its
+    // length in one write, not through a stream reader chunk by chunk after a separate head.
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch {
+      res.destroy();
+      return;
+    }
+    headers["content-length"] = String(bytes.length);
+    delete headers["transfer-encoding"];
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    await endResponse(res, bytes);
+    return;
+  }
   res.writeHead(response.status, response.statusText || undefined, headers);
   const body = response.body;
   if (!body || options.head) {
@@ -208,13 +225,17 @@ export async function writeNodeResponse(
 }
 
 /** Ends a response; resolves when it is written, or when the connection is gone (no "finish" then). */
-function endResponse(res: ServerResponse): Promise<void> {
+function endResponse(res: ServerResponse, last?: Uint8Array): Promise<void> {
   return new Promise<void>((resolve) => {
     if (res.destroyed) return resolve();
     res.once("close", () => resolve());
-    res.end(() => resolve());
+    if (last) res.end(last, () => resolve());
+    else res.end(() => resolve());
   });
 }
+
+/** JSON media types (RFC 8259 §11, and RFC 6839 §3.1 `+json` suffixes such as problem+json). */
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",

@@ -64,3 +64,32 @@ Deno.test("HTTPS keep-alive: three JMAP requests from curl share one TLS connect
     await t.close();
   }
 });
+
+Deno.test("HTTP: a JMAP API answer is sent whole with its Content-Length, not chunked", async () => {
+  const t = await startTestServer();
+  try {
+    await t.addUser("alice@example.org", "pw");
+    const { token, accountId } = await createToken(t.srv.context.store, "alice@example.org", "test");
+    const res = await fetch(`http://127.0.0.1:${t.port("http")}/jmap/api`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ using: USING, methodCalls: [["Mailbox/get", { accountId }, "m"]] }),
+    });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-length"), String(bytes.length));
+    assert.equal(res.headers.get("transfer-encoding"), null);
+    assert.equal(JSON.parse(new TextDecoder().decode(bytes)).methodResponses[0][0], "Mailbox/get");
+    // A problem document (application/problem+json) too.
+    const refused = await fetch(`http://127.0.0.1:${t.port("http")}/jmap/api`, {
+      method: "POST",
+      body: "{}",
+    });
+    const problem = new Uint8Array(await refused.arrayBuffer());
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get("content-length"), String(problem.length));
+    assert.equal(JSON.parse(new TextDecoder().decode(problem)).status, 401);
+  } finally {
+    await t.close();
+  }
+});
