@@ -140,15 +140,20 @@ export class Mutation {
       }
       const mailboxIds = [...a.mailboxIds];
       for (const [mailboxRow, m] of a.mailboxes) {
-        const alive = this.db.get<{ id: number }>("SELECT id FROM mailboxes WHERE id = ?", mailboxRow);
-        if (!alive) continue;
-        const id = formatId("mailbox", mailboxRow);
-        const modseq = m.log ? this.log(accountRow, "Mailbox", id, "u") : m.modseq;
-        this.db.run(
-          "UPDATE mailboxes SET highest_modseq = max(highest_modseq, ?) WHERE id = ?",
+        // The update is also the existence check (a mailbox the job destroyed has no row).
+        const modseq = m.log ? this.next(accountRow) : m.modseq;
+        const alive = this.db.get<{ id: number }>(
+          "UPDATE mailboxes SET highest_modseq = max(highest_modseq, ?) WHERE id = ? RETURNING id",
           modseq,
           mailboxRow,
         );
+        if (!alive) {
+          // Gone: the MODSEQ just taken for its log entry is given back (nothing took one since).
+          if (m.log) a.modseq!--;
+          continue;
+        }
+        const id = formatId("mailbox", mailboxRow);
+        if (m.log) this.record(accountRow, modseq, "Mailbox", id, "u");
         mailboxIds.push(id);
       }
       const modseq = a.modseq!;
