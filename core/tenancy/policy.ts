@@ -316,7 +316,14 @@ export class TenancyPolicy {
    */
   async recordDelivery(sender: AccountRef | null, placedFor: readonly AccountId[]): Promise<void> {
     if (this.#version === -1) await this.#sync();
-    for (const id of placedFor) this.usage.add(await this.#orgOf(id), RECEIVED_ONE);
+    for (const id of placedFor) {
+      // An account seen before: its organization without a promise (the usual case).
+      const domain = this.#accountDomain.get(id);
+      const orgId = domain === undefined
+        ? await this.#orgOf(id)
+        : this.#domainOrg.get(domain) ?? DEFAULT_ORGANIZATION;
+      this.usage.add(orgId, RECEIVED_ONE);
+    }
     if (sender) this.usage.add(await this.#orgOf(sender), SENT_ONE);
   }
 
