@@ -47,6 +47,8 @@ export class Checkpointer {
   #busy = false;
   /** Commits since the last checkpoint was asked for. */
   #commits = 0;
+  /** `checkpointNow` waits: the next checkpoint covers every commit, however few. */
+  #all = false;
   #failed = false;
   #closing: PromiseWithResolvers<void> | null = null;
   #checkpoints = 0;
@@ -95,7 +97,9 @@ export class Checkpointer {
 
   /** Asks for a checkpoint of every commit so far; resolves when none is running. */
   checkpointNow(): Promise<void> {
-    if (this.active && !this.#closing && !this.#busy && this.#commits > 0) this.#request();
+    if (!this.active || this.#closing) return this.idle();
+    this.#all = true;
+    if (!this.#busy && this.#commits > 0) this.#request();
     return this.idle();
   }
 
@@ -144,11 +148,13 @@ export class Checkpointer {
     }
     this.#busy = false;
     this.#checkpoints++;
-    if (this.#commits >= COMMITS_PER_CHECKPOINT && !this.#closing) this.#request();
+    const due = this.#commits >= COMMITS_PER_CHECKPOINT || (this.#all && this.#commits > 0);
+    if (due && !this.#closing) this.#request();
     else this.#settleIdle();
   }
 
   #settleIdle(): void {
+    this.#all = false;
     const idle = this.#idle;
     this.#idle = null;
     idle?.resolve();
