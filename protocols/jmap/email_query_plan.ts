@@ -51,6 +51,28 @@ function prefixable(q: EmailQuerySpec): boolean {
   return first !== undefined && first.property === "receivedAt" && !first.isAscending;
 }
 
+/** Sort properties whose values never change for a message (RFC 8621 §4.1: immutable). */
+const IMMUTABLE_SORT = new Set(["receivedAt", "sentAt", "size", "id", "subject", "from", "to"]);
+
+/**
+ * Which messages a mailbox holds, as a string, when the query's result depends on nothing else:
+ * the filter is only `inMailbox`, the sort only immutable properties, no thread collapsing. UIDs
+ * are never reused (RFC 9051 §2.3.1.1), so any message placed in the mailbox moves `uidNext` on,
+ * and removals alone lower `total`: the same (uidNext, total) means the same members. Null for
+ * any other query. Read before the ids it stamps are computed (a change in between only makes
+ * the stamp older than the ids, so the next query computes them again).
+ */
+async function membershipStamp(services: JmapServices, q: EmailQuerySpec): Promise<string | null> {
+  const f = q.filter as Record<string, unknown> | undefined;
+  if (q.collapseThreads || !f || Object.keys(f).length !== 1 || typeof f.inMailbox !== "string") return null;
+  if (!q.sort.every((s) => IMMUTABLE_SORT.has(s.property))) return null;
+  const store = services.server.store;
+  const mailbox = await store.getMailbox(q.accountId, f.inMailbox);
+  if (!mailbox) return null;
+  const counts = await store.mailboxCounts(q.accountId, mailbox.id);
+  return `${mailbox.id}:${mailbox.uidNext}:${counts.total}`;
+}
+
 /** The total from mailbox counters when the filter is only `inMailbox` (no store scan). */
 async function cheapTotal(services: JmapServices, q: EmailQuerySpec): Promise<number | null> {
   const f = q.filter as Record<string, unknown> | undefined;
@@ -91,6 +113,13 @@ export async function queryEmailIds(
   if (entry && entry.state === state && enough(entry) && totalOk(entry.complete)) {
     return withTotal({ ids: entry.ids, complete: entry.complete });
   }
+  const stamp = await membershipStamp(services, q);
+  if (entry && stamp !== null && entry.stamp === stamp && enough(entry) && totalOk(entry.complete)) {
+    // The state moved, but the mailbox holds the same messages (keywords changed): same ids.
+    services.queryCache.set(key, { ...entry, state });
+    return withTotal({ ids: entry.ids, complete: entry.complete });
+  }
+  const stamped = stamp === null ? {} : { stamp };
   if (entry?.threshold != null && prefixable(q) && need.depth <= PREFIX_DEPTH && totalOk(false)) {
     const after = new Date(entry.threshold);
     const filter: MessageFilter = q.filter
@@ -107,7 +136,7 @@ export async function queryEmailIds(
       if (ids.length > 4 * PREFIX_DEPTH) {
         threshold = await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!) ?? threshold;
       }
-      services.queryCache.set(key, { state, ids, complete: false, threshold });
+      services.queryCache.set(key, { state, ids, complete: false, threshold, ...stamped });
       return withTotal({ ids, complete: false });
     }
   }
@@ -124,13 +153,13 @@ export async function queryEmailIds(
     if (ids.length > want) {
       ids.length = want;
       const threshold = prefixable(q) ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!) : null;
-      services.queryCache.set(key, { state, ids, complete: false, threshold });
+      services.queryCache.set(key, { state, ids, complete: false, threshold, ...stamped });
       return withTotal({ ids, complete: false });
     }
     const threshold = prefixable(q) && ids.length > PREFIX_DEPTH
       ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!)
       : null;
-    services.queryCache.set(key, { state, ids, complete: true, threshold });
+    services.queryCache.set(key, { state, ids, complete: true, threshold, ...stamped });
     return { ids, complete: true, total: total ?? ids.length };
   }
   const ids = await store.queryMessages(q.accountId, {
@@ -141,7 +170,7 @@ export async function queryEmailIds(
   const threshold = prefixable(q) && ids.length > PREFIX_DEPTH
     ? await receivedAtOf(services, q.accountId, ids[PREFIX_DEPTH]!)
     : null;
-  const fresh: QueryCacheEntry = { state, ids, complete: true, threshold };
+  const fresh: QueryCacheEntry = { state, ids, complete: true, threshold, ...stamped };
   services.queryCache.set(key, fresh);
   return { ids, complete: true, total: total ?? ids.length };
 }

@@ -18,6 +18,12 @@ export interface QueryCacheEntry {
    * pages, or null when unknown.
    */
   threshold: number | null;
+  /**
+   * For a query whose result depends only on which messages a mailbox holds (email_query_plan.ts
+   * `membershipStamp`): that membership when `ids` was computed, so a later state that changed
+   * nothing but keywords can reuse them. Absent otherwise.
+   */
+  stamp?: string;
 }
 
 /** LRU of query results. */
