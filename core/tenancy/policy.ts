@@ -121,6 +121,8 @@ export class TenancyPolicy {
       }
     })();
     await this.#loading;
+    // A load that began at an older version than this caller saw (a change in between): load again.
+    if (this.#version < v) await this.#sync();
   }
 
   /** Forgets the cache (the next decision reloads). */

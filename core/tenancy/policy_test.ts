@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
+import type { Store } from "../store/store.ts";
 import { nullLogger } from "../log/logger.ts";
 import { systemClock } from "../clock.ts";
 import { LIMIT_REFUSALS, TenancyPolicy } from "./policy.ts";
@@ -55,5 +56,44 @@ Deno.test("tenancy policy: feature flags and the monthly API call limit follow t
     assert.equal(await policy.apiCall(a), "noApiAccess");
     await policy.close();
     assert.equal((await policy.usage.current("acme")).month.apiCalls, 2);
+  });
+});
+
+Deno.test("tenancy policy: a decision that saw a newer version than a reload under way loads again", async () => {
+  await withStore(async (store) => {
+    await store.addDomain("acme.example");
+    await addPlan(store, { id: "p", limits: { maxMessageSize: 100 } });
+    await addOrganization(store, { id: "acme", plan: "p", domains: ["acme.example"] });
+    // The store, with plans.list held after it has read (a slow backend) while `gated`.
+    const read = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
+    let gated = true;
+    const plans = {
+      list: async () => {
+        const rows = await store.plans.list();
+        if (gated) {
+          read.resolve();
+          await gate.promise;
+        }
+        return rows;
+      },
+    };
+    const view = new Proxy(store, {
+      get(target, prop) {
+        if (prop === "plans") return plans;
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as Store;
+    const policy = new TenancyPolicy(view, systemClock, nullLogger);
+    const first = policy.planOfOrg("acme");
+    await read.promise;
+    // Changed after the first load read the plans, before it finished.
+    await setPlan(store, "p", { limits: { maxMessageSize: 1000 } });
+    gated = false;
+    const second = policy.planOfOrg("acme");
+    gate.resolve();
+    assert.equal((await second)?.limits.maxMessageSize, 1000);
+    assert.equal((await first)?.limits.maxMessageSize, 100);
   });
 });
