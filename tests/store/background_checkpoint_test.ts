@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { Checkpointer } from "../../core/store/sqlite/checkpointer.ts";
 import { Database, WAL_SIZE_LIMIT } from "../../core/store/sqlite/database.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 
@@ -113,6 +114,32 @@ Deno.test("background checkpoint: a database whose WAL stays under the limit sta
     await store.createAccount({ address: "a@example.org", secrets: { passwordHash: "x" } });
     assert.equal(store.database.checkpointer?.active, false);
     await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("background checkpoint: a worker that cannot open the database hands the checkpoints back to the connection", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  try {
+    // A directory where the database file should be: the worker's connection cannot open it.
+    await Deno.mkdir(`${dir}/x.db`);
+    await Deno.writeFile(`${dir}/x.db-wal`, new Uint8Array(2 * WAL_SIZE_LIMIT));
+    const switches: boolean[] = [];
+    const failed = Promise.withResolvers<unknown>();
+    const ckpt = new Checkpointer({
+      path: `${dir}/x.db`,
+      limitBytes: WAL_SIZE_LIMIT,
+      busyTimeoutMs: 100,
+      setAutoCheckpoint: (on) => switches.push(on),
+      onError: (err) => failed.resolve(err),
+    });
+    ckpt.afterCommit();
+    assert.ok(String(await failed.promise).includes("checkpoint"));
+    // Off when the worker took over, back on when it failed.
+    assert.deepEqual(switches, [false, true]);
+    assert.equal(ckpt.active, false);
+    await ckpt.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

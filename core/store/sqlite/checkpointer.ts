@@ -89,7 +89,14 @@ export class Checkpointer {
       // Past the limit, not at it: a WAL that restarted is cut back to exactly the limit
       // (journal_size_limit), which a fresh data dir's migrations leave behind.
       if (size <= this.#o.limitBytes) return;
-      this.#start();
+      try {
+        this.#start();
+      } catch (err) {
+        // Called right after a COMMIT: never throws (the write is done); checkpoints stay here.
+        this.#worker = null;
+        this.#fail(err);
+        return;
+      }
     }
     this.#commits++;
     if (!this.#busy && this.#commits >= COMMITS_PER_CHECKPOINT) this.#request();
