@@ -15,7 +15,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { UsageCounts, UsageDelta } from "../store/records/usage.ts";
 import type { Store } from "../store/store.ts";
-import { monthDays, utcDay, utcMonth } from "./periods.ts";
+import { monthDays, utcDay } from "./periods.ts";
 
 /** Counts of a day and of its month. */
 export interface PeriodUsage {
@@ -136,16 +136,16 @@ export class UsageCounter {
 
   /** Usage of an organization today and this month (UTC), counting what is not written yet. */
   async current(orgId: string): Promise<PeriodUsage> {
-    const now = this.#clock.now();
-    const day = utcDay(now);
-    const month = utcMonth(now);
+    const day = this.#today();
+    const month = day.slice(0, 7);
     this.#rollover(day);
-    return {
-      day: { ...await this.#total(`${orgId}|${day}`, orgId, day, day) },
-      month: {
-        ...await this.#total(`${orgId}|${month}`, orgId, monthDays(month)!.from, monthDays(month)!.to),
-      },
-    };
+    const dayKey = `${orgId}|${day}`;
+    const monthKey = `${orgId}|${month}`;
+    // Loaded totals (the usual case, one per RCPT with a receive limit): no await, no month parsing.
+    const d = this.#totals.get(dayKey) ?? await this.#total(dayKey, orgId, day, day);
+    const m = this.#totals.get(monthKey) ??
+      await this.#total(monthKey, orgId, monthDays(month)!.from, monthDays(month)!.to);
+    return { day: { ...d }, month: { ...m } };
   }
 
   async #total(key: string, orgId: string, from: string, to: string): Promise<UsageCounts> {
