@@ -271,7 +271,11 @@ export class ImapSession {
   async deliverUpdates(allowExpunge: boolean, force = false): Promise<void> {
     const view = this.view;
     if (!view) return;
-    if (!view.dirty && !force && !(allowExpunge && view.gone.size > 0)) {
+    // RFC 5465 §6: under NOTIFY, the selected mailbox's changes are told only as its SELECTED or
+    // SELECTED-DELAYED group asks; without one the view stays as the client knows it (still dirty,
+    // so that it catches up once NOTIFY changes).
+    const quiet = this.notify?.selectedQuiet ?? false;
+    if (quiet || (!view.dirty && !force && !(allowExpunge && view.gone.size > 0))) {
       return await this.contexts.refresh(this);
     }
     view.dirty = false;
@@ -304,7 +308,9 @@ export class ImapSession {
     if (u.exists !== null) await this.out.line(`* ${u.exists} EXISTS`);
     await claimRecent(this, view, maxBefore);
     if (u.exists !== null || u.expunged.length > 0) await reportRecent(this, view);
-    for (const [seq, p] of u.flags) {
+    // RFC 5465 §5.1: under NOTIFY, other sessions' flag changes are told only with FlagChange.
+    const flags = this.notify ? this.notify.selectedFlags : true;
+    for (const [seq, p] of flags ? u.flags : []) {
       // RFC 7162 §3.2: once CONDSTORE is enabled, unsolicited FETCH responses carry MODSEQ.
       const modseq = this.condstore ? ` MODSEQ (${p.modseq})` : "";
       if (seq > 0) {
@@ -353,7 +359,9 @@ export class ImapSession {
         this.#signal?.();
       });
     }
-    if (wakeable === true && (this.view?.dirty || this.#notifyDue())) return { kind: "wake" };
+    if (wakeable === true && ((this.view?.dirty && !this.notify?.selectedQuiet) || this.#notifyDue())) {
+      return { kind: "wake" };
+    }
     if (wakeable === "notify" && this.#notifyDue()) return { kind: "wake" };
     if (this.conn.shutdown.aborted) return { kind: "shutdown" };
     let timedOut = false;
@@ -395,7 +403,7 @@ export class ImapSession {
   #notifyDue(): boolean {
     const n = this.notify;
     return n !== null &&
-      (n.pending.size > 0 || n.metadata.length > 0 || (n.selected !== null && this.view?.dirty === true));
+      (n.pending.size > 0 || n.metadata.length > 0 || (!n.selectedQuiet && this.view?.dirty === true));
   }
 
   /**

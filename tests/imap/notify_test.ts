@@ -37,10 +37,15 @@ async function pair(): Promise<{ a: RawImap; b: RawImap; close: () => Promise<vo
   };
 }
 
-/** Reads untagged lines until `count` have arrived (no command sent: NOTIFY pushes them). */
+/**
+ * Reads untagged lines until `count` have arrived (no command sent: NOTIFY pushes them), with the
+ * values of UIDVALIDITY and HIGHESTMODSEQ (the server's own) as `*`.
+ */
 async function pushed(c: RawImap, count: number): Promise<string[]> {
   const out: string[] = [];
-  while (out.length < count) out.push((await c.c.read())!);
+  while (out.length < count) {
+    out.push((await c.c.read())!.replace(/(UIDVALIDITY|HIGHESTMODSEQ) \d+/g, "$1 *"));
+  }
   return out;
 }
 
@@ -61,26 +66,52 @@ Deno.test("NOTIFY is advertised; SET STATUS answers the watched mailboxes' STATU
   }
 });
 
+Deno.test("NOTIFY SET STATUS with FlagChange enables CONDSTORE: HIGHESTMODSEQ for the selected mailbox and in every STATUS", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    const r = await a.cmd("NOTIFY SET STATUS (MAILBOXES Work (MessageNew MessageExpunge FlagChange))");
+    // RFC 7162 §3.1: as STATUS (HIGHESTMODSEQ) would, the SET's STATUS enabled CONDSTORE.
+    assert.equal(r.length, 3);
+    assert.match(r[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/);
+    assert.match(
+      r[1]!,
+      /^\* STATUS Work \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0 HIGHESTMODSEQ \d+\)$/,
+    );
+    assert.equal(r[2], "TAG OK NOTIFY completed");
+    await append(b, "Work");
+    assert.deepEqual(await pushed(a, 1), [
+      "* STATUS Work (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1 HIGHESTMODSEQ *)",
+    ]);
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("a NOTIFY connection gets STATUS for other mailboxes between commands, without IDLE", async () => {
   const { a, b, close } = await pair();
   try {
     assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
     assert.match((await a.cmd("SELECT Work")).at(-1)!, /^TAG OK/);
+    // Without STATUS, FlagChange leaves CONDSTORE off (no HIGHESTMODSEQ below either).
     assert.deepEqual(
       await a.cmd(
         "NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (PERSONAL (MessageNew MessageExpunge FlagChange))",
       ),
-      [
-        "TAG OK NOTIFY completed",
-      ],
+      ["TAG OK NOTIFY completed"],
     );
     await append(b, "INBOX");
-    assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    assert.deepEqual(await pushed(a, 1), [
+      "* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)",
+    ]);
     assert.match((await b.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
     assert.match((await b.cmd("STORE 1 +FLAGS.SILENT (\\Seen \\Deleted)")).at(-1)!, /^TAG OK/);
     assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (UNSEEN 0)"]);
     assert.match((await b.cmd("EXPUNGE")).at(-1)!, /^TAG OK/);
-    assert.deepEqual(await pushed(a, 1), ["* STATUS INBOX (MESSAGES 0 UIDNEXT 2 UNSEEN 0)"]);
+    assert.deepEqual(await pushed(a, 1), [
+      "* STATUS INBOX (MESSAGES 0 UIDNEXT 2 UIDVALIDITY * UNSEEN 0)",
+    ]);
     // The selected mailbox (SELECTED): EXISTS, not STATUS.
     await append(b, "Work");
     assert.deepEqual(await pushed(a, 2), ["* 1 EXISTS", "* 1 RECENT"]);
@@ -124,7 +155,9 @@ Deno.test("one IDLE connection watching every mailbox hears of new mail in any o
     await a.c.line("i1 IDLE");
     assert.equal(await a.c.read(), "+ idling");
     await append(b, "Lists/Deno");
-    assert.deepEqual(await pushed(a, 1), ["* STATUS Lists/Deno (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    assert.deepEqual(await pushed(a, 1), [
+      "* STATUS Lists/Deno (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)",
+    ]);
     await append(b, "INBOX");
     assert.deepEqual(await pushed(a, 2), ["* 1 EXISTS", "* 1 RECENT"]);
     await a.c.line("DONE");
@@ -141,10 +174,61 @@ Deno.test("NOTIFY NONE stops notifications; a mailbox outside every group is not
     assert.match((await a.cmd("NOTIFY SET (MAILBOXES Work (MessageNew MessageExpunge))")).at(-1)!, /^TAG OK/);
     await append(b, "INBOX");
     await append(b, "Work");
-    assert.deepEqual(await pushed(a, 1), ["* STATUS Work (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]);
+    assert.deepEqual(await pushed(a, 1), ["* STATUS Work (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)"]);
     assert.deepEqual(await a.cmd("NOTIFY NONE"), ["TAG OK NOTIFY completed"]);
     await append(b, "Work");
     assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("without a SELECTED group NOTIFY tells nothing of the selected mailbox, in IDLE or at NOOP, until NOTIFY NONE", async () => {
+  const { a, b, close } = await pair();
+  try {
+    assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    // RFC 5465 §6: only SELECTED names the selected mailbox's messages; INBOXES is PERSONAL here
+    // (any mailbox may be delivered to), so it covers Work.
+    assert.deepEqual(await a.cmd("NOTIFY SET (INBOXES (MessageNew MessageExpunge))"), [
+      "TAG OK NOTIFY completed",
+    ]);
+    await a.c.line("i1 IDLE");
+    assert.equal(await a.c.read(), "+ idling");
+    await append(b, "INBOX");
+    await append(b, "Work");
+    // An EXISTS for INBOX would come first: it changed first and is told before other mailboxes.
+    assert.deepEqual(await pushed(a, 1), ["* STATUS Work (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)"]);
+    await a.c.line("DONE");
+    assert.deepEqual(await a.until("i1"), ["TAG OK IDLE terminated"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+    // Without NOTIFY the usual updates resume, and the client learns of the message then.
+    assert.deepEqual(await a.cmd("NOTIFY NONE"), ["* 1 EXISTS", "* 1 RECENT", "TAG OK NOTIFY completed"]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("NOTIFY SELECTED without FlagChange sends no FETCH for flags changed elsewhere, only EXISTS", async () => {
+  const { a, b, close } = await pair();
+  try {
+    await append(b, "INBOX");
+    // IMAP4rev2: no \Recent, whose claim would race with the writer's session.
+    assert.match((await a.cmd("ENABLE IMAP4rev2")).at(-1)!, /^TAG OK/);
+    assert.match((await a.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.deepEqual(await a.cmd("NOTIFY SET (SELECTED (MessageNew MessageExpunge))"), [
+      "TAG OK NOTIFY completed",
+    ]);
+    assert.match((await b.cmd("SELECT INBOX")).at(-1)!, /^TAG OK/);
+    assert.match((await b.cmd("STORE 1 +FLAGS.SILENT (\\Flagged)")).at(-1)!, /^TAG OK/);
+    await append(b, "INBOX");
+    // RFC 5465 §5.1: a FETCH for the flag change would come before the later message's EXISTS.
+    assert.deepEqual(await pushed(a, 1), ["* 2 EXISTS"]);
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+    assert.deepEqual(await a.cmd("FETCH 1 (FLAGS)"), [
+      "* 1 FETCH (FLAGS (\\Flagged))",
+      "TAG OK FETCH completed",
+    ]);
   } finally {
     await close();
   }
@@ -295,7 +379,7 @@ Deno.test("NOTIFY SUBTREE of another user's namespace covers the mailboxes share
     await append(alice, "Listed");
     await append(alice, "Team");
     assert.deepEqual(await pushed(bob, 1), [
-      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)',
+      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)',
     ]);
     // A rename of a watched mailbox is told with its old name.
     assert.match((await alice.cmd("RENAME Team Crew")).at(-1)!, /^TAG OK/);
@@ -345,7 +429,7 @@ Deno.test("NOTIFY SUBSCRIBED covers the shared mailboxes the user subscribed to,
     await append(alice, "Other");
     await append(alice, "Team");
     assert.deepEqual(await pushed(bob, 1), [
-      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)',
+      '* STATUS "Other Users/alice@example.org/Team" (MESSAGES 1 UIDNEXT 2 UIDVALIDITY * UNSEEN 1)',
     ]);
     assert.deepEqual(await bob.cmd("NOOP"), ["TAG OK NOOP completed"]);
   } finally {

@@ -227,6 +227,21 @@ export class NotifyState {
   /** @param groups the event groups of the NOTIFY SET */
   constructor(readonly groups: EventGroup[]) {}
 
+  /**
+   * Whether the selected mailbox's message events are off (RFC 5465 §6): only a SELECTED or
+   * SELECTED-DELAYED group naming MessageNew/MessageExpunge covers them; the other filters never
+   * name the selected mailbox's messages. Then no EXISTS, EXPUNGE, FETCH or RECENT is sent for it
+   * until NOTIFY changes (as Dovecot does).
+   */
+  get selectedQuiet(): boolean {
+    return !this.selected?.events.has("MessageNew");
+  }
+
+  /** Whether flag changes in the selected mailbox are told as FETCH (RFC 5465 §5.1: FlagChange). */
+  get selectedFlags(): boolean {
+    return this.selected?.events.has("FlagChange") ?? false;
+  }
+
   /** The SELECTED/SELECTED-DELAYED group, if any. */
   get selected(): EventGroup | null {
     return this.groups.find((g) => g.filter.kind === "selected" || g.filter.kind === "selected-delayed") ??
@@ -243,10 +258,10 @@ export class NotifyState {
         case "selected-delayed":
           continue;
         case "inboxes":
-          // Mailboxes new mail is delivered to: INBOX (Sieve may file elsewhere; clients watch those too).
-          hit = m.role === "inbox";
-          break;
         case "personal":
+          // RFC 5465 §6: INBOXES is the mailboxes an MDA may deliver to, and a server that cannot
+          // easily tell them treats it as PERSONAL. Sieve `fileinto` and `+detail` addressing may
+          // deliver to any mailbox, so INBOXES is PERSONAL here (as in Dovecot).
           hit = true;
           break;
         case "subscribed":
@@ -429,7 +444,7 @@ export class NotifyState {
    * Sends what changed since the last delivery: LIST for created, renamed and deleted mailboxes
    * (MailboxName, RFC 5465 §5.4) and subscription changes (SubscriptionChange, §5.5), and STATUS
    * for watched mailboxes other than the selected one whose messages (MessageNew/MessageExpunge,
-   * §5.2, §5.3: MESSAGES, UIDNEXT, UNSEEN) or only flags (FlagChange: UNSEEN) changed;
+   * §5.2, §5.3: MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN) or only flags (FlagChange: UNSEEN) changed;
    * HIGHESTMODSEQ too once CONDSTORE is enabled.
    */
   async deliver(s: ImapSession): Promise<void> {
@@ -471,8 +486,10 @@ export class NotifyState {
       if (s.view?.mailbox.id === m.id || !events.has("MessageNew")) continue;
       const modseq = s.condstore && now.modseq !== before.modseq ? ` HIGHESTMODSEQ ${now.modseq}` : "";
       if (now.messages !== before.messages || now.uidNext !== before.uidNext) {
+        // RFC 5465 §5.2, §5.3: MESSAGES and UIDNEXT, with UIDVALIDITY so that the client can tell
+        // the UIDs still apply (and UNSEEN), as Dovecot sends them.
         await s.out.line(
-          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UNSEEN ${now.unseen}${modseq})`,
+          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UIDVALIDITY ${m.uidValidity} UNSEEN ${now.unseen}${modseq})`,
         );
       } else if (events.has("FlagChange") && (now.unseen !== before.unseen || modseq)) {
         await s.out.line(`* STATUS ${enc} (UNSEEN ${now.unseen}${modseq})`);
@@ -502,8 +519,9 @@ export class NotifyState {
       }
       const modseq = s.condstore && now.modseq !== before.modseq ? ` HIGHESTMODSEQ ${now.modseq}` : "";
       if (now.messages !== before.messages || now.uidNext !== before.uidNext) {
+        // RFC 5465 §5.2, §5.3: as for the user's own mailboxes (UIDVALIDITY included).
         await s.out.line(
-          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UNSEEN ${now.unseen}${modseq})`,
+          `* STATUS ${enc} (MESSAGES ${now.messages} UIDNEXT ${now.uidNext} UIDVALIDITY ${x.mailbox.uidValidity} UNSEEN ${now.unseen}${modseq})`,
         );
       } else if (events.has("FlagChange") && (now.unseen !== before.unseen || modseq)) {
         await s.out.line(`* STATUS ${enc} (UNSEEN ${now.unseen}${modseq})`);
@@ -542,6 +560,17 @@ export const notify: CommandSpec = {
     state.fetchView = s.view;
     state.fetchedUpTo = s.view?.maxUid ?? 0;
     s.notify = state;
+    if (parsed.status && !s.condstore && parsed.groups.some((g) => g.events.has("FlagChange"))) {
+      // RFC 5465 §5.1 with RFC 7162 §3.1: SET STATUS tells FlagChange mailboxes' HIGHESTMODSEQ,
+      // which, as STATUS (HIGHESTMODSEQ) does, enables CONDSTORE; a selected mailbox's
+      // HIGHESTMODSEQ is then sent as for the other CONDSTORE-enabling commands (as Dovecot does;
+      // without STATUS, Dovecot leaves CONDSTORE off and so does Tern).
+      s.enabled.add("CONDSTORE");
+      const view = s.view;
+      if (view) {
+        await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
+      }
+    }
     await state.start(s, parsed.status);
     return ok("NOTIFY completed");
   },
