@@ -75,6 +75,8 @@ export class Database {
   readonly #db: DatabaseSync;
   /** The WAL file, or null for an in-memory database. */
   readonly #walPath: string | null;
+  /** The WAL file handle kept open for the deferred syncs (`#openWal`), with its inode. */
+  #wal: { file: Deno.FsFile; ino: number } | null = null;
   readonly #statements = new Map<string, StatementSync>();
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
@@ -276,17 +278,56 @@ export class Database {
   }
 
   async #syncWal(walPath: string): Promise<void> {
-    let file: Deno.FsFile | null = null;
     try {
-      // Opened afresh each time: a file handle kept open would miss a WAL recreated by SQLite.
-      file = await Deno.open(walPath, { read: true, write: true });
-      await file.syncData();
+      const kept = this.#openWal(walPath);
+      if (kept !== null) {
+        await kept.syncData();
+        return;
+      }
+      const file = await Deno.open(walPath, { read: true, write: true });
+      try {
+        await file.syncData();
+      } finally {
+        file.close();
+      }
     } catch {
+      this.#dropWal();
       // No WAL to sync (e.g. removed after a checkpoint by the last other connection): a FULL
       // checkpoint syncs the WAL and the database file, which then hold every commit.
       this.#db.exec("PRAGMA wal_checkpoint(FULL)");
-    } finally {
-      file?.close();
+    }
+  }
+
+  /**
+   * The WAL file, kept open between commits (an open and a close per commit showed in profiles).
+   * A handle kept open would miss a WAL that SQLite removed and recreated, so the path's inode is
+   * compared with the handle's on every call: while the handle is open its inode cannot be reused,
+   * so the same number means the same file. Null where the platform has no inode numbers
+   * (Windows): the caller opens the file afresh. Throws when there is no WAL file.
+   */
+  #openWal(walPath: string): Deno.FsFile | null {
+    const ino = Deno.statSync(walPath).ino;
+    if (ino === null) return null;
+    if (this.#wal !== null && ino === this.#wal.ino) return this.#wal.file;
+    this.#dropWal();
+    const file = Deno.openSync(walPath, { read: true, write: true });
+    const openedIno = file.statSync().ino;
+    if (openedIno === null) {
+      file.close();
+      return null;
+    }
+    this.#wal = { file, ino: openedIno };
+    return file;
+  }
+
+  /** Closes the kept WAL handle (a sync still running on it finishes: it holds its own reference). */
+  #dropWal(): void {
+    const wal = this.#wal;
+    this.#wal = null;
+    try {
+      wal?.file.close();
+    } catch {
+      // already closed
     }
   }
 
@@ -361,6 +402,7 @@ export class Database {
     // Normally stopped already (stopBackgroundCheckpoints); otherwise the worker closes its own
     // connection after this one.
     void this.#checkpointer?.close();
+    this.#dropWal();
     this.#statements.clear();
     this.#arrayStatements.clear();
     if (this.#db.isOpen) this.#db.close();
