@@ -183,7 +183,7 @@ Deno.test("NOTIFY NONE stops notifications; a mailbox outside every group is not
   }
 });
 
-Deno.test("without a SELECTED group NOTIFY tells nothing of the selected mailbox, in IDLE or at NOOP, until NOTIFY NONE", async () => {
+Deno.test("without a SELECTED group, or after NOTIFY NONE, nothing is told of the selected mailbox, in IDLE or at NOOP, until SELECTED asks", async () => {
   const { a, b, close } = await pair();
   try {
     assert.match((await b.cmd("CREATE Work")).at(-1)!, /^TAG OK/);
@@ -202,8 +202,16 @@ Deno.test("without a SELECTED group NOTIFY tells nothing of the selected mailbox
     await a.c.line("DONE");
     assert.deepEqual(await a.until("i1"), ["TAG OK IDLE terminated"]);
     assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
-    // Without NOTIFY the usual updates resume, and the client learns of the message then.
-    assert.deepEqual(await a.cmd("NOTIFY NONE"), ["* 1 EXISTS", "* 1 RECENT", "TAG OK NOTIFY completed"]);
+    // RFC 5465 §3.1: NOTIFY NONE asks for nothing at all, the selected mailbox's updates included.
+    assert.deepEqual(await a.cmd("NOTIFY NONE"), ["TAG OK NOTIFY completed"]);
+    await append(b, "INBOX");
+    assert.deepEqual(await a.cmd("NOOP"), ["TAG OK NOOP completed"]);
+    // Once SELECTED asks for them, the client learns of the messages.
+    assert.deepEqual(await a.cmd("NOTIFY SET (SELECTED (MessageNew MessageExpunge))"), [
+      "* 2 EXISTS",
+      "* 2 RECENT",
+      "TAG OK NOTIFY completed",
+    ]);
   } finally {
     await close();
   }

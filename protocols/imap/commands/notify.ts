@@ -448,6 +448,12 @@ export class NotifyState {
    * HIGHESTMODSEQ too once CONDSTORE is enabled.
    */
   async deliver(s: ImapSession): Promise<void> {
+    if (this.groups.length === 0) {
+      // NOTIFY NONE: nothing is told.
+      this.pending.clear();
+      this.metadata.length = 0;
+      return;
+    }
     if (this.metadata.length > 0) await this.#deliverMetadata(s);
     if (this.pending.size === 0) return;
     const changed = new Set(this.pending);
@@ -551,7 +557,10 @@ export const notify: CommandSpec = {
     const parsed = parseNotify(cmd.args, (raw) => s.decodeName(raw));
     if (parsed.kind === "none" || parsed.groups.length === 0) {
       s.notify?.close();
-      s.notify = null;
+      // RFC 5465 §3.1: NOTIFY NONE asks for no unsolicited responses at all, not even the ones
+      // IMAP sends for the selected mailbox without NOTIFY (as Dovecot): an empty NOTIFY keeps
+      // the selected mailbox quiet (a later SELECT or NOTIFY SET SELECTED catches the client up).
+      s.notify = new NotifyState([]);
       return ok("NOTIFY completed");
     }
     s.notify?.close();
