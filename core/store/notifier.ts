@@ -17,6 +17,13 @@ export interface ChangeEvent {
   mailboxIds: MailboxId[];
   /** METADATA entries set or removed (RFC 5464), for NOTIFY's metadata events (RFC 5465 §5.6, §5.7). */
   metadata?: MetadataEvent;
+  /**
+   * Set when every write behind this event was made with this `origin` (the option of
+   * `Store.updateKeywords`/`expunge`): the writer already knows the change and can skip it. Absent
+   * when any write of the batch for this account had another origin or none, or when the backend
+   * does not track origins.
+   */
+  origin?: symbol;
 }
 
 /** Entries of one mailbox ("" for the server) changed by one user (whose `/private` ones they are). */

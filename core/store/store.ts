@@ -208,7 +208,7 @@ export interface MessageStore {
     accountId: AccountId,
     ids: MessageId[],
     change: KeywordChange,
-    opts?: { unchangedSince?: number },
+    opts?: { unchangedSince?: number; origin?: symbol },
   ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }>;
   /** Replaces the mailboxes of a message (JMAP). New placements get new UIDs. */
   setMailboxes(accountId: AccountId, id: MessageId, mailboxIds: MailboxId[]): Promise<Message>;
@@ -231,6 +231,7 @@ export interface MessageStore {
     accountId: AccountId,
     mailboxId: MailboxId,
     uids: number[],
+    opts?: { origin?: symbol },
   ): Promise<{ uids: number[]; modseq: number }>;
   /** JMAP destroy: removes the messages from every mailbox. */
   destroyMessages(

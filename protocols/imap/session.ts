@@ -77,8 +77,11 @@ export class ImapSession {
   #commandStart: number | null = null;
   /** A deadline that ended a read in `readRawLine` (the main loop says goodbye). */
   #expired: "command" | "unauthenticated" | null = null;
-  /** MODSEQs of changes this session made itself: their notifications need no resync. */
-  readonly #own = new Set<number>();
+  /**
+   * This session's mark on the store writes whose result it applies to its view itself (STORE,
+   * EXPUNGE, FETCH's implicit \Seen): their change events (`ChangeEvent.origin`) need no re-read.
+   */
+  readonly origin: symbol = Symbol("imap session");
   /** Saved search result for `$` (RFC 5182), as UIDs. */
   savedSearch: number[] = [];
   /** Live SEARCH/SORT results (RFC 5267 §4.3 CONTEXT=SEARCH, CONTEXT=SORT). */
@@ -203,15 +206,6 @@ export class ImapSession {
     this.#unsubscribe = this.store.notifier.subscribe(account.id, (e) => this.#onChange(e));
   }
 
-  /**
-   * Records the MODSEQ of a change this session made and already reflected in its view (STORE,
-   * EXPUNGE), so that its notification does not trigger a resync.
-   */
-  ownChange(modseq: number): void {
-    this.#own.add(modseq);
-    if (this.#own.size > 64) this.#own.delete(this.#own.values().next().value!);
-  }
-
   /** Wakes the read loop for NOTIFY news from another account (a shared mailbox's owner). */
   notifyWake(): void {
     this.#wake?.();
@@ -234,7 +228,8 @@ export class ImapSession {
     if (this.contexts.size > 0 && this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
       this.contexts.dirty = true;
     }
-    if (this.#own.delete(e.modseq)) return;
+    // Only this session's own writes, already applied to its view: nothing to read back.
+    if (e.origin === this.origin) return;
     if (this.view && e.mailboxIds.includes(this.view.mailbox.id)) {
       this.view.dirty = true;
       this.#wake?.();

@@ -29,6 +29,8 @@ export class PgMutation {
   readonly afterCommit: (() => Promise<void>)[] = [];
   /** Events to publish after COMMIT (filled by `finish`). */
   readonly events: ChangeEvent[] = [];
+  /** Who made this write (`ChangeEvent.origin`, told to this process's listeners only), or null. */
+  origin: symbol | null = null;
   readonly #accounts = new Map<number, AccountEffects>();
   #finished = false;
 

@@ -241,7 +241,8 @@ export class PostgresStore implements Store {
       this.#commitObserver?.((performance.now() - started) / 1000);
       const m = mut as PgMutation | null;
       if (m) {
-        for (const e of m.events) this.notifier.publish(e);
+        // One write per transaction: its origin (a symbol of this process) marks every event.
+        for (const e of m.events) this.notifier.publish(m.origin === null ? e : { ...e, origin: m.origin });
         for (const job of m.afterCommit) await job().catch(this.#onError);
       }
       return result;
@@ -1035,7 +1036,7 @@ export class PostgresStore implements Store {
     accountId: AccountId,
     ids: MessageId[],
     change: KeywordChange,
-    opts: { unchangedSince?: number } = {},
+    opts: { unchangedSince?: number; origin?: symbol } = {},
   ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
     // Validated first, so a bad keyword fails the whole call before any change.
     try {
@@ -1044,6 +1045,7 @@ export class PostgresStore implements Store {
       return Promise.reject(err);
     }
     return this.#write([accountId], async (mut) => {
+      mut.origin = opts.origin ?? null;
       const tx = mut.tx;
       const acc = await dir.accountRow(tx, accountId);
       const failed: MessageId[] = [];
@@ -1324,8 +1326,10 @@ export class PostgresStore implements Store {
     accountId: AccountId,
     mailboxId: MailboxId,
     uids: number[],
+    opts: { origin?: symbol } = {},
   ): Promise<{ uids: number[]; modseq: number }> {
     return this.#write([accountId], async (mut) => {
+      mut.origin = opts.origin ?? null;
       const acc = await dir.accountRow(mut.tx, accountId);
       const mb = await mailboxRow(mut.tx, accountId, mailboxId);
       const removed: number[] = [];

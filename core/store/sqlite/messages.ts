@@ -678,9 +678,10 @@ export class SqliteMessages {
     accountId: AccountId,
     ids: MessageId[],
     change: KeywordChange,
-    opts: { unchangedSince?: number } = {},
+    opts: { unchangedSince?: number; origin?: symbol } = {},
   ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
     return this.#h.write((mut) => {
+      mut.fx.origin = opts.origin ?? null;
       // Validated first, so a bad keyword fails the whole call before any change.
       applyKeywordChange({ flags: 0, custom: "" }, change);
       const db = this.#h.database;
@@ -980,8 +981,10 @@ export class SqliteMessages {
     accountId: AccountId,
     mailboxId: MailboxId,
     uids: number[],
+    opts: { origin?: symbol } = {},
   ): Promise<{ uids: number[]; modseq: number }> {
     return this.#h.write((mut) => {
+      mut.fx.origin = opts.origin ?? null;
       const acc = this.#h.accountRow(accountId);
       const mb = this.#h.mailboxRow(accountId, mailboxId);
       const removed: number[] = [];

@@ -613,7 +613,7 @@ export class SqliteStore implements Store {
     accountId: AccountId,
     ids: MessageId[],
     change: KeywordChange,
-    opts: { unchangedSince?: number } = {},
+    opts: { unchangedSince?: number; origin?: symbol } = {},
   ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
     return this.#messages.updateKeywords(accountId, ids, change, opts);
   }
@@ -648,8 +648,9 @@ export class SqliteStore implements Store {
     accountId: AccountId,
     mailboxId: MailboxId,
     uids: number[],
+    opts: { origin?: symbol } = {},
   ): Promise<{ uids: number[]; modseq: number }> {
-    return this.#messages.expunge(accountId, mailboxId, uids);
+    return this.#messages.expunge(accountId, mailboxId, uids, opts);
   }
 
   destroyMessages(

@@ -17,8 +17,10 @@ export class JobEffects {
   /** Per account: last MODSEQ, changed types and mailboxes, for the change event. */
   readonly events = new Map<
     AccountId,
-    { modseq: number; types: Set<ChangeType>; mailboxIds: Set<MailboxId> }
+    { modseq: number; types: Set<ChangeType>; mailboxIds: Set<MailboxId>; origin: symbol | null }
   >();
+  /** Who made this job's changes (`ChangeEvent.origin`), or null. */
+  origin: symbol | null = null;
   /**
    * Actions run at the end of the batch, inside its transaction but outside every job's
    * savepoint (full-text rows: FTS5 flushes its pending terms at each savepoint, so inserting them
@@ -37,7 +39,7 @@ export class JobEffects {
   touch(accountId: AccountId, modseq: number, type: ChangeType, mailboxIds: Iterable<MailboxId> = []): void {
     let e = this.events.get(accountId);
     if (!e) {
-      e = { modseq, types: new Set(), mailboxIds: new Set() };
+      e = { modseq, types: new Set(), mailboxIds: new Set(), origin: this.origin };
       this.events.set(accountId, e);
     }
     e.modseq = Math.max(e.modseq, modseq);
@@ -45,10 +47,13 @@ export class JobEffects {
     for (const id of mailboxIds) e.mailboxIds.add(id);
   }
 
-  /** Merges another job's effects into this one. */
+  /** Merges another job's effects into this one (a batch's: origins kept only where all agree). */
   merge(other: JobEffects): void {
     for (const [accountId, e] of other.events) {
+      const mine = this.events.get(accountId);
+      const origin = mine === undefined ? other.origin : mine.origin === other.origin ? mine.origin : null;
       for (const type of e.types) this.touch(accountId, e.modseq, type, e.mailboxIds);
+      this.events.get(accountId)!.origin = origin;
     }
     this.beforeCommit.push(...other.beforeCommit);
     this.lastBeforeCommit.push(...other.lastBeforeCommit);
@@ -227,6 +232,7 @@ export class WriteQueue {
         types: [...e.types],
         mailboxIds: [...e.mailboxIds],
       };
+      if (e.origin !== null) event.origin = e.origin;
       try {
         this.#notifier.publish(event);
       } catch (err) {

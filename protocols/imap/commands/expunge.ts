@@ -25,8 +25,7 @@ export const expunge: CommandSpec = {
     const uids = current.filter((p) => p.keywords.includes("$deleted") && (!only || only.has(p.uid)))
       .map((p) => p.uid);
     if (uids.length > 0) {
-      const r = await s.store.expunge(s.viewOwner, view.mailbox.id, uids);
-      s.ownChange(r.modseq);
+      const r = await s.store.expunge(s.viewOwner, view.mailbox.id, uids, { origin: s.origin });
       const removed = r.uids.filter((u) => view.byUid.has(u));
       await s.reportExpunged(view.remove(removed), removed);
       await reportRecent(s, view);

@@ -236,8 +236,7 @@ async function fetchBatch(
     const ids = placements.filter((p) => !view.gone.has(p.uid) && !p.keywords.includes("$seen"))
       .map((p) => p.messageId);
     if (ids.length > 0) {
-      const r = await s.store.updateKeywords(s.viewOwner, ids, { add: ["$seen"] });
-      s.ownChange(r.modseq);
+      const r = await s.store.updateKeywords(s.viewOwner, ids, { add: ["$seen"] }, { origin: s.origin });
       const updated = new Set(r.updated.map((m) => m.id));
       for (const p of placements) {
         if (updated.has(p.messageId)) {

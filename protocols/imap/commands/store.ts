@@ -77,8 +77,7 @@ export const store: CommandSpec = {
       : live;
     for (let i = 0; i < toStore.length; i += 1000) {
       const ids = toStore.slice(i, i + 1000).map((u) => view.byUid.get(u)!.messageId);
-      const r = await s.store.updateKeywords(s.viewOwner, ids, change, opts);
-      s.ownChange(r.modseq);
+      const r = await s.store.updateKeywords(s.viewOwner, ids, change, { ...opts, origin: s.origin });
       for (const id of r.failed) {
         const uid = byMessage.get(id);
         if (uid !== undefined) failed.add(uid);
