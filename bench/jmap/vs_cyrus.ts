@@ -321,6 +321,7 @@ async function main(): Promise<number> {
       seconds: { type: "string", default: "30" },
       only: { type: "string" },
       "min-idle": { type: "string", default: "80" },
+      settle: { type: "string", default: "120" },
       force: { type: "boolean", default: false },
       "tern-data-dir": { type: "string" },
       "tern-cpu-prof": { type: "string" },
@@ -329,7 +330,12 @@ async function main(): Promise<number> {
   const messages = Number(values.messages);
   const clients = Number(values.clients);
   const seconds = Number(values.seconds);
-  const gate = { minIdle: Number(values["min-idle"]), force: values.force ?? false };
+  const gate = {
+    minIdle: Number(values["min-idle"]),
+    force: values.force ?? false,
+    // Seconds to wait for the machine to go quiet before a load (0 with --force), as bench/peers does.
+    settleSeconds: values.force ? 0 : Number(values.settle),
+  };
   const only = values.only;
   const results: Result[] = [];
 
