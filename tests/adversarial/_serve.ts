@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "../cli/_tern.ts";
+import { spawnServe, tern } from "../cli/_tern.ts";
 
 /** Writes tern.toml into `dir` and creates the user's domain and the user with the CLI. */
 export async function prepareDataDir(dir: string, address: string, password: string): Promise<void> {
@@ -47,24 +47,7 @@ export interface Served {
 
 /** Starts `tern serve` in `dir` and resolves once its log says "server started". */
 export async function serve(dir: string): Promise<Served> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--config",
-      DENO_JSON,
-      ...(await taskPermissionFlags("start")),
-      MAIN_TS,
-      "serve",
-      "--config",
-      "tern.toml",
-    ],
-    cwd: dir,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = await spawnServe(dir);
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const ports: Record<string, number> = {};
   let buf = "";

@@ -21,6 +21,31 @@ export async function taskPermissionFlags(task: string): Promise<string[]> {
   return flags;
 }
 
+/**
+ * Spawns `tern serve --config tern.toml` in `dir` with the start task's permissions; its log
+ * (standard error) is piped, standard output dropped. `env` adds to `NO_COLOR=1`.
+ */
+export async function spawnServe(dir: string, env: Record<string, string> = {}): Promise<Deno.ChildProcess> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--config",
+      DENO_JSON,
+      ...(await taskPermissionFlags("start")),
+      MAIN_TS,
+      "serve",
+      "--config",
+      "tern.toml",
+    ],
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+}
+
 /** Result of one `tern` run. */
 export interface TernResult {
   code: number;

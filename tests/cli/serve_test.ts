@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DENO_JSON, MAIN_TS, taskPermissionFlags, tern } from "./_tern.ts";
+import { spawnServe, tern } from "./_tern.ts";
 import { readWithTimeout } from "../support/timed_source.ts";
 
 const LISTENERS = [
@@ -58,24 +58,7 @@ Deno.test("tern serve runs under the start task's permissions, serves CLI-made a
     );
     assert.equal(user.code, 0, user.stderr);
 
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--config",
-        DENO_JSON,
-        ...(await taskPermissionFlags("start")),
-        MAIN_TS,
-        "serve",
-        "--config",
-        "tern.toml",
-      ],
-      cwd: dir,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const child = await spawnServe(dir);
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter()).getReader();
     const ports: Record<string, number> = {};
     const seen: string[] = [];

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DENO_JSON, MAIN_TS, taskPermissionFlags } from "../cli/_tern.ts";
+import { spawnServe } from "../cli/_tern.ts";
 import { Lines } from "../runtime/_lines.ts";
 import { installed } from "../clients/_clients.ts";
 import { SYSTEMD_NOTIFY } from "../../core/setup/service_notify.ts";
@@ -66,24 +66,7 @@ Deno.test({
         `local_domains = ["example.com"]\n` +
           ["smtp", "imap", "http"].map((n) => `[listeners.${n}]\nport = 0\n`).join(""),
       );
-      server = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--config",
-          DENO_JSON,
-          ...(await taskPermissionFlags("start")),
-          MAIN_TS,
-          "serve",
-          "--config",
-          "tern.toml",
-        ],
-        cwd: dir,
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-        env: { NO_COLOR: "1", NOTIFY_SOCKET: socketPath },
-      }).spawn();
+      server = await spawnServe(dir, { NOTIFY_SOCKET: socketPath });
       log = new Lines(server.stderr);
 
       const ready = await nextLine(messages, "READY");
