@@ -11,6 +11,7 @@
 import type { ChangeEvent, ChangeNotifier } from "../notifier.ts";
 import type { AccountId, ChangeType, MailboxId } from "../types.ts";
 import type { Database } from "./database.ts";
+import { setImmediate } from "node:timers";
 
 /** What a job records for after the commit. */
 export class JobEffects {
@@ -77,7 +78,7 @@ export class WriteQueue {
   #riders: Job[] = [];
   /** Starts a batch for the riders when none took them in time. */
   #rideTimer: ReturnType<typeof setTimeout> | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: ReturnType<typeof setImmediate> | null = null;
   #idle: PromiseWithResolvers<void> | null = null;
   /** Batches committed whose WAL sync (and then settlement) is still under way. */
   #syncing = 0;
@@ -108,9 +109,10 @@ export class WriteQueue {
   run<T>(fn: (fx: JobEffects) => T): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-    // A timer (not a microtask) so that writes from every connection served in this event-loop
-    // turn share one commit.
-    this.#timer ??= setTimeout(() => this.#flush(), 0);
+    // After this event-loop turn's I/O (setImmediate, not a microtask) so that writes from every
+    // connection served in this turn share one commit; not setTimeout(0), whose 1 ms clamp (and
+    // timer granularity) added one to two milliseconds to every acknowledgement.
+    this.#timer ??= setImmediate(() => this.#flush());
     return promise;
   }
 
@@ -125,7 +127,7 @@ export class WriteQueue {
     this.#rideTimer ??= setTimeout(() => {
       // No batch took them in time: start one.
       this.#rideTimer = null;
-      this.#timer ??= setTimeout(() => this.#flush(), 0);
+      this.#timer ??= setImmediate(() => this.#flush());
     }, maxWaitMs);
     return promise;
   }
@@ -137,7 +139,7 @@ export class WriteQueue {
 
   /** Resolves when no job is pending. */
   drain(): Promise<void> {
-    if (this.#riders.length > 0) this.#timer ??= setTimeout(() => this.#flush(), 0);
+    if (this.#riders.length > 0) this.#timer ??= setImmediate(() => this.#flush());
     if (this.#pending.length === 0 && this.#timer === null && this.#syncing === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers<void>();
     return this.#idle.promise;
@@ -248,7 +250,7 @@ export class WriteQueue {
 
   #settleIdle(): void {
     if (this.#pending.length > 0 || (this.#idle !== null && this.#riders.length > 0)) {
-      this.#timer ??= setTimeout(() => this.#flush(), 0);
+      this.#timer ??= setImmediate(() => this.#flush());
       return;
     }
     if (this.#syncing > 0 || this.#timer !== null) return;

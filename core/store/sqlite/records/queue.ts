@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import type { Database } from "../database.ts";
 import { QUEUE_COMPONENT, QUEUE_MIGRATIONS } from "./queue_schema.ts";
 import type {
@@ -133,7 +134,8 @@ export class SqliteQueueStore implements QueueStore {
       this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setTimeout(() => this.#flush(), 0);
+        // After this turn's I/O, without setTimeout(0)'s 1 ms clamp (see write_queue.ts).
+        setImmediate(() => this.#flush());
       }
     });
   }
