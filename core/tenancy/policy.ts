@@ -6,8 +6,9 @@
  *
  * Organizations, plans and domain ownership are cached in memory and reloaded when
  * `Store.organizations.version()` changes (asked once per decision: at RCPT, at MAIL, after the
- * data; the SQLite store answers from memory unless something was written since), so a plan changed
- * by `tern plan set` in another process applies to the next command without a restart. Counting a
+ * data; the SQLite store answers from memory unless its connection wrote since or, read at most once
+ * per millisecond, another connection committed), so a plan changed by `tern plan set` in another
+ * process applies to the next command without a restart. Counting a
  * delivery uses the organizations the decision after its data saw (no second ask). Usage comes from
  * the in-memory `UsageCounter`; storage from `Store.organizations.storageBytes()`, read only when
  * the plan limits it.

@@ -76,7 +76,9 @@ export interface OrganizationStore {
   storageBytes(orgId: string): Promise<number>;
   /**
    * A number that changes whenever an organization, a plan or a domain assignment changes (in this
-   * process or another): policy caches compare it to know when to reload.
+   * process or another): policy caches compare it to know when to reload. A change made through
+   * this store is seen at once; one made in another process may be seen up to a millisecond later
+   * (the SQLite store reads the cross-process change counter at most once per millisecond).
    */
   version(): Promise<number>;
 }

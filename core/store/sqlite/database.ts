@@ -81,6 +81,8 @@ export class Database {
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
   #savepoint = 0;
+  /** Write calls made on this connection (`writes`). */
+  #writes = 0;
   readonly #busyTimeoutMs: number;
   /** Checkpoints in a worker once the WAL reaches the limit (`checkpointInBackground`). */
   #checkpointer: Checkpointer | null = null;
@@ -125,6 +127,16 @@ export class Database {
     return this.#db;
   }
 
+  /**
+   * How many writes this connection has made: every `run`, `exec` and `transaction` call counts one
+   * (a read-only or rolled-back one too). Two equal values mean this connection wrote nothing in
+   * between, so a value read at the first still holds unless another connection committed (see
+   * `PRAGMA data_version`). Like `total_changes()`, without a statement (organizations.ts).
+   */
+  get writes(): number {
+    return this.#writes;
+  }
+
   /** True while a transaction opened by `transaction()` is running. */
   get inTransaction(): boolean {
     return this.#depth > 0;
@@ -142,6 +154,7 @@ export class Database {
 
   /** Runs a write statement. */
   run(sql: string, ...params: SqlValue[]): RunResult {
+    this.#writes++;
     const r = this.statement(sql).run(...params);
     return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
   }
@@ -170,6 +183,7 @@ export class Database {
 
   /** Executes SQL without parameters (may hold several statements). */
   exec(sql: string): void {
+    this.#writes++;
     this.#db.exec(sql);
   }
 
@@ -179,6 +193,8 @@ export class Database {
    * when it throws. Nested calls use savepoints. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
+    // A write through `get`/`all` (RETURNING) happens in a transaction: counted here.
+    this.#writes++;
     if (this.#depth > 0) {
       const name = `sp${++this.#savepoint}`;
       this.#db.exec(`SAVEPOINT ${name}`);
