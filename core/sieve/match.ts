@@ -220,7 +220,19 @@ function matchOne(
 /** A `:matches` pattern as tokens: literal characters, `?` and `*` (a backslash quotes the next one). */
 type GlobTok = { lit: string } | { any: true } | { star: true };
 
-function globTokens(p: string): GlobTok[] {
+/** Tokens of the patterns seen (a compiled script's keys come back run after run); bounded. */
+const globPatterns = new Map<string, readonly GlobTok[]>();
+
+function globTokens(p: string): readonly GlobTok[] {
+  let tokens = globPatterns.get(p);
+  if (tokens === undefined) {
+    tokens = tokenizeGlob(p);
+    if (globPatterns.size < 1024) globPatterns.set(p, tokens);
+  }
+  return tokens;
+}
+
+function tokenizeGlob(p: string): GlobTok[] {
   const out: GlobTok[] = [];
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;

@@ -485,3 +485,36 @@ Deno.test("sieve limits: too many redirects, too many actions, too many steps gi
   assert.match(steps.error!, /too many steps/);
   assert.deepEqual(steps.actions, [KEEP]);
 });
+
+Deno.test("sieve RFC 5228 §2.7.3/§5.1 address and header: i;ascii-casemap folds the field's address parts and values, i;octet does not", async () => {
+  const raw = msg(`
+From: Wile E. Coyote <Wile.Coyote+Traps@Desert.Example.ORG>
+To: roadrunner@acme.example.com, <Beep+Beep@ACME.example.com>
+Subject: A Present
+`);
+  const hits = async (test: string): Promise<boolean> =>
+    (await actions(
+      `require ["subaddress", "relational", "comparator-i;ascii-numeric"];
+      if ${test} { discard; }`,
+      raw,
+    )).some((a) => a.type === "discard");
+  assert.equal(await hits(`address :is "from" "wile.coyote+traps@desert.example.org"`), true);
+  assert.equal(await hits(`address :domain :is "from" "DESERT.example.org"`), true);
+  assert.equal(await hits(`address :localpart :contains "from" "COYOTE+"`), true);
+  assert.equal(await hits(`address :user :is "to" "beep"`), true);
+  assert.equal(await hits(`address :detail :is "from" "traps"`), true);
+  assert.equal(await hits(`address :comparator "i;octet" :domain :is "from" "desert.example.org"`), false);
+  assert.equal(await hits(`address :comparator "i;octet" :domain :is "from" "Desert.Example.ORG"`), true);
+  // RFC 5233 §4: an address without a detail part is not counted by :detail.
+  assert.equal(await hits(`address :detail :count "eq" "to" "1"`), true);
+  assert.equal(await hits(`address :detail :count "eq" "cc" "0"`), true);
+  assert.equal(await hits(`header :is "subject" "a present"`), true);
+  assert.equal(await hits(`header :is "subject" "a presen"`), false);
+  assert.equal(await hits(`header :contains "subject" "PRESENT"`), true);
+  assert.equal(await hits(`header :comparator "i;octet" :contains "subject" "present"`), false);
+  assert.equal(await hits(`not header :contains ["x-none", "subject"] "nothing"`), true);
+  assert.equal(
+    await hits(`anyof (false, allof (exists "to", address :all :is "to" "ROADRUNNER@acme.example.com"))`),
+    true,
+  );
+});
