@@ -10,7 +10,7 @@
  * @module
  */
 import { parseContentValue, stripComments } from "../mime/rfc2231.ts";
-import type { MimePart } from "../mime/types.ts";
+import type { ContentValue, MimePart } from "../mime/types.ts";
 
 /** A header field as the interpreter holds it (lowercase key, unfolded value). */
 export interface LeafField {
@@ -19,6 +19,20 @@ export interface LeafField {
 }
 
 const TOKEN = /^[a-z0-9!#$%&'*+.^_`{|}~-]+$/;
+
+/** Content-Type values already parsed (mail repeats a few, run after run); frozen, bounded. */
+const contentTypes = new Map<string, ContentValue>();
+
+/** `parseContentValue`, remembered: the same value always parses the same way. */
+function contentType(value: string): ContentValue {
+  let parsed = contentTypes.get(value);
+  if (parsed === undefined) {
+    const p = parseContentValue(value);
+    parsed = Object.freeze({ value: p.value, params: Object.freeze(p.params) });
+    if (contentTypes.size < 256 && value.length <= 256) contentTypes.set(value, parsed);
+  }
+  return parsed;
+}
 
 /**
  * The root of a message that has no sub-parts, or null when it may have some.
@@ -38,7 +52,7 @@ export function leafBody(raw: Uint8Array, fields: readonly LeafField[], bodyStar
   let params: Record<string, string> = { charset: "us-ascii" };
   const ct = first("content-type");
   if (ct !== null) {
-    const parsed = parseContentValue(ct);
+    const parsed = contentType(ct);
     const slash = parsed.value.indexOf("/");
     if (slash < 0) return null;
     type = parsed.value.slice(0, slash);
