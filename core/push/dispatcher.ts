@@ -18,6 +18,7 @@ import type { Clock } from "../clock.ts";
 import type { OutboundRequest, OutboundResponse } from "../net/outbound_http.ts";
 import { buildPushRequest, PushKeyError, type Urgency } from "./request.ts";
 import { sharedWith } from "../acl/access.ts";
+import { GENERATION_TYPES, GrantView, viewState } from "../acl/view_state.ts";
 import type { VapidKeys } from "./vapid.ts";
 
 /** The part of the outbound HTTP client the dispatcher uses. */
@@ -36,7 +37,7 @@ export const PUSH_TYPE_NAMES: readonly string[] = [
 ];
 
 /** Types of a shared account its grantees are pushed (RFC 9670: the mail data they may see). */
-const SHARED_TYPES: ReadonlySet<string> = new Set(["Mailbox", "Email", "Thread"]);
+const SHARED_TYPES: ReadonlySet<ChangeType> = new Set(["Mailbox", "Email", "Thread"]);
 
 /** Delays before the 1st, 2nd, … retry of a failed delivery; then it is given up. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000, 120_000, 600_000];
@@ -78,8 +79,8 @@ export class PushDispatcher {
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #routing = new Set<Promise<void>>();
-  /** Per owner: the subscription to their changes, and their grantees' visible mailboxes. */
-  readonly #owners = new Map<AccountId, { unsubscribe: () => void; grantees: Map<AccountId, Set<string>> }>();
+  /** Per owner: the subscription to their changes, and their grantees' views (core/acl/view_state.ts). */
+  readonly #owners = new Map<AccountId, { unsubscribe: () => void; grantees: Map<AccountId, GrantView> }>();
 
   /** @param options store, log, clock, outbound HTTP client, VAPID keys, retry delays, TTL */
   constructor(options: PushDispatcherOptions) {
@@ -116,14 +117,14 @@ export class PushDispatcher {
 
   /** Follows the owners of the mailboxes shared with `grantee` (as of now; core/acl). */
   async #watchShared(grantee: AccountId): Promise<void> {
-    const byOwner = new Map<AccountId, Set<string>>();
+    const byOwner = new Map<AccountId, GrantView>();
     for (const s of await sharedWith(this.#o.store, grantee)) {
-      const set = byOwner.get(s.owner.id) ?? new Set<string>();
-      set.add(s.mailbox.id);
-      byOwner.set(s.owner.id, set);
+      if (!byOwner.has(s.owner.id)) {
+        byOwner.set(s.owner.id, await GrantView.open(this.#o.store, grantee, s.owner.id));
+      }
     }
     if (this.#stopped) return;
-    for (const [ownerId, visible] of byOwner) {
+    for (const [ownerId, view] of byOwner) {
       let owner = this.#owners.get(ownerId);
       if (!owner) {
         const unsubscribe = this.#o.store.notifier.subscribe(ownerId, (event) => {
@@ -134,22 +135,23 @@ export class PushDispatcher {
         });
         this.#owners.set(ownerId, owner = { unsubscribe, grantees: new Map() });
       }
-      owner.grantees.set(grantee, visible);
+      owner.grantees.set(grantee, view);
     }
   }
 
   /**
    * Routes a change of an owner's account to the subscriptions of the users it is shared with,
-   * when it touches a mailbox they may look up (RFC 4314 §4), for the mail types only.
+   * when it touches a mailbox they may look up (RFC 4314 §4), for the mail types only. A grant
+   * change that moves a grantee's Email and Thread states (core/acl/view_state.ts) pushes them too.
    */
   async #onSharedChange(ownerId: AccountId, event: ChangeEvent): Promise<void> {
     const owner = this.#owners.get(ownerId);
     if (!owner) return;
-    const types = event.types.filter((t) => SHARED_TYPES.has(t));
-    if (types.length === 0) return;
+    if (!event.types.some((t) => SHARED_TYPES.has(t))) return;
     const now = this.#o.clock.now().getTime();
-    for (const [grantee, visible] of owner.grantees) {
-      if (!event.mailboxIds.some((id) => visible.has(id))) continue;
+    for (const [grantee, view] of owner.grantees) {
+      const types = await view.apply(this.#o.store, event, SHARED_TYPES);
+      if (types.length === 0) continue;
       for (const sub of await this.#o.store.pushSubscriptions.list(grantee)) {
         if (sub.verificationCode === null || sub.verificationCode !== sub.expectedCode) continue;
         if (sub.expires !== null && sub.expires.getTime() < now) continue;
@@ -294,7 +296,12 @@ export class PushDispatcher {
             const states: Record<string, string> = {};
             for (const t of types) {
               const type = (t === "EmailDelivery" ? "Email" : t) as ChangeType;
-              states[t] = await this.#o.store.state(accountId, type);
+              const state = await this.#o.store.state(accountId, type);
+              // A shared account's Email and Thread states carry the grant generation.
+              const view = accountId === lane.accountId
+                ? undefined
+                : this.#owners.get(accountId)?.grantees.get(lane.accountId);
+              states[t] = view && GENERATION_TYPES.has(type) ? viewState(state, view.rights) : state;
             }
             changed[accountId] = states;
           };

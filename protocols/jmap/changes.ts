@@ -7,7 +7,7 @@ import type { Changes, ChangeType } from "../../core/store/types.ts";
 import { MethodError } from "./errors.ts";
 import { type MethodContext, optUInt, requireAccount } from "./method_context.ts";
 import { accountAccess } from "./mailbox_sharing.ts";
-import { mailboxesMayHaveSeen, visibleChanges } from "./shared_view.ts";
+import { mailboxesMayHaveSeen, ownerState, viewState, visibleChanges } from "./shared_view.ts";
 
 /** Types a user may follow on an account shared with them (RFC 9670 §1: mail data only). */
 const SHARED_TYPES: ReadonlySet<ChangeType> = new Set(["Mailbox", "Email", "Thread"]);
@@ -28,16 +28,19 @@ export async function standardChanges(
   const maxChanges = optUInt(args, "maxChanges");
   if (maxChanges === 0) throw new MethodError("invalidArguments", "maxChanges must be positive.");
   const store = ctx.services.server.store;
-  let c = await store.changes(accountId, type, sinceState, maxChanges ?? undefined);
+  // Email and Thread states on a shared account carry the grant generation (shared_view.ts).
+  const rights = access && (type === "Email" || type === "Thread") ? access.rights : null;
+  const since = ownerState(sinceState, rights);
+  let c = await store.changes(accountId, type, since, maxChanges ?? undefined);
   if (access && !access.personal) {
-    if (type === "Thread") c = await withMovedThreads(store, accountId, sinceState, c);
+    if (type === "Thread") c = await withMovedThreads(store, accountId, since, c);
     const seen = type === "Mailbox" ? await mailboxesMayHaveSeen(store, ctx.account.id, access) : undefined;
     c = await visibleChanges(store, access, type as "Mailbox" | "Email" | "Thread", c, seen);
   }
   return {
     accountId,
-    oldState: c.oldState,
-    newState: c.newState,
+    oldState: sinceState,
+    newState: viewState(c.newState, rights),
     hasMoreChanges: c.hasMoreChanges,
     created: c.created,
     updated: c.updated,

@@ -8,6 +8,7 @@
 import type { ChangeType } from "../../core/store/types.ts";
 import type { JmapServices } from "./services.ts";
 import { followAccounts, type FollowedChange } from "./push_accounts.ts";
+import { GENERATION_TYPES, viewState } from "../../core/acl/view_state.ts";
 
 /** Types a client may subscribe to. */
 export const PUSH_TYPES: readonly string[] = [
@@ -72,6 +73,9 @@ export function eventSourceStream(
       let closed = false;
       // Types changed per account since the last event (the own account and shared ones).
       let pending = new Map<string, Set<string>>();
+      // The user's rights on each shared account as of its last change (their Email and Thread
+      // states carry the grant generation, core/acl/view_state.ts).
+      const rightsOf = new Map<string, ReadonlyMap<string, string>>();
       let flushing = false;
       const close = () => {
         if (closed) return;
@@ -102,7 +106,9 @@ export function eventSourceStream(
             for (const [id, types] of accounts) {
               const states: Record<string, string> = {};
               for (const t of types) {
-                states[t] = await store.state(id, (t === "EmailDelivery" ? "Email" : t) as ChangeType);
+                const type = (t === "EmailDelivery" ? "Email" : t) as ChangeType;
+                const state = await store.state(id, type);
+                states[t] = GENERATION_TYPES.has(type) ? viewState(state, rightsOf.get(id) ?? null) : state;
               }
               changed[id] = states;
             }
@@ -117,7 +123,8 @@ export function eventSourceStream(
       };
       let inboxId: string | null | undefined;
       const wanted = (t: string) => params.types === null || params.types.has(t);
-      const onChange = async ({ accountId: id, personal, event }: FollowedChange) => {
+      const onChange = async ({ accountId: id, personal, event, rights }: FollowedChange) => {
+        if (rights) rightsOf.set(id, rights);
         const types: string[] = event.types.filter(wanted);
         // RFC 8621 §1.5: EmailDelivery changes only when new mail arrives; Tern counts an Email
         // change touching the Inbox (SMTP delivery, IMAP APPEND) as one.

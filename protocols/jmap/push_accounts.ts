@@ -2,7 +2,8 @@
  * The accounts a push channel follows (RFC 8620 §7.1 StateChange, with RFC 9670): the user's own
  * account, and the accounts shared with them at the time the channel opens. A shared account's
  * change reaches the user only when it touches a mailbox they may look up ("l"), and only for the
- * mail data types they may see there (Mailbox, Email, Thread).
+ * mail data types they may see there (Mailbox, Email, Thread). A grant change that moves their
+ * Email and Thread states (core/acl/view_state.ts) is told as a change of those too.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { AccountId, ChangeType, MailboxId } from "../../core/store/types.ts
 import type { ChangeEvent } from "../../core/store/notifier.ts";
 import type { Store } from "../../core/store/store.ts";
 import { sharedWith } from "../../core/acl/access.ts";
+import { GrantView } from "../../core/acl/view_state.ts";
 
 /** Types of a shared account a grantee is told about. */
 const SHARED_PUSH_TYPES: ReadonlySet<ChangeType> = new Set(["Mailbox", "Email", "Thread"]);
@@ -20,6 +22,8 @@ export interface FollowedChange {
   /** True for the user's own account. */
   personal: boolean;
   event: ChangeEvent;
+  /** The user's rights by mailbox on a shared account after the change; null for their own. */
+  rights: ReadonlyMap<MailboxId, string> | null;
 }
 
 /**
@@ -31,21 +35,28 @@ export async function followAccounts(
   userId: AccountId,
   listener: (change: FollowedChange) => void,
 ): Promise<() => void> {
-  const byOwner = new Map<AccountId, Set<MailboxId>>();
+  const byOwner = new Map<AccountId, GrantView>();
   for (const s of await sharedWith(store, userId)) {
-    const set = byOwner.get(s.owner.id) ?? new Set<MailboxId>();
-    set.add(s.mailbox.id);
-    byOwner.set(s.owner.id, set);
+    if (!byOwner.has(s.owner.id)) byOwner.set(s.owner.id, await GrantView.open(store, userId, s.owner.id));
   }
   const unsubscribes = [
-    store.notifier.subscribe(userId, (event) => listener({ accountId: userId, personal: true, event })),
+    store.notifier.subscribe(
+      userId,
+      (event) => listener({ accountId: userId, personal: true, event, rights: null }),
+    ),
   ];
-  for (const [ownerId, visible] of byOwner) {
+  for (const [ownerId, view] of byOwner) {
+    // One owner's events are told in order, each after the view has seen the grant changes before it.
+    let chain = Promise.resolve();
     unsubscribes.push(store.notifier.subscribe(ownerId, (event) => {
-      // RFC 4314 §4: nothing of a mailbox the user may not look up, not even that it changed.
-      if (!event.mailboxIds.some((id) => visible.has(id))) return;
-      const types = event.types.filter((t) => SHARED_PUSH_TYPES.has(t));
-      if (types.length > 0) listener({ accountId: ownerId, personal: false, event: { ...event, types } });
+      if (!event.types.some((t) => SHARED_PUSH_TYPES.has(t))) return;
+      chain = chain.then(async () => {
+        // RFC 4314 §4: nothing of a mailbox the user may not look up, not even that it changed.
+        const types = await view.apply(store, event, SHARED_PUSH_TYPES);
+        if (types.length > 0) {
+          listener({ accountId: ownerId, personal: false, event: { ...event, types }, rights: view.rights });
+        }
+      }).catch(() => {});
     }));
   }
   return () => {

@@ -6,10 +6,49 @@
  *
  * @module
  */
-import type { AccountId, Changes, MessageId, ThreadId } from "../../core/store/types.ts";
+import type {
+  AccountId,
+  Changes,
+  ChangeType,
+  MailboxId,
+  MessageId,
+  ThreadId,
+} from "../../core/store/types.ts";
 import { ANYONE } from "../../core/store/records/mailbox_acl.ts";
 import type { Store } from "../../core/store/store.ts";
 import { type AccountAccess, visibleMessage } from "./mailbox_sharing.ts";
+import { MethodError } from "./errors.ts";
+import { grantGeneration, viewState } from "../../core/acl/view_state.ts";
+
+export { viewState };
+
+/**
+ * The user's current Email or Thread state of an account: on a shared account the owner's state
+ * and the grant generation (core/acl/view_state.ts), so a grant change that makes Emails appear or
+ * vanish moves the state though no Email changed.
+ */
+export async function currentViewState(
+  store: Pick<Store, "state">,
+  access: AccountAccess,
+  type: ChangeType,
+): Promise<string> {
+  return viewState(await store.state(access.accountId, type), access.rights);
+}
+
+/**
+ * The owner's state behind an Email or Thread state the user was given (`viewState`). RFC 8620 §5.2: a state of an
+ * earlier grant generation (or not of this view at all) cannot be followed through the change log,
+ * since the Emails that appeared or vanished with the grant change are in no log:
+ * cannotCalculateChanges, and the client syncs again.
+ */
+export function ownerState(state: string, rights: ReadonlyMap<MailboxId, string> | null): string {
+  if (!rights) return state;
+  const cut = state.lastIndexOf("-");
+  if (cut < 0 || state.slice(cut + 1) !== grantGeneration(rights)) {
+    throw new MethodError("cannotCalculateChanges", "The rights on this account changed since that state.");
+  }
+  return state.slice(0, cut);
+}
 
 /** The ids among `ids` the user may see in a shared account (Mailbox: "l"; Email, Thread: "r"). */
 export async function visibleIds(

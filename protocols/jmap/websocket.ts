@@ -8,6 +8,7 @@
 import type { Account } from "../../core/store/types.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import { followAccounts, type FollowedChange } from "./push_accounts.ts";
+import { GENERATION_TYPES, viewState } from "../../core/acl/view_state.ts";
 import type { ChangeType } from "../../core/store/types.ts";
 import { ProblemError, ProblemType } from "./errors.ts";
 import { parseRequestText, validateRequest } from "./request.ts";
@@ -42,11 +43,15 @@ export function serveJmapWebSocket(
     if (typeof requestId === "string") body.requestId = requestId;
     send(body);
   };
-  const onChange = async ({ accountId, event }: FollowedChange) => {
+  const onChange = async ({ accountId, event, rights }: FollowedChange) => {
     const types = event.types.filter((t) => pushTypes === null || pushTypes.has(t));
     if (types.length === 0) return;
     const changed: Record<string, string> = {};
-    for (const t of types) changed[t] = await store.state(accountId, t as ChangeType);
+    for (const t of types) {
+      const state = await store.state(accountId, t as ChangeType);
+      // A shared account's Email and Thread states carry the grant generation (core/acl/view_state.ts).
+      changed[t] = GENERATION_TYPES.has(t) ? viewState(state, rights) : state;
+    }
     send({ "@type": "StateChange", changed: { [accountId]: changed } });
   };
   const handle = async (text: string) => {

@@ -13,6 +13,7 @@ import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { OutboundHttpClient } from "../../core/net/outbound_http.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { createTestCa } from "./_pki.ts";
+import { setGrant } from "../../core/acl/access.ts";
 
 type Invocation = [string, Record<string, unknown>, string];
 
@@ -435,8 +436,23 @@ Deno.test("PushSubscription of a grantee: a shared account's changes are pushed 
     const change = JSON.parse(new TextDecoder().decode((await rx.next()).body));
     assert.equal(change["@type"], "StateChange");
     assert.deepEqual(Object.keys(change.changed), [alice.id]);
-    assert.equal(change.changed[alice.id].Email, await store.state(alice.id, "Email"));
+    const bobState = async () => {
+      const [[, got]] = await bobApi([["Email/get", { accountId: alice.id, ids: [] }, "0"]]);
+      return got!.state;
+    };
+    // Bob's Email state carries his grant generation (core/acl/view_state.ts).
+    assert.equal(change.changed[alice.id].Email, await bobState());
+    assert.ok(change.changed[alice.id].Email.startsWith(`${await store.state(alice.id, "Email")}-`));
     assert.deepEqual(Object.keys(change.changed[alice.id]).sort(), ["Email", "Mailbox", "Thread"]);
+
+    // Alice shares her Inbox with Bob (as `tern share` does): no message changed, but the Inbox's
+    // message is now his to see, so his Email and Thread states move and are pushed.
+    await setGrant(store, alice.id, inbox.id, (await store.getAccountByAddress("bob@example.org"))!.id, "lr");
+    await srv.context.push!.changesRouted();
+    const granted = JSON.parse(new TextDecoder().decode((await rx.next()).body));
+    assert.deepEqual(Object.keys(granted.changed[alice.id]).sort(), ["Email", "Mailbox", "Thread"]);
+    assert.notEqual(granted.changed[alice.id].Email, change.changed[alice.id].Email);
+    assert.equal(granted.changed[alice.id].Email, await bobState());
   } finally {
     await srv.stop();
     await rx.close();

@@ -294,11 +294,18 @@ Deno.test("jmap sharing: only the mail methods (Mailbox, Email, Thread, SearchSn
     // Methods without an account argument, or answering for the user's own principal.
     const accountless = new Set(["Core/echo", "PushSubscription/get", "PushSubscription/set", "Blob/copy"]);
     const using = [...new Set([...USING_SHARE, ...[...METHODS.values()].map((m) => m.capability)])];
+    // Bob's Email and Thread states carry his grant generation (core/acl/view_state.ts).
+    const [email, thread] = (await f.api([
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
+      ["Thread/get", { accountId: f.alice.id, ids: [] }, "1"],
+    ], { account: f.bob })).methodResponses.map((r: unknown[]) => (r[1] as { state: string }).state);
+    const since: Record<string, string | undefined> = { Email: email, Thread: thread };
     const args = (name: string): Record<string, unknown> => {
       const base: Record<string, unknown> = { accountId: f.alice.id };
+      const type = name.split("/")[0]!;
       if (name.endsWith("/get")) base.ids = [];
-      if (name.endsWith("/changes")) base.sinceState = "0";
-      if (name.endsWith("/queryChanges")) base.sinceQueryState = "0";
+      if (name.endsWith("/changes")) base.sinceState = since[type] ?? "0";
+      if (name.endsWith("/queryChanges")) base.sinceQueryState = since[type] ?? "0";
       if (name.endsWith("/copy")) base.fromAccountId = f.bob.id;
       return base;
     };
@@ -417,12 +424,11 @@ Deno.test("jmap sharing: /changes, queryChanges, Thread/get and SearchSnippet/ge
       update: { [first.id]: { mailboxIds: { [inbox.id]: true } } },
     }, "0"]]);
     const secret = await f.store.createMailbox(f.alice.id, { name: "Secret", parentId: null });
-    await setGrant(f.store, f.alice.id, listed.id, f.bob.id, "lr");
-    await setGrant(f.store, f.alice.id, old.id, f.bob.id, "");
 
-    const [emailChanges, mailboxChanges, threadChanges, queryChanges, snippets, threads] = await bob([
+    // Email and Thread first: a grant change that moves what Bob may read ends their /changes
+    // (see the grant-generation test below).
+    const [emailChanges, threadChanges, queryChanges, snippets, threads, email1] = await bob([
       ["Email/changes", { accountId: f.alice.id, sinceState: email0!.state }, "0"],
-      ["Mailbox/changes", { accountId: f.alice.id, sinceState: mailbox0!.state }, "1"],
       ["Thread/changes", { accountId: f.alice.id, sinceState: thread0!.state }, "2"],
       ["Email/queryChanges", { accountId: f.alice.id, sinceQueryState: q0.queryState }, "3"],
       ["SearchSnippet/get", {
@@ -431,11 +437,18 @@ Deno.test("jmap sharing: /changes, queryChanges, Thread/get and SearchSnippet/ge
         emailIds: [added.id, hidden.id, reply.id],
       }, "4"],
       ["Thread/get", { accountId: f.alice.id, ids: [first.threadId, hidden.threadId] }, "5"],
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "6"],
+    ]);
+    await setGrant(f.store, f.alice.id, listed.id, f.bob.id, "lr");
+    await setGrant(f.store, f.alice.id, old.id, f.bob.id, "");
+    const [mailboxChanges] = await bob([
+      ["Mailbox/changes", { accountId: f.alice.id, sinceState: mailbox0!.state }, "1"],
     ]);
     assert.deepEqual(emailChanges!.created, [added.id]);
     assert.deepEqual(emailChanges!.updated, []);
     assert.deepEqual(emailChanges!.destroyed, [first.id]);
-    assert.equal(emailChanges!.newState, await f.store.state(f.alice.id, "Email"));
+    assert.equal(emailChanges!.newState, email1!.state);
+    assert.ok(String(email1!.state).startsWith(`${await f.store.state(f.alice.id, "Email")}-`));
     // Team (new mail) and Listed (new rights) are updated; Old, revoked, is destroyed for Bob. The
     // Inbox (new mail) and Secret (new), never shared with him, do not show at all.
     assert.deepEqual(mailboxChanges!.created, []);
@@ -618,7 +631,8 @@ Deno.test("jmap sharing: EventSource pushes a shared account's state changes for
       "@type": "StateChange",
       changed: {
         [f.alice.id]: {
-          Email: await f.store.state(f.alice.id, "Email"),
+          Email: (await f.api([["Email/get", { accountId: f.alice.id, ids: [] }, "0"]], { account: f.bob }))
+            .methodResponses[0]![1].state,
           Mailbox: await f.store.state(f.alice.id, "Mailbox"),
         },
       },
@@ -786,6 +800,126 @@ Deno.test("jmap sharing: Principal/query filters the visible principals and Prin
     });
     const [moved] = await bob([["Principal/changes", { accountId: f.bob.id, sinceState: state }, "0"]]);
     assert.deepEqual([moved![0], moved![1].type], ["error", "cannotCalculateChanges"]);
+  } finally {
+    await f.close();
+  }
+});
+
+/** One method response as name and arguments. */
+function response(r: unknown[]): { name: string; args: Record<string, unknown> } {
+  return { name: r[0] as string, args: r[1] as Record<string, unknown> };
+}
+
+Deno.test("jmap sharing: a grant change moves the grantee's Email and Thread states, so /changes and /queryChanges from before it answer cannotCalculateChanges; the owner's states do not move", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    await setGrant(f.store, f.alice.id, team.id, f.bob.id, "lr");
+    const shown = await addTo(f, f.alice.id, [team.id], sampleMessage({ subject: "team", messageId: "a@x" }));
+    const later = await addTo(
+      f,
+      f.alice.id,
+      [inbox.id],
+      sampleMessage({ subject: "inbox", messageId: "b@x" }),
+    );
+    const bob = async (calls: Call[]) =>
+      (await f.api(calls, { account: f.bob })).methodResponses.map(response);
+    const alice = async (calls: Call[]) => (await f.api(calls)).methodResponses.map(response);
+    const sync = () =>
+      bob([
+        ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
+        ["Thread/get", { accountId: f.alice.id, ids: [] }, "1"],
+        ["Email/query", { accountId: f.alice.id }, "2"],
+      ]);
+    const since = (email: unknown, thread: unknown, query: unknown) =>
+      bob([
+        ["Email/changes", { accountId: f.alice.id, sinceState: email }, "0"],
+        ["Thread/changes", { accountId: f.alice.id, sinceState: thread }, "1"],
+        ["Email/queryChanges", { accountId: f.alice.id, sinceQueryState: query }, "2"],
+      ]);
+    const [e0, t0, q0] = (await sync()).map((r) => r.args);
+    assert.deepEqual(q0!.ids, [shown.id]);
+    const ownerBefore = (await alice([["Email/get", { accountId: f.alice.id, ids: [] }, "0"]]))[0]!.args;
+
+    // Alice shares her Inbox: Bob may now read a message that did not change.
+    await alice([["Mailbox/set", {
+      accountId: f.alice.id,
+      update: { [inbox.id]: { [`shareWith/${f.bob.id}`]: { mayReadItems: true } } },
+    }, "0"]]);
+    for (const { name, args } of await since(e0!.state, t0!.state, q0!.queryState)) {
+      assert.equal(name, "error", JSON.stringify(args));
+      assert.equal(args.type, "cannotCalculateChanges");
+    }
+    // Bob syncs again: the new states follow the log as usual.
+    const [e1, t1, q1] = (await sync()).map((r) => r.args);
+    assert.notEqual(e1!.state, e0!.state);
+    assert.notEqual(t1!.state, t0!.state);
+    assert.deepEqual(new Set(q1!.ids as string[]), new Set([shown.id, later.id]));
+    const c1 = (await since(e1!.state, t1!.state, q1!.queryState))[0]!;
+    assert.equal(c1.name, "Email/changes");
+    assert.deepEqual([c1.args.created, c1.args.updated, c1.args.destroyed, c1.args.newState], [
+      [],
+      [],
+      [],
+      e1!.state,
+    ]);
+
+    // A right that shows no other Email (w on Team) leaves the states; revoking the Inbox ends them.
+    await setGrant(f.store, f.alice.id, team.id, f.bob.id, "lrw");
+    assert.equal((await sync())[0]!.args.state, e1!.state);
+    await setGrant(f.store, f.alice.id, inbox.id, f.bob.id, "");
+    for (const { name, args } of await since(e1!.state, t1!.state, q1!.queryState)) {
+      assert.equal(name, "error", JSON.stringify(args));
+      assert.equal(args.type, "cannotCalculateChanges");
+    }
+
+    // The owner's own view: the same Email state, and /changes from it still work.
+    const [ownerGet, ownerChanges] = await alice([
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
+      ["Email/changes", { accountId: f.alice.id, sinceState: ownerBefore!.state }, "1"],
+    ]);
+    assert.equal(ownerGet!.args.state, ownerBefore.state);
+    assert.equal(ownerGet!.args.state, await f.store.state(f.alice.id, "Email"));
+    assert.equal(ownerChanges!.name, "Email/changes");
+    const { created, updated, destroyed } = ownerChanges!.args;
+    assert.deepEqual([created, updated, destroyed], [[], [], []]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("jmap sharing: EventSource pushes the grantee a new Email and Thread state when a grant shows them more mail", async () => {
+  const f = await jmapFixture();
+  try {
+    const inbox = (await f.store.getMailboxByRole(f.alice.id, "inbox"))!;
+    const team = await f.store.createMailbox(f.alice.id, { name: "Team", parentId: null });
+    await setGrant(f.store, f.alice.id, team.id, f.bob.id, "lr");
+    await addTo(f, f.alice.id, [inbox.id], sampleMessage({ subject: "inbox" }));
+    const res = await f.fetch("/jmap/eventsource?types=Email,Thread&closeafter=no&ping=0", {
+      headers: { authorization: f.basic(f.bob) },
+    });
+    const reader = res.body!.getReader();
+    const buf = { text: "" };
+    buf.text += new TextDecoder().decode((await reader.read()).value);
+    assert.match(buf.text, /^: tern push/);
+
+    // Alice shares her Inbox with Bob (JMAP shareWith): no message changed, but Bob's view did.
+    await f.api([["Mailbox/set", {
+      accountId: f.alice.id,
+      update: { [inbox.id]: { [`shareWith/${f.bob.id}`]: { mayReadItems: true } } },
+    }, "0"]]);
+    const [email, thread] = (await f.api([
+      ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
+      ["Thread/get", { accountId: f.alice.id, ids: [] }, "1"],
+    ], { account: f.bob })).methodResponses.map(response);
+    const ev = await nextEvent(reader, buf);
+    assert.equal(ev?.event, "state");
+    assert.deepEqual(ev?.data, {
+      "@type": "StateChange",
+      changed: { [f.alice.id]: { Email: email!.args.state, Thread: thread!.args.state } },
+    });
+    await reader.cancel();
   } finally {
     await f.close();
   }

@@ -11,6 +11,7 @@ import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import type { Account } from "../../core/store/types.ts";
 import { createToken } from "../../core/jmap/tokens.ts";
+import { setGrant } from "../../core/acl/access.ts";
 
 const PASSWORD = "wire-pass-1";
 
@@ -301,6 +302,63 @@ Deno.test("jmap wire: WebSocket (RFC 8887) answers requests and pushes StateChan
     const push = await next();
     assert.equal(push["@type"], "StateChange");
     assert.ok((push.changed as Record<string, Record<string, string>>)[env.alice.id]!.Mailbox);
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("jmap wire: WebSocket push tells a grantee their new Email and Thread states when a grant shows them more mail (RFC 9670, RFC 8620 §5.2)", async () => {
+  const env = await start();
+  try {
+    const store = env.srv.context.store;
+    const team = await store.createMailbox(env.alice.id, { name: "Team" });
+    await setGrant(store, env.alice.id, team.id, env.bob.id, "lr");
+    const { token } = await createToken(store, "bob@example.org", "ws");
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${env.srv.addresses.http.port}/jmap/ws?access_token=${encodeURIComponent(token)}`,
+      "jmap",
+    );
+    const messages: Record<string, unknown>[] = [];
+    let wake: (() => void) | null = null;
+    ws.onmessage = (e) => {
+      messages.push(JSON.parse(e.data));
+      wake?.();
+    };
+    const next = async () => {
+      while (messages.length === 0) await new Promise<void>((r) => wake = r);
+      return messages.shift()!;
+    };
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    const states = async (id: string) => {
+      ws.send(JSON.stringify({
+        "@type": "Request",
+        id,
+        using: ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+        methodCalls: [
+          ["Email/get", { accountId: env.alice.id, ids: [] }, "0"],
+          ["Thread/get", { accountId: env.alice.id, ids: [] }, "1"],
+        ],
+      }));
+      const res = await next();
+      assert.equal(res.requestId, id);
+      const [email, thread] = (res.methodResponses as [string, { state: string }][]).map((r) => r[1].state);
+      return { Email: email, Thread: thread };
+    };
+    ws.send(JSON.stringify({ "@type": "WebSocketPushEnable", dataTypes: ["Email", "Thread"] }));
+    const before = await states("r1");
+    // Alice shares her Inbox with Bob: no message changed, but his view of her account did.
+    const inbox = (await store.getMailboxByRole(env.alice.id, "inbox"))!;
+    await setGrant(store, env.alice.id, inbox.id, env.bob.id, "lr");
+    const push = await next();
+    const after = await states("r2");
+    assert.notEqual(after.Email, before.Email);
+    assert.deepEqual(push, { "@type": "StateChange", changed: { [env.alice.id]: after } });
     const closed = new Promise((r) => ws.onclose = r);
     ws.close();
     await closed;

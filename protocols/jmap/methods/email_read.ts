@@ -30,7 +30,7 @@ import {
 import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 import { type AccountAccess, accountAccess, readableIn, visibleMessage } from "../mailbox_sharing.ts";
-import { visibleChanges, visibleThreads } from "../shared_view.ts";
+import { currentViewState, ownerState, viewState, visibleChanges, visibleThreads } from "../shared_view.ts";
 
 /** Parses the Email/get and Email/parse body options (RFC 8621 §4.2, §4.9). */
 function viewOptions(args: Record<string, unknown>): EmailViewOptions {
@@ -67,7 +67,7 @@ export const emailGet: MethodHandler = async (args, ctx) => {
   const store = ctx.services.server.store;
   const props = emailProperties(args, DEFAULT_EMAIL_PROPERTIES);
   const opts = viewOptions(args);
-  const state = await store.state(accountId, "Email");
+  const state = await currentViewState(store, access, "Email");
   let ids = getIds(args, ctx);
   if (ids === null) {
     // "All" is bounded by maxObjectsInGet (RFC 8620 §5.1).
@@ -282,7 +282,7 @@ export const emailQuery: MethodHandler = async (args, ctx) => {
   });
   return {
     accountId,
-    queryState,
+    queryState: viewState(queryState, access.rights),
     canCalculateChanges: true,
     collapseThreads: spec.collapseThreads,
     ...windowResults(r.ids, args, ctx, r.total),
@@ -301,7 +301,7 @@ export const emailQueryChanges: MethodHandler = async (args, ctx) => {
     store,
     access,
     "Email",
-    await store.changes(accountId, "Email", since),
+    await store.changes(accountId, "Email", ownerState(since, access.rights)),
   );
   if (changes.hasMoreChanges) throw new MethodError("cannotCalculateChanges");
   const spec = sharedSpec(querySpec(args, accountId), access);
@@ -317,7 +317,7 @@ export const emailQueryChanges: MethodHandler = async (args, ctx) => {
   return {
     accountId,
     oldQueryState: since,
-    newQueryState: changes.newState,
+    newQueryState: viewState(changes.newState, access.rights),
     ...queryChangesFromLog(ids, changes, args),
   };
 };
@@ -328,7 +328,7 @@ export const threadGet: MethodHandler = async (args, ctx) => {
   const access = await accountAccess(args, ctx);
   const accountId = access.accountId;
   const store = ctx.services.server.store;
-  const state = await store.state(accountId, "Thread");
+  const state = await currentViewState(store, access, "Thread");
   const ids = getIds(args, ctx);
   if (ids === null) throw new MethodError("requestTooLarge", "Thread/get needs ids.");
   const byId = new Map((await visibleThreads(store, access, ids)).map((t) => [t.id, t]));

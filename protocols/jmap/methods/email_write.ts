@@ -20,6 +20,7 @@ import { readBlob } from "../blobs.ts";
 import { looksLikeMessage } from "../../../core/mime/message_shape.ts";
 import type { Invocation } from "../request.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
+import { viewState } from "../shared_view.ts";
 import { hasRights, rightsForKeywords } from "../../../core/acl/rights.ts";
 import {
   accountAccess,
@@ -138,7 +139,8 @@ export async function emailSetResult(
 ): Promise<Record<string, unknown>> {
   const store = ctx.services.server.store;
   const result: SetResult = await runSet(args, ctx, {
-    state: () => store.state(accountId, "Email"),
+    // On a shared account the state carries the grant generation (shared_view.ts).
+    state: async () => viewState(await store.state(accountId, "Email"), shared),
     async create(_cid, obj) {
       const mailboxIds = await parseMailboxIds(obj.mailboxIds, ctx, accountId);
       const keywords = obj.keywords === undefined || obj.keywords === null ? [] : parseKeywords(obj.keywords);
@@ -229,7 +231,7 @@ export const emailImport: MethodHandler = async (args, ctx) => {
   if (Object.keys(emails).length > ctx.services.limits.maxObjectsInSet) {
     throw new MethodError("requestTooLarge", "Too many emails.");
   }
-  const oldState = await store.state(accountId, "Email");
+  const oldState = viewState(await store.state(accountId, "Email"), access.rights);
   const ifInState = args.ifInState;
   if (typeof ifInState === "string" && ifInState !== oldState) throw new MethodError("stateMismatch");
   const created: Record<string, unknown> = {};
@@ -307,7 +309,7 @@ export const emailImport: MethodHandler = async (args, ctx) => {
   return {
     accountId,
     oldState,
-    newState: await store.state(accountId, "Email"),
+    newState: viewState(await store.state(accountId, "Email"), access.rights),
     created: Object.keys(created).length ? created : null,
     notCreated: Object.keys(notCreated).length ? notCreated : null,
   };
@@ -328,7 +330,7 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
   const store = ctx.services.server.store;
   const create = optObject(args, "create") ?? {};
   const destroyOriginal = optBool(args, "onSuccessDestroyOriginal", false);
-  const oldState = await store.state(accountId, "Email");
+  const oldState = viewState(await store.state(accountId, "Email"), to.rights);
   if (typeof args.ifInState === "string" && args.ifInState !== oldState) {
     throw new MethodError("stateMismatch");
   }
@@ -383,7 +385,7 @@ export const emailCopy: MethodHandler = async (args, ctx) => {
     fromAccountId: from.accountId,
     accountId,
     oldState,
-    newState: await store.state(accountId, "Email"),
+    newState: viewState(await store.state(accountId, "Email"), to.rights),
     created: Object.keys(created).length ? created : null,
     notCreated: Object.keys(notCreated).length ? notCreated : null,
   }, ctx.callId];
