@@ -874,6 +874,13 @@ Deno.test("jmap sharing: a grant change moves the grantee's Email and Thread sta
       assert.equal(args.type, "cannotCalculateChanges");
     }
 
+    // A grant to "anyone" counts for Bob as well.
+    const e2 = (await sync())[0]!.args;
+    await setGrant(f.store, f.alice.id, inbox.id, "anyone", "lr");
+    const [anyone] = await since(e2.state, t1!.state, q1!.queryState);
+    assert.equal(anyone!.args.type, "cannotCalculateChanges", JSON.stringify(anyone));
+    assert.deepEqual(new Set((await sync())[2]!.args.ids as string[]), new Set([shown.id, later.id]));
+
     // The owner's own view: the same Email state, and /changes from it still work.
     const [ownerGet, ownerChanges] = await alice([
       ["Email/get", { accountId: f.alice.id, ids: [] }, "0"],
