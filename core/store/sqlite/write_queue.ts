@@ -109,10 +109,12 @@ export class WriteQueue {
   run<T>(fn: (fx: JobEffects) => T): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-    // After this event-loop turn's I/O (setImmediate, not a microtask) so that writes from every
-    // connection served in this turn share one commit; not setTimeout(0), whose 1 ms clamp (and
+    // Group commit: while a batch's WAL sync is under way, the next batch gathers and is committed
+    // when that sync ends (#settleIdle), so under load commits follow the disk's pace; otherwise
+    // right after this event-loop turn's I/O (setImmediate, not a microtask), so that writes from
+    // every connection served in this turn share one commit. Not setTimeout(0): its 1 ms clamp (and
     // timer granularity) added one to two milliseconds to every acknowledgement.
-    this.#timer ??= setImmediate(() => this.#flush());
+    if (this.#syncing === 0) this.#timer ??= setImmediate(() => this.#flush());
     return promise;
   }
 
