@@ -19,9 +19,7 @@ import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { ByteReader } from "../../core/net/reader.ts";
 import { createServer } from "../../protocols/server.ts";
-import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
-import type { InboundStage } from "../../core/delivery/pipeline.ts";
-import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
+import { applyTenancyMode } from "../tenancy/modes.ts";
 import { benchStoreUrl, storeConfig } from "../_store.ts";
 
 const enc = new TextEncoder();
@@ -47,20 +45,8 @@ async function runServer(tenancy: string, storeUrl?: string): Promise<void> {
       secrets: { passwordHash: "scrypt$16384$8$1$AAAA$AAAA" },
     });
   }
-  if (tenancy === "off") {
-    // Issue 16 bench: the pipeline without plan checks and usage counting.
-    const p = deliveryPipeline(srv.context);
-    p.services.tenancy = undefined;
-    const writable = p as unknown as { stages: readonly InboundStage[] };
-    writable.stages = p.stages.filter((s) => s.name !== "plan-size");
-  } else if (tenancy === "plan") {
-    const big = 1e12;
-    await addPlan(srv.context.store, {
-      id: "bench",
-      limits: { receivedPerDay: big, receivedPerMonth: big, storageBytes: big, maxMessageSize: big },
-    });
-    await addOrganization(srv.context.store, { id: "bench", plan: "bench", domains: ["example.org"] });
-  }
+  // Issue 16 bench: the server of one tenancy mode (bench/tenancy/modes.ts).
+  await applyTenancyMode(srv, tenancy);
   await srv.start();
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {

@@ -17,8 +17,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-
-const MODES = ["off", "on", "plan"] as const;
+import { TENANCY_MODES as MODES } from "./modes.ts";
 
 async function round(
   mode: string,

@@ -14,13 +14,10 @@ import { parseArgs } from "node:util";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
 import { createServer } from "../../protocols/server.ts";
-import { deliveryPipeline } from "../../core/inbound/server_pipeline.ts";
-import type { InboundStage } from "../../core/delivery/pipeline.ts";
-import { addOrganization, addPlan } from "../../core/tenancy/operations.ts";
+import { applyTenancyMode, TENANCY_MODES as MODES } from "./modes.ts";
 import { Database } from "../../core/store/sqlite/database.ts";
 import { session } from "../_smtp_session.ts";
 
-const MODES = ["off", "on", "plan"] as const;
 const ACCOUNTS = 20;
 
 /** Statements run, by SQL text, while `counting` is on. */
@@ -72,19 +69,7 @@ async function run(mode: string, sessions: number, messages: number): Promise<Co
       });
     }
     // The same three servers as bench/smtp/mod.ts --tenancy.
-    if (mode === "off") {
-      const p = deliveryPipeline(srv.context);
-      p.services.tenancy = undefined;
-      const writable = p as unknown as { stages: readonly InboundStage[] };
-      writable.stages = p.stages.filter((s) => s.name !== "plan-size");
-    } else if (mode === "plan") {
-      const big = 1e12;
-      await addPlan(srv.context.store, {
-        id: "bench",
-        limits: { receivedPerDay: big, receivedPerMonth: big, storageBytes: big, maxMessageSize: big },
-      });
-      await addOrganization(srv.context.store, { id: "bench", plan: "bench", domains: ["example.org"] });
-    }
+    await applyTenancyMode(srv, mode);
     await srv.start();
     const payload = new TextEncoder().encode(
       `From: bench@remote.test\r\nTo: user@example.org\r\nSubject: bench\r\n\r\n${"x".repeat(4000)}\r\n.\r\n`,
