@@ -1,6 +1,6 @@
 /**
- * Group commit: write jobs queued during one event-loop turn run in a single `BEGIN IMMEDIATE …
- * COMMIT`, each inside its own savepoint so that one job's failure (e.g. over quota) leaves the
+ * Group commit: write jobs queued during one event-loop turn (or, under load, while the previous
+ * batch's WAL sync was under way) run in a single `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint so that one job's failure (e.g. over quota) leaves the
  * others intact. The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
  * event loop (`Database.transactionDeferredSync`), and only after that do the batch's change events
  * get published and its jobs settle, batch after batch in commit order. A batch with post-commit
@@ -114,7 +114,7 @@ export class WriteQueue {
     // right after this event-loop turn's I/O (setImmediate, not a microtask), so that writes from
     // every connection served in this turn share one commit. Not setTimeout(0): its 1 ms clamp (and
     // timer granularity) added one to two milliseconds to every acknowledgement.
-    if (this.#syncing === 0) this.#timer ??= setImmediate(() => this.#flush());
+    if (this.#syncing === 0) this.#schedule();
     return promise;
   }
 
@@ -129,9 +129,14 @@ export class WriteQueue {
     this.#rideTimer ??= setTimeout(() => {
       // No batch took them in time: start one.
       this.#rideTimer = null;
-      this.#timer ??= setImmediate(() => this.#flush());
+      this.#schedule();
     }, maxWaitMs);
     return promise;
+  }
+
+  /** Starts a batch right after this event-loop turn's I/O, unless one is already due. */
+  #schedule(): void {
+    this.#timer ??= setImmediate(() => this.#flush());
   }
 
   /** Counters: transactions committed, jobs run in them, time spent in those transactions. */
@@ -141,7 +146,7 @@ export class WriteQueue {
 
   /** Resolves when no job is pending. */
   drain(): Promise<void> {
-    if (this.#riders.length > 0) this.#timer ??= setImmediate(() => this.#flush());
+    if (this.#riders.length > 0) this.#schedule();
     if (this.#pending.length === 0 && this.#timer === null && this.#syncing === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers<void>();
     return this.#idle.promise;
@@ -252,7 +257,7 @@ export class WriteQueue {
 
   #settleIdle(): void {
     if (this.#pending.length > 0 || (this.#idle !== null && this.#riders.length > 0)) {
-      this.#timer ??= setImmediate(() => this.#flush());
+      this.#schedule();
       return;
     }
     if (this.#syncing > 0 || this.#timer !== null) return;
