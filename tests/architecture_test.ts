@@ -146,16 +146,8 @@ Deno.test("architecture: nothing under core/ imports from protocols/", () => {
   assert.deepEqual(bad.map((e) => `${e.from} -> ${e.to}`), []);
 });
 
-/**
- * File cycles still allowed: the IMAP command table and the session import each other's types
- * (commands/types.ts ↔ session.ts ↔ commands/*.ts). Left to the IMAP owners; a cycle with any file
- * outside this prefix fails.
- */
-const ALLOWED_FILE_CYCLE_PREFIX = "protocols/imap/";
-
 Deno.test("architecture: no import cycle between source files", () => {
-  const found = cycles(graph).filter((c) => !c.every((f) => f.startsWith(ALLOWED_FILE_CYCLE_PREFIX)));
-  assert.deepEqual(found.map((c) => c.join(" <-> ")), []);
+  assert.deepEqual(cycles(graph).map((c) => c.join(" <-> ")), []);
 });
 
 /**

@@ -21,7 +21,8 @@ import { decodeMutf7, encodeMutf7 } from "./format/mutf7.ts";
 import { astr } from "./format/strings.ts";
 import { announceKeywords, claimRecent, flagsOf, reportRecent } from "./view_responses.ts";
 import { formatSequenceSet } from "./parser/sequence_set.ts";
-import { COMMANDS, type ImapState } from "./commands/table.ts";
+import { COMMANDS } from "./commands/table.ts";
+import type { ImapSession as CommandSession, ImapState, ReadOutcome } from "./session_types.ts";
 import { capabilityList } from "./capabilities.ts";
 import type { Transport } from "../../core/net/transport.ts";
 import { DeflateTransport } from "../../core/net/deflate_transport.ts";
@@ -34,9 +35,6 @@ const NO_EXPUNGE_AFTER = new Set(["FETCH", "STORE", "SEARCH", "SORT", "THREAD"])
 /** Largest literal accepted before authentication. */
 const PREAUTH_MAX_LITERAL = 8 * 1024;
 
-/** What a read returned. */
-type ReadOutcome = { kind: "data" } | { kind: "eof" } | { kind: "timeout" } | { kind: "shutdown" };
-
 /** The goodbye of each timer and deadline (RFC 9051 §7.1.5 BYE). */
 const BYE_TEXT = {
   idle: "Autologout; idle for too long",
@@ -44,8 +42,8 @@ const BYE_TEXT = {
   unauthenticated: "Not authenticated in time",
 } as const;
 
-/** A running IMAP session. */
-export class ImapSession {
+/** A running IMAP session (the commands see it as `ImapSession` of session_types.ts). */
+export class ImapSession implements CommandSession {
   /** Protocol state (RFC 9051 §3). */
   state: ImapState = "notAuthenticated";
   /** The logged-in account. */

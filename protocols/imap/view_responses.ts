@@ -8,7 +8,7 @@
  */
 import type { Placement } from "../../core/store/types.ts";
 import type { MailboxView } from "./mailbox_view.ts";
-import type { ImapSession } from "./session.ts";
+import type { ImapSession } from "./session_types.ts";
 import { formatFlags, keywordToFlag, SYSTEM_FLAGS } from "./flags.ts";
 import { ALL_RIGHTS } from "../../core/acl/rights.ts";
 

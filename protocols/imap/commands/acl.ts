@@ -12,7 +12,7 @@ import { mayGrantTo, setGrant } from "../../../core/acl/access.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { astr } from "../format/strings.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
 

@@ -6,7 +6,7 @@
  */
 import { rightsOf } from "../../../core/acl/access.ts";
 import { no, ok, type Reply } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { DELIMITER, MailboxTree, normalizeName } from "../mailbox_names.ts";
 import type { Mailbox } from "../../../core/store/types.ts";
 import { splitShared } from "./acl_names.ts";

@@ -10,7 +10,7 @@ import type { Mailbox } from "../../../core/store/types.ts";
 import { rightsOf, sharedWith } from "../../../core/acl/access.ts";
 import { ALL_RIGHTS } from "../../../core/acl/rights.ts";
 import { OTHER_USERS } from "../../../core/acl/operations.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { DELIMITER, MailboxTree, normalizeName } from "../mailbox_names.ts";
 
 /** The prefix of the other-users namespace (RFC 2342 §5), shared with JMAP through core/acl. */

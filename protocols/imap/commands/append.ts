@@ -7,7 +7,7 @@
  */
 import type { AddedMessage, NewMessage } from "../../../core/store/types.ts";
 import type { ListToken } from "../parser/tokens.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
 import { parseImapUrl } from "../parser/imap_url.ts";
 import { applyPartial, parseSection, sectionBytes } from "../fetch/section.ts";

@@ -7,7 +7,7 @@
 import type { AuthResult } from "../../../core/auth/types.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok, type Reply } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { type CommandSpec, NOT_AUTH } from "./types.ts";
 
 function authContext(s: ImapSession) {

@@ -7,33 +7,20 @@
  *
  * @module
  */
-import type { ImapSession } from "../session.ts";
-import type { SearchKey } from "../search/program.ts";
-import type { SortCriterion } from "../sort/criteria.ts";
+import type { ImapSession, SessionUpdateContexts, UpdateContext } from "../session_types.ts";
 import { runSearch } from "../search/evaluate.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { formatSortedSet } from "../sort/esort.ts";
 import { quote } from "../format/strings.ts";
 import { bad, no, ok } from "../errors.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
-import { sortIndexes } from "./sort.ts";
+import { sortIndexes } from "./sort_order.ts";
 
 /** Most update contexts one session may hold; more get `NOUPDATE` (RFC 5267 §4.3). */
 export const MAX_UPDATE_CONTEXTS = 32;
 
-/** One live search or sort result (RFC 5267 §4.3). */
-export interface UpdateContext {
-  /** The tag of the command that asked for UPDATE: the ESEARCH correlator of its updates. */
-  readonly tag: string;
-  /** UID SEARCH/SORT: updates name UIDs, else message sequence numbers. */
-  readonly uid: boolean;
-  /** The search program's key. */
-  readonly key: SearchKey;
-  /** Sort criteria (CONTEXT=SORT), or null for an unordered SEARCH result. */
-  readonly criteria: SortCriterion[] | null;
-  /** The result the client holds, as UIDs: ascending for SEARCH, in sort order for SORT. */
-  result: number[];
-}
+// The live result itself is declared with the session the commands see.
+export type { UpdateContext };
 
 /**
  * RFC 5267 §4.4: `ret-data-partial = "PARTIAL" SP "(" partial-range SP partial-results ")"`, with
@@ -59,7 +46,7 @@ export function partialData(
 }
 
 /** The update contexts of one session. */
-export class UpdateContexts {
+export class UpdateContexts implements SessionUpdateContexts {
   readonly #byTag = new Map<string, UpdateContext>();
   /** A change to the selected mailbox was notified since the last refresh (own changes included). */
   dirty = false;

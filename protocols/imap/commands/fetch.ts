@@ -11,7 +11,7 @@ import type { Message, Placement } from "../../../core/store/types.ts";
 import { withKeywords } from "../mailbox_view.ts";
 import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import {
   type FetchItem,
   type FetchPlan,

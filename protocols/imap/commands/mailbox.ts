@@ -8,7 +8,7 @@
 import type { Mailbox, MailboxRole } from "../../../core/store/types.ts";
 import { Args, atomList } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { DELIMITER, type MailboxTree, normalizeName, patternToRegExp } from "../mailbox_names.ts";
 import type { Token } from "../parser/tokens.ts";
 import { AUTH, type CommandSpec } from "./types.ts";

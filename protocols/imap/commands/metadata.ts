@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import type { ListToken, Token } from "../parser/tokens.ts";
 import type { MetadataChange, MetadataEntry } from "../../../core/store/records/metadata.ts";
 import { Args } from "../parser/args.ts";

@@ -13,7 +13,7 @@ import type { MetadataEvent } from "../../../core/store/notifier.ts";
 import { sharedWith } from "../../../core/acl/access.ts";
 import { fullNames } from "../../../core/acl/mailbox_names.ts";
 import { OTHER_USERS, sharedName } from "../../../core/acl/operations.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession, SessionNotify } from "../session_types.ts";
 import type { ListToken, Token } from "../parser/tokens.ts";
 import { planFetch } from "../fetch/items.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
@@ -209,7 +209,7 @@ interface Known {
 }
 
 /** A session's active NOTIFY (RFC 5465): its groups and what the client was last told. */
-export class NotifyState {
+export class NotifyState implements SessionNotify {
   /** Mailbox ids changed since the last delivery ("*" for the mailbox list itself). */
   readonly pending = new Set<string>();
   /** UIDs new in the selected mailbox whose MessageNew FETCH is still to be sent (RFC 5465 §5.2). */

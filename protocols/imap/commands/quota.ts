@@ -8,7 +8,7 @@
  */
 import { Args } from "../parser/args.ts";
 import { no, ok } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { requireMailbox } from "./mailbox.ts";
 import { AUTH, type CommandSpec } from "./types.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";

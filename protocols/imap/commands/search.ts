@@ -9,7 +9,7 @@ import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { ok } from "../errors.ts";
 import { parseSearch, type SearchProgram } from "../search/program.ts";
 import { runSearch } from "../search/evaluate.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 import { partialData, registerUpdate } from "./context.ts";
 

@@ -7,7 +7,7 @@ import { Args } from "../parser/args.ts";
 import { bad, ok } from "../errors.ts";
 import { MailboxView } from "../mailbox_view.ts";
 import { claimRecent, flagsLines, flagsOf } from "../view_responses.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import type { Token } from "../parser/tokens.ts";
 import {
   expandRanges,

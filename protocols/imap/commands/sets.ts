@@ -7,7 +7,7 @@
 import type { SequenceSet } from "../parser/sequence_set.ts";
 import { expandRanges } from "../parser/sequence_set.ts";
 import { bad } from "../errors.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 
 /** The UIDs (ascending) a set designates. Non-existent UIDs are ignored; bad sequence numbers are BAD. */
 export function resolveSet(s: ImapSession, set: SequenceSet, uid: boolean): number[] {

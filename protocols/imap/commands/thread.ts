@@ -16,7 +16,7 @@ import {
   type ThreadInput,
   type ThreadNode,
 } from "../sort/thread.ts";
-import { loadMessages } from "./sort.ts";
+import { loadMessages } from "./sort_order.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
 /** The threading algorithms, by name (RFC 5256 §3). */

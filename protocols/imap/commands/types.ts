@@ -3,12 +3,11 @@
  *
  * @module
  */
-import type { ImapSession } from "../session.ts";
+import type { ImapSession, ImapState } from "../session_types.ts";
 import type { ParsedCommand } from "../parser/tokens.ts";
 import type { Reply } from "../errors.ts";
 
-/** Session states. */
-export type ImapState = "notAuthenticated" | "authenticated" | "selected" | "logout";
+export type { ImapState };
 
 /** A command: the states it is valid in and its handler. */
 export interface CommandSpec {

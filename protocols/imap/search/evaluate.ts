@@ -6,7 +6,7 @@
  * @module
  */
 import type { Message, MessageCondition, MessageFilter } from "../../../core/store/types.ts";
-import type { ImapSession } from "../session.ts";
+import type { ImapSession } from "../session_types.ts";
 import type { SearchKey } from "./program.ts";
 import { resolveSet } from "../commands/sets.ts";
 import { dayNumber } from "../parser/date.ts";
