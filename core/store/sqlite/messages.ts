@@ -858,6 +858,7 @@ export class SqliteMessages {
     this.releaseBlobRow(mut, msg.blob_id);
     if (!db.get("SELECT 1 FROM messages WHERE thread_id = ? LIMIT 1", msg.thread_id)) {
       db.run("DELETE FROM threads WHERE id = ?", msg.thread_id);
+      mut.threadGone(msg.account_id, msg.thread_id);
     }
     mut.thread(msg.account_id, msg.thread_id);
     return removed;

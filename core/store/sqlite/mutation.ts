@@ -9,11 +9,16 @@
  * `UPDATE … RETURNING` per change; the job runs in its own savepoint, so a failed job leaves the
  * stored counter as it was). Code inside a job reads the account's MODSEQ only after `finish`.
  *
+ * The change rows are kept in memory too and written by `finish` in multi-row INSERTs (a delivery
+ * logs Email, Thread and Mailbox in one statement): code inside a job reads `changes` only after
+ * `finish`. A thread's existence at `finish` is known without a read: the job tells `threadGone`
+ * when it deletes one, and an account deleted by the job is seen by the write-back of its counter.
+ *
  * @module
  */
 import type { ChangeType } from "../types.ts";
 import type { ChangeKind } from "./change_log.ts";
-import type { Database } from "./database.ts";
+import type { Database, SqlValue } from "./database.ts";
 import { formatId } from "./ids.ts";
 import type { JobEffects } from "./write_queue.ts";
 
@@ -23,6 +28,10 @@ interface AccountEffects {
   mailboxes: Map<number, { log: boolean; modseq: number }>;
   /** thread row -> created by this job */
   threads: Map<number, boolean>;
+  /** Threads the job deleted. */
+  goneThreads: Set<number>;
+  /** Change rows logged, not yet written: MODSEQ, type, object id, kind, row after row. */
+  rows: (number | string)[];
   /** Mailboxes created or destroyed by the job (for the change event). */
   mailboxIds: Set<string>;
   /** The last MODSEQ taken by the job (null: none yet); `stored` is the counter it started from. */
@@ -57,6 +66,8 @@ export class Mutation {
         types: new Set(),
         mailboxes: new Map(),
         threads: new Map(),
+        goneThreads: new Set(),
+        rows: [],
         mailboxIds: new Set(),
         modseq: null,
         stored: 0,
@@ -77,17 +88,11 @@ export class Mutation {
     return ++a.modseq;
   }
 
-  /** Records a change at a MODSEQ already taken with `next`. */
+  /** Records a change at a MODSEQ already taken with `next` (its row is written by `finish`). */
   record(accountRow: number, modseq: number, type: ChangeType, objectId: string, kind: ChangeKind): void {
-    this.db.run(
-      "INSERT INTO changes (account_id, modseq, type, object_id, kind) VALUES (?, ?, ?, ?, ?)",
-      accountRow,
-      modseq,
-      type,
-      objectId,
-      kind,
-    );
-    this.#account(accountRow).types.add(type);
+    const a = this.#account(accountRow);
+    a.rows.push(modseq, type, objectId, kind);
+    a.types.add(type);
   }
 
   /** Takes a MODSEQ and records a change at it. */
@@ -123,19 +128,28 @@ export class Mutation {
     a.threads.set(threadRow, (a.threads.get(threadRow) ?? false) || created);
   }
 
-  /** Logs the deferred Mailbox and Thread changes and records the job's events. Idempotent. */
+  /** Notes that the job deleted a thread (its last email went). */
+  threadGone(accountRow: number, threadRow: number): void {
+    this.#account(accountRow).goneThreads.add(threadRow);
+  }
+
+  /**
+   * Logs the deferred Mailbox and Thread changes, writes the change rows and the MODSEQ counters,
+   * and records the job's events. Idempotent.
+   */
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
     for (const [accountRow, a] of this.#accounts) {
-      const row = this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow);
-      if (!row) continue;
-      if (a.modseq === null) a.stored = a.modseq = row.modseq;
+      if (a.modseq === null) {
+        // No MODSEQ taken yet: the read is also the existence check.
+        const row = this.db.get<{ modseq: number }>("SELECT modseq FROM accounts WHERE id = ?", accountRow);
+        if (!row) continue;
+        a.stored = a.modseq = row.modseq;
+      }
       for (const [threadRow, created] of a.threads) {
-        const alive =
-          this.db.get<{ id: number }>("SELECT id FROM threads WHERE id = ?", threadRow) !== undefined;
         const id = formatId("thread", threadRow);
-        if (alive) this.log(accountRow, "Thread", id, created ? "c" : "u");
+        if (!a.goneThreads.has(threadRow)) this.log(accountRow, "Thread", id, created ? "c" : "u");
         else if (!created) this.log(accountRow, "Thread", id, "d");
       }
       const mailboxIds = [...a.mailboxIds];
@@ -157,9 +171,42 @@ export class Mutation {
         mailboxIds.push(id);
       }
       const modseq = a.modseq!;
-      if (modseq > a.stored) this.db.run("UPDATE accounts SET modseq = ? WHERE id = ?", modseq, accountRow);
+      if (modseq > a.stored) {
+        // The write-back is also the existence check: an account the job deleted logs nothing.
+        const alive = this.db.get<{ id: number }>(
+          "UPDATE accounts SET modseq = ? WHERE id = ? RETURNING id",
+          modseq,
+          accountRow,
+        );
+        if (!alive) continue;
+      }
+      this.#writeRows(accountRow, a.rows);
       const accountId = formatId("account", accountRow);
       for (const type of a.types) this.fx.touch(accountId, modseq, type, mailboxIds);
     }
   }
+
+  /** Writes change rows, up to `ROWS_PER_INSERT` per statement. */
+  #writeRows(accountRow: number, rows: (number | string)[]): void {
+    for (let at = 0; at < rows.length; at += ROWS_PER_INSERT * 4) {
+      const chunk = rows.slice(at, at + ROWS_PER_INSERT * 4);
+      const n = chunk.length / 4;
+      const params: SqlValue[] = [];
+      for (let i = 0; i < chunk.length; i += 4) {
+        params.push(accountRow, chunk[i]!, chunk[i + 1]!, chunk[i + 2]!, chunk[i + 3]!);
+      }
+      this.db.run(insertChanges(n), ...params);
+    }
+  }
+}
+
+/** Most change rows one INSERT writes (5 parameters each, far under SQLite's limit). */
+const ROWS_PER_INSERT = 32;
+
+/** `INSERT INTO changes` statements by row count (the database caches each prepared). */
+const INSERTS: string[] = [];
+
+function insertChanges(rows: number): string {
+  return INSERTS[rows] ??= "INSERT INTO changes (account_id, modseq, type, object_id, kind) VALUES " +
+    Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ");
 }

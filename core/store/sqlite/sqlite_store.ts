@@ -705,6 +705,8 @@ export class SqliteStore implements Store {
       for (const id of change.created ?? []) mut.log(acc.id, type, id, "c");
       for (const id of change.updated ?? []) mut.log(acc.id, type, id, "u");
       for (const id of change.destroyed ?? []) mut.log(acc.id, type, id, "d");
+      // The change rows are written by `finish` (mutation.ts): read the state after it.
+      mut.finish();
       return String(typeState(this.database, acc.id, type));
     });
   }
