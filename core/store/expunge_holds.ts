@@ -46,28 +46,40 @@ export class ExpungeHolds {
    */
   constructor(readonly onUnpinned: (blobId: BlobId) => void) {}
 
-  /** Opens a hold on a mailbox: messages destroyed from it from now on are captured. */
-  open(mailboxId: MailboxId): ExpungeHold {
-    const hold = new Hold(this, mailboxId);
+  /**
+   * Opens a hold on a mailbox: messages destroyed from it from now on are captured, except by a
+   * write of `owner` (the session's own EXPUNGE, which it reports in that command's response, so
+   * it never has to serve those messages again).
+   */
+  open(mailboxId: MailboxId, owner: symbol | null = null): ExpungeHold {
+    const hold = new Hold(this, mailboxId, owner);
     let set = this.#byMailbox.get(mailboxId);
     if (!set) this.#byMailbox.set(mailboxId, set = new Set());
     set.add(hold);
     return hold;
   }
 
-  /** True when some session holds the mailbox (the store then captures what it destroys there). */
-  watching(mailboxId: MailboxId): boolean {
-    return this.#byMailbox.has(mailboxId);
+  /**
+   * True when a message destroyed from the mailbox by a write of `origin` would be captured: some
+   * hold of it belongs to another owner (the store reads what a capture needs only then).
+   */
+  watching(mailboxId: MailboxId, origin: symbol | null = null): boolean {
+    const set = this.#byMailbox.get(mailboxId);
+    if (!set) return false;
+    if (origin === null) return true;
+    for (const hold of set) if (hold.owner !== origin) return true;
+    return false;
   }
 
   /**
-   * Records a message destroyed from a mailbox in each of its open holds and pins its blob once per
-   * hold. Returns true when the blob is pinned (the store must then keep its bytes).
+   * Records a message destroyed from a mailbox by a write of `origin` in each of its open holds
+   * but those `origin` owns, and pins its blob once per hold. Returns true when the blob is pinned
+   * (the store must then keep its bytes).
    */
-  capture(mailboxId: MailboxId, uid: number, held: HeldMessage): boolean {
+  capture(mailboxId: MailboxId, uid: number, held: HeldMessage, origin: symbol | null = null): boolean {
     const set = this.#byMailbox.get(mailboxId);
     if (!set) return false;
-    for (const hold of set) hold.add(uid, held);
+    for (const hold of set) if (origin === null || hold.owner !== origin) hold.add(uid, held);
     return this.isPinned(held.blobId);
   }
 
@@ -110,7 +122,11 @@ class Hold implements ExpungeHold {
   readonly #held = new Map<number, HeldMessage>();
   #open = true;
 
-  constructor(readonly registry: ExpungeHolds, readonly mailboxId: MailboxId) {}
+  constructor(
+    readonly registry: ExpungeHolds,
+    readonly mailboxId: MailboxId,
+    readonly owner: symbol | null,
+  ) {}
 
   add(uid: number, held: HeldMessage): void {
     if (!this.#open || this.#held.has(uid)) return;

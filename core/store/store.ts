@@ -343,9 +343,11 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
   readonly notifier: ChangeNotifier;
   /**
    * Opens a hold on a mailbox for an IMAP session (expunge_holds.ts): messages destroyed from it
-   * afterwards keep their blob, and the hold describes them, until the hold releases them.
+   * afterwards keep their blob, and the hold describes them, until the hold releases them. With
+   * `owner`, messages destroyed by a write whose `origin` is `owner` (the session's own EXPUNGE,
+   * reported in its response) are not held.
    */
-  holdExpunged(accountId: AccountId, mailboxId: MailboxId): ExpungeHold;
+  holdExpunged(accountId: AccountId, mailboxId: MailboxId, owner?: symbol): ExpungeHold;
   /** Reads a whole message's raw bytes. */
   readMessage(accountId: AccountId, id: MessageId): Promise<Uint8Array | null>;
   /**

@@ -680,6 +680,34 @@ export function storeContract(name: string, factory: StoreFactory): void {
     hold.close();
   });
 
+  test("an expunge hold keeps nothing its owner's own expunge destroys; other holds still do", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    const me = Symbol("session A");
+    const rawA = mail({ subject: "own expunge, watched" });
+    const a = await deliver(store, acc.id, [boxes.inbox.id], rawA);
+    const b = await deliver(store, acc.id, [boxes.inbox.id], mail({ subject: "own expunge, alone" }));
+    const [blobA, blobB] = (await store.getMessages(acc.id, [a.id, b.id])).map((m) => m.blobId);
+    const mine = store.holdExpunged(acc.id, boxes.inbox.id, me);
+    const theirs = store.holdExpunged(acc.id, boxes.inbox.id, Symbol("session B"));
+    await store.expunge(acc.id, boxes.inbox.id, [1], { origin: me });
+    assert.equal(mine.get(1), undefined);
+    assert.equal(theirs.get(1)?.messageId, a.id);
+    assert.deepEqual(await store.blobs.get(theirs.get(1)!.blobId), rawA);
+    theirs.close();
+    // Only the owner's hold is left: nothing pins the blob, which goes with the expunge's commit.
+    await store.expunge(acc.id, boxes.inbox.id, [2], { origin: me });
+    assert.equal(mine.get(2), undefined);
+    assert.equal(await store.blobs.has(blobB!), false);
+    // A write of no origin (JMAP, another process) is held by the owner's hold too.
+    const c = await deliver(store, acc.id, [boxes.inbox.id], mail({ subject: "destroyed elsewhere" }));
+    await store.expunge(acc.id, boxes.inbox.id, [3]);
+    assert.equal(mine.get(3)?.messageId, c.id);
+    mine.close();
+    await store.collectGarbage();
+    assert.equal(await store.blobs.has(blobA!), false);
+    assert.equal(await countBlobs(store), 0);
+  });
+
   test("threads join by references, in either arrival order, and by subject as a tiebreak", async ({ store }) => {
     const { acc, boxes } = await setup(store);
     const inbox = [boxes.inbox.id];

@@ -846,8 +846,8 @@ export class PostgresStore implements Store {
   }
 
   /** See `Store.holdExpunged`. */
-  holdExpunged(_accountId: AccountId, mailboxId: MailboxId): ExpungeHold {
-    return this.#holds.open(mailboxId);
+  holdExpunged(_accountId: AccountId, mailboxId: MailboxId, owner?: symbol): ExpungeHold {
+    return this.#holds.open(mailboxId, owner);
   }
 
   // ---------------------------------------------------------------- messages: reading
@@ -1194,7 +1194,8 @@ export class PostgresStore implements Store {
       if (uid !== null) {
         removed.set(mb, uid);
         const mailboxId = formatId("mailbox", mb);
-        if (this.#holds.watching(mailboxId)) {
+        // Not for the destroying session's own hold (it reports the expunge in its response).
+        if (this.#holds.watching(mailboxId, mut.origin)) {
           hash ??=
             (await tx<{ hash: string }[]>`SELECT hash FROM blobs WHERE id = ${msg.blob_id}`)[0]?.hash ?? null;
           if (hash) {
@@ -1203,7 +1204,7 @@ export class PostgresStore implements Store {
               blobId: hash,
               threadId: formatId("thread", msg.thread_id),
               keywords: unpackKeywords(msg.flags, msg.keywords),
-            });
+            }, mut.origin);
           }
         }
       }

@@ -167,10 +167,15 @@ export class SqliteMessages {
       if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
         throw new StoreError("invalid", "A message needs at least one mailbox");
       }
-      const known = this.#h.database.get<{ size: number; indexed: number }>(
-        "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
-        msg.blobId,
-      );
+      // Bytes stored by this job are indexed here without a look for an indexed row first: an
+      // identical message already stored is found inside the job (#ensureBlob), and SMTP and
+      // LMTP add a unique Received field, so that is rare.
+      const known = inline?.blobId === msg.blobId
+        ? undefined
+        : this.#h.database.get<{ size: number; indexed: number }>(
+          "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+          msg.blobId,
+        );
       if (known?.indexed) {
         prepared.push({ msg, index: null, size: known.size });
         continue;
@@ -220,8 +225,10 @@ export class SqliteMessages {
   #addOne(mut: Mutation, p: Prepared, receivedDefault: number, present = false): AddedMessage {
     const db = this.#h.database;
     const acc = this.#h.accountRow(p.msg.accountId);
-    const mailboxes: MailboxRow[] = [];
-    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#h.mailboxRow(p.msg.accountId, mid));
+    // Each mailbox's UID is taken now (the update is also its existence check); a failure later in
+    // the job rolls it back with the rest.
+    const mailboxes: { id: number; uid: number; uid_validity: number }[] = [];
+    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#takeUid(acc.id, mid));
     const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size, present);
     if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
       throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
@@ -233,7 +240,7 @@ export class SqliteMessages {
     const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
     const subjectKey = baseSubject(summary.subject);
     const thread = this.#h.assignThread(acc.id, summary, subjectKey);
-    const { row: messageRow, id, modseq } = this.#insertMessage(mut, {
+    const { row: messageRow, id, modseq } = this.#insertMessage(mut, blob.counted, {
       account_id: acc.id,
       thread_id: thread.id,
       blob_id: blob.id,
@@ -259,6 +266,7 @@ export class SqliteMessages {
         blob.size,
         receivedAt,
         thread.id,
+        mb.uid,
       );
       uids.push({ mailboxId: formatId("mailbox", mb.id), uid, uidValidity: mb.uid_validity });
       mut.mailbox(acc.id, mb.id, modseq, true);
@@ -270,11 +278,27 @@ export class SqliteMessages {
   }
 
   /**
-   * Inserts a message row (`id` and `modseq` are new) over a blob it takes one more reference to,
-   * and logs its creation.
+   * A mailbox's next UID for a delivery (RFC 9051 §2.3.1.1: from uid_next, which only ever grows,
+   * so never reused), with its UIDVALIDITY; notFound when the account has no such mailbox.
+   */
+  #takeUid(accountRow: number, mailboxId: MailboxId): { id: number; uid: number; uid_validity: number } {
+    const row = parseId("mailbox", mailboxId);
+    const r = row === null ? undefined : this.#h.database.get<{ uid: number; uid_validity: number }>(
+      "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? AND account_id = ? RETURNING uid_next - 1 AS uid, uid_validity",
+      row,
+      accountRow,
+    );
+    if (!r) throw new StoreError("notFound", `No such mailbox: "${mailboxId}"`);
+    return { id: row!, uid: r.uid, uid_validity: r.uid_validity };
+  }
+
+  /**
+   * Inserts a message row (`id` and `modseq` are new) over a blob it takes one more reference to
+   * (unless `counted`: the blob row was inserted with it), and logs its creation.
    */
   #insertMessage(
     mut: Mutation,
+    counted: boolean,
     m: Omit<MessageRow, "id" | "modseq">,
   ): { row: number; id: MessageId; modseq: number } {
     const db = this.#h.database;
@@ -299,7 +323,7 @@ export class SqliteMessages {
     )!.id;
     const id = formatId("message", row);
     mut.record(m.account_id, modseq, "Email", id, "c");
-    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", m.blob_id);
+    if (!counted) db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", m.blob_id);
     return { row, id, modseq };
   }
 
@@ -312,9 +336,10 @@ export class SqliteMessages {
     size: number,
     receivedAt: number,
     threadRow: number,
+    taken: number | null = null,
   ): number {
     // UIDs come from uid_next, which only ever grows: never reused (RFC 9051 §2.3.1.1).
-    const uid = this.#h.database.get<{ uid: number }>(
+    const uid = taken ?? this.#h.database.get<{ uid: number }>(
       "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? RETURNING uid_next - 1 AS uid",
       mailboxRow,
     )!.uid;
@@ -337,11 +362,19 @@ export class SqliteMessages {
     return uid;
   }
 
-  /** Finds or creates the blob row with its summary and search text. */
-  #ensureBlob(hash: string, index: MessageIndex | null, size: number, present = false): BlobRow {
+  /**
+   * Finds or creates the blob row with its summary and search text, for one message about to
+   * reference it: a row created here already counts that reference (`counted`).
+   */
+  #ensureBlob(
+    hash: string,
+    index: MessageIndex | null,
+    size: number,
+    present = false,
+  ): BlobRow & { counted: boolean } {
     const db = this.#h.database;
     const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
-    if (row && row.summary !== null) return row;
+    if (row && row.summary !== null) return { ...row, counted: false };
     if (!index) {
       // The row went away between preparation and this transaction: index the file again.
       const raw = this.#h.blobs.getSync(hash);
@@ -359,7 +392,7 @@ export class SqliteMessages {
       id = row.id;
     } else {
       id = db.get<{ id: number }>(
-        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 0, ?, ?) RETURNING id",
+        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 1, ?, ?) RETURNING id",
         hash,
         size,
         summary,
@@ -368,7 +401,9 @@ export class SqliteMessages {
     }
     // The search row is built off the delivery path (search_indexer.ts); searches wait for it.
     this.#h.indexer().enqueue(id);
-    return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
+    return row
+      ? { id, hash, size: row.size, refcount: row.refcount, summary, counted: false }
+      : { id, hash, size, refcount: 1, summary, counted: true };
   }
 
   /**
@@ -809,10 +844,13 @@ export class SqliteMessages {
     return uid;
   }
 
-  /** Records a message destroyed from a mailbox in the sessions' holds on it (expunge_holds.ts). */
-  #capture(msg: MessageRow, mailboxRow: number, uid: number): void {
+  /**
+   * Records a message destroyed from a mailbox in the sessions' holds on it (expunge_holds.ts),
+   * but not in the hold of the session whose write (`origin`) destroyed it.
+   */
+  #capture(msg: MessageRow, mailboxRow: number, uid: number, origin: symbol | null): void {
     const mailboxId = formatId("mailbox", mailboxRow);
-    if (!this.holds.watching(mailboxId)) return;
+    if (!this.holds.watching(mailboxId, origin)) return;
     const blob = this.#h.database.get<{ hash: string }>("SELECT hash FROM blobs WHERE id = ?", msg.blob_id);
     if (!blob) return;
     this.holds.capture(mailboxId, uid, {
@@ -820,7 +858,7 @@ export class SqliteMessages {
       blobId: blob.hash,
       threadId: formatId("thread", msg.thread_id),
       keywords: unpackKeywords(msg.flags, msg.keywords),
-    });
+    }, origin);
   }
 
   /** The last hold let go of a blob: it is released now if no message references it again. */
@@ -836,8 +874,8 @@ export class SqliteMessages {
   }
 
   /** See `Store.holdExpunged`. */
-  holdExpunged(_accountId: AccountId, mailboxId: MailboxId): ExpungeHold {
-    return this.holds.open(mailboxId);
+  holdExpunged(_accountId: AccountId, mailboxId: MailboxId, owner?: symbol): ExpungeHold {
+    return this.holds.open(mailboxId, owner);
   }
 
   /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
@@ -849,7 +887,7 @@ export class SqliteMessages {
       const mb = Number(p[0]);
       const uid = this.#deletePlacement(mb, msg.id, modseq);
       if (uid !== null) removed.set(mb, uid);
-      if (uid !== null) this.#capture(msg, mb, uid);
+      if (uid !== null) this.#capture(msg, mb, uid, mut.fx.origin);
       mut.mailbox(msg.account_id, mb, modseq, true);
     }
     db.run("DELETE FROM messages WHERE id = ?", msg.id);
@@ -879,7 +917,7 @@ export class SqliteMessages {
       }
       const pairs: CopyResult["pairs"] = [];
       for (const { uid, msg } of sources) {
-        const { row, id, modseq } = this.#insertMessage(mut, { ...msg, account_id: acc.id });
+        const { row, id, modseq } = this.#insertMessage(mut, false, { ...msg, account_id: acc.id });
         const toUid = this.#placeLike(to.id, row, modseq, msg);
         mut.mailbox(acc.id, to.id, modseq, true);
         mut.thread(acc.id, msg.thread_id);

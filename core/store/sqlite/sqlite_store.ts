@@ -622,8 +622,8 @@ export class SqliteStore implements Store {
     return this.#messages.setMailboxes(accountId, id, mailboxIds);
   }
 
-  holdExpunged(accountId: AccountId, mailboxId: MailboxId): ExpungeHold {
-    return this.#messages.holdExpunged(accountId, mailboxId);
+  holdExpunged(accountId: AccountId, mailboxId: MailboxId, owner?: symbol): ExpungeHold {
+    return this.#messages.holdExpunged(accountId, mailboxId, owner);
   }
 
   copyMessages(

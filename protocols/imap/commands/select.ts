@@ -53,8 +53,9 @@ function selectCommand(examine: boolean): CommandSpec {
       const { mailbox, name, ownerId, rights } = await requireMailbox(s, raw, false, "r");
       if (!hasAnyRight(rights, "swte")) readOnly = true;
       // The hold is opened before the listing: whatever is destroyed after it stays readable
-      // here until this session reports the expunge (RFC 2180 §4.1.1).
-      const hold = s.store.holdExpunged(ownerId, mailbox.id);
+      // here until this session reports the expunge (RFC 2180 §4.1.1). Not what this session's
+      // own EXPUNGE destroys: that command's response reports it.
+      const hold = s.store.holdExpunged(ownerId, mailbox.id, s.origin);
       let view: MailboxView;
       try {
         const placements = await s.store.listPlacements(ownerId, mailbox.id);
