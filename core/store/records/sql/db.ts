@@ -60,13 +60,20 @@ export interface Dialect {
    * the transaction ends), "" on SQLite (its write transaction holds the database lock already).
    */
   readonly forUpdate: string;
+  /** The scalar function that returns the largest of its arguments: `max` on SQLite, `greatest` on PostgreSQL. */
+  readonly greatest: string;
 }
 
 /** The SQLite dialect. */
-export const SQLITE: Dialect = { name: "sqlite", bytes: "", forUpdate: "" };
+export const SQLITE: Dialect = { name: "sqlite", bytes: "", forUpdate: "", greatest: "max" };
 
 /** The PostgreSQL dialect. */
-export const POSTGRES: Dialect = { name: "postgres", bytes: ' COLLATE "C"', forUpdate: " FOR UPDATE" };
+export const POSTGRES: Dialect = {
+  name: "postgres",
+  bytes: ' COLLATE "C"',
+  forUpdate: " FOR UPDATE",
+  greatest: "greatest",
+};
 
 /**
  * Runs ops on one backend. `read` runs statements as they come; `write` runs a write op that needs
@@ -78,7 +85,10 @@ export interface RecordDb {
   readonly dialect: Dialect;
   /** Runs a read. */
   read<T>(op: Op<T>): Promise<T>;
-  /** Runs a write that needs no transaction of its own. */
+  /**
+   * Runs a write that needs no transaction of its own. A statement that changes rows through
+   * `get`/`all` (`RETURNING`) goes through `atomic`: SQLite counts such writes per transaction.
+   */
   write<T>(op: Op<T>): Promise<T>;
   /** Runs a write in one transaction. */
   atomic<T>(op: Op<T>): Promise<T>;
