@@ -10,7 +10,7 @@ import type { Queryable, Sql, Tx } from "../connection.ts";
 import { type Op, POSTGRES, type RecordDb, type Statement } from "../../records/sql/db.ts";
 
 /** A parameter value. */
-export type Param = string | number | boolean | null;
+export type Param = string | number | boolean | Uint8Array | null;
 
 /** Turns `?` placeholders into `$n` (the record stores' SQL has no `?` operator or literal). */
 export function numbered(sql: string): string {

@@ -11,8 +11,8 @@
  * @module
  */
 
-/** A statement parameter. */
-export type Param = string | number | null;
+/** A statement parameter (bytes are a BLOB on SQLite, a bytea on PostgreSQL). */
+export type Param = string | number | Uint8Array | null;
 
 /** One statement an op asks its backend to run. */
 export interface Statement {
@@ -62,10 +62,18 @@ export interface Dialect {
   readonly forUpdate: string;
   /** The scalar function that returns the largest of its arguments: `max` on SQLite, `greatest` on PostgreSQL. */
   readonly greatest: string;
+  /** A LIMIT that keeps every row, for an OFFSET alone: `LIMIT -1` on SQLite, `LIMIT ALL` on PostgreSQL. */
+  readonly noLimit: string;
 }
 
 /** The SQLite dialect. */
-export const SQLITE: Dialect = { name: "sqlite", bytes: "", forUpdate: "", greatest: "max" };
+export const SQLITE: Dialect = {
+  name: "sqlite",
+  bytes: "",
+  forUpdate: "",
+  greatest: "max",
+  noLimit: "LIMIT -1",
+};
 
 /** The PostgreSQL dialect. */
 export const POSTGRES: Dialect = {
@@ -73,6 +81,7 @@ export const POSTGRES: Dialect = {
   bytes: ' COLLATE "C"',
   forUpdate: " FOR UPDATE",
   greatest: "greatest",
+  noLimit: "LIMIT ALL",
 };
 
 /**
