@@ -55,8 +55,8 @@ export class SqliteRecordDb implements RecordDb {
   /**
    * @param db the store database
    * @param commit runs a write in the store's group commit (one fsync, off the event loop, for
-   *   every write of an event-loop turn); each write then runs in its own savepoint of the batch.
-   *   Without it a write is committed on its own.
+   *   every write of an event-loop turn), which gives each write its own savepoint of the batch's
+   *   transaction. Without it a write is committed on its own.
    */
   constructor(db: Database, commit?: <T>(fn: () => T) => Promise<T>) {
     this.#db = db;
@@ -70,13 +70,13 @@ export class SqliteRecordDb implements RecordDb {
 
   /** Runs a write: alone (autocommit), or in the group commit. */
   write<T>(op: Op<T>): Promise<T> {
-    if (this.#commit) return this.atomic(op);
+    if (this.#commit) return this.#commit(() => runSync(this.#db, op));
     return settle(() => runSync(this.#db, op));
   }
 
-  /** Runs a write in one transaction (a savepoint of the group commit's batch). */
+  /** Runs a write in one transaction (its savepoint of the group commit's batch). */
   atomic<T>(op: Op<T>): Promise<T> {
-    const fn = () => this.#db.transaction(() => runSync(this.#db, op));
-    return this.#commit ? this.#commit(fn) : settle(fn);
+    if (this.#commit) return this.#commit(() => runSync(this.#db, op));
+    return settle(() => this.#db.transaction(() => runSync(this.#db, op)));
   }
 }
