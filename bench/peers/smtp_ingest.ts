@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ByteReader } from "../../core/net/reader.ts";
+import { connectSmtp } from "../_smtp_session.ts";
 import { alternate, benchMessage, deadline, type Gate, type Row, treeCpuMs } from "./lib.ts";
 import { type BenchServer, startNodeFloor, startPostfixDovecot, startTernServer, users } from "./servers.ts";
 import { postfixMissing } from "./postfix.ts";
@@ -26,48 +26,24 @@ export interface IngestOptions {
 
 const ACCOUNTS = 20;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** One SMTP session sending `count` messages, each command awaited before the next. */
 async function session(port: number, count: number, first: number, payload: Uint8Array): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buf = new Uint8Array(16384);
-  const reader = new ByteReader({
-    read: async () => {
-      const n = await conn.read(buf);
-      return n === null ? null : buf.slice(0, n);
-    },
-  });
-  const reply = async (): Promise<string> => {
-    for (let i = 0; i < 1000; i++) {
-      const r = await reader.readLine(4096);
-      if (r === null) throw new Error("connection closed");
-      const line = dec.decode(r.line);
-      if (/^\d{3} /.test(line)) return line;
-    }
-    throw new Error("reply too long");
-  };
-  const send = async (data: Uint8Array | string, expect: string): Promise<void> => {
-    const b = typeof data === "string" ? enc.encode(data) : data;
-    let off = 0;
-    while (off < b.length) off += await conn.write(b.subarray(off));
-    const line = await reply();
-    if (!line.startsWith(expect)) throw new Error(`expected ${expect}, got: ${line}`);
-  };
+  const c = await connectSmtp(port);
   const list = users(ACCOUNTS);
   try {
-    const greeting = await reply();
+    const greeting = await c.reply();
     if (!greeting.startsWith("220")) throw new Error(`greeting: ${greeting}`);
-    await send("EHLO bench.client\r\n", "250");
+    await c.send("EHLO bench.client\r\n", "250");
     for (let m = 0; m < count; m++) {
-      await send("MAIL FROM:<bench@remote.test>\r\n", "250");
-      await send(`RCPT TO:<${list[(first + m) % ACCOUNTS]}>\r\n`, "250");
-      await send("DATA\r\n", "354");
-      await send(payload, "250");
+      await c.send("MAIL FROM:<bench@remote.test>\r\n", "250");
+      await c.send(`RCPT TO:<${list[(first + m) % ACCOUNTS]}>\r\n`, "250");
+      await c.send("DATA\r\n", "354");
+      await c.send(payload, "250");
     }
-    await send("QUIT\r\n", "221");
+    await c.send("QUIT\r\n", "221");
   } finally {
-    conn.close();
+    c.close();
   }
 }
 

@@ -17,13 +17,12 @@
 import { parseArgs } from "node:util";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
-import { ByteReader } from "../../core/net/reader.ts";
 import { createServer } from "../../protocols/server.ts";
 import { applyTenancyMode } from "../tenancy/modes.ts";
 import { benchStoreUrl, storeConfig } from "../_store.ts";
+import { connectSmtp } from "../_smtp_session.ts";
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** Accounts the benchmark delivers to. */
 const ACCOUNTS = 20;
@@ -95,30 +94,11 @@ async function session(
   offset: number,
   latencies: number[],
 ): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buf = new Uint8Array(16384);
-  const reader = new ByteReader({
-    read: async () => {
-      const n = await conn.read(buf);
-      return n === null ? null : buf.slice(0, n);
-    },
-  });
-  const reply = async (): Promise<string> => {
-    for (;;) {
-      const r = await reader.readLine(4096);
-      if (r === null) throw new Error("connection closed");
-      const line = dec.decode(r.line);
-      if (/^\d{3} /.test(line)) return line;
-    }
-  };
-  const write = async (data: Uint8Array) => {
-    let off = 0;
-    while (off < data.length) off += await conn.write(data.subarray(off));
-  };
+  const c = await connectSmtp(port);
   try {
-    await reply();
-    await write(enc.encode("EHLO bench.client\r\n"));
-    await reply();
+    await c.reply();
+    await c.write("EHLO bench.client\r\n");
+    await c.reply();
     for (let m = 0; m < messages; m++) {
       const start = performance.now();
       let cmds = "MAIL FROM:<bench@remote.test>\r\n";
@@ -126,22 +106,20 @@ async function session(
         cmds += `RCPT TO:<user${(offset + m + r) % ACCOUNTS}@example.org>\r\n`;
       }
       // PIPELINING (RFC 2920): MAIL, RCPTs and DATA in one write.
-      await write(enc.encode(cmds + "DATA\r\n"));
+      await c.write(cmds + "DATA\r\n");
       for (let r = 0; r < recipients + 1; r++) {
-        const line = await reply();
+        const line = await c.reply();
         if (!line.startsWith("250")) throw new Error(`unexpected reply: ${line}`);
       }
-      const go = await reply();
+      const go = await c.reply();
       if (!go.startsWith("354")) throw new Error(`unexpected reply: ${go}`);
-      await write(payload);
-      const done = await reply();
-      if (!done.startsWith("250")) throw new Error(`unexpected reply: ${done}`);
+      await c.send(payload, "250");
       latencies.push(performance.now() - start);
     }
-    await write(enc.encode("QUIT\r\n"));
-    await reply();
+    await c.write("QUIT\r\n");
+    await c.reply();
   } finally {
-    conn.close();
+    c.close();
   }
 }
 
