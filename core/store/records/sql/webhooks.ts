@@ -100,9 +100,22 @@ export function toDelivery(r: DeliveryRow): WebhookDelivery {
   };
 }
 
-const INSERT_DELIVERY =
-  "INSERT INTO webhook_deliveries (id, webhook_id, event, account_id, message_id, data, " +
-  "status, next_attempt_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)";
+/** Adds one pending delivery, due at its creation. */
+function insertDelivery(d: NewWebhookDelivery): Op<number> {
+  return run(
+    "INSERT INTO webhook_deliveries (id, webhook_id, event, account_id, message_id, data, status, " +
+      "next_attempt_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+    d.id,
+    d.webhookId,
+    d.event,
+    d.accountId,
+    d.messageId,
+    d.data,
+    d.createdAt.getTime(),
+    d.createdAt.getTime(),
+    d.expiresAt.getTime(),
+  );
+}
 
 /**
  * Writes a message's outbox rows, the UIDs added to each row's `data`; run inside the transaction
@@ -115,20 +128,7 @@ export function* insertOutbox(
   uids: { mailboxId: string; uid: number; uidValidity: number }[],
 ): Op<void> {
   for (const e of entries) {
-    const data = JSON.stringify({ ...e.context, uids });
-    const created = e.createdAt.getTime();
-    yield* run(
-      INSERT_DELIVERY,
-      e.id,
-      e.webhookId,
-      e.event,
-      accountId,
-      messageId,
-      data,
-      created,
-      created,
-      e.expiresAt.getTime(),
-    );
+    yield* insertDelivery({ ...e, accountId, messageId, data: JSON.stringify({ ...e.context, uids }) });
   }
 }
 
@@ -159,21 +159,7 @@ function* remove(id: string): Op<boolean> {
 }
 
 function* enqueue(deliveries: NewWebhookDelivery[]): Op<void> {
-  for (const d of deliveries) {
-    const created = d.createdAt.getTime();
-    yield* run(
-      INSERT_DELIVERY,
-      d.id,
-      d.webhookId,
-      d.event,
-      d.accountId,
-      d.messageId,
-      d.data,
-      created,
-      created,
-      d.expiresAt.getTime(),
-    );
-  }
+  for (const d of deliveries) yield* insertDelivery(d);
 }
 
 function* recordAttempt(a: WebhookAttempt, outcome: AttemptOutcome): Op<void> {
