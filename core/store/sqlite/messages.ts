@@ -22,7 +22,7 @@ import {
 import { blobIdOf, type PackedInline, packInline, type TieredBlobStore } from "./tiered_blob_store.ts";
 import { type SearchIndexer, usesTextSearch } from "./search_indexer.ts";
 import type { Database } from "./database.ts";
-import type { AccountRow } from "./directory.ts";
+import { ACCOUNT_COLUMNS, type AccountRow } from "./directory.ts";
 import type { MailboxRow } from "./mailboxes.ts";
 import { formatId, parseId } from "./ids.ts";
 import { applyKeywordChange, frozenKeywords, packKeywords, SEEN, unpackKeywords } from "./keywords.ts";
@@ -167,10 +167,15 @@ export class SqliteMessages {
       if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
         throw new StoreError("invalid", "A message needs at least one mailbox");
       }
-      const known = this.#h.database.get<{ size: number; indexed: number }>(
-        "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
-        msg.blobId,
-      );
+      // Bytes stored by this job are indexed here without a look for an indexed row first: an
+      // identical message already stored is found inside the job (#ensureBlob), and SMTP and
+      // LMTP add a unique Received field, so that is rare.
+      const known = inline?.blobId === msg.blobId
+        ? undefined
+        : this.#h.database.get<{ size: number; indexed: number }>(
+          "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+          msg.blobId,
+        );
       if (known?.indexed) {
         prepared.push({ msg, index: null, size: known.size });
         continue;
@@ -219,9 +224,18 @@ export class SqliteMessages {
   /** `present`: the job itself just stored the blob's bytes (no need to look for them). */
   #addOne(mut: Mutation, p: Prepared, receivedDefault: number, present = false): AddedMessage {
     const db = this.#h.database;
-    const acc = this.#h.accountRow(p.msg.accountId);
-    const mailboxes: MailboxRow[] = [];
-    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#h.mailboxRow(p.msg.accountId, mid));
+    // The account with its MODSEQ counter, which the job's first `next` then does not read again.
+    const accountRow = parseId("account", p.msg.accountId);
+    const acc = accountRow === null ? undefined : db.get<AccountRow & { modseq: number }>(
+      `SELECT ${ACCOUNT_COLUMNS}, modseq FROM accounts WHERE id = ?`,
+      accountRow,
+    );
+    if (!acc) throw new StoreError("notFound", `No such account: "${p.msg.accountId}"`);
+    mut.known(acc.id, acc.modseq);
+    // Each mailbox's UID is taken now (the update is also its existence check); a failure later in
+    // the job rolls it back with the rest.
+    const mailboxes: { id: number; uid: number; uid_validity: number }[] = [];
+    for (const mid of new Set(p.msg.mailboxIds)) mailboxes.push(this.#takeUid(acc.id, mid));
     const blob = this.#ensureBlob(p.msg.blobId, p.index, p.size, present);
     if (acc.quota_bytes > 0 && acc.used_bytes + blob.size > acc.quota_bytes) {
       throw new StoreError("overQuota", `Quota exceeded for "${acc.address}"`);
@@ -233,7 +247,7 @@ export class SqliteMessages {
     const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
     const subjectKey = baseSubject(summary.subject);
     const thread = this.#h.assignThread(acc.id, summary, subjectKey);
-    const { row: messageRow, id, modseq } = this.#insertMessage(mut, {
+    const { row: messageRow, id, modseq } = this.#insertMessage(mut, blob.counted, {
       account_id: acc.id,
       thread_id: thread.id,
       blob_id: blob.id,
@@ -259,6 +273,7 @@ export class SqliteMessages {
         blob.size,
         receivedAt,
         thread.id,
+        mb.uid,
       );
       uids.push({ mailboxId: formatId("mailbox", mb.id), uid, uidValidity: mb.uid_validity });
       mut.mailbox(acc.id, mb.id, modseq, true);
@@ -270,11 +285,27 @@ export class SqliteMessages {
   }
 
   /**
-   * Inserts a message row (`id` and `modseq` are new) over a blob it takes one more reference to,
-   * and logs its creation.
+   * A mailbox's next UID for a delivery (RFC 9051 §2.3.1.1: from uid_next, which only ever grows,
+   * so never reused), with its UIDVALIDITY; notFound when the account has no such mailbox.
+   */
+  #takeUid(accountRow: number, mailboxId: MailboxId): { id: number; uid: number; uid_validity: number } {
+    const row = parseId("mailbox", mailboxId);
+    const r = row === null ? undefined : this.#h.database.get<{ uid: number; uid_validity: number }>(
+      "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? AND account_id = ? RETURNING uid_next - 1 AS uid, uid_validity",
+      row,
+      accountRow,
+    );
+    if (!r) throw new StoreError("notFound", `No such mailbox: "${mailboxId}"`);
+    return { id: row!, uid: r.uid, uid_validity: r.uid_validity };
+  }
+
+  /**
+   * Inserts a message row (`id` and `modseq` are new) over a blob it takes one more reference to
+   * (unless `counted`: the blob row was inserted with it), and logs its creation.
    */
   #insertMessage(
     mut: Mutation,
+    counted: boolean,
     m: Omit<MessageRow, "id" | "modseq">,
   ): { row: number; id: MessageId; modseq: number } {
     const db = this.#h.database;
@@ -299,7 +330,7 @@ export class SqliteMessages {
     )!.id;
     const id = formatId("message", row);
     mut.record(m.account_id, modseq, "Email", id, "c");
-    db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", m.blob_id);
+    if (!counted) db.run("UPDATE blobs SET refcount = refcount + 1 WHERE id = ?", m.blob_id);
     return { row, id, modseq };
   }
 
@@ -312,9 +343,10 @@ export class SqliteMessages {
     size: number,
     receivedAt: number,
     threadRow: number,
+    taken: number | null = null,
   ): number {
     // UIDs come from uid_next, which only ever grows: never reused (RFC 9051 §2.3.1.1).
-    const uid = this.#h.database.get<{ uid: number }>(
+    const uid = taken ?? this.#h.database.get<{ uid: number }>(
       "UPDATE mailboxes SET uid_next = uid_next + 1 WHERE id = ? RETURNING uid_next - 1 AS uid",
       mailboxRow,
     )!.uid;
@@ -337,11 +369,36 @@ export class SqliteMessages {
     return uid;
   }
 
-  /** Finds or creates the blob row with its summary and search text. */
-  #ensureBlob(hash: string, index: MessageIndex | null, size: number, present = false): BlobRow {
+  /**
+   * Finds or creates the blob row with its summary and search text, for one message about to
+   * reference it: a row created here already counts that reference (`counted`).
+   */
+  #ensureBlob(
+    hash: string,
+    index: MessageIndex | null,
+    size: number,
+    present = false,
+  ): BlobRow & { counted: boolean } {
     const db = this.#h.database;
+    if (present && index) {
+      // Bytes this job just stored, indexed: usually a new row, inserted without a look first.
+      const summary = encodeSummary(index.summary);
+      const fresh = db.get<{ id: number }>(
+        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 1, ?, ?) " +
+          "ON CONFLICT (hash) DO NOTHING RETURNING id",
+        hash,
+        size,
+        summary,
+        index.headers,
+      );
+      if (fresh) {
+        // The search row is built off the delivery path (search_indexer.ts); searches wait for it.
+        this.#h.indexer().enqueue(fresh.id);
+        return { id: fresh.id, hash, size, refcount: 1, summary, counted: true };
+      }
+    }
     const row = db.get<BlobRow>("SELECT id, hash, size, refcount, summary FROM blobs WHERE hash = ?", hash);
-    if (row && row.summary !== null) return row;
+    if (row && row.summary !== null) return { ...row, counted: false };
     if (!index) {
       // The row went away between preparation and this transaction: index the file again.
       const raw = this.#h.blobs.getSync(hash);
@@ -359,7 +416,7 @@ export class SqliteMessages {
       id = row.id;
     } else {
       id = db.get<{ id: number }>(
-        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 0, ?, ?) RETURNING id",
+        "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 1, ?, ?) RETURNING id",
         hash,
         size,
         summary,
@@ -368,7 +425,9 @@ export class SqliteMessages {
     }
     // The search row is built off the delivery path (search_indexer.ts); searches wait for it.
     this.#h.indexer().enqueue(id);
-    return { id, hash, size: row ? row.size : size, refcount: row ? row.refcount : 0, summary };
+    return row
+      ? { id, hash, size: row.size, refcount: row.refcount, summary, counted: false }
+      : { id, hash, size, refcount: 1, summary, counted: true };
   }
 
   /**
@@ -882,7 +941,7 @@ export class SqliteMessages {
       }
       const pairs: CopyResult["pairs"] = [];
       for (const { uid, msg } of sources) {
-        const { row, id, modseq } = this.#insertMessage(mut, { ...msg, account_id: acc.id });
+        const { row, id, modseq } = this.#insertMessage(mut, false, { ...msg, account_id: acc.id });
         const toUid = this.#placeLike(to.id, row, modseq, msg);
         mut.mailbox(acc.id, to.id, modseq, true);
         mut.thread(acc.id, msg.thread_id);

@@ -88,6 +88,15 @@ export class Mutation {
     return ++a.modseq;
   }
 
+  /**
+   * Tells the account's stored MODSEQ counter, read by the caller inside this job before any
+   * `finish` of it: the job's first `next` then reads nothing. Ignored once the job has the counter.
+   */
+  known(accountRow: number, modseq: number): void {
+    const a = this.#account(accountRow);
+    if (a.modseq === null) a.stored = a.modseq = modseq;
+  }
+
   /** Records a change at a MODSEQ already taken with `next` (its row is written by `finish`). */
   record(accountRow: number, modseq: number, type: ChangeType, objectId: string, kind: ChangeKind): void {
     const a = this.#account(accountRow);
