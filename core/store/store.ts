@@ -137,6 +137,16 @@ export interface MailboxStore {
    * exactly one caller claims each UID. Durable: claims survive restarts.
    */
   claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number>;
+  /**
+   * IMAP \Recent (RFC 3501 §2.3.2): claims every UID of the mailbox not claimed yet, like
+   * `claimRecent` with `upTo` the mailbox's highest UID at the moment of the claim (one atomic
+   * step, durable when it resolves). `before` is the highest UID claimed before: UIDs in
+   * (`before`, `upTo`] are the caller's. Asked right after a write to the mailbox (without yielding
+   * to the event loop in between), the claim is made after that write and in its commit where the
+   * store can (SQLite's group commit): an IMAP APPEND claims its own message without a commit of
+   * its own.
+   */
+  claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }>;
 }
 
 /** What `queryMessages` asks: a filter, a sort, thread collapsing and a window of the result. */

@@ -82,6 +82,12 @@ export class MailboxView {
   readonly recent: [number, number][] = [];
   /** Recent count last reported with `* n RECENT`. */
   recentReported = 0;
+  /**
+   * A \Recent claim this session made before the view has caught up with its UIDs (APPEND's,
+   * `Store.claimAllRecent`): UIDs in (`before`, `upTo`] are this session's; used up by the next
+   * `claimRecent` (view_responses.ts), once the view shows them.
+   */
+  claimAhead: { before: number; upTo: number } | null = null;
   /** Custom keywords (store form) announced in FLAGS, in announcement order. */
   readonly announced = new Set<string>();
   /** The user's rights on the mailbox (RFC 4314; every right for the owner), set at SELECT. */

@@ -79,6 +79,14 @@ export function* keywordsOf(view: MailboxView, uids: readonly number[]): Generat
  */
 export async function claimRecent(s: ImapSession, view: MailboxView, afterUid: number): Promise<void> {
   if (s.rev2 || view.maxUid <= afterUid) return;
+  const ahead = view.claimAhead;
+  if (ahead !== null) {
+    // This session's claim made with its APPEND: its UIDs are the session's without asking again.
+    view.claimAhead = null;
+    view.addRecent(Math.max(ahead.before, afterUid) + 1, Math.min(ahead.upTo, view.maxUid));
+    afterUid = Math.max(afterUid, ahead.upTo);
+    if (view.maxUid <= afterUid) return;
+  }
   const claimed = await s.store.claimRecent(
     view.mailbox.accountId,
     view.mailbox.id,

@@ -641,6 +641,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
     await rejectsWith(c.store.claimRecent(acc.id, "m999999", 1), "notFound");
   });
 
+  test("claimAllRecent claims every UID given so far, once, and shares claims with claimRecent", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    assert.deepEqual(await store.claimAllRecent(acc.id, boxes.inbox.id), { before: 0, upTo: 0 });
+    await deliver(store, acc.id, [boxes.inbox.id], mail({}));
+    await deliver(store, acc.id, [boxes.inbox.id], mail({}));
+    // Two racing claims: exactly one gets UIDs 1..2, the other nothing.
+    const both = await Promise.all([
+      store.claimAllRecent(acc.id, boxes.inbox.id),
+      store.claimAllRecent(acc.id, boxes.inbox.id),
+    ]);
+    const sorted = both.sort((x, y) => x.before - y.before);
+    assert.deepEqual(sorted, [{ before: 0, upTo: 2 }, { before: 2, upTo: 2 }]);
+    assert.equal(await store.claimRecent(acc.id, boxes.inbox.id), 2);
+    // An expunged UID still counts as given: the next claim starts after it.
+    await deliver(store, acc.id, [boxes.inbox.id], mail({}));
+    await store.expunge(acc.id, boxes.inbox.id, [3]);
+    await deliver(store, acc.id, [boxes.inbox.id], mail({}));
+    assert.equal(await store.claimRecent(acc.id, boxes.inbox.id, 3), 2);
+    assert.deepEqual(await store.claimAllRecent(acc.id, boxes.inbox.id), { before: 3, upTo: 4 });
+    await rejectsWith(store.claimAllRecent(acc.id, "m999999"), "notFound");
+  });
+
   test("an expunge hold keeps a destroyed message's blob readable until it lets go", async ({ store }) => {
     const { acc, boxes } = await setup(store);
     const small = mail({ subject: "held small" });

@@ -142,6 +142,27 @@ export class SqliteMailboxes {
     });
   }
 
+  /** See `MailboxStore.claimAllRecent`: a write job, queued now (so after any job queued before). */
+  claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }> {
+    return this.#h.write(() => {
+      const mb = this.#h.mailboxRow(accountId, id);
+      const before = this.#h.database.get<{ uid: number }>(
+        "SELECT uid FROM recent_claims WHERE mailbox_id = ?",
+        mb.id,
+      )?.uid ?? 0;
+      // uid_next only grows: every UID the mailbox has given so far is at most uid_next - 1.
+      const upTo = Math.max(before, mb.uid_next - 1);
+      if (upTo > before) {
+        this.#h.database.run(
+          "INSERT INTO recent_claims (mailbox_id, uid) VALUES (?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET uid = excluded.uid",
+          mb.id,
+          upTo,
+        );
+      }
+      return { before, upTo };
+    });
+  }
+
   /** Creates a mailbox under `parentId` (or at the top). */
   createMailbox(
     accountId: AccountId,

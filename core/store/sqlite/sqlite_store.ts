@@ -553,6 +553,10 @@ export class SqliteStore implements Store {
     return this.#mailboxes.claimRecent(accountId, id, upTo);
   }
 
+  claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }> {
+    return this.#mailboxes.claimAllRecent(accountId, id);
+  }
+
   createMailbox(
     accountId: AccountId,
     input: NewMailbox,

@@ -98,7 +98,26 @@ export const append: CommandSpec = {
     if (items.length === 1) {
       // One message: blob and message in one durable step where the store can (one commit, one
       // fsync before the OK instead of two).
-      added = (await s.store.storeMessages(datas[0]!, placed)).added;
+      const stored = s.store.storeMessages(datas[0]!, placed);
+      // RFC 3501 §2.3.2: an IMAP4rev1 session appending to its selected mailbox is the first told
+      // of the message (the EXISTS after this command), so it claims \Recent on it. Asked right
+      // after the store call, the claim rides the APPEND's commit instead of taking one of its own
+      // afterwards (a write the store queues later, after writing a blob file, is claimed as before).
+      const view = s.view;
+      const claim = !s.rev2 && !s.notify && view?.mailbox.id === mailbox.id && !view.readOnly
+        ? s.store.claimAllRecent(ownerId, mailbox.id)
+        : null;
+      try {
+        added = (await stored).added;
+      } finally {
+        // Kept even when the APPEND failed: the claim was made, and its UIDs (others' deliveries)
+        // are this session's; the view catches up with them after this command.
+        const ahead = await claim?.catch(() => null);
+        if (ahead && s.view === view) {
+          view!.claimAhead = ahead;
+          view!.dirty = true;
+        }
+      }
     } else {
       // MULTIAPPEND is all-or-nothing over every message (RFC 3502 §6.3.11): one addMessages.
       const news: NewMessage[] = [];
