@@ -11,8 +11,11 @@
  * @module
  */
 
-/** A statement parameter (bytes are a BLOB on SQLite, a bytea on PostgreSQL). */
-export type Param = string | number | Uint8Array | null;
+/**
+ * A statement parameter. Bytes are a BLOB on SQLite, a bytea on PostgreSQL; a boolean is a
+ * BOOLEAN on PostgreSQL and binds as 1/0 on SQLite (which has no boolean type).
+ */
+export type Param = string | number | boolean | Uint8Array | null;
 
 /** One statement an op asks its backend to run. */
 export interface Statement {

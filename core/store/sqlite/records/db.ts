@@ -4,17 +4,23 @@
  *
  * @module
  */
-import type { Database } from "../database.ts";
-import { type Op, type RecordDb, SQLITE, type Statement } from "../../records/sql/db.ts";
+import type { Database, SqlValue } from "../database.ts";
+import { type Op, type Param, type RecordDb, SQLITE, type Statement } from "../../records/sql/db.ts";
+
+/** A parameter as SQLite binds it: a boolean as 1/0. */
+function bind(p: Param): SqlValue {
+  return typeof p === "boolean" ? (p ? 1 : 0) : p;
+}
 
 function execute(db: Database, s: Statement): unknown {
+  const params = s.params.map(bind);
   switch (s.kind) {
     case "all":
-      return db.all(s.sql, ...s.params);
+      return db.all(s.sql, ...params);
     case "get":
-      return db.get(s.sql, ...s.params);
+      return db.get(s.sql, ...params);
     case "run":
-      return db.run(s.sql, ...s.params).changes;
+      return db.run(s.sql, ...params).changes;
   }
 }
 
