@@ -1,29 +1,19 @@
 /**
  * SQLite implementation of `UsageStore` (component "tenancy", table `org_usage`: one row per
- * organization and UTC day). Increments are `n = n + ?` upserts run through the store's group
- * commit, so they share the commit (and its fsync) of whatever else is being written; with
- * `shareCommitMs` they wait for such a commit instead of starting one.
+ * organization and UTC day); the statements are the shared ones (core/store/records/sql/usage.ts).
+ * Increments run through the store's group commit, so they share the commit (and its fsync) of
+ * whatever else is being written; with `shareCommitMs` they wait for such a commit instead of
+ * starting one.
  *
  * @module
  */
-import type { UsageCounts, UsageDelta, UsageStore } from "../../records/usage.ts";
+import type { UsageDelta } from "../../records/usage.ts";
+import { addUsage, SqlUsageStore } from "../../records/sql/usage.ts";
 import type { Database } from "../database.ts";
-
-interface SumRow {
-  org_id: string;
-  received: number;
-  sent: number;
-  api_calls: number;
-}
-
-const toCounts = (r: SumRow | undefined): UsageCounts => ({
-  received: r?.received ?? 0,
-  sent: r?.sent ?? 0,
-  apiCalls: r?.api_calls ?? 0,
-});
+import { runSync, SqliteRecordDb } from "./db.ts";
 
 /** Usage counters in the store database. */
-export class SqliteUsageStore implements UsageStore {
+export class SqliteUsageStore extends SqlUsageStore {
   readonly #db: Database;
   readonly #write: <T>(fn: () => T) => Promise<T>;
   readonly #ride: <T>(fn: () => T, maxWaitMs: number) => Promise<T>;
@@ -38,49 +28,17 @@ export class SqliteUsageStore implements UsageStore {
     write: <T>(fn: () => T) => Promise<T>,
     ride: <T>(fn: () => T, maxWaitMs: number) => Promise<T> = (fn) => write(fn),
   ) {
+    super(new SqliteRecordDb(db, write));
     this.#db = db;
     this.#write = write;
     this.#ride = ride;
   }
 
-  add(deltas: UsageDelta[], opts: { shareCommitMs?: number } = {}): Promise<void> {
+  /** Adds deltas in the group commit; riding another commit with `shareCommitMs`. */
+  override add(deltas: UsageDelta[], opts: { shareCommitMs?: number } = {}): Promise<void> {
     if (deltas.length === 0) return Promise.resolve();
-    const job = () => {
-      for (const d of deltas) {
-        this.#db.run(
-          "INSERT INTO org_usage (org_id, day, received, sent, api_calls) VALUES (?, ?, ?, ?, ?) " +
-            "ON CONFLICT(org_id, day) DO UPDATE SET received = received + excluded.received, " +
-            "sent = sent + excluded.sent, api_calls = api_calls + excluded.api_calls",
-          d.orgId,
-          d.day,
-          d.counts.received ?? 0,
-          d.counts.sent ?? 0,
-          d.counts.apiCalls ?? 0,
-        );
-      }
-    };
+    const job = () => runSync(this.#db, addUsage(deltas));
     // Riding: no commit (and fsync) of its own while deliveries are being committed anyway.
     return opts.shareCommitMs === undefined ? this.#write(job) : this.#ride(job, opts.shareCommitMs);
-  }
-
-  sum(orgId: string, fromDay: string, toDay: string): Promise<UsageCounts> {
-    return Promise.resolve(toCounts(this.#db.get<SumRow>(
-      "SELECT org_id, coalesce(sum(received), 0) AS received, coalesce(sum(sent), 0) AS sent, " +
-        "coalesce(sum(api_calls), 0) AS api_calls FROM org_usage WHERE org_id = ? AND day BETWEEN ? AND ?",
-      orgId,
-      fromDay,
-      toDay,
-    )));
-  }
-
-  sumAll(fromDay: string, toDay: string): Promise<{ orgId: string; counts: UsageCounts }[]> {
-    return Promise.resolve(
-      this.#db.all<SumRow>(
-        "SELECT org_id, sum(received) AS received, sum(sent) AS sent, sum(api_calls) AS api_calls " +
-          "FROM org_usage WHERE day BETWEEN ? AND ? GROUP BY org_id ORDER BY org_id",
-        fromDay,
-        toDay,
-      ).map((r) => ({ orgId: r.org_id, counts: toCounts(r) })),
-    );
   }
 }
