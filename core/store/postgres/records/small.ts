@@ -14,14 +14,15 @@ import {
   type IdentityStore,
 } from "../../records/identities.ts";
 import type { UploadRecord, UploadStore } from "../../records/uploads.ts";
-import type { ApiTokenInfo, TokenScope, TokenStore } from "../../records/tokens.ts";
 import type { VacationResponse, VacationStore } from "../../records/vacations.ts";
-import type { Ban, BanStore } from "../../records/bans.ts";
-import type { DkimAlgorithm, DkimKey, DkimKeyStore } from "../../records/dkim_keys.ts";
 import type { Pop3SizeStore } from "../../records/pop3_sizes.ts";
-import type { SubscriptionStore } from "../../records/subscriptions.ts";
 import type { EmailAddress } from "../../types.ts";
 import type { Sql } from "../connection.ts";
+import { SqlBanStore } from "../../records/sql/bans.ts";
+import { SqlDkimKeyStore } from "../../records/sql/dkim_keys.ts";
+import { SqlSubscriptionStore } from "../../records/sql/subscriptions.ts";
+import { SqlTokenStore } from "../../records/sql/tokens.ts";
+import { PgDb } from "./db.ts";
 
 interface IdentityRow {
   id: string;
@@ -142,64 +143,11 @@ export class PgUploadStore implements UploadStore {
   }
 }
 
-interface TokenRow {
-  id: string;
-  account_id: string;
-  name: string;
-  hash: string;
-  created: number;
-  last_used: number | null;
-  scope: string | null;
-}
-
-const SCOPES: readonly string[] = ["read-only", "account", "org-admin", "platform-admin"];
-
-function toInfo(row: TokenRow): ApiTokenInfo {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    name: row.name,
-    scope: (row.scope !== null && SCOPES.includes(row.scope) ? row.scope : "account") as TokenScope,
-    created: new Date(row.created),
-    lastUsed: row.last_used === null ? null : new Date(row.last_used),
-  };
-}
-
 /** API token hashes. */
-export class PgTokenStore implements TokenStore {
+export class PgTokenStore extends SqlTokenStore {
   /** @param sql the pool */
-  constructor(readonly sql: Sql) {}
-
-  /** Stores a token's hash. */
-  async insert(info: Omit<ApiTokenInfo, "lastUsed">, hash: string): Promise<void> {
-    await this.sql`INSERT INTO jmap_tokens (id, account_id, name, hash, created, scope)
-      VALUES (${info.id}, ${info.accountId}, ${info.name}, ${hash}, ${info.created.getTime()},
-        ${info.scope ?? "account"})`;
-  }
-
-  /** The token with this hash, or null. */
-  async findByHash(hash: string): Promise<{ info: ApiTokenInfo; hash: string } | null> {
-    const [row] = await this.sql<TokenRow[]>`SELECT * FROM jmap_tokens WHERE hash = ${hash}`;
-    return row ? { info: toInfo(row), hash: row.hash } : null;
-  }
-
-  /** Notes a use. */
-  async touch(id: string, at: Date): Promise<void> {
-    await this.sql`UPDATE jmap_tokens SET last_used = ${at.getTime()} WHERE id = ${id}`;
-  }
-
-  /** Tokens of one account (or of all), oldest first. */
-  async list(accountId?: AccountId): Promise<ApiTokenInfo[]> {
-    const rows = accountId === undefined
-      ? await this.sql<TokenRow[]>`SELECT * FROM jmap_tokens ORDER BY created, id COLLATE "C"`
-      : await this.sql<TokenRow[]>`SELECT * FROM jmap_tokens WHERE account_id = ${accountId}
-        ORDER BY created, id COLLATE "C"`;
-    return rows.map(toInfo);
-  }
-
-  /** Deletes a token. */
-  async revoke(id: string): Promise<boolean> {
-    return (await this.sql`DELETE FROM jmap_tokens WHERE id = ${id}`).count > 0;
+  constructor(sql: Sql) {
+    super(new PgDb(sql));
   }
 }
 
@@ -267,105 +215,19 @@ export class PgVacationStore implements VacationStore {
   }
 }
 
-interface BanRow {
-  address: string;
-  until_ms: number;
-  reason: string;
-  created_ms: number;
-}
-
-const toBan = (r: BanRow): Ban => ({
-  address: r.address,
-  until: new Date(r.until_ms),
-  reason: r.reason,
-  created: new Date(r.created_ms),
-});
-
 /** Authentication-failure bans. */
-export class PgBanStore implements BanStore {
+export class PgBanStore extends SqlBanStore {
   /** @param sql the pool */
-  constructor(readonly sql: Sql) {}
-
-  /** Bans active at `now`, oldest first. */
-  async list(now: Date): Promise<Ban[]> {
-    return (await this.sql<
-      BanRow[]
-    >`SELECT * FROM bans WHERE until_ms > ${now.getTime()} ORDER BY created_ms`)
-      .map(toBan);
+  constructor(sql: Sql) {
+    super(new PgDb(sql));
   }
-
-  /** The active ban of an address, or null. */
-  async get(address: string, now: Date): Promise<Ban | null> {
-    const [row] = await this.sql<BanRow[]>`SELECT * FROM bans WHERE address = ${address}
-      AND until_ms > ${now.getTime()}`;
-    return row ? toBan(row) : null;
-  }
-
-  /** Adds or extends a ban (a later end wins); expired ones are dropped. */
-  async put(ban: Ban): Promise<void> {
-    await this.sql.begin(async (tx) => {
-      await tx`DELETE FROM bans WHERE until_ms <= ${ban.created.getTime()}`;
-      await tx`INSERT INTO bans (address, until_ms, reason, created_ms)
-        VALUES (${ban.address}, ${ban.until.getTime()}, ${ban.reason}, ${ban.created.getTime()})
-        ON CONFLICT (address) DO UPDATE SET until_ms = greatest(bans.until_ms, excluded.until_ms),
-          reason = excluded.reason`;
-    });
-  }
-
-  /** Clears one address's ban, or all. */
-  async clear(address?: string): Promise<boolean> {
-    const r = address === undefined
-      ? await this.sql`DELETE FROM bans`
-      : await this.sql`DELETE FROM bans WHERE address = ${address}`;
-    return r.count > 0;
-  }
-}
-
-interface DkimRow {
-  domain: string;
-  selector: string;
-  algorithm: string;
-  private_key: string;
-  public_key: string;
-  created: number;
-}
-
-function fromDkimRow(r: DkimRow): DkimKey {
-  return {
-    domain: r.domain,
-    selector: r.selector,
-    algorithm: r.algorithm as DkimAlgorithm,
-    privateKeyPem: r.private_key,
-    publicKeyB64: r.public_key,
-    created: new Date(r.created),
-  };
 }
 
 /** DKIM signing keys: one per domain and algorithm (RFC 8463 §1). */
-export class PgDkimKeyStore implements DkimKeyStore {
+export class PgDkimKeyStore extends SqlDkimKeyStore {
   /** @param sql the pool */
-  constructor(readonly sql: Sql) {}
-
-  /** Stores (or replaces) the domain's key of that algorithm. */
-  async put(key: Omit<DkimKey, "created">, now: Date): Promise<void> {
-    await this.sql`INSERT INTO dkim_keys (domain, selector, algorithm, private_key, public_key, created)
-      VALUES (${key.domain.toLowerCase()}, ${key.selector}, ${key.algorithm}, ${key.privateKeyPem},
-        ${key.publicKeyB64}, ${now.getTime()})
-      ON CONFLICT (domain, algorithm) DO UPDATE SET selector = excluded.selector,
-        private_key = excluded.private_key, public_key = excluded.public_key, created = excluded.created`;
-  }
-
-  /** The domain's newest key, or null. */
-  async get(domain: string): Promise<DkimKey | null> {
-    const [r] = await this.sql<DkimRow[]>`SELECT * FROM dkim_keys WHERE domain = ${domain.toLowerCase()}
-      ORDER BY created DESC, algorithm COLLATE "C" LIMIT 1`;
-    return r ? fromDkimRow(r) : null;
-  }
-
-  /** The domain's keys, RSA first. */
-  async list(domain: string): Promise<DkimKey[]> {
-    return (await this.sql<DkimRow[]>`SELECT * FROM dkim_keys WHERE domain = ${domain.toLowerCase()}
-      ORDER BY algorithm COLLATE "C" DESC`).map(fromDkimRow);
+  constructor(sql: Sql) {
+    super(new PgDb(sql));
   }
 }
 
@@ -398,28 +260,10 @@ export class PgPop3SizeStore implements Pop3SizeStore {
   }
 }
 
-const MAX_SUBSCRIPTION_NAME = 32 * 256;
-
 /** IMAP subscriptions that outlived their mailbox (RFC 9051 §6.3.7). */
-export class PgSubscriptionStore implements SubscriptionStore {
+export class PgSubscriptionStore extends SqlSubscriptionStore {
   /** @param sql the pool */
-  constructor(readonly sql: Sql) {}
-
-  /** The account's names, sorted. */
-  async list(accountId: AccountId): Promise<string[]> {
-    return (await this.sql<{ name: string }[]>`SELECT name FROM imap_subscriptions
-      WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`).map((r) => r.name);
-  }
-
-  /** Adds a name (idempotent). */
-  async add(accountId: AccountId, name: string): Promise<void> {
-    if (name.length > MAX_SUBSCRIPTION_NAME) throw new RangeError("subscription name too long");
-    await this.sql`INSERT INTO imap_subscriptions (account_id, name) VALUES (${accountId}, ${name})
-      ON CONFLICT DO NOTHING`;
-  }
-
-  /** Removes a name (idempotent). */
-  async remove(accountId: AccountId, name: string): Promise<void> {
-    await this.sql`DELETE FROM imap_subscriptions WHERE account_id = ${accountId} AND name = ${name}`;
+  constructor(sql: Sql) {
+    super(new PgDb(sql));
   }
 }

@@ -1,19 +1,12 @@
 /**
- * SQLite implementation of `DkimKeyStore` (component "dkim", table `dkim_keys`).
+ * SQLite implementation of `DkimKeyStore` (component "dkim", table `dkim_keys`); the statements are
+ * the shared ones (core/store/records/sql/dkim_keys.ts).
  *
  * @module
  */
-import type { DkimAlgorithm, DkimKey, DkimKeyStore } from "../../records/dkim_keys.ts";
+import { SqlDkimKeyStore } from "../../records/sql/dkim_keys.ts";
 import type { Database } from "../database.ts";
-
-interface Row {
-  domain: string;
-  selector: string;
-  algorithm: string;
-  private_key: string;
-  public_key: string;
-  created: number;
-}
+import { SqliteRecordDb } from "./db.ts";
 
 /** Applies the "dkim" migrations. */
 export function migrateDkimKeys(db: Database): void {
@@ -46,54 +39,9 @@ export function migrateDkimKeys(db: Database): void {
 }
 
 /** DKIM keys in the store database. */
-export class SqliteDkimKeyStore implements DkimKeyStore {
-  readonly #db: Database;
-
+export class SqliteDkimKeyStore extends SqlDkimKeyStore {
   /** @param db the store database, "dkim" schema applied */
   constructor(db: Database) {
-    this.#db = db;
+    super(new SqliteRecordDb(db));
   }
-
-  put(key: Omit<DkimKey, "created">, now: Date): Promise<void> {
-    this.#db.run(
-      `INSERT INTO dkim_keys (domain, selector, algorithm, private_key, public_key, created) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (domain, algorithm) DO UPDATE SET selector = excluded.selector,
-         private_key = excluded.private_key, public_key = excluded.public_key, created = excluded.created`,
-      key.domain.toLowerCase(),
-      key.selector,
-      key.algorithm,
-      key.privateKeyPem,
-      key.publicKeyB64,
-      now.getTime(),
-    );
-    return Promise.resolve();
-  }
-
-  get(domain: string): Promise<DkimKey | null> {
-    const r = this.#db.get<Row>(
-      "SELECT * FROM dkim_keys WHERE domain = ? ORDER BY created DESC, algorithm LIMIT 1",
-      domain.toLowerCase(),
-    );
-    return Promise.resolve(r ? fromRow(r) : null);
-  }
-
-  list(domain: string): Promise<DkimKey[]> {
-    // "rsa-sha256" sorts before "ed25519-sha256" descending: RSA first.
-    const rows = this.#db.all<Row>(
-      "SELECT * FROM dkim_keys WHERE domain = ? ORDER BY algorithm DESC",
-      domain.toLowerCase(),
-    );
-    return Promise.resolve(rows.map(fromRow));
-  }
-}
-
-function fromRow(r: Row): DkimKey {
-  return {
-    domain: r.domain,
-    selector: r.selector,
-    algorithm: r.algorithm as DkimAlgorithm,
-    privateKeyPem: r.private_key,
-    publicKeyB64: r.public_key,
-    created: new Date(r.created),
-  };
 }

@@ -1,15 +1,12 @@
 /**
  * SQLite implementation of `SubscriptionStore` (component "imap_subscriptions", table
- * `imap_subscriptions`). Account ids are never reused, so rows of a deleted account are inert.
+ * `imap_subscriptions`); the statements are the shared ones (core/store/records/sql/subscriptions.ts).
  *
  * @module
  */
-import type { AccountId } from "../../types.ts";
-import type { SubscriptionStore } from "../../records/subscriptions.ts";
+import { SqlSubscriptionStore } from "../../records/sql/subscriptions.ts";
 import type { Database } from "../database.ts";
-
-/** Names are bounded like mailbox names (32 levels of 255 characters). */
-const MAX_NAME = 32 * 256;
+import { SqliteRecordDb } from "./db.ts";
 
 /** Applies the "imap_subscriptions" migrations. */
 export function migrateSubscriptions(db: Database): void {
@@ -24,34 +21,9 @@ export function migrateSubscriptions(db: Database): void {
 }
 
 /** Subscriptions without a mailbox in the store database. */
-export class SqliteSubscriptionStore implements SubscriptionStore {
-  readonly #db: Database;
-
+export class SqliteSubscriptionStore extends SqlSubscriptionStore {
   /** @param db the store database, "imap_subscriptions" schema applied */
   constructor(db: Database) {
-    this.#db = db;
-  }
-
-  list(accountId: AccountId): Promise<string[]> {
-    const rows = this.#db.all<{ name: string }>(
-      "SELECT name FROM imap_subscriptions WHERE account_id = ? ORDER BY name",
-      accountId,
-    );
-    return Promise.resolve(rows.map((r) => r.name));
-  }
-
-  add(accountId: AccountId, name: string): Promise<void> {
-    if (name.length > MAX_NAME) return Promise.reject(new RangeError("subscription name too long"));
-    this.#db.run(
-      "INSERT OR IGNORE INTO imap_subscriptions (account_id, name) VALUES (?, ?)",
-      accountId,
-      name,
-    );
-    return Promise.resolve();
-  }
-
-  remove(accountId: AccountId, name: string): Promise<void> {
-    this.#db.run("DELETE FROM imap_subscriptions WHERE account_id = ? AND name = ?", accountId, name);
-    return Promise.resolve();
+    super(new SqliteRecordDb(db));
   }
 }
