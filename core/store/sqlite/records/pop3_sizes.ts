@@ -1,14 +1,12 @@
 /**
- * SQLite implementation of `Pop3SizeStore` (component "pop3", table `pop3_virtual_sizes`; a row
- * goes with its blob through the foreign key).
+ * SQLite implementation of `Pop3SizeStore` (component "pop3", table `pop3_virtual_sizes`); the
+ * statements are the shared ones (core/store/records/sql/pop3_sizes.ts).
  *
  * @module
  */
-import type { BlobId } from "../../types.ts";
-import type { Pop3SizeStore } from "../../records/pop3_sizes.ts";
+import { SqlPop3SizeStore } from "../../records/sql/pop3_sizes.ts";
 import type { Database } from "../database.ts";
-
-const CHUNK = 500;
+import { SqliteRecordDb } from "./db.ts";
 
 /** Applies the "pop3" migrations. */
 export function migratePop3Sizes(db: Database): void {
@@ -33,42 +31,9 @@ export function migratePop3Sizes(db: Database): void {
 }
 
 /** POP3 sizes in the store database. */
-export class SqlitePop3SizeStore implements Pop3SizeStore {
-  readonly #db: Database;
-
+export class SqlitePop3SizeStore extends SqlPop3SizeStore {
   /** @param db the store database, "pop3" schema applied */
   constructor(db: Database) {
-    this.#db = db;
-  }
-
-  get(blobIds: BlobId[]): Promise<Map<BlobId, number>> {
-    const out = new Map<BlobId, number>();
-    const unique = [...new Set(blobIds)];
-    for (let i = 0; i < unique.length; i += CHUNK) {
-      const part = unique.slice(i, i + CHUNK);
-      const rows = this.#db.all<{ blob_id: string; size: number }>(
-        `SELECT blob_id, size FROM pop3_virtual_sizes WHERE blob_id IN (${part.map(() => "?").join(",")})`,
-        ...part,
-      );
-      for (const r of rows) out.set(r.blob_id, r.size);
-    }
-    return Promise.resolve(out);
-  }
-
-  put(sizes: Map<BlobId, number>): Promise<void> {
-    if (sizes.size === 0) return Promise.resolve();
-    this.#db.transaction(() => {
-      for (const [blobId, size] of sizes) {
-        // The blob's row may have gone meanwhile (message expunged): then there is nothing to cache.
-        this.#db.run(
-          `INSERT OR IGNORE INTO pop3_virtual_sizes (blob_id, size)
-           SELECT ?, ? WHERE EXISTS (SELECT 1 FROM blobs WHERE hash = ?)`,
-          blobId,
-          size,
-          blobId,
-        );
-      }
-    });
-    return Promise.resolve();
+    super(new SqliteRecordDb(db));
   }
 }
