@@ -144,3 +144,70 @@ Deno.test("background checkpoint: a worker that cannot open the database hands t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A database whose commits are followed by `ckpt` (not the connection's own checkpointer). */
+function withWatchedDb(
+  dir: string,
+  quietMs: number,
+): { db: Database; ckpt: Checkpointer; commit(bytes: number): void; walSize(): number } {
+  const db = openDb(dir);
+  const ckpt = new Checkpointer({
+    path: `${dir}/t.db`,
+    limitBytes: WAL_SIZE_LIMIT,
+    busyTimeoutMs: 5000,
+    setAutoCheckpoint: (on) => db.exec(`PRAGMA wal_autocheckpoint = ${on ? 256 : 0}`),
+    onError: (err) => {
+      throw err;
+    },
+    quietMs,
+  });
+  let n = 0;
+  return {
+    db,
+    ckpt,
+    commit(bytes) {
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(bytes).fill(n++ % 251)));
+      ckpt.afterCommit();
+    },
+    walSize: () => Deno.statSync(`${dir}/t.db-wal`).size,
+  };
+}
+
+Deno.test("background checkpoint: while commits keep coming the worker never truncates the WAL file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  // Quiet only after an hour: no truncation may come from the quiet watch in this test.
+  const { db, ckpt, commit, walSize } = withWatchedDb(dir, 3_600_000);
+  try {
+    while (!ckpt.active) commit(ROW);
+    // Bursts of 3 MiB (past the 2 MiB the worker truncates above once caught up), each followed by
+    // the worker's checkpoint catching up: the file keeps its size, the next writer reuses it.
+    for (let burst = 0; burst < 4; burst++) {
+      for (let i = 0; i < (3 * WAL_SIZE_LIMIT) / ROW; i++) commit(ROW);
+      await ckpt.idle();
+      assert.ok(walSize() >= 2 * WAL_SIZE_LIMIT, `burst ${burst}: WAL file ${walSize()} bytes`);
+    }
+    assert.ok(ckpt.checkpoints >= 4);
+  } finally {
+    await ckpt.close();
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("background checkpoint: once the writer has gone quiet, the grown WAL file is cut back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  const { db, ckpt, commit, walSize } = withWatchedDb(dir, 20);
+  try {
+    while (!ckpt.active) commit(ROW);
+    for (let i = 0; i < (3 * WAL_SIZE_LIMIT) / ROW; i++) commit(ROW);
+    await ckpt.idle();
+    assert.ok(walSize() > 2 * WAL_SIZE_LIMIT, `WAL file ${walSize()} bytes after the burst`);
+    // No commit since: the quiet watch asks for one more checkpoint, which truncates.
+    while (walSize() > 2 * WAL_SIZE_LIMIT) await ckpt.nextCheckpoint();
+    assert.equal(walSize(), 0);
+  } finally {
+    await ckpt.close();
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

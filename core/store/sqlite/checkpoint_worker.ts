@@ -3,7 +3,7 @@
  * checkpoints when the main thread asks, so copying WAL pages into the database and the two
  * fsyncs of a checkpoint never block the event loop that serves connections.
  *
- * Messages in: `{ type: "open", path, busyTimeoutMs, restartFrames, truncateBytes }`, `{ type: "checkpoint" }`,
+ * Messages in: `{ type: "open", path, busyTimeoutMs, restartFrames, truncateBytes }`, `{ type: "checkpoint", truncate }`,
  * `{ type: "close" }`. Messages out: `{ type: "done", busy, log, checkpointed }` after each
  * checkpoint, `{ type: "error", message }`, `{ type: "closed" }`.
  *
@@ -14,7 +14,7 @@ import { DatabaseSync } from "node:sqlite";
 /** A request from the main thread. */
 export type CheckpointRequest =
   | { type: "open"; path: string; busyTimeoutMs: number; restartFrames: number; truncateBytes: number }
-  | { type: "checkpoint" }
+  | { type: "checkpoint"; truncate: boolean }
   | { type: "close" };
 
 /** A reply to the main thread. */
@@ -52,7 +52,7 @@ function walBytes(): number {
   }
 }
 
-function checkpoint(): CheckpointRow {
+function checkpoint(truncate: boolean): CheckpointRow {
   if (!db) throw new Error("checkpoint before open");
   // PASSIVE: copies what it can without waiting for the writer or readers. With synchronous=FULL
   // on this connection the WAL is synced before the copy and the database file after it, so the
@@ -63,9 +63,13 @@ function checkpoint(): CheckpointRow {
     // (busy handler) for the writer, copies the rest and makes the next writer start the WAL over.
     r = db.prepare("PRAGMA wal_checkpoint(RESTART)").get() as unknown as CheckpointRow;
   }
-  if (truncateBytes > 0 && r.busy === 0 && r.log === r.checkpointed && walBytes() > truncateBytes) {
-    // Caught up after a burst that grew the file: give the space back now rather than keep a
-    // large WAL until the next write (TRUNCATE waits for the writer like RESTART).
+  if (
+    truncate && truncateBytes > 0 && r.busy === 0 && r.log === r.checkpointed && walBytes() > truncateBytes
+  ) {
+    // Caught up after a burst that grew the file, and the writer has gone quiet (`truncate`): give
+    // the space back now rather than keep a large WAL until the next write. Not during the burst:
+    // TRUNCATE holds the writer back (its BEGIN then sleeps in the busy handler, on the event
+    // loop) and the next COMMIT syncs the new WAL header and grows the file again.
     r = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as unknown as CheckpointRow;
   }
   return r;
@@ -82,7 +86,7 @@ scope.onmessage = (e: MessageEvent<CheckpointRequest>) => {
       restartFrames = m.restartFrames;
       truncateBytes = m.truncateBytes;
     } else if (m.type === "checkpoint") {
-      const r = checkpoint();
+      const r = checkpoint(m.truncate);
       reply({ type: "done", busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) });
     } else if (m.type === "close") {
       db?.close();

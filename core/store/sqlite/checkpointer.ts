@@ -6,8 +6,11 @@
  * turns the connection's automatic checkpoints off and asks a worker with its own connection
  * (`checkpoint_worker.ts`) for a PASSIVE checkpoint every `COMMITS_PER_CHECKPOINT` commits, one
  * at a time (a checkpoint per commit cost more CPU and fsyncs than it saved: measured). When the WAL still grows past 16 times the limit, the worker restarts it (a
- * RESTART checkpoint briefly holds the writer back); once caught up, a WAL file grown past twice
- * the limit is truncated, so a burst leaves no large WAL behind.
+ * RESTART checkpoint briefly holds the writer back); once the writer has gone quiet for
+ * `QUIET_MS` (or on `checkpointNow`), a WAL file grown past twice the limit is truncated, so a
+ * burst leaves no large WAL behind. Never during a burst: a TRUNCATE holds the writer back, whose
+ * BEGIN then sleeps in SQLite's busy handler on the event loop (measured: 10-35 ms stalls after
+ * every checkpoint), and the next COMMIT syncs a new WAL header and grows the file again.
  *
  * Durability is SQLite's own across connections: the worker's connection has
  * `synchronous=FULL`, so a checkpoint syncs the WAL before it copies and the database after, and a
@@ -30,6 +33,8 @@ export interface CheckpointerOptions {
   setAutoCheckpoint(on: boolean): void;
   /** Told a checkpoint or worker failure (the main connection checkpoints itself again). */
   onError?(err: unknown): void;
+  /** Milliseconds without a commit after which the writer counts as quiet (default `QUIET_MS`). */
+  quietMs?: number;
 }
 
 /**
@@ -38,6 +43,9 @@ export interface CheckpointerOptions {
  * then copy each hot page fewer times.
  */
 export const COMMITS_PER_CHECKPOINT = 16;
+
+/** Milliseconds without a commit after which the writer counts as quiet (the WAL may be cut back). */
+export const QUIET_MS = 1000;
 
 /** Runs the checkpoints of one database in a worker, started once the WAL reaches the limit. */
 export class Checkpointer {
@@ -53,6 +61,13 @@ export class Checkpointer {
   #closing: PromiseWithResolvers<void> | null = null;
   #checkpoints = 0;
   #idle: PromiseWithResolvers<void> | null = null;
+  #next: PromiseWithResolvers<void> | null = null;
+  /** Commits since the worker took over. */
+  #total = 0;
+  /** Looks for a quiet writer (then asks for a checkpoint that may truncate the WAL). */
+  #quietTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The running checkpoint may truncate the WAL. */
+  #truncating = false;
 
   /** @param o the database, the limit and how to switch the main connection's checkpoints */
   constructor(o: CheckpointerOptions) {
@@ -74,6 +89,12 @@ export class Checkpointer {
     if (!this.#busy) return Promise.resolve();
     this.#idle ??= Promise.withResolvers<void>();
     return this.#idle.promise;
+  }
+
+  /** Resolves when the worker completes its next checkpoint (for tests). */
+  nextCheckpoint(): Promise<void> {
+    this.#next ??= Promise.withResolvers<void>();
+    return this.#next.promise;
   }
 
   /** Called after each COMMIT of the main connection. */
@@ -99,14 +120,15 @@ export class Checkpointer {
       }
     }
     this.#commits++;
-    if (!this.#busy && this.#commits >= COMMITS_PER_CHECKPOINT) this.#request();
+    this.#total++;
+    if (!this.#busy && this.#commits >= COMMITS_PER_CHECKPOINT) this.#request(false);
   }
 
   /** Asks for a checkpoint of every commit so far; resolves when none is running. */
   checkpointNow(): Promise<void> {
     if (!this.active || this.#closing) return this.idle();
     this.#all = true;
-    if (!this.#busy && this.#commits > 0) this.#request();
+    if (!this.#busy) this.#request(true);
     return this.idle();
   }
 
@@ -133,10 +155,31 @@ export class Checkpointer {
     this.#worker!.postMessage(m);
   }
 
-  #request(): void {
+  #request(truncate: boolean): void {
     this.#busy = true;
+    this.#truncating = truncate;
     this.#commits = 0;
-    this.#post({ type: "checkpoint" });
+    this.#post({ type: "checkpoint", truncate });
+  }
+
+  /** Checks every `QUIET_MS` whether commits stopped; then one checkpoint that may truncate. */
+  #watchQuiet(): void {
+    if (this.#quietTimer !== null) return;
+    const seen = this.#total;
+    const timer = setTimeout(() => {
+      this.#quietTimer = null;
+      if (this.#failed || this.#closing) return;
+      if (this.#total !== seen || this.#busy) this.#watchQuiet();
+      else this.#request(true);
+    }, this.#o.quietMs ?? QUIET_MS);
+    this.#quietTimer = timer;
+    // A server waiting for its next write is not kept alive by this.
+    Deno.unrefTimer(timer);
+  }
+
+  #stopWatchingQuiet(): void {
+    if (this.#quietTimer !== null) clearTimeout(this.#quietTimer);
+    this.#quietTimer = null;
   }
 
   #reply(r: CheckpointReply): void {
@@ -154,10 +197,16 @@ export class Checkpointer {
       return;
     }
     this.#busy = false;
+    const truncated = this.#truncating;
     this.#checkpoints++;
-    const due = this.#commits >= COMMITS_PER_CHECKPOINT || (this.#all && this.#commits > 0);
-    if (due && !this.#closing) this.#request();
+    this.#next?.resolve();
+    this.#next = null;
+    const all = this.#all && this.#commits > 0;
+    const due = this.#commits >= COMMITS_PER_CHECKPOINT || all;
+    if (due && !this.#closing) this.#request(all);
     else this.#settleIdle();
+    // Until the writer goes quiet: a truncating checkpoint with no commit since ends the watch.
+    if (!this.#closing && (!truncated || this.#commits > 0 || this.#busy)) this.#watchQuiet();
   }
 
   #settleIdle(): void {
@@ -170,6 +219,7 @@ export class Checkpointer {
   #fail(err: unknown): void {
     if (this.#failed) return;
     this.#failed = true;
+    this.#stopWatchingQuiet();
     this.#busy = false;
     this.#worker?.terminate();
     this.#o.setAutoCheckpoint(true);
@@ -185,6 +235,7 @@ export class Checkpointer {
   close(): Promise<void> {
     if (this.#closing) return this.#closing.promise;
     this.#closing = Promise.withResolvers<void>();
+    this.#stopWatchingQuiet();
     if (!this.#worker || this.#failed) {
       this.#closing.resolve();
     } else {
