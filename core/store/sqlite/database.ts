@@ -24,6 +24,7 @@
  * @module
  */
 import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { clearImmediate, setImmediate } from "node:timers";
 import { Checkpointer } from "./checkpointer.ts";
 
 /** Bytes the WAL file is cut back to when it restarts after a checkpoint. */
@@ -86,6 +87,10 @@ export class Database {
   readonly #busyTimeoutMs: number;
   /** Checkpoints in a worker once the WAL reaches the limit (`checkpointInBackground`). */
   #checkpointer: Checkpointer | null = null;
+  /** The open read scope's end (see `#enterRead`), or null when none is open. */
+  #readScope: ReturnType<typeof setImmediate> | null = null;
+  /** Whether each SQL text is a plain SELECT (may run in a read scope). */
+  readonly #selects = new Map<string, boolean>();
 
   private constructor(db: DatabaseSync, walPath: string | null, busyTimeoutMs: number) {
     this.#db = db;
@@ -152,8 +157,54 @@ export class Database {
     return st;
   }
 
+  /**
+   * Reads share one read transaction per event-loop turn (a "read scope"): a SELECT outside a
+   * transaction opens one (deferred BEGIN) that ends right after this turn's I/O (setImmediate),
+   * or before anything else runs on the connection (a write, a transaction, a PRAGMA, close). In
+   * WAL mode each autocommit SELECT otherwise takes and drops the WAL read lock on its own: about
+   * 6 µs of a 9.5 µs row lookup (issue 24). The reads of one turn see one snapshot, as those of
+   * one synchronous method already did; a commit of this connection ends the scope first, so it
+   * is always seen by the next read, and another process's commit at the latest one turn later.
+   */
+  #enterRead(sql: string): void {
+    let select = this.#selects.get(sql);
+    if (select === undefined) {
+      select = /^\s*SELECT\b/i.test(sql) && !/\bRETURNING\b/i.test(sql);
+      this.#selects.set(sql, select);
+    }
+    if (!select) {
+      this.#endRead();
+      return;
+    }
+    if (this.#readScope !== null || this.#depth > 0 || this.#db.isTransaction) return;
+    this.#db.exec("BEGIN");
+    this.#readScope = setImmediate(() => {
+      this.#readScope = null;
+      this.#finishRead();
+    });
+  }
+
+  /** Ends the open read scope, if any (before a write, a transaction or a statement not a SELECT). */
+  #endRead(): void {
+    if (this.#readScope === null) return;
+    clearImmediate(this.#readScope);
+    this.#readScope = null;
+    this.#finishRead();
+  }
+
+  #finishRead(): void {
+    // A read-only transaction: COMMIT only releases the snapshot (no write, no sync).
+    if (!this.#db.isOpen || !this.#db.isTransaction || this.#depth > 0) return;
+    try {
+      this.#db.exec("COMMIT");
+    } catch {
+      this.#db.exec("ROLLBACK");
+    }
+  }
+
   /** Runs a write statement. */
   run(sql: string, ...params: SqlValue[]): RunResult {
+    this.#endRead();
     this.#writes++;
     const r = this.statement(sql).run(...params);
     return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
@@ -161,16 +212,19 @@ export class Database {
 
   /** First row of a query, or undefined. */
   get<T>(sql: string, ...params: SqlValue[]): T | undefined {
+    this.#enterRead(sql);
     return this.statement(sql).get(...params) as T | undefined;
   }
 
   /** All rows of a query as objects. */
   all<T>(sql: string, ...params: SqlValue[]): T[] {
+    this.#enterRead(sql);
     return this.statement(sql).all(...params) as T[];
   }
 
   /** All rows of a query as arrays of column values (faster for large results). */
   values(sql: string, ...params: SqlValue[]): unknown[][] {
+    this.#enterRead(sql);
     let st = this.#arrayStatements.get(sql);
     if (!st) {
       st = this.#db.prepare(sql);
@@ -183,6 +237,7 @@ export class Database {
 
   /** Executes SQL without parameters (may hold several statements). */
   exec(sql: string): void {
+    this.#endRead();
     this.#writes++;
     this.#db.exec(sql);
   }
@@ -193,6 +248,7 @@ export class Database {
    * when it throws. Nested calls use savepoints. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
+    this.#endRead();
     // A write through `get`/`all` (RETURNING) happens in a transaction: counted here.
     this.#writes++;
     if (this.#depth > 0) {
@@ -418,6 +474,7 @@ export class Database {
     // Normally stopped already (stopBackgroundCheckpoints); otherwise the worker closes its own
     // connection after this one.
     void this.#checkpointer?.close();
+    this.#endRead();
     this.#dropWal();
     this.#statements.clear();
     this.#arrayStatements.clear();
