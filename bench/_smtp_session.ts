@@ -1,9 +1,10 @@
 /**
  * The SMTP client of the ingest benches: `connectSmtp`, one connection that reads replies and
- * writes bytes (bench/smtp, bench/peers/smtp_ingest), and `session`, the pipelined session of
+ * writes bytes (bench/smtp, bench/peers/smtp_ingest), `session`, the pipelined session of
  * bench/mailauth, bench/spam and bench/tenancy: EHLO, then each payload (already dot-terminated)
  * with MAIL, RCPT and DATA pipelined (RFC 2920) to `user<n>@example.org`, n rotating over
- * `accounts`, then QUIT. Both throw on any unexpected reply.
+ * `accounts`, then QUIT, and `ingestRate`, payloads spread over concurrent sessions. All throw on
+ * any unexpected reply.
  *
  * @module
  */
@@ -88,4 +89,25 @@ export async function session(
   } finally {
     c.close();
   }
+}
+
+/**
+ * Sends `payloads` over `sessions` concurrent sessions (consecutive slices, recipients rotating over
+ * `accounts`); returns messages per second of wall time.
+ */
+export async function ingestRate(
+  port: number,
+  payloads: Uint8Array[],
+  sessions: number,
+  accounts: number,
+): Promise<number> {
+  const per = Math.ceil(payloads.length / sessions);
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: sessions },
+      (_, s) => session(port, payloads.slice(s * per, (s + 1) * per), s, accounts),
+    ),
+  );
+  return payloads.length / ((performance.now() - started) / 1000);
 }

@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { testConfig } from "../../core/config/test_config.ts";
 import { nullLogger } from "../../core/log/logger.ts";
-import { session as smtpSession } from "../_smtp_session.ts";
+import { ingestRate } from "../_smtp_session.ts";
 import { createServer } from "../../protocols/server.ts";
 import { tokenize } from "../../core/spam/tokenize.ts";
 
@@ -73,16 +73,7 @@ async function round(
       }
     }
     await srv.start();
-    const port = srv.addresses.smtp.port;
-    const per = Math.ceil(payloads.length / sessions);
-    const started = performance.now();
-    await Promise.all(
-      Array.from(
-        { length: sessions },
-        (_, s) => smtpSession(port, payloads.slice(s * per, (s + 1) * per), s, ACCOUNTS),
-      ),
-    );
-    return payloads.length / ((performance.now() - started) / 1000);
+    return await ingestRate(srv.addresses.smtp.port, payloads, sessions, ACCOUNTS);
   } finally {
     await srv.stop({ graceSeconds: 0 });
     await Deno.remove(dir, { recursive: true });
