@@ -1,12 +1,10 @@
 /**
- * Admin-API login sessions and their rotating refresh-token hashes on PostgreSQL (core/api_auth);
- * the statements are the shared ones (core/store/records/sql/api_sessions.ts).
+ * The PostgreSQL tables of the admin-API login sessions and their rotating refresh-token hashes
+ * (core/api_auth). The store is the shared `SqlApiSessionStore` (core/store/records/sql/api_sessions.ts).
  *
  * @module
  */
-import { SqlApiSessionStore } from "../../records/sql/api_sessions.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the API session tables. */
 export const API_AUTH_COMPONENT = "api_auth";
@@ -40,11 +38,3 @@ CREATE TABLE api_refresh_tokens (
 CREATE INDEX api_refresh_tokens_session ON api_refresh_tokens(session_id);
 `,
 }];
-
-/** Admin-API sessions. */
-export class PgApiSessionStore extends SqlApiSessionStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

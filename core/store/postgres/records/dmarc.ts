@@ -1,12 +1,10 @@
 /**
- * DMARC aggregate-report data on PostgreSQL (component "dmarc"); the statements are the shared ones
- * (core/store/records/sql/dmarc.ts).
+ * The PostgreSQL tables of the DMARC aggregate-report data (component "dmarc"). The store is the
+ * shared `SqlDmarcStore` (core/store/records/sql/dmarc.ts).
  *
  * @module
  */
-import { SqlDmarcStore } from "../../records/sql/dmarc.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the DMARC tables. */
 export const DMARC_COMPONENT = "dmarc";
@@ -43,11 +41,3 @@ CREATE TABLE dmarc_reports (
 CREATE INDEX dmarc_reports_received ON dmarc_reports (received_ms);
 `,
 }];
-
-/** DMARC report data. */
-export class PgDmarcStore extends SqlDmarcStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

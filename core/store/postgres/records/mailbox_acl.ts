@@ -1,12 +1,10 @@
 /**
- * Mailbox access control lists (RFC 4314) on PostgreSQL (component "mailbox_acl"); the statements
- * are the shared ones (core/store/records/sql/mailbox_acl.ts).
+ * The PostgreSQL table of the mailbox access control lists (RFC 4314, component "mailbox_acl"). The
+ * store is the shared `SqlMailboxAclStore` (core/store/records/sql/mailbox_acl.ts).
  *
  * @module
  */
-import { SqlMailboxAclStore } from "../../records/sql/mailbox_acl.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the ACL table. */
 export const MAILBOX_ACL_COMPONENT = "mailbox_acl";
@@ -25,11 +23,3 @@ CREATE TABLE mailbox_acl (
 CREATE INDEX mailbox_acl_grantee ON mailbox_acl (grantee, owner_id, mailbox_id);
 `,
 }];
-
-/** Mailbox ACLs. */
-export class PgMailboxAclStore extends SqlMailboxAclStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

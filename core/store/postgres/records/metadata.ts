@@ -1,13 +1,10 @@
 /**
- * IMAP METADATA entries (RFC 5464) on PostgreSQL (component "imap_metadata"); the statements are the
- * shared ones (core/store/records/sql/metadata.ts).
+ * The PostgreSQL table of the IMAP METADATA entries (RFC 5464, component "imap_metadata"), values
+ * as bytea. The store is the shared `SqlMetadataStore` (core/store/records/sql/metadata.ts).
  *
  * @module
  */
-import { SqlMetadataStore } from "../../records/sql/metadata.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { Sql } from "../connection.ts";
-import { PgDb } from "./db.ts";
 
 /** Migration component of the METADATA table. */
 export const METADATA_COMPONENT = "imap_metadata";
@@ -28,11 +25,3 @@ CREATE TABLE imap_metadata (
 }];
 
 /** RFC 5464 §3.2: private entries belong to the user, shared ones to nobody. */
-
-/** IMAP METADATA entries. */
-export class PgMetadataStore extends SqlMetadataStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}

@@ -1,6 +1,7 @@
 /**
- * The record stores (`RecordStores`) of `PostgresStore`, each in its own file over the same pool
- * and migration ledger. A record store that has no PostgreSQL implementation yet is a stand-in
+ * The record stores (`RecordStores`) of `PostgresStore` over one pool and migration ledger: the
+ * tables in this folder, one file per component, and the stores themselves mostly the ones shared
+ * with SQLite (core/store/records/sql, run here by `PgDb`). A record store that has no PostgreSQL implementation yet is a stand-in
  * whose every method rejects with a clear error (`unported`), so a server on PostgreSQL fails
  * loudly where it would otherwise lose data.
  *
@@ -11,47 +12,47 @@ import type { BlobStore } from "../../blob_store.ts";
 import type { Sql } from "../connection.ts";
 import { migrate } from "../migrations.ts";
 import { RECORDS_COMPONENT, RECORDS_MIGRATIONS } from "./schema.ts";
-import {
-  PgBanStore,
-  PgDkimKeyStore,
-  PgIdentityStore,
-  PgPop3SizeStore,
-  PgSubscriptionStore,
-  PgTokenStore,
-  PgUploadStore,
-  PgVacationStore,
-} from "./small.ts";
-import { PgPushSubscriptionStore, PgSubmissionStore } from "./jmap.ts";
-import { PgQueueStore } from "./queue.ts";
+import { PgIdentityStore } from "./identities.ts";
 import { PgDb } from "./db.ts";
-import {
-  PgOrganizationStore,
-  PgPlanStore,
-  PgUsageStore,
-  TENANCY_COMPONENT,
-  TENANCY_MIGRATIONS,
-} from "./tenancy.ts";
-import {
-  OPS_COMPONENT,
-  OPS_MIGRATIONS,
-  PgAuditStore,
-  PgDailyCounterStore,
-  PgHealthCheckStore,
-  PgNotificationStore,
-} from "./ops.ts";
-import { PgSieveScriptStore, SIEVE_COMPONENT, SIEVE_MIGRATIONS } from "./sieve_scripts.ts";
+import { TENANCY_COMPONENT, TENANCY_MIGRATIONS } from "./tenancy.ts";
+import { OPS_COMPONENT, OPS_MIGRATIONS } from "./ops.ts";
+import { SIEVE_COMPONENT, SIEVE_MIGRATIONS } from "./sieve_scripts.ts";
 import { PgWebhookStore, WEBHOOKS_COMPONENT, WEBHOOKS_MIGRATIONS } from "./webhooks.ts";
-import { DMARC_COMPONENT, DMARC_MIGRATIONS, PgDmarcStore } from "./dmarc.ts";
-import { PgTlsRptStore, TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
-import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS, PgMailboxAclStore } from "./mailbox_acl.ts";
+import { DMARC_COMPONENT, DMARC_MIGRATIONS } from "./dmarc.ts";
+import { TLSRPT_COMPONENT, TLSRPT_MIGRATIONS } from "./tlsrpt.ts";
+import { MAILBOX_ACL_COMPONENT, MAILBOX_ACL_MIGRATIONS } from "./mailbox_acl.ts";
 import {
-  PgShareNotificationStore,
+  SHARE_NOTIFICATION_NEXT_SEQ,
   SHARE_NOTIFICATIONS_COMPONENT,
   SHARE_NOTIFICATIONS_MIGRATIONS,
 } from "./share_notifications.ts";
-import { METADATA_COMPONENT, METADATA_MIGRATIONS, PgMetadataStore } from "./metadata.ts";
+import { METADATA_COMPONENT, METADATA_MIGRATIONS } from "./metadata.ts";
 import { JUNK_COMPONENT, JUNK_MIGRATIONS, PgJunkTokenStore } from "./junk_tokens.ts";
-import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS, PgApiSessionStore } from "./api_sessions.ts";
+import { API_AUTH_COMPONENT, API_AUTH_MIGRATIONS } from "./api_sessions.ts";
+import { SqlApiSessionStore } from "../../records/sql/api_sessions.ts";
+import { SqlAuditStore } from "../../records/sql/audit.ts";
+import { SqlBanStore } from "../../records/sql/bans.ts";
+import { SqlDailyCounterStore } from "../../records/sql/daily_counters.ts";
+import { SqlDkimKeyStore } from "../../records/sql/dkim_keys.ts";
+import { SqlDmarcStore } from "../../records/sql/dmarc.ts";
+import { SqlHealthCheckStore } from "../../records/sql/health_checks.ts";
+import { SqlMailboxAclStore } from "../../records/sql/mailbox_acl.ts";
+import { SqlMetadataStore } from "../../records/sql/metadata.ts";
+import { SqlNotificationStore } from "../../records/sql/notifications.ts";
+import { SqlOrganizationStore } from "../../records/sql/organizations.ts";
+import { SqlPlanStore } from "../../records/sql/plans.ts";
+import { SqlPop3SizeStore } from "../../records/sql/pop3_sizes.ts";
+import { SqlPushSubscriptionStore } from "../../records/sql/push_subscriptions.ts";
+import { SqlQueueStore } from "../../records/sql/queue.ts";
+import { SqlShareNotificationStore } from "../../records/sql/share_notifications.ts";
+import { SqlSieveScriptStore } from "../../records/sql/sieve_scripts.ts";
+import { SqlSubmissionStore } from "../../records/sql/submissions.ts";
+import { SqlSubscriptionStore } from "../../records/sql/subscriptions.ts";
+import { SqlTlsRptStore } from "../../records/sql/tlsrpt.ts";
+import { SqlTokenStore } from "../../records/sql/tokens.ts";
+import { SqlUploadStore } from "../../records/sql/uploads.ts";
+import { SqlUsageStore } from "../../records/sql/usage.ts";
+import { SqlVacationStore } from "../../records/sql/vacations.ts";
 
 /** What record stores get from the store that hosts them. */
 export interface PgRecordHost {
@@ -130,33 +131,35 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
+  // Every store but the identities (JSONB here), the webhooks' due deliveries and the junk counts
+  // runs the statements shared with SQLite (core/store/records/sql).
   Object.assign(stores, {
     identities: new PgIdentityStore(sql, host.now),
-    uploads: new PgUploadStore(sql),
-    tokens: new PgTokenStore(sql),
-    vacations: new PgVacationStore(sql),
-    bans: new PgBanStore(sql),
-    dkimKeys: new PgDkimKeyStore(sql),
-    pop3Sizes: new PgPop3SizeStore(sql),
-    subscriptions: new PgSubscriptionStore(sql),
-    submissions: new PgSubmissionStore(sql, host.now),
-    pushSubscriptions: new PgPushSubscriptionStore(sql),
-    queue: new PgQueueStore(sql),
-    organizations: new PgOrganizationStore(db, host.now),
-    plans: new PgPlanStore(db, host.now),
-    usage: new PgUsageStore(db),
-    dailyCounters: new PgDailyCounterStore(db),
-    healthChecks: new PgHealthCheckStore(db),
-    notifications: new PgNotificationStore(db),
-    audit: new PgAuditStore(db),
-    apiSessions: new PgApiSessionStore(db),
-    sieveScripts: new PgSieveScriptStore(db, host.now),
+    uploads: new SqlUploadStore(db),
+    tokens: new SqlTokenStore(db),
+    vacations: new SqlVacationStore(db),
+    bans: new SqlBanStore(db),
+    dkimKeys: new SqlDkimKeyStore(db),
+    pop3Sizes: new SqlPop3SizeStore(db),
+    subscriptions: new SqlSubscriptionStore(db),
+    submissions: new SqlSubmissionStore(db, host.now),
+    pushSubscriptions: new SqlPushSubscriptionStore(db),
+    queue: new SqlQueueStore(db),
+    organizations: new SqlOrganizationStore(db, host.now),
+    plans: new SqlPlanStore(db, host.now),
+    usage: new SqlUsageStore(db),
+    dailyCounters: new SqlDailyCounterStore(db),
+    healthChecks: new SqlHealthCheckStore(db),
+    notifications: new SqlNotificationStore(db),
+    audit: new SqlAuditStore(db),
+    apiSessions: new SqlApiSessionStore(db),
+    sieveScripts: new SqlSieveScriptStore(db, host.now),
     webhooks: new PgWebhookStore(db),
-    dmarc: new PgDmarcStore(db),
-    tlsrpt: new PgTlsRptStore(db),
-    mailboxAcl: new PgMailboxAclStore(db),
-    shareNotifications: new PgShareNotificationStore(db),
-    metadata: new PgMetadataStore(sql),
+    dmarc: new SqlDmarcStore(db),
+    tlsrpt: new SqlTlsRptStore(db),
+    mailboxAcl: new SqlMailboxAclStore(db),
+    shareNotifications: new SqlShareNotificationStore(db, SHARE_NOTIFICATION_NEXT_SEQ),
+    metadata: new SqlMetadataStore(db),
     junkTokens: new PgJunkTokenStore(sql),
   });
   return { ...(stores as unknown as RecordStores), bind: () => {} };

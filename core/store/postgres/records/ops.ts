@@ -1,16 +1,12 @@
 /**
- * Operational records on PostgreSQL: daily counters (core/stats), health-check history
- * (core/health), notification claims (core/notify) and the audit log (core/audit); the statements
- * are the shared ones (core/store/records/sql/).
+ * The PostgreSQL tables of the operational records: daily counters (core/stats), health-check
+ * history (core/health), notification claims (core/notify) and the audit log (core/audit). The stores
+ * are the shared ones of core/store/records/sql/ (daily_counters, health_checks, notifications,
+ * audit).
  *
  * @module
  */
-import { SqlAuditStore } from "../../records/sql/audit.ts";
-import { SqlDailyCounterStore } from "../../records/sql/daily_counters.ts";
-import { SqlHealthCheckStore } from "../../records/sql/health_checks.ts";
-import { SqlNotificationStore } from "../../records/sql/notifications.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of these tables. */
 export const OPS_COMPONENT = "ops";
@@ -53,35 +49,3 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_org ON audit_log(org_id, id);
 `,
 }];
-
-/** Platform-wide counters per day. */
-export class PgDailyCounterStore extends SqlDailyCounterStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}
-
-/** Health-check history. */
-export class PgHealthCheckStore extends SqlHealthCheckStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}
-
-/** Notification claims: one notice per cause and window. */
-export class PgNotificationStore extends SqlNotificationStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}
-
-/** The audit log. */
-export class PgAuditStore extends SqlAuditStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

@@ -1,13 +1,11 @@
 /**
- * Share notifications (RFC 9670 §5) on PostgreSQL: one sequence (`share_notification_seq`) numbers
- * creations and destructions alike; the statements are the shared ones
- * (core/store/records/sql/share_notifications.ts).
+ * The PostgreSQL table of the share notifications (RFC 9670 §5) and the one sequence
+ * (`share_notification_seq`) that numbers creations and destructions alike. The store is the shared
+ * `SqlShareNotificationStore` (core/store/records/sql/share_notifications.ts).
  *
  * @module
  */
-import { SqlShareNotificationStore } from "../../records/sql/share_notifications.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the share notifications table. */
 export const SHARE_NOTIFICATIONS_COMPONENT = "share_notifications";
@@ -36,10 +34,5 @@ CREATE INDEX share_notifications_account ON share_notifications (account_id, seq
 `,
 }];
 
-/** Share notifications. */
-export class PgShareNotificationStore extends SqlShareNotificationStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db, "nextval('share_notification_seq')");
-  }
-}
+/** The next number of the one sequence (`SqlShareNotificationStore`'s `nextSeq`). */
+export const SHARE_NOTIFICATION_NEXT_SEQ = "nextval('share_notification_seq')";

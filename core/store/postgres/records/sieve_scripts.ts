@@ -1,13 +1,11 @@
 /**
- * Sieve scripts (RFC 5228, managed as in RFC 5804) and the Sieve trackers (vacation replies,
- * RFC 5230; duplicate ids, RFC 7352) on PostgreSQL (component "sieve"); the statements are the
- * shared ones (core/store/records/sql/sieve_scripts.ts).
+ * The PostgreSQL tables of the Sieve scripts (RFC 5228, managed as in RFC 5804) and the Sieve
+ * trackers (vacation replies, RFC 5230; duplicate ids, RFC 7352), component "sieve". The store is the
+ * shared `SqlSieveScriptStore` (core/store/records/sql/sieve_scripts.ts).
  *
  * @module
  */
-import { SqlSieveScriptStore } from "../../records/sql/sieve_scripts.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the Sieve tables. */
 export const SIEVE_COMPONENT = "sieve";
@@ -48,11 +46,3 @@ CREATE TABLE sieve_duplicates (
 );
 `,
 }];
-
-/** Sieve scripts and trackers. */
-export class PgSieveScriptStore extends SqlSieveScriptStore {
-  /** @param db the pool @param now the clock in ms */
-  constructor(db: PgDb, now: () => number) {
-    super(db, now);
-  }
-}

@@ -1,16 +1,11 @@
 /**
- * The tenancy records on PostgreSQL (issue 16): organizations with their domains, roles and
- * platform administrators, plans, and daily usage counters. Every change bumps one version number
- * (caches elsewhere compare it). The statements are the shared ones
- * (core/store/records/sql/{organizations,plans,usage}.ts).
+ * The PostgreSQL tables of the tenancy records (issue 16): organizations with their domains, roles
+ * and platform administrators, plans, daily usage counters and the one version number every change
+ * bumps. The stores are the shared ones of core/store/records/sql/ (organizations, plans, usage).
  *
  * @module
  */
-import { SqlOrganizationStore } from "../../records/sql/organizations.ts";
-import { SqlPlanStore } from "../../records/sql/plans.ts";
-import { SqlUsageStore } from "../../records/sql/usage.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the tenancy tables. */
 export const TENANCY_COMPONENT = "tenancy";
@@ -59,27 +54,3 @@ CREATE TABLE org_usage (
 );
 `,
 }];
-
-/** Organizations, domain ownership and roles. */
-export class PgOrganizationStore extends SqlOrganizationStore {
-  /** @param db the pool @param now the clock in ms */
-  constructor(db: PgDb, now: () => number) {
-    super(db, now);
-  }
-}
-
-/** Plans: limits and feature flags. */
-export class PgPlanStore extends SqlPlanStore {
-  /** @param db the pool @param now the clock in ms */
-  constructor(db: PgDb, now: () => number) {
-    super(db, now);
-  }
-}
-
-/** Usage counters per organization and day. */
-export class PgUsageStore extends SqlUsageStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

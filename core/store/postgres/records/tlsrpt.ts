@@ -1,12 +1,10 @@
 /**
- * TLS-RPT counts on PostgreSQL (RFC 8460, component "tlsrpt"); the statements are the shared ones
- * (core/store/records/sql/tlsrpt.ts).
+ * The PostgreSQL table of the TLS-RPT counts (RFC 8460, component "tlsrpt"). The store is the shared
+ * `SqlTlsRptStore` (core/store/records/sql/tlsrpt.ts).
  *
  * @module
  */
-import { SqlTlsRptStore } from "../../records/sql/tlsrpt.ts";
 import type { PgMigration } from "../migrations.ts";
-import type { PgDb } from "./db.ts";
 
 /** Migration component of the TLS-RPT table. */
 export const TLSRPT_COMPONENT = "tlsrpt";
@@ -29,11 +27,3 @@ CREATE TABLE tlsrpt_counts (
 );
 `,
 }];
-
-/** TLS-RPT counts. */
-export class PgTlsRptStore extends SqlTlsRptStore {
-  /** @param db the pool */
-  constructor(db: PgDb) {
-    super(db);
-  }
-}

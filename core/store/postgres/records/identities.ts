@@ -1,8 +1,7 @@
 /**
- * The small record stores on PostgreSQL: JMAP identities, uploads, API tokens, vacation responses,
- * bans, DKIM keys, POP3 sizes and IMAP subscriptions. All but the identities (JSONB columns here)
- * run the shared statements (core/store/records/sql/); the semantics are those of
- * tests/store/records_contract.ts.
+ * JMAP identities on PostgreSQL, whose reply-to and bcc are JSONB columns here (text on SQLite). The
+ * other small record stores (uploads, API tokens, vacation responses, bans, DKIM keys, POP3 sizes,
+ * IMAP subscriptions) are the shared ones of core/store/records/sql/.
  *
  * @module
  */
@@ -15,14 +14,6 @@ import {
 } from "../../records/identities.ts";
 import type { EmailAddress } from "../../types.ts";
 import type { Sql } from "../connection.ts";
-import { SqlBanStore } from "../../records/sql/bans.ts";
-import { SqlDkimKeyStore } from "../../records/sql/dkim_keys.ts";
-import { SqlPop3SizeStore } from "../../records/sql/pop3_sizes.ts";
-import { SqlSubscriptionStore } from "../../records/sql/subscriptions.ts";
-import { SqlTokenStore } from "../../records/sql/tokens.ts";
-import { SqlUploadStore } from "../../records/sql/uploads.ts";
-import { SqlVacationStore } from "../../records/sql/vacations.ts";
-import { PgDb } from "./db.ts";
 
 interface IdentityRow {
   id: string;
@@ -112,61 +103,5 @@ export class PgIdentityStore implements IdentityStore {
   async delete(accountId: AccountId, id: string): Promise<boolean> {
     const r = await this.sql`DELETE FROM jmap_identities WHERE account_id = ${accountId} AND id = ${id}`;
     return r.count > 0;
-  }
-}
-
-/** JMAP uploads. */
-export class PgUploadStore extends SqlUploadStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** API token hashes. */
-export class PgTokenStore extends SqlTokenStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** JMAP VacationResponse objects and who was answered. */
-export class PgVacationStore extends SqlVacationStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** Authentication-failure bans. */
-export class PgBanStore extends SqlBanStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** DKIM signing keys: one per domain and algorithm (RFC 8463 §1). */
-export class PgDkimKeyStore extends SqlDkimKeyStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** POP3 CRLF sizes per blob; a size goes with its blob's row. */
-export class PgPop3SizeStore extends SqlPop3SizeStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
-  }
-}
-
-/** IMAP subscriptions that outlived their mailbox (RFC 9051 §6.3.7). */
-export class PgSubscriptionStore extends SqlSubscriptionStore {
-  /** @param sql the pool */
-  constructor(sql: Sql) {
-    super(new PgDb(sql));
   }
 }
