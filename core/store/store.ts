@@ -149,6 +149,13 @@ export interface MailboxStore {
   claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }>;
 }
 
+/** A message's keywords and MODSEQ after `updateKeywords` (changed or already as asked). */
+export interface UpdatedKeywords {
+  id: MessageId;
+  keywords: string[];
+  modseq: number;
+}
+
 /** What `queryMessages` asks: a filter, a sort, thread collapsing and a window of the result. */
 export interface MessageQuery {
   filter?: MessageFilter;
@@ -212,14 +219,15 @@ export interface MessageStore {
   ): Promise<{ uids: number[]; dates: (number | null)[] }>;
   /**
    * Changes keywords of messages. `unchangedSince` (RFC 7162 CONDSTORE) skips messages modified
-   * after that MODSEQ and reports them in `failed`.
+   * after that MODSEQ and reports them in `failed`; `updated` has every other message found, with
+   * its keywords and MODSEQ after the change (what an IMAP STORE answers; no message is read back).
    */
   updateKeywords(
     accountId: AccountId,
     ids: MessageId[],
     change: KeywordChange,
     opts?: { unchangedSince?: number; origin?: symbol },
-  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }>;
+  ): Promise<{ updated: UpdatedKeywords[]; failed: MessageId[]; modseq: number }>;
   /** Replaces the mailboxes of a message (JMAP). New placements get new UIDs. */
   setMailboxes(accountId: AccountId, id: MessageId, mailboxIds: MailboxId[]): Promise<Message>;
   /** IMAP COPY: new messages sharing the blobs, keywords copied. */

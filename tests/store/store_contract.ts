@@ -417,6 +417,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
     });
     assert.deepEqual(r.failed, [a.id]);
     assert.deepEqual(r.updated.map((u) => [u.id, u.keywords]), [[b.id, ["$answered"]]]);
+    // `updated` tells each message's keywords and MODSEQ after the call, changed (a) or not (b).
+    const again = await store.updateKeywords(acc.id, [b.id, a.id], { add: ["$answered"] });
+    const now = await store.getMessages(acc.id, [b.id, a.id]);
+    assert.deepEqual(again.updated, now.map((m) => ({ id: m.id, keywords: m.keywords, modseq: m.modseq })));
+    assert.ok(now[1]!.modseq > now[0]!.modseq);
     await rejectsWith(store.updateKeywords(acc.id, [a.id], { add: ["bad keyword"] }), "invalid");
     const counts = await store.mailboxCounts(acc.id, boxes.inbox.id);
     assert.equal(counts.deleted, 1);

@@ -19,7 +19,7 @@
  */
 import { type Clock, systemClock } from "../../clock.ts";
 import { type ChangeEvent, type ChangeNotifier, MemoryNotifier } from "../notifier.ts";
-import type { CopyResult, MessageQuery, RecordStores, Store } from "../store.ts";
+import type { CopyResult, MessageQuery, RecordStores, Store, UpdatedKeywords } from "../store.ts";
 import {
   type Account,
   type AccountId,
@@ -1048,7 +1048,7 @@ export class PostgresStore implements Store {
     ids: MessageId[],
     change: KeywordChange,
     opts: { unchangedSince?: number; origin?: symbol } = {},
-  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
+  ): Promise<{ updated: UpdatedKeywords[]; failed: MessageId[]; modseq: number }> {
     // Validated first, so a bad keyword fails the whole call before any change.
     try {
       applyKeywordChange({ flags: 0, custom: "" }, change);
@@ -1060,7 +1060,8 @@ export class PostgresStore implements Store {
       const tx = mut.tx;
       const acc = await dir.accountRow(tx, accountId);
       const failed: MessageId[] = [];
-      const touched: MessageId[] = [];
+      // Each message's keywords and MODSEQ as this transaction leaves them: nothing is read back.
+      const updated: UpdatedKeywords[] = [];
       for (const id of ids) {
         const row = parseId("message", id);
         if (row === null) continue;
@@ -1073,9 +1074,11 @@ export class PostgresStore implements Store {
           failed.push(id);
           continue;
         }
-        touched.push(id);
         const next = applyKeywordChange({ flags: msg.flags, custom: msg.keywords }, change);
-        if (next.flags === msg.flags && next.custom === msg.keywords) continue;
+        if (next.flags === msg.flags && next.custom === msg.keywords) {
+          updated.push({ id, keywords: unpackKeywords(msg.flags, msg.keywords), modseq: Number(msg.modseq) });
+          continue;
+        }
         const modseq = await mut.next(acc.id);
         await tx`UPDATE messages SET flags = ${next.flags}, keywords = ${next.custom}, modseq = ${modseq}
           WHERE id = ${row}`;
@@ -1085,9 +1088,9 @@ export class PostgresStore implements Store {
         const unreadChanged = (next.flags & SEEN) !== (msg.flags & SEEN);
         for (const b of boxes) mut.mailbox(acc.id, b.mailbox_id, modseq, unreadChanged);
         mut.thread(acc.id, msg.thread_id);
+        updated.push({ id, keywords: unpackKeywords(next.flags, next.custom), modseq });
       }
       await mut.finish();
-      const updated = await this.#messagesIn(tx, accountId, touched);
       const [a] = await tx<{ modseq: number }[]>`SELECT modseq FROM accounts WHERE id = ${acc.id}`;
       return { updated, failed, modseq: a!.modseq };
     });

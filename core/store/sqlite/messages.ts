@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CopyResult, MessageQuery } from "../store.ts";
+import type { CopyResult, MessageQuery, UpdatedKeywords } from "../store.ts";
 import {
   type AccountId,
   type AddedMessage,
@@ -738,7 +738,7 @@ export class SqliteMessages {
     ids: MessageId[],
     change: KeywordChange,
     opts: { unchangedSince?: number; origin?: symbol } = {},
-  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
+  ): Promise<{ updated: UpdatedKeywords[]; failed: MessageId[]; modseq: number }> {
     return this.#h.write((mut) => {
       mut.fx.origin = opts.origin ?? null;
       // Validated first, so a bad keyword fails the whole call before any change.
@@ -746,7 +746,8 @@ export class SqliteMessages {
       const db = this.#h.database;
       const acc = this.#h.accountRow(accountId);
       const failed: MessageId[] = [];
-      const touched: number[] = [];
+      // Each message's keywords and MODSEQ as this job leaves them: nothing is read back.
+      const updated: UpdatedKeywords[] = [];
       for (const id of ids) {
         const row = parseId("message", id);
         if (row === null) continue;
@@ -757,9 +758,11 @@ export class SqliteMessages {
           failed.push(id);
           continue;
         }
-        touched.push(row);
         const next = applyKeywordChange({ flags: msg.flags, custom: msg.keywords }, change);
-        if (next.flags === msg.flags && next.custom === msg.keywords) continue;
+        if (next.flags === msg.flags && next.custom === msg.keywords) {
+          updated.push({ id, keywords: unpackKeywords(msg.flags, msg.keywords), modseq: msg.modseq });
+          continue;
+        }
         const modseq = mut.next(acc.id);
         db.run(
           "UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE id = ?",
@@ -768,22 +771,23 @@ export class SqliteMessages {
           modseq,
           row,
         );
-        db.run(
-          "UPDATE placements SET flags = ?, keywords = ?, modseq = ? WHERE message_id = ?",
-          next.flags,
-          next.custom,
-          modseq,
-          row,
-        );
         mut.record(acc.id, modseq, "Email", id, "u");
         const unreadChanged = (next.flags & SEEN) !== (msg.flags & SEEN);
-        for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", row)) {
+        for (
+          const p of db.values(
+            "UPDATE placements SET flags = ?, keywords = ?, modseq = ? WHERE message_id = ? RETURNING mailbox_id",
+            next.flags,
+            next.custom,
+            modseq,
+            row,
+          )
+        ) {
           mut.mailbox(acc.id, Number(p[0]), modseq, unreadChanged);
         }
         mut.thread(acc.id, msg.thread_id);
+        updated.push({ id, keywords: unpackKeywords(next.flags, next.custom), modseq });
       }
       mut.finish();
-      const updated = touched.map((row) => this.#messageOut(acc.id, accountId, row)!).filter(Boolean);
       return { updated, failed, modseq: this.#accountModseq(acc.id) };
     });
   }

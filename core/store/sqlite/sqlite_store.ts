@@ -18,7 +18,7 @@
  */
 import { type Clock, systemClock } from "../../clock.ts";
 import { type ChangeNotifier, MemoryNotifier } from "../notifier.ts";
-import type { CopyResult, MessageQuery, Store } from "../store.ts";
+import type { CopyResult, MessageQuery, Store, UpdatedKeywords } from "../store.ts";
 import {
   type Account,
   type AccountId,
@@ -618,7 +618,7 @@ export class SqliteStore implements Store {
     ids: MessageId[],
     change: KeywordChange,
     opts: { unchangedSince?: number; origin?: symbol } = {},
-  ): Promise<{ updated: Message[]; failed: MessageId[]; modseq: number }> {
+  ): Promise<{ updated: UpdatedKeywords[]; failed: MessageId[]; modseq: number }> {
     return this.#messages.updateKeywords(accountId, ids, change, opts);
   }
 
