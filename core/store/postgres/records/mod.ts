@@ -12,7 +12,6 @@ import type { BlobStore } from "../../blob_store.ts";
 import type { Sql } from "../connection.ts";
 import { migrate } from "../migrations.ts";
 import { RECORDS_COMPONENT, RECORDS_MIGRATIONS } from "./schema.ts";
-import { PgIdentityStore } from "./identities.ts";
 import { PgDb } from "./db.ts";
 import { TENANCY_COMPONENT, TENANCY_MIGRATIONS } from "./tenancy.ts";
 import { OPS_COMPONENT, OPS_MIGRATIONS } from "./ops.ts";
@@ -35,6 +34,7 @@ import { SqlBanStore } from "../../records/sql/bans.ts";
 import { SqlDailyCounterStore } from "../../records/sql/daily_counters.ts";
 import { SqlDkimKeyStore } from "../../records/sql/dkim_keys.ts";
 import { SqlDmarcStore } from "../../records/sql/dmarc.ts";
+import { SqlIdentityStore } from "../../records/sql/identities.ts";
 import { SqlHealthCheckStore } from "../../records/sql/health_checks.ts";
 import { SqlMailboxAclStore } from "../../records/sql/mailbox_acl.ts";
 import { SqlMetadataStore } from "../../records/sql/metadata.ts";
@@ -131,10 +131,10 @@ export async function openPgRecordStores(sql: Sql, host: PgRecordHost): Promise<
   const db = new PgDb(sql);
   const stores = {} as Record<string, unknown>;
   for (const name of RECORD_STORE_NAMES) stores[name] = unported(name);
-  // Every store but the identities (JSONB here), the webhooks' due deliveries and the junk counts
-  // runs the statements shared with SQLite (core/store/records/sql).
+  // Every store but the webhooks' due deliveries and the junk counts runs the statements shared
+  // with SQLite (core/store/records/sql).
   Object.assign(stores, {
-    identities: new PgIdentityStore(sql, host.now),
+    identities: new SqlIdentityStore(db, host.now),
     uploads: new SqlUploadStore(db),
     tokens: new SqlTokenStore(db),
     vacations: new SqlVacationStore(db),
