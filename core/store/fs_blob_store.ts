@@ -1,16 +1,40 @@
 /**
- * Filesystem `BlobStore`: content-addressed files under `<dir>/<first 2 hex>/<sha256 hex>`.
+ * Filesystem `BlobStore`: content-addressed files under `<dir>/<first 2 hex>/<sha256 hex>`, or
+ * `<sha256 hex>.z` when compressed (`blob_file_format.ts`: 256 KiB chunks, each deflated when that
+ * saves a tenth, with an index so a byte range inflates only the chunks it covers). The id is
+ * always the SHA-256 of the raw bytes; plain files (all of an older store's, and blobs that do not
+ * compress) are read as before, and a blob may exist in both forms (read either, deleted both).
  *
- * A put writes the bytes to a temp file (in the blob's shard directory when the bytes are in memory
- * and hashed first; in `<dir>/tmp/` for a stream, hashed while written), fsyncs it, renames
- * it to its SHA-256 name (or drops it when that name exists: same bytes are stored once) and fsyncs
- * the shard directory, so a blob id returned by `put` survives a crash. Reference counts live in the
- * store's database; this class only manages files.
+ * A put writes the stored form to a temp file (in the blob's shard directory when the bytes are in
+ * memory and hashed first; in `<dir>/tmp/` for a stream, hashed while written), fsyncs it, renames
+ * it to its name (over an older file of the same name: same bytes) and fsyncs the shard
+ * directory, so a blob id returned by `put` survives a crash. Blobs from `COMPRESS_MIN` bytes up
+ * are deflated: in a worker (`deflater.ts`) above `SYNC_DEFLATE_MAX`, so a megabyte attachment
+ * does not stall the event loop. Reference counts live in the store's database; this class only
+ * manages files.
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { deflateRawSync } from "node:zlib";
 import { RecentBytes } from "./recent_bytes.ts";
+import {
+  BlobFileError,
+  type BlobFileLayout,
+  CHUNK_SIZE,
+  chunkBytes,
+  chunkCrc,
+  type ChunkEntry,
+  COMPRESSED_SUFFIX,
+  decodeBlobFile,
+  encodeFooter,
+  ENTRY_SIZE,
+  parseIndex,
+  parseTrailer,
+  TRAILER_SIZE,
+  worthDeflating,
+} from "./blob_file_format.ts";
+import { Deflater } from "./deflater.ts";
 import type { BlobStore } from "./blob_store.ts";
 import type { BlobId } from "./types.ts";
 
@@ -21,11 +45,29 @@ const RECENT_MAX_BYTES = 16 * 1024 * 1024;
 const RECENT_MAX_ITEM = 1024 * 1024;
 /** Name prefix of temp files of in-memory puts inside shard directories (never a blob id). */
 const TEMP_PREFIX = ".tmp-";
+/** Smallest blob stored compressed (smaller ones fit a filesystem block or two anyway). */
+export const COMPRESS_MIN = 8 * 1024;
+/** Largest blob deflated on the calling thread (about a millisecond); larger ones go to the worker. */
+const SYNC_DEFLATE_MAX = 64 * 1024;
+
+/** Options of an `FsBlobStore`. */
+export interface FsBlobStoreOptions {
+  /** Store blobs from `COMPRESS_MIN` bytes up compressed when they deflate (default true). */
+  compress?: boolean;
+}
+
+/** An open blob file: plain, or compressed with its layout. */
+interface OpenBlob {
+  file: Deno.FsFile;
+  layout: BlobFileLayout | null;
+}
 
 /** Content-addressed blobs on the local filesystem. */
 export class FsBlobStore implements BlobStore {
   readonly #dir: string;
   readonly #tmp: string;
+  readonly #compress: boolean;
+  readonly #deflater = new Deflater();
   #ready: Promise<void> | null = null;
   /** Open handles of shard directories, for the fsync after a rename. */
   readonly #shards = new Map<string, Promise<Deno.FsFile>>();
@@ -40,10 +82,12 @@ export class FsBlobStore implements BlobStore {
    * Blob store over a directory.
    *
    * @param dir the blobs directory (created on first use)
+   * @param opts whether to compress
    */
-  constructor(dir: string) {
+  constructor(dir: string, opts: FsBlobStoreOptions = {}) {
     this.#dir = dir.replace(/\/+$/, "");
     this.#tmp = `${this.#dir}/tmp`;
+    this.#compress = opts.compress ?? true;
   }
 
   /** The blobs directory. */
@@ -51,10 +95,15 @@ export class FsBlobStore implements BlobStore {
     return this.#dir;
   }
 
-  /** Path of a blob's file (no existence check). Throws on a malformed id. */
+  /** Path of a blob's plain file (no existence check). Throws on a malformed id. */
   path(blobId: BlobId): string {
     if (!BLOB_ID_RE.test(blobId)) throw new TypeError(`Invalid blob id: "${blobId}"`);
     return `${this.#dir}/${blobId.slice(0, 2)}/${blobId}`;
+  }
+
+  /** Path of a blob's compressed file (no existence check). Throws on a malformed id. */
+  compressedPath(blobId: BlobId): string {
+    return this.path(blobId) + COMPRESSED_SUFFIX;
   }
 
   #ensureDirs(): Promise<void> {
@@ -73,40 +122,87 @@ export class FsBlobStore implements BlobStore {
     const hash = createHash("sha256");
     let size = 0;
     let kept: Uint8Array[] | null = [];
+    // The stream is cut into chunks; each is written deflated or as it is as soon as it is full.
+    const entries: ChunkEntry[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingSize = 0;
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
     try {
       try {
-        if (data instanceof Uint8Array) {
-          hash.update(data);
-          await writeAll(file, data);
-          size = data.length;
-          kept = size <= RECENT_MAX_ITEM ? [data] : null;
-        } else {
-          for await (const chunk of data) {
-            hash.update(chunk);
-            await writeAll(file, chunk);
-            size += chunk.length;
-            if (kept && size <= RECENT_MAX_ITEM) kept.push(chunk.slice());
-            else kept = null;
+        const flush = async (mayDeflate: boolean) => {
+          const chunk = concat(pending, pendingSize);
+          pending = [];
+          pendingSize = 0;
+          const z = mayDeflate ? await this.#deflate(chunk) : null;
+          await writeAll(file, z ?? chunk);
+          entries.push({ stored: z ? z.length : chunk.length, deflated: z !== null, crc: chunkCrc(chunk) });
+        };
+        for await (const chunk of data) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (kept && size <= RECENT_MAX_ITEM) kept.push(chunk.slice());
+          else kept = null;
+          let rest = chunk;
+          while (rest.length > 0) {
+            const n = Math.min(rest.length, CHUNK_SIZE - pendingSize);
+            pending.push(rest.subarray(0, n).slice());
+            pendingSize += n;
+            rest = rest.subarray(n);
+            if (pendingSize === CHUNK_SIZE) await flush(this.#compress);
           }
         }
+        if (pendingSize > 0) await flush(this.#compress && size >= COMPRESS_MIN);
+        // With no chunk deflated the file holds exactly the raw bytes: it stays a plain file.
+        const compressed = entries.some((e) => e.deflated);
+        if (compressed) await writeAll(file, encodeFooter(entries, size));
         // fdatasync: the bytes and the size; the rename and the directory fsync make the name durable.
         await file.syncData();
-      } finally {
+        const blobId = hash.digest("hex");
+        this.onPut?.(blobId);
+        // Renaming over an existing blob is harmless: same name, same bytes.
+        const shard = await this.#shardDir(blobId.slice(0, 2));
         file.close();
+        await Deno.rename(tmpPath, compressed ? this.compressedPath(blobId) : this.path(blobId));
+        await shard.sync();
+        if (kept) this.#recent.remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
+        return { blobId, size };
+      } finally {
+        try {
+          file.close();
+        } catch {
+          // Closed before the rename.
+        }
       }
-      const blobId = hash.digest("hex");
-      this.onPut?.(blobId);
-      // Renaming over an existing blob is harmless: same name, same bytes.
-      const shard = await this.#shardDir(blobId.slice(0, 2));
-      await Deno.rename(tmpPath, this.path(blobId));
-      await shard.sync();
-      if (kept) this.#recent.remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
-      return { blobId, size };
     } catch (err) {
       await Deno.remove(tmpPath).catch(() => {});
       throw err;
     }
+  }
+
+  /** The raw DEFLATE of a chunk when it saves a tenth, else null (also when the worker fails). */
+  #deflate(chunk: Uint8Array): Promise<Uint8Array | null> {
+    if (chunk.length > SYNC_DEFLATE_MAX) return this.#deflater.deflate(chunk);
+    const z = deflateRawSync(chunk);
+    return Promise.resolve(
+      worthDeflating(chunk.length, z.length) ? new Uint8Array(z.buffer, z.byteOffset, z.length) : null,
+    );
+  }
+
+  /** The parts of a compressed file of `data`, or null when it is stored as a plain file. */
+  async #encode(data: Uint8Array): Promise<Uint8Array[] | null> {
+    if (!this.#compress || data.length < COMPRESS_MIN) return null;
+    const chunks: Uint8Array[] = [];
+    for (let off = 0; off < data.length; off += CHUNK_SIZE) chunks.push(data.subarray(off, off + CHUNK_SIZE));
+    const deflated = await Promise.all(chunks.map((c) => this.#deflate(c)));
+    if (deflated.every((z) => z === null)) return null;
+    const parts = chunks.map((c, i) => deflated[i] ?? c);
+    const entries = parts.map((p, i) => ({
+      stored: p.length,
+      deflated: deflated[i] !== null,
+      crc: chunkCrc(chunks[i]!),
+    }));
+    parts.push(encodeFooter(entries, data.length));
+    return parts;
   }
 
   /**
@@ -118,19 +214,20 @@ export class FsBlobStore implements BlobStore {
   async #putBytes(data: Uint8Array): Promise<{ blobId: BlobId; size: number }> {
     const blobId = createHash("sha256").update(data).digest("hex");
     this.onPut?.(blobId);
+    const parts = await this.#encode(data);
     const shard = await this.#shardDir(blobId.slice(0, 2));
     const tmpPath = `${this.#dir}/${blobId.slice(0, 2)}/${TEMP_PREFIX}${crypto.randomUUID()}`;
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
     try {
       try {
-        await writeAll(file, data);
+        for (const part of parts ?? [data]) await writeAll(file, part);
         // fdatasync: the bytes and the size; the rename and the directory fsync make the name durable.
         await file.syncData();
       } finally {
         file.close();
       }
       // Renaming over an existing blob is harmless: same name, same bytes.
-      await Deno.rename(tmpPath, this.path(blobId));
+      await Deno.rename(tmpPath, parts ? this.compressedPath(blobId) : this.path(blobId));
       await shard.sync();
     } catch (err) {
       await Deno.remove(tmpPath).catch(() => {});
@@ -159,11 +256,15 @@ export class FsBlobStore implements BlobStore {
     return handle;
   }
 
-  /** Closes the directory handles kept for fsync (the store stays usable; they reopen on demand). */
+  /**
+   * Closes the directory handles kept for fsync and stops the deflate worker (the store stays
+   * usable; they reopen on demand).
+   */
   async close(): Promise<void> {
     const handles = [...this.#shards.values()];
     this.#shards.clear();
     this.#recent.clear();
+    this.#deflater.stop();
     for (const h of handles) {
       try {
         (await h).close();
@@ -178,12 +279,34 @@ export class FsBlobStore implements BlobStore {
     if (!BLOB_ID_RE.test(blobId)) return null;
     const recent = this.#recent.get(blobId);
     if (recent) return recent.slice();
-    try {
-      return await Deno.readFile(this.path(blobId));
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return null;
-      throw err;
+    const z = await readIfExists(this.compressedPath(blobId));
+    if (z) return decodeBlobFile(z);
+    return await readIfExists(this.path(blobId));
+  }
+
+  /** The whole blob read synchronously (inside a database transaction), or null if absent. */
+  getSync(blobId: BlobId): Uint8Array | null {
+    if (!BLOB_ID_RE.test(blobId)) return null;
+    const recent = this.#recent.get(blobId);
+    if (recent) return recent.slice();
+    const z = readIfExistsSync(this.compressedPath(blobId));
+    if (z) return decodeBlobFile(z);
+    return readIfExistsSync(this.path(blobId));
+  }
+
+  /** Opens the blob's file (the compressed one first, with its layout read), or null if absent. */
+  async #open(blobId: BlobId): Promise<OpenBlob | null> {
+    let file = await openIfExists(this.compressedPath(blobId));
+    if (file) {
+      try {
+        return { file, layout: await readLayout(file) };
+      } catch (err) {
+        file.close();
+        throw err;
+      }
     }
+    file = await openIfExists(this.path(blobId));
+    return file ? { file, layout: null } : null;
   }
 
   /** A byte range [start, end) of the blob (clamped to its size), or the whole blob. Null if absent. */
@@ -192,19 +315,14 @@ export class FsBlobStore implements BlobStore {
     range?: { start: number; end: number },
   ): Promise<ReadableStream<Uint8Array> | null> {
     if (!BLOB_ID_RE.test(blobId)) return null;
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.path(blobId), { read: true });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return null;
-      throw err;
-    }
+    const opened = await this.#open(blobId);
+    if (!opened) return null;
+    const { file, layout } = opened;
     let start = 0;
-    let remaining = Infinity;
+    let end = layout ? layout.rawSize : Infinity;
     if (range) {
       start = Math.max(0, Math.trunc(range.start));
-      remaining = Math.max(0, Math.trunc(range.end) - start);
-      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+      end = Math.min(end, Math.max(start, Math.trunc(range.end)));
     }
     let closed = false;
     const close = () => {
@@ -213,22 +331,35 @@ export class FsBlobStore implements BlobStore {
         file.close();
       }
     };
+    let pos = start;
+    if (!layout && start > 0) await file.seek(start, Deno.SeekMode.Start);
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          if (remaining <= 0) {
+          if (pos >= end) {
             close();
             controller.close();
             return;
           }
-          const buf = new Uint8Array(Math.min(READ_CHUNK, remaining));
+          if (layout) {
+            // The chunk holding `pos`, inflated, cut to the range.
+            const i = Math.floor(pos / layout.chunkSize);
+            const c = layout.chunks[i]!;
+            const raw = chunkBytes(layout, i, await readAt(file, c.offset, c.stored));
+            const base = i * layout.chunkSize;
+            const to = Math.min(end, base + raw.length);
+            controller.enqueue(raw.subarray(pos - base, to - base));
+            pos = to;
+            return;
+          }
+          const buf = new Uint8Array(Math.min(READ_CHUNK, end - pos));
           const n = await file.read(buf);
           if (n === null || n === 0) {
             close();
             controller.close();
             return;
           }
-          remaining -= n;
+          pos += n;
           controller.enqueue(buf.subarray(0, n));
         } catch (err) {
           close();
@@ -243,8 +374,14 @@ export class FsBlobStore implements BlobStore {
 
   /** Size in bytes, or null if absent. */
   async size(blobId: BlobId): Promise<number | null> {
-    const info = await this.#stat(blobId);
-    return info ? info.size : null;
+    if (!BLOB_ID_RE.test(blobId)) return null;
+    const opened = await this.#open(blobId);
+    if (!opened) return null;
+    try {
+      return opened.layout ? opened.layout.rawSize : (await opened.file.stat()).size;
+    } finally {
+      opened.file.close();
+    }
   }
 
   /** Whether the blob exists. */
@@ -255,12 +392,15 @@ export class FsBlobStore implements BlobStore {
   /** Whether the blob exists (synchronous: used inside database transactions). */
   hasSync(blobId: BlobId): boolean {
     if (!BLOB_ID_RE.test(blobId)) return false;
-    try {
-      Deno.statSync(this.path(blobId));
-      return true;
-    } catch {
-      return false;
+    for (const path of [this.compressedPath(blobId), this.path(blobId)]) {
+      try {
+        Deno.statSync(path);
+        return true;
+      } catch {
+        // Try the other form.
+      }
     }
+    return false;
   }
 
   /** Last modification time of the blob file, or null if absent. */
@@ -270,22 +410,26 @@ export class FsBlobStore implements BlobStore {
 
   async #stat(blobId: BlobId): Promise<Deno.FileInfo | null> {
     if (!BLOB_ID_RE.test(blobId)) return null;
-    try {
-      return await Deno.stat(this.path(blobId));
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return null;
-      throw err;
+    for (const path of [this.compressedPath(blobId), this.path(blobId)]) {
+      try {
+        return await Deno.stat(path);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
     }
+    return null;
   }
 
-  /** Deletes the blob file; absent blobs are ignored. */
+  /** Deletes the blob's files (both forms); absent blobs are ignored. */
   async delete(blobId: BlobId): Promise<void> {
     if (!BLOB_ID_RE.test(blobId)) return;
     this.#recent.forget(blobId);
-    try {
-      await Deno.remove(this.path(blobId));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    for (const path of [this.compressedPath(blobId), this.path(blobId)]) {
+      try {
+        await Deno.remove(path);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
     }
   }
 
@@ -293,14 +437,16 @@ export class FsBlobStore implements BlobStore {
   deleteSync(blobId: BlobId): void {
     if (!BLOB_ID_RE.test(blobId)) return;
     this.#recent.forget(blobId);
-    try {
-      Deno.removeSync(this.path(blobId));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    for (const path of [this.compressedPath(blobId), this.path(blobId)]) {
+      try {
+        Deno.removeSync(path);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
     }
   }
 
-  /** Every stored blob id. */
+  /** Every stored blob id (once, whichever forms it has). */
   async *list(): AsyncIterable<BlobId> {
     let shards: Deno.DirEntry[];
     try {
@@ -311,9 +457,14 @@ export class FsBlobStore implements BlobStore {
     }
     for (const shard of shards) {
       if (!shard.isDirectory || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
+      const seen = new Set<string>();
       for await (const entry of Deno.readDir(`${this.#dir}/${shard.name}`)) {
-        if (entry.isFile && BLOB_ID_RE.test(entry.name) && entry.name.startsWith(shard.name)) {
-          yield entry.name;
+        const name = entry.name.endsWith(COMPRESSED_SUFFIX)
+          ? entry.name.slice(0, -COMPRESSED_SUFFIX.length)
+          : entry.name;
+        if (entry.isFile && BLOB_ID_RE.test(name) && name.startsWith(shard.name) && !seen.has(name)) {
+          seen.add(name);
+          yield name;
         }
       }
     }
@@ -338,6 +489,73 @@ export class FsBlobStore implements BlobStore {
       removed += await removeOld(`${this.#dir}/${shard.name}`, limit, (name) => name.startsWith(TEMP_PREFIX));
     }
     return removed;
+  }
+}
+
+/**
+ * The names a blob's files may have in a blobs directory: the plain one and the compressed one
+ * (relative to the directory; backup and restore copy whichever exist).
+ */
+export function blobFileNames(blobId: BlobId): string[] {
+  const plain = `${blobId.slice(0, 2)}/${blobId}`;
+  return [plain, plain + COMPRESSED_SUFFIX];
+}
+
+/**
+ * The raw bytes of a blob file as read from disk (inflated when `name` is a compressed file's).
+ * Throws `BlobFileError` when a compressed file is damaged.
+ */
+export function blobFileBytes(name: string, file: Uint8Array): Uint8Array {
+  return name.endsWith(COMPRESSED_SUFFIX) ? decodeBlobFile(file) : file;
+}
+
+/** The layout of an open compressed blob file (from its trailer and index). */
+async function readLayout(file: Deno.FsFile): Promise<BlobFileLayout> {
+  const size = (await file.stat()).size;
+  if (size < TRAILER_SIZE) throw new BlobFileError("truncated trailer");
+  const trailer = parseTrailer(await readAt(file, size - TRAILER_SIZE, TRAILER_SIZE));
+  const indexStart = size - TRAILER_SIZE - trailer.count * ENTRY_SIZE;
+  if (indexStart < 0) throw new BlobFileError("truncated index");
+  return parseIndex(await readAt(file, indexStart, trailer.count * ENTRY_SIZE), trailer, size);
+}
+
+/** Exactly `length` bytes at `offset` (a short file is a damaged one). */
+async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(buf.subarray(got));
+    if (n === null || n === 0) throw new BlobFileError("truncated chunk");
+    got += n;
+  }
+  return buf;
+}
+
+async function openIfExists(path: string): Promise<Deno.FsFile | null> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+async function readIfExists(path: string): Promise<Uint8Array | null> {
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+function readIfExistsSync(path: string): Uint8Array | null {
+  try {
+    return Deno.readFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
   }
 }
 

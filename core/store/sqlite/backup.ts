@@ -4,18 +4,24 @@
  * snapshot references are copied. A blob deleted by the running server between the snapshot and
  * its copy means that snapshot is already stale for that message, so a new snapshot is taken and
  * only the blobs not yet copied are copied, until one snapshot's blobs are all present. Blob files
- * never change once written (content-addressed), so a copied file stays valid.
+ * never change once written (content-addressed), so a copied file stays valid. A blob's file is
+ * plain or compressed (`<hash>.z`, fs_blob_store.ts): whichever forms exist are copied, and
+ * restore checks the SHA-256 of the raw bytes (a compressed file is inflated first).
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { Database } from "./database.ts";
+import { blobFileBytes, blobFileNames } from "../fs_blob_store.ts";
 import type { BackupReport } from "../backup.ts";
 
 const BLOB_ID = /^[0-9a-f]{64}$/;
 
-function blobPath(dir: string, hash: string): string {
-  return `${dir}/${hash.slice(0, 2)}/${hash}`;
+/** The names (relative to a blobs directory) of a blob's files that exist there. */
+async function existingFiles(dir: string, hash: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of blobFileNames(hash)) if (await exists(`${dir}/${name}`)) found.push(name);
+  return found;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -91,20 +97,24 @@ export async function backupSqlite(
     const missing: string[] = [];
     for (const hash of hashes) {
       if (copied.has(hash)) continue;
-      const from = blobPath(blobsDir, hash);
-      const to = blobPath(`${target}/blobs`, hash);
       await Deno.mkdir(`${target}/blobs/${hash.slice(0, 2)}`, { recursive: true });
-      try {
-        await Deno.copyFile(from, to);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) {
-          missing.push(hash);
-          continue;
+      let found = 0;
+      for (const name of blobFileNames(hash)) {
+        const to = `${target}/blobs/${name}`;
+        try {
+          await Deno.copyFile(`${blobsDir}/${name}`, to);
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) continue;
+          throw e;
         }
-        throw e;
+        await fsyncFile(to);
+        bytes += (await Deno.stat(to)).size;
+        found++;
       }
-      await fsyncFile(to);
-      bytes += (await Deno.stat(to)).size;
+      if (found === 0) {
+        missing.push(hash);
+        continue;
+      }
       copied.add(hash);
     }
     if (missing.length === 0) {
@@ -147,21 +157,34 @@ export async function restoreSqlite(src: string, dataDir: string): Promise<Backu
     check.close();
   }
   const { hashes, messages } = fileBlobs(`${from}/tern.db`);
+  const files = new Map<string, string[]>();
   for (const hash of hashes) {
-    const data = await Deno.readFile(blobPath(`${from}/blobs`, hash)).catch(() => null);
-    if (!data) throw new Error(`the backup lacks blob ${hash}`);
-    if (createHash("sha256").update(data).digest("hex") !== hash) {
-      throw new Error(`blob ${hash} of the backup is damaged`);
+    const names = await existingFiles(`${from}/blobs`, hash);
+    if (names.length === 0) throw new Error(`the backup lacks blob ${hash}`);
+    for (const name of names) {
+      // The SHA-256 of the raw bytes: a compressed file is inflated first.
+      let data: Uint8Array;
+      try {
+        data = blobFileBytes(name, await Deno.readFile(`${from}/blobs/${name}`));
+      } catch {
+        throw new Error(`blob ${hash} of the backup is damaged`);
+      }
+      if (createHash("sha256").update(data).digest("hex") !== hash) {
+        throw new Error(`blob ${hash} of the backup is damaged`);
+      }
     }
+    files.set(hash, names);
   }
   await Deno.mkdir(`${to}/blobs`, { recursive: true });
   let bytes = 0;
-  for (const hash of hashes) {
+  for (const [hash, names] of files) {
     await Deno.mkdir(`${to}/blobs/${hash.slice(0, 2)}`, { recursive: true });
-    const target = blobPath(`${to}/blobs`, hash);
-    await Deno.copyFile(blobPath(`${from}/blobs`, hash), target);
-    await fsyncFile(target);
-    bytes += (await Deno.stat(target)).size;
+    for (const name of names) {
+      const target = `${to}/blobs/${name}`;
+      await Deno.copyFile(`${from}/blobs/${name}`, target);
+      await fsyncFile(target);
+      bytes += (await Deno.stat(target)).size;
+    }
   }
   // The database last: a data directory without tern.db is an unfinished restore, never a store.
   await Deno.copyFile(`${from}/tern.db`, `${to}/tern.db.partial`);

@@ -14,7 +14,7 @@
  * Inline blobs from `COMPRESS_MIN` (8 KiB) up are stored as raw DEFLATE when that saves a tenth
  * (`blob_data.raw_size` holds their size; NULL means the bytes as they are): deflated before the
  * write job, inflated on read and kept in the recent-bytes cache for the reads that follow. Files
- * stay the bytes themselves (their name is their SHA-256, checked by restore).
+ * are compressed by the file tier itself (`FsBlobStore`, `blob_file_format.ts`).
  *
  * Garbage: an inline row that no `blobs` row references is removed by `collectInline` after the
  * grace period (a crash between `put` and the message commit), and together with its last
@@ -216,9 +216,8 @@ export class TieredBlobStore implements BlobStore {
   getSync(blobId: BlobId): Uint8Array | null {
     const inline = this.#inline(blobId);
     if (inline) return inline;
-    if (!BLOB_ID_RE.test(blobId)) return null;
     try {
-      return Deno.readFileSync(this.files.path(blobId));
+      return this.files.getSync(blobId);
     } catch {
       return null;
     }
