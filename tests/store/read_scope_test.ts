@@ -90,3 +90,15 @@ Deno.test("read scope: a PRAGMA read after a SELECT runs outside any transaction
     assert.equal(db.raw.isTransaction, false);
   });
 });
+
+Deno.test("read scope: a deferred-sync transaction right after a SELECT commits durably (the scope ends first)", async () => {
+  await withDb(async (db) => {
+    await nextTurn();
+    db.get("SELECT v FROM t WHERE id = 1");
+    // PRAGMA synchronous cannot change inside a transaction: the scope must be over by then.
+    const { synced } = db.transactionDeferredSync(() => db.run("UPDATE t SET v = 'd' WHERE id = 1"));
+    await synced;
+    assert.equal(db.get<{ v: string }>("SELECT v FROM t WHERE id = 1")?.v, "d");
+    assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
+  });
+});

@@ -296,6 +296,8 @@ export class Database {
   transactionDeferredSync<T>(fn: () => T): { result: T; synced: Promise<void> } {
     if (this.#depth > 0) throw new Error("transactionDeferredSync cannot be nested");
     if (this.#walPath === null) return { result: this.transaction(fn), synced: Promise.resolve() };
+    // The safety level cannot change inside a transaction (an open read scope included).
+    this.#endRead();
     this.#db.exec("PRAGMA synchronous = NORMAL");
     let result: T;
     try {
@@ -319,6 +321,7 @@ export class Database {
       limitBytes: WAL_SIZE_LIMIT,
       busyTimeoutMs: this.#busyTimeoutMs,
       setAutoCheckpoint: (on) => {
+        this.#endRead();
         if (this.#db.isOpen) this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_SIZE_LIMIT / 4096 : 0}`);
       },
       onError,
@@ -343,6 +346,7 @@ export class Database {
       file = Deno.openSync(this.#walPath, { read: true, write: true });
       file.syncDataSync();
     } catch {
+      this.#endRead();
       this.#db.exec("PRAGMA wal_checkpoint(FULL)");
     } finally {
       file?.close();
@@ -366,6 +370,7 @@ export class Database {
       this.#dropWal();
       // No WAL to sync (e.g. removed after a checkpoint by the last other connection): a FULL
       // checkpoint syncs the WAL and the database file, which then hold every commit.
+      this.#endRead();
       this.#db.exec("PRAGMA wal_checkpoint(FULL)");
     }
   }
@@ -408,6 +413,7 @@ export class Database {
    * order, each in its own transaction together with its `schema_migrations` row.
    */
   applyMigrations(component: string, migrations: Migration[]): void {
+    this.#endRead();
     this.#db.exec(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
          component TEXT NOT NULL,
@@ -466,6 +472,7 @@ export class Database {
    */
   async backupTo(path: string): Promise<void> {
     // One step (rate -1): all pages under one read transaction, so steady writers cannot restart it.
+    this.#endRead();
     await backup(this.#db, path, { rate: -1 });
   }
 
