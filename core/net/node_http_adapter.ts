@@ -35,7 +35,29 @@ const BODYLESS = new Set(["GET", "HEAD"]);
 /** Request body bytes buffered ahead of the app before the socket is paused. */
 const BODY_HIGH_WATER = 64 * 1024;
 
-/** Copies the request headers (repeated fields appended, as received). */
+/** RFC 9110 §5.1 field-name: a token. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What Fetch refuses in a header value (NUL, CR, LF) or cannot hold (beyond a byte). */
+const BAD_FIELD_VALUE = /[\0\r\n]|[^\0-\xff]/;
+
+/**
+ * The request headers as name/value pairs, repeated fields in the order received. A field Fetch
+ * would refuse (e.g. a NUL in the value) is dropped, as Deno.serve's parser would refuse it. Pairs,
+ * not a `Headers` object: `new Request` copies a `Headers` init through the generic iterable
+ * conversion, about 15 µs a request, a third of building it (issue 24).
+ */
+function headerPairs(req: IncomingMessage): [string, string][] {
+  const pairs: [string, string][] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (FIELD_NAME.test(name) && !BAD_FIELD_VALUE.test(value)) pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+/** Copies the request headers one by one, dropping any Fetch refuses (`headerPairs`' fallback). */
 function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -113,12 +135,21 @@ export function requestFromNode(req: IncomingMessage, origin: string, signal: Ab
   // A target no URL can be made of: the request goes on as "/" and is refused with a 400.
   const badTarget = url === null;
   url ??= new URL("/", origin);
-  const init: RequestInit & { duplex?: "half" } = { method, headers: headersOf(req), signal };
+  const init: RequestInit & { duplex?: "half" } = { method, headers: headerPairs(req), signal };
   if (!BODYLESS.has(method)) {
     init.body = bodyStream(req, () => (abandoned = true));
     init.duplex = "half";
   }
-  return { request: new Request(url, init), bodyAbandoned: () => abandoned, badHost, badTarget };
+  let request: Request;
+  try {
+    request = new Request(url, init);
+  } catch {
+    // A field the filter let through and Fetch still refuses: copied one by one instead (the
+    // headers are read before the body, so the body stream is still unread).
+    init.headers = headersOf(req);
+    request = new Request(url, init);
+  }
+  return { request, bodyAbandoned: () => abandoned, badHost, badTarget };
 }
 
 /**
