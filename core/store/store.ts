@@ -189,7 +189,11 @@ export interface MessageStore {
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }>;
-  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]>;
+  /**
+   * Messages by id (unknown ids left out), in the order asked. With `mailboxIds: false` each
+   * message's `mailboxIds` is empty, not read (IMAP, which knows the mailbox, never uses them).
+   */
+  getMessages(accountId: AccountId, ids: MessageId[], opts?: { mailboxIds?: boolean }): Promise<Message[]>;
   /**
    * Placements of a mailbox ordered by UID ascending, optionally only UIDs in [minUid, maxUid].
    * The array is the caller's; the Placement objects (and their keyword arrays) may be shared with

@@ -403,6 +403,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
     assert.equal(counts.total, 1);
   });
 
+  test("getMessages with mailboxIds false gives the same messages without their mailboxes", async ({ store }) => {
+    const { acc, boxes } = await setup(store);
+    const a = await deliver(store, acc.id, [boxes.inbox.id, boxes.archive.id], mail({ subject: "two" }));
+    const b = await deliver(store, acc.id, [boxes.inbox.id], mail({ subject: "one box" }));
+    const full = await store.getMessages(acc.id, [b.id, a.id, "e999999"]);
+    assert.deepEqual(full.map((m) => m.mailboxIds.length), [1, 2]);
+    const lean = await store.getMessages(acc.id, [b.id, a.id, "e999999"], { mailboxIds: false });
+    assert.deepEqual(lean, full.map((m) => ({ ...m, mailboxIds: [] })));
+  });
+
   test("updateKeywords sets, adds, removes and honours unchangedSince", async ({ store }) => {
     const { acc, boxes } = await setup(store);
     const a = await deliver(store, acc.id, [boxes.inbox.id], mail({}), { keywords: ["$Seen", "Custom"] });

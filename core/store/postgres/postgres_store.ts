@@ -864,18 +864,24 @@ export class PostgresStore implements Store {
   // ---------------------------------------------------------------- messages: reading
 
   /** Messages by id (unknown ids are left out), in the order asked. */
-  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
+  getMessages(
+    accountId: AccountId,
+    ids: MessageId[],
+    opts: { mailboxIds?: boolean } = {},
+  ): Promise<Message[]> {
     return this.#read(async (db) => {
       const acc = await dir.accountRow(db, accountId);
       const rows = ids.map((id) => parseId("message", id)).filter((r): r is number => r !== null);
       if (rows.length === 0) return [];
-      const found = await db<
-        (MessageRow & { hash: string; summary: string | null; mailbox_ids: number[] })[]
-      >`
-        SELECT m.*, b.hash, b.summary,
-          array(SELECT p.mailbox_id FROM placements p WHERE p.message_id = m.id ORDER BY p.mailbox_id) AS mailbox_ids
-        FROM messages m JOIN blobs b ON b.id = m.blob_id
-        WHERE m.id = ANY(${rows}::bigint[]) AND m.account_id = ${acc.id}`;
+      const found = opts.mailboxIds === false
+        ? await db<(MessageRow & { hash: string; summary: string | null; mailbox_ids?: undefined })[]>`
+          SELECT m.*, b.hash, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id
+          WHERE m.id = ANY(${rows}::bigint[]) AND m.account_id = ${acc.id}`
+        : await db<(MessageRow & { hash: string; summary: string | null; mailbox_ids: number[] })[]>`
+          SELECT m.*, b.hash, b.summary,
+            array(SELECT p.mailbox_id FROM placements p WHERE p.message_id = m.id ORDER BY p.mailbox_id) AS mailbox_ids
+          FROM messages m JOIN blobs b ON b.id = m.blob_id
+          WHERE m.id = ANY(${rows}::bigint[]) AND m.account_id = ${acc.id}`;
       const byRow = new Map(found.map((r) => [r.id, r]));
       const out: Message[] = [];
       for (const row of rows) {
@@ -889,7 +895,7 @@ export class PostgresStore implements Store {
           size: r.size,
           receivedAt: new Date(r.received_at),
           keywords: unpackKeywords(r.flags, r.keywords),
-          mailboxIds: r.mailbox_ids.map((m) => formatId("mailbox", Number(m))),
+          mailboxIds: r.mailbox_ids?.map((m) => formatId("mailbox", Number(m))) ?? [],
           summary: decodeSummary(r.summary),
           modseq: r.modseq,
         });

@@ -485,9 +485,14 @@ export class SqliteMessages {
   /**
    * Messages by id (unknown ids are left out), in the order asked: two statements in all (rows,
    * then placements) whatever the count, not two per message (a JMAP Email/get page of 50 ran 100),
-   * and summaries from the decoded-summary cache (a third statement reads the ones it lacks).
+   * and summaries from the decoded-summary cache (a third statement reads the ones it lacks). The
+   * placements are not read with `mailboxIds: false`.
    */
-  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
+  getMessages(
+    accountId: AccountId,
+    ids: MessageId[],
+    opts: { mailboxIds?: boolean } = {},
+  ): Promise<Message[]> {
     return this.#h.read(() => {
       const acc = this.#h.accountRow(accountId);
       const rows: number[] = [];
@@ -545,7 +550,7 @@ export class SqliteMessages {
       }
       const boxes = new Map<number, string[]>();
       for (
-        const [message, mailbox] of db.values(
+        const [message, mailbox] of opts.mailboxIds === false ? [] : db.values(
           `SELECT message_id, mailbox_id FROM placements WHERE message_id IN (SELECT value FROM json_each(?))
            ORDER BY message_id, mailbox_id`,
           list,

@@ -589,8 +589,8 @@ export class SqliteStore implements Store {
     return this.#messages.storeMessages(raw, messages);
   }
 
-  getMessages(accountId: AccountId, ids: MessageId[]): Promise<Message[]> {
-    return this.#messages.getMessages(accountId, ids);
+  getMessages(accountId: AccountId, ids: MessageId[], opts?: { mailboxIds?: boolean }): Promise<Message[]> {
+    return this.#messages.getMessages(accountId, ids, opts);
   }
 
   listPlacements(

@@ -222,7 +222,7 @@ async function fetchBatch(
   const messages = new Map<string, MessageRef>();
   const ask = cacheable ? knownRefs(placements, blobs, derived, s.utf8, messages) : placements;
   if ((plan.needsMessage || plan.setsSeen) && ask.length > 0) {
-    const list = await s.store.getMessages(s.viewOwner, ask.map((p) => p.messageId));
+    const list = await s.store.getMessages(s.viewOwner, ask.map((p) => p.messageId), { mailboxIds: false });
     for (const m of list) {
       messages.set(m.id, m);
       blobs.set(m.id, m.blobId);

@@ -13,7 +13,8 @@ import { needsSummary, type SortCriterion, type SortInput, sortOrder } from "../
 export async function loadMessages(s: ImapSession, ids: string[]): Promise<Map<string, Message>> {
   const map = new Map<string, Message>();
   for (let i = 0; i < ids.length; i += 1000) {
-    for (const m of await s.store.getMessages(s.viewOwner, ids.slice(i, i + 1000))) map.set(m.id, m);
+    const page = await s.store.getMessages(s.viewOwner, ids.slice(i, i + 1000), { mailboxIds: false });
+    for (const m of page) map.set(m.id, m);
   }
   return map;
 }

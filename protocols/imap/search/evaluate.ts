@@ -31,7 +31,11 @@ class Evaluation {
     const ids = view.entries.map((p) => p.messageId);
     const map = new Map<string, Message>();
     for (let i = 0; i < ids.length; i += 1000) {
-      for (const m of await this.s.store.getMessages(this.s.viewOwner, ids.slice(i, i + 1000))) {
+      for (
+        const m of await this.s.store.getMessages(this.s.viewOwner, ids.slice(i, i + 1000), {
+          mailboxIds: false,
+        })
+      ) {
         map.set(m.id, m);
       }
     }
