@@ -31,13 +31,26 @@ export function sessionState(
   shared: readonly SharedAccount[] = [],
 ): string {
   const others = shared.map((s) => [s.owner.id, s.owner.address, s.readOnly]);
-  return createHash("sha256")
-    .update(
-      JSON.stringify([account.id, account.address, account.displayName, sessionCapabilities(config), others]),
-    )
-    .digest("base64url")
-    .slice(0, 16);
+  const input = JSON.stringify([
+    account.id,
+    account.address,
+    account.displayName,
+    sessionCapabilities(config),
+    others,
+  ]);
+  // Every API request states it: the digest of an input seen before is remembered (issue 24).
+  let state = stateDigests.get(input);
+  if (state === undefined) {
+    state = createHash("sha256").update(input).digest("base64url").slice(0, 16);
+    if (stateDigests.size >= STATE_DIGESTS_MAX) stateDigests.clear();
+    stateDigests.set(input, state);
+  }
+  return state;
 }
+
+/** Session state digests by their input (`sessionState`), at most `STATE_DIGESTS_MAX`. */
+const stateDigests = new Map<string, string>();
+const STATE_DIGESTS_MAX = 10_000;
 
 /** Builds the Session object for an account; URLs are absolute on `origin`. */
 export function sessionObject(
