@@ -43,12 +43,6 @@ export function* run(sql: string, ...params: Param[]): Op<number> {
   return (yield { kind: "run", sql, params }) as number;
 }
 
-/** An op that needs no statement (a value already known). */
-// deno-lint-ignore require-yield
-export function* done<T>(value: T): Op<T> {
-  return value;
-}
-
 /** What differs between the SQL of the two backends. */
 export interface Dialect {
   /** Which backend. */
