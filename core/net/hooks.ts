@@ -8,6 +8,7 @@
 import type { Config } from "../config/types.ts";
 import type { Session } from "../session.ts";
 import type { Transport } from "./transport.ts";
+import { type Deadline, Deadlines } from "./deadlines.ts";
 
 /** The answer of an `onConnect` hook. `reason` is sent to the client in the protocol's refusal. */
 export type ConnectDecision = { allow: true } | { allow: false; reason: string };
@@ -52,18 +53,24 @@ export class HookTimeoutError extends Error {
   override name = "HookTimeoutError";
 }
 
-/** Runs `fn`, failing with `HookTimeoutError` after `ms` milliseconds. The timer never outlives the call. */
+/** The deadlines of `withTimeout` calls, on one timer (HTTP runs two hooks per request). */
+const HOOK_DEADLINES = new Deadlines();
+
+/** Runs `fn`, failing with `HookTimeoutError` after `ms` milliseconds. The deadline never outlives the call. */
 export async function withTimeout<T>(fn: () => Promise<T> | T, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let deadline: Deadline | null = null;
   try {
     return await Promise.race([
       Promise.resolve().then(fn),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HookTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+        deadline = HOOK_DEADLINES.add(
+          ms,
+          () => reject(new HookTimeoutError(`${what} did not answer within ${ms} ms`)),
+        );
       }),
     ]);
   } finally {
-    clearTimeout(timer);
+    HOOK_DEADLINES.cancel(deadline);
   }
 }
 

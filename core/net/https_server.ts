@@ -36,6 +36,7 @@ import type { TlsSource } from "../tls/provider.ts";
 import { certificateSubject } from "./client_cert.ts";
 import { requestFromNode, writeNodeResponse, writeRawResponse } from "./node_http_adapter.ts";
 import { ConnectionCounter, type ConnectionLimits } from "./http_connections.ts";
+import { type Deadline, Deadlines } from "./deadlines.ts";
 
 /** The WebSocket surface the JMAP app uses (a DOM `WebSocket` has it too). */
 export type UpgradedSocket = Pick<
@@ -113,7 +114,7 @@ function rawProblem(status: number, reason: string, detail: string, extra = ""):
 /** Per-connection state: requests in progress and the one timer (header or keep-alive). */
 interface ConnState {
   active: number;
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: Deadline | null;
   /** Handed to the WebSocket server: no more HTTP timers. */
   upgraded: boolean;
   release: () => void;
@@ -187,6 +188,8 @@ export class NodeHttpServer {
   /** Raw sockets admitted (closed at the end of a stop). */
   readonly #sockets = new Set<net.Socket>();
   readonly #counter: ConnectionCounter;
+  /** The connections' header and keep-alive timers, on one runtime timer (re-armed per request). */
+  readonly #deadlines = new Deadlines();
   /** The certificates of `jmap.client_ca` (resumed TLS sessions are checked against them). */
   #caCerts: X509Certificate[] = [];
   /** Responses being written (graceful stop waits for them). */
@@ -376,7 +379,7 @@ export class NodeHttpServer {
   }
 
   #clearTimer(state: ConnState): void {
-    if (state.timer !== null) clearTimeout(state.timer);
+    this.#deadlines.cancel(state.timer);
     state.timer = null;
   }
 
@@ -387,7 +390,7 @@ export class NodeHttpServer {
   #arm(socket: Duplex, state: ConnState, kind: "header" | "idle"): void {
     this.#clearTimer(state);
     const { headerMs, keepAliveMs } = this.#opts.timeouts();
-    state.timer = setTimeout(() => {
+    state.timer = this.#deadlines.add(kind === "header" ? headerMs : keepAliveMs, () => {
       state.timer = null;
       if (state.active > 0 || state.upgraded) return;
       // The slot is free from now on, before the client sees the close.
@@ -398,7 +401,7 @@ export class NodeHttpServer {
       }
       this.#opts.log.info("HTTP request head not received in time", { header_timeout_ms: headerMs });
       this.#refuse(socket, rawProblem(408, "Request Timeout", "The request head did not arrive in time"));
-    }, kind === "header" ? headerMs : keepAliveMs);
+    });
   }
 
   /** Writes a final response, half-closes, and destroys the socket once the client is done. */
