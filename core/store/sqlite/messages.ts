@@ -859,12 +859,12 @@ export class SqliteMessages {
    */
   removePlacement(mut: Mutation, msg: MessageRow, mailboxRow: number, recordExpunge = true): number | null {
     const db = this.#h.database;
-    const others = db.get<{ n: number }>(
-      "SELECT count(*) AS n FROM placements WHERE message_id = ? AND mailbox_id != ?",
-      msg.id,
-      mailboxRow,
-    )!.n;
-    if (others === 0) return this.#destroyMessage(mut, msg).get(mailboxRow) ?? null;
+    // The message's mailboxes, read once: when this is its last one, #destroyMessage removes them.
+    const boxes = db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)
+      .map((r) => Number(r[0]));
+    if (boxes.every((mb) => mb === mailboxRow)) {
+      return this.#destroyMessage(mut, msg, boxes).get(mailboxRow) ?? null;
+    }
     const modseq = mut.next(msg.account_id);
     const uid = recordExpunge ? this.#deletePlacement(mailboxRow, msg.id, modseq) : db.get<{ uid: number }>(
       "DELETE FROM placements WHERE mailbox_id = ? AND message_id = ? RETURNING uid",
@@ -912,12 +912,13 @@ export class SqliteMessages {
   }
 
   /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
-  #destroyMessage(mut: Mutation, msg: MessageRow): Map<number, number> {
+  #destroyMessage(mut: Mutation, msg: MessageRow, mailboxRows?: number[]): Map<number, number> {
     const db = this.#h.database;
     const modseq = mut.next(msg.account_id);
     const removed = new Map<number, number>();
-    for (const p of db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)) {
-      const mb = Number(p[0]);
+    const boxes = mailboxRows ??
+      db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id).map((r) => Number(r[0]));
+    for (const mb of boxes) {
       const uid = this.#deletePlacement(mb, msg.id, modseq);
       if (uid !== null) removed.set(mb, uid);
       if (uid !== null) this.#capture(msg, mb, uid, mut.fx.origin);
