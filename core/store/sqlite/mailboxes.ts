@@ -19,6 +19,13 @@ import type { AccountRow } from "./directory.ts";
 import { formatId, parseId } from "./ids.ts";
 import type { Mutation } from "./mutation.ts";
 
+/**
+ * Messages removed per write job when a mailbox is deleted with its messages: bounds how long one
+ * job holds the write queue (a message whose last copy goes costs about a millisecond, most of it
+ * the search index's delete).
+ */
+export const DELETE_CHUNK = 64;
+
 /** A row of `mailboxes` (with the counters the placement triggers keep). */
 export interface MailboxRow {
   id: number;
@@ -54,10 +61,15 @@ export interface MailboxesHost {
   accountRow(id: AccountId): AccountRow;
   mailboxRow(accountId: AccountId, id: MailboxId): MailboxRow;
   mailboxRowOrNull(accountId: AccountId, id: MailboxId): MailboxRow | null;
-  /** Takes a message (row id) out of a mailbox, without an expunge record (a deleted mailbox). */
-  removePlacement(mut: Mutation, messageRow: number, mailboxRow: number): void;
+  /**
+   * Takes a message (row id) out of a mailbox; without an expunge record unless asked (a deleted
+   * mailbox needs none).
+   */
+  removePlacement(mut: Mutation, messageRow: number, mailboxRow: number, recordExpunge?: boolean): void;
   /** Forgets the cached placements of a mailbox. */
   invalidatePlacements(mailboxRow: number): void;
+  /** Gives every free page back at the end of this write (the last job of a chunked deletion). */
+  vacuumAtEnd(mut: Mutation): void;
 }
 
 /** The mailboxes of the accounts in the SQLite database. */
@@ -311,15 +323,27 @@ export class SqliteMailboxes {
     });
   }
 
-  /** Deletes a mailbox (see `MailboxStore.deleteMailbox`). The Inbox cannot be deleted. */
-  deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void> {
-    return this.#h.write((mut) => {
+  /**
+   * Deletes a mailbox (see `MailboxStore.deleteMailbox`). The Inbox cannot be deleted.
+   *
+   * With `removeMessages`, a large mailbox is emptied in write jobs of `DELETE_CHUNK` messages
+   * (each an expunge of those messages, as a client's EXPUNGE would be) and the mailbox goes with
+   * the last ones in a final job, so other writes (deliveries, APPENDs, JMAP sets) commit between
+   * the chunks instead of waiting for seconds behind one job. A failure part way leaves the mailbox
+   * with fewer messages, never a half-deleted mailbox.
+   */
+  async deleteMailbox(accountId: AccountId, id: MailboxId, opts: { removeMessages: boolean }): Promise<void> {
+    let chunks = 0;
+    while (opts.removeMessages && await this.#h.write((mut) => this.#deleteChunk(mut, accountId, id))) {
+      // Next chunk: queued behind whatever other writes came meanwhile.
+      chunks++;
+    }
+    return await this.#h.write((mut) => {
       const db = this.#h.database;
-      const mb = this.#h.mailboxRow(accountId, id);
-      if (mb.role === "inbox") throw new StoreError("forbidden", "The Inbox cannot be deleted");
-      if (db.get("SELECT 1 FROM mailboxes WHERE parent_id = ? LIMIT 1", mb.id)) {
-        throw new StoreError("hasChildren", `Mailbox has children: "${mb.name}"`);
-      }
+      const mb = this.#deletable(accountId, id);
+      // The chunks each gave back what they freed when it was enough to be worth it; what is left
+      // goes now, as for a deletion in one job.
+      if (chunks > 0) this.#h.vacuumAtEnd(mut);
       const messageRows = db.values("SELECT message_id FROM placements WHERE mailbox_id = ?", mb.id).map((
         r,
       ) => Number(r[0]));
@@ -335,6 +359,34 @@ export class SqliteMailboxes {
       mut.log(mb.account_id, "Mailbox", id, "d");
       mut.notifyMailbox(mb.account_id, id);
     });
+  }
+
+  /** The row of a mailbox that may be deleted (not the Inbox, no children), else throws. */
+  #deletable(accountId: AccountId, id: MailboxId): MailboxRow {
+    const mb = this.#h.mailboxRow(accountId, id);
+    if (mb.role === "inbox") throw new StoreError("forbidden", "The Inbox cannot be deleted");
+    if (this.#h.database.get("SELECT 1 FROM mailboxes WHERE parent_id = ? LIMIT 1", mb.id)) {
+      throw new StoreError("hasChildren", `Mailbox has children: "${mb.name}"`);
+    }
+    return mb;
+  }
+
+  /**
+   * One chunk of a mailbox deletion: when more than `DELETE_CHUNK` messages remain, removes
+   * `DELETE_CHUNK` of them and returns true; else removes nothing (the final job takes the rest).
+   */
+  #deleteChunk(mut: Mutation, accountId: AccountId, id: MailboxId): boolean {
+    const mb = this.#deletable(accountId, id);
+    const rows = this.#h.database.values(
+      "SELECT message_id FROM placements WHERE mailbox_id = ? LIMIT ?",
+      mb.id,
+      DELETE_CHUNK + 1,
+    );
+    if (rows.length <= DELETE_CHUNK) return false;
+    // With expunge records: should the deletion stop here (a crash), QRESYNC clients still learn
+    // which UIDs went (RFC 7162 §3.2.10); the final job drops them with the mailbox.
+    for (const r of rows.slice(0, DELETE_CHUNK)) this.#h.removePlacement(mut, Number(r[0]), mb.id, true);
+    return true;
   }
 }
 

@@ -306,11 +306,15 @@ export class SqliteStore implements Store {
       accountRow: (id) => this.#accountRow(id),
       mailboxRow: (accountId, id) => this.#mailboxRow(accountId, id),
       mailboxRowOrNull: (accountId, id) => this.#mailboxRowOrNull(accountId, id),
-      removePlacement: (mut, messageRow, mailboxRow) => {
+      removePlacement: (mut, messageRow, mailboxRow, recordExpunge = false) => {
         const msg = database.get<MessageRow>("SELECT * FROM messages WHERE id = ?", messageRow)!;
-        this.#messages.removePlacement(mut, msg, mailboxRow, false);
+        this.#messages.removePlacement(mut, msg, mailboxRow, recordExpunge);
       },
       invalidatePlacements: (mailboxRow) => this.#placements.invalidate(mailboxRow),
+      vacuumAtEnd: (mut) =>
+        mut.fx.lastBeforeCommit.push(() => {
+          if (vacuumFreePages(this.database, 1, this.#ftsTable) > 0) this.#vacuumed = true;
+        }),
     });
     this.#directory = new SqliteDirectory({
       database,
