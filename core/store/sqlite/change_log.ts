@@ -8,6 +8,9 @@
 import { CannotCalculateChangesError, type Changes, type ChangeType } from "../types.ts";
 import type { Database } from "./database.ts";
 
+/** Change rows read per statement by `computeChanges`. */
+const CHANGES_PAGE = 1024;
+
 /** Kind of a logged change. */
 export type ChangeKind = "c" | "u" | "d";
 
@@ -79,18 +82,33 @@ export function computeChanges(
   const objects = new Map<string, { first: ChangeKind; last: ChangeKind }>();
   let newState = since;
   let hasMoreChanges = false;
-  const rows = db.statement(
-    "SELECT modseq, object_id, kind FROM changes WHERE account_id = ? AND type = ? AND modseq > ? ORDER BY modseq",
-  ).iterate(accountRow, type, since) as Iterable<{ modseq: number; object_id: string; kind: ChangeKind }>;
-  for (const row of rows) {
-    const seen = objects.get(row.object_id);
-    if (!seen && objects.size >= limit) {
-      hasMoreChanges = true;
-      break;
+  // Pages of rows as arrays (MODSEQs are unique per account, so `modseq >` the last one read
+  // resumes exactly): a row iterator costs about 7 times as much per row (issue 24).
+  let after = since;
+  for (let more = true; more && !hasMoreChanges;) {
+    const rows = db.values(
+      "SELECT modseq, object_id, kind FROM changes WHERE account_id = ? AND type = ? AND modseq > ? " +
+        "ORDER BY modseq LIMIT ?",
+      accountRow,
+      type,
+      after,
+      CHANGES_PAGE,
+    );
+    more = rows.length === CHANGES_PAGE;
+    for (const row of rows) {
+      const modseq = row[0] as number;
+      const objectId = row[1] as string;
+      const kind = row[2] as ChangeKind;
+      const seen = objects.get(objectId);
+      if (!seen && objects.size >= limit) {
+        hasMoreChanges = true;
+        break;
+      }
+      if (seen) seen.last = kind;
+      else objects.set(objectId, { first: kind, last: kind });
+      newState = modseq;
+      after = modseq;
     }
-    if (seen) seen.last = row.kind;
-    else objects.set(row.object_id, { first: row.kind, last: row.kind });
-    newState = row.modseq;
   }
   const created: string[] = [];
   const updated: string[] = [];
