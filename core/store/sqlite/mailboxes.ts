@@ -134,36 +134,48 @@ export class SqliteMailboxes {
 
   /** IMAP \Recent claims (see `MailboxStore.claimRecent`); a read only when nothing is claimed. */
   async claimRecent(accountId: AccountId, id: MailboxId, upTo?: number): Promise<number> {
-    const claimed = (mailboxRow: number) =>
-      this.#h.database.get<{ uid: number }>("SELECT uid FROM recent_claims WHERE mailbox_id = ?", mailboxRow)
-        ?.uid ?? 0;
-    const current = await this.#h.read(() => claimed(this.#h.mailboxRow(accountId, id).id));
+    const current = await this.#h.read(() => this.#claimRow(accountId, id).claimed);
     if (upTo === undefined || upTo <= current) return current;
     // Read again inside the write job: claims are serialised there, so each UID is claimed once.
     return this.#h.write(() => {
-      const row = this.#h.mailboxRow(accountId, id).id;
-      const before = claimed(row);
-      if (upTo > before) {
+      const mb = this.#claimRow(accountId, id);
+      if (upTo > mb.claimed) {
         this.#h.database.run(
           "INSERT INTO recent_claims (mailbox_id, uid) VALUES (?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET uid = excluded.uid",
-          row,
+          mb.id,
           upTo,
         );
       }
-      return before;
+      return mb.claimed;
     });
+  }
+
+  /**
+   * A mailbox's \Recent claim (0: none) and next UID, in one statement; StoreError("notFound")
+   * when the account has no such mailbox.
+   */
+  #claimRow(accountId: AccountId, id: MailboxId): { id: number; uidNext: number; claimed: number } {
+    const acc = parseId("account", accountId);
+    const row = parseId("mailbox", id);
+    const r = acc === null || row === null ? undefined : this.#h.database.get<
+      { uid_next: number; claimed: number | null }
+    >(
+      `SELECT uid_next, (SELECT uid FROM recent_claims WHERE mailbox_id = m.id) AS claimed
+       FROM mailboxes m WHERE m.id = ? AND m.account_id = ?`,
+      row,
+      acc,
+    );
+    if (!r) throw new StoreError("notFound", `No such mailbox: "${id}"`);
+    return { id: row!, uidNext: r.uid_next, claimed: r.claimed ?? 0 };
   }
 
   /** See `MailboxStore.claimAllRecent`: a write job, queued now (so after any job queued before). */
   claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }> {
     return this.#h.write(() => {
-      const mb = this.#h.mailboxRow(accountId, id);
-      const before = this.#h.database.get<{ uid: number }>(
-        "SELECT uid FROM recent_claims WHERE mailbox_id = ?",
-        mb.id,
-      )?.uid ?? 0;
+      const mb = this.#claimRow(accountId, id);
+      const before = mb.claimed;
       // uid_next only grows: every UID the mailbox has given so far is at most uid_next - 1.
-      const upTo = Math.max(before, mb.uid_next - 1);
+      const upTo = Math.max(before, mb.uidNext - 1);
       if (upTo > before) {
         this.#h.database.run(
           "INSERT INTO recent_claims (mailbox_id, uid) VALUES (?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET uid = excluded.uid",
