@@ -14,22 +14,21 @@ export async function readAtMost(
   max: number,
 ): Promise<Uint8Array | null> {
   if (!stream) return new Uint8Array();
+  // The lock is never released: the stream is done with when this returns (read to its end,
+  // cancelled or failed), and a release costs a TypeError (WHATWG Streams: the reader's closed
+  // promise is replaced by a rejected one), about 9 µs per JMAP request (issue 24).
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > max) {
-        await reader.cancel().catch(() => {});
-        return null;
-      }
-      chunks.push(value);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return null;
     }
-  } finally {
-    reader.releaseLock();
+    chunks.push(value);
   }
   const out = new Uint8Array(total);
   let at = 0;

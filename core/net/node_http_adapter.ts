@@ -187,9 +187,11 @@ export async function writeNodeResponse(
   if (cookies.length > 0) headers["set-cookie"] = cookies;
   if (options.close) headers["connection"] = "close";
   const type = headers["content-type"];
-  if (response.body && !options.head && typeof type === "string" && JSON_TYPE.test(type)) {
+  if (!options.head && typeof type === "string" && JSON_TYPE.test(type) && mayHaveBody(response.status)) {
     // A JSON document (every JMAP API answer) is complete when the app returns it: sent with its
     // length in one write, not through a stream reader chunk by chunk after a separate head.
+    // `response.body` is not touched first: that turns a body given as a string into a stream,
+    // which `arrayBuffer()` then reads through a reader (16 µs instead of 5, issue 24).
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await response.arrayBuffer());
@@ -263,6 +265,11 @@ function endResponse(res: ServerResponse, last?: Uint8Array): Promise<void> {
     if (last) res.end(last, () => resolve());
     else res.end(() => resolve());
   });
+}
+
+/** RFC 9110 §6.4.1: 1xx, 204 and 304 responses carry no content (nor a Content-Length for it). */
+function mayHaveBody(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304;
 }
 
 /** JSON media types (RFC 8259 §11, and RFC 6839 §3.1 `+json` suffixes such as problem+json). */
