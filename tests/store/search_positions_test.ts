@@ -26,6 +26,7 @@ Deno.test("SqliteStore text search: every trigram of the needle but not the need
       "SELECT sql FROM sqlite_master WHERE name = 'message_text'",
     )!;
     assert.match(sql.sql, /detail = none/);
+    assert.match(sql.sql, /contentless_delete = 1/);
     const { accountId, inboxId } = await setup(store);
     const add = async (subject: string, body: string) => {
       const { blobId } = await store.blobs.put(mail({ subject, body }));
@@ -71,7 +72,8 @@ Deno.test("SqliteStore a search table with token positions is rebuilt without th
     db.run(
       "INSERT INTO message_text (rowid, subject, body) SELECT blob_id, 'Quarterly zebra report', 'okapi' FROM messages",
     );
-    db.run("DELETE FROM schema_migrations WHERE component = 'search_pending' AND version = 3");
+    // (Nor migration 4, which came after: the text moved beside a contentless table.)
+    db.run("DELETE FROM schema_migrations WHERE component = 'search_pending' AND version >= 3");
     await store.close();
     store = await SqliteStore.open({ dataDir, backgroundIndexing: false });
     try {

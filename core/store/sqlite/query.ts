@@ -2,7 +2,8 @@
  * Translates a `MessageFilter` and `MessageSort` list (RFC 8621 §4.4.1, §4.4.2) into SQL over
  * `messages m`. Text conditions use the `message_text` search table keyed by blob row id (FTS5
  * trigram MATCH narrowing the rows when available and the needle has 3+ characters, then a
- * case-insensitive substring check: LIKE for ASCII needles, `tern_header` otherwise); header
+ * case-insensitive substring check on the text, in `message_text_store` beside the contentless
+ * FTS5 table: LIKE for ASCII needles, `tern_header` otherwise); header
  * conditions call the `tern_header` SQL function over the stored header text.
  *
  * @module
@@ -163,15 +164,26 @@ function textSql(columns: string[], needle: string, hasFts5: boolean): SqlPart {
     const trigrams = new Set<string>();
     for (let i = 0; i + 3 <= chars.length; i++) trigrams.add(chars.slice(i, i + 3).join(""));
     const match = [...trigrams].map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
+    // The FTS5 table is contentless: the text is checked in message_text_store.
     return {
-      sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE message_text MATCH ? AND (${check.sql}))`,
+      sql: `m.blob_id IN (SELECT blob_id FROM message_text_store WHERE blob_id IN
+              (SELECT rowid FROM message_text WHERE message_text MATCH ?) AND (${check.sql}))`,
       params: [match, ...check.params],
+    };
+  }
+  if (hasFts5) {
+    return {
+      sql: `m.blob_id IN (SELECT blob_id FROM message_text_store WHERE ${check.sql})`,
+      params: check.params,
     };
   }
   return { sql: `m.blob_id IN (SELECT rowid FROM message_text WHERE ${check.sql})`, params: check.params };
 }
 
-/** Whether one of `columns` holds `n` as a case-insensitive substring (a condition on message_text). */
+/**
+ * Whether one of `columns` holds `n` as a case-insensitive substring (a condition on the search
+ * text: `message_text_store`, or the plain `message_text` table without FTS5).
+ */
 function substringSql(columns: string[], n: string): SqlPart {
   // deno-lint-ignore no-control-regex -- non-ASCII is what is tested here
   if (/[^\x00-\x7f]/.test(n)) {
