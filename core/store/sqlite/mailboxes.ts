@@ -68,6 +68,8 @@ export interface MailboxesHost {
   removePlacement(mut: Mutation, messageRow: number, mailboxRow: number, recordExpunge?: boolean): void;
   /** Forgets the cached placements of a mailbox. */
   invalidatePlacements(mailboxRow: number): void;
+  /** No vacuum after this write's releases (a chunk of a deletion; `vacuumAtEnd` comes later). */
+  deferVacuum(mut: Mutation): void;
   /** Gives every free page back at the end of this write (the last job of a chunked deletion). */
   vacuumAtEnd(mut: Mutation): void;
 }
@@ -395,6 +397,9 @@ export class SqliteMailboxes {
       DELETE_CHUNK + 1,
     );
     if (rows.length <= DELETE_CHUNK) return false;
+    // One vacuum (and search-index merge) for the whole deletion, in its last job: after every
+    // chunk, the merges alone took most of a 1,000-message deletion's time (1.5 s of 2.5 s).
+    this.#h.deferVacuum(mut);
     // With expunge records: should the deletion stop here (a crash), QRESYNC clients still learn
     // which UIDs went (RFC 7162 §3.2.10); the final job drops them with the mailbox.
     for (const r of rows.slice(0, DELETE_CHUNK)) this.#h.removePlacement(mut, Number(r[0]), mb.id, true);

@@ -483,6 +483,14 @@ export class SqliteMessages {
   }
 
   /**
+   * No vacuum at the end of this batch for its releases (a chunk of a mailbox deletion: its last
+   * job gives the pages back once, instead of merging the search index after every chunk).
+   */
+  deferVacuum(mut: Mutation): void {
+    this.#vacuumJobs.add(mut.fx);
+  }
+
+  /**
    * Messages by id (unknown ids are left out), in the order asked: two statements in all (rows,
    * then placements) whatever the count, not two per message (a JMAP Email/get page of 50 ran 100),
    * and summaries from the decoded-summary cache (a third statement reads the ones it lacks). The

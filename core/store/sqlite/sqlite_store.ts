@@ -311,6 +311,7 @@ export class SqliteStore implements Store {
         this.#messages.removePlacement(mut, msg, mailboxRow, recordExpunge);
       },
       invalidatePlacements: (mailboxRow) => this.#placements.invalidate(mailboxRow),
+      deferVacuum: (mut) => this.#messages.deferVacuum(mut),
       vacuumAtEnd: (mut) =>
         mut.fx.lastBeforeCommit.push(() => {
           if (vacuumFreePages(this.database, 1, this.#ftsTable) > 0) this.#vacuumed = true;
