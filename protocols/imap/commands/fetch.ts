@@ -212,15 +212,16 @@ async function fetchBatch(
     plan.items.every((i) =>
       i.kind !== "section" || i.spec.path.length === 0 && i.spec.text === null && i.type === "BODY"
     );
-  // Nothing else asked of the stored message: the ones whose blob is known and whose items are
-  // all cached need no store read; only the others are looked up.
+  // Nothing asked of the stored message but its blob (no THREADID, no PREVIEW, no implicit \Seen):
+  // the messages whose blob id is known need no store read, only the others are looked up; when
+  // the formatted items are all that is asked, a known blob counts only with all of them cached.
   const blobs = messageBlobsOf(s.store);
-  const cacheable = derivedOnly && !plan.setsSeen &&
-    plan.items.every((i) =>
-      i.kind === "envelope" || i.kind === "structure" || i.kind === "simple" && i.name !== "THREADID"
-    );
+  const blobOnly = !plan.setsSeen &&
+    plan.items.every((i) => i.kind !== "preview" && !(i.kind === "simple" && i.name === "THREADID"));
   const messages = new Map<string, MessageRef>();
-  const ask = cacheable ? knownRefs(placements, blobs, derived, s.utf8, messages) : placements;
+  const ask = blobOnly
+    ? knownRefs(placements, blobs, derivedOnly ? derived : [], s.utf8, messages)
+    : placements;
   if ((plan.needsMessage || plan.setsSeen) && ask.length > 0) {
     const list = await s.store.getMessages(s.viewOwner, ask.map((p) => p.messageId), { mailboxIds: false });
     for (const m of list) {
