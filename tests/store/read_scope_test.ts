@@ -102,3 +102,33 @@ Deno.test("read scope: a deferred-sync transaction right after a SELECT commits 
     assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
   });
 });
+
+Deno.test("scopeMemo: a value is read once per read scope and afresh after a write or in the next turn", async () => {
+  await withDb(async (db) => {
+    let reads = 0;
+    const v = () =>
+      db.scopeMemo("v:1", () => {
+        reads++;
+        return db.get<{ v: string }>("SELECT v FROM t WHERE id = 1")?.v;
+      });
+    await nextTurn();
+    assert.equal(v(), "a");
+    assert.equal(v(), "a");
+    assert.equal(reads, 1, "remembered within the scope");
+    db.run("UPDATE t SET v = 'b' WHERE id = 1");
+    // Another read opens the next scope first: what the last one remembered is gone with it.
+    db.get("SELECT count(*) FROM t");
+    assert.equal(v(), "b", "this connection's write is seen at once");
+    assert.equal(reads, 2);
+    await nextTurn();
+    assert.equal(v(), "b");
+    assert.equal(reads, 3, "a new turn reads again");
+    // Inside a write transaction there is no read scope: nothing is remembered.
+    db.transaction(() => {
+      assert.equal(v(), "b");
+      db.run("UPDATE t SET v = 'c' WHERE id = 1");
+      assert.equal(v(), "c");
+    });
+    assert.equal(v(), "c");
+  });
+});

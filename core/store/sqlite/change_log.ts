@@ -46,11 +46,13 @@ export function logChange(
 
 /** State string of a type: the MODSEQ of its last change, "0" when none. */
 export function typeState(db: Database, accountRow: number, type: ChangeType): number {
-  return db.get<{ m: number | null }>(
-    "SELECT max(modseq) AS m FROM changes WHERE account_id = ? AND type = ?",
-    accountRow,
-    type,
-  )?.m ?? 0;
+  // Once per read scope: a JMAP query and get of one request both state it.
+  return db.scopeMemo(`state:${accountRow}:${type}`, () =>
+    db.get<{ m: number | null }>(
+      "SELECT max(modseq) AS m FROM changes WHERE account_id = ? AND type = ?",
+      accountRow,
+      type,
+    )?.m ?? 0);
 }
 
 /** Parses a state string; null when malformed. */

@@ -91,6 +91,8 @@ export class Database {
   #readScope: ReturnType<typeof setImmediate> | null = null;
   /** Whether each SQL text is a plain SELECT (may run in a read scope). */
   readonly #selects = new Map<string, boolean>();
+  /** Values read in the open read scope (`scopeMemo`); emptied when the scope ends. */
+  readonly #memo = new Map<string, unknown>();
 
   private constructor(db: DatabaseSync, walPath: string | null, busyTimeoutMs: number) {
     this.#db = db;
@@ -180,6 +182,7 @@ export class Database {
     this.#db.exec("BEGIN");
     this.#readScope = setImmediate(() => {
       this.#readScope = null;
+      this.#memo.clear();
       this.#finishRead();
     });
   }
@@ -189,6 +192,7 @@ export class Database {
     if (this.#readScope === null) return;
     clearImmediate(this.#readScope);
     this.#readScope = null;
+    this.#memo.clear();
     this.#finishRead();
   }
 
@@ -200,6 +204,20 @@ export class Database {
     } catch {
       this.#db.exec("ROLLBACK");
     }
+  }
+
+  /**
+   * The value `read` returns, remembered for the rest of the open read scope: the scope is one
+   * snapshot, and any write on this connection ends it first, so a value read in it stays true
+   * while it lasts (a row several methods of one request look up, issue 24). Outside a read scope
+   * (in a write transaction, or when `read` runs no SELECT) nothing is remembered. `key` must name
+   * everything the value depends on.
+   */
+  scopeMemo<T>(key: string, read: () => T): T {
+    if (this.#readScope !== null && this.#memo.has(key)) return this.#memo.get(key) as T;
+    const value = read();
+    if (this.#readScope !== null) this.#memo.set(key, value);
+    return value;
   }
 
   /** Runs a write statement. */

@@ -865,7 +865,14 @@ export class SqliteStore implements Store {
   #accountRowOrNull(id: AccountId): AccountRow | null {
     const row = parseId("account", id);
     if (row === null) return null;
-    return this.database.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`, row) ?? null;
+    // Read once per read scope (one snapshot): a JMAP request looks its account up in every method.
+    return this.database.scopeMemo(`account:${row}`, () => {
+      const found = this.database.get<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`,
+        row,
+      );
+      return found ? Object.freeze(found) : null;
+    });
   }
 
   #accountRow(id: AccountId): AccountRow {
