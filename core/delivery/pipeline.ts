@@ -21,6 +21,7 @@ import type { Store } from "../store/store.ts";
 import {
   type Account,
   type AccountId,
+  type AddedMessage,
   type BlobId,
   type MessageOutboxEntry,
   StoreError,
@@ -207,6 +208,8 @@ export interface CommittedDelivery {
   size: number;
   /** The accounts the message was placed for. */
   accountIds: AccountId[];
+  /** Each account's quota use right after the delivery, where the store told it (AddedMessage.usage). */
+  usage?: ReadonlyMap<AccountId, { usedBytes: number; quotaBytes: number }>;
   /** The stored bytes (trace fields included), read only when a hook needs them. */
   raw(): Promise<Uint8Array | null>;
 }
@@ -490,7 +493,7 @@ export class DeliveryTransaction {
     if (plan) {
       localIdx = this.#refuse(plan, localIdx, remoteIdx.length, opts.perRecipient === true, fail, bounced);
     }
-    const committed: { blobId: BlobId; size: number; accountIds: AccountId[] }[] = [];
+    const committed: Committed[] = [];
     if (localIdx.length > 0) {
       const groups = localIdx.map((i) => accountsOf(this.#recipients[i]!));
       try {
@@ -507,17 +510,26 @@ export class DeliveryTransaction {
             junkAccounts,
           });
           const placed: AccountId[] = [];
+          const added: AddedMessage[] = [];
           each.outcomes.forEach((o, k) => {
             const i = localIdx[k]!;
             if (o.ok) {
               results[i] = { address: this.#recipients[i]!.address, status: "delivered" };
               placed.push(...o.added.map((a) => a.accountId));
+              added.push(...o.added);
             } else {
               // RFC 2033 §4.2: a full mailbox is this recipient's permanent 552 5.2.2.
               fail([i], o.error, isOverQuota(o.error) ? REFUSALS.overQuota : undefined);
             }
           });
-          if (placed.length > 0) committed.push({ blobId: each.blobId, size: each.size, accountIds: placed });
+          if (placed.length > 0) {
+            committed.push({
+              blobId: each.blobId,
+              size: each.size,
+              accountIds: placed,
+              usage: usageOf(added),
+            });
+          }
         } else {
           const accountIds = groups.flat();
           const done = await deliverLocal(local, {
@@ -534,7 +546,12 @@ export class DeliveryTransaction {
           }
           // Accounts whose copy the filter dropped (discard, redirect, reject) get no hooks (no auto-reply).
           const kept = [...new Set(accountIds)].filter((a) => plan?.filings.get(a)?.mailboxIds.length !== 0);
-          committed.push({ blobId: done.blobId, size: done.size, accountIds: kept });
+          committed.push({
+            blobId: done.blobId,
+            size: done.size,
+            accountIds: kept,
+            usage: usageOf(done.added),
+          });
         }
       } catch (error) {
         fail(localIdx, error);
@@ -730,7 +747,7 @@ export class DeliveryTransaction {
   }
 
   /** Runs the hooks after the commit, one after another; a failing hook is logged and skipped. */
-  async #runHooks(committed: { blobId: BlobId; size: number; accountIds: AccountId[] }[]): Promise<void> {
+  async #runHooks(committed: Committed[]): Promise<void> {
     const { hooks } = this.#pipeline;
     if (hooks.length === 0 || committed.length === 0) return;
     const { store, log } = this.#pipeline.services;
@@ -757,6 +774,16 @@ export class DeliveryTransaction {
       }
     }
   }
+}
+
+/** A local delivery committed: what the post-delivery hooks are told of it. */
+type Committed = Pick<CommittedDelivery, "blobId" | "size" | "accountIds" | "usage">;
+
+/** Each account's quota use after the delivery, as the store told it (the last message of each). */
+function usageOf(added: readonly AddedMessage[]): Map<AccountId, { usedBytes: number; quotaBytes: number }> {
+  const out = new Map<AccountId, { usedBytes: number; quotaBytes: number }>();
+  for (const a of added) if (a.usage) out.set(a.accountId, a.usage);
+  return out;
 }
 
 function accountsOf(r: AcceptedRecipient): AccountId[] {

@@ -286,3 +286,29 @@ Deno.test("pipeline stages run before the commit: their fields go above Received
     assert.equal(hooks, 1);
   });
 });
+
+Deno.test("pipeline tells the hooks each account's quota use right after the delivery, per-recipient too", async () => {
+  await withEnv(async (env) => {
+    await env.store.updateAccount(env.b, { quotaBytes: 1_000_000 });
+    for (const perRecipient of [false, true]) {
+      let usage: CommittedDelivery["usage"];
+      const p = env.pipeline({ hooks: [{ name: "u", run: (d) => Promise.resolve(void (usage = d.usage)) }] });
+      const tx = p.begin(envelope, { ...SMTP, lmtp: perRecipient }, { mayRelay: false, localOnly: true });
+      await tx.addRecipient({ address: "a@example.org" });
+      await tx.addRecipient({ address: "b@example.org" });
+      await (await tx.deliver(memorySource(enc.encode(MESSAGE)), { perRecipient })).hooks;
+      const a = (await env.store.getAccount(env.a))!;
+      const b = (await env.store.getAccount(env.b))!;
+      assert.ok(a.usedBytes > 0);
+      assert.deepEqual(
+        usage && [...usage].sort(),
+        [[env.a, { usedBytes: a.usedBytes, quotaBytes: 0 }], [env.b, {
+          usedBytes: b.usedBytes,
+          quotaBytes: 1_000_000,
+        }]]
+          .sort(),
+        `perRecipient ${perRecipient}`,
+      );
+    }
+  });
+});

@@ -172,13 +172,22 @@ export class Notifier {
     return true;
   }
 
-  /** Checks the accounts' quota use against the thresholds (after a delivery). */
-  async checkQuota(accountIds: readonly AccountId[]): Promise<void> {
+  /**
+   * Checks the accounts' quota use against the thresholds (after a delivery). `usage`, the use the
+   * store reported with the delivery, spares reading the accounts: one is read only when a
+   * threshold is reached (for its address).
+   */
+  async checkQuota(
+    accountIds: readonly AccountId[],
+    usage?: ReadonlyMap<AccountId, { usedBytes: number; quotaBytes: number }>,
+  ): Promise<void> {
     for (const id of new Set(accountIds)) {
+      const known = usage?.get(id);
+      if (known && (known.quotaBytes <= 0 || this.#threshold(known) === undefined)) continue;
       const account = await this.#d.store.getAccount(id);
       if (!account || account.quotaBytes <= 0) continue;
       const percent = Math.floor((account.usedBytes * 100) / account.quotaBytes);
-      const threshold = this.settings.quotaThresholds.find((t) => percent >= t);
+      const threshold = this.#threshold(account);
       if (threshold === undefined) continue;
       await this.notifyUser(account, {
         cause: "quota",
@@ -192,6 +201,12 @@ export class Notifier {
         data: { threshold, percent, usedBytes: account.usedBytes, quotaBytes: account.quotaBytes },
       });
     }
+  }
+
+  /** The highest quota threshold (percent) the use has reached, if any. */
+  #threshold(u: { usedBytes: number; quotaBytes: number }): number | undefined {
+    const percent = Math.floor((u.usedBytes * 100) / u.quotaBytes);
+    return this.settings.quotaThresholds.find((t) => percent >= t);
   }
 
   /**
@@ -225,7 +240,7 @@ export class Notifier {
   readonly hook: PostDeliveryHook = {
     name: "notify",
     run: async (delivery) => {
-      await this.checkQuota(delivery.accountIds);
+      await this.checkQuota(delivery.accountIds, delivery.usage);
       // RFC 3464 §2 / RFC 5321 §4.5.5: DSNs come with the null reverse-path; only those are read.
       if (delivery.envelope.from === null) {
         const raw = await delivery.raw();

@@ -244,6 +244,12 @@ export interface AddedMessage {
   /** UID assigned in each mailbox. */
   uids: { mailboxId: MailboxId; uid: number; uidValidity: number }[];
   modseq: number;
+  /**
+   * The account's quota use right after this message was added, in the same transaction
+   * (`quotaBytes` 0: no quota), when the backend tells it: the post-delivery quota check then
+   * reads no account.
+   */
+  usage?: { usedBytes: number; quotaBytes: number };
 }
 
 /** Keyword change: either replace the whole set, or add/remove some. */

@@ -281,7 +281,14 @@ export class SqliteMessages {
     mut.thread(acc.id, thread.id, thread.created);
     // Webhook outbox rows commit with the message (core/webhooks: at-least-once delivery).
     if (p.msg.outbox?.length) insertMessageOutbox(db, p.msg.outbox, p.msg.accountId, id, uids);
-    return { id, threadId: formatId("thread", thread.id), accountId: p.msg.accountId, uids, modseq };
+    return {
+      id,
+      threadId: formatId("thread", thread.id),
+      accountId: p.msg.accountId,
+      uids,
+      modseq,
+      usage: { usedBytes: acc.used_bytes + blob.size, quotaBytes: acc.quota_bytes },
+    };
   }
 
   /**
