@@ -75,7 +75,12 @@ export const emailGet: MethodHandler = async (args, ctx) => {
       .slice(0, ctx.services.limits.maxObjectsInGet);
   }
   const unique = [...new Set(ids)];
-  const messages = await store.getMessages(accountId, unique);
+  // The own account needs mailboxIds only to show them; a shared one also to check the read right.
+  const messages = await store.getMessages(
+    accountId,
+    unique,
+    access.rights === null && !props.includes("mailboxIds") ? { mailboxIds: false } : undefined,
+  );
   const byId = new Map(messages.map((m) => [m.id, m]));
   const raw = needsRaw(props);
   const list: Record<string, unknown>[] = [];
