@@ -157,26 +157,21 @@ export class FsBlobStore implements BlobStore {
         }
         if (pendingSize > 0) await flush(this.#compress && size >= COMPRESS_MIN);
         // With no chunk deflated the file holds exactly the raw bytes: it stays a plain file.
-        const compressed = entries.some((e) => e.deflated);
-        if (compressed) await writeAll(file, encodeFooter(entries, size));
+        if (entries.some((e) => e.deflated)) await writeAll(file, encodeFooter(entries, size));
         // fdatasync: the bytes and the size; the rename and the directory fsync make the name durable.
         await file.syncData();
-        const blobId = hash.digest("hex");
-        this.onPut?.(blobId);
-        // Renaming over an existing blob is harmless: same name, same bytes.
-        const shard = await this.#shardDir(blobId.slice(0, 2));
-        file.close();
-        await Deno.rename(tmpPath, compressed ? this.compressedPath(blobId) : this.path(blobId));
-        await shard.sync();
-        if (kept) this.#recent.remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
-        return { blobId, size };
       } finally {
-        try {
-          file.close();
-        } catch {
-          // Closed before the rename.
-        }
+        file.close();
       }
+      const blobId = hash.digest("hex");
+      this.onPut?.(blobId);
+      // Renaming over an existing blob is harmless: same name, same bytes.
+      const shard = await this.#shardDir(blobId.slice(0, 2));
+      const compressed = entries.some((e) => e.deflated);
+      await Deno.rename(tmpPath, compressed ? this.compressedPath(blobId) : this.path(blobId));
+      await shard.sync();
+      if (kept) this.#recent.remember(blobId, kept.length === 1 ? kept[0]!.slice() : concat(kept, size));
+      return { blobId, size };
     } catch (err) {
       await Deno.remove(tmpPath).catch(() => {});
       throw err;
