@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Checkpointer } from "../../core/store/sqlite/checkpointer.ts";
-import { Database, WAL_SIZE_LIMIT } from "../../core/store/sqlite/database.ts";
+import { BURST_WAL_SIZE_LIMIT, Database, WAL_SIZE_LIMIT } from "../../core/store/sqlite/database.ts";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 
 const ROW = 8 * 1024;
@@ -208,6 +208,39 @@ Deno.test("background checkpoint: once the writer has gone quiet, the grown WAL 
   } finally {
     await ckpt.close();
     db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("background checkpoint: while the worker checkpoints, a WAL restart keeps the file instead of cutting it back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tern-ckpt-" });
+  try {
+    const db = openDb(dir);
+    db.checkpointInBackground((err) => {
+      throw err;
+    });
+    const ckpt = db.checkpointer!;
+    let n = 0;
+    const commit = (bytes: number) =>
+      db.transaction(() => db.run("INSERT INTO t (data) VALUES (?)", new Uint8Array(bytes).fill(n++ % 251)));
+    while (!ckpt.active) commit(ROW);
+    const limit = () =>
+      db.get<{ journal_size_limit: number }>("PRAGMA journal_size_limit")?.journal_size_limit;
+    assert.equal(limit(), BURST_WAL_SIZE_LIMIT);
+    // 3 MiB in commits, then the worker's checkpoints catch up: the next commit restarts the WAL.
+    for (let i = 0; i < (3 * WAL_SIZE_LIMIT) / ROW; i++) commit(ROW);
+    await ckpt.idle();
+    commit(10);
+    assert.ok(walFrames(dir) < 16, `WAL frames after the restart: ${walFrames(dir)}`);
+    // Not cut back to 1 MiB by the restart (the worker truncates once the writer is quiet).
+    assert.ok(
+      Deno.statSync(`${dir}/t.db-wal`).size > 2 * WAL_SIZE_LIMIT,
+      `WAL file ${Deno.statSync(`${dir}/t.db-wal`).size}`,
+    );
+    await db.stopBackgroundCheckpoints();
+    assert.equal(limit(), WAL_SIZE_LIMIT);
+    db.close();
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

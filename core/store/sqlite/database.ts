@@ -30,6 +30,14 @@ import { Checkpointer } from "./checkpointer.ts";
 /** Bytes the WAL file is cut back to when it restarts after a checkpoint. */
 export const WAL_SIZE_LIMIT = 1024 * 1024;
 
+/**
+ * The same while the checkpoint worker runs (checkpointer.ts): a burst restarts the WAL after each
+ * of the worker's checkpoints, and cutting the file back each time (an ftruncate in the COMMIT or
+ * BEGIN that restarts it, on the event loop, then the file grown again block by block) doubled the
+ * time commits stalled (measured). The worker truncates the file once the writer has gone quiet.
+ */
+export const BURST_WAL_SIZE_LIMIT = 32 * WAL_SIZE_LIMIT;
+
 /** A value bound to a statement parameter. */
 export type SqlValue = SQLInputValue;
 
@@ -340,7 +348,9 @@ export class Database {
       busyTimeoutMs: this.#busyTimeoutMs,
       setAutoCheckpoint: (on) => {
         this.#endRead();
-        if (this.#db.isOpen) this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_SIZE_LIMIT / 4096 : 0}`);
+        if (!this.#db.isOpen) return;
+        this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? WAL_SIZE_LIMIT / 4096 : 0}`);
+        this.#db.exec(`PRAGMA journal_size_limit = ${on ? WAL_SIZE_LIMIT : BURST_WAL_SIZE_LIMIT}`);
       },
       onError,
     });
