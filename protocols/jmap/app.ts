@@ -65,9 +65,18 @@ async function readBounded(
     new ProblemError(status, ProblemType.limit, `The body exceeds ${limitName} (${max} octets).`, limitName);
   if (Number.isFinite(declared) && declared > max) throw tooBig();
   // A body the client aborted or framed wrongly (bad chunked encoding) is the client's error.
-  const body = await readAtMost(req.body, max).catch(() => {
+  const unreadable = () => {
     throw new ProblemError(400, "about:blank", "The request body could not be read.");
-  });
+  };
+  if (Number.isFinite(declared)) {
+    // RFC 9112 §6.3: the HTTP engine ends the body at its Content-Length (at most `max`), so it is
+    // read in one go rather than chunk by chunk through a reader (a third cheaper, issue 24); the
+    // length is checked again for a Request made in process.
+    const body = new Uint8Array(await req.arrayBuffer().catch(unreadable));
+    if (body.byteLength > max) throw tooBig();
+    return body;
+  }
+  const body = await readAtMost(req.body, max).catch(unreadable);
   if (body === null) throw tooBig();
   return body;
 }
