@@ -107,6 +107,26 @@ export function keywordsObject(keywords: readonly string[]): Record<string, true
 
 const addresses = (list: EmailAddress[]): EmailAddress[] | null => list.length ? list : null;
 
+/** UTCDate strings by instant (ms since the epoch), at most `UTC_DATES_MAX`. */
+const utcDates = new Map<number, string>();
+const UTC_DATES_MAX = 20_000;
+
+/**
+ * An RFC 8620 §1.4 UTCDate (RFC 3339 `date-time` in UTC, `Z`, whole seconds): the dates of an
+ * Email/get page are mostly the same from one request to the next, and formatting one costs
+ * about 1.2 µs (`toISOString`), 60 µs a page of 50 (issue 24), so each is formatted once.
+ */
+export function utcDate(d: Date): string {
+  const t = d.getTime();
+  let s = utcDates.get(t);
+  if (s === undefined) {
+    s = d.toISOString().replace(/\.\d{3}Z$/, "Z");
+    if (utcDates.size >= UTC_DATES_MAX) utcDates.clear();
+    utcDates.set(t, s);
+  }
+  return s;
+}
+
 /**
  * Builds an Email object with the requested properties. `raw` and `root` are needed when
  * `needsRaw(props)`.
@@ -144,7 +164,7 @@ export function emailObject(
         out.size = m.size;
         break;
       case "receivedAt":
-        out.receivedAt = m.receivedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+        out.receivedAt = utcDate(m.receivedAt);
         break;
       case "messageId":
         out.messageId = s.messageId.length ? s.messageId : null;
@@ -177,11 +197,7 @@ export function emailObject(
         out.subject = root ? subjectOf(raw!, root) ?? s.subject : s.subject;
         break;
       case "sentAt":
-        out.sentAt = root
-          ? sentAtOf(raw!, root)
-          : s.sentAt
-          ? s.sentAt.toISOString().replace(/\.\d{3}Z$/, "Z")
-          : null;
+        out.sentAt = root ? sentAtOf(raw!, root) : s.sentAt ? utcDate(s.sentAt) : null;
         break;
       case "hasAttachment":
         out.hasAttachment = s.hasAttachment;
