@@ -102,7 +102,12 @@ export function checkEmailProperty(p: string): HeaderProperty | null | false {
 
 /** JMAP keywords object from stored (lowercase) keywords. */
 export function keywordsObject(keywords: readonly string[]): Record<string, true> {
-  return Object.fromEntries(keywords.map((k) => [k, true]));
+  // A plain loop: a third of Object.fromEntries over mapped pairs, per Email of every page.
+  const out: Record<string, true> = {};
+  // "__proto__" is a valid keyword too: Deno has no `Object.prototype.__proto__` setter, so it is
+  // an own property like any other (email_view_test.ts).
+  for (const k of keywords) out[k] = true;
+  return out;
 }
 
 const addresses = (list: EmailAddress[]): EmailAddress[] | null => list.length ? list : null;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { utcDate } from "./email_view.ts";
+import { keywordsObject, utcDate } from "./email_view.ts";
 
 Deno.test("utcDate: RFC 8620 UTCDate in whole seconds, the same for a remembered instant and after many", () => {
   const cases: [number, string][] = [
@@ -17,4 +17,12 @@ Deno.test("utcDate: RFC 8620 UTCDate in whole seconds, the same for a remembered
   for (const [t, want] of cases) assert.equal(utcDate(new Date(t)), want);
   assert.equal(utcDate(new Date(Date.UTC(2021, 0, 1) + 24_999_000)), "2021-01-01T06:56:39Z");
   assert.throws(() => utcDate(new Date(NaN)), RangeError);
+});
+
+Deno.test("keywordsObject: every keyword an own true property, __proto__ included", () => {
+  const o = keywordsObject(["$seen", "__proto__", "x"]);
+  assert.deepEqual(Object.keys(o), ["$seen", "__proto__", "x"]);
+  assert.equal(JSON.stringify(o), '{"$seen":true,"__proto__":true,"x":true}');
+  assert.equal(Object.getPrototypeOf(o), Object.prototype);
+  assert.deepEqual(keywordsObject([]), {});
 });
