@@ -142,11 +142,12 @@ export interface MailboxStore {
    * `claimRecent` with `upTo` the mailbox's highest UID at the moment of the claim (one atomic
    * step, durable when it resolves). `before` is the highest UID claimed before: UIDs in
    * (`before`, `upTo`] are the caller's. Asked right after a write to the mailbox (without yielding
-   * to the event loop in between), the claim is made after that write and in its commit where the
-   * store can (SQLite's group commit): an IMAP APPEND claims its own message without a commit of
-   * its own.
+   * to the event loop in between), the claim is made after that write and in its commit: an IMAP
+   * APPEND claims its own message without a commit of its own. Optional: only a store whose writes
+   * of one event-loop turn share a commit (SQLite's group commit) has it; elsewhere it would only
+   * add a transaction.
    */
-  claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }>;
+  claimAllRecent?(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }>;
 }
 
 /** A message's keywords and MODSEQ after `updateKeywords` (changed or already as asked). */

@@ -41,7 +41,8 @@ Deno.test("imap \\Recent: an APPEND to the selected mailbox is recent in the app
     assert.equal(r[0], "* 3 EXISTS");
     assert.equal(r[1], "* 3 RECENT");
     assert.match(r[2]!, /^TAG OK \[APPENDUID \d+ 3\] APPEND completed$/);
-    assert.equal(separateClaims - before, 0, "no claim after the APPEND");
+    // Where the claim can ride the APPEND's commit (SQLite), no claim of its own follows.
+    if (store.claimAllRecent) assert.equal(separateClaims - before, 0, "no claim after the APPEND");
     assert.deepEqual(await a.cmd("FETCH 1:3 (FLAGS)"), [
       "* 1 FETCH (FLAGS (\\Recent))",
       "* 2 FETCH (FLAGS (\\Recent))",

@@ -510,17 +510,6 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** IMAP \Recent claim of every UID not claimed yet (see `MailboxStore.claimAllRecent`). */
-  claimAllRecent(accountId: AccountId, id: MailboxId): Promise<{ before: number; upTo: number }> {
-    return this.#write([accountId], async (mut) => {
-      const mb = await mailboxRow(mut.tx, accountId, id);
-      const before = Number(mb.recent_uid);
-      const upTo = Math.max(before, Number(mb.uid_next) - 1);
-      if (upTo > before) await mut.tx`UPDATE mailboxes SET recent_uid = ${upTo} WHERE id = ${mb.id}`;
-      return { before, upTo };
-    });
-  }
-
   /** Creates a mailbox under `parentId` (or at the top). */
   createMailbox(accountId: AccountId, input: NewMailbox): Promise<Mailbox> {
     return this.#write([accountId], async (mut) => {

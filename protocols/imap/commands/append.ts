@@ -105,7 +105,7 @@ export const append: CommandSpec = {
       // afterwards (a write the store queues later, after writing a blob file, is claimed as before).
       const view = s.view;
       const claim = !s.rev2 && !s.notify && view?.mailbox.id === mailbox.id && !view.readOnly
-        ? s.store.claimAllRecent(ownerId, mailbox.id)
+        ? s.store.claimAllRecent?.(ownerId, mailbox.id) ?? null
         : null;
       try {
         added = (await stored).added;
