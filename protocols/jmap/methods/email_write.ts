@@ -159,7 +159,10 @@ export async function emailSetResult(
       return await storeEmail(ctx, accountId, bytes, mailboxIds, keywords, receivedAt);
     },
     async update(id, patch) {
-      const [m] = await store.getMessages(accountId, [id]);
+      // The current mailboxes matter to a patch of single mailboxes and to the rights on a shared
+      // account; a keyword change on the own account does not read them.
+      const boxes = shared !== null || Object.keys(patch).some((p) => p.startsWith("mailboxIds/"));
+      const [m] = await store.getMessages(accountId, [id], boxes ? undefined : { mailboxIds: false });
       if (!m) throw new SetErrorException("notFound");
       let keywordChange: KeywordChange | null = null;
       const add: string[] = [];
