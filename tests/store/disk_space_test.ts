@@ -114,3 +114,41 @@ Deno.test("SqliteStore garbage collection leaves an empty WAL and no free pages"
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore while the checkpoint worker runs, pages an EXPUNGE frees go back through the worker, not a TRUNCATE on the event loop", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
+  const store = await SqliteStore.open({ dataDir });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const added = [];
+    for (let i = 0; i < N; i++) {
+      const { added: [m] } = await store.storeMessages(bigMail(i, SIZE), [{
+        accountId: acc.id,
+        mailboxIds: [inbox.id],
+      }]);
+      added.push(m!.id);
+    }
+    await store.searchIndexIdle();
+    const worker = store.database.checkpointer!;
+    assert.ok(worker.active, "a server-sized WAL hands the checkpoints to the worker");
+    await worker.checkpointNow();
+    const fileBefore = Deno.statSync(`${dataDir}/tern.db`).size;
+    // Half the messages expunged: enough freed pages for the expunge's own batch to vacuum them.
+    await store.destroyMessages(acc.id, added.slice(0, N / 2));
+    assert.equal(store.database.get<{ freelist_count: number }>("PRAGMA freelist_count")?.freelist_count, 0);
+    // A TRUNCATE on the event loop would have emptied the WAL before the call returned.
+    assert.ok(Deno.statSync(`${dataDir}/tern.db-wal`).size > 0, "the WAL was truncated on the event loop");
+    // The worker's checkpoint writes the vacuumed pages back and the database file shrinks.
+    await worker.checkpointNow();
+    const fileAfter = Deno.statSync(`${dataDir}/tern.db`).size;
+    assert.ok(
+      fileAfter <= fileBefore - (N / 2) * SIZE * 0.5,
+      `database file ${fileBefore} -> ${fileAfter} bytes after expunging ${(N / 2) * SIZE} bytes`,
+    );
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
