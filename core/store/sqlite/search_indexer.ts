@@ -240,29 +240,19 @@ export class SearchIndexer {
         // Gone meanwhile (released, or indexed by someone else): nothing to do.
         if (db.run("DELETE FROM search_pending WHERE blob_id = ?", p.id).changes === 0) continue;
         if (p.row === null) continue;
+        const { subject, from, to, cc, bcc, body } = p.row;
+        const columns = [p.id, subject, from, to, cc, bcc, body];
         db.run(
           `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          p.id,
-          p.row.subject,
-          p.row.from,
-          p.row.to,
-          p.row.cc,
-          p.row.bcc,
-          p.row.body,
+          ...columns,
         );
         if (!textStore) continue;
         // OR REPLACE: a row left by an index rebuilt without its text table (migration 3 again).
         db.run(
           `INSERT OR REPLACE INTO message_text_store (blob_id, subject, addr_from, addr_to, addr_cc, addr_bcc, body)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          p.id,
-          p.row.subject,
-          p.row.from,
-          p.row.to,
-          p.row.cc,
-          p.row.bcc,
-          p.row.body,
+          ...columns,
         );
       }
     });
