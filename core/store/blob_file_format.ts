@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { crc32, inflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 
 /** Raw bytes per chunk. */
 export const CHUNK_SIZE = 256 * 1024;
@@ -56,9 +56,19 @@ export interface BlobFileLayout {
   chunks: { offset: number; stored: number; deflated: boolean; crc: number }[];
 }
 
-/** Whether a deflated chunk is worth keeping: it saves at least a tenth. */
-export function worthDeflating(rawLength: number, deflatedLength: number): boolean {
-  return deflatedLength <= rawLength * 0.9;
+/**
+ * Smallest blob stored compressed, in the database (`TieredBlobStore`) and in files
+ * (`FsBlobStore`) alike: smaller ones fit a filesystem block or two anyway.
+ */
+export const COMPRESS_MIN = 8 * 1024;
+
+/**
+ * The raw DEFLATE (RFC 1951) of `data` when it saves at least a tenth, else null: how every
+ * compressed blob form decides (a chunk of a blob file, an inline blob row).
+ */
+export function deflateIfWorth(data: Uint8Array): Uint8Array | null {
+  const z = deflateRawSync(data);
+  return z.length <= data.length * 0.9 ? new Uint8Array(z.buffer, z.byteOffset, z.length) : null;
 }
 
 /** The CRC-32 (ISO 3309) of a chunk's raw bytes, as the index holds it. */

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { deflateRawSync } from "node:zlib";
-import { worthDeflating } from "./blob_file_format.ts";
+import { deflateIfWorth } from "./blob_file_format.ts";
 
 /** A chunk to deflate. */
 export interface DeflateRequest {
@@ -30,13 +29,13 @@ const scope = globalThis as unknown as {
 scope.onmessage = (e: MessageEvent<DeflateRequest>) => {
   const { id, data } = e.data;
   try {
-    const z = deflateRawSync(data);
-    if (!worthDeflating(data.length, z.length)) {
+    const z = deflateIfWorth(data);
+    if (z === null) {
       scope.postMessage({ id, data: null });
       return;
     }
-    const out = new Uint8Array(z.length);
-    out.set(z);
+    // A copy of its own, so its buffer can be transferred.
+    const out = z.slice();
     scope.postMessage({ id, data: out }, [out.buffer]);
   } catch (err) {
     scope.postMessage({ id, error: err instanceof Error ? err.message : String(err) });

@@ -17,7 +17,6 @@
  */
 import { createHash } from "node:crypto";
 import { setImmediate } from "node:timers";
-import { deflateRawSync } from "node:zlib";
 import { RecentBytes } from "./recent_bytes.ts";
 import {
   BlobFileError,
@@ -26,15 +25,16 @@ import {
   chunkBytes,
   chunkCrc,
   type ChunkEntry,
+  COMPRESS_MIN,
   COMPRESSED_SUFFIX,
   decodeBlobFile,
+  deflateIfWorth,
   encodeFooter,
   ENTRY_SIZE,
   layoutOf,
   parseIndex,
   parseTrailer,
   TRAILER_SIZE,
-  worthDeflating,
 } from "./blob_file_format.ts";
 import { Deflater } from "./deflater.ts";
 import type { BlobStore } from "./blob_store.ts";
@@ -47,8 +47,7 @@ const RECENT_MAX_BYTES = 16 * 1024 * 1024;
 const RECENT_MAX_ITEM = 1024 * 1024;
 /** Name prefix of temp files of in-memory puts inside shard directories (never a blob id). */
 const TEMP_PREFIX = ".tmp-";
-/** Smallest blob stored compressed (smaller ones fit a filesystem block or two anyway). */
-export const COMPRESS_MIN = 8 * 1024;
+export { COMPRESS_MIN };
 /** Chunks inflated between two turns of the event loop in `get` (1 MiB). */
 const YIELD_CHUNKS = 4;
 /** Largest blob deflated on the calling thread (about a millisecond); larger ones go to the worker. */
@@ -181,10 +180,7 @@ export class FsBlobStore implements BlobStore {
   /** The raw DEFLATE of a chunk when it saves a tenth, else null (also when the worker fails). */
   #deflate(chunk: Uint8Array): Promise<Uint8Array | null> {
     if (chunk.length > SYNC_DEFLATE_MAX) return this.#deflater.deflate(chunk);
-    const z = deflateRawSync(chunk);
-    return Promise.resolve(
-      worthDeflating(chunk.length, z.length) ? new Uint8Array(z.buffer, z.byteOffset, z.length) : null,
-    );
+    return Promise.resolve(deflateIfWorth(chunk));
   }
 
   /** The parts of a compressed file of `data`, or null when it is stored as a plain file. */

@@ -23,8 +23,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { inflateRawSync } from "node:zlib";
 import { RecentBytes } from "../recent_bytes.ts";
+import { COMPRESS_MIN, deflateIfWorth } from "../blob_file_format.ts";
 import { PENDING_PUT_TTL_MS, PendingPuts } from "./pending_puts.ts";
 import type { BlobStore } from "../blob_store.ts";
 import type { FsBlobStore } from "../fs_blob_store.ts";
@@ -51,11 +52,11 @@ export const BLOB_DATA_MIGRATIONS: Migration[] = [{
 }];
 
 /**
- * Smallest inline blob stored deflated (bytes). Smaller ones (most IMAP traffic, SMTP ingest of a
- * few KB) are read and written with no inflate or deflate; on the 386 corpus messages, deflating
- * those from 8 KiB up saves about a quarter of the database tier's bytes.
+ * Smallest inline blob stored deflated (bytes, shared with blob files). Smaller ones (most IMAP
+ * traffic, SMTP ingest of a few KB) are read and written with no inflate or deflate; on the 386
+ * corpus messages, deflating those from 8 KiB up saves about a quarter of the database tier's bytes.
  */
-export const COMPRESS_MIN = 8 * 1024;
+export { COMPRESS_MIN };
 
 /** The stored form of an inline blob: its bytes, or their DEFLATE with the size they inflate to. */
 export interface PackedInline {
@@ -70,10 +71,8 @@ export interface PackedInline {
  */
 export function packInline(data: Uint8Array): PackedInline {
   if (data.length < COMPRESS_MIN) return { data, rawSize: null };
-  const z = deflateRawSync(data);
-  return z.length <= data.length * 0.9
-    ? { data: new Uint8Array(z.buffer, z.byteOffset, z.length), rawSize: data.length }
-    : { data, rawSize: null };
+  const z = deflateIfWorth(data);
+  return z ? { data: z, rawSize: data.length } : { data, rawSize: null };
 }
 
 /** Default largest blob kept in the database (bytes). */
