@@ -16,9 +16,10 @@
  * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
  *
  * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
- * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR]`:
+ * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS]`:
  * `--tern-data-dir` keeps Tern's filled store for the next run (no refill), `--tern-cpu-prof`
- * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts).
+ * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts),
+ * `--tern-v8-flags` hands V8 flags to the Tern server alone (e.g. `--trace-gc`).
  * Beside latency, each server's CPU time per request (all its processes) is printed: a
  * direction figure that holds up on a busy machine better than requests/s. Smoke run: `--messages 300 --clients 4
  * --seconds 3 --force`. Not part of `deno task bench` (needs a quiet machine, root and apt).
@@ -161,9 +162,11 @@ async function startTern(
   messages: number,
   dataDir: string | undefined,
   profile: string | undefined,
+  v8Flags: string | undefined,
 ): Promise<{ target: Target; pid: number; stop: () => Promise<void> }> {
   const server = new URL("./tern_server.ts", import.meta.url).pathname;
   const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  if (v8Flags) flags.push(`--v8-flags=${v8Flags}`);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -180,14 +183,31 @@ async function startTern(
   }).spawn();
   const writer = child.stdin.getWriter();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The ready line is the first that starts with "{" (V8 flags such as --trace-gc, given through
+  // DENO_V8_FLAGS, print to stdout too); the rest of stdout goes to this process's stderr.
   let text = "";
-  while (!text.includes("\n")) {
+  let line: string | undefined;
+  while (line === undefined) {
     const { value, done } = await reader.read();
     if (done) throw new Error("tern_server.ts exited before it was ready");
     text += value;
+    const lines = text.split("\n");
+    text = lines.pop()!;
+    for (const l of lines) {
+      if (line === undefined && l.startsWith("{")) line = l;
+      else console.error(l);
+    }
   }
-  reader.releaseLock();
-  const ready = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
+  // Keep draining stdout, so a chatty server never blocks on a full pipe.
+  const drained = (async () => {
+    if (text !== "") console.error(text);
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      Deno.stderr.writeSync(new TextEncoder().encode(value));
+    }
+  })();
+  const ready = JSON.parse(line) as {
     apiUrl: string;
     authorization: string;
     accountId: string;
@@ -203,8 +223,8 @@ async function startTern(
     pid: child.pid,
     stop: async () => {
       await writer.close();
-      await child.stdout.cancel().catch(() => {});
       await child.status;
+      await drained;
     },
   };
 }
@@ -325,6 +345,7 @@ async function main(): Promise<number> {
       force: { type: "boolean", default: false },
       "tern-data-dir": { type: "string" },
       "tern-cpu-prof": { type: "string" },
+      "tern-v8-flags": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -341,7 +362,12 @@ async function main(): Promise<number> {
 
   if (only === undefined || only === "tern") {
     let t = performance.now();
-    const tern = await startTern(messages, values["tern-data-dir"], values["tern-cpu-prof"]);
+    const tern = await startTern(
+      messages,
+      values["tern-data-dir"],
+      values["tern-cpu-prof"],
+      values["tern-v8-flags"],
+    );
     console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
     try {
       await checkIdle(gate, "the Tern run");
