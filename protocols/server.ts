@@ -39,6 +39,7 @@ import * as imap from "./imap/handler.ts";
 import * as pop3 from "./pop3/handler.ts";
 import * as managesieve from "./managesieve/handler.ts";
 import { createHttpApp } from "./jmap/app.ts";
+import { JmapReadPool } from "./jmap/read_pool.ts";
 import { mountApi } from "./api/app.ts";
 import { mountWeb } from "./web/app.tsx";
 import { AuditLog, SYSTEM_ACTOR } from "../core/audit/audit_log.ts";
@@ -88,6 +89,8 @@ export interface TernServer {
   activeSessions(): number;
   /** The ACME certificate manager (core/acme) once started, when `[acme]` is enabled. */
   readonly acme: AcmeManager | null;
+  /** The JMAP read workers (`[jmap] read_workers`, protocols/jmap/read_pool.ts) once started, or null. */
+  readonly jmapReadPool?: JmapReadPool | null;
   /** Resolves once `stop()` has completed (e.g. after SIGTERM through `installSignalHandlers`). */
   readonly finished: Promise<void>;
 }
@@ -347,6 +350,8 @@ class Server implements TernServer {
   readonly #shutdown = new AbortController();
   readonly #tcp: TcpListener<ServerContext>[] = [];
   #http: HttpListener | null = null;
+  /** Worker threads answering read-only JMAP requests (issue 24), stopped after the HTTP listener. */
+  jmapReadPool: JmapReadPool | null = null;
   #started = false;
   #stopping: Promise<void> | null = null;
   readonly finished: Promise<void>;
@@ -386,11 +391,13 @@ class Server implements TernServer {
       for (const [name, lc] of Object.entries(listeners) as [ListenerName, ListenerConfig][]) {
         if (!lc.enabled) continue;
         if (name === "http") {
+          this.jmapReadPool = JmapReadPool.forServer(this.context);
+          const readPool = this.jmapReadPool;
           const http = new HttpListener({
             config: lc,
             server: this.context,
             // JMAP, the admin API under /api/v1 (protocols/api) and the web UI (protocols/web).
-            app: mountWeb(mountApi(createHttpApp(this.context), this.context), this.context),
+            app: mountWeb(mountApi(createHttpApp(this.context, { readPool }), this.context), this.context),
             hooks: this.#hooks,
             tls: this.#tls.forListener(name),
             shutdown: this.#shutdown.signal,
@@ -498,6 +505,8 @@ class Server implements TernServer {
         active_sessions: this.activeSessions(),
       });
     }
+    // No API request is left running: the read workers close their store connections.
+    await this.jmapReadPool?.close();
     await this.#maintenance?.stop();
     await this.context.health?.stop();
     await this.#retention?.stop();

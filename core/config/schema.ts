@@ -426,6 +426,7 @@ export const CONFIG_RULE: Rule = {
         max_json_depth: count(8, 1000),
         max_streams_per_account: count(1, 100_000),
         max_streams_per_ip: count(1, 100_000),
+        read_workers: count(0, 64),
       } satisfies FieldsOf<Config["jmap"]>,
     },
     http: {

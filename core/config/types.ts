@@ -178,6 +178,13 @@ export interface Config {
     max_streams_per_account: number;
     /** Concurrent push streams (EventSource and WebSocket) per client IP (IPv6 by /64). */
     max_streams_per_ip: number;
+    /**
+     * Worker threads answering read-only API requests (Email/get, /query, /changes, Mailbox and
+     * Thread reads) beside the main thread, each with its own read connection to the SQLite store
+     * (protocols/jmap/read_pool.ts). 0 answers everything on the main thread. Default: the cores
+     * beyond the first, at most 2. Ignored with the PostgreSQL store.
+     */
+    read_workers?: number;
   };
   /** The HTTP listener's connection handling (per TCP connection, not per request). */
   http: {

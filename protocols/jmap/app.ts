@@ -33,6 +33,8 @@ import { mountHealth } from "../api/routes/health.ts";
 import { autoconfigApp } from "../autoconfig/app.ts";
 import { readAtMost } from "../../core/net/bounded_body.ts";
 import { ATTACHMENT_PATH } from "../../core/webhooks/attachment_urls.ts";
+import type { JmapReadPool } from "./read_pool.ts";
+import { isReadOnlyRequest } from "./read_methods.ts";
 
 /** Hono environment: runtime bindings (absent under `app.request` in tests) and per-request values. */
 export interface JmapEnv {
@@ -107,8 +109,15 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/** Options of `createHttpApp`. */
+export interface HttpAppOptions {
+  /** Worker threads for read-only API requests (read_pool.ts); none: every request on this thread. */
+  readPool?: JmapReadPool | null;
+}
+
 /** Creates the HTTP app for a server (JMAP; the admin API mounts on it too). */
-export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
+export function createHttpApp(server: ServerContext, options: HttpAppOptions = {}): Hono<JmapEnv> {
+  const readPool = options.readPool ?? null;
   let services: JmapServices | null = null;
   let authenticator: HttpAuthenticator | null = null;
   // The store may open its database lazily; build the services on first use.
@@ -243,17 +252,20 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
       const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
       const request = parseRequest(body, server.config.jmap.max_json_depth);
       checkRequest(request, s);
-      const result = await processRequest(
-        request,
-        s,
-        account,
-        c.get("log"),
-        sessionState(account, server.config, await sharedAccounts(server.store, account.id)),
-        { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" },
-      );
+      const state = sessionState(account, server.config, await sharedAccounts(server.store, account.id));
+      const client = { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" };
+      // Read-only requests go to a read worker when one is free (issue 24); null: run here.
+      const pooled = readPool !== null && isReadOnlyRequest(request)
+        ? await readPool.run(request, account, state, client, c.get("log"))
+        : null;
+      if (pooled !== null) {
+        server.metrics?.jmapCalls(request.methodCalls, pooled.responses);
+        return { json: pooled.body };
+      }
+      const result = await processRequest(request, s, account, c.get("log"), state, client);
       // core/metrics: each method call is a command of protocol "jmap".
       server.metrics?.jmapCalls(request.methodCalls, result.methodResponses);
-      return result;
+      return { result };
     });
     if (response === null) {
       throw new ProblemError(
@@ -263,7 +275,9 @@ export function createHttpApp(server: ServerContext): Hono<JmapEnv> {
         "maxConcurrentRequests",
       );
     }
-    return c.json(response);
+    // A worker's answer is already the Response object's JSON (as c.json would write it).
+    if (response.json !== undefined) return c.body(response.json, 200, { "content-type": "application/json" });
+    return c.json(response.result);
   });
 
   const upload = async (c: Context<JmapEnv>) => {

@@ -5,7 +5,8 @@
  *
  * - Opens the file in WAL mode (`auto_vacuum=INCREMENTAL` when new, a checkpoint every 1 MiB of
  *   WAL and the WAL cut back to 1 MiB when it restarts) with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
- *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop),
+ *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop; the
+ *   level stays NORMAL after it until the next write that must wait for the disk),
  *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
  * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
  *   calls become savepoints.
@@ -69,6 +70,13 @@ export class SchemaTooNewError extends Error {
 export interface DatabaseOptions {
   /** Milliseconds a writer waits for another process's lock before failing (default 10,000). */
   busyTimeoutMs?: number;
+  /**
+   * Opens an existing database for reading only (SQLITE_OPEN_READONLY): no pragma that writes
+   * (journal mode, auto_vacuum) is set and SQLite refuses every write ("attempt to write a
+   * readonly database"). For a second connection beside the server's own, e.g. the JMAP read
+   * workers (protocols/jmap/read_pool.ts); the database must already be in WAL mode.
+   */
+  readOnly?: boolean;
 }
 
 /** Result of a write statement. */
@@ -90,6 +98,8 @@ export class Database {
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
   #savepoint = 0;
+  /** The connection's `PRAGMA synchronous` level (`#safety`). */
+  #synchronous: "FULL" | "NORMAL" = "FULL";
   /** Write calls made on this connection (`writes`). */
   #writes = 0;
   readonly #busyTimeoutMs: number;
@@ -110,8 +120,23 @@ export class Database {
 
   /** Opens (creating if needed) the database at `path` (or ":memory:") with Tern's pragmas. */
   static open(path: string, opts: DatabaseOptions = {}): Database {
-    const db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    const db = new DatabaseSync(path, {
+      enableForeignKeyConstraints: true,
+      readOnly: opts.readOnly === true,
+    });
     const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000));
+    if (opts.readOnly === true) {
+      // Per-connection settings only: the file's journal mode and auto_vacuum are the writer's.
+      try {
+        db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+        db.exec("PRAGMA temp_store = MEMORY");
+        db.exec("PRAGMA cache_size = -65536");
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      return new Database(db, null, busyTimeoutMs);
+    }
     try {
       db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       // Takes effect on a new database only (before its first table): freed pages can then be
@@ -183,7 +208,9 @@ export class Database {
       this.#selects.set(sql, select);
     }
     if (!select) {
+      // May write (RETURNING): outside a transaction it commits on its own, durably.
       this.#endRead();
+      if (this.#depth === 0) this.#safety("FULL");
       return;
     }
     if (this.#readScope !== null || this.#depth > 0 || this.#db.isTransaction) return;
@@ -215,6 +242,15 @@ export class Database {
   }
 
   /**
+   * Ends the open read scope now, so that the next read starts a new snapshot (sees every commit
+   * made before this call, by any connection). A JMAP read worker calls it when a request arrives
+   * (protocols/jmap/read_worker.ts): a write acknowledged before the request must be seen.
+   */
+  endReadScope(): void {
+    this.#endRead();
+  }
+
+  /**
    * The value `read` returns, remembered for the rest of the open read scope: the scope is one
    * snapshot, and any write on this connection ends it first, so a value read in it stays true
    * while it lasts (a row several methods of one request look up, issue 24). Outside a read scope
@@ -231,6 +267,7 @@ export class Database {
   /** Runs a write statement. */
   run(sql: string, ...params: SqlValue[]): RunResult {
     this.#endRead();
+    if (this.#depth === 0) this.#safety("FULL");
     this.#writes++;
     const r = this.statement(sql).run(...params);
     return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
@@ -264,6 +301,7 @@ export class Database {
   /** Executes SQL without parameters (may hold several statements). */
   exec(sql: string): void {
     this.#endRead();
+    if (this.#depth === 0) this.#safety("FULL");
     this.#writes++;
     this.#db.exec(sql);
   }
@@ -294,6 +332,26 @@ export class Database {
         this.#depth--;
       }
     }
+    this.#safety("FULL");
+    return this.#outer(fn);
+  }
+
+  /**
+   * Sets `PRAGMA synchronous` for the next commit; only outside a transaction (SQLite refuses the
+   * change inside one, a read scope included: callers end it first). The level stays as set until
+   * a write needs the other one: a server's group commits (NORMAL, `transactionDeferredSync`) then
+   * set it once, not twice per batch (two statements of a single STORE's 15, issue 14), and every
+   * other write (`transaction`, `run`, `exec`, a RETURNING statement outside a transaction) sets
+   * FULL first.
+   */
+  #safety(level: "FULL" | "NORMAL"): void {
+    if (this.#synchronous === level || this.#db.isTransaction) return;
+    this.#db.exec(`PRAGMA synchronous = ${level}`);
+    this.#synchronous = level;
+  }
+
+  /** `BEGIN IMMEDIATE`, `fn`, then COMMIT, or ROLLBACK when it throws (at depth 0). */
+  #outer<T>(fn: () => T): T {
     this.#db.exec("BEGIN IMMEDIATE");
     this.#depth = 1;
     try {
@@ -315,6 +373,7 @@ export class Database {
    * `synchronous=NORMAL` and the returned `synced` promise resolves once the WAL file has been
    * fdatasynced from a worker thread (so the event loop keeps serving while the disk flushes).
    * The change is durable only when `synced` resolves: callers must not acknowledge it before.
+   * The connection stays at NORMAL afterwards, until a write that must wait for the disk.
    * Same durability as `synchronous=FULL`: in WAL mode NORMAL still syncs the WAL before each
    * checkpoint and its header when the WAL restarts, and the fdatasync covers every frame written
    * so far. Without a WAL (in-memory database) `synced` is already resolved. Not nestable.
@@ -324,13 +383,9 @@ export class Database {
     if (this.#walPath === null) return { result: this.transaction(fn), synced: Promise.resolve() };
     // The safety level cannot change inside a transaction (an open read scope included).
     this.#endRead();
-    this.#db.exec("PRAGMA synchronous = NORMAL");
-    let result: T;
-    try {
-      result = this.transaction(fn);
-    } finally {
-      this.#db.exec("PRAGMA synchronous = FULL");
-    }
+    this.#writes++;
+    this.#safety("NORMAL");
+    const result = this.#outer(fn);
     return { result, synced: this.#syncWal(this.#walPath) };
   }
 

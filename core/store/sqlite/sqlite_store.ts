@@ -18,7 +18,7 @@
  */
 import { type Clock, systemClock } from "../../clock.ts";
 import { type ChangeNotifier, MemoryNotifier } from "../notifier.ts";
-import type { CopyResult, MessageQuery, Store, UpdatedKeywords } from "../store.ts";
+import type { CopyResult, MessageQuery, Store, StoreMessagesOptions, UpdatedKeywords } from "../store.ts";
 import {
   type Account,
   type AccountId,
@@ -136,6 +136,22 @@ export interface SqliteStoreOptions {
    * first listing after a start is fast (placement_snapshot.ts). Default 5,000.
    */
   snapshotMinPlacements?: number;
+  /**
+   * Opens an existing, migrated data dir for reading only (a second connection beside a running
+   * server's, as the JMAP read workers do: protocols/jmap/read_pool.ts). No migrations, no
+   * background indexing, no placement snapshots written; every write (a `Store` method that
+   * changes anything, a blob put, a text search that would first index pending blobs) rejects
+   * with `ReadOnlyStoreError`.
+   */
+  readOnly?: boolean;
+}
+
+/** A write was asked of a store opened with `readOnly` (SqliteStoreOptions). */
+export class ReadOnlyStoreError extends Error {
+  override name = "ReadOnlyStoreError";
+  constructor() {
+    super("The store is open for reading only");
+  }
 }
 
 /** A cold load that applied more changes than this (and a tenth of the list) to a snapshot rewrites it. */
@@ -180,6 +196,10 @@ export class SqliteStore implements Store {
   readonly blobs: TieredBlobStore;
   /** Where change events are published after each commit. */
   readonly notifier: ChangeNotifier;
+  /** The data dir this store was opened on. */
+  readonly dataDir: string;
+  /** Opened with `readOnly` (SqliteStoreOptions): every write rejects. */
+  readonly readOnly: boolean;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
@@ -235,6 +255,8 @@ export class SqliteStore implements Store {
     opts: SqliteStoreOptions,
   ) {
     this.database = database;
+    this.dataDir = opts.dataDir;
+    this.readOnly = opts.readOnly === true;
     this.blobs = new TieredBlobStore(
       database,
       (fn) => this.#queue.run(() => fn()),
@@ -338,22 +360,41 @@ export class SqliteStore implements Store {
     this.#indexer = new SearchIndexer({
       database,
       blobBytes: (hash) => this.blobs.getSync(hash),
-      write: (fn) => this.#queue.run(() => fn()),
+      // Read-only: a text search with blobs still pending rejects (the writer indexes them).
+      write: (fn) => this.readOnly ? Promise.reject(new ReadOnlyStoreError()) : this.#queue.run(() => fn()),
       writeActivity: () => this.#queue.stats.jobs,
-      background: opts.backgroundIndexing ?? true,
+      background: !this.readOnly && (opts.backgroundIndexing ?? true),
       onError: opts.onError ?? (() => {}),
     });
     // Left pending by a previous run (or another process): index them soon.
-    if (this.#indexer.pending) this.#indexer.schedule();
+    if (!this.readOnly && this.#indexer.pending) this.#indexer.schedule();
   }
 
   /** Opens (creating if needed) the store of a data dir and applies its migrations. */
   static async open(opts: SqliteStoreOptions): Promise<SqliteStore> {
     const dataDir = opts.dataDir.replace(/\/+$/, "") || "/";
     await Deno.mkdir(dataDir, { recursive: true });
-    const database = Database.open(`${dataDir}/tern.db`, { busyTimeoutMs: opts.busyTimeoutMs });
+    const database = Database.open(`${dataDir}/tern.db`, {
+      busyTimeoutMs: opts.busyTimeoutMs,
+      readOnly: opts.readOnly,
+    });
     try {
       const hasFts5 = detectFts5(database, opts.fts5 ?? true);
+      if (opts.readOnly) {
+        database.raw.function("tern_header", { deterministic: true }, headerMatches);
+        const files = new FsBlobStore(`${dataDir}/blobs`);
+        return new SqliteStore(
+          database,
+          files,
+          opts.notifier ?? new MemoryNotifier(),
+          opts.clock ?? systemClock,
+          hasFts5,
+          {
+            ...opts,
+            dataDir,
+          },
+        );
+      }
       database.applyMigrations(STORE_COMPONENT, storeMigrations(hasFts5));
       database.applyMigrations(BLOB_DATA_COMPONENT, BLOB_DATA_MIGRATIONS);
       database.applyMigrations(SEARCH_PENDING_COMPONENT, searchPendingMigrations(hasFts5));
@@ -384,7 +425,7 @@ export class SqliteStore implements Store {
         opts.notifier ?? new MemoryNotifier(),
         opts.clock ?? systemClock,
         hasFts5,
-        opts,
+        { ...opts, dataDir },
       );
     } catch (err) {
       database.close();
@@ -438,6 +479,7 @@ export class SqliteStore implements Store {
   /** Queues a write job (group commit); its errors, even synchronous ones, become rejections. */
   #write<T>(fn: (mut: Mutation) => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError("invalid", "Store is closed"));
+    if (this.readOnly) return Promise.reject(new ReadOnlyStoreError());
     const job = this.#queue.run((fx) => {
       const mut = new Mutation(this.database, fx);
       const result = fn(mut);
@@ -604,8 +646,9 @@ export class SqliteStore implements Store {
   storeMessages(
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
+    opts?: StoreMessagesOptions,
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
-    return this.#messages.storeMessages(raw, messages);
+    return this.#messages.storeMessages(raw, messages, opts);
   }
 
   getMessages(accountId: AccountId, ids: MessageId[], opts?: { mailboxIds?: boolean }): Promise<Message[]> {
@@ -842,7 +885,7 @@ export class SqliteStore implements Store {
    * write job, after the listing that asked for it has returned. Failures only cost the snapshot.
    */
   #queueSnapshot(mailboxRow: number, highestModseq: number, list: readonly Placement[]): void {
-    if (this.#closed || this.#snapshotsPending.has(mailboxRow)) return;
+    if (this.#closed || this.readOnly || this.#snapshotsPending.has(mailboxRow)) return;
     this.#snapshotsPending.add(mailboxRow);
     this.#queue.run(() => {
       this.#snapshotsPending.delete(mailboxRow);
@@ -865,6 +908,8 @@ export class SqliteStore implements Store {
         this.#queueSnapshot(mailboxRow, highestModseq, list);
       }
     }
+    // Deliveries waiting for the preparer's worker are prepared here and queue their writes.
+    this.#messages.stopPreparer();
     await this.#indexer.close();
     await this.#queue.drain();
     this.#closed = true;

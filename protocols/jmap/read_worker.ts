@@ -1,0 +1,206 @@
+/**
+ * The worker side of read_pool.ts: a thread that answers read-only JMAP API requests with its own
+ * read-only connection to the server's SQLite store, so that they use a second core while the
+ * main thread keeps the HTTP listener, authentication and every write.
+ *
+ * Each request starts a fresh read snapshot (`Database.endReadScope`): a write acknowledged to any
+ * client before the request reached the main thread is committed by then (commits precede
+ * acknowledgements), so it is seen. Requests are answered one at a time, in arrival order.
+ *
+ * Messages in: `{ type: "open", dataDir, config }` first, then `{ type: "request", id, request,
+ * account, sessionState, client, crash? }`, and `{ type: "close" }`. Messages out: `{ type: "ready" }`
+ * or `{ type: "failed", message }` after open; per request any number of `{ type: "log", id, level,
+ * message, fields }`, then `{ type: "response", id, body, summary }` (the Response object's JSON and,
+ * for the metrics, each method response's name, error type and call id) or `{ type: "fallback", id }`
+ * when the request turned out to need a write (the main thread runs it); `{ type: "closed" }`.
+ *
+ * @module
+ */
+import type { Config } from "../../core/config/types.ts";
+import type { ServerContext } from "../../core/context.ts";
+import { systemClock } from "../../core/clock.ts";
+import type { AuthService } from "../../core/auth/types.ts";
+import type { LogFields, Logger } from "../../core/log/logger.ts";
+import type { Account } from "../../core/store/types.ts";
+import { ReadOnlyStoreError, SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import { processRequest } from "./api.ts";
+import { MethodError } from "./errors.ts";
+import type { MethodEntry } from "./method_context.ts";
+import { METHODS } from "./methods/mod.ts";
+import type { JmapRequest } from "./request.ts";
+import { createJmapServices, type JmapServices } from "./services.ts";
+import { READ_ONLY_METHODS } from "./read_methods.ts";
+
+/** A log level the worker forwards. */
+export type ReadLogLevel = "debug" | "info" | "warn" | "error";
+
+/** A message from the main thread. */
+export type ReadWorkerRequest =
+  | { type: "open"; dataDir: string; config: Config }
+  | {
+    type: "request";
+    id: number;
+    request: JmapRequest;
+    account: Account;
+    sessionState: string;
+    client: { sessionId: string; remoteAddress: string };
+    /** Test hook (read_pool.ts `crashNextRequestForTest`): the worker fails instead of answering. */
+    crash?: boolean;
+  }
+  | { type: "close" };
+
+/** A message to the main thread. */
+export type ReadWorkerReply =
+  | { type: "ready" }
+  | { type: "failed"; message: string }
+  | { type: "log"; id: number; level: ReadLogLevel; message: string; fields: LogFields }
+  | { type: "response"; id: number; body: string; summary: [string, string | null, string][] }
+  | { type: "fallback"; id: number }
+  | { type: "closed" };
+
+/** The worker's global scope (typed here, not through the deno.worker lib, which would leak). */
+const scope = globalThis as unknown as {
+  postMessage(m: ReadWorkerReply): void;
+  onmessage: ((e: MessageEvent<ReadWorkerRequest>) => void) | null;
+  close(): void;
+};
+
+/** A logger whose records go to the main thread, which writes them with the request's fields. */
+function forwardingLogger(id: number, fields: LogFields = {}): Logger {
+  const send = (level: ReadLogLevel) => (message: string, more?: LogFields) =>
+    scope.postMessage({ type: "log", id, level, message, fields: { ...fields, ...more } });
+  return {
+    debug: send("debug"),
+    info: send("info"),
+    warn: send("warn"),
+    error: send("error"),
+    with: (more) => forwardingLogger(id, { ...fields, ...more }),
+  };
+}
+
+/** Logins are the main thread's: the worker's services never authenticate anyone. */
+const noAuth: AuthService = {
+  verifyPassword: () => Promise.reject(new Error("no authentication in a JMAP read worker")),
+  mechanisms: () => [],
+  startSasl: () => null,
+  deriveSecrets: () => Promise.reject(new Error("no authentication in a JMAP read worker")),
+};
+
+function needsWrite(err: unknown): boolean {
+  return err instanceof ReadOnlyStoreError ||
+    (err instanceof Error && /attempt to write a readonly database/i.test(err.message));
+}
+
+/** Set when a method of the request being answered asked for a write. */
+let wantedWrite = false;
+
+/**
+ * The method table limited to the read-only methods, each noting a write it attempted: the
+ * request then goes back to the main thread, which runs it whole (nothing was changed here).
+ */
+const methods = new Map<string, MethodEntry>();
+for (const name of READ_ONLY_METHODS) {
+  const entry = METHODS.get(name);
+  if (!entry) continue;
+  methods.set(name, {
+    capability: entry.capability,
+    handler: async (args, ctx) => {
+      try {
+        return await entry.handler(args, ctx);
+      } catch (err) {
+        if (!needsWrite(err)) throw err;
+        wantedWrite = true;
+        throw new MethodError("serverFail");
+      }
+    },
+  });
+}
+
+let store: SqliteStore | null = null;
+let services: JmapServices | null = null;
+const queue: ReadWorkerRequest[] = [];
+let running = false;
+
+async function open(dataDir: string, config: Config): Promise<void> {
+  try {
+    store = await SqliteStore.open({ dataDir, readOnly: true });
+    const server: ServerContext = {
+      config,
+      store,
+      auth: noAuth,
+      log: forwardingLogger(0),
+      clock: systemClock,
+    };
+    services = createJmapServices(server);
+    scope.postMessage({ type: "ready" });
+  } catch (err) {
+    scope.postMessage({ type: "failed", message: (err as Error)?.message ?? String(err) });
+  }
+}
+
+async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promise<void> {
+  if (m.crash) {
+    // Test hook: an uncaught error ends this worker; the pool replaces it.
+    queueMicrotask(() => {
+      throw new Error("JMAP read worker crash (test hook)");
+    });
+    await new Promise<never>(() => {});
+  }
+  if (!services || !store || !m.request.methodCalls.every(([name]) => methods.has(name))) {
+    scope.postMessage({ type: "fallback", id: m.id });
+    return;
+  }
+  // A fresh snapshot: every commit made before the request arrived is seen.
+  store.database.endReadScope();
+  wantedWrite = false;
+  const response = await processRequest(
+    m.request,
+    services,
+    m.account,
+    forwardingLogger(m.id),
+    m.sessionState,
+    m.client,
+    methods,
+  );
+  if (wantedWrite) {
+    scope.postMessage({ type: "fallback", id: m.id });
+    return;
+  }
+  const summary: [string, string | null, string][] = response.methodResponses.map(([name, args, callId]) => [
+    name,
+    name === "error" && typeof args.type === "string" ? args.type : null,
+    callId,
+  ]);
+  scope.postMessage({ type: "response", id: m.id, body: JSON.stringify(response), summary });
+}
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
+      if (m.type === "open") await open(m.dataDir, m.config);
+      else if (m.type === "request") {
+        try {
+          await answer(m);
+        } catch (err) {
+          forwardingLogger(m.id).error("JMAP read worker failed", { error: String(err) });
+          scope.postMessage({ type: "fallback", id: m.id });
+        }
+      } else {
+        await store?.close().catch(() => {});
+        store = null;
+        scope.postMessage({ type: "closed" });
+        scope.close();
+        return;
+      }
+    }
+  } finally {
+    running = false;
+  }
+}
+
+scope.onmessage = (e) => {
+  queue.push(e.data);
+  void drain();
+};
