@@ -153,6 +153,7 @@ async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promi
   // A fresh snapshot: every commit made before the request arrived is seen.
   store.database.endReadScope();
   wantedWrite = false;
+  const refused = store.refusedWrites;
   const response = await processRequest(
     m.request,
     services,
@@ -162,7 +163,8 @@ async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promi
     m.client,
     methods,
   );
-  if (wantedWrite) {
+  // A write was refused (its error may have become a per-object result): main runs it whole.
+  if (wantedWrite || store.refusedWrites !== refused) {
     scope.postMessage({ type: "fallback", id: m.id });
     return;
   }

@@ -200,6 +200,11 @@ export class SqliteStore implements Store {
   readonly dataDir: string;
   /** Opened with `readOnly` (SqliteStoreOptions): every write rejects. */
   readonly readOnly: boolean;
+  /**
+   * Writes refused so far (`readOnly`), also those whose error a caller caught and turned into a
+   * result: a JMAP read worker compares it before and after a request (read_worker.ts).
+   */
+  refusedWrites = 0;
   readonly #clock: Clock;
   readonly #directory: SqliteDirectory;
   readonly #mailboxes: SqliteMailboxes;
@@ -361,7 +366,7 @@ export class SqliteStore implements Store {
       database,
       blobBytes: (hash) => this.blobs.getSync(hash),
       // Read-only: a text search with blobs still pending rejects (the writer indexes them).
-      write: (fn) => this.readOnly ? Promise.reject(new ReadOnlyStoreError()) : this.#queue.run(() => fn()),
+      write: (fn) => this.readOnly ? this.#refuse() : this.#queue.run(() => fn()),
       writeActivity: () => this.#queue.stats.jobs,
       background: !this.readOnly && (opts.backgroundIndexing ?? true),
       onError: opts.onError ?? (() => {}),
@@ -476,10 +481,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** A write asked of a read-only store: counted, and rejected. */
+  #refuse(): Promise<never> {
+    this.refusedWrites++;
+    return Promise.reject(new ReadOnlyStoreError());
+  }
+
   /** Queues a write job (group commit); its errors, even synchronous ones, become rejections. */
   #write<T>(fn: (mut: Mutation) => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError("invalid", "Store is closed"));
-    if (this.readOnly) return Promise.reject(new ReadOnlyStoreError());
+    if (this.readOnly) return this.#refuse();
     const job = this.#queue.run((fx) => {
       const mut = new Mutation(this.database, fx);
       const result = fn(mut);
