@@ -5,7 +5,8 @@
  *
  * - Opens the file in WAL mode (`auto_vacuum=INCREMENTAL` when new, a checkpoint every 1 MiB of
  *   WAL and the WAL cut back to 1 MiB when it restarts) with `synchronous=FULL` (a COMMIT returns after the WAL is fsynced;
- *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop),
+ *   `transactionDeferredSync` commits without waiting and syncs the WAL off the event loop; the
+ *   level stays NORMAL after it until the next write that must wait for the disk),
  *   foreign keys on and a busy timeout, so the CLI can work on the data dir while a server runs.
  * - `transaction(fn)` runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws); nested
  *   calls become savepoints.
@@ -97,6 +98,8 @@ export class Database {
   readonly #arrayStatements = new Map<string, StatementSync>();
   #depth = 0;
   #savepoint = 0;
+  /** The connection's `PRAGMA synchronous` level (`#safety`). */
+  #synchronous: "FULL" | "NORMAL" = "FULL";
   /** Write calls made on this connection (`writes`). */
   #writes = 0;
   readonly #busyTimeoutMs: number;
@@ -205,7 +208,9 @@ export class Database {
       this.#selects.set(sql, select);
     }
     if (!select) {
+      // May write (RETURNING): outside a transaction it commits on its own, durably.
       this.#endRead();
+      if (this.#depth === 0) this.#safety("FULL");
       return;
     }
     if (this.#readScope !== null || this.#depth > 0 || this.#db.isTransaction) return;
@@ -262,6 +267,7 @@ export class Database {
   /** Runs a write statement. */
   run(sql: string, ...params: SqlValue[]): RunResult {
     this.#endRead();
+    if (this.#depth === 0) this.#safety("FULL");
     this.#writes++;
     const r = this.statement(sql).run(...params);
     return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
@@ -295,6 +301,7 @@ export class Database {
   /** Executes SQL without parameters (may hold several statements). */
   exec(sql: string): void {
     this.#endRead();
+    if (this.#depth === 0) this.#safety("FULL");
     this.#writes++;
     this.#db.exec(sql);
   }
@@ -325,6 +332,26 @@ export class Database {
         this.#depth--;
       }
     }
+    this.#safety("FULL");
+    return this.#outer(fn);
+  }
+
+  /**
+   * Sets `PRAGMA synchronous` for the next commit; only outside a transaction (SQLite refuses the
+   * change inside one, a read scope included: callers end it first). The level stays as set until
+   * a write needs the other one: a server's group commits (NORMAL, `transactionDeferredSync`) then
+   * set it once, not twice per batch (two statements of a single STORE's 15, issue 14), and every
+   * other write (`transaction`, `run`, `exec`, a RETURNING statement outside a transaction) sets
+   * FULL first.
+   */
+  #safety(level: "FULL" | "NORMAL"): void {
+    if (this.#synchronous === level || this.#db.isTransaction) return;
+    this.#db.exec(`PRAGMA synchronous = ${level}`);
+    this.#synchronous = level;
+  }
+
+  /** `BEGIN IMMEDIATE`, `fn`, then COMMIT, or ROLLBACK when it throws (at depth 0). */
+  #outer<T>(fn: () => T): T {
     this.#db.exec("BEGIN IMMEDIATE");
     this.#depth = 1;
     try {
@@ -346,6 +373,7 @@ export class Database {
    * `synchronous=NORMAL` and the returned `synced` promise resolves once the WAL file has been
    * fdatasynced from a worker thread (so the event loop keeps serving while the disk flushes).
    * The change is durable only when `synced` resolves: callers must not acknowledge it before.
+   * The connection stays at NORMAL afterwards, until a write that must wait for the disk.
    * Same durability as `synchronous=FULL`: in WAL mode NORMAL still syncs the WAL before each
    * checkpoint and its header when the WAL restarts, and the fdatasync covers every frame written
    * so far. Without a WAL (in-memory database) `synced` is already resolved. Not nestable.
@@ -355,13 +383,9 @@ export class Database {
     if (this.#walPath === null) return { result: this.transaction(fn), synced: Promise.resolve() };
     // The safety level cannot change inside a transaction (an open read scope included).
     this.#endRead();
-    this.#db.exec("PRAGMA synchronous = NORMAL");
-    let result: T;
-    try {
-      result = this.transaction(fn);
-    } finally {
-      this.#db.exec("PRAGMA synchronous = FULL");
-    }
+    this.#writes++;
+    this.#safety("NORMAL");
+    const result = this.#outer(fn);
     return { result, synced: this.#syncWal(this.#walPath) };
   }
 

@@ -105,14 +105,52 @@ Deno.test("Database.transactionDeferredSync commits at once and resolves synced 
     assert.equal(db.inTransaction, false);
     assert.deepEqual(db.values("SELECT x FROM t"), [[1]]);
     await synced;
-    // The connection is back to synchronous=FULL (2) for ordinary transactions.
-    assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
     assert.throws(() =>
       db.transactionDeferredSync(() => {
         throw new Error("boom");
       }), /boom/);
-    assert.deepEqual(db.values("PRAGMA synchronous"), [[2]]);
     assert.deepEqual(db.values("SELECT x FROM t"), [[1]]);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Database stays at synchronous=NORMAL between deferred-sync commits and sets FULL before any other write", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = Database.open(`${dir}/t.db`);
+  // Read on the raw connection: the wrapper's own PRAGMA statements set FULL first.
+  const level = () => (db.raw.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  try {
+    db.exec("CREATE TABLE t (x INTEGER)");
+    assert.equal(level(), 2);
+    // Deferred-sync commits run at NORMAL (1), which stays set between them (no PRAGMA per batch).
+    for (let i = 0; i < 3; i++) {
+      const { synced } = db.transactionDeferredSync(() => {
+        assert.equal(level(), 1);
+        db.run("INSERT INTO t (x) VALUES (?)", i);
+      });
+      await synced;
+      assert.equal(level(), 1);
+    }
+    // Every other write commits at FULL (2): an ordinary transaction, a statement on its own,
+    // SQL executed as is, and a RETURNING statement through get.
+    db.transaction(() => assert.equal(level(), 2));
+    const writes: (() => unknown)[] = [
+      () => db.run("INSERT INTO t (x) VALUES (10)"),
+      () => db.exec("INSERT INTO t (x) VALUES (11)"),
+      () => db.get("INSERT INTO t (x) VALUES (12) RETURNING x"),
+    ];
+    for (const write of writes) {
+      await db.transactionDeferredSync(() => db.run("INSERT INTO t (x) VALUES (0)")).synced;
+      assert.equal(level(), 1);
+      write();
+      assert.equal(level(), 2);
+    }
+    // A plain SELECT changes nothing.
+    await db.transactionDeferredSync(() => db.run("INSERT INTO t (x) VALUES (0)")).synced;
+    db.get("SELECT count(*) FROM t");
+    assert.equal(level(), 1);
   } finally {
     db.close();
     await Deno.remove(dir, { recursive: true });

@@ -1,7 +1,8 @@
 /**
  * Group commit: write jobs queued during one event-loop turn (or, under load, while the previous
- * batch's WAL sync was under way) run in a single `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint so that one job's failure (e.g. over quota) leaves the
- * others intact. The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
+ * batch's WAL sync was under way) run in a single `BEGIN IMMEDIATE … COMMIT`, each inside its own
+ * savepoint so that one job's failure (e.g. over quota) leaves the others intact; a job alone in
+ * its batch needs no savepoint (its failure rolls the transaction back). The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
  * event loop (`Database.transactionDeferredSync`), and only after that do the batch's change events
  * get published and its jobs settle, batch after batch in commit order. A batch with post-commit
  * actions (blob unlinks) syncs the WAL synchronously and runs them right after its COMMIT.
@@ -61,6 +62,9 @@ export class JobEffects {
     this.afterCommit.push(...other.afterCommit);
   }
 }
+
+/** Thrown out of a batch of one job that failed, to roll its transaction back (the job's own error is in its result). */
+class LoneJobFailed extends Error {}
 
 interface Job {
   fn: (fx: JobEffects) => unknown;
@@ -167,15 +171,21 @@ export class WriteQueue {
     this.#flushes++;
     this.#jobs += jobs.length;
     let synced: Promise<void> | null = null;
+    let rolledBack = false;
+    // A job alone in its batch (a single client's STORE, EXPUNGE or APPEND) runs without a
+    // savepoint: SAVEPOINT and RELEASE were two of its 15 statements (issue 14). When it throws,
+    // the whole transaction rolls back instead, which undoes exactly what the savepoint would.
+    const alone = jobs.length === 1;
     const body = () => {
       for (const job of jobs) {
         const fx = new JobEffects();
         try {
-          const value = this.#db.transaction(() => job.fn(fx));
+          const value = alone ? runAlone(job, fx) : this.#db.transaction(() => job.fn(fx));
           batch.merge(fx);
           results.push({ ok: true, value });
         } catch (err) {
           results.push({ ok: false, value: err });
+          if (alone) throw new LoneJobFailed();
         }
       }
       for (const action of batch.beforeCommit) action();
@@ -194,12 +204,19 @@ export class WriteQueue {
         this.#runAfterCommit(batch);
       }
     } catch (err) {
-      // Never awaited now: keep a failing background sync from becoming an unhandled rejection.
-      synced?.catch(() => {});
-      this.#commitMs += performance.now() - started;
-      for (const job of jobs) job.reject(err);
-      this.#settleIdle();
-      return;
+      if (err instanceof LoneJobFailed) {
+        // Rolled back, nothing written: the job is rejected with its own error, in commit order
+        // like every other settlement (what it read may be a batch whose sync is still running).
+        synced = Promise.resolve();
+        rolledBack = true;
+      } else {
+        // Never awaited now: keep a failing background sync from becoming an unhandled rejection.
+        synced?.catch(() => {});
+        this.#commitMs += performance.now() - started;
+        for (const job of jobs) job.reject(err);
+        this.#settleIdle();
+        return;
+      }
     }
     this.#commitMs += performance.now() - started;
     this.#syncing++;
@@ -211,7 +228,7 @@ export class WriteQueue {
       } catch (err) {
         syncError = err;
       }
-      if (syncError === null) this.observer?.((performance.now() - started) / 1000);
+      if (syncError === null && !rolledBack) this.observer?.((performance.now() - started) / 1000);
       await previous;
       this.#syncing--;
       if (syncError !== null) {
@@ -265,4 +282,13 @@ export class WriteQueue {
     this.#idle = null;
     idle?.resolve();
   }
+}
+
+/** Runs a job alone in its transaction (no savepoint); it must be synchronous, as in `Database.transaction`. */
+function runAlone(job: Job, fx: JobEffects): unknown {
+  const value = job.fn(fx);
+  if (value instanceof Promise) {
+    throw new TypeError("Database.transaction callback must be synchronous: it returned a Promise");
+  }
+  return value;
 }

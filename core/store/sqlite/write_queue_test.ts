@@ -1,0 +1,124 @@
+/**
+ * `WriteQueue` batches (issue 14): the statements a batch runs around its jobs, and a failing job
+ * alone in its batch or beside others.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { Database } from "./database.ts";
+import { MemoryNotifier } from "../notifier.ts";
+import { WriteQueue } from "./write_queue.ts";
+
+async function withQueue(fn: (q: WriteQueue, db: Database) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tern-write-queue-" });
+  const db = Database.open(`${dir}/t.db`);
+  db.exec("CREATE TABLE t (x INTEGER CHECK (x < 100))");
+  const q = new WriteQueue(db, new MemoryNotifier(), (e) => {
+    throw e;
+  });
+  try {
+    await fn(q, db);
+  } finally {
+    await q.drain();
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The SQL the connection executes outside prepared statements (BEGIN, SAVEPOINT, COMMIT,
+ * PRAGMA…) while `fn` runs: the real connection's calls, recorded on their way through.
+ */
+async function execsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const proto = DatabaseSync.prototype as unknown as { exec(sql: string): void };
+  const exec = proto.exec;
+  const seen: string[] = [];
+  proto.exec = function (this: DatabaseSync, sql: string) {
+    seen.push(sql.replace(/sp\d+/, "spN"));
+    return exec.call(this, sql);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.exec = exec;
+  }
+  return seen;
+}
+
+const rows = (db: Database) => db.all<{ x: number }>("SELECT x FROM t ORDER BY x").map((r) => r.x);
+
+Deno.test("write queue: a job alone in its batch runs between BEGIN and COMMIT with no savepoint, and the safety level is set once", async () => {
+  await withQueue(async (q, db) => {
+    await q.run(() => db.run("INSERT INTO t (x) VALUES (0)"));
+    const execs = await execsDuring(async () => {
+      for (let i = 1; i <= 3; i++) await q.run(() => db.run("INSERT INTO t (x) VALUES (?)", i));
+    });
+    assert.deepEqual(execs, [
+      "BEGIN IMMEDIATE",
+      "COMMIT",
+      "BEGIN IMMEDIATE",
+      "COMMIT",
+      "BEGIN IMMEDIATE",
+      "COMMIT",
+    ]);
+    assert.deepEqual(rows(db), [0, 1, 2, 3]);
+  });
+});
+
+Deno.test("write queue: jobs sharing a batch each run in a savepoint", async () => {
+  await withQueue(async (q, db) => {
+    await q.run(() => db.run("INSERT INTO t (x) VALUES (0)"));
+    const execs = await execsDuring(() =>
+      Promise.all([1, 2].map((i) => q.run(() => db.run("INSERT INTO t (x) VALUES (?)", i))))
+    );
+    assert.deepEqual(execs, [
+      "BEGIN IMMEDIATE",
+      "SAVEPOINT spN",
+      "RELEASE spN",
+      "SAVEPOINT spN",
+      "RELEASE spN",
+      "COMMIT",
+    ]);
+  });
+});
+
+Deno.test("write queue: a failing job alone in its batch is rejected with its own error and leaves nothing written", async () => {
+  await withQueue(async (q, db) => {
+    const flushes0 = q.stats.flushes;
+    const failing = q.run(() => {
+      db.run("INSERT INTO t (x) VALUES (1)");
+      db.run("INSERT INTO t (x) VALUES (500)"); // fails the CHECK
+    });
+    await assert.rejects(failing, /CHECK constraint failed/);
+    assert.equal(q.stats.flushes, flushes0 + 1);
+    assert.deepEqual(rows(db), [], "the job's first write was kept");
+    assert.equal(db.inTransaction, false);
+    // The queue goes on: the next job commits.
+    await q.run(() => db.run("INSERT INTO t (x) VALUES (2)"));
+    assert.deepEqual(rows(db), [2]);
+    // A job that is not synchronous fails as in Database.transaction, and writes nothing.
+    await assert.rejects(
+      q.run(() => Promise.resolve(db.run("INSERT INTO t (x) VALUES (3)"))),
+      /must be synchronous/,
+    );
+    assert.deepEqual(rows(db), [2]);
+  });
+});
+
+Deno.test("write queue: a failing job beside others in a batch leaves theirs committed", async () => {
+  await withQueue(async (q, db) => {
+    const [a, b, c] = await Promise.allSettled([
+      q.run(() => db.run("INSERT INTO t (x) VALUES (1)")),
+      q.run(() => {
+        db.run("INSERT INTO t (x) VALUES (2)");
+        db.run("INSERT INTO t (x) VALUES (500)");
+      }),
+      q.run(() => db.run("INSERT INTO t (x) VALUES (3)")),
+    ]);
+    assert.equal(a.status, "fulfilled");
+    assert.equal(b.status, "rejected");
+    assert.equal(c.status, "fulfilled");
+    assert.deepEqual(rows(db), [1, 3]);
+  });
+});
