@@ -8,15 +8,16 @@
  *
  * @module
  */
-import { parseMime } from "../mime/parse.ts";
-import { parseHeaderBlock } from "../mime/header.ts";
-import { decodeHeaderText, encodeEncodedWords } from "../mime/encoded_words.ts";
-import { parseAddressList } from "../mime/address.ts";
+import { encodeEncodedWords } from "../mime/encoded_words.ts";
 import { parseDateWithZone } from "../mime/date.ts";
-import { partText } from "../mime/body.ts";
-import { latin1 } from "../mime/charset.ts";
-import type { HeaderField, MimePart } from "../mime/types.ts";
-import { leafBody } from "./body_leaf.ts";
+import {
+  type BodyTransform,
+  decodedValue,
+  fieldAddresses,
+  indexByKey,
+  type SieveField,
+  SieveMessage,
+} from "./message.ts";
 import {
   asciiLower,
   type Comparator,
@@ -70,6 +71,11 @@ export const DEFAULT_RUN_LIMITS: RunLimits = {
 export interface SieveContext {
   /** The message as it will be stored (trace fields included). */
   raw: Uint8Array;
+  /**
+   * The same message parsed, shared by the runs of one delivery (one per recipient account):
+   * used when its `raw` is this `raw`, else the run parses its own.
+   */
+  message?: SieveMessage;
   envelope: SieveEnvelope;
   /** The time of delivery (currentdate, vacation). */
   now: Date;
@@ -153,23 +159,7 @@ const DEFAULT_DUPLICATE_SECONDS = 7 * 86_400;
 /** Header fields no script may add or delete (RFC 5293 §7: trace and loop protection). */
 const PROTECTED_FIELDS = new Set(["received", "auto-submitted"]);
 
-interface Field {
-  name: string;
-  key: string;
-  value: string;
-  /** Where the field's original bytes start in the message, or -1 for an added one. */
-  start: number;
-  /** Where they end. */
-  end: number;
-  /** Memo: the value decoded (RFC 2047) and trimmed, as header tests compare it. */
-  decoded?: string;
-  /** Memo: the addresses of the value, as address tests see them. */
-  addresses?: string[];
-  /** Memo: {@link decoded} folded for i;ascii-casemap. */
-  folded?: string;
-  /** Memo: {@link addresses} folded for i;ascii-casemap. */
-  foldedAddresses?: string[];
-}
+type Field = SieveField;
 
 /** A test compiled into a closure (once per test of a compiled script, see {@link Run.compileBlock}). */
 type TestFn = (run: Run, frame: Frame) => boolean;
@@ -231,15 +221,12 @@ class Run {
   redirects = 0;
   readonly includeStack: string[] = [];
   readonly included = new Set<string>();
-  #fields: Field[] | null = null;
-  /** The fields by lowercase name (built on first lookup, dropped when editheader changes the list). */
+  /** The message as received, parsed lazily (body tests read it, not an edited one). */
+  readonly msg: SieveMessage;
+  /** The fields after editheader changes, or null while the header is the original one. */
+  #fields: readonly Field[] | null = null;
+  /** {@link #fields} by lowercase name (built on first lookup, dropped when editheader changes them). */
   #byKey: Map<string, Field[]> | null = null;
-  /** Offset just past the blank line that ends the header (the body's start). */
-  #bodyStart = 0;
-  /** Offset just past the last original field (where the blank line starts). */
-  #lastFieldEnd = 0;
-  /** The header as received (body tests read the original message, not an edited one). */
-  #original: HeaderField[] = [];
   /** RFC 7352: what the run's `duplicate` tests found, by handle and id (one answer per run). */
   readonly #seen = new Map<string, boolean>();
   readonly #marks: DuplicateMark[] = [];
@@ -255,13 +242,11 @@ class Run {
     }
     return f;
   };
-  /** Body texts already extracted in this run, by transform. */
-  #bodies: Map<string, string[]> | null = null;
   #edited = false;
-  #mime: MimePart | null = null;
 
   constructor(ctx: SieveContext) {
     this.ctx = ctx;
+    this.msg = ctx.message?.raw === ctx.raw ? ctx.message : new SieveMessage(ctx.raw);
     this.limits = ctx.limits ? { ...DEFAULT_RUN_LIMITS, ...ctx.limits } : DEFAULT_RUN_LIMITS;
   }
 
@@ -545,25 +530,13 @@ class Run {
 
   // ---- the message ----
 
-  #headers(): Field[] {
-    if (this.#fields) return this.#fields;
+  /** The header as tests see it now: the original fields, or the edited ones (RFC 5293 §4). */
+  #headers(): readonly Field[] {
     // Header tests need the header alone: the body is parsed only when a body test runs.
-    const raw = this.ctx.raw;
-    const block = parseHeaderBlock(raw, 0, raw.length, { top: true });
-    this.#bodyStart = block.headerEnd;
-    this.#lastFieldEnd = block.fields.at(-1)?.end ?? 0;
-    this.#original = block.fields;
-    this.#fields = block.fields.map((h) => ({
-      name: h.name,
-      key: h.key,
-      value: h.value,
-      start: h.start,
-      end: h.end,
-    }));
-    return this.#fields;
+    return this.#fields ?? this.msg.fields;
   }
 
-  #setFields(fields: Field[]): void {
+  #setFields(fields: readonly Field[]): void {
     this.#fields = fields;
     this.#byKey = null;
     this.#edited = true;
@@ -571,21 +544,16 @@ class Run {
 
   /** The value a header test compares (RFC 2047 decoded, trimmed), decoded once per field. */
   #decoded(f: Field): string {
-    return f.decoded ??= decodeHeaderText(f.value).trim();
-  }
-
-  #root(): MimePart {
-    if (!this.#mime) this.#mime = parseMime(this.ctx.raw);
-    return this.#mime;
+    return decodedValue(f);
   }
 
   /** The addresses of a field's value, as address tests see them (parsed once per field). */
   #addresses(f: Field): string[] {
-    return f.addresses ??= simpleAddress(f.value) ?? parseAddressList(f.value).map((a) => a.email);
+    return fieldAddresses(f);
   }
 
   /** The fields named `name`, narrowed by RFC 5260 §6 `:index` / `:last`. */
-  #fieldsNamed(name: string, tags: Map<string, TagValue>): Field[] {
+  #fieldsNamed(name: string, tags: Map<string, TagValue>): readonly Field[] {
     const all = this.#fieldsByKey(lowerName(name));
     const index = tags.get("index");
     if (typeof index !== "number") return all;
@@ -594,16 +562,11 @@ class Run {
   }
 
   /** The fields whose lowercase name is `key`, in order. */
-  #fieldsByKey(key: string): Field[] {
-    if (this.#byKey === null) {
-      const byKey = new Map<string, Field[]>();
-      for (const f of this.#headers()) {
-        const list = byKey.get(f.key);
-        if (list) list.push(f);
-        else byKey.set(f.key, [f]);
-      }
-      this.#byKey = byKey;
-    }
+  #fieldsByKey(key: string): readonly Field[] {
+    const edited = this.#fields;
+    // The original header's index is the message's, shared by every run of the delivery.
+    if (edited === null) return this.msg.named(key);
+    this.#byKey ??= indexByKey(edited);
     return this.#byKey.get(key) ?? NO_FIELDS;
   }
 
@@ -612,10 +575,11 @@ class Run {
     const parts = this.#headers().map((f) =>
       f.start >= 0 ? raw.subarray(f.start, f.end) : encoder.encode(`${f.name}: ${f.value}\r\n`)
     );
-    const lastEnd = this.#lastFieldEnd;
+    const lastEnd = this.msg.lastFieldEnd;
+    const bodyStart = this.msg.headerEnd;
     // The blank line that ended the header (a header-only message gets one).
-    const sep = this.#bodyStart > lastEnd ? raw.subarray(lastEnd, this.#bodyStart) : encoder.encode("\r\n");
-    parts.push(sep, raw.subarray(this.#bodyStart));
+    const sep = bodyStart > lastEnd ? raw.subarray(lastEnd, bodyStart) : encoder.encode("\r\n");
+    parts.push(sep, raw.subarray(bodyStart));
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {
@@ -922,7 +886,7 @@ class Run {
         const values: string[] = [];
         for (const n of this.#strs(frame, t.args[0])) {
           for (const f of this.#fieldsNamed(n, tags)) {
-            values.push(...(f.addresses ??= parseAddressList(f.value).map((a) => a.email)));
+            values.push(...this.#addresses(f));
           }
         }
         if (values.length === 0 && this.#matchOf(tags).match.type !== "count") return false;
@@ -973,52 +937,13 @@ class Run {
     throw new SieveRuntimeError(`unknown test ${t.name}`);
   }
 
-  /** RFC 5173 §5: the body text the transform gives. */
-  #bodyTexts(frame: Frame, tags: Map<string, TagValue>): string[] {
+  /** RFC 5173 §5: the body text the transform gives (extracted once per delivery and transform). */
+  #bodyTexts(frame: Frame, tags: Map<string, TagValue>): readonly string[] {
+    const transform: BodyTransform = tags.has("raw") ? "raw" : tags.has("content") ? "content" : "text";
     const types = tags.has("content")
       ? this.#strs(frame, tags.get("content")).map((s) => s.toLowerCase())
-      : ["text"];
-    // Each transform's text is extracted once per run, however many body tests ask for it.
-    const key = tags.has("raw")
-      ? "raw"
-      : `${tags.has("content") ? "content" : "text"}\u0000${types.join("\u0000")}`;
-    const memo = this.#bodies ??= new Map();
-    let texts = memo.get(key);
-    if (!texts) {
-      texts = this.#extractBody(tags, types);
-      memo.set(key, texts);
-    }
-    return texts;
-  }
-
-  #extractBody(tags: Map<string, TagValue>, types: readonly string[]): string[] {
-    const raw = this.ctx.raw;
-    this.#headers();
-    // A single-part message needs no full MIME parse (body_leaf.ts).
-    const root = this.#mime ?? leafBody(raw, this.#original, this.#bodyStart) ?? this.#root();
-    if (tags.has("raw")) return [latin1(raw.subarray(root.bodyStart))];
-    const out: string[] = [];
-    const visit = (p: MimePart, depth: number): void => {
-      if (depth > 32) return;
-      const full = `${p.type}/${p.subtype}`;
-      const wanted = types.some((ty) => ty === "" || ty === p.type || ty === full);
-      if (p.children.length > 0) {
-        for (const ch of p.children) visit(ch, depth + 1);
-        return;
-      }
-      if (p.message) {
-        if (wanted && tags.has("content")) out.push(partText(raw, p));
-        visit(p.message, depth + 1);
-        return;
-      }
-      if (wanted) {
-        const text = partText(raw, p);
-        // RFC 5173 §5.2: for :text, HTML is reduced to its text.
-        out.push(!tags.has("content") && p.subtype === "html" ? text.replace(/<[^>]*>/g, " ") : text);
-      }
-    };
-    visit(root, 0);
-    return out;
+      : TEXT_TYPES;
+    return this.msg.bodyTexts(transform, types);
   }
 
   #date(t: CompiledTest, frame: Frame): boolean {
@@ -1104,7 +1029,9 @@ function matchPlanOf(tags: Map<string, TagValue>): MatchPlan {
 
 /** The closures of the sync blocks of compiled scripts (a compiled script's blocks never change). */
 const compiledBlocks = new WeakMap<CompiledCommand[], BlockFn>();
-const NO_FIELDS: Field[] = [];
+const NO_FIELDS: readonly Field[] = Object.freeze([]);
+/** RFC 5173 §5.2: `:text` compares the text parts. */
+const TEXT_TYPES: readonly string[] = Object.freeze(["text"]);
 const lowerNames = new Map<string, string>();
 
 /** A field name in lowercase, remembered (scripts name the same few fields run after run). */
@@ -1142,21 +1069,8 @@ function isSyncBlock(cmds: CompiledCommand[]): boolean {
   return v;
 }
 
-/** `Name <local@domain>` or `<local@domain>`: no quotes, comments, groups, lists or routes. */
-const SIMPLE_NAME_ADDR = /^[^"(),;:<>\\]*<([^\s"(),;:<>\\]+@[^\s"(),;:<>\\]+)>[ \t\r\n]*$/;
-/** A bare `local@domain`. */
-const SIMPLE_ADDR_SPEC = /^[ \t\r\n]*([^\s"(),;:<>\\]+@[^\s"(),;:<>\\]+)[ \t\r\n]*$/;
-
-/**
- * The address of a field value of one plain mailbox, or null for anything else: the same address
- * parseAddressList gives for these shapes (its tokens are then one angle or one atom, the address
- * taken as is), without its tokenizer. The corpus test in tests/sieve/ holds them equal.
- */
-export function simpleAddress(value: string): string[] | null {
-  if (value.length > 998) return null;
-  const m = SIMPLE_NAME_ADDR.exec(value) ?? SIMPLE_ADDR_SPEC.exec(value);
-  return m ? [m[1]!] : null;
-}
+/** The plain-address shortcut of address tests (core/sieve/message.ts), for its corpus test. */
+export { simpleAddress } from "./message.ts";
 
 /** The address part an address test compares (RFC 5228 §2.7.4, RFC 5233 §4). */
 type AddressPart = "all" | "localpart" | "domain" | "user" | "detail";

@@ -124,8 +124,8 @@ export function matchAny(
     const ks = folded ? foldedKeys(keys) : keys;
     for (const v of values) {
       if (folded && match.type === "contains" && v.length > LONG_VALUE) {
-        // A long value (a body): searched without a folded copy of it.
-        for (const k of keys) if (containsCaseless(v, k)) return MATCHED;
+        // A long value (a body): folded by the engine's own lowercasing where that is the same.
+        if (containsFolded(v, keys, ks)) return MATCHED;
         continue;
       }
       const fv = folded ? lower(v) : v;
@@ -144,23 +144,98 @@ export function matchAny(
   return NO_MATCH;
 }
 
-/** Values longer than this are searched in place by `:contains` (no folded copy). */
+/** Values longer than this are searched in place (no folded copy, no memo: hashing them costs as much). */
 const LONG_VALUE = 1024;
-const caselessPatterns = new Map<string, RegExp | null>();
 
 /**
- * i;ascii-casemap `:contains` of `key` in `value` without folding `value`. For a key of ASCII
- * characters a case-insensitive regular expression without the `u` flag folds exactly A-Z: its
- * canonicalisation never maps a non-ASCII character to an ASCII one (ECMA-262 Canonicalize), so
- * no other character can match a key character. Other keys take the folded comparison.
+ * i;ascii-casemap `:contains` of any of `keys` (`folded`: the same keys folded) in a long value
+ * (a body), without folding the value: see {@link containsCaseless}.
  */
-function containsCaseless(value: string, key: string): boolean {
-  let re = caselessPatterns.get(key);
-  if (re === undefined) {
-    re = NON_ASCII.test(key) ? null : new RegExp(quoteRegex(key), "i");
-    if (caselessPatterns.size < 1024) caselessPatterns.set(key, re);
+function containsFolded(value: string, keys: readonly string[], folded: readonly string[]): boolean {
+  let exact: string | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const k = folded[i]!;
+    const found = NON_ASCII.test(k)
+      ? (exact ??= asciiLower(value)).includes(k)
+      : containsCaseless(value, k, anchorOf(k));
+    if (found) return true;
   }
-  return re === null ? asciiLower(value).includes(asciiLower(key)) : re.test(value);
+  return false;
+}
+
+/** Where a folded US-ASCII key is looked for first: its rarest character, in both cases. */
+interface Anchor {
+  /** The character's index in the key. */
+  at: number;
+  /** Its lowercase code. */
+  lower: number;
+  /** Its uppercase code (the same for a character that is not a letter). */
+  upper: number;
+}
+
+/**
+ * How common a US-ASCII character is in mail text, 0 (space) to 27 (rare): letters by English
+ * letter frequency, line ends and common punctuation in between, anything else counted rare.
+ */
+const COMMONNESS = (() => {
+  const t = new Uint8Array(128);
+  const order = " etaoinsrhldcumfpgwybvkxjqz";
+  for (let i = 0; i < order.length; i++) t[order.charCodeAt(i)] = i;
+  for (const c of "\r\n.,") t[c.charCodeAt(0)] = 8;
+  for (let c = 0; c < 128; c++) if (t[c] === 0 && c !== 0x20) t[c] = 20;
+  return t;
+})();
+
+const anchors = new Map<string, Anchor>();
+
+/** The anchor of a folded US-ASCII key (remembered: a compiled script's keys come back). */
+function anchorOf(key: string): Anchor {
+  let a = anchors.get(key);
+  if (a === undefined) {
+    let at = 0;
+    for (let i = 1; i < key.length; i++) {
+      if (COMMONNESS[key.charCodeAt(i)]! > COMMONNESS[key.charCodeAt(at)]!) at = i;
+    }
+    const lower = key.charCodeAt(at);
+    const upper = lower >= 0x61 && lower <= 0x7a ? lower - 0x20 : lower;
+    a = { at, lower, upper };
+    if (anchors.size < 1024) anchors.set(key, a);
+  }
+  return a;
+}
+
+/**
+ * i;ascii-casemap `:contains` of a folded US-ASCII key in a value, without a folded copy of the
+ * value: each place where the key's rarest character stands (either case; a native search) is
+ * compared with the key, A-Z folded (RFC 4790 §9.2: only A-Z fold, and a character outside
+ * US-ASCII never equals a key character). The same answer as `asciiLower(value).includes(key)`;
+ * should the comparisons add up to more than a few passes over the value (a key of common
+ * characters), that is what answers.
+ */
+export function containsCaseless(value: string, key: string, anchor: Anchor = anchorOf(key)): boolean {
+  const m = key.length;
+  if (m === 0) return true;
+  const last = value.length - m;
+  if (last < 0) return false;
+  const { at, lower, upper } = anchor;
+  let budget = 4 * value.length;
+  for (let pass = 0; pass < (upper === lower ? 1 : 2); pass++) {
+    const ch = String.fromCharCode(pass === 0 ? lower : upper);
+    for (let p = value.indexOf(ch, at); p >= 0 && p - at <= last; p = value.indexOf(ch, p + 1)) {
+      const start = p - at;
+      let i = 0;
+      while (i < m) {
+        let c = value.charCodeAt(start + i);
+        if (c >= 0x41 && c <= 0x5a) c += 0x20;
+        if (c !== key.charCodeAt(i)) break;
+        i++;
+      }
+      if (i === m) return true;
+      budget -= i + 1;
+      if (budget < 0) return asciiLower(value).includes(key);
+    }
+  }
+  return false;
 }
 
 /** Key lists of compiled scripts are the same arrays run after run: each is folded once. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { asciiLower, matchAny } from "../../core/sieve/match.ts";
+import { asciiLower, containsCaseless, matchAny } from "../../core/sieve/match.ts";
 
 /** RFC 4790 §9.2 as written: each A-Z becomes a-z, every other character stays. */
 function fold(s: string): string {
@@ -90,4 +90,26 @@ Deno.test("sieve i;ascii-casemap :contains and :is agree with the plain fold for
     matchAny({ type: "contains" }, "i;ascii-casemap", [long + " cafÉ"], ["CAFÉ"], false).matched,
     true,
   );
+});
+
+Deno.test("sieve i;ascii-casemap in-place :contains: found exactly where the plain fold finds it, also when its anchor is everywhere", () => {
+  // Few letters, so the key's rarest character stands at many places (each compared, and past a
+  // budget the search falls back to the folded copy), in both cases and beside non-ASCII ones.
+  const few = fc.constantFrom("a", "A", "b", "B", "y", "Y", " ", "\u212a", "k", "K", "İ", "i", "\r\n");
+  const s = (max: number) => fc.array(few, { maxLength: max }).map((a) => a.join(""));
+  fc.assert(
+    fc.property(s(300), s(12), fc.integer({ min: 0, max: 3 }), (v, k, reps) => {
+      const value = v.repeat(reps + 1);
+      const key = asciiLower(k);
+      if ([...key].some((c) => c.charCodeAt(0) > 0x7f)) return;
+      assert.equal(containsCaseless(value, key), fold(value).includes(key), JSON.stringify([value, key]));
+    }),
+    { numRuns: 3000 },
+  );
+  // Thousands of near misses (past the comparison budget): the answer is still exact.
+  const many = "aaaaaaab".repeat(700);
+  assert.equal(containsCaseless(many, "aaaaaaaa"), false);
+  assert.equal(containsCaseless(many + "AAAAAAAA", "aaaaaaaa"), true);
+  assert.equal(containsCaseless("Lottery", ""), true);
+  assert.equal(containsCaseless("", "y"), false);
 });
