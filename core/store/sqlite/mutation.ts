@@ -97,6 +97,15 @@ export class Mutation {
     if (a.modseq === null) a.stored = a.modseq = modseq;
   }
 
+  /**
+   * The account's MODSEQ counter as this job leaves it, once `finish` has run (what a
+   * `SELECT modseq FROM accounts` would read then); null when the job never read the counter nor
+   * was told it (`known`), or found the account gone.
+   */
+  modseq(accountRow: number): number | null {
+    return this.#finished ? this.#accounts.get(accountRow)?.modseq ?? null : null;
+  }
+
   /** Records a change at a MODSEQ already taken with `next` (its row is written by `finish`). */
   record(accountRow: number, modseq: number, type: ChangeType, objectId: string, kind: ChangeKind): void {
     const a = this.#account(accountRow);
@@ -187,7 +196,10 @@ export class Mutation {
           modseq,
           accountRow,
         );
-        if (!alive) continue;
+        if (!alive) {
+          a.modseq = null;
+          continue;
+        }
       }
       this.#writeRows(accountRow, a.rows);
       const accountId = formatId("account", accountRow);
