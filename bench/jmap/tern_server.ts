@@ -6,8 +6,9 @@
  * one JSON line `{"apiUrl", "authorization", "accountId", "pid"}` on stdout, then serves until
  * stdin closes; on stopping it prints how the write batches formed while it served.
  *
- * Usage: `deno run -A bench/jmap/tern_server.ts --messages 100000 [--data-dir DIR]`; with
- * `--data-dir` the directory is kept, and a second run with the same count skips the fill.
+ * Usage: `deno run -A bench/jmap/tern_server.ts --messages 100000 [--data-dir DIR] [--read-workers N]`;
+ * with `--data-dir` the directory is kept, and a second run with the same count skips the fill;
+ * `--read-workers` sets `[jmap] read_workers` (protocols/jmap/read_pool.ts; 0 = off).
  *
  * @module
  */
@@ -24,6 +25,30 @@ import { benchMessage } from "../peers/lib.ts";
 export const MESSAGE_SIZE = 2048;
 const ADDRESS = "bench@example.org";
 
+/**
+ * CPU seconds of this process's main thread and of all its threads (Linux `/proc/self/task`), or
+ * null elsewhere: with read workers (protocols/jmap/read_pool.ts) the main thread's share is what
+ * bounds throughput.
+ */
+function threadCpu(): { main: number; all: number } | null {
+  try {
+    const ticks = 100; // USER_HZ
+    let main = 0;
+    let all = 0;
+    for (const task of Deno.readDirSync("/proc/self/task")) {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
+      // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      all += seconds;
+      if (Number(task.name) === Deno.pid) main = seconds;
+    }
+    return { main, all };
+  } catch {
+    return null;
+  }
+}
+
 /** Fills (unless filled before), serves, and stops when stdin closes. */
 export async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,6 +56,7 @@ export async function main(): Promise<void> {
     options: {
       messages: { type: "string", default: "100000" },
       "data-dir": { type: "string" },
+      "read-workers": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -43,7 +69,10 @@ export async function main(): Promise<void> {
     hostname: "bench.test",
     local_domains: ["example.org"],
     policy: { max_connections_per_ip: 0, connections_per_minute_per_ip: 0 },
-    jmap: { max_concurrent_requests: 1000 },
+    jmap: {
+      max_concurrent_requests: 1000,
+      ...(values["read-workers"] !== undefined ? { read_workers: Number(values["read-workers"]) } : {}),
+    },
   });
   const srv = await createServer(config, undefined, { logger: nullLogger });
   const store = srv.context.store;
@@ -85,6 +114,8 @@ export async function main(): Promise<void> {
     if (s > 1) console.error(`tern: search index caught up in ${s.toFixed(1)} s`);
   }
   await srv.start();
+  await srv.jmapReadPool?.ready();
+  console.error(`tern: ${srv.jmapReadPool?.size ?? 0} JMAP read workers`);
   const { token } = await createToken(store, ADDRESS, "bench");
   console.log(JSON.stringify({
     apiUrl: `http://127.0.0.1:${srv.addresses.http.port}/jmap/api`,
@@ -97,9 +128,18 @@ export async function main(): Promise<void> {
     (store as { writeStats?: { flushes: number; jobs: number; commitMs: number } }).writeStats ??
       { flushes: 0, jobs: 0, commitMs: 0 };
   const w0 = writes();
+  const cpu0 = threadCpu();
   // Serve until the parent closes our stdin.
   for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
   const w1 = writes();
+  const cpu1 = threadCpu();
+  if (cpu0 && cpu1) {
+    console.error(
+      `tern: CPU while serving: main thread ${(cpu1.main - cpu0.main).toFixed(2)} s, all threads ${
+        (cpu1.all - cpu0.all).toFixed(2)
+      } s`,
+    );
+  }
   const flushes = w1.flushes - w0.flushes;
   console.error(
     `tern: ${flushes} commits while serving, ${((w1.jobs - w0.jobs) / Math.max(1, flushes)).toFixed(1)} ` +
@@ -107,6 +147,12 @@ export async function main(): Promise<void> {
         ((w1.commitMs - w0.commitMs) / Math.max(1, flushes)).toFixed(1)
       } ms each to durable`,
   );
+  const pool = srv.jmapReadPool?.stats;
+  if (pool) {
+    console.error(
+      `tern: read workers answered ${pool.served} requests (${pool.fallbacks} handed back, ${pool.replaced} replaced)`,
+    );
+  }
   await srv.stop({ graceSeconds: 0 });
   if (!keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
 }

@@ -16,10 +16,11 @@
  * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
  *
  * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
- * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS]`:
+ * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS] [--tern-read-workers N]`:
  * `--tern-data-dir` keeps Tern's filled store for the next run (no refill), `--tern-cpu-prof`
  * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts),
- * `--tern-v8-flags` hands V8 flags to the Tern server alone (e.g. `--trace-gc`).
+ * `--tern-v8-flags` hands V8 flags to the Tern server alone (e.g. `--trace-gc`),
+ * `--tern-read-workers` sets `[jmap] read_workers` (default: the server's default; 0 = off).
  * Beside latency, each server's CPU time per request (all its processes) is printed: a
  * direction figure that holds up on a busy machine better than requests/s. Smoke run: `--messages 300 --clients 4
  * --seconds 3 --force`. Not part of `deno task bench` (needs a quiet machine, root and apt).
@@ -163,6 +164,7 @@ async function startTern(
   dataDir: string | undefined,
   profile: string | undefined,
   v8Flags: string | undefined,
+  readWorkers: string | undefined,
 ): Promise<{ target: Target; pid: number; stop: () => Promise<void> }> {
   const server = new URL("./tern_server.ts", import.meta.url).pathname;
   const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
@@ -176,6 +178,7 @@ async function startTern(
       "--messages",
       String(messages),
       ...(dataDir ? ["--data-dir", dataDir] : []),
+      ...(readWorkers !== undefined ? ["--read-workers", readWorkers] : []),
     ],
     stdin: "piped",
     stdout: "piped",
@@ -346,6 +349,7 @@ async function main(): Promise<number> {
       "tern-data-dir": { type: "string" },
       "tern-cpu-prof": { type: "string" },
       "tern-v8-flags": { type: "string" },
+      "tern-read-workers": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -367,6 +371,7 @@ async function main(): Promise<number> {
       values["tern-data-dir"],
       values["tern-cpu-prof"],
       values["tern-v8-flags"],
+      values["tern-read-workers"],
     );
     console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
     try {

@@ -25,12 +25,12 @@ import type { Invocation, JmapRequest } from "./request.ts";
 import type { ReadWorkerReply, ReadWorkerRequest } from "./read_worker.ts";
 
 /** Requests one worker may have in flight before the next one runs on the main thread. */
-export const MAX_IN_FLIGHT = 4;
+export const MAX_IN_FLIGHT = 32;
 
 /** A request answered by a worker. */
 export interface PooledAnswer {
-  /** The JMAP Response object as JSON text (the HTTP body). */
-  body: string;
+  /** The JMAP Response object as JSON, UTF-8 (the HTTP body). */
+  body: Uint8Array<ArrayBuffer>;
   /** Each method response's name, `{ type }` for errors, and call id (for core/metrics). */
   responses: Invocation[];
 }
@@ -101,7 +101,10 @@ export class JmapReadPool {
   }
 
   #start(): Slot {
-    const worker = new Worker(new URL("./read_worker.ts", import.meta.url).href, { type: "module" });
+    const worker = new Worker(new URL("./read_worker.ts", import.meta.url).href, {
+      type: "module",
+      name: "jmap-read",
+    });
     const { promise: opened, resolve: settleOpened } = Promise.withResolvers<void>();
     const slot: Slot = { worker, ready: false, opened, settleOpened, inFlight: new Map(), closed: null };
     worker.onmessage = (e: MessageEvent<ReadWorkerReply>) => this.#reply(slot, e.data);
