@@ -41,6 +41,7 @@ import { parseMime } from "../mime/parse.ts";
 import { getLastHeader } from "../mime/header.ts";
 import { parseAddressList } from "../mime/address.ts";
 import { CompiledScriptCache } from "../sieve/cache.ts";
+import { SieveMessage } from "../sieve/message.ts";
 import {
   type DuplicateMark,
   type RunLimits,
@@ -190,7 +191,10 @@ export function sieveFilter(
 ): LocalFilter {
   const active = new ActiveScripts(server.store, server.log);
   // `[sieve]` max_actions, max_redirects, max_steps, max_run_ms (core/sieve/settings.ts).
-  const runOpts: SieveStageOptions = { limits: { ...sieveLimits(server.config.sieve).run, ...opts.limits } };
+  const runOpts: RunOptions = {
+    limits: { ...sieveLimits(server.config.sieve).run, ...opts.limits },
+    environment: serverEnvironment(server.config.hostname),
+  };
   return {
     name: "sieve",
     async plan(tx, message, received, accountIds) {
@@ -201,10 +205,12 @@ export function sieveFilter(
       }
       if (scripts.size === 0) return null;
       const raw = message.bytes() ?? await readAll(message);
+      // Parsed once for every recipient's run (each run keeps its own editheader changes).
+      const parsed = new SieveMessage(raw);
       const filings = new Map<AccountId, Filing>();
       const pending: Pending[] = [];
       for (const [accountId, script] of scripts) {
-        const done = await runFor(server, tx, raw, accountId, script, runOpts);
+        const done = await runFor(server, tx, parsed, accountId, script, runOpts);
         if (!done) continue;
         if (done.filing) filings.set(accountId, done.filing);
         if (done.pending) pending.push(done.pending);
@@ -222,16 +228,48 @@ export function sieveFilter(
   };
 }
 
+/** What every run of a stage shares: its limits and the server's RFC 5183 environment items. */
+interface RunOptions {
+  limits: Partial<RunLimits>;
+  environment: Readonly<Record<string, string>>;
+}
+
+/** RFC 5183 §4 environment items that depend on the server alone (computed once per stage). */
+function serverEnvironment(hostname: string): Readonly<Record<string, string>> {
+  return Object.freeze({
+    domain: hostname.split(".").slice(1).join(".") || hostname,
+    host: hostname,
+    location: "MDA",
+    name: "Tern",
+    phase: "during",
+    version: "1",
+  });
+}
+
+/** The environment of one delivery: the server's items, and the client's when it came from one. */
+function environmentOf(
+  base: Readonly<Record<string, string>>,
+  origin: DeliveryTransaction["origin"],
+): Readonly<Record<string, string>> {
+  if (!("clientIp" in origin)) return base;
+  return {
+    ...base,
+    "remote-ip": origin.clientIp,
+    ...(origin.kind === "smtp" ? { "remote-host": origin.heloName } : {}),
+  };
+}
+
 /** Runs one account's script and turns its actions into a filing and follow-up work. */
 async function runFor(
   server: SieveServer,
   tx: DeliveryTransaction,
-  raw: Uint8Array,
+  parsed: SieveMessage,
   accountId: AccountId,
   script: ActiveScript,
-  opts: SieveStageOptions,
+  opts: RunOptions,
 ): Promise<{ filing: Filing | null; pending: Pending | null } | null> {
   const { store, log } = server;
+  const raw = parsed.raw;
   const rcpt = tx.recipients.find((r) => r.route === "local" && r.accounts.some((a) => a.id === accountId));
   // The recipient resolution already loaded the account: no second read on the delivery path.
   const known = rcpt?.route === "local" ? rcpt.accounts.find((a) => a.id === accountId) : undefined;
@@ -250,20 +288,12 @@ async function runFor(
   const spamtest = spam ? spamtestValues(spam) : null;
   const result: SieveResult = await runSieve(compiled, {
     raw,
+    message: parsed,
     spamScore: spamtest?.score ?? null,
     spamPercent: spamtest?.percent ?? null,
     envelope: { from: tx.envelope.from, to: rcpt?.address ?? account.address },
     now,
-    environment: {
-      domain: server.config.hostname.split(".").slice(1).join(".") || server.config.hostname,
-      host: server.config.hostname,
-      location: "MDA",
-      name: "Tern",
-      phase: "during",
-      version: "1",
-      ...("clientIp" in origin ? { "remote-ip": origin.clientIp } : {}),
-      ...(origin.kind === "smtp" ? { "remote-host": origin.heloName } : {}),
-    },
+    environment: environmentOf(opts.environment, origin),
     mailboxExists: async (name) => (await findMailbox(store, accountId, name, false)) !== null,
     duplicate: (id, handle) => store.sieveScripts.isDuplicate(accountId, handle, id, now),
     include: async (name, location) => {

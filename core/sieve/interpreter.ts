@@ -99,6 +99,7 @@ export interface SieveContext {
   duplicate?(id: string, handle: string): Promise<boolean>;
   /** RFC 6609 include: the named script of the user (personal) or of the server (global), or null. */
   include?(name: string, location: "personal" | "global"): Promise<CompiledScript | null>;
+  /** Over {@link DEFAULT_RUN_LIMITS}; read once per object (not to be changed once used). */
   limits?: Partial<RunLimits>;
 }
 
@@ -247,7 +248,7 @@ class Run {
   constructor(ctx: SieveContext) {
     this.ctx = ctx;
     this.msg = ctx.message?.raw === ctx.raw ? ctx.message : new SieveMessage(ctx.raw);
-    this.limits = ctx.limits ? { ...DEFAULT_RUN_LIMITS, ...ctx.limits } : DEFAULT_RUN_LIMITS;
+    this.limits = ctx.limits ? limitsOf(ctx.limits) : DEFAULT_RUN_LIMITS;
   }
 
   async main(script: CompiledScript): Promise<void> {
@@ -490,14 +491,17 @@ class Run {
 
   #expand(frame: Frame, s: string): string {
     if (!frame.script.requires.has("variables") || !s.includes("${")) return s;
-    // RFC 5229 §3: ${name}, ${N} and ${namespace.name}; unknown ones expand to "", malformed stay.
-    return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_.]*|[0-9]+)\}/g, (_m, ref: string) => {
-      if (/^[0-9]+$/.test(ref)) return this.matchVars[Number(ref)] ?? "";
-      const name = ref.toLowerCase();
-      if (name.startsWith("global.")) return this.globals.get(name.slice(7)) ?? "";
-      if (name.includes(".")) return "";
-      return (frame.globals.has(name) ? this.globals.get(name) : frame.locals.get(name)) ?? "";
-    });
+    let out = "";
+    for (const part of templateOf(s)) {
+      if (typeof part === "string") out += part;
+      else if (part.kind === "match") out += this.matchVars[part.index] ?? "";
+      else if (part.kind === "global") out += this.globals.get(part.name) ?? "";
+      else if (part.kind === "local") {
+        const name = part.name;
+        out += (frame.globals.has(name) ? this.globals.get(name) : frame.locals.get(name)) ?? "";
+      }
+    }
+    return out;
   }
 
   #strs(frame: Frame, v: string[] | number | TagValue | undefined): readonly string[] {
@@ -1025,6 +1029,56 @@ function matchPlanOf(tags: Map<string, TagValue>): MatchPlan {
   plan = { match, cmp };
   matchPlans.set(tags, plan);
   return plan;
+}
+
+/** A piece of a string with variable references: literal text, or a reference to expand. */
+type TemplatePart =
+  | string
+  | { kind: "match"; index: number }
+  | { kind: "global"; name: string }
+  | { kind: "local"; name: string }
+  /** A namespace Tern does not have: expands to "". */
+  | { kind: "none" };
+
+const VARIABLE_REF = /\$\{([A-Za-z_][A-Za-z0-9_.]*|[0-9]+)\}/g;
+const templates = new Map<string, readonly TemplatePart[]>();
+
+/**
+ * RFC 5229 §3: a string's `${name}`, `${N}` and `${namespace.name}` references, found once per
+ * string (a compiled script's strings come back run after run; bounded). Unknown variables expand
+ * to ""; malformed references stay as they are (they are literal text here).
+ */
+function templateOf(s: string): readonly TemplatePart[] {
+  let parts = templates.get(s);
+  if (parts !== undefined) return parts;
+  const out: TemplatePart[] = [];
+  let last = 0;
+  for (const m of s.matchAll(VARIABLE_REF)) {
+    if (m.index > last) out.push(s.slice(last, m.index));
+    const ref = m[1]!;
+    const name = ref.toLowerCase();
+    if (/^[0-9]+$/.test(ref)) out.push({ kind: "match", index: Number(ref) });
+    else if (name.startsWith("global.")) out.push({ kind: "global", name: name.slice(7) });
+    else if (name.includes(".")) out.push({ kind: "none" });
+    else out.push({ kind: "local", name });
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) out.push(s.slice(last));
+  parts = Object.freeze(out);
+  if (templates.size < 4096 && s.length <= 1024) templates.set(s, parts);
+  return parts;
+}
+
+const fullLimits = new WeakMap<Partial<RunLimits>, RunLimits>();
+
+/** The limits with the defaults filled in, once per limits object (a stage passes the same one). */
+function limitsOf(partial: Partial<RunLimits>): RunLimits {
+  let full = fullLimits.get(partial);
+  if (full === undefined) {
+    full = Object.freeze({ ...DEFAULT_RUN_LIMITS, ...partial });
+    fullLimits.set(partial, full);
+  }
+  return full;
 }
 
 /** The closures of the sync blocks of compiled scripts (a compiled script's blocks never change). */

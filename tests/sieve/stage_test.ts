@@ -386,6 +386,55 @@ Deno.test("sieve stage: discard stores nothing; editheader changes only the filt
   });
 });
 
+Deno.test("sieve stage: recipients of one delivery share its parsed message, not one another's header edits", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require ["editheader", "fileinto", "mailbox"]; addheader "X-Filtered" "alice"; deleteheader "subject";
+if exists "x-filtered" { fileinto :create "Edited"; }`,
+    );
+    await activate(
+      env,
+      env.bob,
+      `require ["fileinto", "mailbox"]; if exists "x-filtered" { fileinto :create "Leak"; stop; }
+if header :contains "subject" "edit me" { fileinto :create "Seen"; }`,
+    );
+    assert.match(
+      await smtp(env, "sender@remote.test", ["alice@example.org", "bob@example.org"], MSG("edit me")),
+      /^250 /,
+    );
+    assert.equal((await box(env, env.alice, "Edited")).length, 1);
+    assert.equal((await box(env, env.bob, "Leak")).length, 0);
+    const seen = await box(env, env.bob, "Seen");
+    assert.equal(seen.length, 1);
+    assert.doesNotMatch(seen[0]!.text, /X-Filtered/);
+  });
+});
+
+Deno.test("sieve stage: RFC 5183 environment items name the server, and the client of an SMTP delivery", async () => {
+  await withEnv(async (env) => {
+    await activate(
+      env,
+      env.alice,
+      `require ["environment", "fileinto", "mailbox"];
+if allof (environment :is "host" "mx.test", environment :is "domain" "test",
+          environment :is "location" "MDA", environment :is "phase" "during") {
+  if allof (environment :is "remote-ip" "127.0.0.1", environment :is "remote-host" "client.test") {
+    fileinto :create "FromClient"; stop;
+  }
+  if not environment :matches "remote-ip" "*" { fileinto :create "Internal"; stop; }
+}`,
+    );
+    assert.match(await smtp(env, "sender@remote.test", ["alice@example.org"], MSG("smtp")), /^250 /);
+    await deliver(env, "sender@remote.test", ["alice@example.org"], MSG("internal"));
+    assert.match(await smtp(env, "sender@remote.test", ["alice@example.org"], MSG("smtp again")), /^250 /);
+    assert.equal((await box(env, env.alice, "FromClient")).length, 2);
+    assert.equal((await box(env, env.alice, "Internal")).length, 1);
+    assert.equal((await box(env, env.alice, "INBOX")).length, 0);
+  });
+});
+
 Deno.test("sieve stage: an edited copy and the shared one are placed all-or-nothing", async () => {
   await withEnv(async (env) => {
     await activate(env, env.alice, `require "editheader"; addheader "X-Filtered" "alice";`);
