@@ -221,7 +221,8 @@ class Run {
   readonly started = performance.now();
   redirects = 0;
   readonly includeStack: string[] = [];
-  readonly included = new Set<string>();
+  /** RFC 6609 §3.2 `:once`: the scripts included so far (made on the first include). */
+  included: Set<string> | null = null;
   /** The message as received, parsed lazily (body tests read it, not an edited one). */
   readonly msg: SieveMessage;
   /** The fields after editheader changes, or null while the header is the original one. */
@@ -229,17 +230,18 @@ class Run {
   /** {@link #fields} by lowercase name (built on first lookup, dropped when editheader changes them). */
   #byKey: Map<string, Field[]> | null = null;
   /** RFC 7352: what the run's `duplicate` tests found, by handle and id (one answer per run). */
-  readonly #seen = new Map<string, boolean>();
+  #seen: Map<string, boolean> | null = null;
   readonly #marks: DuplicateMark[] = [];
   /** Values already folded for i;ascii-casemap in this run (a header is often tested many times). */
-  readonly #folded = new Map<string, string>();
+  #folded: Map<string, string> | null = null;
   readonly #lower = (v: string): string => {
     // A long value (a body) is folded directly: hashing it for the memo costs as much.
     if (v.length > 1024) return asciiLower(v);
-    let f = this.#folded.get(v);
+    const memo = this.#folded ??= new Map();
+    let f = memo.get(v);
     if (f === undefined) {
       f = asciiLower(v);
-      if (this.#folded.size < 1024) this.#folded.set(v, f);
+      if (memo.size < 1024) memo.set(v, f);
     }
     return f;
   };
@@ -743,7 +745,7 @@ class Run {
     const location = t.has("global") ? "global" : "personal";
     const key = `${location}:${name}`;
     // RFC 6609 §3.2: :once includes a script at most once per run.
-    if (t.has("once") && this.included.has(key)) return;
+    if (t.has("once") && this.included?.has(key)) return;
     if (this.includeStack.includes(key)) throw new SieveRuntimeError(`include loop through "${name}"`);
     if (this.includeStack.length >= this.limits.maxIncludeDepth) {
       throw new SieveRuntimeError("includes nested too deeply");
@@ -753,7 +755,7 @@ class Run {
       if (t.has("optional")) return;
       throw new SieveRuntimeError(`included script "${name}" not found`);
     }
-    this.included.add(key);
+    (this.included ??= new Set()).add(key);
     this.includeStack.push(key);
     try {
       await this.block(script.commands, { script, locals: new Map(), globals: new Set() });
@@ -997,10 +999,11 @@ class Run {
     // RFC 7352 §3: only earlier runs count, and every test of this run with the same arguments
     // gives the same answer; the list is updated after the run (SieveResult.duplicates).
     const key = `${handle}\u0000${id}`;
-    let seen = this.#seen.get(key);
+    const seenMemo = this.#seen ??= new Map();
+    let seen = seenMemo.get(key);
     if (seen === undefined) {
       seen = await this.ctx.duplicate(id, handle);
-      this.#seen.set(key, seen);
+      seenMemo.set(key, seen);
     }
     return seen;
   }

@@ -37,8 +37,18 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** RFC 4790 §9.2: i;ascii-casemap folds only A-Z (a non-ASCII letter keeps its case). */
 export function asciiLower(s: string): string {
-  // Pure ASCII (nearly every header and key): the native lowercasing is the same fold.
-  if (!NON_ASCII.test(s)) return s.toLowerCase();
+  // Pure ASCII (nearly every header and key): the native lowercasing is the same fold. A short
+  // string is checked in a loop (cheaper than a regular expression call).
+  if (s.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return s.toLowerCase();
+  } else if (!NON_ASCII.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
@@ -295,23 +305,46 @@ function matchOne(
 /** A `:matches` pattern as tokens: literal characters, `?` and `*` (a backslash quotes the next one). */
 type GlobTok = { lit: string } | { any: true } | { star: true };
 
-/** Tokens of the patterns seen (a compiled script's keys come back run after run); bounded. */
-const globPatterns = new Map<string, readonly GlobTok[]>();
-
-function globTokens(p: string): readonly GlobTok[] {
-  let tokens = globPatterns.get(p);
-  if (tokens === undefined) {
-    tokens = tokenizeGlob(p);
-    if (globPatterns.size < 1024) globPatterns.set(p, tokens);
-  }
-  return tokens;
+/** A `:matches` pattern worked out: its tokens, and its literal runs when it has no `?`. */
+interface GlobPlan {
+  tokens: readonly GlobTok[];
+  /** The literal text between the `*`s (first, middle ones, last), or null with a `?`. */
+  segments: readonly string[] | null;
 }
 
+/** Plans of the patterns seen (a compiled script's keys come back run after run); bounded. */
+const globPatterns = new Map<string, GlobPlan>();
+
+function globPlan(p: string): GlobPlan {
+  let plan = globPatterns.get(p);
+  if (plan === undefined) {
+    const tokens = tokenizeGlob(p);
+    let segments: string[] | null = [""];
+    for (const t of tokens) {
+      if ("any" in t) {
+        segments = null;
+        break;
+      }
+      if ("star" in t) segments.push("");
+      else segments[segments.length - 1] += t.lit;
+    }
+    plan = { tokens, segments };
+    if (globPatterns.size < 1024) globPatterns.set(p, plan);
+  }
+  return plan;
+}
+
+function globTokens(p: string): readonly GlobTok[] {
+  return globPlan(p).tokens;
+}
+
+/** Tokens by character (code point), as the value is matched: `?` is one character. */
 function tokenizeGlob(p: string): GlobTok[] {
+  const chars = [...p];
   const out: GlobTok[] = [];
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === "\\" && i + 1 < p.length) out.push({ lit: p[++i]! });
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === "\\" && i + 1 < chars.length) out.push({ lit: chars[++i]! });
     else if (c === "*") out.push({ star: true });
     else if (c === "?") out.push({ any: true });
     else out.push({ lit: c });
@@ -319,9 +352,35 @@ function tokenizeGlob(p: string): GlobTok[] {
   return out;
 }
 
+/**
+ * `:matches` of a pattern without `?`: the value starts with the first run, ends with the last,
+ * and holds the middle ones in order between them, each at its leftmost place (leftmost is never
+ * worse for the runs after it). Searched in UTF-16 units: a run is whole characters, so it can
+ * only be found at a character's start.
+ */
+function starMatch(segments: readonly string[], value: string): boolean {
+  const first = segments[0]!;
+  if (segments.length === 1) return value === first;
+  const last = segments[segments.length - 1]!;
+  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) {
+    return false;
+  }
+  const end = value.length - last.length;
+  let pos = first.length;
+  for (let i = 1; i < segments.length - 1; i++) {
+    const seg = segments[i]!;
+    const at = value.indexOf(seg, pos);
+    if (at < 0 || at + seg.length > end) return false;
+    pos = at + seg.length;
+  }
+  return true;
+}
+
 /** RFC 5228 §2.7.1 `:matches` without captures: linear-space greedy matching with one backtrack point. */
 export function globMatch(pattern: string, value: string): boolean {
-  const p = globTokens(pattern);
+  const plan = globPlan(pattern);
+  if (plan.segments !== null) return starMatch(plan.segments, value);
+  const p = plan.tokens;
   const s = [...value];
   let pi = 0;
   let si = 0;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { asciiLower, containsCaseless, matchAny } from "../../core/sieve/match.ts";
+import { asciiLower, containsCaseless, globMatch, matchAny, quoteRegex } from "../../core/sieve/match.ts";
 
 /** RFC 4790 §9.2 as written: each A-Z becomes a-z, every other character stays. */
 function fold(s: string): string {
@@ -112,4 +112,49 @@ Deno.test("sieve i;ascii-casemap in-place :contains: found exactly where the pla
   assert.equal(containsCaseless(many + "AAAAAAAA", "aaaaaaaa"), true);
   assert.equal(containsCaseless("Lottery", ""), true);
   assert.equal(containsCaseless("", "y"), false);
+});
+
+/** RFC 5228 §2.7.1 `:matches` written as a regular expression over characters (code points). */
+function globReference(pattern: string, value: string): boolean {
+  let re = "";
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === "\\" && i + 1 < chars.length) re += quoteRegex(chars[++i]!);
+    else if (c === "*") re += "[^]*";
+    else if (c === "?") re += "[^]";
+    else re += quoteRegex(c);
+  }
+  return new RegExp(`^${re}$`, "u").test(value);
+}
+
+Deno.test("sieve :matches: * and ? over characters, astral ones included, as the plain definition says", () => {
+  const ch = fc.constantFrom("a", "b", "A", "*", "?", "\\", "é", "\u{1F600}", "\u{10400}", " ", "[");
+  const str = (max: number) => fc.array(ch, { maxLength: max }).map((a) => a.join(""));
+  fc.assert(
+    fc.property(str(8), str(14), (pattern, value) => {
+      assert.equal(
+        globMatch(pattern, value),
+        globReference(pattern, value),
+        JSON.stringify([pattern, value]),
+      );
+      const r = matchAny({ type: "matches" }, "i;octet", [value], [pattern], true);
+      assert.equal(r.matched, globReference(pattern, value));
+      // ${0} is the whole value; the captures put together with the literals give the value back.
+      if (r.matched && r.captures) assert.equal(r.captures[0], value);
+    }),
+    { numRuns: 5000 },
+  );
+  // A middle run may not overlap the last one.
+  assert.equal(globMatch("a*b*b", "ab"), false);
+  assert.equal(globMatch("*a*a", "a"), false);
+  assert.equal(globMatch("*a*a", "aa"), true);
+  // An emoji is one character: a literal matches it, "?" takes all of it.
+  assert.equal(globMatch("*\u{1F600}*", "a\u{1F600}b"), true);
+  assert.equal(globMatch("?", "\u{1F600}"), true);
+  assert.equal(globMatch("??", "\u{1F600}"), false);
+  assert.deepEqual(
+    matchAny({ type: "matches" }, "i;octet", ["a\u{1F600}b"], ["a*\u{1F600}*"], true).captures,
+    ["a\u{1F600}b", "", "b"],
+  );
 });
