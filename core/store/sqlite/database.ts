@@ -369,6 +369,18 @@ export class Database {
   }
 
   /**
+   * Rolls back everything the open transaction wrote and begins a new one (`BEGIN IMMEDIATE`), at
+   * the top level of a `transaction` or `transactionDeferredSync` callback only (no savepoint
+   * open): for a group commit whose first job, run without a savepoint, failed (write_queue.ts).
+   */
+  restartTransaction(): void {
+    if (this.#depth !== 1) throw new Error("restartTransaction needs a transaction without savepoints");
+    this.#writes++;
+    if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+    this.#db.exec("BEGIN IMMEDIATE");
+  }
+
+  /**
    * Like `transaction`, but COMMIT does not wait for the disk: the commit runs with
    * `synchronous=NORMAL` and the returned `synced` promise resolves once the WAL file has been
    * fdatasynced from a worker thread (so the event loop keeps serving while the disk flushes).

@@ -1,8 +1,9 @@
 /**
  * Group commit: write jobs queued during one event-loop turn (or, under load, while the previous
  * batch's WAL sync was under way) run in a single `BEGIN IMMEDIATE … COMMIT`, each inside its own
- * savepoint so that one job's failure (e.g. over quota) leaves the others intact; a job alone in
- * its batch needs no savepoint (its failure rolls the transaction back). The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
+ * savepoint so that one job's failure (e.g. over quota) leaves the others intact, except the first:
+ * nothing precedes it in the transaction, so when it fails the transaction is rolled back (and
+ * begun again for the others), which undoes exactly what a savepoint would. The COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the
  * event loop (`Database.transactionDeferredSync`), and only after that do the batch's change events
  * get published and its jobs settle, batch after batch in commit order. A batch with post-commit
  * actions (blob unlinks) syncs the WAL synchronously and runs them right after its COMMIT.
@@ -172,20 +173,22 @@ export class WriteQueue {
     this.#jobs += jobs.length;
     let synced: Promise<void> | null = null;
     let rolledBack = false;
-    // A job alone in its batch (a single client's STORE, EXPUNGE or APPEND) runs without a
-    // savepoint: SAVEPOINT and RELEASE were two of its 15 statements (issue 14). When it throws,
-    // the whole transaction rolls back instead, which undoes exactly what the savepoint would.
+    // The first job runs without a savepoint (SAVEPOINT and RELEASE were two of a single client's
+    // STORE's 15 statements, issue 14): when it throws, the transaction holds its writes alone and
+    // is rolled back, then begun again for the jobs after it, or, when it was alone, not committed.
     const alone = jobs.length === 1;
     const body = () => {
-      for (const job of jobs) {
+      for (const [i, job] of jobs.entries()) {
         const fx = new JobEffects();
         try {
-          const value = alone ? runAlone(job, fx) : this.#db.transaction(() => job.fn(fx));
+          const value = i === 0 ? runFirst(job, fx) : this.#db.transaction(() => job.fn(fx));
           batch.merge(fx);
           results.push({ ok: true, value });
         } catch (err) {
           results.push({ ok: false, value: err });
+          if (i > 0) continue;
           if (alone) throw new LoneJobFailed();
+          this.#db.restartTransaction();
         }
       }
       for (const action of batch.beforeCommit) action();
@@ -284,8 +287,8 @@ export class WriteQueue {
   }
 }
 
-/** Runs a job alone in its transaction (no savepoint); it must be synchronous, as in `Database.transaction`. */
-function runAlone(job: Job, fx: JobEffects): unknown {
+/** Runs a batch's first job (no savepoint); it must be synchronous, as in `Database.transaction`. */
+function runFirst(job: Job, fx: JobEffects): unknown {
   const value = job.fn(fx);
   if (value instanceof Promise) {
     throw new TypeError("Database.transaction callback must be synchronous: it returned a Promise");

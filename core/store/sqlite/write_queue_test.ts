@@ -66,11 +66,11 @@ Deno.test("write queue: a job alone in its batch runs between BEGIN and COMMIT w
   });
 });
 
-Deno.test("write queue: jobs sharing a batch each run in a savepoint", async () => {
+Deno.test("write queue: jobs sharing a batch each run in a savepoint, except the first", async () => {
   await withQueue(async (q, db) => {
     await q.run(() => db.run("INSERT INTO t (x) VALUES (0)"));
     const execs = await execsDuring(() =>
-      Promise.all([1, 2].map((i) => q.run(() => db.run("INSERT INTO t (x) VALUES (?)", i))))
+      Promise.all([1, 2, 3].map((i) => q.run(() => db.run("INSERT INTO t (x) VALUES (?)", i))))
     );
     assert.deepEqual(execs, [
       "BEGIN IMMEDIATE",
@@ -80,6 +80,7 @@ Deno.test("write queue: jobs sharing a batch each run in a savepoint", async () 
       "RELEASE spN",
       "COMMIT",
     ]);
+    assert.deepEqual(rows(db), [0, 1, 2, 3]);
   });
 });
 
@@ -120,5 +121,31 @@ Deno.test("write queue: a failing job beside others in a batch leaves theirs com
     assert.equal(b.status, "rejected");
     assert.equal(c.status, "fulfilled");
     assert.deepEqual(rows(db), [1, 3]);
+  });
+});
+
+Deno.test("write queue: a failing first job of a batch leaves nothing written; the jobs after it commit in the same batch", async () => {
+  await withQueue(async (q, db) => {
+    const flushes0 = q.stats.flushes;
+    const [a, b, c, d] = await Promise.allSettled([
+      q.run(() => {
+        db.run("INSERT INTO t (x) VALUES (1)");
+        db.run("INSERT INTO t (x) VALUES (500)");
+      }),
+      q.run(() => db.run("INSERT INTO t (x) VALUES (2)")),
+      q.run(() => {
+        db.run("INSERT INTO t (x) VALUES (3)");
+        db.run("INSERT INTO t (x) VALUES (600)");
+      }),
+      q.run(() => db.run("INSERT INTO t (x) VALUES (4)")),
+    ]);
+    assert.equal(a.status, "rejected");
+    assert.match(String((a as PromiseRejectedResult).reason), /CHECK constraint failed/);
+    assert.equal(b.status, "fulfilled");
+    assert.equal(c.status, "rejected");
+    assert.equal(d.status, "fulfilled");
+    assert.equal(q.stats.flushes, flushes0 + 1);
+    assert.deepEqual(rows(db), [2, 4]);
+    assert.equal(db.inTransaction, false);
   });
 });
