@@ -20,6 +20,8 @@ import {
   StoreError,
 } from "../types.ts";
 import { blobIdOf, type PackedInline, packInline, type TieredBlobStore } from "./tiered_blob_store.ts";
+import type { PreparedIndex } from "./message_prep.ts";
+import { OFFLOAD_MIN, Preparer } from "./preparer.ts";
 import { type SearchIndexer, usesTextSearch } from "./search_indexer.ts";
 import type { Database } from "./database.ts";
 import { ACCOUNT_COLUMNS, type AccountRow } from "./directory.ts";
@@ -83,8 +85,17 @@ interface BlobRow {
 
 interface Prepared {
   msg: NewMessage;
-  index: MessageIndex | null;
+  /** With the summary's stored form when it was prepared off the write path (`message_prep.ts`). */
+  index: MessageIndex | PreparedIndex | null;
   size: number;
+}
+
+/** The bytes a write job stores as a blob itself, in their stored form, indexed when known. */
+interface InlineBlob {
+  blobId: BlobId;
+  bytes: Uint8Array;
+  packed: PackedInline;
+  index?: PreparedIndex;
 }
 
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
@@ -135,12 +146,19 @@ export class SqliteMessages {
   readonly holds: ExpungeHolds = new ExpungeHolds((hash) => this.#unpinned(hash));
   /** Write jobs that released a blob: their batch gives free pages back before it commits. */
   readonly #vacuumJobs = new WeakSet<JobEffects>();
+  /** Hashes, deflates and indexes large deliveries in a worker (`storeMessages` `offload`, `addMessages`). */
+  readonly #preparer = new Preparer();
   /** Decoded summaries by blob row, for getMessages (written once per blob, so never stale). */
   readonly #summaries = new SummaryCache();
 
   /** @param host the store's database, blobs, group commit, caches and row helpers */
   constructor(host: MessagesHost) {
     this.#h = host;
+  }
+
+  /** Stops the preparer's worker (store close); deliveries waiting for it are prepared here. */
+  stopPreparer(): void {
+    this.#preparer.stop();
   }
 
   /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
@@ -156,7 +174,7 @@ export class SqliteMessages {
   /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
   async #addMessages(
     messages: NewMessage[],
-    inline: { blobId: BlobId; bytes: Uint8Array; packed: PackedInline } | null,
+    inline: InlineBlob | null,
   ): Promise<AddedMessage[]> {
     this.#h.check();
     if (messages.length === 0) return [];
@@ -181,10 +199,16 @@ export class SqliteMessages {
         continue;
       }
       let entry = indexed.get(msg.blobId);
+      if (!entry && inline?.index && inline.blobId === msg.blobId) {
+        entry = { index: inline.index, size: inline.bytes.length };
+        indexed.set(msg.blobId, entry);
+      }
       if (!entry) {
         const raw = inline?.blobId === msg.blobId ? inline.bytes : await this.#h.blobs.get(msg.blobId);
         if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
-        entry = { index: indexMessage(raw), size: raw.length };
+        // A large message is indexed in the preparer's worker, not on the event loop.
+        const index = raw.length >= OFFLOAD_MIN ? await this.#preparer.index(raw) : indexMessage(raw);
+        entry = { index, size: raw.length };
         indexed.set(msg.blobId, entry);
       }
       prepared.push({ msg, index: entry.index, size: entry.size });
@@ -198,16 +222,26 @@ export class SqliteMessages {
 
   /**
    * Blob and messages in one write job when the bytes go to the database tier (one commit, one
-   * fsync); otherwise the file is written first, as `blobs.put` does.
+   * fsync); otherwise the file is written first, as `blobs.put` does. With `offload`, the bytes
+   * of a message of `OFFLOAD_MIN` bytes or more are hashed, deflated and indexed in the preparer's
+   * worker first (the write job is then queued a turn or more later); otherwise here, and the
+   * job is queued in this turn.
    */
   async storeMessages(
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
+    opts?: { offload?: boolean },
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
     this.#h.check();
     if (!this.#h.blobs.isInlineSize(raw.length)) {
       const blob = await this.#h.blobs.put(raw);
       return { ...blob, added: await this.addMessages(messages.map((m) => ({ ...m, blobId: blob.blobId }))) };
+    }
+    if (opts?.offload && raw.length >= OFFLOAD_MIN) {
+      const p = await this.#preparer.prepare(raw);
+      const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId: p.blobId })), p);
+      this.#h.blobs.remember(p.blobId, p.bytes);
+      return { blobId: p.blobId, size: p.bytes.length, added };
     }
     const bytes = raw.slice();
     const blobId = blobIdOf(bytes);
@@ -382,14 +416,14 @@ export class SqliteMessages {
    */
   #ensureBlob(
     hash: string,
-    index: MessageIndex | null,
+    index: MessageIndex | PreparedIndex | null,
     size: number,
     present = false,
   ): BlobRow & { counted: boolean } {
     const db = this.#h.database;
     if (present && index) {
       // Bytes this job just stored, indexed: usually a new row, inserted without a look first.
-      const summary = encodeSummary(index.summary);
+      const summary = "summaryJson" in index ? index.summaryJson : encodeSummary(index.summary);
       const fresh = db.get<{ id: number }>(
         "INSERT INTO blobs (hash, size, refcount, summary, headers) VALUES (?, ?, 1, ?, ?) " +
           "ON CONFLICT (hash) DO NOTHING RETURNING id",
@@ -416,7 +450,7 @@ export class SqliteMessages {
     // The blob may have been removed after its last reference went; then the sender must retry.
     // (Not when this job just stored the bytes: one statement less per delivery.)
     if (!present && !this.#h.blobs.hasSync(hash)) throw new StoreError("notFound", `No such blob: "${hash}"`);
-    const summary = encodeSummary(index.summary);
+    const summary = "summaryJson" in index ? index.summaryJson : encodeSummary(index.summary);
     let id: number;
     if (row) {
       db.run("UPDATE blobs SET summary = ?, headers = ? WHERE id = ?", summary, index.headers, row.id);
