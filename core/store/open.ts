@@ -24,6 +24,14 @@ export async function openStore(config: Pick<Config, "data_dir" | "store">, cloc
 }
 
 /**
+ * Opens a store's `replicaDir` (the SQLite data dir of a running server) for reading only, on
+ * another thread: no migrations, no background work, every write refused (`refusedWrites`).
+ */
+export async function openReadOnlyStore(dataDir: string): Promise<Store> {
+  return await SqliteStore.open({ dataDir, readOnly: true });
+}
+
+/**
  * Restores a `tern backup` copy into the configured (empty) data directory. SQLite only: a
  * PostgreSQL store is restored with PostgreSQL's own tools (pg_restore).
  */

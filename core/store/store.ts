@@ -403,6 +403,19 @@ export interface Store extends DirectoryStore, MailboxStore, MessageStore, Chang
    * pg_dump) leaves it out.
    */
   backup?(dest: string): Promise<BackupReport>;
+  /**
+   * The data dir another thread may open for reading only (`openReadOnlyStore` in open.ts), as
+   * the JMAP read workers do (protocols/jmap/read_pool.ts): SQLite on disk, opened for writing.
+   * Absent (or null) where a second read connection is not how the backend scales (PostgreSQL).
+   */
+  readonly replicaDir?: string | null;
+  /**
+   * Read-only stores: the next read starts a new snapshot, so it sees every commit made before
+   * this call by any connection (SQLite: ends the open read scope).
+   */
+  freshRead?(): void;
+  /** Read-only stores: how many writes were refused so far (also those a caller caught). */
+  readonly refusedWrites?: number;
   close(): Promise<void>;
 }
 

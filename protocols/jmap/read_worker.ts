@@ -7,8 +7,8 @@
  * client before the request reached the main thread is committed by then (commits precede
  * acknowledgements), so it is seen. Requests are answered one at a time, in arrival order.
  *
- * Messages in: `{ type: "open", dataDir, config }` first, then `{ type: "request", id, request,
- * account, sessionState, client, crash? }`, and `{ type: "close" }`. Messages out: `{ type: "ready" }`
+ * Messages in: `{ type: "open", dataDir, config }` first, then arrays of `{ type: "request", id,
+ * request, account, sessionState, client, crash? }`, and `{ type: "close" }`. Messages out: `{ type: "ready" }`
  * or `{ type: "failed", message }` after open; per request any number of `{ type: "log", id, level,
  * message, fields }`, then `{ type: "response", id, body, summary }` (the Response object's JSON as
  * UTF-8 bytes, transferred rather than copied, and,
@@ -23,7 +23,8 @@ import { systemClock } from "../../core/clock.ts";
 import type { AuthService } from "../../core/auth/types.ts";
 import type { LogFields, Logger } from "../../core/log/logger.ts";
 import type { Account } from "../../core/store/types.ts";
-import { ReadOnlyStoreError, SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
+import type { Store } from "../../core/store/store.ts";
+import { openReadOnlyStore } from "../../core/store/open.ts";
 import { processRequest } from "./api.ts";
 import { MethodError } from "./errors.ts";
 import type { MethodEntry } from "./method_context.ts";
@@ -67,7 +68,7 @@ export type ReadWorkerReply =
 /** The worker's global scope (typed here, not through the deno.worker lib, which would leak). */
 const scope = globalThis as unknown as {
   postMessage(m: ReadWorkerReply, transfer?: Transferable[]): void;
-  onmessage: ((e: MessageEvent<ReadWorkerRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<ReadWorkerRequest | ReadWorkerRequest[]>) => void) | null;
   close(): void;
 };
 
@@ -92,8 +93,9 @@ const noAuth: AuthService = {
   deriveSecrets: () => Promise.reject(new Error("no authentication in a JMAP read worker")),
 };
 
+/** A write the read-only store refused, or one SQLite refused on the read-only connection. */
 function needsWrite(err: unknown): boolean {
-  return err instanceof ReadOnlyStoreError ||
+  return (err instanceof Error && err.name === "ReadOnlyStoreError") ||
     (err instanceof Error && /attempt to write a readonly database/i.test(err.message));
 }
 
@@ -124,14 +126,14 @@ for (const name of READ_ONLY_METHODS) {
   });
 }
 
-let store: SqliteStore | null = null;
+let store: Store | null = null;
 let services: JmapServices | null = null;
 const queue: ReadWorkerRequest[] = [];
 let running = false;
 
 async function open(dataDir: string, config: Config): Promise<void> {
   try {
-    store = await SqliteStore.open({ dataDir, readOnly: true });
+    store = await openReadOnlyStore(dataDir);
     const server: ServerContext = {
       config,
       store,
@@ -159,9 +161,9 @@ async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promi
     return;
   }
   // A fresh snapshot: every commit made before the request arrived is seen.
-  store.database.endReadScope();
+  store.freshRead?.();
   wantedWrite = false;
-  const refused = store.refusedWrites;
+  const refused = store.refusedWrites ?? 0;
   const response = await processRequest(
     m.request,
     services,
@@ -172,7 +174,7 @@ async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promi
     methods,
   );
   // A write was refused (its error may have become a per-object result): main runs it whole.
-  if (wantedWrite || store.refusedWrites !== refused) {
+  if (wantedWrite || (store.refusedWrites ?? 0) !== refused) {
     scope.postMessage({ type: "fallback", id: m.id });
     return;
   }
@@ -213,6 +215,8 @@ async function drain(): Promise<void> {
 }
 
 scope.onmessage = (e) => {
-  queue.push(e.data);
+  // The main thread posts the requests of one event-loop turn together (read_pool.ts `#send`).
+  if (Array.isArray(e.data)) queue.push(...e.data);
+  else queue.push(e.data);
   void drain();
 };

@@ -198,6 +198,15 @@ export class SqliteStore implements Store {
   readonly notifier: ChangeNotifier;
   /** The data dir this store was opened on. */
   readonly dataDir: string;
+  /** `Store.replicaDir`: the data dir, unless this store is itself read-only. */
+  get replicaDir(): string | null {
+    return this.readOnly ? null : this.dataDir;
+  }
+
+  /** `Store.freshRead`: ends the open read scope (Database.endReadScope). */
+  freshRead(): void {
+    this.database.endReadScope();
+  }
   /** Opened with `readOnly` (SqliteStoreOptions): every write rejects. */
   readonly readOnly: boolean;
   /**
