@@ -78,3 +78,38 @@ Deno.test("SqliteStore keyword changes, expunges, copies and moves read their ac
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore expunge destroys a message in that mailbox alone without reading its mailboxes again, and keeps one it has elsewhere", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-store-" });
+  const store = await SqliteStore.open({ dataDir, backgroundIndexing: false });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({
+      address: "e@example.org",
+      secrets: { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" },
+    });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const archive = (await store.getMailboxByRole(acc.id, "archive"))!;
+    const { added: [alone] } = await store.storeMessages(mail({ subject: "alone" }), [{
+      accountId: acc.id,
+      mailboxIds: [inbox.id],
+    }]);
+    const { added: [both] } = await store.storeMessages(mail({ subject: "both" }), [{
+      accountId: acc.id,
+      mailboxIds: [inbox.id, archive.id],
+    }]);
+    const uid = (m: typeof alone) => m!.uids.find((u) => u.mailboxId === inbox.id)!.uid;
+    const { value, sql } = await statementsDuring(() =>
+      store.expunge(acc.id, inbox.id, [uid(alone), uid(both)])
+    );
+    assert.deepEqual(value.uids, [uid(alone), uid(both)]);
+    // Read once, for the message in two mailboxes only.
+    assert.equal(sql.filter((s) => /SELECT mailbox_id FROM placements/.test(s)).length, 1);
+    assert.deepEqual((await store.getMessages(acc.id, [alone!.id])).length, 0);
+    const [kept] = await store.getMessages(acc.id, [both!.id]);
+    assert.deepEqual(kept?.mailboxIds, [archive.id]);
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

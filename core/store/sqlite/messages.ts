@@ -906,10 +906,17 @@ export class SqliteMessages {
    * Removes a message from one mailbox; when it was its last placement, the message is destroyed.
    * Returns the removed UID.
    */
-  removePlacement(mut: Mutation, msg: MessageRow, mailboxRow: number, recordExpunge = true): number | null {
+  removePlacement(
+    mut: Mutation,
+    msg: MessageRow,
+    mailboxRow: number,
+    recordExpunge = true,
+    known?: number[],
+  ): number | null {
     const db = this.#h.database;
-    // The message's mailboxes, read once: when this is its last one, #destroyMessage removes them.
-    const boxes = db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)
+    // The message's mailboxes, read once (or `known` by the caller, read in the same job): when
+    // this is its last one, #destroyMessage removes them.
+    const boxes = known ?? db.values("SELECT mailbox_id FROM placements WHERE message_id = ?", msg.id)
       .map((r) => Number(r[0]));
     if (boxes.every((mb) => mb === mailboxRow)) {
       return this.#destroyMessage(mut, msg, boxes).get(mailboxRow) ?? null;
@@ -1083,17 +1090,28 @@ export class SqliteMessages {
     );
   }
 
-  #placementsByUid(mailboxRow: number, uids: number[]): { uid: number; msg: MessageRow }[] {
-    const out: { uid: number; msg: MessageRow }[] = [];
+  /**
+   * The messages at these UIDs of a mailbox, by UID ascending; with `counted`, `only` tells
+   * whether this mailbox is the message's only one (read in the same statement).
+   */
+  #placementsByUid(
+    mailboxRow: number,
+    uids: number[],
+    counted = false,
+  ): { uid: number; msg: MessageRow; only: boolean }[] {
+    const out: { uid: number; msg: MessageRow; only: boolean }[] = [];
+    const sql = counted
+      ? "SELECT m.*, (SELECT count(*) FROM placements q WHERE q.message_id = m.id) AS placement_count " +
+        "FROM placements p JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? AND p.uid = ?"
+      : "SELECT m.* FROM placements p JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? AND p.uid = ?";
     for (
       const uid of [...new Set(uids)].filter((u) => Number.isSafeInteger(u) && u > 0).sort((a, b) => a - b)
     ) {
-      const msg = this.#h.database.get<MessageRow>(
-        "SELECT m.* FROM placements p JOIN messages m ON m.id = p.message_id WHERE p.mailbox_id = ? AND p.uid = ?",
-        mailboxRow,
-        uid,
-      );
-      if (msg) out.push({ uid, msg });
+      const row = this.#h.database.get<MessageRow & { placement_count?: number }>(sql, mailboxRow, uid);
+      if (!row) continue;
+      const only = row.placement_count === 1;
+      delete row.placement_count;
+      out.push({ uid, msg: row, only });
     }
     return out;
   }
@@ -1110,8 +1128,11 @@ export class SqliteMessages {
       const acc = this.#jobAccount(mut, accountId);
       const mb = this.#h.mailboxRow(accountId, mailboxId);
       const removed: number[] = [];
-      for (const { uid, msg } of this.#placementsByUid(mb.id, uids)) {
-        if (this.removePlacement(mut, msg, mb.id) !== null) removed.push(uid);
+      for (const { uid, msg, only } of this.#placementsByUid(mb.id, uids, true)) {
+        // A message in this mailbox alone (the usual case) is destroyed without another read.
+        if (this.removePlacement(mut, msg, mb.id, true, only ? [mb.id] : undefined) !== null) {
+          removed.push(uid);
+        }
       }
       mut.finish();
       return { uids: removed, modseq: this.#modseqAfter(mut, acc.id) };
