@@ -17,6 +17,7 @@ import {
   indexByKey,
   type SieveField,
   SieveMessage,
+  TEXT_TYPES,
 } from "./message.ts";
 import {
   asciiLower,
@@ -359,6 +360,16 @@ class Run {
             block: Run.compileBlock(cj.block!, vars),
           });
           j++;
+        }
+        if (chain.length === 1) {
+          // A lone `if` (the usual rule): the same step, test and block, without the loop.
+          const { test, block } = chain[0]!;
+          steps.push((run, frame) => {
+            run.#step();
+            if (test!(run, frame)) block(run, frame);
+          });
+          i = j;
+          continue;
         }
         steps.push((run, frame) => {
           let done = false;
@@ -1087,8 +1098,6 @@ function limitsOf(partial: Partial<RunLimits>): RunLimits {
 /** The closures of the sync blocks of compiled scripts (a compiled script's blocks never change). */
 const compiledBlocks = new WeakMap<CompiledCommand[], BlockFn>();
 const NO_FIELDS: readonly Field[] = Object.freeze([]);
-/** RFC 5173 §5.2: `:text` compares the text parts. */
-const TEXT_TYPES: readonly string[] = Object.freeze(["text"]);
 const lowerNames = new Map<string, string>();
 
 /** A field name in lowercase, remembered (scripts name the same few fields run after run). */

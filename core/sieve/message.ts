@@ -41,6 +41,9 @@ export type BodyTransform = "raw" | "content" | "text";
 
 const NO_FIELDS: readonly SieveField[] = Object.freeze([]);
 
+/** RFC 5173 §5.2: the part types `:text` compares (and what `:raw` passes). */
+export const TEXT_TYPES: readonly string[] = Object.freeze(["text"]);
+
 /** A message as Sieve tests read it; see the module comment. */
 export class SieveMessage {
   /** The message as it will be stored. */
@@ -97,7 +100,11 @@ export class SieveMessage {
    * of these types: "" any, "text", "text/plain"; lowercase), extracted once per transform.
    */
   bodyTexts(transform: BodyTransform, types: readonly string[]): readonly string[] {
-    const key = transform === "raw" ? "raw" : `${transform}\u0000${types.join("\u0000")}`;
+    const key = transform === "raw"
+      ? "raw"
+      : transform === "text" && types === TEXT_TYPES
+      ? "text"
+      : `${transform}\u0000${types.join("\u0000")}`;
     const memo = this.#bodies ??= new Map();
     let texts = memo.get(key);
     if (texts === undefined) {

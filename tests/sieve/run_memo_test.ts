@@ -151,3 +151,21 @@ fileinto "\${first}";`);
     into("changed"),
   ]);
 });
+
+Deno.test("sieve memo: compiled rules count their steps as written (RFC 5228 §2.10.6 limits): a lone if and an if/else chain", async () => {
+  const steps = async (script: string, maxSteps: number) =>
+    (await runSieve(compileSieve(script), {
+      raw: msg("Subject: s"),
+      envelope: { from: null, to: "me@example.org" },
+      now: new Date(),
+      limits: { maxSteps },
+    })).error;
+  // Five lone ifs: one step for each if and one for each test.
+  const lone = `if false { keep; } `.repeat(5);
+  assert.equal(await steps(lone, 10), null);
+  assert.match((await steps(lone, 9))!, /too many steps/);
+  // An if with an else: a step for each branch of the chain and one for the test.
+  const chain = `if false { keep; } else { discard; }`;
+  assert.equal(await steps(chain, 4), null); // 3 for the chain, 1 for discard
+  assert.match((await steps(chain, 3))!, /too many steps/);
+});
