@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { StoreError } from "../../core/store/types.ts";
 import { parseId } from "../../core/store/sqlite/ids.ts";
+import { addressSortKey, baseSubject } from "../../core/store/message_index.ts";
 import { mail } from "./store_contract.ts";
 
 const SECRETS = { passwordHash: "scrypt$16384$8$1$c2FsdA==$aGFzaA==" };
@@ -110,4 +111,32 @@ Deno.test("deliveries in one batch take consecutive MODSEQs and UIDs, the counte
       .modseq;
     assert.ok(Math.max(...modseqs) < counter);
     assert.equal(await store.state(acc.id, "Mailbox"), String(counter));
+  }));
+
+Deno.test("a message row's sort keys are its summary's base subject, From and To keys, indexed or from the blob row", () =>
+  withStore(async (store) => {
+    const { acc, inbox } = await account(store, "bob@example.org");
+    const raw = mail({
+      from: "Zed Writer <zed@example.net>",
+      to: "Amy Reader <amy@example.org>, bob@example.org",
+      subject: "Re: [team] Fwd: Plans",
+    });
+    const to = [{ accountId: acc.id, mailboxIds: [inbox.id] }];
+    // The first delivery indexes the bytes; the second finds the indexed blob row.
+    const first = await store.storeMessages(raw, to);
+    const second = await store.addMessages([{ ...to[0]!, blobId: first.blobId }]);
+    for (const id of [first.added[0]!.id, second[0]!.id]) {
+      const [msg] = await store.getMessages(acc.id, [id]);
+      const row = store.database.get<{ subject_key: string; from_key: string; to_key: string }>(
+        "SELECT subject_key, from_key, to_key FROM messages WHERE id = ?",
+        parseId("message", id),
+      );
+      assert.deepEqual({ ...row }, {
+        subject_key: baseSubject(msg!.summary.subject),
+        from_key: addressSortKey(msg!.summary.from),
+        to_key: addressSortKey(msg!.summary.to),
+      });
+      assert.equal(row!.subject_key, "plans");
+      assert.notEqual(row!.from_key, row!.to_key);
+    }
   }));

@@ -279,7 +279,8 @@ export class SqliteMessages {
     if (!Number.isFinite(receivedAt)) throw new StoreError("invalid", "Invalid receivedAt");
     // Freshly indexed: the summary is at hand; otherwise it comes from the blob row.
     const summary = p.index ? p.index.summary : decodeSummary(blob.summary);
-    const subjectKey = baseSubject(summary.subject);
+    // The index has the sort keys of this summary already (message_index.ts).
+    const subjectKey = p.index ? p.index.subjectKey : baseSubject(summary.subject);
     const thread = this.#h.assignThread(acc.id, summary, subjectKey);
     const { row: messageRow, id, modseq } = this.#insertMessage(mut, blob.counted, {
       account_id: acc.id,
@@ -292,8 +293,8 @@ export class SqliteMessages {
       sent_at: validTime(summary.sentAt),
       has_attachment: summary.hasAttachment ? 1 : 0,
       subject_key: subjectKey,
-      from_key: addressSortKey(summary.from),
-      to_key: addressSortKey(summary.to),
+      from_key: p.index ? p.index.fromKey : addressSortKey(summary.from),
+      to_key: p.index ? p.index.toKey : addressSortKey(summary.to),
     });
     db.run("UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ?", blob.size, acc.id);
     const uids: AddedMessage["uids"] = [];
