@@ -139,9 +139,10 @@ export interface SqliteStoreOptions {
   /**
    * Opens an existing, migrated data dir for reading only (a second connection beside a running
    * server's, as the JMAP read workers do: protocols/jmap/read_pool.ts). No migrations, no
-   * background indexing, no placement snapshots written; every write (a `Store` method that
-   * changes anything, a blob put, a text search that would first index pending blobs) rejects
-   * with `ReadOnlyStoreError`.
+   * background indexing, no placement snapshots written; every write of a `Store` method (and a
+   * text search that would first index pending blobs) rejects with `ReadOnlyStoreError` and is
+   * counted in `refusedWrites`; SQLite refuses any other write on the connection. Not guarded:
+   * `blobs.put` of a blob above the inline size writes its file first (no reader calls it).
    */
   readOnly?: boolean;
 }
