@@ -130,12 +130,12 @@ export class SieveMessage {
         return;
       }
       if (p.message) {
-        if (wanted && content) out.push(partText(raw, p));
+        if (wanted && content) out.push(leafText(raw, p));
         visit(p.message, depth + 1);
         return;
       }
       if (wanted) {
-        const text = partText(raw, p);
+        const text = leafText(raw, p);
         // RFC 5173 §5.2: for :text, HTML is reduced to its text.
         out.push(!content && p.subtype === "html" ? text.replace(/<[^>]*>/g, " ") : text);
       }
@@ -143,6 +143,28 @@ export class SieveMessage {
     visit(root, 0);
     return out;
   }
+}
+
+const utf8 = new TextDecoder("utf-8");
+
+/**
+ * A part's text, as `partText` (core/mime/body.ts) gives it, with the usual case done in one
+ * decoder call: a body not transfer-encoded (7bit, 8bit, binary) in UTF-8 or US-ASCII. For a
+ * `utf-8` label partText's decoder is this one (WHATWG UTF-8, replacement characters for bad
+ * bytes). For US-ASCII or none it decodes strict UTF-8 and falls back to windows-1252 when that
+ * fails: a lenient decoding without a replacement character is the strict one's result; one with
+ * any goes to partText. Every other part goes to partText.
+ */
+export function leafText(raw: Uint8Array, p: MimePart): string {
+  if (p.encoding === "7bit" || p.encoding === "8bit" || p.encoding === "binary") {
+    const charset = (p.params["charset"] ?? "").trim().toLowerCase();
+    if (charset === "utf-8" || charset === "utf8") return utf8.decode(raw.subarray(p.bodyStart, p.bodyEnd));
+    if (charset === "" || charset === "us-ascii" || charset === "ascii") {
+      const text = utf8.decode(raw.subarray(p.bodyStart, p.bodyEnd));
+      if (!text.includes("\ufffd")) return text;
+    }
+  }
+  return partText(raw, p);
 }
 
 /** The fields by lowercase name, each list in message order. */
