@@ -37,18 +37,8 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** RFC 4790 §9.2: i;ascii-casemap folds only A-Z (a non-ASCII letter keeps its case). */
 export function asciiLower(s: string): string {
-  // Pure ASCII (nearly every header and key): the native lowercasing is the same fold. A short
-  // string is checked in a loop (cheaper than a regular expression call).
-  if (s.length <= 64) {
-    let ascii = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return s.toLowerCase();
-  } else if (!NON_ASCII.test(s)) return s.toLowerCase();
+  // Pure ASCII (nearly every header and key): the native lowercasing is the same fold.
+  if (!NON_ASCII.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
