@@ -191,23 +191,39 @@ const NO_STRINGS: readonly string[] = Object.freeze([]);
  * @param ctx the message, envelope and services
  * @returns the actions (never throws)
  */
-export async function runSieve(script: CompiledScript, ctx: SieveContext): Promise<SieveResult> {
+export function runSieve(script: CompiledScript, ctx: SieveContext): Promise<SieveResult> {
   const run = new Run(ctx);
+  // A script that never waits (the usual one) runs to its end here, without a promise per level.
+  if (!isSyncBlock(script.commands)) return runAsync(run, script);
+  try {
+    run.mainSync(script);
+    return Promise.resolve(run.result());
+  } catch (e) {
+    return Promise.resolve(failedRun(e));
+  }
+}
+
+async function runAsync(run: Run, script: CompiledScript): Promise<SieveResult> {
   try {
     await run.main(script);
     return run.result();
   } catch (e) {
-    const error = e instanceof SieveRuntimeError
-      ? e.message
-      : `internal error: ${e instanceof Error ? e.message : e}`;
-    return {
-      actions: [{ type: "keep", flags: [] }],
-      implicitKeep: true,
-      message: null,
-      error,
-      duplicates: [],
-    };
+    return failedRun(e);
   }
+}
+
+/** RFC 5228 §2.10.6: a run that failed keeps the message, and says why. */
+function failedRun(e: unknown): SieveResult {
+  const error = e instanceof SieveRuntimeError
+    ? e.message
+    : `internal error: ${e instanceof Error ? e.message : e}`;
+  return {
+    actions: [{ type: "keep", flags: [] }],
+    implicitKeep: true,
+    message: null,
+    error,
+    duplicates: [],
+  };
 }
 
 class Run {
@@ -252,6 +268,16 @@ class Run {
     this.ctx = ctx;
     this.msg = ctx.message?.raw === ctx.raw ? ctx.message : new SieveMessage(ctx.raw);
     this.limits = ctx.limits ? limitsOf(ctx.limits) : DEFAULT_RUN_LIMITS;
+  }
+
+  /** {@link main} for a script whose top block never waits. */
+  mainSync(script: CompiledScript): void {
+    const frame: Frame = { script, locals: new Map(), globals: new Set() };
+    try {
+      this.blockSync(script.commands, frame);
+    } catch (e) {
+      if (!(e instanceof Stop) && !(e instanceof Return)) throw e;
+    }
   }
 
   async main(script: CompiledScript): Promise<void> {
