@@ -72,7 +72,7 @@ export class SieveMessage {
 
   /** Offset just past the blank line that ends the header (the body's start). */
   get headerEnd(): number {
-    this.fields;
+    void this.fields; // parsed with the fields
     return this.#headerEnd;
   }
 
