@@ -276,7 +276,9 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       );
     }
     // A worker's answer is already the Response object's JSON (as c.json would write it).
-    if (response.json !== undefined) return c.body(response.json, 200, { "content-type": "application/json" });
+    if (response.json !== undefined) {
+      return c.body(response.json, 200, { "content-type": "application/json" });
+    }
     return c.json(response.result);
   });
 

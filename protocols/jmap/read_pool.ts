@@ -77,7 +77,7 @@ export class JmapReadPool {
   #nextId = 1;
   #closing = false;
   #crashNext = false;
-  /** While true every request runs on the main thread (tests compare both paths; operators may pause). */
+  /** While true every request runs on the main thread (tests compare both paths). */
   paused = false;
   /** What the pool did so far. */
   readonly stats: ReadPoolStats = { served: 0, fallbacks: 0, replaced: 0 };
