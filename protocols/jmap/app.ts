@@ -252,16 +252,17 @@ export function createHttpApp(server: ServerContext, options: HttpAppOptions = {
       const body = await readBounded(c.req.raw, s.limits.maxSizeRequest, "maxSizeRequest", 400);
       const request = parseRequest(body, server.config.jmap.max_json_depth);
       checkRequest(request, s);
-      const state = sessionState(account, server.config, await sharedAccounts(server.store, account.id));
       const client = { sessionId: c.get("sessionId"), remoteAddress: c.env?.session?.remoteAddress ?? "" };
-      // Read-only requests go to a read worker when one is free (issue 24); null: run here.
+      // Read-only requests go to a read worker when one is free (issue 24), which works out the
+      // session state too; null: run here.
       const pooled = readPool !== null && isReadOnlyRequest(request)
-        ? await readPool.run(request, account, state, client, c.get("log"))
+        ? await readPool.run(request, account, client, c.get("log"))
         : null;
       if (pooled !== null) {
         server.metrics?.jmapCalls(request.methodCalls, pooled.responses);
         return { json: pooled.body };
       }
+      const state = sessionState(account, server.config, await sharedAccounts(server.store, account.id));
       const result = await processRequest(request, s, account, c.get("log"), state, client);
       // core/metrics: each method call is a command of protocol "jmap".
       server.metrics?.jmapCalls(request.methodCalls, result.methodResponses);

@@ -236,7 +236,6 @@ export class JmapReadPool {
   run(
     request: JmapRequest,
     account: Account,
-    sessionState: string,
     client: { sessionId: string; remoteAddress: string },
     log: Logger,
   ): Promise<PooledAnswer | null> {
@@ -258,7 +257,6 @@ export class JmapReadPool {
         id,
         request,
         account,
-        sessionState,
         client,
         ...(crash ? { crash: true } : {}),
       });

@@ -8,7 +8,8 @@
  * acknowledgements), so it is seen. Requests are answered one at a time, in arrival order.
  *
  * Messages in: `{ type: "open", dataDir, config }` first, then arrays of `{ type: "request", id,
- * request, account, sessionState, client, crash? }`, and `{ type: "close" }`. Messages out: `{ type: "ready" }`
+ * request, account, client, crash? }` (the worker works out the session state, in the request's
+ * snapshot, as the main thread would), and `{ type: "close" }`. Messages out: `{ type: "ready" }`
  * or `{ type: "failed", message }` after open; per request any number of `{ type: "log", id, level,
  * message, fields }`, then `{ type: "response", id, body, summary }` (the Response object's JSON as
  * UTF-8 bytes, transferred rather than copied, and,
@@ -32,6 +33,8 @@ import { METHODS } from "./methods/mod.ts";
 import type { JmapRequest } from "./request.ts";
 import { createJmapServices, type JmapServices } from "./services.ts";
 import { READ_ONLY_METHODS } from "./read_methods.ts";
+import { sessionState } from "./session_resource.ts";
+import { sharedAccounts } from "./mailbox_sharing.ts";
 
 /** A log level the worker forwards. */
 export type ReadLogLevel = "debug" | "info" | "warn" | "error";
@@ -44,7 +47,6 @@ export type ReadWorkerRequest =
     id: number;
     request: JmapRequest;
     account: Account;
-    sessionState: string;
     client: { sessionId: string; remoteAddress: string };
     /** Test hook (read_pool.ts `crashNextRequestForTest`): the worker fails instead of answering. */
     crash?: boolean;
@@ -164,12 +166,14 @@ async function answer(m: Extract<ReadWorkerRequest, { type: "request" }>): Promi
   store.freshRead?.();
   wantedWrite = false;
   const refused = store.refusedWrites ?? 0;
+  const config = services.server.config;
+  const state = sessionState(m.account, config, await sharedAccounts(store, m.account.id));
   const response = await processRequest(
     m.request,
     services,
     m.account,
     forwardingLogger(m.id),
-    m.sessionState,
+    state,
     m.client,
     methods,
   );
