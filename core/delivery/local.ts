@@ -141,8 +141,7 @@ export async function deliverLocal(store: Store, input: LocalDeliveryInput): Pro
     const placements = accountIds.map((accountId, i) => placementOf(accountId, inboxes[i]!, input));
     // In memory: blob and placements in one durable step.
     const whole = inMemory(input.prefix, input.message);
-    // Offloaded: the store may hash and index the bytes off the event loop (SQLite: a worker).
-    if (whole !== null) return await store.storeMessages(whole, placements, { offload: true });
+    if (whole !== null) return await store.storeMessages(whole, placements);
     const blob = await putMessageBlob(store, input.prefix, input.message);
     const added = await store.addMessages(placements.map((p) => ({ ...p, blobId: blob.blobId })));
     return { ...blob, added };

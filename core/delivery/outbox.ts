@@ -26,8 +26,8 @@ export function withOutbox(store: Store, rows: ReadonlyMap<AccountId, readonly M
     return extra && extra.length > 0 ? { ...m, outbox: [...(m.outbox ?? []), ...extra] } : m;
   };
   const addMessages: Store["addMessages"] = (messages) => store.addMessages(messages.map(attach));
-  const storeMessages: Store["storeMessages"] = (raw, messages, opts) =>
-    store.storeMessages(raw, messages.map(attach), opts);
+  const storeMessages: Store["storeMessages"] = (raw, messages) =>
+    store.storeMessages(raw, messages.map(attach));
   return new Proxy(store, {
     get(target, prop) {
       if (prop === "addMessages") return addMessages;

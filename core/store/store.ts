@@ -174,15 +174,6 @@ export interface CopyResult {
   modseq: number;
 }
 
-/** Options of `MessageStore.storeMessages`. */
-export interface StoreMessagesOptions {
-  /**
-   * The caller does not need the write queued in this turn (a delivery; IMAP APPEND does): the
-   * store may hash, compress and index the bytes off the event loop first (SQLite: a worker).
-   */
-  offload?: boolean;
-}
-
 /** Messages and their placements. */
 export interface MessageStore {
   /**
@@ -198,7 +189,6 @@ export interface MessageStore {
   storeMessages(
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
-    opts?: StoreMessagesOptions,
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }>;
   /**
    * Messages by id (unknown ids left out), in the order asked. With `mailboxIds: false` each

@@ -90,12 +90,11 @@ interface Prepared {
   size: number;
 }
 
-/** The bytes a write job stores as a blob itself, in their stored form, indexed when known. */
+/** The bytes a write job stores as a blob itself, in their stored form. */
 interface InlineBlob {
   blobId: BlobId;
   bytes: Uint8Array;
   packed: PackedInline;
-  index?: PreparedIndex;
 }
 
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
@@ -146,7 +145,7 @@ export class SqliteMessages {
   readonly holds: ExpungeHolds = new ExpungeHolds((hash) => this.#unpinned(hash));
   /** Write jobs that released a blob: their batch gives free pages back before it commits. */
   readonly #vacuumJobs = new WeakSet<JobEffects>();
-  /** Hashes, deflates and indexes large deliveries in a worker (`storeMessages` `offload`, `addMessages`). */
+  /** Indexes large messages in a worker (`addMessages` of a stored blob of `OFFLOAD_MIN` bytes or more). */
   readonly #preparer = new Preparer();
   /** Decoded summaries by blob row, for getMessages (written once per blob, so never stale). */
   readonly #summaries = new SummaryCache();
@@ -156,7 +155,7 @@ export class SqliteMessages {
     this.#h = host;
   }
 
-  /** Stops the preparer's worker (store close); deliveries waiting for it are prepared here. */
+  /** Stops the preparer's worker (store close); messages waiting for it are indexed here. */
   stopPreparer(): void {
     this.#preparer.stop();
   }
@@ -199,15 +198,13 @@ export class SqliteMessages {
         continue;
       }
       let entry = indexed.get(msg.blobId);
-      if (!entry && inline?.index && inline.blobId === msg.blobId) {
-        entry = { index: inline.index, size: inline.bytes.length };
-        indexed.set(msg.blobId, entry);
-      }
       if (!entry) {
-        const raw = inline?.blobId === msg.blobId ? inline.bytes : await this.#h.blobs.get(msg.blobId);
+        const own = inline?.blobId === msg.blobId;
+        const raw = own ? inline.bytes : await this.#h.blobs.get(msg.blobId);
         if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
-        // A large message is indexed in the preparer's worker, not on the event loop.
-        const index = raw.length >= OFFLOAD_MIN ? await this.#preparer.index(raw) : indexMessage(raw);
+        // A large stored message is indexed in the preparer's worker, not on the event loop (bytes
+        // this job stores are indexed here: their write job is queued in this turn).
+        const index = !own && raw.length >= OFFLOAD_MIN ? await this.#preparer.index(raw) : indexMessage(raw);
         entry = { index, size: raw.length };
         indexed.set(msg.blobId, entry);
       }
@@ -222,26 +219,17 @@ export class SqliteMessages {
 
   /**
    * Blob and messages in one write job when the bytes go to the database tier (one commit, one
-   * fsync); otherwise the file is written first, as `blobs.put` does. With `offload`, the bytes
-   * of a message of `OFFLOAD_MIN` bytes or more are hashed, deflated and indexed in the preparer's
-   * worker first (the write job is then queued a turn or more later); otherwise here, and the
-   * job is queued in this turn.
+   * fsync); otherwise the file is written first, as `blobs.put` does. Bytes for the database tier
+   * are indexed here and the write job is queued in this turn (IMAP APPEND relies on that).
    */
   async storeMessages(
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
-    opts?: { offload?: boolean },
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
     this.#h.check();
     if (!this.#h.blobs.isInlineSize(raw.length)) {
       const blob = await this.#h.blobs.put(raw);
       return { ...blob, added: await this.addMessages(messages.map((m) => ({ ...m, blobId: blob.blobId }))) };
-    }
-    if (opts?.offload && raw.length >= OFFLOAD_MIN) {
-      const p = await this.#preparer.prepare(raw);
-      const added = await this.#addMessages(messages.map((m) => ({ ...m, blobId: p.blobId })), p);
-      this.#h.blobs.remember(p.blobId, p.bytes);
-      return { blobId: p.blobId, size: p.bytes.length, added };
     }
     const bytes = raw.slice();
     const blobId = blobIdOf(bytes);

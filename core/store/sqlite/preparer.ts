@@ -1,42 +1,43 @@
 /**
- * Prepares delivered messages (`message_prep.ts`: SHA-256, deflate, MIME summary and index) in a
- * worker (`prepare_worker.ts`), so that the event loop of a busy SMTP/LMTP ingest does only the
- * SQL of each delivery; or indexes the bytes of a blob already stored. The store sends messages
- * of at least `OFFLOAD_MIN` bytes. The messages of one event-loop turn go to the worker as one batch (sent
- * right after the turn's I/O, as the write queue's flush), and come back as one reply. The worker
- * is started on first use and stopped after `IDLE_MS` without work (a running worker would keep a
- * CLI process alive) or by `stop`.
+ * Indexes large stored messages (`message_prep.ts`: MIME summary, header text, sort keys) in a
+ * worker (`prepare_worker.ts`) instead of on the event loop: a 1.8 MB message of the corpus takes
+ * about 9 ms to index, a 7 MB one about 21 ms, during which no session would be served. The
+ * messages of one event-loop turn go to the worker as one batch (sent right after the turn's I/O,
+ * as the write queue's flush) and come back as one reply. The worker is started on first use and
+ * stopped after `IDLE_MS` without work (a running worker would keep a CLI process alive) or by
+ * `stop`.
  *
- * The result is the same as `prepareMessage` on the main thread, which is also the fallback: when
+ * The result is the same as `prepareIndex` on the main thread, which is also the fallback: when
  * the worker cannot start or fails, when it is stopped meanwhile, or when `MAX_WAITING` messages
  * already wait for it (which also bounds the bytes held here).
  *
  * @module
  */
 import { clearImmediate, setImmediate } from "node:timers";
-import { type PreparedIndex, type PreparedMessage, prepareIndex, prepareMessage } from "./message_prep.ts";
-import type { PrepareReply, PrepareRequest, PrepareResult } from "./prepare_worker.ts";
+import { type PreparedIndex, prepareIndex } from "./message_prep.ts";
+import type { PrepareReply, PrepareRequest } from "./prepare_worker.ts";
 
 /**
- * Smallest message worth the trip to the worker (bytes). Each batch sent wakes the worker thread,
- * which costs the event loop 70–200 µs of CPU on a virtual machine (measured: Firecracker, 2
- * vCPUs), about what preparing a 4 KB message costs (~110 µs); from 8 KiB (deflate starts at
- * `COMPRESS_MIN`) a message costs 350 µs to over 1 ms.
+ * Smallest message worth the trip to the worker (bytes): the database tier's largest, so the
+ * messages sent are those stored as files. Measured on a 2-vCPU Firecracker VM: each batch sent
+ * wakes the worker thread, which costs the event loop 70–200 µs of CPU (600 µs under load), as
+ * much as indexing a 32 KB message; SMTP ingest of 4 KB and 32 KB messages through the worker
+ * used more CPU on the event loop, not less, and was slower.
  */
-export const OFFLOAD_MIN = 8 * 1024;
+export const OFFLOAD_MIN = 64 * 1024;
 
 /** Idle time after which the worker is stopped (milliseconds). */
 const IDLE_MS = 5_000;
-/** Messages waiting for the worker beyond which the next ones are prepared on the caller's thread. */
-const MAX_WAITING = 256;
+/** Messages waiting for the worker beyond which the next ones are indexed on the caller's thread. */
+const MAX_WAITING = 64;
 
-/** A message sent to the worker: its result goes to `done`, or `fallback()` runs here. */
+/** A message sent to the worker: its index goes to `resolve`, or `fallback()` runs here. */
 interface Waiting {
-  done: (r: PrepareResult) => void;
+  resolve: (index: PreparedIndex) => void;
   fallback: () => void;
 }
 
-/** A worker that prepares messages for the write job. */
+/** A worker that indexes messages for the write job. */
 export class Preparer {
   #worker: Worker | null = null;
   #next = 1;
@@ -53,59 +54,29 @@ export class Preparer {
     return this.#waiting.size;
   }
 
-  /** Messages the worker has prepared (not counting those prepared here instead). */
+  /** Messages the worker has indexed (not counting those indexed here instead). */
   get answered(): number {
     return this.#answered;
   }
 
-  /** `prepareMessage` of a copy of `raw` (the result's `bytes`), in the worker when it runs. */
-  prepare(raw: Uint8Array): Promise<PreparedMessage> {
-    const bytes = raw.slice();
-    return new Promise((resolve) => {
-      const fallback = () => resolve(prepareMessage(bytes));
-      const sent = this.#post(bytes, false, fallback, (r) => {
-        if ("error" in r || !("blobId" in r)) return fallback();
-        resolve({
-          blobId: r.blobId,
-          bytes,
-          packed: r.packed === null ? { data: bytes, rawSize: null } : { data: r.packed, rawSize: r.rawSize },
-          index: r.index,
-        });
-      });
-      if (!sent) fallback();
-    });
-  }
-
   /**
-   * `prepareIndex(raw)` (bytes already stored), in the worker when it runs. The caller must not
-   * change `raw` until the promise settles.
+   * `prepareIndex(raw)`, in the worker when it runs. The caller must not change `raw` until the
+   * promise settles.
    */
   index(raw: Uint8Array): Promise<PreparedIndex> {
     return new Promise((resolve) => {
       const fallback = () => resolve(prepareIndex(raw));
-      const sent = this.#post(raw, true, fallback, (r) => "error" in r ? fallback() : resolve(r.index));
-      if (!sent) fallback();
+      const worker = this.#waiting.size < MAX_WAITING ? this.#start() : null;
+      if (!worker) return fallback();
+      if (this.#idle !== null) {
+        clearTimeout(this.#idle);
+        this.#idle = null;
+      }
+      const id = this.#next++;
+      this.#waiting.set(id, { resolve, fallback });
+      this.#batch.push({ id, bytes: raw });
+      this.#flush ??= setImmediate(() => this.#send());
     });
-  }
-
-  /** Queues `bytes` for this turn's batch; false when the worker is not there or too far behind. */
-  #post(
-    bytes: Uint8Array,
-    indexOnly: boolean,
-    fallback: () => void,
-    done: (r: PrepareResult) => void,
-  ): boolean {
-    const worker = this.#waiting.size < MAX_WAITING ? this.#start() : null;
-    if (!worker) return false;
-    if (this.#idle !== null) {
-      clearTimeout(this.#idle);
-      this.#idle = null;
-    }
-    const id = this.#next++;
-    this.#waiting.set(id, { done, fallback });
-    this.#batch.push(indexOnly ? { id, bytes, indexOnly } : { id, bytes });
-    this.#flush ??= setImmediate(() => this.#send());
-    return true;
   }
 
   #send(): void {
@@ -142,8 +113,12 @@ export class Preparer {
       const entry = this.#waiting.get(r.id);
       if (!entry) continue;
       this.#waiting.delete(r.id);
-      if (!("error" in r)) this.#answered++;
-      entry.done(r);
+      if ("error" in r) {
+        entry.fallback();
+      } else {
+        this.#answered++;
+        entry.resolve(r.index);
+      }
     }
     if (this.#waiting.size === 0 && this.#worker) {
       const timer = setTimeout(() => {
@@ -155,7 +130,7 @@ export class Preparer {
     }
   }
 
-  /** Stops the worker now (messages still waiting are prepared here); the next one starts it again. */
+  /** Stops the worker now (messages still waiting are indexed here); the next one starts it again. */
   stop(): void {
     if (this.#idle !== null) clearTimeout(this.#idle);
     this.#idle = null;

@@ -18,7 +18,7 @@
  */
 import { type Clock, systemClock } from "../../clock.ts";
 import { type ChangeNotifier, MemoryNotifier } from "../notifier.ts";
-import type { CopyResult, MessageQuery, Store, StoreMessagesOptions, UpdatedKeywords } from "../store.ts";
+import type { CopyResult, MessageQuery, Store, UpdatedKeywords } from "../store.ts";
 import {
   type Account,
   type AccountId,
@@ -667,9 +667,8 @@ export class SqliteStore implements Store {
   storeMessages(
     raw: Uint8Array,
     messages: Omit<NewMessage, "blobId">[],
-    opts?: StoreMessagesOptions,
   ): Promise<{ blobId: BlobId; size: number; added: AddedMessage[] }> {
-    return this.#messages.storeMessages(raw, messages, opts);
+    return this.#messages.storeMessages(raw, messages);
   }
 
   getMessages(accountId: AccountId, ids: MessageId[], opts?: { mailboxIds?: boolean }): Promise<Message[]> {
@@ -929,7 +928,7 @@ export class SqliteStore implements Store {
         this.#queueSnapshot(mailboxRow, highestModseq, list);
       }
     }
-    // Deliveries waiting for the preparer's worker are prepared here and queue their writes.
+    // Messages waiting for the preparer's worker are indexed here and queue their writes.
     this.#messages.stopPreparer();
     await this.#indexer.close();
     await this.#queue.drain();
