@@ -181,8 +181,8 @@ export interface Config {
     /**
      * Worker threads answering read-only API requests (Email/get, /query, /changes, Mailbox and
      * Thread reads) beside the main thread, each with its own read connection to the SQLite store
-     * (protocols/jmap/read_pool.ts). 0 answers everything on the main thread. Default: the cores
-     * beyond the first, at most 2. Ignored with the PostgreSQL store.
+     * (protocols/jmap/read_pool.ts). 0 (the default) answers everything on the main thread.
+     * Ignored with the PostgreSQL store.
      */
     read_workers?: number;
   };

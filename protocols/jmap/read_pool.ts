@@ -64,10 +64,15 @@ export interface ReadPoolStats {
   replaced: number;
 }
 
-/** The default pool size: the cores beyond the main thread's, at most 2. */
-export function defaultReadWorkers(): number {
-  return Math.max(0, Math.min(2, (navigator.hardwareConcurrency ?? 1) - 1));
-}
+/**
+ * The default pool size: none. Measured on 2 cores (issue 24, busy machine, direction only), a
+ * worker took the method work of the reads off the main thread but only 6–10% of its CPU per
+ * request (the HTTP engine, authentication, routing, metrics and the writes stay there, and each
+ * hand-off costs the main thread a post and a reply), while the process used about 30% more CPU
+ * per request and answered fewer requests per second. Turn it on where a quiet measurement shows
+ * a gain (`bench/jmap/vs_cyrus.ts --tern-read-workers N`).
+ */
+export const DEFAULT_READ_WORKERS = 0;
 
 /** Worker threads answering read-only JMAP requests. */
 export class JmapReadPool {
@@ -106,7 +111,7 @@ export class JmapReadPool {
    * setting is 0 or the store is not a SQLite store on disk (PostgreSQL, a read-only store).
    */
   static forServer(server: ServerContext): JmapReadPool | null {
-    const size = server.config.jmap.read_workers ?? defaultReadWorkers();
+    const size = server.config.jmap.read_workers ?? DEFAULT_READ_WORKERS;
     const dir = server.store.replicaDir;
     if (size <= 0 || !dir) return null;
     return new JmapReadPool(server, dir, size);
