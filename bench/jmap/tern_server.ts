@@ -8,7 +8,10 @@
  *
  * Usage: `deno run -A bench/jmap/tern_server.ts --messages 100000 [--data-dir DIR] [--read-workers N]`;
  * with `--data-dir` the directory is kept, and a second run with the same count skips the fill;
- * `--read-workers` sets `[jmap] read_workers` (protocols/jmap/read_pool.ts; 0 = off).
+ * `--read-workers` sets `[jmap] read_workers` (protocols/jmap/read_pool.ts; 0 = off); `--lag`
+ * samples the event loop's lag while serving and prints it on stopping (bench/jmap/lag.ts);
+ * `--promoted-prof FILE` writes a sampling heap profile of what outlived young-generation
+ * collections while serving (promoted to old space: what feeds the mark-compact pauses).
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { createToken } from "../../core/jmap/tokens.ts";
 import { createServer } from "../../protocols/server.ts";
 import type { NewMessage } from "../../core/store/types.ts";
 import { benchMessage } from "../peers/lib.ts";
+import { formatLag, startLagSampler } from "./lag.ts";
 
 /** Size of each bench message (the same as the Cyrus side's). */
 export const MESSAGE_SIZE = 2048;
@@ -49,6 +53,35 @@ function threadCpu(): { main: number; all: number } | null {
   }
 }
 
+/**
+ * Starts V8's sampling heap profiler (through node:inspector) keeping only allocations that no
+ * young-generation collection freed; the returned function stops it and gives the profile.
+ */
+async function startPromotedProfile(): Promise<() => Promise<unknown>> {
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(
+        method,
+        params,
+        (err: Error | null, result: unknown) => err ? reject(err) : resolve(result),
+      )
+    );
+  await post("HeapProfiler.enable", {});
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: false,
+  });
+  return async () => {
+    const { profile } = await post("HeapProfiler.stopSampling", {}) as { profile: unknown };
+    session.disconnect();
+    return profile;
+  };
+}
+
 /** Fills (unless filled before), serves, and stops when stdin closes. */
 export async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -57,6 +90,8 @@ export async function main(): Promise<void> {
       messages: { type: "string", default: "100000" },
       "data-dir": { type: "string" },
       "read-workers": { type: "string" },
+      lag: { type: "boolean", default: false },
+      "promoted-prof": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -129,10 +164,18 @@ export async function main(): Promise<void> {
       { flushes: 0, jobs: 0, commitMs: 0 };
   const w0 = writes();
   const cpu0 = threadCpu();
+  // --lag: event-loop lag while serving (bench/jmap/lag.ts); the start is printed in ms since the
+  // process began, to line the stalls up with --trace-gc's times.
+  const lag = values.lag ? startLagSampler() : undefined;
+  const served0 = performance.now();
+  if (lag) console.error(`tern: lag sampler started at ${lag.startedAt.toFixed(0)} ms`);
+  const promoted = values["promoted-prof"] ? await startPromotedProfile() : undefined;
   // Serve until the parent closes our stdin.
   for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
   const w1 = writes();
   const cpu1 = threadCpu();
+  if (lag) console.error(formatLag("tern", lag.stop(), (performance.now() - served0) / 1000));
+  if (promoted) await Deno.writeTextFile(values["promoted-prof"]!, JSON.stringify(await promoted()));
   if (cpu0 && cpu1) {
     console.error(
       `tern: CPU while serving: main thread ${(cpu1.main - cpu0.main).toFixed(2)} s, all threads ${

@@ -16,11 +16,14 @@
  * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
  *
  * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
- * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS] [--tern-read-workers N]`:
+ * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS] [--tern-read-workers N] [--lag] [--tern-promoted-prof FILE]`:
  * `--tern-data-dir` keeps Tern's filled store for the next run (no refill), `--tern-cpu-prof`
  * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts),
  * `--tern-v8-flags` hands V8 flags to the Tern server alone (e.g. `--trace-gc`),
- * `--tern-read-workers` sets `[jmap] read_workers` (default: the server's default; 0 = off).
+ * `--tern-read-workers` sets `[jmap] read_workers` (default: the server's default; 0 = off),
+ * `--lag` samples the event-loop lag of the Tern server and of this load generator (bench/jmap/lag.ts),
+ * `--tern-promoted-prof FILE` writes what the server's young-generation collections did not free
+ * (summarise it with bench/jmap/promoted_profile.ts).
  * Beside latency, each server's CPU time per request (all its processes) is printed: a
  * direction figure that holds up on a busy machine better than requests/s. Smoke run: `--messages 300 --clients 4
  * --seconds 3 --force`. Not part of `deno task bench` (needs a quiet machine, root and apt).
@@ -32,6 +35,7 @@ import { parseArgs } from "node:util";
 import { benchMessage, checkIdle, fmt, treeCpuMs } from "../peers/lib.ts";
 import { prepareCyrus, startCyrus } from "./cyrus.ts";
 import { MESSAGE_SIZE } from "./tern_server.ts";
+import { formatLag, startLagSampler } from "./lag.ts";
 
 const USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"];
 
@@ -89,7 +93,13 @@ async function inboxOf(t: Target): Promise<string> {
 }
 
 /** Runs `clients` loops against `t` for `seconds`; returns the latencies by kind. */
-async function load(t: Target, clients: number, seconds: number, serverPids: number[]): Promise<Result> {
+async function load(
+  t: Target,
+  clients: number,
+  seconds: number,
+  serverPids: number[],
+  lag = false,
+): Promise<Result> {
   const inbox = await inboxOf(t);
   const queryGet = (accountId: string) => [
     ["Email/query", {
@@ -113,6 +123,8 @@ async function load(t: Target, clients: number, seconds: number, serverPids: num
   const started = performance.now();
   const cpu0 = treeCpuMs(serverPids);
   const client0 = process.cpuUsage();
+  // --lag: this process's own stalls add to the latencies it measures; sample them too.
+  const sampler = lag ? startLagSampler() : undefined;
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     let state = first[1]![1].state as string;
     for (let i = c; performance.now() < end; i++) {
@@ -144,6 +156,7 @@ async function load(t: Target, clients: number, seconds: number, serverPids: num
     }
   }));
   const serverCpuMs = treeCpuMs(serverPids) - cpu0;
+  if (sampler) console.error(formatLag(`load generator (${t.name})`, sampler.stop(), seconds));
   const client = process.cpuUsage(client0);
   return {
     name: t.name,
@@ -165,6 +178,8 @@ async function startTern(
   profile: string | undefined,
   v8Flags: string | undefined,
   readWorkers: string | undefined,
+  lag = false,
+  promotedProf?: string,
 ): Promise<{ target: Target; pid: number; stop: () => Promise<void> }> {
   const server = new URL("./tern_server.ts", import.meta.url).pathname;
   const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
@@ -179,6 +194,8 @@ async function startTern(
       String(messages),
       ...(dataDir ? ["--data-dir", dataDir] : []),
       ...(readWorkers !== undefined ? ["--read-workers", readWorkers] : []),
+      ...(lag ? ["--lag"] : []),
+      ...(promotedProf ? ["--promoted-prof", promotedProf] : []),
     ],
     stdin: "piped",
     stdout: "piped",
@@ -350,6 +367,8 @@ async function main(): Promise<number> {
       "tern-cpu-prof": { type: "string" },
       "tern-v8-flags": { type: "string" },
       "tern-read-workers": { type: "string" },
+      lag: { type: "boolean", default: false },
+      "tern-promoted-prof": { type: "string" },
     },
   });
   const messages = Number(values.messages);
@@ -372,12 +391,14 @@ async function main(): Promise<number> {
       values["tern-cpu-prof"],
       values["tern-v8-flags"],
       values["tern-read-workers"],
+      values.lag,
+      values["tern-promoted-prof"],
     );
     console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
     try {
       await checkIdle(gate, "the Tern run");
       t = performance.now();
-      results.push(await load(tern.target, clients, seconds, [tern.pid]));
+      results.push(await load(tern.target, clients, seconds, [tern.pid], values.lag));
     } finally {
       await tern.stop();
     }
@@ -402,6 +423,7 @@ async function main(): Promise<number> {
           clients,
           seconds,
           [cyrus.pid],
+          values.lag,
         ),
       );
     } finally {
