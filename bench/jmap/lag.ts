@@ -7,6 +7,7 @@
  *
  * @module
  */
+import process from "node:process";
 
 /** Upper bounds (ms) of the histogram's buckets; the last bucket is open. */
 export const LAG_BUCKETS = [1, 2, 3, 5, 8, 12, 20, 30, 50];
@@ -19,30 +20,43 @@ export interface LagSummary {
   counts: number[];
   /** Milliseconds of wall time lost in ticks later than 2 ms (the sum of their lateness). */
   stalledMs: number;
-  /** The worst stalls: `[ms since start, lateness ms]`, worst first. */
-  worst: [number, number][];
+  /** Of `stalledMs`, the process's CPU time in those ticks (less: the thread waited for a core). */
+  stalledCpuMs: number;
+  /**
+   * The worst stalls: `[ms since start, lateness ms, process CPU ms in that tick]`, worst first. CPU
+   * near the tick's length means a long task (or GC); far below it, the process was not running.
+   */
+  worst: [number, number, number][];
 }
 
 /** Starts sampling; `stop()` ends it and returns the summary. */
 export function startLagSampler(keepWorst = 20): { stop: () => LagSummary; startedAt: number } {
   const counts = new Array<number>(LAG_BUCKETS.length + 1).fill(0);
-  const worst: [number, number][] = [];
+  const worst: [number, number, number][] = [];
   const startedAt = performance.now();
   let ticks = 0;
   let stalledMs = 0;
+  let stalledCpuMs = 0;
   let last = startedAt;
+  let lastCpu = cpuMs();
   const timer = setInterval(() => {
     const now = performance.now();
     // A 1 ms interval due at last + 1: anything beyond is lateness.
     const late = Math.max(0, now - last - 1);
+    const cpu = cpuMs();
+    const used = cpu - lastCpu;
     last = now;
+    lastCpu = cpu;
     ticks++;
     let i = 0;
     while (i < LAG_BUCKETS.length && late > LAG_BUCKETS[i]!) i++;
     counts[i]!++;
-    if (late > 2) stalledMs += late;
+    if (late > 2) {
+      stalledMs += late;
+      stalledCpuMs += Math.min(used, late + 1);
+    }
     if (worst.length < keepWorst || late > worst[worst.length - 1]![1]) {
-      worst.push([now - late - startedAt, late]);
+      worst.push([now - late - startedAt, late, used]);
       worst.sort((a, b) => b[1] - a[1]);
       if (worst.length > keepWorst) worst.pop();
     }
@@ -51,17 +65,29 @@ export function startLagSampler(keepWorst = 20): { stop: () => LagSummary; start
     startedAt,
     stop: () => {
       clearInterval(timer);
-      return { ticks, counts, stalledMs, worst };
+      return { ticks, counts, stalledMs, stalledCpuMs, worst };
     },
   };
+}
+
+/** CPU time (user + system) of this process, in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** One line for the histogram and one for the worst stalls. */
 export function formatLag(who: string, s: LagSummary, seconds: number): string {
   const labels = LAG_BUCKETS.map((b) => `≤${b}`).concat(`>${LAG_BUCKETS[LAG_BUCKETS.length - 1]}`);
   const hist = s.counts.map((c, i) => `${labels[i]}:${c}`).join(" ");
-  const worst = s.worst.map(([at, ms]) => `${(at / 1000).toFixed(2)}s/${ms.toFixed(1)}`).join(" ");
+  const worst = s.worst.map(([at, ms, cpu]) =>
+    `${(at / 1000).toFixed(2)}s/${ms.toFixed(1)}/${cpu.toFixed(1)}`
+  )
+    .join(" ");
   return `${who}: event-loop lag over ${s.ticks} ticks (ms): ${hist}; ${s.stalledMs.toFixed(0)} ms stalled ` +
-    `in ticks > 2 ms (${((s.stalledMs / (seconds * 1000)) * 100).toFixed(1)}% of the run)\n` +
-    `${who}: worst stalls (s since start/ms): ${worst}`;
+    `in ticks > 2 ms (${
+      ((s.stalledMs / (seconds * 1000)) * 100).toFixed(1)
+    }% of the run; process CPU in them ` +
+    `${s.stalledCpuMs.toFixed(0)} ms)\n` +
+    `${who}: worst stalls (s since start/late ms/process CPU ms): ${worst}`;
 }
