@@ -61,7 +61,14 @@ export async function serve(dir: string): Promise<Served> {
     let started = false;
     for (const line of lines) {
       seen.push(line);
-      const e = JSON.parse(line) as { message: string; listener?: string; port?: number };
+      let e: { message: string; listener?: string; port?: number };
+      try {
+        e = JSON.parse(line);
+      } catch {
+        // Not a log record (e.g. the runtime's report of an uncaught error): show all of it.
+        for (let r = await reader.read(); !r.done; r = await reader.read()) seen.push(r.value);
+        throw new Error(`server printed a line that is not a JSON log record:\n${seen.join("\n")}${buf}`);
+      }
       if (e.message === "listening" && e.listener && e.port) ports[e.listener] = e.port;
       if (e.message === "server started") started = true;
     }
