@@ -65,7 +65,9 @@ export async function serve(dir: string): Promise<Served> {
       try {
         e = JSON.parse(line);
       } catch {
-        // Not a log record (e.g. the runtime's report of an uncaught error): show all of it.
+        // Not a log record (e.g. the runtime's report of an error in a worker, after which the
+        // server goes on): stop the child and show all it printed.
+        child.kill("SIGKILL");
         for (let r = await reader.read(); !r.done; r = await reader.read()) seen.push(r.value);
         throw new Error(`server printed a line that is not a JSON log record:\n${seen.join("\n")}${buf}`);
       }

@@ -22,7 +22,20 @@ export async function taskPermissionFlags(task: string): Promise<string[]> {
 }
 
 /**
- * Spawns `tern serve --config tern.toml` in `dir` with the start task's permissions; its log
+ * The start task's flags with read access to the repository added to its `--allow-read`: the
+ * compiled binary carries its worker modules (the compile task's `--include`s), but a `deno run`
+ * child whose working directory is not the repository must be able to read them and what they
+ * import, or a worker fails to start (the server goes on without it, but Deno prints the error on
+ * standard error, which is not a log record).
+ */
+async function serveFlags(): Promise<string[]> {
+  const root = ROOT.pathname.replace(/\/$/, "");
+  return (await taskPermissionFlags("start")).map((f) => f.startsWith("--allow-read=") ? `${f},${root}` : f);
+}
+
+/**
+ * Spawns `tern serve --config tern.toml` in `dir` with the start task's permissions (and read
+ * access to the repository: `serveFlags`); its log
  * (standard error) is piped, standard output dropped. `env` adds to `NO_COLOR=1`.
  */
 export async function spawnServe(dir: string, env: Record<string, string> = {}): Promise<Deno.ChildProcess> {
@@ -32,7 +45,7 @@ export async function spawnServe(dir: string, env: Record<string, string> = {}):
       "--quiet",
       "--config",
       DENO_JSON,
-      ...(await taskPermissionFlags("start")),
+      ...(await serveFlags()),
       MAIN_TS,
       "serve",
       "--config",
