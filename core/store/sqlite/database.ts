@@ -316,6 +316,9 @@ export class Database {
     // A write through `get`/`all` (RETURNING) happens in a transaction: counted here.
     this.#writes++;
     if (this.#depth > 0) {
+      // Outside any transaction (SQLite rolled it back), SAVEPOINT would begin a new one, which
+      // its RELEASE would commit on its own: refused instead.
+      if (!this.#db.isTransaction) throw new Error("The transaction was rolled back by an earlier error");
       const name = `sp${++this.#savepoint}`;
       this.#db.exec(`SAVEPOINT ${name}`);
       this.#depth++;
@@ -325,8 +328,12 @@ export class Database {
         this.#db.exec(`RELEASE ${name}`);
         return result;
       } catch (err) {
-        this.#db.exec(`ROLLBACK TO ${name}`);
-        this.#db.exec(`RELEASE ${name}`);
+        // Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…) make SQLite roll back the whole
+        // transaction, savepoints included: then the caller gets that error, not "no such savepoint".
+        if (this.#db.isTransaction) {
+          this.#db.exec(`ROLLBACK TO ${name}`);
+          this.#db.exec(`RELEASE ${name}`);
+        }
         throw err;
       } finally {
         this.#depth--;

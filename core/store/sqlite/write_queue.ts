@@ -190,6 +190,9 @@ export class WriteQueue {
           results.push({ ok: true, value });
         } catch (err) {
           results.push({ ok: false, value: err });
+          // SQLite rolled the whole transaction back (disk full, I/O error): the jobs before this
+          // one lost their writes too, so the batch fails as a whole, with this error.
+          if (i > 0 && !this.#db.raw.isTransaction) throw err;
           if (i > 0) continue;
           if (alone) throw new LoneJobFailed();
           this.#db.restartTransaction();

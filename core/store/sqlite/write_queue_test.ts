@@ -149,3 +149,34 @@ Deno.test("write queue: a failing first job of a batch leaves nothing written; t
     assert.equal(db.inTransaction, false);
   });
 });
+
+Deno.test("write queue: a job after the first that fills the database (SQLite rolls the whole transaction back) fails its whole batch and writes nothing of it", async () => {
+  await withQueue(async (q, db) => {
+    db.exec("CREATE TABLE big (b BLOB)");
+    const pages = db.get<{ n: number }>("SELECT page_count AS n FROM pragma_page_count")!.n;
+    // A database that cannot grow by more than a few pages: SQLITE_FULL, which rolls back the
+    // whole transaction, not only the statement (and so every savepoint in it).
+    db.exec(`PRAGMA max_page_count = ${pages + 4}`);
+    const settled = await Promise.allSettled([
+      q.run(() => db.run("INSERT INTO t (x) VALUES (1)")),
+      q.run(() => {
+        for (let i = 0; i < 20; i++) db.run("INSERT INTO big (b) VALUES (randomblob(4000))");
+      }),
+      q.run(() => db.run("INSERT INTO t (x) VALUES (3)")),
+    ]);
+    // What the first job wrote is gone with the transaction: none may succeed, and what commits
+    // must be what was answered (before, the third job's savepoint began and committed a
+    // transaction of its own, and the batch's COMMIT then failed: a write answered as failed).
+    assert.deepEqual(rows(db), [], "a job answered as failed was committed");
+    assert.equal(db.get<{ n: number }>("SELECT count(*) AS n FROM big")!.n, 0);
+    assert.deepEqual(settled.map((s) => s.status), ["rejected", "rejected", "rejected"]);
+    // Each is rejected with the error that failed the batch, not with a follow-on one.
+    for (const s of settled) {
+      assert.match(String((s as PromiseRejectedResult).reason), /database or disk is full/);
+    }
+    assert.equal(db.inTransaction, false);
+    // The queue goes on.
+    await q.run(() => db.run("INSERT INTO t (x) VALUES (4)"));
+    assert.deepEqual(rows(db), [4]);
+  });
+});
