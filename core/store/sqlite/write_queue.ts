@@ -3,8 +3,9 @@
  * batch's WAL sync was under way) run in a single `BEGIN IMMEDIATE … COMMIT`, each inside its own
  * savepoint so that one job's failure (e.g. over quota) leaves the others intact, except the first:
  * nothing precedes it in the transaction, so when it fails the transaction is rolled back (and
- * begun again for the others), which undoes exactly what a savepoint would. The COMMIT itself does
- * not wait for the disk; the WAL is then fdatasynced off the event loop
+ * begun again for the others), which undoes exactly what a savepoint would. An error after which
+ * SQLite rolled the whole transaction back (disk full, I/O error) fails the whole batch. The
+ * COMMIT itself does not wait for the disk; the WAL is then fdatasynced off the event loop
  * (`Database.transactionDeferredSync`), and only after that do the batch's change events get
  * published and its jobs settle, batch after batch in commit order. A batch with post-commit
  * actions (blob unlinks) syncs the WAL synchronously and runs them right after its COMMIT.
