@@ -9,8 +9,9 @@
  * - Dispatch: to the worker with the fewest requests in flight; when every worker has
  *   `MAX_IN_FLIGHT` or more, or none is ready, `run` answers null and the caller runs the request
  *   on the main thread as before.
- * - A worker that fails (an uncaught error) is replaced; its requests in flight answer null too,
- *   so they run on the main thread (they only read: running them again changes nothing).
+ * - A worker that fails (an uncaught error) is replaced, unless it failed before it was ready
+ *   (it would fail again); its requests in flight answer null too, so they run on the main thread
+ *   (they only read: running them again changes nothing).
  * - Consistency: the worker starts a fresh read snapshot per request, after the request reached
  *   the main thread; a write is acknowledged only after its commit, so a client that got a
  *   success for a write sees it in any later read, whichever thread answers.
@@ -103,7 +104,11 @@ export class JmapReadPool {
   #startAll(): void {
     if (this.#started || this.#closing) return;
     this.#started = true;
-    for (let i = 0; i < this.#size; i++) this.#slots.push(this.#start());
+    for (let i = 0; i < this.#size; i++) {
+      const slot = this.#start();
+      if (slot === null) return;
+      this.#slots.push(slot);
+    }
   }
 
   /**
@@ -127,11 +132,18 @@ export class JmapReadPool {
     return this.#size;
   }
 
-  #start(): Slot {
-    const worker = new Worker(new URL("./read_worker.ts", import.meta.url).href, {
-      type: "module",
-      name: "jmap-read",
-    });
+  /** A new worker, or null (logged) when none can be made: requests then run on the main thread. */
+  #start(): Slot | null {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./read_worker.ts", import.meta.url).href, {
+        type: "module",
+        name: "jmap-read",
+      });
+    } catch (err) {
+      this.#server.log.error("JMAP read worker failed", { error: (err as Error)?.message ?? String(err) });
+      return null;
+    }
     const { promise: opened, resolve: settleOpened } = Promise.withResolvers<void>();
     const slot: Slot = {
       worker,
@@ -215,10 +227,13 @@ export class JmapReadPool {
     if (!this.#slots.includes(slot)) return;
     this.#server.log.error("JMAP read worker failed", { error: message, in_flight: slot.inFlight.size });
     this.#remove(slot);
-    if (!this.#closing) {
-      this.#slots.push(this.#start());
-      this.stats.replaced++;
-    }
+    // A worker that failed before it was ready (its module could not load, e.g. no read access to
+    // it) would fail the same way again: not replaced, or it would be started over and over.
+    if (this.#closing || !slot.ready) return;
+    const next = this.#start();
+    if (next === null) return;
+    this.#slots.push(next);
+    this.stats.replaced++;
   }
 
   #remove(slot: Slot): void {
@@ -300,6 +315,8 @@ export class JmapReadPool {
           ),
         );
       }
+      // It failed meanwhile: already removed and terminated (no "closed" would ever come).
+      if (!this.#slots.includes(slot)) return;
       await new Promise<void>((resolve) => {
         slot.closed = resolve;
         this.#post(slot, { type: "close" });
