@@ -10,6 +10,7 @@ import {
   type ConnectDecision,
   DEFAULT_HOOK_TIMEOUT_MS,
   GENERIC_REJECT_REASON,
+  isThenable,
   type ServerHooks,
   withTimeout,
 } from "./hooks.ts";
@@ -23,11 +24,11 @@ export async function runOnConnect(
   const hook = hooks.onConnect;
   if (!hook) return { allow: true };
   try {
-    const decision = await withTimeout(
-      () => hook.call(hooks, session),
-      hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
-      "onConnect hook",
-    );
+    // A hook that answers at once needs no deadline (none could stop synchronous code anyway).
+    const answer = hook.call(hooks, session);
+    const decision = isThenable(answer)
+      ? await withTimeout(() => answer, hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, "onConnect hook")
+      : answer;
     if (decision?.allow === true) return decision;
     if (decision?.allow === false && typeof decision.reason === "string") return decision;
     log.error("onConnect hook returned an invalid decision");
@@ -42,11 +43,10 @@ export async function runOnClose(hooks: ServerHooks, session: Session, log: Logg
   const hook = hooks.onClose;
   if (!hook) return;
   try {
-    await withTimeout(
-      () => hook.call(hooks, session),
-      hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
-      "onClose hook",
-    );
+    const done = hook.call(hooks, session);
+    if (isThenable(done)) {
+      await withTimeout(() => done, hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, "onClose hook");
+    }
   } catch (err) {
     log.error("onClose hook failed", { error: (err as Error)?.message ?? String(err) });
   }

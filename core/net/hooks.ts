@@ -92,30 +92,50 @@ export async function withTimeout<T>(fn: () => Promise<T> | T, ms: number, what:
 export function composeHooks(...parts: (ServerHooks | undefined)[]): ServerHooks {
   const list = parts.filter((h): h is ServerHooks => h !== undefined);
   const timeouts = list.map((h) => h.timeoutMs).filter((t): t is number => t !== undefined);
+  // Synchronous while every part answers synchronously (the built-in policies do, but for a ban
+  // or a rate), so an HTTP request, which runs both hooks, makes no promise and no deadline for them.
+  const connect = (session: Session, from: number): Promise<ConnectDecision> | ConnectDecision => {
+    for (let i = from; i < list.length; i++) {
+      const answer = list[i]!.onConnect?.(session);
+      if (answer === undefined) continue;
+      if (isThenable(answer)) {
+        return answer.then((decision) => decision.allow ? connect(session, i + 1) : decision);
+      }
+      if (!answer.allow) return answer;
+    }
+    return ALLOW;
+  };
   return {
     ...(timeouts.length > 0 ? { timeoutMs: Math.max(...timeouts) } : {}),
-    async onConnect(session: Session): Promise<ConnectDecision> {
-      for (const h of list) {
-        if (!h.onConnect) continue;
-        const decision = await h.onConnect(session);
-        if (!decision.allow) return decision;
-      }
-      return { allow: true };
-    },
-    async onClose(session: Session): Promise<void> {
+    onConnect: (session: Session) => connect(session, 0),
+    onClose(session: Session): Promise<void> | void {
       const errors: unknown[] = [];
+      const pending: Promise<void>[] = [];
       for (const h of list) {
         try {
-          await h.onClose?.(session);
+          const done = h.onClose?.(session);
+          if (isThenable(done)) pending.push(Promise.resolve(done).catch((err) => void errors.push(err)));
         } catch (err) {
           errors.push(err);
         }
       }
-      if (errors.length === 1) throw errors[0];
-      if (errors.length > 1) throw new AggregateError(errors, "onClose hooks failed");
+      const settle = () => {
+        if (errors.length === 1) throw errors[0];
+        if (errors.length > 1) throw new AggregateError(errors, "onClose hooks failed");
+      };
+      if (pending.length === 0) return settle();
+      return Promise.all(pending).then(settle);
     },
     async onReload(config: Config): Promise<void> {
       for (const h of list) await h.onReload?.(config);
     },
   };
+}
+
+/** The decision that lets a session go on. */
+const ALLOW: ConnectDecision = Object.freeze({ allow: true });
+
+/** Whether a hook answered with a promise (or any thenable) rather than a value. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }

@@ -140,8 +140,12 @@ export class ConnectionPolicy {
     for (const b of await this.bans.list(this.#clock.now())) this.#banned.set(b.address, b.until.getTime());
   }
 
-  /** Decides whether a new session may proceed. */
-  async check(session: Session): Promise<ConnectDecision> {
+  /**
+   * Decides whether a new session may proceed. Answers at once unless the store must confirm a
+   * ban or the rate limiter be asked (never for HTTP, whose requests are not rated): an HTTP
+   * request then costs no promise here.
+   */
+  check(session: Session): Promise<ConnectDecision> | ConnectDecision {
     const c = this.#c;
     const ip = session.remoteAddress;
     const rules = c.listeners.get(session.listener);
@@ -164,20 +168,39 @@ export class ConnectionPolicy {
     const until = this.#banned.get(key);
     if (until !== undefined) {
       const now = this.#clock.now();
-      // The CLI may have cleared it from another process: the store decides.
-      const ban = until > now.getTime() ? await this.bans.get(key, now) : null;
-      if (ban) return this.#refuse(session, PolicyReason.BANNED, "banned");
+      if (until > now.getTime()) return this.#checkBan(session, key, now, c);
       this.#banned.delete(key);
     }
+    return this.#afterBans(session, key, c);
+  }
+
+  /** Step 3 for a ban this process knows of: the CLI may have cleared it from another process, so the store decides. */
+  async #checkBan(session: Session, key: string, now: Date, c: Compiled): Promise<ConnectDecision> {
+    const ban = await this.bans.get(key, now);
+    if (ban) return this.#refuse(session, PolicyReason.BANNED, "banned");
+    this.#banned.delete(key);
+    return await this.#afterBans(session, key, c);
+  }
+
+  /** Steps 4 and 5 of `check`. */
+  #afterBans(session: Session, key: string, c: Compiled): Promise<ConnectDecision> | ConnectDecision {
     // 4. Connection rate per IP. An HTTP "session" is one request, and a JMAP client makes many a
     // minute over its keep-alive connections: requests are not connections, so they are not rated
     // (blocks, bans and the concurrency limit still apply).
-    if (c.rate && session.protocol !== "http" && !(await c.rate.consume(key)).allowed) {
-      return this.#refuse(session, PolicyReason.RATE, "rate");
+    if (c.rate && session.protocol !== "http") {
+      return c.rate.consume(key).then((r) =>
+        r.allowed ? this.#concurrency(session, key, c) : this.#refuse(session, PolicyReason.RATE, "rate")
+      );
     }
-    // 5. Concurrent connections per IP and protocol. The HTTP listener counts its TCP connections
-    // itself (core/net/http_connections.ts: a keep-alive connection or push stream holds its slot
-    // after its request is answered); an HTTP session is one request and is not counted here.
+    return this.#concurrency(session, key, c);
+  }
+
+  /**
+   * Step 5: concurrent connections per IP and protocol. The HTTP listener counts its TCP
+   * connections itself (core/net/http_connections.ts: a keep-alive connection or push stream holds
+   * its slot after its request is answered); an HTTP session is one request and is not counted here.
+   */
+  #concurrency(session: Session, key: string, c: Compiled): ConnectDecision {
     if (c.maxPerIp > 0 && session.protocol !== "http") {
       const k = `${session.protocol}|${key}`;
       const n = this.#open.get(k) ?? 0;

@@ -108,6 +108,21 @@ Deno.test("ConnectionPolicy does not rate HTTP requests as connections", async (
   assert.equal((await p.check(session("127.0.0.2"))).allow, false);
 });
 
+Deno.test("ConnectionPolicy answers an HTTP request at once, without a promise, unless a ban must be confirmed", async () => {
+  const { p } = policy({ policy: { connections_per_minute_per_ip: 3, ban_failures: 1, ban_seconds: 600 } });
+  const http = () => session("127.0.0.2", "http", "http");
+  const first = p.check(http());
+  assert.equal(first instanceof Promise, false);
+  assert.deepEqual(first, { allow: true });
+  // A rated protocol asks the (asynchronous) rate limiter.
+  assert.equal(p.check(session("127.0.0.2")) instanceof Promise, true);
+  // A known ban is confirmed with the store, which the CLI may have changed.
+  await p.recordAuthFailure("127.0.0.2");
+  const banned = p.check(http());
+  assert.equal(banned instanceof Promise, true);
+  assert.deepEqual(await banned, { allow: false, reason: PolicyReason.BANNED });
+});
+
 Deno.test("ConnectionPolicy bans an address after N auth failures within T, for D, across protocols", async () => {
   const { p, clock } = policy({ policy: { ban_failures: 3, ban_window_seconds: 60, ban_seconds: 600 } });
   assert.equal(await p.recordAuthFailure("127.0.0.2"), null);

@@ -4,8 +4,7 @@
  * about 9 ms to index, a 7 MB one about 21 ms, during which no session would be served. The
  * messages of one event-loop turn go to the worker as one batch (sent right after the turn's I/O,
  * as the write queue's flush) and come back as one reply. The worker is started on first use and
- * stopped after `IDLE_MS` without work (a running worker would keep a CLI process alive) or by
- * `stop`.
+ * stopped when idle or by `stop` (`OnDemandWorker`).
  *
  * The result is the same as `prepareIndex` on the main thread, which is also the fallback: when
  * the worker cannot start or fails, when it is stopped meanwhile, or when `MAX_WAITING` messages
@@ -14,6 +13,7 @@
  * @module
  */
 import { clearImmediate, setImmediate } from "node:timers";
+import { OnDemandWorker } from "../on_demand_worker.ts";
 import { type PreparedIndex, prepareIndex } from "./message_prep.ts";
 import type { PrepareReply, PrepareRequest } from "./prepare_worker.ts";
 
@@ -26,8 +26,6 @@ import type { PrepareReply, PrepareRequest } from "./prepare_worker.ts";
  */
 export const OFFLOAD_MIN = 64 * 1024;
 
-/** Idle time after which the worker is stopped (milliseconds). */
-const IDLE_MS = 5_000;
 /** Messages waiting for the worker beyond which the next ones are indexed on the caller's thread. */
 const MAX_WAITING = 64;
 
@@ -39,14 +37,15 @@ interface Waiting {
 
 /** A worker that indexes messages for the write job. */
 export class Preparer {
-  #worker: Worker | null = null;
+  readonly #worker = new OnDemandWorker<PrepareRequest, PrepareReply>(
+    new URL("./prepare_worker.ts", import.meta.url),
+    { reply: (r) => this.#reply(r), stopped: () => this.#stopped() },
+  );
   #next = 1;
   readonly #waiting = new Map<number, Waiting>();
   /** Messages of this turn, not yet sent. */
   #batch: PrepareRequest["batch"] = [];
   #flush: ReturnType<typeof setImmediate> | null = null;
-  #idle: ReturnType<typeof setTimeout> | null = null;
-  #failed = false;
   #answered = 0;
 
   /** Messages waiting for the worker. */
@@ -66,12 +65,7 @@ export class Preparer {
   index(raw: Uint8Array): Promise<PreparedIndex> {
     return new Promise((resolve) => {
       const fallback = () => resolve(prepareIndex(raw));
-      const worker = this.#waiting.size < MAX_WAITING ? this.#start() : null;
-      if (!worker) return fallback();
-      if (this.#idle !== null) {
-        clearTimeout(this.#idle);
-        this.#idle = null;
-      }
+      if (this.#waiting.size >= MAX_WAITING || !this.#worker.start()) return fallback();
       const id = this.#next++;
       this.#waiting.set(id, { resolve, fallback });
       this.#batch.push({ id, bytes: raw });
@@ -83,29 +77,9 @@ export class Preparer {
     this.#flush = null;
     const batch = this.#batch;
     this.#batch = [];
-    if (batch.length === 0 || !this.#worker) return;
-    const m: PrepareRequest = { batch };
-    this.#worker.postMessage(m);
-  }
-
-  #start(): Worker | null {
-    if (this.#worker) return this.#worker;
-    if (this.#failed) return null;
-    try {
-      const w = new Worker(new URL("./prepare_worker.ts", import.meta.url).href, { type: "module" });
-      w.onmessage = (e: MessageEvent<PrepareReply>) => this.#reply(e.data);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        // A worker that fails (a module that cannot load) is not started again in this process.
-        this.#failed = true;
-        this.stop();
-      };
-      this.#worker = w;
-      return w;
-    } catch {
-      this.#failed = true;
-      return null;
-    }
+    // Not posted when the worker stopped meanwhile: `#stopped` indexed these here.
+    if (batch.length === 0 || !this.#worker.running) return;
+    this.#worker.post({ batch });
   }
 
   #reply(reply: PrepareReply): void {
@@ -120,25 +94,19 @@ export class Preparer {
         entry.resolve(r.index);
       }
     }
-    if (this.#waiting.size === 0 && this.#worker) {
-      const timer = setTimeout(() => {
-        this.#idle = null;
-        if (this.#waiting.size === 0) this.stop();
-      }, IDLE_MS);
-      Deno.unrefTimer(timer);
-      this.#idle = timer;
-    }
+    if (this.#waiting.size === 0) this.#worker.idle();
   }
 
   /** Stops the worker now (messages still waiting are indexed here); the next one starts it again. */
   stop(): void {
-    if (this.#idle !== null) clearTimeout(this.#idle);
-    this.#idle = null;
+    this.#worker.stop();
+  }
+
+  /** The worker stopped: what waited for it is indexed on this thread. */
+  #stopped(): void {
     if (this.#flush !== null) clearImmediate(this.#flush);
     this.#flush = null;
     this.#batch = [];
-    this.#worker?.terminate();
-    this.#worker = null;
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
     for (const { fallback } of waiting) fallback();

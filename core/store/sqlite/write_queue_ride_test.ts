@@ -5,24 +5,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Database } from "./database.ts";
-import { MemoryNotifier } from "../notifier.ts";
-import { WriteQueue } from "./write_queue.ts";
+import type { Database } from "./database.ts";
+import type { WriteQueue } from "./write_queue.ts";
+import { withQueue as withTestQueue } from "./_write_queue_test_support.ts";
 
-async function withQueue(fn: (q: WriteQueue, db: Database) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tern-ride-" });
-  const db = Database.open(`${dir}/t.db`);
-  db.exec("CREATE TABLE t (x INTEGER)");
-  const q = new WriteQueue(db, new MemoryNotifier(), (e) => {
-    throw e;
-  });
-  try {
-    await fn(q, db);
-  } finally {
-    await q.drain();
-    db.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+/** A queue over a new database with table t. */
+function withQueue(fn: (q: WriteQueue, db: Database) => Promise<void>): Promise<void> {
+  return withTestQueue("CREATE TABLE t (x INTEGER)", fn);
 }
 
 /** The next event-loop turn (a later batch than any job queued in this one). */

@@ -6,24 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { Database } from "./database.ts";
-import { MemoryNotifier } from "../notifier.ts";
-import { WriteQueue } from "./write_queue.ts";
+import type { Database } from "./database.ts";
+import type { WriteQueue } from "./write_queue.ts";
+import { withQueue as withTestQueue } from "./_write_queue_test_support.ts";
 
-async function withQueue(fn: (q: WriteQueue, db: Database) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tern-write-queue-" });
-  const db = Database.open(`${dir}/t.db`);
-  db.exec("CREATE TABLE t (x INTEGER CHECK (x < 100))");
-  const q = new WriteQueue(db, new MemoryNotifier(), (e) => {
-    throw e;
-  });
-  try {
-    await fn(q, db);
-  } finally {
-    await q.drain();
-    db.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+/** A queue over a new database with table t. */
+function withQueue(fn: (q: WriteQueue, db: Database) => Promise<void>): Promise<void> {
+  return withTestQueue("CREATE TABLE t (x INTEGER CHECK (x < 100))", fn);
 }
 
 /**
