@@ -88,3 +88,29 @@ Deno.test("a large delivery is stored with the index the main thread gives its b
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("large deliveries waiting for the worker when the store closes are stored, not refused", async () => {
+  const dataDir = await Deno.makeTempDir();
+  let store = await SqliteStore.open({ dataDir });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: SECRETS });
+    const inbox = (await store.listMailboxes(acc.id)).find((m) => m.role === "inbox")!;
+    const puts = await Promise.all([0, 1, 2].map((i) => store.blobs.put(large(100_000, `close-${i}`))));
+    // Each waits for the preparer's worker; the store closes meanwhile (a server shutting down).
+    const adding = puts.map((b) =>
+      store.addMessages([{ accountId: acc.id, mailboxIds: [inbox.id], blobId: b.blobId }])
+    );
+    await store.close();
+    const added = await Promise.all(adding);
+    store = await SqliteStore.open({ dataDir });
+    const found = await store.getMessages(acc.id, added.map((a) => a[0]!.id));
+    assert.deepEqual(
+      found.map((m) => m.summary.subject),
+      [0, 1, 2].map((i) => `Re: [list] report close-${i}`),
+    );
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

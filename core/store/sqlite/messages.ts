@@ -147,6 +147,8 @@ export class SqliteMessages {
   readonly #vacuumJobs = new WeakSet<JobEffects>();
   /** Indexes large messages in a worker (`addMessages` of a stored blob of `OFFLOAD_MIN` bytes or more). */
   readonly #preparer = new Preparer();
+  /** Additions under way (indexing, then their write job), for `stopPreparer`. */
+  readonly #adding = new Set<Promise<AddedMessage[]>>();
   /** Decoded summaries by blob row, for getMessages (written once per blob, so never stale). */
   readonly #summaries = new SummaryCache();
 
@@ -155,9 +157,14 @@ export class SqliteMessages {
     this.#h = host;
   }
 
-  /** Stops the preparer's worker (store close); messages waiting for it are indexed here. */
-  stopPreparer(): void {
+  /**
+   * For the store's close: stops the preparer's worker (messages waiting for it are indexed here)
+   * and waits for every addition under way, so that each queues its write job while the queue still
+   * runs (a large delivery waiting for the worker was refused with "Store is closed").
+   */
+  async stopPreparer(): Promise<void> {
     this.#preparer.stop();
+    await Promise.allSettled([...this.#adding]);
   }
 
   /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
@@ -171,7 +178,14 @@ export class SqliteMessages {
   }
 
   /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
-  async #addMessages(
+  #addMessages(messages: NewMessage[], inline: InlineBlob | null): Promise<AddedMessage[]> {
+    const adding = this.#addMessagesNow(messages, inline);
+    this.#adding.add(adding);
+    adding.then(() => this.#adding.delete(adding), () => this.#adding.delete(adding));
+    return adding;
+  }
+
+  async #addMessagesNow(
     messages: NewMessage[],
     inline: InlineBlob | null,
   ): Promise<AddedMessage[]> {

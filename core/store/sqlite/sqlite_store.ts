@@ -929,7 +929,7 @@ export class SqliteStore implements Store {
       }
     }
     // Messages waiting for the preparer's worker are indexed here and queue their writes.
-    this.#messages.stopPreparer();
+    await this.#messages.stopPreparer();
     await this.#indexer.close();
     await this.#queue.drain();
     this.#closed = true;
