@@ -24,11 +24,7 @@ export async function runOnConnect(
   const hook = hooks.onConnect;
   if (!hook) return { allow: true };
   try {
-    // A hook that answers at once needs no deadline (none could stop synchronous code anyway).
-    const answer = hook.call(hooks, session);
-    const decision = isThenable(answer)
-      ? await withTimeout(() => answer, hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, "onConnect hook")
-      : answer;
+    const decision = await timed(hook.call(hooks, session), hooks, "onConnect hook");
     if (decision?.allow === true) return decision;
     if (decision?.allow === false && typeof decision.reason === "string") return decision;
     log.error("onConnect hook returned an invalid decision");
@@ -43,11 +39,17 @@ export async function runOnClose(hooks: ServerHooks, session: Session, log: Logg
   const hook = hooks.onClose;
   if (!hook) return;
   try {
-    const done = hook.call(hooks, session);
-    if (isThenable(done)) {
-      await withTimeout(() => done, hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, "onClose hook");
-    }
+    await timed(hook.call(hooks, session), hooks, "onClose hook");
   } catch (err) {
     log.error("onClose hook failed", { error: (err as Error)?.message ?? String(err) });
   }
+}
+
+/**
+ * A hook's answer as it is, or, when it is a promise, raced against the hooks' time limit: a hook
+ * that answers at once needs no deadline (none could stop synchronous code anyway).
+ */
+function timed<T>(answer: T | PromiseLike<T>, hooks: ServerHooks, what: string): T | Promise<T> {
+  if (!isThenable(answer)) return answer;
+  return withTimeout(() => Promise.resolve(answer), hooks.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, what);
 }

@@ -63,13 +63,19 @@ function large(size: number, tag: string): Uint8Array {
   return new TextEncoder().encode(head + line.repeat(Math.ceil(size / line.length)));
 }
 
+/** A store in `dataDir` with the account bob@example.org, and his Inbox. */
+async function storeWithBob(dataDir: string) {
+  const store = await SqliteStore.open({ dataDir });
+  await store.addDomain("example.org");
+  const acc = await store.createAccount({ address: "bob@example.org", secrets: SECRETS });
+  const inbox = (await store.listMailboxes(acc.id)).find((m) => m.role === "inbox")!;
+  return { store, acc, inbox };
+}
+
 Deno.test("a large delivery is stored with the index the main thread gives its bytes", async () => {
   const dataDir = await Deno.makeTempDir();
-  const store = await SqliteStore.open({ dataDir });
+  const { store, acc, inbox } = await storeWithBob(dataDir);
   try {
-    await store.addDomain("example.org");
-    const acc = await store.createAccount({ address: "bob@example.org", secrets: SECRETS });
-    const inbox = (await store.listMailboxes(acc.id)).find((m) => m.role === "inbox")!;
     // Stored as a file, then indexed by `addMessages` in the worker.
     const raw = large(100_000, "file");
     assert.ok(raw.length >= OFFLOAD_MIN);
@@ -91,11 +97,8 @@ Deno.test("a large delivery is stored with the index the main thread gives its b
 
 Deno.test("large deliveries waiting for the worker when the store closes are stored, not refused", async () => {
   const dataDir = await Deno.makeTempDir();
-  let store = await SqliteStore.open({ dataDir });
+  let { store, acc, inbox } = await storeWithBob(dataDir);
   try {
-    await store.addDomain("example.org");
-    const acc = await store.createAccount({ address: "bob@example.org", secrets: SECRETS });
-    const inbox = (await store.listMailboxes(acc.id)).find((m) => m.role === "inbox")!;
     const puts = await Promise.all([0, 1, 2].map((i) => store.blobs.put(large(100_000, `close-${i}`))));
     // Each waits for the preparer's worker; the store closes meanwhile (a server shutting down).
     const adding = puts.map((b) =>

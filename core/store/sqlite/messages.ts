@@ -147,8 +147,10 @@ export class SqliteMessages {
   readonly #vacuumJobs = new WeakSet<JobEffects>();
   /** Indexes large messages in a worker (`addMessages` of a stored blob of `OFFLOAD_MIN` bytes or more). */
   readonly #preparer = new Preparer();
-  /** Additions under way (indexing, then their write job), for `stopPreparer`. */
-  readonly #adding = new Set<Promise<AddedMessage[]>>();
+  /** Additions under way that have not yet queued their write job (reading blobs, indexing). */
+  #adding = 0;
+  /** Resolved when `#adding` comes back to 0 (for `stopPreparer`). */
+  #added: PromiseWithResolvers<void> | null = null;
   /** Decoded summaries by blob row, for getMessages (written once per blob, so never stale). */
   readonly #summaries = new SummaryCache();
 
@@ -159,12 +161,14 @@ export class SqliteMessages {
 
   /**
    * For the store's close: stops the preparer's worker (messages waiting for it are indexed here)
-   * and waits for every addition under way, so that each queues its write job while the queue still
+   * and waits until every addition under way has queued its write job, while the queue still
    * runs (a large delivery waiting for the worker was refused with "Store is closed").
    */
   async stopPreparer(): Promise<void> {
     this.#preparer.stop();
-    await Promise.allSettled([...this.#adding]);
+    if (this.#adding === 0) return;
+    this.#added ??= Promise.withResolvers();
+    await this.#added.promise;
   }
 
   /** Adds messages: indexes new blobs, threads, places and logs them (all-or-nothing per call). */
@@ -178,57 +182,61 @@ export class SqliteMessages {
   }
 
   /** `addMessages`; with `inline`, those bytes are stored as that blob in the same write job. */
-  #addMessages(messages: NewMessage[], inline: InlineBlob | null): Promise<AddedMessage[]> {
-    const adding = this.#addMessagesNow(messages, inline);
-    this.#adding.add(adding);
-    adding.then(() => this.#adding.delete(adding), () => this.#adding.delete(adding));
-    return adding;
-  }
-
-  async #addMessagesNow(
+  async #addMessages(
     messages: NewMessage[],
     inline: InlineBlob | null,
   ): Promise<AddedMessage[]> {
     this.#h.check();
     if (messages.length === 0) return [];
-    const prepared: Prepared[] = [];
-    const indexed = new Map<string, { index: MessageIndex; size: number }>();
-    for (const msg of messages) {
-      if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
-      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
-        throw new StoreError("invalid", "A message needs at least one mailbox");
+    // Counted in `#adding` until its write job is queued (`stopPreparer`).
+    this.#adding++;
+    try {
+      const prepared: Prepared[] = [];
+      const indexed = new Map<string, { index: MessageIndex; size: number }>();
+      for (const msg of messages) {
+        if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
+        if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
+          throw new StoreError("invalid", "A message needs at least one mailbox");
+        }
+        // Bytes stored by this job are indexed here without a look for an indexed row first: an
+        // identical message already stored is found inside the job (#ensureBlob), and SMTP and
+        // LMTP add a unique Received field, so that is rare.
+        const known = inline?.blobId === msg.blobId
+          ? undefined
+          : this.#h.database.get<{ size: number; indexed: number }>(
+            "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
+            msg.blobId,
+          );
+        if (known?.indexed) {
+          prepared.push({ msg, index: null, size: known.size });
+          continue;
+        }
+        let entry = indexed.get(msg.blobId);
+        if (!entry) {
+          const own = inline?.blobId === msg.blobId;
+          const raw = own ? inline.bytes : await this.#h.blobs.get(msg.blobId);
+          if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
+          // A large stored message is indexed in the preparer's worker, not on the event loop (bytes
+          // this job stores are indexed here: their write job is queued in this turn).
+          const index = !own && raw.length >= OFFLOAD_MIN
+            ? await this.#preparer.index(raw)
+            : indexMessage(raw);
+          entry = { index, size: raw.length };
+          indexed.set(msg.blobId, entry);
+        }
+        prepared.push({ msg, index: entry.index, size: entry.size });
       }
-      // Bytes stored by this job are indexed here without a look for an indexed row first: an
-      // identical message already stored is found inside the job (#ensureBlob), and SMTP and
-      // LMTP add a unique Received field, so that is rare.
-      const known = inline?.blobId === msg.blobId
-        ? undefined
-        : this.#h.database.get<{ size: number; indexed: number }>(
-          "SELECT size, summary IS NOT NULL AS indexed FROM blobs WHERE hash = ?",
-          msg.blobId,
-        );
-      if (known?.indexed) {
-        prepared.push({ msg, index: null, size: known.size });
-        continue;
+      const receivedDefault = this.#h.now();
+      return this.#h.write((mut) => {
+        if (inline) this.#h.blobs.putInlineSync(inline.blobId, inline.bytes, inline.packed);
+        return prepared.map((p) => this.#addOne(mut, p, receivedDefault, inline?.blobId === p.msg.blobId));
+      });
+    } finally {
+      if (--this.#adding === 0 && this.#added) {
+        this.#added.resolve();
+        this.#added = null;
       }
-      let entry = indexed.get(msg.blobId);
-      if (!entry) {
-        const own = inline?.blobId === msg.blobId;
-        const raw = own ? inline.bytes : await this.#h.blobs.get(msg.blobId);
-        if (!raw) throw new StoreError("notFound", `No such blob: "${msg.blobId}"`);
-        // A large stored message is indexed in the preparer's worker, not on the event loop (bytes
-        // this job stores are indexed here: their write job is queued in this turn).
-        const index = !own && raw.length >= OFFLOAD_MIN ? await this.#preparer.index(raw) : indexMessage(raw);
-        entry = { index, size: raw.length };
-        indexed.set(msg.blobId, entry);
-      }
-      prepared.push({ msg, index: entry.index, size: entry.size });
     }
-    const receivedDefault = this.#h.now();
-    return this.#h.write((mut) => {
-      if (inline) this.#h.blobs.putInlineSync(inline.blobId, inline.bytes, inline.packed);
-      return prepared.map((p) => this.#addOne(mut, p, receivedDefault, inline?.blobId === p.msg.blobId));
-    });
   }
 
   /**
