@@ -151,6 +151,8 @@ export class PostgresStore implements Store {
   #commitObserver: ((seconds: number) => void) | null = null;
   #closed = false;
   readonly #pending = new Set<Promise<unknown>>();
+  /** Releases of blobs whose last hold let go, still running (`collectGarbage` waits for them). */
+  readonly #unpins = new Set<Promise<unknown>>();
 
   private constructor(sql: Sql, opts: PostgresStoreOptions, blobs: BlobStore, records: PgRecordStores) {
     this.sql = sql;
@@ -837,12 +839,14 @@ export class PostgresStore implements Store {
   /** The last hold let go of a blob: it is released now if no message references it again. */
   #unpinned(hash: BlobId): void {
     if (this.#closed) return;
-    this.#write([], async (mut) => {
+    const job = this.#write([], async (mut) => {
       const [row] = await mut.tx<
         { id: number }[]
       >`SELECT id FROM blobs WHERE hash = ${hash} AND refcount <= 0`;
       if (row) await this.#releaseBlobRow(mut, row.id, 0);
     }).catch(() => {});
+    this.#unpins.add(job);
+    job.finally(() => this.#unpins.delete(job));
   }
 
   /** See `Store.holdExpunged`. */
@@ -1505,6 +1509,9 @@ export class PostgresStore implements Store {
    */
   async collectGarbage(): Promise<{ removed: number }> {
     this.#check();
+    // Writes here run side by side (a pool), not in a queue as in SQLite: a release a hold let go
+    // of just now is waited for, so that garbage collection after a hold closes finds it done.
+    while (this.#unpins.size) await Promise.allSettled([...this.#unpins]);
     let removed = await this.#write([], async (mut) => {
       const rows =
         (await mut.tx<{ id: number; hash: string }[]>`SELECT id, hash FROM blobs WHERE refcount <= 0`)
