@@ -7,6 +7,9 @@
  */
 import type { BlobId } from "./types.ts";
 
+/** A well-formed blob id: the SHA-256 of the bytes in lowercase hex. */
+export const BLOB_ID_RE = /^[0-9a-f]{64}$/;
+
 /** Where message bodies live. */
 export interface BlobStore {
   /** Stores bytes durably; returns their id (SHA-256 hex) and size. Idempotent. */

@@ -37,10 +37,9 @@ import {
   TRAILER_SIZE,
 } from "./blob_file_format.ts";
 import { Deflater } from "./deflater.ts";
-import type { BlobStore } from "./blob_store.ts";
+import { BLOB_ID_RE, type BlobStore } from "./blob_store.ts";
 import type { BlobId } from "./types.ts";
 
-const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 const READ_CHUNK = 64 * 1024;
 /** Bytes of recently put blobs kept in memory: delivery reads a blob right after putting it. */
 const RECENT_MAX_BYTES = 16 * 1024 * 1024;

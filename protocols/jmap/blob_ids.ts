@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { BLOB_ID_RE } from "../../core/store/blob_store.ts";
 
 /** Where a blob id points. */
 export type BlobRef =
@@ -41,7 +42,7 @@ export function parseBlobId(id: string): BlobRef | null {
       return m ? { kind: "part", section: m[1]!.replaceAll("_", "."), messageId: m[2]! } : null;
     }
     case "U":
-      return /^[0-9a-f]{64}$/.test(rest) ? { kind: "upload", blobId: rest } : null;
+      return BLOB_ID_RE.test(rest) ? { kind: "upload", blobId: rest } : null;
     default:
       return null;
   }

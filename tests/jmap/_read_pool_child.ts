@@ -8,17 +8,10 @@
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
 import type { ServerContext } from "../../core/context.ts";
-import type { AuthService } from "../../core/auth/types.ts";
+import { noAuth } from "./_read_pool_support.ts";
 import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { systemClock } from "../../core/clock.ts";
 import { JmapReadPool } from "../../protocols/jmap/read_pool.ts";
-
-const noAuth: AuthService = {
-  verifyPassword: () => Promise.reject(new Error("unused")),
-  mechanisms: () => [],
-  startSasl: () => null,
-  deriveSecrets: () => Promise.reject(new Error("unused")),
-};
 
 const dir = Deno.args[0]!;
 const store = await SqliteStore.open({ dataDir: dir });

@@ -8,19 +8,12 @@ import assert from "node:assert/strict";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { defaultConfig } from "../../core/config/defaults.ts";
 import type { ServerContext } from "../../core/context.ts";
-import type { AuthService } from "../../core/auth/types.ts";
+import { noAuth } from "./_read_pool_support.ts";
 import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { systemClock } from "../../core/clock.ts";
 import { JmapReadPool } from "../../protocols/jmap/read_pool.ts";
 
 const ignore = Deno.env.get("TERN_TEST_STORE") === "postgres";
-
-const noAuth: AuthService = {
-  verifyPassword: () => Promise.reject(new Error("unused")),
-  mechanisms: () => [],
-  startSasl: () => null,
-  deriveSecrets: () => Promise.reject(new Error("unused")),
-};
 
 /** A logger that records the messages of its error records. */
 function recordingLogger(errors: string[]): Logger {

@@ -47,6 +47,7 @@ import {
   type ThreadId,
 } from "../types.ts";
 import type { BlobStore } from "../blob_store.ts";
+import { checkNewMessage } from "../new_message.ts";
 import { FsBlobStore } from "../fs_blob_store.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 import { formatId, parseId } from "../ids.ts";
@@ -131,7 +132,6 @@ interface Prepared {
 const CHANNEL = "tern_changes";
 /** NOTIFY payloads are limited to 8000 bytes. */
 const MAX_PAYLOAD = 7900;
-const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 
 /** The record stores of `PostgresStore` are its properties, as `RecordStores` declares them. */
 export interface PostgresStore extends RecordStores {}
@@ -603,10 +603,7 @@ export class PostgresStore implements Store {
     const prepared: Prepared[] = [];
     const indexed = new Map<string, { index: MessageIndex; raw: Uint8Array }>();
     for (const msg of messages) {
-      if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
-      if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
-        throw new StoreError("invalid", "A message needs at least one mailbox");
-      }
+      checkNewMessage(msg);
       const [known] = await this.sql<{ size: number }[]>`
         SELECT size FROM blobs WHERE hash = ${msg.blobId} AND summary IS NOT NULL`;
       if (known) {

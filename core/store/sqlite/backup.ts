@@ -12,10 +12,9 @@
  */
 import { createHash } from "node:crypto";
 import { Database } from "./database.ts";
+import { BLOB_ID_RE } from "../blob_store.ts";
 import { blobFileBytes, blobFileNames } from "../fs_blob_store.ts";
 import type { BackupReport } from "../backup.ts";
-
-const BLOB_ID = /^[0-9a-f]{64}$/;
 
 /** The names (relative to a blobs directory) of a blob's files that exist there. */
 async function existingFiles(dir: string, hash: string): Promise<string[]> {
@@ -68,7 +67,7 @@ function fileBlobs(path: string): { hashes: string[]; messages: number } {
         : "SELECT hash FROM blobs",
     );
     const messages = db.get<{ n: number }>("SELECT count(*) AS n FROM messages")?.n ?? 0;
-    return { hashes: rows.map((r) => r.hash).filter((h) => BLOB_ID.test(h)), messages };
+    return { hashes: rows.map((r) => r.hash).filter((h) => BLOB_ID_RE.test(h)), messages };
   } finally {
     db.close();
   }

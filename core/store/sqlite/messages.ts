@@ -6,6 +6,7 @@
  * @module
  */
 import type { CopyResult, MessageQuery, UpdatedKeywords } from "../store.ts";
+import { checkNewMessage } from "../new_message.ts";
 import {
   type AccountId,
   type AddedMessage,
@@ -97,7 +98,6 @@ interface InlineBlob {
   packed: PackedInline;
 }
 
-const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 /** `inMailbox` of a mailbox with at most this many messages reads its placements, then sorts. */
 const SMALL_MAILBOX = 2000;
 /** …and so does a mailbox holding at most 1/this of the account's placements. */
@@ -194,10 +194,7 @@ export class SqliteMessages {
       const prepared: Prepared[] = [];
       const indexed = new Map<string, { index: MessageIndex; size: number }>();
       for (const msg of messages) {
-        if (!BLOB_ID_RE.test(msg.blobId)) throw new StoreError("invalid", `Invalid blob id: "${msg.blobId}"`);
-        if (!Array.isArray(msg.mailboxIds) || msg.mailboxIds.length === 0) {
-          throw new StoreError("invalid", "A message needs at least one mailbox");
-        }
+        checkNewMessage(msg);
         // Bytes stored by this job are indexed here without a look for an indexed row first: an
         // identical message already stored is found inside the job (#ensureBlob), and SMTP and
         // LMTP add a unique Received field, so that is rare.

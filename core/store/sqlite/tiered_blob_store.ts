@@ -27,7 +27,7 @@ import { inflateRawSync } from "node:zlib";
 import { RecentBytes } from "../recent_bytes.ts";
 import { COMPRESS_MIN, deflateIfWorth } from "../blob_file_format.ts";
 import { PENDING_PUT_TTL_MS, PendingPuts } from "./pending_puts.ts";
-import type { BlobStore } from "../blob_store.ts";
+import { BLOB_ID_RE, type BlobStore } from "../blob_store.ts";
 import type { FsBlobStore } from "../fs_blob_store.ts";
 import type { BlobId } from "../types.ts";
 import type { Database, Migration } from "./database.ts";
@@ -78,7 +78,6 @@ export function packInline(data: Uint8Array): PackedInline {
 /** Default largest blob kept in the database (bytes). */
 export const DEFAULT_INLINE_MAX = 64 * 1024;
 
-const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 /** Bytes of recently put inline blobs kept in memory: delivery reads a blob right after putting it. */
 const RECENT_MAX_BYTES = 8 * 1024 * 1024;
 /** Chunk size of streams over inline blobs. */
