@@ -170,6 +170,32 @@ export function treeCpuMs(roots: number[]): number {
   return ticks * TICK_MS;
 }
 
+/**
+ * Waits until a server has finished the work a round left it (Tern indexes for search after a burst
+ * of deliveries): until `cpuMs()` (the server's CPU time, e.g. `treeCpuMs`) grows by less than
+ * `quietMs` over a window of `windowMs`, or `limitMs` passed. Resolves with the last reading, so the
+ * caller can count the deferred work in its figure, and so the next round, whichever side it is,
+ * does not share the machine with it (the idle gate alone lets a 15%-busy indexer through).
+ */
+export async function settleCpu(
+  cpuMs: () => number,
+  o: { windowMs?: number; quietMs?: number; limitMs?: number } = {},
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => number = performance.now.bind(performance),
+): Promise<number> {
+  const windowMs = o.windowMs ?? 500;
+  const quietMs = o.quietMs ?? 10;
+  const until = now() + (o.limitMs ?? 120_000);
+  let last = cpuMs();
+  for (;;) {
+    await wait(windowMs);
+    const next = cpuMs();
+    const grew = next - last;
+    last = next;
+    if (grew < quietMs || now() >= until) return last;
+  }
+}
+
 /** Sum of PSS (bytes) of the processes in the trees under `roots` (/proc/<pid>/smaps_rollup). */
 export function treePss(roots: number[]): number {
   let kb = 0;

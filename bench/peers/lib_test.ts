@@ -7,6 +7,7 @@ import {
   idlePercent,
   idleSummary,
   median,
+  settleCpu,
 } from "./lib.ts";
 import { parseOnly, scaled } from "./options.ts";
 import { filesNeeded, openFileLimit } from "./imap_idle.ts";
@@ -93,4 +94,24 @@ Deno.test("the IDLE workloads read the open-file limit from /proc/self/limits an
   assert.equal(openFileLimit("nothing here"), null);
   assert.ok(filesNeeded(10_000) > 10_000);
   assert.ok(filesNeeded(10_000) > 1024, "10,000 connections refused under the common default of 1024");
+});
+
+Deno.test("settleCpu waits until the server's CPU time stops growing, or its limit, and returns the last reading", async () => {
+  let t = 0;
+  const wait = (ms: number) => {
+    t += ms;
+    return Promise.resolve();
+  };
+  const now = () => t;
+  // Busy for three windows (100 ms of CPU each), then 2 ms a window: quiet after the fourth.
+  const readings = [0, 100, 200, 300, 302, 304];
+  const cpu = () => readings.shift()!;
+  assert.equal(await settleCpu(cpu, { windowMs: 500, quietMs: 10 }, wait, now), 302);
+  assert.equal(t, 2000);
+  // Never quiet: gives up at the limit with the reading it has.
+  t = 0;
+  let c = 0;
+  const busy = () => (c += 100);
+  assert.equal(await settleCpu(busy, { windowMs: 500, quietMs: 10, limitMs: 1500 }, wait, now), 400);
+  assert.equal(t, 1500);
 });
