@@ -199,9 +199,11 @@ export class JmapReadPool {
       }
       case "response": {
         const p = slot.inFlight.get(m.id);
+        // No longer in flight (its worker was removed and the main thread answered it): not counted.
+        if (p === undefined) return;
         slot.inFlight.delete(m.id);
         this.stats.served++;
-        p?.resolve({
+        p.resolve({
           body: m.body,
           responses: m.summary.map((
             [name, error, callId],
@@ -211,9 +213,10 @@ export class JmapReadPool {
       }
       case "fallback": {
         const p = slot.inFlight.get(m.id);
+        if (p === undefined) return;
         slot.inFlight.delete(m.id);
         this.stats.fallbacks++;
-        p?.resolve(null);
+        p.resolve(null);
         return;
       }
       case "closed":
