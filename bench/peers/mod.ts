@@ -164,7 +164,7 @@ async function main(args: string[]): Promise<number> {
           }),
         );
       } else if (w === "append") {
-        rows.push(...await imapAppend({ count: scaled(50, scale, 5), rounds, gate }));
+        rows.push(...await imapAppend({ count: scaled(200, scale, 5), rounds, gate }));
       } else if (w === "disk") {
         rows.push(...await mailboxDisk({ messages: scaled(1000, scale, 20), rounds, gate }));
       }
