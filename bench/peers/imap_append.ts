@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { alternate, deadline, type Gate, median, type Row } from "./lib.ts";
+import { alternate, deadline, type Gate, median, type Row, rowsOf } from "./lib.ts";
 import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
 
 /** Options of the APPEND latency workload. */
@@ -59,14 +59,15 @@ export async function imapAppend(o: AppendOptions): Promise<Row[]> {
       const t = r.get("tern")!;
       const d = r.get("dovecot")!;
       const notOk = [...t, ...d].reduce((a, x) => a + (o.count - x.ok), 0);
-      return [{
-        measure: "APPEND of a 3 KB message with Python's imaplib, median latency",
-        unit: "ms",
-        peer: "dovecot",
-        tern: t.map((x) => x.medianMs),
-        other: d.map((x) => x.medianMs),
-        note: notOk ? `${notOk} APPENDs not answered OK` : undefined,
-      }];
+      const row = rowsOf("dovecot", t, d);
+      return [
+        row(
+          "APPEND of a 3 KB message with Python's imaplib, median latency",
+          "ms",
+          (x) => x.medianMs,
+          notOk ? `${notOk} APPENDs not answered OK` : undefined,
+        ),
+      ];
     } finally {
       await dovecot.stop();
     }

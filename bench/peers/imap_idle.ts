@@ -7,7 +7,7 @@
  * @module
  */
 import { ImapWire } from "../../tests/interop/_dovecot.ts";
-import { alternate, deadline, type Gate, type Row, treePss, treeSize } from "./lib.ts";
+import { alternate, deadline, type Gate, type Row, rowsOf, treePss, treeSize } from "./lib.ts";
 import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
 
 /** Options of the IDLE workload. */
@@ -133,23 +133,16 @@ export async function imapIdle(o: IdleOptions): Promise<Row[]> {
   );
   const t = r.get("tern")!;
   const d = r.get("dovecot")!;
+  const row = rowsOf("dovecot", t, d);
   return [
-    {
-      measure: `${o.connections} connections in IDLE (${o.accounts} users, ${o.messages} messages each), ` +
+    row(
+      `${o.connections} connections in IDLE (${o.accounts} users, ${o.messages} messages each), ` +
         "memory per connection (PSS)",
-      unit: "KB",
-      peer: "dovecot",
-      tern: t.map((x) => x.kbPerConnection),
-      other: d.map((x) => x.kbPerConnection),
-      note: `Dovecot ran ${d.map((x) => x.processes).join("/")} processes at the peak ` +
+      "KB",
+      (x) => x.kbPerConnection,
+      `Dovecot ran ${d.map((x) => x.processes).join("/")} processes at the peak ` +
         `(imap client_limit ${o.dovecotClientLimit}; PSS shares their common pages)`,
-    },
-    {
-      measure: `${o.connections} logins + SELECT + IDLE, ${BATCH} at a time, wall time`,
-      unit: "s",
-      peer: "dovecot",
-      tern: t.map((x) => x.seconds),
-      other: d.map((x) => x.seconds),
-    },
+    ),
+    row(`${o.connections} logins + SELECT + IDLE, ${BATCH} at a time, wall time`, "s", (x) => x.seconds),
   ];
 }

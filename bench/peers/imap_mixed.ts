@@ -8,7 +8,7 @@
  * @module
  */
 import { ImapWire } from "../../tests/interop/_dovecot.ts";
-import { alternate, benchMessage, type Gate, type Row, treeCpuMs } from "./lib.ts";
+import { alternate, benchMessage, type Gate, type Row, rowsOf, treeCpuMs } from "./lib.ts";
 import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
 
 /** Options of the mixed-load workload. */
@@ -117,25 +117,24 @@ export async function imapMixed(
         const t = r.get("tern")!;
         const d = r.get("dovecot")!;
         const errs = [...t, ...d].reduce((a, x) => a + x.errors, 0);
-        rows.push({
-          measure: `IMAP mixed load, ${o.clients} clients, ${label}, commands/s`,
-          unit: "",
-          peer: "dovecot",
-          tern: t.map((x) => x.commandsPerSecond),
-          other: d.map((x) => x.commandsPerSecond),
-          note: errs ? `${errs} commands answered other than OK` : undefined,
-        });
-        rows.push({
-          measure: `same (${label}), server CPU per command`,
-          unit: "µs",
-          peer: "dovecot",
-          tern: t.map((x) => x.cpuUsPerCommand),
-          other: d.map((x) => x.cpuUsPerCommand),
-          note: login
-            ? "Dovecot's passwd-file holds {PLAIN} passwords; Tern verifies scrypt hashes (with its " +
-              "verified-password cache)"
-            : undefined,
-        });
+        const row = rowsOf("dovecot", t, d);
+        rows.push(
+          row(
+            `IMAP mixed load, ${o.clients} clients, ${label}, commands/s`,
+            "",
+            (x) => x.commandsPerSecond,
+            errs ? `${errs} commands answered other than OK` : undefined,
+          ),
+          row(
+            `same (${label}), server CPU per command`,
+            "µs",
+            (x) => x.cpuUsPerCommand,
+            login
+              ? "Dovecot's passwd-file holds {PLAIN} passwords; Tern verifies scrypt hashes (with its " +
+                "verified-password cache)"
+              : undefined,
+          ),
+        );
       }
     } finally {
       await dovecot.stop();

@@ -20,6 +20,25 @@ export interface Row {
   note?: string;
 }
 
+/**
+ * Makes the table rows of one comparison: each row picks one figure from every round's result of
+ * Tern (`tern`) and of the peer (`other`), e.g. `row("commands/s", "", (x) => x.commandsPerSecond)`.
+ */
+export function rowsOf<T>(
+  peer: string,
+  tern: readonly T[],
+  other: readonly T[],
+): (measure: string, unit: string, pick: (x: T) => number, note?: string) => Row {
+  return (measure, unit, pick, note) => ({
+    measure,
+    unit,
+    peer,
+    tern: tern.map(pick),
+    other: other.map(pick),
+    ...(note === undefined ? {} : { note }),
+  });
+}
+
 /** Busy-machine gate options. */
 export interface Gate {
   /** Minimum idle CPU in percent before a round starts. */

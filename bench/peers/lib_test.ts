@@ -7,6 +7,7 @@ import {
   idlePercent,
   idleSummary,
   median,
+  rowsOf,
   settleCpu,
 } from "./lib.ts";
 import { parseOnly, scaled } from "./options.ts";
@@ -114,4 +115,23 @@ Deno.test("settleCpu waits until the server's CPU time stops growing, or its lim
   const busy = () => (c += 100);
   assert.equal(await settleCpu(busy, { windowMs: 500, quietMs: 10, limitMs: 1500 }, wait, now), 400);
   assert.equal(t, 1500);
+});
+
+Deno.test("rowsOf picks one figure per round for each side and keeps a note only when given", () => {
+  const row = rowsOf("dovecot", [{ a: 1, b: 10 }, { a: 2, b: 20 }], [{ a: 3, b: 30 }]);
+  assert.deepEqual(row("A", "ms", (x) => x.a), {
+    measure: "A",
+    unit: "ms",
+    peer: "dovecot",
+    tern: [1, 2],
+    other: [3],
+  });
+  assert.deepEqual(row("B", "", (x) => x.b, "why"), {
+    measure: "B",
+    unit: "",
+    peer: "dovecot",
+    tern: [10, 20],
+    other: [30],
+    note: "why",
+  });
 });

@@ -12,7 +12,7 @@
  * @module
  */
 import { ImapWire } from "../../tests/interop/_dovecot.ts";
-import { alternate, benchMessage, diskBytes, type Gate, type Row } from "./lib.ts";
+import { alternate, benchMessage, diskBytes, type Gate, type Row, rowsOf } from "./lib.ts";
 import { type BenchServer, PASSWORD, startDovecotServer, startTernServer, users } from "./servers.ts";
 
 /** Options of the disk workload. */
@@ -138,37 +138,22 @@ export async function mailboxDisk(o: DiskOptions): Promise<Row[]> {
   const t = r.get("tern")!;
   const d = r.get("dovecot")!;
   const total = msgs.reduce((a, m) => a + m.length, 0);
+  const row = rowsOf("dovecot maildir", t, d);
   return [
-    {
-      measure: `${o.messages}-message mailbox APPENDed: bytes on disk / message bytes`,
-      unit: "",
-      peer: "dovecot maildir",
-      tern: t.map((x) => x.ratio),
-      other: d.map((x) => x.ratio),
-      note: `${(total / 1048576).toFixed(1)} MB of messages; st_blocks under each server's mail dir ` +
+    row(
+      `${o.messages}-message mailbox APPENDed: bytes on disk / message bytes`,
+      "",
+      (x) => x.ratio,
+      `${(total / 1048576).toFixed(1)} MB of messages; st_blocks under each server's mail dir ` +
         "(Tern: its whole data dir), fresh server each round, read right after the last APPEND and the DELETE",
-    },
-    {
-      measure: `${o.messages}-message mailbox APPENDed, server settled: bytes on disk / message bytes`,
-      unit: "",
-      peer: "dovecot maildir",
-      tern: t.map((x) => x.settledRatio),
-      other: d.map((x) => x.settledRatio),
-      note: "the same, read once the figure stays unchanged for 2 s (at most 30 s): Tern's WAL truncated",
-    },
-    {
-      measure: "same mailbox deleted: disk left behind",
-      unit: "MB",
-      peer: "dovecot maildir",
-      tern: t.map((x) => x.leftMb),
-      other: d.map((x) => x.leftMb),
-    },
-    {
-      measure: "same mailbox: DELETE wall time",
-      unit: "ms",
-      peer: "dovecot maildir",
-      tern: t.map((x) => x.deleteMs),
-      other: d.map((x) => x.deleteMs),
-    },
+    ),
+    row(
+      `${o.messages}-message mailbox APPENDed, server settled: bytes on disk / message bytes`,
+      "",
+      (x) => x.settledRatio,
+      "the same, read once the figure stays unchanged for 2 s (at most 30 s): Tern's WAL truncated",
+    ),
+    row("same mailbox deleted: disk left behind", "MB", (x) => x.leftMb),
+    row("same mailbox: DELETE wall time", "ms", (x) => x.deleteMs),
   ];
 }

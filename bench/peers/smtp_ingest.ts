@@ -9,7 +9,16 @@
  * @module
  */
 import { connectSmtp } from "../_smtp_session.ts";
-import { alternate, benchMessage, deadline, type Gate, type Row, settleCpu, treeCpuMs } from "./lib.ts";
+import {
+  alternate,
+  benchMessage,
+  deadline,
+  type Gate,
+  type Row,
+  rowsOf,
+  settleCpu,
+  treeCpuMs,
+} from "./lib.ts";
 import { type BenchServer, startNodeFloor, startPostfixDovecot, startTernServer, users } from "./servers.ts";
 import { postfixMissing } from "./postfix.ts";
 
@@ -118,46 +127,37 @@ export async function smtpIngest(o: IngestOptions): Promise<Row[]> {
     );
     const t = r.get("tern")!;
     const f = r.get("node-floor")!;
+    const floor = rowsOf("node-floor", t, f);
     const rows: Row[] = [
-      {
-        measure: `durable SMTP ingest, ${o.sessions} sessions, ${o.messages} x ${o.size} B, msgs/s`,
-        unit: "",
-        peer: "node-floor",
-        tern: t.map((x) => x.msgsPerSecond),
-        other: f.map((x) => x.msgsPerSecond),
-      },
-      {
-        measure: "same, server CPU per message",
-        unit: "ms",
-        peer: "node-floor",
-        tern: t.map((x) => x.cpuMsPerMessage),
-        other: f.map((x) => x.cpuMsPerMessage),
-      },
-      {
-        measure: "same, server CPU per message with the work done after the replies (search indexing)",
-        unit: "ms",
-        peer: "node-floor",
-        tern: t.map((x) => x.settledCpuMsPerMessage),
-        other: f.map((x) => x.settledCpuMsPerMessage),
-        note: "each round waits for the server's CPU to go quiet before the next, whichever side",
-      },
+      floor(
+        `durable SMTP ingest, ${o.sessions} sessions, ${o.messages} x ${o.size} B, msgs/s`,
+        "",
+        (x) => x.msgsPerSecond,
+      ),
+      floor("same, server CPU per message", "ms", (x) => x.cpuMsPerMessage),
+      floor(
+        "same, server CPU per message with the work done after the replies (search indexing)",
+        "ms",
+        (x) => x.settledCpuMsPerMessage,
+        "each round waits for the server's CPU to go quiet before the next, whichever side",
+      ),
     ];
     const p = r.get("postfix+dovecot");
     if (p) {
-      rows.push({
-        measure: "same against Postfix delivering to Dovecot over LMTP, end to end, msgs/s",
-        unit: "",
-        peer: "postfix+dovecot",
-        tern: t.map((x) => x.msgsPerSecond),
-        other: p.map((x) => x.msgsPerSecond),
-        note: "Postfix's figure runs until the last message is in Dovecot's maildir",
-      }, {
-        measure: "same, server CPU per message (Postfix and Dovecot processes together)",
-        unit: "ms",
-        peer: "postfix+dovecot",
-        tern: t.map((x) => x.cpuMsPerMessage),
-        other: p.map((x) => x.cpuMsPerMessage),
-      });
+      const postfix = rowsOf("postfix+dovecot", t, p);
+      rows.push(
+        postfix(
+          "same against Postfix delivering to Dovecot over LMTP, end to end, msgs/s",
+          "",
+          (x) => x.msgsPerSecond,
+          "Postfix's figure runs until the last message is in Dovecot's maildir",
+        ),
+        postfix(
+          "same, server CPU per message (Postfix and Dovecot processes together)",
+          "ms",
+          (x) => x.cpuMsPerMessage,
+        ),
+      );
     }
     return rows;
   } finally {
