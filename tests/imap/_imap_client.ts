@@ -136,3 +136,30 @@ export async function setupImap(
   const user = await t.addUser("u@example.org", "s3cret pass");
   return { t, user, port: t.port("imap") };
 }
+
+/**
+ * Runs `fn` with one session per name, each logged in as the default user with `mailbox`
+ * selected (in the order of `names`: the first selects first), and closes them afterwards.
+ */
+export async function withSelected<K extends string>(
+  port: number,
+  names: readonly K[],
+  fn: (sessions: Record<K, RawImap>) => Promise<void>,
+  mailbox = "INBOX",
+): Promise<void> {
+  const opened: RawImap[] = [];
+  const sessions = {} as Record<K, RawImap>;
+  try {
+    for (const name of names) {
+      const s = await RawImap.connect(port);
+      opened.push(s);
+      await s.login();
+      const r = await s.cmd(`SELECT ${mailbox}`);
+      if (!r.at(-1)!.startsWith("TAG OK")) throw new Error(`SELECT failed: ${r.join("\n")}`);
+      sessions[name] = s;
+    }
+    await fn(sessions);
+  } finally {
+    for (const s of opened) s.close();
+  }
+}

@@ -4,7 +4,7 @@
  * harmless OK, and its blob is released only once no session holds it.
  */
 import assert from "node:assert/strict";
-import { RawImap, setupImap } from "./_imap_client.ts";
+import { RawImap, setupImap, withSelected } from "./_imap_client.ts";
 
 const MSG = (n: number) => `From: x@example.org\r\nTo: u@example.org\r\nSubject: n${n}\r\n\r\nbody ${n}\r\n`;
 
@@ -100,6 +100,26 @@ Deno.test("imap the blob of a message expunged elsewhere survives garbage collec
     a.close();
     b.close();
     c.close();
+    await t.close();
+  }
+});
+
+Deno.test("imap a message moved away by another session shows the flags it had when it left", async () => {
+  const { t, user, port } = await setupImap();
+  await t.deliver(user, MSG(1));
+  try {
+    await withSelected(port, ["a", "b"], async ({ a, b }) => {
+      await b.cmd("STORE 1 +FLAGS.SILENT (\\Seen)");
+      await b.cmd("MOVE 1 Archive");
+      // A has not been told of the move: the message is there, with B's \Seen (RFC 2180 §4.1.1).
+      assert.deepEqual(await a.cmd("FETCH 1 (FLAGS)"), [
+        "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))",
+        "* 1 FETCH (FLAGS (\\Seen \\Recent))",
+        "TAG OK FETCH completed",
+      ]);
+      assert.deepEqual(await a.cmd("NOOP"), ["* 1 EXPUNGE", "* 0 RECENT", "TAG OK NOOP completed"]);
+    });
+  } finally {
     await t.close();
   }
 });

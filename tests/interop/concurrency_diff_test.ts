@@ -7,13 +7,8 @@
  * PERMANENTFLAGS announced before use, RFC 9051 §7.3.5); \Recent across sessions (RFC 3501
  * §2.3.2); the selected mailbox deleted by another session.
  *
- * Normalisation (`viewOf`): tags, human text, UIDVALIDITY/APPENDUID values (`normaliseResponse`);
- * flag lists sorted; the FETCH responses of one command merged per message (a server may send the
- * solicited items and a flag update in one response or two); `UID` dropped from FETCH responses
- * unless the command asked for UIDs (Tern's unsolicited flag updates carry it, RFC 9051 §7.5.2
- * allows either); untagged OK responses other than PERMANENTFLAGS ignored (UNSEEN, UIDNEXT,
- * MAILBOXID… differ in presence, not in meaning), and so are response codes that only carry
- * server data (MAILBOXID, APPENDUID, COPYUID); SELECT's untagged responses compared as a set.
+ * Normalisation: `viewOf` (`_session_view.ts`, shared with `random_diff_test.ts`) after
+ * `normaliseResponse` (tags, human text, UIDVALIDITY/APPENDUID values).
  *
  * Steps marked `deliberate` differ on purpose and only have to succeed on both servers:
  * - the content of a message expunged elsewhere: Tern keeps serving it (RFC 2180 §4.1.1, the
@@ -24,15 +19,13 @@
 import assert from "node:assert/strict";
 import {
   dovecotMissing,
-  fetchItems,
   type ImapPeer,
   type ImapWire,
-  normaliseResponse,
   type Response,
-  serialize,
   startDovecot,
   startTern,
 } from "./_dovecot.ts";
+import { tagged, viewOf } from "./_session_view.ts";
 
 if (dovecotMissing) console.log(`concurrency_diff_test skipped: ${dovecotMissing}`);
 
@@ -129,60 +122,6 @@ const SCRIPTS: Record<string, Step[]> = {
     { who: "b", cmd: "NOOP", bye: true },
   ],
 };
-
-/** Sorts a parenthesised flag list. */
-function sortFlags(list: string): string {
-  const inner = list.replace(/^\(|\)$/g, "").trim();
-  return "(" + (inner ? inner.split(/\s+/).sort().join(" ") : "") + ")";
-}
-
-/** What is compared of one command's responses (see the module doc). */
-export function viewOf(cmd: string, rs: Response[]): string[] {
-  const out: string[] = [];
-  const fetches = new Map<number, Map<string, string>>();
-  const wantUid = /\bUID\b/i.test(cmd);
-  for (const r of rs.slice(0, -1)) {
-    const t = r.text;
-    let m: RegExpExecArray | null;
-    if ((m = /^\* (\d+) (EXISTS|RECENT|EXPUNGE)$/i.exec(t))) out.push(`* ${m[1]} ${m[2]!.toUpperCase()}`);
-    else if ((m = /^\* FLAGS (\(.*\))$/i.exec(t))) out.push(`* FLAGS ${sortFlags(m[1]!)}`);
-    else if ((m = /^\* OK \[PERMANENTFLAGS (\(.*?\))\]/i.exec(t))) {
-      out.push(`* OK [PERMANENTFLAGS ${sortFlags(m[1]!)}]`);
-    } else if ((m = /^\* SEARCH ?(.*)$/i.exec(t))) {
-      out.push(`* SEARCH ${m[1]!.split(/\s+/).filter(Boolean).map(Number).sort((x, y) => x - y).join(" ")}`);
-    } else if (/^\* STATUS /i.test(t)) out.push(normaliseResponse(r));
-    else if (/^\* BYE/i.test(t)) out.push("* BYE");
-    else {
-      const f = fetchItems(r);
-      if (!f) continue;
-      const items = fetches.get(f.seq) ?? new Map<string, string>();
-      for (const [k, v] of f.items) {
-        if (k === "UID" && !wantUid) continue;
-        const s = serialize(v);
-        items.set(k, k === "FLAGS" ? sortFlags(s) : s);
-      }
-      fetches.set(f.seq, items);
-    }
-  }
-  // The order of SELECT's untagged responses carries no meaning (RFC 9051 §6.3.2).
-  if (/^(SELECT|EXAMINE) /i.test(cmd)) out.sort();
-  for (const [seq, items] of [...fetches].sort((x, y) => x[0] - y[0])) {
-    if (items.size === 0) continue;
-    out.push(`* ${seq} FETCH (${[...items].map(([k, v]) => `${k} ${v}`).sort().join(" ")})`);
-  }
-  out.push(tagged(rs.at(-1)!));
-  return out;
-}
-
-/** Response codes that carry server-specific data, not behaviour: left out of the comparison. */
-const DATA_CODES = /^\[(MAILBOXID|APPENDUID|COPYUID|HIGHESTMODSEQ)\b/i;
-
-/** The tagged reply: status and response code (without the codes in `DATA_CODES`). */
-function tagged(r: Response): string {
-  const m = /^(TAG \S+)( \[[^\]]*\])?/.exec(normaliseResponse(r));
-  if (!m) return normaliseResponse(r);
-  return m[2] && !DATA_CODES.test(m[2].trim()) ? m[1]! + m[2] : m[1]!;
-}
 
 /** Sends a command and reads until its tagged reply or the end of the connection. */
 async function untilEnd(w: ImapWire, cmd: string): Promise<Response[]> {

@@ -1187,7 +1187,27 @@ export class PostgresStore implements Store {
     await mut.tx`UPDATE messages SET modseq = ${modseq} WHERE id = ${msg.id}`;
     await mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "u");
     mut.mailbox(msg.account_id, mailboxRow, modseq, true);
+    // The message lives on elsewhere, but sessions still showing it here show its last flags.
+    if (uid !== null) await this.#capture(mut, msg, mailboxRow, uid);
     return uid;
+  }
+
+  /**
+   * Records a message destroyed from a mailbox (or moved or removed from it) in the sessions'
+   * holds on it (expunge_holds.ts), but not in the hold of the session whose write removed it (it
+   * reports the expunge in its response): they keep showing it with its last flags.
+   */
+  async #capture(mut: PgMutation, msg: MessageRow, mailboxRow: number, uid: number): Promise<void> {
+    const mailboxId = formatId("mailbox", mailboxRow);
+    if (!this.#holds.watching(mailboxId, mut.origin)) return;
+    const [blob] = await mut.tx<{ hash: string }[]>`SELECT hash FROM blobs WHERE id = ${msg.blob_id}`;
+    if (!blob) return;
+    this.#holds.capture(mailboxId, uid, {
+      messageId: formatId("message", msg.id),
+      blobId: blob.hash,
+      threadId: formatId("thread", msg.thread_id),
+      keywords: unpackKeywords(msg.flags, msg.keywords),
+    }, mut.origin);
   }
 
   /** Destroys a message: placements (expunged), row, quota, blob reference. Returns mailbox -> uid. */
@@ -1198,25 +1218,11 @@ export class PostgresStore implements Store {
     const boxes = await tx<
       { mailbox_id: number }[]
     >`SELECT mailbox_id FROM placements WHERE message_id = ${msg.id}`;
-    let hash: string | null = null;
     for (const { mailbox_id: mb } of boxes) {
       const uid = await this.#deletePlacement(tx, mb, msg.id, modseq);
       if (uid !== null) {
         removed.set(mb, uid);
-        const mailboxId = formatId("mailbox", mb);
-        // Not for the destroying session's own hold (it reports the expunge in its response).
-        if (this.#holds.watching(mailboxId, mut.origin)) {
-          hash ??=
-            (await tx<{ hash: string }[]>`SELECT hash FROM blobs WHERE id = ${msg.blob_id}`)[0]?.hash ?? null;
-          if (hash) {
-            this.#holds.capture(mailboxId, uid, {
-              messageId: formatId("message", msg.id),
-              blobId: hash,
-              threadId: formatId("thread", msg.thread_id),
-              keywords: unpackKeywords(msg.flags, msg.keywords),
-            }, mut.origin);
-          }
-        }
+        await this.#capture(mut, msg, mb, uid);
       }
       mut.mailbox(msg.account_id, mb, modseq, true);
     }
@@ -1316,7 +1322,9 @@ export class PostgresStore implements Store {
         const pairs: CopyResult["pairs"] = [];
         for (const { uid, msg } of sources) {
           const modseq = await mut.next(acc.id);
-          await this.#deletePlacement(mut.tx, from.id, msg.id, modseq);
+          const fromUid = await this.#deletePlacement(mut.tx, from.id, msg.id, modseq);
+          // Sessions still showing it in the source show its last flags (RFC 2180 §4.1.1).
+          if (fromUid !== null) await this.#capture(mut, msg, from.id, fromUid);
           const [existing] = await mut.tx<{ uid: number }[]>`SELECT uid FROM placements
           WHERE mailbox_id = ${to.id} AND message_id = ${msg.id}`;
           const toUid = existing ? existing.uid : await this.#insertPlacement(mut.tx, to.id, msg.id, modseq);

@@ -938,12 +938,15 @@ export class SqliteMessages {
     db.run("UPDATE messages SET modseq = ? WHERE id = ?", modseq, msg.id);
     mut.record(msg.account_id, modseq, "Email", formatId("message", msg.id), "u");
     mut.mailbox(msg.account_id, mailboxRow, modseq, true);
+    // The message lives on elsewhere, but sessions still showing it here show its last flags.
+    if (uid !== null) this.#capture(msg, mailboxRow, uid, mut.fx.origin);
     return uid;
   }
 
   /**
-   * Records a message destroyed from a mailbox in the sessions' holds on it (expunge_holds.ts),
-   * but not in the hold of the session whose write (`origin`) destroyed it.
+   * Records a message destroyed from a mailbox (or moved or removed from it) in the sessions'
+   * holds on it (expunge_holds.ts), but not in the hold of the session whose write (`origin`)
+   * removed it.
    */
   #capture(msg: MessageRow, mailboxRow: number, uid: number, origin: symbol | null): void {
     const mailboxId = formatId("mailbox", mailboxRow);
@@ -1038,7 +1041,9 @@ export class SqliteMessages {
       const pairs: CopyResult["pairs"] = [];
       for (const { uid, msg } of sources) {
         const modseq = mut.next(acc.id);
-        this.#deletePlacement(from.id, msg.id, modseq);
+        const fromUid = this.#deletePlacement(from.id, msg.id, modseq);
+        // Sessions still showing it in the source show its last flags (RFC 2180 §4.1.1).
+        if (fromUid !== null) this.#capture(msg, from.id, fromUid, mut.fx.origin);
         const existing = db.get<{ uid: number }>(
           "SELECT uid FROM placements WHERE mailbox_id = ? AND message_id = ?",
           to.id,

@@ -8,7 +8,7 @@ import { Args } from "../parser/args.ts";
 import { no, ok } from "../errors.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
-import { resolveSet } from "./sets.ts";
+import { knownView, resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 import { reportRecent } from "../view_responses.ts";
 import { tenancyOf } from "../../../core/tenancy/policy.ts";
@@ -38,11 +38,15 @@ function copyMove(move: boolean): CommandSpec {
       // RFC 4314 §4: the target needs "i"; MOVE needs "t" and "e" on the source.
       const { mailbox, ownerId, rights } = await requireMailbox(s, target, true, "i");
       if (move && !hasRights(view.rights, "te")) throw no("Permission denied", "NOPERM");
+      // The set names what the client knew before this command's updates (sets.ts).
+      const known = knownView(s, set, cmd.uid);
       await s.deliverUpdates(cmd.uid);
-      const uids = resolveSet(s, set, cmd.uid);
+      const uids = resolveSet(s, set, cmd.uid, known);
       const live = uids.filter((u) => !view.gone.has(u));
-      if (live.length < uids.length && !move) {
-        // RFC 9051 §7.1: the copy is not done when some messages are gone.
+      if (live.length < uids.length) {
+        // RFC 9051 §7.1: the copy (or move) is not done when some messages are gone, as Dovecot
+        // answers; by UID they are simply not there any more (§6.4.9, reported before the set was
+        // resolved).
         throw no("Some messages were expunged", "EXPUNGEISSUED");
       }
       if (live.length === 0) return ok(`${cmd.name} completed, nothing to do`);

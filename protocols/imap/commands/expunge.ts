@@ -20,10 +20,13 @@ export const expunge: CommandSpec = {
     if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
     // RFC 4314 §4: EXPUNGE needs "e".
     if (!view.rights.includes("e")) throw no("Permission denied", "NOPERM");
-    // Fresh flags: \Deleted set by other sessions counts too.
+    // Fresh flags: \Deleted set by other sessions counts too. A message added since this session's
+    // last update is left alone: the client never saw it, so its command cannot mean it (as Dovecot
+    // does; a set names what the client knew, sets.ts).
     const current = await s.store.listPlacements(s.viewOwner, view.mailbox.id);
-    const uids = current.filter((p) => p.keywords.includes("$deleted") && (!only || only.has(p.uid)))
-      .map((p) => p.uid);
+    const uids = current.filter((p) =>
+      p.keywords.includes("$deleted") && p.uid <= view.maxUid && (!only || only.has(p.uid))
+    ).map((p) => p.uid);
     if (uids.length > 0) {
       const r = await s.store.expunge(s.viewOwner, view.mailbox.id, uids, { origin: s.origin });
       const removed = r.uids.filter((u) => view.byUid.has(u));

@@ -31,7 +31,7 @@ import { DerivedCache, derivedCache, type DerivedItem } from "../fetch/derived_c
 import { type MessageBlobs, messageBlobsOf } from "../fetch/message_blobs.ts";
 import { formatImapDateTime } from "../parser/date.ts";
 import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
-import { resolveSet } from "./sets.ts";
+import { knownView, resolveSet } from "./sets.ts";
 import { expandRanges, formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
@@ -82,6 +82,8 @@ export const fetch: CommandSpec = {
     const plan = planFetch(itemsArg, cmd.uid, changedSince !== null);
     if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) s.enabled.add("CONDSTORE");
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
+    // The set names what the client knew before this command's updates (sets.ts).
+    const known = knownView(s, set, cmd.uid);
     await s.deliverUpdates(cmd.uid);
     // RFC 7162 §3.2.6: VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled.
     if (vanished && (!cmd.uid || changedSince === null || !s.qresync)) {
@@ -93,7 +95,7 @@ export const fetch: CommandSpec = {
       const inSet = expandRanges(set.ranges, s.view!.maxUid, gone).filter((u) => !s.view!.byUid.has(u));
       if (inSet.length > 0) await s.out.line(`* VANISHED (EARLIER) ${formatSequenceSet(inSet)}`);
     }
-    let uids = resolveSet(s, set, cmd.uid);
+    let uids = resolveSet(s, set, cmd.uid, known);
     if (changedSince !== null) {
       const since = changedSince;
       uids = uids.filter((u) => (s.view!.byUid.get(u)?.modseq ?? 0) > since);

@@ -5,7 +5,8 @@
  * @module
  */
 import { quote } from "../format/strings.ts";
-import { formatSequenceSet } from "../parser/sequence_set.ts";
+import { formatSequenceSet, lowerBound } from "../parser/sequence_set.ts";
+import { knownView } from "./sets.ts";
 import { ok } from "../errors.ts";
 import { parseSearch, type SearchProgram } from "../search/program.ts";
 import { runSearch } from "../search/evaluate.ts";
@@ -15,13 +16,16 @@ import { partialData, registerUpdate } from "./context.ts";
 
 /**
  * The part SEARCH, SORT and THREAD share: report pending changes, enable CONDSTORE when a MODSEQ key
- * asks for it, and run the search over the selected mailbox; the matching UIDs, ascending.
+ * asks for it, and run the search over the selected mailbox as the client knew it when it sent the
+ * command (a message another session added meanwhile is announced, not searched: sets.ts); the
+ * matching UIDs, ascending.
  */
 export async function searchSelected(
   s: ImapSession,
   uid: boolean,
   program: SearchProgram,
 ): Promise<number[]> {
+  const known = knownView(s);
   await s.deliverUpdates(uid);
   const view = s.view!;
   if (program.usesModseq && !s.enabled.has("CONDSTORE")) {
@@ -30,7 +34,7 @@ export async function searchSelected(
     s.enabled.add("CONDSTORE");
     await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
   }
-  return await runSearch(s, program.key);
+  return await runSearch(s, program.key, lowerBound(view.uids, known.maxUid + 1));
 }
 
 /** SEARCH / UID SEARCH. */

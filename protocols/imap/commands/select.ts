@@ -180,7 +180,10 @@ export const close: CommandSpec = {
     if (!view.readOnly && view.rights.includes("e")) {
       const owner = view.mailbox.accountId;
       const current = await s.store.listPlacements(owner, view.mailbox.id);
-      const uids = current.filter((p) => p.keywords.includes("$deleted")).map((p) => p.uid);
+      // As EXPUNGE (expunge.ts): not a message this session was never shown.
+      const uids = current.filter((p) => p.keywords.includes("$deleted") && p.uid <= view.maxUid).map((p) =>
+        p.uid
+      );
       if (uids.length > 0) await s.store.expunge(owner, view.mailbox.id, uids);
     }
     s.setView(null);

@@ -10,7 +10,7 @@ import { Args } from "../parser/args.ts";
 import { bad, no, ok } from "../errors.ts";
 import { flagToKeyword } from "../flags.ts";
 import { hasRights, rightsForKeywords } from "../../../core/acl/rights.ts";
-import { resolveSet } from "./sets.ts";
+import { knownView, resolveSet } from "./sets.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 
@@ -52,8 +52,10 @@ export const store: CommandSpec = {
     // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w"; replacing touches them all.
     const touched = m[1] === "" ? [...keywords, "$seen", "$deleted", "$flagged"] : keywords;
     if (!hasRights(view.rights, rightsForKeywords(touched))) throw no("Permission denied", "NOPERM");
+    // The set names what the client knew before this command's updates (sets.ts).
+    const known = knownView(s, set, cmd.uid);
     await s.deliverUpdates(cmd.uid);
-    const uids = resolveSet(s, set, cmd.uid);
+    const uids = resolveSet(s, set, cmd.uid, known);
     const live = uids.filter((u) => !view.gone.has(u));
     const change: KeywordChange = m[1] === "+"
       ? { add: keywords }

@@ -17,7 +17,12 @@ class Evaluation {
   #messages: Map<string, Message> | null = null;
   #now: number | null = null;
   #saved: Map<number, number | null> | null | undefined = undefined;
-  constructor(readonly s: ImapSession) {}
+  /**
+   * @param s the session
+   * @param count how many of the view's first messages are searched (the others are newer than
+   *   the command: sets.ts `KnownView`)
+   */
+  constructor(readonly s: ImapSession, readonly count: number) {}
 
   /** The server clock's time, read once so every WITHIN key of one command uses the same instant. */
   now(): number {
@@ -73,7 +78,7 @@ function cmpDay(cmp: "before" | "on" | "since", d: Date, day: Date): boolean {
 
 async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
   const view = e.s.view!;
-  const n = view.uids.length;
+  const n = e.count;
   const mask = new Uint8Array(n);
   const each = (pred: (i: number) => boolean) => {
     for (let i = 0; i < n; i++) if (pred(i)) mask[i] = 1;
@@ -121,7 +126,14 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       });
     }
     case "uid": {
-      const uids = new Set(resolveSet(e.s, key.set, true));
+      // "*" is the last of the messages searched (RFC 9051 §9 seq-number).
+      const uids = new Set(
+        resolveSet(e.s, key.set, true, {
+          exists: n,
+          lastUid: n > 0 ? view.uids[n - 1]! : 0,
+          maxUid: n > 0 ? view.uids[n - 1]! : 0,
+        }),
+      );
       return each((i) => uids.has(view.uids[i]!));
     }
     case "seq": {
@@ -190,9 +202,16 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
   }
 }
 
-/** Runs a search; returns matching UIDs in ascending order. */
-export async function runSearch(s: ImapSession, key: SearchKey): Promise<number[]> {
-  const mask = await evalKey(new Evaluation(s), key);
+/**
+ * Runs a search over the view's first `count` messages (default: all); returns matching UIDs in
+ * ascending order.
+ */
+export async function runSearch(
+  s: ImapSession,
+  key: SearchKey,
+  count = s.view!.uids.length,
+): Promise<number[]> {
+  const mask = await evalKey(new Evaluation(s, count), key);
   const view = s.view!;
   const out: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i]) out.push(view.uids[i]!);

@@ -1,0 +1,193 @@
+/**
+ * Random IMAP scripts for the differential test against Dovecot (`random_diff_test.ts`): fast-check
+ * arbitraries that build a short script of commands by three sessions on one mailbox, from the
+ * commands of IMAP4rev1 with UIDPLUS, MOVE and UNSELECT that both servers answer (RFC 3501 §6,
+ * RFC 4315, RFC 6851, RFC 3691). Sessions `a` and `b` have the mailbox selected (`b` sometimes
+ * read-only); `c` has nothing selected and APPENDs and asks STATUS, as a second client would.
+ *
+ * Message numbers and UIDs are drawn a little beyond the mailbox's size on purpose, so that
+ * commands on numbers that do not exist (or no longer do) are part of what is compared.
+ *
+ * @module
+ */
+import fc from "fast-check";
+
+/** The session that sends a step. */
+export type Who = "a" | "b" | "c";
+
+/** One command of a script: its text after the tag, or pieces with a literal (`ImapWire.cmd`). */
+export interface ScriptStep {
+  who: Who;
+  cmd: string | (string | Uint8Array)[];
+}
+
+/** A script: the messages the mailbox starts with, whether `b` uses EXAMINE, then the steps. */
+export interface Script {
+  /** Flags of each initial message (message n has the subject `sN` and a body of n words). */
+  initial: string[][];
+  /** `b` opens the mailbox with EXAMINE (read-only) instead of SELECT. */
+  bReadOnly: boolean;
+  steps: ScriptStep[];
+}
+
+const enc = new TextEncoder();
+
+/** Message `n` of a script: subject `sN`, a body of N+1 lines (sizes differ for LARGER/SMALLER). */
+export function scriptMessage(n: number): Uint8Array {
+  return enc.encode(
+    `From: Sender ${n} <s${n}@example.org>\r\nTo: r@example.org\r\nSubject: s${n}\r\n` +
+      `Message-ID: <m${n}@example.org>\r\nDate: Mon, 02 Feb 2026 10:00:0${n % 10} +0000\r\n\r\n` +
+      "word\r\n".repeat(n + 1),
+  );
+}
+
+const FLAGS = ["\\Seen", "\\Flagged", "\\Deleted", "\\Answered", "\\Draft", "kw1", "kw2"] as const;
+
+const flag = fc.constantFrom(...FLAGS);
+const flagList = fc.uniqueArray(flag, { maxLength: 3 }).map((xs) => `(${xs.join(" ")})`);
+
+/**
+ * A message-number or UID set over 1..max, including `*`, ranges both ways and lists; `n:*` only
+ * with `openRanges` (SEARCH leaves it out: on fewer than n messages Dovecot matches none, where
+ * RFC 9051 §9 makes `n:*` the range from the last message to n, which names the last message).
+ */
+function numberSet(max: number, openRanges = true): fc.Arbitrary<string> {
+  const n = fc.integer({ min: 1, max });
+  const forms: fc.WeightedArbitrary<string>[] = [
+    { weight: 3, arbitrary: n.map(String) },
+    { weight: 2, arbitrary: fc.tuple(n, n).map(([x, y]) => `${x}:${y}`) },
+    { weight: 1, arbitrary: fc.constant("*") },
+    { weight: 2, arbitrary: fc.constant("1:*") },
+    { weight: 1, arbitrary: fc.uniqueArray(n, { minLength: 2, maxLength: 3 }).map((xs) => xs.join(",")) },
+  ];
+  if (openRanges) forms.push({ weight: 1, arbitrary: n.map((x) => `${x}:*`) });
+  return fc.oneof(...forms);
+}
+
+const seqSet = numberSet(8);
+const uidSet = numberSet(14);
+const searchSeqSet = numberSet(8, false);
+
+const fetchAtt = fc.uniqueArray(
+  fc.constantFrom(
+    "FLAGS",
+    "UID",
+    "RFC822.SIZE",
+    "INTERNALDATE",
+    "ENVELOPE",
+    "BODY.PEEK[HEADER.FIELDS (SUBJECT)]",
+    "BODY.PEEK[TEXT]<0.10>",
+    "BODYSTRUCTURE",
+  ),
+  { minLength: 1, maxLength: 3 },
+).map((xs) => (xs.length === 1 ? xs[0]! : `(${xs.join(" ")})`));
+
+/** RFC 3501 §6.4.4 search keys over what the scripts vary: flags, numbers, sizes, subjects. */
+const searchKey: fc.Arbitrary<string> = fc.letrec<{ key: string }>((tie) => ({
+  key: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(
+      "ALL",
+      "SEEN",
+      "UNSEEN",
+      "FLAGGED",
+      "UNFLAGGED",
+      "DELETED",
+      "UNDELETED",
+      "ANSWERED",
+      "DRAFT",
+      "KEYWORD kw1",
+      "UNKEYWORD kw2",
+      "SUBJECT s2",
+      "BODY word",
+      "FROM s3",
+    ),
+    fc.integer({ min: 200, max: 260 }).map((n) => `LARGER ${n}`),
+    fc.integer({ min: 200, max: 260 }).map((n) => `SMALLER ${n}`),
+    searchSeqSet,
+    uidSet.map((s) => `UID ${s}`),
+    tie("key").map((k) => `NOT ${k}`),
+    fc.tuple(tie("key"), tie("key")).map(([x, y]) => `OR ${x} ${y}`),
+    fc.tuple(tie("key"), tie("key")).map(([x, y]) => `(${x} ${y})`),
+  ),
+})).key;
+
+/**
+ * A command of a session that has the mailbox selected (or had: after CLOSE/UNSELECT); with
+ * `readOnly` (EXAMINE) only the commands that change nothing in it: Dovecot answers OK to a STORE
+ * there and lets MOVE and EXPUNGE through, where Tern answers NO [READ-ONLY] (docs/rfc.md).
+ */
+function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<string> {
+  const store = fc.tuple(
+    fc.constantFrom("+FLAGS", "-FLAGS", "FLAGS", "+FLAGS.SILENT", "-FLAGS.SILENT", "FLAGS.SILENT"),
+    flagList,
+  );
+  const reads: fc.WeightedArbitrary<string>[] = [
+    { weight: 4, arbitrary: fc.tuple(seqSet, fetchAtt).map(([s, a]) => `FETCH ${s} ${a}`) },
+    { weight: 2, arbitrary: fc.tuple(uidSet, fetchAtt).map(([s, a]) => `UID FETCH ${s} ${a}`) },
+    { weight: 3, arbitrary: searchKey.map((k) => `SEARCH ${k}`) },
+    { weight: 1, arbitrary: searchKey.map((k) => `UID SEARCH ${k}`) },
+    { weight: 2, arbitrary: fc.constant("NOOP") },
+    { weight: 1, arbitrary: fc.constant("CHECK") },
+    { weight: 1, arbitrary: seqSet.map((s) => `COPY ${s} ${box}x`) },
+  ];
+  const writes: fc.WeightedArbitrary<string>[] = [
+    { weight: 4, arbitrary: fc.tuple(seqSet, store).map(([s, [op, f]]) => `STORE ${s} ${op} ${f}`) },
+    { weight: 2, arbitrary: fc.tuple(uidSet, store).map(([s, [op, f]]) => `UID STORE ${s} ${op} ${f}`) },
+    { weight: 2, arbitrary: fc.constant("EXPUNGE") },
+    { weight: 1, arbitrary: uidSet.map((s) => `UID EXPUNGE ${s}`) },
+    { weight: 1, arbitrary: seqSet.map((s) => `MOVE ${s} ${box}x`) },
+    { weight: 1, arbitrary: uidSet.map((s) => `UID MOVE ${s} ${box}x`) },
+    { weight: 1, arbitrary: fc.constantFrom(`SELECT ${box}`, "CLOSE", "UNSELECT") },
+  ];
+  return fc.oneof(...reads, ...(readOnly ? [] : writes));
+}
+
+/** A command of the session with nothing selected. */
+function otherCommand(box: string): fc.Arbitrary<ScriptStep["cmd"]> {
+  return fc.oneof(
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.integer({ min: 1, max: 9 }), flagList).map((
+        [n, f],
+      ): (string | Uint8Array)[] => [`APPEND ${box} ${f} `, scriptMessage(n)]),
+    },
+    { weight: 1, arbitrary: fc.constant(`STATUS ${box} (MESSAGES RECENT UIDNEXT UNSEEN)`) },
+    { weight: 1, arbitrary: fc.constant(`STATUS ${box}x (MESSAGES UIDNEXT UNSEEN)`) },
+  );
+}
+
+/**
+ * A script on mailbox `box` (its COPY/MOVE target is `${box}x`): 1 to 6 initial messages, then
+ * up to `maxSteps` steps.
+ */
+export function scriptArbitrary(box: string, maxSteps = 14): fc.Arbitrary<Script> {
+  const steps = (bReadOnly: boolean) =>
+    fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: selectedCommand(box, false).map((cmd): ScriptStep => ({ who: "a", cmd })) },
+        {
+          weight: 3,
+          arbitrary: selectedCommand(box, bReadOnly).map((cmd): ScriptStep => ({ who: "b", cmd })),
+        },
+        { weight: 1, arbitrary: otherCommand(box).map((cmd): ScriptStep => ({ who: "c", cmd })) },
+      ),
+      { minLength: 1, maxLength: maxSteps },
+    );
+  return fc.boolean().chain((bReadOnly) =>
+    fc.record({
+      initial: fc.array(fc.uniqueArray(flag, { maxLength: 2 }), { minLength: 1, maxLength: 6 }),
+      bReadOnly: fc.constant(bReadOnly),
+      steps: steps(bReadOnly),
+    })
+  );
+}
+
+/** The script as readable lines (for a failure message). */
+export function describeScript(s: Script): string {
+  const lines = [
+    `initial flags: ${JSON.stringify(s.initial)}; b ${s.bReadOnly ? "EXAMINE" : "SELECT"}`,
+  ];
+  for (const st of s.steps) lines.push(`${st.who}: ${typeof st.cmd === "string" ? st.cmd : st.cmd[0]}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,194 @@
+/**
+ * What the session-view differential tests compare of one command's responses against Dovecot
+ * (`concurrency_diff_test.ts`, `random_diff_test.ts`): EXISTS, RECENT, EXPUNGE, FLAGS,
+ * PERMANENTFLAGS, SEARCH, STATUS and BYE responses as sent (flag lists and SEARCH numbers sorted),
+ * the FETCH responses of the command merged per message (a server may send the solicited items and
+ * a flag update in one response or two), `UID` dropped from FETCH responses unless the command
+ * asked for UIDs (RFC 9051 §7.5.2 allows either), other untagged OK responses ignored (UNSEEN,
+ * UIDNEXT, MAILBOXID… differ in presence, not in meaning), INTERNALDATE values left out (each server
+ * received the APPEND at its own moment), MIME tokens case-folded, SELECT's untagged responses as a set,
+ * and the tagged reply's status and response code without the codes that only carry server data.
+ *
+ * @module
+ */
+import { fetchItems, normaliseResponse, type Response, serialize } from "./_dovecot.ts";
+
+/** Sorts a parenthesised flag list. */
+function sortFlags(list: string): string {
+  const inner = list.replace(/^\(|\)$/g, "").trim();
+  return "(" + (inner ? inner.split(/\s+/).sort().join(" ") : "") + ")";
+}
+
+/** What is compared of one command's responses (see the module doc). */
+export function viewOf(cmd: string, rs: Response[]): string[] {
+  const out: string[] = [];
+  const fetches = new Map<number, Map<string, string>>();
+  const wantUid = /\bUID\b/i.test(cmd);
+  for (const r of rs.slice(0, -1)) {
+    const t = r.text;
+    let m: RegExpExecArray | null;
+    if ((m = /^\* (\d+) (EXISTS|RECENT|EXPUNGE)$/i.exec(t))) out.push(`* ${m[1]} ${m[2]!.toUpperCase()}`);
+    else if ((m = /^\* FLAGS (\(.*\))$/i.exec(t))) out.push(`* FLAGS ${sortFlags(m[1]!)}`);
+    else if ((m = /^\* OK \[PERMANENTFLAGS (\(.*?\))\]/i.exec(t))) {
+      out.push(`* OK [PERMANENTFLAGS ${sortFlags(m[1]!)}]`);
+    } else if ((m = /^\* SEARCH ?(.*)$/i.exec(t))) {
+      out.push(`* SEARCH ${m[1]!.split(/\s+/).filter(Boolean).map(Number).sort((x, y) => x - y).join(" ")}`);
+    } else if (/^\* STATUS /i.test(t)) out.push(normaliseResponse(r));
+    else if (/^\* BYE/i.test(t)) out.push("* BYE");
+    else {
+      const f = fetchItems(r);
+      if (!f) continue;
+      const items = fetches.get(f.seq) ?? new Map<string, string>();
+      for (const [k, v] of f.items) {
+        if (k === "UID" && !wantUid) continue;
+        // INTERNALDATE: when each server received the APPEND (and `date-day-fixed` may be " 7" or "07").
+        // MIME tokens in BODY/BODYSTRUCTURE compare case-insensitively ("7bit", "7BIT").
+        const mime = k === "BODY" || k === "BODYSTRUCTURE";
+        const s = k === "INTERNALDATE" ? '"*"' : serialize(v, { foldCase: mime });
+        items.set(k, k === "FLAGS" ? sortFlags(s) : s);
+      }
+      fetches.set(f.seq, items);
+    }
+  }
+  // The order of SELECT's untagged responses carries no meaning (RFC 9051 §6.3.2).
+  if (/^(SELECT|EXAMINE) /i.test(cmd)) out.sort();
+  for (const [seq, items] of [...fetches].sort((x, y) => x[0] - y[0])) {
+    if (items.size === 0) continue;
+    out.push(`* ${seq} FETCH (${[...items].map(([k, v]) => `${k} ${v}`).sort().join(" ")})`);
+  }
+  out.push(tagged(rs.at(-1)!));
+  return out;
+}
+
+/** Response codes that carry server-specific data, not behaviour: left out of the comparison. */
+const DATA_CODES = /^\[(MAILBOXID|APPENDUID|COPYUID|HIGHESTMODSEQ)\b/i;
+
+/** The tagged reply: status and response code (without the codes in `DATA_CODES`). */
+export function tagged(r: Response): string {
+  const m = /^(TAG \S+)( \[[^\]]*\])?/.exec(normaliseResponse(r));
+  if (!m) return normaliseResponse(r);
+  return m[2] && !DATA_CODES.test(m[2].trim()) ? m[1]! + m[2] : m[1]!;
+}
+
+/** Lines of a view that report the mailbox's changes rather than answer the command. */
+const UPDATE_LINE = /^\* (FLAGS |OK \[PERMANENTFLAGS |\d+ (EXISTS|EXPUNGE|RECENT)$)/;
+
+/**
+ * A line as the random scripts compare it: without \Recent and STATUS RECENT counts (which of two sessions gets the
+ * \Recent of a message added while both have the mailbox selected is Dovecot's own choice;
+ * concurrency_diff_test.ts pins the RFC 3501 §2.3.2 rule), a flag update (FETCH of FLAGS alone)
+ * without the UID Tern adds to it during a UID command (RFC 9051 §7.5.2 allows either), and a BAD
+ * without the informative [CLIENTBUG] code (RFC 5530 §3) Tern gives it.
+ */
+function comparable(line: string): string {
+  return line
+    .replace(/\\Recent ?/g, "")
+    .replace(/^(\* STATUS .*\bRECENT )\d+/i, "$1*")
+    .replace(/ \)/g, ")")
+    .replace(/^(\* \d+ FETCH \(FLAGS \([^)]*\)) UID \d+\)$/, "$1)")
+    .replace(/^TAG BAD \[CLIENTBUG\]$/, "TAG BAD");
+}
+
+/**
+ * Compares what one command answered on Dovecot (`want`) and on Tern (`got`) for the random
+ * scripts; returns how they differ, or null. Compared: the tagged status, SEARCH and STATUS, and
+ * the FETCH responses of FETCH and STORE commands (lines as `comparable` makes them). The updates
+ * a command carries (EXISTS, EXPUNGE, RECENT, FLAGS, flag changes of other sessions) are not
+ * compared step by step: the two servers may send them at different moments and in different
+ * orders (RFC 9051 §7.5.1 and §5.2 leave both open; Dovecot also announces a message another
+ * session already expunged, which Tern never shows), so the scripts end with NOOP and a FETCH of
+ * every message's flags in each session instead, where both must agree. Also allowed, as
+ * docs/rfc.md says:
+ * - content of a message expunged by another session: Dovecot answers NIL and OK [EXPUNGEISSUED],
+ *   Tern serves it (RFC 2180 §4.1.1); only Tern's success is compared;
+ * - a STORE without .SILENT: Tern reports every message of the set, Dovecot only those whose flags
+ *   changed (RFC 9051 §6.4.6 asks for neither): Dovecot's FETCH responses must all be in Tern's;
+ * - a STORE with .SILENT: Tern reports a flag change of another session as it was before the
+ *   STORE, Dovecot the value after it (both determinate, §6.4.6): not compared;
+ * - a STORE in a session that may still show a message another session expunged
+ *   (`pendingExpunge`): Tern applies it to that message as this session sees it, Dovecot leaves
+ *   it and reports its flags as they were (RFC 2180 §4.2 allows both): FETCH responses not compared.
+ */
+export function viewDifference(
+  cmd: string,
+  want: string[],
+  got: string[],
+  opts: { pendingExpunge?: boolean } = {},
+): string | null {
+  if (want.at(-1) === "TAG OK [EXPUNGEISSUED]") {
+    return got.at(-1) === "TAG OK" ? null : `  dovecot: ${want.at(-1)}\n  tern:    ${got.join(" | ")}`;
+  }
+  const store = /^(UID )?STORE /i.test(cmd);
+  const fetches = /^(UID )?FETCH /i.test(cmd) ||
+    (store && !opts.pendingExpunge && !/^(UID )?STORE \S+ [+-]?FLAGS\.SILENT /i.test(cmd));
+  const keep = (l: string) => !UPDATE_LINE.test(l) && (fetches || !/^\* \d+ FETCH /.test(l));
+  const w = want.filter(keep).map(comparable);
+  let g = got.filter(keep).map(comparable);
+  if (/^(UID )?STORE \S+ [+-]?FLAGS /i.test(cmd)) {
+    const wanted = new Set(w);
+    g = g.filter((l) => !/^\* \d+ FETCH /.test(l) || wanted.has(l));
+  }
+  // A SEARCH while another session changed flags or (UID SEARCH) expunged messages: Tern reports
+  // the changes first and searches the mailbox as it is then, Dovecot searches it as it was and
+  // reports the changes after, or not yet (each answer consistent with the order of its responses).
+  const changes = (v: string[]) => v.some((l) => /^\* \d+ (FETCH \(FLAGS |EXPUNGE$)/.test(l));
+  if (/^(UID )?SEARCH /i.test(cmd) && (changes(want) || changes(got))) {
+    return comparable(want.at(-1)!) === comparable(got.at(-1)!)
+      ? null
+      : `  dovecot: ${want.at(-1)}\n  tern:    ${got.at(-1)}`;
+  }
+  if (JSON.stringify(w) === JSON.stringify(g)) return null;
+  const expunges = (v: string[]) => v.some((l) => /^\* \d+ EXPUNGE$/.test(l));
+  // A UID command that reports another session's expunge: Tern reports it before answering and
+  // leaves the message out, Dovecot answers for it too and reports the expunge after (its
+  // numbers then the old ones). Compared by UID: Tern's answers must be Dovecot's for those UIDs.
+  if (/^UID /i.test(cmd) && (expunges(want) || expunges(got))) {
+    const byUid = (v: string[]) =>
+      v.filter((l) => /^\* \d+ FETCH /.test(l)).map((l) => l.replace(/^\* \d+ /, "* "));
+    const wanted = new Set(byUid(w));
+    const rest = (v: string[]) => v.filter((l) => !/^\* \d+ FETCH /.test(l));
+    if (byUid(g).every((l) => wanted.has(l)) && JSON.stringify(rest(w)) === JSON.stringify(rest(g))) {
+      return null;
+    }
+  }
+  return `  dovecot: ${want.join(" | ")}\n  tern:    ${got.join(" | ")}`;
+}
+
+/**
+ * Whether the two servers part ways here on purpose, so that the rest of a script cannot be
+ * compared:
+ * - a UID COPY or UID MOVE whose set holds a message another session expunged, which Dovecot
+ *   refuses (NO [EXPUNGEISSUED]) and Tern carries out on the messages that are left (RFC 9051
+ *   §6.4.9: a UID that does not exist is ignored);
+ * - a UID SEARCH after another session expunged messages: Tern reports the expunges (RFC 9051
+ *   §7.5.1 allows it during a UID command), Dovecot keeps them for a later command, so the two
+ *   sessions number the messages differently from there on.
+ */
+export function divergesOnPurpose(cmd: string, want: string[], got: string[]): boolean {
+  const expunges = (v: string[]) => v.filter((l) => /^\* \d+ EXPUNGE$/.test(l)).length;
+  if (/^UID SEARCH /i.test(cmd) && expunges(want) !== expunges(got)) return true;
+  return /^UID (COPY|MOVE) /i.test(cmd) && want.at(-1) === "TAG NO [EXPUNGEISSUED]" &&
+    got.at(-1) === "TAG OK";
+}
+
+/**
+ * Tern's rule for keywords (RFC 9051 §7.3.5): a keyword shows in a FETCH response only after a
+ * FLAGS response of the session offered it. Feeds one command's responses; returns the keywords
+ * used before they were offered (none when the rule held). `offered` carries the session's state.
+ */
+export function announcedBeforeUse(rs: Response[], offered: Set<string>): string[] {
+  const late: string[] = [];
+  for (const r of rs) {
+    const m = /^\* FLAGS \((.*)\)$/i.exec(r.text);
+    if (m) {
+      for (const f of m[1]!.split(/\s+/)) if (f) offered.add(f.toLowerCase());
+      continue;
+    }
+    const flags = fetchItems(r)?.items.get("FLAGS");
+    if (!flags) continue;
+    for (const x of serialize(flags).replace(/^\(|\)$/g, "").split(/\s+/)) {
+      if (x && !x.startsWith("\\") && !offered.has(x.toLowerCase())) late.push(x);
+    }
+  }
+  return late;
+}
