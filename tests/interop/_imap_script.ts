@@ -77,6 +77,9 @@ const fetchAtt = fc.uniqueArray(
     "ENVELOPE",
     "BODY.PEEK[HEADER.FIELDS (SUBJECT)]",
     "BODY.PEEK[TEXT]<0.10>",
+    "BODY.PEEK[]<5.30>",
+    "BODY.PEEK[1]",
+    "RFC822.HEADER",
     "BODYSTRUCTURE",
   ),
   { minLength: 1, maxLength: 3 },
@@ -125,21 +128,39 @@ const searchKey: fc.Arbitrary<string> = fc.letrec<{ key: string }>((tie) => ({
  * `readOnly` (EXAMINE) only the commands that change nothing in it: Dovecot answers OK to a STORE
  * there and lets MOVE and EXPUNGE through, where Tern answers NO [READ-ONLY] (docs/rfc.md).
  */
-function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<string> {
+function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<ScriptStep["cmd"]> {
   const store = fc.tuple(
     fc.constantFrom("+FLAGS", "-FLAGS", "FLAGS", "+FLAGS.SILENT", "-FLAGS.SILENT", "FLAGS.SILENT"),
     flagList,
   );
-  const reads: fc.WeightedArbitrary<string>[] = [
+  const reads: fc.WeightedArbitrary<ScriptStep["cmd"]>[] = [
     { weight: 4, arbitrary: fc.tuple(seqSet, fetchAtt).map(([s, a]) => `FETCH ${s} ${a}`) },
     { weight: 2, arbitrary: fc.tuple(uidSet, fetchAtt).map(([s, a]) => `UID FETCH ${s} ${a}`) },
     { weight: 3, arbitrary: searchKey.map((k) => `SEARCH ${k}`) },
     { weight: 1, arbitrary: searchKey.map((k) => `UID SEARCH ${k}`) },
+    // RFC 4731 ESEARCH.
+    {
+      weight: 1,
+      arbitrary: fc.tuple(
+        fc.constantFrom("", "UID "),
+        fc.constantFrom("(MIN MAX COUNT)", "(ALL)", "()"),
+        searchKey,
+      )
+        .map(([u, r, k]) => `${u}SEARCH RETURN ${r} ${k}`),
+    },
+    { weight: 1, arbitrary: uidSet.map((s) => `UID COPY ${s} ${box}x`) },
     { weight: 2, arbitrary: fc.constant("NOOP") },
     { weight: 1, arbitrary: fc.constant("CHECK") },
     { weight: 1, arbitrary: seqSet.map((s) => `COPY ${s} ${box}x`) },
   ];
-  const writes: fc.WeightedArbitrary<string>[] = [
+  const writes: fc.WeightedArbitrary<ScriptStep["cmd"]>[] = [
+    // An APPEND to the selected mailbox (RFC 4315 APPENDUID; the session learns of it).
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.integer({ min: 1, max: 9 }), flagList).map((
+        [n, f],
+      ): (string | Uint8Array)[] => [`APPEND ${box} ${f} `, scriptMessage(n)]),
+    },
     { weight: 4, arbitrary: fc.tuple(seqSet, store).map(([s, [op, f]]) => `STORE ${s} ${op} ${f}`) },
     { weight: 2, arbitrary: fc.tuple(uidSet, store).map(([s, [op, f]]) => `UID STORE ${s} ${op} ${f}`) },
     { weight: 2, arbitrary: fc.constant("EXPUNGE") },

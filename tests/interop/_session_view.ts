@@ -1,7 +1,8 @@
 /**
  * What the session-view differential tests compare of one command's responses against Dovecot
  * (`concurrency_diff_test.ts`, `random_diff_test.ts`): EXISTS, RECENT, EXPUNGE, FLAGS,
- * PERMANENTFLAGS, SEARCH, STATUS and BYE responses as sent (flag lists and SEARCH numbers sorted),
+ * PERMANENTFLAGS, SEARCH, ESEARCH, STATUS and BYE responses as sent (flag lists and SEARCH numbers
+ * sorted, ESEARCH data in one order),
  * the FETCH responses of the command merged per message (a server may send the solicited items and
  * a flag update in one response or two), `UID` dropped from FETCH responses unless the command
  * asked for UIDs (RFC 9051 §7.5.2 allows either), other untagged OK responses ignored (UNSEEN,
@@ -19,6 +20,26 @@ function sortFlags(list: string): string {
   return "(" + (inner ? inner.split(/\s+/).sort().join(" ") : "") + ")";
 }
 
+/**
+ * ESEARCH return data (RFC 4731 §3) in one order, names upper-cased, and ALL's set as the numbers
+ * it names (`1:3` and `1,2,3` are the same set).
+ */
+function esearchData(text: string): string {
+  const tokens = text.trim().split(/\s+/).filter(Boolean);
+  const pairs: string[] = [];
+  for (let i = 0; i + 1 < tokens.length; i += 2) {
+    const name = tokens[i]!.toUpperCase();
+    const value = name !== "ALL" ? tokens[i + 1]! : tokens[i + 1]!.split(",").flatMap((range) => {
+      const [a, b] = range.split(":").map(Number);
+      const lo = Math.min(a!, b ?? a!);
+      const hi = Math.max(a!, b ?? a!);
+      return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+    }).join(",");
+    pairs.push(` ${name} ${value}`);
+  }
+  return pairs.sort().join("");
+}
+
 /** What is compared of one command's responses (see the module doc). */
 export function viewOf(cmd: string, rs: Response[]): string[] {
   const out: string[] = [];
@@ -33,6 +54,8 @@ export function viewOf(cmd: string, rs: Response[]): string[] {
       out.push(`* OK [PERMANENTFLAGS ${sortFlags(m[1]!)}]`);
     } else if ((m = /^\* SEARCH ?(.*)$/i.exec(t))) {
       out.push(`* SEARCH ${m[1]!.split(/\s+/).filter(Boolean).map(Number).sort((x, y) => x - y).join(" ")}`);
+    } else if ((m = /^\* ESEARCH \(TAG "[^"]*"\)( UID)?(.*)$/i.exec(t))) {
+      out.push(`* ESEARCH${m[1] ? " UID" : ""}${esearchData(m[2]!)}`);
     } else if (/^\* STATUS /i.test(t)) out.push(normaliseResponse(r));
     else if (/^\* BYE/i.test(t)) out.push("* BYE");
     else {
@@ -91,7 +114,7 @@ function comparable(line: string): string {
 
 /**
  * Compares what one command answered on Dovecot (`want`) and on Tern (`got`) for the random
- * scripts; returns how they differ, or null. Compared: the tagged status, SEARCH and STATUS, and
+ * scripts; returns how they differ, or null. Compared: the tagged status, SEARCH, ESEARCH and STATUS, and
  * the FETCH responses of FETCH and STORE commands (lines as `comparable` makes them). The updates
  * a command carries (EXISTS, EXPUNGE, RECENT, FLAGS, flag changes of other sessions) are not
  * compared step by step: the two servers may send them at different moments and in different
