@@ -201,7 +201,7 @@ export function scriptArbitrary(box: string, maxSteps = 14): fc.Arbitrary<Script
         },
         { weight: 1, arbitrary: otherCommand(box).map((cmd): ScriptStep => ({ who: "c", cmd })) },
       ),
-      { minLength: 1, maxLength: maxSteps },
+      { minLength: 1, maxLength: maxSteps, size: "max" },
     );
   return fc.boolean().chain((bReadOnly) =>
     fc.record({

@@ -8,8 +8,9 @@
  * both mailboxes, so the state the scripts leave is compared too. On Tern alone, every keyword in
  * a FETCH response must have been offered in a FLAGS response first (RFC 9051 §7.3.5).
  *
- * The scripts come from a fixed seed, so a run is repeatable; `TERN_RANDOM_DIFF_SEED` and
- * `TERN_RANDOM_DIFF_RUNS` explore further (a failure prints its seed and the shrunk script).
+ * The scripts come from a fixed seed, so a run is repeatable; `TERN_RANDOM_DIFF_SEED`,
+ * `TERN_RANDOM_DIFF_RUNS` and `TERN_RANDOM_DIFF_STEPS` (most steps a script has, default 14) explore
+ * further (a failure prints its seed and the shrunk script).
  *
  * @module
  */
@@ -84,6 +85,9 @@ async function run(w: Sessions, s: Script, box: string): Promise<Outcome[]> {
 /** A command that may expunge messages other sessions still show. */
 const EXPUNGING = /^(UID )?(EXPUNGE|MOVE)\b|^CLOSE$/i;
 
+/** Steps compared, and scripts whose comparison stopped where the servers part ways on purpose. */
+const tally = { steps: 0, parted: 0 };
+
 /** The first step where Tern (`got`) and Dovecot (`want`) part ways, or null. */
 function firstDifference(want: Outcome[], got: Outcome[]): string | null {
   const offered: Record<ScriptStep["who"], Set<string>> = { a: new Set(), b: new Set(), c: new Set() };
@@ -93,11 +97,12 @@ function firstDifference(want: Outcome[], got: Outcome[]): string | null {
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     const g = got[i]!;
-    if (divergesOnPurpose(w.cmd, w.view, g.view)) return null;
+    tally.steps++;
+    if (divergesOnPurpose(w.cmd, w.view, g.view)) return parted();
     // A message added and expunged by others before this session looked: Dovecot announces it
     // (EXISTS, then EXPUNGE later), Tern never shows it; the session's numbers differ from there on.
     const exists = (v: string[]) => v.filter((l) => /^\* \d+ EXISTS$/.test(l)).join();
-    if (pending[g.who] && exists(w.view) !== exists(g.view)) return null;
+    if (pending[g.who] && exists(w.view) !== exists(g.view)) return parted();
     if (/^(SELECT|EXAMINE) /i.test(g.cmd)) offered[g.who].clear();
     const late = announcedBeforeUse(g.rs, offered[g.who]);
     if (late.length > 0) return `${g.label}: Tern used keywords before offering them: ${late.join(" ")}`;
@@ -108,6 +113,11 @@ function firstDifference(want: Outcome[], got: Outcome[]): string | null {
       for (const who of ["a", "b"] as const) if (who !== g.who) pending[who] = true;
     }
   }
+  return null;
+}
+
+function parted(): null {
+  tally.parted++;
   return null;
 }
 
@@ -126,18 +136,24 @@ Deno.test({
     let n = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(scriptArbitrary("BOX"), async (script) => {
-          // A new mailbox per run (shrinking runs included), the same name on both servers.
-          const box = `r${++n}`;
-          const want = await run(onDovecot, script, box);
-          const got = await run(onTern, script, box);
-          const d = firstDifference(want, got);
-          assert.equal(d, null, `${describeScript(script)}\n>>> ${d}`);
-        }),
+        fc.asyncProperty(
+          scriptArbitrary("BOX", Number(Deno.env.get("TERN_RANDOM_DIFF_STEPS") ?? 14)),
+          async (script) => {
+            // A new mailbox per run (shrinking runs included), the same name on both servers.
+            const box = `r${++n}`;
+            const want = await run(onDovecot, script, box);
+            const got = await run(onTern, script, box);
+            const d = firstDifference(want, got);
+            assert.equal(d, null, `${describeScript(script)}\n>>> ${d}`);
+          },
+        ),
         {
           seed: Number(Deno.env.get("TERN_RANDOM_DIFF_SEED") ?? 20261207),
           numRuns: Number(Deno.env.get("TERN_RANDOM_DIFF_RUNS") ?? 150),
         },
+      );
+      console.log(
+        `random_diff_test: ${n} scripts, ${tally.steps} steps compared, ${tally.parted} scripts stopped early`,
       );
     } finally {
       for (const w of [...Object.values(onDovecot), ...Object.values(onTern)]) w.close();
