@@ -124,7 +124,8 @@ const searchKey: fc.Arbitrary<string> = fc.letrec<{ key: string }>((tie) => ({
 })).key;
 
 /**
- * A command of a session that has the mailbox selected (or had: after CLOSE/UNSELECT); with
+ * A command of a session that has the mailbox selected (or had: after CLOSE, UNSELECT, or SELECT of
+ * the other mailbox, which its commands then act on); with
  * `readOnly` (EXAMINE) only the commands that change nothing in it: Dovecot answers OK to a STORE
  * there and lets MOVE and EXPUNGE through, where Tern answers NO [READ-ONLY] (docs/rfc.md).
  */
@@ -167,7 +168,7 @@ function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<ScriptSte
     { weight: 1, arbitrary: uidSet.map((s) => `UID EXPUNGE ${s}`) },
     { weight: 1, arbitrary: seqSet.map((s) => `MOVE ${s} ${box}x`) },
     { weight: 1, arbitrary: uidSet.map((s) => `UID MOVE ${s} ${box}x`) },
-    { weight: 1, arbitrary: fc.constantFrom(`SELECT ${box}`, "CLOSE", "UNSELECT") },
+    { weight: 1, arbitrary: fc.constantFrom(`SELECT ${box}`, "CLOSE", "UNSELECT", `SELECT ${box}x`) },
   ];
   return fc.oneof(...reads, ...(readOnly ? [] : writes));
 }
