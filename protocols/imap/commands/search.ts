@@ -5,8 +5,8 @@
  * @module
  */
 import { quote } from "../format/strings.ts";
-import { formatSequenceSet, lowerBound } from "../parser/sequence_set.ts";
-import { knownView } from "./sets.ts";
+import { formatSequenceSet } from "../parser/sequence_set.ts";
+import { knownCount, knownView } from "./sets.ts";
 import { ok } from "../errors.ts";
 import { parseSearch, type SearchProgram } from "../search/program.ts";
 import { runSearch } from "../search/evaluate.ts";
@@ -34,7 +34,7 @@ export async function searchSelected(
     s.enabled.add("CONDSTORE");
     await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
   }
-  return await runSearch(s, program.key, lowerBound(view.uids, known.maxUid + 1));
+  return await runSearch(s, program.key, knownCount(s, known));
 }
 
 /** SEARCH / UID SEARCH. */

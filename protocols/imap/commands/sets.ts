@@ -31,10 +31,25 @@ export interface KnownView {
  */
 export function knownView(s: ImapSession, set?: SequenceSet, uid = true): KnownView {
   const view = s.view!;
-  const n = view.exists;
-  const known = { exists: n, lastUid: n > 0 ? view.uids[n - 1]! : 0, maxUid: view.maxUid };
+  const known = { ...firstMessages(s, view.exists), maxUid: view.maxUid };
   if (set && !uid) checkNumbers(set, known.exists);
   return known;
+}
+
+/**
+ * The view's first `count` messages as a `KnownView` (a search over the messages a command knew,
+ * search/evaluate.ts).
+ */
+export function firstMessages(s: ImapSession, count: number): KnownView {
+  const lastUid = count > 0 ? s.view!.uids[count - 1]! : 0;
+  return { exists: count, lastUid, maxUid: lastUid };
+}
+
+/** How many of the view's first messages (all, unless some came after) were `known`. */
+export function knownCount(s: ImapSession, known: KnownView): number {
+  const uids = s.view!.uids;
+  const last = uids.length > 0 ? uids[uids.length - 1]! : 0;
+  return last <= known.maxUid ? uids.length : lowerBound(uids, known.maxUid + 1);
 }
 
 /**
@@ -67,7 +82,9 @@ export function resolveSet(
     // UID of the last message, as the client knew it: one another session expunged (reported just
     // now, before the set was resolved) is matched by nothing, not replaced by the one before it.
     // A range past it still matches the messages in it (§6.4.9).
-    const candidates = view.uids.slice(0, lowerBound(view.uids, known.maxUid + 1));
+    const count = knownCount(s, known);
+    // Usually every message is known: no copy of the view's UIDs on the way.
+    const candidates = count === view.uids.length ? view.uids : view.uids.slice(0, count);
     return expandRanges(set.ranges, known.lastUid, candidates);
   }
   const n = known.exists;

@@ -8,7 +8,7 @@
 import type { Message, MessageCondition, MessageFilter } from "../../../core/store/types.ts";
 import type { ImapSession } from "../session_types.ts";
 import type { SearchKey } from "./program.ts";
-import { resolveSet } from "../commands/sets.ts";
+import { firstMessages, resolveSet } from "../commands/sets.ts";
 import { dayNumber } from "../parser/date.ts";
 import { expandRanges } from "../parser/sequence_set.ts";
 
@@ -127,13 +127,7 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
     }
     case "uid": {
       // "*" is the last of the messages searched (RFC 9051 §9 seq-number).
-      const uids = new Set(
-        resolveSet(e.s, key.set, true, {
-          exists: n,
-          lastUid: n > 0 ? view.uids[n - 1]! : 0,
-          maxUid: n > 0 ? view.uids[n - 1]! : 0,
-        }),
-      );
+      const uids = new Set(resolveSet(e.s, key.set, true, firstMessages(e.s, n)));
       return each((i) => uids.has(view.uids[i]!));
     }
     case "seq": {
