@@ -71,13 +71,22 @@ export function searchRow(raw: Uint8Array, summary: MessageSummary): SearchRow {
   }
   if (body.length > MAX_BODY_TEXT) body = body.slice(0, MAX_BODY_TEXT);
   return {
-    subject: summary.subject,
-    from: formatAddresses(summary.from),
-    to: formatAddresses(summary.to),
-    cc: formatAddresses(summary.cc),
-    bcc: formatAddresses(summary.bcc),
-    body,
+    subject: withoutNul(summary.subject),
+    from: withoutNul(formatAddresses(summary.from)),
+    to: withoutNul(formatAddresses(summary.to)),
+    cc: withoutNul(formatAddresses(summary.cc)),
+    bcc: withoutNul(formatAddresses(summary.bcc)),
+    body: withoutNul(body),
   };
+}
+
+/**
+ * NUL as a space: SQLite's text functions (LIKE, length) and node:sqlite's reads stop at a NUL, so
+ * the text after one (a binary part sent as text/plain) could not be found. No search string holds
+ * a NUL (RFC 9051 §4.3: not in a string), so nothing is lost.
+ */
+function withoutNul(s: string): string {
+  return s.includes("\0") ? s.replaceAll("\0", " ") : s;
 }
 
 /** JSON form of a summary for storage. */
@@ -159,7 +168,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 function rawHeaderText(raw: Uint8Array): string {
   const end = Math.min(headerEnd(raw), MAX_HEADER_TEXT * 2);
-  const text = utf8.decode(raw.subarray(0, end));
+  const text = withoutNul(utf8.decode(raw.subarray(0, end)));
   const lines: string[] = [];
   let size = 0;
   for (const line of text.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {

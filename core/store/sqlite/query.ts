@@ -11,7 +11,6 @@
 import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
 import type { SqlValue } from "./database.ts";
 import { keywordSql } from "./keywords.ts";
-import { decodeEncodedWords } from "../../mime/encoded_words.ts";
 
 /** A SQL fragment and its parameters. */
 export interface SqlPart {
@@ -254,24 +253,4 @@ export function sortSql(sort: MessageSort[] | undefined): SqlPart {
   const first = sort?.[0];
   keys.push(`m.id ${first && !first.isAscending ? "DESC" : "ASC"}`);
   return { sql: keys.join(", "), params };
-}
-
-/**
- * `tern_header(headers, name, value)`: 1 when a header `name` exists (and contains `value`). With
- * `name` "" it is 1 when `value` occurs anywhere in the text, ignoring case (Unicode lowercase).
- */
-export function headerMatches(headers: unknown, name: unknown, value: unknown): number {
-  if (typeof headers !== "string" || typeof name !== "string") return 0;
-  // RFC 9051 §6.4.4 (as Dovecot does): values match as written or with RFC 2047 words decoded.
-  const has = (text: string, needle: string) =>
-    text.toLowerCase().includes(needle) ||
-    (text.includes("=?") && decodeEncodedWords(text).toLowerCase().includes(needle));
-  if (name === "") return typeof value === "string" && has(headers, value.toLowerCase()) ? 1 : 0;
-  const prefix = `${name}: `;
-  const needle = typeof value === "string" ? value.toLowerCase() : null;
-  for (const line of headers.split("\n")) {
-    if (!line.startsWith(prefix)) continue;
-    if (needle === null || has(line.slice(prefix.length), needle)) return 1;
-  }
-  return 0;
 }

@@ -53,7 +53,7 @@ import type { BackupReport } from "../backup.ts";
 import { ACCOUNT_COLUMNS, type AccountRow, SqliteDirectory } from "./directory.ts";
 import { type MailboxRow, SqliteMailboxes } from "./mailboxes.ts";
 import { SqliteThreads } from "./threads.ts";
-import { headerMatches } from "./query.ts";
+import { headerMatches } from "../text_match.ts";
 import { type MessageRow, SqliteMessages } from "./messages.ts";
 import { SqliteQueueStore } from "./records/queue.ts";
 import { migrateJmap } from "./records/jmap_schema.ts";

@@ -1,11 +1,16 @@
 /**
  * Evaluates a SEARCH program over the selected mailbox view: flag, size, date, sequence and UID
  * keys from the view's cache; text and header keys through the store's indexed query
- * (`queryMessages`); sent-date keys from the stored summaries.
+ * (`queryMessages`); sent-date keys from the stored summaries. A message another session expunged
+ * that this session still shows (RFC 9051 §7.5.1) is no longer in the store's index: its text,
+ * header and sent-date keys are judged on the bytes the session's expunge hold keeps
+ * (core/store/text_match.ts), as Dovecot still finds it.
  *
  * @module
  */
-import type { Message, MessageCondition, MessageFilter } from "../../../core/store/types.ts";
+import type { Message, MessageCondition, MessageFilter, MessageSummary } from "../../../core/store/types.ts";
+import { textFilterMatches } from "../../../core/store/text_match.ts";
+import { indexMessage } from "../../../core/store/message_index.ts";
 import type { ImapSession } from "../session_types.ts";
 import type { SearchKey } from "./program.ts";
 import { firstMessages, resolveSet } from "../commands/sets.ts";
@@ -17,6 +22,7 @@ class Evaluation {
   #messages: Map<string, Message> | null = null;
   #now: number | null = null;
   #saved: Map<number, number | null> | null | undefined = undefined;
+  #held = new Map<number, Uint8Array | null>();
   /**
    * @param s the session
    * @param count how many of the view's first messages are searched (the others are newer than
@@ -57,6 +63,37 @@ class Evaluation {
     const map = new Map<number, number | null>();
     for (let i = 0; i < got.uids.length; i++) map.set(got.uids[i]!, got.dates[i]!);
     return this.#saved = map;
+  }
+
+  /**
+   * The bytes of a message only this session's expunge hold still has (another session expunged
+   * it), or null: not held (still in the mailbox), or its bytes are gone.
+   */
+  async heldBytes(uid: number): Promise<Uint8Array | null> {
+    if (this.#held.has(uid)) return this.#held.get(uid)!;
+    const held = this.s.view!.hold?.get(uid);
+    const raw = held ? await this.s.store.blobs.get(held.blobId) : null;
+    this.#held.set(uid, raw);
+    return raw;
+  }
+
+  /**
+   * Marks in `mask` the first `count` messages that the indexed query found (`ids`), or that are
+   * held and match `filter` on their bytes.
+   */
+  async markFound(mask: Uint8Array, ids: Set<string>, filter: MessageFilter): Promise<Uint8Array> {
+    const view = this.s.view!;
+    for (let i = 0; i < this.count; i++) {
+      const p = view.entries[i]!;
+      if (ids.has(p.messageId)) {
+        mask[i] = 1;
+        continue;
+      }
+      if (view.hold === null) continue;
+      const raw = await this.heldBytes(p.uid);
+      if (raw !== null && textFilterMatches(raw, filter)) mask[i] = 1;
+    }
+    return mask;
   }
 
   async query(cond: MessageFilter): Promise<Set<string>> {
@@ -142,13 +179,20 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
     }
     case "sent": {
       const msgs = await e.messages();
+      // Messages only the expunge hold still has: their summaries from their bytes.
+      const heldSummaries = new Map<number, MessageSummary>();
+      for (let i = 0; i < n && view.hold !== null; i++) {
+        if (msgs.has(p(i).messageId)) continue;
+        const raw = await e.heldBytes(p(i).uid);
+        if (raw !== null) heldSummaries.set(i, indexMessage(raw).summary);
+      }
       return each((i) => {
-        const m = msgs.get(p(i).messageId);
-        const sentAt = m?.summary.sentAt;
+        const summary = msgs.get(p(i).messageId)?.summary ?? heldSummaries.get(i);
+        const sentAt = summary?.sentAt;
         // RFC 9051 §6.4.4: the day of the Date: header in its own zone, disregarding time and zone.
         // Without a usable Date: header the message has no sent date and counts as sent on
         // 1-Jan-1970, as Dovecot has it.
-        const d = sentAt ? new Date(sentAt.getTime() + (m.summary.sentOffset ?? 0) * 60_000) : EPOCH;
+        const d = sentAt ? new Date(sentAt.getTime() + (summary.sentOffset ?? 0) * 60_000) : EPOCH;
         return cmpDay(key.cmp, d, key.day);
       });
     }
@@ -170,19 +214,19 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       return each((i) => p(i).messageId === key.id);
     case "threadid": {
       const msgs = await e.messages();
-      return each((i) => msgs.get(p(i).messageId)?.threadId === key.id);
+      return each((i) =>
+        (msgs.get(p(i).messageId)?.threadId ?? view.hold?.get(p(i).uid)?.threadId) === key.id
+      );
     }
     case "text": {
       // An empty string matches every message (substring of anything).
       if (key.value === "") return mask.fill(1);
       // RFC 9051 §6.4.4: TEXT looks in the header and the body; the indexed columns hold the
       // decoded subject, addresses and body text, the header text every other field.
-      const ids = await e.query(
-        key.field === "text"
-          ? { operator: "OR", conditions: [{ text: key.value }, { anyHeader: key.value }] }
-          : { [key.field]: key.value },
-      );
-      return each((i) => ids.has(p(i).messageId));
+      const filter: MessageFilter = key.field === "text"
+        ? { operator: "OR", conditions: [{ text: key.value }, { anyHeader: key.value }] }
+        : { [key.field]: key.value };
+      return await e.markFound(mask, await e.query(filter), filter);
     }
     case "header": {
       // A name that cannot be a field name (RFC 5322 §3.6.8 ftext) is in no message.
@@ -190,8 +234,7 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       const cond: MessageCondition = key.value === ""
         ? { header: [key.name] }
         : { header: [key.name, key.value] };
-      const ids = await e.query(cond);
-      return each((i) => ids.has(p(i).messageId));
+      return await e.markFound(mask, await e.query(cond), cond);
     }
   }
 }
