@@ -585,7 +585,11 @@ export class ImapSession implements CommandSession {
       // A line the command read itself (IDLE's DONE) is complete: its deadline is over.
       this.#commandStart = null;
     }
-    if (this.state === "selected" && reply.status !== "BAD") {
+    // Pending updates go with a command that was carried out, or that met messages expunged
+    // meanwhile (NO [EXPUNGEISSUED]: the expunges are then told); a command refused otherwise (NO,
+    // BAD) leaves them for the next, so the client knows the same messages after it, as with
+    // Dovecot (RFC 9051 §7: the server may send them with any response).
+    if (this.state === "selected" && (reply.status === "OK" || reply.code === "EXPUNGEISSUED")) {
       try {
         await this.deliverUpdates(cmd.uid || !NO_EXPUNGE_AFTER.has(cmd.name));
       } catch (e) {

@@ -176,3 +176,28 @@ Deno.test("imap UID * is the last message the client knew, even when another ses
     await t.close();
   }
 });
+
+Deno.test("imap a refused COPY leaves pending updates for the next command, and a bad number is BAD before a missing target", async () => {
+  const { t, user, port } = await setupImap();
+  for (let i = 1; i <= 2; i++) await t.deliver(user, MSG(i));
+  try {
+    await withSelected(port, ["a"], async ({ a }) => {
+      await t.deliver(user, MSG(3));
+      // Message 3 is past what the client knows: BAD, whatever the target.
+      assert.deepEqual(await a.cmd("COPY 3 Missing"), [
+        "TAG BAD [CLIENTBUG] Invalid message sequence number",
+      ]);
+      // A NO [TRYCREATE] tells nothing new: the client knows the same two messages after it.
+      assert.deepEqual(await a.cmd("COPY 1:* Missing"), ["TAG NO [TRYCREATE] Mailbox does not exist"]);
+      assert.deepEqual(await a.cmd("UID MOVE 1:* Missing"), ["TAG NO [TRYCREATE] Mailbox does not exist"]);
+      assert.deepEqual(await a.cmd("FETCH * (UID)"), [
+        "* 3 EXISTS",
+        "* 3 RECENT",
+        "* 2 FETCH (UID 2)",
+        "TAG OK FETCH completed",
+      ]);
+    });
+  } finally {
+    await t.close();
+  }
+});

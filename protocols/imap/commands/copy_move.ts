@@ -35,11 +35,12 @@ function copyMove(move: boolean): CommandSpec {
       a.end();
       const view = s.view!;
       if (move && view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
+      // The set names what the client knew before this command's updates (sets.ts); a number past
+      // the messages is BAD before the target is looked at (as Dovecot answers).
+      const known = knownView(s, set, cmd.uid);
       // RFC 4314 §4: the target needs "i"; MOVE needs "t" and "e" on the source.
       const { mailbox, ownerId, rights } = await requireMailbox(s, target, true, "i");
       if (move && !hasRights(view.rights, "te")) throw no("Permission denied", "NOPERM");
-      // The set names what the client knew before this command's updates (sets.ts).
-      const known = knownView(s, set, cmd.uid);
       await s.deliverUpdates(cmd.uid);
       const uids = resolveSet(s, set, cmd.uid, known);
       const live = uids.filter((u) => !view.gone.has(u));
