@@ -183,8 +183,15 @@ export class MailboxView {
   /**
    * Applies what changed since `modseq`: placements with a higher MODSEQ (new messages, flag
    * changes) and UIDs expunged since. With `allowExpunge` false, expunged messages stay in the map.
+   * With `modseqChanges` (a CONDSTORE session), a message whose MODSEQ grew is reported even when
+   * its flags ended as they were (changed and changed back), as Dovecot reports it.
    */
-  applyChanges(changed: Placement[], expunged: number[], allowExpunge: boolean): ViewUpdates {
+  applyChanges(
+    changed: Placement[],
+    expunged: number[],
+    allowExpunge: boolean,
+    modseqChanges = false,
+  ): ViewUpdates {
     const updates: ViewUpdates = { expunged: [], expungedUids: [], exists: null, flags: [] };
     for (const uid of expunged) {
       const old = this.byUid.get(uid);
@@ -215,7 +222,9 @@ export class MailboxView {
         }
         continue;
       }
-      if (!sameKeywords(old.keywords, p.keywords)) updates.flags.push([this.seqOf(p.uid), p]);
+      if (!sameKeywords(old.keywords, p.keywords) || (modseqChanges && p.modseq > old.modseq)) {
+        updates.flags.push([this.seqOf(p.uid), p]);
+      }
       this.byUid.set(p.uid, p);
     }
     if (this.uids.length !== before) updates.exists = this.uids.length;

@@ -292,7 +292,7 @@ export class ImapSession implements CommandSession {
     }
     const before = view.exists;
     const maxBefore = view.maxUid;
-    const u = view.applyChanges(changed, expunged, allowExpunge);
+    const u = view.applyChanges(changed, expunged, allowExpunge, this.condstore);
     await this.reportExpunged(u.expunged, u.expungedUids);
     // Keywords new to this session, on changed or new messages, are announced first (RFC 9051 §7.3.5).
     const lists: (readonly string[])[] = u.flags.map(([, p]) => p.keywords);

@@ -122,7 +122,8 @@ Deno.test("PREVIEW (LAZY) is accepted alone, in a list and with FETCH modifiers;
       `* 1 FETCH (UID 1 PREVIEW "Hello world, second line." RFC822.SIZE ${enc.encode(MESSAGES[0]!).length})`,
       "TAG OK FETCH completed",
     ]);
-    const modseq = /MODSEQ \((\d+)\)/.exec((await c.cmd("FETCH 1 MODSEQ"))[0]!)![1];
+    // The first CONDSTORE-enabling command reports HIGHESTMODSEQ first (RFC 7162 §3.1).
+    const modseq = /MODSEQ \((\d+)\)/.exec((await c.cmd("FETCH 1 MODSEQ")).join("\n"))![1];
     const withMods = await c.cmd("FETCH 1 PREVIEW (LAZY) (CHANGEDSINCE 0)");
     assert.deepEqual(withMods, [
       `* 1 FETCH (PREVIEW "Hello world, second line." MODSEQ (${modseq}))`,

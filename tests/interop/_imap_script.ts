@@ -1,9 +1,10 @@
 /**
  * Random IMAP scripts for the differential test against Dovecot (`random_diff_test.ts`): fast-check
  * arbitraries that build a short script of commands by three sessions on one mailbox, from the
- * commands of IMAP4rev1 with UIDPLUS, MOVE and UNSELECT that both servers answer (RFC 3501 §6,
- * RFC 4315, RFC 6851, RFC 3691). Sessions `a` and `b` have the mailbox selected (`b` sometimes
- * read-only); `c` has nothing selected and APPENDs and asks STATUS, as a second client would.
+ * commands of IMAP4rev1 with UIDPLUS, MOVE, UNSELECT and CONDSTORE that both servers answer
+ * (RFC 3501 §6, RFC 4315, RFC 6851, RFC 3691, RFC 7162). Sessions `a` and `b` have the mailbox
+ * selected (`b` sometimes read-only); `c` has nothing selected and APPENDs, asks STATUS and deletes,
+ * creates and renames the COPY/MOVE target, as a second client would.
  *
  * Message numbers and UIDs are drawn a little beyond the mailbox's size on purpose, so that
  * commands on numbers that do not exist (or no longer do) are part of what is compared.
@@ -90,8 +91,17 @@ const fetchAtt = fc.uniqueArray(
   { minLength: 1, maxLength: 3 },
 ).map((xs) => (xs.length === 1 ? xs[0]! : `(${xs.join(" ")})`));
 
-/** A search key that is a system flag's absence. */
-const NEGATED_FLAG = /^(UN(SEEN|FLAGGED|DELETED|ANSWERED|DRAFT)|NOT (SEEN|FLAGGED|DELETED|ANSWERED|DRAFT))$/;
+/**
+ * The MODSEQ placeholder: the mailbox's HIGHESTMODSEQ when the script's steps begin, as each
+ * server reports it (`STATUS … (HIGHESTMODSEQ)`, RFC 7162 §3.1.2), since each counts its own (and
+ * numbers the first messages differently: Dovecot gives them one MODSEQ, Tern one each). Against
+ * it, CHANGEDSINCE and UNCHANGEDSINCE ask what the steps changed, which both must agree on.
+ */
+export const MODSEQ_MARK = "@MARK";
+
+/** A search key that is (or holds) a system flag's absence. */
+const NEGATED_FLAG =
+  /\b(UN(SEEN|FLAGGED|DELETED|ANSWERED|DRAFT)|NOT (SEEN|FLAGGED|DELETED|ANSWERED|DRAFT))\b/;
 
 /** RFC 3501 §6.4.4 search keys over what the scripts vary: flags, numbers, sizes, subjects. */
 const searchKey: fc.Arbitrary<string> = fc.letrec<{ key: string }>((tie) => ({
@@ -133,8 +143,9 @@ const searchKey: fc.Arbitrary<string> = fc.letrec<{ key: string }>((tie) => ({
     // Not NOT of a parenthesised list: Dovecot 2.3 answers `OR NOT (ANSWERED) ANSWERED`, which
     // every message matches, with none (docs/rfc.md); Tern with every message.
     tie("key").filter((k) => !k.startsWith("(")).map((k) => `NOT ${k}`),
-    // Not OR of two negated system flags: Dovecot 2.3 answers `OR UNDELETED UNFLAGGED` as if it
-    // were AND (docs/rfc.md).
+    // Not OR of two keys that each hold a negated system flag: Dovecot 2.3 answers `OR UNDELETED
+    // UNFLAGGED` as if it were AND, also with one inside a list, `OR (UNSEEN ALL) UNDELETED`
+    // (docs/rfc.md).
     fc.tuple(tie("key"), tie("key")).filter(([x, y]) => !(NEGATED_FLAG.test(x) && NEGATED_FLAG.test(y)))
       .map(([x, y]) => `OR ${x} ${y}`),
     fc.tuple(tie("key"), tie("key")).map(([x, y]) => `(${x} ${y})`),
@@ -152,7 +163,19 @@ function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<ScriptSte
     fc.constantFrom("+FLAGS", "-FLAGS", "FLAGS", "+FLAGS.SILENT", "-FLAGS.SILENT", "FLAGS.SILENT"),
     flagList,
   );
+  // RFC 7162 CONDSTORE, against the MODSEQ the script's steps began at (`MODSEQ_MARK`).
+  const ref = fc.constant(MODSEQ_MARK);
   const reads: fc.WeightedArbitrary<ScriptStep["cmd"]>[] = [
+    {
+      weight: 1,
+      arbitrary: fc.tuple(seqSet, ref).map(([s, r]) => `FETCH ${s} (FLAGS) (CHANGEDSINCE ${r})`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(uidSet, ref).map(([s, r]) => `UID FETCH ${s} (FLAGS) (CHANGEDSINCE ${r})`),
+    },
+    // SEARCH MODSEQ n is "n or more": the messages changed after the mark.
+    { weight: 1, arbitrary: fc.constant(`SEARCH MODSEQ ${MODSEQ_MARK}+1`) },
     { weight: 4, arbitrary: fc.tuple(seqSet, fetchAtt).map(([s, a]) => `FETCH ${s} ${a}`) },
     { weight: 2, arbitrary: fc.tuple(uidSet, fetchAtt).map(([s, a]) => `UID FETCH ${s} ${a}`) },
     { weight: 3, arbitrary: searchKey.map((k) => `SEARCH ${k}`) },
@@ -191,6 +214,12 @@ function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<ScriptSte
     },
     { weight: 4, arbitrary: fc.tuple(seqSet, store).map(([s, [op, f]]) => `STORE ${s} ${op} ${f}`) },
     { weight: 2, arbitrary: fc.tuple(uidSet, store).map(([s, [op, f]]) => `UID STORE ${s} ${op} ${f}`) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom("", "UID "), seqSet, ref, store).map(([u, s, r, [op, f]]) =>
+        `${u}STORE ${s} (UNCHANGEDSINCE ${r}) ${op} ${f}`
+      ),
+    },
     { weight: 2, arbitrary: fc.constant("EXPUNGE") },
     { weight: 1, arbitrary: uidSet.map((s) => `UID EXPUNGE ${s}`) },
     { weight: 1, arbitrary: seqSet.map((s) => `MOVE ${s} ${box}x`) },
@@ -244,8 +273,11 @@ export function scriptArbitrary(box: string, maxSteps = 14): fc.Arbitrary<Script
     );
   // Not both a session selecting the target and the target deleted or renamed: Dovecot then ends
   // that session (BYE, "Mailbox was deleted under us"), which the scripts' sessions do not survive.
+  // Nor a session selecting the target and a MODSEQ_MARK, taken in the script's mailbox: Dovecot
+  // counts MODSEQs per mailbox, Tern per account.
   const selectsTarget = (st: ScriptStep) => st.cmd === `SELECT ${box}x`;
-  const takesTarget = (st: ScriptStep) => typeof st.cmd === "string" && /^(DELETE|RENAME) /.test(st.cmd);
+  const takesTarget = (st: ScriptStep) =>
+    typeof st.cmd === "string" && (/^(DELETE|RENAME) /.test(st.cmd) || st.cmd.includes(MODSEQ_MARK));
   return fc.boolean().chain((bReadOnly) =>
     fc.record({
       initial: fc.array(fc.uniqueArray(flag, { maxLength: 2 }), { minLength: 1, maxLength: 6 }),

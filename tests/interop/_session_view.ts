@@ -29,12 +29,17 @@ function esearchData(text: string): string {
   const pairs: string[] = [];
   for (let i = 0; i + 1 < tokens.length; i += 2) {
     const name = tokens[i]!.toUpperCase();
-    const value = name !== "ALL" ? tokens[i + 1]! : tokens[i + 1]!.split(",").flatMap((range) => {
-      const [a, b] = range.split(":").map(Number);
-      const lo = Math.min(a!, b ?? a!);
-      const hi = Math.max(a!, b ?? a!);
-      return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
-    }).join(",");
+    // MODSEQ values are each server's own counter (RFC 7162): compared as present, not by value.
+    const value = name === "MODSEQ"
+      ? "*"
+      : name !== "ALL"
+      ? tokens[i + 1]!
+      : tokens[i + 1]!.split(",").flatMap((range) => {
+        const [a, b] = range.split(":").map(Number);
+        const lo = Math.min(a!, b ?? a!);
+        const hi = Math.max(a!, b ?? a!);
+        return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+      }).join(",");
     pairs.push(` ${name} ${value}`);
   }
   return pairs.sort().join("");
@@ -52,8 +57,9 @@ export function viewOf(cmd: string, rs: Response[]): string[] {
     else if ((m = /^\* FLAGS (\(.*\))$/i.exec(t))) out.push(`* FLAGS ${sortFlags(m[1]!)}`);
     else if ((m = /^\* OK \[PERMANENTFLAGS (\(.*?\))\]/i.exec(t))) {
       out.push(`* OK [PERMANENTFLAGS ${sortFlags(m[1]!)}]`);
-    } else if ((m = /^\* SEARCH ?(.*)$/i.exec(t))) {
-      out.push(`* SEARCH ${m[1]!.split(/\s+/).filter(Boolean).map(Number).sort((x, y) => x - y).join(" ")}`);
+    } else if ((m = /^\* SEARCH ?(.*?)( \(MODSEQ \d+\))?$/i.exec(t))) {
+      const numbers = m[1]!.split(/\s+/).filter(Boolean).map(Number).sort((x, y) => x - y).join(" ");
+      out.push(`* SEARCH ${numbers}${m[2] ? " (MODSEQ *)" : ""}`);
     } else if ((m = /^\* ESEARCH \(TAG "[^"]*"\)( UID)?(.*)$/i.exec(t))) {
       out.push(`* ESEARCH${m[1] ? " UID" : ""}${esearchData(m[2]!)}`);
     } else if (/^\* STATUS /i.test(t)) out.push(normaliseResponse(r));
@@ -67,7 +73,8 @@ export function viewOf(cmd: string, rs: Response[]): string[] {
         // INTERNALDATE: when each server received the APPEND (and `date-day-fixed` may be " 7" or "07").
         // MIME tokens in BODY/BODYSTRUCTURE compare case-insensitively ("7bit", "7BIT").
         const mime = k === "BODY" || k === "BODYSTRUCTURE";
-        const s = k === "INTERNALDATE" ? '"*"' : serialize(v, { foldCase: mime });
+        // MODSEQ: each server's own counter (RFC 7162), compared as present.
+        const s = k === "INTERNALDATE" ? '"*"' : k === "MODSEQ" ? "(*)" : serialize(v, { foldCase: mime });
         items.set(k, k === "FLAGS" ? sortFlags(s) : s);
       }
       fetches.set(f.seq, items);
@@ -108,7 +115,7 @@ function comparable(line: string): string {
     .replace(/\\Recent ?/g, "")
     .replace(/^(\* STATUS .*\bRECENT )\d+/i, "$1*")
     .replace(/ \)/g, ")")
-    .replace(/^(\* \d+ FETCH \(FLAGS \([^)]*\)) UID \d+\)$/, "$1)")
+    .replace(/^(\* \d+ FETCH \(FLAGS \([^)]*\)(?: MODSEQ \(\*\))?) UID \d+\)$/, "$1)")
     .replace(/^TAG BAD \[CLIENTBUG\]$/, "TAG BAD")
     // STATUS of a missing mailbox: Dovecot 2.3 gives no response code, Tern RFC 5530's.
     .replace(/^TAG NO \[NONEXISTENT\]$/, "TAG NO");
@@ -131,6 +138,10 @@ function comparable(line: string): string {
  *   the messages both report must agree;
  * - a STORE with .SILENT: Tern reports a flag change of another session as it was before the
  *   STORE, Dovecot the value after it (both determinate, §6.4.6): not compared;
+ * - a FETCH that did not ask for MODSEQ: the MODSEQ of a flag update merged into its responses
+ *   (Dovecot reports one whose flags ended as they were);
+ * - UNCHANGEDSINCE, CHANGEDSINCE or SEARCH MODSEQ in a session that may still show a message another
+ *   session expunged (`pendingExpunge`): only the status (that message's MODSEQ differs);
  * - a STORE in a session that may still show a message another session expunged
  *   (`pendingExpunge`): Tern applies it to that message as this session sees it, Dovecot leaves
  *   it and reports its flags as they were (RFC 2180 §4.2 allows both): FETCH responses not compared.
@@ -144,9 +155,17 @@ export function viewDifference(
   if (want.at(-1) === "TAG OK [EXPUNGEISSUED]") {
     return got.at(-1) === "TAG OK" ? null : `  dovecot: ${want.at(-1)}\n  tern:    ${got.join(" | ")}`;
   }
+  // A MODSEQ test (UNCHANGEDSINCE, CHANGEDSINCE, SEARCH MODSEQ) in a session that may still show
+  // a message another session expunged: that message's MODSEQ is Tern's last known one, Dovecot's
+  // may count the expunge; the status alone is compared.
+  if (opts.pendingExpunge && /CHANGEDSINCE|\bMODSEQ\b/i.test(cmd)) {
+    const status = (v: string[]) => v.at(-1)!.split(" ").slice(0, 2).join(" ");
+    return status(want) === status(got) ? null : `  dovecot: ${want.at(-1)}\n  tern:    ${got.at(-1)}`;
+  }
   const store = /^(UID )?STORE /i.test(cmd);
   const fetches = /^(UID )?FETCH /i.test(cmd) ||
-    (store && !opts.pendingExpunge && !/^(UID )?STORE \S+ [+-]?FLAGS\.SILENT /i.test(cmd));
+    (store && !opts.pendingExpunge &&
+      !/^(UID )?STORE \S+ (\(UNCHANGEDSINCE \d+\) )?[+-]?FLAGS\.SILENT /i.test(cmd));
   const keep = (l: string) => !UPDATE_LINE.test(l) && (fetches || !/^\* \d+ FETCH /.test(l));
   // A FETCH that did not ask for FLAGS: flag updates merged into its responses are compared at
   // the script's end (Dovecot also reports a flag change undone before this session saw it).
@@ -154,11 +173,16 @@ export function viewDifference(
     ? (l: string) =>
       /^\* \d+ FETCH /.test(l) ? l.replace(/ ?\bFLAGS \([^)]*\)/, "").replace("FETCH ( ", "FETCH (") : l
     : (l: string) => l;
+  // A FETCH that did not ask for MODSEQ: the MODSEQ of a flag update merged into it is left out
+  // (Dovecot also reports a MODSEQ that changed while the flags ended as they were).
+  const dropModseq = /^(UID )?FETCH /i.test(cmd) && !/CHANGEDSINCE|\bMODSEQ\b/i.test(cmd)
+    ? (l: string) => l.replace(/ MODSEQ \(\*\)/, "")
+    : (l: string) => l;
   const solicited = (l: string) => !/^\* \d+ FETCH \((UID \d+)?\)$/.test(l);
-  const w = want.filter(keep).map(comparable).map(dropFlags).filter(solicited);
-  let g = got.filter(keep).map(comparable).map(dropFlags).filter(solicited);
+  const w = want.filter(keep).map(comparable).map(dropFlags).map(dropModseq).filter(solicited);
+  let g = got.filter(keep).map(comparable).map(dropFlags).map(dropModseq).filter(solicited);
   let w2 = w;
-  if (/^(UID )?STORE \S+ [+-]?FLAGS /i.test(cmd)) {
+  if (/^(UID )?STORE \S+ (\(UNCHANGEDSINCE \d+\) )?[+-]?FLAGS /i.test(cmd)) {
     // Messages both report must agree; one only Tern reports is of the set (unchanged flags), one
     // only Dovecot reports had a change undone before this session saw it: both end up in the
     // flags the script's end compares.

@@ -1,7 +1,8 @@
 /**
  * Random scripts against Dovecot: fast-check builds short scripts of IMAP commands by three
  * sessions on one mailbox (`_imap_script.ts`: FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE, their UID
- * forms, SELECT, CLOSE, UNSELECT, NOOP, and APPEND and STATUS from a session elsewhere), runs each
+ * forms, SELECT, CLOSE, UNSELECT, NOOP, CONDSTORE's CHANGEDSINCE, UNCHANGEDSINCE and SEARCH MODSEQ,
+ * and APPEND, STATUS, DELETE, CREATE and RENAME of the COPY/MOVE target from a session elsewhere), runs each
  * on a throwaway Dovecot and on Tern, and every step must answer the same (`viewDifference` in
  * `_session_view.ts` says what is compared and which differences are on purpose). Each script
  * ends with NOOP and a UID FETCH of every message's flags in both selecting sessions and STATUS of
@@ -27,6 +28,7 @@ import {
 import { announcedBeforeUse, divergesOnPurpose, viewDifference, viewOf } from "./_session_view.ts";
 import {
   describeScript,
+  MODSEQ_MARK,
   type Script,
   scriptArbitrary,
   scriptMessage,
@@ -49,6 +51,10 @@ type Sessions = Record<ScriptStep["who"], ImapWire>;
 /** Steps every script starts and ends with (`BOX` is the script's mailbox). */
 function framed(s: Script): ScriptStep[] {
   return [
+    // CONDSTORE on from the start in both selecting sessions (RFC 7162 §3.1: once on, it stays on
+    // for the connection, which the scripts share): every flag response then carries MODSEQ.
+    { who: "a", cmd: "ENABLE CONDSTORE" },
+    { who: "b", cmd: "ENABLE CONDSTORE" },
     { who: "a", cmd: "SELECT BOX" },
     { who: "b", cmd: `${s.bReadOnly ? "EXAMINE" : "SELECT"} BOX` },
     ...s.steps,
@@ -66,16 +72,24 @@ async function run(w: Sessions, s: Script, box: string): Promise<Outcome[]> {
   const named = (x: string) => x.replaceAll("BOX", box);
   await w.c.ok(`CREATE ${box}`);
   await w.c.ok(`CREATE ${box}x`);
+  // MODSEQs tracked from the start (Dovecot 2.3 turns them on for a mailbox at its first
+  // CONDSTORE use and then numbers the messages it had alike): each APPEND gets its own.
+  await w.c.ok(`STATUS ${box} (HIGHESTMODSEQ)`);
   for (const [i, flags] of s.initial.entries()) {
     await w.c.ok([`APPEND ${box} (${flags.join(" ")}) `, scriptMessage(i + 1)]);
   }
+  // The MODSEQ the steps begin at, as this server counts (`MODSEQ_MARK`).
+  const status = await w.c.cmd(`STATUS ${box} (HIGHESTMODSEQ)`);
+  const mark = /HIGHESTMODSEQ (\d+)/.exec(status.map((r) => r.text).join(" "))?.[1] ?? "1";
   const out: Outcome[] = [];
   for (const step of framed(s)) {
     const cmd = typeof step.cmd === "string"
       ? named(step.cmd)
       : step.cmd.map((p) => typeof p === "string" ? named(p) : p);
-    const text = typeof cmd === "string" ? cmd : String(cmd[0]);
-    const rs = await w[step.who].cmd(cmd);
+    const text = typeof cmd === "string"
+      ? cmd.replaceAll(`${MODSEQ_MARK}+1`, String(Number(mark) + 1)).replaceAll(MODSEQ_MARK, mark)
+      : String(cmd[0]);
+    const rs = await w[step.who].cmd(typeof cmd === "string" ? text : cmd);
     const label = `${step.who}: ${typeof step.cmd === "string" ? step.cmd : step.cmd[0]}`;
     out.push({ label, cmd: text, who: step.who, rs, view: viewOf(text, rs) });
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { enableCondstore } from "./condstore.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 import type { Message, Placement } from "../../../core/store/types.ts";
@@ -76,11 +77,11 @@ export const fetch: CommandSpec = {
         else if (name === "VANISHED") vanished = true;
         else throw bad(`Unknown FETCH modifier ${name}`);
       }
-      s.enabled.add("CONDSTORE");
+      await enableCondstore(s);
     }
     a.end();
     const plan = planFetch(itemsArg, cmd.uid, changedSince !== null);
-    if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) s.enabled.add("CONDSTORE");
+    if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) await enableCondstore(s);
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
     // The set names what the client knew before this command's updates (sets.ts).
     const known = knownView(s, set, cmd.uid);
@@ -295,7 +296,14 @@ async function fetchBatch(
       for (const x of parts) if (x instanceof ReadableStream) await x.cancel().catch(() => {});
       throw e;
     }
-    if (seenNow.has(p.uid) && !flagsSent) parts.push(`${sep()}FLAGS ${flagsOf(s, view, p)}`);
+    if (seenNow.has(p.uid)) {
+      if (!flagsSent) parts.push(`${sep()}FLAGS ${flagsOf(s, view, p)}`);
+      // RFC 7162 §3.1: with CONDSTORE on, a FETCH response caused by setting \Seen carries the
+      // message's new MODSEQ too.
+      if (s.condstore && !plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) {
+        parts.push(`${sep()}MODSEQ (${p.modseq})`);
+      }
+    }
     await s.out.text(`* ${seq} FETCH (`);
     for (const x of parts) {
       if (typeof x === "string") await s.out.text(x);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { enableCondstore } from "./condstore.ts";
 import { quote } from "../format/strings.ts";
 import { formatSequenceSet } from "../parser/sequence_set.ts";
 import { knownCount, knownView } from "./sets.ts";
@@ -27,13 +28,7 @@ export async function searchSelected(
 ): Promise<number[]> {
   const known = knownView(s);
   await s.deliverUpdates(uid);
-  const view = s.view!;
-  if (program.usesModseq && !s.enabled.has("CONDSTORE")) {
-    // RFC 7162 §3.1: the first CONDSTORE-enabling command with a mailbox selected reports its
-    // HIGHESTMODSEQ (as Dovecot does).
-    s.enabled.add("CONDSTORE");
-    await s.out.line(`* OK [HIGHESTMODSEQ ${Math.max(view.mailbox.highestModseq, view.modseq)}] Highest`);
-  }
+  if (program.usesModseq) await enableCondstore(s);
   return await runSearch(s, program.key, knownCount(s, known));
 }
 

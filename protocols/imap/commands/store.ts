@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { enableCondstore } from "./condstore.ts";
 import type { KeywordChange } from "../../../core/store/types.ts";
 import { sameKeywords, withKeywords } from "../mailbox_view.ts";
 import { announceKeywords, flagsOf, keywordsOf } from "../view_responses.ts";
@@ -29,7 +30,7 @@ export const store: CommandSpec = {
         if (name === "UNCHANGEDSINCE") unchangedSince = mods.number("mod-sequence");
         else throw bad(`Unknown STORE modifier ${name}`);
       }
-      s.enabled.add("CONDSTORE");
+      await enableCondstore(s);
     }
     const op = a.atom("STORE operation").toUpperCase();
     const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(op);
@@ -99,6 +100,12 @@ export const store: CommandSpec = {
     for (const u of uids) {
       if (failed.has(u) || updated.has(u)) continue;
       const old = view.byUid.get(u)!;
+      // RFC 7162 §3.1.3: the conditional test holds for it too, on the MODSEQ this view has of it
+      // (as Dovecot answers).
+      if (unchangedSince !== undefined && old.modseq > unchangedSince) {
+        failed.add(u);
+        continue;
+      }
       const next = applyChange(old.keywords, change);
       if (!sameKeywords(old.keywords, next)) view.byUid.set(u, withKeywords(old, next, old.modseq));
     }
