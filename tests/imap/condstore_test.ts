@@ -3,7 +3,7 @@
  * with MODIFIED, SEARCH MODSEQ and MODSEQ in unsolicited flag updates.
  */
 import assert from "node:assert/strict";
-import { RawImap, setupImap } from "./_imap_client.ts";
+import { RawImap, setupImap, withSelected } from "./_imap_client.ts";
 
 const MSG = (n: number) => `Subject: c${n}\r\n\r\nbody ${n}\r\n`;
 
@@ -108,36 +108,30 @@ Deno.test("imap QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and U
 Deno.test("imap CONDSTORE: the first enabling FETCH or STORE reports HIGHESTMODSEQ, and a \\Seen set by FETCH comes with its MODSEQ", async () => {
   const { t, user, port } = await setupImap();
   for (let i = 1; i <= 2; i++) await t.deliver(user, `Subject: m${i}\r\n\r\nbody ${i}\r\n`);
-  const a = await RawImap.connect(port);
-  const b = await RawImap.connect(port);
   try {
-    await a.login();
-    await b.login();
-    await a.cmd("SELECT INBOX");
-    await b.cmd("SELECT INBOX");
-    // Before CONDSTORE: FLAGS alone.
-    assert.deepEqual(await a.cmd("FETCH 1 (BODY[TEXT])"), [
-      "* 1 FETCH (BODY[TEXT] {8}",
-      "body 1",
-      " FLAGS (\\Seen \\Recent))",
-      "TAG OK FETCH completed",
-    ]);
-    // CHANGEDSINCE enables it: HIGHESTMODSEQ first, counting this session's own \Seen.
-    const r = await a.cmd("FETCH 1:* (FLAGS) (CHANGEDSINCE 1)");
-    const seenModseq = Number(/MODSEQ \((\d+)\)/.exec(r[1]!)![1]);
-    assert.equal(r[0], `* OK [HIGHESTMODSEQ ${seenModseq}] Highest`);
-    assert.match(r[1]!, /^\* 1 FETCH \(FLAGS \(\\Seen \\Recent\) MODSEQ \(\d+\)\)$/);
-    // From now on a \Seen set by FETCH carries the new MODSEQ (RFC 7162 §3.1).
-    const f = await a.cmd("FETCH 2 (BODY[TEXT])");
-    assert.match(f[2]!, /^ FLAGS \(\\Seen \\Recent\) MODSEQ \((\d+)\)\)$/);
-    assert.ok(Number(/MODSEQ \((\d+)\)/.exec(f[2]!)![1]) > seenModseq);
-    // STORE with UNCHANGEDSINCE enables it in the other session, HIGHESTMODSEQ first.
-    const s = await b.cmd("STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Flagged)");
-    assert.match(s[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/);
-    assert.equal(s.at(-1), "TAG OK [MODIFIED 1] Conditional STORE failed for some messages");
+    await withSelected(port, ["a", "b"], async ({ a, b }) => {
+      // Before CONDSTORE: FLAGS alone.
+      assert.deepEqual(await a.cmd("FETCH 1 (BODY[TEXT])"), [
+        "* 1 FETCH (BODY[TEXT] {8}",
+        "body 1",
+        " FLAGS (\\Seen \\Recent))",
+        "TAG OK FETCH completed",
+      ]);
+      // CHANGEDSINCE enables it: HIGHESTMODSEQ first, counting this session's own \Seen.
+      const r = await a.cmd("FETCH 1:* (FLAGS) (CHANGEDSINCE 1)");
+      const seenModseq = Number(/MODSEQ \((\d+)\)/.exec(r[1]!)![1]);
+      assert.equal(r[0], `* OK [HIGHESTMODSEQ ${seenModseq}] Highest`);
+      assert.match(r[1]!, /^\* 1 FETCH \(FLAGS \(\\Seen \\Recent\) MODSEQ \(\d+\)\)$/);
+      // From now on a \Seen set by FETCH carries the new MODSEQ (RFC 7162 §3.1).
+      const f = await a.cmd("FETCH 2 (BODY[TEXT])");
+      assert.match(f[2]!, /^ FLAGS \(\\Seen \\Recent\) MODSEQ \((\d+)\)\)$/);
+      assert.ok(Number(/MODSEQ \((\d+)\)/.exec(f[2]!)![1]) > seenModseq);
+      // STORE with UNCHANGEDSINCE enables it in the other session, HIGHESTMODSEQ first.
+      const s = await b.cmd("STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Flagged)");
+      assert.match(s[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/);
+      assert.equal(s.at(-1), "TAG OK [MODIFIED 1] Conditional STORE failed for some messages");
+    });
   } finally {
-    a.close();
-    b.close();
     await t.close();
   }
 });

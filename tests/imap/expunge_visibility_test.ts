@@ -135,38 +135,32 @@ Deno.test("imap SEARCH text, header and sent-date keys still find a message expu
     mail(2, "=?UTF-8?Q?caf=C3=A9_gone?=", "Zoe <zoe@example.org>", "Tue, 3 Mar", "banana split"),
   );
   await t.deliver(user, mail(3, "moved away", "max@example.org", "Wed, 4 Mar", "cherry pie"));
-  const a = await RawImap.connect(port);
-  const b = await RawImap.connect(port);
   try {
-    await a.login();
-    await b.login();
-    await a.cmd("CREATE Other");
-    await a.cmd("SELECT INBOX");
-    await b.cmd("SELECT INBOX");
-    // A expunges message 2 and moves message 3 away; B has not been told of either.
-    await a.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)");
-    await a.cmd("EXPUNGE");
-    await a.cmd("MOVE 2 Other");
-    const search = async (key: string) =>
-      (await b.cmd(`SEARCH ${key}`)).find((l) => l.startsWith("* SEARCH"));
-    assert.equal(await search('CHARSET UTF-8 SUBJECT "café"'), "* SEARCH 2");
-    assert.equal(await search("SUBJECT GONE"), "* SEARCH 2");
-    assert.equal(await search("FROM zoe"), "* SEARCH 2");
-    assert.equal(await search("BODY banana"), "* SEARCH 2");
-    assert.equal(await search("TEXT tag2"), "* SEARCH 2");
-    assert.equal(await search("HEADER X-Tag tag3"), "* SEARCH 3");
-    assert.equal(await search("BODY cherry"), "* SEARCH 3");
-    assert.equal(await search("OR BODY banana SUBJECT moved"), "* SEARCH 2 3");
-    assert.equal(await search("NOT BODY banana"), "* SEARCH 1 3");
-    assert.equal(await search("SENTON 3-Mar-2026"), "* SEARCH 2");
-    assert.equal(await search("SENTSINCE 3-Mar-2026"), "* SEARCH 2 3");
-    assert.equal(await search("BODY nothing"), "* SEARCH 1");
-    // Once told, they are gone.
-    await b.cmd("NOOP");
-    assert.equal(await search("OR BODY banana SUBJECT moved"), "* SEARCH");
+    await withSelected(port, ["a", "b"], async ({ a, b }) => {
+      await a.cmd("CREATE Other");
+      // A expunges message 2 and moves message 3 away; B has not been told of either.
+      await a.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)");
+      await a.cmd("EXPUNGE");
+      await a.cmd("MOVE 2 Other");
+      const search = async (key: string) =>
+        (await b.cmd(`SEARCH ${key}`)).find((l) => l.startsWith("* SEARCH"));
+      assert.equal(await search('CHARSET UTF-8 SUBJECT "café"'), "* SEARCH 2");
+      assert.equal(await search("SUBJECT GONE"), "* SEARCH 2");
+      assert.equal(await search("FROM zoe"), "* SEARCH 2");
+      assert.equal(await search("BODY banana"), "* SEARCH 2");
+      assert.equal(await search("TEXT tag2"), "* SEARCH 2");
+      assert.equal(await search("HEADER X-Tag tag3"), "* SEARCH 3");
+      assert.equal(await search("BODY cherry"), "* SEARCH 3");
+      assert.equal(await search("OR BODY banana SUBJECT moved"), "* SEARCH 2 3");
+      assert.equal(await search("NOT BODY banana"), "* SEARCH 1 3");
+      assert.equal(await search("SENTON 3-Mar-2026"), "* SEARCH 2");
+      assert.equal(await search("SENTSINCE 3-Mar-2026"), "* SEARCH 2 3");
+      assert.equal(await search("BODY nothing"), "* SEARCH 1");
+      // Once told, they are gone.
+      await b.cmd("NOOP");
+      assert.equal(await search("OR BODY banana SUBJECT moved"), "* SEARCH");
+    });
   } finally {
-    a.close();
-    b.close();
     await t.close();
   }
 });
