@@ -68,7 +68,10 @@ export const fetch: CommandSpec = {
     }
     let changedSince: number | null = null;
     let vanished = false;
+    // A modifier list enables CONDSTORE (RFC 7162 §3.1), once the command has parsed.
+    let modifiers = false;
     if (!a.done) {
+      modifiers = true;
       const mods = new Args(a.list("FETCH modifiers").items);
       while (!mods.done) {
         const name = mods.atom("FETCH modifier").toUpperCase();
@@ -77,11 +80,13 @@ export const fetch: CommandSpec = {
         else if (name === "VANISHED") vanished = true;
         else throw bad(`Unknown FETCH modifier ${name}`);
       }
-      await enableCondstore(s);
     }
     a.end();
     const plan = planFetch(itemsArg, cmd.uid, changedSince !== null);
-    if (plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) await enableCondstore(s);
+    // Only a command that parsed enables CONDSTORE (a BAD one changes nothing).
+    if (modifiers || plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) {
+      await enableCondstore(s);
+    }
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
     // The set names what the client knew before this command's updates (sets.ts).
     const known = knownView(s, set, cmd.uid);

@@ -22,6 +22,7 @@ export const store: CommandSpec = {
     const a = new Args(cmd.args);
     const set = a.sequenceSet();
     let unchangedSince: number | undefined;
+    let modifiers = false;
     if (a.peek()?.type === "list") {
       const mods = new Args(a.list().items);
       while (!mods.done) {
@@ -30,7 +31,7 @@ export const store: CommandSpec = {
         if (name === "UNCHANGEDSINCE") unchangedSince = mods.number("mod-sequence");
         else throw bad(`Unknown STORE modifier ${name}`);
       }
-      await enableCondstore(s);
+      modifiers = true;
     }
     const op = a.atom("STORE operation").toUpperCase();
     const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(op);
@@ -48,6 +49,8 @@ export const store: CommandSpec = {
       if (!k.ok) throw bad(`Invalid flag ${t.value}`);
       if (k.keyword && !keywords.includes(k.keyword)) keywords.push(k.keyword);
     }
+    // Only a command that parsed enables CONDSTORE (a BAD one changes nothing).
+    if (modifiers) await enableCondstore(s);
     const view = s.view!;
     if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
     // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w"; replacing touches them all.

@@ -4,7 +4,7 @@
  * (`queryMessages`); sent-date keys from the stored summaries. A message another session expunged
  * that this session still shows (RFC 9051 §7.5.1) is no longer in the store's index: its text,
  * header and sent-date keys are judged on the bytes the session's expunge hold keeps
- * (core/store/text_match.ts), as Dovecot still finds it.
+ * (core/store/text_match.ts), as FETCH still serves them (RFC 2180 §4.1.1).
  *
  * @module
  */
@@ -89,7 +89,8 @@ class Evaluation {
         mask[i] = 1;
         continue;
       }
-      if (view.hold === null) continue;
+      // The usual case, a message still in the mailbox that did not match: no await per message.
+      if (view.hold?.get(p.uid) === undefined) continue;
       const raw = await this.heldBytes(p.uid);
       if (raw !== null && textFilterMatches(raw, filter)) mask[i] = 1;
     }
@@ -182,7 +183,7 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       // Messages only the expunge hold still has: their summaries from their bytes.
       const heldSummaries = new Map<number, MessageSummary>();
       for (let i = 0; i < n && view.hold !== null; i++) {
-        if (msgs.has(p(i).messageId)) continue;
+        if (msgs.has(p(i).messageId) || view.hold.get(p(i).uid) === undefined) continue;
         const raw = await e.heldBytes(p(i).uid);
         if (raw !== null) heldSummaries.set(i, indexMessage(raw).summary);
       }
