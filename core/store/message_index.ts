@@ -81,11 +81,12 @@ export function searchRow(raw: Uint8Array, summary: MessageSummary): SearchRow {
 }
 
 /**
- * NUL as a space: SQLite's text functions (LIKE, length) and node:sqlite's reads stop at a NUL, so
- * the text after one (a binary part sent as text/plain) could not be found. No search string holds
- * a NUL (RFC 9051 §4.3: not in a string), so nothing is lost.
+ * NUL as a space, in the search text and in search strings: SQLite's text functions (LIKE,
+ * length) and node:sqlite's reads stop at a NUL, so the text after one (a binary part sent as
+ * text/plain) could not be found, and PostgreSQL refuses a NUL in text outright (a JMAP filter
+ * string may hold one; an IMAP string may not, RFC 9051 §4.3).
  */
-function withoutNul(s: string): string {
+export function withoutNul(s: string): string {
   return s.includes("\0") ? s.replaceAll("\0", " ") : s;
 }
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { decodeEncodedWords } from "../mime/encoded_words.ts";
-import { indexMessage, type MessageIndex, type SearchRow, searchRow } from "./message_index.ts";
+import { indexMessage, type MessageIndex, type SearchRow, searchRow, withoutNul } from "./message_index.ts";
 import type { MessageCondition, MessageFilter } from "./types.ts";
 
 /** The condition fields `textFilterMatches` answers. */
@@ -75,7 +75,7 @@ function conditionMatches(d: Derived, c: TextCondition): boolean {
   }
   const text = (columns: (keyof SearchRow)[], needle: string | undefined) => {
     if (needle === undefined) return true;
-    const n = needle.trim();
+    const n = withoutNul(needle).trim();
     return n === "" || columns.some((col) => textHas(d.row[col], n));
   };
   if (!text(["subject", "from", "to", "cc", "bcc", "body"], c.text)) return false;
@@ -83,9 +83,12 @@ function conditionMatches(d: Derived, c: TextCondition): boolean {
   if (!text(["bcc"], c.bcc) || !text(["subject"], c.subject) || !text(["body"], c.body)) return false;
   if (c.header !== undefined) {
     const [name, value] = c.header;
-    if (headerMatches(d.index.headers, name.toLowerCase(), value ?? null) === 0) return false;
+    const v = value === undefined ? null : withoutNul(value);
+    if (headerMatches(d.index.headers, name.toLowerCase(), v) === 0) return false;
   }
-  if (c.anyHeader !== undefined && headerMatches(d.index.headers, "", c.anyHeader) === 0) return false;
+  if (c.anyHeader !== undefined && headerMatches(d.index.headers, "", withoutNul(c.anyHeader)) === 0) {
+    return false;
+  }
   return true;
 }
 

@@ -91,7 +91,19 @@ async function compareWithStore(store: Store): Promise<void> {
     { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom("é", "CAFÉ", "été", "ZEBRA", "words", " okapi ", "=?", "%", "_"),
+      arbitrary: fc.constantFrom(
+        "é",
+        "CAFÉ",
+        "été",
+        "ZEBRA",
+        "words",
+        " okapi ",
+        "=?",
+        "%",
+        "_",
+        "\0",
+        "before\0after",
+      ),
     },
   ).chain((n) => fc.constantFrom(n, n.toUpperCase(), n.toLowerCase(), ` ${n} `));
   const headerName = fc.constantFrom("subject", "From", "x-tag", "X-TAG", "to", "content-type", "received");

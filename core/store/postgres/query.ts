@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { withoutNul } from "../message_index.ts";
 import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
 import { KEYWORD_BITS, normalizeKeyword } from "../keywords.ts";
 
@@ -104,7 +105,7 @@ function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, p: P
   }
   if (c.hasAttachment !== undefined) clauses.push(`m.has_attachment = ${p.add(c.hasAttachment)}`);
   const text = (columns: string[], needle: string) => {
-    const n = needle.trim().toLowerCase();
+    const n = withoutNul(needle).trim().toLowerCase();
     if (!n) return;
     const ph = p.add(n);
     clauses.push(
@@ -135,7 +136,7 @@ function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, p: P
         WHERE left(l.line, ${len}) = ${pre}${
         value === undefined
           ? ""
-          : ` AND position(${p.add(value.toLowerCase())} in substr(l.line, ${len} + 1)) > 0`
+          : ` AND position(${p.add(withoutNul(value).toLowerCase())} in substr(l.line, ${len} + 1)) > 0`
       })`;
     clauses.push(
       `EXISTS (SELECT 1 FROM message_text x WHERE x.blob_id = m.blob_id AND (${lineTest("headers")} OR ${
@@ -144,7 +145,7 @@ function conditionSql(c: MessageCondition, resolveMailbox: MailboxResolver, p: P
     );
   }
   if (c.anyHeader !== undefined) {
-    const ph = p.add(c.anyHeader.toLowerCase());
+    const ph = p.add(withoutNul(c.anyHeader).toLowerCase());
     clauses.push(
       `EXISTS (SELECT 1 FROM message_text x WHERE x.blob_id = m.blob_id AND
         (position(${ph} in x.headers) > 0 OR position(${ph} in x.headers_decoded) > 0))`,

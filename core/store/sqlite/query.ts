@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { withoutNul } from "../message_index.ts";
 import { type MessageCondition, type MessageFilter, type MessageSort, StoreError } from "../types.ts";
 import type { SqlValue } from "./database.ts";
 import { keywordSql } from "./keywords.ts";
@@ -124,7 +125,7 @@ function conditionSql(
   }
   if (c.hasAttachment !== undefined) add("m.has_attachment = ?", c.hasAttachment ? 1 : 0);
   const text = (columns: string[], needle: string) => {
-    const t = textSql(columns, needle, hasFts5);
+    const t = textSql(columns, withoutNul(needle), hasFts5);
     add(t.sql, ...t.params);
   };
   // RFC 8621 §4.4.1 text: From, To, Cc, Bcc, Subject and the text body parts.
@@ -143,11 +144,14 @@ function conditionSql(
     add(
       "tern_header((SELECT headers FROM blobs WHERE blobs.id = m.blob_id), ?, ?)",
       name.toLowerCase(),
-      value ?? null,
+      value === undefined ? null : withoutNul(value),
     );
   }
   if (c.anyHeader !== undefined) {
-    add("tern_header((SELECT headers FROM blobs WHERE blobs.id = m.blob_id), '', ?)", c.anyHeader);
+    add(
+      "tern_header((SELECT headers FROM blobs WHERE blobs.id = m.blob_id), '', ?)",
+      withoutNul(c.anyHeader),
+    );
   }
   return { sql: clauses.length ? clauses.join(" AND ") : "1", params };
 }
