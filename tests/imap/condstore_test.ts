@@ -97,6 +97,15 @@ Deno.test("imap QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and U
     assert.equal(fetch[0], "* VANISHED (EARLIER) 2");
     assert.match(fetch[1]!, /^\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
     assert.equal(fetch.at(-1), "TAG OK FETCH completed");
+    // Every message gone: "*" still reaches the highest UID the mailbox gave (RFC 7162 §3.2.6).
+    await b.cmd("STORE 1:* +FLAGS.SILENT (\\Deleted)");
+    await b.cmd("EXPUNGE");
+    await c.cmd("UNSELECT");
+    await c.cmd(`EXAMINE INBOX (QRESYNC (${validity} ${old}))`);
+    assert.deepEqual(await c.cmd(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${old} VANISHED)`), [
+      "* VANISHED (EARLIER) 1:3",
+      "TAG OK FETCH completed",
+    ]);
   } finally {
     a.close();
     b.close();

@@ -4,7 +4,8 @@
  * commands of IMAP4rev1 with UIDPLUS, MOVE, UNSELECT and CONDSTORE that both servers answer
  * (RFC 3501 §6, RFC 4315, RFC 6851, RFC 3691, RFC 7162). Sessions `a` and `b` have the mailbox
  * selected (`b` sometimes read-only); `c` has nothing selected and APPENDs, asks STATUS and deletes,
- * creates and renames the COPY/MOVE target, as a second client would.
+ * creates and renames the COPY/MOVE target, as a second client would; `d`, with QRESYNC on,
+ * resynchronises read-only (RFC 7162 §3.2.5) as a client coming back would.
  *
  * Message numbers and UIDs are drawn a little beyond the mailbox's size on purpose, so that
  * commands on numbers that do not exist (or no longer do) are part of what is compared.
@@ -14,7 +15,7 @@
 import fc from "fast-check";
 
 /** The session that sends a step. */
-export type Who = "a" | "b" | "c";
+export type Who = "a" | "b" | "c" | "d";
 
 /** One command of a script: its text after the tag, or pieces with a literal (`ImapWire.cmd`). */
 export interface ScriptStep {
@@ -98,6 +99,9 @@ const fetchAtt = fc.uniqueArray(
  * it, CHANGEDSINCE and UNCHANGEDSINCE ask what the steps changed, which both must agree on.
  */
 export const MODSEQ_MARK = "@MARK";
+
+/** The UIDVALIDITY placeholder of a QRESYNC parameter (each server's own, read with the mark). */
+export const UIDVALIDITY_MARK = "@UV";
 
 /** A search key that is (or holds) a system flag's absence. */
 const NEGATED_FLAG =
@@ -268,6 +272,16 @@ export function scriptArbitrary(box: string, maxSteps = 14): fc.Arbitrary<Script
           arbitrary: selectedCommand(box, bReadOnly).map((cmd): ScriptStep => ({ who: "b", cmd })),
         },
         { weight: 1, arbitrary: otherCommand(box).map((cmd): ScriptStep => ({ who: "c", cmd })) },
+        // Session `d` (QRESYNC on) resynchronises: what changed and vanished since the mark
+        // (RFC 7162 §3.2.5), read-only so it claims no \Recent and sets no \Seen.
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            `EXAMINE ${box} (QRESYNC (${UIDVALIDITY_MARK} ${MODSEQ_MARK}))`,
+            `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${MODSEQ_MARK} VANISHED)`,
+            "UNSELECT",
+          ).map((cmd): ScriptStep => ({ who: "d", cmd })),
+        },
       ),
       { minLength: 1, maxLength: maxSteps, size: "max" },
     );

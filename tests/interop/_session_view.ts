@@ -62,6 +62,14 @@ export function viewOf(cmd: string, rs: Response[]): string[] {
       out.push(`* SEARCH ${numbers}${m[2] ? " (MODSEQ *)" : ""}`);
     } else if ((m = /^\* ESEARCH \(TAG "[^"]*"\)( UID)?(.*)$/i.exec(t))) {
       out.push(`* ESEARCH${m[1] ? " UID" : ""}${esearchData(m[2]!)}`);
+    } else if ((m = /^\* VANISHED( \(EARLIER\))? (\S+)$/i.exec(t))) {
+      // RFC 7162 §3.2.10: the UIDs as a sorted list (`1:3` and `1,2,3` are the same set).
+      const uids = m[2]!.split(",").flatMap((range) => {
+        const [x, y] = range.split(":").map(Number);
+        const lo = Math.min(x!, y ?? x!);
+        return Array.from({ length: Math.max(x!, y ?? x!) - lo + 1 }, (_, k) => lo + k);
+      });
+      out.push(`* VANISHED${m[1] ? " (EARLIER)" : ""} ${uids.sort((x, y) => x - y).join(",")}`);
     } else if (/^\* STATUS /i.test(t)) out.push(normaliseResponse(r));
     else if (/^\* BYE/i.test(t)) out.push("* BYE");
     else {

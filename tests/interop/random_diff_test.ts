@@ -2,7 +2,8 @@
  * Random scripts against Dovecot: fast-check builds short scripts of IMAP commands by three
  * sessions on one mailbox (`_imap_script.ts`: FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE, their UID
  * forms, SELECT, CLOSE, UNSELECT, NOOP, CONDSTORE's CHANGEDSINCE, UNCHANGEDSINCE and SEARCH MODSEQ,
- * and APPEND, STATUS, DELETE, CREATE and RENAME of the COPY/MOVE target from a session elsewhere), runs each
+ * APPEND, STATUS, DELETE, CREATE and RENAME of the COPY/MOVE target from a session elsewhere, and
+ * QRESYNC's EXAMINE (QRESYNC (…)) and UID FETCH … (CHANGEDSINCE … VANISHED) from a fourth), runs each
  * on a throwaway Dovecot and on Tern, and every step must answer the same (`viewDifference` in
  * `_session_view.ts` says what is compared and which differences are on purpose). Each script
  * ends with NOOP and a UID FETCH of every message's flags in both selecting sessions and STATUS of
@@ -33,6 +34,7 @@ import {
   scriptArbitrary,
   scriptMessage,
   type ScriptStep,
+  UIDVALIDITY_MARK,
 } from "./_imap_script.ts";
 
 if (dovecotMissing) console.log(`random_diff_test skipped: ${dovecotMissing}`);
@@ -64,6 +66,8 @@ function framed(s: Script): ScriptStep[] {
     { who: "b", cmd: "UID FETCH 1:* (FLAGS)" },
     { who: "c", cmd: "STATUS BOX (MESSAGES UIDNEXT UNSEEN)" },
     { who: "c", cmd: "STATUS BOXx (MESSAGES UIDNEXT UNSEEN)" },
+    // `d` leaves the mailbox (BAD when it has none selected, on both servers).
+    { who: "d", cmd: "UNSELECT" },
   ];
 }
 
@@ -79,8 +83,9 @@ async function run(w: Sessions, s: Script, box: string): Promise<Outcome[]> {
     await w.c.ok([`APPEND ${box} (${flags.join(" ")}) `, scriptMessage(i + 1)]);
   }
   // The MODSEQ the steps begin at, as this server counts (`MODSEQ_MARK`).
-  const status = await w.c.cmd(`STATUS ${box} (HIGHESTMODSEQ)`);
-  const mark = /HIGHESTMODSEQ (\d+)/.exec(status.map((r) => r.text).join(" "))?.[1] ?? "1";
+  const status = (await w.c.cmd(`STATUS ${box} (HIGHESTMODSEQ UIDVALIDITY)`)).map((r) => r.text).join(" ");
+  const mark = /HIGHESTMODSEQ (\d+)/.exec(status)?.[1] ?? "1";
+  const uidValidity = /UIDVALIDITY (\d+)/.exec(status)?.[1] ?? "1";
   const out: Outcome[] = [];
   for (const step of framed(s)) {
     const cmd = typeof step.cmd === "string"
@@ -88,6 +93,7 @@ async function run(w: Sessions, s: Script, box: string): Promise<Outcome[]> {
       : step.cmd.map((p) => typeof p === "string" ? named(p) : p);
     const text = typeof cmd === "string"
       ? cmd.replaceAll(`${MODSEQ_MARK}+1`, String(Number(mark) + 1)).replaceAll(MODSEQ_MARK, mark)
+        .replaceAll(UIDVALIDITY_MARK, uidValidity)
       : String(cmd[0]);
     const rs = await w[step.who].cmd(typeof cmd === "string" ? text : cmd);
     const label = `${step.who}: ${typeof step.cmd === "string" ? step.cmd : step.cmd[0]}`;
@@ -104,10 +110,15 @@ const tally = { steps: 0, parted: 0 };
 
 /** The first step where Tern (`got`) and Dovecot (`want`) part ways, or null. */
 function firstDifference(want: Outcome[], got: Outcome[]): string | null {
-  const offered: Record<ScriptStep["who"], Set<string>> = { a: new Set(), b: new Set(), c: new Set() };
+  const offered: Record<ScriptStep["who"], Set<string>> = {
+    a: new Set(),
+    b: new Set(),
+    c: new Set(),
+    d: new Set(),
+  };
   // Whether a session may still show a message another session expunged: a STORE on such a
   // message is answered differently on purpose (`viewDifference`'s `pendingExpunge`).
-  const pending: Record<ScriptStep["who"], boolean> = { a: false, b: false, c: false };
+  const pending: Record<ScriptStep["who"], boolean> = { a: false, b: false, c: false, d: false };
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     const g = got[i]!;
@@ -124,7 +135,7 @@ function firstDifference(want: Outcome[], got: Outcome[]): string | null {
     if (d) return `${g.label}\n${d}`;
     if (/^(NOOP|SELECT |EXAMINE )/i.test(g.cmd)) pending[g.who] = false;
     if (EXPUNGING.test(g.cmd)) {
-      for (const who of ["a", "b"] as const) if (who !== g.who) pending[who] = true;
+      for (const who of ["a", "b", "d"] as const) if (who !== g.who) pending[who] = true;
     }
   }
   return null;
@@ -136,7 +147,10 @@ function parted(): null {
 }
 
 async function sessions(peer: ImapPeer): Promise<Sessions> {
-  return { a: await peer.login(), b: await peer.login(), c: await peer.login() };
+  const d = await peer.login();
+  // RFC 7162 §3.2.3: QRESYNC on for the connection (it implies CONDSTORE).
+  await d.ok("ENABLE QRESYNC");
+  return { a: await peer.login(), b: await peer.login(), c: await peer.login(), d };
 }
 
 Deno.test({

@@ -98,7 +98,10 @@ export const fetch: CommandSpec = {
     if (vanished && !set.saved) {
       const gone = [...new Set(await s.store.expungedSince(s.viewOwner, s.view!.mailbox.id, changedSince!))]
         .sort((x, y) => x - y);
-      const inSet = expandRanges(set.ranges, s.view!.maxUid, gone).filter((u) => !s.view!.byUid.has(u));
+      // "*" is the highest UID the mailbox has given (UIDNEXT - 1), not only the highest still
+      // there: every message may be gone (RFC 7162 §3.2.6, as Dovecot answers).
+      const last = Math.max(s.view!.maxUid, s.view!.mailbox.uidNext - 1);
+      const inSet = expandRanges(set.ranges, last, gone).filter((u) => !s.view!.byUid.has(u));
       if (inSet.length > 0) await s.out.line(`* VANISHED (EARLIER) ${formatSequenceSet(inSet)}`);
     }
     let uids = resolveSet(s, set, cmd.uid, known);
