@@ -8,6 +8,21 @@ import { no, ok } from "../errors.ts";
 import { resolveSet } from "./sets.ts";
 import { type CommandSpec, SELECTED } from "./types.ts";
 import { reportRecent } from "../view_responses.ts";
+import type { ImapSession } from "../session_types.ts";
+
+/**
+ * The UIDs of the selected mailbox's messages marked \Deleted now (fresh flags: another session's
+ * \Deleted counts too), among `only` when given, that this session has been shown: a message added
+ * since its last update is left alone, since the client never saw it and its command cannot mean
+ * it (as Dovecot does; a set names what the client knew, sets.ts). EXPUNGE and CLOSE remove these.
+ */
+export async function deletedShown(s: ImapSession, only: Set<number> | null = null): Promise<number[]> {
+  const view = s.view!;
+  const current = await s.store.listPlacements(s.viewOwner, view.mailbox.id);
+  return current.filter((p) =>
+    p.keywords.includes("$deleted") && p.uid <= view.maxUid && (!only || only.has(p.uid))
+  ).map((p) => p.uid);
+}
 
 /** EXPUNGE / UID EXPUNGE. */
 export const expunge: CommandSpec = {
@@ -20,13 +35,7 @@ export const expunge: CommandSpec = {
     if (view.readOnly) throw no("Mailbox is read-only", "READ-ONLY");
     // RFC 4314 §4: EXPUNGE needs "e".
     if (!view.rights.includes("e")) throw no("Permission denied", "NOPERM");
-    // Fresh flags: \Deleted set by other sessions counts too. A message added since this session's
-    // last update is left alone: the client never saw it, so its command cannot mean it (as Dovecot
-    // does; a set names what the client knew, sets.ts).
-    const current = await s.store.listPlacements(s.viewOwner, view.mailbox.id);
-    const uids = current.filter((p) =>
-      p.keywords.includes("$deleted") && p.uid <= view.maxUid && (!only || only.has(p.uid))
-    ).map((p) => p.uid);
+    const uids = await deletedShown(s, only);
     if (uids.length > 0) {
       const r = await s.store.expunge(s.viewOwner, view.mailbox.id, uids, { origin: s.origin });
       const removed = r.uids.filter((u) => view.byUid.has(u));

@@ -84,9 +84,7 @@ export const fetch: CommandSpec = {
     a.end();
     const plan = planFetch(itemsArg, cmd.uid, changedSince !== null);
     // Only a command that parsed enables CONDSTORE (a BAD one changes nothing).
-    if (modifiers || plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) {
-      await enableCondstore(s);
-    }
+    if (modifiers || asksModseq(plan)) await enableCondstore(s);
     // Learn about expunges first (reported later, RFC 9051 §7.5.1) so expunged messages are known.
     // The set names what the client knew before this command's updates (sets.ts).
     const known = knownView(s, set, cmd.uid);
@@ -208,6 +206,11 @@ async function fetchCached(
   if (chunk) await s.out.text(chunk);
 }
 
+/** Whether the FETCH items name MODSEQ (RFC 7162 §3.1.4.1; CHANGEDSINCE adds it too). */
+function asksModseq(plan: FetchPlan): boolean {
+  return plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ");
+}
+
 async function fetchBatch(
   s: ImapSession,
   plan: FetchPlan,
@@ -227,6 +230,8 @@ async function fetchBatch(
   // the messages whose blob id is known need no store read, only the others are looked up; when
   // the formatted items are all that is asked, a known blob counts only with all of them cached.
   const blobs = messageBlobsOf(s.store);
+  // A \Seen set here is told with its MODSEQ (CONDSTORE) unless the plan already has it.
+  const modseqAsked = asksModseq(plan);
   const blobOnly = !plan.setsSeen &&
     plan.items.every((i) => i.kind !== "preview" && !(i.kind === "simple" && i.name === "THREADID"));
   const messages = new Map<string, MessageRef>();
@@ -308,7 +313,7 @@ async function fetchBatch(
       if (!flagsSent) parts.push(`${sep()}FLAGS ${flagsOf(s, view, p)}`);
       // RFC 7162 §3.1: with CONDSTORE on, a FETCH response caused by setting \Seen carries the
       // message's new MODSEQ too.
-      if (s.condstore && !plan.items.some((i) => i.kind === "simple" && i.name === "MODSEQ")) {
+      if (s.condstore && !modseqAsked) {
         parts.push(`${sep()}MODSEQ (${p.modseq})`);
       }
     }

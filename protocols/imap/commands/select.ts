@@ -16,6 +16,7 @@ import {
   type SequenceSet,
 } from "../parser/sequence_set.ts";
 import { requireMailbox } from "./mailbox.ts";
+import { deletedShown } from "./expunge.ts";
 import { AUTH, type CommandSpec, SELECTED } from "./types.ts";
 import { hasAnyRight } from "../../../core/acl/rights.ts";
 
@@ -178,13 +179,8 @@ export const close: CommandSpec = {
     const view = s.view!;
     // RFC 4314 §4: CLOSE expunges only with "e".
     if (!view.readOnly && view.rights.includes("e")) {
-      const owner = view.mailbox.accountId;
-      const current = await s.store.listPlacements(owner, view.mailbox.id);
-      // As EXPUNGE (expunge.ts): not a message this session was never shown.
-      const uids = current.filter((p) => p.keywords.includes("$deleted") && p.uid <= view.maxUid).map((p) =>
-        p.uid
-      );
-      if (uids.length > 0) await s.store.expunge(owner, view.mailbox.id, uids);
+      const uids = await deletedShown(s);
+      if (uids.length > 0) await s.store.expunge(view.mailbox.accountId, view.mailbox.id, uids);
     }
     s.setView(null);
     return ok("CLOSE completed");

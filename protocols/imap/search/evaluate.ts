@@ -23,6 +23,7 @@ class Evaluation {
   #now: number | null = null;
   #saved: Map<number, number | null> | null | undefined = undefined;
   #held = new Map<number, Uint8Array | null>();
+  #heldSummaries = new Map<number, MessageSummary | null>();
   /**
    * @param s the session
    * @param count how many of the view's first messages are searched (the others are newer than
@@ -95,6 +96,15 @@ class Evaluation {
       if (raw !== null && textFilterMatches(raw, filter)) mask[i] = 1;
     }
     return mask;
+  }
+
+  /** The summary of a held message (`heldBytes`), derived once per command. */
+  async heldSummary(uid: number): Promise<MessageSummary | null> {
+    if (this.#heldSummaries.has(uid)) return this.#heldSummaries.get(uid)!;
+    const raw = await this.heldBytes(uid);
+    const summary = raw === null ? null : indexMessage(raw).summary;
+    this.#heldSummaries.set(uid, summary);
+    return summary;
   }
 
   async query(cond: MessageFilter): Promise<Set<string>> {
@@ -184,8 +194,8 @@ async function evalKey(e: Evaluation, key: SearchKey): Promise<Uint8Array> {
       const heldSummaries = new Map<number, MessageSummary>();
       for (let i = 0; i < n && view.hold !== null; i++) {
         if (msgs.has(p(i).messageId) || view.hold.get(p(i).uid) === undefined) continue;
-        const raw = await e.heldBytes(p(i).uid);
-        if (raw !== null) heldSummaries.set(i, indexMessage(raw).summary);
+        const summary = await e.heldSummary(p(i).uid);
+        if (summary !== null) heldSummaries.set(i, summary);
       }
       return each((i) => {
         const summary = msgs.get(p(i).messageId)?.summary ?? heldSummaries.get(i);
