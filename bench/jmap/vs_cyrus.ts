@@ -7,7 +7,9 @@
  * page by back-reference in one request (half the requests), `Email/changes` from the state it
  * last saw (a quarter), and `Email/set` toggling `$flagged` on a message of the first page (a
  * quarter). Per server: requests/s, p50 and p99 per kind and overall; then the ratio Tern/Cyrus
- * and the goal (p99 under 20 ms, at least 10x Cyrus's throughput).
+ * and the goal (p99 under 20 ms, at least 10x Cyrus's throughput). That closed loop saturates both
+ * servers; Tern is then also run in an open loop offering 10x Cyrus's throughput (`load`), the
+ * latency a client sees at that load.
  *
  * Messages: `benchMessage` (bench/peers/lib.ts), 2 KiB each, unique. Tern runs in its own
  * process (bench/jmap/tern_server.ts, as Cyrus runs in its own), filled through its store and
@@ -16,7 +18,9 @@
  * Debian packages unpacked next to Dovecot (bench/jmap/cyrus.ts); needs root and apt.
  *
  * Usage: `deno run -A bench/jmap/vs_cyrus.ts [--messages 100000] [--clients 50] [--seconds 30]
- * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS] [--tern-read-workers N] [--lag] [--tern-promoted-prof FILE]`:
+ * [--only tern|cyrus] [--min-idle 80] [--force] [--tern-data-dir DIR] [--tern-cpu-prof DIR] [--tern-v8-flags FLAGS] [--tern-read-workers N] [--lag] [--tern-promoted-prof FILE]
+ * [--rate R] [--x-cyrus 10]`: `--rate` sets the open loop's requests/s (else `--x-cyrus` times Cyrus's
+ * throughput in this run; no open loop with `--only tern` and no `--rate`),
  * `--tern-data-dir` keeps Tern's filled store for the next run (no refill), `--tern-cpu-prof`
  * writes a V8 CPU profile of the Tern server (summarise it with bench/jmap/cpu_profile.ts),
  * `--tern-v8-flags` hands V8 flags to the Tern server alone (e.g. `--trace-gc`),
@@ -60,6 +64,8 @@ interface Result {
   serverCpuMs: number;
   /** CPU time (ms) this process (the load generator) used during the timed run. */
   clientCpuMs: number;
+  /** Open loop: the requests per second offered (`--rate`); undefined for the closed loop. */
+  rate?: number;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -92,13 +98,23 @@ async function inboxOf(t: Target): Promise<string> {
   return inbox.id;
 }
 
-/** Runs `clients` loops against `t` for `seconds`; returns the latencies by kind. */
+/**
+ * Runs `clients` loops against `t` for `seconds`; returns the latencies by kind.
+ *
+ * Closed loop (no `rate`): each client sends its next request as soon as the last is answered, so
+ * the server is saturated and, by Little's law, the mean latency is `clients` / throughput.
+ * Open loop (`rate` requests/s in all): each client sends on a fixed schedule of `rate / clients`
+ * a second, the clients staggered; a request that falls due while the client's previous one is
+ * still out goes as soon as that returns, and its latency counts from when it was due, so a slow
+ * server is not hidden by the load backing off (no coordinated omission, as wrk2 measures).
+ */
 async function load(
   t: Target,
   clients: number,
   seconds: number,
   serverPids: number[],
   lag = false,
+  rate?: number,
 ): Promise<Result> {
   const inbox = await inboxOf(t);
   const queryGet = (accountId: string) => [
@@ -125,11 +141,18 @@ async function load(
   const client0 = process.cpuUsage();
   // --lag: this process's own stalls add to the latencies it measures; sample them too.
   const sampler = lag ? startLagSampler() : undefined;
+  const interval = rate ? (clients * 1000) / rate : 0;
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     let state = first[1]![1].state as string;
-    for (let i = c; performance.now() < end; i++) {
+    let due = started + (c * interval) / clients;
+    for (let i = c; rate ? due < end : performance.now() < end; i++) {
       const kind: Kind = i % 4 < 2 ? "query+get" : i % 4 === 2 ? "changes" : "set keywords";
-      const t0 = performance.now();
+      if (rate) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const t0 = rate ? due : performance.now();
+      due += interval;
       try {
         if (kind === "query+get") {
           await call(t, queryGet(t.accountId));
@@ -165,6 +188,7 @@ async function load(
     errors,
     serverCpuMs,
     clientCpuMs: (client.user + client.system) / 1000,
+    rate,
   };
 }
 
@@ -310,8 +334,15 @@ async function imapFill(port: number, user: string, messages: number, admin = fa
   }
 }
 
+/** The row label of a result: the server, and the offered rate of an open-loop run. */
+function label(r: Result): string {
+  return r.rate ? `${r.name}@${Math.round(r.rate)}/s` : r.name;
+}
+
 function report(results: Result[], clients: number): void {
-  console.log(`\nJMAP, ${clients} concurrent clients (latency in ms)`);
+  console.log(
+    `\nJMAP, ${clients} concurrent clients (latency in ms; name@N/s: open loop offering N requests/s)`,
+  );
   console.log(["server", "kind", "requests", "req/s", "p50", "p99"].map((h) => h.padStart(14)).join(""));
   const totals = new Map<string, { rps: number; p99: number }>();
   for (const r of results) {
@@ -321,7 +352,7 @@ function report(results: Result[], clients: number): void {
       all.push(...xs);
       console.log(
         [
-          r.name,
+          label(r),
           kind,
           String(xs.length),
           fmt(xs.length / r.seconds),
@@ -332,13 +363,13 @@ function report(results: Result[], clients: number): void {
       );
     }
     const rps = all.length / r.seconds;
-    totals.set(r.name, { rps, p99: percentile(all, 99) });
+    totals.set(label(r), { rps, p99: percentile(all, 99) });
     console.log(
-      [r.name, "all", String(all.length), fmt(rps), fmt(percentile(all, 50)), fmt(percentile(all, 99))]
+      [label(r), "all", String(all.length), fmt(rps), fmt(percentile(all, 50)), fmt(percentile(all, 99))]
         .map((c) => c.padStart(14)).join("") + (r.errors ? `   (${r.errors} errors)` : ""),
     );
     console.log(
-      `${r.name}: server CPU ${fmt(r.serverCpuMs / all.length)} ms per request ` +
+      `${label(r)}: server CPU ${fmt(r.serverCpuMs / all.length)} ms per request ` +
         `(${fmt(r.serverCpuMs / 1000 / r.seconds)} cores busy on average); load generator ` +
         `${fmt(r.clientCpuMs / all.length)} ms per request (${fmt(r.clientCpuMs / 1000 / r.seconds)} cores)`,
     );
@@ -348,7 +379,16 @@ function report(results: Result[], clients: number): void {
   if (tern && cyrus) {
     const ratio = tern.rps / cyrus.rps;
     console.log(`\nthroughput Tern/Cyrus: ${fmt(ratio)}x (goal: at least 10x)`);
-    console.log(`Tern p99 ${fmt(tern.p99)} ms (goal: under 20 ms); Cyrus p99 ${fmt(cyrus.p99)} ms`);
+    console.log(`closed loop (saturated): Tern p99 ${fmt(tern.p99)} ms; Cyrus p99 ${fmt(cyrus.p99)} ms`);
+  }
+  for (const r of results) {
+    if (!r.rate) continue;
+    const t = totals.get(label(r))!;
+    const times = cyrus ? ` (${fmt(r.rate / cyrus.rps)}x Cyrus's throughput)` : "";
+    console.log(
+      `open loop: ${r.name} offered ${fmt(r.rate)} requests/s${times}, served ${fmt(t.rps)}/s, ` +
+        `p99 ${fmt(t.p99)} ms (goal: under 20 ms)`,
+    );
   }
 }
 
@@ -369,6 +409,8 @@ async function main(): Promise<number> {
       "tern-read-workers": { type: "string" },
       lag: { type: "boolean", default: false },
       "tern-promoted-prof": { type: "string" },
+      rate: { type: "string" },
+      "x-cyrus": { type: "string", default: "10" },
     },
   });
   const messages = Number(values.messages);
@@ -383,26 +425,6 @@ async function main(): Promise<number> {
   const only = values.only;
   const results: Result[] = [];
 
-  if (only === undefined || only === "tern") {
-    let t = performance.now();
-    const tern = await startTern(
-      messages,
-      values["tern-data-dir"],
-      values["tern-cpu-prof"],
-      values["tern-v8-flags"],
-      values["tern-read-workers"],
-      values.lag,
-      values["tern-promoted-prof"],
-    );
-    console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
-    try {
-      await checkIdle(gate, "the Tern run");
-      t = performance.now();
-      results.push(await load(tern.target, clients, seconds, [tern.pid], values.lag));
-    } finally {
-      await tern.stop();
-    }
-  }
   if (only === undefined || only === "cyrus") {
     const root = await prepareCyrus();
     const cyrus = await startCyrus(root);
@@ -428,6 +450,36 @@ async function main(): Promise<number> {
       );
     } finally {
       await cyrus.stop();
+    }
+  }
+  if (only === undefined || only === "tern") {
+    const t = performance.now();
+    const tern = await startTern(
+      messages,
+      values["tern-data-dir"],
+      values["tern-cpu-prof"],
+      values["tern-v8-flags"],
+      values["tern-read-workers"],
+      values.lag,
+      values["tern-promoted-prof"],
+    );
+    console.error(`tern: ready with ${messages} messages after ${fmt((performance.now() - t) / 1000)} s`);
+    try {
+      await checkIdle(gate, "the Tern run");
+      results.push(await load(tern.target, clients, seconds, [tern.pid], values.lag));
+      // The open loop: at --rate, or at --x-cyrus times the throughput Cyrus reached in this run.
+      const cyrus = results.find((r) => r.name === "cyrus");
+      const rate = values.rate !== undefined
+        ? Number(values.rate)
+        : cyrus
+        ? Number(values["x-cyrus"]) * Object.values(cyrus.latencies).flat().length / cyrus.seconds
+        : undefined;
+      if (rate) {
+        await checkIdle(gate, "the Tern open-loop run");
+        results.push(await load(tern.target, clients, seconds, [tern.pid], values.lag, rate));
+      }
+    } finally {
+      await tern.stop();
     }
   }
   report(results, clients);

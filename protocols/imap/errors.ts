@@ -16,6 +16,7 @@ export type ResponseCode =
   | "CONTACTADMIN"
   | "EXPIRED"
   | "EXPUNGEISSUED"
+  | "HASCHILDREN"
   | "INUSE"
   | "LIMIT"
   | "NONEXISTENT"

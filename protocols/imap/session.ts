@@ -625,7 +625,7 @@ export class ImapSession implements CommandSession {
         alreadyExists: ["ALREADYEXISTS", "Mailbox already exists"],
         overQuota: ["OVERQUOTA", "Quota exceeded"],
         invalid: ["CANNOT", "Invalid request"],
-        hasChildren: ["INUSE", "Mailbox has children"],
+        hasChildren: ["HASCHILDREN", "Mailbox has children"], // RFC 9051 §6.3.5
         forbidden: ["NOPERM", "Permission denied"],
         conflict: ["INUSE", "Conflict, try again"],
       };

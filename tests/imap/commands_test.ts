@@ -271,7 +271,7 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
       "TAG OK LIST completed",
     ]);
     assert.deepEqual(await c.cmd("DELETE Projects"), [
-      "TAG NO [INUSE] Mailbox has children, delete them first",
+      "TAG NO [HASCHILDREN] Mailbox has children, delete them first",
     ]);
     assert.deepEqual(await c.cmd("DELETE INBOX"), ["TAG NO [CANNOT] INBOX cannot be deleted"]);
     assert.deepEqual(await c.cmd("DELETE Nope"), ["TAG NO [NONEXISTENT] Mailbox does not exist"]);

@@ -114,6 +114,49 @@ Deno.test("imap QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and U
   }
 });
 
+Deno.test("imap QRESYNC: known UIDs and sequence-match sets without *, and a SELECT that fails leaves no mailbox selected", async () => {
+  const { t, user, port } = await setupImap();
+  await t.deliver(user, MSG(1));
+  const a = await RawImap.connect(port);
+  try {
+    await a.login();
+    await a.cmd("ENABLE QRESYNC");
+    const sel = await a.cmd("EXAMINE INBOX");
+    const validity = Number(/UIDVALIDITY (\d+)/.exec(sel.join("\n"))![1]);
+    const closed = "* OK [CLOSED] Previous mailbox closed";
+    // RFC 7162 §3.2.5: no "*" in known-uids, known-sequence-set or known-uid-set; the match data is
+    // exactly two sets. Each is BAD, and the mailbox selected before is closed (RFC 9051 §6.3.2).
+    for (
+      const params of [
+        `${validity} 1 1:*`,
+        `${validity} 1 1:3 (1:* 1:3)`,
+        `${validity} 1 1:3 (1 1 1)`,
+        `${validity} 1 1:3 (1)`,
+        `${validity} 1 $`,
+      ]
+    ) {
+      const r = await a.cmd(`EXAMINE INBOX (QRESYNC (${params}))`);
+      assert.equal(r[0], closed, params);
+      assert.match(r[1]!, /^TAG BAD /, params);
+      assert.deepEqual(await a.cmd("FETCH 1 (FLAGS)"), ["TAG BAD FETCH not allowed now"], params);
+      await a.cmd("EXAMINE INBOX");
+    }
+    // BAD arguments of another kind, and a mailbox that does not exist, leave none selected too.
+    for (const cmd of ["EXAMINE", "EXAMINE INBOX (FOO)", "SELECT nosuch"]) {
+      const r = await a.cmd(cmd);
+      assert.equal(r[0], closed, cmd);
+      assert.deepEqual(await a.cmd("FETCH 1 (FLAGS)"), ["TAG BAD FETCH not allowed now"], cmd);
+      await a.cmd("EXAMINE INBOX");
+    }
+    // Well-formed sets are taken.
+    const ok = await a.cmd(`EXAMINE INBOX (QRESYNC (${validity} 1 1:3 (1 1)))`);
+    assert.equal(ok.at(-1), "TAG OK [READ-ONLY] EXAMINE completed");
+  } finally {
+    a.close();
+    await t.close();
+  }
+});
+
 Deno.test("imap CONDSTORE: the first enabling FETCH or STORE reports HIGHESTMODSEQ, and a \\Seen set by FETCH comes with its MODSEQ", async () => {
   const { t, user, port } = await setupImap();
   for (let i = 1; i <= 2; i++) await t.deliver(user, `Subject: m${i}\r\n\r\nbody ${i}\r\n`);

@@ -1,8 +1,8 @@
 /**
  * Random IMAP scripts for the differential test against Dovecot (`random_diff_test.ts`): fast-check
  * arbitraries that build a short script of commands by three sessions on one mailbox, from the
- * commands of IMAP4rev1 with UIDPLUS, MOVE, UNSELECT and CONDSTORE that both servers answer
- * (RFC 3501 §6, RFC 4315, RFC 6851, RFC 3691, RFC 7162). Sessions `a` and `b` have the mailbox
+ * commands of IMAP4rev1 with UIDPLUS, MOVE, UNSELECT, IDLE and CONDSTORE that both servers answer
+ * (RFC 3501 §6, RFC 4315, RFC 6851, RFC 3691, RFC 2177, RFC 7162). Sessions `a` and `b` have the mailbox
  * selected (`b` sometimes read-only); `c` has nothing selected and APPENDs, asks STATUS and deletes,
  * creates and renames the COPY/MOVE target, as a second client would; `d`, with QRESYNC on,
  * resynchronises read-only (RFC 7162 §3.2.5) as a client coming back would.
@@ -205,6 +205,9 @@ function selectedCommand(box: string, readOnly: boolean): fc.Arbitrary<ScriptSte
     },
     { weight: 1, arbitrary: uidSet.map((s) => `UID COPY ${s} ${box}x`) },
     { weight: 2, arbitrary: fc.constant("NOOP") },
+    // RFC 2177: the updates other sessions made are told in IDLE or before its tagged OK (the
+    // test ends it with DONE at its continuation).
+    { weight: 1, arbitrary: fc.constant("IDLE") },
     { weight: 1, arbitrary: fc.constant("CHECK") },
     { weight: 1, arbitrary: seqSet.map((s) => `COPY ${s} ${box}x`) },
   ];
@@ -259,6 +262,45 @@ function otherCommand(box: string): fc.Arbitrary<ScriptStep["cmd"]> {
 }
 
 /**
+ * A command of session `d` (QRESYNC on): a read-only resynchronisation with the mark, with a set of
+ * the UIDs the client knows (RFC 7162 §3.2.5: VANISHED (EARLIER) then names only those) and with
+ * sequence-match data (message numbers and the UIDs the client had at them), a UID FETCH with
+ * VANISHED, and NOOP and FETCH, at which VANISHED stands in for EXPUNGE (RFC 7162 §3.2.10).
+ */
+function resyncCommand(box: string): fc.Arbitrary<string> {
+  const qresync = (rest: string) => `EXAMINE ${box} (QRESYNC (${UIDVALIDITY_MARK} ${MODSEQ_MARK}${rest}))`;
+  const uids = numberSet(14).filter((x) => x !== "*");
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant(qresync("")) },
+    { weight: 1, arbitrary: uids.map((k) => qresync(` ${k}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 3 })).map(
+        ([n, shift]) => {
+          const seqs = Array.from({ length: n }, (_, i) => i + 1);
+          return qresync(` 1:14 (${seqs.join(",")} ${seqs.map((x) => x + shift).join(",")})`);
+        },
+      ),
+    },
+    // Malformed sequence-match data (RFC 7162 §3.2.5: no `*`, exactly two sets).
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(" 1:14 (1:* 1:3)", " 1:14 (1:2)", " 1:14 (1:2 1:2 3)", " 1:* (1 1)").map(
+        qresync,
+      ),
+    },
+    { weight: 2, arbitrary: fc.constant(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${MODSEQ_MARK} VANISHED)`) },
+    {
+      weight: 1,
+      arbitrary: uidSet.map((k) => `UID FETCH ${k} (FLAGS) (CHANGEDSINCE ${MODSEQ_MARK} VANISHED)`),
+    },
+    { weight: 2, arbitrary: fc.constantFrom("NOOP", "IDLE") },
+    { weight: 1, arbitrary: fc.constant("FETCH 1:* (FLAGS)") },
+    { weight: 1, arbitrary: fc.constant("UNSELECT") },
+  );
+}
+
+/**
  * A script on mailbox `box` (its COPY/MOVE target is `${box}x`): 1 to 6 initial messages, then
  * up to `maxSteps` steps.
  */
@@ -274,14 +316,7 @@ export function scriptArbitrary(box: string, maxSteps = 14): fc.Arbitrary<Script
         { weight: 1, arbitrary: otherCommand(box).map((cmd): ScriptStep => ({ who: "c", cmd })) },
         // Session `d` (QRESYNC on) resynchronises: what changed and vanished since the mark
         // (RFC 7162 §3.2.5), read-only so it claims no \Recent and sets no \Seen.
-        {
-          weight: 1,
-          arbitrary: fc.constantFrom(
-            `EXAMINE ${box} (QRESYNC (${UIDVALIDITY_MARK} ${MODSEQ_MARK}))`,
-            `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${MODSEQ_MARK} VANISHED)`,
-            "UNSELECT",
-          ).map((cmd): ScriptStep => ({ who: "d", cmd })),
-        },
+        { weight: 1, arbitrary: resyncCommand(box).map((cmd): ScriptStep => ({ who: "d", cmd })) },
       ),
       { minLength: 1, maxLength: maxSteps, size: "max" },
     );

@@ -119,6 +119,27 @@ export class ImapWire {
     }
   }
 
+  /**
+   * IDLE (RFC 2177) for one round trip: sends IDLE, answers the continuation with DONE and returns
+   * every response through the tagged one (the continuation left out, the tag replaced by `TAG`),
+   * as `cmd` does. A refused IDLE (no continuation) returns its tagged reply alike.
+   */
+  async idle(): Promise<Response[]> {
+    const tag = `w${++this.#n}`;
+    await this.write(enc.encode(`${tag} IDLE\r\n`));
+    const rs: Response[] = [];
+    for (;;) {
+      const r = await this.readResponse();
+      if (!r) throw new Error(`EOF in IDLE after ${JSON.stringify(rs.map((x) => x.text))}`);
+      if (r.text.startsWith("+")) await this.write(enc.encode("DONE\r\n"));
+      else if (r.text.startsWith(tag + " ")) {
+        const bytes = concat([enc.encode("TAG"), r.bytes.subarray(tag.length)]);
+        rs.push({ bytes, text: octets(bytes) });
+        return rs;
+      } else rs.push(r);
+    }
+  }
+
   /** Like `cmd` but throws unless the tagged reply is OK. */
   async ok(args: string | (string | Uint8Array)[]): Promise<Response[]> {
     const rs = await this.cmd(args);

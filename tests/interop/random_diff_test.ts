@@ -1,7 +1,7 @@
 /**
  * Random scripts against Dovecot: fast-check builds short scripts of IMAP commands by three
  * sessions on one mailbox (`_imap_script.ts`: FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE, their UID
- * forms, SELECT, CLOSE, UNSELECT, NOOP, CONDSTORE's CHANGEDSINCE, UNCHANGEDSINCE and SEARCH MODSEQ,
+ * forms, SELECT, CLOSE, UNSELECT, NOOP, IDLE (ended at its continuation), CONDSTORE's CHANGEDSINCE, UNCHANGEDSINCE and SEARCH MODSEQ,
  * APPEND, STATUS, DELETE, CREATE and RENAME of the COPY/MOVE target from a session elsewhere, and
  * QRESYNC's EXAMINE (QRESYNC (…)) and UID FETCH … (CHANGEDSINCE … VANISHED) from a fourth), runs each
  * on a throwaway Dovecot and on Tern, and every step must answer the same (`viewDifference` in
@@ -95,7 +95,9 @@ async function run(w: Sessions, s: Script, box: string): Promise<Outcome[]> {
       ? cmd.replaceAll(`${MODSEQ_MARK}+1`, String(Number(mark) + 1)).replaceAll(MODSEQ_MARK, mark)
         .replaceAll(UIDVALIDITY_MARK, uidValidity)
       : String(cmd[0]);
-    const rs = await w[step.who].cmd(typeof cmd === "string" ? text : cmd);
+    const rs = text === "IDLE"
+      ? await w[step.who].idle()
+      : await w[step.who].cmd(typeof cmd === "string" ? text : cmd);
     const label = `${step.who}: ${typeof step.cmd === "string" ? step.cmd : step.cmd[0]}`;
     out.push({ label, cmd: text, who: step.who, rs, view: viewOf(text, rs) });
   }
@@ -133,7 +135,7 @@ function firstDifference(want: Outcome[], got: Outcome[]): string | null {
     if (late.length > 0) return `${g.label}: Tern used keywords before offering them: ${late.join(" ")}`;
     const d = viewDifference(w.cmd, w.view, g.view, { pendingExpunge: pending[g.who] });
     if (d) return `${g.label}\n${d}`;
-    if (/^(NOOP|SELECT |EXAMINE )/i.test(g.cmd)) pending[g.who] = false;
+    if (/^(NOOP|IDLE|SELECT |EXAMINE )/i.test(g.cmd)) pending[g.who] = false;
     if (EXPUNGING.test(g.cmd)) {
       for (const who of ["a", "b", "d"] as const) if (who !== g.who) pending[who] = true;
     }

@@ -188,7 +188,9 @@ export const del: CommandSpec = {
     // RFC 4314 §4: DELETE needs "x".
     const { mailbox, tree, ownerId } = await requireMailbox(s, raw, false, "x");
     if (mailbox.role === "inbox") throw no("INBOX cannot be deleted", "CANNOT");
-    if (tree.hasChildren(mailbox)) throw no("Mailbox has children, delete them first", "INUSE");
+    // RFC 9051 §6.3.5: a server that refuses to delete a name with inferior names says so with
+    // NO [HASCHILDREN] (§7.1); it does not turn the name into a \Noselect placeholder.
+    if (tree.hasChildren(mailbox)) throw no("Mailbox has children, delete them first", "HASCHILDREN");
     if (s.view?.mailbox.id === mailbox.id) s.setView(null);
     await s.store.deleteMailbox(ownerId, mailbox.id, { removeMessages: true });
     await s.store.mailboxAcl.removeMailbox(ownerId, mailbox.id);

@@ -24,6 +24,13 @@ function selectCommand(examine: boolean): CommandSpec {
   return {
     states: AUTH,
     async handle(s, cmd) {
+      // RFC 9051 §6.3.2: the previous mailbox is deselected first, announced with [CLOSED] (RFC
+      // 7162 §3.2.11), so that a SELECT that fails, BAD arguments included, leaves none selected
+      // (as in Dovecot; a line that does not parse at all never reaches this).
+      if (s.view) {
+        s.setView(null);
+        await s.out.line("* OK [CLOSED] Previous mailbox closed");
+      }
       let readOnly = examine;
       const a = new Args(cmd.args);
       const raw = a.astring("mailbox name");
@@ -45,11 +52,6 @@ function selectCommand(examine: boolean): CommandSpec {
         }
       }
       a.end();
-      if (s.view) {
-        // RFC 9051 §6.3.2: the previous mailbox is deselected first, announced with [CLOSED].
-        s.setView(null);
-        await s.out.line("* OK [CLOSED] Previous mailbox closed");
-      }
       // RFC 4314 §4: SELECT and EXAMINE need "r"; without a right to change anything, read-only.
       const { mailbox, name, ownerId, rights } = await requireMailbox(s, raw, false, "r");
       if (!hasAnyRight(rights, "swte")) readOnly = true;
@@ -89,14 +91,29 @@ function parseQresync(items: Token[]): QresyncParams {
   const mod = a.atom("mod-sequence");
   if (!/^\d{1,19}$/.test(mod)) throw bad("Invalid mod-sequence");
   let knownUids: SequenceSet | null = null;
-  if (a.peek()?.type === "atom") {
-    knownUids = parseSequenceSet(a.atom("known UIDs"), false);
-    if (!knownUids) throw bad("Invalid known UIDs");
-  }
+  if (a.peek()?.type === "atom") knownUids = concreteSet(a.atom("known UIDs"), "known UIDs");
   // The sequence match data only narrows what we send; we send the exact VANISHED set anyway.
-  if (!a.done) a.list("sequence match data");
+  // Still, it must be two such sets: `(known-sequence-set known-uid-set)`.
+  if (!a.done) {
+    const m = new Args(a.list("sequence match data").items);
+    concreteSet(m.atom("known sequence set"), "known sequence set");
+    concreteSet(m.atom("known UID set"), "known UID set");
+    m.end();
+  }
   a.end();
   return { uidValidity, modseq: Number(mod), knownUids };
+}
+
+/**
+ * A set of the QRESYNC parameter: RFC 7162 §3.2.5's ABNF allows no `*` in known-uids,
+ * known-sequence-set or known-uid-set (nor `$`), so either is BAD, as in Dovecot.
+ */
+function concreteSet(text: string, what: string): SequenceSet {
+  const set = parseSequenceSet(text, false);
+  if (!set || set.saved || set.ranges.some((r) => r.start === null || r.end === null)) {
+    throw bad(`Invalid ${what}`);
+  }
+  return set;
 }
 
 /** Reports what changed since the client's MODSEQ: VANISHED (EARLIER) then FETCH (RFC 7162 §3.2.5.1). */
