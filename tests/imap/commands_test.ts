@@ -124,6 +124,15 @@ Deno.test("imap literals: synchronising continuation, LITERAL+, and the literal 
     assert.equal(sel[0], "* 1 EXISTS");
     const f = await c.cmd("FETCH 1 (FLAGS INTERNALDATE)");
     assert.equal(f[0], '* 1 FETCH (FLAGS (\\Flagged \\Recent) INTERNALDATE " 5-Jan-2026 09:00:00 +0000")');
+    // A one-digit day without its space is taken, as Dovecot takes it; a day past 31 is BAD.
+    await c.c.send(`a5 APPEND INBOX "7-Feb-2026 10:00:00 +0000" {${msg.length}+}\r\n${msg}\r\n`);
+    assert.match((await c.until("a5"))[0]!, /^\* 2 EXISTS$/);
+    assert.deepEqual(await c.cmd("FETCH 2 (INTERNALDATE)"), [
+      '* 2 FETCH (INTERNALDATE " 7-Feb-2026 10:00:00 +0000")',
+      "TAG OK FETCH completed",
+    ]);
+    await c.c.send(`a6 APPEND INBOX "32-Feb-2026 10:00:00 +0000" {${msg.length}+}\r\n${msg}\r\n`);
+    assert.deepEqual(await c.until("a6"), ["TAG BAD Invalid date-time"]);
   } finally {
     c.close();
     await t.close();
@@ -274,6 +283,13 @@ Deno.test("imap CREATE, RENAME, DELETE, SUBSCRIBE and LIST-EXTENDED", async () =
       "TAG NO [HASCHILDREN] Mailbox has children, delete them first",
     ]);
     assert.deepEqual(await c.cmd("DELETE INBOX"), ["TAG NO [CANNOT] INBOX cannot be deleted"]);
+    // RFC 9051 §6.3.6: the mailbox's own name exists too; another case is another name.
+    assert.deepEqual(await c.cmd("RENAME Projects/Mail Projects/Mail"), [
+      "TAG NO [ALREADYEXISTS] Target mailbox already exists",
+    ]);
+    assert.deepEqual(await c.cmd("RENAME Projects/Mail/Notes Projects/Mail/notes"), [
+      "TAG OK RENAME completed",
+    ]);
     assert.deepEqual(await c.cmd("DELETE Nope"), ["TAG NO [NONEXISTENT] Mailbox does not exist"]);
     await c.cmd("UNSUBSCRIBE Junk");
     const sub = await c.cmd('LIST (SUBSCRIBED) "" "J*" RETURN (CHILDREN)');

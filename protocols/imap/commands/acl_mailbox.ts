@@ -65,11 +65,8 @@ export async function renameShared(
   if (!parent) throw denied();
   const parentRights = await rightsOf(s.store, s.accountId, source.ownerId, parent.id);
   if (!parentRights.includes("k")) throw denied();
-  const existing = source.tree.find(path);
-  if (existing && existing.id !== source.mailbox.id) {
-    throw no("Target mailbox already exists", "ALREADYEXISTS");
-  }
-  if (existing) return ok("RENAME completed");
+  // RFC 9051 §6.3.6: a name that exists, the mailbox's own included, is an error.
+  if (source.tree.find(path)) throw no("Target mailbox already exists", "ALREADYEXISTS");
   const old = source.tree.name(source.mailbox);
   if (path.startsWith(old + DELIMITER)) throw no("Cannot move a mailbox into itself", "CANNOT");
   await s.store.updateMailbox(source.ownerId, source.mailbox.id, {

@@ -221,9 +221,9 @@ export const rename: CommandSpec = {
     }
     if (splitShared(parts.join(DELIMITER))) throw no("Cannot rename across namespaces", "CANNOT");
     const full = parts.join(DELIMITER);
-    const existing = tree.find(full);
-    if (existing && existing.id !== mailbox.id) throw no("Target mailbox already exists", "ALREADYEXISTS");
-    if (existing) return ok("RENAME completed");
+    // RFC 9051 §6.3.6: renaming to a name that exists is an error, the mailbox's own name included
+    // (as Dovecot answers); a name that differs only in case is another name.
+    if (tree.find(full)) throw no("Target mailbox already exists", "ALREADYEXISTS");
     if (full.startsWith(tree.name(mailbox) + DELIMITER)) {
       throw no("Cannot move a mailbox into itself", "CANNOT");
     }

@@ -18,9 +18,12 @@ export function parseImapDate(text: string): Date | null {
   return d.getUTCDate() === day ? d : null;
 }
 
-/** Parses an APPEND date-time; null when invalid. */
+/**
+ * Parses an APPEND date-time; null when invalid. RFC 9051 §9's `date-day-fixed` is two characters
+ * (`" 1"` or `"01"`); a bare `1`, which some clients send, is taken too, as Dovecot takes it.
+ */
 export function parseImapDateTime(text: string): Date | null {
-  const m = /^([ \d]\d)-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
+  const m = /^( \d|\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
   if (!m) return null;
   const month = MONTHS.indexOf(m[2]!.toLowerCase());
   const day = Number(m[1]!.trim());
