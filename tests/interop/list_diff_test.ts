@@ -21,6 +21,7 @@ import {
   startDovecot,
   startTern,
 } from "./_dovecot.ts";
+import { normaliseAttrs } from "./_list_view.ts";
 
 /** Mailboxes created (parents first, on both servers explicitly). */
 const CREATE = ["a", "a/b", "a/b/c", "x", "y", "y/z", "q", "q/r", "d", "d/e", "R&-D"];
@@ -88,13 +89,6 @@ const DELIBERATE = new Map<string, string>([
     "mailbox tree (RFC 5258 §4: children that are mailboxes), Dovecot \\HasChildren from the subscriptions",
   ],
 ]);
-
-function normaliseAttrs(line: string, keepChildren: boolean): string {
-  return line.replace(/^(\* (?:LIST|LSUB) )\(([^)]*)\)/, (_, head: string, attrs: string) => {
-    const list = attrs.split(" ").filter((a) => a && (keepChildren || !/^\\Has(No)?Children$/i.test(a)));
-    return `${head}(${list.map((a) => a.toLowerCase()).sort().join(" ")})`;
-  });
-}
 
 /** The normalised answer to one command. */
 function normalise(command: string, lines: string[]): string[] {
