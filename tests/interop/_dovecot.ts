@@ -94,7 +94,8 @@ export const dovecotMissing: string | null = DOVECOT_BIN
   ? null
   : "dovecot not installed (apt-get install dovecot-imapd); differential IMAP tests skipped";
 
-function freePort(): number {
+/** A port on 127.0.0.1 free when asked (another process may take it before it is bound). */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
