@@ -322,6 +322,8 @@ export interface PipelineServices {
   outbox?: DeliveryOutbox;
   /** Recipient resolver (a cached one over `store` by default). */
   resolver?: RecipientResolver;
+  /** The server's postmaster address, for `postmaster@` a local domain nobody else receives (RFC 5321 §4.5.1). */
+  postmaster?: string;
   /** Files each local account's copy before storage (Sieve, core/delivery/sieve_stage.ts); none: the Inbox. */
   filter?: LocalFilter;
   /** Organizations' plan limits and usage counting (core/tenancy); none: no limits, nothing counted. */
@@ -338,7 +340,8 @@ export class DeliveryPipeline {
   /** @param services store, clock, log, host name, queue and hooks */
   constructor(services: PipelineServices) {
     this.services = services;
-    this.resolver = services.resolver ?? new RecipientResolver(services.store, services.clock);
+    this.resolver = services.resolver ??
+      new RecipientResolver(services.store, services.clock, { postmaster: services.postmaster });
     this.hooks = services.hooks ?? [];
     this.stages = services.stages ?? [];
   }

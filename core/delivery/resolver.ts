@@ -29,18 +29,25 @@ export class RecipientResolver {
   #clock: Clock;
   #ttlMs: number;
   #max: number;
+  #postmaster: string | undefined;
   #cache = new Map<string, Entry>();
 
   /**
    * @param store the directory
    * @param clock clock of record
-   * @param opts cache lifetime (default 10 s) and size (default 10,000 entries)
+   * @param opts cache lifetime (default 10 s) and size (default 10,000 entries); `postmaster`, the
+   *   address that receives `postmaster@` a local domain where nobody else does (RFC 5321 §4.5.1)
    */
-  constructor(store: Store, clock: Clock, opts: { ttlMs?: number; maxEntries?: number } = {}) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    opts: { ttlMs?: number; maxEntries?: number; postmaster?: string } = {},
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#ttlMs = opts.ttlMs ?? 10_000;
     this.#max = opts.maxEntries ?? 10_000;
+    this.#postmaster = opts.postmaster;
   }
 
   /** Resolves `local@domain` (the domain normalised by core/store/addresses.ts: case, IDNA). */
@@ -69,7 +76,12 @@ export class RecipientResolver {
   async #lookup(address: string, domain: string | null): Promise<Resolution> {
     if (domain === null) return { kind: "unknown" };
     if (!(await this.#store.isLocalDomain(domain))) return { kind: "remote" };
-    const accounts = await this.#store.resolveRecipient(address);
+    let accounts = await this.#store.resolveRecipient(address);
+    // RFC 5321 §4.5.1: postmaster (any case) at every domain served MUST be accepted; a domain
+    // without its own postmaster account or alias sends it to the server's postmaster.
+    if ((!accounts || accounts.length === 0) && this.#postmaster && /^postmaster@/i.test(address)) {
+      accounts = await this.#store.resolveRecipient(this.#postmaster);
+    }
     if (!accounts || accounts.length === 0) return { kind: "unknown" };
     return { kind: "local", accounts };
   }

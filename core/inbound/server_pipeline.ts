@@ -52,6 +52,8 @@ export function deliveryPipeline(
       clock: server.clock,
       log: server.log,
       hostname: server.config.hostname,
+      // RFC 5321 §4.5.1: the primary domain's postmaster (as `RCPT TO:<Postmaster>` without a domain).
+      postmaster: `postmaster@${server.config.local_domains?.[0] ?? server.config.hostname}`,
       outbound: server.outbound,
       // Sieve: each local account's active script files its copy before storage (core/delivery/sieve_stage.ts).
       filter: sieveFilter(server, () => created),

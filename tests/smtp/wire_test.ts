@@ -192,6 +192,39 @@ s.quit()
   }
 });
 
+Deno.test("smtp wire: postmaster of every local domain, in any case and without a domain, reaches the postmaster (RFC 5321 §4.5.1)", async () => {
+  const env = await startServer({ local_domains: ["example.org", "other.test"] });
+  const { store, auth } = env.srv.context;
+  try {
+    // The primary domain's postmaster, as \`tern setup\` creates it; other.test has none of its own.
+    const pm = await store.createAccount({
+      address: "postmaster@example.org",
+      secrets: await auth.deriveSecrets("pm-pw-3"),
+    });
+    const r = await python(
+      SMTPLIB_COMMON + `
+s = smtplib.SMTP("127.0.0.1", port)
+s.ehlo("client.test")
+s.mail("x@remote.test")
+for r in ["postmaster@other.test", "POSTMASTER@example.org", "Postmaster", "nobody@other.test"]:
+    print(r, s.rcpt(r)[0])
+s.rset()
+s.sendmail("x@remote.test", ["PostMaster@other.test"], "Subject: to pm\\r\\n\\r\\nhi\\r\\n")
+s.quit()
+`,
+      String(env.port("smtp")),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /postmaster@other\.test 250\nPOSTMASTER@example\.org 250\nPostmaster 250\nnobody@other\.test 550/,
+    );
+    assert.equal((await env.inbox(pm)).length, 1);
+  } finally {
+    await env.close();
+  }
+});
+
 Deno.test("smtp wire: BODY=BINARYMIME over BDAT keeps every byte (RFC 3030 §3)", async () => {
   const env = await startServer();
   try {
