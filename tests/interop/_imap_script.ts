@@ -272,6 +272,8 @@ function resyncCommand(box: string): fc.Arbitrary<string> {
   const uids = numberSet(14).filter((x) => x !== "*");
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant(qresync("")) },
+    // Read-write: expunges by others then come as VANISHED at NOOP, IDLE and FETCH (§3.2.10).
+    { weight: 1, arbitrary: fc.constant(`SELECT ${box} (QRESYNC (${UIDVALIDITY_MARK} ${MODSEQ_MARK}))`) },
     { weight: 1, arbitrary: uids.map((k) => qresync(` ${k}`)) },
     {
       weight: 1,
