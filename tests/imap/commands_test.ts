@@ -238,7 +238,8 @@ Deno.test("imap COPY and MOVE with COPYUID, EXPUNGE", async () => {
     ]);
     // CLOSE expunges the rest silently.
     assert.deepEqual(await c.cmd("CLOSE"), ["TAG OK CLOSE completed"]);
-    assert.deepEqual(await c.cmd("STATUS INBOX (MESSAGES)"), [
+    // An item asked twice is answered once.
+    assert.deepEqual(await c.cmd("STATUS INBOX (MESSAGES messages)"), [
       "* STATUS INBOX (MESSAGES 0)",
       "TAG OK STATUS completed",
     ]);

@@ -302,7 +302,8 @@ function statusItems(list: Token[]): string[] {
     return up;
   });
   if (items.length === 0) throw bad("Empty STATUS item list");
-  return items;
+  // An item asked twice is answered once (as Dovecot answers): each status-att names one value.
+  return [...new Set(items)];
 }
 
 /** Number of messages above the mailbox's \Recent claim (RFC 3501 §2.3.2). */

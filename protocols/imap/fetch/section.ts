@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { findSection } from "../../../core/mime/section.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 
 /** A parsed section specification. */
@@ -52,24 +53,13 @@ function isMessage(p: MimePart): boolean {
   return p.type === "message" && (p.subtype === "rfc822" || p.subtype === "global") && p.message !== null;
 }
 
-/** Finds the part addressed by `path` (RFC 9051 §6.4.5 part numbering). */
+/**
+ * Finds the part addressed by `path` (RFC 9051 §6.4.5 part numbering), or null: `core/mime/section.ts`
+ * numbers the parts (a part that is neither multipart nor message/rfc822 has no part under it, so
+ * `1.1` of a single-part message names nothing, as in Dovecot; it used to name part 1 again).
+ */
 export function findPart(root: MimePart, path: number[]): MimePart | null {
-  let cur = root;
-  for (let i = 0; i < path.length; i++) {
-    const n = path[i]!;
-    let body = cur;
-    if (i > 0 && isMessage(cur)) body = cur.message!;
-    if (body.type === "multipart") {
-      const child = body.children[n - 1];
-      if (!child) return null;
-      cur = child;
-    } else if (n === 1) {
-      cur = body;
-    } else {
-      return null;
-    }
-  }
-  return cur;
+  return findSection(root, path.join("."));
 }
 
 const encoder = new TextEncoder();

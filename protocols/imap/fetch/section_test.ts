@@ -95,3 +95,22 @@ Deno.test("HEADER.FIELDS.NOT adds no empty line to a header that has none", () =
     assert.equal(dec.decode(only!), "To: t\r\n\r\n");
   }
 });
+
+Deno.test("a part that is neither multipart nor a message has no part under it (RFC 9051 §6.4.5)", () => {
+  const single = enc.encode("Subject: one\r\n\r\nbody\r\n");
+  const root = parseMime(single);
+  const bytes = (s: string) => {
+    const spec = parseSection(s);
+    assert.ok(spec, s);
+    const b = sectionBytes(single, root, spec);
+    return b === null ? null : dec.decode(b);
+  };
+  assert.equal(bytes("1"), "body\r\n");
+  assert.equal(bytes("1.1"), null);
+  assert.equal(bytes("1.1.1"), null);
+  assert.equal(bytes("2"), null);
+  // In a multipart message: under its text part, and under the embedded message's text part.
+  assert.equal(get("1.1"), null);
+  assert.equal(get("2.1"), "inner plain");
+  assert.equal(get("2.1.1"), null);
+});
