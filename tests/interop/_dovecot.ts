@@ -94,6 +94,22 @@ export const dovecotMissing: string | null = DOVECOT_BIN
   ? null
   : "dovecot not installed (apt-get install dovecot-imapd); differential IMAP tests skipped";
 
+/**
+ * A Dovecot `<protocol>-login` service block listening on 127.0.0.1:`port` (its TLS listener off;
+ * unchrooted unless root, as a plain user cannot chroot).
+ */
+export function loginService(protocol: "imap" | "pop3", port: number): string {
+  return `service ${protocol}-login {
+  inet_listener ${protocol} {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener ${protocol}s {
+    port = 0
+  }
+${Deno.uid() === 0 ? "" : "  chroot =\n"}}`;
+}
+
 /** A port on 127.0.0.1 free when asked (another process may take it before it is bound). */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -222,15 +238,7 @@ userdb {
   driver = passwd-file
   args = ${dir}/passwd
 }
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-${isRoot ? "" : "  chroot =\n"}}
+${loginService("imap", port)}
 service anvil {
 ${isRoot ? "" : "  chroot =\n"}}
 protocol imap {

@@ -17,6 +17,7 @@ import {
   dovecotMissing,
   freePort,
   type ImapPeer,
+  loginService,
   startDovecot,
   startTern,
 } from "./_dovecot.ts";
@@ -211,20 +212,9 @@ Deno.test({
     const files = await corpus();
     assert.ok(files.length > 0, "the corpus (../shared/corpus/) is missing");
     const pop3Port = freePort();
-    const isRoot = Deno.uid() === 0;
     const dovecot = await startDovecot(
       DEFAULT_USERS,
-      `protocols = imap pop3
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = ${pop3Port}
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-${isRoot ? "" : "  chroot =\n"}}
-`,
+      `protocols = imap pop3\n${loginService("pop3", pop3Port)}\n`,
     );
     const tern = await startTern();
     try {
