@@ -10,8 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ByteReader } from "../../core/net/reader.ts";
-import { DEFAULT_READ_TIMEOUT_MS, TimedSource } from "../support/timed_source.ts";
+import { LineClient } from "../support/line_client.ts";
 import {
   DEFAULT_USERS,
   dovecotMissing,
@@ -37,52 +36,24 @@ function pop3Missing(): string | null {
 const missing = pop3Missing();
 if (missing) console.log(`pop3_diff_test skipped: ${missing}`);
 
-const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
-const ENDINGS = { crlf: "\r\n", lf: "\n", cr: "\r", none: "" } as const;
 
-/** A raw POP3 connection that keeps every byte of a multi-line answer. */
-class Pop3Raw {
-  #conn: Deno.Conn;
-  #reader: ByteReader;
+/** A line of the server's answer, with its line end; throws at EOF. */
+async function line(c: LineClient): Promise<string> {
+  const l = await c.rawLine();
+  if (l === null) throw new Error("EOF from the POP3 server");
+  return l;
+}
 
-  private constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-    this.#reader = new ByteReader(new TimedSource(conn.readable, DEFAULT_READ_TIMEOUT_MS));
+/** Sends a command; returns its status line and, for a multi-line `+OK`, the lines up to "." as sent. */
+async function pop3(c: LineClient, text: string, multi = false): Promise<{ status: string; body: string }> {
+  await c.line(text);
+  const status = (await line(c)).trimEnd();
+  let body = "";
+  if (multi && status.startsWith("+OK")) {
+    for (let l = await line(c); l !== ".\r\n"; l = await line(c)) body += l;
   }
-
-  static async connect(port: number): Promise<Pop3Raw> {
-    const c = new Pop3Raw(await Deno.connect({ hostname: "127.0.0.1", port }));
-    await c.#line();
-    return c;
-  }
-
-  /** One line with its line end, as latin1 text (one character per octet). */
-  async #line(): Promise<string> {
-    const l = await this.#reader.readLine(1 << 20);
-    if (!l) throw new Error("EOF from the POP3 server");
-    return latin1.decode(l.line) + ENDINGS[l.ending];
-  }
-
-  /** Sends a command; returns its status line and, for a multi-line `+OK`, the lines up to ".". */
-  async cmd(text: string, multi = false): Promise<{ status: string; body: string }> {
-    const bytes = enc.encode(`${text}\r\n`);
-    for (let off = 0; off < bytes.length;) off += await this.#conn.write(bytes.subarray(off));
-    const status = (await this.#line()).trimEnd();
-    let body = "";
-    if (multi && status.startsWith("+OK")) {
-      for (let l = await this.#line(); l !== ".\r\n"; l = await this.#line()) body += l;
-    }
-    return { status, body };
-  }
-
-  close(): void {
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
-  }
+  return { status, body };
 }
 
 /** What is compared of an answer: the status word, with the counts of STAT and LIST n. */
@@ -122,10 +93,11 @@ async function session(
   crMessages: Set<number>,
   sizes: Map<number, { listed: number; sent: number }>,
 ): Promise<string[]> {
-  const c = await Pop3Raw.connect(port);
+  const c = await LineClient.connect(port);
+  await line(c); // the greeting
   const out: string[] = [];
   const one = async (cmd: string, multi = false) => {
-    const r = await c.cmd(cmd, multi);
+    const r = await pop3(c, cmd, multi);
     const n = Number(/^(?:LIST|RETR|TOP) (\d+)/i.exec(cmd)?.[1] ?? 0);
     if (/^LIST \d+$/.test(cmd) && r.status.startsWith("+OK")) {
       sizes.set(n, { listed: Number(r.status.split(" ")[2]), sent: sizes.get(n)?.sent ?? -1 });

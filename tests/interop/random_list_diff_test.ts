@@ -14,7 +14,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { dovecotMissing, type ImapWire, type Response, startDovecot, startTern } from "./_dovecot.ts";
+import {
+  dovecotMissing,
+  type ImapWire,
+  normaliseResponse,
+  type Response,
+  startDovecot,
+  startTern,
+} from "./_dovecot.ts";
 import { normaliseAttrs } from "./_list_view.ts";
 import { mailboxScriptArbitrary, type MailboxStep, PREFIX } from "./_mailbox_script.ts";
 
@@ -33,15 +40,7 @@ function view(cmd: string, rs: Response[]): string[] {
     ];
   }
   if (/^STATUS /.test(cmd)) {
-    const items = untagged.flatMap((l) => {
-      const m = /^\* STATUS (.*) \(([^)]*)\)$/i.exec(l);
-      if (!m) return [];
-      const words = m[2]!.split(" ");
-      const pairs: string[] = [];
-      for (let i = 0; i + 1 < words.length; i += 2) pairs.push(`${words[i]!.toUpperCase()} ${words[i + 1]}`);
-      return [`* STATUS ${m[1]} (${pairs.sort().join(" ")})`];
-    });
-    return [...items, tagged];
+    return [...untagged.filter((l) => /^\* STATUS /i.test(l)).map((l) => normaliseResponse(l)), tagged];
   }
   if (/^(SELECT|EXAMINE) /.test(cmd)) return [...untagged.filter((l) => /^\* \d+ EXISTS$/.test(l)), tagged];
   return [tagged];

@@ -8,6 +8,8 @@ import { DEFAULT_READ_TIMEOUT_MS, TimedSource } from "./timed_source.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const latin1 = new TextDecoder("latin1");
+const ENDINGS = { crlf: "\r\n", lf: "\n", cr: "\r", none: "" } as const;
 
 /**
  * A raw line-oriented client connection. Every read waits at most `readTimeoutMs` (default 10 s,
@@ -67,6 +69,15 @@ export class LineClient {
     } finally {
       this.#source.timeoutMs = saved;
     }
+  }
+
+  /**
+   * Reads one line as sent, as latin1 text (a character per octet) with its line end (CRLF, LF, CR,
+   * or none at EOF) kept: for byte-exact comparisons. Null at EOF.
+   */
+  async rawLine(): Promise<string | null> {
+    const l = await this.#reader.readLine(1 << 20);
+    return l ? latin1.decode(l.line) + ENDINGS[l.ending] : null;
   }
 
   /** Reads lines until one equals `end` (inclusive), each read bounded by `timeoutMs` if given. */
