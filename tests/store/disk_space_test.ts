@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { SqliteStore } from "../../core/store/sqlite/sqlite_store.ts";
 import { mail } from "./store_contract.ts";
+import { VACUUM_MIN_FREE_PAGES, VACUUM_MIN_FREE_SHARE } from "../../core/store/sqlite/disk_space.ts";
 
 /** Bytes of the database file plus its WAL. */
 function databaseBytes(dataDir: string): number {
@@ -147,6 +148,41 @@ Deno.test("SqliteStore while the checkpoint worker runs, pages an EXPUNGE frees 
       fileAfter <= fileBefore - (N / 2) * SIZE * 0.5,
       `database file ${fileBefore} -> ${fileAfter} bytes after expunging ${(N / 2) * SIZE} bytes`,
     );
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore expunges of a few messages at a time keep their free pages for reuse until they are a share of the file", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
+  const store = await SqliteStore.open({ dataDir });
+  try {
+    await store.addDomain("example.org");
+    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+    const added = [];
+    for (let i = 0; i < N; i++) {
+      const { added: [m] } = await store.storeMessages(bigMail(i, SIZE), [{
+        accountId: acc.id,
+        mailboxIds: [inbox.id],
+      }]);
+      added.push(m!.id);
+    }
+    await store.searchIndexIdle();
+    const pragma = (name: string) => store.database.get<Record<string, number>>(`PRAGMA ${name}`)![name]!;
+    // One message at a time, as a mailbox in steady use expunges: past VACUUM_MIN_FREE_PAGES the
+    // pages stay free (the next deliveries reuse them) while they are under an eighth of the file.
+    let destroyed = 0;
+    while (pragma("freelist_count") < VACUUM_MIN_FREE_PAGES && destroyed < N / 4) {
+      await store.destroyMessages(acc.id, [added[destroyed++]!]);
+    }
+    const free = pragma("freelist_count");
+    assert.ok(free >= VACUUM_MIN_FREE_PAGES, `${free} free pages after ${destroyed} expunged one by one`);
+    assert.ok(free < pragma("page_count") * VACUUM_MIN_FREE_SHARE, "the test frees less than the share");
+    // The hourly garbage collection gives them back.
+    await store.collectGarbage();
+    assert.equal(pragma("freelist_count"), 0);
   } finally {
     await store.close();
     await Deno.remove(dataDir, { recursive: true });

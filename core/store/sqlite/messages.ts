@@ -43,7 +43,7 @@ import { lowerBound, type PlacementCache, type PlacementSource } from "./placeme
 import { PlacementRecord } from "./placement_record.ts";
 import { filterSql, sortSql } from "./query.ts";
 import type { JobEffects } from "./write_queue.ts";
-import { VACUUM_MIN_FREE_PAGES, vacuumFreePages } from "./disk_space.ts";
+import { VACUUM_MIN_FREE_PAGES, VACUUM_MIN_FREE_SHARE, vacuumFreePages } from "./disk_space.ts";
 import { insertMessageOutbox } from "./records/webhooks.ts";
 import { type ExpungeHold, ExpungeHolds } from "../expunge_holds.ts";
 import { SummaryCache } from "./summary_cache.ts";
@@ -500,7 +500,8 @@ export class SqliteMessages {
       // After the batch's other end-of-batch actions (the inline rows below are gone then): when
       // the releases freed enough pages (a mailbox deleted, a big expunge), they go to the disk.
       mut.fx.lastBeforeCommit.push(() => {
-        if (vacuumFreePages(this.#h.database, VACUUM_MIN_FREE_PAGES, this.#h.ftsTable()) > 0) {
+        const h = this.#h;
+        if (vacuumFreePages(h.database, VACUUM_MIN_FREE_PAGES, h.ftsTable(), VACUUM_MIN_FREE_SHARE) > 0) {
           this.#h.pagesFreed();
         }
       });
