@@ -142,12 +142,15 @@ export class WebhookService {
     return rows;
   };
 
-  /** The post-delivery hook: the committed outbox rows are sent now, not at the next poll. */
+  /**
+   * The post-delivery hook: the committed outbox rows are sent now, not at the next poll. With no
+   * webhook at all the delivery wrote none (`outbox`), and the worker is left asleep: waking it ran
+   * two queries of the delivery tables per message.
+   */
   readonly hook: PostDeliveryHook = {
     name: "webhooks",
-    run: () => {
-      this.worker.wake();
-      return Promise.resolve();
+    run: async () => {
+      if ((await this.directory.all()).length > 0) this.worker.wake();
     },
   };
 

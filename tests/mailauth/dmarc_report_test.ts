@@ -12,7 +12,11 @@ import { testConfig } from "../../core/config/test_config.ts";
 import { StaticDnsResolver } from "../../core/dns/resolver.ts";
 import { type Logger, nullLogger } from "../../core/log/logger.ts";
 import { CachingDns } from "../../core/dns/cached_resolver.ts";
-import { extractReportXml, parseAggregateReport } from "../../core/mailauth/dmarc_incoming.ts";
+import {
+  extractReportXml,
+  looksLikeReport,
+  parseAggregateReport,
+} from "../../core/mailauth/dmarc_incoming.ts";
 import {
   aggregateXml,
   gzip,
@@ -246,4 +250,18 @@ Deno.test("dmarc reports: the XML is found in a gzip, zip or plain XML attachmen
   const plain = new TextEncoder().encode(`Subject: x\r\nContent-Type: text/xml\r\n\r\n${xml}`);
   assert.equal(await extractReportXml(plain), xml);
   assert.equal(await extractReportXml(new TextEncoder().encode("Subject: x\r\n\r\nno report\r\n")), null);
+});
+
+Deno.test("looksLikeReport reads the Subject of the header section only", () => {
+  const enc = new TextEncoder();
+  const yes = (s: string) => assert.equal(looksLikeReport(enc.encode(s)), true, JSON.stringify(s));
+  const no = (s: string) => assert.equal(looksLikeReport(enc.encode(s)), false, JSON.stringify(s));
+  yes("From: a@b\r\nSubject: Report Domain: example.org Submitter: x\r\n\r\nbody");
+  yes("Subject: Report\r\n  Domain: example.org\r\nTo: c@d\r\n\r\n"); // folded
+  yes("subject: report domain: example.org\n\nbody"); // bare LF line ends
+  yes("Subject: Report Domain: example.org"); // no body at all
+  no("From: a@b\r\nSubject: hello\r\n\r\nSubject: Report Domain: example.org\r\n"); // in the body
+  no("From: a@b\n\nSubject: Report Domain: example.org\n");
+  no("\r\nSubject: Report Domain: example.org\r\n"); // an empty header section
+  no("");
 });

@@ -91,6 +91,68 @@ Deno.test("Database.statement caches prepared statements by SQL text", () => {
   }
 });
 
+Deno.test("Database.get and all return the rows node:sqlite returns, also after the schema changes", () => {
+  const db = Database.open(":memory:");
+  try {
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB, n REAL)");
+    db.run("INSERT INTO t (id, name, data, n) VALUES (1, 'a', x'00ff', 1.5), (2, NULL, NULL, NULL)");
+    const direct = (sql: string) => db.statement(sql).all().map((r) => ({ ...r }));
+    for (
+      const sql of [
+        "SELECT * FROM t ORDER BY id",
+        "SELECT id, name AS id, n FROM t ORDER BY id", // a later column of the same name wins
+        'SELECT id AS "__proto__", name AS "a""b", 1 AS "count(*)" FROM t ORDER BY id',
+      ]
+    ) {
+      const rows = db.all<Record<string, unknown>>(sql);
+      assert.deepEqual(rows.map((r) => ({ ...r })), direct(sql), sql);
+      assert.deepEqual(Object.keys(rows[0]!), Object.keys(direct(sql)[0]!), sql);
+      assert.deepEqual({ ...db.get<Record<string, unknown>>(sql) }, direct(sql)[0], sql);
+    }
+    // A column named __proto__ is an own property, never the prototype.
+    const odd = db.get<Record<string, unknown>>('SELECT 7 AS "__proto__"')!;
+    assert.deepEqual(Object.getOwnPropertyDescriptor(odd, "__proto__")?.value, 7);
+    assert.equal(db.get("SELECT * FROM t WHERE id = 3"), undefined);
+    assert.deepEqual(db.all("SELECT * FROM t WHERE id = 3"), []);
+    // `*` widens with the table (the prepared statement is re-prepared by SQLite): by exec ...
+    db.exec("ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'e'");
+    assert.deepEqual({ ...db.get<Record<string, unknown>>("SELECT * FROM t WHERE id = 1") }, {
+      ...direct("SELECT * FROM t WHERE id = 1")[0],
+    });
+    assert.equal(db.get<{ extra: string }>("SELECT * FROM t WHERE id = 1")?.extra, "e");
+    // ... and by a migration.
+    db.applyMigrations("t", [{ version: 1, sql: "ALTER TABLE t ADD COLUMN more INTEGER DEFAULT 9" }]);
+    assert.equal(db.all<{ more: number }>("SELECT * FROM t ORDER BY id")[1]?.more, 9);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("Database.get and all read a table another connection widened with its new column", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = Database.open(`${dir}/t.db`);
+  const b = Database.open(`${dir}/t.db`);
+  try {
+    a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    a.run("INSERT INTO t (id) VALUES (1)");
+    assert.deepEqual({ ...a.get<Record<string, unknown>>("SELECT * FROM t") }, { id: 1 });
+    assert.deepEqual(a.all<Record<string, unknown>>("SELECT * FROM t ORDER BY id").map((r) => ({ ...r })), [{
+      id: 1,
+    }]);
+    b.exec("ALTER TABLE t ADD COLUMN x INTEGER DEFAULT 5");
+    a.endReadScope(); // a new snapshot, which has the column
+    assert.deepEqual({ ...a.get<Record<string, unknown>>("SELECT * FROM t") }, { id: 1, x: 5 });
+    assert.deepEqual(a.all<Record<string, unknown>>("SELECT * FROM t ORDER BY id").map((r) => ({ ...r })), [{
+      id: 1,
+      x: 5,
+    }]);
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Database.transactionDeferredSync commits at once and resolves synced after the WAL sync", async () => {
   const dir = await Deno.makeTempDir();
   const db = Database.open(`${dir}/t.db`);
