@@ -37,7 +37,15 @@ export class TlsHandshakeError extends Error {
   override name = "TlsHandshakeError";
 }
 
+/** Read buffer while bytes come in bulk (a literal, a message's DATA). */
 const READ_SIZE = 16 * 1024;
+/**
+ * Read buffer of a connection whose recent reads were all short (commands, an idle session): a
+ * pending read holds its buffer until bytes arrive, and 2,000 sessions in IDLE each held 16 KiB.
+ */
+const READ_SMALL = 2 * 1024;
+/** Short reads after a long one before the buffer goes back to `READ_SMALL`. */
+const LARGE_READS_KEPT = 8;
 /** Decrypted bytes buffered before the TLS socket is paused (backpressure). */
 const TLS_HIGH_WATER = 256 * 1024;
 /** How long close() waits for the TLS close_notify to be flushed. */
@@ -60,7 +68,11 @@ export class DenoTransport implements Transport {
   readonly #tlsSource: TlsSource | null;
   readonly #handshakeTimeoutMs: number;
   readonly #onSecure: (() => void) | undefined;
-  readonly #buf = new Uint8Array(READ_SIZE);
+  /** The large read buffer, kept while reads come in bulk (`#recentBulk`); null otherwise. */
+  #large: Uint8Array | null = null;
+  readonly #small = new Uint8Array(READ_SMALL);
+  /** Reads left before a session whose reads became short goes back to the small buffer. */
+  #recentBulk = 0;
   #secure: boolean;
   #tlsInfo: TlsInfo | null = null;
   #isClosed = false;
@@ -105,7 +117,8 @@ export class DenoTransport implements Transport {
     if (this.#sock) return await this.#readTls();
     if (this.#isClosed || this.#eof) return null;
     try {
-      const n = await this.#conn.read(this.#buf);
+      const buf = this.#recentBulk > 0 ? (this.#large ??= new Uint8Array(READ_SIZE)) : this.#small;
+      const n = await this.#conn.read(buf);
       if (n === null) {
         // The peer shut down its side; writing may still work (a client that half-closes after
         // QUIT still gets the reply).
@@ -113,7 +126,10 @@ export class DenoTransport implements Transport {
         this.#resolveClosed();
         return null;
       }
-      return this.#buf.slice(0, n);
+      // A read that filled the small buffer, or brought more than it holds, starts bulk reading.
+      if (n >= READ_SMALL) this.#recentBulk = LARGE_READS_KEPT;
+      else if (this.#recentBulk > 0 && --this.#recentBulk === 0) this.#large = null;
+      return buf.slice(0, n);
     } catch {
       // Reset by peer, or closed locally while reading.
       this.close();

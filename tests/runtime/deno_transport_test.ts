@@ -131,3 +131,45 @@ Deno.test("DenoTransport over a Deno.TlsConn from Deno.listenTls is secure from 
     listener.close();
   }
 });
+
+Deno.test("DenoTransport reads short input into a small buffer and bulk input into a large one, bytes intact", async () => {
+  const { client, server } = await tcpPair();
+  const t = new DenoTransport(server);
+  const bulk = new Uint8Array(40_000).map((_, i) => (i * 7 + 3) % 251);
+  /** Reads `n` bytes; returns the size of each read. */
+  const readBytes = async (n: number, into: Uint8Array[]): Promise<number[]> => {
+    const sizes: number[] = [];
+    for (let got = 0; got < n;) {
+      const chunk = (await t.read())!;
+      sizes.push(chunk.length);
+      into.push(chunk);
+      got += chunk.length;
+    }
+    return sizes;
+  };
+  try {
+    for (let round = 0; round < 2; round++) {
+      // A session that only sent short lines (commands, an idle session) holds a small buffer: the
+      // first read of bulk input takes 2 KiB, the following ones up to 16 KiB.
+      for (let i = 0; i < 8; i++) {
+        await client.write(new TextEncoder().encode(`a${i}\r\n`));
+        assert.equal(dec.decode((await t.read())!), `a${i}\r\n`);
+      }
+      for (let off = 0; off < bulk.length;) off += await client.write(bulk.subarray(off));
+      const chunks: Uint8Array[] = [];
+      const sizes = await readBytes(bulk.length, chunks);
+      assert.equal(sizes[0], 2048, `read sizes ${sizes}`);
+      assert.ok(
+        sizes.slice(1).every((s) => s <= 16 * 1024) && sizes.some((s) => s > 2048),
+        `read sizes ${sizes}`,
+      );
+      const all = new Uint8Array(bulk.length);
+      let at = 0;
+      for (const c of chunks) all.set(c, (at += c.length) - c.length);
+      assert.deepEqual(all, bulk);
+    }
+  } finally {
+    client.close();
+    t.close();
+  }
+});
