@@ -37,6 +37,27 @@ function bigMail(i: number, size: number): Uint8Array {
   return mail({ subject: `Report ${i}`, body });
 }
 
+/** bob@example.org with `count` messages of about `size` bytes in his Inbox, indexed; their ids. */
+async function bobWithMessages(
+  store: SqliteStore,
+  count: number,
+  size: number,
+): Promise<{ acc: { id: string }; added: string[] }> {
+  await store.addDomain("example.org");
+  const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
+  const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
+  const added: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { added: [m] } = await store.storeMessages(bigMail(i, size), [{
+      accountId: acc.id,
+      mailboxIds: [inbox.id],
+    }]);
+    added.push(m!.id);
+  }
+  await store.searchIndexIdle();
+  return { acc, added };
+}
+
 const N = 200;
 const SIZE = 6000;
 
@@ -91,18 +112,7 @@ Deno.test("SqliteStore garbage collection leaves an empty WAL and no free pages"
   const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
   const store = await SqliteStore.open({ dataDir });
   try {
-    await store.addDomain("example.org");
-    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
-    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
-    const added = [];
-    for (let i = 0; i < 20; i++) {
-      const { added: [m] } = await store.storeMessages(bigMail(i, 3000), [{
-        accountId: acc.id,
-        mailboxIds: [inbox.id],
-      }]);
-      added.push(m!.id);
-    }
-    await store.searchIndexIdle();
+    const { acc, added } = await bobWithMessages(store, 20, 3000);
     // A few messages destroyed: too few pages freed for the delete itself to vacuum them.
     await store.destroyMessages(acc.id, added.slice(0, 3));
     assert.ok(Deno.statSync(`${dataDir}/tern.db-wal`).size > 0);
@@ -120,18 +130,7 @@ Deno.test("SqliteStore while the checkpoint worker runs, pages an EXPUNGE frees 
   const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
   const store = await SqliteStore.open({ dataDir });
   try {
-    await store.addDomain("example.org");
-    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
-    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
-    const added = [];
-    for (let i = 0; i < N; i++) {
-      const { added: [m] } = await store.storeMessages(bigMail(i, SIZE), [{
-        accountId: acc.id,
-        mailboxIds: [inbox.id],
-      }]);
-      added.push(m!.id);
-    }
-    await store.searchIndexIdle();
+    const { acc, added } = await bobWithMessages(store, N, SIZE);
     const worker = store.database.checkpointer!;
     assert.ok(worker.active, "a server-sized WAL hands the checkpoints to the worker");
     await worker.checkpointNow();
@@ -158,18 +157,7 @@ Deno.test("SqliteStore expunges of a few messages at a time keep their free page
   const dataDir = await Deno.makeTempDir({ prefix: "tern-disk-" });
   const store = await SqliteStore.open({ dataDir });
   try {
-    await store.addDomain("example.org");
-    const acc = await store.createAccount({ address: "bob@example.org", secrets: { passwordHash: "x" } });
-    const inbox = (await store.getMailboxByRole(acc.id, "inbox"))!;
-    const added = [];
-    for (let i = 0; i < N; i++) {
-      const { added: [m] } = await store.storeMessages(bigMail(i, SIZE), [{
-        accountId: acc.id,
-        mailboxIds: [inbox.id],
-      }]);
-      added.push(m!.id);
-    }
-    await store.searchIndexIdle();
+    const { acc, added } = await bobWithMessages(store, N, SIZE);
     const pragma = (name: string) => store.database.get<Record<string, number>>(`PRAGMA ${name}`)![name]!;
     // One message at a time, as a mailbox in steady use expunges: past VACUUM_MIN_FREE_PAGES the
     // pages stay free (the next deliveries reuse them) while they are under an eighth of the file.
