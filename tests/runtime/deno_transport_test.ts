@@ -155,9 +155,11 @@ Deno.test("DenoTransport reads short input into a small buffer and bulk input in
         await client.write(new TextEncoder().encode(`a${i}\r\n`));
         assert.equal(dec.decode((await t.read())!), `a${i}\r\n`);
       }
-      for (let off = 0; off < bulk.length;) off += await client.write(bulk.subarray(off));
       const chunks: Uint8Array[] = [];
-      const sizes = await readBytes(bulk.length, chunks);
+      // Read while writing: the write never waits on a full socket buffer.
+      const reading = readBytes(bulk.length, chunks);
+      for (let off = 0; off < bulk.length;) off += await client.write(bulk.subarray(off));
+      const sizes = await reading;
       assert.equal(sizes[0], 2048, `read sizes ${sizes}`);
       assert.ok(
         sizes.slice(1).every((s) => s <= 16 * 1024) && sizes.some((s) => s > 2048),

@@ -95,6 +95,21 @@ interface Reader {
   build: (row: unknown[]) => Record<string, unknown>;
 }
 
+/**
+ * A row of a statement whose width changed since it was prepared (`ALTER TABLE … ADD COLUMN` by
+ * another connection appends columns): its values under the statement's current column names.
+ */
+function staleRow(reader: Reader, row: unknown[]): Record<string, unknown> {
+  const names = (reader.st as unknown as { columns(): { name: string }[] }).columns().map((c) => c.name);
+  const out: Record<string, unknown> = {};
+  row.forEach((value, i) => {
+    if (i < names.length) {
+      Object.defineProperty(out, names[i]!, { value, enumerable: true, writable: true, configurable: true });
+    }
+  });
+  return out;
+}
+
 /** The SQLite database of a Tern data dir (for core/ only). */
 export class Database {
   readonly #db: DatabaseSync;
@@ -290,7 +305,8 @@ export class Database {
     if (row === undefined) return undefined;
     if (row.length === reader.width) return reader.build(row) as T;
     this.#forgetReaders();
-    return this.statement(sql).get(...params) as T | undefined;
+    if (this.#selects.get(sql) === true) return this.statement(sql).get(...params) as T | undefined;
+    return staleRow(reader, row) as T; // a statement that wrote is never run twice
   }
 
   /** All rows of a query as objects. */
@@ -301,7 +317,8 @@ export class Database {
     if (rows.length === 0) return [];
     if (rows[0]!.length === reader.width) return rows.map(reader.build) as T[];
     this.#forgetReaders();
-    return this.statement(sql).all(...params) as T[];
+    if (this.#selects.get(sql) === true) return this.statement(sql).all(...params) as T[];
+    return rows.map((row) => staleRow(reader, row)) as T[]; // a statement that wrote is never run twice
   }
 
   /** All rows of a query as arrays of column values (faster for large results). */
@@ -318,7 +335,9 @@ export class Database {
    * cost of `node:sqlite` building each object property by property (a 24-column mailbox row: 2.5
    * against 5 µs). A statement in array mode keeps the width it first had when a schema change
    * widens `*` (Deno's `node:sqlite`), so DDL run here drops these statements (`#forgetReaders`), and
-   * a row whose width differs from the columns' is read again in object mode.
+   * a SELECT row whose width differs from the columns' (DDL by another connection) is read again in
+   * object mode; a statement that may have written (`RETURNING`) is not run again: its row keeps the
+   * columns it has.
    */
   #reader(sql: string): Reader {
     let reader = this.#readers.get(sql);

@@ -139,7 +139,13 @@ Deno.test("Database.get and all read a table another connection widened with its
     assert.deepEqual(a.all<Record<string, unknown>>("SELECT * FROM t ORDER BY id").map((r) => ({ ...r })), [{
       id: 1,
     }]);
+    const insert = "INSERT INTO t (id) VALUES (?) RETURNING *";
+    assert.deepEqual({ ...a.get<Record<string, unknown>>(insert, 2) }, { id: 2 });
     b.exec("ALTER TABLE t ADD COLUMN x INTEGER DEFAULT 5");
+    // A statement that wrote is not run a second time for the new width: one row more, not two.
+    assert.deepEqual({ ...a.get<Record<string, unknown>>(insert, 3) }, { id: 3, x: 5 });
+    assert.equal(a.get<{ n: number }>("SELECT count(*) AS n FROM t")?.n, 3);
+    a.run("DELETE FROM t WHERE id > 1");
     a.endReadScope(); // a new snapshot, which has the column
     assert.deepEqual({ ...a.get<Record<string, unknown>>("SELECT * FROM t") }, { id: 1, x: 5 });
     assert.deepEqual(a.all<Record<string, unknown>>("SELECT * FROM t ORDER BY id").map((r) => ({ ...r })), [{

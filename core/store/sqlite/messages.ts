@@ -502,7 +502,7 @@ export class SqliteMessages {
       mut.fx.lastBeforeCommit.push(() => {
         const h = this.#h;
         if (vacuumFreePages(h.database, VACUUM_MIN_FREE_PAGES, h.ftsTable(), VACUUM_MIN_FREE_SHARE) > 0) {
-          this.#h.pagesFreed();
+          h.pagesFreed();
         }
       });
     }
