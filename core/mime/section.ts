@@ -33,11 +33,24 @@ function partChildren(part: MimePart): MimePart[] {
 export function findSection(root: MimePart, section: string): MimePart | null {
   if (section === "") return root;
   if (!/^[1-9][0-9]{0,8}(\.[1-9][0-9]{0,8})*$/.test(section)) return null;
+  return findPartAt(root, section.split(".").map(Number));
+}
+
+/**
+ * `findSection` for a section number already split into its numbers (IMAP FETCH parses them
+ * once per command): `[]` is the root, `[1, 2]` is `"1.2"`.
+ *
+ * @param root the root returned by `parseMime`
+ * @param path the part numbers, each from 1
+ * @returns the part, or null
+ */
+export function findPartAt(root: MimePart, path: readonly number[]): MimePart | null {
   let list = messageChildren(root);
-  let current: MimePart | null = null;
-  for (const n of section.split(".")) {
-    current = list[Number(n) - 1] ?? null;
-    if (current === null) return null;
+  let current: MimePart = root;
+  for (const n of path) {
+    const next = list[n - 1];
+    if (next === undefined) return null;
+    current = next;
     list = partChildren(current);
   }
   return current;

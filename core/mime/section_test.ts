@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseMime } from "./parse.ts";
-import { findSection, walkParts } from "./section.ts";
+import { findPartAt, findSection, walkParts } from "./section.ts";
 import { bytes } from "./_test_util.ts";
 
 const RAW = bytes(
@@ -52,6 +52,12 @@ Deno.test("findSection resolves RFC 9051 §6.4.5 section numbers", () => {
   for (const bad of ["4", "0", "1.1", "2.2", "3.3", "x", "1.", "01"]) {
     assert.equal(findSection(root, bad), null, bad);
   }
+  // The same lookup from numbers already split (IMAP FETCH).
+  for (const section of ["1", "2", "2.1", "3.1", "3.2.1", "4", "1.1", "2.2", "3.3"]) {
+    assert.equal(findPartAt(root, section.split(".").map(Number)), findSection(root, section), section);
+  }
+  assert.equal(findPartAt(root, []), root);
+  assert.equal(findPartAt(root, [0]), null);
 });
 
 Deno.test("findSection treats a single-part message body as section 1", () => {

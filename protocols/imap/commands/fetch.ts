@@ -7,6 +7,7 @@
  */
 import { enableCondstore } from "./condstore.ts";
 import { parseMime } from "../../../core/mime/parse.ts";
+import { findPartAt } from "../../../core/mime/section.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 import type { Message, Placement } from "../../../core/store/types.ts";
 import { withKeywords } from "../mailbox_view.ts";
@@ -24,7 +25,6 @@ import { formatPreview, previewText } from "../fetch/preview.ts";
 import { summarize } from "../../../core/mime/summary.ts";
 import { applyPartial, sectionBytes } from "../fetch/section.ts";
 import { decodeTransfer } from "../fetch/decode.ts";
-import { findPart } from "../fetch/section.ts";
 import { formatEnvelope } from "../format/envelope.ts";
 import { formatBodyStructure } from "../format/bodystructure.ts";
 import { envelopeHeaders, octetBytes } from "../format/octets.ts";
@@ -453,7 +453,7 @@ async function renderItem(
       }
       let bytes = sectionBytes(raw!, root!, item.spec);
       if (item.type !== "BODY") {
-        const part = findPart(root!, item.spec.path);
+        const part = findPartAt(root!, item.spec.path);
         if (part && bytes) {
           const decoded = decodeTransfer(bytes, part.encoding);
           if (!decoded) throw no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");

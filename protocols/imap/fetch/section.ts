@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { findSection } from "../../../core/mime/section.ts";
+import { findPartAt } from "../../../core/mime/section.ts";
 import type { MimePart } from "../../../core/mime/types.ts";
 
 /** A parsed section specification. */
@@ -53,20 +53,12 @@ function isMessage(p: MimePart): boolean {
   return p.type === "message" && (p.subtype === "rfc822" || p.subtype === "global") && p.message !== null;
 }
 
-/**
- * Finds the part addressed by `path` (RFC 9051 §6.4.5 part numbering), or null: `core/mime/section.ts`
- * numbers the parts (a part that is neither multipart nor message/rfc822 has no part under it, so
- * `1.1` of a single-part message names nothing, as in Dovecot; it used to name part 1 again).
- */
-export function findPart(root: MimePart, path: number[]): MimePart | null {
-  return findSection(root, path.join("."));
-}
-
 const encoder = new TextEncoder();
 
 /** Bytes of a section; `null` when the part does not exist (the response then carries an empty string). */
 export function sectionBytes(raw: Uint8Array, root: MimePart, spec: SectionSpec): Uint8Array | null {
-  const part = findPart(root, spec.path);
+  // RFC 9051 §6.4.5 part numbering (core/mime/section.ts).
+  const part = findPartAt(root, spec.path);
   if (!part) return null;
   if (spec.path.length === 0) {
     switch (spec.text) {
