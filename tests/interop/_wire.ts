@@ -106,16 +106,24 @@ export class ImapWire {
     }
     out.push(enc.encode("\r\n"));
     await this.write(concat(out));
+    return await this.#through(tag, null);
+  }
+
+  /**
+   * Every response through the one tagged `tag`, whose tag is replaced by `TAG`. With `onContinue`,
+   * a continuation request is answered by it and left out; without, it is a response like any.
+   */
+  async #through(tag: string, onContinue: (() => Promise<void>) | null): Promise<Response[]> {
     const rs: Response[] = [];
     for (;;) {
       const r = await this.readResponse();
       if (!r) throw new Error(`EOF after ${JSON.stringify(rs.map((x) => x.text))}`);
-      if (r.text.startsWith(tag + " ")) {
+      if (onContinue && r.text.startsWith("+")) await onContinue();
+      else if (r.text.startsWith(tag + " ")) {
         const bytes = concat([enc.encode("TAG"), r.bytes.subarray(tag.length)]);
         rs.push({ bytes, text: octets(bytes) });
         return rs;
-      }
-      rs.push(r);
+      } else rs.push(r);
     }
   }
 
@@ -127,17 +135,7 @@ export class ImapWire {
   async idle(): Promise<Response[]> {
     const tag = `w${++this.#n}`;
     await this.write(enc.encode(`${tag} IDLE\r\n`));
-    const rs: Response[] = [];
-    for (;;) {
-      const r = await this.readResponse();
-      if (!r) throw new Error(`EOF in IDLE after ${JSON.stringify(rs.map((x) => x.text))}`);
-      if (r.text.startsWith("+")) await this.write(enc.encode("DONE\r\n"));
-      else if (r.text.startsWith(tag + " ")) {
-        const bytes = concat([enc.encode("TAG"), r.bytes.subarray(tag.length)]);
-        rs.push({ bytes, text: octets(bytes) });
-        return rs;
-      } else rs.push(r);
-    }
+    return await this.#through(tag, () => this.write(enc.encode("DONE\r\n")));
   }
 
   /** Like `cmd` but throws unless the tagged reply is OK. */
