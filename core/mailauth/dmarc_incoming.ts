@@ -12,6 +12,7 @@ import { decodedBody } from "../mime/body.ts";
 import { parseMime } from "../mime/parse.ts";
 import type { MimePart } from "../mime/types.ts";
 import type { Clock } from "../clock.ts";
+import { headerEnd } from "./forged_results.ts";
 import type { Store } from "../store/store.ts";
 import type { DmarcCountedRow, DmarcReport } from "../store/records/dmarc.ts";
 
@@ -172,20 +173,10 @@ export function parseAggregateReport(xml: string, received: Date): DmarcReport |
 /** True when a message's subject names a DMARC report (RFC 7489 §7.2.1.1). */
 export function looksLikeReport(raw: Uint8Array): boolean {
   // Only the header section is decoded (every delivery passes here, most of them not reports).
-  const head = latin1.decode(raw.subarray(0, headerEnd(raw, 64 * 1024)));
+  const end = headerEnd(raw);
+  const head = latin1.decode(raw.subarray(0, Math.min(end === -1 ? raw.length : end, 64 * 1024)));
   const m = /^subject:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(head);
   return m !== null && /report\s+domain:/i.test(m[1]!);
-}
-
-/** Where the header section ends (the LF before its empty line), or `max` (or the end) if later. */
-function headerEnd(raw: Uint8Array, max: number): number {
-  const limit = Math.min(raw.length, max);
-  if (raw[0] === 0x0a || (raw[0] === 0x0d && raw[1] === 0x0a)) return 0; // no header field at all
-  for (let lf = raw.indexOf(0x0a); lf !== -1 && lf < limit; lf = raw.indexOf(0x0a, lf + 1)) {
-    const next = raw[lf + 1];
-    if (next === 0x0a || (next === 0x0d && raw[lf + 2] === 0x0a)) return lf;
-  }
-  return limit;
 }
 
 /** The post-delivery hook keeping received aggregate reports. */

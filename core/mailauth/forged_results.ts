@@ -13,6 +13,9 @@ const latin1 = new TextDecoder("latin1");
 
 /** Offset just past the blank line ending the header section in `head`, or -1 when not found. */
 export function headerEnd(head: Uint8Array): number {
+  // RFC 5322 §2.1: a message whose first line is empty has an empty header section.
+  if (head[0] === 0x0a) return 1;
+  if (head[0] === 0x0d && head[1] === 0x0a) return 2;
   for (let i = 0; i < head.length; i++) {
     if (head[i] !== 0x0a) continue;
     if (head[i + 1] === 0x0a) return i + 2;

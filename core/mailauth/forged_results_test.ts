@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MessageSpool } from "../delivery/spool.ts";
-import { authservId, stripForgedResults, withoutForgedResults } from "./forged_results.ts";
+import { authservId, headerEnd, stripForgedResults, withoutForgedResults } from "./forged_results.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -41,4 +41,15 @@ Deno.test("forged results: a spilled message streams the cleaned header then the
     await spool.discard();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("headerEnd: just past the empty line that ends the header section, which may be the first line", () => {
+  const at = (s: string) => headerEnd(new TextEncoder().encode(s));
+  assert.equal(at("A: 1\r\nB: 2\r\n\r\nbody"), 14);
+  assert.equal(at("A: 1\n\nbody"), 6);
+  assert.equal(at("A: 1\r\n\r\n"), 8);
+  assert.equal(at("\r\nA: 1\r\n\r\nbody"), 2); // RFC 5322 §2.1: no header fields at all
+  assert.equal(at("\nA: 1\n\nbody"), 1);
+  assert.equal(at("A: 1\r\nB: 2\r\n"), -1);
+  assert.equal(at(""), -1);
 });
