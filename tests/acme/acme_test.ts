@@ -44,6 +44,38 @@ async function withServer(
   mode: "responder" | "listener",
   fn: (srv: TernServer, clock: StepClock, dir: string, port: number) => Promise<void>,
 ): Promise<void> {
+  // The port the CA validates on must be known before the server binds it, so it is picked free
+  // first; another process of a parallel test run may take it in between (EADDRINUSE): the setup,
+  // never the test body, is then done again on other ports.
+  for (let attempt = 1;; attempt++) {
+    const started = await startServer(mode);
+    if ("busy" in started) {
+      if (attempt < 3) continue;
+      throw started.busy;
+    }
+    const { srv, clock, dir, port, pebble } = started;
+    try {
+      await fn(srv, clock, dir, port);
+    } finally {
+      await srv.stop();
+      await pebble.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+    return;
+  }
+}
+
+/** A started server with its Pebble, or the EADDRINUSE that stopped the start (everything undone). */
+async function startServer(mode: "responder" | "listener"): Promise<
+  | {
+    srv: TernServer;
+    clock: StepClock;
+    dir: string;
+    port: number;
+    pebble: Awaited<ReturnType<typeof startPebble>>;
+  }
+  | { busy: Error }
+> {
   // The port the CA validates on: the responder's, or the plain http listener's.
   const port = freePort();
   const pebble = await startPebble({ httpPort: port, tlsPort: freePort() });
@@ -71,11 +103,15 @@ async function withServer(
     }
     srv = await createServer(config, undefined, { clock });
     await srv.start();
-    await fn(srv, clock, dir, port);
-  } finally {
+    return { srv, clock, dir, port, pebble };
+  } catch (e) {
     await srv?.stop();
     await pebble.stop();
     await Deno.remove(dir, { recursive: true });
+    if (e instanceof Error && /EADDRINUSE|AddrInUse|address already in use/i.test(`${e.name} ${e.message}`)) {
+      return { busy: e };
+    }
+    throw e;
   }
 }
 
